@@ -1,0 +1,132 @@
+/**
+ * Loading the configuration: YAML file, then MAILTRAIL_* environment overrides, then the zod schema.
+ * Any problem becomes a ConfigError naming the key, the value found and what is expected, so the CLI
+ * can print one line and exit 2 instead of a stack trace.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type Config } from './schema.js';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const ENV_PREFIX = 'MAILTRAIL_';
+
+/** Reads FILE (if given) and the environment, and returns a validated config. Throws ConfigError. */
+export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process.env): Config {
+  let raw: unknown = {};
+  if (file) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    try {
+      raw = parseYaml(text) ?? {};
+    } catch (err) {
+      const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}` : '';
+      throw new ConfigError(`config file ${file} is not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+      throw new ConfigError(`config file ${file} must be a YAML mapping of keys (hostname:, database:, submission: …)`);
+    }
+  }
+  const merged = applyEnv(raw as Record<string, unknown>, env);
+  const config = parseConfig(merged, file);
+  // Relative paths are relative to the config file, so a config works from any working directory.
+  if (file) {
+    const base = path.dirname(path.resolve(file));
+    config.database.path = resolveFrom(base, config.database.path);
+    if (config.log.file) config.log.file = resolveFrom(base, config.log.file);
+    if (config.submission.tls.cert) config.submission.tls.cert = resolveFrom(base, config.submission.tls.cert);
+    if (config.submission.tls.key) config.submission.tls.key = resolveFrom(base, config.submission.tls.key);
+  }
+  return config;
+}
+
+function resolveFrom(base: string, p: string): string {
+  return p === ':memory:' || path.isAbsolute(p) ? p : path.resolve(base, p);
+}
+
+/** Validates an already-parsed object (used by tests and by loadConfig). */
+export function parseConfig(raw: unknown, source: string | null = null): Config {
+  const result = configSchema.safeParse(raw);
+  if (result.success) return result.data;
+  throw new ConfigError(describeIssues(result.error.issues, raw, source));
+}
+
+function describeIssues(issues: z.core.$ZodIssue[], raw: unknown, source: string | null): string {
+  const where = source ? ` in ${source}` : '';
+  const lines = issues.slice(0, 5).map((issue) => {
+    const key = issue.path.map(String).join('.') || '(top level)';
+    const value = valueAt(raw, issue.path as PropertyKey[]);
+    const shown = value === undefined ? 'nothing' : JSON.stringify(value);
+    return `config key ${key}${where}: found ${shown}; expected ${expectation(issue)}`;
+  });
+  if (issues.length > 5) lines.push(`… and ${issues.length - 5} more problems`);
+  return lines.join('\n');
+}
+
+function expectation(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return `a value of type ${issue.expected}`;
+    case 'invalid_value':
+      return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      return issue.origin === 'string' ? `at least ${issue.minimum} characters` : `a number ≥ ${issue.minimum}${issue.message.includes('integer') ? '' : ''}`;
+    case 'too_big':
+      return issue.origin === 'string' ? `at most ${issue.maximum} characters` : `a number ≤ ${issue.maximum}`;
+    case 'unrecognized_keys':
+      return `no unknown keys (remove ${issue.keys.join(', ')})`;
+    case 'invalid_format':
+      return issue.message.startsWith('Invalid') ? `a value in ${issue.format} format` : issue.message;
+    default:
+      return issue.message;
+  }
+}
+
+function valueAt(raw: unknown, keys: PropertyKey[]): unknown {
+  let cur: unknown = raw;
+  for (const k of keys) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+/**
+ * MAILTRAIL_A__B_C=value sets a.b_c. Values are read as YAML scalars, so `25`, `true` and `null` keep
+ * their types and a JSON array/object can be given inline.
+ */
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out = structuredClone(raw);
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
+    if (name === 'MAILTRAIL_CONFIG' || name === 'MAILTRAIL_PASSWORD') continue; // CLI inputs, not config keys
+    const keys = name.slice(ENV_PREFIX.length).toLowerCase().split('__');
+    if (keys.some((k) => k === '')) throw new ConfigError(`environment variable ${name}: empty key segment; use MAILTRAIL_SECTION__KEY`);
+    let cur: Record<string, unknown> = out;
+    for (const k of keys.slice(0, -1)) {
+      const next = cur[k];
+      if (next === undefined || next === null) cur[k] = {};
+      else if (typeof next !== 'object' || Array.isArray(next)) throw new ConfigError(`environment variable ${name}: ${k} is not a section`);
+      cur = cur[k] as Record<string, unknown>;
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(value);
+    } catch {
+      parsed = value;
+    }
+    cur[keys[keys.length - 1]] = parsed === null && value !== 'null' && value !== '~' ? value : parsed;
+  }
+  return out;
+}

@@ -1,0 +1,183 @@
+/**
+ * The configuration schema. Everything from outside (the YAML file, MAILTRAIL_* variables) passes
+ * through here; the rest of the code receives a typed, defaulted `Config` and never re-checks it.
+ * Keys are snake_case, like Postfix's main.cf, and map one-to-one to environment variables:
+ * `submission.limits.max_recipients` ← `MAILTRAIL_SUBMISSION__LIMITS__MAX_RECIPIENTS`.
+ */
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+const positiveInt = z.number().int().positive();
+const nonNegativeInt = z.number().int().min(0);
+const hostname = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, 'a DNS host name such as mail.example.com');
+const domain = hostname;
+
+const listener = z.strictObject({
+  enabled: z.boolean().default(true),
+  host: z.string().min(1).default('127.0.0.1'),
+  port,
+});
+
+export const submissionSchema = z.strictObject({
+  /** Port 587-style listener: cleartext greeting, STARTTLS offered. */
+  starttls: listener.default({ enabled: true, host: '127.0.0.1', port: 2587 }),
+  /** Port 465-style listener: TLS from the first byte (RFC 8314). */
+  implicit_tls: listener.default({ enabled: true, host: '127.0.0.1', port: 2465 }),
+  tls: z
+    .object({
+      /** PEM files. Both null: a self-signed pair is generated beside the database at first start. */
+      cert: z.string().nullable().default(null),
+      key: z.string().nullable().default(null),
+    })
+    .default({ cert: null, key: null }),
+  /**
+   * Whether AUTH is allowed before TLS. `never` (production), `loopback` (clients on 127.0.0.0/8 and ::1
+   * may authenticate in cleartext: apps on the same host), or `always` (tests only).
+   */
+  cleartext_auth: z.enum(['never', 'loopback', 'always']).default('never'),
+  limits: z
+    .object({
+      max_message_bytes: positiveInt.default(25 * 1024 * 1024),
+      max_recipients: positiveInt.default(100),
+      /** Command line limit in octets including CRLF (RFC 5321 §4.5.3.1.4: 512, plus room for extensions). */
+      max_command_line: z.number().int().min(512).default(1000),
+      /** Data line limit in octets excluding CRLF (RFC 5322 §2.1.1: 998). */
+      max_data_line: z.number().int().min(78).default(998),
+      /** Idle time allowed while waiting for a command or for data. */
+      idle_timeout_ms: positiveInt.default(60_000),
+      /** Total time one command may take to arrive (defeats one-byte-per-timeout slowloris clients). */
+      command_timeout_ms: positiveInt.default(60_000),
+      /** Total time DATA may take. */
+      data_timeout_ms: positiveInt.default(10 * 60_000),
+      /** Total lifetime of one session. */
+      session_timeout_ms: positiveInt.default(30 * 60_000),
+      max_connections: positiveInt.default(200),
+      max_connections_per_ip: positiveInt.default(20),
+      /** AUTH failures from one IP before each further attempt is delayed. */
+      auth_failures_before_delay: nonNegativeInt.default(3),
+      auth_failure_delay_ms: nonNegativeInt.default(2_000),
+      /** AUTH failures from one IP (within the window) after which it is told 421 and disconnected. */
+      max_auth_failures: positiveInt.default(10),
+      auth_failure_window_ms: positiveInt.default(15 * 60_000),
+      max_messages_per_session: positiveInt.default(1000),
+    })
+    .prefault({}),
+});
+
+export const deliverySchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** DNS servers for MX/A lookups (`ip` or `ip:port`); empty = the system's. */
+  dns_servers: z.array(z.string().min(1)).default([]),
+  dns_timeout_ms: positiveInt.default(10_000),
+  port: port.default(25),
+  /** Route all mail through one host (with optional AUTH) instead of MX lookups. */
+  smarthost: z
+    .object({
+      host: z.string().min(1),
+      port: port.default(587),
+      tls: z.enum(['none', 'opportunistic', 'required', 'implicit']).default('required'),
+      username: z.string().optional(),
+      password: z.string().optional(),
+    })
+    .nullable()
+    .default(null),
+  /** Static routes like Postfix's transport maps: domain → host[:port], used instead of MX. */
+  routes: z.record(z.string(), z.string().min(1)).default({}),
+  /** TLS policy per destination domain; `default` for the rest. */
+  tls_policy: z
+    .object({
+      default: z.enum(['none', 'opportunistic', 'required']).default('opportunistic'),
+      domains: z.record(z.string(), z.enum(['none', 'opportunistic', 'required'])).default({}),
+    })
+    .default({ default: 'opportunistic', domains: {} }),
+  /** Reject self-signed/mismatched certificates under `required`. Opportunistic TLS never verifies (RFC 7435). */
+  verify_certificates: z.boolean().default(true),
+  connect_timeout_ms: positiveInt.default(30_000),
+  greeting_timeout_ms: positiveInt.default(60_000),
+  command_timeout_ms: positiveInt.default(5 * 60_000),
+  max_connections: positiveInt.default(50),
+  max_connections_per_domain: positiveInt.default(10),
+  max_messages_per_connection: positiveInt.default(100),
+  /** How often the scheduler looks for due recipients when idle. */
+  poll_interval_ms: positiveInt.default(1_000),
+  lease_ms: positiveInt.default(10 * 60_000),
+  retry: z
+    .object({
+      /** First retry delay; doubles each attempt up to `max_delay_ms` (Postfix: 300 s … 4000 s). */
+      min_delay_ms: positiveInt.default(5 * 60_000),
+      max_delay_ms: positiveInt.default(4 * 60 * 60_000),
+      /** ± fraction of randomness so that retries of a burst do not arrive together. */
+      jitter: z.number().min(0).max(1).default(0.2),
+      /** After this, a still-undelivered recipient expires (Postfix maximal_queue_lifetime: 5 d). */
+      max_queue_lifetime_ms: positiveInt.default(5 * 24 * 60 * 60_000),
+    })
+    .prefault({}),
+  /** VERP return paths: sending domain → bounce domain (`*` for all). Empty: the original sender is used. */
+  bounce_domains: z.record(z.string(), domain).default({}),
+  dsn: z
+    .object({
+      /** Send RFC 3464 failure notices to the envelope sender. */
+      enabled: z.boolean().default(true),
+      /** Send one delay warning after this long, when the sender's NOTIFY includes DELAY. */
+      delay_warning_after_ms: positiveInt.default(4 * 60 * 60_000),
+      /** Envelope sender and From of DSNs mailtrail generates. */
+      from: z.string().default('MAILER-DAEMON'),
+    })
+    .prefault({}),
+});
+
+export const bouncesSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  listener: listener.default({ enabled: true, host: '127.0.0.1', port: 2525 }),
+  /** Secret for VERP tokens (HMAC-SHA256). Required once bounce domains are used. */
+  verp_secret: z.string().min(16, 'at least 16 characters of secret').nullable().default(null),
+  /** Local parts accepted at every bounce domain besides VERP addresses. */
+  role_addresses: z.array(z.string().min(1)).default(['postmaster', 'abuse']),
+  max_message_bytes: positiveInt.default(10 * 1024 * 1024),
+  max_mime_parts: positiveInt.default(500),
+  max_mime_depth: positiveInt.default(20),
+  max_connections: positiveInt.default(100),
+  idle_timeout_ms: positiveInt.default(60_000),
+  /** Window for the last-resort match by recipient address. */
+  correlation_window_ms: positiveInt.default(30 * 24 * 60 * 60_000),
+});
+
+export const apiSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(8025),
+  /** Static tokens; more can be added with `mailtrail tokens add`. */
+  tokens: z
+    .array(z.strictObject({ name: z.string().min(1), token: z.string().min(16), scope: z.enum(['read', 'admin']) }))
+    .default([]),
+});
+
+export const configSchema = z.strictObject({
+  /** Our name: EHLO, Received headers, banners, DSN Reporting-MTA. */
+  hostname: hostname.default('localhost'),
+  database: z
+    .object({
+      path: z.string().min(1).default('./data/mailtrail.db'),
+      /** SQLite synchronous: FULL (default) fsyncs every commit, which is what "queued" promises. */
+      synchronous: z.enum(['FULL', 'EXTRA', 'NORMAL']).default('FULL'),
+      busy_timeout_ms: nonNegativeInt.default(5_000),
+    })
+    .prefault({}),
+  log: z
+    .object({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      /** Also append the JSON log to this file (stdout always gets it). */
+      file: z.string().nullable().default(null),
+    })
+    .prefault({}),
+  submission: submissionSchema.prefault({}),
+  delivery: deliverySchema.prefault({}),
+  bounces: bouncesSchema.prefault({}),
+  api: apiSchema.prefault({}),
+});
+
+export type Config = z.infer<typeof configSchema>;

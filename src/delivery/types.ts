@@ -1,0 +1,83 @@
+/**
+ * The contract between the queue (which decides what to send and records the outcome) and delivery
+ * (which makes one attempt and reports what every server said). Delivery writes nothing itself: the
+ * queue records the report's phases and outcomes in one transaction.
+ */
+import type { Classification } from '../classify/types.js';
+import type { MessageRecord, NotifyKeyword, Phase } from '../types.js';
+
+export interface DeliveryRecipient {
+  /** Internal recipient row id. */
+  id: number;
+  address: string;
+  notify: NotifyKeyword[] | null;
+  orcpt: string | null;
+  /** The number this attempt will have for this recipient (attempts so far + 1). */
+  attempt: number;
+}
+
+/** One transaction's worth of work: one message, one destination domain, one or more recipients. */
+export interface DeliveryJob {
+  message: MessageRecord;
+  /** The raw message as stored (X-Mailtrail-Tag already removed at intake). */
+  raw: Buffer;
+  /** Lower-cased destination domain shared by all recipients of the job. */
+  domain: string;
+  recipients: DeliveryRecipient[];
+  /** MAIL FROM for this transaction: the original sender or a VERP address ('' = null sender). */
+  envelopeFrom: string;
+}
+
+/** One step of the attempt and the server's reply (or the network error that ended it). */
+export interface PhaseRecord {
+  phase: Phase;
+  /** When the step started (ms since epoch). */
+  at: number;
+  durationMs: number;
+  code: number | null;
+  enhanced: string | null;
+  /** Full reply text, lines joined with '\n', without the code prefixes. */
+  text: string | null;
+  remoteHost: string | null;
+  remoteIp: string | null;
+  /** For `rcpt`: which recipient. */
+  recipientId?: number | null;
+  /** Network/TLS error code when the step failed without a reply (ECONNREFUSED, ETIMEDOUT, ECONNRESET, ETLS…). */
+  error?: string | null;
+  /** Phase-specific facts: MX list (dns), EHLO extensions, TLS protocol/cipher, port… */
+  detail?: Record<string, unknown>;
+}
+
+export interface RecipientOutcome {
+  recipientId: number;
+  outcome: 'delivered' | 'deferred' | 'bounced';
+  /** The phase whose reply decided the outcome. */
+  phase: Phase;
+  code: number | null;
+  enhanced: string | null;
+  text: string | null;
+  remoteHost: string | null;
+  remoteIp: string | null;
+  classification: Classification;
+}
+
+export interface AttemptReport {
+  startedAt: number;
+  finishedAt: number;
+  domain: string;
+  phases: PhaseRecord[];
+  /** Exactly one outcome per job recipient. */
+  recipients: RecipientOutcome[];
+  /** The host/IP that gave the definite answer, if any. */
+  mx: string | null;
+  ip: string | null;
+  /** The destination signalled throttling (421, 4.7.x rate limit, too many connections). */
+  throttled: boolean;
+}
+
+export interface Deliverer {
+  /** Makes one attempt. Never throws for remote or network failures: they are outcomes in the report. */
+  deliver(job: DeliveryJob, signal?: AbortSignal): Promise<AttemptReport>;
+  /** Closes pooled connections. */
+  close(): Promise<void>;
+}

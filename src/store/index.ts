@@ -1,0 +1,15 @@
+import type { Config } from '../config/schema.js';
+import type { Store } from './store.js';
+import { openSqliteStore } from './sqlite/index.js';
+
+export type * from './store.js';
+export { StoreError } from './sqlite/database.js';
+
+/** Opens the configured store. Today that is SQLite; a PostgreSQL backend will plug in here. */
+export function openStore(config: Pick<Config, 'database'>): Store {
+  return openSqliteStore({
+    path: config.database.path,
+    synchronous: config.database.synchronous,
+    busyTimeoutMs: config.database.busy_timeout_ms,
+  });
+}

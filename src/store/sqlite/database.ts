@@ -1,0 +1,81 @@
+/**
+ * Opening the SQLite database: pragmas that make a commit durable, and numbered migrations.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Db = Database.Database;
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
+
+export class StoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreError';
+  }
+}
+
+export interface OpenOptions {
+  path: string;
+  synchronous: 'FULL' | 'EXTRA' | 'NORMAL';
+  busyTimeoutMs: number;
+  migrationsDir?: string;
+}
+
+export function openDatabase(opts: OpenOptions): Db {
+  if (opts.path !== ':memory:') mkdirSync(path.dirname(path.resolve(opts.path)), { recursive: true });
+  let db: Db;
+  try {
+    db = new Database(opts.path, { timeout: opts.busyTimeoutMs });
+  } catch (err) {
+    throw new StoreError(`cannot open database ${opts.path}: ${(err as Error).message}`);
+  }
+  // WAL: readers (queries, the API) never block the writer, and a commit is one append + fsync.
+  db.pragma('journal_mode = WAL');
+  // FULL: a commit is on disk before we answer 250. NORMAL would lose the last commits on power loss.
+  db.pragma(`synchronous = ${opts.synchronous}`);
+  db.pragma('foreign_keys = ON');
+  db.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
+  migrate(db, opts.migrationsDir ?? MIGRATIONS_DIR);
+  return db;
+}
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export function readMigrations(dir: string): Migration[] {
+  return readdirSync(dir)
+    .filter((f) => /^\d+_.+\.sql$/.test(f))
+    .map((f) => ({ version: Number.parseInt(f, 10), name: f, sql: readFileSync(path.join(dir, f), 'utf8') }))
+    .sort((a, b) => a.version - b.version);
+}
+
+/** Applies the migrations not yet recorded, each in its own transaction. Re-running is a no-op. */
+export function migrate(db: Db, dir: string): { applied: number[]; version: number } {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  const migrations = readMigrations(dir);
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  const current = (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+  if (current > known) {
+    throw new StoreError(
+      `database schema is version ${current} but this mailtrail knows migrations up to ${known}: ` +
+        'it was written by a newer mailtrail. Upgrade mailtrail, or point database.path at another file.',
+    );
+  }
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, Date.now());
+    })();
+    applied.push(m.version);
+  }
+  return { applied, version: Math.max(current, ...applied) };
+}

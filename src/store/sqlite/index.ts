@@ -1,0 +1,34 @@
+/**
+ * The SQLite backend of the Store interface (the embedded default).
+ */
+import type { Store } from '../store.js';
+import { openDatabase, type OpenOptions, type Db } from './database.js';
+import { sqliteEvents } from './events.js';
+import { sqliteMessages } from './messages.js';
+import { sqliteUsers } from './users.js';
+
+export interface SqliteStore extends Store {
+  /** The underlying handle, for the store's own tests and the benchmark only. */
+  readonly db: Db;
+}
+
+export function openSqliteStore(opts: OpenOptions): SqliteStore {
+  const db = openDatabase(opts);
+  return {
+    db,
+    users: sqliteUsers(db),
+    messages: sqliteMessages(db),
+    events: sqliteEvents(db),
+    async close() {
+      if (db.open) {
+        // Fold the WAL back into the main file so a stopped relay leaves one self-contained file.
+        try {
+          db.pragma('wal_checkpoint(TRUNCATE)');
+        } catch {
+          /* another connection may hold the WAL; closing is still safe */
+        }
+        db.close();
+      }
+    },
+  };
+}

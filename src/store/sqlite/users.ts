@@ -1,0 +1,44 @@
+import type { UserRecord, UserStore } from '../store.js';
+import type { Db } from './database.js';
+
+interface UserRow {
+  id: number;
+  name: string;
+  password_hash: string;
+  sender_domains: string;
+  created_at: number;
+}
+
+const toUser = (r: UserRow): UserRecord => ({
+  id: r.id,
+  name: r.name,
+  passwordHash: r.password_hash,
+  senderDomains: JSON.parse(r.sender_domains),
+  createdAt: r.created_at,
+});
+
+export function sqliteUsers(db: Db): UserStore {
+  const insert = db.prepare('INSERT INTO users (name, password_hash, sender_domains, created_at) VALUES (?, ?, ?, ?) RETURNING *');
+  const byName = db.prepare('SELECT * FROM users WHERE name = ?');
+  const all = db.prepare('SELECT * FROM users ORDER BY name');
+  const del = db.prepare('DELETE FROM users WHERE name = ?');
+  const count = db.prepare('SELECT COUNT(*) AS n FROM users');
+  return {
+    async add(u) {
+      return toUser(insert.get(u.name, u.passwordHash, JSON.stringify(u.senderDomains), u.createdAt) as UserRow);
+    },
+    async get(name) {
+      const r = byName.get(name) as UserRow | undefined;
+      return r ? toUser(r) : null;
+    },
+    async list() {
+      return (all.all() as UserRow[]).map(toUser);
+    },
+    async remove(name) {
+      return del.run(name).changes > 0;
+    },
+    async count() {
+      return (count.get() as { n: number }).n;
+    },
+  };
+}
