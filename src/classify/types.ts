@@ -42,6 +42,14 @@ export interface ResponseInput {
   enhanced: string | null;
   /** Reply or diagnostic text. */
   text: string | null;
+  /** Network/TLS error code when there was no reply (ECONNREFUSED, ETIMEDOUT, ENOTFOUND…). */
+  error?: string | null;
+  /**
+   * For `dsn`: the command the remote server was answering, when the report says so (Postfix "in reply
+   * to end of DATA command", Exim "after RCPT TO", a sendmail transcript). A "user unknown" after DATA
+   * is not a verdict on the address. When absent, classify() looks for those phrases in `text`.
+   */
+  reportedPhase?: Phase | null;
 }
 
 export interface Classification {

@@ -65,6 +65,11 @@ export function parseConfig(raw: unknown, source: string | null = null): Config 
 function describeIssues(issues: z.core.$ZodIssue[], raw: unknown, source: string | null): string {
   const where = source ? ` in ${source}` : '';
   const lines = issues.slice(0, 5).map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      const parent = issue.path.map(String).join('.');
+      const keys = issue.keys.map((k) => (parent ? `${parent}.${k}` : k));
+      return `config key ${keys.join(', ')}${where}: unknown key; check its spelling (keys are snake_case, see config/mailtrail.example.yaml)`;
+    }
     const key = issue.path.map(String).join('.') || '(top level)';
     const value = valueAt(raw, issue.path as PropertyKey[]);
     const shown = value === undefined ? 'nothing' : JSON.stringify(value);
@@ -81,11 +86,13 @@ function expectation(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
-      return issue.origin === 'string' ? `at least ${issue.minimum} characters` : `a number ≥ ${issue.minimum}${issue.message.includes('integer') ? '' : ''}`;
+      if (issue.origin === 'string') return `at least ${issue.minimum} characters`;
+      if (issue.origin === 'array') return `at least ${issue.minimum} entries`;
+      return `a number ${issue.inclusive === false ? '>' : '≥'} ${issue.minimum}`;
     case 'too_big':
-      return issue.origin === 'string' ? `at most ${issue.maximum} characters` : `a number ≤ ${issue.maximum}`;
-    case 'unrecognized_keys':
-      return `no unknown keys (remove ${issue.keys.join(', ')})`;
+      if (issue.origin === 'string') return `at most ${issue.maximum} characters`;
+      if (issue.origin === 'array') return `at most ${issue.maximum} entries`;
+      return `a number ${issue.inclusive === false ? '<' : '≤'} ${issue.maximum}`;
     case 'invalid_format':
       return issue.message.startsWith('Invalid') ? `a value in ${issue.format} format` : issue.message;
     default:

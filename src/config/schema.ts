@@ -28,7 +28,7 @@ export const submissionSchema = z.strictObject({
   /** Port 465-style listener: TLS from the first byte (RFC 8314). */
   implicit_tls: listener.default({ enabled: true, host: '127.0.0.1', port: 2465 }),
   tls: z
-    .object({
+    .strictObject({
       /** PEM files. Both null: a self-signed pair is generated beside the database at first start. */
       cert: z.string().nullable().default(null),
       key: z.string().nullable().default(null),
@@ -40,7 +40,7 @@ export const submissionSchema = z.strictObject({
    */
   cleartext_auth: z.enum(['never', 'loopback', 'always']).default('never'),
   limits: z
-    .object({
+    .strictObject({
       max_message_bytes: positiveInt.default(25 * 1024 * 1024),
       max_recipients: positiveInt.default(100),
       /** Command line limit in octets including CRLF (RFC 5321 §4.5.3.1.4: 512, plus room for extensions). */
@@ -76,7 +76,7 @@ export const deliverySchema = z.strictObject({
   port: port.default(25),
   /** Route all mail through one host (with optional AUTH) instead of MX lookups. */
   smarthost: z
-    .object({
+    .strictObject({
       host: z.string().min(1),
       port: port.default(587),
       tls: z.enum(['none', 'opportunistic', 'required', 'implicit']).default('required'),
@@ -89,7 +89,7 @@ export const deliverySchema = z.strictObject({
   routes: z.record(z.string(), z.string().min(1)).default({}),
   /** TLS policy per destination domain; `default` for the rest. */
   tls_policy: z
-    .object({
+    .strictObject({
       default: z.enum(['none', 'opportunistic', 'required']).default('opportunistic'),
       domains: z.record(z.string(), z.enum(['none', 'opportunistic', 'required'])).default({}),
     })
@@ -106,7 +106,7 @@ export const deliverySchema = z.strictObject({
   poll_interval_ms: positiveInt.default(1_000),
   lease_ms: positiveInt.default(10 * 60_000),
   retry: z
-    .object({
+    .strictObject({
       /** First retry delay; doubles each attempt up to `max_delay_ms` (Postfix: 300 s … 4000 s). */
       min_delay_ms: positiveInt.default(5 * 60_000),
       max_delay_ms: positiveInt.default(4 * 60 * 60_000),
@@ -119,7 +119,7 @@ export const deliverySchema = z.strictObject({
   /** VERP return paths: sending domain → bounce domain (`*` for all). Empty: the original sender is used. */
   bounce_domains: z.record(z.string(), domain).default({}),
   dsn: z
-    .object({
+    .strictObject({
       /** Send RFC 3464 failure notices to the envelope sender. */
       enabled: z.boolean().default(true),
       /** Send one delay warning after this long, when the sender's NOTIFY includes DELAY. */
@@ -141,6 +141,10 @@ export const bouncesSchema = z.strictObject({
   max_mime_parts: positiveInt.default(500),
   max_mime_depth: positiveInt.default(20),
   max_connections: positiveInt.default(100),
+  /** RCPT TO per inbound transaction (a DSN has one; a few for role addresses). */
+  max_recipients: positiveInt.default(20),
+  /** Command line limit in octets (RFC 5321 §4.5.3.1.4: 512, plus room for extensions). */
+  max_command_line: z.number().int().min(512).default(1000),
   idle_timeout_ms: positiveInt.default(60_000),
   /** Window for the last-resort match by recipient address. */
   correlation_window_ms: positiveInt.default(30 * 24 * 60 * 60_000),
@@ -160,7 +164,7 @@ export const configSchema = z.strictObject({
   /** Our name: EHLO, Received headers, banners, DSN Reporting-MTA. */
   hostname: hostname.default('localhost'),
   database: z
-    .object({
+    .strictObject({
       path: z.string().min(1).default('./data/mailtrail.db'),
       /** SQLite synchronous: FULL (default) fsyncs every commit, which is what "queued" promises. */
       synchronous: z.enum(['FULL', 'EXTRA', 'NORMAL']).default('FULL'),
@@ -168,7 +172,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   log: z
-    .object({
+    .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       /** Also append the JSON log to this file (stdout always gets it). */
       file: z.string().nullable().default(null),

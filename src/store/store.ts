@@ -85,10 +85,259 @@ export interface EventStore {
   forMessage(messageId: number): Promise<EventRecord[]>;
 }
 
+/** Claiming due recipients: one statement; a lease instead of a lock, so a crashed worker's claims expire and retry. */
+export interface ClaimRequest {
+  now: number;
+  /** At most this many recipients. */
+  limit: number;
+  owner: string;
+  leaseUntil: number;
+  /** Domains not to claim now (saturated or throttled), so busy destinations do not starve the others. */
+  excludeDomains?: string[];
+}
+
+/** The new state of one recipient after an attempt. */
+export interface RecipientUpdate {
+  id: number;
+  state: 'delivered' | 'deferred' | 'bounced';
+  nextAttemptAt: number | null;
+  lastCode: number | null;
+  lastEnhanced: string | null;
+  lastText: string | null;
+  category: string | null;
+  hard: boolean | null;
+}
+
+/** Everything one attempt produced, written in one transaction. */
+export interface AttemptWrite {
+  owner: string;
+  at: number;
+  /** Phase and outcome events in order. An event with a recipientId is written only if that recipient's update was. */
+  events: NewEvent[];
+  recipients: RecipientUpdate[];
+}
+
+export interface AttemptWritten {
+  /** The recipients as they are now. */
+  recorded: RecipientRecord[];
+  /** Recipients whose lease was no longer ours (it expired and another worker claimed them): nothing written for them. */
+  lost: number[];
+}
+
+export interface QueueCounts {
+  byState: Partial<Record<RecipientState, number>>;
+  /** Waiting recipients currently under a live lease. */
+  leased: number;
+}
+
+/** Delivery state. The queue module (src/queue) is its only caller: no other part changes recipient state. */
+export interface QueueStore {
+  /** Leases due queued/deferred recipients whose lease is free or expired, oldest due first. */
+  claimDue(req: ClaimRequest): Promise<RecipientRecord[]>;
+  /** Moves our lease forward on these recipients; returns the ids still ours (a lost claim is left out). */
+  renewLeases(owner: string, ids: number[], leaseUntil: number): Promise<number[]>;
+  /** Appends the attempt's events and updates its recipients, for the recipients whose lease is still ours. */
+  recordAttempt(write: AttemptWrite): Promise<AttemptWritten>;
+  /** Gives up our claims (all of them, or these ids) without an attempt: they are due again at once. */
+  releaseLeases(owner: string, ids?: number[]): Promise<number>;
+  /**
+   * Expires waiting recipients of messages created at or before `createdBefore` that nobody else holds a
+   * live lease on (ours may be given as `owner`), with an `expired` event each. Returns them.
+   */
+  expire(req: { now: number; createdBefore: number; owner?: string | null; limit: number }): Promise<RecipientRecord[]>;
+  /**
+   * Deferred recipients of messages created at or before `createdBefore`, not yet warned, whose NOTIFY
+   * includes DELAY or is absent (RFC 3461 leaves the default to the MTA: we warn).
+   */
+  dueForDelayWarning(req: { createdBefore: number; limit: number }): Promise<RecipientRecord[]>;
+  /** Marks a delay warning as sent; returns the ids this call marked (not those already marked by someone else). */
+  markDelayNotified(ids: number[], at: number): Promise<number[]>;
+  countsByState(now: number): Promise<QueueCounts>;
+  /** The earliest next_attempt_at among waiting recipients, or null when none wait. */
+  nextDueAt(): Promise<number | null>;
+  /** Clears leases that lapsed before `now` (they are claimable anyway; this tidies them for display). */
+  resetStaleLeases(now: number): Promise<number>;
+}
+
+/** What the search endpoint and `mailtrail trace` may filter on. Times in ms since the epoch. */
+export interface SearchFilters {
+  /** Exact envelope recipient address. */
+  recipient?: string;
+  /** Exact envelope sender ('' = the null sender). */
+  sender?: string;
+  /** Lower-cased recipient domain. */
+  domain?: string;
+  /** Messages with at least one recipient in this state (combined with recipient/domain: the same recipient). */
+  state?: RecipientState;
+  tag?: string;
+  /** created_at >= since */
+  since?: number;
+  /** created_at < until */
+  until?: number;
+  /** Keyset position: only messages strictly older than this (created_at, id). */
+  before?: { createdAt: number; id: number } | null;
+  limit: number;
+}
+
+/** Result of an operator action on one message's waiting recipients. */
+export interface OperatorActionResult {
+  /** False when no message has this queue id. */
+  found: boolean;
+  /** The recipients the action changed (none when all were final, or in flight for cancel). */
+  changed: RecipientRecord[];
+}
+
+/** The read model behind `mailtrail trace` and the HTTP API. Reads fetch a whole page in one statement, never one per row. */
+export interface QueryStore {
+  /** Messages whose header Message-ID (without <>) or queue id is `key`, newest first. */
+  findMessages(key: string): Promise<MessageRecord[]>;
+  /** Recipients of these messages, by message then id. */
+  recipientsOf(messageIds: number[]): Promise<RecipientRecord[]>;
+  /** Timelines of these messages, oldest first. */
+  eventsOf(messageIds: number[]): Promise<EventRecord[]>;
+  /** Suppression entries for these (lower-cased) addresses. */
+  suppressionsFor(addresses: string[]): Promise<SuppressionRecord[]>;
+  /** Messages matching the filters, newest first (created_at DESC, id DESC). */
+  search(filters: SearchFilters): Promise<MessageRecord[]>;
+  /** Recipient counts by state, and waiting recipients (queued/deferred) by destination domain. */
+  queueOverview(): Promise<{ byState: Partial<Record<RecipientState, number>>; byDomain: { domain: string; state: RecipientState; count: number; oldestCreatedAt: number }[] }>;
+  /** Makes the message's queued/deferred recipients due now, with a `requeued` event each. (Stand-in until the queue module offers it.) */
+  requeueMessage(queueId: string, now: number): Promise<OperatorActionResult>;
+  /** Cancels the message's queued/deferred recipients not under a live lease, with a `cancelled` event each. */
+  cancelMessage(queueId: string, now: number): Promise<OperatorActionResult>;
+}
+
+export interface ApiTokenRecord {
+  id: number;
+  name: string;
+  /** Hex SHA-256 of the token; the token itself is never stored. */
+  sha256: string;
+  scope: 'read' | 'admin';
+  createdAt: number;
+}
+
+/** API bearer tokens made with `mailtrail tokens add`. */
+export interface TokenStore {
+  add(token: { name: string; sha256: string; scope: 'read' | 'admin'; createdAt: number }): Promise<ApiTokenRecord>;
+  findBySha256(sha256: string): Promise<ApiTokenRecord | null>;
+  list(): Promise<ApiTokenRecord[]>;
+  /** Returns false when there was no such token. */
+  remove(name: string): Promise<boolean>;
+}
+
+/** One mail accepted on the inbound (bounce) listener, without its raw bytes. */
+export interface InboundRecord {
+  id: number;
+  receivedAt: number;
+  /** Envelope sender; '' is the null sender `<>` (most bounces). */
+  mailFrom: string;
+  rcptTo: string[];
+  clientIp: string | null;
+  size: number;
+  /** Parse result kind; null until processed, or when parsing failed. */
+  kind: string | null;
+  /** The parse result as stored (a ParseResult, or `{ error }`); null until processed. */
+  parse: Record<string, unknown> | null;
+  matchedMessageId: number | null;
+  matchedRecipientId: number | null;
+  /** Which correlation rule matched: verp | envid | message-id | recipient-window. */
+  matchRule: string | null;
+  processedAt: number | null;
+}
+
+export interface NewInbound {
+  receivedAt: number;
+  mailFrom: string;
+  rcptTo: string[];
+  clientIp: string | null;
+  raw: Buffer;
+}
+
+/** What one parsed report does to one of our recipients, applied by `InboundStore.record`. */
+export interface InboundEffect {
+  /** The event to append (bounced, delayed, reported, auto-replied, complained). */
+  event: NewEvent & { recipientId: number };
+  /** Set for a bounce: the recipient turns `bounced` if it is queued, deferred or delivered (else only the event is written). */
+  bounce?: { code: number | null; enhanced: string | null; text: string | null; category: string | null; hard: boolean | null };
+  /** Set for a hard bounce or a complaint: the address goes on the suppression list, citing the event. */
+  suppress?: { address: string; reason: string; source: 'hard-bounce' | 'complaint' };
+}
+
+export interface InboundOutcome {
+  id: number;
+  processedAt: number;
+  kind: string | null;
+  parse: Record<string, unknown>;
+  match: { messageId: number; recipientId: number | null; rule: string } | null;
+  effects: InboundEffect[];
+}
+
+export interface InboundEffectResult {
+  eventId: number;
+  /** The recipient's state after the effect. */
+  state: RecipientState;
+  /** This effect turned the recipient `bounced`. */
+  stateChanged: boolean;
+  /** The address is on the suppression list after this effect (added now or earlier). */
+  suppressed: boolean;
+}
+
+/** Inbound mail (bounces, complaints, auto-replies): stored raw before 250, then parsed, matched and applied. */
+export interface InboundStore {
+  /** Stores the raw mail durably (the commit is on disk when this resolves) and returns its row. */
+  receive(mail: NewInbound): Promise<InboundRecord>;
+  get(id: number): Promise<InboundRecord | null>;
+  raw(id: number): Promise<Buffer | null>;
+  /** Ids of rows never processed (a crash between 250 and processing), oldest first. */
+  unprocessed(limit: number): Promise<number[]>;
+  /** Processed rows that matched no message, newest first. */
+  listUnmatched(opts: { limit: number }): Promise<InboundRecord[]>;
+  /** All rows, newest first. */
+  list(opts: { limit: number }): Promise<InboundRecord[]>;
+  /**
+   * Writes the parse result and match on the row, the effects' events, state changes and suppressions,
+   * and marks the row processed: all in one transaction.
+   */
+  record(outcome: InboundOutcome): Promise<InboundEffectResult[]>;
+  /** Correlation lookups. */
+  recipientById(id: number): Promise<RecipientRecord | null>;
+  /** The recipient with this address (any case) in the most recent message created at or after `since`. */
+  latestRecipientByAddress(address: string, since: number): Promise<RecipientRecord | null>;
+}
+
+export interface SuppressionRecord {
+  /** Lower-cased. */
+  address: string;
+  reason: string;
+  source: 'hard-bounce' | 'complaint' | 'manual';
+  /** The event (bounced or complained) that caused it, when there was one. */
+  eventId: number | null;
+  createdAt: number;
+}
+
+/** The suppression list: addresses that are accepted from apps but never sent to. Addresses are compared lower-cased. */
+export interface SuppressionStore {
+  /** Adds the address unless it is listed already; `created` says which. An existing entry is left as it was. */
+  add(entry: { address: string; reason: string; source: SuppressionRecord['source']; eventId?: number | null; createdAt: number }): Promise<{ created: boolean; suppression: SuppressionRecord }>;
+  /** Returns false when the address was not listed. */
+  remove(address: string): Promise<boolean>;
+  get(address: string): Promise<SuppressionRecord | null>;
+  /** Newest first. */
+  list(opts?: { limit?: number; offset?: number }): Promise<SuppressionRecord[]>;
+  /** The intake hook: is this recipient address suppressed? */
+  isSuppressed(address: string): Promise<boolean>;
+  count(): Promise<number>;
+}
+
 export interface Store {
   readonly users: UserStore;
   readonly messages: MessageStore;
   readonly events: EventStore;
+  readonly query: QueryStore;
+  readonly tokens: TokenStore;
+  readonly queue: QueueStore;
+  readonly inbound: InboundStore;
+  readonly suppressions: SuppressionStore;
   close(): Promise<void>;
 }
 

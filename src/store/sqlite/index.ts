@@ -4,7 +4,12 @@
 import type { Store } from '../store.js';
 import { openDatabase, type OpenOptions, type Db } from './database.js';
 import { sqliteEvents } from './events.js';
+import { sqliteInbound } from './inbound.js';
 import { sqliteMessages } from './messages.js';
+import { sqliteQuery } from './query.js';
+import { sqliteTokens } from './tokens.js';
+import { sqliteQueue } from './queue.js';
+import { sqliteSuppressions } from './suppressions.js';
 import { sqliteUsers } from './users.js';
 
 export interface SqliteStore extends Store {
@@ -19,6 +24,11 @@ export function openSqliteStore(opts: OpenOptions): SqliteStore {
     users: sqliteUsers(db),
     messages: sqliteMessages(db),
     events: sqliteEvents(db),
+    query: sqliteQuery(db),
+    tokens: sqliteTokens(db),
+    queue: sqliteQueue(db),
+    inbound: sqliteInbound(db),
+    suppressions: sqliteSuppressions(db),
     async close() {
       if (db.open) {
         // Fold the WAL back into the main file so a stopped relay leaves one self-contained file.

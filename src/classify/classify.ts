@@ -1,0 +1,191 @@
+/**
+ * The small code that reads the rule table (rules.ts): one reply or reported status in, one category,
+ * a permanent/hard verdict and one sentence out. On the delivery hot path and called by the bounce
+ * parser thousands of times a second: regexes are compiled once at load, a call allocates only its
+ * result and the normalised text.
+ */
+import type { Category, Classification, ResponseInput } from './types.js';
+import { CATEGORY_STATUS, CODE_RULES, DEFAULTS, DSN_SUFFIX, ENHANCED_RULES, HARD_CATEGORIES, PROVIDER_RULES, SUBJECT_RULES, VAGUE_RULES, WORDING_RULES } from './rules.js';
+import type { Explanation, PhaseKey, Rule } from './rules.js';
+import { codeClass, codeFromText, normaliseEnhanced, parseEnhanced, statusClass } from './status.js';
+
+export { parseEnhanced, splitReply, codeFromText } from './status.js';
+
+/** True when the category means the address itself is undeliverable (suppress it). See HARD_CATEGORIES. */
+export function categoryIsHard(category: Category | string | null | undefined): boolean {
+  return category !== null && category !== undefined && HARD_CATEGORIES.has(category as Category);
+}
+
+interface CompiledRule {
+  rule: Rule;
+  id: string;
+  /** Parsed `match.enhanced`: class (null = any), subject, detail (null = any). */
+  st: { cls: number | null; subject: number; detail: number | null } | null;
+  codeLo: number;
+  codeHi: number;
+  phases: ReadonlySet<PhaseKey> | null;
+  /** match.text, compiled for lower-cased input. */
+  text: RegExp | null;
+}
+
+/**
+ * The rules' case-insensitive regexes, rewritten to run case-sensitively on text lower-cased once per
+ * call: irregexp is markedly faster without the `i` flag. Escapes (\S, \B, \W…) are kept as written.
+ */
+function lowerCased(re: RegExp): RegExp {
+  if (!re.flags.includes('i')) return re;
+  let src = '';
+  for (let i = 0; i < re.source.length; i++) {
+    const ch = re.source[i]!;
+    if (ch === '\\') {
+      src += ch + (re.source[i + 1] ?? '');
+      i++;
+    } else src += ch.toLowerCase();
+  }
+  return new RegExp(src, re.flags.replace('i', ''));
+}
+
+function compile(tier: string, rules: readonly Rule[]): CompiledRule[] {
+  return rules.map((rule) => {
+    let st: CompiledRule['st'] = null;
+    if (rule.match.enhanced !== undefined) {
+      const m = /^([245X])\.([0-7])\.(\d{1,3}|\*)$/.exec(rule.match.enhanced);
+      if (!m) throw new Error(`classify rule ${rule.id}: enhanced must look like X.1.1, 5.3.2 or X.7.*`);
+      st = { cls: m[1] === 'X' ? null : Number(m[1]), subject: Number(m[2]), detail: m[3] === '*' ? null : Number(m[3]) };
+    }
+    const code = rule.match.code;
+    const [codeLo, codeHi] = code === undefined ? [-1, -1] : typeof code === 'number' ? [code, code] : [code[0], code[1]];
+    return { rule, id: `${tier}:${rule.id}`, st, codeLo, codeHi, phases: rule.match.phase ? new Set(rule.match.phase) : null, text: rule.match.text ? lowerCased(rule.match.text) : null };
+  });
+}
+
+const TIERS: readonly (readonly CompiledRule[])[] = [
+  compile('provider', PROVIDER_RULES),
+  compile('enhanced', ENHANCED_RULES),
+  compile('wording', WORDING_RULES),
+  compile('enhanced', SUBJECT_RULES),
+  compile('wording', VAGUE_RULES),
+  compile('code', CODE_RULES),
+];
+
+/** Longest text examined: diagnostics longer than this are boilerplate after the first lines. */
+const MAX_TEXT = 1500;
+/** Reply codes (with an optional status) at line starts or quoted mid-text: `550-5.1.1 `, `550 `. */
+const CODE_PREFIX_RE = /(^|\s)[245]\d\d[- ](?:[245]\.\d{1,3}\.\d{1,3}\s+)?/g;
+/** A status at the start of a line, as multi-line replies repeat it. */
+const LINE_STATUS_RE = /(^|\n)[ \t]*[245]\.\d{1,3}\.\d{1,3}[ \t]+/g;
+const SPACES_RE = /\s+/g;
+
+/** Text as the rules see it: one lower-cased line, reply codes and repeated statuses removed. */
+export function normaliseText(text: string): string {
+  const t = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text;
+  return t.replace(LINE_STATUS_RE, '$1').replace(CODE_PREFIX_RE, '$1').replace(SPACES_RE, ' ').trim().toLowerCase();
+}
+
+/** The command a bounce says the remote server was answering (Postfix, Exim wording). */
+const REPORTED_PHASE_RE =
+  /in reply to (end of DATA|DATA|RCPT TO|MAIL FROM|EHLO|HELO) command|after (end of data|RCPT TO|MAIL FROM|initial connection|EHLO|HELO|DATA)\b|(refused to talk to me)/i;
+function phaseFromText(text: string): PhaseKey | null {
+  const m = REPORTED_PHASE_RE.exec(text);
+  if (!m) return null;
+  if (m[3]) return 'connect';
+  const w = (m[1] ?? m[2] ?? '').toLowerCase();
+  if (w.includes('data')) return 'data';
+  if (w.startsWith('rcpt')) return 'rcpt';
+  if (w.startsWith('mail')) return 'mail';
+  if (w === 'initial connection') return 'connect';
+  return 'ehlo';
+}
+
+function matches(c: CompiledRule, phase: PhaseKey, code: number | null, cls: 2 | 4 | 5 | null, st: string | null, text: string): boolean {
+  const m = c.rule.match;
+  if (c.phases !== null && !c.phases.has(phase)) return false;
+  if (m.class !== undefined && m.class !== cls) return false;
+  if (c.codeLo !== -1 && (code === null || code < c.codeLo || code > c.codeHi)) return false;
+  if (c.st !== null) {
+    if (st === null) return false;
+    // st is normalised `c.s.d`: class at 0, subject at 2, detail from 4.
+    if (c.st.cls !== null && st.charCodeAt(0) - 48 !== c.st.cls) return false;
+    if (st.charCodeAt(2) - 48 !== c.st.subject) return false;
+    if (c.st.detail !== null && Number(st.slice(4)) !== c.st.detail) return false;
+  }
+  if (c.text !== null && (text === '' || !c.text.test(text))) return false;
+  return true;
+}
+
+function sentence(e: Explanation, phase: PhaseKey, dsn: boolean): string {
+  if (typeof e === 'string') return dsn ? withSuffix(e) : e;
+  if (dsn && e.dsn !== undefined) return e.dsn;
+  const s = e[phase] ?? e.default;
+  return dsn ? withSuffix(s) : s;
+}
+
+function withSuffix(s: string): string {
+  return s.endsWith('.') ? s.slice(0, -1) + DSN_SUFFIX + '.' : s + DSN_SUFFIX + '.';
+}
+
+/** Status for a 2xx reply, when none was given. */
+function acceptedStatus(phase: PhaseKey): string {
+  return phase === 'rcpt' ? '2.1.5' : phase === 'mail' ? '2.1.0' : '2.0.0';
+}
+
+/**
+ * Classifies one SMTP reply (at a phase) or one reported status (phase `dsn`). Never throws; every input
+ * gets a category and a sentence.
+ */
+export function classify(input: ResponseInput): Classification {
+  const rawText = input.text ?? '';
+  const isDsn = input.phase === 'dsn';
+  const code = input.code ?? codeFromText(rawText);
+
+  const given = normaliseEnhanced(input.enhanced);
+  const inText = parseEnhanced(rawText);
+  // Match on the remote server's own status when it quotes one of the same class: a DSN's "Status:" is
+  // often the reporting MTA's guess (5.0.0, or 5.1.1 for a "552 5.2.2 Over quota").
+  const st = inText !== null && (given === null || (inText[0] === given[0] && !inText.endsWith('.0.0'))) ? inText : given ?? inText;
+
+  const cCls = codeClass(code);
+  const sCls = statusClass(given ?? inText);
+  // A bounce's Status is the reporter's final verdict; a live reply's code is what the client acts on.
+  const cls: 2 | 4 | 5 | null = isDsn ? sCls ?? cCls : cCls ?? sCls;
+
+  let phase: PhaseKey = input.phase ?? 'unknown';
+  if (phase === 'dsn' || phase === 'unknown') phase = input.reportedPhase ?? (rawText ? phaseFromText(rawText) : null) ?? phase;
+
+  let text = rawText ? normaliseText(rawText) : '';
+  if (input.error) text = text ? `${input.error.toLowerCase()} ${text}` : input.error.toLowerCase();
+
+  let hit: CompiledRule | null = null;
+  if (cls === 2) {
+    hit = TIERS[TIERS.length - 1]![0]!;
+  } else {
+    outer: for (const tier of TIERS) {
+      for (const c of tier) {
+        if (matches(c, phase, code, cls, st, text)) {
+          hit = c;
+          break outer;
+        }
+      }
+    }
+  }
+
+  const finalCls: 2 | 4 | 5 | null = cls ?? (isDsn ? 5 : hit?.rule.impliedClass ?? (text !== '' || input.phase !== null ? 4 : null));
+  const category: Category = hit ? hit.rule.category : finalCls === 2 ? 'accepted' : 'unknown';
+
+  let enhanced = given ?? inText;
+  if (enhanced === null && finalCls !== null) {
+    const template = category === 'accepted' ? acceptedStatus(phase) : hit?.rule.status ?? CATEGORY_STATUS[category];
+    if (template) enhanced = template[0] === 'X' ? `${finalCls}${template.slice(1)}` : template;
+  }
+
+  const explanation = hit ? sentence(hit.rule.explanation, phase, isDsn) : sentence(DEFAULTS[finalCls ?? 0], phase, isDsn);
+
+  return {
+    category,
+    permanent: finalCls === 5 ? true : finalCls === 4 ? false : finalCls === 2 ? null : false,
+    hard: categoryIsHard(category),
+    enhanced,
+    explanation,
+    rule: hit ? hit.id : `default:${phase}/${finalCls ?? 'none'}`,
+  };
+}

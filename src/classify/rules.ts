@@ -1,0 +1,438 @@
+/**
+ * The classification table: every rule as data, read top to bottom by classify.ts. The first rule of the
+ * first tier that matches wins.
+ *
+ *   1. PROVIDER_RULES   wording of named receivers and blocklists (Gmail, Microsoft, Yahoo/AOL, iCloud,
+ *                       Proofpoint, Mimecast, Spamhaus…). They are the most specific evidence: a provider
+ *                       that answers "5.4.1 Recipient address rejected: Access denied" means "no such
+ *                       user", whatever RFC 3463 says 5.4.1 is.
+ *   2. ENHANCED_RULES   RFC 3463 / 5248 statuses whose detail is decisive (X.1.1, X.2.2, X.3.4, X.7.26…).
+ *   3. WORDING_RULES    the usual MTA wording (Postfix, Exim, sendmail, Exchange, qmail…): "user unknown",
+ *                       "mailbox full", "greylisted"…
+ *   4. SUBJECT_RULES    statuses that only say which subject is concerned (X.7.1 "not authorized", X.2.0,
+ *                       X.5.0…) and the subject fallbacks (X.6.* content, X.7.* policy).
+ *   5. VAGUE_RULES      wording that only says "refused" or "blocked" somehow.
+ *   6. CODE_RULES       the basic reply code, phase by phase (554 at connect ≠ 554 after DATA).
+ *   7. DEFAULTS         one sentence for every phase × class, so no reply is ever unexplained.
+ *
+ * Rules describe an MTA's or a provider's wording, never one particular mail. Texts are matched
+ * case-insensitively after normalisation: whitespace collapsed, and the reply codes and repeated statuses
+ * of multi-line replies ("550-5.1.1 … 550-5.1.1 …") removed, so a phrase may span lines.
+ */
+import type { Phase } from '../types.js';
+import type { Category } from './types.js';
+
+/** A phase as the rules see it: the delivery phases, `dsn` (reported later in a bounce) and `unknown`. */
+export type PhaseKey = Phase | 'dsn' | 'unknown';
+
+/** A sentence, or sentences by phase with a default. */
+export type Explanation = string | ({ default: string } & Partial<Record<PhaseKey, string>>);
+
+export interface RuleMatch {
+  /** RFC 3463 status: `X.1.1` (any class) or a full one such as `5.3.2`. */
+  enhanced?: string;
+  /** Basic reply code, or an inclusive range. */
+  code?: number | readonly [number, number];
+  /** Reply class (from the code, else from the status). A rule with a class never matches a reply without one. */
+  class?: 2 | 4 | 5;
+  /** Tested on the normalised text (and the network error code, when there is one). */
+  text?: RegExp;
+  /** Only at these phases. For `dsn`, the phase the report names (see ResponseInput.reportedPhase) if any. */
+  phase?: readonly PhaseKey[];
+}
+
+export interface Rule {
+  /** Stable name, reported as `Classification.rule` with the tier as prefix (`provider:gmail-no-such-user`). */
+  id: string;
+  match: RuleMatch;
+  category: Category;
+  /** Status to report when the reply carried none: `X.1.1` takes the reply's class. */
+  status?: string;
+  /** Class assumed when the reply has neither code nor status (a network error is temporary: 4). */
+  impliedClass?: 4 | 5;
+  explanation: Explanation;
+}
+
+/**
+ * Hard = the address itself is undeliverable and should be suppressed. Everything else, permanent or not,
+ * fails this message only.
+ *
+ * mailbox-disabled is deliberately soft: "disabled", "suspended", "frozen", "temporarily locked" accounts
+ * are often reactivated (unpaid, dormant, locked after a password reset), and the real-bounce corpus
+ * (Sisimai's `suspend`) counts them soft. An account that is really gone ends up answering "user unknown",
+ * which is hard. mailbox-moved is hard: the address no longer reaches the person (RFC 3463 X.1.6, X.7.17).
+ */
+export const HARD_CATEGORIES: ReadonlySet<Category> = new Set<Category>(['mailbox-unknown', 'domain-unknown', 'no-mail-service', 'mailbox-moved']);
+
+/** The status reported for a category when the reply carried none (X = the reply's class). */
+export const CATEGORY_STATUS: Readonly<Record<Category, string | null>> = {
+  accepted: '2.0.0',
+  'mailbox-unknown': 'X.1.1',
+  'mailbox-disabled': 'X.2.1',
+  'mailbox-full': 'X.2.2',
+  'mailbox-moved': 'X.1.6',
+  'domain-unknown': 'X.1.2',
+  'no-mail-service': 'X.1.10',
+  'message-too-large': 'X.3.4',
+  'content-or-spam': 'X.7.1',
+  virus: 'X.7.1',
+  'authentication-policy': 'X.7.1',
+  'reputation-or-blocklist': 'X.7.1',
+  policy: 'X.7.1',
+  'relay-denied': 'X.7.1',
+  'rate-limited': 'X.7.0',
+  greylisted: 'X.7.1',
+  'server-busy': 'X.3.2',
+  'tls-required': 'X.7.10',
+  'protocol-error': 'X.5.0',
+  'dns-failure': 'X.4.3',
+  'connection-failure': 'X.4.1',
+  expired: 'X.4.7',
+  'system-error': 'X.3.0',
+  unknown: 'X.0.0',
+};
+
+// ---------------------------------------------------------------------------------------------------
+// Sentences used by several rules.
+
+const S = {
+  userUnknown: 'The recipient\'s mail server says this mailbox does not exist; check the address for typos.',
+  disabled: 'The recipient\'s mailbox exists but is disabled or suspended, so it does not accept mail for now.',
+  full: 'The recipient\'s mailbox is full; the message may go through once they make room.',
+  moved: 'The recipient no longer uses this address (the mailbox has moved or been given up).',
+  domainUnknown: 'The recipient\'s domain does not exist in DNS, so nothing can be delivered to it; check the address for typos.',
+  noMail: 'The recipient\'s domain says it accepts no email at all (a "null MX" or a server that refuses all mail).',
+  tooBig: 'The message is larger than the receiving server accepts.',
+  spam: 'The receiving server judged the message content to be spam or unwanted and refused it.',
+  virus: 'The receiving server found a virus or malicious content in the message and refused it.',
+  auth: 'The receiving server refused the message because it failed sender authentication (SPF, DKIM or DMARC) for the sending domain.',
+  ptr: 'The receiving server refused our sending IP because its reverse DNS (PTR) is missing or does not match its hostname.',
+  blocklist: 'The receiving server blocked our sending IP or domain because it is on a blocklist or has a poor reputation.',
+  policy: 'The receiving server refused the message for a local policy reason.',
+  relay: 'The server refused to relay: it does not accept mail for this domain from us (wrong MX, or it requires authentication).',
+  rate: 'The receiving server is limiting how fast it accepts mail from us; we slow down and retry.',
+  conns: 'The receiving server allows only a few simultaneous connections from us and we had too many; we slow down and retry.',
+  grey: 'The receiving server is greylisting: it defers mail from senders it has not seen recently and accepts it on a later retry.',
+  busy: 'The receiving server is busy or temporarily unavailable and asked us to try again later.',
+  tls: 'The server requires an encrypted (STARTTLS) connection, which could not be used.',
+  protocol: 'The server rejected a command or the message format as not following the SMTP/e-mail standards.',
+  expired: 'The message could not be delivered before the retry period ran out, so delivery was given up.',
+  system: 'The receiving mail system had an internal error or a configuration problem.',
+  senderRejected: 'The receiving server refused our envelope sender (return path) address or its domain.',
+  smtpAuth: 'The server requires us to log in (SMTP authentication) before it accepts this mail; check the relay credentials.',
+  helo: 'The receiving server refused the hostname our server introduced itself with (EHLO/HELO).',
+  filteredAfterData:
+    'The receiving server said "user unknown" only after receiving the message content, which usually means a recipient-side filter rather than a missing mailbox, so the address is not suppressed.',
+} as const;
+
+const CONNECT_FAILURE: Explanation = {
+  default: 'The connection to the receiving server failed (refused, reset or timed out); we will retry, possibly via another MX host.',
+  connect: 'We could not connect to the receiving mail server (refused or no answer); it may be down, overloaded, or not a mail server at all. We will retry.',
+  data: 'The connection failed while the message was being sent or right after it; the server may or may not have kept it, so a retry could produce a duplicate.',
+  dns: 'The DNS servers could not be reached or did not answer in time; we will retry.',
+  dsn: 'A later report says the receiving system could not connect to the next mail server and gave up or is still trying.',
+};
+
+// ---------------------------------------------------------------------------------------------------
+// 1. Known providers and blocklists.
+
+export const PROVIDER_RULES: readonly Rule[] = [
+  // Gmail / Google Workspace
+  { id: 'gmail-no-such-user', match: { text: /the email account that you tried to reach does not exist/i }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'Gmail says this account does not exist; check the address for typos.' },
+  { id: 'gmail-disabled', match: { text: /the email account that you tried to reach is (?:disabled|inactive)/i }, category: 'mailbox-disabled', status: 'X.2.1', explanation: 'Gmail says this account is disabled; it does not accept mail for now.' },
+  { id: 'gmail-over-quota', match: { text: /(?:inbox|mailbox) is out of storage space|OverQuota(?:Temp|Perm)/i }, category: 'mailbox-full', status: 'X.2.2', explanation: 'The recipient\'s Gmail inbox is out of storage space.' },
+  { id: 'gmail-receiving-rate', match: { text: /receiving mail at a rate that prevents additional messages/i }, category: 'rate-limited', status: 'X.2.1', explanation: 'The recipient is receiving mail too fast right now (Gmail limits the rate per mailbox); later messages usually get through.' },
+  { id: 'gmail-unauthenticated', match: { text: /requires all senders to authenticate|sender is unauthenticated|unauthenticated email .{0,80}not accepted/i }, category: 'authentication-policy', status: 'X.7.26', explanation: 'Gmail refused the message because it passed neither SPF nor DKIM for the sending domain (or failed its DMARC policy).' },
+  { id: 'gmail-unsolicited-rate', match: { class: 4, text: /unusual rate of unsolicited mail|rate of unsolicited mail/i }, category: 'rate-limited', status: 'X.7.28', explanation: 'Gmail is temporarily rate-limiting our IP because it saw an unusual rate of unwanted mail from it; we slow down and retry.' },
+  { id: 'gmail-unsolicited-block', match: { text: /unusual rate of unsolicited mail|likely unsolicited mail|this message is likely (?:spam|unsolicited)/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Gmail refused the message as likely unsolicited, judging from our IP or domain reputation and the content.' },
+  { id: 'gmail-not-whitelisted-ip', match: { text: /IP you're using to send mail is not authorized to send email directly to our servers/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Gmail does not accept mail directly from our IP (it looks like a dynamic or residential address); send through a proper relay.' },
+  { id: 'gmail-sending-limit', match: { text: /daily user sending (?:quota|limit) exceeded|sending limit exceeded/i }, category: 'rate-limited', explanation: 'The relay account has reached its daily sending limit; mail resumes when the quota resets.' },
+  { id: 'google-connect-failed', match: { text: /did not accept our requests to connect/i }, category: 'connection-failure', status: 'X.4.1', impliedClass: 4, explanation: 'The sending system could not connect to the recipient\'s mail server (refused or timed out).' },
+
+  // Microsoft: Outlook.com, Hotmail, Office 365 / Exchange Online
+  { id: 'microsoft-dbeb', match: { text: /recipient address rejected: access denied/i }, category: 'mailbox-unknown', status: 'X.4.1', explanation: 'Microsoft 365 rejected the address because it does not exist in the recipient organisation\'s directory.' },
+  { id: 'microsoft-recipient-not-found', match: { text: /RESOLVER\.ADR\.Recip(?:ient)?NotFound|recipient not found by SMTP address lookup|RESOLVER\.ADR\.ExRecipNotFound/i }, category: 'mailbox-unknown', status: 'X.1.10', explanation: 'Microsoft 365 says this recipient does not exist in the destination organisation.' },
+  { id: 'microsoft-mailbox-full', match: { text: /STOREDRV\.Deliver: mailbox full|QuotaExceeded|mailbox (?:size|quota) limit/i }, category: 'mailbox-full', status: 'X.2.2', explanation: 'The recipient\'s Microsoft mailbox is full.' },
+  { id: 'microsoft-banned-ip', match: { text: /banned sending IP|\bS3150\b|\bS3140\b|part of their network is on our block list|traffic not accepted from this IP|sender\.office\.com|\bAS\(\d{3,5}\)/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Microsoft blocked our sending IP (on its block list or with poor reputation); delisting is requested at sender.office.com.' },
+  { id: 'microsoft-reputation-throttle', match: { text: /temporarily rate limited due to IP reputation|\bS3113\b|\bS3114\b|\bS775\b|\bS844\b/i }, category: 'rate-limited', status: 'X.7.650', explanation: 'Microsoft is temporarily rate-limiting our IP because of its reputation; we slow down and retry.' },
+  { id: 'microsoft-group-restricted', match: { text: /RESOLVER\.RST\.(?:AuthRequired|NotAuthorized|SenderNotAuthenticatedForGroup|RestrictedToRecipientsPermission)|not authorized to send to this recipient/i }, category: 'policy', status: 'X.7.1', explanation: 'The recipient (often a group or restricted mailbox in Microsoft 365) only accepts mail from authenticated or authorised senders.' },
+  { id: 'microsoft-domain-unreachable', match: { text: /the domain is not reachable/i }, category: 'domain-unknown', status: 'X.1.2', explanation: 'Microsoft could not reach the recipient\'s domain; the domain probably does not exist or has no mail servers.' },
+  { id: 'microsoft-dmarc', match: { text: /does not pass DMARC verification|\b5\.7\.509\b/i }, category: 'authentication-policy', status: 'X.7.1', explanation: 'Microsoft refused the message because the sending domain\'s DMARC check failed.' },
+
+  // Yahoo, AOL, Verizon Media
+  { id: 'yahoo-deferred-volume', match: { text: /\[TSS?0[1-4]\]|temporarily deferred due to unexpected volume or user complaints/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'Yahoo/AOL is temporarily deferring our mail because of unusual volume or user complaints; we slow down and retry.' },
+  { id: 'yahoo-permanently-deferred', match: { text: /\[TSS0[5-9]\]|will be permanently deferred|retrying will NOT succeed/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Yahoo/AOL has permanently blocked mail from our IP because of its reputation or complaints.' },
+  { id: 'yahoo-blocklist', match: { text: /\[BL2[1-3]\]/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Yahoo/AOL refused the connection because our sending IP is on a blocklist (such as Spamhaus).' },
+  { id: 'yahoo-content', match: { text: /\[CS0[1-9]\]/i }, category: 'policy', status: 'X.7.9', explanation: 'The provider refused the message for its content or local policy (Yahoo/iCloud policy code).' },
+  { id: 'yahoo-no-account', match: { text: /this user doesn'?t have a [\w.-]+ account/i }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'Yahoo says this account does not exist; check the address for typos.' },
+  { id: 'aol-throttle', match: { text: /\bDYN:T[12]\b|\bRLY:(?:T|TH)\d?\b/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'AOL/Yahoo is throttling mail from our IP; we slow down and retry.' },
+  { id: 'aol-blocked', match: { text: /\bRTR:(?:BL|GE|RD|BB)\b|\bRLY:(?:B\d|BD|CH|IR|NW|OB|RD|SN|SQ)\b|\bDNS:(?:NR|RD)\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'AOL/Yahoo blocked our sending IP (reputation, missing reverse DNS or complaints).' },
+
+  // Apple iCloud
+  { id: 'icloud-policy', match: { text: /\[(?:HM0\d|CS0\d)\].{0,60}local policy|support\.apple\.com\/.{0,20}HT204137/i }, category: 'policy', status: 'X.7.1', explanation: 'iCloud Mail refused the message under its local policy, usually because of the sender\'s reputation or the content.' },
+
+  // Facebook (and others with per-recipient preferences)
+  { id: 'recipient-preferences', match: { text: /refused due to recipient preferences|\bRCP-P\d\b/i }, category: 'policy', status: 'X.7.1', explanation: 'The recipient\'s settings refuse mail from this sender; the address itself is valid.' },
+
+  // au/KDDI (ezweb.ne.jp, au.com): "<address>: User unknown" is a real unknown user, but the same words with
+  // the address left out (": User unknown", also as relayed by Google or Microsoft) are what its
+  // recipient-side filters answer.
+  { id: 'kddi-filtered', match: { text: /(?:^|;|->|\b[245]\d\d:)\s*: User unknown\b/i }, category: 'policy', status: 'X.7.1', explanation: 'The recipient\'s carrier (au/KDDI style) refused the message with its filter wording (": User unknown" without an address): the recipient filters this sender, the address is not necessarily bad.' },
+
+  // Proofpoint
+  { id: 'proofpoint-blocked', match: { text: /(?:ipcheck|support)\.proofpoint\.com|pphosted\.com.{0,60}(?:block|reject)|proofpoint.{0,40}(?:dnsbl|block)/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'The recipient\'s Proofpoint filter blocked our sending IP for poor reputation.' },
+
+  // Mimecast
+  { id: 'mimecast-blocked-senders', match: { text: /rejected by header based (?:manually )?blocked senders|envelope (?:blocked|rejected) - user entry|blocked senders? list/i }, category: 'policy', status: 'X.7.1', explanation: 'The recipient\'s organisation (Mimecast) has our sender on its blocked-senders list.' },
+  { id: 'mimecast-anti-spoofing', match: { text: /anti-?spoofing policy/i }, category: 'authentication-policy', status: 'X.7.1', explanation: 'The recipient\'s filter (Mimecast anti-spoofing) refused the message because the sender looks forged.' },
+  { id: 'mimecast-reputation', match: { text: /IP reputation - \(reject\)|Local CT IP Reputation/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'The recipient\'s filter (Mimecast) refused our sending IP for poor reputation.' },
+  { id: 'mimecast-spam-signature', match: { text: /MCSpamSignature|Message is spam - https?:\/\/community\.mimecast/i }, category: 'content-or-spam', status: 'X.7.1', explanation: 'The recipient\'s filter (Mimecast) matched the message against a spam signature.' },
+
+  // The recipient system's local delivery agent (procmail, maildrop, a pipe) failed: whatever words it
+  // quotes ("No such user", "quota"), this is a mailer error on their side, not a verdict from their MTA.
+  { id: 'local-delivery-agent', match: { text: /\bx-unix;|\bprocmail:|\bmaildrop:|local delivery (?:failed|error)|mailer error/i }, category: 'system-error', explanation: 'The recipient\'s server failed to hand the message to the local mailbox program (a mailer error on their side).' },
+
+  // Blocklists by name, Barracuda, Cloudmark, generic DNSBL wording
+  { id: 'dnsbl', match: { text: /spamhaus|\bsorbs\b|spamcop|barracuda(?:central)?|uceprotect|\bpsbl\b|\bDNSBL\b|\bRBL\b|blocked using |block ?list|black ?list(?:ed)?|deny ?list(?:ed)?|client host (?:\S+ )?(?:blocked|rejected: blocked)|csi\.cloudmark\.com|cloudmark.{0,40}(?:block|reset)|listed (?:at|in|on|by) (?:\S+\.)+[a-z]{2,}/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: S.blocklist },
+];
+
+// ---------------------------------------------------------------------------------------------------
+// 2. Decisive RFC 3463 / RFC 5248 registry statuses.
+
+export const ENHANCED_RULES: readonly Rule[] = [
+  // Decisive even after DATA: the server named the mailbox as bad (sendmail also reports pipelined RCPT
+  // rejections after ">>> DATA"). Wording alone after DATA is treated as filtering (WORDING_RULES).
+  { id: 'X.1.1', match: { enhanced: 'X.1.1' }, category: 'mailbox-unknown', explanation: S.userUnknown },
+  { id: 'X.1.2', match: { enhanced: 'X.1.2' }, category: 'domain-unknown', explanation: 'The recipient\'s domain (the part after @) does not exist or cannot receive mail; check the address for typos.' },
+  { id: 'X.1.3', match: { enhanced: 'X.1.3' }, category: 'mailbox-unknown', explanation: 'The recipient address is not a valid e-mail address (bad syntax).' },
+  { id: 'X.1.4', match: { enhanced: 'X.1.4' }, category: 'mailbox-unknown', explanation: 'The recipient address is ambiguous at the receiving server (it matches several mailboxes).' },
+  { id: 'X.1.6', match: { enhanced: 'X.1.6' }, category: 'mailbox-moved', explanation: S.moved },
+  { id: 'X.1.7', match: { enhanced: 'X.1.7' }, category: 'policy', explanation: 'The receiving server refused our envelope sender (return path) address as badly formed.' },
+  { id: 'X.1.8', match: { enhanced: 'X.1.8' }, category: 'policy', explanation: 'The receiving server refused our envelope sender (return path) because its domain does not resolve or cannot receive replies.' },
+  { id: 'X.1.10', match: { enhanced: 'X.1.10' }, category: 'no-mail-service', explanation: 'The recipient\'s domain publishes a "null MX": it explicitly accepts no email (RFC 7505).' },
+  { id: 'X.2.2', match: { enhanced: 'X.2.2' }, category: 'mailbox-full', explanation: S.full },
+  { id: 'X.2.3', match: { enhanced: 'X.2.3' }, category: 'message-too-large', explanation: 'The message is larger than the recipient\'s mailbox or server allows.' },
+  { id: 'X.2.4', match: { enhanced: 'X.2.4' }, category: 'system-error', explanation: 'The recipient is a mailing list that could not be expanded.' },
+  { id: 'X.3.1', match: { enhanced: 'X.3.1' }, category: 'server-busy', explanation: 'The receiving mail system is out of storage space.' },
+  { id: '5.3.2', match: { enhanced: '5.3.2' }, category: 'no-mail-service', explanation: 'The receiving system says it does not accept mail from the network at all.' },
+  { id: '4.3.2', match: { enhanced: '4.3.2' }, category: 'server-busy', explanation: 'The receiving system is not accepting mail right now (shutting down, overloaded or limiting connections); we will retry.' },
+  { id: 'X.3.3', match: { enhanced: 'X.3.3' }, category: 'protocol-error', explanation: 'The receiving system does not support a feature the message needs (e.g. 8-bit or UTF-8 addresses).' },
+  { id: 'X.3.4', match: { enhanced: 'X.3.4' }, category: 'message-too-large', explanation: S.tooBig },
+  { id: 'X.3.5', match: { enhanced: 'X.3.5' }, category: 'system-error', explanation: 'The receiving mail system is misconfigured.' },
+  { id: '4.4.1', match: { enhanced: '4.4.1' }, category: 'connection-failure', explanation: CONNECT_FAILURE },
+  { id: 'X.4.2', match: { enhanced: 'X.4.2' }, category: 'connection-failure', explanation: 'The connection to the receiving server broke off during the session.' },
+  { id: 'X.4.3', match: { enhanced: 'X.4.3' }, category: 'dns-failure', explanation: 'A DNS or directory lookup needed to route the message failed.' },
+  { id: '5.4.4', match: { enhanced: '5.4.4' }, category: 'domain-unknown', explanation: 'No route to the recipient\'s domain: it has no mail servers in DNS (no MX and no address), so it cannot receive mail.' },
+  { id: '4.4.4', match: { enhanced: '4.4.4' }, category: 'dns-failure', explanation: 'The route to the recipient\'s domain could not be found for now (DNS); we will retry.' },
+  { id: 'X.4.5', match: { enhanced: 'X.4.5' }, category: 'server-busy', explanation: 'The receiving mail system is congested; we will retry.' },
+  { id: 'X.4.6', match: { enhanced: 'X.4.6' }, category: 'system-error', explanation: 'The message was caught in a mail routing loop (too many hops), usually a forwarding misconfiguration.' },
+  { id: 'X.4.7', match: { enhanced: 'X.4.7' }, category: 'expired', explanation: S.expired },
+  { id: 'X.5.1', match: { enhanced: 'X.5.1' }, category: 'protocol-error', explanation: 'The server did not recognise an SMTP command.' },
+  { id: 'X.5.2', match: { enhanced: 'X.5.2' }, category: 'protocol-error', explanation: 'The server reported an SMTP syntax error.' },
+  { id: 'X.5.3', match: { enhanced: 'X.5.3' }, category: 'rate-limited', explanation: 'Too many recipients in one transaction for this server; the rest are sent separately.' },
+  { id: 'X.5.4', match: { enhanced: 'X.5.4' }, category: 'protocol-error', explanation: 'The server rejected the parameters of an SMTP command.' },
+  { id: 'X.5.5', match: { enhanced: 'X.5.5' }, category: 'protocol-error', explanation: 'The server does not speak the protocol version we used.' },
+  { id: 'X.5.6', match: { enhanced: 'X.5.6' }, category: 'protocol-error', explanation: 'An authentication line was too long for the server.' },
+  { id: 'X.6.7', match: { enhanced: 'X.6.7' }, category: 'protocol-error', explanation: 'The receiving server does not accept non-ASCII (internationalised) addresses.' },
+  { id: 'X.6.8', match: { enhanced: 'X.6.8' }, category: 'protocol-error', explanation: 'The message needs UTF-8 support the receiving server does not have.' },
+  { id: 'X.6.9', match: { enhanced: 'X.6.9' }, category: 'protocol-error', explanation: 'The message headers contain 8-bit or UTF-8 data the receiving server does not accept.' },
+  { id: 'X.7.8', match: { enhanced: 'X.7.8' }, category: 'policy', explanation: 'The server rejected our login credentials (SMTP authentication); check the relay username and password.' },
+  { id: 'X.7.10', match: { enhanced: 'X.7.10' }, category: 'tls-required', explanation: S.tls },
+  { id: 'X.7.11', match: { enhanced: 'X.7.11' }, category: 'tls-required', explanation: 'The server requires encryption (STARTTLS) before this login method can be used.' },
+  { id: 'X.7.13', match: { enhanced: 'X.7.13' }, category: 'mailbox-disabled', explanation: S.disabled },
+  { id: 'X.7.16', match: { enhanced: 'X.7.16' }, category: 'message-too-large', explanation: 'The message is too large for the priority it was sent with.' },
+  { id: 'X.7.17', match: { enhanced: 'X.7.17' }, category: 'mailbox-moved', explanation: 'The mailbox now belongs to someone else (its owner has changed), so the address no longer reaches the intended person.' },
+  { id: 'X.7.18', match: { enhanced: 'X.7.18' }, category: 'mailbox-moved', explanation: 'The recipient\'s domain has changed owner, so the address no longer reaches the intended person.' },
+  { id: 'X.7.20', match: { enhanced: 'X.7.20' }, category: 'authentication-policy', explanation: 'The receiving server requires a valid DKIM signature and found none that passed.' },
+  { id: 'X.7.21', match: { enhanced: 'X.7.21' }, category: 'authentication-policy', explanation: 'The receiving server found no acceptable DKIM signature on the message.' },
+  { id: 'X.7.22', match: { enhanced: 'X.7.22' }, category: 'authentication-policy', explanation: 'The message has no valid DKIM signature from the author\'s (From) domain.' },
+  { id: 'X.7.23', match: { enhanced: 'X.7.23' }, category: 'authentication-policy', explanation: 'SPF check failed: our sending IP is not authorised by the sending domain\'s SPF record.' },
+  { id: 'X.7.24', match: { enhanced: 'X.7.24' }, category: 'authentication-policy', explanation: 'The sending domain\'s SPF record could not be evaluated (SPF error).' },
+  { id: 'X.7.25', match: { enhanced: 'X.7.25' }, category: 'authentication-policy', explanation: S.ptr },
+  { id: 'X.7.26', match: { enhanced: 'X.7.26' }, category: 'authentication-policy', explanation: 'The message failed several sender authentication checks (SPF, DKIM, DMARC) for the sending domain.' },
+  // About our sender's domain, not the recipient: soft (RFC 7505 §4.2).
+  { id: 'X.7.27', match: { enhanced: 'X.7.27' }, category: 'authentication-policy', explanation: 'The receiving server refused our envelope sender because its domain publishes a null MX (it cannot receive replies).' },
+  { id: 'X.7.28', match: { enhanced: 'X.7.28' }, category: 'rate-limited', explanation: 'The receiving server detected a flood of mail from us and is limiting it; we slow down and retry.' },
+  { id: 'X.7.29', match: { enhanced: 'X.7.29' }, category: 'authentication-policy', explanation: 'The receiving server rejected the message\'s ARC chain (authentication of forwarded mail).' },
+  { id: 'X.7.30', match: { enhanced: 'X.7.30' }, category: 'tls-required', explanation: 'The message demands REQUIRETLS, which the receiving server does not support.' },
+];
+
+// ---------------------------------------------------------------------------------------------------
+// 3. Common MTA wording. Order matters: specific before general.
+
+const UNKNOWN_USER_RE =
+  /user unknown|unknown (?:user|recipient|local[- ]part|mailbox|address|e-?mail)|no such (?:user|mailbox|recipient|address|account|person|local user)|(?:user|recipient|mailbox|address|account|addressee)(?: \S+)? (?:does not|doesn'?t|did not) exist|(?:user|recipient|mailbox|address|account|e-?mail)(?: \S+)? not found|(?:recipient|user|mailbox|e-?mail) (?:address )?(?:is )?(?:invalid|unknown|not valid)|invalid (?:recipient|mailbox|address|user|e-?mail)|bad destination mailbox|(?:user|mailbox|recipient) not (?:known|listed|local here)|unknown in (?:virtual|local|relay) (?:mailbox|alias|recipient)|unrouteable address|undeliverable address|addressee unknown|not our customer|no mailbox here|mailbox (?:does not|doesn'?t) exist|account (?:does not|doesn'?t) exist|no valid recipients|unknown or illegal alias|not listed in (?:the )?(?:\S+ )?(?:directory|address book)|recipient address rejected(?:\s*[.:]?\s*$|\.|: (?:user unknown|undeliverable|unknown))/i;
+
+export const WORDING_RULES: readonly Rule[] = [
+  { id: 'greylisted', match: { text: /gr[ea]y-?list(?:ed|ing)?|postgrey|greylisting in action|sqlgrey/i }, category: 'greylisted', status: 'X.7.1', explanation: S.grey },
+  { id: 'tls-error', match: { text: /\bETLS\b|(?:TLS|SSL) (?:handshake|negotiation) (?:failed|error)|handshake failure|certificate (?:has )?(?:expired|verify failed|not trusted)|unable to verify (?:the first )?certificate|self[- ]signed certificate|wrong version number|ERR_SSL_|\bCERT_[A-Z_]+\b|\bDEPTH_ZERO_SELF_SIGNED_CERT\b|ERR_TLS_CERT/i }, category: 'connection-failure', status: 'X.7.10', impliedClass: 4, explanation: 'The encrypted (TLS) connection to the receiving server could not be established (handshake or certificate failure).' },
+  { id: 'tls-required', match: { text: /must issue a STARTTLS|(?:STARTTLS|TLS|SSL|encryption)(?: is)? (?:required|mandatory)|requires? (?:STARTTLS|TLS|encryption|a secure connection|an encrypted connection)|STARTTLS (?:is )?not (?:offered|supported|advertised|available)|not offered STARTTLS|encryption needed/i }, category: 'tls-required', status: 'X.7.10', explanation: S.tls },
+  { id: 'not-rfc-compliant', match: { text: /not RFC ?(?:5322|2822|822) compliant|multiple (?:\S+ )?headers|multiple addresses in From|duplicate header|headers? too (?:large|long)|too many headers|malformed (?:header|message|address)|bare (?:LF|linefeed|CR|newline)|improper use of 8-bit|8-?bit data (?:in|not allowed)|header (?:syntax )?error/i }, category: 'protocol-error', explanation: 'The receiving server refused the message because its format breaks the e-mail standards (headers, line endings or encoding).' },
+  { id: 'dkim-spf-dmarc', match: { text: /\bSPF\b|\bDKIM\b|\bDMARC\b|sender policy framework|domainkeys|\bARC (?:validation|seal)|sender (?:is )?unauthenticated|authentication (?:check )?failed for (?:the )?(?:sender|domain)/i }, category: 'authentication-policy', explanation: S.auth },
+  { id: 'reverse-dns', match: { text: /reverse DNS|\bPTR\b|\brDNS\b|IP name lookup failed|reverse (?:lookup|resolution|hostname)|cannot find your hostname|hostname (?:does not|doesn'?t) resolve|mismatches client ip|without a valid sender domain|no (?:valid )?(?:reverse|PTR)|forward DNS entry/i }, category: 'authentication-policy', status: 'X.7.25', explanation: S.ptr },
+  { id: 'helo-rejected', match: { text: /(?:HELO|EHLO)(?: command)? rejected|invalid (?:HELO|EHLO)|bad (?:HELO|EHLO)|(?:HELO|EHLO) (?:name|hostname|host name) (?:is )?(?:invalid|not valid|rejected|not allowed)|need fully-qualified hostname|forged (?:HELO|hostname)/i }, category: 'protocol-error', explanation: S.helo },
+  { id: 'relay-denied', match: { text: /relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited|refused)|(?:not permitted|unable|not allowed) to relay|we do not relay|relay not (?:permitted|allowed)|not in my list of allowed rcpthosts|isn'?t in my list of allowed rcpthosts|no relaying/i }, category: 'relay-denied', status: 'X.7.1', explanation: S.relay },
+  { id: 'smtp-auth-required', match: { text: /(?:SMTP )?authentication (?:is )?required|turn on SMTP Authentication|must (?:first )?authenticate|authentication needed|client was not authenticated|please (?:log ?in|authenticate)|AUTH(?:entication)? first/i }, category: 'policy', explanation: S.smtpAuth },
+  { id: 'auth-credentials', match: { text: /authentication (?:credentials invalid|unsuccessful|failed)|invalid credentials|username and password not accepted|bad (?:username|password)/i }, category: 'policy', explanation: 'The relay rejected our login (wrong username or password).' },
+  { id: 'sender-rejected', match: { text: /sender (?:address )?(?:rejected|refused|denied|not allowed|blocked)|sender (?:verify|verification) failed|sender domain (?:must exist|not found|does not exist|unknown|must resolve)|domain of sender address .{0,80}(?:does not exist|does not resolve)|unverified sender|invalid sender|bad sender/i }, category: 'policy', status: 'X.1.8', explanation: S.senderRejected },
+  { id: 'virus', match: { text: /\bvirus|malware|\binfected\b|trojan|ransomware|malicious (?:content|attachment|payload|file|url|link)|dangerous attachment|banned attachment/i }, category: 'virus', status: 'X.7.1', explanation: S.virus },
+  { id: 'message-too-large', match: { text: /message (?:is )?too (?:large|big)|message size exceeds|(?:message|mail)(?: size)? exceeds (?:the )?(?:maximum|fixed maximum|size limit|allowed)|exceeds (?:the )?(?:maximum )?(?:allowed )?(?:message )?size|(?:message )?size limit|message length exceeds|too much mail data|message file too big|size (?:of the message )?exceeds|mail too large|maximum message size/i }, category: 'message-too-large', status: 'X.3.4', explanation: S.tooBig },
+  { id: 'insufficient-system-storage', match: { text: /insufficient system (?:storage|resources)|(?:system|server|disk) (?:is )?full|out of (?:disk|spool) space/i }, category: 'server-busy', status: 'X.3.1', explanation: 'The receiving server is short of storage or resources; we will retry.' },
+  { id: 'mailbox-full', match: { text: /mail ?box (?:is )?full|mailbox (?:size|storage)(?: limit)? exceeded|(?:quota|storage limit) (?:exceeded|reached|full)|over ?quota|exceed(?:s|ed)? (?:his|her|the|their|its)? ?(?:storage |disk |mailbox )?quota|insufficient (?:mailbox )?storage|out of storage|disk quota|mailbox (?:over(?:flow|quota)|is over)|(?:mailbox|inbox|account) (?:has )?(?:reached|exceeded) (?:its|the|their) (?:storage|size|quota)|not enough (?:storage|space) in (?:the )?mailbox|mailbox has exceeded|would exceed (?:the )?(?:mailbox )?quota/i }, category: 'mailbox-full', status: 'X.2.2', explanation: S.full },
+  { id: 'mailbox-disabled', match: { text: /(?:account|mailbox|user|address|recipient)(?:'?s)?(?: account)? (?:is |has been |was )?(?:temporar(?:il)?y |currently |administratively |permanently )?(?:disabled|deactivated|suspended|inactive|locked|frozen|blocked|discontinued|closed|expired|on hold)|(?:disabled|inactive|suspended|deactivated|dormant|frozen|closed|locked) (?:account|mailbox|user)|temporar(?:il)?y locked|account (?:is )?not active|mailbox (?:is )?not active|(?:user|account) (?:has been )?(?:terminated|cancell?ed)/i }, category: 'mailbox-disabled', status: 'X.2.1', explanation: S.disabled },
+  { id: 'mailbox-moved', match: { text: /no longer (?:on (?:this |the )?server|at this (?:address|domain)|with (?:us|this)|works? here|employed)|(?:user|recipient|mailbox|address) has (?:moved|changed)|moved permanently|user not local; please try|has left the (?:company|organi[sz]ation)|address (?:has been )?changed/i }, category: 'mailbox-moved', status: 'X.1.6', explanation: S.moved },
+  // Temporary DNS problems first: "Host not found, try again" is Postfix's temporary wording.
+  { id: 'dns-temporary', match: { text: /\b(?:SERVFAIL|ESERVFAIL|ETIMEOUT|EREFUSED|ECONNREFUSED|EAI_AGAIN|EBADRESP)\b|host not found, try again|(?:DNS|name server|nameserver|name service) (?:query |lookup )?(?:error|failure|failed|timeout|timed out|temporary)|temporary (?:DNS|name resolution) (?:error|failure)|DNS query failed|could not contact DNS servers|Name service error/i, phase: ['dns'] }, category: 'dns-failure', status: 'X.4.3', impliedClass: 4, explanation: 'A DNS lookup for the recipient\'s domain failed temporarily (server failure or timeout); we will retry.' },
+  // Postfix and others say "try again" when the lookup failed temporarily, whatever class the report has.
+  { id: 'dns-try-again', match: { text: /(?:host|domain)(?: name)? not found, try again|name service error .{0,100}try again|temporary failure in name resolution/i }, category: 'dns-failure', status: 'X.4.3', impliedClass: 4, explanation: 'A DNS lookup for the recipient\'s domain failed temporarily (the name servers said to try again).' },
+  { id: 'nxdomain-temporary', match: { text: /\bNXDOMAIN\b|\bENOTFOUND\b|domain name not found|host (?:or domain name )?not found|no such domain|name or service not known/i, class: 4 }, category: 'dns-failure', status: 'X.4.3', explanation: 'The recipient\'s domain was not found in DNS, which the reporting server treats as temporary; it may be a typo or a DNS outage.' },
+  { id: 'dns-temporary-reported', match: { text: /\b(?:SERVFAIL|EAI_AGAIN)\b|host not found, try again|(?:DNS|name server|nameserver) (?:query |lookup )?(?:error|failure|failed|timeout|timed out|temporary)|temporary (?:DNS|name resolution) (?:error|failure)|DNS query failed|Name service error/i, class: 4 }, category: 'dns-failure', status: 'X.4.3', explanation: 'A DNS lookup for the recipient\'s domain failed temporarily; the sender will retry.' },
+  { id: 'nxdomain', match: { text: /\bNXDOMAIN\b|\bENOTFOUND\b|domain name not found|host (?:or domain name )?not found|no such domain|name or service not known|(?:recipient |destination )?domain (?:name )?(?:does not exist|doesn'?t exist|not found|unknown|is invalid)|unknown (?:host|domain)|host unknown|unroutable domain|host \S+ not found/i }, category: 'domain-unknown', status: 'X.1.2', impliedClass: 5, explanation: S.domainUnknown },
+  { id: 'no-mx-records', match: { text: /\bENODATA\b|no (?:MX|mail exchanger|mail server|A|address)(?: or A)? records?|has no (?:MX|mail servers?)|no mail (?:hosts?|servers?) for/i }, category: 'no-mail-service', status: 'X.1.10', impliedClass: 5, explanation: 'The recipient\'s domain exists but publishes no mail server (no MX and no address records), so it cannot receive mail.' },
+  { id: 'null-mx', match: { text: /null MX|nullmx|does not accept (?:e-?)?mail|accepts no (?:e-?)?mail|domain does not (?:receive|accept)|no mail service/i, class: 5 }, category: 'no-mail-service', status: 'X.1.10', explanation: S.noMail },
+  { id: 'null-mx-any', match: { text: /null MX|nullmx|indicated no SMTP service/i }, category: 'no-mail-service', status: 'X.1.10', impliedClass: 5, explanation: S.noMail },
+  { id: 'unknown-user@data', match: { text: UNKNOWN_USER_RE, phase: ['data'] }, category: 'policy', explanation: S.filteredAfterData },
+  { id: 'user-unknown', match: { text: UNKNOWN_USER_RE }, category: 'mailbox-unknown', status: 'X.1.1', explanation: S.userUnknown },
+  // RFC 5321's stock 550 text; Exchange, hMailServer and James use it for unknown recipients.
+  { id: 'mailbox-unavailable', match: { text: /mailbox (?:is )?(?:unavailable|not available)/i, class: 5, phase: ['rcpt', 'dsn', 'unknown'] }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'The recipient\'s server says the mailbox is unavailable, which it usually says for addresses that do not exist.' },
+  { id: 'address-rejected', match: { text: /(?:^|[\s:;>#])address rejected(?:\.|\s*$|\s+\S+@)/i, class: 5 }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'The recipient\'s server rejected this address, which it usually does for addresses that do not exist.' },
+  { id: 'too-many-connections', match: { text: /too many (?:concurrent |simultaneous |open )?(?:smtp )?(?:connections|sessions)|connection (?:rate )?limit|maximum (?:number of )?(?:connections|sessions)|connection count|too many connections from your (?:IP|host)/i }, category: 'rate-limited', status: 'X.7.0', explanation: S.conns },
+  { id: 'rate-limited', match: { text: /rate[- ]limit|(?:sending|message|receiving) rate|too many (?:messages|e-?mails|mails|recipients|requests)|(?:frequency|sending) limit|(?:exceeded|over) (?:the )?(?:maximum |allowed )?(?:number of messages|rate|quota|limit)|throttl|slow down|too fast|too much mail|limit exceeded|exceeds? (?:the )?(?:hourly|daily) limit|unexpected volume|excessive (?:mail|volume|traffic)|mail flood/i }, category: 'rate-limited', status: 'X.7.0', explanation: S.rate },
+  { id: 'spam', match: { text: /\bspam\b|spammy|looks like spam|scored as spam|unsolicited|\bUBE\b|\bUCE\b|bulk (?:mail|e-?mail)|content (?:rejected|filter|policy|violation)|message content|rejected (?:due to|for|because of) (?:its )?content|phishing|spam score|spamassassin|junk mail|suspicious (?:content|message|url|link)|url (?:is )?(?:blocked|listed)|message (?:has been )?(?:rejected|blocked) as/i }, category: 'content-or-spam', status: 'X.7.1', explanation: S.spam },
+  { id: 'reputation', match: { text: /reputation|(?:ip|host|sender|client|address|domain|network|server)(?: address)?(?: \S+)? (?:is |has been |was )?(?:blocked|banned|listed)|(?:blocked|banned) (?:ip|host|sender|network|server|client|by)|poor (?:sending )?(?:history|practices)|block(?:ed)? for spamming|is an open relay/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: S.blocklist },
+  { id: 'expired', match: { text: /message expired|delivery time expired|retry time(?:out)? (?:not )?(?:exceeded|reached)|retry timeout exceeded|could not be delivered within|too long (?:in|on) (?:the )?queue|queue lifetime|(?:maximum )?queue time|giving up|gave up|undeliverable for \d+ days|delivery (?:has been )?delayed for|expired after/i }, category: 'expired', status: 'X.4.7', explanation: S.expired },
+  { id: 'connection-refused', match: { text: /\bECONNREFUSED\b|connection refused/i }, category: 'connection-failure', status: 'X.4.1', impliedClass: 4, explanation: CONNECT_FAILURE },
+  { id: 'connection-timeout', match: { text: /\bETIMEDOUT\b|\bETIMEOUT\b|\bESOCKETTIMEDOUT\b|timed out|time-?out|no response from|did not respond/i }, category: 'connection-failure', status: 'X.4.1', impliedClass: 4, explanation: { ...CONNECT_FAILURE, default: 'The receiving server did not answer in time; we will retry.', connect: 'The receiving mail server did not answer the connection in time (down, firewalled or overloaded); we will retry, possibly via another MX host.' } },
+  { id: 'connection-lost', match: { text: /\bECONNRESET\b|\bEPIPE\b|\bECONNECTION\b|\bESOCKET\b|connection (?:reset|closed|dropped|lost|terminated|aborted)|lost connection|unexpected (?:close|disconnect|end of (?:file|stream))|socket (?:closed|hang up)|broken pipe|closed the connection|\bEHOSTUNREACH\b|\bENETUNREACH\b|\bEHOSTDOWN\b|\bEADDRNOTAVAIL\b|(?:host|network) (?:is )?unreachable|no route to host|unable to connect|could not connect|failed to connect|cannot connect|connect to \S+ failed/i }, category: 'connection-failure', status: 'X.4.2', impliedClass: 4, explanation: CONNECT_FAILURE },
+  { id: 'dns-phase-error', match: { text: /\bE[A-Z]{3,}\b|error|fail|timeout/i, phase: ['dns'] }, category: 'dns-failure', status: 'X.4.3', impliedClass: 4, explanation: 'The DNS lookup for the recipient\'s domain failed; we will retry.' },
+  { id: 'protocol', match: { text: /syntax error|command (?:not recognized|unrecognized|not implemented|not understood)|unrecognized command|bad sequence of commands|improper sequence|need (?:MAIL|RCPT|HELO|EHLO)\b|line too long|invalid command|parameter(?:s)? not (?:implemented|recognized)|pipelining not|invalid (?:argument|parameter)|too many invalid commands/i }, category: 'protocol-error', status: 'X.5.2', explanation: S.protocol },
+  { id: 'loop', match: { text: /loops? back to myself|mail(?:ing)? loop|routing loop|too many hops|hop count exceeded|too many "?received"? headers/i }, category: 'system-error', status: 'X.4.6', explanation: 'The message was caught in a mail routing loop (too many hops), usually a forwarding misconfiguration.' },
+  { id: 'system-error', match: { text: /local error|internal (?:server )?error|system error|configuration error|processing error|temporary local problem|could not load|unable to process|server error|mail system (?:error|failure)/i }, category: 'system-error', status: 'X.3.0', explanation: S.system },
+  { id: 'server-busy', match: { text: /try (?:again )?later|please retry|temporar(?:il)?y (?:unavailable|deferred|rejected|refused|not available|blocked)|service (?:is )?(?:currently |temporarily )?(?:not available|unavailable)|server (?:is )?busy|system (?:is )?busy|too busy|overloaded|resources? (?:are )?temporarily unavailable|closing (?:transmission|connection) channel|temporary (?:failure|error|problem)|try again|service refus|shutting down|maintenance/i, class: 4 }, category: 'server-busy', status: 'X.3.2', explanation: S.busy },
+];
+
+// ---------------------------------------------------------------------------------------------------
+// 4. Statuses that only name the subject (X.7.1 "delivery not authorized") and subject fallbacks.
+
+export const SUBJECT_RULES: readonly Rule[] = [
+  { id: 'X.2.1', match: { enhanced: 'X.2.1' }, category: 'mailbox-disabled', explanation: 'The recipient\'s mailbox is disabled and not accepting messages.' },
+  { id: 'X.1.0', match: { enhanced: 'X.1.0' }, category: 'unknown', explanation: 'The receiving server refused an address (sender or recipient) without saying why.' },
+  { id: 'X.2.*', match: { enhanced: 'X.2.*' }, category: 'unknown', explanation: 'The recipient\'s mailbox exists but could not take the message; the server did not say why.' },
+  { id: 'X.3.*', match: { enhanced: 'X.3.*' }, category: 'system-error', explanation: S.system },
+  { id: '4.4.*', match: { enhanced: 'X.4.*', class: 4 }, category: 'connection-failure', explanation: 'A network or routing problem stopped the delivery for now; we will retry.' },
+  { id: '5.4.*', match: { enhanced: 'X.4.*', class: 5 }, category: 'system-error', explanation: 'A network or routing problem made the message undeliverable.' },
+  { id: 'X.5.*', match: { enhanced: 'X.5.*' }, category: 'protocol-error', explanation: S.protocol },
+  { id: 'X.6.*', match: { enhanced: 'X.6.*' }, category: 'content-or-spam', explanation: 'The receiving server refused the message because of its content or format.' },
+  { id: 'X.7.1@connect', match: { enhanced: 'X.7.1', phase: ['connect', 'ehlo', 'helo'] }, category: 'reputation-or-blocklist', explanation: 'The receiving server refused to talk to our server at all, which usually means our sending IP is blocked or has a poor reputation.' },
+  { id: 'X.7.*', match: { enhanced: 'X.7.*' }, category: 'policy', explanation: { default: 'The receiving server refused the message for a security or policy reason it did not detail (often sender reputation).', data: 'The receiving server refused the message after seeing it, for a security or policy reason (often content or sender reputation).' } },
+];
+
+// ---------------------------------------------------------------------------------------------------
+// 5. Wording that only says "no" somehow.
+
+export const VAGUE_RULES: readonly Rule[] = [
+  { id: 'access-denied', match: { text: /access denied|not authori[sz]ed|not allowed|not permitted|prohibited|forbidden|denied by policy|policy (?:violation|reasons?|rejection)|administrative(?:ly)? prohibit|local policy|refused by (?:policy|administrator)/i, class: 5 }, category: 'policy', explanation: S.policy },
+];
+
+// ---------------------------------------------------------------------------------------------------
+// 6. The basic code, phase by phase.
+
+export const CODE_RULES: readonly Rule[] = [
+  {
+    id: '2xx',
+    match: { class: 2 },
+    category: 'accepted',
+    explanation: {
+      default: 'The server accepted the command.',
+      dns: 'The DNS lookup succeeded.',
+      connect: 'The receiving server answered the connection and is ready.',
+      ehlo: 'The receiving server accepted our greeting.',
+      helo: 'The receiving server accepted our greeting.',
+      starttls: 'The receiving server agreed to encrypt the connection.',
+      auth: 'The server accepted our login.',
+      mail: 'The receiving server accepted the sender address.',
+      rcpt: 'The receiving server accepted this recipient; the message itself comes next.',
+      data: 'The receiving server accepted the message (it took responsibility for it; this is not proof it reached the inbox).',
+      quit: 'The session was closed normally.',
+      dsn: 'A later report says the message was delivered or passed on.',
+      submission: 'The message was accepted at submission.',
+      inbound: 'The message was accepted.',
+    },
+  },
+  { id: '421', match: { code: 421 }, category: 'server-busy', status: 'X.3.2', explanation: { default: 'The receiving server closed the connection with a temporary error (overloaded, shutting down or limiting us); we will retry.', connect: 'The receiving server refused the connection for now (overloaded, or our IP\'s reputation is poor or unknown to it); we will retry.' } },
+  { id: '450@rcpt', match: { code: 450, phase: ['rcpt'] }, category: 'server-busy', status: 'X.2.0', explanation: 'The receiving server deferred this recipient without saying why — usually greylisting, throttling of our volume or a pending reputation check; we will retry.' },
+  { id: '450', match: { code: 450 }, category: 'server-busy', status: 'X.2.0', explanation: 'The mailbox or server was temporarily unavailable; we will retry.' },
+  { id: '451', match: { code: 451 }, category: 'server-busy', status: 'X.3.0', explanation: { default: 'The receiving server hit a temporary local problem and asked us to retry.', data: 'The receiving server temporarily refused the message after seeing it (load, throttling or a filter that wants to see it again); we will retry.' } },
+  { id: '452@rcpt', match: { code: 452, phase: ['rcpt'] }, category: 'rate-limited', status: 'X.5.3', explanation: 'The receiving server will not take more recipients in this transaction right now (too many recipients or low storage); the rest are retried.' },
+  { id: '452', match: { code: 452 }, category: 'server-busy', status: 'X.3.1', explanation: 'The receiving server is short of storage right now; we will retry.' },
+  { id: '454@starttls', match: { code: 454, phase: ['starttls'] }, category: 'server-busy', status: 'X.7.0', explanation: 'The receiving server could not start encryption (TLS) just now; we will retry.' },
+  { id: '454@auth', match: { code: 454, phase: ['auth'] }, category: 'policy', status: 'X.7.0', explanation: 'The relay could not check our login just now (temporary authentication failure); we will retry.' },
+  { id: '454', match: { code: 454 }, category: 'server-busy', status: 'X.7.0', explanation: 'The receiving server had a temporary problem (TLS or authentication) and asked us to retry.' },
+  { id: '500-504', match: { code: [500, 504] }, category: 'protocol-error', status: 'X.5.2', explanation: 'The server did not accept an SMTP command or its parameters (a protocol problem between the two servers, not a verdict on the recipient).' },
+  { id: '521', match: { code: 521 }, category: 'no-mail-service', status: 'X.3.2', explanation: 'The receiving host says it does not accept mail at all (RFC 7504), as some domains that never receive mail do.' },
+  { id: '556', match: { code: 556 }, category: 'no-mail-service', status: 'X.1.10', explanation: 'The recipient\'s domain does not accept mail (RFC 7504).' },
+  { id: '530', match: { code: 530 }, category: 'policy', status: 'X.7.0', explanation: 'The server requires authentication (a login) or encryption before it accepts mail from us.' },
+  { id: '534-538', match: { code: [534, 538] }, category: 'policy', status: 'X.7.8', explanation: 'The relay refused our login (authentication failed or the method is not allowed).' },
+  { id: '551', match: { code: 551 }, category: 'mailbox-moved', status: 'X.1.6', explanation: 'The recipient is not local to this server any more (the server says to use another address).' },
+  { id: '552@mail', match: { code: 552, phase: ['mail'] }, category: 'message-too-large', status: 'X.3.4', explanation: 'The receiving server refused the message size we announced.' },
+  { id: '552@rcpt', match: { code: 552, phase: ['rcpt'] }, category: 'mailbox-full', status: 'X.2.2', explanation: 'The recipient\'s server says the mailbox has no room (storage allocation exceeded).' },
+  { id: '552', match: { code: 552 }, category: 'message-too-large', status: 'X.3.4', explanation: 'The receiving server refused the message as exceeding a storage or size limit.' },
+  { id: '553@mail', match: { code: 553, phase: ['mail'] }, category: 'policy', status: 'X.1.7', explanation: S.senderRejected },
+  { id: '553', match: { code: 553 }, category: 'unknown', status: 'X.1.3', explanation: 'The receiving server refused the address as not allowed (bad syntax, or an address it does not permit).' },
+  { id: '555', match: { code: 555 }, category: 'protocol-error', status: 'X.5.4', explanation: 'The server did not recognise a parameter of our MAIL FROM or RCPT TO command.' },
+  { id: '554@connect', match: { code: 554, phase: ['connect'] }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'The receiving server refused the connection before any mail was offered — usually our sending IP is on a blocklist or has poor reputation (or there is no real mail server there).' },
+  { id: '5xx@connect', match: { class: 5, phase: ['connect'] }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'The receiving server refused the connection before any mail was offered — usually our sending IP is blocked or has poor reputation.' },
+  { id: '5xx@ehlo', match: { class: 5, phase: ['ehlo', 'helo'] }, category: 'policy', status: 'X.7.1', explanation: 'The receiving server refused our greeting (EHLO/HELO) — usually it dislikes our server\'s hostname or our IP\'s reputation.' },
+  { id: '5xx@mail', match: { class: 5, phase: ['mail'] }, category: 'policy', status: 'X.7.1', explanation: 'The receiving server refused our sender address — usually a policy or reputation block on the sending domain.' },
+  { id: '550@rcpt', match: { code: 550, phase: ['rcpt'] }, category: 'unknown', status: 'X.0.0', explanation: 'The receiving server refused this recipient without saying why — most often the mailbox does not exist, sometimes a block on our mail, so the address is not suppressed on this alone.' },
+  { id: '5xx@data', match: { class: 5, phase: ['data'] }, category: 'content-or-spam', status: 'X.7.1', explanation: 'The receiving server accepted the envelope but refused the message content, often as spam.' },
+];
+
+// ---------------------------------------------------------------------------------------------------
+// 7. Phase × class defaults: category `unknown` (or `accepted` for 2xx), never unexplained.
+
+export const DEFAULTS: Readonly<Record<2 | 4 | 5 | 0, { default: string } & Partial<Record<PhaseKey, string>>>> = {
+  2: CODE_RULES[0]!.explanation as { default: string },
+  4: {
+    default: 'The server reported a temporary failure; we will retry.',
+    dns: 'A DNS lookup failed temporarily; we will retry.',
+    connect: 'The receiving server turned the connection away for now — usually it is overloaded, or our sending IP\'s reputation is poor or unknown to it; we will retry.',
+    ehlo: 'The receiving server temporarily refused our greeting — often a temporary reputation or reverse-DNS check on our sending IP; we will retry.',
+    helo: 'The receiving server temporarily refused our greeting — often a temporary reputation or reverse-DNS check on our sending IP; we will retry.',
+    starttls: 'The receiving server could not start encryption just now; we will retry.',
+    auth: 'The relay could not check our login just now; we will retry.',
+    mail: 'The receiving server temporarily refused our sender address — often a temporary check of the sending domain; we will retry.',
+    rcpt: 'The receiving server deferred this recipient without saying why — typically greylisting, throttling of our volume, or a reputation check still pending; we will retry.',
+    data: 'The receiving server temporarily refused the message after seeing its content — usually load, throttling or a filter that wants to see it again later; we will retry.',
+    quit: 'The server answered our goodbye with a temporary error; the outcome of the message was already decided.',
+    dsn: 'A later report says a downstream server is still failing temporarily and the message was delayed or given up.',
+    submission: 'The message could not be accepted right now; the client should retry.',
+    inbound: 'The message could not be accepted right now; the sender should retry.',
+  },
+  5: {
+    default: 'The server refused permanently and gave no recognisable reason.',
+    dns: 'The DNS lookup failed permanently: the recipient\'s domain cannot receive mail.',
+    connect: 'The receiving server refused the connection before any mail was offered — usually our sending IP is on a blocklist or has poor reputation.',
+    ehlo: 'The receiving server refused our greeting (EHLO/HELO) — usually it dislikes our server\'s hostname or our IP\'s reputation.',
+    helo: 'The receiving server refused our greeting (EHLO/HELO) — usually it dislikes our server\'s hostname or our IP\'s reputation.',
+    starttls: 'The receiving server refused to start encryption (TLS).',
+    auth: 'The relay rejected our login (wrong credentials or method not allowed).',
+    mail: 'The receiving server refused our sender address — usually a policy or reputation block on the sending domain.',
+    rcpt: 'The receiving server refused this recipient without a clear reason — most often the mailbox does not exist, sometimes a block on our mail.',
+    data: 'The receiving server accepted the envelope but refused the message content, often as spam.',
+    quit: 'The server answered our goodbye with an error; the outcome of the message was already decided.',
+    dsn: 'A later bounce reports that the message could not be delivered, without a recognisable reason.',
+    submission: 'The message was refused at submission.',
+    inbound: 'The message was refused.',
+  },
+  0: {
+    default: 'No reply code was received and the error was not recognised; we will retry.',
+    dns: 'The DNS lookup failed for an unrecognised reason; we will retry.',
+    connect: 'The connection to the receiving server failed for an unrecognised reason; we will retry.',
+    data: 'The session failed while the message was being sent, with no reply; the server may or may not have kept it, so a retry could produce a duplicate.',
+    dsn: 'A later bounce reports a failure without a recognisable reason.',
+  },
+};
+
+/** Appended to sentences about replies reported later in a bounce rather than received by us. */
+export const DSN_SUFFIX = ' (reported later in a bounce, after the message had been accepted)';

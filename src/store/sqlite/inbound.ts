@@ -1,0 +1,125 @@
+import type { RecipientState } from '../../types.js';
+import type { InboundEffectResult, InboundOutcome, InboundRecord, InboundStore, NewInbound } from '../store.js';
+import type { Db } from './database.js';
+import { eventParams, INSERT_EVENT_SQL } from './events.js';
+import { toRecipient, type RecipientRow } from './rows.js';
+import { INSERT_SUPPRESSION_SQL, suppressionKey } from './suppressions.js';
+
+interface InboundRow {
+  id: number;
+  received_at: number;
+  mail_from: string;
+  rcpt_to: string;
+  client_ip: string | null;
+  size: number;
+  kind: string | null;
+  parse: string | null;
+  matched_message_id: number | null;
+  matched_recipient_id: number | null;
+  match_rule: string | null;
+  processed_at: number | null;
+}
+
+const toInbound = (r: InboundRow): InboundRecord => ({
+  id: r.id,
+  receivedAt: r.received_at,
+  mailFrom: r.mail_from,
+  rcptTo: JSON.parse(r.rcpt_to),
+  clientIp: r.client_ip,
+  size: r.size,
+  kind: r.kind,
+  parse: r.parse ? JSON.parse(r.parse) : null,
+  matchedMessageId: r.matched_message_id,
+  matchedRecipientId: r.matched_recipient_id,
+  matchRule: r.match_rule,
+  processedAt: r.processed_at,
+});
+
+// Every column but the raw bytes, so listings never load megabytes of mail.
+const COLUMNS = 'id, received_at, mail_from, rcpt_to, client_ip, size, kind, parse, matched_message_id, matched_recipient_id, match_rule, processed_at';
+
+export function sqliteInbound(db: Db): InboundStore {
+  const insert = db.prepare(`INSERT INTO inbound (received_at, mail_from, rcpt_to, client_ip, size, raw) VALUES (?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`);
+  const byId = db.prepare(`SELECT ${COLUMNS} FROM inbound WHERE id = ?`);
+  const raw = db.prepare('SELECT raw FROM inbound WHERE id = ?').pluck();
+  const unprocessed = db.prepare('SELECT id FROM inbound WHERE processed_at IS NULL ORDER BY id LIMIT ?').pluck();
+  const unmatched = db.prepare(
+    `SELECT ${COLUMNS} FROM inbound WHERE processed_at IS NOT NULL AND matched_message_id IS NULL ORDER BY received_at DESC, id DESC LIMIT ?`,
+  );
+  const all = db.prepare(`SELECT ${COLUMNS} FROM inbound ORDER BY id DESC LIMIT ?`);
+  const markProcessed = db.prepare(`UPDATE inbound SET kind = ?, parse = ?, matched_message_id = ?, matched_recipient_id = ?, match_rule = ?, processed_at = ?
+    WHERE id = ? AND processed_at IS NULL`);
+  const insertEvent = db.prepare(INSERT_EVENT_SQL + ' RETURNING id');
+  // A late bounce ends retries too (queued/deferred), and clears any lease so that a delivery attempt in
+  // flight finds its claim lost instead of overwriting the bounce. Final states other than delivered stay.
+  const bounce = db.prepare(`UPDATE recipients SET state = 'bounced', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL,
+      last_code = ?, last_enhanced = ?, last_text = ?, category = ?, hard = ?, updated_at = ?
+    WHERE id = ? AND state IN ('queued', 'deferred', 'delivered')`);
+  const stateOf = db.prepare('SELECT state FROM recipients WHERE id = ?').pluck();
+  const insertSuppression = db.prepare(INSERT_SUPPRESSION_SQL);
+  const recipientById = db.prepare('SELECT * FROM recipients WHERE id = ?');
+  const latestByAddress = db.prepare(`SELECT r.* FROM recipients r JOIN messages m ON m.id = r.message_id
+    WHERE r.address = ? COLLATE NOCASE AND m.created_at >= ? ORDER BY m.created_at DESC, r.id DESC LIMIT 1`);
+
+  const record = db.transaction((o: InboundOutcome): InboundEffectResult[] => {
+    const updated = markProcessed.run(
+      o.kind,
+      JSON.stringify(o.parse),
+      o.match?.messageId ?? null,
+      o.match?.recipientId ?? null,
+      o.match?.rule ?? null,
+      o.processedAt,
+      o.id,
+    );
+    // Processed already (startup recovery and a live delivery raced): applying it twice would double the events.
+    if (updated.changes === 0) return [];
+    return o.effects.map((e) => {
+      const eventId = (insertEvent.get(...eventParams(e.event)) as { id: number }).id;
+      let stateChanged = false;
+      if (e.bounce) {
+        const b = e.bounce;
+        stateChanged = bounce.run(b.code, b.enhanced, b.text, b.category, b.hard === null ? null : b.hard ? 1 : 0, o.processedAt, e.event.recipientId).changes > 0;
+      }
+      let suppressed = false;
+      if (e.suppress) {
+        const address = suppressionKey(e.suppress.address);
+        insertSuppression.run(address, e.suppress.reason, e.suppress.source, eventId, o.processedAt);
+        suppressed = true;
+      }
+      return { eventId, state: stateOf.get(e.event.recipientId) as RecipientState, stateChanged, suppressed };
+    });
+  });
+
+  return {
+    async receive(m: NewInbound) {
+      return toInbound(insert.get(m.receivedAt, m.mailFrom, JSON.stringify(m.rcptTo), m.clientIp, m.raw.length, m.raw) as InboundRow);
+    },
+    async get(id) {
+      const r = byId.get(id) as InboundRow | undefined;
+      return r ? toInbound(r) : null;
+    },
+    async raw(id) {
+      return (raw.get(id) as Buffer | undefined) ?? null;
+    },
+    async unprocessed(limit) {
+      return unprocessed.all(limit) as number[];
+    },
+    async listUnmatched({ limit }) {
+      return (unmatched.all(limit) as InboundRow[]).map(toInbound);
+    },
+    async list({ limit }) {
+      return (all.all(limit) as InboundRow[]).map(toInbound);
+    },
+    async record(o) {
+      return record(o);
+    },
+    async recipientById(id) {
+      const r = recipientById.get(id) as RecipientRow | undefined;
+      return r ? toRecipient(r) : null;
+    },
+    async latestRecipientByAddress(address, since) {
+      const r = latestByAddress.get(address, since) as RecipientRow | undefined;
+      return r ? toRecipient(r) : null;
+    },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * The read model's SQL: lookups by Message-ID or queue id, keyset-paginated search, the queue overview,
+ * and the operator actions behind the API (retry, cancel).
+ *
+ * Reads of a page fetch all recipients (or events) of all its messages in one statement, with the ids
+ * passed as a JSON array: a page costs three statements whatever its size, never one per row.
+ */
+import type { Statement } from 'better-sqlite3';
+import type { RecipientState } from '../../types.js';
+import type { OperatorActionResult, QueryStore, SearchFilters } from '../store.js';
+import type { Db } from './database.js';
+import { eventParams, INSERT_EVENT_SQL } from './events.js';
+import { toEvent, toMessage, toRecipient, type EventRow, type MessageRow, type RecipientRow } from './rows.js';
+import { toSuppression, type SuppressionRow } from './suppressions.js';
+
+/** Builds the search statement for the filters given. Exported for the EXPLAIN QUERY PLAN test. */
+export function searchSql(f: SearchFilters): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const byRecipient = f.recipient !== undefined;
+  if (byRecipient) {
+    // Selective: walk the address index to the few message ids, then sort those. The unary `+` on
+    // created_at below stops the planner from scanning messages_by_created instead and probing each row.
+    // Case-insensitive, as support staff type addresses: served by recipients_by_address_nocase (003).
+    const sub = ['address = ? COLLATE NOCASE'];
+    params.push(f.recipient);
+    if (f.domain !== undefined) (sub.push('domain = ?'), params.push(f.domain));
+    if (f.state !== undefined) (sub.push('state = ?'), params.push(f.state));
+    where.push(`m.id IN (SELECT message_id FROM recipients WHERE ${sub.join(' AND ')})`);
+  } else if (f.domain !== undefined || f.state !== undefined) {
+    // Broad (a big domain, a common state): walk messages newest first and stop at `limit` matches.
+    const sub = ['r.message_id = m.id'];
+    if (f.domain !== undefined) (sub.push('r.domain = ?'), params.push(f.domain));
+    if (f.state !== undefined) (sub.push('r.state = ?'), params.push(f.state));
+    where.push(`EXISTS (SELECT 1 FROM recipients r WHERE ${sub.join(' AND ')})`);
+  }
+  const created = byRecipient ? '+m.created_at' : 'm.created_at';
+  if (f.sender !== undefined) (where.push('m.mail_from = ?'), params.push(f.sender));
+  if (f.tag !== undefined) (where.push('m.tag = ?'), params.push(f.tag));
+  if (f.since !== undefined) (where.push(`${created} >= ?`), params.push(f.since));
+  if (f.until !== undefined) (where.push(`${created} < ?`), params.push(f.until));
+  if (f.before) {
+    // The first term is implied by the second; it is there so the index can seek to the page start
+    // instead of walking from the newest row on every page.
+    where.push(`${created} <= ? AND (${created} < ? OR m.id < ?)`);
+    params.push(f.before.createdAt, f.before.createdAt, f.before.id);
+  }
+  const sql = `SELECT m.* FROM messages m${where.length ? ' WHERE ' + where.join(' AND ') : ''} ORDER BY m.created_at DESC, m.id DESC LIMIT ?`;
+  params.push(f.limit);
+  return { sql, params };
+}
+
+export function sqliteQuery(db: Db): QueryStore {
+  const statements = new Map<string, Statement<unknown[]>>();
+  const prepared = (sql: string) => {
+    let s = statements.get(sql);
+    if (!s) statements.set(sql, (s = db.prepare(sql)));
+    return s;
+  };
+
+  // OR over two indexed columns: SQLite answers it with both indexes (messages_by_message_id, queue_id's).
+  const findMessages = db.prepare('SELECT * FROM messages WHERE message_id = ? OR queue_id = ? ORDER BY created_at DESC, id DESC');
+  const recipientsOf = db.prepare('SELECT * FROM recipients WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, id');
+  const eventsOf = db.prepare('SELECT * FROM events WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, id');
+  const suppressionsFor = db.prepare('SELECT * FROM suppressions WHERE address IN (SELECT value FROM json_each(?))');
+  const countsByState = db.prepare('SELECT state, COUNT(*) AS n FROM recipients GROUP BY state');
+  const waitingByDomain = db.prepare(`SELECT r.domain, r.state, COUNT(*) AS n, MIN(m.created_at) AS oldest
+    FROM recipients r JOIN messages m ON m.id = r.message_id
+    WHERE r.state IN ('queued', 'deferred')
+    GROUP BY r.domain, r.state ORDER BY n DESC, r.domain LIMIT 1000`);
+  const messageIdOf = db.prepare('SELECT id FROM messages WHERE queue_id = ?');
+  const requeue = db.prepare(`UPDATE recipients SET next_attempt_at = ?, updated_at = ?
+    WHERE message_id = ? AND state IN ('queued', 'deferred') RETURNING *`);
+  // A recipient under a live lease is being delivered right now: cancelling it would race the worker's result.
+  const cancel = db.prepare(`UPDATE recipients SET state = 'cancelled', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ?
+    WHERE message_id = ? AND state IN ('queued', 'deferred') AND (lease_until IS NULL OR lease_until <= ?) RETURNING *`);
+  const insertEvent = db.prepare(INSERT_EVENT_SQL);
+
+  const operatorAction = (kind: 'requeued' | 'cancelled', run: (messageRowId: number, now: number) => RecipientRow[]) =>
+    db.transaction((queueId: string, now: number): OperatorActionResult => {
+      const m = messageIdOf.get(queueId) as { id: number } | undefined;
+      if (!m) return { found: false, changed: [] };
+      const changed = run(m.id, now).map(toRecipient);
+      for (const r of changed) {
+        insertEvent.run(...eventParams({ at: now, messageId: m.id, recipientId: r.id, kind, text: kind === 'requeued' ? 'an operator asked for an immediate retry' : 'an operator cancelled delivery' }));
+      }
+      return { found: true, changed };
+    });
+  const requeueTx = operatorAction('requeued', (id, now) => requeue.all(now, now, id) as RecipientRow[]);
+  const cancelTx = operatorAction('cancelled', (id, now) => cancel.all(now, id, now) as RecipientRow[]);
+
+  return {
+    async findMessages(key) {
+      return (findMessages.all(key, key) as MessageRow[]).map(toMessage);
+    },
+    async recipientsOf(ids) {
+      return ids.length ? (recipientsOf.all(JSON.stringify(ids)) as RecipientRow[]).map(toRecipient) : [];
+    },
+    async eventsOf(ids) {
+      return ids.length ? (eventsOf.all(JSON.stringify(ids)) as EventRow[]).map(toEvent) : [];
+    },
+    async suppressionsFor(addresses) {
+      return addresses.length ? (suppressionsFor.all(JSON.stringify(addresses)) as SuppressionRow[]).map(toSuppression) : [];
+    },
+    async search(filters) {
+      const { sql, params } = searchSql(filters);
+      return (prepared(sql).all(...params) as MessageRow[]).map(toMessage);
+    },
+    async queueOverview() {
+      const byState: Partial<Record<RecipientState, number>> = {};
+      for (const r of countsByState.all() as { state: RecipientState; n: number }[]) byState[r.state] = r.n;
+      const byDomain = (waitingByDomain.all() as { domain: string; state: RecipientState; n: number; oldest: number }[]).map((r) => ({
+        domain: r.domain,
+        state: r.state,
+        count: r.n,
+        oldestCreatedAt: r.oldest,
+      }));
+      return { byState, byDomain };
+    },
+    async requeueMessage(queueId, now) {
+      return requeueTx(queueId, now);
+    },
+    async cancelMessage(queueId, now) {
+      return cancelTx(queueId, now);
+    },
+  };
+}

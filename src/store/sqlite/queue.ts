@@ -1,0 +1,139 @@
+/**
+ * Delivery state in SQLite: claims (leases), attempt results, expiry, delay warnings. Only src/queue
+ * calls this. Every statement that changes a waiting recipient checks `state IN ('queued','deferred')`,
+ * so an operator's cancel, or another worker's final answer, is never overwritten.
+ */
+import type { NewEvent, RecipientState } from '../../types.js';
+import type { AttemptWrite, QueueStore, RecipientUpdate } from '../store.js';
+import type { Db } from './database.js';
+import { eventParams, INSERT_EVENT_SQL } from './events.js';
+import { toRecipient, type RecipientRow } from './rows.js';
+
+/** Id lists travel as one JSON parameter (`json_each`), so each function stays one prepared statement. */
+const ids = (list: number[]): string => JSON.stringify(list);
+
+export function sqliteQueue(db: Db): QueueStore {
+  // The inner SELECT walks the partial index recipients_due in next_attempt_at order; the lease test
+  // and the domain exclusion are filters on that walk. An expired lease is claimable like a free one.
+  const claimDue = db.prepare(`UPDATE recipients SET lease_owner = ?, lease_until = ?
+    WHERE id IN (SELECT id FROM recipients
+      WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ?
+        AND (lease_until IS NULL OR lease_until <= ?)
+        AND domain NOT IN (SELECT value FROM json_each(?))
+      ORDER BY next_attempt_at LIMIT ?)
+    RETURNING *`);
+  const renewLeases = db.prepare(`UPDATE recipients SET lease_until = ?
+    WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ? AND state IN ('queued', 'deferred')
+    RETURNING id`);
+  const updateAfterAttempt = db.prepare(`UPDATE recipients SET state = ?, attempts = attempts + 1, next_attempt_at = ?,
+      last_code = ?, last_enhanced = ?, last_text = ?, category = ?, hard = ?,
+      lease_owner = NULL, lease_until = NULL, updated_at = ?
+    WHERE id = ? AND lease_owner = ? AND state IN ('queued', 'deferred')
+    RETURNING *`);
+  const insertEvent = db.prepare(INSERT_EVENT_SQL);
+  const releaseLeases = db.prepare(`UPDATE recipients SET lease_owner = NULL, lease_until = NULL
+    WHERE lease_owner = ? AND (? IS NULL OR id IN (SELECT value FROM json_each(?)))`);
+  const expire = db.prepare(`UPDATE recipients SET state = 'expired', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL,
+      category = 'expired', hard = 0, updated_at = ?
+    WHERE id IN (SELECT r.id FROM recipients r JOIN messages m ON m.id = r.message_id
+      WHERE r.state IN ('queued', 'deferred') AND m.created_at <= ?
+        AND (r.lease_until IS NULL OR r.lease_until <= ? OR r.lease_owner = ?)
+      LIMIT ?)
+    RETURNING *`);
+  // `state IN (…) AND state = 'deferred'` looks redundant: the IN (and the ORDER BY next_attempt_at) let
+  // SQLite walk the partial index recipients_due (only waiting recipients) instead of every recipient ever sent.
+  const dueForDelayWarning = db.prepare(`SELECT r.* FROM recipients r JOIN messages m ON m.id = r.message_id
+    WHERE r.state IN ('queued', 'deferred') AND r.state = 'deferred' AND r.delay_notified_at IS NULL
+      AND m.created_at <= ? AND (r.notify IS NULL OR (',' || r.notify || ',') LIKE '%,DELAY,%')
+    ORDER BY r.next_attempt_at LIMIT ?`);
+  const markDelayNotified = db.prepare(`UPDATE recipients SET delay_notified_at = ?
+    WHERE id IN (SELECT value FROM json_each(?)) AND delay_notified_at IS NULL AND state = 'deferred'
+    RETURNING id`);
+  const countsByState = db.prepare(`SELECT state, COUNT(*) AS n,
+      SUM(CASE WHEN state IN ('queued', 'deferred') AND lease_until > ? THEN 1 ELSE 0 END) AS leased
+    FROM recipients GROUP BY state`);
+  const nextDueAt = db.prepare(`SELECT MIN(next_attempt_at) AS at FROM recipients WHERE state IN ('queued', 'deferred')`);
+  const resetStaleLeases = db.prepare(`UPDATE recipients SET lease_owner = NULL, lease_until = NULL
+    WHERE state IN ('queued', 'deferred') AND lease_until <= ?`);
+
+  const recordAttempt = db.transaction((w: AttemptWrite) => {
+    const recorded = [];
+    const lost: number[] = [];
+    const ours = new Set<number>();
+    for (const u of w.recipients) {
+      const row = updateAfterAttempt.get(...updateParams(u, w.at), u.id, w.owner) as RecipientRow | undefined;
+      if (row) {
+        recorded.push(toRecipient(row));
+        ours.add(u.id);
+      } else {
+        lost.push(u.id);
+      }
+    }
+    // Phases shared by the whole transaction are written as long as one recipient was still ours;
+    // a wholly lost claim writes nothing, because the worker that took it over records its own attempt.
+    if (ours.size > 0) {
+      for (const e of w.events) {
+        if (e.recipientId == null || ours.has(e.recipientId)) insertEvent.run(...eventParams(e));
+      }
+    }
+    return { recorded, lost };
+  });
+
+  const expireTx = db.transaction((now: number, createdBefore: number, owner: string | null, limit: number, event: Omit<NewEvent, 'at' | 'messageId' | 'kind'>) => {
+    const rows = (expire.all(now, createdBefore, now, owner, limit) as RecipientRow[]).map(toRecipient);
+    for (const r of rows) {
+      insertEvent.run(...eventParams({ ...event, at: now, messageId: r.messageId, recipientId: r.id, attempt: r.attempts, kind: 'expired' }));
+    }
+    return rows;
+  });
+
+  return {
+    async claimDue(req) {
+      const rows = claimDue.all(req.owner, req.leaseUntil, req.now, req.now, JSON.stringify(req.excludeDomains ?? []), req.limit) as RecipientRow[];
+      return rows.map(toRecipient).sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.id - b.id);
+    },
+    async renewLeases(owner, list, leaseUntil) {
+      if (list.length === 0) return [];
+      return (renewLeases.all(leaseUntil, ids(list), owner) as { id: number }[]).map((r) => r.id);
+    },
+    async recordAttempt(w) {
+      return recordAttempt(w);
+    },
+    async releaseLeases(owner, list) {
+      const json = list ? ids(list) : null;
+      return releaseLeases.run(owner, json, json ?? '[]').changes;
+    },
+    async expire(req) {
+      return expireTx(req.now, req.createdBefore, req.owner ?? null, req.limit, {
+        text: 'mailtrail gave up: the recipient was still undelivered when the maximum queue lifetime ran out',
+        detail: { category: 'expired', hard: false, explanation: 'Every delivery attempt failed temporarily until the maximum queue lifetime ran out, so mailtrail stopped trying.' },
+      });
+    },
+    async dueForDelayWarning(req) {
+      return (dueForDelayWarning.all(req.createdBefore, req.limit) as RecipientRow[]).map(toRecipient);
+    },
+    async markDelayNotified(list, at) {
+      if (list.length === 0) return [];
+      return (markDelayNotified.all(at, ids(list)) as { id: number }[]).map((r) => r.id);
+    },
+    async countsByState(now) {
+      const byState: Partial<Record<RecipientState, number>> = {};
+      let leased = 0;
+      for (const r of countsByState.all(now) as { state: RecipientState; n: number; leased: number }[]) {
+        byState[r.state] = r.n;
+        leased += r.leased;
+      }
+      return { byState, leased };
+    },
+    async nextDueAt() {
+      return (nextDueAt.get() as { at: number | null }).at;
+    },
+    async resetStaleLeases(now) {
+      return resetStaleLeases.run(now).changes;
+    },
+  };
+}
+
+function updateParams(u: RecipientUpdate, at: number): unknown[] {
+  return [u.state, u.nextAttemptAt, u.lastCode, u.lastEnhanced, u.lastText, u.category, u.hard === null ? null : u.hard ? 1 : 0, at];
+}

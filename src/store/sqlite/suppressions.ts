@@ -1,0 +1,60 @@
+import type { SuppressionRecord, SuppressionStore } from '../store.js';
+import type { Db } from './database.js';
+
+export interface SuppressionRow {
+  address: string;
+  reason: string;
+  source: SuppressionRecord['source'];
+  event_id: number | null;
+  created_at: number;
+}
+
+export const toSuppression = (r: SuppressionRow): SuppressionRecord => ({
+  address: r.address,
+  reason: r.reason,
+  source: r.source,
+  eventId: r.event_id,
+  createdAt: r.created_at,
+});
+
+/** Addresses are keyed lower-cased: `User@Example.com` and `user@example.com` are one mailbox for this purpose. */
+export const suppressionKey = (address: string): string => address.trim().toLowerCase();
+
+/** ON CONFLICT DO NOTHING: the first reason recorded stays (a later complaint does not rewrite a hard bounce). */
+export const INSERT_SUPPRESSION_SQL =
+  'INSERT INTO suppressions (address, reason, source, event_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (address) DO NOTHING';
+
+export function sqliteSuppressions(db: Db): SuppressionStore {
+  const insert = db.prepare(INSERT_SUPPRESSION_SQL);
+  const byAddress = db.prepare('SELECT * FROM suppressions WHERE address = ?');
+  const exists = db.prepare('SELECT 1 FROM suppressions WHERE address = ?').pluck();
+  const del = db.prepare('DELETE FROM suppressions WHERE address = ?');
+  const page = db.prepare('SELECT * FROM suppressions ORDER BY created_at DESC, address LIMIT ? OFFSET ?');
+  const count = db.prepare('SELECT COUNT(*) FROM suppressions').pluck();
+  const add = db.transaction((e: { address: string; reason: string; source: SuppressionRecord['source']; eventId?: number | null; createdAt: number }) => {
+    const address = suppressionKey(e.address);
+    const created = insert.run(address, e.reason, e.source, e.eventId ?? null, e.createdAt).changes > 0;
+    return { created, suppression: toSuppression(byAddress.get(address) as SuppressionRow) };
+  });
+  return {
+    async add(e) {
+      return add(e);
+    },
+    async remove(address) {
+      return del.run(suppressionKey(address)).changes > 0;
+    },
+    async get(address) {
+      const r = byAddress.get(suppressionKey(address)) as SuppressionRow | undefined;
+      return r ? toSuppression(r) : null;
+    },
+    async list(opts = {}) {
+      return (page.all(opts.limit ?? -1, opts.offset ?? 0) as SuppressionRow[]).map(toSuppression);
+    },
+    async isSuppressed(address) {
+      return exists.get(suppressionKey(address)) !== undefined;
+    },
+    async count() {
+      return count.get() as number;
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import type { ApiTokenRecord, TokenStore } from '../store.js';
+import type { Db } from './database.js';
+
+interface TokenRow {
+  id: number;
+  name: string;
+  sha256: string;
+  scope: 'read' | 'admin';
+  created_at: number;
+}
+
+const toToken = (r: TokenRow): ApiTokenRecord => ({ id: r.id, name: r.name, sha256: r.sha256, scope: r.scope, createdAt: r.created_at });
+
+export function sqliteTokens(db: Db): TokenStore {
+  const insert = db.prepare('INSERT INTO api_tokens (name, sha256, scope, created_at) VALUES (?, ?, ?, ?) RETURNING *');
+  const bySha = db.prepare('SELECT * FROM api_tokens WHERE sha256 = ?');
+  const all = db.prepare('SELECT * FROM api_tokens ORDER BY name');
+  const del = db.prepare('DELETE FROM api_tokens WHERE name = ?');
+  return {
+    async add(t) {
+      return toToken(insert.get(t.name, t.sha256, t.scope, t.createdAt) as TokenRow);
+    },
+    async findBySha256(sha256) {
+      const r = bySha.get(sha256) as TokenRow | undefined;
+      return r ? toToken(r) : null;
+    },
+    async list() {
+      return (all.all() as TokenRow[]).map(toToken);
+    },
+    async remove(name) {
+      return del.run(name).changes > 0;
+    },
+  };
+}
