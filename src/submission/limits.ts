@@ -1,0 +1,89 @@
+/**
+ * Per-process counters the submission listeners share: open connections (total and per client IP)
+ * and AUTH failures per client IP within a sliding window. In memory on purpose: they protect this
+ * process, and a restart forgetting them is harmless.
+ */
+
+export type Admission = 'ok' | 'total' | 'per-ip';
+
+export class ConnectionLimiter {
+  private total = 0;
+  private readonly perIp = new Map<string, number>();
+
+  constructor(
+    private readonly maxTotal: number,
+    private readonly maxPerIp: number,
+  ) {}
+
+  /** Counts the connection in when there is room; a refused one is not counted. */
+  tryAcquire(ip: string): Admission {
+    if (this.total >= this.maxTotal) return 'total';
+    const n = this.perIp.get(ip) ?? 0;
+    if (n >= this.maxPerIp) return 'per-ip';
+    this.total++;
+    this.perIp.set(ip, n + 1);
+    return 'ok';
+  }
+
+  release(ip: string): void {
+    const n = this.perIp.get(ip) ?? 0;
+    if (n <= 1) this.perIp.delete(ip);
+    else this.perIp.set(ip, n - 1);
+    if (this.total > 0) this.total--;
+  }
+
+  get open(): number {
+    return this.total;
+  }
+}
+
+export interface AuthFailurePolicy {
+  /** Failures after which each further AUTH from the IP is delayed. */
+  beforeDelay: number;
+  delayMs: number;
+  /** Failures after which the IP is told 421 and disconnected (and refused until the window passes). */
+  max: number;
+  windowMs: number;
+}
+
+// Bounds memory under a spray of source addresses; the oldest entries go first.
+const MAX_TRACKED_IPS = 50_000;
+
+export class AuthFailures {
+  private readonly failures = new Map<string, number[]>();
+
+  constructor(private readonly policy: AuthFailurePolicy) {}
+
+  /** Failures from `ip` still inside the window. */
+  count(ip: string, now: number): number {
+    const list = this.failures.get(ip);
+    if (!list) return 0;
+    const fresh = list.filter((t) => now - t < this.policy.windowMs);
+    if (fresh.length === 0) this.failures.delete(ip);
+    else if (fresh.length !== list.length) this.failures.set(ip, fresh);
+    return fresh.length;
+  }
+
+  /** Records one failure and returns the count inside the window, this one included. */
+  record(ip: string, now: number): number {
+    const n = this.count(ip, now);
+    const list = this.failures.get(ip) ?? [];
+    list.push(now);
+    this.failures.delete(ip); // re-insert: Map order is then least recently failed first
+    this.failures.set(ip, list.slice(-this.policy.max));
+    if (this.failures.size > MAX_TRACKED_IPS) {
+      const oldest = this.failures.keys().next().value;
+      if (oldest !== undefined) this.failures.delete(oldest);
+    }
+    return n + 1;
+  }
+
+  /** How long to hold the next AUTH reply for this IP (the same for success and failure). */
+  delayFor(ip: string, now: number): number {
+    return this.count(ip, now) >= this.policy.beforeDelay ? this.policy.delayMs : 0;
+  }
+
+  isBlocked(ip: string, now: number): boolean {
+    return this.count(ip, now) >= this.policy.max;
+  }
+}

@@ -1,0 +1,366 @@
+/**
+ * The submission listeners (Postfix's smtpd for port 587/465): speak SMTP with authenticated apps,
+ * check the envelope and limits, and hand sender, recipients and bytes to intake. Nothing here
+ * writes the queue or touches delivery.
+ */
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import type { Config } from '../config/schema.js';
+import { createIntake, IntakeRejection, splitAddress, type Intake, type IntakeEnvelope } from '../intake/intake.js';
+import type { Logger } from '../log/logger.js';
+import type { Store } from '../store/store.js';
+import type { NotifyKeyword } from '../types.js';
+import { ensureCertificate, type Certificate } from '../tls/self-signed.js';
+import { dummyHash, verifyPassword } from '../auth/password.js';
+import { DataLineCheck } from './data-stream.js';
+import { routableDomain, senderAllowed, type Refusal } from './envelope.js';
+import { AuthFailures, ConnectionLimiter } from './limits.js';
+import { SessionGuard } from './session-guard.js';
+
+export interface SubmissionDeps {
+  config: Config;
+  store: Store;
+  logger: Logger;
+  /** Defaults to an intake on `store` that checks `store.suppressions`. */
+  intake?: Intake;
+  now?: () => number;
+  /** Certificate to use instead of ensureCertificate(config) (tests). */
+  certificate?: Pick<Certificate, 'cert' | 'key'>;
+  /** How long close() lets open sessions finish before telling them 421. */
+  closeTimeoutMs?: number;
+}
+
+export interface Submission {
+  close(): Promise<void>;
+  addresses: { starttls?: AddressInfo; implicitTls?: AddressInfo };
+}
+
+/** What onAuth stores in session.user. */
+interface SessionUser {
+  username: string;
+  senderDomains: string[];
+}
+
+function smtpError(code: number, enhanced: string, text: string): Error & { responseCode: number } {
+  return Object.assign(new Error(`${enhanced} ${text}`), { responseCode: code });
+}
+
+const isLoopback = (ip: string) => ip.startsWith('127.') || ip === '::1';
+
+export async function startSubmission(deps: SubmissionDeps): Promise<Submission> {
+  const { config, store, logger } = deps;
+  const sub = config.submission;
+  const limits = sub.limits;
+  const now = deps.now ?? Date.now;
+  const intake =
+    deps.intake ??
+    createIntake({ store, hostname: config.hostname, logger, now, isSuppressed: store.suppressions ? (a) => store.suppressions.isSuppressed(a) : undefined });
+  const log = logger.child({ component: 'submission' });
+
+  const enabled = [sub.starttls.enabled && 'starttls', sub.implicit_tls.enabled && 'implicit_tls'].filter(Boolean);
+  if (enabled.length === 0) return { close: async () => {}, addresses: {} };
+  const certificate = deps.certificate ?? ensureCertificate(config);
+
+  const connections = new ConnectionLimiter(limits.max_connections, limits.max_connections_per_ip);
+  const authFailures = new AuthFailures({
+    beforeDelay: limits.auth_failures_before_delay,
+    delayMs: limits.auth_failure_delay_ms,
+    max: limits.max_auth_failures,
+    windowMs: limits.auth_failure_window_ms,
+  });
+  const guards = new Map<string, SessionGuard>();
+  /** Connections counted in `connections`, by session id, with the IP they were counted under. */
+  const counted = new Map<string, string>();
+
+  const cleartextAuthOk = (ip: string) => sub.cleartext_auth === 'always' || (sub.cleartext_auth === 'loopback' && isLoopback(ip));
+
+  const refused = (conn: SMTPConnection, r: Refusal & { command: string | null }) => {
+    const user = (conn.session.user as SessionUser | undefined)?.username ?? null;
+    log.info({ event: 'submission.refused', reason: r.reason, code: r.code, enhanced: r.enhanced || null, text: r.text, command: r.command, client_ip: conn.remoteAddress, user, session: conn.id }, 'refused');
+  };
+
+  function guard(conn: SMTPConnection): void {
+    const ip = conn.remoteAddress;
+    const g = new SessionGuard(conn, {
+      limits,
+      authAllowed: (c) => c.secure || cleartextAuthOk(c.remoteAddress),
+      refused,
+    });
+    guards.set(conn.id, g);
+    // Refused before the greeting: no rDNS, no 100 ms early-talker wait spent on it.
+    if (authFailures.isBlocked(ip, now())) {
+      return g.reply(421, '4.7.0', `too many authentication failures from ${ip}; try again later`, 'auth-blocked');
+    }
+    const admission = connections.tryAcquire(ip);
+    if (admission !== 'ok') {
+      const text = admission === 'total' ? 'too many connections; try again later' : `too many connections from ${ip}; try again later`;
+      return g.reply(421, '4.7.0', text, 'limit');
+    }
+    counted.set(conn.id, ip);
+    // Not offered in cleartext unless allowed; onSecure gives it back once TLS is up.
+    if (!conn.secure && !cleartextAuthOk(ip)) conn.session.disabledCommands = ['AUTH'];
+  }
+
+  async function onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession): Promise<SessionUser | Error> {
+    const ip = session.remoteAddress;
+    const delay = authFailures.delayFor(ip, now());
+    if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    const username = auth.username ?? '';
+    // PLAIN's authzid (act as someone else) is not supported: empty, or the same user. (Some clients
+    // send only an authzid; smtp-server then takes it as the user name, and so do we.)
+    const proxy = auth.method === 'PLAIN' && !!auth.authcid && !!auth.authzid && auth.authzid !== auth.authcid;
+    const user = username && !proxy ? await store.users.get(username) : null;
+    const ok = await verifyPassword(auth.password ?? '', user?.passwordHash ?? (await dummyHash()));
+    if (user && ok) {
+      log.debug({ event: 'submission.auth', user: user.name, method: auth.method, client_ip: ip, session: session.id }, 'authenticated');
+      return { username: user.name, senderDomains: user.senderDomains };
+    }
+    const failures = authFailures.record(ip, now());
+    const blocked = failures >= limits.max_auth_failures;
+    log.info(
+      { event: 'submission.refused', reason: 'auth-failure', code: blocked ? 421 : 535, enhanced: blocked ? '4.7.0' : '5.7.8', command: 'AUTH', method: auth.method, client_ip: ip, user: username.slice(0, 128), failures, session: session.id },
+      'refused',
+    );
+    if (blocked) {
+      return smtpError(421, '4.7.0', `too many authentication failures from ${ip}; try again later`);
+    }
+    return smtpError(535, '5.7.8', 'Authentication credentials invalid');
+  }
+
+  function onMailFrom(address: { address: string }, session: SMTPServerSession): Error | null {
+    const user = session.user as SessionUser | undefined;
+    const conn = guards.get(session.id)?.conn;
+    if (!user) {
+      if (conn) refused(conn, { code: 530, enhanced: '5.7.0', text: 'authentication required', reason: 'relay-attempt', command: 'MAIL' });
+      return smtpError(530, '5.7.0', 'Authentication required: AUTH before MAIL FROM');
+    }
+    if (!senderAllowed(address.address, user.senderDomains)) {
+      const allowed = user.senderDomains.join(', ');
+      if (conn) refused(conn, { code: 553, enhanced: '5.7.1', text: `sender <${address.address}> not allowed`, reason: 'sender-not-allowed', command: 'MAIL' });
+      return smtpError(553, '5.7.1', `Sender address <${address.address}> not allowed for user ${user.username}; allowed domains: ${allowed}`);
+    }
+    return null;
+  }
+
+  function onRcptTo(address: { address: string }, session: SMTPServerSession): Error | null {
+    if (!session.user) return smtpError(530, '5.7.0', 'Authentication required: AUTH before RCPT TO');
+    // The domainless `postmaster` (RFC 5321 §4.1.1.3) is for mail to us; we only relay.
+    if (!address.address.includes('@')) return smtpError(550, '5.1.3', 'Recipient must be a full address (user@domain): this server only relays');
+    if (!routableDomain(address.address)) {
+      const conn = guards.get(session.id)?.conn;
+      if (conn) refused(conn, { code: 501, enhanced: '5.1.3', text: 'bad recipient domain', reason: 'bad-address', command: 'RCPT' });
+      return smtpError(501, '5.1.3', `Bad recipient address syntax: the domain of <${address.address}> is not a valid host name`);
+    }
+    return null;
+  }
+
+  function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
+    const g = guards.get(session.id);
+    const check = new DataLineCheck(limits.max_data_line);
+    const chunks: Buffer[] = [];
+    let finished = false;
+    stream.on('data', (chunk: Buffer) => {
+      check.feed(chunk);
+      // Keep nothing once the message is refused anyway; smtp-server drains the rest.
+      if (!stream.sizeExceeded && !check.tooLong) chunks.push(chunk);
+    });
+    // The client went away mid-message: nothing is stored, nothing is answered.
+    stream.on('error', () => {
+      finished = true;
+    });
+    stream.on('end', () => {
+      if (finished) return;
+      finished = true;
+      g?.dataEnded();
+      check.end();
+      if (stream.sizeExceeded) return callback(smtpError(552, '5.3.4', `message exceeds fixed maximum message size ${limits.max_message_bytes}`));
+      if (check.tooLong) {
+        const text = `line too long: a message line may have at most ${limits.max_data_line} octets plus CRLF (RFC 5322 §2.1.1); encode the body (quoted-printable or base64)`;
+        if (g) refused(g.conn, { code: 500, enhanced: '5.5.2', text, reason: 'limit', command: 'DATA' });
+        return callback(smtpError(500, '5.5.2', text));
+      }
+      void deliverToIntake(session, Buffer.concat(chunks)).then(
+        (queueId) => callback(null, `2.0.0 Ok: queued as ${queueId}`),
+        (err: Error) => callback(err),
+      );
+    });
+  }
+
+  /** Commits under way, so close() can let them finish before the caller closes the store. */
+  const inFlight = new Set<Promise<unknown>>();
+
+  async function deliverToIntake(session: SMTPServerSession, raw: Buffer): Promise<string> {
+    const envelope = toIntakeEnvelope(session);
+    const commit = intake.accept(envelope, raw);
+    inFlight.add(commit);
+    void commit.then(
+      () => inFlight.delete(commit),
+      () => inFlight.delete(commit),
+    );
+    try {
+      return (await commit).queueId;
+    } catch (err) {
+      const conn = guards.get(session.id)?.conn;
+      if (err instanceof IntakeRejection) {
+        if (conn) refused(conn, { code: err.code, enhanced: err.enhanced, text: err.message, reason: 'content', command: 'DATA' });
+        throw smtpError(err.code, err.enhanced, err.message);
+      }
+      log.error({ event: 'submission.commit_failed', err, client_ip: session.remoteAddress, user: envelope.username, sender: envelope.mailFrom }, 'could not queue message');
+      if (conn) refused(conn, { code: 451, enhanced: '4.3.0', text: 'commit failed', reason: 'commit-failed', command: 'DATA' });
+      throw smtpError(451, '4.3.0', 'Message not queued: local storage error; nothing was kept, try again later');
+    }
+  }
+
+  function onClose(session: SMTPServerSession): void {
+    const g = guards.get(session.id);
+    g?.dispose();
+    guards.delete(session.id);
+    const ip = counted.get(session.id);
+    if (ip !== undefined) {
+      counted.delete(session.id);
+      connections.release(ip);
+    }
+  }
+
+  const common: SMTPServerOptions = {
+    name: config.hostname,
+    banner: 'mailtrail',
+    key: certificate.key,
+    cert: certificate.cert,
+    logger: false,
+    size: limits.max_message_bytes,
+    rejectOversized: true,
+    authMethods: ['PLAIN', 'LOGIN'],
+    authOptional: false,
+    // Cleartext AUTH is decided per client by the session guard (cleartext_auth), not globally.
+    allowInsecureAuth: true,
+    authRequiredMessage: '5.7.0 Authentication required: AUTH before MAIL FROM',
+    maxRecipients: limits.max_recipients,
+    maxCommandLength: limits.max_command_line - 2,
+    // Ours is the exact limit (in the guard, shared by both listeners); this bounds TLS handshakes
+    // in progress, which smtp-server counts against it before a session exists.
+    maxClients: limits.max_connections * 2,
+    socketTimeout: limits.idle_timeout_ms,
+    closeTimeout: deps.closeTimeoutMs ?? 10_000,
+    hideENHANCEDSTATUSCODES: false,
+    hideDSN: false,
+    hideREQUIRETLS: true,
+    useXClient: false,
+    useXForward: false,
+    lenientAddressParsing: false,
+    onAuth(auth, session, cb) {
+      onAuth(auth, session).then(
+        (r) => (r instanceof Error ? cb(r) : cb(null, { user: r })),
+        (err: Error) => {
+          log.error({ event: 'submission.auth_error', err }, 'AUTH check failed');
+          cb(smtpError(454, '4.7.0', 'Temporary authentication failure; try again later'));
+        },
+      );
+    },
+    onSecure(_socket, session, cb) {
+      session.disabledCommands = undefined;
+      cb();
+    },
+    onMailFrom(address, session, cb) {
+      cb(onMailFrom(address, session));
+    },
+    onRcptTo(address, session, cb) {
+      cb(onRcptTo(address, session));
+    },
+    onData,
+    onClose(session) {
+      onClose(session);
+    },
+  };
+
+  const servers: SMTPServer[] = [];
+  const addresses: Submission['addresses'] = {};
+  try {
+    for (const kind of ['starttls', 'implicit_tls'] as const) {
+      const l = sub[kind];
+      if (!l.enabled) continue;
+      const server = new SMTPServer({ ...common, secure: kind === 'implicit_tls' });
+      hookConnections(server, guard);
+      server.on('error', (err: Error & { code?: string }) => {
+        log.debug({ event: 'submission.connection_error', listener: kind, code: err.code, err: err.message }, 'connection error');
+      });
+      servers.push(server);
+      const address = await listen(server, l.host, l.port, `submission.${kind}`);
+      if (kind === 'starttls') addresses.starttls = address;
+      else addresses.implicitTls = address;
+      log.info({ event: 'submission.listening', listener: kind, host: address.address, port: address.port, self_signed: !deps.certificate && !config.submission.tls.cert }, 'listening');
+    }
+  } catch (err) {
+    await Promise.all(servers.map((s) => closeServer(s)));
+    throw err;
+  }
+
+  return {
+    addresses,
+    async close() {
+      await Promise.all(servers.map((s) => closeServer(s)));
+      await Promise.allSettled([...inFlight]);
+      for (const g of guards.values()) g.dispose();
+    },
+  };
+}
+
+/** Wraps server.connect so each new connection gets its guard before it reads a byte. */
+function hookConnections(server: SMTPServer, attach: (conn: SMTPConnection) => void): void {
+  const connect = server.connect.bind(server);
+  server.connect = (socket, options) => {
+    connect(socket, options);
+    for (const conn of server.connections) {
+      if (conn._socket === socket) return attach(conn);
+    }
+    // Not in the set: smtp-server refused it itself (its maxClients backstop).
+  };
+}
+
+function listen(server: SMTPServer, host: string, port: number, key: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const hint = err.code === 'EADDRINUSE' ? 'another process uses this port; stop it or change' : err.code === 'EACCES' ? 'ports below 1024 need root or CAP_NET_BIND_SERVICE; use another port in' : 'check';
+      reject(new Error(`cannot listen on ${host}:${port} (${err.code ?? err.message}): ${hint} ${key}.host/${key}.port`));
+    };
+    server.server.once('error', onError);
+    server.listen(port, host, () => {
+      server.server.off('error', onError);
+      resolve(server.server.address() as AddressInfo);
+    });
+  });
+}
+
+function closeServer(server: SMTPServer): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.server.listening) return resolve();
+    server.close(() => resolve());
+  });
+}
+
+function toIntakeEnvelope(session: SMTPServerSession): IntakeEnvelope {
+  const env = session.envelope;
+  const user = session.user as SessionUser | undefined;
+  const mailFrom = env.mailFrom ? env.mailFrom.address : '';
+  const tls = session.tlsOptions ? { protocol: session.tlsOptions.version ?? null, cipher: session.tlsOptions.name ?? null } : null;
+  const hostname = session.clientHostname && !session.clientHostname.startsWith('[') ? session.clientHostname : null;
+  const ret = env.dsn?.ret === 'FULL' || env.dsn?.ret === 'HDRS' ? env.dsn.ret : null;
+  return {
+    mailFrom: mailFrom ? splitAddress(mailFrom).address : '',
+    recipients: env.rcptTo.map((r) => ({
+      address: r.address,
+      notify: (r.dsn?.notify as NotifyKeyword[] | undefined) ?? null,
+      orcpt: r.dsn?.orcpt ?? null,
+    })),
+    envId: env.dsn?.envid ?? null,
+    ret,
+    username: user?.username ?? null,
+    clientIp: session.remoteAddress ?? null,
+    clientHostname: hostname,
+    helo: session.hostNameAppearsAs || null,
+    // RFC 3848; computed here because smtp-server's transmissionType predates AUTH in the session.
+    protocol: `${session.openingCommand === 'HELO' ? '' : 'E'}SMTP${session.secure ? 'S' : ''}${user ? 'A' : ''}`,
+    tls,
+  };
+}

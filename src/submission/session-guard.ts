@@ -1,0 +1,171 @@
+/**
+ * What smtp-server has no option for, fitted around one of its connections:
+ *  - replies carry the RFC 3463 code we choose: a reply text starting with `X.Y.Z ` is sent as is
+ *    instead of getting smtp-server's code-derived one;
+ *  - an over-long command line is answered `500 5.5.2` (smtp-server says 421 without a code);
+ *  - total-time limits: per command (from our reply to the next complete line, so a client dripping
+ *    one byte per idle timeout still runs out), per DATA, per session;
+ *  - AUTH on a cleartext connection is refused with 538 5.7.11 unless the config allows it;
+ *  - MAIL/RCPT lines are checked (control characters, unknown parameters) before smtp-server parses
+ *    them, and the number of messages per session is bounded.
+ * It wraps two methods of the connection object (`send`, `_onCommand`), both part of smtp-server's
+ * published type declarations; the tests in test/submission exercise every one of these paths.
+ */
+import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import type { Config } from '../config/schema.js';
+import { checkAddressCommand, type Refusal } from './envelope.js';
+
+type Limits = Config['submission']['limits'];
+
+export interface GuardHooks {
+  limits: Limits;
+  /** May this connection AUTH now? (TLS, or cleartext allowed for this client.) */
+  authAllowed(conn: SMTPConnection): boolean;
+  /** Called for each reply worth a `submission.refused` log line. */
+  refused(conn: SMTPConnection, refusal: Refusal & { command: string | null }): void;
+}
+
+const OWN_CODE = /^[245]\.\d{1,3}\.\d{1,3} /;
+const noop = () => {};
+
+export class SessionGuard {
+  private commandTimer: NodeJS.Timeout | null = null;
+  private dataTimer: NodeJS.Timeout | null = null;
+  private sessionTimer: NodeJS.Timeout | null = null;
+  private readonly rawSend: SMTPConnection['send'];
+  /** The last command name, for logs (never its arguments: AUTH lines carry credentials). */
+  lastCommand: string | null = null;
+
+  constructor(
+    readonly conn: SMTPConnection,
+    private readonly hooks: GuardHooks,
+  ) {
+    this.rawSend = conn.send.bind(conn);
+    const onCommand = conn._onCommand.bind(conn);
+    conn.send = (code, data, context) => this.send(code, data, context);
+    conn._onCommand = (command, callback) => this.onCommand(command, callback ?? noop, onCommand);
+    this.sessionTimer = setTimeout(() => this.sessionExpired(), hooks.limits.session_timeout_ms);
+    this.sessionTimer.unref();
+  }
+
+  /** Sends a reply of ours, logs it as a refusal when it is one. */
+  reply(code: number, enhanced: string, text: string, reason?: string): void {
+    this.send(code, `${enhanced} ${text}`, false);
+    if (reason) this.hooks.refused(this.conn, { code, enhanced, text, reason, command: this.lastCommand });
+  }
+
+  /** The DATA stream ended: the data timer stops; the client now waits for us. */
+  dataEnded(): void {
+    this.clear('data');
+  }
+
+  dispose(): void {
+    this.clear('command');
+    this.clear('data');
+    if (this.sessionTimer) clearTimeout(this.sessionTimer);
+    this.sessionTimer = null;
+  }
+
+  private get closing(): boolean {
+    return this.conn._closing || this.conn._closed;
+  }
+
+  private send(code: number, data?: string | string[] | null, context?: string | false): void {
+    if (code === 421 && data === 'Error: Command line too long') {
+      // The parser has already dropped the line and stopped; say why in RFC terms, then hang up.
+      const max = this.hooks.limits.max_command_line;
+      const text = `line too long: a command line may have at most ${max} octets including CRLF`;
+      this.rawSend(500, `5.5.2 ${text}`, false);
+      this.hooks.refused(this.conn, { code: 500, enhanced: '5.5.2', text, reason: 'limit', command: null });
+      this.conn.close();
+      return;
+    }
+    if (typeof data === 'string' && OWN_CODE.test(data)) context = false;
+    this.rawSend(code, data, context);
+    if (context !== false) this.noteLibraryRefusal(code, this.conn._getEnhancedStatusCode(code, context), data);
+    if (this.closing) return this.dispose();
+    // After 354 the client owes us the message; after any other reply (334 included), a line.
+    if (code === 354) this.arm('data', this.hooks.limits.data_timeout_ms);
+    else this.arm('command', this.hooks.limits.command_timeout_ms);
+  }
+
+  private onCommand(command: Buffer, callback: () => void, next: SMTPConnection['_onCommand']): void {
+    this.clear('command');
+    const conn = this.conn;
+    // AUTH continuation lines and input smtp-server discards (before the greeting, during a TLS
+    // handshake) are its business.
+    if (conn._nextHandler || !conn._ready || conn._upgrading) return next(command, callback);
+    const line = command.toString('latin1');
+    const name = line.split(' ', 1)[0].toUpperCase();
+    this.lastCommand = name.slice(0, 16);
+    const done = (): void => {
+      setImmediate(() => conn._whenWritable(callback));
+    };
+
+    if (name === 'AUTH' && !conn.session.user && !this.hooks.authAllowed(conn)) {
+      this.reply(538, '5.7.11', 'Encryption required for requested authentication mechanism: issue STARTTLS first', 'cleartext-auth');
+      return done();
+    }
+    if ((name === 'MAIL' || name === 'RCPT') && conn.session.user && conn.hostNameAppearsAs) {
+      const refusal = checkAddressCommand(name, line);
+      if (refusal) {
+        this.reply(refusal.code, refusal.enhanced, refusal.text, refusal.reason);
+        return done();
+      }
+      if (name === 'MAIL' && conn._transactionCounter >= this.hooks.limits.max_messages_per_session) {
+        this.reply(421, '4.7.0', `at most ${this.hooks.limits.max_messages_per_session} messages per session: reconnect to send more`, 'limit');
+        return done();
+      }
+    }
+    return next(command, callback);
+  }
+
+  private arm(kind: 'command' | 'data', ms: number): void {
+    this.clear(kind);
+    const timer = setTimeout(() => this.expired(kind), ms);
+    timer.unref();
+    if (kind === 'command') this.commandTimer = timer;
+    else this.dataTimer = timer;
+  }
+
+  private clear(kind: 'command' | 'data'): void {
+    const timer = kind === 'command' ? this.commandTimer : this.dataTimer;
+    if (timer) clearTimeout(timer);
+    if (kind === 'command') this.commandTimer = null;
+    else this.dataTimer = null;
+  }
+
+  private expired(kind: 'command' | 'data'): void {
+    if (kind === 'command') this.commandTimer = null;
+    else this.dataTimer = null;
+    if (this.closing) return;
+    const ms = kind === 'command' ? this.hooks.limits.command_timeout_ms : this.hooks.limits.data_timeout_ms;
+    const what = kind === 'command' ? 'a command line must arrive' : 'the message data must arrive';
+    this.reply(421, '4.4.2', `timeout: ${what} within ${ms / 1000} s; closing connection`, 'timeout');
+  }
+
+  private sessionExpired(): void {
+    this.sessionTimer = null;
+    if (this.closing) return;
+    // Never cut a message whose commit is under way: the client would retry a message we keep.
+    const committing = this.conn._handlerPending || (this.conn._dataStream && this.conn._parser && !this.conn._parser._dataMode);
+    if (committing) {
+      this.sessionTimer = setTimeout(() => this.sessionExpired(), 1000);
+      this.sessionTimer.unref();
+      return;
+    }
+    const s = this.hooks.limits.session_timeout_ms / 1000;
+    this.reply(421, '4.4.2', `session time limit of ${s} s reached; reconnect to go on`, 'timeout');
+  }
+
+  /** Limits smtp-server enforces itself (with the codes it is configured for): log them too. */
+  private noteLibraryRefusal(code: number, enhanced: string, data: string | string[] | null | undefined): void {
+    if (typeof data !== 'string') return;
+    let reason: string | null = null;
+    if (code === 452 || code === 552) reason = 'limit';
+    else if (code === 421) reason = /timeout/i.test(data) ? 'timeout' : 'limit';
+    else if (code === 501 && /address/i.test(data)) reason = 'bad-address';
+    else if (code === 501 || code === 555) reason = 'bad-parameter';
+    if (reason) this.hooks.refused(this.conn, { code, enhanced, text: data, reason, command: this.lastCommand });
+  }
+}
