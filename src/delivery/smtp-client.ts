@@ -1,0 +1,281 @@
+/**
+ * A small SMTP client: one socket, one reply per command, every reply returned whole (code, every
+ * line, enhanced status) so that delivery can record each phase.
+ *
+ * Why not nodemailer's SMTPConnection: its `send()` drives the whole envelope and reports only the
+ * accepted/rejected lists and the last response; the greeting, each MAIL/RCPT/DATA reply with its
+ * latency, per-recipient NOTIFY/ORCPT and "4xx at EHLO → next MX" are not reachable without its
+ * private fields. What we do reuse is its DataStream, so the body still leaves through a proper data
+ * stream (dot-stuffing, bare CR/LF → CRLF, closing `.`) and never as raw stored bytes.
+ */
+import net from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
+import tls from 'node:tls';
+import DataStream from 'nodemailer/lib/smtp-connection/data-stream';
+
+export interface SmtpReply {
+  code: number;
+  /** Reply lines without the `NNN-`/`NNN ` prefixes. */
+  lines: string[];
+  /** Lines joined with '\n' (the enhanced status, when given, stays in the text). */
+  text: string;
+  /** RFC 3463 status from the first line, when its class matches the code's. */
+  enhanced: string | null;
+}
+
+/** A failure without a reply: network, timeout, TLS. `code` is ECONNREFUSED, ETIMEDOUT, ECONNRESET, ETLS, EPROTOCOL… */
+export class SmtpNetworkError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SmtpNetworkError';
+  }
+}
+
+const MAX_REPLY_BYTES = 64 * 1024; // a reply longer than this is not SMTP
+
+export function parseEnhanced(code: number, text: string): string | null {
+  const m = /^([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)/.exec(text);
+  return m && Number(m[1]) === Math.floor(code / 100) ? `${m[1]}.${m[2]}.${m[3]}` : null;
+}
+
+export interface ConnectOptions {
+  ip: string;
+  port: number;
+  timeoutMs: number;
+  /** Implicit TLS (port 465 style), for smarthosts only. */
+  implicitTls?: tls.ConnectionOptions;
+  signal?: AbortSignal;
+}
+
+export class SmtpClient {
+  private socket: net.Socket;
+  private buffer = '';
+  private lines: string[] = [];
+  private waiting: { resolve: (r: SmtpReply) => void; reject: (e: Error) => void } | null = null;
+  private queued: SmtpReply[] = [];
+  private failure: SmtpNetworkError | null = null;
+  /** Messages sent over this connection (for max_messages_per_connection). */
+  messages = 0;
+  tls: { protocol: string | null; cipher: string | null; authorized: boolean } | null = null;
+  /** Upper-cased EHLO keywords with their parameters (`SIZE` → '52428800'). */
+  extensions = new Map<string, string>();
+
+  private constructor(socket: net.Socket) {
+    this.socket = socket;
+    this.attach(socket);
+  }
+
+  static connect(options: ConnectOptions): Promise<SmtpClient> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const onAbort = () => fail(new SmtpNetworkError('EABORTED', 'delivery was aborted (shutdown)'));
+      const fail = (err: SmtpNetworkError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        socket.destroy();
+        reject(err);
+      };
+      const socket = options.implicitTls
+        ? tls.connect({ ...options.implicitTls, host: options.ip, port: options.port })
+        : net.connect({ host: options.ip, port: options.port });
+      const timer = setTimeout(() => fail(new SmtpNetworkError('ETIMEDOUT', `no connection to ${options.ip}:${options.port} within ${options.timeoutMs} ms`)), options.timeoutMs);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      socket.once('error', (err: NodeJS.ErrnoException) => fail(networkError(err)));
+      socket.once(options.implicitTls ? 'secureConnect' : 'connect', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        socket.removeAllListeners('error');
+        const client = new SmtpClient(socket);
+        if (socket instanceof tls.TLSSocket) client.tls = tlsInfo(socket);
+        resolve(client);
+      });
+    });
+  }
+
+  get closed(): boolean {
+    return this.failure !== null || this.socket.destroyed;
+  }
+
+  get remoteIp(): string | null {
+    return this.socket.remoteAddress ?? null;
+  }
+
+  /** Waits for the next reply (the greeting, or the reply to something already written). */
+  readReply(timeoutMs: number): Promise<SmtpReply> {
+    const ready = this.queued.shift();
+    if (ready) return Promise.resolve(ready);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting = null;
+        this.destroy(new SmtpNetworkError('ETIMEDOUT', `no reply within ${timeoutMs} ms`));
+        reject(this.failure);
+      }, timeoutMs);
+      this.waiting = {
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      };
+    });
+  }
+
+  /** Writes one command line and waits for its reply. */
+  async command(line: string, timeoutMs: number): Promise<SmtpReply> {
+    this.write(line);
+    return this.readReply(timeoutMs);
+  }
+
+  /** Writes a command without waiting (PIPELINING, RFC 2920); read its reply with readReply(). */
+  write(line: string): void {
+    if (this.failure) throw this.failure;
+    if (/[\r\n]/.test(line)) throw new SmtpNetworkError('EPROTOCOL', 'refusing to send a command containing a line break');
+    this.socket.write(`${line}\r\n`);
+  }
+
+  /** Sends the message body through nodemailer's DataStream and waits for the reply after the dot. */
+  async sendData(raw: Buffer, timeoutMs: number): Promise<SmtpReply> {
+    if (this.failure) throw this.failure;
+    const stream = new DataStream();
+    const reply = this.readReply(timeoutMs);
+    stream.pipe(this.socket, { end: false });
+    stream.end(raw);
+    return reply;
+  }
+
+  /** STARTTLS after a 220 reply: upgrades the socket; resolves with the negotiated protocol and cipher. */
+  startTls(options: tls.ConnectionOptions, timeoutMs: number): Promise<NonNullable<SmtpClient['tls']>> {
+    // Anything the server sent after its 220 was sent before TLS and must not be trusted (CVE-2011-0411).
+    this.buffer = '';
+    this.lines = [];
+    this.queued = [];
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('error');
+    plain.removeAllListeners('close');
+    return new Promise((resolve, reject) => {
+      const secure = tls.connect({ ...options, socket: plain });
+      const timer = setTimeout(() => {
+        secure.destroy();
+        this.destroy(new SmtpNetworkError('ETIMEDOUT', `TLS handshake did not finish within ${timeoutMs} ms`));
+        reject(this.failure);
+      }, timeoutMs);
+      secure.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        this.socket = secure;
+        this.destroy(new SmtpNetworkError('ETLS', `TLS handshake failed: ${err.message}`));
+        reject(this.failure);
+      });
+      secure.once('secureConnect', () => {
+        clearTimeout(timer);
+        secure.removeAllListeners('error');
+        this.socket = secure;
+        this.attach(secure);
+        this.tls = tlsInfo(secure);
+        resolve(this.tls);
+      });
+    });
+  }
+
+  /** Sends QUIT, waits briefly for 221, closes. Never throws. */
+  async quit(timeoutMs: number): Promise<SmtpReply | null> {
+    try {
+      return await this.command('QUIT', timeoutMs);
+    } catch {
+      return null;
+    } finally {
+      this.destroy();
+    }
+  }
+
+  /** An idle pooled connection must not keep the process alive; a busy one must. */
+  setIdle(idle: boolean): void {
+    if (idle) this.socket.unref();
+    else this.socket.ref();
+  }
+
+  destroy(reason?: SmtpNetworkError): void {
+    if (!this.failure) this.failure = reason ?? new SmtpNetworkError('ECLOSED', 'connection closed by us');
+    this.socket.destroy();
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = null;
+      w.reject(this.failure);
+    }
+  }
+
+  private attach(socket: net.Socket): void {
+    // A decoder per socket: setEncoding() on a socket later wrapped by TLS is best avoided.
+    const decoder = new StringDecoder('utf8');
+    socket.on('data', (chunk: Buffer) => this.onData(decoder.write(chunk)));
+    socket.on('error', (err: NodeJS.ErrnoException) => this.destroy(networkError(err)));
+    socket.on('close', () => this.destroy(new SmtpNetworkError('ECONNRESET', 'the server closed the connection')));
+  }
+
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    if (this.buffer.length > MAX_REPLY_BYTES) {
+      this.destroy(new SmtpNetworkError('EPROTOCOL', 'the server sent a reply line longer than 64 KiB'));
+      return;
+    }
+    let nl: number;
+    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+      const line = this.buffer.slice(0, nl).replace(/\r$/, '');
+      this.buffer = this.buffer.slice(nl + 1);
+      const m = /^(\d{3})([ -]?)(.*)$/.exec(line);
+      if (!m) {
+        this.destroy(new SmtpNetworkError('EPROTOCOL', `the server sent a line that is not an SMTP reply: ${JSON.stringify(line.slice(0, 200))}`));
+        return;
+      }
+      this.lines.push(m[3]);
+      if (m[2] === '-') continue;
+      const code = Number(m[1]);
+      const lines = this.lines;
+      this.lines = [];
+      const reply: SmtpReply = { code, lines, text: lines.join('\n'), enhanced: parseEnhanced(code, lines[0] ?? '') };
+      if (this.waiting) {
+        const w = this.waiting;
+        this.waiting = null;
+        w.resolve(reply);
+      } else this.queued.push(reply);
+    }
+  }
+}
+
+function networkError(err: NodeJS.ErrnoException): SmtpNetworkError {
+  return new SmtpNetworkError(err.code ?? 'ENETWORK', err.message);
+}
+
+function tlsInfo(socket: tls.TLSSocket): NonNullable<SmtpClient['tls']> {
+  return { protocol: socket.getProtocol() ?? null, cipher: socket.getCipher()?.name ?? null, authorized: socket.authorized };
+}
+
+/** RFC 3461 xtext: '+', '=' and anything outside printable ASCII as +HH. */
+export function xtext(value: string): string {
+  let out = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    out += byte < 33 || byte > 126 || byte === 0x2b || byte === 0x3d ? `+${byte.toString(16).toUpperCase().padStart(2, '0')}` : String.fromCharCode(byte);
+  }
+  return out;
+}
+
+/** Reads EHLO reply lines (after the first) into keyword → parameters. */
+export function parseExtensions(reply: SmtpReply): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const line of reply.lines.slice(1)) {
+    const [keyword, ...rest] = line.trim().split(/\s+/);
+    if (keyword) map.set(keyword.toUpperCase(), rest.join(' '));
+  }
+  return map;
+}

@@ -1,0 +1,214 @@
+/**
+ * The notifier (Postfix's `bounce` daemon): the queue tells it which recipients failed for good, wait
+ * too long, or were delivered with NOTIFY=SUCCESS; it decides whether the sender gets a report,
+ * writes one RFC 3464 DSN per call and puts it in the queue like any other message. It never changes
+ * recipient state; on the original it records a `dsn-sent` event per reported recipient.
+ *
+ * Who gets nothing, and why:
+ * - the null sender `<>` (it is itself a bounce or a report: never bounce a bounce, RFC 5321 §6.1);
+ * - messages mailtrail generated (origin `dsn`), even if a misconfigured sender were not null;
+ * - recipients whose NOTIFY excludes the event (RFC 3461 §4.1). Without NOTIFY we report failures and
+ *   warn of delays (the MTA's discretion, RFC 3461 §4.1: "FAILURE or FAILURE,DELAY"), never success;
+ * - everything, when `delivery.dsn.enabled` is false.
+ *
+ * At least once: the DSN is enqueued before the `dsn-sent` events are written, so a crash in between
+ * can mean the queue asks again and the sender gets the same report twice; it is never lost. A repeated
+ * call for a recipient that already has a `dsn-sent` of the same type is a no-op.
+ */
+import { createHash } from 'node:crypto';
+import type { ResponseInput } from '../classify/types.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import { newQueueId as intakeQueueId } from '../intake/queue-id.js';
+import type { Store } from '../store/store.js';
+import type { EventRecord, MessageRecord, RecipientRecord } from '../types.js';
+import { composeDsn, type DsnKind, type DsnRecipient } from './compose.js';
+import type { Notifier } from './types.js';
+
+export interface NotifierOptions {
+  config: Pick<Config, 'hostname' | 'delivery'>;
+  store: Store;
+  logger: Logger;
+  /** Reporting-MTA and Message-ID domain; defaults to `config.hostname`. */
+  hostname?: string;
+  clock?: () => number;
+  /** Called after a DSN was enqueued, so the scheduler can look for due work at once. */
+  onEnqueued?: () => void;
+  /**
+   * Fallback explanation (the classifier's `classify(input).explanation`) for a recipient whose last
+   * outcome event carries none. The scheduler stores the classifier's sentence with every outcome, so
+   * this is rarely needed; without it such a recipient's report just has no "What this means" line.
+   */
+  explain?: (input: ResponseInput) => string | null;
+  /** Queue id for the DSN message; defaults to intake's generator (same format as submitted mail). */
+  newQueueId?: (now: number) => string;
+}
+
+/** What a DSN's `dsn-sent` event and log line call its type. */
+const TYPE: Record<DsnKind, 'failure' | 'delay' | 'success'> = { failure: 'failure', delay: 'delay', success: 'success' };
+
+/** Outcome events: the last one of a recipient holds the answer that decided its state. */
+const OUTCOMES = new Set(['delivered', 'deferred', 'bounced']);
+
+const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3}$/;
+
+export function createNotifier(opts: NotifierOptions): Notifier {
+  const { config, store, logger } = opts;
+  const hostname = opts.hostname ?? config.hostname;
+  const clock = opts.clock ?? Date.now;
+  const newQueueId = opts.newQueueId ?? intakeQueueId;
+  const dsnFrom = config.delivery.dsn.from.includes('@') ? config.delivery.dsn.from : `${config.delivery.dsn.from}@${hostname}`;
+
+  async function report(kind: DsnKind, message: MessageRecord, recipients: RecipientRecord[]): Promise<void> {
+    const skip = (reason: string, ids = recipients.map((r) => r.id)) =>
+      logger.debug({ event: 'dsn.skipped', queue_id: message.queueId, type: TYPE[kind], reason, recipient_ids: ids }, `no ${TYPE[kind]} report: ${reason}`);
+    if (recipients.length === 0) return;
+    if (!config.delivery.dsn.enabled) return skip('delivery.dsn.enabled is false');
+    if (message.mailFrom === '') return skip('null sender');
+    if (message.origin === 'dsn') return skip('the message is itself a delivery status notification');
+    const senderDomain = domainOf(message.mailFrom);
+    if (!senderDomain) return skip('the envelope sender has no domain to deliver a report to');
+
+    const asked = recipients.filter((r) => wants(kind, r));
+    if (asked.length < recipients.length) skip('NOTIFY excludes it', recipients.filter((r) => !asked.includes(r)).map((r) => r.id));
+    if (asked.length === 0) return;
+
+    const events = await store.events.forMessage(message.id);
+    const already = new Set(events.filter((e) => e.kind === 'dsn-sent' && e.detail?.type === TYPE[kind]).map((e) => e.recipientId));
+    const due = asked.filter((r) => !already.has(r.id));
+    if (due.length < asked.length) skip('already reported', asked.filter((r) => already.has(r.id)).map((r) => r.id));
+    if (due.length === 0) return;
+
+    const now = clock();
+    const original = await store.messages.content(message.id);
+    if (!original) logger.warn({ event: 'dsn.no_content', queue_id: message.queueId }, 'the original message content is gone; the report carries no copy of it');
+
+    const willRetryUntil = message.createdAt + config.delivery.retry.max_queue_lifetime_ms;
+    const reported = due.map((r) => recipientFacts(kind, r, events, willRetryUntil, opts.explain));
+    // Like intake: a suppressed sender address gets the report recorded but not sent.
+    const suppressed = await store.suppressions.isSuppressed(message.mailFrom);
+    const queueId = newQueueId(now);
+    const messageId = `${queueId}.${now.toString(36)}@${hostname}`;
+    const raw = composeDsn({
+      kind,
+      hostname,
+      from: dsnFrom,
+      to: message.mailFrom,
+      message,
+      originalRaw: original ?? Buffer.alloc(0),
+      recipients: reported,
+      arrivalDate: message.createdAt,
+      now,
+      messageId,
+    });
+
+    await store.messages.enqueue({
+      queueId,
+      messageId,
+      messageIdAdded: false,
+      mailFrom: '', // null sender: a report about a report is never sent (RFC 3461 §6.2, RFC 5321 §4.5.5)
+      username: null,
+      clientIp: null,
+      clientHostname: null,
+      tls: null,
+      raw,
+      sha256: createHash('sha256').update(raw).digest('hex'),
+      tag: message.tag,
+      envId: null,
+      ret: null,
+      origin: 'dsn',
+      createdAt: now,
+      recipients: [{ address: message.mailFrom, domain: senderDomain, notify: ['NEVER'], orcpt: null, state: suppressed ? 'suppressed' : 'queued', nextAttemptAt: suppressed ? null : now }],
+      receivedDetail: { origin: 'dsn', type: TYPE[kind], original_queue_id: message.queueId, reported_recipients: due.map((r) => r.address), size: raw.length },
+    });
+    await store.events.appendMany(
+      due.map((r) => ({ at: now, kind: 'dsn-sent' as const, messageId: message.id, recipientId: r.id, detail: { dsn_queue_id: queueId, type: TYPE[kind] } })),
+    );
+    logger.info(
+      { event: 'dsn.sent', queue_id: message.queueId, message_id: message.messageId, dsn_queue_id: queueId, type: TYPE[kind], to: message.mailFrom, recipients: due.map((r) => r.address), suppressed, tag: message.tag },
+      `${TYPE[kind]} report for ${due.length} recipient(s) queued to ${message.mailFrom} as ${queueId}${suppressed ? ' (not sent: the sender address is suppressed)' : ''}`,
+    );
+    if (!suppressed) opts.onEnqueued?.();
+  }
+
+  return {
+    finalFailure: (message, recipients) => report('failure', message, recipients),
+    delayWarning: (message, recipients) => report('delay', message, recipients),
+    success: (message, recipients) => report('success', message, recipients),
+  };
+}
+
+/** RFC 3461 §4.1 NOTIFY, with our defaults when the app gave none. */
+export function wants(kind: DsnKind, r: Pick<RecipientRecord, 'notify'>): boolean {
+  const notify = r.notify;
+  if (!notify || notify.length === 0) return kind !== 'success';
+  if (notify.includes('NEVER')) return false;
+  return notify.includes(kind === 'failure' ? 'FAILURE' : kind === 'delay' ? 'DELAY' : 'SUCCESS');
+}
+
+/** What the report says about one recipient, from its record and its last outcome in the timeline. */
+function recipientFacts(
+  kind: DsnKind,
+  r: RecipientRecord,
+  events: EventRecord[],
+  willRetryUntil: number,
+  explain?: (input: ResponseInput) => string | null,
+): DsnRecipient {
+  const mine = events.filter((e) => e.recipientId === r.id);
+  const outcome = [...mine].reverse().find((e) => OUTCOMES.has(e.kind)) ?? null;
+  const inTransaction = (e: EventRecord) =>
+    e.recipientId === r.id || (e.recipientId == null && Array.isArray(e.detail?.recipient_ids) && (e.detail.recipient_ids as unknown[]).includes(r.id));
+  const remoteMta = outcome?.remoteHost ?? [...events].reverse().find((e) => e.kind === 'phase' && e.remoteHost && inTransaction(e))?.remoteHost ?? null;
+
+  const code = outcome?.code ?? r.lastCode;
+  const enhanced = outcome?.enhanced ?? r.lastEnhanced;
+  const text = outcome?.text ?? r.lastText;
+  const stored = typeof outcome?.detail?.explanation === 'string' ? outcome.detail.explanation : null;
+  const explanation = stored ?? (explain && (code != null || text) ? safe(() => explain({ phase: outcome?.phase ?? null, code, enhanced, text })) : null);
+  const expired = r.state === 'expired';
+  const valid = enhanced && ENHANCED.test(enhanced) ? enhanced : null;
+
+  let action: DsnRecipient['action'];
+  let status: string;
+  if (kind === 'failure') {
+    action = 'failed';
+    // Expired: the last temporary reason (as Postfix reports it), else "delivery time expired".
+    status = valid ?? (expired ? '4.4.7' : code != null && code >= 400 && code < 500 ? '4.0.0' : '5.0.0');
+  } else if (kind === 'delay') {
+    action = 'delayed';
+    status = valid?.startsWith('4.') ? valid : '4.0.0';
+  } else {
+    // "relayed", not "delivered": we handed it to the next server over SMTP; only that server (or a
+    // later one) delivers into the mailbox (RFC 3464 §2.3.3).
+    action = 'relayed';
+    status = valid?.startsWith('2.') ? valid : '2.0.0';
+  }
+
+  return {
+    address: r.address,
+    orcpt: r.orcpt,
+    action,
+    status,
+    diagnostic: code != null || text ? { code, enhanced, text } : null,
+    remoteMta,
+    lastAttemptAt: outcome?.at ?? null,
+    willRetryUntil: kind === 'delay' ? willRetryUntil : null,
+    explanation,
+    expired,
+  };
+}
+
+function domainOf(address: string): string | null {
+  const at = address.lastIndexOf('@');
+  if (at <= 0 || at === address.length - 1) return null;
+  return address.slice(at + 1).toLowerCase();
+}
+
+/** An explanation is a courtesy: a classifier error must not cost the sender the report. */
+function safe(fn: () => string | null): string | null {
+  try {
+    return fn();
+  } catch {
+    return null;
+  }
+}
