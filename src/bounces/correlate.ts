@@ -1,0 +1,128 @@
+/**
+ * Correlation: which of our messages and recipients an inbound report is about. Rules are tried in order
+ * of certainty, and the one that matched is recorded with the result:
+ *
+ *   verp              the RCPT address carries a token we signed for one recipient (certain)
+ *   envid             the report's Original-Envelope-Id is one of our queue ids (we send ENVID=<queue id>)
+ *   message-id        the Message-ID of the original, found in the returned headers
+ *   recipient-window  the most recent message to a reported address within the correlation window (a guess)
+ *
+ * Within the matched message each reported recipient is matched by address. When a report names no
+ * address we know (forwarding and aliases rewrite it), the recipient the rule itself pinned (VERP), or the
+ * message's only recipient, is used.
+ */
+import type { MessageRecord, RecipientRecord } from '../types.js';
+import type { Store } from '../store/store.js';
+import { parseVerpAddress } from '../verp/token.js';
+import type { ParsedRecipient, ParseResult } from './types.js';
+
+export type MatchRule = 'verp' | 'envid' | 'message-id' | 'recipient-window';
+export const MATCH_RULES: readonly MatchRule[] = ['verp', 'envid', 'message-id', 'recipient-window'];
+
+export interface Correlation {
+  rule: MatchRule;
+  message: MessageRecord;
+  /** All recipients of the message. */
+  recipients: RecipientRecord[];
+  /** The recipient the rule itself identified (VERP token, or the address found by the window rule). */
+  pinned: RecipientRecord | null;
+}
+
+export interface CorrelateOptions {
+  /** config.bounces.verp_secret; null disables the VERP rule. */
+  verpSecret: string | null;
+  correlationWindowMs: number;
+  now: number;
+}
+
+type Lookups = Pick<Store, 'messages' | 'inbound'>;
+
+const normAddress = (a: string): string => a.trim().replace(/^<|>$/g, '').toLowerCase();
+
+/** `<abc@host>` → `abc@host`, as messages.message_id is stored. */
+export function normaliseMessageId(id: string | null | undefined): string | null {
+  if (!id) return null;
+  const m = /<([^<>]+)>/.exec(id);
+  const bare = (m ? m[1] : id).trim();
+  return bare || null;
+}
+
+export async function correlate(store: Lookups, rcptTo: string[], parse: ParseResult, opts: CorrelateOptions): Promise<Correlation | null> {
+  if (opts.verpSecret) {
+    for (const rcpt of rcptTo) {
+      const target = parseVerpAddress(opts.verpSecret, rcpt);
+      if (!target) continue;
+      // A verified token whose recipient was purged falls through to the other rules.
+      const recipient = await store.inbound.recipientById(target.recipientId);
+      if (!recipient) continue;
+      const message = await store.messages.getById(recipient.messageId);
+      if (message) return { rule: 'verp', message, recipients: await store.messages.recipients(message.id), pinned: recipient };
+    }
+  }
+
+  const addresses = parse.recipients.map((r) => r.address).filter((a): a is string => !!a).map(normAddress);
+
+  if (parse.envelope_id) {
+    const message = await store.messages.getByQueueId(parse.envelope_id.trim());
+    if (message) return { rule: 'envid', message, recipients: await store.messages.recipients(message.id), pinned: null };
+  }
+
+  const originalId = normaliseMessageId(parse.original_message_id);
+  if (originalId) {
+    // Apps resend with the same Message-ID: prefer the newest message that has a reported recipient.
+    const candidates = await store.messages.findByMessageId(originalId);
+    let fallback: Correlation | null = null;
+    for (const message of candidates) {
+      const recipients = await store.messages.recipients(message.id);
+      const c: Correlation = { rule: 'message-id', message, recipients, pinned: null };
+      if (recipients.some((r) => addresses.includes(normAddress(r.address)))) return c;
+      fallback ??= c;
+    }
+    if (fallback) return fallback;
+  }
+
+  const since = opts.now - opts.correlationWindowMs;
+  for (const address of addresses) {
+    const recipient = await store.inbound.latestRecipientByAddress(address, since);
+    if (!recipient) continue;
+    const message = await store.messages.getById(recipient.messageId);
+    if (message) return { rule: 'recipient-window', message, recipients: await store.messages.recipients(message.id), pinned: recipient };
+  }
+  return null;
+}
+
+export interface Assignment {
+  parsed: ParsedRecipient;
+  recipient: RecipientRecord;
+}
+
+/**
+ * Pairs each reported recipient with one of the message's recipients. A report without recipients
+ * (auto-replies, some complaints) stands for the pinned or only recipient. Reported recipients that
+ * match none of ours are left out; each of ours is assigned at most once.
+ */
+export function assignRecipients(c: Correlation, parsed: ParsedRecipient[]): Assignment[] {
+  const fallback = c.pinned ?? (c.recipients.length === 1 ? c.recipients[0] : null);
+  if (parsed.length === 0) return fallback ? [{ parsed: emptyParsed(), recipient: fallback }] : [];
+  const out: Assignment[] = [];
+  const used = new Set<number>();
+  const unmatched: ParsedRecipient[] = [];
+  for (const p of parsed) {
+    const address = p.address ? normAddress(p.address) : null;
+    const r = address ? c.recipients.find((x) => !used.has(x.id) && normAddress(x.address) === address) : undefined;
+    if (r) {
+      used.add(r.id);
+      out.push({ parsed: p, recipient: r });
+    } else {
+      unmatched.push(p);
+    }
+  }
+  // One report line that names an address we never sent to (rewritten by forwarding): it is about the
+  // recipient the token or the single-recipient message identifies.
+  if (out.length === 0 && unmatched.length === 1 && fallback) out.push({ parsed: unmatched[0], recipient: fallback });
+  return out;
+}
+
+function emptyParsed(): ParsedRecipient {
+  return { address: null, action: null, status: null, diagnostic: null, category: null, hard: null };
+}

@@ -1,0 +1,70 @@
+/**
+ * Wiring of the bounce side: the processor first (it takes over rows a previous run stored but did not
+ * process), then the listener that feeds it.
+ */
+import type { AddressInfo } from 'node:net';
+import { classify } from '../classify/index.js';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import type { Store } from '../store/store.js';
+import { createInboundListener } from './listener.js';
+import { parseBounce } from './parse/index.js';
+import { InboundProcessor, type ExplainFn, type ParseFn } from './processor.js';
+import type { ParsedRecipient } from './types.js';
+
+export interface BouncesOptions {
+  config: Pick<Config, 'hostname' | 'bounces' | 'delivery'>;
+  store: Store;
+  logger: Logger;
+  /** The bounce parser; src/bounces/parse `parseBounce` by default (tests replace it). */
+  parse?: ParseFn;
+  /** The sentence recorded as `explanation`; the classifier's by default. */
+  explain?: ExplainFn;
+}
+
+export interface RunningBounces {
+  address: AddressInfo;
+  processor: InboundProcessor;
+  close(): Promise<void>;
+}
+
+export function createProcessor(opts: Omit<BouncesOptions, 'config'> & { config: Pick<Config, 'bounces'> }): InboundProcessor {
+  const b = opts.config.bounces;
+  return new InboundProcessor({
+    store: opts.store,
+    logger: opts.logger,
+    parse: opts.parse ?? parseBounce,
+    explain: opts.explain ?? explainWithClassifier,
+    verpSecret: b.verp_secret,
+    correlationWindowMs: b.correlation_window_ms,
+    limits: { maxParts: b.max_mime_parts, maxDepth: b.max_mime_depth },
+  });
+}
+
+export async function startBounces(opts: BouncesOptions): Promise<RunningBounces> {
+  const domains = Object.values(opts.config.delivery.bounce_domains);
+  if (domains.length === 0) {
+    opts.logger.warn({ event: 'inbound.config' }, 'delivery.bounce_domains is empty: the bounce listener refuses every recipient; map sending domains to a bounce domain');
+  } else if (!opts.config.bounces.verp_secret) {
+    opts.logger.warn({ event: 'inbound.config' }, 'bounces.verp_secret is not set: only role addresses are accepted and bounces cannot be matched by VERP token');
+  }
+  const processor = createProcessor(opts);
+  await processor.recover();
+  const listener = createInboundListener({ config: opts.config, store: opts.store, logger: opts.logger, onStored: (id) => processor.enqueue(id) });
+  const address = await listener.listen();
+  opts.logger.info({ event: 'inbound.listening', host: address.address, port: address.port }, 'bounce listener ready');
+  return {
+    address,
+    processor,
+    async close() {
+      await listener.close();
+      await processor.idle();
+    },
+  };
+}
+
+/** The same words a synchronous reply gets (src/classify), for the status the report gave. */
+export function explainWithClassifier(p: ParsedRecipient): string | null {
+  if (!p.status && !p.diagnostic && p.reply_code == null) return null;
+  return classify({ phase: 'dsn', code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic }).explanation || null;
+}

@@ -1,0 +1,147 @@
+/**
+ * The inbound (bounce) listener: an SMTP server for the bounce domains only. No AUTH, no relaying, no
+ * general mailbox: RCPT is accepted for VERP addresses whose token verifies and for the role addresses
+ * (postmaster@, abuse@ …) of a bounce domain, and refused for everything else. MAIL FROM is anything,
+ * including the null sender `<>` that bounces come from.
+ *
+ * The raw mail is committed to the `inbound` table before the 250 reply (nothing accepted is lost, even
+ * mail that will not parse); processing happens afterwards, off the SMTP path (`onStored`).
+ */
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import type { Store } from '../store/store.js';
+import { parseVerpAddress } from '../verp/token.js';
+
+export interface InboundListenerOptions {
+  config: Pick<Config, 'hostname' | 'bounces' | 'delivery'>;
+  store: Store;
+  logger: Logger;
+  /** Called after the 250 reply with the stored row id. Must not throw; errors are logged and ignored. */
+  onStored?: (inboundId: number) => void;
+}
+
+export interface InboundListener {
+  listen(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+/** An SMTP refusal: `code` is the reply code, `message` starts with the enhanced status. */
+function reply(code: number, message: string): Error & { responseCode: number } {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+/** Why RCPT is refused, or null when it is accepted. Exported for tests and for `mailtrail check`-style tools. */
+export function checkRecipient(
+  address: string,
+  opts: { bounceDomains: ReadonlySet<string>; roleAddresses: ReadonlySet<string>; verpSecret: string | null },
+): { code: number; message: string } | null {
+  const at = address.lastIndexOf('@');
+  if (at <= 0) return { code: 550, message: '5.1.3 Bad recipient address syntax' };
+  const local = address.slice(0, at).toLowerCase();
+  const domain = address.slice(at + 1).toLowerCase().replace(/\.$/, '');
+  if (!opts.bounceDomains.has(domain)) return { code: 550, message: '5.7.1 Relay access denied: this server only receives bounces for its own domains' };
+  if (opts.roleAddresses.has(local)) return null;
+  if (opts.verpSecret && parseVerpAddress(opts.verpSecret, address)) return null;
+  return { code: 550, message: '5.1.1 No such recipient here' };
+}
+
+export function createInboundListener(opts: InboundListenerOptions): InboundListener {
+  const { config, store, logger } = opts;
+  const b = config.bounces;
+  const bounceDomains = new Set(Object.values(config.delivery.bounce_domains).map((d) => d.toLowerCase()));
+  const roleAddresses = new Set(b.role_addresses.map((r) => r.toLowerCase()));
+  const maxBytes = b.max_message_bytes;
+
+  const server = new SMTPServer({
+    name: config.hostname,
+    banner: 'mailtrail bounce receiver',
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    hideSTARTTLS: true,
+    // SIZE is advertised, so a well-behaved MTA refuses to send an oversized DSN at MAIL FROM.
+    size: maxBytes,
+    maxClients: b.max_connections,
+    maxRecipients: b.max_recipients,
+    maxCommandLength: b.max_command_line,
+    socketTimeout: b.idle_timeout_ms,
+    closeTimeout: 5_000,
+    disableReverseLookup: true,
+    logger: false,
+
+    onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (err?: Error | null) => void) {
+      const refusal = checkRecipient(address.address, { bounceDomains, roleAddresses, verpSecret: b.verp_secret });
+      if (refusal) {
+        logger.debug({ event: 'inbound.refused', rcpt: address.address, code: refusal.code, reason: refusal.message }, 'inbound RCPT refused');
+        callback(reply(refusal.code, refusal.message));
+        return;
+      }
+      callback();
+    },
+
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void) {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        // Past the limit the rest is read and dropped: the reply is 552 anyway, memory stays bounded.
+        if (size <= maxBytes) chunks.push(chunk);
+      });
+      stream.on('error', (err) => callback(reply(451, `4.3.0 Error reading message: ${err.message}`)));
+      stream.on('end', () => {
+        if (stream.sizeExceeded || size > maxBytes) {
+          callback(reply(552, `5.3.4 Message too big: the limit is ${maxBytes} bytes`));
+          return;
+        }
+        const raw = Buffer.concat(chunks, size);
+        const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+        const rcptTo = session.envelope.rcptTo.map((r) => r.address);
+        store.inbound
+          .receive({ receivedAt: Date.now(), mailFrom, rcptTo, clientIp: session.remoteAddress ?? null, raw })
+          .then(
+            (row) => {
+              logger.info(
+                { event: 'inbound.received', inbound_id: row.id, mail_from: mailFrom, rcpt: rcptTo, size: row.size, client_ip: row.clientIp },
+                'inbound mail stored',
+              );
+              callback(null, `2.0.0 Ok: stored as inbound ${row.id}`);
+              if (opts.onStored) {
+                // After the reply, never in its way: a failure here leaves the row for the next start.
+                setImmediate(() => {
+                  try {
+                    opts.onStored!(row.id);
+                  } catch (err) {
+                    logger.error({ event: 'bounce.failed', inbound_id: row.id, err: (err as Error)?.message }, 'could not start processing an inbound mail; it is retried at the next start');
+                  }
+                });
+              }
+            },
+            (err: unknown) => {
+              logger.error({ event: 'inbound.store_failed', err: (err as Error)?.message, mail_from: mailFrom, rcpt: rcptTo, size }, 'could not store inbound mail');
+              // 451: the sender keeps it and retries; a bounce is not lost because our disk was full.
+              callback(reply(451, '4.3.0 Temporary local problem storing the message; try again later'));
+            },
+          );
+      });
+    },
+  });
+
+  server.on('error', (err) => logger.error({ event: 'inbound.error', err: err.message }, 'inbound listener error'));
+
+  return {
+    listen() {
+      return new Promise((resolve, reject) => {
+        const onError = (err: Error) => reject(new Error(`cannot listen on ${b.listener.host}:${b.listener.port} for bounces: ${err.message}. Change bounces.listener.host/port.`));
+        server.server.once('error', onError);
+        server.listen(b.listener.port, b.listener.host, () => {
+          server.server.off('error', onError);
+          resolve(server.server.address() as AddressInfo);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * Automatic replies (RFC 3834 and the older conventions that predate it). An auto-reply says the mail
+ * arrived; it never changes a recipient's state.
+ */
+import { header, type Header } from './mime.js';
+
+/** Out-of-office / vacation subjects in the languages we meet most; anchored to the start of the subject. */
+const SUBJECT_RE = new RegExp(
+  '^\\s*(?:' +
+    [
+      'auto(?:matic|matische?)?[ -]?(?:reply|response|answer|antwort)', // en, de
+      'out of (?:the )?office',
+      'away from (?:the )?office',
+      'on vacation',
+      'vacation',
+      'abwesenheit(?:snotiz)?', // de
+      'automatische antwort', // de
+      'ich bin (?:nicht im büro|abwesend)',
+      'réponse automatique', // fr
+      'absence', // fr, en
+      'absent(?:e)? du bureau',
+      'respuesta automática', // es
+      'fuera de (?:la )?oficina',
+      'risposta automatica', // it
+      'fuori (?:sede|ufficio)',
+      'automatisch antwoord', // nl
+      'afwezig',
+      'resposta automática', // pt
+      'fora do escritório',
+      'ausente',
+      '自動(?:応答|返信|回覆|回复)', // ja, zh
+      '不在',
+      'автоматический ответ', // ru
+      'autosvar', // sv, da, no
+      'automaattinen vastaus', // fi
+      'odpowiedź automatyczna', // pl
+    ].join('|') +
+    ')',
+  'i',
+);
+
+export interface AutoReplySignal {
+  /** Why it was taken for an auto-reply (header or subject). */
+  reason: string;
+}
+
+export function detectAutoReply(headers: Header[], subject: string): AutoReplySignal | null {
+  const auto = (header(headers, 'auto-submitted') ?? '').toLowerCase();
+  if (auto.startsWith('auto-replied')) return { reason: 'Auto-Submitted: auto-replied' };
+  if (header(headers, 'x-autoreply') !== null && !/^\s*(no|false)\b/i.test(header(headers, 'x-autoreply') ?? '')) return { reason: 'X-Autoreply' };
+  if (header(headers, 'x-autorespond') !== null) return { reason: 'X-Autorespond' };
+  const precedence = (header(headers, 'precedence') ?? '').toLowerCase();
+  if (precedence.includes('auto_reply') || precedence.includes('auto-reply')) return { reason: 'Precedence: auto_reply' };
+  if (SUBJECT_RE.test(subject)) return { reason: 'subject' };
+  return null;
+}

@@ -1,0 +1,63 @@
+/**
+ * A parsed recipient gets the same classification as a synchronous reply: category and hard/soft from
+ * src/classify. When the mail gave no status, the classifier's status derived from the wording stands in.
+ */
+import { classify } from '../../classify/classify.js';
+import { codeFromText } from '../../classify/status.js';
+import type { ParsedRecipient } from '../types.js';
+
+/** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
+const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'"])|\s*$)/;
+
+const AFTER_DATA = /in reply to end of\s+DATA|after\s+end of data|after\s+DATA|in reply to\s+DATA/i;
+const REPLY_TO_DATA = /\(in reply to end of\s+DATA\s+command\)|SMTP error from remote mail server after\s+end of data/i;
+
+export function replyCode(diagnostic: string | null): number | null {
+  if (!diagnostic) return null;
+  const lead = codeFromText(diagnostic);
+  if (lead !== null) return lead;
+  const m = ANY_CODE_RE.exec(diagnostic);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * `context`: the rest of the notice (its transcript), consulted only for the SMTP stage at which the
+ * server refused; give it only when the notice concerns one recipient.
+ */
+export function classifyRecipient(rec: ParsedRecipient, context: string | null = null): ParsedRecipient {
+  const code = replyCode(rec.diagnostic);
+  rec.reply_code = code;
+  if (rec.action === 'delivered' || rec.action === 'relayed' || rec.action === 'expanded') {
+    rec.category = 'accepted';
+    rec.hard = false;
+    return rec;
+  }
+  // The remote server's own code (in the diagnostic) is more precise than the reporting MTA's summary
+  // Status (`5.0.0`, or a 4.4.7 "gave up" over the 4.7.1 that caused it), when both are of one class.
+  const fromText = failureStatus(rec.diagnostic);
+  let given = rec.status;
+  if (fromText && (!given || given.endsWith('.0.0') || given.charAt(0) === fromText.charAt(0))) given = fromText;
+  // qmail-style "(#5.1.1)" annotations are appended loosely by many MTAs (a full mailbox as #5.1.1):
+  // when the wording alone says what happened, it wins; the code stays the reported status.
+  const loose = given !== null && new RegExp(`\\(#${given.replace(/\./g, '\\.')}\\)`).test(rec.diagnostic ?? '');
+  let c = classify({ phase: 'dsn', code, enhanced: given, text: rec.diagnostic });
+  if (loose) {
+    const byWording = classify({ phase: 'dsn', code, enhanced: null, text: (rec.diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, '') });
+    if (byWording.category !== 'unknown') c = byWording;
+  }
+  rec.category = c.category;
+  rec.hard = c.hard;
+  // "User unknown" said only after DATA comes from a content filter: the RCPT check had accepted the
+  // address, so it is not proof that the address is bad.
+  // Only the reply's own stage counts: a transcript lists DATA even after RCPT was refused.
+  if (c.hard && c.category === 'mailbox-unknown' && (AFTER_DATA.test(rec.diagnostic ?? '') || REPLY_TO_DATA.test(context ?? ''))) rec.hard = false;
+  rec.status = given ?? c.enhanced ?? (code ? `${Math.floor(code / 100)}.0.0` : null);
+  return rec;
+}
+
+/** The first failure status (class 4 or 5) in a text; a transcript's `250 2.1.5 Ok` lines are skipped. */
+export function failureStatus(text: string | null): string | null {
+  if (!text) return null;
+  const m = /(?<![\d.])([45])\.([0-7])\.(\d{1,3})(?!\d|\.\d)/.exec(text);
+  return m ? `${m[1]}.${m[2]}.${Number(m[3])}` : null;
+}

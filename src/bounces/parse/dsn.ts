@@ -1,0 +1,109 @@
+/**
+ * RFC 3464 `message/delivery-status` bodies: one block of per-message fields, then one block per
+ * recipient. Real reports bend the grammar (no blank line between blocks, folded Diagnostic-Code,
+ * `<angle brackets>` around addresses, missing address types), so blocks are cut at every new
+ * Final-Recipient as well as at blank lines.
+ */
+import { parseHeaders, type Header } from './mime.js';
+
+export interface DsnRecipientFields {
+  finalRecipient: string | null;
+  originalRecipient: string | null;
+  action: string | null;
+  status: string | null;
+  remoteMta: string | null;
+  diagnostic: string | null;
+  lastAttemptDate: string | null;
+  willRetryUntil: string | null;
+}
+
+export interface DsnFields {
+  reportingMta: string | null;
+  envelopeId: string | null;
+  arrivalDate: string | null;
+  recipients: DsnRecipientFields[];
+}
+
+const PER_MESSAGE = new Set(['reporting-mta', 'original-envelope-id', 'arrival-date', 'received-from-mta', 'dsn-gateway']);
+const STATUS_RE = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/;
+
+/** `rfc822; <a@b>` → `a@b`. Returns null for an empty or address-less value. */
+export function stripAddressType(value: string | null): string | null {
+  if (!value) return null;
+  let v = value.trim();
+  const semi = v.indexOf(';');
+  if (semi >= 0 && semi < 20 && !v.slice(0, semi).includes('@')) v = v.slice(semi + 1).trim();
+  const angle = /<([^<>]*)>/.exec(v);
+  if (angle) v = angle[1];
+  v = v.replace(/^["']|["']$/g, '').trim();
+  return v.length > 0 ? v : null;
+}
+
+/** `dns; mx.example.com` → `mx.example.com`. */
+function stripType(value: string | null): string | null {
+  if (!value) return null;
+  const semi = value.indexOf(';');
+  const v = (semi >= 0 ? value.slice(semi + 1) : value).trim();
+  return v.length > 0 ? v : null;
+}
+
+export function findStatus(text: string | null): string | null {
+  if (!text) return null;
+  const m = STATUS_RE.exec(text);
+  return m ? `${m[1]}.${Number(m[2])}.${Number(m[3])}` : null;
+}
+
+export function parseDeliveryStatus(text: string): DsnFields {
+  const result: DsnFields = { reportingMta: null, envelopeId: null, arrivalDate: null, recipients: [] };
+  const blocks: Header[][] = [];
+  for (const block of text.split(/\n[ \t]*\n/)) {
+    const fields = parseHeaders(block);
+    let current: Header[] = [];
+    for (const f of fields) {
+      if (f.name === 'final-recipient' && current.some((h) => h.name === 'final-recipient')) {
+        blocks.push(current);
+        current = [];
+      }
+      current.push(f);
+    }
+    if (current.length > 0) blocks.push(current);
+  }
+  for (const block of blocks) {
+    let rcpt: DsnRecipientFields | null = null;
+    for (const f of block) {
+      if (PER_MESSAGE.has(f.name)) {
+        if (f.name === 'reporting-mta') result.reportingMta ??= stripType(f.value);
+        else if (f.name === 'original-envelope-id') result.envelopeId ??= f.value.trim() || null;
+        else if (f.name === 'arrival-date') result.arrivalDate ??= f.value.trim() || null;
+        continue;
+      }
+      const known = RECIPIENT_FIELDS[f.name];
+      if (!known) continue;
+      rcpt ??= {
+        finalRecipient: null,
+        originalRecipient: null,
+        action: null,
+        status: null,
+        remoteMta: null,
+        diagnostic: null,
+        lastAttemptDate: null,
+        willRetryUntil: null,
+      };
+      known(rcpt, f.value);
+    }
+    if (rcpt && (rcpt.finalRecipient || rcpt.originalRecipient)) result.recipients.push(rcpt);
+  }
+  return result;
+}
+
+const RECIPIENT_FIELDS: Record<string, (r: DsnRecipientFields, v: string) => void> = {
+  'final-recipient': (r, v) => void (r.finalRecipient ??= stripAddressType(v)),
+  'original-recipient': (r, v) => void (r.originalRecipient ??= stripAddressType(v)),
+  'x-actual-recipient': (r, v) => void (r.finalRecipient ??= stripAddressType(v)),
+  action: (r, v) => void (r.action ??= v.trim().toLowerCase().split(/[\s(;]/)[0] || null),
+  status: (r, v) => void (r.status ??= findStatus(v)),
+  'remote-mta': (r, v) => void (r.remoteMta ??= stripType(v)),
+  'diagnostic-code': (r, v) => void (r.diagnostic ??= stripType(v)),
+  'last-attempt-date': (r, v) => void (r.lastAttemptDate ??= v.trim() || null),
+  'will-retry-until': (r, v) => void (r.willRetryUntil ??= v.trim() || null),
+};

@@ -1,0 +1,361 @@
+/**
+ * The bounce parser: one inbound mail → what it says about the mail we sent (ParseResult). Order of
+ * evidence: an ARF feedback report, then an RFC 3464 delivery-status report, then the wording of a
+ * non-standard notice, then the marks of an automatic reply. A report always wins over auto-reply
+ * headers, because many MTAs put `Auto-Submitted: auto-replied` on their DSNs.
+ *
+ * Pure: no I/O, no database. Never throws; a mail it cannot read gives a result with `error`.
+ */
+import type { ParsedRecipient, ParseResult } from '../types.js';
+import { detectAutoReply } from './autoreply.js';
+import { classifyRecipient } from './classification.js';
+import { findStatus, parseDeliveryStatus, stripAddressType, type DsnRecipientFields } from './dsn.js';
+import {
+  allParts,
+  bodyText,
+  decodeHeaderValue,
+  DEFAULT_LIMITS,
+  header,
+  MimeLimitError,
+  parseHeaders,
+  parseMime,
+  partText,
+  splitHeaderBody,
+  type Header,
+  type MimeLimits,
+  type MimePart,
+} from './mime.js';
+import { parseTextReport } from './non-standard.js';
+
+export type ParseOptions = Partial<MimeLimits>;
+
+export { DEFAULT_LIMITS };
+
+/** Parses one raw mail. Async for the sake of callers that may move it to a worker; the work is synchronous. */
+export async function parseBounce(raw: Buffer, opts: ParseOptions = {}): Promise<ParseResult> {
+  return parseBounceSync(raw, opts);
+}
+
+export function parseBounceSync(raw: Buffer, opts: ParseOptions = {}): ParseResult {
+  const limits: MimeLimits = { maxParts: opts.maxParts ?? DEFAULT_LIMITS.maxParts, maxDepth: opts.maxDepth ?? DEFAULT_LIMITS.maxDepth };
+  try {
+    const text = raw.toString('latin1');
+    const mails = splitMbox(text);
+    if (mails.length > 1) return merge(mails.map((m) => analyse(parseMime(m, limits))));
+    return analyse(parseMime(text, limits));
+  } catch (err) {
+    if (err instanceof MimeLimitError) return failed(err.message);
+    return failed(`could not parse the mail: ${(err as Error)?.message ?? String(err)}`);
+  }
+}
+
+/** An mbox file holds several mails, each after a `From sender date` line. */
+const MBOX_FROM = /\n\n?From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\r?\n/g;
+const MAX_MBOX_MAILS = 20;
+
+function splitMbox(text: string): string[] {
+  const cuts = [...text.matchAll(MBOX_FROM)].map((m) => m.index ?? 0).slice(0, MAX_MBOX_MAILS - 1);
+  if (cuts.length === 0) return [text];
+  const out: string[] = [];
+  let prev = 0;
+  for (const c of cuts) {
+    out.push(text.slice(prev, c));
+    prev = c;
+  }
+  out.push(text.slice(prev).replace(/^\s+/, ''));
+  return out.filter((m) => m.trim().length > 0);
+}
+
+/** One result for a file of several mails: the reports' recipients in file order. */
+function merge(results: ParseResult[]): ParseResult {
+  const reports = results.filter((r) => r.kind !== 'not-a-bounce');
+  if (reports.length === 0) return results[0];
+  const first = reports[0];
+  const recipients = reports.flatMap((r) => r.recipients);
+  const kind = reports.every((r) => r.kind === first.kind) ? first.kind : kindOf(recipients);
+  return { ...first, kind, recipients };
+}
+
+function failed(error: string): ParseResult {
+  return { kind: 'not-a-bounce', format: null, recipients: [], original_message_id: null, envelope_id: null, reporting_mta: null, feedback_type: null, error };
+}
+
+function empty(kind: ParseResult['kind'], format: ParseResult['format']): ParseResult {
+  return { kind, format, recipients: [], original_message_id: null, envelope_id: null, reporting_mta: null, feedback_type: null };
+}
+
+const ADDRESS_IN = /<?([^\s<>"',;:()]+@[^\s<>"',;:()]+?)>?(?=[\s,;>"')]|$)/g;
+
+function addresses(value: string | null): string[] {
+  if (!value) return [];
+  const out: string[] = [];
+  for (const m of decodeHeaderValue(value).matchAll(ADDRESS_IN)) out.push(m[1].replace(/\.$/, ''));
+  return out;
+}
+
+/** The headers of the returned original, from an attached message, a headers part, or inline text. */
+function returnedHeaders(top: MimePart): Header[] | null {
+  for (const p of allParts(top)) {
+    if (p === top) continue;
+    if (p.message) return p.message.headers;
+    if (p.type === 'text/rfc822-headers' || p.type === 'text/rfc822-header' || p.type === 'message/rfc822-headers' || p.type === 'message/global-headers') {
+      return parseHeaders(splitHeaderBody(partText(p).replace(/^\s+/, '')).head);
+    }
+  }
+  return null;
+}
+
+const MESSAGE_ID_LINE = /^Message-ID:\s*(<[^>\s]+>|\S+@\S+)/im;
+
+function originalMessageId(top: MimePart, returnedText: string, ownId: string | null): string | null {
+  const headers = returnedHeaders(top);
+  const fromPart = headers ? header(headers, 'message-id') : null;
+  if (fromPart) return fromPart.trim();
+  const m = MESSAGE_ID_LINE.exec(returnedText);
+  if (m && m[1] !== ownId) return m[1];
+  return null;
+}
+
+function analyse(top: MimePart): ParseResult {
+  const subject = decodeHeaderValue(header(top.headers, 'subject') ?? '');
+  const ownId = header(top.headers, 'message-id');
+  let feedback: MimePart | null = null;
+  let status: MimePart | null = null;
+  for (const p of allParts(top)) {
+    if (p.type === 'message/feedback-report') feedback ??= p;
+    else if (p.type === 'message/delivery-status' || p.type === 'message/global-delivery-status' || p.type === 'text/delivery-status') status ??= p;
+  }
+  if (feedback) return arf(top, feedback, ownId);
+  // Apple Mail's one-click unsubscribe: a plain mail marked X-Apple-Unsubscribe, the sender's opt-out.
+  if (/^\s*true\b/i.test(header(top.headers, 'x-apple-unsubscribe') ?? '')) {
+    const result = empty('complaint', 'arf');
+    result.feedback_type = 'opt-out';
+    const who = addresses(header(top.headers, 'from'))[0] ?? null;
+    result.recipients = [{ address: who, action: null, status: null, diagnostic: null, category: null, hard: null }];
+    return result;
+  }
+  const ses = amazonSesNotification(top);
+  if (ses) return ses;
+  if (status) {
+    const r = rfc3464(top, status, subject, ownId, partText(status));
+    if (r) return r;
+  }
+  // Reports flattened by a gateway or forwarded inline still carry their fields as text.
+  const text = bodyText(top).replace(/^> ?/gm, '');
+  const inline = /^(?:Reporting-MTA|Final-Recipient):/im.exec(text);
+  if (inline) {
+    const r = rfc3464(top, null, subject, ownId, text.slice(inline.index));
+    if (r) return r;
+  }
+  return nonStandard(top, subject, ownId);
+}
+
+function arf(top: MimePart, part: MimePart, ownId: string | null): ParseResult {
+  const fields = parseHeaders(partText(part));
+  const result = empty('complaint', 'arf');
+  result.feedback_type = (header(fields, 'feedback-type') ?? '').trim().toLowerCase() || null;
+  result.reporting_mta = stripAddressType(header(fields, 'reporting-mta'));
+  result.arrival_date = header(fields, 'arrival-date') ?? header(fields, 'received-date');
+  const returned = returnedHeaders(top);
+  // Removal-Recipient: the opt-out field of the ARF drafts, still sent by some feedback loops.
+  const rcpts: (string | null)[] = addresses(header(fields, 'original-rcpt-to') ?? header(fields, 'removal-recipient'));
+  if (rcpts.length === 0 && returned) rcpts.push(...addresses(header(returned, 'to')).slice(0, 1));
+  // A report always concerns one recipient, even when it hides the address (correlate by Message-ID).
+  if (rcpts.length === 0) rcpts.push(null);
+  result.recipients = rcpts.map((address) => ({ address, action: null, status: null, diagnostic: null, category: null, hard: null }));
+  result.original_message_id = originalMessageId(top, '', ownId);
+  return result;
+}
+
+function actionOf(r: DsnRecipientFields): ParsedRecipient['action'] {
+  const a = r.action;
+  if (a === 'failed' || a === 'delayed' || a === 'delivered' || a === 'relayed' || a === 'expanded') return a;
+  if (a === 'failure' || a === 'fail') return 'failed';
+  if (a === 'deliverable') return 'delivered';
+  const cls = (r.status ?? '').charAt(0);
+  if (cls === '5') return 'failed';
+  if (cls === '4') return a === null ? 'failed' : 'delayed';
+  if (cls === '2') return 'delivered';
+  return 'failed';
+}
+
+function kindOf(recipients: ParsedRecipient[]): ParseResult['kind'] {
+  if (recipients.some((r) => r.action === 'failed')) return 'bounce';
+  if (recipients.some((r) => r.action === 'delayed')) return 'delay';
+  if (recipients.length > 0) return 'delivery-report';
+  return 'bounce';
+}
+
+function rfc3464(top: MimePart, part: MimePart | null, subject: string, ownId: string | null, fields: string): ParseResult | null {
+  const dsn = parseDeliveryStatus(fields);
+  if (dsn.recipients.length === 0) return null;
+  // The human-readable part often states the remote server's reply more fully than Diagnostic-Code.
+  const text = bodyText(top);
+  const own = new Set(addresses(header(top.headers, 'to')).map((a) => a.toLowerCase()));
+  const textReport = parseTextReport(subject, text, own);
+  const result = empty('bounce', 'rfc3464');
+  result.reporting_mta = dsn.reportingMta;
+  result.envelope_id = dsn.envelopeId;
+  result.arrival_date = dsn.arrivalDate;
+  result.recipients = dsn.recipients.map((r) => {
+    const address = r.finalRecipient ?? r.originalRecipient;
+    let diagnostic = r.diagnostic;
+    if (!diagnostic || !/[A-Za-z]{3}/.test(diagnostic)) {
+      const fromText = textReport.recipients.find((t) => t.address.toLowerCase() === address?.toLowerCase());
+      diagnostic = fromText?.diagnostic ?? (dsn.recipients.length === 1 ? textReport.recipients[0]?.diagnostic ?? diagnostic : diagnostic);
+    }
+    const rec: ParsedRecipient = {
+      address,
+      action: actionOf(r),
+      status: r.status,
+      diagnostic,
+      category: null,
+      hard: null,
+      original_recipient: r.originalRecipient,
+      remote_mta: r.remoteMta,
+      last_attempt_date: r.lastAttemptDate,
+      will_retry_until: r.willRetryUntil,
+    };
+    return classifyRecipient(rec, dsn.recipients.length === 1 ? textReport.report : null);
+  });
+  result.kind = kindOf(result.recipients);
+  result.original_message_id = originalMessageId(top, textReport.returned, ownId);
+  return result;
+}
+
+const BOUNCE_SENDER = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|mail delivery (?:system|subsystem))\b|<(?:mailer-daemon|postmaster)@|^<>$/i;
+const BOUNCE_SUBJECT =
+  /undeliver|undelivered|delivery (?:status )?(?:notification|failure|failed|problem)|returned mail|failure notice|mail delivery failed|delivery has failed|could not be delivered|non[- ]?remis|unzustellbar|nicht zustellbar|message not delivered|mail failure|permanent error|rejected|bounced|returned to sender|warning: could not send|delayed mail|delivery delayed|no se pudo entregar|non recapitabile|onbestelbaar|不達|エラー|error/i;
+
+function nonStandard(top: MimePart, subject: string, ownId: string | null): ParseResult {
+  const from = decodeHeaderValue(header(top.headers, 'from') ?? '');
+  const to = addresses(header(top.headers, 'to'));
+  const text = bodyText(top);
+  const exclude = new Set([...to, ...addresses(header(top.headers, 'from'))].map((a) => a.toLowerCase()));
+  const report = parseTextReport(subject, text, exclude);
+  const bounceish = report.rule !== null || BOUNCE_SENDER.test(from.trim()) || BOUNCE_SUBJECT.test(subject) || top.type === 'multipart/report';
+  if (!bounceish) {
+    if (detectAutoReply(top.headers, subject)) {
+      const result = empty('auto-reply', null);
+      const who = addresses(header(top.headers, 'from'))[0] ?? null;
+      result.recipients = who ? [{ address: who, action: null, status: null, diagnostic: null, category: null, hard: null }] : [];
+      result.original_message_id = firstMessageId(header(top.headers, 'in-reply-to'));
+      return result;
+    }
+    return empty('not-a-bounce', null);
+  }
+  const result = empty('bounce', 'non-standard');
+  let found = report.recipients;
+  if (found.length === 0) {
+    const returned = returnedHeaders(top);
+    const original = returned ? addresses(header(returned, 'to')) : addressesFromInline(report.returned);
+    const diag = report.report.replace(/\s+/g, ' ').trim().slice(0, 1000) || null;
+    found = original.slice(0, 1).map((address) => ({ address, diagnostic: diag }));
+  }
+  const wholeStatus = found.length === 1 ? findStatus(report.report) : null;
+  result.recipients = found.map((f) => {
+    const rec: ParsedRecipient = {
+      address: f.address,
+      action: report.delayed ? 'delayed' : 'failed',
+      status: findStatus(f.diagnostic) ?? wholeStatus,
+      diagnostic: f.diagnostic,
+      category: null,
+      hard: null,
+    };
+    return classifyRecipient(rec, found.length === 1 ? report.report : null);
+  });
+  result.kind = kindOf(result.recipients);
+  result.original_message_id = originalMessageId(top, report.returned, ownId);
+  return result;
+}
+
+function addressesFromInline(returned: string): string[] {
+  const m = /^To:\s*(.*(?:\n[ \t].*)*)/im.exec(returned);
+  return m ? addresses(m[1]) : [];
+}
+
+function firstMessageId(value: string | null): string | null {
+  const m = value ? /<[^>\s]+>/.exec(value) : null;
+  return m ? m[0] : null;
+}
+
+/**
+ * Amazon SES event notifications mailed by SNS: a JSON document (`notificationType` Bounce, Complaint or
+ * Delivery) instead of a report. Its fields map one to one onto ours.
+ */
+function amazonSesNotification(top: MimePart): ParseResult | null {
+  if (top.type !== 'text/plain' || top.body.length > 1_000_000) return null;
+  const text = partText(top);
+  const start = text.indexOf('{"');
+  if (start < 0 || !/"notificationType"\s*:/.test(text.slice(start, start + 200))) return null;
+  let doc: any;
+  try {
+    const end = text.lastIndexOf('}');
+    doc = JSON.parse(text.slice(start, end + 1));
+  } catch {
+    doc = salvageSesJson(text.slice(start));
+  }
+  if (!doc || typeof doc !== 'object') return null;
+  const type = String(doc.notificationType ?? doc.eventType ?? '');
+  const mail = doc.mail ?? {};
+  const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : null);
+  let result: ParseResult;
+  if (type === 'Bounce' && doc.bounce) {
+    const transient = doc.bounce.bounceType === 'Transient';
+    result = empty('bounce', 'non-standard');
+    result.reporting_mta = str(doc.bounce.reportingMTA)?.replace(/^dns;\s*/i, '') ?? null;
+    result.recipients = (Array.isArray(doc.bounce.bouncedRecipients) ? doc.bounce.bouncedRecipients : []).map((r: any) =>
+      classifyRecipient({
+        address: str(r?.emailAddress),
+        action: r?.action === 'delayed' ? 'delayed' : 'failed',
+        status: findStatus(str(r?.status)),
+        diagnostic: str(r?.diagnosticCode)?.replace(/^smtp;\s*/i, '') ?? (transient ? 'transient failure' : null),
+        category: null,
+        hard: null,
+      }),
+    );
+    result.kind = kindOf(result.recipients);
+  } else if (type === 'Complaint' && doc.complaint) {
+    result = empty('complaint', 'arf');
+    result.feedback_type = str(doc.complaint.complaintFeedbackType) ?? 'abuse';
+    result.recipients = (Array.isArray(doc.complaint.complainedRecipients) ? doc.complaint.complainedRecipients : []).map((r: any) => ({
+      address: str(r?.emailAddress),
+      action: null,
+      status: null,
+      diagnostic: null,
+      category: null,
+      hard: null,
+    }));
+  } else if (type === 'Delivery' && doc.delivery) {
+    result = empty('delivery-report', 'non-standard');
+    result.recipients = (Array.isArray(doc.delivery.recipients) ? doc.delivery.recipients : []).map((a: unknown) =>
+      classifyRecipient({ address: str(a), action: 'delivered', status: '2.0.0', diagnostic: str(doc.delivery.smtpResponse), category: null, hard: null }),
+    );
+  } else {
+    return null;
+  }
+  const mid = Array.isArray(mail.headers) ? mail.headers.find((h: any) => String(h?.name).toLowerCase() === 'message-id') : null;
+  result.original_message_id = str(mid?.value) ?? str(mail.commonHeaders?.messageId);
+  return result;
+}
+
+/** Mail gateways wrap long lines, which breaks the JSON; the recipient objects are usually still whole. */
+function salvageSesJson(text: string): any {
+  const type = /"notificationType"\s*:\s*"(\w+)"/.exec(text)?.[1];
+  if (!type) return null;
+  const objects: any[] = [];
+  for (const m of text.matchAll(/\{[^{}]*"emailAddress"\s*:\s*"[^"]+"[^{}]*\}/g)) {
+    try {
+      objects.push(JSON.parse(m[0]));
+    } catch {
+      // a recipient object cut by the wrap: skip it
+    }
+  }
+  const feedbackType = /"complaintFeedbackType"\s*:\s*"([^"]+)"/.exec(text)?.[1];
+  return {
+    notificationType: type,
+    bounce: { bounceType: /"bounceType"\s*:\s*"(\w+)"/.exec(text)?.[1], bouncedRecipients: objects },
+    complaint: { complaintFeedbackType: feedbackType, complainedRecipients: objects },
+    delivery: { recipients: [] },
+  };
+}

@@ -1,0 +1,291 @@
+/**
+ * A small MIME walker for inbound reports. It reads only what a bounce parser needs (headers, the tree of
+ * parts, text bodies decoded on demand) and enforces limits on the number of parts and the nesting depth
+ * while it splits, so a hostile mail (millions of parts, thousands of nested multiparts) costs at most
+ * `maxParts` splits and never recurses deeper than `maxDepth`. Full MIME parsers (mailparser) build every
+ * part eagerly, which is slower by an order of magnitude and has had denial-of-service bugs on such input.
+ *
+ * Bytes are carried as latin1 strings (one char per byte) until a part's text is asked for; only then is
+ * its transfer encoding undone and its charset decoded.
+ */
+import { TextDecoder } from 'node:util';
+
+export interface MimeLimits {
+  /** Maximum number of MIME parts in one mail (the top level counts as one). */
+  maxParts: number;
+  /** Maximum nesting depth of multiparts and attached messages. */
+  maxDepth: number;
+}
+
+export const DEFAULT_LIMITS: MimeLimits = { maxParts: 500, maxDepth: 20 };
+
+/** Thrown when a mail exceeds a limit; the parser turns it into a result with an `error`. */
+export class MimeLimitError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MimeLimitError';
+  }
+}
+
+export interface Header {
+  /** Lower-cased field name. */
+  name: string;
+  /** Unfolded value (raw bytes as latin1; use decodeHeaderValue for display). */
+  value: string;
+}
+
+export interface MimePart {
+  headers: Header[];
+  /** Lower-cased media type, e.g. `multipart/report`; `text/plain` when absent. */
+  type: string;
+  /** Content-Type parameters, names lower-cased. */
+  params: Record<string, string>;
+  /** Undecoded body (latin1). */
+  body: string;
+  children: MimePart[];
+  /** For message/rfc822 parts: the attached message. */
+  message: MimePart | null;
+  depth: number;
+}
+
+interface WalkState {
+  parts: number;
+  limits: MimeLimits;
+}
+
+/** Splits a raw block into header fields and body. A block without a blank line is all headers if it looks like headers. */
+export function splitHeaderBody(raw: string): { head: string; body: string } {
+  let start = 0;
+  // An mbox "From " envelope line is not a header.
+  if (raw.startsWith('From ')) {
+    const nl = raw.indexOf('\n');
+    start = nl < 0 ? raw.length : nl + 1;
+  }
+  const lf = raw.indexOf('\n\n', start);
+  const crlf = raw.indexOf('\r\n\r\n', start);
+  if (lf < 0 && crlf < 0) return { head: raw.slice(start), body: '' };
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return { head: raw.slice(start, crlf), body: raw.slice(crlf + 4) };
+  return { head: raw.slice(start, lf), body: raw.slice(lf + 2) };
+}
+
+/** Parses a header block into fields, unfolding continuation lines. Lines that are not fields are skipped. */
+export function parseHeaders(head: string): Header[] {
+  const out: Header[] = [];
+  const lines = head.split(/\r?\n/);
+  for (const line of lines) {
+    if (line.length === 0) continue;
+    const c = line.charCodeAt(0);
+    if (c === 32 || c === 9) {
+      const last = out[out.length - 1];
+      if (last) last.value += ' ' + line.trim();
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0) {
+      // A parameter line that lost its folding whitespace (`boundary="…"` under Content-Type) belongs to the field above.
+      const last = out[out.length - 1];
+      if (last && /^[\w-]+\*?=/.test(line)) last.value += ' ' + line.trim();
+      continue;
+    }
+    const name = line.slice(0, colon).trim().toLowerCase();
+    if (name.length === 0 || name.length > 76 || /\s/.test(name)) continue;
+    out.push({ name, value: line.slice(colon + 1).trim() });
+  }
+  return out;
+}
+
+export function header(headers: Header[], name: string): string | null {
+  for (const h of headers) if (h.name === name) return h.value;
+  return null;
+}
+
+export function headersAll(headers: Header[], name: string): string[] {
+  return headers.filter((h) => h.name === name).map((h) => h.value);
+}
+
+/** `type/subtype; a=b; c="d"` → type and parameters (RFC 2231 continuations joined, not charset-decoded). */
+export function parseContentType(value: string | null): { type: string; params: Record<string, string> } {
+  if (!value) return { type: 'text/plain', params: {} };
+  const semi = value.indexOf(';');
+  const type = (semi < 0 ? value : value.slice(0, semi)).trim().toLowerCase() || 'text/plain';
+  const params: Record<string, string> = {};
+  if (semi >= 0) {
+    const re = /;\s*([^=;\s]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;]*))/g;
+    const rest = value.slice(semi);
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(rest))) {
+      let name = m[1].toLowerCase();
+      const v = m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : (m[3] ?? '').trim();
+      const cont = /^(.*)\*(\d+)\*?$/.exec(name);
+      if (cont) name = cont[1];
+      else if (name.endsWith('*')) name = name.slice(0, -1);
+      params[name] = cont && params[name] !== undefined ? params[name] + v : v;
+    }
+  }
+  return { type: type.includes('/') ? type : 'text/plain', params };
+}
+
+/** Parses a whole mail (or an attached message) into a tree, enforcing limits. */
+export function parseMime(raw: string, limits: MimeLimits = DEFAULT_LIMITS): MimePart {
+  return walk(raw, 0, { parts: 0, limits });
+}
+
+function walk(raw: string, depth: number, state: WalkState): MimePart {
+  if (depth > state.limits.maxDepth) {
+    throw new MimeLimitError(`MIME nesting deeper than ${state.limits.maxDepth} levels; the mail was not parsed (raise max_mime_depth to allow it)`);
+  }
+  if (++state.parts > state.limits.maxParts) {
+    throw new MimeLimitError(`more than ${state.limits.maxParts} MIME parts; the mail was not parsed (raise max_mime_parts to allow it)`);
+  }
+  const { head, body } = splitHeaderBody(raw);
+  const headers = parseHeaders(head);
+  const { type, params } = parseContentType(header(headers, 'content-type'));
+  const part: MimePart = { headers, type, params, body, children: [], message: null, depth };
+  if (type.startsWith('multipart/') && params.boundary) {
+    for (const chunk of splitMultipart(body, params.boundary, state)) {
+      part.children.push(walk(chunk, depth + 1, state));
+    }
+  } else if (type === 'message/rfc822' || type === 'message/global') {
+    const cte = (header(headers, 'content-transfer-encoding') ?? '').toLowerCase();
+    const inner = cte.includes('base64') ? Buffer.from(body, 'base64').toString('latin1') : body;
+    if (inner.trim().length > 0) part.message = walk(inner, depth + 1, state);
+  }
+  return part;
+}
+
+/** Splits a multipart body at its boundary lines; an unterminated last part is kept (truncated mails). */
+function splitMultipart(body: string, boundary: string, state: WalkState): string[] {
+  const delim = '--' + boundary;
+  const chunks: string[] = [];
+  let pos = body.startsWith(delim) ? 0 : body.indexOf('\n' + delim);
+  if (pos < 0) return chunks;
+  if (pos > 0) pos += 1;
+  for (;;) {
+    const after = pos + delim.length;
+    if (body.startsWith('--', after)) break; // closing delimiter
+    const lineEnd = body.indexOf('\n', after);
+    if (lineEnd < 0) break;
+    const next = body.indexOf('\n' + delim, lineEnd);
+    let end = next < 0 ? body.length : next;
+    if (end > lineEnd && body.charCodeAt(end - 1) === 13) end -= 1;
+    chunks.push(body.slice(lineEnd + 1, Math.max(lineEnd + 1, end)));
+    // Counting here, not only in walk(), stops a 100k-part mail after maxParts slices.
+    if (state.parts + chunks.length > state.limits.maxParts) {
+      throw new MimeLimitError(`more than ${state.limits.maxParts} MIME parts; the mail was not parsed (raise max_mime_parts to allow it)`);
+    }
+    if (next < 0) break;
+    pos = next + 1;
+  }
+  return chunks;
+}
+
+const decoders = new Map<string, TextDecoder>();
+
+/** Decodes bytes in a charset; unknown charsets fall back to UTF-8 (with replacement characters). */
+export function decodeCharset(bytes: Buffer, charset: string | undefined): string {
+  let cs = (charset ?? 'utf-8').trim().toLowerCase().replace(/^["']|["']$/g, '');
+  if (cs === '' || cs === 'us-ascii' || cs === 'ascii') cs = 'utf-8';
+  let dec = decoders.get(cs);
+  if (!dec) {
+    try {
+      dec = new TextDecoder(cs, { fatal: false });
+    } catch {
+      dec = decoders.get('utf-8') ?? new TextDecoder('utf-8', { fatal: false });
+    }
+    decoders.set(cs, dec);
+  }
+  return dec.decode(bytes);
+}
+
+export function decodeQuotedPrintable(s: string): Buffer {
+  const out = Buffer.allocUnsafe(s.length);
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 61 /* = */) {
+      const a = s.charCodeAt(i + 1);
+      if (a === 13 && s.charCodeAt(i + 2) === 10) {
+        i += 2;
+        continue;
+      }
+      if (a === 10) {
+        i += 1;
+        continue;
+      }
+      const hex = s.slice(i + 1, i + 3);
+      if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+        out[n++] = parseInt(hex, 16);
+        i += 2;
+        continue;
+      }
+    }
+    out[n++] = c & 0xff;
+  }
+  return out.subarray(0, n);
+}
+
+/** The body of a leaf part as text: transfer encoding undone, charset decoded, CRLF → LF. */
+export function partText(part: MimePart): string {
+  const cte = (header(part.headers, 'content-transfer-encoding') ?? '').toLowerCase();
+  let bytes: Buffer;
+  if (cte.includes('base64')) bytes = Buffer.from(part.body.replace(/[^A-Za-z0-9+/=]/g, ''), 'base64');
+  else if (cte.includes('quoted-printable')) bytes = decodeQuotedPrintable(part.body);
+  else bytes = Buffer.from(part.body, 'latin1');
+  let charset = part.params.charset;
+  // ISO-2022-JP mails are often labelled only in the headers' encoded words; undeclared 8-bit text is usually UTF-8.
+  if (!charset && bytes.includes(0x1b)) charset = 'iso-2022-jp';
+  return decodeCharset(bytes, charset).replace(/\r\n?/g, '\n');
+}
+
+/** Decodes RFC 2047 encoded words in a header value; raw 8-bit bytes are read as UTF-8. */
+export function decodeHeaderValue(value: string): string {
+  let v = value;
+  if (/[\x80-\xff]/.test(v)) v = Buffer.from(v, 'latin1').toString('utf8');
+  if (!v.includes('=?')) return v;
+  return v
+    .replace(/(=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)\s+(?==\?)/g, '$1')
+    .replace(/=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g, (_m, cs: string, enc: string, text: string) => {
+      const charset = cs.split('*')[0];
+      const bytes = enc.toUpperCase() === 'B' ? Buffer.from(text, 'base64') : decodeQuotedPrintable(text.replace(/_/g, ' '));
+      return decodeCharset(bytes, charset);
+    });
+}
+
+/** Every part of the tree, depth first, including attached messages. */
+export function* allParts(part: MimePart): Generator<MimePart> {
+  yield part;
+  for (const c of part.children) yield* allParts(c);
+  if (part.message) yield* allParts(part.message);
+}
+
+/** Plain text of a mail for heuristics: text/plain parts (else HTML with tags stripped), not descending into attached messages. */
+export function bodyText(part: MimePart): string {
+  const texts: string[] = [];
+  const htmls: string[] = [];
+  const visit = (p: MimePart) => {
+    if (p.type.startsWith('multipart/') && p.children.length > 0) {
+      for (const c of p.children) visit(c);
+      return;
+    }
+    const disp = (header(p.headers, 'content-disposition') ?? '').toLowerCase();
+    if ((p.type === 'text/plain' || p.type.startsWith('multipart/')) && !disp.startsWith('attachment')) texts.push(partText(p));
+    else if (p.type === 'text/html' && !disp.startsWith('attachment')) htmls.push(htmlToText(partText(p)));
+  };
+  visit(part);
+  return texts.length > 0 ? texts.join('\n') : htmls.join('\n');
+}
+
+/** Strips markup to text. Never rendered: the result is only matched against rules and shown as plain text. */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<br\s*\/?>|<\/(p|div|tr|li|h\d)>/gi, '\n')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&nbsp;/gi, ' ')
+    .replace(/&lt;/gi, '<')
+    .replace(/&gt;/gi, '>')
+    .replace(/&quot;/gi, '"')
+    .replace(/&#(\d+);/g, (_m, d: string) => String.fromCodePoint(Math.min(Number(d), 0x10ffff)))
+    .replace(/&amp;/gi, '&')
+    .replace(/[ \t]+/g, ' ');
+}

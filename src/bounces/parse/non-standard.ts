@@ -1,0 +1,259 @@
+/**
+ * Bounces that are not RFC 3464 reports: plain-text notices written by qmail, Exim, Sendmail, Exchange,
+ * Gmail, Yahoo, Courier, Domino and many others. Each MTA's wording is one row of RULES below: how to
+ * recognise it, where its report ends and the returned message begins, and how it lists failed
+ * recipients. A small engine applies the row; when no row fits, generic patterns (the shapes most MTAs
+ * share) do the same job. Rows describe an MTA's format, never one sample mail.
+ */
+
+export interface MtaRule {
+  /** The MTA or provider whose wording this is. */
+  name: string;
+  /** Recognises the notice (tested on the subject line, a newline, then the text). */
+  match: RegExp;
+  /** Where the returned original message begins; the report is the text before it. */
+  original?: RegExp;
+  /** Where the report proper begins (text before it is preamble and may mention other addresses). */
+  start?: RegExp;
+  /** Finds failed recipients in the report; group 1 is the address. Must be global. */
+  recipient?: RegExp;
+  /** The MTA's explanation when it is written apart from the recipient list; group 1. */
+  reason?: RegExp;
+  /** The notice says the MTA is still trying (a delay, not a bounce). */
+  delayed?: RegExp;
+}
+
+const ADDR = "[^\\s<>()\\[\\]\",;:@]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+";
+
+export const RULES: MtaRule[] = [
+  {
+    name: 'qmail',
+    match: /This is the qmail-send program|qmail-send program at|I'm afraid I wasn't able to deliver your message/i,
+    original: /^--- Below this line is a copy of the message\.?/m,
+    recipient: new RegExp(`^<(${ADDR})>:`, 'gm'),
+  },
+  {
+    name: 'yahoo',
+    match: /Sorry, we were unable to deliver your message to the following address/i,
+    original: /^--- Below this line is a copy of the message\.?/m,
+    recipient: new RegExp(`^<(${ADDR})>:`, 'gm'),
+  },
+  {
+    name: 'exim',
+    match: /could not be delivered to one or more of its\s+recipients|The following address\(es\) failed|Message delivery has been delayed|has not yet been delivered to the following recipients|This message was created automatically by mail delivery software/i,
+    original: /^-{3,} ?(?:This is a copy of (?:the|your) message|The body of the message is|The headers of the message|The first \d+ lines of the message|This is a copy of the message's headers)/im,
+    recipient: new RegExp(`^ {1,4}<?(${ADDR})>?(?:\\s*$|\\s+\\(|\\s*<[^<>]*>:|:)`, 'gm'),
+    delayed: /has not yet been delivered to|Message delivery has been delayed|No action is required on your part\. Delivery attempts will continue/i,
+  },
+  {
+    name: 'sendmail',
+    match: /-{3,} The following addresses? had (?:permanent fatal errors|transient non-fatal errors) -{3,}|-{3,} Transcript of session follows -{3,}/i,
+    original: /^-{3,} ?(?:Original message follows|Returned mail follows|Message header follows|Unsent message follows|Original message headers follow)/im,
+    recipient: new RegExp(`^<(${ADDR})>\\s*$|^(?:[45]\\d\\d[ -])?<?(${ADDR})>?\\.\\.\\.`, 'gm'),
+    delayed: /transient non-fatal errors|Warning: could not send message for past|will keep trying|Will keep trying/i,
+  },
+  {
+    name: 'gmail',
+    match: /Delivery to the following recipients? (?:failed permanently|has been delayed)|Google tried to deliver your message|Your message wasn't delivered to|The response from the remote server was/i,
+    original: /^-{3,} ?Original message ?-{3,}/im,
+    recipient: new RegExp(`^\\s{2,}(${ADDR})\\s*$|^\\*\\* (?:Address not found|Message not delivered|Message blocked|Delivery incomplete) \\*\\*[\\s\\S]*?(?:delivered to|reach)\\s+(${ADDR})`, 'gm'),
+    delayed: /has been delayed|will retry|will continue trying|Delivery incomplete/i,
+  },
+  {
+    name: 'google-groups',
+    match: /the group you tried to contact \([^)]*\) may not exist|Google Groups/i,
+    original: /^-{3,} ?Original message ?-{3,}/im,
+  },
+  {
+    name: 'lotus-notes',
+    match: /^-+ *Failure Reasons *-+/m,
+    original: /^-+ *Returned Message *-+/m,
+    reason: /^-+ *Failure Reasons *-+\s*\n(.+)/m,
+    recipient: new RegExp(`^\\s*<?(${ADDR})>?\\s*$`, 'gm'),
+  },
+  {
+    name: 'exchange',
+    start: /did not reach the following recipient|Delivery has failed to these recipients|could not be delivered to|cannot be reached/i,
+    match: /did not reach the following recipient\(s\)|Delivery has failed to these recipients or groups:|Your message did not reach some or all of the intended recipients|The following recipient\(s\) cannot be reached:|Diagnostic information for administrators:/i,
+    original: /^Original message headers:|^-{3,} ?Original message ?-{3,}/im,
+    recipient: new RegExp(`^\\s*(?:\\S.*?\\s)?[<(]?(?:mailto:)?(${ADDR})[>)]?\\s*(?:on \\d|\\(|$)`, 'gm'),
+  },
+  {
+    name: 'courier',
+    match: /This is a delivery status notification from|Courier mail server at|The original message was received at .* from/i,
+    original: /^-{3,} ?(?:Original message|Returned message)/im,
+    recipient: new RegExp(`^<(${ADDR})>:`, 'gm'),
+  },
+  {
+    name: 'domino',
+    match: /Your message\s+.*?was not delivered to:|was not delivered to:\s/is,
+    reason: /^because:\s*\n\s*(.+)/m,
+    recipient: new RegExp(`was not delivered to:\\s+(?:\\S.*\\n)*?\\s*<?(${ADDR})>?`, 'g'),
+  },
+  {
+    name: 'opensmtpd',
+    match: /An error has occurred while attempting to deliver a message for\s+the following list of recipients/i,
+    original: /^\s*Below is a copy of the original message:/im,
+    recipient: new RegExp(`^(${ADDR}):`, 'gm'),
+    delayed: /A temporary error has occurred|has not yet been delivered/i,
+  },
+  {
+    name: 'dragonfly',
+    match: /This is the DragonFly Mail Agent/i,
+    original: /^Message headers follow\.|^Original message follows\./m,
+    recipient: new RegExp(`There was an error delivering your mail to <(${ADDR})>`, 'g'),
+  },
+  {
+    name: 'mail.ru',
+    match: /письмо не может быть доставлено|Mail failure/i,
+    original: /^-{3,} ?This is a copy of the message/im,
+    recipient: new RegExp(`^ {1,4}<?(${ADDR})>?\\s*$`, 'gm'),
+  },
+  {
+    name: 'apache-james',
+    // Also Verizon's vtext gateway, which runs it.
+    match: /^Error message below:|^Message details:\s*$/m,
+    recipient: new RegExp(`^\\s*RCPT TO:\\s*<?(${ADDR})>?`, 'gm'),
+  },
+  {
+    name: 'kddi',
+    match: /Could not be delivered to:\s*</i,
+    recipient: new RegExp(`Could not be delivered to:\\s*<(${ADDR})>`, 'g'),
+  },
+  {
+    name: 'fml',
+    match: /^Original mail as follows:/m,
+    original: /^Original mail as follows:/m,
+  },
+  {
+    name: 'japanese-carrier',
+    match: /ezweb\.ne\.jp|docomo\.ne\.jp|softbank\.ne\.jp|au\.com|宛先不明|のメールアドレスは見つかりませんでした/i,
+    recipient: new RegExp(`<(${ADDR})>|^(${ADDR})\\s*$`, 'gm'),
+  },
+];
+
+/** Generic markers where MTAs start the returned message. */
+const ORIGINAL_MARKERS = [
+  /^-{2,} ?Below this line is a copy of the message/im,
+  /^-{2,} ?This is a copy of (?:the|your) message/im,
+  /^-{2,} ?(?:Original|Returned|Unsent|Undelivered) (?:message|mail)/im,
+  /^-{2,} ?The (?:original )?(?:header|headers|body) of the (?:original )?message/im,
+  /^-{2,} ?(?:Message|Original message) headers? follows?/im,
+  /^\s*(?:Original message headers|Message headers follow|Below is a copy of the original message)/im,
+  /^(?:Return-Path|Received|Message-ID|X-Original-To|Delivered-To): .*\n(?:[ \t].*\n)*(?:[A-Za-z-]+: )/im,
+];
+
+const DELAY_WORDING = /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|is still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying)\b/i;
+
+/** Local parts of the senders of notices, never a failed recipient. */
+const ROLE_ADDRESS = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|root|noreply|no-reply|bounce[s]?|mdaemon)@/i;
+
+export interface TextRecipient {
+  address: string;
+  /** The MTA's explanation for this recipient (may be the report's general explanation). */
+  diagnostic: string | null;
+}
+
+export interface TextReport {
+  rule: string | null;
+  recipients: TextRecipient[];
+  delayed: boolean;
+  /** The report text, the returned message cut off. */
+  report: string;
+  /** The returned message text, if inline. */
+  returned: string;
+}
+
+export function matchRule(subject: string, text: string): MtaRule | null {
+  const probe = subject + '\n' + text.slice(0, 20000);
+  for (const rule of RULES) if (rule.match.test(probe)) return rule;
+  return null;
+}
+
+function cut(text: string, markers: RegExp[]): { report: string; returned: string } {
+  let at = text.length;
+  for (const m of markers) {
+    const found = m.exec(text);
+    if (found && found.index < at && found.index > 0) at = found.index;
+  }
+  return { report: text.slice(0, at), returned: text.slice(at) };
+}
+
+const ADDR_G = new RegExp(ADDR, 'g');
+/** A failure reply code followed by its text, or a failure status: `550 User…`, `550-5.1.1`, `#5.1.0`. */
+const FAILURE_CODE = /(?:^|[\s:(])[45]\d\d(?:[ -]+(?:#?\d\.|[A-Za-z<'"])|$)|(?<![\d.])[45]\.[0-7]\.\d{1,3}(?![\d.])/m;
+
+function clean(address: string): string {
+  return address.replace(/^mailto:/i, '').replace(/[.>]+$/, '');
+}
+
+/**
+ * Reads failed recipients and their explanations from the text of a notice.
+ * `exclude` holds addresses that are certainly not failed recipients (the notice's own From and To).
+ */
+export function parseTextReport(subject: string, rawText: string, exclude: Set<string>): TextReport {
+  // A bounce forwarded inline ("> " quoted) reads the same once unquoted.
+  const text = /^>[ \t]?\S/m.test(rawText) && /^> ?(?:From|To|Subject):/m.test(rawText) ? rawText.replace(/^> ?/gm, '') : rawText;
+  const rule = matchRule(subject, text);
+  const { report, returned } = cut(text, rule?.original ? [rule.original, ...ORIGINAL_MARKERS] : ORIGINAL_MARKERS);
+  let body = report;
+  if (rule?.start) {
+    const s = rule.start.exec(report);
+    if (s) body = report.slice(s.index);
+  }
+  const lines = body.split('\n');
+  let found: { address: string; line: number }[] = [];
+  const seen = new Set<string>();
+  const excluded: { address: string; line: number }[] = [];
+  const add = (raw: string | undefined, index: number) => {
+    if (!raw) return;
+    const address = clean(raw);
+    const key = address.toLowerCase();
+    if (seen.has(key) || ROLE_ADDRESS.test(address)) return;
+    if (exclude.has(key)) {
+      excluded.push({ address, line: body.slice(0, index).split('\n').length - 1 });
+      return;
+    }
+    seen.add(key);
+    const line = body.slice(0, index).split('\n').length - 1;
+    found.push({ address, line });
+  };
+  if (rule?.recipient) {
+    rule.recipient.lastIndex = 0;
+    for (const m of body.matchAll(rule.recipient)) add(m.slice(1).find((g) => g !== undefined), m.index ?? 0);
+    // The MTA's own format names only failed recipients, so an address it lists counts even when the
+    // notice went to that same address (mail to oneself).
+    if (found.length === 0 && excluded.length > 0) found = excluded.slice(0, 1);
+  }
+  if (found.length === 0) {
+    // The shapes most notices share: "<addr>:" / "addr:" heading a paragraph, an address alone on its
+    // line, or Sendmail's "<addr>... reason".
+    const generic = new RegExp(`^\\s*<?(?:mailto:)?(${ADDR})>?(?::|\\.\\.\\.|\\s*$)`, 'gm');
+    for (const m of body.matchAll(generic)) add(m[1], m.index ?? 0);
+  }
+  if (found.length === 0) {
+    for (const m of body.matchAll(new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi'))) add(m[1], m.index ?? 0);
+  }
+  if (found.length === 0) {
+    for (const m of body.replace(/^\s*(?:Message-ID|In-Reply-To|References):.*$/gim, (l) => ' '.repeat(l.length)).matchAll(ADDR_G)) add(m[0], m.index ?? 0);
+  }
+  const recipients: TextRecipient[] = found.map((f, i) => {
+    const next = found[i + 1]?.line ?? lines.length;
+    const block: string[] = [];
+    for (let l = f.line; l < Math.min(next, f.line + 12); l++) {
+      const line = lines[l] ?? '';
+      if (line.trim() === '' && block.some((b) => b.trim() !== '') && l > f.line + 1) break;
+      block.push(line);
+    }
+    let diag = block.join(' ').replace(/\s+/g, ' ').trim();
+    const reason = rule?.reason?.exec(report)?.[1]?.trim();
+    if (reason && !diag.includes(reason)) diag = `${diag} ${reason}`;
+    if (!FAILURE_CODE.test(diag)) {
+      const codeLine = lines.find((l) => FAILURE_CODE.test(l));
+      if (codeLine) diag = (diag + ' ' + codeLine.trim()).trim();
+    }
+    return { address: f.address, diagnostic: diag || null };
+  });
+  const delayed = rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report);
+  return { rule: rule?.name ?? null, recipients, delayed, report, returned };
+}

@@ -1,0 +1,233 @@
+/**
+ * Processing one stored inbound mail: parse → correlate → effect, written with the parse result on the
+ * inbound row in one store transaction. Runs after the listener has answered 250 (the raw mail is
+ * already on disk), and at startup for rows a crash left unprocessed, so nothing inbound is lost.
+ *
+ * Effects per reported recipient (the DSN Action decides when given, else the report's kind):
+ *   failed / bounce           → `bounced` event; the recipient turns bounced (from delivered, deferred or
+ *                               queued); a hard bounce suppresses the address
+ *   delayed / delay           → `delayed` event, no state change
+ *   delivered, relayed, expanded / delivery-report → `reported` event, no state change
+ *   auto-reply                → `auto-replied` event, no state change
+ *   complaint                 → `complained` event, and the address is suppressed
+ */
+import type { Logger } from '../log/logger.js';
+import type { InboundEffect, InboundRecord, Store } from '../store/store.js';
+import type { EventKind } from '../types.js';
+import { assignRecipients, correlate, type Correlation } from './correlate.js';
+import type { ParsedRecipient, ParseResult } from './types.js';
+
+export interface ParseLimits {
+  maxParts: number;
+  maxDepth: number;
+}
+
+/** The parser's signature (src/bounces/parse): never throws for bad input, reports `error` instead. */
+export type ParseFn = (raw: Buffer, limits: ParseLimits) => Promise<ParseResult>;
+
+/** One sentence for a support person, given what the report said (the classifier's explanation). */
+export type ExplainFn = (p: ParsedRecipient) => string | null;
+
+export interface ProcessorOptions {
+  store: Store;
+  logger: Logger;
+  parse: ParseFn;
+  verpSecret: string | null;
+  correlationWindowMs: number;
+  limits: ParseLimits;
+  explain?: ExplainFn;
+  now?: () => number;
+}
+
+export interface ProcessedInbound {
+  id: number;
+  kind: string | null;
+  matchRule: string | null;
+  effects: number;
+}
+
+const REASON_MAX = 500;
+
+export class InboundProcessor {
+  private chain: Promise<unknown> = Promise.resolve();
+  private pending = 0;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: ProcessorOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  /**
+   * Queues a stored row for processing, one at a time. Failures are logged and leave the row unprocessed
+   * (processed_at NULL), so the next start retries it.
+   */
+  enqueue(id: number): void {
+    this.pending++;
+    this.chain = this.chain
+      .then(() => this.process(id))
+      .catch((err: unknown) => {
+        this.opts.logger.error({ event: 'bounce.failed', inbound_id: id, err: (err as Error)?.message ?? String(err) }, 'processing an inbound mail failed; it stays stored and is retried at the next start');
+      })
+      .finally(() => {
+        this.pending--;
+      });
+  }
+
+  /** Resolves when everything queued so far has been processed (or has failed). */
+  async idle(): Promise<void> {
+    while (this.pending > 0) await this.chain;
+  }
+
+  /** Processes the rows a crash left between 250 and processing. Returns how many were queued. */
+  async recover(batch = 1000): Promise<number> {
+    const ids = await this.opts.store.inbound.unprocessed(batch);
+    for (const id of ids) this.enqueue(id);
+    if (ids.length) this.opts.logger.info({ event: 'bounce.recovery', count: ids.length }, 'processing inbound mail stored before the last stop');
+    return ids.length;
+  }
+
+  async process(id: number): Promise<ProcessedInbound | null> {
+    const { store, logger } = this.opts;
+    const row = await store.inbound.get(id);
+    if (!row || row.processedAt !== null) return null;
+    const raw = await store.inbound.raw(id);
+    if (!raw) return null;
+
+    let parsed: ParseResult;
+    try {
+      parsed = await this.opts.parse(raw, this.opts.limits);
+    } catch (err) {
+      // The parser promises not to throw; if it does anyway the mail is kept with the reason, not retried forever.
+      parsed = errorResult(`parser failed: ${(err as Error)?.message ?? String(err)}`);
+    }
+
+    const now = this.now();
+    const actionable = !parsed.error && parsed.kind !== 'not-a-bounce';
+    const correlation = actionable
+      ? await correlate(store, row.rcptTo, parsed, { verpSecret: this.opts.verpSecret, correlationWindowMs: this.opts.correlationWindowMs, now })
+      : null;
+    const effects = correlation ? this.plan(row, parsed, correlation, now) : [];
+    const firstRecipient = effects[0]?.event.recipientId ?? correlation?.pinned?.id ?? null;
+
+    const results = await store.inbound.record({
+      id,
+      processedAt: now,
+      kind: parsed.error ? null : parsed.kind,
+      parse: parsed as unknown as Record<string, unknown>,
+      match: correlation ? { messageId: correlation.message.id, recipientId: firstRecipient, rule: correlation.rule } : null,
+      effects,
+    });
+
+    const base = {
+      event: 'bounce.processed',
+      inbound_id: id,
+      kind: parsed.error ? null : parsed.kind,
+      format: parsed.format ?? null,
+      match_rule: correlation?.rule ?? null,
+      queue_id: correlation?.message.queueId ?? null,
+      message_id: correlation?.message.messageId ?? null,
+    };
+    if (parsed.error) logger.warn({ ...base, error: parsed.error }, 'inbound mail could not be parsed; kept with the error');
+    if (effects.length === 0) {
+      logger.info({ ...base, recipient: null, status: null, category: null, hard: null, suppressed: false }, correlation ? 'inbound mail matched a message but none of its recipients' : 'inbound mail matched no message; kept as unmatched');
+    }
+    effects.forEach((e, i) => {
+      const r = results[i];
+      const address = correlation!.recipients.find((x) => x.id === e.event.recipientId)?.address ?? null;
+      logger.info(
+        {
+          ...base,
+          recipient: address,
+          event_kind: e.event.kind,
+          status: e.event.enhanced ?? null,
+          category: (e.event.detail?.category as string | null | undefined) ?? null,
+          hard: (e.event.detail?.hard as boolean | null | undefined) ?? null,
+          state: r?.state ?? null,
+          suppressed: r?.suppressed ?? false,
+        },
+        `${e.event.kind} for ${address}`,
+      );
+    });
+    return { id, kind: base.kind, matchRule: base.match_rule, effects: effects.length };
+  }
+
+  private plan(row: InboundRecord, parsed: ParseResult, c: Correlation, at: number): InboundEffect[] {
+    const effects: InboundEffect[] = [];
+    for (const { parsed: p, recipient } of assignRecipients(c, parsed.recipients)) {
+      const kind = eventKindFor(parsed, p);
+      if (!kind) continue;
+      const explanation = this.opts.explain?.(p) ?? null;
+      const effect: InboundEffect = {
+        event: {
+          at,
+          messageId: c.message.id,
+          recipientId: recipient.id,
+          kind,
+          phase: 'inbound',
+          code: p.reply_code ?? null,
+          enhanced: p.status,
+          text: p.diagnostic,
+          remoteHost: p.remote_mta ?? null,
+          detail: {
+            source: 'async',
+            match_rule: c.rule,
+            format: parsed.format,
+            action: p.action,
+            reporting_mta: parsed.reporting_mta,
+            remote_mta: p.remote_mta ?? null,
+            inbound_id: row.id,
+            category: p.category,
+            hard: p.hard,
+            explanation,
+            ...(parsed.feedback_type ? { feedback_type: parsed.feedback_type } : {}),
+            ...(parsed.original_message_id ? { original_message_id: parsed.original_message_id } : {}),
+          },
+        },
+      };
+      if (kind === 'bounced') {
+        effect.bounce = { code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic, category: p.category, hard: p.hard };
+        // Soft bounces (mailbox full, blocked, policy) never suppress: the address is still good.
+        if (p.hard === true) effect.suppress = { address: recipient.address, reason: reason('hard bounce', p.status, p.diagnostic), source: 'hard-bounce' };
+      } else if (kind === 'complained') {
+        effect.suppress = {
+          address: recipient.address,
+          reason: reason('complaint', parsed.feedback_type, parsed.reporting_mta ? `reported by ${parsed.reporting_mta}` : null),
+          source: 'complaint',
+        };
+      }
+      effects.push(effect);
+    }
+    return effects;
+  }
+}
+
+/** The event a reported recipient gets; null for mail that is not a report about delivery. */
+export function eventKindFor(parsed: ParseResult, p: ParsedRecipient): EventKind | null {
+  if (parsed.kind === 'complaint') return 'complained';
+  if (parsed.kind === 'auto-reply') return 'auto-replied';
+  if (parsed.kind === 'not-a-bounce') return null;
+  // In a DSN the per-recipient Action wins: one report can fail one recipient and delay another.
+  switch (p.action) {
+    case 'failed':
+      return 'bounced';
+    case 'delayed':
+      return 'delayed';
+    case 'delivered':
+    case 'relayed':
+    case 'expanded':
+      return 'reported';
+  }
+  if (parsed.kind === 'bounce') return 'bounced';
+  if (parsed.kind === 'delay') return 'delayed';
+  if (parsed.kind === 'delivery-report') return 'reported';
+  return null;
+}
+
+function reason(what: string, ...parts: (string | null | undefined)[]): string {
+  const s = [what, ...parts.filter((x): x is string => !!x && x.trim() !== '')].join(': ').replace(/\s+/g, ' ');
+  return s.length > REASON_MAX ? s.slice(0, REASON_MAX - 1) + '…' : s;
+}
+
+function errorResult(error: string): ParseResult {
+  return { kind: 'not-a-bounce', format: null, recipients: [], original_message_id: null, envelope_id: null, reporting_mta: null, feedback_type: null, error };
+}
