@@ -1,0 +1,282 @@
+/**
+ * The HTTP API: a thin JSON face over src/query (reads) and the queue (retry, cancel). Every input is
+ * checked with the zod schemas of ./schemas.ts; every error is `{ "error": … }`, with `field` and
+ * `message` when a request was invalid. Bound to 127.0.0.1 unless config.api.host says otherwise.
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import { messageFate, type FateOptions } from '../query/fate.js';
+import { CursorError, DEFAULT_LIMIT, searchMessages } from '../query/search.js';
+import type { OperatorActionResult, Store, SuppressionRecord } from '../store/store.js';
+import { RECIPIENT_STATES, type RecipientState } from '../types.js';
+import { allows, createAuthenticator, type Principal, type Scope } from './auth.js';
+import { openApiDocument } from './openapi.js';
+import { emptyQuery, messageParams, queueIdParams, searchQuery, suppressionBody, suppressionParams, suppressionsQuery } from './schemas.js';
+
+/** State changes belong to the queue: the API asks, the queue module (or, until wired, the store) acts. */
+export interface QueueControl {
+  /** Makes the message's waiting recipients due now. */
+  retry(queueId: string): Promise<OperatorActionResult>;
+  /** Cancels the message's waiting recipients that are not being delivered at this moment. */
+  cancel(queueId: string): Promise<OperatorActionResult>;
+}
+
+export interface SuppressionControl {
+  list(opts: { limit: number; offset: number; address?: string }): Promise<SuppressionRecord[]>;
+  add(address: string, reason: string): Promise<{ created: boolean; suppression: SuppressionRecord }>;
+  remove(address: string): Promise<boolean>;
+}
+
+/** The Prometheus registry, supplied by the metrics module. */
+export interface MetricsHook {
+  contentType: string;
+  render(): Promise<string>;
+}
+
+export interface ApiOptions {
+  store: Store;
+  config: Pick<Config, 'api'>;
+  logger: Logger;
+  queueControl?: QueueControl;
+  suppressions?: SuppressionControl;
+  metrics?: MetricsHook;
+  /** /readyz answers 503 until this returns true. Absent: ready once listening. */
+  ready?: () => boolean;
+  /** Passed to messageFate (a classifier for answers recorded without an explanation, a clock for tests). */
+  fate?: FateOptions;
+}
+
+export interface Api {
+  app: FastifyInstance;
+  /** Every route as fastify registered it (from its onRoute hook), for the OpenAPI test and diagnostics. */
+  routes: { method: string; url: string }[];
+  /** Starts listening on config.api.host:port; resolves to the bound address. */
+  listen(): Promise<{ host: string; port: number }>;
+  close(): Promise<void>;
+}
+
+/** A request input that failed its schema. */
+export class InvalidRequest extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'InvalidRequest';
+  }
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'query' | 'params' | 'body'): z.output<S> {
+  const r = schema.safeParse(value ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  if (issue.code === 'unrecognized_keys') {
+    throw new InvalidRequest(issue.keys[0], `unknown ${where === 'body' ? 'field' : 'parameter'}; this endpoint accepts ${Object.keys((schema as unknown as z.ZodObject).shape).join(', ') || 'none'}`);
+  }
+  const field = issue.path.map(String).join('.') || where;
+  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message;
+  throw new InvalidRequest(field, message);
+}
+
+export function queueControlFromStore(store: Pick<Store, 'query'>): QueueControl {
+  return {
+    retry: (queueId) => store.query.requeueMessage(queueId, Date.now()),
+    cancel: (queueId) => store.query.cancelMessage(queueId, Date.now()),
+  };
+}
+
+export function suppressionsFromStore(store: Store): SuppressionControl {
+  return {
+    async list(opts) {
+      if (opts.address) {
+        const one = await store.suppressions.get(opts.address);
+        return one && opts.offset === 0 ? [one] : [];
+      }
+      return store.suppressions.list({ limit: opts.limit, offset: opts.offset });
+    },
+    add: (address, reason) => store.suppressions.add({ address, reason, source: 'manual', createdAt: Date.now() }),
+    remove: (address) => store.suppressions.remove(address),
+  };
+}
+
+const suppressionJson = (s: SuppressionRecord) => ({ address: s.address, reason: s.reason, source: s.source, created_at: new Date(s.createdAt).toISOString() });
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route: anyone, a read token, or an admin token. */
+    auth?: 'none' | Scope;
+  }
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export function createApi(opts: ApiOptions): Api {
+  const { store, config, logger } = opts;
+  const queueControl = opts.queueControl ?? queueControlFromStore(store);
+  const suppressions = opts.suppressions ?? suppressionsFromStore(store);
+  const authenticate = createAuthenticator(config, store.tokens);
+  let listening = false;
+
+  const app = Fastify({
+    loggerInstance: logger.child({ component: 'api' }) as FastifyBaseLogger,
+    // One line per request from onResponse below, with our field names, instead of fastify's two.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Message-IDs are often longer than find-my-way's default of 100 characters.
+    routerOptions: { maxParamLength: 1000 },
+    bodyLimit: 64 * 1024,
+  });
+
+  const routes: Api['routes'] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    const need = req.routeOptions.config.auth;
+    if (need === 'none' || need === undefined) return;
+    const header = req.headers.authorization;
+    if (!header) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing bearer token: send "Authorization: Bearer <token>" (make one with `mailtrail tokens add NAME --scope read`)' });
+    const principal = await authenticate(header);
+    if (!principal) return reply.code(401).header('www-authenticate', 'Bearer error="invalid_token"').send({ error: 'invalid bearer token' });
+    if (!allows(principal.scope, need)) return reply.code(403).send({ error: `token "${principal.name}" has scope ${principal.scope}; this endpoint needs ${need}` });
+    req.principal = principal;
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    req.log.debug({ event: 'api.request', method: req.method, url: req.routeOptions.url ?? req.url, status: reply.statusCode, token: req.principal?.name, duration_ms: Math.round(reply.elapsedTime) });
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err instanceof InvalidRequest) return reply.code(400).send({ error: 'invalid request', field: err.field, message: err.message });
+    if (err instanceof CursorError) return reply.code(400).send({ error: 'invalid request', field: 'cursor', message: err.message });
+    const status = err.statusCode ?? 500;
+    if (status === 400) return reply.code(400).send({ error: 'invalid request', field: 'body', message: err.message });
+    if (status < 500) return reply.code(status).send({ error: err.message });
+    req.log.error({ event: 'api.error', err, url: req.url }, 'API request failed');
+    return reply.code(500).send({ error: 'internal error; the mailtrail log has the details' });
+  });
+
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no such endpoint: ${req.method} ${req.url.split('?')[0]}; the list is at /v1/openapi.json` }));
+
+  const read = { config: { auth: 'read' as const } };
+  const admin = { config: { auth: 'admin' as const } };
+  const open = { config: { auth: 'none' as const } };
+
+  app.get('/v1/messages/:messageId', read, async (req, reply) => {
+    parse(emptyQuery, req.query, 'query');
+    const { messageId } = parse(messageParams, req.params, 'params');
+    const messages = await messageFate(store, messageId, opts.fate);
+    if (messages.length === 0) return reply.code(404).send({ error: `no message with Message-ID or queue id "${messageId}"` });
+    return { messages };
+  });
+
+  app.get('/v1/messages', read, async (req) => {
+    const q = parse(searchQuery, req.query, 'query');
+    return searchMessages(store, q);
+  });
+
+  app.post('/v1/messages/:queueId/retry', admin, async (req, reply) => operatorAction(req, reply, 'retry'));
+  app.post('/v1/messages/:queueId/cancel', admin, async (req, reply) => operatorAction(req, reply, 'cancel'));
+
+  async function operatorAction(req: FastifyRequest, reply: FastifyReply, action: 'retry' | 'cancel') {
+    parse(emptyQuery, req.query, 'query');
+    const { queueId } = parse(queueIdParams, req.params, 'params');
+    const result = await queueControl[action](queueId);
+    if (!result.found) return reply.code(404).send({ error: `no message with queue id "${queueId}"` });
+    if (result.changed.length === 0) {
+      return reply.code(409).send({
+        error: action === 'retry' ? 'nothing to retry: no recipient of this message is queued or deferred' : 'nothing to cancel: every recipient is final or being delivered right now',
+      });
+    }
+    req.log.info({ event: action === 'retry' ? 'requeued' : 'cancelled', queue_id: queueId, recipients: result.changed.length, token: req.principal?.name }, `operator ${action}`);
+    return { queue_id: queueId, action, recipients: result.changed.map((r) => ({ address: r.address, state: r.state })) };
+  }
+
+  app.get('/v1/suppressions', read, async (req) => {
+    const q = parse(suppressionsQuery, req.query, 'query');
+    const limit = q.limit ?? DEFAULT_LIMIT;
+    const offset = q.cursor ? decodeOffset(q.cursor) : 0;
+    const rows = await suppressions.list({ limit: limit + 1, offset, address: q.address });
+    return {
+      suppressions: rows.slice(0, limit).map(suppressionJson),
+      next_cursor: rows.length > limit ? Buffer.from(String(offset + limit)).toString('base64url') : null,
+    };
+  });
+
+  app.post('/v1/suppressions', admin, async (req, reply) => {
+    parse(emptyQuery, req.query, 'query');
+    const body = parse(suppressionBody, req.body, 'body');
+    const { created, suppression } = await suppressions.add(body.address, body.reason);
+    req.log.info({ event: 'suppression.added', recipient: suppression.address, created, token: req.principal?.name }, 'suppression added');
+    return reply.code(created ? 201 : 200).send({ created, suppression: suppressionJson(suppression) });
+  });
+
+  app.delete('/v1/suppressions/:address', admin, async (req, reply) => {
+    parse(emptyQuery, req.query, 'query');
+    const { address } = parse(suppressionParams, req.params, 'params');
+    if (!(await suppressions.remove(address))) return reply.code(404).send({ error: `${address} is not on the suppression list` });
+    req.log.info({ event: 'suppression.removed', recipient: address, token: req.principal?.name }, 'suppression removed');
+    return reply.code(204).send();
+  });
+
+  app.get('/v1/queue', read, async (req) => {
+    parse(emptyQuery, req.query, 'query');
+    const o = await store.query.queueOverview();
+    const byState = Object.fromEntries(RECIPIENT_STATES.map((s) => [s, o.byState[s] ?? 0])) as Record<RecipientState, number>;
+    const domains = new Map<string, { domain: string; queued: number; deferred: number; oldest_created_at: string }>();
+    for (const d of o.byDomain) {
+      const e = domains.get(d.domain) ?? { domain: d.domain, queued: 0, deferred: 0, oldest_created_at: new Date(d.oldestCreatedAt).toISOString() };
+      if (d.state === 'queued' || d.state === 'deferred') e[d.state] += d.count;
+      const oldest = new Date(d.oldestCreatedAt).toISOString();
+      if (oldest < e.oldest_created_at) e.oldest_created_at = oldest;
+      domains.set(d.domain, e);
+    }
+    return { by_state: byState, waiting_by_domain: [...domains.values()].sort((a, b) => b.queued + b.deferred - (a.queued + a.deferred) || a.domain.localeCompare(b.domain)) };
+  });
+
+  app.get('/healthz', open, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', open, async (_req, reply) => {
+    const ready = opts.ready ? opts.ready() : listening;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'starting' });
+  });
+
+  app.get('/metrics', read, async (_req, reply) => {
+    if (!opts.metrics) return reply.code(404).send({ error: 'metrics are not enabled in this process' });
+    let body: string;
+    try {
+      body = await opts.metrics.render();
+    } catch (err) {
+      reply.log.error({ event: 'api.error', err }, 'metrics could not be rendered');
+      return reply.code(503).send({ error: 'metrics are not available right now' });
+    }
+    return reply.type(opts.metrics.contentType).send(body);
+  });
+
+  app.get('/v1/openapi.json', open, async () => openApiDocument());
+
+  return {
+    app,
+    routes,
+    async listen() {
+      await app.listen({ host: config.api.host, port: config.api.port });
+      listening = true;
+      const addr = app.server.address();
+      if (!addr || typeof addr === 'string') return { host: config.api.host, port: config.api.port };
+      return { host: addr.address, port: addr.port };
+    },
+    async close() {
+      listening = false;
+      await app.close();
+    },
+  };
+}
+
+function decodeOffset(cursor: string): number {
+  const n = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!Number.isSafeInteger(n) || n < 0) throw new CursorError();
+  return n;
+}

@@ -1,0 +1,59 @@
+/**
+ * What the API accepts, as zod schemas: query strings, path parameters and bodies. The OpenAPI document
+ * derives its parameter lists from these, so the two cannot drift apart.
+ */
+import { z } from 'zod';
+import { RECIPIENT_STATES } from '../types.js';
+import { MAX_LIMIT } from '../query/search.js';
+
+const ADDRESS = /^[^@\s<>]+@[^@\s<>]+$/;
+
+/** An instant as ISO 8601 (`2024-05-01`, `2024-05-01T10:00:00Z`) or milliseconds since the epoch. */
+const instant = z
+  .string()
+  .max(40)
+  .transform((s, ctx) => {
+    const ms = /^\d{1,15}$/.test(s) ? Number(s) : /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) ? Date.parse(s) : Number.NaN;
+    if (Number.isNaN(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 time such as 2024-05-01T10:00:00Z, or milliseconds since the epoch' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+export const searchQuery = z.strictObject({
+  recipient: z.string().max(320).regex(ADDRESS, 'expected an email address such as user@example.com').optional().describe('Envelope recipient, exact address.'),
+  sender: z.string().max(320).optional().describe('Envelope sender (MAIL FROM), exact address; empty for the null sender.'),
+  domain: z.string().min(1).max(253).optional().describe('Recipient domain.'),
+  state: z.enum(RECIPIENT_STATES).optional().describe('Messages with at least one recipient in this state.'),
+  tag: z.string().min(1).max(128).optional().describe('X-Mailtrail-Tag given at submission (stream).'),
+  since: instant.optional().describe('Submitted at or after (ISO 8601 or epoch ms).'),
+  until: instant.optional().describe('Submitted before (ISO 8601 or epoch ms).'),
+  cursor: z.string().max(200).optional().describe('next_cursor of the previous page.'),
+  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional().describe(`Page size, 1 to ${MAX_LIMIT} (default 50).`),
+});
+
+export const messageParams = z.strictObject({
+  messageId: z.string().min(1).max(998).describe('Header Message-ID (URL-encoded, with or without <>) or queue id.'),
+});
+
+export const queueIdParams = z.strictObject({
+  queueId: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'expected a queue id as printed in "queued as …"').describe('Queue id.'),
+});
+
+export const suppressionsQuery = z.strictObject({
+  address: z.string().max(320).regex(ADDRESS, 'expected an email address such as user@example.com').optional().describe('Only this address.'),
+  cursor: z.string().max(200).optional().describe('next_cursor of the previous page.'),
+  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional().describe(`Page size, 1 to ${MAX_LIMIT} (default 50).`),
+});
+
+export const suppressionParams = z.strictObject({
+  address: z.string().max(320).regex(ADDRESS, 'expected an email address such as user@example.com').describe('The suppressed address (URL-encoded).'),
+});
+
+export const suppressionBody = z.strictObject({
+  address: z.string().max(320).regex(ADDRESS, 'expected an email address such as user@example.com'),
+  reason: z.string().min(1).max(500).default('added by an operator'),
+});
+
+export const emptyQuery = z.strictObject({});

@@ -1,0 +1,257 @@
+/**
+ * The fate of a message: for a Message-ID (with or without <>) or a queue id, every message that has
+ * it, newest first, with its submission facts, each recipient's state and verdict, and the timeline
+ * with the phases of each delivery attempt grouped together.
+ *
+ * This JSON shape is what `GET /v1/messages/{id}` and `mailtrail trace --json` print (snake_case,
+ * ISO 8601 times in UTC). Add fields freely; rename or remove only with a note in the changelog.
+ */
+import { classify as defaultClassify } from '../classify/index.js';
+import type { Store, SuppressionRecord } from '../store/store.js';
+import type { EventKind, EventRecord, MessageRecord, Phase, RecipientRecord, RecipientState, TlsInfo } from '../types.js';
+import { verdictOf, type ClassifyFn } from './verdict.js';
+
+export interface FateEvent {
+  id: number;
+  at: string;
+  kind: EventKind;
+  /** The recipient address the event concerns, if one. */
+  recipient: string | null;
+  attempt: number | null;
+  phase: Phase | null;
+  code: number | null;
+  enhanced: string | null;
+  text: string | null;
+  remote_host: string | null;
+  remote_ip: string | null;
+  duration_ms: number | null;
+  detail: Record<string, unknown> | null;
+}
+
+/** One delivery attempt: its phases in order and the outcome for each recipient it carried. */
+export interface AttemptEntry {
+  type: 'attempt';
+  attempt: number | null;
+  domain: string | null;
+  /** The host and address that gave the last answer. */
+  mx: string | null;
+  ip: string | null;
+  started_at: string;
+  finished_at: string;
+  recipients: string[];
+  phases: FateEvent[];
+  outcomes: FateEvent[];
+}
+
+export type TimelineEntry = ({ type: 'event' } & FateEvent) | AttemptEntry;
+
+export interface RecipientFate {
+  address: string;
+  domain: string;
+  state: RecipientState;
+  /** One line: what happened, where, when and why. */
+  verdict: string;
+  /** The classifier's plain-English explanation of the deciding answer. */
+  explanation: string | null;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_code: number | null;
+  last_enhanced: string | null;
+  last_text: string | null;
+  category: string | null;
+  hard: boolean | null;
+  updated_at: string;
+}
+
+export interface MessageFate {
+  queue_id: string;
+  message_id: string | null;
+  /** True when mailtrail gave the message its Message-ID (the app sent none). */
+  message_id_added: boolean;
+  created_at: string;
+  mail_from: string;
+  tag: string | null;
+  origin: 'submission' | 'dsn';
+  submission: {
+    user: string | null;
+    client_ip: string | null;
+    client_hostname: string | null;
+    tls: TlsInfo | null;
+    size: number;
+    env_id: string | null;
+    ret: 'FULL' | 'HDRS' | null;
+  };
+  recipients: RecipientFate[];
+  timeline: TimelineEntry[];
+}
+
+export interface FateOptions {
+  /** The clock for relative wording ("due now", dates shown only when not today). */
+  now?: number;
+  /** Explains answers recorded without an explanation; default: src/classify. */
+  classify?: ClassifyFn;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** `<abc@example.com>`, ` abc@example.com ` and `abc@example.com` all name the same message. */
+export function normalizeKey(key: string): string {
+  const k = key.trim();
+  return k.startsWith('<') && k.endsWith('>') ? k.slice(1, -1).trim() : k;
+}
+
+export async function messageFate(store: Pick<Store, 'query'>, idOrMessageId: string, opts: FateOptions = {}): Promise<MessageFate[]> {
+  const key = normalizeKey(idOrMessageId);
+  if (!key) return [];
+  const messages = await store.query.findMessages(key);
+  if (messages.length === 0) return [];
+  const ids = messages.map((m) => m.id);
+  const [recipients, events] = await Promise.all([store.query.recipientsOf(ids), store.query.eventsOf(ids)]);
+  const suppressedAddresses = [...new Set(recipients.filter((r) => r.state === 'suppressed').map((r) => r.address.toLowerCase()))];
+  const suppressions = new Map((await store.query.suppressionsFor(suppressedAddresses)).map((s) => [s.address, s]));
+  return messages.map((m) =>
+    buildFate(
+      m,
+      recipients.filter((r) => r.messageId === m.id),
+      events.filter((e) => e.messageId === m.id),
+      suppressions,
+      opts,
+    ),
+  );
+}
+
+export function buildFate(m: MessageRecord, recipients: RecipientRecord[], events: EventRecord[], suppressions: Map<string, SuppressionRecord>, opts: FateOptions = {}): MessageFate {
+  const now = opts.now ?? Date.now();
+  const address = new Map(recipients.map((r) => [r.id, r.address]));
+  const byRecipient = new Map<number, EventRecord[]>();
+  for (const e of events) {
+    if (e.recipientId === null) continue;
+    const list = byRecipient.get(e.recipientId) ?? [];
+    list.push(e);
+    byRecipient.set(e.recipientId, list);
+  }
+  return {
+    queue_id: m.queueId,
+    message_id: m.messageId,
+    message_id_added: m.messageIdAdded,
+    created_at: iso(m.createdAt),
+    mail_from: m.mailFrom,
+    tag: m.tag,
+    origin: m.origin,
+    submission: { user: m.username, client_ip: m.clientIp, client_hostname: m.clientHostname, tls: m.tls, size: m.size, env_id: m.envId, ret: m.ret },
+    recipients: recipients.map((r) => {
+      const v = verdictOf({
+        recipient: r,
+        events: byRecipient.get(r.id) ?? [],
+        messageCreatedAt: m.createdAt,
+        suppression: suppressions.get(r.address.toLowerCase()) ?? null,
+        now,
+        classify: opts.classify ?? defaultClassify,
+      });
+      return {
+        address: r.address,
+        domain: r.domain,
+        state: r.state,
+        verdict: v.verdict,
+        explanation: v.explanation,
+        attempts: r.attempts,
+        next_attempt_at: r.nextAttemptAt !== null && (r.state === 'queued' || r.state === 'deferred') ? iso(r.nextAttemptAt) : null,
+        last_code: r.lastCode,
+        last_enhanced: r.lastEnhanced,
+        last_text: r.lastText,
+        category: r.category,
+        hard: r.hard,
+        updated_at: iso(r.updatedAt),
+      };
+    }),
+    timeline: timeline(events, address, new Map(recipients.map((r) => [r.id, r.domain]))),
+  };
+}
+
+function toFateEvent(e: EventRecord, address: Map<number, string>): FateEvent {
+  return {
+    id: e.id,
+    at: iso(e.at),
+    kind: e.kind,
+    recipient: e.recipientId !== null ? (address.get(e.recipientId) ?? null) : null,
+    attempt: e.attempt,
+    phase: e.phase,
+    code: e.code,
+    enhanced: e.enhanced,
+    text: e.text,
+    remote_host: e.remoteHost,
+    remote_ip: e.remoteIp,
+    duration_ms: e.durationMs,
+    detail: e.detail,
+  };
+}
+
+const OUTCOMES: ReadonlySet<EventKind> = new Set(['delivered', 'deferred', 'bounced']);
+
+/**
+ * Groups the events of one attempt. The queue writes an attempt's phases and outcomes in one
+ * transaction, so they are contiguous by id: an attempt starts at a delivery phase and ends before the
+ * next event that is not part of it (or the next phase once outcomes were seen).
+ */
+export function timeline(events: EventRecord[], address: Map<number, string>, domainOf: Map<number, string>): TimelineEntry[] {
+  const out: TimelineEntry[] = [];
+  let current: AttemptEntry | null = null;
+  const close = () => {
+    if (current) {
+      current.recipients = [...new Set(current.recipients)];
+      out.push(current);
+    }
+    current = null;
+  };
+  for (const e of events) {
+    const isPhase = e.kind === 'phase' && e.phase !== 'submission' && e.phase !== 'inbound';
+    const isOutcome = OUTCOMES.has(e.kind) && e.attempt !== null;
+    if (isPhase && current && (current as AttemptEntry).outcomes.length > 0) close();
+    if (isPhase || (isOutcome && current)) {
+      const fe = toFateEvent(e, address);
+      const a: AttemptEntry = (current ??= {
+        type: 'attempt',
+        attempt: e.attempt,
+        domain: null,
+        mx: null,
+        ip: null,
+        started_at: fe.at,
+        finished_at: fe.at,
+        recipients: [],
+        phases: [],
+        outcomes: [],
+      });
+      (isPhase ? a.phases : a.outcomes).push(fe);
+      a.finished_at = iso(e.at + (e.durationMs ?? 0));
+      if (a.attempt === null && e.attempt !== null) a.attempt = e.attempt;
+      if (e.remoteHost) a.mx = e.remoteHost;
+      if (e.remoteIp) a.ip = e.remoteIp;
+      if (e.recipientId !== null) {
+        if (fe.recipient) a.recipients.push(fe.recipient);
+        a.domain ??= domainOf.get(e.recipientId) ?? null;
+      }
+      continue;
+    }
+    close();
+    if (isOutcome) {
+      // An outcome without phases (e.g. written by an older version or a failed DNS step): its own attempt.
+      const fe = toFateEvent(e, address);
+      out.push({
+        type: 'attempt',
+        attempt: e.attempt,
+        domain: e.recipientId !== null ? (domainOf.get(e.recipientId) ?? null) : null,
+        mx: e.remoteHost,
+        ip: e.remoteIp,
+        started_at: fe.at,
+        finished_at: fe.at,
+        recipients: fe.recipient ? [fe.recipient] : [],
+        phases: [],
+        outcomes: [fe],
+      });
+      continue;
+    }
+    out.push({ type: 'event', ...toFateEvent(e, address) });
+  }
+  close();
+  return out;
+}

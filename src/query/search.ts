@@ -1,0 +1,101 @@
+/**
+ * Searching messages: filters, newest first, keyset pagination. The cursor is opaque to clients (base64url
+ * of the last row's created_at and id), so a page never skips or repeats rows while new mail arrives.
+ */
+import type { SearchFilters, Store } from '../store/store.js';
+import type { RecipientState } from '../types.js';
+
+export const MAX_LIMIT = 200;
+export const DEFAULT_LIMIT = 50;
+
+export interface SearchParams {
+  recipient?: string;
+  sender?: string;
+  domain?: string;
+  state?: RecipientState;
+  tag?: string;
+  /** ms since the epoch, inclusive */
+  since?: number;
+  /** ms since the epoch, exclusive */
+  until?: number;
+  cursor?: string;
+  limit?: number;
+}
+
+export interface MessageSummary {
+  queue_id: string;
+  message_id: string | null;
+  created_at: string;
+  mail_from: string;
+  tag: string | null;
+  user: string | null;
+  size: number;
+  recipients: { address: string; domain: string; state: RecipientState; attempts: number; last_code: number | null; last_enhanced: string | null; category: string | null }[];
+}
+
+export interface SearchResult {
+  messages: MessageSummary[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  next_cursor: string | null;
+}
+
+export class CursorError extends Error {
+  constructor() {
+    super('cursor is not one returned by this API; start again without a cursor');
+    this.name = 'CursorError';
+  }
+}
+
+export function encodeCursor(createdAt: number, id: number): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: number; id: number } {
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new CursorError();
+  }
+  if (!Array.isArray(v) || v.length !== 2 || !v.every((n) => Number.isSafeInteger(n))) throw new CursorError();
+  return { createdAt: v[0], id: v[1] };
+}
+
+export async function searchMessages(store: Pick<Store, 'query'>, p: SearchParams): Promise<SearchResult> {
+  const limit = Math.min(Math.max(1, p.limit ?? DEFAULT_LIMIT), MAX_LIMIT);
+  const filters: SearchFilters = {
+    recipient: p.recipient,
+    sender: p.sender,
+    domain: p.domain?.toLowerCase(),
+    state: p.state,
+    tag: p.tag,
+    since: p.since,
+    until: p.until,
+    before: p.cursor ? decodeCursor(p.cursor) : null,
+    // One more than asked tells whether another page exists without a COUNT.
+    limit: limit + 1,
+  };
+  const rows = await store.query.search(filters);
+  const page = rows.slice(0, limit);
+  const recipients = await store.query.recipientsOf(page.map((m) => m.id));
+  const byMessage = new Map<number, typeof recipients>();
+  for (const r of recipients) {
+    const list = byMessage.get(r.messageId);
+    if (list) list.push(r);
+    else byMessage.set(r.messageId, [r]);
+  }
+  const last = page[page.length - 1];
+  return {
+    messages: page.map((m) => ({
+      queue_id: m.queueId,
+      message_id: m.messageId,
+      created_at: new Date(m.createdAt).toISOString(),
+      mail_from: m.mailFrom,
+      tag: m.tag,
+      user: m.username,
+      size: m.size,
+      recipients: (byMessage.get(m.id) ?? []).map((r) => ({ address: r.address, domain: r.domain, state: r.state, attempts: r.attempts, last_code: r.lastCode, last_enhanced: r.lastEnhanced, category: r.category })),
+    })),
+    next_cursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * One line per recipient that says what finally happened, in words a support person can repeat to a
+ * customer: "delivered to mx.example.com [192.0.2.5] at 10:02 UTC, accepted 250 2.0.0". Pure functions
+ * of the recipient, its events and the clock, so they are tested without a database.
+ */
+import type { Classification, ResponseInput } from '../classify/types.js';
+import type { SuppressionRecord } from '../store/store.js';
+import type { EventRecord, RecipientRecord } from '../types.js';
+
+export type ClassifyFn = (input: ResponseInput) => Classification;
+
+/** Events whose reply the classifier can explain; the others carry their own wording. */
+const CLASSIFIABLE: ReadonlySet<EventRecord['kind']> = new Set(['delivered', 'deferred', 'bounced', 'delayed']);
+
+/** `10:02 UTC` when `at` falls on the same UTC day as `now`, else `2024-05-01 10:02 UTC`. */
+export function clock(at: number, now: number): string {
+  const iso = new Date(at).toISOString();
+  const sameDay = iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10);
+  return `${sameDay ? '' : iso.slice(0, 10) + ' '}${iso.slice(11, 16)} UTC`;
+}
+
+/** A rounded, readable duration: `40 s`, `12 min`, `2 h`, `5 days`. */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 90) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 90) return `${min} min`;
+  const h = Math.round(min / 60);
+  if (h < 48) return `${h} h`;
+  const days = Math.round(h / 24);
+  return `${days} day${days === 1 ? '' : 's'}`;
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+/** Reads a classification written flat (`detail.category`) or nested (`detail.classification.category`). */
+export function detailField(e: EventRecord | undefined, key: string): unknown {
+  const d = e?.detail;
+  if (!d) return undefined;
+  if (d[key] !== undefined) return d[key];
+  const c = d.classification as Record<string, unknown> | undefined;
+  return c && typeof c === 'object' ? c[key] : undefined;
+}
+
+/** The plain-English explanation of an event: as recorded, else from the classifier, else null. */
+export function explanationOf(e: EventRecord | undefined, classify?: ClassifyFn): string | null {
+  if (!e) return null;
+  const recorded = str(detailField(e, 'explanation'));
+  if (recorded) return recorded;
+  if (!classify || !CLASSIFIABLE.has(e.kind) || (e.code === null && e.enhanced === null)) return null;
+  const phase = e.kind === 'bounced' && e.attempt === null ? 'dsn' : e.phase;
+  return classify({ phase: phase === 'submission' || phase === 'inbound' ? 'dsn' : phase, code: e.code, enhanced: e.enhanced, text: e.text }).explanation;
+}
+
+function categoryOf(e: EventRecord | undefined, r: RecipientRecord, classify?: ClassifyFn): string | null {
+  const c = str(detailField(e, 'category')) ?? (e && e.kind === r.state ? r.category : null);
+  if (c) return c;
+  if (e && classify && CLASSIFIABLE.has(e.kind) && (e.code !== null || e.enhanced !== null)) return classify({ phase: e.phase, code: e.code, enhanced: e.enhanced, text: e.text }).category;
+  return null;
+}
+
+/** `mailbox full (soft, 5.2.2)`: what was wrong, whether the address is bad, and the status. */
+function reason(e: EventRecord | undefined, r: RecipientRecord, opts: { withHardness: boolean; classify?: ClassifyFn }): string {
+  const category = categoryOf(e, r, opts.classify);
+  const status = e?.enhanced ?? (e?.code != null ? String(e.code) : null) ?? r.lastEnhanced ?? (r.lastCode !== null ? String(r.lastCode) : null);
+  const hardValue = detailField(e, 'hard');
+  const hard = typeof hardValue === 'boolean' ? hardValue : r.hard;
+  const what = category ? category.replace(/-/g, ' ') : firstLine(e?.text ?? r.lastText) ?? 'no reason given';
+  const extras = [opts.withHardness && hard !== null ? (hard ? 'hard' : 'soft') : null, status].filter(Boolean);
+  return extras.length ? `${what} (${extras.join(', ')})` : what;
+}
+
+function firstLine(text: string | null | undefined): string | null {
+  if (!text) return null;
+  const line = text.split('\n')[0].trim();
+  return line.length > 120 ? line.slice(0, 117) + '…' : line;
+}
+
+const hostAndIp = (host: string | null | undefined, ip: string | null | undefined) => [host, ip ? `[${ip}]` : null].filter(Boolean).join(' ');
+
+function lastOf(events: EventRecord[], kind: EventRecord['kind'], before = Infinity): EventRecord | undefined {
+  for (let i = events.length - 1; i >= 0; i--) if (events[i].kind === kind && events[i].at <= before) return events[i];
+  return undefined;
+}
+
+export interface VerdictInput {
+  recipient: RecipientRecord;
+  /** This recipient's events, oldest first. */
+  events: EventRecord[];
+  messageCreatedAt: number;
+  suppression: SuppressionRecord | null;
+  now: number;
+  classify?: ClassifyFn;
+}
+
+export interface Verdict {
+  verdict: string;
+  /** Plain English from the classifier for the event that decided the state (null if none applies). */
+  explanation: string | null;
+  /** The event the verdict rests on. */
+  decidedBy: EventRecord | null;
+}
+
+export function verdictOf(v: VerdictInput): Verdict {
+  const { recipient: r, events, now, classify } = v;
+  const attempts = `${r.attempts} attempt${r.attempts === 1 ? '' : 's'}`;
+  let line: string;
+  let decided: EventRecord | undefined;
+  switch (r.state) {
+    case 'delivered': {
+      decided = lastOf(events, 'delivered');
+      const where = hostAndIp(decided?.remoteHost, decided?.remoteIp);
+      const code = [decided?.code ?? r.lastCode, decided?.enhanced ?? r.lastEnhanced].filter((x) => x !== null && x !== undefined).join(' ');
+      line = `delivered${where ? ` to ${where}` : ''}${decided ? ` at ${clock(decided.at, now)}` : ''}${code ? `, accepted ${code}` : ''}`;
+      break;
+    }
+    case 'bounced': {
+      decided = lastOf(events, 'bounced');
+      const delivered = decided ? lastOf(events, 'delivered', decided.at) : undefined;
+      const why = reason(decided, r, { withHardness: true, classify });
+      if (delivered && decided) {
+        const reporter =
+          str(detailField(decided, 'reportingMta')) ?? str(detailField(decided, 'reporting_mta')) ?? str(detailField(decided, 'remoteMta')) ?? str(detailField(decided, 'remote_mta')) ?? decided.remoteHost;
+        line = `bounced ${duration(decided.at - delivered.at)} after delivery: ${why}${reporter ? `, reported by ${reporter}` : ''}`;
+      } else {
+        const where = hostAndIp(decided?.remoteHost, decided?.remoteIp);
+        line = `bounced${where ? ` by ${where}` : ''}${decided ? ` at ${clock(decided.at, now)}` : ''}: ${why}`;
+      }
+      break;
+    }
+    case 'deferred': {
+      decided = lastOf(events, 'deferred');
+      const next = r.nextAttemptAt !== null ? `, next attempt ${r.nextAttemptAt <= now ? 'due now' : clock(r.nextAttemptAt, now)}` : '';
+      line = `deferred ${r.attempts} time${r.attempts === 1 ? '' : 's'}${next}: ${reason(decided, r, { withHardness: false, classify })}`;
+      break;
+    }
+    case 'queued': {
+      const due = r.nextAttemptAt === null || r.nextAttemptAt <= now ? 'due now' : `at ${clock(r.nextAttemptAt, now)}`;
+      line = r.attempts === 0 ? `queued, not tried yet; first attempt ${due}` : `queued for another attempt ${due}, after ${attempts}`;
+      break;
+    }
+    case 'suppressed': {
+      decided = lastOf(events, 'suppressed');
+      const s = v.suppression;
+      line = s
+        ? `suppressed: address on the suppression list since ${clock(s.createdAt, now)} (${s.source}: ${s.reason}); not sent`
+        : 'suppressed: the address was on the suppression list when the message was submitted (it has been removed since); not sent';
+      break;
+    }
+    case 'expired': {
+      decided = lastOf(events, 'expired');
+      const lastTry = lastOf(events, 'deferred');
+      const lasted = decided ? ` after ${duration(decided.at - v.messageCreatedAt)} in the queue` : '';
+      line = `expired${lasted} (${attempts}): last answer ${reason(lastTry, r, { withHardness: false, classify })}`;
+      break;
+    }
+    case 'cancelled': {
+      decided = lastOf(events, 'cancelled');
+      line = `cancelled by an operator${decided ? ` at ${clock(decided.at, now)}` : ''} after ${attempts}; not delivered`;
+      break;
+    }
+  }
+  // Later news that does not change the state but matters to the sender.
+  const complaint = lastOf(events, 'complained');
+  if (complaint) line += `; the recipient reported it as spam at ${clock(complaint.at, now)}`;
+  const autoReply = lastOf(events, 'auto-replied');
+  if (autoReply && r.state === 'delivered') line += `; an automatic reply came back at ${clock(autoReply.at, now)}`;
+  // The "why" for an expired recipient is its last failure, not the bookkeeping of the expiry itself.
+  const explained = r.state === 'expired' ? (explanationOf(decided, classify) ?? explanationOf(lastOf(events, 'deferred'), classify)) : explanationOf(decided, classify);
+  return { verdict: line, explanation: explained, decidedBy: decided ?? null };
+}
