@@ -11,6 +11,11 @@ type CommandModule = { run(argv: string[]): Promise<number>; summary: string };
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   start: () => import('./commands/start.js'),
   users: () => import('./commands/users.js'),
+  trace: () => import('./commands/trace.js'),
+  tokens: () => import('./commands/tokens.js'),
+  suppressions: () => import('./commands/suppressions.js'),
+  bounces: () => import('./commands/bounces.js'),
+  'parse-bounce': () => import('./commands/parse-bounce.js'),
 };
 
 function help(): string {
@@ -49,7 +54,7 @@ main(process.argv.slice(2)).then(
       process.exitCode = 2;
       return;
     }
-    if (err && typeof err === 'object' && (err as Error).name === 'StoreError') {
+    if (err && typeof err === 'object' && ['StoreError', 'StartupError', 'TlsSetupError'].includes((err as Error).name)) {
       process.stderr.write(`mailtrail: ${(err as Error).message}\n`);
       process.exitCode = 1;
       return;

@@ -1,0 +1,169 @@
+/**
+ * The benchmark's load generator, run as its own process so that its CPU is not the relay's.
+ * K parallel SMTP sessions over raw sockets (no client library in the measurement), each sending its
+ * share of N messages of SIZE bytes with unique Message-IDs, with optional AUTH PLAIN and STARTTLS-free
+ * cleartext (loopback). Measures submit latency from the end of DATA ('.') to the final reply.
+ *
+ * usage: tsx bench/loadgen.ts --host H --port P --messages N --sessions K --size BYTES
+ *          [--user U --password P] --from a@x --to b@y [--run-id ID]
+ * prints one JSON object: { sent, failed, first_send_ms, last_ack_ms, latencies_ms: {p50,p99,max}, per_second }
+ */
+import net from 'node:net';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '25' },
+    messages: { type: 'string', default: '20000' },
+    sessions: { type: 'string', default: '20' },
+    size: { type: 'string', default: '4096' },
+    user: { type: 'string' },
+    password: { type: 'string' },
+    from: { type: 'string', default: 'bench@bench.test' },
+    to: { type: 'string', default: 'sink@sink.test' },
+    'run-id': { type: 'string', default: String(Date.now()) },
+    'per-connection': { type: 'string', default: '100' },
+  },
+});
+
+const total = Number(values.messages);
+const sessions = Number(values.sessions);
+const size = Number(values.size);
+const perConnection = Number(values['per-connection']);
+
+/** Line reader over a socket: resolves each complete SMTP reply (multi-line aware). */
+class ReplyReader {
+  private buf = '';
+  private lines: string[] = [];
+  private waiters: Array<(reply: { code: number; text: string }) => void> = [];
+  constructor(socket: net.Socket) {
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      this.buf += chunk;
+      let i: number;
+      while ((i = this.buf.indexOf('\r\n')) >= 0) {
+        const line = this.buf.slice(0, i);
+        this.buf = this.buf.slice(i + 2);
+        this.lines.push(line);
+        if (line.length < 4 || line[3] !== '-') {
+          const text = this.lines.join('\n');
+          this.lines = [];
+          const w = this.waiters.shift();
+          if (w) w({ code: Number.parseInt(line.slice(0, 3), 10), text });
+        }
+      }
+    });
+  }
+  next(): Promise<{ code: number; text: string }> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+function body(i: number, session: number): string {
+  const id = `<bench-${values['run-id']}-${session}-${i}@bench.test>`;
+  const head = `From: <${values.from}>\r\nTo: <${values.to}>\r\nSubject: bench ${i}\r\nMessage-ID: ${id}\r\nDate: ${new Date().toUTCString()}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n`;
+  const line = 'The quick brown fox jumps over the lazy dog 0123456789 abcdefghijklmnopqrstuvwxyz.\r\n';
+  let text = head;
+  while (text.length + line.length <= size) text += line;
+  return text + '.\r\n';
+}
+
+async function connect(): Promise<{ socket: net.Socket; reader: ReplyReader }> {
+  const socket = net.connect({ host: values.host, port: Number(values.port) });
+  socket.setNoDelay(true);
+  const reader = new ReplyReader(socket);
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
+  const greeting = await reader.next();
+  if (greeting.code !== 220) throw new Error(`greeting ${greeting.text}`);
+  socket.write('EHLO loadgen.bench.test\r\n');
+  await reader.next();
+  if (values.user) {
+    const token = Buffer.from(`\0${values.user}\0${values.password ?? ''}`).toString('base64');
+    socket.write(`AUTH PLAIN ${token}\r\n`);
+    const r = await reader.next();
+    if (r.code !== 235) throw new Error(`auth ${r.text}`);
+  }
+  return { socket, reader };
+}
+
+const latencies: number[] = [];
+let sent = 0;
+let failed = 0;
+let firstSend = 0;
+let lastAck = 0;
+const failures = new Map<string, number>();
+
+async function session(index: number, count: number): Promise<void> {
+  let conn: Awaited<ReturnType<typeof connect>> | null = null;
+  let onConn = 0;
+  for (let i = 0; i < count; i++) {
+    if (!conn || onConn >= perConnection) {
+      if (conn) {
+        conn.socket.write('QUIT\r\n');
+        conn.socket.end();
+      }
+      conn = await connect();
+      onConn = 0;
+    }
+    const { socket, reader } = conn;
+    // MAIL, RCPT and DATA pipelined (RFC 2920), as real clients do.
+    socket.write(`MAIL FROM:<${values.from}>\r\nRCPT TO:<${values.to}>\r\nDATA\r\n`);
+    const [mail, rcpt, data] = [await reader.next(), await reader.next(), await reader.next()];
+    if (mail.code !== 250 || rcpt.code !== 250 || data.code !== 354) {
+      failed++;
+      const key = `${mail.code}/${rcpt.code}/${data.code}`;
+      failures.set(key, (failures.get(key) ?? 0) + 1);
+      if (data.code === 354) {
+        socket.write('.\r\n');
+        await reader.next();
+      }
+      socket.write('RSET\r\n');
+      await reader.next();
+      continue;
+    }
+    const start = performance.now();
+    if (!firstSend) firstSend = Date.now();
+    socket.write(body(i, index));
+    const final = await reader.next();
+    const end = performance.now();
+    onConn++;
+    if (final.code === 250) {
+      sent++;
+      latencies.push(end - start);
+      lastAck = Date.now();
+    } else {
+      failed++;
+      failures.set(String(final.code), (failures.get(String(final.code)) ?? 0) + 1);
+    }
+  }
+  if (conn) {
+    conn.socket.write('QUIT\r\n');
+    conn.socket.end();
+  }
+}
+
+function pct(sorted: number[], p: number): number {
+  if (!sorted.length) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const started = Date.now();
+const shares = Array.from({ length: sessions }, (_, i) => Math.floor(total / sessions) + (i < total % sessions ? 1 : 0));
+await Promise.all(shares.map((n, i) => session(i, n)));
+const sorted = latencies.sort((a, b) => a - b);
+const seconds = (lastAck - (firstSend || started)) / 1000;
+process.stdout.write(
+  JSON.stringify({
+    sent,
+    failed,
+    failures: Object.fromEntries(failures),
+    first_send_ms: firstSend,
+    last_ack_ms: lastAck,
+    latencies_ms: { p50: pct(sorted, 50), p99: pct(sorted, 99), max: sorted[sorted.length - 1] ?? 0 },
+    per_second: seconds > 0 ? sent / seconds : 0,
+  }) + '\n',
+);

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh Debian 12 machine (run as root): the real peers the
+# tests talk to (Postfix and its smtp-sink, swaks, dnsmasq for test DNS zones, openssl for test
+# certificates), then the npm packages from the lockfile. Skips what is already present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v postfix >/dev/null 2>&1 || [ -x /usr/sbin/postfix ] || need+=(postfix)
+command -v swaks >/dev/null 2>&1 || need+=(swaks)
+[ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || need+=(dnsmasq-base)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "test-setup: missing Debian packages: ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2
+    exit 1
+  fi
+  echo "test-setup: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # Postfix asks how to configure itself; the tests give it a private config dir, so: none.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ -f package-lock.json ]; then
+  npm ci --no-audit --no-fund
+else
+  npm install --no-audit --no-fund
+fi

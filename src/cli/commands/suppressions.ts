@@ -1,0 +1,78 @@
+/**
+ * `mailtrail suppressions list|add|remove`: the addresses mailtrail accepts mail for but never sends to.
+ * Hard bounces and complaints add themselves; an operator adds (`manual`) or removes by hand, for
+ * example after a user fixed their mailbox.
+ */
+import type { SuppressionRecord } from '../../store/store.js';
+import { loadCliConfig, withStore } from '../context.js';
+import { parseCommandArgs, UsageError } from '../usage.js';
+
+export const summary = 'list, add or remove suppressed recipient addresses';
+
+const USAGE = 'mailtrail suppressions list [--json] [--limit N] | suppressions add ADDRESS [--reason TEXT] | suppressions remove ADDRESS  [--config FILE]';
+// Deliberately loose: the list must be able to hold whatever address a bounce reported.
+const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    'suppressions',
+    argv,
+    {
+      config: { type: 'string' },
+      reason: { type: 'string' },
+      json: { type: 'boolean' },
+      limit: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(`usage: ${USAGE}\n`);
+    return 0;
+  }
+  const [action, address] = positionals;
+  if (action !== 'list' && action !== 'add' && action !== 'remove') throw new UsageError(`suppressions: expected list, add or remove\nusage: ${USAGE}`);
+  if (action !== 'list' && (!address || !ADDRESS.test(address))) {
+    throw new UsageError(`suppressions ${action}: give one address such as user@example.com (got ${JSON.stringify(address ?? '')})\nusage: ${USAGE}`);
+  }
+  const limit = values.limit === undefined ? 1000 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`suppressions: --limit must be a positive integer (got ${JSON.stringify(values.limit)})`);
+  const config = loadCliConfig(values.config);
+
+  return withStore(config, async (store) => {
+    switch (action) {
+      case 'list': {
+        const list = await store.suppressions.list({ limit });
+        if (values.json) {
+          for (const s of list) process.stdout.write(JSON.stringify(toJson(s)) + '\n');
+        } else if (list.length === 0) {
+          process.stdout.write('no suppressed addresses\n');
+        } else {
+          for (const s of list) process.stdout.write(`${s.address}\t${s.source}\t${new Date(s.createdAt).toISOString()}\t${s.reason}\n`);
+        }
+        return 0;
+      }
+      case 'add': {
+        const { created, suppression } = await store.suppressions.add({ address: address!, reason: values.reason?.trim() || 'added by an operator', source: 'manual', createdAt: Date.now() });
+        if (!created) {
+          process.stderr.write(`mailtrail: ${suppression.address} is suppressed already (${suppression.source}: ${suppression.reason}); remove it first to change the reason\n`);
+          return 1;
+        }
+        process.stdout.write(`suppressed ${suppression.address}: new mail to it is accepted but not sent\n`);
+        return 0;
+      }
+      case 'remove': {
+        if (!(await store.suppressions.remove(address!))) {
+          process.stderr.write(`mailtrail: ${address!.toLowerCase()} is not on the suppression list\n`);
+          return 1;
+        }
+        process.stdout.write(`removed ${address!.toLowerCase()} from the suppression list: new mail to it will be sent\n`);
+        return 0;
+      }
+    }
+  });
+}
+
+function toJson(s: SuppressionRecord) {
+  return { address: s.address, source: s.source, reason: s.reason, event_id: s.eventId, created_at: new Date(s.createdAt).toISOString() };
+}

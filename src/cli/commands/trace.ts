@@ -1,0 +1,35 @@
+/**
+ * `mailtrail trace <Message-ID|queue-id>`: the fate of a message, read straight from the database, so it
+ * works while the relay runs (WAL readers never block it) and when it is stopped.
+ */
+import { messageFate, normalizeKey } from '../../query/fate.js';
+import { renderFates } from '../../query/render.js';
+import { loadCliConfig, withStore } from '../context.js';
+import { parseCommandArgs, UsageError } from '../usage.js';
+
+export const summary = 'show the fate of a message: verdict per recipient, then every attempt and answer';
+
+const USAGE = 'mailtrail trace <Message-ID|queue-id> [--json] [--config FILE]';
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs('trace', argv, { config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, USAGE);
+  if (values.help) {
+    process.stdout.write(`usage: ${USAGE}\n\nThe Message-ID may be given with or without <>; quote it in the shell.\n`);
+    return 0;
+  }
+  if (positionals.length !== 1 || !normalizeKey(positionals[0])) throw new UsageError(`trace: give one Message-ID or queue id\nusage: ${USAGE}`);
+  const key = positionals[0];
+  const config = loadCliConfig(values.config);
+  return withStore(config, async (store) => {
+    const fates = await messageFate(store, key);
+    if (fates.length === 0) {
+      process.stderr.write(
+        `mailtrail: no message with Message-ID or queue id "${normalizeKey(key)}" in ${config.database.path}\n` +
+          '  Check the spelling (Message-IDs are case-sensitive), or search by recipient: GET /v1/messages?recipient=…\n',
+      );
+      return 1;
+    }
+    process.stdout.write(values.json ? JSON.stringify({ messages: fates }, null, 2) + '\n' : renderFates(fates));
+    return 0;
+  });
+}

@@ -1,0 +1,99 @@
+/**
+ * `mailtrail users add|list|remove`: the accounts apps authenticate with on the submission listener.
+ * Passwords come from $MAILTRAIL_PASSWORD, --password-stdin, or a hidden prompt; never from argv
+ * (which other local users can read in /proc).
+ */
+import { createInterface } from 'node:readline';
+import { hashPassword } from '../../auth/password.js';
+import { loadCliConfig, withStore } from '../context.js';
+import { parseCommandArgs, UsageError } from '../usage.js';
+
+export const summary = 'manage submission accounts (add, list, remove)';
+
+const USAGE = 'mailtrail users add NAME --domains example.com[,other.org|*] [--password-stdin] | users list [--json] | users remove NAME  [--config FILE]';
+const DOMAIN = /^(\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)$/;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    'users',
+    argv,
+    {
+      config: { type: 'string' },
+      domains: { type: 'string' },
+      'password-stdin': { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(`usage: ${USAGE}\n`);
+    return 0;
+  }
+  const [action, name] = positionals;
+  const config = loadCliConfig(values.config);
+  switch (action) {
+    case 'add': {
+      if (!name || !/^[A-Za-z0-9._@+-]{1,128}$/.test(name)) throw new UsageError(`users add: give a user name of letters, digits and . _ @ + - (got ${JSON.stringify(name ?? '')})\nusage: ${USAGE}`);
+      if (!values.domains) throw new UsageError(`users add: --domains is required: the sender domains this user may use in MAIL FROM (or * for any)\nusage: ${USAGE}`);
+      const domains = values.domains.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+      const bad = domains.find((d) => !DOMAIN.test(d));
+      if (bad || domains.length === 0) throw new UsageError(`users add: --domains: "${bad ?? values.domains}" is not a domain name (example.com) or *`);
+      const password = await readPassword(values['password-stdin'] === true);
+      if (password.length < 12) throw new UsageError('users add: the password must have at least 12 characters');
+      const passwordHash = await hashPassword(password);
+      return withStore(config, async (store) => {
+        if (await store.users.get(name)) {
+          process.stderr.write(`mailtrail: user ${name} exists already; remove it first to change its password or domains\n`);
+          return 1;
+        }
+        await store.users.add({ name, passwordHash, senderDomains: domains, createdAt: Date.now() });
+        process.stdout.write(`added user ${name} (may send from: ${domains.join(', ')})\n`);
+        return 0;
+      });
+    }
+    case 'list':
+      return withStore(config, async (store) => {
+        const users = await store.users.list();
+        if (values.json) {
+          for (const u of users) process.stdout.write(JSON.stringify({ name: u.name, sender_domains: u.senderDomains, created_at: new Date(u.createdAt).toISOString() }) + '\n');
+        } else if (users.length === 0) {
+          process.stdout.write('no users yet: add one with `mailtrail users add NAME --domains example.com`\n');
+        } else {
+          for (const u of users) process.stdout.write(`${u.name}\t${u.senderDomains.join(',')}\t${new Date(u.createdAt).toISOString()}\n`);
+        }
+        return 0;
+      });
+    case 'remove': {
+      if (!name) throw new UsageError(`users remove: give the user name\nusage: ${USAGE}`);
+      return withStore(config, async (store) => {
+        if (!(await store.users.remove(name))) {
+          process.stderr.write(`mailtrail: no user named ${name}\n`);
+          return 1;
+        }
+        process.stdout.write(`removed user ${name}\n`);
+        return 0;
+      });
+    }
+    default:
+      throw new UsageError(`users: expected add, list or remove\nusage: ${USAGE}`);
+  }
+}
+
+async function readPassword(fromStdin: boolean): Promise<string> {
+  if (process.env.MAILTRAIL_PASSWORD) return process.env.MAILTRAIL_PASSWORD;
+  if (fromStdin || !process.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  }
+  // Interactive: prompt without echo.
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });
+  const muted = rl as unknown as { _writeToOutput: (s: string) => void };
+  process.stdout.write('password: ');
+  muted._writeToOutput = () => {};
+  const answer = await new Promise<string>((resolve) => rl.question('', resolve));
+  rl.close();
+  process.stdout.write('\n');
+  return answer;
+}

@@ -1,0 +1,159 @@
+/**
+ * The relay in one process: wires the parts (submission → intake → queue → delivery; bounces; API)
+ * and owns their start and stop order. Each part knows nothing of the others beyond the interfaces
+ * passed here, as Postfix's daemons know each other only through the queue.
+ */
+import { createApi, queueControlFromStore, type QueueControl } from './api/app.js';
+import { startBounces, type RunningBounces } from './bounces/index.js';
+import { classify } from './classify/index.js';
+import type { Config } from './config/schema.js';
+import { createDeliverer } from './delivery/deliverer.js';
+import type { Deliverer } from './delivery/types.js';
+import { createNotifier } from './dsn/notifier.js';
+import { createIntake, type Intake } from './intake/intake.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { createScheduler, type Scheduler } from './queue/scheduler.js';
+import { openStore } from './store/index.js';
+import type { Store } from './store/store.js';
+import { startSubmission, type Submission } from './submission/listener.js';
+
+/** A part could not start (port taken, certificate unreadable…): the message says what to change. */
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+export interface RelayOptions {
+  /** Shown in the start line, so ops know which file is in force. */
+  configFile?: string | null;
+  /** Replaces the stdout logger (tests). */
+  logger?: Logger;
+  /** How long stop() lets running deliveries finish before aborting them (default 30 s). */
+  stopTimeoutMs?: number;
+}
+
+export interface Relay {
+  logger: Logger;
+  store: Store;
+  submission: Submission | null;
+  bounces: RunningBounces | null;
+  api: { host: string; port: number } | null;
+  scheduler: Scheduler | null;
+  stop(): Promise<void>;
+}
+
+export async function startRelay(config: Config, options: RelayOptions = {}): Promise<Relay> {
+  const logger = options.logger ?? createLogger(config);
+  const store = openStore(config);
+  // Stops run in reverse order of starts, so a failure half-way leaves nothing listening or locked.
+  const stops: (() => Promise<void>)[] = [() => store.close()];
+  const stopAll = async () => {
+    for (const stop of stops.reverse().splice(0)) {
+      try {
+        await stop();
+      } catch (err) {
+        logger.error({ event: 'relay.stop_failed', err: (err as Error).message }, 'error while stopping a part');
+      }
+    }
+  };
+
+  try {
+    let scheduler: Scheduler | null = null;
+    let deliverer: Deliverer | null = null;
+    if (config.delivery.enabled) {
+      deliverer = createDeliverer({ config, logger });
+      const notifier = config.delivery.dsn.enabled
+        ? createNotifier({ config, store, logger, explain: (input) => classify(input).explanation || null, onEnqueued: () => scheduler?.wake() })
+        : null;
+      scheduler = createScheduler({ config, store, deliverer, notifier, logger });
+      const d = deliverer;
+      stops.push(() => d.close());
+      const s = scheduler;
+      stops.push(() => s.stop(options.stopTimeoutMs ?? 30_000));
+      scheduler.start();
+    } else {
+      logger.warn({ event: 'relay.config' }, 'delivery.enabled is false: mail is accepted and queued but not delivered');
+    }
+
+    const wake = () => scheduler?.wake();
+    const inner = createIntake({ store, hostname: config.hostname, logger, isSuppressed: (a) => store.suppressions.isSuppressed(a) });
+    const intake: Intake = {
+      async accept(envelope, raw) {
+        const accepted = await inner.accept(envelope, raw);
+        wake();
+        return accepted;
+      },
+    };
+
+    let submission: Submission | null = null;
+    if (config.submission.starttls.enabled || config.submission.implicit_tls.enabled) {
+      submission = await startSubmission({ config, store, logger, intake }).catch(startupError);
+      const s = submission;
+      stops.push(() => s.close());
+    }
+
+    let bounces: RunningBounces | null = null;
+    if (config.bounces.enabled) {
+      bounces = await startBounces({ config, store, logger }).catch(startupError);
+      const b = bounces;
+      stops.push(() => b.close());
+    }
+
+    let api: { host: string; port: number } | null = null;
+    if (config.api.enabled) {
+      const fromStore = queueControlFromStore(store);
+      const queueControl: QueueControl = {
+        retry: async (queueId) => {
+          const result = await fromStore.retry(queueId);
+          wake();
+          return result;
+        },
+        cancel: (queueId) => fromStore.cancel(queueId),
+      };
+      const server = createApi({ store, config, logger, queueControl });
+      stops.push(() => server.close());
+      api = await server.listen().catch((err: Error) => startupError(new Error(`cannot listen on ${config.api.host}:${config.api.port} for the API: ${err.message}. Change api.host/api.port or set api.enabled: false.`)));
+    }
+
+    const users = await store.users.count();
+    logger.info(
+      {
+        event: 'relay.started',
+        config_file: options.configFile ?? null,
+        database: config.database.path,
+        submission: submission?.addresses ?? null,
+        bounces: bounces ? bounces.address : null,
+        api,
+        delivery: config.delivery.enabled,
+      },
+      'mailtrail relay started',
+    );
+    if (users === 0 && submission) {
+      const hint = `no users yet: nobody can submit mail. Add one with: mailtrail users add NAME --domains example.com${options.configFile ? ` --config ${options.configFile}` : ''}`;
+      logger.warn({ event: 'relay.no_users' }, hint);
+    }
+
+    let stopped: Promise<void> | null = null;
+    return {
+      logger,
+      store,
+      submission,
+      bounces,
+      api,
+      scheduler,
+      stop() {
+        stopped ??= stopAll().then(() => logger.info({ event: 'relay.stopped' }, 'mailtrail relay stopped'));
+        return stopped;
+      },
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+function startupError(err: Error): never {
+  throw err instanceof StartupError ? err : new StartupError(err.message);
+}

@@ -1,0 +1,83 @@
+/**
+ * Hostile and broken input: the parser must never throw, must answer quickly, and must say so (error)
+ * when a limit stopped it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseBounce } from '../../../src/bounces/parse/index.js';
+
+const fixtures = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures');
+const TIME_LIMIT_MS = 2000;
+
+async function timed(raw: Buffer) {
+  const t = performance.now();
+  const r = await parseBounce(raw);
+  const ms = performance.now() - t;
+  assert.ok(ms < TIME_LIMIT_MS, `took ${ms.toFixed(0)} ms`);
+  assert.ok(['bounce', 'delay', 'delivery-report', 'auto-reply', 'complaint', 'not-a-bounce'].includes(r.kind));
+  assert.ok(Array.isArray(r.recipients));
+  return r;
+}
+
+test('every prefix of real-looking reports parses without throwing', async () => {
+  const names = readdirSync(fixtures).filter((f) => f.endsWith('.eml'));
+  for (const name of names) {
+    const raw = readFileSync(path.join(fixtures, name));
+    for (let n = 0; n <= raw.length; n += 7) await timed(raw.subarray(0, n));
+  }
+});
+
+test('malformed headers and MIME do not throw', async () => {
+  const cases = [
+    '',
+    '\n\n\n',
+    ':::\n: \n\t\n',
+    'Content-Type: multipart/report; boundary=\n\n--\n--\n',
+    'Content-Type: multipart/mixed; boundary="x"\n\n--x\n--x\n--x--\n',
+    'Content-Type: multipart/mixed; boundary="x"\n\n--x',
+    'Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n!!!notbase64',
+    'Content-Type: text/plain; charset=no-such-charset\nContent-Transfer-Encoding: quoted-printable\n\n=ZZ=4=\n',
+    'Subject: =?utf-8?B?####?= =?x?Q?=FF?=\nFrom: <<<@@@>>>\n\nx',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\nContent-Type: message/delivery-status\n\nFinal-Recipient:\nAction:\nStatus: 9.9.9\n--b--',
+    'Content-Type: multipart/report; report-type=feedback-report; boundary=b\n\n--b\nContent-Type: message/feedback-report\n\n\n--b--',
+    'From: mailer-daemon@x\nSubject: Undelivered\n\n{"notificationType":"Bounce","bounce":{',
+  ];
+  for (const c of cases) await timed(Buffer.from(c));
+});
+
+test('binary garbage does not throw', async () => {
+  for (let i = 0; i < 50; i++) await timed(randomBytes(1 + Math.floor(Math.random() * 20000)));
+});
+
+test('a 5 MB body is parsed within the time bound', async () => {
+  const head = 'From: MAILER-DAEMON@x.example\nTo: a@example.com\nSubject: Undelivered Mail\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n';
+  const big = 'x'.repeat(80) + '\n';
+  const raw = Buffer.from(head + big.repeat(Math.ceil(5_000_000 / big.length)) + '\n--b--\n');
+  await timed(raw);
+  await timed(Buffer.from('From: MAILER-DAEMON@x.example\nSubject: failure notice\n\n' + 'a@b.example: 550 no\n'.repeat(250_000)));
+});
+
+test('1000 levels of nested multiparts stop at the depth limit with an error', async () => {
+  let body = 'leaf\n';
+  for (let i = 1000; i > 0; i--) body = `Content-Type: multipart/mixed; boundary="b${i}"\n\n--b${i}\n${body}\n--b${i}--\n`;
+  const r = await timed(Buffer.from(body));
+  assert.match(r.error ?? '', /nesting deeper than 20/);
+  const nestedMessages = 'Content-Type: message/rfc822\n\n'.repeat(1000) + 'x';
+  assert.match((await timed(Buffer.from(nestedMessages))).error ?? '', /nesting/);
+});
+
+test('100k parts stop at the part limit with an error', async () => {
+  const raw = Buffer.from('Content-Type: multipart/mixed; boundary="b"\n\n' + '--b\nContent-Type: text/plain\n\nx\n'.repeat(100_000) + '--b--\n');
+  const r = await timed(raw);
+  assert.match(r.error ?? '', /more than 500 MIME parts/);
+});
+
+test('limits can be raised or lowered per call', async () => {
+  const raw = Buffer.from('Content-Type: multipart/mixed; boundary="b"\n\n' + '--b\n\nx\n'.repeat(10) + '--b--\n');
+  assert.equal((await parseBounce(raw, { maxParts: 5 })).error?.includes('more than 5 MIME parts'), true);
+  assert.equal((await parseBounce(raw, { maxParts: 50 })).error, undefined);
+});

@@ -1,0 +1,209 @@
+/**
+ * Correlation and effects, on a real SQLite store. The parser is replaced by one that reads the parse
+ * result from the stored mail itself (the mail body is the ParseResult as JSON), so these tests pin the
+ * processor's own decisions; the real parser is exercised in listener-real.test.ts and the Postfix test.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { InboundProcessor } from '../../src/bounces/processor.js';
+import type { ParsedRecipient, ParseResult } from '../../src/bounces/types.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { verpAddress } from '../../src/verp/token.js';
+import { BOUNCE_DOMAIN, enqueue, SECRET, setState, stateOf, tempStore, type TempStore } from './support.js';
+
+let t: TempStore;
+let processor: InboundProcessor;
+const DAY = 24 * 60 * 60_000;
+
+before(() => {
+  t = tempStore();
+  processor = new InboundProcessor({
+    store: t.store,
+    logger: silentLogger(),
+    parse: async (raw) => {
+      const text = raw.toString('utf8');
+      if (text === 'THROW') throw new Error('boom');
+      return JSON.parse(text) as ParseResult;
+    },
+    verpSecret: SECRET,
+    correlationWindowMs: 7 * DAY,
+    limits: { maxParts: 100, maxDepth: 10 },
+    explain: (p) => (p.status ? `explained ${p.status}` : null),
+  });
+});
+after(() => t.cleanup());
+
+function result(over: Partial<ParseResult>): ParseResult {
+  return { kind: 'bounce', format: 'rfc3464', recipients: [], original_message_id: null, envelope_id: null, reporting_mta: 'dns; mx.remote.test', feedback_type: null, ...over };
+}
+
+function rcpt(address: string | null, over: Partial<ParsedRecipient> = {}): ParsedRecipient {
+  return { address, action: 'failed', status: '5.1.1', diagnostic: 'smtp; 550 5.1.1 user unknown', category: 'mailbox-unknown', hard: true, reply_code: 550, remote_mta: 'dns; mx.remote.test', ...over };
+}
+
+async function deliver(r: ParseResult, rcptTo = ['postmaster@' + BOUNCE_DOMAIN]): Promise<number> {
+  const row = await t.store.inbound.receive({ receivedAt: Date.now(), mailFrom: '', rcptTo, clientIp: '127.0.2.200', raw: Buffer.from(JSON.stringify(r)) });
+  await processor.process(row.id);
+  return row.id;
+}
+
+async function eventsOf(messageId: number, recipientId: number) {
+  return (await t.store.events.forMessage(messageId)).filter((e) => e.recipientId === recipientId && e.phase === 'inbound');
+}
+
+test('a VERP bounce turns the delivered recipient bounced, records the rule and suppresses the hard-bounced address', async () => {
+  const { message, recipients: [a, b] } = await enqueue(t.store, { recipients: ['alice@remote.test', 'bob@remote.test'] });
+  setState(t.store, a.id, 'delivered');
+  setState(t.store, b.id, 'delivered');
+  const id = await deliver(result({ recipients: [rcpt('alice@remote.test')] }), [verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: a.id })]);
+
+  assert.equal(stateOf(t.store, a.id), 'bounced');
+  assert.equal(stateOf(t.store, b.id), 'delivered', 'the other recipient is untouched');
+  const [ev] = await eventsOf(message.id, a.id);
+  assert.equal(ev.kind, 'bounced');
+  assert.equal(ev.enhanced, '5.1.1');
+  assert.equal(ev.code, 550);
+  assert.equal(ev.text, 'smtp; 550 5.1.1 user unknown');
+  assert.equal(ev.detail?.source, 'async');
+  assert.equal(ev.detail?.match_rule, 'verp');
+  assert.equal(ev.detail?.inbound_id, id);
+  assert.equal(ev.detail?.reporting_mta, 'dns; mx.remote.test');
+  assert.equal(ev.detail?.explanation, 'explained 5.1.1');
+  const r = await t.store.inbound.recipientById(a.id);
+  assert.equal(r?.lastEnhanced, '5.1.1');
+  assert.equal(r?.category, 'mailbox-unknown');
+  assert.equal(r?.hard, true);
+
+  const row = await t.store.inbound.get(id);
+  assert.equal(row?.matchRule, 'verp');
+  assert.equal(row?.matchedMessageId, message.id);
+  assert.equal(row?.matchedRecipientId, a.id);
+  assert.equal(row?.kind, 'bounce');
+  assert.ok(row?.processedAt);
+
+  const s = await t.store.suppressions.get('ALICE@remote.test');
+  assert.equal(s?.source, 'hard-bounce');
+  assert.equal(s?.eventId, ev.id);
+  assert.match(s!.reason, /5\.1\.1/);
+  assert.equal(await t.store.suppressions.isSuppressed('bob@remote.test'), false);
+});
+
+test('Original-Envelope-Id matches our queue id; the recipient is found by address in any case', async () => {
+  const { message, recipients: [a, b] } = await enqueue(t.store, { recipients: ['carol@remote.test', 'dave@remote.test'] });
+  setState(t.store, a.id, 'delivered');
+  setState(t.store, b.id, 'delivered');
+  const id = await deliver(result({ envelope_id: message.queueId, recipients: [rcpt('DAVE@Remote.Test', { hard: false, status: '5.7.1', category: 'policy' })] }));
+  assert.equal((await t.store.inbound.get(id))?.matchRule, 'envid');
+  assert.equal(stateOf(t.store, b.id), 'bounced');
+  assert.equal(stateOf(t.store, a.id), 'delivered');
+  assert.equal(await t.store.suppressions.isSuppressed('dave@remote.test'), false, 'a soft bounce never suppresses');
+});
+
+test('the original Message-ID matches, preferring the resent message that has the reported recipient', async () => {
+  const older = await enqueue(t.store, { recipients: ['erin@remote.test'], messageId: 'same-id@app.test', createdAt: Date.now() - 1000 });
+  const newer = await enqueue(t.store, { recipients: ['frank@remote.test'], messageId: 'same-id@app.test' });
+  setState(t.store, older.recipients[0].id, 'delivered');
+  setState(t.store, newer.recipients[0].id, 'delivered');
+  const id = await deliver(result({ original_message_id: '<same-id@app.test>', recipients: [rcpt('erin@remote.test')] }));
+  const row = await t.store.inbound.get(id);
+  assert.equal(row?.matchRule, 'message-id');
+  assert.equal(row?.matchedMessageId, older.message.id);
+  assert.equal(stateOf(t.store, older.recipients[0].id), 'bounced');
+  assert.equal(stateOf(t.store, newer.recipients[0].id), 'delivered');
+});
+
+test('by recipient address: the most recent message within the window; older ones are not guessed at', async () => {
+  const old = await enqueue(t.store, { recipients: ['gina@remote.test'], createdAt: Date.now() - 60_000 });
+  const recent = await enqueue(t.store, { recipients: ['gina@remote.test'] });
+  setState(t.store, old.recipients[0].id, 'delivered');
+  setState(t.store, recent.recipients[0].id, 'delivered');
+  const id = await deliver(result({ format: 'non-standard', recipients: [rcpt('gina@remote.test', { action: null })] }));
+  const row = await t.store.inbound.get(id);
+  assert.equal(row?.matchRule, 'recipient-window');
+  assert.equal(row?.matchedMessageId, recent.message.id);
+  assert.equal(stateOf(t.store, recent.recipients[0].id), 'bounced');
+  assert.equal(stateOf(t.store, old.recipients[0].id), 'delivered');
+
+  const ancient = await enqueue(t.store, { recipients: ['hank@remote.test'], createdAt: Date.now() - 8 * DAY });
+  setState(t.store, ancient.recipients[0].id, 'delivered');
+  const late = await deliver(result({ recipients: [rcpt('hank@remote.test')] }));
+  assert.equal((await t.store.inbound.get(late))?.matchedMessageId, null);
+  assert.equal(stateOf(t.store, ancient.recipients[0].id), 'delivered');
+});
+
+test('a bounce for a queued or deferred recipient stops its retries', async () => {
+  const { message, recipients: [q, d] } = await enqueue(t.store, { recipients: ['ivy@remote.test', 'jack@remote.test'] });
+  setState(t.store, d.id, 'deferred');
+  await deliver(result({ envelope_id: message.queueId, recipients: [rcpt('ivy@remote.test'), rcpt('jack@remote.test', { hard: false, status: '5.2.2', category: 'mailbox-full' })] }));
+  for (const r of [q, d]) {
+    const now = await t.store.inbound.recipientById(r.id);
+    assert.equal(now?.state, 'bounced');
+    assert.equal(now?.nextAttemptAt, null);
+  }
+  assert.equal(await t.store.suppressions.isSuppressed('ivy@remote.test'), true);
+  assert.equal(await t.store.suppressions.isSuppressed('jack@remote.test'), false);
+});
+
+test('delays, auto-replies and delivery reports add events without changing the state', async () => {
+  const { message, recipients: [a] } = await enqueue(t.store, { recipients: ['kim@remote.test'] });
+  setState(t.store, a.id, 'delivered');
+  const verp = [verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: a.id })];
+  await deliver(result({ kind: 'delay', recipients: [rcpt('kim@remote.test', { action: 'delayed', status: '4.4.7', hard: false, category: 'expired' })] }), verp);
+  await deliver(result({ kind: 'auto-reply', format: null, recipients: [] }), verp);
+  await deliver(result({ kind: 'delivery-report', recipients: [rcpt('kim@remote.test', { action: 'relayed', status: '2.0.0', hard: null, category: 'accepted' })] }), verp);
+  assert.equal(stateOf(t.store, a.id), 'delivered');
+  assert.deepEqual((await eventsOf(message.id, a.id)).map((e) => e.kind), ['delayed', 'auto-replied', 'reported']);
+  assert.equal(await t.store.suppressions.isSuppressed('kim@remote.test'), false);
+});
+
+test('a complaint is recorded and suppresses the address; the state stays delivered', async () => {
+  const { message, recipients: [a] } = await enqueue(t.store, { recipients: ['lee@remote.test'] });
+  setState(t.store, a.id, 'delivered');
+  await deliver(result({ kind: 'complaint', format: 'arf', feedback_type: 'abuse', original_message_id: `<${message.messageId}>`, recipients: [rcpt('lee@remote.test', { action: null, status: null, hard: null, category: null, diagnostic: null, reply_code: null })] }));
+  assert.equal(stateOf(t.store, a.id), 'delivered');
+  const [ev] = await eventsOf(message.id, a.id);
+  assert.equal(ev.kind, 'complained');
+  assert.equal(ev.detail?.feedback_type, 'abuse');
+  const s = await t.store.suppressions.get('lee@remote.test');
+  assert.equal(s?.source, 'complaint');
+  assert.equal(s?.eventId, ev.id);
+});
+
+test('a mixed report: each recipient gets what its Action says', async () => {
+  const { message, recipients: [a, b] } = await enqueue(t.store, { recipients: ['mia@remote.test', 'ned@remote.test'] });
+  setState(t.store, a.id, 'delivered');
+  setState(t.store, b.id, 'delivered');
+  await deliver(result({ envelope_id: message.queueId, recipients: [rcpt('ned@remote.test', { action: 'delayed', status: '4.2.2', hard: false }), rcpt('mia@remote.test')] }));
+  assert.equal(stateOf(t.store, a.id), 'bounced');
+  assert.equal(stateOf(t.store, b.id), 'delivered');
+  assert.deepEqual((await eventsOf(message.id, b.id)).map((e) => e.kind), ['delayed']);
+});
+
+test('final states: a second bounce only adds an event; suppressed and cancelled stay what they are', async () => {
+  const { message, recipients: [a, s, c] } = await enqueue(t.store, { recipients: ['olga@remote.test', 'pat@remote.test', 'quin@remote.test'] });
+  setState(t.store, a.id, 'delivered');
+  setState(t.store, s.id, 'suppressed');
+  setState(t.store, c.id, 'cancelled');
+  const report = result({ envelope_id: message.queueId, recipients: ['olga', 'pat', 'quin'].map((n) => rcpt(`${n}@remote.test`, { hard: false, status: '5.0.0' })) });
+  await deliver(report);
+  await deliver(report);
+  assert.equal(stateOf(t.store, a.id), 'bounced');
+  assert.equal(stateOf(t.store, s.id), 'suppressed');
+  assert.equal(stateOf(t.store, c.id), 'cancelled');
+  assert.equal((await eventsOf(message.id, a.id)).length, 2, 'the second report is recorded too');
+});
+
+test('unmatched mail and mail that fails to parse are kept, listed, and processed only once', async () => {
+  const unmatched = await deliver(result({ recipients: [rcpt('nobody@nowhere.test')] }));
+  const junk = await t.store.inbound.receive({ receivedAt: Date.now(), mailFrom: '', rcptTo: ['abuse@bounces.test'], clientIp: null, raw: Buffer.from('THROW') });
+  const first = await processor.process(junk.id);
+  assert.equal(first?.kind, null);
+  assert.equal(await processor.process(junk.id), null, 'a processed row is not processed again');
+  const listed = await t.store.inbound.listUnmatched({ limit: 100 });
+  const ids = listed.map((r) => r.id);
+  assert.ok(ids.includes(unmatched) && ids.includes(junk.id));
+  const junkRow = listed.find((r) => r.id === junk.id)!;
+  assert.match(String(junkRow.parse?.error), /parser failed: boom/);
+  assert.equal(junkRow.kind, null);
+  assert.equal((await t.store.inbound.raw(junk.id))?.toString(), 'THROW', 'the raw mail is kept as received');
+});

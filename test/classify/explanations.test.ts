@@ -1,0 +1,67 @@
+/** One plain sentence for every reply, and the phase changes what it says. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { classify } from '../../src/classify/index.js';
+import { CATEGORIES } from '../../src/classify/types.js';
+import { PHASES } from '../../src/types.js';
+import type { ResponseInput } from '../../src/classify/types.js';
+
+const CATEGORY_SET = new Set<string>(CATEGORIES);
+
+test('a 554 at connect and a 554 after DATA are explained differently', () => {
+  const atConnect = classify({ phase: 'connect', code: 554, enhanced: null, text: 'mx.example.org' });
+  const afterData = classify({ phase: 'data', code: 554, enhanced: null, text: 'Transaction failed' });
+  assert.match(atConnect.explanation, /refused the connection before any mail was offered/);
+  assert.match(atConnect.explanation, /blocklist|reputation/);
+  assert.match(afterData.explanation, /refused the message content/);
+  assert.notEqual(atConnect.category, afterData.category);
+});
+
+test('a 4xx at RCPT says what the wording indicates', () => {
+  const grey = classify({ phase: 'rcpt', code: 451, enhanced: '4.7.1', text: 'Greylisted, please try again in 180 seconds' });
+  const throttle = classify({ phase: 'rcpt', code: 451, enhanced: '4.7.1', text: 'Too many messages from your IP, slow down' });
+  const reputation = classify({ phase: 'rcpt', code: 450, enhanced: '4.7.1', text: 'Client host rejected: IP 192.0.2.4 has poor reputation, try later' });
+  const silent = classify({ phase: 'rcpt', code: 450, enhanced: null, text: '<jane@example.org>' });
+  assert.equal(grey.category, 'greylisted');
+  assert.match(grey.explanation, /greylisting/);
+  assert.equal(throttle.category, 'rate-limited');
+  assert.match(throttle.explanation, /limiting how fast/);
+  assert.equal(reputation.category, 'reputation-or-blocklist');
+  assert.match(silent.explanation, /greylisting, throttling/);
+  assert.equal(new Set([grey.explanation, throttle.explanation, reputation.explanation, silent.explanation]).size, 4);
+});
+
+test('a reported status says it was reported later in a bounce', () => {
+  const live = classify({ phase: 'rcpt', code: 550, enhanced: '5.1.1', text: 'User unknown' });
+  const dsn = classify({ phase: 'dsn', code: null, enhanced: '5.1.1', text: 'smtp; 550 5.1.1 User unknown' });
+  assert.equal(dsn.category, live.category);
+  assert.doesNotMatch(live.explanation, /bounce/);
+  assert.match(dsn.explanation, /reported later in a bounce/);
+  assert.match(dsn.explanation, /\.$/);
+  // A DSN sentence of its own is used as is.
+  assert.match(classify({ phase: 'dsn', code: null, enhanced: '2.0.0', text: null }).explanation, /later report says the message was delivered/);
+});
+
+test('every phase × class has its own default sentence', () => {
+  const phases: ResponseInput['phase'][] = [...PHASES, 'dsn', null];
+  for (const code of [250, 421, 450, 499, 550, 599]) {
+    const seen = new Map<string, string>();
+    for (const phase of phases) {
+      const c = classify({ phase, code, enhanced: null, text: null });
+      assert.ok(c.explanation.length > 20, `${phase} ${code}`);
+      assert.ok(CATEGORY_SET.has(c.category));
+      seen.set(String(phase), c.explanation);
+    }
+    // Codes without a rule of their own fall to the phase defaults: each phase that matters says something else.
+    if (code === 421 || code === 450 || code === 550) continue;
+    const keyPhases = ['connect', 'ehlo', 'mail', 'rcpt', 'data', 'dsn'].map((p) => seen.get(p));
+    assert.equal(new Set(keyPhases).size, keyPhases.length, `code ${code}: ${keyPhases.join(' | ')}`);
+  }
+});
+
+test('no input at all still gets a sentence', () => {
+  const c = classify({ phase: null, code: null, enhanced: null, text: null });
+  assert.equal(c.category, 'unknown');
+  assert.ok(c.explanation.length > 20);
+  assert.equal(c.rule, 'default:unknown/none');
+});

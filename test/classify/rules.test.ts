@@ -1,0 +1,218 @@
+/**
+ * One realistic (synthetic) reply per rule of src/classify/rules.ts, written in the style of the MTA or
+ * provider the rule is about. Each row asserts the rule that fired and its category; a last test checks
+ * that no rule of the table is left without a row.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { classify } from '../../src/classify/index.js';
+import { CODE_RULES, ENHANCED_RULES, PROVIDER_RULES, SUBJECT_RULES, VAGUE_RULES, WORDING_RULES } from '../../src/classify/rules.js';
+import type { Category, ResponseInput } from '../../src/classify/types.js';
+
+type Row = [rule: string, input: ResponseInput, category: Category];
+const r = (phase: ResponseInput['phase'], code: number | null, enhanced: string | null, text: string | null, extra: Partial<ResponseInput> = {}): ResponseInput => ({ phase, code, enhanced, text, ...extra });
+
+const ROWS: Row[] = [
+  // Providers
+  ['provider:gmail-no-such-user', r('rcpt', 550, '5.1.1', "The email account that you tried to reach does not exist. Please try\n5.1.1 double-checking the recipient's email address for typos or\n5.1.1 unnecessary spaces. Learn more at\n5.1.1  https://support.google.com/mail/?p=NoSuchUser d2e1a72fcca58-72c0c8bb5b3si1234567b3a.123 - gsmtp"), 'mailbox-unknown'],
+  ['provider:gmail-disabled', r('rcpt', 550, '5.2.1', 'The email account that you tried to reach is disabled. Learn more at\n5.2.1  https://support.google.com/mail/?p=DisabledUser a1si2233445qkb.12 - gsmtp'), 'mailbox-disabled'],
+  ['provider:gmail-over-quota', r('rcpt', 552, '5.2.2', "The recipient's inbox is out of storage space and inactive. Please\n5.2.2 direct the recipient to\n5.2.2  https://support.google.com/mail/?p=OverQuotaPerm z7si991qtb.40 - gsmtp"), 'mailbox-full'],
+  ['provider:gmail-receiving-rate', r('rcpt', 450, '4.2.1', 'The user you are trying to contact is receiving mail at a rate that\n4.2.1 prevents additional messages from being delivered. Please resend your\n4.2.1 message at a later time. https://support.google.com/mail/?p=ReceivingRate - gsmtp'), 'rate-limited'],
+  ['provider:gmail-unauthenticated', r('data', 550, '5.7.26', 'This mail has been blocked because the sender is unauthenticated.\n5.7.26 Gmail requires all senders to authenticate with either SPF or DKIM.\n5.7.26  Authentication results:\n5.7.26  DKIM = did not pass\n5.7.26  SPF [example.com] with ip: [192.0.2.10] = did not pass'), 'authentication-policy'],
+  ['provider:gmail-unsolicited-rate', r('rcpt', 421, '4.7.28', '[192.0.2.10      15] Our system has detected an unusual rate of\n4.7.28 unsolicited mail originating from your IP address. To protect our\n4.7.28 users from spam, mail sent from your IP address has been temporarily\n4.7.28 rate limited. https://support.google.com/mail/?p=UnsolicitedRateLimitError - gsmtp'), 'rate-limited'],
+  ['provider:gmail-unsolicited-block', r('data', 550, '5.7.1', '[192.0.2.10] Our system has detected that this message is\n5.7.1 likely unsolicited mail. To reduce the amount of spam sent to Gmail,\n5.7.1 this message has been blocked. https://support.google.com/mail/?p=UnsolicitedMessageError - gsmtp'), 'reputation-or-blocklist'],
+  ['provider:gmail-not-whitelisted-ip', r('rcpt', 550, '5.7.1', "[198.51.100.7] The IP you're using to send mail is not authorized to\n5.7.1 send email directly to our servers. Please use the SMTP relay at your\n5.7.1 service provider instead. https://support.google.com/mail/?p=NotAuthorizedError - gsmtp"), 'reputation-or-blocklist'],
+  ['provider:gmail-sending-limit', r('data', 550, '5.4.5', 'Daily user sending limit exceeded. For more information on Gmail\n5.4.5 sending limits go to\n5.4.5  https://support.google.com/a/answer/166852 - gsmtp'), 'rate-limited'],
+  ['provider:google-connect-failed', r('dsn', null, '4.4.1', 'The recipient server did not accept our requests to connect. Learn more at https://support.google.com/mail/answer/7720 [mx.example.net 203.0.113.9: timed out]'), 'connection-failure'],
+  ['provider:microsoft-dbeb', r('rcpt', 550, '5.4.1', 'Recipient address rejected: Access denied. For more information see https://aka.ms/EXOSmtpErrors [AM4PEPF00027A5C.eurprd04.prod.outlook.com 2024-05-01T10:00:00.000Z 08DC6A7F]'), 'mailbox-unknown'],
+  ['provider:microsoft-recipient-not-found', r('rcpt', 550, '5.1.10', 'RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'), 'mailbox-unknown'],
+  ['provider:microsoft-mailbox-full', r('dsn', null, '5.2.2', 'smtp;554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded; Failed to process message due to a permanent exception'), 'mailbox-full'],
+  ['provider:microsoft-banned-ip', r('rcpt', 550, '5.7.1', 'Service unavailable, Client host [198.51.100.23] blocked by the sender\'s reputation; see https://sender.office.com (AS16012609) [DB5PEPF00014B9D.eurprd02.prod.outlook.com]'), 'reputation-or-blocklist'],
+  ['provider:microsoft-reputation-throttle', r('rcpt', 451, '4.7.650', 'The mail server [198.51.100.23] has been temporarily rate limited due to IP reputation. For e-mail delivery information, see https://postmaster.live.com (S775) [Name=Protocol Filter Agent]'), 'rate-limited'],
+  ['provider:microsoft-group-restricted', r('dsn', null, '5.7.1', 'smtp;550 5.7.1 RESOLVER.RST.AuthRequired; authentication required [Stage: CreateMessage]'), 'policy'],
+  ['provider:microsoft-domain-unreachable', r('dsn', null, '5.5.0', 'smtp;554 The mail could not be delivered to the recipient because the domain is not reachable. Please check the domain and try again (-1915321397:308:-2147467259)'), 'domain-unknown'],
+  ['provider:microsoft-dmarc', r('data', 550, '5.7.509', 'Access denied, sending domain example.com does not pass DMARC verification and has a DMARC policy of reject.'), 'authentication-policy'],
+  ['provider:yahoo-deferred-volume', r('rcpt', 421, '4.7.0', '[TSS04] Messages from 198.51.100.23 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes'), 'rate-limited'],
+  ['provider:yahoo-permanently-deferred', r('connect', 553, '5.7.2', '[TSS09] All messages from 198.51.100.23 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes'), 'reputation-or-blocklist'],
+  ['provider:yahoo-blocklist', r('connect', 553, '5.7.1', '[BL21] Connections will not be accepted from 198.51.100.23, because the ip is in Spamhaus\'s list; see https://postmaster.yahooinc.com/error-codes'), 'reputation-or-blocklist'],
+  ['provider:yahoo-content', r('data', 554, null, 'Message not allowed - [CS01] Message rejected due to local policy. See https://postmaster.yahooinc.com/error-codes'), 'policy'],
+  ['provider:yahoo-no-account', r('dsn', null, '5.0.0', 'smtp;554 delivery error: dd This user doesn\'t have a yahoo.com account (jane.doe@yahoo.com) [0] - mta1234.mail.gq1.yahoo.com'), 'mailbox-unknown'],
+  ['provider:aol-throttle', r('connect', 421, '4.7.1', ': (DYN:T1) https://postmaster.aol.com/error-codes#421dynt1'), 'rate-limited'],
+  ['provider:aol-blocked', r('connect', 554, null, '- (RTR:BL) https://postmaster.aol.com/error-codes#554rtrbl'), 'reputation-or-blocklist'],
+  ['provider:icloud-policy', r('data', 554, '5.7.1', '[HM08] Message rejected due to local policy. Please visit https://support.apple.com/en-us/HT204137'), 'policy'],
+  ['provider:recipient-preferences', r('rcpt', 550, '5.1.1', 'RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.135#rcp Refused due to recipient preferences'), 'policy'],
+  ['provider:kddi-filtered', r('dsn', null, '5.0.0', 'smtp; 550 : User unknown'), 'policy'],
+  ['provider:proofpoint-blocked', r('connect', 554, null, 'Blocked - see https://ipcheck.proofpoint.com/?ip=198.51.100.23'), 'reputation-or-blocklist'],
+  ['provider:mimecast-blocked-senders', r('rcpt', 550, null, 'Rejected by header based Blocked Senders - https://community.mimecast.com/docs/DOC-1369#550 [k3Jq9LmXPq2wz.us123]'), 'policy'],
+  ['provider:mimecast-anti-spoofing', r('rcpt', 550, null, 'Rejected by header based Anti-Spoofing policy: jane@example.org - https://community.mimecast.com/docs/DOC-1369#550 [AbCdEf.uk66]'), 'authentication-policy'],
+  ['provider:mimecast-reputation', r('connect', 554, null, 'Local CT IP Reputation - (reject) - https://community.mimecast.com/docs/DOC-1369#554 [xYz.eu1]'), 'reputation-or-blocklist'],
+  ['provider:mimecast-spam-signature', r('data', 554, null, 'email rejected due to security policies - MCSpamSignature.sa.2.2 - https://community.mimecast.com/docs/DOC-1369#554'), 'content-or-spam'],
+  ['provider:local-delivery-agent', r('dsn', null, '5.1.1', 'x-unix; procmail: Couldn\'t create "/var/spool/mail/jane" id: mx.example.org: No such user'), 'system-error'],
+  ['provider:dnsbl', r('rcpt', 554, '5.7.1', 'Service unavailable; Client host [198.51.100.23] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/198.51.100.23'), 'reputation-or-blocklist'],
+
+  // Decisive statuses (neutral text, so only the status speaks)
+  ['enhanced:X.1.1', r('rcpt', 550, '5.1.1', '<jane@example.org>... Rejected'), 'mailbox-unknown'],
+  ['enhanced:X.1.2', r('rcpt', 550, '5.1.2', '<jane@example.invalid>... Rejected'), 'domain-unknown'],
+  ['enhanced:X.1.3', r('rcpt', 501, '5.1.3', '<jane@@example.org>... Rejected'), 'mailbox-unknown'],
+  ['enhanced:X.1.4', r('rcpt', 550, '5.1.4', 'jane: ambiguous'), 'mailbox-unknown'],
+  ['enhanced:X.1.6', r('rcpt', 550, '5.1.6', '<jane@example.org>: see new address'), 'mailbox-moved'],
+  ['enhanced:X.1.7', r('mail', 553, '5.1.7', '<bounce@@example.com>... Rejected'), 'policy'],
+  ['enhanced:X.1.8', r('mail', 553, '5.1.8', '<bounce@example.com>... Rejected'), 'policy'],
+  ['enhanced:X.1.10', r('rcpt', 556, '5.1.10', 'Recipient address has null MX'), 'no-mail-service'],
+  ['enhanced:X.2.2', r('rcpt', 552, '5.2.2', '<jane@example.org>... Rejected'), 'mailbox-full'],
+  ['enhanced:X.2.3', r('data', 552, '5.2.3', 'Rejected: 31457280 > 26214400'), 'message-too-large'],
+  ['enhanced:X.2.4', r('rcpt', 550, '5.2.4', 'list-expansion problem for staff@example.org'), 'system-error'],
+  ['enhanced:X.3.1', r('data', 452, '4.3.1', 'Rejected: queue file write error'), 'server-busy'],
+  ['enhanced:5.3.2', r('connect', 521, '5.3.2', 'mx.example.org does not receive network mail'), 'no-mail-service'],
+  ['enhanced:4.3.2', r('rcpt', 452, '4.3.2', 'Connection rate exceeded for your network'), 'server-busy'],
+  ['enhanced:X.3.3', r('mail', 555, '5.3.3', 'SMTPUTF8 unsupported here'), 'protocol-error'],
+  ['enhanced:X.3.4', r('data', 552, '5.3.4', 'Error: 30 MB > 25 MB'), 'message-too-large'],
+  ['enhanced:X.3.5', r('rcpt', 451, '4.3.5', 'Server configuration problem'), 'system-error'],
+  ['enhanced:4.4.1', r('dsn', null, '4.4.1', null), 'connection-failure'],
+  ['enhanced:X.4.2', r('dsn', null, '4.4.2', null), 'connection-failure'],
+  ['enhanced:X.4.3', r('dsn', null, '4.4.3', null), 'dns-failure'],
+  ['enhanced:5.4.4', r('dsn', null, '5.4.4', null), 'domain-unknown'],
+  ['enhanced:4.4.4', r('dsn', null, '4.4.4', null), 'dns-failure'],
+  ['enhanced:X.4.5', r('rcpt', 451, '4.4.5', 'Insufficient resources, come back soon'), 'server-busy'],
+  ['enhanced:X.4.6', r('dsn', null, '5.4.6', null), 'system-error'],
+  ['enhanced:X.4.7', r('dsn', null, '4.4.7', null), 'expired'],
+  ['enhanced:X.5.1', r('ehlo', 500, '5.5.1', 'Unknown verb'), 'protocol-error'],
+  ['enhanced:X.5.2', r('rcpt', 501, '5.5.2', 'RCPT TO:<> not accepted'), 'protocol-error'],
+  ['enhanced:X.5.3', r('rcpt', 452, '4.5.3', 'Too many recipients'), 'rate-limited'],
+  ['enhanced:X.5.4', r('mail', 501, '5.5.4', 'Unknown MAIL FROM parameter BODY=9BIT'), 'protocol-error'],
+  ['enhanced:X.5.5', r('ehlo', 500, '5.5.5', 'ESMTP not spoken here'), 'protocol-error'],
+  ['enhanced:X.5.6', r('auth', 500, '5.5.6', 'Authentication Exchange line is too long'), 'protocol-error'],
+  ['enhanced:X.6.7', r('rcpt', 553, '5.6.7', 'Non-ASCII addresses are not permitted for that recipient'), 'protocol-error'],
+  ['enhanced:X.6.8', r('data', 550, '5.6.8', 'UTF-8 string reply is required, but not permitted by the SMTP client'), 'protocol-error'],
+  ['enhanced:X.6.9', r('data', 550, '5.6.9', 'UTF-8 header message cannot be transferred to one or more recipients'), 'protocol-error'],
+  ['enhanced:X.7.8', r('auth', 535, '5.7.8', 'Error: bad credentials'), 'policy'],
+  ['enhanced:X.7.10', r('mail', 523, '5.7.10', 'Encryption Needed'), 'tls-required'],
+  ['enhanced:X.7.11', r('auth', 524, '5.7.11', 'Encryption required for requested authentication mechanism'), 'tls-required'],
+  ['enhanced:X.7.13', r('rcpt', 525, '5.7.13', 'User Account Disabled'), 'mailbox-disabled'],
+  ['enhanced:X.7.16', r('mail', 552, '5.7.16', 'Message is too big for the specified priority'), 'message-too-large'],
+  ['enhanced:X.7.17', r('rcpt', 550, '5.7.17', 'Mailbox owner has changed'), 'mailbox-moved'],
+  ['enhanced:X.7.18', r('rcpt', 550, '5.7.18', 'Domain owner has changed'), 'mailbox-moved'],
+  ['enhanced:X.7.20', r('data', 550, '5.7.20', 'No passing signature found'), 'authentication-policy'],
+  ['enhanced:X.7.21', r('data', 550, '5.7.21', 'No acceptable signature found'), 'authentication-policy'],
+  ['enhanced:X.7.22', r('data', 550, '5.7.22', 'No valid author-matched signature found'), 'authentication-policy'],
+  ['enhanced:X.7.23', r('mail', 550, '5.7.23', 'Validation failed for 198.51.100.23'), 'authentication-policy'],
+  ['enhanced:X.7.24', r('mail', 451, '4.7.24', 'Validation error for example.com'), 'authentication-policy'],
+  ['enhanced:X.7.25', r('connect', 550, '5.7.25', 'Validation of 198.51.100.23 failed'), 'authentication-policy'],
+  ['enhanced:X.7.26', r('data', 550, '5.7.26', 'Multiple authentication checks failed'), 'authentication-policy'],
+  ['enhanced:X.7.27', r('mail', 550, '5.7.27', 'Sender address has null MX'), 'authentication-policy'],
+  ['enhanced:X.7.28', r('rcpt', 421, '4.7.28', 'Mail flood detected'), 'rate-limited'],
+  ['enhanced:X.7.29', r('data', 550, '5.7.29', 'ARC chain broken'), 'authentication-policy'],
+  ['enhanced:X.7.30', r('data', 550, '5.7.30', 'REQUIRETLS support required'), 'tls-required'],
+
+  // MTA wording
+  ['wording:greylisted', r('rcpt', 450, '4.2.0', '<jane@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html'), 'greylisted'],
+  ['wording:tls-error', r('starttls', null, null, 'Client network socket disconnected before secure TLS connection was established: self-signed certificate', { error: 'ESOCKET' }), 'connection-failure'],
+  ['wording:tls-required', r('mail', 530, '5.7.0', 'Must issue a STARTTLS command first'), 'tls-required'],
+  ['wording:not-rfc-compliant', r('data', 550, '5.7.1', 'This message is not RFC 5322 compliant. There are multiple Subject\n5.7.1 headers. To reduce the amount of spam sent to Gmail, this message has\n5.7.1 been blocked. - gsmtp'), 'protocol-error'],
+  ['wording:dkim-spf-dmarc', r('mail', 550, null, 'Please see http://www.openspf.net/Why?s=mfrom;id=bounce@example.com;ip=198.51.100.23: SPF fail - not authorized'), 'authentication-policy'],
+  ['wording:reverse-dns', r('connect', 450, '4.7.1', 'Client host rejected: cannot find your hostname, [198.51.100.23]'), 'authentication-policy'],
+  ['wording:helo-rejected', r('rcpt', 550, '5.7.1', '<localhost>: Helo command rejected: need fully-qualified hostname'), 'protocol-error'],
+  ['wording:relay-denied', r('rcpt', 554, '5.7.1', '<jane@elsewhere.example>: Relay access denied'), 'relay-denied'],
+  ['wording:smtp-auth-required', r('mail', 550, null, 'Please turn on SMTP Authentication in your mail client.'), 'policy'],
+  ['wording:auth-credentials', r('auth', 535, null, 'Incorrect authentication data: authentication failed'), 'policy'],
+  ['wording:sender-rejected', r('mail', 553, null, '<bounce@nowhere.example>: Sender address rejected: Domain not found'), 'policy'],
+  ['wording:virus', r('data', 554, null, 'Virus found: Eicar-Signature (InfectedFile), message rejected'), 'virus'],
+  ['wording:message-too-large', r('data', 552, null, 'Message size exceeds fixed maximum message size'), 'message-too-large'],
+  ['wording:insufficient-system-storage', r('mail', 452, null, 'Insufficient system storage'), 'server-busy'],
+  ['wording:mailbox-full', r('rcpt', 552, null, 'sorry, mailbox jane@example.org is over quota'), 'mailbox-full'],
+  ['wording:mailbox-disabled', r('rcpt', 550, null, 'Mailbox is frozen. See http://mail.example.net/err/3/'), 'mailbox-disabled'],
+  ['wording:mailbox-moved', r('rcpt', 550, null, 'recipient no longer on server: jane@example.org'), 'mailbox-moved'],
+  ['wording:dns-temporary', r('dns', null, null, 'queryMx ESERVFAIL example.org'), 'dns-failure'],
+  ['wording:dns-temporary-reported', r('dsn', null, '4.0.0', 'smtp; lookup of MX for example.org failed: SERVFAIL from all name servers'), 'dns-failure'],
+  ['wording:dns-try-again', r('dsn', null, '5.0.0', '<jane@example.com>: Name service error for domain example.com: Host not found, try again'), 'dns-failure'],
+  ['wording:nxdomain-temporary', r('dsn', null, '4.0.0', "smtp; DNS Error: 12345 DNS type 'mx' lookup of example.comm responded with code NXDOMAIN Domain name not found: example.comm"), 'dns-failure'],
+  ['wording:nxdomain', r('dns', null, null, 'queryMx ENOTFOUND example.invalid'), 'domain-unknown'],
+  ['wording:no-mx-records', r('dns', null, null, 'queryA ENODATA example.org'), 'no-mail-service'],
+  ['wording:null-mx', r('rcpt', 550, null, 'example.org does not accept mail'), 'no-mail-service'],
+  ['wording:null-mx-any', r('dns', null, null, 'example.org publishes a null MX'), 'no-mail-service'],
+  ['wording:unknown-user@data', r('dsn', null, '5.0.0', 'smtp; 550 Unknown user jane@example.net (in reply to end of DATA command)'), 'policy'],
+  ['wording:user-unknown', r('rcpt', 550, null, '<jane@example.org>: Recipient address rejected: User unknown in virtual mailbox table'), 'mailbox-unknown'],
+  ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Requested action not taken: mailbox unavailable'), 'mailbox-unknown'],
+  ['wording:address-rejected', r('rcpt', 550, null, '#5.1.0 Address rejected.'), 'mailbox-unknown'],
+  ['wording:too-many-connections', r('connect', 421, null, 'Too many concurrent SMTP connections from this IP address; please try again later.'), 'rate-limited'],
+  ['wording:rate-limited', r('rcpt', 450, null, 'Ip frequency limited, try again later'), 'rate-limited'],
+  ['wording:spam', r('data', 550, null, 'Message content rejected, UBE, id=00000-22-225'), 'content-or-spam'],
+  ['wording:reputation', r('connect', 554, null, 'Your IP 198.51.100.23 has been blocked due to poor reputation'), 'reputation-or-blocklist'],
+  ['wording:connection-refused', r('connect', null, null, 'connect ECONNREFUSED 127.0.1.5:25'), 'connection-failure'],
+  ['wording:connection-timeout', r('connect', null, null, 'Connection timeout', { error: 'ETIMEDOUT' }), 'connection-failure'],
+  ['wording:connection-lost', r('data', null, null, 'read ECONNRESET'), 'connection-failure'],
+  ['wording:dns-phase-error', r('dns', null, null, 'queryMx EBADNAME example..org'), 'dns-failure'],
+  ['wording:protocol', r('rcpt', 503, null, 'Error: need MAIL command'), 'protocol-error'],
+  ['wording:expired', r('dsn', null, null, 'retry timeout exceeded'), 'expired'],
+  ['wording:loop', r('dsn', null, null, 'mail for example.org loops back to myself'), 'system-error'],
+  ['wording:system-error', r('rcpt', 451, null, 'Could not load DRD for domain (example.com)'), 'system-error'],
+  ['wording:server-busy', r('connect', 421, null, 'mx.example.org Service not available, closing transmission channel'), 'server-busy'],
+
+  // Subject-level statuses
+  ['enhanced:X.2.1', r('rcpt', 550, '5.2.1', '<jane@example.org>... Rejected'), 'mailbox-disabled'],
+  ['enhanced:X.1.0', r('rcpt', 553, '5.1.0', 'Rejected'), 'unknown'],
+  ['enhanced:X.2.*', r('rcpt', 550, '5.2.0', 'Rejected'), 'unknown'],
+  ['enhanced:X.3.*', r('data', 554, '5.3.0', 'Rejected'), 'system-error'],
+  ['enhanced:4.4.*', r('dsn', null, '4.4.0', null), 'connection-failure'],
+  ['enhanced:5.4.*', r('dsn', null, '5.4.0', null), 'system-error'],
+  ['enhanced:X.5.*', r('rcpt', 550, '5.5.0', 'Rejected'), 'protocol-error'],
+  ['enhanced:X.6.*', r('data', 554, '5.6.0', 'Rejected'), 'content-or-spam'],
+  ['enhanced:X.7.1@connect', r('connect', 550, '5.7.1', 'Rejected'), 'reputation-or-blocklist'],
+  ['enhanced:X.7.*', r('rcpt', 550, '5.7.1', 'Rejected'), 'policy'],
+
+  // Vague wording
+  ['wording:access-denied', r('rcpt', 550, null, 'Denied by policy'), 'policy'],
+
+  // Basic codes
+  ['code:2xx', r('data', 250, null, 'Ok: queued as 4XyZ12'), 'accepted'],
+  ['code:421', r('rcpt', 421, null, 'mx.example.org'), 'server-busy'],
+  ['code:450@rcpt', r('rcpt', 450, null, '<jane@example.org>'), 'server-busy'],
+  ['code:450', r('mail', 450, null, '<bounce@example.com>'), 'server-busy'],
+  ['code:451', r('data', 451, null, 'Requested action aborted'), 'server-busy'],
+  ['code:452@rcpt', r('rcpt', 452, null, '<jane@example.org>'), 'rate-limited'],
+  ['code:452', r('mail', 452, null, 'Requested action not taken'), 'server-busy'],
+  ['code:454@starttls', r('starttls', 454, null, 'TLS not available'), 'server-busy'],
+  ['code:454@auth', r('auth', 454, null, 'Temporary authentication failure'), 'policy'],
+  ['code:454', r('mail', 454, null, 'Requested action not taken'), 'server-busy'],
+  ['code:500-504', r('ehlo', 502, null, 'mx.example.org: no'), 'protocol-error'],
+  ['code:521', r('connect', 521, null, 'mx.example.org'), 'no-mail-service'],
+  ['code:556', r('rcpt', 556, null, 'example.org'), 'no-mail-service'],
+  ['code:530', r('mail', 530, null, 'Access to this service requires a login'), 'policy'],
+  ['code:534-538', r('auth', 534, null, 'Authentication mechanism is too weak'), 'policy'],
+  ['code:551', r('rcpt', 551, null, 'User not here; please try <jane@new.example>'), 'mailbox-moved'],
+  ['code:552@mail', r('mail', 552, null, 'Requested mail action aborted'), 'message-too-large'],
+  ['code:552@rcpt', r('rcpt', 552, null, 'Requested mail action aborted'), 'mailbox-full'],
+  ['code:552', r('data', 552, null, 'Requested mail action aborted'), 'message-too-large'],
+  ['code:553@mail', r('mail', 553, null, '<bounce@example.com>'), 'policy'],
+  ['code:553', r('rcpt', 553, null, '<jane@example.org>'), 'unknown'],
+  ['code:555', r('mail', 555, null, 'Unsupported option: SMTPUTF8'), 'protocol-error'],
+  ['code:554@connect', r('connect', 554, null, 'mx.example.org'), 'reputation-or-blocklist'],
+  ['code:5xx@connect', r('connect', 550, null, 'mx.example.org'), 'reputation-or-blocklist'],
+  ['code:5xx@ehlo', r('ehlo', 550, null, 'go away'), 'policy'],
+  ['code:5xx@mail', r('mail', 550, null, '<bounce@example.com>'), 'policy'],
+  ['code:550@rcpt', r('rcpt', 550, null, '<jane@example.org>'), 'unknown'],
+  ['code:5xx@data', r('data', 554, null, 'Transaction failed'), 'content-or-spam'],
+];
+
+for (const [rule, input, category] of ROWS) {
+  test(`${rule}: ${JSON.stringify(input.text ?? input.error ?? input.enhanced).slice(0, 70)}`, () => {
+    const c = classify(input);
+    assert.equal(c.rule, rule, `fired ${c.rule} (${c.category})`);
+    assert.equal(c.category, category);
+    assert.ok(c.explanation.length > 20);
+  });
+}
+
+test('every rule of the table has at least one sample row', () => {
+  const tiers: [string, readonly { id: string }[]][] = [
+    ['provider', PROVIDER_RULES],
+    ['enhanced', ENHANCED_RULES],
+    ['wording', WORDING_RULES],
+    ['enhanced', SUBJECT_RULES],
+    ['wording', VAGUE_RULES],
+    ['code', CODE_RULES],
+  ];
+  const covered = new Set(ROWS.map(([rule]) => rule));
+  const missing = tiers.flatMap(([tier, rules]) => rules.map((x) => `${tier}:${x.id}`)).filter((id) => !covered.has(id));
+  assert.deepEqual(missing, []);
+});

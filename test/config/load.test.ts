@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config/load.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, text: string): string {
+  const p = path.join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+test('the shipped dev and example configs are valid', () => {
+  const dev = loadConfig('config/mailtrail.dev.yaml', {});
+  assert.equal(dev.submission.starttls.port, 2587);
+  assert.ok(dev.submission.starttls.port > 1024, 'dev default must not need root');
+  const prod = loadConfig('config/mailtrail.example.yaml', {});
+  assert.equal(prod.submission.starttls.port, 587);
+  assert.equal(prod.submission.implicit_tls.port, 465);
+  assert.equal(prod.bounces.listener.port, 25);
+  assert.equal(prod.database.synchronous, 'FULL');
+});
+
+test('defaults fill what the file leaves out, relative paths follow the file', () => {
+  const c = loadConfig(file('min.yaml', 'hostname: mx.example.org\n'), {});
+  assert.equal(c.hostname, 'mx.example.org');
+  assert.equal(c.submission.limits.max_recipients, 100);
+  assert.equal(c.delivery.retry.max_queue_lifetime_ms, 5 * 24 * 3600 * 1000);
+  assert.equal(c.database.path, path.join(dir, 'data/mailtrail.db'));
+});
+
+test('MAILTRAIL_ environment variables override the file, with types', () => {
+  const c = loadConfig(file('env.yaml', 'submission:\n  limits:\n    max_recipients: 10\n'), {
+    MAILTRAIL_SUBMISSION__LIMITS__MAX_RECIPIENTS: '50',
+    MAILTRAIL_DELIVERY__DNS_SERVERS: '["127.0.0.1:5353"]',
+    MAILTRAIL_BOUNCES__ENABLED: 'true',
+  });
+  assert.equal(c.submission.limits.max_recipients, 50);
+  assert.deepEqual(c.delivery.dns_servers, ['127.0.0.1:5353']);
+  assert.equal(c.bounces.enabled, true);
+});
+
+const badCases: Array<[string, string, RegExp]> = [
+  ['wrong type', 'submission:\n  limits:\n    max_recipients: many\n', /submission\.limits\.max_recipients.*found "many".*expected a value of type number/],
+  ['out of range', 'submission:\n  starttls: { port: 70000 }\n', /submission\.starttls\.port.*found 70000.*≤ 65535/],
+  ['bad enum', 'database:\n  synchronous: SOMETIMES\n', /database\.synchronous.*found "SOMETIMES".*one of "FULL", "EXTRA", "NORMAL"/],
+  ['unknown key (typo)', 'submission:\n  limits:\n    max_recipents: 5\n', /config key submission\.limits\.max_recipents.*unknown key/],
+  ['not a mapping', '- a\n- b\n', /must be a YAML mapping/],
+  ['broken YAML', 'hostname: [unclosed\n', /not valid YAML at line/],
+  ['bad hostname', 'hostname: "not a host"\n', /config key hostname.*found "not a host"/],
+];
+for (const [name, text, expected] of badCases) {
+  test(`a bad config is refused with the key named: ${name}`, () => {
+    assert.throws(() => loadConfig(file(`bad-${name.replace(/\W/g, '_')}.yaml`, text), {}), (err: unknown) => {
+      assert.ok(err instanceof ConfigError, 'a ConfigError');
+      assert.match((err as Error).message, expected);
+      return true;
+    });
+  });
+}
+
+test('a missing config file is a ConfigError naming the file', () => {
+  assert.throws(() => loadConfig(path.join(dir, 'nope.yaml'), {}), /cannot read config file .*nope\.yaml: ENOENT/);
+});

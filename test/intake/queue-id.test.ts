@@ -1,0 +1,16 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { newQueueId, QUEUE_ID } from '../../src/intake/queue-id.js';
+
+test('queue ids are 16 Crockford base32 characters and sort by time', () => {
+  const times = [0, 1, 31, 32, Date.UTC(2025, 0, 1), Date.UTC(2025, 0, 1) + 1, Date.UTC(2099, 11, 31)];
+  const ids = times.map((t) => newQueueId(t));
+  for (const id of ids) assert.match(id, QUEUE_ID);
+  assert.deepEqual([...ids].sort(), ids);
+  assert.ok(!ids.some((id) => /[ILOU]/.test(id)));
+});
+
+test('10,000 ids in one millisecond do not repeat', () => {
+  const ids = new Set(Array.from({ length: 10_000 }, () => newQueueId(1_700_000_000_000)));
+  assert.equal(ids.size, 10_000);
+});

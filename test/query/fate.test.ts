@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { messageFate, type AttemptEntry, type MessageFate } from '../../src/query/fate.js';
+import { clock, duration } from '../../src/query/verdict.js';
+import { HOUR, MESSAGE_ID, seedHistory, T0, tempStore, type Seeded } from './fixture.js';
+
+describe('messageFate', () => {
+  const t = tempStore();
+  let seeded: Seeded;
+  let fates: MessageFate[];
+  const now = T0 + 3 * HOUR;
+  before(async () => {
+    seeded = await seedHistory(t.store);
+    fates = await messageFate(t.store, MESSAGE_ID, { now });
+  });
+  after(() => t.cleanup());
+
+  const verdict = (address: string) => fates[0].recipients.find((r) => r.address === address)!;
+
+  test('all messages with the Message-ID are returned, newest first', () => {
+    assert.deepEqual(
+      fates.map((f) => f.queue_id),
+      [seeded.queueId, seeded.olderQueueId],
+    );
+  });
+
+  test('angle brackets, surrounding spaces and queue ids find the same message', async () => {
+    assert.equal((await messageFate(t.store, ` <${MESSAGE_ID}> `, { now })).length, 2);
+    const byQueueId = await messageFate(t.store, seeded.queueId, { now });
+    assert.equal(byQueueId.length, 1);
+    assert.deepEqual(byQueueId[0], fates[0]);
+    assert.deepEqual(await messageFate(t.store, 'unknown@nowhere', { now }), []);
+    assert.deepEqual(await messageFate(t.store, '<>', { now }), []);
+  });
+
+  test('submission facts and tag are reported', () => {
+    const f = fates[0];
+    assert.equal(f.tag, 'transactional');
+    assert.equal(f.submission.user, 'shop-app');
+    assert.equal(f.submission.client_ip, '127.0.0.1');
+    assert.deepEqual(f.submission.tls, { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' });
+    assert.equal(f.created_at, '2024-05-01T10:00:00.000Z');
+    assert.equal(fates[1].tag, 'newsletter');
+  });
+
+  test('a delivered recipient names the MX, its IP, the time and the reply', () => {
+    assert.equal(verdict('alice@example.com').state, 'delivered');
+    assert.equal(verdict('alice@example.com').verdict, 'delivered to mx.example.com [127.0.1.5] at 10:02 UTC, accepted 250 2.0.0');
+  });
+
+  test('a bounce after delivery says how long after, why, and who reported it', () => {
+    const bob = verdict('bob@example.com');
+    assert.equal(bob.state, 'bounced');
+    assert.equal(bob.verdict, 'bounced 2 h after delivery: mailbox full (soft, 5.2.2), reported by mx.example.net');
+    assert.match(bob.explanation ?? '', /mailbox is full/);
+  });
+
+  test('a synchronous rejection names the server and says the address is bad', () => {
+    assert.equal(verdict('carol@example.org').verdict, 'bounced by mx.example.org [127.0.1.6] at 10:02 UTC: mailbox unknown (hard, 5.1.1)');
+  });
+
+  test('a deferred recipient shows how often it was tried and when the next try is', async () => {
+    assert.equal(verdict('erin@greylist.test').verdict, 'deferred 3 times, next attempt due now: greylisted (4.7.1)');
+    const earlier = await messageFate(t.store, MESSAGE_ID, { now: T0 + 60 * 60_000 });
+    assert.equal(earlier[0].recipients.find((r) => r.address === 'erin@greylist.test')!.verdict, 'deferred 3 times, next attempt 11:30 UTC: greylisted (4.7.1)');
+  });
+
+  test('a suppressed recipient says since when and why', () => {
+    assert.equal(verdict('dave@blocked.test').verdict, 'suppressed: address on the suppression list since 2024-04-01 10:00 UTC (complaint: complained on 2024-04-01); not sent');
+  });
+
+  test('an expired recipient says how long it waited and the last answer', () => {
+    const frank = fates[1].recipients[0];
+    assert.equal(frank.state, 'expired');
+    assert.equal(frank.verdict, 'expired after 5 days in the queue (2 attempts): last answer connection failure (4.4.1)');
+    assert.ok(frank.explanation);
+  });
+
+  test('the timeline groups each attempt with its phases and outcomes, and keeps later events apart', () => {
+    const tl = fates[0].timeline;
+    assert.deepEqual(
+      tl.map((e) => (e.type === 'attempt' ? `attempt ${e.attempt} ${e.domain}` : e.kind)),
+      ['received', 'suppressed', 'attempt 1 example.com', 'attempt 1 example.org', 'attempt 1 greylist.test', 'attempt 2 greylist.test', 'attempt 3 greylist.test', 'bounced'],
+    );
+    const first = tl[2] as AttemptEntry;
+    assert.deepEqual(
+      first.phases.map((p) => p.phase),
+      ['dns', 'connect', 'ehlo', 'starttls', 'mail', 'rcpt', 'rcpt', 'data'],
+    );
+    assert.deepEqual(first.recipients, ['alice@example.com', 'bob@example.com']);
+    assert.equal(first.mx, 'mx.example.com');
+    assert.equal(first.ip, '127.0.1.5');
+    assert.deepEqual(
+      first.outcomes.map((o) => `${o.kind} ${o.recipient}`),
+      ['delivered alice@example.com', 'delivered bob@example.com'],
+    );
+    const last = tl[tl.length - 1];
+    assert.equal(last.type, 'event');
+    assert.equal(last.type === 'event' && last.recipient, 'bob@example.com');
+    assert.equal(last.type === 'event' && last.enhanced, '5.2.2');
+  });
+
+  test('explanations come from the classifier when the event recorded none', async () => {
+    const calls: unknown[] = [];
+    const t2 = tempStore();
+    try {
+      await seedHistory(t2.store);
+      t2.store.db.prepare("UPDATE events SET detail = NULL WHERE kind = 'bounced' AND phase = 'rcpt'").run();
+      const f = await messageFate(t2.store, MESSAGE_ID, {
+        now,
+        classify: (input) => {
+          calls.push(input);
+          return { category: 'mailbox-unknown', permanent: true, hard: true, enhanced: '5.1.1', explanation: 'classifier says: no such user', rule: 'test' };
+        },
+      });
+      const carol = f[0].recipients.find((r) => r.address === 'carol@example.org')!;
+      assert.equal(carol.explanation, 'classifier says: no such user');
+      assert.ok(calls.some((c) => (c as { code: number }).code === 550));
+      const byDefault = await messageFate(t2.store, MESSAGE_ID, { now });
+      const explained = byDefault[0].recipients.find((r) => r.address === 'carol@example.org')!.explanation;
+      assert.ok(explained && explained.length > 10, 'src/classify explains it when no classifier is passed');
+    } finally {
+      await t2.cleanup();
+    }
+  });
+});
+
+describe('verdict wording', () => {
+  test('durations are rounded to a readable unit', () => {
+    assert.equal(duration(40_000), '40 s');
+    assert.equal(duration(12 * 60_000), '12 min');
+    assert.equal(duration(2 * HOUR + 5 * 60_000), '2 h');
+    assert.equal(duration(5 * 24 * HOUR), '5 days');
+  });
+  test('times show the date only when it is not today', () => {
+    assert.equal(clock(T0 + 2 * 60_000, T0 + HOUR), '10:02 UTC');
+    assert.equal(clock(T0, T0 + 30 * HOUR), '2024-05-01 10:00 UTC');
+  });
+});

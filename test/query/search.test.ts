@@ -1,0 +1,115 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { decodeCursor, searchMessages, type MessageSummary } from '../../src/query/search.js';
+import { searchSql } from '../../src/store/sqlite/query.js';
+import type { SearchFilters } from '../../src/store/store.js';
+import { MIN, newMessage, seedHistory, T0, tempStore } from './fixture.js';
+
+describe('searchMessages', () => {
+  const t = tempStore();
+  before(async () => {
+    await seedHistory(t.store);
+    // 45 more messages: three per minute share a created_at, so the keyset must break ties by id.
+    for (let i = 0; i < 45; i++) {
+      await t.store.messages.enqueue(
+        newMessage({
+          queueId: `QBULK${String(i).padStart(4, '0')}`,
+          messageId: `bulk-${i}@shop.example.com`,
+          createdAt: T0 + 10 * MIN + Math.floor(i / 3) * MIN,
+          tag: i % 2 ? 'newsletter' : 'transactional',
+          mailFrom: i % 5 === 0 ? 'news@shop.example.com' : 'app@shop.example.com',
+          recipients: [`user${i % 4}@example.com`, `Other${i}@Example.NET`],
+        }),
+      );
+    }
+  });
+  after(() => t.cleanup());
+
+  const all = async (params: Parameters<typeof searchMessages>[1]) => {
+    const seen: MessageSummary[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await searchMessages(t.store, { ...params, cursor });
+      seen.push(...page.messages);
+      cursor = page.next_cursor ?? undefined;
+      assert.ok(++pages < 100, 'pagination does not end');
+    } while (cursor);
+    return { seen, pages };
+  };
+
+  test('a cursor walks every message exactly once, newest first', async () => {
+    const { seen, pages } = await all({ limit: 7 });
+    const total = await t.store.messages.count();
+    assert.equal(seen.length, total);
+    assert.equal(new Set(seen.map((m) => m.queue_id)).size, total);
+    assert.equal(pages, Math.ceil(total / 7));
+    for (let i = 1; i < seen.length; i++) assert.ok(seen[i - 1].created_at >= seen[i].created_at, 'sorted newest first');
+  });
+
+  test('a page of exactly the remaining rows has no next cursor', async () => {
+    const total = await t.store.messages.count();
+    const page = await searchMessages(t.store, { limit: total });
+    assert.equal(page.messages.length, total);
+    assert.equal(page.next_cursor, null);
+  });
+
+  test('filters narrow by recipient (any case), sender, domain, state, tag and time', async () => {
+    const byRcpt = (await all({ recipient: 'user1@example.com', limit: 3 })).seen;
+    assert.equal(byRcpt.length, 11);
+    assert.ok(byRcpt.every((m) => m.recipients.some((r) => r.address === 'user1@example.com')));
+    assert.equal((await all({ recipient: 'other7@example.net' })).seen.length, 1, 'domain and local part case are forgiven');
+    assert.equal((await all({ sender: 'news@shop.example.com' })).seen.length, 9);
+    assert.equal((await all({ domain: 'EXAMPLE.ORG' })).seen.length, 1);
+    assert.deepEqual(
+      (await all({ state: 'bounced' })).seen.map((m) => m.queue_id),
+      ['QNEWER0001'],
+    );
+    assert.deepEqual(
+      (await all({ state: 'expired', tag: 'newsletter' })).seen.map((m) => m.queue_id),
+      ['QOLDER0001'],
+    );
+    assert.equal((await all({ tag: 'newsletter' })).seen.length, 23);
+    assert.equal((await all({ since: T0 + 10 * MIN, until: T0 + 12 * MIN })).seen.length, 6);
+    assert.equal((await all({ recipient: 'alice@example.com', state: 'delivered' })).seen.length, 1);
+    assert.equal((await all({ recipient: 'alice@example.com', state: 'bounced' })).seen.length, 0, 'recipient and state apply to the same recipient');
+  });
+
+  test('results carry tag and per-recipient state', async () => {
+    const [m] = (await searchMessages(t.store, { recipient: 'bob@example.com' })).messages;
+    assert.equal(m.tag, 'transactional');
+    assert.equal(m.recipients.find((r) => r.address === 'bob@example.com')?.state, 'bounced');
+  });
+
+  test('a tampered cursor is refused', () => {
+    assert.throws(() => decodeCursor('bm9wZQ'), /cursor/);
+    assert.throws(() => decodeCursor(Buffer.from('[1,"x"]').toString('base64url')), /cursor/);
+  });
+});
+
+describe('query plans', () => {
+  const t = tempStore();
+  after(() => t.cleanup());
+  const plan = (f: SearchFilters) => {
+    const { sql, params } = searchSql(f);
+    return (t.store.db.prepare('EXPLAIN QUERY PLAN ' + sql).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
+  };
+
+  test('search by recipient starts from recipients_by_address, not a scan of messages', () => {
+    const p = plan({ recipient: 'a@example.com', limit: 51, before: { createdAt: T0, id: 10 } });
+    assert.match(p, /recipients_by_address/);
+    assert.doesNotMatch(p, /SCAN m\b/);
+  });
+
+  test('unfiltered and tag searches walk an index in order instead of sorting', () => {
+    assert.match(plan({ limit: 51, before: { createdAt: T0, id: 10 } }), /SEARCH m USING INDEX messages_by_created \(created_at<\?\)/, 'a later page seeks, it does not rescan the first pages');
+    assert.doesNotMatch(plan({ limit: 51 }), /TEMP B-TREE/);
+    assert.match(plan({ tag: 'news', limit: 51, before: { createdAt: T0, id: 10 } }), /messages_by_tag \(tag=\? AND created_at<\?\)/);
+  });
+
+  test('lookup by Message-ID or queue id uses both indexes', () => {
+    const p = (t.store.db.prepare('EXPLAIN QUERY PLAN SELECT * FROM messages WHERE message_id = ? OR queue_id = ? ORDER BY created_at DESC, id DESC').all('a', 'a') as { detail: string }[]).map((r) => r.detail).join('\n');
+    assert.match(p, /messages_by_message_id/);
+    assert.match(p, /sqlite_autoindex_messages_1|queue_id/);
+  });
+});

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { messageFate } from '../../src/query/fate.js';
+import { MESSAGE_ID, seedHistory, tempStore } from './fixture.js';
+
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/mailtrail.js');
+
+function mailtrail(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 20_000, env: { ...process.env, MAILTRAIL_CONFIG: '' } }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('mailtrail trace', () => {
+  const t = tempStore();
+  let config: string;
+  before(async () => {
+    await seedHistory(t.store);
+    config = path.join(t.dir, 'mailtrail.yaml');
+    writeFileSync(config, `database:\n  path: ${JSON.stringify(t.dbPath)}\nlog:\n  level: silent\n`);
+  });
+  after(() => t.cleanup());
+
+  test('prints a verdict per recipient before the timeline, for every message with the Message-ID', async () => {
+    const r = await mailtrail(['trace', `<${MESSAGE_ID}>`, '--config', config]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = r.stdout;
+    assert.match(out, /queue id QNEWER0001 .*message 1 of 2/);
+    assert.match(out, /queue id QOLDER0001 .*message 2 of 2/);
+    assert.ok(out.indexOf('QNEWER0001') < out.indexOf('QOLDER0001'), 'newest first');
+    assert.match(out, /delivered to mx\.example\.com \[127\.0\.1\.5\] at 2024-05-01 10:02 UTC, accepted 250 2\.0\.0/);
+    assert.match(out, /bounced 2 h after delivery: mailbox full \(soft, 5\.2\.2\), reported by mx\.example\.net/);
+    assert.match(out, /Why: The recipient's mailbox is full/);
+    assert.match(out, /deferred 3 times, next attempt due now: greylisted \(4\.7\.1\)/);
+    assert.match(out, /suppressed: address on the suppression list since 2024-04-01 10:00 UTC/);
+    assert.match(out, /expired after 5 days in the queue/);
+    assert.match(out, /by user shop-app from 127\.0\.0\.1 .*TLSv1\.3/);
+    assert.match(out, /tag transactional/);
+    // Verdicts come before the details.
+    assert.ok(out.indexOf('bounced 2 h after delivery') < out.indexOf('Timeline'));
+    // Every phase's answer is in the timeline.
+    assert.match(out, /attempt 1 to example\.com via mx\.example\.com \[127\.0\.1\.5\]/);
+    assert.match(out, /rcpt\s+550 5\.1\.1 User unknown\s+\(carol@example\.org\)/);
+    assert.match(out, /bounced\s+bob@example\.com: 552 5\.2\.2 Mailbox full \(reported by mx\.example\.net\)/);
+  });
+
+  test('--json prints the same document as the API', async () => {
+    const r = await mailtrail(['trace', MESSAGE_ID, '--json', '--config', config]);
+    assert.equal(r.code, 0, r.stderr);
+    const printed = JSON.parse(r.stdout);
+    const expected = JSON.parse(JSON.stringify({ messages: await messageFate(t.store, MESSAGE_ID) }));
+    assert.deepEqual(printed, expected);
+    assert.equal(printed.messages[0].recipients.find((x: { address: string }) => x.address === 'bob@example.com').state, 'bounced');
+  });
+
+  test('a queue id works too', async () => {
+    const r = await mailtrail(['trace', 'QOLDER0001', '--config', config]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /frank@gone\.test\s+EXPIRED/);
+    assert.doesNotMatch(r.stdout, /QNEWER0001/);
+  });
+
+  test('an unknown id exits 1 with a clear message; no id is a usage error', async () => {
+    const r = await mailtrail(['trace', '<missing@example.com>', '--config', config]);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /no message with Message-ID or queue id "missing@example\.com"/);
+    const u = await mailtrail(['trace', '--config', config]);
+    assert.equal(u.code, 2);
+    assert.match(u.stderr, /usage: mailtrail trace/);
+  });
+});

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { DOMAIN, RawClient, loggedIn, message, send, startHarness, storedMessages, type Harness } from './harness.js';
+
+describe('message, recipient and line limits', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({
+      submission: { cleartext_auth: 'always' },
+      limits: { max_message_bytes: 2000, max_recipients: 3, max_command_line: 512, max_data_line: 998, max_messages_per_session: 2 },
+    });
+  });
+  after(() => h.close());
+
+  test('SIZE is advertised, a MAIL FROM SIZE= above it and an oversized message both get 552 5.3.4, nothing stored', async () => {
+    const c = await RawClient.connect(h.starttlsPort);
+    await c.read();
+    const ehlo = await c.command('EHLO client.test');
+    assert.ok(ehlo!.lines.some((l) => l === '250 SIZE 2000' || l === '250-SIZE 2000'), ehlo!.text);
+    await c.command('AUTH PLAIN ' + Buffer.from('\0app\0correct horse battery staple').toString('base64'));
+    const big = await c.command(`MAIL FROM:<app@${DOMAIN}> SIZE=2001`);
+    assert.match(big!.text, /^552 5\.3\.4 /);
+    const r = await send(c, message('too-big@example.com', 'x'.repeat(70) + '\r\n'.repeat(1) + ('y'.repeat(70) + '\r\n').repeat(40)));
+    assert.match(r!.text, /^552 5\.3\.4 /);
+    // The session goes on after a refused message.
+    const ok = await send(c, message('small@example.com'));
+    assert.match(ok!.text, /^250 2\.0\.0 /);
+    c.destroy();
+    const ids = (await storedMessages(h.store)).map((m) => m.message.messageId);
+    assert.ok(!ids.includes('too-big@example.com'));
+    assert.ok(ids.includes('small@example.com'));
+  });
+
+  test('the recipient after max_recipients gets 452 4.5.3; the message goes to the accepted ones', async () => {
+    const c = await loggedIn(h.starttlsPort);
+    await c.command(`MAIL FROM:<app@${DOMAIN}>`);
+    for (let i = 1; i <= 3; i++) assert.equal((await c.command(`RCPT TO:<r${i}@dest.test>`))?.code, 250);
+    const fourth = await c.command('RCPT TO:<r4@dest.test>');
+    assert.match(fourth!.text, /^452 4\.5\.3 /);
+    await c.command('DATA');
+    c.write(message('three-rcpts@example.com') + '.\r\n');
+    assert.equal((await c.read())?.code, 250);
+    c.destroy();
+    const m = (await storedMessages(h.store)).find((x) => x.message.messageId === 'three-rcpts@example.com')!;
+    assert.deepEqual(m.recipients.map((r) => r.address), ['r1@dest.test', 'r2@dest.test', 'r3@dest.test']);
+    assert.ok(h.logs.some((l) => l.event === 'submission.refused' && l.code === 452 && l.reason === 'limit'));
+  });
+
+  test('a command line over max_command_line octets gets 500 5.5.2 and the connection is closed', async () => {
+    const c = await loggedIn(h.starttlsPort);
+    // 510 + CRLF = 512 octets: allowed.
+    const fits = await c.command('NOOP ' + 'z'.repeat(505));
+    assert.equal(fits?.code, 250, fits?.text);
+    const r = await c.command('NOOP ' + 'z'.repeat(600));
+    assert.match(r!.text, /^500 5\.5\.2 .*line too long/);
+    assert.ok(await c.waitClosed(2000));
+  });
+
+  test('a data line over 998 octets is refused at the end of DATA with 500 5.5.2; 998 is accepted', async () => {
+    const c = await loggedIn(h.starttlsPort);
+    const ok = await send(c, message('line-998@example.com', 'a'.repeat(998) + '\r\n'));
+    assert.match(ok!.text, /^250 /);
+    const bad = await send(c, message('line-999@example.com', 'a'.repeat(999) + '\r\n'));
+    assert.match(bad!.text, /^500 5\.5\.2 .*line too long/);
+    c.destroy();
+    const ids = (await storedMessages(h.store)).map((m) => m.message.messageId);
+    assert.ok(ids.includes('line-998@example.com'));
+    assert.ok(!ids.includes('line-999@example.com'));
+  });
+
+  test('MAIL after max_messages_per_session messages gets 421 4.7.0 and a disconnect', async () => {
+    const c = await loggedIn(h.starttlsPort);
+    for (let i = 0; i < 2; i++) assert.equal((await send(c, message(`per-session-${i}@example.com`)))?.code, 250);
+    const third = await c.command(`MAIL FROM:<app@${DOMAIN}>`);
+    assert.match(third!.text, /^421 4\.7\.0 /);
+    assert.ok(await c.waitClosed(2000));
+  });
+});
+
+describe('connection limits', () => {
+  test('per client IP: the connection over max_connections_per_ip gets 421 4.7.0; a slot frees when one closes', async () => {
+    const h = await startHarness({ limits: { max_connections: 10, max_connections_per_ip: 2 } });
+    try {
+      const a = await RawClient.connect(h.starttlsPort);
+      const b = await RawClient.connect(h.implicitPort, { implicitTls: true });
+      assert.equal((await a.read())?.code, 220);
+      assert.equal((await b.read())?.code, 220);
+      const c = await RawClient.connect(h.starttlsPort);
+      const refused = await c.read();
+      assert.match(refused!.text, /^421 4\.7\.0 too many connections from 127\.0\.0\.1/);
+      assert.ok(await c.waitClosed(2000));
+      a.destroy();
+      await a.waitClosed();
+      await new Promise((r) => setTimeout(r, 100));
+      const d = await RawClient.connect(h.starttlsPort);
+      assert.equal((await d.read())?.code, 220);
+      b.destroy();
+      d.destroy();
+    } finally {
+      await h.close();
+    }
+  });
+
+  test('in total, across both listeners: the connection over max_connections gets 421 4.7.0', async () => {
+    const h = await startHarness({ limits: { max_connections: 2, max_connections_per_ip: 10 } });
+    try {
+      const a = await RawClient.connect(h.starttlsPort);
+      const b = await RawClient.connect(h.implicitPort, { implicitTls: true });
+      assert.equal((await a.read())?.code, 220);
+      assert.equal((await b.read())?.code, 220);
+      const c = await RawClient.connect(h.implicitPort, { implicitTls: true });
+      assert.match((await c.read())!.text, /^421 4\.7\.0 too many connections;/);
+      a.destroy();
+      b.destroy();
+      c.destroy();
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { ensureCertificate, TlsSetupError } from '../../src/tls/self-signed.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-tls-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const config = (over: { cert?: string | null; key?: string | null } = {}) => ({
+  hostname: 'relay.test',
+  database: { path: path.join(dir, 'data', 'mailtrail.db'), synchronous: 'FULL' as const, busy_timeout_ms: 1000 },
+  submission: { tls: { cert: over.cert ?? null, key: over.key ?? null } },
+});
+
+test('without configured files a self-signed pair is generated beside the database once, key 0600, then reused', () => {
+  const first = ensureCertificate(config());
+  assert.equal(first.generated, true);
+  assert.equal(first.certPath, path.join(dir, 'data', 'tls', 'cert.pem'));
+  assert.equal(statSync(first.keyPath).mode & 0o777, 0o600);
+  const x509 = new X509Certificate(first.cert);
+  assert.match(x509.subjectAltName ?? '', /DNS:relay\.test/);
+  assert.ok(x509.checkPrivateKey(createPrivateKey(first.key)));
+  const second = ensureCertificate(config());
+  assert.equal(second.generated, false);
+  assert.deepEqual(second.cert, first.cert);
+});
+
+test('configured files are used as they are; one without the other, or a missing file, is a clear error', () => {
+  const gen = ensureCertificate(config());
+  const used = ensureCertificate(config({ cert: gen.certPath, key: gen.keyPath }));
+  assert.equal(used.selfSigned, false);
+  assert.deepEqual(used.cert, gen.cert);
+  assert.throws(() => ensureCertificate(config({ cert: gen.certPath })), (e: unknown) => e instanceof TlsSetupError && /set both cert and key/.test(e.message));
+  assert.throws(() => ensureCertificate(config({ cert: '/nonexistent/c.pem', key: gen.keyPath })), (e: unknown) => e instanceof TlsSetupError && /ENOENT/.test(e.message));
+});
