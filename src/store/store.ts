@@ -83,6 +83,26 @@ export interface EventStore {
   appendMany(events: NewEvent[]): Promise<void>;
   /** The message's timeline, oldest first. */
   forMessage(messageId: number): Promise<EventRecord[]>;
+  /**
+   * The feed every follower reads (log tail, metrics, webhooks): events with an id above `afterId`,
+   * oldest first, each with the message and recipient facts a reader needs to show or route it.
+   */
+  after(afterId: number, limit: number): Promise<FeedEvent[]>;
+  /** The highest event id so far (0 when none): where a follower that wants only new events starts. */
+  lastId(): Promise<number>;
+}
+
+/** An event as followers see it: the record plus the ids and names that find its message again. */
+export interface FeedEvent extends EventRecord {
+  queueId: string;
+  /** Header Message-ID without <>. */
+  headerMessageId: string | null;
+  tag: string | null;
+  /** When the message was accepted (ms): submitted → delivered latency. */
+  messageCreatedAt: number;
+  mailFrom: string;
+  recipient: string | null;
+  domain: string | null;
 }
 
 /** Claiming due recipients: one statement; a lease instead of a lock, so a crashed worker's claims expire and retry. */

@@ -3,6 +3,16 @@ import type { EventStore } from '../store.js';
 import type { Db } from './database.js';
 import { toEvent, type EventRow } from './rows.js';
 
+interface FeedRow extends EventRow {
+  m_queue_id: string;
+  m_message_id: string | null;
+  m_tag: string | null;
+  m_created_at: number;
+  m_mail_from: string;
+  r_address: string | null;
+  r_domain: string | null;
+}
+
 const COLUMNS = 'at, message_id, recipient_id, kind, attempt, phase, code, enhanced, text, remote_host, remote_ip, duration_ms, detail';
 
 /** Positional parameters for one event insert, in COLUMNS order. */
@@ -30,6 +40,13 @@ export function sqliteEvents(db: Db): EventStore {
   const insert = db.prepare(INSERT_EVENT_SQL + ' RETURNING *');
   const insertPlain = db.prepare(INSERT_EVENT_SQL);
   const forMessage = db.prepare('SELECT * FROM events WHERE message_id = ? ORDER BY id');
+  const after = db.prepare(
+    `SELECT e.*, m.queue_id AS m_queue_id, m.message_id AS m_message_id, m.tag AS m_tag, m.created_at AS m_created_at,
+            m.mail_from AS m_mail_from, r.address AS r_address, r.domain AS r_domain
+       FROM events e JOIN messages m ON m.id = e.message_id LEFT JOIN recipients r ON r.id = e.recipient_id
+      WHERE e.id > ? ORDER BY e.id LIMIT ?`,
+  );
+  const lastId = db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').pluck();
   const insertMany = db.transaction((events: NewEvent[]) => {
     for (const e of events) insertPlain.run(...eventParams(e));
   });
@@ -42,6 +59,21 @@ export function sqliteEvents(db: Db): EventStore {
     },
     async forMessage(messageId) {
       return (forMessage.all(messageId) as EventRow[]).map(toEvent);
+    },
+    async after(afterId, limit) {
+      return (after.all(afterId, limit) as FeedRow[]).map((r) => ({
+        ...toEvent(r),
+        queueId: r.m_queue_id,
+        headerMessageId: r.m_message_id,
+        tag: r.m_tag,
+        messageCreatedAt: r.m_created_at,
+        mailFrom: r.m_mail_from,
+        recipient: r.r_address,
+        domain: r.r_domain,
+      }));
+    },
+    async lastId() {
+      return lastId.get() as number;
     },
   };
 }
