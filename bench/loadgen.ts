@@ -5,7 +5,7 @@
  * cleartext (loopback). Measures submit latency from the end of DATA ('.') to the final reply.
  *
  * usage: tsx bench/loadgen.ts --host H --port P --messages N --sessions K --size BYTES
- *          [--user U --password P] --from a@x --to b@y [--run-id ID]
+ *          [--user U] (password in $LOADGEN_PASSWORD or --password) --from a@x --to b@y [--run-id ID]
  * prints one JSON object: { sent, failed, first_send_ms, last_ack_ms, latencies_ms: {p50,p99,max}, per_second }
  */
 import net from 'node:net';
@@ -32,11 +32,17 @@ const sessions = Number(values.sessions);
 const size = Number(values.size);
 const perConnection = Number(values['per-connection']);
 
-/** Line reader over a socket: resolves each complete SMTP reply (multi-line aware). */
+/**
+ * Reply reader over a socket: queues each complete SMTP reply (multi-line aware), so a reply that
+ * arrives before anyone asks for it (the greeting, or the 2nd and 3rd of a pipelined group) is kept.
+ */
 class ReplyReader {
   private buf = '';
   private lines: string[] = [];
+  private ready: Array<{ code: number; text: string }> = [];
   private waiters: Array<(reply: { code: number; text: string }) => void> = [];
+  private closed: Error | null = null;
+  private failers: Array<(err: Error) => void> = [];
   constructor(socket: net.Socket) {
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => {
@@ -47,26 +53,49 @@ class ReplyReader {
         this.buf = this.buf.slice(i + 2);
         this.lines.push(line);
         if (line.length < 4 || line[3] !== '-') {
-          const text = this.lines.join('\n');
+          const reply = { code: Number.parseInt(line.slice(0, 3), 10), text: this.lines.join('\n') };
           this.lines = [];
           const w = this.waiters.shift();
-          if (w) w({ code: Number.parseInt(line.slice(0, 3), 10), text });
+          this.failers.shift();
+          if (w) w(reply);
+          else this.ready.push(reply);
         }
       }
     });
+    const fail = (err: Error) => {
+      this.closed = err;
+      for (const f of this.failers.splice(0)) f(err);
+      this.waiters = [];
+    };
+    socket.on('error', fail);
+    socket.on('close', () => fail(new Error('connection closed by the server')));
   }
   next(): Promise<{ code: number; text: string }> {
-    return new Promise((resolve) => this.waiters.push(resolve));
+    const r = this.ready.shift();
+    if (r) return Promise.resolve(r);
+    if (this.closed) return Promise.reject(this.closed);
+    return new Promise((resolve, reject) => {
+      this.waiters.push(resolve);
+      this.failers.push(reject);
+    });
   }
 }
 
+// One body per run, built once: only the Message-ID and Subject differ between messages, so the
+// generator spends its CPU on the socket, not on string building.
+const filler = (() => {
+  const line = 'The quick brown fox jumps over the lazy dog 0123456789 abcdefghijklmnopqrstuvwxyz.\r\n';
+  const headLen = 260; // about what the headers below take
+  let text = '';
+  while (headLen + text.length + line.length <= size) text += line;
+  return text;
+})();
+const date = new Date().toUTCString();
+
 function body(i: number, session: number): string {
   const id = `<bench-${values['run-id']}-${session}-${i}@bench.test>`;
-  const head = `From: <${values.from}>\r\nTo: <${values.to}>\r\nSubject: bench ${i}\r\nMessage-ID: ${id}\r\nDate: ${new Date().toUTCString()}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n`;
-  const line = 'The quick brown fox jumps over the lazy dog 0123456789 abcdefghijklmnopqrstuvwxyz.\r\n';
-  let text = head;
-  while (text.length + line.length <= size) text += line;
-  return text + '.\r\n';
+  const head = `From: <${values.from}>\r\nTo: <${values.to}>\r\nSubject: bench ${session}-${i}\r\nMessage-ID: ${id}\r\nDate: ${date}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n`;
+  return head + filler + '.\r\n';
 }
 
 async function connect(): Promise<{ socket: net.Socket; reader: ReplyReader }> {
@@ -82,7 +111,7 @@ async function connect(): Promise<{ socket: net.Socket; reader: ReplyReader }> {
   socket.write('EHLO loadgen.bench.test\r\n');
   await reader.next();
   if (values.user) {
-    const token = Buffer.from(`\0${values.user}\0${values.password ?? ''}`).toString('base64');
+    const token = Buffer.from(`\0${values.user}\0${values.password ?? process.env.LOADGEN_PASSWORD ?? ''}`).toString('base64');
     socket.write(`AUTH PLAIN ${token}\r\n`);
     const r = await reader.next();
     if (r.code !== 235) throw new Error(`auth ${r.text}`);
@@ -97,53 +126,68 @@ let firstSend = 0;
 let lastAck = 0;
 const failures = new Map<string, number>();
 
+/** One message on an open connection: MAIL, RCPT and DATA pipelined (RFC 2920), as real clients do. */
+async function transaction(conn: { socket: net.Socket; reader: ReplyReader }, i: number, index: number): Promise<void> {
+  const { socket, reader } = conn;
+  socket.write(`MAIL FROM:<${values.from}>\r\nRCPT TO:<${values.to}>\r\nDATA\r\n`);
+  const [mail, rcpt, data] = [await reader.next(), await reader.next(), await reader.next()];
+  if (mail.code !== 250 || rcpt.code !== 250 || data.code !== 354) {
+    failed++;
+    const key = `${mail.code}/${rcpt.code}/${data.code}`;
+    failures.set(key, (failures.get(key) ?? 0) + 1);
+    if (data.code === 354) {
+      socket.write('.\r\n');
+      await reader.next();
+    }
+    socket.write('RSET\r\n');
+    await reader.next();
+    return;
+  }
+  const start = performance.now();
+  if (!firstSend) firstSend = Date.now();
+  socket.write(body(i, index));
+  const final = await reader.next();
+  const end = performance.now();
+  if (final.code === 250) {
+    sent++;
+    latencies.push(end - start);
+    lastAck = Date.now();
+  } else {
+    failed++;
+    failures.set(String(final.code), (failures.get(String(final.code)) ?? 0) + 1);
+  }
+}
+
 async function session(index: number, count: number): Promise<void> {
   let conn: Awaited<ReturnType<typeof connect>> | null = null;
   let onConn = 0;
   for (let i = 0; i < count; i++) {
-    if (!conn || onConn >= perConnection) {
-      if (conn) {
-        conn.socket.write('QUIT\r\n');
-        conn.socket.end();
+    try {
+      if (!conn || onConn >= perConnection) {
+        if (conn) await quit(conn);
+        conn = null;
+        conn = await connect();
+        onConn = 0;
       }
-      conn = await connect();
-      onConn = 0;
-    }
-    const { socket, reader } = conn;
-    // MAIL, RCPT and DATA pipelined (RFC 2920), as real clients do.
-    socket.write(`MAIL FROM:<${values.from}>\r\nRCPT TO:<${values.to}>\r\nDATA\r\n`);
-    const [mail, rcpt, data] = [await reader.next(), await reader.next(), await reader.next()];
-    if (mail.code !== 250 || rcpt.code !== 250 || data.code !== 354) {
+      await transaction(conn, i, index);
+      onConn++;
+    } catch (err) {
+      // A lost connection or refused greeting counts against this message; the next one reconnects.
       failed++;
-      const key = `${mail.code}/${rcpt.code}/${data.code}`;
+      const key = `error: ${(err as Error).message.slice(0, 80)}`;
       failures.set(key, (failures.get(key) ?? 0) + 1);
-      if (data.code === 354) {
-        socket.write('.\r\n');
-        await reader.next();
-      }
-      socket.write('RSET\r\n');
-      await reader.next();
-      continue;
-    }
-    const start = performance.now();
-    if (!firstSend) firstSend = Date.now();
-    socket.write(body(i, index));
-    const final = await reader.next();
-    const end = performance.now();
-    onConn++;
-    if (final.code === 250) {
-      sent++;
-      latencies.push(end - start);
-      lastAck = Date.now();
-    } else {
-      failed++;
-      failures.set(String(final.code), (failures.get(String(final.code)) ?? 0) + 1);
+      conn?.socket.destroy();
+      conn = null;
     }
   }
-  if (conn) {
-    conn.socket.write('QUIT\r\n');
-    conn.socket.end();
-  }
+  if (conn) await quit(conn);
+}
+
+/** QUIT and wait for the server's 221, as a polite client does, so the server has let go of the session. */
+async function quit(conn: { socket: net.Socket; reader: ReplyReader }): Promise<void> {
+  conn.socket.write('QUIT\r\n');
+  await conn.reader.next().catch(() => null);
+  conn.socket.end();
 }
 
 function pct(sorted: number[], p: number): number {

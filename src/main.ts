@@ -12,6 +12,7 @@ import type { Deliverer } from './delivery/types.js';
 import { createNotifier } from './dsn/notifier.js';
 import { createIntake, type Intake } from './intake/intake.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { createMetrics } from './metrics/metrics.js';
 import { createScheduler, type Scheduler } from './queue/scheduler.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
@@ -72,7 +73,8 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       stops.push(() => d.close());
       const s = scheduler;
       stops.push(() => s.stop(options.stopTimeoutMs ?? 30_000));
-      scheduler.start();
+      // Started only once every listener is bound (below): a second instance that fails on a taken port
+      // must not have begun delivering the queue it shares.
     } else {
       logger.warn({ event: 'relay.config' }, 'delivery.enabled is false: mail is accepted and queued but not delivered');
     }
@@ -112,11 +114,15 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
         },
         cancel: (queueId) => fromStore.cancel(queueId),
       };
-      const server = createApi({ store, config, logger, queueControl });
+      const metrics = createMetrics({ store, logger });
+      await metrics.start();
+      stops.push(() => metrics.stop());
+      const server = createApi({ store, config, logger, queueControl, metrics });
       stops.push(() => server.close());
       api = await server.listen().catch((err: Error) => startupError(new Error(`cannot listen on ${config.api.host}:${config.api.port} for the API: ${err.message}. Change api.host/api.port or set api.enabled: false.`)));
     }
 
+    scheduler?.start();
     const users = await store.users.count();
     logger.info(
       {

@@ -51,7 +51,11 @@ export async function startBounces(opts: BouncesOptions): Promise<RunningBounces
   const processor = createProcessor(opts);
   await processor.recover();
   const listener = createInboundListener({ config: opts.config, store: opts.store, logger: opts.logger, onStored: (id) => processor.enqueue(id) });
-  const address = await listener.listen();
+  // Rows taken over by recover() may still be in work: let them finish before the caller closes the store.
+  const address = await listener.listen().catch(async (err: unknown) => {
+    await processor.idle();
+    throw err;
+  });
   opts.logger.info({ event: 'inbound.listening', host: address.address, port: address.port }, 'bounce listener ready');
   return {
     address,

@@ -126,10 +126,11 @@ export class InboundProcessor {
       match_rule: correlation?.rule ?? null,
       queue_id: correlation?.message.queueId ?? null,
       message_id: correlation?.message.messageId ?? null,
+      tag: correlation?.message.tag ?? null,
     };
     if (parsed.error) logger.warn({ ...base, error: parsed.error }, 'inbound mail could not be parsed; kept with the error');
     if (effects.length === 0) {
-      logger.info({ ...base, recipient: null, status: null, category: null, hard: null, suppressed: false }, correlation ? 'inbound mail matched a message but none of its recipients' : 'inbound mail matched no message; kept as unmatched');
+      logger.info({ ...base, recipient: null, code: null, enhanced: null, category: null, hard: null, suppressed: false }, correlation ? 'inbound mail matched a message but none of its recipients' : 'inbound mail matched no message; kept as unmatched');
     }
     effects.forEach((e, i) => {
       const r = results[i];
@@ -139,7 +140,8 @@ export class InboundProcessor {
           ...base,
           recipient: address,
           event_kind: e.event.kind,
-          status: e.event.enhanced ?? null,
+          code: e.event.code ?? null,
+          enhanced: e.event.enhanced ?? null,
           category: (e.event.detail?.category as string | null | undefined) ?? null,
           hard: (e.event.detail?.hard as boolean | null | undefined) ?? null,
           state: r?.state ?? null,

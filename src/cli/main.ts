@@ -12,10 +12,12 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   start: () => import('./commands/start.js'),
   users: () => import('./commands/users.js'),
   trace: () => import('./commands/trace.js'),
+  tail: () => import('./commands/tail.js'),
   tokens: () => import('./commands/tokens.js'),
   suppressions: () => import('./commands/suppressions.js'),
   bounces: () => import('./commands/bounces.js'),
   'parse-bounce': () => import('./commands/parse-bounce.js'),
+  webhooks: () => import('./commands/webhooks.js'),
 };
 
 function help(): string {

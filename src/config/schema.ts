@@ -5,6 +5,7 @@
  * `submission.limits.max_recipients` ← `MAILTRAIL_SUBMISSION__LIMITS__MAX_RECIPIENTS`.
  */
 import { z } from 'zod';
+import { canonicalEventType, WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
@@ -160,6 +161,59 @@ export const apiSchema = z.strictObject({
     .default([]),
 });
 
+const webhookEndpoint = z.strictObject({
+  /** Shown by `mailtrail webhooks` and in the log; the outbox keys rows by it, so renaming starts afresh. */
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a short name of letters, digits, ".", "_" or "-" (such as crm or billing-prod)'),
+  url: z.string().refine(isHttpUrl, 'an http:// or https:// URL such as https://app.example.com/hooks/mailtrail'),
+  /** Event kinds to send (`auto-reply` is read as `auto-replied`). Default: all of them. */
+  events: z
+    .array(z.string().transform(canonicalEventType).pipe(z.enum(WEBHOOK_EVENT_TYPES)))
+    .min(1)
+    .transform((list) => [...new Set(list)])
+    .default([...WEBHOOK_EVENT_TYPES]),
+  /** Key of the HMAC-SHA256 signature in X-Mailtrail-Signature; share it with the receiver only. */
+  secret: z.string().min(16, 'at least 16 characters of secret'),
+  /** Time allowed for the receiver to answer; after it the POST counts as failed and is retried. */
+  timeout_ms: positiveInt.default(10_000),
+});
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+export const webhooksSchema = z.strictObject({
+  /** Where to POST events. Empty (the default): no webhooks. */
+  endpoints: z
+    .array(webhookEndpoint)
+    .default([])
+    // Reported at the repeated name, not the whole list: the message must not print the secrets.
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((e, i) => {
+        if (seen.has(e.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `a name not used by another endpoint ("${e.name}" is taken)` });
+        seen.add(e.name);
+      });
+    }),
+  retry: z
+    .strictObject({
+      /** First retry delay; doubles each failed POST up to `max_delay_ms`. */
+      min_delay_ms: positiveInt.default(30_000),
+      max_delay_ms: positiveInt.default(60 * 60_000),
+      /** ± fraction of randomness so that a receiver coming back is not hit by every retry at once. */
+      jitter: z.number().min(0).max(1).default(0.2),
+    })
+    .prefault({}),
+  /** POSTs per event and endpoint before it is marked `failed` (12: about 5½ hours with the default delays). */
+  max_attempts: positiveInt.default(12),
+  /** How often the dispatcher looks for new events and due retries. */
+  poll_interval_ms: positiveInt.default(1_000),
+});
+
 export const configSchema = z.strictObject({
   /** Our name: EHLO, Received headers, banners, DSN Reporting-MTA. */
   hostname: hostname.default('localhost'),
@@ -182,6 +236,7 @@ export const configSchema = z.strictObject({
   delivery: deliverySchema.prefault({}),
   bounces: bouncesSchema.prefault({}),
   api: apiSchema.prefault({}),
+  webhooks: webhooksSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

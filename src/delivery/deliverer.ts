@@ -79,6 +79,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
         {
           event: 'smtp.phase',
           queue_id: job.message.queueId,
+          message_id: job.message.messageId,
           recipient: recipient?.address,
           domain: job.domain,
           phase: p.phase,
@@ -91,6 +92,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           port: (p.detail?.port as number | undefined) ?? undefined,
           duration_ms: p.durationMs,
           attempt: recipient?.attempt ?? attemptNo,
+          tag: job.message.tag,
         },
         `${p.phase} ${p.code ?? p.error ?? ''}`.trim(),
       );

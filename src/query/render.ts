@@ -15,8 +15,16 @@ function size(bytes: number): string {
 const pad = (s: string, n: number) => (s.length >= n ? s + ' ' : s + ' '.repeat(n - s.length));
 
 function reply(e: FateEvent): string {
-  const parts = [e.code !== null ? String(e.code) : null, e.enhanced, e.text ? e.text.split('\n')[0] : null].filter(Boolean);
+  const parts = [e.code !== null ? String(e.code) : null, e.enhanced, e.text ? withoutCodes(e.text.split('\n')[0], e) : null].filter(Boolean);
   return parts.join(' ') || '(no reply)';
+}
+
+/** Servers repeat the codes at the start of the text ("550 5.1.1 <x>: no such user"; DSNs add "smtp;"): show them once. */
+function withoutCodes(text: string, e: FateEvent): string {
+  let t = text.replace(/^\s*(?:smtp|x-[\w-]+)\s*;\s*/i, '');
+  if (e.code !== null) t = t.replace(new RegExp(`^${e.code}[ -]`), '');
+  if (e.enhanced) t = t.replace(new RegExp(`^${e.enhanced.replace(/\./g, '\\.')}\\s+`), '');
+  return t || text;
 }
 
 function indent(text: string, prefix: string): string {

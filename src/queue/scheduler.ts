@@ -354,6 +354,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           domain: job.domain,
           attempt: rec.attempts,
           outcome: o.outcome,
+          phase: o.phase,
           code: o.code,
           enhanced: rec.lastEnhanced,
           text: o.text,
@@ -403,7 +404,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     for (const [message, recipients] of await byMessage(all)) {
       for (const r of recipients) {
         logger.info(
-          { event: 'delivery.expired', queue_id: message.queueId, message_id: message.messageId, recipient: r.address, domain: r.domain, attempts: r.attempts, code: r.lastCode, enhanced: r.lastEnhanced, text: r.lastText, tag: message.tag },
+          { event: 'delivery.expired', queue_id: message.queueId, message_id: message.messageId, recipient: r.address, domain: r.domain, attempt: r.attempts, code: r.lastCode, enhanced: r.lastEnhanced, text: r.lastText, tag: message.tag },
           `${r.address}: expired after ${r.attempts} attempts`,
         );
       }

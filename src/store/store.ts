@@ -4,9 +4,9 @@
  * because the PostgreSQL backend planned for multi-node deployments cannot.
  *
  * Areas, each in its own file: users, messages (intake + reads), queue (delivery state: the queue
- * module is its only caller), events (the timeline), inbound (bounce mail), suppressions.
+ * module is its only caller), events (the timeline), inbound (bounce mail), suppressions, webhooks (the outbox).
  */
-import type { EventRecord, MessageRecord, NewEvent, NotifyKeyword, RecipientRecord, RecipientState, TlsInfo } from '../types.js';
+import type { EventKind, EventRecord, MessageRecord, NewEvent, NotifyKeyword, RecipientRecord, RecipientState, TlsInfo } from '../types.js';
 
 export interface UserRecord {
   id: number;
@@ -90,6 +90,24 @@ export interface EventStore {
   after(afterId: number, limit: number): Promise<FeedEvent[]>;
   /** The highest event id so far (0 when none): where a follower that wants only new events starts. */
   lastId(): Promise<number>;
+  /**
+   * The last `limit` feed events that match every given filter, oldest first: the backlog `mailtrail tail`
+   * prints before it follows `after`. Reads newest first, so its cost follows `limit` unless the filter is rare.
+   */
+  recent(filter: FeedFilter, limit: number): Promise<FeedEvent[]>;
+}
+
+/** What `EventStore.recent` filters on; every given field must match. */
+export interface FeedFilter {
+  /** Keep events of any of these kinds. */
+  kinds?: EventKind[];
+  /**
+   * Lower-cased ASCII recipient domain. An event about no single recipient matches when its message has a
+   * recipient there (`received`), or, for a shared phase (connect, ehlo…), when its transaction does.
+   */
+  domain?: string;
+  /** Header Message-ID without <>, or queue id. */
+  message?: string;
 }
 
 /** An event as followers see it: the record plus the ids and names that find its message again. */
@@ -221,10 +239,24 @@ export interface QueryStore {
   search(filters: SearchFilters): Promise<MessageRecord[]>;
   /** Recipient counts by state, and waiting recipients (queued/deferred) by destination domain. */
   queueOverview(): Promise<{ byState: Partial<Record<RecipientState, number>>; byDomain: { domain: string; state: RecipientState; count: number; oldestCreatedAt: number }[] }>;
+  /**
+   * Waiting recipients only (queued/deferred), read through the partial due index so its cost follows the
+   * queue, not the history: counts by state, how many are under a live lease at `now`, and when the oldest
+   * waiting message was accepted (null when nothing waits). Read by the metrics gauges at every scrape.
+   */
+  waitingSummary(now: number): Promise<WaitingSummary>;
   /** Makes the message's queued/deferred recipients due now, with a `requeued` event each. (Stand-in until the queue module offers it.) */
   requeueMessage(queueId: string, now: number): Promise<OperatorActionResult>;
   /** Cancels the message's queued/deferred recipients not under a live lease, with a `cancelled` event each. */
   cancelMessage(queueId: string, now: number): Promise<OperatorActionResult>;
+}
+
+export interface WaitingSummary {
+  queued: number;
+  deferred: number;
+  /** Of those, recipients a delivery worker holds a live lease on (being delivered right now). */
+  leased: number;
+  oldestCreatedAt: number | null;
 }
 
 export interface ApiTokenRecord {
@@ -292,6 +324,18 @@ export interface InboundOutcome {
   effects: InboundEffect[];
 }
 
+/** What one inbound mail came to, without its parse details. */
+export interface InboundResult {
+  id: number;
+  /** False until the processor has parsed and matched it. */
+  processed: boolean;
+  /** Parse result kind (bounce, delay, complaint…); null until processed, or when parsing failed. */
+  kind: string | null;
+  /** Which correlation rule matched it, or null when it matched no message. */
+  matchRule: string | null;
+  matched: boolean;
+}
+
 export interface InboundEffectResult {
   eventId: number;
   /** The recipient's state after the effect. */
@@ -312,6 +356,11 @@ export interface InboundStore {
   unprocessed(limit: number): Promise<number[]>;
   /** Processed rows that matched no message, newest first. */
   listUnmatched(opts: { limit: number }): Promise<InboundRecord[]>;
+  /**
+   * Rows with an id above `afterId`, oldest first, with only what they came to (never the raw bytes):
+   * the feed the metrics follower counts matched and unmatched inbound mail from.
+   */
+  resultsAfter(afterId: number, limit: number): Promise<InboundResult[]>;
   /** All rows, newest first. */
   list(opts: { limit: number }): Promise<InboundRecord[]>;
   /**
@@ -349,6 +398,92 @@ export interface SuppressionStore {
   count(): Promise<number>;
 }
 
+export type WebhookState = 'pending' | 'delivered' | 'failed';
+
+/** One webhook POST to one endpoint for one event, as kept in the outbox. */
+export interface WebhookDeliveryRecord {
+  id: number;
+  /** The endpoint's configured name. */
+  endpoint: string;
+  eventId: number;
+  /** The event kind sent. */
+  type: string;
+  /** The JSON body, exactly as POSTed and signed. */
+  payload: string;
+  state: WebhookState;
+  /** POSTs made so far. */
+  attempts: number;
+  /** Pending: when it is due (or, while a POST is in flight, when that claim lapses). */
+  nextAttemptAt: number | null;
+  /** HTTP status of the last attempt; null for a network error, a timeout, or before the first attempt. */
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+  deliveredAt: number | null;
+}
+
+/** What routing one feed event produced: one row per subscribed endpoint. */
+export interface NewWebhookDelivery {
+  endpoint: string;
+  type: string;
+  payload: string;
+}
+
+export interface WebhookStageResult {
+  /** Feed events read (of every kind) in this batch. */
+  events: number;
+  /** Outbox rows written. */
+  queued: number;
+  /** The cursor after the batch: the last event id routed. */
+  cursor: number;
+  /** True when there was no cursor yet and this call set it at the newest event (nothing was read). */
+  initialised: boolean;
+}
+
+/** The outcome of one POST, written in one statement. */
+export interface WebhookAttemptWrite {
+  id: number;
+  at: number;
+  /** delivered (2xx), pending (retry at `nextAttemptAt`) or failed (no more attempts). */
+  state: WebhookState;
+  nextAttemptAt: number | null;
+  status: number | null;
+  error: string | null;
+}
+
+/**
+ * The webhook outbox. The dispatcher (src/webhooks) is its only writer: it stages feed events into rows,
+ * claims due rows with a lease, and records each POST's outcome. At-least-once, like delivery: a crash
+ * during a POST leaves a lease that lapses and the row is sent again (receivers dedupe on the event id).
+ */
+export interface WebhookStore {
+  /**
+   * In ONE transaction: reads up to `limit` feed events after the durable cursor, writes the rows `route`
+   * returns for each (pending, due at `now`; an (endpoint, event) pair already present is skipped), and moves
+   * the cursor past the events read. With no cursor yet it only sets it at the newest event: no replay.
+   * `route` must be synchronous and pure; if it throws, nothing is written and the cursor stays.
+   */
+  stage(req: { now: number; limit: number; route: (event: FeedEvent) => NewWebhookDelivery[] }): Promise<WebhookStageResult>;
+  /** The cursor (last event id routed), or null before the first start. */
+  cursor(): Promise<number | null>;
+  /** Leases up to `limit` due pending rows, oldest due first, by moving their due time to `leaseUntil`. */
+  claimDue(req: { now: number; limit: number; leaseUntil: number }): Promise<WebhookDeliveryRecord[]>;
+  /** Records one POST: attempts + 1, the new state, status and error. */
+  recordAttempt(write: WebhookAttemptWrite): Promise<WebhookDeliveryRecord | null>;
+  /** Gives claims back without an attempt (stopping mid-POST): these pending rows are due at `at`. */
+  release(ids: number[], at: number): Promise<number>;
+  /**
+   * An operator's retry: a failed row becomes pending, due at `now`, with its attempts reset. A pending or
+   * delivered row is left alone (`changed` false): a pending one may be in flight. Null when there is no such row.
+   */
+  retry(id: number, now: number): Promise<{ changed: boolean; delivery: WebhookDeliveryRecord } | null>;
+  get(id: number): Promise<WebhookDeliveryRecord | null>;
+  /** Rows in these states (all when omitted), newest first. */
+  list(opts: { states?: WebhookState[]; limit: number }): Promise<WebhookDeliveryRecord[]>;
+  countsByState(): Promise<Partial<Record<WebhookState, number>>>;
+}
+
 export interface Store {
   readonly users: UserStore;
   readonly messages: MessageStore;
@@ -358,6 +493,7 @@ export interface Store {
   readonly queue: QueueStore;
   readonly inbound: InboundStore;
   readonly suppressions: SuppressionStore;
+  readonly webhooks: WebhookStore;
   close(): Promise<void>;
 }
 

@@ -229,7 +229,7 @@ test('the log has inbound.received and bounce.processed lines with the documente
     const processed = lines.find((l) => l.event === 'bounce.processed')!;
     assert.equal(processed.inbound_id, received.inbound_id);
     assert.deepEqual(
-      [processed.kind, processed.format, processed.match_rule, processed.queue_id, processed.message_id, processed.recipient, processed.status, processed.hard, processed.suppressed],
+      [processed.kind, processed.format, processed.match_rule, processed.queue_id, processed.message_id, processed.recipient, processed.enhanced, processed.hard, processed.suppressed],
       ['bounce', 'rfc3464', 'verp', message.queueId, message.messageId, 'logme@remote.test', '5.1.1', true, true],
     );
     assert.ok('category' in processed);

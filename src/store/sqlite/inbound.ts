@@ -47,6 +47,7 @@ export function sqliteInbound(db: Db): InboundStore {
     `SELECT ${COLUMNS} FROM inbound WHERE processed_at IS NOT NULL AND matched_message_id IS NULL ORDER BY received_at DESC, id DESC LIMIT ?`,
   );
   const all = db.prepare(`SELECT ${COLUMNS} FROM inbound ORDER BY id DESC LIMIT ?`);
+  const resultsAfter = db.prepare(`SELECT id, processed_at, kind, matched_message_id, match_rule FROM inbound WHERE id > ? ORDER BY id LIMIT ?`);
   const markProcessed = db.prepare(`UPDATE inbound SET kind = ?, parse = ?, matched_message_id = ?, matched_recipient_id = ?, match_rule = ?, processed_at = ?
     WHERE id = ? AND processed_at IS NULL`);
   const insertEvent = db.prepare(INSERT_EVENT_SQL + ' RETURNING id');
@@ -109,6 +110,10 @@ export function sqliteInbound(db: Db): InboundStore {
     },
     async list({ limit }) {
       return (all.all(limit) as InboundRow[]).map(toInbound);
+    },
+    async resultsAfter(afterId, limit) {
+      const rows = resultsAfter.all(afterId, limit) as Pick<InboundRow, 'id' | 'processed_at' | 'kind' | 'matched_message_id' | 'match_rule'>[];
+      return rows.map((r) => ({ id: r.id, processed: r.processed_at !== null, kind: r.kind, matchRule: r.match_rule, matched: r.matched_message_id !== null }));
     },
     async record(o) {
       return record(o);

@@ -11,6 +11,7 @@ import { sqliteTokens } from './tokens.js';
 import { sqliteQueue } from './queue.js';
 import { sqliteSuppressions } from './suppressions.js';
 import { sqliteUsers } from './users.js';
+import { sqliteWebhooks } from './webhooks.js';
 
 export interface SqliteStore extends Store {
   /** The underlying handle, for the store's own tests and the benchmark only. */
@@ -29,6 +30,7 @@ export function openSqliteStore(opts: OpenOptions): SqliteStore {
     queue: sqliteQueue(db),
     inbound: sqliteInbound(db),
     suppressions: sqliteSuppressions(db),
+    webhooks: sqliteWebhooks(db),
     async close() {
       if (db.open) {
         // Fold the WAL back into the main file so a stopped relay leaves one self-contained file.

@@ -1,6 +1,7 @@
 import type { MessageStore, NewMessage } from '../store.js';
 import type { Db } from './database.js';
 import { eventParams, INSERT_EVENT_SQL } from './events.js';
+import { groupCommitFor } from './group-commit.js';
 import { toMessage, toRecipient, type MessageRow, type RecipientRow } from './rows.js';
 
 export function sqliteMessages(db: Db): MessageStore {
@@ -53,9 +54,12 @@ export function sqliteMessages(db: Db): MessageStore {
     return { message: msg, recipients: rcpts };
   });
 
+  // Concurrent submissions share a transaction and its fsync (group-commit.ts); each resolves after it.
+  const commits = groupCommitFor(db);
+
   return {
     async enqueue(m) {
-      return enqueue(m);
+      return commits.run(() => enqueue(m));
     },
     async getById(id) {
       const r = byId.get(id) as MessageRow | undefined;

@@ -7,7 +7,7 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { RecipientState } from '../../types.js';
-import type { OperatorActionResult, QueryStore, SearchFilters } from '../store.js';
+import type { OperatorActionResult, QueryStore, SearchFilters, WaitingSummary } from '../store.js';
 import type { Db } from './database.js';
 import { eventParams, INSERT_EVENT_SQL } from './events.js';
 import { toEvent, toMessage, toRecipient, type EventRow, type MessageRow, type RecipientRow } from './rows.js';
@@ -68,6 +68,11 @@ export function sqliteQuery(db: Db): QueryStore {
     FROM recipients r JOIN messages m ON m.id = r.message_id
     WHERE r.state IN ('queued', 'deferred')
     GROUP BY r.domain, r.state ORDER BY n DESC, r.domain LIMIT 1000`);
+  // The WHERE matches recipients_due's, so SQLite walks that partial index: the waiting rows, not the history.
+  const waitingSummary = db.prepare(`SELECT r.state, COUNT(*) AS n, SUM(CASE WHEN r.lease_until > ? THEN 1 ELSE 0 END) AS leased, MIN(m.created_at) AS oldest
+    FROM recipients r JOIN messages m ON m.id = r.message_id
+    WHERE r.state IN ('queued', 'deferred')
+    GROUP BY r.state`);
   const messageIdOf = db.prepare('SELECT id FROM messages WHERE queue_id = ?');
   const requeue = db.prepare(`UPDATE recipients SET next_attempt_at = ?, updated_at = ?
     WHERE message_id = ? AND state IN ('queued', 'deferred') RETURNING *`);
@@ -116,6 +121,15 @@ export function sqliteQuery(db: Db): QueryStore {
         oldestCreatedAt: r.oldest,
       }));
       return { byState, byDomain };
+    },
+    async waitingSummary(now) {
+      const summary: WaitingSummary = { queued: 0, deferred: 0, leased: 0, oldestCreatedAt: null };
+      for (const r of waitingSummary.all(now) as { state: 'queued' | 'deferred'; n: number; leased: number; oldest: number }[]) {
+        summary[r.state] = r.n;
+        summary.leased += r.leased;
+        summary.oldestCreatedAt = summary.oldestCreatedAt === null ? r.oldest : Math.min(summary.oldestCreatedAt, r.oldest);
+      }
+      return summary;
     },
     async requeueMessage(queueId, now) {
       return requeueTx(queueId, now);

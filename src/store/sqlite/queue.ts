@@ -7,6 +7,7 @@ import type { NewEvent, RecipientState } from '../../types.js';
 import type { AttemptWrite, QueueStore, RecipientUpdate } from '../store.js';
 import type { Db } from './database.js';
 import { eventParams, INSERT_EVENT_SQL } from './events.js';
+import { groupCommitFor } from './group-commit.js';
 import { toRecipient, type RecipientRow } from './rows.js';
 
 /** Id lists travel as one JSON parameter (`json_each`), so each function stays one prepared statement. */
@@ -87,34 +88,38 @@ export function sqliteQueue(db: Db): QueueStore {
     return rows;
   });
 
+  // Every write joins the connection's group commit: the claims, lease renewals and attempt results of
+  // concurrent deliveries (and the intake's messages) share one transaction and one fsync.
+  const commits = groupCommitFor(db);
+
   return {
     async claimDue(req) {
-      const rows = claimDue.all(req.owner, req.leaseUntil, req.now, req.now, JSON.stringify(req.excludeDomains ?? []), req.limit) as RecipientRow[];
+      const rows = (await commits.run(() => claimDue.all(req.owner, req.leaseUntil, req.now, req.now, JSON.stringify(req.excludeDomains ?? []), req.limit))) as RecipientRow[];
       return rows.map(toRecipient).sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.id - b.id);
     },
     async renewLeases(owner, list, leaseUntil) {
       if (list.length === 0) return [];
-      return (renewLeases.all(leaseUntil, ids(list), owner) as { id: number }[]).map((r) => r.id);
+      return ((await commits.run(() => renewLeases.all(leaseUntil, ids(list), owner))) as { id: number }[]).map((r) => r.id);
     },
     async recordAttempt(w) {
-      return recordAttempt(w);
+      return commits.run(() => recordAttempt(w));
     },
     async releaseLeases(owner, list) {
       const json = list ? ids(list) : null;
-      return releaseLeases.run(owner, json, json ?? '[]').changes;
+      return (await commits.run(() => releaseLeases.run(owner, json, json ?? '[]'))).changes;
     },
     async expire(req) {
-      return expireTx(req.now, req.createdBefore, req.owner ?? null, req.limit, {
+      return commits.run(() => expireTx(req.now, req.createdBefore, req.owner ?? null, req.limit, {
         text: 'mailtrail gave up: the recipient was still undelivered when the maximum queue lifetime ran out',
         detail: { category: 'expired', hard: false, explanation: 'Every delivery attempt failed temporarily until the maximum queue lifetime ran out, so mailtrail stopped trying.' },
-      });
+      }));
     },
     async dueForDelayWarning(req) {
       return (dueForDelayWarning.all(req.createdBefore, req.limit) as RecipientRow[]).map(toRecipient);
     },
     async markDelayNotified(list, at) {
       if (list.length === 0) return [];
-      return (markDelayNotified.all(at, ids(list)) as { id: number }[]).map((r) => r.id);
+      return ((await commits.run(() => markDelayNotified.all(at, ids(list)))) as { id: number }[]).map((r) => r.id);
     },
     async countsByState(now) {
       const byState: Partial<Record<RecipientState, number>> = {};
@@ -129,7 +134,7 @@ export function sqliteQueue(db: Db): QueueStore {
       return (nextDueAt.get() as { at: number | null }).at;
     },
     async resetStaleLeases(now) {
-      return resetStaleLeases.run(now).changes;
+      return (await commits.run(() => resetStaleLeases.run(now))).changes;
     },
   };
 }

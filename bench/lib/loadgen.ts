@@ -1,0 +1,56 @@
+/**
+ * Runs bench/loadgen.ts as its own process (so its CPU is not the measured server's) and returns what
+ * it printed.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+
+export interface LoadgenResult {
+  sent: number;
+  failed: number;
+  failures: Record<string, number>;
+  first_send_ms: number;
+  last_ack_ms: number;
+  latencies_ms: { p50: number; p99: number; max: number };
+  per_second: number;
+}
+
+export interface LoadgenOptions {
+  root: string;
+  host: string;
+  port: number;
+  messages: number;
+  sessions: number;
+  size: number;
+  user?: string;
+  password?: string;
+  from: string;
+  to: string;
+  runId: string;
+}
+
+export function runLoadgen(o: LoadgenOptions): Promise<LoadgenResult> {
+  const args = ['--import', 'tsx', path.join(o.root, 'bench/loadgen.ts')];
+  args.push('--host', o.host, '--port', String(o.port), '--messages', String(o.messages), '--sessions', String(o.sessions), '--size', String(o.size));
+  args.push('--from', o.from, '--to', o.to, '--run-id', o.runId);
+  if (o.user) args.push('--user', o.user);
+  // The password travels in the environment, not argv (which any local user can read in /proc).
+  const env = { ...process.env, ...(o.password ? { LOADGEN_PASSWORD: o.password } : {}) };
+  const child = spawn(process.execPath, args, { cwd: o.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      try {
+        if (code !== 0) throw new Error(`exit ${code}`);
+        resolve(JSON.parse(line) as LoadgenResult);
+      } catch (e) {
+        reject(new Error(`load generator failed (${(e as Error).message}): ${err.slice(-1500)}${out.slice(-500)}`));
+      }
+    });
+  });
+}

@@ -1,0 +1,161 @@
+/**
+ * The webhook outbox and its cursor on the events feed (migration 004).
+ */
+import type { FeedEvent, NewWebhookDelivery, WebhookDeliveryRecord, WebhookState, WebhookStore } from '../store.js';
+import type { Db } from './database.js';
+import { toEvent, type EventRow } from './rows.js';
+
+interface OutboxRow {
+  id: number;
+  endpoint: string;
+  event_id: number;
+  type: string;
+  payload: string;
+  state: WebhookState;
+  attempts: number;
+  next_attempt_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+}
+
+const toDelivery = (r: OutboxRow): WebhookDeliveryRecord => ({
+  id: r.id,
+  endpoint: r.endpoint,
+  eventId: r.event_id,
+  type: r.type,
+  payload: r.payload,
+  state: r.state,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  lastStatus: r.last_status,
+  lastError: r.last_error,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  deliveredAt: r.delivered_at,
+});
+
+interface FeedRow extends EventRow {
+  m_queue_id: string;
+  m_message_id: string | null;
+  m_tag: string | null;
+  m_created_at: number;
+  m_mail_from: string;
+  r_address: string | null;
+  r_domain: string | null;
+}
+
+export function sqliteWebhooks(db: Db): WebhookStore {
+  const getCursor = db.prepare('SELECT last_event_id FROM webhook_cursor WHERE id = 1').pluck();
+  const setCursor = db.prepare(
+    'INSERT INTO webhook_cursor (id, last_event_id, updated_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET last_event_id = excluded.last_event_id, updated_at = excluded.updated_at',
+  );
+  const lastEventId = db.prepare('SELECT COALESCE(MAX(id), 0) FROM events').pluck();
+  // The same rows as EventStore.after, read here because it must run inside this store's transaction.
+  // Ids follow commit order: SQLite has one writer at a time, so an event never commits below the cursor
+  // after the cursor has passed it. (A PostgreSQL backend must not rely on a sequence for this.)
+  const feed = db.prepare(
+    `SELECT e.*, m.queue_id AS m_queue_id, m.message_id AS m_message_id, m.tag AS m_tag, m.created_at AS m_created_at,
+            m.mail_from AS m_mail_from, r.address AS r_address, r.domain AS r_domain
+       FROM events e JOIN messages m ON m.id = e.message_id LEFT JOIN recipients r ON r.id = e.recipient_id
+      WHERE e.id > ? ORDER BY e.id LIMIT ?`,
+  );
+  // DO NOTHING on (endpoint, event_id): a second stage of the same event (which the cursor prevents) cannot double-send.
+  const insert = db.prepare(
+    `INSERT INTO webhook_outbox (endpoint, event_id, type, payload, state, attempts, next_attempt_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?) ON CONFLICT (endpoint, event_id) DO NOTHING`,
+  );
+  const claim = db.prepare(
+    `UPDATE webhook_outbox SET next_attempt_at = ?, updated_at = ?
+      WHERE id IN (SELECT id FROM webhook_outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?)
+      RETURNING *`,
+  );
+  const record = db.prepare(
+    `UPDATE webhook_outbox SET attempts = attempts + 1, state = ?, next_attempt_at = ?, last_status = ?, last_error = ?, updated_at = ?,
+            delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END
+      WHERE id = ? AND state = 'pending' RETURNING *`,
+  );
+  const release = db.prepare(`UPDATE webhook_outbox SET next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'`);
+  const byId = db.prepare('SELECT * FROM webhook_outbox WHERE id = ?');
+  const retryFailed = db.prepare(
+    `UPDATE webhook_outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ? WHERE id = ? AND state = 'failed' RETURNING *`,
+  );
+  const listAll = db.prepare('SELECT * FROM webhook_outbox ORDER BY id DESC LIMIT ?');
+  const listStates = db.prepare('SELECT * FROM webhook_outbox WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT ?');
+  const counts = db.prepare('SELECT state, COUNT(*) AS n FROM webhook_outbox GROUP BY state');
+
+  // IMMEDIATE: take the write lock before reading the cursor, so two relays on one database never route
+  // the same batch (a deferred transaction would read, then fail to upgrade).
+  const stage = db.transaction((now: number, limit: number, route: (event: FeedEvent) => NewWebhookDelivery[]) => {
+    const cursor = getCursor.get() as number | undefined;
+    if (cursor === undefined) {
+      // First start: follow from here. Replaying the whole history to a new endpoint would be a flood.
+      const newest = lastEventId.get() as number;
+      setCursor.run(newest, now);
+      return { events: 0, queued: 0, cursor: newest, initialised: true };
+    }
+    const rows = feed.all(cursor, limit) as FeedRow[];
+    let queued = 0;
+    for (const r of rows) {
+      const event: FeedEvent = {
+        ...toEvent(r),
+        queueId: r.m_queue_id,
+        headerMessageId: r.m_message_id,
+        tag: r.m_tag,
+        messageCreatedAt: r.m_created_at,
+        mailFrom: r.m_mail_from,
+        recipient: r.r_address,
+        domain: r.r_domain,
+      };
+      for (const d of route(event)) queued += insert.run(d.endpoint, event.id, d.type, d.payload, now, now, now).changes;
+    }
+    const next = rows.length ? rows[rows.length - 1].id : cursor;
+    if (rows.length) setCursor.run(next, now);
+    return { events: rows.length, queued, cursor: next, initialised: false };
+  });
+  const releaseMany = db.transaction((ids: number[], at: number) => {
+    let n = 0;
+    for (const id of ids) n += release.run(at, at, id).changes;
+    return n;
+  });
+
+  return {
+    async stage({ now, limit, route }) {
+      return stage.immediate(now, limit, route);
+    },
+    async cursor() {
+      return (getCursor.get() as number | undefined) ?? null;
+    },
+    async claimDue({ now, limit, leaseUntil }) {
+      return (claim.all(leaseUntil, now, now, limit) as OutboxRow[]).map(toDelivery).sort((a, b) => a.id - b.id);
+    },
+    async recordAttempt(w) {
+      const r = record.get(w.state, w.nextAttemptAt, w.status, w.error, w.at, w.state, w.at, w.id) as OutboxRow | undefined;
+      return r ? toDelivery(r) : null;
+    },
+    async release(ids, at) {
+      return ids.length ? releaseMany(ids, at) : 0;
+    },
+    async retry(id, now) {
+      const changed = retryFailed.get(now, now, id) as OutboxRow | undefined;
+      if (changed) return { changed: true, delivery: toDelivery(changed) };
+      const row = byId.get(id) as OutboxRow | undefined;
+      return row ? { changed: false, delivery: toDelivery(row) } : null;
+    },
+    async get(id) {
+      const r = byId.get(id) as OutboxRow | undefined;
+      return r ? toDelivery(r) : null;
+    },
+    async list({ states, limit }) {
+      const rows = states === undefined ? listAll.all(limit) : listStates.all(JSON.stringify(states), limit);
+      return (rows as OutboxRow[]).map(toDelivery);
+    },
+    async countsByState() {
+      const out: Partial<Record<WebhookState, number>> = {};
+      for (const r of counts.all() as { state: WebhookState; n: number }[]) out[r.state] = r.n;
+      return out;
+    },
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * `mailtrail start` as `npm start` runs it, on a copy of config/mailtrail.dev.yaml whose listeners and
+ * database are moved to temporary values (the real dev ports may be in use by a developer's relay or a
+ * parallel test): it starts on a fresh database, says how to add the first user, and stops cleanly on
+ * SIGTERM. And the two ways it refuses to start: a bad config (exit 2) and a port in use (exit 1), each
+ * with one message naming the key to change and no stack trace.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { ROOT, runCli, startRelayProcess, type RelayProcess } from './cli.js';
+
+const HOST = '127.0.8.1';
+const BUSY_HOST = '127.0.8.2';
+
+let dir: string;
+const running: RelayProcess[] = [];
+
+before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-e2e-start-'));
+});
+
+after(async () => {
+  for (const r of running) await r.stop(2_000);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+type Yaml = Record<string, Record<string, unknown>>;
+
+/** config/mailtrail.dev.yaml as parsed, with every listener on HOST and the database in `sub`. */
+function devConfigCopy(sub: string, edit: (c: Yaml) => void = () => {}): string {
+  const config = parseYaml(readFileSync(path.join(ROOT, 'config/mailtrail.dev.yaml'), 'utf8')) as Yaml;
+  const base = path.join(dir, sub);
+  // The dev default keeps its database in a folder that need not exist yet (../data): so does the copy.
+  config.database = { ...config.database, path: 'data/mailtrail.db' };
+  const submission = config.submission as Record<string, Record<string, unknown>>;
+  submission.starttls = { ...submission.starttls, host: HOST, port: 12587 };
+  submission.implicit_tls = { ...submission.implicit_tls, host: HOST, port: 12465 };
+  config.api = { ...config.api, host: HOST, port: 18027 };
+  config.bounces = { ...config.bounces, listener: { host: HOST, port: 12025 } };
+  edit(config);
+  rmSync(base, { recursive: true, force: true });
+  mkdirSync(base, { recursive: true });
+  const file = path.join(base, 'mailtrail.yaml');
+  writeFileSync(file, `# copy of config/mailtrail.dev.yaml for test/e2e/start.test.ts\n${stringifyYaml(config)}`);
+  return file;
+}
+
+/** A stack trace line as node prints them. */
+const STACK = /^\s+at .+[:(]/m;
+
+test('the dev config (moved to temp ports) starts on a fresh database, hints at `users add`, and stops on SIGTERM with 0', { timeout: 90_000 }, async () => {
+  const file = devConfigCopy('fresh');
+  const relay = startRelayProcess(file);
+  running.push(relay);
+  const started = await relay.waitForLine((l) => l.event === 'relay.started', 60_000, 'relay.started');
+  assert.equal(started.config_file, file);
+  assert.equal(started.database, path.join(path.dirname(file), 'data/mailtrail.db'));
+  assert.ok(existsSync(path.join(path.dirname(file), 'data/mailtrail.db')), 'the database was created, folder included');
+  assert.deepEqual(started.api, { host: HOST, port: 18027 });
+  assert.equal(started.bounces, null, 'bounces are off in the dev config');
+
+  const hint = await relay.waitForLine((l) => l.event === 'relay.no_users', 5_000, 'the no-users hint');
+  assert.match(String(hint.msg), /^no users yet: nobody can submit mail\. Add one with: mailtrail users add NAME --domains example\.com --config /);
+  assert.ok(String(hint.msg).endsWith(`--config ${file}`), `the hint names the config in force: ${hint.msg}`);
+
+  // It really listens: the submission greeting and the API health check.
+  const greeting = await new Promise<string>((resolve, reject) => {
+    const s = net.connect(12587, HOST);
+    s.once('data', (d) => {
+      resolve(d.toString());
+      s.end('QUIT\r\n');
+    });
+    s.once('error', reject);
+  });
+  assert.match(greeting, /^220 /);
+  const health = await fetch(`http://${HOST}:18027/healthz`);
+  assert.equal(health.status, 200);
+
+  const exit = await relay.stop(10_000);
+  assert.deepEqual(exit, { code: 0, signal: null }, `stderr: ${relay.stderr()}`);
+  assert.ok(relay.lines.some((l) => l.event === 'relay.stopped'), 'relay.stopped logged');
+  assert.equal(relay.stderr(), '');
+});
+
+test('a bad config (port: "abc") exits 2 with one line naming the key, no stack trace', { timeout: 30_000 }, async () => {
+  const file = devConfigCopy('bad-port', (c) => {
+    (c.submission as Record<string, Record<string, unknown>>).starttls.port = 'abc';
+  });
+  const res = await runCli(['start', '--config', file]);
+  assert.equal(res.code, 2, `stdout: ${res.stdout}\nstderr: ${res.stderr}`);
+  assert.match(res.stderr, /^mailtrail: config key submission\.starttls\.port in .*mailtrail\.yaml: found "abc"; expected a value of type number\n$/);
+  assert.doesNotMatch(res.stderr, STACK);
+  assert.equal(res.stdout, '', 'nothing started, nothing logged');
+  assert.ok(!existsSync(path.join(path.dirname(file), 'data')), 'a config error creates no database');
+});
+
+for (const { key, edit, message } of [
+  {
+    key: 'submission.starttls.port',
+    edit: (c: Yaml, port: number) => ((c.submission as Record<string, Record<string, unknown>>).starttls = { enabled: true, host: BUSY_HOST, port }),
+    message: /cannot listen on 127\.0\.8\.2:\d+ \(EADDRINUSE\): another process uses this port; stop it or change submission\.starttls\.host\/submission\.starttls\.port/,
+  },
+  {
+    key: 'bounces.listener.port',
+    edit: (c: Yaml, port: number) => {
+      c.bounces = { enabled: true, listener: { host: BUSY_HOST, port }, verp_secret: 'e2e-start-secret-0123456789' };
+      (c.delivery as Record<string, unknown>).bounce_domains = { 'example.com': 'bounces.example.com' };
+    },
+    message: /cannot listen on 127\.0\.8\.2:\d+ for bounces: .*EADDRINUSE.*bounces\.listener\.host\/port/,
+  },
+  {
+    key: 'api.port',
+    edit: (c: Yaml, port: number) => (c.api = { enabled: true, host: BUSY_HOST, port }),
+    message: /cannot listen on 127\.0\.8\.2:\d+ for the API: .*EADDRINUSE.*api\.host\/api\.port/,
+  },
+]) {
+  test(`a port in use (${key}) exits 1 with a message naming the key, no stack trace`, { timeout: 30_000 }, async () => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, BUSY_HOST, resolve));
+    try {
+      const port = (busy.address() as net.AddressInfo).port;
+      const file = devConfigCopy(`busy-${key}`, (c) => edit(c, port));
+      const res = await runCli(['start', '--config', file]);
+      assert.equal(res.code, 1, `stdout: ${res.stdout}\nstderr: ${res.stderr}`);
+      assert.match(res.stderr, /^mailtrail: /);
+      assert.match(res.stderr, message);
+      assert.equal(res.stderr.trim().split('\n').length, 1, `one line: ${res.stderr}`);
+      assert.doesNotMatch(res.stderr, STACK);
+      assert.ok(!res.stdout.includes('"event":"relay.started"'), 'it did not claim to have started');
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
+  });
+}
