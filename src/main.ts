@@ -14,6 +14,7 @@ import { createIntake, type Intake } from './intake/intake.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createScheduler, type Scheduler } from './queue/scheduler.js';
+import { createWebhooks } from './webhooks/index.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
 import { startSubmission, type Submission } from './submission/listener.js';
@@ -97,7 +98,7 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
     }
 
     let bounces: RunningBounces | null = null;
-    if (config.bounces.enabled) {
+    if (config.bounces.enabled && config.bounces.listener.enabled) {
       bounces = await startBounces({ config, store, logger }).catch(startupError);
       const b = bounces;
       stops.push(() => b.close());
@@ -121,6 +122,11 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       stops.push(() => server.close());
       api = await server.listen().catch((err: Error) => startupError(new Error(`cannot listen on ${config.api.host}:${config.api.port} for the API: ${err.message}. Change api.host/api.port or set api.enabled: false.`)));
     }
+
+    // Webhooks follow the event feed; they do nothing when no endpoint is configured.
+    const webhooks = createWebhooks({ config, store, logger });
+    stops.push(() => webhooks.stop());
+    webhooks.start();
 
     scheduler?.start();
     const users = await store.users.count();

@@ -12,7 +12,7 @@
  * phase      One step of an attempt, with the server's reply (code, enhanced status, text) and its
  *            latency. Recorded as an event of kind `phase`.
  * event      An append-only record in a message's timeline. Events are never updated or deleted
- *            (except when the message itself is purged); the recipient's state is the summary.
+ *            (a message's events go only with the message itself; there is no purge yet, so the database grows); the recipient's state is the summary.
  * lease      A claim on a due recipient by one delivery worker, with an expiry. A worker that dies
  *            leaves a lease that expires, and the recipient is claimed again: never stuck, never lost.
  * hard       Said of an address, not of a reply: the address itself cannot receive mail (unknown

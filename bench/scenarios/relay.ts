@@ -57,7 +57,9 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
     const cpuBefore = cpuSeconds(pid);
     const load = await runLoadgen({ root, host: ADDR.relaySubmission, port: SUBMISSION_PORT, messages: flags.messages, sessions: flags.sessions, size: flags.size, user: 'bench', password, from: 'app@bench.test', to: 'someone@sink.test', runId: `relay-${Date.now()}` });
     progress(`relay: ${load.sent} accepted (${round(load.per_second)}/s); waiting for the sink to receive them`);
-    const received = await sink.waitFor(load.sent, 60_000);
+    const received = await sink.waitFor(load.sent, 60_000).catch((err: Error) => {
+      throw new Error(`${err.message}; the relay's last log lines:\n${log.slice(-3000)}`);
+    });
     const cpu = cpuSeconds(pid) - cpuBefore;
     const rss = peakRssMb(pid);
     // Stop first so the database is checkpointed and closed; then count what it holds.

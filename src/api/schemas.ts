@@ -22,7 +22,7 @@ const instant = z
   });
 
 export const searchQuery = z.strictObject({
-  recipient: z.string().max(320).regex(ADDRESS, 'expected an email address such as user@example.com').optional().describe('Envelope recipient, exact address.'),
+  recipient: z.string().max(320).regex(ADDRESS, 'expected an email address such as user@example.com').optional().describe('Envelope recipient: the whole address, compared case-insensitively.'),
   sender: z.string().max(320).optional().describe('Envelope sender (MAIL FROM), exact address; empty for the null sender.'),
   domain: z.string().min(1).max(253).optional().describe('Recipient domain.'),
   state: z.enum(RECIPIENT_STATES).optional().describe('Messages with at least one recipient in this state.'),

@@ -1,6 +1,6 @@
 /**
  * What the bounce parser makes of one inbound mail. This is also the documented, stable JSON shape of
- * `mailtrail parse-bounce --json` (README "parse-bounce output"): change it only with a note.
+ * `mailtrail parse-bounce --json` (docs/bounces.md, "mailtrail parse-bounce"): change it only with a note.
  */
 import type { Category } from '../classify/types.js';
 

@@ -38,8 +38,11 @@ export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process
       throw new ConfigError(`config file ${file} must be a YAML mapping of keys (hostname:, database:, submission: …)`);
     }
   }
-  const merged = applyEnv(raw as Record<string, unknown>, env);
-  const config = parseConfig(merged, file);
+  const fromEnv = new Map<string, string>();
+  const merged = applyEnv(raw as Record<string, unknown>, env, fromEnv);
+  const result = configSchema.safeParse(merged);
+  if (!result.success) throw new ConfigError(describeIssues(result.error.issues, merged, file, fromEnv));
+  const config = result.data;
   // Relative paths are relative to the config file, so a config works from any working directory.
   if (file) {
     const base = path.dirname(path.resolve(file));
@@ -62,9 +65,12 @@ export function parseConfig(raw: unknown, source: string | null = null): Config 
   throw new ConfigError(describeIssues(result.error.issues, raw, source));
 }
 
-function describeIssues(issues: z.core.$ZodIssue[], raw: unknown, source: string | null): string {
-  const where = source ? ` in ${source}` : '';
+/** `fromEnv`: dotted key → the MAILTRAIL_* variable that set it, so an error points at the variable, not the file. */
+function describeIssues(issues: z.core.$ZodIssue[], raw: unknown, source: string | null, fromEnv = new Map<string, string>()): string {
   const lines = issues.slice(0, 5).map((issue) => {
+    const dotted = issue.path.map(String).join('.');
+    const variable = [...fromEnv].find(([key]) => dotted === key || dotted.startsWith(key + '.') || (issue.code === 'unrecognized_keys' && issue.keys.some((k) => key === (dotted ? `${dotted}.${k}` : k))))?.[1];
+    const where = variable ? ` (set by environment variable ${variable})` : source ? ` in ${source}` : '';
     if (issue.code === 'unrecognized_keys') {
       const parent = issue.path.map(String).join('.');
       const keys = issue.keys.map((k) => (parent ? `${parent}.${k}` : k));
@@ -113,7 +119,7 @@ function valueAt(raw: unknown, keys: PropertyKey[]): unknown {
  * MAILTRAIL_A__B_C=value sets a.b_c. Values are read as YAML scalars, so `25`, `true` and `null` keep
  * their types and a JSON array/object can be given inline.
  */
-function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<string, unknown> {
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, fromEnv: Map<string, string>): Record<string, unknown> {
   const out = structuredClone(raw);
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
@@ -133,6 +139,7 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): Record<
     } catch {
       parsed = value;
     }
+    fromEnv.set(keys.join('.'), name);
     cur[keys[keys.length - 1]] = parsed === null && value !== 'null' && value !== '~' ? value : parsed;
   }
   return out;

@@ -102,6 +102,11 @@ export const deliverySchema = z.strictObject({
   command_timeout_ms: positiveInt.default(5 * 60_000),
   max_connections: positiveInt.default(50),
   max_connections_per_domain: positiveInt.default(10),
+  /**
+   * Simultaneous connections to one MX IP address, idle pooled ones included. Many domains share one
+   * MX (Google Workspace, Microsoft 365), so this, not the per-domain limit, is what a receiver sees.
+   */
+  max_connections_per_host: positiveInt.default(10),
   max_messages_per_connection: positiveInt.default(100),
   /** How often the scheduler looks for due recipients when idle. */
   poll_interval_ms: positiveInt.default(1_000),
@@ -125,7 +130,7 @@ export const deliverySchema = z.strictObject({
       enabled: z.boolean().default(true),
       /** Send one delay warning after this long, when the sender's NOTIFY includes DELAY. */
       delay_warning_after_ms: positiveInt.default(4 * 60 * 60_000),
-      /** Envelope sender and From of DSNs mailtrail generates. */
+      /** From header of the DSNs mailtrail generates (their envelope sender is always the null sender <>). */
       from: z.string().default('MAILER-DAEMON'),
     })
     .prefault({}),

@@ -66,7 +66,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
   const d = config.delivery;
   const clock = options.clock ?? Date.now;
   const classifyReply = options.classify ?? classify;
-  const pool = new ConnectionPool(options.idleMs ?? 5_000, (client) => void client.quit(2_000));
+  const pool = new ConnectionPool({ idleMs: options.idleMs ?? 5_000, maxPerHost: d.max_connections_per_host, close: (client) => client.quit(2_000) });
 
   async function deliver(job: DeliveryJob, signal?: AbortSignal): Promise<AttemptReport> {
     const startedAt = clock();
@@ -199,24 +199,43 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     });
     const netError = (err: unknown) => (err instanceof SmtpNetworkError ? err : new SmtpNetworkError('ENETWORK', String((err as Error)?.message ?? err)));
 
-    // --- connect (a pooled connection is checked with RSET first)
-    let client = pool.take(key);
-    if (client) {
-      const at = clock();
-      const t = performance.now();
-      try {
-        client.setIdle(false);
-        const r = await client.command('RSET', d.command_timeout_ms);
-        if (r.code !== 250) throw new SmtpNetworkError('ERESET', `RSET answered ${r.code}`);
-        record(phase('connect', at, t, null, { text: 'reusing an open connection', detail: { port, reused: true, messagesBefore: client.messages, tls: client.tls } }));
-      } catch {
-        client.destroy();
-        client = null;
-      }
+    // --- a slot for this address (delivery.max_connections_per_host), bounded by the connect timeout:
+    // waiting longer for our own limit than for the remote host to answer would make no sense.
+    const waitAt = clock();
+    const tw = performance.now();
+    const slot = await pool.acquire(ip, key, { timeoutMs: d.connect_timeout_ms, signal });
+    if (!slot.ok) {
+      const limit = d.max_connections_per_host;
+      const aborted = slot.reason === 'aborted';
+      const text = aborted
+        ? 'delivery was aborted (shutdown)'
+        : `local limit: ${slot.open} connection${slot.open === 1 ? '' : 's'} to ${ip} already open (delivery.max_connections_per_host = ${limit}), none freed within ${slot.waitedMs} ms`;
+      const error = aborted ? 'EABORTED' : 'ELOCALLIMIT';
+      record(phase('connect', waitAt, tw, null, { text, error, detail: { port, local_limit: limit, open: slot.open, waited_ms: slot.waitedMs } }));
+      return fail({ phase: 'connect', code: null, enhanced: null, text, error, temporary: true });
     }
+    const lease = slot.lease;
+    const waited = slot.waitedMs > 0 ? { waited_ms: slot.waitedMs } : {};
+    let pooled = false; // the connection went back to the pool, with the slot
+
+    let client = lease.client;
     const onAbort = () => client?.destroy(new SmtpNetworkError('EABORTED', 'delivery was aborted (shutdown)'));
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      // --- connect (a pooled connection is checked with RSET first)
+      if (client) {
+        const at = clock();
+        const t = performance.now();
+        try {
+          client.setIdle(false);
+          const r = await client.command('RSET', d.command_timeout_ms);
+          if (r.code !== 250) throw new SmtpNetworkError('ERESET', `RSET answered ${r.code}`);
+          record(phase('connect', at, t, null, { text: 'reusing an open connection', detail: { port, reused: true, messagesBefore: client.messages, tls: client.tls, ...waited } }));
+        } catch {
+          client.destroy(); // the slot stays ours: a new connection takes its place below
+          client = null;
+        }
+      }
       if (!client) {
         const at = clock();
         const t = performance.now();
@@ -237,7 +256,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           record(phase('connect', at, t, null, { text: `no greeting: ${e.message}`, error: e.code, detail: { port, connectMs } }));
           return fail({ phase: 'connect', code: null, enhanced: null, text: `no greeting: ${e.message}`, error: e.code });
         }
-        record(phase('connect', at, t, greeting, { detail: { port, connectMs, tls: client.tls } }));
+        record(phase('connect', at, t, greeting, { detail: { port, connectMs, tls: client.tls, ...waited } }));
         if (greeting.code !== 220) {
           await client.quit(2_000);
           return fail({ phase: 'connect', code: greeting.code, enhanced: greeting.enhanced, text: greeting.text });
@@ -311,7 +330,9 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       const outcome = await transaction(client, job, record, phase, where);
       if (outcome.definite && !client.closed && client.messages < d.max_messages_per_connection && !outcome.sawClose) {
         client.setIdle(true);
-        pool.put(key, client);
+        signal?.removeEventListener('abort', onAbort);
+        pool.release(lease, { client, key });
+        pooled = true;
         client = null; // not ours to quit any more
       } else if (!client.closed) {
         const at = clock();
@@ -322,6 +343,12 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       return outcome.result;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      if (!pooled) {
+        // Every early return above (4xx EHLO, refused STARTTLS under `required`…) lands here: the
+        // connection is closed before its slot is given back, so a waiter never opens one too many.
+        if (client && !client.closed) await client.quit(2_000);
+        pool.release(lease);
+      }
     }
   }
 

@@ -1,58 +1,205 @@
 /**
- * Idle SMTP connections kept for a few seconds after a transaction, so the next job to the same
- * host reuses the session (RSET, then MAIL) instead of paying TCP + greeting + EHLO + TLS again.
- * A connection is in the pool only while idle: `take()` removes it, `put()` returns it.
+ * The connections delivery holds, per remote IP address: at most `maxPerHost` at a time, busy or
+ * idle (Postfix's destination concurrency, but counted per MX address, because many domains share one
+ * MX: every Google Workspace domain ends at aspmx.l.google.com, so a per-domain limit alone would let
+ * fifty domains open fifty sessions to one Google address).
+ *
+ * A slot is taken by `acquire()` and given back by `release()`. An idle connection kept for reuse
+ * still holds its slot, so reuse counts toward the limit; it is reused (RSET, then MAIL) before any
+ * new connection is opened. A session that finds the address at its limit waits, first come first
+ * served, until a slot is released or its timeout ends.
+ *
+ * Why this cannot deadlock: a waiting session holds no slot (it asks for one address at a time, and
+ * gives each back before it moves to the next MX); busy slots end within the SMTP timeouts; and an
+ * idle connection never makes anyone wait: a newcomer takes it over (same key) or closes it and takes
+ * its slot (another key), and a connection becoming idle while others wait goes to the first waiter.
  */
 import type { SmtpClient } from './smtp-client.js';
 
+export interface PoolOptions {
+  /** How long an idle connection is kept for reuse. */
+  idleMs: number;
+  /** Simultaneous connections to one IP address, idle ones included (`delivery.max_connections_per_host`). */
+  maxPerHost: number;
+  /** Ends a connection the pool gives up (idle too long, closed for a waiter, drained). Never rejects. */
+  close: (client: SmtpClient) => Promise<unknown>;
+}
+
+/** The right to one connection to `ip`, held from `acquire()` to `release()`. */
+export interface Lease {
+  readonly ip: string;
+  /** An open idle connection for the asked key, to reuse (check it with RSET); null: open a new one. */
+  readonly client: SmtpClient | null;
+}
+
+export type Acquired =
+  /** `waitedMs`: how long the session waited for the slot (0 when one was free). */
+  | { ok: true; lease: Lease; waitedMs: number }
+  /** `limit`: the wait ended with the address still at its limit; `aborted`: the signal fired. */
+  | { ok: false; reason: 'limit' | 'aborted'; open: number; waitedMs: number };
+
 interface Idle {
+  key: string;
   client: SmtpClient;
   timer: NodeJS.Timeout;
 }
 
+interface Waiter {
+  key: string;
+  grant: (lease: Lease) => void;
+}
+
+interface Host {
+  /** Slots taken: busy sessions, idle connections, and connections being closed for a waiter. */
+  held: number;
+  idle: Idle[];
+  waiters: Waiter[];
+}
+
 export class ConnectionPool {
-  private idle = new Map<string, Idle[]>();
+  private hosts = new Map<string, Host>();
+  private drained = false;
 
-  constructor(
-    private readonly idleMs: number,
-    private readonly onExpire: (client: SmtpClient) => void,
-  ) {}
+  constructor(private readonly options: PoolOptions) {}
 
-  take(key: string): SmtpClient | null {
-    const list = this.idle.get(key);
-    while (list?.length) {
-      const entry = list.pop()!;
+  /** Slots held for `ip` now (busy and idle connections). */
+  open(ip: string): number {
+    return this.hosts.get(ip)?.held ?? 0;
+  }
+
+  /**
+   * A slot for a session to `ip` whose connections are interchangeable when their `key` is equal
+   * (same host name, port, TLS mode, credentials). Waits at most `timeoutMs` for a slot.
+   */
+  async acquire(ip: string, key: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<Acquired> {
+    const host = this.host(ip);
+    const started = Date.now();
+    if (opts.signal?.aborted) return { ok: false, reason: 'aborted', open: host.held, waitedMs: 0 };
+
+    // An idle connection with this key: its slot passes to us with it. A dead one still hands over its slot.
+    const same = host.idle.findIndex((e) => e.key === key && !e.client.closed);
+    const reusable = same >= 0 ? same : host.idle.findIndex((e) => e.key === key);
+    if (reusable >= 0) {
+      const [entry] = host.idle.splice(reusable, 1);
       clearTimeout(entry.timer);
-      if (!entry.client.closed) return entry.client;
+      return { ok: true, lease: { ip, client: entry.client.closed ? null : entry.client }, waitedMs: 0 };
     }
-    return null;
+    if (host.held < this.options.maxPerHost) {
+      host.held++;
+      return { ok: true, lease: { ip, client: null }, waitedMs: 0 };
+    }
+    // At the limit with an idle connection of another key: close it and take its slot. It is closed
+    // before we connect, so the address never sees more than the limit.
+    if (host.idle.length) {
+      const entry = host.idle.shift()!;
+      clearTimeout(entry.timer);
+      await this.options.close(entry.client);
+      return { ok: true, lease: { ip, client: null }, waitedMs: Date.now() - started };
+    }
+
+    return new Promise<Acquired>((resolve) => {
+      const waiter: Waiter = {
+        key,
+        grant: (lease) => {
+          done();
+          resolve({ ok: true, lease, waitedMs: Date.now() - started });
+        },
+      };
+      const giveUp = (reason: 'limit' | 'aborted') => {
+        const i = host.waiters.indexOf(waiter);
+        if (i < 0) return; // already granted
+        host.waiters.splice(i, 1);
+        done();
+        resolve({ ok: false, reason, open: host.held, waitedMs: Date.now() - started });
+        this.forget(ip, host);
+      };
+      const onAbort = () => giveUp('aborted');
+      const timer = setTimeout(() => giveUp('limit'), opts.timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+      };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      host.waiters.push(waiter);
+    });
   }
 
-  put(key: string, client: SmtpClient): void {
-    const list = this.idle.get(key) ?? [];
-    this.idle.set(key, list);
-    const entry: Idle = {
-      client,
-      timer: setTimeout(() => {
-        const i = list.indexOf(entry);
-        if (i >= 0) list.splice(i, 1);
-        this.onExpire(client);
-      }, this.idleMs),
-    };
-    entry.timer.unref(); // an idle connection must not keep the process alive
-    list.push(entry);
+  /**
+   * Gives the lease's slot back. With `reuse`, the still-open connection is kept: handed to the first
+   * waiter (or closed for it when its key differs), or else kept idle for `idleMs`. Without it, the
+   * caller must already have closed its connection, so that a waiter never opens one too many.
+   */
+  release(lease: Lease, reuse?: { client: SmtpClient; key: string }): void {
+    const host = this.host(lease.ip);
+    if (reuse && !reuse.client.closed && !this.drained) {
+      const next = host.waiters.shift();
+      if (!next) {
+        this.keepIdle(lease.ip, host, reuse.key, reuse.client);
+        return;
+      }
+      if (next.key === reuse.key) {
+        next.grant({ ip: lease.ip, client: reuse.client });
+        return;
+      }
+      // First come, first served: the oldest waiter gets the slot even when it cannot use this connection.
+      void this.options.close(reuse.client).then(() => next.grant({ ip: lease.ip, client: null }));
+      return;
+    }
+    if (reuse && !reuse.client.closed) void this.options.close(reuse.client).then(() => this.free(lease.ip, host));
+    else this.free(lease.ip, host);
   }
 
-  /** Removes and returns every idle connection. */
+  /** Removes and returns every idle connection (their slots are freed); later releases close theirs. */
   drain(): SmtpClient[] {
+    this.drained = true;
     const all: SmtpClient[] = [];
-    for (const list of this.idle.values()) {
-      for (const e of list) {
+    for (const [ip, host] of this.hosts) {
+      for (const e of host.idle.splice(0)) {
         clearTimeout(e.timer);
+        host.held--;
         all.push(e.client);
       }
+      this.forget(ip, host);
     }
-    this.idle.clear();
     return all;
+  }
+
+  private keepIdle(ip: string, host: Host, key: string, client: SmtpClient): void {
+    const entry: Idle = {
+      key,
+      client,
+      timer: setTimeout(() => {
+        const i = host.idle.indexOf(entry);
+        if (i < 0) return;
+        host.idle.splice(i, 1);
+        void this.options.close(client).then(() => this.free(ip, host));
+      }, this.options.idleMs),
+    };
+    entry.timer.unref(); // an idle connection must not keep the process alive
+    host.idle.push(entry);
+  }
+
+  /** A slot is free: the first waiter gets it, or the count goes down. */
+  private free(ip: string, host: Host): void {
+    const next = host.waiters.shift();
+    if (next) {
+      next.grant({ ip, client: null });
+      return;
+    }
+    host.held = Math.max(0, host.held - 1);
+    this.forget(ip, host);
+  }
+
+  private host(ip: string): Host {
+    let host = this.hosts.get(ip);
+    if (!host) {
+      host = { held: 0, idle: [], waiters: [] };
+      this.hosts.set(ip, host);
+    }
+    return host;
+  }
+
+  private forget(ip: string, host: Host): void {
+    if (host.held === 0 && host.idle.length === 0 && host.waiters.length === 0 && this.hosts.get(ip) === host) this.hosts.delete(ip);
   }
 }

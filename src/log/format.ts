@@ -79,12 +79,13 @@ export function formatJson(e: FeedEvent): string {
 }
 
 /**
- * Whether to colour: FORCE_COLOR (other than 0/false) forces it, as in Node and most CLIs; otherwise
- * NO_COLOR (any non-empty value, no-color.org) turns it off; otherwise only on a terminal.
+ * Whether to colour, as Node decides for its own output: FORCE_COLOR set decides (0 or false: no colour,
+ * anything else: colour); otherwise NO_COLOR (any non-empty value, no-color.org) turns it off; otherwise
+ * only on a terminal.
  */
 export function colorWanted(env: Record<string, string | undefined>, isTTY: boolean): boolean {
   const force = env.FORCE_COLOR;
-  if (force !== undefined && force !== '0' && force.toLowerCase() !== 'false') return true;
+  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
   if (env.NO_COLOR) return false;
   return isTTY;
 }

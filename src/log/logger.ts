@@ -3,6 +3,8 @@
  * file. Field names are a public schema (README "Log schema"): ops build alerts on them, so they change
  * only with a note. Every line about a message carries `event` plus the ids that find it again.
  */
+import { mkdirSync, openSync } from 'node:fs';
+import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 
@@ -21,9 +23,27 @@ export function createLogger(config: Pick<Config, 'log'>, destination?: pino.Des
     options,
     pino.multistream([
       { stream: pino.destination({ fd: 1, sync: false }), level: config.log.level === 'silent' ? 'fatal' : config.log.level },
-      { stream: pino.destination({ dest: config.log.file, mkdir: true, sync: false }), level: config.log.level === 'silent' ? 'fatal' : config.log.level },
+      { stream: pino.destination({ fd: openLogFile(config.log.file), sync: false }), level: config.log.level === 'silent' ? 'fatal' : config.log.level },
     ]),
   );
+}
+
+/**
+ * Opened here, synchronously, rather than by pino in the background: an unwritable `log.file` stops the
+ * start with its name instead of crashing the relay later, and the file is ready before the first line,
+ * so pino's exit hook can flush lines logged just before the process exits (it cannot while the open is
+ * still pending, and those lines were lost).
+ */
+function openLogFile(file: string): number {
+  try {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    return openSync(file, 'a');
+  } catch (err) {
+    const e = new Error(`cannot open log.file ${file} for appending: ${(err as Error).message}. Fix its directory's permissions or set log.file to another path (or null: stdout only).`);
+    // The CLI prints errors of this name as one line (src/cli/main.ts).
+    e.name = 'StartupError';
+    throw e;
+  }
 }
 
 /** A logger that writes nothing: for CLI commands and tests that do not watch the log. */

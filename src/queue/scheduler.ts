@@ -88,6 +88,8 @@ interface Job {
   domain: string;
   recipients: RecipientRecord[];
   envelopeFrom: string;
+  /** When the claim was made (clock time): its lease runs until claimedAt + lease_ms. */
+  claimedAt: number;
 }
 
 /**
@@ -154,7 +156,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   }
 
   /** Groups a claimed batch into transactions, loading each message and its content once. */
-  async function buildJobs(claimed: RecipientRecord[]): Promise<Job[]> {
+  async function buildJobs(claimed: RecipientRecord[], claimedAt: number): Promise<Job[]> {
     const messages = new Map<number, { message: MessageRecord; raw: Buffer } | null>();
     for (const r of claimed) {
       if (messages.has(r.messageId)) continue;
@@ -188,6 +190,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           domain: r.domain,
           recipients: [],
           envelopeFrom: bounceDomain ? verpAddress(opts.config.bounces.verp_secret!, bounceDomain, { recipientId: r.id }) : m.message.mailFrom,
+          claimedAt,
         };
         jobs.set(key, job);
       }
@@ -235,8 +238,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   async function runJob(job: Job): Promise<void> {
     // A job may have waited for a slot: renew the lease, and drop anyone another worker took meanwhile.
+    // A claim younger than half its lease cannot have lapsed, so nobody else can hold it: no write needed
+    // (the common case, a job started as soon as it was claimed, costs no extra transaction).
     const ids = job.recipients.map((r) => r.id);
-    const kept = new Set(await store.queue.renewLeases(owner, ids, clock.now() + d.lease_ms));
+    const fresh = clock.now() - job.claimedAt < d.lease_ms / 2;
+    const kept = new Set(fresh ? ids : await store.queue.renewLeases(owner, ids, clock.now() + d.lease_ms));
     if (kept.size < ids.length) {
       logger.warn({ event: 'queue.claim_lost', queue_id: job.message.queueId, recipient_ids: ids.filter((id) => !kept.has(id)) }, 'claims lost before delivery started; another worker has them');
       job.recipients = job.recipients.filter((r) => kept.has(r.id));
@@ -460,7 +466,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     // together and share a transaction; the surplus waits (leased) for a slot, bounded below.
     const claimed = await store.queue.claimDue({ now, limit: free * 4, owner, leaseUntil: now + d.lease_ms, excludeDomains: [...excludeDomains] });
     if (claimed.length === 0) return 0;
-    let jobs = await buildJobs(claimed);
+    let jobs = await buildJobs(claimed, now);
     // Claimed exactly at the end of its lifetime: expire now rather than make one more attempt.
     if (jobs.some((j) => j.message.createdAt + lifetime <= now)) {
       const expired = new Set((await expire(now, true)).map((r) => r.id));

@@ -6,11 +6,14 @@
  * DNS: MX by preference (equal preferences shuffled, RFC 5321 §5.1), the domain's own A/AAAA when it
  * has no MX, a null MX (RFC 7505) as a permanent "accepts no mail".
  *
- * Why not mx-connect: it resolves MX well (null MX, MTA-STS, DANE) but also opens the connection
- * itself and hands back only the socket that worked, while delivery must record every host it tried
- * and step past a host that greets or answers EHLO with 4xx; it also takes a callback-style resolver
- * rather than a `dns.promises.Resolver` and filters loopback addresses by default, which the loopback
- * test network needs. What remains to do by hand is small and is below.
+ * Why not mx-connect: its pipeline always ends by opening the TCP connection itself and returns only
+ * the first socket that connected, while delivery must record every host it tried, step past a host
+ * that greets or answers EHLO with 4xx, and take a `delivery.max_connections_per_host` slot before it
+ * connects; its resolution steps alone are internal files (lib/resolve-mx.js), not its API, and it
+ * takes a callback-style `dns.resolve` rather than a `dns.promises.Resolver`. Its MTA-STS support is
+ * mailauth's `getPolicy`/`validateMx`, and its DANE is a TLSA lookup plus a certificate check: when
+ * either is added, it belongs here (policy) and in the STARTTLS step (verification), not in a
+ * connector. What remains to do by hand for MX is small and is below.
  */
 import { promises as dnsPromises } from 'node:dns';
 import net from 'node:net';

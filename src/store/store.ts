@@ -199,7 +199,7 @@ export interface QueueStore {
 
 /** What the search endpoint and `mailtrail trace` may filter on. Times in ms since the epoch. */
 export interface SearchFilters {
-  /** Exact envelope recipient address. */
+  /** Envelope recipient address, whole but case-insensitive. */
   recipient?: string;
   /** Exact envelope sender ('' = the null sender). */
   sender?: string;

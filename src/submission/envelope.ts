@@ -45,14 +45,14 @@ export function checkAddressCommand(kind: 'MAIL' | 'RCPT', line: string): Refusa
       return refuse(555, '5.5.4', `unsupported ${kind} parameter ${key.slice(0, 40)}; supported: ${[...known].join(' ')}`, 'unknown-parameter');
     }
     if ((key === 'ENVID' || key === 'ORCPT' || key === 'AUTH') && value !== null) {
-      if (!XTEXT.test(value)) return refuse(501, '5.5.4', `${key} must be xtext (RFC 3461 §4): printable ASCII with + and = written as +2B and +3D`, 'bad-parameter');
+      if (!XTEXT.test(value)) return refuse(501, '5.5.4', `${key} must be xtext (RFC 3461 section 4): printable ASCII with + and = written as +2B and +3D`, 'bad-parameter');
       const decoded = value.replace(/\+([0-9A-F]{2})/g, '_').length;
       // RFC 3461 §4.4: ENVID at most 100 characters; §4.2 bounds ORCPT by the line, we keep it sane.
       const max = key === 'ENVID' ? 100 : 500;
       if (decoded > max) return refuse(501, '5.5.4', `${key} is longer than ${max} characters`, 'bad-parameter');
     }
     if (key === 'RET' && value !== null && !/^(FULL|HDRS)$/i.test(value)) {
-      return refuse(501, '5.5.4', 'RET must be FULL or HDRS (RFC 3461 §4.3)', 'bad-parameter');
+      return refuse(501, '5.5.4', 'RET must be FULL or HDRS (RFC 3461 section 4.3)', 'bad-parameter');
     }
   }
   return null;

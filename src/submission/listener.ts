@@ -176,7 +176,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
       check.end();
       if (stream.sizeExceeded) return callback(smtpError(552, '5.3.4', `message exceeds fixed maximum message size ${limits.max_message_bytes}`));
       if (check.tooLong) {
-        const text = `line too long: a message line may have at most ${limits.max_data_line} octets plus CRLF (RFC 5322 §2.1.1); encode the body (quoted-printable or base64)`;
+        const text = `line too long: a message line may have at most ${limits.max_data_line} octets plus CRLF (RFC 5322 section 2.1.1); encode the body (quoted-printable or base64)`;
         if (g) refused(g.conn, { code: 500, enhanced: '5.5.2', text, reason: 'limit', command: 'DATA' });
         return callback(smtpError(500, '5.5.2', text));
       }
@@ -283,7 +283,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
       const server = new SMTPServer({ ...common, secure: kind === 'implicit_tls' });
       hookConnections(server, guard);
       server.on('error', (err: Error & { code?: string }) => {
-        log.debug({ event: 'submission.connection_error', listener: kind, code: err.code, err: err.message }, 'connection error');
+        log.debug({ event: 'submission.connection_error', listener: kind, error: err.code, err: err.message }, 'connection error');
       });
       servers.push(server);
       const address = await listen(server, l.host, l.port, `submission.${kind}`);

@@ -1,6 +1,6 @@
 /**
  * The submission listeners' certificate: the configured PEM pair, or a self-signed one generated
- * once beside the database (`<db dir>/tls/cert.pem` and `key.pem`, 0600) and reused at every start.
+ * once beside the database (`<db dir>/tls/cert.pem`, and `key.pem` with mode 0600) and reused at every start.
  *
  * Node can sign nothing X.509 itself, so generation runs the `openssl` command line tool: present on
  * every system that has a TLS stack, and no npm dependency with its own crypto to audit.

@@ -208,10 +208,10 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
     };
     const what =
       o.state === 'delivered'
-        ? `webhook ${row.type} #${row.eventId} delivered to ${row.endpoint}`
+        ? `webhook for ${row.type} event #${row.eventId} delivered to ${row.endpoint}`
         : o.state === 'pending'
-          ? `webhook ${row.type} #${row.eventId} to ${row.endpoint} failed (attempt ${attempt} of ${cfg.max_attempts}); will retry`
-          : `webhook ${row.type} #${row.eventId} to ${row.endpoint} failed for good after ${attempt} attempts; \`mailtrail webhooks retry ${row.id}\` sends it again`;
+          ? `webhook for ${row.type} event #${row.eventId} to ${row.endpoint} failed (attempt ${attempt} of ${cfg.max_attempts}); will retry`
+          : `webhook for ${row.type} event #${row.eventId} to ${row.endpoint} failed for good after ${attempt} attempt(s); \`mailtrail webhooks retry ${row.id}\` sends it again`;
     logger[level](fields, what);
   }
 
@@ -288,6 +288,8 @@ function retryAfter(value: string | null): number | null {
 function networkError(err: unknown): string {
   const e = err as Error & { cause?: { code?: string; message?: string } };
   const cause = e.cause;
+  // The Fetch standard's "bad ports" (6000, 6667, 10080…) are refused before connecting; undici just says "bad port".
+  if (cause?.message === 'bad port') return 'fetch refuses this port (one of the Fetch standard\'s blocked ports, such as 6000 or 10080); serve the receiver on another port';
   if (cause?.message) return `${cause.code && !cause.message.includes(cause.code) ? cause.code + ': ' : ''}${cause.message}`;
   return e.message ?? String(err);
 }

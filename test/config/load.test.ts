@@ -44,6 +44,17 @@ test('MAILTRAIL_ environment variables override the file, with types', () => {
   assert.equal(c.bounces.enabled, true);
 });
 
+test('a bad value from the environment names the variable, not the file', () => {
+  const f = file('env-bad.yaml', 'hostname: mx.example.org\n');
+  assert.throws(() => loadConfig(f, { MAILTRAIL_API__PORT: 'eighty' }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.match((err as Error).message, /config key api\.port \(set by environment variable MAILTRAIL_API__PORT\): found "eighty"/);
+    assert.doesNotMatch((err as Error).message, /env-bad\.yaml/);
+    return true;
+  });
+  assert.throws(() => loadConfig(f, { MAILTRAIL_API__PORTT: '80' }), /config key api\.portt \(set by environment variable MAILTRAIL_API__PORTT\): unknown key/);
+});
+
 const badCases: Array<[string, string, RegExp]> = [
   ['wrong type', 'submission:\n  limits:\n    max_recipients: many\n', /submission\.limits\.max_recipients.*found "many".*expected a value of type number/],
   ['out of range', 'submission:\n  starttls: { port: 70000 }\n', /submission\.starttls\.port.*found 70000.*≤ 65535/],

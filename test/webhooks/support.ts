@@ -35,6 +35,8 @@ export interface Receiver {
   /** Replies used in order; after the last, `fallback`. */
   replies: Reply[];
   fallback: Reply;
+  /** When set, decides the reply from the request (undefined: the sequence above). */
+  decide?: (r: Received) => Reply | undefined;
   /** Resolves when `n` requests have arrived. */
   waitFor(n: number): Promise<void>;
   close(): Promise<void>;
@@ -62,7 +64,7 @@ export async function startReceiver(host: string, secret = SECRET): Promise<Rece
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve();
       }
-      const reply = receiver.replies.shift() ?? receiver.fallback;
+      const reply = receiver.decide?.(received[received.length - 1]) ?? receiver.replies.shift() ?? receiver.fallback;
       if (reply === 'hang') return;
       res.writeHead(reply, { 'content-type': 'text/plain' }).end(reply >= 300 ? `receiver says ${reply}` : 'ok');
     });

@@ -31,7 +31,7 @@ works from any process on the relay's host, whether or not the relay logs to a f
   --no-follow       print the past events and exit
   --config FILE     the relay's config (for database.path)
 
-Colour: on a terminal, or when FORCE_COLOR is set; never with NO_COLOR or --json.
+Colour: on a terminal unless NO_COLOR is set; FORCE_COLOR=1 or 0 turns it on or off; never with --json.
 `;
 
 /** Poll interval while following: new events show within about half a second. */

@@ -3,6 +3,7 @@
  */
 import type { FeedEvent, NewWebhookDelivery, WebhookDeliveryRecord, WebhookState, WebhookStore } from '../store.js';
 import type { Db } from './database.js';
+import { groupCommitFor } from './group-commit.js';
 import { toEvent, type EventRow } from './rows.js';
 
 interface OutboxRow {
@@ -86,9 +87,12 @@ export function sqliteWebhooks(db: Db): WebhookStore {
   const listStates = db.prepare('SELECT * FROM webhook_outbox WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT ?');
   const counts = db.prepare('SELECT state, COUNT(*) AS n FROM webhook_outbox GROUP BY state');
 
-  // IMMEDIATE: take the write lock before reading the cursor, so two relays on one database never route
-  // the same batch (a deferred transaction would read, then fail to upgrade).
-  const stage = db.transaction((now: number, limit: number, route: (event: FeedEvent) => NewWebhookDelivery[]) => {
+  // Writes go through the connection's group commit: the outcomes of POSTs that finish together share one
+  // fsync with each other and with the relay's other writes. Its transaction is IMMEDIATE (the write lock is
+  // taken before the cursor is read, so two relays on one database never route the same batch), and each
+  // member is its own SAVEPOINT: a stage that throws leaves neither rows nor a moved cursor.
+  const commits = groupCommitFor(db);
+  const stage = (now: number, limit: number, route: (event: FeedEvent) => NewWebhookDelivery[]) => {
     const cursor = getCursor.get() as number | undefined;
     if (cursor === undefined) {
       // First start: follow from here. Replaying the whole history to a new endpoint would be a flood.
@@ -114,29 +118,29 @@ export function sqliteWebhooks(db: Db): WebhookStore {
     const next = rows.length ? rows[rows.length - 1].id : cursor;
     if (rows.length) setCursor.run(next, now);
     return { events: rows.length, queued, cursor: next, initialised: false };
-  });
-  const releaseMany = db.transaction((ids: number[], at: number) => {
-    let n = 0;
-    for (const id of ids) n += release.run(at, at, id).changes;
-    return n;
-  });
+  };
 
   return {
     async stage({ now, limit, route }) {
-      return stage.immediate(now, limit, route);
+      // Nothing new (the usual idle poll): answer from a read, without taking the write lock.
+      const cursor = getCursor.get() as number | undefined;
+      if (cursor !== undefined && (lastEventId.get() as number) <= cursor) return { events: 0, queued: 0, cursor, initialised: false };
+      return commits.run(() => stage(now, limit, route));
     },
     async cursor() {
       return (getCursor.get() as number | undefined) ?? null;
     },
     async claimDue({ now, limit, leaseUntil }) {
-      return (claim.all(leaseUntil, now, now, limit) as OutboxRow[]).map(toDelivery).sort((a, b) => a.id - b.id);
+      const rows = await commits.run(() => claim.all(leaseUntil, now, now, limit) as OutboxRow[]);
+      return rows.map(toDelivery).sort((a, b) => a.id - b.id);
     },
     async recordAttempt(w) {
-      const r = record.get(w.state, w.nextAttemptAt, w.status, w.error, w.at, w.state, w.at, w.id) as OutboxRow | undefined;
+      const r = await commits.run(() => record.get(w.state, w.nextAttemptAt, w.status, w.error, w.at, w.state, w.at, w.id) as OutboxRow | undefined);
       return r ? toDelivery(r) : null;
     },
     async release(ids, at) {
-      return ids.length ? releaseMany(ids, at) : 0;
+      if (!ids.length) return 0;
+      return commits.run(() => ids.reduce((n, id) => n + release.run(at, at, id).changes, 0));
     },
     async retry(id, now) {
       const changed = retryFailed.get(now, now, id) as OutboxRow | undefined;

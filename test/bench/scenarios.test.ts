@@ -1,0 +1,67 @@
+/**
+ * Smoke test of the benchmark's query, bounces and memory scenarios at tiny sizes: each runs end to end
+ * and reports every figure it promises, so the benchmark cannot rot unnoticed. No figure is compared
+ * with a target here: timings on a shared test machine say nothing.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runBounces } from '../../bench/scenarios/bounces.js';
+import { runMemory } from '../../bench/scenarios/memory.js';
+import { runQuery } from '../../bench/scenarios/query.js';
+import type { BenchFlags, ScenarioContext, ScenarioResult } from '../../bench/scenarios/types.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function context(flags: Partial<BenchFlags>): ScenarioContext {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mailtrail-bench-'));
+  dirs.push(dir);
+  return { flags: { messages: 100, sessions: 2, size: 4096, queryMessages: 2_000, memoryMessages: 200, ...flags }, dir, root, progress: () => {} };
+}
+
+function assertPositive(result: ScenarioResult, keys: string[]): void {
+  for (const k of keys) {
+    const v = result.figures[k];
+    assert.equal(typeof v, 'number', `${k} should be a number, got ${String(v)}`);
+    assert.ok(Number.isFinite(v) && (v as number) > 0, `${k} should be > 0, got ${String(v)}`);
+  }
+  assert.ok(result.notes.length > 0, 'the scenario explains what it measured');
+}
+
+test('query: a filled database answers traces and recipient searches, and reports latencies and size', async () => {
+  const result = await runQuery(context({ queryMessages: 2_000 }), { lookups: 200 });
+  assertPositive(result, ['query_messages', 'query_fill_s', 'query_events_per_message', 'trace_p50_ms', 'trace_p99_ms', 'search_p50_ms', 'search_p99_ms', 'search_hits_p50', 'query_db_mb']);
+  assert.equal(result.figures.query_messages, 2_000);
+  assert.ok((result.figures.trace_p99_ms as number) >= (result.figures.trace_p50_ms as number));
+  // Every lookup found its message and every search its recipient (the notes would say otherwise).
+  assert.ok(!result.notes.some((n) => /did not find|found nothing/.test(n)), result.notes.join('\n'));
+  // 3 recipients and about 9 events per message, as the fill promises.
+  const perMessage = result.figures.query_events_per_message as number;
+  assert.ok(perMessage >= 8 && perMessage <= 11, `events per message: ${perMessage}`);
+});
+
+test('bounces: the parser runs over the shared corpus and reports its throughput', async (t) => {
+  const corpus = path.resolve(root, '../shared/corpus/bounces/dev/emails');
+  if (!existsSync(corpus)) return t.skip(`no shared corpus at ${corpus}`);
+  const result = await runBounces(context({}), { durationMs: 300 });
+  assertPositive(result, ['bounce_corpus_mails', 'bounce_corpus_mb', 'bounce_mails_per_s', 'bounce_mb_per_s', 'bounce_slowest_ms']);
+});
+
+test('bounces: a missing corpus gives null figures and a note, not an error', async () => {
+  const result = await runBounces(context({}), { corpusDir: path.join(os.tmpdir(), 'mailtrail-no-such-corpus') });
+  assert.equal(result.figures.bounce_mails_per_s, null);
+  assert.match(result.notes[0], /no corpus/);
+});
+
+test('memory: the relay attempts and defers a pre-filled queue, and its RSS is read', async () => {
+  const result = await runMemory(context({ memoryMessages: 200 }), { stallTimeoutMs: 60_000 });
+  assertPositive(result, ['memory_rss_mb', 'memory_peak_rss_mb', 'memory_heap_used_mb', 'memory_attempt_s']);
+  assert.equal(result.figures.memory_deferred, 200);
+});

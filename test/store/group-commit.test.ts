@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { groupCommitFor } from '../../src/store/sqlite/group-commit.js';
+import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import type { NewMessage } from '../../src/store/store.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-group-commit-'));
+const dbPath = path.join(dir, 'q.db');
+const store = openSqliteStore({ path: dbPath, synchronous: 'FULL', busyTimeoutMs: 100 });
+// A second connection sees only what is committed: the witness that a promise resolved after its commit.
+const witness = new Database(dbPath, { readonly: true });
+after(async () => {
+  witness.close();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function message(queueId: string): NewMessage {
+  const raw = Buffer.from(`Message-ID: <${queueId}@test>\r\nSubject: hi\r\n\r\nbody\r\n`);
+  return {
+    queueId,
+    messageId: `${queueId}@test`,
+    messageIdAdded: false,
+    mailFrom: 'app@example.com',
+    username: 'app',
+    clientIp: '127.0.0.1',
+    clientHostname: null,
+    tls: null,
+    raw,
+    sha256: createHash('sha256').update(raw).digest('hex'),
+    tag: null,
+    envId: null,
+    ret: null,
+    origin: 'submission',
+    createdAt: 1_700_000_000_000,
+    recipients: [{ address: 'a@dest.test', domain: 'dest.test', notify: null, orcpt: null, state: 'queued', nextAttemptAt: 1_700_000_000_000 }],
+    receivedDetail: {},
+  };
+}
+
+const committed = (queueId: string) => witness.prepare('SELECT COUNT(*) AS n FROM messages WHERE queue_id = ?').get(queueId) as { n: number };
+const counts = () => witness.prepare('SELECT (SELECT COUNT(*) FROM messages) AS m, (SELECT COUNT(*) FROM recipients) AS r, (SELECT COUNT(*) FROM events) AS e').get();
+
+test('enqueues asked for together share one transaction, and each resolves only once its message is committed', async () => {
+  const before = groupCommitFor(store.db).stats();
+  const ids = Array.from({ length: 30 }, (_, i) => `G1-${i}`);
+  const seenAtResolve = await Promise.all(ids.map((id) => store.messages.enqueue(message(id)).then(() => committed(id).n)));
+  assert.deepEqual(seenAtResolve, ids.map(() => 1), 'every message was visible to another connection when its promise resolved');
+  const stats = groupCommitFor(store.db).stats();
+  assert.equal(stats.members - before.members, 30);
+  assert.equal(stats.groups - before.groups, 1, '30 enqueues in one turn of the event loop: one transaction, one fsync');
+});
+
+test('one member that fails is rolled back and rejected alone; the rest of its group commits', async () => {
+  await store.messages.enqueue(message('G2-dup'));
+  const before = counts() as { m: number; r: number; e: number };
+  const results = await Promise.allSettled([store.messages.enqueue(message('G2-a')), store.messages.enqueue(message('G2-dup')), store.messages.enqueue(message('G2-b'))]);
+  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE/);
+  assert.equal(committed('G2-a').n, 1);
+  assert.equal(committed('G2-b').n, 1);
+  // Two messages, each with its recipient and its `received` event: nothing of the failed one.
+  assert.deepEqual(counts(), { m: before.m + 2, r: before.r + 2, e: before.e + 2 });
+});
+
+test('a group that cannot commit (database locked past busy_timeout) rejects every member and keeps none of them', async () => {
+  const before = counts();
+  const other = new Database(dbPath);
+  other.exec('BEGIN IMMEDIATE');
+  let results: PromiseSettledResult<unknown>[];
+  try {
+    results = await Promise.allSettled(Array.from({ length: 5 }, (_, i) => store.messages.enqueue(message(`G3-${i}`))));
+  } finally {
+    other.exec('ROLLBACK');
+    other.close();
+  }
+  assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'rejected', 'rejected', 'rejected']);
+  assert.match(String((results[0] as PromiseRejectedResult).reason), /locked|busy/i);
+  assert.deepEqual(counts(), before);
+  // The connection is usable again: the same messages now commit.
+  await Promise.all(Array.from({ length: 5 }, (_, i) => store.messages.enqueue(message(`G3-${i}`))));
+  assert.equal((counts() as { m: number }).m, (before as { m: number }).m + 5);
+});
+
+test('queue writes join the same group as intake: claims and attempt results of concurrent deliveries share a commit', async () => {
+  await store.messages.enqueue(message('G4'));
+  const before = groupCommitFor(store.db).stats();
+  const now = 1_700_000_000_000;
+  const [claimed, other] = await Promise.all([
+    store.queue.claimDue({ now, limit: 1000, owner: 'w1', leaseUntil: now + 60_000 }),
+    store.messages.enqueue(message('G4-b')),
+  ]);
+  assert.ok(claimed.length > 0);
+  assert.equal(other.message.queueId, 'G4-b');
+  const written = await Promise.all(
+    claimed.slice(0, 3).map((r) => store.queue.recordAttempt({ owner: 'w1', at: now, events: [{ at: now, messageId: r.messageId, recipientId: r.id, kind: 'delivered' }], recipients: [{ id: r.id, state: 'delivered', nextAttemptAt: null, lastCode: 250, lastEnhanced: '2.0.0', lastText: 'ok', category: null, hard: null }] })),
+  );
+  assert.ok(written.every((w) => w.recorded.length === 1 && w.lost.length === 0));
+  const stats = groupCommitFor(store.db).stats();
+  assert.equal(stats.groups - before.groups, 2, 'one commit for claim + enqueue, one for the three attempt results');
+});
