@@ -30,6 +30,8 @@ export interface MemoryOptions {
   stallTimeoutMs?: number;
   /** Start the relay with --heapsnapshot-signal=SIGUSR2 and write a snapshot into `dir` at the end. */
   heapSnapshot?: boolean;
+  /** Run this JavaScript file instead of bin/mailtrail.js (e.g. a bundle without tsx, to compare). */
+  relayEntry?: string;
 }
 
 /**
@@ -181,7 +183,7 @@ export async function runMemory(ctx: ScenarioContext, opts: MemoryOptions = {}):
     const logFd = openSync(path.join(dir, 'relay.log'), 'w');
     const probeFile = path.join(dir, 'memory-usage.json');
     const nodeArgs = ['--import', PROBE, ...(opts.heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2'] : [])];
-    relay = spawn(process.execPath, [...nodeArgs, path.join(ctx.root, 'bin/mailtrail.js'), 'start', '--config', configPath], {
+    relay = spawn(process.execPath, [...nodeArgs, opts.relayEntry ?? path.join(ctx.root, 'bin/mailtrail.js'), 'start', '--config', configPath], {
       cwd: dir,
       stdio: ['ignore', logFd, logFd],
       env: { ...process.env, BENCH_MEMORY_PROBE: probeFile },

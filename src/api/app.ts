@@ -191,7 +191,7 @@ export function createApi(opts: ApiOptions): Api {
         error: action === 'retry' ? 'nothing to retry: no recipient of this message is queued or deferred' : 'nothing to cancel: every recipient is final or being delivered right now',
       });
     }
-    req.log.info({ event: action === 'retry' ? 'requeued' : 'cancelled', queue_id: queueId, recipients: result.changed.length, token: req.principal?.name }, `operator ${action}`);
+    req.log.info({ event: action === 'retry' ? 'message.requeued' : 'message.cancelled', queue_id: queueId, recipients: result.changed.length, token: req.principal?.name }, `operator ${action}`);
     return { queue_id: queueId, action, recipients: result.changed.map((r) => ({ address: r.address, state: r.state })) };
   }
 

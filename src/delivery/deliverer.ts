@@ -103,9 +103,10 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
         const v = verdicts instanceof Map ? verdicts.get(r.id)! : verdicts;
         const outcome: RecipientOutcome['outcome'] =
           v.code !== null && v.code >= 200 && v.code < 300 && v.phase === 'data' ? 'delivered' : v.temporary || v.code === null || v.code < 500 ? 'deferred' : 'bounced';
-        // A DNS-level permanent failure has no code but is still permanent.
-        const dnsPermanent = v.phase === 'dns' && v.code === null && v.enhanced?.startsWith('5.');
-        const final = dnsPermanent ? 'bounced' : outcome;
+        // Our own definite refusals carry a 5.x.x status but no server code: DNS (NXDOMAIN, null MX) and a
+        // next hop without SMTPUTF8 for a non-ASCII address. Retrying cannot change them.
+        const localPermanent = !v.temporary && v.code === null && v.enhanced?.startsWith('5.');
+        const final = localPermanent ? 'bounced' : outcome;
         const text = v.text ?? (v.error ? `${v.error}` : null);
         return {
           recipientId: r.id,
@@ -239,7 +240,8 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       if (!client) {
         const at = clock();
         const t = performance.now();
-        const tlsOptions = tlsConnectOptions(host, true);
+        // Implicit TLS is only used towards a smarthost: verify it like STARTTLS under `required`.
+        const tlsOptions = tlsConnectOptions(host, d.verify_certificates);
         try {
           client = await SmtpClient.connect({ ip, port, timeoutMs: d.connect_timeout_ms, implicitTls: policy === 'implicit' ? tlsOptions : undefined, signal });
         } catch (err) {
@@ -309,6 +311,13 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
         if (route.smarthost?.username) {
           const at3 = clock();
           const t3 = performance.now();
+          if (!client.tls && route.smarthost.tls !== 'none') {
+            // Credentials never cross the network in clear unless the operator chose `tls: none` explicitly.
+            const text = `not sending the smarthost password without TLS: ${host.host} did not offer STARTTLS; set delivery.smarthost.tls: required (or none to allow cleartext AUTH)`;
+            record(phase('auth', at3, t3, null, { text, error: 'EAUTHNOTLS' }));
+            await client.quit(2_000);
+            return fail({ phase: 'auth', code: null, enhanced: '4.7.10', text, error: 'EAUTHNOTLS', temporary: true });
+          }
           const token = Buffer.from(`\0${route.smarthost.username}\0${route.smarthost.password ?? ''}`).toString('base64');
           let reply: SmtpReply;
           try {

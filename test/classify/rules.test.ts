@@ -106,6 +106,7 @@ const ROWS: Row[] = [
 
   // MTA wording
   ['wording:greylisted', r('rcpt', 450, '4.2.0', '<jane@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html'), 'greylisted'],
+  ['wording:local-connection-limit', r('connect', null, null, 'local limit: 10 connections to 192.0.2.25 already open (delivery.max_connections_per_host = 10), none freed within 30000 ms', { error: 'ELOCALLIMIT' }), 'system-error'],
   ['wording:tls-error', r('starttls', null, null, 'Client network socket disconnected before secure TLS connection was established: self-signed certificate', { error: 'ESOCKET' }), 'connection-failure'],
   ['wording:tls-required', r('mail', 530, '5.7.0', 'Must issue a STARTTLS command first'), 'tls-required'],
   ['wording:not-rfc-compliant', r('data', 550, '5.7.1', 'This message is not RFC 5322 compliant. There are multiple Subject\n5.7.1 headers. To reduce the amount of spam sent to Gmail, this message has\n5.7.1 been blocked. - gsmtp'), 'protocol-error'],
