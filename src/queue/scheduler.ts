@@ -344,7 +344,15 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         },
       });
     }
-    const written = await store.queue.recordAttempt({ owner, at: now, events, recipients: updates });
+    // A hard bounce (the address itself is bad) goes on the suppression list with its event, as a late
+    // hard bounce does in src/bounces: the next message to it is refused at submission, not sent.
+    const suppress = updates
+      .filter((u) => u.state === 'bounced' && u.hard === true)
+      .map((u) => {
+        const r = job.recipients.find((x) => x.id === u.id)!;
+        return { recipientId: u.id, address: r.address, reason: `hard bounce: ${[u.lastCode, u.lastEnhanced, u.lastText?.split('\n')[0]].filter((x) => x != null && x !== '').join(' ')}`.slice(0, 500) };
+      });
+    const written = await store.queue.recordAttempt({ owner, at: now, events, recipients: updates, suppress });
     if (written.lost.length) {
       logger.warn({ event: 'queue.claim_lost', queue_id: message.queueId, recipient_ids: written.lost }, 'the lease lapsed during delivery and another worker claimed these recipients; their result here is not recorded (they may be delivered twice)');
     }

@@ -153,6 +153,11 @@ export interface AttemptWrite {
   /** Phase and outcome events in order. An event with a recipientId is written only if that recipient's update was. */
   events: NewEvent[];
   recipients: RecipientUpdate[];
+  /**
+   * Addresses to put on the suppression list (hard bounces), each written with the recipient's `bounced`
+   * event in the same transaction, and only when that recipient's update was ours.
+   */
+  suppress?: { recipientId: number; address: string; reason: string }[];
 }
 
 export interface AttemptWritten {

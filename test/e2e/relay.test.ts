@@ -366,10 +366,8 @@ test('submission → delivery → bounce, read back through the API and the CLI,
     assert.ok(!addresses.includes(GOOD), `${GOOD} must not be suppressed for a full mailbox: ${list.stdout}`);
   });
 
-  // src/types.ts (glossary, "hard"): "Hard bounces and complaints suppress." The bounce processor does so
-  // for asynchronous hard bounces; a synchronous 550 5.1.1 at RCPT goes through the scheduler, which
-  // records hard: true but adds no suppression. Kept as todo until the queue suppresses too.
-  await t.test('a hard bounce at RCPT (550 5.1.1) puts the address on the suppression list', { todo: 'the scheduler does not suppress synchronous hard bounces (src/queue/scheduler.ts record())' }, async () => {
+  // src/types.ts (glossary, "hard"): "Hard bounces and complaints suppress", at RCPT as well as by mail later.
+  await t.test('a hard bounce at RCPT (550 5.1.1) puts the address on the suppression list', async () => {
     const list = await runCli(['suppressions', 'list', '--json', '--config', configFile]);
     assert.equal(list.code, 0, list.stderr);
     const rows = list.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { address: string; source: string });

@@ -183,3 +183,37 @@ test('delay warnings: deferred, old enough, NOTIFY with DELAY or absent, not yet
     await t.cleanup();
   }
 });
+
+test('a hard bounce is suppressed with its bounced event, in the same write, and only under our lease', async () => {
+  const t = tempStore();
+  try {
+    const { message, recipients } = await enqueue(t.store, { to: ['Gone@X.test', 'lost@x.test'] });
+    await t.store.queue.claimDue({ now: T0, limit: 2, owner: 'A', leaseUntil: T0 + 1_000 });
+    // A's leases lapse and another worker takes one recipient over; A keeps the other only because
+    // nobody claimed it (a lapsed lease is still the owner's until someone else takes it).
+    const [taken] = await t.store.queue.claimDue({ now: T0 + 1_000, limit: 1, owner: 'B', leaseUntil: T0 + 9_000 });
+    const lost = recipients.find((r) => r.id === taken.id)!;
+    const gone = recipients.find((r) => r.id !== taken.id)!;
+    const bounced = (id: number) => ({ id, state: 'bounced' as const, nextAttemptAt: null, lastCode: 550, lastEnhanced: '5.1.1', lastText: 'no such user', category: 'mailbox-unknown', hard: true });
+    const event = (id: number) => ({ at: T0 + 500, kind: 'bounced' as const, messageId: message.id, recipientId: id, attempt: 1, code: 550, enhanced: '5.1.1' });
+    const res = await t.store.queue.recordAttempt({
+      owner: 'A',
+      at: T0 + 500,
+      events: [event(gone.id), event(lost.id)],
+      recipients: [bounced(gone.id), bounced(lost.id)],
+      suppress: [
+        { recipientId: gone.id, address: gone.address, reason: 'hard bounce: 550 5.1.1 no such user' },
+        { recipientId: lost.id, address: lost.address, reason: 'hard bounce: 550 5.1.1 no such user' },
+      ],
+    });
+    assert.deepEqual(res.lost, [lost.id]);
+    const entry = await t.store.suppressions.get(gone.address.toLowerCase());
+    assert.ok(entry, 'the hard-bounced address is suppressed (lower-cased)');
+    assert.equal(entry.source, 'hard-bounce');
+    const bouncedEvent = (await t.store.events.forMessage(message.id)).find((e) => e.kind === 'bounced');
+    assert.equal(entry.eventId, bouncedEvent?.id, 'the entry points at the event that caused it');
+    assert.equal(await t.store.suppressions.get(lost.address.toLowerCase()), null, 'nothing is written for a recipient whose claim was lost');
+  } finally {
+    await t.cleanup();
+  }
+});

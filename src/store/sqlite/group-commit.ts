@@ -43,7 +43,6 @@ export function createGroupCommit(db: Db): GroupCommit {
   let scheduled = false;
   let groups = 0;
   let members = 0;
-  process.on('exit', () => process.stderr.write(`GROUPSTATS groups=${groups} members=${members}\n`));
 
   function flush(): void {
     scheduled = false;

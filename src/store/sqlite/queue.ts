@@ -8,6 +8,7 @@ import type { AttemptWrite, QueueStore, RecipientUpdate } from '../store.js';
 import type { Db } from './database.js';
 import { eventParams, INSERT_EVENT_SQL } from './events.js';
 import { groupCommitFor } from './group-commit.js';
+import { INSERT_SUPPRESSION_SQL, suppressionKey } from './suppressions.js';
 import { toRecipient, type RecipientRow } from './rows.js';
 
 /** Id lists travel as one JSON parameter (`json_each`), so each function stays one prepared statement. */
@@ -57,7 +58,9 @@ export function sqliteQueue(db: Db): QueueStore {
   const resetStaleLeases = db.prepare(`UPDATE recipients SET lease_owner = NULL, lease_until = NULL
     WHERE state IN ('queued', 'deferred') AND lease_until <= ?`);
 
+  const insertSuppression = db.prepare(INSERT_SUPPRESSION_SQL);
   const recordAttempt = db.transaction((w: AttemptWrite) => {
+    const suppress = new Map((w.suppress ?? []).map((s) => [s.recipientId, s]));
     const recorded = [];
     const lost: number[] = [];
     const ours = new Set<number>();
@@ -74,7 +77,10 @@ export function sqliteQueue(db: Db): QueueStore {
     // a wholly lost claim writes nothing, because the worker that took it over records its own attempt.
     if (ours.size > 0) {
       for (const e of w.events) {
-        if (e.recipientId == null || ours.has(e.recipientId)) insertEvent.run(...eventParams(e));
+        if (e.recipientId != null && !ours.has(e.recipientId)) continue;
+        const { lastInsertRowid } = insertEvent.run(...eventParams(e));
+        const s = e.kind === 'bounced' && e.recipientId != null ? suppress.get(e.recipientId) : undefined;
+        if (s) insertSuppression.run(suppressionKey(s.address), s.reason, 'hard-bounce', Number(lastInsertRowid), w.at);
       }
     }
     return { recorded, lost };
