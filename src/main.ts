@@ -64,11 +64,11 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
   try {
     let scheduler: Scheduler | null = null;
     let deliverer: Deliverer | null = null;
+    const notifier = config.delivery.dsn.enabled
+      ? createNotifier({ config, store, logger, explain: (input) => classify(input).explanation || null, onEnqueued: () => scheduler?.wake() })
+      : null;
     if (config.delivery.enabled) {
       deliverer = createDeliverer({ config, logger });
-      const notifier = config.delivery.dsn.enabled
-        ? createNotifier({ config, store, logger, explain: (input) => classify(input).explanation || null, onEnqueued: () => scheduler?.wake() })
-        : null;
       scheduler = createScheduler({ config, store, deliverer, notifier, logger });
       const d = deliverer;
       stops.push(() => d.close());
@@ -99,7 +99,7 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
 
     let bounces: RunningBounces | null = null;
     if (config.bounces.enabled && config.bounces.listener.enabled) {
-      bounces = await startBounces({ config, store, logger }).catch(startupError);
+      bounces = await startBounces({ config, store, logger, notifier }).catch(startupError);
       const b = bounces;
       stops.push(() => b.close());
     }

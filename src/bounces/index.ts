@@ -5,6 +5,7 @@
 import type { AddressInfo } from 'node:net';
 import { classify } from '../classify/index.js';
 import type { Config } from '../config/schema.js';
+import type { Notifier } from '../dsn/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import { createInboundListener } from './listener.js';
@@ -20,6 +21,8 @@ export interface BouncesOptions {
   parse?: ParseFn;
   /** The sentence recorded as `explanation`; the classifier's by default. */
   explain?: ExplainFn;
+  /** Tells senders about late bounces (src/dsn); none: senders learn them only through mailtrail. */
+  notifier?: Pick<Notifier, 'finalFailure'> | null;
 }
 
 export interface RunningBounces {
@@ -38,6 +41,7 @@ export function createProcessor(opts: Omit<BouncesOptions, 'config'> & { config:
     verpSecret: b.verp_secret,
     correlationWindowMs: b.correlation_window_ms,
     limits: { maxParts: b.max_mime_parts, maxDepth: b.max_mime_depth },
+    notifier: opts.notifier ?? null,
   });
 }
 

@@ -13,6 +13,7 @@
  */
 import type { Logger } from '../log/logger.js';
 import type { InboundEffect, InboundRecord, Store } from '../store/store.js';
+import type { Notifier } from '../dsn/types.js';
 import type { EventKind } from '../types.js';
 import { assignRecipients, correlate, type Correlation } from './correlate.js';
 import type { ParsedRecipient, ParseResult } from './types.js';
@@ -37,6 +38,11 @@ export interface ProcessorOptions {
   limits: ParseLimits;
   explain?: ExplainFn;
   now?: () => number;
+  /**
+   * Recipients a late bounce just turned `bounced`. mailtrail replaced the return path with its own (VERP),
+   * so the bounce came here instead of to the sender: the notifier tells the sender as a failure DSN would.
+   */
+  notifier?: Pick<Notifier, 'finalFailure'> | null;
 }
 
 export interface ProcessedInbound {
@@ -150,7 +156,21 @@ export class InboundProcessor {
         `${e.event.kind} for ${address}`,
       );
     });
+    await this.notifyFailures(correlation, effects.filter((e, i) => e.bounce && results[i]?.stateChanged && results[i]?.state === 'bounced').map((e) => e.event.recipientId!));
     return { id, kind: base.kind, matchRule: base.match_rule, effects: effects.length };
+  }
+
+  private async notifyFailures(c: Correlation | null, recipientIds: number[]): Promise<void> {
+    const notifier = this.opts.notifier;
+    if (!notifier || !c || recipientIds.length === 0) return;
+    const wanted = new Set(recipientIds);
+    const recipients = (await this.opts.store.query.recipientsOf([c.message.id])).filter((r) => wanted.has(r.id));
+    try {
+      await notifier.finalFailure(c.message, recipients);
+    } catch (err) {
+      // The bounce itself is recorded; only the notice to the sender is missing, and the log says so.
+      this.opts.logger.error({ event: 'dsn.error', queue_id: c.message.queueId, kind: 'finalFailure', recipient_ids: recipientIds, err: (err as Error).message }, 'the notifier failed; the sender was not told about this late bounce');
+    }
   }
 
   private plan(row: InboundRecord, parsed: ParseResult, c: Correlation, at: number): InboundEffect[] {

@@ -314,11 +314,13 @@ test('submission → delivery → bounce, read back through the API and the CLI,
     assert.ok(forGood.phases.some((p) => p.phase === 'dns'), 'the MX lookup is part of the attempt');
   });
 
-  await t.test('a failure notice to the sender is recorded for the refused recipient only', async () => {
+  await t.test('failure notices go to the sender: at once for the refused recipient, and again when the late bounce arrives', async () => {
     const dsnSent = fate.timeline.filter((e) => e.type === 'event' && e.kind === 'dsn-sent') as Extract<Fate['timeline'][number], { type: 'event' }>[];
+    // mailtrail put its own VERP address in MAIL FROM, so the late bounce came to it, not to the sender:
+    // it owes the sender the notice the sender would otherwise have received.
     assert.deepEqual(
       dsnSent.map((e) => [e.recipient, e.detail?.type]),
-      [[BAD, 'failure']],
+      [[BAD, 'failure'], [GOOD, 'failure']],
     );
     // The notice is a message of its own, traceable by its queue id, delivered to the sender's MX.
     const dsnQueueId = String(dsnSent[0].detail?.dsn_queue_id);
