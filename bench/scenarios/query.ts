@@ -59,7 +59,7 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
   ctx.progress(`query: filled in ${(filled.ms / 1000).toFixed(1)} s; measuring ${lookups} traces and ${lookups} searches`);
 
   // A fresh handle with the relay's own settings, as `mailtrail trace` and the API open it.
-  const store = openStore({ database: { path: dbPath, synchronous: 'FULL', busy_timeout_ms: 5_000 } });
+  const store = openStore({ database: { path: dbPath, synchronous: 'FULL', fsync: 'background', busy_timeout_ms: 5_000 } });
   const notes: string[] = [];
   try {
     const pick = () => Math.floor(Math.random() * messages);

@@ -100,13 +100,13 @@ export const deliverySchema = z.strictObject({
   connect_timeout_ms: positiveInt.default(30_000),
   greeting_timeout_ms: positiveInt.default(60_000),
   command_timeout_ms: positiveInt.default(5 * 60_000),
-  max_connections: positiveInt.default(50),
-  max_connections_per_domain: positiveInt.default(10),
+  max_connections: positiveInt.default(100),
+  max_connections_per_domain: positiveInt.default(20),
   /**
    * Simultaneous connections to one MX IP address, idle pooled ones included. Many domains share one
    * MX (Google Workspace, Microsoft 365), so this, not the per-domain limit, is what a receiver sees.
    */
-  max_connections_per_host: positiveInt.default(10),
+  max_connections_per_host: positiveInt.default(20),
   max_messages_per_connection: positiveInt.default(100),
   /** How often the scheduler looks for due recipients when idle. */
   poll_interval_ms: positiveInt.default(1_000),
@@ -227,6 +227,12 @@ export const configSchema = z.strictObject({
       path: z.string().min(1).default('./data/mailtrail.db'),
       /** SQLite synchronous: FULL (default) fsyncs every commit, which is what "queued" promises. */
       synchronous: z.enum(['FULL', 'EXTRA', 'NORMAL']).default('FULL'),
+      /**
+       * With FULL, who flushes each commit to disk before it is acknowledged: `background` (default) flushes
+       * the WAL with fdatasync off the event loop, so sessions keep being served during the flush;
+       * `inline` lets SQLite flush inside COMMIT (the event loop waits). The durability promise is the same.
+       */
+      fsync: z.enum(['background', 'inline']).default('background'),
       busy_timeout_ms: nonNegativeInt.default(5_000),
     })
     .prefault({}),

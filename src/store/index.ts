@@ -11,5 +11,6 @@ export function openStore(config: Pick<Config, 'database'>): Store {
     path: config.database.path,
     synchronous: config.database.synchronous,
     busyTimeoutMs: config.database.busy_timeout_ms,
+    fsync: config.database.fsync,
   });
 }

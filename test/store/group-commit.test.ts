@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { backgroundSync } from '../../src/store/sqlite/database.js';
 import { groupCommitFor } from '../../src/store/sqlite/group-commit.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { NewMessage } from '../../src/store/store.js';
@@ -103,4 +104,35 @@ test('queue writes join the same group as intake: claims and attempt results of 
   assert.ok(written.every((w) => w.recorded.length === 1 && w.lost.length === 0));
   const stats = groupCommitFor(store.db).stats();
   assert.equal(stats.groups - before.groups, 2, 'one commit for claim + enqueue, one for the three attempt results');
+});
+
+test('background flush: a write resolves only after a WAL flush that follows its commit; groups committed meanwhile share a flush', async () => {
+  const g = groupCommitFor(store.db);
+  const before = g.stats();
+  const flushesAtResolve: number[] = [];
+  // Three waves in three turns of the event loop: three transactions, the later ones committing while
+  // the first flush may still be running.
+  const waves: Promise<unknown>[] = [];
+  for (let w = 0; w < 3; w++) {
+    waves.push(Promise.all([0, 1, 2].map((i) => store.messages.enqueue(message(`BG-${w}-${i}`)).then(() => flushesAtResolve.push(g.stats().flushes)))));
+    await new Promise((r) => setImmediate(r));
+  }
+  await Promise.all(waves);
+  const after = g.stats();
+  assert.ok(after.groups - before.groups >= 2, 'the waves committed separately');
+  assert.ok(flushesAtResolve.every((f) => f > before.flushes), 'no write resolved before a flush had started after its commit');
+  assert.ok(after.flushes - before.flushes <= after.groups - before.groups, 'never more flushes than transactions');
+});
+
+test('background flush: a flush that fails rejects the writes it covered, with the WAL named', async () => {
+  const p = path.join(dir, 'flushfail.db');
+  const s = openSqliteStore({ path: p, synchronous: 'FULL', busyTimeoutMs: 100 });
+  try {
+    // Point the flush at a file that cannot be opened: the stand-in for an I/O error from the disk.
+    backgroundSync.set(s.db, path.join(dir, 'missing-dir', 'flushfail.db-wal'));
+    await assert.rejects(s.messages.enqueue(message('FF-1')), /flushing the SQLite WAL .*missing-dir.* failed/);
+  } finally {
+    backgroundSync.set(s.db, `${p}-wal`);
+    await s.close();
+  }
 });

@@ -4,20 +4,27 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { MIGRATIONS_DIR, openDatabase, readMigrations, StoreError } from '../../src/store/sqlite/database.js';
+import { backgroundSync, MIGRATIONS_DIR, openDatabase, readMigrations, StoreError } from '../../src/store/sqlite/database.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-migrate-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const open = (p: string, migrationsDir?: string) => openDatabase({ path: p, synchronous: 'FULL', busyTimeoutMs: 1000, migrationsDir });
 
-test('a fresh database gets every migration, WAL, synchronous FULL and foreign keys', () => {
+test('a fresh database gets every migration, WAL, a flush per commit and foreign keys', () => {
   const db = open(path.join(dir, 'fresh.db'));
   const versions = (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version);
   assert.deepEqual(versions, readMigrations(MIGRATIONS_DIR).map((m) => m.version));
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-  assert.equal(db.pragma('synchronous', { simple: true }), 2); // FULL
+  // FULL with the default background flush: SQLite commits without flushing (NORMAL) and the group
+  // commit flushes the WAL itself before it acknowledges (test/store/group-commit.test.ts).
+  assert.equal(db.pragma('synchronous', { simple: true }), 1);
+  assert.equal(backgroundSync.get(db), path.join(dir, 'fresh.db-wal'));
   assert.equal(db.pragma('foreign_keys', { simple: true }), 1);
   db.close();
+  const inline = openDatabase({ path: path.join(dir, 'inline.db'), synchronous: 'FULL', fsync: 'inline', busyTimeoutMs: 1000 });
+  assert.equal(inline.pragma('synchronous', { simple: true }), 2, 'inline: SQLite flushes inside COMMIT (FULL)');
+  assert.equal(backgroundSync.get(inline), undefined);
+  inline.close();
 });
 
 test('re-opening applies nothing again and keeps the data', () => {

@@ -1,6 +1,7 @@
 import type { EventRecord, NewEvent } from '../../types.js';
 import type { EventStore, FeedEvent, FeedFilter } from '../store.js';
 import type { Db } from './database.js';
+import { groupCommitFor } from './group-commit.js';
 import { toEvent, type EventRow } from './rows.js';
 
 interface FeedRow extends EventRow {
@@ -49,15 +50,16 @@ export function sqliteEvents(db: Db): EventStore {
   const lastId = db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').pluck();
   // One statement per combination of filters, so each only carries the conditions it needs and can use its index.
   const recentStatements = new Map<string, ReturnType<Db['prepare']>>();
+  const commits = groupCommitFor(db);
   const insertMany = db.transaction((events: NewEvent[]) => {
     for (const e of events) insertPlain.run(...eventParams(e));
   });
   return {
     async append(e): Promise<EventRecord> {
-      return toEvent(insert.get(...eventParams(e)) as EventRow);
+      return toEvent((await commits.run(() => insert.get(...eventParams(e)))) as EventRow);
     },
     async appendMany(events) {
-      if (events.length) insertMany(events);
+      if (events.length) await commits.run(() => insertMany(events));
     },
     async forMessage(messageId) {
       return (forMessage.all(messageId) as EventRow[]).map(toEvent);

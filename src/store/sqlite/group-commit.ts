@@ -10,14 +10,24 @@
  * constraint, a trigger) is rolled back and rejected alone; if the transaction as a whole cannot begin
  * or commit (database locked past busy_timeout, I/O error, disk full), every member is rejected and
  * nothing of any of them remains.
+ *
+ * Background flush (database.fsync: background, the default): SQLite commits without flushing and the WAL
+ * is flushed here with fdatasync on libuv's thread pool, so the event loop keeps serving sessions during
+ * the disk flush. Members resolve only after the flush that covers their commit; groups that commit while
+ * a flush runs share the next one. A flush failure rejects every member it covered (their clients hear
+ * 451 and resend, so a message may then exist twice: at-least-once, never lost). Other connections may
+ * read a commit before its flush; nothing is acknowledged before it.
  */
-import type { Db } from './database.js';
+import { open, type FileHandle } from 'node:fs/promises';
+import { backgroundSync, type Db } from './database.js';
 
 export interface GroupCommit {
   /** Runs `work` inside the next group transaction; resolves with its result after that transaction commits. */
   run<T>(work: () => T): Promise<T>;
-  /** Transactions committed (or attempted) and members run so far, for tests and the benchmark. */
-  stats(): { groups: number; members: number };
+  /** Transactions committed (or attempted), members run and background flushes so far, for tests and the benchmark. */
+  stats(): { groups: number; members: number; flushes: number };
+  /** Resolves when no write is waiting for its commit or flush; closes the WAL handle. */
+  drain(): Promise<void>;
 }
 
 interface Member {
@@ -43,6 +53,32 @@ export function createGroupCommit(db: Db): GroupCommit {
   let scheduled = false;
   let groups = 0;
   let members = 0;
+  let flushes = 0;
+  let wal: FileHandle | null = null;
+  /** Committed groups' settlements waiting for a flush, and the flush running now. */
+  let unflushed: { settle(): void; fail(err: unknown): void }[] = [];
+  let flushing: Promise<void> | null = null;
+
+  function flushWal(): void {
+    if (flushing || unflushed.length === 0) return;
+    const batch = unflushed;
+    unflushed = [];
+    flushes++;
+    const walPath = backgroundSync.get(db);
+    flushing = (async () => {
+      wal ??= await open(walPath!, 'r');
+      await wal.datasync();
+    })().then(
+      () => batch.forEach((b) => b.settle()),
+      (err: unknown) => {
+        const error = new Error(`flushing the SQLite WAL ${walPath} to disk failed: ${(err as Error).message}`);
+        batch.forEach((b) => b.fail(error));
+      },
+    ).finally(() => {
+      flushing = null;
+      flushWal();
+    });
+  }
 
   function flush(): void {
     scheduled = false;
@@ -71,11 +107,15 @@ export function createGroupCommit(db: Db): GroupCommit {
       for (const m of group) m.reject(err);
       return;
     }
-    group.forEach((m, i) => {
-      const o = outcomes[i];
-      if (o.ok) m.resolve(o.value);
-      else m.reject(o.err);
-    });
+    const settle = () =>
+      group.forEach((m, i) => {
+        const o = outcomes[i];
+        if (o.ok) m.resolve(o.value);
+        else m.reject(o.err);
+      });
+    if (!backgroundSync.has(db)) return settle();
+    unflushed.push({ settle, fail: (err) => group.forEach((m) => m.reject(err)) });
+    flushWal();
   }
 
   return {
@@ -90,6 +130,15 @@ export function createGroupCommit(db: Db): GroupCommit {
         }
       });
     },
-    stats: () => ({ groups, members }),
+    stats: () => ({ groups, members, flushes }),
+    async drain() {
+      while (scheduled || flushing || unflushed.length) {
+        if (flushing) await flushing;
+        else await new Promise((r) => setImmediate(r));
+      }
+      const handle = wal;
+      wal = null;
+      await handle?.close();
+    },
   };
 }

@@ -1,6 +1,7 @@
 import type { RecipientState } from '../../types.js';
 import type { InboundEffectResult, InboundOutcome, InboundRecord, InboundStore, NewInbound } from '../store.js';
 import type { Db } from './database.js';
+import { groupCommitFor } from './group-commit.js';
 import { eventParams, INSERT_EVENT_SQL } from './events.js';
 import { toRecipient, type RecipientRow } from './rows.js';
 import { INSERT_SUPPRESSION_SQL, suppressionKey } from './suppressions.js';
@@ -62,6 +63,7 @@ export function sqliteInbound(db: Db): InboundStore {
   const latestByAddress = db.prepare(`SELECT r.* FROM recipients r JOIN messages m ON m.id = r.message_id
     WHERE r.address = ? COLLATE NOCASE AND m.created_at >= ? ORDER BY m.created_at DESC, r.id DESC LIMIT 1`);
 
+  const commits = groupCommitFor(db);
   const record = db.transaction((o: InboundOutcome): InboundEffectResult[] => {
     const updated = markProcessed.run(
       o.kind,
@@ -93,7 +95,7 @@ export function sqliteInbound(db: Db): InboundStore {
 
   return {
     async receive(m: NewInbound) {
-      return toInbound(insert.get(m.receivedAt, m.mailFrom, JSON.stringify(m.rcptTo), m.clientIp, m.raw.length, m.raw) as InboundRow);
+      return toInbound((await commits.run(() => insert.get(m.receivedAt, m.mailFrom, JSON.stringify(m.rcptTo), m.clientIp, m.raw.length, m.raw))) as InboundRow);
     },
     async get(id) {
       const r = byId.get(id) as InboundRow | undefined;
@@ -116,7 +118,7 @@ export function sqliteInbound(db: Db): InboundStore {
       return rows.map((r) => ({ id: r.id, processed: r.processed_at !== null, kind: r.kind, matchRule: r.match_rule, matched: r.matched_message_id !== null }));
     },
     async record(o) {
-      return record(o);
+      return commits.run(() => record(o));
     },
     async recipientById(id) {
       const r = recipientById.get(id) as RecipientRow | undefined;

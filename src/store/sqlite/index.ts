@@ -12,6 +12,7 @@ import { sqliteQueue } from './queue.js';
 import { sqliteSuppressions } from './suppressions.js';
 import { sqliteUsers } from './users.js';
 import { sqliteWebhooks } from './webhooks.js';
+import { groupCommitFor } from './group-commit.js';
 
 export interface SqliteStore extends Store {
   /** The underlying handle, for the store's own tests and the benchmark only. */
@@ -32,6 +33,8 @@ export function openSqliteStore(opts: OpenOptions): SqliteStore {
     suppressions: sqliteSuppressions(db),
     webhooks: sqliteWebhooks(db),
     async close() {
+      // Writes still waiting for their commit or WAL flush finish first: nothing acknowledged is left unflushed.
+      await groupCommitFor(db).drain();
       if (db.open) {
         // Fold the WAL back into the main file so a stopped relay leaves one self-contained file.
         try {

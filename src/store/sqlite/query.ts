@@ -9,6 +9,7 @@ import type { Statement } from 'better-sqlite3';
 import type { RecipientState } from '../../types.js';
 import type { OperatorActionResult, QueryStore, SearchFilters, WaitingSummary } from '../store.js';
 import type { Db } from './database.js';
+import { groupCommitFor } from './group-commit.js';
 import { eventParams, INSERT_EVENT_SQL } from './events.js';
 import { toEvent, toMessage, toRecipient, type EventRow, type MessageRow, type RecipientRow } from './rows.js';
 import { toSuppression, type SuppressionRow } from './suppressions.js';
@@ -93,6 +94,7 @@ export function sqliteQuery(db: Db): QueryStore {
     });
   const requeueTx = operatorAction('requeued', (id, now) => requeue.all(now, now, id) as RecipientRow[]);
   const cancelTx = operatorAction('cancelled', (id, now) => cancel.all(now, id, now) as RecipientRow[]);
+  const commits = groupCommitFor(db);
 
   return {
     async findMessages(key) {
@@ -132,10 +134,10 @@ export function sqliteQuery(db: Db): QueryStore {
       return summary;
     },
     async requeueMessage(queueId, now) {
-      return requeueTx(queueId, now);
+      return commits.run(() => requeueTx(queueId, now));
     },
     async cancelMessage(queueId, now) {
-      return cancelTx(queueId, now);
+      return commits.run(() => cancelTx(queueId, now));
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { SuppressionRecord, SuppressionStore } from '../store.js';
 import type { Db } from './database.js';
+import { groupCommitFor } from './group-commit.js';
 
 export interface SuppressionRow {
   address: string;
@@ -31,6 +32,7 @@ export function sqliteSuppressions(db: Db): SuppressionStore {
   const del = db.prepare('DELETE FROM suppressions WHERE address = ?');
   const page = db.prepare('SELECT * FROM suppressions ORDER BY created_at DESC, address LIMIT ? OFFSET ?');
   const count = db.prepare('SELECT COUNT(*) FROM suppressions').pluck();
+  const commits = groupCommitFor(db);
   const add = db.transaction((e: { address: string; reason: string; source: SuppressionRecord['source']; eventId?: number | null; createdAt: number }) => {
     const address = suppressionKey(e.address);
     const created = insert.run(address, e.reason, e.source, e.eventId ?? null, e.createdAt).changes > 0;
@@ -38,10 +40,10 @@ export function sqliteSuppressions(db: Db): SuppressionStore {
   });
   return {
     async add(e) {
-      return add(e);
+      return commits.run(() => add(e));
     },
     async remove(address) {
-      return del.run(suppressionKey(address)).changes > 0;
+      return (await commits.run(() => del.run(suppressionKey(address)))).changes > 0;
     },
     async get(address) {
       const r = byAddress.get(suppressionKey(address)) as SuppressionRow | undefined;

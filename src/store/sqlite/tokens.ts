@@ -1,5 +1,6 @@
 import type { ApiTokenRecord, TokenStore } from '../store.js';
 import type { Db } from './database.js';
+import { groupCommitFor } from './group-commit.js';
 
 interface TokenRow {
   id: number;
@@ -16,9 +17,10 @@ export function sqliteTokens(db: Db): TokenStore {
   const bySha = db.prepare('SELECT * FROM api_tokens WHERE sha256 = ?');
   const all = db.prepare('SELECT * FROM api_tokens ORDER BY name');
   const del = db.prepare('DELETE FROM api_tokens WHERE name = ?');
+  const commits = groupCommitFor(db);
   return {
     async add(t) {
-      return toToken(insert.get(t.name, t.sha256, t.scope, t.createdAt) as TokenRow);
+      return toToken((await commits.run(() => insert.get(t.name, t.sha256, t.scope, t.createdAt))) as TokenRow);
     },
     async findBySha256(sha256) {
       const r = bySha.get(sha256) as TokenRow | undefined;
@@ -28,7 +30,7 @@ export function sqliteTokens(db: Db): TokenStore {
       return (all.all() as TokenRow[]).map(toToken);
     },
     async remove(name) {
-      return del.run(name).changes > 0;
+      return (await commits.run(() => del.run(name))).changes > 0;
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { UserRecord, UserStore } from '../store.js';
 import type { Db } from './database.js';
+import { groupCommitFor } from './group-commit.js';
 
 interface UserRow {
   id: number;
@@ -23,9 +24,10 @@ export function sqliteUsers(db: Db): UserStore {
   const all = db.prepare('SELECT * FROM users ORDER BY name');
   const del = db.prepare('DELETE FROM users WHERE name = ?');
   const count = db.prepare('SELECT COUNT(*) AS n FROM users');
+  const commits = groupCommitFor(db);
   return {
     async add(u) {
-      return toUser(insert.get(u.name, u.passwordHash, JSON.stringify(u.senderDomains), u.createdAt) as UserRow);
+      return toUser((await commits.run(() => insert.get(u.name, u.passwordHash, JSON.stringify(u.senderDomains), u.createdAt))) as UserRow);
     },
     async get(name) {
       const r = byName.get(name) as UserRow | undefined;
@@ -35,7 +37,7 @@ export function sqliteUsers(db: Db): UserStore {
       return (all.all() as UserRow[]).map(toUser);
     },
     async remove(name) {
-      return del.run(name).changes > 0;
+      return (await commits.run(() => del.run(name))).changes > 0;
     },
     async count() {
       return (count.get() as { n: number }).n;
