@@ -28,6 +28,8 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
   const dns = await startDnsServer({
     mx: [{ name: 'sink.test', exchange: 'mx.sink.test', preference: 10 }],
     a: [{ name: 'mx.sink.test', address: ADDR.relaySink }],
+    // A real zone's TTL (dnsmasq's own records default to 0, which forbids caching).
+    ttl: 300,
   });
   const cleanups: (() => Promise<void>)[] = [() => sink.stop(), () => dns.stop()];
   try {

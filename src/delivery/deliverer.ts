@@ -14,14 +14,14 @@
  * refuses STARTTLS with a reply is simply continued with in cleartext. Under `required`, no STARTTLS
  * or a failed handshake is a temporary failure (4.7.10) of that host, and the next one is tried.
  */
-import type { promises as dnsPromises } from 'node:dns';
 import { performance } from 'node:perf_hooks';
 import type tls from 'node:tls';
 import { classify } from '../classify/classify.js';
 import type { Classification, ResponseInput } from '../classify/types.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
-import { resolveRoute, type Route, type RouteHost } from '../routing/resolve.js';
+import { cachingResolver, type DnsResolver } from '../routing/dns-cache.js';
+import { createResolver, resolveRoute, type Route, type RouteHost } from '../routing/resolve.js';
 import type { Phase } from '../types.js';
 import { ConnectionPool } from './pool.js';
 import { parseExtensions, SmtpClient, SmtpNetworkError, xtext, type SmtpReply } from './smtp-client.js';
@@ -32,8 +32,8 @@ export interface DelivererOptions {
   logger: Logger;
   /** Wall clock for `at` timestamps (durations use a monotonic clock). */
   clock?: () => number;
-  /** Defaults to a resolver built from `delivery.dns_servers`. */
-  resolver?: dnsPromises.Resolver;
+  /** Defaults to a caching resolver built from `delivery.dns_servers` and `delivery.dns_cache_ms`. */
+  resolver?: DnsResolver;
   /** Defaults to src/classify's classify(). */
   classify?: (input: ResponseInput) => Classification;
   /** How long an idle connection is kept for reuse (default 5 s). */
@@ -62,6 +62,9 @@ type HostResult =
 const RATE_WORDING = /too many (connections|messages|recipients)|rate.?limit|throttl|slow down|try again later.{0,40}(rate|volume)/i;
 
 export function createDeliverer(options: DelivererOptions): Deliverer {
+  // One resolver for the deliverer's life, behind the answer cache: a resolver per delivery costs a
+  // c-ares channel each time, and the same domains come back all day.
+  const resolver = options.resolver ?? cachingResolver(createResolver(options.config), options.config.delivery.dns_cache_ms);
   const { config, logger } = options;
   const d = config.delivery;
   const clock = options.clock ?? Date.now;
@@ -139,7 +142,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     // --- dns
     const dnsAt = clock();
     const t0 = performance.now();
-    const route = await resolveRoute(job.domain, { config, resolver: options.resolver });
+    const route = await resolveRoute(job.domain, { config, resolver });
     const dnsPhase: PhaseRecord = {
       phase: 'dns',
       at: dnsAt,

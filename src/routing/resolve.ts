@@ -16,6 +16,7 @@
  * connector. What remains to do by hand for MX is small and is below.
  */
 import { promises as dnsPromises } from 'node:dns';
+import type { CachingResolver, DnsResolver } from './dns-cache.js';
 import net from 'node:net';
 import type { Config } from '../config/schema.js';
 
@@ -40,6 +41,8 @@ export interface DnsLookup {
   /** Resolver error code (ENOTFOUND = NXDOMAIN, ENODATA, ESERVFAIL, ETIMEOUT…), null on success. */
   error: string | null;
   durationMs: number;
+  /** The answer came from the relay's DNS cache (src/routing/dns-cache.ts), not from the server. */
+  cached?: boolean;
 }
 
 export interface Route {
@@ -66,8 +69,8 @@ export interface RouteFailure {
 
 export interface ResolveOptions {
   config: Pick<Config, 'delivery'>;
-  /** Defaults to `createResolver(config)`. */
-  resolver?: dnsPromises.Resolver;
+  /** Defaults to `createResolver(config)` (no cache: the deliverer passes its caching one). */
+  resolver?: DnsResolver;
   /** For shuffling equal preferences; injectable for tests. */
   random?: () => number;
 }
@@ -88,7 +91,7 @@ export async function resolveRoute(domain: string, options: ResolveOptions): Pro
   const random = options.random ?? Math.random;
   const lookups: DnsLookup[] = [];
   const name = domain.toLowerCase().replace(/\.$/, '');
-  let resolver: dnsPromises.Resolver | undefined = options.resolver;
+  let resolver: DnsResolver | undefined = options.resolver;
   const getResolver = () => (resolver ??= createResolver(options.config));
 
   if (delivery.smarthost) {
@@ -157,7 +160,7 @@ async function hostRoute(
   kind: RouteKind,
   host: string,
   port: number,
-  getResolver: () => dnsPromises.Resolver,
+  getResolver: () => DnsResolver,
   lookups: DnsLookup[],
 ): Promise<Route | RouteFailure> {
   if (net.isIP(host)) return { ok: true, kind, hosts: [{ host, ips: [host], port, preference: 0 }], lookups };
@@ -167,14 +170,14 @@ async function hostRoute(
   return { ok: false, permanent: true, enhanced: '5.4.4', text: `Host ${host} has no address records`, error: 'NO_ADDRESS', lookups };
 }
 
-async function addressesOf(resolver: dnsPromises.Resolver, host: string, lookups: DnsLookup[]): Promise<{ ips: string[]; temporaryError: string | null }> {
+async function addressesOf(resolver: DnsResolver, host: string, lookups: DnsLookup[]): Promise<{ ips: string[]; temporaryError: string | null }> {
   const [a, aaaa] = await Promise.all([lookup(resolver, host, 'A', lookups), lookup(resolver, host, 'AAAA', lookups)]);
   const ips = [...(a.records as string[]), ...(aaaa.records as string[])];
   const temporaryError = [a.error, aaaa.error].find((e) => e && !NOT_FOUND.has(e)) ?? null;
   return { ips, temporaryError };
 }
 
-async function lookup(resolver: dnsPromises.Resolver, name: string, type: 'MX' | 'A' | 'AAAA', lookups: DnsLookup[]): Promise<{ records: unknown[]; error: string | null }> {
+async function lookup(resolver: DnsResolver, name: string, type: 'MX' | 'A' | 'AAAA', lookups: DnsLookup[]): Promise<{ records: unknown[]; error: string | null }> {
   const started = Date.now();
   let records: unknown[] = [];
   let error: string | null = null;
@@ -189,6 +192,7 @@ async function lookup(resolver: dnsPromises.Resolver, name: string, type: 'MX' |
     answer: records.map((r) => (typeof r === 'string' ? r : `${(r as { priority: number }).priority} ${(r as { exchange: string }).exchange || '.'}`)),
     error,
     durationMs: Date.now() - started,
+    ...('cached' in resolver && (resolver as CachingResolver).cached(type, name) ? { cached: true } : {}),
   });
   return { records, error };
 }

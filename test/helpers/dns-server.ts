@@ -43,6 +43,8 @@ export interface DnsRecords {
    * Default ['test'] (RFC 2606). Names outside them get REFUSED.
    */
   authoritative?: string[];
+  /** TTL in seconds of the records served (dnsmasq's --local-ttl). Default 0: resolvers must not cache them. */
+  ttl?: number;
 }
 
 export interface DnsServer {
@@ -90,6 +92,7 @@ export async function startDnsServer(records: DnsRecords = {}): Promise<DnsServe
       '--log-facility=-',
       '--cache-size=0', // answers change between tests only by restarting, but never serve stale forwards
     ];
+    if (records.ttl) args.push(`--local-ttl=${records.ttl}`);
     for (const d of records.authoritative ?? ['test']) args.push(`--local=/${d}/`);
     for (const r of records.mx ?? []) args.push(`--mx-host=${r.name},${r.exchange},${r.preference}`);
     for (const r of records.a ?? []) args.push(`--host-record=${r.name},${r.address}`);
