@@ -11,8 +11,9 @@ import { createDeliverer } from './delivery/deliverer.js';
 import type { Deliverer } from './delivery/types.js';
 import { createNotifier } from './dsn/notifier.js';
 import { createIntake, type Intake } from './intake/intake.js';
-import { createLogger, type Logger } from './log/logger.js';
+import { createLogDestination, createLogger, type Logger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
+import { startDeliveryThread, type DeliveryThread } from './queue/delivery-thread.js';
 import { createScheduler, type Scheduler } from './queue/scheduler.js';
 import { createWebhooks } from './webhooks/index.js';
 import { openStore } from './store/index.js';
@@ -47,7 +48,18 @@ export interface Relay {
 }
 
 export async function startRelay(config: Config, options: RelayOptions = {}): Promise<Relay> {
-  const logger = options.logger ?? createLogger(config);
+  const destination = options.logger ? null : createLogDestination(config);
+  const logger = options.logger ?? createLogger(config, destination!);
+  // The delivery thread's finished lines: to the same destination, or re-logged through a given logger.
+  const writeLine = (line: string) => {
+    if (destination) return void destination.write(line);
+    try {
+      const { level, msg, time: _time, ...fields } = JSON.parse(line) as { level: string; msg?: string; time?: string };
+      (logger[level as 'info'] ?? logger.info).call(logger, fields, msg);
+    } catch {
+      logger.info({ event: 'queue.log' }, line.trim());
+    }
+  };
   const store = openStore(config);
   // Stops run in reverse order of starts, so a failure half-way leaves nothing listening or locked.
   const stops: (() => Promise<void>)[] = [() => store.close()];
@@ -62,12 +74,18 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
   };
 
   try {
+    // Delivery runs in its own thread (delivery.worker_thread, the default) or in this one.
     let scheduler: Scheduler | null = null;
+    let thread: DeliveryThread | null = null;
     let deliverer: Deliverer | null = null;
+    const wake = () => {
+      scheduler?.wake();
+      thread?.wake();
+    };
     const notifier = config.delivery.dsn.enabled
-      ? createNotifier({ config, store, logger, explain: (input) => classify(input).explanation || null, onEnqueued: () => scheduler?.wake() })
+      ? createNotifier({ config, store, logger, explain: (input) => classify(input).explanation || null, onEnqueued: wake })
       : null;
-    if (config.delivery.enabled) {
+    if (config.delivery.enabled && !config.delivery.worker_thread) {
       deliverer = createDeliverer({ config, logger });
       scheduler = createScheduler({ config, store, deliverer, notifier, logger });
       const d = deliverer;
@@ -76,11 +94,10 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       stops.push(() => s.stop(options.stopTimeoutMs ?? 30_000));
       // Started only once every listener is bound (below): a second instance that fails on a taken port
       // must not have begun delivering the queue it shares.
-    } else {
+    } else if (!config.delivery.enabled) {
       logger.warn({ event: 'relay.config' }, 'delivery.enabled is false: mail is accepted and queued but not delivered');
     }
 
-    const wake = () => scheduler?.wake();
     const inner = createIntake({ store, hostname: config.hostname, logger, isSuppressed: (a) => store.suppressions.isSuppressed(a) });
     const intake: Intake = {
       async accept(envelope, raw) {
@@ -128,6 +145,12 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
     stops.push(() => webhooks.stop());
     webhooks.start();
 
+    if (config.delivery.enabled && config.delivery.worker_thread) {
+      thread = await startDeliveryThread({ config, logger, writeLine }).catch(startupError);
+      const t = thread;
+      // Stopped right before the store closes, after the listeners: no new mail, then finish deliveries.
+      stops.splice(1, 0, () => t.stop(options.stopTimeoutMs ?? 30_000));
+    }
     scheduler?.start();
     const users = await store.users.count();
     logger.info(

@@ -72,7 +72,6 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
 
     const trace: number[] = [];
     let missing = 0;
-    let events = 0;
     for (let i = 0; i < lookups; i++) {
       const s = messageSpec(pick(), specOpts);
       const t0 = performance.now();
@@ -80,7 +79,6 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
       renderFates(fates);
       trace.push(performance.now() - t0);
       if (fates.length !== 1) missing++;
-      else events += fates[0].timeline.length;
     }
     if (missing) notes.push(`query: ${missing} of ${lookups} trace lookups did not find exactly one message (fill or lookup bug).`);
 
@@ -115,7 +113,6 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
         query_fill_s: Math.round(filled.ms / 100) / 10,
         query_fill_msgs_per_s: Math.round(messages / (filled.ms / 1000)),
         query_events_per_message: Math.round((filled.events / messages) * 10) / 10,
-        query_trace_timeline_entries_avg: Math.round((events / Math.max(1, lookups - missing)) * 10) / 10,
         trace_p50_ms: t.p50,
         trace_p99_ms: t.p99,
         trace_max_ms: t.max,

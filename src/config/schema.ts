@@ -74,6 +74,11 @@ export const deliverySchema = z.strictObject({
   /** DNS servers for MX/A lookups (`ip` or `ip:port`); empty = the system's. */
   dns_servers: z.array(z.string().min(1)).default([]),
   dns_timeout_ms: positiveInt.default(10_000),
+  /**
+   * Deliver in a worker thread with its own SQLite connection, so delivery and submission use two cores.
+   * false: everything in one thread (simpler to profile).
+   */
+  worker_thread: z.boolean().default(true),
   /** How long DNS answers are reused (never beyond an address record's TTL); 0 asks the server every time. */
   dns_cache_ms: nonNegativeInt.default(60_000),
   port: port.default(25),

@@ -141,7 +141,22 @@ export class SmtpClient {
   write(line: string): void {
     if (this.failure) throw this.failure;
     if (/[\r\n]/.test(line)) throw new SmtpNetworkError('EPROTOCOL', 'refusing to send a command containing a line break');
+    this.corkUntilNextTick();
     this.socket.write(`${line}\r\n`);
+  }
+
+  private corked = false;
+
+  /** Commands written in one tick (PIPELINING's MAIL, RCPT…, DATA) leave in one segment: one write(2), not one each. */
+  private corkUntilNextTick(): void {
+    if (this.corked) return;
+    const socket = this.socket;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   /** Sends the message body through nodemailer's DataStream and waits for the reply after the dot. */

@@ -17,17 +17,26 @@ export function createLogger(config: Pick<Config, 'log'>, destination?: pino.Des
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
   };
-  if (destination) return pino(options, destination);
-  if (!config.log.file) return pino(options, pino.destination({ fd: 1, sync: false }));
-  return pino(
-    options,
-    pino.multistream([
-      { stream: pino.destination({ fd: 1, sync: false }), level: config.log.level === 'silent' ? 'fatal' : config.log.level },
-      // Synchronous: an asynchronous write still in flight at exit would land after the lines flushed at
-      // exit, and a delivery log out of order misleads. One write(2) per line costs microseconds.
-      { stream: pino.destination({ fd: openLogFile(config.log.file), sync: true }), level: config.log.level === 'silent' ? 'fatal' : config.log.level },
-    ]),
-  );
+  return pino(options, destination ?? createLogDestination(config));
+}
+
+/**
+ * Where log lines go: stdout, and `log.file` when set. Also the way in for lines written by the delivery
+ * thread (src/queue/delivery-thread.ts), which sends its finished lines here so both threads' lines reach
+ * one stream whole and in order, never interleaved mid-line.
+ */
+export function createLogDestination(config: Pick<Config, 'log'>): pino.DestinationStream {
+  const stdout = pino.destination({ fd: 1, sync: false });
+  if (!config.log.file) return stdout;
+  // Synchronous: an asynchronous write still in flight at exit would land after the lines flushed at
+  // exit, and a delivery log out of order misleads. One write(2) per line costs microseconds.
+  const file = pino.destination({ fd: openLogFile(config.log.file), sync: true });
+  return {
+    write(line: string) {
+      stdout.write(line);
+      file.write(line);
+    },
+  };
 }
 
 /**

@@ -84,7 +84,6 @@ export interface Scheduler {
 /** A claimed transaction: one message, one destination domain, one or more recipients. */
 interface Job {
   message: MessageRecord;
-  raw: Buffer;
   domain: string;
   recipients: RecipientRecord[];
   envelopeFrom: string;
@@ -157,12 +156,13 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   /** Groups a claimed batch into transactions, loading each message and its content once. */
   async function buildJobs(claimed: RecipientRecord[], claimedAt: number): Promise<Job[]> {
-    const messages = new Map<number, { message: MessageRecord; raw: Buffer } | null>();
+    // The message rows only: the content (the bulk of the bytes) is read when the job starts, so jobs that
+    // wait for a slot, or go back unstarted, cost no body reads.
+    const messages = new Map<number, { message: MessageRecord } | null>();
     for (const r of claimed) {
       if (messages.has(r.messageId)) continue;
       const message = await store.messages.getById(r.messageId);
-      const raw = message ? await store.messages.content(r.messageId) : null;
-      messages.set(r.messageId, message && raw ? { message, raw } : null);
+      messages.set(r.messageId, message ? { message } : null);
     }
     const jobs = new Map<string, Job>();
     const orphans: number[] = [];
@@ -186,7 +186,6 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       if (!job) {
         job = {
           message: m.message,
-          raw: m.raw,
           domain: r.domain,
           recipients: [],
           envelopeFrom: bounceDomain ? verpAddress(opts.config.bounces.verp_secret!, bounceDomain, { recipientId: r.id }) : m.message.mailFrom,
@@ -248,9 +247,15 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       job.recipients = job.recipients.filter((r) => kept.has(r.id));
       if (job.recipients.length === 0) return;
     }
+    const raw = await store.messages.content(job.message.id);
+    if (!raw) {
+      logger.error({ event: 'queue.orphan', queue_id: job.message.queueId, recipient_ids: job.recipients.map((r) => r.id) }, 'the message content is missing; releasing its recipients');
+      await store.queue.releaseLeases(owner, job.recipients.map((r) => r.id));
+      return;
+    }
     const deliveryJob: DeliveryJob = {
       message: job.message,
-      raw: job.raw,
+      raw,
       domain: job.domain,
       envelopeFrom: job.envelopeFrom,
       recipients: job.recipients.map((r) => ({ id: r.id, address: r.address, notify: r.notify, orcpt: r.orcpt, attempt: r.attempts + 1 })),
@@ -472,7 +477,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     for (const [domain, n] of activeByDomain) if (n + countPending(domain) >= domainLimit(domain)) excludeDomains.add(domain);
     // Several recipients per free slot, so that a message's recipients at one domain are claimed
     // together and share a transaction; the surplus waits (leased) for a slot, bounded below.
-    const claimed = await store.queue.claimDue({ now, limit: free * 4, owner, leaseUntil: now + d.lease_ms, excludeDomains: [...excludeDomains] });
+    // …but never more than the waiting list can hold, or the surplus is claimed only to be released below.
+    const limit = Math.max(1, Math.min(free * 4, d.max_connections - pending.length));
+    const claimed = await store.queue.claimDue({ now, limit, owner, leaseUntil: now + d.lease_ms, excludeDomains: [...excludeDomains] });
     if (claimed.length === 0) return 0;
     let jobs = await buildJobs(claimed, now);
     // Claimed exactly at the end of its lifetime: expire now rather than make one more attempt.

@@ -81,12 +81,27 @@ export class SessionGuard {
       return;
     }
     if (typeof data === 'string' && OWN_CODE.test(data)) context = false;
+    this.corkUntilNextTick();
     this.rawSend(code, data, context);
     if (context !== false) this.noteLibraryRefusal(code, this.conn._getEnhancedStatusCode(code, context), data);
     if (this.closing) return this.dispose();
     // After 354 the client owes us the message; after any other reply (334 included), a line.
     if (code === 354) this.arm('data', this.hooks.limits.data_timeout_ms);
     else this.arm('command', this.hooks.limits.command_timeout_ms);
+  }
+
+  private corked = false;
+
+  /** Replies to pipelined commands (MAIL, RCPT…, DATA) answered in one tick leave in one write(2). */
+  private corkUntilNextTick(): void {
+    const socket = this.conn._socket;
+    if (this.corked || !socket || socket.destroyed) return;
+    this.corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork();
+    });
   }
 
   private onCommand(command: Buffer, callback: () => void, next: SMTPConnection['_onCommand']): void {

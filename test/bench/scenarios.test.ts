@@ -61,7 +61,7 @@ test('bounces: a missing corpus gives null figures and a note, not an error', as
 });
 
 test('memory: the relay attempts and defers a pre-filled queue, and its RSS is read', async () => {
-  const result = await runMemory(context({ memoryMessages: 200 }), { stallTimeoutMs: 60_000 });
-  assertPositive(result, ['memory_rss_mb', 'memory_peak_rss_mb', 'memory_heap_used_mb', 'memory_attempt_s']);
+  const result = await runMemory(context({ memoryMessages: 200 }), { stallTimeoutMs: 60_000, settleMs: 1_000 });
+  assertPositive(result, ['memory_rss_burst_end_mb', 'memory_rss_mb', 'memory_peak_rss_mb', 'memory_heap_used_mb', 'memory_attempt_s']);
   assert.equal(result.figures.memory_deferred, 200);
 });

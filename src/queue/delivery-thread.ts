@@ -1,0 +1,70 @@
+/**
+ * Runs the delivery side (src/queue/delivery-worker.ts) in a worker thread and gives the main thread
+ * the two things it needs: `wake()` when mail was committed, and `stop()` for a graceful shutdown.
+ * The thread's log lines arrive here and are written to the relay's log destination.
+ */
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import type { DeliveryWorkerData, FromWorker, ToWorker } from './delivery-worker.js';
+
+export interface DeliveryThread {
+  /** The worker's lease owner name (its claims in the recipients table). */
+  owner: string;
+  wake(): void;
+  /** Stops claiming, lets running deliveries finish for up to `timeoutMs`, releases leases, closes the thread's store. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+export async function startDeliveryThread(opts: { config: Config; logger: Logger; writeLine: (line: string) => void }): Promise<DeliveryThread> {
+  const data: DeliveryWorkerData = { config: opts.config };
+  const worker = new Worker(new URL('./delivery-worker-entry.js', import.meta.url), { workerData: data });
+  let stopped: (() => void) | null = null;
+  let failed: ((err: Error) => void) | null = null;
+  let exited = false;
+
+  const ready = new Promise<string>((resolve, reject) => {
+    failed = reject;
+    worker.on('message', (m: FromWorker) => {
+      if (m.type === 'log') opts.writeLine(m.line);
+      else if (m.type === 'ready') resolve(m.owner);
+      else if (m.type === 'stopped') stopped?.();
+      else if (m.type === 'failed') {
+        const err = new Error(`the delivery thread failed: ${m.message}`);
+        if (failed) failed(err);
+        else opts.logger.error({ event: 'queue.error', err: m.message }, 'the delivery thread reported a failure');
+      }
+    });
+  });
+  worker.on('error', (err) => {
+    // An uncaught error in the thread: delivery has stopped. Nothing accepted is lost (the queue is in
+    // SQLite and leases lapse), but nothing is delivered until a restart: say so loudly.
+    opts.logger.fatal({ event: 'queue.thread_crashed', err: err.message }, 'the delivery thread crashed; restart mailtrail to resume delivery');
+    failed?.(err);
+  });
+  worker.on('exit', () => {
+    exited = true;
+    stopped?.();
+  });
+
+  const owner = await ready;
+  failed = null;
+  const post = (m: ToWorker) => {
+    if (!exited) worker.postMessage(m);
+  };
+  return {
+    owner,
+    wake: () => post({ type: 'wake' }),
+    async stop(timeoutMs) {
+      if (exited) return;
+      const done = new Promise<void>((resolve) => (stopped = resolve));
+      post({ type: 'stop', timeoutMs });
+      // The thread bounds its own stop by timeoutMs; a little more for closing the store.
+      const timer = setTimeout(() => void worker.terminate(), timeoutMs + 10_000);
+      await done;
+      clearTimeout(timer);
+      if (!exited) await once(worker, 'exit');
+    },
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * The delivery side of the relay in its own thread: scheduler, deliverer and DSN writer on their own
+ * SQLite connection and event loop, so that delivery (SMTP client, DNS, attempt records) and submission
+ * (SMTP server, intake) run on two cores instead of sharing one. They meet only through the queue in
+ * SQLite, as Postfix's qmgr and smtpd meet through the queue directory.
+ *
+ * Messages from the main thread: `wake` (new mail is due), `stop` (graceful stop, then `stopped`).
+ * Messages to it: `ready`, `log` (a finished log line), `stopped`, `failed` (start failed, with why).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { classify } from '../classify/index.js';
+import type { Config } from '../config/schema.js';
+import { createDeliverer } from '../delivery/deliverer.js';
+import { createNotifier } from '../dsn/notifier.js';
+import { createLogger } from '../log/logger.js';
+import { openStore } from '../store/index.js';
+import { createScheduler } from './scheduler.js';
+
+export interface DeliveryWorkerData {
+  config: Config;
+}
+
+export type ToWorker = { type: 'wake' } | { type: 'stop'; timeoutMs: number };
+export type FromWorker = { type: 'ready'; owner: string } | { type: 'log'; line: string } | { type: 'stopped' } | { type: 'failed'; message: string };
+
+const port = parentPort!;
+const send = (m: FromWorker) => port.postMessage(m);
+const { config } = workerData as DeliveryWorkerData;
+
+// Lines go to the main thread, which writes both threads' lines to one stream.
+const logger = createLogger(config, { write: (line: string) => send({ type: 'log', line }) });
+
+try {
+  const store = openStore(config);
+  const deliverer = createDeliverer({ config, logger });
+  let wake = () => {};
+  const notifier = config.delivery.dsn.enabled
+    ? createNotifier({ config, store, logger, explain: (input) => classify(input).explanation || null, onEnqueued: () => wake() })
+    : null;
+  const scheduler = createScheduler({ config, store, deliverer, notifier, logger });
+  wake = () => scheduler.wake();
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'wake') scheduler.wake();
+    else if (m.type === 'stop') {
+      void (async () => {
+        await scheduler.stop(m.timeoutMs);
+        await deliverer.close();
+        await store.close();
+        send({ type: 'stopped' });
+        port.close();
+      })().catch((err: unknown) => send({ type: 'failed', message: `stopping delivery failed: ${(err as Error).message}` }));
+    }
+  });
+  scheduler.start();
+  send({ type: 'ready', owner: scheduler.owner });
+} catch (err) {
+  send({ type: 'failed', message: (err as Error).message });
+}
