@@ -132,7 +132,7 @@ async function runScenario(name: Name, flags: BenchFlags): Promise<Outcome> {
     progress(`${name} failed: ${(err as Error).stack ?? err}`);
     return { status: 'failed', seconds: Math.round((performance.now() - started) / 100) / 10, figures: {}, notes: [`failed: ${(err as Error).message}`] };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP) rmSync(dir, { recursive: true, force: true }); else progress(`kept ${dir}`);
   }
 }
 

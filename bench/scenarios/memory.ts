@@ -31,8 +31,8 @@ export interface MemoryOptions {
   /** Start the relay with --heapsnapshot-signal=SIGUSR2 and write a snapshot into `dir` at the end. */
   heapSnapshot?: boolean;
   /**
-   * How long the relay idles after the last deferral before its steady-state memory is read (default 45 s:
-   * V8 gives back the heap it grew during the burst about 30 s after allocation stops).
+   * How long the relay idles after the last deferral before its steady-state memory is read (default 60 s:
+   * V8 gives back the heap it grew during the burst some 30–45 s after allocation stops).
    */
   settleMs?: number;
   /** Run this JavaScript file instead of bin/mailtrail.js (e.g. a bundle without tsx, to compare). */
@@ -225,7 +225,7 @@ export async function runMemory(ctx: ScenarioContext, opts: MemoryOptions = {}):
     // The steady state, not the tail of the burst: let the last transactions' buffers go and V8 shrink its
     // heap once allocation stops (its memory reducer acts after some idle seconds).
     const burst = readRss(pid);
-    const settleMs = opts.settleMs ?? 45_000;
+    const settleMs = opts.settleMs ?? 60_000;
     for (let waited = 0; waited < settleMs; waited += 5_000) {
       await new Promise((r) => setTimeout(r, Math.min(5_000, settleMs - waited)));
       ctx.progress(`memory: all deferred, idle ${Math.min(settleMs, waited + 5_000) / 1000} s, RSS ${readRss(pid)?.rssMb ?? '?'} MB`);
@@ -245,7 +245,7 @@ export async function runMemory(ctx: ScenarioContext, opts: MemoryOptions = {}):
     const attemptLines = log.split('\n').filter((l) => l.includes('"event":"delivery.attempt"')).length;
     notes.push(
       `memory: ${n.toLocaleString('en')} messages of ${ctx.flags.size} B (1 recipient each, ${DOMAINS} domains) enqueued through the store API before the relay started ` +
-        `(${(fillMs / 1000).toFixed(1)} s); the relay (bin/mailtrail.js start, synchronous=FULL, default limits: 50 connections, 10 per domain) ` +
+        `(${(fillMs / 1000).toFixed(1)} s); the relay (bin/mailtrail.js start, synchronous=FULL, default delivery limits) ` +
         `attempted them all in ${attemptSeconds.toFixed(0)} s against smtp-sink answering "${DEFER_REPLY}" at RCPT; ` +
         `${attemptLines.toLocaleString('en')} delivery.attempt log lines. RSS read from /proc when the last recipient was deferred (burst end) and again after ${settleMs / 1000} s idle (steady state); peak is VmHWM. memory.heap_* is process.memoryUsage() inside the relay at the end.`,
     );

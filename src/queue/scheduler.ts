@@ -118,7 +118,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   const throttles = new Map<string, DomainThrottle>();
   const pending: Job[] = [];
+  /** Jobs from launch until their attempt is recorded (what stop() waits for). */
   const active = new Map<Job, Promise<void>>();
+  /**
+   * Connection slots: a job holds one (overall and for its domain) only while it talks SMTP. Recording the
+   * attempt (a commit and a disk flush) happens after the slot is given back, so the next transaction to
+   * that domain does not wait for our disk. The recipients stay leased until the record is written.
+   */
+  let connections = 0;
   const activeByDomain = new Map<string, number>();
   const abort = new AbortController();
   let stopping = false;
@@ -205,7 +212,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   /** Starts waiting transactions while there are free slots, in claim order. */
   function startPending(): void {
     const now = clock.now();
-    for (let i = 0; i < pending.length && active.size < d.max_connections && !stopping; ) {
+    for (let i = 0; i < pending.length && connections < d.max_connections && !stopping; ) {
       const job = pending[i];
       const busy = activeByDomain.get(job.domain) ?? 0;
       if (busy < domainLimit(job.domain) && !isPaused(throttles.get(job.domain), now)) {
@@ -219,23 +226,32 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   function launch(job: Job): void {
     activeByDomain.set(job.domain, (activeByDomain.get(job.domain) ?? 0) + 1);
-    const run = runJob(job)
+    connections++;
+    let held = true;
+    const releaseSlot = () => {
+      if (!held) return;
+      held = false;
+      connections--;
+      const n = (activeByDomain.get(job.domain) ?? 1) - 1;
+      if (n > 0) activeByDomain.set(job.domain, n);
+      else activeByDomain.delete(job.domain);
+      startPending();
+      wake();
+    };
+    const run = runJob(job, releaseSlot)
       .catch((err: Error) => {
         // The lease stays; it lapses and the recipients are retried. Nothing is lost, only delayed.
         logger.error({ event: 'queue.error', queue_id: job.message.queueId, domain: job.domain, err: err.message }, 'recording a delivery attempt failed; the recipients will be retried when their lease lapses');
       })
       .finally(() => {
         active.delete(job);
-        const n = (activeByDomain.get(job.domain) ?? 1) - 1;
-        if (n > 0) activeByDomain.set(job.domain, n);
-        else activeByDomain.delete(job.domain);
-        startPending();
+        releaseSlot();
         wake();
       });
     active.set(job, run);
   }
 
-  async function runJob(job: Job): Promise<void> {
+  async function runJob(job: Job, releaseSlot: () => void): Promise<void> {
     // A job may have waited for a slot: renew the lease, and drop anyone another worker took meanwhile.
     // A claim younger than half its lease cannot have lapsed, so nobody else can hold it: no write needed
     // (the common case, a job started as soon as it was claimed, costs no extra transaction).
@@ -267,16 +283,18 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     } catch (err) {
       report = internalFailure(job, startedAt, err as Error);
     }
-    await record(job, report);
+    await record(job, report, releaseSlot);
   }
 
-  async function record(job: Job, report: AttemptReport): Promise<void> {
+  /** `releaseSlot` is called once the domain's throttle state has taken this answer into account. */
+  async function record(job: Job, report: AttemptReport, releaseSlot: () => void = () => {}): Promise<void> {
     const now = clock.now();
     const { message } = job;
     if (report.throttled) {
       const t = onThrottled(throttles.get(job.domain), throttlePolicy, now);
       throttles.set(job.domain, t);
       logger.warn({ event: 'queue.throttled', domain: job.domain, limit: t.limit, paused_until: new Date(t.pausedUntil).toISOString(), mx: report.mx }, 'destination asked us to slow down');
+      releaseSlot();
       await releasePendingFor(job.domain);
     } else if (report.recipients.some((o) => o.outcome === 'delivered') && throttles.has(job.domain)) {
       const t = onSuccess(throttles.get(job.domain), throttlePolicy);
@@ -286,6 +304,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         logger.info({ event: 'queue.throttle_eased', domain: job.domain }, 'destination back to its normal connection limit');
       }
     }
+    releaseSlot();
     const skip = extraBackoffSteps(report.throttled ? throttles.get(job.domain) : undefined);
     const expiresAt = message.createdAt + lifetime;
     const outcomes = new Map(report.recipients.map((o) => [o.recipientId, o]));
@@ -469,7 +488,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     let now = clock.now();
     if (forceSweep || now - lastSweep >= sweepIntervalMs) await sweep(now);
     startPending();
-    const free = d.max_connections - active.size - pending.length;
+    const free = d.max_connections - connections - pending.length;
     if (free <= 0 || stopping) return 0;
     now = clock.now();
     const excludeDomains = new Set<string>();
@@ -520,7 +539,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         logger.error({ event: 'queue.error', err: (err as Error).message }, 'claiming due recipients failed; retrying after the poll interval');
       }
       if (stopping) break;
-      if (claimed > 0 && active.size + pending.length < d.max_connections) continue; // more may be due now
+      if (claimed > 0 && connections + pending.length < d.max_connections) continue; // more may be due now
       let delay = d.poll_interval_ms;
       try {
         const due = await store.queue.nextDueAt();

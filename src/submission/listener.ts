@@ -310,6 +310,8 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
 function hookConnections(server: SMTPServer, attach: (conn: SMTPConnection) => void): void {
   const connect = server.connect.bind(server);
   server.connect = (socket, options) => {
+    // Replies are corked per tick (session-guard.ts); Nagle would only add the client's delayed-ACK wait.
+    socket.setNoDelay?.(true);
     connect(socket, options);
     for (const conn of server.connections) {
       if (conn._socket === socket) return attach(conn);

@@ -48,6 +48,9 @@ export function openDatabase(opts: OpenOptions): Db {
   // FULL: a commit is on disk before we answer 250. NORMAL would lose the last commits on power loss.
   db.pragma(`synchronous = ${opts.synchronous}`);
   db.pragma('foreign_keys = ON');
+  // `INSERT/UPDATE … RETURNING` stages its rows in a temporary table; this build keeps those in a file
+  // by default (TEMP_STORE=1), which made every enqueue, claim and attempt record several times slower.
+  db.pragma('temp_store = MEMORY');
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
   migrate(db, opts.migrationsDir ?? MIGRATIONS_DIR);
   if (opts.synchronous === 'FULL' && (opts.fsync ?? 'background') === 'background' && opts.path !== ':memory:' && opts.path !== '') {
