@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
+import { createThreadLock, useThreadLock } from '../store/sqlite/thread-lock.js';
 import type { DeliveryWorkerData, FromWorker, ToWorker } from './delivery-worker.js';
 
 export interface DeliveryThread {
@@ -18,7 +19,10 @@ export interface DeliveryThread {
 }
 
 export async function startDeliveryThread(opts: { config: Config; logger: Logger; writeLine: (line: string) => void }): Promise<DeliveryThread> {
-  const data: DeliveryWorkerData = { config: opts.config };
+  // Both threads write the same database: they take turns on a shared lock instead of SQLite's busy sleep.
+  const lock = createThreadLock();
+  useThreadLock(lock);
+  const data: DeliveryWorkerData = { config: opts.config, lock };
   const worker = new Worker(new URL('./delivery-worker-entry.js', import.meta.url), { workerData: data });
   let stopped: (() => void) | null = null;
   let failed: ((err: Error) => void) | null = null;
@@ -65,6 +69,7 @@ export async function startDeliveryThread(opts: { config: Config; logger: Logger
       await done;
       clearTimeout(timer);
       if (!exited) await once(worker, 'exit');
+      useThreadLock(null);
     },
   };
 }

@@ -14,10 +14,13 @@ import { createDeliverer } from '../delivery/deliverer.js';
 import { createNotifier } from '../dsn/notifier.js';
 import { createLogger } from '../log/logger.js';
 import { openStore } from '../store/index.js';
+import { useThreadLock, type ThreadLock } from '../store/sqlite/thread-lock.js';
 import { createScheduler } from './scheduler.js';
 
 export interface DeliveryWorkerData {
   config: Config;
+  /** The write lock shared with the main thread (src/store/sqlite/thread-lock.ts). */
+  lock: ThreadLock;
 }
 
 export type ToWorker = { type: 'wake' } | { type: 'stop'; timeoutMs: number };
@@ -25,7 +28,8 @@ export type FromWorker = { type: 'ready'; owner: string } | { type: 'log'; line:
 
 const port = parentPort!;
 const send = (m: FromWorker) => port.postMessage(m);
-const { config } = workerData as DeliveryWorkerData;
+const { config, lock } = workerData as DeliveryWorkerData;
+useThreadLock(lock);
 
 // Lines go to the main thread, which writes both threads' lines to one stream.
 const logger = createLogger(config, { write: (line: string) => send({ type: 'log', line }) });

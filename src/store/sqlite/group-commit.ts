@@ -20,6 +20,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { backgroundSync, type Db } from './database.js';
+import { withThreadLock } from './thread-lock.js';
 
 export interface GroupCommit {
   /** Runs `work` inside the next group transaction; resolves with its result after that transaction commits. */
@@ -91,7 +92,8 @@ export function createGroupCommit(db: Db): GroupCommit {
     try {
       // IMMEDIATE: take the write lock at BEGIN, so a locked database fails the group once (after
       // busy_timeout) instead of once per member.
-      db.transaction(() => {
+      // withThreadLock: the other thread of the relay waits on an atomic, not in SQLite's busy sleep.
+      withThreadLock(() => db.transaction(() => {
         for (const m of group) {
           // SQLite rolls the whole transaction back by itself on some errors (SQLITE_FULL, IOERR, NOMEM):
           // running the next member then would commit it on its own, outside the group. Stop instead.
@@ -102,7 +104,7 @@ export function createGroupCommit(db: Db): GroupCommit {
             outcomes.push({ ok: false, err });
           }
         }
-      }).immediate();
+      }).immediate());
     } catch (err) {
       for (const m of group) m.reject(err);
       return;
