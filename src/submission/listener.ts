@@ -12,7 +12,8 @@ import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import type { NotifyKeyword } from '../types.js';
 import { ensureCertificate, type Certificate } from '../tls/self-signed.js';
-import { dummyHash, verifyPassword } from '../auth/password.js';
+import { dummyHash } from '../auth/password.js';
+import { createVerifyCache } from '../auth/verify-cache.js';
 import { DataLineCheck } from './data-stream.js';
 import { routableDomain, senderAllowed, type Refusal } from './envelope.js';
 import { AuthFailures, ConnectionLimiter } from './limits.js';
@@ -56,6 +57,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   const intake =
     deps.intake ??
     createIntake({ store, hostname: config.hostname, logger, now, isSuppressed: store.suppressions ? (a) => store.suppressions.isSuppressed(a) : undefined });
+  const passwords = createVerifyCache({ ttlMs: sub.auth_cache_ms });
   const log = logger.child({ component: 'submission' });
 
   const enabled = [sub.starttls.enabled && 'starttls', sub.implicit_tls.enabled && 'implicit_tls'].filter(Boolean);
@@ -111,7 +113,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     // send only an authzid; smtp-server then takes it as the user name, and so do we.)
     const proxy = auth.method === 'PLAIN' && !!auth.authcid && !!auth.authzid && auth.authzid !== auth.authcid;
     const user = username && !proxy ? await store.users.get(username) : null;
-    const ok = await verifyPassword(auth.password ?? '', user?.passwordHash ?? (await dummyHash()));
+    const ok = await passwords.verify(auth.password ?? '', user?.passwordHash ?? (await dummyHash()));
     if (user && ok) {
       log.debug({ event: 'submission.auth', user: user.name, method: auth.method, client_ip: ip, session: session.id }, 'authenticated');
       return { username: user.name, senderDomains: user.senderDomains };
