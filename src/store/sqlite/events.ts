@@ -4,7 +4,15 @@ import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
 import { toEvent, type EventRow } from './rows.js';
 
-interface FeedRow extends EventRow {
+/** The feed's columns: an event with the message and recipient facts followers need (FeedEvent). */
+const FEED_SELECT = `SELECT e.*, m.queue_id AS m_queue_id, m.message_id AS m_message_id, m.tag AS m_tag, m.created_at AS m_created_at,
+                 m.mail_from AS m_mail_from, r.address AS r_address, r.domain AS r_domain
+            FROM events e JOIN messages m ON m.id = e.message_id LEFT JOIN recipients r ON r.id = e.recipient_id`;
+
+/** Events after a cursor, oldest first (`?` cursor, `?` limit). Shared with the webhook outbox, which reads it inside its own transaction. */
+export const FEED_AFTER_SQL = `${FEED_SELECT} WHERE e.id > ? ORDER BY e.id LIMIT ?`;
+
+export interface FeedRow extends EventRow {
   m_queue_id: string;
   m_message_id: string | null;
   m_tag: string | null;
@@ -41,12 +49,7 @@ export function sqliteEvents(db: Db): EventStore {
   const insert = db.prepare(INSERT_EVENT_SQL + ' RETURNING *');
   const insertPlain = db.prepare(INSERT_EVENT_SQL);
   const forMessage = db.prepare('SELECT * FROM events WHERE message_id = ? ORDER BY id');
-  const after = db.prepare(
-    `SELECT e.*, m.queue_id AS m_queue_id, m.message_id AS m_message_id, m.tag AS m_tag, m.created_at AS m_created_at,
-            m.mail_from AS m_mail_from, r.address AS r_address, r.domain AS r_domain
-       FROM events e JOIN messages m ON m.id = e.message_id LEFT JOIN recipients r ON r.id = e.recipient_id
-      WHERE e.id > ? ORDER BY e.id LIMIT ?`,
-  );
+  const after = db.prepare(FEED_AFTER_SQL);
   const lastId = db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').pluck();
   // One statement per combination of filters, so each only carries the conditions it needs and can use its index.
   const recentStatements = new Map<string, ReturnType<Db['prepare']>>();
@@ -85,7 +88,7 @@ export function sqliteEvents(db: Db): EventStore {
   };
 }
 
-function toFeedEvent(r: FeedRow): FeedEvent {
+export function toFeedEvent(r: FeedRow): FeedEvent {
   return {
     ...toEvent(r),
     queueId: r.m_queue_id,
@@ -110,9 +113,7 @@ function recentSql(filter: FeedFilter): string {
         SELECT 1 FROM recipients d WHERE d.message_id = e.message_id AND d.domain = @domain
            AND (json_extract(e.detail, '$.recipient_ids') IS NULL OR d.id IN (SELECT value FROM json_each(e.detail, '$.recipient_ids'))))))`);
   }
-  return `SELECT e.*, m.queue_id AS m_queue_id, m.message_id AS m_message_id, m.tag AS m_tag, m.created_at AS m_created_at,
-                 m.mail_from AS m_mail_from, r.address AS r_address, r.domain AS r_domain
-            FROM events e JOIN messages m ON m.id = e.message_id LEFT JOIN recipients r ON r.id = e.recipient_id
+  return `${FEED_SELECT}
            ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
            ORDER BY e.id DESC LIMIT @limit`;
 }

@@ -4,7 +4,7 @@
 import type { FeedEvent, NewWebhookDelivery, WebhookDeliveryRecord, WebhookState, WebhookStore } from '../store.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
-import { toEvent, type EventRow } from './rows.js';
+import { FEED_AFTER_SQL, toFeedEvent, type FeedRow } from './events.js';
 
 interface OutboxRow {
   id: number;
@@ -38,15 +38,6 @@ const toDelivery = (r: OutboxRow): WebhookDeliveryRecord => ({
   deliveredAt: r.delivered_at,
 });
 
-interface FeedRow extends EventRow {
-  m_queue_id: string;
-  m_message_id: string | null;
-  m_tag: string | null;
-  m_created_at: number;
-  m_mail_from: string;
-  r_address: string | null;
-  r_domain: string | null;
-}
 
 export function sqliteWebhooks(db: Db): WebhookStore {
   const getCursor = db.prepare('SELECT last_event_id FROM webhook_cursor WHERE id = 1').pluck();
@@ -57,12 +48,7 @@ export function sqliteWebhooks(db: Db): WebhookStore {
   // The same rows as EventStore.after, read here because it must run inside this store's transaction.
   // Ids follow commit order: SQLite has one writer at a time, so an event never commits below the cursor
   // after the cursor has passed it. (A PostgreSQL backend must not rely on a sequence for this.)
-  const feed = db.prepare(
-    `SELECT e.*, m.queue_id AS m_queue_id, m.message_id AS m_message_id, m.tag AS m_tag, m.created_at AS m_created_at,
-            m.mail_from AS m_mail_from, r.address AS r_address, r.domain AS r_domain
-       FROM events e JOIN messages m ON m.id = e.message_id LEFT JOIN recipients r ON r.id = e.recipient_id
-      WHERE e.id > ? ORDER BY e.id LIMIT ?`,
-  );
+  const feed = db.prepare(FEED_AFTER_SQL);
   // DO NOTHING on (endpoint, event_id): a second stage of the same event (which the cursor prevents) cannot double-send.
   const insert = db.prepare(
     `INSERT INTO webhook_outbox (endpoint, event_id, type, payload, state, attempts, next_attempt_at, created_at, updated_at)
@@ -103,16 +89,7 @@ export function sqliteWebhooks(db: Db): WebhookStore {
     const rows = feed.all(cursor, limit) as FeedRow[];
     let queued = 0;
     for (const r of rows) {
-      const event: FeedEvent = {
-        ...toEvent(r),
-        queueId: r.m_queue_id,
-        headerMessageId: r.m_message_id,
-        tag: r.m_tag,
-        messageCreatedAt: r.m_created_at,
-        mailFrom: r.m_mail_from,
-        recipient: r.r_address,
-        domain: r.r_domain,
-      };
+      const event = toFeedEvent(r);
       for (const d of route(event)) queued += insert.run(d.endpoint, event.id, d.type, d.payload, now, now, now).changes;
     }
     const next = rows.length ? rows[rows.length - 1].id : cursor;
