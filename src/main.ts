@@ -60,7 +60,8 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       logger.info({ event: 'queue.log' }, line.trim());
     }
   };
-  const store = openStore(config);
+  // With a delivery thread, that thread copies the WAL back in the background; submission never does.
+  const store = openStore(config, { checkpoint: config.delivery.enabled && config.delivery.worker_thread ? 'none' : 'auto' });
   // Stops run in reverse order of starts, so a failure half-way leaves nothing listening or locked.
   const stops: (() => Promise<void>)[] = [() => store.close()];
   const stopAll = async () => {

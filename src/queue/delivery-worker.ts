@@ -35,7 +35,7 @@ useThreadLock(lock);
 const logger = createLogger(config, { write: (line: string) => send({ type: 'log', line }) });
 
 try {
-  const store = openStore(config);
+  const store = openStore(config, { checkpoint: 'background' });
   const deliverer = createDeliverer({ config, logger });
   let wake = () => {};
   const notifier = config.delivery.dsn.enabled

@@ -2,7 +2,7 @@
  * Opening the SQLite database: pragmas that make a commit durable, and numbered migrations.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,6 +29,13 @@ export interface OpenOptions {
    * acknowledged before it is on stable storage. Ignored unless synchronous is FULL.
    */
   fsync?: 'inline' | 'background';
+  /**
+   * Who copies the WAL back into the database file. `auto` (default): SQLite, inside whichever COMMIT
+   * finds the WAL over 1000 pages, which stalls that commit's thread for a copy and a disk flush.
+   * `none`: never on this connection. `background`: this connection runs a PASSIVE checkpoint on a
+   * timer, outside any write, so the relay's submission thread (`none`) never waits for one.
+   */
+  checkpoint?: 'auto' | 'none' | 'background';
   migrationsDir?: string;
 }
 
@@ -58,7 +65,33 @@ export function openDatabase(opts: OpenOptions): Db {
     db.pragma('synchronous = NORMAL');
     backgroundSync.set(db, `${path.resolve(opts.path)}-wal`);
   }
+  if (opts.checkpoint === 'none' || opts.checkpoint === 'background') db.pragma('wal_autocheckpoint = 0');
+  if (opts.checkpoint === 'background' && opts.path !== ':memory:') startCheckpointer(db, `${path.resolve(opts.path)}-wal`);
   return db;
+}
+
+/** WAL size that makes the background checkpointer copy it back (SQLite's own threshold: 1000 pages). */
+const CHECKPOINT_AT_BYTES = 4 * 1024 * 1024;
+
+function startCheckpointer(db: Db, walPath: string): void {
+  const timer = setInterval(() => {
+    if (!db.open) return clearInterval(timer);
+    let size = 0;
+    try {
+      size = statSync(walPath).size;
+    } catch {
+      return;
+    }
+    if (size < CHECKPOINT_AT_BYTES) return;
+    try {
+      // PASSIVE: copies what no reader still needs, takes no write lock, never waits for writers; the
+      // next writer then restarts the WAL from its beginning.
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      /* busy: the next tick tries again */
+    }
+  }, 250);
+  timer.unref();
 }
 
 interface Migration {
