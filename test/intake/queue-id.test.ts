@@ -10,7 +10,9 @@ test('queue ids are 16 Crockford base32 characters and sort by time', () => {
   assert.ok(!ids.some((id) => /[ILOU]/.test(id)));
 });
 
-test('10,000 ids in one millisecond do not repeat', () => {
-  const ids = new Set(Array.from({ length: 10_000 }, () => newQueueId(1_700_000_000_000)));
-  assert.equal(ids.size, 10_000);
+test('100,000 ids in one millisecond do not repeat and sort in the order they were made', () => {
+  const made = Array.from({ length: 100_000 }, () => newQueueId(1_700_000_000_000));
+  assert.equal(new Set(made).size, 100_000);
+  assert.deepEqual([...made].sort(), made);
+  for (const id of made.slice(0, 100)) assert.match(id, QUEUE_ID);
 });
