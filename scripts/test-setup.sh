@@ -2,6 +2,7 @@
 # Installs what the test suite needs on a fresh Debian 12 machine (run as root): the real peers the
 # tests talk to (Postfix and its smtp-sink, swaks, dnsmasq for test DNS zones, openssl for test
 # certificates), then the npm packages from the lockfile. Skips what is already present.
+# Also used by `npm run bench` with --system-only (Postfix, smtp-sink and dnsmasq are its peers too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,9 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+
+# --system-only: the Debian packages only (what `npm run bench` needs besides an installed checkout).
+[ "${1:-}" = "--system-only" ] && exit 0
 
 if [ -f package-lock.json ]; then
   npm ci --no-audit --no-fund
