@@ -4,28 +4,30 @@
  * arguments) print one line and exit 2; no stack traces for those.
  */
 import { ConfigError } from '../config/load.js';
-import { UsageError } from './usage.js';
+import { HelpRequested, UsageError } from './usage.js';
 
-type CommandModule = { run(argv: string[]): Promise<number>; summary: string };
+type CommandModule = { run(argv: string[]): Promise<number> };
 
-const COMMANDS: Record<string, () => Promise<CommandModule>> = {
-  start: () => import('./commands/start.js'),
-  users: () => import('./commands/users.js'),
-  trace: () => import('./commands/trace.js'),
-  tail: () => import('./commands/tail.js'),
-  tokens: () => import('./commands/tokens.js'),
-  suppressions: () => import('./commands/suppressions.js'),
-  bounces: () => import('./commands/bounces.js'),
-  'parse-bounce': () => import('./commands/parse-bounce.js'),
-  webhooks: () => import('./commands/webhooks.js'),
+/** The commands, each with its one-line summary for `mailtrail --help` (kept here so help loads no command). */
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  start: { summary: 'run the relay (submission, queue, delivery, bounces, API)', load: () => import('./commands/start.js') },
+  users: { summary: 'manage submission accounts (add, list, remove)', load: () => import('./commands/users.js') },
+  trace: { summary: 'show the fate of a message: verdict per recipient, then every attempt and answer', load: () => import('./commands/trace.js') },
+  tail: { summary: 'follow the delivery log live (every attempt, phase, bounce), filtered by domain, event or message', load: () => import('./commands/tail.js') },
+  tokens: { summary: 'manage HTTP API tokens (add, list, remove)', load: () => import('./commands/tokens.js') },
+  suppressions: { summary: 'list, add or remove suppressed recipient addresses', load: () => import('./commands/suppressions.js') },
+  bounces: { summary: 'list received bounces and reports (--unmatched: those that matched no message)', load: () => import('./commands/bounces.js') },
+  'parse-bounce': { summary: 'parse bounce, DSN, complaint or auto-reply files and print what they say (no database)', load: () => import('./commands/parse-bounce.js') },
+  webhooks: { summary: 'show pending and failed webhook deliveries; retry a failed one', load: () => import('./commands/webhooks.js') },
 };
 
 function help(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
   return [
     'usage: mailtrail <command> [options]',
     '',
     'commands:',
-    ...Object.keys(COMMANDS).map((c) => `  ${c}`),
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     'Run `mailtrail <command> --help` for the options of one command.',
   ].join('\n');
@@ -37,12 +39,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(help() + '\n');
     return name ? 0 : 2;
   }
-  const load = COMMANDS[name];
-  if (!load) {
+  const entry = COMMANDS[name];
+  if (!entry) {
     process.stderr.write(`mailtrail: unknown command "${name}"\n${help()}\n`);
     return 2;
   }
-  const command = await load();
+  const command = await entry.load();
   return command.run(rest);
 }
 
@@ -51,6 +53,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(err.text);
+      process.exitCode = 0;
+      return;
+    }
     if (err instanceof ConfigError || err instanceof UsageError) {
       process.stderr.write(`mailtrail: ${err.message}\n`);
       process.exitCode = 2;

@@ -8,16 +8,8 @@ import type { RecipientState } from '../types.js';
 export const MAX_LIMIT = 200;
 export const DEFAULT_LIMIT = 50;
 
-export interface SearchParams {
-  recipient?: string;
-  sender?: string;
-  domain?: string;
-  state?: RecipientState;
-  tag?: string;
-  /** ms since the epoch, inclusive */
-  since?: number;
-  /** ms since the epoch, exclusive */
-  until?: number;
+/** The search as a client asks it: the store's filters, with an opaque cursor instead of a keyset position. */
+export interface SearchParams extends Omit<SearchFilters, 'before' | 'limit'> {
   cursor?: string;
   limit?: number;
 }

@@ -6,7 +6,7 @@
  * Areas, each in its own file: users, messages (intake + reads), queue (delivery state: the queue
  * module is its only caller), events (the timeline), inbound (bounce mail), suppressions, webhooks (the outbox).
  */
-import type { EventKind, EventRecord, MessageRecord, NewEvent, NotifyKeyword, RecipientRecord, RecipientState, TlsInfo } from '../types.js';
+import type { EventKind, EventRecord, MessageRecord, NewEvent, NotifyKeyword, RecipientRecord, RecipientState } from '../types.js';
 
 export interface UserRecord {
   id: number;
@@ -26,22 +26,9 @@ export interface UserStore {
 }
 
 /** A message as intake hands it over: everything needed to commit it in one transaction. */
-export interface NewMessage {
-  queueId: string;
-  messageId: string | null;
-  messageIdAdded: boolean;
-  mailFrom: string;
-  username: string | null;
-  clientIp: string | null;
-  clientHostname: string | null;
-  tls: TlsInfo | null;
+/** A message to enqueue: the row's fields (the store assigns `id` and measures `size`), its content and recipients. */
+export interface NewMessage extends Omit<MessageRecord, 'id' | 'size'> {
   raw: Buffer;
-  sha256: string;
-  tag: string | null;
-  envId: string | null;
-  ret: 'FULL' | 'HDRS' | null;
-  origin: 'submission' | 'dsn';
-  createdAt: number;
   recipients: NewRecipient[];
   /** Detail for the `received` event (user, client, TLS, size, recipient count…). */
   receivedDetail: Record<string, unknown>;

@@ -2,7 +2,6 @@
  * Shared setup for the inbound tests: a temp SQLite store, messages enqueued the way intake does,
  * a config with a bounce domain, and a raw-socket SMTP client that shows every reply exactly.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,6 +11,7 @@ import type { Config } from '../../src/config/schema.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
 import type { EnqueuedMessage } from '../../src/store/store.js';
 import type { RecipientState } from '../../src/types.js';
+import { newMessage, uniqueQueueId } from '../helpers/new-message.js';
 
 export const SECRET = 'test-verp-secret-0123456789';
 export const BOUNCE_DOMAIN = 'bounces.test';
@@ -48,43 +48,14 @@ export function testConfig(dbPath: string, bounces: Record<string, unknown> = {}
   });
 }
 
-let seq = 0;
-
 export async function enqueue(
   store: SqliteStore,
   opts: { recipients: string[]; messageId?: string; queueId?: string; createdAt?: number },
 ): Promise<EnqueuedMessage> {
-  seq++;
-  const queueId = opts.queueId ?? `Q${Date.now().toString(36)}${seq}`.toUpperCase();
+  const queueId = opts.queueId ?? uniqueQueueId();
   const messageId = opts.messageId ?? `${queueId.toLowerCase()}@app.test`;
-  const raw = Buffer.from(`From: app@app.test\r\nTo: ${opts.recipients.join(', ')}\r\nMessage-ID: <${messageId}>\r\nSubject: hello\r\n\r\nhello\r\n`);
-  const createdAt = opts.createdAt ?? Date.now();
-  return store.messages.enqueue({
-    queueId,
-    messageId,
-    messageIdAdded: false,
-    mailFrom: 'app@app.test',
-    username: 'app',
-    clientIp: '127.0.0.1',
-    clientHostname: null,
-    tls: null,
-    raw,
-    sha256: createHash('sha256').update(raw).digest('hex'),
-    tag: null,
-    envId: null,
-    ret: null,
-    origin: 'submission',
-    createdAt,
-    recipients: opts.recipients.map((address) => ({
-      address,
-      domain: address.split('@')[1].toLowerCase(),
-      notify: null,
-      orcpt: null,
-      state: 'queued' as const,
-      nextAttemptAt: createdAt,
-    })),
-    receivedDetail: {},
-  });
+  const raw = `From: app@app.test\r\nTo: ${opts.recipients.join(', ')}\r\nMessage-ID: <${messageId}>\r\nSubject: hello\r\n\r\nhello\r\n`;
+  return store.messages.enqueue(newMessage({ queueId, messageId, mailFrom: 'app@app.test', createdAt: opts.createdAt, raw, recipients: opts.recipients }));
 }
 
 /** Puts a recipient in a state directly: the queue's own transitions are tested in test/queue. */

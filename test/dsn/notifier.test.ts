@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -12,8 +11,8 @@ import type { Notifier } from '../../src/dsn/types.js';
 import { QUEUE_ID } from '../../src/intake/queue-id.js';
 import { createLogger } from '../../src/log/logger.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
-import type { NewRecipient } from '../../src/store/store.js';
 import type { MessageRecord, NotifyKeyword, RecipientRecord } from '../../src/types.js';
+import { newMessage } from '../helpers/new-message.js';
 import { readDeliveryStatus } from './helpers.js';
 
 const T0 = Date.UTC(2024, 2, 1, 12, 0, 0);
@@ -54,35 +53,20 @@ async function original(
   over: { mailFrom?: string; origin?: 'submission' | 'dsn'; ret?: 'FULL' | 'HDRS' | null; envId?: string | null } = {},
 ): Promise<{ message: MessageRecord; recipients: RecipientRecord[] }> {
   const queueId = `ORIG${++seq}`;
-  const raw = Buffer.from(`Message-ID: <${queueId}@app.example.com>\r\nFrom: app@example.com\r\nSubject: Order ${seq}\r\n\r\nThe body of order ${seq}.\r\n`);
-  return h.store.messages.enqueue({
-    queueId,
-    messageId: `${queueId}@app.example.com`,
-    messageIdAdded: false,
-    mailFrom: over.mailFrom ?? 'app@example.com',
-    username: 'app',
-    clientIp: '127.0.0.1',
-    clientHostname: null,
-    tls: null,
-    raw,
-    sha256: createHash('sha256').update(raw).digest('hex'),
-    tag: 'orders',
-    envId: over.envId === undefined ? 'env-abc' : over.envId,
-    ret: over.ret ?? null,
-    origin: over.origin ?? 'submission',
-    createdAt: T0,
-    recipients: rcpts.map(
-      (r): NewRecipient => ({
-        address: r.address,
-        domain: r.address.split('@')[1],
-        notify: r.notify ?? null,
-        orcpt: r.orcpt === undefined ? `rfc822;${r.address}` : r.orcpt,
-        state: 'queued',
-        nextAttemptAt: T0,
-      }),
-    ),
-    receivedDetail: {},
-  });
+  return h.store.messages.enqueue(
+    newMessage({
+      queueId,
+      messageId: `${queueId}@app.example.com`,
+      raw: `Message-ID: <${queueId}@app.example.com>\r\nFrom: app@example.com\r\nSubject: Order ${seq}\r\n\r\nThe body of order ${seq}.\r\n`,
+      tag: 'orders',
+      envId: over.envId === undefined ? 'env-abc' : over.envId,
+      mailFrom: over.mailFrom,
+      ret: over.ret,
+      origin: over.origin,
+      createdAt: T0,
+      recipients: rcpts.map((r) => ({ address: r.address, notify: r.notify ?? null, orcpt: r.orcpt === undefined ? `rfc822;${r.address}` : r.orcpt })),
+    }),
+  );
 }
 
 /** One attempt's result for these recipients, written the way the scheduler writes it. */

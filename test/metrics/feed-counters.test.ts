@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,7 +6,8 @@ import { after, test } from 'node:test';
 import { silentLogger } from '../../src/log/logger.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
-import type { NewMessage, NewRecipient } from '../../src/store/store.js';
+import type { NewMessage } from '../../src/store/store.js';
+import { newMessage, type RecipientSpec } from '../helpers/new-message.js';
 import type { NewEvent } from '../../src/types.js';
 import { labelSets, sampleValue } from './exposition.js';
 
@@ -25,20 +25,9 @@ function openStore(name: string): SqliteStore {
 }
 
 const T = Date.UTC(2024, 5, 1, 12, 0, 0);
-let seq = 0;
 
-function message(tag: string | null, recipients: (string | Partial<NewRecipient> & { address: string })[], createdAt = T): NewMessage {
-  const queueId = `QM${++seq}`;
-  const raw = Buffer.from(`Message-ID: <${queueId}@test>\r\n\r\nbody\r\n`);
-  return {
-    queueId, messageId: `${queueId}@test`, messageIdAdded: false, mailFrom: 'app@example.com', username: 'app', clientIp: '127.0.0.1',
-    clientHostname: null, tls: null, raw, sha256: createHash('sha256').update(raw).digest('hex'), tag, envId: null, ret: null,
-    origin: 'submission', createdAt, receivedDetail: {},
-    recipients: recipients.map((r) => {
-      const address = typeof r === 'string' ? r : r.address;
-      return { address, domain: address.split('@')[1].toLowerCase(), notify: null, orcpt: null, state: 'queued', nextAttemptAt: createdAt, ...(typeof r === 'string' ? {} : r) };
-    }),
-  };
+function message(tag: string | null, recipients: RecipientSpec[], createdAt = T): NewMessage {
+  return newMessage({ tag, createdAt, recipients });
 }
 
 test('the follower counts events since start by tag and domain group, codes by phase, and delivery latency', async () => {

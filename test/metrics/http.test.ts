@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { NewMessage } from '../../src/store/store.js';
+import { newMessage } from '../helpers/new-message.js';
 import { sampleValue } from './exposition.js';
 
 const TOKEN = 'metrics-reader-token-0123456789';
@@ -29,16 +29,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-let seq = 0;
 function message(createdAt: number, addresses: string[]): NewMessage {
-  const queueId = `QH${++seq}`;
-  const raw = Buffer.from(`Message-ID: <${queueId}@test>\r\n\r\nbody\r\n`);
-  return {
-    queueId, messageId: `${queueId}@test`, messageIdAdded: false, mailFrom: 'app@example.com', username: 'app', clientIp: '127.0.0.1',
-    clientHostname: null, tls: null, raw, sha256: createHash('sha256').update(raw).digest('hex'), tag: 'alerts', envId: null, ret: null,
-    origin: 'submission', createdAt, receivedDetail: {},
-    recipients: addresses.map((address) => ({ address, domain: address.split('@')[1], notify: null, orcpt: null, state: 'queued' as const, nextAttemptAt: createdAt })),
-  };
+  return newMessage({ tag: 'alerts', createdAt, recipients: addresses });
 }
 
 test('GET /metrics serves the exposition with queue gauges computed at scrape time and counters from the running follower', async () => {

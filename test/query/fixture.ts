@@ -2,13 +2,13 @@
  * A realistic history written through the store API (intake, claims, attempts, an inbound bounce,
  * expiry), the way the queue and the bounce processor write it. Shared by the query, API and CLI tests.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
-import type { NewMessage, NewRecipient, RecipientUpdate } from '../../src/store/store.js';
+import type { NewMessage, RecipientUpdate } from '../../src/store/store.js';
 import type { NewEvent } from '../../src/types.js';
+import { newMessage as buildMessage, type MessageSpec } from '../helpers/new-message.js';
 
 export const T0 = Date.UTC(2024, 4, 1, 10, 0, 0); // 2024-05-01 10:00:00 UTC
 export const MIN = 60_000;
@@ -31,31 +31,22 @@ export function tempStore(): { store: SqliteStore; dir: string; dbPath: string; 
   };
 }
 
-export function newMessage(over: Omit<Partial<NewMessage>, 'recipients'> & { recipients: (string | NewRecipient)[] }): NewMessage {
-  const raw = Buffer.from(`From: app@shop.example.com\r\nSubject: test\r\nMessage-ID: <${over.messageId ?? 'x@y'}>\r\n\r\nHello\r\n`);
-  const recipients = over.recipients.map((r) =>
-    typeof r === 'string' ? { address: r, domain: r.slice(r.lastIndexOf('@') + 1).toLowerCase(), notify: null, orcpt: null, state: 'queued' as const, nextAttemptAt: over.createdAt ?? T0 } : r,
-  );
-  return {
-    queueId: 'Q' + Math.random().toString(36).slice(2, 12).toUpperCase(),
-    messageId: MESSAGE_ID,
-    messageIdAdded: false,
+/** A message from the shop app of this history: its sender, user, TLS and tag unless `over` says otherwise. */
+export function newMessage(over: MessageSpec): NewMessage {
+  const messageId = over.messageId === undefined ? MESSAGE_ID : over.messageId;
+  const raw = Buffer.from(`From: app@shop.example.com\r\nSubject: test\r\nMessage-ID: <${messageId}>\r\n\r\nHello\r\n`);
+  return buildMessage({
     mailFrom: 'app@shop.example.com',
     username: 'shop-app',
-    clientIp: '127.0.0.1',
     clientHostname: 'localhost',
     tls: { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
-    raw,
-    sha256: createHash('sha256').update(raw).digest('hex'),
     tag: 'transactional',
-    envId: null,
-    ret: null,
-    origin: 'submission',
     createdAt: T0,
+    raw,
     receivedDetail: { user: 'shop-app', client_ip: '127.0.0.1', size: raw.length },
     ...over,
-    recipients,
-  };
+    messageId,
+  });
 }
 
 const phase = (messageId: number, attempt: number, at: number, p: NewEvent['phase'], code: number | null, enhanced: string | null, text: string | null, host: string, ip: string, extra: Partial<NewEvent> = {}): NewEvent => ({

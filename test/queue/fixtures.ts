@@ -3,7 +3,6 @@
  * intake does it, a controllable clock, and a fake Deliverer (the queue's unit boundary: the scheduler
  * tests check claiming, grouping and limits; the end-to-end tests use the real deliverer and sockets).
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,6 +13,7 @@ import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.
 import type { EnqueuedMessage } from '../../src/store/store.js';
 import type { NotifyKeyword } from '../../src/types.js';
 import type { Clock } from '../../src/queue/scheduler.js';
+import { newMessage } from '../helpers/new-message.js';
 
 export const T0 = Date.UTC(2030, 0, 1);
 
@@ -37,34 +37,16 @@ export async function enqueue(
   store: SqliteStore,
   opts: { from?: string; to: string[]; createdAt?: number; notify?: NotifyKeyword[] | null; raw?: string },
 ): Promise<EnqueuedMessage> {
-  const createdAt = opts.createdAt ?? T0;
-  const raw = Buffer.from(opts.raw ?? `From: app@sender.test\r\nTo: ${opts.to.join(', ')}\r\nSubject: test ${++seq}\r\nMessage-ID: <m${seq}.${process.pid}@sender.test>\r\n\r\nHello.\r\n`);
-  return store.messages.enqueue({
-    queueId: `Q${process.pid.toString(36)}${(++seq).toString(36)}${Math.random().toString(36).slice(2, 8)}`.toUpperCase(),
-    messageId: `m${seq}@sender.test`,
-    messageIdAdded: false,
-    mailFrom: opts.from ?? 'app@sender.test',
-    username: 'app',
-    clientIp: '127.0.0.1',
-    clientHostname: null,
-    tls: null,
-    raw,
-    sha256: createHash('sha256').update(raw).digest('hex'),
-    tag: null,
-    envId: null,
-    ret: null,
-    origin: 'submission',
-    createdAt,
-    recipients: opts.to.map((address) => ({
-      address,
-      domain: address.slice(address.lastIndexOf('@') + 1).toLowerCase(),
-      notify: opts.notify ?? null,
-      orcpt: null,
-      state: 'queued' as const,
-      nextAttemptAt: createdAt,
-    })),
-    receivedDetail: {},
-  });
+  const n = ++seq;
+  return store.messages.enqueue(
+    newMessage({
+      messageId: `m${n}.${process.pid}@sender.test`,
+      mailFrom: opts.from ?? 'app@sender.test',
+      createdAt: opts.createdAt ?? T0,
+      raw: opts.raw ?? `From: app@sender.test\r\nTo: ${opts.to.join(', ')}\r\nSubject: test ${n}\r\nMessage-ID: <m${n}.${process.pid}@sender.test>\r\n\r\nHello.\r\n`,
+      recipients: opts.to.map((address) => ({ address, notify: opts.notify ?? null })),
+    }),
+  );
 }
 
 export function testConfig(delivery: Record<string, unknown> = {}, bounces: Record<string, unknown> = {}): Config {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { newMessage } from '../helpers/new-message.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-feed-'));
 const store = openSqliteStore({ path: path.join(dir, 'f.db'), synchronous: 'NORMAL', busyTimeoutMs: 1000 });
@@ -14,14 +15,9 @@ after(async () => {
 
 test('the feed returns events after a cursor, oldest first, with message and recipient facts', async () => {
   assert.equal(await store.events.lastId(), 0);
-  const raw = Buffer.from('Message-ID: <feed-1@test>\r\n\r\nbody\r\n');
-  const { message, recipients } = await store.messages.enqueue({
-    queueId: 'QFEED1', messageId: 'feed-1@test', messageIdAdded: false, mailFrom: 'app@example.com', username: 'app',
-    clientIp: '127.0.0.1', clientHostname: null, tls: null, raw, sha256: 'x', tag: 'newsletter', envId: null, ret: null,
-    origin: 'submission', createdAt: 1_000,
-    recipients: [{ address: 'Ann@Example.org', domain: 'example.org', notify: null, orcpt: null, state: 'queued', nextAttemptAt: 1_000 }],
-    receivedDetail: {},
-  });
+  const { message, recipients } = await store.messages.enqueue(
+    newMessage({ queueId: 'QFEED1', messageId: 'feed-1@test', tag: 'newsletter', createdAt: 1_000, recipients: ['Ann@Example.org'] }),
+  );
   const start = await store.events.lastId();
   assert.ok(start > 0, 'the received event has an id');
   await store.events.append({ at: 2_000, messageId: message.id, recipientId: recipients[0].id, kind: 'delivered', code: 250, enhanced: '2.0.0', text: 'ok' });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { backgroundSync } from '../../src/store/sqlite/database.js';
 import { groupCommitFor } from '../../src/store/sqlite/group-commit.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { NewMessage } from '../../src/store/store.js';
+import { newMessage } from '../helpers/new-message.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-group-commit-'));
 const dbPath = path.join(dir, 'q.db');
@@ -22,26 +22,7 @@ after(async () => {
 });
 
 function message(queueId: string): NewMessage {
-  const raw = Buffer.from(`Message-ID: <${queueId}@test>\r\nSubject: hi\r\n\r\nbody\r\n`);
-  return {
-    queueId,
-    messageId: `${queueId}@test`,
-    messageIdAdded: false,
-    mailFrom: 'app@example.com',
-    username: 'app',
-    clientIp: '127.0.0.1',
-    clientHostname: null,
-    tls: null,
-    raw,
-    sha256: createHash('sha256').update(raw).digest('hex'),
-    tag: null,
-    envId: null,
-    ret: null,
-    origin: 'submission',
-    createdAt: 1_700_000_000_000,
-    recipients: [{ address: 'a@dest.test', domain: 'dest.test', notify: null, orcpt: null, state: 'queued', nextAttemptAt: 1_700_000_000_000 }],
-    receivedDetail: {},
-  };
+  return newMessage({ queueId, createdAt: 1_700_000_000_000, recipients: ['a@dest.test'] });
 }
 
 const committed = (queueId: string) => witness.prepare('SELECT COUNT(*) AS n FROM messages WHERE queue_id = ?').get(queueId) as { n: number };

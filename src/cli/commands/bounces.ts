@@ -5,37 +5,24 @@
  */
 import type { InboundRecord, Store } from '../../store/store.js';
 import { loadCliConfig, withStore } from '../context.js';
-import { parseCommandArgs, UsageError } from '../usage.js';
+import { parseCommandArgs, positiveInteger, UsageError, type CommandSpec } from '../usage.js';
 
-export const summary = 'list received bounces and reports (--unmatched: those that matched no message)';
-
-const USAGE = 'mailtrail bounces [--unmatched] [--limit N] [--json] | bounces --id N [--json|--raw]  [--config FILE]';
+const SPEC: CommandSpec = { name: 'bounces', usage: 'mailtrail bounces [--unmatched] [--limit N] [--json] | bounces --id N [--json|--raw]  [--config FILE]' };
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    'bounces',
-    argv,
-    {
-      config: { type: 'string' },
-      unmatched: { type: 'boolean' },
-      id: { type: 'string' },
-      raw: { type: 'boolean' },
-      json: { type: 'boolean' },
-      limit: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    USAGE,
-  );
-  if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length) throw new UsageError(`bounces: unexpected argument ${JSON.stringify(positionals[0])}\nusage: ${USAGE}`);
-  const limit = values.limit === undefined ? 50 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`bounces: --limit must be a positive integer (got ${JSON.stringify(values.limit)})`);
+  const { values, positionals } = parseCommandArgs(SPEC, argv, {
+    config: { type: 'string' },
+    unmatched: { type: 'boolean' },
+    id: { type: 'string' },
+    raw: { type: 'boolean' },
+    json: { type: 'boolean' },
+    limit: { type: 'string' },
+  });
+  if (positionals.length) throw new UsageError(`bounces: unexpected argument ${JSON.stringify(positionals[0])}\nusage: ${SPEC.usage}`);
+  const limit = positiveInteger(SPEC, 'limit', values.limit, 50);
   const id = values.id === undefined ? null : Number(values.id);
   if (id !== null && (!Number.isInteger(id) || id < 1)) throw new UsageError(`bounces: --id must be an inbound id as listed by \`mailtrail bounces\` (got ${JSON.stringify(values.id)})`);
-  if (values.raw && id === null) throw new UsageError(`bounces: --raw needs --id N\nusage: ${USAGE}`);
+  if (values.raw && id === null) throw new UsageError(`bounces: --raw needs --id N\nusage: ${SPEC.usage}`);
   const config = loadCliConfig(values.config);
 
   return withStore(config, async (store) => {

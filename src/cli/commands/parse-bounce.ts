@@ -6,39 +6,20 @@
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_LIMITS, parseBounce } from '../../bounces/parse/index.js';
 import type { ParseResult } from '../../bounces/types.js';
-import { parseCommandArgs, UsageError } from '../usage.js';
+import { parseCommandArgs, positiveInteger, UsageError, type CommandSpec } from '../usage.js';
 
-export const summary = 'parse bounce, DSN, complaint or auto-reply files and print what they say (no database)';
-
-const USAGE = 'mailtrail parse-bounce FILE... [--json] [--max-parts N] [--max-depth N]';
-
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`parse-bounce: ${name} must be a positive integer (got ${JSON.stringify(value)})\nusage: ${USAGE}`);
-  return n;
-}
+const SPEC: CommandSpec = { name: 'parse-bounce', usage: 'mailtrail parse-bounce FILE... [--json] [--max-parts N] [--max-depth N]' };
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    'parse-bounce',
-    argv,
-    {
-      json: { type: 'boolean' },
-      'max-parts': { type: 'string' },
-      'max-depth': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    USAGE,
-  );
-  if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n`);
-    return 0;
-  }
-  if (positionals.length === 0) throw new UsageError(`parse-bounce: give at least one message file\nusage: ${USAGE}`);
+  const { values, positionals } = parseCommandArgs(SPEC, argv, {
+    json: { type: 'boolean' },
+    'max-parts': { type: 'string' },
+    'max-depth': { type: 'string' },
+  });
+  if (positionals.length === 0) throw new UsageError(`parse-bounce: give at least one message file\nusage: ${SPEC.usage}`);
   const limits = {
-    maxParts: positiveInt('--max-parts', values['max-parts'], DEFAULT_LIMITS.maxParts),
-    maxDepth: positiveInt('--max-depth', values['max-depth'], DEFAULT_LIMITS.maxDepth),
+    maxParts: positiveInteger(SPEC, 'max-parts', values['max-parts'], DEFAULT_LIMITS.maxParts),
+    maxDepth: positiveInteger(SPEC, 'max-depth', values['max-depth'], DEFAULT_LIMITS.maxDepth),
   };
   let errors = 0;
   for (const file of positionals) {

@@ -4,17 +4,12 @@
  */
 import { startRelay } from '../../main.js';
 import { configPath, loadCliConfig } from '../context.js';
-import { parseCommandArgs } from '../usage.js';
+import { parseCommandArgs, type CommandSpec } from '../usage.js';
 
-export const summary = 'run the relay (submission, queue, delivery, bounces, API)';
-const USAGE = 'mailtrail start [--config FILE]';
+const SPEC: CommandSpec = { name: 'start', usage: 'mailtrail start [--config FILE]' };
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs('start', argv, { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, USAGE);
-  if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n`);
-    return 0;
-  }
+  const { values } = parseCommandArgs(SPEC, argv, { config: { type: 'string' } });
   const file = configPath(values.config);
   const config = loadCliConfig(values.config);
   // Signals are caught from the start: one that arrives while the parts are starting stops them as soon

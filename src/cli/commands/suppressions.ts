@@ -5,38 +5,28 @@
  */
 import type { SuppressionRecord } from '../../store/store.js';
 import { loadCliConfig, withStore } from '../context.js';
-import { parseCommandArgs, UsageError } from '../usage.js';
+import { parseCommandArgs, positiveInteger, UsageError, type CommandSpec } from '../usage.js';
 
-export const summary = 'list, add or remove suppressed recipient addresses';
-
-const USAGE = 'mailtrail suppressions list [--json] [--limit N] | suppressions add ADDRESS [--reason TEXT] | suppressions remove ADDRESS  [--config FILE]';
+const SPEC: CommandSpec = {
+  name: 'suppressions',
+  usage: 'mailtrail suppressions list [--json] [--limit N] | suppressions add ADDRESS [--reason TEXT] | suppressions remove ADDRESS  [--config FILE]',
+};
 // Deliberately loose: the list must be able to hold whatever address a bounce reported.
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    'suppressions',
-    argv,
-    {
-      config: { type: 'string' },
-      reason: { type: 'string' },
-      json: { type: 'boolean' },
-      limit: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    USAGE,
-  );
-  if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n`);
-    return 0;
-  }
+  const { values, positionals } = parseCommandArgs(SPEC, argv, {
+    config: { type: 'string' },
+    reason: { type: 'string' },
+    json: { type: 'boolean' },
+    limit: { type: 'string' },
+  });
   const [action, address] = positionals;
-  if (action !== 'list' && action !== 'add' && action !== 'remove') throw new UsageError(`suppressions: expected list, add or remove\nusage: ${USAGE}`);
+  if (action !== 'list' && action !== 'add' && action !== 'remove') throw new UsageError(`suppressions: expected list, add or remove\nusage: ${SPEC.usage}`);
   if (action !== 'list' && (!address || !ADDRESS.test(address))) {
-    throw new UsageError(`suppressions ${action}: give one address such as user@example.com (got ${JSON.stringify(address ?? '')})\nusage: ${USAGE}`);
+    throw new UsageError(`suppressions ${action}: give one address such as user@example.com (got ${JSON.stringify(address ?? '')})\nusage: ${SPEC.usage}`);
   }
-  const limit = values.limit === undefined ? 1000 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`suppressions: --limit must be a positive integer (got ${JSON.stringify(values.limit)})`);
+  const limit = positiveInteger(SPEC, 'limit', values.limit, 1000);
   const config = loadCliConfig(values.config);
 
   return withStore(config, async (store) => {

@@ -11,15 +11,14 @@ import { normalizeKey } from '../../query/fate.js';
 import type { FeedEvent, FeedFilter, Store } from '../../store/store.js';
 import { EVENT_KINDS, type EventKind } from '../../types.js';
 import { loadCliConfig, withStore } from '../context.js';
-import { parseCommandArgs, UsageError } from '../usage.js';
-
-export const summary = 'follow the delivery log live (every attempt, phase, bounce), filtered by domain, event or message';
+import { parseCommandArgs, UsageError, type CommandSpec } from '../usage.js';
 
 const USAGE = 'mailtrail tail [--domain D] [--event KIND[,KIND…]] [--message-id ID] [--json] [-n N] [--follow|--no-follow] [--config FILE]';
 
-const HELP = `usage: ${USAGE}
-
-Prints the last N events (default 20), then follows new ones until Ctrl-C. Reads the database, so it
+const SPEC: CommandSpec = {
+  name: 'tail',
+  usage: USAGE,
+  help: `Prints the last N events (default 20), then follows new ones until Ctrl-C. Reads the database, so it
 works from any process on the relay's host, whether or not the relay logs to a file.
 
   --domain D        only events about recipients at D (message-level events of messages with one)
@@ -31,8 +30,8 @@ works from any process on the relay's host, whether or not the relay logs to a f
   --no-follow       print the past events and exit
   --config FILE     the relay's config (for database.path)
 
-Colour: on a terminal unless NO_COLOR is set; FORCE_COLOR=1 or 0 turns it on or off; never with --json.
-`;
+Colour: on a terminal unless NO_COLOR is set; FORCE_COLOR=1 or 0 turns it on or off; never with --json.`,
+};
 
 /** Poll interval while following: new events show within about half a second. */
 export const POLL_MS = 500;
@@ -42,7 +41,7 @@ const MAX_LINES = 100_000;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
-    'tail',
+    SPEC,
     argv,
     {
       config: { type: 'string' },
@@ -53,14 +52,8 @@ export async function run(argv: string[]): Promise<number> {
       lines: { type: 'string', short: 'n' },
       follow: { type: 'boolean' },
       'no-follow': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
     },
-    USAGE,
   );
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
   const filter = parseFilter(values);
   const lines = parseLines(values.lines);
   const follow = !values['no-follow'];

@@ -4,23 +4,17 @@
  */
 import { generateToken, hashToken } from '../../api/auth.js';
 import { loadCliConfig, withStore } from '../context.js';
-import { parseCommandArgs, UsageError } from '../usage.js';
-
-export const summary = 'manage HTTP API tokens (add, list, remove)';
+import { parseCommandArgs, UsageError, type CommandSpec } from '../usage.js';
 
 const USAGE = 'mailtrail tokens add NAME --scope read|admin | tokens list [--json] | tokens remove NAME  [--config FILE]';
+const SPEC: CommandSpec = {
+  name: 'tokens',
+  usage: USAGE,
+  help: 'read: GET endpoints (messages, search, queue, suppressions, metrics). admin: also retry, cancel, suppression changes.',
+};
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    'tokens',
-    argv,
-    { config: { type: 'string' }, scope: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    USAGE,
-  );
-  if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n\nread: GET endpoints (messages, search, queue, suppressions, metrics). admin: also retry, cancel, suppression changes.\n`);
-    return 0;
-  }
+  const { values, positionals } = parseCommandArgs(SPEC, argv, { config: { type: 'string' }, scope: { type: 'string' }, json: { type: 'boolean' } });
   const [action, name] = positionals;
   const config = loadCliConfig(values.config);
   switch (action) {

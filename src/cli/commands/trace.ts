@@ -5,18 +5,13 @@
 import { messageFate, normalizeKey } from '../../query/fate.js';
 import { renderFates } from '../../query/render.js';
 import { loadCliConfig, withStore } from '../context.js';
-import { parseCommandArgs, UsageError } from '../usage.js';
-
-export const summary = 'show the fate of a message: verdict per recipient, then every attempt and answer';
+import { parseCommandArgs, UsageError, type CommandSpec } from '../usage.js';
 
 const USAGE = 'mailtrail trace <Message-ID|queue-id> [--json] [--config FILE]';
+const SPEC: CommandSpec = { name: 'trace', usage: USAGE, help: 'The Message-ID may be given with or without <>; quote it in the shell.' };
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('trace', argv, { config: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, USAGE);
-  if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n\nThe Message-ID may be given with or without <>; quote it in the shell.\n`);
-    return 0;
-  }
+  const { values, positionals } = parseCommandArgs(SPEC, argv, { config: { type: 'string' }, json: { type: 'boolean' } });
   if (positionals.length !== 1 || !normalizeKey(positionals[0])) throw new UsageError(`trace: give one Message-ID or queue id\nusage: ${USAGE}`);
   const key = positionals[0];
   const config = loadCliConfig(values.config);

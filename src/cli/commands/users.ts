@@ -6,30 +6,19 @@
 import { createInterface } from 'node:readline';
 import { hashPassword } from '../../auth/password.js';
 import { loadCliConfig, withStore } from '../context.js';
-import { parseCommandArgs, UsageError } from '../usage.js';
-
-export const summary = 'manage submission accounts (add, list, remove)';
+import { parseCommandArgs, UsageError, type CommandSpec } from '../usage.js';
 
 const USAGE = 'mailtrail users add NAME --domains example.com[,other.org|*] [--password-stdin] | users list [--json] | users remove NAME  [--config FILE]';
+const SPEC: CommandSpec = { name: 'users', usage: USAGE };
 const DOMAIN = /^(\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)$/;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    'users',
-    argv,
-    {
-      config: { type: 'string' },
-      domains: { type: 'string' },
-      'password-stdin': { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    USAGE,
-  );
-  if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n`);
-    return 0;
-  }
+  const { values, positionals } = parseCommandArgs(SPEC, argv, {
+    config: { type: 'string' },
+    domains: { type: 'string' },
+    'password-stdin': { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
   const [action, name] = positionals;
   const config = loadCliConfig(values.config);
   switch (action) {

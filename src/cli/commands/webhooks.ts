@@ -5,33 +5,24 @@
  */
 import type { WebhookDeliveryRecord, WebhookState } from '../../store/store.js';
 import { loadCliConfig, withStore } from '../context.js';
-import { parseCommandArgs, UsageError } from '../usage.js';
+import { parseCommandArgs, positiveInteger, UsageError, type CommandSpec } from '../usage.js';
 
-export const summary = 'show pending and failed webhook deliveries; retry a failed one';
-
-const USAGE = 'mailtrail webhooks [list] [--state pending|failed|delivered|all] [--limit N] [--json] | webhooks retry ID  [--config FILE]';
+const SPEC: CommandSpec = {
+  name: 'webhooks',
+  usage: 'mailtrail webhooks [list] [--state pending|failed|delivered|all] [--limit N] [--json] | webhooks retry ID  [--config FILE]',
+};
 const STATES: readonly WebhookState[] = ['pending', 'failed', 'delivered'];
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    'webhooks',
-    argv,
-    {
-      config: { type: 'string' },
-      state: { type: 'string' },
-      json: { type: 'boolean' },
-      limit: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    USAGE,
-  );
-  if (values.help) {
-    process.stdout.write(`usage: ${USAGE}\n`);
-    return 0;
-  }
+  const { values, positionals } = parseCommandArgs(SPEC, argv, {
+    config: { type: 'string' },
+    state: { type: 'string' },
+    json: { type: 'boolean' },
+    limit: { type: 'string' },
+  });
   const [action = 'list', idArg, extra] = positionals;
-  if (action !== 'list' && action !== 'retry') throw new UsageError(`webhooks: expected list or retry (got ${JSON.stringify(action)})\nusage: ${USAGE}`);
-  if (extra !== undefined || (action === 'list' && idArg !== undefined)) throw new UsageError(`webhooks: unexpected argument ${JSON.stringify(extra ?? idArg)}\nusage: ${USAGE}`);
+  if (action !== 'list' && action !== 'retry') throw new UsageError(`webhooks: expected list or retry (got ${JSON.stringify(action)})\nusage: ${SPEC.usage}`);
+  if (extra !== undefined || (action === 'list' && idArg !== undefined)) throw new UsageError(`webhooks: unexpected argument ${JSON.stringify(extra ?? idArg)}\nusage: ${SPEC.usage}`);
   let id: number | null = null;
   if (action === 'retry') {
     id = Number(idArg);
@@ -43,8 +34,7 @@ export async function run(argv: string[]): Promise<number> {
     if (!(STATES as readonly string[]).includes(values.state)) throw new UsageError(`webhooks: --state must be pending, failed, delivered or all (got ${JSON.stringify(values.state)})`);
     states = [values.state as WebhookState];
   }
-  const limit = values.limit === undefined ? 100 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`webhooks: --limit must be a positive integer (got ${JSON.stringify(values.limit)})`);
+  const limit = positiveInteger(SPEC, 'limit', values.limit, 100);
   const config = loadCliConfig(values.config);
 
   return withStore(config, async (store) => {
