@@ -16,6 +16,7 @@ import { createMetrics } from './metrics/metrics.js';
 import { startDeliveryThread, type DeliveryThread } from './queue/delivery-thread.js';
 import { createScheduler, type Scheduler } from './queue/scheduler.js';
 import { createWebhooks } from './webhooks/index.js';
+import { createPurger } from './retention/purger.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
 import { startSubmission, type Submission } from './submission/listener.js';
@@ -146,6 +147,10 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
     stops.push(() => webhooks.stop());
     webhooks.start();
 
+    // Retention: old history goes in small steps, first right after start.
+    const purger = createPurger({ config, store, logger });
+    stops.push(() => purger.stop());
+
     if (config.delivery.enabled && config.delivery.worker_thread) {
       thread = await startDeliveryThread({ config, logger, writeLine }).catch(startupError);
       const t = thread;
@@ -153,6 +158,7 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       stops.splice(1, 0, () => t.stop(options.stopTimeoutMs ?? 30_000));
     }
     scheduler?.start();
+    purger.start();
     const users = await store.users.count();
     logger.info(
       {

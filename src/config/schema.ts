@@ -228,6 +228,32 @@ export const webhooksSchema = z.strictObject({
   poll_interval_ms: positiveInt.default(1_000),
 });
 
+/** Days to keep a kind of row; 0 keeps it forever. */
+const days = z.number().min(0).max(36_500);
+
+/**
+ * How long history is kept. A purge pass runs at start and every `interval_ms`, deleting in small batches
+ * so that submissions never wait on it. Nothing still waiting for delivery, no inbound mail not yet
+ * processed and no webhook still pending is ever purged, whatever its age.
+ */
+export const retentionSchema = z
+  .strictObject({
+    /** Whole messages (row, recipients, events, content, the bounces matched to them) after delivery ended. */
+    history_days: days.default(90),
+    /**
+     * Only the message content: trace and search keep working, a late failure report carries no copy of
+     * the original. Keep it longer than `delivery.retry.max_queue_lifetime_ms` (5 days by default).
+     */
+    content_days: days.default(7),
+    /** Inbound mail (bounces, reports, auto-replies) that matched none of our messages. */
+    inbound_days: days.default(90),
+    /** Webhook deliveries that were delivered or failed for good. */
+    webhooks_days: days.default(30),
+    interval_ms: positiveInt.default(60 * 60_000),
+    /** Rows deleted per transaction: the longest a submission can wait behind one purge step. */
+    batch: positiveInt.max(100_000).default(500),
+  });
+
 export const configSchema = z.strictObject({
   /** Our name: EHLO, Received headers, banners, DSN Reporting-MTA. */
   hostname: hostname.default('localhost'),
@@ -257,6 +283,7 @@ export const configSchema = z.strictObject({
   bounces: bouncesSchema.prefault({}),
   api: apiSchema.prefault({}),
   webhooks: webhooksSchema.prefault({}),
+  retention: retentionSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -476,6 +476,34 @@ export interface WebhookStore {
   countsByState(): Promise<Partial<Record<WebhookState, number>>>;
 }
 
+/** Cut-offs of one purge step, in ms since the epoch: older rows of that kind go; null keeps them. */
+export interface PurgeCutoffs {
+  /** Messages created before this whose recipients are all final, with everything that hangs off them. */
+  history: number | null;
+  /** Only the content of such messages. */
+  content: number | null;
+  /** Processed inbound mail received before this that matched no message. */
+  inbound: number | null;
+  /** Webhook deliveries delivered or failed for good, last touched before this. */
+  webhooks: number | null;
+}
+
+export interface PurgeCounts {
+  messages: number;
+  contents: number;
+  inbound: number;
+  webhooks: number;
+}
+
+export interface RetentionStore {
+  /**
+   * One purge step: deletes at most `limit` rows of each kind past its cut-off, in one transaction. Never
+   * touches a message with a recipient still waiting, unprocessed inbound mail or a pending webhook.
+   * Call again while any count equals `limit`.
+   */
+  purge(cutoffs: PurgeCutoffs, limit: number): Promise<PurgeCounts>;
+}
+
 export interface Store {
   readonly users: UserStore;
   readonly messages: MessageStore;
@@ -486,6 +514,7 @@ export interface Store {
   readonly inbound: InboundStore;
   readonly suppressions: SuppressionStore;
   readonly webhooks: WebhookStore;
+  readonly retention: RetentionStore;
   close(): Promise<void>;
 }
 

@@ -9,6 +9,7 @@ import { sqliteMessages } from './messages.js';
 import { sqliteQuery } from './query.js';
 import { sqliteTokens } from './tokens.js';
 import { sqliteQueue } from './queue.js';
+import { sqliteRetention } from './retention.js';
 import { sqliteSuppressions } from './suppressions.js';
 import { sqliteUsers } from './users.js';
 import { sqliteWebhooks } from './webhooks.js';
@@ -32,6 +33,7 @@ export function openSqliteStore(opts: OpenOptions): SqliteStore {
     inbound: sqliteInbound(db),
     suppressions: sqliteSuppressions(db),
     webhooks: sqliteWebhooks(db),
+    retention: sqliteRetention(db),
     async close() {
       // Writes still waiting for their commit or WAL flush finish first: nothing acknowledged is left unflushed.
       await groupCommitFor(db).drain();
