@@ -52,6 +52,12 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   // Only the reply's own stage counts: a transcript lists DATA even after RCPT was refused.
   if (c.hard && c.category === 'mailbox-unknown' && (AFTER_DATA.test(rec.diagnostic ?? '') || REPLY_TO_DATA.test(context ?? ''))) rec.hard = false;
   rec.status = given ?? c.enhanced ?? (code ? `${Math.floor(code / 100)}.0.0` : null);
+  // A delay notice without any code: the MTA is still trying, which is a temporary (4.x.x) condition by
+  // definition, whatever class the wording alone would suggest.
+  if (rec.action === 'delayed' && given === null && code === null && rec.status?.startsWith('5.')) {
+    rec.status = `4${rec.status.slice(1)}`;
+    rec.hard = false;
+  }
   return rec;
 }
 

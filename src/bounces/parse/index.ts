@@ -286,14 +286,24 @@ function firstMessageId(value: string | null): string | null {
 function amazonSesNotification(top: MimePart): ParseResult | null {
   if (top.type !== 'text/plain' || top.body.length > 1_000_000) return null;
   const text = partText(top);
-  const start = text.indexOf('{"');
-  if (start < 0 || !/"notificationType"\s*:/.test(text.slice(start, start + 200))) return null;
+  const start = text.search(/\{\s*"/);
+  if (start < 0) return null;
+  const head = text.slice(start, start + 2000);
+  // Either the SES document itself, or SNS's envelope around it: {"Type": "Notification", "Message": "<SES JSON as a string>"}.
+  const snsEnvelope = /^\{\s*"Type"\s*:\s*"Notification"/.test(head);
+  if (!snsEnvelope && !/"notificationType"\s*:/.test(head)) return null;
   let doc: any;
   try {
-    const end = text.lastIndexOf('}');
-    doc = JSON.parse(text.slice(start, end + 1));
+    doc = JSON.parse(text.slice(start, text.lastIndexOf('}') + 1));
   } catch {
-    doc = salvageSesJson(text.slice(start));
+    doc = salvageSesJson(snsEnvelope ? text.slice(start).replace(/\\"/g, '"') : text.slice(start));
+  }
+  if (doc && snsEnvelope && typeof doc.Message === 'string') {
+    try {
+      doc = JSON.parse(doc.Message);
+    } catch {
+      doc = salvageSesJson(doc.Message);
+    }
   }
   if (!doc || typeof doc !== 'object') return null;
   const type = String(doc.notificationType ?? doc.eventType ?? '');
@@ -303,7 +313,7 @@ function amazonSesNotification(top: MimePart): ParseResult | null {
   if (type === 'Bounce' && doc.bounce) {
     const transient = doc.bounce.bounceType === 'Transient';
     result = empty('bounce', 'non-standard');
-    result.reporting_mta = str(doc.bounce.reportingMTA)?.replace(/^dns;\s*/i, '') ?? null;
+    result.reporting_mta = str(doc.bounce.reportingMTA)?.replace(/^dsn;\s*/i, '') ?? null;
     result.recipients = (Array.isArray(doc.bounce.bouncedRecipients) ? doc.bounce.bouncedRecipients : []).map((r: any) =>
       classifyRecipient({
         address: str(r?.emailAddress),
@@ -329,7 +339,7 @@ function amazonSesNotification(top: MimePart): ParseResult | null {
   } else if (type === 'Delivery' && doc.delivery) {
     result = empty('delivery-report', 'non-standard');
     result.recipients = (Array.isArray(doc.delivery.recipients) ? doc.delivery.recipients : []).map((a: unknown) =>
-      classifyRecipient({ address: str(a), action: 'delivered', status: '2.0.0', diagnostic: str(doc.delivery.smtpResponse), category: null, hard: null }),
+      classifyRecipient({ address: str(a), action: 'delivered', status: findStatus(str(doc.delivery.smtpResponse)) ?? '2.0.0', diagnostic: str(doc.delivery.smtpResponse), category: null, hard: null }),
     );
   } else {
     return null;

@@ -80,3 +80,77 @@ test('Sendmail notices give the failed address; an unknown host is hard', async 
   assert.equal(r.recipients[0].hard, true);
   assert.equal(r.recipients[0].status?.charAt(0), '5');
 });
+
+/** Amazon SES notifications as SNS mails them to an email subscription: SES's JSON as a string inside SNS's. */
+function snsMail(ses: unknown): Buffer {
+  const envelope = {
+    Type: 'Notification',
+    MessageId: '7c1a9f52-0000-4000-8000-000000000001',
+    TopicArn: 'arn:aws:sns:eu-west-1:111122223333:ses-events',
+    Message: JSON.stringify(ses),
+    Timestamp: '2026-01-05T10:00:02.000Z',
+  };
+  return Buffer.from(
+    'From: AWS Notifications <no-reply@sns.amazonaws.com>\r\nTo: bounces@example.com\r\nSubject: AWS Notification Message\r\n' +
+      'Content-Type: text/plain; charset=UTF-8\r\n\r\n' +
+      JSON.stringify(envelope, null, 2).replace(/\n/g, '\r\n') +
+      '\r\n\r\n--\r\nIf you wish to stop receiving notifications from this topic, please click or visit the link below to unsubscribe:\r\n',
+  );
+}
+
+test('Amazon SES notifications wrapped by SNS: bounce recipients with status and reporting MTA; delivery status from the SMTP response', async () => {
+  const bounce = await parseBounce(
+    snsMail({
+      notificationType: 'Bounce',
+      bounce: {
+        bounceType: 'Permanent',
+        bouncedRecipients: [{ emailAddress: 'gone@example.net', action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 <gone@example.net>: Recipient address rejected: User unknown' }],
+        reportingMTA: 'dsn; a1-2.smtp-out.eu-west-1.amazonses.com',
+      },
+      mail: { messageId: 'ses-1', destination: ['gone@example.net'], headers: [{ name: 'Message-ID', value: '<orig-ses@example.com>' }] },
+    }),
+  );
+  assert.equal(bounce.kind, 'bounce');
+  assert.equal(bounce.reporting_mta, 'a1-2.smtp-out.eu-west-1.amazonses.com');
+  assert.equal(bounce.original_message_id, '<orig-ses@example.com>');
+  assert.deepEqual(bounce.recipients.map((r) => [r.address, r.status, r.category, r.hard]), [['gone@example.net', '5.1.1', 'mailbox-unknown', true]]);
+
+  const delivery = await parseBounce(
+    snsMail({ notificationType: 'Delivery', delivery: { recipients: ['ok@example.net'], smtpResponse: '250 2.6.0 Message received' }, mail: { destination: ['ok@example.net'] } }),
+  );
+  assert.equal(delivery.kind, 'delivery-report');
+  assert.deepEqual(delivery.recipients.map((r) => [r.address, r.status]), [['ok@example.net', '2.6.0']]);
+});
+
+test('a delay notice that quotes no code reports a temporary (4.x.x) status, never a permanent one', async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      'From: Mail Delivery Subsystem <mailer-daemon@mail.example.org>\r\nTo: app@example.com\r\nSubject: Delivery Status Notification (Delay)\r\n\r\n' +
+        'This is an automatically generated Delivery Status Notification\r\n\r\n' +
+        'THIS IS A WARNING MESSAGE ONLY.\r\n\r\nYOU DO NOT NEED TO RESEND YOUR MESSAGE.\r\n\r\n' +
+        'Delivery to the following recipient has been delayed:\r\n\r\n     slow@example.net\r\n\r\n' +
+        'Message will be retried for 2 more day(s)\r\n\r\n' +
+        'Technical details of temporary failure:\r\nThe recipient server did not accept our requests to connect.\r\n',
+    ),
+  );
+  assert.equal(r.kind, 'delay');
+  assert.equal(r.recipients[0].address, 'slow@example.net');
+  assert.equal(r.recipients[0].status?.charAt(0), '4');
+  assert.equal(r.recipients[0].hard, false);
+});
+
+test('a refusal of our From domain is about the sender: soft, whatever the word "domain" suggests', async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      'From: Mail Delivery System <Mailer-Daemon@relay.example.org>\r\nTo: app@example.com\r\nSubject: Mail delivery failed: returning message to sender\r\n\r\n' +
+        'This message was created automatically by mail delivery software.\r\n\r\n' +
+        'A message that you sent could not be delivered to one or more of its\r\nrecipients. This is a permanent error. The following address(es) failed:\r\n\r\n' +
+        '  ann@example.net\r\n    host mx.example.net [192.0.2.5]\r\n    SMTP error from remote mail server after end of data:\r\n' +
+        '    550 5.2.0 <app@example.com> From: Domain is invalid. Please provide a valid From:\r\n',
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.equal(r.recipients[0].address, 'ann@example.net');
+  assert.equal(r.recipients[0].hard, false);
+  assert.notEqual(r.recipients[0].category, 'domain-unknown');
+});
