@@ -34,8 +34,10 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   }
   // The remote server's own code (in the diagnostic) is more precise than the reporting MTA's summary
   // Status (`5.0.0`, or a 4.4.7 "gave up" over the 4.7.1 that caused it), when both are of one class.
-  const fromText = failureStatus(rec.diagnostic);
-  let given = rec.status;
+  const fromText = remoteStatus(rec.diagnostic) ?? failureStatus(rec.diagnostic);
+  // A success status (2.x.x) cannot describe a failure or a delay: it is an earlier line of a quoted
+  // transcript (`250 2.1.5 Ok` before the refusal), not the answer that failed.
+  let given = rec.status?.startsWith('2.') ? null : rec.status;
   if (fromText && (!given || given.endsWith('.0.0') || given.charAt(0) === fromText.charAt(0))) given = fromText;
   // qmail-style "(#5.1.1)" annotations are appended loosely by many MTAs (a full mailbox as #5.1.1):
   // when the wording alone says what happened, it wins; the code stays the reported status.
@@ -59,6 +61,15 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     rec.hard = false;
   }
   return rec;
+}
+
+/**
+ * The status a remote server put after its own reply code (`550 5.2.2`, `550-'5.2.2`): more precise than a
+ * summary status the reporting MTA writes in front of it (`5.1.0 - Unknown address error 550-'5.2.2 …'`).
+ */
+export function remoteStatus(text: string | null): string | null {
+  const m = text ? /(?<!\d)[45]\d\d[ -]['"]?([45])\.([0-7])\.(\d{1,3})(?!\d|\.\d)/.exec(text) : null;
+  return m ? `${m[1]}.${m[2]}.${Number(m[3])}` : null;
 }
 
 /** The first failure status (class 4 or 5) in a text; a transcript's `250 2.1.5 Ok` lines are skipped. */

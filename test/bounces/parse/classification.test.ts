@@ -1,0 +1,39 @@
+/**
+ * Which status a parsed recipient ends up with when the report and the quoted server reply disagree:
+ * the remote server's own status beats the reporting MTA's summary, a quoted transcript's success lines
+ * never describe a failure, and a delay without any code is temporary.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { classifyRecipient, remoteStatus } from '../../../src/bounces/parse/classification.js';
+import type { ParsedRecipient } from '../../../src/bounces/types.js';
+
+const recipient = (over: Partial<ParsedRecipient>): ParsedRecipient => ({ address: 'ann@example.net', action: 'failed', status: null, diagnostic: null, category: null, hard: null, ...over });
+
+test('remoteStatus: the status right after a reply code, quoted or not', () => {
+  assert.equal(remoteStatus("5.1.0 - Unknown address error 550-'5.2.2 <ann@example.net>... Mailbox Full'"), '5.2.2');
+  assert.equal(remoteStatus('host mx.example.net said: 452 4.2.2 Over quota'), '4.2.2');
+  assert.equal(remoteStatus('5.1.1 user unknown'), null, 'a status without a reply code before it is not a remote reply');
+  assert.equal(remoteStatus(null), null);
+});
+
+test("the remote server's status replaces the reporting MTA's summary of the same class", () => {
+  const r = classifyRecipient(recipient({ status: '5.1.0', diagnostic: "5.1.0 - Unknown address error 550-'5.2.2 <ann@example.net>... Mailbox Full' (delivery attempts: 0)" }));
+  assert.equal(r.status, '5.2.2');
+  assert.equal(r.category, 'mailbox-full');
+  assert.equal(r.hard, false);
+});
+
+test('a 2.x.x status picked from a quoted transcript is not the status of a failure', () => {
+  const r = classifyRecipient(
+    recipient({ status: '2.1.5', diagnostic: 'In: RCPT TO:<ann@example.net> Out: 250 2.1.5 Ok In: DATA Out: 354 End data Out: 451 4.3.0 Error: queue file write error' }),
+  );
+  assert.equal(r.status, '4.3.0');
+  assert.notEqual(r.category, 'accepted');
+  assert.equal(r.hard, false);
+});
+
+test('a delayed recipient with no code anywhere gets a 4.x.x status; a failed one keeps 5.x.x', () => {
+  assert.equal(classifyRecipient(recipient({ action: 'delayed', diagnostic: 'The recipient server did not accept our requests to connect.' })).status?.charAt(0), '4');
+  assert.equal(classifyRecipient(recipient({ action: 'failed', diagnostic: 'The recipient server did not accept our requests to connect.' })).status?.charAt(0), '5');
+});
