@@ -52,7 +52,7 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   // "User unknown" said only after DATA comes from a content filter: the RCPT check had accepted the
   // address, so it is not proof that the address is bad.
   // Only the reply's own stage counts: a transcript lists DATA even after RCPT was refused.
-  if (c.hard && c.category === 'mailbox-unknown' && (AFTER_DATA.test(rec.diagnostic ?? '') || REPLY_TO_DATA.test(context ?? ''))) rec.hard = false;
+  if (c.hard && c.category === 'mailbox-unknown' && (AFTER_DATA.test(rec.diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(rec.diagnostic, context))) rec.hard = false;
   rec.status = given ?? c.enhanced ?? (code ? `${Math.floor(code / 100)}.0.0` : null);
   // A delay notice without any code: the MTA is still trying, which is a temporary (4.x.x) condition by
   // definition, whatever class the wording alone would suggest.
@@ -61,6 +61,17 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     rec.hard = false;
   }
   return rec;
+}
+
+/**
+ * A transcript (`>>> DATA` / `<<< 550 …`, Courier and others) shows this very reply as the answer to DATA.
+ * Only the line right before the reply counts: transcripts also list a DATA refused because RCPT was.
+ */
+function answeredData(diagnostic: string | null, context: string | null): boolean {
+  if (!diagnostic || !context) return false;
+  const reply = diagnostic.split('\n')[0].trim().slice(0, 60);
+  const at = reply.length >= 8 ? context.indexOf(reply) : -1;
+  return at > 0 && />>>\s*DATA\s*\n\s*<<<\s*$/i.test(context.slice(Math.max(0, at - 100), at));
 }
 
 /**

@@ -37,3 +37,18 @@ test('a delayed recipient with no code anywhere gets a 4.x.x status; a failed on
   assert.equal(classifyRecipient(recipient({ action: 'delayed', diagnostic: 'The recipient server did not accept our requests to connect.' })).status?.charAt(0), '4');
   assert.equal(classifyRecipient(recipient({ action: 'failed', diagnostic: 'The recipient server did not accept our requests to connect.' })).status?.charAt(0), '5');
 });
+
+test('"unknown user" answered to DATA in a transcript is a filter (soft); the same words answered to RCPT stay hard', () => {
+  const afterData = classifyRecipient(
+    recipient({ diagnostic: '550 Unknown user ann@example.net' }),
+    '<ann@example.net>:\n    mx.example.net [192.0.2.45]:\n>>> DATA\n<<< 550 Unknown user ann@example.net\n',
+  );
+  assert.equal(afterData.category, 'mailbox-unknown');
+  assert.equal(afterData.hard, false);
+
+  const atRcpt = classifyRecipient(
+    recipient({ diagnostic: '550 5.1.1 <ann@example.net>: Recipient address rejected: User unknown' }),
+    '>>> RCPT TO:<ann@example.net>\n<<< 550 5.1.1 <ann@example.net>: Recipient address rejected: User unknown\n>>> DATA\n<<< 554 5.5.1 Error: no valid recipients\n',
+  );
+  assert.equal(atRcpt.hard, true, 'a DATA refused because no recipient was left does not make the RCPT refusal soft');
+});
