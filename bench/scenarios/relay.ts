@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { configSchema } from '../../src/config/schema.js';
 import { startDnsServer } from '../../test/helpers/dns-server.js';
 import { runLoadgen } from '../lib/loadgen.js';
 import { ADDR, ensureLoopbackAddress, waitForPort } from '../lib/net.js';
@@ -17,6 +18,9 @@ import { cpuSeconds, peakRssMb } from '../lib/proc.js';
 import { kill, startCountingSink } from '../lib/sink.js';
 import { round } from './limit.js';
 import type { Scenario } from './types.js';
+
+/** The limits `mailtrail start` runs with, read from the schema so the report cannot drift from them. */
+const DELIVERY_DEFAULTS = configSchema.parse({}).delivery;
 
 const SUBMISSION_PORT = 2587;
 /** The relay's log level in the benchmark; production's default is `info` (a JSON line per message and attempt). */
@@ -89,7 +93,7 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
         log_level: BENCH_LOG_LEVEL,
       },
       notes: [
-        `mailtrail started with \`mailtrail start\` in its own process: database synchronous=FULL (production default), WAL; log level ${BENCH_LOG_LEVEL} (production default: info); delivery limits at their defaults (max_connections 50, max_connections_per_domain 10); submission max_connections_per_ip raised to 1000 so the load generator's reconnects (every 100 messages) are never refused; cleartext AUTH PLAIN on loopback, no TLS on either side.`,
+        `mailtrail started with \`mailtrail start\` in its own process: database synchronous=FULL (production default), WAL; log level ${BENCH_LOG_LEVEL} (production default: info); delivery limits at their defaults (max_connections ${DELIVERY_DEFAULTS.max_connections}, max_connections_per_domain ${DELIVERY_DEFAULTS.max_connections_per_domain}, max_connections_per_host ${DELIVERY_DEFAULTS.max_connections_per_host}); submission max_connections_per_ip raised to 1000 so the load generator's reconnects (every 100 messages) are never refused; cleartext AUTH PLAIN on loopback, no TLS on either side.`,
         'End to end = first message submitted → the sink has received the last one. CPU = user+system time of the relay process (all threads) from /proc between just before the load and the last message received. Peak RSS = VmHWM.',
         ...(load.failed ? [`${load.failed} submissions failed: ${JSON.stringify(load.failures)}`] : []),
         ...(delivered !== load.sent ? [`${load.sent} accepted but ${delivered} recorded delivered`] : []),
