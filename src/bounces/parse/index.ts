@@ -16,6 +16,7 @@ import {
   decodeHeaderValue,
   DEFAULT_LIMITS,
   header,
+  headersAll,
   MimeLimitError,
   parseHeaders,
   parseMime,
@@ -157,8 +158,10 @@ function arf(top: MimePart, part: MimePart, ownId: string | null): ParseResult {
   result.reporting_mta = stripAddressType(header(fields, 'reporting-mta'));
   result.arrival_date = header(fields, 'arrival-date') ?? header(fields, 'received-date');
   const returned = returnedHeaders(top);
-  // Removal-Recipient: the opt-out field of the ARF drafts, still sent by some feedback loops.
-  const rcpts: (string | null)[] = addresses(header(fields, 'original-rcpt-to') ?? header(fields, 'removal-recipient'));
+  // Original-Rcpt-To may appear once per recipient (RFC 5965 §3.2); Removal-Recipient: the opt-out
+  // field of the ARF drafts, still sent by some feedback loops.
+  const named = headersAll(fields, 'original-rcpt-to');
+  const rcpts: (string | null)[] = [...new Set((named.length > 0 ? named : headersAll(fields, 'removal-recipient')).flatMap((v) => addresses(v)))];
   if (rcpts.length === 0 && returned) rcpts.push(...addresses(header(returned, 'to')).slice(0, 1));
   // A report always concerns one recipient, even when it hides the address (correlate by Message-ID).
   if (rcpts.length === 0) rcpts.push(null);

@@ -180,6 +180,25 @@ function cut(text: string, markers: RegExp[]): { report: string; returned: strin
 }
 
 const ADDR_G = new RegExp(ADDR, 'g');
+
+/** "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient. */
+const CONTACT_WORDING = /\b(?:contact|assistance|help ?desk|support team|write to|send (?:an? )?e-?mail to)\b/i;
+
+/**
+ * Addresses the notice offers as a contact: on a line with contact wording, not at its start (a line that
+ * starts with the address is a recipient heading, whatever its explanation says). Skipped everywhere in
+ * the notice, as the same address is often repeated in a second language.
+ */
+function contactAddresses(body: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of body.split('\n')) {
+    if (!CONTACT_WORDING.test(line)) continue;
+    for (const m of line.matchAll(ADDR_G)) {
+      if (line.slice(0, m.index).replace(/[\s<"']/g, '') !== '') out.add(clean(m[0]).toLowerCase());
+    }
+  }
+  return out;
+}
 /** A failure reply code followed by its text, or a failure status: `550 User…`, `550-5.1.1`, `#5.1.0`. */
 const FAILURE_CODE = /(?:^|[\s:(])[45]\d\d(?:[ -]+(?:#?\d\.|[A-Za-z<'"])|$)|(?<![\d.])[45]\.[0-7]\.\d{1,3}(?![\d.])/m;
 
@@ -205,11 +224,12 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   let found: { address: string; line: number }[] = [];
   const seen = new Set<string>();
   const excluded: { address: string; line: number }[] = [];
+  const helpdesks = contactAddresses(body);
   const add = (raw: string | undefined, index: number) => {
     if (!raw) return;
     const address = clean(raw);
     const key = address.toLowerCase();
-    if (seen.has(key) || ROLE_ADDRESS.test(address)) return;
+    if (seen.has(key) || ROLE_ADDRESS.test(address) || helpdesks.has(key)) return;
     if (exclude.has(key)) {
       excluded.push({ address, line: body.slice(0, index).split('\n').length - 1 });
       return;

@@ -154,3 +154,34 @@ test('a refusal of our From domain is about the sender: soft, whatever the word 
   assert.equal(r.recipients[0].hard, false);
   assert.notEqual(r.recipients[0].category, 'domain-unknown');
 });
+
+test('an ARF report naming several Original-Rcpt-To lists each of them', async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      'From: fbl@isp.example\r\nTo: abuse@example.com\r\nSubject: Abuse report\r\nMIME-Version: 1.0\r\n' +
+        'Content-Type: multipart/report; report-type=feedback-report; boundary="b1"\r\n\r\n' +
+        '--b1\r\nContent-Type: text/plain\r\n\r\nA complaint.\r\n' +
+        '--b1\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: FBL/1.0\r\nVersion: 1\r\n' +
+        'Original-Rcpt-To: ann@isp.example\r\nOriginal-Rcpt-To: bob@isp.example\r\n\r\n' +
+        '--b1\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <news-7@example.com>\r\nFrom: news@example.com\r\n\r\n--b1--\r\n',
+    ),
+  );
+  assert.equal(r.kind, 'complaint');
+  assert.deepEqual(r.recipients.map((x) => x.address), ['ann@isp.example', 'bob@isp.example']);
+  assert.equal(r.original_message_id, '<news-7@example.com>');
+});
+
+test("a notice's help-desk address (\"please contact <support@…>\") is not a failed recipient, in any language it is repeated in", async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      'From: MAILER-DAEMON@mx.isp.example (Mail Delivery System)\r\nTo: app@example.com\r\nSubject: Undelivered Mail Returned to Sender\r\n\r\n' +
+        'This is the mail system at host mx.isp.example.\r\n\r\n' +
+        "I'm sorry to have to inform you that the message returned\r\nbelow could not be delivered to one or more destinations.\r\n\r\n" +
+        'For further assistance, please contact <help@isp.example>\r\n\r\n' +
+        'Si le probleme persiste, ecrivez a <help@isp.example>.\r\n\r\n' +
+        'Your message to ann@example.net could not be delivered: the server said 550 5.1.1 User unknown.\r\n',
+    ),
+  );
+  assert.deepEqual(r.recipients.map((x) => x.address), ['ann@example.net']);
+  assert.equal(r.recipients[0].status, '5.1.1');
+});
