@@ -64,15 +64,36 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
 }
 
 /**
- * A transcript (`>>> DATA` / `<<< 550 …`, Courier and others) shows this very reply as the answer to DATA.
- * Only the line right before the reply counts: transcripts also list a DATA refused because RCPT was.
+ * The notice shows this very reply as the answer to DATA: a transcript (`>>> DATA` / `<<< 550 …`,
+ * Sendmail, Courier and others) right before the reply, or a section naming the failed command
+ * (`SMTP command: DATA`, or a `SMTP command` heading with `DATA` under it). In a transcript only the line
+ * right before the reply counts: transcripts also list a DATA refused because RCPT was. The reply is often
+ * quoted twice (a summary above the transcript), so every place it is quoted is looked at.
  */
 function answeredData(diagnostic: string | null, context: string | null): boolean {
   if (!diagnostic || !context) return false;
+  if (FAILED_COMMAND_DATA.test(context)) return true;
   const reply = diagnostic.split('\n')[0].trim().slice(0, 60);
-  const at = reply.length >= 8 ? context.indexOf(reply) : -1;
-  return at > 0 && />>>\s*DATA\s*\n\s*<<<\s*$/i.test(context.slice(Math.max(0, at - 100), at));
+  if (reply.length < 8) return false;
+  for (let at = context.indexOf(reply); at > 0; at = context.indexOf(reply, at + 1)) {
+    if (!/>>>\s*DATA\s*\n\s*<<<\s*$/i.test(context.slice(Math.max(0, at - 100), at))) continue;
+    // Pipelined (Sendmail): RCPT and DATA went out together, so the transcript shows `>>> DATA` followed
+    // by the RCPT's refusal and then DATA's own `503 Need RCPT` / `554 no valid recipients`.
+    const after = context.slice(at + reply.length, at + reply.length + 400);
+    if (!PIPELINED_DATA_REFUSAL.test(after)) return true;
+  }
+  return false;
 }
+
+/**
+ * DATA's own answer when every RCPT before it was refused (`503 Need RCPT`, `554 no valid recipients`,
+ * `503 Valid RCPT command must precede DATA`, …): it speaks of RCPT or recipients, which an answer to the
+ * message itself does not.
+ */
+const PIPELINED_DATA_REFUSAL = /<<<\s*5\d\d[ -][^\n]*\b(?:RCPT|recipients?)\b/i;
+
+/** A notice's own statement of the command that failed: `SMTP command: DATA`, `Command:\n  DATA`. */
+const FAILED_COMMAND_DATA = /^[\s-]*(?:SMTP\s+)?command\s*:?[ \t]*(?:\r?\n[ \t]*)?DATA[ \t]*\r?$/im;
 
 /**
  * The status a remote server put after its own reply code (`550 5.2.2`, `550-'5.2.2`): more precise than a

@@ -52,3 +52,30 @@ test('"unknown user" answered to DATA in a transcript is a filter (soft); the sa
   );
   assert.equal(atRcpt.hard, true, 'a DATA refused because no recipient was left does not make the RCPT refusal soft');
 });
+
+test('the reply quoted in a summary above a Sendmail transcript still counts as the answer to DATA', () => {
+  const r = classifyRecipient(
+    recipient({ diagnostic: '550 5.0.0 <ann@example.net>... User unknown' }),
+    '   ----- The following addresses had permanent fatal errors -----\n<ann@example.net>\n    (reason: 550 5.0.0 <ann@example.net>... User unknown)\n\n' +
+      '   ----- Transcript of session follows -----\n... while talking to mx.example.net.:\n>>> DATA\n<<< 550 5.0.0 <ann@example.net>... User unknown\n',
+  );
+  assert.equal(r.category, 'mailbox-unknown');
+  assert.equal(r.hard, false);
+});
+
+test('a notice that names DATA as the failed SMTP command makes "unknown user" a filter; naming RCPT TO does not', () => {
+  const heading = classifyRecipient(recipient({ diagnostic: '550 unknown user <ann@example.net>' }), '------ server message\n550 unknown user <ann@example.net>\n\n------ SMTP command\nDATA\n\n------ original message\n');
+  assert.equal(heading.hard, false);
+  const labelled = classifyRecipient(recipient({ diagnostic: '550 No such user here' }), 'Remote server: mx.example.net\nSMTP command: DATA\nReply: 550 No such user here\n');
+  assert.equal(labelled.hard, false);
+  const atRcpt = classifyRecipient(recipient({ diagnostic: '550 unknown user <ann@example.net>' }), '------ server message\n550 unknown user <ann@example.net>\n\n------ SMTP command\nRCPT TO:<ann@example.net>\n');
+  assert.equal(atRcpt.hard, true);
+});
+
+test('a pipelined transcript (DATA sent with RCPT, then "503 Need RCPT") shows a refusal of RCPT: "user unknown" stays hard', () => {
+  const r = classifyRecipient(
+    recipient({ diagnostic: '550 5.1.1 <ann@example.net>... User unknown' }),
+    '... while talking to mx.example.net.:\n>>> DATA\n<<< 550 5.1.1 <ann@example.net>... User unknown\n550 5.1.1 <ann@example.net>... User unknown\n<<< 503 5.0.0 Need RCPT (recipient)\n',
+  );
+  assert.equal(r.hard, true);
+});
