@@ -113,6 +113,7 @@ const ROWS: Row[] = [
   ['wording:dkim-spf-dmarc', r('mail', 550, null, 'Please see http://www.openspf.net/Why?s=mfrom;id=bounce@example.com;ip=198.51.100.23: SPF fail - not authorized'), 'authentication-policy'],
   ['wording:reverse-dns', r('connect', 450, '4.7.1', 'Client host rejected: cannot find your hostname, [198.51.100.23]'), 'authentication-policy'],
   ['wording:helo-rejected', r('rcpt', 550, '5.7.1', '<localhost>: Helo command rejected: need fully-qualified hostname'), 'protocol-error'],
+  ['wording:list-post-refused', r('dsn', null, null, 'You are not allowed to post to this mailing list, and your message has been automatically rejected.'), 'policy'],
   ['wording:relay-denied', r('rcpt', 554, '5.7.1', '<jane@elsewhere.example>: Relay access denied'), 'relay-denied'],
   ['wording:smtp-auth-required', r('mail', 550, null, 'Please turn on SMTP Authentication in your mail client.'), 'policy'],
   ['wording:auth-credentials', r('auth', 535, null, 'Incorrect authentication data: authentication failed'), 'policy'],
@@ -129,6 +130,7 @@ const ROWS: Row[] = [
   ['wording:nxdomain-temporary', r('dsn', null, '4.0.0', "smtp; DNS Error: 12345 DNS type 'mx' lookup of example.comm responded with code NXDOMAIN Domain name not found: example.comm"), 'dns-failure'],
   ['wording:nxdomain', r('dns', null, null, 'queryMx ENOTFOUND example.invalid'), 'domain-unknown'],
   ['wording:no-mx-records', r('dns', null, null, 'queryA ENODATA example.org'), 'no-mail-service'],
+  ['wording:no-mx-records', r('dsn', null, '4.0.0', 'neko@example.org: No MX found for domain'), 'no-mail-service'], // OpenSMTPD's delay notice
   ['wording:null-mx', r('rcpt', 550, null, 'example.org does not accept mail'), 'no-mail-service'],
   ['wording:null-mx-any', r('dns', null, null, 'example.org publishes a null MX'), 'no-mail-service'],
   ['wording:unknown-user@data', r('dsn', null, '5.0.0', 'smtp; 550 Unknown user jane@example.net (in reply to end of DATA command)'), 'policy'],
@@ -144,6 +146,8 @@ const ROWS: Row[] = [
   ['wording:connection-lost', r('data', null, null, 'read ECONNRESET'), 'connection-failure'],
   ['wording:dns-phase-error', r('dns', null, null, 'queryMx EBADNAME example..org'), 'dns-failure'],
   ['wording:protocol', r('rcpt', 503, null, 'Error: need MAIL command'), 'protocol-error'],
+  ['wording:protocol', r('dsn', 500, null, 'SMTP error from remote mail server after end of data: host mx.example.de [192.0.2.22]: 500 Line limit exceeded'), 'protocol-error'], // Exim's line-length limit, not a rate limit
+  ['wording:rate-limited', r('data', 550, null, 'Hourly message limit exceeded for this sender'), 'rate-limited'],
   ['wording:expired', r('dsn', null, null, 'retry timeout exceeded'), 'expired'],
   ['wording:loop', r('dsn', null, null, 'mail for example.org loops back to myself'), 'system-error'],
   ['wording:system-error', r('rcpt', 451, null, 'Could not load DRD for domain (example.com)'), 'system-error'],

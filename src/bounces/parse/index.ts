@@ -268,8 +268,19 @@ function nonStandard(top: MimePart, subject: string, ownId: string | null): Pars
     return classifyRecipient(rec, found.length === 1 ? report.report : null);
   });
   result.kind = kindOf(result.recipients);
-  result.original_message_id = originalMessageId(top, report.returned, ownId);
+  result.original_message_id = originalMessageId(top, report.returned, ownId) ?? repliedTo(top);
   return result;
+}
+
+/**
+ * A notice that returns no copy of the original but answers it (list managers, some gateways) names it in
+ * In-Reply-To, else as the last of its References (the direct parent).
+ */
+function repliedTo(top: MimePart): string | null {
+  const inReplyTo = firstMessageId(header(top.headers, 'in-reply-to'));
+  if (inReplyTo) return inReplyTo;
+  const refs = header(top.headers, 'references')?.match(/<[^>\s]+>/g);
+  return refs ? refs[refs.length - 1] : null;
 }
 
 function addressesFromInline(returned: string): string[] {

@@ -126,6 +126,14 @@ export const RULES: MtaRule[] = [
     original: /^Original mail as follows:/m,
   },
   {
+    // A list manager (fml, Mailman, ezmlm, Sympa) refusing a post because of who sent it. The failed
+    // recipient is the list address the notice names, not its -help/-ctl/-owner addresses.
+    name: 'mailing-list',
+    match: /(?:are|is) not (?:a member|subscribed) (?:of|to) (?:this|the) (?:mailing )?list|only (?:list )?(?:members|subscribers) (?:can|may|are allowed to) post|not (?:allowed|permitted|authori[sz]ed) to post (?:messages )?to (?:this|the) (?:mailing )?list/i,
+    recipient: new RegExp(`(?:mailing )?list\\s*[<(]?(${ADDR})`, 'gi'),
+    reason: /^\s*(.*(?:not (?:a member|subscribed)|only (?:list )?(?:members|subscribers)|not (?:allowed|permitted|authori[sz]ed) to post).*)$/im,
+  },
+  {
     name: 'japanese-carrier',
     match: /ezweb\.ne\.jp|docomo\.ne\.jp|softbank\.ne\.jp|au\.com|宛先不明|のメールアドレスは見つかりませんでした/i,
     recipient: new RegExp(`<(${ADDR})>|^(${ADDR})\\s*$`, 'gm'),

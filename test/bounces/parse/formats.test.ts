@@ -185,3 +185,20 @@ test("a notice's help-desk address (\"please contact <support@…>\") is not a f
   assert.deepEqual(r.recipients.map((x) => x.address), ['ann@example.net']);
   assert.equal(r.recipients[0].status, '5.1.1');
 });
+
+test('a list manager refusing a post from a non-member: the list address failed, soft (policy), and the post it answers is the original', async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      'From: cats-admin@lists.example.org\r\nTo: app@example.com\r\nSubject: Your post was not distributed (cats ML)\r\n' +
+        'Message-ID: <notice-9@lists.example.org>\r\nReferences: <thread-1@example.com> <post-7@app.example.com>\r\n\r\n' +
+        'Your post could not be distributed: you are not a member of this mailing list <cats@lists.example.org>.\r\n\r\n' +
+        'To subscribe, send a mail with the body "subscribe" to cats-ctl@lists.example.org.\r\n',
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(r.recipients.map((x) => x.address), ['cats@lists.example.org']);
+  assert.equal(r.recipients[0].category, 'policy');
+  assert.equal(r.recipients[0].hard, false);
+  assert.equal(r.recipients[0].status?.charAt(0), '5');
+  assert.equal(r.original_message_id, '<post-7@app.example.com>');
+});
