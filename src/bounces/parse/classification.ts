@@ -100,8 +100,12 @@ const FAILED_COMMAND_DATA = /^[\s-]*(?:SMTP\s+)?command\s*:?[ \t]*(?:\r?\n[ \t]*
  * summary status the reporting MTA writes in front of it (`5.1.0 - Unknown address error 550-'5.2.2 …'`).
  */
 export function remoteStatus(text: string | null): string | null {
-  const m = text ? /(?<!\d)[45]\d\d[ -]['"]?([45])\.([0-7])\.(\d{1,3})(?!\d|\.\d)/.exec(text) : null;
-  return m ? `${m[1]}.${m[2]}.${Number(m[3])}` : null;
+  if (!text) return null;
+  const found = [...text.matchAll(/(?<!\d)[45]\d\d[ -]['"]?([45])\.([0-7])\.(\d{1,3})(?!\d|\.\d)/g)].map((m) => `${m[1]}.${m[2]}.${Number(m[3])}`);
+  // "554 4.4.7 Message expired … <421 4.4.2 Connection timed out>": the expiry only says the MTA gave up;
+  // the reply it quotes after it is why.
+  if (found.length > 1 && /^[45]\.4\.7$/.test(found[0])) return found.find((st) => !/^[45]\.4\.7$/.test(st)) ?? found[0];
+  return found[0] ?? null;
 }
 
 /** The first failure status (class 4 or 5) in a text; a transcript's `250 2.1.5 Ok` lines are skipped. */

@@ -15,6 +15,8 @@ test('remoteStatus: the status right after a reply code, quoted or not', () => {
   assert.equal(remoteStatus('host mx.example.net said: 452 4.2.2 Over quota'), '4.2.2');
   assert.equal(remoteStatus('5.1.1 user unknown'), null, 'a status without a reply code before it is not a remote reply');
   assert.equal(remoteStatus(null), null);
+  assert.equal(remoteStatus('554 4.4.7 Message expired: unable to deliver in 840 minutes.<421 4.4.2 Connection timed out>'), '4.4.2', 'an expiry quoting the last reply: the reply is the cause');
+  assert.equal(remoteStatus('554 4.4.7 Message expired: unable to deliver in 840 minutes.'), '4.4.7');
 });
 
 test("the remote server's status replaces the reporting MTA's summary of the same class", () => {
