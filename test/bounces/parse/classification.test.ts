@@ -81,3 +81,10 @@ test('a pipelined transcript (DATA sent with RCPT, then "503 Need RCPT") shows a
   );
   assert.equal(r.hard, true);
 });
+
+test("a failed recipient whose Status is 4.x.x but whose server replied 5xx gets the server's permanent status", () => {
+  const r = classifyRecipient(recipient({ action: 'failed', status: '4.5.0', diagnostic: '550 5.7.1 Service refused, your IP is listed' }));
+  assert.equal(r.status, '5.7.1');
+  const delayed = classifyRecipient(recipient({ action: 'delayed', status: '4.5.0', diagnostic: '550 5.7.1 Service refused, your IP is listed' }));
+  assert.equal(delayed.status, '4.5.0', 'a delayed recipient keeps its temporary status');
+});
