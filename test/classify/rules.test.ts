@@ -135,6 +135,7 @@ const ROWS: Row[] = [
   ['wording:null-mx', r('rcpt', 550, null, 'example.org does not accept mail'), 'no-mail-service'],
   ['wording:null-mx-any', r('dns', null, null, 'example.org publishes a null MX'), 'no-mail-service'],
   ['wording:unknown-user@data', r('dsn', null, '5.0.0', 'smtp; 550 Unknown user jane@example.net (in reply to end of DATA command)'), 'policy'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'ユーザー Tanaka (tanaka@example.co.jp) は Domino ディレクトリには見つかりません。'), 'mailbox-unknown'], // Domino, Japanese
   ['wording:user-unknown', r('rcpt', 550, null, '<jane@example.org>: Recipient address rejected: User unknown in virtual mailbox table'), 'mailbox-unknown'],
   ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Requested action not taken: mailbox unavailable'), 'mailbox-unknown'],
   ['wording:address-rejected', r('rcpt', 550, null, '#5.1.0 Address rejected.'), 'mailbox-unknown'],

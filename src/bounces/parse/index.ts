@@ -26,7 +26,7 @@ import {
   type MimeLimits,
   type MimePart,
 } from './mime.js';
-import { parseTextReport } from './non-standard.js';
+import { lineAbout, parseTextReport } from './non-standard.js';
 
 export type ParseOptions = Partial<MimeLimits>;
 
@@ -205,7 +205,10 @@ function rfc3464(top: MimePart, part: MimePart | null, subject: string, ownId: s
     let diagnostic = r.diagnostic;
     if (!diagnostic || !/[A-Za-z]{3}/.test(diagnostic)) {
       const fromText = textReport.recipients.find((t) => t.address.toLowerCase() === address?.toLowerCase());
-      diagnostic = fromText?.diagnostic ?? (dsn.recipients.length === 1 ? textReport.recipients[0]?.diagnostic ?? diagnostic : diagnostic);
+      diagnostic =
+        fromText?.diagnostic ??
+        (address ? lineAbout(textReport.report, address) : null) ??
+        (dsn.recipients.length === 1 ? (textReport.recipients[0]?.diagnostic ?? diagnostic) : diagnostic);
     }
     const rec: ParsedRecipient = {
       address,

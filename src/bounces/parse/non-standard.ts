@@ -236,6 +236,8 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   const add = (raw: string | undefined, index: number) => {
     if (!raw) return;
     const address = clean(raw);
+    // Exim's pipe and file deliveries ("pipe to |/usr/bin/x", "/home/u/.box/x@y") are not addresses.
+    if (/^[/|]/.test(address)) return;
     const key = address.toLowerCase();
     if (seen.has(key) || ROLE_ADDRESS.test(address) || helpdesks.has(key)) return;
     if (exclude.has(key)) {
@@ -284,4 +286,16 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   });
   const delayed = rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report);
   return { rule: rule?.name ?? null, recipients, delayed, report, returned };
+}
+
+/**
+ * The notice's own line about one address (`addr: Domain does not exist`, `<addr>: host … said: …`), for a
+ * report whose machine-readable part names the recipient but gives no diagnostic. Found even for role
+ * addresses (postmaster@…), which the free-text scan skips because notices also sign with them.
+ */
+export function lineAbout(text: string, address: string): string | null {
+  const esc = address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`^\\s*<?${esc}>?\\s*:\\s*(\\S.*(?:\\n[ \\t]+\\S.*)*)`, 'im').exec(text);
+  const said = m?.[1].replace(/\s+/g, ' ').trim();
+  return said && /[A-Za-z]{3}/.test(said) ? said : null;
 }
