@@ -55,7 +55,9 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   // "User unknown" said only after DATA comes from a content filter: the RCPT check had accepted the
   // address, so it is not proof that the address is bad.
   // Only the reply's own stage counts: a transcript lists DATA even after RCPT was refused.
-  if (c.hard && c.category === 'mailbox-unknown' && (AFTER_DATA.test(rec.diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(rec.diagnostic, context))) rec.hard = false;
+  // A provider's own wording is specific whatever the stage: Yahoo checks recipients at the end of DATA and
+  // says "This user doesn't have a yahoo.com account" there.
+  if (c.hard && c.category === 'mailbox-unknown' && !c.rule.startsWith('provider:') && (AFTER_DATA.test(rec.diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(rec.diagnostic, context))) rec.hard = false;
   rec.status = given ?? c.enhanced ?? (code ? `${Math.floor(code / 100)}.0.0` : null);
   // A delay notice without any code: the MTA is still trying, which is a temporary (4.x.x) condition by
   // definition, whatever class the wording alone would suggest.

@@ -88,3 +88,12 @@ test("a failed recipient whose Status is 4.x.x but whose server replied 5xx gets
   const delayed = classifyRecipient(recipient({ action: 'delayed', status: '4.5.0', diagnostic: '550 5.7.1 Service refused, your IP is listed' }));
   assert.equal(delayed.status, '4.5.0', 'a delayed recipient keeps its temporary status');
 });
+
+test("a provider's own no-such-account wording stays hard even as the answer to DATA (Yahoo checks recipients there)", () => {
+  const r = classifyRecipient(
+    recipient({ diagnostic: "554 delivery error: dd This user doesn't have a yahoo.com account (ann@yahoo.com) [0] - mta1001.mail.ne1.yahoo.com" }),
+    ">>> DATA\n<<< 554 delivery error: dd This user doesn't have a yahoo.com account (ann@yahoo.com) [0] - mta1001.mail.ne1.yahoo.com\n",
+  );
+  assert.equal(r.category, 'mailbox-unknown');
+  assert.equal(r.hard, true);
+});
