@@ -98,7 +98,7 @@ function answeredData(diagnostic: string | null, context: string | null): boolea
 const PIPELINED_DATA_REFUSAL = /<<<\s*5\d\d[ -][^\n]*\b(?:RCPT|recipients?)\b/i;
 
 /** A notice's own statement of the command that failed: `SMTP command: DATA`, `Command:\n  DATA`. */
-const FAILED_COMMAND_DATA = /^[\s-]*(?:SMTP\s+)?command\s*:?[ \t]*(?:\r?\n[ \t]*)?DATA[ \t]*\r?$/im;
+const FAILED_COMMAND_DATA = /^[ \t-]*(?:SMTP[ \t]+)?command\s*:?[ \t]*(?:\r?\n[ \t]*)?DATA[ \t]*\r?$/im;
 
 /**
  * The status a remote server put after its own reply code (`550 5.2.2`, `550-'5.2.2`): more precise than a

@@ -85,7 +85,8 @@ function empty(kind: ParseResult['kind'], format: ParseResult['format']): ParseR
   return { kind, format, recipients: [], original_message_id: null, envelope_id: null, reporting_mta: null, feedback_type: null };
 }
 
-const ADDRESS_IN = /<?([^\s<>"',;:()]+@[^\s<>"',;:()]+?)>?(?=[\s,;>"')]|$)/g;
+// The lookbehind: a local part starts only where its run starts (else a long run is rescanned from each position).
+const ADDRESS_IN = /<?(?<![^\s<>"',;:()])([^\s<>"',;:()]+@[^\s<>"',;:()]+?)>?(?=[\s,;>"')]|$)/g;
 
 function addresses(value: string | null): string[] {
   if (!value) return [];

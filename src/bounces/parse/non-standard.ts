@@ -23,7 +23,9 @@ export interface MtaRule {
   delayed?: RegExp;
 }
 
-const ADDR = "[^\\s<>()\\[\\]\",;:@]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+";
+// The lookbehind starts a local part only where a run of local-part characters starts: without it a long
+// run with no @ is rescanned from every position (quadratic on hostile input).
+const ADDR = "(?<![^\\s<>()\\[\\]\",;:@])[^\\s<>()\\[\\]\",;:@]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+";
 
 export const RULES: MtaRule[] = [
   {
@@ -47,7 +49,7 @@ export const RULES: MtaRule[] = [
   },
   {
     name: 'sendmail',
-    match: /-{3,} The following addresses? had (?:permanent fatal errors|transient non-fatal errors) -{3,}|-{3,} Transcript of session follows -{3,}/i,
+    match: /(?<!-)-{3,} The following addresses? had (?:permanent fatal errors|transient non-fatal errors) -{3,}|(?<!-)-{3,} Transcript of session follows -{3,}/i,
     original: /^-{3,} ?(?:Original message follows|Returned mail follows|Message header follows|Unsent message follows|Original message headers follow)/im,
     recipient: new RegExp(`^<(${ADDR})>\\s*$|^(?:[45]\\d\\d[ -])?<?(${ADDR})>?\\.\\.\\.`, 'gm'),
     delayed: /transient non-fatal errors|Warning: could not send message for past|will keep trying|Will keep trying/i,
@@ -56,7 +58,7 @@ export const RULES: MtaRule[] = [
     name: 'gmail',
     match: /Delivery to the following recipients? (?:failed permanently|has been delayed)|Google tried to deliver your message|Your message wasn't delivered to|The response from the remote server was/i,
     original: /^-{3,} ?Original message ?-{3,}/im,
-    recipient: new RegExp(`^\\s{2,}(${ADDR})\\s*$|^\\*\\* (?:Address not found|Message not delivered|Message blocked|Delivery incomplete) \\*\\*[\\s\\S]*?(?:delivered to|reach)\\s+(${ADDR})`, 'gm'),
+    recipient: new RegExp(`^[ \\t]{2,}(${ADDR})[ \\t]*$|^\\*\\* (?:Address not found|Message not delivered|Message blocked|Delivery incomplete) \\*\\*[\\s\\S]{0,3000}?(?:delivered to|reach)\\s+(${ADDR})`, 'gm'),
     delayed: /has been delayed|will retry|will continue trying|Delivery incomplete/i,
   },
   {
@@ -69,14 +71,14 @@ export const RULES: MtaRule[] = [
     match: /^-+ *Failure Reasons *-+/m,
     original: /^-+ *Returned Message *-+/m,
     reason: /^-+ *Failure Reasons *-+\s*\n(.+)/m,
-    recipient: new RegExp(`^\\s*<?(${ADDR})>?\\s*$`, 'gm'),
+    recipient: new RegExp(`^[ \\t]*<?(${ADDR})>?[ \\t]*$`, 'gm'),
   },
   {
     name: 'exchange',
     start: /did not reach the following recipient|Delivery has failed to these recipients|could not be delivered to|cannot be reached/i,
     match: /did not reach the following recipient\(s\)|Delivery has failed to these recipients or groups:|Your message did not reach some or all of the intended recipients|The following recipient\(s\) cannot be reached:|Diagnostic information for administrators:/i,
     original: /^Original message headers:|^-{3,} ?Original message ?-{3,}/im,
-    recipient: new RegExp(`^\\s*(?:\\S.*?\\s)?[<(]?(?:mailto:)?(${ADDR})[>)]?\\s*(?:on \\d|\\(|$)`, 'gm'),
+    recipient: new RegExp(`^[ \\t]*(?:\\S.*?[ \\t])?[<(]?(?:mailto:)?(${ADDR})[>)]?[ \\t]*(?:on \\d|\\(|$)`, 'gm'),
   },
   {
     name: 'courier',
@@ -93,7 +95,7 @@ export const RULES: MtaRule[] = [
   {
     name: 'opensmtpd',
     match: /An error has occurred while attempting to deliver a message for\s+the following list of recipients/i,
-    original: /^\s*Below is a copy of the original message:/im,
+    original: /^[ \t]*Below is a copy of the original message:/im,
     recipient: new RegExp(`^(${ADDR}):`, 'gm'),
     delayed: /A temporary error has occurred|has not yet been delivered/i,
   },
@@ -113,7 +115,7 @@ export const RULES: MtaRule[] = [
     name: 'apache-james',
     // Also Verizon's vtext gateway, which runs it.
     match: /^Error message below:|^Message details:\s*$/m,
-    recipient: new RegExp(`^\\s*RCPT TO:\\s*<?(${ADDR})>?`, 'gm'),
+    recipient: new RegExp(`^[ \\t]*RCPT TO:[ \\t]*<?(${ADDR})>?`, 'gm'),
   },
   {
     name: 'kddi',
@@ -131,7 +133,7 @@ export const RULES: MtaRule[] = [
     name: 'mailing-list',
     match: /(?:are|is) not (?:a member|subscribed) (?:of|to) (?:this|the) (?:mailing )?list|only (?:list )?(?:members|subscribers) (?:can|may|are allowed to) post|not (?:allowed|permitted|authori[sz]ed) to post (?:messages )?to (?:this|the) (?:mailing )?list/i,
     recipient: new RegExp(`(?:mailing )?list\\s*[<(]?(${ADDR})`, 'gi'),
-    reason: /^\s*(.*(?:not (?:a member|subscribed)|only (?:list )?(?:members|subscribers)|not (?:allowed|permitted|authori[sz]ed) to post).*)$/im,
+    reason: /^[ \t]*(.*(?:not (?:a member|subscribed)|only (?:list )?(?:members|subscribers)|not (?:allowed|permitted|authori[sz]ed) to post).*)$/im,
   },
   {
     name: 'japanese-carrier',
@@ -147,7 +149,7 @@ const ORIGINAL_MARKERS = [
   /^-{2,} ?(?:Original|Returned|Unsent|Undelivered) (?:message|mail)/im,
   /^-{2,} ?The (?:original )?(?:header|headers|body) of the (?:original )?message/im,
   /^-{2,} ?(?:Message|Original message) headers? follows?/im,
-  /^\s*(?:Original message headers|Message headers follow|Below is a copy of the original message)/im,
+  /^[ \t]*(?:Original message headers|Message headers follow|Below is a copy of the original message)/im,
   /^(?:Return-Path|Received|Message-ID|X-Original-To|Delivered-To): .*\n(?:[ \t].*\n)*(?:[A-Za-z-]+: )/im,
 ];
 
@@ -258,14 +260,14 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   if (found.length === 0) {
     // The shapes most notices share: "<addr>:" / "addr:" heading a paragraph, an address alone on its
     // line, or Sendmail's "<addr>... reason".
-    const generic = new RegExp(`^\\s*<?(?:mailto:)?(${ADDR})>?(?::|\\.\\.\\.|\\s*$)`, 'gm');
+    const generic = new RegExp(`^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?::|\\.\\.\\.|[ \\t]*$)`, 'gm');
     for (const m of body.matchAll(generic)) add(m[1], m.index ?? 0);
   }
   if (found.length === 0) {
     for (const m of body.matchAll(new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi'))) add(m[1], m.index ?? 0);
   }
   if (found.length === 0) {
-    for (const m of body.replace(/^\s*(?:Message-ID|In-Reply-To|References):.*$/gim, (l) => ' '.repeat(l.length)).matchAll(ADDR_G)) add(m[0], m.index ?? 0);
+    for (const m of body.replace(/^[ \t]*(?:Message-ID|In-Reply-To|References):.*$/gim, (l) => ' '.repeat(l.length)).matchAll(ADDR_G)) add(m[0], m.index ?? 0);
   }
   const recipients: TextRecipient[] = found.map((f, i) => {
     const next = found[i + 1]?.line ?? lines.length;
@@ -295,7 +297,7 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
  */
 export function lineAbout(text: string, address: string): string | null {
   const esc = address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const m = new RegExp(`^\\s*<?${esc}>?\\s*:\\s*(\\S.*(?:\\n[ \\t]+\\S.*)*)`, 'im').exec(text);
+  const m = new RegExp(`^[ \\t]*<?${esc}>?[ \\t]*:[ \\t]*(\\S.*(?:\\n[ \\t]+\\S.*)*)`, 'im').exec(text);
   const said = m?.[1].replace(/\s+/g, ' ').trim();
   return said && /[A-Za-z]{3}/.test(said) ? said : null;
 }

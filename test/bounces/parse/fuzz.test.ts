@@ -61,6 +61,20 @@ test('a 5 MB body is parsed within the time bound', async () => {
   await timed(Buffer.from('From: MAILER-DAEMON@x.example\nSubject: failure notice\n\n' + 'a@b.example: 550 no\n'.repeat(250_000)));
 });
 
+test('long runs that regular expressions could rescan from every position stay linear (dots, digits, dashes, blank lines)', async () => {
+  // Each of these took seconds at 30 KB when an address or separator pattern restarted inside a run.
+  const head = 'From: MAILER-DAEMON@x.example\nTo: a@example.com\nSubject: Undelivered Mail Returned to Sender\n\n';
+  for (const unit of ['.', '5', '-', ' \n', '  x\n']) {
+    await timed(Buffer.from(head + unit.repeat(Math.ceil(100_000 / unit.length)) + '\n'));
+  }
+  const dsn = (text: string) =>
+    'From: MAILER-DAEMON@x.example\nTo: a@example.com\nSubject: failed\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n' +
+    `--b\nContent-Type: text/plain\n\n${text}\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; x.example\n\n` +
+    'Final-Recipient: rfc822; postmaster@y.example\nAction: failed\nStatus: 5.0.0\n\n--b--\n';
+  await timed(Buffer.from(dsn(' \n'.repeat(100_000))));
+  await timed(Buffer.from('From: list@lists.example.org\nTo: a@example.com\nSubject: refused\n\n' + ' \n'.repeat(100_000) + 'you are not a member of this mailing list <l@lists.example.org>\n'));
+});
+
 test('1000 levels of nested multiparts stop at the depth limit with an error', async () => {
   let body = 'leaf\n';
   for (let i = 1000; i > 0; i--) body = `Content-Type: multipart/mixed; boundary="b${i}"\n\n--b${i}\n${body}\n--b${i}--\n`;
