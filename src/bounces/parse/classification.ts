@@ -34,13 +34,14 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   }
   // The remote server's own code (in the diagnostic) is more precise than the reporting MTA's summary
   // Status (`5.0.0`, or a 4.4.7 "gave up" over the 4.7.1 that caused it), when both are of one class.
-  const fromText = remoteStatus(rec.diagnostic) ?? failureStatus(rec.diagnostic);
+  const remote = remoteStatus(rec.diagnostic);
+  const fromText = remote ?? failureStatus(rec.diagnostic);
   // A success status (2.x.x) cannot describe a failure or a delay: it is an earlier line of a quoted
   // transcript (`250 2.1.5 Ok` before the refusal), not the answer that failed.
   let given = rec.status?.startsWith('2.') ? null : rec.status;
   // A recipient reported failed with a 4.x.x Status while the server's own reply was 5xx: the reply is the
   // evidence (the reporting MTA wrote its status from an earlier, temporary, attempt).
-  const contradicted = rec.action === 'failed' && given?.startsWith('4.') === true && remoteStatus(rec.diagnostic)?.startsWith('5.') === true;
+  const contradicted = rec.action === 'failed' && given?.startsWith('4.') === true && remote?.startsWith('5.') === true;
   if (fromText && (!given || given.endsWith('.0.0') || given.charAt(0) === fromText.charAt(0) || contradicted)) given = fromText;
   // qmail-style "(#5.1.1)" annotations are appended loosely by many MTAs (a full mailbox as #5.1.1):
   // when the wording alone says what happened, it wins; the code stays the reported status.

@@ -6,6 +6,8 @@
  * share) do the same job. Rows describe an MTA's format, never one sample mail.
  */
 
+import { LIST_POST_REFUSED } from '../../classify/rules.js';
+
 export interface MtaRule {
   /** The MTA or provider whose wording this is. */
   name: string;
@@ -131,9 +133,9 @@ export const RULES: MtaRule[] = [
     // A list manager (fml, Mailman, ezmlm, Sympa) refusing a post because of who sent it. The failed
     // recipient is the list address the notice names, not its -help/-ctl/-owner addresses.
     name: 'mailing-list',
-    match: /(?:are|is) not (?:a member|subscribed) (?:of|to) (?:this|the) (?:mailing )?list|only (?:list )?(?:members|subscribers) (?:can|may|are allowed to) post|not (?:allowed|permitted|authori[sz]ed) to post (?:messages )?to (?:this|the) (?:mailing )?list/i,
+    match: LIST_POST_REFUSED,
     recipient: new RegExp(`(?:mailing )?list\\s*[<(]?(${ADDR})`, 'gi'),
-    reason: /^[ \t]*(.*(?:not (?:a member|subscribed)|only (?:list )?(?:members|subscribers)|not (?:allowed|permitted|authori[sz]ed) to post).*)$/im,
+    reason: new RegExp(`^[ \\t]*(.*(?:${LIST_POST_REFUSED.source}).*)$`, 'im'),
   },
   {
     name: 'japanese-carrier',
