@@ -5,6 +5,8 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /opt/mailtrail
 COPY package.json package-lock.json ./
+# npm ci's postinstall applies these (patch-package): they must be there before it runs.
+COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund
 COPY bin ./bin
 COPY src ./src

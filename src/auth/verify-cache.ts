@@ -5,6 +5,9 @@
  * and the same password within `ttlMs`: changing a password (a new hash) or removing the user ends
  * it at once. Only successes are remembered, so a guessed password always pays the full scrypt cost.
  * The cache holds HMACs under a key that lives only in this process, never passwords.
+ *
+ * Checks of the same password against the same hash that overlap share one scrypt run: a fleet of
+ * workers logging in at once (a cold cache after a start) pays for one check, not one per worker.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { verifyPassword } from './password.js';
@@ -19,6 +22,7 @@ export function createVerifyCache(opts: { ttlMs: number; now?: () => number; ver
   const maxEntries = opts.maxEntries ?? 10_000;
   const key = randomBytes(32);
   const entries = new Map<string, number>();
+  const running = new Map<string, Promise<boolean>>();
   const tag = (password: string, stored: string) => createHmac('sha256', key).update(stored).update('\0').update(password, 'utf8').digest('base64');
 
   return {
@@ -28,12 +32,21 @@ export function createVerifyCache(opts: { ttlMs: number; now?: () => number; ver
       const until = entries.get(t);
       if (until !== undefined && until > now()) return true;
       entries.delete(t);
-      const ok = await verify(password, stored);
-      if (ok) {
-        if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
-        entries.set(t, now() + opts.ttlMs);
+      const shared = running.get(t);
+      if (shared) return shared;
+      const check = verify(password, stored).then((ok) => {
+        if (ok) {
+          if (entries.size >= maxEntries) entries.delete(entries.keys().next().value!);
+          entries.set(t, now() + opts.ttlMs);
+        }
+        return ok;
+      });
+      running.set(t, check);
+      try {
+        return await check;
+      } finally {
+        running.delete(t);
       }
-      return ok;
     },
   };
 }

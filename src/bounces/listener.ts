@@ -68,6 +68,8 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
     socketTimeout: b.idle_timeout_ms,
     closeTimeout: 5_000,
     disableReverseLookup: true,
+    // Port 25 is open to anyone: a client talking before the greeting is a bot (patches/smtp-server+*.patch).
+    earlyTalkerDelay: b.pregreet_wait_ms,
     logger: false,
 
     onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (err?: Error | null) => void) {

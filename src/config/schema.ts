@@ -5,6 +5,7 @@
  * `submission.limits.max_recipients` ← `MAILTRAIL_SUBMISSION__LIMITS__MAX_RECIPIENTS`.
  */
 import { z } from 'zod';
+import { cidrProblem } from './cidr.js';
 import { canonicalEventType, WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
 
 const port = z.number().int().min(0).max(65535);
@@ -58,8 +59,25 @@ export const submissionSchema = z.strictObject({
       data_timeout_ms: positiveInt.default(10 * 60_000),
       /** Total lifetime of one session. */
       session_timeout_ms: positiveInt.default(30 * 60_000),
+      /** Connections in all, both listeners, TLS handshakes included. */
       max_connections: positiveInt.default(200),
-      max_connections_per_ip: positiveInt.default(20),
+      /**
+       * Connections per client address that have not authenticated (TLS handshakes included). 50 as in
+       * Postfix (smtpd_client_connection_count_limit); an app fleet behind one address sending more in
+       * parallel goes in trusted_networks.
+       */
+      max_connections_per_ip: positiveInt.default(50),
+      /** Authenticated sessions per client address: counted apart from the anonymous ones above. */
+      max_authenticated_per_ip: positiveInt.default(150),
+      /** Client networks (CIDR) exempt from both per-address limits, like Postfix's $mynetworks; AUTH is still required. */
+      trusted_networks: z
+        .array(z.string().superRefine((cidr, ctx) => {
+          const problem = cidrProblem(cidr);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }))
+        .default([]),
+      /** Time a client on the implicit-TLS port has to finish its TLS handshake. */
+      tls_handshake_timeout_ms: positiveInt.default(10_000),
       /** AUTH failures from one IP before each further attempt is delayed. */
       auth_failures_before_delay: nonNegativeInt.default(3),
       auth_failure_delay_ms: nonNegativeInt.default(2_000),
@@ -161,6 +179,11 @@ export const bouncesSchema = z.strictObject({
   /** Command line limit in octets (RFC 5321 §4.5.3.1.4: 512, plus room for extensions). */
   max_command_line: z.number().int().min(512).default(1000),
   idle_timeout_ms: positiveInt.default(60_000),
+  /**
+   * Wait before the 220 greeting; a client that talks first is refused (421 "You talk too soon"), as
+   * spam bots that do not wait for the greeting are (Postfix postscreen's pregreet test). 0 = greet at once.
+   */
+  pregreet_wait_ms: nonNegativeInt.default(300),
   /** Window for the last-resort match by recipient address. */
   correlation_window_ms: positiveInt.default(30 * 24 * 60 * 60_000),
 });

@@ -1,41 +1,8 @@
 /**
- * Per-process counters the submission listeners share: open connections (total and per client IP)
- * and AUTH failures per client IP within a sliding window. In memory on purpose: they protect this
- * process, and a restart forgetting them is harmless.
+ * AUTH failures per client IP within a sliding window, shared by the submission listeners. In memory
+ * on purpose: it protects this process, and a restart forgetting it is harmless. (Connection slots
+ * are src/listener/admission.ts.)
  */
-
-export type Admission = 'ok' | 'total' | 'per-ip';
-
-export class ConnectionLimiter {
-  private total = 0;
-  private readonly perIp = new Map<string, number>();
-
-  constructor(
-    private readonly maxTotal: number,
-    private readonly maxPerIp: number,
-  ) {}
-
-  /** Counts the connection in when there is room; a refused one is not counted. */
-  tryAcquire(ip: string): Admission {
-    if (this.total >= this.maxTotal) return 'total';
-    const n = this.perIp.get(ip) ?? 0;
-    if (n >= this.maxPerIp) return 'per-ip';
-    this.total++;
-    this.perIp.set(ip, n + 1);
-    return 'ok';
-  }
-
-  release(ip: string): void {
-    const n = this.perIp.get(ip) ?? 0;
-    if (n <= 1) this.perIp.delete(ip);
-    else this.perIp.set(ip, n - 1);
-    if (this.total > 0) this.total--;
-  }
-
-  get open(): number {
-    return this.total;
-  }
-}
 
 export interface AuthFailurePolicy {
   /** Failures after which each further AUTH from the IP is delayed. */

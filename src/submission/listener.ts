@@ -3,7 +3,8 @@
  * check the envelope and limits, and hand sender, recipients and bytes to intake. Nothing here
  * writes the queue or touches delivery.
  */
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import tls from 'node:tls';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Config } from '../config/schema.js';
@@ -16,7 +17,10 @@ import { dummyHash } from '../auth/password.js';
 import { createVerifyCache } from '../auth/verify-cache.js';
 import { DataLineCheck } from './data-stream.js';
 import { routableDomain, senderAllowed, type Refusal } from './envelope.js';
-import { AuthFailures, ConnectionLimiter } from './limits.js';
+import { startAcceptor, type Acceptor } from '../listener/acceptor.js';
+import { Admission, type Slot } from '../listener/admission.js';
+import { endSessions } from '../listener/end-sessions.js';
+import { AuthFailures } from './limits.js';
 import { SessionGuard } from './session-guard.js';
 
 export interface SubmissionDeps {
@@ -64,7 +68,12 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   if (enabled.length === 0) return { close: async () => {}, addresses: {} };
   const certificate = deps.certificate ?? ensureCertificate(config);
 
-  const connections = new ConnectionLimiter(limits.max_connections, limits.max_connections_per_ip);
+  const admission = new Admission({
+    maxTotal: limits.max_connections,
+    maxPerIp: limits.max_connections_per_ip,
+    maxAuthenticatedPerIp: limits.max_authenticated_per_ip,
+    trustedNetworks: limits.trusted_networks,
+  });
   const authFailures = new AuthFailures({
     beforeDelay: limits.auth_failures_before_delay,
     delayMs: limits.auth_failure_delay_ms,
@@ -72,8 +81,8 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     windowMs: limits.auth_failure_window_ms,
   });
   const guards = new Map<string, SessionGuard>();
-  /** Connections counted in `connections`, by session id, with the IP they were counted under. */
-  const counted = new Map<string, string>();
+  /** Set by close(): sessions still open are told 421 at their next command. */
+  let draining = false;
 
   const cleartextAuthOk = (ip: string) => sub.cleartext_auth === 'always' || (sub.cleartext_auth === 'loopback' && isLoopback(ip));
 
@@ -82,24 +91,24 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     log.info({ event: 'submission.refused', reason: r.reason, code: r.code, enhanced: r.enhanced || null, text: r.text, command: r.command, client_ip: conn.remoteAddress, user, session: conn.id }, 'refused');
   };
 
-  function guard(conn: SMTPConnection): void {
+  /** An admitted connection becomes an SMTP session with its guard, before it reads a byte. */
+  function openSession(server: SMTPServer, socket: Socket, slot: Slot): void {
+    server.connect(socket, {});
+    const conn = newest(server.connections);
+    if (!conn || conn._socket !== socket) return slot.release(); // refused by smtp-server's own backstop
     const ip = conn.remoteAddress;
     const g = new SessionGuard(conn, {
       limits,
+      slot,
+      draining: () => draining,
       authAllowed: (c) => c.secure || cleartextAuthOk(c.remoteAddress),
       refused,
     });
     guards.set(conn.id, g);
-    // Refused before the greeting: no rDNS, no 100 ms early-talker wait spent on it.
+    // Refused before the greeting: no rDNS spent on it.
     if (authFailures.isBlocked(ip, now())) {
       return g.reply(421, '4.7.0', `too many authentication failures from ${ip}; try again later`, 'auth-blocked');
     }
-    const admission = connections.tryAcquire(ip);
-    if (admission !== 'ok') {
-      const text = admission === 'total' ? 'too many connections; try again later' : `too many connections from ${ip}; try again later`;
-      return g.reply(421, '4.7.0', text, 'limit');
-    }
-    counted.set(conn.id, ip);
     // Not offered in cleartext unless allowed; onSecure gives it back once TLS is up.
     if (!conn.secure && !cleartextAuthOk(ip)) conn.session.disabledCommands = ['AUTH'];
   }
@@ -115,6 +124,12 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     const user = username && !proxy ? await store.users.get(username) : null;
     const ok = await passwords.verify(auth.password ?? '', user?.passwordHash ?? (await dummyHash()));
     if (user && ok) {
+      // An authenticated session leaves the anonymous count for the (larger) authenticated one.
+      if (guards.get(session.id)?.slot.authenticate() === false) {
+        const text = `too many authenticated sessions from ${ip}; try again later`;
+        log.info({ event: 'submission.refused', reason: 'limit', code: 421, enhanced: '4.7.0', text, command: 'AUTH', client_ip: ip, user: user.name, session: session.id }, 'refused');
+        return smtpError(421, '4.7.0', text);
+      }
       log.debug({ event: 'submission.auth', user: user.name, method: auth.method, client_ip: ip, session: session.id }, 'authenticated');
       return { username: user.name, senderDomains: user.senderDomains };
     }
@@ -217,12 +232,8 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   function onClose(session: SMTPServerSession): void {
     const g = guards.get(session.id);
     g?.dispose();
+    g?.slot.release();
     guards.delete(session.id);
-    const ip = counted.get(session.id);
-    if (ip !== undefined) {
-      counted.delete(session.id);
-      connections.release(ip);
-    }
   }
 
   const common: SMTPServerOptions = {
@@ -240,9 +251,11 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     authRequiredMessage: '5.7.0 Authentication required: AUTH before MAIL FROM',
     maxRecipients: limits.max_recipients,
     maxCommandLength: limits.max_command_line - 2,
-    // Ours is the exact limit (in the guard, shared by both listeners); this bounds TLS handshakes
-    // in progress, which smtp-server counts against it before a session exists.
+    // Ours is the exact limit (the acceptor's admission, shared by both listeners); this is a backstop.
     maxClients: limits.max_connections * 2,
+    // Only authenticated clients may send here: waiting for early talkers protects nothing and would
+    // cost every connection 100 ms (patches/smtp-server+*.patch adds the option).
+    earlyTalkerDelay: 0,
     socketTimeout: limits.idle_timeout_ms,
     closeTimeout: deps.closeTimeoutMs ?? 10_000,
     hideENHANCEDSTATUSCODES: false,
@@ -276,71 +289,65 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     },
   };
 
+  // One context for the process: its session-ticket keys let a reconnecting 465 client resume TLS
+  // instead of paying a full handshake per message.
+  const tlsContext = tls.createSecureContext({ key: certificate.key, cert: certificate.cert });
   const servers: SMTPServer[] = [];
+  const acceptors: Acceptor[] = [];
   const addresses: Submission['addresses'] = {};
   try {
     for (const kind of ['starttls', 'implicit_tls'] as const) {
       const l = sub[kind];
       if (!l.enabled) continue;
       const server = new SMTPServer({ ...common, secure: kind === 'implicit_tls' });
-      hookConnections(server, guard);
       server.on('error', (err: Error & { code?: string }) => {
         log.debug({ event: 'submission.connection_error', listener: kind, error: err.code, err: err.message }, 'connection error');
       });
       servers.push(server);
-      const address = await listen(server, l.host, l.port, `submission.${kind}`);
+      const acceptor = await startAcceptor({
+        host: l.host,
+        port: l.port,
+        configKey: `submission.${kind}`,
+        admission,
+        tls: kind === 'implicit_tls' ? { context: tlsContext, handshakeTimeoutMs: limits.tls_handshake_timeout_ms } : undefined,
+        onSession: (socket, slot) => openSession(server, socket, slot),
+        onRefused: (ip, reason) => {
+          const text = reason === 'total' ? 'too many connections' : `too many connections from ${ip}`;
+          log.info({ event: 'submission.refused', reason: 'limit', code: 421, enhanced: '4.7.0', text, command: null, client_ip: ip, user: null, session: null, listener: kind }, 'refused');
+        },
+        onHandshakeFailed: (ip, error) => {
+          log.debug({ event: 'submission.connection_error', listener: kind, client_ip: ip, error }, 'TLS handshake failed');
+        },
+      });
+      acceptors.push(acceptor);
+      const address = acceptor.address;
       if (kind === 'starttls') addresses.starttls = address;
       else addresses.implicitTls = address;
       log.info({ event: 'submission.listening', listener: kind, host: address.address, port: address.port, self_signed: !deps.certificate && !config.submission.tls.cert }, 'listening');
     }
   } catch (err) {
-    await Promise.all(servers.map((s) => closeServer(s)));
+    await Promise.all(acceptors.map((a) => a.close()));
     throw err;
   }
 
   return {
     addresses,
     async close() {
-      await Promise.all(servers.map((s) => closeServer(s)));
+      draining = true;
+      // Not awaited: it resolves only once every client has closed its side, which is theirs to do.
+      void Promise.all(acceptors.map((a) => a.close()));
+      await endSessions(servers, deps.closeTimeoutMs ?? 10_000);
       await Promise.allSettled([...inFlight]);
       for (const g of guards.values()) g.dispose();
     },
   };
 }
 
-/** Wraps server.connect so each new connection gets its guard before it reads a byte. */
-function hookConnections(server: SMTPServer, attach: (conn: SMTPConnection) => void): void {
-  const connect = server.connect.bind(server);
-  server.connect = (socket, options) => {
-    // Replies are corked per tick (session-guard.ts); Nagle would only add the client's delayed-ACK wait.
-    socket.setNoDelay?.(true);
-    connect(socket, options);
-    for (const conn of server.connections) {
-      if (conn._socket === socket) return attach(conn);
-    }
-    // Not in the set: smtp-server refused it itself (its maxClients backstop).
-  };
-}
-
-function listen(server: SMTPServer, host: string, port: number, key: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      const hint = err.code === 'EADDRINUSE' ? 'another process uses this port; stop it or change' : err.code === 'EACCES' ? 'ports below 1024 need root or CAP_NET_BIND_SERVICE; use another port in' : 'check';
-      reject(new Error(`cannot listen on ${host}:${port} (${err.code ?? err.message}): ${hint} ${key}.host/${key}.port`));
-    };
-    server.server.once('error', onError);
-    server.listen(port, host, () => {
-      server.server.off('error', onError);
-      resolve(server.server.address() as AddressInfo);
-    });
-  });
-}
-
-function closeServer(server: SMTPServer): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.server.listening) return resolve();
-    server.close(() => resolve());
-  });
+/** The connection smtp-server added last (a Set keeps insertion order). */
+function newest<T>(set: Set<T>): T | undefined {
+  let last: T | undefined;
+  for (const item of set) last = item;
+  return last;
 }
 
 function toIntakeEnvelope(session: SMTPServerSession): IntakeEnvelope {

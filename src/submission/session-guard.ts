@@ -13,12 +13,17 @@
  */
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Config } from '../config/schema.js';
+import type { Slot } from '../listener/admission.js';
 import { checkAddressCommand, type Refusal } from './envelope.js';
 
 type Limits = Config['submission']['limits'];
 
 export interface GuardHooks {
   limits: Limits;
+  /** The connection slot: given back when the session ends (QUIT, a closing 421), not at socket close. */
+  slot: Slot;
+  /** True once the listener is stopping: every new command is answered 421. */
+  draining(): boolean;
   /** May this connection AUTH now? (TLS, or cleartext allowed for this client.) */
   authAllowed(conn: SMTPConnection): boolean;
   /** Called for each reply worth a `submission.refused` log line. */
@@ -33,6 +38,10 @@ export class SessionGuard {
   private dataTimer: NodeJS.Timeout | null = null;
   private sessionTimer: NodeJS.Timeout | null = null;
   private readonly rawSend: SMTPConnection['send'];
+  get slot(): Slot {
+    return this.hooks.slot;
+  }
+
   /** The last command name, for logs (never its arguments: AUTH lines carry credentials). */
   lastCommand: string | null = null;
 
@@ -42,8 +51,13 @@ export class SessionGuard {
   ) {
     this.rawSend = conn.send.bind(conn);
     const onCommand = conn._onCommand.bind(conn);
+    const close = conn.close.bind(conn);
     conn.send = (code, data, context) => this.send(code, data, context);
     conn._onCommand = (command, callback) => this.onCommand(command, callback ?? noop, onCommand);
+    conn.close = () => {
+      hooks.slot.release();
+      close();
+    };
     this.sessionTimer = setTimeout(() => this.sessionExpired(), hooks.limits.session_timeout_ms);
     this.sessionTimer.unref();
   }
@@ -117,6 +131,10 @@ export class SessionGuard {
       setImmediate(() => conn._whenWritable(callback));
     };
 
+    if (this.hooks.draining() && name !== 'QUIT') {
+      this.reply(421, '4.3.2', 'Server shutting down; try again later', 'shutdown');
+      return done();
+    }
     if (name === 'AUTH' && !conn.session.user && !this.hooks.authAllowed(conn)) {
       this.reply(538, '5.7.11', 'Encryption required for requested authentication mechanism: issue STARTTLS first', 'cleartext-auth');
       return done();

@@ -48,3 +48,15 @@ test('ttl 0 turns the cache off', async () => {
   await cache.verify('pw', stored);
   assert.equal(c.calls(), 2);
 });
+
+test('overlapping checks of one password against one hash share a single scrypt run (a cold wave of logins)', async () => {
+  const stored = await hashPassword('correct horse');
+  const c = counted();
+  const cache = createVerifyCache({ ttlMs: 60_000, verify: c.verify });
+  const results = await Promise.all(Array.from({ length: 20 }, () => cache.verify('correct horse', stored)));
+  assert.deepEqual(new Set(results), new Set([true]));
+  assert.equal(c.calls(), 1);
+  const wrong = await Promise.all([cache.verify('wrong', stored), cache.verify('other', stored)]);
+  assert.deepEqual(wrong, [false, false]);
+  assert.equal(c.calls(), 3, 'different passwords never share a check');
+});

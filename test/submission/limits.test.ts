@@ -101,15 +101,18 @@ describe('connection limits', () => {
     }
   });
 
-  test('in total, across both listeners: the connection over max_connections gets 421 4.7.0', async () => {
+  test('in total, across both listeners: the connection over max_connections gets 421 4.7.0 (dropped before the handshake on 465)', async () => {
     const h = await startHarness({ limits: { max_connections: 2, max_connections_per_ip: 10 } });
     try {
       const a = await RawClient.connect(h.starttlsPort);
       const b = await RawClient.connect(h.implicitPort, { implicitTls: true });
       assert.equal((await a.read())?.code, 220);
       assert.equal((await b.read())?.code, 220);
-      const c = await RawClient.connect(h.implicitPort, { implicitTls: true });
+      const c = await RawClient.connect(h.starttlsPort);
       assert.match((await c.read())!.text, /^421 4\.7\.0 too many connections;/);
+      // On the implicit-TLS port nothing can be said before a handshake: the connection is dropped
+      // at once, without one (a refused client must cost no handshake and hold no socket).
+      await assert.rejects(RawClient.connect(h.implicitPort, { implicitTls: true }), /socket disconnected|ECONNRESET/);
       a.destroy();
       b.destroy();
       c.destroy();

@@ -1,0 +1,109 @@
+/**
+ * The front door of an SMTP listener: accepts TCP connections, admits them against the connection
+ * limits before reading a byte, performs the TLS handshake of an implicit-TLS port under its own short
+ * deadline, and hands the socket to the SMTP session code. smtp-server never sees a refused
+ * connection or an unfinished handshake.
+ *
+ * Why not smtp-server's own listener: it counts only its total before a handshake (no per-address
+ * limit, so one address can hold every handshake slot) and times a handshake out after the whole idle
+ * timeout.
+ */
+import net, { type AddressInfo } from 'node:net';
+import tls from 'node:tls';
+import type { Admission, Refusal, Slot } from './admission.js';
+
+export interface AcceptorOptions {
+  host: string;
+  port: number;
+  /** Config keys of host/port, for the error when the port cannot be bound. */
+  configKey: string;
+  admission: Admission;
+  /** Implicit TLS (port 465): the handshake is done here, within `handshakeTimeoutMs`. */
+  tls?: { context: tls.SecureContext; handshakeTimeoutMs: number };
+  /** An admitted connection, TLS already up on an implicit-TLS port. */
+  onSession(socket: net.Socket, slot: Slot): void;
+  /** A connection refused for lack of a slot (already answered, or dropped before a TLS handshake). */
+  onRefused(ip: string, reason: Refusal): void;
+  /** A TLS handshake that failed or ran out of time (its slot is already released). */
+  onHandshakeFailed(ip: string, error: string): void;
+}
+
+export interface Acceptor {
+  readonly address: AddressInfo;
+  /**
+   * Stops accepting and drops unfinished handshakes at once; resolves when every socket it accepted
+   * has closed (ending the sessions is the caller's job).
+   */
+  close(): Promise<void>;
+}
+
+export async function startAcceptor(o: AcceptorOptions): Promise<Acceptor> {
+  const handshaking = new Set<net.Socket>();
+
+  const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
+    const ip = normalizeIp(socket.remoteAddress ?? '');
+    socket.on('error', () => {}); // a reset before the session owns the socket is not our error
+    const slot = o.admission.admit(ip);
+    if (typeof slot === 'string') {
+      o.onRefused(ip, slot);
+      if (o.tls) socket.destroy(); // nothing can be said in cleartext on an implicit-TLS port
+      else socket.end(`421 4.7.0 ${slot === 'total' ? 'too many connections' : `too many connections from ${ip}`}; try again later\r\n`);
+      return;
+    }
+    if (!o.tls) return o.onSession(socket, slot);
+    handshake(socket, slot, ip, o.tls);
+  });
+
+  function handshake(raw: net.Socket, slot: Slot, ip: string, t: NonNullable<AcceptorOptions['tls']>): void {
+    const secure = new tls.TLSSocket(raw, { isServer: true, secureContext: t.context });
+    handshaking.add(secure);
+    let settled = false;
+    const fail = (error: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      handshaking.delete(secure);
+      slot.release();
+      secure.destroy();
+      raw.destroy();
+      o.onHandshakeFailed(ip, error);
+    };
+    const timer = setTimeout(() => fail('ERR_TLS_HANDSHAKE_TIMEOUT'), t.handshakeTimeoutMs);
+    timer.unref();
+    secure.on('error', (err: NodeJS.ErrnoException) => fail(err.code ?? err.message));
+    secure.once('close', () => fail('ECONNRESET'));
+    secure.once('secure', () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      handshaking.delete(secure);
+      secure.removeAllListeners('error');
+      secure.removeAllListeners('close');
+      secure.on('error', () => {}); // the session installs its own handler next
+      o.onSession(secure, slot);
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      const hint = err.code === 'EADDRINUSE' ? 'another process uses this port; stop it or change' : err.code === 'EACCES' ? 'ports below 1024 need root or CAP_NET_BIND_SERVICE; use another port in' : 'check';
+      reject(new Error(`cannot listen on ${o.host}:${o.port} (${err.code ?? err.message}): ${hint} ${o.configKey}.host/${o.configKey}.port`));
+    });
+    server.listen(o.port, o.host, () => resolve());
+  });
+  server.on('error', () => {}); // accept errors (EMFILE) are retried by libuv; the listener stays up
+
+  return {
+    address: server.address() as AddressInfo,
+    close() {
+      for (const s of handshaking) s.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`, so limits and logs see one form of an IPv4 client. */
+export function normalizeIp(ip: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  return m ? m[1] : ip;
+}

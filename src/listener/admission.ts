@@ -1,0 +1,121 @@
+/**
+ * Who may hold a connection slot on an SMTP listener, counted per client address and in total.
+ *
+ * A slot is taken when the TCP connection is accepted (before any TLS handshake, so a client that
+ * never finishes one still counts) and given back when the SMTP session ends: at the reply to QUIT or
+ * a closing 421, not when the socket finally closes, so an app that reconnects for every message does
+ * not collide with its own previous session.
+ *
+ * Per address, sessions that have not authenticated and sessions that have are counted apart: an app
+ * fleet behind one NAT address holding many authenticated sessions does not starve itself of new
+ * logins, and anonymous clients (where attacks come from) keep a smaller limit. Trusted networks
+ * (like Postfix's $mynetworks) are exempt from both per-address limits; the total applies to everyone.
+ *
+ * In memory on purpose: it protects this process, and a restart forgetting it is harmless.
+ */
+import { BlockList, isIP } from 'node:net';
+import { cidrProblem } from '../config/cidr.js';
+
+export interface AdmissionLimits {
+  /** Slots in all (sessions and TLS handshakes). */
+  maxTotal: number;
+  /** Slots per client address for sessions that have not authenticated (handshakes included). */
+  maxPerIp: number;
+  /** Slots per client address for authenticated sessions. */
+  maxAuthenticatedPerIp: number;
+  /** CIDR blocks (`10.0.0.0/8`, `2001:db8::/32`) exempt from the per-address limits. */
+  trustedNetworks: readonly string[];
+}
+
+export type Refusal = 'total' | 'per-ip';
+
+export interface Slot {
+  readonly ip: string;
+  readonly trusted: boolean;
+  /** Moves the slot to the authenticated count; false (slot unchanged) when that count is full. */
+  authenticate(): boolean;
+  /** Gives the slot back. Idempotent: the session's end and the socket's close may both call it. */
+  release(): void;
+}
+
+interface PerIp {
+  anonymous: number;
+  authenticated: number;
+}
+
+export class Admission {
+  private total = 0;
+  private readonly perIp = new Map<string, PerIp>();
+  private readonly trusted: BlockList;
+
+  constructor(private readonly limits: AdmissionLimits) {
+    this.trusted = trustedNetworks(limits.trustedNetworks);
+  }
+
+  /** A slot for a new connection from `ip`, or why there is none. */
+  admit(ip: string): Slot | Refusal {
+    if (this.total >= this.limits.maxTotal) return 'total';
+    const trusted = isTrusted(this.trusted, ip);
+    const counts = this.perIp.get(ip) ?? { anonymous: 0, authenticated: 0 };
+    if (!trusted && counts.anonymous >= this.limits.maxPerIp) return 'per-ip';
+    counts.anonymous++;
+    this.perIp.set(ip, counts);
+    this.total++;
+    return this.slot(ip, trusted, counts);
+  }
+
+  /** Slots in use, in all. */
+  get open(): number {
+    return this.total;
+  }
+
+  /** Slots in use by one address: not yet authenticated, and authenticated. */
+  countsFor(ip: string): Readonly<PerIp> {
+    return { ...(this.perIp.get(ip) ?? { anonymous: 0, authenticated: 0 }) };
+  }
+
+  private slot(ip: string, trusted: boolean, counts: PerIp): Slot {
+    let state: 'anonymous' | 'authenticated' | 'released' = 'anonymous';
+    return {
+      ip,
+      trusted,
+      authenticate: () => {
+        if (state !== 'anonymous') return state === 'authenticated';
+        if (!trusted && counts.authenticated >= this.limits.maxAuthenticatedPerIp) return false;
+        counts.anonymous--;
+        counts.authenticated++;
+        state = 'authenticated';
+        return true;
+      },
+      release: () => {
+        if (state === 'released') return;
+        counts[state]--;
+        state = 'released';
+        this.total--;
+        if (counts.anonymous === 0 && counts.authenticated === 0) this.perIp.delete(ip);
+      },
+    };
+  }
+}
+
+/** Parses CIDR blocks; throws with the bad entry named (config validation calls it too). */
+export function trustedNetworks(cidrs: readonly string[]): BlockList {
+  const list = new BlockList();
+  for (const cidr of cidrs) {
+    const problem = cidrProblem(cidr);
+    if (problem) throw new Error(problem);
+    const [address, bits] = cidr.split('/');
+    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
+    list.addSubnet(address, bits === undefined ? (family === 'ipv6' ? 128 : 32) : Number(bits), family);
+  }
+  return list;
+}
+
+function isTrusted(list: BlockList, ip: string): boolean {
+  const family = isIP(ip);
+  if (!family) return false;
+  // An IPv4 client on a dual-stack socket appears as ::ffff:a.b.c.d; trusted blocks are written as IPv4.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return list.check(mapped[1], 'ipv4');
+  return list.check(ip, family === 6 ? 'ipv6' : 'ipv4');
+}
