@@ -1,14 +1,19 @@
 /**
  * The benchmark's load generator, run as its own process so that its CPU is not the relay's.
  * K parallel SMTP sessions over raw sockets (no client library in the measurement), each sending its
- * share of N messages of SIZE bytes with unique Message-IDs, with optional AUTH PLAIN and STARTTLS-free
- * cleartext (loopback). Measures submit latency from the end of DATA ('.') to the final reply.
+ * share of N messages of SIZE bytes with unique Message-IDs, with optional AUTH PLAIN, optionally after
+ * STARTTLS (resuming the worker's previous TLS session unless --no-resume). Measures submit latency
+ * from the end of DATA ('.') to the final reply, and for the first message of each connection the time
+ * from connect() to that reply (what an app that connects per message waits).
  *
- * usage: tsx bench/loadgen.ts --host H --port P --messages N --sessions K --size BYTES
- *          [--user U] (password in $LOADGEN_PASSWORD or --password) --from a@x --to b@y [--run-id ID]
- * prints one JSON object: { sent, failed, first_send_ms, last_ack_ms, latencies_ms: {p50,p99,max}, per_second }
+ * usage: tsx bench/loadgen.ts --host H --port P --messages N --sessions K --size BYTES [--per-connection M]
+ *          [--user U] (password in $LOADGEN_PASSWORD or --password) [--starttls [--no-resume]]
+ *          --from a@x --to b@y [--run-id ID]
+ * prints one JSON object: { sent, failed, refused, failures, first_send_ms, last_ack_ms,
+ *   latencies_ms: {p50,p99,max}, connect_latencies_ms: {p50,p99,max}, tls: {handshakes, resumed, handshake_ms}, per_second }
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
@@ -24,6 +29,8 @@ const { values } = parseArgs({
     to: { type: 'string', default: 'sink@sink.test' },
     'run-id': { type: 'string', default: String(Date.now()) },
     'per-connection': { type: 'string', default: '100' },
+    starttls: { type: 'boolean', default: false },
+    'no-resume': { type: 'boolean', default: false },
   },
 });
 
@@ -44,6 +51,10 @@ class ReplyReader {
   private closed: Error | null = null;
   private failers: Array<(err: Error) => void> = [];
   constructor(socket: net.Socket) {
+    this.attach(socket);
+  }
+  /** Reads from `socket` from now on (the TLS socket after STARTTLS). */
+  attach(socket: net.Socket): void {
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => {
       this.buf += chunk;
@@ -98,8 +109,26 @@ function body(i: number, session: number): string {
   return head + filler + '.\r\n';
 }
 
-async function connect(): Promise<{ socket: net.Socket; reader: ReplyReader }> {
-  const socket = net.connect({ host: values.host, port: Number(values.port) });
+/** A reply that ends a connection before any message: counted as a refusal, not as a failed message. */
+class Refused extends Error {}
+
+let refused = 0;
+let handshakes = 0;
+let resumed = 0;
+const handshakeMs: number[] = [];
+/** Each worker's last TLS session, offered at its next STARTTLS (as clients with a session cache do). */
+const sessionsByWorker = new Map<number, Buffer>();
+
+interface Conn {
+  socket: net.Socket;
+  reader: ReplyReader;
+  /** performance.now() when connect() was called. */
+  startedAt: number;
+}
+
+async function connect(worker: number): Promise<Conn> {
+  const startedAt = performance.now();
+  let socket: net.Socket = net.connect({ host: values.host, port: Number(values.port) });
   socket.setNoDelay(true);
   const reader = new ReplyReader(socket);
   await new Promise<void>((resolve, reject) => {
@@ -107,19 +136,42 @@ async function connect(): Promise<{ socket: net.Socket; reader: ReplyReader }> {
     socket.once('error', reject);
   });
   const greeting = await reader.next();
-  if (greeting.code !== 220) throw new Error(`greeting ${greeting.text}`);
+  if (greeting.code !== 220) throw new Refused(`greeting ${greeting.text}`);
   socket.write('EHLO loadgen.bench.test\r\n');
   await reader.next();
+  if (values.starttls) {
+    socket.write('STARTTLS\r\n');
+    const r = await reader.next();
+    if (r.code !== 220) throw new Error(`starttls ${r.text}`);
+    socket.removeAllListeners('data');
+    const t0 = performance.now();
+    const session = values['no-resume'] ? undefined : sessionsByWorker.get(worker);
+    const secure = tls.connect({ socket, rejectUnauthorized: false, session, servername: undefined });
+    secure.on('session', (s: Buffer) => sessionsByWorker.set(worker, s));
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', resolve);
+      secure.once('error', reject);
+    });
+    handshakes++;
+    handshakeMs.push(performance.now() - t0);
+    if (secure.isSessionReused()) resumed++;
+    socket = secure;
+    reader.attach(secure);
+    socket.write('EHLO loadgen.bench.test\r\n');
+    await reader.next();
+  }
   if (values.user) {
     const token = Buffer.from(`\0${values.user}\0${values.password ?? process.env.LOADGEN_PASSWORD ?? ''}`).toString('base64');
     socket.write(`AUTH PLAIN ${token}\r\n`);
     const r = await reader.next();
+    if (r.code === 421) throw new Refused(`auth ${r.text}`);
     if (r.code !== 235) throw new Error(`auth ${r.text}`);
   }
-  return { socket, reader };
+  return { socket, reader, startedAt };
 }
 
 const latencies: number[] = [];
+const connectLatencies: number[] = [];
 let sent = 0;
 let failed = 0;
 let firstSend = 0;
@@ -127,7 +179,7 @@ let lastAck = 0;
 const failures = new Map<string, number>();
 
 /** One message on an open connection: MAIL, RCPT and DATA pipelined (RFC 2920), as real clients do. */
-async function transaction(conn: { socket: net.Socket; reader: ReplyReader }, i: number, index: number): Promise<void> {
+async function transaction(conn: Conn, i: number, index: number, first: boolean): Promise<void> {
   const { socket, reader } = conn;
   socket.write(`MAIL FROM:<${values.from}>\r\nRCPT TO:<${values.to}>\r\nDATA\r\n`);
   const [mail, rcpt, data] = [await reader.next(), await reader.next(), await reader.next()];
@@ -151,6 +203,7 @@ async function transaction(conn: { socket: net.Socket; reader: ReplyReader }, i:
   if (final.code === 250) {
     sent++;
     latencies.push(end - start);
+    if (first) connectLatencies.push(end - conn.startedAt);
     lastAck = Date.now();
   } else {
     failed++;
@@ -159,22 +212,23 @@ async function transaction(conn: { socket: net.Socket; reader: ReplyReader }, i:
 }
 
 async function session(index: number, count: number): Promise<void> {
-  let conn: Awaited<ReturnType<typeof connect>> | null = null;
+  let conn: Conn | null = null;
   let onConn = 0;
   for (let i = 0; i < count; i++) {
     try {
       if (!conn || onConn >= perConnection) {
         if (conn) await quit(conn);
         conn = null;
-        conn = await connect();
+        conn = await connect(index);
         onConn = 0;
       }
-      await transaction(conn, i, index);
+      await transaction(conn, i, index, onConn === 0);
       onConn++;
     } catch (err) {
       // A lost connection or refused greeting counts against this message; the next one reconnects.
       failed++;
-      const key = `error: ${(err as Error).message.slice(0, 80)}`;
+      if (err instanceof Refused) refused++;
+      const key = `${err instanceof Refused ? 'refused' : 'error'}: ${(err as Error).message.slice(0, 80)}`;
       failures.set(key, (failures.get(key) ?? 0) + 1);
       conn?.socket.destroy();
       conn = null;
@@ -184,7 +238,7 @@ async function session(index: number, count: number): Promise<void> {
 }
 
 /** QUIT and wait for the server's 221, as a polite client does, so the server has let go of the session. */
-async function quit(conn: { socket: net.Socket; reader: ReplyReader }): Promise<void> {
+async function quit(conn: Conn): Promise<void> {
   conn.socket.write('QUIT\r\n');
   await conn.reader.next().catch(() => null);
   conn.socket.end();
@@ -199,15 +253,22 @@ const started = Date.now();
 const shares = Array.from({ length: sessions }, (_, i) => Math.floor(total / sessions) + (i < total % sessions ? 1 : 0));
 await Promise.all(shares.map((n, i) => session(i, n)));
 const sorted = latencies.sort((a, b) => a - b);
+const summary = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { p50: pct(s, 50), p99: pct(s, 99), max: s[s.length - 1] ?? 0 };
+};
 const seconds = (lastAck - (firstSend || started)) / 1000;
 process.stdout.write(
   JSON.stringify({
     sent,
     failed,
+    refused,
     failures: Object.fromEntries(failures),
     first_send_ms: firstSend,
     last_ack_ms: lastAck,
     latencies_ms: { p50: pct(sorted, 50), p99: pct(sorted, 99), max: sorted[sorted.length - 1] ?? 0 },
+    connect_latencies_ms: summary(connectLatencies),
+    tls: { handshakes, resumed, handshake_ms: summary(handshakeMs) },
     per_second: seconds > 0 ? sent / seconds : 0,
   }) + '\n',
 );

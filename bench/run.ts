@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs the scenarios in order (relay, postfix, limit, query, bounces, memory), each in a
+ * `npm run bench`: runs the scenarios in order (relay, postfix, per-message, limit, query, bounces, memory), each in a
  * fresh temp directory, prints one table and writes bench/results/<timestamp>.json with the figures, the
  * machine and the command, so a result can be compared with another run on another day.
  *
@@ -15,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BenchFlags, Scenario, ScenarioResult } from './scenarios/types.js';
 
-const SCENARIOS = ['relay', 'postfix', 'limit', 'query', 'bounces', 'memory'] as const;
+const SCENARIOS = ['relay', 'postfix', 'per-message', 'limit', 'query', 'bounces', 'memory'] as const;
 type Name = (typeof SCENARIOS)[number];
 
 const USAGE = `usage: npm run bench -- [--messages N] [--sessions K] [--size BYTES] [--query-messages N] [--memory-messages N] [--only ${SCENARIOS.join(',')}] [--profile]`;
@@ -142,6 +142,11 @@ const num = (o: Outcome | undefined, key: string): number | null => {
 };
 const ratio = (a: number | null, b: number | null): number | null => (a !== null && b !== null && b > 0 ? Math.round((a / b) * 100) / 100 : null);
 
+const matching = (o: Outcome | undefined, re: RegExp): number[] =>
+  o?.status === 'ok' ? Object.entries(o.figures).filter(([k, v]) => re.test(k) && typeof v === 'number').map(([, v]) => v as number) : [];
+const sumOf = (o: Outcome | undefined, re: RegExp): number | null => (matching(o, re).length ? matching(o, re).reduce((a, b) => a + b, 0) : null);
+const maxOf = (o: Outcome | undefined, re: RegExp): number | null => (matching(o, re).length ? Math.max(...matching(o, re)) : null);
+
 /** mailtrail against Postfix and the loopback ceiling, with the issue's targets. */
 function compare(results: Partial<Record<Name, Outcome>>): Record<string, { value: number | null; target: string; met: boolean | null }> {
   const { relay, postfix, limit } = results;
@@ -151,6 +156,10 @@ function compare(results: Partial<Record<Name, Outcome>>): Record<string, { valu
     submit_mailtrail_over_postfix: check(ratio(num(relay, 'submit_msgs_per_s'), num(postfix, 'submit_msgs_per_s')), '>= 2', (v) => v >= 2),
     cpu_per_msg_mailtrail_over_postfix: check(ratio(num(relay, 'cpu_ms_per_msg'), num(postfix, 'cpu_ms_per_msg')), '<= 1', (v) => v <= 1),
     mailtrail_submit_p99_ms: check(num(relay, 'submit_p99_ms'), '<= 50', (v) => v <= 50),
+    per_message_20w_mailtrail_over_postfix: check(num(results['per-message'], 'ratio_20w_none_mailtrail_over_postfix'), '>= 2', (v) => v >= 2),
+    per_message_50w_mailtrail_over_postfix: check(num(results['per-message'], 'ratio_50w_none_mailtrail_over_postfix'), '>= 2', (v) => v >= 2),
+    per_message_mailtrail_refused: check(sumOf(results['per-message'], /^mailtrail_.*_refused$/), '= 0', (v) => v === 0),
+    per_message_mailtrail_p99_ms_no_tls: check(maxOf(results['per-message'], /^mailtrail_\d+w_none_p99_ms$/), '<= 20', (v) => v <= 20),
     e2e_mailtrail_over_limit: check(ratio(num(relay, 'e2e_msgs_per_s'), num(limit, 'msgs_per_s')), '(fraction of the ceiling)', () => true),
     submit_mailtrail_over_limit: check(ratio(num(relay, 'submit_msgs_per_s'), num(limit, 'msgs_per_s')), '(fraction of the ceiling)', () => true),
   };

@@ -5,13 +5,24 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
+export interface Summary {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
 export interface LoadgenResult {
   sent: number;
   failed: number;
+  /** Connections refused (421 greeting or AUTH), each counted as a failed message too. */
+  refused: number;
   failures: Record<string, number>;
   first_send_ms: number;
   last_ack_ms: number;
-  latencies_ms: { p50: number; p99: number; max: number };
+  latencies_ms: Summary;
+  /** connect() → the 250 after DATA, for the first message of each connection. */
+  connect_latencies_ms: Summary;
+  tls: { handshakes: number; resumed: number; handshake_ms: Summary };
   per_second: number;
 }
 
@@ -27,6 +38,11 @@ export interface LoadgenOptions {
   from: string;
   to: string;
   runId: string;
+  /** Messages per connection before reconnecting (default 100; 1 = a connection per message). */
+  perConnection?: number;
+  starttls?: boolean;
+  /** Offer no TLS session from the previous connection (every handshake is a full one). */
+  noResume?: boolean;
 }
 
 export function runLoadgen(o: LoadgenOptions): Promise<LoadgenResult> {
@@ -34,6 +50,9 @@ export function runLoadgen(o: LoadgenOptions): Promise<LoadgenResult> {
   args.push('--host', o.host, '--port', String(o.port), '--messages', String(o.messages), '--sessions', String(o.sessions), '--size', String(o.size));
   args.push('--from', o.from, '--to', o.to, '--run-id', o.runId);
   if (o.user) args.push('--user', o.user);
+  if (o.perConnection) args.push('--per-connection', String(o.perConnection));
+  if (o.starttls) args.push('--starttls');
+  if (o.noResume) args.push('--no-resume');
   // The password travels in the environment, not argv (which any local user can read in /proc).
   const env = { ...process.env, ...(o.password ? { LOADGEN_PASSWORD: o.password } : {}) };
   const child = spawn(process.execPath, args, { cwd: o.root, env, stdio: ['ignore', 'pipe', 'pipe'] });

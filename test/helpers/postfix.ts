@@ -38,6 +38,8 @@ export interface PostfixOptions {
   hostname?: string;
   /** Extra main.cf settings. */
   main?: Record<string, string>;
+  /** Offer STARTTLS with a self-signed certificate made for the instance (tlsmgr keeps session tickets). */
+  tls?: boolean;
 }
 
 export interface PostfixInstance {
@@ -88,6 +90,7 @@ discard   unix  -       -       n       -       -       discard
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 `;
 
 function run(args: string[], dir: string): string {
@@ -173,6 +176,7 @@ export async function startPostfix(opts: PostfixOptions): Promise<PostfixInstanc
     delay_warning_time: '0',
     ...opts.main,
   };
+  if (opts.tls) Object.assign(main, tlsSettings(etc, data));
   writeFileSync(path.join(etc, 'main.cf'), Object.entries(main).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
   writeFileSync(path.join(etc, 'master.cf'), MASTER_CF);
 
@@ -211,6 +215,19 @@ export async function startPostfix(opts: PostfixOptions): Promise<PostfixInstanc
     throw err;
   }
   return instance;
+}
+
+/** A self-signed certificate for smtpd and the TLS session cache tlsmgr needs for tickets. */
+function tlsSettings(etc: string, data: string): Record<string, string> {
+  const key = path.join(etc, 'tls.key');
+  const cert = path.join(etc, 'tls.crt');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=postfix.mailtrail.test'], { stdio: 'ignore' });
+  return {
+    smtpd_tls_security_level: 'may',
+    smtpd_tls_cert_file: cert,
+    smtpd_tls_key_file: key,
+    smtpd_tls_session_cache_database: `btree:${path.join(data, 'smtpd_scache')}`,
+  };
 }
 
 function isAlive(pid: number): boolean {

@@ -1,0 +1,148 @@
+/**
+ * per-message: apps that open a new connection for every message (Django's send_mail, ActionMailer,
+ * PHPMailer, nodemailer without a pool). Each message: connect, greeting, EHLO, [STARTTLS, EHLO],
+ * AUTH PLAIN (mailtrail), MAIL/RCPT/DATA, QUIT. mailtrail with its default submission limits and
+ * Postfix with STARTTLS, both delivering to the same smtp-sink, run in turns
+ * (mailtrail, Postfix, mailtrail, Postfix …) at 20 and 50 workers from one address, in cleartext and
+ * with STARTTLS (resuming each worker's previous TLS session, as clients with a session cache do; and
+ * once without resumption, to price a full handshake).
+ *
+ * Figures per run: accepted msgs/s, refused connections, latency from connect() to the 250 after DATA
+ * (p50/p99), TLS handshake time (p50) and how many handshakes were resumptions, CPU ms per message of
+ * the server's processes during the run.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { postfixUnavailable, startPostfix, type PostfixInstance } from '../../test/helpers/postfix.js';
+import { startDnsServer } from '../../test/helpers/dns-server.js';
+import { runLoadgen, type LoadgenResult } from '../lib/loadgen.js';
+import { ADDR } from '../lib/net.js';
+import { cpuSeconds, treeCpuSeconds } from '../lib/proc.js';
+import { startRelay } from '../lib/relay-process.js';
+import { startCountingSink } from '../lib/sink.js';
+import { round } from './limit.js';
+import type { Scenario } from './types.js';
+
+const SUBMISSION_PORT = 2587;
+
+interface Target {
+  name: 'mailtrail' | 'postfix';
+  host: string;
+  port: number;
+  /** The account to AUTH as, or null: the server relays for loopback without AUTH (Postfix here). */
+  user: { name: string; password: string } | null;
+  cpu(): number;
+}
+
+interface Run {
+  target: Target['name'];
+  workers: number;
+  tls: 'none' | 'starttls' | 'starttls-no-resume';
+}
+
+export const run: Scenario = async ({ flags, dir, root, progress }) => {
+  const messages = Math.max(500, Math.min(flags.messages, 4_000));
+  const sink = await startCountingSink(ADDR.relaySink);
+  const dns = await startDnsServer({
+    mx: [{ name: 'sink.test', exchange: 'mx.sink.test', preference: 10 }],
+    a: [{ name: 'mx.sink.test', address: ADDR.relaySink }],
+    ttl: 300,
+  });
+  const cleanups: (() => Promise<void>)[] = [() => sink.stop(), () => dns.stop()];
+  try {
+    const relay = await startRelay({ root, dir, host: ADDR.relaySubmission, port: SUBMISSION_PORT, dnsServer: dns.address });
+    cleanups.unshift(() => relay.stop());
+    const targets: Target[] = [{ name: 'mailtrail', host: relay.host, port: relay.port, user: { name: relay.user, password: relay.password }, cpu: () => cpuSeconds(relay.pid) }];
+    const why = postfixUnavailable();
+    let pf: PostfixInstance | null = null;
+    if (!why) {
+      pf = await startPostfix({
+        host: ADDR.postfix,
+        hostname: 'postfix.bench.test',
+        transports: { 'sink.test': `[${ADDR.relaySink}]:25` },
+        tls: true,
+        main: {
+          queue_run_delay: '300s',
+          minimal_backoff_time: '300s',
+          maximal_backoff_time: '4000s',
+          delay_warning_time: '0h',
+        },
+      });
+      cleanups.unshift(() => pf!.stop());
+      const master = Number.parseInt(readFileSync(path.join(pf.dir, 'queue', 'pid', 'master.pid'), 'utf8').trim(), 10);
+      targets.push({ name: 'postfix', host: pf.host, port: 25, user: null, cpu: () => treeCpuSeconds(master) });
+    }
+
+    const plan: Run[] = [];
+    for (const workers of [20, 50]) {
+      for (const tls of ['none', 'starttls'] as const) for (const t of targets) plan.push({ target: t.name, workers, tls });
+    }
+    for (const t of targets) plan.push({ target: t.name, workers: 20, tls: 'starttls-no-resume' });
+
+    const figures: Record<string, number | string | null> = { messages_per_run: messages };
+    let delivered = 0;
+    for (const r of plan) {
+      const t = targets.find((x) => x.name === r.target)!;
+      // Each run starts with the previous one's mail delivered, so no run pays for another's deliveries.
+      await sink.waitFor(delivered, 60_000);
+      progress(`per-message: ${r.target}, ${r.workers} workers, ${r.tls}: ${messages} messages, one connection each`);
+      const cpuBefore = t.cpu();
+      const load = await runLoadgen({
+        root,
+        host: t.host,
+        port: t.port,
+        messages,
+        sessions: r.workers,
+        size: flags.size,
+        user: t.user?.name,
+        password: t.user?.password,
+        from: 'app@bench.test',
+        to: 'someone@sink.test',
+        runId: `pm-${r.target}-${r.workers}-${r.tls}-${Date.now()}`,
+        perConnection: 1,
+        starttls: r.tls !== 'none',
+        noResume: r.tls === 'starttls-no-resume',
+      });
+      const cpu = t.cpu() - cpuBefore;
+      delivered += load.sent;
+      const key = `${r.target}_${r.workers}w_${r.tls.replace(/-/g, '_')}`;
+      Object.assign(figures, runFigures(key, load, cpu));
+      progress(`per-message: ${key}: ${figures[`${key}_accepted_msgs_per_s`]}/s, ${load.refused} refused, connect→250 p99 ${figures[`${key}_p99_ms`]} ms`);
+    }
+    for (const w of [20, 50]) {
+      for (const tls of ['none', 'starttls']) {
+        const m = figures[`mailtrail_${w}w_${tls}_accepted_msgs_per_s`];
+        const p = figures[`postfix_${w}w_${tls}_accepted_msgs_per_s`];
+        if (typeof m === 'number' && typeof p === 'number' && p > 0) figures[`ratio_${w}w_${tls}_mailtrail_over_postfix`] = round(m / p, 2);
+      }
+    }
+    return {
+      figures,
+      notes: [
+        `Each message on its own connection: connect, greeting, EHLO, [STARTTLS, EHLO,] AUTH PLAIN (mailtrail only), MAIL/RCPT/DATA pipelined, QUIT; ${messages} messages of ${flags.size} bytes per run, all workers from one address (127.0.0.1), runs in turns mailtrail/Postfix, each after the previous run's mail reached the sink.`,
+        'mailtrail: `mailtrail start`, SQLite synchronous=FULL, submission limits at their defaults (max_connections_per_ip 50 anonymous, max_authenticated_per_ip 150, no trusted networks), self-signed certificate.',
+        why
+          ? `Postfix skipped: ${why}`
+          : 'Postfix: stock Debian package, private instance, STARTTLS with a self-signed RSA-2048 certificate and tlsmgr for session tickets, default durability. It relays for loopback by mynetworks WITHOUT AUTH (its SASL needs Cyrus or Dovecot; Debian\'s Cyrus setup did not take a private config directory), which spares it the AUTH round trip and check that mailtrail pays: its figures are the stronger baseline. Loopback in mynetworks also exempts it from anvil\'s per-client limits, as on a default install.',
+        'TLS: workers offer their previous connection\'s session (tickets) unless the run says no_resume; tls_resumed counts the handshakes the server accepted as resumptions. CPU = the server\'s processes (mailtrail: the relay process, all threads; Postfix: the master\'s tree).',
+      ],
+    };
+  } finally {
+    for (const c of cleanups) await c().catch(() => {});
+  }
+};
+
+function runFigures(key: string, load: LoadgenResult, cpu: number): Record<string, number | null> {
+  const seconds = (load.last_ack_ms - load.first_send_ms) / 1000;
+  return {
+    [`${key}_accepted_msgs_per_s`]: seconds > 0 ? round(load.sent / seconds) : null,
+    [`${key}_refused`]: load.refused,
+    [`${key}_failed`]: load.failed,
+    [`${key}_p50_ms`]: round(load.connect_latencies_ms.p50, 2),
+    [`${key}_p99_ms`]: round(load.connect_latencies_ms.p99, 2),
+    ...(load.tls.handshakes
+      ? { [`${key}_tls_handshake_p50_ms`]: round(load.tls.handshake_ms.p50, 2), [`${key}_tls_resumed`]: load.tls.resumed }
+      : {}),
+    [`${key}_cpu_ms_per_msg`]: load.sent ? round((cpu * 1000) / load.sent, 3) : null,
+  };
+}
