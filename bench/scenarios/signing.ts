@@ -59,7 +59,7 @@ export async function runSigning(ctx: ScenarioContext, opts: SigningOptions = {}
       signing_cpu_ms_per_msg_rsa_ed25519: r(both - none),
     },
     notes: [
-      `signing: CPU (user + system) of this process per message through intake into an in-memory store, ${raw.length}-byte messages, ${n} per variant after a warm-up; the signing figures are the differences from the unsigned run (an RSA-2048 signature dominates; Ed25519 adds little).`,
+      `signing: CPU (user + system) of this process per message through intake into an in-memory store, ${raw.length}-byte messages, ${n} per variant after a warm-up; the signing figures are the differences from the unsigned run (an RSA-2048 signature dominates; Ed25519 adds little). The signatures run on libuv's thread pool (node:crypto sign with a callback), so the RSA operation itself runs off the submission thread's event loop (its CPU still counts here).`,
     ],
   };
 }

@@ -145,7 +145,7 @@ export function createSigner(opts: SignerOptions): MessageSigner {
       const keys = ring.get(domain)!;
       let fields: Buffer;
       try {
-        fields = dkimSignatures(raw, keys, { headers: dkim.headers, oversign: dkim.oversign, now: now() }).fields;
+        fields = (await dkimSignatures(raw, keys, { headers: dkim.headers, oversign: dkim.oversign, now: now() })).fields;
       } catch (err) {
         throw new SigningError(`DKIM signing for ${domain} failed (${(err as Error).message})`);
       }
