@@ -19,6 +19,7 @@ import { after, before, test } from 'node:test';
 import { createMtaSts, mxMatches } from '../../src/routing/mta-sts.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
+import type { AttemptReport } from '../../src/delivery/types.js';
 import { testConfig, testDeliverer, testJob } from '../delivery/fixtures.js';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
 import { createTestCa, type TestCa } from '../helpers/test-ca.js';
@@ -90,103 +91,80 @@ after(async () => {
 });
 
 const config = () => testConfig(dns.address, { test_only_ca_file: ca.file });
-const deliverer = () => {
-  const c = config();
-  return testDeliverer(c, undefined, { mtaSts: createMtaSts({ config: c, store: store.mtaSts, logger: silentLogger() }) });
-};
 
-test('enforce: an MX not in the policy is skipped, the listed one gets the mail over verified TLS; the policy is recorded', async () => {
-  const d = await deliverer();
+/** One delivery with a fresh deliverer (nothing in memory: like another process) sharing the policy store. */
+async function deliverTo(domain: string, to: string, dnsAddress = dns.address): Promise<AttemptReport> {
+  const c = testConfig(dnsAddress, { test_only_ca_file: ca.file });
+  const d = await testDeliverer(c, undefined, { mtaSts: createMtaSts({ config: c, store: store.mtaSts, logger: silentLogger() }) });
   try {
-    const r = await d.deliver(testJob({ domain: 'enforce.test', to: ['a@enforce.test'] }));
-    assert.deepEqual(r.recipients.map((o) => o.outcome), ['delivered']);
-    const dnsDetail = r.phases[0].detail as { mta_sts: Record<string, unknown> };
-    assert.deepEqual(
-      { ...dnsDetail.mta_sts, expires_at: null },
-      { mode: 'enforce', id: '20260101', mx: ['mx1.enforce.test'], source: 'fetched', expires_at: null, error: null, not_matching: ['rogue.enforce.test'] },
-    );
-    const skipped = r.phases.find((p) => p.remoteHost === 'rogue.enforce.test')!;
-    assert.equal(skipped.error, 'EMTASTS');
-    assert.match(skipped.text!, /rogue\.enforce\.test skipped: it does not match the MTA-STS policy of enforce\.test \(enforce; mx: mx1\.enforce\.test\)/);
-    assert.equal(mtas.rogue!.messages.length, 0, 'nothing reached the host outside the policy');
-    const st = r.phases.find((p) => p.phase === 'starttls')!;
-    assert.equal(st.detail?.verified, true, 'the certificate was verified against the (test) CA for mx1.enforce.test');
-    assert.equal(mtas.mx1!.messages.at(-1)!.secure, true);
+    return await d.deliver(testJob({ domain, to: [to] }));
   } finally {
     await d.close();
   }
+}
+
+test('enforce: an MX not in the policy is skipped, the listed one gets the mail over verified TLS; the policy is recorded', async () => {
+  const r = await deliverTo('enforce.test', 'a@enforce.test');
+  assert.deepEqual(r.recipients.map((o) => o.outcome), ['delivered']);
+  const dnsDetail = r.phases[0].detail as { mta_sts: Record<string, unknown> };
+  assert.deepEqual(
+    { ...dnsDetail.mta_sts, expires_at: null },
+    { mode: 'enforce', id: '20260101', mx: ['mx1.enforce.test'], source: 'fetched', expires_at: null, error: null, not_matching: ['rogue.enforce.test'] },
+  );
+  const skipped = r.phases.find((p) => p.remoteHost === 'rogue.enforce.test')!;
+  assert.equal(skipped.error, 'EMTASTS');
+  assert.match(skipped.text!, /rogue\.enforce\.test skipped: it does not match the MTA-STS policy of enforce\.test \(enforce; mx: mx1\.enforce\.test\)/);
+  assert.equal(mtas.rogue!.messages.length, 0, 'nothing reached the host outside the policy');
+  const st = r.phases.find((p) => p.phase === 'starttls')!;
+  assert.equal(st.detail?.verified, true, 'the certificate was verified against the (test) CA for mx1.enforce.test');
+  assert.equal(mtas.mx1!.messages.at(-1)!.secure, true);
 });
 
-test('the policy is cached in the store for max_age: a later delivery uses it without fetching, even with the policy host gone', async () => {
+test('the policy is cached in the store for max_age: another process uses it without fetching it again', async () => {
   const row = await store.mtaSts.get('enforce.test');
   assert.equal(row?.mode, 'enforce');
   assert.ok(row!.expiresAt - row!.fetchedAt === 86_400_000);
   const before = fetches.length;
   // A fresh deliverer (a new process, another node): nothing in memory, the store has it.
-  const d = await deliverer();
-  try {
-    const r = await d.deliver(testJob({ domain: 'enforce.test', to: ['b@enforce.test'] }));
-    assert.equal((r.phases[0].detail as { mta_sts: { source: string } }).mta_sts.source, 'cached');
-    assert.equal(fetches.length, before, 'no HTTPS fetch for an unchanged id');
-    assert.equal(r.recipients[0].outcome, 'delivered');
-  } finally {
-    await d.close();
-  }
+  const r = await deliverTo('enforce.test', 'b@enforce.test');
+  assert.equal((r.phases[0].detail as { mta_sts: { source: string } }).mta_sts.source, 'cached');
+  assert.equal(fetches.length, before, 'no HTTPS fetch for an unchanged id');
+  assert.equal(r.recipients[0].outcome, 'delivered');
 });
 
 test('enforce with a certificate that does not verify: deferred 4.7.5, nothing sent, the classifier explains MTA-STS', async () => {
-  const d = await deliverer();
-  try {
-    const r = await d.deliver(testJob({ domain: 'badcert.test', to: ['a@badcert.test'] }));
-    const [o] = r.recipients;
-    assert.deepEqual([o.outcome, o.phase, o.enhanced], ['deferred', 'starttls', '4.7.5']);
-    assert.match(o.text!, /^MTA-STS policy of badcert\.test \(enforce; mx: \*\.badcert\.test\) requires TLS with a valid certificate: TLS handshake failed: self[- ]signed certificate/);
-    assert.equal(o.classification.category, 'tls-required');
-    assert.match(o.classification.explanation, /MTA-STS policy in enforce mode/);
-    assert.equal(mtas.badcert!.messages.length, 0);
-  } finally {
-    await d.close();
-  }
+  const r = await deliverTo('badcert.test', 'a@badcert.test');
+  const [o] = r.recipients;
+  assert.deepEqual([o.outcome, o.phase, o.enhanced], ['deferred', 'starttls', '4.7.5']);
+  assert.match(o.text!, /^MTA-STS policy of badcert\.test \(enforce; mx: \*\.badcert\.test\) requires TLS with a valid certificate: TLS handshake failed: self[- ]signed certificate/);
+  assert.equal(o.classification.category, 'tls-required');
+  assert.match(o.classification.explanation, /MTA-STS policy in enforce mode/);
+  assert.equal(mtas.badcert!.messages.length, 0);
 });
 
 test('enforce with an MX that does not offer STARTTLS: deferred, never sent in clear', async () => {
-  const d = await deliverer();
-  try {
-    const r = await d.deliver(testJob({ domain: 'notls.test', to: ['a@notls.test'] }));
-    assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase]), [['deferred', 'starttls']]);
-    assert.match(r.recipients[0].text!, /MTA-STS policy of notls\.test \(enforce.*does not offer STARTTLS/);
-    assert.equal(mtas.notls!.messages.length, 0);
-  } finally {
-    await d.close();
-  }
+  const r = await deliverTo('notls.test', 'a@notls.test');
+  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase]), [['deferred', 'starttls']]);
+  assert.match(r.recipients[0].text!, /MTA-STS policy of notls\.test \(enforce.*does not offer STARTTLS/);
+  assert.equal(mtas.notls!.messages.length, 0);
 });
 
 test('testing: delivered anyway to an unlisted MX with a self-signed certificate; both failures recorded', async () => {
-  const d = await deliverer();
-  try {
-    const r = await d.deliver(testJob({ domain: 'testing.test', to: ['a@testing.test'] }));
-    assert.equal(r.recipients[0].outcome, 'delivered');
-    assert.deepEqual((r.phases[0].detail as { mta_sts: { mode: string; not_matching: string[] } }).mta_sts.not_matching, ['mx.testing.test']);
-    const st = r.phases.find((p) => p.phase === 'starttls')!;
-    assert.match(String(st.detail?.mta_sts), /MTA-STS policy of testing\.test \(testing; mx: mx\.elsewhere\.test\): mx\.testing\.test is not a listed MX; delivered anyway \(testing\)/);
-    assert.equal(mtas.testing!.messages.length, 1);
-  } finally {
-    await d.close();
-  }
+  const r = await deliverTo('testing.test', 'a@testing.test');
+  assert.equal(r.recipients[0].outcome, 'delivered');
+  assert.deepEqual((r.phases[0].detail as { mta_sts: { mode: string; not_matching: string[] } }).mta_sts.not_matching, ['mx.testing.test']);
+  const st = r.phases.find((p) => p.phase === 'starttls')!;
+  assert.match(String(st.detail?.mta_sts), /MTA-STS policy of testing\.test \(testing; mx: mx\.elsewhere\.test\): mx\.testing\.test is not a listed MX; delivered anyway \(testing\)/);
+  assert.equal(mtas.testing!.messages.length, 1);
 });
 
 test('a policy URL that redirects is not followed: no policy, delivery as usual, the failure noted', async () => {
-  const d = await deliverer();
-  try {
-    const r = await d.deliver(testJob({ domain: 'redirect.test', to: ['a@redirect.test'] }));
-    assert.equal(r.recipients[0].outcome, 'delivered');
-    assert.equal(r.phases[0].detail?.mta_sts, undefined, 'no policy in force');
-    const decision = await createMtaSts({ config: config(), store: null, logger: silentLogger() }).policyFor('redirect.test');
-    assert.equal(decision.source, 'none');
-    assert.match(decision.error!, /answered HTTP 302 \(redirect to https:\/\/elsewhere\.test\/, not followed\)/);
-  } finally {
-    await d.close();
-  }
+  const r = await deliverTo('redirect.test', 'a@redirect.test');
+  assert.equal(r.recipients[0].outcome, 'delivered');
+  assert.equal(r.phases[0].detail?.mta_sts, undefined, 'no policy in force');
+  const decision = await createMtaSts({ config: config(), store: null, logger: silentLogger() }).policyFor('redirect.test');
+  assert.equal(decision.source, 'none');
+  assert.match(decision.error!, /answered HTTP 302 \(redirect to https:\/\/elsewhere\.test\/, not followed\)/);
 });
 
 test('the policy host must present a certificate the relay trusts: without the test CA the fetch fails', async () => {
@@ -199,15 +177,9 @@ test('the policy host must present a certificate the relay trusts: without the t
 test('a cached unexpired policy stays in force when the TXT record is gone (no downgrade by stripping DNS)', async () => {
   const bare = await startDnsServer({ mx: [{ name: 'enforce.test', exchange: 'rogue.enforce.test', preference: 5 }], a: [{ name: 'rogue.enforce.test', address: IP.rogue }] });
   try {
-    const c = testConfig(bare.address, { test_only_ca_file: ca.file });
-    const d = await testDeliverer(c, undefined, { mtaSts: createMtaSts({ config: c, store: store.mtaSts, logger: silentLogger() }) });
-    try {
-      const r = await d.deliver(testJob({ domain: 'enforce.test', to: ['c@enforce.test'] }));
-      assert.deepEqual(r.recipients.map((o) => [o.outcome, o.enhanced]), [['deferred', '4.7.5']]);
-      assert.equal(mtas.rogue!.messages.length, 0);
-    } finally {
-      await d.close();
-    }
+    const r = await deliverTo('enforce.test', 'c@enforce.test', bare.address);
+    assert.deepEqual(r.recipients.map((o) => [o.outcome, o.enhanced]), [['deferred', '4.7.5']]);
+    assert.equal(mtas.rogue!.messages.length, 0);
   } finally {
     await bare.stop();
   }
