@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs the scenarios in order (relay, postfix, per-message, limit, query, bounces, memory), each in a
+ * `npm run bench`: runs the scenarios in order (relay, postfix, per-message, limit, query, bounces, memory, signing), each in a
  * fresh temp directory, prints one table and writes bench/results/<timestamp>.json with the figures, the
  * machine and the command, so a result can be compared with another run on another day.
  *
@@ -15,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BenchFlags, Scenario, ScenarioResult } from './scenarios/types.js';
 
-const SCENARIOS = ['relay', 'postfix', 'per-message', 'limit', 'query', 'bounces', 'memory'] as const;
+const SCENARIOS = ['relay', 'postfix', 'per-message', 'limit', 'query', 'bounces', 'memory', 'signing'] as const;
 type Name = (typeof SCENARIOS)[number];
 
 const USAGE = `usage: npm run bench -- [--messages N] [--sessions K] [--size BYTES] [--query-messages N] [--memory-messages N] [--only ${SCENARIOS.join(',')}] [--profile]`;

@@ -8,6 +8,9 @@ import { startBounces, type RunningBounces } from './bounces/index.js';
 import { classify } from './classify/index.js';
 import type { Config } from './config/schema.js';
 import { createDeliverer } from './delivery/deliverer.js';
+import { createSigner } from './dkim/signer.js';
+import { runDoctor } from './doctor/index.js';
+import { createMtaSts } from './routing/mta-sts.js';
 import type { Deliverer } from './delivery/types.js';
 import { createNotifier } from './dsn/notifier.js';
 import { createIntake, type Intake } from './intake/intake.js';
@@ -88,7 +91,7 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       ? createNotifier({ config, store, logger, explain: (input) => classify(input).explanation || null, onEnqueued: wake })
       : null;
     if (config.delivery.enabled && !config.delivery.worker_thread) {
-      deliverer = createDeliverer({ config, logger });
+      deliverer = createDeliverer({ config, logger, mtaSts: config.delivery.mta_sts.enabled ? createMtaSts({ config, store: store.mtaSts, logger }) : null });
       scheduler = createScheduler({ config, store, deliverer, notifier, logger });
       const d = deliverer;
       stops.push(() => d.close());
@@ -100,7 +103,8 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       logger.warn({ event: 'relay.config' }, 'delivery.enabled is false: mail is accepted and queued but not delivered');
     }
 
-    const inner = createIntake({ store, hostname: config.hostname, logger, isSuppressed: (a) => store.suppressions.isSuppressed(a) });
+    const signer = config.dkim.enabled ? createSigner({ config, keys: store.dkimKeys }) : undefined;
+    const inner = createIntake({ store, hostname: config.hostname, logger, signer, isSuppressed: (a) => store.suppressions.isSuppressed(a) });
     const intake: Intake = {
       async accept(envelope, raw) {
         const accepted = await inner.accept(envelope, raw);
@@ -137,7 +141,7 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       const metrics = createMetrics({ store, logger });
       await metrics.start();
       stops.push(() => metrics.stop());
-      const server = createApi({ store, config, logger, queueControl, metrics });
+      const server = createApi({ store, config, logger, queueControl, metrics, doctor: (domains) => runDoctor({ config, store, domains }) });
       stops.push(() => server.close());
       api = await server.listen().catch((err: Error) => startupError(new Error(`cannot listen on ${config.api.host}:${config.api.port} for the API: ${err.message}. Change api.host/api.port or set api.enabled: false.`)));
     }

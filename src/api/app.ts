@@ -13,7 +13,8 @@ import type { OperatorActionResult, Store, SuppressionRecord } from '../store/st
 import { RECIPIENT_STATES, type RecipientState } from '../types.js';
 import { allows, createAuthenticator, type Principal, type Scope } from './auth.js';
 import { openApiDocument } from './openapi.js';
-import { emptyQuery, messageParams, queueIdParams, searchQuery, suppressionBody, suppressionParams, suppressionsQuery } from './schemas.js';
+import type { DoctorReport } from '../doctor/types.js';
+import { doctorQuery, emptyQuery, messageParams, queueIdParams, searchQuery, suppressionBody, suppressionParams, suppressionsQuery } from './schemas.js';
 
 /** State changes belong to the queue: the API asks, the queue module (or, until wired, the store) acts. */
 export interface QueueControl {
@@ -46,6 +47,8 @@ export interface ApiOptions {
   ready?: () => boolean;
   /** Passed to messageFate (a classifier for answers recorded without an explanation, a clock for tests). */
   fate?: FateOptions;
+  /** Runs `mailtrail doctor` (src/doctor) for GET /v1/doctor; absent: that endpoint answers 404. */
+  doctor?: (domains: string[]) => Promise<DoctorReport>;
 }
 
 export interface Api {
@@ -235,6 +238,12 @@ export function createApi(opts: ApiOptions): Api {
       domains.set(d.domain, e);
     }
     return { by_state: byState, waiting_by_domain: [...domains.values()].sort((a, b) => b.queued + b.deferred - (a.queued + a.deferred) || a.domain.localeCompare(b.domain)) };
+  });
+
+  app.get('/v1/doctor', read, async (req, reply) => {
+    const q = parse(doctorQuery, req.query, 'query');
+    if (!opts.doctor) return reply.code(404).send({ error: 'doctor is not available in this process' });
+    return opts.doctor(q.domain ?? []);
   });
 
   app.get('/healthz', open, async () => ({ status: 'ok' }));

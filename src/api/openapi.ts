@@ -4,8 +4,9 @@
  * every registered route is described here and every path here is a registered route.
  */
 import { z } from 'zod';
+import { CHECKS } from '../doctor/types.js';
 import { EVENT_KINDS, PHASES, RECIPIENT_STATES } from '../types.js';
-import { messageParams, queueIdParams, searchQuery, suppressionBody, suppressionParams, suppressionsQuery } from './schemas.js';
+import { doctorQuery, messageParams, queueIdParams, searchQuery, suppressionBody, suppressionParams, suppressionsQuery } from './schemas.js';
 
 type Json = Record<string, unknown>;
 
@@ -119,6 +120,12 @@ const components = {
             size: { type: 'integer' },
             env_id: nullable('string'),
             ret: { enum: ['FULL', 'HDRS', null] },
+            dkim: {
+              type: ['array', 'null'],
+              description: 'DKIM signatures added at intake; empty when the message went unsigned.',
+              items: { type: 'object', properties: { d: { type: 'string' }, s: { type: 'string' }, a: { enum: ['rsa-sha256', 'ed25519-sha256'] } } },
+            },
+            dkim_note: nullable('string', { description: 'Why the message is unsigned, or not signed by its From domain.' }),
           },
         },
         recipients: { type: 'array', items: ref('RecipientFate') },
@@ -267,6 +274,45 @@ export function openApiDocument(): Json {
               'Counts.',
             ),
             ...auth,
+          },
+        },
+      },
+      '/v1/doctor': {
+        get: {
+          summary: 'Deliverability checks (as `mailtrail doctor --json`): SPF, DKIM, DMARC and alignment, bounce MX, PTR, DNSBLs, the submission certificate',
+          description: 'Asks DNS (delivery.dns_servers) on every call: expect seconds, not milliseconds. `ok` is false when any check failed.',
+          parameters: parameters(doctorQuery, 'query'),
+          responses: {
+            200: json(
+              {
+                type: 'object',
+                required: ['ok', 'checked_at', 'domains', 'checks'],
+                properties: {
+                  ok: { type: 'boolean' },
+                  checked_at: { type: 'string', format: 'date-time' },
+                  domains: { type: 'array', items: { type: 'string' } },
+                  checks: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      required: ['check', 'domain', 'status', 'message', 'fix'],
+                      properties: {
+                        check: { enum: [...CHECKS] },
+                        domain: nullable('string', { description: 'The sending domain; null for checks of the relay itself.' }),
+                        ip: { type: 'string', description: 'The address checked (ptr, dnsbl).' },
+                        status: { enum: ['pass', 'warn', 'fail'] },
+                        message: { type: 'string' },
+                        fix: nullable('string', { description: 'What to do, exactly.' }),
+                      },
+                    },
+                  },
+                },
+              },
+              'The report.',
+            ),
+            ...invalid,
+            ...auth,
+            404: error('The doctor is not available in this process.'),
           },
         },
       },

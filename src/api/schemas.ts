@@ -57,3 +57,14 @@ export const suppressionBody = z.strictObject({
 });
 
 export const emptyQuery = z.strictObject({});
+
+const DOMAIN_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+\.?$/i;
+
+export const doctorQuery = z.strictObject({
+  domain: z
+    .union([z.string(), z.array(z.string()).max(100)])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((d) => d.trim()).filter(Boolean))
+    .pipe(z.array(z.string().max(253).regex(DOMAIN_NAME, 'expected a domain name such as example.com')))
+    .optional()
+    .describe('Sending domains to check (repeat the parameter, or separate with commas). Default: every sender domain of every user and every domain with a DKIM key.'),
+});

@@ -18,6 +18,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   suppressions: { summary: 'list, add or remove suppressed recipient addresses', load: () => import('./commands/suppressions.js') },
   bounces: { summary: 'list received bounces and reports (--unmatched: those that matched no message)', load: () => import('./commands/bounces.js') },
   'parse-bounce': { summary: 'parse bounce, DSN, complaint or auto-reply files and print what they say (no database)', load: () => import('./commands/parse-bounce.js') },
+  dkim: { summary: 'DKIM signing keys: make one and print its DNS record, list, activate, remove', load: () => import('./commands/dkim.js') },
+  doctor: { summary: 'check the DNS of the sending domains (SPF, DKIM, DMARC, bounce MX, PTR, DNSBL) and the TLS certificate', load: () => import('./commands/doctor.js') },
   webhooks: { summary: 'show pending and failed webhook deliveries; retry a failed one', load: () => import('./commands/webhooks.js') },
 };
 

@@ -3,6 +3,7 @@
  * Any problem becomes a ConfigError naming the key, the value found and what is expected, so the CLI
  * can print one line and exit 2 instead of a stack trace.
  */
+import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
@@ -50,8 +51,39 @@ export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process
     if (config.log.file) config.log.file = resolveFrom(base, config.log.file);
     if (config.submission.tls.cert) config.submission.tls.cert = resolveFrom(base, config.submission.tls.cert);
     if (config.submission.tls.key) config.submission.tls.key = resolveFrom(base, config.submission.tls.key);
+    for (const k of config.dkim.keys) k.private_key_file = resolveFrom(base, k.private_key_file);
+    if (config.delivery.test_only_ca_file) config.delivery.test_only_ca_file = resolveFrom(base, config.delivery.test_only_ca_file);
   }
+  checkDkimKeyFiles(config);
   return config;
+}
+
+/**
+ * A configured DKIM key that cannot sign is a configuration error, found at start rather than at the
+ * first message (which would then get a 4xx). Checks that each file reads as an RSA or Ed25519 key.
+ */
+export function checkDkimKeyFiles(config: Config): void {
+  config.dkim.keys.forEach((k, i) => {
+    const key = `config key dkim.keys.${i}.private_key_file`;
+    let pem: string;
+    try {
+      pem = readFileSync(k.private_key_file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`${key}: cannot read ${k.private_key_file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a PEM private key file readable by mailtrail`);
+    }
+    let type: string | undefined;
+    let bits = 0;
+    try {
+      const parsed = createPrivateKey(pem);
+      type = parsed.asymmetricKeyType;
+      bits = parsed.asymmetricKeyDetails?.modulusLength ?? 0;
+    } catch {
+      throw new ConfigError(`${key}: ${k.private_key_file} is not a PEM private key; expected an RSA or Ed25519 key (e.g. from \`openssl genpkey -algorithm ed25519\`)`);
+    }
+    if (type !== 'rsa' && type !== 'ed25519') throw new ConfigError(`${key}: ${k.private_key_file} is a ${type} key; expected RSA or Ed25519 (RFC 6376, RFC 8463)`);
+    // RFC 8301 §3.2: verifiers refuse RSA keys under 1024 bits.
+    if (type === 'rsa' && bits < 1024) throw new ConfigError(`${key}: ${k.private_key_file} is a ${bits}-bit RSA key; expected at least 1024 bits (2048 advised)`);
+  });
 }
 
 function resolveFrom(base: string, p: string): string {

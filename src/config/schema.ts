@@ -124,6 +124,21 @@ export const deliverySchema = z.strictObject({
     .default({ default: 'opportunistic', domains: {} }),
   /** Reject self-signed/mismatched certificates under `required`. Opportunistic TLS never verifies (RFC 7435). */
   verify_certificates: z.boolean().default(true),
+  /** MTA-STS (RFC 8461): honour the recipient domain's published policy for MX deliveries (not routes or a smarthost). */
+  mta_sts: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Time allowed for fetching a policy over HTTPS (RFC 8461 §3.3 suggests at most 60 s). */
+      fetch_timeout_ms: positiveInt.default(10_000),
+      /** After a failed fetch with no cached policy, how long delivery goes on without a policy before fetching again. */
+      retry_after_ms: positiveInt.default(5 * 60_000),
+    })
+    .prefault({}),
+  /**
+   * TESTS ONLY: a PEM file of CA certificates trusted for outbound TLS (MTA-STS policy fetches and MX
+   * certificates) besides Node's built-in roots, so tests can run a local HTTPS policy server. Leave null.
+   */
+  test_only_ca_file: z.string().nullable().default(null),
   connect_timeout_ms: positiveInt.default(30_000),
   greeting_timeout_ms: positiveInt.default(60_000),
   command_timeout_ms: positiveInt.default(5 * 60_000),
@@ -161,6 +176,56 @@ export const deliverySchema = z.strictObject({
       from: z.string().default('MAILER-DAEMON'),
     })
     .prefault({}),
+});
+
+/** A header field name (RFC 5322 §3.6.8 ftext). */
+const headerName = z.string().regex(/^[\x21-\x39\x3b-\x7e]+$/, 'a header field name such as From or List-Unsubscribe');
+
+/** DKIM signing at intake (RFC 6376, RFC 8463). Keys: `mailtrail dkim keygen` (database) and `keys` (files). */
+export const dkimSchema = z.strictObject({
+  /** false: nothing is signed (keys are still kept and checked by `mailtrail doctor`). */
+  enabled: z.boolean().default(true),
+  /**
+   * d= for mail whose From domain has no key (or is not among the sending user's domains): a domain that has
+   * a key, typically the relay operator's. Such a signature does not align with the From domain for DMARC.
+   * null: that mail goes unsigned.
+   */
+  fallback_domain: domain.nullable().default(null),
+  /** Header fields signed, each occurrence present. */
+  headers: z
+    .array(headerName)
+    .min(1)
+    .default([
+      'From', 'Sender', 'Reply-To', 'Subject', 'Date', 'Message-ID', 'To', 'Cc', 'MIME-Version', 'Content-Type',
+      'Content-Transfer-Encoding', 'Content-ID', 'Content-Description', 'In-Reply-To', 'References', 'List-Id',
+      'List-Help', 'List-Unsubscribe', 'List-Unsubscribe-Post', 'List-Subscribe', 'List-Post', 'List-Owner', 'List-Archive',
+    ])
+    .refine((list) => list.some((h) => h.toLowerCase() === 'from'), 'a list that includes From (RFC 6376 §5.4 requires it)'),
+  /** Fields signed once more than they occur, so that no copy can be added after signing (From is always oversigned). */
+  oversign: z.array(headerName).default(['From', 'Reply-To', 'Subject', 'Date', 'To', 'Cc', 'Message-ID', 'List-Unsubscribe', 'List-Unsubscribe-Post']),
+  /** Keys kept in files (e.g. shared with another signer), used before database keys of the same domain and algorithm. */
+  keys: z
+    .array(
+      z.strictObject({
+        domain,
+        selector: hostname,
+        /** PEM private key (PKCS#8 or PKCS#1), RSA (at least 1024 bits; 2048 advised) or Ed25519. Relative to the config file. */
+        private_key_file: z.string().min(1),
+      }),
+    )
+    .default([]),
+});
+
+/** `mailtrail doctor` and GET /v1/doctor: what the checks need to know about this relay. DNS: delivery.dns_servers. */
+export const doctorSchema = z.strictObject({
+  /** The public addresses this relay sends from and receives bounces on (SPF, PTR, DNSBL, bounce MX checks). */
+  public_ips: z.array(z.union([z.ipv4(), z.ipv6()])).default([]),
+  /** DNSBL zones the public addresses are looked up in. */
+  dnsbl_zones: z.array(domain).default(['zen.spamhaus.org', 'bl.spamcop.net', 'b.barracudacentral.org']),
+  /** Domain blocklists (RHSBL) the sending domains are looked up in. */
+  domain_dnsbl_zones: z.array(domain).default(['dbl.spamhaus.org']),
+  /** Warn when the submission certificate expires within this many days. */
+  certificate_warn_days: positiveInt.default(14),
 });
 
 export const bouncesSchema = z.strictObject({
@@ -307,6 +372,8 @@ export const configSchema = z.strictObject({
   api: apiSchema.prefault({}),
   webhooks: webhooksSchema.prefault({}),
   retention: retentionSchema.prefault({}),
+  dkim: dkimSchema.prefault({}),
+  doctor: doctorSchema.prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

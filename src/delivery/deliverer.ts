@@ -21,6 +21,7 @@ import type { Classification, ResponseInput } from '../classify/types.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { cachingResolver, type DnsResolver } from '../routing/dns-cache.js';
+import { createMtaSts, trustedCas, type HostRule, type MtaSts, type StsPlan } from '../routing/mta-sts.js';
 import { createResolver, resolveRoute, type Route, type RouteHost } from '../routing/resolve.js';
 import type { Phase } from '../types.js';
 import { ConnectionPool } from './pool.js';
@@ -38,6 +39,8 @@ export interface DelivererOptions {
   classify?: (input: ResponseInput) => Classification;
   /** How long an idle connection is kept for reuse (default 5 s). */
   idleMs?: number;
+  /** MTA-STS policies (src/routing/mta-sts.ts). Default: one caching in this process when delivery.mta_sts.enabled; null: off. */
+  mtaSts?: MtaSts | null;
 }
 
 type TlsPolicy = 'none' | 'opportunistic' | 'required' | 'implicit';
@@ -69,6 +72,8 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
   const d = config.delivery;
   const clock = options.clock ?? Date.now;
   const classifyReply = options.classify ?? classify;
+  const mtaSts = options.mtaSts !== undefined ? options.mtaSts : d.mta_sts.enabled ? createMtaSts({ config, store: null, logger }) : null;
+  const ca = trustedCas(d.test_only_ca_file);
   const pool = new ConnectionPool({ idleMs: options.idleMs ?? 5_000, maxPerHost: d.max_connections_per_host, close: (client) => client.quit(2_000) });
 
   async function deliver(job: DeliveryJob, signal?: AbortSignal): Promise<AttemptReport> {
@@ -143,6 +148,8 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     const dnsAt = clock();
     const t0 = performance.now();
     const route = await resolveRoute(job.domain, { config, resolver });
+    // MTA-STS covers delivery found through MX (an implicit MX too), not the operator's routes or smarthost.
+    const sts: StsPlan | Error | null = mtaSts && route.ok && (route.kind === 'mx' || route.kind === 'a-fallback') ? await stsPlan(mtaSts, job.domain, route) : null;
     const dnsPhase: PhaseRecord = {
       phase: 'dns',
       at: dnsAt,
@@ -153,9 +160,14 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       remoteHost: null,
       remoteIp: null,
       error: route.ok ? null : route.error,
-      detail: { kind: route.ok ? route.kind : null, hosts: route.ok ? route.hosts : [], lookups: route.lookups },
+      detail: { kind: route.ok ? route.kind : null, hosts: route.ok ? route.hosts : [], lookups: route.lookups, ...(sts && !(sts instanceof Error) ? { mta_sts: sts.detail } : {}) },
     };
     record(dnsPhase);
+    if (sts instanceof Error) {
+      // Not knowing whether a policy is cached must not become delivery without one: try again later.
+      const text = `MTA-STS policy lookup for ${job.domain} failed: ${sts.message}`;
+      return finish({ phase: 'dns', code: null, enhanced: '4.4.3', text, error: 'EMTASTS', remoteHost: null, remoteIp: null, temporary: true });
+    }
     if (!route.ok) {
       return finish({ phase: 'dns', code: null, enhanced: route.enhanced, text: route.text, error: route.error, remoteHost: null, remoteIp: null, temporary: !route.permanent });
     }
@@ -163,13 +175,21 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     const policy: TlsPolicy = route.smarthost ? route.smarthost.tls : (d.tls_policy.domains[job.domain] ?? d.tls_policy.default);
     let last: Verdict | null = null;
     for (const host of route.hosts) {
+      const rule = sts?.forHost(host.host) ?? null;
+      if (rule?.use === 'skip') {
+        record({ phase: 'connect', at: clock(), durationMs: 0, code: null, enhanced: '4.7.5', text: rule.text, remoteHost: host.host, remoteIp: null, error: 'EMTASTS', detail: { port: host.port } });
+        last = { phase: 'connect', code: null, enhanced: '4.7.5', text: rule.text, error: 'EMTASTS', remoteHost: host.host, remoteIp: null, temporary: true };
+        continue;
+      }
       for (const ip of host.ips) {
         if (signal?.aborted) {
           last = { phase: 'connect', code: null, enhanced: null, text: 'delivery was aborted (shutdown)', error: 'EABORTED', remoteHost: host.host, remoteIp: ip, temporary: true };
           break;
         }
-        let result = await attemptHost(job, route, host, ip, policy, true, record, signal);
-        if (!result.definite && result.retryCleartext) result = await attemptHost(job, route, host, ip, policy, false, record, signal);
+        // Under an enforced MTA-STS policy TLS is required and verified, whatever the local TLS policy says.
+        const hostPolicy: TlsPolicy = rule?.use === 'enforce' ? 'required' : policy;
+        let result = await attemptHost(job, route, host, ip, hostPolicy, true, record, signal, rule);
+        if (!result.definite && result.retryCleartext) result = await attemptHost(job, route, host, ip, hostPolicy, false, record, signal, rule);
         if (result.definite) return finish(result.verdicts);
         last = result.failure;
       }
@@ -186,10 +206,14 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     tlsAllowed: boolean,
     record: (p: PhaseRecord, r?: DeliveryRecipient) => void,
     signal?: AbortSignal,
+    sts: HostRule | null = null,
   ): Promise<HostResult> {
     const where = { remoteHost: host.host, remoteIp: ip };
     const port = host.port;
-    const key = [host.host, ip, port, policy, tlsAllowed, route.smarthost?.username ?? ''].join('|');
+    const key = [host.host, ip, port, policy, tlsAllowed, route.smarthost?.username ?? '', sts?.use ?? ''].join('|');
+    const enforced = sts?.use === 'enforce';
+    // Failures under an enforced policy say so: the text is what the classifier and the trace explain.
+    const why = (text: string) => (enforced ? `${sts.label} requires TLS with a valid certificate: ${text}` : text);
     const fail = (v: Omit<Verdict, 'remoteHost' | 'remoteIp'>, retryCleartext = false): HostResult => ({ definite: false, failure: { ...v, ...where }, retryCleartext });
     const phase = (name: Phase, at: number, t: number, reply: SmtpReply | null, extra: Partial<PhaseRecord> = {}): PhaseRecord => ({
       phase: name,
@@ -244,7 +268,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
         const at = clock();
         const t = performance.now();
         // Implicit TLS is only used towards a smarthost: verify it like STARTTLS under `required`.
-        const tlsOptions = tlsConnectOptions(host, d.verify_certificates);
+        const tlsOptions = tlsConnectOptions(host, d.verify_certificates, ca);
         try {
           client = await SmtpClient.connect({ ip, port, timeoutMs: d.connect_timeout_ms, implicitTls: policy === 'implicit' ? tlsOptions : undefined, signal });
         } catch (err) {
@@ -274,7 +298,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           const offered = client.extensions.has('STARTTLS');
           if (!offered) {
             if (policy === 'required') {
-              const text = `TLS is required for this destination but ${host.host} does not offer STARTTLS`;
+              const text = why(`TLS is required for this destination but ${host.host} does not offer STARTTLS`);
               record(phase('starttls', clock(), performance.now(), null, { text, error: 'ETLSREQUIRED', enhanced: '4.7.10' }));
               await client.quit(2_000);
               return fail({ phase: 'starttls', code: null, enhanced: '4.7.10', text, error: 'ETLSREQUIRED', temporary: true });
@@ -298,12 +322,14 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
               }
             } else {
               try {
-                const info = await client.startTls(tlsConnectOptions(host, policy === 'required' && d.verify_certificates), d.command_timeout_ms);
-                record(phase('starttls', at2, t2, reply, { detail: { protocol: info.protocol, cipher: info.cipher, verified: info.authorized } }));
+                const info = await client.startTls(tlsConnectOptions(host, policy === 'required' && (d.verify_certificates || enforced), ca), d.command_timeout_ms);
+                // Under a testing policy an unverified certificate is recorded, and delivery goes on (RFC 8461 §5).
+                const testing = sts?.use === 'testing' && (!info.authorized || sts.mismatch) ? { mta_sts: `${sts.label}: ${sts.mismatch ? `${host.host} is not a listed MX` : `certificate not valid for ${host.host} (${info.authorizationError})`}; delivered anyway (testing)` } : {};
+                record(phase('starttls', at2, t2, reply, { detail: { protocol: info.protocol, cipher: info.cipher, verified: info.authorized, ...testing } }));
               } catch (err) {
                 const e = netError(err);
-                record(phase('starttls', at2, t2, reply, { text: `${reply.text}\n${e.message}`, error: e.code }));
-                return fail({ phase: 'starttls', code: null, enhanced: '4.7.10', text: e.message, error: e.code, temporary: true }, policy === 'opportunistic');
+                record(phase('starttls', at2, t2, reply, { text: `${reply.text}\n${why(e.message)}`, error: e.code }));
+                return fail({ phase: 'starttls', code: null, enhanced: enforced ? '4.7.5' : '4.7.10', text: why(e.message), error: e.code, temporary: true }, policy === 'opportunistic');
               }
               const again = await sayHello(client, record, phase);
               if (again) return fail(again);
@@ -519,9 +545,18 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
   };
 }
 
-function tlsConnectOptions(host: RouteHost, verify: boolean): tls.ConnectionOptions {
+function tlsConnectOptions(host: RouteHost, verify: boolean, ca: string[] | undefined): tls.ConnectionOptions {
   const isIp = /^[\d.]+$|:/.test(host.host);
-  return { servername: isIp ? undefined : host.host, rejectUnauthorized: verify, minVersion: 'TLSv1.2' };
+  return { servername: isIp ? undefined : host.host, rejectUnauthorized: verify, minVersion: 'TLSv1.2', ...(ca ? { ca } : {}) };
+}
+
+/** The MTA-STS plan for a route; an Error when the lookup itself broke (the policy cache could not be read). */
+async function stsPlan(mtaSts: MtaSts, domain: string, route: Route): Promise<StsPlan | Error | null> {
+  try {
+    return (await mtaSts.plan(domain, route)).plan;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
 }
 
 function has8bit(raw: Buffer): boolean {

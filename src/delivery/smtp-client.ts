@@ -59,7 +59,7 @@ export class SmtpClient {
   private failure: SmtpNetworkError | null = null;
   /** Messages sent over this connection (for max_messages_per_connection). */
   messages = 0;
-  tls: { protocol: string | null; cipher: string | null; authorized: boolean } | null = null;
+  tls: { protocol: string | null; cipher: string | null; authorized: boolean; authorizationError: string | null } | null = null;
   /** Upper-cased EHLO keywords with their parameters (`SIZE` → '52428800'). */
   extensions = new Map<string, string>();
 
@@ -276,7 +276,7 @@ function networkError(err: NodeJS.ErrnoException): SmtpNetworkError {
 }
 
 function tlsInfo(socket: tls.TLSSocket): NonNullable<SmtpClient['tls']> {
-  return { protocol: socket.getProtocol() ?? null, cipher: socket.getCipher()?.name ?? null, authorized: socket.authorized };
+  return { protocol: socket.getProtocol() ?? null, cipher: socket.getCipher()?.name ?? null, authorized: socket.authorized, authorizationError: socket.authorizationError ? String(socket.authorizationError) : null };
 }
 
 /** RFC 3461 xtext: '+', '=' and anything outside printable ASCII as +HH. */

@@ -4,6 +4,7 @@
  * latin1 strings so every byte, 8-bit or not, survives untouched; values we extract are decoded as
  * UTF-8 (RFC 6532) when returned.
  */
+import { domainToASCII } from 'node:url';
 
 export interface HeaderField {
   /** The field name as written. */
@@ -70,6 +71,22 @@ export function parseMessageId(value: string): string | null {
   // Some senders omit the brackets; keep a single bare token rather than losing the id.
   const bare = value.trim();
   return bare && !/\s/.test(bare) ? bare : null;
+}
+
+/**
+ * The domain of the first address of a From (or similar) value, lower-case ASCII: `"Shop" <news@Shop.example>`
+ * → shop.example. Quoted strings and comments are skipped, so an `@` inside a display name does not count.
+ * Null when there is no address.
+ */
+export function addressDomain(value: string): string | null {
+  const bare = value.replace(/"(?:[^"\\]|\\.)*"/g, '""').replace(/\([^()]*\)/g, ' ');
+  const angle = /<([^<>]*)>/.exec(bare);
+  const addr = angle ? angle[1] : (bare.split(/[\s,]+/).find((t) => t.includes('@')) ?? '');
+  const at = addr.lastIndexOf('@');
+  if (at < 0) return null;
+  const given = addr.slice(at + 1).trim().replace(/\.$/, '');
+  if (!given || /[\s<>@,;]/.test(given)) return null;
+  return (domainToASCII(given) || given).toLowerCase();
 }
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];

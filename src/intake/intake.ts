@@ -10,7 +10,8 @@ import { domainToASCII } from 'node:url';
 import type { Logger } from '../log/logger.js';
 import type { Store, NewRecipient } from '../store/store.js';
 import type { NotifyKeyword, TlsInfo } from '../types.js';
-import { fieldValue, isField, joinMessage, parseMessageId, receivedField, splitMessage } from './headers.js';
+import type { MessageSigner, SignResult } from '../dkim/signer.js';
+import { addressDomain, fieldValue, isField, joinMessage, parseMessageId, receivedField, splitMessage } from './headers.js';
 import { toCrlf } from './line-endings.js';
 import { newQueueId } from './queue-id.js';
 
@@ -38,6 +39,8 @@ export interface IntakeEnvelope {
   protocol: string;
   tls: TlsInfo | null;
   origin?: 'submission' | 'dsn';
+  /** The submitting user's sender domains (`*` = any): a From domain outside them never signs. Null: mailtrail's own mail. */
+  senderDomains?: string[] | null;
 }
 
 export interface Accepted {
@@ -53,12 +56,16 @@ export interface Accepted {
   bareLineEndings: number;
 }
 
-/** The message itself is unacceptable (not a storage problem): the client gets this reply, 5xx. */
+/**
+ * The message is not accepted (not a storage problem): the client gets this reply. 5xx for the message
+ * itself (`content`); 4xx when mailtrail cannot process it now (`signing`: DKIM signing failed).
+ */
 export class IntakeRejection extends Error {
   constructor(
     readonly code: number,
     readonly enhanced: string,
     message: string,
+    readonly reason: 'content' | 'signing' = 'content',
   ) {
     super(message);
     this.name = 'IntakeRejection';
@@ -73,6 +80,8 @@ export interface IntakeDeps {
   now?: () => number;
   /** Suppression check per recipient address (lower-cased). None given: nothing is suppressed. */
   isSuppressed?: (address: string) => Promise<boolean>;
+  /** DKIM signer (src/dkim). None given: nothing is signed. */
+  signer?: MessageSigner;
 }
 
 export interface Intake {
@@ -120,7 +129,22 @@ export function createIntake(deps: IntakeDeps): Intake {
         recipient: recipients.length === 1 ? recipients[0].address : null,
         at,
       });
-      const raw = joinMessage([received], fields, rest);
+      let raw = joinMessage([received], fields, rest);
+      // Signed once, here, before the commit: every retry sends these same bytes, and a failure is a 4xx
+      // the app retries, never an unsigned message.
+      let dkim: SignResult | null = null;
+      if (deps.signer) {
+        const froms = fields.filter((f) => isField(f, 'From'));
+        const fromDomain = froms.length === 1 ? addressDomain(fieldValue(froms[0])) : null;
+        try {
+          dkim = await deps.signer.sign(raw, { fromDomain, allowedDomains: envelope.senderDomains ?? null });
+        } catch (err) {
+          deps.logger.error({ event: 'dkim.sign_failed', err: (err as Error).message, sender: envelope.mailFrom, user: envelope.username, domain: fromDomain }, 'DKIM signing failed');
+          throw new IntakeRejection(451, '4.3.5', `Message not queued: ${(err as Error).message}; nothing was kept, try again later`, 'signing');
+        }
+        if (dkim.fields) raw = Buffer.concat([dkim.fields, raw]);
+      }
+      const signatures = dkim?.signatures.map((s) => ({ d: s.domain, s: s.selector, a: s.algorithm })) ?? null;
       const sha256 = createHash('sha256').update(raw).digest('hex');
 
       const newRecipients: NewRecipient[] = [];
@@ -150,6 +174,8 @@ export function createIntake(deps: IntakeDeps): Intake {
         bare_line_endings: bare,
         env_id: envelope.envId,
         ret: envelope.ret,
+        dkim: signatures,
+        dkim_note: dkim?.note ?? null,
       };
 
       await deps.store.messages.enqueue({
@@ -187,6 +213,7 @@ export function createIntake(deps: IntakeDeps): Intake {
           tls: envelope.tls,
           tag,
           origin: envelope.origin ?? 'submission',
+          dkim: signatures,
         },
         'message received',
       );

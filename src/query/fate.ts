@@ -80,6 +80,10 @@ export interface MessageFate {
     size: number;
     env_id: string | null;
     ret: 'FULL' | 'HDRS' | null;
+    /** The DKIM signatures added at intake (d=, s=, algorithm); empty when unsigned, null before signing existed. */
+    dkim: { d: string; s: string; a: string }[] | null;
+    /** Why the message is unsigned, or signed by another domain than its From domain. */
+    dkim_note: string | null;
   };
   recipients: RecipientFate[];
   timeline: TimelineEntry[];
@@ -138,7 +142,7 @@ export function buildFate(m: MessageRecord, recipients: RecipientRecord[], event
     mail_from: m.mailFrom,
     tag: m.tag,
     origin: m.origin,
-    submission: { user: m.username, client_ip: m.clientIp, client_hostname: m.clientHostname, tls: m.tls, size: m.size, env_id: m.envId, ret: m.ret },
+    submission: { user: m.username, client_ip: m.clientIp, client_hostname: m.clientHostname, tls: m.tls, size: m.size, env_id: m.envId, ret: m.ret, ...signatureOf(events) },
     recipients: recipients.map((r) => {
       const v = verdictOf({
         recipient: r,
@@ -166,6 +170,13 @@ export function buildFate(m: MessageRecord, recipients: RecipientRecord[], event
     }),
     timeline: timeline(events, address, new Map(recipients.map((r) => [r.id, r.domain]))),
   };
+}
+
+/** The signature facts intake recorded on the `received` event. */
+function signatureOf(events: EventRecord[]): Pick<MessageFate['submission'], 'dkim' | 'dkim_note'> {
+  const detail = events.find((e) => e.kind === 'received')?.detail;
+  const dkim = Array.isArray(detail?.dkim) ? (detail.dkim as { d: string; s: string; a: string }[]) : null;
+  return { dkim, dkim_note: typeof detail?.dkim_note === 'string' ? detail.dkim_note : null };
 }
 
 function toFateEvent(e: EventRecord, address: Map<number, string>): FateEvent {

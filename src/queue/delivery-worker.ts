@@ -11,6 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { classify } from '../classify/index.js';
 import type { Config } from '../config/schema.js';
 import { createDeliverer } from '../delivery/deliverer.js';
+import { createMtaSts } from '../routing/mta-sts.js';
 import { createNotifier } from '../dsn/notifier.js';
 import { createLogger } from '../log/logger.js';
 import { openStore } from '../store/index.js';
@@ -36,7 +37,7 @@ const logger = createLogger(config, { write: (line: string) => send({ type: 'log
 
 try {
   const store = openStore(config, { checkpoint: 'background' });
-  const deliverer = createDeliverer({ config, logger });
+  const deliverer = createDeliverer({ config, logger, mtaSts: config.delivery.mta_sts.enabled ? createMtaSts({ config, store: store.mtaSts, logger }) : null });
   let wake = () => {};
   const notifier = config.delivery.dsn.enabled
     ? createNotifier({ config, store, logger, explain: (input) => classify(input).explanation || null, onEnqueued: () => wake() })

@@ -3,6 +3,7 @@ import type { Store } from './store.js';
 import { openSqliteStore } from './sqlite/index.js';
 
 export type * from './store.js';
+export type * from './deliverability.js';
 export { StoreError } from './sqlite/database.js';
 
 /** Opens the configured store. Today that is SQLite; a PostgreSQL backend will plug in here. */

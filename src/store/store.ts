@@ -6,6 +6,7 @@
  * Areas, each in its own file: users, messages (intake + reads), queue (delivery state: the queue
  * module is its only caller), events (the timeline), inbound (bounce mail), suppressions, webhooks (the outbox).
  */
+import type { DkimKeyStore, MtaStsStore } from './deliverability.js';
 import type { EventKind, EventRecord, MessageRecord, NewEvent, NotifyKeyword, RecipientRecord, RecipientState } from '../types.js';
 
 export interface UserRecord {
@@ -515,6 +516,9 @@ export interface Store {
   readonly suppressions: SuppressionStore;
   readonly webhooks: WebhookStore;
   readonly retention: RetentionStore;
+  /** DKIM signing keys and cached MTA-STS policies (src/store/deliverability.ts). */
+  readonly dkimKeys: DkimKeyStore;
+  readonly mtaSts: MtaStsStore;
   close(): Promise<void>;
 }
 

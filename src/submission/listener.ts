@@ -220,7 +220,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     } catch (err) {
       const conn = guards.get(session.id)?.conn;
       if (err instanceof IntakeRejection) {
-        if (conn) refused(conn, { code: err.code, enhanced: err.enhanced, text: err.message, reason: 'content', command: 'DATA' });
+        if (conn) refused(conn, { code: err.code, enhanced: err.enhanced, text: err.message, reason: err.reason === 'signing' ? 'signing-failed' : 'content', command: 'DATA' });
         throw smtpError(err.code, err.enhanced, err.message);
       }
       log.error({ event: 'submission.commit_failed', err, client_ip: session.remoteAddress, user: envelope.username, sender: envelope.mailFrom }, 'could not queue message');
@@ -370,6 +370,7 @@ function toIntakeEnvelope(session: SMTPServerSession): IntakeEnvelope {
     clientIp: session.remoteAddress ?? null,
     clientHostname: hostname,
     helo: session.hostNameAppearsAs || null,
+    senderDomains: user?.senderDomains ?? [],
     // RFC 3848; computed here because smtp-server's transmissionType predates AUTH in the session.
     protocol: `${session.openingCommand === 'HELO' ? '' : 'E'}SMTP${session.secure ? 'S' : ''}${user ? 'A' : ''}`,
     tls,

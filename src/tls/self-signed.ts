@@ -49,7 +49,7 @@ export function ensureCertificate(config: TlsConfig): Certificate {
   return { cert: readPem(certPath, certPath), key: readPem(keyPath, keyPath), certPath, keyPath, generated, selfSigned: true };
 }
 
-function certificateDir(dbPath: string): string {
+export function certificateDir(dbPath: string): string {
   // An in-memory database has no "beside": use a fresh temporary directory (tests, experiments).
   if (dbPath === ':memory:') return mkdtempSync(path.join(tmpdir(), 'mailtrail-tls-'));
   return path.join(path.dirname(path.resolve(dbPath)), 'tls');

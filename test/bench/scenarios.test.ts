@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { runBounces } from '../../bench/scenarios/bounces.js';
 import { runMemory } from '../../bench/scenarios/memory.js';
 import { runQuery } from '../../bench/scenarios/query.js';
+import { runSigning } from '../../bench/scenarios/signing.js';
 import type { BenchFlags, ScenarioContext, ScenarioResult } from '../../bench/scenarios/types.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -65,4 +66,10 @@ test('memory: the relay attempts and defers a pre-filled queue, and its RSS is r
   const result = await runMemory(context({ memoryMessages: 200 }), { stallTimeoutMs: 60_000, settleMs: 1_000 });
   assertPositive(result, ['memory_rss_burst_end_mb', 'memory_rss_mb', 'memory_peak_rss_mb', 'memory_heap_used_mb', 'memory_attempt_s']);
   assert.equal(result.figures.memory_deferred, 200);
+});
+
+test('signing: intake CPU per message unsigned, with RSA, with RSA and Ed25519, and the differences', async () => {
+  const result = await runSigning(context({ messages: 50, size: 2048 }), { messages: 50 });
+  assertPositive(result, ['signing_messages', 'intake_cpu_ms_per_msg_unsigned', 'intake_cpu_ms_per_msg_rsa', 'intake_cpu_ms_per_msg_rsa_ed25519']);
+  assert.equal(typeof result.figures.signing_cpu_ms_per_msg_rsa, 'number');
 });

@@ -107,6 +107,8 @@ const ROWS: Row[] = [
 
   // MTA wording
   ['wording:greylisted', r('rcpt', 450, '4.2.0', '<jane@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html'), 'greylisted'],
+  ['wording:mta-sts', r('starttls', null, '4.7.5', 'MTA-STS policy of example.org (enforce; mx: mx1.example.org) requires TLS with a valid certificate: TLS handshake failed: certificate has expired', { error: 'ETLS' }), 'tls-required'],
+  ['wording:mta-sts', r('connect', null, '4.7.5', 'mx9.example.org skipped: it does not match the MTA-STS policy of example.org (enforce; mx: mx1.example.org); mail goes only to listed hosts over verified TLS', { error: 'EMTASTS' }), 'tls-required'],
   ['wording:local-connection-limit', r('connect', null, null, 'local limit: 10 connections to 192.0.2.25 already open (delivery.max_connections_per_host = 10), none freed within 30000 ms', { error: 'ELOCALLIMIT' }), 'system-error'],
   ['wording:tls-error', r('starttls', null, null, 'Client network socket disconnected before secure TLS connection was established: self-signed certificate', { error: 'ESOCKET' }), 'connection-failure'],
   ['wording:tls-required', r('mail', 530, '5.7.0', 'Must issue a STARTTLS command first'), 'tls-required'],

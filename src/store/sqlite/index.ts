@@ -14,6 +14,8 @@ import { sqliteSuppressions } from './suppressions.js';
 import { sqliteUsers } from './users.js';
 import { sqliteWebhooks } from './webhooks.js';
 import { groupCommitFor } from './group-commit.js';
+import { sqliteDkimKeys } from './dkim-keys.js';
+import { sqliteMtaSts } from './mta-sts.js';
 
 export interface SqliteStore extends Store {
   /** The underlying handle, for the store's own tests and the benchmark only. */
@@ -34,6 +36,8 @@ export function openSqliteStore(opts: OpenOptions): SqliteStore {
     suppressions: sqliteSuppressions(db),
     webhooks: sqliteWebhooks(db),
     retention: sqliteRetention(db),
+    dkimKeys: sqliteDkimKeys(db),
+    mtaSts: sqliteMtaSts(db),
     async close() {
       // Writes still waiting for their commit or WAL flush finish first: nothing acknowledged is left unflushed.
       await groupCommitFor(db).drain();

@@ -1,0 +1,64 @@
+/**
+ * DKIM: mailtrail has a key for the domain (so its mail is signed with d= the domain and aligns for DMARC),
+ * and the TXT record at `<selector>._domainkey.<domain>` publishes exactly that key. A key that waits for
+ * `dkim activate` is checked too: it may be activated once its record is visible.
+ */
+import { parseKeyRecord, recordName, txtValue, zoneRecord } from '../dkim/keys.js';
+import { dnsCode, txt, type CheckResult, type DoctorContext } from './types.js';
+
+export async function checkDkim(ctx: DoctorContext, domain: string): Promise<CheckResult[]> {
+  const result = (status: CheckResult['status'], message: string, fix: string | null): CheckResult => ({ check: 'dkim', domain, status, message, fix });
+  const keys = ctx.keys.filter((k) => k.domain === domain);
+  const fallback = ctx.config.dkim.fallback_domain?.toLowerCase() ?? null;
+  if (!ctx.config.dkim.enabled) return [result('warn', 'dkim.enabled is false: mailtrail signs nothing', 'set dkim.enabled: true')];
+  if (!keys.some((k) => k.active)) {
+    const fb = fallback && ctx.keys.some((k) => k.domain === fallback && k.active);
+    return [
+      fb
+        ? result('warn', `no DKIM key for ${domain}: its mail is signed by the fallback domain ${fallback}, which does not align with ${domain} for DMARC`, `mailtrail dkim keygen ${domain}, then publish the record it prints`)
+        : result('fail', `no DKIM key for ${domain}: its mail leaves unsigned (large mailbox providers spam-folder or refuse it)`, `mailtrail dkim keygen ${domain}, then publish the record it prints`),
+    ];
+  }
+  const out: CheckResult[] = [];
+  for (const k of keys) {
+    const name = recordName(domain, k.selector);
+    const expected = zoneRecord(domain, k.selector, k.algorithm, k.publicKey);
+    const label = `${k.active ? '' : 'waiting '}key ${k.selector} (${k.algorithm})`;
+    let records: string[];
+    try {
+      records = (await txt(ctx.dns, name)).filter((r) => /(^|;)\s*p=/.test(r) || /^v=DKIM1/i.test(r));
+    } catch (err) {
+      out.push(result('warn', `could not look up ${name} (${dnsCode(err)})`, 'run doctor again; check delivery.dns_servers'));
+      continue;
+    }
+    if (records.length === 0) {
+      out.push(result(k.active ? 'fail' : 'warn', `${label}: nothing published at ${name}${k.active ? ', so receivers fail every signature made with it' : ''}`, `publish ${expected}`));
+      continue;
+    }
+    const tags = parseKeyRecord(records[0]);
+    const kind = (tags.k ?? 'rsa').toLowerCase();
+    const wantKind = k.algorithm === 'rsa-sha256' ? 'rsa' : 'ed25519';
+    const problem =
+      records.length > 1
+        ? `${records.length} key records at ${name}; receivers pick one at random`
+        : tags.p === ''
+          ? `the record at ${name} has an empty p=: the key is revoked`
+          : kind !== wantKind
+            ? `the record at ${name} says k=${kind}, the key is ${wantKind}`
+            : tags.p !== k.publicKey
+              ? `the record at ${name} publishes another key than mailtrail signs with`
+              : null;
+    if (problem) {
+      out.push(result(k.active ? 'fail' : 'warn', `${label}: ${problem}`, `replace the TXT record at ${name} with "${txtValue(k.algorithm, k.publicKey)}"`));
+    } else if (/y/i.test(tags.t ?? '')) {
+      out.push(result('warn', `${label}: the record at ${name} matches but is flagged t=y (testing): receivers may ignore failures and passes alike`, `remove t=y from the TXT record at ${name} once signatures verify`));
+    } else {
+      out.push(
+        k.active
+          ? result('pass', `${label}: the record at ${name} publishes the key mailtrail signs with`, null)
+          : result('pass', `${label}: published at ${name}, ready to sign`, `mailtrail dkim activate ${domain} ${k.selector}`),
+      );
+    }
+  }
+  return out;
+}

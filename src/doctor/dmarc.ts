@@ -1,0 +1,80 @@
+/**
+ * DMARC (RFC 7489): the record that applies to the domain (its own, else its organizational domain's), its
+ * policy, and whether mail from this relay aligns: DKIM with d= in the same organizational domain (exactly
+ * the domain under adkim=s), or SPF passing for a MAIL FROM domain (the VERP bounce domain) that is.
+ * mailauth reads the record and says which domains share an organizational domain.
+ */
+import { dmarc } from 'mailauth/lib/dmarc/index.js';
+import { getAlignment } from 'mailauth/lib/tools.js';
+import { mailauthResolver, returnPathDomain, type CheckResult, type DoctorContext } from './types.js';
+
+export interface AlignmentInputs {
+  /** The d= of mail from the domain (its own key, or the fallback domain), null when unsigned. */
+  dkimDomain: string | null;
+  /** The DKIM check passed (the key is published as mailtrail signs with it). */
+  dkimOk: boolean;
+  /** The SPF check passed for this relay's addresses. */
+  spfOk: boolean;
+}
+
+export async function checkDmarc(ctx: DoctorContext, domain: string, inputs: AlignmentInputs): Promise<CheckResult[]> {
+  const rp = returnPathDomain(ctx.config, domain);
+  const record = await dmarc({ headerFrom: `postmaster@${domain}`, resolver: mailauthResolver(ctx.dns) });
+  const out: CheckResult[] = [];
+  const tags = Object.fromEntries(
+    (record && record.rr ? record.rr : '')
+      .split(';')
+      .map((t) => t.trim().split('='))
+      .filter((t) => t.length === 2)
+      .map(([k, v]) => [k.trim().toLowerCase(), v.trim()]),
+  );
+  if (!record || record.status.result === 'temperror') {
+    out.push({ check: 'dmarc', domain, status: 'warn', message: `could not look up _dmarc.${domain}${record && record.error ? ` (${record.error})` : ''}`, fix: 'run doctor again; check delivery.dns_servers' });
+  } else if (record.status.result === 'none') {
+    out.push({
+      check: 'dmarc',
+      domain,
+      status: 'fail',
+      message: `no DMARC record for ${domain} (nor its organizational domain): bulk-sender rules of large mailbox providers require one`,
+      fix: `publish TXT _dmarc.${domain} "v=DMARC1; p=none; rua=mailto:dmarc-reports@${domain}" (then move to p=quarantine once reports show only your own mail)`,
+    });
+  } else {
+    const where = record.domain === domain ? `_dmarc.${domain}` : `_dmarc.${record.domain} (the organizational domain)`;
+    const policy = (record.policy || 'none').toLowerCase();
+    const pct = typeof record.pct === 'number' && record.pct < 100 ? `, pct=${record.pct}` : '';
+    out.push(
+      ['none', 'quarantine', 'reject'].includes(policy)
+        ? {
+            check: 'dmarc',
+            domain,
+            status: 'pass',
+            message: `${where}: p=${policy}${pct}${policy === 'none' ? ' (monitoring: receivers report failures but deliver them)' : ''}`,
+            fix: policy === 'none' ? `when the aggregate reports show only your own mail, set p=quarantine in TXT ${where.split(' ')[0]}` : null,
+          }
+        : { check: 'dmarc', domain, status: 'fail', message: `${where} has no valid policy (p=${policy || 'missing'}): receivers ignore it`, fix: `set p=none, p=quarantine or p=reject in TXT ${where.split(' ')[0]}` },
+    );
+  }
+
+  const strictDkim = (tags.adkim ?? 'r').toLowerCase() === 's';
+  const strictSpf = (tags.aspf ?? 'r').toLowerCase() === 's';
+  const aligned = (other: string, strict: boolean) => (strict ? other === domain : getAlignment(domain, [{ domain: other }], false) !== false);
+  const dkimAligned = inputs.dkimDomain !== null && inputs.dkimOk && aligned(inputs.dkimDomain, strictDkim);
+  const spfAligned = inputs.spfOk && aligned(rp, strictSpf);
+  const ways = [dkimAligned && `DKIM (d=${inputs.dkimDomain}${strictDkim ? ', strict' : ''})`, spfAligned && `SPF (MAIL FROM domain ${rp}${strictSpf ? ', strict' : ''})`].filter(Boolean);
+  if (ways.length) {
+    out.push({ check: 'dmarc-alignment', domain, status: 'pass', message: `mail from ${domain} through this relay passes DMARC by ${ways.join(' and ')}`, fix: null });
+  } else {
+    const why = [
+      inputs.dkimDomain === null ? 'it is not DKIM-signed' : !inputs.dkimOk ? `its DKIM key is not published correctly (see the dkim check)` : `it is signed with d=${inputs.dkimDomain}, which does not align${strictDkim ? ' (adkim=s)' : ''}`,
+      !inputs.spfOk ? `SPF of ${rp} does not pass for this relay (see the spf check)` : `its MAIL FROM domain ${rp} does not align${strictSpf ? ' (aspf=s)' : ''}`,
+    ];
+    out.push({
+      check: 'dmarc-alignment',
+      domain,
+      status: 'fail',
+      message: `mail from ${domain} through this relay fails DMARC: ${why.join(', and ')}`,
+      fix: inputs.dkimDomain === domain ? 'fix the dkim check above (publish the record mailtrail prints)' : `mailtrail dkim keygen ${domain} and publish the record it prints (DKIM alignment does not depend on the bounce domain)`,
+    });
+  }
+  return out;
+}

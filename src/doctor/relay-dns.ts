@@ -1,0 +1,136 @@
+/**
+ * The DNS of the relay itself and of its bounce domains:
+ *   bounce-mx     the VERP bounce domain's MX reaches this relay's bounce listener (asynchronous bounces
+ *                 come back only that way);
+ *   ptr           each public address has a PTR, that name resolves back to the address (forward-confirmed
+ *                 reverse DNS), and it is the name the relay gives in EHLO (`hostname`);
+ *   dnsbl         each public address is on none of the configured DNS blocklists;
+ *   dnsbl-domain  the sending domain is on none of the configured domain blocklists.
+ */
+import net from 'node:net';
+import { dnsCode, NOT_FOUND, returnPathDomain, txt, type CheckResult, type DoctorContext } from './types.js';
+
+async function addresses(ctx: DoctorContext, host: string): Promise<string[]> {
+  const [v4, v6] = await Promise.allSettled([ctx.dns.resolve4(host), ctx.dns.resolve6(host)]);
+  return [...(v4.status === 'fulfilled' ? v4.value : []), ...(v6.status === 'fulfilled' ? v6.value : [])];
+}
+
+export async function checkBounceMx(ctx: DoctorContext, domain: string): Promise<CheckResult> {
+  const { config } = ctx;
+  const rp = returnPathDomain(config, domain);
+  const result = (status: CheckResult['status'], message: string, fix: string | null): CheckResult => ({ check: 'bounce-mx', domain, status, message, fix });
+  if (rp === domain) {
+    return result(
+      'warn',
+      `mail from ${domain} has no VERP bounce domain: bounces that arrive later go to the app's own address and mailtrail never sees them`,
+      `set delivery.bounce_domains: { ${domain}: bounces.${domain} } and bounces.verp_secret, then publish MX bounces.${domain} → ${config.hostname}`,
+    );
+  }
+  if (!config.bounces.enabled || !config.bounces.listener.enabled) return result('fail', `bounces to ${rp} cannot be received: the bounce listener is disabled`, 'set bounces.enabled: true and bounces.listener.enabled: true');
+  let mx: { exchange: string; priority: number }[];
+  try {
+    mx = await ctx.dns.resolveMx(rp);
+  } catch (err) {
+    if (!NOT_FOUND.has(dnsCode(err))) return result('warn', `could not look up the MX of ${rp} (${dnsCode(err)})`, 'run doctor again; check delivery.dns_servers');
+    mx = [];
+  }
+  const fix = `publish MX ${rp} 10 ${config.hostname}. (and A ${config.hostname} → ${config.doctor.public_ips[0] ?? "this relay's public address"})`;
+  if (mx.length === 0) return result('fail', `the bounce domain ${rp} has no MX: bounces to it cannot be delivered`, fix);
+  const ours = new Set(config.doctor.public_ips);
+  const reaching: string[] = [];
+  for (const r of mx) {
+    const host = r.exchange.toLowerCase();
+    const ips = await addresses(ctx, host);
+    if (host === config.hostname.toLowerCase() || ips.some((ip) => ours.has(ip))) reaching.push(host);
+  }
+  if (reaching.length === 0) {
+    return result('fail', `the MX of the bounce domain ${rp} (${mx.map((r) => r.exchange).join(', ')}) is not this relay (${[config.hostname, ...ours].join(', ')}): bounces go elsewhere`, fix);
+  }
+  if (config.bounces.listener.port !== 25) {
+    return result('warn', `the MX of ${rp} points at this relay (${reaching.join(', ')}), but the bounce listener is on port ${config.bounces.listener.port}; other servers deliver to port 25`, 'set bounces.listener.port: 25, or forward port 25 to it');
+  }
+  return result('pass', `bounces to ${rp} reach this relay (MX ${reaching.join(', ')})`, null);
+}
+
+export async function checkPtr(ctx: DoctorContext): Promise<CheckResult[]> {
+  const helo = ctx.config.hostname.toLowerCase();
+  return Promise.all(
+    ctx.config.doctor.public_ips.map(async (ip): Promise<CheckResult> => {
+      const result = (status: CheckResult['status'], message: string, fix: string | null): CheckResult => ({ check: 'ptr', domain: null, ip, status, message, fix });
+      const setPtr = `ask whoever runs ${ip} (the hosting provider) to set its PTR to ${helo}, and publish A ${helo} → ${ip}`;
+      let names: string[];
+      try {
+        names = (await ctx.dns.reverse(ip)).map((n) => n.toLowerCase().replace(/\.$/, ''));
+      } catch (err) {
+        if (!NOT_FOUND.has(dnsCode(err))) return result('warn', `could not look up the PTR of ${ip} (${dnsCode(err)})`, 'run doctor again; check delivery.dns_servers');
+        names = [];
+      }
+      if (names.length === 0) return result('fail', `${ip} has no PTR record: many receivers refuse mail from addresses without reverse DNS`, setPtr);
+      const confirmed: string[] = [];
+      for (const name of names) if ((await addresses(ctx, name)).includes(ip)) confirmed.push(name);
+      if (confirmed.length === 0) {
+        return result('fail', `the PTR of ${ip} (${names.join(', ')}) does not resolve back to ${ip}: reverse DNS is not forward-confirmed`, `publish A ${names[0]} → ${ip}`);
+      }
+      if (!confirmed.includes(helo)) {
+        return result('fail', `${ip} is ${confirmed.join(', ')} in reverse DNS, but the relay says EHLO ${helo}`, `set hostname: ${confirmed[0]} in the config, or ${setPtr}`);
+      }
+      return result('pass', `${ip} ↔ ${helo}: PTR and A agree with the EHLO name`, null);
+    }),
+  );
+}
+
+/** DNSBL answers in 127.255.255.0/24 are the list's own errors (Spamhaus: the query came through a public resolver, or too many). */
+const LIST_ERROR = /^127\.255\.255\.\d+$/;
+
+async function listing(ctx: DoctorContext, name: string): Promise<{ listed: string[]; error: string | null }> {
+  try {
+    const answers = await ctx.dns.resolve4(name);
+    const refused = answers.find((a) => LIST_ERROR.test(a));
+    if (refused) return { listed: [], error: `the list refused the query (${refused}): use a resolver of your own in delivery.dns_servers` };
+    const reasons = await txt(ctx.dns, name).catch(() => [] as string[]);
+    return { listed: answers.map((a) => (reasons[0] ? `${a}: ${reasons[0]}` : a)), error: null };
+  } catch (err) {
+    return NOT_FOUND.has(dnsCode(err)) ? { listed: [], error: null } : { listed: [], error: `lookup failed (${dnsCode(err)})` };
+  }
+}
+
+function reversed(ip: string): string {
+  if (net.isIPv4(ip)) return ip.split('.').reverse().join('.');
+  // IPv6: nibbles, reversed (RFC 5782 §2.4).
+  const full = ip.includes('::') ? expand(ip) : ip.split(':').map((g) => g.padStart(4, '0'));
+  return full.join('').split('').reverse().join('.');
+}
+
+function expand(ip: string): string[] {
+  const [head, tail] = ip.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  return [...h, ...Array(8 - h.length - t.length).fill('0'), ...t].map((g) => g.padStart(4, '0'));
+}
+
+async function blocklists(ctx: DoctorContext, key: string, zones: string[], base: Omit<CheckResult, 'status' | 'message' | 'fix'>, what: string): Promise<CheckResult> {
+  const found = await Promise.all(zones.map(async (zone) => ({ zone, ...(await listing(ctx, `${key}.${zone}`)) })));
+  const listed = found.filter((f) => f.listed.length);
+  const errors = found.filter((f) => f.error);
+  if (listed.length) {
+    return {
+      ...base,
+      status: 'fail',
+      message: `${what} is listed in ${listed.map((f) => `${f.zone} (${f.listed.join('; ')})`).join(', ')}`,
+      fix: `find and stop the cause (a compromised account, a bad list), then request removal at ${listed.map((f) => f.zone).join(', ')}`,
+    };
+  }
+  if (errors.length) return { ...base, status: 'warn', message: `${what}: not listed where checked, but ${errors.map((f) => `${f.zone}: ${f.error}`).join('; ')}`, fix: 'run doctor again from a resolver the lists answer' };
+  return { ...base, status: 'pass', message: `${what} is listed in none of ${zones.join(', ')}`, fix: null };
+}
+
+export async function checkDnsbl(ctx: DoctorContext): Promise<CheckResult[]> {
+  const zones = ctx.config.doctor.dnsbl_zones;
+  if (zones.length === 0) return [];
+  return Promise.all(ctx.config.doctor.public_ips.map((ip) => blocklists(ctx, reversed(ip), zones, { check: 'dnsbl', domain: null, ip }, ip)));
+}
+
+export async function checkDomainBlocklists(ctx: DoctorContext, domain: string): Promise<CheckResult | null> {
+  const zones = ctx.config.doctor.domain_dnsbl_zones;
+  return zones.length ? blocklists(ctx, domain, zones, { check: 'dnsbl-domain', domain }, domain) : null;
+}
