@@ -63,6 +63,7 @@ const components = {
         remote_ip: nullable('string'),
         duration_ms: nullable('integer'),
         detail: nullable('object'),
+        explanation: { ...nullable('string'), description: 'Plain English for the reply (every phase included); null for events with their own wording.' },
       },
     },
     Attempt: {

@@ -9,7 +9,7 @@
 import { classify as defaultClassify } from '../classify/index.js';
 import type { Store, SuppressionRecord } from '../store/store.js';
 import type { EventKind, EventRecord, MessageRecord, Phase, RecipientRecord, RecipientState, TlsInfo } from '../types.js';
-import { verdictOf, type ClassifyFn } from './verdict.js';
+import { explanationOf, verdictOf, type ClassifyFn } from './verdict.js';
 
 export interface FateEvent {
   id: number;
@@ -26,6 +26,8 @@ export interface FateEvent {
   remote_ip: string | null;
   duration_ms: number | null;
   detail: Record<string, unknown> | null;
+  /** Plain English for the reply (every phase's too), as the classifier or the recorder explained it; null for events with their own wording. */
+  explanation: string | null;
 }
 
 /** One delivery attempt: its phases in order and the outcome for each recipient it carried. */
@@ -164,11 +166,11 @@ export function buildFate(m: MessageRecord, recipients: RecipientRecord[], event
         updated_at: iso(r.updatedAt),
       };
     }),
-    timeline: timeline(events, address, new Map(recipients.map((r) => [r.id, r.domain]))),
+    timeline: timeline(events, address, new Map(recipients.map((r) => [r.id, r.domain])), opts.classify ?? defaultClassify),
   };
 }
 
-function toFateEvent(e: EventRecord, address: Map<number, string>): FateEvent {
+function toFateEvent(e: EventRecord, address: Map<number, string>, classify: ClassifyFn): FateEvent {
   return {
     id: e.id,
     at: iso(e.at),
@@ -183,6 +185,7 @@ function toFateEvent(e: EventRecord, address: Map<number, string>): FateEvent {
     remote_ip: e.remoteIp,
     duration_ms: e.durationMs,
     detail: e.detail,
+    explanation: explanationOf(e, classify),
   };
 }
 
@@ -193,7 +196,7 @@ const OUTCOMES: ReadonlySet<EventKind> = new Set(['delivered', 'deferred', 'boun
  * transaction, so they are contiguous by id: an attempt starts at a delivery phase and ends before the
  * next event that is not part of it (or the next phase once outcomes were seen).
  */
-export function timeline(events: EventRecord[], address: Map<number, string>, domainOf: Map<number, string>): TimelineEntry[] {
+export function timeline(events: EventRecord[], address: Map<number, string>, domainOf: Map<number, string>, classify: ClassifyFn = defaultClassify): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   let current: AttemptEntry | null = null;
   const close = () => {
@@ -208,7 +211,7 @@ export function timeline(events: EventRecord[], address: Map<number, string>, do
     const isOutcome = OUTCOMES.has(e.kind) && e.attempt !== null;
     if (isPhase && current && (current as AttemptEntry).outcomes.length > 0) close();
     if (isPhase || (isOutcome && current)) {
-      const fe = toFateEvent(e, address);
+      const fe = toFateEvent(e, address, classify);
       const a: AttemptEntry = (current ??= {
         type: 'attempt',
         attempt: e.attempt,
@@ -235,7 +238,7 @@ export function timeline(events: EventRecord[], address: Map<number, string>, do
     close();
     if (isOutcome) {
       // An outcome without phases (e.g. written by an older version or a failed DNS step): its own attempt.
-      const fe = toFateEvent(e, address);
+      const fe = toFateEvent(e, address, classify);
       out.push({
         type: 'attempt',
         attempt: e.attempt,
@@ -250,7 +253,7 @@ export function timeline(events: EventRecord[], address: Map<number, string>, do
       });
       continue;
     }
-    out.push({ type: 'event', ...toFateEvent(e, address) });
+    out.push({ type: 'event', ...toFateEvent(e, address, classify) });
   }
   close();
   return out;

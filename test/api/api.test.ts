@@ -97,7 +97,7 @@ describe('HTTP API', () => {
       const byQueue = await h.call('GET', '/v1/messages/QNEWER0001');
       assert.equal(byQueue.json.messages.length, 1);
       const bob = byQueue.json.messages[0].recipients.find((r: { address: string }) => r.address === 'bob@example.com');
-      assert.equal(bob.verdict, 'bounced 2 h after delivery: mailbox full (soft, 5.2.2), reported by mx.example.net');
+      assert.equal(bob.verdict, 'bounced after delivery: mailbox full (soft, 5.2.2); delivered to mx.example.com at 2024-05-01 10:02 UTC, bounce reported by mx.example.net at 2024-05-01 12:02 UTC');
       assert.equal(byQueue.json.messages[0].tag, 'transactional');
       assert.ok(byQueue.json.messages[0].timeline.some((e: { type: string }) => e.type === 'attempt'));
     });
