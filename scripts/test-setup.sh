@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs on a fresh Debian 12 machine (run as root): the real peers the
 # tests talk to (Postfix and its smtp-sink, swaks, dnsmasq for test DNS zones, openssl for test
-# certificates), then the npm packages from the lockfile. Skips what is already present.
+# certificates, Debian's chromium for the web page's browser test: playwright's own browser downloads
+# are not used), then the npm packages from the lockfile. Skips what is already present.
 # Also used by `npm run bench` with --system-only (Postfix, smtp-sink and dnsmasq are its peers too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,7 @@ command -v swaks >/dev/null 2>&1 || need+=(swaks)
 [ -x /usr/sbin/dnsmasq ] || command -v dnsmasq >/dev/null 2>&1 || need+=(dnsmasq-base)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -9,7 +9,7 @@
 import { classify as defaultClassify } from '../classify/index.js';
 import type { Store, SuppressionRecord } from '../store/store.js';
 import type { EventKind, EventRecord, MessageRecord, Phase, RecipientRecord, RecipientState, TlsInfo } from '../types.js';
-import { explanationOf, verdictOf, type ClassifyFn } from './verdict.js';
+import { explanationOf, verdictOf, type ClassifyFn, type Verdict } from './verdict.js';
 
 export interface FateEvent {
   id: number;
@@ -107,24 +107,29 @@ export async function messageFate(store: Pick<Store, 'query'>, idOrMessageId: st
   if (!key) return [];
   const messages = await store.query.findMessages(key);
   if (messages.length === 0) return [];
-  const ids = messages.map((m) => m.id);
-  const [recipients, events] = await Promise.all([store.query.recipientsOf(ids), store.query.eventsOf(ids)]);
-  const suppressedAddresses = [...new Set(recipients.filter((r) => r.state === 'suppressed').map((r) => r.address.toLowerCase()))];
-  const suppressions = new Map((await store.query.suppressionsFor(suppressedAddresses)).map((s) => [s.address, s]));
+  const h = await historyOf(store, messages.map((m) => m.id));
   return messages.map((m) =>
     buildFate(
       m,
-      recipients.filter((r) => r.messageId === m.id),
-      events.filter((e) => e.messageId === m.id),
-      suppressions,
+      h.recipients.filter((r) => r.messageId === m.id),
+      h.events.filter((e) => e.messageId === m.id),
+      h.suppressions,
       opts,
     ),
   );
 }
 
-export function buildFate(m: MessageRecord, recipients: RecipientRecord[], events: EventRecord[], suppressions: Map<string, SuppressionRecord>, opts: FateOptions = {}): MessageFate {
+/** What verdicts are made of, for a set of messages: recipients, events, and the suppressions behind suppressed recipients. Three reads. */
+export async function historyOf(store: Pick<Store, 'query'>, messageIds: number[]): Promise<{ recipients: RecipientRecord[]; events: EventRecord[]; suppressions: Map<string, SuppressionRecord> }> {
+  const [recipients, events] = await Promise.all([store.query.recipientsOf(messageIds), store.query.eventsOf(messageIds)]);
+  const suppressedAddresses = [...new Set(recipients.filter((r) => r.state === 'suppressed').map((r) => r.address.toLowerCase()))];
+  const suppressions = new Map((await store.query.suppressionsFor(suppressedAddresses)).map((s) => [s.address, s]));
+  return { recipients, events, suppressions };
+}
+
+/** The verdict of each recipient of one message (by recipient row id). Shared by the fate and the search results. */
+export function verdictsOf(m: MessageRecord, recipients: RecipientRecord[], events: EventRecord[], suppressions: Map<string, SuppressionRecord>, opts: FateOptions = {}): Map<number, Verdict> {
   const now = opts.now ?? Date.now();
-  const address = new Map(recipients.map((r) => [r.id, r.address]));
   const byRecipient = new Map<number, EventRecord[]>();
   for (const e of events) {
     if (e.recipientId === null) continue;
@@ -132,6 +137,24 @@ export function buildFate(m: MessageRecord, recipients: RecipientRecord[], event
     list.push(e);
     byRecipient.set(e.recipientId, list);
   }
+  return new Map(
+    recipients.map((r) => [
+      r.id,
+      verdictOf({
+        recipient: r,
+        events: byRecipient.get(r.id) ?? [],
+        messageCreatedAt: m.createdAt,
+        suppression: suppressions.get(r.address.toLowerCase()) ?? null,
+        now,
+        classify: opts.classify ?? defaultClassify,
+      }),
+    ]),
+  );
+}
+
+export function buildFate(m: MessageRecord, recipients: RecipientRecord[], events: EventRecord[], suppressions: Map<string, SuppressionRecord>, opts: FateOptions = {}): MessageFate {
+  const address = new Map(recipients.map((r) => [r.id, r.address]));
+  const verdicts = verdictsOf(m, recipients, events, suppressions, opts);
   return {
     queue_id: m.queueId,
     message_id: m.messageId,
@@ -142,14 +165,7 @@ export function buildFate(m: MessageRecord, recipients: RecipientRecord[], event
     origin: m.origin,
     submission: { user: m.username, client_ip: m.clientIp, client_hostname: m.clientHostname, tls: m.tls, size: m.size, env_id: m.envId, ret: m.ret },
     recipients: recipients.map((r) => {
-      const v = verdictOf({
-        recipient: r,
-        events: byRecipient.get(r.id) ?? [],
-        messageCreatedAt: m.createdAt,
-        suppression: suppressions.get(r.address.toLowerCase()) ?? null,
-        now,
-        classify: opts.classify ?? defaultClassify,
-      });
+      const v = verdicts.get(r.id)!;
       return {
         address: r.address,
         domain: r.domain,

@@ -5,6 +5,7 @@
 import { replyLine } from '../classify/reply-line.js';
 import type { AttemptEntry, FateEvent, MessageFate, TimelineEntry } from './fate.js';
 import { recipientSummary } from './summary.js';
+import { operatorName } from './verdict.js';
 
 const when = (iso: string) => iso.slice(0, 19).replace('T', ' ');
 
@@ -70,7 +71,8 @@ function renderEntry(e: TimelineEntry): string {
   return `  ${when(e.at)}  ${pad(e.kind, 13)}${describeEvent(e)}`;
 }
 
-function describeEvent(e: FateEvent): string {
+/** One timeline event in words (without its time and kind): the trace and the web page both use it. */
+export function describeEvent(e: FateEvent): string {
   const who = e.recipient ?? '';
   const d = e.detail ?? {};
   switch (e.kind) {
@@ -87,6 +89,9 @@ function describeEvent(e: FateEvent): string {
       const r = e.code !== null || e.enhanced !== null || e.text !== null ? `: ${reply(e)}` : '';
       return `${who}${r}${by ? ` (reported by ${by})` : ''}`;
     }
+    case 'requeued':
+    case 'cancelled':
+      return `${who}: ${e.kind === 'requeued' ? 'retry now' : 'delivery cancelled'}, by ${operatorName(e.detail)}`;
     default: {
       const r = e.code !== null || e.enhanced !== null || e.text !== null ? `: ${reply(e)}` : '';
       return `${who}${r}`;
@@ -94,9 +99,14 @@ function describeEvent(e: FateEvent): string {
   }
 }
 
-function renderAttempt(a: AttemptEntry): string {
+/** `attempt 2 to example.com via mx.example.com [192.0.2.5] for a@example.com, b@example.com`: the trace's and the page's heading of an attempt. */
+export function describeAttempt(a: AttemptEntry): string {
   const where = [a.mx, a.ip ? `[${a.ip}]` : null].filter(Boolean).join(' ');
-  const lines = [`  ${when(a.started_at)}  attempt ${a.attempt ?? '?'}${a.domain ? ` to ${a.domain}` : ''}${where ? ` via ${where}` : ''} for ${a.recipients.join(', ') || '(no recipient)'}`];
+  return `attempt ${a.attempt ?? '?'}${a.domain ? ` to ${a.domain}` : ''}${where ? ` via ${where}` : ''} for ${a.recipients.join(', ') || '(no recipient)'}`;
+}
+
+function renderAttempt(a: AttemptEntry): string {
+  const lines = [`  ${when(a.started_at)}  ${describeAttempt(a)}`];
   for (const p of a.phases) {
     const ms = p.duration_ms !== null ? `  ${p.duration_ms} ms` : '';
     const rcpt = p.phase === 'rcpt' && p.recipient ? `  (${p.recipient})` : '';

@@ -99,6 +99,13 @@ function firstLine(text: string | null | undefined): string | null {
   return line.length > 120 ? line.slice(0, 117) + '…' : line;
 }
 
+/** Who did an operator action, from its event's detail: `ops-admin via the web page`, or `an operator`. */
+export function operatorName(detail: Record<string, unknown> | null | undefined): string {
+  const by = str(detail?.by);
+  const via = detail?.via === 'web' ? ' via the web page' : detail?.via === 'api' ? ' via the API' : '';
+  return by ? `${by}${via}` : 'an operator';
+}
+
 const hostAndIp = (host: string | null | undefined, ip: string | null | undefined) => [host, ip ? `[${ip}]` : null].filter(Boolean).join(' ');
 
 function lastOf(events: EventRecord[], kind: EventRecord['kind'], before = Infinity): EventRecord | undefined {
@@ -185,7 +192,7 @@ export function verdictOf(v: VerdictInput): Verdict {
     }
     case 'cancelled': {
       decided = lastOf(events, 'cancelled');
-      line = `cancelled by an operator${decided ? ` at ${clock(decided.at, now)}` : ''} after ${attempts}; not delivered`;
+      line = `cancelled by ${operatorName(decided?.detail)}${decided ? ` at ${clock(decided.at, now)}` : ''} after ${attempts}; not delivered`;
       break;
     }
   }

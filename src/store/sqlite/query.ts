@@ -7,35 +7,66 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { RecipientState } from '../../types.js';
-import type { OperatorActionResult, QueryStore, SearchFilters, WaitingSummary } from '../store.js';
+import type { OperatorActionResult, OperatorRef, QueryStore, SearchFilters, WaitingSummary } from '../store.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
 import { eventParams, INSERT_EVENT_SQL } from './events.js';
 import { toEvent, toMessage, toRecipient, type EventRow, type MessageRow, type RecipientRow } from './rows.js';
 import { toSuppression, type SuppressionRow } from './suppressions.js';
 
+/** Subject words as an FTS5 query: each word quoted (no operators from user input), all required. */
+export function subjectMatch(words: string): string | null {
+  const tokens = words.match(/[\p{L}\p{N}]+/gu);
+  return tokens ? tokens.map((t) => `"${t}"`).join(' ') : null;
+}
+
 /** Builds the search statement for the filters given. Exported for the EXPLAIN QUERY PLAN test. */
 export function searchSql(f: SearchFilters): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
-  const byRecipient = f.recipient !== undefined;
-  if (byRecipient) {
+  // Selective filters name a few messages through their own index; those are then sorted. Without one,
+  // the statement walks messages newest first and stops at `limit` matches.
+  let selective = false;
+  const complained = f.state === 'complained';
+  const state = complained ? undefined : f.state;
+  if (f.message !== undefined) {
+    where.push('m.id IN (SELECT id FROM messages WHERE message_id = ? UNION ALL SELECT id FROM messages WHERE queue_id = ?)');
+    params.push(f.message, f.message);
+    selective = true;
+  }
+  if (f.subject !== undefined) {
+    const match = subjectMatch(f.subject);
+    // Served by the FTS5 table of migration 006; a subject without a word matches nothing.
+    where.push(match ? 'm.id IN (SELECT rowid FROM message_subjects WHERE message_subjects MATCH ?)' : '0');
+    if (match) params.push(match);
+    selective = true;
+  }
+  if (f.recipient !== undefined) {
     // Selective: walk the address index to the few message ids, then sort those. The unary `+` on
     // created_at below stops the planner from scanning messages_by_created instead and probing each row.
     // Case-insensitive, as support staff type addresses: served by recipients_by_address_nocase (003).
     const sub = ['address = ? COLLATE NOCASE'];
     params.push(f.recipient);
     if (f.domain !== undefined) (sub.push('domain = ?'), params.push(f.domain));
-    if (f.state !== undefined) (sub.push('state = ?'), params.push(f.state));
+    if (state !== undefined) (sub.push('state = ?'), params.push(state));
+    if (complained) sub.push("id IN (SELECT recipient_id FROM events WHERE kind = 'complained' AND message_id = recipients.message_id)");
     where.push(`m.id IN (SELECT message_id FROM recipients WHERE ${sub.join(' AND ')})`);
-  } else if (f.domain !== undefined || f.state !== undefined) {
+    selective = true;
+  } else if (complained) {
+    // Complaints are rare: the messages that have one, through the partial index events_complaints (006).
+    if (f.domain !== undefined) {
+      where.push("m.id IN (SELECT e.message_id FROM events e JOIN recipients r ON r.id = e.recipient_id WHERE e.kind = 'complained' AND r.domain = ?)");
+      params.push(f.domain);
+    } else where.push("m.id IN (SELECT message_id FROM events WHERE kind = 'complained')");
+    selective = true;
+  } else if (f.domain !== undefined || state !== undefined) {
     // Broad (a big domain, a common state): walk messages newest first and stop at `limit` matches.
     const sub = ['r.message_id = m.id'];
     if (f.domain !== undefined) (sub.push('r.domain = ?'), params.push(f.domain));
-    if (f.state !== undefined) (sub.push('r.state = ?'), params.push(f.state));
+    if (state !== undefined) (sub.push('r.state = ?'), params.push(state));
     where.push(`EXISTS (SELECT 1 FROM recipients r WHERE ${sub.join(' AND ')})`);
   }
-  const created = byRecipient ? '+m.created_at' : 'm.created_at';
+  const created = selective ? '+m.created_at' : 'm.created_at';
   if (f.sender !== undefined) (where.push('m.mail_from = ?'), params.push(f.sender));
   if (f.tag !== undefined) (where.push('m.tag = ?'), params.push(f.tag));
   if (f.since !== undefined) (where.push(`${created} >= ?`), params.push(f.since));
@@ -81,14 +112,19 @@ export function sqliteQuery(db: Db): QueryStore {
   const cancel = db.prepare(`UPDATE recipients SET state = 'cancelled', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ?
     WHERE message_id = ? AND state IN ('queued', 'deferred') AND (lease_until IS NULL OR lease_until <= ?) RETURNING *`);
   const insertEvent = db.prepare(INSERT_EVENT_SQL);
+  const subjectsOf = db.prepare('SELECT rowid AS id, subject FROM message_subjects WHERE rowid IN (SELECT value FROM json_each(?))');
+  const messagesOfEvents = db.prepare(`SELECT e.id AS event_id, m.queue_id, m.message_id FROM events e JOIN messages m ON m.id = e.message_id
+    WHERE e.id IN (SELECT value FROM json_each(?))`);
 
   const operatorAction = (kind: 'requeued' | 'cancelled', run: (messageRowId: number, now: number) => RecipientRow[]) =>
-    db.transaction((queueId: string, now: number): OperatorActionResult => {
+    db.transaction((queueId: string, now: number, by: OperatorRef | undefined): OperatorActionResult => {
       const m = messageIdOf.get(queueId) as { id: number } | undefined;
       if (!m) return { found: false, changed: [] };
       const changed = run(m.id, now).map(toRecipient);
       for (const r of changed) {
-        insertEvent.run(...eventParams({ at: now, messageId: m.id, recipientId: r.id, kind, text: kind === 'requeued' ? 'an operator asked for an immediate retry' : 'an operator cancelled delivery' }));
+        insertEvent.run(
+          ...eventParams({ at: now, messageId: m.id, recipientId: r.id, kind, text: kind === 'requeued' ? 'an operator asked for an immediate retry' : 'an operator cancelled delivery', detail: by ? { ...by } : null }),
+        );
       }
       return { found: true, changed };
     });
@@ -113,6 +149,18 @@ export function sqliteQuery(db: Db): QueryStore {
       const { sql, params } = searchSql(filters);
       return (prepared(sql).all(...params) as MessageRow[]).map(toMessage);
     },
+    async subjectsOf(ids) {
+      if (!ids.length) return new Map();
+      return new Map((subjectsOf.all(JSON.stringify(ids)) as { id: number; subject: string }[]).map((r) => [r.id, r.subject]));
+    },
+    async messagesOfEvents(ids) {
+      if (!ids.length) return [];
+      return (messagesOfEvents.all(JSON.stringify(ids)) as { event_id: number; queue_id: string; message_id: string | null }[]).map((r) => ({
+        eventId: r.event_id,
+        queueId: r.queue_id,
+        messageId: r.message_id,
+      }));
+    },
     async queueOverview() {
       const byState: Partial<Record<RecipientState, number>> = {};
       for (const r of countsByState.all() as { state: RecipientState; n: number }[]) byState[r.state] = r.n;
@@ -133,11 +181,11 @@ export function sqliteQuery(db: Db): QueryStore {
       }
       return summary;
     },
-    async requeueMessage(queueId, now) {
-      return commits.run(() => requeueTx(queueId, now));
+    async requeueMessage(queueId, now, by) {
+      return commits.run(() => requeueTx(queueId, now, by));
     },
-    async cancelMessage(queueId, now) {
-      return commits.run(() => cancelTx(queueId, now));
+    async cancelMessage(queueId, now, by) {
+      return commits.run(() => cancelTx(queueId, now, by));
     },
   };
 }
