@@ -9,6 +9,10 @@ CREATE INDEX events_outcomes ON events (kind, at, recipient_id) WHERE kind IN ('
 -- Search by state "complained" (an event, not a recipient state): the few messages that have one.
 CREATE INDEX events_complaints ON events (message_id) WHERE kind = 'complained';
 
+-- Search by a state few recipients are in: expired, suppressed, cancelled are written once and are rare,
+-- so a search for them starts here instead of walking every message (the waiting states use recipients_due).
+CREATE INDEX recipients_rare_states ON recipients (state, message_id) WHERE state IN ('expired', 'suppressed', 'cancelled');
+
 -- The webhooks sent for a message's events (its page lists them, with a resend for failed ones).
 CREATE INDEX webhook_outbox_by_event ON webhook_outbox (event_id);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { healthReport, type HealthReport } from '../../src/query/health.js';
+import { createHealthCache, healthReport, SETTLE_MS, type HealthReport } from '../../src/query/health.js';
 import { HOUR, seedHistory, T0, tempStore } from './fixture.js';
 
 const t = tempStore();
@@ -29,4 +29,21 @@ test('rates: bounced of sent, complained of delivered; the failing domains with 
     ['example.org', 1, '550 5.1.1 User unknown', 1],
   ]);
   assert.match(r.failing[0].explanation ?? '', /greylisting/);
+});
+
+test('with a cache, settled buckets are counted once: a second report counts only the recent tail, and says the same', async () => {
+  const calls: { since: number; until: number; bucketMs: number }[] = [];
+  const counting = { overview: { ...t.store.overview, outcomeCounts: (req: { since: number; until: number; bucketMs: number }) => (calls.push(req), t.store.overview.outcomeCounts(req)) } };
+  const cache = createHealthCache();
+  const now = T0 + 3 * HOUR + 5 * 60_000;
+  const first = await healthReport(counting, { now, cache });
+  assert.deepEqual(first.charts, r.charts, 'the same counts as without a cache');
+  calls.length = 0;
+  const second = await healthReport(counting, { now: now + 60_000, cache });
+  assert.equal(second.charts[2].buckets.at(-1)!.delivered, 2);
+  // Each window counted again only from its first unsettled bucket: within the last SETTLE_MS and the open bucket.
+  for (const c of calls) assert.ok(c.since >= now + 60_000 - SETTLE_MS - c.bucketMs, `counted again from ${new Date(c.since).toISOString()} (bucket ${c.bucketMs} ms)`);
+  assert.ok(calls.length <= 4, `${calls.length} counts: the minute and hour tails, the minute that settled meanwhile, the day tail`);
+  // Nothing counts more than two hours of events at once (the store answers synchronously): the open hour and the one not settled yet.
+  for (const c of calls) assert.ok(c.until - c.since <= 2 * HOUR, `a count over ${(c.until - c.since) / HOUR} h`);
 });

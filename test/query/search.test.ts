@@ -104,6 +104,9 @@ describe('searchMessages', () => {
     assert.deepEqual((await all({ subject: 'invoic' })).seen, [], 'whole words');
     assert.equal((await all({ subject: 'order 4711', tag: 'newsletter' })).seen.length, 1);
     assert.equal((await all({ subject: 'invoice", OR newsletter' })).seen.length, 0, 'no FTS operators from user input');
+    // With a time window (which bounds the index walk) and with a recipient (which then leads).
+    assert.deepEqual((await all({ subject: 'invoice', since: T0 + 10 * MIN, until: T0 + 12 * MIN })).seen.map((m) => m.queue_id), ['QBULK0003', 'QBULK0000']);
+    assert.deepEqual((await all({ subject: 'invoice', recipient: 'user3@example.com' })).seen.map((m) => m.queue_id), ['QBULK0039', 'QBULK0027', 'QBULK0015', 'QBULK0003']);
   });
 
   test('state "complained": messages a recipient reported as spam, also for one recipient or domain', async () => {
@@ -150,12 +153,29 @@ describe('query plans', () => {
     assert.match(plan({ tag: 'news', limit: 51, before: { createdAt: T0, id: 10 } }), /messages_by_tag \(tag=\? AND created_at<\?\)/);
   });
 
-  test('subject words, Message-ID and complaints start from their own indexes', () => {
+  test('subject words, Message-ID, complaints and rare states start from their own indexes', () => {
     const before = { createdAt: T0, id: 10 };
-    assert.match(plan({ subject: 'invoice', limit: 51, before }), /message_subjects VIRTUAL TABLE INDEX 0:M/);
     assert.match(plan({ message: 'a@b', limit: 51, before }), /messages_by_message_id[^]*sqlite_autoindex_messages_1/);
     assert.match(plan({ state: 'complained', limit: 51, before }), /COVERING INDEX events_complaints/);
-    for (const f of [{ subject: 'invoice' }, { message: 'a@b' }, { state: 'complained' as const }]) assert.doesNotMatch(plan({ ...f, limit: 51, before }), /SCAN m\b/);
+    assert.match(plan({ state: 'expired', limit: 51, before }), /COVERING INDEX recipients_rare_states \(state=\?\)/);
+    assert.match(plan({ state: 'deferred', limit: 51, before }), /recipients_due/);
+    for (const f of [{ subject: 'invoice' }, { message: 'a@b' }, { state: 'complained' as const }, { state: 'cancelled' as const }]) assert.doesNotMatch(plan({ ...f, limit: 51, before }), /SCAN m\b/);
+  });
+
+  test('a domain: a small one starts from its recipients, a big one walks the messages newest first', () => {
+    const f = { domain: 'x.test', state: 'bounced' as const, limit: 51, before: { createdAt: T0, id: 10 } };
+    const { sql, params } = searchSql(f, { sparseDomain: true });
+    const small = (t.store.db.prepare('EXPLAIN QUERY PLAN ' + sql).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
+    assert.match(small, /recipients_by_domain_state \(domain=\? AND state=\?\)/);
+    assert.match(plan(f), /SEARCH m USING INDEX messages_by_created/);
+  });
+
+  test('subject words walk the full-text index newest first, bounded by the time window, with no sort', () => {
+    // A tag and a time window must not take the lead: each of their rows would need a full-text lookup of its own.
+    const p = plan({ subject: 'invoice', tag: 'x', since: T0, until: T0 + MIN, limit: 51, before: { createdAt: T0, id: 10 } });
+    assert.match(p.split('\n')[0]!, /^SCAN s VIRTUAL TABLE INDEX \d+:M1[<>=]+$/, 'the index walk leads, with the id bounds handed to it');
+    assert.match(p, /SEARCH m USING INTEGER PRIMARY KEY/);
+    assert.doesNotMatch(p, /TEMP B-TREE|messages_by_tag/);
   });
 
   test('lookup by Message-ID or queue id uses both indexes', () => {

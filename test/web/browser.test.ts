@@ -26,6 +26,8 @@ import { hashPassword } from '../../src/auth/password.js';
 import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startRelay, type Relay } from '../../src/main.js';
+import { messageFate } from '../../src/query/fate.js';
+import { renderFates } from '../../src/query/render.js';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
 import { startTestMta, type TestMta } from '../helpers/test-mta.js';
 import { waitFor } from '../e2e/cli.js';
@@ -245,6 +247,10 @@ test('a support person signs in, finds a message by Message-ID, reads its fate a
     const verdicts = await page.locator('.verdict-list > li').allInnerTexts();
     assert.match(verdicts.find((v) => v.includes(SLOW)) ?? '', /Delivered to mx\.rcpt\.test \[127\.0\.15\.2\] at \d\d:\d\d UTC, accepted 250/);
     assert.match(await page.locator('ol.timeline').innerText(), /requeued slow@rcpt\.test: retry now, by support-admin via the web page/);
+    // The trace says the same, in the same words (kept as an artifact: docs/api.md shows it).
+    const trace = renderFates(await messageFate(relay!.store, MESSAGE_ID));
+    assert.equal(trace.split('\n')[0], '3 recipients: 2 bounced, 1 delivered');
+    writeFileSync(path.join(ARTIFACTS, 'trace.txt'), trace);
   });
 
   await t.test('remove the hard-bounced address from the suppression list', async () => {
