@@ -3,7 +3,7 @@
  * and owns their start and stop order. Each part knows nothing of the others beyond the interfaces
  * passed here, as Postfix's daemons know each other only through the queue.
  */
-import { createApi, queueControlFromStore, type QueueControl } from './api/app.js';
+import { createApi, queueControlFromStore, suppressionsFromStore, type QueueControl } from './api/app.js';
 import { startBounces, type RunningBounces } from './bounces/index.js';
 import { classify } from './classify/index.js';
 import type { Config } from './config/schema.js';
@@ -23,6 +23,7 @@ import { createPurger } from './retention/purger.js';
 import { openStore } from './store/index.js';
 import type { Store } from './store/store.js';
 import { startSubmission, type Submission } from './submission/listener.js';
+import { registerWebUi } from './web/index.js';
 
 /** A part could not start (port taken, certificate unreadable…): the message says what to change. */
 export class StartupError extends Error {
@@ -131,17 +132,20 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
     if (config.api.enabled) {
       const fromStore = queueControlFromStore(store);
       const queueControl: QueueControl = {
-        retry: async (queueId) => {
-          const result = await fromStore.retry(queueId);
+        retry: async (queueId, by) => {
+          const result = await fromStore.retry(queueId, by);
           wake();
           return result;
         },
-        cancel: (queueId) => fromStore.cancel(queueId),
+        cancel: (queueId, by) => fromStore.cancel(queueId, by),
       };
       const metrics = createMetrics({ store, logger });
       await metrics.start();
       stops.push(() => metrics.stop());
-      const server = createApi({ store, config, logger, queueControl, metrics, doctor: (domains) => runDoctor({ config, store, domains }) });
+      const suppressions = suppressionsFromStore(store);
+      const server = createApi({ store, config, logger, queueControl, suppressions, metrics, doctor: (domains) => runDoctor({ config, store, domains }) });
+      // The support page: same server, same tokens, the same actions object as the API's routes.
+      if (config.api.ui.enabled) registerWebUi(server.app, { store, config, logger, actions: server.actions, suppressions });
       stops.push(() => server.close());
       api = await server.listen().catch((err: Error) => startupError(new Error(`cannot listen on ${config.api.host}:${config.api.port} for the API: ${err.message}. Change api.host/api.port or set api.enabled: false.`)));
     }

@@ -164,10 +164,15 @@ export function messageSpec(index: number, opts: Pick<FillOptions, 'messages' | 
   };
 }
 
+/** The Subject: a word every message has ("Your"), its tag's words, and a number of its own. */
+export function subjectOf(spec: Pick<MessageSpec, 'tag' | 'index'>): string {
+  return `Your ${spec.tag} #${spec.index}`;
+}
+
 function rawMessage(spec: MessageSpec, bytes: number): Buffer {
   const head =
     `Received: from ${spec.username}.internal ([10.0.0.1])\r\n\tby relay.example.net (mailtrail) with ESMTPSA id ${spec.queueId}\r\n\tfor <${spec.recipients[0].address}>; ${new Date(spec.createdAt).toUTCString()}\r\n` +
-    `From: Shop <${spec.mailFrom}>\r\nTo: ${spec.recipients.map((r) => `<${r.address}>`).join(', ')}\r\nSubject: Your ${spec.tag} #${spec.index}\r\n` +
+    `From: Shop <${spec.mailFrom}>\r\nTo: ${spec.recipients.map((r) => `<${r.address}>`).join(', ')}\r\nSubject: ${subjectOf(spec)}\r\n` +
     `Date: ${new Date(spec.createdAt).toUTCString()}\r\nMessage-ID: <${spec.messageId}>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n`;
   const line = 'Thank you for your order. This line stands for the body of a transactional mail.\r\n';
   const body = line.repeat(Math.max(1, Math.ceil((bytes - head.length) / line.length)));
@@ -193,7 +198,7 @@ function newMessage(spec: MessageSpec, contentBytes: number): NewMessage {
     origin: 'submission',
     createdAt: spec.createdAt,
     recipients: spec.recipients.map((r) => ({ address: r.address, domain: r.domain, notify: null, orcpt: null, state: 'queued', nextAttemptAt: spec.createdAt })),
-    receivedDetail: { user: spec.username, client_ip: '10.0.0.1', protocol: 'ESMTPSA', size: raw.length, recipients: 3, suppressed: 0, message_id_added: false },
+    receivedDetail: { subject: subjectOf(spec), user: spec.username, client_ip: '10.0.0.1', protocol: 'ESMTPSA', size: raw.length, recipients: 3, suppressed: 0, message_id_added: false },
   };
 }
 

@@ -12,10 +12,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import path from 'node:path';
 import { messageFate } from '../../src/query/fate.js';
 import { renderFates } from '../../src/query/render.js';
-import { searchMessages } from '../../src/query/search.js';
+import { searchMessages, type SearchParams } from '../../src/query/search.js';
+import { messageDetails } from '../../src/query/details.js';
+import { waitingDestinations } from '../../src/query/destinations.js';
+import { createHealthCache, healthReport } from '../../src/query/health.js';
 import { openStore } from '../../src/store/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import { fillStore, messageSpec, type FillResult } from '../lib/fill.js';
+import { fillStore, messageSpec, type FillResult, type MessageSpec } from '../lib/fill.js';
 import { summarize } from '../lib/latency.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './types.js';
 
@@ -44,7 +47,7 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
   // The filled database is kept in bench/.cache and reused by later runs of the same size (filling a
   // million messages is setup, not the measure, and takes minutes). BENCH_QUERY_FRESH=1 fills anew.
   const cacheDir = opts.cacheDir ?? path.join(ctx.root, 'bench', '.cache');
-  const dbPath = path.join(cacheDir, `query-${messages}-seed${seed}-${opts.contentBytes ?? 2048}b-v1.db`);
+  const dbPath = path.join(cacheDir, `query-${messages}-seed${seed}-${opts.contentBytes ?? 2048}b-v2.db`); // v2: subjects recorded (migration 006)
   const sidecar = `${dbPath}.json`;
   const cached = !process.env.BENCH_QUERY_FRESH && existsSync(sidecar) && existsSync(dbPath) ? (JSON.parse(readFileSync(sidecar, 'utf8')) as { endAt: number; filled: FillResult }) : null;
   const endAt = cached?.endAt ?? Date.now();
@@ -99,6 +102,98 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
     const zero = hits.filter((h) => h === 0).length;
     if (zero) notes.push(`query: ${zero} of ${lookups} searches by recipient found nothing (fill or lookup bug).`);
 
+    // What the verdicts on each row cost: the same kind of search without them (the rows and their
+    // recipients only, as before the support page), interleaved with searches with them on other
+    // random recipients, so both meet the same machine and the same cache.
+    const bare: number[] = [];
+    const withVerdicts: number[] = [];
+    for (let i = 0; i < lookups / 2; i++) {
+      for (const verdicts of i % 2 ? [true, false] : [false, true]) {
+        const s = messageSpec(pick(), specOpts);
+        const r = s.recipients[Math.floor(Math.random() * s.recipients.length)]!;
+        const t0 = performance.now();
+        if (verdicts) await searchMessages(store, { recipient: r.address, limit: 50 });
+        else await store.query.recipientsOf((await store.query.search({ recipient: r.address, limit: 51 })).slice(0, 50).map((m) => m.id));
+        (verdicts ? withVerdicts : bare).push(performance.now() - t0);
+      }
+    }
+    const bareS = summarize(bare);
+    const verdictS = summarize(withVerdicts);
+
+    // The support page (src/web): its searches as a person fills the form, a page of 25 with the verdicts,
+    // a mix of the filters it offers; then a message page, the queue view and the health report.
+    const DAY = 86_400_000;
+    const word = (s: MessageSpec) => s.tag.split('-')[0]!;
+    const KINDS: [string, (s: MessageSpec) => SearchParams][] = [
+      ['Message-ID', (s) => ({ message: `<${s.messageId}>` })],
+      ['recipient', (s) => ({ recipient: s.recipients[0]!.address })],
+      ['subject words (one message)', (s) => ({ subject: `${word(s)} ${s.index}` })],
+      ['subject, a common word', (s) => ({ subject: word(s) })],
+      ['subject word, one day', (s) => ({ subject: word(s), since: s.createdAt - DAY, until: s.createdAt })],
+      ['domain, bounced', (s) => ({ domain: s.recipients[0]!.domain, state: 'bounced' })],
+      ['state deferred', () => ({ state: 'deferred' })],
+      ['state expired (none)', () => ({ state: 'expired' })],
+      ['sender, last day', (s) => ({ sender: s.mailFrom, since: endAt - DAY })],
+    ];
+    const pageSearch: number[] = [];
+    const perKind: string[] = [];
+    for (const [name, params] of KINDS) {
+      const times: number[] = [];
+      for (let i = 0; i < Math.ceil(lookups / 10); i++) {
+        const p = params(messageSpec(pick(), specOpts));
+        const t0 = performance.now();
+        await searchMessages(store, { ...p, limit: 25 });
+        times.push(performance.now() - t0);
+      }
+      pageSearch.push(...times);
+      const k = summarize(times);
+      perKind.push(`${name} ${k.p50}/${k.p99}`);
+    }
+    const messagePage: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const s = messageSpec(pick(), specOpts);
+      const t0 = performance.now();
+      await messageFate(store, s.queueId);
+      await messageDetails(store, s.queueId);
+      messagePage.push(performance.now() - t0);
+    }
+    // The health page keeps settled buckets in a cache (src/query/health.ts): the first view counts 30
+    // days of outcomes, later ones only the recent tail.
+    const views = { queue: [] as number[], health: [] as number[] };
+    const cache = createHealthCache();
+    // Each count runs synchronously on the event loop: the longest is how long the relay stops answering.
+    let longestCount = 0;
+    const timed = {
+      overview: {
+        ...store.overview,
+        outcomeCounts: async (req: Parameters<typeof store.overview.outcomeCounts>[0]) => {
+          const t = performance.now();
+          const r = await store.overview.outcomeCounts(req);
+          longestCount = Math.max(longestCount, performance.now() - t);
+          return r;
+        },
+      },
+    };
+    let t1 = performance.now();
+    await healthReport(timed, { now: endAt, cache });
+    const healthCold = performance.now() - t1;
+    for (let i = 0; i < 5; i++) {
+      t1 = performance.now();
+      await waitingDestinations(store, { now: endAt });
+      views.queue.push(performance.now() - t1);
+      t1 = performance.now();
+      await healthReport(store, { now: endAt + i * 1000, cache });
+      views.health.push(performance.now() - t1);
+    }
+    const ps = summarize(pageSearch);
+    const mp = summarize(messagePage);
+    const qv = summarize(views.queue);
+    const hv = summarize(views.health);
+    notes.push(
+      `query: the support page's searches (limit 25, with verdicts), ${Math.ceil(lookups / 10)} of each kind, p50/p99 ms: ${perKind.join('; ')}. ` +
+        `A message page (fate + bounces, webhooks, headers) p50 ${mp.p50} ms, p99 ${mp.p99} ms; the queue view ${qv.p50} ms at the median of 5; the health report ${Math.round(healthCold)} ms the first time (30 days of outcomes counted an hour at a time, the longest count ${Math.round(longestCount)} ms), then ${hv.p50} ms (settled buckets cached).`,
+    );
+
     const t = summarize(trace);
     const q = summarize(search);
     const h = summarize(hits);
@@ -123,6 +218,18 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
         search_p50_ms: q.p50,
         search_p99_ms: q.p99,
         search_max_ms: q.max,
+        search_without_verdicts_p50_ms: bareS.p50,
+        search_without_verdicts_p99_ms: bareS.p99,
+        search_with_verdicts_p50_ms: verdictS.p50,
+        search_with_verdicts_p99_ms: verdictS.p99,
+        page_search_p50_ms: ps.p50,
+        page_search_p99_ms: ps.p99,
+        page_search_max_ms: ps.max,
+        message_page_p99_ms: mp.p99,
+        queue_view_ms: qv.p50,
+        health_report_ms: hv.p50,
+        health_report_cold_ms: Math.round(healthCold),
+        health_longest_count_ms: Math.round(longestCount),
         search_hits_p50: h.p50,
         search_hits_max: h.max,
         query_db_mb: mb(dbBytes),

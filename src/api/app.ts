@@ -1,5 +1,6 @@
 /**
- * The HTTP API: a thin JSON face over src/query (reads) and the queue (retry, cancel). Every input is
+ * The HTTP API: a thin JSON face over src/query (reads) and ./actions.ts (retry, cancel, suppressions,
+ * webhook resends; the web page calls the same). Every input is
  * checked with the zod schemas of ./schemas.ts; every error is `{ "error": … }`, with `field` and
  * `message` when a request was invalid. Bound to 127.0.0.1 unless config.api.host says otherwise.
  */
@@ -9,26 +10,15 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { messageFate, type FateOptions } from '../query/fate.js';
 import { CursorError, DEFAULT_LIMIT, searchMessages } from '../query/search.js';
-import type { OperatorActionResult, Store, SuppressionRecord } from '../store/store.js';
+import type { Store, SuppressionRecord } from '../store/store.js';
 import { RECIPIENT_STATES, type RecipientState } from '../types.js';
+import { createOperatorActions, type ActionResult, type OperatorActions, type QueueControl, type SuppressionControl } from './actions.js';
 import { allows, createAuthenticator, type Principal, type Scope } from './auth.js';
 import { openApiDocument } from './openapi.js';
 import type { DoctorReport } from '../doctor/types.js';
-import { doctorQuery, emptyQuery, messageParams, queueIdParams, searchQuery, suppressionBody, suppressionParams, suppressionsQuery } from './schemas.js';
+import { doctorQuery, emptyQuery, messageParams, queueIdParams, searchQuery, suppressionBody, suppressionParams, suppressionsQuery, webhookParams } from './schemas.js';
 
-/** State changes belong to the queue: the API asks, the queue module (or, until wired, the store) acts. */
-export interface QueueControl {
-  /** Makes the message's waiting recipients due now. */
-  retry(queueId: string): Promise<OperatorActionResult>;
-  /** Cancels the message's waiting recipients that are not being delivered at this moment. */
-  cancel(queueId: string): Promise<OperatorActionResult>;
-}
-
-export interface SuppressionControl {
-  list(opts: { limit: number; offset: number; address?: string }): Promise<SuppressionRecord[]>;
-  add(address: string, reason: string): Promise<{ created: boolean; suppression: SuppressionRecord }>;
-  remove(address: string): Promise<boolean>;
-}
+export type { QueueControl, SuppressionControl } from './actions.js';
 
 /** The Prometheus registry, supplied by the metrics module. */
 export interface MetricsHook {
@@ -42,6 +32,8 @@ export interface ApiOptions {
   logger: Logger;
   queueControl?: QueueControl;
   suppressions?: SuppressionControl;
+  /** The operator actions; by default made from queueControl, suppressions and the store's webhook outbox. */
+  actions?: OperatorActions;
   metrics?: MetricsHook;
   /** /readyz answers 503 until this returns true. Absent: ready once listening. */
   ready?: () => boolean;
@@ -53,6 +45,8 @@ export interface ApiOptions {
 
 export interface Api {
   app: FastifyInstance;
+  /** The operator actions the API's routes call: the web page is given the same object. */
+  actions: OperatorActions;
   /** Every route as fastify registered it (from its onRoute hook), for the OpenAPI test and diagnostics. */
   routes: { method: string; url: string }[];
   /** Starts listening on config.api.host:port; resolves to the bound address. */
@@ -85,8 +79,8 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'query' | 
 
 export function queueControlFromStore(store: Pick<Store, 'query'>): QueueControl {
   return {
-    retry: (queueId) => store.query.requeueMessage(queueId, Date.now()),
-    cancel: (queueId) => store.query.cancelMessage(queueId, Date.now()),
+    retry: (queueId, by) => store.query.requeueMessage(queueId, Date.now(), by),
+    cancel: (queueId, by) => store.query.cancelMessage(queueId, Date.now(), by),
   };
 }
 
@@ -97,7 +91,7 @@ export function suppressionsFromStore(store: Store): SuppressionControl {
         const one = await store.suppressions.get(opts.address);
         return one && opts.offset === 0 ? [one] : [];
       }
-      return store.suppressions.list({ limit: opts.limit, offset: opts.offset });
+      return store.suppressions.list({ limit: opts.limit, offset: opts.offset, contains: opts.contains });
     },
     add: (address, reason) => store.suppressions.add({ address, reason, source: 'manual', createdAt: Date.now() }),
     remove: (address) => store.suppressions.remove(address),
@@ -120,6 +114,7 @@ export function createApi(opts: ApiOptions): Api {
   const { store, config, logger } = opts;
   const queueControl = opts.queueControl ?? queueControlFromStore(store);
   const suppressions = opts.suppressions ?? suppressionsFromStore(store);
+  const actions = opts.actions ?? createOperatorActions({ queueControl, suppressions, webhooks: store.webhooks, logger: logger.child({ component: 'api' }) });
   const authenticate = createAuthenticator(config, store.tokens);
   let listening = false;
 
@@ -134,6 +129,8 @@ export function createApi(opts: ApiOptions): Api {
 
   const routes: Api['routes'] = [];
   app.addHook('onRoute', (route) => {
+    // The web page's routes (src/web, under /ui) share the server but are not part of the API.
+    if (route.config?.web) return;
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
   });
 
@@ -178,25 +175,32 @@ export function createApi(opts: ApiOptions): Api {
 
   app.get('/v1/messages', read, async (req) => {
     const q = parse(searchQuery, req.query, 'query');
-    return searchMessages(store, q);
+    return searchMessages(store, q, opts.fate);
   });
 
   app.post('/v1/messages/:queueId/retry', admin, async (req, reply) => operatorAction(req, reply, 'retry'));
   app.post('/v1/messages/:queueId/cancel', admin, async (req, reply) => operatorAction(req, reply, 'cancel'));
 
+  const actor = (req: FastifyRequest) => ({ by: req.principal?.name ?? '(unknown)', via: 'api' as const, log: req.log as unknown as Logger });
+  /** A refused action as the API answers it: its status and sentence. */
+  const refused = (reply: FastifyReply, r: Extract<ActionResult<unknown>, { ok: false }>) => reply.code(r.status).send({ error: r.error });
+
   async function operatorAction(req: FastifyRequest, reply: FastifyReply, action: 'retry' | 'cancel') {
     parse(emptyQuery, req.query, 'query');
     const { queueId } = parse(queueIdParams, req.params, 'params');
-    const result = await queueControl[action](queueId);
-    if (!result.found) return reply.code(404).send({ error: `no message with queue id "${queueId}"` });
-    if (result.changed.length === 0) {
-      return reply.code(409).send({
-        error: action === 'retry' ? 'nothing to retry: no recipient of this message is queued or deferred' : 'nothing to cancel: every recipient is final or being delivered right now',
-      });
-    }
-    req.log.info({ event: action === 'retry' ? 'message.requeued' : 'message.cancelled', queue_id: queueId, recipients: result.changed.length, token: req.principal?.name }, `operator ${action}`);
-    return { queue_id: queueId, action, recipients: result.changed.map((r) => ({ address: r.address, state: r.state })) };
+    const result = await actions[action](queueId, actor(req));
+    if (!result.ok) return refused(reply, result);
+    return { queue_id: queueId, action, recipients: result.value.map((r) => ({ address: r.address, state: r.state })) };
   }
+
+  app.post('/v1/webhooks/:id/retry', admin, async (req, reply) => {
+    parse(emptyQuery, req.query, 'query');
+    const { id } = parse(webhookParams, req.params, 'params');
+    const result = await actions.resendWebhook(id, actor(req));
+    if (!result.ok) return refused(reply, result);
+    const d = result.value;
+    return { id: d.id, endpoint: d.endpoint, type: d.type, event_id: d.eventId, state: d.state };
+  });
 
   app.get('/v1/suppressions', read, async (req) => {
     const q = parse(suppressionsQuery, req.query, 'query');
@@ -212,16 +216,15 @@ export function createApi(opts: ApiOptions): Api {
   app.post('/v1/suppressions', admin, async (req, reply) => {
     parse(emptyQuery, req.query, 'query');
     const body = parse(suppressionBody, req.body, 'body');
-    const { created, suppression } = await suppressions.add(body.address, body.reason);
-    req.log.info({ event: 'suppression.added', recipient: suppression.address, created, token: req.principal?.name }, 'suppression added');
+    const { created, suppression } = await actions.addSuppression(body.address, body.reason, actor(req));
     return reply.code(created ? 201 : 200).send({ created, suppression: suppressionJson(suppression) });
   });
 
   app.delete('/v1/suppressions/:address', admin, async (req, reply) => {
     parse(emptyQuery, req.query, 'query');
     const { address } = parse(suppressionParams, req.params, 'params');
-    if (!(await suppressions.remove(address))) return reply.code(404).send({ error: `${address} is not on the suppression list` });
-    req.log.info({ event: 'suppression.removed', recipient: address, token: req.principal?.name }, 'suppression removed');
+    const result = await actions.removeSuppression(address, actor(req));
+    if (!result.ok) return refused(reply, result);
     return reply.code(204).send();
   });
 
@@ -269,6 +272,7 @@ export function createApi(opts: ApiOptions): Api {
 
   return {
     app,
+    actions,
     routes,
     async listen() {
       await app.listen({ host: config.api.host, port: config.api.port });

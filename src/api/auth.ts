@@ -30,15 +30,26 @@ export function allows(have: Scope, need: Scope): boolean {
 
 export type Authenticator = (authorization: string | undefined) => Promise<Principal | null>;
 
-export function createAuthenticator(config: Pick<Config, 'api'>, tokens: TokenStore): Authenticator {
+/**
+ * Who a token's hash belongs to, asked again on every request: the web page's sessions keep only the hash,
+ * so a token removed with `mailtrail tokens remove` (or from the config) ends its sessions too.
+ */
+export type HashAuthenticator = (sha256: string) => Promise<Principal | null>;
+
+export function createHashAuthenticator(config: Pick<Config, 'api'>, tokens: TokenStore): HashAuthenticator {
   const fromConfig = new Map(config.api.tokens.map((t) => [hashToken(t.token), { name: t.name, scope: t.scope } as Principal]));
-  return async (authorization) => {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-    if (!m) return null;
-    const sha = hashToken(m[1]);
+  return async (sha) => {
     const configured = fromConfig.get(sha);
     if (configured) return configured;
     const stored = await tokens.findBySha256(sha);
     return stored ? { name: stored.name, scope: stored.scope } : null;
+  };
+}
+
+export function createAuthenticator(config: Pick<Config, 'api'>, tokens: TokenStore): Authenticator {
+  const byHash = createHashAuthenticator(config, tokens);
+  return async (authorization) => {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    return m ? byHash(hashToken(m[1])) : null;
   };
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { CHECKS } from '../doctor/types.js';
 import { EVENT_KINDS, PHASES, RECIPIENT_STATES } from '../types.js';
-import { doctorQuery, messageParams, queueIdParams, searchQuery, suppressionBody, suppressionParams, suppressionsQuery } from './schemas.js';
+import { doctorQuery, messageParams, queueIdParams, searchQuery, suppressionBody, suppressionParams, suppressionsQuery, webhookParams } from './schemas.js';
 
 type Json = Record<string, unknown>;
 
@@ -64,6 +64,7 @@ const components = {
         remote_ip: nullable('string'),
         duration_ms: nullable('integer'),
         detail: nullable('object'),
+        explanation: { ...nullable('string'), description: 'Plain English for the reply (every phase included); null for events with their own wording.' },
       },
     },
     Attempt: {
@@ -140,6 +141,7 @@ const components = {
         created_at: { type: 'string', format: 'date-time' },
         mail_from: { type: 'string' },
         tag: nullable('string'),
+        subject: { ...nullable('string'), description: 'The Subject as recorded at intake (decoded).' },
         user: nullable('string'),
         size: { type: 'integer' },
         recipients: {
@@ -150,6 +152,7 @@ const components = {
               address: { type: 'string' },
               domain: { type: 'string' },
               state: { enum: [...RECIPIENT_STATES] },
+              verdict: { type: 'string', description: 'The same one-line verdict as GET /v1/messages/{messageId}.' },
               attempts: { type: 'integer' },
               last_code: nullable('integer'),
               last_enhanced: nullable('string'),
@@ -228,6 +231,22 @@ export function openApiDocument(): Json {
       },
       '/v1/messages/{queueId}/retry': operatorAction('retry'),
       '/v1/messages/{queueId}/cancel': operatorAction('cancel'),
+      '/v1/webhooks/{id}/retry': {
+        post: {
+          summary: 'Send a failed webhook delivery again (admin)',
+          parameters: parameters(webhookParams, 'path'),
+          responses: {
+            200: json(
+              { type: 'object', properties: { id: { type: 'integer' }, endpoint: { type: 'string' }, type: { type: 'string' }, event_id: { type: 'integer' }, state: { const: 'pending' } } },
+              'Pending again: the dispatcher sends it at its next poll.',
+            ),
+            ...invalid,
+            ...auth,
+            404: error('No webhook delivery has this id.'),
+            409: error('The delivery is not failed: delivered, or still pending.'),
+          },
+        },
+      },
       '/v1/suppressions': {
         get: {
           summary: 'The suppression list, newest first',

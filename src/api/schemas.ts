@@ -21,11 +21,16 @@ const instant = z
     return ms;
   });
 
+/** What `state` may be in a search: a recipient state, or `complained` (a recipient reported it as spam). */
+export const SEARCH_STATES = [...RECIPIENT_STATES, 'complained'] as const;
+
 export const searchQuery = z.strictObject({
+  message: z.string().min(1).max(998).optional().describe('Header Message-ID (with or without <>) or queue id, exact.'),
+  subject: z.string().max(200).regex(/[\p{L}\p{N}]/u, 'expected at least one word').optional().describe('Words of the Subject; every word must appear (whole words, any case).'),
   recipient: z.string().max(320).regex(ADDRESS, 'expected an email address such as user@example.com').optional().describe('Envelope recipient: the whole address, compared case-insensitively.'),
   sender: z.string().max(320).optional().describe('Envelope sender (MAIL FROM), exact address; empty for the null sender.'),
   domain: z.string().min(1).max(253).optional().describe('Recipient domain.'),
-  state: z.enum(RECIPIENT_STATES).optional().describe('Messages with at least one recipient in this state.'),
+  state: z.enum(SEARCH_STATES).optional().describe('Messages with at least one recipient in this state; `complained`: one that reported it as spam.'),
   tag: z.string().min(1).max(128).optional().describe('X-Mailtrail-Tag given at submission (stream).'),
   since: instant.optional().describe('Submitted at or after (ISO 8601 or epoch ms).'),
   until: instant.optional().describe('Submitted before (ISO 8601 or epoch ms).'),
@@ -54,6 +59,10 @@ export const suppressionParams = z.strictObject({
 export const suppressionBody = z.strictObject({
   address: z.string().max(320).regex(ADDRESS, 'expected an email address such as user@example.com'),
   reason: z.string().min(1).max(500).default('added by an operator'),
+});
+
+export const webhookParams = z.strictObject({
+  id: z.coerce.number().int().min(1).describe('Webhook delivery id, as `mailtrail webhooks` lists it.'),
 });
 
 export const emptyQuery = z.strictObject({});

@@ -11,6 +11,7 @@
  *   auto-reply                → `auto-replied` event, no state change
  *   complaint                 → `complained` event, and the address is suppressed
  */
+import { replyLine } from '../classify/reply-line.js';
 import type { Logger } from '../log/logger.js';
 import type { InboundEffect, InboundRecord, Store } from '../store/store.js';
 import type { Notifier } from '../dsn/types.js';
@@ -209,7 +210,7 @@ export class InboundProcessor {
       if (kind === 'bounced') {
         effect.bounce = { code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic, category: p.category, hard: p.hard };
         // Soft bounces (mailbox full, blocked, policy) never suppress: the address is still good.
-        if (p.hard === true) effect.suppress = { address: recipient.address, reason: reason('hard bounce', p.status, p.diagnostic), source: 'hard-bounce' };
+        if (p.hard === true) effect.suppress = { address: recipient.address, reason: reason('hard bounce', replyLine({ code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic }, { join: ' ' })), source: 'hard-bounce' };
       } else if (kind === 'complained') {
         effect.suppress = {
           address: recipient.address,

@@ -261,6 +261,16 @@ export const apiSchema = z.strictObject({
   tokens: z
     .array(z.strictObject({ name: z.string().min(1), token: z.string().min(16), scope: z.enum(['read', 'admin']) }))
     .default([]),
+  /** The support web page under /ui (src/web): sign in with an API token. */
+  ui: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** A session unused this long ends (sign in again). */
+      session_idle_minutes: positiveInt.default(60),
+      /** A session ends this long after sign-in, used or not. */
+      session_max_hours: positiveInt.default(12),
+    })
+    .prefault({}),
 });
 
 const webhookEndpoint = z.strictObject({

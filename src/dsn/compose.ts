@@ -17,6 +17,7 @@
  *   that is not valid mail (a line over 998 octets, NUL) falls back to its headers.
  */
 import { randomBytes } from 'node:crypto';
+import { replyLine } from '../classify/reply-line.js';
 import type { MessageRecord } from '../types.js';
 
 export type DsnKind = 'failure' | 'delay' | 'success';
@@ -195,11 +196,9 @@ function humanPart(input: DsnInput, returned: 'full' | 'headers' | 'headers-fall
 }
 
 function diagnosticText(d: DsnDiagnostic | null): string | null {
-  if (!d) return null;
-  const text = (d.text ?? '').replace(/\s*\r?\n\s*/g, ' ').trim();
-  const enhanced = d.enhanced && !text.startsWith(d.enhanced) ? d.enhanced : null;
-  const out = [d.code != null ? String(d.code) : null, enhanced, text || null].filter((x): x is string => !!x).join(' ');
-  return out || null;
+  if (!d || (d.code == null && !d.enhanced && !d.text?.trim())) return null;
+  // A reported diagnostic often repeats the codes ("550 5.1.1 …" with code 550): written once.
+  return replyLine({ code: d.code, enhanced: d.enhanced ?? null, text: d.text }, { join: ' ' });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import type { MessageSigner, SignResult } from '../dkim/signer.js';
 import { addressDomain, fieldValue, isField, joinMessage, parseMessageId, receivedField, splitMessage } from './headers.js';
 import { toCrlf } from './line-endings.js';
 import { newQueueId } from './queue-id.js';
+import { readableSubject } from './subject.js';
 
 export const TAG_HEADER = 'X-Mailtrail-Tag';
 export const TAG = /^[A-Za-z0-9._-]{1,64}$/;
@@ -160,7 +161,11 @@ export function createIntake(deps: IntakeDeps): Intake {
         });
       }
       const suppressed = newRecipients.filter((r) => r.state === 'suppressed').length;
+      // Recorded for search and display (the store indexes it for "subject words"); the content itself is
+      // purged after retention.content_days, the received event is not.
+      const subjectField = fields.find((f) => isField(f, 'Subject'));
       const detail = {
+        subject: subjectField ? readableSubject(fieldValue(subjectField)) : null,
         user: envelope.username,
         client_ip: envelope.clientIp,
         client_hostname: envelope.clientHostname,

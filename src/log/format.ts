@@ -3,6 +3,7 @@
  * field names, or a pretty, optionally coloured line for people. Pure: no I/O, no clock, no environment
  * (the caller decides on colour with `colorWanted`), so the same event always prints the same line.
  */
+import { replyLine } from '../classify/reply-line.js';
 import type { FeedEvent } from '../store/store.js';
 import type { EventKind } from '../types.js';
 
@@ -132,7 +133,8 @@ export function formatPretty(e: FeedEvent, opts: { color: boolean }): string {
   const kind = p[KIND_COLOR[e.kind]](e.kind.padEnd(KIND_WIDTH));
   const parts: string[] = [p.dim(time), kind, p.bold(r.queue_id)];
 
-  const reply = [r.code, r.enhanced, oneLine(r.text)].filter((x) => x !== null && x !== '').join(' ');
+  // Codes once even when the text repeats them ("250 2.1.0 Ok", not "250 2.1.0 2.1.0 Ok").
+  const reply = r.code !== null || r.enhanced || r.text ? replyLine({ code: r.code, enhanced: r.enhanced, text: r.text }, { join: ' / ', max: TEXT_MAX }) : '';
   const via = r.mx || r.ip ? `via ${[r.mx, r.ip && r.ip !== r.mx ? `[${r.ip}]` : null].filter(Boolean).join(' ')}` : null;
   const detail = (r.detail ?? {}) as Record<string, unknown>;
 
@@ -165,16 +167,10 @@ function opt<T>(x: T | null | undefined | false | ''): T[] {
   return x === null || x === undefined || x === false || x === '' ? [] : [x];
 }
 
-function oneLine(text: string | null): string | null {
-  if (text === null) return null;
-  const flat = text.replace(/\s*\n\s*/g, ' / ').trim();
-  return flat.length > TEXT_MAX ? flat.slice(0, TEXT_MAX - 1) + '…' : flat;
-}
-
 const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
 const CONTROL_BUT_NEWLINE = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
 
-/** Replaces control characters (escape sequences above all) in every string the pretty line may show; `text` keeps \n for oneLine. */
+/** Replaces control characters (escape sequences above all) in every string the pretty line may show; `text` keeps \n for replyLine to join. */
 function sanitize(r: TailRecord): TailRecord {
   const out = { ...r } as Record<string, unknown>;
   for (const [k, v] of Object.entries(out)) if (typeof v === 'string') out[k] = v.replace(k === 'text' ? CONTROL_BUT_NEWLINE : CONTROL, '?');

@@ -9,7 +9,7 @@
 import { classify as defaultClassify } from '../classify/index.js';
 import type { Store, SuppressionRecord } from '../store/store.js';
 import type { EventKind, EventRecord, MessageRecord, Phase, RecipientRecord, RecipientState, TlsInfo } from '../types.js';
-import { verdictOf, type ClassifyFn } from './verdict.js';
+import { explanationOf, verdictOf, type ClassifyFn, type Verdict } from './verdict.js';
 
 export interface FateEvent {
   id: number;
@@ -26,6 +26,8 @@ export interface FateEvent {
   remote_ip: string | null;
   duration_ms: number | null;
   detail: Record<string, unknown> | null;
+  /** Plain English for the reply (every phase's too), as the classifier or the recorder explained it; null for events with their own wording. */
+  explanation: string | null;
 }
 
 /** One delivery attempt: its phases in order and the outcome for each recipient it carried. */
@@ -109,24 +111,29 @@ export async function messageFate(store: Pick<Store, 'query'>, idOrMessageId: st
   if (!key) return [];
   const messages = await store.query.findMessages(key);
   if (messages.length === 0) return [];
-  const ids = messages.map((m) => m.id);
-  const [recipients, events] = await Promise.all([store.query.recipientsOf(ids), store.query.eventsOf(ids)]);
-  const suppressedAddresses = [...new Set(recipients.filter((r) => r.state === 'suppressed').map((r) => r.address.toLowerCase()))];
-  const suppressions = new Map((await store.query.suppressionsFor(suppressedAddresses)).map((s) => [s.address, s]));
+  const h = await historyOf(store, messages.map((m) => m.id));
   return messages.map((m) =>
     buildFate(
       m,
-      recipients.filter((r) => r.messageId === m.id),
-      events.filter((e) => e.messageId === m.id),
-      suppressions,
+      h.recipients.filter((r) => r.messageId === m.id),
+      h.events.filter((e) => e.messageId === m.id),
+      h.suppressions,
       opts,
     ),
   );
 }
 
-export function buildFate(m: MessageRecord, recipients: RecipientRecord[], events: EventRecord[], suppressions: Map<string, SuppressionRecord>, opts: FateOptions = {}): MessageFate {
+/** What verdicts are made of, for a set of messages: recipients, events, and the suppressions behind suppressed recipients. Three reads. */
+export async function historyOf(store: Pick<Store, 'query'>, messageIds: number[]): Promise<{ recipients: RecipientRecord[]; events: EventRecord[]; suppressions: Map<string, SuppressionRecord> }> {
+  const [recipients, events] = await Promise.all([store.query.recipientsOf(messageIds), store.query.eventsOf(messageIds)]);
+  const suppressedAddresses = [...new Set(recipients.filter((r) => r.state === 'suppressed').map((r) => r.address.toLowerCase()))];
+  const suppressions = new Map((await store.query.suppressionsFor(suppressedAddresses)).map((s) => [s.address, s]));
+  return { recipients, events, suppressions };
+}
+
+/** The verdict of each recipient of one message (by recipient row id). Shared by the fate and the search results. */
+export function verdictsOf(m: MessageRecord, recipients: RecipientRecord[], events: EventRecord[], suppressions: Map<string, SuppressionRecord>, opts: FateOptions = {}): Map<number, Verdict> {
   const now = opts.now ?? Date.now();
-  const address = new Map(recipients.map((r) => [r.id, r.address]));
   const byRecipient = new Map<number, EventRecord[]>();
   for (const e of events) {
     if (e.recipientId === null) continue;
@@ -134,6 +141,24 @@ export function buildFate(m: MessageRecord, recipients: RecipientRecord[], event
     list.push(e);
     byRecipient.set(e.recipientId, list);
   }
+  return new Map(
+    recipients.map((r) => [
+      r.id,
+      verdictOf({
+        recipient: r,
+        events: byRecipient.get(r.id) ?? [],
+        messageCreatedAt: m.createdAt,
+        suppression: suppressions.get(r.address.toLowerCase()) ?? null,
+        now,
+        classify: opts.classify ?? defaultClassify,
+      }),
+    ]),
+  );
+}
+
+export function buildFate(m: MessageRecord, recipients: RecipientRecord[], events: EventRecord[], suppressions: Map<string, SuppressionRecord>, opts: FateOptions = {}): MessageFate {
+  const address = new Map(recipients.map((r) => [r.id, r.address]));
+  const verdicts = verdictsOf(m, recipients, events, suppressions, opts);
   return {
     queue_id: m.queueId,
     message_id: m.messageId,
@@ -144,14 +169,7 @@ export function buildFate(m: MessageRecord, recipients: RecipientRecord[], event
     origin: m.origin,
     submission: { user: m.username, client_ip: m.clientIp, client_hostname: m.clientHostname, tls: m.tls, size: m.size, env_id: m.envId, ret: m.ret, ...signatureOf(events) },
     recipients: recipients.map((r) => {
-      const v = verdictOf({
-        recipient: r,
-        events: byRecipient.get(r.id) ?? [],
-        messageCreatedAt: m.createdAt,
-        suppression: suppressions.get(r.address.toLowerCase()) ?? null,
-        now,
-        classify: opts.classify ?? defaultClassify,
-      });
+      const v = verdicts.get(r.id)!;
       return {
         address: r.address,
         domain: r.domain,
@@ -168,7 +186,7 @@ export function buildFate(m: MessageRecord, recipients: RecipientRecord[], event
         updated_at: iso(r.updatedAt),
       };
     }),
-    timeline: timeline(events, address, new Map(recipients.map((r) => [r.id, r.domain]))),
+    timeline: timeline(events, address, new Map(recipients.map((r) => [r.id, r.domain])), opts.classify ?? defaultClassify),
   };
 }
 
@@ -179,7 +197,7 @@ function signatureOf(events: EventRecord[]): Pick<MessageFate['submission'], 'dk
   return { dkim, dkim_note: typeof detail?.dkim_note === 'string' ? detail.dkim_note : null };
 }
 
-function toFateEvent(e: EventRecord, address: Map<number, string>): FateEvent {
+function toFateEvent(e: EventRecord, address: Map<number, string>, classify: ClassifyFn): FateEvent {
   return {
     id: e.id,
     at: iso(e.at),
@@ -194,6 +212,7 @@ function toFateEvent(e: EventRecord, address: Map<number, string>): FateEvent {
     remote_ip: e.remoteIp,
     duration_ms: e.durationMs,
     detail: e.detail,
+    explanation: explanationOf(e, classify),
   };
 }
 
@@ -204,7 +223,7 @@ const OUTCOMES: ReadonlySet<EventKind> = new Set(['delivered', 'deferred', 'boun
  * transaction, so they are contiguous by id: an attempt starts at a delivery phase and ends before the
  * next event that is not part of it (or the next phase once outcomes were seen).
  */
-export function timeline(events: EventRecord[], address: Map<number, string>, domainOf: Map<number, string>): TimelineEntry[] {
+export function timeline(events: EventRecord[], address: Map<number, string>, domainOf: Map<number, string>, classify: ClassifyFn = defaultClassify): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   let current: AttemptEntry | null = null;
   const close = () => {
@@ -219,7 +238,7 @@ export function timeline(events: EventRecord[], address: Map<number, string>, do
     const isOutcome = OUTCOMES.has(e.kind) && e.attempt !== null;
     if (isPhase && current && (current as AttemptEntry).outcomes.length > 0) close();
     if (isPhase || (isOutcome && current)) {
-      const fe = toFateEvent(e, address);
+      const fe = toFateEvent(e, address, classify);
       const a: AttemptEntry = (current ??= {
         type: 'attempt',
         attempt: e.attempt,
@@ -246,7 +265,7 @@ export function timeline(events: EventRecord[], address: Map<number, string>, do
     close();
     if (isOutcome) {
       // An outcome without phases (e.g. written by an older version or a failed DNS step): its own attempt.
-      const fe = toFateEvent(e, address);
+      const fe = toFateEvent(e, address, classify);
       out.push({
         type: 'attempt',
         attempt: e.attempt,
@@ -261,7 +280,7 @@ export function timeline(events: EventRecord[], address: Map<number, string>, do
       });
       continue;
     }
-    out.push({ type: 'event', ...toFateEvent(e, address) });
+    out.push({ type: 'event', ...toFateEvent(e, address, classify) });
   }
   close();
   return out;

@@ -1,9 +1,12 @@
 /**
  * Searching messages: filters, newest first, keyset pagination. The cursor is opaque to clients (base64url
  * of the last row's created_at and id), so a page never skips or repeats rows while new mail arrives.
+ * Each row carries its subject and the verdict of each recipient: the API and the support page show the
+ * same words as the trace.
  */
 import type { SearchFilters, Store } from '../store/store.js';
 import type { RecipientState } from '../types.js';
+import { historyOf, normalizeKey, verdictsOf, type FateOptions } from './fate.js';
 
 export const MAX_LIMIT = 200;
 export const DEFAULT_LIMIT = 50;
@@ -20,9 +23,21 @@ export interface MessageSummary {
   created_at: string;
   mail_from: string;
   tag: string | null;
+  /** The Subject as recorded at intake (decoded), or null. */
+  subject: string | null;
   user: string | null;
   size: number;
-  recipients: { address: string; domain: string; state: RecipientState; attempts: number; last_code: number | null; last_enhanced: string | null; category: string | null }[];
+  recipients: {
+    address: string;
+    domain: string;
+    state: RecipientState;
+    /** The same one-line verdict as the trace and GET /v1/messages/{id}. */
+    verdict: string;
+    attempts: number;
+    last_code: number | null;
+    last_enhanced: string | null;
+    category: string | null;
+  }[];
 }
 
 export interface SearchResult {
@@ -53,9 +68,11 @@ export function decodeCursor(cursor: string): { createdAt: number; id: number } 
   return { createdAt: v[0], id: v[1] };
 }
 
-export async function searchMessages(store: Pick<Store, 'query'>, p: SearchParams): Promise<SearchResult> {
+export async function searchMessages(store: Pick<Store, 'query'>, p: SearchParams, opts: FateOptions = {}): Promise<SearchResult> {
   const limit = Math.min(Math.max(1, p.limit ?? DEFAULT_LIMIT), MAX_LIMIT);
   const filters: SearchFilters = {
+    message: p.message !== undefined ? normalizeKey(p.message) : undefined,
+    subject: p.subject,
     recipient: p.recipient,
     sender: p.sender,
     domain: p.domain?.toLowerCase(),
@@ -69,25 +86,34 @@ export async function searchMessages(store: Pick<Store, 'query'>, p: SearchParam
   };
   const rows = await store.query.search(filters);
   const page = rows.slice(0, limit);
-  const recipients = await store.query.recipientsOf(page.map((m) => m.id));
-  const byMessage = new Map<number, typeof recipients>();
-  for (const r of recipients) {
-    const list = byMessage.get(r.messageId);
-    if (list) list.push(r);
-    else byMessage.set(r.messageId, [r]);
-  }
+  const ids = page.map((m) => m.id);
+  const [history, subjects] = await Promise.all([historyOf(store, ids), store.query.subjectsOf(ids)]);
   const last = page[page.length - 1];
   return {
-    messages: page.map((m) => ({
-      queue_id: m.queueId,
-      message_id: m.messageId,
-      created_at: new Date(m.createdAt).toISOString(),
-      mail_from: m.mailFrom,
-      tag: m.tag,
-      user: m.username,
-      size: m.size,
-      recipients: (byMessage.get(m.id) ?? []).map((r) => ({ address: r.address, domain: r.domain, state: r.state, attempts: r.attempts, last_code: r.lastCode, last_enhanced: r.lastEnhanced, category: r.category })),
-    })),
+    messages: page.map((m) => {
+      const recipients = history.recipients.filter((r) => r.messageId === m.id);
+      const verdicts = verdictsOf(m, recipients, history.events.filter((e) => e.messageId === m.id), history.suppressions, opts);
+      return {
+        queue_id: m.queueId,
+        message_id: m.messageId,
+        created_at: new Date(m.createdAt).toISOString(),
+        mail_from: m.mailFrom,
+        tag: m.tag,
+        subject: subjects.get(m.id) ?? null,
+        user: m.username,
+        size: m.size,
+        recipients: recipients.map((r) => ({
+          address: r.address,
+          domain: r.domain,
+          state: r.state,
+          verdict: verdicts.get(r.id)!.verdict,
+          attempts: r.attempts,
+          last_code: r.lastCode,
+          last_enhanced: r.lastEnhanced,
+          category: r.category,
+        })),
+      };
+    }),
     next_cursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
   };
 }

@@ -42,12 +42,23 @@ export function detailField(e: EventRecord | undefined, key: string): unknown {
   return c && typeof c === 'object' ? c[key] : undefined;
 }
 
-/** The plain-English explanation of an event: as recorded, else from the classifier, else null. */
+/**
+ * The plain-English explanation of an event: as recorded, else from the classifier, else null. Every
+ * server reply has one, the phases of an attempt included (the trace, the API and the page show it
+ * beside each reply); events that carry their own wording (received, dsn-sent…) have none.
+ */
 export function explanationOf(e: EventRecord | undefined, classify?: ClassifyFn): string | null {
   if (!e) return null;
   const recorded = str(detailField(e, 'explanation'));
   if (recorded) return recorded;
-  if (!classify || !CLASSIFIABLE.has(e.kind) || (e.code === null && e.enhanced === null)) return null;
+  if (!classify) return null;
+  if (e.kind === 'phase') {
+    const error = str(e.detail?.error);
+    // A step without a reply and without an error (a DNS answer) says all in its text.
+    if (e.phase === 'submission' || e.phase === 'inbound' || (e.code === null && !error)) return null;
+    return classify({ phase: e.phase, code: e.code, enhanced: e.enhanced, text: e.text, error }).explanation;
+  }
+  if (!CLASSIFIABLE.has(e.kind) || (e.code === null && e.enhanced === null)) return null;
   const phase = e.kind === 'bounced' && e.attempt === null ? 'dsn' : e.phase;
   return classify({ phase: phase === 'submission' || phase === 'inbound' ? 'dsn' : phase, code: e.code, enhanced: e.enhanced, text: e.text }).explanation;
 }
@@ -59,8 +70,20 @@ function categoryOf(e: EventRecord | undefined, r: RecipientRecord, classify?: C
   return null;
 }
 
+/**
+ * A connection that broke after the message content was sent, before the server's reply to it: the server
+ * may have kept the message (many do once the final dot is in), so the next attempt may deliver it twice.
+ */
+export function lostAfterData(e: EventRecord | undefined): boolean {
+  return !!e && (e.kind === 'deferred' || e.kind === 'phase') && e.phase === 'data' && e.code === null;
+}
+
+const LOST_AFTER_DATA = 'connection lost during or right after sending the message';
+const MAYBE_DUPLICATE = 'the receiver may already have it, so a duplicate is possible';
+
 /** `mailbox full (soft, 5.2.2)`: what was wrong, whether the address is bad, and the status. */
 function reason(e: EventRecord | undefined, r: RecipientRecord, opts: { withHardness: boolean; classify?: ClassifyFn }): string {
+  if (lostAfterData(e)) return `${LOST_AFTER_DATA}${e!.enhanced ? ` (${e!.enhanced})` : ''}; ${MAYBE_DUPLICATE}`;
   const category = categoryOf(e, r, opts.classify);
   const status = e?.enhanced ?? (e?.code != null ? String(e.code) : null) ?? r.lastEnhanced ?? (r.lastCode !== null ? String(r.lastCode) : null);
   const hardValue = detailField(e, 'hard');
@@ -74,6 +97,13 @@ function firstLine(text: string | null | undefined): string | null {
   if (!text) return null;
   const line = text.split('\n')[0].trim();
   return line.length > 120 ? line.slice(0, 117) + '…' : line;
+}
+
+/** Who did an operator action, from its event's detail: `ops-admin via the web page`, or `an operator`. */
+export function operatorName(detail: Record<string, unknown> | null | undefined): string {
+  const by = str(detail?.by);
+  const via = detail?.via === 'web' ? ' via the web page' : detail?.via === 'api' ? ' via the API' : '';
+  return by ? `${by}${via}` : 'an operator';
 }
 
 const hostAndIp = (host: string | null | undefined, ip: string | null | undefined) => [host, ip ? `[${ip}]` : null].filter(Boolean).join(' ');
@@ -112,6 +142,9 @@ export function verdictOf(v: VerdictInput): Verdict {
       const where = hostAndIp(decided?.remoteHost, decided?.remoteIp);
       const code = [decided?.code ?? r.lastCode, decided?.enhanced ?? r.lastEnhanced].filter((x) => x !== null && x !== undefined).join(' ');
       line = `delivered${where ? ` to ${where}` : ''}${decided ? ` at ${clock(decided.at, now)}` : ''}${code ? `, accepted ${code}` : ''}`;
+      // An earlier attempt that broke after the content was sent may have delivered it already.
+      const lost = events.find((e) => e.kind === 'deferred' && lostAfterData(e) && (!decided || e.at <= decided.at));
+      if (lost) line += `; an earlier attempt (${clock(lost.at, now)}) lost the connection right after sending the message, so the recipient may have it twice`;
       break;
     }
     case 'bounced': {
@@ -119,9 +152,12 @@ export function verdictOf(v: VerdictInput): Verdict {
       const delivered = decided ? lastOf(events, 'delivered', decided.at) : undefined;
       const why = reason(decided, r, { withHardness: true, classify });
       if (delivered && decided) {
-        const reporter =
-          str(detailField(decided, 'reportingMta')) ?? str(detailField(decided, 'reporting_mta')) ?? str(detailField(decided, 'remoteMta')) ?? str(detailField(decided, 'remote_mta')) ?? decided.remoteHost;
-        line = `bounced ${duration(decided.at - delivered.at)} after delivery: ${why}${reporter ? `, reported by ${reporter}` : ''}`;
+        const reporter = (
+          str(detailField(decided, 'reportingMta')) ?? str(detailField(decided, 'reporting_mta')) ?? str(detailField(decided, 'remoteMta')) ?? str(detailField(decided, 'remote_mta')) ?? decided.remoteHost
+        )?.replace(/^dns;\s*/i, '');
+        // Both moments, not their difference: "bounced 0 s after delivery" told nobody anything.
+        const to = delivered.remoteHost ? ` to ${delivered.remoteHost}` : '';
+        line = `bounced after delivery: ${why}; delivered${to} at ${clock(delivered.at, now)}, bounce reported${reporter ? ` by ${reporter}` : ''} at ${clock(decided.at, now)}`;
       } else {
         const where = hostAndIp(decided?.remoteHost, decided?.remoteIp);
         line = `bounced${where ? ` by ${where}` : ''}${decided ? ` at ${clock(decided.at, now)}` : ''}: ${why}`;
@@ -156,7 +192,7 @@ export function verdictOf(v: VerdictInput): Verdict {
     }
     case 'cancelled': {
       decided = lastOf(events, 'cancelled');
-      line = `cancelled by an operator${decided ? ` at ${clock(decided.at, now)}` : ''} after ${attempts}; not delivered`;
+      line = `cancelled by ${operatorName(decided?.detail)}${decided ? ` at ${clock(decided.at, now)}` : ''} after ${attempts}; not delivered`;
       break;
     }
   }

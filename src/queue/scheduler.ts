@@ -9,6 +9,7 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { replyLine } from '../classify/reply-line.js';
 import type { Classification } from '../classify/types.js';
 import type { Config } from '../config/schema.js';
 import type { AttemptReport, Deliverer, DeliveryJob, RecipientOutcome } from '../delivery/types.js';
@@ -374,7 +375,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       .filter((u) => u.state === 'bounced' && u.hard === true)
       .map((u) => {
         const r = job.recipients.find((x) => x.id === u.id)!;
-        return { recipientId: u.id, address: r.address, reason: `hard bounce: ${[u.lastCode, u.lastEnhanced, u.lastText?.split('\n')[0]].filter((x) => x != null && x !== '').join(' ')}`.slice(0, 500) };
+        return { recipientId: u.id, address: r.address, reason: `hard bounce: ${replyLine({ code: u.lastCode, enhanced: u.lastEnhanced, text: u.lastText })}`.slice(0, 500) };
       });
     const written = await store.queue.recordAttempt({ owner, at: now, events, recipients: updates, suppress });
     if (written.lost.length) {

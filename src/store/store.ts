@@ -198,8 +198,15 @@ export interface SearchFilters {
   sender?: string;
   /** Lower-cased recipient domain. */
   domain?: string;
-  /** Messages with at least one recipient in this state (combined with recipient/domain: the same recipient). */
-  state?: RecipientState;
+  /**
+   * Messages with at least one recipient in this state (combined with recipient/domain: the same recipient);
+   * `complained` (an event, not a state): a recipient that reported the message as spam.
+   */
+  state?: RecipientState | 'complained';
+  /** Header Message-ID (without <>) or queue id, exact. */
+  message?: string;
+  /** Words of the Subject, each of which must appear (whole words, any case and accents). */
+  subject?: string;
   tag?: string;
   /** created_at >= since */
   since?: number;
@@ -208,6 +215,12 @@ export interface SearchFilters {
   /** Keyset position: only messages strictly older than this (created_at, id). */
   before?: { createdAt: number; id: number } | null;
   limit: number;
+}
+
+/** Who asked for an operator action: the token's name, and the face it came through. */
+export interface OperatorRef {
+  by: string;
+  via: 'api' | 'web';
 }
 
 /** Result of an operator action on one message's waiting recipients. */
@@ -230,6 +243,10 @@ export interface QueryStore {
   suppressionsFor(addresses: string[]): Promise<SuppressionRecord[]>;
   /** Messages matching the filters, newest first (created_at DESC, id DESC). */
   search(filters: SearchFilters): Promise<MessageRecord[]>;
+  /** The Subject recorded at intake for these messages (row id → subject); messages without one are left out. */
+  subjectsOf(messageIds: number[]): Promise<Map<number, string>>;
+  /** The message each of these events belongs to (a suppression names the event that caused it). */
+  messagesOfEvents(eventIds: number[]): Promise<{ eventId: number; queueId: string; messageId: string | null }[]>;
   /** Recipient counts by state, and waiting recipients (queued/deferred) by destination domain. */
   queueOverview(): Promise<{ byState: Partial<Record<RecipientState, number>>; byDomain: { domain: string; state: RecipientState; count: number; oldestCreatedAt: number }[] }>;
   /**
@@ -238,10 +255,13 @@ export interface QueryStore {
    * waiting message was accepted (null when nothing waits). Read by the metrics gauges at every scrape.
    */
   waitingSummary(now: number): Promise<WaitingSummary>;
-  /** Makes the message's queued/deferred recipients due now, with a `requeued` event each. (Stand-in until the queue module offers it.) */
-  requeueMessage(queueId: string, now: number): Promise<OperatorActionResult>;
+  /**
+   * Makes the message's queued/deferred recipients due now, with a `requeued` event each; `by` (who asked,
+   * and through what) goes into the events' detail. (Stand-in until the queue module offers it.)
+   */
+  requeueMessage(queueId: string, now: number, by?: OperatorRef): Promise<OperatorActionResult>;
   /** Cancels the message's queued/deferred recipients not under a live lease, with a `cancelled` event each. */
-  cancelMessage(queueId: string, now: number): Promise<OperatorActionResult>;
+  cancelMessage(queueId: string, now: number, by?: OperatorRef): Promise<OperatorActionResult>;
 }
 
 export interface WaitingSummary {
@@ -356,6 +376,8 @@ export interface InboundStore {
   resultsAfter(afterId: number, limit: number): Promise<InboundResult[]>;
   /** All rows, newest first. */
   list(opts: { limit: number }): Promise<InboundRecord[]>;
+  /** Rows matched to this message (internal row id), oldest first. */
+  forMessage(messageRowId: number): Promise<InboundRecord[]>;
   /**
    * Writes the parse result and match on the row, the effects' events, state changes and suppressions,
    * and marks the row processed: all in one transaction.
@@ -384,8 +406,8 @@ export interface SuppressionStore {
   /** Returns false when the address was not listed. */
   remove(address: string): Promise<boolean>;
   get(address: string): Promise<SuppressionRecord | null>;
-  /** Newest first. */
-  list(opts?: { limit?: number; offset?: number }): Promise<SuppressionRecord[]>;
+  /** Newest first; with `contains`, only addresses that contain it (case-insensitive: a domain, a name). */
+  list(opts?: { limit?: number; offset?: number; contains?: string }): Promise<SuppressionRecord[]>;
   /** The intake hook: is this recipient address suppressed? */
   isSuppressed(address: string): Promise<boolean>;
   count(): Promise<number>;
@@ -474,6 +496,8 @@ export interface WebhookStore {
   get(id: number): Promise<WebhookDeliveryRecord | null>;
   /** Rows in these states (all when omitted), newest first. */
   list(opts: { states?: WebhookState[]; limit: number }): Promise<WebhookDeliveryRecord[]>;
+  /** The rows sent (or to be sent) for these events, oldest first. */
+  forEvents(eventIds: number[]): Promise<WebhookDeliveryRecord[]>;
   countsByState(): Promise<Partial<Record<WebhookState, number>>>;
 }
 
@@ -505,6 +529,55 @@ export interface RetentionStore {
   purge(cutoffs: PurgeCutoffs, limit: number): Promise<PurgeCounts>;
 }
 
+/** One destination domain with mail waiting (the support page's queue view). */
+export interface WaitingDestination {
+  domain: string;
+  queued: number;
+  deferred: number;
+  /** Of those, under a live lease: being delivered right now. */
+  active: number;
+  /** When the oldest waiting message was accepted. */
+  oldestCreatedAt: number;
+  /** The earliest next attempt among them. */
+  nextAttemptAt: number | null;
+  /** The most recently updated waiting recipient that has a last reply, or null when none was tried yet. */
+  last: { recipientId: number; at: number; code: number | null; enhanced: string | null; text: string | null; category: string | null } | null;
+}
+
+/** Outcome events of one kind in one time bucket. */
+export interface OutcomeCount {
+  /** Start of the bucket (ms): since + k × bucketMs. */
+  bucket: number;
+  kind: 'delivered' | 'deferred' | 'bounced' | 'expired' | 'complained';
+  count: number;
+}
+
+/** A destination domain with failures in a window, and the reply it gave most often. */
+export interface FailingDomain {
+  domain: string;
+  /** Bounced, deferred and expired outcome events in the window. */
+  failures: number;
+  bounced: number;
+  deferred: number;
+  /** The most frequent reply among them. */
+  top: { code: number | null; enhanced: string | null; text: string | null; count: number; event: EventRecord };
+}
+
+/**
+ * Aggregate reads for the support page (src/web): the queue by destination, outcomes over time, failing
+ * domains. Each reads an index made for it (migration 007), so its cost follows the window or the queue, not the history.
+ */
+export interface OverviewStore {
+  /** Destinations with waiting (queued/deferred) recipients, most waiting first. */
+  waitingDestinations(req: { now: number; limit: number }): Promise<WaitingDestination[]>;
+  /** Outcome events with since ≤ at < until, counted per bucket of `bucketMs` and kind. Empty buckets are left out. */
+  outcomeCounts(req: { since: number; until: number; bucketMs: number }): Promise<OutcomeCount[]>;
+  /** Domains with the most failure outcomes since `since`, each with its most common reply. */
+  failingDomains(req: { since: number; limit: number }): Promise<FailingDomain[]>;
+  /** The latest event of this kind for each of these recipients (those that have one). */
+  latestEvents(recipientIds: number[], kind: EventKind): Promise<EventRecord[]>;
+}
+
 export interface Store {
   readonly users: UserStore;
   readonly messages: MessageStore;
@@ -519,6 +592,7 @@ export interface Store {
   /** DKIM signing keys and cached MTA-STS policies (src/store/deliverability.ts). */
   readonly dkimKeys: DkimKeyStore;
   readonly mtaSts: MtaStsStore;
+  readonly overview: OverviewStore;
   close(): Promise<void>;
 }
 

@@ -97,7 +97,7 @@ describe('HTTP API', () => {
       const byQueue = await h.call('GET', '/v1/messages/QNEWER0001');
       assert.equal(byQueue.json.messages.length, 1);
       const bob = byQueue.json.messages[0].recipients.find((r: { address: string }) => r.address === 'bob@example.com');
-      assert.equal(bob.verdict, 'bounced 2 h after delivery: mailbox full (soft, 5.2.2), reported by mx.example.net');
+      assert.equal(bob.verdict, 'bounced after delivery: mailbox full (soft, 5.2.2); delivered to mx.example.com at 2024-05-01 10:02 UTC, bounce reported by mx.example.net at 2024-05-01 12:02 UTC');
       assert.equal(byQueue.json.messages[0].tag, 'transactional');
       assert.ok(byQueue.json.messages[0].timeline.some((e: { type: string }) => e.type === 'attempt'));
     });
@@ -163,7 +163,9 @@ describe('HTTP API', () => {
       const erin = (await h.store.messages.recipients((await h.store.messages.getByQueueId('QNEWER0001'))!.id)).find((x) => x.address === 'erin@greylist.test')!;
       assert.ok(erin.nextAttemptAt! <= Date.now() && erin.nextAttemptAt! > Date.now() - 60_000);
       const fate = await h.call('GET', '/v1/messages/QNEWER0001');
-      assert.ok(fate.json.messages[0].timeline.some((e: { kind: string; recipient: string }) => e.kind === 'requeued' && e.recipient === 'erin@greylist.test'));
+      const requeued = fate.json.messages[0].timeline.find((e: { kind: string; recipient: string }) => e.kind === 'requeued' && e.recipient === 'erin@greylist.test');
+      // Who did it is recorded with the event: the admin token's name, and the face it came through.
+      assert.deepEqual(requeued?.detail, { by: 'operator', via: 'api' });
     });
     test('cancel stops waiting recipients; a second cancel has nothing left: 409; unknown ids: 404', async () => {
       const r = await h.call('POST', '/v1/messages/QNEWER0001/cancel', { token: ADMIN_TOKEN });
@@ -173,13 +175,31 @@ describe('HTTP API', () => {
       assert.equal((await h.call('POST', '/v1/messages/QNEWER0001/retry', { token: ADMIN_TOKEN })).status, 409);
       assert.equal((await h.call('POST', '/v1/messages/QNOSUCH/cancel', { token: ADMIN_TOKEN })).status, 404);
       const fate = await h.call('GET', '/v1/messages/QNEWER0001');
-      assert.match(fate.json.messages[0].recipients.find((x: { address: string }) => x.address === 'erin@greylist.test').verdict, /^cancelled by an operator/);
+      assert.match(fate.json.messages[0].recipients.find((x: { address: string }) => x.address === 'erin@greylist.test').verdict, /^cancelled by operator via the API at /);
     });
     test('cancel leaves a recipient that is being delivered right now alone', async () => {
       const m = await h.store.messages.enqueue(newMessage({ queueId: 'QINFLIGHT1', messageId: 'inflight@x', createdAt: Date.now(), recipients: ['busy@example.com'] }));
       await h.store.queue.claimDue({ now: Date.now() + 1000, limit: 100, owner: 'worker', leaseUntil: Date.now() + 60_000 });
       assert.equal((await h.call('POST', '/v1/messages/QINFLIGHT1/cancel', { token: ADMIN_TOKEN })).status, 409);
       assert.equal((await h.store.messages.recipients(m.message.id))[0].state, 'queued');
+    });
+  });
+
+  describe('webhook resends', () => {
+    test('a failed delivery is made pending again; pending, delivered or unknown ones are not; a read token may not', async () => {
+      await h.store.webhooks.stage({ now: T0, limit: 10, route: () => [] }); // places the cursor
+      const m = await h.store.messages.enqueue(newMessage({ queueId: 'QHOOK0001', messageId: 'hook@x', recipients: ['h@example.com'] }));
+      await h.store.events.append({ at: T0, messageId: m.message.id, recipientId: m.recipients[0].id, kind: 'bounced', phase: 'inbound' });
+      await h.store.webhooks.stage({ now: T0, limit: 10, route: (e) => (e.kind === 'bounced' ? [{ endpoint: 'crm', type: 'bounced', payload: '{}' }] : []) });
+      const [row] = await h.store.webhooks.claimDue({ now: T0, limit: 10, leaseUntil: T0 + 60_000 });
+      assert.equal((await h.call('POST', `/v1/webhooks/${row.id}/retry`, { token: ADMIN_TOKEN })).status, 409, 'still pending');
+      await h.store.webhooks.recordAttempt({ id: row.id, at: T0, state: 'failed', nextAttemptAt: null, status: 500, error: 'HTTP 500' });
+      assert.equal((await h.call('POST', `/v1/webhooks/${row.id}/retry`)).status, 403, 'a read token cannot act');
+      const r = await h.call('POST', `/v1/webhooks/${row.id}/retry`, { token: ADMIN_TOKEN });
+      assert.equal(r.status, 200);
+      assert.deepEqual([r.json.id, r.json.endpoint, r.json.state], [row.id, 'crm', 'pending']);
+      assert.equal((await h.call('POST', '/v1/webhooks/99999/retry', { token: ADMIN_TOKEN })).status, 404);
+      assert.equal((await h.call('POST', '/v1/webhooks/abc/retry', { token: ADMIN_TOKEN })).json.field, 'id');
     });
   });
 

@@ -8,10 +8,9 @@ export const READ_TOKEN = 'read-token-0123456789abcdef';
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
 export const STORED_TOKEN = 'mt_stored-token-0123456789abcdef';
 
-/** A store, an API on 127.0.0.1 port 0, and a fetch helper that sends a token. */
-export async function startApi(over: Partial<ApiOptions> = {}) {
-  const t = tempStore();
-  const config = parseConfig({
+/** The API on 127.0.0.1 port 0 with a read token (`reader`) and an admin token (`operator`) in its config. */
+export function testApiConfig() {
+  return parseConfig({
     api: {
       host: '127.0.0.1',
       port: 0,
@@ -21,6 +20,12 @@ export async function startApi(over: Partial<ApiOptions> = {}) {
       ],
     },
   });
+}
+
+/** A store, an API on 127.0.0.1 port 0, and a fetch helper that sends a token. */
+export async function startApi(over: Partial<ApiOptions> = {}) {
+  const t = tempStore();
+  const config = testApiConfig();
   await t.store.tokens.add({ name: 'stored-reader', sha256: hashToken(STORED_TOKEN), scope: 'read', createdAt: Date.now() });
   const api = createApi({ store: t.store, config, logger: silentLogger(), ...over });
   const { port } = await api.listen();

@@ -45,7 +45,7 @@ test('path parameters in the document match the route parameters', async () => {
 test('the search parameters documented are exactly those the endpoint accepts', async () => {
   const doc = (await h.call('GET', '/v1/openapi.json', { token: null })).json as Doc;
   const names = (doc.paths['/v1/messages'].get.parameters ?? []).map((p) => p.name);
-  assert.deepEqual(names.sort(), ['cursor', 'domain', 'limit', 'recipient', 'sender', 'since', 'state', 'tag', 'until']);
+  assert.deepEqual(names.sort(), ['cursor', 'domain', 'limit', 'message', 'recipient', 'sender', 'since', 'state', 'subject', 'tag', 'until']);
   for (const name of names) {
     const r = await h.call('GET', `/v1/messages?${name}=%00invalid%00`);
     assert.notEqual(r.json?.message ?? '', 'unknown parameter', `${name} is accepted by the endpoint`);

@@ -39,7 +39,7 @@ function assertPositive(result: ScenarioResult, keys: string[]): void {
 test('query: a filled database answers traces and recipient searches, and reports latencies and size', async () => {
   const ctx = context({ queryMessages: 2_000 });
   const result = await runQuery(ctx, { lookups: 200, cacheDir: path.join(ctx.dir, 'cache') });
-  assertPositive(result, ['query_messages', 'query_fill_s', 'query_events_per_message', 'trace_p50_ms', 'trace_p99_ms', 'search_p50_ms', 'search_p99_ms', 'search_hits_p50', 'query_db_mb']);
+  assertPositive(result, ['query_messages', 'query_fill_s', 'query_events_per_message', 'trace_p50_ms', 'trace_p99_ms', 'search_p50_ms', 'search_p99_ms', 'search_hits_p50', 'query_db_mb', 'page_search_p99_ms', 'message_page_p99_ms', 'health_report_ms']);
   assert.equal(result.figures.query_messages, 2_000);
   assert.ok((result.figures.trace_p99_ms as number) >= (result.figures.trace_p50_ms as number));
   // Every lookup found its message and every search its recipient (the notes would say otherwise).

@@ -233,7 +233,7 @@ test('CLI: exit 1 with failures, 0 when nothing fails; --json is the report; GET
   assert.equal(json.checks.find((c) => c.check === 'spf')?.status, 'fail');
   assert.equal((await runCli(['doctor', 'not_a_domain', '--config', file])).code, 2);
 
-  const api = createApi({ store, config: { api: { enabled: true, host: '127.0.0.1', port: 0, tokens: [{ name: 'r', token: 'read-token-0123456789', scope: 'read' }] } }, logger: silentLogger(), doctor: (domains) => runDoctor({ config, store, domains }) });
+  const api = createApi({ store, config: { api: { ...config.api, enabled: true, host: '127.0.0.1', port: 0, tokens: [{ name: 'r', token: 'read-token-0123456789', scope: 'read' }] } }, logger: silentLogger(), doctor: (domains) => runDoctor({ config, store, domains }) });
   const { port } = await api.listen();
   try {
     const r = await fetch(`http://127.0.0.1:${port}/v1/doctor?domain=good.test&domain=listed.test`, { headers: { authorization: 'Bearer read-token-0123456789' } });

@@ -198,6 +198,18 @@ test('long diagnostics are folded at spaces: no line over 78 where it can be, ne
   assert.equal(ds.recipients[1].get('diagnostic-code')?.replace(/ /g, ''), `smtp;5505.7.1${unbreakable}`);
 });
 
+// A late bounce reports the remote server's words as they were, codes included ("smtp; 552 5.2.2 …"):
+// the notice mailtrail sends on must not write them twice ("552 5.2.2 552 5.2.2 …").
+test('a reported diagnostic that repeats its codes gives them once, in Diagnostic-Code and in the text', async () => {
+  const diagnostic = { code: 552, enhanced: '5.2.2', text: 'smtp; 552 5.2.2 <bob@example.org>: Mailbox full, quota exceeded' };
+  const raw = composeDsn(input({ recipients: [failed('bob@example.org', { status: '5.2.2', diagnostic })] }));
+  const mail = await parse(raw);
+  const ds = readDeliveryStatus(part(mail, 'message/delivery-status').content.toString());
+  assert.equal(ds.recipients[0].get('diagnostic-code'), 'smtp; 552 5.2.2 <bob@example.org>: Mailbox full, quota exceeded');
+  assert.match(mail.text ?? '', /said: 552 5\.2\.2 <bob@example\.org>: Mailbox full/);
+  assert.doesNotMatch(raw.toString('latin1'), /552 5\.2\.2 (?:smtp; )?552/);
+});
+
 test('non-ASCII diagnostics and addresses stay 7-bit in the report; the text part carries them as UTF-8', async () => {
   const raw = composeDsn(
     input({

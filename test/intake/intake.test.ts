@@ -51,6 +51,17 @@ test('the Received field names the single recipient, the date, the protocol and 
   );
 });
 
+test('the decoded Subject is recorded on the received event, where search by subject words finds it', async () => {
+  const r = await intake.accept(envelope(), Buffer.from('Subject: =?UTF-8?Q?Your_invoice_=E2=84=96_77?=\r\nMessage-ID: <subj@x>\r\n\r\nb\r\n'));
+  const m = (await store.messages.getByQueueId(r.queueId))!;
+  const [received] = await store.events.forMessage(m.id);
+  assert.equal(received.detail?.subject, 'Your invoice № 77');
+  assert.deepEqual(await store.query.subjectsOf([m.id]), new Map([[m.id, 'Your invoice № 77']]));
+  const none = await intake.accept(envelope(), Buffer.from('Message-ID: <nosubj@x>\r\n\r\nb\r\n'));
+  const n = (await store.messages.getByQueueId(none.queueId))!;
+  assert.equal((await store.events.forMessage(n.id))[0].detail?.subject, null);
+});
+
 test('with several recipients the Received field names none (no Bcc disclosure)', async () => {
   const rcpts = ['a@dest.test', 'hidden@dest.test'].map((address) => ({ address, notify: null, orcpt: null }));
   const r = await intake.accept(envelope({ recipients: rcpts }), Buffer.from('Message-ID: <two@x>\r\n\r\nb\r\n'));

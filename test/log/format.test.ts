@@ -95,6 +95,13 @@ test('a multi-line reply is shown on one line and long text is cut; --json keeps
   assert.equal(JSON.parse(formatJson(feed({ text }))).text, text);
 });
 
+test('a reply whose text repeats its status shows the codes once', () => {
+  // Servers that start their text with the status: recorded as code 250, status 2.1.0, text "2.1.0 Ok".
+  const line = formatPretty(feed({ kind: 'phase', phase: 'mail', code: 250, enhanced: '2.1.0', text: '2.1.0 Ok', recipient: null }), { color: false });
+  assert.match(line, /  mail  250 2\.1\.0 Ok  /);
+  assert.doesNotMatch(line, /2\.1\.0 2\.1\.0/);
+});
+
 test('control characters from remote replies and headers never reach the terminal', () => {
   const line = formatPretty(feed({ kind: 'bounced', text: 'evil \x1b[2J\x1b]0;owned\x07 reply', headerMessageId: 'a\x1b[31m@b', recipient: 'x\r\n@y' }), { color: false });
   assert.ok(!/[\x00-\x1f\x7f]/.test(line), JSON.stringify(line));

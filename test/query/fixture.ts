@@ -31,10 +31,14 @@ export function tempStore(): { store: SqliteStore; dir: string; dbPath: string; 
   };
 }
 
-/** A message from the shop app of this history: its sender, user, TLS and tag unless `over` says otherwise. */
-export function newMessage(over: MessageSpec): NewMessage {
+export const SUBJECT = 'Your order 4711 has shipped';
+
+/** A message from the shop app of this history: its sender, user, TLS, tag and subject unless `over` says otherwise. */
+export function newMessage(over: MessageSpec & { subject?: string }): NewMessage {
+  const { subject = SUBJECT, ...rest } = over;
+  over = rest;
   const messageId = over.messageId === undefined ? MESSAGE_ID : over.messageId;
-  const raw = Buffer.from(`From: app@shop.example.com\r\nSubject: test\r\nMessage-ID: <${messageId}>\r\n\r\nHello\r\n`);
+  const raw = Buffer.from(`From: app@shop.example.com\r\nSubject: ${subject}\r\nMessage-ID: <${messageId}>\r\n\r\nHello\r\n`);
   return buildMessage({
     mailFrom: 'app@shop.example.com',
     username: 'shop-app',
@@ -43,7 +47,8 @@ export function newMessage(over: MessageSpec): NewMessage {
     tag: 'transactional',
     createdAt: T0,
     raw,
-    receivedDetail: { user: 'shop-app', client_ip: '127.0.0.1', size: raw.length },
+    // As intake records it: the decoded Subject is what search by subject words finds.
+    receivedDetail: { user: 'shop-app', client_ip: '127.0.0.1', size: raw.length, subject },
     ...over,
     messageId,
   });

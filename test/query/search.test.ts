@@ -3,7 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import { decodeCursor, searchMessages, type MessageSummary } from '../../src/query/search.js';
 import { searchSql } from '../../src/store/sqlite/query.js';
 import type { SearchFilters } from '../../src/store/store.js';
-import { MIN, newMessage, seedHistory, T0, tempStore } from './fixture.js';
+import { messageFate } from '../../src/query/fate.js';
+import { HOUR, MESSAGE_ID, MIN, newMessage, seedHistory, SUBJECT, T0, tempStore } from './fixture.js';
 
 describe('searchMessages', () => {
   const t = tempStore();
@@ -17,6 +18,7 @@ describe('searchMessages', () => {
           messageId: `bulk-${i}@shop.example.com`,
           createdAt: T0 + 10 * MIN + Math.floor(i / 3) * MIN,
           tag: i % 2 ? 'newsletter' : 'transactional',
+          subject: i % 3 === 0 ? `Invoice ${i} for your Café order` : `Newsletter ${i}`,
           mailFrom: i % 5 === 0 ? 'news@shop.example.com' : 'app@shop.example.com',
           recipients: [`user${i % 4}@example.com`, `Other${i}@Example.NET`],
         }),
@@ -75,10 +77,54 @@ describe('searchMessages', () => {
     assert.equal((await all({ recipient: 'alice@example.com', state: 'bounced' })).seen.length, 0, 'recipient and state apply to the same recipient');
   });
 
-  test('results carry tag and per-recipient state', async () => {
-    const [m] = (await searchMessages(t.store, { recipient: 'bob@example.com' })).messages;
+  test('results carry tag, subject and per-recipient state with the same verdict as the trace', async () => {
+    const [m] = (await searchMessages(t.store, { recipient: 'bob@example.com' }, { now: T0 + 3 * HOUR })).messages;
     assert.equal(m.tag, 'transactional');
-    assert.equal(m.recipients.find((r) => r.address === 'bob@example.com')?.state, 'bounced');
+    assert.equal(m.subject, SUBJECT);
+    const bob = m.recipients.find((r) => r.address === 'bob@example.com')!;
+    assert.equal(bob.state, 'bounced');
+    const [fate] = await messageFate(t.store, m.queue_id, { now: T0 + 3 * HOUR });
+    assert.equal(bob.verdict, fate.recipients.find((r) => r.address === 'bob@example.com')!.verdict);
+    assert.match(bob.verdict, /^bounced after delivery: mailbox full/);
+  });
+
+  test('by Message-ID (with or without <>) or queue id, exactly', async () => {
+    assert.deepEqual((await all({ message: `<${MESSAGE_ID}>` })).seen.map((m) => m.queue_id), ['QNEWER0001', 'QOLDER0001']);
+    assert.deepEqual((await all({ message: 'QBULK0007' })).seen.map((m) => m.message_id), ['bulk-7@shop.example.com']);
+    assert.deepEqual((await all({ message: 'bulk-7@shop.example' })).seen, [], 'exact, not a prefix');
+    assert.deepEqual((await all({ message: MESSAGE_ID, tag: 'newsletter' })).seen.map((m) => m.queue_id), ['QOLDER0001'], 'combined with other filters');
+  });
+
+  test('by subject words: every word, whole words, any case or accent, newest first', async () => {
+    const invoices = (await all({ subject: 'invoice', limit: 4 })).seen;
+    assert.equal(invoices.length, 15);
+    assert.ok(invoices.every((m) => /^Invoice \d+/.test(m.subject ?? '')));
+    assert.deepEqual((await all({ subject: 'INVOICE 9' })).seen.map((m) => m.subject), ['Invoice 9 for your Café order']);
+    assert.equal((await all({ subject: 'cafe order' })).seen.length, 15, 'accents are folded');
+    assert.deepEqual((await all({ subject: 'invoic' })).seen, [], 'whole words');
+    assert.equal((await all({ subject: 'order 4711', tag: 'newsletter' })).seen.length, 1);
+    assert.equal((await all({ subject: 'invoice", OR newsletter' })).seen.length, 0, 'no FTS operators from user input');
+    // With a time window (which bounds the index walk) and with a recipient (which then leads).
+    assert.deepEqual((await all({ subject: 'invoice', since: T0 + 10 * MIN, until: T0 + 12 * MIN })).seen.map((m) => m.queue_id), ['QBULK0003', 'QBULK0000']);
+    assert.deepEqual((await all({ subject: 'invoice', recipient: 'user3@example.com' })).seen.map((m) => m.queue_id), ['QBULK0039', 'QBULK0027', 'QBULK0015', 'QBULK0003']);
+  });
+
+  test('state "complained": messages a recipient reported as spam, also for one recipient or domain', async () => {
+    const [m] = await t.store.query.findMessages('QBULK0004');
+    const [, other] = await t.store.query.recipientsOf([m.id]);
+    await t.store.inbound.record({
+      id: (await t.store.inbound.receive({ receivedAt: T0 + HOUR, mailFrom: '', rcptTo: ['fbl@shop.example.com'], clientIp: null, raw: Buffer.from('ARF') })).id,
+      processedAt: T0 + HOUR,
+      kind: 'complaint',
+      parse: { kind: 'complaint' },
+      match: { messageId: m.id, recipientId: other.id, rule: 'message-id' },
+      effects: [{ event: { at: T0 + HOUR, messageId: m.id, recipientId: other.id, kind: 'complained', phase: 'inbound' }, suppress: { address: other.address, reason: 'complaint: abuse', source: 'complaint' } }],
+    });
+    assert.deepEqual((await all({ state: 'complained' })).seen.map((r) => r.queue_id), ['QBULK0004']);
+    assert.deepEqual((await all({ state: 'complained', domain: 'example.net' })).seen.map((r) => r.queue_id), ['QBULK0004']);
+    assert.deepEqual((await all({ state: 'complained', domain: 'example.com' })).seen, []);
+    assert.deepEqual((await all({ state: 'complained', recipient: other.address })).seen.map((r) => r.queue_id), ['QBULK0004']);
+    assert.deepEqual((await all({ state: 'complained', recipient: 'user0@example.com' })).seen, [], 'the same recipient');
   });
 
   test('a tampered cursor is refused', () => {
@@ -105,6 +151,31 @@ describe('query plans', () => {
     assert.match(plan({ limit: 51, before: { createdAt: T0, id: 10 } }), /SEARCH m USING INDEX messages_by_created \(created_at<\?\)/, 'a later page seeks, it does not rescan the first pages');
     assert.doesNotMatch(plan({ limit: 51 }), /TEMP B-TREE/);
     assert.match(plan({ tag: 'news', limit: 51, before: { createdAt: T0, id: 10 } }), /messages_by_tag \(tag=\? AND created_at<\?\)/);
+  });
+
+  test('subject words, Message-ID, complaints and rare states start from their own indexes', () => {
+    const before = { createdAt: T0, id: 10 };
+    assert.match(plan({ message: 'a@b', limit: 51, before }), /messages_by_message_id[^]*sqlite_autoindex_messages_1/);
+    assert.match(plan({ state: 'complained', limit: 51, before }), /COVERING INDEX events_complaints/);
+    assert.match(plan({ state: 'expired', limit: 51, before }), /COVERING INDEX recipients_rare_states \(state=\?\)/);
+    assert.match(plan({ state: 'deferred', limit: 51, before }), /recipients_due/);
+    for (const f of [{ subject: 'invoice' }, { message: 'a@b' }, { state: 'complained' as const }, { state: 'cancelled' as const }]) assert.doesNotMatch(plan({ ...f, limit: 51, before }), /SCAN m\b/);
+  });
+
+  test('a domain: a small one starts from its recipients, a big one walks the messages newest first', () => {
+    const f = { domain: 'x.test', state: 'bounced' as const, limit: 51, before: { createdAt: T0, id: 10 } };
+    const { sql, params } = searchSql(f, { sparseDomain: true });
+    const small = (t.store.db.prepare('EXPLAIN QUERY PLAN ' + sql).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
+    assert.match(small, /recipients_by_domain_state \(domain=\? AND state=\?\)/);
+    assert.match(plan(f), /SEARCH m USING INDEX messages_by_created/);
+  });
+
+  test('subject words walk the full-text index newest first, bounded by the time window, with no sort', () => {
+    // A tag and a time window must not take the lead: each of their rows would need a full-text lookup of its own.
+    const p = plan({ subject: 'invoice', tag: 'x', since: T0, until: T0 + MIN, limit: 51, before: { createdAt: T0, id: 10 } });
+    assert.match(p.split('\n')[0]!, /^SCAN s VIRTUAL TABLE INDEX \d+:M1[<>=]+$/, 'the index walk leads, with the id bounds handed to it');
+    assert.match(p, /SEARCH m USING INTEGER PRIMARY KEY/);
+    assert.doesNotMatch(p, /TEMP B-TREE|messages_by_tag/);
   });
 
   test('lookup by Message-ID or queue id uses both indexes', () => {

@@ -35,15 +35,22 @@ describe('mailtrail trace', () => {
     assert.match(out, /queue id QOLDER0001 .*message 2 of 2/);
     assert.ok(out.indexOf('QNEWER0001') < out.indexOf('QOLDER0001'), 'newest first');
     assert.match(out, /delivered to mx\.example\.com \[127\.0\.1\.5\] at 2024-05-01 10:02 UTC, accepted 250 2\.0\.0/);
-    assert.match(out, /bounced 2 h after delivery: mailbox full \(soft, 5\.2\.2\), reported by mx\.example\.net/);
+    assert.match(out, /bounced after delivery: mailbox full \(soft, 5\.2\.2\); delivered to mx\.example\.com at 2024-05-01 10:02 UTC, bounce reported by mx\.example\.net at 2024-05-01 12:02 UTC/);
     assert.match(out, /Why: The recipient's mailbox is full/);
     assert.match(out, /deferred 3 times, next attempt due now: greylisted \(4\.7\.1\)/);
     assert.match(out, /suppressed: address on the suppression list since 2024-04-01 10:00 UTC/);
     assert.match(out, /expired after 5 days in the queue/);
     assert.match(out, /by user shop-app from 127\.0\.0\.1 .*TLSv1\.3/);
     assert.match(out, /tag transactional/);
-    // Verdicts come before the details.
-    assert.ok(out.indexOf('bounced 2 h after delivery') < out.indexOf('Timeline'));
+    // The verdict leads: the first line is the summary of the recipients, then one verdict per recipient,
+    // and only then the Message-ID and the details.
+    const lines = out.split('\n');
+    assert.equal(lines[0], '5 recipients: 2 bounced, 1 deferred, 1 suppressed, 1 delivered');
+    assert.match(lines[1], /^  alice@example\.com\s+delivered to mx\.example\.com/);
+    assert.ok(out.indexOf('bounced after delivery') < out.indexOf('Message <order-4711'));
+    assert.ok(out.indexOf('Message <order-4711') < out.indexOf('Timeline'));
+    // Every refusal in the timeline is explained under it, not only the one that decided.
+    assert.match(out, /rcpt\s+451 4\.7\.1 Greylisted, try again later\s+\(erin@greylist\.test\)\s+12 ms\n\s+why: The receiving server is greylisting/);
     // Every phase's answer is in the timeline.
     assert.match(out, /attempt 1 to example\.com via mx\.example\.com \[127\.0\.1\.5\]/);
     assert.match(out, /rcpt\s+550 5\.1\.1 User unknown\s+\(carol@example\.org\)/);
@@ -62,7 +69,8 @@ describe('mailtrail trace', () => {
   test('a queue id works too', async () => {
     const r = await mailtrail(['trace', 'QOLDER0001', '--config', config]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /frank@gone\.test\s+EXPIRED/);
+    // One recipient: its verdict is the first line.
+    assert.match(r.stdout.split('\n')[0], /^frank@gone\.test: expired after 5 days in the queue/);
     assert.doesNotMatch(r.stdout, /QNEWER0001/);
   });
 

@@ -60,6 +60,10 @@ test('a message goes from the queue to the MTA found in DNS; a 550 at RCPT bounc
     assert.equal(nobody.lastEnhanced, '5.1.1');
     assert.match(nobody.lastText ?? '', /No such user here/);
     assert.equal(nobody.hard, true);
+    // The hard bounce suppresses the address; its reason gives the reply once ("550 5.1.1 No such…",
+    // though the server put 5.1.1 in its text too, so the recorded text starts with it).
+    assert.match(nobody.lastText ?? '', /^5\.1\.1 /);
+    assert.equal((await s.t.store.suppressions.get('nobody@e2e.test'))?.reason, `hard bounce: 550 5.1.1 ${nobody.lastText!.replace(/^5\.1\.1 /, '')}`);
     assert.equal(mta.messages.length, before + 1);
     const got = mta.messages.at(-1)!;
     assert.deepEqual(got.rcptTo.map((r) => r.address), ['alice@e2e.test']);

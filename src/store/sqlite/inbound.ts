@@ -48,6 +48,7 @@ export function sqliteInbound(db: Db): InboundStore {
     `SELECT ${COLUMNS} FROM inbound WHERE processed_at IS NOT NULL AND matched_message_id IS NULL ORDER BY received_at DESC, id DESC LIMIT ?`,
   );
   const all = db.prepare(`SELECT ${COLUMNS} FROM inbound ORDER BY id DESC LIMIT ?`);
+  const forMessage = db.prepare(`SELECT ${COLUMNS} FROM inbound WHERE matched_message_id = ? ORDER BY id`);
   const resultsAfter = db.prepare(`SELECT id, processed_at, kind, matched_message_id, match_rule FROM inbound WHERE id > ? ORDER BY id LIMIT ?`);
   const markProcessed = db.prepare(`UPDATE inbound SET kind = ?, parse = ?, matched_message_id = ?, matched_recipient_id = ?, match_rule = ?, processed_at = ?
     WHERE id = ? AND processed_at IS NULL`);
@@ -103,6 +104,9 @@ export function sqliteInbound(db: Db): InboundStore {
     },
     async raw(id) {
       return (raw.get(id) as Buffer | undefined) ?? null;
+    },
+    async forMessage(messageRowId) {
+      return (forMessage.all(messageRowId) as InboundRow[]).map(toInbound);
     },
     async unprocessed(limit) {
       return unprocessed.all(limit) as number[];

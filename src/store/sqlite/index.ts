@@ -6,6 +6,7 @@ import { openDatabase, type OpenOptions, type Db } from './database.js';
 import { sqliteEvents } from './events.js';
 import { sqliteInbound } from './inbound.js';
 import { sqliteMessages } from './messages.js';
+import { sqliteOverview } from './overview.js';
 import { sqliteQuery } from './query.js';
 import { sqliteTokens } from './tokens.js';
 import { sqliteQueue } from './queue.js';
@@ -38,6 +39,7 @@ export function openSqliteStore(opts: OpenOptions): SqliteStore {
     retention: sqliteRetention(db),
     dkimKeys: sqliteDkimKeys(db),
     mtaSts: sqliteMtaSts(db),
+    overview: sqliteOverview(db),
     async close() {
       // Writes still waiting for their commit or WAL flush finish first: nothing acknowledged is left unflushed.
       await groupCommitFor(db).drain();

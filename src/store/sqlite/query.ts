@@ -7,35 +7,131 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { RecipientState } from '../../types.js';
-import type { OperatorActionResult, QueryStore, SearchFilters, WaitingSummary } from '../store.js';
+import type { OperatorActionResult, OperatorRef, QueryStore, SearchFilters, WaitingSummary } from '../store.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
 import { eventParams, INSERT_EVENT_SQL } from './events.js';
 import { toEvent, toMessage, toRecipient, type EventRow, type MessageRow, type RecipientRow } from './rows.js';
 import { toSuppression, type SuppressionRow } from './suppressions.js';
 
-/** Builds the search statement for the filters given. Exported for the EXPLAIN QUERY PLAN test. */
-export function searchSql(f: SearchFilters): { sql: string; params: unknown[] } {
+/**
+ * States few recipients are in, at any time: the waiting ones (the queue, not the history) and the rare
+ * final ones. Searched from the recipients; delivered and bounced, common, by walking the messages.
+ */
+const RARE_STATES: ReadonlySet<string> = new Set(['queued', 'deferred', 'expired', 'suppressed', 'cancelled']);
+
+/**
+ * Ids follow arrival: a message accepted more than this before another was committed before it (commits
+ * take milliseconds). So the ids of messages accepted in [since, until) lie between the first id accepted
+ * at since − SLACK and the first accepted at until + SLACK: bounds for a walk in id order.
+ */
+const ARRIVAL_SLACK_MS = 60_000;
+
+/** Subject words as an FTS5 query: each word quoted (no operators from user input), all required. */
+export function subjectMatch(words: string): string | null {
+  const tokens = words.match(/[\p{L}\p{N}]+/gu);
+  return tokens ? tokens.map((t) => `"${t}"`).join(' ') : null;
+}
+
+/**
+ * Search by subject words (with no narrower filter): the FTS5 index of migration 007 leads, newest first
+ * by row id (arrival order), and messages are joined one by one until the page is full. A word in every
+ * subject or in three of them costs about the same: the index walk stops at `limit`. The other filters
+ * are checked on each row. Sorting by created_at instead would need every match first (a million for a
+ * common word: seconds); ids follow arrival, so the order is the same but for messages accepted within
+ * the same milliseconds. The keyset is the id alone.
+ */
+function subjectSearchSql(f: SearchFilters, match: string | null): { sql: string; params: unknown[] } {
+  if (!match) return { sql: 'SELECT m.* FROM messages m WHERE 0 LIMIT ?', params: [f.limit] };
+  const where = ['message_subjects MATCH ?'];
+  const params: unknown[] = [match];
+  if (f.before) (where.push('s.rowid < ?'), params.push(f.before.id));
+  // A time window bounds the walk in ids too (ARRIVAL_SLACK_MS): one seek in messages_by_created each.
+  const firstIdFrom = 'COALESCE((SELECT id FROM messages WHERE created_at >= ? ORDER BY created_at, id LIMIT 1), 9223372036854775807)';
+  if (f.since !== undefined) (where.push(`s.rowid >= ${firstIdFrom}`), params.push(f.since - ARRIVAL_SLACK_MS));
+  if (f.until !== undefined) (where.push(`s.rowid < ${firstIdFrom}`), params.push(f.until + ARRIVAL_SLACK_MS));
+  if (f.domain !== undefined || f.state !== undefined) {
+    const sub = ['r.message_id = m.id'];
+    if (f.domain !== undefined) (sub.push('r.domain = ?'), params.push(f.domain));
+    if (f.state !== undefined) (sub.push('r.state = ?'), params.push(f.state));
+    where.push(`EXISTS (SELECT 1 FROM recipients r WHERE ${sub.join(' AND ')})`);
+  }
+  if (f.sender !== undefined) (where.push('m.mail_from = ?'), params.push(f.sender));
+  if (f.tag !== undefined) (where.push('m.tag = ?'), params.push(f.tag));
+  if (f.since !== undefined) (where.push('m.created_at >= ?'), params.push(f.since));
+  if (f.until !== undefined) (where.push('m.created_at < ?'), params.push(f.until));
+  params.push(f.limit);
+    // CROSS JOIN keeps the index walk outside: driven by messages (a tag, say), each row would cost a
+  // full-text lookup of its own, which is slow for a common word (milliseconds each).
+  return { sql: `SELECT m.* FROM message_subjects s CROSS JOIN messages m ON m.id = s.rowid WHERE ${where.join(' AND ')} ORDER BY s.rowid DESC LIMIT ?`, params };
+}
+
+/** Below this many recipients at a domain (in the state asked), the search starts from them rather than from a walk of the messages. */
+export const SPARSE_DOMAIN = 2_000;
+
+/**
+ * Builds the search statement for the filters given. Exported for the EXPLAIN QUERY PLAN test.
+ * `sparseDomain`: the domain filter names fewer than SPARSE_DOMAIN recipients (the caller counted).
+ */
+export function searchSql(f: SearchFilters, hints: { sparseDomain?: boolean } = {}): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
-  const byRecipient = f.recipient !== undefined;
-  if (byRecipient) {
+  // Selective filters name a few messages through their own index; those are then sorted. Without one,
+  // the statement walks messages newest first and stops at `limit` matches.
+  let selective = false;
+  const complained = f.state === 'complained';
+  const state = complained ? undefined : f.state;
+  const match = f.subject !== undefined ? subjectMatch(f.subject) : null;
+  // Subject words alone: the full-text index leads (see subjectSearchSql). With a narrower filter, that
+  // filter leads and each of its few messages is checked against the index.
+  if (f.subject !== undefined && f.message === undefined && f.recipient === undefined && !complained) return subjectSearchSql(f, match);
+  if (f.message !== undefined) {
+    where.push('m.id IN (SELECT id FROM messages WHERE message_id = ? UNION ALL SELECT id FROM messages WHERE queue_id = ?)');
+    params.push(f.message, f.message);
+    selective = true;
+  }
+  if (f.subject !== undefined) {
+    where.push(match ? 'EXISTS (SELECT 1 FROM message_subjects s WHERE message_subjects MATCH ? AND s.rowid = m.id)' : '0');
+    if (match) params.push(match);
+  }
+  if (f.recipient !== undefined) {
     // Selective: walk the address index to the few message ids, then sort those. The unary `+` on
     // created_at below stops the planner from scanning messages_by_created instead and probing each row.
     // Case-insensitive, as support staff type addresses: served by recipients_by_address_nocase (003).
     const sub = ['address = ? COLLATE NOCASE'];
     params.push(f.recipient);
     if (f.domain !== undefined) (sub.push('domain = ?'), params.push(f.domain));
-    if (f.state !== undefined) (sub.push('state = ?'), params.push(f.state));
+    if (state !== undefined) (sub.push('state = ?'), params.push(state));
+    if (complained) sub.push("id IN (SELECT recipient_id FROM events WHERE kind = 'complained' AND message_id = recipients.message_id)");
     where.push(`m.id IN (SELECT message_id FROM recipients WHERE ${sub.join(' AND ')})`);
-  } else if (f.domain !== undefined || f.state !== undefined) {
+    selective = true;
+  } else if (complained) {
+    // Complaints are rare: the messages that have one, through the partial index events_complaints (007).
+    if (f.domain !== undefined) {
+      where.push("m.id IN (SELECT e.message_id FROM events e JOIN recipients r ON r.id = e.recipient_id WHERE e.kind = 'complained' AND r.domain = ?)");
+      params.push(f.domain);
+    } else where.push("m.id IN (SELECT message_id FROM events WHERE kind = 'complained')");
+    selective = true;
+  } else if (state !== undefined && RARE_STATES.has(state)) {
+    // Few recipients are in these states: start from them (recipients_rare_states, 007; recipients_due for
+    // the waiting ones), not from a walk of every message that would find none when there are none.
+    if (f.domain !== undefined) (where.push('m.id IN (SELECT message_id FROM recipients WHERE domain = ? AND state = ?)'), params.push(f.domain, state));
+    else if (state === 'queued' || state === 'deferred') (where.push("m.id IN (SELECT message_id FROM recipients INDEXED BY recipients_due WHERE state IN ('queued', 'deferred') AND state = ?)"), params.push(state));
+    else (where.push("m.id IN (SELECT message_id FROM recipients WHERE state IN ('expired', 'suppressed', 'cancelled') AND state = ?)"), params.push(state));
+    selective = true;
+  } else if (f.domain !== undefined && hints.sparseDomain) {
+    // A small domain: its few recipients (recipients_by_domain_state), sorted; a walk would pass them all by.
+    where.push(`m.id IN (SELECT message_id FROM recipients WHERE domain = ?${state !== undefined ? ' AND state = ?' : ''})`);
+    params.push(f.domain, ...(state !== undefined ? [state] : []));
+    selective = true;
+  } else if (f.domain !== undefined || state !== undefined) {
     // Broad (a big domain, a common state): walk messages newest first and stop at `limit` matches.
     const sub = ['r.message_id = m.id'];
     if (f.domain !== undefined) (sub.push('r.domain = ?'), params.push(f.domain));
-    if (f.state !== undefined) (sub.push('r.state = ?'), params.push(f.state));
+    if (state !== undefined) (sub.push('r.state = ?'), params.push(state));
     where.push(`EXISTS (SELECT 1 FROM recipients r WHERE ${sub.join(' AND ')})`);
   }
-  const created = byRecipient ? '+m.created_at' : 'm.created_at';
+  const created = selective ? '+m.created_at' : 'm.created_at';
   if (f.sender !== undefined) (where.push('m.mail_from = ?'), params.push(f.sender));
   if (f.tag !== undefined) (where.push('m.tag = ?'), params.push(f.tag));
   if (f.since !== undefined) (where.push(`${created} >= ?`), params.push(f.since));
@@ -81,14 +177,21 @@ export function sqliteQuery(db: Db): QueryStore {
   const cancel = db.prepare(`UPDATE recipients SET state = 'cancelled', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ?
     WHERE message_id = ? AND state IN ('queued', 'deferred') AND (lease_until IS NULL OR lease_until <= ?) RETURNING *`);
   const insertEvent = db.prepare(INSERT_EVENT_SQL);
+  const domainCount = db.prepare('SELECT COUNT(*) FROM (SELECT 1 FROM recipients WHERE domain = ? LIMIT ?)').pluck();
+  const domainStateCount = db.prepare('SELECT COUNT(*) FROM (SELECT 1 FROM recipients WHERE domain = ? AND state = ? LIMIT ?)').pluck();
+  const subjectsOf = db.prepare('SELECT rowid AS id, subject FROM message_subjects WHERE rowid IN (SELECT value FROM json_each(?))');
+  const messagesOfEvents = db.prepare(`SELECT e.id AS event_id, m.queue_id, m.message_id FROM events e JOIN messages m ON m.id = e.message_id
+    WHERE e.id IN (SELECT value FROM json_each(?))`);
 
   const operatorAction = (kind: 'requeued' | 'cancelled', run: (messageRowId: number, now: number) => RecipientRow[]) =>
-    db.transaction((queueId: string, now: number): OperatorActionResult => {
+    db.transaction((queueId: string, now: number, by: OperatorRef | undefined): OperatorActionResult => {
       const m = messageIdOf.get(queueId) as { id: number } | undefined;
       if (!m) return { found: false, changed: [] };
       const changed = run(m.id, now).map(toRecipient);
       for (const r of changed) {
-        insertEvent.run(...eventParams({ at: now, messageId: m.id, recipientId: r.id, kind, text: kind === 'requeued' ? 'an operator asked for an immediate retry' : 'an operator cancelled delivery' }));
+        insertEvent.run(
+          ...eventParams({ at: now, messageId: m.id, recipientId: r.id, kind, text: kind === 'requeued' ? 'an operator asked for an immediate retry' : 'an operator cancelled delivery', detail: by ? { ...by } : null }),
+        );
       }
       return { found: true, changed };
     });
@@ -110,8 +213,27 @@ export function sqliteQuery(db: Db): QueryStore {
       return addresses.length ? (suppressionsFor.all(JSON.stringify(addresses)) as SuppressionRow[]).map(toSuppression) : [];
     },
     async search(filters) {
-      const { sql, params } = searchSql(filters);
+      // A domain filter alone can be a big domain (walk the messages, matches come soon) or a small one
+      // (start from its recipients): counted up to SPARSE_DOMAIN through recipients_by_domain_state.
+      const state = filters.state === 'complained' ? undefined : filters.state;
+      const sparseDomain =
+        filters.domain !== undefined && filters.recipient === undefined && filters.message === undefined && filters.subject === undefined
+          ? ((state !== undefined ? domainStateCount.get(filters.domain, state, SPARSE_DOMAIN) : domainCount.get(filters.domain, SPARSE_DOMAIN)) as number) < SPARSE_DOMAIN
+          : false;
+      const { sql, params } = searchSql(filters, { sparseDomain });
       return (prepared(sql).all(...params) as MessageRow[]).map(toMessage);
+    },
+    async subjectsOf(ids) {
+      if (!ids.length) return new Map();
+      return new Map((subjectsOf.all(JSON.stringify(ids)) as { id: number; subject: string }[]).map((r) => [r.id, r.subject]));
+    },
+    async messagesOfEvents(ids) {
+      if (!ids.length) return [];
+      return (messagesOfEvents.all(JSON.stringify(ids)) as { event_id: number; queue_id: string; message_id: string | null }[]).map((r) => ({
+        eventId: r.event_id,
+        queueId: r.queue_id,
+        messageId: r.message_id,
+      }));
     },
     async queueOverview() {
       const byState: Partial<Record<RecipientState, number>> = {};
@@ -133,11 +255,11 @@ export function sqliteQuery(db: Db): QueryStore {
       }
       return summary;
     },
-    async requeueMessage(queueId, now) {
-      return commits.run(() => requeueTx(queueId, now));
+    async requeueMessage(queueId, now, by) {
+      return commits.run(() => requeueTx(queueId, now, by));
     },
-    async cancelMessage(queueId, now) {
-      return commits.run(() => cancelTx(queueId, now));
+    async cancelMessage(queueId, now, by) {
+      return commits.run(() => cancelTx(queueId, now, by));
     },
   };
 }

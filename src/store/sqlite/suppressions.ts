@@ -31,6 +31,8 @@ export function sqliteSuppressions(db: Db): SuppressionStore {
   const exists = db.prepare('SELECT 1 FROM suppressions WHERE address = ?').pluck();
   const del = db.prepare('DELETE FROM suppressions WHERE address = ?');
   const page = db.prepare('SELECT * FROM suppressions ORDER BY created_at DESC, address LIMIT ? OFFSET ?');
+  // A scan of the list (addresses only, no index helps a substring); the list is small next to the history.
+  const matching = db.prepare('SELECT * FROM suppressions WHERE instr(address, ?) > 0 ORDER BY created_at DESC, address LIMIT ? OFFSET ?');
   const count = db.prepare('SELECT COUNT(*) FROM suppressions').pluck();
   const commits = groupCommitFor(db);
   const add = db.transaction((e: { address: string; reason: string; source: SuppressionRecord['source']; eventId?: number | null; createdAt: number }) => {
@@ -50,7 +52,9 @@ export function sqliteSuppressions(db: Db): SuppressionStore {
       return r ? toSuppression(r) : null;
     },
     async list(opts = {}) {
-      return (page.all(opts.limit ?? -1, opts.offset ?? 0) as SuppressionRow[]).map(toSuppression);
+      const contains = opts.contains?.trim().toLowerCase();
+      const rows = contains ? matching.all(contains, opts.limit ?? -1, opts.offset ?? 0) : page.all(opts.limit ?? -1, opts.offset ?? 0);
+      return (rows as SuppressionRow[]).map(toSuppression);
     },
     async isSuppressed(address) {
       return exists.get(suppressionKey(address)) !== undefined;

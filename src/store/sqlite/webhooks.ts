@@ -72,6 +72,7 @@ export function sqliteWebhooks(db: Db): WebhookStore {
   const listAll = db.prepare('SELECT * FROM webhook_outbox ORDER BY id DESC LIMIT ?');
   const listStates = db.prepare('SELECT * FROM webhook_outbox WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id DESC LIMIT ?');
   const counts = db.prepare('SELECT state, COUNT(*) AS n FROM webhook_outbox GROUP BY state');
+  const forEvents = db.prepare('SELECT * FROM webhook_outbox WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY id');
 
   // Writes go through the connection's group commit: the outcomes of POSTs that finish together share one
   // fsync with each other and with the relay's other writes. Its transaction is IMMEDIATE (the write lock is
@@ -132,6 +133,9 @@ export function sqliteWebhooks(db: Db): WebhookStore {
     async list({ states, limit }) {
       const rows = states === undefined ? listAll.all(limit) : listStates.all(JSON.stringify(states), limit);
       return (rows as OutboxRow[]).map(toDelivery);
+    },
+    async forEvents(eventIds) {
+      return eventIds.length ? (forEvents.all(JSON.stringify(eventIds)) as OutboxRow[]).map(toDelivery) : [];
     },
     async countsByState() {
       const out: Partial<Record<WebhookState, number>> = {};
