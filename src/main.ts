@@ -3,21 +3,20 @@
  * and owns their start and stop order. Each part knows nothing of the others beyond the interfaces
  * passed here, as Postfix's daemons know each other only through the queue.
  */
-import { createApi, queueControlFromStore, suppressionsFromStore, type QueueControl } from './api/app.js';
+import { createApi } from './api/app.js';
 import { startBounces, type RunningBounces } from './bounces/index.js';
-import { classify } from './classify/index.js';
 import type { Config } from './config/schema.js';
-import { createDeliverer } from './delivery/deliverer.js';
-import { createSigner } from './dkim/signer.js';
 import { runDoctor } from './doctor/index.js';
-import { createMtaSts } from './routing/mta-sts.js';
 import type { Deliverer } from './delivery/types.js';
-import { createNotifier } from './dsn/notifier.js';
-import { createIntake, type Intake } from './intake/intake.js';
+import { configuredIntake } from './intake/configured.js';
+import type { Intake } from './intake/intake.js';
 import { createLogDestination, createLogger, type Logger } from './log/logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { startDeliveryThread, type DeliveryThread } from './queue/delivery-thread.js';
-import { createScheduler, type Scheduler } from './queue/scheduler.js';
+import { createQueueControl } from './queue/control.js';
+import { createDeliverySide, relayNotifier } from './queue/delivery-side.js';
+import type { Scheduler } from './queue/scheduler.js';
+import { suppressionList } from './suppression/list.js';
 import { createWebhooks } from './webhooks/index.js';
 import { createPurger } from './retention/purger.js';
 import { openStore } from './store/index.js';
@@ -88,12 +87,12 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       scheduler?.wake();
       thread?.wake();
     };
-    const notifier = config.delivery.dsn.enabled
-      ? createNotifier({ config, store, logger, explain: (input) => classify(input).explanation || null, onEnqueued: wake })
-      : null;
+    // Late bounces processed in this thread write their DSNs here.
+    const notifier = relayNotifier({ config, store, logger, onEnqueued: wake });
     if (config.delivery.enabled && !config.delivery.worker_thread) {
-      deliverer = createDeliverer({ config, logger, mtaSts: config.delivery.mta_sts.enabled ? createMtaSts({ config, store: store.mtaSts, logger }) : null });
-      scheduler = createScheduler({ config, store, deliverer, notifier, logger });
+      const side = createDeliverySide({ config, store, logger });
+      deliverer = side.deliverer;
+      scheduler = side.scheduler;
       const d = deliverer;
       stops.push(() => d.close());
       const s = scheduler;
@@ -104,8 +103,7 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       logger.warn({ event: 'relay.config' }, 'delivery.enabled is false: mail is accepted and queued but not delivered');
     }
 
-    const signer = config.dkim.enabled ? createSigner({ config, keys: store.dkimKeys }) : undefined;
-    const inner = createIntake({ store, hostname: config.hostname, logger, signer, isSuppressed: (a) => store.suppressions.isSuppressed(a) });
+    const inner = configuredIntake({ config, store, logger });
     const intake: Intake = {
       async accept(envelope, raw) {
         const accepted = await inner.accept(envelope, raw);
@@ -130,19 +128,11 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
 
     let api: { host: string; port: number } | null = null;
     if (config.api.enabled) {
-      const fromStore = queueControlFromStore(store);
-      const queueControl: QueueControl = {
-        retry: async (queueId, by) => {
-          const result = await fromStore.retry(queueId, by);
-          wake();
-          return result;
-        },
-        cancel: (queueId, by) => fromStore.cancel(queueId, by),
-      };
+      const queueControl = createQueueControl({ store, wake });
       const metrics = createMetrics({ store, logger });
       await metrics.start();
       stops.push(() => metrics.stop());
-      const suppressions = suppressionsFromStore(store);
+      const suppressions = suppressionList(store);
       const server = createApi({ store, config, logger, queueControl, suppressions, metrics, doctor: (domains) => runDoctor({ config, store, domains }) });
       // The support page: same server, same tokens, the same actions object as the API's routes.
       if (config.api.ui.enabled) registerWebUi(server.app, { store, config, logger, actions: server.actions, suppressions });

@@ -5,22 +5,15 @@
  * (`token`) and through what (`via`). Retry and cancel also name them in the timeline events they write.
  */
 import type { Logger } from '../log/logger.js';
+import type { QueueControl } from '../queue/control.js';
 import type { OperatorRef, SuppressionRecord, WebhookDeliveryRecord, WebhookStore } from '../store/store.js';
+import type { SuppressionList } from '../suppression/list.js';
 import type { RecipientRecord } from '../types.js';
 
-/** State changes belong to the queue: the API asks, the queue module (or, until wired, the store) acts. */
-export interface QueueControl {
-  /** Makes the message's waiting recipients due now. */
-  retry(queueId: string, by?: OperatorRef): Promise<{ found: boolean; changed: RecipientRecord[] }>;
-  /** Cancels the message's waiting recipients that are not being delivered at this moment. */
-  cancel(queueId: string, by?: OperatorRef): Promise<{ found: boolean; changed: RecipientRecord[] }>;
-}
-
-export interface SuppressionControl {
-  list(opts: { limit: number; offset: number; address?: string; contains?: string }): Promise<SuppressionRecord[]>;
-  add(address: string, reason: string): Promise<{ created: boolean; suppression: SuppressionRecord }>;
-  remove(address: string): Promise<boolean>;
-}
+/** State changes belong to the queue (src/queue/control.ts): the faces ask, the queue acts. */
+export type { QueueControl } from '../queue/control.js';
+/** The suppression list with its addressing rule (src/suppression/list.ts). */
+export type SuppressionControl = Pick<SuppressionList, 'list' | 'add' | 'remove'>;
 
 /** Who acts: the token's name, the face, and the logger of the request (its lines keep their request id). */
 export interface Actor extends OperatorRef {

@@ -12,6 +12,8 @@ import { messageFate, type FateOptions } from '../query/fate.js';
 import { CursorError, DEFAULT_LIMIT, searchMessages } from '../query/search.js';
 import type { Store, SuppressionRecord } from '../store/store.js';
 import { RECIPIENT_STATES, type RecipientState } from '../types.js';
+import { createQueueControl } from '../queue/control.js';
+import { suppressionList } from '../suppression/list.js';
 import { createOperatorActions, type ActionResult, type OperatorActions, type QueueControl, type SuppressionControl } from './actions.js';
 import { allows, createAuthenticator, type Principal, type Scope } from './auth.js';
 import { openApiDocument } from './openapi.js';
@@ -77,26 +79,6 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'query' | 
   throw new InvalidRequest(field, message);
 }
 
-export function queueControlFromStore(store: Pick<Store, 'query'>): QueueControl {
-  return {
-    retry: (queueId, by) => store.query.requeueMessage(queueId, Date.now(), by),
-    cancel: (queueId, by) => store.query.cancelMessage(queueId, Date.now(), by),
-  };
-}
-
-export function suppressionsFromStore(store: Store): SuppressionControl {
-  return {
-    async list(opts) {
-      if (opts.address) {
-        const one = await store.suppressions.get(opts.address);
-        return one && opts.offset === 0 ? [one] : [];
-      }
-      return store.suppressions.list({ limit: opts.limit, offset: opts.offset, contains: opts.contains });
-    },
-    add: (address, reason) => store.suppressions.add({ address, reason, source: 'manual', createdAt: Date.now() }),
-    remove: (address) => store.suppressions.remove(address),
-  };
-}
 
 const suppressionJson = (s: SuppressionRecord) => ({ address: s.address, reason: s.reason, source: s.source, created_at: new Date(s.createdAt).toISOString() });
 
@@ -112,8 +94,8 @@ declare module 'fastify' {
 
 export function createApi(opts: ApiOptions): Api {
   const { store, config, logger } = opts;
-  const queueControl = opts.queueControl ?? queueControlFromStore(store);
-  const suppressions = opts.suppressions ?? suppressionsFromStore(store);
+  const queueControl = opts.queueControl ?? createQueueControl({ store });
+  const suppressions = opts.suppressions ?? suppressionList(store);
   const actions = opts.actions ?? createOperatorActions({ queueControl, suppressions, webhooks: store.webhooks, logger: logger.child({ component: 'api' }) });
   const authenticate = createAuthenticator(config, store.tokens);
   let listening = false;

@@ -11,6 +11,8 @@
  *   auto-reply                → `auto-replied` event, no state change
  *   complaint                 → `complained` event, and the address is suppressed
  */
+import { lateBounce } from '../queue/transitions.js';
+import { suppressionKey } from '../suppression/list.js';
 import { replyLine } from '../classify/reply-line.js';
 import type { Logger } from '../log/logger.js';
 import type { InboundEffect, InboundRecord, Store } from '../store/store.js';
@@ -157,7 +159,7 @@ export class InboundProcessor {
         `${e.event.kind} for ${address}`,
       );
     });
-    await this.notifyFailures(correlation, effects.filter((e, i) => e.bounce && results[i]?.stateChanged && results[i]?.state === 'bounced').map((e) => e.event.recipientId!));
+    await this.notifyFailures(correlation, effects.filter((e, i) => e.transition && results[i]?.stateChanged && results[i]?.state === 'bounced').map((e) => e.event.recipientId!));
     return { id, kind: base.kind, matchRule: base.match_rule, effects: effects.length };
   }
 
@@ -208,12 +210,13 @@ export class InboundProcessor {
         },
       };
       if (kind === 'bounced') {
-        effect.bounce = { code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic, category: p.category, hard: p.hard };
+        // The state rule is the queue's (a late bounce ends retries and overrides `delivered`).
+        effect.transition = lateBounce({ code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic, category: p.category, hard: p.hard });
         // Soft bounces (mailbox full, blocked, policy) never suppress: the address is still good.
-        if (p.hard === true) effect.suppress = { address: recipient.address, reason: reason('hard bounce', replyLine({ code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic }, { join: ' ' })), source: 'hard-bounce' };
+        if (p.hard === true) effect.suppress = { address: suppressionKey(recipient.address), reason: reason('hard bounce', replyLine({ code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic }, { join: ' ' })), source: 'hard-bounce' };
       } else if (kind === 'complained') {
         effect.suppress = {
-          address: recipient.address,
+          address: suppressionKey(recipient.address),
           reason: reason('complaint', parsed.feedback_type, parsed.reporting_mta ? `reported by ${parsed.reporting_mta}` : null),
           source: 'complaint',
         };

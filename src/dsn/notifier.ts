@@ -1,8 +1,9 @@
 /**
  * The notifier (Postfix's `bounce` daemon): the queue tells it which recipients failed for good, wait
  * too long, or were delivered with NOTIFY=SUCCESS; it decides whether the sender gets a report,
- * writes one RFC 3464 DSN per call and puts it in the queue like any other message. It never changes
- * recipient state; on the original it records a `dsn-sent` event per reported recipient.
+ * writes one RFC 3464 DSN per call and hands it to intake like any other message (origin `dsn`: the same
+ * ids, Received field, signing and suppression check as submitted mail). It never changes recipient
+ * state; on the original it records a `dsn-sent` event per reported recipient.
  *
  * Who gets nothing, and why:
  * - the null sender `<>` (it is itself a bounce or a report: never bounce a bounce, RFC 5321 §6.1);
@@ -15,11 +16,11 @@
  * can mean the queue asks again and the sender gets the same report twice; it is never lost. A repeated
  * call for a recipient that already has a `dsn-sent` of the same type is a no-op.
  */
-import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { ResponseInput } from '../classify/types.js';
 import type { Config } from '../config/schema.js';
+import type { Intake } from '../intake/intake.js';
 import type { Logger } from '../log/logger.js';
-import { newQueueId as intakeQueueId } from '../intake/queue-id.js';
 import type { Store } from '../store/store.js';
 import type { EventRecord, MessageRecord, RecipientRecord } from '../types.js';
 import { composeDsn, type DsnKind, type DsnRecipient } from './compose.js';
@@ -27,7 +28,9 @@ import type { Notifier } from './types.js';
 
 export interface NotifierOptions {
   config: Pick<Config, 'hostname' | 'delivery'>;
-  store: Store;
+  store: Pick<Store, 'events' | 'messages'>;
+  /** Where the DSN goes: intake, as for any message (src/intake/configured.ts gives the relay's). */
+  intake: Intake;
   logger: Logger;
   /** Reporting-MTA and Message-ID domain; defaults to `config.hostname`. */
   hostname?: string;
@@ -40,8 +43,6 @@ export interface NotifierOptions {
    * this is rarely needed; without it such a recipient's report just has no "What this means" line.
    */
   explain?: (input: ResponseInput) => string | null;
-  /** Queue id for the DSN message; defaults to intake's generator (same format as submitted mail). */
-  newQueueId?: (now: number) => string;
 }
 
 /** What a DSN's `dsn-sent` event and log line call its type. */
@@ -56,7 +57,6 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   const { config, store, logger } = opts;
   const hostname = opts.hostname ?? config.hostname;
   const clock = opts.clock ?? Date.now;
-  const newQueueId = opts.newQueueId ?? intakeQueueId;
   const dsnFrom = config.delivery.dsn.from.includes('@') ? config.delivery.dsn.from : `${config.delivery.dsn.from}@${hostname}`;
 
   async function report(kind: DsnKind, message: MessageRecord, recipients: RecipientRecord[]): Promise<void> {
@@ -86,9 +86,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     const willRetryUntil = message.createdAt + config.delivery.retry.max_queue_lifetime_ms;
     const reported = due.map((r) => recipientFacts(kind, r, events, willRetryUntil, opts.explain));
     // Like intake: a suppressed sender address gets the report recorded but not sent.
-    const suppressed = await store.suppressions.isSuppressed(message.mailFrom);
-    const queueId = newQueueId(now);
-    const messageId = `${queueId}.${now.toString(36)}@${hostname}`;
+    const messageId = `${now.toString(36)}.${randomBytes(6).toString('hex')}.dsn@${hostname}`;
     const raw = composeDsn({
       kind,
       hostname,
@@ -102,25 +100,29 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       messageId,
     });
 
-    await store.messages.enqueue({
-      queueId,
-      messageId,
-      messageIdAdded: false,
-      mailFrom: '', // null sender: a report about a report is never sent (RFC 3461 §6.2, RFC 5321 §4.5.5)
-      username: null,
-      clientIp: null,
-      clientHostname: null,
-      tls: null,
+    // The null sender: a report about a report is never sent (RFC 3461 §6.2, RFC 5321 §4.5.5). NOTIFY=NEVER
+    // on its one recipient for the same reason.
+    const accepted = await opts.intake.accept(
+      {
+        mailFrom: '',
+        recipients: [{ address: message.mailFrom, notify: ['NEVER'], orcpt: null }],
+        envId: null,
+        ret: null,
+        username: null,
+        clientIp: null,
+        clientHostname: null,
+        helo: null,
+        protocol: '',
+        tls: null,
+        origin: 'dsn',
+        senderDomains: null,
+        tag: message.tag,
+        detail: { type: TYPE[kind], original_queue_id: message.queueId, reported_recipients: due.map((r) => r.address) },
+      },
       raw,
-      sha256: createHash('sha256').update(raw).digest('hex'),
-      tag: message.tag,
-      envId: null,
-      ret: null,
-      origin: 'dsn',
-      createdAt: now,
-      recipients: [{ address: message.mailFrom, domain: senderDomain, notify: ['NEVER'], orcpt: null, state: suppressed ? 'suppressed' : 'queued', nextAttemptAt: suppressed ? null : now }],
-      receivedDetail: { origin: 'dsn', type: TYPE[kind], original_queue_id: message.queueId, reported_recipients: due.map((r) => r.address), size: raw.length },
-    });
+    );
+    const queueId = accepted.queueId;
+    const suppressed = accepted.suppressed > 0;
     await store.events.appendMany(
       due.map((r) => ({ at: now, kind: 'dsn-sent' as const, messageId: message.id, recipientId: r.id, detail: { dsn_queue_id: queueId, type: TYPE[kind] } })),
     );

@@ -123,9 +123,11 @@ function clean(value: string): string {
 
 /** An RFC 5321 §4.4 trace field, folded, ending in CRLF. */
 export function receivedField(r: ReceivedInfo): Buffer {
-  const from = `from ${clean(r.helo ?? 'unknown')} (${r.rdns ? clean(r.rdns) + ' ' : ''}[${clean(r.ip ?? 'unknown')}])`;
-  const tls = r.tls?.protocol ? `\r\n\t(using ${clean(r.tls.protocol)}${r.tls.cipher ? ' with cipher ' + clean(r.tls.cipher) : ''})` : '';
-  const by = `\r\n\tby ${r.by} (mailtrail) with ${r.protocol} id ${r.queueId}`;
+  // Mail mailtrail wrote itself (a DSN) came from no client: `by` only, as Postfix writes for local mail.
+  const local = r.helo === null && r.ip === null;
+  const from = local ? '' : `from ${clean(r.helo ?? 'unknown')} (${r.rdns ? clean(r.rdns) + ' ' : ''}[${clean(r.ip ?? 'unknown')}])\r\n\t`;
+  const tls = r.tls?.protocol ? `(using ${clean(r.tls.protocol)}${r.tls.cipher ? ' with cipher ' + clean(r.tls.cipher) : ''})\r\n\t` : '';
+  const by = `by ${r.by} (mailtrail)${r.protocol ? ` with ${r.protocol}` : ''} id ${r.queueId}`;
   const forClause = r.recipient ? `\r\n\tfor <${r.recipient}>` : '';
   return Buffer.from(`Received: ${from}${tls}${by}${forClause};\r\n\t${rfc5322Date(r.at)}\r\n`, 'utf8');
 }

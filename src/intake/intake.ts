@@ -11,6 +11,7 @@ import type { Logger } from '../log/logger.js';
 import type { Store, NewRecipient } from '../store/store.js';
 import type { NotifyKeyword, TlsInfo } from '../types.js';
 import type { MessageSigner, SignResult } from '../dkim/signer.js';
+import { suppressionKey, type SuppressionList } from '../suppression/list.js';
 import { addressDomain, fieldValue, isField, joinMessage, parseMessageId, receivedField, splitMessage } from './headers.js';
 import { toCrlf } from './line-endings.js';
 import { newQueueId } from './queue-id.js';
@@ -36,12 +37,16 @@ export interface IntakeEnvelope {
   /** Reverse DNS name of the client, null when it has none. */
   clientHostname: string | null;
   helo: string | null;
-  /** RFC 3848 protocol for the Received field (ESMTPSA…). */
+  /** RFC 3848 protocol for the Received field (ESMTPSA…); '' for mail mailtrail wrote itself. */
   protocol: string;
   tls: TlsInfo | null;
   origin?: 'submission' | 'dsn';
   /** The submitting user's sender domains (`*` = any): a From domain outside them never signs. Null: mailtrail's own mail. */
   senderDomains?: string[] | null;
+  /** The tag of mailtrail's own mail (a DSN carries its original's); submitted mail takes it from X-Mailtrail-Tag. */
+  tag?: string | null;
+  /** More facts for the `received` event (a DSN: its type and the original it reports on). */
+  detail?: Record<string, unknown>;
 }
 
 export interface Accepted {
@@ -79,8 +84,8 @@ export interface IntakeDeps {
   hostname: string;
   logger: Logger;
   now?: () => number;
-  /** Suppression check per recipient address (lower-cased). None given: nothing is suppressed. */
-  isSuppressed?: (address: string) => Promise<boolean>;
+  /** The suppression list, asked once per message for all its recipients. None given: nothing is suppressed. */
+  suppressions?: Pick<SuppressionList, 'suppressedAmong'>;
   /** DKIM signer (src/dkim). None given: nothing is signed. */
   signer?: MessageSigner;
 }
@@ -101,7 +106,7 @@ export function createIntake(deps: IntakeDeps): Intake {
 
       const tags = all.filter((f) => isField(f, TAG_HEADER));
       if (tags.length > 1) throw new IntakeRejection(554, '5.6.0', `give at most one ${TAG_HEADER} header (found ${tags.length})`);
-      const tag = tags.length ? fieldValue(tags[0]) : null;
+      const tag = tags.length ? fieldValue(tags[0]) : (envelope.tag ?? null);
       if (tag !== null && !TAG.test(tag)) {
         throw new IntakeRejection(554, '5.6.0', `${TAG_HEADER} must be 1 to 64 characters of A-Z a-z 0-9 . _ - (got ${JSON.stringify(tag.slice(0, 80))})`);
       }
@@ -148,9 +153,10 @@ export function createIntake(deps: IntakeDeps): Intake {
       const signatures = dkim?.signatures.map((s) => ({ d: s.domain, s: s.selector, a: s.algorithm })) ?? null;
       const sha256 = createHash('sha256').update(raw).digest('hex');
 
+      const listed = deps.suppressions ? await deps.suppressions.suppressedAmong(recipients.map((r) => r.address)) : new Set<string>();
       const newRecipients: NewRecipient[] = [];
       for (const r of recipients) {
-        const suppressed = deps.isSuppressed ? await deps.isSuppressed(r.address.toLowerCase()) : false;
+        const suppressed = listed.has(suppressionKey(r.address));
         newRecipients.push({
           address: r.address,
           domain: r.domain,
@@ -181,6 +187,8 @@ export function createIntake(deps: IntakeDeps): Intake {
         ret: envelope.ret,
         dkim: signatures,
         dkim_note: dkim?.note ?? null,
+        ...(envelope.origin === 'dsn' ? { origin: 'dsn' } : {}),
+        ...envelope.detail,
       };
 
       await deps.store.messages.enqueue({

@@ -8,15 +8,11 @@
  * Messages to it: `ready`, `log` (a finished log line), `stopped`, `failed` (start failed, with why).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { classify } from '../classify/index.js';
 import type { Config } from '../config/schema.js';
-import { createDeliverer } from '../delivery/deliverer.js';
-import { createMtaSts } from '../routing/mta-sts.js';
-import { createNotifier } from '../dsn/notifier.js';
 import { createLogger } from '../log/logger.js';
 import { openStore } from '../store/index.js';
 import { useThreadLock, type ThreadLock } from '../store/sqlite/thread-lock.js';
-import { createScheduler } from './scheduler.js';
+import { createDeliverySide } from './delivery-side.js';
 
 export interface DeliveryWorkerData {
   config: Config;
@@ -37,13 +33,7 @@ const logger = createLogger(config, { write: (line: string) => send({ type: 'log
 
 try {
   const store = openStore(config, { checkpoint: 'background' });
-  const deliverer = createDeliverer({ config, logger, mtaSts: config.delivery.mta_sts.enabled ? createMtaSts({ config, store: store.mtaSts, logger }) : null });
-  let wake = () => {};
-  const notifier = config.delivery.dsn.enabled
-    ? createNotifier({ config, store, logger, explain: (input) => classify(input).explanation || null, onEnqueued: () => wake() })
-    : null;
-  const scheduler = createScheduler({ config, store, deliverer, notifier, logger });
-  wake = () => scheduler.wake();
+  const { scheduler, deliverer } = createDeliverySide({ config, store, logger });
   port.on('message', (m: ToWorker) => {
     if (m.type === 'wake') scheduler.wake();
     else if (m.type === 'stop') {

@@ -18,7 +18,9 @@ import type { Logger } from '../log/logger.js';
 import type { RecipientUpdate, Store } from '../store/store.js';
 import type { MessageRecord, NewEvent, RecipientRecord } from '../types.js';
 import { verpAddress } from '../verp/token.js';
+import { suppressionKey } from '../suppression/list.js';
 import { nextAttemptAt } from './backoff.js';
+import { EXPIRY } from './transitions.js';
 import { concurrencyFor, extraBackoffSteps, isPaused, onSuccess, onThrottled, type DomainThrottle, type ThrottlePolicy } from './throttle.js';
 
 /** Time, injectable so that tests can run days of retries without waiting. */
@@ -375,7 +377,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       .filter((u) => u.state === 'bounced' && u.hard === true)
       .map((u) => {
         const r = job.recipients.find((x) => x.id === u.id)!;
-        return { recipientId: u.id, address: r.address, reason: `hard bounce: ${replyLine({ code: u.lastCode, enhanced: u.lastEnhanced, text: u.lastText })}`.slice(0, 500) };
+        return { recipientId: u.id, address: suppressionKey(r.address), reason: `hard bounce: ${replyLine({ code: u.lastCode, enhanced: u.lastEnhanced, text: u.lastText })}`.slice(0, 500) };
       });
     const written = await store.queue.recordAttempt({ owner, at: now, events, recipients: updates, suppress });
     if (written.lost.length) {
@@ -436,7 +438,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   async function expire(now: number, ownerToo: boolean): Promise<RecipientRecord[]> {
     const all: RecipientRecord[] = [];
     for (;;) {
-      const batch = await store.queue.expire({ now, createdBefore: now - lifetime, owner: ownerToo ? owner : null, limit: SWEEP_BATCH });
+      const batch = await store.queue.expire({ now, createdBefore: now - lifetime, owner: ownerToo ? owner : null, limit: SWEEP_BATCH, event: EXPIRY });
       all.push(...batch);
       if (batch.length < SWEEP_BATCH) break;
     }

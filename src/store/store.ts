@@ -161,6 +161,25 @@ export interface QueueCounts {
   leased: number;
 }
 
+/**
+ * One compare-and-set change of a recipient's delivery state. The rules (which states, what text) are
+ * the queue module's (src/queue/transitions.ts); the store applies them and decides nothing.
+ */
+export interface RecipientTransition {
+  /** Applied only to a recipient in one of these states now. */
+  from: readonly RecipientState[];
+  /** The new state; omitted, the state stays (a retry only moves the due time). */
+  to?: RecipientState;
+  /** The new due time (null: none); omitted, it stays. */
+  nextAttemptAt?: number | null;
+  /** Clear the lease, so that an attempt in flight finds its claim lost instead of overwriting this. */
+  clearLease: boolean;
+  /** When a time: leave out recipients under a live lease at that time (being delivered right now). */
+  skipLeasedAt: number | null;
+  /** The reply that decided the change, kept on the recipient for display. */
+  last?: { code: number | null; enhanced: string | null; text: string | null; category: string | null; hard: boolean | null };
+}
+
 /** Delivery state. The queue module (src/queue) is its only caller: no other part changes recipient state. */
 export interface QueueStore {
   /** Leases due queued/deferred recipients whose lease is free or expired, oldest due first. */
@@ -173,9 +192,15 @@ export interface QueueStore {
   releaseLeases(owner: string, ids?: number[]): Promise<number>;
   /**
    * Expires waiting recipients of messages created at or before `createdBefore` that nobody else holds a
-   * live lease on (ours may be given as `owner`), with an `expired` event each. Returns them.
+   * live lease on (ours may be given as `owner`), with an `expired` event each (its text and detail from
+   * the caller). Returns them.
    */
-  expire(req: { now: number; createdBefore: number; owner?: string | null; limit: number }): Promise<RecipientRecord[]>;
+  expire(req: { now: number; createdBefore: number; owner?: string | null; limit: number; event: { text: string; detail: Record<string, unknown> } }): Promise<RecipientRecord[]>;
+  /**
+   * Applies `transition` to every recipient of the message with this queue id that it fits, with one event
+   * each (`event`, made for that recipient), in one transaction. `found` is false when no message has the id.
+   */
+  transitionMessage(req: { queueId: string; now: number; transition: RecipientTransition; event: Pick<NewEvent, 'kind' | 'text' | 'detail'> }): Promise<OperatorActionResult>;
   /**
    * Deferred recipients of messages created at or before `createdBefore`, not yet warned, whose NOTIFY
    * includes DELAY or is absent (RFC 3461 leaves the default to the MTA: we warn).
@@ -255,13 +280,6 @@ export interface QueryStore {
    * waiting message was accepted (null when nothing waits). Read by the metrics gauges at every scrape.
    */
   waitingSummary(now: number): Promise<WaitingSummary>;
-  /**
-   * Makes the message's queued/deferred recipients due now, with a `requeued` event each; `by` (who asked,
-   * and through what) goes into the events' detail. (Stand-in until the queue module offers it.)
-   */
-  requeueMessage(queueId: string, now: number, by?: OperatorRef): Promise<OperatorActionResult>;
-  /** Cancels the message's queued/deferred recipients not under a live lease, with a `cancelled` event each. */
-  cancelMessage(queueId: string, now: number, by?: OperatorRef): Promise<OperatorActionResult>;
 }
 
 export interface WaitingSummary {
@@ -322,9 +340,9 @@ export interface NewInbound {
 export interface InboundEffect {
   /** The event to append (bounced, delayed, reported, auto-replied, complained). */
   event: NewEvent & { recipientId: number };
-  /** Set for a bounce: the recipient turns `bounced` if it is queued, deferred or delivered (else only the event is written). */
-  bounce?: { code: number | null; enhanced: string | null; text: string | null; category: string | null; hard: boolean | null };
-  /** Set for a hard bounce or a complaint: the address goes on the suppression list, citing the event. */
+  /** Set for a bounce: the state change the queue's rules give it (src/queue/transitions.ts lateBounce); only the event is written when it does not fit. */
+  transition?: RecipientTransition;
+  /** Set for a hard bounce or a complaint: the address (as keyed, src/suppression/key.ts) goes on the suppression list, citing the event. */
   suppress?: { address: string; reason: string; source: 'hard-bounce' | 'complaint' };
 }
 
@@ -353,7 +371,7 @@ export interface InboundEffectResult {
   eventId: number;
   /** The recipient's state after the effect. */
   state: RecipientState;
-  /** This effect turned the recipient `bounced`. */
+  /** This effect's transition was applied. */
   stateChanged: boolean;
   /** The address is on the suppression list after this effect (added now or earlier). */
   suppressed: boolean;
@@ -399,17 +417,20 @@ export interface SuppressionRecord {
   createdAt: number;
 }
 
-/** The suppression list: addresses that are accepted from apps but never sent to. Addresses are compared lower-cased. */
+/**
+ * The suppression list's storage. Addresses are kept and compared exactly as given: callers pass keys
+ * made by src/suppression/list.ts (suppressionKey), which owns the rule of what is one address.
+ */
 export interface SuppressionStore {
   /** Adds the address unless it is listed already; `created` says which. An existing entry is left as it was. */
   add(entry: { address: string; reason: string; source: SuppressionRecord['source']; eventId?: number | null; createdAt: number }): Promise<{ created: boolean; suppression: SuppressionRecord }>;
   /** Returns false when the address was not listed. */
   remove(address: string): Promise<boolean>;
   get(address: string): Promise<SuppressionRecord | null>;
-  /** Newest first; with `contains`, only addresses that contain it (case-insensitive: a domain, a name). */
+  /** Newest first; with `contains`, only addresses that contain it (a domain, a name). */
   list(opts?: { limit?: number; offset?: number; contains?: string }): Promise<SuppressionRecord[]>;
-  /** The intake hook: is this recipient address suppressed? */
-  isSuppressed(address: string): Promise<boolean>;
+  /** Those of these addresses that are listed (one read for a whole envelope). */
+  listed(addresses: string[]): Promise<string[]>;
   count(): Promise<number>;
 }
 

@@ -8,6 +8,7 @@ import tls from 'node:tls';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Config } from '../config/schema.js';
+import { suppressionList } from '../suppression/list.js';
 import { createIntake, IntakeRejection, splitAddress, type Intake, type IntakeEnvelope } from '../intake/intake.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
@@ -60,7 +61,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   const now = deps.now ?? Date.now;
   const intake =
     deps.intake ??
-    createIntake({ store, hostname: config.hostname, logger, now, isSuppressed: store.suppressions ? (a) => store.suppressions.isSuppressed(a) : undefined });
+    createIntake({ store, hostname: config.hostname, logger, now, suppressions: store.suppressions ? suppressionList(store) : undefined });
   const passwords = createVerifyCache({ ttlMs: sub.auth_cache_ms });
   const log = logger.child({ component: 'submission' });
 

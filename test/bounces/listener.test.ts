@@ -15,6 +15,7 @@ import type { Config } from '../../src/config/schema.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
 import { verpAddress } from '../../src/verp/token.js';
 import { BOUNCE_DOMAIN, enqueue, SECRET, setState, smtp, stateOf, tempStore, testConfig, waitFor, type TempStore } from './support.js';
+import { suppressionList } from '../../src/suppression/list.js';
 
 const HOST = '127.0.2.1';
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -106,7 +107,7 @@ test('a VERP bounce is stored, answered 250, then parsed and applied: delivered 
   assert.match(ev.text ?? '', /User\s+unknown/);
   assert.equal(ev.detail?.match_rule, 'verp');
   assert.equal(ev.detail?.inbound_id, id);
-  assert.equal(await t.store.suppressions.isSuppressed('alice@remote.test'), true);
+  assert.equal(await suppressionList(t.store).has('alice@remote.test'), true);
 });
 
 test('the raw mail is committed before 250: with processing crashed, the row waits (processed_at NULL) and a restart processes it', async () => {

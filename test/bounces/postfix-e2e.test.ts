@@ -18,6 +18,7 @@ import { verpAddress } from '../../src/verp/token.js';
 import { postfixUnavailable, startPostfix, type PostfixInstance } from '../helpers/postfix.js';
 import { startTestMta, type TestMta } from '../helpers/test-mta.js';
 import { BOUNCE_DOMAIN, enqueue, SECRET, setState, stateOf, tempStore, testConfig, waitFor, type TempStore } from './support.js';
+import { suppressionList } from '../../src/suppression/list.js';
 
 const POSTFIX_IP = '127.0.2.10';
 const NEXT_HOP_IP = '127.0.2.11';
@@ -113,6 +114,6 @@ test('a real Postfix accepts, fails at its next hop, and its DSN turns the recip
   assert.equal(row.parse?.format, 'rfc3464');
   assert.equal(row.parse?.original_message_id, `<${message.messageId}>`, 'the original Message-ID is found in the returned headers');
   assert.equal(row.parse?.envelope_id, message.queueId, 'Postfix returns our ENVID (the queue id)');
-  assert.equal(await t.store.suppressions.isSuppressed('user@postfix.test'), true, 'a 5.1.1 is hard: the address is suppressed');
+  assert.equal(await suppressionList(t.store).has('user@postfix.test'), true, 'a 5.1.1 is hard: the address is suppressed');
   assert.equal(nextHop!.messages.length, 0, 'the next hop refused the recipient');
 });

@@ -10,6 +10,7 @@ import type { ParsedRecipient, ParseResult } from '../../src/bounces/types.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { verpAddress } from '../../src/verp/token.js';
 import { BOUNCE_DOMAIN, enqueue, SECRET, setState, stateOf, tempStore, type TempStore } from './support.js';
+import { suppressionList } from '../../src/suppression/list.js';
 
 let t: TempStore;
 let processor: InboundProcessor;
@@ -81,12 +82,12 @@ test('a VERP bounce turns the delivered recipient bounced, records the rule and 
   assert.equal(row?.kind, 'bounce');
   assert.ok(row?.processedAt);
 
-  const s = await t.store.suppressions.get('ALICE@remote.test');
+  const s = await suppressionList(t.store).get('ALICE@remote.test');
   assert.equal(s?.source, 'hard-bounce');
   assert.equal(s?.eventId, ev.id);
   // The reply as one line with its codes once (not "5.1.1: smtp; 550 5.1.1 …").
   assert.equal(s!.reason, 'hard bounce: 550 5.1.1 user unknown');
-  assert.equal(await t.store.suppressions.isSuppressed('bob@remote.test'), false);
+  assert.equal(await suppressionList(t.store).has('bob@remote.test'), false);
 });
 
 test('Original-Envelope-Id matches our queue id; the recipient is found by address in any case', async () => {
@@ -97,7 +98,7 @@ test('Original-Envelope-Id matches our queue id; the recipient is found by addre
   assert.equal((await t.store.inbound.get(id))?.matchRule, 'envid');
   assert.equal(stateOf(t.store, b.id), 'bounced');
   assert.equal(stateOf(t.store, a.id), 'delivered');
-  assert.equal(await t.store.suppressions.isSuppressed('dave@remote.test'), false, 'a soft bounce never suppresses');
+  assert.equal(await suppressionList(t.store).has('dave@remote.test'), false, 'a soft bounce never suppresses');
 });
 
 test('the original Message-ID matches, preferring the resent message that has the reported recipient', async () => {
@@ -141,8 +142,8 @@ test('a bounce for a queued or deferred recipient stops its retries', async () =
     assert.equal(now?.state, 'bounced');
     assert.equal(now?.nextAttemptAt, null);
   }
-  assert.equal(await t.store.suppressions.isSuppressed('ivy@remote.test'), true);
-  assert.equal(await t.store.suppressions.isSuppressed('jack@remote.test'), false);
+  assert.equal(await suppressionList(t.store).has('ivy@remote.test'), true);
+  assert.equal(await suppressionList(t.store).has('jack@remote.test'), false);
 });
 
 test('delays, auto-replies and delivery reports add events without changing the state', async () => {
@@ -154,7 +155,7 @@ test('delays, auto-replies and delivery reports add events without changing the 
   await deliver(result({ kind: 'delivery-report', recipients: [rcpt('kim@remote.test', { action: 'relayed', status: '2.0.0', hard: null, category: 'accepted' })] }), verp);
   assert.equal(stateOf(t.store, a.id), 'delivered');
   assert.deepEqual((await eventsOf(message.id, a.id)).map((e) => e.kind), ['delayed', 'auto-replied', 'reported']);
-  assert.equal(await t.store.suppressions.isSuppressed('kim@remote.test'), false);
+  assert.equal(await suppressionList(t.store).has('kim@remote.test'), false);
 });
 
 test('a complaint is recorded and suppresses the address; the state stays delivered', async () => {
@@ -165,7 +166,7 @@ test('a complaint is recorded and suppresses the address; the state stays delive
   const [ev] = await eventsOf(message.id, a.id);
   assert.equal(ev.kind, 'complained');
   assert.equal(ev.detail?.feedback_type, 'abuse');
-  const s = await t.store.suppressions.get('lee@remote.test');
+  const s = await suppressionList(t.store).get('lee@remote.test');
   assert.equal(s?.source, 'complaint');
   assert.equal(s?.eventId, ev.id);
 });

@@ -14,6 +14,9 @@ import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.
 import type { MessageRecord, NotifyKeyword, RecipientRecord } from '../../src/types.js';
 import { newMessage } from '../helpers/new-message.js';
 import { readDeliveryStatus } from './helpers.js';
+import { EXPIRY } from '../../src/queue/transitions.js';
+import { createIntake } from '../../src/intake/intake.js';
+import { suppressionList } from '../../src/suppression/list.js';
 
 const T0 = Date.UTC(2024, 2, 1, 12, 0, 0);
 const LIFETIME = 5 * 24 * 60 * 60_000;
@@ -38,7 +41,9 @@ async function harness(dsn: Record<string, unknown>, fn: (h: Harness) => Promise
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger({ log: { level: 'debug', file: null } }, { write: (line: string) => void logs.push(JSON.parse(line)) });
   const h: Harness = { store, logs, wakes: 0, now: T0 + 60_000, notifier: null as unknown as Notifier };
-  h.notifier = createNotifier({ config, store, logger, clock: () => h.now, onEnqueued: () => void h.wakes++, ...extra });
+  // The relay's own intake (suppression list, Received field, ids), on the same clock.
+  const intake = createIntake({ store, hostname: config.hostname, logger, now: () => h.now, suppressions: suppressionList(store) });
+  h.notifier = createNotifier({ config, store, intake, logger, clock: () => h.now, onEnqueued: () => void h.wakes++, ...extra });
   try {
     await fn(h);
   } finally {
@@ -292,7 +297,7 @@ test('an expired recipient gets a failure report with its last temporary reason'
     const { message, recipients } = await original(h, [{ address: 'gone@example.org' }]);
     await attempt(h, message, [{ r: recipients[0], state: 'deferred', code: 421, enhanced: '4.4.2', text: 'connection timed out', host: 'mx.example.org' }], T0 + 1000);
     h.now = T0 + LIFETIME + 1;
-    const expired = await h.store.queue.expire({ now: h.now, createdBefore: h.now - LIFETIME, limit: 10 });
+    const expired = await h.store.queue.expire({ now: h.now, createdBefore: h.now - LIFETIME, limit: 10, event: EXPIRY });
     assert.equal(expired.length, 1);
     await h.notifier.finalFailure(message, expired);
     const { dsns } = await dsnsFor(h, message);

@@ -100,7 +100,7 @@ test('a message that is all header, or has no header at all, is still stored wel
 });
 
 test('recipients on the suppression list are stored suppressed (with their event), the others queued', async () => {
-  const suppressing = createIntake({ store, hostname: 'relay.test', logger: silentLogger(), now: () => NOW, isSuppressed: async (a) => a === 'gone@dest.test' });
+  const suppressing = createIntake({ store, hostname: 'relay.test', logger: silentLogger(), now: () => NOW, suppressions: { suppressedAmong: async (all) => new Set(all.map((a) => a.toLowerCase()).filter((a) => a === 'gone@dest.test')) } });
   const rcpts = ['ok@dest.test', 'Gone@Dest.test'].map((address) => ({ address, notify: null, orcpt: null }));
   const r = await suppressing.accept(envelope({ recipients: rcpts }), Buffer.from('Message-ID: <s@x>\r\n\r\nb\r\n'));
   assert.equal(r.suppressed, 1);

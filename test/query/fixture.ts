@@ -9,6 +9,8 @@ import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.
 import type { NewMessage, RecipientUpdate } from '../../src/store/store.js';
 import type { NewEvent } from '../../src/types.js';
 import { newMessage as buildMessage, type MessageSpec } from '../helpers/new-message.js';
+import { lateBounce } from '../../src/queue/transitions.js';
+import { EXPIRY } from '../../src/queue/transitions.js';
 
 export const T0 = Date.UTC(2024, 4, 1, 10, 0, 0); // 2024-05-01 10:00:00 UTC
 export const MIN = 60_000;
@@ -99,7 +101,7 @@ export async function seedHistory(store: SqliteStore): Promise<Seeded> {
       recipients: [{ id: frank.id, state: 'deferred', nextAttemptAt: at + DAY, lastCode: null, lastEnhanced: '4.4.1', lastText: 'connection refused', category: 'connection-failure', hard: false }],
     });
   }
-  await store.queue.expire({ now: T0 - DAY, createdBefore: T0 - 5 * DAY, limit: 100 });
+  await store.queue.expire({ now: T0 - DAY, createdBefore: T0 - 5 * DAY, limit: 100, event: EXPIRY });
 
   const dave = { address: 'dave@blocked.test', domain: 'blocked.test', notify: null, orcpt: null, state: 'suppressed' as const, nextAttemptAt: null };
   const m = await store.messages.enqueue(
@@ -171,7 +173,7 @@ export async function seedHistory(store: SqliteStore): Promise<Seeded> {
     effects: [
       {
         event: { at: tb, messageId: mid, recipientId: bob.id, kind: 'bounced', phase: 'inbound', code: 552, enhanced: '5.2.2', text: 'Mailbox full', remoteHost: 'mx.example.net', detail: { category: 'mailbox-full', hard: false, explanation: "The recipient's mailbox is full; the address itself is fine.", reporting_mta: 'mx.example.net', inbound_id: inbound.id } },
-        bounce: { code: 552, enhanced: '5.2.2', text: 'Mailbox full', category: 'mailbox-full', hard: false },
+        transition: lateBounce({ code: 552, enhanced: '5.2.2', text: 'Mailbox full', category: 'mailbox-full', hard: false }),
       },
     ],
   });

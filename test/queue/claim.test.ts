@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { RecipientUpdate } from '../../src/store/store.js';
 import { enqueue, T0, tempStore } from './fixtures.js';
+import { EXPIRY } from '../../src/queue/transitions.js';
 
 const delivered = (id: number): RecipientUpdate => ({ id, state: 'delivered', nextAttemptAt: null, lastCode: 250, lastEnhanced: '2.0.0', lastText: 'ok', category: 'accepted', hard: false });
 
@@ -142,7 +143,7 @@ test('expire takes waiting recipients of old messages, skips live foreign leases
     const fresh = await enqueue(t.store, { to: ['d@x.test'], createdAt: T0 + 10_000 });
     await t.store.queue.claimDue({ now: T0, limit: 1, owner: 'other', leaseUntil: T0 + 100_000 }); // a@ is in flight elsewhere
     const [mine] = await t.store.queue.claimDue({ now: T0, limit: 1, owner: 'me', leaseUntil: T0 + 100_000 });
-    const expired = await t.store.queue.expire({ now: T0 + 5_000, createdBefore: T0 + 1, owner: 'me', limit: 100 });
+    const expired = await t.store.queue.expire({ now: T0 + 5_000, createdBefore: T0 + 1, owner: 'me', limit: 100, event: EXPIRY });
     assert.deepEqual(expired.map((r) => r.address).sort(), [mine.address, 'c@x.test'].sort());
     for (const r of expired) {
       assert.equal(r.state, 'expired');

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { tempStore, type TempStore } from '../bounces/support.js';
+import { suppressionList } from '../../src/suppression/list.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/mailtrail.js');
 const run = promisify(execFile);
@@ -48,7 +49,7 @@ test('add, list, remove: what the operator does by hand, and what intake then se
 
   const store = openSqliteStore({ path: t.dbPath, synchronous: 'FULL', busyTimeoutMs: 2000 });
   try {
-    assert.equal(await store.suppressions.isSuppressed('SOMEONE@example.com'), true, 'the intake hook sees the CLI entry');
+    assert.equal(await suppressionList(store).has('SOMEONE@example.com'), true, 'the intake hook sees the CLI entry');
   } finally {
     await store.close();
   }

@@ -3,7 +3,8 @@
  * and a small browser stand-in for tests that do not need a real one: it keeps cookies, follows nothing
  * by itself, and reads the CSRF token out of the pages it gets.
  */
-import { createApi, suppressionsFromStore } from '../../src/api/app.js';
+import { createApi } from '../../src/api/app.js';
+import { suppressionList } from '../../src/suppression/list.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { registerWebUi } from '../../src/web/index.js';
 import { testApiConfig } from '../api/helpers.js';
@@ -19,7 +20,7 @@ export async function startWeb(opts: { now?: () => number } = {}) {
   const logger: Logger = createLogger({ log: { level: 'debug', file: null } }, { write: (s: string) => void lines.push(JSON.parse(s)) });
   const config = testApiConfig();
   const seeded = await seedHistory(t.store);
-  const suppressions = suppressionsFromStore(t.store);
+  const suppressions = suppressionList(t.store);
   const fate = { now: NOW };
   const api = createApi({ store: t.store, config, logger, suppressions, fate });
   registerWebUi(api.app, { store: t.store, config, logger, actions: api.actions, suppressions, fate, now: opts.now });

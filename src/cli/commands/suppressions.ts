@@ -6,6 +6,7 @@
 import type { SuppressionRecord } from '../../store/store.js';
 import { loadCliConfig, withStore } from '../context.js';
 import { parseCommandArgs, positiveInteger, UsageError, type CommandSpec } from '../usage.js';
+import { suppressionList } from '../../suppression/list.js';
 
 const SPEC: CommandSpec = {
   name: 'suppressions',
@@ -32,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
   return withStore(config, async (store) => {
     switch (action) {
       case 'list': {
-        const list = await store.suppressions.list({ limit });
+        const list = await suppressionList(store).list({ limit });
         if (values.json) {
           for (const s of list) process.stdout.write(JSON.stringify(toJson(s)) + '\n');
         } else if (list.length === 0) {
@@ -43,7 +44,7 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'add': {
-        const { created, suppression } = await store.suppressions.add({ address: address!, reason: values.reason?.trim() || 'added by an operator', source: 'manual', createdAt: Date.now() });
+        const { created, suppression } = await suppressionList(store).add(address!, values.reason?.trim() || 'added by an operator');
         if (!created) {
           process.stderr.write(`mailtrail: ${suppression.address} is suppressed already (${suppression.source}: ${suppression.reason}); remove it first to change the reason\n`);
           return 1;
@@ -52,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'remove': {
-        if (!(await store.suppressions.remove(address!))) {
+        if (!(await suppressionList(store).remove(address!))) {
           process.stderr.write(`mailtrail: ${address!.toLowerCase()} is not on the suppression list\n`);
           return 1;
         }

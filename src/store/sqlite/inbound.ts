@@ -4,7 +4,8 @@ import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
 import { eventParams, INSERT_EVENT_SQL } from './events.js';
 import { toRecipient, type RecipientRow } from './rows.js';
-import { INSERT_SUPPRESSION_SQL, suppressionKey } from './suppressions.js';
+import { INSERT_SUPPRESSION_SQL } from './suppressions.js';
+import { transitionStatement } from './queue.js';
 
 interface InboundRow {
   id: number;
@@ -53,11 +54,7 @@ export function sqliteInbound(db: Db): InboundStore {
   const markProcessed = db.prepare(`UPDATE inbound SET kind = ?, parse = ?, matched_message_id = ?, matched_recipient_id = ?, match_rule = ?, processed_at = ?
     WHERE id = ? AND processed_at IS NULL`);
   const insertEvent = db.prepare(INSERT_EVENT_SQL + ' RETURNING id');
-  // A late bounce ends retries too (queued/deferred), and clears any lease so that a delivery attempt in
-  // flight finds its claim lost instead of overwriting the bounce. Final states other than delivered stay.
-  const bounce = db.prepare(`UPDATE recipients SET state = 'bounced', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL,
-      last_code = ?, last_enhanced = ?, last_text = ?, category = ?, hard = ?, updated_at = ?
-    WHERE id = ? AND state IN ('queued', 'deferred', 'delivered')`);
+  const transition = transitionStatement(db);
   const stateOf = db.prepare('SELECT state FROM recipients WHERE id = ?').pluck();
   const insertSuppression = db.prepare(INSERT_SUPPRESSION_SQL);
   const recipientById = db.prepare('SELECT * FROM recipients WHERE id = ?');
@@ -80,14 +77,10 @@ export function sqliteInbound(db: Db): InboundStore {
     return o.effects.map((e) => {
       const eventId = (insertEvent.get(...eventParams(e.event)) as { id: number }).id;
       let stateChanged = false;
-      if (e.bounce) {
-        const b = e.bounce;
-        stateChanged = bounce.run(b.code, b.enhanced, b.text, b.category, b.hard === null ? null : b.hard ? 1 : 0, o.processedAt, e.event.recipientId).changes > 0;
-      }
+      if (e.transition) stateChanged = transition(e.event.recipientId, e.transition, o.processedAt) !== null;
       let suppressed = false;
       if (e.suppress) {
-        const address = suppressionKey(e.suppress.address);
-        insertSuppression.run(address, e.suppress.reason, e.suppress.source, eventId, o.processedAt);
+        insertSuppression.run(e.suppress.address, e.suppress.reason, e.suppress.source, eventId, o.processedAt);
         suppressed = true;
       }
       return { eventId, state: stateOf.get(e.event.recipientId) as RecipientState, stateChanged, suppressed };

@@ -1,13 +1,13 @@
 /**
- * The read model's SQL: lookups by Message-ID or queue id, keyset-paginated search, the queue overview,
- * and the operator actions behind the API (retry, cancel).
+ * The read model's SQL: lookups by Message-ID or queue id, keyset-paginated search, the queue overview.
+ * Reads only: operator actions change state through the queue (src/queue/control.ts).
  *
  * Reads of a page fetch all recipients (or events) of all its messages in one statement, with the ids
  * passed as a JSON array: a page costs three statements whatever its size, never one per row.
  */
 import type { Statement } from 'better-sqlite3';
 import type { RecipientState } from '../../types.js';
-import type { OperatorActionResult, OperatorRef, QueryStore, SearchFilters, WaitingSummary } from '../store.js';
+import type { QueryStore, SearchFilters, WaitingSummary } from '../store.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
 import { eventParams, INSERT_EVENT_SQL } from './events.js';
@@ -170,34 +170,12 @@ export function sqliteQuery(db: Db): QueryStore {
     FROM recipients r JOIN messages m ON m.id = r.message_id
     WHERE r.state IN ('queued', 'deferred')
     GROUP BY r.state`);
-  const messageIdOf = db.prepare('SELECT id FROM messages WHERE queue_id = ?');
-  const requeue = db.prepare(`UPDATE recipients SET next_attempt_at = ?, updated_at = ?
-    WHERE message_id = ? AND state IN ('queued', 'deferred') RETURNING *`);
-  // A recipient under a live lease is being delivered right now: cancelling it would race the worker's result.
-  const cancel = db.prepare(`UPDATE recipients SET state = 'cancelled', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL, updated_at = ?
-    WHERE message_id = ? AND state IN ('queued', 'deferred') AND (lease_until IS NULL OR lease_until <= ?) RETURNING *`);
-  const insertEvent = db.prepare(INSERT_EVENT_SQL);
   const domainCount = db.prepare('SELECT COUNT(*) FROM (SELECT 1 FROM recipients WHERE domain = ? LIMIT ?)').pluck();
   const domainStateCount = db.prepare('SELECT COUNT(*) FROM (SELECT 1 FROM recipients WHERE domain = ? AND state = ? LIMIT ?)').pluck();
   const subjectsOf = db.prepare('SELECT rowid AS id, subject FROM message_subjects WHERE rowid IN (SELECT value FROM json_each(?))');
   const messagesOfEvents = db.prepare(`SELECT e.id AS event_id, m.queue_id, m.message_id FROM events e JOIN messages m ON m.id = e.message_id
     WHERE e.id IN (SELECT value FROM json_each(?))`);
 
-  const operatorAction = (kind: 'requeued' | 'cancelled', run: (messageRowId: number, now: number) => RecipientRow[]) =>
-    db.transaction((queueId: string, now: number, by: OperatorRef | undefined): OperatorActionResult => {
-      const m = messageIdOf.get(queueId) as { id: number } | undefined;
-      if (!m) return { found: false, changed: [] };
-      const changed = run(m.id, now).map(toRecipient);
-      for (const r of changed) {
-        insertEvent.run(
-          ...eventParams({ at: now, messageId: m.id, recipientId: r.id, kind, text: kind === 'requeued' ? 'an operator asked for an immediate retry' : 'an operator cancelled delivery', detail: by ? { ...by } : null }),
-        );
-      }
-      return { found: true, changed };
-    });
-  const requeueTx = operatorAction('requeued', (id, now) => requeue.all(now, now, id) as RecipientRow[]);
-  const cancelTx = operatorAction('cancelled', (id, now) => cancel.all(now, id, now) as RecipientRow[]);
-  const commits = groupCommitFor(db);
 
   return {
     async findMessages(key) {
@@ -254,12 +232,6 @@ export function sqliteQuery(db: Db): QueryStore {
         summary.oldestCreatedAt = summary.oldestCreatedAt === null ? r.oldest : Math.min(summary.oldestCreatedAt, r.oldest);
       }
       return summary;
-    },
-    async requeueMessage(queueId, now, by) {
-      return commits.run(() => requeueTx(queueId, now, by));
-    },
-    async cancelMessage(queueId, now, by) {
-      return commits.run(() => cancelTx(queueId, now, by));
     },
   };
 }

@@ -1,15 +1,52 @@
 /**
- * Delivery state in SQLite: claims (leases), attempt results, expiry, delay warnings. Only src/queue
- * calls this. Every statement that changes a waiting recipient checks `state IN ('queued','deferred')`,
- * so an operator's cancel, or another worker's final answer, is never overwritten.
+ * Delivery state in SQLite: claims (leases), attempt results, expiry, delay warnings, and the one
+ * statement that applies a transition decided by src/queue/transitions.ts. Every write of recipient state
+ * is in this file. Only src/queue calls it (bounce processing reaches `applyTransition` through the
+ * inbound transaction, with a transition the queue's rules made). Every statement that changes a waiting
+ * recipient checks its state, so an operator's cancel, or another worker's final answer, is never overwritten.
  */
-import type { NewEvent, RecipientState } from '../../types.js';
-import type { AttemptWrite, QueueStore, RecipientUpdate } from '../store.js';
+import type { NewEvent, RecipientRecord, RecipientState } from '../../types.js';
+import type { AttemptWrite, QueueStore, RecipientTransition, RecipientUpdate } from '../store.js';
 import type { Db } from './database.js';
 import { eventParams, INSERT_EVENT_SQL } from './events.js';
 import { groupCommitFor } from './group-commit.js';
-import { INSERT_SUPPRESSION_SQL, suppressionKey } from './suppressions.js';
+import { INSERT_SUPPRESSION_SQL } from './suppressions.js';
 import { toRecipient, type RecipientRow } from './rows.js';
+
+/**
+ * The compare-and-set behind every transition: one recipient, only from the given states (and, with
+ * `skipLeasedAt`, only when no live lease holds it). Exported for the inbound transaction (late bounces).
+ */
+export function transitionStatement(db: Db): (recipientId: number, t: RecipientTransition, now: number) => RecipientRecord | null {
+  const stmt = db.prepare(`UPDATE recipients SET
+      state = coalesce(?, state),
+      next_attempt_at = CASE WHEN ? THEN ? ELSE next_attempt_at END,
+      lease_owner = CASE WHEN ? THEN NULL ELSE lease_owner END,
+      lease_until = CASE WHEN ? THEN NULL ELSE lease_until END,
+      last_code = CASE WHEN ? THEN ? ELSE last_code END,
+      last_enhanced = CASE WHEN ? THEN ? ELSE last_enhanced END,
+      last_text = CASE WHEN ? THEN ? ELSE last_text END,
+      category = CASE WHEN ? THEN ? ELSE category END,
+      hard = CASE WHEN ? THEN ? ELSE hard END,
+      updated_at = ?
+    WHERE id = ? AND state IN (SELECT value FROM json_each(?))
+      AND (? IS NULL OR lease_until IS NULL OR lease_until <= ?)
+    RETURNING *`);
+  return (id, t, now) => {
+    const due = t.nextAttemptAt !== undefined ? 1 : 0;
+    const lease = t.clearLease ? 1 : 0;
+    const l = t.last ? 1 : 0;
+    const hard = t.last?.hard === null || t.last?.hard === undefined ? null : t.last.hard ? 1 : 0;
+    const row = stmt.get(
+      t.to ?? null,
+      due, t.nextAttemptAt ?? null,
+      lease, lease,
+      l, t.last?.code ?? null, l, t.last?.enhanced ?? null, l, t.last?.text ?? null, l, t.last?.category ?? null, l, hard,
+      now, id, JSON.stringify(t.from), t.skipLeasedAt, t.skipLeasedAt,
+    ) as RecipientRow | undefined;
+    return row ? toRecipient(row) : null;
+  };
+}
 
 /** Id lists travel as one JSON parameter (`json_each`), so each function stays one prepared statement. */
 const ids = (list: number[]): string => JSON.stringify(list);
@@ -58,6 +95,22 @@ export function sqliteQueue(db: Db): QueueStore {
   const resetStaleLeases = db.prepare(`UPDATE recipients SET lease_owner = NULL, lease_until = NULL
     WHERE state IN ('queued', 'deferred') AND lease_until <= ?`);
 
+  const recipientsOfQueueId = db.prepare('SELECT r.id FROM recipients r JOIN messages m ON m.id = r.message_id WHERE m.queue_id = ? ORDER BY r.id').pluck();
+  const messageOfQueueId = db.prepare('SELECT id FROM messages WHERE queue_id = ?').pluck();
+  const transition = transitionStatement(db);
+  const transitionMessage = db.transaction((queueId: string, now: number, t: RecipientTransition, event: Pick<NewEvent, 'kind' | 'text' | 'detail'>) => {
+    const messageRowId = messageOfQueueId.get(queueId) as number | undefined;
+    if (messageRowId === undefined) return { found: false, changed: [] };
+    const changed: RecipientRecord[] = [];
+    for (const id of recipientsOfQueueId.all(queueId) as number[]) {
+      const r = transition(id, t, now);
+      if (!r) continue;
+      changed.push(r);
+      insertEvent.run(...eventParams({ ...event, at: now, messageId: messageRowId, recipientId: r.id }));
+    }
+    return { found: true, changed };
+  });
+
   const insertSuppression = db.prepare(INSERT_SUPPRESSION_SQL);
   const recordAttempt = db.transaction((w: AttemptWrite) => {
     const suppress = new Map((w.suppress ?? []).map((s) => [s.recipientId, s]));
@@ -80,7 +133,7 @@ export function sqliteQueue(db: Db): QueueStore {
         if (e.recipientId != null && !ours.has(e.recipientId)) continue;
         const { lastInsertRowid } = insertEvent.run(...eventParams(e));
         const s = e.kind === 'bounced' && e.recipientId != null ? suppress.get(e.recipientId) : undefined;
-        if (s) insertSuppression.run(suppressionKey(s.address), s.reason, 'hard-bounce', Number(lastInsertRowid), w.at);
+        if (s) insertSuppression.run(s.address, s.reason, 'hard-bounce', Number(lastInsertRowid), w.at);
       }
     }
     return { recorded, lost };
@@ -115,10 +168,10 @@ export function sqliteQueue(db: Db): QueueStore {
       return (await commits.run(() => releaseLeases.run(owner, json, json ?? '[]'))).changes;
     },
     async expire(req) {
-      return commits.run(() => expireTx(req.now, req.createdBefore, req.owner ?? null, req.limit, {
-        text: 'mailtrail gave up: the recipient was still undelivered when the maximum queue lifetime ran out',
-        detail: { category: 'expired', hard: false, explanation: 'Every delivery attempt failed temporarily until the maximum queue lifetime ran out, so mailtrail stopped trying.' },
-      }));
+      return commits.run(() => expireTx(req.now, req.createdBefore, req.owner ?? null, req.limit, req.event));
+    },
+    async transitionMessage(req) {
+      return commits.run(() => transitionMessage(req.queueId, req.now, req.transition, req.event));
     },
     async dueForDelayWarning(req) {
       return (dueForDelayWarning.all(req.createdBefore, req.limit) as RecipientRow[]).map(toRecipient);

@@ -18,9 +18,6 @@ export const toSuppression = (r: SuppressionRow): SuppressionRecord => ({
   createdAt: r.created_at,
 });
 
-/** Addresses are keyed lower-cased: `User@Example.com` and `user@example.com` are one mailbox for this purpose. */
-export const suppressionKey = (address: string): string => address.trim().toLowerCase();
-
 /** ON CONFLICT DO NOTHING: the first reason recorded stays (a later complaint does not rewrite a hard bounce). */
 export const INSERT_SUPPRESSION_SQL =
   'INSERT INTO suppressions (address, reason, source, event_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (address) DO NOTHING';
@@ -28,7 +25,7 @@ export const INSERT_SUPPRESSION_SQL =
 export function sqliteSuppressions(db: Db): SuppressionStore {
   const insert = db.prepare(INSERT_SUPPRESSION_SQL);
   const byAddress = db.prepare('SELECT * FROM suppressions WHERE address = ?');
-  const exists = db.prepare('SELECT 1 FROM suppressions WHERE address = ?').pluck();
+  const listed = db.prepare('SELECT address FROM suppressions WHERE address IN (SELECT value FROM json_each(?))').pluck();
   const del = db.prepare('DELETE FROM suppressions WHERE address = ?');
   const page = db.prepare('SELECT * FROM suppressions ORDER BY created_at DESC, address LIMIT ? OFFSET ?');
   // A scan of the list (addresses only, no index helps a substring); the list is small next to the history.
@@ -36,28 +33,27 @@ export function sqliteSuppressions(db: Db): SuppressionStore {
   const count = db.prepare('SELECT COUNT(*) FROM suppressions').pluck();
   const commits = groupCommitFor(db);
   const add = db.transaction((e: { address: string; reason: string; source: SuppressionRecord['source']; eventId?: number | null; createdAt: number }) => {
-    const address = suppressionKey(e.address);
-    const created = insert.run(address, e.reason, e.source, e.eventId ?? null, e.createdAt).changes > 0;
-    return { created, suppression: toSuppression(byAddress.get(address) as SuppressionRow) };
+    const created = insert.run(e.address, e.reason, e.source, e.eventId ?? null, e.createdAt).changes > 0;
+    return { created, suppression: toSuppression(byAddress.get(e.address) as SuppressionRow) };
   });
   return {
     async add(e) {
       return commits.run(() => add(e));
     },
     async remove(address) {
-      return (await commits.run(() => del.run(suppressionKey(address)))).changes > 0;
+      return (await commits.run(() => del.run(address))).changes > 0;
     },
     async get(address) {
-      const r = byAddress.get(suppressionKey(address)) as SuppressionRow | undefined;
+      const r = byAddress.get(address) as SuppressionRow | undefined;
       return r ? toSuppression(r) : null;
     },
     async list(opts = {}) {
-      const contains = opts.contains?.trim().toLowerCase();
+      const contains = opts.contains;
       const rows = contains ? matching.all(contains, opts.limit ?? -1, opts.offset ?? 0) : page.all(opts.limit ?? -1, opts.offset ?? 0);
       return (rows as SuppressionRow[]).map(toSuppression);
     },
-    async isSuppressed(address) {
-      return exists.get(suppressionKey(address)) !== undefined;
+    async listed(addresses) {
+      return addresses.length ? (listed.all(JSON.stringify(addresses)) as string[]) : [];
     },
     async count() {
       return count.get() as number;

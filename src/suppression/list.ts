@@ -1,0 +1,48 @@
+/**
+ * The suppression list as every part sees it: addresses that are accepted from apps but never sent to.
+ * The rule of what counts as one address lives here (`suppressionKey`); the store keeps and compares the
+ * keys it is given and knows no rule. The queue (hard bounces during delivery) and bounce processing
+ * (late hard bounces, complaints) write their entries inside their own transactions, keyed with the same
+ * function.
+ */
+import type { Store, SuppressionRecord } from '../store/store.js';
+
+/** One mailbox for this purpose: `User@Example.com` and ` user@example.com` are the same entry. */
+export const suppressionKey = (address: string): string => address.trim().toLowerCase();
+
+export interface SuppressionList {
+  list(opts: { limit: number; offset?: number; address?: string; contains?: string }): Promise<SuppressionRecord[]>;
+  get(address: string): Promise<SuppressionRecord | null>;
+  /** An operator's entry; `created` is false when the address was listed already (its entry is kept). */
+  add(address: string, reason: string): Promise<{ created: boolean; suppression: SuppressionRecord }>;
+  /** False when the address was not listed. */
+  remove(address: string): Promise<boolean>;
+  /** Is this address listed? */
+  has(address: string): Promise<boolean>;
+  /** Which of these addresses are listed, as keys (one read for a whole envelope). */
+  suppressedAmong(addresses: readonly string[]): Promise<Set<string>>;
+  count(): Promise<number>;
+}
+
+export function suppressionList(store: Pick<Store, 'suppressions'>, now: () => number = Date.now): SuppressionList {
+  const s = store.suppressions;
+  return {
+    async list(opts) {
+      if (opts.address) {
+        const one = await s.get(suppressionKey(opts.address));
+        return one && !opts.offset ? [one] : [];
+      }
+      return s.list({ limit: opts.limit, offset: opts.offset ?? 0, contains: opts.contains?.trim().toLowerCase() || undefined });
+    },
+    get: (address) => s.get(suppressionKey(address)),
+    add: (address, reason) => s.add({ address: suppressionKey(address), reason, source: 'manual', createdAt: now() }),
+    remove: (address) => s.remove(suppressionKey(address)),
+    async has(address) {
+      return (await s.listed([suppressionKey(address)])).length > 0;
+    },
+    async suppressedAmong(addresses) {
+      return new Set(await s.listed([...new Set(addresses.map(suppressionKey))]));
+    },
+    count: () => s.count(),
+  };
+}
