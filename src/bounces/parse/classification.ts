@@ -4,7 +4,9 @@
  */
 import { classify } from '../../classify/classify.js';
 import { codeFromText } from '../../classify/status.js';
-import type { ParsedRecipient } from '../types.js';
+import type { Classification } from '../../classify/types.js';
+import type { Evidence, ParsedRecipient } from '../types.js';
+import { confidenceOf } from './confidence.js';
 
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
 const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'"])|\s*$)/;
@@ -51,6 +53,18 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     const byWording = classify({ phase: 'dsn', code, enhanced: null, text: (rec.diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, '') });
     if (byWording.category !== 'unknown') c = byWording;
   }
+  let source: Evidence['source'] = !rec.diagnostic && !given ? 'none' : decidedByStatusField(c, rec.diagnostic, given) ? 'status' : 'diagnostic';
+  let decidingText = source === 'status' ? `Status: ${given}` : rec.diagnostic;
+  // A diagnostic that says nothing recognisable ("Unable to deliver", a bare 5.0.0): the notice often
+  // states the reason in a line of its own ("User unknown", "Host not found").
+  if (context && weak(c)) {
+    const found = phraseInNotice(context, code, given);
+    if (found) {
+      c = found.classification;
+      source = 'notice';
+      decidingText = found.text;
+    }
+  }
   rec.category = c.category;
   rec.hard = c.hard;
   // "User unknown" said only after DATA comes from a content filter: the RCPT check had accepted the
@@ -59,14 +73,66 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   // A provider's own wording is specific whatever the stage: Yahoo checks recipients at the end of DATA and
   // says "This user doesn't have a yahoo.com account" there.
   if (c.hard && c.category === 'mailbox-unknown' && !c.rule.startsWith('provider:') && (AFTER_DATA.test(rec.diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(rec.diagnostic, context))) rec.hard = false;
-  rec.status = given ?? c.enhanced ?? (code ? `${Math.floor(code / 100)}.0.0` : null);
+  rec.status = given && !(source === 'notice' && given.endsWith('.0.0') && c.enhanced?.charAt(0) === given.charAt(0)) ? given : (c.enhanced ?? given ?? (code ? `${Math.floor(code / 100)}.0.0` : null));
   // A delay notice without any code: the MTA is still trying, which is a temporary (4.x.x) condition by
   // definition, whatever class the wording alone would suggest.
   if (rec.action === 'delayed' && given === null && code === null && rec.status?.startsWith('5.')) {
     rec.status = `4${rec.status.slice(1)}`;
     rec.hard = false;
   }
+  rec.evidence = { source, rule: c.rule, text: decidingText ? decidingText.replace(/\s+/g, ' ').trim().slice(0, 200) : null };
+  rec.confidence = confidenceOf({ classification: c, evidence: rec.evidence, status: rec.status, text: `${rec.diagnostic ?? ''}\n${context ?? ''}` });
+  // A hard verdict the classifier took back (a filter after DATA) is not evidence against the address.
+  if (rec.hard === false && c.hard) rec.confidence = 'low';
   return rec;
+}
+
+/** Nothing in the diagnostic named a reason: only a default, the bare reply code or a vague "denied". */
+function weak(c: Classification): boolean {
+  return c.category === 'unknown' || c.rule.startsWith('default:') || c.rule.startsWith('code:');
+}
+
+/** The rule fired on the status alone: an RFC 3463 rule, with a status the diagnostic does not quote. */
+function decidedByStatusField(c: Classification, diagnostic: string | null, given: string | null): boolean {
+  if (!given || !c.rule.startsWith('enhanced:')) return false;
+  return !(diagnostic ?? '').includes(given);
+}
+
+/** A notice's text is read in pieces of about this many characters (the classifier reads 1,500 at most). */
+const NOTICE_CHUNK = 1200;
+const NOTICE_MAX = 12_000;
+
+/**
+ * The first recognised reason among the notice's own lines: a provider's or an MTA's wording (not a
+ * default, not a bare "denied"). Read in line-aligned pieces, so a phrase past the classifier's reading
+ * length is still found, at a few classifier calls per notice.
+ */
+function phraseInNotice(context: string, code: number | null, given: string | null): { classification: Classification; text: string } | null {
+  const text = context.slice(0, NOTICE_MAX);
+  for (let at = 0; at < text.length; ) {
+    let end = Math.min(text.length, at + NOTICE_CHUNK);
+    if (end < text.length) {
+      const nl = text.lastIndexOf('\n', end);
+      if (nl > at) end = nl;
+    }
+    const piece = text.slice(at, end);
+    at = end + 1;
+    if (!/[A-Za-z]{4}/.test(piece)) continue;
+    const c = classify({ phase: 'dsn', code, enhanced: given?.endsWith('.0.0') ? null : given, text: piece });
+    if ((c.rule.startsWith('wording:') || c.rule.startsWith('provider:')) && c.rule !== 'wording:access-denied') {
+      return { classification: c, text: decidingLine(piece, c) };
+    }
+  }
+  return null;
+}
+
+/** The line of a piece that alone gives the same verdict (for the evidence), else the piece's first line. */
+function decidingLine(piece: string, c: Classification): string {
+  for (const line of piece.split('\n')) {
+    if (line.trim().length < 4) continue;
+    if (classify({ phase: 'dsn', code: null, enhanced: null, text: line }).rule === c.rule) return line.trim();
+  }
+  return piece.trim().split('\n')[0] ?? '';
 }
 
 /**

@@ -26,7 +26,9 @@ import {
   type MimeLimits,
   type MimePart,
 } from './mime.js';
-import { lineAbout, parseTextReport } from './non-standard.js';
+import { isMailbox } from './address.js';
+import { sentToFromReturned } from './forwarded.js';
+import { lineAbout, parseTextReport, type TextRecipient } from './non-standard.js';
 
 export type ParseOptions = Partial<MimeLimits>;
 
@@ -201,24 +203,32 @@ function rfc3464(top: MimePart, part: MimePart | null, subject: string, ownId: s
   result.reporting_mta = dsn.reportingMta;
   result.envelope_id = dsn.envelopeId;
   result.arrival_date = dsn.arrivalDate;
+  const returned = returnedHeaders(top);
+  const single = dsn.recipients.length === 1;
   result.recipients = dsn.recipients.map((r) => {
-    const address = r.finalRecipient ?? r.originalRecipient;
+    // A Final-Recipient that names no Internet mailbox (X.400 without its RFC-822 part): the notice's text does.
+    const final = r.finalRecipient ?? (r.finalRaw && single && !r.originalRecipient ? (textReport.recipients[0]?.address ?? null) : null);
+    const fromText = final ? textReport.recipients.find((t) => t.address.toLowerCase() === final.toLowerCase()) : undefined;
+    // The address we sent to: see forwarded.ts for where reports keep it.
+    // (An Original-Recipient that is the final address in other letter case adds nothing.)
+    const orcpt = isMailbox(r.originalRecipient) && r.originalRecipient.toLowerCase() !== final?.toLowerCase() ? r.originalRecipient : null;
+    const original = orcpt ?? fromText?.original ?? (single ? sentToFromReturned(returned, final, addresses) : null);
     let diagnostic = r.diagnostic;
     if (!diagnostic || !/[A-Za-z]{3}/.test(diagnostic)) {
-      const fromText = textReport.recipients.find((t) => t.address.toLowerCase() === address?.toLowerCase());
       diagnostic =
         fromText?.diagnostic ??
-        (address ? lineAbout(textReport.report, address) : null) ??
-        (dsn.recipients.length === 1 ? (textReport.recipients[0]?.diagnostic ?? diagnostic) : diagnostic);
+        (final ? lineAbout(textReport.report, final) : null) ??
+        (single ? (textReport.recipients[0]?.diagnostic ?? diagnostic) : diagnostic);
     }
     const rec: ParsedRecipient = {
-      address,
+      address: original ?? final ?? r.originalRecipient,
+      final_recipient: final,
       action: actionOf(r),
       status: r.status,
       diagnostic,
       category: null,
       hard: null,
-      original_recipient: r.originalRecipient,
+      original_recipient: original ?? r.originalRecipient,
       remote_mta: r.remoteMta,
       last_attempt_date: r.lastAttemptDate,
       will_retry_until: r.willRetryUntil,
@@ -252,7 +262,7 @@ function nonStandard(top: MimePart, subject: string, ownId: string | null): Pars
     return empty('not-a-bounce', null);
   }
   const result = empty('bounce', 'non-standard');
-  let found = report.recipients;
+  let found: TextRecipient[] = report.recipients;
   if (found.length === 0) {
     const returned = returnedHeaders(top);
     const original = returned ? addresses(header(returned, 'to')) : addressesFromInline(report.returned);
@@ -260,9 +270,13 @@ function nonStandard(top: MimePart, subject: string, ownId: string | null): Pars
     found = original.slice(0, 1).map((address) => ({ address, diagnostic: diag }));
   }
   const wholeStatus = found.length === 1 ? findStatus(report.report) : null;
+  const returned = found.length === 1 ? returnedHeaders(top) : null;
   result.recipients = found.map((f) => {
+    const original = f.original ?? (returned ? sentToFromReturned(returned, f.address, addresses) : null);
     const rec: ParsedRecipient = {
-      address: f.address,
+      address: original ?? f.address,
+      final_recipient: f.address,
+      original_recipient: original,
       action: report.delayed ? 'delayed' : 'failed',
       status: findStatus(f.diagnostic) ?? wholeStatus,
       diagnostic: f.diagnostic,

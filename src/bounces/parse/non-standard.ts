@@ -7,6 +7,7 @@
  */
 
 import { LIST_POST_REFUSED } from '../../classify/rules.js';
+import { forwardedFrom } from './forwarded.js';
 
 export interface MtaRule {
   /** The MTA or provider whose wording this is. */
@@ -162,6 +163,8 @@ const ROLE_ADDRESS = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon
 
 export interface TextRecipient {
   address: string;
+  /** The address the notice says this one was forwarded or expanded from (the one we sent to), if any. */
+  original?: string | null;
   /** The MTA's explanation for this recipient (may be the report's general explanation). */
   diagnostic: string | null;
 }
@@ -260,9 +263,9 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
     if (found.length === 0 && excluded.length > 0) found = excluded.slice(0, 1);
   }
   if (found.length === 0) {
-    // The shapes most notices share: "<addr>:" / "addr:" heading a paragraph, an address alone on its
-    // line, or Sendmail's "<addr>... reason".
-    const generic = new RegExp(`^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?::|\\.\\.\\.|[ \\t]*$)`, 'gm');
+    // The shapes most notices share: "<addr>:" / "addr:" heading a paragraph (Postfix puts "(expanded from
+    // <alias>)" before the colon), an address alone on its line, or Sendmail's "<addr>... reason".
+    const generic = new RegExp(`^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?:[ \\t]+\\(expanded from:?[ \\t]*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]*$)`, 'gm');
     for (const m of body.matchAll(generic)) add(m[1], m.index ?? 0);
   }
   if (found.length === 0) {
@@ -279,6 +282,7 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
       if (line.trim() === '' && block.some((b) => b.trim() !== '') && l > f.line + 1) break;
       block.push(line);
     }
+    const original = forwardedFrom(block.join('\n'), f.address);
     let diag = block.join(' ').replace(/\s+/g, ' ').trim();
     const reason = rule?.reason?.exec(report)?.[1]?.trim();
     if (reason && !diag.includes(reason)) diag = `${diag} ${reason}`;
@@ -286,7 +290,7 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
       const codeLine = lines.find((l) => FAILURE_CODE.test(l));
       if (codeLine) diag = (diag + ' ' + codeLine.trim()).trim();
     }
-    return { address: f.address, diagnostic: diag || null };
+    return { address: f.address, original, diagnostic: diag || null };
   });
   const delayed = rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report);
   return { rule: rule?.name ?? null, recipients, delayed, report, returned };
