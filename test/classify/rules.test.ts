@@ -158,6 +158,7 @@ const ROWS: Row[] = [
   ['wording:connection-refused', r('connect', null, null, 'connect ECONNREFUSED 127.0.1.5:25'), 'connection-failure'],
   ['wording:connection-timeout', r('connect', null, null, 'Connection timeout', { error: 'ETIMEDOUT' }), 'connection-failure'],
   ['wording:connection-lost', r('data', null, null, 'read ECONNRESET'), 'connection-failure'],
+  ['wording:connection-lost', r('dsn', 421, '4.0.0', 'ResponseCode 421, Host not reachable.'), 'connection-failure'],
   ['wording:dns-phase-error', r('dns', null, null, 'queryMx EBADNAME example..org'), 'dns-failure'],
   ['wording:protocol', r('rcpt', 503, null, 'Error: need MAIL command'), 'protocol-error'],
   ['wording:protocol', r('dsn', 500, null, 'SMTP error from remote mail server after end of data: host mx.example.de [192.0.2.22]: 500 Line limit exceeded'), 'protocol-error'], // Exim's line-length limit, not a rate limit

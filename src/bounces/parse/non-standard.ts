@@ -24,6 +24,8 @@ export interface MtaRule {
   reason?: RegExp;
   /** The notice says the MTA is still trying (a delay, not a bounce). */
   delayed?: RegExp;
+  /** The provider lists its own users by bare name (AOL screen names): this is their domain. */
+  bareNamesAt?: string;
 }
 
 // The lookbehind starts a local part only where a run of local-part characters starts: without it a long
@@ -63,6 +65,22 @@ export const RULES: MtaRule[] = [
     original: /^-{3,} ?Original message ?-{3,}/im,
     recipient: new RegExp(`^[ \\t]{2,}(${ADDR})[ \\t]*$|^\\*\\* (?:Address not found|Message not delivered|Message blocked|Delivery incomplete) \\*\\*[\\s\\S]{0,3000}?(?:delivered to|reach)\\s+(${ADDR})`, 'gm'),
     delayed: /has been delayed|will retry|will continue trying|Delivery incomplete/i,
+  },
+  {
+    // AOL lists its own members by screen name under "Your mail to the following recipients could not be
+    // delivered because …" (they refuse the sender, or mail with attachments).
+    name: 'aol',
+    match: /Your mail to the following recipients could not be delivered\b/i,
+    recipient: new RegExp(`^[ \\t]+((?:${ADDR})|[A-Za-z][A-Za-z0-9._-]{1,31})[ \\t]*$`, 'gm'),
+    bareNamesAt: 'aol.com',
+  },
+  {
+    // Novell GroupWise: "The message that you sent was undeliverable to the following:" then one address a
+    // line, the reason in parentheses ("user not found").
+    name: 'groupwise',
+    match: /The message that you sent was undeliverable to the following:/i,
+    start: /The message that you sent was undeliverable to the following:/i,
+    recipient: new RegExp(`^[ \\t]+<?(${ADDR})>?(?:[ \\t]+\\([^)\\n]*\\))?[ \\t]*$`, 'gm'),
   },
   {
     name: 'google-groups',
@@ -156,7 +174,13 @@ const ORIGINAL_MARKERS = [
   /^(?:Return-Path|Received|Message-ID|X-Original-To|Delivered-To): .*\n(?:[ \t].*\n)*(?:[A-Za-z-]+: )/im,
 ];
 
-const DELAY_WORDING = /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|is still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying)\b/i;
+const DELAY_WORDING = /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|is still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet)\b/i;
+
+/**
+ * A warning says so in capitals (Postfix, Exchange and others: "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT
+ * NEED TO RESEND YOUR MESSAGE."): a delay whatever else the notice's format says.
+ */
+const WARNING_ONLY = /\bwarning (?:message )?only\b|\byou do not need to re-?send\b|\bno action is required on your part\b/i;
 
 /** Local parts of the senders of notices, never a failed recipient. */
 const ROLE_ADDRESS = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|root|noreply|no-reply|bounce[s]?|mdaemon)@/i;
@@ -217,6 +241,11 @@ function contactAddresses(body: string): Set<string> {
 /** A failure reply code followed by its text, or a failure status: `550 User…`, `550-5.1.1`, `#5.1.0`. */
 const FAILURE_CODE = /(?:^|[\s:(])[45]\d\d(?:[ -]+(?:#?\d\.|[A-Za-z<'"])|$)|(?<![\d.])[45]\.[0-7]\.\d{1,3}(?![\d.])/m;
 
+const REASON_THEN_ADDRESS = new RegExp(
+  `^[ \\t]*(?:unknown (?:user|recipient)|user unknown|(?:user|recipient|address|mailbox) not found|no such (?:user|recipient|mailbox)|invalid (?:recipient|address)|user mailbox exceeds allowed size|mailbox (?:is )?full|mailbox disabled|undeliverable to|delivery (?:failed|to)|unable to deliver to|could not deliver (?:mail )?to|failed to deliver to)[ \\t]*:?[ \\t]*<?(${ADDR})>?`,
+  'gim',
+);
+
 function clean(address: string): string {
   return address.replace(/^mailto:/i, '').replace(/[.>]+$/, '');
 }
@@ -242,7 +271,7 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   const helpdesks = contactAddresses(body);
   const add = (raw: string | undefined, index: number) => {
     if (!raw) return;
-    const address = clean(raw);
+    const address = clean(!raw.includes('@') && rule?.bareNamesAt ? `${raw}@${rule.bareNamesAt}` : raw);
     // Exim's pipe and file deliveries ("pipe to |/usr/bin/x", "/home/u/.box/x@y") are not addresses.
     if (/^[/|]/.test(address)) return;
     const key = address.toLowerCase();
@@ -269,6 +298,11 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
     for (const m of body.matchAll(generic)) add(m[1], m.index ?? 0);
   }
   if (found.length === 0) {
+    // The reason first, then the address ("Unknown user: jane@…", "User mailbox exceeds allowed size:
+    // jane@…", "Delivery to jane@… failed"): Ipswitch IMail/SMTP32, MDaemon, many gateways.
+    for (const m of body.matchAll(REASON_THEN_ADDRESS)) add(m[1], m.index ?? 0);
+  }
+  if (found.length === 0) {
     for (const m of body.matchAll(new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi'))) add(m[1], m.index ?? 0);
   }
   if (found.length === 0) {
@@ -292,7 +326,7 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
     }
     return { address: f.address, original, diagnostic: diag || null };
   });
-  const delayed = rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report);
+  const delayed = WARNING_ONLY.test(report) || (rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report));
   return { rule: rule?.name ?? null, recipients, delayed, report, returned };
 }
 

@@ -1,0 +1,77 @@
+/**
+ * Notices that give the failed address only in prose, each written from the format's wording: AOL's
+ * screen-name list, Novell GroupWise, the "reason: address" line of IMail/SMTP32 and many gateways, and
+ * warnings that say so in capitals without the usual "will retry". The notices come back to a VERP
+ * address, so the sender's own address in their prose is not excluded as the notice's To would be: only
+ * the format's own shape tells the failed address from it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseBounce } from '../../../src/bounces/parse/index.js';
+
+const mail = (headers: string[], body: string[]) => Buffer.from([...headers, '', ...body, ''].join('\r\n'));
+
+test('AOL lists its members by screen name: the address is the name at aol.com', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: Mail Delivery Subsystem <MAILER-DAEMON@aol.com>', 'To: <news@shop.example>', 'Subject: Mail Delivery Problem'],
+      [
+        'Sorry news@shop.example. Your mail to the following recipients could not be delivered because they are not',
+        'accepting mail from news@shop.example:',
+        '\tjanesmith1987',
+      ],
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(r.recipients.map((x) => x.address), ['janesmith1987@aol.com']);
+});
+
+test('GroupWise: each undeliverable address on its own line, the reason in parentheses', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: System Administrator <postmaster@gw.example.edu>', 'To: b+1-abcdef@bounces.shop.example', 'Subject: Undeliverable: Your order'],
+      [
+        'Message from news@shop.example, subject "Your order".',
+        '',
+        'The message that you sent was undeliverable to the following:',
+        '\tjdoe@example.edu (user not found)',
+        '\tmroe@example.edu (user not found)',
+        '',
+        'Possible causes:',
+        '\tThe e-mail address was misspelled or the user does not exist.',
+      ],
+    ),
+  );
+  assert.deepEqual(r.recipients.map((x) => x.address), ['jdoe@example.edu', 'mroe@example.edu']);
+  assert.equal(r.recipients[0].hard, true);
+});
+
+test('"Unknown user: address" (reason first, then the address), as IMail/SMTP32 writes it', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: postmaster@mail.example.ph', 'To: b+2-abcdef@bounces.shop.example', 'Subject: Undeliverable Mail', 'X-Mailer: <SMTP32 v8.22>'],
+      ['Message from news@shop.example could not be delivered.', '', 'Unknown user: jane@example.ph', '', '', 'Original message follows.', '', 'Received: from shop.example by mail.example.ph', 'To: jane@example.ph, list@lists.example.ph'],
+    ),
+  );
+  assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.ph']);
+  assert.equal(r.recipients[0].category, 'mailbox-unknown');
+});
+
+test('a notice that calls itself a warning only is a delay, even in a format whose usual words are missing', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: mailer-daemon@mail.example.com', 'To: news@shop.example', 'Subject: Mail Delivery Status Notification'],
+      [
+        'This message was created automatically by mail delivery system.',
+        'THIS IS A WARNING MESSAGE ONLY.',
+        'YOU DO NOT NEED TO RESEND YOUR MESSAGE.',
+        '',
+        '----- The following addresses had fatal errors -----',
+        '<jane@example.org>: 421 Host not reachable',
+      ],
+    ),
+  );
+  assert.equal(r.kind, 'delay');
+  assert.equal(r.recipients[0].action, 'delayed');
+  assert.equal(r.recipients[0].hard, false);
+});
