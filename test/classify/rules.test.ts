@@ -51,6 +51,9 @@ const ROWS: Row[] = [
   ['provider:mimecast-reputation', r('connect', 554, null, 'Local CT IP Reputation - (reject) - https://community.mimecast.com/docs/DOC-1369#554 [xYz.eu1]'), 'reputation-or-blocklist'],
   ['provider:mimecast-spam-signature', r('data', 554, null, 'email rejected due to security policies - MCSpamSignature.sa.2.2 - https://community.mimecast.com/docs/DOC-1369#554'), 'content-or-spam'],
   ['provider:local-delivery-agent', r('dsn', null, '5.1.1', 'x-unix; procmail: Couldn\'t create "/var/spool/mail/jane" id: mx.example.org: No such user'), 'system-error'],
+  ['provider:mailbox-suspended', r('rcpt', 550, '5.1.1', '<jane@example.org>: Mailbox is frozen'), 'mailbox-disabled'],
+  ['provider:mailbox-suspended', r('dsn', null, '5.0.0', 'smtp; 550 [SUSPEND] Mailbox currently suspended - Please contact correspondent directly'), 'mailbox-disabled'],
+  ['provider:mailbox-suspended', r('dsn', null, '5.1.1', 'smtp; 550 5.1.1 This account has been put on hold'), 'mailbox-disabled'],
   ['provider:dnsbl', r('rcpt', 554, '5.7.1', 'Service unavailable; Client host [198.51.100.23] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/198.51.100.23'), 'reputation-or-blocklist'],
 
   // Decisive statuses (neutral text, so only the status speaks)
@@ -125,7 +128,7 @@ const ROWS: Row[] = [
   ['wording:message-too-large', r('data', 552, null, 'Message size exceeds fixed maximum message size'), 'message-too-large'],
   ['wording:insufficient-system-storage', r('mail', 452, null, 'Insufficient system storage'), 'server-busy'],
   ['wording:mailbox-full', r('rcpt', 552, null, 'sorry, mailbox jane@example.org is over quota'), 'mailbox-full'],
-  ['wording:mailbox-disabled', r('rcpt', 550, null, 'Mailbox is frozen. See http://mail.example.net/err/3/'), 'mailbox-disabled'],
+  ['wording:mailbox-disabled', r('rcpt', 550, null, 'Mailbox is inactive. See http://mail.example.net/err/3/'), 'mailbox-disabled'],
   ['wording:mailbox-moved', r('rcpt', 550, null, 'recipient no longer on server: jane@example.org'), 'mailbox-moved'],
   ['wording:dns-temporary', r('dns', null, null, 'queryMx ESERVFAIL example.org'), 'dns-failure'],
   ['wording:dns-temporary-reported', r('dsn', null, '4.0.0', 'smtp; lookup of MX for example.org failed: SERVFAIL from all name servers'), 'dns-failure'],

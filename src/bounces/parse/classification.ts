@@ -57,7 +57,7 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   let decidingText = source === 'status' ? `Status: ${given}` : rec.diagnostic;
   // A diagnostic that says nothing recognisable ("Unable to deliver", a bare 5.0.0): the notice often
   // states the reason in a line of its own ("User unknown", "Host not found").
-  if (context && weak(c)) {
+  if (context && c.category === 'unknown') {
     const found = phraseInNotice(context, code, given);
     if (found) {
       c = found.classification;
@@ -80,16 +80,11 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     rec.status = `4${rec.status.slice(1)}`;
     rec.hard = false;
   }
-  rec.evidence = { source, rule: c.rule, text: decidingText ? decidingText.replace(/\s+/g, ' ').trim().slice(0, 200) : null };
-  rec.confidence = confidenceOf({ classification: c, evidence: rec.evidence, status: rec.status, text: `${rec.diagnostic ?? ''}\n${context ?? ''}` });
+  rec.evidence = { source, rule: c.rule, text: decidingText ? decidingText.slice(0, 400).replace(/\s+/g, ' ').trim().slice(0, 200) : null };
+  rec.confidence = confidenceOf({ classification: c, evidence: rec.evidence, status: rec.status, diagnostic: rec.diagnostic, context });
   // A hard verdict the classifier took back (a filter after DATA) is not evidence against the address.
   if (rec.hard === false && c.hard) rec.confidence = 'low';
   return rec;
-}
-
-/** Nothing in the diagnostic named a reason: only a default, the bare reply code or a vague "denied". */
-function weak(c: Classification): boolean {
-  return c.category === 'unknown' || c.rule.startsWith('default:') || c.rule.startsWith('code:');
 }
 
 /** The rule fired on the status alone: an RFC 3463 rule, with a status the diagnostic does not quote. */
@@ -98,41 +93,23 @@ function decidedByStatusField(c: Classification, diagnostic: string | null, give
   return !(diagnostic ?? '').includes(given);
 }
 
-/** A notice's text is read in pieces of about this many characters (the classifier reads 1,500 at most). */
-const NOTICE_CHUNK = 1200;
+/** How much of a notice is searched for a reason phrase, and the words such a phrase has (a cheap filter). */
 const NOTICE_MAX = 12_000;
+const REASON_WORDS = /unknown|exist|invalid|not found|no such|full|quota|disabled|suspend|inactive|expired|denied|refused|reject|block|spam|host|domain|relay|timed? ?out|too (?:large|big)|size|loop|not (?:allowed|permitted|accepted)|unavailable|unrouteable|illegal/i;
 
 /**
  * The first recognised reason among the notice's own lines: a provider's or an MTA's wording (not a
- * default, not a bare "denied"). Read in line-aligned pieces, so a phrase past the classifier's reading
- * length is still found, at a few classifier calls per notice.
+ * default, not a bare "denied"). Only lines with a reason word are classified, so a notice costs a few
+ * classifier calls.
  */
 function phraseInNotice(context: string, code: number | null, given: string | null): { classification: Classification; text: string } | null {
-  const text = context.slice(0, NOTICE_MAX);
-  for (let at = 0; at < text.length; ) {
-    let end = Math.min(text.length, at + NOTICE_CHUNK);
-    if (end < text.length) {
-      const nl = text.lastIndexOf('\n', end);
-      if (nl > at) end = nl;
-    }
-    const piece = text.slice(at, end);
-    at = end + 1;
-    if (!/[A-Za-z]{4}/.test(piece)) continue;
-    const c = classify({ phase: 'dsn', code, enhanced: given?.endsWith('.0.0') ? null : given, text: piece });
-    if ((c.rule.startsWith('wording:') || c.rule.startsWith('provider:')) && c.rule !== 'wording:access-denied') {
-      return { classification: c, text: decidingLine(piece, c) };
-    }
+  const enhanced = given?.endsWith('.0.0') ? null : given;
+  for (const line of context.slice(0, NOTICE_MAX).split('\n')) {
+    if (line.length < 8 || line.length > 400 || !REASON_WORDS.test(line)) continue;
+    const c = classify({ phase: 'dsn', code, enhanced, text: line });
+    if ((c.rule.startsWith('wording:') || c.rule.startsWith('provider:')) && c.rule !== 'wording:access-denied') return { classification: c, text: line.trim() };
   }
   return null;
-}
-
-/** The line of a piece that alone gives the same verdict (for the evidence), else the piece's first line. */
-function decidingLine(piece: string, c: Classification): string {
-  for (const line of piece.split('\n')) {
-    if (line.trim().length < 4) continue;
-    if (classify({ phase: 'dsn', code: null, enhanced: null, text: line }).rule === c.rule) return line.trim();
-  }
-  return piece.trim().split('\n')[0] ?? '';
 }
 
 /**

@@ -11,24 +11,31 @@ import type { Confidence, Evidence } from '../types.js';
  * Content-filtering gateways that answer for the real server, often after reading the message, in words
  * borrowed from it ("user unknown"): their verdict says little about the mailbox.
  */
-const FILTER_GATEWAY =
-  /Active!\s?hunter|SurfControl|MailFoundry|MXLogic|McAfee|WebShield|InterScan|MailMarshal|Symantec Mail Security|PureMessage|amavis|content[- ]filter(?:ing)?\b/i;
+const FILTER_GATEWAY = ['active!hunter', 'surfcontrol', 'mailfoundry', 'mxlogic', 'mcafee', 'webshield', 'interscan', 'mailmarshal', 'symantec mail security', 'puremessage', 'amavis', 'content filter', 'content-filter'];
+
+/** Plain substring search on lower-cased text: a whole notice is read per hard verdict, so it must be cheap. */
+function namesFilter(text: string | null): boolean {
+  if (!text) return false;
+  const hay = text.toLowerCase();
+  return FILTER_GATEWAY.some((name) => hay.includes(name));
+}
 
 export interface ConfidenceInput {
   classification: Classification;
   evidence: Evidence;
   /** The status the recipient ends up with (given or derived). */
   status: string | null;
-  /** Diagnostic plus the notice's own text, for signals about who answered. */
-  text: string;
+  /** The diagnostic and the notice's own text, for signals about who answered (read only for hard verdicts). */
+  diagnostic: string | null;
+  context: string | null;
 }
 
-export function confidenceOf({ classification: c, evidence, status, text }: ConfidenceInput): Confidence {
+export function confidenceOf({ classification: c, evidence, status, diagnostic, context }: ConfidenceInput): Confidence {
   if (c.category === 'unknown' || evidence.source === 'none' || c.rule.startsWith('default:') || c.rule.startsWith('code:')) return 'low';
   if (c.hard) {
     // Words of a missing mailbox under a policy status (5.7.x): the two disagree about what happened.
     if (c.category === 'mailbox-unknown' && /^[45]\.7\./.test(status ?? '') && !c.rule.startsWith('provider:')) return 'low';
-    if (FILTER_GATEWAY.test(text)) return 'low';
+    if (namesFilter(diagnostic) || namesFilter(context)) return 'low';
   }
   // "Access denied", "not allowed": says no, not why.
   if (evidence.source === 'diagnostic' && c.rule !== 'wording:access-denied') return 'high';

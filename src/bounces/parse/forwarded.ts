@@ -41,11 +41,13 @@ const STAMPS = ['x-original-to', 'delivered-to', 'envelope-to', 'x-envelope-to']
  */
 export function sentToFromReturned(returned: Header[] | null, finalAddress: string | null, addresses: (value: string | null) => string[]): string | null {
   if (!returned || !finalAddress) return null;
+  const stamps = returned.filter((h) => STAMPS.includes(h.name));
+  if (stamps.length === 0) return null;
   const written = new Set([...headersAll(returned, 'to'), ...headersAll(returned, 'cc')].flatMap((v) => addresses(v)).map((a) => a.toLowerCase()));
   if (written.size === 0 || written.has(finalAddress.toLowerCase())) return null;
   // Hops prepend their fields: the last stamp is the first hop, the address as we sent it.
-  const stamped = STAMPS.flatMap((name) => headersAll(returned, name))
-    .map((v) => cleanAddress(v))
+  const stamped = stamps
+    .map((h) => cleanAddress(h.value))
     .filter(isMailbox)
     .reverse();
   return stamped.find((a) => written.has(a.toLowerCase())) ?? null;

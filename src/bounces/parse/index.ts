@@ -111,8 +111,8 @@ function returnedHeaders(top: MimePart): Header[] | null {
 
 const MESSAGE_ID_LINE = /^Message-ID:\s*(<[^>\s]+>|\S+@\S+)/im;
 
-function originalMessageId(top: MimePart, returnedText: string, ownId: string | null): string | null {
-  const headers = returnedHeaders(top);
+/** `headers`: the returned original's headers, already read by the caller (returnedHeaders). */
+function originalMessageId(headers: Header[] | null, returnedText: string, ownId: string | null): string | null {
   const fromPart = headers ? header(headers, 'message-id') : null;
   if (fromPart) return fromPart.trim();
   const m = MESSAGE_ID_LINE.exec(returnedText);
@@ -169,7 +169,7 @@ function arf(top: MimePart, part: MimePart, ownId: string | null): ParseResult {
   // A report always concerns one recipient, even when it hides the address (correlate by Message-ID).
   if (rcpts.length === 0) rcpts.push(null);
   result.recipients = rcpts.map((address) => ({ address, action: null, status: null, diagnostic: null, category: null, hard: null }));
-  result.original_message_id = originalMessageId(top, '', ownId);
+  result.original_message_id = originalMessageId(returned, '', ownId);
   return result;
 }
 
@@ -236,7 +236,7 @@ function rfc3464(top: MimePart, part: MimePart | null, subject: string, ownId: s
     return classifyRecipient(rec, dsn.recipients.length === 1 ? textReport.report : null);
   });
   result.kind = kindOf(result.recipients);
-  result.original_message_id = originalMessageId(top, textReport.returned, ownId);
+  result.original_message_id = originalMessageId(returned, textReport.returned, ownId);
   return result;
 }
 
@@ -262,17 +262,16 @@ function nonStandard(top: MimePart, subject: string, ownId: string | null): Pars
     return empty('not-a-bounce', null);
   }
   const result = empty('bounce', 'non-standard');
+  const returned = returnedHeaders(top);
   let found: TextRecipient[] = report.recipients;
   if (found.length === 0) {
-    const returned = returnedHeaders(top);
     const original = returned ? addresses(header(returned, 'to')) : addressesFromInline(report.returned);
     const diag = report.report.replace(/\s+/g, ' ').trim().slice(0, 1000) || null;
     found = original.slice(0, 1).map((address) => ({ address, diagnostic: diag }));
   }
   const wholeStatus = found.length === 1 ? findStatus(report.report) : null;
-  const returned = found.length === 1 ? returnedHeaders(top) : null;
   result.recipients = found.map((f) => {
-    const original = f.original ?? (returned ? sentToFromReturned(returned, f.address, addresses) : null);
+    const original = f.original ?? (found.length === 1 ? sentToFromReturned(returned, f.address, addresses) : null);
     const rec: ParsedRecipient = {
       address: original ?? f.address,
       final_recipient: f.address,
@@ -286,7 +285,7 @@ function nonStandard(top: MimePart, subject: string, ownId: string | null): Pars
     return classifyRecipient(rec, found.length === 1 ? report.report : null);
   });
   result.kind = kindOf(result.recipients);
-  result.original_message_id = originalMessageId(top, report.returned, ownId) ?? repliedTo(top);
+  result.original_message_id = originalMessageId(returned, report.returned, ownId) ?? repliedTo(top);
   return result;
 }
 
