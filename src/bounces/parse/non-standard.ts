@@ -174,13 +174,16 @@ const ORIGINAL_MARKERS = [
   /^(?:Return-Path|Received|Message-ID|X-Original-To|Delivered-To): .*\n(?:[ \t].*\n)*(?:[A-Za-z-]+: )/im,
 ];
 
-const DELAY_WORDING = /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|is still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet)\b/i;
+const DELAY_WORDING = /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet)\b/i;
 
 /**
  * A warning says so in capitals (Postfix, Exchange and others: "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT
  * NEED TO RESEND YOUR MESSAGE."): a delay whatever else the notice's format says.
  */
 const WARNING_ONLY = /\bwarning (?:message )?only\b|\byou do not need to re-?send\b|\bno action is required on your part\b/i;
+
+/** A subject that names a delay ("Delivery Status Notification (Delay)", "Warning: message … delayed 24 hours"). */
+const DELAY_SUBJECT = /\(delay(?:ed)?\)|^\s*(?:warning|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?delayed\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b/i;
 
 /** Local parts of the senders of notices, never a failed recipient. */
 const ROLE_ADDRESS = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|root|noreply|no-reply|bounce[s]?|mdaemon)@/i;
@@ -246,6 +249,11 @@ const REASON_THEN_ADDRESS = new RegExp(
   'gim',
 );
 
+const ADDRESS_IN_SENTENCE = new RegExp(
+  `\\b(?:message|mail|e-?mail) (?:to|for|addressed to) <?(${ADDR})>? (?:could not|cannot|can't|couldn't|was not|wasn't|has not|did not) (?:be )?deliver|\\b(?:could not|cannot|can't|couldn't|was not|wasn't|failed to) (?:be )?deliver(?:ed)? (?:it |the message |your message )?to[ \\t]+<?(${ADDR})>?`,
+  'gi',
+);
+
 function clean(address: string): string {
   return address.replace(/^mailto:/i, '').replace(/[.>]+$/, '');
 }
@@ -303,6 +311,11 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
     for (const m of body.matchAll(REASON_THEN_ADDRESS)) add(m[1], m.index ?? 0);
   }
   if (found.length === 0) {
+    // The address inside a sentence: "Your message to <jane@…> could not be delivered", "… could not be
+    // delivered to jane@…", as gateways and carriers' MMS relays word it.
+    for (const m of body.matchAll(ADDRESS_IN_SENTENCE)) add(m[1] ?? m[2], m.index ?? 0);
+  }
+  if (found.length === 0) {
     for (const m of body.matchAll(new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi'))) add(m[1], m.index ?? 0);
   }
   if (found.length === 0) {
@@ -326,7 +339,7 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
     }
     return { address: f.address, original, diagnostic: diag || null };
   });
-  const delayed = WARNING_ONLY.test(report) || (rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report));
+  const delayed = WARNING_ONLY.test(report) || DELAY_SUBJECT.test(subject) || (rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report));
   return { rule: rule?.name ?? null, recipients, delayed, report, returned };
 }
 

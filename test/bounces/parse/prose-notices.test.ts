@@ -75,3 +75,38 @@ test('a notice that calls itself a warning only is a delay, even in a format who
   assert.equal(r.recipients[0].action, 'delayed');
   assert.equal(r.recipients[0].hard, false);
 });
+
+test("a carrier's MMS gateway: its post_master sender marks a notice that gives the address inside a sentence", async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: post_master@mms.carrier.example', 'To: b+3-abcdef@bounces.shop.example', 'Subject: Message status'],
+      ['Your message to 5551234567@mms.carrier.example could not be delivered.', '', 'Error: no valid recipients for this message, sent by news@shop.example.'],
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(r.recipients.map((x) => x.address), ['5551234567@mms.carrier.example']);
+});
+
+test('"Non-Delivery" in the subject marks a notice; "could not be delivered to <address>" names the recipient', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: gateway@mail.example.org', 'To: b+4-abcdef@bounces.shop.example', 'Subject: Notification of Non-Delivery'],
+      ['Sent on behalf of news@shop.example.', '', 'Your message could not be delivered to jane@example.org because the mailbox does not exist.'],
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.org']);
+  assert.equal(r.recipients[0].hard, true);
+});
+
+test('a subject that names a delay makes the notice a delay ("Delayed Mail (still being retried)", "(Delay)")', async () => {
+  for (const subject of ['Delayed Mail (still being retried)', 'Delivery Status Notification (Delay)', 'Warning: message 1abcDE-000001-XY delayed 24 hours']) {
+    const r = await parseBounce(
+      mail(
+        ['From: MAILER-DAEMON@mx.example.net', 'To: news@shop.example', `Subject: ${subject}`],
+        ['The following recipient has not received your message:', '', '<jane@example.org>: connect to mx.example.org[192.0.2.9]:25: Connection timed out'],
+      ),
+    );
+    assert.equal(r.kind, 'delay', subject);
+  }
+});
