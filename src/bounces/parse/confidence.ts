@@ -33,8 +33,9 @@ export interface ConfidenceInput {
 export function confidenceOf({ classification: c, evidence, status, diagnostic, context }: ConfidenceInput): Confidence {
   if (c.category === 'unknown' || evidence.source === 'none' || c.rule.startsWith('default:') || c.rule.startsWith('code:')) return 'low';
   if (c.hard) {
-    // Words of a missing mailbox under a policy status (5.7.x): the two disagree about what happened.
-    if (c.category === 'mailbox-unknown' && /^[45]\.7\./.test(status ?? '') && !c.rule.startsWith('provider:')) return 'low';
+    // Words of a missing mailbox under a policy (5.7.x) or mailbox-state (5.2.x: disabled, full) status: the
+    // two disagree about what happened.
+    if (c.category === 'mailbox-unknown' && /^[45]\.[27]\./.test(status ?? '') && !c.rule.startsWith('provider:')) return 'low';
     if (namesFilter(diagnostic) || namesFilter(context)) return 'low';
   }
   // "Access denied", "not allowed": says no, not why.

@@ -223,6 +223,24 @@ function cut(text: string, markers: RegExp[]): { report: string; returned: strin
 
 const ADDR_G = new RegExp(ADDR, 'g');
 
+/** The sender fields of an inline returned message: its first block of header lines only. */
+function senderAddresses(returned: string): string[] {
+  const out: string[] = [];
+  let inHeaders = false;
+  for (const line of returned.slice(0, 8000).split('\n')) {
+    const isField = /^[A-Za-z][A-Za-z0-9-]*:/.test(line);
+    if (!inHeaders) {
+      inHeaders = isField;
+      if (!inHeaders) continue;
+    } else if (line.trim() === '') {
+      break;
+    }
+    const m = /^(?:From|Sender|Reply-To|Return-Path):(.*)$/i.exec(line);
+    if (m) for (const a of m[1].matchAll(ADDR_G)) out.push(clean(a[0]).toLowerCase());
+  }
+  return out;
+}
+
 /** "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient. */
 const CONTACT_WORDING = /\b(?:contact|assistance|help ?desk|support team|write to|send (?:an? )?e-?mail to)\b/i;
 
@@ -267,6 +285,9 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   const text = /^>[ \t]?\S/m.test(rawText) && /^> ?(?:From|To|Subject):/m.test(rawText) ? rawText.replace(/^> ?/gm, '') : rawText;
   const rule = matchRule(subject, text);
   const { report, returned } = cut(text, rule?.original ? [rule.original, ...ORIGINAL_MARKERS] : ORIGINAL_MARKERS);
+  // The returned message's own sender (its From, Sender, Reply-To, Return-Path) wrote the mail that failed:
+  // it is not a failed recipient, however often the notice's prose names it.
+  for (const a of senderAddresses(returned)) exclude.add(a);
   let body = report;
   if (rule?.start) {
     const s = rule.start.exec(report);

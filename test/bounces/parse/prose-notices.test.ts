@@ -110,3 +110,25 @@ test('a subject that names a delay makes the notice a delay ("Delayed Mail (stil
     assert.equal(r.kind, 'delay', subject);
   }
 });
+
+test("the returned message's own sender is never a failed recipient, however the notice's prose names it", async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: postmaster@mx.example.org', 'To: b+5-abcdef@bounces.shop.example', 'Subject: Returned mail'],
+      [
+        'The message from news@shop.example could not be delivered.',
+        'Recipient: jane@example.org',
+        'Reason: mailbox unavailable',
+        '',
+        '----- Original message -----',
+        '',
+        'From: News <news@shop.example>',
+        'To: jane@example.org',
+        'Subject: Offers',
+        '',
+        'Hello',
+      ],
+    ),
+  );
+  assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.org']);
+});
