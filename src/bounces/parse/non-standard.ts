@@ -225,21 +225,16 @@ const ADDR_G = new RegExp(ADDR, 'g');
 
 /** The sender fields of an inline returned message: its first block of header lines only. */
 function senderAddresses(returned: string): string[] {
+  const first = /^[A-Za-z][A-Za-z0-9-]*:/m.exec(returned.slice(0, 4000));
+  if (!first) return [];
+  const end = returned.indexOf('\n\n', first.index);
+  const block = returned.slice(first.index, end < 0 ? first.index + 8000 : Math.min(end, first.index + 8000));
   const out: string[] = [];
-  let inHeaders = false;
-  for (const line of returned.slice(0, 8000).split('\n')) {
-    const isField = /^[A-Za-z][A-Za-z0-9-]*:/.test(line);
-    if (!inHeaders) {
-      inHeaders = isField;
-      if (!inHeaders) continue;
-    } else if (line.trim() === '') {
-      break;
-    }
-    const m = /^(?:From|Sender|Reply-To|Return-Path):(.*)$/i.exec(line);
-    if (m) for (const a of m[1].matchAll(ADDR_G)) out.push(clean(a[0]).toLowerCase());
-  }
+  for (const m of block.matchAll(SENDER_FIELD)) for (const a of m[1].matchAll(ADDR_G)) out.push(clean(a[0]).toLowerCase());
   return out;
 }
+
+const SENDER_FIELD = /^(?:From|Sender|Reply-To|Return-Path):(.*)$/gim;
 
 /** "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient. */
 const CONTACT_WORDING = /\b(?:contact|assistance|help ?desk|support team|write to|send (?:an? )?e-?mail to)\b/i;
@@ -360,7 +355,7 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
     }
     return { address: f.address, original, diagnostic: diag || null };
   });
-  const delayed = WARNING_ONLY.test(report) || DELAY_SUBJECT.test(subject) || (rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report));
+  const delayed = WARNING_ONLY.test(report.slice(0, 4000)) || DELAY_SUBJECT.test(subject) || (rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report));
   return { rule: rule?.name ?? null, recipients, delayed, report, returned };
 }
 
