@@ -223,6 +223,23 @@ function cut(text: string, markers: RegExp[]): { report: string; returned: strin
 
 const ADDR_G = new RegExp(ADDR, 'g');
 
+/**
+ * An address cut where the notice wrapped its line ("jane.doe@mail.exam" + newline + "ple.org"): joined
+ * with the next line's first word, but only when the mail also has the joined form somewhere (a header,
+ * the returned message), since a line that ends at an address usually ends there.
+ */
+function unwrapped(body: string, address: string, from: number, elsewhere: (joined: string) => boolean): string {
+  const at = body.indexOf(address, from);
+  if (at < 0) return address;
+  let end = at + address.length;
+  if (body.charCodeAt(end) === 13) end++;
+  if (body.charCodeAt(end) !== 10) return address;
+  const next = /^[ \t]*([A-Za-z0-9][A-Za-z0-9.-]*)(?=[>\s]|$)/.exec(body.slice(end + 1, end + 200));
+  if (!next) return address;
+  const joined = address + next[1];
+  return elsewhere(joined) ? joined : address;
+}
+
 /** The sender fields of an inline returned message: its first block of header lines only. */
 function senderAddresses(returned: string): string[] {
   const first = /^[A-Za-z][A-Za-z0-9-]*:/m.exec(returned.slice(0, 4000));
@@ -293,8 +310,10 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   const seen = new Set<string>();
   const excluded: { address: string; line: number }[] = [];
   const helpdesks = contactAddresses(body);
-  const add = (raw: string | undefined, index: number) => {
-    if (!raw) return;
+  let lowerText: string | null = null;
+  const add = (matched: string | undefined, index: number) => {
+    if (!matched) return;
+    const raw = unwrapped(body, matched, index, (joined) => (lowerText ??= text.toLowerCase()).includes(joined.toLowerCase()));
     const address = clean(!raw.includes('@') && rule?.bareNamesAt ? `${raw}@${rule.bareNamesAt}` : raw);
     // Exim's pipe and file deliveries ("pipe to |/usr/bin/x", "/home/u/.box/x@y") are not addresses.
     if (/^[/|]/.test(address)) return;

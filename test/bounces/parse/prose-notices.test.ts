@@ -132,3 +132,24 @@ test("the returned message's own sender is never a failed recipient, however the
   );
   assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.org']);
 });
+
+test('an address cut by a wrapped line is joined again when the returned message has it whole', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: postmaster@relay.example.net', 'To: b+6-abcdef@bounces.shop.example', 'Subject: Undeliverable mail'],
+      [
+        'Delivery has failed to these recipients:',
+        '',
+        '  jane.margaret.doe-smith@mailhost.subsidiary.exam',
+        'ple.org',
+        '',
+        '----- Original message -----',
+        '',
+        'From: news@shop.example',
+        'To: jane.margaret.doe-smith@mailhost.subsidiary.example.org',
+        'Subject: Offers',
+      ],
+    ),
+  );
+  assert.deepEqual(r.recipients.map((x) => x.address), ['jane.margaret.doe-smith@mailhost.subsidiary.example.org']);
+});
