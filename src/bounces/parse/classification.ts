@@ -7,6 +7,7 @@ import { codeFromText } from '../../classify/status.js';
 import type { Classification } from '../../classify/types.js';
 import type { Evidence, ParsedRecipient } from '../types.js';
 import { confidenceOf } from './confidence.js';
+import { phraseInNotice } from './notice-phrase.js';
 
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
 const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'"])|\s*$)/;
@@ -23,8 +24,9 @@ export function replyCode(diagnostic: string | null): number | null {
 }
 
 /**
- * `context`: the rest of the notice (its transcript), consulted only for the SMTP stage at which the
- * server refused; give it only when the notice concerns one recipient.
+ * `context`: the rest of the notice (its transcript), consulted for the SMTP stage at which the server
+ * refused and, when the diagnostic says nothing recognisable, for the notice's own reason line; give it
+ * only when the notice concerns one recipient.
  */
 export function classifyRecipient(rec: ParsedRecipient, context: string | null = null): ParsedRecipient {
   const code = replyCode(rec.diagnostic);
@@ -73,6 +75,7 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   // A provider's own wording is specific whatever the stage: Yahoo checks recipients at the end of DATA and
   // says "This user doesn't have a yahoo.com account" there.
   if (c.hard && c.category === 'mailbox-unknown' && !c.rule.startsWith('provider:') && (AFTER_DATA.test(rec.diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(rec.diagnostic, context))) rec.hard = false;
+  // A bare X.0.0 gives way to the status the notice's phrase implies (of the same class).
   rec.status = given && !(source === 'notice' && given.endsWith('.0.0') && c.enhanced?.charAt(0) === given.charAt(0)) ? given : (c.enhanced ?? given ?? (code ? `${Math.floor(code / 100)}.0.0` : null));
   // A delay notice without any code: the MTA is still trying, which is a temporary (4.x.x) condition by
   // definition, whatever class the wording alone would suggest.
@@ -93,24 +96,7 @@ function decidedByStatusField(c: Classification, diagnostic: string | null, give
   return !(diagnostic ?? '').includes(given);
 }
 
-/** How much of a notice is searched for a reason phrase, and the words such a phrase has (a cheap filter). */
-const NOTICE_MAX = 12_000;
-const REASON_WORDS = /unknown|exist|invalid|not found|no such|full|quota|disabled|suspend|inactive|expired|denied|refused|reject|block|spam|host|domain|relay|timed? ?out|too (?:large|big)|size|loop|not (?:allowed|permitted|accepted)|unavailable|unrouteable|illegal/i;
 
-/**
- * The first recognised reason among the notice's own lines: a provider's or an MTA's wording (not a
- * default, not a bare "denied"). Only lines with a reason word are classified, so a notice costs a few
- * classifier calls.
- */
-function phraseInNotice(context: string, code: number | null, given: string | null): { classification: Classification; text: string } | null {
-  const enhanced = given?.endsWith('.0.0') ? null : given;
-  for (const line of context.slice(0, NOTICE_MAX).split('\n')) {
-    if (line.length < 8 || line.length > 400 || !REASON_WORDS.test(line)) continue;
-    const c = classify({ phase: 'dsn', code, enhanced, text: line });
-    if ((c.rule.startsWith('wording:') || c.rule.startsWith('provider:')) && c.rule !== 'wording:access-denied') return { classification: c, text: line.trim() };
-  }
-  return null;
-}
 
 /**
  * The notice shows this very reply as the answer to DATA: a transcript (`>>> DATA` / `<<< 550 …`,

@@ -243,7 +243,7 @@ function rfc3464(top: MimePart, part: MimePart | null, subject: string, ownId: s
 // Carriers' gateways spell the role with an underscore or a dot (post_master@…, mailer_daemon@…).
 const BOUNCE_SENDER = /^(?:mailer[-_.]?daemon|post_?master|mail[-_]daemon|mail delivery (?:system|subsystem))\b|<(?:mailer[-_.]?daemon|post_?master)@|^<>$/i;
 const BOUNCE_SUBJECT =
-  /undeliver|undelivered|delivery (?:status )?(?:notification|failure|failed|problem)|returned mail|failure notice|mail delivery failed|delivery has failed|could not be delivered|non[- ]?remis|unzustellbar|nicht zustellbar|message not delivered|mail failure|permanent error|rejected|bounced|returned to sender|warning: could not send|delayed mail|delivery delayed|non-?deliver(?:y|able)|delivery (?:status )?report|mail system error|returned message|no se pudo entregar|non recapitabile|onbestelbaar|不達|エラー|error/i;
+  /undeliver|undelivered|delivery (?:status )?(?:notification|failure|failed|problem)|returned mail|failure notice|mail delivery failed|delivery has failed|could not be delivered|non[- ]?remis|unzustellbar|nicht zustellbar|message not delivered|mail failure|permanent error|rejected|bounced|returned to sender|warning: could not send|delayed mail|delivery delayed|non-?deliver(?:y|able)|delivery (?:status )?report|mail system error|returned message|no se pudo entregar|non recapitabile|onbestelbaar|不達|エラー|配信でき(?:ません|なかった)|配信に失敗|error/i;
 
 function nonStandard(top: MimePart, subject: string, ownId: string | null): ParseResult {
   const from = decodeHeaderValue(header(top.headers, 'from') ?? '');

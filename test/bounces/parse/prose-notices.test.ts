@@ -153,3 +153,15 @@ test('an address cut by a wrapped line is joined again when the returned message
   );
   assert.deepEqual(r.recipients.map((x) => x.address), ['jane.margaret.doe-smith@mailhost.subsidiary.example.org']);
 });
+
+test('a Japanese "could not deliver" subject (InterScan MSS and others) marks a notice; its transcript names the recipient', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: gw@mail.example.co.jp', 'To: b+7-abcdef@bounces.shop.example', 'Subject: =?UTF-8?B?44Oh44OD44K744O844K444KS6YWN5L+h44Gn44GN44G+44Gb44KT44CC?=', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8'],
+      ['Sent <<< RCPT TO:<taro@example.co.jp>', 'Received >>> 550 5.1.1 <taro@example.co.jp>... User unknown', '', 'Unable to deliver message to <taro@example.co.jp>.'],
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(r.recipients.map((x) => x.address), ['taro@example.co.jp']);
+  assert.equal(r.recipients[0].hard, true);
+});
