@@ -205,10 +205,14 @@ function rfc3464(top: MimePart, part: MimePart | null, subject: string, ownId: s
   result.arrival_date = dsn.arrivalDate;
   const returned = returnedHeaders(top);
   const single = dsn.recipients.length === 1;
+  const textByAddress = new Map(textReport.recipients.map((t) => [t.address.toLowerCase(), t]));
+  // Each search for the notice's line about an address reads the whole notice: a few per report at most,
+  // or a report listing thousands of recipients would take quadratic time.
+  let linesSought = 0;
   result.recipients = dsn.recipients.map((r) => {
     // A Final-Recipient that names no Internet mailbox (X.400 without its RFC-822 part): the notice's text does.
     const final = r.finalRecipient ?? (r.finalRaw && single && !r.originalRecipient ? (textReport.recipients[0]?.address ?? null) : null);
-    const fromText = final ? textReport.recipients.find((t) => t.address.toLowerCase() === final.toLowerCase()) : undefined;
+    const fromText = final ? textByAddress.get(final.toLowerCase()) : undefined;
     // The address we sent to: see forwarded.ts for where reports keep it.
     // (An Original-Recipient that is the final address in other letter case adds nothing.)
     const orcpt = isMailbox(r.originalRecipient) && r.originalRecipient.toLowerCase() !== final?.toLowerCase() ? r.originalRecipient : null;
@@ -217,7 +221,7 @@ function rfc3464(top: MimePart, part: MimePart | null, subject: string, ownId: s
     if (!diagnostic || !/[A-Za-z]{3}/.test(diagnostic)) {
       diagnostic =
         fromText?.diagnostic ??
-        (final ? lineAbout(textReport.report, final) : null) ??
+        (final && linesSought++ < MAX_LINE_SEARCHES ? lineAbout(textReport.report, final) : null) ??
         (single ? (textReport.recipients[0]?.diagnostic ?? diagnostic) : diagnostic);
     }
     const rec: ParsedRecipient = {
@@ -239,6 +243,9 @@ function rfc3464(top: MimePart, part: MimePart | null, subject: string, ownId: s
   result.original_message_id = originalMessageId(returned, textReport.returned, ownId);
   return result;
 }
+
+/** Searches for the notice's own line about a recipient, per report (see rfc3464()). */
+const MAX_LINE_SEARCHES = 50;
 
 // Carriers' gateways spell the role with an underscore or a dot (post_master@…, mailer_daemon@…).
 const BOUNCE_SENDER = /^(?:mailer[-_.]?daemon|post_?master|mail[-_]daemon|mail delivery (?:system|subsystem))\b|<(?:mailer[-_.]?daemon|post_?master)@|^<>$/i;

@@ -223,6 +223,11 @@ function cut(text: string, markers: RegExp[]): { report: string; returned: strin
 
 const ADDR_G = new RegExp(ADDR, 'g');
 
+const MAX_JOIN_CHECKS = 20;
+
+/** Failed recipients read from one notice's text at most (real notices list a few; a hostile one, any number). */
+const MAX_TEXT_RECIPIENTS = 1000;
+
 /**
  * An address cut where the notice wrapped its line ("jane.doe@mail.exam" + newline + "ple.org"): joined
  * with the next line's first word, but only when the mail also has the joined form somewhere (a header,
@@ -306,26 +311,45 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
     if (s) body = report.slice(s.index);
   }
   const lines = body.split('\n');
+  // Line number of an offset by binary search over the line starts: counting the lines before every match
+  // was quadratic on a notice listing thousands of addresses.
+  const starts: number[] = [0];
+  for (let at = body.indexOf('\n'); at >= 0; at = body.indexOf('\n', at + 1)) starts.push(at + 1);
+  const lineAt = (index: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
   let found: { address: string; line: number }[] = [];
   const seen = new Set<string>();
   const excluded: { address: string; line: number }[] = [];
   const helpdesks = contactAddresses(body);
+  // Looking for a joined address reads the whole mail: done at most a few times a notice (a hostile one
+  // repeats the same wrapped line thousands of times).
   let lowerText: string | null = null;
+  let joinChecks = 0;
+  const elsewhere = (joined: string) => ++joinChecks <= MAX_JOIN_CHECKS && (lowerText ??= text.toLowerCase()).includes(joined.toLowerCase());
   const add = (matched: string | undefined, index: number) => {
     if (!matched) return;
-    const raw = unwrapped(body, matched, index, (joined) => (lowerText ??= text.toLowerCase()).includes(joined.toLowerCase()));
+    const raw = seen.has(matched.toLowerCase()) ? matched : unwrapped(body, matched, index, elsewhere);
     const address = clean(!raw.includes('@') && rule?.bareNamesAt ? `${raw}@${rule.bareNamesAt}` : raw);
     // Exim's pipe and file deliveries ("pipe to |/usr/bin/x", "/home/u/.box/x@y") are not addresses.
     if (/^[/|]/.test(address)) return;
     const key = address.toLowerCase();
     if (seen.has(key) || ROLE_ADDRESS.test(address) || helpdesks.has(key)) return;
     if (exclude.has(key)) {
-      excluded.push({ address, line: body.slice(0, index).split('\n').length - 1 });
+      // Once per address: counting lines for every repeat would be quadratic on a hostile notice.
+      if (!excluded.some((e) => e.address.toLowerCase() === key)) excluded.push({ address, line: lineAt(index) });
       return;
     }
+    if (found.length >= MAX_TEXT_RECIPIENTS) return;
     seen.add(key);
-    const line = body.slice(0, index).split('\n').length - 1;
-    found.push({ address, line });
+    found.push({ address, line: lineAt(index) });
   };
   if (rule?.recipient) {
     rule.recipient.lastIndex = 0;
@@ -356,6 +380,9 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   if (found.length === 0) {
     for (const m of body.replace(/^[ \t]*(?:Message-ID|In-Reply-To|References):.*$/gim, (l) => ' '.repeat(l.length)).matchAll(ADDR_G)) add(m[0], m.index ?? 0);
   }
+  // Said once for the whole notice, so read once: its reason line and its first line with a failure code.
+  const reason = rule?.reason?.exec(report)?.[1]?.trim();
+  let codeLine: string | undefined | null = null;
   const recipients: TextRecipient[] = found.map((f, i) => {
     const next = found[i + 1]?.line ?? lines.length;
     const block: string[] = [];
@@ -366,10 +393,9 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
     }
     const original = forwardedFrom(block.join('\n'), f.address);
     let diag = block.join(' ').replace(/\s+/g, ' ').trim();
-    const reason = rule?.reason?.exec(report)?.[1]?.trim();
     if (reason && !diag.includes(reason)) diag = `${diag} ${reason}`;
     if (!FAILURE_CODE.test(diag)) {
-      const codeLine = lines.find((l) => FAILURE_CODE.test(l));
+      if (codeLine === null) codeLine = lines.find((l) => FAILURE_CODE.test(l));
       if (codeLine) diag = (diag + ' ' + codeLine.trim()).trim();
     }
     return { address: f.address, original, diagnostic: diag || null };
