@@ -71,9 +71,8 @@ export function splitHeaderBody(raw: string): { head: string; body: string } {
 /** Parses a header block into fields, unfolding continuation lines. Lines that are not fields are skipped. */
 export function parseHeaders(head: string): Header[] {
   const out: Header[] = [];
-  // Split on LF and drop a CR after (a string split is much cheaper than a regex split on every part).
-  for (const raw of head.split('\n')) {
-    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+  const lines = head.split(/\r?\n/);
+  for (const line of lines) {
     if (line.length === 0) continue;
     const c = line.charCodeAt(0);
     if (c === 32 || c === 9) {

@@ -284,10 +284,27 @@ const REASON_THEN_ADDRESS = new RegExp(
   'gim',
 );
 
-const ADDRESS_IN_SENTENCE = new RegExp(
-  `\\b(?:message|mail|e-?mail) (?:to|for|addressed to) <?(${ADDR})>? (?:could not|cannot|can't|couldn't|was not|wasn't|has not|did not) (?:be )?deliver|\\b(?:could not|cannot|can't|couldn't|was not|wasn't|failed to) (?:be )?deliver(?:ed)? (?:it |the message |your message )?to[ \\t]+<?(${ADDR})>?`,
-  'gi',
-);
+// The two sentence shapes, each read from a window around one "deliver" of the notice (found by a plain
+// search: a pattern tried at every position of every notice cost more than the rest of this function).
+const MESSAGE_TO_ADDRESS = new RegExp(`\\b(?:message|mail|e-?mail) (?:to|for|addressed to) <?(${ADDR})>? (?:could not|cannot|can't|couldn't|was not|wasn't|has not|did not) (?:be )?$`, 'i');
+const DELIVERED_TO_ADDRESS = new RegExp(`^(?:ed)? (?:it |the message |your message )?to[ \\t]+<?(${ADDR})>?`, 'i');
+const NOT_BEFORE = /\b(?:could not|cannot|can't|couldn't|was not|wasn't|failed to) (?:be )?$/i;
+
+/** Addresses inside "your message to <a> could not be delivered" and "could not be delivered to <a>". */
+function addressesInSentences(body: string): { address: string; index: number }[] {
+  const out: { address: string; index: number }[] = [];
+  const lower = body.toLowerCase();
+  for (let at = lower.indexOf('deliver'); at >= 0 && out.length < MAX_TEXT_RECIPIENTS; at = lower.indexOf('deliver', at + 7)) {
+    const before = body.slice(Math.max(0, at - 300), at);
+    const m = MESSAGE_TO_ADDRESS.exec(before);
+    if (m) out.push({ address: m[1], index: at - before.length + m.index });
+    if (NOT_BEFORE.test(before.slice(-40))) {
+      const d = DELIVERED_TO_ADDRESS.exec(body.slice(at + 7, at + 7 + 300));
+      if (d) out.push({ address: d[1], index: at + 7 });
+    }
+  }
+  return out;
+}
 
 function clean(address: string): string {
   return address.replace(/^mailto:/i, '').replace(/[.>]+$/, '');
@@ -372,7 +389,7 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   if (found.length === 0) {
     // The address inside a sentence: "Your message to <jane@…> could not be delivered", "… could not be
     // delivered to jane@…", as gateways and carriers' MMS relays word it.
-    for (const m of body.matchAll(ADDRESS_IN_SENTENCE)) add(m[1] ?? m[2], m.index ?? 0);
+    for (const m of addressesInSentences(body)) add(m.address, m.index);
   }
   if (found.length === 0) {
     for (const m of body.matchAll(new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi'))) add(m[1], m.index ?? 0);
