@@ -223,6 +223,7 @@ function cut(text: string, markers: RegExp[]): { report: string; returned: strin
 
 const ADDR_G = new RegExp(ADDR, 'g');
 
+/** Searches of the whole mail for a wrapped address's joined form, per notice (see unwrapped()). */
 const MAX_JOIN_CHECKS = 20;
 
 /** Failed recipients read from one notice's text at most (real notices list a few; a hostile one, any number). */
@@ -321,7 +322,7 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   const { report, returned } = cut(text, rule?.original ? [rule.original, ...ORIGINAL_MARKERS] : ORIGINAL_MARKERS);
   // The returned message's own sender (its From, Sender, Reply-To, Return-Path) wrote the mail that failed:
   // it is not a failed recipient, however often the notice's prose names it.
-  for (const a of senderAddresses(returned)) exclude.add(a);
+  const skip = new Set([...exclude, ...senderAddresses(returned)]);
   let body = report;
   if (rule?.start) {
     const s = rule.start.exec(report);
@@ -359,7 +360,7 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
     if (/^[/|]/.test(address)) return;
     const key = address.toLowerCase();
     if (seen.has(key) || ROLE_ADDRESS.test(address) || helpdesks.has(key)) return;
-    if (exclude.has(key)) {
+    if (skip.has(key)) {
       // Once per address: counting lines for every repeat would be quadratic on a hostile notice.
       if (!excluded.some((e) => e.address.toLowerCase() === key)) excluded.push({ address, line: lineAt(index) });
       return;
