@@ -7,7 +7,8 @@
  *   message-id        the Message-ID of the original, found in the returned headers
  *   recipient-window  the most recent message to a reported address within the correlation window (a guess)
  *
- * Within the matched message each reported recipient is matched by address. When a report names no
+ * Within the matched message each reported recipient is matched by address: the one we sent to, or the
+ * final or original recipient the report gives (forwarding rewrites addresses). When a report names no
  * address we know (forwarding and aliases rewrite it), the recipient the rule itself pinned (VERP), or the
  * message's only recipient, is used.
  */
@@ -60,7 +61,7 @@ export async function correlate(store: Lookups, rcptTo: string[], parse: ParseRe
     }
   }
 
-  const addresses = parse.recipients.map((r) => r.address).filter((a): a is string => !!a).map(normAddress);
+  const addresses = [...new Set(parse.recipients.flatMap(reportedAddresses))];
 
   if (parse.envelope_id) {
     const message = await store.messages.getByQueueId(parse.envelope_id.trim());
@@ -108,8 +109,9 @@ export function assignRecipients(c: Correlation, parsed: ParsedRecipient[]): Ass
   const used = new Set<number>();
   const unmatched: ParsedRecipient[] = [];
   for (const p of parsed) {
-    const address = p.address ? normAddress(p.address) : null;
-    const r = address ? c.recipients.find((x) => !used.has(x.id) && normAddress(x.address) === address) : undefined;
+    // Forwarding rewrites addresses: the report's address, its final and its original recipient all count.
+    const names = reportedAddresses(p);
+    const r = c.recipients.find((x) => !used.has(x.id) && names.includes(normAddress(x.address)));
     if (r) {
       used.add(r.id);
       out.push({ parsed: p, recipient: r });
@@ -121,6 +123,11 @@ export function assignRecipients(c: Correlation, parsed: ParsedRecipient[]): Ass
   // recipient the token or the single-recipient message identifies.
   if (out.length === 0 && unmatched.length === 1 && fallback) out.push({ parsed: unmatched[0], recipient: fallback });
   return out;
+}
+
+/** Every address a report gives for one recipient (the one we sent to first), normalised. */
+function reportedAddresses(p: ParsedRecipient): string[] {
+  return [p.address, p.original_recipient, p.final_recipient].filter((a): a is string => !!a).map(normAddress);
 }
 
 function emptyParsed(): ParsedRecipient {

@@ -40,6 +40,7 @@ export function createProcessor(opts: Omit<BouncesOptions, 'config'> & { config:
     explain: opts.explain ?? explainWithClassifier,
     verpSecret: b.verp_secret,
     correlationWindowMs: b.correlation_window_ms,
+    suppressOn: b.suppress_on,
     limits: { maxParts: b.max_mime_parts, maxDepth: b.max_mime_depth },
     notifier: opts.notifier ?? null,
   });

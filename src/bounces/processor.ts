@@ -5,7 +5,7 @@
  *
  * Effects per reported recipient (the DSN Action decides when given, else the report's kind):
  *   failed / bounce           → `bounced` event; the recipient turns bounced (from delivered, deferred or
- *                               queued); a hard bounce suppresses the address
+ *                               queued); a hard bounce suppresses the address (under `suppressOn`)
  *   delayed / delay           → `delayed` event, no state change
  *   delivered, relayed, expanded / delivery-report → `reported` event, no state change
  *   auto-reply                → `auto-replied` event, no state change
@@ -38,6 +38,8 @@ export interface ProcessorOptions {
   parse: ParseFn;
   verpSecret: string | null;
   correlationWindowMs: number;
+  /** config.bounces.suppress_on: which hard bounces suppress (default every one). */
+  suppressOn?: SuppressOn;
   limits: ParseLimits;
   explain?: ExplainFn;
   now?: () => number;
@@ -46,6 +48,13 @@ export interface ProcessorOptions {
    * so the bounce came here instead of to the sender: the notifier tells the sender as a failure DSN would.
    */
   notifier?: Pick<Notifier, 'finalFailure'> | null;
+}
+
+export type SuppressOn = 'hard' | 'high-confidence';
+
+/** A hard bounce suppresses under the policy: every one, or only one the parser is highly confident of. */
+export function suppresses(p: ParsedRecipient, policy: SuppressOn = 'hard'): boolean {
+  return p.hard === true && (policy === 'hard' || p.confidence === 'high');
 }
 
 export interface ProcessedInbound {
@@ -203,6 +212,8 @@ export class InboundProcessor {
             inbound_id: row.id,
             category: p.category,
             hard: p.hard,
+            ...(p.confidence ? { confidence: p.confidence } : {}),
+            ...(p.evidence ? { evidence: p.evidence.text ?? p.evidence.rule } : {}),
             explanation,
             ...(parsed.feedback_type ? { feedback_type: parsed.feedback_type } : {}),
             ...(parsed.original_message_id ? { original_message_id: parsed.original_message_id } : {}),
@@ -212,8 +223,9 @@ export class InboundProcessor {
       if (kind === 'bounced') {
         // The state rule is the queue's (a late bounce ends retries and overrides `delivered`).
         effect.transition = lateBounce({ code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic, category: p.category, hard: p.hard });
-        // Soft bounces (mailbox full, blocked, policy) never suppress: the address is still good.
-        if (p.hard === true) effect.suppress = { address: suppressionKey(recipient.address), reason: reason('hard bounce', replyLine({ code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic }, { join: ' ' })), source: 'hard-bounce' };
+        // Soft bounces (mailbox full, blocked, policy) never suppress: the address is still good. The address
+        // suppressed is ours (the recipient row), not the one a forward rewrote it to.
+        if (suppresses(p, this.opts.suppressOn)) effect.suppress = { address: suppressionKey(recipient.address), reason: reason('hard bounce', replyLine({ code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic }, { join: ' ' })), source: 'hard-bounce' };
       } else if (kind === 'complained') {
         effect.suppress = {
           address: suppressionKey(recipient.address),

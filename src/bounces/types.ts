@@ -7,9 +7,38 @@ import type { Category } from '../classify/types.js';
 export type InboundKind = 'bounce' | 'delay' | 'delivery-report' | 'auto-reply' | 'complaint' | 'not-a-bounce';
 export type ReportFormat = 'rfc3464' | 'arf' | 'non-standard';
 
+/**
+ * How certain a recipient's classification is, which decides suppression under the `high-confidence`
+ * policy (docs/bounces.md, "Evidence and confidence"):
+ *   high    the receiving server's own words or its own status said it, at a stage that judges the address
+ *   medium  only the reporting MTA's Status field, or a phrase found elsewhere in the notice
+ *   low     nothing recognised, or signals that disagree (a "user unknown" under a 5.7.x policy status, or
+ *           from a content-filtering gateway)
+ */
+export type Confidence = 'high' | 'medium' | 'low';
+
+/** Which line of the report decided the classification. */
+export interface Evidence {
+  /**
+   * `diagnostic`: the recipient's Diagnostic-Code or the notice's line about it; `status`: the Status field
+   * alone; `notice`: a phrase elsewhere in the notice (the diagnostic said nothing recognisable); `none`.
+   */
+  source: 'diagnostic' | 'status' | 'notice' | 'none';
+  /** The classifier rule that fired (`wording:user-unknown`, `enhanced:X.1.1`, `default:dsn/5`…). */
+  rule: string;
+  /** The deciding text (at most 200 characters), or null. */
+  text: string | null;
+}
+
 export interface ParsedRecipient {
-  /** The failed address (Final-Recipient, else Original-Recipient, else found in the text). */
+  /**
+   * The address we sent to, as far as the report tells: Original-Recipient, the address a notice says the
+   * failed one was forwarded or expanded from, or the returned message's own recipient; else the failed
+   * address (Final-Recipient, or found in the text).
+   */
   address: string | null;
+  /** The address delivery finally failed for (Final-Recipient, or the notice's failed address), when known. */
+  final_recipient?: string | null;
   /** RFC 3464 Action (failed, delayed, delivered, relayed, expanded), or inferred. */
   action: 'failed' | 'delayed' | 'delivered' | 'relayed' | 'expanded' | null;
   /** RFC 3463 status, as given or derived from the text. */
@@ -19,8 +48,12 @@ export interface ParsedRecipient {
   category: Category | null;
   /** The address itself is bad (suppress). */
   hard: boolean | null;
-  /** Extra RFC 3464 per-recipient fields when present. */
+  /** The address as originally given (Original-Recipient, or found as described for `address`), when known. */
   original_recipient?: string | null;
+  /** Which line decided `category`/`hard`, and how certain that is. */
+  evidence?: Evidence;
+  confidence?: Confidence;
+  /** Extra RFC 3464 per-recipient fields when present. */
   remote_mta?: string | null;
   last_attempt_date?: string | null;
   will_retry_until?: string | null;

@@ -251,6 +251,12 @@ export const bouncesSchema = z.strictObject({
   pregreet_wait_ms: nonNegativeInt.default(300),
   /** Window for the last-resort match by recipient address. */
   correlation_window_ms: positiveInt.default(30 * 24 * 60 * 60_000),
+  /**
+   * Which hard bounces add the address to the suppression list: `hard` every one; `high-confidence` only
+   * those whose evidence is the receiving server's own words at a stage that judges the address (not a
+   * status alone, not a "user unknown" from a content filter or under a 5.7.x status). Complaints always do.
+   */
+  suppress_on: z.enum(['hard', 'high-confidence']).default('hard'),
 });
 
 export const apiSchema = z.strictObject({

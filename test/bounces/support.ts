@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { InboundProcessor, type ProcessorOptions } from '../../src/bounces/processor.js';
+import type { ParseResult } from '../../src/bounces/types.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
 import type { EnqueuedMessage } from '../../src/store/store.js';
 import type { RecipientState } from '../../src/types.js';
@@ -137,4 +140,20 @@ export async function waitFor<T>(check: () => T | Promise<T>, timeoutMs = 5000, 
     if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * A processor whose parser reads the parse result from the stored mail itself (the body is the
+ * ParseResult as JSON), so a test pins the processor's own decisions.
+ */
+export function jsonProcessor(store: SqliteStore, over: Partial<ProcessorOptions> = {}): InboundProcessor {
+  return new InboundProcessor({
+    store,
+    logger: silentLogger(),
+    parse: async (raw) => JSON.parse(raw.toString('utf8')) as ParseResult,
+    verpSecret: null,
+    correlationWindowMs: 60_000,
+    limits: { maxParts: 100, maxDepth: 10 },
+    ...over,
+  });
 }

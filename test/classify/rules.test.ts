@@ -41,6 +41,8 @@ const ROWS: Row[] = [
   ['provider:aol-throttle', r('connect', 421, '4.7.1', ': (DYN:T1) https://postmaster.aol.com/error-codes#421dynt1'), 'rate-limited'],
   ['provider:aol-blocked', r('connect', 554, null, '- (RTR:BL) https://postmaster.aol.com/error-codes#554rtrbl'), 'reputation-or-blocklist'],
   ['provider:icloud-policy', r('data', 554, '5.7.1', '[HM08] Message rejected due to local policy. Please visit https://support.apple.com/en-us/HT204137'), 'policy'],
+  ['provider:facebook-no-such-user', r('rcpt', 550, '5.1.1', 'RCP-P1 https://www.facebook.com/postmaster/response_codes?ip=192.0.2.135#rcp Attempted recipient address does not exist'), 'mailbox-unknown'],
+  ['provider:facebook-deactivated', r('rcpt', 550, '5.1.1', 'RCP-T4 https://www.facebook.com/postmaster/response_codes?ip=192.0.2.135#rcp Attempted recipient address is currently deactivated'), 'mailbox-disabled'],
   ['provider:recipient-preferences', r('rcpt', 550, '5.1.1', 'RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.135#rcp Refused due to recipient preferences'), 'policy'],
   ['provider:kddi-filtered', r('dsn', null, '5.0.0', 'smtp; 550 : User unknown'), 'policy'],
   ['provider:proofpoint-blocked', r('connect', 554, null, 'Blocked - see https://ipcheck.proofpoint.com/?ip=198.51.100.23'), 'reputation-or-blocklist'],
@@ -49,6 +51,9 @@ const ROWS: Row[] = [
   ['provider:mimecast-reputation', r('connect', 554, null, 'Local CT IP Reputation - (reject) - https://community.mimecast.com/docs/DOC-1369#554 [xYz.eu1]'), 'reputation-or-blocklist'],
   ['provider:mimecast-spam-signature', r('data', 554, null, 'email rejected due to security policies - MCSpamSignature.sa.2.2 - https://community.mimecast.com/docs/DOC-1369#554'), 'content-or-spam'],
   ['provider:local-delivery-agent', r('dsn', null, '5.1.1', 'x-unix; procmail: Couldn\'t create "/var/spool/mail/jane" id: mx.example.org: No such user'), 'system-error'],
+  ['provider:mailbox-suspended', r('rcpt', 550, '5.1.1', '<jane@example.org>: Mailbox is frozen'), 'mailbox-disabled'],
+  ['provider:mailbox-suspended', r('dsn', null, '5.0.0', 'smtp; 550 [SUSPEND] Mailbox currently suspended - Please contact correspondent directly'), 'mailbox-disabled'],
+  ['provider:mailbox-suspended', r('dsn', null, '5.1.1', 'smtp; 550 5.1.1 This account has been put on hold'), 'mailbox-disabled'],
   ['provider:dnsbl', r('rcpt', 554, '5.7.1', 'Service unavailable; Client host [198.51.100.23] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/198.51.100.23'), 'reputation-or-blocklist'],
 
   // Decisive statuses (neutral text, so only the status speaks)
@@ -125,11 +130,13 @@ const ROWS: Row[] = [
   ['wording:message-too-large', r('data', 552, null, 'Message size exceeds fixed maximum message size'), 'message-too-large'],
   ['wording:insufficient-system-storage', r('mail', 452, null, 'Insufficient system storage'), 'server-busy'],
   ['wording:mailbox-full', r('rcpt', 552, null, 'sorry, mailbox jane@example.org is over quota'), 'mailbox-full'],
-  ['wording:mailbox-disabled', r('rcpt', 550, null, 'Mailbox is frozen. See http://mail.example.net/err/3/'), 'mailbox-disabled'],
+  ['wording:mailbox-disabled', r('rcpt', 550, null, 'Mailbox is inactive. See http://mail.example.net/err/3/'), 'mailbox-disabled'],
   ['wording:mailbox-moved', r('rcpt', 550, null, 'recipient no longer on server: jane@example.org'), 'mailbox-moved'],
   ['wording:dns-temporary', r('dns', null, null, 'queryMx ESERVFAIL example.org'), 'dns-failure'],
   ['wording:dns-temporary-reported', r('dsn', null, '4.0.0', 'smtp; lookup of MX for example.org failed: SERVFAIL from all name servers'), 'dns-failure'],
   ['wording:dns-try-again', r('dsn', null, '5.0.0', '<jane@example.com>: Name service error for domain example.com: Host not found, try again'), 'dns-failure'],
+  // Postfix's words when the name server answered with garbage: a failed lookup, not a missing domain.
+  ['wording:dns-server-failure', r('dsn', null, '5.0.0', 'Name service error for name=example.org type=MX: Malformed or unexpected name server reply'), 'dns-failure'],
   ['wording:nxdomain-temporary', r('dsn', null, '4.0.0', "smtp; DNS Error: 12345 DNS type 'mx' lookup of example.comm responded with code NXDOMAIN Domain name not found: example.comm"), 'dns-failure'],
   ['wording:nxdomain', r('dns', null, null, 'queryMx ENOTFOUND example.invalid'), 'domain-unknown'],
   ['wording:no-mx-records', r('dns', null, null, 'queryA ENODATA example.org'), 'no-mail-service'],
@@ -139,6 +146,12 @@ const ROWS: Row[] = [
   ['wording:unknown-user@data', r('dsn', null, '5.0.0', 'smtp; 550 Unknown user jane@example.net (in reply to end of DATA command)'), 'policy'],
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'ユーザー Tanaka (tanaka@example.co.jp) は Domino ディレクトリには見つかりません。'), 'mailbox-unknown'], // Domino, Japanese
   ['wording:user-unknown', r('rcpt', 550, null, '<jane@example.org>: Recipient address rejected: User unknown in virtual mailbox table'), 'mailbox-unknown'],
+  // Other servers' ways of saying the same: "<rcpt> does not exist", "is not a known user", "invalid
+  // username", "no mailbox found".
+  ['wording:user-unknown', r('rcpt', 554, null, 'Rcpt <jane@example.org> does not exist'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, '"jane@example.org" is not a known user'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, 'jane@example.org is not an active address at this host (invalid ExampleNet username)'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, '5.7.1', 'No mailbox found'), 'mailbox-unknown'],
   ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Requested action not taken: mailbox unavailable'), 'mailbox-unknown'],
   ['wording:address-rejected', r('rcpt', 550, null, '#5.1.0 Address rejected.'), 'mailbox-unknown'],
   ['wording:too-many-connections', r('connect', 421, null, 'Too many concurrent SMTP connections from this IP address; please try again later.'), 'rate-limited'],
@@ -150,6 +163,7 @@ const ROWS: Row[] = [
   ['wording:connection-refused', r('connect', null, null, 'connect ECONNREFUSED 127.0.1.5:25'), 'connection-failure'],
   ['wording:connection-timeout', r('connect', null, null, 'Connection timeout', { error: 'ETIMEDOUT' }), 'connection-failure'],
   ['wording:connection-lost', r('data', null, null, 'read ECONNRESET'), 'connection-failure'],
+  ['wording:connection-lost', r('dsn', 421, '4.0.0', 'ResponseCode 421, Host not reachable.'), 'connection-failure'],
   ['wording:dns-phase-error', r('dns', null, null, 'queryMx EBADNAME example..org'), 'dns-failure'],
   ['wording:protocol', r('rcpt', 503, null, 'Error: need MAIL command'), 'protocol-error'],
   ['wording:protocol', r('dsn', 500, null, 'SMTP error from remote mail server after end of data: host mx.example.de [192.0.2.22]: 500 Line limit exceeded'), 'protocol-error'], // Exim's line-length limit, not a rate limit

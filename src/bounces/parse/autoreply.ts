@@ -4,9 +4,12 @@
  */
 import { header, type Header } from './mime.js';
 
-/** Out-of-office / vacation subjects in the languages we meet most; anchored to the start of the subject. */
+/**
+ * Out-of-office / vacation subjects in the languages we meet most; anchored to the start of the subject,
+ * where webmail often puts the phrase in brackets ("[Auto-Reply] …", "[Automatyczna odpowiedź] …").
+ */
 const SUBJECT_RE = new RegExp(
-  '^\\s*(?:' +
+  '^\\s*\\[?\\s*(?:' +
     [
       'auto(?:matic|matische?)?[ -]?(?:reply|response|answer|antwort)', // en, de
       'out of (?:the )?office',
@@ -34,6 +37,7 @@ const SUBJECT_RE = new RegExp(
       'autosvar', // sv, da, no
       'automaattinen vastaus', // fi
       'odpowiedź automatyczna', // pl
+      'automatyczna odpowiedź',
     ].join('|') +
     ')',
   'i',

@@ -4,7 +4,10 @@
  */
 import { classify } from '../../classify/classify.js';
 import { codeFromText } from '../../classify/status.js';
-import type { ParsedRecipient } from '../types.js';
+import type { Classification } from '../../classify/types.js';
+import type { Evidence, ParsedRecipient } from '../types.js';
+import { confidenceOf } from './confidence.js';
+import { phraseInNotice } from './notice-phrase.js';
 
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
 const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'"])|\s*$)/;
@@ -21,8 +24,9 @@ export function replyCode(diagnostic: string | null): number | null {
 }
 
 /**
- * `context`: the rest of the notice (its transcript), consulted only for the SMTP stage at which the
- * server refused; give it only when the notice concerns one recipient.
+ * `context`: the rest of the notice (its transcript), consulted for the SMTP stage at which the server
+ * refused and, when the diagnostic says nothing recognisable, for the notice's own reason line; give it
+ * only when the notice concerns one recipient.
  */
 export function classifyRecipient(rec: ParsedRecipient, context: string | null = null): ParsedRecipient {
   const code = replyCode(rec.diagnostic);
@@ -51,6 +55,18 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     const byWording = classify({ phase: 'dsn', code, enhanced: null, text: (rec.diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, '') });
     if (byWording.category !== 'unknown') c = byWording;
   }
+  let source: Evidence['source'] = !rec.diagnostic && !given ? 'none' : decidedByStatusField(c, rec.diagnostic, given) ? 'status' : 'diagnostic';
+  let decidingText = source === 'status' ? `Status: ${given}` : rec.diagnostic;
+  // A diagnostic that says nothing recognisable ("Unable to deliver", a bare 5.0.0): the notice often
+  // states the reason in a line of its own ("User unknown", "Host not found").
+  if (context && c.category === 'unknown') {
+    const found = phraseInNotice(context, code, given);
+    if (found) {
+      c = found.classification;
+      source = 'notice';
+      decidingText = found.text;
+    }
+  }
   rec.category = c.category;
   rec.hard = c.hard;
   // "User unknown" said only after DATA comes from a content filter: the RCPT check had accepted the
@@ -59,15 +75,28 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   // A provider's own wording is specific whatever the stage: Yahoo checks recipients at the end of DATA and
   // says "This user doesn't have a yahoo.com account" there.
   if (c.hard && c.category === 'mailbox-unknown' && !c.rule.startsWith('provider:') && (AFTER_DATA.test(rec.diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(rec.diagnostic, context))) rec.hard = false;
-  rec.status = given ?? c.enhanced ?? (code ? `${Math.floor(code / 100)}.0.0` : null);
+  // A bare X.0.0 gives way to the status the notice's phrase implies (of the same class).
+  rec.status = given && !(source === 'notice' && given.endsWith('.0.0') && c.enhanced?.charAt(0) === given.charAt(0)) ? given : (c.enhanced ?? given ?? (code ? `${Math.floor(code / 100)}.0.0` : null));
   // A delay notice without any code: the MTA is still trying, which is a temporary (4.x.x) condition by
   // definition, whatever class the wording alone would suggest.
   if (rec.action === 'delayed' && given === null && code === null && rec.status?.startsWith('5.')) {
     rec.status = `4${rec.status.slice(1)}`;
     rec.hard = false;
   }
+  rec.evidence = { source, rule: c.rule, text: decidingText ? decidingText.slice(0, 400).replace(/\s+/g, ' ').trim().slice(0, 200) : null };
+  rec.confidence = confidenceOf({ classification: c, evidence: rec.evidence, status: rec.status, diagnostic: rec.diagnostic, context });
+  // A hard verdict the classifier took back (a filter after DATA) is not evidence against the address.
+  if (rec.hard === false && c.hard) rec.confidence = 'low';
   return rec;
 }
+
+/** The rule fired on the status alone: an RFC 3463 rule, with a status the diagnostic does not quote. */
+function decidedByStatusField(c: Classification, diagnostic: string | null, given: string | null): boolean {
+  if (!given || !c.rule.startsWith('enhanced:')) return false;
+  return !(diagnostic ?? '').includes(given);
+}
+
+
 
 /**
  * The notice shows this very reply as the answer to DATA: a transcript (`>>> DATA` / `<<< 550 …`,

@@ -4,10 +4,13 @@
  * `<angle brackets>` around addresses, missing address types), so blocks are cut at every new
  * Final-Recipient as well as at blank lines.
  */
+import { cleanAddress } from './address.js';
 import { parseHeaders, type Header } from './mime.js';
 
 export interface DsnRecipientFields {
   finalRecipient: string | null;
+  /** Final-Recipient as written, for a recipient whose address could not be read (an X.400 name). */
+  finalRaw: string | null;
   originalRecipient: string | null;
   action: string | null;
   status: string | null;
@@ -81,6 +84,7 @@ export function parseDeliveryStatus(text: string): DsnFields {
       if (!known) continue;
       rcpt ??= {
         finalRecipient: null,
+        finalRaw: null,
         originalRecipient: null,
         action: null,
         status: null,
@@ -91,15 +95,18 @@ export function parseDeliveryStatus(text: string): DsnFields {
       };
       known(rcpt, f.value);
     }
-    if (rcpt && (rcpt.finalRecipient || rcpt.originalRecipient)) result.recipients.push(rcpt);
+    if (rcpt && (rcpt.finalRecipient || rcpt.originalRecipient || rcpt.finalRaw)) result.recipients.push(rcpt);
   }
   return result;
 }
 
 const RECIPIENT_FIELDS: Record<string, (r: DsnRecipientFields, v: string) => void> = {
-  'final-recipient': (r, v) => void (r.finalRecipient ??= stripAddressType(v)),
-  'original-recipient': (r, v) => void (r.originalRecipient ??= stripAddressType(v)),
-  'x-actual-recipient': (r, v) => void (r.finalRecipient ??= stripAddressType(v)),
+  'final-recipient': (r, v) => {
+    r.finalRaw ??= v.trim() || null;
+    r.finalRecipient ??= cleanAddress(v);
+  },
+  'original-recipient': (r, v) => void (r.originalRecipient ??= cleanAddress(v)),
+  'x-actual-recipient': (r, v) => void (r.finalRecipient ??= cleanAddress(v)),
   action: (r, v) => void (r.action ??= v.trim().toLowerCase().split(/[\s(;]/)[0] || null),
   status: (r, v) => void (r.status ??= findStatus(v)),
   'remote-mta': (r, v) => void (r.remoteMta ??= stripType(v)),

@@ -26,7 +26,9 @@ import {
   type MimeLimits,
   type MimePart,
 } from './mime.js';
-import { lineAbout, parseTextReport } from './non-standard.js';
+import { isMailbox } from './address.js';
+import { sentToFromReturned } from './forwarded.js';
+import { lineAbout, parseTextReport, type TextRecipient } from './non-standard.js';
 
 export type ParseOptions = Partial<MimeLimits>;
 
@@ -109,8 +111,8 @@ function returnedHeaders(top: MimePart): Header[] | null {
 
 const MESSAGE_ID_LINE = /^Message-ID:\s*(<[^>\s]+>|\S+@\S+)/im;
 
-function originalMessageId(top: MimePart, returnedText: string, ownId: string | null): string | null {
-  const headers = returnedHeaders(top);
+/** `headers`: the returned original's headers, already read by the caller (returnedHeaders). */
+function originalMessageId(headers: Header[] | null, returnedText: string, ownId: string | null): string | null {
   const fromPart = headers ? header(headers, 'message-id') : null;
   if (fromPart) return fromPart.trim();
   const m = MESSAGE_ID_LINE.exec(returnedText);
@@ -167,7 +169,7 @@ function arf(top: MimePart, part: MimePart, ownId: string | null): ParseResult {
   // A report always concerns one recipient, even when it hides the address (correlate by Message-ID).
   if (rcpts.length === 0) rcpts.push(null);
   result.recipients = rcpts.map((address) => ({ address, action: null, status: null, diagnostic: null, category: null, hard: null }));
-  result.original_message_id = originalMessageId(top, '', ownId);
+  result.original_message_id = originalMessageId(returned, '', ownId);
   return result;
 }
 
@@ -201,24 +203,36 @@ function rfc3464(top: MimePart, part: MimePart | null, subject: string, ownId: s
   result.reporting_mta = dsn.reportingMta;
   result.envelope_id = dsn.envelopeId;
   result.arrival_date = dsn.arrivalDate;
+  const returned = returnedHeaders(top);
+  const single = dsn.recipients.length === 1;
+  const textByAddress = new Map(textReport.recipients.map((t) => [t.address.toLowerCase(), t]));
+  // Each search for the notice's line about an address reads the whole notice: a few per report at most,
+  // or a report listing thousands of recipients would take quadratic time.
+  let linesSought = 0;
   result.recipients = dsn.recipients.map((r) => {
-    const address = r.finalRecipient ?? r.originalRecipient;
+    // A Final-Recipient that names no Internet mailbox (X.400 without its RFC-822 part): the notice's text does.
+    const final = r.finalRecipient ?? (r.finalRaw && single && !r.originalRecipient ? (textReport.recipients[0]?.address ?? null) : null);
+    const fromText = final ? textByAddress.get(final.toLowerCase()) : undefined;
+    // The address we sent to: see forwarded.ts for where reports keep it.
+    // (An Original-Recipient that is the final address in other letter case adds nothing.)
+    const orcpt = isMailbox(r.originalRecipient) && r.originalRecipient.toLowerCase() !== final?.toLowerCase() ? r.originalRecipient : null;
+    const original = orcpt ?? fromText?.original ?? (single ? sentToFromReturned(returned, final, addresses) : null);
     let diagnostic = r.diagnostic;
     if (!diagnostic || !/[A-Za-z]{3}/.test(diagnostic)) {
-      const fromText = textReport.recipients.find((t) => t.address.toLowerCase() === address?.toLowerCase());
       diagnostic =
         fromText?.diagnostic ??
-        (address ? lineAbout(textReport.report, address) : null) ??
-        (dsn.recipients.length === 1 ? (textReport.recipients[0]?.diagnostic ?? diagnostic) : diagnostic);
+        (final && linesSought++ < MAX_LINE_SEARCHES ? lineAbout(textReport.report, final) : null) ??
+        (single ? (textReport.recipients[0]?.diagnostic ?? diagnostic) : diagnostic);
     }
     const rec: ParsedRecipient = {
-      address,
+      address: original ?? final ?? r.originalRecipient,
+      final_recipient: final,
       action: actionOf(r),
       status: r.status,
       diagnostic,
       category: null,
       hard: null,
-      original_recipient: r.originalRecipient,
+      original_recipient: original ?? r.originalRecipient,
       remote_mta: r.remoteMta,
       last_attempt_date: r.lastAttemptDate,
       will_retry_until: r.willRetryUntil,
@@ -226,13 +240,17 @@ function rfc3464(top: MimePart, part: MimePart | null, subject: string, ownId: s
     return classifyRecipient(rec, dsn.recipients.length === 1 ? textReport.report : null);
   });
   result.kind = kindOf(result.recipients);
-  result.original_message_id = originalMessageId(top, textReport.returned, ownId);
+  result.original_message_id = originalMessageId(returned, textReport.returned, ownId);
   return result;
 }
 
-const BOUNCE_SENDER = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|mail delivery (?:system|subsystem))\b|<(?:mailer-daemon|postmaster)@|^<>$/i;
+/** Searches for the notice's own line about a recipient, per report (see rfc3464()). */
+const MAX_LINE_SEARCHES = 50;
+
+// Carriers' gateways spell the role with an underscore or a dot (post_master@…, mailer_daemon@…).
+const BOUNCE_SENDER = /^(?:mailer[-_.]?daemon|post_?master|mail[-_]daemon|mail delivery (?:system|subsystem))\b|<(?:mailer[-_.]?daemon|post_?master)@|^<>$/i;
 const BOUNCE_SUBJECT =
-  /undeliver|undelivered|delivery (?:status )?(?:notification|failure|failed|problem)|returned mail|failure notice|mail delivery failed|delivery has failed|could not be delivered|non[- ]?remis|unzustellbar|nicht zustellbar|message not delivered|mail failure|permanent error|rejected|bounced|returned to sender|warning: could not send|delayed mail|delivery delayed|no se pudo entregar|non recapitabile|onbestelbaar|不達|エラー|error/i;
+  /undeliver|undelivered|delivery (?:status )?(?:notification|failure|failed|problem)|returned mail|failure notice|mail delivery failed|delivery has failed|could not be delivered|non[- ]?remis|unzustellbar|nicht zustellbar|message not delivered|mail failure|permanent error|rejected|bounced|returned to sender|warning: could not send|delayed mail|delivery delayed|non-?deliver(?:y|able)|delivery (?:status )?report|mail system error|returned message|no se pudo entregar|non recapitabile|onbestelbaar|不達|エラー|配信でき(?:ません|なかった)|配信に失敗|error/i;
 
 function nonStandard(top: MimePart, subject: string, ownId: string | null): ParseResult {
   const from = decodeHeaderValue(header(top.headers, 'from') ?? '');
@@ -252,17 +270,20 @@ function nonStandard(top: MimePart, subject: string, ownId: string | null): Pars
     return empty('not-a-bounce', null);
   }
   const result = empty('bounce', 'non-standard');
-  let found = report.recipients;
+  const returned = returnedHeaders(top);
+  let found: TextRecipient[] = report.recipients;
   if (found.length === 0) {
-    const returned = returnedHeaders(top);
     const original = returned ? addresses(header(returned, 'to')) : addressesFromInline(report.returned);
     const diag = report.report.replace(/\s+/g, ' ').trim().slice(0, 1000) || null;
     found = original.slice(0, 1).map((address) => ({ address, diagnostic: diag }));
   }
   const wholeStatus = found.length === 1 ? findStatus(report.report) : null;
   result.recipients = found.map((f) => {
+    const original = f.original ?? (found.length === 1 ? sentToFromReturned(returned, f.address, addresses) : null);
     const rec: ParsedRecipient = {
-      address: f.address,
+      address: original ?? f.address,
+      final_recipient: f.address,
+      original_recipient: original,
       action: report.delayed ? 'delayed' : 'failed',
       status: findStatus(f.diagnostic) ?? wholeStatus,
       diagnostic: f.diagnostic,
@@ -272,7 +293,7 @@ function nonStandard(top: MimePart, subject: string, ownId: string | null): Pars
     return classifyRecipient(rec, found.length === 1 ? report.report : null);
   });
   result.kind = kindOf(result.recipients);
-  result.original_message_id = originalMessageId(top, report.returned, ownId) ?? repliedTo(top);
+  result.original_message_id = originalMessageId(returned, report.returned, ownId) ?? repliedTo(top);
   return result;
 }
 

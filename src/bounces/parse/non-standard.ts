@@ -7,6 +7,7 @@
  */
 
 import { LIST_POST_REFUSED } from '../../classify/rules.js';
+import { forwardedFrom } from './forwarded.js';
 
 export interface MtaRule {
   /** The MTA or provider whose wording this is. */
@@ -23,6 +24,8 @@ export interface MtaRule {
   reason?: RegExp;
   /** The notice says the MTA is still trying (a delay, not a bounce). */
   delayed?: RegExp;
+  /** The provider lists its own users by bare name (AOL screen names): this is their domain. */
+  bareNamesAt?: string;
 }
 
 // The lookbehind starts a local part only where a run of local-part characters starts: without it a long
@@ -62,6 +65,22 @@ export const RULES: MtaRule[] = [
     original: /^-{3,} ?Original message ?-{3,}/im,
     recipient: new RegExp(`^[ \\t]{2,}(${ADDR})[ \\t]*$|^\\*\\* (?:Address not found|Message not delivered|Message blocked|Delivery incomplete) \\*\\*[\\s\\S]{0,3000}?(?:delivered to|reach)\\s+(${ADDR})`, 'gm'),
     delayed: /has been delayed|will retry|will continue trying|Delivery incomplete/i,
+  },
+  {
+    // AOL lists its own members by screen name under "Your mail to the following recipients could not be
+    // delivered because …" (they refuse the sender, or mail with attachments).
+    name: 'aol',
+    match: /Your mail to the following recipients could not be delivered\b/i,
+    recipient: new RegExp(`^[ \\t]+((?:${ADDR})|[A-Za-z][A-Za-z0-9._-]{1,31})[ \\t]*$`, 'gm'),
+    bareNamesAt: 'aol.com',
+  },
+  {
+    // Novell GroupWise: "The message that you sent was undeliverable to the following:" then one address a
+    // line, the reason in parentheses ("user not found").
+    name: 'groupwise',
+    match: /The message that you sent was undeliverable to the following:/i,
+    start: /The message that you sent was undeliverable to the following:/i,
+    recipient: new RegExp(`^[ \\t]+<?(${ADDR})>?(?:[ \\t]+\\([^)\\n]*\\))?[ \\t]*$`, 'gm'),
   },
   {
     name: 'google-groups',
@@ -155,13 +174,24 @@ const ORIGINAL_MARKERS = [
   /^(?:Return-Path|Received|Message-ID|X-Original-To|Delivered-To): .*\n(?:[ \t].*\n)*(?:[A-Za-z-]+: )/im,
 ];
 
-const DELAY_WORDING = /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|is still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying)\b/i;
+const DELAY_WORDING = /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet)\b/i;
+
+/**
+ * A warning says so in capitals (Postfix, Exchange and others: "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT
+ * NEED TO RESEND YOUR MESSAGE."): a delay whatever else the notice's format says.
+ */
+const WARNING_ONLY = /\bwarning (?:message )?only\b|\byou do not need to re-?send\b|\bno action is required on your part\b/i;
+
+/** A subject that names a delay ("Delivery Status Notification (Delay)", "Warning: message … delayed 24 hours"). */
+const DELAY_SUBJECT = /\(delay(?:ed)?\)|^\s*(?:warning|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?delayed\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b/i;
 
 /** Local parts of the senders of notices, never a failed recipient. */
 const ROLE_ADDRESS = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|root|noreply|no-reply|bounce[s]?|mdaemon)@/i;
 
 export interface TextRecipient {
   address: string;
+  /** The address the notice says this one was forwarded or expanded from (the one we sent to), if any. */
+  original?: string | null;
   /** The MTA's explanation for this recipient (may be the report's general explanation). */
   diagnostic: string | null;
 }
@@ -193,6 +223,42 @@ function cut(text: string, markers: RegExp[]): { report: string; returned: strin
 
 const ADDR_G = new RegExp(ADDR, 'g');
 
+/** Searches of the whole mail for a wrapped address's joined form, per notice (see unwrapped()). */
+const MAX_JOIN_CHECKS = 20;
+
+/** Failed recipients read from one notice's text at most (real notices list a few; a hostile one, any number). */
+const MAX_TEXT_RECIPIENTS = 1000;
+
+/**
+ * An address cut where the notice wrapped its line ("jane.doe@mail.exam" + newline + "ple.org"): joined
+ * with the next line's first word, but only when the mail also has the joined form somewhere (a header,
+ * the returned message), since a line that ends at an address usually ends there.
+ */
+function unwrapped(body: string, address: string, from: number, elsewhere: (joined: string) => boolean): string {
+  const at = body.indexOf(address, from);
+  if (at < 0) return address;
+  let end = at + address.length;
+  if (body.charCodeAt(end) === 13) end++;
+  if (body.charCodeAt(end) !== 10) return address;
+  const next = /^[ \t]*([A-Za-z0-9][A-Za-z0-9.-]*)(?=[>\s]|$)/.exec(body.slice(end + 1, end + 200));
+  if (!next) return address;
+  const joined = address + next[1];
+  return elsewhere(joined) ? joined : address;
+}
+
+/** The sender fields of an inline returned message: its first block of header lines only. */
+function senderAddresses(returned: string): string[] {
+  const first = /^[A-Za-z][A-Za-z0-9-]*:/m.exec(returned.slice(0, 4000));
+  if (!first) return [];
+  const end = returned.indexOf('\n\n', first.index);
+  const block = returned.slice(first.index, end < 0 ? first.index + 8000 : Math.min(end, first.index + 8000));
+  const out: string[] = [];
+  for (const m of block.matchAll(SENDER_FIELD)) for (const a of m[1].matchAll(ADDR_G)) out.push(clean(a[0]).toLowerCase());
+  return out;
+}
+
+const SENDER_FIELD = /^(?:From|Sender|Reply-To|Return-Path):(.*)$/gim;
+
 /** "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient. */
 const CONTACT_WORDING = /\b(?:contact|assistance|help ?desk|support team|write to|send (?:an? )?e-?mail to)\b/i;
 
@@ -214,6 +280,33 @@ function contactAddresses(body: string): Set<string> {
 /** A failure reply code followed by its text, or a failure status: `550 User…`, `550-5.1.1`, `#5.1.0`. */
 const FAILURE_CODE = /(?:^|[\s:(])[45]\d\d(?:[ -]+(?:#?\d\.|[A-Za-z<'"])|$)|(?<![\d.])[45]\.[0-7]\.\d{1,3}(?![\d.])/m;
 
+const REASON_THEN_ADDRESS = new RegExp(
+  `^[ \\t]*(?:unknown (?:user|recipient)|user unknown|(?:user|recipient|address|mailbox) not found|no such (?:user|recipient|mailbox)|invalid (?:recipient|address)|user mailbox exceeds allowed size|mailbox (?:is )?full|mailbox disabled|undeliverable to|delivery (?:failed|to)|unable to deliver to|could not deliver (?:mail )?to|failed to deliver to)[ \\t]*:?[ \\t]*<?(${ADDR})>?`,
+  'gim',
+);
+
+// The two sentence shapes, each read from a window around one "deliver" of the notice (found by a plain
+// search: a pattern tried at every position of every notice cost more than the rest of this function).
+const MESSAGE_TO_ADDRESS = new RegExp(`\\b(?:message|mail|e-?mail) (?:to|for|addressed to) <?(${ADDR})>? (?:could not|cannot|can't|couldn't|was not|wasn't|has not|did not) (?:be )?$`, 'i');
+const DELIVERED_TO_ADDRESS = new RegExp(`^(?:ed)? (?:it |the message |your message )?to[ \\t]+<?(${ADDR})>?`, 'i');
+const NOT_BEFORE = /\b(?:could not|cannot|can't|couldn't|was not|wasn't|failed to) (?:be )?$/i;
+
+/** Addresses inside "your message to <a> could not be delivered" and "could not be delivered to <a>". */
+function addressesInSentences(body: string): { address: string; index: number }[] {
+  const out: { address: string; index: number }[] = [];
+  const lower = body.toLowerCase();
+  for (let at = lower.indexOf('deliver'); at >= 0 && out.length < MAX_TEXT_RECIPIENTS; at = lower.indexOf('deliver', at + 7)) {
+    const before = body.slice(Math.max(0, at - 300), at);
+    const m = MESSAGE_TO_ADDRESS.exec(before);
+    if (m) out.push({ address: m[1], index: at - before.length + m.index });
+    if (NOT_BEFORE.test(before.slice(-40))) {
+      const d = DELIVERED_TO_ADDRESS.exec(body.slice(at + 7, at + 7 + 300));
+      if (d) out.push({ address: d[1], index: at + 7 });
+    }
+  }
+  return out;
+}
+
 function clean(address: string): string {
   return address.replace(/^mailto:/i, '').replace(/[.>]+$/, '');
 }
@@ -227,30 +320,54 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   const text = /^>[ \t]?\S/m.test(rawText) && /^> ?(?:From|To|Subject):/m.test(rawText) ? rawText.replace(/^> ?/gm, '') : rawText;
   const rule = matchRule(subject, text);
   const { report, returned } = cut(text, rule?.original ? [rule.original, ...ORIGINAL_MARKERS] : ORIGINAL_MARKERS);
+  // The returned message's own sender (its From, Sender, Reply-To, Return-Path) wrote the mail that failed:
+  // it is not a failed recipient, however often the notice's prose names it.
+  const skip = new Set([...exclude, ...senderAddresses(returned)]);
   let body = report;
   if (rule?.start) {
     const s = rule.start.exec(report);
     if (s) body = report.slice(s.index);
   }
   const lines = body.split('\n');
+  // Line number of an offset by binary search over the line starts: counting the lines before every match
+  // was quadratic on a notice listing thousands of addresses.
+  const starts: number[] = [0];
+  for (let at = body.indexOf('\n'); at >= 0; at = body.indexOf('\n', at + 1)) starts.push(at + 1);
+  const lineAt = (index: number): number => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
   let found: { address: string; line: number }[] = [];
   const seen = new Set<string>();
   const excluded: { address: string; line: number }[] = [];
   const helpdesks = contactAddresses(body);
-  const add = (raw: string | undefined, index: number) => {
-    if (!raw) return;
-    const address = clean(raw);
+  // Looking for a joined address reads the whole mail: done at most a few times a notice (a hostile one
+  // repeats the same wrapped line thousands of times).
+  let lowerText: string | null = null;
+  let joinChecks = 0;
+  const elsewhere = (joined: string) => ++joinChecks <= MAX_JOIN_CHECKS && (lowerText ??= text.toLowerCase()).includes(joined.toLowerCase());
+  const add = (matched: string | undefined, index: number) => {
+    if (!matched) return;
+    const raw = seen.has(matched.toLowerCase()) ? matched : unwrapped(body, matched, index, elsewhere);
+    const address = clean(!raw.includes('@') && rule?.bareNamesAt ? `${raw}@${rule.bareNamesAt}` : raw);
     // Exim's pipe and file deliveries ("pipe to |/usr/bin/x", "/home/u/.box/x@y") are not addresses.
     if (/^[/|]/.test(address)) return;
     const key = address.toLowerCase();
     if (seen.has(key) || ROLE_ADDRESS.test(address) || helpdesks.has(key)) return;
-    if (exclude.has(key)) {
-      excluded.push({ address, line: body.slice(0, index).split('\n').length - 1 });
+    if (skip.has(key)) {
+      // Once per address: counting lines for every repeat would be quadratic on a hostile notice.
+      if (!excluded.some((e) => e.address.toLowerCase() === key)) excluded.push({ address, line: lineAt(index) });
       return;
     }
+    if (found.length >= MAX_TEXT_RECIPIENTS) return;
     seen.add(key);
-    const line = body.slice(0, index).split('\n').length - 1;
-    found.push({ address, line });
+    found.push({ address, line: lineAt(index) });
   };
   if (rule?.recipient) {
     rule.recipient.lastIndex = 0;
@@ -260,10 +377,20 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
     if (found.length === 0 && excluded.length > 0) found = excluded.slice(0, 1);
   }
   if (found.length === 0) {
-    // The shapes most notices share: "<addr>:" / "addr:" heading a paragraph, an address alone on its
-    // line, or Sendmail's "<addr>... reason".
-    const generic = new RegExp(`^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?::|\\.\\.\\.|[ \\t]*$)`, 'gm');
+    // The shapes most notices share: "<addr>:" / "addr:" heading a paragraph (Postfix puts "(expanded from
+    // <alias>)" before the colon), an address alone on its line, or Sendmail's "<addr>... reason".
+    const generic = new RegExp(`^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?:[ \\t]+\\(expanded from:?[ \\t]*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]*$)`, 'gm');
     for (const m of body.matchAll(generic)) add(m[1], m.index ?? 0);
+  }
+  if (found.length === 0) {
+    // The reason first, then the address ("Unknown user: jane@…", "User mailbox exceeds allowed size:
+    // jane@…", "Delivery to jane@… failed"): Ipswitch IMail/SMTP32, MDaemon, many gateways.
+    for (const m of body.matchAll(REASON_THEN_ADDRESS)) add(m[1], m.index ?? 0);
+  }
+  if (found.length === 0) {
+    // The address inside a sentence: "Your message to <jane@…> could not be delivered", "… could not be
+    // delivered to jane@…", as gateways and carriers' MMS relays word it.
+    for (const m of addressesInSentences(body)) add(m.address, m.index);
   }
   if (found.length === 0) {
     for (const m of body.matchAll(new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi'))) add(m[1], m.index ?? 0);
@@ -271,6 +398,9 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   if (found.length === 0) {
     for (const m of body.replace(/^[ \t]*(?:Message-ID|In-Reply-To|References):.*$/gim, (l) => ' '.repeat(l.length)).matchAll(ADDR_G)) add(m[0], m.index ?? 0);
   }
+  // Said once for the whole notice, so read once: its reason line and its first line with a failure code.
+  const reason = rule?.reason?.exec(report)?.[1]?.trim();
+  let codeLine: string | undefined | null = null;
   const recipients: TextRecipient[] = found.map((f, i) => {
     const next = found[i + 1]?.line ?? lines.length;
     const block: string[] = [];
@@ -279,16 +409,16 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
       if (line.trim() === '' && block.some((b) => b.trim() !== '') && l > f.line + 1) break;
       block.push(line);
     }
+    const original = forwardedFrom(block.join('\n'), f.address);
     let diag = block.join(' ').replace(/\s+/g, ' ').trim();
-    const reason = rule?.reason?.exec(report)?.[1]?.trim();
     if (reason && !diag.includes(reason)) diag = `${diag} ${reason}`;
     if (!FAILURE_CODE.test(diag)) {
-      const codeLine = lines.find((l) => FAILURE_CODE.test(l));
+      if (codeLine === null) codeLine = lines.find((l) => FAILURE_CODE.test(l));
       if (codeLine) diag = (diag + ' ' + codeLine.trim()).trim();
     }
-    return { address: f.address, diagnostic: diag || null };
+    return { address: f.address, original, diagnostic: diag || null };
   });
-  const delayed = rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report);
+  const delayed = WARNING_ONLY.test(report.slice(0, 4000)) || DELAY_SUBJECT.test(subject) || (rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report));
   return { rule: rule?.name ?? null, recipients, delayed, report, returned };
 }
 

@@ -52,8 +52,12 @@ export function summarise(r: ParseResult): string {
   if (r.error) lines.push(`  error: ${r.error}`);
   for (const p of r.recipients) {
     const verdict = p.hard === null ? '' : p.hard ? ' hard' : ' soft';
-    lines.push(`  ${p.address ?? '(address not given)'}  ${p.action ?? '-'} ${p.status ?? '-'} ${p.category ?? ''}${verdict}`);
+    const confidence = p.confidence ? ` (${p.confidence} confidence)` : '';
+    lines.push(`  ${p.address ?? '(address not given)'}  ${p.action ?? '-'} ${p.status ?? '-'} ${p.category ?? ''}${verdict}${confidence}`);
+    // A forwarded recipient: the report's failed address is not the one we sent to.
+    if (p.final_recipient && p.address && p.final_recipient.toLowerCase() !== p.address.toLowerCase()) lines.push(`    failed at: ${p.final_recipient}`);
     if (p.diagnostic) lines.push(`    ${oneLine(p.diagnostic, 160)}`);
+    if (p.evidence && p.evidence.source !== 'diagnostic' && p.evidence.text) lines.push(`    decided by (${p.evidence.source}): ${oneLine(p.evidence.text, 160)}`);
   }
   if (r.original_message_id) lines.push(`  original message: ${r.original_message_id}`);
   if (r.envelope_id) lines.push(`  envelope id: ${r.envelope_id}`);

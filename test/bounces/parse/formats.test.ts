@@ -55,6 +55,13 @@ test('an out-of-office reply is an auto-reply; a DSN with Auto-Submitted stays a
   assert.equal((await parseBounce(plain)).kind, 'not-a-bounce');
 });
 
+test('an out-of-office phrase in brackets at the start of the subject marks an auto-reply, in Polish word order too', async () => {
+  const polish = Buffer.from('From: Anna <anna@example.pl>\nTo: app@example.com\nSubject: [Automatyczna =?iso-8859-2?Q?odpowied=BC?=] Zamowienie\n\nJestem na urlopie.\n');
+  assert.equal((await parseBounce(polish)).kind, 'auto-reply');
+  const bracketed = Buffer.from('From: x@example.net\nTo: app@example.com\nSubject: [Auto-Reply] Your order\n\nBack Monday.\n');
+  assert.equal((await parseBounce(bracketed)).kind, 'auto-reply');
+});
+
 test('qmail notices give each recipient with its own status', async () => {
   const r = await parse('qmail.eml');
   assert.equal(r.kind, 'bounce');

@@ -75,6 +75,34 @@ test('long runs that regular expressions could rescan from every position stay l
   await timed(Buffer.from('From: list@lists.example.org\nTo: a@example.com\nSubject: refused\n\n' + ' \n'.repeat(100_000) + 'you are not a member of this mailing list <l@lists.example.org>\n'));
 });
 
+test("an address repeated thousands of times as the returned message's sender stays linear", async () => {
+  // The returned message's sender is excluded from the failed recipients; each repeat once counted the
+  // lines before it (quadratic: 400 KB took seconds).
+  const repeats = 'From: a@b.example\n'.repeat(24000);
+  const body = `The message could not be delivered.\n\n${repeats}\n----- Original message -----\n\n${repeats}`;
+  await timed(Buffer.from('From: MAILER-DAEMON@x.example\nTo: c@example.com\nSubject: Returned mail\n\n' + body));
+});
+
+test('a notice listing thousands of distinct addresses stays linear, and at most 1000 of them are read', async () => {
+  // Counting the lines before every address, and reading the whole notice again per recipient, was
+  // quadratic: 200 KB of address lines took 8 s.
+  let lines = '';
+  for (let i = 0; lines.length < 200_000; i++) lines += `u${i}@b.example:\n`;
+  const r = await timed(Buffer.from('From: MAILER-DAEMON@x.example\nTo: c@example.com\nSubject: Returned mail\n\n' + lines));
+  assert.equal(r.recipients.length, 1000);
+});
+
+test('a delivery-status report of thousands of recipients without diagnostics stays linear', async () => {
+  // Each recipient once searched the whole notice for its own line (quadratic: 400 KB took seconds).
+  let blocks = '';
+  let text = '';
+  for (let i = 0; blocks.length < 600_000; i++) blocks += `Final-Recipient: rfc822; u${i}@b.example\nAction: failed\nStatus: 5.0.0\n\n`;
+  for (let i = 0; text.length < 100_000; i++) text += `u${i}@b.example: host said no\n`;
+  const mail = `From: MAILER-DAEMON@x.example\nContent-Type: multipart/report; boundary=b\n\n--b\nContent-Type: text/plain\n\n${text}\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; x\n\n${blocks}--b--\n`;
+  const r = await timed(Buffer.from(mail));
+  assert.ok(r.recipients.length > 8000);
+});
+
 test('1000 levels of nested multiparts stop at the depth limit with an error', async () => {
   let body = 'leaf\n';
   for (let i = 1000; i > 0; i--) body = `Content-Type: multipart/mixed; boundary="b${i}"\n\n--b${i}\n${body}\n--b${i}--\n`;

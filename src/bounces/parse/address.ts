@@ -1,0 +1,54 @@
+/**
+ * Addresses as reports write them, reduced to `local@domain`. Reports decorate addresses in ways the
+ * grammar of RFC 3464 does not foresee:
+ *
+ *   rfc822; <"jane@example.org">        type prefix, angle brackets, quotes (also doubled: <<…>>)
+ *   rfc822; smtp=jane@example.org       gateways that keep their own field name (also `SMTP:jane@…`,
+ *                                       Exchange's proxy-address form)
+ *   x400; /RFC-822=jane(a)example.org/O=Org/ADMD=…/C=US/   an X.400 address carrying its Internet form,
+ *                                       in RFC 2156's escapes ((a) = @, (p) = %, (u) = _ …)
+ *   rfc822; jane.long-name@exam ple.org an address cut where a header line was folded
+ *
+ * An X.400 address without an RFC-822 part names no Internet mailbox: it gives null, so the caller falls
+ * back to Original-Recipient or the notice's text.
+ */
+
+/** RFC 2156 §4.3.2's printable-string escapes, as X.400 gateways write Internet addresses. */
+const X400_ESCAPES: Record<string, string> = { a: '@', p: '%', b: '!', q: '"', u: '_', l: '(', r: ')', d: '$', e: '=' };
+
+const ADDRESS = /^[^\s@<>"',;:()[\]]+@[^\s@<>"',;:()[\]]+$/;
+
+/** Reduces one report value to an address, or null when it holds none. */
+export function cleanAddress(value: string | null | undefined): string | null {
+  if (!value) return null;
+  let v = value.trim();
+  // The address type: `rfc822;`, `x400;`, `unknown;` (a short word before the first semicolon).
+  const semi = v.indexOf(';');
+  if (semi >= 0 && semi < 20 && !v.slice(0, semi).includes('@')) v = v.slice(semi + 1).trim();
+  if (v.startsWith('/') || /\/(?:RFC-?822|S|G|O|OU\d?|ADMD|PRMD|C)=/i.test(v)) return fromX400(v);
+  const angle = /<([^<>]*)>/.exec(v);
+  if (angle) v = angle[1];
+  // A comment after the address ("jane@example.org (Jane Doe)") is not part of it.
+  v = v.replace(/\s*\([^()]*\)\s*$/, '');
+  v = v.replace(/^(?:smtp|rfc-?822|mailto)\s*[:=]\s*/i, '');
+  v = v.replace(/^["'`]+|["'`]+$/g, '').trim();
+  v = v.replace(/[.,;]+$/, '');
+  if (ADDRESS.test(v)) return v;
+  // Folded over lines: the pieces only join into one address.
+  const joined = v.replace(/\s+/g, '');
+  if (/\s/.test(v) && ADDRESS.test(joined) && v.split(/\s+/).length <= 3) return joined;
+  return v.includes('@') ? null : v.length > 0 ? v : null;
+}
+
+/** `/RFC-822=jane(a)example.org/O=…/` → `jane@example.org`; null when it has no RFC-822 part. */
+function fromX400(v: string): string | null {
+  const m = /(?:^|\/)RFC-?822=([^/]+)/i.exec(v);
+  if (!m) return null;
+  const address = m[1].trim().replace(/\(([a-z])\)/gi, (all, c: string) => X400_ESCAPES[c.toLowerCase()] ?? all);
+  return ADDRESS.test(address) ? address : null;
+}
+
+/** A value that is an Internet mailbox address (not a bare local name, not an X.400 leftover). */
+export function isMailbox(value: string | null | undefined): value is string {
+  return !!value && ADDRESS.test(value);
+}

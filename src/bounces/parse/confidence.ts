@@ -1,0 +1,44 @@
+/**
+ * How much a recipient's classification can be trusted, from where its evidence came and whether the
+ * report's signals agree. Suppression can require `high` (config `bounces.suppress_on`): a "user unknown"
+ * that a content filter wrote, or one under a 5.7.x policy status, is often a policy refusal in disguise.
+ * The verdict itself is left alone (the words still beat the status); only its confidence drops.
+ */
+import type { Classification } from '../../classify/types.js';
+import type { Confidence, Evidence } from '../types.js';
+
+/**
+ * Content-filtering gateways that answer for the real server, often after reading the message, in words
+ * borrowed from it ("user unknown"): their verdict says little about the mailbox.
+ */
+const FILTER_GATEWAY = ['active!hunter', 'surfcontrol', 'mailfoundry', 'mxlogic', 'mcafee', 'webshield', 'interscan', 'mailmarshal', 'symantec mail security', 'puremessage', 'amavis', 'content filter', 'content-filter'];
+
+/** Plain substring search on lower-cased text: a whole notice is read per hard verdict, so it must be cheap. */
+function namesFilter(text: string | null): boolean {
+  if (!text) return false;
+  const hay = text.toLowerCase();
+  return FILTER_GATEWAY.some((name) => hay.includes(name));
+}
+
+export interface ConfidenceInput {
+  classification: Classification;
+  evidence: Evidence;
+  /** The status the recipient ends up with (given or derived). */
+  status: string | null;
+  /** The diagnostic and the notice's own text, for signals about who answered (read only for hard verdicts). */
+  diagnostic: string | null;
+  context: string | null;
+}
+
+export function confidenceOf({ classification: c, evidence, status, diagnostic, context }: ConfidenceInput): Confidence {
+  if (c.category === 'unknown' || evidence.source === 'none' || c.rule.startsWith('default:') || c.rule.startsWith('code:')) return 'low';
+  if (c.hard) {
+    // Words of a missing mailbox under a policy (5.7.x) or mailbox-state (5.2.x: disabled, full) status: the
+    // two disagree about what happened.
+    if (c.category === 'mailbox-unknown' && /^[45]\.[27]\./.test(status ?? '') && !c.rule.startsWith('provider:')) return 'low';
+    if (namesFilter(diagnostic) || namesFilter(context)) return 'low';
+  }
+  // "Access denied", "not allowed": says no, not why.
+  if (evidence.source === 'diagnostic' && c.rule !== 'wording:access-denied') return 'high';
+  return 'medium';
+}

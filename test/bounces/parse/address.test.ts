@@ -1,0 +1,65 @@
+/**
+ * Address decorations that reports put around a recipient (src/bounces/parse/address.ts), each written
+ * the way the gateway or MTA that produces it writes it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cleanAddress } from '../../../src/bounces/parse/address.js';
+import { parseBounce } from '../../../src/bounces/parse/index.js';
+
+test('type prefixes, angle brackets and quotes are removed', () => {
+  assert.equal(cleanAddress('rfc822; <jane@example.org>'), 'jane@example.org');
+  assert.equal(cleanAddress('rfc822;"jane@example.org"'), 'jane@example.org');
+  assert.equal(cleanAddress("RFC822; 'jane@example.org'"), 'jane@example.org');
+  assert.equal(cleanAddress('rfc822; <<jane@example.org>>'), 'jane@example.org');
+  assert.equal(cleanAddress('rfc822; jane@example.org (Jane Doe)'), 'jane@example.org');
+});
+
+test('gateways that keep their own field name: smtp=, SMTP:', () => {
+  assert.equal(cleanAddress('rfc822; smtp=jane@example.org'), 'jane@example.org');
+  assert.equal(cleanAddress('rfc822;SMTP:jane@example.org'), 'jane@example.org');
+});
+
+test('an X.400 address gives its RFC-822 part with RFC 2156 escapes undone, or nothing', () => {
+  assert.equal(cleanAddress('x400; /RFC-822=jane.doe(a)example.org/O=Example/PRMD=Example/ADMD= /C=US/'), 'jane.doe@example.org');
+  assert.equal(cleanAddress('X400; /RFC-822=first(u)last(a)example.org/'), 'first_last@example.org');
+  assert.equal(cleanAddress('x400; /S=Doe/G=Jane/O=Example/ADMD= /C=US/'), null, 'no Internet address in it');
+});
+
+test('an address cut where the header line was folded is joined again', () => {
+  assert.equal(cleanAddress('rfc822; jane.with.a.rather.long.name@mail.exam ple.org'), 'jane.with.a.rather.long.name@mail.example.org');
+  assert.equal(cleanAddress('rfc822; a@b.org and c@d.org'), null, 'two addresses are not one folded address');
+});
+
+test('a DSN whose Final-Recipient is an X.400 name without an Internet address takes the address from the notice', async () => {
+  const mail = [
+    'From: Mail Delivery Subsystem <MAILER-DAEMON@gw.example.net>',
+    'To: <bounces@shop.example>',
+    'Subject: Delivery Status Notification (Failure)',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+    '',
+    '--b1',
+    'Content-Type: text/plain',
+    '',
+    'Your message could not be delivered to the following recipient:',
+    '',
+    '  <jane.doe@example.net>',
+    '',
+    '--b1',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; gw.example.net',
+    '',
+    'Final-Recipient: x400; /S=Doe/G=Jane/O=Example/ADMD= /C=US/',
+    'Action: failed',
+    'Status: 5.1.1',
+    '',
+    '--b1--',
+    '',
+  ].join('\r\n');
+  const r = await parseBounce(Buffer.from(mail));
+  assert.equal(r.recipients.length, 1);
+  assert.equal(r.recipients[0].address, 'jane.doe@example.net');
+  assert.equal(r.recipients[0].hard, true);
+});

@@ -1,0 +1,167 @@
+/**
+ * Notices that give the failed address only in prose, each written from the format's wording: AOL's
+ * screen-name list, Novell GroupWise, the "reason: address" line of IMail/SMTP32 and many gateways, and
+ * warnings that say so in capitals without the usual "will retry". The notices come back to a VERP
+ * address, so the sender's own address in their prose is not excluded as the notice's To would be: only
+ * the format's own shape tells the failed address from it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseBounce } from '../../../src/bounces/parse/index.js';
+
+const mail = (headers: string[], body: string[]) => Buffer.from([...headers, '', ...body, ''].join('\r\n'));
+
+test('AOL lists its members by screen name: the address is the name at aol.com', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: Mail Delivery Subsystem <MAILER-DAEMON@aol.com>', 'To: <news@shop.example>', 'Subject: Mail Delivery Problem'],
+      [
+        'Sorry news@shop.example. Your mail to the following recipients could not be delivered because they are not',
+        'accepting mail from news@shop.example:',
+        '\tjanesmith1987',
+      ],
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(r.recipients.map((x) => x.address), ['janesmith1987@aol.com']);
+});
+
+test('GroupWise: each undeliverable address on its own line, the reason in parentheses', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: System Administrator <postmaster@gw.example.edu>', 'To: b+1-abcdef@bounces.shop.example', 'Subject: Undeliverable: Your order'],
+      [
+        'Message from news@shop.example, subject "Your order".',
+        '',
+        'The message that you sent was undeliverable to the following:',
+        '\tjdoe@example.edu (user not found)',
+        '\tmroe@example.edu (user not found)',
+        '',
+        'Possible causes:',
+        '\tThe e-mail address was misspelled or the user does not exist.',
+      ],
+    ),
+  );
+  assert.deepEqual(r.recipients.map((x) => x.address), ['jdoe@example.edu', 'mroe@example.edu']);
+  assert.equal(r.recipients[0].hard, true);
+});
+
+test('"Unknown user: address" (reason first, then the address), as IMail/SMTP32 writes it', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: postmaster@mail.example.ph', 'To: b+2-abcdef@bounces.shop.example', 'Subject: Undeliverable Mail', 'X-Mailer: <SMTP32 v8.22>'],
+      ['Message from news@shop.example could not be delivered.', '', 'Unknown user: jane@example.ph', '', '', 'Original message follows.', '', 'Received: from shop.example by mail.example.ph', 'To: jane@example.ph, list@lists.example.ph'],
+    ),
+  );
+  assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.ph']);
+  assert.equal(r.recipients[0].category, 'mailbox-unknown');
+});
+
+test('a notice that calls itself a warning only is a delay, even in a format whose usual words are missing', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: mailer-daemon@mail.example.com', 'To: news@shop.example', 'Subject: Mail Delivery Status Notification'],
+      [
+        'This message was created automatically by mail delivery system.',
+        'THIS IS A WARNING MESSAGE ONLY.',
+        'YOU DO NOT NEED TO RESEND YOUR MESSAGE.',
+        '',
+        '----- The following addresses had fatal errors -----',
+        '<jane@example.org>: 421 Host not reachable',
+      ],
+    ),
+  );
+  assert.equal(r.kind, 'delay');
+  assert.equal(r.recipients[0].action, 'delayed');
+  assert.equal(r.recipients[0].hard, false);
+});
+
+test("a carrier's MMS gateway: its post_master sender marks a notice that gives the address inside a sentence", async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: post_master@mms.carrier.example', 'To: b+3-abcdef@bounces.shop.example', 'Subject: Message status'],
+      ['Your message to 5551234567@mms.carrier.example could not be delivered.', '', 'Error: no valid recipients for this message, sent by news@shop.example.'],
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(r.recipients.map((x) => x.address), ['5551234567@mms.carrier.example']);
+});
+
+test('"Non-Delivery" in the subject marks a notice; "could not be delivered to <address>" names the recipient', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: gateway@mail.example.org', 'To: b+4-abcdef@bounces.shop.example', 'Subject: Notification of Non-Delivery'],
+      ['Sent on behalf of news@shop.example.', '', 'Your message could not be delivered to jane@example.org because the mailbox does not exist.'],
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.org']);
+  assert.equal(r.recipients[0].hard, true);
+});
+
+test('a subject that names a delay makes the notice a delay ("Delayed Mail (still being retried)", "(Delay)")', async () => {
+  for (const subject of ['Delayed Mail (still being retried)', 'Delivery Status Notification (Delay)', 'Warning: message 1abcDE-000001-XY delayed 24 hours']) {
+    const r = await parseBounce(
+      mail(
+        ['From: MAILER-DAEMON@mx.example.net', 'To: news@shop.example', `Subject: ${subject}`],
+        ['The following recipient has not received your message:', '', '<jane@example.org>: connect to mx.example.org[192.0.2.9]:25: Connection timed out'],
+      ),
+    );
+    assert.equal(r.kind, 'delay', subject);
+  }
+});
+
+test("the returned message's own sender is never a failed recipient, however the notice's prose names it", async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: postmaster@mx.example.org', 'To: b+5-abcdef@bounces.shop.example', 'Subject: Returned mail'],
+      [
+        'The message from news@shop.example could not be delivered.',
+        'Recipient: jane@example.org',
+        'Reason: mailbox unavailable',
+        '',
+        '----- Original message -----',
+        '',
+        'From: News <news@shop.example>',
+        'To: jane@example.org',
+        'Subject: Offers',
+        '',
+        'Hello',
+      ],
+    ),
+  );
+  assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.org']);
+});
+
+test('an address cut by a wrapped line is joined again when the returned message has it whole', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: postmaster@relay.example.net', 'To: b+6-abcdef@bounces.shop.example', 'Subject: Undeliverable mail'],
+      [
+        'Delivery has failed to these recipients:',
+        '',
+        '  jane.margaret.doe-smith@mailhost.subsidiary.exam',
+        'ple.org',
+        '',
+        '----- Original message -----',
+        '',
+        'From: news@shop.example',
+        'To: jane.margaret.doe-smith@mailhost.subsidiary.example.org',
+        'Subject: Offers',
+      ],
+    ),
+  );
+  assert.deepEqual(r.recipients.map((x) => x.address), ['jane.margaret.doe-smith@mailhost.subsidiary.example.org']);
+});
+
+test('a Japanese "could not deliver" subject (InterScan MSS and others) marks a notice; its transcript names the recipient', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: gw@mail.example.co.jp', 'To: b+7-abcdef@bounces.shop.example', 'Subject: =?UTF-8?B?44Oh44OD44K744O844K444KS6YWN5L+h44Gn44GN44G+44Gb44KT44CC?=', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8'],
+      ['Sent <<< RCPT TO:<taro@example.co.jp>', 'Received >>> 550 5.1.1 <taro@example.co.jp>... User unknown', '', 'Unable to deliver message to <taro@example.co.jp>.'],
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(r.recipients.map((x) => x.address), ['taro@example.co.jp']);
+  assert.equal(r.recipients[0].hard, true);
+});
