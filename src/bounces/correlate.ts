@@ -16,6 +16,7 @@ import type { MessageRecord, RecipientRecord } from '../types.js';
 import type { Store } from '../store/store.js';
 import { parseVerpAddress } from '../verp/token.js';
 import type { ParsedRecipient, ParseResult } from './types.js';
+import { bareMessageId } from '../intake/message-id.js';
 
 export type MatchRule = 'verp' | 'envid' | 'message-id' | 'recipient-window';
 export const MATCH_RULES: readonly MatchRule[] = ['verp', 'envid', 'message-id', 'recipient-window'];
@@ -40,14 +41,6 @@ type Lookups = Pick<Store, 'messages' | 'inbound'>;
 
 const normAddress = (a: string): string => a.trim().replace(/^<|>$/g, '').toLowerCase();
 
-/** `<abc@host>` → `abc@host`, as messages.message_id is stored. */
-export function normaliseMessageId(id: string | null | undefined): string | null {
-  if (!id) return null;
-  const m = /<([^<>]+)>/.exec(id);
-  const bare = (m ? m[1] : id).trim();
-  return bare || null;
-}
-
 export async function correlate(store: Lookups, rcptTo: string[], parse: ParseResult, opts: CorrelateOptions): Promise<Correlation | null> {
   if (opts.verpSecret) {
     for (const rcpt of rcptTo) {
@@ -68,7 +61,7 @@ export async function correlate(store: Lookups, rcptTo: string[], parse: ParseRe
     if (message) return { rule: 'envid', message, recipients: await store.messages.recipients(message.id), pinned: null };
   }
 
-  const originalId = normaliseMessageId(parse.original_message_id);
+  const originalId = bareMessageId(parse.original_message_id);
   if (originalId) {
     // Apps resend with the same Message-ID: prefer the newest message that has a reported recipient.
     const candidates = await store.messages.findByMessageId(originalId);

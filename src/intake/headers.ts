@@ -64,15 +64,6 @@ export function isField(field: HeaderField, name: string): boolean {
   return field.name.toLowerCase() === name.toLowerCase();
 }
 
-/** The msg-id inside a Message-ID value, without angle brackets; null when there is none. */
-export function parseMessageId(value: string): string | null {
-  const m = /<([^<>\s]+)>/.exec(value);
-  if (m) return m[1];
-  // Some senders omit the brackets; keep a single bare token rather than losing the id.
-  const bare = value.trim();
-  return bare && !/\s/.test(bare) ? bare : null;
-}
-
 /**
  * The domain of the first address of a From (or similar) value, lower-case ASCII: `"Shop" <news@Shop.example>`
  * → shop.example. Quoted strings and comments are skipped, so an `@` inside a display name does not count.

@@ -12,7 +12,8 @@ import type { Store, NewRecipient } from '../store/store.js';
 import type { NotifyKeyword, TlsInfo } from '../types.js';
 import type { MessageSigner, SignResult } from '../dkim/signer.js';
 import { suppressionKey, type SuppressionList } from '../suppression/list.js';
-import { addressDomain, fieldValue, isField, joinMessage, parseMessageId, receivedField, splitMessage } from './headers.js';
+import { addressDomain, fieldValue, isField, joinMessage, receivedField, splitMessage } from './headers.js';
+import { bareMessageId } from './message-id.js';
 import { toCrlf } from './line-endings.js';
 import { newQueueId } from './queue-id.js';
 import { readableSubject } from './subject.js';
@@ -113,7 +114,7 @@ export function createIntake(deps: IntakeDeps): Intake {
       let fields = all.filter((f) => !isField(f, TAG_HEADER));
 
       const idField = fields.find((f) => isField(f, 'Message-ID'));
-      let messageId = idField ? parseMessageId(fieldValue(idField)) : null;
+      let messageId = idField ? bareMessageId(fieldValue(idField)) : null;
       let messageIdAdded = false;
       if (!messageId) {
         // An empty or unreadable Message-ID field is replaced rather than kept beside ours.

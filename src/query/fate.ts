@@ -10,6 +10,7 @@ import { classify as defaultClassify } from '../classify/index.js';
 import type { Store, SuppressionRecord } from '../store/store.js';
 import type { EventKind, EventRecord, MessageRecord, Phase, RecipientRecord, RecipientState, TlsInfo } from '../types.js';
 import { explanationOf, verdictOf, type ClassifyFn, type Verdict } from './verdict.js';
+import { bareMessageId } from '../intake/message-id.js';
 
 export interface FateEvent {
   id: number;
@@ -100,14 +101,8 @@ export interface FateOptions {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** `<abc@example.com>`, ` abc@example.com ` and `abc@example.com` all name the same message. */
-export function normalizeKey(key: string): string {
-  const k = key.trim();
-  return k.startsWith('<') && k.endsWith('>') ? k.slice(1, -1).trim() : k;
-}
-
 export async function messageFate(store: Pick<Store, 'query'>, idOrMessageId: string, opts: FateOptions = {}): Promise<MessageFate[]> {
-  const key = normalizeKey(idOrMessageId);
+  const key = bareMessageId(idOrMessageId);
   if (!key) return [];
   const messages = await store.query.findMessages(key);
   if (messages.length === 0) return [];

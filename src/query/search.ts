@@ -6,7 +6,8 @@
  */
 import type { SearchFilters, Store } from '../store/store.js';
 import type { RecipientState } from '../types.js';
-import { historyOf, normalizeKey, verdictsOf, type FateOptions } from './fate.js';
+import { bareMessageId } from '../intake/message-id.js';
+import { historyOf, verdictsOf, type FateOptions } from './fate.js';
 
 export const MAX_LIMIT = 200;
 export const DEFAULT_LIMIT = 50;
@@ -71,7 +72,7 @@ export function decodeCursor(cursor: string): { createdAt: number; id: number } 
 export async function searchMessages(store: Pick<Store, 'query'>, p: SearchParams, opts: FateOptions = {}): Promise<SearchResult> {
   const limit = Math.min(Math.max(1, p.limit ?? DEFAULT_LIMIT), MAX_LIMIT);
   const filters: SearchFilters = {
-    message: p.message !== undefined ? normalizeKey(p.message) : undefined,
+    message: p.message !== undefined ? (bareMessageId(p.message) ?? p.message.trim()) : undefined,
     subject: p.subject,
     recipient: p.recipient,
     sender: p.sender,

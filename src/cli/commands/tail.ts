@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { domainToASCII } from 'node:url';
 import { createFeedMatcher } from '../../log/feed-filter.js';
 import { colorWanted, formatJson, formatPretty } from '../../log/format.js';
-import { normalizeKey } from '../../query/fate.js';
+import { bareMessageId } from '../../intake/message-id.js';
 import type { FeedEvent, FeedFilter, Store } from '../../store/store.js';
 import { EVENT_KINDS, type EventKind } from '../../types.js';
 import { loadCliConfig, withStore } from '../context.js';
@@ -141,7 +141,7 @@ function parseFilter(values: { domain?: string; event?: string[]; 'message-id'?:
     filter.kinds = [...new Set(kinds)] as EventKind[];
   }
   if (values['message-id'] !== undefined) {
-    const key = normalizeKey(values['message-id']);
+    const key = bareMessageId(values['message-id']) ?? '';
     if (!key) throw new UsageError(`tail: --message-id needs a Message-ID or queue id\nusage: ${USAGE}`);
     filter.message = key;
   }

@@ -2,7 +2,8 @@
  * `mailtrail trace <Message-ID|queue-id>`: the fate of a message, read straight from the database, so it
  * works while the relay runs (WAL readers never block it) and when it is stopped.
  */
-import { messageFate, normalizeKey } from '../../query/fate.js';
+import { bareMessageId } from '../../intake/message-id.js';
+import { messageFate } from '../../query/fate.js';
 import { renderFates } from '../../query/render.js';
 import { loadCliConfig, withStore } from '../context.js';
 import { parseCommandArgs, UsageError, type CommandSpec } from '../usage.js';
@@ -12,14 +13,14 @@ const SPEC: CommandSpec = { name: 'trace', usage: USAGE, help: 'The Message-ID m
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(SPEC, argv, { config: { type: 'string' }, json: { type: 'boolean' } });
-  if (positionals.length !== 1 || !normalizeKey(positionals[0])) throw new UsageError(`trace: give one Message-ID or queue id\nusage: ${USAGE}`);
+  if (positionals.length !== 1 || !bareMessageId(positionals[0])) throw new UsageError(`trace: give one Message-ID or queue id\nusage: ${USAGE}`);
   const key = positionals[0];
   const config = loadCliConfig(values.config);
   return withStore(config, async (store) => {
     const fates = await messageFate(store, key);
     if (fates.length === 0) {
       process.stderr.write(
-        `mailtrail: no message with Message-ID or queue id "${normalizeKey(key)}" in ${config.database.path}\n` +
+        `mailtrail: no message with Message-ID or queue id "${bareMessageId(key) ?? key}" in ${config.database.path}\n` +
           '  Check the spelling (Message-IDs are case-sensitive), or search by recipient: GET /v1/messages?recipient=…\n',
       );
       return 1;
