@@ -68,7 +68,7 @@ export interface EventRecord {
   at: number;
   kind: EventKind;
   /** Internal message row id. */
-  messageId: number;
+  messageRowId: number;
   /** Internal recipient row id, when the event concerns one recipient. */
   recipientId: number | null;
   /** Attempt number (per recipient) when the event belongs to a delivery attempt. */
@@ -127,7 +127,7 @@ export interface MessageRecord {
 
 export interface RecipientRecord {
   id: number;
-  messageId: number;
+  messageRowId: number;
   address: string;
   /** Lower-cased domain part (the routing key). */
   domain: string;

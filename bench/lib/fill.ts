@@ -237,7 +237,7 @@ export async function fillStore(store: SqliteStore, opts: FillOptions): Promise<
     const mx = rows[0].mx;
     const ip = `192.0.2.${(messageRowId % 250) + 1}`;
     const phase = (p: NewEvent['phase'], code: number, enhanced: string | null, text: string, recipientId: number | null = null, durationMs = 3): NewEvent => ({
-      at, messageId: messageRowId, recipientId, kind: 'phase', attempt: n, phase: p, code, enhanced, text, remoteHost: mx, remoteIp: ip, durationMs,
+      at, messageRowId: messageRowId, recipientId, kind: 'phase', attempt: n, phase: p, code, enhanced, text, remoteHost: mx, remoteIp: ip, durationMs,
       detail: recipientId == null ? { recipient_ids: rows.map((r) => r.id) } : null,
     });
     const evs: NewEvent[] = [phase('mail', 250, '2.1.0', 'Ok')];
@@ -256,7 +256,7 @@ export async function fillStore(store: SqliteStore, opts: FillOptions): Promise<
       const next = state === 'deferred' ? (r.outcome === 'waiting' ? endAt + 30 * MIN : at + 5 * MIN) : null;
       updates.push({ id: r.id, state, nextAttemptAt: next, lastCode: reply.code, lastEnhanced: reply.enhanced, lastText: reply.text, category, hard: state === 'bounced' ? true : state === 'deferred' ? false : null });
       evs.push({
-        at, messageId: messageRowId, recipientId: r.id, kind: state, attempt: n, phase: state === 'delivered' ? 'data' : 'rcpt', code: reply.code, enhanced: reply.enhanced, text: reply.text,
+        at, messageRowId: messageRowId, recipientId: r.id, kind: state, attempt: n, phase: state === 'delivered' ? 'data' : 'rcpt', code: reply.code, enhanced: reply.enhanced, text: reply.text,
         remoteHost: mx, remoteIp: ip, durationMs: 60,
         detail: { category, hard: state === 'bounced', rule: category, next_attempt_at: next },
       });

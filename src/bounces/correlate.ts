@@ -49,7 +49,7 @@ export async function correlate(store: Lookups, rcptTo: string[], parse: ParseRe
       // A verified token whose recipient was purged falls through to the other rules.
       const recipient = await store.inbound.recipientById(target.recipientId);
       if (!recipient) continue;
-      const message = await store.messages.getById(recipient.messageId);
+      const message = await store.messages.getById(recipient.messageRowId);
       if (message) return { rule: 'verp', message, recipients: await store.messages.recipients(message.id), pinned: recipient };
     }
   }
@@ -79,7 +79,7 @@ export async function correlate(store: Lookups, rcptTo: string[], parse: ParseRe
   for (const address of addresses) {
     const recipient = await store.inbound.latestRecipientByAddress(address, since);
     if (!recipient) continue;
-    const message = await store.messages.getById(recipient.messageId);
+    const message = await store.messages.getById(recipient.messageRowId);
     if (message) return { rule: 'recipient-window', message, recipients: await store.messages.recipients(message.id), pinned: recipient };
   }
   return null;

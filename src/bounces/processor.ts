@@ -132,7 +132,7 @@ export class InboundProcessor {
       processedAt: now,
       kind: parsed.error ? null : parsed.kind,
       parse: parsed as unknown as Record<string, unknown>,
-      match: correlation ? { messageId: correlation.message.id, recipientId: firstRecipient, rule: correlation.rule } : null,
+      match: correlation ? { messageRowId: correlation.message.id, recipientId: firstRecipient, rule: correlation.rule } : null,
       effects,
     });
 
@@ -194,7 +194,7 @@ export class InboundProcessor {
       const effect: InboundEffect = {
         event: {
           at,
-          messageId: c.message.id,
+          messageRowId: c.message.id,
           recipientId: recipient.id,
           kind,
           phase: 'inbound',

@@ -124,7 +124,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     const queueId = accepted.queueId;
     const suppressed = accepted.suppressed > 0;
     await store.events.appendMany(
-      due.map((r) => ({ at: now, kind: 'dsn-sent' as const, messageId: message.id, recipientId: r.id, detail: { dsn_queue_id: queueId, type: TYPE[kind] } })),
+      due.map((r) => ({ at: now, kind: 'dsn-sent' as const, messageRowId: message.id, recipientId: r.id, detail: { dsn_queue_id: queueId, type: TYPE[kind] } })),
     );
     logger.info(
       { event: 'dsn.sent', queue_id: message.queueId, message_id: message.messageId, dsn_queue_id: queueId, type: TYPE[kind], to: message.mailFrom, recipients: due.map((r) => r.address), suppressed, tag: message.tag },

@@ -28,11 +28,11 @@ export function createFeedMatcher(filter: FeedFilter, recipientsOf: RecipientsOf
 
   return async (e) => {
     if (kinds && !kinds.has(e.kind)) return false;
-    if (filter.message && e.headerMessageId !== filter.message && e.queueId !== filter.message) return false;
+    if (filter.message && e.messageId !== filter.message && e.queueId !== filter.message) return false;
     if (filter.domain) {
       if (e.recipientId !== null) return e.domain === filter.domain;
       const ids = Array.isArray(e.detail?.recipient_ids) ? new Set(e.detail.recipient_ids as number[]) : null;
-      return (await recipients(e.messageId)).some((r) => r.domain === filter.domain && (!ids || ids.has(r.id)));
+      return (await recipients(e.messageRowId)).some((r) => r.domain === filter.domain && (!ids || ids.has(r.id)));
     }
     return true;
   };

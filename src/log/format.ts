@@ -53,7 +53,7 @@ export function toTailRecord(e: FeedEvent): TailRecord {
     id: e.id,
     event: e.kind,
     queue_id: e.queueId,
-    message_id: e.headerMessageId,
+    message_id: e.messageId,
     recipient: e.recipient,
     domain: e.domain,
     sender: e.mailFrom,

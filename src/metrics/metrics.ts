@@ -154,7 +154,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       if (!row) pendingInbound.delete(id);
       else if (row.processedAt !== null) {
         pendingInbound.delete(id);
-        countInbound({ id, processed: true, kind: row.kind, matchRule: row.matchRule, matched: row.matchedMessageId !== null });
+        countInbound({ id, processed: true, kind: row.kind, matchRule: row.matchRule, matched: row.matchedMessageRowId !== null });
       }
     }
     for (;;) {

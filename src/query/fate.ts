@@ -110,8 +110,8 @@ export async function messageFate(store: Pick<Store, 'query'>, idOrMessageId: st
   return messages.map((m) =>
     buildFate(
       m,
-      h.recipients.filter((r) => r.messageId === m.id),
-      h.events.filter((e) => e.messageId === m.id),
+      h.recipients.filter((r) => r.messageRowId === m.id),
+      h.events.filter((e) => e.messageRowId === m.id),
       h.suppressions,
       opts,
     ),
@@ -119,8 +119,8 @@ export async function messageFate(store: Pick<Store, 'query'>, idOrMessageId: st
 }
 
 /** What verdicts are made of, for a set of messages: recipients, events, and the suppressions behind suppressed recipients. Three reads. */
-export async function historyOf(store: Pick<Store, 'query'>, messageIds: number[]): Promise<{ recipients: RecipientRecord[]; events: EventRecord[]; suppressions: Map<string, SuppressionRecord> }> {
-  const [recipients, events] = await Promise.all([store.query.recipientsOf(messageIds), store.query.eventsOf(messageIds)]);
+export async function historyOf(store: Pick<Store, 'query'>, messageRowIds: number[]): Promise<{ recipients: RecipientRecord[]; events: EventRecord[]; suppressions: Map<string, SuppressionRecord> }> {
+  const [recipients, events] = await Promise.all([store.query.recipientsOf(messageRowIds), store.query.eventsOf(messageRowIds)]);
   const suppressedAddresses = [...new Set(recipients.filter((r) => r.state === 'suppressed').map((r) => r.address.toLowerCase()))];
   const suppressions = new Map((await store.query.suppressionsFor(suppressedAddresses)).map((s) => [s.address, s]));
   return { recipients, events, suppressions };

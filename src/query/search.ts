@@ -92,8 +92,8 @@ export async function searchMessages(store: Pick<Store, 'query'>, p: SearchParam
   const last = page[page.length - 1];
   return {
     messages: page.map((m) => {
-      const recipients = history.recipients.filter((r) => r.messageId === m.id);
-      const verdicts = verdictsOf(m, recipients, history.events.filter((e) => e.messageId === m.id), history.suppressions, opts);
+      const recipients = history.recipients.filter((r) => r.messageRowId === m.id);
+      const verdicts = verdictsOf(m, recipients, history.events.filter((e) => e.messageRowId === m.id), history.suppressions, opts);
       return {
         queue_id: m.queueId,
         message_id: m.messageId,

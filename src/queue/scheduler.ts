@@ -170,14 +170,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     // wait for a slot, or go back unstarted, cost no body reads.
     const messages = new Map<number, { message: MessageRecord } | null>();
     for (const r of claimed) {
-      if (messages.has(r.messageId)) continue;
-      const message = await store.messages.getById(r.messageId);
-      messages.set(r.messageId, message ? { message } : null);
+      if (messages.has(r.messageRowId)) continue;
+      const message = await store.messages.getById(r.messageRowId);
+      messages.set(r.messageRowId, message ? { message } : null);
     }
     const jobs = new Map<string, Job>();
     const orphans: number[] = [];
     for (const r of claimed) {
-      const m = messages.get(r.messageId);
+      const m = messages.get(r.messageRowId);
       if (!m) {
         orphans.push(r.id);
         continue;
@@ -187,7 +187,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       // a bounce to b+<token>@… must identify who bounced even when the remote DSN is unparseable.
       // Postfix does the same (one recipient per delivery with VERP). Without VERP, the recipients of a
       // message at one domain share a transaction, as RFC 5321 intends.
-      const key = bounceDomain ? `r${r.id}` : `m${r.messageId}:${r.domain}`;
+      const key = bounceDomain ? `r${r.id}` : `m${r.messageRowId}:${r.domain}`;
       let job = jobs.get(key);
       if (job && job.recipients.length >= MAX_RECIPIENTS_PER_JOB) {
         jobs.set(`${key}:${r.id}`, job); // park the full one under a unique key and start another
@@ -318,7 +318,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const events: NewEvent[] = report.phases.map((p) => ({
       at: p.at,
       kind: 'phase',
-      messageId: message.id,
+      messageRowId: message.id,
       recipientId: p.recipientId ?? null,
       attempt: (p.recipientId != null ? attemptOf.get(p.recipientId) : undefined) ?? jobAttempt,
       phase: p.phase,
@@ -351,7 +351,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       events.push({
         at: now,
         kind: o.outcome,
-        messageId: message.id,
+        messageRowId: message.id,
         recipientId: r.id,
         attempt,
         phase: o.phase,
@@ -470,7 +470,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   async function byMessage(recipients: RecipientRecord[]): Promise<[MessageRecord, RecipientRecord[]][]> {
     const groups = new Map<number, RecipientRecord[]>();
-    for (const r of recipients) groups.set(r.messageId, [...(groups.get(r.messageId) ?? []), r]);
+    for (const r of recipients) groups.set(r.messageRowId, [...(groups.get(r.messageRowId) ?? []), r]);
     const out: [MessageRecord, RecipientRecord[]][] = [];
     for (const [id, rs] of groups) {
       const message = await store.messages.getById(id);

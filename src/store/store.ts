@@ -70,7 +70,7 @@ export interface EventStore {
   append(event: NewEvent): Promise<EventRecord>;
   appendMany(events: NewEvent[]): Promise<void>;
   /** The message's timeline, oldest first. */
-  forMessage(messageId: number): Promise<EventRecord[]>;
+  forMessage(messageRowId: number): Promise<EventRecord[]>;
   /**
    * The feed every follower reads (log tail, metrics, webhooks): events with an id above `afterId`,
    * oldest first, each with the message and recipient facts a reader needs to show or route it.
@@ -102,7 +102,7 @@ export interface FeedFilter {
 export interface FeedEvent extends EventRecord {
   queueId: string;
   /** Header Message-ID without <>. */
-  headerMessageId: string | null;
+  messageId: string | null;
   tag: string | null;
   /** When the message was accepted (ms): submitted → delivered latency. */
   messageCreatedAt: number;
@@ -261,15 +261,15 @@ export interface QueryStore {
   /** Messages whose header Message-ID (without <>) or queue id is `key`, newest first. */
   findMessages(key: string): Promise<MessageRecord[]>;
   /** Recipients of these messages, by message then id. */
-  recipientsOf(messageIds: number[]): Promise<RecipientRecord[]>;
+  recipientsOf(messageRowIds: number[]): Promise<RecipientRecord[]>;
   /** Timelines of these messages, oldest first. */
-  eventsOf(messageIds: number[]): Promise<EventRecord[]>;
+  eventsOf(messageRowIds: number[]): Promise<EventRecord[]>;
   /** Suppression entries for these (lower-cased) addresses. */
   suppressionsFor(addresses: string[]): Promise<SuppressionRecord[]>;
   /** Messages matching the filters, newest first (created_at DESC, id DESC). */
   search(filters: SearchFilters): Promise<MessageRecord[]>;
   /** The Subject recorded at intake for these messages (row id → subject); messages without one are left out. */
-  subjectsOf(messageIds: number[]): Promise<Map<number, string>>;
+  subjectsOf(messageRowIds: number[]): Promise<Map<number, string>>;
   /** The message each of these events belongs to (a suppression names the event that caused it). */
   messagesOfEvents(eventIds: number[]): Promise<{ eventId: number; queueId: string; messageId: string | null }[]>;
   /** Recipient counts by state, and waiting recipients (queued/deferred) by destination domain. */
@@ -321,7 +321,7 @@ export interface InboundRecord {
   kind: string | null;
   /** The parse result as stored (a ParseResult, or `{ error }`); null until processed. */
   parse: Record<string, unknown> | null;
-  matchedMessageId: number | null;
+  matchedMessageRowId: number | null;
   matchedRecipientId: number | null;
   /** Which correlation rule matched: verp | envid | message-id | recipient-window. */
   matchRule: string | null;
@@ -351,7 +351,7 @@ export interface InboundOutcome {
   processedAt: number;
   kind: string | null;
   parse: Record<string, unknown>;
-  match: { messageId: number; recipientId: number | null; rule: string } | null;
+  match: { messageRowId: number; recipientId: number | null; rule: string } | null;
   effects: InboundEffect[];
 }
 

@@ -46,7 +46,7 @@ export function buildPayload(event: FeedEvent, type: WebhookEventType): WebhookP
     type,
     occurred_at: new Date(event.at).toISOString(),
     queue_id: event.queueId,
-    message_id: event.headerMessageId,
+    message_id: event.messageId,
     tag: event.tag,
     recipient: event.recipient,
     domain: event.domain,

@@ -189,7 +189,7 @@ describe('HTTP API', () => {
     test('a failed delivery is made pending again; pending, delivered or unknown ones are not; a read token may not', async () => {
       await h.store.webhooks.stage({ now: T0, limit: 10, route: () => [] }); // places the cursor
       const m = await h.store.messages.enqueue(newMessage({ queueId: 'QHOOK0001', messageId: 'hook@x', recipients: ['h@example.com'] }));
-      await h.store.events.append({ at: T0, messageId: m.message.id, recipientId: m.recipients[0].id, kind: 'bounced', phase: 'inbound' });
+      await h.store.events.append({ at: T0, messageRowId: m.message.id, recipientId: m.recipients[0].id, kind: 'bounced', phase: 'inbound' });
       await h.store.webhooks.stage({ now: T0, limit: 10, route: (e) => (e.kind === 'bounced' ? [{ endpoint: 'crm', type: 'bounced', payload: '{}' }] : []) });
       const [row] = await h.store.webhooks.claimDue({ now: T0, limit: 10, leaseUntil: T0 + 60_000 });
       assert.equal((await h.call('POST', `/v1/webhooks/${row.id}/retry`, { token: ADMIN_TOKEN })).status, 409, 'still pending');

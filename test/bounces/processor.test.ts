@@ -77,7 +77,7 @@ test('a VERP bounce turns the delivered recipient bounced, records the rule and 
 
   const row = await t.store.inbound.get(id);
   assert.equal(row?.matchRule, 'verp');
-  assert.equal(row?.matchedMessageId, message.id);
+  assert.equal(row?.matchedMessageRowId, message.id);
   assert.equal(row?.matchedRecipientId, a.id);
   assert.equal(row?.kind, 'bounce');
   assert.ok(row?.processedAt);
@@ -109,7 +109,7 @@ test('the original Message-ID matches, preferring the resent message that has th
   const id = await deliver(result({ original_message_id: '<same-id@app.test>', recipients: [rcpt('erin@remote.test')] }));
   const row = await t.store.inbound.get(id);
   assert.equal(row?.matchRule, 'message-id');
-  assert.equal(row?.matchedMessageId, older.message.id);
+  assert.equal(row?.matchedMessageRowId, older.message.id);
   assert.equal(stateOf(t.store, older.recipients[0].id), 'bounced');
   assert.equal(stateOf(t.store, newer.recipients[0].id), 'delivered');
 });
@@ -122,14 +122,14 @@ test('by recipient address: the most recent message within the window; older one
   const id = await deliver(result({ format: 'non-standard', recipients: [rcpt('gina@remote.test', { action: null })] }));
   const row = await t.store.inbound.get(id);
   assert.equal(row?.matchRule, 'recipient-window');
-  assert.equal(row?.matchedMessageId, recent.message.id);
+  assert.equal(row?.matchedMessageRowId, recent.message.id);
   assert.equal(stateOf(t.store, recent.recipients[0].id), 'bounced');
   assert.equal(stateOf(t.store, old.recipients[0].id), 'delivered');
 
   const ancient = await enqueue(t.store, { recipients: ['hank@remote.test'], createdAt: Date.now() - 8 * DAY });
   setState(t.store, ancient.recipients[0].id, 'delivered');
   const late = await deliver(result({ recipients: [rcpt('hank@remote.test')] }));
-  assert.equal((await t.store.inbound.get(late))?.matchedMessageId, null);
+  assert.equal((await t.store.inbound.get(late))?.matchedMessageRowId, null);
   assert.equal(stateOf(t.store, ancient.recipients[0].id), 'delivered');
 });
 

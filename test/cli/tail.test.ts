@@ -120,8 +120,8 @@ describe('mailtrail tail', () => {
       await waitFor(() => out.split('\n').length >= 2, 'the backlog line');
       const message = (await t.store.messages.getByQueueId(seeded.queueId))!;
       const at = T0 + 3 * 3_600_000;
-      await t.store.events.append({ at, messageId: message.id, recipientId: seeded.ids.carol, kind: 'requeued', text: 'other domain: not shown' });
-      await t.store.events.append({ at, messageId: message.id, recipientId: seeded.ids.alice, kind: 'complained', text: 'spam report' });
+      await t.store.events.append({ at, messageRowId: message.id, recipientId: seeded.ids.carol, kind: 'requeued', text: 'other domain: not shown' });
+      await t.store.events.append({ at, messageRowId: message.id, recipientId: seeded.ids.alice, kind: 'complained', text: 'spam report' });
       await waitFor(() => out.split('\n').length >= 3, 'the new event');
       child.kill('SIGINT');
       assert.equal(await exited, 0, err);

@@ -87,11 +87,11 @@ async function attempt(
     owner: 'w1',
     at,
     events: results.flatMap((x) => [
-      { at, kind: 'phase' as const, messageId: message.id, recipientId: x.r.id, phase: 'rcpt' as const, code: x.code, enhanced: x.enhanced, text: x.text, remoteHost: x.host, remoteIp: '127.0.0.10' },
+      { at, kind: 'phase' as const, messageRowId: message.id, recipientId: x.r.id, phase: 'rcpt' as const, code: x.code, enhanced: x.enhanced, text: x.text, remoteHost: x.host, remoteIp: '127.0.0.10' },
       {
         at,
         kind: x.state,
-        messageId: message.id,
+        messageRowId: message.id,
         recipientId: x.r.id,
         attempt: x.r.attempts + 1,
         phase: 'rcpt' as const,

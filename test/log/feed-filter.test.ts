@@ -18,7 +18,7 @@ before(async () => {
   // A shared phase of a transaction that carried only carol (example.org), written as the scheduler does:
   // with the transaction's recipients in detail.recipient_ids.
   const message = (await t.store.messages.getByQueueId(seeded.queueId))!;
-  await t.store.events.append({ at: T0 + 3 * 60_000, messageId: message.id, kind: 'phase', attempt: 2, phase: 'ehlo', code: 250, text: 'mx.example.org', remoteHost: 'mx.example.org', remoteIp: '127.0.1.6', detail: { recipient_ids: [seeded.ids.carol] } });
+  await t.store.events.append({ at: T0 + 3 * 60_000, messageRowId: message.id, kind: 'phase', attempt: 2, phase: 'ehlo', code: 250, text: 'mx.example.org', remoteHost: 'mx.example.org', remoteIp: '127.0.1.6', detail: { recipient_ids: [seeded.ids.carol] } });
   all = await t.store.events.after(0, 10_000);
 });
 after(() => t.cleanup());

@@ -10,7 +10,7 @@ function feed(over: Partial<FeedEvent>): FeedEvent {
     id: 7,
     at: AT,
     kind: 'delivered',
-    messageId: 1,
+    messageRowId: 1,
     recipientId: 2,
     attempt: 1,
     phase: 'data',
@@ -22,7 +22,7 @@ function feed(over: Partial<FeedEvent>): FeedEvent {
     durationMs: 812,
     detail: { category: 'accepted', hard: null, explanation: 'The receiving server accepted the message.' },
     queueId: 'QABC123',
-    headerMessageId: 'order-1@shop.example.com',
+    messageId: 'order-1@shop.example.com',
     tag: 'receipts',
     messageCreatedAt: AT - 60_000,
     mailFrom: 'app@shop.example.com',
@@ -103,7 +103,7 @@ test('a reply whose text repeats its status shows the codes once', () => {
 });
 
 test('control characters from remote replies and headers never reach the terminal', () => {
-  const line = formatPretty(feed({ kind: 'bounced', text: 'evil \x1b[2J\x1b]0;owned\x07 reply', headerMessageId: 'a\x1b[31m@b', recipient: 'x\r\n@y' }), { color: false });
+  const line = formatPretty(feed({ kind: 'bounced', text: 'evil \x1b[2J\x1b]0;owned\x07 reply', messageId: 'a\x1b[31m@b', recipient: 'x\r\n@y' }), { color: false });
   assert.ok(!/[\x00-\x1f\x7f]/.test(line), JSON.stringify(line));
   assert.match(line, /evil \?\[2J\?\]0;owned\? reply/);
 });

@@ -34,7 +34,7 @@ test('the follower counts events since start by tag and domain group, codes by p
   const store = openStore('counters');
   // History before start: counters count from process start, as Prometheus expects.
   const old = await store.messages.enqueue(message('before-start', ['early@gmail.com']));
-  await store.events.append({ at: T, messageId: old.message.id, recipientId: old.recipients[0].id, kind: 'delivered', code: 250 });
+  await store.events.append({ at: T, messageRowId: old.message.id, recipientId: old.recipients[0].id, kind: 'delivered', code: 250 });
 
   // A small batch size makes the follower read the feed in several statements.
   const metrics = createMetrics({ store, logger: silentLogger(), defaultMetrics: false, batchSize: 3, now: () => T });
@@ -46,7 +46,7 @@ test('the follower counts events since start by tag and domain group, codes by p
   const [ann, bob, carol] = a.recipients;
   const b = await store.messages.enqueue(message(null, ['xavier@yahoo.com'], T - 60_000));
   const mid = a.message.id;
-  const phase = (p: NewEvent['phase'], code: number | null, recipientId?: number): NewEvent => ({ at: T - 57_000, messageId: mid, kind: 'phase', attempt: 1, phase: p, code, recipientId });
+  const phase = (p: NewEvent['phase'], code: number | null, recipientId?: number): NewEvent => ({ at: T - 57_000, messageRowId: mid, kind: 'phase', attempt: 1, phase: p, code, recipientId });
   await store.events.appendMany([
     phase('dns', null),
     phase('connect', 220),
@@ -56,12 +56,12 @@ test('the follower counts events since start by tag and domain group, codes by p
     phase('rcpt', 451, bob.id),
     phase('rcpt', 550, carol.id),
     phase('data', 250),
-    { at: T - 57_000, messageId: mid, recipientId: ann.id, kind: 'delivered', attempt: 1, phase: 'data', code: 250 },
-    { at: T - 57_000, messageId: mid, recipientId: bob.id, kind: 'deferred', attempt: 1, phase: 'rcpt', code: 451 },
-    { at: T - 57_000, messageId: mid, recipientId: carol.id, kind: 'bounced', attempt: 1, phase: 'rcpt', code: 550 },
-    { at: T - 30_000, messageId: mid, recipientId: bob.id, kind: 'expired' },
-    { at: T - 10_000, messageId: mid, recipientId: ann.id, kind: 'complained', phase: 'inbound' },
-    { at: T - 60_000 + 2 * 3600_000, messageId: b.message.id, recipientId: b.recipients[0].id, kind: 'delivered', attempt: 1, phase: 'data', code: 250 },
+    { at: T - 57_000, messageRowId: mid, recipientId: ann.id, kind: 'delivered', attempt: 1, phase: 'data', code: 250 },
+    { at: T - 57_000, messageRowId: mid, recipientId: bob.id, kind: 'deferred', attempt: 1, phase: 'rcpt', code: 451 },
+    { at: T - 57_000, messageRowId: mid, recipientId: carol.id, kind: 'bounced', attempt: 1, phase: 'rcpt', code: 550 },
+    { at: T - 30_000, messageRowId: mid, recipientId: bob.id, kind: 'expired' },
+    { at: T - 10_000, messageRowId: mid, recipientId: ann.id, kind: 'complained', phase: 'inbound' },
+    { at: T - 60_000 + 2 * 3600_000, messageRowId: b.message.id, recipientId: b.recipients[0].id, kind: 'delivered', attempt: 1, phase: 'data', code: 250 },
   ]);
 
   await metrics.poll();
@@ -104,7 +104,7 @@ test('the follower counts events since start by tag and domain group, codes by p
 
   // Polling again without new events changes nothing; a new event is counted once.
   await metrics.poll();
-  await store.events.append({ at: T, messageId: mid, recipientId: carol.id, kind: 'bounced', phase: 'inbound', code: 550 });
+  await store.events.append({ at: T, messageRowId: mid, recipientId: carol.id, kind: 'bounced', phase: 'inbound', code: 550 });
   await metrics.poll();
   const again = await metrics.render();
   assert.equal(sampleValue(again, 'mailtrail_recipients_delivered_total', nl('gmail')), 1);
@@ -133,7 +133,7 @@ test('inbound mail is counted matched, unmatched or ignored once processed, incl
   const sent = await store.messages.enqueue(message('receipts', ['ann@gmail.com']));
   const receive = () => store.inbound.receive({ receivedAt: T, mailFrom: '', rcptTo: ['bounces@example.com'], clientIp: '127.0.0.1', raw: Buffer.from('report') });
   const process = (id: number, kind: string | null, match: boolean) =>
-    store.inbound.record({ id, processedAt: T, kind, parse: { kind }, match: match ? { messageId: sent.message.id, recipientId: sent.recipients[0].id, rule: 'verp' } : null, effects: [] });
+    store.inbound.record({ id, processedAt: T, kind, parse: { kind }, match: match ? { messageRowId: sent.message.id, recipientId: sent.recipients[0].id, rule: 'verp' } : null, effects: [] });
 
   // Stored before start and never processed (a crash): counted when start-up recovery processes it.
   const leftOver = await receive();

@@ -54,7 +54,7 @@ test('GET /metrics serves the exposition with queue gauges computed at scrape ti
   await store.queue.claimDue({ now: T, limit: 1, owner: 'w', leaseUntil: T + 10 * MIN });
   await store.queue.recordAttempt({
     owner: 'w', at: T,
-    events: [{ at: T, messageId: done.message.id, recipientId: done.recipients[0].id, kind: 'delivered', phase: 'data', code: 250 }],
+    events: [{ at: T, messageRowId: done.message.id, recipientId: done.recipients[0].id, kind: 'delivered', phase: 'data', code: 250 }],
     recipients: [{ id: done.recipients[0].id, state: 'delivered', nextAttemptAt: null, lastCode: 250, lastEnhanced: null, lastText: 'ok', category: 'accepted', hard: null }],
   });
   // 90 minutes old, two recipients: one deferred after an attempt, one being delivered right now. 10 minutes old: one queued.
@@ -64,7 +64,7 @@ test('GET /metrics serves the exposition with queue gauges computed at scrape ti
   assert.equal(first.id, waiting.recipients[0].id);
   await store.queue.recordAttempt({
     owner: 'w', at: T,
-    events: [{ at: T, messageId: waiting.message.id, recipientId: first.id, kind: 'deferred', phase: 'rcpt', code: 451 }],
+    events: [{ at: T, messageRowId: waiting.message.id, recipientId: first.id, kind: 'deferred', phase: 'rcpt', code: 451 }],
     recipients: [{ id: first.id, state: 'deferred', nextAttemptAt: T + 60 * MIN, lastCode: 451, lastEnhanced: '4.7.1', lastText: 'greylisted', category: 'greylisted', hard: false }],
   });
   const [second] = await store.queue.claimDue({ now: T, limit: 1, owner: 'w', leaseUntil: T + 10 * MIN });

@@ -117,8 +117,8 @@ describe('searchMessages', () => {
       processedAt: T0 + HOUR,
       kind: 'complaint',
       parse: { kind: 'complaint' },
-      match: { messageId: m.id, recipientId: other.id, rule: 'message-id' },
-      effects: [{ event: { at: T0 + HOUR, messageId: m.id, recipientId: other.id, kind: 'complained', phase: 'inbound' }, suppress: { address: other.address, reason: 'complaint: abuse', source: 'complaint' } }],
+      match: { messageRowId: m.id, recipientId: other.id, rule: 'message-id' },
+      effects: [{ event: { at: T0 + HOUR, messageRowId: m.id, recipientId: other.id, kind: 'complained', phase: 'inbound' }, suppress: { address: other.address, reason: 'complaint: abuse', source: 'complaint' } }],
     });
     assert.deepEqual((await all({ state: 'complained' })).seen.map((r) => r.queue_id), ['QBULK0004']);
     assert.deepEqual((await all({ state: 'complained', domain: 'example.net' })).seen.map((r) => r.queue_id), ['QBULK0004']);

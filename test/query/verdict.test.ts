@@ -12,14 +12,14 @@ const T0 = Date.UTC(2024, 4, 1, 10, 2, 0);
 
 function recipient(over: Partial<RecipientRecord>): RecipientRecord {
   return {
-    id: 1, messageId: 1, address: 'ann@example.com', domain: 'example.com', state: 'delivered', attempts: 1, nextAttemptAt: null, leaseOwner: null, leaseUntil: null,
+    id: 1, messageRowId: 1, address: 'ann@example.com', domain: 'example.com', state: 'delivered', attempts: 1, nextAttemptAt: null, leaseOwner: null, leaseUntil: null,
     notify: null, orcpt: null, lastCode: null, lastEnhanced: null, lastText: null, category: null, hard: null, delayNotifiedAt: null, updatedAt: T0, ...over,
   };
 }
 
 let nextId = 1;
 function event(over: Partial<EventRecord> & Pick<EventRecord, 'kind' | 'at'>): EventRecord {
-  return { id: nextId++, messageId: 1, recipientId: 1, attempt: 1, phase: null, code: null, enhanced: null, text: null, remoteHost: null, remoteIp: null, durationMs: null, detail: null, ...over };
+  return { id: nextId++, messageRowId: 1, recipientId: 1, attempt: 1, phase: null, code: null, enhanced: null, text: null, remoteHost: null, remoteIp: null, durationMs: null, detail: null, ...over };
 }
 
 const delivered = event({ kind: 'delivered', at: T0, phase: 'data', code: 250, enhanced: '2.0.0', text: 'Ok', remoteHost: 'mx.example.com', remoteIp: '192.0.2.5' });

@@ -70,13 +70,13 @@ test('an expired lease is claimable again, and the old owner can no longer recor
     assert.equal(b.id, a.id);
     assert.equal(b.leaseOwner, 'B');
 
-    const phase = { at: T0, kind: 'phase' as const, messageId: message.id, phase: 'connect' as const, code: 220 };
+    const phase = { at: T0, kind: 'phase' as const, messageRowId: message.id, phase: 'connect' as const, code: 220 };
     const late = await t.store.queue.recordAttempt({ owner: 'A', at: T0 + 1_500, events: [phase], recipients: [delivered(a.id)] });
     assert.deepEqual(late, { recorded: [], lost: [a.id] });
     assert.deepEqual(await t.store.queue.renewLeases('A', [a.id], T0 + 9_000), []);
     assert.equal((await t.store.events.forMessage(message.id)).filter((e) => e.kind !== 'received').length, 0, 'a lost claim writes no events');
 
-    const won = await t.store.queue.recordAttempt({ owner: 'B', at: T0 + 1_600, events: [phase, { at: T0 + 1_600, kind: 'delivered', messageId: message.id, recipientId: b.id, attempt: 1 }], recipients: [delivered(b.id)] });
+    const won = await t.store.queue.recordAttempt({ owner: 'B', at: T0 + 1_600, events: [phase, { at: T0 + 1_600, kind: 'delivered', messageRowId: message.id, recipientId: b.id, attempt: 1 }], recipients: [delivered(b.id)] });
     assert.equal(won.recorded[0].state, 'delivered');
     assert.equal(won.recorded[0].attempts, 1);
     assert.equal(won.recorded[0].leaseOwner, null);
@@ -196,7 +196,7 @@ test('a hard bounce is suppressed with its bounced event, in the same write, and
     const lost = recipients.find((r) => r.id === taken.id)!;
     const gone = recipients.find((r) => r.id !== taken.id)!;
     const bounced = (id: number) => ({ id, state: 'bounced' as const, nextAttemptAt: null, lastCode: 550, lastEnhanced: '5.1.1', lastText: 'no such user', category: 'mailbox-unknown', hard: true });
-    const event = (id: number) => ({ at: T0 + 500, kind: 'bounced' as const, messageId: message.id, recipientId: id, attempt: 1, code: 550, enhanced: '5.1.1' });
+    const event = (id: number) => ({ at: T0 + 500, kind: 'bounced' as const, messageRowId: message.id, recipientId: id, attempt: 1, code: 550, enhanced: '5.1.1' });
     const res = await t.store.queue.recordAttempt({
       owner: 'A',
       at: T0 + 500,

@@ -20,8 +20,8 @@ test('the feed returns events after a cursor, oldest first, with message and rec
   );
   const start = await store.events.lastId();
   assert.ok(start > 0, 'the received event has an id');
-  await store.events.append({ at: 2_000, messageId: message.id, recipientId: recipients[0].id, kind: 'delivered', code: 250, enhanced: '2.0.0', text: 'ok' });
-  await store.events.append({ at: 3_000, messageId: message.id, recipientId: recipients[0].id, kind: 'bounced', code: 550, enhanced: '5.1.1', text: 'no such user' });
+  await store.events.append({ at: 2_000, messageRowId: message.id, recipientId: recipients[0].id, kind: 'delivered', code: 250, enhanced: '2.0.0', text: 'ok' });
+  await store.events.append({ at: 3_000, messageRowId: message.id, recipientId: recipients[0].id, kind: 'bounced', code: 550, enhanced: '5.1.1', text: 'no such user' });
 
   const all = await store.events.after(0, 100);
   assert.deepEqual(all.map((e) => e.kind), ['received', 'delivered', 'bounced']);
@@ -29,7 +29,7 @@ test('the feed returns events after a cursor, oldest first, with message and rec
   assert.equal(fresh.length, 1, 'the limit is honoured');
   assert.equal(fresh[0].kind, 'delivered');
   assert.equal(fresh[0].queueId, 'QFEED1');
-  assert.equal(fresh[0].headerMessageId, 'feed-1@test');
+  assert.equal(fresh[0].messageId, 'feed-1@test');
   assert.equal(fresh[0].tag, 'newsletter');
   assert.equal(fresh[0].recipient, 'Ann@Example.org');
   assert.equal(fresh[0].domain, 'example.org');

@@ -80,7 +80,7 @@ test('queue writes join the same group as intake: claims and attempt results of 
   assert.ok(claimed.length > 0);
   assert.equal(other.message.queueId, 'G4-b');
   const written = await Promise.all(
-    claimed.slice(0, 3).map((r) => store.queue.recordAttempt({ owner: 'w1', at: now, events: [{ at: now, messageId: r.messageId, recipientId: r.id, kind: 'delivered' }], recipients: [{ id: r.id, state: 'delivered', nextAttemptAt: null, lastCode: 250, lastEnhanced: '2.0.0', lastText: 'ok', category: null, hard: null }] })),
+    claimed.slice(0, 3).map((r) => store.queue.recordAttempt({ owner: 'w1', at: now, events: [{ at: now, messageRowId: r.messageRowId, recipientId: r.id, kind: 'delivered' }], recipients: [{ id: r.id, state: 'delivered', nextAttemptAt: null, lastCode: 250, lastEnhanced: '2.0.0', lastText: 'ok', category: null, hard: null }] })),
   );
   assert.ok(written.every((w) => w.recorded.length === 1 && w.lost.length === 0));
   const stats = groupCommitFor(store.db).stats();

@@ -14,7 +14,7 @@ const ids: Record<string, number> = {};
 /** One attempt's outcome for one recipient, as the scheduler records it. */
 async function outcome(id: number, messageId: number, at: number, kind: 'delivered' | 'deferred' | 'bounced', code: number, enhanced: string, text: string) {
   await t.store.queue.claimDue({ now: at, limit: 100, owner: 'w', leaseUntil: at + MIN });
-  const e: NewEvent = { at, messageId, recipientId: id, kind, attempt: 1, phase: 'rcpt', code, enhanced, text, detail: { category: kind === 'deferred' ? 'greylisted' : null } };
+  const e: NewEvent = { at, messageRowId: messageId, recipientId: id, kind, attempt: 1, phase: 'rcpt', code, enhanced, text, detail: { category: kind === 'deferred' ? 'greylisted' : null } };
   await t.store.queue.recordAttempt({
     owner: 'w',
     at,

@@ -21,7 +21,7 @@ async function message(ageDays: number, state: RecipientState) {
   const createdAt = NOW - ageDays * DAY;
   const { message: m, recipients } = await store.messages.enqueue(newMessage({ createdAt, recipients: [`r${ageDays}-${state}@example.org`] }));
   setState(store, recipients[0].id, state);
-  const event = await store.events.append({ at: createdAt + 1000, messageId: m.id, recipientId: recipients[0].id, kind: state === 'deferred' ? 'deferred' : 'delivered', code: 250 });
+  const event = await store.events.append({ at: createdAt + 1000, messageRowId: m.id, recipientId: recipients[0].id, kind: state === 'deferred' ? 'deferred' : 'delivered', code: 250 });
   return { m, r: recipients[0], event };
 }
 

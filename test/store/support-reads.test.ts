@@ -16,7 +16,7 @@ test('inbound mail matched to a message, oldest first, without its raw bytes', a
   const { queueId } = await seedHistory(t.store);
   const m = (await t.store.messages.getByQueueId(queueId))!;
   const rows = await t.store.inbound.forMessage(m.id);
-  assert.deepEqual(rows.map((r) => [r.kind, r.matchRule, r.matchedMessageId]), [['bounce', 'verp', m.id]]);
+  assert.deepEqual(rows.map((r) => [r.kind, r.matchRule, r.matchedMessageRowId]), [['bounce', 'verp', m.id]]);
   assert.equal('raw' in rows[0], false);
   assert.deepEqual(await t.store.inbound.forMessage(m.id + 1000), []);
 });
@@ -25,7 +25,7 @@ test('webhooks sent for a set of events, and the message behind each event', asy
   const route = (e: FeedEvent): NewWebhookDelivery[] => (e.kind === 'bounced' ? [{ endpoint: 'crm', type: e.kind, payload: JSON.stringify({ id: e.id }) }] : []);
   await t.store.webhooks.stage({ now: T0, limit: 10, route }); // places the cursor
   const m = await t.store.messages.enqueue(newMessage({ queueId: 'QHOOKED1', messageId: 'hooked@shop.example.com', recipients: ['x@example.com'] }));
-  const bounced = await t.store.events.append({ at: T0, messageId: m.message.id, recipientId: m.recipients[0].id, kind: 'bounced', phase: 'inbound', code: 550 });
+  const bounced = await t.store.events.append({ at: T0, messageRowId: m.message.id, recipientId: m.recipients[0].id, kind: 'bounced', phase: 'inbound', code: 550 });
   await t.store.webhooks.stage({ now: T0, limit: 10, route });
   const rows = await t.store.webhooks.forEvents([bounced.id, bounced.id + 999]);
   assert.deepEqual(rows.map((r) => [r.eventId, r.endpoint, r.state]), [[bounced.id, 'crm', 'pending']]);

@@ -36,7 +36,7 @@ test('list is newest first and pages; remove says whether there was an entry', a
 test('an entry caused by an event survives the event being purged with its message', async () => {
   const { enqueue } = await import('../bounces/support.js');
   const { message, recipients } = await enqueue(t.store, { recipients: ['gone@example.com'] });
-  const ev = await t.store.events.append({ at: 1, kind: 'bounced', messageId: message.id, recipientId: recipients[0].id });
+  const ev = await t.store.events.append({ at: 1, kind: 'bounced', messageRowId: message.id, recipientId: recipients[0].id });
   await t.store.suppressions.add({ address: 'gone@example.com', reason: 'hard bounce', source: 'hard-bounce', eventId: ev.id, createdAt: 5000 });
   t.store.db.prepare('DELETE FROM messages WHERE id = ?').run(message.id);
   const s = await t.store.suppressions.get('gone@example.com');

@@ -28,15 +28,15 @@ before(async () => {
     owner: 'w',
     at: T0,
     events: [
-      { at: T0, messageId: m.message.id, kind: 'phase', attempt: 1, phase: 'rcpt', recipientId: r.id, code: 550, enhanced: '5.1.1', text: `<${EVIL}>: no such user`, remoteHost: '<b>mx</b>.example.com' },
-      { at: T0, messageId: m.message.id, recipientId: r.id, kind: 'bounced', attempt: 1, phase: 'rcpt', code: 550, enhanced: '5.1.1', text: `<${EVIL}>: no such user`, remoteHost: '<b>mx</b>.example.com', detail: { category: 'mailbox-unknown', hard: true } },
+      { at: T0, messageRowId: m.message.id, kind: 'phase', attempt: 1, phase: 'rcpt', recipientId: r.id, code: 550, enhanced: '5.1.1', text: `<${EVIL}>: no such user`, remoteHost: '<b>mx</b>.example.com' },
+      { at: T0, messageRowId: m.message.id, recipientId: r.id, kind: 'bounced', attempt: 1, phase: 'rcpt', code: 550, enhanced: '5.1.1', text: `<${EVIL}>: no such user`, remoteHost: '<b>mx</b>.example.com', detail: { category: 'mailbox-unknown', hard: true } },
     ],
     recipients: [{ id: r.id, state: 'bounced', nextAttemptAt: null, lastCode: 550, lastEnhanced: '5.1.1', lastText: `<${EVIL}>: no such user`, category: 'mailbox-unknown', hard: true }],
     suppress: [{ recipientId: r.id, address: r.address, reason: `hard bounce: ${EVIL}` }],
   });
   const inbound = await w.store.inbound.receive({ receivedAt: T0, mailFrom: EVIL, rcptTo: ['b@x'], clientIp: null, raw: Buffer.from(`Subject: ${EVIL}\r\n\r\n${EVIL}\r\n`) });
   inboundId = inbound.id;
-  await w.store.inbound.record({ id: inbound.id, processedAt: T0, kind: 'bounce', parse: { kind: 'bounce', format: EVIL, reporting_mta: EVIL, recipients: [{ address: EVIL, action: 'failed', status: '5.1.1', diagnostic: EVIL, category: null, hard: null }] }, match: { messageId: m.message.id, recipientId: r.id, rule: 'verp' }, effects: [] });
+  await w.store.inbound.record({ id: inbound.id, processedAt: T0, kind: 'bounce', parse: { kind: 'bounce', format: EVIL, reporting_mta: EVIL, recipients: [{ address: EVIL, action: 'failed', status: '5.1.1', diagnostic: EVIL, category: null, hard: null }] }, match: { messageRowId: m.message.id, recipientId: r.id, rule: 'verp' }, effects: [] });
 });
 after(() => w.cleanup());
 

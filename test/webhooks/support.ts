@@ -110,6 +110,6 @@ export async function messageFor(store: SqliteStore, address: string) {
     message,
     recipient: recipients[0],
     add: (kind: NewEvent['kind'], fields: Partial<NewEvent> = {}): Promise<EventRecord> =>
-      store.events.append({ at: Date.now(), messageId: message.id, recipientId: recipients[0].id, kind, ...fields }),
+      store.events.append({ at: Date.now(), messageRowId: message.id, recipientId: recipients[0].id, kind, ...fields }),
   };
 }

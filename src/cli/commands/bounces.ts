@@ -73,7 +73,7 @@ interface InboundView {
 }
 
 async function toView(store: Store, r: InboundRecord): Promise<InboundView> {
-  const message = r.matchedMessageId ? await store.messages.getById(r.matchedMessageId) : null;
+  const message = r.matchedMessageRowId ? await store.messages.getById(r.matchedMessageRowId) : null;
   const recipient = r.matchedRecipientId ? await store.inbound.recipientById(r.matchedRecipientId) : null;
   return {
     id: r.id,

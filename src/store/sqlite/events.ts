@@ -28,7 +28,7 @@ const COLUMNS = 'at, message_id, recipient_id, kind, attempt, phase, code, enhan
 export function eventParams(e: NewEvent): unknown[] {
   return [
     e.at,
-    e.messageId,
+    e.messageRowId,
     e.recipientId ?? null,
     e.kind,
     e.attempt ?? null,
@@ -92,7 +92,7 @@ export function toFeedEvent(r: FeedRow): FeedEvent {
   return {
     ...toEvent(r),
     queueId: r.m_queue_id,
-    headerMessageId: r.m_message_id,
+    messageId: r.m_message_id,
     tag: r.m_tag,
     messageCreatedAt: r.m_created_at,
     mailFrom: r.m_mail_from,

@@ -31,7 +31,7 @@ const toInbound = (r: InboundRow): InboundRecord => ({
   size: r.size,
   kind: r.kind,
   parse: r.parse ? JSON.parse(r.parse) : null,
-  matchedMessageId: r.matched_message_id,
+  matchedMessageRowId: r.matched_message_id,
   matchedRecipientId: r.matched_recipient_id,
   matchRule: r.match_rule,
   processedAt: r.processed_at,
@@ -66,7 +66,7 @@ export function sqliteInbound(db: Db): InboundStore {
     const updated = markProcessed.run(
       o.kind,
       JSON.stringify(o.parse),
-      o.match?.messageId ?? null,
+      o.match?.messageRowId ?? null,
       o.match?.recipientId ?? null,
       o.match?.rule ?? null,
       o.processedAt,

@@ -48,7 +48,7 @@ export function sqliteMessages(db: Db): MessageStore {
     );
     const msg = toMessage(row);
     insertContent.run(msg.id, m.raw);
-    insertEvent.run(...eventParams({ at: m.createdAt, messageId: msg.id, kind: 'received', phase: 'submission', detail: m.receivedDetail }));
+    insertEvent.run(...eventParams({ at: m.createdAt, messageRowId: msg.id, kind: 'received', phase: 'submission', detail: m.receivedDetail }));
     const rcpts = m.recipients.map((r) => {
       const rr: RecipientRow = {
         id: 0,
@@ -73,7 +73,7 @@ export function sqliteMessages(db: Db): MessageStore {
       rr.id = Number(insertRecipient.run(rr.message_id, rr.address, rr.domain, rr.state, rr.next_attempt_at, rr.notify, rr.orcpt, rr.updated_at).lastInsertRowid);
       const row = toRecipient(rr);
       if (r.state === 'suppressed') {
-        insertEvent.run(...eventParams({ at: m.createdAt, messageId: msg.id, recipientId: row.id, kind: 'suppressed', text: 'address is on the suppression list' }));
+        insertEvent.run(...eventParams({ at: m.createdAt, messageRowId: msg.id, recipientId: row.id, kind: 'suppressed', text: 'address is on the suppression list' }));
       }
       return row;
     });

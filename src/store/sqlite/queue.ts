@@ -106,7 +106,7 @@ export function sqliteQueue(db: Db): QueueStore {
       const r = transition(id, t, now);
       if (!r) continue;
       changed.push(r);
-      insertEvent.run(...eventParams({ ...event, at: now, messageId: messageRowId, recipientId: r.id }));
+      insertEvent.run(...eventParams({ ...event, at: now, messageRowId: messageRowId, recipientId: r.id }));
     }
     return { found: true, changed };
   });
@@ -139,10 +139,10 @@ export function sqliteQueue(db: Db): QueueStore {
     return { recorded, lost };
   });
 
-  const expireTx = db.transaction((now: number, createdBefore: number, owner: string | null, limit: number, event: Omit<NewEvent, 'at' | 'messageId' | 'kind'>) => {
+  const expireTx = db.transaction((now: number, createdBefore: number, owner: string | null, limit: number, event: Omit<NewEvent, 'at' | 'messageRowId' | 'kind'>) => {
     const rows = (expire.all(now, createdBefore, now, owner, limit) as RecipientRow[]).map(toRecipient);
     for (const r of rows) {
-      insertEvent.run(...eventParams({ ...event, at: now, messageId: r.messageId, recipientId: r.id, attempt: r.attempts, kind: 'expired' }));
+      insertEvent.run(...eventParams({ ...event, at: now, messageRowId: r.messageRowId, recipientId: r.id, attempt: r.attempts, kind: 'expired' }));
     }
     return rows;
   });

@@ -68,7 +68,7 @@ export interface RecipientRow {
 export function toRecipient(r: RecipientRow): RecipientRecord {
   return {
     id: r.id,
-    messageId: r.message_id,
+    messageRowId: r.message_id,
     address: r.address,
     domain: r.domain,
     state: r.state,
@@ -110,7 +110,7 @@ export function toEvent(r: EventRow): EventRecord {
     id: r.id,
     at: r.at,
     kind: r.kind,
-    messageId: r.message_id,
+    messageRowId: r.message_id,
     recipientId: r.recipient_id,
     attempt: r.attempt,
     phase: r.phase,

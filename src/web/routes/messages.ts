@@ -110,7 +110,7 @@ export function registerMessages(web: FastifyInstance, ctx: WebContext): void {
     const row = params.success ? await ctx.store.inbound.get(params.data.id) : null;
     const raw = row ? await ctx.store.inbound.raw(row.id) : null;
     if (!row || !raw) return notFound(req, reply, 'No inbound mail has that id (it may have been deleted after retention.inbound_days).');
-    const message = row.matchedMessageId !== null ? await ctx.store.messages.getById(row.matchedMessageId) : null;
+    const message = row.matchedMessageRowId !== null ? await ctx.store.messages.getById(row.matchedMessageRowId) : null;
     return ctx.send(reply, 200, inboundPage({ user: user(req), id: row.id, receivedAt: row.receivedAt, mailFrom: row.mailFrom, kind: row.kind, raw, message }));
   });
 }
