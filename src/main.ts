@@ -19,10 +19,11 @@ import type { Scheduler } from './queue/scheduler.js';
 import { suppressionList } from './suppression/list.js';
 import { createWebhooks } from './webhooks/index.js';
 import { createPurger } from './retention/purger.js';
-import { openStore } from './store/index.js';
+import { openStore, shareStore } from './store/index.js';
 import type { Store } from './store/store.js';
 import { startSubmission, type Submission } from './submission/listener.js';
 import { registerWebUi } from './web/index.js';
+import { describeDatabase } from './config/database.js';
 
 /** A part could not start (port taken, certificate unreadable…): the message says what to change. */
 export class StartupError extends Error {
@@ -64,10 +65,16 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       logger.info({ event: 'queue.log' }, line.trim());
     }
   };
-  // With a delivery thread, that thread copies the WAL back in the background; submission never does.
-  const store = openStore(config, { checkpoint: config.delivery.enabled && config.delivery.worker_thread ? 'none' : 'auto' });
+  const threaded = config.delivery.enabled && config.delivery.worker_thread;
+  const shared = threaded ? shareStore(config) : null;
+  const store = await openStore(config, { role: threaded ? 'submission' : 'single' });
   // Stops run in reverse order of starts, so a failure half-way leaves nothing listening or locked.
-  const stops: (() => Promise<void>)[] = [() => store.close()];
+  const stops: (() => Promise<void>)[] = [
+    async () => {
+      await store.close();
+      shared?.unshare();
+    },
+  ];
   const stopAll = async () => {
     for (const stop of stops.reverse().splice(0)) {
       try {
@@ -150,7 +157,7 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
     stops.push(() => purger.stop());
 
     if (config.delivery.enabled && config.delivery.worker_thread) {
-      thread = await startDeliveryThread({ config, logger, writeLine }).catch(startupError);
+      thread = await startDeliveryThread({ config, logger, writeLine, share: shared!.share }).catch(startupError);
       const t = thread;
       // Stopped right before the store closes, after the listeners: no new mail, then finish deliveries.
       stops.splice(1, 0, () => t.stop(options.stopTimeoutMs ?? 30_000));
@@ -162,7 +169,7 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       {
         event: 'relay.started',
         config_file: options.configFile ?? null,
-        database: config.database.path,
+        database: describeDatabase(config.database),
         submission: submission?.addresses ?? null,
         bounces: bounces ? bounces.address : null,
         api,

@@ -66,7 +66,7 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
   }
   ctx.progress(`query: measuring ${lookups} traces and ${lookups} searches`);
   // A fresh handle with the relay's own settings, as `mailtrail trace` and the API open it.
-  const store = openStore({ database: { path: dbPath, synchronous: 'FULL', fsync: 'background', busy_timeout_ms: 5_000 } });
+  const store = await openStore({ database: { backend: 'sqlite', path: dbPath, synchronous: 'FULL', fsync: 'background', busy_timeout_ms: 5_000 } });
   const notes: string[] = [];
   try {
     const pick = () => Math.floor(Math.random() * messages);

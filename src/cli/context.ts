@@ -22,7 +22,7 @@ export function loadCliConfig(flag: string | undefined): Config {
 }
 
 export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = openStore(config);
+  const store = await openStore(config);
   try {
     return await fn(store);
   } finally {

@@ -47,7 +47,8 @@ export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process
   // Relative paths are relative to the config file, so a config works from any working directory.
   if (file) {
     const base = path.dirname(path.resolve(file));
-    config.database.path = resolveFrom(base, config.database.path);
+    if (config.database.backend === 'sqlite') config.database.path = resolveFrom(base, config.database.path);
+    else config.database.state_dir = resolveFrom(base, config.database.state_dir);
     if (config.log.file) config.log.file = resolveFrom(base, config.log.file);
     if (config.submission.tls.cert) config.submission.tls.cert = resolveFrom(base, config.submission.tls.cert);
     if (config.submission.tls.key) config.submission.tls.key = resolveFrom(base, config.submission.tls.key);

@@ -358,23 +358,45 @@ export const retentionSchema = z
     batch: positiveInt.max(100_000).default(500),
   });
 
+/** The SQLite file of one relay (the embedded default). */
+const sqliteDatabase = z.strictObject({
+  backend: z.literal('sqlite'),
+  path: z.string().min(1).default('./data/mailtrail.db'),
+  /** SQLite synchronous: FULL (default) fsyncs every commit, which is what "queued" promises. */
+  synchronous: z.enum(['FULL', 'EXTRA', 'NORMAL']).default('FULL'),
+  /**
+   * With FULL, who flushes each commit to disk before it is acknowledged: `background` (default) flushes
+   * the WAL with fdatasync off the event loop, so sessions keep being served during the flush;
+   * `inline` lets SQLite flush inside COMMIT (the event loop waits). The durability promise is the same.
+   */
+  fsync: z.enum(['background', 'inline']).default('background'),
+  busy_timeout_ms: nonNegativeInt.default(5_000),
+});
+
+/** A PostgreSQL database shared by several relays (one queue, one history). */
+const postgresDatabase = z.strictObject({
+  backend: z.literal('postgres'),
+  /** `postgres://user:password@host:5432/mailtrail` (also MAILTRAIL_DATABASE__URL). */
+  url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL such as postgres://mailtrail@db.example.net:5432/mailtrail'),
+  /** Connections this node keeps open (each thread of the relay has its own pool of this size). */
+  pool: positiveInt.max(1000).default(10),
+  /** This node's own files (the generated self-signed certificate): the database holds everything else. */
+  state_dir: z.string().min(1).default('./data'),
+});
+
+/**
+ * Where state lives. Without `backend` (configs written before there was a choice): SQLite.
+ */
+export const databaseSchema = z.preprocess(
+  (v) => (v === undefined ? { backend: 'sqlite' } : v && typeof v === 'object' && !('backend' in v) ? { ...v, backend: 'sqlite' } : v),
+  z.discriminatedUnion('backend', [sqliteDatabase, postgresDatabase], { error: () => 'backend must be sqlite or postgres' }),
+);
+export type DatabaseConfig = z.infer<typeof databaseSchema>;
+
 export const configSchema = z.strictObject({
   /** Our name: EHLO, Received headers, banners, DSN Reporting-MTA. */
   hostname: hostname.default('localhost'),
-  database: z
-    .strictObject({
-      path: z.string().min(1).default('./data/mailtrail.db'),
-      /** SQLite synchronous: FULL (default) fsyncs every commit, which is what "queued" promises. */
-      synchronous: z.enum(['FULL', 'EXTRA', 'NORMAL']).default('FULL'),
-      /**
-       * With FULL, who flushes each commit to disk before it is acknowledged: `background` (default) flushes
-       * the WAL with fdatasync off the event loop, so sessions keep being served during the flush;
-       * `inline` lets SQLite flush inside COMMIT (the event loop waits). The durability promise is the same.
-       */
-      fsync: z.enum(['background', 'inline']).default('background'),
-      busy_timeout_ms: nonNegativeInt.default(5_000),
-    })
-    .prefault({}),
+  database: databaseSchema,
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { certificateDir } from '../tls/self-signed.js';
 import type { CheckResult, DoctorContext } from './types.js';
+import { nodeStateDir } from '../config/database.js';
 
 const DAY = 86_400_000;
 
@@ -15,7 +16,7 @@ export function checkCertificate(ctx: DoctorContext): CheckResult | null {
   if (!config.submission.starttls.enabled && !config.submission.implicit_tls.enabled) return null;
   const result = (status: CheckResult['status'], message: string, fix: string | null): CheckResult => ({ check: 'certificate', domain: null, status, message, fix });
   const given = config.submission.tls.cert;
-  const certPath = given ?? (config.database.path === ':memory:' ? null : path.join(certificateDir(config.database.path), 'cert.pem'));
+  const certPath = given ?? (nodeStateDir(config.database) === null ? null : path.join(certificateDir(config.database), 'cert.pem'));
   const keyPath = given ? config.submission.tls.key : certPath && path.join(path.dirname(certPath), 'key.pem');
   const properFix = `set submission.tls.cert and submission.tls.key to a certificate for ${config.hostname} from a public CA (e.g. Let's Encrypt), then restart`;
   if (!certPath || (!given && !existsSync(certPath))) return result('warn', 'no certificate yet: a self-signed one is made at first start, which apps must be told to trust', properFix);

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
-import { createThreadLock, useThreadLock } from '../store/sqlite/thread-lock.js';
+import type { StoreShare } from '../store/index.js';
 import type { DeliveryWorkerData, FromWorker, ToWorker } from './delivery-worker.js';
 
 export interface DeliveryThread {
@@ -18,11 +18,9 @@ export interface DeliveryThread {
   stop(timeoutMs: number): Promise<void>;
 }
 
-export async function startDeliveryThread(opts: { config: Config; logger: Logger; writeLine: (line: string) => void }): Promise<DeliveryThread> {
-  // Both threads write the same database: they take turns on a shared lock instead of SQLite's busy sleep.
-  const lock = createThreadLock();
-  useThreadLock(lock);
-  const data: DeliveryWorkerData = { config: opts.config, lock };
+export async function startDeliveryThread(opts: { config: Config; logger: Logger; writeLine: (line: string) => void; share: StoreShare }): Promise<DeliveryThread> {
+  // Both threads use the same database: what they share (SQLite: a write lock) was made by the caller.
+  const data: DeliveryWorkerData = { config: opts.config, share: opts.share };
   const worker = new Worker(new URL('./delivery-worker-entry.js', import.meta.url), { workerData: data });
   let stopped: (() => void) | null = null;
   let failed: ((err: Error) => void) | null = null;
@@ -69,7 +67,6 @@ export async function startDeliveryThread(opts: { config: Config; logger: Logger
       await done;
       clearTimeout(timer);
       if (!exited) await once(worker, 'exit');
-      useThreadLock(null);
     },
   };
 }

@@ -10,14 +10,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../log/logger.js';
-import { openStore } from '../store/index.js';
-import { useThreadLock, type ThreadLock } from '../store/sqlite/thread-lock.js';
+import { openStore, type StoreShare } from '../store/index.js';
 import { createDeliverySide } from './delivery-side.js';
 
 export interface DeliveryWorkerData {
   config: Config;
-  /** The write lock shared with the main thread (src/store/sqlite/thread-lock.ts). */
-  lock: ThreadLock;
+  /** What the store shares with the main thread (src/store/index.ts). */
+  share: StoreShare;
 }
 
 export type ToWorker = { type: 'wake' } | { type: 'stop'; timeoutMs: number };
@@ -25,14 +24,13 @@ export type FromWorker = { type: 'ready'; owner: string } | { type: 'log'; line:
 
 const port = parentPort!;
 const send = (m: FromWorker) => port.postMessage(m);
-const { config, lock } = workerData as DeliveryWorkerData;
-useThreadLock(lock);
+const { config, share } = workerData as DeliveryWorkerData;
 
 // Lines go to the main thread, which writes both threads' lines to one stream.
 const logger = createLogger(config, { write: (line: string) => send({ type: 'log', line }) });
 
 try {
-  const store = openStore(config, { checkpoint: 'background' });
+  const store = await openStore(config, { role: 'delivery', share });
   const { scheduler, deliverer } = createDeliverySide({ config, store, logger });
   port.on('message', (m: ToWorker) => {
     if (m.type === 'wake') scheduler.wake();

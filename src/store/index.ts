@@ -1,19 +1,49 @@
+/**
+ * Opening the configured store. The backend (database.backend) is chosen here and nowhere else: every
+ * other part sees only the Store interface (./store.ts).
+ *
+ * A relay runs in up to two threads (submission and delivery), each with its own connection(s). What a
+ * thread is for (`role`) and what the threads share (`StoreShare`, made by the main thread before it
+ * starts the other) are backend-neutral words; each backend reads them as it needs (SQLite: who copies
+ * the WAL back, and a write lock both threads take; PostgreSQL: nothing, the server serialises).
+ */
 import type { Config } from '../config/schema.js';
-import type { Store } from './store.js';
+import { StoreError } from './errors.js';
 import { openSqliteStore } from './sqlite/index.js';
+import { createThreadLock, useThreadLock, type ThreadLock } from './sqlite/thread-lock.js';
+import type { Store } from './store.js';
 
 export type * from './store.js';
 export type * from './deliverability.js';
-export { StoreError } from './sqlite/database.js';
+export { StoreError } from './errors.js';
 
-/** Opens the configured store. Today that is SQLite; a PostgreSQL backend will plug in here. */
-/** `checkpoint`: see OpenOptions.checkpoint (the relay gives the WAL copy to its delivery thread). */
-export function openStore(config: Pick<Config, 'database'>, options: { checkpoint?: 'auto' | 'none' | 'background' } = {}): Store {
-  return openSqliteStore({
-    checkpoint: options.checkpoint,
-    path: config.database.path,
-    synchronous: config.database.synchronous,
-    busyTimeoutMs: config.database.busy_timeout_ms,
-    fsync: config.database.fsync,
-  });
+/**
+ * `single`: the only thread of a relay that delivers in-process, or a tool (CLI). `submission`: the main
+ * thread of a relay whose delivery runs in a delivery thread. `delivery`: that delivery thread.
+ */
+export type StoreRole = 'single' | 'submission' | 'delivery';
+
+/** What the delivery thread needs to share the main thread's store (it crosses threads: plain data only). */
+export interface StoreShare {
+  sqliteLock: ThreadLock | null;
+}
+
+/** In the main thread, before the delivery thread starts; `unshare` when it has stopped. */
+export function shareStore(config: Pick<Config, 'database'>): { share: StoreShare; unshare(): void } {
+  if (config.database.backend !== 'sqlite') return { share: { sqliteLock: null }, unshare() {} };
+  const lock = createThreadLock();
+  useThreadLock(lock);
+  return { share: { sqliteLock: lock }, unshare: () => useThreadLock(null) };
+}
+
+export async function openStore(config: Pick<Config, 'database'>, options: { role?: StoreRole; share?: StoreShare } = {}): Promise<Store> {
+  const db = config.database;
+  const role = options.role ?? 'single';
+  if (db.backend === 'sqlite') {
+    if (options.share?.sqliteLock) useThreadLock(options.share.sqliteLock);
+    // With a delivery thread, that thread copies the WAL back in the background; submission never does.
+    const checkpoint = role === 'submission' ? 'none' : role === 'delivery' ? 'background' : 'auto';
+    return openSqliteStore({ checkpoint, path: db.path, synchronous: db.synchronous, busyTimeoutMs: db.busy_timeout_ms, fsync: db.fsync });
+  }
+  throw new StoreError('database.backend postgres: this build has no PostgreSQL backend yet; use backend sqlite');
 }

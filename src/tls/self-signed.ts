@@ -10,6 +10,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
+import { nodeStateDir } from '../config/database.js';
+import type { DatabaseConfig } from '../config/schema.js';
 
 export class TlsSetupError extends Error {
   constructor(message: string) {
@@ -38,7 +40,7 @@ export function ensureCertificate(config: TlsConfig): Certificate {
     }
     return { cert: readPem(cert, 'submission.tls.cert'), key: readPem(key, 'submission.tls.key'), certPath: cert, keyPath: key, generated: false, selfSigned: false };
   }
-  const dir = certificateDir(config.database.path);
+  const dir = certificateDir(config.database);
   const certPath = path.join(dir, 'cert.pem');
   const keyPath = path.join(dir, 'key.pem');
   let generated = false;
@@ -49,10 +51,11 @@ export function ensureCertificate(config: TlsConfig): Certificate {
   return { cert: readPem(certPath, certPath), key: readPem(keyPath, keyPath), certPath, keyPath, generated, selfSigned: true };
 }
 
-export function certificateDir(dbPath: string): string {
+export function certificateDir(db: DatabaseConfig): string {
+  const state = nodeStateDir(db);
   // An in-memory database has no "beside": use a fresh temporary directory (tests, experiments).
-  if (dbPath === ':memory:') return mkdtempSync(path.join(tmpdir(), 'mailtrail-tls-'));
-  return path.join(path.dirname(path.resolve(dbPath)), 'tls');
+  if (state === null) return mkdtempSync(path.join(tmpdir(), 'mailtrail-tls-'));
+  return path.join(state, 'tls');
 }
 
 function readPem(file: string, what: string): Buffer {

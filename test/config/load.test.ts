@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { sqliteSettings } from '../../src/config/database.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,7 +23,7 @@ test('the shipped dev and example configs are valid', () => {
   assert.equal(prod.submission.starttls.port, 587);
   assert.equal(prod.submission.implicit_tls.port, 465);
   assert.equal(prod.bounces.listener.port, 25);
-  assert.equal(prod.database.synchronous, 'FULL');
+  assert.equal(sqliteSettings(prod.database).synchronous, 'FULL');
 });
 
 test('defaults fill what the file leaves out, relative paths follow the file', () => {
@@ -30,7 +31,7 @@ test('defaults fill what the file leaves out, relative paths follow the file', (
   assert.equal(c.hostname, 'mx.example.org');
   assert.equal(c.submission.limits.max_recipients, 100);
   assert.equal(c.delivery.retry.max_queue_lifetime_ms, 5 * 24 * 3600 * 1000);
-  assert.equal(c.database.path, path.join(dir, 'data/mailtrail.db'));
+  assert.equal(sqliteSettings(c.database).path, path.join(dir, 'data/mailtrail.db'));
 });
 
 test('MAILTRAIL_ environment variables override the file, with types', () => {
@@ -76,4 +77,30 @@ for (const [name, text, expected] of badCases) {
 
 test('a missing config file is a ConfigError naming the file', () => {
   assert.throws(() => loadConfig(path.join(dir, 'nope.yaml'), {}), /cannot read config file .*nope\.yaml: ENOENT/);
+});
+
+test('database: SQLite when no backend is named; PostgreSQL with a URL (from the environment too) and a pool', () => {
+  const old = loadConfig(file('db-old.yaml', 'database:\n  path: ./q.db\n'), {});
+  assert.equal(old.database.backend, 'sqlite');
+  assert.equal(sqliteSettings(old.database).path, path.join(dir, 'q.db'));
+  const pg = loadConfig(file('db-pg.yaml', 'database:\n  backend: postgres\n  url: postgres://mt@db.example.net/mailtrail\n'), {});
+  assert.deepEqual(pg.database, { backend: 'postgres', url: 'postgres://mt@db.example.net/mailtrail', pool: 10, state_dir: path.join(dir, 'data') });
+  const env = loadConfig(file('db-env.yaml', 'hostname: mx.example.org\n'), {
+    MAILTRAIL_DATABASE__BACKEND: 'postgres',
+    MAILTRAIL_DATABASE__URL: 'postgres://mt:secret@127.0.0.1:5432/mt',
+    MAILTRAIL_DATABASE__POOL: '4',
+  });
+  assert.equal(env.database.backend === 'postgres' && env.database.pool, 4);
+});
+
+test('database: a wrong backend, a PostgreSQL key on SQLite, or a missing URL names the key', () => {
+  const cases: [string, RegExp][] = [
+    ['database:\n  backend: mysql\n', /database\.backend.*sqlite or postgres/s],
+    ['database:\n  backend: postgres\n', /database\.url/],
+    ['database:\n  backend: postgres\n  url: mysql://x\n', /database\.url.*postgres:\/\//s],
+    ['database:\n  path: ./x.db\n  pool: 3\n', /database.*pool/s],
+  ];
+  for (const [i, [text, expected]] of cases.entries()) {
+    assert.throws(() => loadConfig(file(`db-bad-${i}.yaml`, text), {}), (err: unknown) => err instanceof ConfigError && expected.test(err.message), text);
+  }
 });

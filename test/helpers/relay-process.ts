@@ -7,6 +7,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { startSubmission } from '../../src/submission/listener.js';
+import { sqliteSettings } from '../../src/config/database.js';
 
 const dbPath = process.env.MAILTRAIL_TEST_DB;
 if (!dbPath) {
@@ -22,7 +23,7 @@ const config = parseConfig({
     cleartext_auth: 'always',
   },
 });
-const store = openSqliteStore({ path: config.database.path, synchronous: config.database.synchronous, busyTimeoutMs: config.database.busy_timeout_ms });
+const store = openSqliteStore({ path: sqliteSettings(config.database).path, synchronous: sqliteSettings(config.database).synchronous, busyTimeoutMs: sqliteSettings(config.database).busy_timeout_ms });
 const submission = await startSubmission({ config, store, logger: silentLogger(), closeTimeoutMs: 500 });
 process.stdout.write(JSON.stringify({ port: submission.addresses.starttls?.port }) + '\n');
 process.on('SIGTERM', () => {

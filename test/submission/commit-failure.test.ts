@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { after, before, describe, test } from 'node:test';
 import { loggedIn, message, send, startHarness, type Harness } from './harness.js';
+import { sqliteSettings } from '../../src/config/database.js';
 
 function tableCounts(h: Harness) {
   const count = (t: string) => (h.store.db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
@@ -18,7 +19,7 @@ describe('a failed commit is answered 451 4.3.0 and leaves nothing behind', () =
   test('database locked past busy_timeout (another writer holds it): 451 4.3.0, then the retry succeeds', async () => {
     const c = await loggedIn(h.starttlsPort);
     const before = tableCounts(h);
-    const other = new Database(h.config.database.path);
+    const other = new Database(sqliteSettings(h.config.database).path);
     other.exec('BEGIN IMMEDIATE');
     try {
       const r = await send(c, message('locked@example.com'));

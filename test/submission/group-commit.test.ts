@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { after, before, describe, test } from 'node:test';
 import { groupCommitFor } from '../../src/store/sqlite/group-commit.js';
 import { loggedIn, message, send, startHarness, type Harness, type RawClient } from './harness.js';
+import { sqliteSettings } from '../../src/config/database.js';
 
 describe('parallel submissions are committed in groups, each answered after the commit that holds it', () => {
   let h: Harness;
@@ -18,7 +19,7 @@ describe('parallel submissions are committed in groups, each answered after the 
   });
 
   test('six sessions ending DATA together: every one is answered 250 and committed, in fewer transactions than messages', async () => {
-    const witness = new Database(h.config.database.path, { readonly: true });
+    const witness = new Database(sqliteSettings(h.config.database).path, { readonly: true });
     try {
       const groupsBefore = groupCommitFor(h.store.db).stats().groups;
       // All six at the 354 stage first, then their message ends written in one go: they reach the server together.
@@ -51,7 +52,7 @@ describe('parallel submissions are committed in groups, each answered after the 
   test('when the group cannot commit, every session in it is answered 451 4.3.0 and nothing is kept', async () => {
     const count = () => (h.store.db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n;
     const before = count();
-    const other = new Database(h.config.database.path);
+    const other = new Database(sqliteSettings(h.config.database).path);
     other.exec('BEGIN IMMEDIATE');
     try {
       const replies = await Promise.all(clients.map((c, i) => send(c, message(`locked-${i}@example.com`))));

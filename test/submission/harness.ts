@@ -16,6 +16,7 @@ import type { Config } from '../../src/config/schema.js';
 import type { Intake } from '../../src/intake/intake.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
 import { startSubmission, type Submission } from '../../src/submission/listener.js';
+import { sqliteSettings } from '../../src/config/database.js';
 
 export const USER = 'app';
 export const PASSWORD = 'correct horse battery staple';
@@ -49,7 +50,7 @@ export async function startHarness(
       limits: { auth_failure_delay_ms: 0, ...overrides.limits },
     },
   });
-  const store = openSqliteStore({ path: config.database.path, synchronous: 'FULL', busyTimeoutMs: 200 });
+  const store = openSqliteStore({ path: sqliteSettings(config.database).path, synchronous: 'FULL', busyTimeoutMs: 200 });
   passwordHash ??= hashPassword(PASSWORD);
   await store.users.add({ name: USER, passwordHash: await passwordHash, senderDomains: [DOMAIN], createdAt: Date.now() });
   const logs: Record<string, unknown>[] = [];

@@ -11,7 +11,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const config = (over: { cert?: string | null; key?: string | null } = {}) => ({
   hostname: 'relay.test',
-  database: { path: path.join(dir, 'data', 'mailtrail.db'), synchronous: 'FULL' as const, fsync: 'background' as const, busy_timeout_ms: 1000 },
+  database: { backend: 'sqlite' as const, path: path.join(dir, 'data', 'mailtrail.db'), synchronous: 'FULL' as const, fsync: 'background' as const, busy_timeout_ms: 1000 },
   submission: { tls: { cert: over.cert ?? null, key: over.key ?? null } },
 });
 

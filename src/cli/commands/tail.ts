@@ -58,9 +58,9 @@ export async function run(argv: string[]): Promise<number> {
   const lines = parseLines(values.lines);
   const follow = !values['no-follow'];
   const config = loadCliConfig(values.config);
-  const db = config.database.path;
-  if (db !== ':memory:' && !existsSync(db)) {
-    process.stderr.write(`mailtrail: no database at ${db}: start the relay first, or pass the relay's --config\n`);
+  const db = config.database;
+  if (db.backend === 'sqlite' && db.path !== ':memory:' && !existsSync(db.path)) {
+    process.stderr.write(`mailtrail: no database at ${db.path}: start the relay first, or pass the relay's --config\n`);
     return 1;
   }
   const color = !values.json && colorWanted(process.env, process.stdout.isTTY === true);

@@ -7,6 +7,7 @@ import { messageFate } from '../../query/fate.js';
 import { renderFates } from '../../query/render.js';
 import { loadCliConfig, withStore } from '../context.js';
 import { parseCommandArgs, UsageError, type CommandSpec } from '../usage.js';
+import { describeDatabase } from '../../config/database.js';
 
 const USAGE = 'mailtrail trace <Message-ID|queue-id> [--json] [--config FILE]';
 const SPEC: CommandSpec = { name: 'trace', usage: USAGE, help: 'The Message-ID may be given with or without <>; quote it in the shell.' };
@@ -20,7 +21,7 @@ export async function run(argv: string[]): Promise<number> {
     const fates = await messageFate(store, key);
     if (fates.length === 0) {
       process.stderr.write(
-        `mailtrail: no message with Message-ID or queue id "${bareMessageId(key) ?? key}" in ${config.database.path}\n` +
+        `mailtrail: no message with Message-ID or queue id "${bareMessageId(key) ?? key}" in ${describeDatabase(config.database)}\n` +
           '  Check the spelling (Message-IDs are case-sensitive), or search by recipient: GET /v1/messages?recipient=…\n',
       );
       return 1;

@@ -10,12 +10,7 @@ export type Db = Database.Database;
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
 
-export class StoreError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StoreError';
-  }
-}
+import { StoreError } from '../errors.js';
 
 export interface OpenOptions {
   path: string;
