@@ -9,19 +9,17 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { replyLine } from '../classify/reply-line.js';
-import type { Classification } from '../classify/types.js';
 import type { Config } from '../config/schema.js';
-import type { AttemptReport, Deliverer, DeliveryJob, RecipientOutcome } from '../delivery/types.js';
+import type { AttemptReport, Deliverer, DeliveryJob } from '../delivery/types.js';
 import type { Notifier } from '../dsn/types.js';
 import type { Logger } from '../log/logger.js';
-import type { RecipientUpdate, Store } from '../store/store.js';
-import type { MessageRecord, NewEvent, RecipientRecord } from '../types.js';
-import { verpAddress } from '../verp/token.js';
-import { suppressionKey } from '../suppression/list.js';
-import { nextAttemptAt } from './backoff.js';
-import { EXPIRY } from './transitions.js';
-import { concurrencyFor, extraBackoffSteps, isPaused, onSuccess, onThrottled, type DomainThrottle, type ThrottlePolicy } from './throttle.js';
+import type { Store } from '../store/store.js';
+import type { MessageRecord, RecipientRecord } from '../types.js';
+import { internalFailure, planAttempt } from './attempt-record.js';
+import { groupIntoJobs, type Job } from './jobs.js';
+import { createSweeps } from './sweeps.js';
+import { DomainSlots } from './slots.js';
+import type { DomainThrottle, ThrottlePolicy } from './throttle.js';
 
 /** Time, injectable so that tests can run days of retries without waiting. */
 export interface Clock {
@@ -84,23 +82,6 @@ export interface Scheduler {
   stats(): SchedulerStats;
 }
 
-/** A claimed transaction: one message, one destination domain, one or more recipients. */
-interface Job {
-  message: MessageRecord;
-  domain: string;
-  recipients: RecipientRecord[];
-  envelopeFrom: string;
-  /** When the claim was made (clock time): its lease runs until claimedAt + lease_ms. */
-  claimedAt: number;
-}
-
-/**
- * Recipients per transaction. RFC 5321 §4.5.3.1.8 makes servers accept at least 100 RCPTs; Postfix
- * sends 50 (smtp_destination_recipient_limit) so that one slow transaction carries less.
- */
-const MAX_RECIPIENTS_PER_JOB = 50;
-const SWEEP_BATCH = 500;
-
 export function createScheduler(opts: SchedulerOptions): Scheduler {
   const { config, store, deliverer, logger } = opts;
   const notifier = opts.notifier ?? null;
@@ -119,17 +100,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     ...opts.throttle,
   };
 
-  const throttles = new Map<string, DomainThrottle>();
+  const slots = new DomainSlots(d.max_connections, throttlePolicy);
+  /** Claimed jobs waiting for a slot; their recipients stay leased (bounded by max_connections). */
   const pending: Job[] = [];
   /** Jobs from launch until their attempt is recorded (what stop() waits for). */
   const active = new Map<Job, Promise<void>>();
-  /**
-   * Connection slots: a job holds one (overall and for its domain) only while it talks SMTP. Recording the
-   * attempt (a commit and a disk flush) happens after the slot is given back, so the next transaction to
-   * that domain does not wait for our disk. The recipients stay leased until the record is written.
-   */
-  let connections = 0;
-  const activeByDomain = new Map<string, number>();
   const abort = new AbortController();
   let stopping = false;
   let loopDone: Promise<void> | null = null;
@@ -137,88 +112,37 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   let lastSweep = Number.NEGATIVE_INFINITY;
   let woken = false;
   let sleeper: AbortController | null = null;
-  let warnedNoSecret = false;
+  const sweeps = createSweeps({ config, store, logger, owner, notify, warnDelays: notifier !== null });
+  if (Object.keys(d.bounce_domains).length > 0 && !config.bounces.verp_secret) {
+    logger.warn({ event: 'queue.verp_disabled' }, 'delivery.bounce_domains is set but bounces.verp_secret is not: sending with the original sender. Set bounces.verp_secret to enable VERP.');
+  }
 
-  const domainLimit = (domain: string) => concurrencyFor(throttles.get(domain), throttlePolicy);
-  const countPending = (domain: string) => pending.reduce((n, j) => n + (j.domain === domain ? 1 : 0), 0);
 
   function wake(): void {
     woken = true;
     sleeper?.abort();
   }
 
-  /** The bounce domain for VERP, or null when this message keeps its original sender. */
-  function verpDomain(message: MessageRecord): string | null {
-    // Never rewrite the null sender: a DSN must go out with <> so that it cannot bounce back (RFC 5321 §4.5.5).
-    if (message.mailFrom === '') return null;
-    const senderDomain = message.mailFrom.slice(message.mailFrom.lastIndexOf('@') + 1).toLowerCase();
-    const bounceDomain = d.bounce_domains[senderDomain] ?? d.bounce_domains['*'] ?? null;
-    if (!bounceDomain) return null;
-    if (!opts.config.bounces.verp_secret) {
-      if (!warnedNoSecret) {
-        warnedNoSecret = true;
-        logger.warn({ event: 'queue.verp_disabled' }, 'delivery.bounce_domains is set but bounces.verp_secret is not: sending with the original sender. Set bounces.verp_secret to enable VERP.');
-      }
-      return null;
-    }
-    return bounceDomain;
-  }
-
-  /** Groups a claimed batch into transactions, loading each message and its content once. */
+  /** Groups a claimed batch into transactions, reading their messages (not their content) in one go. */
   async function buildJobs(claimed: RecipientRecord[], claimedAt: number): Promise<Job[]> {
     // The message rows only: the content (the bulk of the bytes) is read when the job starts, so jobs that
     // wait for a slot, or go back unstarted, cost no body reads.
-    const messages = new Map<number, { message: MessageRecord } | null>();
-    for (const r of claimed) {
-      if (messages.has(r.messageRowId)) continue;
-      const message = await store.messages.getById(r.messageRowId);
-      messages.set(r.messageRowId, message ? { message } : null);
-    }
-    const jobs = new Map<string, Job>();
-    const orphans: number[] = [];
-    for (const r of claimed) {
-      const m = messages.get(r.messageRowId);
-      if (!m) {
-        orphans.push(r.id);
-        continue;
-      }
-      const bounceDomain = verpDomain(m.message);
-      // A VERP return path names exactly one recipient, so a transaction under VERP carries one RCPT:
-      // a bounce to b+<token>@… must identify who bounced even when the remote DSN is unparseable.
-      // Postfix does the same (one recipient per delivery with VERP). Without VERP, the recipients of a
-      // message at one domain share a transaction, as RFC 5321 intends.
-      const key = bounceDomain ? `r${r.id}` : `m${r.messageRowId}:${r.domain}`;
-      let job = jobs.get(key);
-      if (job && job.recipients.length >= MAX_RECIPIENTS_PER_JOB) {
-        jobs.set(`${key}:${r.id}`, job); // park the full one under a unique key and start another
-        job = undefined;
-      }
-      if (!job) {
-        job = {
-          message: m.message,
-          domain: r.domain,
-          recipients: [],
-          envelopeFrom: bounceDomain ? verpAddress(opts.config.bounces.verp_secret!, bounceDomain, { recipientId: r.id }) : m.message.mailFrom,
-          claimedAt,
-        };
-        jobs.set(key, job);
-      }
-      job.recipients.push(r);
-    }
+    const ids = [...new Set(claimed.map((r) => r.messageRowId))];
+    const messages = new Map((await store.messages.getMany(ids)).map((m) => [m.id, m]));
+    const { jobs, orphans } = groupIntoJobs(claimed, messages, claimedAt, config);
     if (orphans.length) {
       logger.error({ event: 'queue.orphan', recipient_ids: orphans }, 'claimed recipients whose message or content is missing; releasing them');
       await store.queue.releaseLeases(owner, orphans);
     }
-    return [...new Set(jobs.values())];
+    return jobs;
   }
 
   /** Starts waiting transactions while there are free slots, in claim order. */
   function startPending(): void {
     const now = clock.now();
-    for (let i = 0; i < pending.length && connections < d.max_connections && !stopping; ) {
+    for (let i = 0; i < pending.length && slots.free > 0 && !stopping; ) {
       const job = pending[i];
-      const busy = activeByDomain.get(job.domain) ?? 0;
-      if (busy < domainLimit(job.domain) && !isPaused(throttles.get(job.domain), now)) {
+      if (slots.mayStart(job.domain, now)) {
         pending.splice(i, 1);
         launch(job);
       } else {
@@ -228,16 +152,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   }
 
   function launch(job: Job): void {
-    activeByDomain.set(job.domain, (activeByDomain.get(job.domain) ?? 0) + 1);
-    connections++;
+    const give = slots.take(job.domain);
     let held = true;
     const releaseSlot = () => {
       if (!held) return;
       held = false;
-      connections--;
-      const n = (activeByDomain.get(job.domain) ?? 1) - 1;
-      if (n > 0) activeByDomain.set(job.domain, n);
-      else activeByDomain.delete(job.domain);
+      give();
       startPending();
       wake();
     };
@@ -294,97 +214,22 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const now = clock.now();
     const { message } = job;
     if (report.throttled) {
-      const t = onThrottled(throttles.get(job.domain), throttlePolicy, now);
-      throttles.set(job.domain, t);
+      const t = slots.throttled(job.domain, now);
       logger.warn({ event: 'queue.throttled', domain: job.domain, limit: t.limit, paused_until: new Date(t.pausedUntil).toISOString(), mx: report.mx }, 'destination asked us to slow down');
       releaseSlot();
       await releasePendingFor(job.domain);
-    } else if (report.recipients.some((o) => o.outcome === 'delivered') && throttles.has(job.domain)) {
-      const t = onSuccess(throttles.get(job.domain), throttlePolicy);
-      if (t) throttles.set(job.domain, t);
-      else {
-        throttles.delete(job.domain);
-        logger.info({ event: 'queue.throttle_eased', domain: job.domain }, 'destination back to its normal connection limit');
-      }
+    } else if (report.recipients.some((o) => o.outcome === 'delivered') && slots.succeeded(job.domain)) {
+      logger.info({ event: 'queue.throttle_eased', domain: job.domain }, 'destination back to its normal connection limit');
     }
     releaseSlot();
-    const skip = extraBackoffSteps(report.throttled ? throttles.get(job.domain) : undefined);
-    const expiresAt = message.createdAt + lifetime;
-    const outcomes = new Map(report.recipients.map((o) => [o.recipientId, o]));
-    const jobAttempt = Math.max(...job.recipients.map((r) => r.attempts + 1));
-    const recipientIds = job.recipients.map((r) => r.id);
-    const attemptOf = new Map(job.recipients.map((r) => [r.id, r.attempts + 1]));
-
-    const events: NewEvent[] = report.phases.map((p) => ({
-      at: p.at,
-      kind: 'phase',
-      messageRowId: message.id,
-      recipientId: p.recipientId ?? null,
-      attempt: (p.recipientId != null ? attemptOf.get(p.recipientId) : undefined) ?? jobAttempt,
-      phase: p.phase,
-      code: p.code,
-      enhanced: p.enhanced,
-      text: p.text,
-      remoteHost: p.remoteHost,
-      remoteIp: p.remoteIp,
-      durationMs: p.durationMs,
-      // The transaction's recipients, so a per-recipient timeline can include the shared phases.
-      detail: { ...p.detail, ...(p.error ? { error: p.error } : {}), ...(p.recipientId == null ? { recipient_ids: recipientIds } : {}) },
-    }));
-    const updates: RecipientUpdate[] = [];
-    const nextOf = new Map<number, number | null>();
-    for (const r of job.recipients) {
-      const o = outcomes.get(r.id) ?? missingOutcome(r.id);
-      const attempt = r.attempts + 1;
-      const next = o.outcome === 'deferred' ? Math.min(nextAttemptAt(attempt + skip, retry, now, random()), Math.max(expiresAt, now)) : null;
-      nextOf.set(r.id, next);
-      updates.push({
-        id: r.id,
-        state: o.outcome,
-        nextAttemptAt: next,
-        lastCode: o.code,
-        lastEnhanced: o.enhanced ?? o.classification.enhanced,
-        lastText: o.text,
-        category: o.classification.category,
-        hard: o.classification.hard,
-      });
-      events.push({
-        at: now,
-        kind: o.outcome,
-        messageRowId: message.id,
-        recipientId: r.id,
-        attempt,
-        phase: o.phase,
-        code: o.code,
-        enhanced: o.enhanced ?? o.classification.enhanced,
-        text: o.text,
-        remoteHost: o.remoteHost,
-        remoteIp: o.remoteIp,
-        durationMs: report.finishedAt - report.startedAt,
-        detail: {
-          category: o.classification.category,
-          hard: o.classification.hard,
-          explanation: o.classification.explanation,
-          rule: o.classification.rule,
-          next_attempt_at: next,
-          ...(report.throttled ? { throttled: true } : {}),
-        },
-      });
-    }
-    // A hard bounce (the address itself is bad) goes on the suppression list with its event, as a late
-    // hard bounce does in src/bounces: the next message to it is refused at submission, not sent.
-    const suppress = updates
-      .filter((u) => u.state === 'bounced' && u.hard === true)
-      .map((u) => {
-        const r = job.recipients.find((x) => x.id === u.id)!;
-        return { recipientId: u.id, address: suppressionKey(r.address), reason: `hard bounce: ${replyLine({ code: u.lastCode, enhanced: u.lastEnhanced, text: u.lastText })}`.slice(0, 500) };
-      });
-    const written = await store.queue.recordAttempt({ owner, at: now, events, recipients: updates, suppress });
+    const skipSteps = report.throttled ? slots.skipSteps(job.domain) : 0;
+    const { write, outcomes, nextOf } = planAttempt(job, report, { now, retry, skipSteps, random });
+    const written = await store.queue.recordAttempt({ owner, ...write });
     if (written.lost.length) {
       logger.warn({ event: 'queue.claim_lost', queue_id: message.queueId, recipient_ids: written.lost }, 'the lease lapsed during delivery and another worker claimed these recipients; their result here is not recorded (they may be delivered twice)');
     }
     for (const rec of written.recorded) {
-      const o = outcomes.get(rec.id) ?? missingOutcome(rec.id);
+      const o = outcomes.get(rec.id)!;
       const next = nextOf.get(rec.id) ?? null;
       logger.info(
         {
@@ -435,54 +280,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     );
   }
 
-  async function expire(now: number, ownerToo: boolean): Promise<RecipientRecord[]> {
-    const all: RecipientRecord[] = [];
-    for (;;) {
-      const batch = await store.queue.expire({ now, createdBefore: now - lifetime, owner: ownerToo ? owner : null, limit: SWEEP_BATCH, event: EXPIRY });
-      all.push(...batch);
-      if (batch.length < SWEEP_BATCH) break;
-    }
-    for (const [message, recipients] of await byMessage(all)) {
-      for (const r of recipients) {
-        logger.info(
-          { event: 'delivery.expired', queue_id: message.queueId, message_id: message.messageId, recipient: r.address, domain: r.domain, attempt: r.attempts, code: r.lastCode, enhanced: r.lastEnhanced, text: r.lastText, tag: message.tag },
-          `${r.address}: expired after ${r.attempts} attempts`,
-        );
-      }
-      await notify('finalFailure', message, recipients);
-    }
-    return all;
-  }
-
-  async function delayWarnings(now: number): Promise<void> {
-    if (!notifier) return;
-    for (;;) {
-      const due = await store.queue.dueForDelayWarning({ createdBefore: now - d.dsn.delay_warning_after_ms, limit: SWEEP_BATCH });
-      if (due.length === 0) return;
-      // Mark first, then warn: with two workers only the one whose mark took effect sends the warning.
-      const marked = new Set(await store.queue.markDelayNotified(due.map((r) => r.id), now));
-      for (const [message, recipients] of await byMessage(due.filter((r) => marked.has(r.id)))) {
-        await notify('delayWarning', message, recipients);
-      }
-      if (due.length < SWEEP_BATCH) return;
-    }
-  }
-
-  async function byMessage(recipients: RecipientRecord[]): Promise<[MessageRecord, RecipientRecord[]][]> {
-    const groups = new Map<number, RecipientRecord[]>();
-    for (const r of recipients) groups.set(r.messageRowId, [...(groups.get(r.messageRowId) ?? []), r]);
-    const out: [MessageRecord, RecipientRecord[]][] = [];
-    for (const [id, rs] of groups) {
-      const message = await store.messages.getById(id);
-      if (message) out.push([message, rs]);
-    }
-    return out;
-  }
-
   async function sweep(now: number): Promise<void> {
     lastSweep = now;
-    await expire(now, false);
-    await delayWarnings(now);
+    await sweeps.expire(now, false);
+    await sweeps.delayWarnings(now);
   }
 
   /** One claim round: sweep when due, claim what fits, start what may start. Returns recipients claimed. */
@@ -491,22 +292,22 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     let now = clock.now();
     if (forceSweep || now - lastSweep >= sweepIntervalMs) await sweep(now);
     startPending();
-    const free = d.max_connections - connections - pending.length;
+    const free = slots.free - pending.length;
     if (free <= 0 || stopping) return 0;
     now = clock.now();
-    const excludeDomains = new Set<string>();
-    for (const [domain, t] of throttles) if (isPaused(t, now)) excludeDomains.add(domain);
-    for (const [domain, n] of activeByDomain) if (n + countPending(domain) >= domainLimit(domain)) excludeDomains.add(domain);
+    const waiting = new Map<string, number>();
+    for (const j of pending) waiting.set(j.domain, (waiting.get(j.domain) ?? 0) + 1);
+    const excludeDomains = slots.excluded(now, waiting);
     // Several recipients per free slot, so that a message's recipients at one domain are claimed
     // together and share a transaction; the surplus waits (leased) for a slot, bounded below.
     // …but never more than the waiting list can hold, or the surplus is claimed only to be released below.
     const limit = Math.max(1, Math.min(free * 4, d.max_connections - pending.length));
-    const claimed = await store.queue.claimDue({ now, limit, owner, leaseUntil: now + d.lease_ms, excludeDomains: [...excludeDomains] });
+    const claimed = await store.queue.claimDue({ now, limit, owner, leaseUntil: now + d.lease_ms, excludeDomains });
     if (claimed.length === 0) return 0;
     let jobs = await buildJobs(claimed, now);
     // Claimed exactly at the end of its lifetime: expire now rather than make one more attempt.
     if (jobs.some((j) => j.message.createdAt + lifetime <= now)) {
-      const expired = new Set((await expire(now, true)).map((r) => r.id));
+      const expired = new Set((await sweeps.expire(now, true)).map((r) => r.id));
       jobs = jobs.map((j) => ({ ...j, recipients: j.recipients.filter((r) => !expired.has(r.id)) })).filter((j) => j.recipients.length > 0);
     }
     pending.push(...jobs);
@@ -542,7 +343,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         logger.error({ event: 'queue.error', err: (err as Error).message }, 'claiming due recipients failed; retrying after the poll interval');
       }
       if (stopping) break;
-      if (claimed > 0 && connections + pending.length < d.max_connections) continue; // more may be due now
+      if (claimed > 0 && slots.inUse + pending.length < d.max_connections) continue; // more may be due now
       let delay = d.poll_interval_ms;
       try {
         const due = await store.queue.nextDueAt();
@@ -611,39 +412,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     },
     wake,
     stats() {
-      return { active: active.size, pending: pending.length, throttled: Object.fromEntries(throttles) };
+      return { active: active.size, pending: pending.length, throttled: slots.throttleStates() };
     },
   };
 }
 
 function realDelay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-const INTERNAL: Classification = {
-  category: 'system-error',
-  permanent: false,
-  hard: false,
-  enhanced: '4.3.0',
-  explanation: 'mailtrail itself failed while attempting this delivery; it will try again.',
-  rule: 'internal',
-};
-
-/** The deliverer must never throw; if it does, the attempt counts as a temporary failure, never a loss. */
-function internalFailure(job: Job, startedAt: number, err: Error): AttemptReport {
-  return {
-    startedAt,
-    finishedAt: Date.now(),
-    domain: job.domain,
-    phases: [],
-    recipients: job.recipients.map((r) => ({ ...missingOutcome(r.id), text: `internal error: ${err.message}` })),
-    mx: null,
-    ip: null,
-    throttled: false,
-  };
-}
-
-/** A report that forgot a recipient: deferred, so that it is tried again rather than left leased. */
-function missingOutcome(recipientId: number): RecipientOutcome {
-  return { recipientId, outcome: 'deferred', phase: 'connect', code: null, enhanced: '4.3.0', text: 'no outcome reported for this recipient', remoteHost: null, remoteIp: null, classification: INTERNAL };
 }

@@ -58,6 +58,8 @@ export interface MessageStore {
    */
   enqueue(message: NewMessage): Promise<EnqueuedMessage>;
   getById(id: number): Promise<MessageRecord | null>;
+  /** The messages with these row ids (those that exist), in one read. */
+  getMany(ids: number[]): Promise<MessageRecord[]>;
   getByQueueId(queueId: string): Promise<MessageRecord | null>;
   /** All messages with this header Message-ID (without <>), newest first. */
   findByMessageId(messageId: string): Promise<MessageRecord[]>;

@@ -16,6 +16,7 @@ export function sqliteMessages(db: Db): MessageStore {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const insertEvent = db.prepare(INSERT_EVENT_SQL);
   const byId = db.prepare('SELECT * FROM messages WHERE id = ?');
+  const byIds = db.prepare('SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id');
   const byQueueId = db.prepare('SELECT * FROM messages WHERE queue_id = ?');
   const byMessageId = db.prepare('SELECT * FROM messages WHERE message_id = ? ORDER BY created_at DESC, id DESC');
   const content = db.prepare('SELECT raw FROM message_content WHERE message_id = ?');
@@ -90,6 +91,9 @@ export function sqliteMessages(db: Db): MessageStore {
     async getById(id) {
       const r = byId.get(id) as MessageRow | undefined;
       return r ? toMessage(r) : null;
+    },
+    async getMany(ids) {
+      return ids.length ? (byIds.all(JSON.stringify(ids)) as MessageRow[]).map(toMessage) : [];
     },
     async getByQueueId(queueId) {
       const r = byQueueId.get(queueId) as MessageRow | undefined;
