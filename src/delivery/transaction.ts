@@ -1,0 +1,152 @@
+/**
+ * One SMTP transaction on a ready session: MAIL, RCPT… (pipelined when offered, RFC 2920), DATA and the
+ * message. Definite once MAIL got a reply: from then on the answer is about this message, not this host.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Phase } from '../types.js';
+import { asNetworkError, phaseAt, type StepContext, type Verdict } from './session-steps.js';
+import { xtext, type SmtpClient, type SmtpReply } from './smtp-client.js';
+import type { DeliveryJob, DeliveryRecipient, PhaseRecord } from './types.js';
+
+/** A host's answer: every recipient's verdict, or the failure that sends us to the next host. */
+export type HostResult =
+  | { definite: true; verdicts: Map<number, Verdict> }
+  | { definite: false; failure: Verdict; retryCleartext?: boolean };
+
+export interface TransactionContext extends Omit<StepContext, 'record'> {
+  record(p: PhaseRecord, recipient?: DeliveryRecipient): void;
+}
+
+export interface TransactionResult {
+  definite: boolean;
+  result: HostResult;
+  /** The server said 421 or the connection broke: the session must not be reused. */
+  sawClose: boolean;
+}
+
+/** MAIL, RCPT…, DATA on a ready session. Definite once MAIL got a reply. */
+export async function transaction(ctx: TransactionContext, client: SmtpClient, job: DeliveryJob): Promise<TransactionResult> {
+  const { clock, record } = ctx;
+  const d = ctx.config.delivery;
+  const where = { remoteHost: ctx.host.host, remoteIp: ctx.ip };
+  const phase = (name: Phase, at: number, t: number, reply: SmtpReply | null, extra?: Partial<PhaseRecord>) => phaseAt(ctx, name, at, t, reply, extra);
+  const ext = client.extensions;
+  const verdicts = new Map<number, Verdict>();
+  const all = (v: Omit<Verdict, 'remoteHost' | 'remoteIp'>, ids = job.recipients.map((r) => r.id)) => {
+    for (const id of ids) if (!verdicts.has(id)) verdicts.set(id, { ...v, ...where });
+  };
+  let sawClose = false;
+  const note = (r: SmtpReply) => {
+    if (r.code === 421) sawClose = true;
+    return r;
+  };
+
+  const needsUtf8 = [job.envelopeFrom, ...job.recipients.map((r) => r.address)].some((a) => /[^\x00-\x7f]/.test(a));
+  if (needsUtf8 && !ext.has('SMTPUTF8')) {
+    all({ phase: 'mail', code: null, enhanced: '5.6.7', text: `${where.remoteHost} does not support SMTPUTF8, which this message's non-ASCII addresses need` });
+    return { definite: true, result: { definite: true, verdicts }, sawClose };
+  }
+  const params: string[] = [];
+  if (ext.has('SIZE')) params.push(`SIZE=${job.raw.length}`);
+  if (ext.has('8BITMIME') && has8bit(job.raw)) params.push('BODY=8BITMIME');
+  if (needsUtf8) params.push('SMTPUTF8');
+  const dsn = ext.has('DSN');
+  if (dsn) {
+    if (job.message.ret) params.push(`RET=${job.message.ret}`);
+    params.push(`ENVID=${xtext(job.message.queueId)}`);
+  }
+  const mailLine = `MAIL FROM:<${job.envelopeFrom}>${params.length ? ` ${params.join(' ')}` : ''}`;
+  const rcptLine = (r: DeliveryRecipient) => {
+    const p: string[] = [];
+    if (dsn) {
+      p.push(`NOTIFY=${r.notify?.length ? r.notify.join(',') : 'FAILURE,DELAY'}`);
+      const [type, ...addr] = (r.orcpt ?? `rfc822;${r.address}`).split(';');
+      p.push(`ORCPT=${type};${xtext(addr.join(';'))}`);
+    }
+    return `RCPT TO:<${r.address}>${p.length ? ` ${p.join(' ')}` : ''}`;
+  };
+  const pipelining = ext.has('PIPELINING');
+
+  // --- MAIL
+  const at = clock();
+  const t = performance.now();
+  let mail: SmtpReply;
+  try {
+    client.write(mailLine);
+    if (pipelining) for (const r of job.recipients) client.write(rcptLine(r));
+    mail = note(await client.readReply(d.command_timeout_ms));
+  } catch (err) {
+    const e = asNetworkError(err);
+    record(phase('mail', at, t, null, { text: e.message, error: e.code }));
+    return { definite: false, result: { definite: false, failure: { phase: 'mail', code: null, enhanced: null, text: e.message, error: e.code, ...where } }, sawClose };
+  }
+  record(phase('mail', at, t, mail, { detail: { command: mailLine, pipelining } }));
+  if (mail.code < 200 || mail.code >= 300) {
+    all({ phase: 'mail', code: mail.code, enhanced: mail.enhanced, text: mail.text });
+    if (pipelining) await drainReplies(client, job.recipients.length);
+    return { definite: true, result: { definite: true, verdicts }, sawClose };
+  }
+
+  // --- RCPT, one reply per recipient, in order
+  const accepted: DeliveryRecipient[] = [];
+  for (const r of job.recipients) {
+    const at2 = clock();
+    const t2 = performance.now();
+    try {
+      if (!pipelining) client.write(rcptLine(r));
+      const reply = note(await client.readReply(d.command_timeout_ms));
+      record(phase('rcpt', at2, t2, reply, { recipientId: r.id }), r);
+      if (reply.code >= 200 && reply.code < 300) accepted.push(r);
+      else verdicts.set(r.id, { phase: 'rcpt', code: reply.code, enhanced: reply.enhanced, text: reply.text, ...where });
+    } catch (err) {
+      const e = asNetworkError(err);
+      record(phase('rcpt', at2, t2, null, { recipientId: r.id, text: e.message, error: e.code }), r);
+      all({ phase: 'rcpt', code: null, enhanced: null, text: e.message, error: e.code });
+      return { definite: true, result: { definite: true, verdicts }, sawClose: true };
+    }
+  }
+  if (!accepted.length) return { definite: true, result: { definite: true, verdicts }, sawClose };
+
+  // --- DATA: the 354, then the body through the data stream, then the reply after the dot
+  const at3 = clock();
+  const t3 = performance.now();
+  const ids = accepted.map((r) => r.id);
+  let go: SmtpReply;
+  try {
+    go = note(await client.command('DATA', d.command_timeout_ms));
+  } catch (err) {
+    const e = asNetworkError(err);
+    record(phase('data', at3, t3, null, { text: e.message, error: e.code }));
+    all({ phase: 'data', code: null, enhanced: null, text: e.message, error: e.code }, ids);
+    return { definite: true, result: { definite: true, verdicts }, sawClose: true };
+  }
+  if (go.code !== 354) {
+    record(phase('data', at3, t3, go));
+    // A 2xx instead of 354 is a protocol violation: nothing was sent, so nothing was delivered.
+    all({ phase: 'data', code: go.code, enhanced: go.enhanced, text: go.text, temporary: go.code < 400 }, ids);
+    return { definite: true, result: { definite: true, verdicts }, sawClose };
+  }
+  const intermediate = { code: go.code, text: go.text };
+  try {
+    const final = note(await client.sendData(job.raw, d.command_timeout_ms));
+    client.messages++;
+    record(phase('data', at3, t3, final, { detail: { intermediate, bytes: job.raw.length } }));
+    all({ phase: 'data', code: final.code, enhanced: final.enhanced, text: final.text }, ids);
+  } catch (err) {
+    const e = asNetworkError(err);
+    record(phase('data', at3, t3, null, { text: e.message, error: e.code, detail: { intermediate, bytes: job.raw.length } }));
+    all({ phase: 'data', code: null, enhanced: null, text: e.message, error: e.code }, ids);
+    sawClose = true;
+  }
+  return { definite: true, result: { definite: true, verdicts }, sawClose };
+}
+
+function has8bit(raw: Buffer): boolean {
+  for (const byte of raw) if (byte > 0x7f) return true;
+  return false;
+}
+
+async function drainReplies(client: SmtpClient, n: number): Promise<void> {
+  // Pipelined RCPTs after a refused MAIL still get (503) replies; read them so a reused session stays in step.
+  for (let i = 0; i < n; i++) await client.readReply(5_000).catch(() => undefined);
+}
