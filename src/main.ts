@@ -11,6 +11,7 @@ import type { Deliverer } from './delivery/types.js';
 import { configuredIntake } from './intake/configured.js';
 import type { Intake } from './intake/intake.js';
 import { createLogDestination, createLogger, type Logger } from './log/logger.js';
+import type { LogLine } from './log/records.js';
 import { createMetrics } from './metrics/metrics.js';
 import { startDeliveryThread, type DeliveryThread } from './queue/delivery-thread.js';
 import { createQueueControl } from './queue/control.js';
@@ -59,8 +60,9 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
   const writeLine = (line: string) => {
     if (destination) return void destination.write(line);
     try {
-      const { level, msg, time: _time, ...fields } = JSON.parse(line) as { level: string; msg?: string; time?: string };
-      (logger[level as 'info'] ?? logger.info).call(logger, fields, msg);
+      // A line the delivery thread already wrote to the schema: passed on as it is.
+      const { level, msg, time: _time, ...fields } = JSON.parse(line) as { level: string; msg?: string; time?: string } & LogLine;
+      (logger[level as 'info'] ?? logger.info).call(logger, fields as LogLine, msg);
     } catch {
       logger.info({ event: 'queue.log' }, line.trim());
     }

@@ -12,6 +12,7 @@ import { messageFate, type FateOptions } from '../query/fate.js';
 import { CursorError, DEFAULT_LIMIT, searchMessages } from '../query/search.js';
 import type { Store, SuppressionRecord } from '../store/store.js';
 import { RECIPIENT_STATES, type RecipientState } from '../types.js';
+import type { MetricsHook } from '../metrics/metrics.js';
 import { createQueueControl } from '../queue/control.js';
 import { suppressionList } from '../suppression/list.js';
 import { createOperatorActions, type ActionResult, type OperatorActions, type QueueControl, type SuppressionControl } from './actions.js';
@@ -23,10 +24,6 @@ import { doctorQuery, emptyQuery, messageParams, queueIdParams, searchQuery, sup
 export type { QueueControl, SuppressionControl } from './actions.js';
 
 /** The Prometheus registry, supplied by the metrics module. */
-export interface MetricsHook {
-  contentType: string;
-  render(): Promise<string>;
-}
 
 export interface ApiOptions {
   store: Store;
@@ -101,7 +98,7 @@ export function createApi(opts: ApiOptions): Api {
   let listening = false;
 
   const app = Fastify({
-    loggerInstance: logger.child({ component: 'api' }) as FastifyBaseLogger,
+    loggerInstance: logger.child({ component: 'api' }).raw as FastifyBaseLogger,
     // One line per request from onResponse below, with our field names, instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
     // Message-IDs are often longer than find-my-way's default of 100 characters.

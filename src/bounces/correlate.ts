@@ -15,7 +15,7 @@
 import type { MessageRecord, RecipientRecord } from '../types.js';
 import type { Store } from '../store/store.js';
 import { parseVerpAddress } from '../verp/token.js';
-import type { ParsedRecipient, ParseResult } from './types.js';
+import { bareRecipient, type ParsedRecipient, type ParseResult } from './types.js';
 import { bareMessageId } from '../intake/message-id.js';
 
 export type MatchRule = 'verp' | 'envid' | 'message-id' | 'recipient-window';
@@ -97,7 +97,7 @@ export interface Assignment {
  */
 export function assignRecipients(c: Correlation, parsed: ParsedRecipient[]): Assignment[] {
   const fallback = c.pinned ?? (c.recipients.length === 1 ? c.recipients[0] : null);
-  if (parsed.length === 0) return fallback ? [{ parsed: emptyParsed(), recipient: fallback }] : [];
+  if (parsed.length === 0) return fallback ? [{ parsed: bareRecipient(null), recipient: fallback }] : [];
   const out: Assignment[] = [];
   const used = new Set<number>();
   const unmatched: ParsedRecipient[] = [];
@@ -123,6 +123,4 @@ function reportedAddresses(p: ParsedRecipient): string[] {
   return [p.address, p.original_recipient, p.final_recipient].filter((a): a is string => !!a).map(normAddress);
 }
 
-function emptyParsed(): ParsedRecipient {
-  return { address: null, action: null, status: null, diagnostic: null, category: null, hard: null };
-}
+

@@ -19,7 +19,7 @@ import type { InboundEffect, InboundRecord, Store } from '../store/store.js';
 import type { Notifier } from '../dsn/types.js';
 import type { EventKind } from '../types.js';
 import { assignRecipients, correlate, type Correlation } from './correlate.js';
-import type { ParsedRecipient, ParseResult } from './types.js';
+import { failedParse, type ParsedRecipient, type ParseResult } from './types.js';
 
 export interface ParseLimits {
   maxParts: number;
@@ -116,7 +116,7 @@ export class InboundProcessor {
       parsed = await this.opts.parse(raw, this.opts.limits);
     } catch (err) {
       // The parser promises not to throw; if it does anyway the mail is kept with the reason, not retried forever.
-      parsed = errorResult(`parser failed: ${(err as Error)?.message ?? String(err)}`);
+      parsed = failedParse(`parser failed: ${(err as Error)?.message ?? String(err)}`);
     }
 
     const now = this.now();
@@ -137,7 +137,7 @@ export class InboundProcessor {
     });
 
     const base = {
-      event: 'bounce.processed',
+      event: 'bounce.processed' as const,
       inbound_id: id,
       kind: parsed.error ? null : parsed.kind,
       format: parsed.format ?? null,
@@ -266,6 +266,4 @@ function reason(what: string, ...parts: (string | null | undefined)[]): string {
   return s.length > REASON_MAX ? s.slice(0, REASON_MAX - 1) + '…' : s;
 }
 
-function errorResult(error: string): ParseResult {
-  return { kind: 'not-a-bounce', format: null, recipients: [], original_message_id: null, envelope_id: null, reporting_mta: null, feedback_type: null, error };
-}
+

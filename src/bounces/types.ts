@@ -74,3 +74,13 @@ export interface ParseResult {
   /** Set instead of a result when the file could not be read or parsed. */
   error?: string;
 }
+
+/** A recipient of a report known only by its address (or not even that): nothing else said about it yet. */
+export function bareRecipient(address: string | null): ParsedRecipient {
+  return { address, action: null, status: null, diagnostic: null, category: null, hard: null };
+}
+
+/** What a mail that could not be parsed comes to: not a bounce, with the reason kept. */
+export function failedParse(error: string): ParseResult {
+  return { kind: 'not-a-bounce', format: null, recipients: [], original_message_id: null, envelope_id: null, reporting_mta: null, feedback_type: null, error };
+}

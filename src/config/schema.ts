@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { cidrProblem } from './cidr.js';
-import { canonicalEventType, WEBHOOK_EVENT_TYPES } from '../webhooks/event-types.js';
+import { canonicalEventType, WEBHOOK_EVENT_TYPES } from './webhook-events.js';
 
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();

@@ -19,6 +19,8 @@
 import { randomBytes } from 'node:crypto';
 import { replyLine } from '../classify/reply-line.js';
 import type { MessageRecord } from '../types.js';
+import { rfc5322Date } from '../intake/headers.js';
+import { toCrlf } from '../intake/line-endings.js';
 
 export type DsnKind = 'failure' | 'delay' | 'success';
 
@@ -290,7 +292,7 @@ interface OriginalPart {
 }
 
 function originalPart(input: DsnInput): OriginalPart {
-  const raw = toCrlf(input.originalRaw);
+  const raw = toCrlf(input.originalRaw).data;
   // RET=FULL only when asked: returning a large message to every failed sender costs bandwidth and
   // repeats content (maybe the reason it was refused); RFC 3461 §4.3 leaves the default to us.
   if (input.message.ret === 'FULL' && isSendable(raw)) {
@@ -336,12 +338,6 @@ function isSendable(raw: Buffer): boolean {
   }
 }
 
-/** Bare LF and bare CR become CRLF: the stored message may have either. */
-function toCrlf(raw: Buffer): Buffer {
-  if (!raw.includes(0x0a) && !raw.includes(0x0d)) return raw;
-  const text = raw.toString('latin1'); // latin1 maps bytes 1:1, so 8-bit content survives untouched
-  return Buffer.from(text.replace(/\r\n|\r|\n/g, CRLF), 'latin1');
-}
 
 // ---------------------------------------------------------------------------------------------
 // Small encoders
@@ -423,10 +419,6 @@ export function quotedPrintable(text: string): string {
     .join(CRLF);
 }
 
-/** `Tue, 14 Nov 2023 22:13:20 +0000`. */
-export function rfc5322Date(ms: number): string {
-  return new Date(ms).toUTCString().replace(/GMT$/, '+0000');
-}
 
 function newBoundary(): string {
   // "=_" cannot occur in quoted-printable or base64 text, so only the original needs checking.

@@ -5,10 +5,45 @@
  */
 import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
-import pino, { type Logger } from 'pino';
+import pino from 'pino';
 import type { Config } from '../config/schema.js';
+import type { LogLine } from './records.js';
 
-export type { Logger };
+type LogMethod = {
+  /** A line of the schema (./records.ts): its event, that event's fields, and a sentence. */
+  (line: LogLine, msg?: string): void;
+};
+
+/**
+ * pino, with its methods narrowed to the log schema: a line with an unknown event, or a field its event
+ * does not carry, does not compile. `raw` is the pino logger, for libraries that log in their own words
+ * (fastify).
+ */
+export interface Logger {
+  fatal: LogMethod;
+  error: LogMethod;
+  warn: LogMethod;
+  info: LogMethod;
+  debug: LogMethod;
+  trace: LogMethod;
+  /** The same log, every line also carrying these fields. */
+  child(bindings: { component: string }): Logger;
+  readonly raw: pino.Logger;
+}
+
+/** The schema's face on a pino logger (its methods bound, `raw` the pino logger itself). */
+export function schemaLogger(log: pino.Logger): Logger {
+  return {
+    fatal: log.fatal.bind(log),
+    error: log.error.bind(log),
+    warn: log.warn.bind(log),
+    info: log.info.bind(log),
+    debug: log.debug.bind(log),
+    trace: log.trace.bind(log),
+    child: (bindings) => schemaLogger(log.child(bindings)),
+    raw: log,
+  };
+}
 
 export function createLogger(config: Pick<Config, 'log'>, destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
@@ -16,8 +51,11 @@ export function createLogger(config: Pick<Config, 'log'>, destination?: pino.Des
     base: undefined, // no pid/hostname noise on every line; the process is known
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    // Every line has an `event`, also those written by libraries in their own words (fastify's
+    // "Server listening at …"): `<component>.log`, so a filter on `event` never drops a line.
+    mixin: (line: object, _level: number, log: pino.Logger) => ('event' in line ? {} : { event: `${(log.bindings().component as string | undefined) ?? 'relay'}.log` }),
   };
-  return pino(options, destination ?? createLogDestination(config));
+  return schemaLogger(pino(options, destination ?? createLogDestination(config)));
 }
 
 /**
@@ -59,5 +97,5 @@ function openLogFile(file: string): number {
 
 /** A logger that writes nothing: for CLI commands and tests that do not watch the log. */
 export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
+  return schemaLogger(pino({ level: 'silent' }));
 }

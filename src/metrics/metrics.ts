@@ -9,7 +9,6 @@
  * `rate()` and `increase()` handle the reset at a restart.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { MetricsHook } from '../api/app.js';
 import type { Logger } from '../log/logger.js';
 import type { FeedEvent, InboundResult, Store } from '../store/store.js';
 import { EVENT_KINDS } from '../types.js';
@@ -28,6 +27,12 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
   /** Clock for the oldest-message age (tests). */
   now?: () => number;
+}
+
+/** What the HTTP API serves at /metrics. */
+export interface MetricsHook {
+  contentType: string;
+  render(): Promise<string>;
 }
 
 export interface Metrics extends MetricsHook {

@@ -10,7 +10,7 @@ import type { AttemptReport, RecipientOutcome } from '../delivery/types.js';
 import type { AttemptWrite, RecipientUpdate } from '../store/store.js';
 import { suppressionKey } from '../suppression/list.js';
 import type { NewEvent } from '../types.js';
-import { nextAttemptAt } from './backoff.js';
+import { nextAttemptAt } from '../retry/backoff.js';
 import type { Job } from './jobs.js';
 
 export interface AttemptPlan {

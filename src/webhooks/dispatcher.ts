@@ -14,9 +14,9 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
-import { nextAttemptAt } from '../queue/backoff.js';
+import { nextAttemptAt } from '../retry/backoff.js';
 import type { FeedEvent, NewWebhookDelivery, Store, WebhookDeliveryRecord, WebhookState } from '../store/store.js';
-import { isWebhookEventType } from './event-types.js';
+import { isWebhookEventType } from '../config/webhook-events.js';
 import { buildPayload } from './payload.js';
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, sign, TIMESTAMP_HEADER } from './signature.js';
 
@@ -186,14 +186,14 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
   }
 
   function log(level: 'info' | 'warn' | 'error', row: WebhookDeliveryRecord, attempt: number, o: { state: WebhookState; status: number | null; error: string | null; next?: number | null }) {
-    let ids: { queue_id?: unknown; message_id?: unknown; recipient?: unknown } = {};
+    let ids: { queue_id?: string | null; message_id?: string | null; recipient?: unknown } = {};
     try {
       ids = JSON.parse(row.payload) as typeof ids;
     } catch {
       /* the payload is ours and always JSON; the ids are only for the log */
     }
     const fields = {
-      event: `webhook.${o.state === 'pending' ? 'retry' : o.state}`,
+      event: o.state === 'pending' ? ('webhook.retry' as const) : o.state === 'delivered' ? ('webhook.delivered' as const) : ('webhook.failed' as const),
       endpoint: row.endpoint,
       outbox_id: row.id,
       event_id: row.eventId,

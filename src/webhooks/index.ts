@@ -2,4 +2,4 @@
 export { createWebhooks, type Webhooks, type WebhooksOptions, type WebhookRunResult } from './dispatcher.js';
 export { buildPayload, type WebhookPayload } from './payload.js';
 export { sign, verify, EVENT_ID_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signature.js';
-export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './event-types.js';
+export { WEBHOOK_EVENT_TYPES, type WebhookEventType } from '../config/webhook-events.js';

@@ -4,7 +4,7 @@
  * ever added, never renamed or removed.
  */
 import type { FeedEvent } from '../store/store.js';
-import type { WebhookEventType } from './event-types.js';
+import type { WebhookEventType } from '../config/webhook-events.js';
 
 export interface WebhookPayload {
   /** The event's id: unique, the same on every retry and in X-Mailtrail-Event-Id. Use it to drop duplicates. */

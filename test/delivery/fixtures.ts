@@ -9,6 +9,7 @@ import type { Config } from '../../src/config/schema.js';
 import { createDeliverer, type DelivererOptions } from '../../src/delivery/deliverer.js';
 import type { Deliverer, DeliveryJob } from '../../src/delivery/types.js';
 import type { NotifyKeyword } from '../../src/types.js';
+import { schemaLogger, type Logger } from '../../src/log/logger.js';
 
 export function testConfig(dnsAddress: string, delivery: Record<string, unknown> = {}): Config {
   return parseConfig({
@@ -66,7 +67,7 @@ export function testJob(opts: {
 }
 
 /** A pino logger writing JSON lines into an array. */
-export function captureLogger(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
+export function captureLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
   const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk, _enc, cb) {
@@ -74,7 +75,7 @@ export function captureLogger(): { logger: pino.Logger; lines: Record<string, un
       cb();
     },
   });
-  return { logger: pino({ level: 'info' }, stream), lines };
+  return { logger: schemaLogger(pino({ level: 'info' }, stream)), lines };
 }
 
 export function testDeliverer(config: Config, logger = captureLogger().logger, extra: Partial<DelivererOptions> = {}): Promise<Deliverer> {

@@ -13,6 +13,7 @@ import { configSchema } from '../../src/config/schema.js';
 import { createScheduler } from '../../src/queue/scheduler.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { createTestDeliverer } from '../queue/real-deliverer.js';
+import { schemaLogger } from '../../src/log/logger.js';
 
 interface WorkerArgs {
   db: string;
@@ -26,7 +27,7 @@ if (!args.db || !args.owner) {
   process.exit(2);
 }
 const config = configSchema.parse({ ...args.config, database: { path: args.db } });
-const logger = pino({ level: process.env.WORKER_LOG_LEVEL ?? 'warn' }, pino.destination(2));
+const logger = schemaLogger(pino({ level: process.env.WORKER_LOG_LEVEL ?? 'warn' }, pino.destination(2)));
 const store = openSqliteStore({ path: args.db, synchronous: 'FULL', busyTimeoutMs: 5_000 });
 const deliverer = await createTestDeliverer(config, logger);
 const scheduler = createScheduler({ config, store, deliverer, logger, owner: args.owner });

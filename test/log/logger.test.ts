@@ -31,8 +31,8 @@ test('log.file receives every line, one JSON object each, with time, level and t
   const logger = createLogger({ log: { level: 'info', file } });
   logger.info({ event: 'message.received', queue_id: 'Q1', message_id: 'a@b' }, 'message received');
   logger.warn({ event: 'queue.throttled', domain: 'example.com' }, 'slow down');
-  logger.debug({ event: 'not.shown' }, 'below the level');
-  logger.flush();
+  logger.debug({ event: 'queue.log' }, 'below the level');
+  logger.raw.flush();
   assert.ok(existsSync(file), 'the file and its directories exist as soon as the logger does');
   const text = await readWhen(file, (s) => s.split('\n').filter(Boolean).length >= 2);
   const lines = text.trim().split('\n').map((l) => JSON.parse(l));
@@ -76,4 +76,13 @@ test('a log.file that cannot be opened stops the start with the path and what to
     () => createLogger({ log: { level: 'info', file: path.join(blocker, 'sub', 'x.log') } }),
     (err: Error) => err.name === 'StartupError' && /cannot open log\.file .*a-file\/sub\/x\.log/.test(err.message) && /set log\.file/.test(err.message),
   );
+});
+
+test('a line written without an event (a library in its own words) gets `<component>.log`', () => {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger({ log: { level: 'info', file: null } }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  logger.child({ component: 'api' }).raw.info('Server listening at http://127.0.0.1:8025');
+  logger.raw.info('something else');
+  logger.info({ event: 'queue.log' }, 'kept');
+  assert.deepEqual(lines.map((l) => l.event), ['api.log', 'relay.log', 'queue.log']);
 });

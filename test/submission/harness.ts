@@ -17,6 +17,7 @@ import type { Intake } from '../../src/intake/intake.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
 import { startSubmission, type Submission } from '../../src/submission/listener.js';
 import { sqliteSettings } from '../../src/config/database.js';
+import { schemaLogger } from '../../src/log/logger.js';
 
 export const USER = 'app';
 export const PASSWORD = 'correct horse battery staple';
@@ -60,7 +61,7 @@ export async function startHarness(
       cb();
     },
   });
-  const logger = pino({ level: 'info' }, sink);
+  const logger = schemaLogger(pino({ level: 'info' }, sink));
   const submission = await startSubmission({ config, store, logger, intake: overrides.intake?.(store), closeTimeoutMs: 500 });
   return {
     dir,

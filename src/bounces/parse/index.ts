@@ -6,7 +6,7 @@
  *
  * Pure: no I/O, no database. Never throws; a mail it cannot read gives a result with `error`.
  */
-import type { ParsedRecipient, ParseResult } from '../types.js';
+import { bareRecipient, failedParse, type ParsedRecipient, type ParseResult } from '../types.js';
 import { detectAutoReply } from './autoreply.js';
 import { classifyRecipient } from './classification.js';
 import { findStatus, parseDeliveryStatus, stripAddressType, type DsnRecipientFields } from './dsn.js';
@@ -47,8 +47,8 @@ export function parseBounceSync(raw: Buffer, opts: ParseOptions = {}): ParseResu
     if (mails.length > 1) return merge(mails.map((m) => analyse(parseMime(m, limits))));
     return analyse(parseMime(text, limits));
   } catch (err) {
-    if (err instanceof MimeLimitError) return failed(err.message);
-    return failed(`could not parse the mail: ${(err as Error)?.message ?? String(err)}`);
+    if (err instanceof MimeLimitError) return failedParse(err.message);
+    return failedParse(`could not parse the mail: ${(err as Error)?.message ?? String(err)}`);
   }
 }
 
@@ -77,10 +77,6 @@ function merge(results: ParseResult[]): ParseResult {
   const recipients = reports.flatMap((r) => r.recipients);
   const kind = reports.every((r) => r.kind === first.kind) ? first.kind : kindOf(recipients);
   return { ...first, kind, recipients };
-}
-
-function failed(error: string): ParseResult {
-  return { kind: 'not-a-bounce', format: null, recipients: [], original_message_id: null, envelope_id: null, reporting_mta: null, feedback_type: null, error };
 }
 
 function empty(kind: ParseResult['kind'], format: ParseResult['format']): ParseResult {
@@ -135,7 +131,7 @@ function analyse(top: MimePart): ParseResult {
     const result = empty('complaint', 'arf');
     result.feedback_type = 'opt-out';
     const who = addresses(header(top.headers, 'from'))[0] ?? null;
-    result.recipients = [{ address: who, action: null, status: null, diagnostic: null, category: null, hard: null }];
+    result.recipients = [bareRecipient(who)];
     return result;
   }
   const ses = amazonSesNotification(top);
@@ -168,7 +164,7 @@ function arf(top: MimePart, part: MimePart, ownId: string | null): ParseResult {
   if (rcpts.length === 0 && returned) rcpts.push(...addresses(header(returned, 'to')).slice(0, 1));
   // A report always concerns one recipient, even when it hides the address (correlate by Message-ID).
   if (rcpts.length === 0) rcpts.push(null);
-  result.recipients = rcpts.map((address) => ({ address, action: null, status: null, diagnostic: null, category: null, hard: null }));
+  result.recipients = rcpts.map((address) => bareRecipient(address));
   result.original_message_id = originalMessageId(returned, '', ownId);
   return result;
 }
@@ -263,7 +259,7 @@ function nonStandard(top: MimePart, subject: string, ownId: string | null): Pars
     if (detectAutoReply(top.headers, subject)) {
       const result = empty('auto-reply', null);
       const who = addresses(header(top.headers, 'from'))[0] ?? null;
-      result.recipients = who ? [{ address: who, action: null, status: null, diagnostic: null, category: null, hard: null }] : [];
+      result.recipients = who ? [bareRecipient(who)] : [];
       result.original_message_id = firstMessageId(header(top.headers, 'in-reply-to'));
       return result;
     }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { baseDelay, nextAttemptAt } from '../../src/queue/backoff.js';
+import { baseDelay, nextAttemptAt } from '../../src/retry/backoff.js';
 
 const policy = { min_delay_ms: 300_000, max_delay_ms: 4_000_000, jitter: 0.2 };
 
