@@ -21,7 +21,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { lockedVersion } from './lib/haraka-install.js';
-import { judgeFigure, judgeRatio, ratioOf, spreadText, summarise, targetText, type Judged, type Spread, type Target } from './lib/spread.js';
+import { figureDigits, judgeFigure, judgeRatio, ratioOf, spreadText, summarise, targetText, type Judged, type Spread, type Target } from './lib/spread.js';
 import type { BenchFlags, Figures, Scenario } from './scenarios/types.js';
 
 const SCENARIOS = ['relay', 'postfix', 'haraka', 'limit', 'per-message', 'query', 'bounces', 'memory', 'signing'] as const;
@@ -311,7 +311,8 @@ function printReport(results: Partial<Record<Name, Outcome>>, comparison: Record
 
   const cmp: string[][] = [['comparison', 'value', 'range the runs allow', 'target', 'verdict']];
   for (const [k, c] of Object.entries(comparison)) {
-    const d = (x: number) => (Math.abs(x) >= 100 ? String(Math.round(x)) : x.toFixed(2));
+    const digits = figureDigits(c.value);
+    const d = (x: number) => x.toFixed(digits);
     cmp.push([k, d(c.value), c.low === c.high ? '' : `${d(c.low)}–${d(c.high)}`, c.target ? `${c.target}${c.source ? ` (${c.source})` : ''}` : '(for reading)', verdictText(c)]);
   }
   if (cmp.length > 1) process.stdout.write(`\n${table(cmp)}`);
