@@ -15,6 +15,7 @@
  * runs, and its highest cleartext p99.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { postfixUnavailable, startPostfix, type PostfixInstance } from '../../test/helpers/postfix.js';
 import { startDnsServer } from '../../test/helpers/dns-server.js';
@@ -95,7 +96,8 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
     const rounds: Figures[] = [];
     let delivered = 0;
     for (let n = 1; n <= flags.repeat; n++) {
-      const figures: Figures = { messages_per_run: messages };
+      // The machine's load when the round started: the runner records it once for the whole scenario.
+      const figures: Figures = { messages_per_run: messages, load_avg_1m: round(os.loadavg()[0], 2) };
       for (const r of plan) {
         const t = targets.find((x) => x.name === r.target)!;
         // Each run starts with the previous one's mail delivered, so no run pays for another's deliveries.
@@ -140,7 +142,7 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
         'unavailable' in installed
           ? `Haraka skipped: ${installed.unavailable}`
           : `Haraka ${installed.version}: as in the haraka scenario (auth/flat_file, outbound queue fsynced before 250, smart host to the sink), plus the stock tls plugin with a self-signed RSA-2048 certificate.`,
-        'TLS: workers offer their previous connection\'s session (tickets) unless the run says no_resume; tls_resumed counts the handshakes the server accepted as resumptions. CPU = the server\'s processes (mailtrail: the relay process, all threads; Postfix: the master\'s tree).',
+        'TLS: workers offer their previous connection\'s session (tickets) unless the run says no_resume; tls_resumed counts the handshakes the server accepted as resumptions. CPU = the server\'s processes (mailtrail: the relay process, all threads; Postfix: the master\'s tree; Haraka: its master and worker).',
       ],
     };
   } finally {
