@@ -13,6 +13,8 @@ export const ADDR = {
   relaySink: '127.0.3.12',
   postfix: '127.0.3.13',
   postfixSink: '127.0.3.14',
+  haraka: '127.0.3.15',
+  harakaSink: '127.0.3.16',
 } as const;
 
 export function ensureLoopbackAddress(ip: string): void {

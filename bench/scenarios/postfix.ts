@@ -9,7 +9,8 @@ import path from 'node:path';
 import { postfixUnavailable, startPostfix } from '../../test/helpers/postfix.js';
 import { runLoadgen } from '../lib/loadgen.js';
 import { ADDR } from '../lib/net.js';
-import { treeCpuSeconds } from '../lib/proc.js';
+import { peakSampler, treeCpuSeconds, treePssMb } from '../lib/proc.js';
+import { relayFigures } from '../lib/relay-figures.js';
 import { startCountingSink } from '../lib/sink.js';
 import { round } from './limit.js';
 import type { Scenario, ScenarioResult } from './types.js';
@@ -37,28 +38,17 @@ export const run: Scenario = async ({ flags, root, progress }): Promise<Scenario
       const master = Number.parseInt(readFileSync(path.join(pf.dir, 'queue', 'pid', 'master.pid'), 'utf8').trim(), 10);
       progress(`postfix: ${flags.messages} messages, ${flags.sessions} sessions, ${flags.size} bytes → Postfix ${pf.host}:25 → smtp-sink ${sink.host}:25`);
       const cpuBefore = treeCpuSeconds(master);
+      const memory = peakSampler(() => treePssMb(master));
       const load = await runLoadgen({ root, host: pf.host, port: 25, messages: flags.messages, sessions: flags.sessions, size: flags.size, from: 'app@bench.test', to: 'someone@sink.test', runId: `postfix-${Date.now()}` });
       progress(`postfix: ${load.sent} accepted (${round(load.per_second)}/s); waiting for the sink to receive them`);
       const received = await sink.waitFor(load.sent, 60_000);
       const cpu = treeCpuSeconds(master) - cpuBefore;
-      const submitSeconds = (load.last_ack_ms - load.first_send_ms) / 1000;
-      const e2eSeconds = (received - load.first_send_ms) / 1000;
+      const peakMem = memory.stop();
       return {
-        figures: {
-          sent: load.sent,
-          failed: load.failed,
-          delivered: sink.count(),
-          submit_msgs_per_s: round(load.sent / submitSeconds),
-          e2e_msgs_per_s: round(load.sent / e2eSeconds),
-          submit_p50_ms: round(load.latencies_ms.p50, 2),
-          submit_p99_ms: round(load.latencies_ms.p99, 2),
-          submit_max_ms: round(load.latencies_ms.max, 2),
-          cpu_s: round(cpu, 2),
-          cpu_ms_per_msg: load.sent ? round((cpu * 1000) / load.sent, 3) : null,
-        },
+        figures: relayFigures({ load, receivedAt: received, delivered: sink.count(), cpuSeconds: cpu, peakMemMb: peakMem }),
         notes: [
           'Stock Debian Postfix, private instance started with `postfix -c DIR start` (no chroot), default durability (queue files fsynced before 250), logging every message to its maillog through postlogd. Relay permission by mynetworks = 127.0.0.0/8 (no SASL: Postfix would need Dovecot or Cyrus for AUTH, so its figures include no authentication); next hop by transport map `sink.test smtp:[sink]:25` instead of an MX lookup (Postfix uses the system resolver, which cannot be pointed at the benchmark\'s DNS server).',
-          'CPU = user+system time of every process in the master\'s tree (smtpd, cleanup, qmgr, smtp, trivial-rewrite, postlogd, …) including exited ones, from /proc.',
+          'CPU = user+system time of every process in the master\'s tree (smtpd, cleanup, qmgr, smtp, trivial-rewrite, postlogd, …) including exited ones, from /proc. Peak memory = the highest sum of PSS over the live tree, sampled every 200 ms (an smtpd that lives less than that can be missed).',
           ...(load.failed ? [`${load.failed} submissions failed: ${JSON.stringify(load.failures)}`] : []),
         ],
       };

@@ -11,8 +11,9 @@ import { configSchema } from '../../src/config/schema.js';
 import { startDnsServer } from '../../test/helpers/dns-server.js';
 import { runLoadgen } from '../lib/loadgen.js';
 import { ADDR } from '../lib/net.js';
-import { cpuSeconds, peakRssMb } from '../lib/proc.js';
+import { cpuSeconds, peakRssMb, peakSampler, treePssMb } from '../lib/proc.js';
 import { BENCH_LOG_LEVEL, startRelay } from '../lib/relay-process.js';
+import { relayFigures } from '../lib/relay-figures.js';
 import { startCountingSink } from '../lib/sink.js';
 import { round } from './limit.js';
 import type { Scenario } from './types.js';
@@ -39,31 +40,22 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
 
     progress(`relay: ${flags.messages} messages, ${flags.sessions} sessions, ${flags.size} bytes → mailtrail ${ADDR.relaySubmission}:${SUBMISSION_PORT} → smtp-sink ${sink.host}:25 (MX via dnsmasq ${dns.address})`);
     const cpuBefore = cpuSeconds(pid);
+    const memory = peakSampler(() => treePssMb(pid));
     const load = await runLoadgen({ root, host: ADDR.relaySubmission, port: SUBMISSION_PORT, messages: flags.messages, sessions: flags.sessions, size: flags.size, user: 'bench', password, from: 'app@bench.test', to: 'someone@sink.test', runId: `relay-${Date.now()}` });
     progress(`relay: ${load.sent} accepted (${round(load.per_second)}/s); waiting for the sink to receive them`);
     const received = await sink.waitFor(load.sent, 60_000).catch((err: Error) => {
       throw new Error(`${err.message}; the relay's last log lines:\n${relay.log().slice(-3000)}`);
     });
     const cpu = cpuSeconds(pid) - cpuBefore;
+    const peakMem = memory.stop();
     const rss = peakRssMb(pid);
     // Stop first so the database is checkpointed and closed; then count what it holds.
     await relay.stop();
     const stored = countStored(dbPath);
-    const submitSeconds = (load.last_ack_ms - load.first_send_ms) / 1000;
-    const e2eSeconds = (received - load.first_send_ms) / 1000;
     const delivered = stored.delivered;
     return {
       figures: {
-        sent: load.sent,
-        failed: load.failed,
-        delivered,
-        submit_msgs_per_s: round(load.sent / submitSeconds),
-        e2e_msgs_per_s: round(load.sent / e2eSeconds),
-        submit_p50_ms: round(load.latencies_ms.p50, 2),
-        submit_p99_ms: round(load.latencies_ms.p99, 2),
-        submit_max_ms: round(load.latencies_ms.max, 2),
-        cpu_s: round(cpu, 2),
-        cpu_ms_per_msg: delivered ? round((cpu * 1000) / delivered, 3) : null,
+        ...relayFigures({ load, receivedAt: received, delivered, cpuSeconds: cpu, peakMemMb: peakMem }),
         peak_rss_mb: rss,
         events_per_msg: stored.messages ? round(stored.events / stored.messages, 2) : null,
         db_mb: round(stored.bytes / 1e6, 1),
@@ -71,7 +63,7 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
       },
       notes: [
         `mailtrail started with \`mailtrail start\` in its own process: database synchronous=FULL (production default), WAL; log level ${BENCH_LOG_LEVEL} (production default: info); delivery limits at their defaults (max_connections ${DELIVERY_DEFAULTS.max_connections}, max_connections_per_domain ${DELIVERY_DEFAULTS.max_connections_per_domain}, max_connections_per_host ${DELIVERY_DEFAULTS.max_connections_per_host}); submission limits at their defaults; cleartext AUTH PLAIN on loopback, no TLS on either side.`,
-        'End to end = first message submitted → the sink has received the last one. CPU = user+system time of the relay process (all threads) from /proc between just before the load and the last message received. Peak RSS = VmHWM.',
+        'End to end = first message submitted → the sink has received the last one. CPU = user+system time of the relay process (all threads) from /proc between just before the load and the last message received. Peak RSS = VmHWM (since the start); peak memory = the highest PSS during the run, sampled every 200 ms, as for the peers\' process trees.',
         ...(load.failed ? [`${load.failed} submissions failed: ${JSON.stringify(load.failures)}`] : []),
         ...(delivered !== load.sent ? [`${load.sent} accepted but ${delivered} recorded delivered`] : []),
         ...(profileDir ? [`CPU profile of the relay written to ${profileDir}`] : []),

@@ -14,6 +14,11 @@ export interface BenchFlags {
   queryMessages: number;
   /** Messages queued and deferred in the memory scenario (`--memory-messages`, default 100,000). */
   memoryMessages: number;
+  /**
+   * Runs of each compared server (`--repeat`, default 3): the runner interleaves the relay, postfix,
+   * haraka and limit scenarios round by round; per-message repeats its own plan this many times.
+   */
+  repeat: number;
 }
 
 export interface ScenarioContext {
@@ -26,8 +31,15 @@ export interface ScenarioContext {
   progress(line: string): void;
 }
 
+export type Figures = Record<string, number | string | null>;
+
 export interface ScenarioResult {
-  figures: Record<string, number | string | null>;
+  figures: Figures;
+  /**
+   * The figures of each round, for a scenario that repeats itself (per-message runs its servers in turns,
+   * `flags.repeat` times): the runner summarises these instead of `figures`.
+   */
+  rounds?: Figures[];
   /** Sentences for the report: what was measured, anything unusual. */
   notes: string[];
 }

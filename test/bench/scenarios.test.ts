@@ -1,7 +1,7 @@
 /**
- * Smoke test of the benchmark's query, bounces and memory scenarios at tiny sizes: each runs end to end
- * and reports every figure it promises, so the benchmark cannot rot unnoticed. No figure is compared
- * with a target here: timings on a shared test machine say nothing.
+ * Smoke test of the benchmark's query, bounces, memory, signing and haraka scenarios at tiny sizes: each
+ * runs end to end and reports every figure it promises, so the benchmark cannot rot unnoticed. No figure
+ * is compared with a target here: timings on a shared test machine say nothing.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { harakaConfig } from '../../bench/lib/haraka-process.js';
+import { SMTP_SINK } from '../../bench/lib/sink.js';
 import { runBounces } from '../../bench/scenarios/bounces.js';
+import { run as runHaraka } from '../../bench/scenarios/haraka.js';
 import { runMemory } from '../../bench/scenarios/memory.js';
 import { runQuery } from '../../bench/scenarios/query.js';
 import { runSigning } from '../../bench/scenarios/signing.js';
@@ -24,7 +27,7 @@ after(() => {
 function context(flags: Partial<BenchFlags>): ScenarioContext {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mailtrail-bench-'));
   dirs.push(dir);
-  return { flags: { messages: 100, sessions: 2, size: 4096, queryMessages: 2_000, memoryMessages: 200, ...flags }, dir, root, progress: () => {} };
+  return { flags: { messages: 100, sessions: 2, size: 4096, queryMessages: 2_000, memoryMessages: 200, repeat: 1, ...flags }, dir, root, progress: () => {} };
 }
 
 function assertPositive(result: ScenarioResult, keys: string[]): void {
@@ -72,4 +75,25 @@ test('signing: intake CPU per message unsigned, with RSA, with RSA and Ed25519, 
   const result = await runSigning(context({ messages: 50, size: 2048 }), { messages: 50 });
   assertPositive(result, ['signing_messages', 'intake_cpu_ms_per_msg_unsigned', 'intake_cpu_ms_per_msg_rsa', 'intake_cpu_ms_per_msg_rsa_ed25519']);
   assert.equal(typeof result.figures.signing_cpu_ms_per_msg_rsa, 'number');
+});
+
+test('haraka: an authenticating relay whose accepted mail goes through its outbound queue to the sink', async (t) => {
+  if (!existsSync(SMTP_SINK)) return t.skip(`${SMTP_SINK} is not installed (Debian package postfix)`);
+  // Installs Haraka into bench/peers/haraka on first use, as `npm run bench` does.
+  const result = await runHaraka(context({ messages: 100, sessions: 4 }));
+  assertPositive(result, ['sent', 'delivered', 'submit_msgs_per_s', 'e2e_msgs_per_s', 'cpu_ms_per_msg', 'peak_mem_mb']);
+  assert.equal(result.figures.sent, 100);
+  assert.equal(result.figures.failed, 0);
+  assert.equal(result.figures.delivered, 100);
+});
+
+test('haraka config: AUTH from the flat file, outbound queue not bypassed, sink.test routed to the sink', () => {
+  const files = harakaConfig({ host: '127.0.3.15', port: 25, sinkDomain: 'sink.test', sinkHost: '127.0.3.16', sinkPort: 25 }, 'pw');
+  assert.match(files['smtp.ini'], /^listen=127\.0\.3\.15:25$/m);
+  assert.deepEqual(files.plugins.trim().split('\n'), ['bench_no_rdns', 'auth/flat_file', 'queue/smtp_forward']);
+  assert.match(files['auth_flat_file.ini'], /^bench=pw$/m);
+  // enable_outbound=false: smtp_forward does not take relayed mail at queue time; outbound queues it.
+  assert.match(files['smtp_forward.ini'], /^\[main\]\n(.*\n)*enable_outbound=false$/m);
+  assert.match(files['smtp_forward.ini'], /^\[sink\.test\]\nhost=127\.0\.3\.16\nport=25$/m);
+  assert.match(harakaConfig({ host: 'h', port: 25, sinkDomain: 's', sinkHost: 'x', sinkPort: 25, tls: true }, 'pw').plugins, /^tls$/m);
 });
