@@ -55,6 +55,7 @@ export const EVENT_KINDS = [
   'dsn-sent', // mailtrail queued a delivery status notification (failure or delay) to the sender
   'requeued', // an operator asked for an immediate retry
   'cancelled', // an operator cancelled delivery
+  'interrupted', // a claim lapsed without a recorded attempt: the relay holding it stopped; the receiver may have the message
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

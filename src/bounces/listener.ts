@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
+import { isStorageFull } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { parseVerpAddress } from '../verp/token.js';
 
@@ -121,8 +122,9 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
             },
             (err: unknown) => {
               logger.error({ event: 'inbound.store_failed', err: (err as Error)?.message, mail_from: mailFrom, rcpt: rcptTo, size }, 'could not store inbound mail');
-              // 451: the sender keeps it and retries; a bounce is not lost because our disk was full.
-              callback(reply(451, '4.3.0 Temporary local problem storing the message; try again later'));
+              // 4xx: the sender keeps it and retries; a bounce is not lost because our disk was full.
+              if (isStorageFull(err)) callback(reply(452, '4.3.1 Insufficient system storage; try again later'));
+              else callback(reply(451, '4.3.0 Temporary local problem storing the message; try again later'));
             },
           );
       });

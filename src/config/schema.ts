@@ -152,7 +152,16 @@ export const deliverySchema = z.strictObject({
   max_messages_per_connection: positiveInt.default(100),
   /** How often the scheduler looks for due recipients when idle. */
   poll_interval_ms: positiveInt.default(1_000),
-  lease_ms: positiveInt.default(10 * 60_000),
+  /**
+   * How long a claim on a recipient lasts without renewal. A live relay renews its claims every third of
+   * this (the heartbeat), so it can be short: when a relay dies, its mail is taken over within one lease.
+   */
+  lease_ms: z.number().int().min(3_000).default(30_000),
+  /**
+   * On a graceful stop, how long a transaction that has sent its message may still wait for the reply to
+   * it (cutting it would make the outcome unknown and the next attempt a possible duplicate).
+   */
+  stop_final_reply_ms: nonNegativeInt.default(60_000),
   retry: z
     .strictObject({
       /** First retry delay; doubles each attempt up to `max_delay_ms` (Postfix: 300 s … 4000 s). */

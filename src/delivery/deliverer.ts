@@ -26,7 +26,7 @@ import { createResolver, resolveRoute, type Route, type RouteHost } from '../rou
 import { ConnectionPool } from './pool.js';
 import { asNetworkError, authenticate, elapsed, greet, phaseAt, sayHello, upgradeTls, type StepFailure, type TlsPolicy, type Verdict } from './session-steps.js';
 import { SmtpClient, SmtpNetworkError } from './smtp-client.js';
-import { transaction, type HostResult, type TransactionContext } from './transaction.js';
+import { STOPPING, transaction, type HostResult, type TransactionContext } from './transaction.js';
 import type { AttemptReport, Deliverer, DeliveryJob, DeliveryRecipient, PhaseRecord, RecipientOutcome } from './types.js';
 
 export interface DelivererOptions {
@@ -58,7 +58,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
   const ca = trustedCas(d.test_only_ca_file);
   const pool = new ConnectionPool({ idleMs: options.idleMs ?? 5_000, maxPerHost: d.max_connections_per_host, close: (client) => client.quit(2_000) });
 
-  async function deliver(job: DeliveryJob, signal?: AbortSignal): Promise<AttemptReport> {
+  async function deliver(job: DeliveryJob, signal?: AbortSignal, stopping?: AbortSignal): Promise<AttemptReport> {
     const startedAt = clock();
     const phases: PhaseRecord[] = [];
     const attemptNo = Math.max(...job.recipients.map((r) => r.attempt));
@@ -170,9 +170,11 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
         }
         // Under an enforced MTA-STS policy TLS is required and verified, whatever the local TLS policy says.
         const hostPolicy: TlsPolicy = rule?.use === 'enforce' ? 'required' : policy;
-        let result = await attemptHost(job, route, host, ip, hostPolicy, true, record, signal, rule);
-        if (!result.definite && result.retryCleartext) result = await attemptHost(job, route, host, ip, hostPolicy, false, record, signal, rule);
+        if (stopping?.aborted) return { ...finish(last ?? { phase: 'connect', code: null, enhanced: null, text: 'the relay is stopping', error: STOPPING, remoteHost: host.host, remoteIp: ip, temporary: true }), abandoned: true };
+        let result = await attemptHost(job, route, host, ip, hostPolicy, true, record, signal, rule, stopping);
+        if (!result.definite && result.retryCleartext && !stopping?.aborted) result = await attemptHost(job, route, host, ip, hostPolicy, false, record, signal, rule, stopping);
         if (result.definite) return finish(result.verdicts);
+        if (result.failure.error === STOPPING) return { ...finish(result.failure), abandoned: true };
         last = result.failure;
       }
     }
@@ -189,11 +191,12 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     record: (p: PhaseRecord, r?: DeliveryRecipient) => void,
     signal?: AbortSignal,
     sts: HostRule | null = null,
+    stopping?: AbortSignal,
   ): Promise<HostResult> {
     const where = { remoteHost: host.host, remoteIp: ip };
     const port = host.port;
     const key = [host.host, ip, port, policy, tlsAllowed, route.smarthost?.username ?? '', sts?.use ?? ''].join('|');
-    const ctx: TransactionContext = { config, host, ip, clock, record };
+    const ctx: TransactionContext = { config, host, ip, clock, record, stopping };
     const fail = (v: StepFailure): HostResult => {
       const { retryCleartext, ...verdict } = v;
       return { definite: false, failure: { ...verdict, ...where }, retryCleartext };
@@ -220,7 +223,17 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     let pooled = false; // the connection went back to the pool, with the slot
 
     let client = lease.client;
-    const onAbort = () => client?.destroy(new SmtpNetworkError('EABORTED', 'delivery was aborted (shutdown)'));
+    let cutAfterDot: NodeJS.Timeout | null = null;
+    // A stop cuts a session at once, except one whose message is sent and whose reply is awaited: cut
+    // there, the outcome is unknown and the next attempt a possible duplicate, so it gets its reply's time.
+    const onAbort = () => {
+      if (!client?.awaitingFinalReply) return client?.destroy(new SmtpNetworkError('EABORTED', 'delivery was aborted (shutdown)'));
+      const c = client;
+      cutAfterDot = setTimeout(
+        () => c.destroy(new SmtpNetworkError('EABORTED', `outcome unknown: the relay stopped before the receiver answered the message (waited ${d.stop_final_reply_ms} ms); the receiver may already have it`)),
+        d.stop_final_reply_ms,
+      );
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       // --- a pooled connection is checked with RSET first
@@ -272,6 +285,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       return outcome.result;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      if (cutAfterDot) clearTimeout(cutAfterDot);
       if (!pooled) {
         // Every early return above (4xx EHLO, refused STARTTLS under `required`…) lands here: the
         // connection is closed before its slot is given back, so a waiter never opens one too many.

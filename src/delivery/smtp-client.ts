@@ -59,6 +59,8 @@ export class SmtpClient {
   private failure: SmtpNetworkError | null = null;
   /** Messages sent over this connection (for max_messages_per_connection). */
   messages = 0;
+  /** The message has been sent and the server's reply to it is awaited: cutting now leaves the outcome unknown. */
+  awaitingFinalReply = false;
   tls: { protocol: string | null; cipher: string | null; authorized: boolean; authorizationError: string | null } | null = null;
   /** Upper-cased EHLO keywords with their parameters (`SIZE` → '52428800'). */
   extensions = new Map<string, string>();
@@ -169,7 +171,12 @@ export class SmtpClient {
     const reply = this.readReply(timeoutMs);
     stream.pipe(this.socket, { end: false });
     stream.end(raw);
-    return reply;
+    this.awaitingFinalReply = true;
+    try {
+      return await reply;
+    } finally {
+      this.awaitingFinalReply = false;
+    }
   }
 
   /** STARTTLS after a 220 reply: upgrades the socket; resolves with the negotiated protocol and cipher. */

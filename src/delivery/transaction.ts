@@ -15,7 +15,12 @@ export type HostResult =
 
 export interface TransactionContext extends Omit<StepContext, 'record'> {
   record(p: PhaseRecord, recipient?: DeliveryRecipient): void;
+  /** Set when the relay is stopping: no new transaction is started. */
+  stopping?: AbortSignal;
 }
+
+/** The error of a transaction not started because the relay is stopping. */
+export const STOPPING = 'ESTOPPING';
 
 export interface TransactionResult {
   definite: boolean;
@@ -66,6 +71,11 @@ export async function transaction(ctx: TransactionContext, client: SmtpClient, j
     return `RCPT TO:<${r.address}>${p.length ? ` ${p.join(' ')}` : ''}`;
   };
   const pipelining = ext.has('PIPELINING');
+
+  if (ctx.stopping?.aborted) {
+    const failure = { phase: 'mail' as const, code: null, enhanced: null, text: 'the relay is stopping: no new transaction was started', error: STOPPING, temporary: true, ...where };
+    return { definite: false, result: { definite: false, failure }, sawClose: false };
+  }
 
   // --- MAIL
   const at = clock();

@@ -73,11 +73,20 @@ export interface AttemptReport {
   ip: string | null;
   /** The destination signalled throttling (421, 4.7.x rate limit, too many connections). */
   throttled: boolean;
+  /**
+   * The relay began stopping before any transaction (MAIL) was started: nothing was attempted, so the
+   * queue gives the claims back instead of recording an attempt.
+   */
+  abandoned?: boolean;
 }
 
 export interface Deliverer {
   /** Makes one attempt. Never throws for remote or network failures: they are outcomes in the report. */
-  deliver(job: DeliveryJob, signal?: AbortSignal): Promise<AttemptReport>;
+  /**
+   * `signal` aborts the attempt (a session awaiting the reply to its message still gets
+   * delivery.stop_final_reply_ms); `stopping`: start no new transaction (MAIL), give the job back.
+   */
+  deliver(job: DeliveryJob, signal?: AbortSignal, stopping?: AbortSignal): Promise<AttemptReport>;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }

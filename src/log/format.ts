@@ -115,6 +115,7 @@ const KIND_COLOR: Record<EventKind, keyof typeof PAINT> = {
   'dsn-sent': 'cyan',
   requeued: 'cyan',
   cancelled: 'magenta',
+  interrupted: 'yellow',
 };
 
 /** Longest kind is `auto-replied`. */

@@ -96,6 +96,7 @@ export interface LogFields {
   mode: string;
   max_age: number;
   cached: boolean;
+  storage_full: boolean;
 }
 
 /** The closed set of events, each with the fields its lines may carry. */
@@ -107,6 +108,7 @@ export const LOG_EVENTS = {
   'bounce.processed': ['inbound_id', 'kind', 'format', 'match_rule', 'queue_id', 'message_id', 'tag', 'recipient', 'event_kind', 'code', 'enhanced', 'category', 'hard', 'state', 'suppressed', 'error', 'confidence', 'evidence'],
   'bounce.recovery': ['count'],
   'delivery.attempt': ['queue_id', 'message_id', 'recipient', 'domain', 'attempt', 'outcome', 'phase', 'code', 'enhanced', 'text', 'mx', 'ip', 'duration_ms', 'next_attempt_at', 'category', 'hard', 'tag'],
+  'delivery.interrupted': ['recipient', 'domain', 'attempt', 'owner'],
   'delivery.expired': ['queue_id', 'message_id', 'recipient', 'domain', 'attempt', 'code', 'enhanced', 'text', 'tag'],
   'dkim.sign_failed': ['err', 'sender', 'user', 'domain'],
   'dsn.error': ['queue_id', 'kind', 'recipient_ids', 'err'],
@@ -129,6 +131,8 @@ export const LOG_EVENTS = {
   'mta_sts.testing_failure': ['domain', 'mx', 'policy_id'],
   'queue.claim_lost': ['queue_id', 'recipient_ids'],
   'queue.disabled': [],
+  'queue.write_failed': ['queue_id', 'err', 'storage_full'],
+  'queue.writes_resumed': [],
   'queue.error': ['err', 'queue_id', 'domain'],
   'queue.log': [],
   'queue.orphan': ['recipient_ids', 'queue_id'],

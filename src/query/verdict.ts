@@ -144,7 +144,9 @@ export function verdictOf(v: VerdictInput): Verdict {
       line = `delivered${where ? ` to ${where}` : ''}${decided ? ` at ${clock(decided.at, now)}` : ''}${code ? `, accepted ${code}` : ''}`;
       // An earlier attempt that broke after the content was sent may have delivered it already.
       const lost = events.find((e) => e.kind === 'deferred' && lostAfterData(e) && (!decided || e.at <= decided.at));
+      const interrupted = events.find((e) => e.kind === 'interrupted' && (!decided || e.at <= decided.at));
       if (lost) line += `; an earlier attempt (${clock(lost.at, now)}) lost the connection right after sending the message, so the recipient may have it twice`;
+      else if (interrupted) line += `; an earlier attempt was interrupted (the relay stopped, noticed ${clock(interrupted.at, now)}) before its result was recorded, so the recipient may have it twice`;
       break;
     }
     case 'bounced': {
@@ -173,6 +175,8 @@ export function verdictOf(v: VerdictInput): Verdict {
     case 'queued': {
       const due = r.nextAttemptAt === null || r.nextAttemptAt <= now ? 'due now' : `at ${clock(r.nextAttemptAt, now)}`;
       line = r.attempts === 0 ? `queued, not tried yet; first attempt ${due}` : `queued for another attempt ${due}, after ${attempts}`;
+      decided = lastOf(events, 'interrupted');
+      if (decided) line += `; the last one was interrupted (the relay stopped before recording it): ${MAYBE_DUPLICATE}`;
       break;
     }
     case 'suppressed': {

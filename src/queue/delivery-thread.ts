@@ -62,8 +62,9 @@ export async function startDeliveryThread(opts: { config: Config; logger: Logger
       if (exited) return;
       const done = new Promise<void>((resolve) => (stopped = resolve));
       post({ type: 'stop', timeoutMs });
-      // The thread bounds its own stop by timeoutMs; a little more for closing the store.
-      const timer = setTimeout(() => void worker.terminate(), timeoutMs + 10_000);
+      // The thread bounds its own stop by timeoutMs, plus the time a session awaiting its message's reply
+      // may still take (delivery.stop_final_reply_ms); a little more for closing the store.
+      const timer = setTimeout(() => void worker.terminate(), timeoutMs + opts.config.delivery.stop_final_reply_ms + 10_000);
       await done;
       clearTimeout(timer);
       if (!exited) await once(worker, 'exit');

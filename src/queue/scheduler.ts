@@ -13,11 +13,13 @@ import type { Config } from '../config/schema.js';
 import type { AttemptReport, Deliverer, DeliveryJob } from '../delivery/types.js';
 import type { Notifier } from '../dsn/types.js';
 import type { Logger } from '../log/logger.js';
-import type { Store } from '../store/store.js';
+import { isPassingWriteError, isStorageFull } from '../store/errors.js';
+import type { ClaimedRecipient, Store } from '../store/store.js';
 import type { MessageRecord, RecipientRecord } from '../types.js';
 import { internalFailure, planAttempt } from './attempt-record.js';
 import { groupIntoJobs, type Job } from './jobs.js';
 import { createSweeps } from './sweeps.js';
+import { INTERRUPTED } from './transitions.js';
 import { DomainSlots } from './slots.js';
 import type { DomainThrottle, ThrottlePolicy } from './throttle.js';
 
@@ -105,13 +107,18 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const pending: Job[] = [];
   /** Jobs from launch until their attempt is recorded (what stop() waits for). */
   const active = new Map<Job, Promise<void>>();
+  /** Aborted when a stop runs out of time: sessions are cut (one awaiting its message's reply gets its time). */
   const abort = new AbortController();
+  /** Aborted when a stop begins: no new transaction starts; jobs that had not begun one are given back. */
+  const quiesce = new AbortController();
   let stopping = false;
   let loopDone: Promise<void> | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
   let lastSweep = Number.NEGATIVE_INFINITY;
   let woken = false;
   let sleeper: AbortController | null = null;
+  /** A result could not be written: claim nothing and start nothing until one is (untilWritten). */
+  let writesFailing = false;
   const sweeps = createSweeps({ config, store, logger, owner, notify, warnDelays: notifier !== null });
   if (Object.keys(d.bounce_domains).length > 0 && !config.bounces.verp_secret) {
     logger.warn({ event: 'queue.verp_disabled' }, 'delivery.bounce_domains is set but bounces.verp_secret is not: sending with the original sender. Set bounces.verp_secret to enable VERP.');
@@ -137,10 +144,62 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     return jobs;
   }
 
+  /**
+   * Writes an attempt's result, however long the store refuses writes (a full disk): the result is kept
+   * and written again every poll interval, and meanwhile nothing new is claimed or started, because its
+   * result could not be recorded either and would be sent again. Gives up only when the scheduler stops
+   * (the leases then lapse and the recipients are retried: at least once, never lost).
+   */
+  async function untilWritten<T>(write: () => Promise<T>, queueId: string): Promise<T> {
+    for (let failures = 0; ; failures++) {
+      try {
+        const result = await write();
+        if (writesFailing) {
+          writesFailing = false;
+          logger.info({ event: 'queue.writes_resumed' }, 'the store accepts writes again: claiming resumes');
+          wake();
+        }
+        return result;
+      } catch (err) {
+        if (failures === 0 && !writesFailing) {
+          logger.error(
+            { event: 'queue.write_failed', queue_id: queueId, err: (err as Error).message, storage_full: isStorageFull(err) },
+            'recording a delivery attempt failed; the result is kept and written again, and nothing new is claimed until writes succeed',
+          );
+        }
+        // A full disk, a locked or unreachable database passes; anything else is a fault that retrying will
+        // not cure: after a few tries it is left to the leases (the recipients are retried when they lapse).
+        const passing = isPassingWriteError(err);
+        if (stopping || (!passing && failures >= 2)) throw err;
+        writesFailing = true;
+        await realDelay(Math.min(5_000, d.poll_interval_ms * 2 ** Math.min(failures, 3)));
+      }
+    }
+  }
+
+  /**
+   * Claims taken over from a lease that lapsed (its holder stopped without recording an attempt) are
+   * counted as an attempt whose outcome is unknown, with an `interrupted` event: the receiver may have the
+   * message, and the trace must say so. Returns the claimed recipients as they are after that.
+   */
+  async function withInterrupted(claimed: ClaimedRecipient[], now: number): Promise<RecipientRecord[]> {
+    const lapsed = claimed.filter((r) => r.lapsedOwner !== null);
+    if (lapsed.length === 0) return claimed;
+    const counted = await store.queue.recordInterrupted({ owner, now, items: lapsed.map((r) => ({ recipientId: r.id, lapsedOwner: r.lapsedOwner! })), event: INTERRUPTED });
+    const byId = new Map(counted.map((r) => [r.id, r]));
+    for (const r of lapsed) {
+      logger.warn(
+        { event: 'delivery.interrupted', recipient: r.address, domain: r.domain, attempt: byId.get(r.id)?.attempts ?? r.attempts + 1, owner: r.lapsedOwner! },
+        `${r.address}: the claim of ${r.lapsedOwner} lapsed without a recorded attempt; counted as an attempt whose outcome is unknown`,
+      );
+    }
+    return claimed.map((r) => byId.get(r.id) ?? r);
+  }
+
   /** Starts waiting transactions while there are free slots, in claim order. */
   function startPending(): void {
     const now = clock.now();
-    for (let i = 0; i < pending.length && slots.free > 0 && !stopping; ) {
+    for (let i = 0; i < pending.length && slots.free > 0 && !stopping && !writesFailing; ) {
       const job = pending[i];
       if (slots.mayStart(job.domain, now)) {
         pending.splice(i, 1);
@@ -202,7 +261,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const startedAt = Date.now();
     let report: AttemptReport;
     try {
-      report = await deliverer.deliver(deliveryJob, abort.signal);
+      report = await deliverer.deliver(deliveryJob, abort.signal, quiesce.signal);
     } catch (err) {
       report = internalFailure(job, startedAt, err as Error);
     }
@@ -213,6 +272,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   async function record(job: Job, report: AttemptReport, releaseSlot: () => void = () => {}): Promise<void> {
     const now = clock.now();
     const { message } = job;
+    if (report.abandoned) {
+      // Stopping before any transaction began: nothing was attempted, so nothing is recorded.
+      releaseSlot();
+      await store.queue.releaseLeases(owner, job.recipients.map((r) => r.id));
+      return;
+    }
     if (report.throttled) {
       const t = slots.throttled(job.domain, now);
       logger.warn({ event: 'queue.throttled', domain: job.domain, limit: t.limit, paused_until: new Date(t.pausedUntil).toISOString(), mx: report.mx }, 'destination asked us to slow down');
@@ -224,7 +289,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     releaseSlot();
     const skipSteps = report.throttled ? slots.skipSteps(job.domain) : 0;
     const { write, outcomes, nextOf } = planAttempt(job, report, { now, retry, skipSteps, random });
-    const written = await store.queue.recordAttempt({ owner, ...write });
+    const written = await untilWritten(() => store.queue.recordAttempt({ owner, ...write }), message.queueId);
     if (written.lost.length) {
       logger.warn({ event: 'queue.claim_lost', queue_id: message.queueId, recipient_ids: written.lost }, 'the lease lapsed during delivery and another worker claimed these recipients; their result here is not recorded (they may be delivered twice)');
     }
@@ -288,7 +353,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   /** One claim round: sweep when due, claim what fits, start what may start. Returns recipients claimed. */
   async function pump(forceSweep: boolean): Promise<number> {
-    if (stopping) return 0;
+    if (stopping || writesFailing) return 0;
     let now = clock.now();
     if (forceSweep || now - lastSweep >= sweepIntervalMs) await sweep(now);
     startPending();
@@ -302,7 +367,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     // together and share a transaction; the surplus waits (leased) for a slot, bounded below.
     // …but never more than the waiting list can hold, or the surplus is claimed only to be released below.
     const limit = Math.max(1, Math.min(free * 4, d.max_connections - pending.length));
-    const claimed = await store.queue.claimDue({ now, limit, owner, leaseUntil: now + d.lease_ms, excludeDomains });
+    const claimed = await withInterrupted(await store.queue.claimDue({ now, limit, owner, leaseUntil: now + d.lease_ms, excludeDomains }), now);
     if (claimed.length === 0) return 0;
     let jobs = await buildJobs(claimed, now);
     // Claimed exactly at the end of its lifetime: expire now rather than make one more attempt.
@@ -363,11 +428,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     }
   }
 
-  async function renewActive(): Promise<void> {
-    const until = clock.now() + d.lease_ms;
-    for (const job of active.keys()) {
-      await store.queue.renewLeases(owner, job.recipients.map((r) => r.id), until).catch(() => []);
-    }
+  /**
+   * The heartbeat: every claim this scheduler holds (running or waiting for a slot) moves forward in one
+   * write, so leases can be short and a dead relay's mail is taken over within a lease, not minutes later.
+   */
+  async function renewHeld(): Promise<void> {
+    const ids = [...active.keys(), ...pending].flatMap((job) => job.recipients.map((r) => r.id));
+    if (ids.length === 0) return;
+    await store.queue.renewLeases(owner, ids, clock.now() + d.lease_ms).catch(() => []);
   }
 
   return {
@@ -380,13 +448,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       }
       loopDone = loop();
       // Long transactions (a slow server, a big message) keep their claims: renew well before they lapse.
-      heartbeat = setInterval(() => void renewActive(), Math.max(1_000, Math.floor(d.lease_ms / 3)));
+      heartbeat = setInterval(() => void renewHeld(), Math.max(1_000, Math.floor(d.lease_ms / 3)));
       heartbeat.unref();
       logger.info({ event: 'queue.started', owner, max_connections: d.max_connections, max_connections_per_domain: d.max_connections_per_domain }, 'scheduler started');
     },
     async stop(timeoutMs = 30_000) {
       if (stopping) return;
       stopping = true;
+      quiesce.abort();
       wake();
       if (heartbeat) clearInterval(heartbeat);
       await loopDone;
@@ -397,9 +466,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         const all = Promise.allSettled(active.values());
         const timedOut = await Promise.race([all.then(() => false), realDelay(timeoutMs).then(() => true)]);
         if (timedOut) {
-          logger.warn({ event: 'queue.stop_timeout', active: active.size }, 'deliveries still running at shutdown: aborting them; their recipients will be retried');
+          logger.warn(
+            { event: 'queue.stop_timeout', active: active.size },
+            `deliveries still running at shutdown: aborting them (a session awaiting the reply to its message gets up to ${d.stop_final_reply_ms} ms more); their recipients will be retried`,
+          );
           abort.abort();
-          await Promise.race([all, realDelay(2_000)]);
+          await Promise.race([all, realDelay(d.stop_final_reply_ms + 5_000)]);
         }
       }
       const released = await store.queue.releaseLeases(owner);

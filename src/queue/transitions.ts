@@ -47,3 +47,12 @@ export const EXPIRY = {
     explanation: 'Every delivery attempt failed temporarily until the maximum queue lifetime ran out, so mailtrail stopped trying.',
   },
 } as const;
+
+/** What the timeline says of a claim that lapsed without a recorded attempt (its holder stopped). */
+export const INTERRUPTED = {
+  text: 'interrupted: the relay that was delivering this stopped before it recorded the result; the receiver may already have the message',
+  detail: {
+    explanation:
+      'A relay took this recipient for delivery and stopped (a crash, a kill, a lost database) before it could record what happened. It is tried again; if the interrupted attempt had already handed the message over, the recipient may get it twice.',
+  },
+} as const;

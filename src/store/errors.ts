@@ -5,3 +5,28 @@ export class StoreError extends Error {
     this.name = 'StoreError';
   }
 }
+
+/**
+ * The store could not write because its disk (or the database's size limit) is full: SQLite's
+ * SQLITE_FULL, the system's ENOSPC, PostgreSQL's disk_full (53100). Callers answer it differently from
+ * other failures: 452 4.3.1 "insufficient system storage" (RFC 3463) to clients, and a pause in claiming.
+ */
+export function isStorageFull(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === '53100' || (typeof e?.message === 'string' && /database or disk is full|no space left on device/i.test(e.message));
+}
+
+/**
+ * A write failure that passes by itself: a full disk (once space is freed), a locked SQLite database,
+ * a PostgreSQL server that is restarting or out of reach (connection errors, SQLSTATE class 08 and
+ * 57P0x). Retrying such a write later is right; retrying any other failure only repeats a fault.
+ */
+export function isPassingWriteError(err: unknown): boolean {
+  if (isStorageFull(err)) return true;
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || /^08/.test(code) || /^57P0/.test(code)) return true;
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(code)) return true;
+  return typeof e?.message === 'string' && /database is locked|Connection terminated|connection timeout/i.test(e.message);
+}

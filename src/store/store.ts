@@ -124,6 +124,11 @@ export interface ClaimRequest {
   excludeDomains?: string[];
 }
 
+/** A claimed recipient; `lapsedOwner`: whose claim lapsed for us to take it (null: it was free). */
+export interface ClaimedRecipient extends RecipientRecord {
+  lapsedOwner: string | null;
+}
+
 /** The new state of one recipient after an attempt. */
 export interface RecipientUpdate {
   id: number;
@@ -185,7 +190,12 @@ export interface RecipientTransition {
 /** Delivery state. The queue module (src/queue) is its only caller: no other part changes recipient state. */
 export interface QueueStore {
   /** Leases due queued/deferred recipients whose lease is free or expired, oldest due first. */
-  claimDue(req: ClaimRequest): Promise<RecipientRecord[]>;
+  claimDue(req: ClaimRequest): Promise<ClaimedRecipient[]>;
+  /**
+   * Counts a lapsed claim as an attempt whose outcome is unknown: attempts + 1 and an `interrupted` event
+   * each (its text from the caller), for recipients we hold now. Returns them as they are after it.
+   */
+  recordInterrupted(req: { owner: string; now: number; items: { recipientId: number; lapsedOwner: string }[]; event: { text: string; detail: Record<string, unknown> } }): Promise<RecipientRecord[]>;
   /** Moves our lease forward on these recipients; returns the ids still ours (a lost claim is left out). */
   renewLeases(owner: string, ids: number[], leaseUntil: number): Promise<number[]>;
   /** Appends the attempt's events and updates its recipients, for the recipients whose lease is still ours. */

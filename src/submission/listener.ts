@@ -11,6 +11,7 @@ import type { Config } from '../config/schema.js';
 import { suppressionList } from '../suppression/list.js';
 import { createIntake, IntakeRejection, splitAddress, type Intake, type IntakeEnvelope } from '../intake/intake.js';
 import type { Logger } from '../log/logger.js';
+import { isStorageFull } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import type { NotifyKeyword } from '../types.js';
 import { ensureCertificate, type Certificate } from '../tls/self-signed.js';
@@ -225,6 +226,11 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
         throw smtpError(err.code, err.enhanced, err.message);
       }
       log.error({ event: 'submission.commit_failed', err, client_ip: session.remoteAddress, user: envelope.username, sender: envelope.mailFrom }, 'could not queue message');
+      if (isStorageFull(err)) {
+        // RFC 3463 X.3.1: the client keeps the message and tries again, ideally after we have room.
+        if (conn) refused(conn, { code: 452, enhanced: '4.3.1', text: 'storage full', reason: 'commit-failed', command: 'DATA' });
+        throw smtpError(452, '4.3.1', 'Message not queued: insufficient system storage; nothing was kept, try again later');
+      }
       if (conn) refused(conn, { code: 451, enhanced: '4.3.0', text: 'commit failed', reason: 'commit-failed', command: 'DATA' });
       throw smtpError(451, '4.3.0', 'Message not queued: local storage error; nothing was kept, try again later');
     }

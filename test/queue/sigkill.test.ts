@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { SMTPServer } from 'smtp-server';
 import { silentLogger } from '../../src/log/logger.js';
+import { messageFate } from '../../src/query/fate.js';
 import { createScheduler } from '../../src/queue/scheduler.js';
 import { startDnsServer } from '../helpers/dns-server.js';
 import { startTestMta } from '../helpers/test-mta.js';
@@ -86,7 +87,17 @@ test('SIGKILL during DATA: after the leases lapse a new worker delivers every in
       assert.equal(await survivor.runOnce(), 6);
       const after = (await Promise.all(messages.map((m) => t.store.messages.recipients(m.message.id)))).flat();
       assert.deepEqual(after.map((r) => r.state), Array(6).fill('delivered'));
-      assert.ok(after.every((r) => r.attempts === 1 && r.leaseOwner === null));
+      // The killed worker's attempt is counted, with an `interrupted` event: the receiver may have it twice.
+      assert.ok(after.every((r) => r.attempts === 2 && r.leaseOwner === null));
+      for (const m of messages) {
+        const events = await t.store.events.forMessage(m.message.id);
+        const interrupted = events.filter((e) => e.kind === 'interrupted');
+        assert.equal(interrupted.length, 2, 'one interrupted event per recipient');
+        assert.ok(interrupted.every((e) => e.attempt === 1 && e.detail?.lapsed_owner === 'doomed' && /may already have the message/.test(e.text ?? '')));
+        assert.ok(events.filter((e) => e.kind === 'delivered').every((e) => e.attempt === 2));
+      }
+      const [fate] = await messageFate(t.store, messages[0]!.message.queueId);
+      assert.match(fate!.recipients[0]!.verdict, /^delivered .*an earlier attempt was interrupted .*may have it twice/);
       assert.equal(mta.messages.length, 3);
       assert.deepEqual(mta.messages.flatMap((m) => m.rcptTo.map((r) => r.address)).sort(), leased.map((r) => r.address).sort());
     } finally {

@@ -106,7 +106,14 @@ export function createGroupCommit(db: Db): GroupCommit {
         }
       }).immediate());
     } catch (err) {
-      for (const m of group) m.reject(err);
+      // When SQLite rolled the group back after a member's error (SQLITE_FULL on a full disk), that error
+      // is the cause for everyone: the COMMIT's own complaint ("no transaction is active") says nothing.
+      const cause = outcomes.find((o): o is { ok: false; err: unknown } => !o.ok)?.err;
+      const groupError = cause ? Object.assign(new Error(`the write was rolled back with its group: ${(cause as Error).message}`), { code: (cause as { code?: unknown }).code }) : err;
+      group.forEach((m, i) => {
+        const o = outcomes[i];
+        m.reject(o && !o.ok ? o.err : groupError);
+      });
       return;
     }
     const settle = () =>

@@ -6,7 +6,7 @@
  * recipient checks its state, so an operator's cancel, or another worker's final answer, is never overwritten.
  */
 import type { NewEvent, RecipientRecord, RecipientState } from '../../types.js';
-import type { AttemptWrite, QueueStore, RecipientTransition, RecipientUpdate } from '../store.js';
+import type { AttemptWrite, ClaimedRecipient, QueueStore, RecipientTransition, RecipientUpdate } from '../store.js';
 import type { Db } from './database.js';
 import { eventParams, INSERT_EVENT_SQL } from './events.js';
 import { groupCommitFor } from './group-commit.js';
@@ -52,15 +52,24 @@ export function transitionStatement(db: Db): (recipientId: number, t: RecipientT
 const ids = (list: number[]): string => JSON.stringify(list);
 
 export function sqliteQueue(db: Db): QueueStore {
-  // The inner SELECT walks the partial index recipients_due in next_attempt_at order; the lease test
-  // and the domain exclusion are filters on that walk. An expired lease is claimable like a free one.
-  const claimDue = db.prepare(`UPDATE recipients SET lease_owner = ?, lease_until = ?
-    WHERE id IN (SELECT id FROM recipients
-      WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ?
-        AND (lease_until IS NULL OR lease_until <= ?)
-        AND domain NOT IN (SELECT value FROM json_each(?))
-      ORDER BY next_attempt_at LIMIT ?)
-    RETURNING *`);
+  // The SELECT walks the partial index recipients_due in next_attempt_at order; the lease test and the
+  // domain exclusion are filters on that walk. An expired lease is claimable like a free one; its owner
+  // is read first (RETURNING gives only the new values) so that the lapsed claim can be recorded.
+  const dueForClaim = db.prepare(`SELECT id, lease_owner FROM recipients
+    WHERE state IN ('queued', 'deferred') AND next_attempt_at <= ?
+      AND (lease_until IS NULL OR lease_until <= ?)
+      AND domain NOT IN (SELECT value FROM json_each(?))
+    ORDER BY next_attempt_at LIMIT ?`);
+  const lease = db.prepare(`UPDATE recipients SET lease_owner = ?, lease_until = ?
+    WHERE id IN (SELECT value FROM json_each(?)) RETURNING *`);
+  const claimDue = db.transaction((owner: string, leaseUntil: number, now: number, exclude: string, limit: number): ClaimedRecipient[] => {
+    const due = dueForClaim.all(now, now, exclude, limit) as { id: number; lease_owner: string | null }[];
+    if (due.length === 0) return [];
+    const lapsed = new Map(due.map((r) => [r.id, r.lease_owner]));
+    return (lease.all(owner, leaseUntil, ids(due.map((r) => r.id))) as RecipientRow[]).map((row) => ({ ...toRecipient(row), lapsedOwner: lapsed.get(row.id) ?? null }));
+  });
+  const countInterrupted = db.prepare(`UPDATE recipients SET attempts = attempts + 1, updated_at = ?
+    WHERE id = ? AND lease_owner = ? AND state IN ('queued', 'deferred') RETURNING *`);
   const renewLeases = db.prepare(`UPDATE recipients SET lease_until = ?
     WHERE id IN (SELECT value FROM json_each(?)) AND lease_owner = ? AND state IN ('queued', 'deferred')
     RETURNING id`);
@@ -111,6 +120,20 @@ export function sqliteQueue(db: Db): QueueStore {
     return { found: true, changed };
   });
 
+  const recordInterrupted = db.transaction((req: Parameters<QueueStore['recordInterrupted']>[0]) => {
+    const out: RecipientRecord[] = [];
+    for (const item of req.items) {
+      const row = countInterrupted.get(req.now, item.recipientId, req.owner) as RecipientRow | undefined;
+      if (!row) continue;
+      const r = toRecipient(row);
+      out.push(r);
+      insertEvent.run(
+        ...eventParams({ at: req.now, kind: 'interrupted', messageRowId: r.messageRowId, recipientId: r.id, attempt: r.attempts, text: req.event.text, detail: { ...req.event.detail, lapsed_owner: item.lapsedOwner } }),
+      );
+    }
+    return out;
+  });
+
   const insertSuppression = db.prepare(INSERT_SUPPRESSION_SQL);
   const recordAttempt = db.transaction((w: AttemptWrite) => {
     const suppress = new Map((w.suppress ?? []).map((s) => [s.recipientId, s]));
@@ -153,8 +176,11 @@ export function sqliteQueue(db: Db): QueueStore {
 
   return {
     async claimDue(req) {
-      const rows = (await commits.run(() => claimDue.all(req.owner, req.leaseUntil, req.now, req.now, JSON.stringify(req.excludeDomains ?? []), req.limit))) as RecipientRow[];
-      return rows.map(toRecipient).sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.id - b.id);
+      const rows = await commits.run(() => claimDue(req.owner, req.leaseUntil, req.now, JSON.stringify(req.excludeDomains ?? []), req.limit));
+      return rows.sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.id - b.id);
+    },
+    async recordInterrupted(req) {
+      return commits.run(() => recordInterrupted(req));
     },
     async renewLeases(owner, list, leaseUntil) {
       if (list.length === 0) return [];
