@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs the scenarios in order (relay, postfix, per-message, limit, query, bounces, memory, signing), each in a
+ * `npm run bench`: runs the scenarios in order (relay, postfix, per-message, limit, query, bounces, large-dsn, memory, signing), each in a
  * fresh temp directory, prints one table and writes bench/results/<timestamp>.json with the figures, the
  * machine and the command, so a result can be compared with another run on another day.
  *
@@ -15,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BenchFlags, Scenario, ScenarioResult } from './scenarios/types.js';
 
-const SCENARIOS = ['relay', 'postfix', 'per-message', 'limit', 'query', 'bounces', 'memory', 'signing'] as const;
+const SCENARIOS = ['relay', 'postfix', 'per-message', 'limit', 'query', 'bounces', 'large-dsn', 'memory', 'signing'] as const;
 type Name = (typeof SCENARIOS)[number];
 
 const USAGE = `usage: npm run bench -- [--messages N] [--sessions K] [--size BYTES] [--query-messages N] [--memory-messages N] [--only ${SCENARIOS.join(',')}] [--profile]`;
@@ -160,6 +160,7 @@ function compare(results: Partial<Record<Name, Outcome>>): Record<string, { valu
     per_message_50w_mailtrail_over_postfix: check(num(results['per-message'], 'ratio_50w_none_mailtrail_over_postfix'), '>= 2', (v) => v >= 2),
     per_message_mailtrail_refused: check(sumOf(results['per-message'], /^mailtrail_.*_refused$/), '= 0', (v) => v === 0),
     per_message_mailtrail_p99_ms_no_tls: check(maxOf(results['per-message'], /^mailtrail_\d+w_none_p99_ms$/), '<= 20', (v) => v <= 20),
+    large_dsn_submit_p99_during_over_idle: check(num(results['large-dsn'], 'large_dsn_p99_during_over_idle'), '<= 2', (v) => v <= 2),
     e2e_mailtrail_over_limit: check(ratio(num(relay, 'e2e_msgs_per_s'), num(limit, 'msgs_per_s')), '(fraction of the ceiling)', () => true),
     submit_mailtrail_over_limit: check(ratio(num(relay, 'submit_msgs_per_s'), num(limit, 'msgs_per_s')), '(fraction of the ceiling)', () => true),
   };

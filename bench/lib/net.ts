@@ -13,6 +13,8 @@ export const ADDR = {
   relaySink: '127.0.3.12',
   postfix: '127.0.3.13',
   postfixSink: '127.0.3.14',
+  // .15 and .16 are the Haraka peer's.
+  relayBounces: '127.0.3.17',
 } as const;
 
 export function ensureLoopbackAddress(ip: string): void {
