@@ -23,6 +23,7 @@ import { endSessions } from '../listener/end-sessions.js';
 import { SessionGuard, type Refusal } from '../listener/session-guard.js';
 import { openSmtpSession } from '../listener/hand-off.js';
 import { AuthFailures } from './limits.js';
+import { cachedReverse } from './reverse-dns.js';
 
 export interface SubmissionDeps {
   config: Config;
@@ -267,6 +268,8 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     earlyTalkerDelay: 0,
     socketTimeout: limits.idle_timeout_ms,
     closeTimeout: deps.closeTimeoutMs ?? 10_000,
+    // The name in the Received header; a PTR record rarely changes within a minute.
+    resolver: cachedReverse({ ttlMs: 60_000, maxEntries: 10_000 }),
     hideENHANCEDSTATUSCODES: false,
     hideDSN: false,
     hideREQUIRETLS: true,
