@@ -18,27 +18,41 @@ import { ADDR } from '../lib/net.js';
 import { cpuSeconds, peakRssMb } from '../lib/proc.js';
 import { startRelay } from '../lib/relay-process.js';
 import { startCountingSink } from '../lib/sink.js';
-import type { Scenario } from './types.js';
+import type { Scenario, ScenarioContext, ScenarioResult } from './types.js';
 
 const SUBMISSION_PORT = 2587;
 const BOUNCE_PORT = 2525;
-const REPORTS = 6;
 const SESSIONS = 4;
-const IDLE_MS = 8_000;
+
+export interface LargeDsnOptions {
+  /** Reports sent in parallel (6). */
+  reports?: number;
+  /** Recipients listed per report (100,000). */
+  recipients?: number;
+  /** Size of each report in bytes (7 MiB). */
+  bytes?: number;
+  /** How long the sessions submit alone first (8 s). */
+  idleMs?: number;
+}
 
 interface Sample {
   at: number;
   ms: number;
 }
 
-export const run: Scenario = async ({ dir, root, progress }) => {
+export const run: Scenario = (ctx) => runLargeDsn(ctx);
+
+export async function runLargeDsn({ dir, root, progress }: ScenarioContext, o: LargeDsnOptions = {}): Promise<ScenarioResult> {
+  const REPORTS = o.reports ?? 6;
+  const RECIPIENTS = o.recipients ?? 100_000;
+  const IDLE_MS = o.idleMs ?? 8_000;
   const sink = await startCountingSink(ADDR.relaySink);
   const dns = await startDnsServer({ mx: [{ name: 'sink.test', exchange: 'mx.sink.test', preference: 10 }], a: [{ name: 'mx.sink.test', address: ADDR.relaySink }], ttl: 300 });
   const relay = await startRelay({ root, dir, host: ADDR.relaySubmission, port: SUBMISSION_PORT, dnsServer: dns.address, bounces: { host: ADDR.relayBounces, port: BOUNCE_PORT } });
   const db = new Database(relay.dbPath, { readonly: true, fileMustExist: true });
   let stop = false;
   try {
-    const dsn = largeDsn({ rcptTo: 'postmaster@bounces.bench.test', recipients: 100_000, bytes: 7 * 1024 * 1024 });
+    const dsn = largeDsn({ rcptTo: 'postmaster@bounces.bench.test', recipients: RECIPIENTS, bytes: o.bytes ?? 7 * 1024 * 1024 });
     // Dot-stuffed once, here: stuffing 7 MB six times in the phase would stall this process's own submitters.
     const stuffed = dataBytes(dsn);
     const samples: Sample[] = [];
@@ -71,7 +85,7 @@ export const run: Scenario = async ({ dir, root, progress }) => {
     await new Promise((r) => setTimeout(r, IDLE_MS));
     const idleEnd = performance.now();
 
-    progress(`large-dsn: ${REPORTS} reports of ${(dsn.length / 1024 / 1024).toFixed(1)} MB and 100,000 recipients each, in parallel`);
+    progress(`large-dsn: ${REPORTS} reports of ${(dsn.length / 1024 / 1024).toFixed(1)} MB and ${RECIPIENTS} recipients each, in parallel`);
     const cpuBefore = cpuSeconds(relay.pid);
     const t0 = performance.now();
     const sent = await Promise.all(
@@ -115,7 +129,7 @@ export const run: Scenario = async ({ dir, root, progress }) => {
         large_dsn_recipients_omitted: parsed.recipients_omitted ?? 0,
       },
       notes: [
-        `large-dsn: ${SESSIONS} sessions submitting 4 KB messages one after another (connections reused) for ${IDLE_MS / 1000} s alone, then while ${REPORTS} DSNs of ${(dsn.length / 1024 / 1024).toFixed(1)} MB listing 100,000 recipients each were sent in parallel to the bounce listener of the same relay process and processed; "during" is from the first report's connection to the last one processed.` +
+        `large-dsn: ${SESSIONS} sessions submitting 4 KB messages one after another (connections reused) for ${IDLE_MS / 1000} s alone, then while ${REPORTS} DSNs of ${(dsn.length / 1024 / 1024).toFixed(1)} MB listing ${RECIPIENTS} recipients each were sent in parallel to the bounce listener of the same relay process and processed; "during" is from the first report's connection to the last one processed.` +
           (parsed.error ? ` The report was kept with an error: ${parsed.error}.` : ''),
       ],
     };
@@ -126,4 +140,4 @@ export const run: Scenario = async ({ dir, root, progress }) => {
     await sink.stop();
     await dns.stop();
   }
-};
+}

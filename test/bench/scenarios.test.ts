@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runBounces } from '../../bench/scenarios/bounces.js';
+import { runLargeDsn } from '../../bench/scenarios/large-dsn.js';
 import { runMemory } from '../../bench/scenarios/memory.js';
 import { runQuery } from '../../bench/scenarios/query.js';
 import { runSigning } from '../../bench/scenarios/signing.js';
@@ -72,4 +73,11 @@ test('signing: intake CPU per message unsigned, with RSA, with RSA and Ed25519, 
   const result = await runSigning(context({ messages: 50, size: 2048 }), { messages: 50 });
   assertPositive(result, ['signing_messages', 'intake_cpu_ms_per_msg_unsigned', 'intake_cpu_ms_per_msg_rsa', 'intake_cpu_ms_per_msg_rsa_ed25519']);
   assert.equal(typeof result.figures.signing_cpu_ms_per_msg_rsa, 'number');
+});
+
+test('large-dsn: submissions timed alone and while reports arrive at the same relay, the reports processed and capped', { timeout: 120_000 }, async () => {
+  const result = await runLargeDsn(context({}), { reports: 2, recipients: 1_500, bytes: 0, idleMs: 1_000 });
+  assertPositive(result, ['large_dsn_idle_submit_p99_ms', 'large_dsn_during_submit_p99_ms', 'large_dsn_during_submits', 'large_dsn_p99_during_over_idle', 'large_dsn_reports_processed_s', 'large_dsn_relay_peak_rss_mb']);
+  assert.equal(result.figures.large_dsn_recipients_read, 1_000);
+  assert.equal(result.figures.large_dsn_recipients_omitted, 500);
 });
