@@ -23,6 +23,7 @@ import { createHash } from 'node:crypto';
 import type { SqliteStore } from '../../src/store/sqlite/index.js';
 import type { NewMessage, RecipientUpdate } from '../../src/store/store.js';
 import type { NewEvent } from '../../src/types.js';
+import { prng } from '../../test/helpers/prng.js';
 
 export interface FillOptions {
   messages: number;
@@ -84,17 +85,6 @@ const FIRST = ['anna', 'ben', 'chloe', 'david', 'emma', 'felix', 'grace', 'hugo'
 const LAST = ['smith', 'martin', 'muller', 'garcia', 'rossi', 'dubois', 'silva', 'kowalski', 'jensen', 'novak', 'schmidt', 'moreau'];
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-/** mulberry32: a small, fast, seedable PRNG (the data must be reproducible, not unpredictable). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const mix = (a: number, b: number) => (Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35)) >>> 0;
 

@@ -15,6 +15,7 @@ export const ADDR = {
   postfixSink: '127.0.3.14',
   haraka: '127.0.3.15',
   harakaSink: '127.0.3.16',
+  relayBounces: '127.0.3.17',
 } as const;
 
 export function ensureLoopbackAddress(ip: string): void {

@@ -35,10 +35,13 @@ export interface RelayOptions {
   dnsServer: string;
   /** YAML lines under `submission.limits:` (indented by the caller's choice of keys), e.g. `max_connections_per_ip: 1000`. */
   submissionLimits?: Record<string, number | string[]>;
+  /** Also run the bounce listener here, for the bounce domain `bounces.bench.test` (role addresses only). */
+  bounces?: { host: string; port: number };
 }
 
 export async function startRelay(o: RelayOptions): Promise<RelayProcess> {
   ensureLoopbackAddress(o.host);
+  if (o.bounces) ensureLoopbackAddress(o.bounces.host);
   const configFile = path.join(o.dir, 'mailtrail.yaml');
   const dbPath = path.join(o.dir, 'mailtrail.db');
   writeFileSync(configFile, relayConfig(dbPath, o));
@@ -93,9 +96,15 @@ ${limits.length ? `  limits:\n${limits.join('\n')}\n` : ''}delivery:
   enabled: true
   dns_servers: [${JSON.stringify(o.dnsServer)}]
   port: 25
+${o.bounces ? `  bounce_domains: { "*": bounces.bench.test }
 bounces:
+  enabled: true
+  listener: { host: ${o.bounces.host}, port: ${o.bounces.port} }
+  verp_secret: "bench-verp-secret-0123456789"
+  pregreet_wait_ms: 0
+` : `bounces:
   enabled: false
-api:
+`}api:
   enabled: false
 `;
 }

@@ -76,7 +76,9 @@ export async function correlate(store: Lookups, rcptTo: string[], parse: ParseRe
   }
 
   const since = opts.now - opts.correlationWindowMs;
-  for (const address of addresses) {
+  for (const [i, address] of addresses.entries()) {
+    // A report may name up to bounces.max_report_recipients addresses: let SMTP sessions in now and then.
+    if (i > 0 && i % 100 === 0) await new Promise((r) => setImmediate(r));
     const recipient = await store.inbound.latestRecipientByAddress(address, since);
     if (!recipient) continue;
     const message = await store.messages.getById(recipient.messageRowId);

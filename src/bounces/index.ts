@@ -9,7 +9,7 @@ import type { Notifier } from '../dsn/types.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import { createInboundListener } from './listener.js';
-import { parseBounce } from './parse/index.js';
+import { createParseThread, type ParseThread } from './parse-thread.js';
 import { InboundProcessor, type ExplainFn, type ParseFn } from './processor.js';
 import type { ParsedRecipient } from './types.js';
 
@@ -17,7 +17,10 @@ export interface BouncesOptions {
   config: Pick<Config, 'hostname' | 'bounces' | 'delivery'>;
   store: Store;
   logger: Logger;
-  /** The bounce parser; src/bounces/parse `parseBounce` by default (tests replace it). */
+  /**
+   * The bounce parser; by default src/bounces/parse in a worker thread under bounces.parse_timeout_ms
+   * and parse_memory_mb (tests may run it in this thread, or replace it).
+   */
   parse?: ParseFn;
   /** The sentence recorded as `explanation`; the classifier's by default. */
   explain?: ExplainFn;
@@ -31,19 +34,24 @@ export interface RunningBounces {
   close(): Promise<void>;
 }
 
-export function createProcessor(opts: Omit<BouncesOptions, 'config'> & { config: Pick<Config, 'bounces'> }): InboundProcessor {
+export function createProcessor(opts: Omit<BouncesOptions, 'config' | 'parse'> & { config: Pick<Config, 'bounces'>; parse: ParseFn }): InboundProcessor {
   const b = opts.config.bounces;
   return new InboundProcessor({
     store: opts.store,
     logger: opts.logger,
-    parse: opts.parse ?? parseBounce,
+    parse: opts.parse,
     explain: opts.explain ?? explainWithClassifier,
     verpSecret: b.verp_secret,
     correlationWindowMs: b.correlation_window_ms,
     suppressOn: b.suppress_on,
-    limits: { maxParts: b.max_mime_parts, maxDepth: b.max_mime_depth },
+    limits: { maxParts: b.max_mime_parts, maxDepth: b.max_mime_depth, maxRecipients: b.max_report_recipients },
     notifier: opts.notifier ?? null,
   });
+}
+
+/** The parser off the SMTP thread, under the configured time and memory limits. */
+export function createBounceParseThread(config: Pick<Config, 'bounces'>): ParseThread {
+  return createParseThread({ timeoutMs: config.bounces.parse_timeout_ms, memoryMb: config.bounces.parse_memory_mb });
 }
 
 export async function startBounces(opts: BouncesOptions): Promise<RunningBounces> {
@@ -53,12 +61,14 @@ export async function startBounces(opts: BouncesOptions): Promise<RunningBounces
   } else if (!opts.config.bounces.verp_secret) {
     opts.logger.warn({ event: 'inbound.config' }, 'bounces.verp_secret is not set: only role addresses are accepted and bounces cannot be matched by VERP token');
   }
-  const processor = createProcessor(opts);
+  const thread = opts.parse ? null : createBounceParseThread(opts.config);
+  const processor = createProcessor({ ...opts, parse: opts.parse ?? thread!.parse });
   await processor.recover();
-  const listener = createInboundListener({ config: opts.config, store: opts.store, logger: opts.logger, onStored: (id) => processor.enqueue(id) });
+  const listener = createInboundListener({ config: opts.config, store: opts.store, logger: opts.logger, onStored: (id, raw) => processor.enqueue(id, raw) });
   // Rows taken over by recover() may still be in work: let them finish before the caller closes the store.
   const address = await listener.listen().catch(async (err: unknown) => {
     await processor.idle();
+    await thread?.close();
     throw err;
   });
   opts.logger.info({ event: 'inbound.listening', host: address.address, port: address.port }, 'bounce listener ready');
@@ -68,6 +78,7 @@ export async function startBounces(opts: BouncesOptions): Promise<RunningBounces
     async close() {
       await listener.close();
       await processor.idle();
+      await thread?.close();
     },
   };
 }

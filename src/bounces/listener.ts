@@ -4,12 +4,22 @@
  * (postmaster@, abuse@ …) of a bounce domain, and refused for everything else. MAIL FROM is anything,
  * including the null sender `<>` that bounces come from.
  *
+ * Port 25 is open to anyone, so it has submission's front door (src/listener): connection slots per
+ * client address and in total taken before a byte is read, and a session guard with command, DATA and
+ * session time limits, a bound on messages per session, and refusals of bare-LF lines and BDAT.
+ *
  * The raw mail is committed to the `inbound` table before the 250 reply (nothing accepted is lost, even
  * mail that will not parse); processing happens afterwards, off the SMTP path (`onStored`).
  */
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
+import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Config } from '../config/schema.js';
+import { startAcceptor, type Acceptor } from '../listener/acceptor.js';
+import { Admission, type Slot } from '../listener/admission.js';
+import { endSessions } from '../listener/end-sessions.js';
+import { openSmtpSession } from '../listener/hand-off.js';
+import { SessionGuard, type Refusal } from '../listener/session-guard.js';
 import type { Logger } from '../log/logger.js';
 import { isStorageFull } from '../store/errors.js';
 import type { Store } from '../store/store.js';
@@ -19,8 +29,13 @@ export interface InboundListenerOptions {
   config: Pick<Config, 'hostname' | 'bounces' | 'delivery'>;
   store: Store;
   logger: Logger;
-  /** Called after the 250 reply with the stored row id. Must not throw; errors are logged and ignored. */
-  onStored?: (inboundId: number) => void;
+  /**
+   * Called after the 250 reply with the stored row id and the bytes just stored (so they need not be
+   * read back). Must not throw; errors are logged and ignored.
+   */
+  onStored?: (inboundId: number, raw: Buffer) => void;
+  /** How long close() lets open sessions finish before telling them 421 (default 5 s). */
+  closeTimeoutMs?: number;
 }
 
 export interface InboundListener {
@@ -55,6 +70,22 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
   const roleAddresses = new Set(b.role_addresses.map((r) => r.toLowerCase()));
   const maxBytes = b.max_message_bytes;
 
+  const admission = new Admission({ maxTotal: b.max_connections, maxPerIp: b.max_connections_per_ip, maxAuthenticatedPerIp: b.max_connections_per_ip, trustedNetworks: [] });
+  const guards = new Map<string, SessionGuard>();
+  let draining = false;
+  let acceptor: Acceptor | null = null;
+
+  // RCPT refusals are everyday spam on port 25 (debug); limits, timeouts and protocol errors are not.
+  const refused = (conn: SMTPConnection, r: Refusal & { command: string | null }) => {
+    logger.info({ event: 'inbound.refused', reason: r.reason, code: r.code, enhanced: r.enhanced || null, text: r.text, command: r.command, client_ip: conn.remoteAddress, session: conn.id }, 'inbound command refused');
+  };
+
+  function openSession(socket: Socket, slot: Slot): void {
+    const conn = openSmtpSession(server, socket);
+    if (!conn) return slot.release(); // refused by smtp-server's own backstop
+    guards.set(conn.id, new SessionGuard(conn, { limits: b, slot, draining: () => draining, refused }));
+  }
+
   const server = new SMTPServer({
     name: config.hostname,
     banner: 'mailtrail bounce receiver',
@@ -63,15 +94,23 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
     hideSTARTTLS: true,
     // SIZE is advertised, so a well-behaved MTA refuses to send an oversized DSN at MAIL FROM.
     size: maxBytes,
-    maxClients: b.max_connections,
+    // Ours is the exact limit (the acceptor's admission); this is a backstop.
+    maxClients: b.max_connections * 2,
     maxRecipients: b.max_recipients,
-    maxCommandLength: b.max_command_line,
+    maxCommandLength: b.max_command_line - 2,
     socketTimeout: b.idle_timeout_ms,
-    closeTimeout: 5_000,
+    closeTimeout: opts.closeTimeoutMs ?? 5_000,
     disableReverseLookup: true,
     // Port 25 is open to anyone: a client talking before the greeting is a bot (patches/smtp-server+*.patch).
     earlyTalkerDelay: b.pregreet_wait_ms,
     logger: false,
+
+    onClose(session: SMTPServerSession) {
+      const g = guards.get(session.id);
+      g?.dispose();
+      g?.slot.release();
+      guards.delete(session.id);
+    },
 
     onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (err?: Error | null) => void) {
       const refusal = checkRecipient(address.address, { bounceDomains, roleAddresses, verpSecret: b.verp_secret });
@@ -93,6 +132,7 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
       });
       stream.on('error', (err) => callback(reply(451, `4.3.0 Error reading message: ${err.message}`)));
       stream.on('end', () => {
+        guards.get(session.id)?.dataEnded();
         if (stream.sizeExceeded || size > maxBytes) {
           callback(reply(552, `5.3.4 Message too big: the limit is ${maxBytes} bytes`));
           return;
@@ -113,7 +153,7 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
                 // After the reply, never in its way: a failure here leaves the row for the next start.
                 setImmediate(() => {
                   try {
-                    opts.onStored!(row.id);
+                    opts.onStored!(row.id, raw);
                   } catch (err) {
                     logger.error({ event: 'bounce.failed', inbound_id: row.id, err: (err as Error)?.message }, 'could not start processing an inbound mail; it is retried at the next start');
                   }
@@ -131,21 +171,34 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
     },
   });
 
-  server.on('error', (err) => logger.error({ event: 'inbound.error', err: err.message }, 'inbound listener error'));
+  server.on('error', (err: Error & { code?: string; remoteAddress?: string }) => {
+    // A client's connection breaking (reset, broken pipe) is theirs, and anyone can cause it: not an error of ours.
+    const level = err.code && /^E[A-Z]+$/.test(err.code) ? 'debug' : 'error';
+    logger[level]({ event: 'inbound.error', err: err.message, error: err.code ?? null, client_ip: err.remoteAddress ?? null }, 'inbound listener error');
+  });
 
   return {
-    listen() {
-      return new Promise((resolve, reject) => {
-        const onError = (err: Error) => reject(new Error(`cannot listen on ${b.listener.host}:${b.listener.port} for bounces: ${err.message}. Change bounces.listener.host/port.`));
-        server.server.once('error', onError);
-        server.listen(b.listener.port, b.listener.host, () => {
-          server.server.off('error', onError);
-          resolve(server.server.address() as AddressInfo);
-        });
+    async listen() {
+      acceptor = await startAcceptor({
+        host: b.listener.host,
+        port: b.listener.port,
+        configKey: 'bounces.listener',
+        admission,
+        onSession: openSession,
+        onRefused: (ip, why) => {
+          const text = why === 'total' ? 'too many connections' : `too many connections from ${ip}`;
+          logger.info({ event: 'inbound.refused', reason: 'limit', code: 421, enhanced: '4.7.0', text, command: null, client_ip: ip, session: null }, 'inbound connection refused');
+        },
+        onHandshakeFailed: () => {}, // no TLS on this listener
       });
+      return acceptor.address;
     },
-    close() {
-      return new Promise((resolve) => server.close(() => resolve()));
+    async close() {
+      draining = true;
+      // Not awaited: it resolves only once every client has closed its side, which is theirs to do.
+      void acceptor?.close();
+      await endSessions([server], opts.closeTimeoutMs ?? 5_000);
+      for (const g of guards.values()) g.dispose();
     },
   };
 }

@@ -24,6 +24,8 @@ import { failedParse, type ParsedRecipient, type ParseResult } from './types.js'
 export interface ParseLimits {
   maxParts: number;
   maxDepth: number;
+  /** Recipients read from one report; the rest are counted (`recipients_omitted`). Default: all. */
+  maxRecipients?: number;
 }
 
 /** The parser's signature (src/bounces/parse): never throws for bad input, reports `error` instead. */
@@ -65,10 +67,15 @@ export interface ProcessedInbound {
 }
 
 const REASON_MAX = 500;
+/** Bytes of queued mail kept in memory so they need not be read back; past it the store is asked again. */
+const HELD_MAX = 64 * 1024 * 1024;
+/** Lets the SMTP sessions of this thread run between the steps of a large report. */
+const yieldToIo = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class InboundProcessor {
   private chain: Promise<unknown> = Promise.resolve();
   private pending = 0;
+  private held = 0;
   private readonly now: () => number;
 
   constructor(private readonly opts: ProcessorOptions) {
@@ -79,10 +86,15 @@ export class InboundProcessor {
    * Queues a stored row for processing, one at a time. Failures are logged and leave the row unprocessed
    * (processed_at NULL), so the next start retries it.
    */
-  enqueue(id: number): void {
+  enqueue(id: number, raw?: Buffer): void {
     this.pending++;
+    const kept = raw && this.held + raw.length <= HELD_MAX ? raw : undefined;
+    this.held += kept?.length ?? 0;
     this.chain = this.chain
-      .then(() => this.process(id))
+      .then(() => {
+        this.held -= kept?.length ?? 0;
+        return this.process(id, kept);
+      })
       .catch((err: unknown) => {
         this.opts.logger.error({ event: 'bounce.failed', inbound_id: id, err: (err as Error)?.message ?? String(err) }, 'processing an inbound mail failed; it stays stored and is retried at the next start');
       })
@@ -104,11 +116,12 @@ export class InboundProcessor {
     return ids.length;
   }
 
-  async process(id: number): Promise<ProcessedInbound | null> {
+  /** @param stored the bytes the listener just stored, when it still has them (spares reading them back). */
+  async process(id: number, stored?: Buffer): Promise<ProcessedInbound | null> {
     const { store, logger } = this.opts;
     const row = await store.inbound.get(id);
     if (!row || row.processedAt !== null) return null;
-    const raw = await store.inbound.raw(id);
+    const raw = stored ?? (await store.inbound.raw(id));
     if (!raw) return null;
 
     let parsed: ParseResult;
@@ -121,9 +134,11 @@ export class InboundProcessor {
 
     const now = this.now();
     const actionable = !parsed.error && parsed.kind !== 'not-a-bounce';
+    await yieldToIo();
     const correlation = actionable
       ? await correlate(store, row.rcptTo, parsed, { verpSecret: this.opts.verpSecret, correlationWindowMs: this.opts.correlationWindowMs, now })
       : null;
+    await yieldToIo();
     const effects = correlation ? this.plan(row, parsed, correlation, now) : [];
     const firstRecipient = effects[0]?.event.recipientId ?? correlation?.pinned?.id ?? null;
 

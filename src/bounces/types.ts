@@ -71,6 +71,8 @@ export interface ParseResult {
   reporting_mta: string | null;
   feedback_type: string | null;
   arrival_date?: string | null;
+  /** Reported recipients past the configured limit (`bounces.max_report_recipients`): counted, not parsed. */
+  recipients_omitted?: number;
   /** Set instead of a result when the file could not be read or parsed. */
   error?: string;
 }

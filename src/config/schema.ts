@@ -247,12 +247,33 @@ export const bouncesSchema = z.strictObject({
   max_message_bytes: positiveInt.default(10 * 1024 * 1024),
   max_mime_parts: positiveInt.default(500),
   max_mime_depth: positiveInt.default(20),
+  /**
+   * Recipients read from one report; the rest are counted (`recipients_omitted`), not parsed. A DSN
+   * about one message of ours names at most the recipients we sent it to.
+   */
+  max_report_recipients: positiveInt.default(1000),
+  /** Time one parse may take, in its worker thread; past it the thread is stopped and the mail kept with an error. */
+  parse_timeout_ms: positiveInt.default(10_000),
+  /** Heap one parse may use (the worker thread's old generation, MB); past it the mail is kept with an error. */
+  parse_memory_mb: z.number().int().min(64).default(256),
+  /** Connections in all (sessions and connections waiting for the greeting). */
   max_connections: positiveInt.default(100),
+  /** Connections per client address: one sender cannot hold every slot. */
+  max_connections_per_ip: positiveInt.default(10),
   /** RCPT TO per inbound transaction (a DSN has one; a few for role addresses). */
   max_recipients: positiveInt.default(20),
-  /** Command line limit in octets (RFC 5321 §4.5.3.1.4: 512, plus room for extensions). */
+  /** Command line limit in octets including CRLF (RFC 5321 §4.5.3.1.4: 512, plus room for extensions). */
   max_command_line: z.number().int().min(512).default(1000),
+  /** Idle time allowed while waiting for a command or for data. */
   idle_timeout_ms: positiveInt.default(60_000),
+  /** Total time one command line may take to arrive (defeats one-byte-per-idle-timeout slowloris clients). */
+  command_timeout_ms: positiveInt.default(60_000),
+  /** Total time the DATA content may take. */
+  data_timeout_ms: positiveInt.default(5 * 60_000),
+  /** Total lifetime of one session. */
+  session_timeout_ms: positiveInt.default(10 * 60_000),
+  /** MAIL transactions per connection. */
+  max_messages_per_session: positiveInt.default(100),
   /**
    * Wait before the 220 greeting; a client that talks first is refused (421 "You talk too soon"), as
    * spam bots that do not wait for the greeting are (Postfix postscreen's pregreet test). 0 = greet at once.

@@ -5,14 +5,9 @@
  * for the sender, 501 5.1.3 for recipients).
  */
 import { domainToASCII } from 'node:url';
+import type { Refusal } from '../listener/session-guard.js';
 
-export interface Refusal {
-  code: number;
-  enhanced: string;
-  text: string;
-  /** `submission.refused` log reason. */
-  reason: string;
-}
+export type { Refusal };
 
 /** RFC 5321 §4.1.1.11 parameters we implement, with the RFC that brings each. */
 const MAIL_PARAMS = new Set(['SIZE', 'BODY', 'SMTPUTF8', 'RET', 'ENVID', 'AUTH']); // 1870, 6152, 6531, 3461, 3461, 4954

@@ -18,12 +18,14 @@ import { ensureCertificate, type Certificate } from '../tls/self-signed.js';
 import { dummyHash } from '../auth/password.js';
 import { createVerifyCache } from '../auth/verify-cache.js';
 import { DataLineCheck } from './data-stream.js';
-import { routableDomain, senderAllowed, type Refusal } from './envelope.js';
+import { checkAddressCommand, routableDomain, senderAllowed } from './envelope.js';
 import { startAcceptor, type Acceptor } from '../listener/acceptor.js';
 import { Admission, type Slot } from '../listener/admission.js';
 import { endSessions } from '../listener/end-sessions.js';
+import { SessionGuard, type Refusal } from '../listener/session-guard.js';
+import { openSmtpSession } from '../listener/hand-off.js';
 import { AuthFailures } from './limits.js';
-import { SessionGuard } from './session-guard.js';
+import { cachedReverse } from './reverse-dns.js';
 
 export interface SubmissionDeps {
   config: Config;
@@ -93,17 +95,25 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     log.info({ event: 'submission.refused', reason: r.reason, code: r.code, enhanced: r.enhanced || null, text: r.text, command: r.command, client_ip: conn.remoteAddress, user, session: conn.id }, 'refused');
   };
 
+  /** Submission's own checks of a command line, before smtp-server parses it. */
+  function checkCommand(conn: SMTPConnection, name: string, line: string): Refusal | null {
+    if (name === 'AUTH' && !conn.session.user && !conn.secure && !cleartextAuthOk(conn.remoteAddress)) {
+      return { code: 538, enhanced: '5.7.11', text: 'Encryption required for requested authentication mechanism: issue STARTTLS first', reason: 'cleartext-auth' };
+    }
+    if ((name === 'MAIL' || name === 'RCPT') && conn.session.user && conn.hostNameAppearsAs) return checkAddressCommand(name, line);
+    return null;
+  }
+
   /** An admitted connection becomes an SMTP session with its guard, before it reads a byte. */
   function openSession(server: SMTPServer, socket: Socket, slot: Slot): void {
-    server.connect(socket, {});
-    const conn = newest(server.connections);
-    if (!conn || conn._socket !== socket) return slot.release(); // refused by smtp-server's own backstop
+    const conn = openSmtpSession(server, socket);
+    if (!conn) return slot.release(); // refused by smtp-server's own backstop
     const ip = conn.remoteAddress;
     const g = new SessionGuard(conn, {
       limits,
       slot,
       draining: () => draining,
-      authAllowed: (c) => c.secure || cleartextAuthOk(c.remoteAddress),
+      check: checkCommand,
       refused,
     });
     guards.set(conn.id, g);
@@ -265,6 +275,8 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     earlyTalkerDelay: 0,
     socketTimeout: limits.idle_timeout_ms,
     closeTimeout: deps.closeTimeoutMs ?? 10_000,
+    // The name in the Received header; a PTR record rarely changes within a minute.
+    resolver: cachedReverse({ ttlMs: 60_000, maxEntries: 10_000 }),
     hideENHANCEDSTATUSCODES: false,
     hideDSN: false,
     hideREQUIRETLS: true,
@@ -348,13 +360,6 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
       for (const g of guards.values()) g.dispose();
     },
   };
-}
-
-/** The connection smtp-server added last (a Set keeps insertion order). */
-function newest<T>(set: Set<T>): T | undefined {
-  let last: T | undefined;
-  for (const item of set) last = item;
-  return last;
 }
 
 function toIntakeEnvelope(session: SMTPServerSession): IntakeEnvelope {

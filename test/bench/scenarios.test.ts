@@ -13,6 +13,7 @@ import { harakaConfig } from '../../bench/lib/haraka-process.js';
 import { SMTP_SINK } from '../../bench/lib/sink.js';
 import { runBounces } from '../../bench/scenarios/bounces.js';
 import { run as runHaraka } from '../../bench/scenarios/haraka.js';
+import { runLargeDsn } from '../../bench/scenarios/large-dsn.js';
 import { runMemory } from '../../bench/scenarios/memory.js';
 import { runQuery } from '../../bench/scenarios/query.js';
 import { runSigning } from '../../bench/scenarios/signing.js';
@@ -96,4 +97,11 @@ test('haraka config: AUTH from the flat file, outbound queue not bypassed, sink.
   assert.match(files['smtp_forward.ini'], /^\[main\]\n(.*\n)*enable_outbound=false$/m);
   assert.match(files['smtp_forward.ini'], /^\[sink\.test\]\nhost=127\.0\.3\.16\nport=25$/m);
   assert.match(harakaConfig({ host: 'h', port: 25, sinkDomain: 's', sinkHost: 'x', sinkPort: 25, tls: true }, 'pw').plugins, /^tls$/m);
+});
+
+test('large-dsn: submissions timed alone and while reports arrive at the same relay, the reports processed and capped', { timeout: 120_000 }, async () => {
+  const result = await runLargeDsn(context({}), { reports: 2, recipients: 1_500, bytes: 0, idleMs: 1_000 });
+  assertPositive(result, ['large_dsn_idle_submit_p99_ms', 'large_dsn_during_submit_p99_ms', 'large_dsn_during_submits', 'large_dsn_p99_during_over_idle', 'large_dsn_reports_processed_s', 'large_dsn_relay_peak_rss_mb']);
+  assert.equal(result.figures.large_dsn_recipients_read, 1_000);
+  assert.equal(result.figures.large_dsn_recipients_omitted, 500);
 });

@@ -78,10 +78,11 @@ export interface SmtpReply {
 /**
  * A scripted SMTP client on a raw socket. Each step is a command line (CRLF added) or raw bytes; after
  * each step one reply is read. `DATA` steps are followed by a Buffer step holding the message, which is
- * sent with dot-stuffing and the final dot.
+ * sent with dot-stuffing and the final dot, or by `{ stuffed }`: bytes already dot-stuffed and ended
+ * (see `dataBytes`), sent as they are.
  */
-export async function smtp(port: number, host: string, steps: (string | Buffer)[], timeoutMs = 5000): Promise<SmtpReply[]> {
-  const socket = net.connect({ port, host });
+export async function smtp(port: number, host: string, steps: (string | Buffer | { stuffed: Buffer })[], timeoutMs = 5000, localAddress?: string): Promise<SmtpReply[]> {
+  const socket = net.connect({ port, host, localAddress });
   socket.setTimeout(timeoutMs);
   let buffered = '';
   const waiters: Array<() => void> = [];
@@ -116,7 +117,8 @@ export async function smtp(port: number, host: string, steps: (string | Buffer)[
     replies.push(await readReply());
     for (const step of steps) {
       if (typeof step === 'string') socket.write(step + '\r\n');
-      else socket.write(Buffer.concat([dotStuff(step), Buffer.from('\r\n.\r\n')]));
+      else if (Buffer.isBuffer(step)) socket.write(dataBytes(step));
+      else socket.write(step.stuffed);
       replies.push(await readReply());
     }
   } finally {
@@ -124,6 +126,11 @@ export async function smtp(port: number, host: string, steps: (string | Buffer)[
     socket.destroy();
   }
   return replies;
+}
+
+/** A message as DATA sends it: dot-stuffed, CRLF line endings, and the final dot. */
+export function dataBytes(b: Buffer): Buffer {
+  return Buffer.concat([dotStuff(b), Buffer.from('\r\n.\r\n')]);
 }
 
 function dotStuff(b: Buffer): Buffer {

@@ -5,18 +5,7 @@ import { categoryIsHard, classify } from '../../src/classify/index.js';
 import { CATEGORIES } from '../../src/classify/types.js';
 import { PHASES } from '../../src/types.js';
 import type { ResponseInput } from '../../src/classify/types.js';
-
-// Small deterministic PRNG so a failure can be replayed.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng as rng } from '../helpers/prng.js';
 
 const WORDS = ['user', 'unknown', 'mailbox', 'full', 'spam', 'blocked', 'try', 'again', 'later', 'rate', 'limit', 'TLS', 'required', 'relay', 'denied', 'quota', 'greylisted', 'virus', 'DMARC', 'SPF', 'ECONNREFUSED', 'ETIMEDOUT', 'NXDOMAIN', 'policy', 'reputation', 'Spamhaus', 'does', 'not', 'exist', '5.1.1', '4.7.0', '550-5.7.26', '192.0.2.1', '<a@example.org>', '\n', 'ok', 'queued', 'über', '💌', ''];
 const PHASE_CHOICES: ResponseInput['phase'][] = [...PHASES, 'dsn', null];

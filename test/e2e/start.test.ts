@@ -111,7 +111,7 @@ for (const { key, edit, message } of [
       c.bounces = { enabled: true, listener: { host: BUSY_HOST, port }, verp_secret: 'e2e-start-secret-0123456789' };
       (c.delivery as Record<string, unknown>).bounce_domains = { 'example.com': 'bounces.example.com' };
     },
-    message: /cannot listen on 127\.0\.8\.2:\d+ for bounces: .*EADDRINUSE.*bounces\.listener\.host\/port/,
+    message: /cannot listen on 127\.0\.8\.2:\d+ \(EADDRINUSE\): another process uses this port; stop it or change bounces\.listener\.host\/bounces\.listener\.port/,
   },
   {
     key: 'api.port',

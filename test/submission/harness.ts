@@ -107,10 +107,10 @@ export class RawClient {
     socket.on('error', () => {});
   }
 
-  static async connect(port: number, opts: { implicitTls?: boolean } = {}): Promise<RawClient> {
-    const socket = opts.implicitTls
-      ? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false })
-      : net.connect({ host: '127.0.0.1', port });
+  /** `host` defaults to 127.0.0.1; `localAddress` picks the client's address (another 127.x.y.z is another client). */
+  static async connect(port: number, opts: { implicitTls?: boolean; host?: string; localAddress?: string } = {}): Promise<RawClient> {
+    const where = { host: opts.host ?? '127.0.0.1', port, localAddress: opts.localAddress };
+    const socket = opts.implicitTls ? tls.connect({ ...where, rejectUnauthorized: false }) : net.connect(where);
     await new Promise<void>((resolve, reject) => {
       socket.once(opts.implicitTls ? 'secureConnect' : 'connect', () => resolve());
       socket.once('error', reject);

@@ -25,6 +25,8 @@ export interface DsnFields {
   envelopeId: string | null;
   arrivalDate: string | null;
   recipients: DsnRecipientFields[];
+  /** Recipient blocks past `maxRecipients`: counted by their Final-Recipient fields, not parsed. */
+  omitted: number;
 }
 
 const PER_MESSAGE = new Set(['reporting-mta', 'original-envelope-id', 'arrival-date', 'received-from-mta', 'dsn-gateway']);
@@ -56,10 +58,28 @@ export function findStatus(text: string | null): string | null {
   return m ? `${m[1]}.${Number(m[2])}.${Number(m[3])}` : null;
 }
 
-export function parseDeliveryStatus(text: string): DsnFields {
-  const result: DsnFields = { reportingMta: null, envelopeId: null, arrivalDate: null, recipients: [] };
+const BLANK_LINE = /\n[ \t]*\n/g;
+const FINAL_RECIPIENT = /^final-recipient[ \t]*:/gim;
+
+/**
+ * @param maxRecipients recipient blocks to read; the rest of the part is only searched for its
+ *   Final-Recipient fields, which are counted (a report of 100,000 recipients costs what 1,000 do).
+ */
+export function parseDeliveryStatus(text: string, maxRecipients = Infinity): DsnFields {
+  const result: DsnFields = { reportingMta: null, envelopeId: null, arrivalDate: null, recipients: [], omitted: 0 };
   const blocks: Header[][] = [];
-  for (const block of text.split(/\n[ \t]*\n/)) {
+  // The per-message block, then one per recipient: one more than the recipients wanted.
+  const wanted = maxRecipients + 1;
+  let start = 0;
+  BLANK_LINE.lastIndex = 0;
+  while (start <= text.length) {
+    if (blocks.length >= wanted) {
+      result.omitted = text.slice(start).match(FINAL_RECIPIENT)?.length ?? 0;
+      break;
+    }
+    const m = BLANK_LINE.exec(text);
+    const block = text.slice(start, m ? m.index : text.length);
+    start = m ? m.index + m[0].length : text.length + 1;
     const fields = parseHeaders(block);
     let current: Header[] = [];
     for (const f of fields) {
@@ -70,6 +90,10 @@ export function parseDeliveryStatus(text: string): DsnFields {
       current.push(f);
     }
     if (current.length > 0) blocks.push(current);
+  }
+  if (blocks.length > wanted) {
+    // A block without blank lines between its recipients gave more than one.
+    result.omitted += blocks.splice(wanted).filter((b) => b.some((h) => h.name === 'final-recipient')).length;
   }
   for (const block of blocks) {
     let rcpt: DsnRecipientFields | null = null;

@@ -30,7 +30,13 @@ import { isMailbox } from './address.js';
 import { sentToFromReturned } from './forwarded.js';
 import { lineAbout, parseTextReport, type TextRecipient } from './non-standard.js';
 
-export type ParseOptions = Partial<MimeLimits>;
+export type ParseOptions = Partial<MimeLimits> & {
+  /**
+   * Recipients read from one report; the rest are counted in `recipients_omitted`, not parsed (a
+   * delivery-status part is then only searched for its Final-Recipient fields). Default: all.
+   */
+  maxRecipients?: number;
+};
 
 export { DEFAULT_LIMITS };
 
@@ -41,11 +47,12 @@ export async function parseBounce(raw: Buffer, opts: ParseOptions = {}): Promise
 
 export function parseBounceSync(raw: Buffer, opts: ParseOptions = {}): ParseResult {
   const limits: MimeLimits = { maxParts: opts.maxParts ?? DEFAULT_LIMITS.maxParts, maxDepth: opts.maxDepth ?? DEFAULT_LIMITS.maxDepth };
+  const maxRecipients = opts.maxRecipients ?? Infinity;
   try {
     const text = raw.toString('latin1');
     const mails = splitMbox(text);
-    if (mails.length > 1) return merge(mails.map((m) => analyse(parseMime(m, limits))));
-    return analyse(parseMime(text, limits));
+    if (mails.length > 1) return capRecipients(merge(mails.map((m) => analyse(parseMime(m, limits), maxRecipients))), maxRecipients);
+    return capRecipients(analyse(parseMime(text, limits), maxRecipients), maxRecipients);
   } catch (err) {
     if (err instanceof MimeLimitError) return failedParse(err.message);
     return failedParse(`could not parse the mail: ${(err as Error)?.message ?? String(err)}`);
@@ -77,6 +84,16 @@ function merge(results: ParseResult[]): ParseResult {
   const recipients = reports.flatMap((r) => r.recipients);
   const kind = reports.every((r) => r.kind === first.kind) ? first.kind : kindOf(recipients);
   return { ...first, kind, recipients };
+}
+
+/** At most `max` recipients; the others are added to `recipients_omitted`. */
+function capRecipients(result: ParseResult, max: number): ParseResult {
+  const over = result.recipients.length - max;
+  if (over > 0) {
+    result.recipients = result.recipients.slice(0, max);
+    result.recipients_omitted = (result.recipients_omitted ?? 0) + over;
+  }
+  return result;
 }
 
 function empty(kind: ParseResult['kind'], format: ParseResult['format']): ParseResult {
@@ -116,7 +133,7 @@ function originalMessageId(headers: Header[] | null, returnedText: string, ownId
   return null;
 }
 
-function analyse(top: MimePart): ParseResult {
+function analyse(top: MimePart, maxRecipients: number): ParseResult {
   const subject = decodeHeaderValue(header(top.headers, 'subject') ?? '');
   const ownId = header(top.headers, 'message-id');
   let feedback: MimePart | null = null;
@@ -137,14 +154,14 @@ function analyse(top: MimePart): ParseResult {
   const ses = amazonSesNotification(top);
   if (ses) return ses;
   if (status) {
-    const r = rfc3464(top, status, subject, ownId, partText(status));
+    const r = rfc3464(top, status, subject, ownId, partText(status), maxRecipients);
     if (r) return r;
   }
   // Reports flattened by a gateway or forwarded inline still carry their fields as text.
   const text = bodyText(top).replace(/^> ?/gm, '');
   const inline = /^(?:Reporting-MTA|Final-Recipient):/im.exec(text);
   if (inline) {
-    const r = rfc3464(top, null, subject, ownId, text.slice(inline.index));
+    const r = rfc3464(top, null, subject, ownId, text.slice(inline.index), maxRecipients);
     if (r) return r;
   }
   return nonStandard(top, subject, ownId);
@@ -188,8 +205,8 @@ function kindOf(recipients: ParsedRecipient[]): ParseResult['kind'] {
   return 'bounce';
 }
 
-function rfc3464(top: MimePart, part: MimePart | null, subject: string, ownId: string | null, fields: string): ParseResult | null {
-  const dsn = parseDeliveryStatus(fields);
+function rfc3464(top: MimePart, part: MimePart | null, subject: string, ownId: string | null, fields: string, maxRecipients: number): ParseResult | null {
+  const dsn = parseDeliveryStatus(fields, maxRecipients);
   if (dsn.recipients.length === 0) return null;
   // The human-readable part often states the remote server's reply more fully than Diagnostic-Code.
   const text = bodyText(top);
@@ -236,6 +253,7 @@ function rfc3464(top: MimePart, part: MimePart | null, subject: string, ownId: s
     return classifyRecipient(rec, dsn.recipients.length === 1 ? textReport.report : null);
   });
   result.kind = kindOf(result.recipients);
+  if (dsn.omitted > 0) result.recipients_omitted = dsn.omitted;
   result.original_message_id = originalMessageId(returned, textReport.returned, ownId);
   return result;
 }

@@ -1,32 +1,56 @@
 /**
- * What smtp-server has no option for, fitted around one of its connections:
+ * What smtp-server has no option for, fitted around one of its connections, on every SMTP listener
+ * (submission and the bounce listener):
  *  - replies carry the RFC 3463 code we choose: a reply text starting with `X.Y.Z ` is sent as is
  *    instead of getting smtp-server's code-derived one;
  *  - an over-long command line is answered `500 5.5.2` (smtp-server says 421 without a code);
+ *  - a command line that ended with a bare LF is answered `521 5.5.2` and the connection closed
+ *    (RFC 5321 §2.3.8, as Postfix's smtpd_forbid_bare_newline does): smtp-server splits lines at a
+ *    bare LF too, so `RCPT TO:<a>\nRCPT TO:<b>` would be two commands to us and one to a stricter hop;
+ *  - `BDAT` (CHUNKING is not offered) is answered `521 5.5.1` and the connection closed: its chunk
+ *    is binary data that would otherwise be read as commands;
  *  - total-time limits: per command (from our reply to the next complete line, so a client dripping
  *    one byte per idle timeout still runs out), per DATA, per session;
- *  - AUTH on a cleartext connection is refused with 538 5.7.11 unless the config allows it;
- *  - MAIL/RCPT lines are checked (control characters, unknown parameters) before smtp-server parses
- *    them, and the number of messages per session is bounded.
- * It wraps two methods of the connection object (`send`, `_onCommand`), both part of smtp-server's
- * published type declarations; the tests in test/submission exercise every one of these paths.
+ *  - the number of messages per session is bounded;
+ *  - listener-specific checks of a command line before smtp-server parses it (submission: AUTH in
+ *    cleartext, MAIL/RCPT syntax), through hooks.
+ * It wraps three methods of the connection object (`send`, `_onCommand`, `close`), all part of
+ * smtp-server's published type declarations; the tests in test/listener and test/submission exercise
+ * every one of these paths.
  */
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
-import type { Config } from '../config/schema.js';
-import type { Slot } from '../listener/admission.js';
-import { checkAddressCommand, type Refusal } from './envelope.js';
+import type { Slot } from './admission.js';
 
-type Limits = Config['submission']['limits'];
+/** A reply we give instead of letting the command go on. */
+export interface Refusal {
+  code: number;
+  enhanced: string;
+  text: string;
+  /** The `reason` field of the listener's `*.refused` log line. */
+  reason: string;
+}
+
+export interface GuardLimits {
+  /** Octets per command line including CRLF (the 500 reply names it). */
+  max_command_line: number;
+  command_timeout_ms: number;
+  data_timeout_ms: number;
+  session_timeout_ms: number;
+  max_messages_per_session: number;
+}
 
 export interface GuardHooks {
-  limits: Limits;
+  limits: GuardLimits;
   /** The connection slot: given back when the session ends (QUIT, a closing 421), not at socket close. */
   slot: Slot;
   /** True once the listener is stopping: every new command is answered 421. */
   draining(): boolean;
-  /** May this connection AUTH now? (TLS, or cleartext allowed for this client.) */
-  authAllowed(conn: SMTPConnection): boolean;
-  /** Called for each reply worth a `submission.refused` log line. */
+  /**
+   * The listener's own checks of a command line (upper-cased name, the whole line), run after ours and
+   * before smtp-server's; null lets it go on.
+   */
+  check?(conn: SMTPConnection, name: string, line: string): Refusal | null;
+  /** Called for each reply worth a `*.refused` log line. */
   refused(conn: SMTPConnection, refusal: Refusal & { command: string | null }): void;
 }
 
@@ -118,37 +142,49 @@ export class SessionGuard {
     });
   }
 
+  /** Answers with a 5xx that ends the session: what follows the line cannot be trusted to be commands. */
+  private refuseAndClose(code: number, enhanced: string, text: string, reason: string): void {
+    this.reply(code, enhanced, text, reason);
+    this.conn.close();
+  }
+
   private onCommand(command: Buffer, callback: () => void, next: SMTPConnection['_onCommand']): void {
     this.clear('command');
     const conn = this.conn;
-    // AUTH continuation lines and input smtp-server discards (before the greeting, during a TLS
-    // handshake) are its business.
-    if (conn._nextHandler || !conn._ready || conn._upgrading) return next(command, callback);
-    const line = command.toString('latin1');
-    const name = line.split(' ', 1)[0].toUpperCase();
-    this.lastCommand = name.slice(0, 16);
+    // Input smtp-server discards (before the greeting, during a TLS handshake) is its business.
+    if (!conn._ready || conn._upgrading) return next(command, callback);
     const done = (): void => {
       setImmediate(() => conn._whenWritable(callback));
     };
+    // Checked on AUTH continuation lines too: framing is the same whatever the line carries.
+    // (A bare CR does not end a line for smtp-server: MAIL and RCPT refuse it as a control character.)
+    if (conn._parser && conn._parser.lastLineEnding === '\n') {
+      this.lastCommand = conn._nextHandler ? 'AUTH' : commandName(command);
+      this.refuseAndClose(521, '5.5.2', 'bare LF received: a command line must end with CRLF (RFC 5321 section 2.3.8); closing connection', 'bare-lf');
+      return done();
+    }
+    // AUTH continuation lines are smtp-server's business.
+    if (conn._nextHandler) return next(command, callback);
+    const line = command.toString('latin1');
+    const name = commandName(command);
+    this.lastCommand = name;
 
     if (this.hooks.draining() && name !== 'QUIT') {
       this.reply(421, '4.3.2', 'Server shutting down; try again later', 'shutdown');
       return done();
     }
-    if (name === 'AUTH' && !conn.session.user && !this.hooks.authAllowed(conn)) {
-      this.reply(538, '5.7.11', 'Encryption required for requested authentication mechanism: issue STARTTLS first', 'cleartext-auth');
+    if (name === 'BDAT') {
+      this.refuseAndClose(521, '5.5.1', 'BDAT is not supported here (CHUNKING is not offered) and its chunk cannot be read as commands; closing connection', 'bdat');
       return done();
     }
-    if ((name === 'MAIL' || name === 'RCPT') && conn.session.user && conn.hostNameAppearsAs) {
-      const refusal = checkAddressCommand(name, line);
-      if (refusal) {
-        this.reply(refusal.code, refusal.enhanced, refusal.text, refusal.reason);
-        return done();
-      }
-      if (name === 'MAIL' && conn._transactionCounter >= this.hooks.limits.max_messages_per_session) {
-        this.reply(421, '4.7.0', `at most ${this.hooks.limits.max_messages_per_session} messages per session: reconnect to send more`, 'limit');
-        return done();
-      }
+    if (name === 'MAIL' && conn.hostNameAppearsAs && conn._transactionCounter >= this.hooks.limits.max_messages_per_session) {
+      this.reply(421, '4.7.0', `at most ${this.hooks.limits.max_messages_per_session} messages per session: reconnect to send more`, 'limit');
+      return done();
+    }
+    const refusal = this.hooks.check?.(conn, name, line);
+    if (refusal) {
+      this.reply(refusal.code, refusal.enhanced, refusal.text, refusal.reason);
+      return done();
     }
     return next(command, callback);
   }
@@ -201,4 +237,10 @@ export class SessionGuard {
     else if (code === 501 || code === 555) reason = 'bad-parameter';
     if (reason) this.hooks.refused(this.conn, { code, enhanced, text: data, reason, command: this.lastCommand });
   }
+}
+
+/** The command name of a line, upper-cased and short (never its arguments: AUTH lines carry credentials). */
+function commandName(command: Buffer): string {
+  const sp = command.indexOf(0x20);
+  return command.toString('latin1', 0, Math.min(sp < 0 ? command.length : sp, 16)).toUpperCase();
 }
