@@ -23,8 +23,11 @@ export interface Pg {
   readonly pool: pg.Pool;
   /** The URL without its password, for messages. */
   readonly where: string;
-  /** Rows of one statement (on any free connection, in its own transaction). */
-  rows<T extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T[]>;
+  /**
+   * Rows of one statement (on any free connection, in its own transaction). `prepare`: a name for a
+   * statement whose text never changes and that runs per message, so each connection parses and plans it once.
+   */
+  rows<T extends pg.QueryResultRow>(sql: string, params?: unknown[], prepare?: string): Promise<T[]>;
   /** The first row of one statement, or undefined. */
   row<T extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T | undefined>;
   /**
@@ -85,8 +88,8 @@ export async function connect(opts: PgOptions): Promise<Pg> {
   return {
     pool,
     where,
-    async rows(sql, params) {
-      return (await pool.query(sql, params)).rows;
+    async rows(sql, params, prepare) {
+      return (await pool.query(prepare ? { name: prepare, text: sql, values: params } : { text: sql, values: params })).rows;
     },
     async row(sql, params) {
       return (await pool.query(sql, params)).rows[0];

@@ -7,7 +7,8 @@ import { subjectWords } from './subjects.js';
  * Intake's one write, as ONE statement: the message, its content, its subject words, its recipients and
  * its `received` (and `suppressed`) events. A statement is its own transaction: all of it commits or none,
  * in one round trip, and the commit is durable before the promise resolves (synchronous_commit).
- * Events are inserted by one INSERT ordered by `ord`, so `received` gets the lower id.
+ * Events are inserted by one INSERT ordered by `ord`, so `received` gets the lower id. The text is the
+ * same for every message (recipients travel as arrays): prepared once per connection.
  */
 function enqueueSql(m: NewMessage, p: Params): string {
   const subject = typeof m.receivedDetail.subject === 'string' ? m.receivedDetail.subject : null;
@@ -49,7 +50,7 @@ export function postgresMessages(db: Pg): MessageStore {
   return {
     async enqueue(m) {
       const p = new Params();
-      const rows = await db.rows<{ message: MessageRow; recipient: RecipientRow | null }>(enqueueSql(m, p), p.values);
+      const rows = await db.rows<{ message: MessageRow; recipient: RecipientRow | null }>(enqueueSql(m, p), p.values, 'enqueue');
       const message = toMessage(rows[0]!.message);
       return { message, recipients: rows.flatMap((r) => (r.recipient ? [toRecipient(r.recipient)] : [])) };
     },

@@ -59,6 +59,7 @@ export function postgresQueue(db: Pg): QueueStore {
             FOR UPDATE SKIP LOCKED)
           RETURNING *`,
         [req.owner, req.leaseUntil, req.now, req.excludeDomains ?? [], req.limit],
+        'claimDue',
       );
       return rows.map(toRecipient).sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.id - b.id);
     },
@@ -68,6 +69,7 @@ export function postgresQueue(db: Pg): QueueStore {
       const rows = await db.rows<{ id: number }>(
         `UPDATE recipients SET lease_until = $1 WHERE id = ANY($2::bigint[]) AND lease_owner = $3 AND ${WAITING} RETURNING id`,
         [leaseUntil, ids, owner],
+        'renewLeases',
       );
       return rows.map((r) => r.id).sort((a, b) => a - b);
     },
@@ -104,7 +106,7 @@ export function postgresQueue(db: Pg): QueueStore {
           ON CONFLICT (address) DO NOTHING
         )
         SELECT * FROM updated`;
-      const rows = (await db.rows<RecipientRow>(sql, p.values)).map(toRecipient);
+      const rows = (await db.rows<RecipientRow>(sql, p.values, 'recordAttempt')).map(toRecipient);
       const ours = new Map(rows.map((r) => [r.id, r]));
       return {
         recorded: w.recipients.flatMap((r) => (ours.has(r.id) ? [ours.get(r.id)!] : [])),
