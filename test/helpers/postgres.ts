@@ -55,7 +55,7 @@ function ownByPostgres(dir: string): void {
 
 /** An initdb'd data directory for this version, made once and copied by every cluster after. */
 function template(bin: string, version: string): string {
-  const dir = path.join(tmpdir(), `mailtrail-pg${version}-initdb`);
+  const dir = path.join(tmpdir(), `mailtrail-pg${version}-initdb-${process.getuid?.() ?? 0}`);
   if (existsSync(path.join(dir, 'PG_VERSION'))) return dir;
   const staging = mkdtempSync(`${dir}.`);
   ownByPostgres(staging);

@@ -89,16 +89,18 @@ export async function connect(opts: PgOptions): Promise<Pg> {
     pool,
     where,
     async rows(sql, params, prepare) {
-      return (await pool.query(prepare ? { name: prepare, text: sql, values: params } : { text: sql, values: params })).rows;
+      const values = params?.map(storable);
+      return (await pool.query(prepare ? { name: prepare, text: sql, values } : { text: sql, values })).rows;
     },
     async row(sql, params) {
-      return (await pool.query(sql, params)).rows[0];
+      return (await pool.query(sql, params?.map(storable))).rows[0];
     },
     async transaction(work) {
       const client = await pool.connect();
+      const tx: Queryable = { query: (sql, params) => client.query(sql, params?.map(storable)) };
       try {
         await client.query('BEGIN');
-        const result = await work(client);
+        const result = await work(tx);
         await client.query('COMMIT');
         return result;
       } catch (err) {
@@ -146,6 +148,17 @@ export async function migrate(db: Pg, dir = POSTGRES_MIGRATIONS_DIR): Promise<Mi
   } finally {
     client.release();
   }
+}
+
+/**
+ * A PostgreSQL text value cannot hold U+0000 (SQLite's can), and text from outside — a remote server's
+ * reply, an envelope — may carry one: stored as U+FFFD instead, so that such a reply cannot make every
+ * write of its attempt fail. (JSON values are passed as JSON text, where it is the escape \\u0000.)
+ */
+function storable(v: unknown): unknown {
+  if (typeof v === 'string') return v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v;
+  if (Array.isArray(v) && v.some((x) => typeof x === 'string' && x.includes('\0'))) return v.map(storable);
+  return v;
 }
 
 /** Positional parameters for SQL assembled from parts: `p.add(v)` keeps the value and says `$n`. */

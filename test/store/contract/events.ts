@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { FeedEvent } from '../../../src/store/store.js';
 import type { NewEvent } from '../../../src/types.js';
-import { enqueue, T0, useStore, type OpenStore } from './support.js';
+import { enqueue, T0, update, useStore, type OpenStore } from './support.js';
 
 export function eventsContract(open: OpenStore): void {
   describe('events and the feed', () => {
@@ -42,6 +42,20 @@ export function eventsContract(open: OpenStore): void {
       assert.deepEqual(timeline.map((x) => x.phase), ['submission', 'rcpt', null, 'connect', 'ehlo', 'mail', 'rcpt', 'data'], 'oldest first by id, not by `at`');
       assert.deepEqual(timeline.slice(1, 2), [e]);
       assert.equal(await s.store.events.lastId(), timeline[timeline.length - 1]!.id);
+    });
+
+    test('text from outside with a NUL in it is stored (PostgreSQL text cannot hold U+0000: it reads back as U+FFFD)', async () => {
+      const { message, recipients } = await enqueue(s.store, { recipients: ['nul@ev.test'] });
+      const text = 'bad\u0000reply \u0007 end';
+      const either = (got: string | null) => assert.ok(got === text || got === text.replace('\u0000', '\uFFFD'), JSON.stringify(got));
+      const e = await s.store.events.append({ at: T0, messageRowId: message.id, recipientId: recipients[0]!.id, kind: 'phase', text, remoteHost: text, detail: { text } });
+      either(e.text);
+      either(e.remoteHost);
+      assert.deepEqual(e.detail, { text }, 'JSON keeps it as given');
+      await s.store.queue.claimDue({ now: T0, limit: 100, owner: 'nul', leaseUntil: T0 + 1_000 });
+      const res = await s.store.queue.recordAttempt({ owner: 'nul', at: T0, events: [{ at: T0, messageRowId: message.id, recipientId: recipients[0]!.id, kind: 'deferred', text }], recipients: [{ ...update(recipients[0]!.id, 'deferred'), lastText: text }] });
+      either(res.recorded[0]!.lastText);
+      await s.store.queue.releaseLeases('nul');
     });
 
     test('the feed: events after a cursor, oldest first, up to the limit, with the message and recipient facts', async () => {
