@@ -63,7 +63,7 @@ CREATE TABLE recipients (
   hard               BOOLEAN,
   delay_notified_at  BIGINT,
   updated_at         BIGINT NOT NULL
-);
+) WITH (fillfactor = 85);  -- room on each page: a claim or renewal (lease columns, in no index) stays a HOT update
 CREATE INDEX recipients_by_message ON recipients (message_id);
 -- The bounce correlator and search look addresses up regardless of case (every address lookup does).
 CREATE INDEX recipients_by_address_nocase ON recipients (lower(address), message_id);
@@ -170,7 +170,7 @@ CREATE TABLE webhook_outbox (
   updated_at       BIGINT NOT NULL,
   delivered_at     BIGINT,
   UNIQUE (endpoint, event_id)                -- one delivery per event per endpoint, whatever happens
-);
+) WITH (fillfactor = 85);
 CREATE INDEX webhook_outbox_due ON webhook_outbox (next_attempt_at, id) WHERE state = 'pending';
 CREATE INDEX webhook_outbox_by_state ON webhook_outbox (state, id);
 CREATE INDEX webhook_outbox_by_event ON webhook_outbox (event_id);
