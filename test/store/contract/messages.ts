@@ -108,6 +108,16 @@ export function messagesContract(open: OpenStore): void {
       assert.equal((await enqueue(s.store, { queueId: 'QBADRCPT', recipients: ['ok@example.com'] })).message.queueId, 'QBADRCPT');
     });
 
+    test('a write is committed when its promise resolves: another handle (another node) reads it at once', async () => {
+      const other = await s.another();
+      const seen = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => enqueue(s.store, { queueId: `QSEEN${i}`, recipients: [`s${i}@seen.test`] }).then(async (m) => (await other.messages.getById(m.message.id))?.queueId)),
+      );
+      assert.deepEqual(seen, Array.from({ length: 10 }, (_, i) => `QSEEN${i}`));
+      const row = await s.store.inbound.receive({ receivedAt: T0, mailFrom: '', rcptTo: ['b@seen.test'], clientIp: null, raw: Buffer.from('x') });
+      assert.equal((await other.inbound.get(row.id))?.id, row.id);
+    });
+
     test('concurrent enqueues all commit, each with its own ids', async () => {
       const all = await Promise.all(Array.from({ length: 20 }, (_, i) => enqueue(s.store, { queueId: `QPAR${i}`, recipients: [`p${i}@par.test`, `q${i}@par.test`] })));
       assert.equal(new Set(all.map((m) => m.message.id)).size, 20);
