@@ -2,7 +2,8 @@
 # Installs what the test suite needs on a fresh Debian 12 machine (run as root): the real peers the
 # tests talk to (Postfix and its smtp-sink, swaks, dnsmasq for test DNS zones, openssl for test
 # certificates, python3-dkim as an independent DKIM verifier, Debian's chromium for the web page's
-# browser test: playwright's own browser downloads are not used), then the npm packages from the
+# browser test: playwright's own browser downloads are not used; postgresql for the PostgreSQL
+# backend's tests, which start a private cluster of their own), then the npm packages from the
 # lockfile. Skips what is already present.
 # Also used by `npm run bench` with --system-only (Postfix, smtp-sink and dnsmasq are its peers too).
 set -euo pipefail
@@ -17,6 +18,8 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 # dkimpy: the independent DKIM verifier of test/dkim (it brings python3-dnspython and python3-nacl for Ed25519).
 [ -f /usr/lib/python3/dist-packages/dkim/__init__.py ] || need+=(python3-dkim)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The server binaries (initdb, pg_ctl, postgres) in /usr/lib/postgresql/<version>/bin: test/helpers/postgres.ts.
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   dkim: { summary: 'DKIM signing keys: make one and print its DNS record, list, activate, remove', load: () => import('./commands/dkim.js') },
   doctor: { summary: 'check the DNS of the sending domains (SPF, DKIM, DMARC, bounce MX, PTR, DNSBL) and the TLS certificate', load: () => import('./commands/doctor.js') },
   webhooks: { summary: 'show pending and failed webhook deliveries; retry a failed one', load: () => import('./commands/webhooks.js') },
+  migrate: { summary: 'apply pending database migrations and exit (a deployment step; every command applies them too)', load: () => import('./commands/migrate.js') },
 };
 
 function help(): string {

@@ -7,9 +7,13 @@ export type PostgresDatabaseConfig = Extract<DatabaseConfig, { backend: 'postgre
 
 /** For logs and error messages: the SQLite file, or the PostgreSQL URL without its password. */
 export function describeDatabase(db: DatabaseConfig): string {
-  if (db.backend === 'sqlite') return db.path;
+  return db.backend === 'sqlite' ? db.path : urlWithoutPassword(db.url);
+}
+
+/** A PostgreSQL URL with its password masked. */
+export function urlWithoutPassword(url: string): string {
   try {
-    const u = new URL(db.url);
+    const u = new URL(url);
     if (u.password) u.password = '***';
     return u.toString();
   } catch {

@@ -5,10 +5,10 @@
  * A relay runs in up to two threads (submission and delivery), each with its own connection(s). What a
  * thread is for (`role`) and what the threads share (`StoreShare`, made by the main thread before it
  * starts the other) are backend-neutral words; each backend reads them as it needs (SQLite: who copies
- * the WAL back, and a write lock both threads take; PostgreSQL: nothing, the server serialises).
+ * the WAL back, and a write lock both threads take; PostgreSQL: nothing, each thread has its own pool).
  */
 import type { Config } from '../config/schema.js';
-import { StoreError } from './errors.js';
+import type { MigrationResult } from './migrations.js';
 import { openSqliteStore } from './sqlite/index.js';
 import { createThreadLock, useThreadLock, type ThreadLock } from './sqlite/thread-lock.js';
 import type { Store } from './store.js';
@@ -16,6 +16,7 @@ import type { Store } from './store.js';
 export type * from './store.js';
 export type * from './deliverability.js';
 export { StoreError } from './errors.js';
+export type { MigrationResult } from './migrations.js';
 
 /**
  * `single`: the only thread of a relay that delivers in-process, or a tool (CLI). `submission`: the main
@@ -45,5 +46,21 @@ export async function openStore(config: Pick<Config, 'database'>, options: { rol
     const checkpoint = role === 'submission' ? 'none' : role === 'delivery' ? 'background' : 'auto';
     return openSqliteStore({ checkpoint, path: db.path, synchronous: db.synchronous, busyTimeoutMs: db.busy_timeout_ms, fsync: db.fsync });
   }
-  throw new StoreError('database.backend postgres: this build has no PostgreSQL backend yet; use backend sqlite');
+  // Each thread of a relay has its own pool; the server serialises what they do. Loaded on demand: a
+  // SQLite relay never loads the driver.
+  const { openPostgresStore } = await import('./postgres/index.js');
+  return openPostgresStore({ url: db.url, pool: db.pool });
+}
+
+/**
+ * `mailtrail migrate`: applies the configured database's pending migrations and nothing else. (Every open
+ * applies them too; this runs them alone, e.g. as a deployment step before the relays start.)
+ */
+export async function migrateDatabase(config: Pick<Config, 'database'>): Promise<MigrationResult> {
+  const db = config.database;
+  if (db.backend === 'postgres') return (await import('./postgres/index.js')).migratePostgres({ url: db.url, pool: 1 });
+  let result: MigrationResult = { applied: [], version: 0 };
+  const store = openSqliteStore({ path: db.path, synchronous: db.synchronous, busyTimeoutMs: db.busy_timeout_ms, fsync: db.fsync, onMigrated: (r) => (result = r) });
+  await store.close();
+  return result;
 }

@@ -1,7 +1,8 @@
 /**
  * The storage interface: the only door to persistent state. Everything else in mailtrail talks to
  * these methods and never sees SQL. Methods return promises even though SQLite answers synchronously,
- * because the PostgreSQL backend planned for multi-node deployments cannot.
+ * because the PostgreSQL backend (several relays on one database) cannot. Both backends pass one contract
+ * (test/store/contract): what a method promises here is what it does on either.
  *
  * Areas, each in its own file: users, messages (intake + reads), queue (delivery state: the queue
  * module is its only caller), events (the timeline), inbound (bounce mail), suppressions, webhooks (the outbox).
@@ -200,7 +201,10 @@ export interface QueueStore {
   renewLeases(owner: string, ids: number[], leaseUntil: number): Promise<number[]>;
   /** Appends the attempt's events and updates its recipients, for the recipients whose lease is still ours. */
   recordAttempt(write: AttemptWrite): Promise<AttemptWritten>;
-  /** Gives up our claims (all of them, or these ids) without an attempt: they are due again at once. */
+  /**
+   * Gives up our claims (all of them, or these ids) without an attempt: they are due again at once. Claims
+   * live on waiting recipients only (every change to a final state clears its lease); returns how many.
+   */
   releaseLeases(owner: string, ids?: number[]): Promise<number>;
   /**
    * Expires waiting recipients of messages created at or before `createdBefore` that nobody else holds a

@@ -37,7 +37,7 @@ test('positiveInteger: the fallback when absent, the number when whole and posit
 test('mailtrail --help lists every command with its summary; a command --help prints its usage; mistakes exit 2 with one line', async () => {
   const top = await runCli(['--help']);
   assert.equal(top.code, 0);
-  for (const name of ['start', 'users', 'trace', 'tail', 'tokens', 'suppressions', 'bounces', 'parse-bounce', 'webhooks', 'dkim', 'doctor']) {
+  for (const name of ['start', 'users', 'trace', 'tail', 'tokens', 'suppressions', 'bounces', 'parse-bounce', 'webhooks', 'dkim', 'doctor', 'migrate']) {
     assert.match(top.stdout, new RegExp(`^  ${name} +\\S.+$`, 'm'), `${name} is listed with a summary`);
   }
 

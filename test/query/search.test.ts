@@ -1,8 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { decodeCursor, searchMessages, type MessageSummary } from '../../src/query/search.js';
-import { searchSql } from '../../src/store/sqlite/query.js';
-import type { SearchFilters } from '../../src/store/store.js';
 import { messageFate } from '../../src/query/fate.js';
 import { HOUR, MESSAGE_ID, MIN, newMessage, seedHistory, SUBJECT, T0, tempStore } from './fixture.js';
 
@@ -130,57 +128,5 @@ describe('searchMessages', () => {
   test('a tampered cursor is refused', () => {
     assert.throws(() => decodeCursor('bm9wZQ'), /cursor/);
     assert.throws(() => decodeCursor(Buffer.from('[1,"x"]').toString('base64url')), /cursor/);
-  });
-});
-
-describe('query plans', () => {
-  const t = tempStore();
-  after(() => t.cleanup());
-  const plan = (f: SearchFilters) => {
-    const { sql, params } = searchSql(f);
-    return (t.store.db.prepare('EXPLAIN QUERY PLAN ' + sql).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
-  };
-
-  test('search by recipient starts from recipients_by_address, not a scan of messages', () => {
-    const p = plan({ recipient: 'a@example.com', limit: 51, before: { createdAt: T0, id: 10 } });
-    assert.match(p, /recipients_by_address/);
-    assert.doesNotMatch(p, /SCAN m\b/);
-  });
-
-  test('unfiltered and tag searches walk an index in order instead of sorting', () => {
-    assert.match(plan({ limit: 51, before: { createdAt: T0, id: 10 } }), /SEARCH m USING INDEX messages_by_created \(created_at<\?\)/, 'a later page seeks, it does not rescan the first pages');
-    assert.doesNotMatch(plan({ limit: 51 }), /TEMP B-TREE/);
-    assert.match(plan({ tag: 'news', limit: 51, before: { createdAt: T0, id: 10 } }), /messages_by_tag \(tag=\? AND created_at<\?\)/);
-  });
-
-  test('subject words, Message-ID, complaints and rare states start from their own indexes', () => {
-    const before = { createdAt: T0, id: 10 };
-    assert.match(plan({ message: 'a@b', limit: 51, before }), /messages_by_message_id[^]*sqlite_autoindex_messages_1/);
-    assert.match(plan({ state: 'complained', limit: 51, before }), /COVERING INDEX events_complaints/);
-    assert.match(plan({ state: 'expired', limit: 51, before }), /COVERING INDEX recipients_rare_states \(state=\?\)/);
-    assert.match(plan({ state: 'deferred', limit: 51, before }), /recipients_due/);
-    for (const f of [{ subject: 'invoice' }, { message: 'a@b' }, { state: 'complained' as const }, { state: 'cancelled' as const }]) assert.doesNotMatch(plan({ ...f, limit: 51, before }), /SCAN m\b/);
-  });
-
-  test('a domain: a small one starts from its recipients, a big one walks the messages newest first', () => {
-    const f = { domain: 'x.test', state: 'bounced' as const, limit: 51, before: { createdAt: T0, id: 10 } };
-    const { sql, params } = searchSql(f, { sparseDomain: true });
-    const small = (t.store.db.prepare('EXPLAIN QUERY PLAN ' + sql).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
-    assert.match(small, /recipients_by_domain_state \(domain=\? AND state=\?\)/);
-    assert.match(plan(f), /SEARCH m USING INDEX messages_by_created/);
-  });
-
-  test('subject words walk the full-text index newest first, bounded by the time window, with no sort', () => {
-    // A tag and a time window must not take the lead: each of their rows would need a full-text lookup of its own.
-    const p = plan({ subject: 'invoice', tag: 'x', since: T0, until: T0 + MIN, limit: 51, before: { createdAt: T0, id: 10 } });
-    assert.match(p.split('\n')[0]!, /^SCAN s VIRTUAL TABLE INDEX \d+:M1[<>=]+$/, 'the index walk leads, with the id bounds handed to it');
-    assert.match(p, /SEARCH m USING INTEGER PRIMARY KEY/);
-    assert.doesNotMatch(p, /TEMP B-TREE|messages_by_tag/);
-  });
-
-  test('lookup by Message-ID or queue id uses both indexes', () => {
-    const p = (t.store.db.prepare('EXPLAIN QUERY PLAN SELECT * FROM messages WHERE message_id = ? OR queue_id = ? ORDER BY created_at DESC, id DESC').all('a', 'a') as { detail: string }[]).map((r) => r.detail).join('\n');
-    assert.match(p, /messages_by_message_id/);
-    assert.match(p, /sqlite_autoindex_messages_1|queue_id/);
   });
 });

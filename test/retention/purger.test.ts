@@ -24,7 +24,7 @@ async function finished(ageDays: number, now = NOW): Promise<number> {
   setState(t.store, recipients[0].id, 'delivered');
   return message.id;
 }
-const messages = () => t.store.db.prepare('SELECT COUNT(*) FROM messages').pluck().get() as number;
+const messages = () => t.store.messages.count();
 
 test('cutoffsAt: days before now, 0 keeps forever', () => {
   const r = parseConfig({ retention: { history_days: 90, content_days: 0, inbound_days: 1.5, webhooks_days: 30 } }).retention;
@@ -36,13 +36,13 @@ test('a pass runs steps until nothing is left, logs the counts once; all-zero re
   await finished(1);
   const keepAll = createPurger({ store: t.store, config: parseConfig({ retention: { history_days: 0, content_days: 0, inbound_days: 0, webhooks_days: 0 } }), logger: silentLogger(), clock: () => NOW });
   assert.deepEqual(await keepAll.runOnce(), { messages: 0, contents: 0, inbound: 0, webhooks: 0 });
-  assert.equal(messages(), 6);
+  assert.equal(await messages(), 6);
 
   const { logger, lines } = captureLogger();
   const purger = createPurger({ store: t.store, config: parseConfig({ retention: { history_days: 30, batch: 2 } }), logger, clock: () => NOW });
   const counts = await purger.runOnce();
   assert.equal(counts.messages, 5, 'three steps of at most 2 took all five old messages');
-  assert.equal(messages(), 1, 'the day-old message stays');
+  assert.equal(await messages(), 1, 'the day-old message stays');
   const logged = lines.filter((l) => l.event === 'retention.purged');
   assert.equal(logged.length, 1);
   assert.equal(logged[0].messages, 5);
@@ -66,8 +66,7 @@ test('the relay purges old history right after it starts', { timeout: 30_000 }, 
   });
   const relay = await startRelay(config, { logger: silentLogger() });
   try {
-    const left = t.store.db.prepare('SELECT COUNT(*) FROM messages WHERE id = ?').pluck();
-    await waitFor(async () => left.get(old) === 0, 'the 400-day-old message is purged', 10_000);
+    await waitFor(async () => (await t.store.messages.getById(old)) === null, 'the 400-day-old message is purged', 10_000);
   } finally {
     await relay.stop();
   }

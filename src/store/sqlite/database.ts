@@ -2,15 +2,14 @@
  * Opening the SQLite database: pragmas that make a commit durable, and numbered migrations.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { StoreError } from '../errors.js';
+import { checkNotNewer, MIGRATIONS_DIR, readMigrations, type MigrationResult } from '../migrations.js';
 
 export type Db = Database.Database;
 
-export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations');
-
-import { StoreError } from '../errors.js';
+export { MIGRATIONS_DIR, readMigrations };
 
 export interface OpenOptions {
   path: string;
@@ -32,6 +31,8 @@ export interface OpenOptions {
    */
   checkpoint?: 'auto' | 'none' | 'background';
   migrationsDir?: string;
+  /** Told what the migrations did on opening (`mailtrail migrate` reports it). */
+  onMigrated?: (result: MigrationResult) => void;
 }
 
 /** Databases whose WAL the group commit flushes itself (see OpenOptions.fsync), with the WAL's path. */
@@ -54,7 +55,8 @@ export function openDatabase(opts: OpenOptions): Db {
   // by default (TEMP_STORE=1), which made every enqueue, claim and attempt record several times slower.
   db.pragma('temp_store = MEMORY');
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
-  migrate(db, opts.migrationsDir ?? MIGRATIONS_DIR);
+  const migrated = migrate(db, opts.migrationsDir ?? MIGRATIONS_DIR);
+  opts.onMigrated?.(migrated);
   if (opts.synchronous === 'FULL' && (opts.fsync ?? 'background') === 'background' && opts.path !== ':memory:' && opts.path !== '') {
     // Migrations above ran with SQLite's own FULL flush; from here on the group commit flushes.
     db.pragma('synchronous = NORMAL');
@@ -89,32 +91,13 @@ function startCheckpointer(db: Db, walPath: string): void {
   timer.unref();
 }
 
-interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
-
-export function readMigrations(dir: string): Migration[] {
-  return readdirSync(dir)
-    .filter((f) => /^\d+_.+\.sql$/.test(f))
-    .map((f) => ({ version: Number.parseInt(f, 10), name: f, sql: readFileSync(path.join(dir, f), 'utf8') }))
-    .sort((a, b) => a.version - b.version);
-}
-
 /** Applies the migrations not yet recorded, each in its own transaction. Re-running is a no-op. */
-export function migrate(db: Db, dir: string): { applied: number[]; version: number } {
+export function migrate(db: Db, dir: string): MigrationResult {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
   const migrations = readMigrations(dir);
-  const known = Math.max(0, ...migrations.map((m) => m.version));
   const current = (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
-  if (current > known) {
-    throw new StoreError(
-      `database schema is version ${current} but this mailtrail knows migrations up to ${known}: ` +
-        'it was written by a newer mailtrail. Upgrade mailtrail, or point database.path at another file.',
-    );
-  }
+  checkNotNewer(current, migrations, 'database.path');
   const applied: number[] = [];
   for (const m of migrations) {
     if (m.version <= current) continue;

@@ -1,28 +1,7 @@
-import type { DkimAlgorithm, DkimKeyRecord, DkimKeyStore } from '../deliverability.js';
+import type { DkimKeyRecord, DkimKeyStore } from '../deliverability.js';
+import { toKey, type KeyRow } from '../rows.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
-
-interface KeyRow {
-  id: number;
-  domain: string;
-  selector: string;
-  algorithm: DkimAlgorithm;
-  private_key: string;
-  public_key: string;
-  active: number;
-  created_at: number;
-}
-
-const toKey = (r: KeyRow): DkimKeyRecord => ({
-  id: r.id,
-  domain: r.domain,
-  selector: r.selector,
-  algorithm: r.algorithm,
-  privateKey: r.private_key,
-  publicKey: r.public_key,
-  active: r.active === 1,
-  createdAt: r.created_at,
-});
 
 export function sqliteDkimKeys(db: Db): DkimKeyStore {
   const hasActive = db.prepare('SELECT 1 FROM dkim_keys WHERE domain = ? AND algorithm = ? AND active = 1').pluck();

@@ -1,49 +1,13 @@
 import type { EventRecord, NewEvent } from '../../types.js';
-import type { EventStore, FeedEvent, FeedFilter } from '../store.js';
+import type { EventStore, FeedFilter } from '../store.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
-import { toEvent, type EventRow } from './rows.js';
-
-/** The feed's columns: an event with the message and recipient facts followers need (FeedEvent). */
-const FEED_SELECT = `SELECT e.*, m.queue_id AS m_queue_id, m.message_id AS m_message_id, m.tag AS m_tag, m.created_at AS m_created_at,
-                 m.mail_from AS m_mail_from, r.address AS r_address, r.domain AS r_domain
-            FROM events e JOIN messages m ON m.id = e.message_id LEFT JOIN recipients r ON r.id = e.recipient_id`;
+import { EVENT_COLUMNS, eventParams, FEED_SELECT, toEvent, toFeedEvent, type EventRow, type FeedRow } from '../rows.js';
 
 /** Events after a cursor, oldest first (`?` cursor, `?` limit). Shared with the webhook outbox, which reads it inside its own transaction. */
 export const FEED_AFTER_SQL = `${FEED_SELECT} WHERE e.id > ? ORDER BY e.id LIMIT ?`;
 
-export interface FeedRow extends EventRow {
-  m_queue_id: string;
-  m_message_id: string | null;
-  m_tag: string | null;
-  m_created_at: number;
-  m_mail_from: string;
-  r_address: string | null;
-  r_domain: string | null;
-}
-
-const COLUMNS = 'at, message_id, recipient_id, kind, attempt, phase, code, enhanced, text, remote_host, remote_ip, duration_ms, detail';
-
-/** Positional parameters for one event insert, in COLUMNS order. */
-export function eventParams(e: NewEvent): unknown[] {
-  return [
-    e.at,
-    e.messageRowId,
-    e.recipientId ?? null,
-    e.kind,
-    e.attempt ?? null,
-    e.phase ?? null,
-    e.code ?? null,
-    e.enhanced ?? null,
-    e.text ?? null,
-    e.remoteHost ?? null,
-    e.remoteIp ?? null,
-    e.durationMs ?? null,
-    e.detail ? JSON.stringify(e.detail) : null,
-  ];
-}
-
-export const INSERT_EVENT_SQL = `INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+export const INSERT_EVENT_SQL = `INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 export function sqliteEvents(db: Db): EventStore {
   const insert = db.prepare(INSERT_EVENT_SQL + ' RETURNING *');
@@ -85,19 +49,6 @@ export function sqliteEvents(db: Db): EventStore {
       }) as FeedRow[];
       return rows.reverse().map(toFeedEvent);
     },
-  };
-}
-
-export function toFeedEvent(r: FeedRow): FeedEvent {
-  return {
-    ...toEvent(r),
-    queueId: r.m_queue_id,
-    messageId: r.m_message_id,
-    tag: r.m_tag,
-    messageCreatedAt: r.m_created_at,
-    mailFrom: r.m_mail_from,
-    recipient: r.r_address,
-    domain: r.r_domain,
   };
 }
 

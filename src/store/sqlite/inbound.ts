@@ -1,44 +1,12 @@
 import type { RecipientState } from '../../types.js';
-import type { InboundEffectResult, InboundOutcome, InboundRecord, InboundStore, NewInbound } from '../store.js';
+import type { InboundEffectResult, InboundOutcome, InboundStore, NewInbound } from '../store.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
-import { eventParams, INSERT_EVENT_SQL } from './events.js';
-import { toRecipient, type RecipientRow } from './rows.js';
+import { INSERT_EVENT_SQL } from './events.js';
+import { eventParams } from '../rows.js';
+import { INBOUND_COLUMNS as COLUMNS, toInbound, toRecipient, type InboundRow, type RecipientRow } from '../rows.js';
 import { INSERT_SUPPRESSION_SQL } from './suppressions.js';
 import { transitionStatement } from './queue.js';
-
-interface InboundRow {
-  id: number;
-  received_at: number;
-  mail_from: string;
-  rcpt_to: string;
-  client_ip: string | null;
-  size: number;
-  kind: string | null;
-  parse: string | null;
-  matched_message_id: number | null;
-  matched_recipient_id: number | null;
-  match_rule: string | null;
-  processed_at: number | null;
-}
-
-const toInbound = (r: InboundRow): InboundRecord => ({
-  id: r.id,
-  receivedAt: r.received_at,
-  mailFrom: r.mail_from,
-  rcptTo: JSON.parse(r.rcpt_to),
-  clientIp: r.client_ip,
-  size: r.size,
-  kind: r.kind,
-  parse: r.parse ? JSON.parse(r.parse) : null,
-  matchedMessageRowId: r.matched_message_id,
-  matchedRecipientId: r.matched_recipient_id,
-  matchRule: r.match_rule,
-  processedAt: r.processed_at,
-});
-
-// Every column but the raw bytes, so listings never load megabytes of mail.
-const COLUMNS = 'id, received_at, mail_from, rcpt_to, client_ip, size, kind, parse, matched_message_id, matched_recipient_id, match_rule, processed_at';
 
 export function sqliteInbound(db: Db): InboundStore {
   const insert = db.prepare(`INSERT INTO inbound (received_at, mail_from, rcpt_to, client_ip, size, raw) VALUES (?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`);

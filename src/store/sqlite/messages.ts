@@ -1,8 +1,9 @@
 import type { MessageStore, NewMessage } from '../store.js';
 import type { Db } from './database.js';
-import { eventParams, INSERT_EVENT_SQL } from './events.js';
+import { INSERT_EVENT_SQL } from './events.js';
+import { eventParams } from '../rows.js';
 import { groupCommitFor } from './group-commit.js';
-import { toMessage, toRecipient, type MessageRow, type RecipientRow } from './rows.js';
+import { toMessage, toRecipient, type MessageRow, type RecipientRow } from '../rows.js';
 
 export function sqliteMessages(db: Db): MessageStore {
   // Plain INSERTs, no RETURNING: the rows are known (we wrote them) and RETURNING stages its output in a

@@ -1,16 +1,7 @@
-import type { MtaStsPolicyRecord, MtaStsStore } from '../deliverability.js';
+import type { MtaStsStore } from '../deliverability.js';
+import { toPolicy, type PolicyRow } from '../rows.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
-
-interface PolicyRow {
-  domain: string;
-  policy_id: string;
-  mode: MtaStsPolicyRecord['mode'];
-  mx: string;
-  max_age: number;
-  fetched_at: number;
-  expires_at: number;
-}
 
 export function sqliteMtaSts(db: Db): MtaStsStore {
   const byDomain = db.prepare('SELECT * FROM mta_sts_policies WHERE domain = ?');
@@ -23,8 +14,7 @@ export function sqliteMtaSts(db: Db): MtaStsStore {
   return {
     async get(domain) {
       const r = byDomain.get(domain) as PolicyRow | undefined;
-      if (!r) return null;
-      return { domain: r.domain, policyId: r.policy_id, mode: r.mode, mx: JSON.parse(r.mx) as string[], maxAge: r.max_age, fetchedAt: r.fetched_at, expiresAt: r.expires_at };
+      return r ? toPolicy(r) : null;
     },
     async put(p) {
       await commits.run(() => upsert.run(p.domain, p.policyId, p.mode, JSON.stringify(p.mx), p.maxAge, p.fetchedAt, p.expiresAt));

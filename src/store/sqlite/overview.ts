@@ -7,7 +7,7 @@
 import type { EventKind } from '../../types.js';
 import type { FailingDomain, OutcomeCount, OverviewStore, WaitingDestination } from '../store.js';
 import type { Db } from './database.js';
-import { toEvent, type EventRow } from './rows.js';
+import { toEvent, type EventRow } from '../rows.js';
 
 const OUTCOME_KINDS = "e.kind IN ('delivered', 'deferred', 'bounced', 'expired', 'complained')";
 

@@ -9,10 +9,7 @@ import type { Statement } from 'better-sqlite3';
 import type { RecipientState } from '../../types.js';
 import type { QueryStore, SearchFilters, WaitingSummary } from '../store.js';
 import type { Db } from './database.js';
-import { groupCommitFor } from './group-commit.js';
-import { eventParams, INSERT_EVENT_SQL } from './events.js';
-import { toEvent, toMessage, toRecipient, type EventRow, type MessageRow, type RecipientRow } from './rows.js';
-import { toSuppression, type SuppressionRow } from './suppressions.js';
+import { toEvent, toMessage, toRecipient, toSuppression, type EventRow, type MessageRow, type RecipientRow, type SuppressionRow } from '../rows.js';
 
 /**
  * States few recipients are in, at any time: the waiting ones (the queue, not the history) and the rare

@@ -8,10 +8,11 @@
 import type { NewEvent, RecipientRecord, RecipientState } from '../../types.js';
 import type { AttemptWrite, ClaimedRecipient, QueueStore, RecipientTransition, RecipientUpdate } from '../store.js';
 import type { Db } from './database.js';
-import { eventParams, INSERT_EVENT_SQL } from './events.js';
+import { INSERT_EVENT_SQL } from './events.js';
+import { eventParams } from '../rows.js';
 import { groupCommitFor } from './group-commit.js';
 import { INSERT_SUPPRESSION_SQL } from './suppressions.js';
-import { toRecipient, type RecipientRow } from './rows.js';
+import { toRecipient, type RecipientRow } from '../rows.js';
 
 /**
  * The compare-and-set behind every transition: one recipient, only from the given states (and, with
@@ -79,8 +80,9 @@ export function sqliteQueue(db: Db): QueueStore {
     WHERE id = ? AND lease_owner = ? AND state IN ('queued', 'deferred')
     RETURNING *`);
   const insertEvent = db.prepare(INSERT_EVENT_SQL);
+  // Leases live on waiting recipients only (every move to a final state clears it).
   const releaseLeases = db.prepare(`UPDATE recipients SET lease_owner = NULL, lease_until = NULL
-    WHERE lease_owner = ? AND (? IS NULL OR id IN (SELECT value FROM json_each(?)))`);
+    WHERE lease_owner = ? AND state IN ('queued', 'deferred') AND (? IS NULL OR id IN (SELECT value FROM json_each(?)))`);
   const expire = db.prepare(`UPDATE recipients SET state = 'expired', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL,
       category = 'expired', hard = 0, updated_at = ?
     WHERE id IN (SELECT r.id FROM recipients r JOIN messages m ON m.id = r.message_id

@@ -1,22 +1,7 @@
 import type { SuppressionRecord, SuppressionStore } from '../store.js';
+import { toSuppression, type SuppressionRow } from '../rows.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
-
-export interface SuppressionRow {
-  address: string;
-  reason: string;
-  source: SuppressionRecord['source'];
-  event_id: number | null;
-  created_at: number;
-}
-
-export const toSuppression = (r: SuppressionRow): SuppressionRecord => ({
-  address: r.address,
-  reason: r.reason,
-  source: r.source,
-  eventId: r.event_id,
-  createdAt: r.created_at,
-});
 
 /** ON CONFLICT DO NOTHING: the first reason recorded stays (a later complaint does not rewrite a hard bounce). */
 export const INSERT_SUPPRESSION_SQL =

@@ -1,16 +1,7 @@
-import type { ApiTokenRecord, TokenStore } from '../store.js';
+import type { TokenStore } from '../store.js';
+import { toToken, type TokenRow } from '../rows.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
-
-interface TokenRow {
-  id: number;
-  name: string;
-  sha256: string;
-  scope: 'read' | 'admin';
-  created_at: number;
-}
-
-const toToken = (r: TokenRow): ApiTokenRecord => ({ id: r.id, name: r.name, sha256: r.sha256, scope: r.scope, createdAt: r.created_at });
 
 export function sqliteTokens(db: Db): TokenStore {
   const insert = db.prepare('INSERT INTO api_tokens (name, sha256, scope, created_at) VALUES (?, ?, ?, ?) RETURNING *');

@@ -1,22 +1,7 @@
-import type { UserRecord, UserStore } from '../store.js';
+import type { UserStore } from '../store.js';
+import { toUser, type UserRow } from '../rows.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
-
-interface UserRow {
-  id: number;
-  name: string;
-  password_hash: string;
-  sender_domains: string;
-  created_at: number;
-}
-
-const toUser = (r: UserRow): UserRecord => ({
-  id: r.id,
-  name: r.name,
-  passwordHash: r.password_hash,
-  senderDomains: JSON.parse(r.sender_domains),
-  createdAt: r.created_at,
-});
 
 export function sqliteUsers(db: Db): UserStore {
   const insert = db.prepare('INSERT INTO users (name, password_hash, sender_domains, created_at) VALUES (?, ?, ?, ?) RETURNING *');

@@ -1,43 +1,11 @@
 /**
  * The webhook outbox and its cursor on the events feed (migration 004).
  */
-import type { FeedEvent, NewWebhookDelivery, WebhookDeliveryRecord, WebhookState, WebhookStore } from '../store.js';
+import type { FeedEvent, NewWebhookDelivery, WebhookState, WebhookStore } from '../store.js';
+import { toDelivery, toFeedEvent, type FeedRow, type OutboxRow } from '../rows.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
-import { FEED_AFTER_SQL, toFeedEvent, type FeedRow } from './events.js';
-
-interface OutboxRow {
-  id: number;
-  endpoint: string;
-  event_id: number;
-  type: string;
-  payload: string;
-  state: WebhookState;
-  attempts: number;
-  next_attempt_at: number | null;
-  last_status: number | null;
-  last_error: string | null;
-  created_at: number;
-  updated_at: number;
-  delivered_at: number | null;
-}
-
-const toDelivery = (r: OutboxRow): WebhookDeliveryRecord => ({
-  id: r.id,
-  endpoint: r.endpoint,
-  eventId: r.event_id,
-  type: r.type,
-  payload: r.payload,
-  state: r.state,
-  attempts: r.attempts,
-  nextAttemptAt: r.next_attempt_at,
-  lastStatus: r.last_status,
-  lastError: r.last_error,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  deliveredAt: r.delivered_at,
-});
-
+import { FEED_AFTER_SQL } from './events.js';
 
 export function sqliteWebhooks(db: Db): WebhookStore {
   const getCursor = db.prepare('SELECT last_event_id FROM webhook_cursor WHERE id = 1').pluck();

@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { backgroundSync } from '../../src/store/sqlite/database.js';
-import { groupCommitFor } from '../../src/store/sqlite/group-commit.js';
-import { openSqliteStore } from '../../src/store/sqlite/index.js';
-import type { NewMessage } from '../../src/store/store.js';
-import { newMessage } from '../helpers/new-message.js';
+import { backgroundSync } from '../../../src/store/sqlite/database.js';
+import { groupCommitFor } from '../../../src/store/sqlite/group-commit.js';
+import { openSqliteStore } from '../../../src/store/sqlite/index.js';
+import type { NewMessage } from '../../../src/store/store.js';
+import { newMessage } from '../../helpers/new-message.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-group-commit-'));
 const dbPath = path.join(dir, 'q.db');

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { backgroundSync, MIGRATIONS_DIR, openDatabase, readMigrations } from '../../src/store/sqlite/database.js';
-import { StoreError } from '../../src/store/errors.js';
+import { backgroundSync, MIGRATIONS_DIR, openDatabase, readMigrations } from '../../../src/store/sqlite/database.js';
+import { StoreError } from '../../../src/store/errors.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-migrate-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { openDatabase } from '../../src/store/sqlite/database.js';
+import { openDatabase } from '../../../src/store/sqlite/database.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-checkpoint-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

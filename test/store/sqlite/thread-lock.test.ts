@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { createThreadLock, useThreadLock, withThreadLock } from '../../src/store/sqlite/thread-lock.js';
+import { createThreadLock, useThreadLock, withThreadLock } from '../../../src/store/sqlite/thread-lock.js';
 
 test('a writer waits while another thread holds the lock and runs as soon as it is released', async () => {
   const lock = createThreadLock();

@@ -1,0 +1,171 @@
+/**
+ * Connecting to PostgreSQL: a pool of `database.pool` connections, each committing durably, values read
+ * back as the store's records expect them, and numbered migrations applied under an advisory lock.
+ */
+import pg from 'pg';
+import { urlWithoutPassword } from '../../config/database.js';
+import { StoreError } from '../errors.js';
+import { checkNotNewer, POSTGRES_MIGRATIONS_DIR, readMigrations, type MigrationResult } from '../migrations.js';
+
+export interface PgOptions {
+  url: string;
+  /** Connections this pool keeps open at most. */
+  pool: number;
+  migrationsDir?: string;
+}
+
+/** One connection's way to run a statement: the pool's (any free connection) or a transaction's own. */
+export interface Queryable {
+  query<T extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<T>>;
+}
+
+export interface Pg {
+  readonly pool: pg.Pool;
+  /** The URL without its password, for messages. */
+  readonly where: string;
+  /**
+   * Rows of one statement (on any free connection, in its own transaction). `prepare`: a name for a
+   * statement whose text never changes and that runs per message, so each connection parses and plans it once.
+   */
+  rows<T extends pg.QueryResultRow>(sql: string, params?: unknown[], prepare?: string): Promise<T[]>;
+  /** The first row of one statement, or undefined. */
+  row<T extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T | undefined>;
+  /**
+   * Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it
+   * throws. For the few writes that cannot be one statement (a JS decision between two statements).
+   */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
+/**
+ * Advisory lock keys (two int4: 'mtrl' and a number), so that mailtrail's locks never collide with another
+ * application's on a shared server.
+ */
+export const LOCKS = {
+  migrate: [0x6d74726c, 1],
+  resetStaleLeases: [0x6d74726c, 2],
+} as const;
+
+// Times and ids are BIGINT, which node-postgres reads as strings to be safe beyond 2^53; ours (milliseconds
+// since 1970, row counts, ids) stay far below it, and the store's records hold numbers. NUMERIC is what
+// SUM() of a BIGINT gives. (Statements return rows of ids, never arrays of them, which would stay strings.)
+const INT8 = 20;
+const NUMERIC = 1700;
+const types = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === INT8 || oid === NUMERIC) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, (format ?? 'text') as 'text');
+  },
+};
+
+export async function connect(opts: PgOptions): Promise<Pg> {
+  const where = urlWithoutPassword(opts.url);
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.pool,
+    types,
+    // Every commit waits for its WAL flush (the default, but a server, database or role may have turned it
+    // off): a message is acknowledged with 250 only after its commit is durable. Checked below, too.
+    options: '-c synchronous_commit=on',
+    connectionTimeoutMillis: 10_000,
+  });
+  // A pooled connection that the server drops while idle is discarded by the pool; without a listener its
+  // error would end the process. The next query opens a new connection (or fails, and says so).
+  pool.on('error', () => {});
+  try {
+    const { rows } = await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+    if (rows[0]?.synchronous_commit === 'off') {
+      throw new StoreError(
+        `PostgreSQL at ${where} runs this connection with synchronous_commit off (set in database.url's options): ` +
+          'mailtrail acknowledges mail only after a durable commit; remove that option from database.url',
+      );
+    }
+  } catch (err) {
+    await pool.end().catch(() => {});
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(`cannot connect to PostgreSQL at ${where}: ${(err as Error).message}: check database.url and that the server is reachable`);
+  }
+  return {
+    pool,
+    where,
+    async rows(sql, params, prepare) {
+      const values = params?.map(storable);
+      return (await pool.query(prepare ? { name: prepare, text: sql, values } : { text: sql, values })).rows;
+    },
+    async row(sql, params) {
+      return (await pool.query(sql, params?.map(storable))).rows[0];
+    },
+    async transaction(work) {
+      const client = await pool.connect();
+      const tx: Queryable = { query: (sql, params) => client.query(sql, params?.map(storable)) };
+      try {
+        await client.query('BEGIN');
+        const result = await work(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+  };
+}
+
+/**
+ * Applies the migrations not yet recorded, each in its own transaction. Two nodes starting together take
+ * turns on an advisory lock: the second finds the work done. Re-running is a no-op.
+ */
+export async function migrate(db: Pg, dir = POSTGRES_MIGRATIONS_DIR): Promise<MigrationResult> {
+  const client = await db.pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1, $2)', [...LOCKS.migrate]);
+    try {
+      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
+      const migrations = readMigrations(dir);
+      const current = (await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations')).rows[0]?.v ?? 0;
+      checkNotNewer(current, migrations, 'database.url');
+      const applied: number[] = [];
+      for (const m of migrations) {
+        if (m.version <= current) continue;
+        try {
+          await client.query('BEGIN');
+          await client.query(m.sql);
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw new StoreError(`PostgreSQL migration ${m.name} failed at ${db.where}: ${(err as Error).message}`);
+        }
+        applied.push(m.version);
+      }
+      return { applied, version: Math.max(current, ...applied) };
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1, $2)', [...LOCKS.migrate]).catch(() => {});
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * A PostgreSQL text value cannot hold U+0000 (SQLite's can), and text from outside — a remote server's
+ * reply, an envelope — may carry one: stored as U+FFFD instead, so that such a reply cannot make every
+ * write of its attempt fail. (JSON values are passed as JSON text, where it is the escape \\u0000.)
+ */
+function storable(v: unknown): unknown {
+  if (typeof v === 'string') return v.includes('\0') ? v.replaceAll('\0', '\uFFFD') : v;
+  if (Array.isArray(v) && v.some((x) => typeof x === 'string' && x.includes('\0'))) return v.map(storable);
+  return v;
+}
+
+/** Positional parameters for SQL assembled from parts: `p.add(v)` keeps the value and says `$n`. */
+export class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}

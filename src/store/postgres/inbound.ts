@@ -1,0 +1,96 @@
+import type { RecipientState } from '../../types.js';
+import { INBOUND_COLUMNS, toInbound, toRecipient, type InboundRow, type RecipientRow } from '../rows.js';
+import type { InboundEffectResult, InboundStore } from '../store.js';
+import { Params, type Pg } from './database.js';
+import { EVENT_COLUMNS } from '../rows.js';
+import { unnestEvents } from './events.js';
+import { transitionClauses } from './queue.js';
+
+export function postgresInbound(db: Pg): InboundStore {
+  return {
+    async receive(m) {
+      const row = await db.row<InboundRow>(
+        `INSERT INTO inbound (received_at, mail_from, rcpt_to, client_ip, size, raw) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${INBOUND_COLUMNS}`,
+        [m.receivedAt, m.mailFrom, JSON.stringify(m.rcptTo), m.clientIp, m.raw.length, m.raw],
+      );
+      return toInbound(row!);
+    },
+    async get(id) {
+      const r = await db.row<InboundRow>(`SELECT ${INBOUND_COLUMNS} FROM inbound WHERE id = $1`, [id]);
+      return r ? toInbound(r) : null;
+    },
+    async raw(id) {
+      return (await db.row<{ raw: Buffer }>('SELECT raw FROM inbound WHERE id = $1', [id]))?.raw ?? null;
+    },
+    async unprocessed(limit) {
+      return (await db.rows<{ id: number }>('SELECT id FROM inbound WHERE processed_at IS NULL ORDER BY id LIMIT $1', [limit])).map((r) => r.id);
+    },
+    async listUnmatched({ limit }) {
+      const rows = await db.rows<InboundRow>(
+        `SELECT ${INBOUND_COLUMNS} FROM inbound WHERE processed_at IS NOT NULL AND matched_message_id IS NULL ORDER BY received_at DESC, id DESC LIMIT $1`,
+        [limit],
+      );
+      return rows.map(toInbound);
+    },
+    async list({ limit }) {
+      return (await db.rows<InboundRow>(`SELECT ${INBOUND_COLUMNS} FROM inbound ORDER BY id DESC LIMIT $1`, [limit])).map(toInbound);
+    },
+    async forMessage(messageRowId) {
+      return (await db.rows<InboundRow>(`SELECT ${INBOUND_COLUMNS} FROM inbound WHERE matched_message_id = $1 ORDER BY id`, [messageRowId])).map(toInbound);
+    },
+    async resultsAfter(afterId, limit) {
+      const rows = await db.rows<Pick<InboundRow, 'id' | 'processed_at' | 'kind' | 'matched_message_id' | 'match_rule'>>(
+        'SELECT id, processed_at, kind, matched_message_id, match_rule FROM inbound WHERE id > $1 ORDER BY id LIMIT $2',
+        [afterId, limit],
+      );
+      return rows.map((r) => ({ id: r.id, processed: r.processed_at !== null, kind: r.kind, matchRule: r.match_rule, matched: r.matched_message_id !== null }));
+    },
+    /**
+     * One transaction: marking the row processed comes first and locks it, so a second record of the same
+     * row (startup recovery racing a live delivery, on this node or another) waits, then finds it processed
+     * and writes nothing. Each effect is then one statement: its event, its transition, its suppression.
+     */
+    async record(o) {
+      return db.transaction(async (tx) => {
+        const marked = await tx.query(
+          `UPDATE inbound SET kind = $1, parse = $2, matched_message_id = $3, matched_recipient_id = $4, match_rule = $5, processed_at = $6
+            WHERE id = $7 AND processed_at IS NULL RETURNING id`,
+          [o.kind, JSON.stringify(o.parse), o.match?.messageRowId ?? null, o.match?.recipientId ?? null, o.match?.rule ?? null, o.processedAt, o.id],
+        );
+        if (marked.rowCount === 0) return [];
+        const results: InboundEffectResult[] = [];
+        for (const e of o.effects) {
+          const p = new Params();
+          const recipient = p.add(e.event.recipientId);
+          const t = e.transition ? transitionClauses(e.transition, o.processedAt, p) : null;
+          const s = e.suppress;
+          const sql = `WITH ev AS (
+              INSERT INTO events (${EVENT_COLUMNS}) SELECT ${EVENT_COLUMNS} FROM ${unnestEvents(p, [e.event])} RETURNING id
+            ), changed AS (
+              ${t ? `UPDATE recipients SET ${t.set} WHERE id = ${recipient} AND ${t.where} RETURNING state` : 'SELECT NULL::text AS state WHERE false'}
+            ), suppressed AS (
+              ${s ? `INSERT INTO suppressions (address, reason, source, event_id, created_at) SELECT ${p.add(s.address)}, ${p.add(s.reason)}, ${p.add(s.source)}, id, ${p.add(o.processedAt)} FROM ev ON CONFLICT (address) DO NOTHING` : 'SELECT 1'}
+            )
+            SELECT (SELECT id FROM ev) AS event_id,
+                   COALESCE((SELECT state FROM changed), (SELECT state FROM recipients WHERE id = ${recipient})) AS state,
+                   EXISTS (SELECT 1 FROM changed) AS state_changed`;
+          const row = (await tx.query<{ event_id: number; state: RecipientState; state_changed: boolean }>(sql, p.values)).rows[0]!;
+          results.push({ eventId: row.event_id, state: row.state, stateChanged: row.state_changed, suppressed: s !== undefined });
+        }
+        return results;
+      });
+    },
+    async recipientById(id) {
+      const r = await db.row<RecipientRow>('SELECT * FROM recipients WHERE id = $1', [id]);
+      return r ? toRecipient(r) : null;
+    },
+    async latestRecipientByAddress(address, since) {
+      const r = await db.row<RecipientRow>(
+        `SELECT r.* FROM recipients r JOIN messages m ON m.id = r.message_id
+          WHERE lower(r.address) = lower($1) AND m.created_at >= $2 ORDER BY m.created_at DESC, r.id DESC LIMIT 1`,
+        [address, since],
+      );
+      return r ? toRecipient(r) : null;
+    },
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * The read model on PostgreSQL: lookups by Message-ID or queue id, keyset-paginated search, the queue
+ * overview. Reads of a page fetch all recipients (or events) of all its messages in one statement, the ids
+ * bound as one array: a page costs three statements whatever its size.
+ */
+import type { RecipientState } from '../../types.js';
+import { toEvent, toMessage, toRecipient, toSuppression, type EventRow, type MessageRow, type RecipientRow, type SuppressionRow } from '../rows.js';
+import type { QueryStore, SearchFilters, WaitingSummary } from '../store.js';
+import { Params, type Pg } from './database.js';
+import { subjectQuery } from './subjects.js';
+
+/**
+ * Builds the search statement for the filters given (exported for the EXPLAIN test). Every filter on
+ * recipients or events is a semi-join (EXISTS) that the planner may start from, through its index, when it
+ * names few messages (an address, a rare state, a complaint), or probe while it walks messages newest first
+ * through messages_by_created (or messages_by_tag) when it names many, stopping at `limit` matches.
+ *
+ * Subject words alone lead from the full-text index (message_subjects_words), newest first by message id
+ * (arrival order), and the keyset is the id alone: as on SQLite, sorting all matches of a common word by
+ * created_at would read every one of them.
+ */
+export function searchSql(f: SearchFilters): { text: string; values: unknown[] } {
+  const p = new Params();
+  const where: string[] = [];
+  const complained = f.state === 'complained';
+  const state = complained ? undefined : f.state;
+  const subject = f.subject !== undefined ? subjectQuery(f.subject) : null;
+  const bySubject = f.subject !== undefined && f.message === undefined && f.recipient === undefined && !complained;
+
+  if (f.message !== undefined) {
+    const key = p.add(f.message);
+    where.push(`m.id IN (SELECT id FROM messages WHERE message_id = ${key} UNION ALL SELECT id FROM messages WHERE queue_id = ${key})`);
+  }
+  if (f.subject !== undefined) {
+    if (subject === null) where.push('false');
+    else if (bySubject) where.push(`s.words @@ ${p.add(subject)}::tsquery`);
+    else where.push(`EXISTS (SELECT 1 FROM message_subjects s WHERE s.message_id = m.id AND s.words @@ ${p.add(subject)}::tsquery)`);
+  }
+  // One recipient matches every recipient filter at once (combined with a complaint: the one who complained).
+  const rcpt: string[] = [];
+  if (f.recipient !== undefined) rcpt.push(`lower(r.address) = lower(${p.add(f.recipient)})`);
+  if (f.domain !== undefined) rcpt.push(`r.domain = ${p.add(f.domain)}`);
+  if (state !== undefined) rcpt.push(`r.state = ${p.add(state)}`);
+  if (complained) {
+    where.push(`EXISTS (SELECT 1 FROM events e JOIN recipients r ON r.id = e.recipient_id WHERE e.message_id = m.id AND e.kind = 'complained'${rcpt.map((c) => ` AND ${c}`).join('')})`);
+  } else if (rcpt.length) {
+    // A waiting or rare final state is named in the form of its partial index (recipients_due, recipients_rare_states).
+    if (state === 'queued' || state === 'deferred') rcpt.push("r.state IN ('queued', 'deferred')");
+    else if (state === 'expired' || state === 'suppressed' || state === 'cancelled') rcpt.push("r.state IN ('expired', 'suppressed', 'cancelled')");
+    where.push(`EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND ${rcpt.join(' AND ')})`);
+  }
+  if (f.sender !== undefined) where.push(`m.mail_from = ${p.add(f.sender)}`);
+  if (f.tag !== undefined) where.push(`m.tag = ${p.add(f.tag)}`);
+  if (f.since !== undefined) where.push(`m.created_at >= ${p.add(f.since)}`);
+  if (f.until !== undefined) where.push(`m.created_at < ${p.add(f.until)}`);
+  if (bySubject) {
+    if (f.before) where.push(`s.message_id < ${p.add(f.before.id)}`);
+    return {
+      text: `SELECT m.* FROM message_subjects s JOIN messages m ON m.id = s.message_id WHERE ${where.join(' AND ')} ORDER BY s.message_id DESC LIMIT ${p.add(f.limit)}`,
+      values: p.values,
+    };
+  }
+  if (f.before) {
+    // The first term is implied by the second; it is there so that an index on (…, created_at, id) seeks to
+    // the page start (messages_by_created, and messages_by_tag after its tag) instead of walking from the newest.
+    const at = p.add(f.before.createdAt);
+    where.push(`m.created_at <= ${at} AND (m.created_at < ${at} OR m.id < ${p.add(f.before.id)})`);
+  }
+  return {
+    text: `SELECT m.* FROM messages m${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY m.created_at DESC, m.id DESC LIMIT ${p.add(f.limit)}`,
+    values: p.values,
+  };
+}
+
+export function postgresQuery(db: Pg): QueryStore {
+  return {
+    async findMessages(key) {
+      return (await db.rows<MessageRow>('SELECT * FROM messages WHERE message_id = $1 OR queue_id = $1 ORDER BY created_at DESC, id DESC', [key])).map(toMessage);
+    },
+    async recipientsOf(ids) {
+      if (!ids.length) return [];
+      return (await db.rows<RecipientRow>('SELECT * FROM recipients WHERE message_id = ANY($1::bigint[]) ORDER BY message_id, id', [ids])).map(toRecipient);
+    },
+    async eventsOf(ids) {
+      if (!ids.length) return [];
+      return (await db.rows<EventRow>('SELECT * FROM events WHERE message_id = ANY($1::bigint[]) ORDER BY message_id, id', [ids])).map(toEvent);
+    },
+    async suppressionsFor(addresses) {
+      if (!addresses.length) return [];
+      return (await db.rows<SuppressionRow>('SELECT * FROM suppressions WHERE address = ANY($1::text[])', [addresses])).map(toSuppression);
+    },
+    async search(filters) {
+      const { text, values } = searchSql(filters);
+      return (await db.rows<MessageRow>(text, values)).map(toMessage);
+    },
+    async subjectsOf(ids) {
+      if (!ids.length) return new Map();
+      const rows = await db.rows<{ id: number; subject: string }>('SELECT message_id AS id, subject FROM message_subjects WHERE message_id = ANY($1::bigint[])', [ids]);
+      return new Map(rows.map((r) => [r.id, r.subject]));
+    },
+    async messagesOfEvents(ids) {
+      if (!ids.length) return [];
+      const rows = await db.rows<{ event_id: number; queue_id: string; message_id: string | null }>(
+        'SELECT e.id AS event_id, m.queue_id, m.message_id FROM events e JOIN messages m ON m.id = e.message_id WHERE e.id = ANY($1::bigint[])',
+        [ids],
+      );
+      return rows.map((r) => ({ eventId: r.event_id, queueId: r.queue_id, messageId: r.message_id }));
+    },
+    async queueOverview() {
+      const byState: Partial<Record<RecipientState, number>> = {};
+      for (const r of await db.rows<{ state: RecipientState; n: number }>('SELECT state, COUNT(*) AS n FROM recipients GROUP BY state')) byState[r.state] = r.n;
+      const rows = await db.rows<{ domain: string; state: RecipientState; n: number; oldest: number }>(
+        `SELECT r.domain, r.state, COUNT(*) AS n, MIN(m.created_at) AS oldest
+           FROM recipients r JOIN messages m ON m.id = r.message_id
+          WHERE r.state IN ('queued', 'deferred')
+          GROUP BY r.domain, r.state ORDER BY n DESC, r.domain LIMIT 1000`,
+      );
+      return { byState, byDomain: rows.map((r) => ({ domain: r.domain, state: r.state, count: r.n, oldestCreatedAt: r.oldest })) };
+    },
+    async waitingSummary(now) {
+      // The WHERE is recipients_due's predicate: the waiting rows, not the history.
+      const rows = await db.rows<{ state: 'queued' | 'deferred'; n: number; leased: number; oldest: number }>(
+        `SELECT r.state, COUNT(*) AS n, COUNT(*) FILTER (WHERE r.lease_until > $1) AS leased, MIN(m.created_at) AS oldest
+           FROM recipients r JOIN messages m ON m.id = r.message_id
+          WHERE r.state IN ('queued', 'deferred')
+          GROUP BY r.state`,
+        [now],
+      );
+      const summary: WaitingSummary = { queued: 0, deferred: 0, leased: 0, oldestCreatedAt: null };
+      for (const r of rows) {
+        summary[r.state] = r.n;
+        summary.leased += r.leased;
+        summary.oldestCreatedAt = summary.oldestCreatedAt === null ? r.oldest : Math.min(summary.oldestCreatedAt, r.oldest);
+      }
+      return summary;
+    },
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * A private PostgreSQL cluster for one test file, from Debian's `postgresql` package (scripts/test-setup.sh
+ * installs it): its own data directory in a temp dir, its own port on 127.0.0.1 and its socket in that dir,
+ * stopped and removed when the file ends (also when it fails or is interrupted). `npm test` needs nothing
+ * running beforehand, and a test never touches another PostgreSQL on the machine.
+ *
+ * One cluster per test file, not one shared by the whole run: node --test runs each file in its own
+ * process with nothing that outlives them all, so a shared server would need a daemon nobody is sure to
+ * stop. What costs is initdb (seconds on a loaded machine); it runs once per PostgreSQL version into a
+ * cached template directory that later files copy (about a second), then the server starts in well under one.
+ *
+ * The server refuses to run as root: as root, initdb and pg_ctl run as the `postgres` user, owning the dir.
+ * It runs with fsync off: the cluster is thrown away, and durability is what the relay asks of a real
+ * server (synchronous_commit, checked by the backend), not what these tests measure.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+
+export interface PgCluster {
+  port: number;
+  dir: string;
+  /** The URL of a database of this cluster. */
+  url(database: string): string;
+  /** Creates a database (optionally a copy of `template`) and returns its name. */
+  createDatabase(name: string, template?: string): Promise<string>;
+  /** Runs one statement on a database of this cluster, as the superuser. */
+  sql(database: string, text: string, params?: unknown[]): Promise<pg.QueryResultRow[]>;
+  stop(): void;
+}
+
+const PG_ROOT = '/usr/lib/postgresql';
+
+function binDir(): { bin: string; version: string } {
+  const versions = existsSync(PG_ROOT) ? readdirSync(PG_ROOT).filter((v) => existsSync(path.join(PG_ROOT, v, 'bin', 'initdb'))) : [];
+  const version = versions.sort((a, b) => Number(b) - Number(a))[0];
+  if (!version) throw new Error(`no PostgreSQL server in ${PG_ROOT}/*/bin: install Debian's postgresql package (npm run test:setup)`);
+  return { bin: path.join(PG_ROOT, version, 'bin'), version };
+}
+
+const asRoot = process.getuid?.() === 0;
+
+/** Runs a PostgreSQL program, as the postgres user when we are root. */
+function run(bin: string, program: string, args: string[]): string {
+  const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', path.join(bin, program), ...args]] : [path.join(bin, program), args];
+  return execFileSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function ownByPostgres(dir: string): void {
+  if (asRoot) execFileSync('chown', ['postgres:postgres', dir]);
+}
+
+/** An initdb'd data directory for this version, made once and copied by every cluster after. */
+function template(bin: string, version: string): string {
+  const dir = path.join(tmpdir(), `mailtrail-pg${version}-initdb-${process.getuid?.() ?? 0}`);
+  if (existsSync(path.join(dir, 'PG_VERSION'))) return dir;
+  const staging = mkdtempSync(`${dir}.`);
+  ownByPostgres(staging);
+  // -N: no fsync of the new files (they are copied, then thrown away); C.UTF-8: byte order, any character.
+  run(bin, 'initdb', ['-D', path.join(staging, 'data'), '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8', '-N']);
+  try {
+    renameSync(path.join(staging, 'data'), dir);
+  } catch {
+    // Another test file made it at the same moment: use theirs.
+  }
+  rmSync(staging, { recursive: true, force: true });
+  return dir;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function startPostgres(): Promise<PgCluster> {
+  const { bin, version } = binDir();
+  const source = template(bin, version);
+  const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-pg-'));
+  ownByPostgres(dir);
+  const data = path.join(dir, 'data');
+  execFileSync('cp', ['-a', source, data]);
+  const port = await freePort();
+  let stopped = false;
+  const stop = () => {
+    if (stopped) return;
+    stopped = true;
+    process.off('exit', stop);
+    try {
+      run(bin, 'pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
+    } catch {
+      /* not running */
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  // Stopped on every way out: the file's after() hook, an exit after a failure, or an interrupt.
+  process.on('exit', stop);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      stop();
+      process.exit(1);
+    });
+  }
+  const options = [
+    `-p ${port}`,
+    `-k ${dir}`,
+    '-c listen_addresses=127.0.0.1',
+    '-c fsync=off',
+    '-c full_page_writes=off',
+    '-c shared_buffers=32MB',
+    '-c max_connections=200',
+  ].join(' ');
+  try {
+    run(bin, 'pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+  } catch (err) {
+    const log = existsSync(path.join(dir, 'server.log')) ? execFileSync('tail', ['-n', '20', path.join(dir, 'server.log')], { encoding: 'utf8' }) : '';
+    stop();
+    throw new Error(`PostgreSQL did not start: ${(err as Error).message}\n${log}`);
+  }
+  const url = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
+  async function sql(database: string, text: string, params?: unknown[]) {
+    const client = new pg.Client({ connectionString: url(database) });
+    await client.connect();
+    try {
+      return (await client.query(text, params)).rows;
+    } finally {
+      await client.end();
+    }
+  }
+  return {
+    port,
+    dir,
+    url,
+    sql,
+    async createDatabase(name, templateDb) {
+      await sql('postgres', `CREATE DATABASE "${name}"${templateDb ? ` TEMPLATE "${templateDb}"` : ''}`);
+      return name;
+    },
+    stop,
+  };
+}

@@ -1,0 +1,124 @@
+/** The timeline (append, forMessage) and the feed every follower reads (after, lastId, recent). */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { FeedEvent } from '../../../src/store/store.js';
+import type { NewEvent } from '../../../src/types.js';
+import { enqueue, T0, update, useStore, type OpenStore } from './support.js';
+
+export function eventsContract(open: OpenStore): void {
+  describe('events and the feed', () => {
+    const s = useStore(open);
+
+    test('an empty store has no events: lastId is 0, the feed is empty', async () => {
+      assert.equal(await s.store.events.lastId(), 0);
+      assert.deepEqual(await s.store.events.after(0, 10), []);
+      assert.deepEqual(await s.store.events.recent({}, 10), []);
+    });
+
+    test('an appended event is read back with every field; appendMany keeps the given order', async () => {
+      const { message, recipients } = await enqueue(s.store, { queueId: 'QEV1', recipients: ['a@ev.test'] });
+      const full: NewEvent = {
+        at: T0 + 1,
+        messageRowId: message.id,
+        recipientId: recipients[0]!.id,
+        kind: 'deferred',
+        attempt: 2,
+        phase: 'rcpt',
+        code: 451,
+        enhanced: '4.7.1',
+        text: 'Greylisted\nline two – ünïcode',
+        remoteHost: 'mx.ev.test',
+        remoteIp: '192.0.2.1',
+        durationMs: 1234,
+        detail: { category: 'greylisted', hard: false, list: [1, 2], nested: { a: null } },
+      };
+      const e = await s.store.events.append(full);
+      assert.deepEqual(e, { ...full, id: e.id });
+      const bare = await s.store.events.append({ at: T0 + 2, messageRowId: message.id, kind: 'phase' });
+      assert.deepEqual(bare, { id: bare.id, at: T0 + 2, messageRowId: message.id, kind: 'phase', recipientId: null, attempt: null, phase: null, code: null, enhanced: null, text: null, remoteHost: null, remoteIp: null, durationMs: null, detail: null });
+      await s.store.events.appendMany(['connect', 'ehlo', 'mail', 'rcpt', 'data'].map((p, i) => ({ at: T0 + 10 - i, messageRowId: message.id, kind: 'phase', phase: p as NewEvent['phase'] })));
+      await s.store.events.appendMany([]);
+      const timeline = await s.store.events.forMessage(message.id);
+      assert.deepEqual(timeline.map((x) => x.phase), ['submission', 'rcpt', null, 'connect', 'ehlo', 'mail', 'rcpt', 'data'], 'oldest first by id, not by `at`');
+      assert.deepEqual(timeline.slice(1, 2), [e]);
+      assert.equal(await s.store.events.lastId(), timeline[timeline.length - 1]!.id);
+    });
+
+    test('text from outside with a NUL in it is stored (PostgreSQL text cannot hold U+0000: it reads back as U+FFFD)', async () => {
+      const { message, recipients } = await enqueue(s.store, { recipients: ['nul@ev.test'] });
+      const text = 'bad\u0000reply \u0007 end';
+      const either = (got: string | null) => assert.ok(got === text || got === text.replace('\u0000', '\uFFFD'), JSON.stringify(got));
+      const e = await s.store.events.append({ at: T0, messageRowId: message.id, recipientId: recipients[0]!.id, kind: 'phase', text, remoteHost: text, detail: { text } });
+      either(e.text);
+      either(e.remoteHost);
+      assert.deepEqual(e.detail, { text }, 'JSON keeps it as given');
+      await s.store.queue.claimDue({ now: T0, limit: 100, owner: 'nul', leaseUntil: T0 + 1_000 });
+      const res = await s.store.queue.recordAttempt({ owner: 'nul', at: T0, events: [{ at: T0, messageRowId: message.id, recipientId: recipients[0]!.id, kind: 'deferred', text }], recipients: [{ ...update(recipients[0]!.id, 'deferred'), lastText: text }] });
+      either(res.recorded[0]!.lastText);
+      await s.store.queue.releaseLeases('nul');
+    });
+
+    test('the feed: events after a cursor, oldest first, up to the limit, with the message and recipient facts', async () => {
+      const start = await s.store.events.lastId();
+      const { message, recipients } = await enqueue(s.store, { queueId: 'QFEED1', messageId: 'feed-1@test', tag: 'newsletter', mailFrom: 'news@app.test', createdAt: 1_000, recipients: ['Ann@Example.org'] });
+      await s.store.events.append({ at: 2_000, messageRowId: message.id, recipientId: recipients[0]!.id, kind: 'delivered', code: 250 });
+      await s.store.events.append({ at: 3_000, messageRowId: message.id, recipientId: recipients[0]!.id, kind: 'bounced', code: 550 });
+      const fresh = await s.store.events.after(start, 100);
+      assert.deepEqual(fresh.map((f) => f.kind), ['received', 'delivered', 'bounced']);
+      const [received, delivered] = fresh as [FeedEvent, FeedEvent];
+      assert.deepEqual(
+        [delivered.queueId, delivered.messageId, delivered.tag, delivered.messageCreatedAt, delivered.mailFrom, delivered.recipient, delivered.domain],
+        ['QFEED1', 'feed-1@test', 'newsletter', 1_000, 'news@app.test', 'Ann@Example.org', 'example.org'],
+      );
+      assert.deepEqual([received.recipient, received.domain], [null, null], 'a message-level event has no recipient');
+      assert.deepEqual((await s.store.events.after(start, 1)).map((f) => f.kind), ['received'], 'the limit');
+      assert.deepEqual(await s.store.events.after(fresh[2]!.id, 10), [], 'nothing after the newest');
+    });
+
+    test('the feed has no gaps: paging through it with any limit yields every event once, in id order', async () => {
+      const all = await s.store.events.after(0, 10_000);
+      const paged: number[] = [];
+      for (let cursor = 0; ; ) {
+        const page = await s.store.events.after(cursor, 3);
+        if (!page.length) break;
+        paged.push(...page.map((e) => e.id));
+        cursor = page[page.length - 1]!.id;
+      }
+      assert.deepEqual(paged, all.map((e) => e.id));
+      assert.deepEqual([...paged].sort((a, b) => a - b), paged);
+      assert.equal(paged[paged.length - 1], await s.store.events.lastId());
+    });
+  });
+
+  describe('recent: the backlog of `mailtrail tail`', () => {
+    const s = useStore(open);
+    const ids: Record<string, number> = {};
+
+    test('the last events matching every filter, oldest first', async () => {
+      const m = await enqueue(s.store, { queueId: 'QTAIL1', messageId: 'tail-1@app.test', recipients: ['a@one.test', 'b@two.test'] });
+      const [a, b] = m.recipients as [(typeof m.recipients)[0], (typeof m.recipients)[0]];
+      const n = await enqueue(s.store, { queueId: 'QTAIL2', messageId: 'tail-2@app.test', recipients: ['c@three.test'] });
+      const add = async (name: string, e: Omit<NewEvent, 'at'>) => (ids[name] = (await s.store.events.append({ at: T0, ...e })).id);
+      await add('connect-a', { messageRowId: m.message.id, kind: 'phase', phase: 'connect', detail: { recipient_ids: [a.id] } });
+      await add('rcpt-a', { messageRowId: m.message.id, recipientId: a.id, kind: 'phase', phase: 'rcpt' });
+      await add('delivered-a', { messageRowId: m.message.id, recipientId: a.id, kind: 'delivered' });
+      await add('connect-b', { messageRowId: m.message.id, kind: 'phase', phase: 'connect', detail: { recipient_ids: [b.id] } });
+      await add('deferred-b', { messageRowId: m.message.id, recipientId: b.id, kind: 'deferred' });
+      await add('shared', { messageRowId: m.message.id, kind: 'phase', phase: 'quit' });
+      await add('delivered-c', { messageRowId: n.message.id, recipientId: n.recipients[0]!.id, kind: 'delivered' });
+      const names = (events: FeedEvent[]) => events.map((e) => Object.keys(ids).find((k) => ids[k] === e.id) ?? e.kind);
+
+      assert.deepEqual(names(await s.store.events.recent({}, 3)), ['deferred-b', 'shared', 'delivered-c'], 'the newest three, oldest first');
+      assert.deepEqual(names(await s.store.events.recent({ kinds: ['delivered', 'deferred'] }, 10)), ['delivered-a', 'deferred-b', 'delivered-c']);
+      assert.deepEqual(names(await s.store.events.recent({ message: 'tail-2@app.test' }, 10)), ['received', 'delivered-c'], 'by Message-ID');
+      assert.deepEqual(names(await s.store.events.recent({ message: 'QTAIL2' }, 10)), ['received', 'delivered-c'], 'by queue id');
+      assert.deepEqual(names(await s.store.events.recent({ message: 'tail-2@app' }, 10)), [], 'exact, not a prefix');
+      // A recipient's events by its domain; a shared phase when its transaction names a recipient there; one
+      // that names none (received, quit) when the message has a recipient there.
+      assert.deepEqual(names(await s.store.events.recent({ domain: 'one.test' }, 10)), ['received', 'connect-a', 'rcpt-a', 'delivered-a', 'shared']);
+      assert.deepEqual(names(await s.store.events.recent({ domain: 'two.test' }, 10)), ['received', 'connect-b', 'deferred-b', 'shared']);
+      assert.deepEqual(names(await s.store.events.recent({ domain: 'two.test', kinds: ['phase'], message: 'QTAIL1' }, 10)), ['connect-b', 'shared'], 'every filter at once');
+      assert.deepEqual(await s.store.events.recent({ domain: 'nowhere.test' }, 10), []);
+    });
+  });
+}

@@ -1,0 +1,227 @@
+/**
+ * PostgreSQL-only mechanics the store contract cannot see through the interface: migrations under an
+ * advisory lock, durable commits, connection errors, the claim's SKIP LOCKED, the single sweeper of stale
+ * leases, and the plans of the claim and search statements. A private cluster (test/helpers/postgres.ts).
+ */
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { StoreError } from '../../../src/store/errors.js';
+import { POSTGRES_MIGRATIONS_DIR, readMigrations } from '../../../src/store/migrations.js';
+import { LOCKS } from '../../../src/store/postgres/database.js';
+import { openPostgresStore, type PostgresStore } from '../../../src/store/postgres/index.js';
+import { searchSql } from '../../../src/store/postgres/query.js';
+import type { SearchFilters } from '../../../src/store/store.js';
+import { runCli } from '../../e2e/cli.js';
+import { newMessage } from '../../helpers/new-message.js';
+import { startPostgres, type PgCluster } from '../../helpers/postgres.js';
+
+let cluster: PgCluster;
+const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-pg-backend-'));
+before(async () => {
+  cluster = await startPostgres();
+});
+after(() => {
+  cluster?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+let n = 0;
+const freshUrl = async () => cluster.url(await cluster.createDatabase(`b${++n}`));
+const T0 = Date.UTC(2030, 0, 1);
+
+describe('migrations', () => {
+  const known = readMigrations(POSTGRES_MIGRATIONS_DIR).map((m) => m.version);
+
+  test('two nodes opening a new database at once: every migration applied once, under the advisory lock', async () => {
+    const url = await freshUrl();
+    const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url, pool: 2 })));
+    try {
+      const rows = await stores[0]!.db.rows<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      assert.deepEqual(rows.map((r) => r.version), known);
+      await stores[0]!.users.add({ name: 'kept', passwordHash: 'x', senderDomains: [], createdAt: T0 });
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+    }
+    const again = await openPostgresStore({ url, pool: 1 });
+    try {
+      assert.equal((await again.db.rows('SELECT version FROM schema_migrations')).length, known.length, 're-opening applies nothing');
+      assert.equal(await again.users.count(), 1, 'and keeps the data');
+    } finally {
+      await again.close();
+    }
+  });
+
+  test('a database written by a newer mailtrail is refused, naming database.url', async () => {
+    const url = await freshUrl();
+    await (await openPostgresStore({ url, pool: 1 })).close();
+    await cluster.sql(url.split('/').pop()!, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '999_future.sql', 0)");
+    await assert.rejects(openPostgresStore({ url, pool: 1 }), (err: unknown) => err instanceof StoreError && /schema is version 999 .*newer mailtrail.*database\.url/.test((err as Error).message));
+  });
+
+  test('a failing migration leaves nothing of itself behind, and says which', async () => {
+    const migrations = path.join(dir, 'migrations');
+    cpSync(POSTGRES_MIGRATIONS_DIR, migrations, { recursive: true });
+    writeFileSync(path.join(migrations, '900_broken.sql'), 'CREATE TABLE half_made (id INTEGER);\nTHIS IS NOT SQL;\n');
+    const url = await freshUrl();
+    await assert.rejects(openPostgresStore({ url, pool: 1, migrationsDir: migrations }), (err: unknown) => err instanceof StoreError && /migration 900_broken\.sql failed/.test((err as Error).message));
+    const name = url.split('/').pop()!;
+    assert.deepEqual(await cluster.sql(name, "SELECT 1 FROM pg_tables WHERE tablename = 'half_made'"), [], 'rolled back');
+    assert.deepEqual((await cluster.sql(name, 'SELECT MAX(version) AS v FROM schema_migrations'))[0], { v: Math.max(...known) }, 'earlier migrations stayed');
+  });
+
+  test('`mailtrail migrate` applies them alone, then has nothing to do; the URL is shown without its password', async () => {
+    const url = await freshUrl();
+    const withPassword = url.replace('postgres@', 'postgres:secret@');
+    const config = path.join(dir, 'pg.yaml');
+    writeFileSync(config, `database: { backend: postgres, url: '${withPassword}' }\n`);
+    const first = await runCli(['migrate', '--config', config]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout, `postgres database ${withPassword.replace('secret', '***')}: applied migration${known.length > 1 ? 's' : ''} ${known.join(', ')}; schema version ${Math.max(...known)}\n`);
+    assert.match((await runCli(['migrate', '--config', config])).stdout, /nothing to apply\n$/);
+  });
+});
+
+describe('connections', () => {
+  test('commits wait for their WAL flush: synchronous_commit is on even when the database says off', async () => {
+    const url = await freshUrl();
+    await cluster.sql('postgres', `ALTER DATABASE "${url.split('/').pop()}" SET synchronous_commit = off`);
+    const store = await openPostgresStore({ url, pool: 2 });
+    try {
+      assert.deepEqual(await store.db.rows('SHOW synchronous_commit'), [{ synchronous_commit: 'on' }]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test('a URL that turns synchronous_commit off is refused, naming the setting', async () => {
+    const url = `${await freshUrl()}?options=${encodeURIComponent('-c synchronous_commit=off')}`;
+    await assert.rejects(openPostgresStore({ url, pool: 1 }), (err: unknown) => err instanceof StoreError && /synchronous_commit off.*database\.url/.test((err as Error).message));
+  });
+
+  test('a server that cannot be reached: a StoreError naming the URL (without its password) and database.url', async () => {
+    // A port nothing listens on: taken, then given back.
+    const closed = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as net.AddressInfo;
+        s.close(() => resolve(port));
+      });
+    });
+    await assert.rejects(openPostgresStore({ url: `postgres://u:hunter2@127.0.0.1:${closed}/x`, pool: 1 }), (err: unknown) => {
+      const message = (err as Error).message;
+      return err instanceof StoreError && message.startsWith(`cannot connect to PostgreSQL at postgres://u:***@127.0.0.1:${closed}/x: `) && /check database\.url/.test(message) && !message.includes('hunter2');
+    });
+  });
+});
+
+describe('claims and plans', () => {
+  let store: PostgresStore;
+  let raw: pg.Client;
+  before(async () => {
+    const url = await freshUrl();
+    store = await openPostgresStore({ url, pool: 4 });
+    raw = new pg.Client({ connectionString: url });
+    await raw.connect();
+  });
+  after(async () => {
+    await raw?.end();
+    await store?.close();
+  });
+  const explain = async (sql: string, params: unknown[] = []) =>
+    (await store.db.rows<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)).map((r) => r['QUERY PLAN']).join('\n');
+
+  test('claimDue passes by a row another transaction holds, without waiting for it', async () => {
+    const m = await store.messages.enqueue(newMessage({ createdAt: T0, recipients: [{ address: 'held@x.test', nextAttemptAt: T0 }, { address: 'free@x.test', nextAttemptAt: T0 + 1 }] }));
+    await raw.query('BEGIN');
+    try {
+      await raw.query('SELECT id FROM recipients WHERE id = $1 FOR UPDATE', [m.recipients[0]!.id]);
+      const started = Date.now();
+      const got = await store.queue.claimDue({ now: T0 + 10, limit: 10, owner: 'A', leaseUntil: T0 + 1_000 });
+      assert.deepEqual(got.map((r) => r.address), ['free@x.test']);
+      assert.ok(Date.now() - started < 2_000, 'no wait on the held row');
+    } finally {
+      await raw.query('ROLLBACK');
+    }
+    assert.deepEqual((await store.queue.claimDue({ now: T0 + 10, limit: 10, owner: 'B', leaseUntil: T0 + 1_000 })).map((r) => r.address), ['held@x.test'], 'claimable once released');
+    await store.queue.releaseLeases('A');
+    await store.queue.releaseLeases('B');
+  });
+
+  test('resetStaleLeases runs on one node at a time: while another holds the sweep lock, it leaves the leases', async () => {
+    await store.queue.claimDue({ now: T0 + 10, limit: 10, owner: 'C', leaseUntil: T0 + 100 });
+    await raw.query('SELECT pg_advisory_lock($1, $2)', [...LOCKS.resetStaleLeases]);
+    try {
+      assert.equal(await store.queue.resetStaleLeases(T0 + 200), 0);
+      assert.equal((await store.queue.countsByState(T0)).leased, 2, 'still stamped');
+    } finally {
+      await raw.query('SELECT pg_advisory_unlock($1, $2)', [...LOCKS.resetStaleLeases]);
+    }
+    assert.equal(await store.queue.resetStaleLeases(T0 + 200), 2);
+  });
+
+  describe('plans at a size where they matter', () => {
+    // Plans on near-empty tables say little (a scan of one page is cheapest): 20,000 messages with two
+    // recipients each, a small queue (0.5 % waiting), ten tags, subjects, complaints; then ANALYZE, as
+    // autovacuum would.
+    before(async () => {
+      await store.db.rows(`INSERT INTO messages (queue_id, message_id, mail_from, size, sha256, tag, created_at)
+        SELECT 'QP' || i, 'm' || i || '@plan.test', 'app@plan.test', 100, 'x', 'tag' || (i % 10), ${T0} + i * 1000 FROM generate_series(1, 20000) i`);
+      await store.db.rows(`INSERT INTO recipients (message_id, address, domain, state, next_attempt_at, updated_at)
+        SELECT m.id, 'u' || (m.id % 5000) || '@d' || (m.id % 50) || '.test', 'd' || (m.id % 50) || '.test',
+               CASE WHEN m.id % 200 = 0 THEN 'deferred' WHEN m.id % 10 = 4 THEN 'bounced' ELSE 'delivered' END,
+               CASE WHEN m.id % 200 = 0 THEN ${T0} ELSE NULL END, 0
+          FROM messages m, generate_series(1, 2)`);
+      await store.db.rows(`UPDATE recipients SET state = 'expired' WHERE id % 997 = 0`);
+      await store.db.rows(`INSERT INTO events (at, message_id, kind, phase) SELECT created_at, id, 'received', 'submission' FROM messages`);
+      await store.db.rows(`INSERT INTO events (at, message_id, recipient_id, kind) SELECT r.updated_at, r.message_id, r.id, 'complained' FROM recipients r WHERE r.id % 1000 = 1`);
+      await store.db.rows(`INSERT INTO message_subjects (message_id, subject, words)
+        SELECT id, 'Invoice ' || id, array_to_tsvector(ARRAY['invoice', id::text, CASE WHEN id % 100 = 0 THEN 'rare' ELSE 'common' END]) FROM messages`);
+      await store.db.rows('ANALYZE');
+    });
+
+    test('the claim walks recipients_due and locks with SKIP LOCKED', async () => {
+      const p = await explain(
+        `UPDATE recipients SET lease_owner = 'x', lease_until = 1 WHERE id IN (SELECT id FROM recipients
+           WHERE state IN ('queued', 'deferred') AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) AND domain <> ALL('{}'::text[])
+           ORDER BY next_attempt_at LIMIT 5 FOR UPDATE SKIP LOCKED)`,
+        [T0 + 1],
+      );
+      assert.match(p, /Index Scan using recipients_due/);
+      assert.match(p, /LockRows/);
+      assert.doesNotMatch(p, /Seq Scan/);
+    });
+
+    test('each kind of search starts from an index made for it, never a scan of a table', async () => {
+      const before = { createdAt: T0 + 10_000_000, id: 10_000 };
+      // Selective filters find a few messages through their own index and sort those; broad ones walk
+      // messages newest first and stop at the limit, with no sort of all matches.
+      const selective: [Omit<SearchFilters, 'limit'>, RegExp][] = [
+        [{ recipient: 'U17@d17.test' }, /recipients_by_address_nocase/],
+        [{ message: 'm17@plan.test' }, /messages_by_message_id[^]*messages_queue_id_key/],
+        [{ subject: 'rare' }, /message_subjects/],
+        [{ state: 'complained' }, /events_complaints/],
+        [{ state: 'expired' }, /recipients_rare_states/],
+        [{ state: 'deferred' }, /recipients_due/],
+      ];
+      const broad: [Omit<SearchFilters, 'limit'>, RegExp][] = [
+        [{}, /Index Scan Backward using messages_by_created/],
+        [{ tag: 'tag3' }, /messages_by_(tag|created)/],
+        [{ tag: 'tag3', since: T0 + 1_000_000 }, /messages_by_(tag|created)/],
+        [{ subject: 'common invoice' }, /message_subjects/],
+        [{ subject: 'invoice', tag: 'tag1', since: T0, until: T0 + 5_000_000 }, /message_subjects/],
+        [{ domain: 'd7.test', state: 'delivered' }, /messages_by_created/],
+      ];
+      for (const [f, index] of [...selective, ...broad]) {
+        const { text, values } = searchSql({ limit: 51, before, ...f });
+        const p = await explain(text, values);
+        assert.match(p, index, `${JSON.stringify(f)}:\n${p}`);
+        assert.doesNotMatch(p, /Seq Scan/, `${JSON.stringify(f)}:\n${p}`);
+        if (broad.some(([b]) => b === f)) assert.doesNotMatch(p, /Sort Key/, `${JSON.stringify(f)}: walked in order, not sorted:\n${p}`);
+      }
+      assert.match(await explain('SELECT * FROM messages WHERE message_id = $1 OR queue_id = $1 ORDER BY created_at DESC, id DESC', ['a']), /messages_by_message_id[^]*messages_queue_id_key/);
+    });
+  });
+});
