@@ -208,3 +208,22 @@ CREATE TABLE mta_sts_policies (
   fetched_at   BIGINT NOT NULL,
   expires_at   BIGINT NOT NULL
 );
+
+-- Connection slots per destination, shared by every relay (src/store/postgres/destinations.ts): a row
+-- per open connection or running transaction, pruned by time when its relay died.
+CREATE TABLE destination_slots (
+  key     TEXT NOT NULL,            -- domain:<name> or host:<ip>
+  holder  TEXT NOT NULL,            -- <relay owner>:<n>
+  until   BIGINT NOT NULL,
+  PRIMARY KEY (key, holder)
+);
+CREATE INDEX destination_slots_holder ON destination_slots (holder);
+
+-- A destination's slow-down, as the relay that saw the signal recorded it, for all to follow.
+CREATE TABLE destination_throttles (
+  domain        TEXT PRIMARY KEY,
+  conn_limit    INTEGER NOT NULL,
+  level         INTEGER NOT NULL,
+  paused_until  BIGINT NOT NULL,
+  updated_at    BIGINT NOT NULL
+);

@@ -633,6 +633,33 @@ export interface OverviewStore {
   latestEvents(recipientIds: number[], kind: EventKind): Promise<EventRecord[]>;
 }
 
+/** A destination's slow-down (src/queue/throttle.ts), as every relay on the database sees it. */
+export interface SharedThrottle {
+  domain: string;
+  /** Connections allowed now. */
+  limit: number;
+  level: number;
+  pausedUntil: number;
+}
+
+/**
+ * Limits that must hold across relays: a receiver that allows N connections from us gets N, however
+ * many relays share the queue. A slot of a key (`domain:example.com`, `host:192.0.2.7`) is held by one
+ * holder until released or until its time runs out (a relay that died stops holding its slots within
+ * `delivery.lease_ms`; live ones renew theirs with the queue's heartbeat).
+ */
+export interface DestinationStore {
+  /** Takes a slot of `key` for `holder` when fewer than `limit` live slots are held; false when full. */
+  acquire(req: { key: string; holder: string; limit: number; now: number; until: number }): Promise<boolean>;
+  release(holder: string): Promise<void>;
+  /** Moves forward every slot whose holder starts with `prefix` (one relay's heartbeat). */
+  renew(prefix: string, until: number): Promise<void>;
+  /** The slow-downs in force (paused, or at a lowered limit), as of `now`. */
+  throttles(now: number): Promise<SharedThrottle[]>;
+  /** Records a destination's slow-down (null: back to normal). */
+  setThrottle(domain: string, state: Omit<SharedThrottle, 'domain'> | null, now: number): Promise<void>;
+}
+
 export interface Store {
   readonly users: UserStore;
   readonly messages: MessageStore;
@@ -648,6 +675,8 @@ export interface Store {
   readonly dkimKeys: DkimKeyStore;
   readonly mtaSts: MtaStsStore;
   readonly overview: OverviewStore;
+  /** Connection slots and slow-downs per destination, shared by every relay on the database. */
+  readonly destinations: DestinationStore;
   close(): Promise<void>;
 }
 
