@@ -153,18 +153,20 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   }
   const ses = amazonSesNotification(top);
   if (ses) return ses;
+  // The notice's text, read once: it is the longest thing parsed from a mail after the MIME tree.
+  const body = bodyText(top);
   if (status) {
-    const r = rfc3464(top, status, subject, ownId, partText(status), maxRecipients);
+    const r = rfc3464(top, body, subject, ownId, partText(status), maxRecipients);
     if (r) return r;
   }
   // Reports flattened by a gateway or forwarded inline still carry their fields as text.
-  const text = bodyText(top).replace(/^> ?/gm, '');
+  const text = body.replace(/^> ?/gm, '');
   const inline = /^(?:Reporting-MTA|Final-Recipient):/im.exec(text);
   if (inline) {
-    const r = rfc3464(top, null, subject, ownId, text.slice(inline.index), maxRecipients);
+    const r = rfc3464(top, body, subject, ownId, text.slice(inline.index), maxRecipients);
     if (r) return r;
   }
-  return nonStandard(top, subject, ownId);
+  return nonStandard(top, body, subject, ownId);
 }
 
 function arf(top: MimePart, part: MimePart, ownId: string | null): ParseResult {
@@ -205,11 +207,10 @@ function kindOf(recipients: ParsedRecipient[]): ParseResult['kind'] {
   return 'bounce';
 }
 
-function rfc3464(top: MimePart, part: MimePart | null, subject: string, ownId: string | null, fields: string, maxRecipients: number): ParseResult | null {
+/** `text`: the mail's text (bodyText), which often states the remote server's reply more fully than Diagnostic-Code. */
+function rfc3464(top: MimePart, text: string, subject: string, ownId: string | null, fields: string, maxRecipients: number): ParseResult | null {
   const dsn = parseDeliveryStatus(fields, maxRecipients);
   if (dsn.recipients.length === 0) return null;
-  // The human-readable part often states the remote server's reply more fully than Diagnostic-Code.
-  const text = bodyText(top);
   const notice = splitNotice(subject, text);
   // The notice's own list of recipients is read only when the report leaves something to find in it: a
   // recipient without an address or without words, or a forward in the MTA's words ("expanded from",
@@ -276,10 +277,9 @@ const BOUNCE_SENDER = /^(?:mailer[-_.]?daemon|post_?master|mail[-_]daemon|mail d
 const BOUNCE_SUBJECT =
   /undeliver|undelivered|delivery (?:status )?(?:notification|failure|failed|problem)|returned mail|failure notice|mail delivery failed|delivery has failed|could not be delivered|non[- ]?remis|unzustellbar|nicht zustellbar|message not delivered|mail failure|permanent error|rejected|bounced|returned to sender|warning: could not send|delayed mail|delivery delayed|non-?deliver(?:y|able)|delivery (?:status )?report|mail system error|returned message|no se pudo entregar|non recapitabile|onbestelbaar|不達|エラー|配信でき(?:ません|なかった)|配信に失敗|error/i;
 
-function nonStandard(top: MimePart, subject: string, ownId: string | null): ParseResult {
+function nonStandard(top: MimePart, text: string, subject: string, ownId: string | null): ParseResult {
   const from = decodeHeaderValue(header(top.headers, 'from') ?? '');
   const to = addresses(header(top.headers, 'to'));
-  const text = bodyText(top);
   const exclude = new Set([...to, ...addresses(header(top.headers, 'from'))].map((a) => a.toLowerCase()));
   const report = parseTextReport(subject, text, exclude);
   const bounceish = report.rule !== null || BOUNCE_SENDER.test(from.trim()) || BOUNCE_SUBJECT.test(subject) || top.type === 'multipart/report';

@@ -285,6 +285,10 @@ const REASON_THEN_ADDRESS = new RegExp(
   'gim',
 );
 
+/** The shapes most notices share (see noticeRecipients). */
+const GENERIC_RECIPIENT = new RegExp(`^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?:[ \\t]+\\(expanded from:?[ \\t]*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]*$)`, 'gm');
+const RCPT_TO = new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi');
+
 // The two sentence shapes, each read from a window around one "deliver" of the notice (found by a plain
 // search: a pattern tried at every position of every notice cost more than the rest of this function).
 const MESSAGE_TO_ADDRESS = new RegExp(`\\b(?:message|mail|e-?mail) (?:to|for|addressed to) <?(${ADDR})>? (?:could not|cannot|can't|couldn't|was not|wasn't|has not|did not) (?:be )?$`, 'i');
@@ -405,8 +409,7 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
   if (found.length === 0) {
     // The shapes most notices share: "<addr>:" / "addr:" heading a paragraph (Postfix puts "(expanded from
     // <alias>)" before the colon), an address alone on its line, or Sendmail's "<addr>... reason".
-    const generic = new RegExp(`^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?:[ \\t]+\\(expanded from:?[ \\t]*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]*$)`, 'gm');
-    for (const m of body.matchAll(generic)) add(m[1], m.index ?? 0);
+    for (const m of body.matchAll(GENERIC_RECIPIENT)) add(m[1], m.index ?? 0);
   }
   if (found.length === 0) {
     // The reason first, then the address ("Unknown user: jane@…", "User mailbox exceeds allowed size:
@@ -419,7 +422,7 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
     for (const m of addressesInSentences(body)) add(m.address, m.index);
   }
   if (found.length === 0) {
-    for (const m of body.matchAll(new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi'))) add(m[1], m.index ?? 0);
+    for (const m of body.matchAll(RCPT_TO)) add(m[1], m.index ?? 0);
   }
   if (found.length === 0) {
     for (const m of body.replace(/^[ \t]*(?:Message-ID|In-Reply-To|References):.*$/gim, (l) => ' '.repeat(l.length)).matchAll(ADDR_G)) add(m[0], m.index ?? 0);
