@@ -24,7 +24,7 @@ import { lockedVersion } from './lib/haraka-install.js';
 import { figureDigits, judgeFigure, judgeRatio, ratioOf, spreadText, summarise, targetText, type Judged, type Spread, type Target } from './lib/spread.js';
 import type { BenchFlags, Figures, Scenario } from './scenarios/types.js';
 
-const SCENARIOS = ['relay', 'postfix', 'haraka', 'limit', 'per-message', 'query', 'bounces', 'large-dsn', 'memory', 'signing'] as const;
+const SCENARIOS = ['relay', 'postfix', 'haraka', 'limit', 'per-message', 'query', 'bounces', 'large-dsn', 'memory', 'signing', 'auth-wave'] as const;
 type Name = (typeof SCENARIOS)[number];
 /** Run in rounds, one of each per round, in this order: the relay, its peers under the same load, and the loopback ceiling. */
 const INTERLEAVED: readonly Name[] = ['relay', 'postfix', 'haraka', 'limit'];
@@ -220,6 +220,8 @@ const COMPARISONS: Record<string, ComparisonSpec> = {
   per_message_50w_mailtrail_over_haraka: { a: ['per-message', 'mailtrail_50w_none_accepted_msgs_per_s'], b: ['per-message', 'haraka_50w_none_accepted_msgs_per_s'], target: null },
   per_message_mailtrail_refused: { a: ['per-message', 'mailtrail_refused_total'], target: { op: '<=', value: 0 } },
   per_message_mailtrail_p99_ms_no_tls: { a: ['per-message', 'mailtrail_none_p99_ms_max'], target: { op: '<=', value: 20 } },
+  auth_cold_wave_one_account_p99_ms: { a: ['auth-wave', 'one_account_auth_p99_ms'], target: { op: '<=', value: 150 }, source: 'issue 17' },
+  auth_cold_wave_distinct_accounts_p99_ms: { a: ['auth-wave', 'distinct_accounts_auth_p99_ms'], target: null },
   large_dsn_submit_p99_during_over_idle: { a: ['large-dsn', 'large_dsn_p99_during_over_idle'], target: { op: '<=', value: 2 } },
   e2e_mailtrail_over_limit: { a: ['relay', 'e2e_msgs_per_s'], b: ['limit', 'msgs_per_s'], target: null },
   submit_mailtrail_over_limit: { a: ['relay', 'submit_msgs_per_s'], b: ['limit', 'msgs_per_s'], target: null },
