@@ -154,14 +154,14 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   const ses = amazonSesNotification(top);
   if (ses) return ses;
   if (status) {
-    const r = rfc3464(top, status, subject, ownId, partText(status), maxRecipients);
+    const r = rfc3464(top, subject, ownId, partText(status), maxRecipients);
     if (r) return r;
   }
   // Reports flattened by a gateway or forwarded inline still carry their fields as text.
   const text = bodyText(top).replace(/^> ?/gm, '');
   const inline = /^(?:Reporting-MTA|Final-Recipient):/im.exec(text);
   if (inline) {
-    const r = rfc3464(top, null, subject, ownId, text.slice(inline.index), maxRecipients);
+    const r = rfc3464(top, subject, ownId, text.slice(inline.index), maxRecipients);
     if (r) return r;
   }
   return nonStandard(top, subject, ownId);
@@ -205,7 +205,7 @@ function kindOf(recipients: ParsedRecipient[]): ParseResult['kind'] {
   return 'bounce';
 }
 
-function rfc3464(top: MimePart, part: MimePart | null, subject: string, ownId: string | null, fields: string, maxRecipients: number): ParseResult | null {
+function rfc3464(top: MimePart, subject: string, ownId: string | null, fields: string, maxRecipients: number): ParseResult | null {
   const dsn = parseDeliveryStatus(fields, maxRecipients);
   if (dsn.recipients.length === 0) return null;
   // The human-readable part often states the remote server's reply more fully than Diagnostic-Code.
