@@ -87,9 +87,14 @@ CREATE TABLE events (
   remote_host   TEXT,
   remote_ip     TEXT,
   duration_ms   BIGINT,
-  detail        JSON
+  detail        JSON,
+  -- The writing transaction: followers read the feed in (txid, id) order and only below the oldest
+  -- transaction still running, so an event that commits late (a lower id after a higher one) is never
+  -- passed over (src/store/postgres/feed.ts).
+  txid          XID8 NOT NULL DEFAULT pg_current_xact_id()
 );
 CREATE INDEX events_by_message ON events (message_id, id);
+CREATE INDEX events_feed ON events (txid, id);
 CREATE INDEX events_by_recipient ON events (recipient_id, id) WHERE recipient_id IS NOT NULL;
 -- Outcome events by kind and time: the support page's charts and failing domains (SQLite 007).
 CREATE INDEX events_outcomes ON events (kind, at, recipient_id) WHERE kind IN ('delivered', 'deferred', 'bounced', 'expired', 'complained');
@@ -120,8 +125,10 @@ CREATE TABLE inbound (
   matched_message_id    BIGINT REFERENCES messages (id) ON DELETE SET NULL,
   matched_recipient_id  BIGINT REFERENCES recipients (id) ON DELETE SET NULL,
   match_rule            TEXT,                 -- verp | envid | message-id | recipient-window
-  processed_at          BIGINT
+  processed_at          BIGINT,
+  txid                  XID8 NOT NULL DEFAULT pg_current_xact_id()  -- the feed's order, as for events
 );
+CREATE INDEX inbound_feed ON inbound (txid, id);
 CREATE INDEX inbound_unprocessed ON inbound (id) WHERE processed_at IS NULL;
 CREATE INDEX inbound_unmatched ON inbound (received_at, id) WHERE processed_at IS NOT NULL AND matched_message_id IS NULL;
 CREATE INDEX inbound_by_matched_message ON inbound (matched_message_id) WHERE matched_message_id IS NOT NULL;
@@ -151,6 +158,7 @@ CREATE TABLE api_tokens (
 CREATE TABLE webhook_cursor (
   id             INTEGER PRIMARY KEY CHECK (id = 1),
   last_event_id  BIGINT NOT NULL,
+  position       TEXT NOT NULL,             -- the feed cursor (txid:id) routed up to
   updated_at     BIGINT NOT NULL
 );
 
@@ -199,4 +207,23 @@ CREATE TABLE mta_sts_policies (
   max_age      BIGINT NOT NULL,               -- seconds, as published
   fetched_at   BIGINT NOT NULL,
   expires_at   BIGINT NOT NULL
+);
+
+-- Connection slots per destination, shared by every relay (src/store/postgres/destinations.ts): a row
+-- per open connection or running transaction, pruned by time when its relay died.
+CREATE TABLE destination_slots (
+  key     TEXT NOT NULL,            -- domain:<name> or host:<ip>
+  holder  TEXT NOT NULL,            -- <relay owner>:<n>
+  until   BIGINT NOT NULL,
+  PRIMARY KEY (key, holder)
+);
+CREATE INDEX destination_slots_holder ON destination_slots (holder);
+
+-- A destination's slow-down, as the relay that saw the signal recorded it, for all to follow.
+CREATE TABLE destination_throttles (
+  domain        TEXT PRIMARY KEY,
+  conn_limit    INTEGER NOT NULL,
+  level         INTEGER NOT NULL,
+  paused_until  BIGINT NOT NULL,
+  updated_at    BIGINT NOT NULL
 );

@@ -202,8 +202,7 @@ export const PROVIDER_RULES: readonly Rule[] = [
 
   // A suspended, frozen or on-hold account is one that may come back, and the words say so even when the
   // server put a "no such user" status (5.1.1) on them, as many do: they beat the status.
-  // (Written from the distinctive word backwards, so the classifier's scan stops only at those words.)
-  { id: 'mailbox-suspended', match: { text: /(?<=(?:account|mail ?box|user|address|recipient)(?:'s)?(?: account)? (?:is |has been |was |currently |been )*(?:temporar(?:il)?y |administratively )?(?:put )?)(?:suspended|frozen|on hold)|\[SUSPEND\]/i }, category: 'mailbox-disabled', status: 'X.2.1', explanation: S.disabled },
+  { id: 'mailbox-suspended', match: { text: /(?:account|mail ?box|user|address|recipient)(?:'s)?(?: account)? (?:is |has been |was |currently |been )*(?:temporar(?:il)?y |administratively )?(?:put )?(?:suspended|frozen|on hold)|\[SUSPEND\]/i }, category: 'mailbox-disabled', status: 'X.2.1', explanation: S.disabled },
 
   // Blocklists by name, Barracuda, Cloudmark, generic DNSBL wording
   { id: 'dnsbl', match: { text: /spamhaus|\bsorbs\b|spamcop|barracuda(?:central)?|uceprotect|\bpsbl\b|\bDNSBL\b|\bRBL\b|blocked using |block ?list|black ?list(?:ed)?|deny ?list(?:ed)?|client host (?:\S+ )?(?:blocked|rejected: blocked)|csi\.cloudmark\.com|cloudmark.{0,40}(?:block|reset)|listed (?:at|in|on|by) (?:\S+\.)+[a-z]{2,}/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: S.blocklist },

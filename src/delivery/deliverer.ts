@@ -42,6 +42,12 @@ export interface DelivererOptions {
   idleMs?: number;
   /** MTA-STS policies (src/routing/mta-sts.ts). Default: one caching in this process when delivery.mta_sts.enabled; null: off. */
   mtaSts?: MtaSts | null;
+  /**
+   * The per-address limit across every relay on the database (delivery.max_connections_per_host is kept
+   * in this process by the pool, and here for all of them together): a holder for a new connection, or
+   * null when the address stayed at its limit for `timeoutMs`. None given: this relay's count is the only one.
+   */
+  hostSlots?: { take(ip: string, limit: number, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<string | null>; give(holder: string): void };
 }
 
 const RATE_WORDING = /too many (connections|messages|recipients)|rate.?limit|throttl|slow down|try again later.{0,40}(rate|volume)/i;
@@ -253,14 +259,23 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       if (!client) {
         const at = clock();
         const t = performance.now();
+        const shared = options.hostSlots ? await options.hostSlots.take(ip, d.max_connections_per_host, { timeoutMs: d.connect_timeout_ms, signal }) : undefined;
+        if (shared === null) {
+          const text = `local limit: ${d.max_connections_per_host} connections to ${ip} already open across the relays sharing this database (delivery.max_connections_per_host), none freed within ${d.connect_timeout_ms} ms`;
+          record(phaseAt(ctx, 'connect', at, t, null, { text, error: 'ELOCALLIMIT', detail: { port, local_limit: d.max_connections_per_host, shared: true } }));
+          return fail({ phase: 'connect', code: null, enhanced: null, text, error: 'ELOCALLIMIT', temporary: true });
+        }
         try {
           // Implicit TLS is only used towards a smarthost: verify it like STARTTLS under `required`.
           client = await SmtpClient.connect({ ip, port, timeoutMs: d.connect_timeout_ms, implicitTls: policy === 'implicit' ? tlsOptions(d.verify_certificates) : undefined, signal });
         } catch (err) {
           const e = asNetworkError(err);
+          if (shared) options.hostSlots!.give(shared);
           record(phaseAt(ctx, 'connect', at, t, null, { text: e.message, error: e.code, detail: { port } }));
           return fail({ phase: 'connect', code: null, enhanced: null, text: e.message, error: e.code });
         }
+        // The shared slot lives as long as the connection, pooled idle time included.
+        if (shared) client.onClosed(() => options.hostSlots!.give(shared));
         const failure =
           (await greet(ctx, client, at, t, { port, connectMs: elapsed(t), ...waited })) ??
           (await sayHello(ctx, client)) ??

@@ -64,6 +64,7 @@ export class SmtpClient {
   tls: { protocol: string | null; cipher: string | null; authorized: boolean; authorizationError: string | null } | null = null;
   /** Upper-cased EHLO keywords with their parameters (`SIZE` → '52428800'). */
   extensions = new Map<string, string>();
+  private closedCallbacks: (() => void)[] = [];
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
@@ -230,9 +231,16 @@ export class SmtpClient {
     else this.socket.ref();
   }
 
+  /** Runs `fn` once, when this connection ends, however it ends (every end passes through destroy). */
+  onClosed(fn: () => void): void {
+    if (this.closed) fn();
+    else this.closedCallbacks.push(fn);
+  }
+
   destroy(reason?: SmtpNetworkError): void {
     if (!this.failure) this.failure = reason ?? new SmtpNetworkError('ECLOSED', 'connection closed by us');
     this.socket.destroy();
+    for (const fn of this.closedCallbacks.splice(0)) fn();
     if (this.waiting) {
       const w = this.waiting;
       this.waiting = null;

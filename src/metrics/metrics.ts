@@ -131,14 +131,14 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     inbound.inc({ kind, result, rule: r.matchRule ?? 'none' });
   }
 
-  let eventCursor: number | null = null;
-  let inboundCursor = 0;
+  let eventCursor: string | null = null;
+  let inboundCursor = '';
   // Rows the listener stored but the processor has not finished yet: counted when they are processed.
   const pendingInbound = new Set<number>();
 
   async function position(): Promise<void> {
-    eventCursor = await store.events.lastId();
-    inboundCursor = (await store.inbound.list({ limit: 1 }))[0]?.id ?? 0;
+    eventCursor = await store.events.head();
+    inboundCursor = await store.inbound.resultsHead();
     // Mail stored before a crash is processed at start-up recovery: count it when that happens.
     for (const id of await store.inbound.unprocessed(1000)) pendingInbound.add(id);
   }
@@ -148,7 +148,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     for (;;) {
       const batch = await store.events.after(eventCursor!, batchSize);
       for (const e of batch) countEvent(e);
-      if (batch.length > 0) eventCursor = batch[batch.length - 1].id;
+      if (batch.length > 0) eventCursor = batch[batch.length - 1]!.cursor;
       if (batch.length < batchSize) break;
       // Catching up on a backlog: let sockets be served between batches (SQLite answers synchronously).
       await new Promise((resolve) => setImmediate(resolve));
@@ -159,7 +159,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       if (!row) pendingInbound.delete(id);
       else if (row.processedAt !== null) {
         pendingInbound.delete(id);
-        countInbound({ id, processed: true, kind: row.kind, matchRule: row.matchRule, matched: row.matchedMessageRowId !== null });
+        countInbound({ id, cursor: '', processed: true, kind: row.kind, matchRule: row.matchRule, matched: row.matchedMessageRowId !== null });
       }
     }
     for (;;) {
@@ -168,7 +168,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
         if (r.processed) countInbound(r);
         else pendingInbound.add(r.id);
       }
-      if (batch.length > 0) inboundCursor = batch[batch.length - 1].id;
+      if (batch.length > 0) inboundCursor = batch[batch.length - 1]!.cursor;
       if (batch.length < batchSize) break;
       await new Promise((resolve) => setImmediate(resolve));
     }

@@ -3,6 +3,8 @@
  * (its notices go through intake) and the scheduler. The delivery thread (delivery-worker.ts) and the
  * single-thread relay (main.ts, `delivery.worker_thread: false`) both build it here.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { classify } from '../classify/index.js';
 import type { Config } from '../config/schema.js';
 import { createDeliverer } from '../delivery/deliverer.js';
@@ -31,9 +33,31 @@ export function relayNotifier(deps: { config: Config; store: Store; logger: Logg
 
 export function createDeliverySide(deps: { config: Config; store: Store; logger: Logger }): DeliverySide {
   const { config, store, logger } = deps;
-  const deliverer = createDeliverer({ config, logger, mtaSts: config.delivery.mta_sts.enabled ? createMtaSts({ config, store: store.mtaSts, logger }) : null });
+  const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  // Several relays on one PostgreSQL database share their destination limits through it; a SQLite
+  // database has one relay delivering, whose own counts are the limits.
+  const shared = config.database.backend === 'postgres' ? store.destinations : null;
+  let serial = 0;
+  const hostSlots = shared
+    ? {
+        // Waits for a slot like the local pool does (bounded by the caller's time), asking the database
+        // again at short random intervals: another relay's connection ends without telling us.
+        async take(ip: string, limit: number, opts: { timeoutMs: number; signal?: AbortSignal }) {
+          const holder = `${owner}:h${++serial}`;
+          const deadline = Date.now() + opts.timeoutMs;
+          for (;;) {
+            const now = Date.now();
+            if (await shared.acquire({ key: `host:${ip}`, holder, limit, now, until: now + config.delivery.lease_ms })) return holder;
+            if (opts.signal?.aborted || now >= deadline) return null;
+            await new Promise((r) => setTimeout(r, Math.min(deadline - now, 25 + Math.random() * 75)));
+          }
+        },
+        give: (holder: string) => void shared.release(holder).catch(() => {}),
+      }
+    : undefined;
+  const deliverer = createDeliverer({ config, logger, hostSlots, mtaSts: config.delivery.mta_sts.enabled ? createMtaSts({ config, store: store.mtaSts, logger }) : null });
   let scheduler: Scheduler | null = null;
   const notifier = relayNotifier({ config, store, logger, onEnqueued: () => scheduler?.wake() });
-  scheduler = createScheduler({ config, store, deliverer, notifier, logger });
+  scheduler = createScheduler({ config, store, deliverer, notifier, logger, owner, destinations: shared });
   return { deliverer, scheduler, notifier };
 }

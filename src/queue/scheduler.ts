@@ -14,7 +14,7 @@ import type { AttemptReport, Deliverer, DeliveryJob } from '../delivery/types.js
 import type { Notifier } from '../dsn/types.js';
 import type { Logger } from '../log/logger.js';
 import { isPassingWriteError, isStorageFull } from '../store/errors.js';
-import type { ClaimedRecipient, Store } from '../store/store.js';
+import type { ClaimedRecipient, DestinationStore, Store } from '../store/store.js';
 import type { MessageRecord, RecipientRecord } from '../types.js';
 import { internalFailure, planAttempt } from './attempt-record.js';
 import { groupIntoJobs, type Job } from './jobs.js';
@@ -48,6 +48,11 @@ export const systemClock: Clock = {
 export interface SchedulerOptions {
   config: Pick<Config, 'delivery' | 'bounces'>;
   store: Pick<Store, 'messages' | 'queue'>;
+  /**
+   * Limits shared with the other relays on the database (PostgreSQL): per-domain slots and slow-downs.
+   * Absent (SQLite: one relay), this scheduler's own counts are the limits.
+   */
+  destinations?: DestinationStore | null;
   deliverer: Deliverer;
   notifier?: Notifier | null;
   logger: Logger;
@@ -86,6 +91,7 @@ export interface Scheduler {
 
 export function createScheduler(opts: SchedulerOptions): Scheduler {
   const { config, store, deliverer, logger } = opts;
+  const shared = opts.destinations ?? null;
   const notifier = opts.notifier ?? null;
   const clock: Clock = { now: opts.clock?.now ?? systemClock.now, sleep: opts.clock?.sleep ?? systemClock.sleep };
   const random = opts.random ?? Math.random;
@@ -117,6 +123,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   let lastSweep = Number.NEGATIVE_INFINITY;
   let woken = false;
   let sleeper: AbortController | null = null;
+  /** Numbers this relay's destination slots (`<owner>:d<n>`). */
+  let slotSerial = 0;
   /** A result could not be written: claim nothing and start nothing until one is (untilWritten). */
   let writesFailing = false;
   const sweeps = createSweeps({ config, store, logger, owner, notify, warnDelays: notifier !== null });
@@ -245,6 +253,31 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       job.recipients = job.recipients.filter((r) => kept.has(r.id));
       if (job.recipients.length === 0) return;
     }
+    // The domain's limit holds across every relay on the database: a slot of its shared count, or the job
+    // goes back (still due) for whoever has room.
+    const domainSlot = shared ? `${owner}:d${++slotSerial}` : null;
+    if (domainSlot) {
+      const now = clock.now();
+      const got = await shared!.acquire({ key: `domain:${job.domain}`, holder: domainSlot, limit: slots.limitFor(job.domain), now, until: now + d.lease_ms });
+      if (!got) {
+        releaseSlot();
+        await store.queue.releaseLeases(owner, job.recipients.map((r) => r.id));
+        return;
+      }
+    }
+    try {
+      await deliverJob(job, releaseSlot, domainSlot);
+    } finally {
+      if (domainSlot) await shared!.release(domainSlot).catch(() => {});
+    }
+  }
+
+  async function deliverJob(job: Job, releaseLocal: () => void, domainSlot: string | null): Promise<void> {
+    // The shared slot goes with the local one: when the SMTP session is over, before the record is written.
+    const releaseSlot = () => {
+      releaseLocal();
+      if (domainSlot) void shared!.release(domainSlot).catch(() => {});
+    };
     const raw = await store.messages.content(job.message.id);
     if (!raw) {
       logger.error({ event: 'queue.orphan', queue_id: job.message.queueId, recipient_ids: job.recipients.map((r) => r.id) }, 'the message content is missing; releasing its recipients');
@@ -280,11 +313,16 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     }
     if (report.throttled) {
       const t = slots.throttled(job.domain, now);
+      await shared?.setThrottle(job.domain, { limit: t.limit, level: t.level, pausedUntil: t.pausedUntil }, now).catch(() => {});
       logger.warn({ event: 'queue.throttled', domain: job.domain, limit: t.limit, paused_until: new Date(t.pausedUntil).toISOString(), mx: report.mx }, 'destination asked us to slow down');
       releaseSlot();
       await releasePendingFor(job.domain);
-    } else if (report.recipients.some((o) => o.outcome === 'delivered') && slots.succeeded(job.domain)) {
-      logger.info({ event: 'queue.throttle_eased', domain: job.domain }, 'destination back to its normal connection limit');
+    } else if (report.recipients.some((o) => o.outcome === 'delivered')) {
+      const wasThrottled = slots.throttleOf(job.domain) !== undefined;
+      const eased = slots.succeeded(job.domain);
+      // Each step of easing is shared, or the other relays would hold this one at their stricter limit.
+      if (shared && wasThrottled) await shared.setThrottle(job.domain, slots.throttleOf(job.domain) ?? null, now).catch(() => {});
+      if (eased) logger.info({ event: 'queue.throttle_eased', domain: job.domain }, 'destination back to its normal connection limit');
     }
     releaseSlot();
     const skipSteps = report.throttled ? slots.skipSteps(job.domain) : 0;
@@ -360,6 +398,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const free = slots.free - pending.length;
     if (free <= 0 || stopping) return 0;
     now = clock.now();
+    // Slow-downs other relays were asked for hold here too.
+    if (shared) slots.adopt(await shared.throttles(now));
     const waiting = new Map<string, number>();
     for (const j of pending) waiting.set(j.domain, (waiting.get(j.domain) ?? 0) + 1);
     const excludeDomains = slots.excluded(now, waiting);
@@ -433,9 +473,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
    * write, so leases can be short and a dead relay's mail is taken over within a lease, not minutes later.
    */
   async function renewHeld(): Promise<void> {
+    const until = clock.now() + d.lease_ms;
+    // The destination slots this relay holds (its transactions and the deliverer's connections) too.
+    await shared?.renew(`${owner}:`, until).catch(() => {});
     const ids = [...active.keys(), ...pending].flatMap((job) => job.recipients.map((r) => r.id));
     if (ids.length === 0) return;
-    await store.queue.renewLeases(owner, ids, clock.now() + d.lease_ms).catch(() => []);
+    await store.queue.renewLeases(owner, ids, until).catch(() => []);
   }
 
   return {

@@ -83,7 +83,26 @@ export class DomainSlots {
     return extraBackoffSteps(this.throttles.get(domain));
   }
 
+  /** The domain's slow-down, if it is under one. */
+  throttleOf(domain: string): DomainThrottle | undefined {
+    return this.throttles.get(domain);
+  }
+
   throttleStates(): Record<string, DomainThrottle> {
     return Object.fromEntries(this.throttles);
+  }
+
+  /**
+   * Slow-downs other relays recorded (the shared store): each is followed when it is stricter than what
+   * this relay knows (a lower limit, a later pause), so a receiver that asked one relay to slow down is
+   * spared by all of them.
+   */
+  adopt(shared: readonly { domain: string; limit: number; level: number; pausedUntil: number }[]): void {
+    for (const s of shared) {
+      const mine = this.throttles.get(s.domain);
+      if (!mine || s.limit < mine.limit || s.pausedUntil > mine.pausedUntil) {
+        this.throttles.set(s.domain, { limit: Math.min(s.limit, mine?.limit ?? s.limit), level: Math.max(s.level, mine?.level ?? 0), pausedUntil: Math.max(s.pausedUntil, mine?.pausedUntil ?? 0), successes: 0 });
+      }
+    }
   }
 }

@@ -183,11 +183,15 @@ export interface FeedRow extends EventRow {
   m_mail_from: string;
   r_address: string | null;
   r_domain: string | null;
+  /** The backend's cursor for this row when it is not the id (PostgreSQL: `txid:id`). */
+  feed_cursor?: string;
 }
 
 export function toFeedEvent(r: FeedRow): FeedEvent {
+  const { feed_cursor, ...row } = r;
   return {
-    ...toEvent(r),
+    ...toEvent(row),
+    cursor: feed_cursor ?? String(r.id),
     queueId: r.m_queue_id,
     messageId: r.m_message_id,
     tag: r.m_tag,

@@ -75,12 +75,15 @@ export interface EventStore {
   /** The message's timeline, oldest first. */
   forMessage(messageRowId: number): Promise<EventRecord[]>;
   /**
-   * The feed every follower reads (log tail, metrics, webhooks): events with an id above `afterId`,
-   * oldest first, each with the message and recipient facts a reader needs to show or route it.
+   * The feed every follower reads (log tail, metrics, webhooks): the events after `cursor`, in feed
+   * order, each with the message and recipient facts a reader needs to show or route it, and its own
+   * cursor. Gap-free: an event that commits after a follower has read past it is still delivered
+   * (on PostgreSQL, where a higher id can commit before a lower one, the feed only gives events whose
+   * transactions, and all older ones, have ended).
    */
-  after(afterId: number, limit: number): Promise<FeedEvent[]>;
-  /** The highest event id so far (0 when none): where a follower that wants only new events starts. */
-  lastId(): Promise<number>;
+  after(cursor: FeedCursor, limit: number): Promise<FeedEvent[]>;
+  /** The position after the newest event so far: where a follower that wants only new events starts. */
+  head(): Promise<FeedCursor>;
   /**
    * The last `limit` feed events that match every given filter, oldest first: the backlog `mailtrail tail`
    * prints before it follows `after`. Reads newest first, so its cost follows `limit` unless the filter is rare.
@@ -101,8 +104,19 @@ export interface FeedFilter {
   message?: string;
 }
 
+/**
+ * A position in a feed (events, inbound results). Opaque to followers: they keep it and pass it back.
+ * (SQLite: the row id, its single writer commits ids in order. PostgreSQL: transaction id and row id.)
+ */
+export type FeedCursor = string;
+
+/** The cursor before the first event: a follower that wants the whole feed starts here. */
+export const FEED_START: FeedCursor = '';
+
 /** An event as followers see it: the record plus the ids and names that find its message again. */
 export interface FeedEvent extends EventRecord {
+  /** This event's position: pass it to `after` to read what follows. */
+  cursor: FeedCursor;
   queueId: string;
   /** Header Message-ID without <>. */
   messageId: string | null;
@@ -374,6 +388,8 @@ export interface InboundOutcome {
 /** What one inbound mail came to, without its parse details. */
 export interface InboundResult {
   id: number;
+  /** This row's position in the results feed. */
+  cursor: FeedCursor;
   /** False until the processor has parsed and matched it. */
   processed: boolean;
   /** Parse result kind (bounce, delay, complaint…); null until processed, or when parsing failed. */
@@ -407,7 +423,9 @@ export interface InboundStore {
    * Rows with an id above `afterId`, oldest first, with only what they came to (never the raw bytes):
    * the feed the metrics follower counts matched and unmatched inbound mail from.
    */
-  resultsAfter(afterId: number, limit: number): Promise<InboundResult[]>;
+  resultsAfter(cursor: FeedCursor, limit: number): Promise<InboundResult[]>;
+  /** The position after the newest inbound row: where a follower that wants only new rows starts. */
+  resultsHead(): Promise<FeedCursor>;
   /** All rows, newest first. */
   list(opts: { limit: number }): Promise<InboundRecord[]>;
   /** Rows matched to this message (internal row id), oldest first. */
@@ -487,8 +505,8 @@ export interface WebhookStageResult {
   events: number;
   /** Outbox rows written. */
   queued: number;
-  /** The cursor after the batch: the last event id routed. */
-  cursor: number;
+  /** The cursor after the batch: the position of the last event routed. */
+  cursor: FeedCursor;
   /** True when there was no cursor yet and this call set it at the newest event (nothing was read). */
   initialised: boolean;
 }
@@ -517,8 +535,8 @@ export interface WebhookStore {
    * `route` must be synchronous and pure; if it throws, nothing is written and the cursor stays.
    */
   stage(req: { now: number; limit: number; route: (event: FeedEvent) => NewWebhookDelivery[] }): Promise<WebhookStageResult>;
-  /** The cursor (last event id routed), or null before the first start. */
-  cursor(): Promise<number | null>;
+  /** The cursor (the last event routed), or null before the first start. */
+  cursor(): Promise<FeedCursor | null>;
   /** Leases up to `limit` due pending rows, oldest due first, by moving their due time to `leaseUntil`. */
   claimDue(req: { now: number; limit: number; leaseUntil: number }): Promise<WebhookDeliveryRecord[]>;
   /** Records one POST: attempts + 1, the new state, status and error. */
@@ -615,6 +633,33 @@ export interface OverviewStore {
   latestEvents(recipientIds: number[], kind: EventKind): Promise<EventRecord[]>;
 }
 
+/** A destination's slow-down (src/queue/throttle.ts), as every relay on the database sees it. */
+export interface SharedThrottle {
+  domain: string;
+  /** Connections allowed now. */
+  limit: number;
+  level: number;
+  pausedUntil: number;
+}
+
+/**
+ * Limits that must hold across relays: a receiver that allows N connections from us gets N, however
+ * many relays share the queue. A slot of a key (`domain:example.com`, `host:192.0.2.7`) is held by one
+ * holder until released or until its time runs out (a relay that died stops holding its slots within
+ * `delivery.lease_ms`; live ones renew theirs with the queue's heartbeat).
+ */
+export interface DestinationStore {
+  /** Takes a slot of `key` for `holder` when fewer than `limit` live slots are held; false when full. */
+  acquire(req: { key: string; holder: string; limit: number; now: number; until: number }): Promise<boolean>;
+  release(holder: string): Promise<void>;
+  /** Moves forward every slot whose holder starts with `prefix` (one relay's heartbeat). */
+  renew(prefix: string, until: number): Promise<void>;
+  /** The slow-downs in force (paused, or at a lowered limit), as of `now`. */
+  throttles(now: number): Promise<SharedThrottle[]>;
+  /** Records a destination's slow-down (null: back to normal). */
+  setThrottle(domain: string, state: Omit<SharedThrottle, 'domain'> | null, now: number): Promise<void>;
+}
+
 export interface Store {
   readonly users: UserStore;
   readonly messages: MessageStore;
@@ -630,6 +675,8 @@ export interface Store {
   readonly dkimKeys: DkimKeyStore;
   readonly mtaSts: MtaStsStore;
   readonly overview: OverviewStore;
+  /** Connection slots and slow-downs per destination, shared by every relay on the database. */
+  readonly destinations: DestinationStore;
   close(): Promise<void>;
 }
 

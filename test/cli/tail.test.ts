@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { MESSAGE_ID, seedHistory, T0, tempStore, type Seeded } from '../query/fixture.js';
+import { FEED_START } from '../../src/store/store.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/mailtrail.js');
 
@@ -35,7 +36,7 @@ describe('mailtrail tail', () => {
   let total: number;
   before(async () => {
     seeded = await seedHistory(t.store);
-    total = (await t.store.events.after(0, 10_000)).length;
+    total = (await t.store.events.after(FEED_START, 10_000)).length;
     config = path.join(t.dir, 'mailtrail.yaml');
     writeFileSync(config, `database:\n  path: ${JSON.stringify(t.dbPath)}\nlog:\n  level: silent\n`);
   });

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { createFeedMatcher } from '../../src/log/feed-filter.js';
 import type { FeedEvent, FeedFilter } from '../../src/store/store.js';
 import { MESSAGE_ID, seedHistory, T0, tempStore, type Seeded } from '../query/fixture.js';
+import { FEED_START } from '../../src/store/store.js';
 
 const t = tempStore();
 let seeded: Seeded;
@@ -19,7 +20,7 @@ before(async () => {
   // with the transaction's recipients in detail.recipient_ids.
   const message = (await t.store.messages.getByQueueId(seeded.queueId))!;
   await t.store.events.append({ at: T0 + 3 * 60_000, messageRowId: message.id, kind: 'phase', attempt: 2, phase: 'ehlo', code: 250, text: 'mx.example.org', remoteHost: 'mx.example.org', remoteIp: '127.0.1.6', detail: { recipient_ids: [seeded.ids.carol] } });
-  all = await t.store.events.after(0, 10_000);
+  all = await t.store.events.after(FEED_START, 10_000);
 });
 after(() => t.cleanup());
 

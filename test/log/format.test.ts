@@ -8,6 +8,7 @@ const AT = Date.UTC(2024, 4, 1, 10, 2, 3, 45);
 function feed(over: Partial<FeedEvent>): FeedEvent {
   return {
     id: 7,
+    cursor: '7',
     at: AT,
     kind: 'delivered',
     messageRowId: 1,

@@ -46,3 +46,23 @@ test('a throttle during easing starts over at one connection', () => {
   assert.equal(t.limit, 1);
   assert.equal(t.successes, 0);
 });
+
+test('a slow-down another relay recorded is followed when stricter, and not when this relay already eased past it', async () => {
+  const { DomainSlots } = await import('../../src/queue/slots.js');
+  const slots = new DomainSlots(10, policy);
+  slots.adopt([{ domain: 'busy.test', limit: 1, level: 1, pausedUntil: 500 }]);
+  assert.equal(slots.limitFor('busy.test'), 1, 'the shared lower limit holds here');
+  assert.deepEqual(slots.excluded(400, new Map()), ['busy.test'], 'paused until the shared time');
+  assert.equal(slots.limitFor('calm.test'), 8, 'other domains keep the normal limit');
+  // This relay eases by its own successes and shares each step; the same shared state read back changes nothing.
+  slots.succeeded('busy.test');
+  slots.succeeded('busy.test');
+  const mine = slots.throttleOf('busy.test')!;
+  assert.equal(mine.limit, 2);
+  slots.adopt([{ domain: 'busy.test', limit: 2, level: mine.level, pausedUntil: mine.pausedUntil }]);
+  assert.equal(slots.limitFor('busy.test'), 2);
+  // A later, stricter slow-down from another relay wins again.
+  slots.adopt([{ domain: 'busy.test', limit: 1, level: 2, pausedUntil: 2_000 }]);
+  assert.equal(slots.limitFor('busy.test'), 1);
+  assert.ok(slots.excluded(1_500, new Map()).includes('busy.test'));
+});

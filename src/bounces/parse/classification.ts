@@ -49,7 +49,7 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   if (fromText && (!given || given.endsWith('.0.0') || given.charAt(0) === fromText.charAt(0) || contradicted)) given = fromText;
   // qmail-style "(#5.1.1)" annotations are appended loosely by many MTAs (a full mailbox as #5.1.1):
   // when the wording alone says what happened, it wins; the code stays the reported status.
-  const loose = given !== null && new RegExp(`\\(#${given.replace(/\./g, '\\.')}\\)`).test(rec.diagnostic ?? '');
+  const loose = given !== null && (rec.diagnostic ?? '').includes(`(#${given})`);
   let c = classify({ phase: 'dsn', code, enhanced: given, text: rec.diagnostic });
   if (loose) {
     const byWording = classify({ phase: 'dsn', code, enhanced: null, text: (rec.diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, '') });

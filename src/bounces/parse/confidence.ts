@@ -13,11 +13,11 @@ import type { Confidence, Evidence } from '../types.js';
  */
 const FILTER_GATEWAY = ['active!hunter', 'surfcontrol', 'mailfoundry', 'mxlogic', 'mcafee', 'webshield', 'interscan', 'mailmarshal', 'symantec mail security', 'puremessage', 'amavis', 'content filter', 'content-filter'];
 
-/** Plain substring search on lower-cased text: a whole notice is read per hard verdict, so it must be cheap. */
+/** One scan of the text for any of the names (a whole notice is read per hard verdict, so it must be cheap). */
+const FILTER_GATEWAY_RE = new RegExp(FILTER_GATEWAY.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
+
 function namesFilter(text: string | null): boolean {
-  if (!text) return false;
-  const hay = text.toLowerCase();
-  return FILTER_GATEWAY.some((name) => hay.includes(name));
+  return text !== null && FILTER_GATEWAY_RE.test(text);
 }
 
 export interface ConfidenceInput {

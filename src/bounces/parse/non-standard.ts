@@ -285,6 +285,10 @@ const REASON_THEN_ADDRESS = new RegExp(
   'gim',
 );
 
+/** The shapes most notices share (see noticeRecipients). */
+const GENERIC_RECIPIENT = new RegExp(`^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?:[ \\t]+\\(expanded from:?[ \\t]*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]*$)`, 'gm');
+const RCPT_TO = new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi');
+
 // The two sentence shapes, each read from a window around one "deliver" of the notice (found by a plain
 // search: a pattern tried at every position of every notice cost more than the rest of this function).
 const MESSAGE_TO_ADDRESS = new RegExp(`\\b(?:message|mail|e-?mail) (?:to|for|addressed to) <?(${ADDR})>? (?:could not|cannot|can't|couldn't|was not|wasn't|has not|did not) (?:be )?$`, 'i');
@@ -311,15 +315,41 @@ function clean(address: string): string {
   return address.replace(/^mailto:/i, '').replace(/[.>]+$/, '');
 }
 
+/** A notice's text cut in two: the report proper and the returned original, with the MTA format that fits. */
+export interface Notice {
+  subject: string;
+  /** The notice's text, unquoted when it was forwarded inline. */
+  text: string;
+  rule: MtaRule | null;
+  /** The report text, the returned message cut off. */
+  report: string;
+  /** The returned message text, if inline. */
+  returned: string;
+}
+
+/** Cheap: which MTA wrote the notice, and where its returned message begins. */
+export function splitNotice(subject: string, rawText: string): Notice {
+  // A bounce forwarded inline ("> " quoted) reads the same once unquoted.
+  const text = /^>[ \t]?\S/m.test(rawText) && /^> ?(?:From|To|Subject):/m.test(rawText) ? rawText.replace(/^> ?/gm, '') : rawText;
+  const rule = matchRule(subject, text);
+  const { report, returned } = cut(text, rule?.original ? [rule.original, ...ORIGINAL_MARKERS] : ORIGINAL_MARKERS);
+  return { subject, text, rule, report, returned };
+}
+
 /**
  * Reads failed recipients and their explanations from the text of a notice.
  * `exclude` holds addresses that are certainly not failed recipients (the notice's own From and To).
  */
 export function parseTextReport(subject: string, rawText: string, exclude: Set<string>): TextReport {
-  // A bounce forwarded inline ("> " quoted) reads the same once unquoted.
-  const text = /^>[ \t]?\S/m.test(rawText) && /^> ?(?:From|To|Subject):/m.test(rawText) ? rawText.replace(/^> ?/gm, '') : rawText;
-  const rule = matchRule(subject, text);
-  const { report, returned } = cut(text, rule?.original ? [rule.original, ...ORIGINAL_MARKERS] : ORIGINAL_MARKERS);
+  const notice = splitNotice(subject, rawText);
+  const { rule, report, returned } = notice;
+  const delayed = WARNING_ONLY.test(report.slice(0, 4000)) || DELAY_SUBJECT.test(subject) || (rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report));
+  return { rule: rule?.name ?? null, recipients: noticeRecipients(notice, exclude), delayed, report, returned };
+}
+
+/** The failed recipients a notice lists in its text (the expensive part of reading a notice). */
+export function noticeRecipients(notice: Notice, exclude: Set<string>): TextRecipient[] {
+  const { text, rule, report, returned } = notice;
   // The returned message's own sender (its From, Sender, Reply-To, Return-Path) wrote the mail that failed:
   // it is not a failed recipient, however often the notice's prose names it.
   const skip = new Set([...exclude, ...senderAddresses(returned)]);
@@ -379,8 +409,7 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   if (found.length === 0) {
     // The shapes most notices share: "<addr>:" / "addr:" heading a paragraph (Postfix puts "(expanded from
     // <alias>)" before the colon), an address alone on its line, or Sendmail's "<addr>... reason".
-    const generic = new RegExp(`^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?:[ \\t]+\\(expanded from:?[ \\t]*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]*$)`, 'gm');
-    for (const m of body.matchAll(generic)) add(m[1], m.index ?? 0);
+    for (const m of body.matchAll(GENERIC_RECIPIENT)) add(m[1], m.index ?? 0);
   }
   if (found.length === 0) {
     // The reason first, then the address ("Unknown user: jane@…", "User mailbox exceeds allowed size:
@@ -393,7 +422,7 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
     for (const m of addressesInSentences(body)) add(m.address, m.index);
   }
   if (found.length === 0) {
-    for (const m of body.matchAll(new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi'))) add(m[1], m.index ?? 0);
+    for (const m of body.matchAll(RCPT_TO)) add(m[1], m.index ?? 0);
   }
   if (found.length === 0) {
     for (const m of body.replace(/^[ \t]*(?:Message-ID|In-Reply-To|References):.*$/gim, (l) => ' '.repeat(l.length)).matchAll(ADDR_G)) add(m[0], m.index ?? 0);
@@ -418,8 +447,7 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
     }
     return { address: f.address, original, diagnostic: diag || null };
   });
-  const delayed = WARNING_ONLY.test(report.slice(0, 4000)) || DELAY_SUBJECT.test(subject) || (rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report));
-  return { rule: rule?.name ?? null, recipients, delayed, report, returned };
+  return recipients;
 }
 
 /**

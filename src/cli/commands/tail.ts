@@ -88,11 +88,11 @@ async function tail(store: Store, opts: TailOptions): Promise<number> {
   process.stdout.on('error', onStdoutError);
   try {
     // The cursor is read before the backlog: an event committed in between is either in the backlog or
-    // above the cursor, never lost; taking the larger of the two never prints one twice.
-    let cursor = await store.events.lastId();
+    // after the cursor, never lost; the backlog's ids are remembered so that none is printed twice.
+    let cursor = await store.events.head();
     const backlog = opts.lines > 0 ? await store.events.recent(opts.filter, opts.lines) : [];
     for (const e of backlog) await write(opts.format(e) + '\n', stop.signal);
-    cursor = Math.max(cursor, backlog.at(-1)?.id ?? 0);
+    const shown = new Set(backlog.map((e) => e.id));
     if (!opts.follow) return 0;
 
     const matches = createFeedMatcher(opts.filter, (id) => store.messages.recipients(id));
@@ -111,7 +111,8 @@ async function tail(store: Store, opts: TailOptions): Promise<number> {
       }
       for (const e of batch) {
         if (stop.signal.aborted) break;
-        cursor = e.id;
+        cursor = e.cursor;
+        if (shown.delete(e.id)) continue;
         if (await matches(e)) await write(opts.format(e) + '\n', stop.signal);
       }
       if (batch.length < BATCH) await sleep(POLL_MS, stop.signal);

@@ -61,8 +61,10 @@ export async function run(argv: string[]): Promise<number> {
       for (const d of rows) process.stdout.write(JSON.stringify(toJson(d)) + '\n');
       return 0;
     }
-    const [counts, cursor, newest] = await Promise.all([store.webhooks.countsByState(), store.webhooks.cursor(), store.events.lastId()]);
-    const followed = cursor === null ? 'the dispatcher has not started yet' : `events followed up to #${cursor} of #${newest}`;
+    const [counts, cursor] = await Promise.all([store.webhooks.countsByState(), store.webhooks.cursor()]);
+    const behind = cursor === null ? 0 : (await store.events.after(cursor, 1000)).length;
+    const followed =
+      cursor === null ? 'the dispatcher has not started yet' : behind === 0 ? 'the event feed is followed up to its newest event' : `${behind === 1000 ? '1000 or more' : behind} event(s) not yet routed`;
     process.stdout.write(`webhooks: ${counts.pending ?? 0} pending, ${counts.failed ?? 0} failed, ${counts.delivered ?? 0} delivered; ${followed}\n`);
     if (rows.length === 0) {
       process.stdout.write(states ? `no ${states.join(' or ')} webhook deliveries\n` : 'no webhook deliveries yet\n');

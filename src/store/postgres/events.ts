@@ -6,6 +6,7 @@ import type { EventRecord, NewEvent } from '../../types.js';
 import { EVENT_COLUMNS, eventParams, FEED_SELECT, toEvent, toFeedEvent, type EventRow, type FeedRow } from '../rows.js';
 import type { EventStore, FeedFilter } from '../store.js';
 import { Params, type Pg } from './database.js';
+import { afterCursor, cursorColumn, feedOrder, HEAD_SQL } from './feed.js';
 
 const EVENT_TYPES = ['bigint', 'bigint', 'bigint', 'text', 'integer', 'text', 'integer', 'text', 'text', 'text', 'text', 'bigint', 'json'];
 
@@ -20,8 +21,10 @@ export function unnestEvents(p: Params, events: NewEvent[]): string {
   return `unnest(${arrays}) WITH ORDINALITY AS e(${EVENT_COLUMNS}, ord)`;
 }
 
-/** Events after a cursor, oldest first ($1 cursor, $2 limit). Shared with the webhook outbox's stage. */
-export const FEED_AFTER_SQL = `${FEED_SELECT} WHERE e.id > $1 ORDER BY e.id LIMIT $2`;
+/** Events after a cursor, in feed order (see ./feed.ts). Shared with the webhook outbox's stage. */
+export function feedAfterSql(cursor: string, limit: number, p: Params): string {
+  return `${FEED_SELECT.replace('SELECT e.*,', `SELECT e.*, ${cursorColumn('e')},`)} WHERE ${afterCursor('e', cursor, p)} ${feedOrder('e')} LIMIT ${p.add(limit)}`;
+}
 
 export function postgresEvents(db: Pg): EventStore {
   return {
@@ -38,11 +41,12 @@ export function postgresEvents(db: Pg): EventStore {
     async forMessage(messageRowId) {
       return (await db.rows<EventRow>('SELECT * FROM events WHERE message_id = $1 ORDER BY id', [messageRowId])).map(toEvent);
     },
-    async after(afterId, limit) {
-      return (await db.rows<FeedRow>(FEED_AFTER_SQL, [afterId, limit])).map(toFeedEvent);
+    async after(cursor, limit) {
+      const p = new Params();
+      return (await db.rows<FeedRow>(feedAfterSql(cursor, limit, p), p.values)).map(toFeedEvent);
     },
-    async lastId() {
-      return (await db.row<{ id: number }>('SELECT COALESCE(MAX(id), 0) AS id FROM events'))!.id;
+    async head() {
+      return (await db.row<{ cursor: string }>(HEAD_SQL))!.cursor;
     },
     async recent(filter, limit) {
       const p = new Params();

@@ -5,6 +5,7 @@ import { Params, type Pg } from './database.js';
 import { EVENT_COLUMNS } from '../rows.js';
 import { unnestEvents } from './events.js';
 import { transitionClauses } from './queue.js';
+import { afterCursor, cursorColumn, feedOrder, HEAD_SQL } from './feed.js';
 
 export function postgresInbound(db: Pg): InboundStore {
   return {
@@ -38,12 +39,17 @@ export function postgresInbound(db: Pg): InboundStore {
     async forMessage(messageRowId) {
       return (await db.rows<InboundRow>(`SELECT ${INBOUND_COLUMNS} FROM inbound WHERE matched_message_id = $1 ORDER BY id`, [messageRowId])).map(toInbound);
     },
-    async resultsAfter(afterId, limit) {
-      const rows = await db.rows<Pick<InboundRow, 'id' | 'processed_at' | 'kind' | 'matched_message_id' | 'match_rule'>>(
-        'SELECT id, processed_at, kind, matched_message_id, match_rule FROM inbound WHERE id > $1 ORDER BY id LIMIT $2',
-        [afterId, limit],
+    async resultsAfter(cursor, limit) {
+      const p = new Params();
+      const rows = await db.rows<Pick<InboundRow, 'id' | 'processed_at' | 'kind' | 'matched_message_id' | 'match_rule'> & { feed_cursor: string }>(
+        `SELECT i.id, i.processed_at, i.kind, i.matched_message_id, i.match_rule, ${cursorColumn('i')} FROM inbound i
+          WHERE ${afterCursor('i', cursor, p)} ${feedOrder('i')} LIMIT ${p.add(limit)}`,
+        p.values,
       );
-      return rows.map((r) => ({ id: r.id, processed: r.processed_at !== null, kind: r.kind, matchRule: r.match_rule, matched: r.matched_message_id !== null }));
+      return rows.map((r) => ({ id: r.id, cursor: r.feed_cursor, processed: r.processed_at !== null, kind: r.kind, matchRule: r.match_rule, matched: r.matched_message_id !== null }));
+    },
+    async resultsHead() {
+      return (await db.row<{ cursor: string }>(HEAD_SQL))!.cursor;
     },
     /**
      * One transaction: marking the row processed comes first and locks it, so a second record of the same

@@ -19,6 +19,7 @@ import { postgresTokens } from './tokens.js';
 import { postgresUsers } from './users.js';
 import { postgresWebhooks } from './webhooks.js';
 import type { MigrationResult } from '../migrations.js';
+import { postgresDestinations } from './destinations.js';
 
 export interface PostgresStore extends Store {
   /** The pool, for the backend's own tests only. */
@@ -48,6 +49,7 @@ export async function openPostgresStore(opts: PgOptions): Promise<PostgresStore>
     dkimKeys: postgresDkimKeys(db),
     mtaSts: postgresMtaSts(db),
     overview: postgresOverview(db),
+    destinations: postgresDestinations(db),
     async close() {
       await db.pool.end();
     },

@@ -5,28 +5,31 @@
  */
 import { toDelivery, toFeedEvent, type FeedRow, type OutboxRow } from '../rows.js';
 import type { WebhookState, WebhookStore } from '../store.js';
-import type { Pg } from './database.js';
-import { FEED_AFTER_SQL } from './events.js';
+import { Params, type Pg } from './database.js';
+import { feedAfterSql } from './events.js';
+import { afterCursor, HEAD_SQL } from './feed.js';
 
 export function postgresWebhooks(db: Pg): WebhookStore {
   return {
     async stage({ now, limit, route }) {
-      // Nothing new (the usual idle poll): answer from one read, without a transaction.
-      const idle = await db.row<{ cursor: number | null; newest: number }>(
-        'SELECT (SELECT last_event_id FROM webhook_cursor WHERE id = 1) AS cursor, (SELECT COALESCE(MAX(id), 0) FROM events) AS newest',
-      );
-      if (idle && idle.cursor !== null && idle.newest <= idle.cursor) return { events: 0, queued: 0, cursor: idle.cursor, initialised: false };
+      // Nothing new (the usual idle poll): answer from one read, without a transaction or a lock.
+      const known = (await db.row<{ position: string }>('SELECT position FROM webhook_cursor WHERE id = 1'))?.position;
+      if (known !== undefined) {
+        const p = new Params();
+        if (!(await db.row(`SELECT 1 FROM events e WHERE ${afterCursor('e', known, p)} LIMIT 1`, p.values))) return { events: 0, queued: 0, cursor: known, initialised: false };
+      }
       return db.transaction(async (tx) => {
         // First start: follow from here. Replaying the whole history to a new endpoint would be a flood.
-        const placed = await tx.query<{ last_event_id: number }>(
-          `INSERT INTO webhook_cursor (id, last_event_id, updated_at) SELECT 1, COALESCE(MAX(id), 0), $1 FROM events
-           ON CONFLICT (id) DO NOTHING RETURNING last_event_id`,
+        const placed = await tx.query<{ position: string }>(
+          `INSERT INTO webhook_cursor (id, last_event_id, position, updated_at) SELECT 1, 0, (${HEAD_SQL}), $1
+           ON CONFLICT (id) DO NOTHING RETURNING position`,
           [now],
         );
-        if (placed.rows[0]) return { events: 0, queued: 0, cursor: placed.rows[0].last_event_id, initialised: true };
+        if (placed.rows[0]) return { events: 0, queued: 0, cursor: placed.rows[0].position, initialised: true };
         // FOR UPDATE: a second node staging now waits here, then reads the cursor this one moved.
-        const cursor = (await tx.query<{ last_event_id: number }>('SELECT last_event_id FROM webhook_cursor WHERE id = 1 FOR UPDATE')).rows[0]!.last_event_id;
-        const rows = (await tx.query<FeedRow>(FEED_AFTER_SQL, [cursor, limit])).rows;
+        const cursor = (await tx.query<{ position: string }>('SELECT position FROM webhook_cursor WHERE id = 1 FOR UPDATE')).rows[0]!.position;
+        const p = new Params();
+        const rows = (await tx.query<FeedRow>(feedAfterSql(cursor, limit, p), p.values)).rows;
         const outbox: { endpoint: string[]; event: number[]; type: string[]; payload: string[] } = { endpoint: [], event: [], type: [], payload: [] };
         for (const r of rows) {
           const event = toFeedEvent(r);
@@ -50,13 +53,14 @@ export function postgresWebhooks(db: Pg): WebhookStore {
           );
           queued = inserted.rowCount ?? 0;
         }
-        const next = rows.length ? rows[rows.length - 1]!.id : cursor;
-        if (rows.length) await tx.query('UPDATE webhook_cursor SET last_event_id = $1, updated_at = $2 WHERE id = 1', [next, now]);
+        const last = rows[rows.length - 1];
+        const next = last ? toFeedEvent(last).cursor : cursor;
+        if (last) await tx.query('UPDATE webhook_cursor SET last_event_id = $1, position = $2, updated_at = $3 WHERE id = 1', [last.id, next, now]);
         return { events: rows.length, queued, cursor: next, initialised: false };
       });
     },
     async cursor() {
-      return (await db.row<{ last_event_id: number }>('SELECT last_event_id FROM webhook_cursor WHERE id = 1'))?.last_event_id ?? null;
+      return (await db.row<{ position: string }>('SELECT position FROM webhook_cursor WHERE id = 1'))?.position ?? null;
     },
     async claimDue({ now, limit, leaseUntil }) {
       const rows = await db.rows<OutboxRow>(

@@ -4,6 +4,16 @@ import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
 import { EVENT_COLUMNS, eventParams, FEED_SELECT, toEvent, toFeedEvent, type EventRow, type FeedRow } from '../rows.js';
 
+/**
+ * A feed cursor on SQLite is the row id: with one writer at a time, ids commit in order, so nothing can
+ * commit below a cursor once a follower has passed it. A cursor that is not an id (one made by another
+ * backend) starts at the beginning rather than skip anything.
+ */
+export function sqliteCursor(cursor: string): number {
+  const n = Number(cursor);
+  return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+}
+
 /** Events after a cursor, oldest first (`?` cursor, `?` limit). Shared with the webhook outbox, which reads it inside its own transaction. */
 export const FEED_AFTER_SQL = `${FEED_SELECT} WHERE e.id > ? ORDER BY e.id LIMIT ?`;
 
@@ -31,11 +41,11 @@ export function sqliteEvents(db: Db): EventStore {
     async forMessage(messageId) {
       return (forMessage.all(messageId) as EventRow[]).map(toEvent);
     },
-    async after(afterId, limit) {
-      return (after.all(afterId, limit) as FeedRow[]).map(toFeedEvent);
+    async after(cursor, limit) {
+      return (after.all(sqliteCursor(cursor), limit) as FeedRow[]).map(toFeedEvent);
     },
-    async lastId() {
-      return lastId.get() as number;
+    async head() {
+      return String(lastId.get() as number);
     },
     async recent(filter, limit) {
       const shape = `${filter.kinds?.length ? 'k' : ''}${filter.domain ? 'd' : ''}${filter.message ? 'm' : ''}`;

@@ -7,6 +7,7 @@ import { eventParams } from '../rows.js';
 import { INBOUND_COLUMNS as COLUMNS, toInbound, toRecipient, type InboundRow, type RecipientRow } from '../rows.js';
 import { INSERT_SUPPRESSION_SQL } from './suppressions.js';
 import { transitionStatement } from './queue.js';
+import { sqliteCursor } from './events.js';
 
 export function sqliteInbound(db: Db): InboundStore {
   const insert = db.prepare(`INSERT INTO inbound (received_at, mail_from, rcpt_to, client_ip, size, raw) VALUES (?, ?, ?, ?, ?, ?) RETURNING ${COLUMNS}`);
@@ -19,6 +20,7 @@ export function sqliteInbound(db: Db): InboundStore {
   const all = db.prepare(`SELECT ${COLUMNS} FROM inbound ORDER BY id DESC LIMIT ?`);
   const forMessage = db.prepare(`SELECT ${COLUMNS} FROM inbound WHERE matched_message_id = ? ORDER BY id`);
   const resultsAfter = db.prepare(`SELECT id, processed_at, kind, matched_message_id, match_rule FROM inbound WHERE id > ? ORDER BY id LIMIT ?`);
+  const resultsHead = db.prepare('SELECT COALESCE(MAX(id), 0) FROM inbound').pluck();
   const markProcessed = db.prepare(`UPDATE inbound SET kind = ?, parse = ?, matched_message_id = ?, matched_recipient_id = ?, match_rule = ?, processed_at = ?
     WHERE id = ? AND processed_at IS NULL`);
   const insertEvent = db.prepare(INSERT_EVENT_SQL + ' RETURNING id');
@@ -78,9 +80,12 @@ export function sqliteInbound(db: Db): InboundStore {
     async list({ limit }) {
       return (all.all(limit) as InboundRow[]).map(toInbound);
     },
-    async resultsAfter(afterId, limit) {
-      const rows = resultsAfter.all(afterId, limit) as Pick<InboundRow, 'id' | 'processed_at' | 'kind' | 'matched_message_id' | 'match_rule'>[];
-      return rows.map((r) => ({ id: r.id, processed: r.processed_at !== null, kind: r.kind, matchRule: r.match_rule, matched: r.matched_message_id !== null }));
+    async resultsAfter(cursor, limit) {
+      const rows = resultsAfter.all(sqliteCursor(cursor), limit) as Pick<InboundRow, 'id' | 'processed_at' | 'kind' | 'matched_message_id' | 'match_rule'>[];
+      return rows.map((r) => ({ id: r.id, cursor: String(r.id), processed: r.processed_at !== null, kind: r.kind, matchRule: r.match_rule, matched: r.matched_message_id !== null }));
+    },
+    async resultsHead() {
+      return String(resultsHead.get() as number);
     },
     async record(o) {
       return commits.run(() => record(o));

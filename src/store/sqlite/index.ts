@@ -17,6 +17,7 @@ import { sqliteWebhooks } from './webhooks.js';
 import { groupCommitFor } from './group-commit.js';
 import { sqliteDkimKeys } from './dkim-keys.js';
 import { sqliteMtaSts } from './mta-sts.js';
+import { memoryDestinations } from './destinations.js';
 
 export interface SqliteStore extends Store {
   /** The underlying handle, for the store's own tests and the benchmark only. */
@@ -40,6 +41,7 @@ export function openSqliteStore(opts: OpenOptions): SqliteStore {
     dkimKeys: sqliteDkimKeys(db),
     mtaSts: sqliteMtaSts(db),
     overview: sqliteOverview(db),
+    destinations: memoryDestinations(),
     async close() {
       // Writes still waiting for their commit or WAL flush finish first: nothing acknowledged is left unflushed.
       await groupCommitFor(db).drain();

@@ -53,7 +53,7 @@ export function sqliteWebhooks(db: Db): WebhookStore {
       // First start: follow from here. Replaying the whole history to a new endpoint would be a flood.
       const newest = lastEventId.get() as number;
       setCursor.run(newest, now);
-      return { events: 0, queued: 0, cursor: newest, initialised: true };
+      return { events: 0, queued: 0, cursor: String(newest), initialised: true };
     }
     const rows = feed.all(cursor, limit) as FeedRow[];
     let queued = 0;
@@ -63,18 +63,19 @@ export function sqliteWebhooks(db: Db): WebhookStore {
     }
     const next = rows.length ? rows[rows.length - 1].id : cursor;
     if (rows.length) setCursor.run(next, now);
-    return { events: rows.length, queued, cursor: next, initialised: false };
+    return { events: rows.length, queued, cursor: String(next), initialised: false };
   };
 
   return {
     async stage({ now, limit, route }) {
       // Nothing new (the usual idle poll): answer from a read, without taking the write lock.
       const cursor = getCursor.get() as number | undefined;
-      if (cursor !== undefined && (lastEventId.get() as number) <= cursor) return { events: 0, queued: 0, cursor, initialised: false };
+      if (cursor !== undefined && (lastEventId.get() as number) <= cursor) return { events: 0, queued: 0, cursor: String(cursor), initialised: false };
       return commits.run(() => stage(now, limit, route));
     },
     async cursor() {
-      return (getCursor.get() as number | undefined) ?? null;
+      const cursor = getCursor.get() as number | undefined;
+      return cursor === undefined ? null : String(cursor);
     },
     async claimDue({ now, limit, leaseUntil }) {
       const rows = await commits.run(() => claim.all(leaseUntil, now, now, limit) as OutboxRow[]);

@@ -1,7 +1,7 @@
 /** Inbound mail (bounces, complaints, auto-replies): stored raw before 250, then recorded once with its effects. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { InboundOutcome, RecipientTransition } from '../../../src/store/store.js';
+import { FEED_START, type InboundOutcome, type RecipientTransition } from '../../../src/store/store.js';
 import { DAY, enqueue, settle, states, T0, useStore, type OpenStore } from './support.js';
 
 const lateBounce: RecipientTransition = {
@@ -70,9 +70,9 @@ export function inboundContract(open: OpenStore): void {
       assert.ok(!(await s.store.inbound.unprocessed(10)).includes(row.id));
 
       // Recorded twice (startup recovery racing a live delivery): the second writes nothing.
-      const lastId = await s.store.events.lastId();
+      const head = await s.store.events.head();
       assert.deepEqual(await s.store.inbound.record({ ...outcome, processedAt: at + 1, kind: 'other' }), []);
-      assert.equal(await s.store.events.lastId(), lastId);
+      assert.deepEqual(await s.store.events.after(head, 10), []);
       assert.equal((await s.store.inbound.get(row.id))?.kind, 'bounce');
       assert.deepEqual((await s.store.inbound.forMessage(m.message.id)).map((r) => r.id), [row.id]);
       assert.equal('raw' in (await s.store.inbound.forMessage(m.message.id))[0]!, false, 'listings carry no raw bytes');
@@ -90,12 +90,14 @@ export function inboundContract(open: OpenStore): void {
       const all = await s.store.inbound.list({ limit: 100 });
       assert.deepEqual(all.map((r) => r.id), [...all.map((r) => r.id)].sort((x, y) => y - x), 'by id, newest first');
       assert.equal(all[0]!.id, b.id);
-      const results = await s.store.inbound.resultsAfter(0, 100);
+      const results = await s.store.inbound.resultsAfter(FEED_START, 100);
       assert.deepEqual(results.map((r) => r.id), [...all.map((r) => r.id)].reverse(), 'oldest first');
-      assert.deepEqual(results.find((r) => r.id === a.id), { id: a.id, processed: true, kind: 'auto-reply', matchRule: null, matched: false });
-      assert.deepEqual(results[0], { id: results[0]!.id, processed: false, kind: null, matchRule: null, matched: false });
+      const plain = (r: (typeof results)[number] | undefined) => r && { ...r, cursor: typeof r.cursor };
+      assert.deepEqual(plain(results.find((r) => r.id === a.id)), { id: a.id, cursor: 'string', processed: true, kind: 'auto-reply', matchRule: null, matched: false });
+      assert.deepEqual(plain(results[0]), { id: results[0]!.id, cursor: 'string', processed: false, kind: null, matchRule: null, matched: false });
       assert.equal(results.find((r) => r.matched)?.matchRule, 'verp');
-      assert.deepEqual((await s.store.inbound.resultsAfter(results[0]!.id, 1)).map((r) => r.id), [results[1]!.id]);
+      assert.deepEqual((await s.store.inbound.resultsAfter(results[0]!.cursor, 1)).map((r) => r.id), [results[1]!.id]);
+      assert.deepEqual(await s.store.inbound.resultsAfter(await s.store.inbound.resultsHead(), 10), [], 'the head is past the newest row');
     });
 
     test('correlation lookups: a recipient by id; by address in any case, in the latest message since a time', async () => {

@@ -6,6 +6,7 @@
  */
 import { describe } from 'node:test';
 import { accountsContract } from './accounts.js';
+import { destinationsContract } from './destinations.js';
 import { eventsContract } from './events.js';
 import { messagesContract } from './messages.js';
 import { inboundContract } from './inbound.js';
@@ -31,5 +32,6 @@ export function storeContract(name: string, open: OpenStore): void {
     webhooksContract(open);
     retentionContract(open);
     overviewContract(open);
+    destinationsContract(open);
   });
 }

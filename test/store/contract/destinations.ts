@@ -1,0 +1,41 @@
+/** Destination slots and slow-downs: counted per key up to a limit, freed by release or by time. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { T0, useStore, type OpenStore } from './support.js';
+
+export function destinationsContract(open: OpenStore): void {
+  describe('destination slots and slow-downs', () => {
+    const s = useStore(open);
+    const take = (key: string, holder: string, limit = 2, now = T0, until = T0 + 1_000) => s.store.destinations.acquire({ key, holder, limit, now, until });
+
+    test('slots of a key are taken up to the limit; another key is counted apart; a release frees one', async () => {
+      assert.equal(await take('host:192.0.2.1', 'r1:h1'), true);
+      assert.equal(await take('host:192.0.2.1', 'r1:h2'), true);
+      assert.equal(await take('host:192.0.2.1', 'r2:h1'), false, 'the third is over the limit of 2');
+      assert.equal(await take('host:192.0.2.2', 'r2:h2'), true, 'another address');
+      assert.equal(await take('host:192.0.2.1', 'r1:h2'), true, 'a holder asking again keeps its slot');
+      await s.store.destinations.release('r1:h1');
+      assert.equal(await take('host:192.0.2.1', 'r2:h1'), true);
+      await s.store.destinations.release('nobody');
+    });
+
+    test('a slot not renewed frees itself when its time runs out; a renewal by prefix keeps a relay\'s slots', async () => {
+      assert.equal(await take('domain:a.test', 'dead:d1', 1, T0, T0 + 100), true);
+      assert.equal(await take('domain:a.test', 'live:d1', 1, T0 + 99, T0 + 200), false);
+      assert.equal(await take('domain:a.test', 'live:d1', 1, T0 + 100, T0 + 200), true, 'the dead relay\'s slot ran out');
+      await s.store.destinations.renew('live:', T0 + 10_000);
+      assert.equal(await take('domain:a.test', 'other:d1', 1, T0 + 5_000, T0 + 6_000), false, 'renewed: still held');
+      await s.store.destinations.renew('liv', T0); // a prefix of the name, not of the relay: harmless here
+    });
+
+    test('slow-downs: recorded, read while in force, cleared', async () => {
+      await s.store.destinations.setThrottle('slow.test', { limit: 1, level: 2, pausedUntil: T0 + 60_000 }, T0);
+      await s.store.destinations.setThrottle('fine.test', { limit: 4, level: 0, pausedUntil: T0 - 1 }, T0);
+      assert.deepEqual(await s.store.destinations.throttles(T0), [{ domain: 'slow.test', limit: 1, level: 2, pausedUntil: T0 + 60_000 }]);
+      await s.store.destinations.setThrottle('slow.test', { limit: 2, level: 1, pausedUntil: T0 }, T0 + 70_000);
+      assert.deepEqual(await s.store.destinations.throttles(T0 + 70_000), [{ domain: 'slow.test', limit: 2, level: 1, pausedUntil: T0 }], 'a lowered limit stays in force after the pause');
+      await s.store.destinations.setThrottle('slow.test', null, T0 + 80_000);
+      assert.deepEqual(await s.store.destinations.throttles(T0 + 80_000), []);
+    });
+  });
+}
