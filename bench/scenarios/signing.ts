@@ -5,7 +5,6 @@
  * signatures). Figures: CPU ms per message (user + system, this process) for each, and the added cost.
  */
 import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { generateKey, parsePrivateKey, publicKeyValue } from '../../src/dkim/keys.js';
 import { createSigner } from '../../src/dkim/signer.js';
 import { configSchema } from '../../src/config/schema.js';

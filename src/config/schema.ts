@@ -432,6 +432,11 @@ export const configSchema = z.strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
       /** Also append the JSON log to this file (stdout always gets it). */
       file: z.string().nullable().default(null),
+      /**
+       * What stdout gets: `json` lines (the schema), `pretty` lines for people, or `auto`: pretty when
+       * stdout is a terminal, JSON otherwise. `log.file` is always JSON.
+       */
+      format: z.enum(['auto', 'json', 'pretty']).default('auto'),
     })
     .prefault({}),
   submission: submissionSchema.prefault({}),

@@ -10,7 +10,7 @@
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { dkimBody } from 'mailauth/lib/dkim/body/index.js';
-import { splitMessage, type HeaderField } from '../intake/headers.js';
+import { splitMessage, type HeaderField } from '../message/headers.js';
 import type { DkimAlgorithm } from '../store/deliverability.js';
 
 export interface SigningKey {

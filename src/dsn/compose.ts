@@ -19,8 +19,8 @@
 import { randomBytes } from 'node:crypto';
 import { replyLine } from '../classify/reply-line.js';
 import type { MessageRecord } from '../types.js';
-import { rfc5322Date } from '../intake/headers.js';
-import { toCrlf } from '../intake/line-endings.js';
+import { rfc5322Date } from '../message/headers.js';
+import { toCrlf } from '../message/line-endings.js';
 
 export type DsnKind = 'failure' | 'delay' | 'success';
 

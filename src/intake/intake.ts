@@ -12,9 +12,10 @@ import type { Store, NewRecipient } from '../store/store.js';
 import type { NotifyKeyword, TlsInfo } from '../types.js';
 import type { MessageSigner, SignResult } from '../dkim/signer.js';
 import { suppressionKey, type SuppressionList } from '../suppression/list.js';
-import { addressDomain, fieldValue, isField, joinMessage, receivedField, splitMessage } from './headers.js';
+import { addressDomain, fieldValue, isField, joinMessage, splitMessage } from '../message/headers.js';
 import { bareMessageId } from './message-id.js';
-import { toCrlf } from './line-endings.js';
+import { receivedField } from './received.js';
+import { toCrlf } from '../message/line-endings.js';
 import { newQueueId } from './queue-id.js';
 import { readableSubject } from './subject.js';
 

@@ -98,9 +98,15 @@ const sgr =
     `\x1b[${open}m${s}\x1b[${close}m`;
 const PAINT = { dim: sgr(2, 22), bold: sgr(1, 22), red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), blue: sgr(34, 39), magenta: sgr(35, 39), cyan: sgr(36, 39) };
 const PLAIN: typeof PAINT = { dim: (s) => s, bold: (s) => s, red: (s) => s, green: (s) => s, yellow: (s) => s, blue: (s) => s, magenta: (s) => s, cyan: (s) => s };
+export type Palette = typeof PAINT;
+
+/** The colours of a pretty line (SGR sequences), or none: every colour then returns its text as it is. */
+export function palette(color: boolean): Palette {
+  return color ? PAINT : PLAIN;
+}
 
 /** Red for what failed for good, yellow for what will be retried or waits, green for hand-overs. */
-const KIND_COLOR: Record<EventKind, keyof typeof PAINT> = {
+const KIND_COLOR: Record<EventKind, keyof Palette> = {
   received: 'blue',
   phase: 'dim',
   delivered: 'green',
@@ -127,7 +133,7 @@ const TEXT_MAX = 160;
  * Time in UTC; the reply text on one line, cut at 160 characters (`--json` has it whole).
  */
 export function formatPretty(e: FeedEvent, opts: { color: boolean }): string {
-  const p = opts.color ? PAINT : PLAIN;
+  const p = palette(opts.color);
   // Remote replies and headers are untrusted: no control character reaches the terminal.
   const r = sanitize(toTailRecord(e));
   const time = r.time.replace('T', ' ');

@@ -7,6 +7,8 @@ import { mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import type { Config } from '../config/schema.js';
+import { colorWanted } from './format.js';
+import { prettyLogLine, stdoutFormat } from './pretty.js';
 import type { LogLine } from './records.js';
 
 type LogMethod = {
@@ -45,7 +47,12 @@ export function schemaLogger(log: pino.Logger): Logger {
   };
 }
 
-export function createLogger(config: Pick<Config, 'log'>, destination?: pino.DestinationStream): Logger {
+/** What the logger reads of the config; `log.format` only matters for stdout, and is `auto` when not given. */
+export interface LogConfig {
+  log: Pick<Config['log'], 'level' | 'file'> & Partial<Pick<Config['log'], 'format'>>;
+}
+
+export function createLogger(config: LogConfig, destination?: pino.DestinationStream): Logger {
   const options: pino.LoggerOptions = {
     level: config.log.level,
     base: undefined, // no pid/hostname noise on every line; the process is known
@@ -61,10 +68,12 @@ export function createLogger(config: Pick<Config, 'log'>, destination?: pino.Des
 /**
  * Where log lines go: stdout, and `log.file` when set. Also the way in for lines written by the delivery
  * thread (src/queue/delivery-thread.ts), which sends its finished lines here so both threads' lines reach
- * one stream whole and in order, never interleaved mid-line.
+ * one stream whole and in order, never interleaved mid-line. Lines arrive as JSON; stdout gets them as
+ * `log.format` says (./pretty.ts), the file always as JSON. `terminal` is what stdout is (tests).
  */
-export function createLogDestination(config: Pick<Config, 'log'>): pino.DestinationStream {
-  const stdout = pino.destination({ fd: 1, sync: false });
+export function createLogDestination(config: LogConfig, terminal: { isTTY: boolean; env: Record<string, string | undefined> } = { isTTY: process.stdout.isTTY === true, env: process.env }): pino.DestinationStream {
+  const json = pino.destination({ fd: 1, sync: false });
+  const stdout = stdoutFormat(config.log.format ?? 'auto', terminal.isTTY) === 'json' ? json : prettyStream(json, colorWanted(terminal.env, terminal.isTTY));
   if (!config.log.file) return stdout;
   // Synchronous: an asynchronous write still in flight at exit would land after the lines flushed at
   // exit, and a delivery log out of order misleads. One write(2) per line costs microseconds.
@@ -73,6 +82,16 @@ export function createLogDestination(config: Pick<Config, 'log'>): pino.Destinat
     write(line: string) {
       stdout.write(line);
       file.write(line);
+    },
+  };
+}
+
+/** Each JSON line written to it, written on as a pretty line (a write may hold several lines). */
+function prettyStream(out: pino.DestinationStream, color: boolean): pino.DestinationStream {
+  return {
+    write(chunk: string) {
+      const lines = chunk.split('\n').filter((l) => l !== '');
+      if (lines.length) out.write(`${lines.map((l) => prettyLogLine(l, { color })).join('\n')}\n`);
     },
   };
 }

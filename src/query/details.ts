@@ -3,7 +3,7 @@
  * sent for its events, its header fields, and the signature facts in them. Read by queue id.
  */
 import type { ParseResult } from '../bounces/types.js';
-import { fieldValue, splitMessage } from '../intake/headers.js';
+import { fieldValue, splitMessage } from '../message/headers.js';
 import type { Store, WebhookDeliveryRecord } from '../store/store.js';
 
 export interface InboundView {

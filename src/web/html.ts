@@ -22,6 +22,7 @@ const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;
 // Control characters other than tab and newline have no business in a page (and some break it): shown as U+FFFD.
 const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g;
 
+// biome-ignore lint/suspicious/noShadowRestrictedNames: this module's HTML escape; the deprecated global escape() is never wanted here
 export function escape(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!).replace(CONTROL, '\uFFFD');
 }

@@ -58,7 +58,7 @@ test('an accepting server: every phase recorded, delivered, DSN and SIZE paramet
   assert.deepEqual([connect.code, connect.remoteHost, connect.remoteIp, connect.detail?.port], [220, 'mx.phases.test', IP, 25]);
   assert.match(connect.text!, /mx\.test ESMTP/);
   assert.equal(ehlo.code, 250);
-  assert.ok((ehlo.detail?.extensions as Record<string, string>).DSN !== undefined, 'EHLO extensions recorded');
+  assert.ok((ehlo.detail!.extensions as Record<string, string>).DSN !== undefined, 'EHLO extensions recorded');
   assert.ok(ehlo.text!.includes('\n'), 'multi-line EHLO text kept whole');
   assert.equal(mail.code, 250);
   assert.equal(rcpt.recipientId, job.recipients[0].id);
@@ -188,6 +188,6 @@ test('the connection dropped mid-DATA defers, with the network error on the data
   const data = r.phases.find((p) => p.phase === 'data')!;
   assert.equal(data.code, null);
   assert.equal(data.error, 'ECONNRESET');
-  assert.deepEqual((data.detail?.intermediate as { code: number }).code, 354);
+  assert.deepEqual((data.detail!.intermediate as { code: number }).code, 354);
   assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.code]), [['deferred', 'data', null]]);
 });

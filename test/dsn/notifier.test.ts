@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { simpleParser } from 'mailparser';
 import { parseConfig } from '../../src/config/load.js';
-import { rfc5322Date } from '../../src/intake/headers.js';
+import { rfc5322Date } from '../../src/message/headers.js';
 import { createNotifier, type NotifierOptions } from '../../src/dsn/notifier.js';
 import type { Notifier } from '../../src/dsn/types.js';
 import { QUEUE_ID } from '../../src/intake/queue-id.js';

@@ -61,7 +61,7 @@ async function withDns<T>(fn: (dns: DnsServer) => Promise<T>): Promise<T> {
   }
 }
 
-function relayFor(dns: DnsServer, t: ReturnType<typeof tempStore>, finalReplyMs: number) {
+function relayFor(dns: DnsServer, finalReplyMs: number) {
   const config = testConfig({ dns_servers: [dns.address], connect_timeout_ms: 3_000, greeting_timeout_ms: 3_000, command_timeout_ms: 30_000, tls_policy: { default: 'none' }, stop_final_reply_ms: finalReplyMs });
   return { config, deliverer: createTestDeliverer(config, silentLogger()) };
 }
@@ -72,7 +72,7 @@ test('a stop past its time still lets a session that sent its message wait for t
   try {
     await withDns(async (dns) => {
       const { message } = await enqueue(t.store, { to: ['a@slow.test'], createdAt: Date.now() });
-      const { config, deliverer: made } = relayFor(dns, t, 5_000);
+      const { config, deliverer: made } = relayFor(dns, 5_000);
       const deliverer = await made;
       const s = createScheduler({ config, store: t.store, deliverer, logger: silentLogger() });
       s.start();
@@ -96,7 +96,7 @@ test('a session cut off while waiting for its reply is recorded as an outcome un
   try {
     await withDns(async (dns) => {
       const { message } = await enqueue(t.store, { to: ['a@slow.test'], createdAt: Date.now() });
-      const { config, deliverer: made } = relayFor(dns, t, 300);
+      const { config, deliverer: made } = relayFor(dns, 300);
       const deliverer = await made;
       const s = createScheduler({ config, store: t.store, deliverer, logger: silentLogger() });
       s.start();
@@ -137,7 +137,7 @@ test('a stop starts no new transaction: a job still connecting is given back wit
   try {
     await withDns(async (dns) => {
       const { message } = await enqueue(t.store, { to: ['a@slow.test'], createdAt: Date.now() });
-      const { config, deliverer: made } = relayFor(dns, t, 5_000);
+      const { config, deliverer: made } = relayFor(dns, 5_000);
       const deliverer = await made;
       const s = createScheduler({ config, store: t.store, deliverer, logger: silentLogger() });
       s.start();

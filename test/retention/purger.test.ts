@@ -3,7 +3,6 @@
  * when every retention is 0, and runs once at relay start (started in-process, old history is gone).
  */
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { after, test } from 'node:test';
 import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log/logger.js';

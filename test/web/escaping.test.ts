@@ -4,6 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+// biome-ignore lint/suspicious/noShadowRestrictedNames: the page's HTML escape under test, not the global escape()
 import { escape, html } from '../../src/web/html.js';
 import { newMessage, T0 } from '../query/fixture.js';
 import { ADMIN_TOKEN, startWeb } from './helpers.js';

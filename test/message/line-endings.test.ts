@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { toCrlf } from '../../src/intake/line-endings.js';
+import { toCrlf } from '../../src/message/line-endings.js';
 import { DataLineCheck } from '../../src/submission/data-stream.js';
 
 test('every bare CR and bare LF becomes CRLF; CRLF stays; clean input is returned untouched', () => {
