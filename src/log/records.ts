@@ -143,6 +143,8 @@ export const LOG_EVENTS = {
   'queue.throttle_eased': ['domain'],
   'queue.throttled': ['domain', 'limit', 'paused_until', 'mx'],
   'queue.verp_disabled': [],
+  'queue.wakeups_lost': ['err'],
+  'queue.wakeups_resumed': ['duration_ms'],
   'relay.config': [],
   'relay.log': [],
   'relay.no_users': [],

@@ -58,6 +58,6 @@ export function createDeliverySide(deps: { config: Config; store: Store; logger:
   const deliverer = createDeliverer({ config, logger, hostSlots, mtaSts: config.delivery.mta_sts.enabled ? createMtaSts({ config, store: store.mtaSts, logger }) : null });
   let scheduler: Scheduler | null = null;
   const notifier = relayNotifier({ config, store, logger, onEnqueued: () => scheduler?.wake() });
-  scheduler = createScheduler({ config, store, deliverer, notifier, logger, owner, destinations: shared });
+  scheduler = createScheduler({ config, store, deliverer, notifier, logger, owner, destinations: shared, wakeups: store.wakeups });
   return { deliverer, scheduler, notifier };
 }

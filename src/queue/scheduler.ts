@@ -14,7 +14,7 @@ import type { AttemptReport, Deliverer, DeliveryJob } from '../delivery/types.js
 import type { Notifier } from '../dsn/types.js';
 import type { Logger } from '../log/logger.js';
 import { isPassingWriteError, isStorageFull } from '../store/errors.js';
-import type { ClaimedRecipient, DestinationStore, Store } from '../store/store.js';
+import type { ClaimedRecipient, DestinationStore, Store, WakeupStore, WakeupSubscription } from '../store/store.js';
 import type { MessageRecord, RecipientRecord } from '../types.js';
 import { internalFailure, planAttempt } from './attempt-record.js';
 import { groupIntoJobs, type Job } from './jobs.js';
@@ -53,6 +53,12 @@ export interface SchedulerOptions {
    * Absent (SQLite: one relay), this scheduler's own counts are the limits.
    */
   destinations?: DestinationStore | null;
+  /**
+   * Wake-ups from every writer on the database (PostgreSQL: other relays' intake, retries, claims given
+   * back): the loop looks at once instead of at its next poll, which stays the fallback. Absent, only
+   * `wake()` and the poll wake it.
+   */
+  wakeups?: WakeupStore | null;
   deliverer: Deliverer;
   notifier?: Notifier | null;
   logger: Logger;
@@ -120,6 +126,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   let stopping = false;
   let loopDone: Promise<void> | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
+  let wakeups: WakeupSubscription | null = null;
   let lastSweep = Number.NEGATIVE_INFINITY;
   let woken = false;
   let sleeper: AbortController | null = null;
@@ -493,6 +500,16 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       // Long transactions (a slow server, a big message) keep their claims: renew well before they lapse.
       heartbeat = setInterval(() => void renewHeld(), Math.max(1_000, Math.floor(d.lease_ms / 3)));
       heartbeat.unref();
+      wakeups =
+        opts.wakeups?.subscribe({
+          wake,
+          lost: (err) =>
+            logger.warn(
+              { event: 'queue.wakeups_lost', err: err.message },
+              `listening for wake-ups from the database stopped (${err.message}); reconnecting with backoff, and meanwhile mail queued by other relays is found by polling every ${d.poll_interval_ms} ms`,
+            ),
+          resumed: ({ downMs }) => logger.info({ event: 'queue.wakeups_resumed', duration_ms: downMs }, `listening for wake-ups again after ${downMs} ms; looking for mail due meanwhile`),
+        }) ?? null;
       logger.info({ event: 'queue.started', owner, max_connections: d.max_connections, max_connections_per_domain: d.max_connections_per_domain }, 'scheduler started');
     },
     async stop(timeoutMs = 30_000) {
@@ -501,6 +518,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       quiesce.abort();
       wake();
       if (heartbeat) clearInterval(heartbeat);
+      await wakeups?.close();
       await loopDone;
       const waiting = pending.splice(0);
       if (waiting.length) await store.queue.releaseLeases(owner, waiting.flatMap((j) => j.recipients.map((r) => r.id)));

@@ -660,6 +660,36 @@ export interface DestinationStore {
   setThrottle(domain: string, state: Omit<SharedThrottle, 'domain'> | null, now: number): Promise<void>;
 }
 
+/**
+ * Wake-ups across relays: a write that makes mail due (intake's commit, a retry written, a claim given
+ * back, an operator's requeue) tells every relay listening on the database at once, so their schedulers
+ * look now instead of at their next poll. Best effort by design: a wake-up can be missed (the listening
+ * connection is down, a relay died between its commit and the signal), so schedulers keep polling
+ * (`delivery.poll_interval_ms`) and wake-ups only make them faster. (PostgreSQL: LISTEN/NOTIFY. SQLite:
+ * nothing to do — one relay per database, which wakes its own scheduler after intake.)
+ */
+export interface WakeupStore {
+  /**
+   * Calls `handlers.wake` whenever a writer on the database, this relay or another, made mail due or moved
+   * when it is due, until `close`. Listening stays up by itself: a lost connection is reported once
+   * (`lost`), tried again with backoff, and when it is back (`resumed`) `wake` is called once for the
+   * wake-ups missed meanwhile.
+   */
+  subscribe(handlers: WakeupHandlers): WakeupSubscription;
+}
+
+export interface WakeupHandlers {
+  wake(): void;
+  /** Listening stopped (the connection dropped, or could not be made): wake-ups are missed until `resumed`. */
+  lost?(err: Error): void;
+  /** Listening again after `lost`; `downMs`: how long it was down. */
+  resumed?(info: { downMs: number }): void;
+}
+
+export interface WakeupSubscription {
+  close(): Promise<void>;
+}
+
 export interface Store {
   readonly users: UserStore;
   readonly messages: MessageStore;
@@ -677,6 +707,8 @@ export interface Store {
   readonly overview: OverviewStore;
   /** Connection slots and slow-downs per destination, shared by every relay on the database. */
   readonly destinations: DestinationStore;
+  /** Telling the schedulers of every relay on the database that mail is due. */
+  readonly wakeups: WakeupStore;
   close(): Promise<void>;
 }
 

@@ -7,12 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { SMTPServer } from 'smtp-server';
+import { startCountingMta } from '../helpers/counting-mta.js';
 import { startDnsServer } from '../helpers/dns-server.js';
+import { submitClient } from '../helpers/submit-client.js';
 import { runCli, startRelayProcess, waitFor, type RelayProcess } from './cli.js';
 
 const SUBMIT = { host: '127.0.4.41', port: 2587 };
@@ -23,81 +23,10 @@ const PASSWORD = 'chaos-password-123';
 /** delivery.max_connections_per_domain: at most this many deliveries to the one test domain are in flight. */
 const PER_DOMAIN = 10;
 
-/** The receiving MTA: counts every copy of every Message-ID; answers the final dot after a few ms. */
-async function startCountingMta() {
-  const copies = new Map<string, number>();
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onData(stream, _session, cb) {
-      let head = '';
-      stream.on('data', (d: Buffer) => {
-        if (head.length < 4096) head += d.toString('latin1');
-      });
-      stream.on('end', () => {
-        const id = /^Message-ID:\s*<([^>]+)>/im.exec(head)?.[1] ?? '?';
-        setTimeout(() => {
-          copies.set(id, (copies.get(id) ?? 0) + 1);
-          cb(null, 'ok');
-        }, Math.floor(Math.random() * 20));
-      });
-    },
-  });
-  server.on('error', () => {});
-  await new Promise<void>((resolve) => server.listen(25, MX, () => resolve()));
-  return { copies, stop: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
-/** One client: sequential messages on one connection (reconnecting after a kill), recording each 250. */
-async function client(n: number, acked: Set<string>, running: () => boolean): Promise<void> {
-  let seq = 0;
-  while (running()) {
-    const socket = net.connect(SUBMIT);
-    socket.on('error', () => {});
-    let buffer = '';
-    const replies: ((line: string) => void)[] = [];
-    socket.on('data', (d: Buffer) => {
-      buffer += d.toString('latin1');
-      let i: number;
-      while ((i = buffer.indexOf('\r\n')) >= 0) {
-        const line = buffer.slice(0, i);
-        buffer = buffer.slice(i + 2);
-        if (/^\d{3} /.test(line)) replies.shift()?.(line);
-      }
-    });
-    const closed = new Promise<string>((r) => socket.once('close', () => r('closed')));
-    const next = () => Promise.race([new Promise<string>((r) => replies.push(r)), closed]);
-    const say = (line: string) => {
-      const reply = next();
-      socket.write(line);
-      return reply;
-    };
-    try {
-      if (!(await next()).startsWith('220')) throw new Error('no greeting');
-      await say('EHLO chaos.test\r\n');
-      if (!(await say(`AUTH PLAIN ${Buffer.from(`\0app\0${PASSWORD}`).toString('base64')}\r\n`)).startsWith('235')) throw new Error('auth');
-      while (running()) {
-        const id = `chaos-${n}-${++seq}@app.test`;
-        await say('MAIL FROM:<app@app.test>\r\n');
-        await say('RCPT TO:<rcpt@chaos.test>\r\n');
-        if (!(await say('DATA\r\n')).startsWith('354')) throw new Error('data');
-        const reply = await say(`From: app@app.test\r\nTo: rcpt@chaos.test\r\nMessage-ID: <${id}>\r\nSubject: chaos\r\n\r\nbody\r\n.\r\n`);
-        if (reply.startsWith('250')) acked.add(id);
-        else if (reply === 'closed') throw new Error('closed');
-      }
-      socket.end('QUIT\r\n');
-    } catch {
-      socket.destroy();
-      await new Promise((r) => setTimeout(r, 50)); // the relay is restarting
-    }
-  }
-}
-
 test('kill -9 three times under load: every acknowledged message is delivered; duplicates stay within the deliveries in flight at the kills', { timeout: 120_000 }, async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-chaos-'));
   const dns = await startDnsServer({ mx: [{ name: 'chaos.test', exchange: 'mx.chaos.test', preference: 10 }], a: [{ name: 'mx.chaos.test', address: MX }] });
-  const mta = await startCountingMta();
+  const mta = await startCountingMta({ host: MX });
   const configFile = path.join(dir, 'mailtrail.yaml');
   writeFileSync(
     configFile,
@@ -130,7 +59,9 @@ api: { enabled: false }
     relay = await start();
     const acked = new Set<string>();
     let load = true;
-    const clients = Array.from({ length: CLIENTS }, (_, i) => client(i, acked, () => load));
+    const clients = Array.from({ length: CLIENTS }, (_, n) =>
+      submitClient({ servers: [SUBMIT], user: 'app', password: PASSWORD, from: 'app@app.test', to: 'rcpt@chaos.test', id: (seq) => `chaos-${n}-${seq}@app.test`, acked, running: () => load }),
+    );
     for (let k = 0; k < KILLS; k++) {
       await new Promise((r) => setTimeout(r, 1_200 + Math.floor(Math.random() * 600)));
       relay.child.kill('SIGKILL');

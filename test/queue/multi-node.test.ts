@@ -6,12 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { SMTPServer } from 'smtp-server';
 import { parseConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { createDeliverySide } from '../../src/queue/delivery-side.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/store.js';
+import { startCountingMta } from '../helpers/counting-mta.js';
 import { startDnsServer } from '../helpers/dns-server.js';
 import { newMessage } from '../helpers/new-message.js';
 import { startPostgres, type PgCluster } from '../helpers/postgres.js';
@@ -20,43 +20,11 @@ const MX = '127.0.4.50';
 let cluster: PgCluster | null = null;
 after(async () => cluster?.stop());
 
-/** A receiver that counts connections open at once and answers the final dot after `dotMs`. */
-async function startCountingMta(dotMs: number) {
-  let open = 0;
-  let most = 0;
-  let messages = 0;
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onConnect(_s, cb) {
-      open++;
-      most = Math.max(most, open);
-      cb();
-    },
-    onClose() {
-      open--;
-    },
-    onData(stream, _s, cb) {
-      stream.resume();
-      stream.on('end', () =>
-        setTimeout(() => {
-          messages++;
-          cb(null, 'ok');
-        }, dotMs),
-      );
-    },
-  });
-  server.on('error', () => {});
-  await new Promise<void>((r) => server.listen(25, MX, () => r()));
-  return { most: () => most, messages: () => messages, stop: () => new Promise<void>((r) => server.close(() => r())) };
-}
-
 test('two relays on one database never open more connections to an address than max_connections_per_host allows in all', { timeout: 90_000 }, async () => {
   cluster = await startPostgres();
   const url = cluster.url(await cluster.createDatabase('two_relays'));
   const dns = await startDnsServer({ mx: [{ name: 'shared.test', exchange: 'mx.shared.test', preference: 10 }], a: [{ name: 'mx.shared.test', address: MX }] });
-  const mta = await startCountingMta(60);
+  const mta = await startCountingMta({ host: MX, replyDelayMs: () => 60 });
   const config = parseConfig({
     hostname: 'relay.test',
     database: { backend: 'postgres', url, pool: 4 },
@@ -81,8 +49,8 @@ test('two relays on one database never open more connections to an address than 
     for (const store of stores) sides.push(createDeliverySide({ config, store, logger: silentLogger() }));
     for (const side of sides) side.scheduler.start();
     const deadline = Date.now() + 60_000;
-    while (mta.messages() < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(mta.messages(), total, 'every message delivered');
+    while (mta.received.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(mta.received.length, total, 'every message delivered');
     assert.ok(mta.most() <= 2, `at most 2 connections at once from both relays together (saw ${mta.most()})`);
     assert.ok(mta.most() >= 2, 'the relays did work in parallel up to the limit');
   } finally {

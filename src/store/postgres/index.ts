@@ -20,6 +20,7 @@ import { postgresUsers } from './users.js';
 import { postgresWebhooks } from './webhooks.js';
 import type { MigrationResult } from '../migrations.js';
 import { postgresDestinations } from './destinations.js';
+import { postgresWakeups } from './wakeups.js';
 
 export interface PostgresStore extends Store {
   /** The pool, for the backend's own tests only. */
@@ -34,14 +35,15 @@ export async function openPostgresStore(opts: PgOptions): Promise<PostgresStore>
     await db.pool.end().catch(() => {});
     throw err;
   }
+  const wakeups = postgresWakeups(db, opts.url);
   return {
     db,
     users: postgresUsers(db),
-    messages: postgresMessages(db),
+    messages: postgresMessages(db, wakeups),
     events: postgresEvents(db),
     query: postgresQuery(db),
     tokens: postgresTokens(db),
-    queue: postgresQueue(db),
+    queue: postgresQueue(db, wakeups),
     inbound: postgresInbound(db),
     suppressions: postgresSuppressions(db),
     webhooks: postgresWebhooks(db),
@@ -50,7 +52,9 @@ export async function openPostgresStore(opts: PgOptions): Promise<PostgresStore>
     mtaSts: postgresMtaSts(db),
     overview: postgresOverview(db),
     destinations: postgresDestinations(db),
+    wakeups,
     async close() {
+      await wakeups.close();
       await db.pool.end();
     },
   };

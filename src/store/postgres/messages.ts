@@ -2,6 +2,7 @@ import { toMessage, toRecipient, type MessageRow, type RecipientRow } from '../r
 import type { MessageStore, NewMessage } from '../store.js';
 import { Params, type Pg } from './database.js';
 import { subjectWords } from './subjects.js';
+import type { PgWakeups } from './wakeups.js';
 
 /**
  * Intake's one write, as ONE statement: the message, its content, its subject words, its recipients and
@@ -46,11 +47,13 @@ function enqueueSql(m: NewMessage, p: Params): string {
     SELECT row_to_json(m) AS message, row_to_json(r) AS recipient FROM m LEFT JOIN r ON true ORDER BY r.id`;
 }
 
-export function postgresMessages(db: Pg): MessageStore {
+export function postgresMessages(db: Pg, wakeups: PgWakeups): MessageStore {
   return {
     async enqueue(m) {
       const p = new Params();
       const rows = await db.rows<{ message: MessageRow; recipient: RecipientRow | null }>(enqueueSql(m, p), p.values, 'enqueue');
+      // After the commit, not in it (./wakeups.ts): the relays' schedulers look for it at once.
+      if (m.recipients.some((r) => r.state === 'queued')) wakeups.signal();
       const message = toMessage(rows[0]!.message);
       return { message, recipients: rows.flatMap((r) => (r.recipient ? [toRecipient(r.recipient)] : [])) };
     },

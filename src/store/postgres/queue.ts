@@ -7,6 +7,9 @@
  * and a row whose lease another node stamped after our snapshot is re-checked under its lock and left out.
  * Every later write of the job (renewLeases, recordAttempt, releaseLeases) names the owner, so a node whose
  * lease lapsed and was taken over finds its rows gone (`lost`) and overwrites nothing.
+ *
+ * A write that leaves mail due for any relay to take (a retry written, a claim given back, a requeue)
+ * signals the wake-ups after it commits (./wakeups.ts), so the other relays need not wait for their poll.
  */
 import type { RecipientRecord, RecipientState } from '../../types.js';
 import { toRecipient, type RecipientRow } from '../rows.js';
@@ -14,6 +17,7 @@ import type { QueueStore, RecipientTransition } from '../store.js';
 import { LOCKS, Params, type Pg } from './database.js';
 import { EVENT_COLUMNS } from '../rows.js';
 import { unnestEvents } from './events.js';
+import type { PgWakeups } from './wakeups.js';
 
 const WAITING = "state IN ('queued', 'deferred')";
 
@@ -44,7 +48,7 @@ export function transitionClauses(t: RecipientTransition, now: number, p: Params
 
 const byId = (a: RecipientRecord, b: RecipientRecord) => a.id - b.id;
 
-export function postgresQueue(db: Pg): QueueStore {
+export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
   return {
     async claimDue(req) {
       // The inner SELECT walks the partial index recipients_due in next_attempt_at order; the lease test and
@@ -129,6 +133,8 @@ export function postgresQueue(db: Pg): QueueStore {
         )
         SELECT * FROM updated`;
       const rows = (await db.rows<RecipientRow>(sql, p.values, 'recordAttempt')).map(toRecipient);
+      // A retry moves when mail is next due: relays asleep until a later time look again.
+      if (rows.some((r) => r.state === 'deferred')) wakeups.signal();
       const ours = new Map(rows.map((r) => [r.id, r]));
       return {
         recorded: w.recipients.flatMap((r) => (ours.has(r.id) ? [ours.get(r.id)!] : [])),
@@ -144,6 +150,7 @@ export function postgresQueue(db: Pg): QueueStore {
           WHERE lease_owner = $1 AND ${WAITING} AND ($2::bigint[] IS NULL OR id = ANY($2::bigint[])) RETURNING id`,
         [owner, ids ?? null],
       );
+      if (rows.length) wakeups.signal();
       return rows.length;
     },
 
@@ -185,7 +192,9 @@ export function postgresQueue(db: Pg): QueueStore {
           SELECT (SELECT id FROM m) AS found, changed.* FROM (SELECT 1) one LEFT JOIN changed ON true ORDER BY changed.id`,
         p.values,
       );
-      return { found: rows[0]?.found != null, changed: rows.filter((r) => r.id !== null).map(toRecipient) };
+      const changed = rows.filter((r) => r.id !== null).map(toRecipient);
+      if (changed.some((r) => r.state === 'queued' || r.state === 'deferred')) wakeups.signal();
+      return { found: rows[0]?.found != null, changed };
     },
 
     async dueForDelayWarning(req) {
@@ -236,6 +245,7 @@ export function postgresQueue(db: Pg): QueueStore {
           WHERE (SELECT ours FROM sweeper) AND ${WAITING} AND lease_until <= $1 RETURNING id`,
         [now, ...LOCKS.resetStaleLeases],
       );
+      if (rows.length) wakeups.signal();
       return rows.length;
     },
   };

@@ -18,6 +18,7 @@ import { groupCommitFor } from './group-commit.js';
 import { sqliteDkimKeys } from './dkim-keys.js';
 import { sqliteMtaSts } from './mta-sts.js';
 import { memoryDestinations } from './destinations.js';
+import { noWakeups } from './wakeups.js';
 
 export interface SqliteStore extends Store {
   /** The underlying handle, for the store's own tests and the benchmark only. */
@@ -42,6 +43,7 @@ export function openSqliteStore(opts: OpenOptions): SqliteStore {
     mtaSts: sqliteMtaSts(db),
     overview: sqliteOverview(db),
     destinations: memoryDestinations(),
+    wakeups: noWakeups,
     async close() {
       // Writes still waiting for their commit or WAL flush finish first: nothing acknowledged is left unflushed.
       await groupCommitFor(db).drain();
