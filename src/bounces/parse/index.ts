@@ -1,13 +1,15 @@
 /**
  * The bounce parser: one inbound mail → what it says about the mail we sent (ParseResult). Order of
- * evidence: an ARF feedback report, then an RFC 3464 delivery-status report, then the wording of a
- * non-standard notice, then the marks of an automatic reply. A report always wins over auto-reply
+ * evidence: an ARF feedback report, then a challenge-response system's request (not a bounce), then an
+ * RFC 3464 delivery-status report, then the wording of a non-standard notice, then the marks of an
+ * automatic reply. A report always wins over auto-reply
  * headers, because many MTAs put `Auto-Submitted: auto-replied` on their DSNs.
  *
  * Pure: no I/O, no database. Never throws; a mail it cannot read gives a result with `error`.
  */
 import { bareRecipient, failedParse, type ParsedRecipient, type ParseResult } from '../types.js';
 import { detectAutoReply } from './autoreply.js';
+import { challengeResponse } from './challenge.js';
 import { classifyRecipient } from './classification.js';
 import { findStatus, parseDeliveryStatus, stripAddressType, type DsnRecipientFields } from './dsn.js';
 import {
@@ -155,8 +157,12 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   if (ses) return ses;
   // The notice's text, read once: it is the longest thing parsed from a mail after the MIME tree.
   const body = bodyText(top);
-  if (status) {
-    const r = rfc3464(top, body, subject, ownId, partText(status), maxRecipients);
+  const statusFields = status ? partText(status) : null;
+  // A challenge-response system holding the message until the sender proves itself: no verdict on the
+  // address, even in the shape of a report (see challenge.ts).
+  if (challengeResponse(top.headers, body, statusFields)) return empty('not-a-bounce', null);
+  if (statusFields !== null) {
+    const r = rfc3464(top, body, subject, ownId, statusFields, maxRecipients);
     if (r) return r;
   }
   // Reports flattened by a gateway or forwarded inline still carry their fields as text.
