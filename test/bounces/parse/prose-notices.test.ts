@@ -57,6 +57,19 @@ test('"Unknown user: address" (reason first, then the address), as IMail/SMTP32 
   assert.equal(r.recipients[0].category, 'mailbox-unknown');
 });
 
+test('IMail\'s "User mailbox exceeds allowed size: address" is a full mailbox (soft), not a message too large', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: postmaster@mail.example.ph', 'To: b+2-abcdef@bounces.shop.example', 'Subject: Undeliverable Mail'],
+      ['User mailbox exceeds allowed size: jane@example.ph', '', '', 'Original message follows.', '', 'To: jane@example.ph'],
+    ),
+  );
+  assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.ph']);
+  assert.equal(r.recipients[0].category, 'mailbox-full');
+  assert.equal(r.recipients[0].status, '5.2.2');
+  assert.equal(r.recipients[0].hard, false);
+});
+
 test('a notice that calls itself a warning only is a delay, even in a format whose usual words are missing', async () => {
   const r = await parseBounce(
     mail(
@@ -108,6 +121,18 @@ test('a subject that names a delay makes the notice a delay ("Delayed Mail (stil
       ),
     );
     assert.equal(r.kind, 'delay', subject);
+  }
+});
+
+test('a notice that says the message is pending or will be tried again is a delay, whatever its subject', async () => {
+  for (const line of [
+    'Your message to jane@example.org is pending delivery. The server will try again for up to 3 days.',
+    "Your message to jane@example.org hasn't been delivered yet. Delivery will continue to be attempted.",
+    'The server could not deliver your message to jane@example.org and will try to deliver it again later.',
+  ]) {
+    const r = await parseBounce(mail(['From: postmaster@mail.example.org', 'To: b+5-abcdef@bounces.shop.example', 'Subject: Message status'], [line]));
+    assert.equal(r.kind, 'delay', line);
+    assert.equal(r.recipients[0].status?.charAt(0), '4', line);
   }
 });
 
