@@ -62,6 +62,16 @@ test('an out-of-office phrase in brackets at the start of the subject marks an a
   assert.equal((await parseBounce(bracketed)).kind, 'auto-reply');
 });
 
+test('out-of-office subjects in more languages, and Lotus Notes\' "<person> is out of the office", mark an auto-reply', async () => {
+  for (const subject of ['Automatisk svar: Your order', 'Automatická odpověď: Your order', 'Otomatik yanıt: Your order', '=?utf-8?B?6Ieq5Yqo5Zue5aSNOiBZb3VyIG9yZGVy?=', 'Jane Doe/Sales/Example is out of the office.']) {
+    const r = await parseBounce(Buffer.from(`From: Jane <jane@example.org>\nTo: app@example.com\nSubject: ${subject}\n\nBack on Monday.\n`));
+    assert.equal(r.kind, 'auto-reply', subject);
+    assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.org']);
+  }
+  const plain = Buffer.from('From: Jane <jane@example.org>\nTo: app@example.com\nSubject: Re: out of office supplies\n\nSee the list.\n');
+  assert.equal((await parseBounce(plain)).kind, 'not-a-bounce');
+});
+
 test('qmail notices give each recipient with its own status', async () => {
   const r = await parse('qmail.eml');
   assert.equal(r.kind, 'bounce');
