@@ -72,6 +72,22 @@ test('out-of-office subjects in more languages, and Lotus Notes\' "<person> is o
   assert.equal((await parseBounce(plain)).kind, 'not-a-bounce');
 });
 
+test('a person\'s mail whose subject says "error", "rejected" or "bounced" is not a notice, and its addresses are not failed recipients', async () => {
+  for (const [subject, body] of [
+    ['Re: Error in my invoice', 'There is an error in invoice 1234. Please send a corrected one to accounts@example.net.'],
+    ['AW: Your proposal was rejected?', 'Did the committee really reject it? cc carol@example.org'],
+    ['The cheque bounced', 'Please pay by card instead. My address is dan@example.com.'],
+  ]) {
+    const r = await parseBounce(Buffer.from(`From: Bob <bob@example.net>\nTo: app@example.com\nSubject: ${subject}\n\n${body}\n`));
+    assert.equal(r.kind, 'not-a-bounce', subject);
+    assert.deepEqual(r.recipients, [], subject);
+  }
+  // The same words from a gateway whose text reads like a notice still make one.
+  const notice = await parseBounce(Buffer.from('From: gateway@mail.example.org\nTo: app@example.com\nSubject: Message rejected\n\nYour message to jane@example.org was rejected: 550 5.7.1 Policy violation.\n'));
+  assert.equal(notice.kind, 'bounce');
+  assert.deepEqual(notice.recipients.map((x) => x.address), ['jane@example.org']);
+});
+
 test('qmail notices give each recipient with its own status', async () => {
   const r = await parse('qmail.eml');
   assert.equal(r.kind, 'bounce');
