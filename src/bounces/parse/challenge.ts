@@ -20,6 +20,9 @@ import { header, type Header } from './mime.js';
 const CHALLENGE_WORDING =
   /\bBoxbe Guest List\b|\bhas been waitlisted\b|X-Boxbe-Notice;|protected by (?:Bluebottle|Spam ?Arrest)\b|\bSpam ?Arrest\b[^\n]{0,200}\bverif(?:y|ication)\b/i;
 
+/** The names the wording above always contains, as the systems write them. */
+const BRANDS = ['Boxbe', 'waitlisted', 'Bluebottle', 'Spam Arrest', 'SpamArrest'];
+
 /** How much of the notice's text is searched: the systems say who they are in their first lines. */
 const SEARCHED = 6000;
 
@@ -28,7 +31,10 @@ export function challengeResponse(headers: Header[], text: string, statusFields:
   if (/^\s*TMDA\b/i.test(header(headers, 'x-delivery-agent') ?? '')) return 'TMDA';
   if (header(headers, 'x-bluebottle-request') !== null) return 'Bluebottle';
   if (statusFields && /^Diagnostic-Code:\s*X-Boxbe-Notice\s*;/im.test(statusFields)) return 'Boxbe';
-  const m = CHALLENGE_WORDING.exec(text.length > SEARCHED ? text.slice(0, SEARCHED) : text);
+  const head = text.length > SEARCHED ? text.slice(0, SEARCHED) : text;
+  // Plain searches for the systems' names first: the pattern is read only on the rare mail that has one.
+  if (!BRANDS.some((b) => head.includes(b))) return null;
+  const m = CHALLENGE_WORDING.exec(head);
   if (!m) return null;
   return /boxbe|waitlisted/i.test(m[0]) ? 'Boxbe' : /bluebottle/i.test(m[0]) ? 'Bluebottle' : 'Spam Arrest';
 }
