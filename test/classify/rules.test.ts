@@ -133,6 +133,8 @@ const ROWS: Row[] = [
   ['wording:mailbox-over-size', r('dsn', null, '5.0.0', 'User mailbox exceeds allowed size: jane@example.org'), 'mailbox-full'], // Ipswitch IMail
   ['wording:mailbox-over-size', r('rcpt', 552, null, 'Requested mail action aborted: exceeded storage allocation'), 'mailbox-full'], // RFC 5321's stock 552 text
   ['wording:mailbox-over-size', r('rcpt', 550, null, 'user has too many messages on the server'), 'mailbox-full'],
+  ['wording:mailbox-over-size', r('dsn', null, '5.0.0', 'El buzón de correo está lleno.'), 'mailbox-full'],
+  ['wording:mailbox-over-size', r('dsn', null, '5.0.0', 'Postfach voll'), 'mailbox-full'],
   ['wording:mailbox-disabled', r('rcpt', 550, null, 'Mailbox is inactive. See http://mail.example.net/err/3/'), 'mailbox-disabled'],
   ['wording:mailbox-moved', r('rcpt', 550, null, 'recipient no longer on server: jane@example.org'), 'mailbox-moved'],
   ['wording:mailbox-moved', r('rcpt', 550, null, 'jane@example.org has been replaced by jane@example.com'), 'mailbox-moved'],
@@ -160,6 +162,8 @@ const ROWS: Row[] = [
   ['wording:user-unknown', r('rcpt', 550, null, 'vdeliver: Invalid or unknown virtual user \'jane\''), 'mailbox-unknown'], // vpopmail
   ['wording:user-unknown', r('rcpt', 550, null, 'User jane was not found in our directory'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, 'Utilisateur inconnu ! / Unknown user'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'adresse inconnue'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, 'Пользователь не найден'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, '<jane@example.org> address unknown'), 'mailbox-unknown'],
   ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Requested action not taken: mailbox unavailable'), 'mailbox-unknown'],
   ['wording:address-rejected', r('rcpt', 550, null, '#5.1.0 Address rejected.'), 'mailbox-unknown'],
