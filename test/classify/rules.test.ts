@@ -130,8 +130,14 @@ const ROWS: Row[] = [
   ['wording:message-too-large', r('data', 552, null, 'Message size exceeds fixed maximum message size'), 'message-too-large'],
   ['wording:insufficient-system-storage', r('mail', 452, null, 'Insufficient system storage'), 'server-busy'],
   ['wording:mailbox-full', r('rcpt', 552, null, 'sorry, mailbox jane@example.org is over quota'), 'mailbox-full'],
+  ['wording:mailbox-over-size', r('dsn', null, '5.0.0', 'User mailbox exceeds allowed size: jane@example.org'), 'mailbox-full'], // Ipswitch IMail
+  ['wording:mailbox-over-size', r('rcpt', 552, null, 'Requested mail action aborted: exceeded storage allocation'), 'mailbox-full'], // RFC 5321's stock 552 text
+  ['wording:mailbox-over-size', r('rcpt', 550, null, 'user has too many messages on the server'), 'mailbox-full'],
+  ['wording:mailbox-over-size', r('dsn', null, '5.0.0', 'El buzón de correo está lleno.'), 'mailbox-full'],
+  ['wording:mailbox-over-size', r('dsn', null, '5.0.0', 'Postfach voll'), 'mailbox-full'],
   ['wording:mailbox-disabled', r('rcpt', 550, null, 'Mailbox is inactive. See http://mail.example.net/err/3/'), 'mailbox-disabled'],
   ['wording:mailbox-moved', r('rcpt', 550, null, 'recipient no longer on server: jane@example.org'), 'mailbox-moved'],
+  ['wording:mailbox-moved', r('rcpt', 550, null, 'jane@example.org has been replaced by jane@example.com'), 'mailbox-moved'],
   ['wording:dns-temporary', r('dns', null, null, 'queryMx ESERVFAIL example.org'), 'dns-failure'],
   ['wording:dns-temporary-reported', r('dsn', null, '4.0.0', 'smtp; lookup of MX for example.org failed: SERVFAIL from all name servers'), 'dns-failure'],
   ['wording:dns-try-again', r('dsn', null, '5.0.0', '<jane@example.com>: Name service error for domain example.com: Host not found, try again'), 'dns-failure'],
@@ -152,8 +158,16 @@ const ROWS: Row[] = [
   ['wording:user-unknown', r('rcpt', 550, null, '"jane@example.org" is not a known user'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, 'jane@example.org is not an active address at this host (invalid ExampleNet username)'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, '5.7.1', 'No mailbox found'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 553, null, 'sorry, your envelope recipient is in my badrcptto list (#5.7.1)'), 'mailbox-unknown'], // qmail badrcptto patch
+  ['wording:user-unknown', r('rcpt', 550, null, 'vdeliver: Invalid or unknown virtual user \'jane\''), 'mailbox-unknown'], // vpopmail
+  ['wording:user-unknown', r('rcpt', 550, null, 'User jane was not found in our directory'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, 'Utilisateur inconnu ! / Unknown user'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'adresse inconnue'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, 'Пользователь не найден'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, '<jane@example.org> address unknown'), 'mailbox-unknown'],
   ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Requested action not taken: mailbox unavailable'), 'mailbox-unknown'],
   ['wording:address-rejected', r('rcpt', 550, null, '#5.1.0 Address rejected.'), 'mailbox-unknown'],
+  ['wording:address-rejected', r('rcpt', 550, null, '<jane@example.org> recipient rejected'), 'mailbox-unknown'], // an ISP's bare refusal of one recipient
   ['wording:too-many-connections', r('connect', 421, null, 'Too many concurrent SMTP connections from this IP address; please try again later.'), 'rate-limited'],
   ['wording:rate-limited', r('rcpt', 450, null, 'Ip frequency limited, try again later'), 'rate-limited'],
   ['wording:spam', r('data', 550, null, 'Message content rejected, UBE, id=00000-22-225'), 'content-or-spam'],

@@ -38,8 +38,21 @@ const SUBJECT_RE = new RegExp(
       'automaattinen vastaus', // fi
       'odpowiedź automatyczna', // pl
       'automatyczna odpowiedź',
+      'automatisk svar', // da, no, sv
+      'automatick[aá] odpov[eě]ď', // cs, sk
+      'automatikus válasz', // hu
+      'otomatik (?:yanıt|cevap)', // tr
+      'αυτόματη απάντηση', // el
+      '自动(?:回复|答复)', // zh (simplified)
+      '자동 ?(?:응답|회신)', // ko
+      'automatski odgovor', // hr, sr, bs
+      'samodejni odgovor', // sl
+      'răspuns automat', // ro
+      'автоматична відповідь', // uk
     ].join('|') +
-    ')',
+    ')' +
+    // Lotus Notes and Domino put the person first: "Jane Doe/Sales/Example is out of the office."
+    '|\\bis (?:currently )?out of (?:the )?office\\b',
   'i',
 );
 

@@ -1,13 +1,15 @@
 /**
  * The bounce parser: one inbound mail → what it says about the mail we sent (ParseResult). Order of
- * evidence: an ARF feedback report, then an RFC 3464 delivery-status report, then the wording of a
- * non-standard notice, then the marks of an automatic reply. A report always wins over auto-reply
+ * evidence: an ARF feedback report, then a challenge-response system's request (not a bounce), then an
+ * RFC 3464 delivery-status report, then the wording of a non-standard notice, then the marks of an
+ * automatic reply. A report always wins over auto-reply
  * headers, because many MTAs put `Auto-Submitted: auto-replied` on their DSNs.
  *
  * Pure: no I/O, no database. Never throws; a mail it cannot read gives a result with `error`.
  */
 import { bareRecipient, failedParse, type ParsedRecipient, type ParseResult } from '../types.js';
 import { detectAutoReply } from './autoreply.js';
+import { challengeResponse } from './challenge.js';
 import { classifyRecipient } from './classification.js';
 import { findStatus, parseDeliveryStatus, stripAddressType, type DsnRecipientFields } from './dsn.js';
 import {
@@ -155,8 +157,12 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   if (ses) return ses;
   // The notice's text, read once: it is the longest thing parsed from a mail after the MIME tree.
   const body = bodyText(top);
-  if (status) {
-    const r = rfc3464(top, body, subject, ownId, partText(status), maxRecipients);
+  const statusFields = status ? partText(status) : null;
+  // A challenge-response system holding the message until the sender proves itself: no verdict on the
+  // address, even in the shape of a report (see challenge.ts).
+  if (challengeResponse(top.headers, body, statusFields)) return empty('not-a-bounce', null);
+  if (statusFields !== null) {
+    const r = rfc3464(top, body, subject, ownId, statusFields, maxRecipients);
     if (r) return r;
   }
   // Reports flattened by a gateway or forwarded inline still carry their fields as text.
@@ -275,14 +281,29 @@ const MAX_LINE_SEARCHES = 50;
 // Carriers' gateways spell the role with an underscore or a dot (post_master@…, mailer_daemon@…).
 const BOUNCE_SENDER = /^(?:mailer[-_.]?daemon|post_?master|mail[-_]daemon|mail delivery (?:system|subsystem))\b|<(?:mailer[-_.]?daemon|post_?master)@|^<>$/i;
 const BOUNCE_SUBJECT =
-  /undeliver|undelivered|delivery (?:status )?(?:notification|failure|failed|problem)|returned mail|failure notice|mail delivery failed|delivery has failed|could not be delivered|non[- ]?remis|unzustellbar|nicht zustellbar|message not delivered|mail failure|permanent error|rejected|bounced|returned to sender|warning: could not send|delayed mail|delivery delayed|non-?deliver(?:y|able)|delivery (?:status )?report|mail system error|returned message|no se pudo entregar|non recapitabile|onbestelbaar|不達|エラー|配信でき(?:ません|なかった)|配信に失敗|error/i;
+  /undeliver|undelivered|delivery (?:status )?(?:notification|failure|failed|problem)|returned mail|failure notice|mail delivery failed|delivery has failed|could not be delivered|non[- ]?remis|unzustellbar|nicht zustellbar|message not delivered|mail failure|permanent error|returned to sender|warning: could not send|delayed mail|delivery delayed|non-?deliver(?:y|able)|delivery (?:status )?report|mail system error|returned message|no se pudo entregar|non recapitabile|onbestelbaar|不達|エラー|配信でき(?:ません|なかった)|配信に失敗/i;
+
+/**
+ * Words that make a subject a notice's only when a person did not write it: not in a reply or a forward
+ * ("Re: Error in my invoice", "AW: rejected?"), and with a text that reads like a notice. (The phrases
+ * above count even in a forward: a notice forwarded to the bounce address is still a notice.)
+ */
+const WEAK_BOUNCE_SUBJECT = /rejected|bounced|error/i;
+const NOTICE_TEXT = /\bdeliver|\brecipient|\bmailbox|(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b/i;
+const REPLY_OR_FORWARD = /^\s*(?:re|fwd?|aw|wg|sv|vs|antw|tr|rv|enc|odp|r|i)\s*(?:\[\d+\])?\s*:/i;
+
+/** The subject alone marks a notice; `text`: the notice's text, read for the weak words. */
+function bounceSubject(subject: string, text: string): boolean {
+  if (BOUNCE_SUBJECT.test(subject)) return true;
+  return WEAK_BOUNCE_SUBJECT.test(subject) && !REPLY_OR_FORWARD.test(subject) && NOTICE_TEXT.test(text.slice(0, 3000));
+}
 
 function nonStandard(top: MimePart, text: string, subject: string, ownId: string | null): ParseResult {
   const from = decodeHeaderValue(header(top.headers, 'from') ?? '');
   const to = addresses(header(top.headers, 'to'));
   const exclude = new Set([...to, ...addresses(header(top.headers, 'from'))].map((a) => a.toLowerCase()));
   const report = parseTextReport(subject, text, exclude);
-  const bounceish = report.rule !== null || BOUNCE_SENDER.test(from.trim()) || BOUNCE_SUBJECT.test(subject) || top.type === 'multipart/report';
+  const bounceish = report.rule !== null || BOUNCE_SENDER.test(from.trim()) || top.type === 'multipart/report' || bounceSubject(subject, text);
   if (!bounceish) {
     if (detectAutoReply(top.headers, subject)) {
       const result = empty('auto-reply', null);

@@ -174,7 +174,7 @@ const ORIGINAL_MARKERS = [
   /^(?:Return-Path|Received|Message-ID|X-Original-To|Delivered-To): .*\n(?:[ \t].*\n)*(?:[A-Za-z-]+: )/im,
 ];
 
-const DELAY_WORDING = /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet)\b/i;
+const DELAY_WORDING = /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet|n'?t been delivered yet|(?:is|are|remains?) pending delivery|will (?:try|attempt) (?:to (?:deliver|send) (?:it |the message |your message )?)?again|delivery will continue to be attempted|will (?:continue to|keep) (?:try|attempt)(?:ing)? to deliver)\b/i;
 
 /**
  * A warning says so in capitals (Postfix, Exchange and others: "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT
@@ -311,8 +311,9 @@ function addressesInSentences(body: string): { address: string; index: number }[
   return out;
 }
 
+/** An address as found in prose, without `mailto:`, the quotes some notices put around it ('jane@…'), or trailing punctuation. */
 function clean(address: string): string {
-  return address.replace(/^mailto:/i, '').replace(/[.>]+$/, '');
+  return address.replace(/^mailto:/i, '').replace(/^['`]+/, '').replace(/[.>'`]+$/, '');
 }
 
 /** A notice's text cut in two: the report proper and the returned original, with the MTA format that fits. */
@@ -429,8 +430,7 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
   }
   // Said once for the whole notice, so read once: its reason line and its first line with a failure code.
   const reason = rule?.reason?.exec(report)?.[1]?.trim();
-  let codeLine: string | undefined | null = null;
-  const recipients: TextRecipient[] = found.map((f, i) => {
+  const blocks = found.map((f, i) => {
     const next = found[i + 1]?.line ?? lines.length;
     const block: string[] = [];
     for (let l = f.line; l < Math.min(next, f.line + 12); l++) {
@@ -438,12 +438,29 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
       if (line.trim() === '' && block.some((b) => b.trim() !== '') && l > f.line + 1) break;
       block.push(line);
     }
+    return block;
+  });
+  // A recipient whose own lines quote no code takes the notice's first line with one; with several
+  // recipients, only a line outside every recipient's lines (another recipient's reply is not its reason).
+  let codeLine: string | undefined | null = null;
+  const noticeCodeLine = (): string | undefined => {
+    if (codeLine !== null) return codeLine;
+    let inBlock: Uint8Array | null = null;
+    if (found.length > 1) {
+      inBlock = new Uint8Array(lines.length + 1);
+      found.forEach((f, i) => inBlock!.fill(1, f.line, f.line + blocks[i].length));
+    }
+    codeLine = lines.find((l, n) => (inBlock === null || inBlock[n] === 0) && FAILURE_CODE.test(l));
+    return codeLine;
+  };
+  const recipients: TextRecipient[] = found.map((f, i) => {
+    const block = blocks[i];
     const original = forwardedFrom(block.join('\n'), f.address);
     let diag = block.join(' ').replace(/\s+/g, ' ').trim();
     if (reason && !diag.includes(reason)) diag = `${diag} ${reason}`;
     if (!FAILURE_CODE.test(diag)) {
-      if (codeLine === null) codeLine = lines.find((l) => FAILURE_CODE.test(l));
-      if (codeLine) diag = (diag + ' ' + codeLine.trim()).trim();
+      const line = noticeCodeLine();
+      if (line) diag = (diag + ' ' + line.trim()).trim();
     }
     return { address: f.address, original, diagnostic: diag || null };
   });

@@ -62,6 +62,32 @@ test('an out-of-office phrase in brackets at the start of the subject marks an a
   assert.equal((await parseBounce(bracketed)).kind, 'auto-reply');
 });
 
+test('out-of-office subjects in more languages, and Lotus Notes\' "<person> is out of the office", mark an auto-reply', async () => {
+  for (const subject of ['Automatisk svar: Your order', 'Automatická odpověď: Your order', 'Otomatik yanıt: Your order', '=?utf-8?B?6Ieq5Yqo5Zue5aSNOiBZb3VyIG9yZGVy?=', 'Jane Doe/Sales/Example is out of the office.']) {
+    const r = await parseBounce(Buffer.from(`From: Jane <jane@example.org>\nTo: app@example.com\nSubject: ${subject}\n\nBack on Monday.\n`));
+    assert.equal(r.kind, 'auto-reply', subject);
+    assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.org']);
+  }
+  const plain = Buffer.from('From: Jane <jane@example.org>\nTo: app@example.com\nSubject: Re: out of office supplies\n\nSee the list.\n');
+  assert.equal((await parseBounce(plain)).kind, 'not-a-bounce');
+});
+
+test('a person\'s mail whose subject says "error", "rejected" or "bounced" is not a notice, and its addresses are not failed recipients', async () => {
+  for (const [subject, body] of [
+    ['Re: Error in my invoice', 'There is an error in invoice 1234. Please send a corrected one to accounts@example.net.'],
+    ['AW: Your proposal was rejected?', 'Did the committee really reject it? cc carol@example.org'],
+    ['The cheque bounced', 'Please pay by card instead. My address is dan@example.com.'],
+  ]) {
+    const r = await parseBounce(Buffer.from(`From: Bob <bob@example.net>\nTo: app@example.com\nSubject: ${subject}\n\n${body}\n`));
+    assert.equal(r.kind, 'not-a-bounce', subject);
+    assert.deepEqual(r.recipients, [], subject);
+  }
+  // The same words from a gateway whose text reads like a notice still make one.
+  const notice = await parseBounce(Buffer.from('From: gateway@mail.example.org\nTo: app@example.com\nSubject: Message rejected\n\nYour message to jane@example.org was rejected: 550 5.7.1 Policy violation.\n'));
+  assert.equal(notice.kind, 'bounce');
+  assert.deepEqual(notice.recipients.map((x) => x.address), ['jane@example.org']);
+});
+
 test('qmail notices give each recipient with its own status', async () => {
   const r = await parse('qmail.eml');
   assert.equal(r.kind, 'bounce');

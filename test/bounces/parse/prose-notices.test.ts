@@ -57,6 +57,19 @@ test('"Unknown user: address" (reason first, then the address), as IMail/SMTP32 
   assert.equal(r.recipients[0].category, 'mailbox-unknown');
 });
 
+test('IMail\'s "User mailbox exceeds allowed size: address" is a full mailbox (soft), not a message too large', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: postmaster@mail.example.ph', 'To: b+2-abcdef@bounces.shop.example', 'Subject: Undeliverable Mail'],
+      ['User mailbox exceeds allowed size: jane@example.ph', '', '', 'Original message follows.', '', 'To: jane@example.ph'],
+    ),
+  );
+  assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.ph']);
+  assert.equal(r.recipients[0].category, 'mailbox-full');
+  assert.equal(r.recipients[0].status, '5.2.2');
+  assert.equal(r.recipients[0].hard, false);
+});
+
 test('a notice that calls itself a warning only is a delay, even in a format whose usual words are missing', async () => {
   const r = await parseBounce(
     mail(
@@ -109,6 +122,70 @@ test('a subject that names a delay makes the notice a delay ("Delayed Mail (stil
     );
     assert.equal(r.kind, 'delay', subject);
   }
+});
+
+test('a notice that says the message is pending or will be tried again is a delay, whatever its subject', async () => {
+  for (const line of [
+    'Your message to jane@example.org is pending delivery. The server will try again for up to 3 days.',
+    "Your message to jane@example.org hasn't been delivered yet. Delivery will continue to be attempted.",
+    'The server could not deliver your message to jane@example.org and will try to deliver it again later.',
+  ]) {
+    const r = await parseBounce(mail(['From: postmaster@mail.example.org', 'To: b+5-abcdef@bounces.shop.example', 'Subject: Message status'], [line]));
+    assert.equal(r.kind, 'delay', line);
+    assert.equal(r.recipients[0].status?.charAt(0), '4', line);
+  }
+});
+
+test("several recipients in one notice: each keeps its own reason, never another recipient's reply code (Exim)", async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: Mail Delivery System <Mailer-Daemon@mx.shop.example>', 'To: b+6-abcdef@bounces.shop.example', 'Subject: Mail delivery failed: returning message to sender'],
+      [
+        'This message was created automatically by mail delivery software.',
+        '',
+        'A message that you sent could not be delivered to one or more of its',
+        'recipients. This is a permanent error. The following address(es) failed:',
+        '',
+        '  jane@example.org',
+        '    host mx.example.org [192.0.2.1]',
+        '    SMTP error from remote mail server after RCPT TO:<jane@example.org>:',
+        '    552 5.2.2 Mailbox full',
+        '  bob@example.net',
+        '    all relevant MX records point to non-existent hosts',
+        '  carol@example.com',
+        '    Unrouteable address',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [
+      ['jane@example.org', 'mailbox-full', false],
+      ['bob@example.net', 'domain-unknown', true],
+      ['carol@example.com', 'mailbox-unknown', true],
+    ],
+  );
+  assert.equal(r.recipients[1].status, '5.1.2');
+});
+
+test("older Exchange quotes the address ('jane@…' on date): the quotes are not part of it", async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: postmaster@example.org', 'To: b+7-abcdef@bounces.shop.example', 'Subject: Undeliverable: Your order'],
+      [
+        'Your message did not reach some or all of the intended recipients.',
+        '',
+        '      Subject:\tYour order',
+        '',
+        'The following recipient(s) could not be reached:',
+        '',
+        "      'jane@example.org' on 3/1/2021 10:00 AM",
+        '            550 5.1.1 User unknown',
+      ],
+    ),
+  );
+  assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.org']);
+  assert.equal(r.recipients[0].hard, true);
 });
 
 test("the returned message's own sender is never a failed recipient, however the notice's prose names it", async () => {
