@@ -1,6 +1,8 @@
 /**
- * classify() runs on the delivery hot path and thousands of times a second in the bounce parser. Budget:
- * 20 µs per call on typical replies; asserted with headroom (the suite may share the machine with others).
+ * classify() runs on the delivery hot path and thousands of times a second in the bounce parser. Its
+ * speed is measured by the bench (bounces scenario); here only what load cannot fake: no call takes
+ * pathological time (a loose ceiling, 25× the 20 µs budget, so a shared machine does not fail it), and
+ * the cost grows linearly with the text (no expression that backtracks on long diagnostics).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,13 +31,26 @@ test('classify stays well under its time budget', () => {
   for (let i = 0; i < n; i++) classify(SAMPLES[i % SAMPLES.length]!);
   const us = Number(process.hrtime.bigint() - t0) / n / 1000;
   console.log(`# classify: ${us.toFixed(2)} µs per call`);
-  assert.ok(us < 60, `${us.toFixed(1)} µs per call`);
+  assert.ok(us < 500, `${us.toFixed(1)} µs per call`);
 });
 
-test('a long diagnostic is bounded', () => {
-  const long: ResponseInput = { phase: 'dsn', code: null, enhanced: '5.0.0', text: 'blah '.repeat(20_000) };
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < 200; i++) classify(long);
-  const us = Number(process.hrtime.bigint() - t0) / 200 / 1000;
-  assert.ok(us < 2000, `${us.toFixed(0)} µs per call on 100 kB of text`);
+test('a long diagnostic costs time in proportion to its length', () => {
+  // The fastest of several rounds, so a busy machine's pauses do not count; 10× the text may cost at most
+  // about 10× (40× allowed), where a backtracking expression would cost 100× or more.
+  const perCall = (kb: number) => {
+    const input: ResponseInput = { phase: 'dsn', code: null, enhanced: '5.0.0', text: 'blah '.repeat(kb * 200) };
+    let best = Number.POSITIVE_INFINITY;
+    for (let round = 0; round < 5; round++) {
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < 40; i++) classify(input);
+      best = Math.min(best, Number(process.hrtime.bigint() - t0) / 40 / 1000);
+    }
+    return best;
+  };
+  perCall(10); // warm up
+  const short = perCall(10);
+  const long = perCall(100);
+  console.log(`# classify: ${short.toFixed(0)} µs on 10 kB, ${long.toFixed(0)} µs on 100 kB`);
+  assert.ok(long < short * 40, `100 kB took ${long.toFixed(0)} µs per call, 10 kB ${short.toFixed(0)} µs: the cost grows faster than the text`);
+  assert.ok(long < 50_000, `${long.toFixed(0)} µs per call on 100 kB of text`);
 });
