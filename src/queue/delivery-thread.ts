@@ -1,7 +1,7 @@
 /**
  * Runs the delivery side (src/queue/delivery-worker.ts) in a worker thread and gives the main thread
  * the two things it needs: `wake()` when mail was committed, and `stop()` for a graceful shutdown.
- * The thread's log lines arrive here and are written to the relay's log destination.
+ * The thread's log lines arrive here, a batch at a time, and are written to the relay's log destination.
  */
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
@@ -9,6 +9,9 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { StoreShare } from '../store/index.js';
 import type { DeliveryWorkerData, FromWorker, ToWorker } from './delivery-worker.js';
+
+/** The delivery thread's young generation (two semi-spaces and the new large-object space): 2 MB semi-spaces. */
+const YOUNG_GENERATION_MB = 6;
 
 export interface DeliveryThread {
   /** The worker's lease owner name (its claims in the recipients table). */
@@ -18,10 +21,16 @@ export interface DeliveryThread {
   stop(timeoutMs: number): Promise<void>;
 }
 
-export async function startDeliveryThread(opts: { config: Config; logger: Logger; writeLine: (line: string) => void; share: StoreShare }): Promise<DeliveryThread> {
+/** `writeLine` receives one or more whole lines at a time (the thread sends them in batches). */
+export async function startDeliveryThread(opts: { config: Config; logger: Logger; writeLine: (lines: string) => void; share: StoreShare }): Promise<DeliveryThread> {
   // Both threads use the same database: what they share (SQLite: a write lock) was made by the caller.
   const data: DeliveryWorkerData = { config: opts.config, share: opts.share };
-  const worker = new Worker(new URL('./delivery-worker-entry.js', import.meta.url), { workerData: data });
+  // A small young generation (V8's default lets it grow to 48 MB): nearly everything this thread allocates
+  // lives for one SMTP reply or one attempt, so small semi-spaces collect it as well, and a burst of
+  // deferrals no longer grows the process by the default's size. Only the young generation: the old one
+  // keeps V8's default limit, so a large message (submission.max_message_size) cannot run it out of memory.
+  // Measured in docs/benchmarks.md (memory).
+  const worker = new Worker(new URL('./delivery-worker-entry.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
   let stopped: (() => void) | null = null;
   let failed: ((err: Error) => void) | null = null;
   let exited = false;
@@ -29,7 +38,7 @@ export async function startDeliveryThread(opts: { config: Config; logger: Logger
   const ready = new Promise<string>((resolve, reject) => {
     failed = reject;
     worker.on('message', (m: FromWorker) => {
-      if (m.type === 'log') opts.writeLine(m.line);
+      if (m.type === 'log') opts.writeLine(m.lines);
       else if (m.type === 'ready') resolve(m.owner);
       else if (m.type === 'stopped') stopped?.();
       else if (m.type === 'failed') {
