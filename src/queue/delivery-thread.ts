@@ -10,9 +10,6 @@ import type { Logger } from '../log/logger.js';
 import type { StoreShare } from '../store/index.js';
 import type { DeliveryWorkerData, FromWorker, ToWorker } from './delivery-worker.js';
 
-/** The delivery thread's young generation (two semi-spaces and the new large-object space): 2 MB semi-spaces. */
-const YOUNG_GENERATION_MB = 6;
-
 export interface DeliveryThread {
   /** The worker's lease owner name (its claims in the recipients table). */
   owner: string;
@@ -25,12 +22,7 @@ export interface DeliveryThread {
 export async function startDeliveryThread(opts: { config: Config; logger: Logger; writeLine: (lines: string) => void; share: StoreShare }): Promise<DeliveryThread> {
   // Both threads use the same database: what they share (SQLite: a write lock) was made by the caller.
   const data: DeliveryWorkerData = { config: opts.config, share: opts.share };
-  // A small young generation (V8's default lets it grow to 48 MB): nearly everything this thread allocates
-  // lives for one SMTP reply or one attempt, so small semi-spaces collect it as well, and a burst of
-  // deferrals no longer grows the process by the default's size. Only the young generation: the old one
-  // keeps V8's default limit, so a large message (submission.max_message_size) cannot run it out of memory.
-  // Measured in docs/benchmarks.md (memory).
-  const worker = new Worker(new URL('./delivery-worker-entry.js', import.meta.url), { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+  const worker = new Worker(new URL('./delivery-worker-entry.js', import.meta.url), { workerData: data });
   let stopped: (() => void) | null = null;
   let failed: ((err: Error) => void) | null = null;
   let exited = false;
