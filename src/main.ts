@@ -56,15 +56,19 @@ export interface Relay {
 export async function startRelay(config: Config, options: RelayOptions = {}): Promise<Relay> {
   const destination = options.logger ? null : createLogDestination(config);
   const logger = options.logger ?? createLogger(config, destination!);
-  // The delivery thread's finished lines: to the same destination, or re-logged through a given logger.
-  const writeLine = (line: string) => {
-    if (destination) return void destination.write(line);
-    try {
-      // A line the delivery thread already wrote to the schema: passed on as it is.
-      const { level, msg, time: _time, ...fields } = JSON.parse(line) as { level: string; msg?: string; time?: string } & LogLine;
-      (logger[level as 'info'] ?? logger.info).call(logger, fields as LogLine, msg);
-    } catch {
-      logger.info({ event: 'queue.log' }, line.trim());
+  // The delivery thread's finished lines (a batch of whole lines): to the same destination, or re-logged
+  // one by one through a given logger.
+  const writeLine = (lines: string) => {
+    if (destination) return void destination.write(lines);
+    for (const line of lines.split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        // A line the delivery thread already wrote to the schema: passed on as it is.
+        const { level, msg, time: _time, ...fields } = JSON.parse(line) as { level: string; msg?: string; time?: string } & LogLine;
+        (logger[level as 'info'] ?? logger.info).call(logger, fields as LogLine, msg);
+      } catch {
+        logger.info({ event: 'queue.log' }, line.trim());
+      }
     }
   };
   const threaded = config.delivery.enabled && config.delivery.worker_thread;

@@ -1,7 +1,7 @@
 /**
  * Runs the delivery side (src/queue/delivery-worker.ts) in a worker thread and gives the main thread
  * the two things it needs: `wake()` when mail was committed, and `stop()` for a graceful shutdown.
- * The thread's log lines arrive here and are written to the relay's log destination.
+ * The thread's log lines arrive here, a batch at a time, and are written to the relay's log destination.
  */
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
@@ -18,7 +18,8 @@ export interface DeliveryThread {
   stop(timeoutMs: number): Promise<void>;
 }
 
-export async function startDeliveryThread(opts: { config: Config; logger: Logger; writeLine: (line: string) => void; share: StoreShare }): Promise<DeliveryThread> {
+/** `writeLine` receives one or more whole lines at a time (the thread sends them in batches). */
+export async function startDeliveryThread(opts: { config: Config; logger: Logger; writeLine: (lines: string) => void; share: StoreShare }): Promise<DeliveryThread> {
   // Both threads use the same database: what they share (SQLite: a write lock) was made by the caller.
   const data: DeliveryWorkerData = { config: opts.config, share: opts.share };
   const worker = new Worker(new URL('./delivery-worker-entry.js', import.meta.url), { workerData: data });
@@ -29,7 +30,7 @@ export async function startDeliveryThread(opts: { config: Config; logger: Logger
   const ready = new Promise<string>((resolve, reject) => {
     failed = reject;
     worker.on('message', (m: FromWorker) => {
-      if (m.type === 'log') opts.writeLine(m.line);
+      if (m.type === 'log') opts.writeLine(m.lines);
       else if (m.type === 'ready') resolve(m.owner);
       else if (m.type === 'stopped') stopped?.();
       else if (m.type === 'failed') {

@@ -20,14 +20,42 @@ export interface DeliveryWorkerData {
 }
 
 export type ToWorker = { type: 'wake' } | { type: 'stop'; timeoutMs: number };
-export type FromWorker = { type: 'ready'; owner: string } | { type: 'log'; line: string } | { type: 'stopped' } | { type: 'failed'; message: string };
+/** `lines`: one or more whole log lines, each ending in a newline. */
+export type FromWorker = { type: 'ready'; owner: string } | { type: 'log'; lines: string } | { type: 'stopped' } | { type: 'failed'; message: string };
 
 const port = parentPort!;
-const send = (m: FromWorker) => port.postMessage(m);
 const { config, share } = workerData as DeliveryWorkerData;
 
-// Lines go to the main thread, which writes both threads' lines to one stream.
-const logger = createLogger(config, { write: (line: string) => send({ type: 'log', line }) });
+/** Lines waiting to cross to the main thread (at most LOG_BATCH_BYTES, or what one turn of the loop logged). */
+let lines = '';
+let flushScheduled = false;
+const LOG_BATCH_BYTES = 64 * 1024;
+function flushLines(): void {
+  flushScheduled = false;
+  if (lines === '') return;
+  const batch = lines;
+  lines = '';
+  port.postMessage({ type: 'log', lines: batch } satisfies FromWorker);
+}
+// Other messages go after the lines logged before them, so the main thread sees them in order.
+const send = (m: FromWorker) => {
+  flushLines();
+  port.postMessage(m);
+};
+
+// Lines go to the main thread, which writes both threads' lines to one stream. They cross in batches, one
+// message per turn of this thread's loop: a burst of deferrals logs thousands of lines a second, and one
+// message per line cost the main thread an event, a copy and a write call each.
+const logger = createLogger(config, {
+  write: (line: string) => {
+    lines += line;
+    if (lines.length >= LOG_BATCH_BYTES) flushLines();
+    else if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flushLines);
+    }
+  },
+});
 
 try {
   const store = await openStore(config, { role: 'delivery', share });

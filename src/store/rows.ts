@@ -9,6 +9,7 @@ import type { DkimAlgorithm, DkimKeyRecord, MtaStsPolicyRecord } from './deliver
 import type {
   ApiTokenRecord,
   FeedEvent,
+  FeedTally,
   InboundRecord,
   SuppressionRecord,
   UserRecord,
@@ -186,6 +187,34 @@ export interface FeedRow extends EventRow {
   /** The backend's cursor for this row when it is not the id (PostgreSQL: `txid:id`). */
   feed_cursor?: string;
 }
+
+/** The feed's columns for counters (EventStore.tallyAfter): the event's labels and times, nothing else. */
+export const FEED_TALLY_SELECT = `SELECT e.id, e.kind, e.phase, e.code, e.at, m.tag AS m_tag, m.created_at AS m_created_at, r.domain AS r_domain
+            FROM events e JOIN messages m ON m.id = e.message_id LEFT JOIN recipients r ON r.id = e.recipient_id`;
+
+export interface FeedTallyRow {
+  id: number;
+  kind: EventKind;
+  phase: Phase | null;
+  code: number | null;
+  at: number;
+  m_tag: string | null;
+  m_created_at: number;
+  r_domain: string | null;
+  /** As in FeedRow. */
+  feed_cursor?: string;
+}
+
+export const toFeedTally = (r: FeedTallyRow): FeedTally => ({
+  cursor: r.feed_cursor ?? String(r.id),
+  kind: r.kind,
+  phase: r.phase,
+  code: r.code,
+  at: r.at,
+  tag: r.m_tag,
+  messageCreatedAt: r.m_created_at,
+  domain: r.r_domain,
+});
 
 export function toFeedEvent(r: FeedRow): FeedEvent {
   const { feed_cursor, ...row } = r;

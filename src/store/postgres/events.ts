@@ -3,7 +3,7 @@
  * parameter per column, `unnest`), so an attempt's phases cost one statement, not one each.
  */
 import type { EventRecord, NewEvent } from '../../types.js';
-import { EVENT_COLUMNS, eventParams, FEED_SELECT, toEvent, toFeedEvent, type EventRow, type FeedRow } from '../rows.js';
+import { EVENT_COLUMNS, eventParams, FEED_SELECT, FEED_TALLY_SELECT, toEvent, toFeedEvent, toFeedTally, type EventRow, type FeedRow, type FeedTallyRow } from '../rows.js';
 import type { EventStore, FeedFilter } from '../store.js';
 import { Params, type Pg } from './database.js';
 import { afterCursor, cursorColumn, feedOrder, HEAD_SQL } from './feed.js';
@@ -44,6 +44,11 @@ export function postgresEvents(db: Pg): EventStore {
     async after(cursor, limit) {
       const p = new Params();
       return (await db.rows<FeedRow>(feedAfterSql(cursor, limit, p), p.values)).map(toFeedEvent);
+    },
+    async tallyAfter(cursor, limit) {
+      const p = new Params();
+      const sql = `${FEED_TALLY_SELECT.replace('SELECT e.id,', `SELECT e.id, ${cursorColumn('e')},`)} WHERE ${afterCursor('e', cursor, p)} ${feedOrder('e')} LIMIT ${p.add(limit)}`;
+      return (await db.rows<FeedTallyRow>(sql, p.values)).map(toFeedTally);
     },
     async head() {
       return (await db.row<{ cursor: string }>(HEAD_SQL))!.cursor;

@@ -2,7 +2,7 @@ import type { EventRecord, NewEvent } from '../../types.js';
 import type { EventStore, FeedFilter } from '../store.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
-import { EVENT_COLUMNS, eventParams, FEED_SELECT, toEvent, toFeedEvent, type EventRow, type FeedRow } from '../rows.js';
+import { EVENT_COLUMNS, eventParams, FEED_SELECT, FEED_TALLY_SELECT, toEvent, toFeedEvent, toFeedTally, type EventRow, type FeedRow, type FeedTallyRow } from '../rows.js';
 
 /**
  * A feed cursor on SQLite is the row id: with one writer at a time, ids commit in order, so nothing can
@@ -24,6 +24,7 @@ export function sqliteEvents(db: Db): EventStore {
   const insertPlain = db.prepare(INSERT_EVENT_SQL);
   const forMessage = db.prepare('SELECT * FROM events WHERE message_id = ? ORDER BY id');
   const after = db.prepare(FEED_AFTER_SQL);
+  const tallyAfter = db.prepare(`${FEED_TALLY_SELECT} WHERE e.id > ? ORDER BY e.id LIMIT ?`);
   const lastId = db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').pluck();
   // One statement per combination of filters, so each only carries the conditions it needs and can use its index.
   const recentStatements = new Map<string, ReturnType<Db['prepare']>>();
@@ -43,6 +44,9 @@ export function sqliteEvents(db: Db): EventStore {
     },
     async after(cursor, limit) {
       return (after.all(sqliteCursor(cursor), limit) as FeedRow[]).map(toFeedEvent);
+    },
+    async tallyAfter(cursor, limit) {
+      return (tallyAfter.all(sqliteCursor(cursor), limit) as FeedTallyRow[]).map(toFeedTally);
     },
     async head() {
       return String(lastId.get() as number);

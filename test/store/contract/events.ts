@@ -77,6 +77,22 @@ export function eventsContract(open: OpenStore): void {
       assert.deepEqual((await s.store.events.after(received.cursor, 10)).map((f) => f.kind), ['delivered', 'bounced'], "an event's cursor is where the next one starts");
     });
 
+    test("the counters' feed (tallyAfter) gives the same events, order and cursors as the feed, with their labels only", async () => {
+      const start = await s.store.events.head();
+      const { message, recipients } = await enqueue(s.store, { queueId: 'QTALLY1', messageId: 'tally-1@test', tag: 'receipts', createdAt: 1_000, recipients: ['Bo@Example.net'] });
+      await s.store.events.append({ at: 2_000, messageRowId: message.id, recipientId: recipients[0]!.id, kind: 'phase', phase: 'rcpt', code: 451, text: 'try later', detail: { big: 'x'.repeat(100) } });
+      await s.store.events.append({ at: 3_000, messageRowId: message.id, recipientId: recipients[0]!.id, kind: 'delivered', phase: 'data', code: 250 });
+      const full = await s.store.events.after(start, 100);
+      const tallies = await s.store.events.tallyAfter(start, 100);
+      assert.deepEqual(
+        tallies,
+        full.map((e) => ({ cursor: e.cursor, kind: e.kind, phase: e.phase, code: e.code, at: e.at, tag: e.tag, messageCreatedAt: e.messageCreatedAt, domain: e.domain })),
+      );
+      assert.deepEqual(tallies.map((t) => [t.kind, t.domain]), [['received', null], ['phase', 'example.net'], ['delivered', 'example.net']]);
+      assert.deepEqual((await s.store.events.tallyAfter(tallies[0]!.cursor, 1)).map((t) => t.kind), ['phase'], "an event's cursor is where the next one starts; the limit");
+      assert.deepEqual(await s.store.events.tallyAfter(tallies[2]!.cursor, 10), []);
+    });
+
     test('the feed has no gaps: paging through it with any limit yields every event once, in id order', async () => {
       const all = await s.store.events.after(FEED_START, 10_000);
       const paged: number[] = [];
