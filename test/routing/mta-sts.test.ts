@@ -109,7 +109,7 @@ test('enforce: an MX not in the policy is skipped, the listed one gets the mail 
   const dnsDetail = r.phases[0].detail as { mta_sts: Record<string, unknown> };
   assert.deepEqual(
     { ...dnsDetail.mta_sts, expires_at: null },
-    { mode: 'enforce', id: '20260101', mx: ['mx1.enforce.test'], source: 'fetched', expires_at: null, error: null, not_matching: ['rogue.enforce.test'] },
+    { mode: 'enforce', id: '20260101', mx: ['mx1.enforce.test'], source: 'fetched', expires_at: null, max_age: 86400, error: null, not_matching: ['rogue.enforce.test'] },
   );
   const skipped = r.phases.find((p) => p.remoteHost === 'rogue.enforce.test')!;
   assert.equal(skipped.error, 'EMTASTS');
