@@ -40,7 +40,7 @@ export function reportId(day: string, domain: string, submitter: string): string
 /** The report of `domain` for `day` from that day's counts of that domain. */
 export function buildReport(day: string, domain: string, counts: TlsSessionCount[], meta: ReportMeta): TlsReport {
   const byPolicy = new Map<string, TlsSessionCount[]>();
-  for (const c of counts) byPolicy.set(c.policyId, [...(byPolicy.get(c.policyId) ?? []), c]);
+  for (const c of counts) byPolicy.get(c.policyId)?.push(c) ?? byPolicy.set(c.policyId, [c]);
   const policies = [...byPolicy.values()].map((rows) => {
     const p = rows[0];
     const failures = rows.filter((r) => r.result !== 'success');

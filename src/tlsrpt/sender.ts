@@ -168,7 +168,7 @@ export function createTlsReporter(opts: TlsReporterOptions): TlsReporter {
     const results: { domain: string; day: string; state: string }[] = [];
     for (const day of dueDays(now)) {
       const byDomain = new Map<string, TlsSessionCount[]>();
-      for (const c of await store.tlsReports.sessionsOn(day)) byDomain.set(c.domain, [...(byDomain.get(c.domain) ?? []), c]);
+      for (const c of await store.tlsReports.sessionsOn(day)) byDomain.get(c.domain)?.push(c) ?? byDomain.set(c.domain, [c]);
       for (const [domain, counts] of byDomain) {
         const attempt = await store.tlsReports.claim({ day, domain, owner, now: clock(), leaseUntil: clock() + LEASE_MS, maxTries: MAX_TRIES });
         if (attempt === null) continue; // sent, given up, or another node has it
