@@ -20,6 +20,7 @@ import type { Scheduler } from './queue/scheduler.js';
 import { suppressionList } from './suppression/list.js';
 import { createWebhooks } from './webhooks/index.js';
 import { createPurger } from './retention/purger.js';
+import { createTlsReporter } from './tlsrpt/sender.js';
 import { openStore, shareStore } from './store/index.js';
 import type { Store } from './store/store.js';
 import { startSubmission, type Submission } from './submission/listener.js';
@@ -162,6 +163,10 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
     const purger = createPurger({ config, store, logger });
     stops.push(() => purger.stop());
 
+    // TLS reports (RFC 8460): daily, once per domain across the nodes; the mails go through intake.
+    const tlsReporter = config.delivery.tls_reporting.enabled ? createTlsReporter({ config, store, intake, logger }) : null;
+    if (tlsReporter) stops.push(() => tlsReporter.stop());
+
     if (config.delivery.enabled && config.delivery.worker_thread) {
       thread = await startDeliveryThread({ config, logger, writeLine, share: shared!.share }).catch(startupError);
       const t = thread;
@@ -170,6 +175,7 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
     }
     scheduler?.start();
     purger.start();
+    tlsReporter?.start();
     const users = await store.users.count();
     logger.info(
       {

@@ -30,7 +30,8 @@ const SRC = path.join(ROOT, 'src');
  * - submission, the first stage, on its front door (listener) with passwords (auth) and certificates
  *   (tls), which the bounce listener shares;
  * - the queue, above intake and dsn: a DSN notice is a message like any other, composed by dsn and
- *   submitted through intake; intake signs (dkim) and commits;
+ *   submitted through intake; intake signs (dkim) and commits; beside dsn, tlsrpt: TLS sessions counted
+ *   from an attempt's phases (for the queue) and the daily TLS reports, mailed through intake;
  * - delivery, then routing: the deliverer resolves the next hop at the start of each attempt (as Postfix's
  *   smtp(8) looks up MX hosts itself), so routing is below it, not above as in a naive reading of the
  *   walk; delivery classifies each reply;
@@ -50,7 +51,7 @@ const ORDER: readonly (readonly string[])[] = [
   ['submission'],
   ['listener', 'auth', 'tls'],
   ['queue'],
-  ['dsn'],
+  ['dsn', 'tlsrpt'],
   ['intake'],
   ['dkim'],
   ['delivery'],

@@ -227,3 +227,34 @@ CREATE TABLE destination_throttles (
   paused_until  BIGINT NOT NULL,
   updated_at    BIGINT NOT NULL
 );
+
+-- SMTP TLS reporting (RFC 8460, src/tlsrpt): TLS sessions per recipient domain and UTC day, counted as
+-- attempts are recorded, and one row per daily report so that one node sends it, once.
+CREATE TABLE tls_sessions (
+  day             TEXT NOT NULL,              -- UTC YYYY-MM-DD
+  domain          TEXT NOT NULL,
+  policy_id       TEXT NOT NULL,              -- '' = no-policy-found
+  policy_mode     TEXT,
+  policy_mx       JSON NOT NULL,
+  policy_max_age  BIGINT,
+  result          TEXT NOT NULL,              -- success, or an RFC 8460 result type
+  sending_ip      TEXT NOT NULL,
+  receiving_mx    TEXT NOT NULL,
+  receiving_ip    TEXT NOT NULL,
+  reason          TEXT NOT NULL,
+  sessions        BIGINT NOT NULL,
+  PRIMARY KEY (day, domain, policy_id, result, sending_ip, receiving_mx, receiving_ip, reason)
+);
+
+CREATE TABLE tls_reports (
+  day          TEXT NOT NULL,
+  domain       TEXT NOT NULL,
+  state        TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'failed', 'no-report')),
+  owner        TEXT,
+  lease_until  BIGINT,
+  tries        INTEGER NOT NULL,
+  report_id    TEXT,
+  note         TEXT,
+  updated_at   BIGINT NOT NULL,
+  PRIMARY KEY (day, domain)
+);

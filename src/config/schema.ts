@@ -185,6 +185,28 @@ export const deliverySchema = z.strictObject({
       from: z.string().default('MAILER-DAEMON'),
     })
     .prefault({}),
+  /**
+   * SMTP TLS reporting (RFC 8460): a daily report, to each recipient domain that publishes a `_smtp._tls`
+   * TXT record, of the TLS sessions mailtrail had with its MX hosts (src/tlsrpt).
+   */
+  tls_reporting: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** organization-name of the reports: who runs this relay. */
+      organization_name: z.string().trim().min(1).max(200).nullable().default(null),
+      /** contact-info of the reports: an address or URL a receiving domain can reach about them. */
+      contact_info: z.string().trim().min(1).max(200).nullable().default(null),
+      /** Reports for a UTC day are sent from this hour of the next day (spreads load; RFC 8460 allows up to a day's delay). */
+      send_hour_utc: z.number().int().min(0).max(23).default(0),
+      /** Time allowed for an https: report POST. */
+      https_timeout_ms: positiveInt.default(30_000),
+    })
+    .superRefine((t, ctx) => {
+      if (!t.enabled) return;
+      if (!t.organization_name) ctx.addIssue({ code: 'custom', path: ['organization_name'], message: 'required when tls_reporting.enabled is true: the organization sending the reports (RFC 8460 organization-name)' });
+      if (!t.contact_info) ctx.addIssue({ code: 'custom', path: ['contact_info'], message: 'required when tls_reporting.enabled is true: an email address or URL for questions about the reports (RFC 8460 contact-info)' });
+    })
+    .prefault({}),
 });
 
 /** A header field name (RFC 5322 §3.6.8 ftext). */

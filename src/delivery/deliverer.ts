@@ -137,7 +137,10 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     const t0 = performance.now();
     const route = await resolveRoute(job.domain, { config, resolver });
     // MTA-STS covers delivery found through MX (an implicit MX too), not the operator's routes or smarthost.
-    const sts: StsPlan | Error | null = mtaSts && route.ok && (route.kind === 'mx' || route.kind === 'a-fallback') ? await stsPlan(mtaSts, job.domain, route) : null;
+    const looked = mtaSts && route.ok && (route.kind === 'mx' || route.kind === 'a-fallback') ? await stsPlan(mtaSts, job.domain, route) : null;
+    const sts: StsPlan | Error | null = looked instanceof Error ? looked : (looked?.plan ?? null);
+    // With no policy in force, a failed fetch is still recorded: TLS reports count it (src/tlsrpt).
+    const stsDetail = looked instanceof Error ? null : (looked?.plan?.detail ?? looked?.failed ?? null);
     const dnsPhase: PhaseRecord = {
       phase: 'dns',
       at: dnsAt,
@@ -148,7 +151,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       remoteHost: null,
       remoteIp: null,
       error: route.ok ? null : route.error,
-      detail: { kind: route.ok ? route.kind : null, hosts: route.ok ? route.hosts : [], lookups: route.lookups, ...(sts && !(sts instanceof Error) ? { mta_sts: sts.detail } : {}) },
+      detail: { kind: route.ok ? route.kind : null, hosts: route.ok ? route.hosts : [], lookups: route.lookups, ...(stsDetail ? { mta_sts: stsDetail } : {}) },
     };
     record(dnsPhase);
     if (sts instanceof Error) {
@@ -277,7 +280,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
         // The shared slot lives as long as the connection, pooled idle time included.
         if (shared) client.onClosed(() => options.hostSlots!.give(shared));
         const failure =
-          (await greet(ctx, client, at, t, { port, connectMs: elapsed(t), ...waited })) ??
+          (await greet(ctx, client, at, t, { port, connectMs: elapsed(t), local_ip: client.localIp, ...waited })) ??
           (await sayHello(ctx, client)) ??
           (await upgradeTls(ctx, client, { policy, tlsAllowed, sts, tlsOptions })) ??
           (route.smarthost?.username ? await authenticate(ctx, client, { ...route.smarthost, username: route.smarthost.username }) : null);
@@ -324,9 +327,11 @@ function tlsConnectOptions(host: RouteHost, verify: boolean, ca: string[] | unde
 }
 
 /** The MTA-STS plan for a route; an Error when the lookup itself broke (the policy cache could not be read). */
-async function stsPlan(mtaSts: MtaSts, domain: string, route: Route): Promise<StsPlan | Error | null> {
+async function stsPlan(mtaSts: MtaSts, domain: string, route: Route): Promise<{ plan: StsPlan | null; failed: Record<string, unknown> | null } | Error> {
   try {
-    return (await mtaSts.plan(domain, route)).plan;
+    const { plan, decision } = await mtaSts.plan(domain, route);
+    const failed = !plan && decision.errorType ? { mode: 'none', source: decision.source, error: decision.error, error_type: decision.errorType } : null;
+    return { plan, failed };
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   }

@@ -148,10 +148,11 @@ export async function upgradeTls(
       sts?.use === 'testing' && (!info.authorized || sts.mismatch)
         ? { mta_sts: `${sts.label}: ${sts.mismatch ? `${ctx.host.host} is not a listed MX` : `certificate not valid for ${ctx.host.host} (${info.authorizationError})`}; delivered anyway (testing)` }
         : {};
-    ctx.record(phaseAt(ctx, 'starttls', at, t, reply, { detail: { protocol: info.protocol, cipher: info.cipher, verified: info.authorized, ...testing } }));
+    const unverified = info.authorized ? {} : { authorization_error: info.authorizationError };
+    ctx.record(phaseAt(ctx, 'starttls', at, t, reply, { detail: { protocol: info.protocol, cipher: info.cipher, verified: info.authorized, ...unverified, ...testing } }));
   } catch (err) {
     const e = asNetworkError(err);
-    ctx.record(phaseAt(ctx, 'starttls', at, t, reply, { text: `${reply.text}\n${why(e.message)}`, error: e.code }));
+    ctx.record(phaseAt(ctx, 'starttls', at, t, reply, { text: `${reply.text}\n${why(e.message)}`, error: e.code, ...(e.tlsCode ? { detail: { tls_error: e.tlsCode } } : {}) }));
     return { phase: 'starttls', code: null, enhanced: enforced ? '4.7.5' : '4.7.10', text: why(e.message), error: e.code, temporary: true, retryCleartext: policy === 'opportunistic' };
   }
   return sayHello(ctx, client);

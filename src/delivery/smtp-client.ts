@@ -28,6 +28,8 @@ export class SmtpNetworkError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    /** For a failed TLS handshake: OpenSSL's/Node's code (CERT_HAS_EXPIRED, ERR_TLS_CERT_ALTNAME_INVALID…). */
+    readonly tlsCode: string | null = null,
   ) {
     super(message);
     this.name = 'SmtpNetworkError';
@@ -111,6 +113,11 @@ export class SmtpClient {
 
   get remoteIp(): string | null {
     return this.socket.remoteAddress ?? null;
+  }
+
+  /** Our side's address (the sending-mta-ip of a TLS report). */
+  get localIp(): string | null {
+    return this.socket.localAddress ?? null;
   }
 
   /** Waits for the next reply (the greeting, or the reply to something already written). */
@@ -200,7 +207,7 @@ export class SmtpClient {
       secure.once('error', (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
         this.socket = secure;
-        this.destroy(new SmtpNetworkError('ETLS', `TLS handshake failed: ${err.message}`));
+        this.destroy(new SmtpNetworkError('ETLS', `TLS handshake failed: ${err.message}`, err.code ?? null));
         reject(this.failure);
       });
       secure.once('secureConnect', () => {

@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ResponseInput } from '../classify/types.js';
 import type { Config } from '../config/schema.js';
-import type { Intake } from '../intake/intake.js';
+import { ownMailEnvelope, type Intake } from '../intake/intake.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import type { EventRecord, MessageRecord, RecipientRecord } from '../types.js';
@@ -103,22 +103,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     // The null sender: a report about a report is never sent (RFC 3461 §6.2, RFC 5321 §4.5.5). NOTIFY=NEVER
     // on its one recipient for the same reason.
     const accepted = await opts.intake.accept(
-      {
-        mailFrom: '',
-        recipients: [{ address: message.mailFrom, notify: ['NEVER'], orcpt: null }],
-        envId: null,
-        ret: null,
-        username: null,
-        clientIp: null,
-        clientHostname: null,
-        helo: null,
-        protocol: '',
-        tls: null,
-        origin: 'dsn',
-        senderDomains: null,
-        tag: message.tag,
-        detail: { type: TYPE[kind], original_queue_id: message.queueId, reported_recipients: due.map((r) => r.address) },
-      },
+      ownMailEnvelope(message.mailFrom, { tag: message.tag, detail: { type: TYPE[kind], original_queue_id: message.queueId, reported_recipients: due.map((r) => r.address) } }),
       raw,
     );
     const queueId = accepted.queueId;

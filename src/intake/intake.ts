@@ -51,6 +51,30 @@ export interface IntakeEnvelope {
   detail?: Record<string, unknown>;
 }
 
+/**
+ * The envelope of mail mailtrail writes itself (DSNs, TLS reports): the null sender, so nothing is ever
+ * reported back about it (RFC 3461 §6.2, RFC 5321 §4.5.5), NOTIFY=NEVER on its one recipient for the same
+ * reason, origin `dsn`, signed like any mail whose From domain has a key.
+ */
+export function ownMailEnvelope(to: string, opts: { tag: string | null; detail: Record<string, unknown> }): IntakeEnvelope {
+  return {
+    mailFrom: '',
+    recipients: [{ address: to, notify: ['NEVER'], orcpt: null }],
+    envId: null,
+    ret: null,
+    username: null,
+    clientIp: null,
+    clientHostname: null,
+    helo: null,
+    protocol: '',
+    tls: null,
+    origin: 'dsn',
+    senderDomains: null,
+    tag: opts.tag,
+    detail: opts.detail,
+  };
+}
+
 export interface Accepted {
   queueId: string;
   messageId: string | null;

@@ -97,6 +97,9 @@ export interface LogFields {
   max_age: number;
   cached: boolean;
   storage_full: boolean;
+  day: string;
+  report_id: string;
+  rua: string | string[];
 }
 
 /** The closed set of events, each with the fields its lines may carry. */
@@ -153,6 +156,10 @@ export const LOG_EVENTS = {
   'relay.stopped': [],
   'relay.stopping': ['signal'],
   'retention.failed': ['err'],
+  'tlsrpt.failed': ['domain', 'day', 'report_id', 'rua', 'err', 'attempt'],
+  'tlsrpt.no_record': ['domain', 'day', 'reason'],
+  'tlsrpt.run_failed': ['err'],
+  'tlsrpt.sent': ['domain', 'day', 'report_id', 'rua', 'queue_id', 'status', 'count'],
   'retention.purged': ['steps', 'duration_ms', 'messages', 'contents', 'inbound', 'webhooks'],
   'smtp.phase': ['queue_id', 'message_id', 'recipient', 'domain', 'phase', 'code', 'enhanced', 'text', 'error', 'mx', 'ip', 'port', 'duration_ms', 'attempt', 'tag'],
   'submission.auth': ['user', 'method', 'client_ip', 'session'],

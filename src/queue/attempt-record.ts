@@ -11,6 +11,7 @@ import type { AttemptWrite, RecipientUpdate } from '../store/store.js';
 import { suppressionKey } from '../suppression/list.js';
 import type { NewEvent } from '../types.js';
 import { nextAttemptAt } from '../retry/backoff.js';
+import { tlsSessionsOf } from '../tlsrpt/sessions.js';
 import type { Job } from './jobs.js';
 
 export interface AttemptPlan {
@@ -28,6 +29,8 @@ export interface PlanContext {
   skipSteps: number;
   /** [0, 1): the jitter of each deferral. */
   random: () => number;
+  /** Count the attempt's TLS sessions for RFC 8460 reports (delivery.tls_reporting.enabled). */
+  tlsReporting?: boolean;
 }
 
 export function planAttempt(job: Job, report: AttemptReport, ctx: PlanContext): AttemptPlan {
@@ -96,7 +99,10 @@ export function planAttempt(job: Job, report: AttemptReport, ctx: PlanContext): 
       const r = job.recipients.find((x) => x.id === u.id)!;
       return { recipientId: u.id, address: suppressionKey(r.address), reason: `hard bounce: ${replyLine({ code: u.lastCode, enhanced: u.lastEnhanced, text: u.lastText })}`.slice(0, 500) };
     });
-  return { write: { at: now, events, recipients: updates, suppress }, outcomes, nextOf };
+  // mailtrail's own mail (DSNs, TLS reports) is left out of TLS reports: a report about the delivery of
+  // reports would only report on itself (RFC 8460 §5.3: "SHOULD NOT include this SMTP session").
+  const tlsSessions = ctx.tlsReporting && message.origin !== 'dsn' ? tlsSessionsOf(report) : [];
+  return { write: { at: now, events, recipients: updates, suppress, ...(tlsSessions.length ? { tlsSessions } : {}) }, outcomes, nextOf };
 }
 
 const INTERNAL: Classification = {

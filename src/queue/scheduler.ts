@@ -333,7 +333,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     }
     releaseSlot();
     const skipSteps = report.throttled ? slots.skipSteps(job.domain) : 0;
-    const { write, outcomes, nextOf } = planAttempt(job, report, { now, retry, skipSteps, random });
+    const { write, outcomes, nextOf } = planAttempt(job, report, { now, retry, skipSteps, random, tlsReporting: d.tls_reporting.enabled });
     const written = await untilWritten(() => store.queue.recordAttempt({ owner, ...write }), message.queueId);
     if (written.lost.length) {
       logger.warn({ event: 'queue.claim_lost', queue_id: message.queueId, recipient_ids: written.lost }, 'the lease lapsed during delivery and another worker claimed these recipients; their result here is not recorded (they may be delivered twice)');

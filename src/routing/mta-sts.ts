@@ -35,6 +35,20 @@ export interface StsDecision {
   source: 'cached' | 'fetched' | 'none';
   /** A problem met on the way (TXT lookup or fetch failed), kept for the transcript. */
   error: string | null;
+  /** A failed fetch as RFC 8460 names it (for TLS reports): sts-policy-fetch-error, sts-policy-invalid or sts-webpki-invalid. */
+  errorType?: StsFetchFailure | null;
+}
+
+export type StsFetchFailure = 'sts-policy-fetch-error' | 'sts-policy-invalid' | 'sts-webpki-invalid';
+
+/** A fetch that failed, with its RFC 8460 result type. */
+class StsFetchError extends Error {
+  constructor(
+    message: string,
+    readonly type: StsFetchFailure,
+  ) {
+    super(message);
+  }
 }
 
 /** How one MX host may be used under the domain's policy. */
@@ -67,6 +81,8 @@ export interface MtaStsOptions {
 }
 
 const MAX_POLICY_BYTES = 64 * 1024;
+/** Node's and OpenSSL's codes for a certificate that does not verify. */
+export const CERT_ERROR = /^(ERR_TLS_CERT_ALTNAME_INVALID|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|ERR_SSL_.*CERTIFICATE|HOSTNAME_MISMATCH)/;
 
 export function createMtaSts(opts: MtaStsOptions): MtaSts {
   const d = opts.config.delivery;
@@ -117,7 +133,8 @@ export function createMtaSts(opts: MtaStsOptions): MtaSts {
       } catch (err) {
         const why = `MTA-STS policy of ${domain} could not be fetched: ${(err as Error).message}`;
         opts.logger.warn({ event: 'mta_sts.fetch_failed', domain, policy_id: id, err: (err as Error).message, cached: valid !== null }, why);
-        decision = valid ? { policy: valid, source: 'cached', error: why } : { policy: null, source: 'none', error: why };
+        const errorType = err instanceof StsFetchError ? err.type : 'sts-policy-fetch-error';
+        decision = valid ? { policy: valid, source: 'cached', error: why, errorType } : { policy: null, source: 'none', error: why, errorType };
         keepMs = d.mta_sts.retry_after_ms;
       }
     }
@@ -135,7 +152,7 @@ export function createMtaSts(opts: MtaStsOptions): MtaSts {
     try {
       parsed = parsePolicy(body);
     } catch (err) {
-      throw new Error(`the policy file is invalid (${(err as Error).message})`);
+      throw new StsFetchError(`the policy file is invalid (${(err as Error).message})`, 'sts-policy-invalid');
     }
     const maxAge = parsed.maxAge ?? 0;
     return { domain, policyId: id, mode: parsed.mode, mx: (parsed.mx ?? []).map((m) => m.toLowerCase()), maxAge, fetchedAt: at, expiresAt: at + maxAge * 1000 };
@@ -152,7 +169,9 @@ export function createMtaSts(opts: MtaStsOptions): MtaSts {
         mx: p?.mx ?? [],
         source: decision.source,
         expires_at: p ? new Date(p.expiresAt).toISOString() : null,
+        max_age: p?.maxAge ?? null,
         error: decision.error,
+        ...(decision.errorType ? { error_type: decision.errorType } : {}),
       };
       if (!p || p.mode === 'none') return { plan: null, decision };
       const mode = p.mode;
@@ -222,7 +241,11 @@ function httpsGet(ip: string, servername: string, path: string, timeoutMs: numbe
       },
     );
     req.on('timeout', () => req.destroy(new Error(`no answer from https://${servername}${path} within ${timeoutMs} ms`)));
-    req.on('error', (err: NodeJS.ErrnoException) => reject(new Error(err.code && !err.message.includes(err.code) ? `${err.message} (${err.code})` : err.message)));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const text = err.code && !err.message.includes(err.code) ? `${err.message} (${err.code})` : err.message;
+      // A certificate that does not verify for mta-sts.<domain> is RFC 8460's sts-webpki-invalid.
+      reject(new StsFetchError(text, err.code && CERT_ERROR.test(err.code) ? 'sts-webpki-invalid' : 'sts-policy-fetch-error'));
+    });
     req.end();
   });
 }

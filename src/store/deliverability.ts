@@ -56,3 +56,47 @@ export interface MtaStsStore {
   /** Inserts or replaces the domain's policy. */
   put(policy: MtaStsPolicyRecord): Promise<void>;
 }
+
+/**
+ * TLS reporting (RFC 8460): how many TLS sessions to a recipient domain went which way on one UTC day,
+ * counted when each delivery attempt is recorded (src/tlsrpt/sessions.ts), and which daily reports were sent.
+ * Counting at record time rather than reading events at report time: the events carry no domain, their
+ * phases would have to be re-walked, and retention may have purged them before the day's report is due.
+ */
+export interface TlsSessionCount {
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  /** The recipient (policy) domain. */
+  domain: string;
+  /** The MTA-STS policy in force ('' when none: `no-policy-found`), with what the report prints of it. */
+  policyId: string;
+  policyMode: 'enforce' | 'testing' | null;
+  policyMx: string[];
+  policyMaxAge: number | null;
+  /** `success`, or an RFC 8460 §4.3 result type (`starttls-not-supported`, `certificate-host-mismatch`…). */
+  result: string;
+  /** '' when not known (a host skipped before connecting has no receiving-ip). */
+  sendingIp: string;
+  receivingMx: string;
+  receivingIp: string;
+  /** A short code for the report's failure-reason-code (a TLS error code, `mx-not-in-policy`); '' for none. */
+  reason: string;
+  sessions: number;
+}
+
+export type TlsReportState = 'sending' | 'sent' | 'failed' | 'no-report';
+
+export interface TlsReportStore {
+  /** Every count of one UTC day, by domain. */
+  sessionsOn(day: string): Promise<TlsSessionCount[]>;
+  /**
+   * Takes the day's report of a domain for `owner`, once across every node: the first claim, a failed one
+   * tried fewer than `maxTries` times, or one whose sender died (lease past). Returns the try number, or
+   * null when it is sent, given up, being sent by another node, or has nothing to send.
+   */
+  claim(req: { day: string; domain: string; owner: string; now: number; leaseUntil: number; maxTries: number }): Promise<number | null>;
+  /** Records how the claimed report went (only while `owner` holds it). */
+  finish(req: { day: string; domain: string; owner: string; now: number; state: Exclude<TlsReportState, 'sending'>; reportId: string | null; note: string | null }): Promise<boolean>;
+  /** Removes counts and report rows of days before `day` (kept: the days a report may still be due for). */
+  forget(beforeDay: string): Promise<number>;
+}

@@ -5,7 +5,7 @@
  * 0/1 from SQLite and true/false from PostgreSQL, and a JSON column is text from SQLite and already
  * parsed from PostgreSQL (`json` columns).
  */
-import type { DkimAlgorithm, DkimKeyRecord, MtaStsPolicyRecord } from './deliverability.js';
+import type { DkimAlgorithm, DkimKeyRecord, MtaStsPolicyRecord, TlsSessionCount } from './deliverability.js';
 import type {
   ApiTokenRecord,
   FeedEvent,
@@ -379,3 +379,39 @@ export const toPolicy = (r: PolicyRow): MtaStsPolicyRecord => ({
   fetchedAt: r.fetched_at,
   expiresAt: r.expires_at,
 });
+
+export interface TlsSessionRow {
+  day: string;
+  domain: string;
+  policy_id: string;
+  policy_mode: TlsSessionCount['policyMode'];
+  policy_mx: Json<string[]>;
+  policy_max_age: number | null;
+  result: string;
+  sending_ip: string;
+  receiving_mx: string;
+  receiving_ip: string;
+  reason: string;
+  sessions: number;
+}
+
+export const toTlsSessionCount = (r: TlsSessionRow): TlsSessionCount => ({
+  day: r.day,
+  domain: r.domain,
+  policyId: r.policy_id,
+  policyMode: r.policy_mode,
+  policyMx: json(r.policy_mx),
+  policyMaxAge: r.policy_max_age,
+  result: r.result,
+  sendingIp: r.sending_ip,
+  receivingMx: r.receiving_mx,
+  receivingIp: r.receiving_ip,
+  reason: r.reason,
+  sessions: r.sessions,
+});
+
+/** The key and values of a count, in the column order of TLS_SESSION_COLUMNS. */
+export const TLS_SESSION_COLUMNS = 'day, domain, policy_id, policy_mode, policy_mx, policy_max_age, result, sending_ip, receiving_mx, receiving_ip, reason, sessions';
+export const TLS_SESSION_KEY = 'day, domain, policy_id, result, sending_ip, receiving_mx, receiving_ip, reason';
+export const tlsSessionParams = (c: TlsSessionCount) =>
+  [c.day, c.domain, c.policyId, c.policyMode, JSON.stringify(c.policyMx), c.policyMaxAge, c.result, c.sendingIp, c.receivingMx, c.receivingIp, c.reason, c.sessions] as const;

@@ -7,7 +7,7 @@
  * Areas, each in its own file: users, messages (intake + reads), queue (delivery state: the queue
  * module is its only caller), events (the timeline), inbound (bounce mail), suppressions, webhooks (the outbox).
  */
-import type { DkimKeyStore, MtaStsStore } from './deliverability.js';
+import type { DkimKeyStore, MtaStsStore, TlsReportStore, TlsSessionCount } from './deliverability.js';
 import type { EventKind, EventRecord, MessageRecord, NewEvent, NotifyKeyword, Phase, RecipientRecord, RecipientState } from '../types.js';
 
 export interface UserRecord {
@@ -192,6 +192,8 @@ export interface AttemptWrite {
    * event in the same transaction, and only when that recipient's update was ours.
    */
   suppress?: { recipientId: number; address: string; reason: string }[];
+  /** TLS session counts for RFC 8460 reports (one row per key), added when one recipient's update was ours. */
+  tlsSessions?: TlsSessionCount[];
 }
 
 export interface AttemptWritten {
@@ -728,6 +730,8 @@ export interface Store {
   /** DKIM signing keys and cached MTA-STS policies (src/store/deliverability.ts). */
   readonly dkimKeys: DkimKeyStore;
   readonly mtaSts: MtaStsStore;
+  /** TLS session counts and the daily TLS reports sent (RFC 8460). */
+  readonly tlsReports: TlsReportStore;
   readonly overview: OverviewStore;
   /** Connection slots and slow-downs per destination, shared by every relay on the database. */
   readonly destinations: DestinationStore;

@@ -109,7 +109,7 @@ test('enforce: an MX not in the policy is skipped, the listed one gets the mail 
   const dnsDetail = r.phases[0].detail as { mta_sts: Record<string, unknown> };
   assert.deepEqual(
     { ...dnsDetail.mta_sts, expires_at: null },
-    { mode: 'enforce', id: '20260101', mx: ['mx1.enforce.test'], source: 'fetched', expires_at: null, error: null, not_matching: ['rogue.enforce.test'] },
+    { mode: 'enforce', id: '20260101', mx: ['mx1.enforce.test'], source: 'fetched', expires_at: null, max_age: 86400, error: null, not_matching: ['rogue.enforce.test'] },
   );
   const skipped = r.phases.find((p) => p.remoteHost === 'rogue.enforce.test')!;
   assert.equal(skipped.error, 'EMTASTS');
@@ -161,7 +161,10 @@ test('testing: delivered anyway to an unlisted MX with a self-signed certificate
 test('a policy URL that redirects is not followed: no policy, delivery as usual, the failure noted', async () => {
   const r = await deliverTo('redirect.test', 'a@redirect.test');
   assert.equal(r.recipients[0].outcome, 'delivered');
-  assert.equal(r.phases[0].detail?.mta_sts, undefined, 'no policy in force');
+  // No policy in force; the failed fetch is recorded with its RFC 8460 result type (for TLS reports).
+  const sts = r.phases[0].detail?.mta_sts as Record<string, unknown>;
+  assert.deepEqual([sts.mode, sts.source, sts.error_type], ['none', 'none', 'sts-policy-fetch-error']);
+  assert.match(String(sts.error), /HTTP 302/);
   const decision = await createMtaSts({ config: config(), store: null, logger: silentLogger() }).policyFor('redirect.test');
   assert.equal(decision.source, 'none');
   assert.match(decision.error!, /answered HTTP 302 \(redirect to https:\/\/elsewhere\.test\/, not followed\)/);
@@ -172,6 +175,7 @@ test('the policy host must present a certificate the relay trusts: without the t
   const decision = await createMtaSts({ config: c, store: null, logger: silentLogger() }).policyFor('enforce.test');
   assert.equal(decision.policy, null);
   assert.match(decision.error!, /could not be fetched: .*(self[- ]signed|unable to (get|verify)|certificate)/i);
+  assert.equal(decision.errorType, 'sts-webpki-invalid');
 });
 
 test('a cached unexpired policy stays in force when the TXT record is gone (no downgrade by stripping DNS)', async () => {

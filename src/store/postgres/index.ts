@@ -10,6 +10,7 @@ import { postgresEvents } from './events.js';
 import { postgresInbound } from './inbound.js';
 import { postgresMessages } from './messages.js';
 import { postgresMtaSts } from './mta-sts.js';
+import { postgresTlsReports } from './tls-reports.js';
 import { postgresOverview } from './overview.js';
 import { postgresQuery } from './query.js';
 import { postgresQueue } from './queue.js';
@@ -50,6 +51,7 @@ export async function openPostgresStore(opts: PgOptions): Promise<PostgresStore>
     retention: postgresRetention(db),
     dkimKeys: postgresDkimKeys(db),
     mtaSts: postgresMtaSts(db),
+    tlsReports: postgresTlsReports(db),
     overview: postgresOverview(db),
     destinations: postgresDestinations(db),
     wakeups,

@@ -17,6 +17,7 @@ import type { QueueStore, RecipientTransition } from '../store.js';
 import { LOCKS, Params, type Pg } from './database.js';
 import { EVENT_COLUMNS } from '../rows.js';
 import { unnestEvents } from './events.js';
+import { tlsSessionInsert } from './tls-reports.js';
 import type { PgWakeups } from './wakeups.js';
 
 const WAITING = "state IN ('queued', 'deferred')";
@@ -130,7 +131,7 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
             JOIN ev ON ev.recipient_id = s.recipient_id AND ev.kind = 'bounced'
            ORDER BY s.recipient_id, ev.id
           ON CONFLICT (address) DO NOTHING
-        )
+        )${w.tlsSessions?.length ? `, tls AS (${tlsSessionInsert(p, w.tlsSessions, 'EXISTS (SELECT 1 FROM updated)')})` : ''}
         SELECT * FROM updated`;
       const rows = (await db.rows<RecipientRow>(sql, p.values, 'recordAttempt')).map(toRecipient);
       // A retry moves when mail is next due: relays asleep until a later time look again.

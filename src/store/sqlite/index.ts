@@ -17,6 +17,7 @@ import { sqliteWebhooks } from './webhooks.js';
 import { groupCommitFor } from './group-commit.js';
 import { sqliteDkimKeys } from './dkim-keys.js';
 import { sqliteMtaSts } from './mta-sts.js';
+import { sqliteTlsReports } from './tls-reports.js';
 import { memoryDestinations } from './destinations.js';
 import { noWakeups } from './wakeups.js';
 
@@ -41,6 +42,7 @@ export function openSqliteStore(opts: OpenOptions): SqliteStore {
     retention: sqliteRetention(db),
     dkimKeys: sqliteDkimKeys(db),
     mtaSts: sqliteMtaSts(db),
+    tlsReports: sqliteTlsReports(db),
     overview: sqliteOverview(db),
     destinations: memoryDestinations(),
     wakeups: noWakeups,

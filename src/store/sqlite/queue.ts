@@ -9,9 +9,10 @@ import type { NewEvent, RecipientRecord, RecipientState } from '../../types.js';
 import type { AttemptWrite, ClaimedRecipient, QueueStore, RecipientTransition, RecipientUpdate } from '../store.js';
 import type { Db } from './database.js';
 import { INSERT_EVENT_SQL } from './events.js';
-import { eventParams } from '../rows.js';
+import { eventParams, tlsSessionParams } from '../rows.js';
 import { groupCommitFor } from './group-commit.js';
 import { INSERT_SUPPRESSION_SQL } from './suppressions.js';
+import { tlsSessionUpsert } from './tls-reports.js';
 import { toRecipient, type RecipientRow } from '../rows.js';
 
 /**
@@ -137,6 +138,7 @@ export function sqliteQueue(db: Db): QueueStore {
   });
 
   const insertSuppression = db.prepare(INSERT_SUPPRESSION_SQL);
+  const addTlsSessions = tlsSessionUpsert(db);
   const recordAttempt = db.transaction((w: AttemptWrite) => {
     const suppress = new Map((w.suppress ?? []).map((s) => [s.recipientId, s]));
     const recorded = [];
@@ -160,6 +162,7 @@ export function sqliteQueue(db: Db): QueueStore {
         const s = e.kind === 'bounced' && e.recipientId != null ? suppress.get(e.recipientId) : undefined;
         if (s) insertSuppression.run(s.address, s.reason, 'hard-bounce', Number(lastInsertRowid), w.at);
       }
+      for (const c of w.tlsSessions ?? []) addTlsSessions.run(...tlsSessionParams(c));
     }
     return { recorded, lost };
   });

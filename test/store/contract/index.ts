@@ -15,6 +15,7 @@ import { queryContract } from './query.js';
 import { queueContract } from './queue.js';
 import { retentionContract } from './retention.js';
 import { suppressionsContract } from './suppressions.js';
+import { tlsReportsContract } from './tls-reports.js';
 import { webhooksContract } from './webhooks.js';
 import type { OpenStore } from './support.js';
 
@@ -33,5 +34,6 @@ export function storeContract(name: string, open: OpenStore): void {
     retentionContract(open);
     overviewContract(open);
     destinationsContract(open);
+    tlsReportsContract(open);
   });
 }
