@@ -81,8 +81,19 @@ export async function runLargeDsn({ dir, root, progress }: ScenarioContext, o: L
     const failed = Promise.all(submitters).catch((err: Error) => err);
 
     progress(`large-dsn: ${SESSIONS} sessions submitting, ${IDLE_MS / 1000} s alone`);
+    // The idle window opens once submissions flow (logins done: on a busy machine they can take seconds)
+    // and stays open until it holds enough samples for a p99, however slow the machine.
+    const until = async (done: () => boolean, what: string) => {
+      const deadline = performance.now() + 60_000;
+      while (!done()) {
+        if (performance.now() > deadline) throw new Error(`large-dsn: ${what} within 60 s`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await until(() => samples.length > 0, 'no submission completed');
     const idleStart = performance.now();
     await new Promise((r) => setTimeout(r, IDLE_MS));
+    await until(() => samples.filter((s) => s.at >= idleStart).length >= 20, 'fewer than 20 submissions while idle');
     const idleEnd = performance.now();
 
     progress(`large-dsn: ${REPORTS} reports of ${(dsn.length / 1024 / 1024).toFixed(1)} MB and ${RECIPIENTS} recipients each, in parallel`);
