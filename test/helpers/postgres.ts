@@ -29,6 +29,12 @@ export interface PgCluster {
   createDatabase(name: string, template?: string): Promise<string>;
   /** Runs one statement on a database of this cluster, as the superuser. */
   sql(database: string, text: string, params?: unknown[]): Promise<pg.QueryResultRow[]>;
+  /**
+   * The database going away under a running relay: stops the server (fast shutdown: open connections are
+   * closed), keeping its data; `resume` starts it again on the same port.
+   */
+  halt(): void;
+  resume(): void;
   stop(): void;
 }
 
@@ -118,8 +124,9 @@ export async function startPostgres(): Promise<PgCluster> {
     '-c shared_buffers=32MB',
     '-c max_connections=200',
   ].join(' ');
+  const start = () => run(bin, 'pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
   try {
-    run(bin, 'pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+    start();
   } catch (err) {
     const log = existsSync(path.join(dir, 'server.log')) ? execFileSync('tail', ['-n', '20', path.join(dir, 'server.log')], { encoding: 'utf8' }) : '';
     stop();
@@ -143,6 +150,12 @@ export async function startPostgres(): Promise<PgCluster> {
     async createDatabase(name, templateDb) {
       await sql('postgres', `CREATE DATABASE "${name}"${templateDb ? ` TEMPLATE "${templateDb}"` : ''}`);
       return name;
+    },
+    halt() {
+      run(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    resume() {
+      start();
     },
     stop,
   };
