@@ -4,9 +4,10 @@
  * share of N messages of SIZE bytes with unique Message-IDs, with optional AUTH PLAIN, optionally after
  * STARTTLS (resuming the worker's previous TLS session unless --no-resume). Measures submit latency
  * from the end of DATA ('.') to the final reply, and for the first message of each connection the time
- * from connect() to that reply (what an app that connects per message waits).
+ * from connect() to that reply (what an app that connects per message waits). Several hosts (relays on
+ * one database): session i connects to host i mod their number, so each gets its share of the sessions.
  *
- * usage: tsx bench/loadgen.ts --host H --port P --messages N --sessions K --size BYTES [--per-connection M]
+ * usage: tsx bench/loadgen.ts --host H[,H2,…] --port P --messages N --sessions K --size BYTES [--per-connection M]
  *          [--user U] (password in $LOADGEN_PASSWORD or --password) [--starttls [--no-resume]]
  *          --from a@x --to b@y [--run-id ID]
  * prints one JSON object: { sent, failed, refused, failures, first_send_ms, last_ack_ms,
@@ -38,6 +39,7 @@ const total = Number(values.messages);
 const sessions = Number(values.sessions);
 const size = Number(values.size);
 const perConnection = Number(values['per-connection']);
+const hosts = values.host.split(',');
 
 /**
  * Reply reader over a socket: queues each complete SMTP reply (multi-line aware), so a reply that
@@ -128,7 +130,7 @@ interface Conn {
 
 async function connect(worker: number): Promise<Conn> {
   const startedAt = performance.now();
-  let socket: net.Socket = net.connect({ host: values.host, port: Number(values.port) });
+  let socket: net.Socket = net.connect({ host: hosts[worker % hosts.length], port: Number(values.port) });
   socket.setNoDelay(true);
   const reader = new ReplyReader(socket);
   await new Promise<void>((resolve, reject) => {

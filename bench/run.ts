@@ -3,8 +3,9 @@
  * bench/results/<timestamp>.json (kept out of git) with the date, the commit, the command, the machine and
  * every run's raw figures, so a result can be compared with another run on another day.
  *
- * Method (issue 19): the relay and its peers are run several times, interleaved round by round (mailtrail,
- * Postfix, Haraka, limit, mailtrail, Postfix, …; `--repeat`, 3 by default), so that a slow minute of a shared
+ * Method (issue 19): the relay and its peers are run several times, interleaved round by round (mailtrail on
+ * SQLite, on PostgreSQL, two mailtrails on one PostgreSQL, Postfix, Haraka, limit, mailtrail, …; `--repeat`,
+ * 3 by default), so that a slow minute of a shared
  * machine falls on every server alike rather than on one. Every figure is reported as the median of its runs
  * with their min–max; a comparison is the ratio of two medians, with the range the two spreads allow, and it
  * is "met" only when that whole range meets the target ("overlaps" when the range crosses it). per-message
@@ -21,13 +22,17 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { lockedVersion } from './lib/haraka-install.js';
+import { postgresVersion } from './lib/postgres.js';
 import { figureDigits, judgeFigure, judgeRatio, ratioOf, spreadText, summarise, targetText, type Judged, type Spread, type Target } from './lib/spread.js';
 import type { BenchFlags, Figures, Scenario } from './scenarios/types.js';
 
-const SCENARIOS = ['relay', 'postfix', 'haraka', 'limit', 'per-message', 'query', 'bounces', 'large-dsn', 'memory', 'signing', 'auth-wave'] as const;
+const SCENARIOS = ['relay', 'relay-pg', 'relay-pg-2nodes', 'postfix', 'haraka', 'limit', 'per-message', 'query', 'query-pg', 'bounces', 'large-dsn', 'memory', 'signing', 'auth-wave'] as const;
 type Name = (typeof SCENARIOS)[number];
-/** Run in rounds, one of each per round, in this order: the relay, its peers under the same load, and the loopback ceiling. */
-const INTERLEAVED: readonly Name[] = ['relay', 'postfix', 'haraka', 'limit'];
+/**
+ * Run in rounds, one of each per round, in this order: the relay (on SQLite, on PostgreSQL, two relays on
+ * PostgreSQL), its peers under the same load, and the loopback ceiling.
+ */
+const INTERLEAVED: readonly Name[] = ['relay', 'relay-pg', 'relay-pg-2nodes', 'postfix', 'haraka', 'limit'];
 
 const USAGE = `usage: npm run bench -- [--messages N] [--sessions K] [--size BYTES] [--repeat N] [--query-messages N] [--memory-messages N] [--only ${SCENARIOS.join(',')}] [--profile]`;
 
@@ -123,6 +128,7 @@ function machine(): Record<string, string | number | null> {
     os: tryRun('sh', ['-c', '. /etc/os-release && echo "$PRETTY_NAME"']),
     node: process.version,
     sqlite,
+    postgresql: postgresVersion(),
     postfix: tryRun('/usr/sbin/postconf', ['-d', '-h', 'mail_version']),
     haraka,
     load_avg_at_start: loadAvg().join(' '),
@@ -224,6 +230,14 @@ const COMPARISONS: Record<string, ComparisonSpec> = {
   auth_cold_wave_distinct_accounts_p99_ms: { a: ['auth-wave', 'distinct_accounts_auth_p99_ms'], target: null },
   large_dsn_submit_p99_during_over_idle: { a: ['large-dsn', 'large_dsn_p99_during_over_idle'], target: { op: '<=', value: 2 } },
   e2e_mailtrail_over_limit: { a: ['relay', 'e2e_msgs_per_s'], b: ['limit', 'msgs_per_s'], target: null },
+  e2e_postgres_over_sqlite: { a: ['relay-pg', 'e2e_msgs_per_s'], b: ['relay', 'e2e_msgs_per_s'], target: { op: '>=', value: 0.5 }, source: 'issue 13: one node on PostgreSQL' },
+  submit_postgres_over_sqlite: { a: ['relay-pg', 'submit_msgs_per_s'], b: ['relay', 'submit_msgs_per_s'], target: { op: '>=', value: 0.5 }, source: 'issue 13: one node on PostgreSQL' },
+  cpu_per_msg_postgres_over_sqlite: { a: ['relay-pg', 'cpu_ms_per_msg'], b: ['relay', 'cpu_ms_per_msg'], target: null },
+  e2e_postgres_two_nodes_over_one: { a: ['relay-pg-2nodes', 'e2e_msgs_per_s'], b: ['relay-pg', 'e2e_msgs_per_s'], target: null },
+  submit_postgres_two_nodes_over_one: { a: ['relay-pg-2nodes', 'submit_msgs_per_s'], b: ['relay-pg', 'submit_msgs_per_s'], target: null },
+  cpu_per_msg_postgres_two_nodes_over_one: { a: ['relay-pg-2nodes', 'cpu_ms_per_msg'], b: ['relay-pg', 'cpu_ms_per_msg'], target: null },
+  trace_p99_ms_sqlite: { a: ['query', 'trace_p99_ms'], target: { op: '<=', value: 5 } },
+  trace_p99_ms_postgres: { a: ['query-pg', 'trace_p99_ms'], target: { op: '<=', value: 5 }, source: 'issue 13' },
   submit_mailtrail_over_limit: { a: ['relay', 'submit_msgs_per_s'], b: ['limit', 'msgs_per_s'], target: null },
 };
 
@@ -305,9 +319,9 @@ function printReport(results: Partial<Record<Name, Outcome>>, comparison: Record
   }
   process.stdout.write(`\n${table(rows)}`);
 
-  const peers = (['relay', 'postfix', 'haraka'] as const).filter((n) => results[n]?.runs.some((r) => r.status === 'ok'));
+  const peers = (['relay', 'relay-pg', 'relay-pg-2nodes', 'postfix', 'haraka'] as const).filter((n) => results[n]?.runs.some((r) => r.status === 'ok'));
   if (peers.length > 1) {
-    const head = ['', ...peers.map((n) => ({ relay: 'mailtrail', postfix: 'Postfix', haraka: 'Haraka' })[n])];
+    const head = ['', ...peers.map((n) => ({ relay: 'mailtrail', 'relay-pg': 'mailtrail on PG', 'relay-pg-2nodes': '2 × mailtrail on PG', postfix: 'Postfix', haraka: 'Haraka' })[n])];
     const side = [head, ...SIDE_BY_SIDE.map(([label, key]) => [label, ...peers.map((n) => cell(results[n]?.summary[key]))])];
     process.stdout.write(`\nside by side, median (min–max) of ${repeat} interleaved runs each\n${table(side)}`);
   }
@@ -328,7 +342,7 @@ const resultsDir = path.join(benchDir, 'results');
 if (profile) process.env.BENCH_PROFILE_DIR = path.join(resultsDir, `${stamp}-profile`);
 const facts = machine();
 const measured = commit();
-progress(`machine: ${facts.cpu}, ${facts.cores} cores, ${facts.ram_gb} GB, ${facts.kernel}, Node ${facts.node}, SQLite ${facts.sqlite}, Postfix ${facts.postfix}, Haraka ${facts.haraka}; load ${facts.load_avg_at_start}; commit ${measured.hash?.slice(0, 12)}${measured.dirty ? ' (with uncommitted changes)' : ''}`);
+progress(`machine: ${facts.cpu}, ${facts.cores} cores, ${facts.ram_gb} GB, ${facts.kernel}, Node ${facts.node}, SQLite ${facts.sqlite}, ${facts.postgresql}, Postfix ${facts.postfix}, Haraka ${facts.haraka}; load ${facts.load_avg_at_start}; commit ${measured.hash?.slice(0, 12)}${measured.dirty ? ' (with uncommitted changes)' : ''}`);
 
 const runs: Partial<Record<Name, RunRecord[]>> = {};
 const notes: Partial<Record<Name, string[]>> = {};
@@ -369,7 +383,7 @@ mkdirSync(resultsDir, { recursive: true });
 const out = path.join(resultsDir, `${stamp}.json`);
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
 const method =
-  `relay, postfix, haraka and limit run ${flags.repeat} times each, interleaved round by round in that order; per-message repeats its plan ${flags.repeat} times; ` +
+  `relay, relay-pg, relay-pg-2nodes, postfix, haraka and limit run ${flags.repeat} times each, interleaved round by round in that order; per-message repeats its plan ${flags.repeat} times; ` +
   'other scenarios run once. summary = median and min–max over the runs that succeeded; a comparison is the ratio of two medians with the range from ' +
   'min/max to max/min of the two spreads: met when the whole range meets the target, missed when none of it does, overlaps otherwise.';
 writeFileSync(

@@ -18,3 +18,8 @@ export function summarize(samples: number[]): LatencySummary {
   const r = (x: number) => Math.round(x * 100) / 100;
   return { p50: r(percentile(sorted, 50)), p99: r(percentile(sorted, 99)), max: r(sorted[sorted.length - 1] ?? Number.NaN) };
 }
+
+/** `<name>_p50_ms`, `<name>_p99_ms` and `<name>_max_ms`: the figure names every scenario reports latencies under. */
+export function latencyFigures(name: string, s: LatencySummary): Record<string, number> {
+  return { [`${name}_p50_ms`]: s.p50, [`${name}_p99_ms`]: s.p99, [`${name}_max_ms`]: s.max };
+}

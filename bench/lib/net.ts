@@ -16,6 +16,8 @@ export const ADDR = {
   haraka: '127.0.3.15',
   harakaSink: '127.0.3.16',
   relayBounces: '127.0.3.17',
+  /** The second relay of relay-pg-2nodes (the first is relaySubmission). */
+  relaySubmission2: '127.0.3.18',
 } as const;
 
 export function ensureLoopbackAddress(ip: string): void {

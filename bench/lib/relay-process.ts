@@ -1,12 +1,14 @@
 /**
  * mailtrail as it runs in production, for the benchmark: its own process started by `mailtrail start`
- * on a fresh SQLite database (synchronous=FULL), a submission account `bench` with a random password,
- * delivering to whatever the given DNS server says. Shared by the relay and per-message scenarios.
+ * on a fresh SQLite database (synchronous=FULL) or on a PostgreSQL database, a submission account `bench`
+ * with a random password, delivering to whatever the given DNS server says. Shared by the relay and
+ * per-message scenarios.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { ensureLoopbackAddress, waitForPort } from './net.js';
 import { kill } from './sink.js';
 
@@ -19,9 +21,12 @@ export interface RelayProcess {
   port: number;
   user: string;
   password: string;
-  dbPath: string;
+  /** The SQLite file; null on PostgreSQL. */
+  dbPath: string | null;
   /** The last 20 KB the relay printed. */
   log(): string;
+  /** On PostgreSQL: the queries (round trips) its threads have sent so far (bench/lib/count-round-trips.js); null on SQLite. */
+  roundTrips(): number | null;
   /** SIGTERM, and wait for the exit (the database is checkpointed and closed then). */
   stop(): Promise<void>;
 }
@@ -37,29 +42,43 @@ export interface RelayOptions {
   submissionLimits?: Record<string, number | string[]>;
   /** Also run the bounce listener here, for the bounce domain `bounces.bench.test` (role addresses only). */
   bounces?: { host: string; port: number };
+  /** A PostgreSQL database instead of a fresh SQLite file (database.pool at its default). */
+  postgresUrl?: string;
+  /** Add no submission account (another relay on the same database added it): give its password. */
+  password?: string;
 }
 
 export async function startRelay(o: RelayOptions): Promise<RelayProcess> {
   ensureLoopbackAddress(o.host);
   if (o.bounces) ensureLoopbackAddress(o.bounces.host);
+  mkdirSync(o.dir, { recursive: true });
   const configFile = path.join(o.dir, 'mailtrail.yaml');
-  const dbPath = path.join(o.dir, 'mailtrail.db');
+  const dbPath = o.postgresUrl ? null : path.join(o.dir, 'mailtrail.db');
   writeFileSync(configFile, relayConfig(dbPath, o));
-  const password = randomBytes(18).toString('base64url');
+  const password = o.password ?? randomBytes(18).toString('base64url');
   // The relay reads MAILTRAIL_* as config overrides: none leaks in from the operator's shell.
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MAILTRAIL_')));
-  const add = spawnSync(process.execPath, [path.join(o.root, 'bin/mailtrail.js'), 'users', 'add', 'bench', '--domains', 'bench.test', '--config', configFile], {
-    cwd: o.root,
-    env: { ...clean, MAILTRAIL_PASSWORD: password },
-    encoding: 'utf8',
-  });
-  if (add.status !== 0) throw new Error(`mailtrail users add failed: ${add.stderr || add.stdout}`);
+  if (!o.password) {
+    const add = spawnSync(process.execPath, [path.join(o.root, 'bin/mailtrail.js'), 'users', 'add', 'bench', '--domains', 'bench.test', '--config', configFile], {
+      cwd: o.root,
+      env: { ...clean, MAILTRAIL_PASSWORD: password },
+      encoding: 'utf8',
+    });
+    if (add.status !== 0) throw new Error(`mailtrail users add failed: ${add.stderr || add.stdout}`);
+  }
 
   // --cpu-prof when asked (bench --profile): V8 writes the profile when the relay exits on SIGTERM.
   const profileDir = process.env.BENCH_PROFILE_DIR;
   const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   if (profileDir) mkdirSync(profileDir, { recursive: true });
-  const relay = spawn(process.execPath, [...nodeArgs, path.join(o.root, 'bin/mailtrail.js'), 'start', '--config', configFile], { cwd: o.root, env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+  // On PostgreSQL every thread counts the queries it sends.
+  const tripsDir = o.postgresUrl ? path.join(o.dir, 'round-trips') : null;
+  if (tripsDir) {
+    mkdirSync(tripsDir, { recursive: true });
+    nodeArgs.push('--import', pathToFileURL(path.join(o.root, 'bench/lib/count-round-trips.js')).href);
+  }
+  const env = tripsDir ? { ...clean, BENCH_ROUND_TRIPS_DIR: tripsDir } : clean;
+  const relay = spawn(process.execPath, [...nodeArgs, path.join(o.root, 'bin/mailtrail.js'), 'start', '--config', configFile], { cwd: o.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   relay.stdout.on('data', (d) => (log = (log + d).slice(-20_000)));
   relay.stderr.on('data', (d) => (log = (log + d).slice(-20_000)));
@@ -75,16 +94,20 @@ export async function startRelay(o: RelayOptions): Promise<RelayProcess> {
     await stop();
     throw err;
   }
-  return { pid: relay.pid!, host: o.host, port: o.port, user: 'bench', password, dbPath, log: () => log, stop };
+  const roundTrips = () =>
+    tripsDir ? readdirSync(tripsDir).reduce((sum, f) => sum + (JSON.parse(readFileSync(path.join(tripsDir, f), 'utf8')) as { queries: number }).queries, 0) : null;
+  return { pid: relay.pid!, host: o.host, port: o.port, user: 'bench', password, dbPath, log: () => log, roundTrips, stop };
 }
 
-function relayConfig(dbPath: string, o: RelayOptions): string {
+function relayConfig(dbPath: string | null, o: RelayOptions): string {
   const limits = Object.entries(o.submissionLimits ?? {}).map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`);
+  const database = dbPath
+    ? `  path: ${JSON.stringify(dbPath)}\n  synchronous: FULL`
+    : `  backend: postgres\n  url: ${JSON.stringify(o.postgresUrl)}\n  state_dir: ${JSON.stringify(path.join(o.dir, 'state'))}`;
   return `# written by bench/lib/relay-process.ts
 hostname: relay.bench.test
 database:
-  path: ${JSON.stringify(dbPath)}
-  synchronous: FULL
+${database}
 log:
   level: ${BENCH_LOG_LEVEL}
 submission:

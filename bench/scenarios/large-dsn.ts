@@ -49,7 +49,7 @@ export async function runLargeDsn({ dir, root, progress }: ScenarioContext, o: L
   const sink = await startCountingSink(ADDR.relaySink);
   const dns = await startDnsServer({ mx: [{ name: 'sink.test', exchange: 'mx.sink.test', preference: 10 }], a: [{ name: 'mx.sink.test', address: ADDR.relaySink }], ttl: 300 });
   const relay = await startRelay({ root, dir, host: ADDR.relaySubmission, port: SUBMISSION_PORT, dnsServer: dns.address, bounces: { host: ADDR.relayBounces, port: BOUNCE_PORT } });
-  const db = new Database(relay.dbPath, { readonly: true, fileMustExist: true });
+  const db = new Database(relay.dbPath!, { readonly: true, fileMustExist: true });
   let stop = false;
   try {
     const dsn = largeDsn({ rcptTo: 'postmaster@bounces.bench.test', recipients: RECIPIENTS, bytes: o.bytes ?? 7 * 1024 * 1024 });

@@ -19,7 +19,7 @@ import { createHealthCache, healthReport } from '../../src/query/health.js';
 import { openStore } from '../../src/store/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { fillStore, messageSpec, type FillResult, type MessageSpec } from '../lib/fill.js';
-import { summarize } from '../lib/latency.js';
+import { latencyFigures, summarize } from '../lib/latency.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './types.js';
 
 export interface QueryOptions {
@@ -212,12 +212,8 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
         query_fill_s: Math.round(filled.ms / 100) / 10,
         query_fill_msgs_per_s: Math.round(messages / (filled.ms / 1000)),
         query_events_per_message: Math.round((filled.events / messages) * 10) / 10,
-        trace_p50_ms: t.p50,
-        trace_p99_ms: t.p99,
-        trace_max_ms: t.max,
-        search_p50_ms: q.p50,
-        search_p99_ms: q.p99,
-        search_max_ms: q.max,
+        ...latencyFigures('trace', t),
+        ...latencyFigures('search', q),
         search_without_verdicts_p50_ms: bareS.p50,
         search_without_verdicts_p99_ms: bareS.p99,
         search_with_verdicts_p50_ms: verdictS.p50,

@@ -150,11 +150,14 @@ function valueAt(raw: unknown, keys: PropertyKey[]): unknown {
 
 /**
  * MAILTRAIL_A__B_C=value sets a.b_c. Values are read as YAML scalars, so `25`, `true` and `null` keep
- * their types and a JSON array/object can be given inline.
+ * their types and a JSON array/object can be given inline (MAILTRAIL_A='{…}' replaces the section a).
  */
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, fromEnv: Map<string, string>): Record<string, unknown> {
   const out = structuredClone(raw);
-  for (const [name, value] of Object.entries(env)) {
+  // In name order, so that a section set whole (MAILTRAIL_DATABASE='{backend: postgres}') is applied before
+  // a key of it (MAILTRAIL_DATABASE__URL) whatever order the environment lists them in.
+  const names = Object.keys(env).sort();
+  for (const [name, value] of names.map((n) => [n, env[n]] as const)) {
     if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
     if (name === 'MAILTRAIL_CONFIG' || name === 'MAILTRAIL_PASSWORD') continue; // CLI inputs, not config keys
     const keys = name.slice(ENV_PREFIX.length).toLowerCase().split('__');

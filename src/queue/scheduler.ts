@@ -272,18 +272,25 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         return;
       }
     }
+    // Given back once (a round trip on PostgreSQL): with the local slot, or here if the job ended before.
+    let domainSlotHeld = domainSlot !== null;
+    const giveDomainSlot = async () => {
+      if (!domainSlotHeld) return;
+      domainSlotHeld = false;
+      await shared!.release(domainSlot!).catch(() => {});
+    };
     try {
-      await deliverJob(job, releaseSlot, domainSlot);
+      await deliverJob(job, releaseSlot, giveDomainSlot);
     } finally {
-      if (domainSlot) await shared!.release(domainSlot).catch(() => {});
+      await giveDomainSlot();
     }
   }
 
-  async function deliverJob(job: Job, releaseLocal: () => void, domainSlot: string | null): Promise<void> {
+  async function deliverJob(job: Job, releaseLocal: () => void, giveDomainSlot: () => Promise<void>): Promise<void> {
     // The shared slot goes with the local one: when the SMTP session is over, before the record is written.
     const releaseSlot = () => {
       releaseLocal();
-      if (domainSlot) void shared!.release(domainSlot).catch(() => {});
+      void giveDomainSlot();
     };
     const raw = await store.messages.content(job.message.id);
     if (!raw) {

@@ -1,5 +1,6 @@
 /**
- * Smoke test of the benchmark's query, bounces, memory, signing and haraka scenarios at tiny sizes: each
+ * Smoke test of the benchmark's query (SQLite and PostgreSQL), bounces, memory, signing, haraka and
+ * two-relays-on-PostgreSQL scenarios at tiny sizes: each
  * runs end to end and reports every figure it promises, so the benchmark cannot rot unnoticed. No figure
  * is compared with a target here: timings on a shared test machine say nothing.
  */
@@ -16,6 +17,8 @@ import { run as runHaraka } from '../../bench/scenarios/haraka.js';
 import { runLargeDsn } from '../../bench/scenarios/large-dsn.js';
 import { runMemory } from '../../bench/scenarios/memory.js';
 import { runQuery } from '../../bench/scenarios/query.js';
+import { runQueryPg } from '../../bench/scenarios/query-pg.js';
+import { runRelay } from '../../bench/scenarios/relay.js';
 import { runSigning } from '../../bench/scenarios/signing.js';
 import type { BenchFlags, ScenarioContext, ScenarioResult } from '../../bench/scenarios/types.js';
 
@@ -51,6 +54,26 @@ test('query: a filled database answers traces and recipient searches, and report
   // 3 recipients and about 9 events per message, as the fill promises.
   const perMessage = result.figures.query_events_per_message as number;
   assert.ok(perMessage >= 8 && perMessage <= 11, `events per message: ${perMessage}`);
+});
+
+test('query-pg: a PostgreSQL database filled by the server answers traces and recipient searches', { timeout: 120_000 }, async () => {
+  const result = await runQueryPg(context({ queryMessages: 2_000 }), { lookups: 200 });
+  assertPositive(result, ['query_messages', 'query_fill_s', 'query_events_per_message', 'trace_p50_ms', 'trace_p99_ms', 'search_p50_ms', 'search_p99_ms', 'search_hits_p50', 'query_db_mb']);
+  assert.ok(!result.notes.some((n) => /did not find/.test(n)), result.notes.join('\n'));
+  const perMessage = result.figures.query_events_per_message as number;
+  assert.ok(perMessage >= 9 && perMessage <= 11, `events per message: ${perMessage}`);
+});
+
+test('relay-pg-2nodes: two relays on one PostgreSQL deliver the load to the sink; the database work per message is counted', { timeout: 180_000 }, async (t) => {
+  if (!existsSync(SMTP_SINK)) return t.skip(`${SMTP_SINK} is not installed (Debian package postfix)`);
+  const result = await runRelay(context({ messages: 100, sessions: 4 }), { backend: 'postgres', nodes: 2 });
+  assertPositive(result, ['submit_msgs_per_s', 'e2e_msgs_per_s', 'cpu_ms_per_msg', 'relay_cpu_ms_per_msg', 'db_cpu_ms_per_msg', 'db_transactions_per_msg', 'db_statements_per_msg', 'db_round_trips_per_msg']);
+  assert.equal(result.figures.sent, 100);
+  assert.equal(result.figures.delivered, 100);
+  assert.equal(result.figures.nodes, 2);
+  // Intake's one statement and the attempt's record at least; far from a statement per event.
+  const trips = result.figures.db_round_trips_per_msg as number;
+  assert.ok(trips >= 2 && trips < 100, `round trips per message: ${trips}`);
 });
 
 test('bounces: the parser runs over the shared corpus and reports its throughput', async (t) => {

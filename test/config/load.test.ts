@@ -93,6 +93,18 @@ test('database: SQLite when no backend is named; PostgreSQL with a URL (from the
   assert.equal(env.database.backend === 'postgres' && env.database.pool, 4);
 });
 
+test('a section set whole from the environment, then a key of it: the SQLite section of the file becomes PostgreSQL with the URL, in either order', () => {
+  const f = file('db-section.yaml', 'database:\n  backend: sqlite\n  path: /var/lib/mailtrail/mailtrail.db\n  synchronous: FULL\n');
+  const url = 'postgres://mailtrail:secret@postgres:5432/mailtrail';
+  const section = '{ backend: postgres, state_dir: /var/lib/mailtrail }';
+  for (const env of [
+    { MAILTRAIL_DATABASE: section, MAILTRAIL_DATABASE__URL: url },
+    { MAILTRAIL_DATABASE__URL: url, MAILTRAIL_DATABASE: section },
+  ]) {
+    assert.deepEqual(loadConfig(f, env).database, { backend: 'postgres', url, pool: 10, state_dir: '/var/lib/mailtrail' }, Object.keys(env).join(' then '));
+  }
+});
+
 test('database: a wrong backend, a PostgreSQL key on SQLite, or a missing URL names the key', () => {
   const cases: [string, RegExp][] = [
     ['database:\n  backend: mysql\n', /database\.backend.*sqlite or postgres/s],

@@ -11,7 +11,8 @@
  *
  * The server refuses to run as root: as root, initdb and pg_ctl run as the `postgres` user, owning the dir.
  * It runs with fsync off: the cluster is thrown away, and durability is what the relay asks of a real
- * server (synchronous_commit, checked by the backend), not what these tests measure.
+ * server (synchronous_commit, checked by the backend), not what these tests measure (`durable: true`
+ * turns it back on, for the benchmark).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
@@ -29,6 +30,12 @@ export interface PgCluster {
   createDatabase(name: string, template?: string): Promise<string>;
   /** Runs one statement on a database of this cluster, as the superuser. */
   sql(database: string, text: string, params?: unknown[]): Promise<pg.QueryResultRow[]>;
+  /**
+   * The database going away under a running relay: stops the server (fast shutdown: open connections are
+   * closed), keeping its data; `resume` starts it again on the same port.
+   */
+  halt(): void;
+  resume(): void;
   stop(): void;
 }
 
@@ -81,7 +88,17 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startPostgres(): Promise<PgCluster> {
+export interface PgClusterOptions {
+  /**
+   * Fsync and full-page writes on, as a production server runs (the benchmark compares the relay's
+   * throughput on it with SQLite's synchronous=FULL). Off by default: tests measure no durability.
+   */
+  durable?: boolean;
+  /** Further server settings (`-c name=value`), e.g. `{ shared_buffers: '256MB' }`; these win. */
+  settings?: Record<string, string | number>;
+}
+
+export async function startPostgres(opts: PgClusterOptions = {}): Promise<PgCluster> {
   const { bin, version } = binDir();
   const source = template(bin, version);
   const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-pg-'));
@@ -109,17 +126,17 @@ export async function startPostgres(): Promise<PgCluster> {
       process.exit(1);
     });
   }
-  const options = [
-    `-p ${port}`,
-    `-k ${dir}`,
-    '-c listen_addresses=127.0.0.1',
-    '-c fsync=off',
-    '-c full_page_writes=off',
-    '-c shared_buffers=32MB',
-    '-c max_connections=200',
-  ].join(' ');
+  const settings: Record<string, string | number> = {
+    listen_addresses: '127.0.0.1',
+    ...(opts.durable ? {} : { fsync: 'off', full_page_writes: 'off' }),
+    shared_buffers: '32MB',
+    max_connections: 200,
+    ...opts.settings,
+  };
+  const options = [`-p ${port}`, `-k ${dir}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
+  const start = () => run(bin, 'pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
   try {
-    run(bin, 'pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
+    start();
   } catch (err) {
     const log = existsSync(path.join(dir, 'server.log')) ? execFileSync('tail', ['-n', '20', path.join(dir, 'server.log')], { encoding: 'utf8' }) : '';
     stop();
@@ -143,6 +160,12 @@ export async function startPostgres(): Promise<PgCluster> {
     async createDatabase(name, templateDb) {
       await sql('postgres', `CREATE DATABASE "${name}"${templateDb ? ` TEMPLATE "${templateDb}"` : ''}`);
       return name;
+    },
+    halt() {
+      run(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    resume() {
+      start();
     },
     stop,
   };

@@ -21,6 +21,8 @@
  *   rcpt          per address (lower-cased) or a function of the address: the reply to that RCPT TO.
  *   data          the reply after the final dot.
  *   dropMidData   close the TCP connection after the first chunk of message data, without a reply.
+ *   holdData      a slow receiver: the reply after the final dot waits until this promise settles
+ *                 (the message is in `messages` already).
  *   greylist      4xx at RCPT the first time each (sender, recipient) pair is seen, accept later ones.
  *   maxConnections more simultaneous sessions than this get `421 4.7.0 Too many connections`.
  *   tls           { key, cert } (PEM): offer STARTTLS. Without it STARTTLS is not offered.
@@ -45,6 +47,7 @@ export interface TestMtaScript {
   rcpt?: Record<string, Reply> | ((address: string) => Reply | undefined);
   data?: Reply;
   dropMidData?: boolean;
+  holdData?: Promise<unknown>;
   greylist?: boolean | Reply;
   maxConnections?: number;
 }
@@ -214,8 +217,9 @@ export async function startTestMta(options: TestMtaOptions): Promise<TestMta> {
           reply,
         });
         for (const w of waiters.splice(0)) w();
-        if (reply.code >= 400) callback(replyError(reply));
-        else callback(null, reply.text);
+        const answer = () => (reply.code >= 400 ? callback(replyError(reply)) : callback(null, reply.text));
+        if (script.holdData) void script.holdData.then(answer, answer);
+        else answer();
       });
     },
   });

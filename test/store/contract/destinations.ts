@@ -19,6 +19,14 @@ export function destinationsContract(open: OpenStore): void {
       await s.store.destinations.release('nobody');
     });
 
+    test('takers asking at once (on as many connections as the store has) get no more slots than the limit; a quoted name is a name', async () => {
+      const holders = Array.from({ length: 24 }, (_, i) => `r${i % 3}:d${i}`);
+      const got = await Promise.all(holders.map((h) => take("domain:o'brien.test", h, 5)));
+      assert.equal(got.filter(Boolean).length, 5);
+      assert.equal(await take("domain:o'brien.test", "x'); DELETE FROM destination_slots; --", 6), true, 'the sixth of a limit of 6');
+      assert.equal(await take("domain:o'brien.test", 'late', 6), false, 'and the rows are still there');
+    });
+
     test('a slot not renewed frees itself when its time runs out; a renewal by prefix keeps a relay\'s slots', async () => {
       assert.equal(await take('domain:a.test', 'dead:d1', 1, T0, T0 + 100), true);
       assert.equal(await take('domain:a.test', 'live:d1', 1, T0 + 99, T0 + 200), false);

@@ -1,0 +1,103 @@
+/**
+ * query-pg: the query scenario's lookups on PostgreSQL. A private cluster is filled with `--query-messages`
+ * messages of the same shape as the SQLite one (3 recipients and ~9.9 events each, 2 KB of content:
+ * bench/lib/fill-postgres.ts, by the server with INSERT … SELECT), then the store is opened as the relay
+ * opens it (a pool of 10) and asked, one after another:
+ * - trace: the fate of a random message by Message-ID, the code path of `mailtrail trace` (messageFate,
+ *   then renderFates: three statements, two of them at once);
+ * - search: the newest 50 messages to the recipient of a random message (searchMessages).
+ * The Message-IDs and addresses are read from the database before the timing. Warm cache: the fill has just
+ * written and analysed everything, as on SQLite.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { messageFate } from '../../src/query/fate.js';
+import { renderFates } from '../../src/query/render.js';
+import { searchMessages } from '../../src/query/search.js';
+import { openStore } from '../../src/store/index.js';
+import { startPostgres } from '../../test/helpers/postgres.js';
+import { fillPostgres } from '../lib/fill-postgres.js';
+import { latencyFigures, summarize } from '../lib/latency.js';
+import type { Scenario, ScenarioContext, ScenarioResult } from './types.js';
+
+export const run: Scenario = (ctx) => runQueryPg(ctx);
+
+/** `lookups`: traces and searches of each kind (default 2,000). */
+export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number } = {}): Promise<ScenarioResult> {
+  const LOOKUPS = opts.lookups ?? 2_000;
+  const messages = ctx.flags.queryMessages;
+  // Filling is setup, not the measure: no flush per commit, WAL room for the bulk load. Lookups read.
+  const cluster = await startPostgres({ settings: { shared_buffers: '512MB', max_wal_size: '8GB', checkpoint_timeout: '30min' } });
+  try {
+    const database = await cluster.createDatabase('query');
+    const url = cluster.url(database);
+    // Migrations first: the store makes the schema the fill writes into.
+    const stateDir = path.join(ctx.dir, 'state');
+    mkdirSync(stateDir, { recursive: true });
+    const open = () => openStore({ database: { backend: 'postgres', url, pool: 10, state_dir: stateDir } });
+    await (await open()).close();
+    ctx.progress(`query-pg: filling PostgreSQL with ${messages.toLocaleString('en')} messages (INSERT … SELECT generate_series)`);
+    const filled = await fillPostgres({ url, messages, endAt: Date.now(), progress: ctx.progress });
+    ctx.progress(`query-pg: filled in ${Math.round(filled.ms / 1000)} s; measuring ${LOOKUPS} traces and ${LOOKUPS} searches`);
+
+    const pick = () => 1 + Math.floor(Math.random() * messages);
+    const ids = Array.from({ length: LOOKUPS + 20 }, pick);
+    const byId = new Map((await cluster.sql(database, 'SELECT id, message_id FROM messages WHERE id = ANY($1::bigint[])', [ids])).map((r) => [Number(r.id), String(r.message_id)]));
+    const rcptIds = Array.from({ length: LOOKUPS + 20 }, () => 3 * pick() - Math.floor(Math.random() * 3));
+    const byRcpt = new Map((await cluster.sql(database, 'SELECT id, address FROM recipients WHERE id = ANY($1::bigint[])', [rcptIds])).map((r) => [Number(r.id), String(r.address)]));
+    const [size] = await cluster.sql(database, 'SELECT pg_database_size(current_database()) AS n');
+
+    const store = await open();
+    const notes: string[] = [];
+    try {
+      // Untimed: statement planning, the pool's connections, JIT warm-up.
+      for (let i = 0; i < 20; i++) {
+        renderFates(await messageFate(store, byId.get(ids[i]!)!));
+        await searchMessages(store, { recipient: byRcpt.get(rcptIds[i]!)!, limit: 50 });
+      }
+      const trace: number[] = [];
+      let missing = 0;
+      for (const id of ids.slice(20)) {
+        const t0 = performance.now();
+        const fates = await messageFate(store, `<${byId.get(id)!}>`);
+        renderFates(fates);
+        trace.push(performance.now() - t0);
+        if (fates.length !== 1) missing++;
+      }
+      if (missing) notes.push(`query-pg: ${missing} of ${LOOKUPS} trace lookups did not find exactly one message (fill or lookup bug).`);
+      const search: number[] = [];
+      const hits: number[] = [];
+      for (const id of rcptIds.slice(20)) {
+        const t0 = performance.now();
+        const result = await searchMessages(store, { recipient: byRcpt.get(id)!, limit: 50 });
+        search.push(performance.now() - t0);
+        hits.push(result.messages.length);
+      }
+      const t = summarize(trace);
+      const q = summarize(search);
+      const h = summarize(hits);
+      notes.push(
+        `query-pg: ${messages.toLocaleString('en')} messages, ${filled.recipients.toLocaleString('en')} recipients, ${filled.events.toLocaleString('en')} events (${(filled.events / messages).toFixed(1)} per message) ` +
+          `written by the server (INSERT … SELECT generate_series, secondary indexes built afterwards, then VACUUM ANALYZE) in ${Math.round(filled.ms / 1000)} s; database ${Math.round(Number(size!.n) / 1e6)} MB. ` +
+          'PostgreSQL: a private cluster of this machine\'s server, shared_buffers 512MB, fsync off (nothing here is written after the fill).',
+        `query-pg: ${LOOKUPS} traces by Message-ID (messageFate + renderFates, as \`mailtrail trace\`) and ${LOOKUPS} searches by recipient (limit 50), sequential, through the store (pool of 10). Searches returned ${h.p50} messages at the median, ${h.max} at most.`,
+      );
+      return {
+        figures: {
+          query_messages: messages,
+          query_fill_s: Math.round(filled.ms / 100) / 10,
+          query_events_per_message: Math.round((filled.events / messages) * 10) / 10,
+          ...latencyFigures('trace', t),
+          ...latencyFigures('search', q),
+          search_hits_p50: h.p50,
+          query_db_mb: Math.round(Number(size!.n) / 1e6),
+        },
+        notes,
+      };
+    } finally {
+      await store.close();
+    }
+  } finally {
+    cluster.stop();
+  }
+}
