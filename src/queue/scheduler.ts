@@ -130,6 +130,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   let lastSweep = Number.NEGATIVE_INFINITY;
   let woken = false;
   let sleeper: AbortController | null = null;
+  /** Domains whose shared slots other relays held when last asked, and until when to leave them be. */
+  const sharedFull = new Map<string, number>();
   /** Numbers this relay's destination slots (`<owner>:d<n>`). */
   let slotSerial = 0;
   /** A result could not be written: claim nothing and start nothing until one is (untilWritten). */
@@ -267,8 +269,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       const now = clock.now();
       const got = await shared!.acquire({ key: `domain:${job.domain}`, holder: domainSlot, limit: slots.limitFor(job.domain), now, until: now + d.lease_ms });
       if (!got) {
+        // The other relays hold the domain's slots: leave it to them for a moment instead of claiming it
+        // again at once (two relays at one busy domain otherwise trade its recipients back and forth).
+        sharedFull.set(job.domain, now + 100 + Math.floor(random() * 200));
         releaseSlot();
         await store.queue.releaseLeases(owner, job.recipients.map((r) => r.id));
+        await releasePendingFor(job.domain);
         return;
       }
     }
@@ -417,6 +423,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const waiting = new Map<string, number>();
     for (const j of pending) waiting.set(j.domain, (waiting.get(j.domain) ?? 0) + 1);
     const excludeDomains = slots.excluded(now, waiting);
+    for (const [domain, until] of sharedFull) {
+      if (until > now) excludeDomains.push(domain);
+      else sharedFull.delete(domain);
+    }
     // Several recipients per free slot, so that a message's recipients at one domain are claimed
     // together and share a transaction; the surplus waits (leased) for a slot, bounded below.
     // …but never more than the waiting list can hold, or the surplus is claimed only to be released below.
