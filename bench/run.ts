@@ -26,7 +26,22 @@ import { postgresVersion } from './lib/postgres.js';
 import { figureDigits, judgeFigure, judgeRatio, ratioOf, spreadText, summarise, targetText, type Judged, type Spread, type Target } from './lib/spread.js';
 import type { BenchFlags, Figures, Scenario } from './scenarios/types.js';
 
-const SCENARIOS = ['relay', 'relay-pg', 'relay-pg-2nodes', 'postfix', 'haraka', 'limit', 'per-message', 'query', 'query-pg', 'bounces', 'large-dsn', 'memory', 'signing', 'auth-wave'] as const;
+const SCENARIOS = [
+  'relay',
+  'relay-pg',
+  'relay-pg-2nodes',
+  'postfix',
+  'haraka',
+  'limit',
+  'per-message',
+  'query',
+  'query-pg',
+  'bounces',
+  'large-dsn',
+  'memory',
+  'signing',
+  'auth-wave',
+] as const;
 type Name = (typeof SCENARIOS)[number];
 /**
  * Run in rounds, one of each per round, in this order: the relay (on SQLite, on PostgreSQL, two relays on
@@ -74,7 +89,14 @@ function parseFlags(argv: string[]): { flags: BenchFlags; only: Name[]; profile:
     process.stdout.write(`${USAGE}\n`);
     process.exit(0);
   }
-  const only = (v.only ? v.only.split(',').map((s) => s.trim()).filter(Boolean) : [...SCENARIOS]) as Name[];
+  const only = (
+    v.only
+      ? v.only
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [...SCENARIOS]
+  ) as Name[];
   const unknown = only.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length) {
     process.stderr.write(`bench: unknown scenario ${unknown.join(', ')}; choose from ${SCENARIOS.join(', ')}\n`);
@@ -138,7 +160,11 @@ function machine(): Record<string, string | number | null> {
 /** The commit measured: its hash, and whether the work tree had changes on top of it. */
 function commit(): { hash: string | null; subject: string | null; dirty: boolean | null } {
   const status = tryRun('git', ['status', '--porcelain', '--untracked-files=no']);
-  return { hash: tryRun('git', ['rev-parse', 'HEAD']), subject: tryRun('git', ['log', '-1', '--format=%s']), dirty: status === null ? null : status.length > 0 };
+  return {
+    hash: tryRun('git', ['rev-parse', 'HEAD']),
+    subject: tryRun('git', ['log', '-1', '--format=%s']),
+    dirty: status === null ? null : status.length > 0,
+  };
 }
 
 /** One run of a scenario (or one round of a scenario that repeats itself). */
@@ -166,7 +192,14 @@ async function runScenario(name: Name, flags: BenchFlags, round: number): Promis
   const file = path.join(benchDir, 'scenarios', `${name}.ts`);
   const startedAt = new Date().toISOString();
   const load = loadAvg();
-  const record = (status: RunRecord['status'], seconds: number, figures: Figures): RunRecord => ({ round, status, started_at: startedAt, load_avg: load, seconds, figures });
+  const record = (status: RunRecord['status'], seconds: number, figures: Figures): RunRecord => ({
+    round,
+    status,
+    started_at: startedAt,
+    load_avg: load,
+    seconds,
+    figures,
+  });
   if (!existsSync(file)) return { runs: [record('skipped', 0, {})], notes: [`skipped: bench/scenarios/${name}.ts does not exist yet`] };
   const mod = (await import(pathToFileURL(file).href)) as { run?: Scenario };
   if (typeof mod.run !== 'function') return { runs: [record('skipped', 0, {})], notes: [`skipped: bench/scenarios/${name}.ts exports no run()`] };
@@ -212,26 +245,72 @@ interface ComparisonSpec {
 /** mailtrail against Postfix, Haraka and the loopback ceiling, with the issues' targets. */
 const COMPARISONS: Record<string, ComparisonSpec> = {
   e2e_mailtrail_over_postfix: { a: ['relay', 'e2e_msgs_per_s'], b: ['postfix', 'e2e_msgs_per_s'], target: { op: '>=', value: 3 }, source: 'issue 19' },
-  submit_mailtrail_over_postfix: { a: ['relay', 'submit_msgs_per_s'], b: ['postfix', 'submit_msgs_per_s'], target: { op: '>=', value: 2.5 }, source: 'issue 19' },
-  cpu_per_msg_mailtrail_over_postfix: { a: ['relay', 'cpu_ms_per_msg'], b: ['postfix', 'cpu_ms_per_msg'], target: { op: '<=', value: 0.3 }, source: 'issue 19' },
+  submit_mailtrail_over_postfix: {
+    a: ['relay', 'submit_msgs_per_s'],
+    b: ['postfix', 'submit_msgs_per_s'],
+    target: { op: '>=', value: 2.5 },
+    source: 'issue 19',
+  },
+  cpu_per_msg_mailtrail_over_postfix: {
+    a: ['relay', 'cpu_ms_per_msg'],
+    b: ['postfix', 'cpu_ms_per_msg'],
+    target: { op: '<=', value: 0.3 },
+    source: 'issue 19',
+  },
   peak_mem_mailtrail_over_postfix: { a: ['relay', 'peak_mem_mb'], b: ['postfix', 'peak_mem_mb'], target: null },
-  e2e_mailtrail_over_haraka: { a: ['relay', 'e2e_msgs_per_s'], b: ['haraka', 'e2e_msgs_per_s'], target: { op: '>=', value: 1 }, source: 'issue 17: ahead of Haraka' },
+  e2e_mailtrail_over_haraka: {
+    a: ['relay', 'e2e_msgs_per_s'],
+    b: ['haraka', 'e2e_msgs_per_s'],
+    target: { op: '>=', value: 1 },
+    source: 'issue 17: ahead of Haraka',
+  },
   submit_mailtrail_over_haraka: { a: ['relay', 'submit_msgs_per_s'], b: ['haraka', 'submit_msgs_per_s'], target: null },
-  cpu_per_msg_mailtrail_over_haraka: { a: ['relay', 'cpu_ms_per_msg'], b: ['haraka', 'cpu_ms_per_msg'], target: { op: '<=', value: 1 }, source: 'issue 17: ahead of Haraka' },
+  cpu_per_msg_mailtrail_over_haraka: {
+    a: ['relay', 'cpu_ms_per_msg'],
+    b: ['haraka', 'cpu_ms_per_msg'],
+    target: { op: '<=', value: 1 },
+    source: 'issue 17: ahead of Haraka',
+  },
   peak_mem_mailtrail_over_haraka: { a: ['relay', 'peak_mem_mb'], b: ['haraka', 'peak_mem_mb'], target: null },
   mailtrail_submit_p99_ms: { a: ['relay', 'submit_p99_ms'], target: { op: '<=', value: 50 } },
-  per_message_20w_mailtrail_over_postfix: { a: ['per-message', 'mailtrail_20w_none_accepted_msgs_per_s'], b: ['per-message', 'postfix_20w_none_accepted_msgs_per_s'], target: { op: '>=', value: 2 } },
-  per_message_50w_mailtrail_over_postfix: { a: ['per-message', 'mailtrail_50w_none_accepted_msgs_per_s'], b: ['per-message', 'postfix_50w_none_accepted_msgs_per_s'], target: { op: '>=', value: 2 } },
-  per_message_20w_mailtrail_over_haraka: { a: ['per-message', 'mailtrail_20w_none_accepted_msgs_per_s'], b: ['per-message', 'haraka_20w_none_accepted_msgs_per_s'], target: null },
-  per_message_50w_mailtrail_over_haraka: { a: ['per-message', 'mailtrail_50w_none_accepted_msgs_per_s'], b: ['per-message', 'haraka_50w_none_accepted_msgs_per_s'], target: null },
+  per_message_20w_mailtrail_over_postfix: {
+    a: ['per-message', 'mailtrail_20w_none_accepted_msgs_per_s'],
+    b: ['per-message', 'postfix_20w_none_accepted_msgs_per_s'],
+    target: { op: '>=', value: 2 },
+  },
+  per_message_50w_mailtrail_over_postfix: {
+    a: ['per-message', 'mailtrail_50w_none_accepted_msgs_per_s'],
+    b: ['per-message', 'postfix_50w_none_accepted_msgs_per_s'],
+    target: { op: '>=', value: 2 },
+  },
+  per_message_20w_mailtrail_over_haraka: {
+    a: ['per-message', 'mailtrail_20w_none_accepted_msgs_per_s'],
+    b: ['per-message', 'haraka_20w_none_accepted_msgs_per_s'],
+    target: null,
+  },
+  per_message_50w_mailtrail_over_haraka: {
+    a: ['per-message', 'mailtrail_50w_none_accepted_msgs_per_s'],
+    b: ['per-message', 'haraka_50w_none_accepted_msgs_per_s'],
+    target: null,
+  },
   per_message_mailtrail_refused: { a: ['per-message', 'mailtrail_refused_total'], target: { op: '<=', value: 0 } },
   per_message_mailtrail_p99_ms_no_tls: { a: ['per-message', 'mailtrail_none_p99_ms_max'], target: { op: '<=', value: 20 } },
   auth_cold_wave_one_account_p99_ms: { a: ['auth-wave', 'one_account_auth_p99_ms'], target: { op: '<=', value: 150 }, source: 'issue 17' },
   auth_cold_wave_distinct_accounts_p99_ms: { a: ['auth-wave', 'distinct_accounts_auth_p99_ms'], target: null },
   large_dsn_submit_p99_during_over_idle: { a: ['large-dsn', 'large_dsn_p99_during_over_idle'], target: { op: '<=', value: 2 } },
   e2e_mailtrail_over_limit: { a: ['relay', 'e2e_msgs_per_s'], b: ['limit', 'msgs_per_s'], target: null },
-  e2e_postgres_over_sqlite: { a: ['relay-pg', 'e2e_msgs_per_s'], b: ['relay', 'e2e_msgs_per_s'], target: { op: '>=', value: 0.5 }, source: 'issue 13: one node on PostgreSQL' },
-  submit_postgres_over_sqlite: { a: ['relay-pg', 'submit_msgs_per_s'], b: ['relay', 'submit_msgs_per_s'], target: { op: '>=', value: 0.5 }, source: 'issue 13: one node on PostgreSQL' },
+  e2e_postgres_over_sqlite: {
+    a: ['relay-pg', 'e2e_msgs_per_s'],
+    b: ['relay', 'e2e_msgs_per_s'],
+    target: { op: '>=', value: 0.5 },
+    source: 'issue 13: one node on PostgreSQL',
+  },
+  submit_postgres_over_sqlite: {
+    a: ['relay-pg', 'submit_msgs_per_s'],
+    b: ['relay', 'submit_msgs_per_s'],
+    target: { op: '>=', value: 0.5 },
+    source: 'issue 13: one node on PostgreSQL',
+  },
   cpu_per_msg_postgres_over_sqlite: { a: ['relay-pg', 'cpu_ms_per_msg'], b: ['relay', 'cpu_ms_per_msg'], target: null },
   e2e_postgres_two_nodes_over_one: { a: ['relay-pg-2nodes', 'e2e_msgs_per_s'], b: ['relay-pg', 'e2e_msgs_per_s'], target: null },
   submit_postgres_two_nodes_over_one: { a: ['relay-pg-2nodes', 'submit_msgs_per_s'], b: ['relay-pg', 'submit_msgs_per_s'], target: null },
@@ -265,9 +344,22 @@ function compare(results: Partial<Record<Name, Outcome>>): Record<string, Compar
     const base = { target: c.target ? targetText(c.target) : null, source: c.source ?? null };
     const b = c.b ? spread(c.b) : null;
     if (c.b && !b) continue;
-    const judged = !b ? (c.target ? judgeFigure(a, c.target) : { value: a.median, low: a.min, high: a.max }) : c.target ? judgeRatio(a, b, c.target) : ratioOf(a, b);
+    const judged = !b
+      ? c.target
+        ? judgeFigure(a, c.target)
+        : { value: a.median, low: a.min, high: a.max }
+      : c.target
+        ? judgeRatio(a, b, c.target)
+        : ratioOf(a, b);
     if (!judged) continue;
-    out[id] = { ...judged, value: r3(judged.value), low: r3(judged.low), high: r3(judged.high), ...base, ...(c.b ? { per_round: perRound(results, c.a, c.b) } : {}) };
+    out[id] = {
+      ...judged,
+      value: r3(judged.value),
+      low: r3(judged.low),
+      high: r3(judged.high),
+      ...base,
+      ...(c.b ? { per_round: perRound(results, c.a, c.b) } : {}),
+    };
   }
   return out;
 }
@@ -293,7 +385,11 @@ function verdictText(c: ComparisonResult): string {
 
 function table(rows: string[][]): string {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]))).join('  ').trimEnd();
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i])))
+      .join('  ')
+      .trimEnd();
   return `${line(rows[0])}\n${'-'.repeat(w.reduce((a, b) => a + b + 2, 0))}\n${rows.slice(1).map(line).join('\n')}\n`;
 }
 
@@ -315,13 +411,19 @@ function printReport(results: Partial<Record<Name, Outcome>>, comparison: Record
     if (o.status !== 'ok') rows.push([name, o.status, o.notes.find((n) => n.startsWith(o.status)) ?? o.notes[0] ?? '']);
     for (const [k, s] of Object.entries(o.summary)) rows.push([name, k, cell(s)]);
     const ok = o.runs.filter((r) => r.status === 'ok');
-    if (ok.length) rows.push([name, 'runs', `${ok.length}${o.runs.length > ok.length ? ` of ${o.runs.length}` : ''}, ${ok.map((r) => `${r.seconds} s`).join(', ')}`]);
+    if (ok.length)
+      rows.push([name, 'runs', `${ok.length}${o.runs.length > ok.length ? ` of ${o.runs.length}` : ''}, ${ok.map((r) => `${r.seconds} s`).join(', ')}`]);
   }
   process.stdout.write(`\n${table(rows)}`);
 
   const peers = (['relay', 'relay-pg', 'relay-pg-2nodes', 'postfix', 'haraka'] as const).filter((n) => results[n]?.runs.some((r) => r.status === 'ok'));
   if (peers.length > 1) {
-    const head = ['', ...peers.map((n) => ({ relay: 'mailtrail', 'relay-pg': 'mailtrail on PG', 'relay-pg-2nodes': '2 × mailtrail on PG', postfix: 'Postfix', haraka: 'Haraka' })[n])];
+    const head = [
+      '',
+      ...peers.map(
+        (n) => ({ relay: 'mailtrail', 'relay-pg': 'mailtrail on PG', 'relay-pg-2nodes': '2 × mailtrail on PG', postfix: 'Postfix', haraka: 'Haraka' })[n],
+      ),
+    ];
     const side = [head, ...SIDE_BY_SIDE.map(([label, key]) => [label, ...peers.map((n) => cell(results[n]?.summary[key]))])];
     process.stdout.write(`\nside by side, median (min–max) of ${repeat} interleaved runs each\n${table(side)}`);
   }
@@ -330,19 +432,30 @@ function printReport(results: Partial<Record<Name, Outcome>>, comparison: Record
   for (const [k, c] of Object.entries(comparison)) {
     const digits = figureDigits(c.value);
     const d = (x: number) => x.toFixed(digits);
-    cmp.push([k, d(c.value), c.low === c.high ? '' : `${d(c.low)}–${d(c.high)}`, c.target ? `${c.target}${c.source ? ` (${c.source})` : ''}` : '(for reading)', verdictText(c)]);
+    cmp.push([
+      k,
+      d(c.value),
+      c.low === c.high ? '' : `${d(c.low)}–${d(c.high)}`,
+      c.target ? `${c.target}${c.source ? ` (${c.source})` : ''}` : '(for reading)',
+      verdictText(c),
+    ]);
   }
   if (cmp.length > 1) process.stdout.write(`\n${table(cmp)}`);
 }
 
 const { flags, only, profile } = parseFlags(process.argv.slice(2));
 const startedAt = new Date();
-const stamp = startedAt.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+const stamp = startedAt
+  .toISOString()
+  .replace(/:/g, '-')
+  .replace(/\.\d+Z$/, 'Z');
 const resultsDir = path.join(benchDir, 'results');
 if (profile) process.env.BENCH_PROFILE_DIR = path.join(resultsDir, `${stamp}-profile`);
 const facts = machine();
 const measured = commit();
-progress(`machine: ${facts.cpu}, ${facts.cores} cores, ${facts.ram_gb} GB, ${facts.kernel}, Node ${facts.node}, SQLite ${facts.sqlite}, ${facts.postgresql}, Postfix ${facts.postfix}, Haraka ${facts.haraka}; load ${facts.load_avg_at_start}; commit ${measured.hash?.slice(0, 12)}${measured.dirty ? ' (with uncommitted changes)' : ''}`);
+progress(
+  `machine: ${facts.cpu}, ${facts.cores} cores, ${facts.ram_gb} GB, ${facts.kernel}, Node ${facts.node}, SQLite ${facts.sqlite}, ${facts.postgresql}, Postfix ${facts.postfix}, Haraka ${facts.haraka}; load ${facts.load_avg_at_start}; commit ${measured.hash?.slice(0, 12)}${measured.dirty ? ' (with uncommitted changes)' : ''}`,
+);
 
 const runs: Partial<Record<Name, RunRecord[]>> = {};
 const notes: Partial<Record<Name, string[]>> = {};
@@ -389,7 +502,18 @@ const method =
 writeFileSync(
   out,
   JSON.stringify(
-    { started_at: startedAt.toISOString(), finished_at: new Date().toISOString(), command, commit: measured, flags, method, machine: { ...facts, load_avg_at_end: loadAvg().join(' ') }, order, results, comparison },
+    {
+      started_at: startedAt.toISOString(),
+      finished_at: new Date().toISOString(),
+      command,
+      commit: measured,
+      flags,
+      method,
+      machine: { ...facts, load_avg_at_end: loadAvg().join(' ') },
+      order,
+      results,
+      comparison,
+    },
     null,
     2,
   ) + '\n',

@@ -151,7 +151,15 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       // The support page: same server, same tokens, the same actions object as the API's routes.
       if (config.api.ui.enabled) registerWebUi(server.app, { store, config, logger, actions: server.actions, suppressions });
       stops.push(() => server.close());
-      api = await server.listen().catch((err: Error) => startupError(new Error(`cannot listen on ${config.api.host}:${config.api.port} for the API: ${err.message}. Change api.host/api.port or set api.enabled: false.`)));
+      api = await server
+        .listen()
+        .catch((err: Error) =>
+          startupError(
+            new Error(
+              `cannot listen on ${config.api.host}:${config.api.port} for the API: ${err.message}. Change api.host/api.port or set api.enabled: false.`,
+            ),
+          ),
+        );
     }
 
     // Webhooks follow the event feed; they do nothing when no endpoint is configured.

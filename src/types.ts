@@ -108,7 +108,10 @@ export interface EventRecord {
 }
 
 /** What a caller supplies to append an event; the store sets `id`. */
-export type NewEvent = Omit<EventRecord, 'id' | 'recipientId' | 'attempt' | 'phase' | 'code' | 'enhanced' | 'text' | 'remoteHost' | 'remoteIp' | 'durationMs' | 'detail'> &
+export type NewEvent = Omit<
+  EventRecord,
+  'id' | 'recipientId' | 'attempt' | 'phase' | 'code' | 'enhanced' | 'text' | 'remoteHost' | 'remoteIp' | 'durationMs' | 'detail'
+> &
   Partial<Pick<EventRecord, 'recipientId' | 'attempt' | 'phase' | 'code' | 'enhanced' | 'text' | 'remoteHost' | 'remoteIp' | 'durationMs' | 'detail'>>;
 
 /** RFC 3461 NOTIFY values. `NEVER` excludes the others. */

@@ -173,11 +173,13 @@ test('a database driver is opened only by its backend: better-sqlite3 in src/sto
     [/^better-sqlite3$/, 'src/store/sqlite/'],
     [/^pg(-[a-z-]+)?$/, 'src/store/postgres/'],
   ];
-  const misplaced = all.filter((i) => drivers.some(([name, home]) => name.test(i.spec) && !i.file.startsWith(home))).map((i) => `${show(i)}: only ${drivers.find(([n]) => n.test(i.spec))![1]} may`);
+  const misplaced = all
+    .filter((i) => drivers.some(([name, home]) => name.test(i.spec) && !i.file.startsWith(home)))
+    .map((i) => `${show(i)}: only ${drivers.find(([n]) => n.test(i.spec))![1]} may`);
   assert.deepEqual(misplaced, []);
 });
 
-test("a backend is chosen in one place: only src/store/index.ts imports src/store/sqlite or postgres from outside them", () => {
+test('a backend is chosen in one place: only src/store/index.ts imports src/store/sqlite or postgres from outside them', () => {
   const backend = (f: string) => /^src\/store\/(sqlite|postgres)\//.exec(f)?.[1] ?? null;
   const reaching = imports
     .filter((i) => backend(i.target) !== null && backend(i.target) !== backend(i.file) && i.file !== 'src/store/index.ts')
@@ -189,7 +191,11 @@ test('SQL is written only under src/store', () => {
   const SQL = /\b(?:INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|SELECT\s[^'"`;]*?\sFROM\s+\w+|CREATE\s+(?:TABLE|INDEX))\b/;
   const outside = files
     .filter((f) => !path.relative(SRC, f).startsWith(`store${path.sep}`))
-    .flatMap((f) => readFileSync(f, 'utf8').split('\n').map((line, n) => ({ f, line, n })))
+    .flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, n) => ({ f, line, n })),
+    )
     .filter(({ line }) => SQL.test(line) && !/^\s*(\/\/|\*)/.test(line))
     .map(({ f, line, n }) => `${path.relative(ROOT, f)}:${n + 1}: ${line.trim().slice(0, 120)}`);
   assert.deepEqual(outside, []);
@@ -198,7 +204,11 @@ test('SQL is written only under src/store', () => {
 test("only the queue changes delivery state: the Store's `queue` operations are used under src/queue alone", () => {
   const users = files
     .filter((f) => !['queue', 'store'].includes(partOf(f)))
-    .flatMap((f) => readFileSync(f, 'utf8').split('\n').map((line, n) => ({ f, line, n })))
+    .flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, n) => ({ f, line, n })),
+    )
     .filter(({ line }) => /\.queue\??\.\w/.test(line) || /\{[^}]*\bqueue\b[^}]*\}\s*=\s*\w*store\b/i.test(line))
     .map(({ f, line, n }) => `${path.relative(ROOT, f)}:${n + 1}: ${line.trim().slice(0, 120)}: ask src/queue (its transitions and control) instead`);
   assert.deepEqual(users, []);

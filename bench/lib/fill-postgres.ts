@@ -85,7 +85,8 @@ export async function fillPostgres(o: PgFillOptions): Promise<PgFillResult> {
 
     const domain = (h: string) =>
       `CASE ${PROVIDERS.map(([d, below]) => `WHEN ${h} % 100 < ${below} THEN '${d}'`).join(' ')} ELSE 'co' || ((${h} / 100) % 50000) || '.example.com' END`;
-    const local = (h: string) => `(ARRAY['anna','ben','chloe','david','emma','felix','grace','hugo','ines','jonas','kim','lea','marc','nora','omar','paul'])[1 + (${h} / 7) % 16] || '.' || (ARRAY['smith','martin','muller','garcia','rossi','dubois','silva','kowalski','jensen','novak','schmidt','moreau'])[1 + (${h} / 131) % 12] || ((${h} / 1733) % 10000)`;
+    const local = (h: string) =>
+      `(ARRAY['anna','ben','chloe','david','emma','felix','grace','hugo','ines','jonas','kim','lea','marc','nora','omar','paul'])[1 + (${h} / 7) % 16] || '.' || (ARRAY['smith','martin','muller','garcia','rossi','dubois','silva','kowalski','jensen','novak','schmidt','moreau'])[1 + (${h} / 131) % 12] || ((${h} / 1733) % 10000)`;
     const pool = Math.max(100, Math.round(o.messages * 0.8));
     let recipients = 0;
     let events = 0;
@@ -120,7 +121,8 @@ export async function fillPostgres(o: PgFillOptions): Promise<PgFillResult> {
           FROM b`);
       await client.query(`INSERT INTO message_subjects (message_id, subject, words)
         SELECT i, 'Your ' || tag || ' #' || i, array_to_tsvector(ARRAY['your', i::text] || string_to_array(tag, '-')) FROM b`);
-      const r = await client.query(`INSERT INTO recipients (id, message_id, address, domain, state, attempts, next_attempt_at, last_code, last_enhanced, last_text, category, hard, updated_at)
+      const r =
+        await client.query(`INSERT INTO recipients (id, message_id, address, domain, state, attempts, next_attempt_at, last_code, last_enhanced, last_text, category, hard, updated_at)
         SELECT id, i, address, domain,
                CASE outcome WHEN 'bounced' THEN 'bounced' WHEN 'waiting' THEN 'deferred' ELSE 'delivered' END,
                CASE outcome WHEN 'greylisted' THEN 2 ELSE 1 END,
@@ -135,7 +137,8 @@ export async function fillPostgres(o: PgFillOptions): Promise<PgFillResult> {
       recipients += r.rowCount ?? 0;
       // The timeline, in order within each message (ids ascend with seq): received; the first attempt's
       // phases and outcomes; the retry of the greylisted recipients.
-      const ev = await client.query(`INSERT INTO events (at, message_id, recipient_id, kind, attempt, phase, code, enhanced, text, remote_host, remote_ip, duration_ms, detail)
+      const ev =
+        await client.query(`INSERT INTO events (at, message_id, recipient_id, kind, attempt, phase, code, enhanced, text, remote_host, remote_ip, duration_ms, detail)
         SELECT at, i, rid, kind, attempt, phase, code, enhanced, text, mx, ip, ms, detail FROM (
           SELECT b.i, 0 AS seq, b.at, NULL::bigint AS rid, 'received' AS kind, NULL::int AS attempt, 'submission' AS phase, NULL::int AS code, NULL AS enhanced, NULL AS text, NULL AS mx, NULL AS ip, NULL::bigint AS ms,
                  json_build_object('subject', 'Your ' || b.tag || ' #' || b.i, 'user', 'app' || b.app, 'client_ip', '10.0.0.1', 'protocol', 'ESMTPSA', 'size', 2150, 'recipients', 3, 'suppressed', 0, 'message_id_added', false) AS detail

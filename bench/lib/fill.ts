@@ -85,7 +85,6 @@ const FIRST = ['anna', 'ben', 'chloe', 'david', 'emma', 'felix', 'grace', 'hugo'
 const LAST = ['smith', 'martin', 'muller', 'garcia', 'rossi', 'dubois', 'silva', 'kowalski', 'jensen', 'novak', 'schmidt', 'moreau'];
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
-
 const mix = (a: number, b: number) => (Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(b + 0x632be5ab, 0xc2b2ae35)) >>> 0;
 
 function base32(n: number, width: number): string {
@@ -177,7 +176,7 @@ function newMessage(spec: MessageSpec, contentBytes: number): NewMessage {
     messageIdAdded: false,
     mailFrom: spec.mailFrom,
     username: spec.username,
-    clientIp: '10.0.0.' + (spec.index % 200 + 10),
+    clientIp: '10.0.0.' + ((spec.index % 200) + 10),
     clientHostname: `${spec.username}.internal`,
     tls: { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' },
     raw,
@@ -187,8 +186,24 @@ function newMessage(spec: MessageSpec, contentBytes: number): NewMessage {
     ret: null,
     origin: 'submission',
     createdAt: spec.createdAt,
-    recipients: spec.recipients.map((r) => ({ address: r.address, domain: r.domain, notify: null, orcpt: null, state: 'queued', nextAttemptAt: spec.createdAt })),
-    receivedDetail: { subject: subjectOf(spec), user: spec.username, client_ip: '10.0.0.1', protocol: 'ESMTPSA', size: raw.length, recipients: 3, suppressed: 0, message_id_added: false },
+    recipients: spec.recipients.map((r) => ({
+      address: r.address,
+      domain: r.domain,
+      notify: null,
+      orcpt: null,
+      state: 'queued',
+      nextAttemptAt: spec.createdAt,
+    })),
+    receivedDetail: {
+      subject: subjectOf(spec),
+      user: spec.username,
+      client_ip: '10.0.0.1',
+      protocol: 'ESMTPSA',
+      size: raw.length,
+      recipients: 3,
+      suppressed: 0,
+      message_id_added: false,
+    },
   };
 }
 
@@ -227,7 +242,18 @@ export async function fillStore(store: SqliteStore, opts: FillOptions): Promise<
     const mx = rows[0].mx;
     const ip = `192.0.2.${(messageRowId % 250) + 1}`;
     const phase = (p: NewEvent['phase'], code: number, enhanced: string | null, text: string, recipientId: number | null = null, durationMs = 3): NewEvent => ({
-      at, messageRowId: messageRowId, recipientId, kind: 'phase', attempt: n, phase: p, code, enhanced, text, remoteHost: mx, remoteIp: ip, durationMs,
+      at,
+      messageRowId: messageRowId,
+      recipientId,
+      kind: 'phase',
+      attempt: n,
+      phase: p,
+      code,
+      enhanced,
+      text,
+      remoteHost: mx,
+      remoteIp: ip,
+      durationMs,
       detail: recipientId == null ? { recipient_ids: rows.map((r) => r.id) } : null,
     });
     const evs: NewEvent[] = [phase('mail', 250, '2.1.0', 'Ok')];
@@ -244,10 +270,29 @@ export async function fillStore(store: SqliteStore, opts: FillOptions): Promise<
       const reply = state === 'delivered' ? { code: 250, enhanced: '2.0.0', text: 'Ok: queued' } : state === 'bounced' ? REPLY.bounced : REPLY.greylisted;
       const category = state === 'delivered' ? 'accepted' : state === 'bounced' ? 'mailbox-unknown' : 'greylisted';
       const next = state === 'deferred' ? (r.outcome === 'waiting' ? endAt + 30 * MIN : at + 5 * MIN) : null;
-      updates.push({ id: r.id, state, nextAttemptAt: next, lastCode: reply.code, lastEnhanced: reply.enhanced, lastText: reply.text, category, hard: state === 'bounced' ? true : state === 'deferred' ? false : null });
+      updates.push({
+        id: r.id,
+        state,
+        nextAttemptAt: next,
+        lastCode: reply.code,
+        lastEnhanced: reply.enhanced,
+        lastText: reply.text,
+        category,
+        hard: state === 'bounced' ? true : state === 'deferred' ? false : null,
+      });
       evs.push({
-        at, messageRowId: messageRowId, recipientId: r.id, kind: state, attempt: n, phase: state === 'delivered' ? 'data' : 'rcpt', code: reply.code, enhanced: reply.enhanced, text: reply.text,
-        remoteHost: mx, remoteIp: ip, durationMs: 60,
+        at,
+        messageRowId: messageRowId,
+        recipientId: r.id,
+        kind: state,
+        attempt: n,
+        phase: state === 'delivered' ? 'data' : 'rcpt',
+        code: reply.code,
+        enhanced: reply.enhanced,
+        text: reply.text,
+        remoteHost: mx,
+        remoteIp: ip,
+        durationMs: 60,
         detail: { category, hard: state === 'bounced', rule: category, next_attempt_at: next },
       });
     }
@@ -262,16 +307,28 @@ export async function fillStore(store: SqliteStore, opts: FillOptions): Promise<
       for (let i = start; i < Math.min(opts.messages, start + batch); i++) {
         const spec = messageSpec(i, specOpts);
         const { message, recipients: rows } = await store.messages.enqueue(newMessage(spec, contentBytes));
-        written.push({ id: message.id, at: spec.createdAt + 1_500, rows: rows.map((r, k) => ({ id: r.id, outcome: spec.recipients[k].outcome, mx: spec.recipients[k].mx })) });
+        written.push({
+          id: message.id,
+          at: spec.createdAt + 1_500,
+          rows: rows.map((r, k) => ({ id: r.id, outcome: spec.recipients[k].outcome, mx: spec.recipients[k].mx })),
+        });
         recipients += rows.length;
         events += 1;
       }
       // First attempts: everything just enqueued is due; then the greylisted ones, 5 minutes later.
-      await claim(written[written.length - 1].at, written.flatMap((w) => w.rows));
+      await claim(
+        written[written.length - 1].at,
+        written.flatMap((w) => w.rows),
+      );
       for (const w of written) events += await attempt(w.id, w.at, 1, w.rows, false);
-      const retries = written.map((w) => ({ ...w, at: w.at + 5 * MIN, rows: w.rows.filter((r) => r.outcome === 'greylisted') })).filter((w) => w.rows.length > 0);
+      const retries = written
+        .map((w) => ({ ...w, at: w.at + 5 * MIN, rows: w.rows.filter((r) => r.outcome === 'greylisted') }))
+        .filter((w) => w.rows.length > 0);
       if (retries.length) {
-        await claim(retries[retries.length - 1].at, retries.flatMap((w) => w.rows));
+        await claim(
+          retries[retries.length - 1].at,
+          retries.flatMap((w) => w.rows),
+        );
         for (const w of retries) events += await attempt(w.id, w.at, 2, w.rows, true);
       }
       store.db.exec('COMMIT');
@@ -283,7 +340,9 @@ export async function fillStore(store: SqliteStore, opts: FillOptions): Promise<
     if (opts.progress && now - lastReport > 10_000) {
       lastReport = now;
       const done = Math.min(opts.messages, start + batch);
-      opts.progress(`query fill: ${done.toLocaleString('en')} / ${opts.messages.toLocaleString('en')} messages (${Math.round(done / ((now - started) / 1000))}/s)`);
+      opts.progress(
+        `query fill: ${done.toLocaleString('en')} / ${opts.messages.toLocaleString('en')} messages (${Math.round(done / ((now - started) / 1000))}/s)`,
+      );
     }
   }
   return { messages: opts.messages, recipients, events, ms: performance.now() - started };

@@ -43,7 +43,11 @@ export function ensureHaraka(progress: (line: string) => void = () => {}): Harak
   if (installedVersion() !== want || !existsSync(HARAKA_BIN)) {
     progress(`haraka: installing Haraka ${want} into ${path.relative(process.cwd(), HARAKA_PREFIX) || HARAKA_PREFIX} (npm ci --omit=optional)`);
     try {
-      execFileSync('npm', ['ci', '--omit=optional', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: HARAKA_PREFIX, stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+      execFileSync('npm', ['ci', '--omit=optional', '--no-audit', '--no-fund', '--loglevel=error'], {
+        cwd: HARAKA_PREFIX,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 300_000,
+      });
     } catch (err) {
       const e = err as { stderr?: Buffer; message: string };
       return { unavailable: `npm ci in ${HARAKA_PREFIX} failed: ${(e.stderr?.toString() || e.message).slice(-500)}` };

@@ -90,7 +90,25 @@ export async function startHaraka(o: HarakaOptions): Promise<HarakaProcess> {
   mkdirSync(path.join(o.dir, 'plugins'), { recursive: true });
   for (const [name, text] of Object.entries(HARAKA_PLUGINS)) writeFileSync(path.join(o.dir, 'plugins', name), text);
   if (o.tls) {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(config, 'tls_key.pem'), '-out', path.join(config, 'tls_cert.pem'), '-days', '2', '-subj', '/CN=haraka.bench.test'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        path.join(config, 'tls_key.pem'),
+        '-out',
+        path.join(config, 'tls_cert.pem'),
+        '-days',
+        '2',
+        '-subj',
+        '/CN=haraka.bench.test',
+      ],
+      { stdio: 'ignore' },
+    );
   }
   const child = spawn(process.execPath, [o.bin, '-c', o.dir], { cwd: o.dir, env: { ...process.env, HARAKA: o.dir }, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

@@ -80,7 +80,12 @@ export async function startBenchPostgres(settings: Record<string, string | numbe
  * The difference of two readings, per message, statement by statement: calls (those above `min` per
  * message) and server time in milliseconds (the statements that took the most first).
  */
-export function perMessage(before: DbCounters, after: DbCounters, messages: number, min = 0.01): { transactions: number; statements: number; byStatement: [string, number][]; msByStatement: [string, number][] } {
+export function perMessage(
+  before: DbCounters,
+  after: DbCounters,
+  messages: number,
+  min = 0.01,
+): { transactions: number; statements: number; byStatement: [string, number][]; msByStatement: [string, number][] } {
   const delta = (a: [string, number][], b: [string, number][]) => {
     const was = new Map(a);
     return b.map(([q, n]) => [q, (n - (was.get(q) ?? 0)) / messages] as [string, number]).sort((x, y) => y[1] - x[1]);
@@ -97,7 +102,9 @@ export function perMessage(before: DbCounters, after: DbCounters, messages: numb
 export function postgresVersion(): string | null {
   try {
     const root = '/usr/lib/postgresql';
-    const newest = readdirSync(root).filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))[0];
+    const newest = readdirSync(root)
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a))[0];
     return newest ? execFileSync(path.join(root, newest, 'bin', 'postgres'), ['--version'], { encoding: 'utf8' }).trim() : null;
   } catch {
     return null;

@@ -59,11 +59,15 @@ export async function startRelay(o: RelayOptions): Promise<RelayProcess> {
   // The relay reads MAILTRAIL_* as config overrides: none leaks in from the operator's shell.
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('MAILTRAIL_')));
   if (!o.password) {
-    const add = spawnSync(process.execPath, [path.join(o.root, 'bin/mailtrail.js'), 'users', 'add', 'bench', '--domains', 'bench.test', '--config', configFile], {
-      cwd: o.root,
-      env: { ...clean, MAILTRAIL_PASSWORD: password },
-      encoding: 'utf8',
-    });
+    const add = spawnSync(
+      process.execPath,
+      [path.join(o.root, 'bin/mailtrail.js'), 'users', 'add', 'bench', '--domains', 'bench.test', '--config', configFile],
+      {
+        cwd: o.root,
+        env: { ...clean, MAILTRAIL_PASSWORD: password },
+        encoding: 'utf8',
+      },
+    );
     if (add.status !== 0) throw new Error(`mailtrail users add failed: ${add.stderr || add.stdout}`);
   }
 
@@ -78,7 +82,11 @@ export async function startRelay(o: RelayOptions): Promise<RelayProcess> {
     nodeArgs.push('--import', pathToFileURL(path.join(o.root, 'bench/lib/count-round-trips.js')).href);
   }
   const env = tripsDir ? { ...clean, BENCH_ROUND_TRIPS_DIR: tripsDir } : clean;
-  const relay = spawn(process.execPath, [...nodeArgs, path.join(o.root, 'bin/mailtrail.js'), 'start', '--config', configFile], { cwd: o.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const relay = spawn(process.execPath, [...nodeArgs, path.join(o.root, 'bin/mailtrail.js'), 'start', '--config', configFile], {
+    cwd: o.root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
   relay.stdout.on('data', (d) => (log = (log + d).slice(-20_000)));
   relay.stderr.on('data', (d) => (log = (log + d).slice(-20_000)));
@@ -95,7 +103,9 @@ export async function startRelay(o: RelayOptions): Promise<RelayProcess> {
     throw err;
   }
   const roundTrips = () =>
-    tripsDir ? readdirSync(tripsDir).reduce((sum, f) => sum + (JSON.parse(readFileSync(path.join(tripsDir, f), 'utf8')) as { queries: number }).queries, 0) : null;
+    tripsDir
+      ? readdirSync(tripsDir).reduce((sum, f) => sum + (JSON.parse(readFileSync(path.join(tripsDir, f), 'utf8')) as { queries: number }).queries, 0)
+      : null;
   return { pid: relay.pid!, host: o.host, port: o.port, user: 'bench', password, dbPath, log: () => log, roundTrips, stop };
 }
 
@@ -119,15 +129,19 @@ ${limits.length ? `  limits:\n${limits.join('\n')}\n` : ''}delivery:
   enabled: true
   dns_servers: [${JSON.stringify(o.dnsServer)}]
   port: 25
-${o.bounces ? `  bounce_domains: { "*": bounces.bench.test }
+${
+  o.bounces
+    ? `  bounce_domains: { "*": bounces.bench.test }
 bounces:
   enabled: true
   listener: { host: ${o.bounces.host}, port: ${o.bounces.port} }
   verp_secret: "bench-verp-secret-0123456789"
   pregreet_wait_ms: 0
-` : `bounces:
+`
+    : `bounces:
   enabled: false
-`}api:
+`
+}api:
   enabled: false
 `;
 }

@@ -80,7 +80,12 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
       mkdirSync(roundDir);
       const relay = await startRelay({ root, dir: roundDir, host: ADDR.relaySubmission, port: PORT, dnsServer: dns.address });
       try {
-        const same = summarize(await wave(relay.host, Array.from({ length: WAVE }, () => ({ user: relay.user, password: relay.password }))));
+        const same = summarize(
+          await wave(
+            relay.host,
+            Array.from({ length: WAVE }, () => ({ user: relay.user, password: relay.password })),
+          ),
+        );
         // Twenty accounts added while the relay runs (it reads accounts from the database at AUTH).
         const accounts = Array.from({ length: WAVE }, (_, i) => ({ user: `wave${i}`, password: randomBytes(12).toString('base64url') }));
         for (const a of accounts) addUser(root, path.join(roundDir, 'mailtrail.yaml'), a);

@@ -47,8 +47,19 @@ export async function runLargeDsn({ dir, root, progress }: ScenarioContext, o: L
   const RECIPIENTS = o.recipients ?? 100_000;
   const IDLE_MS = o.idleMs ?? 8_000;
   const sink = await startCountingSink(ADDR.relaySink);
-  const dns = await startDnsServer({ mx: [{ name: 'sink.test', exchange: 'mx.sink.test', preference: 10 }], a: [{ name: 'mx.sink.test', address: ADDR.relaySink }], ttl: 300 });
-  const relay = await startRelay({ root, dir, host: ADDR.relaySubmission, port: SUBMISSION_PORT, dnsServer: dns.address, bounces: { host: ADDR.relayBounces, port: BOUNCE_PORT } });
+  const dns = await startDnsServer({
+    mx: [{ name: 'sink.test', exchange: 'mx.sink.test', preference: 10 }],
+    a: [{ name: 'mx.sink.test', address: ADDR.relaySink }],
+    ttl: 300,
+  });
+  const relay = await startRelay({
+    root,
+    dir,
+    host: ADDR.relaySubmission,
+    port: SUBMISSION_PORT,
+    dnsServer: dns.address,
+    bounces: { host: ADDR.relayBounces, port: BOUNCE_PORT },
+  });
   const db = new Database(relay.dbPath!, { readonly: true, fileMustExist: true });
   let stop = false;
   try {
@@ -72,7 +83,12 @@ export async function runLargeDsn({ dir, root, progress }: ScenarioContext, o: L
           c = await login();
         }
         const t0 = performance.now();
-        const r = await send(c, `From: <app@bench.test>\r\nTo: <someone@sink.test>\r\nSubject: large-dsn ${w}-${i}\r\nMessage-ID: <large-dsn-${w}-${i}@bench.test>\r\n\r\n${`${'x'.repeat(78)}\r\n`.repeat(50)}`, 'app@bench.test', ['someone@sink.test']);
+        const r = await send(
+          c,
+          `From: <app@bench.test>\r\nTo: <someone@sink.test>\r\nSubject: large-dsn ${w}-${i}\r\nMessage-ID: <large-dsn-${w}-${i}@bench.test>\r\n\r\n${`${'x'.repeat(78)}\r\n`.repeat(50)}`,
+          'app@bench.test',
+          ['someone@sink.test'],
+        );
         if (r?.code !== 250) throw new Error(`submit: ${r?.text}`);
         samples.push({ at: t0, ms: performance.now() - t0 });
       }
@@ -100,7 +116,14 @@ export async function runLargeDsn({ dir, root, progress }: ScenarioContext, o: L
     const cpuBefore = cpuSeconds(relay.pid);
     const t0 = performance.now();
     const sent = await Promise.all(
-      Array.from({ length: REPORTS }, () => smtp(BOUNCE_PORT, ADDR.relayBounces, ['EHLO mx.remote.test', 'MAIL FROM:<>', 'RCPT TO:<postmaster@bounces.bench.test>', 'DATA', { stuffed }, 'QUIT'], 120_000)),
+      Array.from({ length: REPORTS }, () =>
+        smtp(
+          BOUNCE_PORT,
+          ADDR.relayBounces,
+          ['EHLO mx.remote.test', 'MAIL FROM:<>', 'RCPT TO:<postmaster@bounces.bench.test>', 'DATA', { stuffed }, 'QUIT'],
+          120_000,
+        ),
+      ),
     );
     const stored = performance.now();
     const bad = sent.map((r) => r[5]).filter((r) => r.code !== 250);
@@ -119,7 +142,9 @@ export async function runLargeDsn({ dir, root, progress }: ScenarioContext, o: L
     const idle = summarize(samples.filter((s) => s.at >= idleStart && s.at < idleEnd).map((s) => s.ms));
     const during = samples.filter((s) => s.at >= t0 && s.at < t1);
     const d = summarize(during.map((s) => s.ms));
-    if (process.env.BENCH_DEBUG) for (const s of [...during].sort((a, b) => b.ms - a.ms).slice(0, 8)) progress(`slow submit at +${((s.at - t0) / 1000).toFixed(2)} s: ${s.ms.toFixed(0)} ms`);
+    if (process.env.BENCH_DEBUG)
+      for (const s of [...during].sort((a, b) => b.ms - a.ms).slice(0, 8))
+        progress(`slow submit at +${((s.at - t0) / 1000).toFixed(2)} s: ${s.ms.toFixed(0)} ms`);
     const one = db.prepare('SELECT parse FROM inbound ORDER BY id LIMIT 1').get() as { parse: string };
     const parsed = JSON.parse(one.parse) as { recipients: unknown[]; recipients_omitted?: number; error?: string };
     const round = (x: number) => Math.round(x * 100) / 100;

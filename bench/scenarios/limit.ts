@@ -11,7 +11,17 @@ export const run: Scenario = async ({ flags, root, progress }) => {
   const sink = await startCountingSink(ADDR.limitSink);
   try {
     progress(`limit: ${flags.messages} messages, ${flags.sessions} sessions, ${flags.size} bytes → smtp-sink ${sink.host}:25`);
-    const load = await runLoadgen({ root, host: sink.host, port: 25, messages: flags.messages, sessions: flags.sessions, size: flags.size, from: 'bench@bench.test', to: 'sink@sink.test', runId: `limit-${Date.now()}` });
+    const load = await runLoadgen({
+      root,
+      host: sink.host,
+      port: 25,
+      messages: flags.messages,
+      sessions: flags.sessions,
+      size: flags.size,
+      from: 'bench@bench.test',
+      to: 'sink@sink.test',
+      runId: `limit-${Date.now()}`,
+    });
     const received = await sink.waitFor(load.sent, 10_000);
     const seconds = (Math.max(received, load.last_ack_ms) - load.first_send_ms) / 1000;
     return {

@@ -116,7 +116,16 @@ async function fillQueue(dbPath: string, n: number, size: number): Promise<numbe
           ret: null,
           origin: 'submission',
           createdAt: now,
-          recipients: [{ address: `user${i}@d${i % DOMAINS}.memory.test`, domain: `d${i % DOMAINS}.memory.test`, notify: null, orcpt: null, state: 'queued', nextAttemptAt: now }],
+          recipients: [
+            {
+              address: `user${i}@d${i % DOMAINS}.memory.test`,
+              domain: `d${i % DOMAINS}.memory.test`,
+              notify: null,
+              orcpt: null,
+              state: 'queued',
+              nextAttemptAt: now,
+            },
+          ],
           receivedDetail: { user: 'shop', size: raw.length, recipients: 1 },
         };
         await store.messages.enqueue(m);
@@ -133,7 +142,9 @@ async function fillQueue(dbPath: string, n: number, size: number): Promise<numbe
 /** smtp-sink answering every RCPT with a soft error; no dump files, no counters. */
 async function startDeferringSink(host: string): Promise<ChildProcess> {
   ensureLoopbackAddress(host);
-  const child = spawn(SMTP_SINK, ['-u', 'nobody', '-r', 'RCPT', '-b', DEFER_REPLY, '-m', '512', '-t', '100', `inet:${host}:25`, '512'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(SMTP_SINK, ['-u', 'nobody', '-r', 'RCPT', '-b', DEFER_REPLY, '-m', '512', '-t', '100', `inet:${host}:25`, '512'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let errors = '';
   child.stderr!.on('data', (d) => (errors = (errors + d).slice(-2000)));
   try {
@@ -207,7 +218,10 @@ export async function runMemory(ctx: ScenarioContext, opts: MemoryOptions = {}):
     let counts = { queued: n, deferred: 0, leased: 0 };
     for (;;) {
       await new Promise((r) => setTimeout(r, 1_000));
-      if (exited()) throw new Error(`the relay exited (${relay.exitCode ?? relay.signalCode}) before the queue was attempted; see ${path.join(dir, 'relay.log')}: ${readFileSync(path.join(dir, 'relay.log'), 'utf8').slice(-1500)}`);
+      if (exited())
+        throw new Error(
+          `the relay exited (${relay.exitCode ?? relay.signalCode}) before the queue was attempted; see ${path.join(dir, 'relay.log')}: ${readFileSync(path.join(dir, 'relay.log'), 'utf8').slice(-1500)}`,
+        );
       const rss = readRss(pid);
       firstRss ??= rss;
       const c = await poll.queue.countsByState(Date.now());
@@ -215,7 +229,8 @@ export async function runMemory(ctx: ScenarioContext, opts: MemoryOptions = {}):
       const waiting = counts.queued + counts.leased;
       if (waiting < lastWaiting) (lastWaiting = waiting), (lastProgress = Date.now());
       if (waiting === 0 && counts.deferred >= n) break;
-      if (Date.now() - lastProgress > stallTimeoutMs) throw new Error(`memory: no progress for ${stallTimeoutMs / 1000} s (${counts.queued} queued, ${counts.leased} leased, ${counts.deferred} deferred)`);
+      if (Date.now() - lastProgress > stallTimeoutMs)
+        throw new Error(`memory: no progress for ${stallTimeoutMs / 1000} s (${counts.queued} queued, ${counts.leased} leased, ${counts.deferred} deferred)`);
       if (Date.now() - lastReport > 10_000) {
         lastReport = Date.now();
         ctx.progress(`memory: ${counts.deferred.toLocaleString('en')} deferred, ${counts.queued.toLocaleString('en')} queued, RSS ${rss?.rssMb ?? '?'} MB`);

@@ -58,7 +58,9 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
   try {
     const relay = await startRelay({ root, dir, host: ADDR.relaySubmission, port: SUBMISSION_PORT, dnsServer: dns.address });
     cleanups.unshift(() => relay.stop());
-    const targets: Target[] = [{ name: 'mailtrail', host: relay.host, port: relay.port, user: { name: relay.user, password: relay.password }, cpu: () => cpuSeconds(relay.pid) }];
+    const targets: Target[] = [
+      { name: 'mailtrail', host: relay.host, port: relay.port, user: { name: relay.user, password: relay.password }, cpu: () => cpuSeconds(relay.pid) },
+    ];
     const why = postfixUnavailable();
     let pf: PostfixInstance | null = null;
     if (!why) {
@@ -82,9 +84,24 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
     if (!('unavailable' in installed)) {
       const harakaDir = path.join(dir, 'haraka');
       mkdirSync(harakaDir);
-      const haraka = await startHaraka({ bin: installed.bin, dir: harakaDir, host: ADDR.haraka, port: 25, sinkDomain: 'sink.test', sinkHost: sink.host, sinkPort: sink.port, tls: true });
+      const haraka = await startHaraka({
+        bin: installed.bin,
+        dir: harakaDir,
+        host: ADDR.haraka,
+        port: 25,
+        sinkDomain: 'sink.test',
+        sinkHost: sink.host,
+        sinkPort: sink.port,
+        tls: true,
+      });
       cleanups.unshift(() => haraka.stop());
-      targets.push({ name: 'haraka', host: haraka.host, port: 25, user: { name: haraka.user, password: haraka.password }, cpu: () => treeCpuSeconds(haraka.pid) });
+      targets.push({
+        name: 'haraka',
+        host: haraka.host,
+        port: 25,
+        user: { name: haraka.user, password: haraka.password },
+        cpu: () => treeCpuSeconds(haraka.pid),
+      });
     }
 
     const plan: Run[] = [];
@@ -138,11 +155,11 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
         'mailtrail: `mailtrail start`, SQLite synchronous=FULL, submission limits at their defaults (max_connections_per_ip 50 anonymous, max_authenticated_per_ip 150, no trusted networks), self-signed certificate.',
         why
           ? `Postfix skipped: ${why}`
-          : 'Postfix: stock Debian package, private instance, STARTTLS with a self-signed RSA-2048 certificate and tlsmgr for session tickets, default durability. It relays for loopback by mynetworks WITHOUT AUTH (its SASL needs Cyrus or Dovecot; Debian\'s Cyrus setup did not take a private config directory), which spares it the AUTH round trip and check that mailtrail pays: its figures are the stronger baseline. Loopback in mynetworks also exempts it from anvil\'s per-client limits, as on a default install.',
+          : "Postfix: stock Debian package, private instance, STARTTLS with a self-signed RSA-2048 certificate and tlsmgr for session tickets, default durability. It relays for loopback by mynetworks WITHOUT AUTH (its SASL needs Cyrus or Dovecot; Debian's Cyrus setup did not take a private config directory), which spares it the AUTH round trip and check that mailtrail pays: its figures are the stronger baseline. Loopback in mynetworks also exempts it from anvil's per-client limits, as on a default install.",
         'unavailable' in installed
           ? `Haraka skipped: ${installed.unavailable}`
           : `Haraka ${installed.version}: as in the haraka scenario (auth/flat_file, outbound queue fsynced before 250, smart host to the sink), plus the stock tls plugin with a self-signed RSA-2048 certificate.`,
-        'TLS: workers offer their previous connection\'s session (tickets) unless the run says no_resume; tls_resumed counts the handshakes the server accepted as resumptions. CPU = the server\'s processes (mailtrail: the relay process, all threads; Postfix: the master\'s tree; Haraka: its master and worker).',
+        "TLS: workers offer their previous connection's session (tickets) unless the run says no_resume; tls_resumed counts the handshakes the server accepted as resumptions. CPU = the server's processes (mailtrail: the relay process, all threads; Postfix: the master's tree; Haraka: its master and worker).",
       ],
     };
   } finally {
@@ -151,7 +168,9 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
 };
 
 function matching(figures: Figures, re: RegExp): number[] {
-  return Object.entries(figures).filter(([k, v]) => re.test(k) && typeof v === 'number').map(([, v]) => v as number);
+  return Object.entries(figures)
+    .filter(([k, v]) => re.test(k) && typeof v === 'number')
+    .map(([, v]) => v as number);
 }
 const sumOf = (f: Figures, re: RegExp): number | null => (matching(f, re).length ? matching(f, re).reduce((a, b) => a + b, 0) : null);
 const maxOf = (f: Figures, re: RegExp): number | null => (matching(f, re).length ? Math.max(...matching(f, re)) : null);
@@ -164,9 +183,7 @@ function runFigures(key: string, load: LoadgenResult, cpu: number): Record<strin
     [`${key}_failed`]: load.failed,
     [`${key}_p50_ms`]: round(load.connect_latencies_ms.p50, 2),
     [`${key}_p99_ms`]: round(load.connect_latencies_ms.p99, 2),
-    ...(load.tls.handshakes
-      ? { [`${key}_tls_handshake_p50_ms`]: round(load.tls.handshake_ms.p50, 2), [`${key}_tls_resumed`]: load.tls.resumed }
-      : {}),
+    ...(load.tls.handshakes ? { [`${key}_tls_handshake_p50_ms`]: round(load.tls.handshake_ms.p50, 2), [`${key}_tls_resumed`]: load.tls.resumed } : {}),
     [`${key}_cpu_ms_per_msg`]: load.sent ? round((cpu * 1000) / load.sent, 3) : null,
   };
 }

@@ -39,7 +39,17 @@ export const run: Scenario = async ({ flags, root, progress }): Promise<Scenario
       progress(`postfix: ${flags.messages} messages, ${flags.sessions} sessions, ${flags.size} bytes → Postfix ${pf.host}:25 → smtp-sink ${sink.host}:25`);
       const cpuBefore = treeCpuSeconds(master);
       const memory = peakSampler(() => treePssMb(master));
-      const load = await runLoadgen({ root, host: pf.host, port: 25, messages: flags.messages, sessions: flags.sessions, size: flags.size, from: 'app@bench.test', to: 'someone@sink.test', runId: `postfix-${Date.now()}` });
+      const load = await runLoadgen({
+        root,
+        host: pf.host,
+        port: 25,
+        messages: flags.messages,
+        sessions: flags.sessions,
+        size: flags.size,
+        from: 'app@bench.test',
+        to: 'someone@sink.test',
+        runId: `postfix-${Date.now()}`,
+      });
       progress(`postfix: ${load.sent} accepted (${round(load.per_second)}/s); waiting for the sink to receive them`);
       const received = await sink.waitFor(load.sent, 60_000);
       const cpu = treeCpuSeconds(master) - cpuBefore;
@@ -47,8 +57,8 @@ export const run: Scenario = async ({ flags, root, progress }): Promise<Scenario
       return {
         figures: relayFigures({ load, receivedAt: received, delivered: sink.count(), cpuSeconds: cpu, peakMemMb: peakMem }),
         notes: [
-          'Stock Debian Postfix, private instance started with `postfix -c DIR start` (no chroot), default durability (queue files fsynced before 250), logging every message to its maillog through postlogd. Relay permission by mynetworks = 127.0.0.0/8 (no SASL: Postfix would need Dovecot or Cyrus for AUTH, so its figures include no authentication); next hop by transport map `sink.test smtp:[sink]:25` instead of an MX lookup (Postfix uses the system resolver, which cannot be pointed at the benchmark\'s DNS server).',
-          'CPU = user+system time of every process in the master\'s tree (smtpd, cleanup, qmgr, smtp, trivial-rewrite, postlogd, …) including exited ones, from /proc. Peak memory = the highest sum of PSS over the live tree, sampled every 200 ms (an smtpd that lives less than that can be missed).',
+          "Stock Debian Postfix, private instance started with `postfix -c DIR start` (no chroot), default durability (queue files fsynced before 250), logging every message to its maillog through postlogd. Relay permission by mynetworks = 127.0.0.0/8 (no SASL: Postfix would need Dovecot or Cyrus for AUTH, so its figures include no authentication); next hop by transport map `sink.test smtp:[sink]:25` instead of an MX lookup (Postfix uses the system resolver, which cannot be pointed at the benchmark's DNS server).",
+          "CPU = user+system time of every process in the master's tree (smtpd, cleanup, qmgr, smtp, trivial-rewrite, postlogd, …) including exited ones, from /proc. Peak memory = the highest sum of PSS over the live tree, sampled every 200 ms (an smtpd that lives less than that can be missed).",
           ...(load.failed ? [`${load.failed} submissions failed: ${JSON.stringify(load.failures)}`] : []),
         ],
       };

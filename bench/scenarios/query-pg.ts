@@ -42,9 +42,13 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
 
     const pick = () => 1 + Math.floor(Math.random() * messages);
     const ids = Array.from({ length: LOOKUPS + 20 }, pick);
-    const byId = new Map((await cluster.sql(database, 'SELECT id, message_id FROM messages WHERE id = ANY($1::bigint[])', [ids])).map((r) => [Number(r.id), String(r.message_id)]));
+    const byId = new Map(
+      (await cluster.sql(database, 'SELECT id, message_id FROM messages WHERE id = ANY($1::bigint[])', [ids])).map((r) => [Number(r.id), String(r.message_id)]),
+    );
     const rcptIds = Array.from({ length: LOOKUPS + 20 }, () => 3 * pick() - Math.floor(Math.random() * 3));
-    const byRcpt = new Map((await cluster.sql(database, 'SELECT id, address FROM recipients WHERE id = ANY($1::bigint[])', [rcptIds])).map((r) => [Number(r.id), String(r.address)]));
+    const byRcpt = new Map(
+      (await cluster.sql(database, 'SELECT id, address FROM recipients WHERE id = ANY($1::bigint[])', [rcptIds])).map((r) => [Number(r.id), String(r.address)]),
+    );
     const [size] = await cluster.sql(database, 'SELECT pg_database_size(current_database()) AS n');
 
     const store = await open();
@@ -79,7 +83,7 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
       notes.push(
         `query-pg: ${messages.toLocaleString('en')} messages, ${filled.recipients.toLocaleString('en')} recipients, ${filled.events.toLocaleString('en')} events (${(filled.events / messages).toFixed(1)} per message) ` +
           `written by the server (INSERT … SELECT generate_series, secondary indexes built afterwards, then VACUUM ANALYZE) in ${Math.round(filled.ms / 1000)} s; database ${Math.round(Number(size!.n) / 1e6)} MB. ` +
-          'PostgreSQL: a private cluster of this machine\'s server, shared_buffers 512MB, fsync off (nothing here is written after the fill).',
+          "PostgreSQL: a private cluster of this machine's server, shared_buffers 512MB, fsync off (nothing here is written after the fill).",
         `query-pg: ${LOOKUPS} traces by Message-ID (messageFate + renderFates, as \`mailtrail trace\`) and ${LOOKUPS} searches by recipient (limit 50), sequential, through the store (pool of 10). Searches returned ${h.p50} messages at the median, ${h.max} at most.`,
       );
       return {

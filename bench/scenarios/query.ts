@@ -49,7 +49,10 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
   const cacheDir = opts.cacheDir ?? path.join(ctx.root, 'bench', '.cache');
   const dbPath = path.join(cacheDir, `query-${messages}-seed${seed}-${opts.contentBytes ?? 2048}b-v2.db`); // v2: subjects recorded (migration 006)
   const sidecar = `${dbPath}.json`;
-  const cached = !process.env.BENCH_QUERY_FRESH && existsSync(sidecar) && existsSync(dbPath) ? (JSON.parse(readFileSync(sidecar, 'utf8')) as { endAt: number; filled: FillResult }) : null;
+  const cached =
+    !process.env.BENCH_QUERY_FRESH && existsSync(sidecar) && existsSync(dbPath)
+      ? (JSON.parse(readFileSync(sidecar, 'utf8')) as { endAt: number; filled: FillResult })
+      : null;
   const endAt = cached?.endAt ?? Date.now();
   const specOpts = { messages, seed, endAt };
 
@@ -241,7 +244,12 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
 
 export const run: Scenario = (ctx) => runQuery(ctx);
 
-async function fill(dbPath: string, specOpts: { messages: number; seed: number; endAt: number }, opts: QueryOptions, ctx: ScenarioContext): Promise<FillResult> {
+async function fill(
+  dbPath: string,
+  specOpts: { messages: number; seed: number; endAt: number },
+  opts: QueryOptions,
+  ctx: ScenarioContext,
+): Promise<FillResult> {
   const fillHandle = openSqliteStore({ path: dbPath, synchronous: 'NORMAL', busyTimeoutMs: 5_000 });
   // For the fill only: a bigger page cache keeps random inserts into the address indexes in memory, and
   // temporary structures in memory make the store's INSERT … RETURNING statements about twice as fast
@@ -256,4 +264,3 @@ async function fill(dbPath: string, specOpts: { messages: number; seed: number; 
     await fillHandle.close();
   }
 }
-

@@ -59,7 +59,15 @@ export async function runRelay({ flags, dir, root, progress }: ScenarioContext, 
     const dbBefore = pg ? await pg.counters() : null;
     const relays: RelayProcess[] = [];
     for (const [i, host] of [ADDR.relaySubmission, ADDR.relaySubmission2].slice(0, nodes).entries()) {
-      const relay = await startRelay({ root, dir: nodes > 1 ? path.join(dir, `node${i + 1}`) : dir, host, port: SUBMISSION_PORT, dnsServer: dns.address, postgresUrl: pg?.url, password: relays[0]?.password });
+      const relay = await startRelay({
+        root,
+        dir: nodes > 1 ? path.join(dir, `node${i + 1}`) : dir,
+        host,
+        port: SUBMISSION_PORT,
+        dnsServer: dns.address,
+        postgresUrl: pg?.url,
+        password: relays[0]?.password,
+      });
       relays.push(relay);
       cleanups.unshift(() => relay.stop());
     }
@@ -67,12 +75,26 @@ export async function runRelay({ flags, dir, root, progress }: ScenarioContext, 
     const hosts = relays.map((r) => r.host);
     const profileDir = process.env.BENCH_PROFILE_DIR;
 
-    progress(`${name}: ${flags.messages} messages, ${flags.sessions} sessions, ${flags.size} bytes → mailtrail ${hosts.join(' and ')}:${SUBMISSION_PORT}${pg ? ` on PostgreSQL ${pg.cluster.port}` : ''} → smtp-sink ${sink.host}:25 (MX via dnsmasq ${dns.address})`);
+    progress(
+      `${name}: ${flags.messages} messages, ${flags.sessions} sessions, ${flags.size} bytes → mailtrail ${hosts.join(' and ')}:${SUBMISSION_PORT}${pg ? ` on PostgreSQL ${pg.cluster.port}` : ''} → smtp-sink ${sink.host}:25 (MX via dnsmasq ${dns.address})`,
+    );
     const relayCpu = () => relays.reduce((a, r) => a + cpuSeconds(r.pid), 0);
     const cpuBefore = relayCpu();
     const dbCpuBefore = pg?.cpuSeconds() ?? 0;
     const memory = peakSampler(() => relays.reduce((a, r) => a + treePssMb(r.pid), 0));
-    const load = await runLoadgen({ root, host: hosts.join(','), port: SUBMISSION_PORT, messages: flags.messages, sessions: flags.sessions, size: flags.size, user: 'bench', password, from: 'app@bench.test', to: 'someone@sink.test', runId: `${name}-${Date.now()}` });
+    const load = await runLoadgen({
+      root,
+      host: hosts.join(','),
+      port: SUBMISSION_PORT,
+      messages: flags.messages,
+      sessions: flags.sessions,
+      size: flags.size,
+      user: 'bench',
+      password,
+      from: 'app@bench.test',
+      to: 'someone@sink.test',
+      runId: `${name}-${Date.now()}`,
+    });
     progress(`${name}: ${load.sent} accepted (${round(load.per_second)}/s); waiting for the sink to receive them`);
     const received = await sink.waitFor(load.sent, 60_000).catch((err: Error) => {
       throw new Error(`${err.message}; the relay's last log lines:\n${relays.map((r) => r.log().slice(-3000)).join('\n')}`);

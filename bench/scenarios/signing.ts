@@ -22,18 +22,40 @@ export async function runSigning(ctx: ScenarioContext, opts: SigningOptions = {}
   const n = opts.messages ?? Math.min(ctx.flags.messages, 5_000);
   mkdirSync(ctx.dir, { recursive: true });
   const body = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(Math.ceil(ctx.flags.size / 58)).slice(0, ctx.flags.size);
-  const raw = Buffer.from(`From: News <news@bench.test>\r\nTo: someone@example.test\r\nSubject: benchmark\r\nDate: Tue, 04 Feb 2025 09:05:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n${body.replace(/(.{76})/g, '$1\r\n')}\r\n`);
+  const raw = Buffer.from(
+    `From: News <news@bench.test>\r\nTo: someone@example.test\r\nSubject: benchmark\r\nDate: Tue, 04 Feb 2025 09:05:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n${body.replace(/(.{76})/g, '$1\r\n')}\r\n`,
+  );
   const config = configSchema.parse({ database: { path: ':memory:' } });
 
   async function measure(algorithms: ('rsa-sha256' | 'ed25519-sha256')[]): Promise<number> {
     const store = openSqliteStore({ path: ':memory:', synchronous: 'NORMAL', busyTimeoutMs: 1000 });
     for (const [i, algorithm] of algorithms.entries()) {
       const privateKey = generateKey(algorithm);
-      await store.dkimKeys.add({ domain: 'bench.test', selector: `s${i}`, algorithm, privateKey, publicKey: publicKeyValue(parsePrivateKey(privateKey)), active: true, createdAt: Date.now() });
+      await store.dkimKeys.add({
+        domain: 'bench.test',
+        selector: `s${i}`,
+        algorithm,
+        privateKey,
+        publicKey: publicKeyValue(parsePrivateKey(privateKey)),
+        active: true,
+        createdAt: Date.now(),
+      });
     }
     const signer = algorithms.length ? createSigner({ config, keys: store.dkimKeys }) : undefined;
     const intake = createIntake({ store, hostname: 'relay.bench.test', logger: silentLogger(), signer });
-    const envelope = { mailFrom: 'news@bench.test', recipients: [{ address: 'someone@example.test', notify: null, orcpt: null }], envId: null, ret: null, username: 'bench', clientIp: '127.0.0.1', clientHostname: null, helo: 'bench', protocol: 'ESMTPA', tls: null, senderDomains: ['bench.test'] };
+    const envelope = {
+      mailFrom: 'news@bench.test',
+      recipients: [{ address: 'someone@example.test', notify: null, orcpt: null }],
+      envId: null,
+      ret: null,
+      username: 'bench',
+      clientIp: '127.0.0.1',
+      clientHostname: null,
+      helo: 'bench',
+      protocol: 'ESMTPA',
+      tls: null,
+      senderDomains: ['bench.test'],
+    };
     // Warm-up (JIT, key parsing), then the timed run.
     for (let i = 0; i < Math.min(200, n); i++) await intake.accept(envelope, raw);
     const before = process.cpuUsage();

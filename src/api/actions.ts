@@ -51,10 +51,16 @@ export function createOperatorActions(deps: ActionDeps): OperatorActions {
       return {
         ok: false,
         status: 409,
-        error: action === 'retry' ? 'nothing to retry: no recipient of this message is queued or deferred' : 'nothing to cancel: every recipient is final or being delivered right now',
+        error:
+          action === 'retry'
+            ? 'nothing to retry: no recipient of this message is queued or deferred'
+            : 'nothing to cancel: every recipient is final or being delivered right now',
       };
     }
-    log(actor).info({ event: action === 'retry' ? 'message.requeued' : 'message.cancelled', queue_id: queueId, recipients: result.changed.length, ...who(actor) }, `operator ${action}`);
+    log(actor).info(
+      { event: action === 'retry' ? 'message.requeued' : 'message.cancelled', queue_id: queueId, recipients: result.changed.length, ...who(actor) },
+      `operator ${action}`,
+    );
     return { ok: true, value: result.changed };
   }
 
@@ -76,9 +82,19 @@ export function createOperatorActions(deps: ActionDeps): OperatorActions {
       if (!result) return { ok: false, status: 404, error: `no webhook delivery with id ${id}` };
       const d = result.delivery;
       if (!result.changed) {
-        return { ok: false, status: 409, error: d.state === 'delivered' ? `webhook delivery ${id} was delivered; nothing to resend` : `webhook delivery ${id} is still pending: the relay sends it when due` };
+        return {
+          ok: false,
+          status: 409,
+          error:
+            d.state === 'delivered'
+              ? `webhook delivery ${id} was delivered; nothing to resend`
+              : `webhook delivery ${id} is still pending: the relay sends it when due`,
+        };
       }
-      log(actor).info({ event: 'webhook.resent', outbox_id: d.id, endpoint: d.endpoint, type: d.type, event_id: d.eventId, ...who(actor) }, `webhook delivery ${d.id} is pending again`);
+      log(actor).info(
+        { event: 'webhook.resent', outbox_id: d.id, endpoint: d.endpoint, type: d.type, event_id: d.eventId, ...who(actor) },
+        `webhook delivery ${d.id} is pending again`,
+      );
       return { ok: true, value: d };
     },
   };

@@ -19,7 +19,17 @@ import { createOperatorActions, type ActionResult, type OperatorActions, type Qu
 import { allows, createAuthenticator, type Principal, type Scope } from './auth.js';
 import { openApiDocument } from './openapi.js';
 import type { DoctorReport } from '../doctor/types.js';
-import { doctorQuery, emptyQuery, messageParams, queueIdParams, searchQuery, suppressionBody, suppressionParams, suppressionsQuery, webhookParams } from './schemas.js';
+import {
+  doctorQuery,
+  emptyQuery,
+  messageParams,
+  queueIdParams,
+  searchQuery,
+  suppressionBody,
+  suppressionParams,
+  suppressionsQuery,
+  webhookParams,
+} from './schemas.js';
 
 export type { QueueControl, SuppressionControl } from './actions.js';
 
@@ -69,13 +79,15 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'query' | 
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   if (issue.code === 'unrecognized_keys') {
-    throw new InvalidRequest(issue.keys[0], `unknown ${where === 'body' ? 'field' : 'parameter'}; this endpoint accepts ${Object.keys((schema as unknown as z.ZodObject).shape).join(', ') || 'none'}`);
+    throw new InvalidRequest(
+      issue.keys[0],
+      `unknown ${where === 'body' ? 'field' : 'parameter'}; this endpoint accepts ${Object.keys((schema as unknown as z.ZodObject).shape).join(', ') || 'none'}`,
+    );
   }
   const field = issue.path.map(String).join('.') || where;
   const message = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message;
   throw new InvalidRequest(field, message);
 }
-
 
 const suppressionJson = (s: SuppressionRecord) => ({ address: s.address, reason: s.reason, source: s.source, created_at: new Date(s.createdAt).toISOString() });
 
@@ -117,15 +129,27 @@ export function createApi(opts: ApiOptions): Api {
     const need = req.routeOptions.config.auth;
     if (need === 'none' || need === undefined) return;
     const header = req.headers.authorization;
-    if (!header) return reply.code(401).header('www-authenticate', 'Bearer').send({ error: 'missing bearer token: send "Authorization: Bearer <token>" (make one with `mailtrail tokens add NAME --scope read`)' });
+    if (!header)
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer')
+        .send({ error: 'missing bearer token: send "Authorization: Bearer <token>" (make one with `mailtrail tokens add NAME --scope read`)' });
     const principal = await authenticate(header);
     if (!principal) return reply.code(401).header('www-authenticate', 'Bearer error="invalid_token"').send({ error: 'invalid bearer token' });
-    if (!allows(principal.scope, need)) return reply.code(403).send({ error: `token "${principal.name}" has scope ${principal.scope}; this endpoint needs ${need}` });
+    if (!allows(principal.scope, need))
+      return reply.code(403).send({ error: `token "${principal.name}" has scope ${principal.scope}; this endpoint needs ${need}` });
     req.principal = principal;
   });
 
   app.addHook('onResponse', async (req, reply) => {
-    req.log.debug({ event: 'api.request', method: req.method, url: req.routeOptions.url ?? req.url, status: reply.statusCode, token: req.principal?.name, duration_ms: Math.round(reply.elapsedTime) });
+    req.log.debug({
+      event: 'api.request',
+      method: req.method,
+      url: req.routeOptions.url ?? req.url,
+      status: reply.statusCode,
+      token: req.principal?.name,
+      duration_ms: Math.round(reply.elapsedTime),
+    });
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
@@ -138,7 +162,9 @@ export function createApi(opts: ApiOptions): Api {
     return reply.code(500).send({ error: 'internal error; the mailtrail log has the details' });
   });
 
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: `no such endpoint: ${req.method} ${req.url.split('?')[0]}; the list is at /v1/openapi.json` }));
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({ error: `no such endpoint: ${req.method} ${req.url.split('?')[0]}; the list is at /v1/openapi.json` }),
+  );
 
   const read = { config: { auth: 'read' as const } };
   const admin = { config: { auth: 'admin' as const } };
@@ -219,7 +245,10 @@ export function createApi(opts: ApiOptions): Api {
       if (oldest < e.oldest_created_at) e.oldest_created_at = oldest;
       domains.set(d.domain, e);
     }
-    return { by_state: byState, waiting_by_domain: [...domains.values()].sort((a, b) => b.queued + b.deferred - (a.queued + a.deferred) || a.domain.localeCompare(b.domain)) };
+    return {
+      by_state: byState,
+      waiting_by_domain: [...domains.values()].sort((a, b) => b.queued + b.deferred - (a.queued + a.deferred) || a.domain.localeCompare(b.domain)),
+    };
   });
 
   app.get('/v1/doctor', read, async (req, reply) => {

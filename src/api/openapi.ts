@@ -45,7 +45,11 @@ const components = {
     InvalidRequest: {
       type: 'object',
       required: ['error', 'field', 'message'],
-      properties: { error: { const: 'invalid request' }, field: { type: 'string', description: 'The parameter or body field at fault.' }, message: { type: 'string' } },
+      properties: {
+        error: { const: 'invalid request' },
+        field: { type: 'string', description: 'The parameter or body field at fault.' },
+        message: { type: 'string' },
+      },
     },
     Event: {
       type: 'object',
@@ -130,7 +134,10 @@ const components = {
           },
         },
         recipients: { type: 'array', items: ref('RecipientFate') },
-        timeline: { type: 'array', items: { oneOf: [{ allOf: [ref('Event'), { type: 'object', properties: { type: { const: 'event' } } }] }, ref('Attempt')] } },
+        timeline: {
+          type: 'array',
+          items: { oneOf: [{ allOf: [ref('Event'), { type: 'object', properties: { type: { const: 'event' } } }] }, ref('Attempt')] },
+        },
       },
     },
     MessageSummary: {
@@ -164,7 +171,12 @@ const components = {
     },
     Suppression: {
       type: 'object',
-      properties: { address: { type: 'string' }, reason: { type: 'string' }, source: { enum: ['hard-bounce', 'complaint', 'manual'] }, created_at: { type: 'string', format: 'date-time' } },
+      properties: {
+        address: { type: 'string' },
+        reason: { type: 'string' },
+        source: { enum: ['hard-bounce', 'complaint', 'manual'] },
+        created_at: { type: 'string', format: 'date-time' },
+      },
     },
     OperatorAction: {
       type: 'object',
@@ -237,7 +249,16 @@ export function openApiDocument(): Json {
           parameters: parameters(webhookParams, 'path'),
           responses: {
             200: json(
-              { type: 'object', properties: { id: { type: 'integer' }, endpoint: { type: 'string' }, type: { type: 'string' }, event_id: { type: 'integer' }, state: { const: 'pending' } } },
+              {
+                type: 'object',
+                properties: {
+                  id: { type: 'integer' },
+                  endpoint: { type: 'string' },
+                  type: { type: 'string' },
+                  event_id: { type: 'integer' },
+                  state: { const: 'pending' },
+                },
+              },
               'Pending again: the dispatcher sends it at its next poll.',
             ),
             ...invalid,
@@ -252,7 +273,10 @@ export function openApiDocument(): Json {
           summary: 'The suppression list, newest first',
           parameters: parameters(suppressionsQuery, 'query'),
           responses: {
-            200: json({ type: 'object', properties: { suppressions: { type: 'array', items: ref('Suppression') }, next_cursor: nullable('string') } }, 'One page.'),
+            200: json(
+              { type: 'object', properties: { suppressions: { type: 'array', items: ref('Suppression') }, next_cursor: nullable('string') } },
+              'One page.',
+            ),
             ...invalid,
             ...auth,
           },
@@ -286,7 +310,15 @@ export function openApiDocument(): Json {
                   by_state: { type: 'object', properties: Object.fromEntries(RECIPIENT_STATES.map((s) => [s, { type: 'integer' }])) },
                   waiting_by_domain: {
                     type: 'array',
-                    items: { type: 'object', properties: { domain: { type: 'string' }, queued: { type: 'integer' }, deferred: { type: 'integer' }, oldest_created_at: { type: 'string', format: 'date-time' } } },
+                    items: {
+                      type: 'object',
+                      properties: {
+                        domain: { type: 'string' },
+                        queued: { type: 'integer' },
+                        deferred: { type: 'integer' },
+                        oldest_created_at: { type: 'string', format: 'date-time' },
+                      },
+                    },
                   },
                 },
               },
@@ -337,12 +369,21 @@ export function openApiDocument(): Json {
       },
       '/healthz': { get: { summary: 'Liveness: the process answers', security: [], responses: { 200: json({ type: 'object' }, 'Alive.') } } },
       '/readyz': {
-        get: { summary: 'Readiness: started and able to serve', security: [], responses: { 200: json({ type: 'object' }, 'Ready.'), 503: json({ type: 'object' }, 'Still starting.') } },
+        get: {
+          summary: 'Readiness: started and able to serve',
+          security: [],
+          responses: { 200: json({ type: 'object' }, 'Ready.'), 503: json({ type: 'object' }, 'Still starting.') },
+        },
       },
       '/metrics': {
         get: {
           summary: 'Prometheus metrics (text exposition format)',
-          responses: { 200: { description: 'Metrics.', content: { 'text/plain': { schema: { type: 'string' } } } }, ...auth, 404: error('Metrics are not enabled.'), 503: error('Metrics could not be rendered.') },
+          responses: {
+            200: { description: 'Metrics.', content: { 'text/plain': { schema: { type: 'string' } } } },
+            ...auth,
+            404: error('Metrics are not enabled.'),
+            503: error('Metrics could not be rendered.'),
+          },
         },
       },
       '/v1/openapi.json': { get: { summary: 'This document', security: [], responses: { 200: json({ type: 'object' }, 'The OpenAPI document.') } } },

@@ -26,8 +26,18 @@ export const SEARCH_STATES = [...RECIPIENT_STATES, 'complained'] as const;
 
 export const searchQuery = z.strictObject({
   message: z.string().min(1).max(998).optional().describe('Header Message-ID (with or without <>) or queue id, exact.'),
-  subject: z.string().max(200).regex(/[\p{L}\p{N}]/u, 'expected at least one word').optional().describe('Words of the Subject; every word must appear (whole words, any case).'),
-  recipient: z.string().max(320).regex(ADDRESS, 'expected an email address such as user@example.com').optional().describe('Envelope recipient: the whole address, compared case-insensitively.'),
+  subject: z
+    .string()
+    .max(200)
+    .regex(/[\p{L}\p{N}]/u, 'expected at least one word')
+    .optional()
+    .describe('Words of the Subject; every word must appear (whole words, any case).'),
+  recipient: z
+    .string()
+    .max(320)
+    .regex(ADDRESS, 'expected an email address such as user@example.com')
+    .optional()
+    .describe('Envelope recipient: the whole address, compared case-insensitively.'),
   sender: z.string().max(320).optional().describe('Envelope sender (MAIL FROM), exact address; empty for the null sender.'),
   domain: z.string().min(1).max(253).optional().describe('Recipient domain.'),
   state: z.enum(SEARCH_STATES).optional().describe('Messages with at least one recipient in this state; `complained`: one that reported it as spam.'),
@@ -43,7 +53,12 @@ export const messageParams = z.strictObject({
 });
 
 export const queueIdParams = z.strictObject({
-  queueId: z.string().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'expected a queue id as printed in "queued as …"').describe('Queue id.'),
+  queueId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9._-]+$/, 'expected a queue id as printed in "queued as …"')
+    .describe('Queue id.'),
 });
 
 export const suppressionsQuery = z.strictObject({
@@ -75,5 +90,7 @@ export const doctorQuery = z.strictObject({
     .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((d) => d.trim()).filter(Boolean))
     .pipe(z.array(z.string().max(253).regex(DOMAIN_NAME, 'expected a domain name such as example.com')))
     .optional()
-    .describe('Sending domains to check (repeat the parameter, or separate with commas). Default: every sender domain of every user and every domain with a DKIM key.'),
+    .describe(
+      'Sending domains to check (repeat the parameter, or separate with commas). Default: every sender domain of every user and every domain with a DKIM key.',
+    ),
 });

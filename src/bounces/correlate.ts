@@ -124,5 +124,3 @@ export function assignRecipients(c: Correlation, parsed: ParsedRecipient[]): Ass
 function reportedAddresses(p: ParsedRecipient): string[] {
   return [p.address, p.original_recipient, p.final_recipient].filter((a): a is string => !!a).map(normAddress);
 }
-
-

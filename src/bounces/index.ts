@@ -57,9 +57,15 @@ export function createBounceParseThread(config: Pick<Config, 'bounces'>): ParseT
 export async function startBounces(opts: BouncesOptions): Promise<RunningBounces> {
   const domains = Object.values(opts.config.delivery.bounce_domains);
   if (domains.length === 0) {
-    opts.logger.warn({ event: 'inbound.config' }, 'delivery.bounce_domains is empty: the bounce listener refuses every recipient; map sending domains to a bounce domain');
+    opts.logger.warn(
+      { event: 'inbound.config' },
+      'delivery.bounce_domains is empty: the bounce listener refuses every recipient; map sending domains to a bounce domain',
+    );
   } else if (!opts.config.bounces.verp_secret) {
-    opts.logger.warn({ event: 'inbound.config' }, 'bounces.verp_secret is not set: only role addresses are accepted and bounces cannot be matched by VERP token');
+    opts.logger.warn(
+      { event: 'inbound.config' },
+      'bounces.verp_secret is not set: only role addresses are accepted and bounces cannot be matched by VERP token',
+    );
   }
   const thread = opts.parse ? null : createBounceParseThread(opts.config);
   const processor = createProcessor({ ...opts, parse: opts.parse ?? thread!.parse });

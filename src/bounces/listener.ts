@@ -56,7 +56,10 @@ export function checkRecipient(
   const at = address.lastIndexOf('@');
   if (at <= 0) return { code: 550, message: '5.1.3 Bad recipient address syntax' };
   const local = address.slice(0, at).toLowerCase();
-  const domain = address.slice(at + 1).toLowerCase().replace(/\.$/, '');
+  const domain = address
+    .slice(at + 1)
+    .toLowerCase()
+    .replace(/\.$/, '');
   if (!opts.bounceDomains.has(domain)) return { code: 550, message: '5.7.1 Relay access denied: this server only receives bounces for its own domains' };
   if (opts.roleAddresses.has(local)) return null;
   if (opts.verpSecret && parseVerpAddress(opts.verpSecret, address)) return null;
@@ -70,14 +73,31 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
   const roleAddresses = new Set(b.role_addresses.map((r) => r.toLowerCase()));
   const maxBytes = b.max_message_bytes;
 
-  const admission = new Admission({ maxTotal: b.max_connections, maxPerIp: b.max_connections_per_ip, maxAuthenticatedPerIp: b.max_connections_per_ip, trustedNetworks: [] });
+  const admission = new Admission({
+    maxTotal: b.max_connections,
+    maxPerIp: b.max_connections_per_ip,
+    maxAuthenticatedPerIp: b.max_connections_per_ip,
+    trustedNetworks: [],
+  });
   const guards = new Map<string, SessionGuard>();
   let draining = false;
   let acceptor: Acceptor | null = null;
 
   // RCPT refusals are everyday spam on port 25 (debug); limits, timeouts and protocol errors are not.
   const refused = (conn: SMTPConnection, r: Refusal & { command: string | null }) => {
-    logger.info({ event: 'inbound.refused', reason: r.reason, code: r.code, enhanced: r.enhanced || null, text: r.text, command: r.command, client_ip: conn.remoteAddress, session: conn.id }, 'inbound command refused');
+    logger.info(
+      {
+        event: 'inbound.refused',
+        reason: r.reason,
+        code: r.code,
+        enhanced: r.enhanced || null,
+        text: r.text,
+        command: r.command,
+        client_ip: conn.remoteAddress,
+        session: conn.id,
+      },
+      'inbound command refused',
+    );
   };
 
   function openSession(socket: Socket, slot: Slot): void {
@@ -140,33 +160,37 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
         const raw = Buffer.concat(chunks, size);
         const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const rcptTo = session.envelope.rcptTo.map((r) => r.address);
-        store.inbound
-          .receive({ receivedAt: Date.now(), mailFrom, rcptTo, clientIp: session.remoteAddress ?? null, raw })
-          .then(
-            (row) => {
-              logger.info(
-                { event: 'inbound.received', inbound_id: row.id, mail_from: mailFrom, rcpt: rcptTo, size: row.size, client_ip: row.clientIp },
-                'inbound mail stored',
-              );
-              callback(null, `2.0.0 Ok: stored as inbound ${row.id}`);
-              if (opts.onStored) {
-                // After the reply, never in its way: a failure here leaves the row for the next start.
-                setImmediate(() => {
-                  try {
-                    opts.onStored!(row.id, raw);
-                  } catch (err) {
-                    logger.error({ event: 'bounce.failed', inbound_id: row.id, err: (err as Error)?.message }, 'could not start processing an inbound mail; it is retried at the next start');
-                  }
-                });
-              }
-            },
-            (err: unknown) => {
-              logger.error({ event: 'inbound.store_failed', err: (err as Error)?.message, mail_from: mailFrom, rcpt: rcptTo, size }, 'could not store inbound mail');
-              // 4xx: the sender keeps it and retries; a bounce is not lost because our disk was full.
-              if (isStorageFull(err)) callback(reply(452, '4.3.1 Insufficient system storage; try again later'));
-              else callback(reply(451, '4.3.0 Temporary local problem storing the message; try again later'));
-            },
-          );
+        store.inbound.receive({ receivedAt: Date.now(), mailFrom, rcptTo, clientIp: session.remoteAddress ?? null, raw }).then(
+          (row) => {
+            logger.info(
+              { event: 'inbound.received', inbound_id: row.id, mail_from: mailFrom, rcpt: rcptTo, size: row.size, client_ip: row.clientIp },
+              'inbound mail stored',
+            );
+            callback(null, `2.0.0 Ok: stored as inbound ${row.id}`);
+            if (opts.onStored) {
+              // After the reply, never in its way: a failure here leaves the row for the next start.
+              setImmediate(() => {
+                try {
+                  opts.onStored!(row.id, raw);
+                } catch (err) {
+                  logger.error(
+                    { event: 'bounce.failed', inbound_id: row.id, err: (err as Error)?.message },
+                    'could not start processing an inbound mail; it is retried at the next start',
+                  );
+                }
+              });
+            }
+          },
+          (err: unknown) => {
+            logger.error(
+              { event: 'inbound.store_failed', err: (err as Error)?.message, mail_from: mailFrom, rcpt: rcptTo, size },
+              'could not store inbound mail',
+            );
+            // 4xx: the sender keeps it and retries; a bounce is not lost because our disk was full.
+            if (isStorageFull(err)) callback(reply(452, '4.3.1 Insufficient system storage; try again later'));
+            else callback(reply(451, '4.3.0 Temporary local problem storing the message; try again later'));
+          },
+        );
       });
     },
   });
@@ -187,7 +211,10 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
         onSession: openSession,
         onRefused: (ip, why) => {
           const text = why === 'total' ? 'too many connections' : `too many connections from ${ip}`;
-          logger.info({ event: 'inbound.refused', reason: 'limit', code: 421, enhanced: '4.7.0', text, command: null, client_ip: ip, session: null }, 'inbound connection refused');
+          logger.info(
+            { event: 'inbound.refused', reason: 'limit', code: 421, enhanced: '4.7.0', text, command: null, client_ip: ip, session: null },
+            'inbound connection refused',
+          );
         },
         onHandshakeFailed: () => {}, // no TLS on this listener
       });

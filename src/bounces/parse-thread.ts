@@ -49,7 +49,10 @@ export function createParseThread(o: ParseThreadOptions): ParseThread {
       });
       let failure: string | null = null;
       worker.on('error', (err: Error & { code?: string }) => {
-        failure = err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `parsing stopped: it needed more than ${o.memoryMb} MB (bounces.parse_memory_mb)` : `the parse thread failed: ${err.message}`;
+        failure =
+          err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? `parsing stopped: it needed more than ${o.memoryMb} MB (bounces.parse_memory_mb)`
+            : `the parse thread failed: ${err.message}`;
       });
       worker.on('exit', () => {
         if (running === r) running = null;

@@ -96,7 +96,10 @@ export class InboundProcessor {
         return this.process(id, kept);
       })
       .catch((err: unknown) => {
-        this.opts.logger.error({ event: 'bounce.failed', inbound_id: id, err: (err as Error)?.message ?? String(err) }, 'processing an inbound mail failed; it stays stored and is retried at the next start');
+        this.opts.logger.error(
+          { event: 'bounce.failed', inbound_id: id, err: (err as Error)?.message ?? String(err) },
+          'processing an inbound mail failed; it stays stored and is retried at the next start',
+        );
       })
       .finally(() => {
         this.pending--;
@@ -163,7 +166,10 @@ export class InboundProcessor {
     };
     if (parsed.error) logger.warn({ ...base, error: parsed.error }, 'inbound mail could not be parsed; kept with the error');
     if (effects.length === 0) {
-      logger.info({ ...base, recipient: null, code: null, enhanced: null, category: null, hard: null, suppressed: false }, correlation ? 'inbound mail matched a message but none of its recipients' : 'inbound mail matched no message; kept as unmatched');
+      logger.info(
+        { ...base, recipient: null, code: null, enhanced: null, category: null, hard: null, suppressed: false },
+        correlation ? 'inbound mail matched a message but none of its recipients' : 'inbound mail matched no message; kept as unmatched',
+      );
     }
     effects.forEach((e, i) => {
       const r = results[i];
@@ -183,7 +189,10 @@ export class InboundProcessor {
         `${e.event.kind} for ${address}`,
       );
     });
-    await this.notifyFailures(correlation, effects.filter((e, i) => e.transition && results[i]?.stateChanged && results[i]?.state === 'bounced').map((e) => e.event.recipientId!));
+    await this.notifyFailures(
+      correlation,
+      effects.filter((e, i) => e.transition && results[i]?.stateChanged && results[i]?.state === 'bounced').map((e) => e.event.recipientId!),
+    );
     return { id, kind: base.kind, matchRule: base.match_rule, effects: effects.length };
   }
 
@@ -196,7 +205,10 @@ export class InboundProcessor {
       await notifier.finalFailure(c.message, recipients);
     } catch (err) {
       // The bounce itself is recorded; only the notice to the sender is missing, and the log says so.
-      this.opts.logger.error({ event: 'dsn.error', queue_id: c.message.queueId, kind: 'finalFailure', recipient_ids: recipientIds, err: (err as Error).message }, 'the notifier failed; the sender was not told about this late bounce');
+      this.opts.logger.error(
+        { event: 'dsn.error', queue_id: c.message.queueId, kind: 'finalFailure', recipient_ids: recipientIds, err: (err as Error).message },
+        'the notifier failed; the sender was not told about this late bounce',
+      );
     }
   }
 
@@ -240,7 +252,12 @@ export class InboundProcessor {
         effect.transition = lateBounce({ code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic, category: p.category, hard: p.hard });
         // Soft bounces (mailbox full, blocked, policy) never suppress: the address is still good. The address
         // suppressed is ours (the recipient row), not the one a forward rewrote it to.
-        if (suppresses(p, this.opts.suppressOn)) effect.suppress = { address: suppressionKey(recipient.address), reason: reason('hard bounce', replyLine({ code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic }, { join: ' ' })), source: 'hard-bounce' };
+        if (suppresses(p, this.opts.suppressOn))
+          effect.suppress = {
+            address: suppressionKey(recipient.address),
+            reason: reason('hard bounce', replyLine({ code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic }, { join: ' ' })),
+            source: 'hard-bounce',
+          };
       } else if (kind === 'complained') {
         effect.suppress = {
           address: suppressionKey(recipient.address),
@@ -280,5 +297,3 @@ function reason(what: string, ...parts: (string | null | undefined)[]): string {
   const s = [what, ...parts.filter((x): x is string => !!x && x.trim() !== '')].join(': ').replace(/\s+/g, ' ');
   return s.length > REASON_MAX ? s.slice(0, REASON_MAX - 1) + '…' : s;
 }
-
-

@@ -5,7 +5,18 @@
  * result and the normalised text.
  */
 import type { Category, Classification, ResponseInput } from './types.js';
-import { CATEGORY_STATUS, CODE_RULES, DEFAULTS, DSN_SUFFIX, ENHANCED_RULES, HARD_CATEGORIES, PROVIDER_RULES, SUBJECT_RULES, VAGUE_RULES, WORDING_RULES } from './rules.js';
+import {
+  CATEGORY_STATUS,
+  CODE_RULES,
+  DEFAULTS,
+  DSN_SUFFIX,
+  ENHANCED_RULES,
+  HARD_CATEGORIES,
+  PROVIDER_RULES,
+  SUBJECT_RULES,
+  VAGUE_RULES,
+  WORDING_RULES,
+} from './rules.js';
 import type { Explanation, PhaseKey, Rule } from './rules.js';
 import { codeClass, codeFromText, normaliseEnhanced, parseEnhanced, statusClass } from './status.js';
 
@@ -55,7 +66,15 @@ function compile(tier: string, rules: readonly Rule[]): CompiledRule[] {
     }
     const code = rule.match.code;
     const [codeLo, codeHi] = code === undefined ? [-1, -1] : typeof code === 'number' ? [code, code] : [code[0], code[1]];
-    return { rule, id: `${tier}:${rule.id}`, st, codeLo, codeHi, phases: rule.match.phase ? new Set(rule.match.phase) : null, text: rule.match.text ? lowerCased(rule.match.text) : null };
+    return {
+      rule,
+      id: `${tier}:${rule.id}`,
+      st,
+      codeLo,
+      codeHi,
+      phases: rule.match.phase ? new Set(rule.match.phase) : null,
+      text: rule.match.text ? lowerCased(rule.match.text) : null,
+    };
   });
 }
 
@@ -142,12 +161,12 @@ export function classify(input: ResponseInput): Classification {
   const inText = parseEnhanced(rawText);
   // Match on the remote server's own status when it quotes one of the same class: a DSN's "Status:" is
   // often the reporting MTA's guess (5.0.0, or 5.1.1 for a "552 5.2.2 Over quota").
-  const st = inText !== null && (given === null || (inText[0] === given[0] && !inText.endsWith('.0.0'))) ? inText : given ?? inText;
+  const st = inText !== null && (given === null || (inText[0] === given[0] && !inText.endsWith('.0.0'))) ? inText : (given ?? inText);
 
   const cCls = codeClass(code);
   const sCls = statusClass(given ?? inText);
   // A bounce's Status is the reporter's final verdict; a live reply's code is what the client acts on.
-  const cls: 2 | 4 | 5 | null = isDsn ? sCls ?? cCls : cCls ?? sCls;
+  const cls: 2 | 4 | 5 | null = isDsn ? (sCls ?? cCls) : (cCls ?? sCls);
 
   let phase: PhaseKey = input.phase ?? 'unknown';
   if (phase === 'dsn' || phase === 'unknown') phase = input.reportedPhase ?? (rawText ? phaseFromText(rawText) : null) ?? phase;
@@ -169,12 +188,12 @@ export function classify(input: ResponseInput): Classification {
     }
   }
 
-  const finalCls: 2 | 4 | 5 | null = cls ?? (isDsn ? 5 : hit?.rule.impliedClass ?? (text !== '' || input.phase !== null ? 4 : null));
+  const finalCls: 2 | 4 | 5 | null = cls ?? (isDsn ? 5 : (hit?.rule.impliedClass ?? (text !== '' || input.phase !== null ? 4 : null)));
   const category: Category = hit ? hit.rule.category : finalCls === 2 ? 'accepted' : 'unknown';
 
   let enhanced = given ?? inText;
   if (enhanced === null && finalCls !== null) {
-    const template = category === 'accepted' ? acceptedStatus(phase) : hit?.rule.status ?? CATEGORY_STATUS[category];
+    const template = category === 'accepted' ? acceptedStatus(phase) : (hit?.rule.status ?? CATEGORY_STATUS[category]);
     if (template) enhanced = template[0] === 'X' ? `${finalCls}${template.slice(1)}` : template;
   }
 

@@ -13,15 +13,27 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   start: { summary: 'run the relay (submission, queue, delivery, bounces, API)', load: () => import('./commands/start.js') },
   users: { summary: 'manage submission accounts (add, list, remove)', load: () => import('./commands/users.js') },
   trace: { summary: 'show the fate of a message: verdict per recipient, then every attempt and answer', load: () => import('./commands/trace.js') },
-  tail: { summary: 'follow the delivery log live (every attempt, phase, bounce), filtered by domain, event or message', load: () => import('./commands/tail.js') },
+  tail: {
+    summary: 'follow the delivery log live (every attempt, phase, bounce), filtered by domain, event or message',
+    load: () => import('./commands/tail.js'),
+  },
   tokens: { summary: 'manage HTTP API tokens (add, list, remove)', load: () => import('./commands/tokens.js') },
   suppressions: { summary: 'list, add or remove suppressed recipient addresses', load: () => import('./commands/suppressions.js') },
   bounces: { summary: 'list received bounces and reports (--unmatched: those that matched no message)', load: () => import('./commands/bounces.js') },
-  'parse-bounce': { summary: 'parse bounce, DSN, complaint or auto-reply files and print what they say (no database)', load: () => import('./commands/parse-bounce.js') },
+  'parse-bounce': {
+    summary: 'parse bounce, DSN, complaint or auto-reply files and print what they say (no database)',
+    load: () => import('./commands/parse-bounce.js'),
+  },
   dkim: { summary: 'DKIM signing keys: make one and print its DNS record, list, activate, remove', load: () => import('./commands/dkim.js') },
-  doctor: { summary: 'check the DNS of the sending domains (SPF, DKIM, DMARC, bounce MX, PTR, DNSBL) and the TLS certificate', load: () => import('./commands/doctor.js') },
+  doctor: {
+    summary: 'check the DNS of the sending domains (SPF, DKIM, DMARC, bounce MX, PTR, DNSBL) and the TLS certificate',
+    load: () => import('./commands/doctor.js'),
+  },
   webhooks: { summary: 'show pending and failed webhook deliveries; retry a failed one', load: () => import('./commands/webhooks.js') },
-  migrate: { summary: 'apply pending database migrations and exit (a deployment step; every command applies them too)', load: () => import('./commands/migrate.js') },
+  migrate: {
+    summary: 'apply pending database migrations and exit (a deployment step; every command applies them too)',
+    load: () => import('./commands/migrate.js'),
+  },
 };
 
 function help(): string {

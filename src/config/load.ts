@@ -70,7 +70,9 @@ export function checkDkimKeyFiles(config: Config): void {
     try {
       pem = readFileSync(k.private_key_file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`${key}: cannot read ${k.private_key_file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a PEM private key file readable by mailtrail`);
+      throw new ConfigError(
+        `${key}: cannot read ${k.private_key_file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); expected a PEM private key file readable by mailtrail`,
+      );
     }
     let type: string | undefined;
     let bits = 0;
@@ -79,11 +81,15 @@ export function checkDkimKeyFiles(config: Config): void {
       type = parsed.asymmetricKeyType;
       bits = parsed.asymmetricKeyDetails?.modulusLength ?? 0;
     } catch {
-      throw new ConfigError(`${key}: ${k.private_key_file} is not a PEM private key; expected an RSA or Ed25519 key (e.g. from \`openssl genpkey -algorithm ed25519\`)`);
+      throw new ConfigError(
+        `${key}: ${k.private_key_file} is not a PEM private key; expected an RSA or Ed25519 key (e.g. from \`openssl genpkey -algorithm ed25519\`)`,
+      );
     }
-    if (type !== 'rsa' && type !== 'ed25519') throw new ConfigError(`${key}: ${k.private_key_file} is a ${type} key; expected RSA or Ed25519 (RFC 6376, RFC 8463)`);
+    if (type !== 'rsa' && type !== 'ed25519')
+      throw new ConfigError(`${key}: ${k.private_key_file} is a ${type} key; expected RSA or Ed25519 (RFC 6376, RFC 8463)`);
     // RFC 8301 §3.2: verifiers refuse RSA keys under 1024 bits.
-    if (type === 'rsa' && bits < 1024) throw new ConfigError(`${key}: ${k.private_key_file} is a ${bits}-bit RSA key; expected at least 1024 bits (2048 advised)`);
+    if (type === 'rsa' && bits < 1024)
+      throw new ConfigError(`${key}: ${k.private_key_file} is a ${bits}-bit RSA key; expected at least 1024 bits (2048 advised)`);
   });
 }
 
@@ -102,7 +108,12 @@ export function parseConfig(raw: unknown, source: string | null = null): Config 
 function describeIssues(issues: z.core.$ZodIssue[], raw: unknown, source: string | null, fromEnv = new Map<string, string>()): string {
   const lines = issues.slice(0, 5).map((issue) => {
     const dotted = issue.path.map(String).join('.');
-    const variable = [...fromEnv].find(([key]) => dotted === key || dotted.startsWith(key + '.') || (issue.code === 'unrecognized_keys' && issue.keys.some((k) => key === (dotted ? `${dotted}.${k}` : k))))?.[1];
+    const variable = [...fromEnv].find(
+      ([key]) =>
+        dotted === key ||
+        dotted.startsWith(key + '.') ||
+        (issue.code === 'unrecognized_keys' && issue.keys.some((k) => key === (dotted ? `${dotted}.${k}` : k))),
+    )?.[1];
     const where = variable ? ` (set by environment variable ${variable})` : source ? ` in ${source}` : '';
     if (issue.code === 'unrecognized_keys') {
       const parent = issue.path.map(String).join('.');

@@ -71,10 +71,12 @@ export const submissionSchema = z.strictObject({
       max_authenticated_per_ip: positiveInt.default(150),
       /** Client networks (CIDR) exempt from both per-address limits, like Postfix's $mynetworks; AUTH is still required. */
       trusted_networks: z
-        .array(z.string().superRefine((cidr, ctx) => {
-          const problem = cidrProblem(cidr);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        }))
+        .array(
+          z.string().superRefine((cidr, ctx) => {
+            const problem = cidrProblem(cidr);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          }),
+        )
         .default([]),
       /** Time a client on the implicit-TLS port has to finish its TLS handshake. */
       tls_handshake_timeout_ms: positiveInt.default(10_000),
@@ -203,8 +205,18 @@ export const deliverySchema = z.strictObject({
     })
     .superRefine((t, ctx) => {
       if (!t.enabled) return;
-      if (!t.organization_name) ctx.addIssue({ code: 'custom', path: ['organization_name'], message: 'required when tls_reporting.enabled is true: the organization sending the reports (RFC 8460 organization-name)' });
-      if (!t.contact_info) ctx.addIssue({ code: 'custom', path: ['contact_info'], message: 'required when tls_reporting.enabled is true: an email address or URL for questions about the reports (RFC 8460 contact-info)' });
+      if (!t.organization_name)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['organization_name'],
+          message: 'required when tls_reporting.enabled is true: the organization sending the reports (RFC 8460 organization-name)',
+        });
+      if (!t.contact_info)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['contact_info'],
+          message: 'required when tls_reporting.enabled is true: an email address or URL for questions about the reports (RFC 8460 contact-info)',
+        });
     })
     .prefault({}),
 });
@@ -227,9 +239,29 @@ export const dkimSchema = z.strictObject({
     .array(headerName)
     .min(1)
     .default([
-      'From', 'Sender', 'Reply-To', 'Subject', 'Date', 'Message-ID', 'To', 'Cc', 'MIME-Version', 'Content-Type',
-      'Content-Transfer-Encoding', 'Content-ID', 'Content-Description', 'In-Reply-To', 'References', 'List-Id',
-      'List-Help', 'List-Unsubscribe', 'List-Unsubscribe-Post', 'List-Subscribe', 'List-Post', 'List-Owner', 'List-Archive',
+      'From',
+      'Sender',
+      'Reply-To',
+      'Subject',
+      'Date',
+      'Message-ID',
+      'To',
+      'Cc',
+      'MIME-Version',
+      'Content-Type',
+      'Content-Transfer-Encoding',
+      'Content-ID',
+      'Content-Description',
+      'In-Reply-To',
+      'References',
+      'List-Id',
+      'List-Help',
+      'List-Unsubscribe',
+      'List-Unsubscribe-Post',
+      'List-Subscribe',
+      'List-Post',
+      'List-Owner',
+      'List-Archive',
     ])
     .refine((list) => list.some((h) => h.toLowerCase() === 'from'), 'a list that includes From (RFC 6376 §5.4 requires it)'),
   /** Fields signed once more than they occur, so that no copy can be added after signing (From is always oversigned). */
@@ -316,9 +348,7 @@ export const apiSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(8025),
   /** Static tokens; more can be added with `mailtrail tokens add`. */
-  tokens: z
-    .array(z.strictObject({ name: z.string().min(1), token: z.string().min(16), scope: z.enum(['read', 'admin']) }))
-    .default([]),
+  tokens: z.array(z.strictObject({ name: z.string().min(1), token: z.string().min(16), scope: z.enum(['read', 'admin']) })).default([]),
   /** The support web page under /ui (src/web): sign in with an API token. */
   ui: z
     .strictObject({
@@ -392,23 +422,22 @@ const days = z.number().min(0).max(36_500);
  * so that submissions never wait on it. Nothing still waiting for delivery, no inbound mail not yet
  * processed and no webhook still pending is ever purged, whatever its age.
  */
-export const retentionSchema = z
-  .strictObject({
-    /** Whole messages (row, recipients, events, content, the bounces matched to them) after delivery ended. */
-    history_days: days.default(90),
-    /**
-     * Only the message content: trace and search keep working, a late failure report carries no copy of
-     * the original. Keep it longer than `delivery.retry.max_queue_lifetime_ms` (5 days by default).
-     */
-    content_days: days.default(7),
-    /** Inbound mail (bounces, reports, auto-replies) that matched none of our messages. */
-    inbound_days: days.default(90),
-    /** Webhook deliveries that were delivered or failed for good. */
-    webhooks_days: days.default(30),
-    interval_ms: positiveInt.default(60 * 60_000),
-    /** Rows deleted per transaction: the longest a submission can wait behind one purge step. */
-    batch: positiveInt.max(100_000).default(500),
-  });
+export const retentionSchema = z.strictObject({
+  /** Whole messages (row, recipients, events, content, the bounces matched to them) after delivery ended. */
+  history_days: days.default(90),
+  /**
+   * Only the message content: trace and search keep working, a late failure report carries no copy of
+   * the original. Keep it longer than `delivery.retry.max_queue_lifetime_ms` (5 days by default).
+   */
+  content_days: days.default(7),
+  /** Inbound mail (bounces, reports, auto-replies) that matched none of our messages. */
+  inbound_days: days.default(90),
+  /** Webhook deliveries that were delivered or failed for good. */
+  webhooks_days: days.default(30),
+  interval_ms: positiveInt.default(60 * 60_000),
+  /** Rows deleted per transaction: the longest a submission can wait behind one purge step. */
+  batch: positiveInt.max(100_000).default(500),
+});
 
 /** The SQLite file of one relay (the embedded default). */
 const sqliteDatabase = z.strictObject({

@@ -6,7 +6,16 @@
  */
 import type { EventKind } from '../types.js';
 
-export const WEBHOOK_EVENT_TYPES = ['delivered', 'deferred', 'bounced', 'expired', 'suppressed', 'complained', 'auto-replied', 'delayed'] as const satisfies readonly EventKind[];
+export const WEBHOOK_EVENT_TYPES = [
+  'delivered',
+  'deferred',
+  'bounced',
+  'expired',
+  'suppressed',
+  'complained',
+  'auto-replied',
+  'delayed',
+] as const satisfies readonly EventKind[];
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** Other spellings accepted in the config (the issue and some ESPs say `auto-reply`), mapped to the kind. */

@@ -24,7 +24,18 @@ import { cachingResolver, type DnsResolver } from '../routing/dns-cache.js';
 import { createMtaSts, trustedCas, type HostRule, type MtaSts, type StsPlan } from '../routing/mta-sts.js';
 import { createResolver, resolveRoute, type Route, type RouteHost } from '../routing/resolve.js';
 import { ConnectionPool } from './pool.js';
-import { asNetworkError, authenticate, elapsed, greet, phaseAt, sayHello, upgradeTls, type StepFailure, type TlsPolicy, type Verdict } from './session-steps.js';
+import {
+  asNetworkError,
+  authenticate,
+  elapsed,
+  greet,
+  phaseAt,
+  sayHello,
+  upgradeTls,
+  type StepFailure,
+  type TlsPolicy,
+  type Verdict,
+} from './session-steps.js';
 import { SmtpClient, SmtpNetworkError } from './smtp-client.js';
 import { STOPPING, transaction, type HostResult, type TransactionContext } from './transaction.js';
 import type { AttemptReport, Deliverer, DeliveryJob, DeliveryRecipient, PhaseRecord, RecipientOutcome } from './types.js';
@@ -98,7 +109,11 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       const recipients: RecipientOutcome[] = job.recipients.map((r) => {
         const v = verdicts instanceof Map ? verdicts.get(r.id)! : verdicts;
         const outcome: RecipientOutcome['outcome'] =
-          v.code !== null && v.code >= 200 && v.code < 300 && v.phase === 'data' ? 'delivered' : v.temporary || v.code === null || v.code < 500 ? 'deferred' : 'bounced';
+          v.code !== null && v.code >= 200 && v.code < 300 && v.phase === 'data'
+            ? 'delivered'
+            : v.temporary || v.code === null || v.code < 500
+              ? 'deferred'
+              : 'bounced';
         // Our own definite refusals carry a 5.x.x status but no server code: DNS (NXDOMAIN, null MX) and a
         // next hop without SMTPUTF8 for a non-ASCII address. Retrying cannot change them.
         const localPermanent = !v.temporary && v.code === null && v.enhanced?.startsWith('5.');
@@ -160,7 +175,16 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       return finish({ phase: 'dns', code: null, enhanced: '4.4.3', text, error: 'EMTASTS', remoteHost: null, remoteIp: null, temporary: true });
     }
     if (!route.ok) {
-      return finish({ phase: 'dns', code: null, enhanced: route.enhanced, text: route.text, error: route.error, remoteHost: null, remoteIp: null, temporary: !route.permanent });
+      return finish({
+        phase: 'dns',
+        code: null,
+        enhanced: route.enhanced,
+        text: route.text,
+        error: route.error,
+        remoteHost: null,
+        remoteIp: null,
+        temporary: !route.permanent,
+      });
     }
 
     const policy: TlsPolicy = route.smarthost ? route.smarthost.tls : (d.tls_policy.domains[job.domain] ?? d.tls_policy.default);
@@ -168,20 +192,56 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     for (const host of route.hosts) {
       const rule = sts?.forHost(host.host) ?? null;
       if (rule?.use === 'skip') {
-        record({ phase: 'connect', at: clock(), durationMs: 0, code: null, enhanced: '4.7.5', text: rule.text, remoteHost: host.host, remoteIp: null, error: 'EMTASTS', detail: { port: host.port } });
+        record({
+          phase: 'connect',
+          at: clock(),
+          durationMs: 0,
+          code: null,
+          enhanced: '4.7.5',
+          text: rule.text,
+          remoteHost: host.host,
+          remoteIp: null,
+          error: 'EMTASTS',
+          detail: { port: host.port },
+        });
         last = { phase: 'connect', code: null, enhanced: '4.7.5', text: rule.text, error: 'EMTASTS', remoteHost: host.host, remoteIp: null, temporary: true };
         continue;
       }
       for (const ip of host.ips) {
         if (signal?.aborted) {
-          last = { phase: 'connect', code: null, enhanced: null, text: 'delivery was aborted (shutdown)', error: 'EABORTED', remoteHost: host.host, remoteIp: ip, temporary: true };
+          last = {
+            phase: 'connect',
+            code: null,
+            enhanced: null,
+            text: 'delivery was aborted (shutdown)',
+            error: 'EABORTED',
+            remoteHost: host.host,
+            remoteIp: ip,
+            temporary: true,
+          };
           break;
         }
         // Under an enforced MTA-STS policy TLS is required and verified, whatever the local TLS policy says.
         const hostPolicy: TlsPolicy = rule?.use === 'enforce' ? 'required' : policy;
-        if (stopping?.aborted) return { ...finish(last ?? { phase: 'connect', code: null, enhanced: null, text: 'the relay is stopping', error: STOPPING, remoteHost: host.host, remoteIp: ip, temporary: true }), abandoned: true };
+        if (stopping?.aborted)
+          return {
+            ...finish(
+              last ?? {
+                phase: 'connect',
+                code: null,
+                enhanced: null,
+                text: 'the relay is stopping',
+                error: STOPPING,
+                remoteHost: host.host,
+                remoteIp: ip,
+                temporary: true,
+              },
+            ),
+            abandoned: true,
+          };
         let result = await attemptHost(job, route, host, ip, hostPolicy, true, record, signal, rule, stopping);
-        if (!result.definite && result.retryCleartext && !stopping?.aborted) result = await attemptHost(job, route, host, ip, hostPolicy, false, record, signal, rule, stopping);
+        if (!result.definite && result.retryCleartext && !stopping?.aborted)
+          result = await attemptHost(job, route, host, ip, hostPolicy, false, record, signal, rule, stopping);
         if (result.definite) return finish(result.verdicts);
         if (result.failure.error === STOPPING) return { ...finish(result.failure), abandoned: true };
         last = result.failure;
@@ -239,7 +299,13 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       if (!client?.awaitingFinalReply) return client?.destroy(new SmtpNetworkError('EABORTED', 'delivery was aborted (shutdown)'));
       const c = client;
       cutAfterDot = setTimeout(
-        () => c.destroy(new SmtpNetworkError('EABORTED', `outcome unknown: the relay stopped before the receiver answered the message (waited ${d.stop_final_reply_ms} ms); the receiver may already have it`)),
+        () =>
+          c.destroy(
+            new SmtpNetworkError(
+              'EABORTED',
+              `outcome unknown: the relay stopped before the receiver answered the message (waited ${d.stop_final_reply_ms} ms); the receiver may already have it`,
+            ),
+          ),
         d.stop_final_reply_ms,
       );
     };
@@ -253,7 +319,12 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           client.setIdle(false);
           const r = await client.command('RSET', d.command_timeout_ms);
           if (r.code !== 250) throw new SmtpNetworkError('ERESET', `RSET answered ${r.code}`);
-          record(phaseAt(ctx, 'connect', at, t, null, { text: 'reusing an open connection', detail: { port, reused: true, messagesBefore: client.messages, tls: client.tls, ...waited } }));
+          record(
+            phaseAt(ctx, 'connect', at, t, null, {
+              text: 'reusing an open connection',
+              detail: { port, reused: true, messagesBefore: client.messages, tls: client.tls, ...waited },
+            }),
+          );
         } catch {
           client.destroy(); // the slot stays ours: a new connection takes its place below
           client = null;
@@ -262,7 +333,9 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       if (!client) {
         const at = clock();
         const t = performance.now();
-        const shared = options.hostSlots ? await options.hostSlots.take(ip, d.max_connections_per_host, { timeoutMs: d.connect_timeout_ms, signal }) : undefined;
+        const shared = options.hostSlots
+          ? await options.hostSlots.take(ip, d.max_connections_per_host, { timeoutMs: d.connect_timeout_ms, signal })
+          : undefined;
         if (shared === null) {
           const text = `local limit: ${d.max_connections_per_host} connections to ${ip} already open across the relays sharing this database (delivery.max_connections_per_host), none freed within ${d.connect_timeout_ms} ms`;
           record(phaseAt(ctx, 'connect', at, t, null, { text, error: 'ELOCALLIMIT', detail: { port, local_limit: d.max_connections_per_host, shared: true } }));
@@ -270,7 +343,13 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
         }
         try {
           // Implicit TLS is only used towards a smarthost: verify it like STARTTLS under `required`.
-          client = await SmtpClient.connect({ ip, port, timeoutMs: d.connect_timeout_ms, implicitTls: policy === 'implicit' ? tlsOptions(d.verify_certificates) : undefined, signal });
+          client = await SmtpClient.connect({
+            ip,
+            port,
+            timeoutMs: d.connect_timeout_ms,
+            implicitTls: policy === 'implicit' ? tlsOptions(d.verify_certificates) : undefined,
+            signal,
+          });
         } catch (err) {
           const e = asNetworkError(err);
           if (shared) options.hostSlots!.give(shared);
@@ -336,6 +415,3 @@ async function stsPlan(mtaSts: MtaSts, domain: string, route: Route): Promise<{ 
     return err instanceof Error ? err : new Error(String(err));
   }
 }
-
-
-

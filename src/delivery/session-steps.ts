@@ -50,7 +50,14 @@ export function elapsed(t: number): number {
 }
 
 /** A phase record at this host, started at `at` (wall clock) / `t` (monotonic), with the reply if any. */
-export function phaseAt(ctx: Pick<StepContext, 'host' | 'ip'>, name: Phase, at: number, t: number, reply: SmtpReply | null, extra: Partial<PhaseRecord> = {}): PhaseRecord {
+export function phaseAt(
+  ctx: Pick<StepContext, 'host' | 'ip'>,
+  name: Phase,
+  at: number,
+  t: number,
+  reply: SmtpReply | null,
+  extra: Partial<PhaseRecord> = {},
+): PhaseRecord {
   return {
     phase: name,
     at,
@@ -98,7 +105,9 @@ export async function sayHello(ctx: StepContext, client: SmtpClient): Promise<St
     }
     if (verb === 'EHLO' && reply.code === 250) client.extensions = parseExtensions(reply);
     if (verb === 'HELO') client.extensions = new Map();
-    ctx.record(phaseAt(ctx, name, at, t, reply, verb === 'EHLO' && reply.code === 250 ? { detail: { extensions: Object.fromEntries(client.extensions) } } : {}));
+    ctx.record(
+      phaseAt(ctx, name, at, t, reply, verb === 'EHLO' && reply.code === 250 ? { detail: { extensions: Object.fromEntries(client.extensions) } } : {}),
+    );
     if (reply.code === 250) return null;
     if (verb === 'EHLO' && reply.code >= 500) continue; // an old server: RFC 5321 §3.2 fallback
     return { phase: name, code: reply.code, enhanced: reply.enhanced, text: reply.text };
@@ -146,20 +155,44 @@ export async function upgradeTls(
     // Under a testing policy an unverified certificate is recorded, and delivery goes on (RFC 8461 §5).
     const testing =
       sts?.use === 'testing' && (!info.authorized || sts.mismatch)
-        ? { mta_sts: `${sts.label}: ${sts.mismatch ? `${ctx.host.host} is not a listed MX` : `certificate not valid for ${ctx.host.host} (${info.authorizationError})`}; delivered anyway (testing)` }
+        ? {
+            mta_sts: `${sts.label}: ${sts.mismatch ? `${ctx.host.host} is not a listed MX` : `certificate not valid for ${ctx.host.host} (${info.authorizationError})`}; delivered anyway (testing)`,
+          }
         : {};
     const unverified = info.authorized ? {} : { authorization_error: info.authorizationError };
-    ctx.record(phaseAt(ctx, 'starttls', at, t, reply, { detail: { protocol: info.protocol, cipher: info.cipher, verified: info.authorized, ...unverified, ...testing } }));
+    ctx.record(
+      phaseAt(ctx, 'starttls', at, t, reply, {
+        detail: { protocol: info.protocol, cipher: info.cipher, verified: info.authorized, ...unverified, ...testing },
+      }),
+    );
   } catch (err) {
     const e = asNetworkError(err);
-    ctx.record(phaseAt(ctx, 'starttls', at, t, reply, { text: `${reply.text}\n${why(e.message)}`, error: e.code, ...(e.tlsCode ? { detail: { tls_error: e.tlsCode } } : {}) }));
-    return { phase: 'starttls', code: null, enhanced: enforced ? '4.7.5' : '4.7.10', text: why(e.message), error: e.code, temporary: true, retryCleartext: policy === 'opportunistic' };
+    ctx.record(
+      phaseAt(ctx, 'starttls', at, t, reply, {
+        text: `${reply.text}\n${why(e.message)}`,
+        error: e.code,
+        ...(e.tlsCode ? { detail: { tls_error: e.tlsCode } } : {}),
+      }),
+    );
+    return {
+      phase: 'starttls',
+      code: null,
+      enhanced: enforced ? '4.7.5' : '4.7.10',
+      text: why(e.message),
+      error: e.code,
+      temporary: true,
+      retryCleartext: policy === 'opportunistic',
+    };
   }
   return sayHello(ctx, client);
 }
 
 /** AUTH PLAIN towards a smarthost, never in cleartext unless the operator chose `tls: none`. */
-export async function authenticate(ctx: StepContext, client: SmtpClient, smarthost: { username: string; password?: string | null; tls: TlsPolicy }): Promise<StepFailure | null> {
+export async function authenticate(
+  ctx: StepContext,
+  client: SmtpClient,
+  smarthost: { username: string; password?: string | null; tls: TlsPolicy },
+): Promise<StepFailure | null> {
   const at = ctx.clock();
   const t = performance.now();
   if (!client.tls && smarthost.tls !== 'none') {

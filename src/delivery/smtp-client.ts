@@ -91,7 +91,10 @@ export class SmtpClient {
       // No Nagle: commands are batched by corking already, and Nagle holding the last segment of the
       // body until the server's delayed ACK (40 ms on Linux) made every DATA phase wait for it.
       socket.setNoDelay(true);
-      const timer = setTimeout(() => fail(new SmtpNetworkError('ETIMEDOUT', `no connection to ${options.ip}:${options.port} within ${options.timeoutMs} ms`)), options.timeoutMs);
+      const timer = setTimeout(
+        () => fail(new SmtpNetworkError('ETIMEDOUT', `no connection to ${options.ip}:${options.port} within ${options.timeoutMs} ms`)),
+        options.timeoutMs,
+      );
       options.signal?.addEventListener('abort', onAbort, { once: true });
       socket.once('error', (err: NodeJS.ErrnoException) => fail(networkError(err)));
       socket.once(options.implicitTls ? 'secureConnect' : 'connect', () => {
@@ -298,7 +301,12 @@ function networkError(err: NodeJS.ErrnoException): SmtpNetworkError {
 }
 
 function tlsInfo(socket: tls.TLSSocket): NonNullable<SmtpClient['tls']> {
-  return { protocol: socket.getProtocol() ?? null, cipher: socket.getCipher()?.name ?? null, authorized: socket.authorized, authorizationError: socket.authorizationError ? String(socket.authorizationError) : null };
+  return {
+    protocol: socket.getProtocol() ?? null,
+    cipher: socket.getCipher()?.name ?? null,
+    authorized: socket.authorized,
+    authorizationError: socket.authorizationError ? String(socket.authorizationError) : null,
+  };
 }
 
 /** RFC 3461 xtext: '+', '=' and anything outside printable ASCII as +HH. */

@@ -9,9 +9,7 @@ import { xtext, type SmtpClient, type SmtpReply } from './smtp-client.js';
 import type { DeliveryJob, DeliveryRecipient, PhaseRecord } from './types.js';
 
 /** A host's answer: every recipient's verdict, or the failure that sends us to the next host. */
-export type HostResult =
-  | { definite: true; verdicts: Map<number, Verdict> }
-  | { definite: false; failure: Verdict; retryCleartext?: boolean };
+export type HostResult = { definite: true; verdicts: Map<number, Verdict> } | { definite: false; failure: Verdict; retryCleartext?: boolean };
 
 export interface TransactionContext extends Omit<StepContext, 'record'> {
   record(p: PhaseRecord, recipient?: DeliveryRecipient): void;
@@ -73,7 +71,15 @@ export async function transaction(ctx: TransactionContext, client: SmtpClient, j
   const pipelining = ext.has('PIPELINING');
 
   if (ctx.stopping?.aborted) {
-    const failure = { phase: 'mail' as const, code: null, enhanced: null, text: 'the relay is stopping: no new transaction was started', error: STOPPING, temporary: true, ...where };
+    const failure = {
+      phase: 'mail' as const,
+      code: null,
+      enhanced: null,
+      text: 'the relay is stopping: no new transaction was started',
+      error: STOPPING,
+      temporary: true,
+      ...where,
+    };
     return { definite: false, result: { definite: false, failure }, sawClose: false };
   }
 
@@ -88,7 +94,11 @@ export async function transaction(ctx: TransactionContext, client: SmtpClient, j
   } catch (err) {
     const e = asNetworkError(err);
     record(phase('mail', at, t, null, { text: e.message, error: e.code }));
-    return { definite: false, result: { definite: false, failure: { phase: 'mail', code: null, enhanced: null, text: e.message, error: e.code, ...where } }, sawClose };
+    return {
+      definite: false,
+      result: { definite: false, failure: { phase: 'mail', code: null, enhanced: null, text: e.message, error: e.code, ...where } },
+      sawClose,
+    };
   }
   record(phase('mail', at, t, mail, { detail: { command: mailLine, pipelining } }));
   if (mail.code < 200 || mail.code >= 300) {

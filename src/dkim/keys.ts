@@ -8,8 +8,7 @@ export const ALGORITHMS = { 'rsa-2048': 'rsa-sha256', ed25519: 'ed25519-sha256' 
 
 /** A new private key as PKCS#8 PEM. RSA 2048 is what every receiver verifies; Ed25519 (RFC 8463) is short but not yet universal. */
 export function generateKey(algorithm: DkimAlgorithm): string {
-  const { privateKey } =
-    algorithm === 'rsa-sha256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ed25519');
+  const { privateKey } = algorithm === 'rsa-sha256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ed25519');
   return privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 }
 

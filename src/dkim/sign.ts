@@ -52,12 +52,12 @@ export async function dkimSignatures(raw: Buffer, keys: readonly SigningKey[], o
   const t = Math.floor(opts.now / 1000);
   const out = await Promise.all(
     keys.map(async (k) => {
-    const head =
-      `DKIM-Signature: v=1; a=${k.algorithm}; c=relaxed/relaxed; d=${k.domain}; s=${k.selector};\r\n` +
-      `\tt=${t}; h=${foldList(names)};\r\n` +
-      `\tbh=${bh};\r\n` +
-      `\tb=`;
-    // RFC 6376 §3.7: the signature field itself is hashed last, with b= empty and without its final CRLF.
+      const head =
+        `DKIM-Signature: v=1; a=${k.algorithm}; c=relaxed/relaxed; d=${k.domain}; s=${k.selector};\r\n` +
+        `\tt=${t}; h=${foldList(names)};\r\n` +
+        `\tbh=${bh};\r\n` +
+        `\tb=`;
+      // RFC 6376 §3.7: the signature field itself is hashed last, with b= empty and without its final CRLF.
       const data = Buffer.from(canonical + relaxedField(head).slice(0, -2), 'latin1');
       const b =
         k.algorithm === 'rsa-sha256'
@@ -99,7 +99,10 @@ function selectHeaders(fields: HeaderField[], headers: readonly string[], oversi
  */
 export function relaxedField(raw: string): string {
   const colon = raw.indexOf(':');
-  const name = raw.slice(0, colon).replace(/[ \t]+$/, '').toLowerCase();
+  const name = raw
+    .slice(0, colon)
+    .replace(/[ \t]+$/, '')
+    .toLowerCase();
   const value = raw
     .slice(colon + 1)
     .replace(/\r\n/g, '')

@@ -91,7 +91,10 @@ export function createSigner(opts: SignerOptions): MessageSigner {
         put({ domain: r.domain, selector: r.selector, algorithm: r.algorithm, key });
       } catch (err) {
         if (!fromFiles.some((f) => f.domain === r.domain && f.algorithm === r.algorithm)) {
-          unusable.set(r.domain, `the stored DKIM key ${r.selector} of ${r.domain} is unusable (${(err as Error).message}); replace it with mailtrail dkim keygen`);
+          unusable.set(
+            r.domain,
+            `the stored DKIM key ${r.selector} of ${r.domain} is unusable (${(err as Error).message}); replace it with mailtrail dkim keygen`,
+          );
         }
       }
     }

@@ -14,12 +14,19 @@ const DAY = 86_400_000;
 export function checkCertificate(ctx: DoctorContext): CheckResult | null {
   const { config, now } = ctx;
   if (!config.submission.starttls.enabled && !config.submission.implicit_tls.enabled) return null;
-  const result = (status: CheckResult['status'], message: string, fix: string | null): CheckResult => ({ check: 'certificate', domain: null, status, message, fix });
+  const result = (status: CheckResult['status'], message: string, fix: string | null): CheckResult => ({
+    check: 'certificate',
+    domain: null,
+    status,
+    message,
+    fix,
+  });
   const given = config.submission.tls.cert;
   const certPath = given ?? (nodeStateDir(config.database) === null ? null : path.join(certificateDir(config.database), 'cert.pem'));
   const keyPath = given ? config.submission.tls.key : certPath && path.join(path.dirname(certPath), 'key.pem');
   const properFix = `set submission.tls.cert and submission.tls.key to a certificate for ${config.hostname} from a public CA (e.g. Let's Encrypt), then restart`;
-  if (!certPath || (!given && !existsSync(certPath))) return result('warn', 'no certificate yet: a self-signed one is made at first start, which apps must be told to trust', properFix);
+  if (!certPath || (!given && !existsSync(certPath)))
+    return result('warn', 'no certificate yet: a self-signed one is made at first start, which apps must be told to trust', properFix);
   let cert: X509Certificate;
   try {
     cert = new X509Certificate(readFileSync(certPath));
@@ -28,7 +35,12 @@ export function checkCertificate(ctx: DoctorContext): CheckResult | null {
   }
   if (keyPath) {
     try {
-      if (!cert.checkPrivateKey(createPrivateKey(readFileSync(keyPath)))) return result('fail', `${keyPath} is not the key of ${certPath}: TLS handshakes will fail`, `point submission.tls.key at the key ${certPath} was issued for`);
+      if (!cert.checkPrivateKey(createPrivateKey(readFileSync(keyPath))))
+        return result(
+          'fail',
+          `${keyPath} is not the key of ${certPath}: TLS handshakes will fail`,
+          `point submission.tls.key at the key ${certPath} was issued for`,
+        );
     } catch (err) {
       return result('fail', `cannot read the key ${keyPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, properFix);
     }
@@ -37,11 +49,36 @@ export function checkCertificate(ctx: DoctorContext): CheckResult | null {
   const notBefore = Date.parse(cert.validFrom);
   const days = Math.floor((notAfter - now) / DAY);
   const renew = `renew it (certbot renew, or your CA), replace ${certPath} and restart mailtrail (the file is read at start)`;
-  if (notAfter <= now) return result('fail', `the submission certificate expired on ${new Date(notAfter).toISOString().slice(0, 10)}: apps that verify it cannot connect`, renew);
-  if (notBefore > now) return result('fail', `the submission certificate is not valid before ${new Date(notBefore).toISOString().slice(0, 10)}`, 'check the clock of this machine, or use a certificate valid now');
+  if (notAfter <= now)
+    return result('fail', `the submission certificate expired on ${new Date(notAfter).toISOString().slice(0, 10)}: apps that verify it cannot connect`, renew);
+  if (notBefore > now)
+    return result(
+      'fail',
+      `the submission certificate is not valid before ${new Date(notBefore).toISOString().slice(0, 10)}`,
+      'check the clock of this machine, or use a certificate valid now',
+    );
   const selfSigned = cert.issuer === cert.subject && cert.verify(cert.publicKey);
-  if (selfSigned) return result('warn', `the submission certificate is self-signed (${certPath}, until ${new Date(notAfter).toISOString().slice(0, 10)}): apps must turn off verification or pin it`, properFix);
-  if (days < config.doctor.certificate_warn_days) return result('warn', `the submission certificate expires in ${days} day${days === 1 ? '' : 's'} (${new Date(notAfter).toISOString().slice(0, 10)})`, renew);
-  if (!cert.checkHost(config.hostname)) return result('warn', `the submission certificate is for ${cert.subjectAltName ?? cert.subject}, not ${config.hostname}: apps connecting by that name will not verify it`, properFix);
-  return result('pass', `the submission certificate for ${config.hostname} is valid until ${new Date(notAfter).toISOString().slice(0, 10)} (${days} days)`, null);
+  if (selfSigned)
+    return result(
+      'warn',
+      `the submission certificate is self-signed (${certPath}, until ${new Date(notAfter).toISOString().slice(0, 10)}): apps must turn off verification or pin it`,
+      properFix,
+    );
+  if (days < config.doctor.certificate_warn_days)
+    return result(
+      'warn',
+      `the submission certificate expires in ${days} day${days === 1 ? '' : 's'} (${new Date(notAfter).toISOString().slice(0, 10)})`,
+      renew,
+    );
+  if (!cert.checkHost(config.hostname))
+    return result(
+      'warn',
+      `the submission certificate is for ${cert.subjectAltName ?? cert.subject}, not ${config.hostname}: apps connecting by that name will not verify it`,
+      properFix,
+    );
+  return result(
+    'pass',
+    `the submission certificate for ${config.hostname} is valid until ${new Date(notAfter).toISOString().slice(0, 10)} (${days} days)`,
+    null,
+  );
 }

@@ -15,8 +15,16 @@ export async function checkDkim(ctx: DoctorContext, domain: string): Promise<Che
     const fb = fallback && ctx.keys.some((k) => k.domain === fallback && k.active);
     return [
       fb
-        ? result('warn', `no DKIM key for ${domain}: its mail is signed by the fallback domain ${fallback}, which does not align with ${domain} for DMARC`, `mailtrail dkim keygen ${domain}, then publish the record it prints`)
-        : result('fail', `no DKIM key for ${domain}: its mail leaves unsigned (large mailbox providers spam-folder or refuse it)`, `mailtrail dkim keygen ${domain}, then publish the record it prints`),
+        ? result(
+            'warn',
+            `no DKIM key for ${domain}: its mail is signed by the fallback domain ${fallback}, which does not align with ${domain} for DMARC`,
+            `mailtrail dkim keygen ${domain}, then publish the record it prints`,
+          )
+        : result(
+            'fail',
+            `no DKIM key for ${domain}: its mail leaves unsigned (large mailbox providers spam-folder or refuse it)`,
+            `mailtrail dkim keygen ${domain}, then publish the record it prints`,
+          ),
     ];
   }
   const out: CheckResult[] = [];
@@ -32,7 +40,13 @@ export async function checkDkim(ctx: DoctorContext, domain: string): Promise<Che
       continue;
     }
     if (records.length === 0) {
-      out.push(result(k.active ? 'fail' : 'warn', `${label}: nothing published at ${name}${k.active ? ', so receivers fail every signature made with it' : ''}`, `publish ${expected}`));
+      out.push(
+        result(
+          k.active ? 'fail' : 'warn',
+          `${label}: nothing published at ${name}${k.active ? ', so receivers fail every signature made with it' : ''}`,
+          `publish ${expected}`,
+        ),
+      );
       continue;
     }
     const tags = parseKeyRecord(records[0]);
@@ -51,7 +65,13 @@ export async function checkDkim(ctx: DoctorContext, domain: string): Promise<Che
     if (problem) {
       out.push(result(k.active ? 'fail' : 'warn', `${label}: ${problem}`, `replace the TXT record at ${name} with "${txtValue(k.algorithm, k.publicKey)}"`));
     } else if (/y/i.test(tags.t ?? '')) {
-      out.push(result('warn', `${label}: the record at ${name} matches but is flagged t=y (testing): receivers may ignore failures and passes alike`, `remove t=y from the TXT record at ${name} once signatures verify`));
+      out.push(
+        result(
+          'warn',
+          `${label}: the record at ${name} matches but is flagged t=y (testing): receivers may ignore failures and passes alike`,
+          `remove t=y from the TXT record at ${name} once signatures verify`,
+        ),
+      );
     } else {
       out.push(
         k.active

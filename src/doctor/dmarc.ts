@@ -29,7 +29,13 @@ export async function checkDmarc(ctx: DoctorContext, domain: string, inputs: Ali
       .map(([k, v]) => [k.trim().toLowerCase(), v.trim()]),
   );
   if (!record || record.status.result === 'temperror') {
-    out.push({ check: 'dmarc', domain, status: 'warn', message: `could not look up _dmarc.${domain}${record && record.error ? ` (${record.error})` : ''}`, fix: 'run doctor again; check delivery.dns_servers' });
+    out.push({
+      check: 'dmarc',
+      domain,
+      status: 'warn',
+      message: `could not look up _dmarc.${domain}${record && record.error ? ` (${record.error})` : ''}`,
+      fix: 'run doctor again; check delivery.dns_servers',
+    });
   } else if (record.status.result === 'none') {
     out.push({
       check: 'dmarc',
@@ -51,7 +57,13 @@ export async function checkDmarc(ctx: DoctorContext, domain: string, inputs: Ali
             message: `${where}: p=${policy}${pct}${policy === 'none' ? ' (monitoring: receivers report failures but deliver them)' : ''}`,
             fix: policy === 'none' ? `when the aggregate reports show only your own mail, set p=quarantine in TXT ${where.split(' ')[0]}` : null,
           }
-        : { check: 'dmarc', domain, status: 'fail', message: `${where} has no valid policy (p=${policy || 'missing'}): receivers ignore it`, fix: `set p=none, p=quarantine or p=reject in TXT ${where.split(' ')[0]}` },
+        : {
+            check: 'dmarc',
+            domain,
+            status: 'fail',
+            message: `${where} has no valid policy (p=${policy || 'missing'}): receivers ignore it`,
+            fix: `set p=none, p=quarantine or p=reject in TXT ${where.split(' ')[0]}`,
+          },
     );
   }
 
@@ -60,20 +72,38 @@ export async function checkDmarc(ctx: DoctorContext, domain: string, inputs: Ali
   const aligned = (other: string, strict: boolean) => (strict ? other === domain : getAlignment(domain, [{ domain: other }], false) !== false);
   const dkimAligned = inputs.dkimDomain !== null && inputs.dkimOk && aligned(inputs.dkimDomain, strictDkim);
   const spfAligned = inputs.spfOk && aligned(rp, strictSpf);
-  const ways = [dkimAligned && `DKIM (d=${inputs.dkimDomain}${strictDkim ? ', strict' : ''})`, spfAligned && `SPF (MAIL FROM domain ${rp}${strictSpf ? ', strict' : ''})`].filter(Boolean);
+  const ways = [
+    dkimAligned && `DKIM (d=${inputs.dkimDomain}${strictDkim ? ', strict' : ''})`,
+    spfAligned && `SPF (MAIL FROM domain ${rp}${strictSpf ? ', strict' : ''})`,
+  ].filter(Boolean);
   if (ways.length) {
-    out.push({ check: 'dmarc-alignment', domain, status: 'pass', message: `mail from ${domain} through this relay passes DMARC by ${ways.join(' and ')}`, fix: null });
+    out.push({
+      check: 'dmarc-alignment',
+      domain,
+      status: 'pass',
+      message: `mail from ${domain} through this relay passes DMARC by ${ways.join(' and ')}`,
+      fix: null,
+    });
   } else {
     const why = [
-      inputs.dkimDomain === null ? 'it is not DKIM-signed' : !inputs.dkimOk ? `its DKIM key is not published correctly (see the dkim check)` : `it is signed with d=${inputs.dkimDomain}, which does not align${strictDkim ? ' (adkim=s)' : ''}`,
-      !inputs.spfOk ? `SPF of ${rp} does not pass for this relay (see the spf check)` : `its MAIL FROM domain ${rp} does not align${strictSpf ? ' (aspf=s)' : ''}`,
+      inputs.dkimDomain === null
+        ? 'it is not DKIM-signed'
+        : !inputs.dkimOk
+          ? `its DKIM key is not published correctly (see the dkim check)`
+          : `it is signed with d=${inputs.dkimDomain}, which does not align${strictDkim ? ' (adkim=s)' : ''}`,
+      !inputs.spfOk
+        ? `SPF of ${rp} does not pass for this relay (see the spf check)`
+        : `its MAIL FROM domain ${rp} does not align${strictSpf ? ' (aspf=s)' : ''}`,
     ];
     out.push({
       check: 'dmarc-alignment',
       domain,
       status: 'fail',
       message: `mail from ${domain} through this relay fails DMARC: ${why.join(', and ')}`,
-      fix: inputs.dkimDomain === domain ? 'fix the dkim check above (publish the record mailtrail prints)' : `mailtrail dkim keygen ${domain} and publish the record it prints (DKIM alignment does not depend on the bounce domain)`,
+      fix:
+        inputs.dkimDomain === domain
+          ? 'fix the dkim check above (publish the record mailtrail prints)'
+          : `mailtrail dkim keygen ${domain} and publish the record it prints (DKIM alignment does not depend on the bounce domain)`,
     });
   }
   return out;

@@ -38,18 +38,41 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const ctx: DoctorContext = { config, dns: opts.resolver ?? createResolver(config), keys, now };
   const domains = opts.domains?.length
     ? [...new Set(opts.domains.map((d) => d.toLowerCase().replace(/\.$/, '')))]
-    : [...new Set([...(await opts.store.users.list()).flatMap((u) => u.senderDomains), ...keys.map((k) => k.domain)].map((d) => d.toLowerCase()).filter((d) => d !== '*'))].sort();
+    : [
+        ...new Set(
+          [...(await opts.store.users.list()).flatMap((u) => u.senderDomains), ...keys.map((k) => k.domain)]
+            .map((d) => d.toLowerCase())
+            .filter((d) => d !== '*'),
+        ),
+      ].sort();
 
   const checks: CheckResult[] = [];
   if (config.doctor.public_ips.length === 0) {
-    checks.push({ check: 'setup', domain: null, status: 'warn', message: "this relay's public addresses are not configured: SPF, PTR, DNSBL and bounce MX checks cannot be complete", fix: 'set doctor.public_ips to the addresses this relay sends from and receives bounces on' });
+    checks.push({
+      check: 'setup',
+      domain: null,
+      status: 'warn',
+      message: "this relay's public addresses are not configured: SPF, PTR, DNSBL and bounce MX checks cannot be complete",
+      fix: 'set doctor.public_ips to the addresses this relay sends from and receives bounces on',
+    });
   }
   if (domains.length === 0) {
-    checks.push({ check: 'setup', domain: null, status: 'warn', message: 'no sending domain to check: no user has a sender domain other than *, and no DKIM key exists', fix: 'name the domains: mailtrail doctor example.com' });
+    checks.push({
+      check: 'setup',
+      domain: null,
+      status: 'warn',
+      message: 'no sending domain to check: no user has a sender domain other than *, and no DKIM key exists',
+      fix: 'name the domains: mailtrail doctor example.com',
+    });
   }
   const perDomain = await Promise.all(
     domains.map(async (domain) => {
-      const [spf, dkim, bounce, blocklisted] = await Promise.all([checkSpf(ctx, domain), checkDkim(ctx, domain), checkBounceMx(ctx, domain), checkDomainBlocklists(ctx, domain)]);
+      const [spf, dkim, bounce, blocklisted] = await Promise.all([
+        checkSpf(ctx, domain),
+        checkDkim(ctx, domain),
+        checkBounceMx(ctx, domain),
+        checkDomainBlocklists(ctx, domain),
+      ]);
       const ownKey = keys.some((k) => k.domain === domain && k.active);
       const fallback = config.dkim.fallback_domain?.toLowerCase() ?? null;
       const dkimDomain = !config.dkim.enabled ? null : ownKey ? domain : fallback && keys.some((k) => k.domain === fallback && k.active) ? fallback : null;
@@ -63,7 +86,8 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const cert = checkCertificate(ctx);
   if (cert) checks.push(cert);
   // Relay checks after the domains', each kind together, in CHECKS order.
-  const order = (c: CheckResult) => (c.domain === null && c.check !== 'setup' ? 1 : 0) * 1000 + (c.domain ? domains.indexOf(c.domain) * 20 : 0) + CHECKS.indexOf(c.check);
+  const order = (c: CheckResult) =>
+    (c.domain === null && c.check !== 'setup' ? 1 : 0) * 1000 + (c.domain ? domains.indexOf(c.domain) * 20 : 0) + CHECKS.indexOf(c.check);
   checks.sort((a, b) => order(a) - order(b));
   return { ok: !checks.some((c) => c.status === 'fail'), checked_at: new Date(now).toISOString(), domains, checks };
 }

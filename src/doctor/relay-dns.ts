@@ -26,12 +26,18 @@ export async function checkBounceMx(ctx: DoctorContext, domain: string): Promise
       `set delivery.bounce_domains: { ${domain}: bounces.${domain} } and bounces.verp_secret, then publish MX bounces.${domain} → ${config.hostname}`,
     );
   }
-  if (!config.bounces.enabled || !config.bounces.listener.enabled) return result('fail', `bounces to ${rp} cannot be received: the bounce listener is disabled`, 'set bounces.enabled: true and bounces.listener.enabled: true');
+  if (!config.bounces.enabled || !config.bounces.listener.enabled)
+    return result(
+      'fail',
+      `bounces to ${rp} cannot be received: the bounce listener is disabled`,
+      'set bounces.enabled: true and bounces.listener.enabled: true',
+    );
   let mx: { exchange: string; priority: number }[];
   try {
     mx = await ctx.dns.resolveMx(rp);
   } catch (err) {
-    if (!NOT_FOUND.has(dnsCode(err))) return result('warn', `could not look up the MX of ${rp} (${dnsCode(err)})`, 'run doctor again; check delivery.dns_servers');
+    if (!NOT_FOUND.has(dnsCode(err)))
+      return result('warn', `could not look up the MX of ${rp} (${dnsCode(err)})`, 'run doctor again; check delivery.dns_servers');
     mx = [];
   }
   const fix = `publish MX ${rp} 10 ${config.hostname}. (and A ${config.hostname} → ${config.doctor.public_ips[0] ?? "this relay's public address"})`;
@@ -44,10 +50,18 @@ export async function checkBounceMx(ctx: DoctorContext, domain: string): Promise
     if (host === config.hostname.toLowerCase() || ips.some((ip) => ours.has(ip))) reaching.push(host);
   }
   if (reaching.length === 0) {
-    return result('fail', `the MX of the bounce domain ${rp} (${mx.map((r) => r.exchange).join(', ')}) is not this relay (${[config.hostname, ...ours].join(', ')}): bounces go elsewhere`, fix);
+    return result(
+      'fail',
+      `the MX of the bounce domain ${rp} (${mx.map((r) => r.exchange).join(', ')}) is not this relay (${[config.hostname, ...ours].join(', ')}): bounces go elsewhere`,
+      fix,
+    );
   }
   if (config.bounces.listener.port !== 25) {
-    return result('warn', `the MX of ${rp} points at this relay (${reaching.join(', ')}), but the bounce listener is on port ${config.bounces.listener.port}; other servers deliver to port 25`, 'set bounces.listener.port: 25, or forward port 25 to it');
+    return result(
+      'warn',
+      `the MX of ${rp} points at this relay (${reaching.join(', ')}), but the bounce listener is on port ${config.bounces.listener.port}; other servers deliver to port 25`,
+      'set bounces.listener.port: 25, or forward port 25 to it',
+    );
   }
   return result('pass', `bounces to ${rp} reach this relay (MX ${reaching.join(', ')})`, null);
 }
@@ -56,23 +70,39 @@ export async function checkPtr(ctx: DoctorContext): Promise<CheckResult[]> {
   const helo = ctx.config.hostname.toLowerCase();
   return Promise.all(
     ctx.config.doctor.public_ips.map(async (ip): Promise<CheckResult> => {
-      const result = (status: CheckResult['status'], message: string, fix: string | null): CheckResult => ({ check: 'ptr', domain: null, ip, status, message, fix });
+      const result = (status: CheckResult['status'], message: string, fix: string | null): CheckResult => ({
+        check: 'ptr',
+        domain: null,
+        ip,
+        status,
+        message,
+        fix,
+      });
       const setPtr = `ask whoever runs ${ip} (the hosting provider) to set its PTR to ${helo}, and publish A ${helo} → ${ip}`;
       let names: string[];
       try {
         names = (await ctx.dns.reverse(ip)).map((n) => n.toLowerCase().replace(/\.$/, ''));
       } catch (err) {
-        if (!NOT_FOUND.has(dnsCode(err))) return result('warn', `could not look up the PTR of ${ip} (${dnsCode(err)})`, 'run doctor again; check delivery.dns_servers');
+        if (!NOT_FOUND.has(dnsCode(err)))
+          return result('warn', `could not look up the PTR of ${ip} (${dnsCode(err)})`, 'run doctor again; check delivery.dns_servers');
         names = [];
       }
       if (names.length === 0) return result('fail', `${ip} has no PTR record: many receivers refuse mail from addresses without reverse DNS`, setPtr);
       const confirmed: string[] = [];
       for (const name of names) if ((await addresses(ctx, name)).includes(ip)) confirmed.push(name);
       if (confirmed.length === 0) {
-        return result('fail', `the PTR of ${ip} (${names.join(', ')}) does not resolve back to ${ip}: reverse DNS is not forward-confirmed`, `publish A ${names[0]} → ${ip}`);
+        return result(
+          'fail',
+          `the PTR of ${ip} (${names.join(', ')}) does not resolve back to ${ip}: reverse DNS is not forward-confirmed`,
+          `publish A ${names[0]} → ${ip}`,
+        );
       }
       if (!confirmed.includes(helo)) {
-        return result('fail', `${ip} is ${confirmed.join(', ')} in reverse DNS, but the relay says EHLO ${helo}`, `set hostname: ${confirmed[0]} in the config, or ${setPtr}`);
+        return result(
+          'fail',
+          `${ip} is ${confirmed.join(', ')} in reverse DNS, but the relay says EHLO ${helo}`,
+          `set hostname: ${confirmed[0]} in the config, or ${setPtr}`,
+        );
       }
       return result('pass', `${ip} ↔ ${helo}: PTR and A agree with the EHLO name`, null);
     }),
@@ -108,7 +138,13 @@ function expand(ip: string): string[] {
   return [...h, ...Array(8 - h.length - t.length).fill('0'), ...t].map((g) => g.padStart(4, '0'));
 }
 
-async function blocklists(ctx: DoctorContext, key: string, zones: string[], base: Omit<CheckResult, 'status' | 'message' | 'fix'>, what: string): Promise<CheckResult> {
+async function blocklists(
+  ctx: DoctorContext,
+  key: string,
+  zones: string[],
+  base: Omit<CheckResult, 'status' | 'message' | 'fix'>,
+  what: string,
+): Promise<CheckResult> {
   const found = await Promise.all(zones.map(async (zone) => ({ zone, ...(await listing(ctx, `${key}.${zone}`)) })));
   const listed = found.filter((f) => f.listed.length);
   const errors = found.filter((f) => f.error);
@@ -120,7 +156,13 @@ async function blocklists(ctx: DoctorContext, key: string, zones: string[], base
       fix: `find and stop the cause (a compromised account, a bad list), then request removal at ${listed.map((f) => f.zone).join(', ')}`,
     };
   }
-  if (errors.length) return { ...base, status: 'warn', message: `${what}: not listed where checked, but ${errors.map((f) => `${f.zone}: ${f.error}`).join('; ')}`, fix: 'run doctor again from a resolver the lists answer' };
+  if (errors.length)
+    return {
+      ...base,
+      status: 'warn',
+      message: `${what}: not listed where checked, but ${errors.map((f) => `${f.zone}: ${f.error}`).join('; ')}`,
+      fix: 'run doctor again from a resolver the lists answer',
+    };
   return { ...base, status: 'pass', message: `${what} is listed in none of ${zones.join(', ')}`, fix: null };
 }
 

@@ -15,31 +15,60 @@ export async function checkSpf(ctx: DoctorContext, domain: string): Promise<Chec
   const rp = returnPathDomain(ctx.config, domain);
   const ips = ctx.config.doctor.public_ips;
   const via = rp === domain ? '' : ` (the bounce domain mail from ${domain} is sent with)`;
-  const suggested = `v=spf1 ${ips.length ? ips.map((ip) => `${ip.includes(':') ? 'ip6' : 'ip4'}:${ip}`).join(' ') : 'ip4:<this relay\'s public address>'} ~all`;
+  const suggested = `v=spf1 ${ips.length ? ips.map((ip) => `${ip.includes(':') ? 'ip6' : 'ip4'}:${ip}`).join(' ') : "ip4:<this relay's public address>"} ~all`;
   const result = (status: CheckResult['status'], message: string, fix: string | null): CheckResult => ({ check: 'spf', domain, status, message, fix });
 
   let records: string[];
   try {
     records = (await txt(ctx.dns, rp)).filter((r) => /^v=spf1(\s|$)/i.test(r));
   } catch (err) {
-    return result('warn', `could not look up the SPF record of ${rp} (${(err as NodeJS.ErrnoException).code})`, 'check the DNS servers in delivery.dns_servers and run doctor again');
+    return result(
+      'warn',
+      `could not look up the SPF record of ${rp} (${(err as NodeJS.ErrnoException).code})`,
+      'check the DNS servers in delivery.dns_servers and run doctor again',
+    );
   }
-  if (records.length === 0) return result('fail', `${rp}${via} has no SPF record: receivers cannot tell that this relay may send for it`, `publish TXT ${rp} "${suggested}"`);
-  if (records.length > 1) return result('fail', `${rp} has ${records.length} SPF records; RFC 7208 §4.5 makes that a permanent error`, `keep one TXT record at ${rp}: merge them into "${suggested}"`);
+  if (records.length === 0)
+    return result('fail', `${rp}${via} has no SPF record: receivers cannot tell that this relay may send for it`, `publish TXT ${rp} "${suggested}"`);
+  if (records.length > 1)
+    return result(
+      'fail',
+      `${rp} has ${records.length} SPF records; RFC 7208 §4.5 makes that a permanent error`,
+      `keep one TXT record at ${rp}: merge them into "${suggested}"`,
+    );
   const record = records[0];
   if (/(^|\s)\+?all(\s|$)/i.test(record)) {
-    return result('fail', `the SPF record of ${rp} ends in +all: it passes mail from anyone, so it proves nothing and invites spoofing`, `replace "+all" (or a bare "all") with "~all" or "-all" in TXT ${rp} "${record}"`);
+    return result(
+      'fail',
+      `the SPF record of ${rp} ends in +all: it passes mail from anyone, so it proves nothing and invites spoofing`,
+      `replace "+all" (or a bare "all") with "~all" or "-all" in TXT ${rp} "${record}"`,
+    );
   }
 
   const resolver = mailauthResolver(ctx.dns);
-  const evaluate = (ip: string) => spf({ sender: `postmaster@${rp}`, ip, helo: ctx.config.hostname, mta: ctx.config.hostname, resolver, maxResolveCount: 10, maxVoidCount: 2 });
+  const evaluate = (ip: string) =>
+    spf({ sender: `postmaster@${rp}`, ip, helo: ctx.config.hostname, mta: ctx.config.hostname, resolver, maxResolveCount: 10, maxVoidCount: 2 });
   const walk = await evaluate(NOBODY);
   const lookups = walk.lookups?.count ?? 0;
   if (walk.status.result === 'permerror') {
-    return result('fail', `the SPF record of ${rp} is broken: ${walk.status.comment?.replace(/^[^:]*: /, '') ?? 'permanent error'} (a receiver's evaluation stops there: permerror)`, `simplify TXT ${rp} "${record}": at most 10 DNS-querying terms (include, a, mx, ptr, exists, redirect), for example "${suggested}"`);
+    return result(
+      'fail',
+      `the SPF record of ${rp} is broken: ${walk.status.comment?.replace(/^[^:]*: /, '') ?? 'permanent error'} (a receiver's evaluation stops there: permerror)`,
+      `simplify TXT ${rp} "${record}": at most 10 DNS-querying terms (include, a, mx, ptr, exists, redirect), for example "${suggested}"`,
+    );
   }
-  if (walk.status.result === 'temperror') return result('warn', `could not evaluate the SPF record of ${rp}: ${walk.status.comment ?? 'DNS error'}`, 'run doctor again; if it persists, check the records the SPF record includes');
-  if (ips.length === 0) return result('warn', `${rp} has an SPF record (${lookups} of 10 DNS lookups) but this relay's addresses are not configured, so it was not evaluated for them`, 'set doctor.public_ips to the addresses this relay sends from');
+  if (walk.status.result === 'temperror')
+    return result(
+      'warn',
+      `could not evaluate the SPF record of ${rp}: ${walk.status.comment ?? 'DNS error'}`,
+      'run doctor again; if it persists, check the records the SPF record includes',
+    );
+  if (ips.length === 0)
+    return result(
+      'warn',
+      `${rp} has an SPF record (${lookups} of 10 DNS lookups) but this relay's addresses are not configured, so it was not evaluated for them`,
+      'set doctor.public_ips to the addresses this relay sends from',
+    );
 
   const failing: string[] = [];
   for (const ip of ips) {
@@ -47,7 +76,11 @@ export async function checkSpf(ctx: DoctorContext, domain: string): Promise<Chec
     if (r.status.result !== 'pass') failing.push(`${ip}: ${r.status.result}`);
   }
   if (failing.length) {
-    return result('fail', `the SPF record of ${rp}${via} does not pass this relay (${failing.join(', ')}); receivers will treat its mail as unauthenticated`, `add ${ips.map((ip) => `${ip.includes(':') ? 'ip6' : 'ip4'}:${ip}`).join(' ')} to TXT ${rp} "${record}"`);
+    return result(
+      'fail',
+      `the SPF record of ${rp}${via} does not pass this relay (${failing.join(', ')}); receivers will treat its mail as unauthenticated`,
+      `add ${ips.map((ip) => `${ip.includes(':') ? 'ip6' : 'ip4'}:${ip}`).join(' ')} to TXT ${rp} "${record}"`,
+    );
   }
   return result('pass', `the SPF record of ${rp}${via} passes for ${ips.join(', ')} (${lookups} of 10 DNS lookups)`, null);
 }

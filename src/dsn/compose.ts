@@ -146,7 +146,9 @@ function humanPart(input: DsnInput, returned: 'full' | 'headers' | 'headers-fall
         ? "The message's headers are attached below."
         : "The message's headers are attached below (the whole message could not be returned: it is not valid for re-sending).";
   if (input.kind === 'failure') {
-    lines.push(...wrap('Your message could not be delivered to one or more of its recipients. This is a permanent failure: mailtrail will not try again. ' + attached));
+    lines.push(
+      ...wrap('Your message could not be delivered to one or more of its recipients. This is a permanent failure: mailtrail will not try again. ' + attached),
+    );
   } else if (input.kind === 'delay') {
     lines.push(
       ...wrap(
@@ -170,7 +172,12 @@ function humanPart(input: DsnInput, returned: 'full' | 'headers' | 'headers-fall
     const said = diagnosticText(r.diagnostic);
     const by = r.remoteMta ? `host ${r.remoteMta}` : null;
     if (r.expired) {
-      lines.push(...wrap(`Gave up: the message could not be delivered within its maximum queue time.${said ? ` The last answer${by ? ` from ${by}` : ''} was: ${said}` : ''}`, '    '));
+      lines.push(
+        ...wrap(
+          `Gave up: the message could not be delivered within its maximum queue time.${said ? ` The last answer${by ? ` from ${by}` : ''} was: ${said}` : ''}`,
+          '    ',
+        ),
+      );
     } else if (said) {
       lines.push(...wrap(`${by ? `${by} said` : 'Reason'}: ${said}`, '    '));
     } else if (by) {
@@ -300,7 +307,11 @@ function originalPart(input: DsnInput): OriginalPart {
     // Kept whole, final CRLF included: the CRLF before the next delimiter belongs to the delimiter.
     const body = raw;
     return {
-      part: field('Content-Description', 'Undelivered Message') + field('Content-Type', 'message/rfc822') + field('Content-Transfer-Encoding', eightBit ? '8bit' : '7bit') + CRLF,
+      part:
+        field('Content-Description', 'Undelivered Message') +
+        field('Content-Type', 'message/rfc822') +
+        field('Content-Transfer-Encoding', eightBit ? '8bit' : '7bit') +
+        CRLF,
       body,
       returned: 'full',
     };
@@ -337,7 +348,6 @@ function isSendable(raw: Buffer): boolean {
     start = nl + 1;
   }
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // Small encoders
@@ -418,7 +428,6 @@ export function quotedPrintable(text: string): string {
     })
     .join(CRLF);
 }
-
 
 function newBoundary(): string {
   // "=_" cannot occur in quoted-printable or base64 text, so only the original needs checking.

@@ -70,18 +70,27 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     if (!senderDomain) return skip('the envelope sender has no domain to deliver a report to');
 
     const asked = recipients.filter((r) => wants(kind, r));
-    if (asked.length < recipients.length) skip('NOTIFY excludes it', recipients.filter((r) => !asked.includes(r)).map((r) => r.id));
+    if (asked.length < recipients.length)
+      skip(
+        'NOTIFY excludes it',
+        recipients.filter((r) => !asked.includes(r)).map((r) => r.id),
+      );
     if (asked.length === 0) return;
 
     const events = await store.events.forMessage(message.id);
     const already = new Set(events.filter((e) => e.kind === 'dsn-sent' && e.detail?.type === TYPE[kind]).map((e) => e.recipientId));
     const due = asked.filter((r) => !already.has(r.id));
-    if (due.length < asked.length) skip('already reported', asked.filter((r) => already.has(r.id)).map((r) => r.id));
+    if (due.length < asked.length)
+      skip(
+        'already reported',
+        asked.filter((r) => already.has(r.id)).map((r) => r.id),
+      );
     if (due.length === 0) return;
 
     const now = clock();
     const original = await store.messages.content(message.id);
-    if (!original) logger.warn({ event: 'dsn.no_content', queue_id: message.queueId }, 'the original message content is gone; the report carries no copy of it');
+    if (!original)
+      logger.warn({ event: 'dsn.no_content', queue_id: message.queueId }, 'the original message content is gone; the report carries no copy of it');
 
     const willRetryUntil = message.createdAt + config.delivery.retry.max_queue_lifetime_ms;
     const reported = due.map((r) => recipientFacts(kind, r, events, willRetryUntil, opts.explain));
@@ -103,16 +112,35 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     // The null sender: a report about a report is never sent (RFC 3461 §6.2, RFC 5321 §4.5.5). NOTIFY=NEVER
     // on its one recipient for the same reason.
     const accepted = await opts.intake.accept(
-      ownMailEnvelope(message.mailFrom, { tag: message.tag, detail: { type: TYPE[kind], original_queue_id: message.queueId, reported_recipients: due.map((r) => r.address) } }),
+      ownMailEnvelope(message.mailFrom, {
+        tag: message.tag,
+        detail: { type: TYPE[kind], original_queue_id: message.queueId, reported_recipients: due.map((r) => r.address) },
+      }),
       raw,
     );
     const queueId = accepted.queueId;
     const suppressed = accepted.suppressed > 0;
     await store.events.appendMany(
-      due.map((r) => ({ at: now, kind: 'dsn-sent' as const, messageRowId: message.id, recipientId: r.id, detail: { dsn_queue_id: queueId, type: TYPE[kind] } })),
+      due.map((r) => ({
+        at: now,
+        kind: 'dsn-sent' as const,
+        messageRowId: message.id,
+        recipientId: r.id,
+        detail: { dsn_queue_id: queueId, type: TYPE[kind] },
+      })),
     );
     logger.info(
-      { event: 'dsn.sent', queue_id: message.queueId, message_id: message.messageId, dsn_queue_id: queueId, type: TYPE[kind], to: message.mailFrom, recipients: due.map((r) => r.address), suppressed, tag: message.tag },
+      {
+        event: 'dsn.sent',
+        queue_id: message.queueId,
+        message_id: message.messageId,
+        dsn_queue_id: queueId,
+        type: TYPE[kind],
+        to: message.mailFrom,
+        recipients: due.map((r) => r.address),
+        suppressed,
+        tag: message.tag,
+      },
       `${TYPE[kind]} report for ${due.length} recipient(s) queued to ${message.mailFrom} as ${queueId}${suppressed ? ' (not sent: the sender address is suppressed)' : ''}`,
     );
     if (!suppressed) opts.onEnqueued?.();

@@ -171,7 +171,10 @@ export function createIntake(deps: IntakeDeps): Intake {
         try {
           dkim = await deps.signer.sign(raw, { fromDomain, allowedDomains: envelope.senderDomains ?? null });
         } catch (err) {
-          deps.logger.error({ event: 'dkim.sign_failed', err: (err as Error).message, sender: envelope.mailFrom, user: envelope.username, domain: fromDomain }, 'DKIM signing failed');
+          deps.logger.error(
+            { event: 'dkim.sign_failed', err: (err as Error).message, sender: envelope.mailFrom, user: envelope.username, domain: fromDomain },
+            'DKIM signing failed',
+          );
           throw new IntakeRejection(451, '4.3.5', `Message not queued: ${(err as Error).message}; nothing was kept, try again later`, 'signing');
         }
         if (dkim.fields) raw = Buffer.concat([dkim.fields, raw]);

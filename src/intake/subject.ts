@@ -12,7 +12,11 @@ const BETWEEN_WORDS = /(\?=)\s+(?==\?[^?\s]+\?[bBqQ]\?)/g;
 function decodeWord(charset: string, encoding: string, text: string): string | null {
   let bytes: Buffer;
   if (encoding.toUpperCase() === 'B') bytes = Buffer.from(text, 'base64');
-  else bytes = Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+  else
+    bytes = Buffer.from(
+      text.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+      'latin1',
+    );
   try {
     // RFC 2231 language suffix: `utf-8*en`.
     return new TextDecoder(charset.split('*')[0].toLowerCase()).decode(bytes);
@@ -22,7 +26,12 @@ function decodeWord(charset: string, encoding: string, text: string): string | n
 }
 
 export function readableSubject(value: string): string {
-  const decoded = value.replace(BETWEEN_WORDS, '$1').replace(ENCODED_WORD, (word, charset: string, enc: string, text: string) => decodeWord(charset, enc, text) ?? word);
-  const clean = decoded.replace(/[\x00-\x1f\x7f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const decoded = value
+    .replace(BETWEEN_WORDS, '$1')
+    .replace(ENCODED_WORD, (word, charset: string, enc: string, text: string) => decodeWord(charset, enc, text) ?? word);
+  const clean = decoded
+    .replace(/[\x00-\x1f\x7f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return clean.length > MAX ? clean.slice(0, MAX - 1) + '…' : clean;
 }

@@ -46,7 +46,8 @@ export async function startAcceptor(o: AcceptorOptions): Promise<Acceptor> {
     const slot = o.admission.admit(ip);
     if (typeof slot === 'string') {
       o.onRefused(ip, slot);
-      if (o.tls) socket.destroy(); // nothing can be said in cleartext on an implicit-TLS port
+      if (o.tls)
+        socket.destroy(); // nothing can be said in cleartext on an implicit-TLS port
       else socket.end(`421 4.7.0 ${slot === 'total' ? 'too many connections' : `too many connections from ${ip}`}; try again later\r\n`);
       return;
     }
@@ -86,7 +87,12 @@ export async function startAcceptor(o: AcceptorOptions): Promise<Acceptor> {
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
-      const hint = err.code === 'EADDRINUSE' ? 'another process uses this port; stop it or change' : err.code === 'EACCES' ? 'ports below 1024 need root or CAP_NET_BIND_SERVICE; use another port in' : 'check';
+      const hint =
+        err.code === 'EADDRINUSE'
+          ? 'another process uses this port; stop it or change'
+          : err.code === 'EACCES'
+            ? 'ports below 1024 need root or CAP_NET_BIND_SERVICE; use another port in'
+            : 'check';
       reject(new Error(`cannot listen on ${o.host}:${o.port} (${err.code ?? err.message}): ${hint} ${o.configKey}.host/${o.configKey}.port`));
     });
     server.listen(o.port, o.host, () => resolve());

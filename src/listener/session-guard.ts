@@ -174,7 +174,12 @@ export class SessionGuard {
       return done();
     }
     if (name === 'BDAT') {
-      this.refuseAndClose(521, '5.5.1', 'BDAT is not supported here (CHUNKING is not offered) and its chunk cannot be read as commands; closing connection', 'bdat');
+      this.refuseAndClose(
+        521,
+        '5.5.1',
+        'BDAT is not supported here (CHUNKING is not offered) and its chunk cannot be read as commands; closing connection',
+        'bdat',
+      );
       return done();
     }
     if (name === 'MAIL' && conn.hostNameAppearsAs && conn._transactionCounter >= this.hooks.limits.max_messages_per_session) {

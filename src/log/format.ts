@@ -47,7 +47,8 @@ const OUTCOMES = new Set<EventKind>(['delivered', 'deferred', 'bounced']);
 
 export function toTailRecord(e: FeedEvent): TailRecord {
   const d = e.detail ?? {};
-  const next = typeof d.next_attempt_at === 'number' ? new Date(d.next_attempt_at).toISOString() : typeof d.next_attempt_at === 'string' ? d.next_attempt_at : null;
+  const next =
+    typeof d.next_attempt_at === 'number' ? new Date(d.next_attempt_at).toISOString() : typeof d.next_attempt_at === 'string' ? d.next_attempt_at : null;
   return {
     time: new Date(e.at).toISOString(),
     id: e.id,
@@ -96,8 +97,26 @@ const sgr =
   (open: number, close: number): Paint =>
   (s) =>
     `\x1b[${open}m${s}\x1b[${close}m`;
-const PAINT = { dim: sgr(2, 22), bold: sgr(1, 22), red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), blue: sgr(34, 39), magenta: sgr(35, 39), cyan: sgr(36, 39) };
-const PLAIN: typeof PAINT = { dim: (s) => s, bold: (s) => s, red: (s) => s, green: (s) => s, yellow: (s) => s, blue: (s) => s, magenta: (s) => s, cyan: (s) => s };
+const PAINT = {
+  dim: sgr(2, 22),
+  bold: sgr(1, 22),
+  red: sgr(31, 39),
+  green: sgr(32, 39),
+  yellow: sgr(33, 39),
+  blue: sgr(34, 39),
+  magenta: sgr(35, 39),
+  cyan: sgr(36, 39),
+};
+const PLAIN: typeof PAINT = {
+  dim: (s) => s,
+  bold: (s) => s,
+  red: (s) => s,
+  green: (s) => s,
+  yellow: (s) => s,
+  blue: (s) => s,
+  magenta: (s) => s,
+  cyan: (s) => s,
+};
 export type Palette = typeof PAINT;
 
 /** The colours of a pretty line (SGR sequences), or none: every colour then returns its text as it is. */
@@ -153,18 +172,28 @@ export function formatPretty(e: FeedEvent, opts: { color: boolean }): string {
     }
     case 'phase': {
       parts.push(r.phase ?? '?');
-      parts.push(...opt(reply || (r.error ? p.red(r.error) : null)), ...opt(via), ...opt(r.recipient && `(${r.recipient})`), ...opt(r.duration_ms !== null && `${r.duration_ms} ms`));
+      parts.push(
+        ...opt(reply || (r.error ? p.red(r.error) : null)),
+        ...opt(via),
+        ...opt(r.recipient && `(${r.recipient})`),
+        ...opt(r.duration_ms !== null && `${r.duration_ms} ms`),
+      );
       break;
     }
     default: {
       parts.push(...opt(r.recipient));
       if (r.attempt !== null && e.phase !== 'inbound') parts.push(`attempt ${r.attempt}`);
-      if (reply) parts.push(e.kind === 'bounced' || e.kind === 'expired' || e.kind === 'complained' ? p.red(reply) : e.kind === 'deferred' ? p.yellow(reply) : reply);
+      if (reply)
+        parts.push(e.kind === 'bounced' || e.kind === 'expired' || e.kind === 'complained' ? p.red(reply) : e.kind === 'deferred' ? p.yellow(reply) : reply);
       if (e.phase === 'inbound') parts.push(...opt(r.mx && `reported by ${r.mx}`));
       else parts.push(...opt(via));
       parts.push(...opt(r.category && `[${r.category}${r.hard ? ', hard' : ''}]`));
       if (r.next_attempt_at) parts.push(`next ${r.next_attempt_at.replace('T', ' ')}`);
-      if (e.kind === 'dsn-sent') parts.push(...opt(typeof detail.type === 'string' && `${detail.type} report`), ...opt(typeof detail.dsn_queue_id === 'string' && `as ${detail.dsn_queue_id}`));
+      if (e.kind === 'dsn-sent')
+        parts.push(
+          ...opt(typeof detail.type === 'string' && `${detail.type} report`),
+          ...opt(typeof detail.dsn_queue_id === 'string' && `as ${detail.dsn_queue_id}`),
+        );
     }
   }
   return parts.join('  ');

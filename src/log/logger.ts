@@ -60,7 +60,8 @@ export function createLogger(config: LogConfig, destination?: pino.DestinationSt
     formatters: { level: (label) => ({ level: label }) },
     // Every line has an `event`, also those written by libraries in their own words (fastify's
     // "Server listening at …"): `<component>.log`, so a filter on `event` never drops a line.
-    mixin: (line: object, _level: number, log: pino.Logger) => ('event' in line ? {} : { event: `${(log.bindings().component as string | undefined) ?? 'relay'}.log` }),
+    mixin: (line: object, _level: number, log: pino.Logger) =>
+      'event' in line ? {} : { event: `${(log.bindings().component as string | undefined) ?? 'relay'}.log` },
   };
   return schemaLogger(pino(options, destination ?? createLogDestination(config)));
 }
@@ -71,7 +72,10 @@ export function createLogger(config: LogConfig, destination?: pino.DestinationSt
  * one stream whole and in order, never interleaved mid-line. Lines arrive as JSON; stdout gets them as
  * `log.format` says (./pretty.ts), the file always as JSON. `terminal` is what stdout is (tests).
  */
-export function createLogDestination(config: LogConfig, terminal: { isTTY: boolean; env: Record<string, string | undefined> } = { isTTY: process.stdout.isTTY === true, env: process.env }): pino.DestinationStream {
+export function createLogDestination(
+  config: LogConfig,
+  terminal: { isTTY: boolean; env: Record<string, string | undefined> } = { isTTY: process.stdout.isTTY === true, env: process.env },
+): pino.DestinationStream {
   const json = pino.destination({ fd: 1, sync: false });
   const stdout = stdoutFormat(config.log.format ?? 'auto', terminal.isTTY) === 'json' ? json : prettyStream(json, colorWanted(terminal.env, terminal.isTTY));
   if (!config.log.file) return stdout;
@@ -107,7 +111,9 @@ function openLogFile(file: string): number {
     mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     return openSync(file, 'a');
   } catch (err) {
-    const e = new Error(`cannot open log.file ${file} for appending: ${(err as Error).message}. Fix its directory's permissions or set log.file to another path (or null: stdout only).`);
+    const e = new Error(
+      `cannot open log.file ${file} for appending: ${(err as Error).message}. Fix its directory's permissions or set log.file to another path (or null: stdout only).`,
+    );
     // The CLI prints errors of this name as one line (src/cli/main.ts).
     e.name = 'StartupError';
     throw e;

@@ -75,7 +75,10 @@ export function addressDomain(value: string): string | null {
   const addr = angle ? angle[1] : (bare.split(/[\s,]+/).find((t) => t.includes('@')) ?? '');
   const at = addr.lastIndexOf('@');
   if (at < 0) return null;
-  const given = addr.slice(at + 1).trim().replace(/\.$/, '');
+  const given = addr
+    .slice(at + 1)
+    .trim()
+    .replace(/\.$/, '');
   if (!given || /[\s<>@,;]/.test(given)) return null;
   return (domainToASCII(given) || given).toLowerCase();
 }

@@ -78,14 +78,24 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
-  const received = new Counter({ name: 'mailtrail_messages_received_total', help: 'Messages accepted on submission and committed to the queue', labelNames: ['tag'] as const, registers });
+  const received = new Counter({
+    name: 'mailtrail_messages_received_total',
+    help: 'Messages accepted on submission and committed to the queue',
+    labelNames: ['tag'] as const,
+    registers,
+  });
   const byKind = Object.fromEntries(
     Object.entries(RECIPIENT_COUNTERS).map(([kind, help]) => [
       kind,
       new Counter({ name: `mailtrail_recipients_${kind}_total`, help, labelNames: ['tag', 'domain_group'] as const, registers }),
     ]),
   ) as Record<CountedKind, Counter<'tag' | 'domain_group'>>;
-  const events = new Counter({ name: 'mailtrail_events_total', help: 'Timeline events by kind (every kind, including delayed, reported, auto-replied, dsn-sent…)', labelNames: ['kind'] as const, registers });
+  const events = new Counter({
+    name: 'mailtrail_events_total',
+    help: 'Timeline events by kind (every kind, including delayed, reported, auto-replied, dsn-sent…)',
+    labelNames: ['kind'] as const,
+    registers,
+  });
   // Known label values start at 0, so rate() sees the first event instead of a series appearing at 1.
   for (const kind of EVENT_KINDS) events.inc({ kind }, 0);
   const responses = new Counter({
@@ -107,9 +117,22 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     labelNames: ['kind', 'result', 'rule'] as const,
     registers,
   });
-  const queueDepth = new Gauge({ name: 'mailtrail_queue_recipients', help: 'Recipients waiting for delivery, by state', labelNames: ['state'] as const, registers });
-  const leased = new Gauge({ name: 'mailtrail_queue_leased_recipients', help: 'Waiting recipients a delivery worker is handling right now (live lease)', registers });
-  const oldestAge = new Gauge({ name: 'mailtrail_queue_oldest_message_age_seconds', help: 'Age of the oldest message with a waiting recipient; 0 when nothing waits', registers });
+  const queueDepth = new Gauge({
+    name: 'mailtrail_queue_recipients',
+    help: 'Recipients waiting for delivery, by state',
+    labelNames: ['state'] as const,
+    registers,
+  });
+  const leased = new Gauge({
+    name: 'mailtrail_queue_leased_recipients',
+    help: 'Waiting recipients a delivery worker is handling right now (live lease)',
+    registers,
+  });
+  const oldestAge = new Gauge({
+    name: 'mailtrail_queue_oldest_message_age_seconds',
+    help: 'Age of the oldest message with a waiting recipient; 0 when nothing waits',
+    registers,
+  });
 
   function countEvent(e: FeedTally): void {
     events.inc({ kind: e.kind });

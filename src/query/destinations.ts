@@ -25,16 +25,30 @@ export interface DestinationView {
   explanation: string | null;
 }
 
-export async function waitingDestinations(store: Pick<Store, 'overview'>, opts: { now?: number; limit?: number; classify?: ClassifyFn } = {}): Promise<DestinationView[]> {
+export async function waitingDestinations(
+  store: Pick<Store, 'overview'>,
+  opts: { now?: number; limit?: number; classify?: ClassifyFn } = {},
+): Promise<DestinationView[]> {
   const now = opts.now ?? Date.now();
   const classify = opts.classify ?? defaultClassify;
   const rows = await store.overview.waitingDestinations({ now, limit: opts.limit ?? 200 });
   // The deferral behind each last reply carries its phase and recorded explanation.
-  const deferrals = new Map((await store.overview.latestEvents(rows.flatMap((r) => (r.last ? [r.last.recipientId] : [])), 'deferred')).map((e) => [e.recipientId, e]));
+  const deferrals = new Map(
+    (
+      await store.overview.latestEvents(
+        rows.flatMap((r) => (r.last ? [r.last.recipientId] : [])),
+        'deferred',
+      )
+    ).map((e) => [e.recipientId, e]),
+  );
   return rows.map((r) => {
     const last = r.last;
     const deferral = last ? deferrals.get(last.recipientId) : undefined;
-    const explanation = deferral ? explanationOf(deferral, classify) : last ? classify({ phase: null, code: last.code, enhanced: last.enhanced, text: last.text }).explanation : null;
+    const explanation = deferral
+      ? explanationOf(deferral, classify)
+      : last
+        ? classify({ phase: null, code: last.code, enhanced: last.enhanced, text: last.text }).explanation
+        : null;
     return {
       domain: r.domain,
       queued: r.queued,

@@ -17,7 +17,14 @@ export interface InboundView {
   match_rule: string | null;
   reporting_mta: string | null;
   feedback_type: string | null;
-  recipients: { address: string | null; action: string | null; status: string | null; diagnostic: string | null; category: string | null; hard: boolean | null }[];
+  recipients: {
+    address: string | null;
+    action: string | null;
+    status: string | null;
+    diagnostic: string | null;
+    category: string | null;
+    hard: boolean | null;
+  }[];
   error: string | null;
 }
 
@@ -58,7 +65,14 @@ function inboundView(r: Awaited<ReturnType<Store['inbound']['forMessage']>>[numb
     match_rule: r.matchRule,
     reporting_mta: p.reporting_mta ?? null,
     feedback_type: p.feedback_type ?? null,
-    recipients: (p.recipients ?? []).map((x) => ({ address: x.address, action: x.action, status: x.status, diagnostic: x.diagnostic, category: x.category, hard: x.hard })),
+    recipients: (p.recipients ?? []).map((x) => ({
+      address: x.address,
+      action: x.action,
+      status: x.status,
+      diagnostic: x.diagnostic,
+      category: x.category,
+      hard: x.hard,
+    })),
     error: p.error ?? null,
   };
 }

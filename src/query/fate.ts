@@ -106,7 +106,10 @@ export async function messageFate(store: Pick<Store, 'query'>, idOrMessageId: st
   if (!key) return [];
   const messages = await store.query.findMessages(key);
   if (messages.length === 0) return [];
-  const h = await historyOf(store, messages.map((m) => m.id));
+  const h = await historyOf(
+    store,
+    messages.map((m) => m.id),
+  );
   return messages.map((m) =>
     buildFate(
       m,
@@ -119,7 +122,10 @@ export async function messageFate(store: Pick<Store, 'query'>, idOrMessageId: st
 }
 
 /** What verdicts are made of, for a set of messages: recipients, events, and the suppressions behind suppressed recipients. Three reads. */
-export async function historyOf(store: Pick<Store, 'query'>, messageRowIds: number[]): Promise<{ recipients: RecipientRecord[]; events: EventRecord[]; suppressions: Map<string, SuppressionRecord> }> {
+export async function historyOf(
+  store: Pick<Store, 'query'>,
+  messageRowIds: number[],
+): Promise<{ recipients: RecipientRecord[]; events: EventRecord[]; suppressions: Map<string, SuppressionRecord> }> {
   const [recipients, events] = await Promise.all([store.query.recipientsOf(messageRowIds), store.query.eventsOf(messageRowIds)]);
   const suppressedAddresses = [...new Set(recipients.filter((r) => r.state === 'suppressed').map((r) => r.address.toLowerCase()))];
   const suppressions = new Map((await store.query.suppressionsFor(suppressedAddresses)).map((s) => [s.address, s]));
@@ -127,7 +133,13 @@ export async function historyOf(store: Pick<Store, 'query'>, messageRowIds: numb
 }
 
 /** The verdict of each recipient of one message (by recipient row id). Shared by the fate and the search results. */
-export function verdictsOf(m: MessageRecord, recipients: RecipientRecord[], events: EventRecord[], suppressions: Map<string, SuppressionRecord>, opts: FateOptions = {}): Map<number, Verdict> {
+export function verdictsOf(
+  m: MessageRecord,
+  recipients: RecipientRecord[],
+  events: EventRecord[],
+  suppressions: Map<string, SuppressionRecord>,
+  opts: FateOptions = {},
+): Map<number, Verdict> {
   const now = opts.now ?? Date.now();
   const byRecipient = new Map<number, EventRecord[]>();
   for (const e of events) {
@@ -151,7 +163,13 @@ export function verdictsOf(m: MessageRecord, recipients: RecipientRecord[], even
   );
 }
 
-export function buildFate(m: MessageRecord, recipients: RecipientRecord[], events: EventRecord[], suppressions: Map<string, SuppressionRecord>, opts: FateOptions = {}): MessageFate {
+export function buildFate(
+  m: MessageRecord,
+  recipients: RecipientRecord[],
+  events: EventRecord[],
+  suppressions: Map<string, SuppressionRecord>,
+  opts: FateOptions = {},
+): MessageFate {
   const address = new Map(recipients.map((r) => [r.id, r.address]));
   const verdicts = verdictsOf(m, recipients, events, suppressions, opts);
   return {
@@ -162,7 +180,16 @@ export function buildFate(m: MessageRecord, recipients: RecipientRecord[], event
     mail_from: m.mailFrom,
     tag: m.tag,
     origin: m.origin,
-    submission: { user: m.username, client_ip: m.clientIp, client_hostname: m.clientHostname, tls: m.tls, size: m.size, env_id: m.envId, ret: m.ret, ...signatureOf(events) },
+    submission: {
+      user: m.username,
+      client_ip: m.clientIp,
+      client_hostname: m.clientHostname,
+      tls: m.tls,
+      size: m.size,
+      env_id: m.envId,
+      ret: m.ret,
+      ...signatureOf(events),
+    },
     recipients: recipients.map((r) => {
       const v = verdicts.get(r.id)!;
       return {
@@ -218,7 +245,12 @@ const OUTCOMES: ReadonlySet<EventKind> = new Set(['delivered', 'deferred', 'boun
  * transaction, so they are contiguous by id: an attempt starts at a delivery phase and ends before the
  * next event that is not part of it (or the next phase once outcomes were seen).
  */
-export function timeline(events: EventRecord[], address: Map<number, string>, domainOf: Map<number, string>, classify: ClassifyFn = defaultClassify): TimelineEntry[] {
+export function timeline(
+  events: EventRecord[],
+  address: Map<number, string>,
+  domainOf: Map<number, string>,
+  classify: ClassifyFn = defaultClassify,
+): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   let current: AttemptEntry | null = null;
   const close = () => {

@@ -89,7 +89,14 @@ export function createHealthCache(ttlMs = 6 * HOUR): HealthCache {
 }
 
 /** Outcome counts of the buckets [since, since + count × ms), settled ones from the cache when there is one. */
-async function countsOf(store: Pick<Store, 'overview'>, since: number, ms: number, count: number, now: number, cache: HealthCache | undefined): Promise<OutcomeCount[]> {
+async function countsOf(
+  store: Pick<Store, 'overview'>,
+  since: number,
+  ms: number,
+  count: number,
+  now: number,
+  cache: HealthCache | undefined,
+): Promise<OutcomeCount[]> {
   const until = since + count * ms;
   if (!cache) return store.overview.outcomeCounts({ since, until, bucketMs: ms });
   const key = (start: number) => `${ms}:${start}`;
@@ -108,7 +115,8 @@ async function countsOf(store: Pick<Store, 'overview'>, since: number, ms: numbe
     const total = new Map<OutcomeCount['kind'], number>();
     for (let t = start; t < start + ms; t += Math.min(ms, HOUR)) {
       const slice = Math.min(ms, HOUR);
-      for (const c of await store.overview.outcomeCounts({ since: t, until: t + slice, bucketMs: slice })) total.set(c.kind, (total.get(c.kind) ?? 0) + c.count);
+      for (const c of await store.overview.outcomeCounts({ since: t, until: t + slice, bucketMs: slice }))
+        total.set(c.kind, (total.get(c.kind) ?? 0) + c.count);
       await new Promise((resolve) => setImmediate(resolve));
     }
     const counts = [...total].map(([kind, count]) => ({ bucket: start, kind, count }));
@@ -127,7 +135,13 @@ const WINDOWS = [
 ] as const;
 
 function chart(w: (typeof WINDOWS)[number], since: number, counts: OutcomeCount[]): Chart {
-  const buckets: Bucket[] = Array.from({ length: w.count }, (_, i) => ({ start: new Date(since + i * w.ms).toISOString(), delivered: 0, deferred: 0, bounced: 0, complained: 0 }));
+  const buckets: Bucket[] = Array.from({ length: w.count }, (_, i) => ({
+    start: new Date(since + i * w.ms).toISOString(),
+    delivered: 0,
+    deferred: 0,
+    bounced: 0,
+    complained: 0,
+  }));
   for (const c of counts) {
     const i = Math.round((c.bucket - since) / w.ms);
     if (c.kind !== 'expired' && buckets[i]) buckets[i][c.kind] += c.count;
@@ -150,7 +164,10 @@ function rates(window: string, buckets: Bucket[]): Rates {
   };
 }
 
-export async function healthReport(store: Pick<Store, 'overview'>, opts: { now?: number; classify?: ClassifyFn; failingLimit?: number; cache?: HealthCache } = {}): Promise<HealthReport> {
+export async function healthReport(
+  store: Pick<Store, 'overview'>,
+  opts: { now?: number; classify?: ClassifyFn; failingLimit?: number; cache?: HealthCache } = {},
+): Promise<HealthReport> {
   const now = opts.now ?? Date.now();
   const classify = opts.classify ?? defaultClassify;
   const charts: Chart[] = [];

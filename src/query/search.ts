@@ -93,7 +93,13 @@ export async function searchMessages(store: Pick<Store, 'query'>, p: SearchParam
   return {
     messages: page.map((m) => {
       const recipients = history.recipients.filter((r) => r.messageRowId === m.id);
-      const verdicts = verdictsOf(m, recipients, history.events.filter((e) => e.messageRowId === m.id), history.suppressions, opts);
+      const verdicts = verdictsOf(
+        m,
+        recipients,
+        history.events.filter((e) => e.messageRowId === m.id),
+        history.suppressions,
+        opts,
+      );
       return {
         queue_id: m.queueId,
         message_id: m.messageId,

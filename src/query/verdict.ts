@@ -66,7 +66,8 @@ export function explanationOf(e: EventRecord | undefined, classify?: ClassifyFn)
 function categoryOf(e: EventRecord | undefined, r: RecipientRecord, classify?: ClassifyFn): string | null {
   const c = str(detailField(e, 'category')) ?? (e && e.kind === r.state ? r.category : null);
   if (c) return c;
-  if (e && classify && CLASSIFIABLE.has(e.kind) && (e.code !== null || e.enhanced !== null)) return classify({ phase: e.phase, code: e.code, enhanced: e.enhanced, text: e.text }).category;
+  if (e && classify && CLASSIFIABLE.has(e.kind) && (e.code !== null || e.enhanced !== null))
+    return classify({ phase: e.phase, code: e.code, enhanced: e.enhanced, text: e.text }).category;
   return null;
 }
 
@@ -88,7 +89,7 @@ function reason(e: EventRecord | undefined, r: RecipientRecord, opts: { withHard
   const status = e?.enhanced ?? (e?.code != null ? String(e.code) : null) ?? r.lastEnhanced ?? (r.lastCode !== null ? String(r.lastCode) : null);
   const hardValue = detailField(e, 'hard');
   const hard = typeof hardValue === 'boolean' ? hardValue : r.hard;
-  const what = category ? category.replace(/-/g, ' ') : firstLine(e?.text ?? r.lastText) ?? 'no reason given';
+  const what = category ? category.replace(/-/g, ' ') : (firstLine(e?.text ?? r.lastText) ?? 'no reason given');
   const extras = [opts.withHardness && hard !== null ? (hard ? 'hard' : 'soft') : null, status].filter(Boolean);
   return extras.length ? `${what} (${extras.join(', ')})` : what;
 }
@@ -146,7 +147,8 @@ export function verdictOf(v: VerdictInput): Verdict {
       const lost = events.find((e) => e.kind === 'deferred' && lostAfterData(e) && (!decided || e.at <= decided.at));
       const interrupted = events.find((e) => e.kind === 'interrupted' && (!decided || e.at <= decided.at));
       if (lost) line += `; an earlier attempt (${clock(lost.at, now)}) lost the connection right after sending the message, so the recipient may have it twice`;
-      else if (interrupted) line += `; an earlier attempt was interrupted (the relay stopped, noticed ${clock(interrupted.at, now)}) before its result was recorded, so the recipient may have it twice`;
+      else if (interrupted)
+        line += `; an earlier attempt was interrupted (the relay stopped, noticed ${clock(interrupted.at, now)}) before its result was recorded, so the recipient may have it twice`;
       break;
     }
     case 'bounced': {
@@ -155,7 +157,11 @@ export function verdictOf(v: VerdictInput): Verdict {
       const why = reason(decided, r, { withHardness: true, classify });
       if (delivered && decided) {
         const reporter = (
-          str(detailField(decided, 'reportingMta')) ?? str(detailField(decided, 'reporting_mta')) ?? str(detailField(decided, 'remoteMta')) ?? str(detailField(decided, 'remote_mta')) ?? decided.remoteHost
+          str(detailField(decided, 'reportingMta')) ??
+          str(detailField(decided, 'reporting_mta')) ??
+          str(detailField(decided, 'remoteMta')) ??
+          str(detailField(decided, 'remote_mta')) ??
+          decided.remoteHost
         )?.replace(/^dns;\s*/i, '');
         // Both moments, not their difference: "bounced 0 s after delivery" told nobody anything.
         const to = delivered.remoteHost ? ` to ${delivered.remoteHost}` : '';
@@ -206,6 +212,7 @@ export function verdictOf(v: VerdictInput): Verdict {
   const autoReply = lastOf(events, 'auto-replied');
   if (autoReply && r.state === 'delivered') line += `; an automatic reply came back at ${clock(autoReply.at, now)}`;
   // The "why" for an expired recipient is its last failure, not the bookkeeping of the expiry itself.
-  const explained = r.state === 'expired' ? (explanationOf(decided, classify) ?? explanationOf(lastOf(events, 'deferred'), classify)) : explanationOf(decided, classify);
+  const explained =
+    r.state === 'expired' ? (explanationOf(decided, classify) ?? explanationOf(lastOf(events, 'deferred'), classify)) : explanationOf(decided, classify);
   return { verdict: line, explanation: explained, decidedBy: decided ?? null };
 }

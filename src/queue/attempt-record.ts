@@ -67,7 +67,16 @@ export function planAttempt(job: Job, report: AttemptReport, ctx: PlanContext): 
     const next = o.outcome === 'deferred' ? Math.min(nextAttemptAt(attempt + ctx.skipSteps, retry, now, ctx.random()), Math.max(expiresAt, now)) : null;
     nextOf.set(r.id, next);
     const enhanced = o.enhanced ?? o.classification.enhanced;
-    updates.push({ id: r.id, state: o.outcome, nextAttemptAt: next, lastCode: o.code, lastEnhanced: enhanced, lastText: o.text, category: o.classification.category, hard: o.classification.hard });
+    updates.push({
+      id: r.id,
+      state: o.outcome,
+      nextAttemptAt: next,
+      lastCode: o.code,
+      lastEnhanced: enhanced,
+      lastText: o.text,
+      category: o.classification.category,
+      hard: o.classification.hard,
+    });
     events.push({
       at: now,
       kind: o.outcome,
@@ -97,7 +106,11 @@ export function planAttempt(job: Job, report: AttemptReport, ctx: PlanContext): 
     .filter((u) => u.state === 'bounced' && u.hard === true)
     .map((u) => {
       const r = job.recipients.find((x) => x.id === u.id)!;
-      return { recipientId: u.id, address: suppressionKey(r.address), reason: `hard bounce: ${replyLine({ code: u.lastCode, enhanced: u.lastEnhanced, text: u.lastText })}`.slice(0, 500) };
+      return {
+        recipientId: u.id,
+        address: suppressionKey(r.address),
+        reason: `hard bounce: ${replyLine({ code: u.lastCode, enhanced: u.lastEnhanced, text: u.lastText })}`.slice(0, 500),
+      };
     });
   // mailtrail's own mail (DSNs, TLS reports) is left out of TLS reports: a report about the delivery of
   // reports would only report on itself (RFC 8460 §5.3: "SHOULD NOT include this SMTP session").
@@ -130,5 +143,15 @@ export function internalFailure(job: Job, startedAt: number, err: Error): Attemp
 
 /** A report that forgot a recipient: deferred, so that it is tried again rather than left leased. */
 export function missingOutcome(recipientId: number): RecipientOutcome {
-  return { recipientId, outcome: 'deferred', phase: 'connect', code: null, enhanced: '4.3.0', text: 'no outcome reported for this recipient', remoteHost: null, remoteIp: null, classification: INTERNAL };
+  return {
+    recipientId,
+    outcome: 'deferred',
+    phase: 'connect',
+    code: null,
+    enhanced: '4.3.0',
+    text: 'no outcome reported for this recipient',
+    remoteHost: null,
+    remoteIp: null,
+    classification: INTERNAL,
+  };
 }

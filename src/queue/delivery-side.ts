@@ -55,7 +55,12 @@ export function createDeliverySide(deps: { config: Config; store: Store; logger:
         give: (holder: string) => void shared.release(holder).catch(() => {}),
       }
     : undefined;
-  const deliverer = createDeliverer({ config, logger, hostSlots, mtaSts: config.delivery.mta_sts.enabled ? createMtaSts({ config, store: store.mtaSts, logger }) : null });
+  const deliverer = createDeliverer({
+    config,
+    logger,
+    hostSlots,
+    mtaSts: config.delivery.mta_sts.enabled ? createMtaSts({ config, store: store.mtaSts, logger }) : null,
+  });
   let scheduler: Scheduler | null = null;
   const notifier = relayNotifier({ config, store, logger, onEnqueued: () => scheduler?.wake() });
   scheduler = createScheduler({ config, store, deliverer, notifier, logger, owner, destinations: shared, wakeups: store.wakeups });

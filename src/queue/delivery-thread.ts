@@ -19,7 +19,12 @@ export interface DeliveryThread {
 }
 
 /** `writeLine` receives one or more whole lines at a time (the thread sends them in batches). */
-export async function startDeliveryThread(opts: { config: Config; logger: Logger; writeLine: (lines: string) => void; share: StoreShare }): Promise<DeliveryThread> {
+export async function startDeliveryThread(opts: {
+  config: Config;
+  logger: Logger;
+  writeLine: (lines: string) => void;
+  share: StoreShare;
+}): Promise<DeliveryThread> {
   // Both threads use the same database: what they share (SQLite: a write lock) was made by the caller.
   const data: DeliveryWorkerData = { config: opts.config, share: opts.share };
   const worker = new Worker(new URL('./delivery-worker-entry.js', import.meta.url), { workerData: data });

@@ -138,9 +138,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   let writesFailing = false;
   const sweeps = createSweeps({ config, store, logger, owner, notify, warnDelays: notifier !== null });
   if (Object.keys(d.bounce_domains).length > 0 && !config.bounces.verp_secret) {
-    logger.warn({ event: 'queue.verp_disabled' }, 'delivery.bounce_domains is set but bounces.verp_secret is not: sending with the original sender. Set bounces.verp_secret to enable VERP.');
+    logger.warn(
+      { event: 'queue.verp_disabled' },
+      'delivery.bounce_domains is set but bounces.verp_secret is not: sending with the original sender. Set bounces.verp_secret to enable VERP.',
+    );
   }
-
 
   function wake(): void {
     woken = true;
@@ -202,7 +204,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   async function withInterrupted(claimed: ClaimedRecipient[], now: number): Promise<RecipientRecord[]> {
     const lapsed = claimed.filter((r) => r.lapsedOwner !== null);
     if (lapsed.length === 0) return claimed;
-    const counted = await store.queue.recordInterrupted({ owner, now, items: lapsed.map((r) => ({ recipientId: r.id, lapsedOwner: r.lapsedOwner! })), event: INTERRUPTED });
+    const counted = await store.queue.recordInterrupted({
+      owner,
+      now,
+      items: lapsed.map((r) => ({ recipientId: r.id, lapsedOwner: r.lapsedOwner! })),
+      event: INTERRUPTED,
+    });
     const byId = new Map(counted.map((r) => [r.id, r]));
     for (const r of lapsed) {
       logger.warn(
@@ -240,7 +247,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const run = runJob(job, releaseSlot)
       .catch((err: Error) => {
         // The lease stays; it lapses and the recipients are retried. Nothing is lost, only delayed.
-        logger.error({ event: 'queue.error', queue_id: job.message.queueId, domain: job.domain, err: err.message }, 'recording a delivery attempt failed; the recipients will be retried when their lease lapses');
+        logger.error(
+          { event: 'queue.error', queue_id: job.message.queueId, domain: job.domain, err: err.message },
+          'recording a delivery attempt failed; the recipients will be retried when their lease lapses',
+        );
       })
       .finally(() => {
         active.delete(job);
@@ -258,7 +268,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const fresh = clock.now() - job.claimedAt < d.lease_ms / 2;
     const kept = new Set(fresh ? ids : await store.queue.renewLeases(owner, ids, clock.now() + d.lease_ms));
     if (kept.size < ids.length) {
-      logger.warn({ event: 'queue.claim_lost', queue_id: job.message.queueId, recipient_ids: ids.filter((id) => !kept.has(id)) }, 'claims lost before delivery started; another worker has them');
+      logger.warn(
+        { event: 'queue.claim_lost', queue_id: job.message.queueId, recipient_ids: ids.filter((id) => !kept.has(id)) },
+        'claims lost before delivery started; another worker has them',
+      );
       job.recipients = job.recipients.filter((r) => kept.has(r.id));
       if (job.recipients.length === 0) return;
     }
@@ -273,7 +286,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         // again at once (two relays at one busy domain otherwise trade its recipients back and forth).
         sharedFull.set(job.domain, now + 100 + Math.floor(random() * 200));
         releaseSlot();
-        await store.queue.releaseLeases(owner, job.recipients.map((r) => r.id));
+        await store.queue.releaseLeases(
+          owner,
+          job.recipients.map((r) => r.id),
+        );
         await releasePendingFor(job.domain);
         return;
       }
@@ -300,8 +316,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     };
     const raw = await store.messages.content(job.message.id);
     if (!raw) {
-      logger.error({ event: 'queue.orphan', queue_id: job.message.queueId, recipient_ids: job.recipients.map((r) => r.id) }, 'the message content is missing; releasing its recipients');
-      await store.queue.releaseLeases(owner, job.recipients.map((r) => r.id));
+      logger.error(
+        { event: 'queue.orphan', queue_id: job.message.queueId, recipient_ids: job.recipients.map((r) => r.id) },
+        'the message content is missing; releasing its recipients',
+      );
+      await store.queue.releaseLeases(
+        owner,
+        job.recipients.map((r) => r.id),
+      );
       return;
     }
     const deliveryJob: DeliveryJob = {
@@ -328,13 +350,19 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     if (report.abandoned) {
       // Stopping before any transaction began: nothing was attempted, so nothing is recorded.
       releaseSlot();
-      await store.queue.releaseLeases(owner, job.recipients.map((r) => r.id));
+      await store.queue.releaseLeases(
+        owner,
+        job.recipients.map((r) => r.id),
+      );
       return;
     }
     if (report.throttled) {
       const t = slots.throttled(job.domain, now);
       await shared?.setThrottle(job.domain, { limit: t.limit, level: t.level, pausedUntil: t.pausedUntil }, now).catch(() => {});
-      logger.warn({ event: 'queue.throttled', domain: job.domain, limit: t.limit, paused_until: new Date(t.pausedUntil).toISOString(), mx: report.mx }, 'destination asked us to slow down');
+      logger.warn(
+        { event: 'queue.throttled', domain: job.domain, limit: t.limit, paused_until: new Date(t.pausedUntil).toISOString(), mx: report.mx },
+        'destination asked us to slow down',
+      );
       releaseSlot();
       await releasePendingFor(job.domain);
     } else if (report.recipients.some((o) => o.outcome === 'delivered')) {
@@ -349,7 +377,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const { write, outcomes, nextOf } = planAttempt(job, report, { now, retry, skipSteps, random, tlsReporting: d.tls_reporting.enabled });
     const written = await untilWritten(() => store.queue.recordAttempt({ owner, ...write }), message.queueId);
     if (written.lost.length) {
-      logger.warn({ event: 'queue.claim_lost', queue_id: message.queueId, recipient_ids: written.lost }, 'the lease lapsed during delivery and another worker claimed these recipients; their result here is not recorded (they may be delivered twice)');
+      logger.warn(
+        { event: 'queue.claim_lost', queue_id: message.queueId, recipient_ids: written.lost },
+        'the lease lapsed during delivery and another worker claimed these recipients; their result here is not recorded (they may be delivered twice)',
+      );
     }
     for (const rec of written.recorded) {
       const o = outcomes.get(rec.id)!;
@@ -378,8 +409,16 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         `${rec.address}: ${o.outcome}${o.code ? ` (${o.code}${rec.lastEnhanced ? ' ' + rec.lastEnhanced : ''})` : ''}`,
       );
     }
-    await notify('finalFailure', message, written.recorded.filter((r) => r.state === 'bounced'));
-    await notify('success', message, written.recorded.filter((r) => r.state === 'delivered' && r.notify?.includes('SUCCESS')));
+    await notify(
+      'finalFailure',
+      message,
+      written.recorded.filter((r) => r.state === 'bounced'),
+    );
+    await notify(
+      'success',
+      message,
+      written.recorded.filter((r) => r.state === 'delivered' && r.notify?.includes('SUCCESS')),
+    );
   }
 
   async function notify(kind: keyof Notifier, message: MessageRecord, recipients: RecipientRecord[]): Promise<void> {
@@ -388,7 +427,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       await notifier[kind](message, recipients);
       wake(); // a DSN is a new message in the queue
     } catch (err) {
-      logger.error({ event: 'dsn.error', queue_id: message.queueId, kind, recipient_ids: recipients.map((r) => r.id), err: (err as Error).message }, 'the notifier failed; no delivery status notification was sent for these recipients');
+      logger.error(
+        { event: 'dsn.error', queue_id: message.queueId, kind, recipient_ids: recipients.map((r) => r.id), err: (err as Error).message },
+        'the notifier failed; no delivery status notification was sent for these recipients',
+      );
     }
   }
 
@@ -444,7 +486,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     // Waiting jobs are kept leased up to one per connection slot; the rest go back at once (still due),
     // so a burst to one slow domain never sits on claims another worker could be delivering.
     const surplus = pending.splice(d.max_connections);
-    if (surplus.length) await store.queue.releaseLeases(owner, surplus.flatMap((j) => j.recipients.map((r) => r.id)));
+    if (surplus.length)
+      await store.queue.releaseLeases(
+        owner,
+        surplus.flatMap((j) => j.recipients.map((r) => r.id)),
+      );
     return claimed.length;
   }
 
@@ -455,7 +501,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       if (active.size === 0) {
         if (pending.length) {
           const left = pending.splice(0);
-          await store.queue.releaseLeases(owner, left.flatMap((j) => j.recipients.map((r) => r.id)));
+          await store.queue.releaseLeases(
+            owner,
+            left.flatMap((j) => j.recipients.map((r) => r.id)),
+          );
         }
         return;
       }
@@ -525,9 +574,16 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
               { event: 'queue.wakeups_lost', err: err.message },
               `listening for wake-ups from the database stopped (${err.message}); reconnecting with backoff, and meanwhile mail queued by other relays is found by polling every ${d.poll_interval_ms} ms`,
             ),
-          resumed: ({ downMs }) => logger.info({ event: 'queue.wakeups_resumed', duration_ms: downMs }, `listening for wake-ups again after ${downMs} ms; looking for mail due meanwhile`),
+          resumed: ({ downMs }) =>
+            logger.info(
+              { event: 'queue.wakeups_resumed', duration_ms: downMs },
+              `listening for wake-ups again after ${downMs} ms; looking for mail due meanwhile`,
+            ),
         }) ?? null;
-      logger.info({ event: 'queue.started', owner, max_connections: d.max_connections, max_connections_per_domain: d.max_connections_per_domain }, 'scheduler started');
+      logger.info(
+        { event: 'queue.started', owner, max_connections: d.max_connections, max_connections_per_domain: d.max_connections_per_domain },
+        'scheduler started',
+      );
     },
     async stop(timeoutMs = 30_000) {
       if (stopping) return;
@@ -538,7 +594,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       await wakeups?.close();
       await loopDone;
       const waiting = pending.splice(0);
-      if (waiting.length) await store.queue.releaseLeases(owner, waiting.flatMap((j) => j.recipients.map((r) => r.id)));
+      if (waiting.length)
+        await store.queue.releaseLeases(
+          owner,
+          waiting.flatMap((j) => j.recipients.map((r) => r.id)),
+        );
       if (active.size > 0) {
         // Shutdown is bounded in real time whatever the injected clock says.
         const all = Promise.allSettled(active.values());

@@ -101,7 +101,12 @@ export class DomainSlots {
     for (const s of shared) {
       const mine = this.throttles.get(s.domain);
       if (!mine || s.limit < mine.limit || s.pausedUntil > mine.pausedUntil) {
-        this.throttles.set(s.domain, { limit: Math.min(s.limit, mine?.limit ?? s.limit), level: Math.max(s.level, mine?.level ?? 0), pausedUntil: Math.max(s.pausedUntil, mine?.pausedUntil ?? 0), successes: 0 });
+        this.throttles.set(s.domain, {
+          limit: Math.min(s.limit, mine?.limit ?? s.limit),
+          level: Math.max(s.level, mine?.level ?? 0),
+          pausedUntil: Math.max(s.pausedUntil, mine?.pausedUntil ?? 0),
+          successes: 0,
+        });
       }
     }
   }

@@ -53,7 +53,18 @@ export function createSweeps(deps: SweepDeps): Sweeps {
       for (const [message, recipients] of await byMessage(all)) {
         for (const r of recipients) {
           logger.info(
-            { event: 'delivery.expired', queue_id: message.queueId, message_id: message.messageId, recipient: r.address, domain: r.domain, attempt: r.attempts, code: r.lastCode, enhanced: r.lastEnhanced, text: r.lastText, tag: message.tag },
+            {
+              event: 'delivery.expired',
+              queue_id: message.queueId,
+              message_id: message.messageId,
+              recipient: r.address,
+              domain: r.domain,
+              attempt: r.attempts,
+              code: r.lastCode,
+              enhanced: r.lastEnhanced,
+              text: r.lastText,
+              tag: message.tag,
+            },
             `${r.address}: expired after ${r.attempts} attempts`,
           );
         }
@@ -67,7 +78,12 @@ export function createSweeps(deps: SweepDeps): Sweeps {
         const due = await store.queue.dueForDelayWarning({ createdBefore: now - d.dsn.delay_warning_after_ms, limit: SWEEP_BATCH });
         if (due.length === 0) return;
         // Mark first, then warn: with two workers only the one whose mark took effect sends the warning.
-        const marked = new Set(await store.queue.markDelayNotified(due.map((r) => r.id), now));
+        const marked = new Set(
+          await store.queue.markDelayNotified(
+            due.map((r) => r.id),
+            now,
+          ),
+        );
         for (const [message, recipients] of await byMessage(due.filter((r) => marked.has(r.id)))) {
           await deps.notify('delayWarning', message, recipients);
         }

@@ -57,7 +57,9 @@ export function createPurger(opts: { store: Store; config: Config; logger: Logge
   }
 
   function runLogged(): void {
-    runOnce().catch((err: Error) => logger.error({ event: 'retention.failed', err: err.message }, 'purging old history failed; it is retried at the next interval'));
+    runOnce().catch((err: Error) =>
+      logger.error({ event: 'retention.failed', err: err.message }, 'purging old history failed; it is retried at the next interval'),
+    );
   }
 
   return {

@@ -57,7 +57,10 @@ export function cachingResolver(inner: dnsPromises.Resolver, maxAgeMs: number, n
     entries.set(key, entry);
   }
 
-  const withTtl = (answers: { address: string; ttl: number }[]) => ({ records: answers.map((a) => a.address), ttlMs: Math.min(...answers.map((a) => a.ttl * 1000), Infinity) });
+  const withTtl = (answers: { address: string; ttl: number }[]) => ({
+    records: answers.map((a) => a.address),
+    ttlMs: Math.min(...answers.map((a) => a.ttl * 1000), Infinity),
+  });
 
   return {
     resolveMx: (name: string) => ask<MxRecord>('MX', name, async () => ({ records: await inner.resolveMx(name), ttlMs: Infinity })),

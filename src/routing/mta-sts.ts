@@ -52,10 +52,7 @@ class StsFetchError extends Error {
 }
 
 /** How one MX host may be used under the domain's policy. */
-export type HostRule =
-  | { use: 'skip'; text: string }
-  | { use: 'enforce'; label: string }
-  | { use: 'testing'; label: string; mismatch: boolean };
+export type HostRule = { use: 'skip'; text: string } | { use: 'enforce'; label: string } | { use: 'testing'; label: string; mismatch: boolean };
 
 /** The policy applied to a route: recorded in the `dns` phase, consulted for each host. */
 export interface StsPlan {
@@ -82,7 +79,8 @@ export interface MtaStsOptions {
 
 const MAX_POLICY_BYTES = 64 * 1024;
 /** Node's and OpenSSL's codes for a certificate that does not verify. */
-export const CERT_ERROR = /^(ERR_TLS_CERT_ALTNAME_INVALID|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|ERR_SSL_.*CERTIFICATE|HOSTNAME_MISMATCH)/;
+export const CERT_ERROR =
+  /^(ERR_TLS_CERT_ALTNAME_INVALID|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_|ERR_SSL_.*CERTIFICATE|HOSTNAME_MISMATCH)/;
 
 export function createMtaSts(opts: MtaStsOptions): MtaSts {
   const d = opts.config.delivery;
@@ -129,7 +127,10 @@ export function createMtaSts(opts: MtaStsOptions): MtaSts {
         const fetched = await fetchPolicy(domain, id, t);
         await store.put(fetched);
         decision = { policy: fetched, source: 'fetched', error: null };
-        opts.logger.info({ event: 'mta_sts.policy', domain, mode: fetched.mode, policy_id: id, mx: fetched.mx, max_age: fetched.maxAge }, `MTA-STS policy of ${domain}: ${fetched.mode}`);
+        opts.logger.info(
+          { event: 'mta_sts.policy', domain, mode: fetched.mode, policy_id: id, mx: fetched.mx, max_age: fetched.maxAge },
+          `MTA-STS policy of ${domain}: ${fetched.mode}`,
+        );
       } catch (err) {
         const why = `MTA-STS policy of ${domain} could not be fetched: ${(err as Error).message}`;
         opts.logger.warn({ event: 'mta_sts.fetch_failed', domain, policy_id: id, err: (err as Error).message, cached: valid !== null }, why);
@@ -178,7 +179,10 @@ export function createMtaSts(opts: MtaStsOptions): MtaSts {
       const label = `MTA-STS policy of ${domain} (${mode}; mx: ${p.mx.join(', ')})`;
       const mismatched = route.hosts.filter((h) => !mxMatches(h.host, p.mx)).map((h) => h.host);
       if (mode === 'testing' && mismatched.length) {
-        opts.logger.warn({ event: 'mta_sts.testing_failure', domain, mx: mismatched, policy_id: p.policyId }, `${mismatched.join(', ')} not in the MTA-STS policy of ${domain} (testing: delivered anyway)`);
+        opts.logger.warn(
+          { event: 'mta_sts.testing_failure', domain, mx: mismatched, policy_id: p.policyId },
+          `${mismatched.join(', ')} not in the MTA-STS policy of ${domain} (testing: delivered anyway)`,
+        );
       }
       return {
         decision,
@@ -218,11 +222,27 @@ export function trustedCas(file: string | null): string[] | undefined {
 function httpsGet(ip: string, servername: string, path: string, timeoutMs: number, ca: string[] | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = https.request(
-      { host: ip, port: 443, path, method: 'GET', servername, headers: { host: servername, 'user-agent': 'mailtrail' }, ca, rejectUnauthorized: true, minVersion: 'TLSv1.2', agent: false, timeout: timeoutMs },
+      {
+        host: ip,
+        port: 443,
+        path,
+        method: 'GET',
+        servername,
+        headers: { host: servername, 'user-agent': 'mailtrail' },
+        ca,
+        rejectUnauthorized: true,
+        minVersion: 'TLSv1.2',
+        agent: false,
+        timeout: timeoutMs,
+      },
       (res) => {
         if (res.statusCode !== 200) {
           res.resume();
-          return reject(new Error(`https://${servername}${path} answered HTTP ${res.statusCode}${res.headers.location ? ` (redirect to ${res.headers.location}, not followed)` : ''}`));
+          return reject(
+            new Error(
+              `https://${servername}${path} answered HTTP ${res.statusCode}${res.headers.location ? ` (redirect to ${res.headers.location}, not followed)` : ''}`,
+            ),
+          );
         }
         const type = String(res.headers['content-type'] ?? '');
         if (!/^text\/plain\b/i.test(type)) {

@@ -156,13 +156,7 @@ function temporary(name: string, error: string, lookups: DnsLookup[]): RouteFail
 }
 
 /** A route to one named host (or IP literal), resolved to addresses but not through MX. */
-async function hostRoute(
-  kind: RouteKind,
-  host: string,
-  port: number,
-  getResolver: () => DnsResolver,
-  lookups: DnsLookup[],
-): Promise<Route | RouteFailure> {
+async function hostRoute(kind: RouteKind, host: string, port: number, getResolver: () => DnsResolver, lookups: DnsLookup[]): Promise<Route | RouteFailure> {
   if (net.isIP(host)) return { ok: true, kind, hosts: [{ host, ips: [host], port, preference: 0 }], lookups };
   const a = await addressesOf(getResolver(), host, lookups);
   if (a.ips.length) return { ok: true, kind, hosts: [{ host: host.toLowerCase(), ips: a.ips, port, preference: 0 }], lookups };
@@ -177,7 +171,12 @@ async function addressesOf(resolver: DnsResolver, host: string, lookups: DnsLook
   return { ips, temporaryError };
 }
 
-async function lookup(resolver: DnsResolver, name: string, type: 'MX' | 'A' | 'AAAA', lookups: DnsLookup[]): Promise<{ records: unknown[]; error: string | null }> {
+async function lookup(
+  resolver: DnsResolver,
+  name: string,
+  type: 'MX' | 'A' | 'AAAA',
+  lookups: DnsLookup[],
+): Promise<{ records: unknown[]; error: string | null }> {
   const started = Date.now();
   let records: unknown[] = [];
   let error: string | null = null;

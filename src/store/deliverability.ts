@@ -96,7 +96,15 @@ export interface TlsReportStore {
    */
   claim(req: { day: string; domain: string; owner: string; now: number; leaseUntil: number; maxTries: number }): Promise<number | null>;
   /** Records how the claimed report went (only while `owner` holds it). */
-  finish(req: { day: string; domain: string; owner: string; now: number; state: Exclude<TlsReportState, 'sending'>; reportId: string | null; note: string | null }): Promise<boolean>;
+  finish(req: {
+    day: string;
+    domain: string;
+    owner: string;
+    now: number;
+    state: Exclude<TlsReportState, 'sending'>;
+    reportId: string | null;
+    note: string | null;
+  }): Promise<boolean>;
   /** Removes counts and report rows of days before `day` (kept: the days a report may still be due for). */
   forget(beforeDay: string): Promise<number>;
 }

@@ -14,7 +14,12 @@ export class StoreError extends Error {
 export function isStorageFull(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
-  return code === 'SQLITE_FULL' || code === 'ENOSPC' || code === '53100' || (typeof e?.message === 'string' && /database or disk is full|no space left on device/i.test(e.message));
+  return (
+    code === 'SQLITE_FULL' ||
+    code === 'ENOSPC' ||
+    code === '53100' ||
+    (typeof e?.message === 'string' && /database or disk is full|no space left on device/i.test(e.message))
+  );
 }
 
 /**

@@ -60,7 +60,13 @@ export async function migrateDatabase(config: Pick<Config, 'database'>): Promise
   const db = config.database;
   if (db.backend === 'postgres') return (await import('./postgres/index.js')).migratePostgres({ url: db.url, pool: 1 });
   let result: MigrationResult = { applied: [], version: 0 };
-  const store = openSqliteStore({ path: db.path, synchronous: db.synchronous, busyTimeoutMs: db.busy_timeout_ms, fsync: db.fsync, onMigrated: (r) => (result = r) });
+  const store = openSqliteStore({
+    path: db.path,
+    synchronous: db.synchronous,
+    busyTimeoutMs: db.busy_timeout_ms,
+    fsync: db.fsync,
+    onMigrated: (r) => (result = r),
+  });
   await store.close();
   return result;
 }

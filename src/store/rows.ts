@@ -6,16 +6,7 @@
  * parsed from PostgreSQL (`json` columns).
  */
 import type { DkimAlgorithm, DkimKeyRecord, MtaStsPolicyRecord, TlsSessionCount } from './deliverability.js';
-import type {
-  ApiTokenRecord,
-  FeedEvent,
-  FeedTally,
-  InboundRecord,
-  SuppressionRecord,
-  UserRecord,
-  WebhookDeliveryRecord,
-  WebhookState,
-} from './store.js';
+import type { ApiTokenRecord, FeedEvent, FeedTally, InboundRecord, SuppressionRecord, UserRecord, WebhookDeliveryRecord, WebhookState } from './store.js';
 import type { EventKind, EventRecord, MessageRecord, NewEvent, NotifyKeyword, Phase, RecipientRecord, RecipientState } from '../types.js';
 
 /** A boolean column: SQLite gives 0/1, PostgreSQL true/false. */
@@ -273,7 +264,8 @@ export interface InboundRow {
 }
 
 /** Every inbound column but the raw bytes, so listings never load megabytes of mail. */
-export const INBOUND_COLUMNS = 'id, received_at, mail_from, rcpt_to, client_ip, size, kind, parse, matched_message_id, matched_recipient_id, match_rule, processed_at';
+export const INBOUND_COLUMNS =
+  'id, received_at, mail_from, rcpt_to, client_ip, size, kind, parse, matched_message_id, matched_recipient_id, match_rule, processed_at';
 
 export const toInbound = (r: InboundRow): InboundRecord => ({
   id: r.id,
@@ -411,7 +403,21 @@ export const toTlsSessionCount = (r: TlsSessionRow): TlsSessionCount => ({
 });
 
 /** The key and values of a count, in the column order of TLS_SESSION_COLUMNS. */
-export const TLS_SESSION_COLUMNS = 'day, domain, policy_id, policy_mode, policy_mx, policy_max_age, result, sending_ip, receiving_mx, receiving_ip, reason, sessions';
+export const TLS_SESSION_COLUMNS =
+  'day, domain, policy_id, policy_mode, policy_mx, policy_max_age, result, sending_ip, receiving_mx, receiving_ip, reason, sessions';
 export const TLS_SESSION_KEY = 'day, domain, policy_id, result, sending_ip, receiving_mx, receiving_ip, reason';
 export const tlsSessionParams = (c: TlsSessionCount) =>
-  [c.day, c.domain, c.policyId, c.policyMode, JSON.stringify(c.policyMx), c.policyMaxAge, c.result, c.sendingIp, c.receivingMx, c.receivingIp, c.reason, c.sessions] as const;
+  [
+    c.day,
+    c.domain,
+    c.policyId,
+    c.policyMode,
+    JSON.stringify(c.policyMx),
+    c.policyMaxAge,
+    c.result,
+    c.sendingIp,
+    c.receivingMx,
+    c.receivingIp,
+    c.reason,
+    c.sessions,
+  ] as const;

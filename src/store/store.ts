@@ -236,7 +236,12 @@ export interface QueueStore {
    * Counts a lapsed claim as an attempt whose outcome is unknown: attempts + 1 and an `interrupted` event
    * each (its text from the caller), for recipients we hold now. Returns them as they are after it.
    */
-  recordInterrupted(req: { owner: string; now: number; items: { recipientId: number; lapsedOwner: string }[]; event: { text: string; detail: Record<string, unknown> } }): Promise<RecipientRecord[]>;
+  recordInterrupted(req: {
+    owner: string;
+    now: number;
+    items: { recipientId: number; lapsedOwner: string }[];
+    event: { text: string; detail: Record<string, unknown> };
+  }): Promise<RecipientRecord[]>;
   /** Moves our lease forward on these recipients; returns the ids still ours (a lost claim is left out). */
   renewLeases(owner: string, ids: number[], leaseUntil: number): Promise<number[]>;
   /** Appends the attempt's events and updates its recipients, for the recipients whose lease is still ours. */
@@ -251,12 +256,23 @@ export interface QueueStore {
    * live lease on (ours may be given as `owner`), with an `expired` event each (its text and detail from
    * the caller). Returns them.
    */
-  expire(req: { now: number; createdBefore: number; owner?: string | null; limit: number; event: { text: string; detail: Record<string, unknown> } }): Promise<RecipientRecord[]>;
+  expire(req: {
+    now: number;
+    createdBefore: number;
+    owner?: string | null;
+    limit: number;
+    event: { text: string; detail: Record<string, unknown> };
+  }): Promise<RecipientRecord[]>;
   /**
    * Applies `transition` to every recipient of the message with this queue id that it fits, with one event
    * each (`event`, made for that recipient), in one transaction. `found` is false when no message has the id.
    */
-  transitionMessage(req: { queueId: string; now: number; transition: RecipientTransition; event: Pick<NewEvent, 'kind' | 'text' | 'detail'> }): Promise<OperatorActionResult>;
+  transitionMessage(req: {
+    queueId: string;
+    now: number;
+    transition: RecipientTransition;
+    event: Pick<NewEvent, 'kind' | 'text' | 'detail'>;
+  }): Promise<OperatorActionResult>;
   /**
    * Deferred recipients of messages created at or before `createdBefore`, not yet warned, whose NOTIFY
    * includes DELAY or is absent (RFC 3461 leaves the default to the MTA: we warn).
@@ -329,7 +345,10 @@ export interface QueryStore {
   /** The message each of these events belongs to (a suppression names the event that caused it). */
   messagesOfEvents(eventIds: number[]): Promise<{ eventId: number; queueId: string; messageId: string | null }[]>;
   /** Recipient counts by state, and waiting recipients (queued/deferred) by destination domain. */
-  queueOverview(): Promise<{ byState: Partial<Record<RecipientState, number>>; byDomain: { domain: string; state: RecipientState; count: number; oldestCreatedAt: number }[] }>;
+  queueOverview(): Promise<{
+    byState: Partial<Record<RecipientState, number>>;
+    byDomain: { domain: string; state: RecipientState; count: number; oldestCreatedAt: number }[];
+  }>;
   /**
    * Waiting recipients only (queued/deferred), read through the partial due index so its cost follows the
    * queue, not the history: counts by state, how many are under a live lease at `now`, and when the oldest
@@ -483,7 +502,13 @@ export interface SuppressionRecord {
  */
 export interface SuppressionStore {
   /** Adds the address unless it is listed already; `created` says which. An existing entry is left as it was. */
-  add(entry: { address: string; reason: string; source: SuppressionRecord['source']; eventId?: number | null; createdAt: number }): Promise<{ created: boolean; suppression: SuppressionRecord }>;
+  add(entry: {
+    address: string;
+    reason: string;
+    source: SuppressionRecord['source'];
+    eventId?: number | null;
+    createdAt: number;
+  }): Promise<{ created: boolean; suppression: SuppressionRecord }>;
   /** Returns false when the address was not listed. */
   remove(address: string): Promise<boolean>;
   get(address: string): Promise<SuppressionRecord | null>;

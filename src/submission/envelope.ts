@@ -29,7 +29,10 @@ export function checkAddressCommand(kind: 'MAIL' | 'RCPT', line: string): Refusa
   }
   const colon = line.indexOf(':');
   if (colon < 0) return null; // smtp-server answers the syntax error
-  const [, ...params] = line.slice(colon + 1).trim().split(/ +/);
+  const [, ...params] = line
+    .slice(colon + 1)
+    .trim()
+    .split(/ +/);
   const known = kind === 'MAIL' ? MAIL_PARAMS : RCPT_PARAMS;
   for (const param of params) {
     if (!param) continue;
@@ -40,7 +43,8 @@ export function checkAddressCommand(kind: 'MAIL' | 'RCPT', line: string): Refusa
       return refuse(555, '5.5.4', `unsupported ${kind} parameter ${key.slice(0, 40)}; supported: ${[...known].join(' ')}`, 'unknown-parameter');
     }
     if ((key === 'ENVID' || key === 'ORCPT' || key === 'AUTH') && value !== null) {
-      if (!XTEXT.test(value)) return refuse(501, '5.5.4', `${key} must be xtext (RFC 3461 section 4): printable ASCII with + and = written as +2B and +3D`, 'bad-parameter');
+      if (!XTEXT.test(value))
+        return refuse(501, '5.5.4', `${key} must be xtext (RFC 3461 section 4): printable ASCII with + and = written as +2B and +3D`, 'bad-parameter');
       const decoded = value.replace(/\+([0-9A-F]{2})/g, '_').length;
       // RFC 3461 §4.4: ENVID at most 100 characters; §4.2 bounds ORCPT by the line, we keep it sane.
       const max = key === 'ENVID' ? 100 : 500;

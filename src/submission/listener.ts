@@ -63,8 +63,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   const limits = sub.limits;
   const now = deps.now ?? Date.now;
   const intake =
-    deps.intake ??
-    createIntake({ store, hostname: config.hostname, logger, now, suppressions: store.suppressions ? suppressionList(store) : undefined });
+    deps.intake ?? createIntake({ store, hostname: config.hostname, logger, now, suppressions: store.suppressions ? suppressionList(store) : undefined });
   const passwords = createVerifyCache({ ttlMs: sub.auth_cache_ms });
   const log = logger.child({ component: 'submission' });
 
@@ -92,13 +91,31 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
 
   const refused = (conn: SMTPConnection, r: Refusal & { command: string | null }) => {
     const user = (conn.session.user as SessionUser | undefined)?.username ?? null;
-    log.info({ event: 'submission.refused', reason: r.reason, code: r.code, enhanced: r.enhanced || null, text: r.text, command: r.command, client_ip: conn.remoteAddress, user, session: conn.id }, 'refused');
+    log.info(
+      {
+        event: 'submission.refused',
+        reason: r.reason,
+        code: r.code,
+        enhanced: r.enhanced || null,
+        text: r.text,
+        command: r.command,
+        client_ip: conn.remoteAddress,
+        user,
+        session: conn.id,
+      },
+      'refused',
+    );
   };
 
   /** Submission's own checks of a command line, before smtp-server parses it. */
   function checkCommand(conn: SMTPConnection, name: string, line: string): Refusal | null {
     if (name === 'AUTH' && !conn.session.user && !conn.secure && !cleartextAuthOk(conn.remoteAddress)) {
-      return { code: 538, enhanced: '5.7.11', text: 'Encryption required for requested authentication mechanism: issue STARTTLS first', reason: 'cleartext-auth' };
+      return {
+        code: 538,
+        enhanced: '5.7.11',
+        text: 'Encryption required for requested authentication mechanism: issue STARTTLS first',
+        reason: 'cleartext-auth',
+      };
     }
     if ((name === 'MAIL' || name === 'RCPT') && conn.session.user && conn.hostNameAppearsAs) return checkAddressCommand(name, line);
     return null;
@@ -139,7 +156,20 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
       // An authenticated session leaves the anonymous count for the (larger) authenticated one.
       if (guards.get(session.id)?.slot.authenticate() === false) {
         const text = `too many authenticated sessions from ${ip}; try again later`;
-        log.info({ event: 'submission.refused', reason: 'limit', code: 421, enhanced: '4.7.0', text, command: 'AUTH', client_ip: ip, user: user.name, session: session.id }, 'refused');
+        log.info(
+          {
+            event: 'submission.refused',
+            reason: 'limit',
+            code: 421,
+            enhanced: '4.7.0',
+            text,
+            command: 'AUTH',
+            client_ip: ip,
+            user: user.name,
+            session: session.id,
+          },
+          'refused',
+        );
         return smtpError(421, '4.7.0', text);
       }
       log.debug({ event: 'submission.auth', user: user.name, method: auth.method, client_ip: ip, session: session.id }, 'authenticated');
@@ -148,7 +178,18 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     const failures = authFailures.record(ip, now());
     const blocked = failures >= limits.max_auth_failures;
     log.info(
-      { event: 'submission.refused', reason: 'auth-failure', code: blocked ? 421 : 535, enhanced: blocked ? '4.7.0' : '5.7.8', command: 'AUTH', method: auth.method, client_ip: ip, user: username.slice(0, 128), failures, session: session.id },
+      {
+        event: 'submission.refused',
+        reason: 'auth-failure',
+        code: blocked ? 421 : 535,
+        enhanced: blocked ? '4.7.0' : '5.7.8',
+        command: 'AUTH',
+        method: auth.method,
+        client_ip: ip,
+        user: username.slice(0, 128),
+        failures,
+        session: session.id,
+      },
       'refused',
     );
     if (blocked) {
@@ -232,10 +273,20 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     } catch (err) {
       const conn = guards.get(session.id)?.conn;
       if (err instanceof IntakeRejection) {
-        if (conn) refused(conn, { code: err.code, enhanced: err.enhanced, text: err.message, reason: err.reason === 'signing' ? 'signing-failed' : 'content', command: 'DATA' });
+        if (conn)
+          refused(conn, {
+            code: err.code,
+            enhanced: err.enhanced,
+            text: err.message,
+            reason: err.reason === 'signing' ? 'signing-failed' : 'content',
+            command: 'DATA',
+          });
         throw smtpError(err.code, err.enhanced, err.message);
       }
-      log.error({ event: 'submission.commit_failed', err, client_ip: session.remoteAddress, user: envelope.username, sender: envelope.mailFrom }, 'could not queue message');
+      log.error(
+        { event: 'submission.commit_failed', err, client_ip: session.remoteAddress, user: envelope.username, sender: envelope.mailFrom },
+        'could not queue message',
+      );
       if (isStorageFull(err)) {
         // RFC 3463 X.3.1: the client keeps the message and tries again, ideally after we have room.
         if (conn) refused(conn, { code: 452, enhanced: '4.3.1', text: 'storage full', reason: 'commit-failed', command: 'DATA' });
@@ -332,7 +383,21 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
         onSession: (socket, slot) => openSession(server, socket, slot),
         onRefused: (ip, reason) => {
           const text = reason === 'total' ? 'too many connections' : `too many connections from ${ip}`;
-          log.info({ event: 'submission.refused', reason: 'limit', code: 421, enhanced: '4.7.0', text, command: null, client_ip: ip, user: null, session: null, listener: kind }, 'refused');
+          log.info(
+            {
+              event: 'submission.refused',
+              reason: 'limit',
+              code: 421,
+              enhanced: '4.7.0',
+              text,
+              command: null,
+              client_ip: ip,
+              user: null,
+              session: null,
+              listener: kind,
+            },
+            'refused',
+          );
         },
         onHandshakeFailed: (ip, error) => {
           log.debug({ event: 'submission.connection_error', listener: kind, client_ip: ip, error }, 'TLS handshake failed');
@@ -342,7 +407,16 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
       const address = acceptor.address;
       if (kind === 'starttls') addresses.starttls = address;
       else addresses.implicitTls = address;
-      log.info({ event: 'submission.listening', listener: kind, host: address.address, port: address.port, self_signed: !deps.certificate && !config.submission.tls.cert }, 'listening');
+      log.info(
+        {
+          event: 'submission.listening',
+          listener: kind,
+          host: address.address,
+          port: address.port,
+          self_signed: !deps.certificate && !config.submission.tls.cert,
+        },
+        'listening',
+      );
     }
   } catch (err) {
     await Promise.all(acceptors.map((a) => a.close()));

@@ -38,7 +38,14 @@ export function ensureCertificate(config: TlsConfig): Certificate {
     if (!cert || !key) {
       throw new TlsSetupError('submission.tls: set both cert and key (PEM files), or neither to use a generated self-signed pair');
     }
-    return { cert: readPem(cert, 'submission.tls.cert'), key: readPem(key, 'submission.tls.key'), certPath: cert, keyPath: key, generated: false, selfSigned: false };
+    return {
+      cert: readPem(cert, 'submission.tls.cert'),
+      key: readPem(key, 'submission.tls.key'),
+      certPath: cert,
+      keyPath: key,
+      generated: false,
+      selfSigned: false,
+    };
   }
   const dir = certificateDir(config.database);
   const certPath = path.join(dir, 'cert.pem');
@@ -77,15 +84,29 @@ function generateSelfSigned(dir: string, hostname: string): void {
       execFileSync(
         'openssl',
         [
-          'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-          '-keyout', key, '-out', cert, '-days', '3650', '-subj', `/CN=${hostname}`,
-          '-addext', `subjectAltName=DNS:${hostname}`,
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:prime256v1',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+          '-days',
+          '3650',
+          '-subj',
+          `/CN=${hostname}`,
+          '-addext',
+          `subjectAltName=DNS:${hostname}`,
         ],
         { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 },
       );
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
-      const why = e.code === 'ENOENT' ? 'the openssl command is not installed' : (e.stderr?.toString().trim() || e.message);
+      const why = e.code === 'ENOENT' ? 'the openssl command is not installed' : e.stderr?.toString().trim() || e.message;
       throw new TlsSetupError(
         `cannot generate a self-signed certificate in ${dir}: ${why}. Install openssl, or set submission.tls.cert and submission.tls.key to PEM files`,
       );

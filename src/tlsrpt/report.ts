@@ -48,7 +48,12 @@ export function buildReport(day: string, domain: string, counts: TlsSessionCount
       p.policyId && p.policyMode
         ? {
             'policy-type': 'sts',
-            'policy-string': ['version: STSv1', `mode: ${p.policyMode}`, ...p.policyMx.map((m) => `mx: ${m}`), ...(p.policyMaxAge !== null ? [`max_age: ${p.policyMaxAge}`] : [])],
+            'policy-string': [
+              'version: STSv1',
+              `mode: ${p.policyMode}`,
+              ...p.policyMx.map((m) => `mx: ${m}`),
+              ...(p.policyMaxAge !== null ? [`max_age: ${p.policyMaxAge}`] : []),
+            ],
             'policy-domain': domain,
             'mx-host': p.policyMx,
           }
@@ -91,7 +96,16 @@ export function reportFileName(day: string, domain: string, submitter: string): 
 }
 
 /** The report as a mail (§5.3): multipart/report; report-type="tlsrpt", a text part and the gzip attachment. */
-export function composeReportMail(opts: { report: TlsReport; gzip: Buffer; day: string; domain: string; meta: ReportMeta; from: string; to: string; now: number }): Buffer {
+export function composeReportMail(opts: {
+  report: TlsReport;
+  gzip: Buffer;
+  day: string;
+  domain: string;
+  meta: ReportMeta;
+  from: string;
+  to: string;
+  now: number;
+}): Buffer {
   const { report, domain, meta, day } = opts;
   const boundary = `tlsrpt-${randomBytes(12).toString('hex')}`;
   const sessions = report.policies.reduce((n, p) => n + p.summary['total-successful-session-count'] + p.summary['total-failure-session-count'], 0);

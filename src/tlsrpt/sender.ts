@@ -59,7 +59,11 @@ export function createTlsReporter(opts: TlsReporterOptions): TlsReporter {
   const resolver = opts.resolver ?? createResolver(config);
   const ca = trustedCas(config.delivery.test_only_ca_file);
   const owner = `${config.hostname}:${process.pid}:${randomBytes(4).toString('hex')}`;
-  const meta: ReportMeta = { organizationName: t.organization_name ?? config.hostname, contactInfo: t.contact_info ?? `postmaster@${config.hostname}`, submitter: config.hostname };
+  const meta: ReportMeta = {
+    organizationName: t.organization_name ?? config.hostname,
+    contactInfo: t.contact_info ?? `postmaster@${config.hostname}`,
+    submitter: config.hostname,
+  };
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<{ domain: string; day: string; state: string }[]> | null = null;
 
@@ -84,7 +88,10 @@ export function createTlsReporter(opts: TlsReporterOptions): TlsReporter {
   async function sendOne(day: string, domain: string, counts: TlsSessionCount[], now: number, attempt: number): Promise<string> {
     const found = await lookup(domain);
     if (!found.record) {
-      logger.info({ event: 'tlsrpt.no_record', domain, day, reason: found.reason }, `no TLS report for ${domain} (${day}): _smtp._tls.${domain}: ${found.reason}`);
+      logger.info(
+        { event: 'tlsrpt.no_record', domain, day, reason: found.reason },
+        `no TLS report for ${domain} (${day}): _smtp._tls.${domain}: ${found.reason}`,
+      );
       await store.tlsReports.finish({ day, domain, owner, now: clock(), state: 'no-report', reportId: null, note: found.reason });
       return 'no-report';
     }
@@ -98,25 +105,58 @@ export function createTlsReporter(opts: TlsReporterOptions): TlsReporter {
       try {
         if (target.kind === 'https') {
           const status = await post(target.url, gzip);
-          logger.info({ event: 'tlsrpt.sent', domain, day, report_id: id, rua: target.uri, status, count: sessions }, `TLS report for ${domain} (${day}) posted to ${target.url}: HTTP ${status}`);
+          logger.info(
+            { event: 'tlsrpt.sent', domain, day, report_id: id, rua: target.uri, status, count: sessions },
+            `TLS report for ${domain} (${day}) posted to ${target.url}: HTTP ${status}`,
+          );
         } else {
           const queued = await mail(target, report, gzip, day, domain, now);
-          logger.info({ event: 'tlsrpt.sent', domain, day, report_id: id, rua: target.uri, queue_id: queued, count: sessions }, `TLS report for ${domain} (${day}) queued to ${target.address} as ${queued}`);
+          logger.info(
+            { event: 'tlsrpt.sent', domain, day, report_id: id, rua: target.uri, queue_id: queued, count: sessions },
+            `TLS report for ${domain} (${day}) queued to ${target.address} as ${queued}`,
+          );
         }
         done.push(target.uri);
       } catch (err) {
         failed.push(`${target.uri}: ${(err as Error).message}`);
-        logger.warn({ event: 'tlsrpt.failed', domain, day, report_id: id, rua: target.uri, err: (err as Error).message, attempt }, `TLS report for ${domain} (${day}) to ${target.uri} failed: ${(err as Error).message}`);
+        logger.warn(
+          { event: 'tlsrpt.failed', domain, day, report_id: id, rua: target.uri, err: (err as Error).message, attempt },
+          `TLS report for ${domain} (${day}) to ${target.uri} failed: ${(err as Error).message}`,
+        );
       }
     }
     // Sent when it reached one rua: trying again would send duplicates to the others.
     const state = done.length ? 'sent' : 'failed';
-    await store.tlsReports.finish({ day, domain, owner, now: clock(), state, reportId: id, note: [...done.map((d) => `sent: ${d}`), ...failed].join('; ').slice(0, 2000) });
+    await store.tlsReports.finish({
+      day,
+      domain,
+      owner,
+      now: clock(),
+      state,
+      reportId: id,
+      note: [...done.map((d) => `sent: ${d}`), ...failed].join('; ').slice(0, 2000),
+    });
     return state;
   }
 
-  async function mail(target: Extract<TlsRptRecord['rua'][number], { kind: 'mailto' }>, report: ReturnType<typeof buildReport>, gzip: Buffer, day: string, domain: string, now: number): Promise<string> {
-    const raw = composeReportMail({ report, gzip, day, domain, meta, from: `"${meta.organizationName.replace(/["\\]/g, '')}" <tlsrpt-noreply@${config.hostname}>`, to: target.address, now });
+  async function mail(
+    target: Extract<TlsRptRecord['rua'][number], { kind: 'mailto' }>,
+    report: ReturnType<typeof buildReport>,
+    gzip: Buffer,
+    day: string,
+    domain: string,
+    now: number,
+  ): Promise<string> {
+    const raw = composeReportMail({
+      report,
+      gzip,
+      day,
+      domain,
+      meta,
+      from: `"${meta.organizationName.replace(/["\\]/g, '')}" <tlsrpt-noreply@${config.hostname}>`,
+      to: target.address,
+      now,
+    });
     const accepted = await opts.intake.accept(
       ownMailEnvelope(target.address, { tag: null, detail: { type: 'tls-report', report_id: report['report-id'], policy_domain: domain, day } }),
       raw,
@@ -159,7 +199,9 @@ export function createTlsReporter(opts: TlsReporterOptions): TlsReporter {
         },
       );
       req.on('timeout', () => req.destroy(new Error(`no answer within ${t.https_timeout_ms} ms`)));
-      req.on('error', (err: NodeJS.ErrnoException) => reject(new Error(err.code && !err.message.includes(err.code) ? `${err.message} (${err.code})` : err.message)));
+      req.on('error', (err: NodeJS.ErrnoException) =>
+        reject(new Error(err.code && !err.message.includes(err.code) ? `${err.message} (${err.code})` : err.message)),
+      );
       req.end(body);
     });
   }
@@ -189,7 +231,10 @@ export function createTlsReporter(opts: TlsReporterOptions): TlsReporter {
     runOnce,
     start() {
       if (!t.enabled || timer) return;
-      const tick = () => void runOnce().catch((err: Error) => logger.error({ event: 'tlsrpt.run_failed', err: err.message }, `sending TLS reports failed: ${err.message}; tried again at the next run`));
+      const tick = () =>
+        void runOnce().catch((err: Error) =>
+          logger.error({ event: 'tlsrpt.run_failed', err: err.message }, `sending TLS reports failed: ${err.message}; tried again at the next run`),
+        );
       timer = setInterval(tick, opts.intervalMs ?? HOUR_MS);
       timer.unref();
       tick();

@@ -29,7 +29,12 @@ export function certificateResult(code: string | null | undefined): string {
   if (!code) return 'validation-failure';
   if (code === 'CERT_HAS_EXPIRED') return 'certificate-expired';
   if (code === 'ERR_TLS_CERT_ALTNAME_INVALID' || code === 'HOSTNAME_MISMATCH') return 'certificate-host-mismatch';
-  if (/^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/.test(code)) return 'certificate-not-trusted';
+  if (
+    /^(DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT|UNABLE_TO_GET_ISSUER_CERT_LOCALLY|UNABLE_TO_VERIFY_LEAF_SIGNATURE|CERT_UNTRUSTED|CERT_SIGNATURE_FAILURE)$/.test(
+      code,
+    )
+  )
+    return 'certificate-not-trusted';
   return 'validation-failure';
 }
 
@@ -58,7 +63,15 @@ export function tlsSessionsOf(report: AttemptReport): TlsSessionCount[] {
   };
   const counts = new Map<string, TlsSessionCount>();
   const add = (result: string, where: { local: string; mx: string; ip: string }, reason = '') => {
-    const c: TlsSessionCount = { ...base, result, sendingIp: where.local, receivingMx: where.mx, receivingIp: where.ip, reason: reason.slice(0, 100), sessions: 1 };
+    const c: TlsSessionCount = {
+      ...base,
+      result,
+      sendingIp: where.local,
+      receivingMx: where.mx,
+      receivingIp: where.ip,
+      reason: reason.slice(0, 100),
+      sessions: 1,
+    };
     const key = [c.result, c.sendingIp, c.receivingMx, c.receivingIp, c.reason].join('\0');
     const seen = counts.get(key);
     if (seen) seen.sessions++;
@@ -76,7 +89,8 @@ export function tlsSessionsOf(report: AttemptReport): TlsSessionCount[] {
     if (p.phase === 'connect') {
       close();
       if (p.error === 'EMTASTS' && !p.remoteIp) add('validation-failure', { local: '', mx: p.remoteHost ?? '', ip: '' }, 'mx-not-in-policy');
-      else if (p.code === 220 && !p.detail?.reused) cur = { local: String(p.detail?.local_ip ?? ''), mx: p.remoteHost ?? '', ip: p.remoteIp ?? '', offered: null, done: false };
+      else if (p.code === 220 && !p.detail?.reused)
+        cur = { local: String(p.detail?.local_ip ?? ''), mx: p.remoteHost ?? '', ip: p.remoteIp ?? '', offered: null, done: false };
       continue;
     }
     if (!cur || cur.done) continue;
@@ -91,7 +105,12 @@ export function tlsSessionsOf(report: AttemptReport): TlsSessionCount[] {
   return [...counts.values()];
 }
 
-function countStarttls(p: PhaseRecord, where: { local: string; mx: string; ip: string }, policy: StsDetail | null, add: (result: string, where: { local: string; mx: string; ip: string }, reason?: string) => void): void {
+function countStarttls(
+  p: PhaseRecord,
+  where: { local: string; mx: string; ip: string },
+  policy: StsDetail | null,
+  add: (result: string, where: { local: string; mx: string; ip: string }, reason?: string) => void,
+): void {
   if (p.error === 'ETLSREQUIRED' || (p.code !== null && p.code !== 220)) return add('starttls-not-supported', where);
   const tlsError = p.detail?.tls_error as string | undefined;
   if (p.error) return add(certificateResult(tlsError), where, tlsError ?? p.error);

@@ -30,7 +30,6 @@ import { registerSession } from './routes/session.js';
 import { registerSuppressions } from './routes/suppressions.js';
 import { createSessions, readCookie, SESSION_COOKIE, type Sessions } from './session.js';
 
-
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may reach a page of the web UI (routes under /ui): anyone, a signed-in reader, or an admin. */
@@ -113,31 +112,70 @@ export function registerWebUi(app: FastifyInstance, deps: WebDeps): void {
         const principal = session ? await ctx.byHash(session.tokenSha256) : null;
         if (!session || !principal) {
           if (session) ctx.sessions.destroy(cookieValue);
-          if (req.method === 'GET' || req.method === 'HEAD') return reply.code(303).header('location', url('/ui/login', { next: req.url })).send();
-          ctx.log.warn({ event: 'web.refused', reason: 'no session', method: req.method, url: req.routeOptions.url, client_ip: req.ip }, 'web action without a session refused');
-          return ctx.send(reply, 401, errorPage({ user: null, title: 'Signed out', message: 'Your session has ended. Sign in again, then repeat what you did.' }));
+          if (req.method === 'GET' || req.method === 'HEAD')
+            return reply
+              .code(303)
+              .header('location', url('/ui/login', { next: req.url }))
+              .send();
+          ctx.log.warn(
+            { event: 'web.refused', reason: 'no session', method: req.method, url: req.routeOptions.url, client_ip: req.ip },
+            'web action without a session refused',
+          );
+          return ctx.send(
+            reply,
+            401,
+            errorPage({ user: null, title: 'Signed out', message: 'Your session has ended. Sign in again, then repeat what you did.' }),
+          );
         }
         const user: PageUser = { principal, csrf: session.csrf };
         req.webUser = user;
         if (req.method !== 'POST') return;
         const body = (req.body ?? {}) as Record<string, unknown>;
         if (!sameToken(session.csrf, body[CSRF_FIELD])) {
-          ctx.log.warn({ event: 'web.refused', reason: 'csrf', method: req.method, url: req.routeOptions.url, token: principal.name, client_ip: req.ip }, 'web action without its CSRF token refused');
-          return ctx.send(reply, 403, errorPage({ user, title: 'Not done', message: 'This form did not come from this page, or it is stale. Go back, reload the page and try again.' }));
+          ctx.log.warn(
+            { event: 'web.refused', reason: 'csrf', method: req.method, url: req.routeOptions.url, token: principal.name, client_ip: req.ip },
+            'web action without its CSRF token refused',
+          );
+          return ctx.send(
+            reply,
+            403,
+            errorPage({ user, title: 'Not done', message: 'This form did not come from this page, or it is stale. Go back, reload the page and try again.' }),
+          );
         }
         if (need === 'admin' && principal.scope !== 'admin') {
-          ctx.log.warn({ event: 'web.refused', reason: 'scope', method: req.method, url: req.routeOptions.url, token: principal.name, client_ip: req.ip }, 'web action with a read token refused');
-          return ctx.send(reply, 403, errorPage({ user, title: 'Not allowed', message: `The token "${principal.name}" has read scope: it can look but not act. Sign in with an admin token to do this.` }));
+          ctx.log.warn(
+            { event: 'web.refused', reason: 'scope', method: req.method, url: req.routeOptions.url, token: principal.name, client_ip: req.ip },
+            'web action with a read token refused',
+          );
+          return ctx.send(
+            reply,
+            403,
+            errorPage({
+              user,
+              title: 'Not allowed',
+              message: `The token "${principal.name}" has read scope: it can look but not act. Sign in with an admin token to do this.`,
+            }),
+          );
         }
       });
 
       web.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
         const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
         if (status === 500) ctx.log.error({ event: 'web.error', err, url: req.url }, 'web page failed');
-        return ctx.send(reply, status, errorPage({ user: req.webUser ?? null, title: status === 500 ? 'Something went wrong' : 'Not understood', message: status === 500 ? 'The page could not be made; the mailtrail log has the details.' : 'The request was not understood.' }));
+        return ctx.send(
+          reply,
+          status,
+          errorPage({
+            user: req.webUser ?? null,
+            title: status === 500 ? 'Something went wrong' : 'Not understood',
+            message: status === 500 ? 'The page could not be made; the mailtrail log has the details.' : 'The request was not understood.',
+          }),
+        );
       });
 
-      web.setNotFoundHandler((req, reply) => ctx.send(reply, 404, errorPage({ user: null, title: 'No such page', message: `There is no page at ${req.url.split('?')[0]}.` })));
+      web.setNotFoundHandler((req, reply) =>
+        ctx.send(reply, 404, errorPage({ user: null, title: 'No such page', message: `There is no page at ${req.url.split('?')[0]}.` })),
+      );
 
       web.get('/assets/style.css', PUBLIC, async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=3600').send(STYLE));
 

@@ -185,7 +185,12 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
     }
   }
 
-  function log(level: 'info' | 'warn' | 'error', row: WebhookDeliveryRecord, attempt: number, o: { state: WebhookState; status: number | null; error: string | null; next?: number | null }) {
+  function log(
+    level: 'info' | 'warn' | 'error',
+    row: WebhookDeliveryRecord,
+    attempt: number,
+    o: { state: WebhookState; status: number | null; error: string | null; next?: number | null },
+  ) {
     let ids: { queue_id?: string | null; message_id?: string | null; recipient?: unknown } = {};
     try {
       ids = JSON.parse(row.payload) as typeof ids;
@@ -289,7 +294,8 @@ function networkError(err: unknown): string {
   const e = err as Error & { cause?: { code?: string; message?: string } };
   const cause = e.cause;
   // The Fetch standard's "bad ports" (6000, 6667, 10080…) are refused before connecting; undici just says "bad port".
-  if (cause?.message === 'bad port') return 'fetch refuses this port (one of the Fetch standard\'s blocked ports, such as 6000 or 10080); serve the receiver on another port';
+  if (cause?.message === 'bad port')
+    return "fetch refuses this port (one of the Fetch standard's blocked ports, such as 6000 or 10080); serve the receiver on another port";
   if (cause?.message) return `${cause.code && !cause.message.includes(cause.code) ? cause.code + ': ' : ''}${cause.message}`;
   return e.message ?? String(err);
 }

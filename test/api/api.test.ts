@@ -68,7 +68,11 @@ describe('HTTP API', () => {
       assert.equal(r.json.field, 'address');
       const missing = await h.call('POST', '/v1/suppressions', { token: ADMIN_TOKEN, body: {} });
       assert.deepEqual([missing.json.field, missing.json.message], ['address', 'required']);
-      const res = await fetch(`${h.base}/v1/suppressions`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' }, body: '{"address":' });
+      const res = await fetch(`${h.base}/v1/suppressions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: '{"address":',
+      });
       assert.equal(res.status, 400);
       assert.equal(((await res.json()) as { field: string }).field, 'body');
     });
@@ -97,7 +101,10 @@ describe('HTTP API', () => {
       const byQueue = await h.call('GET', '/v1/messages/QNEWER0001');
       assert.equal(byQueue.json.messages.length, 1);
       const bob = byQueue.json.messages[0].recipients.find((r: { address: string }) => r.address === 'bob@example.com');
-      assert.equal(bob.verdict, 'bounced after delivery: mailbox full (soft, 5.2.2); delivered to mx.example.com at 2024-05-01 10:02 UTC, bounce reported by mx.example.net at 2024-05-01 12:02 UTC');
+      assert.equal(
+        bob.verdict,
+        'bounced after delivery: mailbox full (soft, 5.2.2); delivered to mx.example.com at 2024-05-01 10:02 UTC, bounce reported by mx.example.net at 2024-05-01 12:02 UTC',
+      );
       assert.equal(byQueue.json.messages[0].tag, 'transactional');
       assert.ok(byQueue.json.messages[0].timeline.some((e: { type: string }) => e.type === 'attempt'));
     });
@@ -160,10 +167,14 @@ describe('HTTP API', () => {
       const r = await h.call('POST', '/v1/messages/QNEWER0001/retry', { token: ADMIN_TOKEN });
       assert.equal(r.status, 200);
       assert.deepEqual(r.json.recipients, [{ address: 'erin@greylist.test', state: 'deferred' }]);
-      const erin = (await h.store.messages.recipients((await h.store.messages.getByQueueId('QNEWER0001'))!.id)).find((x) => x.address === 'erin@greylist.test')!;
+      const erin = (await h.store.messages.recipients((await h.store.messages.getByQueueId('QNEWER0001'))!.id)).find(
+        (x) => x.address === 'erin@greylist.test',
+      )!;
       assert.ok(erin.nextAttemptAt! <= Date.now() && erin.nextAttemptAt! > Date.now() - 60_000);
       const fate = await h.call('GET', '/v1/messages/QNEWER0001');
-      const requeued = fate.json.messages[0].timeline.find((e: { kind: string; recipient: string }) => e.kind === 'requeued' && e.recipient === 'erin@greylist.test');
+      const requeued = fate.json.messages[0].timeline.find(
+        (e: { kind: string; recipient: string }) => e.kind === 'requeued' && e.recipient === 'erin@greylist.test',
+      );
       // Who did it is recorded with the event: the admin token's name, and the face it came through.
       assert.deepEqual(requeued?.detail, { by: 'operator', via: 'api' });
     });
@@ -175,10 +186,15 @@ describe('HTTP API', () => {
       assert.equal((await h.call('POST', '/v1/messages/QNEWER0001/retry', { token: ADMIN_TOKEN })).status, 409);
       assert.equal((await h.call('POST', '/v1/messages/QNOSUCH/cancel', { token: ADMIN_TOKEN })).status, 404);
       const fate = await h.call('GET', '/v1/messages/QNEWER0001');
-      assert.match(fate.json.messages[0].recipients.find((x: { address: string }) => x.address === 'erin@greylist.test').verdict, /^cancelled by operator via the API at /);
+      assert.match(
+        fate.json.messages[0].recipients.find((x: { address: string }) => x.address === 'erin@greylist.test').verdict,
+        /^cancelled by operator via the API at /,
+      );
     });
     test('cancel leaves a recipient that is being delivered right now alone', async () => {
-      const m = await h.store.messages.enqueue(newMessage({ queueId: 'QINFLIGHT1', messageId: 'inflight@x', createdAt: Date.now(), recipients: ['busy@example.com'] }));
+      const m = await h.store.messages.enqueue(
+        newMessage({ queueId: 'QINFLIGHT1', messageId: 'inflight@x', createdAt: Date.now(), recipients: ['busy@example.com'] }),
+      );
       await h.store.queue.claimDue({ now: Date.now() + 1000, limit: 100, owner: 'worker', leaseUntil: Date.now() + 60_000 });
       assert.equal((await h.call('POST', '/v1/messages/QINFLIGHT1/cancel', { token: ADMIN_TOKEN })).status, 409);
       assert.equal((await h.store.messages.recipients(m.message.id))[0].state, 'queued');
@@ -213,7 +229,10 @@ describe('HTTP API', () => {
       const seen: string[] = [];
       let cursor: string | null = null;
       do {
-        const page: { json: { suppressions: { address: string }[]; next_cursor: string | null } } = await h.call('GET', `/v1/suppressions?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        const page: { json: { suppressions: { address: string }[]; next_cursor: string | null } } = await h.call(
+          'GET',
+          `/v1/suppressions?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         seen.push(...page.json.suppressions.map((s) => s.address));
         cursor = page.json.next_cursor;
       } while (cursor);

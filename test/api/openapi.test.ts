@@ -36,7 +36,10 @@ test('path parameters in the document match the route parameters', async () => {
   for (const [path, ops] of Object.entries(doc.paths)) {
     const inPath = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
     for (const [method, op] of Object.entries(ops)) {
-      const declared = (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name).sort();
+      const declared = (op.parameters ?? [])
+        .filter((p) => p.in === 'path')
+        .map((p) => p.name)
+        .sort();
       assert.deepEqual(declared, inPath, `${method.toUpperCase()} ${path}`);
     }
   }

@@ -24,7 +24,10 @@ let config: string;
 before(async () => {
   await t.store.close(); // the CLI opens the file itself
   config = path.join(t.dir, 'mailtrail.yaml');
-  writeFileSync(config, `database:\n  path: ${JSON.stringify(t.dbPath)}\napi:\n  port: 0\n  tokens:\n    - { name: from-config, token: config-token-0123456789, scope: read }\n`);
+  writeFileSync(
+    config,
+    `database:\n  path: ${JSON.stringify(t.dbPath)}\napi:\n  port: 0\n  tokens:\n    - { name: from-config, token: config-token-0123456789, scope: read }\n`,
+  );
 });
 after(() => t.cleanup());
 
@@ -47,13 +50,29 @@ test('tokens add prints a token once, stores only its hash, and the API accepts 
     const { port } = await api.listen();
     const get = (tok: string) => fetch(`http://127.0.0.1:${port}/v1/queue`, { headers: { authorization: `Bearer ${tok}` }, signal: AbortSignal.timeout(5000) });
     assert.equal((await get(token)).status, 200);
-    const post = await fetch(`http://127.0.0.1:${port}/v1/suppressions`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{"address":"a@example.com"}' });
+    const post = await fetch(`http://127.0.0.1:${port}/v1/suppressions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{"address":"a@example.com"}',
+    });
     assert.equal(post.status, 403);
 
-    const [listed, duplicate] = await Promise.all([mailtrail(['tokens', 'list', '--json', '--config', config]), mailtrail(['tokens', 'add', 'grafana', '--scope', 'admin', '--config', config])]);
+    const [listed, duplicate] = await Promise.all([
+      mailtrail(['tokens', 'list', '--json', '--config', config]),
+      mailtrail(['tokens', 'add', 'grafana', '--scope', 'admin', '--config', config]),
+    ]);
     assert.deepEqual(
-      listed.stdout.trim().split('\n').map((l) => { const j = JSON.parse(l); return [j.name, j.scope, j.source]; }),
-      [['from-config', 'read', 'config'], ['grafana', 'read', 'database']],
+      listed.stdout
+        .trim()
+        .split('\n')
+        .map((l) => {
+          const j = JSON.parse(l);
+          return [j.name, j.scope, j.source];
+        }),
+      [
+        ['from-config', 'read', 'config'],
+        ['grafana', 'read', 'database'],
+      ],
     );
     assert.ok(!listed.stdout.includes(token));
 
@@ -61,7 +80,10 @@ test('tokens add prints a token once, stores only its hash, and the API accepts 
     const removed = await mailtrail(['tokens', 'remove', 'grafana', '--config', config]);
     assert.equal(removed.code, 0, removed.stderr);
     assert.equal((await get(token)).status, 401, 'a removed token is refused at once');
-    const [again, cfgRemove] = await Promise.all([mailtrail(['tokens', 'remove', 'grafana', '--config', config]), mailtrail(['tokens', 'remove', 'from-config', '--config', config])]);
+    const [again, cfgRemove] = await Promise.all([
+      mailtrail(['tokens', 'remove', 'grafana', '--config', config]),
+      mailtrail(['tokens', 'remove', 'from-config', '--config', config]),
+    ]);
     assert.equal(again.code, 1);
     assert.match(cfgRemove.stderr, /config file/);
   } finally {

@@ -13,7 +13,15 @@ test('a scrypt hash verifies its password and no other; two hashes of one passwo
 });
 
 test('malformed or absurd stored hashes never verify and never throw', async () => {
-  for (const bad of ['', 'plain', 'scrypt$1$8$1$c2FsdA==$aGFzaA==', 'scrypt$3000$8$1$c2FsdA==$aGFzaA==', 'scrypt$1073741824$8$1$c2FsdA==$aGFzaA==', 'bcrypt$16384$8$1$c2FsdA==$aGFzaA==', 'scrypt$16384$8$1$$']) {
+  for (const bad of [
+    '',
+    'plain',
+    'scrypt$1$8$1$c2FsdA==$aGFzaA==',
+    'scrypt$3000$8$1$c2FsdA==$aGFzaA==',
+    'scrypt$1073741824$8$1$c2FsdA==$aGFzaA==',
+    'bcrypt$16384$8$1$c2FsdA==$aGFzaA==',
+    'scrypt$16384$8$1$$',
+  ]) {
     assert.equal(await verifyPassword('x', bad), false, bad);
   }
 });

@@ -46,7 +46,20 @@ function assertPositive(result: ScenarioResult, keys: string[]): void {
 test('query: a filled database answers traces and recipient searches, and reports latencies and size', async () => {
   const ctx = context({ queryMessages: 2_000 });
   const result = await runQuery(ctx, { lookups: 200, cacheDir: path.join(ctx.dir, 'cache') });
-  assertPositive(result, ['query_messages', 'query_fill_s', 'query_events_per_message', 'trace_p50_ms', 'trace_p99_ms', 'search_p50_ms', 'search_p99_ms', 'search_hits_p50', 'query_db_mb', 'page_search_p99_ms', 'message_page_p99_ms', 'health_report_ms']);
+  assertPositive(result, [
+    'query_messages',
+    'query_fill_s',
+    'query_events_per_message',
+    'trace_p50_ms',
+    'trace_p99_ms',
+    'search_p50_ms',
+    'search_p99_ms',
+    'search_hits_p50',
+    'query_db_mb',
+    'page_search_p99_ms',
+    'message_page_p99_ms',
+    'health_report_ms',
+  ]);
   assert.equal(result.figures.query_messages, 2_000);
   assert.ok((result.figures.trace_p99_ms as number) >= (result.figures.trace_p50_ms as number));
   // Every lookup found its message and every search its recipient (the notes would say otherwise).
@@ -58,16 +71,37 @@ test('query: a filled database answers traces and recipient searches, and report
 
 test('query-pg: a PostgreSQL database filled by the server answers traces and recipient searches', { timeout: 120_000 }, async () => {
   const result = await runQueryPg(context({ queryMessages: 2_000 }), { lookups: 200 });
-  assertPositive(result, ['query_messages', 'query_fill_s', 'query_events_per_message', 'trace_p50_ms', 'trace_p99_ms', 'search_p50_ms', 'search_p99_ms', 'search_hits_p50', 'query_db_mb']);
+  assertPositive(result, [
+    'query_messages',
+    'query_fill_s',
+    'query_events_per_message',
+    'trace_p50_ms',
+    'trace_p99_ms',
+    'search_p50_ms',
+    'search_p99_ms',
+    'search_hits_p50',
+    'query_db_mb',
+  ]);
   assert.ok(!result.notes.some((n) => /did not find/.test(n)), result.notes.join('\n'));
   const perMessage = result.figures.query_events_per_message as number;
   assert.ok(perMessage >= 9 && perMessage <= 11, `events per message: ${perMessage}`);
 });
 
-test('relay-pg-2nodes: two relays on one PostgreSQL deliver the load to the sink; the database work per message is counted', { timeout: 180_000 }, async (t) => {
+test('relay-pg-2nodes: two relays on one PostgreSQL deliver the load to the sink; the database work per message is counted', {
+  timeout: 180_000,
+}, async (t) => {
   if (!existsSync(SMTP_SINK)) return t.skip(`${SMTP_SINK} is not installed (Debian package postfix)`);
   const result = await runRelay(context({ messages: 100, sessions: 4 }), { backend: 'postgres', nodes: 2 });
-  assertPositive(result, ['submit_msgs_per_s', 'e2e_msgs_per_s', 'cpu_ms_per_msg', 'relay_cpu_ms_per_msg', 'db_cpu_ms_per_msg', 'db_transactions_per_msg', 'db_statements_per_msg', 'db_round_trips_per_msg']);
+  assertPositive(result, [
+    'submit_msgs_per_s',
+    'e2e_msgs_per_s',
+    'cpu_ms_per_msg',
+    'relay_cpu_ms_per_msg',
+    'db_cpu_ms_per_msg',
+    'db_transactions_per_msg',
+    'db_statements_per_msg',
+    'db_round_trips_per_msg',
+  ]);
   assert.equal(result.figures.sent, 100);
   assert.equal(result.figures.delivered, 100);
   assert.equal(result.figures.nodes, 2);
@@ -124,7 +158,14 @@ test('haraka config: AUTH from the flat file, outbound queue not bypassed, sink.
 
 test('large-dsn: submissions timed alone and while reports arrive at the same relay, the reports processed and capped', { timeout: 120_000 }, async () => {
   const result = await runLargeDsn(context({}), { reports: 2, recipients: 1_500, bytes: 0, idleMs: 1_000 });
-  assertPositive(result, ['large_dsn_idle_submit_p99_ms', 'large_dsn_during_submit_p99_ms', 'large_dsn_during_submits', 'large_dsn_p99_during_over_idle', 'large_dsn_reports_processed_s', 'large_dsn_relay_peak_rss_mb']);
+  assertPositive(result, [
+    'large_dsn_idle_submit_p99_ms',
+    'large_dsn_during_submit_p99_ms',
+    'large_dsn_during_submits',
+    'large_dsn_p99_during_over_idle',
+    'large_dsn_reports_processed_s',
+    'large_dsn_relay_peak_rss_mb',
+  ]);
   assert.equal(result.figures.large_dsn_recipients_read, 1_000);
   assert.equal(result.figures.large_dsn_recipients_omitted, 500);
 });

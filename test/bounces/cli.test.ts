@@ -38,16 +38,27 @@ before(async () => {
   t = tempStore();
   configFile = path.join(t.dir, 'mailtrail.yaml');
   writeFileSync(configFile, `database:\n  path: ${t.dbPath}\nlog:\n  level: silent\n`);
-  const processor = new InboundProcessor({ store: t.store, logger: silentLogger(), parse: parseBounce, verpSecret: SECRET, correlationWindowMs: 60_000, limits: { maxParts: 100, maxDepth: 10 } });
+  const processor = new InboundProcessor({
+    store: t.store,
+    logger: silentLogger(),
+    parse: parseBounce,
+    verpSecret: SECRET,
+    correlationWindowMs: 60_000,
+    limits: { maxParts: 100, maxDepth: 10 },
+  });
   const dsn = (to: string, failed: string) =>
-    Buffer.from(`From: MAILER-DAEMON@mx.remote.test\r\nTo: ${to}\r\nSubject: Undelivered\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.remote.test\r\n\r\nFinal-Recipient: rfc822; ${failed}\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 unknown user\r\n--b--\r\n`);
+    Buffer.from(
+      `From: MAILER-DAEMON@mx.remote.test\r\nTo: ${to}\r\nSubject: Undelivered\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.remote.test\r\n\r\nFinal-Recipient: rfc822; ${failed}\r\nAction: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 unknown user\r\n--b--\r\n`,
+    );
   const receive = async (rcptTo: string, raw: Buffer) => {
     const row = await t.store.inbound.receive({ receivedAt: Date.now(), mailFrom: '', rcptTo: [rcptTo], clientIp: '127.0.2.9', raw });
     await processor.process(row.id);
     return row.id;
   };
   unmatchedId = await receive(`postmaster@${BOUNCE_DOMAIN}`, dsn(`postmaster@${BOUNCE_DOMAIN}`, 'stranger@nowhere.test'));
-  const { recipients: [r] } = await enqueue(t.store, { recipients: ['known@remote.test'] });
+  const {
+    recipients: [r],
+  } = await enqueue(t.store, { recipients: ['known@remote.test'] });
   setState(t.store, r.id, 'delivered');
   const verp = verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: r.id });
   matchedId = await receive(verp, dsn(verp, 'known@remote.test'));
@@ -60,8 +71,14 @@ after(() => t.cleanup());
 test('bounces --unmatched --json lists the processed mail that matched nothing, one JSON object per line', async () => {
   const { code, stdout } = await cli(['bounces', '--unmatched', '--json']);
   assert.equal(code, 0);
-  const rows = stdout.trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(rows.map((r) => r.id), [unmatchedId]);
+  const rows = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    rows.map((r) => r.id),
+    [unmatchedId],
+  );
   assert.equal(rows[0].kind, 'bounce');
   assert.equal(rows[0].match_rule, null);
   assert.equal(rows[0].parse.recipients[0].address, 'stranger@nowhere.test');
@@ -74,7 +91,13 @@ test('bounces lists everything newest first; --id shows one with its match; --ra
     cli(['bounces', '--id', String(matchedId), '--json']),
     cli(['bounces', '--id', String(matchedId)]),
   ]);
-  assert.deepEqual(all.stdout.trim().split('\n').map((l) => JSON.parse(l).id), [junkId, matchedId, unmatchedId]);
+  assert.deepEqual(
+    all.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).id),
+    [junkId, matchedId, unmatchedId],
+  );
   const view = JSON.parse(one.stdout);
   assert.equal(view.match_rule, 'verp');
   assert.equal(view.recipient, 'known@remote.test');
@@ -85,7 +108,11 @@ test('bounces lists everything newest first; --id shows one with its match; --ra
 });
 
 test('mistakes are usage errors (exit 2); an unknown id is exit 1', async () => {
-  const [badLimit, rawWithoutId, missing] = await Promise.all([cli(['bounces', '--limit', 'many']), cli(['bounces', '--raw']), cli(['bounces', '--id', '999999'])]);
+  const [badLimit, rawWithoutId, missing] = await Promise.all([
+    cli(['bounces', '--limit', 'many']),
+    cli(['bounces', '--raw']),
+    cli(['bounces', '--id', '999999']),
+  ]);
   assert.equal(badLimit.code, 2);
   assert.equal(rawWithoutId.code, 2);
   assert.equal(missing.code, 1);

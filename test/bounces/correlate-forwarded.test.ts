@@ -15,17 +15,47 @@ before(() => {
 after(() => t.cleanup());
 
 function report(over: Partial<ParseResult>): Buffer {
-  return Buffer.from(JSON.stringify({ kind: 'bounce', format: 'rfc3464', recipients: [], original_message_id: null, envelope_id: null, reporting_mta: 'mx.forward.test', feedback_type: null, ...over }));
+  return Buffer.from(
+    JSON.stringify({
+      kind: 'bounce',
+      format: 'rfc3464',
+      recipients: [],
+      original_message_id: null,
+      envelope_id: null,
+      reporting_mta: 'mx.forward.test',
+      feedback_type: null,
+      ...over,
+    }),
+  );
 }
 
 const processor = () => jsonProcessor(t.store);
 
 test('in a message of several recipients, the forwarded one is found by its original recipient and our address is suppressed', async () => {
-  const { message, recipients: [a, b] } = await enqueue(t.store, { recipients: ['jane@example.test', 'joe@example.test'] });
+  const {
+    message,
+    recipients: [a, b],
+  } = await enqueue(t.store, { recipients: ['jane@example.test', 'joe@example.test'] });
   setState(t.store, a.id, 'delivered');
   setState(t.store, b.id, 'delivered');
-  const forwarded = { address: 'jane.doe@elsewhere.test', final_recipient: 'jane.doe@elsewhere.test', original_recipient: 'Jane@Example.test', action: 'failed' as const, status: '5.1.1', diagnostic: '550 5.1.1 User unknown', category: 'mailbox-unknown' as const, hard: true, confidence: 'high' as const };
-  const row = await t.store.inbound.receive({ receivedAt: Date.now(), mailFrom: '', rcptTo: ['postmaster@bounces.test'], clientIp: null, raw: report({ envelope_id: message.queueId, recipients: [forwarded] }) });
+  const forwarded = {
+    address: 'jane.doe@elsewhere.test',
+    final_recipient: 'jane.doe@elsewhere.test',
+    original_recipient: 'Jane@Example.test',
+    action: 'failed' as const,
+    status: '5.1.1',
+    diagnostic: '550 5.1.1 User unknown',
+    category: 'mailbox-unknown' as const,
+    hard: true,
+    confidence: 'high' as const,
+  };
+  const row = await t.store.inbound.receive({
+    receivedAt: Date.now(),
+    mailFrom: '',
+    rcptTo: ['postmaster@bounces.test'],
+    clientIp: null,
+    raw: report({ envelope_id: message.queueId, recipients: [forwarded] }),
+  });
   await processor().process(row.id);
   assert.equal(stateOf(t.store, a.id), 'bounced');
   assert.equal(stateOf(t.store, b.id), 'delivered');
@@ -34,10 +64,27 @@ test('in a message of several recipients, the forwarded one is found by its orig
 });
 
 test('the last-resort match by address also tries the final recipient', async () => {
-  const { recipients: [r] } = await enqueue(t.store, { recipients: ['kim@example.test'] });
+  const {
+    recipients: [r],
+  } = await enqueue(t.store, { recipients: ['kim@example.test'] });
   setState(t.store, r.id, 'delivered');
-  const reported = { address: 'kim.alias@example.test', final_recipient: 'kim@example.test', original_recipient: 'kim.alias@example.test', action: 'failed' as const, status: '5.2.2', diagnostic: '552 5.2.2 Mailbox full', category: 'mailbox-full' as const, hard: false };
-  const row = await t.store.inbound.receive({ receivedAt: Date.now(), mailFrom: '', rcptTo: ['postmaster@bounces.test'], clientIp: null, raw: report({ format: 'non-standard', recipients: [reported] }) });
+  const reported = {
+    address: 'kim.alias@example.test',
+    final_recipient: 'kim@example.test',
+    original_recipient: 'kim.alias@example.test',
+    action: 'failed' as const,
+    status: '5.2.2',
+    diagnostic: '552 5.2.2 Mailbox full',
+    category: 'mailbox-full' as const,
+    hard: false,
+  };
+  const row = await t.store.inbound.receive({
+    receivedAt: Date.now(),
+    mailFrom: '',
+    rcptTo: ['postmaster@bounces.test'],
+    clientIp: null,
+    raw: report({ format: 'non-standard', recipients: [reported] }),
+  });
   await processor().process(row.id);
   assert.equal((await t.store.inbound.get(row.id))?.matchRule, 'recipient-window');
   assert.equal(stateOf(t.store, r.id), 'bounced');

@@ -88,10 +88,20 @@ test('oversized mail is refused with 552 5.3.4, both announced (SIZE=) and actua
 });
 
 test('a VERP bounce is stored, answered 250, then parsed and applied: delivered → bounced, rule verp, original Message-ID found', async () => {
-  const { message, recipients: [r] } = await enqueue(t.store, { recipients: ['alice@remote.test'] });
+  const {
+    message,
+    recipients: [r],
+  } = await enqueue(t.store, { recipients: ['alice@remote.test'] });
   setState(t.store, r.id, 'delivered');
   const verp = verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: r.id });
-  const replies = await smtp(port, HOST, ['EHLO mx.remote.test', 'MAIL FROM:<>', `RCPT TO:<${verp}>`, 'DATA', dsn({ rcptTo: verp, failed: 'alice@remote.test', messageId: message.messageId! }), 'QUIT']);
+  const replies = await smtp(port, HOST, [
+    'EHLO mx.remote.test',
+    'MAIL FROM:<>',
+    `RCPT TO:<${verp}>`,
+    'DATA',
+    dsn({ rcptTo: verp, failed: 'alice@remote.test', messageId: message.messageId! }),
+    'QUIT',
+  ]);
   assert.equal(replies[5].code, 250);
   const id = Number(/inbound (\d+)/.exec(replies[5].text)?.[1]);
   await waitFor(async () => (await t.store.inbound.get(id))?.processedAt, 5000, 'processing');
@@ -111,7 +121,10 @@ test('a VERP bounce is stored, answered 250, then parsed and applied: delivered 
 });
 
 test('the raw mail is committed before 250: with processing crashed, the row waits (processed_at NULL) and a restart processes it', async () => {
-  const { message, recipients: [r] } = await enqueue(t.store, { recipients: ['bob@remote.test'] });
+  const {
+    message,
+    recipients: [r],
+  } = await enqueue(t.store, { recipients: ['bob@remote.test'] });
   setState(t.store, r.id, 'delivered');
   const verp = verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: r.id });
   const crashing = createInboundListener({
@@ -131,7 +144,10 @@ test('the raw mail is committed before 250: with processing crashed, the row wai
     const id = Number(/inbound (\d+)/.exec(replies[5].text)?.[1]);
     const row = await t.store.inbound.get(id);
     assert.equal(row?.processedAt, null);
-    assert.equal((await t.store.inbound.raw(id))?.toString('latin1').replace(/\r\n/g, '\n'), mail.toString('latin1').replace(/\r\n/g, '\n').replace(/\n$/, '') + '\n');
+    assert.equal(
+      (await t.store.inbound.raw(id))?.toString('latin1').replace(/\r\n/g, '\n'),
+      mail.toString('latin1').replace(/\r\n/g, '\n').replace(/\n$/, '') + '\n',
+    );
     assert.ok((await t.store.inbound.unprocessed(100)).includes(id));
     assert.equal(stateOf(t.store, r.id), 'delivered');
 
@@ -215,12 +231,26 @@ test('connections beyond max_connections are turned away with 421', async () => 
 test('the log has inbound.received and bounce.processed lines with the documented fields', async () => {
   const lines: Record<string, unknown>[] = [];
   const logger = createLogger({ log: { level: 'info', file: null } }, { write: (s: string) => void lines.push(JSON.parse(s)) });
-  const logged = await startBounces({ config: { ...config, bounces: { ...config.bounces, listener: { enabled: true, host: HOST, port: 0 } } }, store: t.store, logger });
+  const logged = await startBounces({
+    config: { ...config, bounces: { ...config.bounces, listener: { enabled: true, host: HOST, port: 0 } } },
+    store: t.store,
+    logger,
+  });
   try {
-    const { message, recipients: [r] } = await enqueue(t.store, { recipients: ['logme@remote.test'] });
+    const {
+      message,
+      recipients: [r],
+    } = await enqueue(t.store, { recipients: ['logme@remote.test'] });
     setState(t.store, r.id, 'delivered');
     const verp = verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: r.id });
-    await smtp(logged.address.port, HOST, ['EHLO x', 'MAIL FROM:<>', `RCPT TO:<${verp}>`, 'DATA', dsn({ rcptTo: verp, failed: 'logme@remote.test', messageId: message.messageId! }), 'QUIT']);
+    await smtp(logged.address.port, HOST, [
+      'EHLO x',
+      'MAIL FROM:<>',
+      `RCPT TO:<${verp}>`,
+      'DATA',
+      dsn({ rcptTo: verp, failed: 'logme@remote.test', messageId: message.messageId! }),
+      'QUIT',
+    ]);
     await waitFor(() => lines.some((l) => l.event === 'bounce.processed'), 5000, 'bounce.processed');
     const received = lines.find((l) => l.event === 'inbound.received')!;
     assert.equal(received.mail_from, '');
@@ -230,7 +260,17 @@ test('the log has inbound.received and bounce.processed lines with the documente
     const processed = lines.find((l) => l.event === 'bounce.processed')!;
     assert.equal(processed.inbound_id, received.inbound_id);
     assert.deepEqual(
-      [processed.kind, processed.format, processed.match_rule, processed.queue_id, processed.message_id, processed.recipient, processed.enhanced, processed.hard, processed.suppressed],
+      [
+        processed.kind,
+        processed.format,
+        processed.match_rule,
+        processed.queue_id,
+        processed.message_id,
+        processed.recipient,
+        processed.enhanced,
+        processed.hard,
+        processed.suppressed,
+      ],
       ['bounce', 'rfc3464', 'verp', message.queueId, message.messageId, 'logme@remote.test', '5.1.1', true, true],
     );
     assert.ok('category' in processed);

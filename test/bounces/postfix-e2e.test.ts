@@ -33,7 +33,10 @@ let bounces: RunningBounces | undefined;
 before(async () => {
   if (unavailable) return;
   t = tempStore('mailtrail-postfix-e2e-');
-  nextHop = await startTestMta({ host: NEXT_HOP_IP, rcpt: () => ({ code: 550, text: '5.1.1 <user@postfix.test>: Recipient address rejected: User unknown in virtual mailbox table' }) });
+  nextHop = await startTestMta({
+    host: NEXT_HOP_IP,
+    rcpt: () => ({ code: 550, text: '5.1.1 <user@postfix.test>: Recipient address rejected: User unknown in virtual mailbox table' }),
+  });
   const config = testConfig(t.dbPath, { listener: { enabled: true, host: LISTENER_IP, port: 25 } });
   bounces = await startBounces({ config, store: t.store, logger: silentLogger() });
   postfix = await startPostfix({
@@ -51,15 +54,24 @@ after(async () => {
   await t?.cleanup();
 });
 
-test('a real Postfix accepts, fails at its next hop, and its DSN turns the recipient bounced (VERP, 5.1.1)', { skip: unavailable ?? false, timeout: 60_000 }, async () => {
-  const { message, recipients: [r] } = await enqueue(t.store, { recipients: ['user@postfix.test'] });
+test('a real Postfix accepts, fails at its next hop, and its DSN turns the recipient bounced (VERP, 5.1.1)', {
+  skip: unavailable ?? false,
+  timeout: 60_000,
+}, async () => {
+  const {
+    message,
+    recipients: [r],
+  } = await enqueue(t.store, { recipients: ['user@postfix.test'] });
   const raw = (await t.store.messages.content(message.id))!;
   const returnPath = verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: r.id });
 
   // The real deliverer, with a static route instead of MX lookups (like a Postfix transport map).
   const base = testConfig(t.dbPath);
   const deliverer = createDeliverer({
-    config: { hostname: base.hostname, delivery: { ...base.delivery, routes: { 'postfix.test': `${POSTFIX_IP}:25` }, tls_policy: { default: 'none', domains: {} } } },
+    config: {
+      hostname: base.hostname,
+      delivery: { ...base.delivery, routes: { 'postfix.test': `${POSTFIX_IP}:25` }, tls_policy: { default: 'none', domains: {} } },
+    },
     logger: silentLogger(),
   });
   let report;
@@ -81,15 +93,19 @@ test('a real Postfix accepts, fails at its next hop, and its DSN turns the recip
 
   try {
     let flushedAt = Date.now();
-    await waitFor(() => {
-      if (stateOf(t.store, r.id) === 'bounced') return true;
-      // Normally not needed (a 550 bounces at once); a kick if the DSN sits in the deferred queue.
-      if (Date.now() - flushedAt > 3000) {
-        postfix!.flush();
-        flushedAt = Date.now();
-      }
-      return false;
-    }, 30_000, 'the DSN from Postfix');
+    await waitFor(
+      () => {
+        if (stateOf(t.store, r.id) === 'bounced') return true;
+        // Normally not needed (a 550 bounces at once); a kick if the DSN sits in the deferred queue.
+        if (Date.now() - flushedAt > 3000) {
+          postfix!.flush();
+          flushedAt = Date.now();
+        }
+        return false;
+      },
+      30_000,
+      'the DSN from Postfix',
+    );
     if (process.env.MAILTRAIL_TEST_VERBOSE) console.log(postfix!.maillog());
   } catch (err) {
     throw new Error(`${(err as Error).message}\n--- Postfix maillog ---\n${postfix!.maillog()}`);

@@ -35,11 +35,30 @@ before(() => {
 after(() => t.cleanup());
 
 function result(over: Partial<ParseResult>): ParseResult {
-  return { kind: 'bounce', format: 'rfc3464', recipients: [], original_message_id: null, envelope_id: null, reporting_mta: 'dns; mx.remote.test', feedback_type: null, ...over };
+  return {
+    kind: 'bounce',
+    format: 'rfc3464',
+    recipients: [],
+    original_message_id: null,
+    envelope_id: null,
+    reporting_mta: 'dns; mx.remote.test',
+    feedback_type: null,
+    ...over,
+  };
 }
 
 function rcpt(address: string | null, over: Partial<ParsedRecipient> = {}): ParsedRecipient {
-  return { address, action: 'failed', status: '5.1.1', diagnostic: 'smtp; 550 5.1.1 user unknown', category: 'mailbox-unknown', hard: true, reply_code: 550, remote_mta: 'dns; mx.remote.test', ...over };
+  return {
+    address,
+    action: 'failed',
+    status: '5.1.1',
+    diagnostic: 'smtp; 550 5.1.1 user unknown',
+    category: 'mailbox-unknown',
+    hard: true,
+    reply_code: 550,
+    remote_mta: 'dns; mx.remote.test',
+    ...over,
+  };
 }
 
 async function deliver(r: ParseResult, rcptTo = ['postmaster@' + BOUNCE_DOMAIN]): Promise<number> {
@@ -53,7 +72,10 @@ async function eventsOf(messageId: number, recipientId: number) {
 }
 
 test('a VERP bounce turns the delivered recipient bounced, records the rule and suppresses the hard-bounced address', async () => {
-  const { message, recipients: [a, b] } = await enqueue(t.store, { recipients: ['alice@remote.test', 'bob@remote.test'] });
+  const {
+    message,
+    recipients: [a, b],
+  } = await enqueue(t.store, { recipients: ['alice@remote.test', 'bob@remote.test'] });
   setState(t.store, a.id, 'delivered');
   setState(t.store, b.id, 'delivered');
   const id = await deliver(result({ recipients: [rcpt('alice@remote.test')] }), [verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: a.id })]);
@@ -91,10 +113,15 @@ test('a VERP bounce turns the delivered recipient bounced, records the rule and 
 });
 
 test('Original-Envelope-Id matches our queue id; the recipient is found by address in any case', async () => {
-  const { message, recipients: [a, b] } = await enqueue(t.store, { recipients: ['carol@remote.test', 'dave@remote.test'] });
+  const {
+    message,
+    recipients: [a, b],
+  } = await enqueue(t.store, { recipients: ['carol@remote.test', 'dave@remote.test'] });
   setState(t.store, a.id, 'delivered');
   setState(t.store, b.id, 'delivered');
-  const id = await deliver(result({ envelope_id: message.queueId, recipients: [rcpt('DAVE@Remote.Test', { hard: false, status: '5.7.1', category: 'policy' })] }));
+  const id = await deliver(
+    result({ envelope_id: message.queueId, recipients: [rcpt('DAVE@Remote.Test', { hard: false, status: '5.7.1', category: 'policy' })] }),
+  );
   assert.equal((await t.store.inbound.get(id))?.matchRule, 'envid');
   assert.equal(stateOf(t.store, b.id), 'bounced');
   assert.equal(stateOf(t.store, a.id), 'delivered');
@@ -134,9 +161,17 @@ test('by recipient address: the most recent message within the window; older one
 });
 
 test('a bounce for a queued or deferred recipient stops its retries', async () => {
-  const { message, recipients: [q, d] } = await enqueue(t.store, { recipients: ['ivy@remote.test', 'jack@remote.test'] });
+  const {
+    message,
+    recipients: [q, d],
+  } = await enqueue(t.store, { recipients: ['ivy@remote.test', 'jack@remote.test'] });
   setState(t.store, d.id, 'deferred');
-  await deliver(result({ envelope_id: message.queueId, recipients: [rcpt('ivy@remote.test'), rcpt('jack@remote.test', { hard: false, status: '5.2.2', category: 'mailbox-full' })] }));
+  await deliver(
+    result({
+      envelope_id: message.queueId,
+      recipients: [rcpt('ivy@remote.test'), rcpt('jack@remote.test', { hard: false, status: '5.2.2', category: 'mailbox-full' })],
+    }),
+  );
   for (const r of [q, d]) {
     const now = await t.store.inbound.recipientById(r.id);
     assert.equal(now?.state, 'bounced');
@@ -147,21 +182,44 @@ test('a bounce for a queued or deferred recipient stops its retries', async () =
 });
 
 test('delays, auto-replies and delivery reports add events without changing the state', async () => {
-  const { message, recipients: [a] } = await enqueue(t.store, { recipients: ['kim@remote.test'] });
+  const {
+    message,
+    recipients: [a],
+  } = await enqueue(t.store, { recipients: ['kim@remote.test'] });
   setState(t.store, a.id, 'delivered');
   const verp = [verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: a.id })];
-  await deliver(result({ kind: 'delay', recipients: [rcpt('kim@remote.test', { action: 'delayed', status: '4.4.7', hard: false, category: 'expired' })] }), verp);
+  await deliver(
+    result({ kind: 'delay', recipients: [rcpt('kim@remote.test', { action: 'delayed', status: '4.4.7', hard: false, category: 'expired' })] }),
+    verp,
+  );
   await deliver(result({ kind: 'auto-reply', format: null, recipients: [] }), verp);
-  await deliver(result({ kind: 'delivery-report', recipients: [rcpt('kim@remote.test', { action: 'relayed', status: '2.0.0', hard: null, category: 'accepted' })] }), verp);
+  await deliver(
+    result({ kind: 'delivery-report', recipients: [rcpt('kim@remote.test', { action: 'relayed', status: '2.0.0', hard: null, category: 'accepted' })] }),
+    verp,
+  );
   assert.equal(stateOf(t.store, a.id), 'delivered');
-  assert.deepEqual((await eventsOf(message.id, a.id)).map((e) => e.kind), ['delayed', 'auto-replied', 'reported']);
+  assert.deepEqual(
+    (await eventsOf(message.id, a.id)).map((e) => e.kind),
+    ['delayed', 'auto-replied', 'reported'],
+  );
   assert.equal(await suppressionList(t.store).has('kim@remote.test'), false);
 });
 
 test('a complaint is recorded and suppresses the address; the state stays delivered', async () => {
-  const { message, recipients: [a] } = await enqueue(t.store, { recipients: ['lee@remote.test'] });
+  const {
+    message,
+    recipients: [a],
+  } = await enqueue(t.store, { recipients: ['lee@remote.test'] });
   setState(t.store, a.id, 'delivered');
-  await deliver(result({ kind: 'complaint', format: 'arf', feedback_type: 'abuse', original_message_id: `<${message.messageId}>`, recipients: [rcpt('lee@remote.test', { action: null, status: null, hard: null, category: null, diagnostic: null, reply_code: null })] }));
+  await deliver(
+    result({
+      kind: 'complaint',
+      format: 'arf',
+      feedback_type: 'abuse',
+      original_message_id: `<${message.messageId}>`,
+      recipients: [rcpt('lee@remote.test', { action: null, status: null, hard: null, category: null, diagnostic: null, reply_code: null })],
+    }),
+  );
   assert.equal(stateOf(t.store, a.id), 'delivered');
   const [ev] = await eventsOf(message.id, a.id);
   assert.equal(ev.kind, 'complained');
@@ -172,21 +230,38 @@ test('a complaint is recorded and suppresses the address; the state stays delive
 });
 
 test('a mixed report: each recipient gets what its Action says', async () => {
-  const { message, recipients: [a, b] } = await enqueue(t.store, { recipients: ['mia@remote.test', 'ned@remote.test'] });
+  const {
+    message,
+    recipients: [a, b],
+  } = await enqueue(t.store, { recipients: ['mia@remote.test', 'ned@remote.test'] });
   setState(t.store, a.id, 'delivered');
   setState(t.store, b.id, 'delivered');
-  await deliver(result({ envelope_id: message.queueId, recipients: [rcpt('ned@remote.test', { action: 'delayed', status: '4.2.2', hard: false }), rcpt('mia@remote.test')] }));
+  await deliver(
+    result({
+      envelope_id: message.queueId,
+      recipients: [rcpt('ned@remote.test', { action: 'delayed', status: '4.2.2', hard: false }), rcpt('mia@remote.test')],
+    }),
+  );
   assert.equal(stateOf(t.store, a.id), 'bounced');
   assert.equal(stateOf(t.store, b.id), 'delivered');
-  assert.deepEqual((await eventsOf(message.id, b.id)).map((e) => e.kind), ['delayed']);
+  assert.deepEqual(
+    (await eventsOf(message.id, b.id)).map((e) => e.kind),
+    ['delayed'],
+  );
 });
 
 test('final states: a second bounce only adds an event; suppressed and cancelled stay what they are', async () => {
-  const { message, recipients: [a, s, c] } = await enqueue(t.store, { recipients: ['olga@remote.test', 'pat@remote.test', 'quin@remote.test'] });
+  const {
+    message,
+    recipients: [a, s, c],
+  } = await enqueue(t.store, { recipients: ['olga@remote.test', 'pat@remote.test', 'quin@remote.test'] });
   setState(t.store, a.id, 'delivered');
   setState(t.store, s.id, 'suppressed');
   setState(t.store, c.id, 'cancelled');
-  const report = result({ envelope_id: message.queueId, recipients: ['olga', 'pat', 'quin'].map((n) => rcpt(`${n}@remote.test`, { hard: false, status: '5.0.0' })) });
+  const report = result({
+    envelope_id: message.queueId,
+    recipients: ['olga', 'pat', 'quin'].map((n) => rcpt(`${n}@remote.test`, { hard: false, status: '5.0.0' })),
+  });
   await deliver(report);
   await deliver(report);
   assert.equal(stateOf(t.store, a.id), 'bounced');
@@ -197,7 +272,13 @@ test('final states: a second bounce only adds an event; suppressed and cancelled
 
 test('unmatched mail and mail that fails to parse are kept, listed, and processed only once', async () => {
   const unmatched = await deliver(result({ recipients: [rcpt('nobody@nowhere.test')] }));
-  const junk = await t.store.inbound.receive({ receivedAt: Date.now(), mailFrom: '', rcptTo: ['abuse@bounces.test'], clientIp: null, raw: Buffer.from('THROW') });
+  const junk = await t.store.inbound.receive({
+    receivedAt: Date.now(),
+    mailFrom: '',
+    rcptTo: ['abuse@bounces.test'],
+    clientIp: null,
+    raw: Buffer.from('THROW'),
+  });
   const first = await processor.process(junk.id);
   assert.equal(first?.kind, null);
   assert.equal(await processor.process(junk.id), null, 'a processed row is not processed again');

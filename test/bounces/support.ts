@@ -81,7 +81,13 @@ export interface SmtpReply {
  * sent with dot-stuffing and the final dot, or by `{ stuffed }`: bytes already dot-stuffed and ended
  * (see `dataBytes`), sent as they are.
  */
-export async function smtp(port: number, host: string, steps: (string | Buffer | { stuffed: Buffer })[], timeoutMs = 5000, localAddress?: string): Promise<SmtpReply[]> {
+export async function smtp(
+  port: number,
+  host: string,
+  steps: (string | Buffer | { stuffed: Buffer })[],
+  timeoutMs = 5000,
+  localAddress?: string,
+): Promise<SmtpReply[]> {
   const socket = net.connect({ port, host, localAddress });
   socket.setTimeout(timeoutMs);
   let buffered = '';

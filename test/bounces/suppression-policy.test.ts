@@ -18,8 +18,22 @@ after(() => t.cleanup());
 const processorWith = (suppressOn: SuppressOn): InboundProcessor => jsonProcessor(t.store, { suppressOn });
 
 async function bounce(p: InboundProcessor, queueId: string, recipient: ParsedRecipient): Promise<void> {
-  const report: ParseResult = { kind: 'bounce', format: 'rfc3464', recipients: [recipient], original_message_id: null, envelope_id: queueId, reporting_mta: 'mx.remote.test', feedback_type: null };
-  const row = await t.store.inbound.receive({ receivedAt: Date.now(), mailFrom: '', rcptTo: ['postmaster@bounces.test'], clientIp: null, raw: Buffer.from(JSON.stringify(report)) });
+  const report: ParseResult = {
+    kind: 'bounce',
+    format: 'rfc3464',
+    recipients: [recipient],
+    original_message_id: null,
+    envelope_id: queueId,
+    reporting_mta: 'mx.remote.test',
+    feedback_type: null,
+  };
+  const row = await t.store.inbound.receive({
+    receivedAt: Date.now(),
+    mailFrom: '',
+    rcptTo: ['postmaster@bounces.test'],
+    clientIp: null,
+    raw: Buffer.from(JSON.stringify(report)),
+  });
   await p.process(row.id);
 }
 
@@ -36,7 +50,10 @@ const hardUnknown = (address: string, confidence: ParsedRecipient['confidence'])
 
 test('high-confidence: a hard bounce of low confidence bounces the recipient but does not suppress the address', async () => {
   const p = processorWith('high-confidence');
-  const { message, recipients: [r] } = await enqueue(t.store, { recipients: ['low@remote.test'] });
+  const {
+    message,
+    recipients: [r],
+  } = await enqueue(t.store, { recipients: ['low@remote.test'] });
   setState(t.store, r.id, 'delivered');
   await bounce(p, message.queueId, hardUnknown('low@remote.test', 'low'));
   assert.equal(stateOf(t.store, r.id), 'bounced');
@@ -47,7 +64,10 @@ test('high-confidence: a hard bounce of low confidence bounces the recipient but
 
 test('high-confidence: a hard bounce of high confidence suppresses', async () => {
   const p = processorWith('high-confidence');
-  const { message, recipients: [r] } = await enqueue(t.store, { recipients: ['high@remote.test'] });
+  const {
+    message,
+    recipients: [r],
+  } = await enqueue(t.store, { recipients: ['high@remote.test'] });
   setState(t.store, r.id, 'delivered');
   await bounce(p, message.queueId, hardUnknown('high@remote.test', 'high'));
   assert.equal(await suppressionList(t.store).has('high@remote.test'), true);
@@ -55,7 +75,10 @@ test('high-confidence: a hard bounce of high confidence suppresses', async () =>
 
 test('hard (the default): every hard bounce suppresses, whatever its confidence', async () => {
   const p = processorWith('hard');
-  const { message, recipients: [r] } = await enqueue(t.store, { recipients: ['any@remote.test'] });
+  const {
+    message,
+    recipients: [r],
+  } = await enqueue(t.store, { recipients: ['any@remote.test'] });
   setState(t.store, r.id, 'delivered');
   await bounce(p, message.queueId, hardUnknown('any@remote.test', 'low'));
   assert.equal(await suppressionList(t.store).has('any@remote.test'), true);

@@ -12,8 +12,18 @@ import type { ResponseInput } from '../../src/classify/types.js';
 const SAMPLES: ResponseInput[] = [
   { phase: 'rcpt', code: 250, enhanced: '2.1.5', text: 'Ok' },
   { phase: 'data', code: 250, enhanced: '2.0.0', text: 'Ok: queued as 4Vb1Qm2kX9z3' },
-  { phase: 'rcpt', code: 550, enhanced: '5.1.1', text: "The email account that you tried to reach does not exist. Please try\n5.1.1 double-checking the recipient's email address for typos or\n5.1.1 unnecessary spaces. https://support.google.com/mail/?p=NoSuchUser - gsmtp" },
-  { phase: 'rcpt', code: 450, enhanced: '4.2.0', text: '<jane@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html' },
+  {
+    phase: 'rcpt',
+    code: 550,
+    enhanced: '5.1.1',
+    text: "The email account that you tried to reach does not exist. Please try\n5.1.1 double-checking the recipient's email address for typos or\n5.1.1 unnecessary spaces. https://support.google.com/mail/?p=NoSuchUser - gsmtp",
+  },
+  {
+    phase: 'rcpt',
+    code: 450,
+    enhanced: '4.2.0',
+    text: '<jane@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html',
+  },
   { phase: 'connect', code: 554, enhanced: '5.7.1', text: 'Service unavailable; Client host [198.51.100.23] blocked using zen.spamhaus.org' },
   { phase: 'rcpt', code: 550, enhanced: null, text: '<jane@example.org>: Recipient address rejected: User unknown in virtual mailbox table' },
   { phase: 'connect', code: null, enhanced: null, text: 'connect ECONNREFUSED 127.0.1.5:25' },

@@ -23,13 +23,27 @@ test('known provider wording beats the RFC meaning of its status', () => {
   assert.equal(c.category, 'mailbox-unknown');
   assert.equal(c.hard, true);
   // A blocklist named in a reply that carries X.1.3 is about our IP, not the address.
-  assert.equal(classify({ phase: 'rcpt', code: 553, enhanced: '5.1.3', text: 'http://www.spamhaus.org/query/bl?ip=192.0.2.222' }).category, 'reputation-or-blocklist');
+  assert.equal(
+    classify({ phase: 'rcpt', code: 553, enhanced: '5.1.3', text: 'http://www.spamhaus.org/query/bl?ip=192.0.2.222' }).category,
+    'reputation-or-blocklist',
+  );
 });
 
 test('a weak status (X.7.1) gives way to specific wording', () => {
   assert.equal(classify({ phase: 'rcpt', code: 554, enhanced: '5.7.1', text: '<a@example.org>: Relay access denied' }).category, 'relay-denied');
-  assert.equal(classify({ phase: 'rcpt', code: 553, enhanced: '5.7.1', text: 'Invalid recipient jane@example.org (Mode: normal)' }).category, 'mailbox-unknown');
-  assert.equal(classify({ phase: 'rcpt', code: 550, enhanced: '5.7.1', text: 'Recipient address rejected: User jane@example.org temporary locked. Please try again later!' }).category, 'mailbox-disabled');
+  assert.equal(
+    classify({ phase: 'rcpt', code: 553, enhanced: '5.7.1', text: 'Invalid recipient jane@example.org (Mode: normal)' }).category,
+    'mailbox-unknown',
+  );
+  assert.equal(
+    classify({
+      phase: 'rcpt',
+      code: 550,
+      enhanced: '5.7.1',
+      text: 'Recipient address rejected: User jane@example.org temporary locked. Please try again later!',
+    }).category,
+    'mailbox-disabled',
+  );
 });
 
 test('the remote status quoted in a DSN diagnostic outranks a generic Status field', () => {
@@ -42,9 +56,19 @@ test('the remote status quoted in a DSN diagnostic outranks a generic Status fie
 test('permanent follows the class; hard follows the reason', () => {
   const greylist = classify({ phase: 'rcpt', code: 450, enhanced: '4.2.0', text: 'Recipient address rejected: Greylisted for 300 seconds' });
   assert.deepEqual([greylist.category, greylist.permanent, greylist.hard], ['greylisted', false, false]);
-  const tempUnknown = classify({ phase: 'rcpt', code: 450, enhanced: '4.1.1', text: '<jane@example.org>: Recipient address rejected: unverified address: host mx.example.org said: 550 5.1.1 User unknown' });
+  const tempUnknown = classify({
+    phase: 'rcpt',
+    code: 450,
+    enhanced: '4.1.1',
+    text: '<jane@example.org>: Recipient address rejected: unverified address: host mx.example.org said: 550 5.1.1 User unknown',
+  });
   assert.deepEqual([tempUnknown.category, tempUnknown.permanent, tempUnknown.hard], ['mailbox-unknown', false, true]);
-  const blocked = classify({ phase: 'connect', code: 554, enhanced: '5.7.1', text: 'Service unavailable; Client host [192.0.2.9] blocked using bl.spamcop.net' });
+  const blocked = classify({
+    phase: 'connect',
+    code: 554,
+    enhanced: '5.7.1',
+    text: 'Service unavailable; Client host [192.0.2.9] blocked using bl.spamcop.net',
+  });
   assert.deepEqual([blocked.category, blocked.permanent, blocked.hard], ['reputation-or-blocklist', true, false]);
   const big = classify({ phase: 'data', code: 552, enhanced: '5.3.4', text: 'Message too large' });
   assert.deepEqual([big.permanent, big.hard], [true, false]);
@@ -78,8 +102,14 @@ test('"user unknown" only after DATA is a filter, not a bad address; an explicit
   const explicit = classify({ phase: 'dsn', code: null, enhanced: '5.1.1', text: 'smtp; 550 5.1.1 <jane@example.org>... User Unknown', reportedPhase: 'data' });
   assert.equal(explicit.hard, true);
   // Exim's and Postfix's own words are read when the caller does not say.
-  assert.equal(classify({ phase: 'dsn', code: null, enhanced: '5.0.0', text: 'SMTP error from remote mail server after end of data: 550 Unknown user' }).hard, false);
-  assert.equal(classify({ phase: 'dsn', code: null, enhanced: '5.0.0', text: 'host mx.example.org said: 550 Unknown user (in reply to RCPT TO command)' }).hard, true);
+  assert.equal(
+    classify({ phase: 'dsn', code: null, enhanced: '5.0.0', text: 'SMTP error from remote mail server after end of data: 550 Unknown user' }).hard,
+    false,
+  );
+  assert.equal(
+    classify({ phase: 'dsn', code: null, enhanced: '5.0.0', text: 'host mx.example.org said: 550 Unknown user (in reply to RCPT TO command)' }).hard,
+    true,
+  );
 });
 
 test('enhanced status is derived when none was given', () => {

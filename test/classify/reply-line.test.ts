@@ -6,11 +6,14 @@ test('code, status and text are each written once, even when the text repeats th
   // What a server that puts the status in its text gives: code 250, status 2.1.0, text "2.1.0 Ok".
   assert.equal(replyLine({ code: 250, enhanced: '2.1.0', text: '2.1.0 Ok' }), '250 2.1.0 Ok');
   // A DSN's Diagnostic-Code as reported: type, code and status inside the text.
-  assert.equal(replyLine({ code: 550, enhanced: '5.1.1', text: 'smtp; 550 5.1.1 <bob@example.org>: Recipient address rejected' }), '550 5.1.1 <bob@example.org>: Recipient address rejected');
+  assert.equal(
+    replyLine({ code: 550, enhanced: '5.1.1', text: 'smtp; 550 5.1.1 <bob@example.org>: Recipient address rejected' }),
+    '550 5.1.1 <bob@example.org>: Recipient address rejected',
+  );
   assert.equal(replyLine({ code: 550, enhanced: '5.1.1', text: 'User unknown' }), '550 5.1.1 User unknown');
 });
 
-test('codes only in the text are taken from it; codes that differ from the reply\'s own stay in the text', () => {
+test("codes only in the text are taken from it; codes that differ from the reply's own stay in the text", () => {
   assert.equal(replyLine({ code: null, enhanced: null, text: '552 5.2.2 Mailbox full' }), '552 5.2.2 Mailbox full');
   assert.equal(replyLine({ code: null, enhanced: '5.2.2', text: 'smtp; 552 5.2.2 Mailbox full' }), '552 5.2.2 Mailbox full');
   assert.equal(replyLine({ code: 550, enhanced: '5.7.1', text: '5.1.1 User unknown' }), '550 5.7.1 5.1.1 User unknown');

@@ -10,51 +10,292 @@ import { CODE_RULES, ENHANCED_RULES, PROVIDER_RULES, SUBJECT_RULES, VAGUE_RULES,
 import type { Category, ResponseInput } from '../../src/classify/types.js';
 
 type Row = [rule: string, input: ResponseInput, category: Category];
-const r = (phase: ResponseInput['phase'], code: number | null, enhanced: string | null, text: string | null, extra: Partial<ResponseInput> = {}): ResponseInput => ({ phase, code, enhanced, text, ...extra });
+const r = (
+  phase: ResponseInput['phase'],
+  code: number | null,
+  enhanced: string | null,
+  text: string | null,
+  extra: Partial<ResponseInput> = {},
+): ResponseInput => ({ phase, code, enhanced, text, ...extra });
 
 const ROWS: Row[] = [
   // Providers
-  ['provider:gmail-no-such-user', r('rcpt', 550, '5.1.1', "The email account that you tried to reach does not exist. Please try\n5.1.1 double-checking the recipient's email address for typos or\n5.1.1 unnecessary spaces. Learn more at\n5.1.1  https://support.google.com/mail/?p=NoSuchUser d2e1a72fcca58-72c0c8bb5b3si1234567b3a.123 - gsmtp"), 'mailbox-unknown'],
-  ['provider:gmail-disabled', r('rcpt', 550, '5.2.1', 'The email account that you tried to reach is disabled. Learn more at\n5.2.1  https://support.google.com/mail/?p=DisabledUser a1si2233445qkb.12 - gsmtp'), 'mailbox-disabled'],
-  ['provider:gmail-over-quota', r('rcpt', 552, '5.2.2', "The recipient's inbox is out of storage space and inactive. Please\n5.2.2 direct the recipient to\n5.2.2  https://support.google.com/mail/?p=OverQuotaPerm z7si991qtb.40 - gsmtp"), 'mailbox-full'],
-  ['provider:gmail-receiving-rate', r('rcpt', 450, '4.2.1', 'The user you are trying to contact is receiving mail at a rate that\n4.2.1 prevents additional messages from being delivered. Please resend your\n4.2.1 message at a later time. https://support.google.com/mail/?p=ReceivingRate - gsmtp'), 'rate-limited'],
-  ['provider:gmail-unauthenticated', r('data', 550, '5.7.26', 'This mail has been blocked because the sender is unauthenticated.\n5.7.26 Gmail requires all senders to authenticate with either SPF or DKIM.\n5.7.26  Authentication results:\n5.7.26  DKIM = did not pass\n5.7.26  SPF [example.com] with ip: [192.0.2.10] = did not pass'), 'authentication-policy'],
-  ['provider:gmail-unsolicited-rate', r('rcpt', 421, '4.7.28', '[192.0.2.10      15] Our system has detected an unusual rate of\n4.7.28 unsolicited mail originating from your IP address. To protect our\n4.7.28 users from spam, mail sent from your IP address has been temporarily\n4.7.28 rate limited. https://support.google.com/mail/?p=UnsolicitedRateLimitError - gsmtp'), 'rate-limited'],
-  ['provider:gmail-unsolicited-block', r('data', 550, '5.7.1', '[192.0.2.10] Our system has detected that this message is\n5.7.1 likely unsolicited mail. To reduce the amount of spam sent to Gmail,\n5.7.1 this message has been blocked. https://support.google.com/mail/?p=UnsolicitedMessageError - gsmtp'), 'reputation-or-blocklist'],
-  ['provider:gmail-not-whitelisted-ip', r('rcpt', 550, '5.7.1', "[198.51.100.7] The IP you're using to send mail is not authorized to\n5.7.1 send email directly to our servers. Please use the SMTP relay at your\n5.7.1 service provider instead. https://support.google.com/mail/?p=NotAuthorizedError - gsmtp"), 'reputation-or-blocklist'],
-  ['provider:gmail-sending-limit', r('data', 550, '5.4.5', 'Daily user sending limit exceeded. For more information on Gmail\n5.4.5 sending limits go to\n5.4.5  https://support.google.com/a/answer/166852 - gsmtp'), 'rate-limited'],
-  ['provider:google-connect-failed', r('dsn', null, '4.4.1', 'The recipient server did not accept our requests to connect. Learn more at https://support.google.com/mail/answer/7720 [mx.example.net 203.0.113.9: timed out]'), 'connection-failure'],
-  ['provider:microsoft-dbeb', r('rcpt', 550, '5.4.1', 'Recipient address rejected: Access denied. For more information see https://aka.ms/EXOSmtpErrors [AM4PEPF00027A5C.eurprd04.prod.outlook.com 2024-05-01T10:00:00.000Z 08DC6A7F]'), 'mailbox-unknown'],
-  ['provider:microsoft-recipient-not-found', r('rcpt', 550, '5.1.10', 'RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'), 'mailbox-unknown'],
-  ['provider:microsoft-mailbox-full', r('dsn', null, '5.2.2', 'smtp;554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded; Failed to process message due to a permanent exception'), 'mailbox-full'],
-  ['provider:microsoft-banned-ip', r('rcpt', 550, '5.7.1', 'Service unavailable, Client host [198.51.100.23] blocked by the sender\'s reputation; see https://sender.office.com (AS16012609) [DB5PEPF00014B9D.eurprd02.prod.outlook.com]'), 'reputation-or-blocklist'],
-  ['provider:microsoft-reputation-throttle', r('rcpt', 451, '4.7.650', 'The mail server [198.51.100.23] has been temporarily rate limited due to IP reputation. For e-mail delivery information, see https://postmaster.live.com (S775) [Name=Protocol Filter Agent]'), 'rate-limited'],
-  ['provider:microsoft-group-restricted', r('dsn', null, '5.7.1', 'smtp;550 5.7.1 RESOLVER.RST.AuthRequired; authentication required [Stage: CreateMessage]'), 'policy'],
-  ['provider:microsoft-domain-unreachable', r('dsn', null, '5.5.0', 'smtp;554 The mail could not be delivered to the recipient because the domain is not reachable. Please check the domain and try again (-1915321397:308:-2147467259)'), 'domain-unknown'],
-  ['provider:microsoft-dmarc', r('data', 550, '5.7.509', 'Access denied, sending domain example.com does not pass DMARC verification and has a DMARC policy of reject.'), 'authentication-policy'],
-  ['provider:yahoo-deferred-volume', r('rcpt', 421, '4.7.0', '[TSS04] Messages from 198.51.100.23 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes'), 'rate-limited'],
-  ['provider:yahoo-permanently-deferred', r('connect', 553, '5.7.2', '[TSS09] All messages from 198.51.100.23 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes'), 'reputation-or-blocklist'],
-  ['provider:yahoo-blocklist', r('connect', 553, '5.7.1', '[BL21] Connections will not be accepted from 198.51.100.23, because the ip is in Spamhaus\'s list; see https://postmaster.yahooinc.com/error-codes'), 'reputation-or-blocklist'],
-  ['provider:yahoo-content', r('data', 554, null, 'Message not allowed - [CS01] Message rejected due to local policy. See https://postmaster.yahooinc.com/error-codes'), 'policy'],
-  ['provider:yahoo-no-account', r('dsn', null, '5.0.0', 'smtp;554 delivery error: dd This user doesn\'t have a yahoo.com account (jane.doe@yahoo.com) [0] - mta1234.mail.gq1.yahoo.com'), 'mailbox-unknown'],
-  ['provider:godaddy-hourly-limit', r('rcpt', 550, '5.1.1', '<ann@example.com>  - 198.51.100.7 has sent to too many recipients this hour. IB607  <http://x.co/rlbounce>'), 'rate-limited'],
+  [
+    'provider:gmail-no-such-user',
+    r(
+      'rcpt',
+      550,
+      '5.1.1',
+      "The email account that you tried to reach does not exist. Please try\n5.1.1 double-checking the recipient's email address for typos or\n5.1.1 unnecessary spaces. Learn more at\n5.1.1  https://support.google.com/mail/?p=NoSuchUser d2e1a72fcca58-72c0c8bb5b3si1234567b3a.123 - gsmtp",
+    ),
+    'mailbox-unknown',
+  ],
+  [
+    'provider:gmail-disabled',
+    r(
+      'rcpt',
+      550,
+      '5.2.1',
+      'The email account that you tried to reach is disabled. Learn more at\n5.2.1  https://support.google.com/mail/?p=DisabledUser a1si2233445qkb.12 - gsmtp',
+    ),
+    'mailbox-disabled',
+  ],
+  [
+    'provider:gmail-over-quota',
+    r(
+      'rcpt',
+      552,
+      '5.2.2',
+      "The recipient's inbox is out of storage space and inactive. Please\n5.2.2 direct the recipient to\n5.2.2  https://support.google.com/mail/?p=OverQuotaPerm z7si991qtb.40 - gsmtp",
+    ),
+    'mailbox-full',
+  ],
+  [
+    'provider:gmail-receiving-rate',
+    r(
+      'rcpt',
+      450,
+      '4.2.1',
+      'The user you are trying to contact is receiving mail at a rate that\n4.2.1 prevents additional messages from being delivered. Please resend your\n4.2.1 message at a later time. https://support.google.com/mail/?p=ReceivingRate - gsmtp',
+    ),
+    'rate-limited',
+  ],
+  [
+    'provider:gmail-unauthenticated',
+    r(
+      'data',
+      550,
+      '5.7.26',
+      'This mail has been blocked because the sender is unauthenticated.\n5.7.26 Gmail requires all senders to authenticate with either SPF or DKIM.\n5.7.26  Authentication results:\n5.7.26  DKIM = did not pass\n5.7.26  SPF [example.com] with ip: [192.0.2.10] = did not pass',
+    ),
+    'authentication-policy',
+  ],
+  [
+    'provider:gmail-unsolicited-rate',
+    r(
+      'rcpt',
+      421,
+      '4.7.28',
+      '[192.0.2.10      15] Our system has detected an unusual rate of\n4.7.28 unsolicited mail originating from your IP address. To protect our\n4.7.28 users from spam, mail sent from your IP address has been temporarily\n4.7.28 rate limited. https://support.google.com/mail/?p=UnsolicitedRateLimitError - gsmtp',
+    ),
+    'rate-limited',
+  ],
+  [
+    'provider:gmail-unsolicited-block',
+    r(
+      'data',
+      550,
+      '5.7.1',
+      '[192.0.2.10] Our system has detected that this message is\n5.7.1 likely unsolicited mail. To reduce the amount of spam sent to Gmail,\n5.7.1 this message has been blocked. https://support.google.com/mail/?p=UnsolicitedMessageError - gsmtp',
+    ),
+    'reputation-or-blocklist',
+  ],
+  [
+    'provider:gmail-not-whitelisted-ip',
+    r(
+      'rcpt',
+      550,
+      '5.7.1',
+      "[198.51.100.7] The IP you're using to send mail is not authorized to\n5.7.1 send email directly to our servers. Please use the SMTP relay at your\n5.7.1 service provider instead. https://support.google.com/mail/?p=NotAuthorizedError - gsmtp",
+    ),
+    'reputation-or-blocklist',
+  ],
+  [
+    'provider:gmail-sending-limit',
+    r(
+      'data',
+      550,
+      '5.4.5',
+      'Daily user sending limit exceeded. For more information on Gmail\n5.4.5 sending limits go to\n5.4.5  https://support.google.com/a/answer/166852 - gsmtp',
+    ),
+    'rate-limited',
+  ],
+  [
+    'provider:google-connect-failed',
+    r(
+      'dsn',
+      null,
+      '4.4.1',
+      'The recipient server did not accept our requests to connect. Learn more at https://support.google.com/mail/answer/7720 [mx.example.net 203.0.113.9: timed out]',
+    ),
+    'connection-failure',
+  ],
+  [
+    'provider:microsoft-dbeb',
+    r(
+      'rcpt',
+      550,
+      '5.4.1',
+      'Recipient address rejected: Access denied. For more information see https://aka.ms/EXOSmtpErrors [AM4PEPF00027A5C.eurprd04.prod.outlook.com 2024-05-01T10:00:00.000Z 08DC6A7F]',
+    ),
+    'mailbox-unknown',
+  ],
+  [
+    'provider:microsoft-recipient-not-found',
+    r('rcpt', 550, '5.1.10', 'RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'),
+    'mailbox-unknown',
+  ],
+  [
+    'provider:microsoft-mailbox-full',
+    r(
+      'dsn',
+      null,
+      '5.2.2',
+      'smtp;554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded; Failed to process message due to a permanent exception',
+    ),
+    'mailbox-full',
+  ],
+  [
+    'provider:microsoft-banned-ip',
+    r(
+      'rcpt',
+      550,
+      '5.7.1',
+      "Service unavailable, Client host [198.51.100.23] blocked by the sender's reputation; see https://sender.office.com (AS16012609) [DB5PEPF00014B9D.eurprd02.prod.outlook.com]",
+    ),
+    'reputation-or-blocklist',
+  ],
+  [
+    'provider:microsoft-reputation-throttle',
+    r(
+      'rcpt',
+      451,
+      '4.7.650',
+      'The mail server [198.51.100.23] has been temporarily rate limited due to IP reputation. For e-mail delivery information, see https://postmaster.live.com (S775) [Name=Protocol Filter Agent]',
+    ),
+    'rate-limited',
+  ],
+  [
+    'provider:microsoft-group-restricted',
+    r('dsn', null, '5.7.1', 'smtp;550 5.7.1 RESOLVER.RST.AuthRequired; authentication required [Stage: CreateMessage]'),
+    'policy',
+  ],
+  [
+    'provider:microsoft-domain-unreachable',
+    r(
+      'dsn',
+      null,
+      '5.5.0',
+      'smtp;554 The mail could not be delivered to the recipient because the domain is not reachable. Please check the domain and try again (-1915321397:308:-2147467259)',
+    ),
+    'domain-unknown',
+  ],
+  [
+    'provider:microsoft-dmarc',
+    r('data', 550, '5.7.509', 'Access denied, sending domain example.com does not pass DMARC verification and has a DMARC policy of reject.'),
+    'authentication-policy',
+  ],
+  [
+    'provider:yahoo-deferred-volume',
+    r(
+      'rcpt',
+      421,
+      '4.7.0',
+      '[TSS04] Messages from 198.51.100.23 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes',
+    ),
+    'rate-limited',
+  ],
+  [
+    'provider:yahoo-permanently-deferred',
+    r(
+      'connect',
+      553,
+      '5.7.2',
+      '[TSS09] All messages from 198.51.100.23 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes',
+    ),
+    'reputation-or-blocklist',
+  ],
+  [
+    'provider:yahoo-blocklist',
+    r(
+      'connect',
+      553,
+      '5.7.1',
+      "[BL21] Connections will not be accepted from 198.51.100.23, because the ip is in Spamhaus's list; see https://postmaster.yahooinc.com/error-codes",
+    ),
+    'reputation-or-blocklist',
+  ],
+  [
+    'provider:yahoo-content',
+    r('data', 554, null, 'Message not allowed - [CS01] Message rejected due to local policy. See https://postmaster.yahooinc.com/error-codes'),
+    'policy',
+  ],
+  [
+    'provider:yahoo-no-account',
+    r('dsn', null, '5.0.0', "smtp;554 delivery error: dd This user doesn't have a yahoo.com account (jane.doe@yahoo.com) [0] - mta1234.mail.gq1.yahoo.com"),
+    'mailbox-unknown',
+  ],
+  [
+    'provider:godaddy-hourly-limit',
+    r('rcpt', 550, '5.1.1', '<ann@example.com>  - 198.51.100.7 has sent to too many recipients this hour. IB607  <http://x.co/rlbounce>'),
+    'rate-limited',
+  ],
   ['provider:aol-throttle', r('connect', 421, '4.7.1', ': (DYN:T1) https://postmaster.aol.com/error-codes#421dynt1'), 'rate-limited'],
   ['provider:aol-blocked', r('connect', 554, null, '- (RTR:BL) https://postmaster.aol.com/error-codes#554rtrbl'), 'reputation-or-blocklist'],
-  ['provider:icloud-policy', r('data', 554, '5.7.1', '[HM08] Message rejected due to local policy. Please visit https://support.apple.com/en-us/HT204137'), 'policy'],
-  ['provider:facebook-no-such-user', r('rcpt', 550, '5.1.1', 'RCP-P1 https://www.facebook.com/postmaster/response_codes?ip=192.0.2.135#rcp Attempted recipient address does not exist'), 'mailbox-unknown'],
-  ['provider:facebook-deactivated', r('rcpt', 550, '5.1.1', 'RCP-T4 https://www.facebook.com/postmaster/response_codes?ip=192.0.2.135#rcp Attempted recipient address is currently deactivated'), 'mailbox-disabled'],
-  ['provider:recipient-preferences', r('rcpt', 550, '5.1.1', 'RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.135#rcp Refused due to recipient preferences'), 'policy'],
+  [
+    'provider:icloud-policy',
+    r('data', 554, '5.7.1', '[HM08] Message rejected due to local policy. Please visit https://support.apple.com/en-us/HT204137'),
+    'policy',
+  ],
+  [
+    'provider:facebook-no-such-user',
+    r('rcpt', 550, '5.1.1', 'RCP-P1 https://www.facebook.com/postmaster/response_codes?ip=192.0.2.135#rcp Attempted recipient address does not exist'),
+    'mailbox-unknown',
+  ],
+  [
+    'provider:facebook-deactivated',
+    r(
+      'rcpt',
+      550,
+      '5.1.1',
+      'RCP-T4 https://www.facebook.com/postmaster/response_codes?ip=192.0.2.135#rcp Attempted recipient address is currently deactivated',
+    ),
+    'mailbox-disabled',
+  ],
+  [
+    'provider:recipient-preferences',
+    r('rcpt', 550, '5.1.1', 'RCP-P2 http://postmaster.facebook.com/response_codes?ip=192.0.2.135#rcp Refused due to recipient preferences'),
+    'policy',
+  ],
   ['provider:kddi-filtered', r('dsn', null, '5.0.0', 'smtp; 550 : User unknown'), 'policy'],
   ['provider:proofpoint-blocked', r('connect', 554, null, 'Blocked - see https://ipcheck.proofpoint.com/?ip=198.51.100.23'), 'reputation-or-blocklist'],
-  ['provider:mimecast-blocked-senders', r('rcpt', 550, null, 'Rejected by header based Blocked Senders - https://community.mimecast.com/docs/DOC-1369#550 [k3Jq9LmXPq2wz.us123]'), 'policy'],
-  ['provider:mimecast-anti-spoofing', r('rcpt', 550, null, 'Rejected by header based Anti-Spoofing policy: jane@example.org - https://community.mimecast.com/docs/DOC-1369#550 [AbCdEf.uk66]'), 'authentication-policy'],
-  ['provider:mimecast-reputation', r('connect', 554, null, 'Local CT IP Reputation - (reject) - https://community.mimecast.com/docs/DOC-1369#554 [xYz.eu1]'), 'reputation-or-blocklist'],
-  ['provider:mimecast-spam-signature', r('data', 554, null, 'email rejected due to security policies - MCSpamSignature.sa.2.2 - https://community.mimecast.com/docs/DOC-1369#554'), 'content-or-spam'],
-  ['provider:local-delivery-agent', r('dsn', null, '5.1.1', 'x-unix; procmail: Couldn\'t create "/var/spool/mail/jane" id: mx.example.org: No such user'), 'system-error'],
+  [
+    'provider:mimecast-blocked-senders',
+    r('rcpt', 550, null, 'Rejected by header based Blocked Senders - https://community.mimecast.com/docs/DOC-1369#550 [k3Jq9LmXPq2wz.us123]'),
+    'policy',
+  ],
+  [
+    'provider:mimecast-anti-spoofing',
+    r('rcpt', 550, null, 'Rejected by header based Anti-Spoofing policy: jane@example.org - https://community.mimecast.com/docs/DOC-1369#550 [AbCdEf.uk66]'),
+    'authentication-policy',
+  ],
+  [
+    'provider:mimecast-reputation',
+    r('connect', 554, null, 'Local CT IP Reputation - (reject) - https://community.mimecast.com/docs/DOC-1369#554 [xYz.eu1]'),
+    'reputation-or-blocklist',
+  ],
+  [
+    'provider:mimecast-spam-signature',
+    r('data', 554, null, 'email rejected due to security policies - MCSpamSignature.sa.2.2 - https://community.mimecast.com/docs/DOC-1369#554'),
+    'content-or-spam',
+  ],
+  [
+    'provider:local-delivery-agent',
+    r('dsn', null, '5.1.1', 'x-unix; procmail: Couldn\'t create "/var/spool/mail/jane" id: mx.example.org: No such user'),
+    'system-error',
+  ],
   ['provider:mailbox-suspended', r('rcpt', 550, '5.1.1', '<jane@example.org>: Mailbox is frozen'), 'mailbox-disabled'],
-  ['provider:mailbox-suspended', r('dsn', null, '5.0.0', 'smtp; 550 [SUSPEND] Mailbox currently suspended - Please contact correspondent directly'), 'mailbox-disabled'],
+  [
+    'provider:mailbox-suspended',
+    r('dsn', null, '5.0.0', 'smtp; 550 [SUSPEND] Mailbox currently suspended - Please contact correspondent directly'),
+    'mailbox-disabled',
+  ],
   ['provider:mailbox-suspended', r('dsn', null, '5.1.1', 'smtp; 550 5.1.1 This account has been put on hold'), 'mailbox-disabled'],
-  ['provider:dnsbl', r('rcpt', 554, '5.7.1', 'Service unavailable; Client host [198.51.100.23] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/198.51.100.23'), 'reputation-or-blocklist'],
+  [
+    'provider:dnsbl',
+    r('rcpt', 554, '5.7.1', 'Service unavailable; Client host [198.51.100.23] blocked using zen.spamhaus.org; https://www.spamhaus.org/query/ip/198.51.100.23'),
+    'reputation-or-blocklist',
+  ],
 
   // Decisive statuses (neutral text, so only the status speaks)
   ['enhanced:X.1.1', r('rcpt', 550, '5.1.1', '<jane@example.org>... Rejected'), 'mailbox-unknown'],
@@ -111,17 +352,68 @@ const ROWS: Row[] = [
   ['enhanced:X.7.30', r('data', 550, '5.7.30', 'REQUIRETLS support required'), 'tls-required'],
 
   // MTA wording
-  ['wording:greylisted', r('rcpt', 450, '4.2.0', '<jane@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html'), 'greylisted'],
-  ['wording:mta-sts', r('starttls', null, '4.7.5', 'MTA-STS policy of example.org (enforce; mx: mx1.example.org) requires TLS with a valid certificate: TLS handshake failed: certificate has expired', { error: 'ETLS' }), 'tls-required'],
-  ['wording:mta-sts', r('connect', null, '4.7.5', 'mx9.example.org skipped: it does not match the MTA-STS policy of example.org (enforce; mx: mx1.example.org); mail goes only to listed hosts over verified TLS', { error: 'EMTASTS' }), 'tls-required'],
-  ['wording:local-connection-limit', r('connect', null, null, 'local limit: 10 connections to 192.0.2.25 already open (delivery.max_connections_per_host = 10), none freed within 30000 ms', { error: 'ELOCALLIMIT' }), 'system-error'],
-  ['wording:tls-error', r('starttls', null, null, 'Client network socket disconnected before secure TLS connection was established: self-signed certificate', { error: 'ESOCKET' }), 'connection-failure'],
+  [
+    'wording:greylisted',
+    r('rcpt', 450, '4.2.0', '<jane@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html'),
+    'greylisted',
+  ],
+  [
+    'wording:mta-sts',
+    r(
+      'starttls',
+      null,
+      '4.7.5',
+      'MTA-STS policy of example.org (enforce; mx: mx1.example.org) requires TLS with a valid certificate: TLS handshake failed: certificate has expired',
+      { error: 'ETLS' },
+    ),
+    'tls-required',
+  ],
+  [
+    'wording:mta-sts',
+    r(
+      'connect',
+      null,
+      '4.7.5',
+      'mx9.example.org skipped: it does not match the MTA-STS policy of example.org (enforce; mx: mx1.example.org); mail goes only to listed hosts over verified TLS',
+      { error: 'EMTASTS' },
+    ),
+    'tls-required',
+  ],
+  [
+    'wording:local-connection-limit',
+    r('connect', null, null, 'local limit: 10 connections to 192.0.2.25 already open (delivery.max_connections_per_host = 10), none freed within 30000 ms', {
+      error: 'ELOCALLIMIT',
+    }),
+    'system-error',
+  ],
+  [
+    'wording:tls-error',
+    r('starttls', null, null, 'Client network socket disconnected before secure TLS connection was established: self-signed certificate', { error: 'ESOCKET' }),
+    'connection-failure',
+  ],
   ['wording:tls-required', r('mail', 530, '5.7.0', 'Must issue a STARTTLS command first'), 'tls-required'],
-  ['wording:not-rfc-compliant', r('data', 550, '5.7.1', 'This message is not RFC 5322 compliant. There are multiple Subject\n5.7.1 headers. To reduce the amount of spam sent to Gmail, this message has\n5.7.1 been blocked. - gsmtp'), 'protocol-error'],
-  ['wording:dkim-spf-dmarc', r('mail', 550, null, 'Please see http://www.openspf.net/Why?s=mfrom;id=bounce@example.com;ip=198.51.100.23: SPF fail - not authorized'), 'authentication-policy'],
+  [
+    'wording:not-rfc-compliant',
+    r(
+      'data',
+      550,
+      '5.7.1',
+      'This message is not RFC 5322 compliant. There are multiple Subject\n5.7.1 headers. To reduce the amount of spam sent to Gmail, this message has\n5.7.1 been blocked. - gsmtp',
+    ),
+    'protocol-error',
+  ],
+  [
+    'wording:dkim-spf-dmarc',
+    r('mail', 550, null, 'Please see http://www.openspf.net/Why?s=mfrom;id=bounce@example.com;ip=198.51.100.23: SPF fail - not authorized'),
+    'authentication-policy',
+  ],
   ['wording:reverse-dns', r('connect', 450, '4.7.1', 'Client host rejected: cannot find your hostname, [198.51.100.23]'), 'authentication-policy'],
   ['wording:helo-rejected', r('rcpt', 550, '5.7.1', '<localhost>: Helo command rejected: need fully-qualified hostname'), 'protocol-error'],
-  ['wording:list-post-refused', r('dsn', null, null, 'You are not allowed to post to this mailing list, and your message has been automatically rejected.'), 'policy'],
+  [
+    'wording:list-post-refused',
+    r('dsn', null, null, 'You are not allowed to post to this mailing list, and your message has been automatically rejected.'),
+    'policy',
+  ],
   ['wording:relay-denied', r('rcpt', 554, '5.7.1', '<jane@elsewhere.example>: Relay access denied'), 'relay-denied'],
   ['wording:smtp-auth-required', r('mail', 550, null, 'Please turn on SMTP Authentication in your mail client.'), 'policy'],
   ['wording:auth-credentials', r('auth', 535, null, 'Incorrect authentication data: authentication failed'), 'policy'],
@@ -142,8 +434,16 @@ const ROWS: Row[] = [
   ['wording:dns-temporary-reported', r('dsn', null, '4.0.0', 'smtp; lookup of MX for example.org failed: SERVFAIL from all name servers'), 'dns-failure'],
   ['wording:dns-try-again', r('dsn', null, '5.0.0', '<jane@example.com>: Name service error for domain example.com: Host not found, try again'), 'dns-failure'],
   // Postfix's words when the name server answered with garbage: a failed lookup, not a missing domain.
-  ['wording:dns-server-failure', r('dsn', null, '5.0.0', 'Name service error for name=example.org type=MX: Malformed or unexpected name server reply'), 'dns-failure'],
-  ['wording:nxdomain-temporary', r('dsn', null, '4.0.0', "smtp; DNS Error: 12345 DNS type 'mx' lookup of example.comm responded with code NXDOMAIN Domain name not found: example.comm"), 'dns-failure'],
+  [
+    'wording:dns-server-failure',
+    r('dsn', null, '5.0.0', 'Name service error for name=example.org type=MX: Malformed or unexpected name server reply'),
+    'dns-failure',
+  ],
+  [
+    'wording:nxdomain-temporary',
+    r('dsn', null, '4.0.0', "smtp; DNS Error: 12345 DNS type 'mx' lookup of example.comm responded with code NXDOMAIN Domain name not found: example.comm"),
+    'dns-failure',
+  ],
   ['wording:nxdomain', r('dns', null, null, 'queryMx ENOTFOUND example.invalid'), 'domain-unknown'],
   ['wording:no-mx-records', r('dns', null, null, 'queryA ENODATA example.org'), 'no-mail-service'],
   ['wording:no-mx-records', r('dsn', null, '4.0.0', 'neko@example.org: No MX found for domain'), 'no-mail-service'], // OpenSMTPD's delay notice
@@ -159,7 +459,7 @@ const ROWS: Row[] = [
   ['wording:user-unknown', r('rcpt', 550, null, 'jane@example.org is not an active address at this host (invalid ExampleNet username)'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, '5.7.1', 'No mailbox found'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 553, null, 'sorry, your envelope recipient is in my badrcptto list (#5.7.1)'), 'mailbox-unknown'], // qmail badrcptto patch
-  ['wording:user-unknown', r('rcpt', 550, null, 'vdeliver: Invalid or unknown virtual user \'jane\''), 'mailbox-unknown'], // vpopmail
+  ['wording:user-unknown', r('rcpt', 550, null, "vdeliver: Invalid or unknown virtual user 'jane'"), 'mailbox-unknown'], // vpopmail
   ['wording:user-unknown', r('rcpt', 550, null, 'User jane was not found in our directory'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, 'Utilisateur inconnu ! / Unknown user'), 'mailbox-unknown'],
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'adresse inconnue'), 'mailbox-unknown'],
@@ -168,7 +468,11 @@ const ROWS: Row[] = [
   ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Requested action not taken: mailbox unavailable'), 'mailbox-unknown'],
   ['wording:address-rejected', r('rcpt', 550, null, '#5.1.0 Address rejected.'), 'mailbox-unknown'],
   ['wording:address-rejected', r('rcpt', 550, null, '<jane@example.org> recipient rejected'), 'mailbox-unknown'], // an ISP's bare refusal of one recipient
-  ['wording:too-many-connections', r('connect', 421, null, 'Too many concurrent SMTP connections from this IP address; please try again later.'), 'rate-limited'],
+  [
+    'wording:too-many-connections',
+    r('connect', 421, null, 'Too many concurrent SMTP connections from this IP address; please try again later.'),
+    'rate-limited',
+  ],
   ['wording:rate-limited', r('rcpt', 450, null, 'Ip frequency limited, try again later'), 'rate-limited'],
   ['wording:spam', r('data', 550, null, 'Message content rejected, UBE, id=00000-22-225'), 'content-or-spam'],
   ['wording:greeting-refused', r('dsn', 554, null, 'mx01.example.net ESMTP not accepting connections'), 'reputation-or-blocklist'],
@@ -180,7 +484,11 @@ const ROWS: Row[] = [
   ['wording:connection-lost', r('dsn', 421, '4.0.0', 'ResponseCode 421, Host not reachable.'), 'connection-failure'],
   ['wording:dns-phase-error', r('dns', null, null, 'queryMx EBADNAME example..org'), 'dns-failure'],
   ['wording:protocol', r('rcpt', 503, null, 'Error: need MAIL command'), 'protocol-error'],
-  ['wording:protocol', r('dsn', 500, null, 'SMTP error from remote mail server after end of data: host mx.example.de [192.0.2.22]: 500 Line limit exceeded'), 'protocol-error'], // Exim's line-length limit, not a rate limit
+  [
+    'wording:protocol',
+    r('dsn', 500, null, 'SMTP error from remote mail server after end of data: host mx.example.de [192.0.2.22]: 500 Line limit exceeded'),
+    'protocol-error',
+  ], // Exim's line-length limit, not a rate limit
   ['wording:rate-limited', r('data', 550, null, 'Hourly message limit exceeded for this sender'), 'rate-limited'],
   ['wording:expired', r('dsn', null, null, 'retry timeout exceeded'), 'expired'],
   ['wording:loop', r('dsn', null, null, 'mail for example.org loops back to myself'), 'system-error'],

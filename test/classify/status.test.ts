@@ -18,10 +18,15 @@ test('parseEnhanced finds the first well-formed status and ignores IP addresses 
 });
 
 test('splitReply strips code prefixes and the repeated status of a multi-line reply', () => {
-  const s = splitReply('550-5.1.1 The email account that you tried to reach does not exist. Please try\r\n550-5.1.1 double-checking the recipient\'s email address\r\n550 5.1.1 https://support.google.com/mail/?p=NoSuchUser - gsmtp');
+  const s = splitReply(
+    "550-5.1.1 The email account that you tried to reach does not exist. Please try\r\n550-5.1.1 double-checking the recipient's email address\r\n550 5.1.1 https://support.google.com/mail/?p=NoSuchUser - gsmtp",
+  );
   assert.equal(s.code, 550);
   assert.equal(s.enhanced, '5.1.1');
-  assert.equal(s.text, "The email account that you tried to reach does not exist. Please try\ndouble-checking the recipient's email address\nhttps://support.google.com/mail/?p=NoSuchUser - gsmtp");
+  assert.equal(
+    s.text,
+    "The email account that you tried to reach does not exist. Please try\ndouble-checking the recipient's email address\nhttps://support.google.com/mail/?p=NoSuchUser - gsmtp",
+  );
   assert.deepEqual(splitReply('250 OK'), { code: 250, enhanced: null, text: 'OK' });
   // A status of another class is text, not a prefix.
   assert.deepEqual(splitReply('421 5.7.1 odd server'), { code: 421, enhanced: null, text: '5.7.1 odd server' });

@@ -17,7 +17,12 @@ const config = path.join(dir, 'mailtrail.yaml');
 writeFileSync(config, 'database: { path: q.db }\n');
 const dkim = (...args: string[]) => runCli(['dkim', ...args, '--config', config]);
 type Row = { domain: string; selector: string; algorithm: string; state: string; source: string; record: string };
-const list = async () => (await dkim('list', '--json')).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
+const list = async () =>
+  (await dkim('list', '--json')).stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Row);
 
 test('the first key signs at once; a second of the same algorithm waits for activate; remove deletes', async () => {
   const first = await dkim('keygen', 'Shop.TEST', '--selector', 'a1');
@@ -28,21 +33,33 @@ test('the first key signs at once; a second of the same algorithm waits for acti
   assert.match(second.stderr, /already has an active rsa-sha256 key, which keeps signing: publish the record above.*mailtrail dkim activate shop\.test a2/s);
   const ed = await dkim('keygen', 'shop.test', '--algorithm', 'ed25519');
   assert.match(ed.stdout, /^mt-\d{8}-ed\._domainkey\.shop\.test\. 3600 IN TXT \( "v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]{43}=" \)\n$/);
-  assert.deepEqual((await list()).map((r) => [r.selector.replace(/\d{8}/, 'DATE'), r.algorithm, r.state]), [
-    ['a1', 'rsa-sha256', 'active'],
-    ['a2', 'rsa-sha256', 'waiting'],
-    ['mt-DATE-ed', 'ed25519-sha256', 'active'],
-  ]);
+  assert.deepEqual(
+    (await list()).map((r) => [r.selector.replace(/\d{8}/, 'DATE'), r.algorithm, r.state]),
+    [
+      ['a1', 'rsa-sha256', 'active'],
+      ['a2', 'rsa-sha256', 'waiting'],
+      ['mt-DATE-ed', 'ed25519-sha256', 'active'],
+    ],
+  );
 
   assert.equal((await dkim('activate', 'shop.test', 'a2')).code, 0);
-  assert.deepEqual((await list()).filter((r) => r.algorithm === 'rsa-sha256').map((r) => [r.selector, r.state]), [['a1', 'waiting'], ['a2', 'active']]);
+  assert.deepEqual(
+    (await list()).filter((r) => r.algorithm === 'rsa-sha256').map((r) => [r.selector, r.state]),
+    [
+      ['a1', 'waiting'],
+      ['a2', 'active'],
+    ],
+  );
   const record = await dkim('record', 'shop.test');
   assert.equal(record.stdout.trim().split('\n').length, 3);
 
   assert.equal((await dkim('keygen', 'shop.test', '--selector', 'a1')).code, 1, 'a selector is not reused');
   assert.equal((await dkim('remove', 'shop.test', 'a1')).code, 0);
   assert.equal((await dkim('remove', 'shop.test', 'a1')).code, 1);
-  assert.deepEqual((await list()).map((r) => r.selector).filter((s) => s.startsWith('a')), ['a2']);
+  assert.deepEqual(
+    (await list()).map((r) => r.selector).filter((s) => s.startsWith('a')),
+    ['a2'],
+  );
   const bad = await dkim('keygen', 'not a domain');
   assert.equal(bad.code, 2);
 });
@@ -54,10 +71,20 @@ test('a config key file: listed as active from config; unreadable or not a key â
   writeFileSync(withKey, `database: { path: q.db }\ndkim:\n  keys:\n    - { domain: files.test, selector: f1, private_key_file: k.pem }\n`);
   const r = await runCli(['dkim', 'list', '--json', '--config', withKey]);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout.split('\n')[0]), { ...JSON.parse(r.stdout.split('\n')[0]), domain: 'files.test', selector: 'f1', algorithm: 'ed25519-sha256', state: 'active', source: 'config' });
+  assert.deepEqual(JSON.parse(r.stdout.split('\n')[0]), {
+    ...JSON.parse(r.stdout.split('\n')[0]),
+    domain: 'files.test',
+    selector: 'f1',
+    algorithm: 'ed25519-sha256',
+    state: 'active',
+    source: 'config',
+  });
 
   writeFileSync(path.join(dir, 'bad.pem'), 'not a key\n');
-  for (const [file, why] of [['missing.pem', /cannot read .*missing\.pem \(ENOENT\)/], ['bad.pem', /bad\.pem is not a PEM private key/]] as const) {
+  for (const [file, why] of [
+    ['missing.pem', /cannot read .*missing\.pem \(ENOENT\)/],
+    ['bad.pem', /bad\.pem is not a PEM private key/],
+  ] as const) {
     const cfg = path.join(dir, `bad-${file}.yaml`);
     writeFileSync(cfg, `database: { path: q.db }\ndkim:\n  keys:\n    - { domain: files.test, selector: f1, private_key_file: ${file} }\n`);
     const out = await runCli(['dkim', 'list', '--config', cfg]);

@@ -31,5 +31,8 @@ test('migrate applies every migration to a new database, then has nothing to do;
   db.close();
   const newer = await runCli(['migrate', '--config', config]);
   assert.equal(newer.code, 1);
-  assert.match(newer.stderr, /^mailtrail: database schema is version 999 but this mailtrail knows migrations up to \d+: .*point database\.path at another database\.\n$/);
+  assert.match(
+    newer.stderr,
+    /^mailtrail: database schema is version 999 but this mailtrail knows migrations up to \d+: .*point database\.path at another database\.\n$/,
+  );
 });

@@ -55,13 +55,19 @@ describe('mailtrail tail', () => {
   test('-n sets how many; --json prints one object per line with the log schema names', async () => {
     const r = await mailtrail(['tail', '--no-follow', '-n', '3', '--json', '--config', config]);
     assert.equal(r.code, 0, r.stderr);
-    const records = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const records = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(records.length, 3);
     const last = records[2];
     assert.equal(last.event, 'bounced');
     assert.equal(last.queue_id, seeded.queueId);
     assert.equal(last.message_id, MESSAGE_ID);
-    assert.deepEqual([last.recipient, last.domain, last.code, last.enhanced, last.mx, last.outcome, last.tag], ['bob@example.com', 'example.com', 552, '5.2.2', 'mx.example.net', 'bounced', 'transactional']);
+    assert.deepEqual(
+      [last.recipient, last.domain, last.code, last.enhanced, last.mx, last.outcome, last.tag],
+      ['bob@example.com', 'example.com', 552, '5.2.2', 'mx.example.net', 'bounced', 'transactional'],
+    );
     assert.ok(records[0].id < records[1].id && records[1].id < records[2].id);
     const all = await mailtrail(['tail', '--no-follow', '-n', '1000', '--config', config]);
     assert.equal(all.stdout.trimEnd().split('\n').length, total);
@@ -77,14 +83,29 @@ describe('mailtrail tail', () => {
       mailtrail(['tail', '--no-follow', '--domain', 'nowhere.test', '--config', config]),
     ]);
     assert.equal(bounced.code, 0, bounced.stderr);
-    assert.deepEqual(bounced.stdout.trimEnd().split('\n').map((l) => l.split(/\s{2,}/)[3]), ['carol@example.org']);
+    assert.deepEqual(
+      bounced.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split(/\s{2,}/)[3]),
+      ['carol@example.org'],
+    );
 
-    assert.deepEqual(kinds.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).event), ['expired', 'suppressed']);
+    assert.deepEqual(
+      kinds.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l).event),
+      ['expired', 'suppressed'],
+    );
 
     assert.match(byId.stdout, /QOLDER0001/);
     assert.match(byId.stdout, /QNEWER0001/);
 
-    const older = byQueueId.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const older = byQueueId.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(older.length >= 4 && older.every((r) => r.queue_id === 'QOLDER0001'));
 
     assert.equal(none.code, 0);
@@ -103,7 +124,10 @@ describe('mailtrail tail', () => {
   });
 
   test('follows events another process writes, with the filter, and exits 0 on SIGINT', async () => {
-    const child = spawn(process.execPath, [BIN, 'tail', '--json', '-n', '1', '--domain', 'example.com', '--config', config], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'tail', '--json', '-n', '1', '--domain', 'example.com', '--config', config], {
+      env: env(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -126,11 +150,17 @@ describe('mailtrail tail', () => {
       await waitFor(() => out.split('\n').length >= 3, 'the new event');
       child.kill('SIGINT');
       assert.equal(await exited, 0, err);
-      const records = out.trimEnd().split('\n').map((l) => JSON.parse(l));
-      assert.deepEqual(records.map((r) => [r.event, r.recipient]), [
-        ['bounced', 'bob@example.com'],
-        ['complained', 'alice@example.com'],
-      ]);
+      const records = out
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(
+        records.map((r) => [r.event, r.recipient]),
+        [
+          ['bounced', 'bob@example.com'],
+          ['complained', 'alice@example.com'],
+        ],
+      );
       assert.equal(err, '');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

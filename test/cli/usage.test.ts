@@ -22,7 +22,11 @@ test('parseCommandArgs: options parse, --help and -h raise HelpRequested with us
   }
   assert.throws(
     () => parseCommandArgs(SPEC, ['--nope'], {}),
-    (err: unknown) => err instanceof UsageError && err.message.startsWith('demo: ') && err.message.includes("'--nope'") && err.message.endsWith('usage: mailtrail demo [--limit N]'),
+    (err: unknown) =>
+      err instanceof UsageError &&
+      err.message.startsWith('demo: ') &&
+      err.message.includes("'--nope'") &&
+      err.message.endsWith('usage: mailtrail demo [--limit N]'),
   );
 });
 

@@ -47,12 +47,15 @@ test('MAILTRAIL_ environment variables override the file, with types', () => {
 
 test('a bad value from the environment names the variable, not the file', () => {
   const f = file('env-bad.yaml', 'hostname: mx.example.org\n');
-  assert.throws(() => loadConfig(f, { MAILTRAIL_API__PORT: 'eighty' }), (err: unknown) => {
-    assert.ok(err instanceof ConfigError);
-    assert.match((err as Error).message, /config key api\.port \(set by environment variable MAILTRAIL_API__PORT\): found "eighty"/);
-    assert.doesNotMatch((err as Error).message, /env-bad\.yaml/);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig(f, { MAILTRAIL_API__PORT: 'eighty' }),
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.match((err as Error).message, /config key api\.port \(set by environment variable MAILTRAIL_API__PORT\): found "eighty"/);
+      assert.doesNotMatch((err as Error).message, /env-bad\.yaml/);
+      return true;
+    },
+  );
   assert.throws(() => loadConfig(f, { MAILTRAIL_API__PORTT: '80' }), /config key api\.portt \(set by environment variable MAILTRAIL_API__PORTT\): unknown key/);
 });
 
@@ -67,11 +70,14 @@ const badCases: Array<[string, string, RegExp]> = [
 ];
 for (const [name, text, expected] of badCases) {
   test(`a bad config is refused with the key named: ${name}`, () => {
-    assert.throws(() => loadConfig(file(`bad-${name.replace(/\W/g, '_')}.yaml`, text), {}), (err: unknown) => {
-      assert.ok(err instanceof ConfigError, 'a ConfigError');
-      assert.match((err as Error).message, expected);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig(file(`bad-${name.replace(/\W/g, '_')}.yaml`, text), {}),
+      (err: unknown) => {
+        assert.ok(err instanceof ConfigError, 'a ConfigError');
+        assert.match((err as Error).message, expected);
+        return true;
+      },
+    );
   });
 }
 
@@ -113,6 +119,10 @@ test('database: a wrong backend, a PostgreSQL key on SQLite, or a missing URL na
     ['database:\n  path: ./x.db\n  pool: 3\n', /database.*pool/s],
   ];
   for (const [i, [text, expected]] of cases.entries()) {
-    assert.throws(() => loadConfig(file(`db-bad-${i}.yaml`, text), {}), (err: unknown) => err instanceof ConfigError && expected.test(err.message), text);
+    assert.throws(
+      () => loadConfig(file(`db-bad-${i}.yaml`, text), {}),
+      (err: unknown) => err instanceof ConfigError && expected.test(err.message),
+      text,
+    );
   }
 });

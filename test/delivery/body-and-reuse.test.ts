@@ -21,7 +21,9 @@ test('lines starting with "." and bare LFs arrive intact: dot-stuffed on the wir
     const raw = Buffer.from('Subject: dots\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nMAIL FROM:<evil@x.test>\r\nbare LF line\nlast line without newline');
     const r = await deliverer.deliver(testJob({ domain: 'body.test', to: ['a@body.test'], raw }));
     assert.equal(r.recipients[0].outcome, 'delivered');
-    const expected = Buffer.from('Subject: dots\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nMAIL FROM:<evil@x.test>\r\nbare LF line\r\nlast line without newline\r\n');
+    const expected = Buffer.from(
+      'Subject: dots\r\n\r\n.leading dot\r\n..two dots\r\n.\r\nMAIL FROM:<evil@x.test>\r\nbare LF line\r\nlast line without newline\r\n',
+    );
     assert.equal(mta.messages.length, 1);
     assert.equal(mta.messages[0].raw.toString('latin1'), expected.toString('latin1'));
   } finally {

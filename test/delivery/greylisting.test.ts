@@ -19,14 +19,20 @@ test('greylisting: the first attempt is deferred 4xx at RCPT, the retry is deliv
   try {
     const job = testJob({ domain: 'grey.test', to: ['a@grey.test'] });
     const first = await deliverer.deliver(job);
-    assert.deepEqual(first.recipients.map((o) => [o.outcome, o.phase, o.code, o.enhanced]), [['deferred', 'rcpt', 451, '4.7.1']]);
+    assert.deepEqual(
+      first.recipients.map((o) => [o.outcome, o.phase, o.code, o.enhanced]),
+      [['deferred', 'rcpt', 451, '4.7.1']],
+    );
     assert.match(first.recipients[0].text!, /Greylisted/);
     assert.equal(first.recipients[0].classification.category, 'greylisted');
     assert.equal(mta.messages.length, 0);
 
     const retry = { ...job, recipients: job.recipients.map((r) => ({ ...r, attempt: 2 })) };
     const second = await deliverer.deliver(retry);
-    assert.deepEqual(second.recipients.map((o) => [o.outcome, o.code]), [['delivered', 250]]);
+    assert.deepEqual(
+      second.recipients.map((o) => [o.outcome, o.code]),
+      [['delivered', 250]],
+    );
     assert.equal(mta.messages.length, 1);
   } finally {
     await deliverer.close();

@@ -165,7 +165,10 @@ test('domains sharing one MX: never more than max_connections_per_host open to i
     assert.equal(new Set(mta.messages.slice(first).map((m) => m.connectionId)).size, 2);
     const connects = reports.map((r) => r.phases.find((p) => p.phase === 'connect')!);
     assert.equal(connects.filter((p) => p.detail?.reused === true).length, 8);
-    assert.ok(connects.some((p) => typeof p.detail?.waited_ms === 'number'), 'waiting for a slot is shown in the connect phase');
+    assert.ok(
+      connects.some((p) => typeof p.detail?.waited_ms === 'number'),
+      'waiting for a slot is shown in the connect phase',
+    );
     assert.ok(!reports.some((r) => r.phases.some((p) => p.error === 'ELOCALLIMIT')));
   } finally {
     await deliverer.close();
@@ -187,11 +190,16 @@ test('an idle connection holds a slot but never blocks: another MX name at the s
     assert.equal(b.recipients[0].outcome, 'delivered');
     assert.ok(!b.phases.some((p) => p.error === 'ELOCALLIMIT'));
     assert.notEqual(mta.messages.at(-1)!.connectionId, firstConnection);
-    assert.ok(mta.commands.some((c) => c.connectionId === firstConnection && c.command === 'QUIT'), 'the idle connection was closed politely');
+    assert.ok(
+      mta.commands.some((c) => c.connectionId === firstConnection && c.command === 'QUIT'),
+      'the idle connection was closed politely',
+    );
 
     // Both names at once under a limit of 1: they take turns, and all arrive.
     const more = await Promise.all(
-      ['one.shared.test', 'alias.shared.test', 'one.shared.test', 'alias.shared.test'].map((domain, i) => deliverer.deliver(testJob({ domain, to: [`m${i}@${domain}`] }))),
+      ['one.shared.test', 'alias.shared.test', 'one.shared.test', 'alias.shared.test'].map((domain, i) =>
+        deliverer.deliver(testJob({ domain, to: [`m${i}@${domain}`] })),
+      ),
     );
     assert.deepEqual(
       more.map((r) => r.recipients[0].outcome),

@@ -43,17 +43,26 @@ test('the first MX refuses connections: the second is used, both recorded', asyn
   const before = up.messages.length;
   const r = await deliverer.deliver(testJob({ domain: 'twomx.test', to: ['a@twomx.test'] }));
   const connects = r.phases.filter((p) => p.phase === 'connect');
-  assert.deepEqual(connects.map((p) => [p.remoteHost, p.remoteIp, p.error ?? null, p.code]), [
-    ['mx1.twomx.test', DOWN, 'ECONNREFUSED', null],
-    ['mx2.twomx.test', UP, null, 220],
-  ]);
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.remoteHost]), [['delivered', 'mx2.twomx.test']]);
+  assert.deepEqual(
+    connects.map((p) => [p.remoteHost, p.remoteIp, p.error ?? null, p.code]),
+    [
+      ['mx1.twomx.test', DOWN, 'ECONNREFUSED', null],
+      ['mx2.twomx.test', UP, null, 220],
+    ],
+  );
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.remoteHost]),
+    [['delivered', 'mx2.twomx.test']],
+  );
   assert.equal(up.messages.length, before + 1);
 });
 
 test('every MX down: deferred with the connection error', async () => {
   const r = await deliverer.deliver(testJob({ domain: 'down.test', to: ['a@down.test'] }));
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.code, o.remoteIp]), [['deferred', 'connect', null, DOWN]]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase, o.code, o.remoteIp]),
+    [['deferred', 'connect', null, DOWN]],
+  );
   assert.match(r.recipients[0].text!, /ECONNREFUSED/);
   assert.equal(r.recipients[0].classification.category, 'connection-failure');
 });
@@ -61,23 +70,35 @@ test('every MX down: deferred with the connection error', async () => {
 test('a null MX bounces 5.1.10 without connecting anywhere', async () => {
   const connections = up.connections;
   const r = await deliverer.deliver(testJob({ domain: 'nullmx.test', to: ['a@nullmx.test'] }));
-  assert.deepEqual(r.phases.map((p) => p.phase), ['dns']);
+  assert.deepEqual(
+    r.phases.map((p) => p.phase),
+    ['dns'],
+  );
   assert.equal(r.phases[0].error, 'NULL_MX');
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.enhanced]), [['bounced', 'dns', '5.1.10']]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase, o.enhanced]),
+    [['bounced', 'dns', '5.1.10']],
+  );
   assert.equal(up.connections, connections);
   assert.deepEqual([r.recipients[0].classification.category, r.recipients[0].classification.hard], ['no-mail-service', true]);
 });
 
 test('a domain that does not exist bounces 5.1.2', async () => {
   const r = await deliverer.deliver(testJob({ domain: 'missing.test', to: ['a@missing.test'] }));
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.enhanced]), [['bounced', 'dns', '5.1.2']]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase, o.enhanced]),
+    [['bounced', 'dns', '5.1.2']],
+  );
   assert.match(r.recipients[0].text!, /does not exist/);
   assert.equal(r.recipients[0].classification.category, 'domain-unknown');
 });
 
 test('a DNS timeout defers 4.4.3', async () => {
   const r = await deliverer.deliver(testJob({ domain: 'slow.test', to: ['a@slow.test'] }));
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.enhanced]), [['deferred', 'dns', '4.4.3']]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase, o.enhanced]),
+    [['deferred', 'dns', '4.4.3']],
+  );
   assert.equal(r.phases[0].error, 'ETIMEOUT');
   assert.equal(r.recipients[0].classification.category, 'dns-failure');
 });
@@ -85,7 +106,10 @@ test('a DNS timeout defers 4.4.3', async () => {
 test('no MX: delivered to the domain’s A record', async () => {
   const r = await deliverer.deliver(testJob({ domain: 'amx.test', to: ['a@amx.test'] }));
   assert.equal((r.phases[0].detail as { kind: string }).kind, 'a-fallback');
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.remoteHost, o.remoteIp]), [['delivered', 'amx.test', UP]]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.remoteHost, o.remoteIp]),
+    [['delivered', 'amx.test', UP]],
+  );
 });
 
 test('a static route sends to its host and port without an MX lookup', async () => {

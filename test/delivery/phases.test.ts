@@ -39,7 +39,11 @@ afterEach(async () => {
   mta2.messages.length = 0;
 });
 
-async function run(to: string[], opts: Parameters<typeof testJob>[0] extends infer O ? Partial<O> : never = {}, domain = 'phases.test'): Promise<AttemptReport> {
+async function run(
+  to: string[],
+  opts: Parameters<typeof testJob>[0] extends infer O ? Partial<O> : never = {},
+  domain = 'phases.test',
+): Promise<AttemptReport> {
   deliverer = await testDeliverer(testConfig(dns.address));
   return deliverer.deliver(testJob({ domain, to, ...opts }));
 }
@@ -65,7 +69,10 @@ test('an accepting server: every phase recorded, delivered, DSN and SIZE paramet
   assert.deepEqual([data.code, data.enhanced, data.text], [250, '2.0.0', '2.0.0 Ok: queued as TEST']);
   assert.deepEqual(data.detail?.intermediate, { code: 354, text: 'End data with <CR><LF>.<CR><LF>' });
   for (const p of r.phases) assert.ok(p.durationMs >= 0 && p.at > 0);
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.code]), [['delivered', 'data', 250]]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase, o.code]),
+    [['delivered', 'data', 250]],
+  );
   assert.equal(r.mx, 'mx.phases.test');
   assert.equal(r.ip, IP);
   assert.equal(r.throttled, false);
@@ -81,7 +88,10 @@ test('an accepting server: every phase recorded, delivered, DSN and SIZE paramet
   assert.deepEqual(got.raw, job.raw);
 
   const logged = lines.filter((l) => l.event === 'smtp.phase');
-  assert.deepEqual(logged.map((l) => l.phase), ['dns', 'connect', 'ehlo', 'mail', 'rcpt', 'data']);
+  assert.deepEqual(
+    logged.map((l) => l.phase),
+    ['dns', 'connect', 'ehlo', 'mail', 'rcpt', 'data'],
+  );
   const rcptLine = logged.find((l) => l.phase === 'rcpt')!;
   assert.equal(rcptLine.queue_id, job.message.queueId);
   assert.equal(rcptLine.recipient, 'a@phases.test');
@@ -103,14 +113,20 @@ test('a 5xx greeting bounces (single host) and is recorded on the connect phase'
   const r = await run(['a@phases.test']);
   assert.deepEqual(phaseNames(r), ['dns', 'connect']);
   assert.deepEqual([r.phases[1].code, r.phases[1].enhanced, r.phases[1].text], [554, '5.7.1', '5.7.1 Your IP is on our blocklist']);
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.code, o.enhanced]), [['bounced', 'connect', 554, '5.7.1']]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase, o.code, o.enhanced]),
+    [['bounced', 'connect', 554, '5.7.1']],
+  );
   assert.equal(mta.messages.length, 0);
 });
 
 test('a 421 greeting defers and flags throttling', async () => {
   mta.script.greeting = { code: 421, text: '4.7.0 Too many connections from your IP' };
   const r = await run(['a@phases.test']);
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.code]), [['deferred', 'connect', 421]]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase, o.code]),
+    [['deferred', 'connect', 421]],
+  );
   assert.equal(r.throttled, true);
   assert.equal(r.recipients[0].classification.category, 'rate-limited');
 });
@@ -131,34 +147,52 @@ test('a 4xx EHLO makes delivery try the next MX, both recorded', async () => {
   assert.deepEqual(phaseNames(r), ['dns', 'connect', 'ehlo', 'connect', 'ehlo', 'mail', 'rcpt', 'data']);
   assert.deepEqual([r.phases[2].code, r.phases[2].remoteIp], [421, IP]);
   assert.equal(r.phases[3].remoteIp, IP2);
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.remoteHost]), [['delivered', 'mx2.backup.test']]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.remoteHost]),
+    [['delivered', 'mx2.backup.test']],
+  );
   assert.equal(mta2.messages.length, 1);
 });
 
 test('MAIL FROM refused with 5xx bounces every recipient; with 4xx defers them', async () => {
   mta.script.mail = { code: 553, text: '5.7.1 Sender address rejected: not owned by you' };
   let r = await run(['a@phases.test', 'b@phases.test']);
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.code, o.enhanced]), [
-    ['bounced', 'mail', 553, '5.7.1'],
-    ['bounced', 'mail', 553, '5.7.1'],
-  ]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase, o.code, o.enhanced]),
+    [
+      ['bounced', 'mail', 553, '5.7.1'],
+      ['bounced', 'mail', 553, '5.7.1'],
+    ],
+  );
   assert.ok(!phaseNames(r).includes('data'));
   await deliverer!.close();
   mta.script.mail = { code: 451, text: '4.3.0 Temporary lookup failure' };
   r = await run(['a@phases.test']);
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.code]), [['deferred', 'mail', 451]]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase, o.code]),
+    [['deferred', 'mail', 451]],
+  );
 });
 
 test('mixed recipients: a 550 at RCPT bounces only that recipient, the other is delivered', async () => {
   mta.script.rcpt = { 'nobody@phases.test': { code: 550, text: '5.1.1 <nobody@phases.test>: Recipient address rejected: User unknown' } };
   const r = await run(['nobody@phases.test', 'alice@phases.test']);
   const rcpts = r.phases.filter((p) => p.phase === 'rcpt');
-  assert.deepEqual(rcpts.map((p) => p.code), [550, 250]);
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.code, o.enhanced]), [
-    ['bounced', 'rcpt', 550, '5.1.1'],
-    ['delivered', 'data', 250, '2.0.0'],
-  ]);
-  assert.deepEqual(mta.messages[0].rcptTo.map((x) => x.address), ['alice@phases.test']);
+  assert.deepEqual(
+    rcpts.map((p) => p.code),
+    [550, 250],
+  );
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase, o.code, o.enhanced]),
+    [
+      ['bounced', 'rcpt', 550, '5.1.1'],
+      ['delivered', 'data', 250, '2.0.0'],
+    ],
+  );
+  assert.deepEqual(
+    mta.messages[0].rcptTo.map((x) => x.address),
+    ['alice@phases.test'],
+  );
   assert.deepEqual([r.recipients[0].classification.category, r.recipients[0].classification.hard], ['mailbox-unknown', true]);
   assert.equal(r.recipients[1].classification.category, 'accepted');
 });
@@ -167,17 +201,26 @@ test('every recipient refused: no DATA is sent', async () => {
   mta.script.rcpt = () => ({ code: 452, text: '4.2.2 Mailbox full' });
   const r = await run(['a@phases.test']);
   assert.ok(!phaseNames(r).includes('data'));
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.code, o.enhanced]), [['deferred', 'rcpt', 452, '4.2.2']]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase, o.code, o.enhanced]),
+    [['deferred', 'rcpt', 452, '4.2.2']],
+  );
 });
 
 test('a 5xx after the dot bounces, a 4xx after the dot defers', async () => {
   mta.script.data = { code: 554, text: '5.7.1 Message rejected as spam' };
   let r = await run(['a@phases.test']);
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.code, o.text]), [['bounced', 'data', 554, '5.7.1 Message rejected as spam']]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase, o.code, o.text]),
+    [['bounced', 'data', 554, '5.7.1 Message rejected as spam']],
+  );
   await deliverer!.close();
   mta.script.data = { code: 451, text: '4.7.1 Rate limited, try again later' };
   r = await run(['a@phases.test']);
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.code]), [['deferred', 'data', 451]]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase, o.code]),
+    [['deferred', 'data', 451]],
+  );
   assert.equal(r.throttled, true, 'rate-limit wording flags throttling');
 });
 
@@ -189,5 +232,8 @@ test('the connection dropped mid-DATA defers, with the network error on the data
   assert.equal(data.code, null);
   assert.equal(data.error, 'ECONNRESET');
   assert.deepEqual((data.detail!.intermediate as { code: number }).code, 354);
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.code]), [['deferred', 'data', null]]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase, o.code]),
+    [['deferred', 'data', null]],
+  );
 });

@@ -39,7 +39,10 @@ test('smtp-sink accepts: delivered, and the dump shows our envelope with DSN par
   try {
     const job = testJob({ domain: 'sink.test', to: ['a@sink.test', 'b@sink.test'] });
     const r = await deliverer.deliver(job);
-    assert.deepEqual(r.recipients.map((o) => o.outcome), ['delivered', 'delivered']);
+    assert.deepEqual(
+      r.recipients.map((o) => o.outcome),
+      ['delivered', 'delivered'],
+    );
     assert.equal(r.phases.find((p) => p.phase === 'data')!.code, 250);
     await sinks[0].waitForMessages(1);
     const [m] = sinks[0].messages();
@@ -59,9 +62,15 @@ test('smtp-sink rejecting RCPT with 550 5.1.1: bounced at rcpt', async () => {
   const deliverer = await testDeliverer(testConfig(dns.address));
   try {
     const r = await deliverer.deliver(testJob({ domain: 'reject.test', to: ['a@reject.test'] }));
-    assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.code, o.enhanced]), [['bounced', 'rcpt', 550, '5.1.1']]);
+    assert.deepEqual(
+      r.recipients.map((o) => [o.outcome, o.phase, o.code, o.enhanced]),
+      [['bounced', 'rcpt', 550, '5.1.1']],
+    );
     assert.match(r.recipients[0].text!, /No such user here/);
-    assert.ok(sinks[1].messages().every((m) => !m.dump.includes('Hello.')), 'no message content reached the sink');
+    assert.ok(
+      sinks[1].messages().every((m) => !m.dump.includes('Hello.')),
+      'no message content reached the sink',
+    );
   } finally {
     await deliverer.close();
   }
@@ -74,7 +83,10 @@ test('smtp-sink answering EHLO with 4xx: the next MX takes the message', async (
     const r = await deliverer.deliver(testJob({ domain: 'stepping.test', to: ['a@stepping.test'] }));
     const ehlo = r.phases.filter((p) => p.phase === 'ehlo');
     assert.deepEqual([ehlo[0].code, ehlo[0].enhanced, ehlo[0].remoteIp], [450, '4.3.0', SOFT_EHLO]);
-    assert.deepEqual(r.recipients.map((o) => [o.outcome, o.remoteIp]), [['delivered', ACCEPT]]);
+    assert.deepEqual(
+      r.recipients.map((o) => [o.outcome, o.remoteIp]),
+      [['delivered', ACCEPT]],
+    );
     await sinks[0].waitForMessages(before + 1);
   } finally {
     await deliverer.close();

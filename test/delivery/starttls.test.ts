@@ -30,7 +30,10 @@ test('opportunistic STARTTLS with a self-signed certificate: encrypted, protocol
   const deliverer = await testDeliverer(testConfig(dns.address));
   try {
     const r = await deliverer.deliver(testJob({ domain: 'tls.test', to: ['a@tls.test'] }));
-    assert.deepEqual(r.phases.map((p) => p.phase), ['dns', 'connect', 'ehlo', 'starttls', 'ehlo', 'mail', 'rcpt', 'data']);
+    assert.deepEqual(
+      r.phases.map((p) => p.phase),
+      ['dns', 'connect', 'ehlo', 'starttls', 'ehlo', 'mail', 'rcpt', 'data'],
+    );
     const st = r.phases[3];
     assert.equal(st.code, 220);
     assert.match(String(st.detail?.protocol), /^TLSv1\.[23]$/);
@@ -51,7 +54,10 @@ test('TLS required but not offered: deferred 4.7.10 without sending the message'
     const st = r.phases.find((p) => p.phase === 'starttls')!;
     assert.equal(st.error, 'ETLSREQUIRED');
     assert.ok(!r.phases.some((p) => p.phase === 'mail'));
-    assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase, o.enhanced]), [['deferred', 'starttls', '4.7.10']]);
+    assert.deepEqual(
+      r.recipients.map((o) => [o.outcome, o.phase, o.enhanced]),
+      [['deferred', 'starttls', '4.7.10']],
+    );
     assert.match(r.recipients[0].text!, /TLS is required/);
     assert.equal(r.recipients[0].classification.category, 'tls-required');
     assert.equal(plainMta.messages.length, 0);
@@ -67,7 +73,10 @@ test('TLS required with certificate verification: a self-signed certificate fail
     const r = await deliverer.deliver(testJob({ domain: 'tls.test', to: ['a@tls.test'] }));
     const st = r.phases.find((p) => p.phase === 'starttls')!;
     assert.equal(st.error, 'ETLS');
-    assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase]), [['deferred', 'starttls']]);
+    assert.deepEqual(
+      r.recipients.map((o) => [o.outcome, o.phase]),
+      [['deferred', 'starttls']],
+    );
     assert.equal(tlsMta.messages.length, before);
   } finally {
     await deliverer.close();

@@ -53,13 +53,20 @@ submission:
 api: { enabled: false }
 `,
   );
-  for (const args of [['shop.test', '--selector', 'mt1'], ['shop.test', '--selector', 'mt2', '--algorithm', 'ed25519']]) {
+  for (const args of [
+    ['shop.test', '--selector', 'mt1'],
+    ['shop.test', '--selector', 'mt2', '--algorithm', 'ed25519'],
+  ]) {
     const r = await runCli(['dkim', 'keygen', ...args, '--config', configFile]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /signs mail from shop\.test from now on/);
     records.push(fromZoneRecord(r.stdout));
   }
-  dns = await startDnsServer({ mx: [{ name: 'rcpt.test', exchange: 'mx.rcpt.test', preference: 10 }], a: [{ name: 'mx.rcpt.test', address: MX_IP }], txt: records });
+  dns = await startDnsServer({
+    mx: [{ name: 'rcpt.test', exchange: 'mx.rcpt.test', preference: 10 }],
+    a: [{ name: 'mx.rcpt.test', address: MX_IP }],
+    txt: records,
+  });
   mta = await startTestMta({ host: MX_IP });
   const config = loadConfig(configFile);
   config.delivery.worker_thread = false;
@@ -67,8 +74,21 @@ api: { enabled: false }
   config.delivery.poll_interval_ms = 100;
   relay = await startRelay(config, { logger: silentLogger() });
   // A broken key of one domain, there before the first message: it must not stop the other domains' mail.
-  await relay.store.dkimKeys.add({ domain: 'broken.test', selector: 's1', algorithm: 'rsa-sha256', privateKey: '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n', publicKey: 'x', active: true, createdAt: Date.now() });
-  await relay.store.users.add({ name: 'app', passwordHash: await hashPassword('secret-pw-123'), senderDomains: ['shop.test', 'other.test', 'broken.test'], createdAt: Date.now() });
+  await relay.store.dkimKeys.add({
+    domain: 'broken.test',
+    selector: 's1',
+    algorithm: 'rsa-sha256',
+    privateKey: '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n',
+    publicKey: 'x',
+    active: true,
+    createdAt: Date.now(),
+  });
+  await relay.store.users.add({
+    name: 'app',
+    passwordHash: await hashPassword('secret-pw-123'),
+    senderDomains: ['shop.test', 'other.test', 'broken.test'],
+    createdAt: Date.now(),
+  });
 });
 
 after(async () => {
@@ -77,20 +97,30 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const transport = () => nodemailer.createTransport({ host: RELAY_IP, port: PORT, secure: false, ignoreTLS: true, auth: { user: 'app', pass: 'secret-pw-123' } });
+const transport = () =>
+  nodemailer.createTransport({ host: RELAY_IP, port: PORT, secure: false, ignoreTLS: true, auth: { user: 'app', pass: 'secret-pw-123' } });
 
-test('keygen keys sign at intake; dkimpy accepts the message as delivered, with its 8-bit body and dot-leading lines', { skip: skip ?? false, timeout: 30_000 }, async () => {
+test('keygen keys sign at intake; dkimpy accepts the message as delivered, with its 8-bit body and dot-leading lines', {
+  skip: skip ?? false,
+  timeout: 30_000,
+}, async () => {
   const info = await transport().sendMail({
     envelope: { from: 'news@shop.test', to: ['alice@rcpt.test'] },
-    raw: 'From: Boutique Frédéric <news@shop.test>\r\nTo: alice@rcpt.test\r\nSubject: Voilà\r\nMessage-ID: <dkim-1@shop.test>\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nDéjà vu à 10 €.\r\n.\r\n..double\r\n' + 'y'.repeat(990) + '\r\n',
+    raw:
+      'From: Boutique Frédéric <news@shop.test>\r\nTo: alice@rcpt.test\r\nSubject: Voilà\r\nMessage-ID: <dkim-1@shop.test>\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nDéjà vu à 10 €.\r\n.\r\n..double\r\n' +
+      'y'.repeat(990) +
+      '\r\n',
   });
   assert.match(info.response, /^250 /);
   const received = await waitFor(async () => mta.messages.find((m) => m.raw.includes('dkim-1@shop.test')), 'delivery to the test MTA');
   const verdicts = await dkimpyVerify(received.raw, dns.address);
-  assert.deepEqual(verdicts.map((v) => [v.d, v.s, v.a, v.ok, v.error]), [
-    ['shop.test', 'mt1', 'rsa-sha256', true, null],
-    ['shop.test', 'mt2', 'ed25519-sha256', true, null],
-  ]);
+  assert.deepEqual(
+    verdicts.map((v) => [v.d, v.s, v.a, v.ok, v.error]),
+    [
+      ['shop.test', 'mt1', 'rsa-sha256', true, null],
+      ['shop.test', 'mt2', 'ed25519-sha256', true, null],
+    ],
+  );
 
   const [fate] = await messageFate(relay.store, 'dkim-1@shop.test');
   assert.deepEqual(fate.submission.dkim, [
@@ -101,7 +131,10 @@ test('keygen keys sign at intake; dkimpy accepts the message as delivered, with 
 });
 
 test('a From domain without a key goes unsigned, and the trace says why', { skip: skip ?? false }, async () => {
-  await transport().sendMail({ envelope: { from: 'a@other.test', to: ['alice@rcpt.test'] }, raw: 'From: a@other.test\r\nTo: alice@rcpt.test\r\nSubject: x\r\nMessage-ID: <dkim-2@other.test>\r\n\r\nHi.\r\n' });
+  await transport().sendMail({
+    envelope: { from: 'a@other.test', to: ['alice@rcpt.test'] },
+    raw: 'From: a@other.test\r\nTo: alice@rcpt.test\r\nSubject: x\r\nMessage-ID: <dkim-2@other.test>\r\n\r\nHi.\r\n',
+  });
   const [fate] = await messageFate(relay.store, 'dkim-2@other.test');
   assert.deepEqual(fate.submission.dkim, []);
   assert.match(fate.submission.dkim_note ?? '', /no DKIM key for other\.test \(mailtrail dkim keygen other\.test\)/);
@@ -111,7 +144,10 @@ test('a From domain without a key goes unsigned, and the trace says why', { skip
 test("a header From in a domain the user may not send from is not signed with that domain's key", { skip: skip ?? false }, async () => {
   await relay.store.users.add({ name: 'tenant', passwordHash: await hashPassword('secret-pw-456'), senderDomains: ['other.test'], createdAt: Date.now() });
   const t = nodemailer.createTransport({ host: RELAY_IP, port: PORT, secure: false, ignoreTLS: true, auth: { user: 'tenant', pass: 'secret-pw-456' } });
-  await t.sendMail({ envelope: { from: 'a@other.test', to: ['alice@rcpt.test'] }, raw: 'From: ceo@shop.test\r\nTo: alice@rcpt.test\r\nSubject: x\r\nMessage-ID: <dkim-3@other.test>\r\n\r\nHi.\r\n' });
+  await t.sendMail({
+    envelope: { from: 'a@other.test', to: ['alice@rcpt.test'] },
+    raw: 'From: ceo@shop.test\r\nTo: alice@rcpt.test\r\nSubject: x\r\nMessage-ID: <dkim-3@other.test>\r\n\r\nHi.\r\n',
+  });
   const [fate] = await messageFate(relay.store, 'dkim-3@other.test');
   assert.deepEqual(fate.submission.dkim, []);
   assert.match(fate.submission.dkim_note ?? '', /shop\.test is not among the sending user's domains/);
@@ -119,10 +155,15 @@ test("a header From in a domain the user may not send from is not signed with th
   assert.ok(!raw!.toString('latin1').includes('DKIM-Signature'), 'nothing signed with shop.test');
 });
 
-test('a stored key that cannot sign: that domain\'s app hears 451 4.3.5 and nothing is queued (other domains were signed meanwhile)', { skip: skip ?? false }, async () => {
+test("a stored key that cannot sign: that domain's app hears 451 4.3.5 and nothing is queued (other domains were signed meanwhile)", {
+  skip: skip ?? false,
+}, async () => {
   const before = await relay.store.messages.count();
   await assert.rejects(
-    transport().sendMail({ envelope: { from: 'a@broken.test', to: ['alice@rcpt.test'] }, raw: 'From: a@broken.test\r\nTo: alice@rcpt.test\r\nSubject: x\r\n\r\nHi.\r\n' }),
+    transport().sendMail({
+      envelope: { from: 'a@broken.test', to: ['alice@rcpt.test'] },
+      raw: 'From: a@broken.test\r\nTo: alice@rcpt.test\r\nSubject: x\r\n\r\nHi.\r\n',
+    }),
     (err: Error & { responseCode?: number; response?: string }) => {
       assert.equal(err.responseCode, 451);
       assert.match(err.response ?? '', /^451 4\.3\.5 Message not queued: the stored DKIM key s1 of broken\.test is unusable/);

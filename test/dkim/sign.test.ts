@@ -33,7 +33,8 @@ before(async () => {
 });
 after(() => dns?.stop());
 
-const HEAD = 'From: Shop <news@shop.test>\r\nTo: alice@example.test\r\nSubject: hello\r\nDate: Tue, 04 Feb 2025 09:05:00 +0000\r\nMessage-ID: <a1@shop.test>\r\n';
+const HEAD =
+  'From: Shop <news@shop.test>\r\nTo: alice@example.test\r\nSubject: hello\r\nDate: Tue, 04 Feb 2025 09:05:00 +0000\r\nMessage-ID: <a1@shop.test>\r\n';
 
 async function signed(raw: string | Buffer): Promise<Buffer> {
   const message = Buffer.isBuffer(raw) ? raw : Buffer.from(raw, 'utf8');
@@ -44,15 +45,27 @@ async function assertVerifies(message: Buffer): Promise<void> {
   const verdicts = await dkimpyVerify(message, dns.address);
   assert.equal(verdicts.length, 2, 'one RSA and one Ed25519 signature');
   for (const v of verdicts) assert.ok(v.ok, `${v.a} s=${v.s} failed in dkimpy: ${v.error ?? 'signature did not verify'}`);
-  assert.deepEqual(verdicts.map((v) => v.a), ['rsa-sha256', 'ed25519-sha256']);
+  assert.deepEqual(
+    verdicts.map((v) => v.a),
+    ['rsa-sha256', 'ed25519-sha256'],
+  );
 }
 
 const cases: [string, string | Buffer][] = [
   ['a plain message', `${HEAD}\r\nHello.\r\n`],
   ['a 998-octet line and a line of spaces and tabs', `${HEAD}\r\n${'x'.repeat(998)}\r\n  \t  \r\nend \t \r\n`],
-  ['an 8-bit body (UTF-8, with byte 0xA0 as in "à")', `${HEAD}Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nVoilà, déjà vu — naïve café ½ €\r\n`],
-  ['an 8-bit header field (RFC 6532) with byte 0xA0', `From: Frédéric à Paris <news@shop.test>\r\nTo: alice@example.test\r\nSubject: Voilà  le   résumé\r\n\r\nBody.\r\n`],
-  ['folded header fields with odd whitespace', `From: Shop\r\n  <news@shop.test>\r\nTo: alice@example.test,\r\n\tbob@example.test\r\nSubject:   many    spaces \t\r\n  and a fold  \r\n\r\nBody.\r\n`],
+  [
+    'an 8-bit body (UTF-8, with byte 0xA0 as in "à")',
+    `${HEAD}Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nVoilà, déjà vu — naïve café ½ €\r\n`,
+  ],
+  [
+    'an 8-bit header field (RFC 6532) with byte 0xA0',
+    `From: Frédéric à Paris <news@shop.test>\r\nTo: alice@example.test\r\nSubject: Voilà  le   résumé\r\n\r\nBody.\r\n`,
+  ],
+  [
+    'folded header fields with odd whitespace',
+    `From: Shop\r\n  <news@shop.test>\r\nTo: alice@example.test,\r\n\tbob@example.test\r\nSubject:   many    spaces \t\r\n  and a fold  \r\n\r\nBody.\r\n`,
+  ],
   ['an empty body', `${HEAD}\r\n`],
   ['no body separator at all', HEAD],
   ['dot-leading lines', `${HEAD}\r\n.\r\n..two\r\n.leading dot\r\n. \r\n`],

@@ -56,7 +56,11 @@ for (const [file, backend] of [
       const config = loadConfig('config/mailtrail.example.yaml', s.environment ?? {});
       assert.equal(config.database.backend, backend, `${name}: database backend`);
       if (config.database.backend === 'postgres') {
-        assert.match(config.database.url, /^postgres:\/\/mailtrail:letters0and0digits@postgres:5432\/mailtrail$/, `${name}: the URL names the postgres service`);
+        assert.match(
+          config.database.url,
+          /^postgres:\/\/mailtrail:letters0and0digits@postgres:5432\/mailtrail$/,
+          `${name}: the URL names the postgres service`,
+        );
         assert.ok(config.database.state_dir.startsWith('/var/lib/mailtrail'), `${name}: its own files on its volume`);
       }
       if (s.healthcheck) {

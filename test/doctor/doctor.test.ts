@@ -35,7 +35,19 @@ let dns: DnsServer;
 let store: SqliteStore;
 let config: Config;
 let report: DoctorReport;
-const DOMAINS = ['good.test', 'nospf.test', 'plusall.test', 'wrongip.test', 'toomany.test', 'nokey.test', 'badkey.test', 'nodmarc.test', 'badbounce.test', 'listed.test', 'noauth.test'];
+const DOMAINS = [
+  'good.test',
+  'nospf.test',
+  'plusall.test',
+  'wrongip.test',
+  'toomany.test',
+  'nokey.test',
+  'badkey.test',
+  'nodmarc.test',
+  'badbounce.test',
+  'listed.test',
+  'noauth.test',
+];
 // One key pair serves every domain (RSA generation costs ~100 ms each); badkey.test publishes another.
 const PRIVATE = generateKey('rsa-sha256');
 const OTHER_PUBLIC = publicKeyValue(parsePrivateKey(generateKey('rsa-sha256')));
@@ -55,7 +67,16 @@ before(async () => {
     }
     if (d !== 'nodmarc.test') txt.push({ name: `_dmarc.${d}`, text: 'v=DMARC1; p=reject; rua=mailto:d@good.test' });
     // Each domain's bounce domain carries its SPF (it is the MAIL FROM domain).
-    const bounceSpf = d === 'nospf.test' || d === 'noauth.test' ? null : d === 'plusall.test' ? 'v=spf1 +all' : d === 'wrongip.test' ? 'v=spf1 ip4:192.0.2.99 -all' : d === 'toomany.test' ? `v=spf1 ${Array.from({ length: 11 }, (_, i) => `include:i${i}.toomany.test`).join(' ')} -all` : spf;
+    const bounceSpf =
+      d === 'nospf.test' || d === 'noauth.test'
+        ? null
+        : d === 'plusall.test'
+          ? 'v=spf1 +all'
+          : d === 'wrongip.test'
+            ? 'v=spf1 ip4:192.0.2.99 -all'
+            : d === 'toomany.test'
+              ? `v=spf1 ${Array.from({ length: 11 }, (_, i) => `include:i${i}.toomany.test`).join(' ')} -all`
+              : spf;
     if (bounceSpf) txt.push({ name: `bounces.${d}`, text: bounceSpf });
   }
   for (let i = 0; i < 11; i++) txt.push({ name: `i${i}.toomany.test`, text: 'v=spf1 -all' });
@@ -94,7 +115,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const find = (check: string, domain: string | null, ip?: string): CheckResult[] => report.checks.filter((c) => c.check === check && c.domain === domain && (ip === undefined || c.ip === ip));
+const find = (check: string, domain: string | null, ip?: string): CheckResult[] =>
+  report.checks.filter((c) => c.check === check && c.domain === domain && (ip === undefined || c.ip === ip));
 const one = (check: string, domain: string | null, ip?: string): CheckResult => {
   const r = find(check, domain, ip);
   assert.equal(r.length, 1, `one ${check} line for ${domain ?? ip}: ${JSON.stringify(r)}`);
@@ -103,13 +125,26 @@ const one = (check: string, domain: string | null, ip?: string): CheckResult => 
 
 test('a domain set up right passes every check', () => {
   const lines = report.checks.filter((c) => c.domain === 'good.test');
-  assert.deepEqual(lines.map((c) => [c.check, c.status]), [['spf', 'pass'], ['dkim', 'pass'], ['dmarc', 'pass'], ['dmarc-alignment', 'pass'], ['bounce-mx', 'pass'], ['dnsbl-domain', 'pass']]);
+  assert.deepEqual(
+    lines.map((c) => [c.check, c.status]),
+    [
+      ['spf', 'pass'],
+      ['dkim', 'pass'],
+      ['dmarc', 'pass'],
+      ['dmarc-alignment', 'pass'],
+      ['bounce-mx', 'pass'],
+      ['dnsbl-domain', 'pass'],
+    ],
+  );
   assert.match(one('spf', 'good.test').message, /bounces\.good\.test .* passes for 127\.0\.14\.60.*\(\d of 10 DNS lookups\)/);
   assert.match(one('dmarc-alignment', 'good.test').message, /DKIM \(d=good\.test\) and SPF \(MAIL FROM domain bounces\.good\.test\)/);
 });
 
 test('SPF: missing, +all, without our address, over the 10-lookup limit: each fails with its fix', () => {
-  assert.deepEqual([one('spf', 'nospf.test').status, one('spf', 'nospf.test').fix], ['fail', `publish TXT bounces.nospf.test "v=spf1 ip4:${GOOD_IP} ip4:127.0.14.61 ip4:127.0.14.62 ip4:127.0.14.63 ~all"`]);
+  assert.deepEqual(
+    [one('spf', 'nospf.test').status, one('spf', 'nospf.test').fix],
+    ['fail', `publish TXT bounces.nospf.test "v=spf1 ip4:${GOOD_IP} ip4:127.0.14.61 ip4:127.0.14.62 ip4:127.0.14.63 ~all"`],
+  );
   const plus = one('spf', 'plusall.test');
   assert.equal(plus.status, 'fail');
   assert.match(plus.message, /\+all: it passes mail from anyone/);
@@ -172,7 +207,10 @@ test('DNSBLs: a listed domain and a listed address fail, with the list and its r
 test('PTR: forward-confirmed and equal to the EHLO name passes; missing, other name, unconfirmed fail', () => {
   assert.equal(one('ptr', null, GOOD_IP).status, 'pass');
   const missing = one('ptr', null, '127.0.14.61');
-  assert.deepEqual([missing.status, missing.fix], ['fail', 'ask whoever runs 127.0.14.61 (the hosting provider) to set its PTR to relay.good.test, and publish A relay.good.test → 127.0.14.61']);
+  assert.deepEqual(
+    [missing.status, missing.fix],
+    ['fail', 'ask whoever runs 127.0.14.61 (the hosting provider) to set its PTR to relay.good.test, and publish A relay.good.test → 127.0.14.61'],
+  );
   const other = one('ptr', null, '127.0.14.62');
   assert.equal(other.status, 'fail');
   assert.match(other.message, /127\.0\.14\.62 is other\.good\.test in reverse DNS, but the relay says EHLO relay\.good\.test/);
@@ -187,7 +225,10 @@ test('the text output: one line per check with status, subject, check, message a
   const text = renderReport(report);
   const lines = text.trim().split('\n');
   assert.equal(lines.length, report.checks.length + 2);
-  assert.match(text, /^FAIL  nospf\.test +spf +bounces\.nospf\.test \(the bounce domain mail from nospf\.test is sent with\) has no SPF record.*\. Fix: publish TXT bounces\.nospf\.test "v=spf1 /m);
+  assert.match(
+    text,
+    /^FAIL  nospf\.test +spf +bounces\.nospf\.test \(the bounce domain mail from nospf\.test is sent with\) has no SPF record.*\. Fix: publish TXT bounces\.nospf\.test "v=spf1 /m,
+  );
   assert.match(text, /^PASS  relay\.good\.test|^PASS  127\.0\.14\.60 +ptr /m);
   assert.match(lines.at(-1)!, /^\d+ pass, \d+ warn, \d+ fail: fix the failures above$/);
 });
@@ -197,7 +238,14 @@ test('the submission certificate: valid passes, expiring within 14 days warns, e
   const check = (cert: { cert: string; key: string }, keyPem = cert.key) => {
     writeFileSync(path.join(dir, 'cert.pem'), cert.cert);
     writeFileSync(path.join(dir, 'key.pem'), keyPem);
-    const c = { ...config, submission: { ...config.submission, starttls: { ...config.submission.starttls, enabled: true }, tls: { cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem') } } };
+    const c = {
+      ...config,
+      submission: {
+        ...config.submission,
+        starttls: { ...config.submission.starttls, enabled: true },
+        tls: { cert: path.join(dir, 'cert.pem'), key: path.join(dir, 'key.pem') },
+      },
+    };
     return checkCertificate({ config: c, dns: null as never, keys: [], now: Date.now() })!;
   };
   const valid = check(ca.issue(['relay.good.test'], { toDays: 90 }));
@@ -210,7 +258,7 @@ test('the submission certificate: valid passes, expiring within 14 days warns, e
   assert.equal(expired.status, 'fail');
   assert.match(expired.message, /expired on \d{4}-\d{2}-\d{2}/);
   const other = ca.issue(['relay.good.test']);
-  assert.equal(check(ca.issue(['relay.good.test']), other.key).status, 'fail', 'a key that is not the certificate\'s');
+  assert.equal(check(ca.issue(['relay.good.test']), other.key).status, 'fail', "a key that is not the certificate's");
   assert.equal(check(ca.issue(['elsewhere.test'], { toDays: 90 })).status, 'warn', 'a certificate for another name');
 });
 
@@ -233,10 +281,17 @@ test('CLI: exit 1 with failures, 0 when nothing fails; --json is the report; GET
   assert.equal(json.checks.find((c) => c.check === 'spf')?.status, 'fail');
   assert.equal((await runCli(['doctor', 'not_a_domain', '--config', file])).code, 2);
 
-  const api = createApi({ store, config: { api: { ...config.api, enabled: true, host: '127.0.0.1', port: 0, tokens: [{ name: 'r', token: 'read-token-0123456789', scope: 'read' }] } }, logger: silentLogger(), doctor: (domains) => runDoctor({ config, store, domains }) });
+  const api = createApi({
+    store,
+    config: { api: { ...config.api, enabled: true, host: '127.0.0.1', port: 0, tokens: [{ name: 'r', token: 'read-token-0123456789', scope: 'read' }] } },
+    logger: silentLogger(),
+    doctor: (domains) => runDoctor({ config, store, domains }),
+  });
   const { port } = await api.listen();
   try {
-    const r = await fetch(`http://127.0.0.1:${port}/v1/doctor?domain=good.test&domain=listed.test`, { headers: { authorization: 'Bearer read-token-0123456789' } });
+    const r = await fetch(`http://127.0.0.1:${port}/v1/doctor?domain=good.test&domain=listed.test`, {
+      headers: { authorization: 'Bearer read-token-0123456789' },
+    });
     assert.equal(r.status, 200);
     const body = (await r.json()) as DoctorReport;
     assert.deepEqual(body.domains, ['good.test', 'listed.test']);

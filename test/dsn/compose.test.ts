@@ -65,7 +65,10 @@ test('a failure report is a multipart/report with text, delivery-status and the 
 
   assert.equal(mail.subject, 'Undelivered Mail Returned to Sender');
   assert.equal(mail.from?.value[0].address, 'MAILER-DAEMON@relay.mailtrail.test');
-  assert.deepEqual((Array.isArray(mail.to) ? mail.to[0] : mail.to)?.value.map((a) => a.address), ['app@example.com']);
+  assert.deepEqual(
+    (Array.isArray(mail.to) ? mail.to[0] : mail.to)?.value.map((a) => a.address),
+    ['app@example.com'],
+  );
   assert.equal(mail.messageId, '<dsn-1@relay.mailtrail.test>');
   assert.equal(mail.inReplyTo, '<orig-1@app.example.com>');
   assert.equal(mail.references, '<orig-1@app.example.com>');
@@ -96,7 +99,13 @@ test('the delivery-status fields: per message, then one group per recipient, ENV
           diagnostic: { code: 554, enhanced: null, text: '5.7.1 Message rejected as spam\nsee https://example.net/policy' },
           remoteMta: 'mx.example.net',
         }),
-        failed('dave@nomail.example', { orcpt: null, status: '5.1.10', diagnostic: { code: null, text: 'the domain publishes a null MX (RFC 7505): it accepts no mail' }, remoteMta: null, lastAttemptAt: null }),
+        failed('dave@nomail.example', {
+          orcpt: null,
+          status: '5.1.10',
+          diagnostic: { code: null, text: 'the domain publishes a null MX (RFC 7505): it accepts no mail' },
+          remoteMta: null,
+          lastAttemptAt: null,
+        }),
       ],
     }),
   );
@@ -126,7 +135,11 @@ test('the delivery-status fields: per message, then one group per recipient, ENV
   assert.equal(dave.get('status'), '5.1.10');
   assert.equal(dave.has('remote-mta'), false);
   assert.equal(dave.has('last-attempt-date'), false);
-  assert.equal(dave.get('diagnostic-code'), 'X-Mailtrail; the domain publishes a null MX (RFC 7505): it accepts no mail', 'no SMTP reply: our own diagnostic type');
+  assert.equal(
+    dave.get('diagnostic-code'),
+    'X-Mailtrail; the domain publishes a null MX (RFC 7505): it accepts no mail',
+    'no SMTP reply: our own diagnostic type',
+  );
 });
 
 test('without ENVID there is no Original-Envelope-Id, and without a Message-ID no In-Reply-To', async () => {
@@ -144,13 +157,19 @@ test('RET=FULL returns the whole original as message/rfc822, byte for byte', asy
   const mail = await parse(raw);
   const original = part(mail, 'message/rfc822');
   assert.equal(original.content.toString('latin1'), ORIGINAL.toString('latin1'));
-  assert.equal(mail.attachments.some((a) => a.contentType === 'text/rfc822-headers'), false);
+  assert.equal(
+    mail.attachments.some((a) => a.contentType === 'text/rfc822-headers'),
+    false,
+  );
   assert.match(mail.text ?? '', /The message is\s+attached below\./);
   assert.match(raw.toString('latin1'), /Content-Type: message\/rfc822\r\nContent-Transfer-Encoding: 7bit\r\n/);
 });
 
 test('RET=FULL with 8-bit content declares 8bit (message/rfc822 may not be base64-encoded)', async () => {
-  const eightBit = Buffer.from('Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße aus Köln\r\n', 'utf8');
+  const eightBit = Buffer.from(
+    'Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nGrüße aus Köln\r\n',
+    'utf8',
+  );
   const raw = composeDsn(input({ message: messageRecord({ ret: 'FULL' }), originalRaw: eightBit }));
   assert.match(raw.toString('latin1'), /Content-Type: message\/rfc822\r\nContent-Transfer-Encoding: 8bit\r\n/);
   const original = part(await parse(raw), 'message/rfc822');
@@ -160,7 +179,10 @@ test('RET=FULL with 8-bit content declares 8bit (message/rfc822 may not be base6
 test('RET=FULL of an original that is not valid mail falls back to its headers, and says so', async () => {
   const bad = Buffer.from(`Subject: long\r\n\r\n${'x'.repeat(1500)}\r\n`);
   const mail = await parse(composeDsn(input({ message: messageRecord({ ret: 'FULL' }), originalRaw: bad })));
-  assert.equal(mail.attachments.some((a) => a.contentType === 'message/rfc822'), false);
+  assert.equal(
+    mail.attachments.some((a) => a.contentType === 'message/rfc822'),
+    false,
+  );
   assert.equal(part(mail, 'text/rfc822-headers').content.toString(), 'Subject: long\r\n');
   assert.match(mail.text ?? '', /could\s+not\s+be\s+returned/);
 });
@@ -187,7 +209,16 @@ test('long diagnostics are folded at spaces: no line over 78 where it can be, ne
   for (const line of text.split('\r\n')) assert.ok(line.length <= 998, `a line of ${line.length} octets`);
   const ct = (await parse(raw)).headers.get('content-type') as { params: Record<string, string> };
   const statusPart = rawParts(text, ct.params.boundary)[1];
-  const diagLines = statusPart.split('\r\n').filter((l, i, all) => l.startsWith('Diagnostic-Code:') || (/^ /.test(l) && all.slice(0, i).reverse().find((x) => !/^ /.test(x))?.startsWith('Diagnostic-Code:')));
+  const diagLines = statusPart.split('\r\n').filter(
+    (l, i, all) =>
+      l.startsWith('Diagnostic-Code:') ||
+      (/^ /.test(l) &&
+        all
+          .slice(0, i)
+          .reverse()
+          .find((x) => !/^ /.test(x))
+          ?.startsWith('Diagnostic-Code:')),
+  );
   assert.ok(diagLines.length > 10, 'the long diagnostics span several lines');
   const foldable = statusPart.split('\r\n').filter((l) => !l.includes('zzz'));
   for (const line of foldable) assert.ok(line.length <= 78, `foldable line over 78: ${line}`);
@@ -246,7 +277,14 @@ test('a delay warning says Action: delayed and until when it is retried', async 
   const raw = composeDsn(
     input({
       kind: 'delay',
-      recipients: [failed('bob@example.org', { action: 'delayed', status: '4.2.2', diagnostic: { code: 452, enhanced: '4.2.2', text: 'Mailbox full' }, willRetryUntil: until })],
+      recipients: [
+        failed('bob@example.org', {
+          action: 'delayed',
+          status: '4.2.2',
+          diagnostic: { code: 452, enhanced: '4.2.2', text: 'Mailbox full' },
+          willRetryUntil: until,
+        }),
+      ],
     }),
   );
   const mail = await parse(raw);
@@ -262,7 +300,17 @@ test('a delay warning says Action: delayed and until when it is retried', async 
 
 test('a success report says Action: relayed with a 2.x.x status', async () => {
   const raw = composeDsn(
-    input({ kind: 'success', recipients: [failed('bob@example.org', { action: 'relayed', status: '2.0.0', diagnostic: { code: 250, enhanced: '2.0.0', text: 'OK queued as 12345' }, explanation: null })] }),
+    input({
+      kind: 'success',
+      recipients: [
+        failed('bob@example.org', {
+          action: 'relayed',
+          status: '2.0.0',
+          diagnostic: { code: 250, enhanced: '2.0.0', text: 'OK queued as 12345' },
+          explanation: null,
+        }),
+      ],
+    }),
   );
   const mail = await parse(raw);
   assert.equal(mail.subject, 'Successful Mail Delivery Report');
@@ -277,7 +325,10 @@ test('composition is pure given a boundary and a Message-ID; a boundary found in
   const b = composeDsn(input({ boundary: 'b1', messageId: 'm@x' }));
   assert.ok(a.equals(b));
   const tricky = Buffer.from('Subject: x\r\n\r\n--b1\r\nContent-Type: text/plain\r\n\r\nsmuggled\r\n');
-  assert.throws(() => composeDsn(input({ boundary: 'b1', originalRaw: tricky, message: messageRecord({ ret: 'FULL' }) })), /boundary b1 occurs in the original/);
+  assert.throws(
+    () => composeDsn(input({ boundary: 'b1', originalRaw: tricky, message: messageRecord({ ret: 'FULL' }) })),
+    /boundary b1 occurs in the original/,
+  );
   // A random boundary never collides: the report still has exactly three parts.
   const raw = composeDsn(input({ originalRaw: tricky, message: messageRecord({ ret: 'FULL' }) }));
   const boundary = /boundary="([^"]+)"/.exec(raw.toString('latin1'))![1];

@@ -78,16 +78,39 @@ async function original(
 async function attempt(
   h: Harness,
   message: MessageRecord,
-  results: { r: RecipientRecord; state: 'delivered' | 'deferred' | 'bounced'; code: number | null; enhanced: string | null; text: string; host: string | null; explanation?: string }[],
+  results: {
+    r: RecipientRecord;
+    state: 'delivered' | 'deferred' | 'bounced';
+    code: number | null;
+    enhanced: string | null;
+    text: string;
+    host: string | null;
+    explanation?: string;
+  }[],
   at: number,
 ): Promise<RecipientRecord[]> {
   const claimed = await h.store.queue.claimDue({ now: at, limit: 100, owner: 'w1', leaseUntil: at + 60_000 });
-  for (const x of results) assert.ok(claimed.some((c) => c.id === x.r.id), `recipient ${x.r.address} claimable`);
+  for (const x of results)
+    assert.ok(
+      claimed.some((c) => c.id === x.r.id),
+      `recipient ${x.r.address} claimable`,
+    );
   const written = await h.store.queue.recordAttempt({
     owner: 'w1',
     at,
     events: results.flatMap((x) => [
-      { at, kind: 'phase' as const, messageRowId: message.id, recipientId: x.r.id, phase: 'rcpt' as const, code: x.code, enhanced: x.enhanced, text: x.text, remoteHost: x.host, remoteIp: '127.0.0.10' },
+      {
+        at,
+        kind: 'phase' as const,
+        messageRowId: message.id,
+        recipientId: x.r.id,
+        phase: 'rcpt' as const,
+        code: x.code,
+        enhanced: x.enhanced,
+        text: x.text,
+        remoteHost: x.host,
+        remoteIp: '127.0.0.10',
+      },
       {
         at,
         kind: x.state,
@@ -137,7 +160,17 @@ test('a final failure with NOTIFY=FAILURE queues one DSN to the sender, with a n
     const [bob] = await attempt(
       h,
       message,
-      [{ r: recipients[0], state: 'bounced', code: 550, enhanced: '5.1.1', text: 'user unknown', host: 'mx1.example.org', explanation: 'The receiving server says this mailbox does not exist.' }],
+      [
+        {
+          r: recipients[0],
+          state: 'bounced',
+          code: 550,
+          enhanced: '5.1.1',
+          text: 'user unknown',
+          host: 'mx1.example.org',
+          explanation: 'The receiving server says this mailbox does not exist.',
+        },
+      ],
       T0 + 30_000,
     );
     await h.notifier.finalFailure(message, [bob]);
@@ -174,7 +207,10 @@ test('a final failure with NOTIFY=FAILURE queues one DSN to the sender, with a n
     assert.equal(r.get('diagnostic-code'), 'smtp; 550 5.1.1 user unknown');
     assert.equal(r.get('last-attempt-date'), rfc5322Date(T0 + 30_000));
     assert.match((mail.text ?? '').replace(/\s+/g, ' '), /What this means: The receiving server says this mailbox does not exist\./);
-    assert.ok(mail.attachments.some((a) => a.contentType === 'text/rfc822-headers'), 'no RET: headers only');
+    assert.ok(
+      mail.attachments.some((a) => a.contentType === 'text/rfc822-headers'),
+      'no RET: headers only',
+    );
 
     assert.equal(h.wakes, 1, 'the scheduler is woken once');
     const line = h.logs.find((l) => l.event === 'dsn.sent');
@@ -277,7 +313,10 @@ test('a delay warning: Action delayed, the last temporary status, and Will-Retry
     await h.notifier.delayWarning(message, deferred);
     const { sent, dsns } = await dsnsFor(h, message);
     assert.equal(dsns.length, 1);
-    assert.deepEqual(sent.map((e) => e.detail?.type), ['delay', 'delay']);
+    assert.deepEqual(
+      sent.map((e) => e.detail?.type),
+      ['delay', 'delay'],
+    );
     const { mail, status } = dsns[0];
     assert.equal(mail.subject, 'Delayed Mail (still being retried)');
     assert.deepEqual(
@@ -295,7 +334,12 @@ test('a delay warning: Action delayed, the last temporary status, and Will-Retry
 test('an expired recipient gets a failure report with its last temporary reason', async () => {
   await harness({}, async (h) => {
     const { message, recipients } = await original(h, [{ address: 'gone@example.org' }]);
-    await attempt(h, message, [{ r: recipients[0], state: 'deferred', code: 421, enhanced: '4.4.2', text: 'connection timed out', host: 'mx.example.org' }], T0 + 1000);
+    await attempt(
+      h,
+      message,
+      [{ r: recipients[0], state: 'deferred', code: 421, enhanced: '4.4.2', text: 'connection timed out', host: 'mx.example.org' }],
+      T0 + 1000,
+    );
     h.now = T0 + LIFETIME + 1;
     const expired = await h.store.queue.expire({ now: h.now, createdBefore: h.now - LIFETIME, limit: 10, event: EXPIRY });
     assert.equal(expired.length, 1);
@@ -326,7 +370,10 @@ test('NOTIFY=SUCCESS: a relayed report on delivery; without SUCCESS, none', asyn
     await h.notifier.success(message, delivered);
     const { sent, dsns } = await dsnsFor(h, message);
     assert.equal(dsns.length, 1);
-    assert.deepEqual(sent.map((e) => [e.recipientId, e.detail?.type]), [[recipients[0].id, 'success']]);
+    assert.deepEqual(
+      sent.map((e) => [e.recipientId, e.detail?.type]),
+      [[recipients[0].id, 'success']],
+    );
     assert.equal(dsns[0].mail.subject, 'Successful Mail Delivery Report');
     const g = dsns[0].status.recipients;
     assert.equal(g.length, 1);
@@ -345,7 +392,10 @@ test('a suppressed sender address: the report is recorded but not sent', async (
     await h.notifier.finalFailure(message, failed);
     const { dsns } = await dsnsFor(h, message);
     assert.equal(dsns.length, 1);
-    assert.deepEqual(dsns[0].recipients.map((r) => [r.state, r.nextAttemptAt]), [['suppressed', null]]);
+    assert.deepEqual(
+      dsns[0].recipients.map((r) => [r.state, r.nextAttemptAt]),
+      [['suppressed', null]],
+    );
     assert.equal(h.wakes, 0, 'nothing new to deliver');
   });
 });
@@ -356,7 +406,12 @@ test('without a stored explanation the injected classifier explains, with the ph
     {},
     async (h) => {
       const { message, recipients } = await original(h, [{ address: 'bob@example.org' }]);
-      const failed = await attempt(h, message, [{ r: recipients[0], state: 'bounced', code: 552, enhanced: '5.3.4', text: 'message too big', host: 'mx' }], T0 + 1000);
+      const failed = await attempt(
+        h,
+        message,
+        [{ r: recipients[0], state: 'bounced', code: 552, enhanced: '5.3.4', text: 'message too big', host: 'mx' }],
+        T0 + 1000,
+      );
       await h.notifier.finalFailure(message, failed);
       const { dsns } = await dsnsFor(h, message);
       assert.match((dsns[0].mail.text ?? '').replace(/\s+/g, ' '), /What this means: Too big for them\./);

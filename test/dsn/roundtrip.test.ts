@@ -78,7 +78,16 @@ test('a delay warning of ours parses as a delay, a success report as a delivery 
       input({
         kind: 'delay',
         recipients: [
-          { address: 'slow@example.org', orcpt: null, action: 'delayed', status: '4.2.2', diagnostic: { code: 452, enhanced: '4.2.2', text: 'mailbox full' }, remoteMta: 'mx', lastAttemptAt: T, willRetryUntil: T + 86_400_000 },
+          {
+            address: 'slow@example.org',
+            orcpt: null,
+            action: 'delayed',
+            status: '4.2.2',
+            diagnostic: { code: 452, enhanced: '4.2.2', text: 'mailbox full' },
+            remoteMta: 'mx',
+            lastAttemptAt: T,
+            willRetryUntil: T + 86_400_000,
+          },
         ],
       }),
     ),
@@ -92,7 +101,17 @@ test('a delay warning of ours parses as a delay, a success report as a delivery 
     composeDsn(
       input({
         kind: 'success',
-        recipients: [{ address: 'ok@example.org', orcpt: null, action: 'relayed', status: '2.0.0', diagnostic: { code: 250, enhanced: '2.0.0', text: 'OK' }, remoteMta: 'mx', lastAttemptAt: T }],
+        recipients: [
+          {
+            address: 'ok@example.org',
+            orcpt: null,
+            action: 'relayed',
+            status: '2.0.0',
+            diagnostic: { code: 250, enhanced: '2.0.0', text: 'OK' },
+            remoteMta: 'mx',
+            lastAttemptAt: T,
+          },
+        ],
       }),
     ),
   );

@@ -23,7 +23,9 @@ const PASSWORD = 'chaos-password-123';
 /** delivery.max_connections_per_domain: at most this many deliveries to the one test domain are in flight. */
 const PER_DOMAIN = 10;
 
-test('kill -9 three times under load: every acknowledged message is delivered; duplicates stay within the deliveries in flight at the kills', { timeout: 120_000 }, async (t) => {
+test('kill -9 three times under load: every acknowledged message is delivered; duplicates stay within the deliveries in flight at the kills', {
+  timeout: 120_000,
+}, async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-chaos-'));
   const dns = await startDnsServer({ mx: [{ name: 'chaos.test', exchange: 'mx.chaos.test', preference: 10 }], a: [{ name: 'mx.chaos.test', address: MX }] });
   const mta = await startCountingMta({ host: MX });
@@ -60,7 +62,16 @@ api: { enabled: false }
     const acked = new Set<string>();
     let load = true;
     const clients = Array.from({ length: CLIENTS }, (_, n) =>
-      submitClient({ servers: [SUBMIT], user: 'app', password: PASSWORD, from: 'app@app.test', to: 'rcpt@chaos.test', id: (seq) => `chaos-${n}-${seq}@app.test`, acked, running: () => load }),
+      submitClient({
+        servers: [SUBMIT],
+        user: 'app',
+        password: PASSWORD,
+        from: 'app@app.test',
+        to: 'rcpt@chaos.test',
+        id: (seq) => `chaos-${n}-${seq}@app.test`,
+        acked,
+        running: () => load,
+      }),
     );
     for (let k = 0; k < KILLS; k++) {
       await new Promise((r) => setTimeout(r, 1_200 + Math.floor(Math.random() * 600)));
@@ -76,7 +87,10 @@ api: { enabled: false }
     await waitFor(async () => [...acked].every((id) => mta.copies.has(id)), `every acknowledged message at the MTA (${acked.size})`, 60_000, 200);
     const duplicates = [...mta.copies.values()].reduce((n, c) => n + (c - 1), 0);
     t.diagnostic(`acknowledged ${acked.size}, received ${mta.copies.size} distinct, duplicates ${duplicates} over ${KILLS} kills`);
-    assert.ok(duplicates <= KILLS * PER_DOMAIN, `${duplicates} duplicates: more than the ${PER_DOMAIN} deliveries that can be in flight at each of ${KILLS} kills`);
+    assert.ok(
+      duplicates <= KILLS * PER_DOMAIN,
+      `${duplicates} duplicates: more than the ${PER_DOMAIN} deliveries that can be in flight at each of ${KILLS} kills`,
+    );
     const lost = [...acked].filter((id) => !mta.copies.has(id));
     assert.deepEqual(lost, []);
   } finally {

@@ -48,7 +48,13 @@ test('a relay on PostgreSQL accepts, delivers with its delivery thread, answers 
     await relay.store.users.add({ name: 'app', passwordHash: await hashPassword('secret-pw'), senderDomains: ['example.com'], createdAt: Date.now() });
     const transport = nodemailer.createTransport({ host: RELAY_IP, port: 11587, secure: false, ignoreTLS: true, auth: { user: 'app', pass: 'secret-pw' } });
     for (let i = 0; i < 5; i++) {
-      const info = await transport.sendMail({ from: 'app@example.com', to: ['ann@one.test', 'bob@one.test'], subject: `pg ${i}`, text: 'hello', messageId: `<pg-${i}@example.com>` });
+      const info = await transport.sendMail({
+        from: 'app@example.com',
+        to: ['ann@one.test', 'bob@one.test'],
+        subject: `pg ${i}`,
+        text: 'hello',
+        messageId: `<pg-${i}@example.com>`,
+      });
       assert.match(info.response, /^250 2\.0\.0 Ok: queued as /);
     }
     transport.close();
@@ -59,7 +65,10 @@ test('a relay on PostgreSQL accepts, delivers with its delivery thread, answers 
     const trace = await runCli(['trace', 'pg-3@example.com', '--json', '--config', configFile]);
     assert.equal(trace.code, 0, trace.stderr);
     const { messages } = JSON.parse(trace.stdout) as { messages: { recipients: { state: string }[] }[] };
-    assert.deepEqual(messages[0]!.recipients.map((r) => r.state), ['delivered', 'delivered']);
+    assert.deepEqual(
+      messages[0]!.recipients.map((r) => r.state),
+      ['delivered', 'delivered'],
+    );
   } finally {
     await relay.stop();
     await mta.stop();

@@ -59,7 +59,11 @@ before(async () => {
       { name: 'mx.example.com', address: SENDER_MX_IP },
     ],
   });
-  mta = await startTestMta({ host: MX_IP, name: 'mx.rcpt.test', rcpt: { [BAD]: { code: 550, text: '5.1.1 <nobody@rcpt.test>: Recipient address rejected: User unknown' } } });
+  mta = await startTestMta({
+    host: MX_IP,
+    name: 'mx.rcpt.test',
+    rcpt: { [BAD]: { code: 550, text: '5.1.1 <nobody@rcpt.test>: Recipient address rejected: User unknown' } },
+  });
   senderMta = await startTestMta({ host: SENDER_MX_IP, name: 'mx.example.com' });
 
   configFile = path.join(dir, 'mailtrail.yaml');
@@ -112,10 +116,31 @@ interface Fate {
   message_id: string | null;
   origin: string;
   mail_from: string;
-  recipients: { address: string; state: string; verdict: string; last_enhanced: string | null; last_code: number | null; category: string | null; hard: boolean | null }[];
+  recipients: {
+    address: string;
+    state: string;
+    verdict: string;
+    last_enhanced: string | null;
+    last_code: number | null;
+    category: string | null;
+    hard: boolean | null;
+  }[];
   timeline: Array<
-    | { type: 'event'; kind: string; recipient: string | null; detail: Record<string, unknown> | null; phase: string | null; code: number | null; enhanced: string | null }
-    | { type: 'attempt'; recipients: string[]; phases: { phase: string | null; code: number | null; enhanced: string | null; recipient: string | null }[]; outcomes: { kind: string; recipient: string | null; code: number | null }[] }
+    | {
+        type: 'event';
+        kind: string;
+        recipient: string | null;
+        detail: Record<string, unknown> | null;
+        phase: string | null;
+        code: number | null;
+        enhanced: string | null;
+      }
+    | {
+        type: 'attempt';
+        recipients: string[];
+        phases: { phase: string | null; code: number | null; enhanced: string | null; recipient: string | null }[];
+        outcomes: { kind: string; recipient: string | null; code: number | null }[];
+      }
   >;
 }
 
@@ -232,7 +257,10 @@ test('submission → delivery → bounce, read back through the API and the CLI,
   assert.equal(anonymous.status, 401, 'the API refuses a request without the token');
   assert.equal(mta!.messages.length, 1, 'the MTA got the message once, for the recipient it accepted');
   const received = mta!.messages[0];
-  assert.deepEqual(received.rcptTo.map((r) => r.address), [GOOD]);
+  assert.deepEqual(
+    received.rcptTo.map((r) => r.address),
+    [GOOD],
+  );
   // VERP: the return path names the recipient, at the bounce domain, with a token.
   const verp = received.mailFrom;
   assert.match(verp, /^b\+[0-9a-z]+-[a-z2-7]{16}@bounces\.example\.com$/);
@@ -242,7 +270,10 @@ test('submission → delivery → bounce, read back through the API and the CLI,
   await senderMta!.waitForMessages(1, 30_000);
   const notice = senderMta!.messages[0];
   assert.equal(notice.mailFrom, '', 'a DSN goes out with the null sender');
-  assert.deepEqual(notice.rcptTo.map((r) => r.address), [SENDER]);
+  assert.deepEqual(
+    notice.rcptTo.map((r) => r.address),
+    [SENDER],
+  );
   const noticeText = notice.raw.toString('utf8');
   assert.match(noticeText, /multipart\/report; report-type=delivery-status/i);
   assert.match(noticeText, new RegExp(`Final-Recipient: rfc822; ?${BAD}`, 'i'));
@@ -252,9 +283,13 @@ test('submission → delivery → bounce, read back through the API and the CLI,
   // 5. Later, the recipient's MTA reports the mailbox full: an RFC 3464 DSN to the VERP address.
   const dsnFile = path.join(dir, 'dsn.eml');
   writeFileSync(dsnFile, mailboxFullDsn(verp));
-  const swaks = await promisify(execFile)('swaks', ['--server', RELAY_IP, '--port', String(BOUNCE_PORT), '--helo', 'mx.rcpt.test', '--from', '<>', '--to', verp, '--data', `@${dsnFile}`], {
-    timeout: 20_000,
-  }).catch((err: Error & { stdout?: string; stderr?: string }) => {
+  const swaks = await promisify(execFile)(
+    'swaks',
+    ['--server', RELAY_IP, '--port', String(BOUNCE_PORT), '--helo', 'mx.rcpt.test', '--from', '<>', '--to', verp, '--data', `@${dsnFile}`],
+    {
+      timeout: 20_000,
+    },
+  ).catch((err: Error & { stdout?: string; stderr?: string }) => {
     throw new Error(`swaks failed: ${err.message}\n${err.stdout ?? ''}\n${err.stderr ?? ''}`);
   });
   assert.match(swaks.stdout, /^<-\s+250 .*stored as inbound/m, 'the bounce listener accepted the DSN');
@@ -273,7 +308,10 @@ test('submission → delivery → bounce, read back through the API and the CLI,
   await t.test('recipient 1: delivered, then bounced after delivery (5.2.2, soft, mailbox full)', () => {
     const good = fate.recipients.find((r) => r.address === GOOD)!;
     assert.equal(good.state, 'bounced');
-    assert.match(good.verdict, /^bounced after delivery: mailbox full \(soft, 5\.2\.2\); delivered to mx\.rcpt\.test at \d\d:\d\d UTC, bounce reported by mx\.rcpt\.test at \d\d:\d\d UTC$/);
+    assert.match(
+      good.verdict,
+      /^bounced after delivery: mailbox full \(soft, 5\.2\.2\); delivered to mx\.rcpt\.test at \d\d:\d\d UTC, bounce reported by mx\.rcpt\.test at \d\d:\d\d UTC$/,
+    );
     const events = fate.timeline.filter((e) => e.type === 'event' && (e as { recipient: string | null }).recipient === GOOD);
     const bounced = events.find((e) => e.type === 'event' && e.kind === 'bounced') as Extract<Fate['timeline'][number], { type: 'event' }> | undefined;
     assert.ok(bounced, 'a bounced event for the good recipient');
@@ -310,7 +348,10 @@ test('submission → delivery → bounce, read back through the API and the CLI,
     const badRcpt = forBad.phases.find((p) => p.phase === 'rcpt');
     assert.deepEqual({ code: badRcpt?.code, enhanced: badRcpt?.enhanced, recipient: badRcpt?.recipient }, { code: 550, enhanced: '5.1.1', recipient: BAD });
     assert.ok(!forBad.phases.some((p) => p.phase === 'data' && p.code !== null), 'no DATA after the only recipient was refused');
-    assert.ok(forGood.phases.some((p) => p.phase === 'dns'), 'the MX lookup is part of the attempt');
+    assert.ok(
+      forGood.phases.some((p) => p.phase === 'dns'),
+      'the MX lookup is part of the attempt',
+    );
   });
 
   await t.test('failure notices go to the sender: at once for the refused recipient, and again when the late bounce arrives', async () => {
@@ -319,7 +360,10 @@ test('submission → delivery → bounce, read back through the API and the CLI,
     // it owes the sender the notice the sender would otherwise have received.
     assert.deepEqual(
       dsnSent.map((e) => [e.recipient, e.detail?.type]),
-      [[BAD, 'failure'], [GOOD, 'failure']],
+      [
+        [BAD, 'failure'],
+        [GOOD, 'failure'],
+      ],
     );
     // The notice is a message of its own, traceable by its queue id, delivered to the sender's MX.
     const dsnQueueId = String(dsnSent[0].detail?.dsn_queue_id);
@@ -327,7 +371,10 @@ test('submission → delivery → bounce, read back through the API and the CLI,
     assert.ok(notice, `the DSN ${dsnQueueId} is in the database`);
     assert.equal(notice.origin, 'dsn');
     assert.equal(notice.mail_from, '');
-    assert.deepEqual(notice.recipients.map((r) => [r.address, r.state]), [[SENDER, 'delivered']]);
+    assert.deepEqual(
+      notice.recipients.map((r) => [r.address, r.state]),
+      [[SENDER, 'delivered']],
+    );
   });
 
   await t.test('`mailtrail trace` without --json tells the same story in words', async () => {
@@ -340,7 +387,8 @@ test('submission → delivery → bounce, read back through the API and the CLI,
     assert.match(out, new RegExp(`^  ${BAD}\\s+bounced by mx\\.rcpt\\.test \\[127\\.0\\.7\\.2\\] .*mailbox unknown \\(hard, 5\\.1\\.1\\)`, 'm'));
     assert.match(out, /by user app from 127\.0\.0\.1/);
     assert.match(out, /over TLSv1\.[23]/, 'the submission was under STARTTLS');
-    for (const phase of ['connect', 'ehlo', 'mail', 'rcpt', 'data']) assert.match(out, new RegExp(`^\\s+${phase}\\s+\\d{3}`, 'm'), `phase ${phase} with a code`);
+    for (const phase of ['connect', 'ehlo', 'mail', 'rcpt', 'data'])
+      assert.match(out, new RegExp(`^\\s+${phase}\\s+\\d{3}`, 'm'), `phase ${phase} with a code`);
     assert.match(out, /rcpt\s+550 5\.1\.1 .*\(nobody@rcpt\.test\)/);
     assert.match(out, /dsn-sent\s+nobody@rcpt\.test/);
     assert.match(out, /bounced\s+good@rcpt\.test: 552 5\.2\.2 .*\(reported by mx\.rcpt\.test\)/);
@@ -349,7 +397,11 @@ test('submission → delivery → bounce, read back through the API and the CLI,
   await t.test('`mailtrail bounces` lists the DSN, matched by VERP to recipient 1', async () => {
     const listed = await runCli(['bounces', '--json', '--config', configFile]);
     assert.equal(listed.code, 0, listed.stderr);
-    const rows = listed.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rows = listed.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.equal(rows.length, 1);
     assert.equal(rows[0].kind, 'bounce');
     assert.equal(rows[0].match_rule, 'verp');
@@ -364,7 +416,11 @@ test('submission → delivery → bounce, read back through the API and the CLI,
   await t.test('a soft asynchronous bounce (mailbox full) does not suppress the address', async () => {
     const list = await runCli(['suppressions', 'list', '--json', '--config', configFile]);
     assert.equal(list.code, 0, list.stderr);
-    const addresses = list.stdout.trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { address: string }).address);
+    const addresses = list.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => (JSON.parse(l) as { address: string }).address);
     assert.ok(!addresses.includes(GOOD), `${GOOD} must not be suppressed for a full mailbox: ${list.stdout}`);
   });
 
@@ -372,8 +428,15 @@ test('submission → delivery → bounce, read back through the API and the CLI,
   await t.test('a hard bounce at RCPT (550 5.1.1) puts the address on the suppression list', async () => {
     const list = await runCli(['suppressions', 'list', '--json', '--config', configFile]);
     assert.equal(list.code, 0, list.stderr);
-    const rows = list.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { address: string; source: string });
-    assert.deepEqual(rows.map((r) => [r.address, r.source]), [[BAD, 'hard-bounce']]);
+    const rows = list.stdout
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { address: string; source: string });
+    assert.deepEqual(
+      rows.map((r) => [r.address, r.source]),
+      [[BAD, 'hard-bounce']],
+    );
   });
 
   // 7. SIGTERM: a clean stop, exit 0, relay.stopped logged.
@@ -381,7 +444,13 @@ test('submission → delivery → bounce, read back through the API and the CLI,
   const exit = await relay.stop(10_000);
   assert.deepEqual(exit, { code: 0, signal: null }, `stderr: ${relay.stderr()}`);
   assert.ok(Date.now() - t0 < 10_000, 'stopped within the grace period');
-  assert.ok(relay.lines.some((l) => l.event === 'relay.stopping' && l.signal === 'SIGTERM'), 'relay.stopping with the signal');
-  assert.ok(relay.lines.some((l) => l.event === 'relay.stopped'), 'relay.stopped logged');
+  assert.ok(
+    relay.lines.some((l) => l.event === 'relay.stopping' && l.signal === 'SIGTERM'),
+    'relay.stopping with the signal',
+  );
+  assert.ok(
+    relay.lines.some((l) => l.event === 'relay.stopped'),
+    'relay.stopped logged',
+  );
   assert.equal(relay.stderr(), '', 'nothing on stderr');
 });

@@ -38,14 +38,24 @@ test('with worker_thread false, one thread accepts, delivers and stops', { timeo
     assert.equal(relay.scheduler !== null, true, 'the scheduler runs in this thread');
     await relay.store.users.add({ name: 'app', passwordHash: await hashPassword('secret-pw'), senderDomains: ['example.com'], createdAt: Date.now() });
     const transport = nodemailer.createTransport({ host: RELAY_IP, port: 11587, secure: false, ignoreTLS: true, auth: { user: 'app', pass: 'secret-pw' } });
-    const info = await transport.sendMail({ from: 'app@example.com', to: 'ann@one.test', subject: 'single thread', text: 'hello', messageId: '<single-1@example.com>' });
+    const info = await transport.sendMail({
+      from: 'app@example.com',
+      to: 'ann@one.test',
+      subject: 'single thread',
+      text: 'hello',
+      messageId: '<single-1@example.com>',
+    });
     assert.match(info.response, /^250 2\.0\.0 Ok: queued as /);
     await waitFor(async () => mta.messages.length === 1, 'the MTA received the message', 15_000);
-    await waitFor(async () => {
-      const [m] = await relay.store.query.findMessages('single-1@example.com');
-      const [r] = m ? await relay.store.query.recipientsOf([m.id]) : [];
-      return r?.state === 'delivered';
-    }, 'the recipient is recorded delivered', 15_000);
+    await waitFor(
+      async () => {
+        const [m] = await relay.store.query.findMessages('single-1@example.com');
+        const [r] = m ? await relay.store.query.recipientsOf([m.id]) : [];
+        return r?.state === 'delivered';
+      },
+      'the recipient is recorded delivered',
+      15_000,
+    );
     transport.close();
   } finally {
     await relay.stop();

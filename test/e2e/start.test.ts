@@ -83,7 +83,10 @@ test('the dev config (moved to temp ports) starts on a fresh database, hints at 
 
   const exit = await relay.stop(10_000);
   assert.deepEqual(exit, { code: 0, signal: null }, `stderr: ${relay.stderr()}`);
-  assert.ok(relay.lines.some((l) => l.event === 'relay.stopped'), 'relay.stopped logged');
+  assert.ok(
+    relay.lines.some((l) => l.event === 'relay.stopped'),
+    'relay.stopped logged',
+  );
   assert.equal(relay.stderr(), '');
 });
 
@@ -103,7 +106,8 @@ for (const { key, edit, message } of [
   {
     key: 'submission.starttls.port',
     edit: (c: Yaml, port: number) => ((c.submission as Record<string, Record<string, unknown>>).starttls = { enabled: true, host: BUSY_HOST, port }),
-    message: /cannot listen on 127\.0\.8\.2:\d+ \(EADDRINUSE\): another process uses this port; stop it or change submission\.starttls\.host\/submission\.starttls\.port/,
+    message:
+      /cannot listen on 127\.0\.8\.2:\d+ \(EADDRINUSE\): another process uses this port; stop it or change submission\.starttls\.host\/submission\.starttls\.port/,
   },
   {
     key: 'bounces.listener.port',
@@ -111,7 +115,8 @@ for (const { key, edit, message } of [
       c.bounces = { enabled: true, listener: { host: BUSY_HOST, port }, verp_secret: 'e2e-start-secret-0123456789' };
       (c.delivery as Record<string, unknown>).bounce_domains = { 'example.com': 'bounces.example.com' };
     },
-    message: /cannot listen on 127\.0\.8\.2:\d+ \(EADDRINUSE\): another process uses this port; stop it or change bounces\.listener\.host\/bounces\.listener\.port/,
+    message:
+      /cannot listen on 127\.0\.8\.2:\d+ \(EADDRINUSE\): another process uses this port; stop it or change bounces\.listener\.host\/bounces\.listener\.port/,
   },
   {
     key: 'api.port',

@@ -98,7 +98,9 @@ api: { enabled: false }
   return file;
 }
 
-test(`two relays on one PostgreSQL database, ${TOTAL} messages, one relay killed while delivering: every acknowledged message delivered, duplicates only for attempts cut after the final dot, its claims taken over within the lease`, { timeout: 170_000 }, async (t) => {
+test(`two relays on one PostgreSQL database, ${TOTAL} messages, one relay killed while delivering: every acknowledged message delivered, duplicates only for attempts cut after the final dot, its claims taken over within the lease`, {
+  timeout: 170_000,
+}, async (t) => {
   const began = Date.now();
   const db = await cluster.createDatabase('two_nodes');
   const configs = NODES.map((n) => writeConfig(n, cluster.url(db)));
@@ -165,14 +167,25 @@ test(`two relays on one PostgreSQL database, ${TOTAL} messages, one relay killed
     const takeoverMs = Math.max(0, ...orphans.flatMap((id) => (takenOver.has(id) ? [takenOver.get(id)!] : [])));
     const firstTakeoverMs = Math.min(...takenOver.values());
     const orphansDeliveredMs = Math.max(0, ...states.map((r) => Number(r.updated_at) - killedAt));
-    t.diagnostic(`submitted: ${acked.size} acknowledged (${TOTAL} asked) over ${2 * CLIENTS_PER_NODE} connections in ${submitMs} ms (${Math.round((acked.size * 1000) / submitMs)}/s); all at the MTA after ${deliveredMs} ms (${Math.round((acked.size * 1000) / deliveredMs)}/s)`);
-    t.diagnostic(`kill: relay A (pid ${victimPid}) after ${receivedAtKill} copies received and ${ackedAtKill} acknowledged, ${inFlightAtKill} of its transactions open at the MTA, ${orphans.length} claims held (${recordedByVictim} recorded by statements A had already sent)`);
-    t.diagnostic(`takeover: first claim ${firstTakeoverMs} ms after the kill, last ${takeoverMs} ms (lease_ms ${LEASE_MS}); all delivered ${orphansDeliveredMs} ms after the kill`);
-    t.diagnostic(`MTA: ${mta.received.length} copies of ${mta.copies.size} distinct messages; ${duplicates} duplicates (${twice.map(([id]) => id).join(', ') || 'none'}); ${mta.copies.size - acked.size} delivered without a 250 (committed when the kill cut the reply)`);
+    t.diagnostic(
+      `submitted: ${acked.size} acknowledged (${TOTAL} asked) over ${2 * CLIENTS_PER_NODE} connections in ${submitMs} ms (${Math.round((acked.size * 1000) / submitMs)}/s); all at the MTA after ${deliveredMs} ms (${Math.round((acked.size * 1000) / deliveredMs)}/s)`,
+    );
+    t.diagnostic(
+      `kill: relay A (pid ${victimPid}) after ${receivedAtKill} copies received and ${ackedAtKill} acknowledged, ${inFlightAtKill} of its transactions open at the MTA, ${orphans.length} claims held (${recordedByVictim} recorded by statements A had already sent)`,
+    );
+    t.diagnostic(
+      `takeover: first claim ${firstTakeoverMs} ms after the kill, last ${takeoverMs} ms (lease_ms ${LEASE_MS}); all delivered ${orphansDeliveredMs} ms after the kill`,
+    );
+    t.diagnostic(
+      `MTA: ${mta.received.length} copies of ${mta.copies.size} distinct messages; ${duplicates} duplicates (${twice.map(([id]) => id).join(', ') || 'none'}); ${mta.copies.size - acked.size} delivered without a 250 (committed when the kill cut the reply)`,
+    );
     t.diagnostic(`run time ${Date.now() - began} ms`);
 
     // Every acknowledged message delivered at least once.
-    assert.deepEqual([...acked].filter((id) => !mta.copies.has(id)), []);
+    assert.deepEqual(
+      [...acked].filter((id) => !mta.copies.has(id)),
+      [],
+    );
 
     // Duplicates: only messages A gave the MTA and died before recording (it still held their claims), given again by B.
     for (const [id] of twice) {
@@ -180,16 +193,28 @@ test(`two relays on one PostgreSQL database, ${TOTAL} messages, one relay killed
       const copies = mta.received.filter((c) => c.id === id);
       assert.equal(copies[0]!.ehlo, NODES[0].ehlo, `${id}: the first copy came from the killed relay`);
       assert.ok(copies[0]!.at <= killedAt, `${id}: the first copy arrived before the kill`);
-      assert.ok(copies.slice(1).every((c) => c.ehlo === NODES[1].ehlo), `${id}: later copies from the survivor`);
+      assert.ok(
+        copies.slice(1).every((c) => c.ehlo === NODES[1].ehlo),
+        `${id}: later copies from the survivor`,
+      );
     }
     assert.ok(duplicates <= MAX_DUPLICATES, `${duplicates} duplicates: more than the ${MAX_DUPLICATES} attempts the killed relay could leave unrecorded`);
 
     // Takeover: A's claims were retried by B, each recorded as an interrupted attempt naming A, within the lease.
     assert.ok(orphans.length > 0, 'the killed relay held claims');
     assert.ok(takenOver.size > 0, 'the survivor took claims over');
-    assert.ok(interrupted.every((e) => String(e.lapsed).includes(`:${victimPid}:`)), 'no live relay lost a claim: every interrupted attempt was the killed relay’s');
-    assert.ok(states.every((r) => r.state === 'delivered'), 'every recipient the killed relay held is delivered');
-    assert.ok(takeoverMs <= LEASE_MS + TAKEOVER_SLACK_MS, `the last claim taken over ${takeoverMs} ms after the kill: more than lease_ms ${LEASE_MS} + ${TAKEOVER_SLACK_MS} ms`);
+    assert.ok(
+      interrupted.every((e) => String(e.lapsed).includes(`:${victimPid}:`)),
+      'no live relay lost a claim: every interrupted attempt was the killed relay’s',
+    );
+    assert.ok(
+      states.every((r) => r.state === 'delivered'),
+      'every recipient the killed relay held is delivered',
+    );
+    assert.ok(
+      takeoverMs <= LEASE_MS + TAKEOVER_SLACK_MS,
+      `the last claim taken over ${takeoverMs} ms after the kill: more than lease_ms ${LEASE_MS} + ${TAKEOVER_SLACK_MS} ms`,
+    );
     assert.equal(survivor.lines.filter((l) => l.event === 'delivery.interrupted').length, takenOver.size, 'the survivor logged each claim it took over');
   } finally {
     await Promise.all(relays.map((r) => r.stop(10_000)));

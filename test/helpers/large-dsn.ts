@@ -28,5 +28,10 @@ export function largeDsn(opts: { rcptTo: string; recipients: number; bytes: numb
   const missing = Math.max(0, opts.bytes - body.length - 200);
   const line = 'x'.repeat(74) + '\r\n';
   const padding = missing > 0 ? `--${boundary}\r\nContent-Type: text/plain\r\n\r\n${line.repeat(Math.ceil(missing / line.length))}\r\n` : '';
-  return Buffer.from(head.replace(`--${boundary}\r\nContent-Type: message/delivery-status`, `${padding}--${boundary}\r\nContent-Type: message/delivery-status`) + blocks.join('') + tail, 'latin1');
+  return Buffer.from(
+    head.replace(`--${boundary}\r\nContent-Type: message/delivery-status`, `${padding}--${boundary}\r\nContent-Type: message/delivery-status`) +
+      blocks.join('') +
+      tail,
+    'latin1',
+  );
 }

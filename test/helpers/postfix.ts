@@ -177,7 +177,12 @@ export async function startPostfix(opts: PostfixOptions): Promise<PostfixInstanc
     ...opts.main,
   };
   if (opts.tls) Object.assign(main, tlsSettings(etc, data));
-  writeFileSync(path.join(etc, 'main.cf'), Object.entries(main).map(([k, v]) => `${k} = ${v}`).join('\n') + '\n');
+  writeFileSync(
+    path.join(etc, 'main.cf'),
+    Object.entries(main)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join('\n') + '\n',
+  );
   writeFileSync(path.join(etc, 'master.cf'), MASTER_CF);
 
   let started = false;
@@ -221,7 +226,11 @@ export async function startPostfix(opts: PostfixOptions): Promise<PostfixInstanc
 function tlsSettings(etc: string, data: string): Record<string, string> {
   const key = path.join(etc, 'tls.key');
   const cert = path.join(etc, 'tls.crt');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=postfix.mailtrail.test'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=postfix.mailtrail.test'],
+    { stdio: 'ignore' },
+  );
   return {
     smtpd_tls_security_level: 'may',
     smtpd_tls_cert_file: cert,

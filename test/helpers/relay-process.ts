@@ -23,9 +23,16 @@ const config = parseConfig({
     cleartext_auth: 'always',
   },
 });
-const store = openSqliteStore({ path: sqliteSettings(config.database).path, synchronous: sqliteSettings(config.database).synchronous, busyTimeoutMs: sqliteSettings(config.database).busy_timeout_ms });
+const store = openSqliteStore({
+  path: sqliteSettings(config.database).path,
+  synchronous: sqliteSettings(config.database).synchronous,
+  busyTimeoutMs: sqliteSettings(config.database).busy_timeout_ms,
+});
 const submission = await startSubmission({ config, store, logger: silentLogger(), closeTimeoutMs: 500 });
 process.stdout.write(JSON.stringify({ port: submission.addresses.starttls?.port }) + '\n');
 process.on('SIGTERM', () => {
-  void submission.close().then(() => store.close()).then(() => process.exit(0));
+  void submission
+    .close()
+    .then(() => store.close())
+    .then(() => process.exit(0));
 });

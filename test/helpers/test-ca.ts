@@ -22,7 +22,27 @@ export function createTestCa(dir: string): TestCa {
   const caKey = path.join(dir, 'ca.key');
   const file = path.join(dir, 'ca.pem');
   const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  run(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', '/CN=mailtrail test CA', '-days', '400', '-keyout', caKey, '-out', file, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  run([
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-subj',
+    '/CN=mailtrail test CA',
+    '-days',
+    '400',
+    '-keyout',
+    caKey,
+    '-out',
+    file,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   // `openssl ca` rather than `x509 -req`: only it sets both validity dates, and tests need expired certificates.
   writeFileSync(path.join(dir, 'index.txt'), '');
   writeFileSync(path.join(dir, 'serial'), '1000\n');
@@ -38,8 +58,42 @@ export function createTestCa(dir: string): TestCa {
       const key = path.join(dir, `s${n}.key`);
       const csr = path.join(dir, `s${n}.csr`);
       const cert = path.join(dir, `s${n}.pem`);
-      run(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${names[0]}`, '-keyout', key, '-out', csr, '-addext', `subjectAltName=${names.map((h) => `DNS:${h}`).join(',')}`]);
-      run(['ca', '-batch', '-config', 'ca.cnf', '-cert', file, '-keyfile', caKey, '-in', csr, '-out', cert, '-notext', '-startdate', stamp(opts.fromDays ?? -1), '-enddate', stamp(opts.toDays ?? 2)]);
+      run([
+        'req',
+        '-new',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-subj',
+        `/CN=${names[0]}`,
+        '-keyout',
+        key,
+        '-out',
+        csr,
+        '-addext',
+        `subjectAltName=${names.map((h) => `DNS:${h}`).join(',')}`,
+      ]);
+      run([
+        'ca',
+        '-batch',
+        '-config',
+        'ca.cnf',
+        '-cert',
+        file,
+        '-keyfile',
+        caKey,
+        '-in',
+        csr,
+        '-out',
+        cert,
+        '-notext',
+        '-startdate',
+        stamp(opts.fromDays ?? -1),
+        '-enddate',
+        stamp(opts.toDays ?? 2),
+      ]);
       return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
     },
   };

@@ -87,7 +87,10 @@ test('a folded X-Mailtrail-Tag is removed with its continuation lines; two tags 
   assert.equal(r.tag, 'invoice');
   const raw = (await store.messages.content((await store.messages.getByQueueId(r.queueId))!.id))!.toString();
   assert.ok(raw.includes('Subject: s\r\nTo: <a@dest.test>\r\n'));
-  await assert.rejects(intake.accept(envelope(), Buffer.from('X-Mailtrail-Tag: a\r\nx-mailtrail-tag: b\r\n\r\nb\r\n')), (e: unknown) => e instanceof IntakeRejection && e.code === 554 && e.enhanced === '5.6.0');
+  await assert.rejects(
+    intake.accept(envelope(), Buffer.from('X-Mailtrail-Tag: a\r\nx-mailtrail-tag: b\r\n\r\nb\r\n')),
+    (e: unknown) => e instanceof IntakeRejection && e.code === 554 && e.enhanced === '5.6.0',
+  );
 });
 
 test('a message that is all header, or has no header at all, is still stored well-formed', async () => {
@@ -100,13 +103,22 @@ test('a message that is all header, or has no header at all, is still stored wel
 });
 
 test('recipients on the suppression list are stored suppressed (with their event), the others queued', async () => {
-  const suppressing = createIntake({ store, hostname: 'relay.test', logger: silentLogger(), now: () => NOW, suppressions: { suppressedAmong: async (all) => new Set(all.map((a) => a.toLowerCase()).filter((a) => a === 'gone@dest.test')) } });
+  const suppressing = createIntake({
+    store,
+    hostname: 'relay.test',
+    logger: silentLogger(),
+    now: () => NOW,
+    suppressions: { suppressedAmong: async (all) => new Set(all.map((a) => a.toLowerCase()).filter((a) => a === 'gone@dest.test')) },
+  });
   const rcpts = ['ok@dest.test', 'Gone@Dest.test'].map((address) => ({ address, notify: null, orcpt: null }));
   const r = await suppressing.accept(envelope({ recipients: rcpts }), Buffer.from('Message-ID: <s@x>\r\n\r\nb\r\n'));
   assert.equal(r.suppressed, 1);
   const m = (await store.messages.getByQueueId(r.queueId))!;
   const states = (await store.messages.recipients(m.id)).map((x) => [x.address, x.state, x.nextAttemptAt]);
-  assert.deepEqual(states, [['ok@dest.test', 'queued', NOW], ['Gone@dest.test', 'suppressed', null]]);
+  assert.deepEqual(states, [
+    ['ok@dest.test', 'queued', NOW],
+    ['Gone@dest.test', 'suppressed', null],
+  ]);
   const kinds = (await store.events.forMessage(m.id)).map((e) => e.kind);
   assert.deepEqual(kinds, ['received', 'suppressed']);
 });

@@ -20,9 +20,49 @@ const CLIENT_FROM = '127.0.9.2';
 
 const plain = Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64');
 const MESSAGE = ['From: <app@example.com>', 'Subject: fuzz', '', 'body line', '..dot-stuffed', '.'];
-const SUBMISSION_SESSION = ['EHLO fuzz.test', `AUTH PLAIN ${plain}`, `MAIL FROM:<app@${DOMAIN}> SIZE=100 BODY=8BITMIME`, 'RCPT TO:<r@dest.test> NOTIFY=FAILURE ORCPT=rfc822;r@dest.test', 'DATA', ...MESSAGE, 'QUIT'];
-const BOUNCE_SESSION = ['EHLO mx.fuzz.test', 'MAIL FROM:<> SIZE=100', `RCPT TO:<postmaster@${BOUNCE_DOMAIN}>`, 'DATA', 'Subject: Undelivered Mail', '', 'failed', '.', 'QUIT'];
-const EXTRA = ['RSET', 'NOOP', 'HELP', 'VRFY postmaster', 'EXPN list', 'STARTTLS', 'HELO x', 'AUTH LOGIN', 'AUTH PLAIN', 'AUTH CRAM-MD5', '*', 'BDAT 12 LAST', 'BDAT 0', 'DATA', 'QUIT', 'MAIL FROM:<>', 'RCPT TO:<postmaster>', 'GET / HTTP/1.1', 'XCLIENT ADDR=1.2.3.4', 'ETRN x', ''];
+const SUBMISSION_SESSION = [
+  'EHLO fuzz.test',
+  `AUTH PLAIN ${plain}`,
+  `MAIL FROM:<app@${DOMAIN}> SIZE=100 BODY=8BITMIME`,
+  'RCPT TO:<r@dest.test> NOTIFY=FAILURE ORCPT=rfc822;r@dest.test',
+  'DATA',
+  ...MESSAGE,
+  'QUIT',
+];
+const BOUNCE_SESSION = [
+  'EHLO mx.fuzz.test',
+  'MAIL FROM:<> SIZE=100',
+  `RCPT TO:<postmaster@${BOUNCE_DOMAIN}>`,
+  'DATA',
+  'Subject: Undelivered Mail',
+  '',
+  'failed',
+  '.',
+  'QUIT',
+];
+const EXTRA = [
+  'RSET',
+  'NOOP',
+  'HELP',
+  'VRFY postmaster',
+  'EXPN list',
+  'STARTTLS',
+  'HELO x',
+  'AUTH LOGIN',
+  'AUTH PLAIN',
+  'AUTH CRAM-MD5',
+  '*',
+  'BDAT 12 LAST',
+  'BDAT 0',
+  'DATA',
+  'QUIT',
+  'MAIL FROM:<>',
+  'RCPT TO:<postmaster>',
+  'GET / HTTP/1.1',
+  'XCLIENT ADDR=1.2.3.4',
+  'ETRN x',
+  '',
+];
 
 function randomBytes(rnd: () => number, n: number): string {
   let s = '';
@@ -127,7 +167,11 @@ async function slotsFree(port: number, host: string, perIp: number): Promise<voi
   const clients = await Promise.all(Array.from({ length: perIp }, () => RawClient.connect(port, { host, localAddress: FUZZ_FROM })));
   const greetings = await Promise.all(clients.map((c) => c.read()));
   for (const c of clients) c.destroy();
-  assert.deepEqual(greetings.map((g) => g?.code), Array(perIp).fill(220), greetings.map((g) => g?.text).join(' | '));
+  assert.deepEqual(
+    greetings.map((g) => g?.code),
+    Array(perIp).fill(220),
+    greetings.map((g) => g?.text).join(' | '),
+  );
 }
 
 const noCrash = (transcripts: string[]) => {
@@ -136,7 +180,10 @@ const noCrash = (transcripts: string[]) => {
 };
 
 test(`submission: ${SESSIONS} mutated sessions (seed ${SEED}); then no leaked slot, and a normal app is served`, async () => {
-  const h = await startHarness({ submission: { cleartext_auth: 'always' }, limits: { max_connections_per_ip: 5, max_auth_failures: 1_000_000, command_timeout_ms: 2000, data_timeout_ms: 2000 } });
+  const h = await startHarness({
+    submission: { cleartext_auth: 'always' },
+    limits: { max_connections_per_ip: 5, max_auth_failures: 1_000_000, command_timeout_ms: 2000, data_timeout_ms: 2000 },
+  });
   try {
     const transcripts = await fuzz(h.starttlsPort, '127.0.0.1', SUBMISSION_SESSION);
     noCrash(transcripts);

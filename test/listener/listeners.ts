@@ -27,7 +27,12 @@ export async function startBounceListener(bounces: Record<string, unknown> = {})
       cb();
     },
   });
-  const listener = createInboundListener({ config: testConfig(t.dbPath, { pregreet_wait_ms: 0, ...bounces }), store: t.store, logger: schemaLogger(pino({ level: 'debug' }, sink)), closeTimeoutMs: 200 });
+  const listener = createInboundListener({
+    config: testConfig(t.dbPath, { pregreet_wait_ms: 0, ...bounces }),
+    store: t.store,
+    logger: schemaLogger(pino({ level: 'debug' }, sink)),
+    closeTimeoutMs: 200,
+  });
   const { port } = await listener.listen();
   return {
     port,
@@ -42,7 +47,20 @@ export async function startBounceListener(bounces: Record<string, unknown> = {})
 /** A DSN to postmaster@ from a normal sender, from `localAddress`: the stored reply, or what came instead. */
 export async function sendBounce(port: number, localAddress?: string): Promise<string> {
   try {
-    const replies = await smtp(port, BOUNCE_HOST, ['EHLO mx.remote.test', 'MAIL FROM:<>', `RCPT TO:<postmaster@${BOUNCE_DOMAIN}>`, 'DATA', Buffer.from('Subject: Undelivered Mail\r\n\r\nhello\r\n'), 'QUIT'], 5000, localAddress);
+    const replies = await smtp(
+      port,
+      BOUNCE_HOST,
+      [
+        'EHLO mx.remote.test',
+        'MAIL FROM:<>',
+        `RCPT TO:<postmaster@${BOUNCE_DOMAIN}>`,
+        'DATA',
+        Buffer.from('Subject: Undelivered Mail\r\n\r\nhello\r\n'),
+        'QUIT',
+      ],
+      5000,
+      localAddress,
+    );
     return replies.map((r) => `${r.code} ${r.text}`).join(' | ');
   } catch (err) {
     return `error: ${(err as Error).message}`;

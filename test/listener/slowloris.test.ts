@@ -97,7 +97,9 @@ for (const kind of ['submission, STARTTLS port', 'submission, implicit-TLS port'
     test('drippers from many addresses fill max_connections; command_timeout_ms frees the slots and a refused sender is served on retry', async () => {
       const l = await start(kind, 4, 8);
       try {
-        const held = (await Promise.all(['127.0.5.1', '127.0.5.2'].flatMap((a) => Array.from({ length: 4 }, () => l.connect(a))))).filter((c): c is RawClient => c !== null);
+        const held = (await Promise.all(['127.0.5.1', '127.0.5.2'].flatMap((a) => Array.from({ length: 4 }, () => l.connect(a))))).filter(
+          (c): c is RawClient => c !== null,
+        );
         assert.equal(held.length, 8);
         const drips = held.map(drip);
         const t0 = Date.now();

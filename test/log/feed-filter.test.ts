@@ -19,7 +19,18 @@ before(async () => {
   // A shared phase of a transaction that carried only carol (example.org), written as the scheduler does:
   // with the transaction's recipients in detail.recipient_ids.
   const message = (await t.store.messages.getByQueueId(seeded.queueId))!;
-  await t.store.events.append({ at: T0 + 3 * 60_000, messageRowId: message.id, kind: 'phase', attempt: 2, phase: 'ehlo', code: 250, text: 'mx.example.org', remoteHost: 'mx.example.org', remoteIp: '127.0.1.6', detail: { recipient_ids: [seeded.ids.carol] } });
+  await t.store.events.append({
+    at: T0 + 3 * 60_000,
+    messageRowId: message.id,
+    kind: 'phase',
+    attempt: 2,
+    phase: 'ehlo',
+    code: 250,
+    text: 'mx.example.org',
+    remoteHost: 'mx.example.org',
+    remoteIp: '127.0.1.6',
+    detail: { recipient_ids: [seeded.ids.carol] },
+  });
   all = await t.store.events.after(FEED_START, 10_000);
 });
 after(() => t.cleanup());
@@ -53,7 +64,10 @@ for (const [name, filter] of FILTERS) {
 
 test('recent returns the last N matches, oldest first', async () => {
   const last3 = await t.store.events.recent({}, 3);
-  assert.deepEqual(last3.map((e) => e.id), all.slice(-3).map((e) => e.id));
+  assert.deepEqual(
+    last3.map((e) => e.id),
+    all.slice(-3).map((e) => e.id),
+  );
   const bounced = await t.store.events.recent({ kinds: ['bounced'] }, 1);
   assert.equal(bounced.length, 1);
   assert.equal(bounced[0].recipient, 'bob@example.com', 'the later, asynchronous bounce');
@@ -63,9 +77,18 @@ test('recent returns the last N matches, oldest first', async () => {
 
 test('a domain filter keeps the message-level and shared events of that domain only', async () => {
   const org = await t.store.events.recent({ domain: 'example.org' }, 10_000);
-  assert.ok(org.every((e) => e.domain === 'example.org' || e.recipientId === null), 'no event of another recipient');
-  assert.ok(org.some((e) => e.kind === 'received'), "the message's received event (it had a recipient there)");
-  assert.ok(org.some((e) => e.kind === 'phase' && e.phase === 'ehlo' && e.remoteHost === 'mx.example.org'), 'the shared phase of its own transaction');
+  assert.ok(
+    org.every((e) => e.domain === 'example.org' || e.recipientId === null),
+    'no event of another recipient',
+  );
+  assert.ok(
+    org.some((e) => e.kind === 'received'),
+    "the message's received event (it had a recipient there)",
+  );
+  assert.ok(
+    org.some((e) => e.kind === 'phase' && e.phase === 'ehlo' && e.remoteHost === 'mx.example.org'),
+    'the shared phase of its own transaction',
+  );
   const gone = await t.store.events.recent({ domain: 'gone.test' }, 10_000);
   assert.ok(gone.every((e) => e.queueId === 'QOLDER0001'));
   // The ehlo phase that names only carol's transaction is not shown for example.com.

@@ -36,8 +36,29 @@ function feed(over: Partial<FeedEvent>): FeedEvent {
 test('the JSON line uses the log schema field names, every field present, null when it does not apply', () => {
   const r = JSON.parse(formatJson(feed({})));
   assert.deepEqual(Object.keys(r), [
-    'time', 'id', 'event', 'queue_id', 'message_id', 'recipient', 'domain', 'sender', 'tag', 'attempt', 'phase', 'code', 'enhanced', 'text',
-    'mx', 'ip', 'duration_ms', 'outcome', 'category', 'hard', 'next_attempt_at', 'error', 'detail',
+    'time',
+    'id',
+    'event',
+    'queue_id',
+    'message_id',
+    'recipient',
+    'domain',
+    'sender',
+    'tag',
+    'attempt',
+    'phase',
+    'code',
+    'enhanced',
+    'text',
+    'mx',
+    'ip',
+    'duration_ms',
+    'outcome',
+    'category',
+    'hard',
+    'next_attempt_at',
+    'error',
+    'detail',
   ]);
   assert.equal(r.time, '2024-05-01T10:02:03.045Z');
   assert.equal(r.event, 'delivered');
@@ -50,17 +71,47 @@ test('the JSON line uses the log schema field names, every field present, null w
   assert.equal(r.category, 'accepted');
   assert.equal(r.hard, null);
 
-  const received = toTailRecord(feed({ kind: 'received', recipientId: null, recipient: null, domain: null, attempt: null, phase: null, code: null, enhanced: null, text: null, remoteHost: null, remoteIp: null, durationMs: null, detail: { recipients: 2 } }));
+  const received = toTailRecord(
+    feed({
+      kind: 'received',
+      recipientId: null,
+      recipient: null,
+      domain: null,
+      attempt: null,
+      phase: null,
+      code: null,
+      enhanced: null,
+      text: null,
+      remoteHost: null,
+      remoteIp: null,
+      durationMs: null,
+      detail: { recipients: 2 },
+    }),
+  );
   assert.equal(received.outcome, null, 'only delivery outcomes carry outcome');
   assert.equal(received.recipient, null);
 });
 
 test('a deferral carries its next attempt as ISO time, a failed phase its error code', () => {
   const next = AT + 300_000;
-  const deferred = toTailRecord(feed({ kind: 'deferred', code: 451, enhanced: '4.7.1', text: 'Greylisted', detail: { category: 'greylisted', hard: false, next_attempt_at: next } }));
+  const deferred = toTailRecord(
+    feed({ kind: 'deferred', code: 451, enhanced: '4.7.1', text: 'Greylisted', detail: { category: 'greylisted', hard: false, next_attempt_at: next } }),
+  );
   assert.equal(deferred.next_attempt_at, new Date(next).toISOString());
   assert.equal(deferred.outcome, 'deferred');
-  const phase = toTailRecord(feed({ kind: 'phase', phase: 'connect', code: null, enhanced: null, text: 'connect ECONNREFUSED', recipientId: null, recipient: null, domain: null, detail: { error: 'ECONNREFUSED', recipient_ids: [2] } }));
+  const phase = toTailRecord(
+    feed({
+      kind: 'phase',
+      phase: 'connect',
+      code: null,
+      enhanced: null,
+      text: 'connect ECONNREFUSED',
+      recipientId: null,
+      recipient: null,
+      domain: null,
+      detail: { error: 'ECONNREFUSED', recipient_ids: [2] },
+    }),
+  );
   assert.equal(phase.error, 'ECONNREFUSED');
   assert.equal(phase.outcome, null);
 });
@@ -71,7 +122,22 @@ test('pretty lines: time, kind, queue id, then what a person needs for that kind
     '2024-05-01 10:02:03.045Z  delivered     QABC123  alice@example.com  attempt 1  250 2.0.0 Ok: queued as 4Vx  via mx.example.com [127.0.1.5]  [accepted]',
   );
   assert.equal(
-    formatPretty(feed({ kind: 'received', recipientId: null, recipient: null, attempt: null, phase: null, code: null, enhanced: null, text: null, remoteHost: null, remoteIp: null, detail: { recipients: 2 } }), { color: false }),
+    formatPretty(
+      feed({
+        kind: 'received',
+        recipientId: null,
+        recipient: null,
+        attempt: null,
+        phase: null,
+        code: null,
+        enhanced: null,
+        text: null,
+        remoteHost: null,
+        remoteIp: null,
+        detail: { recipients: 2 },
+      }),
+      { color: false },
+    ),
     '2024-05-01 10:02:03.045Z  received      QABC123  from <app@shop.example.com>  2 recipients  <order-1@shop.example.com>  tag receipts',
   );
   assert.equal(
@@ -79,12 +145,31 @@ test('pretty lines: time, kind, queue id, then what a person needs for that kind
     '2024-05-01 10:02:03.045Z  phase         QABC123  rcpt  550 5.1.1 User unknown  via mx.example.com [127.0.1.5]  (alice@example.com)  12 ms',
   );
   assert.equal(
-    formatPretty(feed({ kind: 'bounced', phase: 'inbound', attempt: null, code: 552, enhanced: '5.2.2', text: 'Mailbox full', remoteHost: 'mx.example.net', remoteIp: null, detail: { category: 'mailbox-full', hard: false } }), { color: false }),
+    formatPretty(
+      feed({
+        kind: 'bounced',
+        phase: 'inbound',
+        attempt: null,
+        code: 552,
+        enhanced: '5.2.2',
+        text: 'Mailbox full',
+        remoteHost: 'mx.example.net',
+        remoteIp: null,
+        detail: { category: 'mailbox-full', hard: false },
+      }),
+      { color: false },
+    ),
     '2024-05-01 10:02:03.045Z  bounced       QABC123  alice@example.com  552 5.2.2 Mailbox full  reported by mx.example.net  [mailbox-full]',
   );
-  const deferred = formatPretty(feed({ kind: 'deferred', code: 451, enhanced: '4.7.1', text: 'Greylisted', detail: { category: 'greylisted', hard: false, next_attempt_at: AT + 60_000 } }), { color: false });
+  const deferred = formatPretty(
+    feed({ kind: 'deferred', code: 451, enhanced: '4.7.1', text: 'Greylisted', detail: { category: 'greylisted', hard: false, next_attempt_at: AT + 60_000 } }),
+    { color: false },
+  );
   assert.match(deferred, /451 4\.7\.1 Greylisted .*\[greylisted\]  next 2024-05-01 10:03:03\.045Z$/);
-  const hard = formatPretty(feed({ kind: 'bounced', phase: 'rcpt', code: 550, enhanced: '5.1.1', text: 'No such user', detail: { category: 'mailbox-unknown', hard: true } }), { color: false });
+  const hard = formatPretty(
+    feed({ kind: 'bounced', phase: 'rcpt', code: 550, enhanced: '5.1.1', text: 'No such user', detail: { category: 'mailbox-unknown', hard: true } }),
+    { color: false },
+  );
   assert.match(hard, /\[mailbox-unknown, hard\]$/);
 });
 
@@ -104,7 +189,9 @@ test('a reply whose text repeats its status shows the codes once', () => {
 });
 
 test('control characters from remote replies and headers never reach the terminal', () => {
-  const line = formatPretty(feed({ kind: 'bounced', text: 'evil \x1b[2J\x1b]0;owned\x07 reply', messageId: 'a\x1b[31m@b', recipient: 'x\r\n@y' }), { color: false });
+  const line = formatPretty(feed({ kind: 'bounced', text: 'evil \x1b[2J\x1b]0;owned\x07 reply', messageId: 'a\x1b[31m@b', recipient: 'x\r\n@y' }), {
+    color: false,
+  });
   assert.ok(!/[\x00-\x1f\x7f]/.test(line), JSON.stringify(line));
   assert.match(line, /evil \?\[2J\?\]0;owned\? reply/);
 });

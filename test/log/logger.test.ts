@@ -35,7 +35,10 @@ test('log.file receives every line, one JSON object each, with time, level and t
   logger.raw.flush();
   assert.ok(existsSync(file), 'the file and its directories exist as soon as the logger does');
   const text = await readWhen(file, (s) => s.split('\n').filter(Boolean).length >= 2);
-  const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = text
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.equal(lines.length, 2);
   assert.equal(lines[0].event, 'message.received');
   assert.equal(lines[0].level, 'info');
@@ -52,7 +55,13 @@ test('an existing log file is appended to, not truncated', async () => {
   const logger = createLogger({ log: { level: 'info', file } });
   logger.info({ event: 'relay.started' }, 'started');
   const text = await readWhen(file, (s) => s.includes('relay.started'));
-  assert.deepEqual(text.trim().split('\n').map((l) => Object.keys(JSON.parse(l))[0]), ['earlier', 'level']);
+  assert.deepEqual(
+    text
+      .trim()
+      .split('\n')
+      .map((l) => Object.keys(JSON.parse(l))[0]),
+    ['earlier', 'level'],
+  );
 });
 
 test('lines logged right before process.exit are in the file', async () => {
@@ -62,11 +71,19 @@ const logger = createLogger({ log: { level: 'info', file: process.argv[1] } });
 for (let i = 0; i < 3; i++) logger.error({ event: 'relay.stop_failed', n: i }, 'last words');
 process.exit(3);`;
   const code = await new Promise<number | null>((resolve) => {
-    const child = execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file], { timeout: 60_000 }, () => resolve(child.exitCode));
+    const child = execFile(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script, file], { timeout: 60_000 }, () =>
+      resolve(child.exitCode),
+    );
   });
   assert.equal(code, 3);
-  const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(lines.map((l) => l.n), [0, 1, 2]);
+  const lines = readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.map((l) => l.n),
+    [0, 1, 2],
+  );
 });
 
 test('a log.file that cannot be opened stops the start with the path and what to do', () => {
@@ -84,5 +101,8 @@ test('a line written without an event (a library in its own words) gets `<compon
   logger.child({ component: 'api' }).raw.info('Server listening at http://127.0.0.1:8025');
   logger.raw.info('something else');
   logger.info({ event: 'queue.log' }, 'kept');
-  assert.deepEqual(lines.map((l) => l.event), ['api.log', 'relay.log', 'queue.log']);
+  assert.deepEqual(
+    lines.map((l) => l.event),
+    ['api.log', 'relay.log', 'queue.log'],
+  );
 });

@@ -62,13 +62,31 @@ test("a remote server's multi-line reply with escape sequences stays one safe li
 });
 
 test('values: numbers and booleans bare, objects and arrays as JSON, words with = or quotes quoted', () => {
-  const line = prettyLogLine(JSON.stringify({ level: 'info', event: 'message.received', recipients: 2, tls: true, dkim: [{ d: 'shop.example', s: 'mt1' }], sender: '', user: 'a=b', msg: 'm' }), { color: false });
+  const line = prettyLogLine(
+    JSON.stringify({
+      level: 'info',
+      event: 'message.received',
+      recipients: 2,
+      tls: true,
+      dkim: [{ d: 'shop.example', s: 'mt1' }],
+      sender: '',
+      user: 'a=b',
+      msg: 'm',
+    }),
+    { color: false },
+  );
   assert.match(line, /recipients=2 tls=true dkim=\[\{"d":"shop\.example","s":"mt1"\}\] sender="" user="a=b"$/);
 });
 
 test("an error: its type and message inline, its stack's frames on indented lines below", () => {
-  const err = { type: 'TypeError', message: 'x is not a function', stack: 'TypeError: x is not a function\n    at f (/app/src/a.ts:1:1)\n    at g (/app/src/b.ts:2:2)' };
-  const out = prettyLogLine(JSON.stringify({ level: 'error', time: ATTEMPT.time, event: 'queue.error', err, queue_id: 'Q1', msg: 'recording failed' }), { color: false });
+  const err = {
+    type: 'TypeError',
+    message: 'x is not a function',
+    stack: 'TypeError: x is not a function\n    at f (/app/src/a.ts:1:1)\n    at g (/app/src/b.ts:2:2)',
+  };
+  const out = prettyLogLine(JSON.stringify({ level: 'error', time: ATTEMPT.time, event: 'queue.error', err, queue_id: 'Q1', msg: 'recording failed' }), {
+    color: false,
+  });
   assert.deepEqual(out.split('\n'), [
     '2026-12-03 15:51:36.120Z  ERROR  queue.error         recording failed  queue_id=Q1 err="TypeError: x is not a function"',
     '    at f (/app/src/a.ts:1:1)',
@@ -114,7 +132,9 @@ logger.info({ event: 'delivery.attempt', queue_id: 'QTTY1', recipient: 'a@b.exam
 
 function run(file: string, args: string[], env: Record<string, string>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = execFile(file, args, { timeout: 60_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    const child = execFile(file, args, { timeout: 60_000, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env } }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout),
+    );
     child.stdin?.end();
   });
 }
@@ -123,7 +143,16 @@ test('the relay on a pipe writes JSON lines', async () => {
   const out = await run(process.execPath, ['--import', 'tsx', SCRIPT], {});
   const [line, ...rest] = out.trim().split('\n');
   assert.deepEqual(rest, []);
-  assert.deepEqual(JSON.parse(line!), { level: 'info', time: JSON.parse(line!).time, event: 'delivery.attempt', queue_id: 'QTTY1', recipient: 'a@b.example', code: 250, text: 'Ok', msg: 'delivered' });
+  assert.deepEqual(JSON.parse(line!), {
+    level: 'info',
+    time: JSON.parse(line!).time,
+    event: 'delivery.attempt',
+    queue_id: 'QTTY1',
+    recipient: 'a@b.example',
+    code: 250,
+    text: 'Ok',
+    msg: 'delivered',
+  });
 });
 
 const hasScript = (() => {
@@ -135,10 +164,15 @@ const hasScript = (() => {
   }
 })();
 
-test('the relay on a terminal writes readable lines, coloured unless NO_COLOR', { skip: hasScript ? false : 'no util-linux `script` to make a pseudo-terminal' }, async () => {
+test('the relay on a terminal writes readable lines, coloured unless NO_COLOR', {
+  skip: hasScript ? false : 'no util-linux `script` to make a pseudo-terminal',
+}, async () => {
   const command = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(SCRIPT)}`;
   const coloured = await run('script', ['-qec', command, '/dev/null'], {});
   assert.match(coloured, /\x1b\[32mINFO \x1b\[39m/);
   const plain = await run('script', ['-qec', command, '/dev/null'], { NO_COLOR: '1' });
-  assert.match(plain, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z {2}INFO {3}delivery\.attempt {4}delivered {2}queue_id=QTTY1 recipient=a@b\.example code=250 text=Ok\r?\n$/);
+  assert.match(
+    plain,
+    /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}Z {2}INFO {3}delivery\.attempt {4}delivered {2}queue_id=QTTY1 recipient=a@b\.example code=250 text=Ok\r?\n$/,
+  );
 });

@@ -106,7 +106,10 @@ test('message.received: ids, tag, sender, size and client', { skip: realDelivere
 
 test('smtp.phase: every step with its reply, MX, IP, attempt and timing, and the message ids and tag', { skip: realDelivererMissing }, () => {
   const phases = of('smtp.phase');
-  assert.deepEqual([...new Set(phases.map((l) => l.phase))].filter((p) => ['dns', 'connect', 'ehlo', 'mail', 'rcpt', 'data'].includes(p as string)), ['dns', 'connect', 'ehlo', 'mail', 'rcpt', 'data']);
+  assert.deepEqual(
+    [...new Set(phases.map((l) => l.phase))].filter((p) => ['dns', 'connect', 'ehlo', 'mail', 'rcpt', 'data'].includes(p as string)),
+    ['dns', 'connect', 'ehlo', 'mail', 'rcpt', 'data'],
+  );
   for (const l of phases) {
     assertCommon(l);
     assert.equal(l.domain, 'schema.test');
@@ -128,7 +131,22 @@ test('delivery.attempt: one per recipient with outcome, deciding phase and reply
   assert.equal(attempts.length, 2);
   for (const l of attempts) {
     assertCommon(l);
-    for (const k of ['recipient', 'domain', 'phase', 'code', 'enhanced', 'text', 'mx', 'ip', 'attempt', 'duration_ms', 'outcome', 'category', 'hard', 'next_attempt_at']) {
+    for (const k of [
+      'recipient',
+      'domain',
+      'phase',
+      'code',
+      'enhanced',
+      'text',
+      'mx',
+      'ip',
+      'attempt',
+      'duration_ms',
+      'outcome',
+      'category',
+      'hard',
+      'next_attempt_at',
+    ]) {
       assert.ok(k in l, `delivery.attempt has ${k}`);
     }
     assert.equal(l.mx, 'mx.schema.test');
@@ -146,7 +164,22 @@ test('mailtrail tail --json shows the same delivery under the same names and val
   for (const logged of of('delivery.attempt')) {
     const shown = feed.find((r) => r.outcome !== null && r.recipient === logged.recipient);
     assert.ok(shown, `a feed event for ${logged.recipient}`);
-    for (const k of ['queue_id', 'message_id', 'recipient', 'domain', 'tag', 'attempt', 'outcome', 'phase', 'code', 'enhanced', 'mx', 'ip', 'category', 'hard'] as const) {
+    for (const k of [
+      'queue_id',
+      'message_id',
+      'recipient',
+      'domain',
+      'tag',
+      'attempt',
+      'outcome',
+      'phase',
+      'code',
+      'enhanced',
+      'mx',
+      'ip',
+      'category',
+      'hard',
+    ] as const) {
       assert.deepEqual(shown[k], logged[k], `${k} of ${logged.recipient}`);
     }
   }

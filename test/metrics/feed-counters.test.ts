@@ -41,12 +41,24 @@ test('the follower counts events since start by tag and domain group, codes by p
   await metrics.start();
 
   const a = await store.messages.enqueue(
-    message('newsletter', ['ann@gmail.com', 'bob@Hotmail.co.uk', 'carol@example.org', { address: 'dora@web.de', state: 'suppressed', nextAttemptAt: null }], T - 60_000),
+    message(
+      'newsletter',
+      ['ann@gmail.com', 'bob@Hotmail.co.uk', 'carol@example.org', { address: 'dora@web.de', state: 'suppressed', nextAttemptAt: null }],
+      T - 60_000,
+    ),
   );
   const [ann, bob, carol] = a.recipients;
   const b = await store.messages.enqueue(message(null, ['xavier@yahoo.com'], T - 60_000));
   const mid = a.message.id;
-  const phase = (p: NewEvent['phase'], code: number | null, recipientId?: number): NewEvent => ({ at: T - 57_000, messageRowId: mid, kind: 'phase', attempt: 1, phase: p, code, recipientId });
+  const phase = (p: NewEvent['phase'], code: number | null, recipientId?: number): NewEvent => ({
+    at: T - 57_000,
+    messageRowId: mid,
+    kind: 'phase',
+    attempt: 1,
+    phase: p,
+    code,
+    recipientId,
+  });
   await store.events.appendMany([
     phase('dns', null),
     phase('connect', 220),
@@ -131,9 +143,17 @@ test('tags beyond the cap are counted as other, so a tag per customer cannot exp
 test('inbound mail is counted matched, unmatched or ignored once processed, including mail processed after a poll saw it', async () => {
   const store = openStore('inbound');
   const sent = await store.messages.enqueue(message('receipts', ['ann@gmail.com']));
-  const receive = () => store.inbound.receive({ receivedAt: T, mailFrom: '', rcptTo: ['bounces@example.com'], clientIp: '127.0.0.1', raw: Buffer.from('report') });
+  const receive = () =>
+    store.inbound.receive({ receivedAt: T, mailFrom: '', rcptTo: ['bounces@example.com'], clientIp: '127.0.0.1', raw: Buffer.from('report') });
   const process = (id: number, kind: string | null, match: boolean) =>
-    store.inbound.record({ id, processedAt: T, kind, parse: { kind }, match: match ? { messageRowId: sent.message.id, recipientId: sent.recipients[0].id, rule: 'verp' } : null, effects: [] });
+    store.inbound.record({
+      id,
+      processedAt: T,
+      kind,
+      parse: { kind },
+      match: match ? { messageRowId: sent.message.id, recipientId: sent.recipients[0].id, rule: 'verp' } : null,
+      effects: [],
+    });
 
   // Stored before start and never processed (a crash): counted when start-up recovery processes it.
   const leftOver = await receive();

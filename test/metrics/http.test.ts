@@ -37,7 +37,10 @@ test('GET /metrics serves the exposition with queue gauges computed at scrape ti
   await metrics.start();
   const { port } = await api.listen();
   const scrape = async (token: string | null = TOKEN) => {
-    const res = await fetch(`http://${HOST}:${port}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {}, signal: AbortSignal.timeout(5000) });
+    const res = await fetch(`http://${HOST}:${port}/metrics`, {
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(5000),
+    });
     return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
   };
 
@@ -53,9 +56,21 @@ test('GET /metrics serves the exposition with queue gauges computed at scrape ti
   const done = await store.messages.enqueue(message(T - 3 * 24 * 60 * MIN, ['old@example.com']));
   await store.queue.claimDue({ now: T, limit: 1, owner: 'w', leaseUntil: T + 10 * MIN });
   await store.queue.recordAttempt({
-    owner: 'w', at: T,
+    owner: 'w',
+    at: T,
     events: [{ at: T, messageRowId: done.message.id, recipientId: done.recipients[0].id, kind: 'delivered', phase: 'data', code: 250 }],
-    recipients: [{ id: done.recipients[0].id, state: 'delivered', nextAttemptAt: null, lastCode: 250, lastEnhanced: null, lastText: 'ok', category: 'accepted', hard: null }],
+    recipients: [
+      {
+        id: done.recipients[0].id,
+        state: 'delivered',
+        nextAttemptAt: null,
+        lastCode: 250,
+        lastEnhanced: null,
+        lastText: 'ok',
+        category: 'accepted',
+        hard: null,
+      },
+    ],
   });
   // 90 minutes old, two recipients: one deferred after an attempt, one being delivered right now. 10 minutes old: one queued.
   const waiting = await store.messages.enqueue(message(T - 90 * MIN, ['a@gmail.com', 'b@gmail.com']));
@@ -63,9 +78,21 @@ test('GET /metrics serves the exposition with queue gauges computed at scrape ti
   const [first] = await store.queue.claimDue({ now: T, limit: 1, owner: 'w', leaseUntil: T + 10 * MIN });
   assert.equal(first.id, waiting.recipients[0].id);
   await store.queue.recordAttempt({
-    owner: 'w', at: T,
+    owner: 'w',
+    at: T,
     events: [{ at: T, messageRowId: waiting.message.id, recipientId: first.id, kind: 'deferred', phase: 'rcpt', code: 451 }],
-    recipients: [{ id: first.id, state: 'deferred', nextAttemptAt: T + 60 * MIN, lastCode: 451, lastEnhanced: '4.7.1', lastText: 'greylisted', category: 'greylisted', hard: false }],
+    recipients: [
+      {
+        id: first.id,
+        state: 'deferred',
+        nextAttemptAt: T + 60 * MIN,
+        lastCode: 451,
+        lastEnhanced: '4.7.1',
+        lastText: 'greylisted',
+        category: 'greylisted',
+        hard: false,
+      },
+    ],
   });
   const [second] = await store.queue.claimDue({ now: T, limit: 1, owner: 'w', leaseUntil: T + 10 * MIN });
   assert.equal(second.id, waiting.recipients[1].id);

@@ -51,7 +51,10 @@ describe('messageFate', () => {
   test('a bounce after delivery says why, when it was delivered and when the bounce came, and who reported it', () => {
     const bob = verdict('bob@example.com');
     assert.equal(bob.state, 'bounced');
-    assert.equal(bob.verdict, 'bounced after delivery: mailbox full (soft, 5.2.2); delivered to mx.example.com at 10:02 UTC, bounce reported by mx.example.net at 12:02 UTC');
+    assert.equal(
+      bob.verdict,
+      'bounced after delivery: mailbox full (soft, 5.2.2); delivered to mx.example.com at 10:02 UTC, bounce reported by mx.example.net at 12:02 UTC',
+    );
     assert.match(bob.explanation ?? '', /mailbox is full/);
   });
 
@@ -62,11 +65,17 @@ describe('messageFate', () => {
   test('a deferred recipient shows how often it was tried and when the next try is', async () => {
     assert.equal(verdict('erin@greylist.test').verdict, 'deferred 3 times, next attempt due now: greylisted (4.7.1)');
     const earlier = await messageFate(t.store, MESSAGE_ID, { now: T0 + 60 * 60_000 });
-    assert.equal(earlier[0].recipients.find((r) => r.address === 'erin@greylist.test')!.verdict, 'deferred 3 times, next attempt 11:30 UTC: greylisted (4.7.1)');
+    assert.equal(
+      earlier[0].recipients.find((r) => r.address === 'erin@greylist.test')!.verdict,
+      'deferred 3 times, next attempt 11:30 UTC: greylisted (4.7.1)',
+    );
   });
 
   test('a suppressed recipient says since when and why', () => {
-    assert.equal(verdict('dave@blocked.test').verdict, 'suppressed: address on the suppression list since 2024-04-01 10:00 UTC (complaint: complained on 2024-04-01); not sent');
+    assert.equal(
+      verdict('dave@blocked.test').verdict,
+      'suppressed: address on the suppression list since 2024-04-01 10:00 UTC (complaint: complained on 2024-04-01); not sent',
+    );
   });
 
   test('an expired recipient says how long it waited and the last answer', () => {
@@ -80,7 +89,16 @@ describe('messageFate', () => {
     const tl = fates[0].timeline;
     assert.deepEqual(
       tl.map((e) => (e.type === 'attempt' ? `attempt ${e.attempt} ${e.domain}` : e.kind)),
-      ['received', 'suppressed', 'attempt 1 example.com', 'attempt 1 example.org', 'attempt 1 greylist.test', 'attempt 2 greylist.test', 'attempt 3 greylist.test', 'bounced'],
+      [
+        'received',
+        'suppressed',
+        'attempt 1 example.com',
+        'attempt 1 example.org',
+        'attempt 1 greylist.test',
+        'attempt 2 greylist.test',
+        'attempt 3 greylist.test',
+        'bounced',
+      ],
     );
     const first = tl[2] as AttemptEntry;
     assert.deepEqual(

@@ -56,7 +56,18 @@ export function newMessage(over: MessageSpec & { subject?: string }): NewMessage
   });
 }
 
-const phase = (messageId: number, attempt: number, at: number, p: NewEvent['phase'], code: number | null, enhanced: string | null, text: string | null, host: string, ip: string, extra: Partial<NewEvent> = {}): NewEvent => ({
+const phase = (
+  messageId: number,
+  attempt: number,
+  at: number,
+  p: NewEvent['phase'],
+  code: number | null,
+  enhanced: string | null,
+  text: string | null,
+  host: string,
+  ip: string,
+  extra: Partial<NewEvent> = {},
+): NewEvent => ({
   at,
   messageRowId: messageId,
   kind: 'phase',
@@ -86,7 +97,9 @@ export interface Seeded {
 export async function seedHistory(store: SqliteStore): Promise<Seeded> {
   await store.suppressions.add({ address: 'dave@blocked.test', reason: 'complained on 2024-04-01', source: 'complaint', createdAt: T0 - 30 * DAY });
 
-  const older = await store.messages.enqueue(newMessage({ queueId: 'QOLDER0001', createdAt: T0 - 6 * DAY, tag: 'newsletter', recipients: ['frank@gone.test'] }));
+  const older = await store.messages.enqueue(
+    newMessage({ queueId: 'QOLDER0001', createdAt: T0 - 6 * DAY, tag: 'newsletter', recipients: ['frank@gone.test'] }),
+  );
   const frank = older.recipients[0];
   let at = T0 - 6 * DAY + MIN;
   for (let attempt = 1; attempt <= 2; attempt++, at += DAY) {
@@ -95,10 +108,44 @@ export async function seedHistory(store: SqliteStore): Promise<Seeded> {
       owner: 'w1',
       at,
       events: [
-        { at, messageRowId: older.message.id, kind: 'phase', attempt, phase: 'connect', code: null, enhanced: null, text: 'connect ECONNREFUSED 127.0.9.9:25', remoteHost: 'mx.gone.test', remoteIp: '127.0.9.9', detail: { error: 'ECONNREFUSED' } },
-        { at, messageRowId: older.message.id, recipientId: frank.id, kind: 'deferred', attempt, phase: 'connect', enhanced: '4.4.1', text: 'connection refused', remoteHost: 'mx.gone.test', detail: { category: 'connection-failure', hard: false, explanation: 'The receiving server refused the connection; mailtrail will try again.' } },
+        {
+          at,
+          messageRowId: older.message.id,
+          kind: 'phase',
+          attempt,
+          phase: 'connect',
+          code: null,
+          enhanced: null,
+          text: 'connect ECONNREFUSED 127.0.9.9:25',
+          remoteHost: 'mx.gone.test',
+          remoteIp: '127.0.9.9',
+          detail: { error: 'ECONNREFUSED' },
+        },
+        {
+          at,
+          messageRowId: older.message.id,
+          recipientId: frank.id,
+          kind: 'deferred',
+          attempt,
+          phase: 'connect',
+          enhanced: '4.4.1',
+          text: 'connection refused',
+          remoteHost: 'mx.gone.test',
+          detail: { category: 'connection-failure', hard: false, explanation: 'The receiving server refused the connection; mailtrail will try again.' },
+        },
       ],
-      recipients: [{ id: frank.id, state: 'deferred', nextAttemptAt: at + DAY, lastCode: null, lastEnhanced: '4.4.1', lastText: 'connection refused', category: 'connection-failure', hard: false }],
+      recipients: [
+        {
+          id: frank.id,
+          state: 'deferred',
+          nextAttemptAt: at + DAY,
+          lastCode: null,
+          lastEnhanced: '4.4.1',
+          lastText: 'connection refused',
+          category: 'connection-failure',
+          hard: false,
+        },
+      ],
     });
   }
   await store.queue.expire({ now: T0 - DAY, createdBefore: T0 - 5 * DAY, limit: 100, event: EXPIRY });
@@ -115,7 +162,16 @@ export async function seedHistory(store: SqliteStore): Promise<Seeded> {
   await store.queue.claimDue({ now: t1, limit: 10, owner: 'w1', leaseUntil: t1 + 10 * MIN });
   const mx = 'mx.example.com';
   const ip = '127.0.1.5';
-  const accepted = (id: number): RecipientUpdate => ({ id, state: 'delivered', nextAttemptAt: null, lastCode: 250, lastEnhanced: '2.0.0', lastText: 'Ok: queued as 4Vx', category: 'accepted', hard: null });
+  const accepted = (id: number): RecipientUpdate => ({
+    id,
+    state: 'delivered',
+    nextAttemptAt: null,
+    lastCode: 250,
+    lastEnhanced: '2.0.0',
+    lastText: 'Ok: queued as 4Vx',
+    category: 'accepted',
+    hard: null,
+  });
   await store.queue.recordAttempt({
     owner: 'w1',
     at: t1,
@@ -128,7 +184,22 @@ export async function seedHistory(store: SqliteStore): Promise<Seeded> {
       phase(mid, 1, t1, 'rcpt', 250, '2.1.5', 'Ok', mx, ip, { recipientId: alice.id }),
       phase(mid, 1, t1, 'rcpt', 250, '2.1.5', 'Ok', mx, ip, { recipientId: bob.id }),
       phase(mid, 1, t1, 'data', 250, '2.0.0', 'Ok: queued as 4Vx', mx, ip, { durationMs: 45 }),
-      ...[alice, bob].map((r): NewEvent => ({ at: t1, messageRowId: mid, recipientId: r.id, kind: 'delivered', attempt: 1, phase: 'data', code: 250, enhanced: '2.0.0', text: 'Ok: queued as 4Vx', remoteHost: mx, remoteIp: ip, detail: { category: 'accepted', explanation: 'The receiving server accepted the message.' } })),
+      ...[alice, bob].map(
+        (r): NewEvent => ({
+          at: t1,
+          messageRowId: mid,
+          recipientId: r.id,
+          kind: 'delivered',
+          attempt: 1,
+          phase: 'data',
+          code: 250,
+          enhanced: '2.0.0',
+          text: 'Ok: queued as 4Vx',
+          remoteHost: mx,
+          remoteIp: ip,
+          detail: { category: 'accepted', explanation: 'The receiving server accepted the message.' },
+        }),
+      ),
     ],
     recipients: [accepted(alice.id), accepted(bob.id)],
   });
@@ -140,9 +211,33 @@ export async function seedHistory(store: SqliteStore): Promise<Seeded> {
     events: [
       phase(mid, 1, t1, 'connect', 220, null, 'mx.example.org ESMTP', 'mx.example.org', '127.0.1.6'),
       phase(mid, 1, t1, 'rcpt', 550, '5.1.1', 'User unknown', 'mx.example.org', '127.0.1.6', { recipientId: carol.id }),
-      { at: t1, messageRowId: mid, recipientId: carol.id, kind: 'bounced', attempt: 1, phase: 'rcpt', code: 550, enhanced: '5.1.1', text: 'User unknown', remoteHost: 'mx.example.org', remoteIp: '127.0.1.6', detail: { category: 'mailbox-unknown', hard: true, explanation: 'The address does not exist at the receiving domain.' } },
+      {
+        at: t1,
+        messageRowId: mid,
+        recipientId: carol.id,
+        kind: 'bounced',
+        attempt: 1,
+        phase: 'rcpt',
+        code: 550,
+        enhanced: '5.1.1',
+        text: 'User unknown',
+        remoteHost: 'mx.example.org',
+        remoteIp: '127.0.1.6',
+        detail: { category: 'mailbox-unknown', hard: true, explanation: 'The address does not exist at the receiving domain.' },
+      },
     ],
-    recipients: [{ id: carol.id, state: 'bounced', nextAttemptAt: null, lastCode: 550, lastEnhanced: '5.1.1', lastText: 'User unknown', category: 'mailbox-unknown', hard: true }],
+    recipients: [
+      {
+        id: carol.id,
+        state: 'bounced',
+        nextAttemptAt: null,
+        lastCode: 550,
+        lastEnhanced: '5.1.1',
+        lastText: 'User unknown',
+        category: 'mailbox-unknown',
+        hard: true,
+      },
+    ],
   });
 
   // erin: greylisted three times.
@@ -153,9 +248,37 @@ export async function seedHistory(store: SqliteStore): Promise<Seeded> {
       at: te,
       events: [
         phase(mid, attempt, te, 'rcpt', 451, '4.7.1', 'Greylisted, try again later', 'mx.greylist.test', '127.0.1.7', { recipientId: erin.id }),
-        { at: te, messageRowId: mid, recipientId: erin.id, kind: 'deferred', attempt, phase: 'rcpt', code: 451, enhanced: '4.7.1', text: 'Greylisted, try again later', remoteHost: 'mx.greylist.test', remoteIp: '127.0.1.7', detail: { category: 'greylisted', hard: false, explanation: 'The receiving server asked mailtrail to retry later (greylisting); this is normal for a first contact.' } },
+        {
+          at: te,
+          messageRowId: mid,
+          recipientId: erin.id,
+          kind: 'deferred',
+          attempt,
+          phase: 'rcpt',
+          code: 451,
+          enhanced: '4.7.1',
+          text: 'Greylisted, try again later',
+          remoteHost: 'mx.greylist.test',
+          remoteIp: '127.0.1.7',
+          detail: {
+            category: 'greylisted',
+            hard: false,
+            explanation: 'The receiving server asked mailtrail to retry later (greylisting); this is normal for a first contact.',
+          },
+        },
       ],
-      recipients: [{ id: erin.id, state: 'deferred', nextAttemptAt: T0 + 90 * MIN, lastCode: 451, lastEnhanced: '4.7.1', lastText: 'Greylisted, try again later', category: 'greylisted', hard: false }],
+      recipients: [
+        {
+          id: erin.id,
+          state: 'deferred',
+          nextAttemptAt: T0 + 90 * MIN,
+          lastCode: 451,
+          lastEnhanced: '4.7.1',
+          lastText: 'Greylisted, try again later',
+          category: 'greylisted',
+          hard: false,
+        },
+      ],
     });
     te += 10 * MIN;
     if (attempt < 3) await store.queue.claimDue({ now: T0 + 2 * HOUR, limit: 10, owner: 'w1', leaseUntil: T0 + 3 * HOUR });
@@ -163,7 +286,13 @@ export async function seedHistory(store: SqliteStore): Promise<Seeded> {
 
   // Two hours after delivery, bob's mailbox-full bounce comes back.
   const tb = t1 + 2 * HOUR;
-  const inbound = await store.inbound.receive({ receivedAt: tb, mailFrom: '', rcptTo: ['bounce@bounces.shop.example.com'], clientIp: '127.0.0.1', raw: Buffer.from('DSN') });
+  const inbound = await store.inbound.receive({
+    receivedAt: tb,
+    mailFrom: '',
+    rcptTo: ['bounce@bounces.shop.example.com'],
+    clientIp: '127.0.0.1',
+    raw: Buffer.from('DSN'),
+  });
   await store.inbound.record({
     id: inbound.id,
     processedAt: tb,
@@ -172,11 +301,32 @@ export async function seedHistory(store: SqliteStore): Promise<Seeded> {
     match: { messageRowId: mid, recipientId: bob.id, rule: 'verp' },
     effects: [
       {
-        event: { at: tb, messageRowId: mid, recipientId: bob.id, kind: 'bounced', phase: 'inbound', code: 552, enhanced: '5.2.2', text: 'Mailbox full', remoteHost: 'mx.example.net', detail: { category: 'mailbox-full', hard: false, explanation: "The recipient's mailbox is full; the address itself is fine.", reporting_mta: 'mx.example.net', inbound_id: inbound.id } },
+        event: {
+          at: tb,
+          messageRowId: mid,
+          recipientId: bob.id,
+          kind: 'bounced',
+          phase: 'inbound',
+          code: 552,
+          enhanced: '5.2.2',
+          text: 'Mailbox full',
+          remoteHost: 'mx.example.net',
+          detail: {
+            category: 'mailbox-full',
+            hard: false,
+            explanation: "The recipient's mailbox is full; the address itself is fine.",
+            reporting_mta: 'mx.example.net',
+            inbound_id: inbound.id,
+          },
+        },
         transition: lateBounce({ code: 552, enhanced: '5.2.2', text: 'Mailbox full', category: 'mailbox-full', hard: false }),
       },
     ],
   });
 
-  return { queueId: m.message.queueId, olderQueueId: older.message.queueId, ids: { alice: alice.id, bob: bob.id, carol: carol.id, erin: erin.id, dave: daveRow.id } };
+  return {
+    queueId: m.message.queueId,
+    olderQueueId: older.message.queueId,
+    ids: { alice: alice.id, bob: bob.id, carol: carol.id, erin: erin.id, dave: daveRow.id },
+  };
 }

@@ -87,41 +87,75 @@ describe('searchMessages', () => {
   });
 
   test('by Message-ID (with or without <>) or queue id, exactly', async () => {
-    assert.deepEqual((await all({ message: `<${MESSAGE_ID}>` })).seen.map((m) => m.queue_id), ['QNEWER0001', 'QOLDER0001']);
-    assert.deepEqual((await all({ message: 'QBULK0007' })).seen.map((m) => m.message_id), ['bulk-7@shop.example.com']);
+    assert.deepEqual(
+      (await all({ message: `<${MESSAGE_ID}>` })).seen.map((m) => m.queue_id),
+      ['QNEWER0001', 'QOLDER0001'],
+    );
+    assert.deepEqual(
+      (await all({ message: 'QBULK0007' })).seen.map((m) => m.message_id),
+      ['bulk-7@shop.example.com'],
+    );
     assert.deepEqual((await all({ message: 'bulk-7@shop.example' })).seen, [], 'exact, not a prefix');
-    assert.deepEqual((await all({ message: MESSAGE_ID, tag: 'newsletter' })).seen.map((m) => m.queue_id), ['QOLDER0001'], 'combined with other filters');
+    assert.deepEqual(
+      (await all({ message: MESSAGE_ID, tag: 'newsletter' })).seen.map((m) => m.queue_id),
+      ['QOLDER0001'],
+      'combined with other filters',
+    );
   });
 
   test('by subject words: every word, whole words, any case or accent, newest first', async () => {
     const invoices = (await all({ subject: 'invoice', limit: 4 })).seen;
     assert.equal(invoices.length, 15);
     assert.ok(invoices.every((m) => /^Invoice \d+/.test(m.subject ?? '')));
-    assert.deepEqual((await all({ subject: 'INVOICE 9' })).seen.map((m) => m.subject), ['Invoice 9 for your Café order']);
+    assert.deepEqual(
+      (await all({ subject: 'INVOICE 9' })).seen.map((m) => m.subject),
+      ['Invoice 9 for your Café order'],
+    );
     assert.equal((await all({ subject: 'cafe order' })).seen.length, 15, 'accents are folded');
     assert.deepEqual((await all({ subject: 'invoic' })).seen, [], 'whole words');
     assert.equal((await all({ subject: 'order 4711', tag: 'newsletter' })).seen.length, 1);
     assert.equal((await all({ subject: 'invoice", OR newsletter' })).seen.length, 0, 'no FTS operators from user input');
     // With a time window (which bounds the index walk) and with a recipient (which then leads).
-    assert.deepEqual((await all({ subject: 'invoice', since: T0 + 10 * MIN, until: T0 + 12 * MIN })).seen.map((m) => m.queue_id), ['QBULK0003', 'QBULK0000']);
-    assert.deepEqual((await all({ subject: 'invoice', recipient: 'user3@example.com' })).seen.map((m) => m.queue_id), ['QBULK0039', 'QBULK0027', 'QBULK0015', 'QBULK0003']);
+    assert.deepEqual(
+      (await all({ subject: 'invoice', since: T0 + 10 * MIN, until: T0 + 12 * MIN })).seen.map((m) => m.queue_id),
+      ['QBULK0003', 'QBULK0000'],
+    );
+    assert.deepEqual(
+      (await all({ subject: 'invoice', recipient: 'user3@example.com' })).seen.map((m) => m.queue_id),
+      ['QBULK0039', 'QBULK0027', 'QBULK0015', 'QBULK0003'],
+    );
   });
 
   test('state "complained": messages a recipient reported as spam, also for one recipient or domain', async () => {
     const [m] = await t.store.query.findMessages('QBULK0004');
     const [, other] = await t.store.query.recipientsOf([m.id]);
     await t.store.inbound.record({
-      id: (await t.store.inbound.receive({ receivedAt: T0 + HOUR, mailFrom: '', rcptTo: ['fbl@shop.example.com'], clientIp: null, raw: Buffer.from('ARF') })).id,
+      id: (await t.store.inbound.receive({ receivedAt: T0 + HOUR, mailFrom: '', rcptTo: ['fbl@shop.example.com'], clientIp: null, raw: Buffer.from('ARF') }))
+        .id,
       processedAt: T0 + HOUR,
       kind: 'complaint',
       parse: { kind: 'complaint' },
       match: { messageRowId: m.id, recipientId: other.id, rule: 'message-id' },
-      effects: [{ event: { at: T0 + HOUR, messageRowId: m.id, recipientId: other.id, kind: 'complained', phase: 'inbound' }, suppress: { address: other.address, reason: 'complaint: abuse', source: 'complaint' } }],
+      effects: [
+        {
+          event: { at: T0 + HOUR, messageRowId: m.id, recipientId: other.id, kind: 'complained', phase: 'inbound' },
+          suppress: { address: other.address, reason: 'complaint: abuse', source: 'complaint' },
+        },
+      ],
     });
-    assert.deepEqual((await all({ state: 'complained' })).seen.map((r) => r.queue_id), ['QBULK0004']);
-    assert.deepEqual((await all({ state: 'complained', domain: 'example.net' })).seen.map((r) => r.queue_id), ['QBULK0004']);
+    assert.deepEqual(
+      (await all({ state: 'complained' })).seen.map((r) => r.queue_id),
+      ['QBULK0004'],
+    );
+    assert.deepEqual(
+      (await all({ state: 'complained', domain: 'example.net' })).seen.map((r) => r.queue_id),
+      ['QBULK0004'],
+    );
     assert.deepEqual((await all({ state: 'complained', domain: 'example.com' })).seen, []);
-    assert.deepEqual((await all({ state: 'complained', recipient: other.address })).seen.map((r) => r.queue_id), ['QBULK0004']);
+    assert.deepEqual(
+      (await all({ state: 'complained', recipient: other.address })).seen.map((r) => r.queue_id),
+      ['QBULK0004'],
+    );
     assert.deepEqual((await all({ state: 'complained', recipient: 'user0@example.com' })).seen, [], 'the same recipient');
   });
 

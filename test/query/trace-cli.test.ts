@@ -35,7 +35,10 @@ describe('mailtrail trace', () => {
     assert.match(out, /queue id QOLDER0001 .*message 2 of 2/);
     assert.ok(out.indexOf('QNEWER0001') < out.indexOf('QOLDER0001'), 'newest first');
     assert.match(out, /delivered to mx\.example\.com \[127\.0\.1\.5\] at 2024-05-01 10:02 UTC, accepted 250 2\.0\.0/);
-    assert.match(out, /bounced after delivery: mailbox full \(soft, 5\.2\.2\); delivered to mx\.example\.com at 2024-05-01 10:02 UTC, bounce reported by mx\.example\.net at 2024-05-01 12:02 UTC/);
+    assert.match(
+      out,
+      /bounced after delivery: mailbox full \(soft, 5\.2\.2\); delivered to mx\.example\.com at 2024-05-01 10:02 UTC, bounce reported by mx\.example\.net at 2024-05-01 12:02 UTC/,
+    );
     assert.match(out, /Why: The recipient's mailbox is full/);
     assert.match(out, /deferred 3 times, next attempt due now: greylisted \(4\.7\.1\)/);
     assert.match(out, /suppressed: address on the suppression list since 2024-04-01 10:00 UTC/);

@@ -66,7 +66,10 @@ test('a message goes from the queue to the MTA found in DNS; a 550 at RCPT bounc
     assert.equal((await s.t.store.suppressions.get('nobody@e2e.test'))?.reason, `hard bounce: 550 5.1.1 ${nobody.lastText!.replace(/^5\.1\.1 /, '')}`);
     assert.equal(mta.messages.length, before + 1);
     const got = mta.messages.at(-1)!;
-    assert.deepEqual(got.rcptTo.map((r) => r.address), ['alice@e2e.test']);
+    assert.deepEqual(
+      got.rcptTo.map((r) => r.address),
+      ['alice@e2e.test'],
+    );
     assert.equal(got.mailFrom, 'app@sender.test');
     assert.match(got.raw.toString(), /Hello\./);
     const events = await s.t.store.events.forMessage(message.id);
@@ -101,7 +104,13 @@ test('greylisting: deferred with the 4xx, then delivered on the retry once the c
     assert.equal(bob.attempts, 2);
     assert.equal(mta.messages.length, before + 1);
     const outcomes = (await s.t.store.events.forMessage(message.id)).filter((e) => e.recipientId === bob.id && e.kind !== 'phase');
-    assert.deepEqual(outcomes.map((e) => [e.kind, e.attempt]), [['deferred', 1], ['delivered', 2]]);
+    assert.deepEqual(
+      outcomes.map((e) => [e.kind, e.attempt]),
+      [
+        ['deferred', 1],
+        ['delivered', 2],
+      ],
+    );
   } finally {
     mta.script.greylist = false;
     await s.cleanup();

@@ -43,7 +43,9 @@ export async function enqueue(
       messageId: `m${n}.${process.pid}@sender.test`,
       mailFrom: opts.from ?? 'app@sender.test',
       createdAt: opts.createdAt ?? T0,
-      raw: opts.raw ?? `From: app@sender.test\r\nTo: ${opts.to.join(', ')}\r\nSubject: test ${n}\r\nMessage-ID: <m${n}.${process.pid}@sender.test>\r\n\r\nHello.\r\n`,
+      raw:
+        opts.raw ??
+        `From: app@sender.test\r\nTo: ${opts.to.join(', ')}\r\nSubject: test ${n}\r\nMessage-ID: <m${n}.${process.pid}@sender.test>\r\n\r\nHello.\r\n`,
       recipients: opts.to.map((address) => ({ address, notify: opts.notify ?? null })),
     }),
   );
@@ -52,7 +54,12 @@ export async function enqueue(
 export function testConfig(delivery: Record<string, unknown> = {}, bounces: Record<string, unknown> = {}): Config {
   return configSchema.parse({
     database: { path: ':memory:' },
-    delivery: { poll_interval_ms: 50, lease_ms: 60_000, ...delivery, retry: { min_delay_ms: 60_000, max_delay_ms: 3_600_000, jitter: 0, ...(delivery.retry as object) } },
+    delivery: {
+      poll_interval_ms: 50,
+      lease_ms: 60_000,
+      ...delivery,
+      retry: { min_delay_ms: 60_000, max_delay_ms: 3_600_000, jitter: 0, ...(delivery.retry as object) },
+    },
     bounces,
   });
 }
@@ -71,9 +78,30 @@ export function manualClock(start = T0): Clock & { t: number; advance(ms: number
 }
 
 export const accepted: Classification = { category: 'accepted', permanent: null, hard: false, enhanced: '2.0.0', explanation: 'Accepted.', rule: 'code:250' };
-export const greylisted: Classification = { category: 'greylisted', permanent: false, hard: false, enhanced: '4.7.1', explanation: 'Greylisted.', rule: 'code:451' };
-export const rateLimited: Classification = { category: 'rate-limited', permanent: false, hard: false, enhanced: '4.7.0', explanation: 'Too fast.', rule: 'code:421' };
-export const unknownUser: Classification = { category: 'mailbox-unknown', permanent: true, hard: true, enhanced: '5.1.1', explanation: 'No such user.', rule: 'enhanced:5.1.1' };
+export const greylisted: Classification = {
+  category: 'greylisted',
+  permanent: false,
+  hard: false,
+  enhanced: '4.7.1',
+  explanation: 'Greylisted.',
+  rule: 'code:451',
+};
+export const rateLimited: Classification = {
+  category: 'rate-limited',
+  permanent: false,
+  hard: false,
+  enhanced: '4.7.0',
+  explanation: 'Too fast.',
+  rule: 'code:421',
+};
+export const unknownUser: Classification = {
+  category: 'mailbox-unknown',
+  permanent: true,
+  hard: true,
+  enhanced: '5.1.1',
+  explanation: 'No such user.',
+  rule: 'enhanced:5.1.1',
+};
 
 export type Verdict = 'delivered' | 'deferred' | 'bounced' | 'throttled';
 
@@ -110,7 +138,17 @@ export function fakeDeliverer(decide: (address: string, job: DeliveryJob) => Ver
               : v === 'throttled'
                 ? ['deferred', 421, '4.7.0', 'Too many connections, slow down', rateLimited]
                 : ['deferred', 451, '4.7.1', 'Greylisted, try later', greylisted];
-        return { recipientId: r.id, outcome, phase: outcome === 'delivered' ? 'data' : 'rcpt', code, enhanced, text, remoteHost: `mx.${job.domain}`, remoteIp: '127.0.4.1', classification };
+        return {
+          recipientId: r.id,
+          outcome,
+          phase: outcome === 'delivered' ? 'data' : 'rcpt',
+          code,
+          enhanced,
+          text,
+          remoteHost: `mx.${job.domain}`,
+          remoteIp: '127.0.4.1',
+          classification,
+        };
       });
       return {
         startedAt,
@@ -118,7 +156,17 @@ export function fakeDeliverer(decide: (address: string, job: DeliveryJob) => Ver
         domain: job.domain,
         phases: [
           { phase: 'connect', at: startedAt, durationMs: 1, code: 220, enhanced: null, text: 'ready', remoteHost: `mx.${job.domain}`, remoteIp: '127.0.4.1' },
-          ...job.recipients.map((r, i) => ({ phase: 'rcpt' as const, at: startedAt, durationMs: 1, code: recipients[i].code, enhanced: recipients[i].enhanced, text: recipients[i].text, remoteHost: `mx.${job.domain}`, remoteIp: '127.0.4.1', recipientId: r.id })),
+          ...job.recipients.map((r, i) => ({
+            phase: 'rcpt' as const,
+            at: startedAt,
+            durationMs: 1,
+            code: recipients[i].code,
+            enhanced: recipients[i].enhanced,
+            text: recipients[i].text,
+            remoteHost: `mx.${job.domain}`,
+            remoteIp: '127.0.4.1',
+            recipientId: r.id,
+          })),
         ],
         recipients,
         mx: `mx.${job.domain}`,

@@ -62,7 +62,14 @@ async function withDns<T>(fn: (dns: DnsServer) => Promise<T>): Promise<T> {
 }
 
 function relayFor(dns: DnsServer, finalReplyMs: number) {
-  const config = testConfig({ dns_servers: [dns.address], connect_timeout_ms: 3_000, greeting_timeout_ms: 3_000, command_timeout_ms: 30_000, tls_policy: { default: 'none' }, stop_final_reply_ms: finalReplyMs });
+  const config = testConfig({
+    dns_servers: [dns.address],
+    connect_timeout_ms: 3_000,
+    greeting_timeout_ms: 3_000,
+    command_timeout_ms: 30_000,
+    tls_policy: { default: 'none' },
+    stop_final_reply_ms: finalReplyMs,
+  });
   return { config, deliverer: createTestDeliverer(config, silentLogger()) };
 }
 
@@ -148,7 +155,10 @@ test('a stop starts no new transaction: a job still connecting is given back wit
       assert.equal(r!.state, 'queued');
       assert.equal(r!.attempts, 0, 'nothing was attempted, nothing is recorded');
       assert.equal(r!.leaseOwner, null, 'the claim was given back');
-      assert.deepEqual((await t.store.events.forMessage(message.id)).map((e) => e.kind), ['received']);
+      assert.deepEqual(
+        (await t.store.events.forMessage(message.id)).map((e) => e.kind),
+        ['received'],
+      );
     });
   } finally {
     for (const s of sockets) s.destroy();

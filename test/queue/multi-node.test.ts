@@ -45,7 +45,8 @@ test('two relays on one database never open more connections to an address than 
   try {
     for (let i = 0; i < 2; i++) stores.push(await openStore(config, { role: 'single' }));
     const total = 24;
-    for (let i = 0; i < total; i++) await stores[0]!.messages.enqueue(newMessage({ queueId: `QTWO${i}`, messageId: `two-${i}@app.test`, recipients: [`r${i}@shared.test`] }));
+    for (let i = 0; i < total; i++)
+      await stores[0]!.messages.enqueue(newMessage({ queueId: `QTWO${i}`, messageId: `two-${i}@app.test`, recipients: [`r${i}@shared.test`] }));
     for (const store of stores) sides.push(createDeliverySide({ config, store, logger: silentLogger() }));
     for (const side of sides) side.scheduler.start();
     const deadline = Date.now() + 60_000;

@@ -30,7 +30,10 @@ test('recipients of one message at one domain share a transaction; other domains
     ]);
     assert.ok(deliverer.stats.jobs.every((j) => j.raw.toString().includes('Hello.') && j.recipients.every((r) => r.attempt === 1)));
     const rs = await t.store.messages.recipients(message.id);
-    assert.deepEqual(rs.map((r) => [r.state, r.attempts, r.lastCode, r.category, r.leaseOwner]), Array(3).fill(['delivered', 1, 250, 'accepted', null]));
+    assert.deepEqual(
+      rs.map((r) => [r.state, r.attempts, r.lastCode, r.category, r.leaseOwner]),
+      Array(3).fill(['delivered', 1, 250, 'accepted', null]),
+    );
     const events = await t.store.events.forMessage(message.id);
     assert.equal(events.filter((e) => e.kind === 'delivered').length, 3);
     const rcptPhases = events.filter((e) => e.kind === 'phase' && e.phase === 'rcpt');
@@ -41,7 +44,23 @@ test('recipients of one message at one domain share a transaction; other domains
     assert.deepEqual(connect.map((e) => (e.detail!.recipient_ids as number[]).length).sort(), [1, 2]);
     const logs = lines.filter((l) => l.event === 'delivery.attempt');
     assert.equal(logs.length, 3);
-    for (const k of ['queue_id', 'message_id', 'recipient', 'domain', 'attempt', 'outcome', 'code', 'enhanced', 'text', 'mx', 'ip', 'duration_ms', 'next_attempt_at', 'category', 'tag']) {
+    for (const k of [
+      'queue_id',
+      'message_id',
+      'recipient',
+      'domain',
+      'attempt',
+      'outcome',
+      'code',
+      'enhanced',
+      'text',
+      'mx',
+      'ip',
+      'duration_ms',
+      'next_attempt_at',
+      'category',
+      'tag',
+    ]) {
       assert.ok(k in logs[0], `delivery.attempt has ${k}`);
     }
     assert.equal(logs[0].queue_id, message.queueId);
@@ -99,7 +118,13 @@ test('total and per-domain connection limits are respected', async () => {
     for (let i = 0; i < 12; i++) await enqueue(t.store, { to: [`r${i}@big.test`] });
     for (let i = 0; i < 6; i++) await enqueue(t.store, { to: [`r${i}@other${i}.test`] });
     const deliverer = fakeDeliverer(undefined, { delayMs: 20 });
-    const s = createScheduler({ config: testConfig({ max_connections: 4, max_connections_per_domain: 2 }), store: t.store, deliverer, logger: captureLogger().logger, clock: manualClock() });
+    const s = createScheduler({
+      config: testConfig({ max_connections: 4, max_connections_per_domain: 2 }),
+      store: t.store,
+      deliverer,
+      logger: captureLogger().logger,
+      clock: manualClock(),
+    });
     // Claims beyond what can wait for a slot go back to the queue and are claimed again later.
     for (let i = 0; i < 20 && deliverer.stats.jobs.length < 18; i++) await s.runOnce();
     assert.equal(deliverer.stats.jobs.length, 18, 'each recipient delivered exactly once');
@@ -173,7 +198,13 @@ test('a greylisted recipient is deferred on the backoff schedule and delivered o
     assert.equal(grey.state, 'delivered');
     assert.equal(grey.attempts, 2);
     const outcomes = (await t.store.events.forMessage(message.id)).filter((e) => e.recipientId === grey.id && e.kind !== 'phase');
-    assert.deepEqual(outcomes.map((e) => [e.kind, e.attempt]), [['deferred', 1], ['delivered', 2]]);
+    assert.deepEqual(
+      outcomes.map((e) => [e.kind, e.attempt]),
+      [
+        ['deferred', 1],
+        ['delivered', 2],
+      ],
+    );
     assert.equal(outcomes[0].detail!.next_attempt_at, T0 + 60_000);
     assert.equal(outcomes[0].detail!.category, 'greylisted');
     assert.equal(deliverer.stats.jobs.at(-1)!.recipients[0].attempt, 2);
@@ -324,11 +355,20 @@ test('a deliverer that throws or forgets a recipient defers it instead of losing
     const s = createScheduler({ config: testConfig(), store: t.store, deliverer, logger: captureLogger().logger, clock });
     await s.runOnce();
     let rs = await t.store.messages.recipients(message.id);
-    assert.deepEqual(rs.map((r) => [r.state, r.category]), [['deferred', 'system-error'], ['deferred', 'system-error']]);
+    assert.deepEqual(
+      rs.map((r) => [r.state, r.category]),
+      [
+        ['deferred', 'system-error'],
+        ['deferred', 'system-error'],
+      ],
+    );
     clock.advance(60_000);
     await s.runOnce();
     rs = await t.store.messages.recipients(message.id);
-    assert.deepEqual(rs.map((r) => r.state), ['delivered', 'deferred']);
+    assert.deepEqual(
+      rs.map((r) => r.state),
+      ['delivered', 'deferred'],
+    );
   } finally {
     await t.cleanup();
   }

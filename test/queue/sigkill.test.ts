@@ -43,19 +43,31 @@ async function startStallingMta() {
   };
 }
 
-test('SIGKILL during DATA: after the leases lapse a new worker delivers every interrupted recipient', { skip: realDelivererMissing, timeout: 60_000 }, async () => {
+test('SIGKILL during DATA: after the leases lapse a new worker delivers every interrupted recipient', {
+  skip: realDelivererMissing,
+  timeout: 60_000,
+}, async () => {
   const t = tempStore();
   const dns = await startDnsServer({ mx: [{ name: 'stall.test', exchange: 'mx.stall.test', preference: 10 }], a: [{ name: 'mx.stall.test', address: HOST }] });
   let stalling: Awaited<ReturnType<typeof startStallingMta>> | null = await startStallingMta();
   let child: ReturnType<typeof spawn> | null = null;
   const leaseMs = 60_000;
-  const delivery = { dns_servers: [dns.address], lease_ms: leaseMs, connect_timeout_ms: 5_000, greeting_timeout_ms: 5_000, command_timeout_ms: 120_000, tls_policy: { default: 'none' } };
+  const delivery = {
+    dns_servers: [dns.address],
+    lease_ms: leaseMs,
+    connect_timeout_ms: 5_000,
+    greeting_timeout_ms: 5_000,
+    command_timeout_ms: 120_000,
+    tls_policy: { default: 'none' },
+  };
   try {
     const now = Date.now();
     const messages = [];
     for (let i = 0; i < 3; i++) messages.push(await enqueue(t.store, { to: [`a${i}@stall.test`, `b${i}@stall.test`], createdAt: now }));
 
-    child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify({ db: t.path, owner: 'doomed', config: { delivery } })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify({ db: t.path, owner: 'doomed', config: { delivery } })], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr!.on('data', (b) => (stderr += b));
     const deadline = Date.now() + 20_000;
@@ -86,7 +98,10 @@ test('SIGKILL during DATA: after the leases lapse a new worker delivers every in
       clock.advance(leaseMs + 1);
       assert.equal(await survivor.runOnce(), 6);
       const after = (await Promise.all(messages.map((m) => t.store.messages.recipients(m.message.id)))).flat();
-      assert.deepEqual(after.map((r) => r.state), Array(6).fill('delivered'));
+      assert.deepEqual(
+        after.map((r) => r.state),
+        Array(6).fill('delivered'),
+      );
       // The killed worker's attempt is counted, with an `interrupted` event: the receiver may have it twice.
       assert.ok(after.every((r) => r.attempts === 2 && r.leaseOwner === null));
       for (const m of messages) {

@@ -62,10 +62,18 @@ test('submission on a full disk: 452 4.3.1 (insufficient system storage), nothin
   }
 });
 
-test('delivery on a full disk: the result is kept and recorded when writes succeed again; nothing new is claimed meanwhile, nothing sent twice', { timeout: 30_000 }, async () => {
+test('delivery on a full disk: the result is kept and recorded when writes succeed again; nothing new is claimed meanwhile, nothing sent twice', {
+  timeout: 30_000,
+}, async () => {
   const disk = mountSmallDisk(16);
   const store = openSqliteStore({ path: path.join(disk.dir, 'mailtrail.db'), synchronous: 'FULL', busyTimeoutMs: 1_000 });
-  const t = { store, cleanup: async () => { await store.close().catch(() => {}); disk.unmount(); } };
+  const t = {
+    store,
+    cleanup: async () => {
+      await store.close().catch(() => {});
+      disk.unmount();
+    },
+  };
   let dots = 0;
   let release: (() => void) | null = null;
   const mta = new SMTPServer({
@@ -84,7 +92,14 @@ test('delivery on a full disk: the result is kept and recorded when writes succe
   });
   await new Promise<void>((r) => mta.listen(25, HOST, () => r()));
   const dns = await startDnsServer({ mx: [{ name: 'full.test', exchange: 'mx.full.test', preference: 10 }], a: [{ name: 'mx.full.test', address: HOST }] });
-  const config = testConfig({ dns_servers: [dns.address], poll_interval_ms: 50, tls_policy: { default: 'none' }, connect_timeout_ms: 3_000, greeting_timeout_ms: 3_000, command_timeout_ms: 10_000 });
+  const config = testConfig({
+    dns_servers: [dns.address],
+    poll_interval_ms: 50,
+    tls_policy: { default: 'none' },
+    connect_timeout_ms: 3_000,
+    greeting_timeout_ms: 3_000,
+    command_timeout_ms: 10_000,
+  });
   const deliverer = await createTestDeliverer(config, silentLogger());
   const { logger, lines } = captureLogger();
   const s = createScheduler({ config, store: t.store, deliverer, logger });

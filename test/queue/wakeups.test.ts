@@ -52,7 +52,12 @@ async function twoRelays(name: string) {
   const side = createDeliverySide({ config, store: b, logger });
   side.scheduler.start();
   const listening = async () =>
-    (await cluster.sql('postgres', `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2 AND query LIKE 'LISTEN%'`, [db, WAKEUPS_APPLICATION_NAME]))[0]!.n === 1;
+    (
+      await cluster.sql('postgres', `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2 AND query LIKE 'LISTEN%'`, [
+        db,
+        WAKEUPS_APPLICATION_NAME,
+      ])
+    )[0]!.n === 1;
   await waitFor(listening, 'relay B listening for wake-ups');
   // B's first pass found nothing and it sleeps for its poll interval.
   await new Promise((r) => setTimeout(r, 300));
@@ -93,7 +98,10 @@ test('when its listening connection is cut the scheduler logs it, listens again,
   const r = await twoRelays('wake_cut');
   try {
     await cluster.sql('postgres', `ALTER DATABASE ${r.db} ALLOW_CONNECTIONS false`);
-    await cluster.sql('postgres', 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [r.db, WAKEUPS_APPLICATION_NAME]);
+    await cluster.sql('postgres', 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [
+      r.db,
+      WAKEUPS_APPLICATION_NAME,
+    ]);
     await waitFor(async () => r.lines.some((l) => l.event === 'queue.wakeups_lost'), 'queue.wakeups_lost logged');
     // Queued while B is deaf: its NOTIFY reaches nobody. (A's pool still has its connection.)
     const missed = r.sendThroughA('missed@app.test');

@@ -33,7 +33,12 @@ test('cutoffsAt: days before now, 0 keeps forever', () => {
 test('a pass runs steps until nothing is left, logs the counts once; all-zero retention deletes nothing', async () => {
   for (let i = 0; i < 5; i++) await finished(100 + i);
   await finished(1);
-  const keepAll = createPurger({ store: t.store, config: parseConfig({ retention: { history_days: 0, content_days: 0, inbound_days: 0, webhooks_days: 0 } }), logger: silentLogger(), clock: () => NOW });
+  const keepAll = createPurger({
+    store: t.store,
+    config: parseConfig({ retention: { history_days: 0, content_days: 0, inbound_days: 0, webhooks_days: 0 } }),
+    logger: silentLogger(),
+    clock: () => NOW,
+  });
   assert.deepEqual(await keepAll.runOnce(), { messages: 0, contents: 0, inbound: 0, webhooks: 0 });
   assert.equal(await messages(), 6);
 

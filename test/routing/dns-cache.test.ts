@@ -28,12 +28,19 @@ function resolverFor(server: DnsServer): dnsPromises.Resolver {
   return r;
 }
 
-const queries = (server: DnsServer, name: string) => server.log().split('\n').filter((l) => l.includes(`query[`) && l.includes(` ${name} `)).length;
+const queries = (server: DnsServer, name: string) =>
+  server
+    .log()
+    .split('\n')
+    .filter((l) => l.includes(`query[`) && l.includes(` ${name} `)).length;
 
 test('answers are reused for up to the configured age, then asked again', async () => {
   let now = 1_000_000;
   const cache = cachingResolver(resolverFor(withTtl), 60_000, () => now);
-  assert.deepEqual((await cache.resolveMx('cache.test')).map((r) => r.exchange), ['mx.cache.test']);
+  assert.deepEqual(
+    (await cache.resolveMx('cache.test')).map((r) => r.exchange),
+    ['mx.cache.test'],
+  );
   assert.deepEqual(await cache.resolve4('mx.cache.test'), ['192.0.2.10']);
   assert.equal(cache.cached('MX', 'cache.test'), false, 'the first answer came from the server');
   const mxQueries = queries(withTtl, 'cache.test');

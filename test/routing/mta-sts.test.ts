@@ -105,11 +105,23 @@ async function deliverTo(domain: string, to: string, dnsAddress = dns.address): 
 
 test('enforce: an MX not in the policy is skipped, the listed one gets the mail over verified TLS; the policy is recorded', async () => {
   const r = await deliverTo('enforce.test', 'a@enforce.test');
-  assert.deepEqual(r.recipients.map((o) => o.outcome), ['delivered']);
+  assert.deepEqual(
+    r.recipients.map((o) => o.outcome),
+    ['delivered'],
+  );
   const dnsDetail = r.phases[0].detail as { mta_sts: Record<string, unknown> };
   assert.deepEqual(
     { ...dnsDetail.mta_sts, expires_at: null },
-    { mode: 'enforce', id: '20260101', mx: ['mx1.enforce.test'], source: 'fetched', expires_at: null, max_age: 86400, error: null, not_matching: ['rogue.enforce.test'] },
+    {
+      mode: 'enforce',
+      id: '20260101',
+      mx: ['mx1.enforce.test'],
+      source: 'fetched',
+      expires_at: null,
+      max_age: 86400,
+      error: null,
+      not_matching: ['rogue.enforce.test'],
+    },
   );
   const skipped = r.phases.find((p) => p.remoteHost === 'rogue.enforce.test')!;
   assert.equal(skipped.error, 'EMTASTS');
@@ -136,7 +148,10 @@ test('enforce with a certificate that does not verify: deferred 4.7.5, nothing s
   const r = await deliverTo('badcert.test', 'a@badcert.test');
   const [o] = r.recipients;
   assert.deepEqual([o.outcome, o.phase, o.enhanced], ['deferred', 'starttls', '4.7.5']);
-  assert.match(o.text!, /^MTA-STS policy of badcert\.test \(enforce; mx: \*\.badcert\.test\) requires TLS with a valid certificate: TLS handshake failed: self[- ]signed certificate/);
+  assert.match(
+    o.text!,
+    /^MTA-STS policy of badcert\.test \(enforce; mx: \*\.badcert\.test\) requires TLS with a valid certificate: TLS handshake failed: self[- ]signed certificate/,
+  );
   assert.equal(o.classification.category, 'tls-required');
   assert.match(o.classification.explanation, /MTA-STS policy in enforce mode/);
   assert.equal(mtas.badcert!.messages.length, 0);
@@ -144,7 +159,10 @@ test('enforce with a certificate that does not verify: deferred 4.7.5, nothing s
 
 test('enforce with an MX that does not offer STARTTLS: deferred, never sent in clear', async () => {
   const r = await deliverTo('notls.test', 'a@notls.test');
-  assert.deepEqual(r.recipients.map((o) => [o.outcome, o.phase]), [['deferred', 'starttls']]);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase]),
+    [['deferred', 'starttls']],
+  );
   assert.match(r.recipients[0].text!, /MTA-STS policy of notls\.test \(enforce.*does not offer STARTTLS/);
   assert.equal(mtas.notls!.messages.length, 0);
 });
@@ -154,7 +172,10 @@ test('testing: delivered anyway to an unlisted MX with a self-signed certificate
   assert.equal(r.recipients[0].outcome, 'delivered');
   assert.deepEqual((r.phases[0].detail as { mta_sts: { mode: string; not_matching: string[] } }).mta_sts.not_matching, ['mx.testing.test']);
   const st = r.phases.find((p) => p.phase === 'starttls')!;
-  assert.match(String(st.detail?.mta_sts), /MTA-STS policy of testing\.test \(testing; mx: mx\.elsewhere\.test\): mx\.testing\.test is not a listed MX; delivered anyway \(testing\)/);
+  assert.match(
+    String(st.detail?.mta_sts),
+    /MTA-STS policy of testing\.test \(testing; mx: mx\.elsewhere\.test\): mx\.testing\.test is not a listed MX; delivered anyway \(testing\)/,
+  );
   assert.equal(mtas.testing!.messages.length, 1);
 });
 
@@ -179,10 +200,16 @@ test('the policy host must present a certificate the relay trusts: without the t
 });
 
 test('a cached unexpired policy stays in force when the TXT record is gone (no downgrade by stripping DNS)', async () => {
-  const bare = await startDnsServer({ mx: [{ name: 'enforce.test', exchange: 'rogue.enforce.test', preference: 5 }], a: [{ name: 'rogue.enforce.test', address: IP.rogue }] });
+  const bare = await startDnsServer({
+    mx: [{ name: 'enforce.test', exchange: 'rogue.enforce.test', preference: 5 }],
+    a: [{ name: 'rogue.enforce.test', address: IP.rogue }],
+  });
   try {
     const r = await deliverTo('enforce.test', 'c@enforce.test', bare.address);
-    assert.deepEqual(r.recipients.map((o) => [o.outcome, o.enhanced]), [['deferred', '4.7.5']]);
+    assert.deepEqual(
+      r.recipients.map((o) => [o.outcome, o.enhanced]),
+      [['deferred', '4.7.5']],
+    );
     assert.equal(mtas.rogue!.messages.length, 0);
   } finally {
     await bare.stop();

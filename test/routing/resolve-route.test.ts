@@ -46,7 +46,10 @@ test('MX hosts come in preference order, with their addresses and the configured
   assert.equal(r.hosts[0].host, 'mx-a.multi.test');
   assert.deepEqual(r.hosts[0].ips, ['127.0.1.11']);
   assert.equal(r.hosts[0].port, 2525);
-  assert.deepEqual(r.hosts.map((h) => h.preference), [10, 20, 20]);
+  assert.deepEqual(
+    r.hosts.map((h) => h.preference),
+    [10, 20, 20],
+  );
   assert.ok(r.lookups.some((l) => l.type === 'MX' && l.answer.includes('10 mx-a.multi.test')));
 });
 
@@ -59,7 +62,13 @@ test('equal preferences are shuffled', async () => {
   const up = ok(await resolveRoute('multi.test', { config, random: () => i++ }));
   let j = 100;
   const down = ok(await resolveRoute('multi.test', { config, random: () => j-- }));
-  for (const r of [up, down]) orders.add(r.hosts.slice(1).map((h) => h.host).join(','));
+  for (const r of [up, down])
+    orders.add(
+      r.hosts
+        .slice(1)
+        .map((h) => h.host)
+        .join(','),
+    );
   assert.equal(orders.size, 2, 'both orders of the two preference-20 hosts occur');
   assert.equal(low.hosts[0].host, 'mx-a.multi.test');
 });
@@ -96,8 +105,14 @@ test('a DNS timeout and a SERVFAIL are temporary 4.4.3 failures', async () => {
 
 test('an MX whose target has no address is skipped; if none has one the failure is permanent 5.4.4', async () => {
   const half = ok(await resolveRoute('halfbad.test', { config: testConfig(dns.address) }));
-  assert.deepEqual(half.hosts.map((h) => h.host), ['mx.halfbad.test']);
-  assert.ok(half.lookups.some((l) => l.name === 'nowhere.halfbad.test' && l.error === 'ENOTFOUND'), 'the bad target is recorded');
+  assert.deepEqual(
+    half.hosts.map((h) => h.host),
+    ['mx.halfbad.test'],
+  );
+  assert.ok(
+    half.lookups.some((l) => l.name === 'nowhere.halfbad.test' && l.error === 'ENOTFOUND'),
+    'the bad target is recorded',
+  );
   const bad = failed(await resolveRoute('badmx.test', { config: testConfig(dns.address) }));
   assert.deepEqual([bad.permanent, bad.enhanced], [true, '5.4.4']);
 });
@@ -116,7 +131,10 @@ test('a smarthost takes every domain', async () => {
   const config = testConfig(dns.address, { smarthost: { host: '127.0.1.18', port: 587, tls: 'none', username: 'u', password: 'p' } });
   const r = ok(await resolveRoute('anything.test', { config }));
   assert.equal(r.kind, 'smarthost');
-  assert.deepEqual(r.hosts.map((h) => [h.host, h.port]), [['127.0.1.18', 587]]);
+  assert.deepEqual(
+    r.hosts.map((h) => [h.host, h.port]),
+    [['127.0.1.18', 587]],
+  );
   assert.deepEqual(r.smarthost, { tls: 'none', username: 'u', password: 'p' });
 });
 

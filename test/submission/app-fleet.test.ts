@@ -77,7 +77,10 @@ describe('per-address limits that fit app fleets', () => {
   });
 
   test('trusted networks are exempt from the per-address limits, and still need AUTH', async () => {
-    const h = await startHarness({ submission: cleartext, limits: { max_connections_per_ip: 1, max_authenticated_per_ip: 1, trusted_networks: ['127.0.0.0/8'] } });
+    const h = await startHarness({
+      submission: cleartext,
+      limits: { max_connections_per_ip: 1, max_authenticated_per_ip: 1, trusted_networks: ['127.0.0.0/8'] },
+    });
     try {
       const clients = await Promise.all([1, 2, 3].map(() => loggedIn(h.starttlsPort)));
       const anonymous = await RawClient.connect(h.starttlsPort);

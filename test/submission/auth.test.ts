@@ -13,7 +13,14 @@ describe('submission over TLS with nodemailer', () => {
   after(() => h.close());
 
   test('a user authenticated after STARTTLS gets "250 2.0.0 Ok: queued as <id>" and the message is stored', async () => {
-    const t = nodemailer.createTransport({ host: '127.0.0.1', port: h.starttlsPort, secure: false, requireTLS: true, auth: { user: USER, pass: PASSWORD }, tls: tlsOpts });
+    const t = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: h.starttlsPort,
+      secure: false,
+      requireTLS: true,
+      auth: { user: USER, pass: PASSWORD },
+      tls: tlsOpts,
+    });
     const info = await t.sendMail({ from: `app@${DOMAIN}`, to: 'someone@dest.test', subject: 'hi', text: 'body', messageId: '<starttls-1@example.com>' });
     t.close();
     const m = /^250 2\.0\.0 Ok: queued as ([0-9A-Z]{16})$/.exec(info.response);
@@ -25,7 +32,10 @@ describe('submission over TLS with nodemailer', () => {
     assert.equal(stored.mailFrom, `app@${DOMAIN}`);
     assert.match(stored.tls?.protocol ?? '', /^TLSv1\.[23]$/);
     const rcpts = await h.store.messages.recipients(stored.id);
-    assert.deepEqual(rcpts.map((r) => [r.address, r.domain, r.state]), [['someone@dest.test', 'dest.test', 'queued']]);
+    assert.deepEqual(
+      rcpts.map((r) => [r.address, r.domain, r.state]),
+      [['someone@dest.test', 'dest.test', 'queued']],
+    );
     const line = h.logs.find((l) => l.event === 'message.received' && l.queue_id === m[1]);
     assert.ok(line, 'message.received log line');
     assert.equal(line.user, USER);
@@ -36,14 +46,26 @@ describe('submission over TLS with nodemailer', () => {
   });
 
   test('implicit TLS (port 465 style) accepts AUTH LOGIN', async () => {
-    const t = nodemailer.createTransport({ host: '127.0.0.1', port: h.implicitPort, secure: true, auth: { user: USER, pass: PASSWORD, method: 'LOGIN' }, tls: tlsOpts });
+    const t = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: h.implicitPort,
+      secure: true,
+      auth: { user: USER, pass: PASSWORD, method: 'LOGIN' },
+      tls: tlsOpts,
+    });
     const info = await t.sendMail({ from: `app@${DOMAIN}`, to: 'x@dest.test', subject: 'hi', text: 'body' });
     t.close();
     assert.match(info.response, /^250 2\.0\.0 Ok: queued as [0-9A-Z]{16}$/);
   });
 
   test('a wrong password is refused with 535 5.7.8 and logged as auth-failure', async () => {
-    const t = nodemailer.createTransport({ host: '127.0.0.1', port: h.implicitPort, secure: true, auth: { user: USER, pass: 'wrong password!' }, tls: tlsOpts });
+    const t = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: h.implicitPort,
+      secure: true,
+      auth: { user: USER, pass: 'wrong password!' },
+      tls: tlsOpts,
+    });
     await assert.rejects(t.sendMail({ from: `app@${DOMAIN}`, to: 'x@dest.test', text: 'x' }), (err: Error & { responseCode?: number; response?: string }) => {
       assert.equal(err.responseCode, 535);
       assert.match(err.response ?? '', /^535 5\.7\.8 /);
@@ -72,7 +94,7 @@ describe('submission over TLS with nodemailer', () => {
     c.destroy();
   });
 
-  test('MAIL FROM outside the user\'s sender domains is refused with 553 5.7.1', async () => {
+  test("MAIL FROM outside the user's sender domains is refused with 553 5.7.1", async () => {
     const t = nodemailer.createTransport({ host: '127.0.0.1', port: h.implicitPort, secure: true, auth: { user: USER, pass: PASSWORD }, tls: tlsOpts });
     await assert.rejects(t.sendMail({ from: 'ceo@other.test', to: 'x@dest.test', text: 'x' }), (err: Error & { response?: string }) => {
       assert.match(err.response ?? '', /^553 5\.7\.1 /);
@@ -117,7 +139,10 @@ describe('never an open relay', () => {
     // After STARTTLS the same client may authenticate.
     await c.startTls();
     const ehlo2 = await c.command('EHLO client.test');
-    assert.ok(ehlo2!.lines.some((l) => /AUTH PLAIN LOGIN|AUTH LOGIN PLAIN/.test(l)), ehlo2!.text);
+    assert.ok(
+      ehlo2!.lines.some((l) => /AUTH PLAIN LOGIN|AUTH LOGIN PLAIN/.test(l)),
+      ehlo2!.text,
+    );
     const auth = await c.command('AUTH PLAIN ' + Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64'));
     assert.equal(auth?.code, 235);
     const r2 = await send(c, message('after-starttls@example.com'));

@@ -56,7 +56,9 @@ async function select<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
 const storedIds = async () => (await select<{ message_id: string }>('SELECT message_id FROM messages ORDER BY id')).map((r) => r.message_id);
 const recipientStates = async () => (await select<{ state: string }>('SELECT state FROM recipients ORDER BY id')).map((r) => r.state);
 
-test('while PostgreSQL is unreachable submission answers 4xx, never 250; when it returns the relay queues and delivers again', { timeout: 120_000 }, async () => {
+test('while PostgreSQL is unreachable submission answers 4xx, never 250; when it returns the relay queues and delivers again', {
+  timeout: 120_000,
+}, async () => {
   const configFile = path.join(dir, 'mailtrail.yaml');
   writeFileSync(
     configFile,
@@ -137,7 +139,11 @@ test('while PostgreSQL is unreachable submission answers 4xx, never 250; when it
   // Give a duplicate the time to show up, were the held delivery retried.
   await new Promise((r) => setTimeout(r, 1_000));
   const delivered = mta.messages.map((m) => /Message-ID: <([^>]+)>/i.exec(m.raw.toString())?.[1]).sort();
-  assert.deepEqual(delivered, ['after@example.com', 'before@example.com', 'during@example.com', 'held@example.com'], 'each once: the held result was written, the refused message left nothing behind');
+  assert.deepEqual(
+    delivered,
+    ['after@example.com', 'before@example.com', 'during@example.com', 'held@example.com'],
+    'each once: the held result was written, the refused message left nothing behind',
+  );
   assert.deepEqual(await storedIds(), ['before@example.com', 'held@example.com', 'during@example.com', 'after@example.com']);
   assert.equal(relay.child.exitCode, null, 'the relay is still running');
   const { code } = await relay.stop();

@@ -21,7 +21,10 @@ after(() => {
 });
 
 async function startRelay(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', RELAY], { env: { ...process.env, MAILTRAIL_TEST_DB: dbPath }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', RELAY], {
+    env: { ...process.env, MAILTRAIL_TEST_DB: dbPath },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   children.push(child);
   const line = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('relay did not start within 20 s')), 20_000);

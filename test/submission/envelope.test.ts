@@ -59,7 +59,17 @@ describe('envelope syntax, parameters and DSN', () => {
     assert.match((await c.command('MAIL FROM:<app@@example.com>'))!.text, /^501 5\.1\.7 /);
     assert.match((await c.command('MAIL FROM:app@example.com'))!.text, /^501 5\.1\.7 /);
     assert.equal((await c.command(`MAIL FROM:<app@${DOMAIN}>`))?.code, 250);
-    for (const bad of ['<no-domain>', '<a..b@dest.test>', '<a@dest..test>', '<>', 'plain@dest.test', '<a@-dest.test>', '<a@dest-.test>', '<a@localhost>', '<a@[999.1.1.1]>']) {
+    for (const bad of [
+      '<no-domain>',
+      '<a..b@dest.test>',
+      '<a@dest..test>',
+      '<>',
+      'plain@dest.test',
+      '<a@-dest.test>',
+      '<a@dest-.test>',
+      '<a@localhost>',
+      '<a@[999.1.1.1]>',
+    ]) {
       const r = await c.command(`RCPT TO:${bad}`);
       assert.match(r!.text, /^5\d\d 5\.1\.3 /, `RCPT TO:${bad} → ${r?.text}`);
     }
@@ -83,7 +93,10 @@ describe('envelope syntax, parameters and DSN', () => {
     assert.equal((await c.read())?.code, 250);
     c.destroy();
     const m = (await storedMessages(h.store)).find((x) => x.message.messageId === 'ctl@example.com')!;
-    assert.deepEqual(m.recipients.map((x) => x.address), ['ok@dest.test']);
+    assert.deepEqual(
+      m.recipients.map((x) => x.address),
+      ['ok@dest.test'],
+    );
     assert.ok(h.logs.some((l) => l.event === 'submission.refused' && l.reason === 'bad-address'));
   });
 
@@ -99,6 +112,9 @@ describe('envelope syntax, parameters and DSN', () => {
     assert.equal((await c.read())?.code, 250);
     c.destroy();
     const m = (await storedMessages(h.store)).find((x) => x.message.messageId === 'idn@example.com')!;
-    assert.deepEqual(m.recipients.map((x) => [x.address, x.domain]), [['Kim@xn--bcher-kva.example', 'xn--bcher-kva.example']]);
+    assert.deepEqual(
+      m.recipients.map((x) => [x.address, x.domain]),
+      [['Kim@xn--bcher-kva.example', 'xn--bcher-kva.example']],
+    );
   });
 });

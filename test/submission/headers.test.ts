@@ -9,7 +9,13 @@ describe('headers intake adds and removes', () => {
   let transport: Transporter;
   before(async () => {
     h = await startHarness();
-    transport = nodemailer.createTransport({ host: '127.0.0.1', port: h.implicitPort, secure: true, auth: { user: USER, pass: PASSWORD }, tls: { rejectUnauthorized: false } });
+    transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: h.implicitPort,
+      secure: true,
+      auth: { user: USER, pass: PASSWORD },
+      tls: { rejectUnauthorized: false },
+    });
   });
   after(async () => {
     transport.close();
@@ -55,16 +61,27 @@ describe('headers intake adds and removes', () => {
     await h.store.suppressions.add({ address: 'bounced@dest.test', reason: 'test', source: 'manual', createdAt: Date.now() });
     const info = await transport.sendMail({ from: `app@${DOMAIN}`, to: ['bounced@dest.test', 'fine@dest.test'], text: 'x' });
     const m = (await storedMessages(h.store)).find((x) => x.message.queueId === queueIdOf(info.response))!;
-    assert.deepEqual(m.recipients.map((r) => [r.address, r.state]), [['bounced@dest.test', 'suppressed'], ['fine@dest.test', 'queued']]);
+    assert.deepEqual(
+      m.recipients.map((r) => [r.address, r.state]),
+      [
+        ['bounced@dest.test', 'suppressed'],
+        ['fine@dest.test', 'queued'],
+      ],
+    );
   });
 
-  test('the stored message starts with our Received field, its hash is the stored bytes\' hash, the rest is what was sent', async () => {
+  test("the stored message starts with our Received field, its hash is the stored bytes' hash, the rest is what was sent", async () => {
     const raw = `From: <app@${DOMAIN}>\r\nTo: <x@dest.test>\r\nMessage-ID: <trace@example.com>\r\nSubject: trace\r\n\r\nbody\r\n`;
     const info = await transport.sendMail({ envelope: { from: `app@${DOMAIN}`, to: ['x@dest.test'] }, raw });
     const queueId = queueIdOf(info.response);
     const m = (await storedMessages(h.store)).find((x) => x.message.queueId === queueId)!;
     const text = m.raw.toString('latin1');
-    assert.match(text, new RegExp(`^Received: from \\S+ \\((?:\\S+ )?\\[127\\.0\\.0\\.1\\]\\)\\r\\n\\t\\(using TLSv1\\.[23] with cipher \\S+\\)\\r\\n\\tby relay\\.test \\(mailtrail\\) with ESMTPSA id ${queueId}\\r\\n\\tfor <x@dest\\.test>;\\r\\n\\t\\w{3}, \\d{2} \\w{3} \\d{4} \\d{2}:\\d{2}:\\d{2} \\+0000\\r\\n`));
+    assert.match(
+      text,
+      new RegExp(
+        `^Received: from \\S+ \\((?:\\S+ )?\\[127\\.0\\.0\\.1\\]\\)\\r\\n\\t\\(using TLSv1\\.[23] with cipher \\S+\\)\\r\\n\\tby relay\\.test \\(mailtrail\\) with ESMTPSA id ${queueId}\\r\\n\\tfor <x@dest\\.test>;\\r\\n\\t\\w{3}, \\d{2} \\w{3} \\d{4} \\d{2}:\\d{2}:\\d{2} \\+0000\\r\\n`,
+      ),
+    );
     assert.ok(text.endsWith(raw));
     assert.equal(text.slice(text.indexOf('\r\nFrom:') + 2), raw);
     assert.equal(m.message.sha256, createHash('sha256').update(m.raw).digest('hex'));

@@ -16,7 +16,10 @@ describe('message, recipient and line limits', () => {
     const c = await RawClient.connect(h.starttlsPort);
     await c.read();
     const ehlo = await c.command('EHLO client.test');
-    assert.ok(ehlo!.lines.some((l) => l === '250 SIZE 2000' || l === '250-SIZE 2000'), ehlo!.text);
+    assert.ok(
+      ehlo!.lines.some((l) => l === '250 SIZE 2000' || l === '250-SIZE 2000'),
+      ehlo!.text,
+    );
     await c.command('AUTH PLAIN ' + Buffer.from('\0app\0correct horse battery staple').toString('base64'));
     const big = await c.command(`MAIL FROM:<app@${DOMAIN}> SIZE=2001`);
     assert.match(big!.text, /^552 5\.3\.4 /);
@@ -42,7 +45,10 @@ describe('message, recipient and line limits', () => {
     assert.equal((await c.read())?.code, 250);
     c.destroy();
     const m = (await storedMessages(h.store)).find((x) => x.message.messageId === 'three-rcpts@example.com')!;
-    assert.deepEqual(m.recipients.map((r) => r.address), ['r1@dest.test', 'r2@dest.test', 'r3@dest.test']);
+    assert.deepEqual(
+      m.recipients.map((r) => r.address),
+      ['r1@dest.test', 'r2@dest.test', 'r3@dest.test'],
+    );
     assert.ok(h.logs.some((l) => l.event === 'submission.refused' && l.code === 452 && l.reason === 'limit'));
   });
 

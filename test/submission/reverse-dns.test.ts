@@ -19,7 +19,7 @@ function fakeDns(answers: Record<string, string[] | null>) {
 }
 
 const ask = (r: ReturnType<typeof cachedReverse>, ip: string) =>
-  new Promise<string[] | string>((resolve) => r.reverse(ip, (err, names) => resolve(err ? (err as NodeJS.ErrnoException).code ?? err.message : names!)));
+  new Promise<string[] | string>((resolve) => r.reverse(ip, (err, names) => resolve(err ? ((err as NodeJS.ErrnoException).code ?? err.message) : names!)));
 
 test('an answer and a failure are each looked up once per address within the TTL, then again', async () => {
   let now = 1_000;
@@ -56,7 +56,13 @@ test('at maxEntries the oldest address is forgotten first', async () => {
 });
 
 test('a lookup that throws (an unparsable address) is a failure, not a crash', async () => {
-  const r = cachedReverse({ ttlMs: 60_000, maxEntries: 10, lookup: () => { throw new TypeError('bad address'); } });
+  const r = cachedReverse({
+    ttlMs: 60_000,
+    maxEntries: 10,
+    lookup: () => {
+      throw new TypeError('bad address');
+    },
+  });
   assert.equal(await ask(r, 'not-an-ip'), 'bad address');
 });
 

@@ -48,7 +48,10 @@ describe('SMTP smuggling', () => {
       assert.equal((await h.store.messages.count()) - before, 1);
       const [m] = (await storedMessages(h.store)).filter((x) => x.message.messageId === id);
       assert.ok(m, 'the outer message is stored');
-      assert.deepEqual(m.recipients.map((r) => r.address), ['rcpt@dest.test']);
+      assert.deepEqual(
+        m.recipients.map((r) => r.address),
+        ['rcpt@dest.test'],
+      );
       const raw = m.raw.toString('latin1');
       assert.ok(raw.includes('RCPT TO:<victim@dest.test>'), 'the would-be second message is content of the first');
       assert.ok(onlyCrlf(m.raw), 'stored message has no bare CR or LF');

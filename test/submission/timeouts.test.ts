@@ -30,7 +30,10 @@ describe('time limits (slowloris)', () => {
       await reading;
       assert.ok(c.closed, 'server closed the connection');
       assert.ok(lasted < 2500, `closed after ${lasted} ms`);
-      assert.ok(replies.some((r) => /^421 4\.4\.2 timeout: a command line must arrive within 0\.7 s/.test(r)), replies.join(' | '));
+      assert.ok(
+        replies.some((r) => /^421 4\.4\.2 timeout: a command line must arrive within 0\.7 s/.test(r)),
+        replies.join(' | '),
+      );
       assert.ok(h.logs.some((l) => l.event === 'submission.refused' && l.reason === 'timeout'));
     } finally {
       await h.close();
@@ -45,7 +48,10 @@ describe('time limits (slowloris)', () => {
       await c.command('RCPT TO:<r@dest.test>');
       assert.equal((await c.command('DATA'))?.code, 354);
       let reply: string | null = null;
-      void c.read(5000).then((r) => (reply = r?.text ?? null), () => {});
+      void c.read(5000).then(
+        (r) => (reply = r?.text ?? null),
+        () => {},
+      );
       const lasted = await drip(c, 'Subject: slow\r\n\r\nbody body body\r\n', 100, 4000);
       assert.ok(lasted < 2500, `closed after ${lasted} ms`);
       assert.match(reply ?? '', /^421 4\.4\.2 timeout: the message data must arrive/);

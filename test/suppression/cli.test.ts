@@ -43,8 +43,14 @@ test('add, list, remove: what the operator does by hand, and what intake then se
   const [again, listed, bad] = await Promise.all([cli('add', 'someone@example.com'), cli('list', '--json'), cli('add', 'not-an-address')]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /suppressed already \(manual: asked to stop\)/);
-  const rows = listed.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  assert.deepEqual(rows.map((r) => [r.address, r.source, r.reason]), [['someone@example.com', 'manual', 'asked to stop']]);
+  const rows = listed.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    rows.map((r) => [r.address, r.source, r.reason]),
+    [['someone@example.com', 'manual', 'asked to stop']],
+  );
   assert.equal(bad.code, 2);
 
   const store = openSqliteStore({ path: t.dbPath, synchronous: 'FULL', busyTimeoutMs: 2000 });

@@ -10,7 +10,12 @@ before(() => {
 after(() => t.cleanup());
 
 test('the list keys addresses case-insensitively (the store keeps the key it is given) and the first entry is kept', async () => {
-  const first = await t.store.suppressions.add({ address: suppressionKey(' User@Example.COM '), reason: 'hard bounce: 5.1.1', source: 'hard-bounce', createdAt: 1000 });
+  const first = await t.store.suppressions.add({
+    address: suppressionKey(' User@Example.COM '),
+    reason: 'hard bounce: 5.1.1',
+    source: 'hard-bounce',
+    createdAt: 1000,
+  });
   assert.equal(first.created, true);
   assert.equal(first.suppression.address, 'user@example.com');
   assert.equal(await suppressionList(t.store).has('USER@example.com'), true);
@@ -25,8 +30,14 @@ test('the list keys addresses case-insensitively (the store keeps the key it is 
 test('list is newest first and pages; remove says whether there was an entry', async () => {
   await t.store.suppressions.add({ address: 'b@example.com', reason: 'manual', source: 'manual', createdAt: 3000 });
   await t.store.suppressions.add({ address: 'c@example.com', reason: 'manual', source: 'manual', createdAt: 4000 });
-  assert.deepEqual((await t.store.suppressions.list()).map((s) => s.address), ['c@example.com', 'b@example.com', 'user@example.com']);
-  assert.deepEqual((await t.store.suppressions.list({ limit: 1, offset: 1 })).map((s) => s.address), ['b@example.com']);
+  assert.deepEqual(
+    (await t.store.suppressions.list()).map((s) => s.address),
+    ['c@example.com', 'b@example.com', 'user@example.com'],
+  );
+  assert.deepEqual(
+    (await t.store.suppressions.list({ limit: 1, offset: 1 })).map((s) => s.address),
+    ['b@example.com'],
+  );
   assert.equal(await t.store.suppressions.count(), 3);
   assert.equal(await suppressionList(t.store).remove('B@example.com'), true);
   assert.equal(await suppressionList(t.store).remove('b@example.com'), false);
@@ -36,5 +47,8 @@ test('list is newest first and pages; remove says whether there was an entry', a
 test('list searches any part of the address in any case, newest first', async () => {
   await suppressionList(t.store, () => 6000).add('Zed@Blocked.test', 'manual');
   await suppressionList(t.store, () => 7000).add('dave@blocked.test', 'manual');
-  assert.deepEqual((await suppressionList(t.store).list({ limit: 10, contains: 'BLOCKED.test' })).map((s) => s.address), ['dave@blocked.test', 'zed@blocked.test']);
+  assert.deepEqual(
+    (await suppressionList(t.store).list({ limit: 10, contains: 'BLOCKED.test' })).map((s) => s.address),
+    ['dave@blocked.test', 'zed@blocked.test'],
+  );
 });

@@ -11,7 +11,13 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const config = (over: { cert?: string | null; key?: string | null } = {}) => ({
   hostname: 'relay.test',
-  database: { backend: 'sqlite' as const, path: path.join(dir, 'data', 'mailtrail.db'), synchronous: 'FULL' as const, fsync: 'background' as const, busy_timeout_ms: 1000 },
+  database: {
+    backend: 'sqlite' as const,
+    path: path.join(dir, 'data', 'mailtrail.db'),
+    synchronous: 'FULL' as const,
+    fsync: 'background' as const,
+    busy_timeout_ms: 1000,
+  },
   submission: { tls: { cert: over.cert ?? null, key: over.key ?? null } },
 });
 
@@ -33,6 +39,12 @@ test('configured files are used as they are; one without the other, or a missing
   const used = ensureCertificate(config({ cert: gen.certPath, key: gen.keyPath }));
   assert.equal(used.selfSigned, false);
   assert.deepEqual(used.cert, gen.cert);
-  assert.throws(() => ensureCertificate(config({ cert: gen.certPath })), (e: unknown) => e instanceof TlsSetupError && /set both cert and key/.test(e.message));
-  assert.throws(() => ensureCertificate(config({ cert: '/nonexistent/c.pem', key: gen.keyPath })), (e: unknown) => e instanceof TlsSetupError && /ENOENT/.test(e.message));
+  assert.throws(
+    () => ensureCertificate(config({ cert: gen.certPath })),
+    (e: unknown) => e instanceof TlsSetupError && /set both cert and key/.test(e.message),
+  );
+  assert.throws(
+    () => ensureCertificate(config({ cert: '/nonexistent/c.pem', key: gen.keyPath })),
+    (e: unknown) => e instanceof TlsSetupError && /ENOENT/.test(e.message),
+  );
 });

@@ -106,7 +106,19 @@ before(async () => {
   deliveredOn = utcDay(Date.now());
   for (const to of ['a@https.test', 'b@https.test', 'c@mail.test', 'd@silent.test', 'e@flaky.test']) {
     await intake.accept(
-      { mailFrom: 'app@sender.test', recipients: [{ address: to, notify: null, orcpt: null }], envId: null, ret: null, username: 'app', clientIp: '127.0.0.1', clientHostname: null, helo: null, protocol: 'ESMTPA', tls: null, senderDomains: ['*'] },
+      {
+        mailFrom: 'app@sender.test',
+        recipients: [{ address: to, notify: null, orcpt: null }],
+        envId: null,
+        ret: null,
+        username: 'app',
+        clientIp: '127.0.0.1',
+        clientHostname: null,
+        helo: null,
+        protocol: 'ESMTPA',
+        tls: null,
+        senderDomains: ['*'],
+      },
       Buffer.from(`From: app@sender.test\r\nTo: ${to}\r\nSubject: hello\r\n\r\nHello.\r\n`),
     );
   }
@@ -128,7 +140,8 @@ after(async () => {
 });
 
 const nextDay = (hours = 0) => Date.parse(`${deliveredOn}T00:00:00Z`) + DAY_MS + hours * 3_600_000 + 60_000;
-const reporter = (s = store) => createTlsReporter({ config, store: s, intake: configuredIntake({ config, store: s, logger: silentLogger() }), logger: silentLogger() });
+const reporter = (s = store) =>
+  createTlsReporter({ config, store: s, intake: configuredIntake({ config, store: s, logger: silentLogger() }), logger: silentLogger() });
 const reportsOfMail = async () => (await store.query.search({ sender: '', limit: 50 })).filter((m) => m.origin === 'dsn');
 
 test('the mail was delivered and every TLS session counted for its day', async () => {
@@ -144,10 +157,7 @@ test('nothing is sent before the day is over', async () => {
 
 test('after the day: https rua gets the gzipped JSON report with the right counts and result types; no TXT, no report', async () => {
   const results = await reporter().runOnce(nextDay());
-  assert.deepEqual(
-    results.map((r) => `${r.domain} ${r.state}`).sort(),
-    ['flaky.test failed', 'https.test sent', 'mail.test sent', 'silent.test no-report'],
-  );
+  assert.deepEqual(results.map((r) => `${r.domain} ${r.state}`).sort(), ['flaky.test failed', 'https.test sent', 'mail.test sent', 'silent.test no-report']);
   const post = posts.find((p) => p.host === 'reports.https.test')!;
   assert.equal(post.type, 'application/tlsrpt+gzip');
   assert.equal(post.url, '/tlsrpt');
@@ -172,7 +182,13 @@ test('after the day: https rua gets the gzipped JSON report with the right count
   assert.deepEqual(
     details.sort((a, b) => a['result-type'].localeCompare(b['result-type'])),
     [
-      { 'result-type': 'certificate-host-mismatch', 'receiving-mx-hostname': 'mx0.https.test', 'receiving-ip': IP.mx0, 'failed-session-count': 2, 'failure-reason-code': 'ERR_TLS_CERT_ALTNAME_INVALID' },
+      {
+        'result-type': 'certificate-host-mismatch',
+        'receiving-mx-hostname': 'mx0.https.test',
+        'receiving-ip': IP.mx0,
+        'failed-session-count': 2,
+        'failure-reason-code': 'ERR_TLS_CERT_ALTNAME_INVALID',
+      },
       { 'result-type': 'starttls-not-supported', 'receiving-mx-hostname': 'mxn.https.test', 'receiving-ip': IP.mxn, 'failed-session-count': 2 },
     ],
   );
@@ -184,7 +200,10 @@ test('mailto rua: the report is a multipart/report; report-type=tlsrpt mail queu
   assert.equal(mails.length, 1, 'one report mail (mail.test); none for silent.test');
   const m = mails[0]!;
   assert.equal(m.mailFrom, '', 'the null sender: nothing is reported back about a report');
-  assert.deepEqual((await store.messages.recipients(m.id)).map((r) => [r.address, r.state]), [['tls-reports@mail.test', 'queued']]);
+  assert.deepEqual(
+    (await store.messages.recipients(m.id)).map((r) => [r.address, r.state]),
+    [['tls-reports@mail.test', 'queued']],
+  );
   const parsed = await simpleParser((await store.messages.content(m.id))!);
   const type = parsed.headers.get('content-type') as { value: string; params: Record<string, string> };
   assert.equal(type.value, 'multipart/report');
@@ -200,7 +219,10 @@ test('mailto rua: the report is a multipart/report; report-type=tlsrpt mail queu
   assert.equal(a!.filename, `relay.mailtrail.test!mail.test!${start}!${start + 86_399}.json.gz`);
   const report = JSON.parse(gunzipSync(a!.content).toString('utf8')) as TlsReport;
   assert.deepEqual(report.policies, [
-    { policy: { 'policy-type': 'no-policy-found', 'policy-domain': 'mail.test' }, summary: { 'total-successful-session-count': 1, 'total-failure-session-count': 0 } },
+    {
+      policy: { 'policy-type': 'no-policy-found', 'policy-domain': 'mail.test' },
+      summary: { 'total-successful-session-count': 1, 'total-failure-session-count': 0 },
+    },
   ]);
 });
 
@@ -208,7 +230,10 @@ test('a report is sent once: another node finds it sent; a failed one is retried
   const other = openSqliteStore({ path: path.join(dir, 'q.db'), synchronous: 'NORMAL', busyTimeoutMs: 2000 });
   try {
     const results = await reporter(other).runOnce(nextDay(1));
-    assert.deepEqual(results.map((r) => `${r.domain} ${r.state}`), ['flaky.test sent']);
+    assert.deepEqual(
+      results.map((r) => `${r.domain} ${r.state}`),
+      ['flaky.test sent'],
+    );
     assert.deepEqual(await reporter(other).runOnce(nextDay(2)), []);
   } finally {
     await other.close();
@@ -220,9 +245,18 @@ test('a report is sent once: another node finds it sent; a failed one is retried
 });
 
 test('TLSRPT records are read strictly (RFC 8460 §3)', () => {
-  assert.deepEqual(parseTlsRptRecord('v=TLSRPTv1; rua=mailto:a@example.com, https://r.example.com/x ;').record?.rua.map((r) => r.kind), ['mailto', 'https']);
+  assert.deepEqual(
+    parseTlsRptRecord('v=TLSRPTv1; rua=mailto:a@example.com, https://r.example.com/x ;').record?.rua.map((r) => r.kind),
+    ['mailto', 'https'],
+  );
   assert.deepEqual(parseTlsRptRecord('v=TLSRPTv1;rua=mailto:a@example.com;ext_1=yes').record?.rua.length, 1);
-  for (const bad of ['v=TLSRPTv1', 'v=TLSRPTv1; rua=mailto:not-an-address', 'v=TLSRPTv1; rua=https://a.example/x; rua=https://b.example/y', 'v=TLSRPTv1; rua=ftp://a.example/', 'v=TLSRPTv1; rua=mailto:a@example.com; bad field']) {
+  for (const bad of [
+    'v=TLSRPTv1',
+    'v=TLSRPTv1; rua=mailto:not-an-address',
+    'v=TLSRPTv1; rua=https://a.example/x; rua=https://b.example/y',
+    'v=TLSRPTv1; rua=ftp://a.example/',
+    'v=TLSRPTv1; rua=mailto:a@example.com; bad field',
+  ]) {
     assert.equal(parseTlsRptRecord(bad).record, null, bad);
   }
   assert.equal(parseTlsRptRecords(['v=TLSRPTv1; rua=mailto:a@example.com', 'v=TLSRPTv1; rua=mailto:b@example.com']).record, null, 'two records: none');
@@ -230,5 +264,8 @@ test('TLSRPT records are read strictly (RFC 8460 §3)', () => {
 });
 
 test('tls_reporting.enabled without organization_name or contact_info is refused with the key named', () => {
-  assert.throws(() => parseConfig({ hostname: 'relay.mailtrail.test', delivery: { tls_reporting: { enabled: true } } }), /tls_reporting\.organization_name[\s\S]*tls_reporting\.contact_info|tls_reporting\.contact_info[\s\S]*tls_reporting\.organization_name/);
+  assert.throws(
+    () => parseConfig({ hostname: 'relay.mailtrail.test', delivery: { tls_reporting: { enabled: true } } }),
+    /tls_reporting\.organization_name[\s\S]*tls_reporting\.contact_info|tls_reporting\.contact_info[\s\S]*tls_reporting\.organization_name/,
+  );
 });

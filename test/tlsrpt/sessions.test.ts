@@ -9,12 +9,46 @@ import { tlsSessionsOf } from '../../src/tlsrpt/sessions.js';
 
 const AT = Date.UTC(2030, 0, 1, 12);
 const at = (host: string, ip: string | null) => ({ at: AT, durationMs: 1, enhanced: null, text: null, remoteHost: host, remoteIp: ip });
-const dns = (mtaSts?: Record<string, unknown>, kind = 'mx'): PhaseRecord => ({ phase: 'dns', ...at('', null), code: null, remoteHost: null, detail: { kind, ...(mtaSts ? { mta_sts: mtaSts } : {}) } });
-const connect = (host: string, ip: string, extra: Record<string, unknown> = {}): PhaseRecord => ({ phase: 'connect', ...at(host, ip), code: 220, detail: { port: 25, local_ip: '192.0.2.1', ...extra } });
-const ehlo = (host: string, ip: string, starttls: boolean): PhaseRecord => ({ phase: 'ehlo', ...at(host, ip), code: 250, detail: { extensions: starttls ? { STARTTLS: '', PIPELINING: '' } : { PIPELINING: '' } } });
-const starttls = (host: string, ip: string, detail: Record<string, unknown>, error: string | null = null): PhaseRecord => ({ phase: 'starttls', ...at(host, ip), code: 220, error, detail });
-const report = (phases: PhaseRecord[]): AttemptReport => ({ startedAt: AT, finishedAt: AT, domain: 'x.test', phases, recipients: [], mx: null, ip: null, throttled: false });
-const brief = (r: AttemptReport) => tlsSessionsOf(r).map((c) => `${c.result} ${c.receivingMx} ${c.reason} ×${c.sessions}`.replace(/ +/g, ' ')).sort();
+const dns = (mtaSts?: Record<string, unknown>, kind = 'mx'): PhaseRecord => ({
+  phase: 'dns',
+  ...at('', null),
+  code: null,
+  remoteHost: null,
+  detail: { kind, ...(mtaSts ? { mta_sts: mtaSts } : {}) },
+});
+const connect = (host: string, ip: string, extra: Record<string, unknown> = {}): PhaseRecord => ({
+  phase: 'connect',
+  ...at(host, ip),
+  code: 220,
+  detail: { port: 25, local_ip: '192.0.2.1', ...extra },
+});
+const ehlo = (host: string, ip: string, starttls: boolean): PhaseRecord => ({
+  phase: 'ehlo',
+  ...at(host, ip),
+  code: 250,
+  detail: { extensions: starttls ? { STARTTLS: '', PIPELINING: '' } : { PIPELINING: '' } },
+});
+const starttls = (host: string, ip: string, detail: Record<string, unknown>, error: string | null = null): PhaseRecord => ({
+  phase: 'starttls',
+  ...at(host, ip),
+  code: 220,
+  error,
+  detail,
+});
+const report = (phases: PhaseRecord[]): AttemptReport => ({
+  startedAt: AT,
+  finishedAt: AT,
+  domain: 'x.test',
+  phases,
+  recipients: [],
+  mx: null,
+  ip: null,
+  throttled: false,
+});
+const brief = (r: AttemptReport) =>
+  tlsSessionsOf(r)
+    .map((c) => `${c.result} ${c.receivingMx} ${c.reason} ×${c.sessions}`.replace(/ +/g, ' '))
+    .sort();
 
 test('opportunistic, no policy: a failed handshake counts once, not its cleartext retry; a reused connection not at all', () => {
   const r = report([
@@ -47,7 +81,11 @@ test('testing policy: an unverified certificate and an unlisted MX are failures 
 });
 
 test('a failed policy fetch counts once per attempt; routes and the smarthost count nothing', () => {
-  const r = report([dns({ mode: 'none', source: 'none', error: 'x', error_type: 'sts-policy-invalid' }), connect('mx1.x.test', '198.51.100.1'), ehlo('mx1.x.test', '198.51.100.1', false)]);
+  const r = report([
+    dns({ mode: 'none', source: 'none', error: 'x', error_type: 'sts-policy-invalid' }),
+    connect('mx1.x.test', '198.51.100.1'),
+    ehlo('mx1.x.test', '198.51.100.1', false),
+  ]);
   assert.deepEqual(brief(r), ['starttls-not-supported mx1.x.test ×1', 'sts-policy-invalid ×1']);
   assert.deepEqual(brief(report([dns(undefined, 'route'), connect('relay.x.test', '198.51.100.9'), ehlo('relay.x.test', '198.51.100.9', false)])), []);
 });

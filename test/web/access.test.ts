@@ -27,11 +27,13 @@ const ACTIONS: [string, Record<string, string>][] = [
 
 /** Nothing about any message in a refusal. */
 function revealsNothing(body: string) {
-  for (const secret of ['QNEWER0001', 'order-4711', 'alice@example.com', 'dave@blocked.test', 'mx.example.com', 'Your order']) assert.ok(!body.includes(secret), `the refusal shows ${secret}`);
+  for (const secret of ['QNEWER0001', 'order-4711', 'alice@example.com', 'dave@blocked.test', 'mx.example.com', 'Your order'])
+    assert.ok(!body.includes(secret), `the refusal shows ${secret}`);
 }
 
-const erinState = () => w.store.db.prepare("SELECT state, next_attempt_at FROM recipients WHERE address = 'erin@greylist.test'").get() as { state: string; next_attempt_at: number };
-const operatorEvents = () => (w.store.db.prepare("SELECT COUNT(*) FROM events WHERE kind IN ('requeued', 'cancelled')").pluck().get() as number);
+const erinState = () =>
+  w.store.db.prepare("SELECT state, next_attempt_at FROM recipients WHERE address = 'erin@greylist.test'").get() as { state: string; next_attempt_at: number };
+const operatorEvents = () => w.store.db.prepare("SELECT COUNT(*) FROM events WHERE kind IN ('requeued', 'cancelled')").pluck().get() as number;
 
 describe('without a session', () => {
   test('every page sends the browser to the sign-in form and shows nothing', async () => {
@@ -90,7 +92,11 @@ describe('signing in', () => {
     const res = await fetch(`${b.base}/ui/login`, {
       method: 'POST',
       redirect: 'manual',
-      headers: { cookie: `mailtrail_login=${b.cookies.get('mailtrail_login')}`, 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https' },
+      headers: {
+        cookie: `mailtrail_login=${b.cookies.get('mailtrail_login')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-forwarded-proto': 'https',
+      },
       body: new URLSearchParams({ _csrf: b.csrf!, token: READ_TOKEN }),
     });
     assert.match(res.headers.getSetCookie().find((c) => c.startsWith('mailtrail_session='))!, /; Secure$/);

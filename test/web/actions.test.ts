@@ -72,7 +72,16 @@ test('the suppressed recipient of a message can be taken off the list from the m
 test('a failed webhook is sent again from the message page', async () => {
   await w.store.webhooks.stage({ now: T0, limit: 10, route: () => [] });
   const m = await w.store.messages.enqueue(newMessage({ queueId: 'QHOOKWEB01', messageId: 'hookweb@x', recipients: ['h@example.com'] }));
-  await w.store.events.append({ at: T0, messageRowId: m.message.id, recipientId: m.recipients[0].id, kind: 'bounced', phase: 'inbound', code: 550, enhanced: '5.1.1', text: 'gone' });
+  await w.store.events.append({
+    at: T0,
+    messageRowId: m.message.id,
+    recipientId: m.recipients[0].id,
+    kind: 'bounced',
+    phase: 'inbound',
+    code: 550,
+    enhanced: '5.1.1',
+    text: 'gone',
+  });
   await w.store.webhooks.stage({ now: T0, limit: 10, route: (e) => (e.kind === 'bounced' ? [{ endpoint: 'crm', type: 'bounced', payload: '{}' }] : []) });
   const [row] = await w.store.webhooks.claimDue({ now: T0, limit: 10, leaseUntil: T0 + 1 });
   await w.store.webhooks.recordAttempt({ id: row.id, at: T0, state: 'failed', nextAttemptAt: null, status: 502, error: 'HTTP 502 Bad Gateway' });
@@ -84,5 +93,9 @@ test('a failed webhook is sent again from the message page', async () => {
   assert.equal((await w.store.webhooks.get(row.id))?.state, 'pending');
   const line = w.lines.find((l) => l.event === 'webhook.resent');
   assert.deepEqual([line?.outbox_id, line?.endpoint, line?.token, line?.via], [row.id, 'crm', 'operator', 'web']);
-  assert.equal((await b.post(`/ui/webhooks/${row.id}/resend`, { back: 'https://evil.example/' })).location, '/ui/messages?error=webhook-not-failed', 'pending now; and "back" stays on the page');
+  assert.equal(
+    (await b.post(`/ui/webhooks/${row.id}/resend`, { back: 'https://evil.example/' })).location,
+    '/ui/messages?error=webhook-not-failed',
+    'pending now; and "back" stays on the page',
+  );
 });

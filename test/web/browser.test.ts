@@ -80,7 +80,13 @@ before(async () => {
     database: { path: path.join(dir, 'mailtrail.db') },
     submission: { starttls: { host: RELAY_IP, port: 11587 }, implicit_tls: { enabled: false, host: RELAY_IP, port: 11465 }, cleartext_auth: 'loopback' },
     // A deferral waits an hour: it stays deferred until someone presses "Retry now".
-    delivery: { worker_thread: false, dns_servers: [dns.address], poll_interval_ms: 200, retry: { min_delay_ms: 3_600_000, max_delay_ms: 3_600_000, jitter: 0 }, bounce_domains: { 'shop.example.com': 'bounces.shop.example.com' } },
+    delivery: {
+      worker_thread: false,
+      dns_servers: [dns.address],
+      poll_interval_ms: 200,
+      retry: { min_delay_ms: 3_600_000, max_delay_ms: 3_600_000, jitter: 0 },
+      bounce_domains: { 'shop.example.com': 'bounces.shop.example.com' },
+    },
     bounces: { enabled: true, listener: { enabled: true, host: RELAY_IP, port: 11525 }, verp_secret: 'ui-test-verp-secret-0123456789' },
     api: { host: RELAY_IP, port: 18015, tokens: [{ name: 'support-admin', token: ADMIN_TOKEN, scope: 'admin' }] },
   });
@@ -100,7 +106,14 @@ after(async () => {
 async function submit(messageId: string, to: string[], subject: string): Promise<void> {
   const transport = nodemailer.createTransport({ host: RELAY_IP, port: 11587, secure: false, ignoreTLS: true, auth: { user: 'shop', pass: 'shop-password' } });
   try {
-    await transport.sendMail({ from: 'orders@shop.example.com', to, subject, text: 'Thank you for your order.\n', messageId: `<${messageId}>`, headers: { 'X-Mailtrail-Tag': 'receipts' } });
+    await transport.sendMail({
+      from: 'orders@shop.example.com',
+      to,
+      subject,
+      text: 'Thank you for your order.\n',
+      messageId: `<${messageId}>`,
+      headers: { 'X-Mailtrail-Tag': 'receipts' },
+    });
   } finally {
     transport.close();
   }
@@ -163,23 +176,41 @@ async function checkAccessible(page: Page, where: string) {
   assert.deepEqual(report, { lang: 'en', h1: 1, unlabelled: [], unnamedButtons: 0, untitledSvg: 0, skip: '#main' }, where);
 }
 
-test('a support person signs in, finds a message by Message-ID, reads its fate and acts on it', { timeout: 90_000, skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: run npm run test:setup` }, async (t) => {
+test('a support person signs in, finds a message by Message-ID, reads its fate and acts on it', {
+  timeout: 90_000,
+  skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} is missing: run npm run test:setup`,
+}, async (t) => {
   const started = Date.now();
   // Real mail: delivered, bounced at RCPT (and suppressed), deferred; then a bounce after delivery by mail.
   await submit(MESSAGE_ID, [GOOD, BAD, SLOW], 'Your order 1001 has shipped');
   await submit(`newsletter-7-${process.pid}@shop.example.com`, [GOOD], 'Our spring newsletter');
-  await waitFor(async () => (await stateOf(MESSAGE_ID, GOOD)) === 'delivered' && (await stateOf(MESSAGE_ID, BAD)) === 'bounced' && (await stateOf(MESSAGE_ID, SLOW)) === 'deferred', 'delivered, bounced at RCPT, deferred', 20_000);
+  await waitFor(
+    async () =>
+      (await stateOf(MESSAGE_ID, GOOD)) === 'delivered' && (await stateOf(MESSAGE_ID, BAD)) === 'bounced' && (await stateOf(MESSAGE_ID, SLOW)) === 'deferred',
+    'delivered, bounced at RCPT, deferred',
+    20_000,
+  );
   const verp = mta!.messages.find((m) => m.rcptTo.some((r) => r.address === GOOD) && m.raw.toString().includes(MESSAGE_ID))!.mailFrom;
   const dsn = path.join(dir, 'dsn.eml');
   writeFileSync(dsn, mailboxFull(verp));
-  await promisify(execFile)('swaks', ['--server', RELAY_IP, '--port', '11525', '--helo', 'mx.rcpt.test', '--from', '<>', '--to', verp, '--data', `@${dsn}`], { timeout: 20_000 });
+  await promisify(execFile)('swaks', ['--server', RELAY_IP, '--port', '11525', '--helo', 'mx.rcpt.test', '--from', '<>', '--to', verp, '--data', `@${dsn}`], {
+    timeout: 20_000,
+  });
   await waitFor(async () => (await stateOf(MESSAGE_ID, GOOD)) === 'bounced', 'good bounced after delivery by the DSN', 20_000);
 
   const profile = mkdtempSync(path.join(dir, 'chromium-'));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1280, height: 900 },
     // The page has no script at all; with JavaScript off the browser proves it.
     javaScriptEnabled: false,
@@ -211,7 +242,10 @@ test('a support person signs in, finds a message by Message-ID, reads its fate a
     assert.equal(await page.locator('.summary').innerText(), '3 recipients: 2 bounced, 1 deferred');
     const verdicts = await page.locator('.verdict-list > li').allInnerTexts();
     const of = (address: string) => verdicts.find((v) => v.includes(address)) ?? '';
-    assert.match(of(GOOD), /Bounced after delivery: mailbox full \(soft, 5\.2\.2\); delivered to mx\.rcpt\.test at \d\d:\d\d UTC, bounce reported by mx\.rcpt\.test at \d\d:\d\d UTC/);
+    assert.match(
+      of(GOOD),
+      /Bounced after delivery: mailbox full \(soft, 5\.2\.2\); delivered to mx\.rcpt\.test at \d\d:\d\d UTC, bounce reported by mx\.rcpt\.test at \d\d:\d\d UTC/,
+    );
     assert.match(of(BAD), /Bounced by mx\.rcpt\.test \[127\.0\.15\.2\] at \d\d:\d\d UTC: mailbox unknown \(hard, 5\.1\.1\)\s+Why: .*does not exist/);
     assert.match(of(SLOW), /Deferred 1 time, next attempt \d\d:\d\d UTC: /);
     await checkAccessible(page, 'message');
@@ -226,7 +260,10 @@ test('a support person signs in, finds a message by Message-ID, reads its fate a
     for (const phase of ['dns', 'connect', 'ehlo', 'mail', 'rcpt']) assert.ok(row(phase), `${phase} is in the attempt: ${rows.join(' | ')}`);
     assert.match(row('connect'), /220 mx\.rcpt\.test/);
     assert.match(row('mail'), /250 .*accepted the sender address/s);
-    assert.match(row('rcpt'), /550 5\.1\.1 <nobody@rcpt\.test>: Recipient address rejected: User unknown\s+The recipient's mail server says this mailbox does not exist/);
+    assert.match(
+      row('rcpt'),
+      /550 5\.1\.1 <nobody@rcpt\.test>: Recipient address rejected: User unknown\s+The recipient's mail server says this mailbox does not exist/,
+    );
     await shot(page, 'message');
   });
 

@@ -20,7 +20,10 @@ test('bars stack in series order, scaled to the axis; empty parts are not drawn;
       { label: '11:00', values: { a: 0, b: 2 } },
     ],
   }).value;
-  assert.match(svg, /<title>10:00: 5 alpha, 5 beta<\/title><rect class="bar bar-a" x="[\d.]+" y="102\.0" width="[\d.]+" height="92\.0"\/><rect class="bar bar-b" x="[\d.]+" y="10\.0" width="[\d.]+" height="92\.0"\/>/);
+  assert.match(
+    svg,
+    /<title>10:00: 5 alpha, 5 beta<\/title><rect class="bar bar-a" x="[\d.]+" y="102\.0" width="[\d.]+" height="92\.0"\/><rect class="bar bar-b" x="[\d.]+" y="10\.0" width="[\d.]+" height="92\.0"\/>/,
+  );
   assert.match(svg, /<title>11:00: 0 alpha, 2 beta<\/title><rect class="bar bar-b"/, 'no rectangle for a zero');
   assert.match(svg, /role="img" aria-labelledby="c-title c-desc"/);
 });

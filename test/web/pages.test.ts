@@ -14,7 +14,14 @@ before(async () => {
 });
 after(() => w.cleanup());
 
-const text = (body: string) => body.replace(/<[^>]+>/g, ' ').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/\s+/g, ' ');
+const text = (body: string) =>
+  body
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/\s+/g, ' ');
 
 test('search: a queue id alone goes straight to its message; a shared Message-ID lists both, newest first, with their verdicts', async () => {
   assert.equal((await b.get('/ui/messages?q=QOLDER0001')).location, '/ui/messages/QOLDER0001');
@@ -45,7 +52,10 @@ test('the message page: the verdicts first, then every attempt with each phase e
   const t = text(page.body);
   assert.ok(t.indexOf('What happened') < t.indexOf('Timeline'), 'verdicts before the timeline');
   assert.match(t, /5 recipients: 2 bounced, 1 deferred, 1 suppressed, 1 delivered/);
-  assert.match(t, /Bounced after delivery: mailbox full \(soft, 5\.2\.2\); delivered to mx\.example\.com at 10:02 UTC, bounce reported by mx\.example\.net at 12:02 UTC/);
+  assert.match(
+    t,
+    /Bounced after delivery: mailbox full \(soft, 5\.2\.2\); delivered to mx\.example\.com at 10:02 UTC, bounce reported by mx\.example\.net at 12:02 UTC/,
+  );
   assert.match(t, /Why: The recipient's mailbox is full/);
   // Every phase of the first attempt is there, with its reply and what it means.
   for (const [phase, reply, meaning] of [
@@ -53,7 +63,8 @@ test('the message page: the verdicts first, then every attempt with each phase e
     ['mail', '250 2.1.0 Ok', 'accepted the sender address'],
     ['rcpt alice@example.com', '250 2.1.5 Ok', 'accepted this recipient'],
     ['data', '250 2.0.0 Ok: queued as 4Vx', 'accepted the message'],
-  ]) assert.match(t, new RegExp(`${phase} ${reply.replace(/[.]/g, '\\.')} [^|]*${meaning}`, 'i'), phase);
+  ])
+    assert.match(t, new RegExp(`${phase} ${reply.replace(/[.]/g, '\\.')} [^|]*${meaning}`, 'i'), phase);
   assert.match(t, /rcpt carol@example\.org 550 5\.1\.1 User unknown The recipient's mail server says this mailbox does not exist/);
   assert.match(t, /TLS: TLSv1\.3/, 'the STARTTLS facts of the attempt');
   assert.match(t, /Bounces and reports received bounce/);
@@ -67,7 +78,10 @@ test('the message page: the verdicts first, then every attempt with each phase e
 test('the queue: each destination with what waits, since when, the last reply explained, the next attempt', async () => {
   const t = text((await b.get('/ui/queue')).body);
   assert.match(t, /1 recipient waiting: 1 deferred/);
-  assert.match(t, /greylist\.test 1 \(1 deferred, 0 queued\) 2024-05-01 10:00:00 UTC waiting 3 h 451 4\.7\.1 Greylisted, try again later 2024-05-01 10:22:00 UTC The receiving server asked mailtrail to retry later \(greylisting\).* due now/);
+  assert.match(
+    t,
+    /greylist\.test 1 \(1 deferred, 0 queued\) 2024-05-01 10:00:00 UTC waiting 3 h 451 4\.7\.1 Greylisted, try again later 2024-05-01 10:22:00 UTC The receiving server asked mailtrail to retry later \(greylisting\).* due now/,
+  );
 });
 
 test('suppressions: the reason, the source and the message that caused the entry', async () => {

@@ -28,7 +28,12 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   }
 }
 
-const jsonLines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+const jsonLines = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>);
 
 before(async () => {
   t = tempStore('mailtrail-webhooks-cli-');
@@ -72,14 +77,27 @@ test('failed after max_attempts, shown with pending ones; retry makes a failed d
   const [head, ...lines] = shown.stdout.trim().split('\n');
   assert.match(head, /^webhooks: 1 pending, 1 failed, 1 delivered; the event feed is followed up to its newest event$/);
   assert.equal(lines.length, 2, 'pending and failed by default, not delivered');
-  assert.match(lines.find((l) => l.includes('\tfailed\t')) ?? '', new RegExp(`\tcrm\tbounced\tevent #${bounced.id}\tattempts 2\tsince .*\tHTTP 500.*receiver says 500`));
+  assert.match(
+    lines.find((l) => l.includes('\tfailed\t')) ?? '',
+    new RegExp(`\tcrm\tbounced\tevent #${bounced.id}\tattempts 2\tsince .*\tHTTP 500.*receiver says 500`),
+  );
   assert.match(lines.find((l) => l.includes('\tpending\t')) ?? '', new RegExp(`\tdeferred\tevent #${deferred.id}\tattempts 1\tnext \\d{4}-`));
 
   const [failedJson, delivered] = await Promise.all([cli('--state', 'failed', '--json'), cli('--state', 'delivered')]);
   const [failed] = jsonLines(failedJson.stdout);
   assert.equal(jsonLines(failedJson.stdout).length, 1);
   assert.deepEqual(
-    [failed.state, failed.endpoint, failed.type, failed.event_id, failed.attempts, failed.last_status, failed.next_attempt_at, failed.payload.type, failed.payload.recipient],
+    [
+      failed.state,
+      failed.endpoint,
+      failed.type,
+      failed.event_id,
+      failed.attempts,
+      failed.last_status,
+      failed.next_attempt_at,
+      failed.payload.type,
+      failed.payload.recipient,
+    ],
     ['failed', 'crm', 'bounced', bounced.id, 2, 500, null, 'bounced', 'ann@example.org'],
   );
   assert.match(delivered.stdout, /\tdelivered\tcrm\tdelivered\t.*\tattempts 1\tat \d{4}-/);

@@ -16,12 +16,18 @@ test('no endpoints by default; an endpoint gets every kind, a 10 s timeout and t
 test('event filters: auto-reply means auto-replied, duplicates fold, unknown kinds are named', () => {
   const [e] = parseConfig({ webhooks: { endpoints: [{ ...endpoint, events: ['auto-reply', 'bounced', 'auto-replied'] }] } }).webhooks.endpoints;
   assert.deepEqual(e.events, ['auto-replied', 'bounced']);
-  assert.throws(() => parseConfig({ webhooks: { endpoints: [{ ...endpoint, events: ['opened'] }] } }), /webhooks\.endpoints\.0\.events\.0: found "opened"; expected one of "delivered"/);
+  assert.throws(
+    () => parseConfig({ webhooks: { endpoints: [{ ...endpoint, events: ['opened'] }] } }),
+    /webhooks\.endpoints\.0\.events\.0: found "opened"; expected one of "delivered"/,
+  );
   assert.throws(() => parseConfig({ webhooks: { endpoints: [{ ...endpoint, events: [] }] } }), /events: found \[\]; expected at least 1 entries/);
 });
 
-test('bad endpoints are refused with the key named, without printing the other endpoints\' secrets', () => {
-  assert.throws(() => parseConfig({ webhooks: { endpoints: [{ ...endpoint, url: 'ftp://crm.example.com/' }] } }), /endpoints\.0\.url: .*expected an http:\/\/ or https:\/\/ URL/);
+test("bad endpoints are refused with the key named, without printing the other endpoints' secrets", () => {
+  assert.throws(
+    () => parseConfig({ webhooks: { endpoints: [{ ...endpoint, url: 'ftp://crm.example.com/' }] } }),
+    /endpoints\.0\.url: .*expected an http:\/\/ or https:\/\/ URL/,
+  );
   assert.throws(() => parseConfig({ webhooks: { endpoints: [{ ...endpoint, secret: 'short' }] } }), /endpoints\.0\.secret: .*at least 16 characters/);
   assert.throws(() => parseConfig({ webhooks: { endpoints: [{ ...endpoint, name: 'has space' }] } }), /endpoints\.0\.name/);
   assert.throws(() => parseConfig({ webhooks: { endpoints: [{ ...endpoint, colour: 'red' }] } }), /endpoints\.0\.colour: unknown key/);

@@ -55,8 +55,25 @@ test('events after the first start are POSTed signed, with the documented payloa
   assert.match(got.headers['x-mailtrail-signature'] as string, /^v1=[0-9a-f]{64}$/);
   assert.equal(got.headers['content-type'], 'application/json');
   assert.equal(got.headers['x-mailtrail-event-id'], String(bounced.id));
-  assert.equal(verify({ secret: SECRET, timestamp: got.headers['x-mailtrail-timestamp'] as string, signature: got.headers['x-mailtrail-signature'] as string, body: got.body }), true, 'the exported verify agrees');
-  assert.equal(verify({ secret: 'another-secret-0123456789', timestamp: got.headers['x-mailtrail-timestamp'] as string, signature: got.headers['x-mailtrail-signature'] as string, body: got.body }), false);
+  assert.equal(
+    verify({
+      secret: SECRET,
+      timestamp: got.headers['x-mailtrail-timestamp'] as string,
+      signature: got.headers['x-mailtrail-signature'] as string,
+      body: got.body,
+    }),
+    true,
+    'the exported verify agrees',
+  );
+  assert.equal(
+    verify({
+      secret: 'another-secret-0123456789',
+      timestamp: got.headers['x-mailtrail-timestamp'] as string,
+      signature: got.headers['x-mailtrail-signature'] as string,
+      body: got.body,
+    }),
+    false,
+  );
   assert.deepEqual(got.json, {
     id: bounced.id,
     type: 'bounced',
@@ -111,7 +128,10 @@ test('each endpoint gets only the kinds it subscribed to; auto-reply is the auto
   assert.deepEqual(replies.received.map((r) => r.json.type).sort(), ['auto-replied', 'bounced']);
   assert.ok([...bounces.received, ...replies.received].every((r) => r.verified));
   const bounceIds = new Set(bounces.received.map((r) => r.json.id));
-  assert.ok(replies.received.some((r) => r.json.type === 'bounced' && bounceIds.has(r.json.id)), 'one event to two endpoints keeps its id');
+  assert.ok(
+    replies.received.some((r) => r.json.type === 'bounced' && bounceIds.has(r.json.id)),
+    'one event to two endpoints keeps its id',
+  );
   await hooks.stop();
 });
 
@@ -147,7 +167,10 @@ test('a receiver answering 500, then timing out, then 200: retried with backoff 
   assert.deepEqual([row.state, row.attempts, row.lastStatus, row.deliveredAt], ['delivered', 3, 200, clock.now()]);
   assert.equal(rx.received.length, 3);
   assert.ok(rx.received.every((r) => r.verified && r.headers['x-mailtrail-event-id'] === String(ev.id)));
-  assert.ok(rx.received.every((r) => r.body === rx.received[0].body), 'every retry carries the same body');
+  assert.ok(
+    rx.received.every((r) => r.body === rx.received[0].body),
+    'every retry carries the same body',
+  );
   await hooks.stop();
 });
 
@@ -191,7 +214,10 @@ test('restart: rows staged before a stop, and a POST cut off by the stop, are se
   assert.deepEqual([cut.staged, cut.sent, cut.delivered, cut.retrying], [2, 2, 0, 0]);
   const pending = await t.store.webhooks.list({ states: ['pending'], limit: 10 });
   assert.equal(pending.length, 2);
-  assert.ok(pending.every((r) => r.attempts === 0 && r.nextAttemptAt! <= clock.now()), 'an aborted POST is not an attempt and is due again at once');
+  assert.ok(
+    pending.every((r) => r.attempts === 0 && r.nextAttemptAt! <= clock.now()),
+    'an aborted POST is not an attempt and is due again at once',
+  );
   await t.store.close();
 
   const store = openSqliteStore({ path: t.dbPath, synchronous: 'FULL', busyTimeoutMs: 2000 });
@@ -199,7 +225,10 @@ test('restart: rows staged before a stop, and a POST cut off by the stop, are se
   const b = dispatcher(config, store, clock);
   const run = await b.runOnce();
   assert.deepEqual([run.events, run.staged, run.delivered], [0, 0, 2], 'the cursor survived: nothing staged twice');
-  const delivered = rx.received.slice(2).map((r) => r.json.id).sort();
+  const delivered = rx.received
+    .slice(2)
+    .map((r) => r.json.id)
+    .sort();
   assert.deepEqual(delivered, [first.id, second.id].sort());
   assert.equal((await store.webhooks.list({ limit: 10 })).length, 2);
   await b.stop();
@@ -209,7 +238,14 @@ test('a row for an endpoint no longer configured fails with what to do; without 
   const t = temp();
   const rx = await receiver('127.0.5.7');
   const clock = manualClock();
-  const a = dispatcher(webhookConfig(t.dbPath, [{ name: 'old', url: rx.url }, { name: 'new', url: rx.url, events: ['bounced'] }]), t.store, clock);
+  const a = dispatcher(
+    webhookConfig(t.dbPath, [
+      { name: 'old', url: rx.url },
+      { name: 'new', url: rx.url, events: ['bounced'] },
+    ]),
+    t.store,
+    clock,
+  );
   await a.runOnce();
   const m = await messageFor(t.store, 'fay@example.com');
   await m.add('suppressed');

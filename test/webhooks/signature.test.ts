@@ -21,7 +21,7 @@ test('verify accepts the genuine POST and refuses tampering, another secret, sta
   assert.equal(verify({ ...ok, timestamp: String(now - 1) }), false, 'timestamp changed');
   assert.equal(verify({ ...ok, now: now + 301 }), false, 'replayed after the window');
   assert.equal(verify({ ...ok, now: now - 301 }), false, 'from the future');
-  assert.equal(verify({ ...ok, now: now + 3_000, toleranceSeconds: 3_600 }), true, 'the window is the receiver\'s choice');
+  assert.equal(verify({ ...ok, now: now + 3_000, toleranceSeconds: 3_600 }), true, "the window is the receiver's choice");
   assert.equal(verify({ ...ok, signature: `v0=abc, ${signature}` }), true, 'unknown scheme versions are ignored');
   assert.equal(verify({ ...ok, signature: 'v1=' }), false);
   assert.equal(verify({ ...ok, signature: undefined }), false);

@@ -58,7 +58,12 @@ export async function startReceiver(host: string, secret = SECRET): Promise<Rece
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const verified = verifyDocumented(secret, req.headers['x-mailtrail-timestamp'] as string | undefined, req.headers['x-mailtrail-signature'] as string | undefined, body);
+      const verified = verifyDocumented(
+        secret,
+        req.headers['x-mailtrail-timestamp'] as string | undefined,
+        req.headers['x-mailtrail-signature'] as string | undefined,
+        body,
+      );
       received.push({ path: req.url ?? '', headers: req.headers, body, verified, json: JSON.parse(body) as Record<string, unknown> });
       for (const w of waiters.filter((w) => received.length >= w.n)) {
         waiters.splice(waiters.indexOf(w), 1);

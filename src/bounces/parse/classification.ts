@@ -74,9 +74,18 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   // Only the reply's own stage counts: a transcript lists DATA even after RCPT was refused.
   // A provider's own wording is specific whatever the stage: Yahoo checks recipients at the end of DATA and
   // says "This user doesn't have a yahoo.com account" there.
-  if (c.hard && c.category === 'mailbox-unknown' && !c.rule.startsWith('provider:') && (AFTER_DATA.test(rec.diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(rec.diagnostic, context))) rec.hard = false;
+  if (
+    c.hard &&
+    c.category === 'mailbox-unknown' &&
+    !c.rule.startsWith('provider:') &&
+    (AFTER_DATA.test(rec.diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(rec.diagnostic, context))
+  )
+    rec.hard = false;
   // A bare X.0.0 gives way to the status the notice's phrase implies (of the same class).
-  rec.status = given && !(source === 'notice' && given.endsWith('.0.0') && c.enhanced?.charAt(0) === given.charAt(0)) ? given : (c.enhanced ?? given ?? (code ? `${Math.floor(code / 100)}.0.0` : null));
+  rec.status =
+    given && !(source === 'notice' && given.endsWith('.0.0') && c.enhanced?.charAt(0) === given.charAt(0))
+      ? given
+      : (c.enhanced ?? given ?? (code ? `${Math.floor(code / 100)}.0.0` : null));
   // A delay notice without any code: the MTA is still trying, which is a temporary (4.x.x) condition by
   // definition, whatever class the wording alone would suggest.
   if (rec.action === 'delayed' && given === null && code === null && rec.status?.startsWith('5.')) {
@@ -95,8 +104,6 @@ function decidedByStatusField(c: Classification, diagnostic: string | null, give
   if (!given || !c.rule.startsWith('enhanced:')) return false;
   return !(diagnostic ?? '').includes(given);
 }
-
-
 
 /**
  * The notice shows this very reply as the answer to DATA: a transcript (`>>> DATA` / `<<< 550 …`,

@@ -11,7 +11,21 @@ import type { Confidence, Evidence } from '../types.js';
  * Content-filtering gateways that answer for the real server, often after reading the message, in words
  * borrowed from it ("user unknown"): their verdict says little about the mailbox.
  */
-const FILTER_GATEWAY = ['active!hunter', 'surfcontrol', 'mailfoundry', 'mxlogic', 'mcafee', 'webshield', 'interscan', 'mailmarshal', 'symantec mail security', 'puremessage', 'amavis', 'content filter', 'content-filter'];
+const FILTER_GATEWAY = [
+  'active!hunter',
+  'surfcontrol',
+  'mailfoundry',
+  'mxlogic',
+  'mcafee',
+  'webshield',
+  'interscan',
+  'mailmarshal',
+  'symantec mail security',
+  'puremessage',
+  'amavis',
+  'content filter',
+  'content-filter',
+];
 
 /** One scan of the text for any of the names (a whole notice is read per hard verdict, so it must be cheap). */
 const FILTER_GATEWAY_RE = new RegExp(FILTER_GATEWAY.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');

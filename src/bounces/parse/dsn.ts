@@ -131,7 +131,12 @@ const RECIPIENT_FIELDS: Record<string, (r: DsnRecipientFields, v: string) => voi
   },
   'original-recipient': (r, v) => void (r.originalRecipient ??= cleanAddress(v)),
   'x-actual-recipient': (r, v) => void (r.finalRecipient ??= cleanAddress(v)),
-  action: (r, v) => void (r.action ??= v.trim().toLowerCase().split(/[\s(;]/)[0] || null),
+  action: (r, v) =>
+    void (r.action ??=
+      v
+        .trim()
+        .toLowerCase()
+        .split(/[\s(;]/)[0] || null),
   status: (r, v) => void (r.status ??= findStatus(v)),
   'remote-mta': (r, v) => void (r.remoteMta ??= stripType(v)),
   'diagnostic-code': (r, v) => void (r.diagnostic ??= stripType(v)),

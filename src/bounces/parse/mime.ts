@@ -183,7 +183,10 @@ const decoders = new Map<string, TextDecoder>();
 
 /** Decodes bytes in a charset; unknown charsets fall back to UTF-8 (with replacement characters). */
 export function decodeCharset(bytes: Buffer, charset: string | undefined): string {
-  let cs = (charset ?? 'utf-8').trim().toLowerCase().replace(/^["']|["']$/g, '');
+  let cs = (charset ?? 'utf-8')
+    .trim()
+    .toLowerCase()
+    .replace(/^["']|["']$/g, '');
   if (cs === '' || cs === 'us-ascii' || cs === 'ascii') cs = 'utf-8';
   let dec = decoders.get(cs);
   if (!dec) {

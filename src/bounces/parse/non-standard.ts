@@ -30,7 +30,7 @@ export interface MtaRule {
 
 // The lookbehind starts a local part only where a run of local-part characters starts: without it a long
 // run with no @ is rescanned from every position (quadratic on hostile input).
-const ADDR = "(?<![^\\s<>()\\[\\]\",;:@])[^\\s<>()\\[\\]\",;:@]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+";
+const ADDR = '(?<![^\\s<>()\\[\\]",;:@])[^\\s<>()\\[\\]",;:@]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+';
 
 export const RULES: MtaRule[] = [
   {
@@ -47,23 +47,30 @@ export const RULES: MtaRule[] = [
   },
   {
     name: 'exim',
-    match: /could not be delivered to one or more of its\s+recipients|The following address\(es\) failed|Message delivery has been delayed|has not yet been delivered to the following recipients|This message was created automatically by mail delivery software/i,
-    original: /^-{3,} ?(?:This is a copy of (?:the|your) message|The body of the message is|The headers of the message|The first \d+ lines of the message|This is a copy of the message's headers)/im,
+    match:
+      /could not be delivered to one or more of its\s+recipients|The following address\(es\) failed|Message delivery has been delayed|has not yet been delivered to the following recipients|This message was created automatically by mail delivery software/i,
+    original:
+      /^-{3,} ?(?:This is a copy of (?:the|your) message|The body of the message is|The headers of the message|The first \d+ lines of the message|This is a copy of the message's headers)/im,
     recipient: new RegExp(`^ {1,4}<?(${ADDR})>?(?:\\s*$|\\s+\\(|\\s*<[^<>]*>:|:)`, 'gm'),
     delayed: /has not yet been delivered to|Message delivery has been delayed|No action is required on your part\. Delivery attempts will continue/i,
   },
   {
     name: 'sendmail',
-    match: /(?<!-)-{3,} The following addresses? had (?:permanent fatal errors|transient non-fatal errors) -{3,}|(?<!-)-{3,} Transcript of session follows -{3,}/i,
+    match:
+      /(?<!-)-{3,} The following addresses? had (?:permanent fatal errors|transient non-fatal errors) -{3,}|(?<!-)-{3,} Transcript of session follows -{3,}/i,
     original: /^-{3,} ?(?:Original message follows|Returned mail follows|Message header follows|Unsent message follows|Original message headers follow)/im,
     recipient: new RegExp(`^<(${ADDR})>\\s*$|^(?:[45]\\d\\d[ -])?<?(${ADDR})>?\\.\\.\\.`, 'gm'),
     delayed: /transient non-fatal errors|Warning: could not send message for past|will keep trying|Will keep trying/i,
   },
   {
     name: 'gmail',
-    match: /Delivery to the following recipients? (?:failed permanently|has been delayed)|Google tried to deliver your message|Your message wasn't delivered to|The response from the remote server was/i,
+    match:
+      /Delivery to the following recipients? (?:failed permanently|has been delayed)|Google tried to deliver your message|Your message wasn't delivered to|The response from the remote server was/i,
     original: /^-{3,} ?Original message ?-{3,}/im,
-    recipient: new RegExp(`^[ \\t]{2,}(${ADDR})[ \\t]*$|^\\*\\* (?:Address not found|Message not delivered|Message blocked|Delivery incomplete) \\*\\*[\\s\\S]{0,3000}?(?:delivered to|reach)\\s+(${ADDR})`, 'gm'),
+    recipient: new RegExp(
+      `^[ \\t]{2,}(${ADDR})[ \\t]*$|^\\*\\* (?:Address not found|Message not delivered|Message blocked|Delivery incomplete) \\*\\*[\\s\\S]{0,3000}?(?:delivered to|reach)\\s+(${ADDR})`,
+      'gm',
+    ),
     delayed: /has been delayed|will retry|will continue trying|Delivery incomplete/i,
   },
   {
@@ -97,7 +104,8 @@ export const RULES: MtaRule[] = [
   {
     name: 'exchange',
     start: /did not reach the following recipient|Delivery has failed to these recipients|could not be delivered to|cannot be reached/i,
-    match: /did not reach the following recipient\(s\)|Delivery has failed to these recipients or groups:|Your message did not reach some or all of the intended recipients|The following recipient\(s\) cannot be reached:|Diagnostic information for administrators:/i,
+    match:
+      /did not reach the following recipient\(s\)|Delivery has failed to these recipients or groups:|Your message did not reach some or all of the intended recipients|The following recipient\(s\) cannot be reached:|Diagnostic information for administrators:/i,
     original: /^Original message headers:|^-{3,} ?Original message ?-{3,}/im,
     recipient: new RegExp(`^[ \\t]*(?:\\S.*?[ \\t])?[<(]?(?:mailto:)?(${ADDR})[>)]?[ \\t]*(?:on \\d|\\(|$)`, 'gm'),
   },
@@ -174,7 +182,8 @@ const ORIGINAL_MARKERS = [
   /^(?:Return-Path|Received|Message-ID|X-Original-To|Delivered-To): .*\n(?:[ \t].*\n)*(?:[A-Za-z-]+: )/im,
 ];
 
-const DELAY_WORDING = /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet|n'?t been delivered yet|(?:is|are|remains?) pending delivery|will (?:try|attempt) (?:to (?:deliver|send) (?:it |the message |your message )?)?again|delivery will continue to be attempted|will (?:continue to|keep) (?:try|attempt)(?:ing)? to deliver)\b/i;
+const DELAY_WORDING =
+  /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet|n'?t been delivered yet|(?:is|are|remains?) pending delivery|will (?:try|attempt) (?:to (?:deliver|send) (?:it |the message |your message )?)?again|delivery will continue to be attempted|will (?:continue to|keep) (?:try|attempt)(?:ing)? to deliver)\b/i;
 
 /**
  * A warning says so in capitals (Postfix, Exchange and others: "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT
@@ -183,7 +192,8 @@ const DELAY_WORDING = /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|
 const WARNING_ONLY = /\bwarning (?:message )?only\b|\byou do not need to re-?send\b|\bno action is required on your part\b/i;
 
 /** A subject that names a delay ("Delivery Status Notification (Delay)", "Warning: message … delayed 24 hours"). */
-const DELAY_SUBJECT = /\(delay(?:ed)?\)|^\s*(?:warning|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?delayed\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b/i;
+const DELAY_SUBJECT =
+  /\(delay(?:ed)?\)|^\s*(?:warning|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?delayed\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b/i;
 
 /** Local parts of the senders of notices, never a failed recipient. */
 const ROLE_ADDRESS = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|root|noreply|no-reply|bounce[s]?|mdaemon)@/i;
@@ -291,7 +301,10 @@ const RCPT_TO = new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi');
 
 // The two sentence shapes, each read from a window around one "deliver" of the notice (found by a plain
 // search: a pattern tried at every position of every notice cost more than the rest of this function).
-const MESSAGE_TO_ADDRESS = new RegExp(`\\b(?:message|mail|e-?mail) (?:to|for|addressed to) <?(${ADDR})>? (?:could not|cannot|can't|couldn't|was not|wasn't|has not|did not) (?:be )?$`, 'i');
+const MESSAGE_TO_ADDRESS = new RegExp(
+  `\\b(?:message|mail|e-?mail) (?:to|for|addressed to) <?(${ADDR})>? (?:could not|cannot|can't|couldn't|was not|wasn't|has not|did not) (?:be )?$`,
+  'i',
+);
 const DELIVERED_TO_ADDRESS = new RegExp(`^(?:ed)? (?:it |the message |your message )?to[ \\t]+<?(${ADDR})>?`, 'i');
 const NOT_BEFORE = /\b(?:could not|cannot|can't|couldn't|was not|wasn't|failed to) (?:be )?$/i;
 
@@ -313,7 +326,10 @@ function addressesInSentences(body: string): { address: string; index: number }[
 
 /** An address as found in prose, without `mailto:`, the quotes some notices put around it ('jane@…'), or trailing punctuation. */
 function clean(address: string): string {
-  return address.replace(/^mailto:/i, '').replace(/^['`]+/, '').replace(/[.>'`]+$/, '');
+  return address
+    .replace(/^mailto:/i, '')
+    .replace(/^['`]+/, '')
+    .replace(/[.>'`]+$/, '');
 }
 
 /** A notice's text cut in two: the report proper and the returned original, with the MTA format that fits. */
@@ -344,7 +360,10 @@ export function splitNotice(subject: string, rawText: string): Notice {
 export function parseTextReport(subject: string, rawText: string, exclude: Set<string>): TextReport {
   const notice = splitNotice(subject, rawText);
   const { rule, report, returned } = notice;
-  const delayed = WARNING_ONLY.test(report.slice(0, 4000)) || DELAY_SUBJECT.test(subject) || (rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report));
+  const delayed =
+    WARNING_ONLY.test(report.slice(0, 4000)) ||
+    DELAY_SUBJECT.test(subject) ||
+    (rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report));
   return { rule: rule?.name ?? null, recipients: noticeRecipients(notice, exclude), delayed, report, returned };
 }
 
@@ -402,7 +421,11 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
   };
   if (rule?.recipient) {
     rule.recipient.lastIndex = 0;
-    for (const m of body.matchAll(rule.recipient)) add(m.slice(1).find((g) => g !== undefined), m.index ?? 0);
+    for (const m of body.matchAll(rule.recipient))
+      add(
+        m.slice(1).find((g) => g !== undefined),
+        m.index ?? 0,
+      );
     // The MTA's own format names only failed recipients, so an address it lists counts even when the
     // notice went to that same address (mail to oneself).
     if (found.length === 0 && excluded.length > 0) found = excluded.slice(0, 1);

@@ -8,7 +8,8 @@ import type { Classification } from '../../classify/types.js';
 
 /** How much of a notice is searched for a reason phrase, and the words such a phrase has (a cheap filter). */
 const NOTICE_MAX = 12_000;
-const REASON_WORDS = /unknown|exist|invalid|not found|no such|full|quota|disabled|suspend|inactive|expired|denied|refused|reject|block|spam|host|domain|relay|timed? ?out|too (?:large|big)|size|loop|not (?:allowed|permitted|accepted)|unavailable|unrouteable|illegal/i;
+const REASON_WORDS =
+  /unknown|exist|invalid|not found|no such|full|quota|disabled|suspend|inactive|expired|denied|refused|reject|block|spam|host|domain|relay|timed? ?out|too (?:large|big)|size|loop|not (?:allowed|permitted|accepted)|unavailable|unrouteable|illegal/i;
 
 /**
  * The first recognised reason among the notice's own lines: a provider's or an MTA's wording (not a
@@ -20,7 +21,8 @@ export function phraseInNotice(context: string, code: number | null, given: stri
   for (const line of context.slice(0, NOTICE_MAX).split('\n')) {
     if (line.length < 8 || line.length > 400 || !REASON_WORDS.test(line)) continue;
     const c = classify({ phase: 'dsn', code, enhanced, text: line });
-    if ((c.rule.startsWith('wording:') || c.rule.startsWith('provider:')) && c.rule !== 'wording:access-denied') return { classification: c, text: line.trim() };
+    if ((c.rule.startsWith('wording:') || c.rule.startsWith('provider:')) && c.rule !== 'wording:access-denied')
+      return { classification: c, text: line.trim() };
   }
   return null;
 }

@@ -21,7 +21,8 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length) throw new UsageError(`bounces: unexpected argument ${JSON.stringify(positionals[0])}\nusage: ${SPEC.usage}`);
   const limit = positiveInteger(SPEC, 'limit', values.limit, 50);
   const id = values.id === undefined ? null : Number(values.id);
-  if (id !== null && (!Number.isInteger(id) || id < 1)) throw new UsageError(`bounces: --id must be an inbound id as listed by \`mailtrail bounces\` (got ${JSON.stringify(values.id)})`);
+  if (id !== null && (!Number.isInteger(id) || id < 1))
+    throw new UsageError(`bounces: --id must be an inbound id as listed by \`mailtrail bounces\` (got ${JSON.stringify(values.id)})`);
   if (values.raw && id === null) throw new UsageError(`bounces: --raw needs --id N\nusage: ${SPEC.usage}`);
   const config = loadCliConfig(values.config);
 
@@ -99,7 +100,10 @@ function describe(v: InboundView, full: boolean): string {
   const line = `#${v.id}\t${v.received_at}\tfrom <${v.mail_from}>\tto ${v.rcpt_to.join(',')}\t${v.size} bytes\t${what}\t${match}\n`;
   if (!full) return line;
   const recipients = Array.isArray(v.parse?.recipients) ? (v.parse!.recipients as Array<Record<string, unknown>>) : [];
-  const details = recipients.map((p) => `  ${p.address ?? '(no address)'}\t${p.action ?? '-'}\t${p.status ?? '-'}\t${p.category ?? '-'}\t${p.hard === true ? 'hard' : p.hard === false ? 'soft' : '-'}\t${p.diagnostic ?? ''}\n`);
+  const details = recipients.map(
+    (p) =>
+      `  ${p.address ?? '(no address)'}\t${p.action ?? '-'}\t${p.status ?? '-'}\t${p.category ?? '-'}\t${p.hard === true ? 'hard' : p.hard === false ? 'soft' : '-'}\t${p.diagnostic ?? ''}\n`,
+  );
   const orig = v.parse?.original_message_id ? `  original Message-ID: ${v.parse.original_message_id}\n` : '';
   return line + details.join('') + orig;
 }

@@ -53,7 +53,8 @@ export async function run(argv: string[]): Promise<number> {
       const algorithm = ALGORITHMS[algoName as keyof typeof ALGORITHMS];
       const stamp = new Date().toISOString().slice(0, 10).replace(/-/g, '');
       const selector = (values.selector ?? `mt-${stamp}-${algorithm === 'rsa-sha256' ? 'rsa' : 'ed'}`).toLowerCase();
-      if (!LABELS.test(selector) || selector.length > 63) throw new UsageError(`dkim keygen: --selector must be DNS labels of letters, digits and - (got ${JSON.stringify(selector)})`);
+      if (!LABELS.test(selector) || selector.length > 63)
+        throw new UsageError(`dkim keygen: --selector must be DNS labels of letters, digits and - (got ${JSON.stringify(selector)})`);
       const privateKey = generateKey(algorithm);
       const p = publicKeyValue(parsePrivateKey(privateKey));
       return withStore(config, async (store) => {
@@ -78,15 +79,18 @@ export async function run(argv: string[]): Promise<number> {
     }
     case 'list':
       return withStore(config, async (store) => {
-        const rows: KeyRow[] = [...configKeys(config), ...(await store.dkimKeys.list()).map((k) => ({
-          domain: k.domain,
-          selector: k.selector,
-          algorithm: k.algorithm,
-          state: k.active ? ('active' as const) : ('waiting' as const),
-          source: 'database' as const,
-          created_at: new Date(k.createdAt).toISOString(),
-          record: zoneRecord(k.domain, k.selector, k.algorithm, k.publicKey),
-        }))];
+        const rows: KeyRow[] = [
+          ...configKeys(config),
+          ...(await store.dkimKeys.list()).map((k) => ({
+            domain: k.domain,
+            selector: k.selector,
+            algorithm: k.algorithm,
+            state: k.active ? ('active' as const) : ('waiting' as const),
+            source: 'database' as const,
+            created_at: new Date(k.createdAt).toISOString(),
+            record: zoneRecord(k.domain, k.selector, k.algorithm, k.publicKey),
+          })),
+        ];
         if (values.json) for (const r of rows) process.stdout.write(JSON.stringify(r) + '\n');
         else if (rows.length === 0) process.stdout.write('no DKIM keys yet: make one with `mailtrail dkim keygen example.com`\n');
         else for (const r of rows) process.stdout.write(`${r.domain}\t${r.selector}\t${r.algorithm}\t${r.state}\t${r.source}\t${r.created_at ?? '-'}\n`);
@@ -95,7 +99,10 @@ export async function run(argv: string[]): Promise<number> {
     case 'record':
       if (!domain) throw new UsageError(`dkim record: give the domain\nusage: ${USAGE}`);
       return withStore(config, async (store) => {
-        const rows = [...configKeys(config), ...(await store.dkimKeys.list()).map((k) => ({ ...k, record: zoneRecord(k.domain, k.selector, k.algorithm, k.publicKey) }))].filter((k) => k.domain === domain);
+        const rows = [
+          ...configKeys(config),
+          ...(await store.dkimKeys.list()).map((k) => ({ ...k, record: zoneRecord(k.domain, k.selector, k.algorithm, k.publicKey) })),
+        ].filter((k) => k.domain === domain);
         if (rows.length === 0) {
           process.stderr.write(`mailtrail: no DKIM key for ${domain}; make one with mailtrail dkim keygen ${domain}\n`);
           return 1;
@@ -111,7 +118,11 @@ export async function run(argv: string[]): Promise<number> {
         const done = action === 'activate' ? await store.dkimKeys.activate(domain, selector) : await store.dkimKeys.remove(domain, selector);
         if (!done) {
           const inConfig = config.dkim.keys.some((k) => k.domain.toLowerCase() === domain && k.selector === selector);
-          process.stderr.write(inConfig ? `mailtrail: key ${selector} of ${domain} is in the config file (dkim.keys); change it there\n` : `mailtrail: no DKIM key ${selector} for ${domain}\n`);
+          process.stderr.write(
+            inConfig
+              ? `mailtrail: key ${selector} of ${domain} is in the config file (dkim.keys); change it there\n`
+              : `mailtrail: no DKIM key ${selector} for ${domain}\n`,
+          );
           return 1;
         }
         process.stdout.write(
@@ -138,6 +149,14 @@ function configKeys(config: Config): KeyRow[] {
   return config.dkim.keys.map((k) => {
     const key = parsePrivateKey(readFileSync(k.private_key_file, 'utf8'));
     const algorithm = algorithmOf(key);
-    return { domain: k.domain.toLowerCase(), selector: k.selector, algorithm, state: 'active', source: 'config', created_at: null, record: zoneRecord(k.domain.toLowerCase(), k.selector, algorithm, publicKeyValue(key)) };
+    return {
+      domain: k.domain.toLowerCase(),
+      selector: k.selector,
+      algorithm,
+      state: 'active',
+      source: 'config',
+      created_at: null,
+      record: zoneRecord(k.domain.toLowerCase(), k.selector, algorithm, publicKeyValue(key)),
+    };
   });
 }

@@ -57,7 +57,8 @@ export function summarise(r: ParseResult): string {
     // A forwarded recipient: the report's failed address is not the one we sent to.
     if (p.final_recipient && p.address && p.final_recipient.toLowerCase() !== p.address.toLowerCase()) lines.push(`    failed at: ${p.final_recipient}`);
     if (p.diagnostic) lines.push(`    ${oneLine(p.diagnostic, 160)}`);
-    if (p.evidence && p.evidence.source !== 'diagnostic' && p.evidence.text) lines.push(`    decided by (${p.evidence.source}): ${oneLine(p.evidence.text, 160)}`);
+    if (p.evidence && p.evidence.source !== 'diagnostic' && p.evidence.text)
+      lines.push(`    decided by (${p.evidence.source}): ${oneLine(p.evidence.text, 160)}`);
   }
   if (r.original_message_id) lines.push(`  original message: ${r.original_message_id}`);
   if (r.envelope_id) lines.push(`  envelope id: ${r.envelope_id}`);
@@ -67,6 +68,9 @@ export function summarise(r: ParseResult): string {
 
 function oneLine(s: string, max: number): string {
   // Control characters from a hostile mail must not reach the terminal.
-  const flat = s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const flat = s
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
 }

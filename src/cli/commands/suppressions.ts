@@ -46,7 +46,9 @@ export async function run(argv: string[]): Promise<number> {
       case 'add': {
         const { created, suppression } = await suppressionList(store).add(address!, values.reason?.trim() || 'added by an operator');
         if (!created) {
-          process.stderr.write(`mailtrail: ${suppression.address} is suppressed already (${suppression.source}: ${suppression.reason}); remove it first to change the reason\n`);
+          process.stderr.write(
+            `mailtrail: ${suppression.address} is suppressed already (${suppression.source}: ${suppression.reason}); remove it first to change the reason\n`,
+          );
           return 1;
         }
         process.stdout.write(`suppressed ${suppression.address}: new mail to it is accepted but not sent\n`);

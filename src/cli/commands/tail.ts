@@ -40,20 +40,16 @@ const BATCH = 500;
 const MAX_LINES = 100_000;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(
-    SPEC,
-    argv,
-    {
-      config: { type: 'string' },
-      domain: { type: 'string' },
-      event: { type: 'string', multiple: true },
-      'message-id': { type: 'string' },
-      json: { type: 'boolean' },
-      lines: { type: 'string', short: 'n' },
-      follow: { type: 'boolean' },
-      'no-follow': { type: 'boolean' },
-    },
-  );
+  const { values } = parseCommandArgs(SPEC, argv, {
+    config: { type: 'string' },
+    domain: { type: 'string' },
+    event: { type: 'string', multiple: true },
+    'message-id': { type: 'string' },
+    json: { type: 'boolean' },
+    lines: { type: 'string', short: 'n' },
+    follow: { type: 'boolean' },
+    'no-follow': { type: 'boolean' },
+  });
   const filter = parseFilter(values);
   const lines = parseLines(values.lines);
   const follow = !values['no-follow'];
@@ -134,10 +130,15 @@ function parseFilter(values: { domain?: string; event?: string[]; 'message-id'?:
     filter.domain = domain;
   }
   if (values.event?.length) {
-    const kinds = values.event.flatMap((v) => v.split(',')).map((k) => k.trim()).filter(Boolean);
+    const kinds = values.event
+      .flatMap((v) => v.split(','))
+      .map((k) => k.trim())
+      .filter(Boolean);
     const unknown = kinds.filter((k) => !(EVENT_KINDS as readonly string[]).includes(k));
     if (unknown.length || kinds.length === 0) {
-      throw new UsageError(`tail: unknown event kind${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => `"${k}"`).join(', ') || '""'}; use one of: ${EVENT_KINDS.join(', ')}`);
+      throw new UsageError(
+        `tail: unknown event kind${unknown.length === 1 ? '' : 's'} ${unknown.map((k) => `"${k}"`).join(', ') || '""'}; use one of: ${EVENT_KINDS.join(', ')}`,
+      );
     }
     filter.kinds = [...new Set(kinds)] as EventKind[];
   }

@@ -19,9 +19,12 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadCliConfig(values.config);
   switch (action) {
     case 'add': {
-      if (!name || !/^[A-Za-z0-9._@+-]{1,64}$/.test(name)) throw new UsageError(`tokens add: give a token name of letters, digits and . _ @ + - (got ${JSON.stringify(name ?? '')})\nusage: ${USAGE}`);
-      if (values.scope !== 'read' && values.scope !== 'admin') throw new UsageError(`tokens add: --scope must be read or admin (got ${JSON.stringify(values.scope ?? '')})\nusage: ${USAGE}`);
-      if (config.api.tokens.some((t) => t.name === name)) throw new UsageError(`tokens add: the config file already has a token named ${name}; pick another name`);
+      if (!name || !/^[A-Za-z0-9._@+-]{1,64}$/.test(name))
+        throw new UsageError(`tokens add: give a token name of letters, digits and . _ @ + - (got ${JSON.stringify(name ?? '')})\nusage: ${USAGE}`);
+      if (values.scope !== 'read' && values.scope !== 'admin')
+        throw new UsageError(`tokens add: --scope must be read or admin (got ${JSON.stringify(values.scope ?? '')})\nusage: ${USAGE}`);
+      if (config.api.tokens.some((t) => t.name === name))
+        throw new UsageError(`tokens add: the config file already has a token named ${name}; pick another name`);
       const scope = values.scope;
       const token = generateToken();
       return withStore(config, async (store) => {
@@ -51,7 +54,9 @@ export async function run(argv: string[]): Promise<number> {
       return withStore(config, async (store) => {
         if (!(await store.tokens.remove(name))) {
           const inConfig = config.api.tokens.some((t) => t.name === name);
-          process.stderr.write(inConfig ? `mailtrail: token ${name} is defined in the config file (api.tokens); remove it there\n` : `mailtrail: no token named ${name}\n`);
+          process.stderr.write(
+            inConfig ? `mailtrail: token ${name} is defined in the config file (api.tokens); remove it there\n` : `mailtrail: no token named ${name}\n`,
+          );
           return 1;
         }
         process.stdout.write(`removed token ${name}; requests with it are refused from now on\n`);

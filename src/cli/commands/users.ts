@@ -23,9 +23,14 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadCliConfig(values.config);
   switch (action) {
     case 'add': {
-      if (!name || !/^[A-Za-z0-9._@+-]{1,128}$/.test(name)) throw new UsageError(`users add: give a user name of letters, digits and . _ @ + - (got ${JSON.stringify(name ?? '')})\nusage: ${USAGE}`);
-      if (!values.domains) throw new UsageError(`users add: --domains is required: the sender domains this user may use in MAIL FROM (or * for any)\nusage: ${USAGE}`);
-      const domains = values.domains.split(',').map((d) => d.trim().toLowerCase()).filter(Boolean);
+      if (!name || !/^[A-Za-z0-9._@+-]{1,128}$/.test(name))
+        throw new UsageError(`users add: give a user name of letters, digits and . _ @ + - (got ${JSON.stringify(name ?? '')})\nusage: ${USAGE}`);
+      if (!values.domains)
+        throw new UsageError(`users add: --domains is required: the sender domains this user may use in MAIL FROM (or * for any)\nusage: ${USAGE}`);
+      const domains = values.domains
+        .split(',')
+        .map((d) => d.trim().toLowerCase())
+        .filter(Boolean);
       const bad = domains.find((d) => !DOMAIN.test(d));
       if (bad || domains.length === 0) throw new UsageError(`users add: --domains: "${bad ?? values.domains}" is not a domain name (example.com) or *`);
       const password = await readPassword(values['password-stdin'] === true);
@@ -45,7 +50,8 @@ export async function run(argv: string[]): Promise<number> {
       return withStore(config, async (store) => {
         const users = await store.users.list();
         if (values.json) {
-          for (const u of users) process.stdout.write(JSON.stringify({ name: u.name, sender_domains: u.senderDomains, created_at: new Date(u.createdAt).toISOString() }) + '\n');
+          for (const u of users)
+            process.stdout.write(JSON.stringify({ name: u.name, sender_domains: u.senderDomains, created_at: new Date(u.createdAt).toISOString() }) + '\n');
         } else if (users.length === 0) {
           process.stdout.write('no users yet: add one with `mailtrail users add NAME --domains example.com`\n');
         } else {
@@ -74,7 +80,9 @@ async function readPassword(fromStdin: boolean): Promise<string> {
   if (fromStdin || !process.stdin.isTTY) {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    return Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
   }
   // Interactive: prompt without echo.
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: true });

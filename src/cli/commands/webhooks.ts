@@ -22,16 +22,19 @@ export async function run(argv: string[]): Promise<number> {
   });
   const [action = 'list', idArg, extra] = positionals;
   if (action !== 'list' && action !== 'retry') throw new UsageError(`webhooks: expected list or retry (got ${JSON.stringify(action)})\nusage: ${SPEC.usage}`);
-  if (extra !== undefined || (action === 'list' && idArg !== undefined)) throw new UsageError(`webhooks: unexpected argument ${JSON.stringify(extra ?? idArg)}\nusage: ${SPEC.usage}`);
+  if (extra !== undefined || (action === 'list' && idArg !== undefined))
+    throw new UsageError(`webhooks: unexpected argument ${JSON.stringify(extra ?? idArg)}\nusage: ${SPEC.usage}`);
   let id: number | null = null;
   if (action === 'retry') {
     id = Number(idArg);
-    if (!idArg || !Number.isInteger(id) || id < 1) throw new UsageError(`webhooks retry: give the id of a failed delivery as listed by \`mailtrail webhooks\` (got ${JSON.stringify(idArg ?? '')})`);
+    if (!idArg || !Number.isInteger(id) || id < 1)
+      throw new UsageError(`webhooks retry: give the id of a failed delivery as listed by \`mailtrail webhooks\` (got ${JSON.stringify(idArg ?? '')})`);
   }
   let states: WebhookState[] | undefined = ['pending', 'failed'];
   if (values.state === 'all') states = undefined;
   else if (values.state !== undefined) {
-    if (!(STATES as readonly string[]).includes(values.state)) throw new UsageError(`webhooks: --state must be pending, failed, delivered or all (got ${JSON.stringify(values.state)})`);
+    if (!(STATES as readonly string[]).includes(values.state))
+      throw new UsageError(`webhooks: --state must be pending, failed, delivered or all (got ${JSON.stringify(values.state)})`);
     states = [values.state as WebhookState];
   }
   const limit = positiveInteger(SPEC, 'limit', values.limit, 100);
@@ -46,13 +49,17 @@ export async function run(argv: string[]): Promise<number> {
       }
       const d = result.delivery;
       if (!result.changed) {
-        const why = d.state === 'delivered' ? `it was delivered${d.deliveredAt ? ' at ' + iso(d.deliveredAt) : ''}` : 'it is still pending: the relay sends it when due';
+        const why =
+          d.state === 'delivered' ? `it was delivered${d.deliveredAt ? ' at ' + iso(d.deliveredAt) : ''}` : 'it is still pending: the relay sends it when due';
         process.stderr.write(`mailtrail: webhook delivery ${d.id} was not changed: ${why}\n`);
         return 1;
       }
       const configured = config.webhooks.endpoints.some((e) => e.name === d.endpoint);
       process.stdout.write(`webhook delivery ${d.id} (${d.type} to ${d.endpoint}) is pending again: the running relay sends it at its next poll\n`);
-      if (!configured) process.stderr.write(`mailtrail: warning: endpoint "${d.endpoint}" is not in webhooks.endpoints of this config; it will fail again unless it is added back\n`);
+      if (!configured)
+        process.stderr.write(
+          `mailtrail: warning: endpoint "${d.endpoint}" is not in webhooks.endpoints of this config; it will fail again unless it is added back\n`,
+        );
       return 0;
     }
 
@@ -64,7 +71,11 @@ export async function run(argv: string[]): Promise<number> {
     const [counts, cursor] = await Promise.all([store.webhooks.countsByState(), store.webhooks.cursor()]);
     const behind = cursor === null ? 0 : (await store.events.after(cursor, 1000)).length;
     const followed =
-      cursor === null ? 'the dispatcher has not started yet' : behind === 0 ? 'the event feed is followed up to its newest event' : `${behind === 1000 ? '1000 or more' : behind} event(s) not yet routed`;
+      cursor === null
+        ? 'the dispatcher has not started yet'
+        : behind === 0
+          ? 'the event feed is followed up to its newest event'
+          : `${behind === 1000 ? '1000 or more' : behind} event(s) not yet routed`;
     process.stdout.write(`webhooks: ${counts.pending ?? 0} pending, ${counts.failed ?? 0} failed, ${counts.delivered ?? 0} delivered; ${followed}\n`);
     if (rows.length === 0) {
       process.stdout.write(states ? `no ${states.join(' or ')} webhook deliveries\n` : 'no webhook deliveries yet\n');
@@ -81,7 +92,12 @@ function iso(ms: number): string {
 
 /** One line: id, state, endpoint, type, event, attempts, when, and the last error. */
 function describe(d: WebhookDeliveryRecord): string {
-  const when = d.state === 'pending' ? `next ${d.nextAttemptAt === null ? '-' : iso(d.nextAttemptAt)}` : d.state === 'delivered' ? `at ${d.deliveredAt === null ? '-' : iso(d.deliveredAt)}` : `since ${iso(d.updatedAt)}`;
+  const when =
+    d.state === 'pending'
+      ? `next ${d.nextAttemptAt === null ? '-' : iso(d.nextAttemptAt)}`
+      : d.state === 'delivered'
+        ? `at ${d.deliveredAt === null ? '-' : iso(d.deliveredAt)}`
+        : `since ${iso(d.updatedAt)}`;
   const last = d.lastError ?? (d.lastStatus !== null ? `HTTP ${d.lastStatus}` : '');
   return [`${d.id}`, d.state, d.endpoint, d.type, `event #${d.eventId}`, `attempts ${d.attempts}`, when, last].join('\t').trimEnd();
 }

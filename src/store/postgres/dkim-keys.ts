@@ -24,7 +24,12 @@ export function postgresDkimKeys(db: Pg): DkimKeyStore {
     // key must be switched off before the new one is switched on.
     async activate(domain, selector) {
       return db.transaction(async (tx) => {
-        const key = (await tx.query<{ id: number; algorithm: string }>('SELECT id, algorithm FROM dkim_keys WHERE domain = $1 AND selector = $2 FOR UPDATE', [domain, selector])).rows[0];
+        const key = (
+          await tx.query<{ id: number; algorithm: string }>('SELECT id, algorithm FROM dkim_keys WHERE domain = $1 AND selector = $2 FOR UPDATE', [
+            domain,
+            selector,
+          ])
+        ).rows[0];
         if (!key) return false;
         await tx.query('UPDATE dkim_keys SET active = false WHERE domain = $1 AND algorithm = $2 AND active AND id <> $3', [domain, key.algorithm, key.id]);
         await tx.query('UPDATE dkim_keys SET active = true WHERE id = $1', [key.id]);

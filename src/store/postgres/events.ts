@@ -3,7 +3,18 @@
  * parameter per column, `unnest`), so an attempt's phases cost one statement, not one each.
  */
 import type { EventRecord, NewEvent } from '../../types.js';
-import { EVENT_COLUMNS, eventParams, FEED_SELECT, FEED_TALLY_SELECT, toEvent, toFeedEvent, toFeedTally, type EventRow, type FeedRow, type FeedTallyRow } from '../rows.js';
+import {
+  EVENT_COLUMNS,
+  eventParams,
+  FEED_SELECT,
+  FEED_TALLY_SELECT,
+  toEvent,
+  toFeedEvent,
+  toFeedTally,
+  type EventRow,
+  type FeedRow,
+  type FeedTallyRow,
+} from '../rows.js';
 import type { EventStore, FeedFilter } from '../store.js';
 import { Params, type Pg } from './database.js';
 import { afterCursor, cursorColumn, feedOrder, HEAD_SQL } from './feed.js';

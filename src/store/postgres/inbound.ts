@@ -46,7 +46,14 @@ export function postgresInbound(db: Pg): InboundStore {
           WHERE ${afterCursor('i', cursor, p)} ${feedOrder('i')} LIMIT ${p.add(limit)}`,
         p.values,
       );
-      return rows.map((r) => ({ id: r.id, cursor: r.feed_cursor, processed: r.processed_at !== null, kind: r.kind, matchRule: r.match_rule, matched: r.matched_message_id !== null }));
+      return rows.map((r) => ({
+        id: r.id,
+        cursor: r.feed_cursor,
+        processed: r.processed_at !== null,
+        kind: r.kind,
+        matchRule: r.match_rule,
+        matched: r.matched_message_id !== null,
+      }));
     },
     async resultsHead() {
       return (await db.row<{ cursor: string }>(HEAD_SQL))!.cursor;

@@ -17,7 +17,22 @@ function enqueueSql(m: NewMessage, p: Params): string {
   const rcpt = (f: (r: NewMessage['recipients'][number]) => unknown, type: string) => `${p.add(m.recipients.map(f))}::${type}[]`;
   return `WITH m AS (
       INSERT INTO messages (queue_id, message_id, message_id_added, mail_from, username, client_ip, client_hostname, tls, size, sha256, tag, env_id, ret, origin, created_at)
-      VALUES (${[m.queueId, m.messageId, m.messageIdAdded, m.mailFrom, m.username, m.clientIp, m.clientHostname, m.tls ? JSON.stringify(m.tls) : null, m.raw.length, m.sha256, m.tag, m.envId, m.ret, m.origin]
+      VALUES (${[
+        m.queueId,
+        m.messageId,
+        m.messageIdAdded,
+        m.mailFrom,
+        m.username,
+        m.clientIp,
+        m.clientHostname,
+        m.tls ? JSON.stringify(m.tls) : null,
+        m.raw.length,
+        m.sha256,
+        m.tag,
+        m.envId,
+        m.ret,
+        m.origin,
+      ]
         .map((v) => p.add(v))
         .join(', ')}, ${at})
       RETURNING *

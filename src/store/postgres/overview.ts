@@ -66,7 +66,10 @@ export function postgresOverview(db: Pg): OverviewStore {
           active: r.active,
           oldestCreatedAt: r.oldest,
           nextAttemptAt: r.next_at,
-          last: r.last_id === null ? null : { recipientId: r.last_id, at: r.last_at!, code: r.last_code, enhanced: r.last_enhanced, text: r.last_text, category: r.last_category },
+          last:
+            r.last_id === null
+              ? null
+              : { recipientId: r.last_id, at: r.last_at!, code: r.last_code, enhanced: r.last_enhanced, text: r.last_text, category: r.last_category },
         }),
       );
     },
@@ -101,7 +104,13 @@ export function postgresOverview(db: Pg): OverviewStore {
       );
       return rows.map((r): FailingDomain => {
         const event = toEvent(r.sample);
-        return { domain: r.domain, failures: r.failures, bounced: r.bounced, deferred: r.deferred, top: { code: r.code, enhanced: r.enhanced, text: event.text, count: r.n, event } };
+        return {
+          domain: r.domain,
+          failures: r.failures,
+          bounced: r.bounced,
+          deferred: r.deferred,
+          top: { code: r.code, enhanced: r.enhanced, text: event.text, count: r.n, event },
+        };
       });
     },
     async latestEvents(recipientIds, kind: EventKind) {

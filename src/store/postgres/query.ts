@@ -42,7 +42,9 @@ export function searchSql(f: SearchFilters): { text: string; values: unknown[] }
   if (f.domain !== undefined) rcpt.push(`r.domain = ${p.add(f.domain)}`);
   if (state !== undefined) rcpt.push(`r.state = ${p.add(state)}`);
   if (complained) {
-    where.push(`EXISTS (SELECT 1 FROM events e JOIN recipients r ON r.id = e.recipient_id WHERE e.message_id = m.id AND e.kind = 'complained'${rcpt.map((c) => ` AND ${c}`).join('')})`);
+    where.push(
+      `EXISTS (SELECT 1 FROM events e JOIN recipients r ON r.id = e.recipient_id WHERE e.message_id = m.id AND e.kind = 'complained'${rcpt.map((c) => ` AND ${c}`).join('')})`,
+    );
   } else if (rcpt.length) {
     // A waiting or rare final state is named in the form of its partial index (recipients_due, recipients_rare_states).
     if (state === 'queued' || state === 'deferred') rcpt.push("r.state IN ('queued', 'deferred')");
@@ -75,7 +77,9 @@ export function searchSql(f: SearchFilters): { text: string; values: unknown[] }
 export function postgresQuery(db: Pg): QueryStore {
   return {
     async findMessages(key) {
-      return (await db.rows<MessageRow>('SELECT * FROM messages WHERE message_id = $1 OR queue_id = $1 ORDER BY created_at DESC, id DESC', [key])).map(toMessage);
+      return (await db.rows<MessageRow>('SELECT * FROM messages WHERE message_id = $1 OR queue_id = $1 ORDER BY created_at DESC, id DESC', [key])).map(
+        toMessage,
+      );
     },
     async recipientsOf(ids) {
       if (!ids.length) return [];
@@ -95,7 +99,10 @@ export function postgresQuery(db: Pg): QueryStore {
     },
     async subjectsOf(ids) {
       if (!ids.length) return new Map();
-      const rows = await db.rows<{ id: number; subject: string }>('SELECT message_id AS id, subject FROM message_subjects WHERE message_id = ANY($1::bigint[])', [ids]);
+      const rows = await db.rows<{ id: number; subject: string }>(
+        'SELECT message_id AS id, subject FROM message_subjects WHERE message_id = ANY($1::bigint[])',
+        [ids],
+      );
       return new Map(rows.map((r) => [r.id, r.subject]));
     },
     async messagesOfEvents(ids) {

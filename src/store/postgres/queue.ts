@@ -68,7 +68,9 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
         [req.owner, req.leaseUntil, req.now, req.excludeDomains ?? [], req.limit],
         'claimDue',
       );
-      return rows.map((row) => ({ ...toRecipient(row), lapsedOwner: row.lapsed_owner })).sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.id - b.id);
+      return rows
+        .map((row) => ({ ...toRecipient(row), lapsedOwner: row.lapsed_owner }))
+        .sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.id - b.id);
     },
 
     async recordInterrupted(req) {
@@ -251,4 +253,3 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
     },
   };
 }
-

@@ -23,7 +23,9 @@ export function tlsSessionInsert(p: Params, rows: TlsSessionCount[], guard: stri
 export function postgresTlsReports(db: Pg): TlsReportStore {
   return {
     async sessionsOn(day) {
-      const rows = await db.rows<TlsSessionRow>('SELECT * FROM tls_sessions WHERE day = $1 ORDER BY domain, policy_id, result, receiving_mx, receiving_ip', [day]);
+      const rows = await db.rows<TlsSessionRow>('SELECT * FROM tls_sessions WHERE day = $1 ORDER BY domain, policy_id, result, receiving_mx, receiving_ip', [
+        day,
+      ]);
       return rows.map(toTlsSessionCount);
     },
     async claim(r) {

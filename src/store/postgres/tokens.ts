@@ -5,7 +5,12 @@ import type { Pg } from './database.js';
 export function postgresTokens(db: Pg): TokenStore {
   return {
     async add(t) {
-      const row = await db.row<TokenRow>('INSERT INTO api_tokens (name, sha256, scope, created_at) VALUES ($1, $2, $3, $4) RETURNING *', [t.name, t.sha256, t.scope, t.createdAt]);
+      const row = await db.row<TokenRow>('INSERT INTO api_tokens (name, sha256, scope, created_at) VALUES ($1, $2, $3, $4) RETURNING *', [
+        t.name,
+        t.sha256,
+        t.scope,
+        t.createdAt,
+      ]);
       return toToken(row!);
     },
     async findBySha256(sha256) {

@@ -16,7 +16,8 @@ export function postgresWebhooks(db: Pg): WebhookStore {
       const known = (await db.row<{ position: string }>('SELECT position FROM webhook_cursor WHERE id = 1'))?.position;
       if (known !== undefined) {
         const p = new Params();
-        if (!(await db.row(`SELECT 1 FROM events e WHERE ${afterCursor('e', known, p)} LIMIT 1`, p.values))) return { events: 0, queued: 0, cursor: known, initialised: false };
+        if (!(await db.row(`SELECT 1 FROM events e WHERE ${afterCursor('e', known, p)} LIMIT 1`, p.values)))
+          return { events: 0, queued: 0, cursor: known, initialised: false };
       }
       return db.transaction(async (tx) => {
         // First start: follow from here. Replaying the whole history to a new endpoint would be a flood.
@@ -83,7 +84,10 @@ export function postgresWebhooks(db: Pg): WebhookStore {
     },
     async release(ids, at) {
       if (!ids.length) return 0;
-      const rows = await db.rows(`UPDATE webhook_outbox SET next_attempt_at = $1, updated_at = $1 WHERE id = ANY($2::bigint[]) AND state = 'pending' RETURNING id`, [at, ids]);
+      const rows = await db.rows(
+        `UPDATE webhook_outbox SET next_attempt_at = $1, updated_at = $1 WHERE id = ANY($2::bigint[]) AND state = 'pending' RETURNING id`,
+        [at, ids],
+      );
       return rows.length;
     },
     async retry(id, now) {
@@ -104,7 +108,10 @@ export function postgresWebhooks(db: Pg): WebhookStore {
       return r ? toDelivery(r) : null;
     },
     async list({ states, limit }) {
-      const rows = await db.rows<OutboxRow>('SELECT * FROM webhook_outbox WHERE ($1::text[] IS NULL OR state = ANY($1::text[])) ORDER BY id DESC LIMIT $2', [states ?? null, limit]);
+      const rows = await db.rows<OutboxRow>('SELECT * FROM webhook_outbox WHERE ($1::text[] IS NULL OR state = ANY($1::text[])) ORDER BY id DESC LIMIT $2', [
+        states ?? null,
+        limit,
+      ]);
       return rows.map(toDelivery);
     },
     async forEvents(eventIds) {

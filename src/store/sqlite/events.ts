@@ -2,7 +2,18 @@ import type { EventRecord, NewEvent } from '../../types.js';
 import type { EventStore, FeedFilter } from '../store.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
-import { EVENT_COLUMNS, eventParams, FEED_SELECT, FEED_TALLY_SELECT, toEvent, toFeedEvent, toFeedTally, type EventRow, type FeedRow, type FeedTallyRow } from '../rows.js';
+import {
+  EVENT_COLUMNS,
+  eventParams,
+  FEED_SELECT,
+  FEED_TALLY_SELECT,
+  toEvent,
+  toFeedEvent,
+  toFeedTally,
+  type EventRow,
+  type FeedRow,
+  type FeedTallyRow,
+} from '../rows.js';
 
 /**
  * A feed cursor on SQLite is the row id: with one writer at a time, ids commit in order, so nothing can

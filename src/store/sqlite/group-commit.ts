@@ -69,16 +69,18 @@ export function createGroupCommit(db: Db): GroupCommit {
     flushing = (async () => {
       wal ??= await open(walPath!, 'r');
       await wal.datasync();
-    })().then(
-      () => batch.forEach((b) => b.settle()),
-      (err: unknown) => {
-        const error = new Error(`flushing the SQLite WAL ${walPath} to disk failed: ${(err as Error).message}`);
-        batch.forEach((b) => b.fail(error));
-      },
-    ).finally(() => {
-      flushing = null;
-      flushWal();
-    });
+    })()
+      .then(
+        () => batch.forEach((b) => b.settle()),
+        (err: unknown) => {
+          const error = new Error(`flushing the SQLite WAL ${walPath} to disk failed: ${(err as Error).message}`);
+          batch.forEach((b) => b.fail(error));
+        },
+      )
+      .finally(() => {
+        flushing = null;
+        flushWal();
+      });
   }
 
   function flush(): void {
@@ -93,23 +95,29 @@ export function createGroupCommit(db: Db): GroupCommit {
       // IMMEDIATE: take the write lock at BEGIN, so a locked database fails the group once (after
       // busy_timeout) instead of once per member.
       // withThreadLock: the other thread of the relay waits on an atomic, not in SQLite's busy sleep.
-      withThreadLock(() => db.transaction(() => {
-        for (const m of group) {
-          // SQLite rolls the whole transaction back by itself on some errors (SQLITE_FULL, IOERR, NOMEM):
-          // running the next member then would commit it on its own, outside the group. Stop instead.
-          if (!db.inTransaction) throw new Error('the group transaction was rolled back by SQLite after an earlier error');
-          try {
-            outcomes.push({ ok: true, value: db.transaction(m.work)() }); // nested: a SAVEPOINT
-          } catch (err) {
-            outcomes.push({ ok: false, err });
-          }
-        }
-      }).immediate());
+      withThreadLock(() =>
+        db
+          .transaction(() => {
+            for (const m of group) {
+              // SQLite rolls the whole transaction back by itself on some errors (SQLITE_FULL, IOERR, NOMEM):
+              // running the next member then would commit it on its own, outside the group. Stop instead.
+              if (!db.inTransaction) throw new Error('the group transaction was rolled back by SQLite after an earlier error');
+              try {
+                outcomes.push({ ok: true, value: db.transaction(m.work)() }); // nested: a SAVEPOINT
+              } catch (err) {
+                outcomes.push({ ok: false, err });
+              }
+            }
+          })
+          .immediate(),
+      );
     } catch (err) {
       // When SQLite rolled the group back after a member's error (SQLITE_FULL on a full disk), that error
       // is the cause for everyone: the COMMIT's own complaint ("no transaction is active") says nothing.
       const cause = outcomes.find((o): o is { ok: false; err: unknown } => !o.ok)?.err;
-      const groupError = cause ? Object.assign(new Error(`the write was rolled back with its group: ${(cause as Error).message}`), { code: (cause as { code?: unknown }).code }) : err;
+      const groupError = cause
+        ? Object.assign(new Error(`the write was rolled back with its group: ${(cause as Error).message}`), { code: (cause as { code?: unknown }).code })
+        : err;
       group.forEach((m, i) => {
         const o = outcomes[i];
         m.reject(o && !o.ok ? o.err : groupError);

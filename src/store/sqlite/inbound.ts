@@ -59,7 +59,9 @@ export function sqliteInbound(db: Db): InboundStore {
 
   return {
     async receive(m: NewInbound) {
-      return toInbound((await commits.run(() => insert.get(m.receivedAt, m.mailFrom, JSON.stringify(m.rcptTo), m.clientIp, m.raw.length, m.raw))) as InboundRow);
+      return toInbound(
+        (await commits.run(() => insert.get(m.receivedAt, m.mailFrom, JSON.stringify(m.rcptTo), m.clientIp, m.raw.length, m.raw))) as InboundRow,
+      );
     },
     async get(id) {
       const r = byId.get(id) as InboundRow | undefined;
@@ -82,7 +84,14 @@ export function sqliteInbound(db: Db): InboundStore {
     },
     async resultsAfter(cursor, limit) {
       const rows = resultsAfter.all(sqliteCursor(cursor), limit) as Pick<InboundRow, 'id' | 'processed_at' | 'kind' | 'matched_message_id' | 'match_rule'>[];
-      return rows.map((r) => ({ id: r.id, cursor: String(r.id), processed: r.processed_at !== null, kind: r.kind, matchRule: r.match_rule, matched: r.matched_message_id !== null }));
+      return rows.map((r) => ({
+        id: r.id,
+        cursor: String(r.id),
+        processed: r.processed_at !== null,
+        kind: r.kind,
+        matchRule: r.match_rule,
+        matched: r.matched_message_id !== null,
+      }));
     },
     async resultsHead() {
       return String(resultsHead.get() as number);

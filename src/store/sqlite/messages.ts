@@ -45,8 +45,23 @@ export function sqliteMessages(db: Db): MessageStore {
       created_at: m.createdAt,
     };
     row.id = Number(
-      insertMessage.run(row.queue_id, row.message_id, row.message_id_added, row.mail_from, row.username, row.client_ip, row.client_hostname, row.tls, row.size, row.sha256, row.tag, row.env_id, row.ret, row.origin, row.created_at)
-        .lastInsertRowid,
+      insertMessage.run(
+        row.queue_id,
+        row.message_id,
+        row.message_id_added,
+        row.mail_from,
+        row.username,
+        row.client_ip,
+        row.client_hostname,
+        row.tls,
+        row.size,
+        row.sha256,
+        row.tag,
+        row.env_id,
+        row.ret,
+        row.origin,
+        row.created_at,
+      ).lastInsertRowid,
     );
     const msg = toMessage(row);
     insertContent.run(msg.id, m.raw);
@@ -72,10 +87,14 @@ export function sqliteMessages(db: Db): MessageStore {
         delay_notified_at: null,
         updated_at: m.createdAt,
       };
-      rr.id = Number(insertRecipient.run(rr.message_id, rr.address, rr.domain, rr.state, rr.next_attempt_at, rr.notify, rr.orcpt, rr.updated_at).lastInsertRowid);
+      rr.id = Number(
+        insertRecipient.run(rr.message_id, rr.address, rr.domain, rr.state, rr.next_attempt_at, rr.notify, rr.orcpt, rr.updated_at).lastInsertRowid,
+      );
       const row = toRecipient(rr);
       if (r.state === 'suppressed') {
-        insertEvent.run(...eventParams({ at: m.createdAt, messageRowId: msg.id, recipientId: row.id, kind: 'suppressed', text: 'address is on the suppression list' }));
+        insertEvent.run(
+          ...eventParams({ at: m.createdAt, messageRowId: msg.id, recipientId: row.id, kind: 'suppressed', text: 'address is on the suppression list' }),
+        );
       }
       return row;
     });

@@ -58,7 +58,9 @@ export function sqliteOverview(db: Db): OverviewStore {
     GROUP BY r.domain, e.code, e.enhanced ORDER BY n DESC`);
   const eventsById = db.prepare('SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?))');
   // Through events_by_recipient (001): one short walk per recipient.
-  const latest = db.prepare(`SELECT e.* FROM json_each(?) j JOIN events e ON e.id = (SELECT MAX(x.id) FROM events x WHERE x.recipient_id = j.value AND x.kind = ?)`);
+  const latest = db.prepare(
+    `SELECT e.* FROM json_each(?) j JOIN events e ON e.id = (SELECT MAX(x.id) FROM events x WHERE x.recipient_id = j.value AND x.kind = ?)`,
+  );
 
   return {
     async waitingDestinations({ now, limit }) {
@@ -88,7 +90,13 @@ export function sqliteOverview(db: Db): OverviewStore {
       const rows = failing.all(since, limit) as { domain: string; failures: number; bounced: number; deferred: number }[];
       if (!rows.length) return [];
       const top = new Map<string, { code: number | null; enhanced: string | null; n: number; sample: number }>();
-      for (const r of replies.all(since, JSON.stringify(rows.map((d) => d.domain))) as { domain: string; code: number | null; enhanced: string | null; n: number; sample: number }[]) {
+      for (const r of replies.all(since, JSON.stringify(rows.map((d) => d.domain))) as {
+        domain: string;
+        code: number | null;
+        enhanced: string | null;
+        n: number;
+        sample: number;
+      }[]) {
         if (!top.has(r.domain)) top.set(r.domain, r);
       }
       const samples = new Map((eventsById.all(JSON.stringify([...top.values()].map((t) => t.sample))) as EventRow[]).map((e) => [e.id, toEvent(e)]));
@@ -96,7 +104,15 @@ export function sqliteOverview(db: Db): OverviewStore {
         const t = top.get(d.domain);
         const event = t && samples.get(t.sample);
         if (!t || !event) return [];
-        return [{ domain: d.domain, failures: d.failures, bounced: d.bounced, deferred: d.deferred, top: { code: t.code, enhanced: t.enhanced, text: event.text, count: t.n, event } }];
+        return [
+          {
+            domain: d.domain,
+            failures: d.failures,
+            bounced: d.bounced,
+            deferred: d.deferred,
+            top: { code: t.code, enhanced: t.enhanced, text: event.text, count: t.n, event },
+          },
+        ];
       });
     },
     async latestEvents(recipientIds, kind: EventKind) {

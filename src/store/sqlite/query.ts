@@ -42,25 +42,28 @@ function subjectSearchSql(f: SearchFilters, match: string | null): { sql: string
   if (!match) return { sql: 'SELECT m.* FROM messages m WHERE 0 LIMIT ?', params: [f.limit] };
   const where = ['message_subjects MATCH ?'];
   const params: unknown[] = [match];
-  if (f.before) (where.push('s.rowid < ?'), params.push(f.before.id));
+  if (f.before) where.push('s.rowid < ?'), params.push(f.before.id);
   // A time window bounds the walk in ids too (ARRIVAL_SLACK_MS): one seek in messages_by_created each.
   const firstIdFrom = 'COALESCE((SELECT id FROM messages WHERE created_at >= ? ORDER BY created_at, id LIMIT 1), 9223372036854775807)';
-  if (f.since !== undefined) (where.push(`s.rowid >= ${firstIdFrom}`), params.push(f.since - ARRIVAL_SLACK_MS));
-  if (f.until !== undefined) (where.push(`s.rowid < ${firstIdFrom}`), params.push(f.until + ARRIVAL_SLACK_MS));
+  if (f.since !== undefined) where.push(`s.rowid >= ${firstIdFrom}`), params.push(f.since - ARRIVAL_SLACK_MS);
+  if (f.until !== undefined) where.push(`s.rowid < ${firstIdFrom}`), params.push(f.until + ARRIVAL_SLACK_MS);
   if (f.domain !== undefined || f.state !== undefined) {
     const sub = ['r.message_id = m.id'];
-    if (f.domain !== undefined) (sub.push('r.domain = ?'), params.push(f.domain));
-    if (f.state !== undefined) (sub.push('r.state = ?'), params.push(f.state));
+    if (f.domain !== undefined) sub.push('r.domain = ?'), params.push(f.domain);
+    if (f.state !== undefined) sub.push('r.state = ?'), params.push(f.state);
     where.push(`EXISTS (SELECT 1 FROM recipients r WHERE ${sub.join(' AND ')})`);
   }
-  if (f.sender !== undefined) (where.push('m.mail_from = ?'), params.push(f.sender));
-  if (f.tag !== undefined) (where.push('m.tag = ?'), params.push(f.tag));
-  if (f.since !== undefined) (where.push('m.created_at >= ?'), params.push(f.since));
-  if (f.until !== undefined) (where.push('m.created_at < ?'), params.push(f.until));
+  if (f.sender !== undefined) where.push('m.mail_from = ?'), params.push(f.sender);
+  if (f.tag !== undefined) where.push('m.tag = ?'), params.push(f.tag);
+  if (f.since !== undefined) where.push('m.created_at >= ?'), params.push(f.since);
+  if (f.until !== undefined) where.push('m.created_at < ?'), params.push(f.until);
   params.push(f.limit);
-    // CROSS JOIN keeps the index walk outside: driven by messages (a tag, say), each row would cost a
+  // CROSS JOIN keeps the index walk outside: driven by messages (a tag, say), each row would cost a
   // full-text lookup of its own, which is slow for a common word (milliseconds each).
-  return { sql: `SELECT m.* FROM message_subjects s CROSS JOIN messages m ON m.id = s.rowid WHERE ${where.join(' AND ')} ORDER BY s.rowid DESC LIMIT ?`, params };
+  return {
+    sql: `SELECT m.* FROM message_subjects s CROSS JOIN messages m ON m.id = s.rowid WHERE ${where.join(' AND ')} ORDER BY s.rowid DESC LIMIT ?`,
+    params,
+  };
 }
 
 /** Below this many recipients at a domain (in the state asked), the search starts from them rather than from a walk of the messages. */
@@ -97,8 +100,8 @@ export function searchSql(f: SearchFilters, hints: { sparseDomain?: boolean } = 
     // Case-insensitive, as support staff type addresses: served by recipients_by_address_nocase (003).
     const sub = ['address = ? COLLATE NOCASE'];
     params.push(f.recipient);
-    if (f.domain !== undefined) (sub.push('domain = ?'), params.push(f.domain));
-    if (state !== undefined) (sub.push('state = ?'), params.push(state));
+    if (f.domain !== undefined) sub.push('domain = ?'), params.push(f.domain);
+    if (state !== undefined) sub.push('state = ?'), params.push(state);
     if (complained) sub.push("id IN (SELECT recipient_id FROM events WHERE kind = 'complained' AND message_id = recipients.message_id)");
     where.push(`m.id IN (SELECT message_id FROM recipients WHERE ${sub.join(' AND ')})`);
     selective = true;
@@ -112,9 +115,11 @@ export function searchSql(f: SearchFilters, hints: { sparseDomain?: boolean } = 
   } else if (state !== undefined && RARE_STATES.has(state)) {
     // Few recipients are in these states: start from them (recipients_rare_states, 007; recipients_due for
     // the waiting ones), not from a walk of every message that would find none when there are none.
-    if (f.domain !== undefined) (where.push('m.id IN (SELECT message_id FROM recipients WHERE domain = ? AND state = ?)'), params.push(f.domain, state));
-    else if (state === 'queued' || state === 'deferred') (where.push("m.id IN (SELECT message_id FROM recipients INDEXED BY recipients_due WHERE state IN ('queued', 'deferred') AND state = ?)"), params.push(state));
-    else (where.push("m.id IN (SELECT message_id FROM recipients WHERE state IN ('expired', 'suppressed', 'cancelled') AND state = ?)"), params.push(state));
+    if (f.domain !== undefined) where.push('m.id IN (SELECT message_id FROM recipients WHERE domain = ? AND state = ?)'), params.push(f.domain, state);
+    else if (state === 'queued' || state === 'deferred')
+      where.push("m.id IN (SELECT message_id FROM recipients INDEXED BY recipients_due WHERE state IN ('queued', 'deferred') AND state = ?)"),
+        params.push(state);
+    else where.push("m.id IN (SELECT message_id FROM recipients WHERE state IN ('expired', 'suppressed', 'cancelled') AND state = ?)"), params.push(state);
     selective = true;
   } else if (f.domain !== undefined && hints.sparseDomain) {
     // A small domain: its few recipients (recipients_by_domain_state), sorted; a walk would pass them all by.
@@ -124,15 +129,15 @@ export function searchSql(f: SearchFilters, hints: { sparseDomain?: boolean } = 
   } else if (f.domain !== undefined || state !== undefined) {
     // Broad (a big domain, a common state): walk messages newest first and stop at `limit` matches.
     const sub = ['r.message_id = m.id'];
-    if (f.domain !== undefined) (sub.push('r.domain = ?'), params.push(f.domain));
-    if (state !== undefined) (sub.push('r.state = ?'), params.push(state));
+    if (f.domain !== undefined) sub.push('r.domain = ?'), params.push(f.domain);
+    if (state !== undefined) sub.push('r.state = ?'), params.push(state);
     where.push(`EXISTS (SELECT 1 FROM recipients r WHERE ${sub.join(' AND ')})`);
   }
   const created = selective ? '+m.created_at' : 'm.created_at';
-  if (f.sender !== undefined) (where.push('m.mail_from = ?'), params.push(f.sender));
-  if (f.tag !== undefined) (where.push('m.tag = ?'), params.push(f.tag));
-  if (f.since !== undefined) (where.push(`${created} >= ?`), params.push(f.since));
-  if (f.until !== undefined) (where.push(`${created} < ?`), params.push(f.until));
+  if (f.sender !== undefined) where.push('m.mail_from = ?'), params.push(f.sender);
+  if (f.tag !== undefined) where.push('m.tag = ?'), params.push(f.tag);
+  if (f.since !== undefined) where.push(`${created} >= ?`), params.push(f.since);
+  if (f.until !== undefined) where.push(`${created} < ?`), params.push(f.until);
   if (f.before) {
     // The first term is implied by the second; it is there so the index can seek to the page start
     // instead of walking from the newest row on every page.
@@ -173,7 +178,6 @@ export function sqliteQuery(db: Db): QueryStore {
   const messagesOfEvents = db.prepare(`SELECT e.id AS event_id, m.queue_id, m.message_id FROM events e JOIN messages m ON m.id = e.message_id
     WHERE e.id IN (SELECT value FROM json_each(?))`);
 
-
   return {
     async findMessages(key) {
       return (findMessages.all(key, key) as MessageRow[]).map(toMessage);
@@ -193,7 +197,8 @@ export function sqliteQuery(db: Db): QueryStore {
       const state = filters.state === 'complained' ? undefined : filters.state;
       const sparseDomain =
         filters.domain !== undefined && filters.recipient === undefined && filters.message === undefined && filters.subject === undefined
-          ? ((state !== undefined ? domainStateCount.get(filters.domain, state, SPARSE_DOMAIN) : domainCount.get(filters.domain, SPARSE_DOMAIN)) as number) < SPARSE_DOMAIN
+          ? ((state !== undefined ? domainStateCount.get(filters.domain, state, SPARSE_DOMAIN) : domainCount.get(filters.domain, SPARSE_DOMAIN)) as number) <
+            SPARSE_DOMAIN
           : false;
       const { sql, params } = searchSql(filters, { sparseDomain });
       return (prepared(sql).all(...params) as MessageRow[]).map(toMessage);

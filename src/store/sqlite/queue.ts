@@ -41,10 +41,25 @@ export function transitionStatement(db: Db): (recipientId: number, t: RecipientT
     const hard = t.last?.hard === null || t.last?.hard === undefined ? null : t.last.hard ? 1 : 0;
     const row = stmt.get(
       t.to ?? null,
-      due, t.nextAttemptAt ?? null,
-      lease, lease,
-      l, t.last?.code ?? null, l, t.last?.enhanced ?? null, l, t.last?.text ?? null, l, t.last?.category ?? null, l, hard,
-      now, id, JSON.stringify(t.from), t.skipLeasedAt, t.skipLeasedAt,
+      due,
+      t.nextAttemptAt ?? null,
+      lease,
+      lease,
+      l,
+      t.last?.code ?? null,
+      l,
+      t.last?.enhanced ?? null,
+      l,
+      t.last?.text ?? null,
+      l,
+      t.last?.category ?? null,
+      l,
+      hard,
+      now,
+      id,
+      JSON.stringify(t.from),
+      t.skipLeasedAt,
+      t.skipLeasedAt,
     ) as RecipientRow | undefined;
     return row ? toRecipient(row) : null;
   };
@@ -68,7 +83,10 @@ export function sqliteQueue(db: Db): QueueStore {
     const due = dueForClaim.all(now, now, exclude, limit) as { id: number; lease_owner: string | null }[];
     if (due.length === 0) return [];
     const lapsed = new Map(due.map((r) => [r.id, r.lease_owner]));
-    return (lease.all(owner, leaseUntil, ids(due.map((r) => r.id))) as RecipientRow[]).map((row) => ({ ...toRecipient(row), lapsedOwner: lapsed.get(row.id) ?? null }));
+    return (lease.all(owner, leaseUntil, ids(due.map((r) => r.id))) as RecipientRow[]).map((row) => ({
+      ...toRecipient(row),
+      lapsedOwner: lapsed.get(row.id) ?? null,
+    }));
   });
   const countInterrupted = db.prepare(`UPDATE recipients SET attempts = attempts + 1, updated_at = ?
     WHERE id = ? AND lease_owner = ? AND state IN ('queued', 'deferred') RETURNING *`);
@@ -131,7 +149,15 @@ export function sqliteQueue(db: Db): QueueStore {
       const r = toRecipient(row);
       out.push(r);
       insertEvent.run(
-        ...eventParams({ at: req.now, kind: 'interrupted', messageRowId: r.messageRowId, recipientId: r.id, attempt: r.attempts, text: req.event.text, detail: { ...req.event.detail, lapsed_owner: item.lapsedOwner } }),
+        ...eventParams({
+          at: req.now,
+          kind: 'interrupted',
+          messageRowId: r.messageRowId,
+          recipientId: r.id,
+          attempt: r.attempts,
+          text: req.event.text,
+          detail: { ...req.event.detail, lapsed_owner: item.lapsedOwner },
+        }),
       );
     }
     return out;
@@ -167,13 +193,15 @@ export function sqliteQueue(db: Db): QueueStore {
     return { recorded, lost };
   });
 
-  const expireTx = db.transaction((now: number, createdBefore: number, owner: string | null, limit: number, event: Omit<NewEvent, 'at' | 'messageRowId' | 'kind'>) => {
-    const rows = (expire.all(now, createdBefore, now, owner, limit) as RecipientRow[]).map(toRecipient);
-    for (const r of rows) {
-      insertEvent.run(...eventParams({ ...event, at: now, messageRowId: r.messageRowId, recipientId: r.id, attempt: r.attempts, kind: 'expired' }));
-    }
-    return rows;
-  });
+  const expireTx = db.transaction(
+    (now: number, createdBefore: number, owner: string | null, limit: number, event: Omit<NewEvent, 'at' | 'messageRowId' | 'kind'>) => {
+      const rows = (expire.all(now, createdBefore, now, owner, limit) as RecipientRow[]).map(toRecipient);
+      for (const r of rows) {
+        insertEvent.run(...eventParams({ ...event, at: now, messageRowId: r.messageRowId, recipientId: r.id, attempt: r.attempts, kind: 'expired' }));
+      }
+      return rows;
+    },
+  );
 
   // Every write joins the connection's group commit: the claims, lease renewals and attempt results of
   // concurrent deliveries (and the intake's messages) share one transaction and one fsync.

@@ -22,7 +22,10 @@ ${stackedBars({
   title: `${c.title}: outcomes per ${c.unit}`,
   summary,
   series: SERIES.map((k) => ({ key: k, label: LABELS[k] })),
-  bars: c.buckets.map((b) => ({ label: bucketLabel(c, b.start), values: { delivered: b.delivered, deferred: b.deferred, bounced: b.bounced, complained: b.complained } })),
+  bars: c.buckets.map((b) => ({
+    label: bucketLabel(c, b.start),
+    values: { delivered: b.delivered, deferred: b.deferred, bounced: b.bounced, complained: b.complained },
+  })),
 })}
 <p class="small">${summary}</p>
 <details><summary>The numbers</summary><div class="scroll"><table class="numbers">

@@ -6,7 +6,15 @@ import { page, type PageUser } from '../layout.js';
 /** Above this the mail is cut on the page (it stays whole in the database and in `mailtrail bounces --id N --raw`). */
 export const RAW_SHOWN = 512 * 1024;
 
-export function inboundPage(opts: { user: PageUser; id: number; receivedAt: number; mailFrom: string; kind: string | null; raw: Buffer; message: { queueId: string } | null }): Html {
+export function inboundPage(opts: {
+  user: PageUser;
+  id: number;
+  receivedAt: number;
+  mailFrom: string;
+  kind: string | null;
+  raw: Buffer;
+  message: { queueId: string } | null;
+}): Html {
   const cut = opts.raw.length > RAW_SHOWN;
   return page({
     title: `Inbound mail ${opts.id}`,

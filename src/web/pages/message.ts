@@ -33,7 +33,13 @@ function verdicts(f: MessageFate, user: PageUser, back: string): Html {
 function tlsOf(p: FateEvent): string | null {
   const d = p.detail ?? {};
   if (p.phase !== 'starttls' || typeof d.protocol !== 'string') return null;
-  return [d.protocol, typeof d.cipher === 'string' ? d.cipher : null, d.verified === true ? 'certificate verified' : d.verified === false ? 'certificate not verified' : null].filter(Boolean).join(', ');
+  return [
+    d.protocol,
+    typeof d.cipher === 'string' ? d.cipher : null,
+    d.verified === true ? 'certificate verified' : d.verified === false ? 'certificate not verified' : null,
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 function phaseRow(p: FateEvent): Html {
@@ -128,7 +134,7 @@ function webhooksSection(d: MessageDetails, user: PageUser, back: string): Html 
 <tbody>${d.webhooks.map(
     (w) => html`<tr>
   <td>${w.id}</td><td>${w.endpoint}</td><td>${w.type} #${w.event_id}</td><td>${badge(w.state)}</td><td class="num">${w.attempts}</td>
-  <td>${w.state === 'delivered' ? html`delivered ${time(w.delivered_at)}` : w.last_error ?? (w.last_status !== null ? `HTTP ${w.last_status}` : '—')}${w.next_attempt_at ? html`<br>next ${time(w.next_attempt_at)}` : ''}</td>
+  <td>${w.state === 'delivered' ? html`delivered ${time(w.delivered_at)}` : (w.last_error ?? (w.last_status !== null ? `HTTP ${w.last_status}` : '—'))}${w.next_attempt_at ? html`<br>next ${time(w.next_attempt_at)}` : ''}</td>
   <td>${admin && w.state === 'failed' ? action(user, `${url('/ui/webhooks/', w.id)}/resend`, 'Send again', { back }) : ''}</td>
 </tr>`,
   )}</tbody>
@@ -138,7 +144,9 @@ function webhooksSection(d: MessageDetails, user: PageUser, back: string): Html 
 
 function factsSection(f: MessageFate, d: MessageDetails | null): Html {
   const s = f.submission;
-  const deliveryTls = f.timeline.flatMap((e) => (e.type === 'attempt' ? e.phases.flatMap((p) => (tlsOf(p) ? [`${e.mx ?? e.domain ?? '?'}: ${tlsOf(p)}`] : [])) : []));
+  const deliveryTls = f.timeline.flatMap((e) =>
+    e.type === 'attempt' ? e.phases.flatMap((p) => (tlsOf(p) ? [`${e.mx ?? e.domain ?? '?'}: ${tlsOf(p)}`] : [])) : [],
+  );
   return html`<section aria-labelledby="h-facts">
 <h2 id="h-facts">Submission, signatures and TLS</h2>
 <dl class="facts">
@@ -167,7 +175,14 @@ ${
 </section>`;
 }
 
-export function messagePage(opts: { user: PageUser; fate: MessageFate; details: MessageDetails | null; subject: string | null; sameMessageId: number; notice: Html }): Html {
+export function messagePage(opts: {
+  user: PageUser;
+  fate: MessageFate;
+  details: MessageDetails | null;
+  subject: string | null;
+  sameMessageId: number;
+  notice: Html;
+}): Html {
   const { fate: f, user } = opts;
   const back = url('/ui/messages/', f.queue_id);
   const waiting = f.recipients.some((r) => WAITING.has(r.state));

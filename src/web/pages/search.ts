@@ -8,7 +8,13 @@ import { page, type PageUser } from '../layout.js';
 export const SEARCH_FIELDS = ['q', 'recipient', 'domain', 'sender', 'subject', 'tag', 'state', 'since', 'until'] as const;
 export type SearchForm = Partial<Record<(typeof SEARCH_FIELDS)[number], string>>;
 
-function field(form: SearchForm, error: { field: string; message: string } | null, name: keyof SearchForm, label: string, opts: { type?: string; hint?: string; placeholder?: string } = {}): Html {
+function field(
+  form: SearchForm,
+  error: { field: string; message: string } | null,
+  name: keyof SearchForm,
+  label: string,
+  opts: { type?: string; hint?: string; placeholder?: string } = {},
+): Html {
   const bad = error?.field === name;
   const described = [opts.hint ? `${name}-hint` : null, bad ? `${name}-error` : null].filter(Boolean).join(' ');
   return html`<div class="field">
@@ -19,7 +25,13 @@ function field(form: SearchForm, error: { field: string; message: string } | nul
 </div>`;
 }
 
-export function searchPage(opts: { user: PageUser; form: SearchForm; result: SearchResult | null; error: { field: string; message: string } | null; next: string | null }): Html {
+export function searchPage(opts: {
+  user: PageUser;
+  form: SearchForm;
+  result: SearchResult | null;
+  error: { field: string; message: string } | null;
+  next: string | null;
+}): Html {
   const { form, result, error } = opts;
   const state = html`<div class="field">
   <label for="f-state">State</label>

@@ -46,7 +46,8 @@ function toParams(form: SearchForm, cursor: unknown): Record<string, unknown> {
 export function registerMessages(web: FastifyInstance, ctx: WebContext): void {
   const user = (req: FastifyRequest) => req.webUser!;
   const actor = (req: FastifyRequest): Actor => ({ by: user(req).principal.name, via: 'web', log: ctx.log });
-  const notFound = (req: FastifyRequest, reply: FastifyReply, what: string) => ctx.send(reply, 404, errorPage({ user: user(req), title: 'Not found', message: what }));
+  const notFound = (req: FastifyRequest, reply: FastifyReply, what: string) =>
+    ctx.send(reply, 404, errorPage({ user: user(req), title: 'Not found', message: what }));
 
   web.get('/messages', READ, async (req, reply) => {
     const query = req.query as Record<string, unknown>;
@@ -55,14 +56,28 @@ export function registerMessages(web: FastifyInstance, ctx: WebContext): void {
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       const field = String(issue.path[0] ?? '');
-      return ctx.send(reply, 400, searchPage({ user: user(req), form, result: null, next: null, error: { field: field === 'message' ? 'q' : field, message: issue.message } }));
+      return ctx.send(
+        reply,
+        400,
+        searchPage({ user: user(req), form, result: null, next: null, error: { field: field === 'message' ? 'q' : field, message: issue.message } }),
+      );
     }
     let result: SearchResult;
     try {
       result = await searchMessages(ctx.store, parsed.data, ctx.fate);
     } catch (err) {
       if (!(err instanceof CursorError)) throw err;
-      return ctx.send(reply, 400, searchPage({ user: user(req), form, result: null, next: null, error: { field: 'cursor', message: 'That page link is not valid any more; search again.' } }));
+      return ctx.send(
+        reply,
+        400,
+        searchPage({
+          user: user(req),
+          form,
+          result: null,
+          next: null,
+          error: { field: 'cursor', message: 'That page link is not valid any more; search again.' },
+        }),
+      );
     }
     // A Message-ID or queue id alone that names one message: straight to it.
     if (form.q && Object.keys(form).length === 1 && !query.cursor && result.messages.length === 1) {
@@ -78,15 +93,25 @@ export function registerMessages(web: FastifyInstance, ctx: WebContext): void {
     const { queueId } = params.data;
     const fate = (await messageFate(ctx.store, queueId, ctx.fate)).find((f) => f.queue_id === queueId);
     if (!fate) return notFound(req, reply, `No message has the queue id ${queueId}. It may have been deleted after retention.history_days.`);
-    const [details, same] = await Promise.all([messageDetails(ctx.store, queueId), fate.message_id ? ctx.store.query.findMessages(fate.message_id) : Promise.resolve([])]);
+    const [details, same] = await Promise.all([
+      messageDetails(ctx.store, queueId),
+      fate.message_id ? ctx.store.query.findMessages(fate.message_id) : Promise.resolve([]),
+    ]);
     const received = fate.timeline.find((e) => e.type === 'event' && e.kind === 'received');
     const subject = received?.type === 'event' && typeof received.detail?.subject === 'string' ? received.detail.subject : null;
-    return ctx.send(reply, 200, messagePage({ user: user(req), fate, details, subject, sameMessageId: same.length, notice: notice(req.query as Record<string, unknown>) }));
+    return ctx.send(
+      reply,
+      200,
+      messagePage({ user: user(req), fate, details, subject, sameMessageId: same.length, notice: notice(req.query as Record<string, unknown>) }),
+    );
   });
 
   /** After an action: back to the page, with the fixed sentence for what happened. */
   const after = <T>(reply: FastifyReply, back: string, r: ActionResult<T>, done: string, n: number, errors: Partial<Record<404 | 409, string>>) =>
-    reply.code(303).header('location', withNotice(back, r.ok ? { done, n } : { error: errors[r.status] ?? 'not-found' })).send();
+    reply
+      .code(303)
+      .header('location', withNotice(back, r.ok ? { done, n } : { error: errors[r.status] ?? 'not-found' }))
+      .send();
 
   for (const action of ['retry', 'cancel'] as const) {
     web.post(`/messages/:queueId/${action}`, ADMIN, async (req, reply) => {
@@ -94,7 +119,9 @@ export function registerMessages(web: FastifyInstance, ctx: WebContext): void {
       if (!params.success) return notFound(req, reply, 'That is not a queue id.');
       const r = await ctx.actions[action](params.data.queueId, actor(req));
       if (!r.ok && r.status === 404) return notFound(req, reply, r.error);
-      return after(reply, url('/ui/messages/', params.data.queueId), r, action === 'retry' ? 'retried' : 'cancelled', r.ok ? r.value.length : 0, { 409: `nothing-to-${action}` });
+      return after(reply, url('/ui/messages/', params.data.queueId), r, action === 'retry' ? 'retried' : 'cancelled', r.ok ? r.value.length : 0, {
+        409: `nothing-to-${action}`,
+      });
     });
   }
 

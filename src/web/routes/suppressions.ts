@@ -18,7 +18,10 @@ export function registerSuppressions(web: FastifyInstance, ctx: WebContext): voi
     const q = req.query as Record<string, unknown>;
     const contains = typeof q.contains === 'string' ? q.contains.trim().slice(0, 320) : '';
     const offset = Math.max(0, Math.min(1_000_000, Number(q.offset) || 0));
-    const [page, total] = await Promise.all([ctx.suppressions.list({ limit: PAGE_SIZE + 1, offset, contains: contains || undefined }), ctx.store.suppressions.count()]);
+    const [page, total] = await Promise.all([
+      ctx.suppressions.list({ limit: PAGE_SIZE + 1, offset, contains: contains || undefined }),
+      ctx.store.suppressions.count(),
+    ]);
     const rows = page.slice(0, PAGE_SIZE);
     // The message behind each entry: the event that caused it (a hard bounce or a complaint) names it.
     const causes = new Map((await ctx.store.query.messagesOfEvents(rows.flatMap((s) => (s.eventId !== null ? [s.eventId] : [])))).map((c) => [c.eventId, c]));
@@ -38,10 +41,20 @@ export function registerSuppressions(web: FastifyInstance, ctx: WebContext): voi
 
   web.post('/suppressions', ADMIN, async (req, reply) => {
     const b = req.body as Record<string, unknown>;
-    const parsed = suppressionBody.safeParse({ address: typeof b.address === 'string' ? b.address.trim() : b.address, ...(typeof b.reason === 'string' && b.reason.trim() ? { reason: b.reason.trim() } : {}) });
-    if (!parsed.success) return reply.code(303).header('location', withNotice('/ui/suppressions', { error: 'bad-address' })).send();
+    const parsed = suppressionBody.safeParse({
+      address: typeof b.address === 'string' ? b.address.trim() : b.address,
+      ...(typeof b.reason === 'string' && b.reason.trim() ? { reason: b.reason.trim() } : {}),
+    });
+    if (!parsed.success)
+      return reply
+        .code(303)
+        .header('location', withNotice('/ui/suppressions', { error: 'bad-address' }))
+        .send();
     const { created } = await ctx.actions.addSuppression(parsed.data.address, parsed.data.reason, actor(req));
-    return reply.code(303).header('location', withNotice('/ui/suppressions', { done: created ? 'suppression-added' : 'suppression-exists' })).send();
+    return reply
+      .code(303)
+      .header('location', withNotice('/ui/suppressions', { done: created ? 'suppression-added' : 'suppression-exists' }))
+      .send();
   });
 
   web.post('/suppressions/remove', ADMIN, async (req, reply) => {
@@ -49,6 +62,9 @@ export function registerSuppressions(web: FastifyInstance, ctx: WebContext): voi
     const back = safeNext(b.back, '/ui/suppressions');
     const address = typeof b.address === 'string' ? b.address : '';
     const r = await ctx.actions.removeSuppression(address, actor(req));
-    return reply.code(303).header('location', withNotice(back, r.ok ? { done: 'suppression-removed' } : { error: 'not-suppressed' })).send();
+    return reply
+      .code(303)
+      .header('location', withNotice(back, r.ok ? { done: 'suppression-removed' } : { error: 'not-suppressed' }))
+      .send();
   });
 }

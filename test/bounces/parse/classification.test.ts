@@ -8,19 +8,33 @@ import { test } from 'node:test';
 import { classifyRecipient, remoteStatus } from '../../../src/bounces/parse/classification.js';
 import type { ParsedRecipient } from '../../../src/bounces/types.js';
 
-const recipient = (over: Partial<ParsedRecipient>): ParsedRecipient => ({ address: 'ann@example.net', action: 'failed', status: null, diagnostic: null, category: null, hard: null, ...over });
+const recipient = (over: Partial<ParsedRecipient>): ParsedRecipient => ({
+  address: 'ann@example.net',
+  action: 'failed',
+  status: null,
+  diagnostic: null,
+  category: null,
+  hard: null,
+  ...over,
+});
 
 test('remoteStatus: the status right after a reply code, quoted or not', () => {
   assert.equal(remoteStatus("5.1.0 - Unknown address error 550-'5.2.2 <ann@example.net>... Mailbox Full'"), '5.2.2');
   assert.equal(remoteStatus('host mx.example.net said: 452 4.2.2 Over quota'), '4.2.2');
   assert.equal(remoteStatus('5.1.1 user unknown'), null, 'a status without a reply code before it is not a remote reply');
   assert.equal(remoteStatus(null), null);
-  assert.equal(remoteStatus('554 4.4.7 Message expired: unable to deliver in 840 minutes.<421 4.4.2 Connection timed out>'), '4.4.2', 'an expiry quoting the last reply: the reply is the cause');
+  assert.equal(
+    remoteStatus('554 4.4.7 Message expired: unable to deliver in 840 minutes.<421 4.4.2 Connection timed out>'),
+    '4.4.2',
+    'an expiry quoting the last reply: the reply is the cause',
+  );
   assert.equal(remoteStatus('554 4.4.7 Message expired: unable to deliver in 840 minutes.'), '4.4.7');
 });
 
 test("the remote server's status replaces the reporting MTA's summary of the same class", () => {
-  const r = classifyRecipient(recipient({ status: '5.1.0', diagnostic: "5.1.0 - Unknown address error 550-'5.2.2 <ann@example.net>... Mailbox Full' (delivery attempts: 0)" }));
+  const r = classifyRecipient(
+    recipient({ status: '5.1.0', diagnostic: "5.1.0 - Unknown address error 550-'5.2.2 <ann@example.net>... Mailbox Full' (delivery attempts: 0)" }),
+  );
   assert.equal(r.status, '5.2.2');
   assert.equal(r.category, 'mailbox-full');
   assert.equal(r.hard, false);
@@ -28,7 +42,10 @@ test("the remote server's status replaces the reporting MTA's summary of the sam
 
 test('a 2.x.x status picked from a quoted transcript is not the status of a failure', () => {
   const r = classifyRecipient(
-    recipient({ status: '2.1.5', diagnostic: 'In: RCPT TO:<ann@example.net> Out: 250 2.1.5 Ok In: DATA Out: 354 End data Out: 451 4.3.0 Error: queue file write error' }),
+    recipient({
+      status: '2.1.5',
+      diagnostic: 'In: RCPT TO:<ann@example.net> Out: 250 2.1.5 Ok In: DATA Out: 354 End data Out: 451 4.3.0 Error: queue file write error',
+    }),
   );
   assert.equal(r.status, '4.3.0');
   assert.notEqual(r.category, 'accepted');
@@ -36,8 +53,14 @@ test('a 2.x.x status picked from a quoted transcript is not the status of a fail
 });
 
 test('a delayed recipient with no code anywhere gets a 4.x.x status; a failed one keeps 5.x.x', () => {
-  assert.equal(classifyRecipient(recipient({ action: 'delayed', diagnostic: 'The recipient server did not accept our requests to connect.' })).status?.charAt(0), '4');
-  assert.equal(classifyRecipient(recipient({ action: 'failed', diagnostic: 'The recipient server did not accept our requests to connect.' })).status?.charAt(0), '5');
+  assert.equal(
+    classifyRecipient(recipient({ action: 'delayed', diagnostic: 'The recipient server did not accept our requests to connect.' })).status?.charAt(0),
+    '4',
+  );
+  assert.equal(
+    classifyRecipient(recipient({ action: 'failed', diagnostic: 'The recipient server did not accept our requests to connect.' })).status?.charAt(0),
+    '5',
+  );
 });
 
 test('"unknown user" answered to DATA in a transcript is a filter (soft); the same words answered to RCPT stay hard', () => {
@@ -66,11 +89,20 @@ test('the reply quoted in a summary above a Sendmail transcript still counts as 
 });
 
 test('a notice that names DATA as the failed SMTP command makes "unknown user" a filter; naming RCPT TO does not', () => {
-  const heading = classifyRecipient(recipient({ diagnostic: '550 unknown user <ann@example.net>' }), '------ server message\n550 unknown user <ann@example.net>\n\n------ SMTP command\nDATA\n\n------ original message\n');
+  const heading = classifyRecipient(
+    recipient({ diagnostic: '550 unknown user <ann@example.net>' }),
+    '------ server message\n550 unknown user <ann@example.net>\n\n------ SMTP command\nDATA\n\n------ original message\n',
+  );
   assert.equal(heading.hard, false);
-  const labelled = classifyRecipient(recipient({ diagnostic: '550 No such user here' }), 'Remote server: mx.example.net\nSMTP command: DATA\nReply: 550 No such user here\n');
+  const labelled = classifyRecipient(
+    recipient({ diagnostic: '550 No such user here' }),
+    'Remote server: mx.example.net\nSMTP command: DATA\nReply: 550 No such user here\n',
+  );
   assert.equal(labelled.hard, false);
-  const atRcpt = classifyRecipient(recipient({ diagnostic: '550 unknown user <ann@example.net>' }), '------ server message\n550 unknown user <ann@example.net>\n\n------ SMTP command\nRCPT TO:<ann@example.net>\n');
+  const atRcpt = classifyRecipient(
+    recipient({ diagnostic: '550 unknown user <ann@example.net>' }),
+    '------ server message\n550 unknown user <ann@example.net>\n\n------ SMTP command\nRCPT TO:<ann@example.net>\n',
+  );
   assert.equal(atRcpt.hard, true);
 });
 

@@ -93,7 +93,16 @@ test('the parser meets the accuracy targets on the real bounce corpus', { skip: 
         result = parseBounceSync(raw);
       } catch (err) {
         crashes.push(`${row.file}: ${(err as Error).message}`);
-        result = { kind: 'not-a-bounce', format: null, recipients: [], original_message_id: null, envelope_id: null, reporting_mta: null, feedback_type: null, error: 'crash' };
+        result = {
+          kind: 'not-a-bounce',
+          format: null,
+          recipients: [],
+          original_message_id: null,
+          envelope_id: null,
+          reporting_mta: null,
+          feedback_type: null,
+          error: 'crash',
+        };
       }
       results.set(row.file, result);
     }
@@ -108,7 +117,8 @@ test('the parser meets the accuracy targets on the real bounce corpus', { skip: 
       if (!kindOk) misses.push(`kind ${row.file}: want ${want}, got ${result.kind}`);
       // A set whose labels do not say how many recipients a file has gives null.
       if (typeof row.recipients_in_file === 'number') t.count.add(result.recipients.length === row.recipients_in_file);
-      if (typeof row.recipients_in_file === 'number' && result.recipients.length !== row.recipients_in_file) misses.push(`recipients ${row.file}: want ${row.recipients_in_file}, got ${result.recipients.length}`);
+      if (typeof row.recipients_in_file === 'number' && result.recipients.length !== row.recipients_in_file)
+        misses.push(`recipients ${row.file}: want ${row.recipients_in_file}, got ${result.recipients.length}`);
       if (row.addresses && row.addresses.length > 0 && t === main) {
         const want = [...new Set(row.addresses.map((a) => a.toLowerCase()))].sort();
         const failed = result.recipients.filter((r) => r.action === 'failed' || r.action === 'delayed').map((r) => (r.address ?? '').toLowerCase());

@@ -36,7 +36,11 @@ function report(fields: string[], text = 'The following message could not be del
 }
 
 test("the receiving server's own words at RCPT: evidence from the diagnostic, high confidence", async () => {
-  const [p] = (await parseBounce(report(['Status: 5.1.1', 'Diagnostic-Code: smtp; 550 5.1.1 <jane@example.org>: Recipient address rejected: User unknown in local recipient table']))).recipients;
+  const [p] = (
+    await parseBounce(
+      report(['Status: 5.1.1', 'Diagnostic-Code: smtp; 550 5.1.1 <jane@example.org>: Recipient address rejected: User unknown in local recipient table']),
+    )
+  ).recipients;
   assert.equal(p.hard, true);
   assert.equal(p.evidence?.source, 'diagnostic');
   assert.match(p.evidence?.text ?? '', /User unknown/);
@@ -52,7 +56,13 @@ test('only the Status field says it: medium confidence, the status is the eviden
 });
 
 test('"Unable to deliver" with a bare 5.0.0: the user-unknown phrase elsewhere in the notice decides', async () => {
-  const text = ['Unable to deliver your message.', '', 'Reason: the recipient mailbox does not exist on this server.', '', 'Please check the address and try again.'].join('\r\n');
+  const text = [
+    'Unable to deliver your message.',
+    '',
+    'Reason: the recipient mailbox does not exist on this server.',
+    '',
+    'Please check the address and try again.',
+  ].join('\r\n');
   const [p] = (await parseBounce(report(['Status: 5.0.0', 'Diagnostic-Code: smtp; 550 Unable to deliver'], text))).recipients;
   assert.equal(p.category, 'mailbox-unknown');
   assert.equal(p.hard, true);

@@ -15,7 +15,10 @@ test('an RFC 3464 report gives every recipient in order, with its fields and the
   assert.equal(r.reporting_mta, 'mx.example.org');
   assert.equal(r.envelope_id, 'Q123ABC');
   assert.equal(r.original_message_id, '<orig-1@example.com>');
-  assert.deepEqual(r.recipients.map((x) => x.address), ['alice@example.net', 'bob@example.net']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['alice@example.net', 'bob@example.net'],
+  );
   const [alice, bob] = r.recipients;
   assert.equal(alice.status, '5.1.1');
   assert.equal(alice.action, 'failed');
@@ -40,7 +43,10 @@ test('an ARF report is a complaint for the original recipient', async () => {
   assert.equal(r.kind, 'complaint');
   assert.equal(r.format, 'arf');
   assert.equal(r.feedback_type, 'abuse');
-  assert.deepEqual(r.recipients.map((x) => [x.address, x.action]), [['dave@isp.example', null]]);
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.action]),
+    [['dave@isp.example', null]],
+  );
   assert.equal(r.original_message_id, '<orig-2@example.com>');
 });
 
@@ -56,17 +62,28 @@ test('an out-of-office reply is an auto-reply; a DSN with Auto-Submitted stays a
 });
 
 test('an out-of-office phrase in brackets at the start of the subject marks an auto-reply, in Polish word order too', async () => {
-  const polish = Buffer.from('From: Anna <anna@example.pl>\nTo: app@example.com\nSubject: [Automatyczna =?iso-8859-2?Q?odpowied=BC?=] Zamowienie\n\nJestem na urlopie.\n');
+  const polish = Buffer.from(
+    'From: Anna <anna@example.pl>\nTo: app@example.com\nSubject: [Automatyczna =?iso-8859-2?Q?odpowied=BC?=] Zamowienie\n\nJestem na urlopie.\n',
+  );
   assert.equal((await parseBounce(polish)).kind, 'auto-reply');
   const bracketed = Buffer.from('From: x@example.net\nTo: app@example.com\nSubject: [Auto-Reply] Your order\n\nBack Monday.\n');
   assert.equal((await parseBounce(bracketed)).kind, 'auto-reply');
 });
 
 test('out-of-office subjects in more languages, and Lotus Notes\' "<person> is out of the office", mark an auto-reply', async () => {
-  for (const subject of ['Automatisk svar: Your order', 'Automatická odpověď: Your order', 'Otomatik yanıt: Your order', '=?utf-8?B?6Ieq5Yqo5Zue5aSNOiBZb3VyIG9yZGVy?=', 'Jane Doe/Sales/Example is out of the office.']) {
+  for (const subject of [
+    'Automatisk svar: Your order',
+    'Automatická odpověď: Your order',
+    'Otomatik yanıt: Your order',
+    '=?utf-8?B?6Ieq5Yqo5Zue5aSNOiBZb3VyIG9yZGVy?=',
+    'Jane Doe/Sales/Example is out of the office.',
+  ]) {
     const r = await parseBounce(Buffer.from(`From: Jane <jane@example.org>\nTo: app@example.com\nSubject: ${subject}\n\nBack on Monday.\n`));
     assert.equal(r.kind, 'auto-reply', subject);
-    assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.org']);
+    assert.deepEqual(
+      r.recipients.map((x) => x.address),
+      ['jane@example.org'],
+    );
   }
   const plain = Buffer.from('From: Jane <jane@example.org>\nTo: app@example.com\nSubject: Re: out of office supplies\n\nSee the list.\n');
   assert.equal((await parseBounce(plain)).kind, 'not-a-bounce');
@@ -83,25 +100,38 @@ test('a person\'s mail whose subject says "error", "rejected" or "bounced" is no
     assert.deepEqual(r.recipients, [], subject);
   }
   // The same words from a gateway whose text reads like a notice still make one.
-  const notice = await parseBounce(Buffer.from('From: gateway@mail.example.org\nTo: app@example.com\nSubject: Message rejected\n\nYour message to jane@example.org was rejected: 550 5.7.1 Policy violation.\n'));
+  const notice = await parseBounce(
+    Buffer.from(
+      'From: gateway@mail.example.org\nTo: app@example.com\nSubject: Message rejected\n\nYour message to jane@example.org was rejected: 550 5.7.1 Policy violation.\n',
+    ),
+  );
   assert.equal(notice.kind, 'bounce');
-  assert.deepEqual(notice.recipients.map((x) => x.address), ['jane@example.org']);
+  assert.deepEqual(
+    notice.recipients.map((x) => x.address),
+    ['jane@example.org'],
+  );
 });
 
 test('qmail notices give each recipient with its own status', async () => {
   const r = await parse('qmail.eml');
   assert.equal(r.kind, 'bounce');
   assert.equal(r.format, 'non-standard');
-  assert.deepEqual(r.recipients.map((x) => [x.address, x.status, x.hard]), [
-    ['frank@example.net', '5.1.1', true],
-    ['grace@example.net', '5.2.2', false],
-  ]);
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.status, x.hard]),
+    [
+      ['frank@example.net', '5.1.1', true],
+      ['grace@example.net', '5.2.2', false],
+    ],
+  );
   assert.equal(r.original_message_id, '<orig-4@example.com>');
 });
 
 test('Exim notices give the failed address and the remote reply', async () => {
   const r = await parse('exim.eml');
-  assert.deepEqual(r.recipients.map((x) => x.address), ['heidi@example.net']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['heidi@example.net'],
+  );
   assert.equal(r.recipients[0].status, '5.1.1');
   assert.equal(r.recipients[0].reply_code, 550);
   assert.equal(r.original_message_id, '<orig-5@example.com>');
@@ -109,7 +139,10 @@ test('Exim notices give the failed address and the remote reply', async () => {
 
 test('Sendmail notices give the failed address; an unknown host is hard', async () => {
   const r = await parse('sendmail.eml');
-  assert.deepEqual(r.recipients.map((x) => x.address), ['ivan@example.net']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['ivan@example.net'],
+  );
   assert.equal(r.recipients[0].hard, true);
   assert.equal(r.recipients[0].status?.charAt(0), '5');
 });
@@ -137,7 +170,14 @@ test('Amazon SES notifications wrapped by SNS: bounce recipients with status and
       notificationType: 'Bounce',
       bounce: {
         bounceType: 'Permanent',
-        bouncedRecipients: [{ emailAddress: 'gone@example.net', action: 'failed', status: '5.1.1', diagnosticCode: 'smtp; 550 5.1.1 <gone@example.net>: Recipient address rejected: User unknown' }],
+        bouncedRecipients: [
+          {
+            emailAddress: 'gone@example.net',
+            action: 'failed',
+            status: '5.1.1',
+            diagnosticCode: 'smtp; 550 5.1.1 <gone@example.net>: Recipient address rejected: User unknown',
+          },
+        ],
         reportingMTA: 'dsn; a1-2.smtp-out.eu-west-1.amazonses.com',
       },
       mail: { messageId: 'ses-1', destination: ['gone@example.net'], headers: [{ name: 'Message-ID', value: '<orig-ses@example.com>' }] },
@@ -146,13 +186,23 @@ test('Amazon SES notifications wrapped by SNS: bounce recipients with status and
   assert.equal(bounce.kind, 'bounce');
   assert.equal(bounce.reporting_mta, 'a1-2.smtp-out.eu-west-1.amazonses.com');
   assert.equal(bounce.original_message_id, '<orig-ses@example.com>');
-  assert.deepEqual(bounce.recipients.map((r) => [r.address, r.status, r.category, r.hard]), [['gone@example.net', '5.1.1', 'mailbox-unknown', true]]);
+  assert.deepEqual(
+    bounce.recipients.map((r) => [r.address, r.status, r.category, r.hard]),
+    [['gone@example.net', '5.1.1', 'mailbox-unknown', true]],
+  );
 
   const delivery = await parseBounce(
-    snsMail({ notificationType: 'Delivery', delivery: { recipients: ['ok@example.net'], smtpResponse: '250 2.6.0 Message received' }, mail: { destination: ['ok@example.net'] } }),
+    snsMail({
+      notificationType: 'Delivery',
+      delivery: { recipients: ['ok@example.net'], smtpResponse: '250 2.6.0 Message received' },
+      mail: { destination: ['ok@example.net'] },
+    }),
   );
   assert.equal(delivery.kind, 'delivery-report');
-  assert.deepEqual(delivery.recipients.map((r) => [r.address, r.status]), [['ok@example.net', '2.6.0']]);
+  assert.deepEqual(
+    delivery.recipients.map((r) => [r.address, r.status]),
+    [['ok@example.net', '2.6.0']],
+  );
 });
 
 test('a delay notice that quotes no code reports a temporary (4.x.x) status, never a permanent one', async () => {
@@ -200,11 +250,14 @@ test('an ARF report naming several Original-Rcpt-To lists each of them', async (
     ),
   );
   assert.equal(r.kind, 'complaint');
-  assert.deepEqual(r.recipients.map((x) => x.address), ['ann@isp.example', 'bob@isp.example']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['ann@isp.example', 'bob@isp.example'],
+  );
   assert.equal(r.original_message_id, '<news-7@example.com>');
 });
 
-test("a notice's help-desk address (\"please contact <support@…>\") is not a failed recipient, in any language it is repeated in", async () => {
+test('a notice\'s help-desk address ("please contact <support@…>") is not a failed recipient, in any language it is repeated in', async () => {
   const r = await parseBounce(
     Buffer.from(
       'From: MAILER-DAEMON@mx.isp.example (Mail Delivery System)\r\nTo: app@example.com\r\nSubject: Undelivered Mail Returned to Sender\r\n\r\n' +
@@ -215,7 +268,10 @@ test("a notice's help-desk address (\"please contact <support@…>\") is not a f
         'Your message to ann@example.net could not be delivered: the server said 550 5.1.1 User unknown.\r\n',
     ),
   );
-  assert.deepEqual(r.recipients.map((x) => x.address), ['ann@example.net']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['ann@example.net'],
+  );
   assert.equal(r.recipients[0].status, '5.1.1');
 });
 
@@ -229,7 +285,10 @@ test('a list manager refusing a post from a non-member: the list address failed,
     ),
   );
   assert.equal(r.kind, 'bounce');
-  assert.deepEqual(r.recipients.map((x) => x.address), ['cats@lists.example.org']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['cats@lists.example.org'],
+  );
   assert.equal(r.recipients[0].category, 'policy');
   assert.equal(r.recipients[0].hard, false);
   assert.equal(r.recipients[0].status?.charAt(0), '5');
@@ -263,5 +322,8 @@ test("Exim's pipe and file deliveries in a notice are not recipients", async () 
         'Failed to read template /home/ann/.reply/ann@example.com: No such file or directory\r\n',
     ),
   );
-  assert.deepEqual(r.recipients.map((x) => x.address), ['ann@example.com']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['ann@example.com'],
+  );
 });

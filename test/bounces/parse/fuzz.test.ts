@@ -54,7 +54,8 @@ test('binary garbage does not throw', async () => {
 });
 
 test('a 5 MB body is parsed within the time bound', async () => {
-  const head = 'From: MAILER-DAEMON@x.example\nTo: a@example.com\nSubject: Undelivered Mail\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n';
+  const head =
+    'From: MAILER-DAEMON@x.example\nTo: a@example.com\nSubject: Undelivered Mail\nContent-Type: multipart/mixed; boundary="b"\n\n--b\nContent-Type: text/plain\n\n';
   const big = 'x'.repeat(80) + '\n';
   const raw = Buffer.from(head + big.repeat(Math.ceil(5_000_000 / big.length)) + '\n--b--\n');
   await timed(raw);
@@ -72,7 +73,13 @@ test('long runs that regular expressions could rescan from every position stay l
     `--b\nContent-Type: text/plain\n\n${text}\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; x.example\n\n` +
     'Final-Recipient: rfc822; postmaster@y.example\nAction: failed\nStatus: 5.0.0\n\n--b--\n';
   await timed(Buffer.from(dsn(' \n'.repeat(100_000))));
-  await timed(Buffer.from('From: list@lists.example.org\nTo: a@example.com\nSubject: refused\n\n' + ' \n'.repeat(100_000) + 'you are not a member of this mailing list <l@lists.example.org>\n'));
+  await timed(
+    Buffer.from(
+      'From: list@lists.example.org\nTo: a@example.com\nSubject: refused\n\n' +
+        ' \n'.repeat(100_000) +
+        'you are not a member of this mailing list <l@lists.example.org>\n',
+    ),
+  );
 });
 
 test("an address repeated thousands of times as the returned message's sender stays linear", async () => {

@@ -23,7 +23,10 @@ test('AOL lists its members by screen name: the address is the name at aol.com',
     ),
   );
   assert.equal(r.kind, 'bounce');
-  assert.deepEqual(r.recipients.map((x) => x.address), ['janesmith1987@aol.com']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['janesmith1987@aol.com'],
+  );
 });
 
 test('GroupWise: each undeliverable address on its own line, the reason in parentheses', async () => {
@@ -42,7 +45,10 @@ test('GroupWise: each undeliverable address on its own line, the reason in paren
       ],
     ),
   );
-  assert.deepEqual(r.recipients.map((x) => x.address), ['jdoe@example.edu', 'mroe@example.edu']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['jdoe@example.edu', 'mroe@example.edu'],
+  );
   assert.equal(r.recipients[0].hard, true);
 });
 
@@ -50,10 +56,23 @@ test('"Unknown user: address" (reason first, then the address), as IMail/SMTP32 
   const r = await parseBounce(
     mail(
       ['From: postmaster@mail.example.ph', 'To: b+2-abcdef@bounces.shop.example', 'Subject: Undeliverable Mail', 'X-Mailer: <SMTP32 v8.22>'],
-      ['Message from news@shop.example could not be delivered.', '', 'Unknown user: jane@example.ph', '', '', 'Original message follows.', '', 'Received: from shop.example by mail.example.ph', 'To: jane@example.ph, list@lists.example.ph'],
+      [
+        'Message from news@shop.example could not be delivered.',
+        '',
+        'Unknown user: jane@example.ph',
+        '',
+        '',
+        'Original message follows.',
+        '',
+        'Received: from shop.example by mail.example.ph',
+        'To: jane@example.ph, list@lists.example.ph',
+      ],
     ),
   );
-  assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.ph']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['jane@example.ph'],
+  );
   assert.equal(r.recipients[0].category, 'mailbox-unknown');
 });
 
@@ -64,7 +83,10 @@ test('IMail\'s "User mailbox exceeds allowed size: address" is a full mailbox (s
       ['User mailbox exceeds allowed size: jane@example.ph', '', '', 'Original message follows.', '', 'To: jane@example.ph'],
     ),
   );
-  assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.ph']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['jane@example.ph'],
+  );
   assert.equal(r.recipients[0].category, 'mailbox-full');
   assert.equal(r.recipients[0].status, '5.2.2');
   assert.equal(r.recipients[0].hard, false);
@@ -97,7 +119,10 @@ test("a carrier's MMS gateway: its post_master sender marks a notice that gives 
     ),
   );
   assert.equal(r.kind, 'bounce');
-  assert.deepEqual(r.recipients.map((x) => x.address), ['5551234567@mms.carrier.example']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['5551234567@mms.carrier.example'],
+  );
 });
 
 test('"Non-Delivery" in the subject marks a notice; "could not be delivered to <address>" names the recipient', async () => {
@@ -108,7 +133,10 @@ test('"Non-Delivery" in the subject marks a notice; "could not be delivered to <
     ),
   );
   assert.equal(r.kind, 'bounce');
-  assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.org']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['jane@example.org'],
+  );
   assert.equal(r.recipients[0].hard, true);
 });
 
@@ -139,7 +167,11 @@ test('a notice that says the message is pending or will be tried again is a dela
 test("several recipients in one notice: each keeps its own reason, never another recipient's reply code (Exim)", async () => {
   const r = await parseBounce(
     mail(
-      ['From: Mail Delivery System <Mailer-Daemon@mx.shop.example>', 'To: b+6-abcdef@bounces.shop.example', 'Subject: Mail delivery failed: returning message to sender'],
+      [
+        'From: Mail Delivery System <Mailer-Daemon@mx.shop.example>',
+        'To: b+6-abcdef@bounces.shop.example',
+        'Subject: Mail delivery failed: returning message to sender',
+      ],
       [
         'This message was created automatically by mail delivery software.',
         '',
@@ -184,7 +216,10 @@ test("older Exchange quotes the address ('jane@…' on date): the quotes are not
       ],
     ),
   );
-  assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.org']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['jane@example.org'],
+  );
   assert.equal(r.recipients[0].hard, true);
 });
 
@@ -207,7 +242,10 @@ test("the returned message's own sender is never a failed recipient, however the
       ],
     ),
   );
-  assert.deepEqual(r.recipients.map((x) => x.address), ['jane@example.org']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['jane@example.org'],
+  );
 });
 
 test('an address cut by a wrapped line is joined again when the returned message has it whole', async () => {
@@ -228,17 +266,34 @@ test('an address cut by a wrapped line is joined again when the returned message
       ],
     ),
   );
-  assert.deepEqual(r.recipients.map((x) => x.address), ['jane.margaret.doe-smith@mailhost.subsidiary.example.org']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['jane.margaret.doe-smith@mailhost.subsidiary.example.org'],
+  );
 });
 
 test('a Japanese "could not deliver" subject (InterScan MSS and others) marks a notice; its transcript names the recipient', async () => {
   const r = await parseBounce(
     mail(
-      ['From: gw@mail.example.co.jp', 'To: b+7-abcdef@bounces.shop.example', 'Subject: =?UTF-8?B?44Oh44OD44K744O844K444KS6YWN5L+h44Gn44GN44G+44Gb44KT44CC?=', 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8'],
-      ['Sent <<< RCPT TO:<taro@example.co.jp>', 'Received >>> 550 5.1.1 <taro@example.co.jp>... User unknown', '', 'Unable to deliver message to <taro@example.co.jp>.'],
+      [
+        'From: gw@mail.example.co.jp',
+        'To: b+7-abcdef@bounces.shop.example',
+        'Subject: =?UTF-8?B?44Oh44OD44K744O844K444KS6YWN5L+h44Gn44GN44G+44Gb44KT44CC?=',
+        'MIME-Version: 1.0',
+        'Content-Type: text/plain; charset=UTF-8',
+      ],
+      [
+        'Sent <<< RCPT TO:<taro@example.co.jp>',
+        'Received >>> 550 5.1.1 <taro@example.co.jp>... User unknown',
+        '',
+        'Unable to deliver message to <taro@example.co.jp>.',
+      ],
     ),
   );
   assert.equal(r.kind, 'bounce');
-  assert.deepEqual(r.recipients.map((x) => x.address), ['taro@example.co.jp']);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['taro@example.co.jp'],
+  );
   assert.equal(r.recipients[0].hard, true);
 });

@@ -27,10 +27,10 @@ export function destinationsContract(open: OpenStore): void {
       assert.equal(await take("domain:o'brien.test", 'late', 6), false, 'and the rows are still there');
     });
 
-    test('a slot not renewed frees itself when its time runs out; a renewal by prefix keeps a relay\'s slots', async () => {
+    test("a slot not renewed frees itself when its time runs out; a renewal by prefix keeps a relay's slots", async () => {
       assert.equal(await take('domain:a.test', 'dead:d1', 1, T0, T0 + 100), true);
       assert.equal(await take('domain:a.test', 'live:d1', 1, T0 + 99, T0 + 200), false);
-      assert.equal(await take('domain:a.test', 'live:d1', 1, T0 + 100, T0 + 200), true, 'the dead relay\'s slot ran out');
+      assert.equal(await take('domain:a.test', 'live:d1', 1, T0 + 100, T0 + 200), true, "the dead relay's slot ran out");
       await s.store.destinations.renew('live:', T0 + 10_000);
       assert.equal(await take('domain:a.test', 'other:d1', 1, T0 + 5_000, T0 + 6_000), false, 'renewed: still held');
       await s.store.destinations.renew('liv', T0); // a prefix of the name, not of the relay: harmless here
@@ -41,7 +41,11 @@ export function destinationsContract(open: OpenStore): void {
       await s.store.destinations.setThrottle('fine.test', { limit: 4, level: 0, pausedUntil: T0 - 1 }, T0);
       assert.deepEqual(await s.store.destinations.throttles(T0), [{ domain: 'slow.test', limit: 1, level: 2, pausedUntil: T0 + 60_000 }]);
       await s.store.destinations.setThrottle('slow.test', { limit: 2, level: 1, pausedUntil: T0 }, T0 + 70_000);
-      assert.deepEqual(await s.store.destinations.throttles(T0 + 70_000), [{ domain: 'slow.test', limit: 2, level: 1, pausedUntil: T0 }], 'a lowered limit stays in force after the pause');
+      assert.deepEqual(
+        await s.store.destinations.throttles(T0 + 70_000),
+        [{ domain: 'slow.test', limit: 2, level: 1, pausedUntil: T0 }],
+        'a lowered limit stays in force after the pause',
+      );
       await s.store.destinations.setThrottle('slow.test', null, T0 + 80_000);
       assert.deepEqual(await s.store.destinations.throttles(T0 + 80_000), []);
     });

@@ -35,11 +35,37 @@ export function eventsContract(open: OpenStore): void {
       const e = await s.store.events.append(full);
       assert.deepEqual(e, { ...full, id: e.id });
       const bare = await s.store.events.append({ at: T0 + 2, messageRowId: message.id, kind: 'phase' });
-      assert.deepEqual(bare, { id: bare.id, at: T0 + 2, messageRowId: message.id, kind: 'phase', recipientId: null, attempt: null, phase: null, code: null, enhanced: null, text: null, remoteHost: null, remoteIp: null, durationMs: null, detail: null });
-      await s.store.events.appendMany(['connect', 'ehlo', 'mail', 'rcpt', 'data'].map((p, i) => ({ at: T0 + 10 - i, messageRowId: message.id, kind: 'phase', phase: p as NewEvent['phase'] })));
+      assert.deepEqual(bare, {
+        id: bare.id,
+        at: T0 + 2,
+        messageRowId: message.id,
+        kind: 'phase',
+        recipientId: null,
+        attempt: null,
+        phase: null,
+        code: null,
+        enhanced: null,
+        text: null,
+        remoteHost: null,
+        remoteIp: null,
+        durationMs: null,
+        detail: null,
+      });
+      await s.store.events.appendMany(
+        ['connect', 'ehlo', 'mail', 'rcpt', 'data'].map((p, i) => ({
+          at: T0 + 10 - i,
+          messageRowId: message.id,
+          kind: 'phase',
+          phase: p as NewEvent['phase'],
+        })),
+      );
       await s.store.events.appendMany([]);
       const timeline = await s.store.events.forMessage(message.id);
-      assert.deepEqual(timeline.map((x) => x.phase), ['submission', 'rcpt', null, 'connect', 'ehlo', 'mail', 'rcpt', 'data'], 'oldest first by id, not by `at`');
+      assert.deepEqual(
+        timeline.map((x) => x.phase),
+        ['submission', 'rcpt', null, 'connect', 'ehlo', 'mail', 'rcpt', 'data'],
+        'oldest first by id, not by `at`',
+      );
       assert.deepEqual(timeline.slice(1, 2), [e]);
       assert.deepEqual(await s.store.events.after(await s.store.events.head(), 10), [], 'the head is past the newest event');
       assert.equal((await s.store.events.after(FEED_START, 10_000)).at(-1)?.id, timeline[timeline.length - 1]!.id);
@@ -49,47 +75,113 @@ export function eventsContract(open: OpenStore): void {
       const { message, recipients } = await enqueue(s.store, { recipients: ['nul@ev.test'] });
       const text = 'bad\u0000reply \u0007 end';
       const either = (got: string | null) => assert.ok(got === text || got === text.replace('\u0000', '\uFFFD'), JSON.stringify(got));
-      const e = await s.store.events.append({ at: T0, messageRowId: message.id, recipientId: recipients[0]!.id, kind: 'phase', text, remoteHost: text, detail: { text } });
+      const e = await s.store.events.append({
+        at: T0,
+        messageRowId: message.id,
+        recipientId: recipients[0]!.id,
+        kind: 'phase',
+        text,
+        remoteHost: text,
+        detail: { text },
+      });
       either(e.text);
       either(e.remoteHost);
       assert.deepEqual(e.detail, { text }, 'JSON keeps it as given');
       await s.store.queue.claimDue({ now: T0, limit: 100, owner: 'nul', leaseUntil: T0 + 1_000 });
-      const res = await s.store.queue.recordAttempt({ owner: 'nul', at: T0, events: [{ at: T0, messageRowId: message.id, recipientId: recipients[0]!.id, kind: 'deferred', text }], recipients: [{ ...update(recipients[0]!.id, 'deferred'), lastText: text }] });
+      const res = await s.store.queue.recordAttempt({
+        owner: 'nul',
+        at: T0,
+        events: [{ at: T0, messageRowId: message.id, recipientId: recipients[0]!.id, kind: 'deferred', text }],
+        recipients: [{ ...update(recipients[0]!.id, 'deferred'), lastText: text }],
+      });
       either(res.recorded[0]!.lastText);
       await s.store.queue.releaseLeases('nul');
     });
 
     test('the feed: events after a cursor, oldest first, up to the limit, with the message and recipient facts', async () => {
       const start = await s.store.events.head();
-      const { message, recipients } = await enqueue(s.store, { queueId: 'QFEED1', messageId: 'feed-1@test', tag: 'newsletter', mailFrom: 'news@app.test', createdAt: 1_000, recipients: ['Ann@Example.org'] });
+      const { message, recipients } = await enqueue(s.store, {
+        queueId: 'QFEED1',
+        messageId: 'feed-1@test',
+        tag: 'newsletter',
+        mailFrom: 'news@app.test',
+        createdAt: 1_000,
+        recipients: ['Ann@Example.org'],
+      });
       await s.store.events.append({ at: 2_000, messageRowId: message.id, recipientId: recipients[0]!.id, kind: 'delivered', code: 250 });
       await s.store.events.append({ at: 3_000, messageRowId: message.id, recipientId: recipients[0]!.id, kind: 'bounced', code: 550 });
       const fresh = await s.store.events.after(start, 100);
-      assert.deepEqual(fresh.map((f) => f.kind), ['received', 'delivered', 'bounced']);
+      assert.deepEqual(
+        fresh.map((f) => f.kind),
+        ['received', 'delivered', 'bounced'],
+      );
       const [received, delivered] = fresh as [FeedEvent, FeedEvent];
       assert.deepEqual(
         [delivered.queueId, delivered.messageId, delivered.tag, delivered.messageCreatedAt, delivered.mailFrom, delivered.recipient, delivered.domain],
         ['QFEED1', 'feed-1@test', 'newsletter', 1_000, 'news@app.test', 'Ann@Example.org', 'example.org'],
       );
       assert.deepEqual([received.recipient, received.domain], [null, null], 'a message-level event has no recipient');
-      assert.deepEqual((await s.store.events.after(start, 1)).map((f) => f.kind), ['received'], 'the limit');
+      assert.deepEqual(
+        (await s.store.events.after(start, 1)).map((f) => f.kind),
+        ['received'],
+        'the limit',
+      );
       assert.deepEqual(await s.store.events.after(fresh[2]!.cursor, 10), [], 'nothing after the newest');
-      assert.deepEqual((await s.store.events.after(received.cursor, 10)).map((f) => f.kind), ['delivered', 'bounced'], "an event's cursor is where the next one starts");
+      assert.deepEqual(
+        (await s.store.events.after(received.cursor, 10)).map((f) => f.kind),
+        ['delivered', 'bounced'],
+        "an event's cursor is where the next one starts",
+      );
     });
 
     test("the counters' feed (tallyAfter) gives the same events, order and cursors as the feed, with their labels only", async () => {
       const start = await s.store.events.head();
-      const { message, recipients } = await enqueue(s.store, { queueId: 'QTALLY1', messageId: 'tally-1@test', tag: 'receipts', createdAt: 1_000, recipients: ['Bo@Example.net'] });
-      await s.store.events.append({ at: 2_000, messageRowId: message.id, recipientId: recipients[0]!.id, kind: 'phase', phase: 'rcpt', code: 451, text: 'try later', detail: { big: 'x'.repeat(100) } });
+      const { message, recipients } = await enqueue(s.store, {
+        queueId: 'QTALLY1',
+        messageId: 'tally-1@test',
+        tag: 'receipts',
+        createdAt: 1_000,
+        recipients: ['Bo@Example.net'],
+      });
+      await s.store.events.append({
+        at: 2_000,
+        messageRowId: message.id,
+        recipientId: recipients[0]!.id,
+        kind: 'phase',
+        phase: 'rcpt',
+        code: 451,
+        text: 'try later',
+        detail: { big: 'x'.repeat(100) },
+      });
       await s.store.events.append({ at: 3_000, messageRowId: message.id, recipientId: recipients[0]!.id, kind: 'delivered', phase: 'data', code: 250 });
       const full = await s.store.events.after(start, 100);
       const tallies = await s.store.events.tallyAfter(start, 100);
       assert.deepEqual(
         tallies,
-        full.map((e) => ({ cursor: e.cursor, kind: e.kind, phase: e.phase, code: e.code, at: e.at, tag: e.tag, messageCreatedAt: e.messageCreatedAt, domain: e.domain })),
+        full.map((e) => ({
+          cursor: e.cursor,
+          kind: e.kind,
+          phase: e.phase,
+          code: e.code,
+          at: e.at,
+          tag: e.tag,
+          messageCreatedAt: e.messageCreatedAt,
+          domain: e.domain,
+        })),
       );
-      assert.deepEqual(tallies.map((t) => [t.kind, t.domain]), [['received', null], ['phase', 'example.net'], ['delivered', 'example.net']]);
-      assert.deepEqual((await s.store.events.tallyAfter(tallies[0]!.cursor, 1)).map((t) => t.kind), ['phase'], "an event's cursor is where the next one starts; the limit");
+      assert.deepEqual(
+        tallies.map((t) => [t.kind, t.domain]),
+        [
+          ['received', null],
+          ['phase', 'example.net'],
+          ['delivered', 'example.net'],
+        ],
+      );
+      assert.deepEqual(
+        (await s.store.events.tallyAfter(tallies[0]!.cursor, 1)).map((t) => t.kind),
+        ['phase'],
+        "an event's cursor is where the next one starts; the limit",
+      );
       assert.deepEqual(await s.store.events.tallyAfter(tallies[2]!.cursor, 10), []);
     });
 
@@ -102,8 +194,15 @@ export function eventsContract(open: OpenStore): void {
         paged.push(...page.map((e) => e.id));
         cursor = page[page.length - 1]!.cursor;
       }
-      assert.deepEqual(paged, all.map((e) => e.id));
-      assert.deepEqual([...paged].sort((a, b) => a - b), paged, 'written one after another, they come in id order');
+      assert.deepEqual(
+        paged,
+        all.map((e) => e.id),
+      );
+      assert.deepEqual(
+        [...paged].sort((a, b) => a - b),
+        paged,
+        'written one after another, they come in id order',
+      );
       assert.ok(paged.length > 5);
     });
   });
@@ -135,7 +234,11 @@ export function eventsContract(open: OpenStore): void {
       // that names none (received, quit) when the message has a recipient there.
       assert.deepEqual(names(await s.store.events.recent({ domain: 'one.test' }, 10)), ['received', 'connect-a', 'rcpt-a', 'delivered-a', 'shared']);
       assert.deepEqual(names(await s.store.events.recent({ domain: 'two.test' }, 10)), ['received', 'connect-b', 'deferred-b', 'shared']);
-      assert.deepEqual(names(await s.store.events.recent({ domain: 'two.test', kinds: ['phase'], message: 'QTAIL1' }, 10)), ['connect-b', 'shared'], 'every filter at once');
+      assert.deepEqual(
+        names(await s.store.events.recent({ domain: 'two.test', kinds: ['phase'], message: 'QTAIL1' }, 10)),
+        ['connect-b', 'shared'],
+        'every filter at once',
+      );
       assert.deepEqual(await s.store.events.recent({ domain: 'nowhere.test' }, 10), []);
     });
   });

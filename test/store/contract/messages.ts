@@ -12,7 +12,11 @@ export function messagesContract(open: OpenStore): void {
 
     test('commits the message with every field, its content, its recipients and its received and suppressed events', async () => {
       // Every byte value, CRLF, NUL and invalid UTF-8: the content comes back byte for byte.
-      const raw = Buffer.concat([Buffer.from('Subject: bytes\r\n\r\n'), Buffer.from(Array.from({ length: 256 }, (_, i) => i)), Buffer.from([0xff, 0xfe, 0x00, 0x0d, 0x0a])]);
+      const raw = Buffer.concat([
+        Buffer.from('Subject: bytes\r\n\r\n'),
+        Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+        Buffer.from([0xff, 0xfe, 0x00, 0x0d, 0x0a]),
+      ]);
       const m: NewMessage = newMessage({
         queueId: 'QENQ1',
         messageId: 'enq-1@app.test',
@@ -88,7 +92,13 @@ export function messagesContract(open: OpenStore): void {
       assert.equal(createHash('sha256').update(content).digest('hex'), message.sha256);
 
       const events = await s.store.events.forMessage(message.id);
-      assert.deepEqual(events.map((e) => [e.kind, e.recipientId, e.at]), [['received', null, T0], ['suppressed', recipients[1]!.id, T0]]);
+      assert.deepEqual(
+        events.map((e) => [e.kind, e.recipientId, e.at]),
+        [
+          ['received', null, T0],
+          ['suppressed', recipients[1]!.id, T0],
+        ],
+      );
       assert.equal(events[0]!.phase, 'submission');
       assert.deepEqual(events[0]!.detail, m.receivedDetail);
       assert.equal(events[1]!.text, 'address is on the suppression list');
@@ -99,7 +109,11 @@ export function messagesContract(open: OpenStore): void {
       const before = [await s.store.messages.count(), (await s.store.events.after(FEED_START, 100_000)).length];
       await assert.rejects(s.store.messages.enqueue(newMessage({ queueId: 'QDUP', messageId: 'other@app.test', recipients: ['y@example.com'] })));
       // The message row is written before its recipients: the bad one fails after it, and it must go too.
-      const bad = newMessage({ queueId: 'QBADRCPT', messageId: 'bad@app.test', recipients: ['ok@example.com', { address: 'z@example.com', state: 'bogus' as 'queued' }] });
+      const bad = newMessage({
+        queueId: 'QBADRCPT',
+        messageId: 'bad@app.test',
+        recipients: ['ok@example.com', { address: 'z@example.com', state: 'bogus' as 'queued' }],
+      });
       await assert.rejects(s.store.messages.enqueue(bad));
       assert.deepEqual([await s.store.messages.count(), (await s.store.events.after(FEED_START, 100_000)).length], before);
       assert.deepEqual(await s.store.messages.findByMessageId('other@app.test'), []);
@@ -111,18 +125,29 @@ export function messagesContract(open: OpenStore): void {
     test('a write is committed when its promise resolves: another handle (another node) reads it at once', async () => {
       const other = await s.another();
       const seen = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => enqueue(s.store, { queueId: `QSEEN${i}`, recipients: [`s${i}@seen.test`] }).then(async (m) => (await other.messages.getById(m.message.id))?.queueId)),
+        Array.from({ length: 10 }, (_, i) =>
+          enqueue(s.store, { queueId: `QSEEN${i}`, recipients: [`s${i}@seen.test`] }).then(async (m) => (await other.messages.getById(m.message.id))?.queueId),
+        ),
       );
-      assert.deepEqual(seen, Array.from({ length: 10 }, (_, i) => `QSEEN${i}`));
+      assert.deepEqual(
+        seen,
+        Array.from({ length: 10 }, (_, i) => `QSEEN${i}`),
+      );
       const row = await s.store.inbound.receive({ receivedAt: T0, mailFrom: '', rcptTo: ['b@seen.test'], clientIp: null, raw: Buffer.from('x') });
       assert.equal((await other.inbound.get(row.id))?.id, row.id);
     });
 
     test('concurrent enqueues all commit, each with its own ids', async () => {
-      const all = await Promise.all(Array.from({ length: 20 }, (_, i) => enqueue(s.store, { queueId: `QPAR${i}`, recipients: [`p${i}@par.test`, `q${i}@par.test`] })));
+      const all = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => enqueue(s.store, { queueId: `QPAR${i}`, recipients: [`p${i}@par.test`, `q${i}@par.test`] })),
+      );
       assert.equal(new Set(all.map((m) => m.message.id)).size, 20);
       assert.equal(new Set(all.flatMap((m) => m.recipients.map((r) => r.id))).size, 40);
-      for (const m of all) assert.deepEqual((await s.store.messages.recipients(m.message.id)).map((r) => r.address), m.recipients.map((r) => r.address));
+      for (const m of all)
+        assert.deepEqual(
+          (await s.store.messages.recipients(m.message.id)).map((r) => r.address),
+          m.recipients.map((r) => r.address),
+        );
     });
   });
 
@@ -134,11 +159,19 @@ export function messagesContract(open: OpenStore): void {
       const b = await enqueue(s.store, { queueId: 'QREAD-B', messageId: 'same@app.test', createdAt: T0 + 2, recipients: ['b@example.com'] });
       const c = await enqueue(s.store, { queueId: 'QREAD-C', messageId: 'same@app.test', createdAt: T0 + 2, recipients: ['c@example.com'] });
       await enqueue(s.store, { queueId: 'QREAD-D', messageId: 'Same@app.test', createdAt: T0 + 3, recipients: ['d@example.com'] });
-      assert.deepEqual((await s.store.messages.findByMessageId('same@app.test')).map((m) => m.queueId), ['QREAD-C', 'QREAD-B', 'QREAD-A'], 'exact Message-ID, newest first');
+      assert.deepEqual(
+        (await s.store.messages.findByMessageId('same@app.test')).map((m) => m.queueId),
+        ['QREAD-C', 'QREAD-B', 'QREAD-A'],
+        'exact Message-ID, newest first',
+      );
       assert.equal((await s.store.messages.getByQueueId('QREAD-A'))?.id, a.message.id);
       assert.equal((await s.store.messages.getById(b.message.id))?.queueId, 'QREAD-B');
       assert.equal(await s.store.messages.getById(c.message.id + 1000), null);
-      assert.deepEqual((await s.store.messages.getMany([c.message.id, b.message.id, c.message.id + 1000])).map((m) => m.queueId).sort(), ['QREAD-B', c.message.queueId].sort(), 'getMany: those that exist, in one read');
+      assert.deepEqual(
+        (await s.store.messages.getMany([c.message.id, b.message.id, c.message.id + 1000])).map((m) => m.queueId).sort(),
+        ['QREAD-B', c.message.queueId].sort(),
+        'getMany: those that exist, in one read',
+      );
       assert.deepEqual(await s.store.messages.getMany([]), []);
       assert.equal(await s.store.messages.getByQueueId('qread-a'), null, 'queue ids compare exactly');
       assert.deepEqual(await s.store.messages.findByMessageId('nobody@app.test'), []);

@@ -25,7 +25,13 @@ export function queryContract(open: OpenStore): void {
         return enqueue(store, { mailFrom: 'app@shop.example.com', tag: 'transactional', receivedDetail: { subject }, ...rest });
       };
       // Older: the same Message-ID six days earlier; frank deferred once, then expired.
-      const older = await message({ queueId: 'QOLDER0001', messageId: MESSAGE_ID, createdAt: T0 - 6 * DAY, tag: 'newsletter', recipients: ['frank@gone.test'] });
+      const older = await message({
+        queueId: 'QOLDER0001',
+        messageId: MESSAGE_ID,
+        createdAt: T0 - 6 * DAY,
+        tag: 'newsletter',
+        recipients: ['frank@gone.test'],
+      });
       ids.older = older.message.id;
       await store.queue.claimDue({ now: T0 - 6 * DAY, limit: 10, owner: 'w', leaseUntil: T0 - 6 * DAY + MIN });
       await store.queue.recordAttempt({ owner: 'w', at: T0 - 6 * DAY, events: [], recipients: [update(older.recipients[0]!.id, 'deferred', T0 - 6 * DAY)] });
@@ -33,7 +39,11 @@ export function queryContract(open: OpenStore): void {
 
       // Newer: alice and bob delivered, carol bounced, erin deferred, dave suppressed at intake; bob's bounce came back later.
       const dave = { address: 'dave@blocked.test', state: 'suppressed' as const, nextAttemptAt: null };
-      const newer = await message({ queueId: 'QNEWER0001', messageId: MESSAGE_ID, recipients: ['alice@example.com', 'bob@example.com', 'carol@example.org', 'erin@greylist.test', dave] });
+      const newer = await message({
+        queueId: 'QNEWER0001',
+        messageId: MESSAGE_ID,
+        recipients: ['alice@example.com', 'bob@example.com', 'carol@example.org', 'erin@greylist.test', dave],
+      });
       const [alice, bob, carol, erin] = newer.recipients.map((r) => r.id) as [number, number, number, number];
       Object.assign(ids, { newer: newer.message.id, bob, alice });
       await store.queue.claimDue({ now: T0 + MIN, limit: 10, owner: 'w', leaseUntil: T0 + 10 * MIN });
@@ -46,14 +56,25 @@ export function queryContract(open: OpenStore): void {
         ],
         recipients: [update(alice, 'delivered'), update(bob, 'delivered'), update(carol, 'bounced'), update(erin, 'deferred')],
       });
-      const inbound = await store.inbound.receive({ receivedAt: T0 + 2 * HOUR, mailFrom: '', rcptTo: ['b@bounces.test'], clientIp: null, raw: Buffer.from('DSN') });
+      const inbound = await store.inbound.receive({
+        receivedAt: T0 + 2 * HOUR,
+        mailFrom: '',
+        rcptTo: ['b@bounces.test'],
+        clientIp: null,
+        raw: Buffer.from('DSN'),
+      });
       await store.inbound.record({
         id: inbound.id,
         processedAt: T0 + 2 * HOUR,
         kind: 'bounce',
         parse: {},
         match: { messageRowId: newer.message.id, recipientId: bob, rule: 'verp' },
-        effects: [{ event: { at: T0 + 2 * HOUR, messageRowId: newer.message.id, recipientId: bob, kind: 'bounced', phase: 'inbound' }, transition: { from: ['queued', 'deferred', 'delivered'], to: 'bounced', nextAttemptAt: null, clearLease: true, skipLeasedAt: null } }],
+        effects: [
+          {
+            event: { at: T0 + 2 * HOUR, messageRowId: newer.message.id, recipientId: bob, kind: 'bounced', phase: 'inbound' },
+            transition: { from: ['queued', 'deferred', 'delivered'], to: 'bounced', nextAttemptAt: null, clearLease: true, skipLeasedAt: null },
+          },
+        ],
       });
 
       // 45 more: three per minute share a created_at, so the keyset must break ties by id.
@@ -70,7 +91,13 @@ export function queryContract(open: OpenStore): void {
         if (i === 4) {
           ids.bulk4 = m.message.id;
           const other = m.recipients[1]!;
-          const row = await store.inbound.receive({ receivedAt: T0 + HOUR, mailFrom: '', rcptTo: ['fbl@shop.example.com'], clientIp: null, raw: Buffer.from('ARF') });
+          const row = await store.inbound.receive({
+            receivedAt: T0 + HOUR,
+            mailFrom: '',
+            rcptTo: ['fbl@shop.example.com'],
+            clientIp: null,
+            raw: Buffer.from('ARF'),
+          });
           const [result] = await store.inbound.record({
             id: row.id,
             processedAt: T0 + HOUR,
@@ -84,7 +111,12 @@ export function queryContract(open: OpenStore): void {
       }
       await message({ queueId: 'QNULLSENDER', mailFrom: '', createdAt: T0 + 5 * MIN, subject: 'Delivery Status Notification', recipients: ['ns@example.com'] });
       await message({ queueId: 'QCANCELLED', createdAt: T0 + 6 * MIN, subject: '', recipients: ['zoe@example.com'] });
-      await store.queue.transitionMessage({ queueId: 'QCANCELLED', now: T0 + 7 * MIN, transition: { from: ['queued'], to: 'cancelled', nextAttemptAt: null, clearLease: true, skipLeasedAt: null }, event: { kind: 'cancelled' } });
+      await store.queue.transitionMessage({
+        queueId: 'QCANCELLED',
+        now: T0 + 7 * MIN,
+        transition: { from: ['queued'], to: 'cancelled', nextAttemptAt: null, clearLease: true, skipLeasedAt: null },
+        event: { kind: 'cancelled' },
+      });
     });
 
     /** Every page of a search, following the keyset. */
@@ -102,38 +134,59 @@ export function queryContract(open: OpenStore): void {
     const bulk = (...n: number[]) => n.map((i) => `QBULK${String(i).padStart(4, '0')}`);
 
     test('lookups by Message-ID or queue id, newest first; the reads of a page, by message then id', async () => {
-      assert.deepEqual((await s.store.query.findMessages(MESSAGE_ID)).map((m) => m.queueId), ['QNEWER0001', 'QOLDER0001']);
-      assert.deepEqual((await s.store.query.findMessages('QOLDER0001')).map((m) => m.id), [ids.older]);
+      assert.deepEqual(
+        (await s.store.query.findMessages(MESSAGE_ID)).map((m) => m.queueId),
+        ['QNEWER0001', 'QOLDER0001'],
+      );
+      assert.deepEqual(
+        (await s.store.query.findMessages('QOLDER0001')).map((m) => m.id),
+        [ids.older],
+      );
       assert.deepEqual(await s.store.query.findMessages('nothing'), []);
       const recipients = await s.store.query.recipientsOf([ids.newer, ids.older]);
-      assert.deepEqual(recipients.map((r) => [r.address, r.state]), [
-        ['frank@gone.test', 'expired'],
-        ['alice@example.com', 'delivered'],
-        ['bob@example.com', 'bounced'],
-        ['carol@example.org', 'bounced'],
-        ['erin@greylist.test', 'deferred'],
-        ['dave@blocked.test', 'suppressed'],
-      ]);
+      assert.deepEqual(
+        recipients.map((r) => [r.address, r.state]),
+        [
+          ['frank@gone.test', 'expired'],
+          ['alice@example.com', 'delivered'],
+          ['bob@example.com', 'bounced'],
+          ['carol@example.org', 'bounced'],
+          ['erin@greylist.test', 'deferred'],
+          ['dave@blocked.test', 'suppressed'],
+        ],
+      );
       assert.deepEqual(await s.store.query.recipientsOf([]), []);
       const events = await s.store.query.eventsOf([ids.newer, ids.older]);
-      assert.deepEqual(events.map((e) => [e.messageRowId, e.kind]), [
-        [ids.older, 'received'],
-        [ids.older, 'expired'],
-        [ids.newer, 'received'],
-        [ids.newer, 'suppressed'],
-        [ids.newer, 'phase'],
-        [ids.newer, 'delivered'],
-        [ids.newer, 'bounced'],
-      ]);
+      assert.deepEqual(
+        events.map((e) => [e.messageRowId, e.kind]),
+        [
+          [ids.older, 'received'],
+          [ids.older, 'expired'],
+          [ids.newer, 'received'],
+          [ids.newer, 'suppressed'],
+          [ids.newer, 'phase'],
+          [ids.newer, 'delivered'],
+          [ids.newer, 'bounced'],
+        ],
+      );
       assert.deepEqual(await s.store.query.eventsOf([]), []);
-      assert.deepEqual(await s.store.query.messagesOfEvents([ids.complaintEvent, ids.complaintEvent + 10_000]), [{ eventId: ids.complaintEvent, queueId: 'QBULK0004', messageId: 'bulk-4@shop.example.com' }]);
+      assert.deepEqual(await s.store.query.messagesOfEvents([ids.complaintEvent, ids.complaintEvent + 10_000]), [
+        { eventId: ids.complaintEvent, queueId: 'QBULK0004', messageId: 'bulk-4@shop.example.com' },
+      ]);
       assert.deepEqual(await s.store.query.messagesOfEvents([]), []);
     });
 
     test('subjects as intake recorded them; messages without one are left out', async () => {
       const cancelled = (await s.store.query.findMessages('QCANCELLED'))[0]!;
       const subjects = await s.store.query.subjectsOf([ids.older, ids.bulk4, cancelled.id, 99_999]);
-      assert.deepEqual([...subjects.entries()].sort(), [[ids.bulk4, 'Newsletter 4'], [ids.older, SUBJECT], [cancelled.id, '']].sort());
+      assert.deepEqual(
+        [...subjects.entries()].sort(),
+        [
+          [ids.bulk4, 'Newsletter 4'],
+          [ids.older, SUBJECT],
+          [cancelled.id, ''],
+        ].sort(),
+      );
       assert.deepEqual(await s.store.query.subjectsOf([]), new Map());
     });
 
@@ -144,8 +197,15 @@ export function queryContract(open: OpenStore): void {
       assert.equal(new Set(everything).size, total);
       const records = await s.store.query.search({ limit: total });
       const sorted = [...records].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
-      assert.deepEqual(records.map((m) => m.id), sorted.map((m) => m.id), 'created_at DESC, id DESC');
-      assert.deepEqual(everything, records.map((m) => m.queueId));
+      assert.deepEqual(
+        records.map((m) => m.id),
+        sorted.map((m) => m.id),
+        'created_at DESC, id DESC',
+      );
+      assert.deepEqual(
+        everything,
+        records.map((m) => m.queueId),
+      );
       assert.deepEqual(await s.store.query.search({ limit: 10, before: { createdAt: T0 - 6 * DAY, id: ids.older } }), [], 'nothing older than the oldest');
     });
 
@@ -160,7 +220,11 @@ export function queryContract(open: OpenStore): void {
       assert.equal((await all({ domain: 'example.net' }, 10)).length, 45);
       assert.equal((await all({ tag: 'newsletter' }, 5)).length, 23);
       assert.deepEqual(await all({ since: T0 + 10 * MIN, until: T0 + 12 * MIN }), bulk(5, 4, 3, 2, 1, 0), 'since ≤ created_at < until');
-      assert.deepEqual(await all({ tag: 'transactional', since: T0 + 10 * MIN, until: T0 + 12 * MIN, sender: 'news@shop.example.com' }), bulk(0), 'every filter applies');
+      assert.deepEqual(
+        await all({ tag: 'transactional', since: T0 + 10 * MIN, until: T0 + 12 * MIN, sender: 'news@shop.example.com' }),
+        bulk(0),
+        'every filter applies',
+      );
     });
 
     test('search by state: any state, and the same recipient as the address or domain filter', async () => {

@@ -28,7 +28,13 @@ async function message(store: Store, ageDays: number, state: 'delivered' | 'defe
 
 async function inbound(store: Store, ageDays: number, opts: { processed: boolean; matchedTo?: EnqueuedMessage }): Promise<number> {
   const at = NOW - ageDays * DAY;
-  const row = await store.inbound.receive({ receivedAt: at, mailFrom: '', rcptTo: ['postmaster@bounces.test'], clientIp: null, raw: Buffer.from('Subject: x\r\n\r\nx\r\n') });
+  const row = await store.inbound.receive({
+    receivedAt: at,
+    mailFrom: '',
+    rcptTo: ['postmaster@bounces.test'],
+    clientIp: null,
+    raw: Buffer.from('Subject: x\r\n\r\nx\r\n'),
+  });
   const match = opts.matchedTo ? { messageRowId: opts.matchedTo.message.id, recipientId: opts.matchedTo.recipients[0]!.id, rule: 'verp' } : null;
   if (opts.processed) await store.inbound.record({ id: row.id, processedAt: at, kind: 'bounce', parse: {}, match, effects: [] });
   return row.id;
@@ -44,14 +50,24 @@ export function retentionContract(open: OpenStore): void {
         const midDone = await message(store, 10, 'bounced');
         const newDone = await message(store, 1, 'delivered');
         // A suppression caused by an event of the purged message outlives it, without the reference.
-        await store.suppressions.add({ address: 'gone@example.org', reason: 'hard bounce', source: 'hard-bounce', eventId: oldDone.eventId, createdAt: NOW - 100 * DAY });
+        await store.suppressions.add({
+          address: 'gone@example.org',
+          reason: 'hard bounce',
+          source: 'hard-bounce',
+          eventId: oldDone.eventId,
+          createdAt: NOW - 100 * DAY,
+        });
         const matchedToOld = await inbound(store, 100, { processed: true, matchedTo: oldDone });
         const matchedToMid = await inbound(store, 10, { processed: true, matchedTo: midDone });
         const oldUnmatched = await inbound(store, 100, { processed: true });
         const oldUnprocessed = await inbound(store, 100, { processed: false });
         const newUnmatched = await inbound(store, 1, { processed: true });
         // Webhooks: one row per outcome event; their last touch decides their age.
-        await store.webhooks.stage({ now: NOW - 40 * DAY, limit: 100, route: (e) => (e.kind === 'received' ? [] : [{ endpoint: 'crm', type: e.kind, payload: `{"id":${e.id}}` }]) });
+        await store.webhooks.stage({
+          now: NOW - 40 * DAY,
+          limit: 100,
+          route: (e) => (e.kind === 'received' ? [] : [{ endpoint: 'crm', type: e.kind, payload: `{"id":${e.id}}` }]),
+        });
         const rows = (await store.webhooks.claimDue({ now: NOW - 40 * DAY, limit: 10, leaseUntil: NOW - 40 * DAY + 1 })).sort((a, b) => a.eventId - b.eventId);
         assert.equal(rows.length, 4);
         const [oldDelivered, oldFailed, oldPending, newDelivered] = rows.map((r) => r.id) as [number, number, number, number];
@@ -96,7 +112,11 @@ export function retentionContract(open: OpenStore): void {
         assert.ok(await store.webhooks.get(oldPending), 'a pending webhook stays, however old');
         assert.ok(await store.webhooks.get(newDelivered));
 
-        assert.deepEqual(await store.retention.purge(cutoffs(WINDOWS), 100), { messages: 0, contents: 0, inbound: 0, webhooks: 0 }, 'a second purge finds nothing');
+        assert.deepEqual(
+          await store.retention.purge(cutoffs(WINDOWS), 100),
+          { messages: 0, contents: 0, inbound: 0, webhooks: 0 },
+          'a second purge finds nothing',
+        );
       }));
 
     test('a purge step deletes at most `limit` rows of each kind, oldest first; repeated steps finish the work', () =>
@@ -109,10 +129,15 @@ export function retentionContract(open: OpenStore): void {
           const c = await store.retention.purge(cutoffs(WINDOWS), 2);
           steps.push([c.messages, c.inbound]);
           // Oldest first: after the first step the two oldest (204 and 203 days) are gone, the rest still there.
-          if (steps.length === 1) assert.deepEqual(await Promise.all(old.map(async (o) => (await store.messages.getById(o.message.id)) !== null)), [true, true, true, false, false]);
+          if (steps.length === 1)
+            assert.deepEqual(await Promise.all(old.map(async (o) => (await store.messages.getById(o.message.id)) !== null)), [true, true, true, false, false]);
           if (c.messages < 2 && c.inbound < 2) break;
         }
-        assert.deepEqual(steps, [[2, 2], [2, 1], [1, 0]]);
+        assert.deepEqual(steps, [
+          [2, 2],
+          [2, 1],
+          [1, 0],
+        ]);
         for (const o of old) assert.equal(await store.messages.getById(o.message.id), null);
       }));
   });

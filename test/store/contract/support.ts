@@ -55,7 +55,16 @@ export function enqueue(store: Store, spec: MessageSpec): Promise<EnqueuedMessag
 export function update(id: number, state: RecipientUpdate['state'], at = T0): RecipientUpdate {
   const codes = { delivered: [250, '2.0.0', 'ok'], deferred: [451, '4.7.1', 'try later'], bounced: [550, '5.1.1', 'no such user'] } as const;
   const [code, enhanced, text] = codes[state];
-  return { id, state, nextAttemptAt: state === 'deferred' ? at + HOUR : null, lastCode: code, lastEnhanced: enhanced, lastText: text, category: null, hard: state === 'bounced' };
+  return {
+    id,
+    state,
+    nextAttemptAt: state === 'deferred' ? at + HOUR : null,
+    lastCode: code,
+    lastEnhanced: enhanced,
+    lastText: text,
+    category: null,
+    hard: state === 'bounced',
+  };
 }
 
 /** Claims the recipient (it must be due at `at`) and records one attempt that ends in `state`, with its outcome event. */
@@ -64,7 +73,10 @@ export async function settle(store: Store, m: EnqueuedMessage, index: number, st
   const owner = `settle-${r.id}`;
   const claimed = await store.queue.claimDue({ now: Math.max(at, r.nextAttemptAt ?? at), limit: 1_000, owner, leaseUntil: at + MIN });
   if (!claimed.some((c) => c.id === r.id)) throw new Error(`recipient ${r.address} was not due at ${at}`);
-  await store.queue.releaseLeases(owner, claimed.filter((c) => c.id !== r.id).map((c) => c.id));
+  await store.queue.releaseLeases(
+    owner,
+    claimed.filter((c) => c.id !== r.id).map((c) => c.id),
+  );
   const event: NewEvent = { at, messageRowId: m.message.id, recipientId: r.id, kind: state, attempt: 1, phase: 'rcpt', ...codeOf(state) };
   const written = await store.queue.recordAttempt({ owner, at, events: [event], recipients: [update(r.id, state, at)] });
   if (written.lost.length) throw new Error(`recipient ${r.address}: claim lost`);

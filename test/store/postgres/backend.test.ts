@@ -41,7 +41,10 @@ describe('migrations', () => {
     const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url, pool: 2 })));
     try {
       const rows = await stores[0]!.db.rows<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
-      assert.deepEqual(rows.map((r) => r.version), known);
+      assert.deepEqual(
+        rows.map((r) => r.version),
+        known,
+      );
       await stores[0]!.users.add({ name: 'kept', passwordHash: 'x', senderDomains: [], createdAt: T0 });
     } finally {
       await Promise.all(stores.map((s) => s.close()));
@@ -59,7 +62,10 @@ describe('migrations', () => {
     const url = await freshUrl();
     await (await openPostgresStore({ url, pool: 1 })).close();
     await cluster.sql(url.split('/').pop()!, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '999_future.sql', 0)");
-    await assert.rejects(openPostgresStore({ url, pool: 1 }), (err: unknown) => err instanceof StoreError && /schema is version 999 .*newer mailtrail.*database\.url/.test((err as Error).message));
+    await assert.rejects(
+      openPostgresStore({ url, pool: 1 }),
+      (err: unknown) => err instanceof StoreError && /schema is version 999 .*newer mailtrail.*database\.url/.test((err as Error).message),
+    );
   });
 
   test('a failing migration leaves nothing of itself behind, and says which', async () => {
@@ -67,7 +73,10 @@ describe('migrations', () => {
     cpSync(POSTGRES_MIGRATIONS_DIR, migrations, { recursive: true });
     writeFileSync(path.join(migrations, '900_broken.sql'), 'CREATE TABLE half_made (id INTEGER);\nTHIS IS NOT SQL;\n');
     const url = await freshUrl();
-    await assert.rejects(openPostgresStore({ url, pool: 1, migrationsDir: migrations }), (err: unknown) => err instanceof StoreError && /migration 900_broken\.sql failed/.test((err as Error).message));
+    await assert.rejects(
+      openPostgresStore({ url, pool: 1, migrationsDir: migrations }),
+      (err: unknown) => err instanceof StoreError && /migration 900_broken\.sql failed/.test((err as Error).message),
+    );
     const name = url.split('/').pop()!;
     assert.deepEqual(await cluster.sql(name, "SELECT 1 FROM pg_tables WHERE tablename = 'half_made'"), [], 'rolled back');
     assert.deepEqual((await cluster.sql(name, 'SELECT MAX(version) AS v FROM schema_migrations'))[0], { v: Math.max(...known) }, 'earlier migrations stayed');
@@ -80,7 +89,10 @@ describe('migrations', () => {
     writeFileSync(config, `database: { backend: postgres, url: '${withPassword}' }\n`);
     const first = await runCli(['migrate', '--config', config]);
     assert.equal(first.code, 0, first.stderr);
-    assert.equal(first.stdout, `postgres database ${withPassword.replace('secret', '***')}: applied migration${known.length > 1 ? 's' : ''} ${known.join(', ')}; schema version ${Math.max(...known)}\n`);
+    assert.equal(
+      first.stdout,
+      `postgres database ${withPassword.replace('secret', '***')}: applied migration${known.length > 1 ? 's' : ''} ${known.join(', ')}; schema version ${Math.max(...known)}\n`,
+    );
     assert.match((await runCli(['migrate', '--config', config])).stdout, /nothing to apply\n$/);
   });
 });
@@ -99,7 +111,10 @@ describe('connections', () => {
 
   test('a URL that turns synchronous_commit off is refused, naming the setting', async () => {
     const url = `${await freshUrl()}?options=${encodeURIComponent('-c synchronous_commit=off')}`;
-    await assert.rejects(openPostgresStore({ url, pool: 1 }), (err: unknown) => err instanceof StoreError && /synchronous_commit off.*database\.url/.test((err as Error).message));
+    await assert.rejects(
+      openPostgresStore({ url, pool: 1 }),
+      (err: unknown) => err instanceof StoreError && /synchronous_commit off.*database\.url/.test((err as Error).message),
+    );
   });
 
   test('a server that cannot be reached: a StoreError naming the URL (without its password) and database.url', async () => {
@@ -112,7 +127,12 @@ describe('connections', () => {
     });
     await assert.rejects(openPostgresStore({ url: `postgres://u:hunter2@127.0.0.1:${closed}/x`, pool: 1 }), (err: unknown) => {
       const message = (err as Error).message;
-      return err instanceof StoreError && message.startsWith(`cannot connect to PostgreSQL at postgres://u:***@127.0.0.1:${closed}/x: `) && /check database\.url/.test(message) && !message.includes('hunter2');
+      return (
+        err instanceof StoreError &&
+        message.startsWith(`cannot connect to PostgreSQL at postgres://u:***@127.0.0.1:${closed}/x: `) &&
+        /check database\.url/.test(message) &&
+        !message.includes('hunter2')
+      );
     });
   });
 });
@@ -134,18 +154,33 @@ describe('claims and plans', () => {
     (await store.db.rows<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)).map((r) => r['QUERY PLAN']).join('\n');
 
   test('claimDue passes by a row another transaction holds, without waiting for it', async () => {
-    const m = await store.messages.enqueue(newMessage({ createdAt: T0, recipients: [{ address: 'held@x.test', nextAttemptAt: T0 }, { address: 'free@x.test', nextAttemptAt: T0 + 1 }] }));
+    const m = await store.messages.enqueue(
+      newMessage({
+        createdAt: T0,
+        recipients: [
+          { address: 'held@x.test', nextAttemptAt: T0 },
+          { address: 'free@x.test', nextAttemptAt: T0 + 1 },
+        ],
+      }),
+    );
     await raw.query('BEGIN');
     try {
       await raw.query('SELECT id FROM recipients WHERE id = $1 FOR UPDATE', [m.recipients[0]!.id]);
       const started = Date.now();
       const got = await store.queue.claimDue({ now: T0 + 10, limit: 10, owner: 'A', leaseUntil: T0 + 1_000 });
-      assert.deepEqual(got.map((r) => r.address), ['free@x.test']);
+      assert.deepEqual(
+        got.map((r) => r.address),
+        ['free@x.test'],
+      );
       assert.ok(Date.now() - started < 2_000, 'no wait on the held row');
     } finally {
       await raw.query('ROLLBACK');
     }
-    assert.deepEqual((await store.queue.claimDue({ now: T0 + 10, limit: 10, owner: 'B', leaseUntil: T0 + 1_000 })).map((r) => r.address), ['held@x.test'], 'claimable once released');
+    assert.deepEqual(
+      (await store.queue.claimDue({ now: T0 + 10, limit: 10, owner: 'B', leaseUntil: T0 + 1_000 })).map((r) => r.address),
+      ['held@x.test'],
+      'claimable once released',
+    );
     await store.queue.releaseLeases('A');
     await store.queue.releaseLeases('B');
   });
@@ -176,7 +211,9 @@ describe('claims and plans', () => {
           FROM messages m, generate_series(1, 2)`);
       await store.db.rows(`UPDATE recipients SET state = 'expired' WHERE id % 997 = 0`);
       await store.db.rows(`INSERT INTO events (at, message_id, kind, phase) SELECT created_at, id, 'received', 'submission' FROM messages`);
-      await store.db.rows(`INSERT INTO events (at, message_id, recipient_id, kind) SELECT r.updated_at, r.message_id, r.id, 'complained' FROM recipients r WHERE r.id % 1000 = 1`);
+      await store.db.rows(
+        `INSERT INTO events (at, message_id, recipient_id, kind) SELECT r.updated_at, r.message_id, r.id, 'complained' FROM recipients r WHERE r.id % 1000 = 1`,
+      );
       await store.db.rows(`INSERT INTO message_subjects (message_id, subject, words)
         SELECT id, 'Invoice ' || id, array_to_tsvector(ARRAY['invoice', id::text, CASE WHEN id % 100 = 0 THEN 'rare' ELSE 'common' END]) FROM messages`);
       await store.db.rows('ANALYZE');
@@ -221,7 +258,10 @@ describe('claims and plans', () => {
         assert.doesNotMatch(p, /Seq Scan/, `${JSON.stringify(f)}:\n${p}`);
         if (broad.some(([b]) => b === f)) assert.doesNotMatch(p, /Sort Key/, `${JSON.stringify(f)}: walked in order, not sorted:\n${p}`);
       }
-      assert.match(await explain('SELECT * FROM messages WHERE message_id = $1 OR queue_id = $1 ORDER BY created_at DESC, id DESC', ['a']), /messages_by_message_id[\s\S]*messages_queue_id_key/);
+      assert.match(
+        await explain('SELECT * FROM messages WHERE message_id = $1 OR queue_id = $1 ORDER BY created_at DESC, id DESC', ['a']),
+        /messages_by_message_id[\s\S]*messages_queue_id_key/,
+      );
     });
   });
 });

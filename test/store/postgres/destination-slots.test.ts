@@ -25,7 +25,7 @@ after(async () => {
 });
 const T0 = Date.UTC(2030, 0, 1);
 
-test('a taker that waited for the key\'s lock counts the slot committed meanwhile: the last slot goes once', { timeout: 30_000 }, async () => {
+test("a taker that waited for the key's lock counts the slot committed meanwhile: the last slot goes once", { timeout: 30_000 }, async () => {
   const other = new pg.Client({ connectionString: url });
   await other.connect();
   try {
@@ -33,7 +33,9 @@ test('a taker that waited for the key\'s lock counts the slot committed meanwhil
     await other.query('BEGIN');
     await other.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['domain:race.test']);
     let settled = false;
-    const ours = store.destinations.acquire({ key: 'domain:race.test', holder: 'us:d1', limit: 1, now: T0, until: T0 + 30_000 }).finally(() => (settled = true));
+    const ours = store.destinations
+      .acquire({ key: 'domain:race.test', holder: 'us:d1', limit: 1, now: T0, until: T0 + 30_000 })
+      .finally(() => (settled = true));
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(settled, false, 'it waits for the lock');
     await other.query('INSERT INTO destination_slots (key, holder, until) VALUES ($1, $2, $3)', ['domain:race.test', 'them:d1', T0 + 30_000]);
@@ -43,7 +45,10 @@ test('a taker that waited for the key\'s lock counts the slot committed meanwhil
     await other.end();
   }
   const rows = await cluster.sql('slots', 'SELECT holder FROM destination_slots WHERE key = $1', ['domain:race.test']);
-  assert.deepEqual(rows.map((r) => r.holder), ['them:d1']);
+  assert.deepEqual(
+    rows.map((r) => r.holder),
+    ['them:d1'],
+  );
 });
 
 test('taking a slot turns synchronous_commit off for its own transaction, not for the connection', async () => {

@@ -35,16 +35,30 @@ test('an event committed out of id order is not passed over: followers get it, a
 
     // A follower reading now must not pass over the open transaction's lower id.
     const now = await store.events.after(start, 100);
-    assert.deepEqual(now.map((e) => e.text), [], 'nothing is given while an older transaction is still open');
+    assert.deepEqual(
+      now.map((e) => e.text),
+      [],
+      'nothing is given while an older transaction is still open',
+    );
     const staged = await store.webhooks.stage({ now: 4, limit: 100, route: (e) => [{ endpoint: 'a', type: e.kind, payload: String(e.id) }] });
     assert.equal(staged.events, 0, 'the webhook cursor does not move past it either');
 
     await raw.query('COMMIT');
     const later = await store.events.after(start, 100);
-    assert.deepEqual(later.map((e) => [e.id, e.text]), [[lateId, 'late'], [early.id, 'early']], 'both, once the late one has committed');
+    assert.deepEqual(
+      later.map((e) => [e.id, e.text]),
+      [
+        [lateId, 'late'],
+        [early.id, 'early'],
+      ],
+      'both, once the late one has committed',
+    );
     const staged2 = await store.webhooks.stage({ now: 5, limit: 100, route: (e) => [{ endpoint: 'a', type: e.kind, payload: String(e.id) }] });
     assert.equal(staged2.events, 2);
-    assert.deepEqual((await store.webhooks.list({ limit: 10 })).map((r) => r.eventId).sort((a, b) => a - b), [lateId, early.id]);
+    assert.deepEqual(
+      (await store.webhooks.list({ limit: 10 })).map((r) => r.eventId).sort((a, b) => a - b),
+      [lateId, early.id],
+    );
     assert.deepEqual(await store.events.after(later[1]!.cursor, 100), []);
   } finally {
     await raw.end();
@@ -66,7 +80,10 @@ test('a rolled-back transaction holds followers only while it is open', async ()
     const kept = await store.events.append({ at: 3, messageRowId: message.id, kind: 'phase', text: 'kept' });
     assert.deepEqual(await store.events.after(start, 100), []);
     await raw.query('ROLLBACK');
-    assert.deepEqual((await store.events.after(start, 100)).map((e) => [e.id, e.text]), [[kept.id, 'kept']]);
+    assert.deepEqual(
+      (await store.events.after(start, 100)).map((e) => [e.id, e.text]),
+      [[kept.id, 'kept']],
+    );
   } finally {
     await raw.end();
     await store.close();

@@ -27,13 +27,19 @@ async function twoStores(name: string): Promise<{ a: PostgresStore; b: PostgresS
 
 /** Listening connections on `db` (pg_stat_activity shows LISTEN as their last statement). */
 async function listeners(db: string): Promise<number> {
-  const rows = await cluster.sql('postgres', `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2 AND query LIKE 'LISTEN%'`, [db, WAKEUPS_APPLICATION_NAME]);
+  const rows = await cluster.sql(
+    'postgres',
+    `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = $2 AND query LIKE 'LISTEN%'`,
+    [db, WAKEUPS_APPLICATION_NAME],
+  );
   return rows[0]!.n as number;
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('another relay is woken when mail is queued, a retry is written or a claim is given back; not by claims or final results', { timeout: 30_000 }, async (t) => {
+test('another relay is woken when mail is queued, a retry is written or a claim is given back; not by claims or final results', {
+  timeout: 30_000,
+}, async (t) => {
   const { a, b, db, close } = await twoStores('wake_writes');
   let wakes = 0;
   const sub = b.wakeups.subscribe({ wake: () => wakes++ });
@@ -59,17 +65,39 @@ test('another relay is woken when mail is queued, a retry is written or a claim 
     await pause(200);
 
     let claimed: Awaited<ReturnType<typeof a.queue.claimDue>> = [];
-    assert.equal(await wakesAfter(async () => (claimed = await a.queue.claimDue({ now: Date.now(), limit: 10, owner: 'a', leaseUntil: Date.now() + 30_000 }))), 0, 'a claim wakes nobody');
+    assert.equal(
+      await wakesAfter(async () => (claimed = await a.queue.claimDue({ now: Date.now(), limit: 10, owner: 'a', leaseUntil: Date.now() + 30_000 }))),
+      0,
+      'a claim wakes nobody',
+    );
     assert.equal(claimed.length, 2);
     const [one, two] = claimed;
-    const update = (id: number, state: 'delivered' | 'deferred') => ({ id, state, nextAttemptAt: state === 'deferred' ? Date.now() + 60_000 : null, lastCode: 250, lastEnhanced: null, lastText: 'ok', category: null, hard: null });
-    assert.equal(await wakesAfter(() => a.queue.recordAttempt({ owner: 'a', at: Date.now(), events: [], recipients: [update(one!.id, 'delivered')] })), 0, 'a delivery wakes nobody');
-    assert.ok((await wakesAfter(() => a.queue.recordAttempt({ owner: 'a', at: Date.now(), events: [], recipients: [update(two!.id, 'deferred')] }))) >= 1, 'a retry written wakes');
+    const update = (id: number, state: 'delivered' | 'deferred') => ({
+      id,
+      state,
+      nextAttemptAt: state === 'deferred' ? Date.now() + 60_000 : null,
+      lastCode: 250,
+      lastEnhanced: null,
+      lastText: 'ok',
+      category: null,
+      hard: null,
+    });
+    assert.equal(
+      await wakesAfter(() => a.queue.recordAttempt({ owner: 'a', at: Date.now(), events: [], recipients: [update(one!.id, 'delivered')] })),
+      0,
+      'a delivery wakes nobody',
+    );
+    assert.ok(
+      (await wakesAfter(() => a.queue.recordAttempt({ owner: 'a', at: Date.now(), events: [], recipients: [update(two!.id, 'deferred')] }))) >= 1,
+      'a retry written wakes',
+    );
     await a.queue.claimDue({ now: Date.now() + 60_000, limit: 10, owner: 'a2', leaseUntil: Date.now() + 90_000 });
     assert.ok((await wakesAfter(() => a.queue.releaseLeases('a2'))) >= 1, 'a claim given back wakes');
 
     // A burst of intake commits is told in a few notifications, not one per message.
-    const burst = await wakesAfter(() => Promise.all(Array.from({ length: 50 }, (_, i) => a.messages.enqueue(newMessage({ recipients: [`b${i}@wake.test`] })))));
+    const burst = await wakesAfter(() =>
+      Promise.all(Array.from({ length: 50 }, (_, i) => a.messages.enqueue(newMessage({ recipients: [`b${i}@wake.test`] })))),
+    );
     t.diagnostic(`50 concurrent enqueues: ${burst} wake-ups`);
     assert.ok(burst >= 1 && burst < 50, `a burst coalesces (${burst} wake-ups for 50 messages)`);
   } finally {
@@ -78,7 +106,9 @@ test('another relay is woken when mail is queued, a retry is written or a claim 
   }
 });
 
-test('a listening connection the server cuts is opened again with backoff: reported once, and the subscriber woken when it is back', { timeout: 30_000 }, async (t) => {
+test('a listening connection the server cuts is opened again with backoff: reported once, and the subscriber woken when it is back', {
+  timeout: 30_000,
+}, async (t) => {
   const { a, b, db, close } = await twoStores('wake_cut');
   let wakes = 0;
   const lost: Error[] = [];
@@ -88,7 +118,10 @@ test('a listening connection the server cuts is opened again with backoff: repor
     await waitFor(async () => (await listeners(db)) === 1, 'b listening');
     // New connections refused while it is cut, so that it has to try again (and back off) more than once.
     await cluster.sql('postgres', `ALTER DATABASE ${db} ALLOW_CONNECTIONS false`);
-    await cluster.sql('postgres', 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [db, WAKEUPS_APPLICATION_NAME]);
+    await cluster.sql('postgres', 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [
+      db,
+      WAKEUPS_APPLICATION_NAME,
+    ]);
     await waitFor(async () => lost.length > 0, 'the loss reported');
     assert.match(lost[0]!.message, /terminat/i);
     const before = wakes;

@@ -20,7 +20,8 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 const T0 = Date.UTC(2030, 0, 1);
-const explain = (sql: string, params: unknown[] = []) => (store.db.prepare('EXPLAIN QUERY PLAN ' + sql).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
+const explain = (sql: string, params: unknown[] = []) =>
+  (store.db.prepare('EXPLAIN QUERY PLAN ' + sql).all(...params) as { detail: string }[]).map((r) => r.detail).join('\n');
 
 test('claimDue is served by the partial index recipients_due', () => {
   const plan = explain(`SELECT id FROM recipients WHERE state IN ('queued', 'deferred') AND next_attempt_at <= 1
@@ -41,7 +42,11 @@ describe('search plans', () => {
   });
 
   test('unfiltered and tag searches walk an index in order instead of sorting', () => {
-    assert.match(plan({ limit: 51, before: { createdAt: T0, id: 10 } }), /SEARCH m USING INDEX messages_by_created \(created_at<\?\)/, 'a later page seeks, it does not rescan the first pages');
+    assert.match(
+      plan({ limit: 51, before: { createdAt: T0, id: 10 } }),
+      /SEARCH m USING INDEX messages_by_created \(created_at<\?\)/,
+      'a later page seeks, it does not rescan the first pages',
+    );
     assert.doesNotMatch(plan({ limit: 51 }), /TEMP B-TREE/);
     assert.match(plan({ tag: 'news', limit: 51, before: { createdAt: T0, id: 10 } }), /messages_by_tag \(tag=\? AND created_at<\?\)/);
   });
@@ -52,7 +57,8 @@ describe('search plans', () => {
     assert.match(plan({ state: 'complained', limit: 51, before }), /COVERING INDEX events_complaints/);
     assert.match(plan({ state: 'expired', limit: 51, before }), /COVERING INDEX recipients_rare_states \(state=\?\)/);
     assert.match(plan({ state: 'deferred', limit: 51, before }), /recipients_due/);
-    for (const f of [{ subject: 'invoice' }, { message: 'a@b' }, { state: 'complained' as const }, { state: 'cancelled' as const }]) assert.doesNotMatch(plan({ ...f, limit: 51, before }), /SCAN m\b/);
+    for (const f of [{ subject: 'invoice' }, { message: 'a@b' }, { state: 'complained' as const }, { state: 'cancelled' as const }])
+      assert.doesNotMatch(plan({ ...f, limit: 51, before }), /SCAN m\b/);
   });
 
   test('a domain: a small one starts from its recipients, a big one walks the messages newest first', () => {
@@ -91,10 +97,22 @@ test('the outbox holds one row per (endpoint, event) even if the cursor were set
 test('a purge leaves no dangling foreign key', async () => {
   const m = await store.messages.enqueue(newMessage({ createdAt: T0 - 1_000, recipients: ['gone@x.test'] }));
   const e = await store.events.append({ at: T0, messageRowId: m.message.id, recipientId: m.recipients[0]!.id, kind: 'bounced' });
-  await store.queue.transitionMessage({ queueId: m.message.queueId, now: T0, transition: { from: ['queued'], to: 'bounced', clearLease: true, skipLeasedAt: null }, event: { kind: 'bounced' } });
+  await store.queue.transitionMessage({
+    queueId: m.message.queueId,
+    now: T0,
+    transition: { from: ['queued'], to: 'bounced', clearLease: true, skipLeasedAt: null },
+    event: { kind: 'bounced' },
+  });
   await store.suppressions.add({ address: 'gone@x.test', reason: 'hard bounce', source: 'hard-bounce', eventId: e.id, createdAt: T0 });
   const row = await store.inbound.receive({ receivedAt: T0, mailFrom: '', rcptTo: ['b@x.test'], clientIp: null, raw: Buffer.from('x') });
-  await store.inbound.record({ id: row.id, processedAt: T0, kind: 'bounce', parse: {}, match: { messageRowId: m.message.id, recipientId: m.recipients[0]!.id, rule: 'verp' }, effects: [] });
+  await store.inbound.record({
+    id: row.id,
+    processedAt: T0,
+    kind: 'bounce',
+    parse: {},
+    match: { messageRowId: m.message.id, recipientId: m.recipients[0]!.id, rule: 'verp' },
+    effects: [],
+  });
   const counts = await store.retention.purge({ history: T0, content: T0, inbound: T0, webhooks: T0 }, 100);
   assert.ok(counts.messages >= 1);
   assert.deepEqual(store.db.prepare('PRAGMA foreign_key_check').all(), []);

@@ -26,13 +26,18 @@ function message(queueId: string): NewMessage {
 }
 
 const committed = (queueId: string) => witness.prepare('SELECT COUNT(*) AS n FROM messages WHERE queue_id = ?').get(queueId) as { n: number };
-const counts = () => witness.prepare('SELECT (SELECT COUNT(*) FROM messages) AS m, (SELECT COUNT(*) FROM recipients) AS r, (SELECT COUNT(*) FROM events) AS e').get();
+const counts = () =>
+  witness.prepare('SELECT (SELECT COUNT(*) FROM messages) AS m, (SELECT COUNT(*) FROM recipients) AS r, (SELECT COUNT(*) FROM events) AS e').get();
 
 test('enqueues asked for together share one transaction, and each resolves only once its message is committed', async () => {
   const before = groupCommitFor(store.db).stats();
   const ids = Array.from({ length: 30 }, (_, i) => `G1-${i}`);
   const seenAtResolve = await Promise.all(ids.map((id) => store.messages.enqueue(message(id)).then(() => committed(id).n)));
-  assert.deepEqual(seenAtResolve, ids.map(() => 1), 'every message was visible to another connection when its promise resolved');
+  assert.deepEqual(
+    seenAtResolve,
+    ids.map(() => 1),
+    'every message was visible to another connection when its promise resolved',
+  );
   const stats = groupCommitFor(store.db).stats();
   assert.equal(stats.members - before.members, 30);
   assert.equal(stats.groups - before.groups, 1, '30 enqueues in one turn of the event loop: one transaction, one fsync');
@@ -41,8 +46,15 @@ test('enqueues asked for together share one transaction, and each resolves only 
 test('one member that fails is rolled back and rejected alone; the rest of its group commits', async () => {
   await store.messages.enqueue(message('G2-dup'));
   const before = counts() as { m: number; r: number; e: number };
-  const results = await Promise.allSettled([store.messages.enqueue(message('G2-a')), store.messages.enqueue(message('G2-dup')), store.messages.enqueue(message('G2-b'))]);
-  assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+  const results = await Promise.allSettled([
+    store.messages.enqueue(message('G2-a')),
+    store.messages.enqueue(message('G2-dup')),
+    store.messages.enqueue(message('G2-b')),
+  ]);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'rejected', 'fulfilled'],
+  );
   assert.match(String((results[1] as PromiseRejectedResult).reason), /UNIQUE/);
   assert.equal(committed('G2-a').n, 1);
   assert.equal(committed('G2-b').n, 1);
@@ -61,7 +73,10 @@ test('a group that cannot commit (database locked past busy_timeout) rejects eve
     other.exec('ROLLBACK');
     other.close();
   }
-  assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected', 'rejected', 'rejected', 'rejected']);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['rejected', 'rejected', 'rejected', 'rejected', 'rejected'],
+  );
   assert.match(String((results[0] as PromiseRejectedResult).reason), /locked|busy/i);
   assert.deepEqual(counts(), before);
   // The connection is usable again: the same messages now commit.
@@ -80,7 +95,14 @@ test('queue writes join the same group as intake: claims and attempt results of 
   assert.ok(claimed.length > 0);
   assert.equal(other.message.queueId, 'G4-b');
   const written = await Promise.all(
-    claimed.slice(0, 3).map((r) => store.queue.recordAttempt({ owner: 'w1', at: now, events: [{ at: now, messageRowId: r.messageRowId, recipientId: r.id, kind: 'delivered' }], recipients: [{ id: r.id, state: 'delivered', nextAttemptAt: null, lastCode: 250, lastEnhanced: '2.0.0', lastText: 'ok', category: null, hard: null }] })),
+    claimed.slice(0, 3).map((r) =>
+      store.queue.recordAttempt({
+        owner: 'w1',
+        at: now,
+        events: [{ at: now, messageRowId: r.messageRowId, recipientId: r.id, kind: 'delivered' }],
+        recipients: [{ id: r.id, state: 'delivered', nextAttemptAt: null, lastCode: 250, lastEnhanced: '2.0.0', lastText: 'ok', category: null, hard: null }],
+      }),
+    ),
   );
   assert.ok(written.every((w) => w.recorded.length === 1 && w.lost.length === 0));
   const stats = groupCommitFor(store.db).stats();
@@ -101,7 +123,10 @@ test('background flush: a write resolves only after a WAL flush that follows its
   await Promise.all(waves);
   const after = g.stats();
   assert.ok(after.groups - before.groups >= 2, 'the waves committed separately');
-  assert.ok(flushesAtResolve.every((f) => f > before.flushes), 'no write resolved before a flush had started after its commit');
+  assert.ok(
+    flushesAtResolve.every((f) => f > before.flushes),
+    'no write resolved before a flush had started after its commit',
+  );
   assert.ok(after.flushes - before.flushes <= after.groups - before.groups, 'never more flushes than transactions');
 });
 

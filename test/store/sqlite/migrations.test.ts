@@ -14,7 +14,10 @@ const open = (p: string, migrationsDir?: string) => openDatabase({ path: p, sync
 test('a fresh database gets every migration, WAL, a flush per commit and foreign keys', () => {
   const db = open(path.join(dir, 'fresh.db'));
   const versions = (db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as { version: number }[]).map((r) => r.version);
-  assert.deepEqual(versions, readMigrations(MIGRATIONS_DIR).map((m) => m.version));
+  assert.deepEqual(
+    versions,
+    readMigrations(MIGRATIONS_DIR).map((m) => m.version),
+  );
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   // FULL with the default background flush: SQLite commits without flushing (NORMAL) and the group
   // commit flushes the WAL itself before it acknowledges (test/store/group-commit.test.ts).
@@ -46,7 +49,10 @@ test('a database written by a newer mailtrail is refused with a clear message', 
   const raw = new Database(p);
   raw.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, '999_future.sql', 0)").run();
   raw.close();
-  assert.throws(() => open(p), (err: unknown) => err instanceof StoreError && /schema is version 999.*newer mailtrail/.test((err as Error).message));
+  assert.throws(
+    () => open(p),
+    (err: unknown) => err instanceof StoreError && /schema is version 999.*newer mailtrail/.test((err as Error).message),
+  );
 });
 
 test('a failing migration leaves nothing of itself behind', () => {

@@ -47,7 +47,10 @@ test('a lock nobody releases delays a writer by at most maxWaitMs, then it runs 
   try {
     Atomics.store(lock, 0, 1); // held by a thread that is gone
     const started = Date.now();
-    assert.equal(withThreadLock(() => 'ran', 100), 'ran');
+    assert.equal(
+      withThreadLock(() => 'ran', 100),
+      'ran',
+    );
     assert.ok(Date.now() - started >= 100);
     assert.equal(lock[0], 1, 'a lock we did not take is not released by us');
   } finally {
