@@ -10,6 +10,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { messageFate } from '../../src/query/fate.js';
 import { renderFates } from '../../src/query/render.js';
 import { searchMessages, type SearchParams } from '../../src/query/search.js';
@@ -199,6 +200,12 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
     const h = summarize(hits);
     const dbBytes = fileSize(dbPath);
     const walBytes = fileSize(dbPath + '-wal');
+    const space = spaceByObject(dbPath);
+    const historyBytes = space.total - space.content;
+    notes.push(
+      `query: history (the database without message_content) ${Math.round(historyBytes / messages).toLocaleString('en')} B per message, content ${Math.round(space.content / messages).toLocaleString('en')} B; ` +
+        `by table and index, B per message (those of 1 B or more): ${space.objects.filter((o) => o.bytes >= messages).map((o) => `${o.name} ${Math.round(o.bytes / messages)}`).join(', ')}.`,
+    );
     notes.push(
       `query: ${messages.toLocaleString('en')} messages, ${filled.recipients.toLocaleString('en')} recipients, ${filled.events.toLocaleString('en')} events ` +
         `(${(filled.events / messages).toFixed(1)} per message), ~${opts.contentBytes ?? 2048} B of content each, filled through the store API ` +
@@ -235,11 +242,31 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
         query_db_mb: mb(dbBytes),
         query_wal_mb: mb(walBytes),
         query_db_bytes_per_message: Math.round((dbBytes + walBytes) / messages),
+        query_history_bytes_per_message: Math.round(historyBytes / messages),
+        query_content_bytes_per_message: Math.round(space.content / messages),
       },
       notes,
     };
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * Where the bytes of the file go, from SQLite's dbstat table: pages (with their overflow pages) per table
+ * and index, largest first. Content is the message_content table; history is everything else, free pages
+ * included, so that history + content is the file.
+ */
+function spaceByObject(dbPath: string): { total: number; content: number; objects: { name: string; bytes: number }[] } {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    const objects = (db.prepare('SELECT name, pgsize AS bytes FROM dbstat WHERE aggregate = TRUE ORDER BY bytes DESC').all() as { name: string; bytes: number }[]);
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const total = (db.pragma('page_count', { simple: true }) as number) * pageSize;
+    const content = objects.find((o) => o.name === 'message_content')?.bytes ?? 0;
+    return { total, content, objects };
+  } finally {
+    db.close();
   }
 }
 
