@@ -48,7 +48,7 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
   // The filled database is kept in bench/.cache and reused by later runs of the same size (filling a
   // million messages is setup, not the measure, and takes minutes). BENCH_QUERY_FRESH=1 fills anew.
   const cacheDir = opts.cacheDir ?? path.join(ctx.root, 'bench', '.cache');
-  const dbPath = path.join(cacheDir, `query-${messages}-seed${seed}-${opts.contentBytes ?? 2048}b-v2.db`); // v2: subjects recorded (migration 006)
+  const dbPath = path.join(cacheDir, `query-${messages}-seed${seed}-${opts.contentBytes ?? 2048}b-v3.db`); // v3: compact events (migration 008)
   const sidecar = `${dbPath}.json`;
   const cached = !process.env.BENCH_QUERY_FRESH && existsSync(sidecar) && existsSync(dbPath) ? (JSON.parse(readFileSync(sidecar, 'utf8')) as { endAt: number; filled: FillResult }) : null;
   const endAt = cached?.endAt ?? Date.now();

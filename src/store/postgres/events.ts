@@ -3,7 +3,7 @@
  * parameter per column, `unnest`), so an attempt's phases cost one statement, not one each.
  */
 import type { EventRecord, NewEvent } from '../../types.js';
-import { EVENT_COLUMNS, eventParams, FEED_SELECT, toEvent, toFeedEvent, type EventRow, type FeedRow } from '../rows.js';
+import { EVENT_COLUMNS, eventParams, feedSelect, toEvent, toFeedEvent, type EventRow, type FeedRow } from '../rows.js';
 import type { EventStore, FeedFilter } from '../store.js';
 import { Params, type Pg } from './database.js';
 import { afterCursor, cursorColumn, feedOrder, HEAD_SQL } from './feed.js';
@@ -23,7 +23,7 @@ export function unnestEvents(p: Params, events: NewEvent[]): string {
 
 /** Events after a cursor, in feed order (see ./feed.ts). Shared with the webhook outbox's stage. */
 export function feedAfterSql(cursor: string, limit: number, p: Params): string {
-  return `${FEED_SELECT.replace('SELECT e.*,', `SELECT e.*, ${cursorColumn('e')},`)} WHERE ${afterCursor('e', cursor, p)} ${feedOrder('e')} LIMIT ${p.add(limit)}`;
+  return `${feedSelect('events').replace('SELECT e.*,', `SELECT e.*, ${cursorColumn('e')},`)} WHERE ${afterCursor('e', cursor, p)} ${feedOrder('e')} LIMIT ${p.add(limit)}`;
 }
 
 export function postgresEvents(db: Pg): EventStore {
@@ -74,5 +74,5 @@ function recentSql(filter: FeedFilter, p: Params): string {
            AND (json_typeof(e.detail -> 'recipient_ids') IS DISTINCT FROM 'array'
                 OR d.id IN (SELECT x::bigint FROM json_array_elements_text(e.detail -> 'recipient_ids') x)))))`);
   }
-  return `${FEED_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC`;
+  return `${feedSelect('events')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC`;
 }

@@ -7,6 +7,7 @@
 import type { EventKind } from '../../types.js';
 import type { FailingDomain, OutcomeCount, OverviewStore, WaitingDestination } from '../store.js';
 import type { Db } from './database.js';
+import { EVENTS } from './events.js';
 import { toEvent, type EventRow } from '../rows.js';
 
 const OUTCOME_KINDS = "e.kind IN ('delivered', 'deferred', 'bounced', 'expired', 'complained')";
@@ -56,9 +57,10 @@ export function sqliteOverview(db: Db): OverviewStore {
     FROM events e JOIN recipients r ON r.id = e.recipient_id
     WHERE ${OUTCOME_KINDS} AND e.kind IN ('bounced', 'deferred', 'expired') AND e.at >= ? AND r.domain IN (SELECT value FROM json_each(?))
     GROUP BY r.domain, e.code, e.enhanced ORDER BY n DESC`);
-  const eventsById = db.prepare('SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?))');
-  // Through events_by_recipient (001): one short walk per recipient.
-  const latest = db.prepare(`SELECT e.* FROM json_each(?) j JOIN events e ON e.id = (SELECT MAX(x.id) FROM events x WHERE x.recipient_id = j.value AND x.kind = ?)`);
+  const eventsById = db.prepare(`SELECT * FROM ${EVENTS} WHERE id IN (SELECT value FROM json_each(?))`);
+  // Through the recipient's message (events_by_message): a walk of its ten or so events.
+  const latest = db.prepare(`SELECT e.* FROM json_each(?) j JOIN recipients r ON r.id = j.value
+    JOIN ${EVENTS} e ON e.id = (SELECT MAX(x.id) FROM events x WHERE x.message_id = r.message_id AND x.recipient_id = r.id AND x.kind = ?)`);
 
   return {
     async waitingDestinations({ now, limit }) {

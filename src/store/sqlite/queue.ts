@@ -8,8 +8,7 @@
 import type { NewEvent, RecipientRecord, RecipientState } from '../../types.js';
 import type { AttemptWrite, ClaimedRecipient, QueueStore, RecipientTransition, RecipientUpdate } from '../store.js';
 import type { Db } from './database.js';
-import { INSERT_EVENT_SQL } from './events.js';
-import { eventParams } from '../rows.js';
+import { eventWriter, INSERT_EVENT_SQL } from './events.js';
 import { groupCommitFor } from './group-commit.js';
 import { INSERT_SUPPRESSION_SQL } from './suppressions.js';
 import { toRecipient, type RecipientRow } from '../rows.js';
@@ -79,6 +78,7 @@ export function sqliteQueue(db: Db): QueueStore {
       lease_owner = NULL, lease_until = NULL, updated_at = ?
     WHERE id = ? AND lease_owner = ? AND state IN ('queued', 'deferred')
     RETURNING *`);
+  const writer = eventWriter(db);
   const insertEvent = db.prepare(INSERT_EVENT_SQL);
   // Leases live on waiting recipients only (every move to a final state clears it).
   const releaseLeases = db.prepare(`UPDATE recipients SET lease_owner = NULL, lease_until = NULL
@@ -117,7 +117,7 @@ export function sqliteQueue(db: Db): QueueStore {
       const r = transition(id, t, now);
       if (!r) continue;
       changed.push(r);
-      insertEvent.run(...eventParams({ ...event, at: now, messageRowId: messageRowId, recipientId: r.id }));
+      insertEvent.run(...writer.params({ ...event, at: now, messageRowId: messageRowId, recipientId: r.id }));
     }
     return { found: true, changed };
   });
@@ -130,7 +130,7 @@ export function sqliteQueue(db: Db): QueueStore {
       const r = toRecipient(row);
       out.push(r);
       insertEvent.run(
-        ...eventParams({ at: req.now, kind: 'interrupted', messageRowId: r.messageRowId, recipientId: r.id, attempt: r.attempts, text: req.event.text, detail: { ...req.event.detail, lapsed_owner: item.lapsedOwner } }),
+        ...writer.params({ at: req.now, kind: 'interrupted', messageRowId: r.messageRowId, recipientId: r.id, attempt: r.attempts, text: req.event.text, detail: { ...req.event.detail, lapsed_owner: item.lapsedOwner } }),
       );
     }
     return out;
@@ -156,7 +156,7 @@ export function sqliteQueue(db: Db): QueueStore {
     if (ours.size > 0) {
       for (const e of w.events) {
         if (e.recipientId != null && !ours.has(e.recipientId)) continue;
-        const { lastInsertRowid } = insertEvent.run(...eventParams(e));
+        const { lastInsertRowid } = insertEvent.run(...writer.params(e));
         const s = e.kind === 'bounced' && e.recipientId != null ? suppress.get(e.recipientId) : undefined;
         if (s) insertSuppression.run(s.address, s.reason, 'hard-bounce', Number(lastInsertRowid), w.at);
       }
@@ -167,7 +167,7 @@ export function sqliteQueue(db: Db): QueueStore {
   const expireTx = db.transaction((now: number, createdBefore: number, owner: string | null, limit: number, event: Omit<NewEvent, 'at' | 'messageRowId' | 'kind'>) => {
     const rows = (expire.all(now, createdBefore, now, owner, limit) as RecipientRow[]).map(toRecipient);
     for (const r of rows) {
-      insertEvent.run(...eventParams({ ...event, at: now, messageRowId: r.messageRowId, recipientId: r.id, attempt: r.attempts, kind: 'expired' }));
+      insertEvent.run(...writer.params({ ...event, at: now, messageRowId: r.messageRowId, recipientId: r.id, attempt: r.attempts, kind: 'expired' }));
     }
     return rows;
   });
