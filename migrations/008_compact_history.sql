@@ -13,6 +13,8 @@
 --     events_by_recipient goes (its one reader, the support page's last event of a recipient, goes
 --     through the message's events instead).
 -- recipients_by_address goes too: every address lookup is case-insensitive (recipients_by_address_nocase).
+-- The subject index keeps its words but no longer a copy of each subject; new messages store their SHA-256
+-- as 32 bytes rather than 64 hex digits (src/store/sqlite/messages.ts; both forms read back as hex).
 
 DROP INDEX recipients_by_address;
 
@@ -85,7 +87,9 @@ UPDATE suppressions SET event_id = (SELECT s.event_id FROM temp.suppression_even
 DROP TABLE temp.suppression_events;
 
 CREATE INDEX events_by_message ON events (message_id, id);
-CREATE INDEX events_outcomes ON events (kind, at, recipient_id) WHERE kind IN ('delivered', 'deferred', 'bounced', 'expired', 'complained');
+-- On kind_code (delivered 3, deferred 4, bounced 5, expired 8, complained 10): an index on the generated
+-- kind would hold each kind's name.
+CREATE INDEX events_outcomes ON events (kind_code, at, recipient_id) WHERE kind_code IN (3, 4, 5, 8, 10);
 CREATE INDEX events_complaints ON events (message_id) WHERE kind = 'complained';
 
 -- Every read of events goes through this view: the columns of the table as it was (001), values resolved.
@@ -97,6 +101,18 @@ CREATE VIEW event_records AS
     e.duration_ms,
     CASE WHEN typeof(e.detail_v) = 'integer' THEN (SELECT value FROM texts WHERE id = e.detail_v) ELSE e.detail_v END AS detail
   FROM events e;
+
+-- The subject index of 007 without its copy of each subject (contentless): the subject is in the message's
+-- `received` event, where the store reads it. contentless_delete keeps the rows deletable (retention).
+CREATE VIRTUAL TABLE message_subject_words USING fts5 (subject, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+INSERT INTO message_subject_words (rowid, subject) SELECT rowid, subject FROM message_subjects;
+DROP TRIGGER message_subjects_remove;
+DROP TABLE message_subjects;
+ALTER TABLE message_subject_words RENAME TO message_subjects;
+CREATE TRIGGER message_subjects_remove AFTER DELETE ON messages
+BEGIN
+  DELETE FROM message_subjects WHERE rowid = old.id;
+END;
 
 -- The subject trigger of 007, on the new table (the subject is read from the resolved detail).
 CREATE TRIGGER message_subjects_add AFTER INSERT ON events

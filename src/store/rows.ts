@@ -38,7 +38,8 @@ export interface MessageRow {
   client_hostname: string | null;
   tls: Json<MessageRecord['tls']> | null;
   size: number;
-  sha256: string;
+  /** Hex; SQLite stores new ones as their 32 bytes (migration 008). */
+  sha256: string | Uint8Array;
   tag: string | null;
   env_id: string | null;
   ret: 'FULL' | 'HDRS' | null;
@@ -58,7 +59,7 @@ export function toMessage(r: MessageRow): MessageRecord {
     clientHostname: r.client_hostname,
     tls: r.tls ? json(r.tls) : null,
     size: r.size,
-    sha256: r.sha256,
+    sha256: typeof r.sha256 === 'string' ? r.sha256 : Buffer.from(r.sha256).toString('hex'),
     tag: r.tag,
     envId: r.env_id,
     ret: r.ret,

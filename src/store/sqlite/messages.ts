@@ -45,7 +45,7 @@ export function sqliteMessages(db: Db): MessageStore {
       created_at: m.createdAt,
     };
     row.id = Number(
-      insertMessage.run(row.queue_id, row.message_id, row.message_id_added, row.mail_from, row.username, row.client_ip, row.client_hostname, row.tls, row.size, row.sha256, row.tag, row.env_id, row.ret, row.origin, row.created_at)
+      insertMessage.run(row.queue_id, row.message_id, row.message_id_added, row.mail_from, row.username, row.client_ip, row.client_hostname, row.tls, row.size, sha256Bytes(m.sha256), row.tag, row.env_id, row.ret, row.origin, row.created_at)
         .lastInsertRowid,
     );
     const msg = toMessage(row);
@@ -114,4 +114,9 @@ export function sqliteMessages(db: Db): MessageStore {
       return (count.get() as { n: number }).n;
     },
   };
+}
+
+/** A SHA-256 in hex is stored as its 32 bytes (migration 008); anything else as given. toMessage reads both back as hex. */
+function sha256Bytes(hex: string): string | Buffer {
+  return /^[0-9a-f]{64}$/.test(hex) ? Buffer.from(hex, 'hex') : hex;
 }
