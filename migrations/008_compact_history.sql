@@ -8,6 +8,11 @@
 --     an event are each either the value itself (TEXT) or the id of a row of `texts` (INTEGER). The store
 --     writes an id for a value it has seen before (a server's usual replies, an MX name and its address,
 --     an EHLO extension list, an outcome's classification); one-off values stay inline;
+--   * the phases of one attempt (written together by recordAttempt) share one row, phase_code 0: their
+--     common facts once (message, attempt, time, remote host and address), and per phase only what differs,
+--     as a JSON array in detail_v. The row's id is its last phase's and the ids below it are its other
+--     phases' (kept free when it is written), so ids stay unique and in commit order. The store turns such a
+--     row back into its phase events (src/store/sqlite/event-rows.ts);
 --   * recipient_id no longer references recipients: an event goes with its message (message_id still
 --     cascades), and without that reference no index on recipient_id is needed for deletes, so
 --     events_by_recipient goes (its one reader, the support page's last event of a recipient, goes
@@ -45,7 +50,7 @@ CREATE TABLE events_compact (
     WHEN 11 THEN 'auto-replied' WHEN 12 THEN 'dsn-sent' WHEN 13 THEN 'requeued' WHEN 14 THEN 'cancelled' WHEN 15 THEN 'interrupted'
     ELSE kind_code END) VIRTUAL,
   phase TEXT GENERATED ALWAYS AS (CASE phase_code
-    WHEN 1 THEN 'dns' WHEN 2 THEN 'connect' WHEN 3 THEN 'ehlo' WHEN 4 THEN 'helo' WHEN 5 THEN 'starttls' WHEN 6 THEN 'auth'
+    WHEN 0 THEN NULL WHEN 1 THEN 'dns' WHEN 2 THEN 'connect' WHEN 3 THEN 'ehlo' WHEN 4 THEN 'helo' WHEN 5 THEN 'starttls' WHEN 6 THEN 'auth'
     WHEN 7 THEN 'mail' WHEN 8 THEN 'rcpt' WHEN 9 THEN 'data' WHEN 10 THEN 'quit' WHEN 11 THEN 'submission' WHEN 12 THEN 'inbound'
     ELSE phase_code END) VIRTUAL
 );
@@ -92,14 +97,16 @@ CREATE INDEX events_by_message ON events (message_id, id);
 CREATE INDEX events_outcomes ON events (kind_code, at, recipient_id) WHERE kind_code IN (3, 4, 5, 8, 10);
 CREATE INDEX events_complaints ON events (message_id) WHERE kind = 'complained';
 
--- Every read of events goes through this view: the columns of the table as it was (001), values resolved.
+-- Every read of events goes through this view: the columns of the table as it was (001), values resolved,
+-- and `folded` for a row that holds the phases of an attempt.
 CREATE VIEW event_records AS
   SELECT e.id, e.at, e.message_id, e.recipient_id, e.kind, e.attempt, e.phase, e.code, e.enhanced,
     CASE WHEN typeof(e.text_v) = 'integer' THEN (SELECT value FROM texts WHERE id = e.text_v) ELSE e.text_v END AS text,
     CASE WHEN typeof(e.remote_host_v) = 'integer' THEN (SELECT value FROM texts WHERE id = e.remote_host_v) ELSE e.remote_host_v END AS remote_host,
     CASE WHEN typeof(e.remote_ip_v) = 'integer' THEN (SELECT value FROM texts WHERE id = e.remote_ip_v) ELSE e.remote_ip_v END AS remote_ip,
     e.duration_ms,
-    CASE WHEN typeof(e.detail_v) = 'integer' THEN (SELECT value FROM texts WHERE id = e.detail_v) ELSE e.detail_v END AS detail
+    CASE WHEN typeof(e.detail_v) = 'integer' THEN (SELECT value FROM texts WHERE id = e.detail_v) ELSE e.detail_v END AS detail,
+    e.phase_code IS 0 AS folded
   FROM events e;
 
 -- The subject index of 007 without its copy of each subject (contentless): the subject is in the message's

@@ -7,7 +7,7 @@
 import type { EventKind } from '../../types.js';
 import type { FailingDomain, OutcomeCount, OverviewStore, WaitingDestination } from '../store.js';
 import type { Db } from './database.js';
-import { EVENTS } from './events.js';
+import { EVENTS } from './event-rows.js';
 import { toEvent, type EventRow } from '../rows.js';
 
 // The outcome kinds by their numbers (migration 008): delivered, deferred, bounced, expired, complained.

@@ -9,7 +9,7 @@ import type { Statement } from 'better-sqlite3';
 import type { RecipientState } from '../../types.js';
 import type { QueryStore, SearchFilters, WaitingSummary } from '../store.js';
 import type { Db } from './database.js';
-import { EVENTS } from './events.js';
+import { eventReader, EVENTS } from './event-rows.js';
 import { toEvent, toMessage, toRecipient, toSuppression, type EventRow, type MessageRow, type RecipientRow, type SuppressionRow } from '../rows.js';
 
 /**
@@ -156,6 +156,7 @@ export function sqliteQuery(db: Db): QueryStore {
   // OR over two indexed columns: SQLite answers it with both indexes (messages_by_message_id, queue_id's).
   const findMessages = db.prepare('SELECT * FROM messages WHERE message_id = ? OR queue_id = ? ORDER BY created_at DESC, id DESC');
   const recipientsOf = db.prepare('SELECT * FROM recipients WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, id');
+  const reader = eventReader(db);
   const eventsOf = db.prepare(`SELECT * FROM ${EVENTS} WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, id`);
   const suppressionsFor = db.prepare('SELECT * FROM suppressions WHERE address IN (SELECT value FROM json_each(?))');
   const countsByState = db.prepare('SELECT state, COUNT(*) AS n FROM recipients GROUP BY state');
@@ -185,7 +186,7 @@ export function sqliteQuery(db: Db): QueryStore {
       return ids.length ? (recipientsOf.all(JSON.stringify(ids)) as RecipientRow[]).map(toRecipient) : [];
     },
     async eventsOf(ids) {
-      return ids.length ? (eventsOf.all(JSON.stringify(ids)) as EventRow[]).map(toEvent) : [];
+      return ids.length ? reader.expand(eventsOf.all(JSON.stringify(ids)) as EventRow[]).map(toEvent) : [];
     },
     async suppressionsFor(addresses) {
       return addresses.length ? (suppressionsFor.all(JSON.stringify(addresses)) as SuppressionRow[]).map(toSuppression) : [];

@@ -153,13 +153,14 @@ export function sqliteQueue(db: Db): QueueStore {
     }
     // Phases shared by the whole transaction are written as long as one recipient was still ours;
     // a wholly lost claim writes nothing, because the worker that took it over records its own attempt.
+    // The attempt's phases share a row (src/store/sqlite/event-rows.ts).
     if (ours.size > 0) {
-      for (const e of w.events) {
-        if (e.recipientId != null && !ours.has(e.recipientId)) continue;
-        const { lastInsertRowid } = insertEvent.run(...writer.params(e));
+      const events = w.events.filter((e) => e.recipientId == null || ours.has(e.recipientId));
+      const ids = writer.insertAttempt(events);
+      events.forEach((e, i) => {
         const s = e.kind === 'bounced' && e.recipientId != null ? suppress.get(e.recipientId) : undefined;
-        if (s) insertSuppression.run(s.address, s.reason, 'hard-bounce', Number(lastInsertRowid), w.at);
-      }
+        if (s) insertSuppression.run(s.address, s.reason, 'hard-bounce', ids[i], w.at);
+      });
     }
     return { recorded, lost };
   });
