@@ -55,14 +55,15 @@ CREATE TABLE events_compact (
     ELSE phase_code END) VIRTUAL
 );
 
--- Existing events: values that occur more than once become texts, the rest stay inline.
+-- Existing events: a value becomes a text when its repeated copies would pay for its row (as the store
+-- decides for new events); the rest stay inline. Their phases stay one row each.
 INSERT INTO texts (value)
   SELECT value FROM (
     SELECT text AS value FROM events WHERE length(text) >= 8
     UNION ALL SELECT remote_host FROM events WHERE length(remote_host) >= 8
     UNION ALL SELECT remote_ip FROM events WHERE length(remote_ip) >= 8
     UNION ALL SELECT detail FROM events WHERE length(detail) >= 8)
-  GROUP BY value HAVING COUNT(*) > 1;
+  GROUP BY value HAVING (COUNT(*) - 1) * length(value) >= 64;
 
 INSERT INTO events_compact (id, at, message_id, recipient_id, kind_code, attempt, phase_code, code, enhanced, text_v, remote_host_v, remote_ip_v, duration_ms, detail_v)
   SELECT e.id, e.at, e.message_id, e.recipient_id,

@@ -79,7 +79,9 @@ test('008 rebuilds the events compactly: every event reads back as it was, suppr
     [3, 1600, 7, 'phase', 1, 'rcpt', 550, '5.1.1', 'no such user here', 'mx.y.test', '192.0.2.1', 2, null],
     [4, 1700, 7, 'bounced', 1, 'rcpt', 550, '5.1.1', 'no such user here', 'mx.y.test', '192.0.2.1', 60, '{"category":"mailbox-unknown","hard":true}'],
     [5, 1800, 7, 'some-future-kind', null, 'some-future-phase', null, null, 'Ok', null, null, null, '{"category":"mailbox-unknown","hard":true}'],
-  ] as const;
+    // Enough copies of the host and the detail for them to be worth a texts row each.
+    ...Array.from({ length: 8 }, (_, i) => [6 + i, 1900 + i, 7, 'deferred', 2, 'rcpt', 451, '4.7.1', 'later', 'mx.y.test', '192.0.2.1', 1, '{"category":"mailbox-unknown","hard":true}'] as const),
+  ];
   for (const r of rows) insert.run(...r);
   old.exec(`INSERT INTO suppressions (address, reason, source, event_id, created_at) VALUES ('b@y.test', 'bounced', 'hard-bounce', 4, 2000)`);
   old.close();
