@@ -180,7 +180,8 @@ export function eventReader(db: Db): EventReader {
     return phases.map(([dt, recipientId = null, phase = null, reply = null, duration = null, d = null], i) => {
       const r = (recipientId !== null && feed ? recipient.get(recipientId) : undefined) as { address: string; domain: string } | undefined;
       const [code, enhanced, t] = typeof reply === 'number' ? (JSON.parse(resolve(reply) ?? '[null,null,null]') as [number | null, string | null, string | null]) : (reply ?? [null, null, null]);
-      const detail = typeof d === 'number' ? (d < 0 ? details[-d - 1]! : resolve(d)) : d;
+      // A back-reference gets a copy: two events must not share one detail object.
+      const detail = typeof d === 'number' ? (d < 0 ? structuredClone(details[-d - 1]!) : resolve(d)) : d;
       details.push(detail);
       return {
         ...base,
