@@ -38,7 +38,7 @@ export interface MessageRow {
   client_hostname: string | null;
   tls: Json<MessageRecord['tls']> | null;
   size: number;
-  /** Hex; SQLite stores new ones as their 32 bytes (migration 008). */
+  /** Hex; SQLite stores new ones as their 32 bytes (migration 009). */
   sha256: string | Uint8Array;
   tag: string | null;
   env_id: string | null;

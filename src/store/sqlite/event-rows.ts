@@ -1,5 +1,5 @@
 /**
- * The compact form of the events table (migration 008), written and read back here only:
+ * The compact form of the events table (migration 009), written and read back here only:
  * - kind and phase as small numbers (generated columns give the names back);
  * - repeated texts once, in `texts`, referenced by id;
  * - the phases of one delivery attempt in one row (phase_code 0, "folded"): their common facts (message,
@@ -14,18 +14,18 @@ import type { NewEvent } from '../../types.js';
 import type { EventRow, FeedRow } from '../rows.js';
 import type { Db } from './database.js';
 
-/** Events are read through the view event_records (migration 008), which resolves the compact columns. */
+/** Events are read through the view event_records (migration 009), which resolves the compact columns. */
 export const EVENTS = 'event_records';
 
 const COLUMNS = 'at, message_id, recipient_id, kind_code, attempt, phase_code, code, enhanced, text_v, remote_host_v, remote_ip_v, duration_ms, detail_v';
 
-/** The stored columns of events (008), in the order of `EventWriter.params`. */
+/** The stored columns of events (009), in the order of `EventWriter.params`. */
 export const INSERT_EVENT_SQL = `INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
 /** A folded row takes the id `count` above the newest: the ids below it are its phases'. */
 const INSERT_FOLDED_SQL = `INSERT INTO events (id, ${COLUMNS}) VALUES ((SELECT COALESCE(MAX(id), 0) FROM events) + ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
 
-// The numbers of migration 008's generated columns kind and phase; anything else is stored as its text.
+// The numbers of migration 009's generated columns kind and phase; anything else is stored as its text.
 const KIND_CODES: Record<string, number> = {
   received: 1, phase: 2, delivered: 3, deferred: 4, bounced: 5, delayed: 6, reported: 7, expired: 8,
   suppressed: 9, complained: 10, 'auto-replied': 11, 'dsn-sent': 12, requeued: 13, cancelled: 14, interrupted: 15,

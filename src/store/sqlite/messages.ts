@@ -116,7 +116,7 @@ export function sqliteMessages(db: Db): MessageStore {
   };
 }
 
-/** A SHA-256 in hex is stored as its 32 bytes (migration 008); anything else as given. toMessage reads both back as hex. */
+/** A SHA-256 in hex is stored as its 32 bytes (migration 009); anything else as given. toMessage reads both back as hex. */
 function sha256Bytes(hex: string): string | Buffer {
   return /^[0-9a-f]{64}$/.test(hex) ? Buffer.from(hex, 'hex') : hex;
 }

@@ -1,7 +1,7 @@
 /**
  * The support page's aggregate reads: the queue by destination, outcomes over time, failing domains.
  *
- * Outcome events are read through events_outcomes (007, on kind_code since 008), a partial index; SQLite
+ * Outcome events are read through events_outcomes (007, on kind_code since 009), a partial index; SQLite
  * uses a partial index only when the query repeats its WHERE term, hence OUTCOME_KINDS in every statement below.
  */
 import type { EventKind } from '../../types.js';
@@ -10,7 +10,7 @@ import type { Db } from './database.js';
 import { EVENTS } from './event-rows.js';
 import { toEvent, type EventRow } from '../rows.js';
 
-// The outcome kinds by their numbers (migration 008): delivered, deferred, bounced, expired, complained.
+// The outcome kinds by their numbers (migration 009): delivered, deferred, bounced, expired, complained.
 const OUTCOME_KINDS = 'e.kind_code IN (3, 4, 5, 8, 10)';
 
 interface DestinationRow {

@@ -171,7 +171,7 @@ export function sqliteQuery(db: Db): QueryStore {
     GROUP BY r.state`);
   const domainCount = db.prepare('SELECT COUNT(*) FROM (SELECT 1 FROM recipients WHERE domain = ? LIMIT ?)').pluck();
   const domainStateCount = db.prepare('SELECT COUNT(*) FROM (SELECT 1 FROM recipients WHERE domain = ? AND state = ? LIMIT ?)').pluck();
-  // The full-text index keeps no copy of the subjects (migration 008): they are read from the received events.
+  // The full-text index keeps no copy of the subjects (migration 009): they are read from the received events.
   const subjectsOf = db.prepare(`SELECT message_id AS id, json_extract(detail, '$.subject') AS subject FROM ${EVENTS}
     WHERE message_id IN (SELECT value FROM json_each(?)) AND kind = 'received' AND json_extract(detail, '$.subject') IS NOT NULL`);
   const messagesOfEvents = db.prepare(`SELECT e.id AS event_id, m.queue_id, m.message_id FROM events e JOIN messages m ON m.id = e.message_id

@@ -1,7 +1,7 @@
 /**
  * SQLite-only mechanics the store contract cannot see through the interface: the plans of the claim and
  * search statements, the outbox's unique (endpoint, event) pair, foreign keys after a purge, and the
- * compact form of the history (migration 008).
+ * compact form of the history (migration 009).
  * (Behaviour shared with every backend is in test/store/contract.)
  */
 import assert from 'node:assert/strict';

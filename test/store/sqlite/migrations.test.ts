@@ -63,7 +63,7 @@ test('a failing migration leaves nothing of itself behind', () => {
   raw.close();
 });
 
-test('008 rebuilds the events compactly: every event reads back as it was, suppressions keep their event, subjects are still indexed', () => {
+test('009 rebuilds the events compactly: every event reads back as it was, suppressions keep their event, subjects are still indexed', () => {
   // A database at 007 with history written the old way, then opened with every migration.
   const upTo007 = path.join(dir, 'upto007');
   cpSync(MIGRATIONS_DIR, upTo007, { recursive: true, filter: (src) => !/\/0(0[89]|[1-9]\d)_[^/]*\.sql$/.test(src) });
