@@ -15,13 +15,13 @@
  *   3 % still deferred (only in the last day; older ones are delivered on the retry).
  *   That is 9 events per message (with `received`), 13 when one recipient is retried: 9.9 on average.
  *
- * Speed: the caller opens the store with synchronous=NORMAL; here batches of messages share one outer
- * transaction (the store's own transactions nest as savepoints) and one claim per attempt round, because a
- * commit and a claim per message would make the setup, not the measure, take most of the run.
+ * Speed: a SQLite caller opens the store with synchronous=NORMAL and passes `batchTransaction`, so that
+ * batches of messages share one outer transaction (the store's own transactions nest as savepoints); every
+ * batch shares one claim per attempt round, because a commit and a claim per message would make the setup,
+ * not the measure, take most of the run.
  */
 import { createHash } from 'node:crypto';
-import type { SqliteStore } from '../../src/store/sqlite/index.js';
-import type { NewMessage, RecipientUpdate } from '../../src/store/store.js';
+import type { NewMessage, RecipientUpdate, Store } from '../../src/store/store.js';
 import type { NewEvent } from '../../src/types.js';
 import { prng } from '../../test/helpers/prng.js';
 
@@ -38,6 +38,11 @@ export interface FillOptions {
   /** Messages per outer transaction. Default 1,000. */
   batch?: number;
   progress?(line: string): void;
+  /**
+   * Brackets each batch in one outer transaction (SQLite: BEGIN/COMMIT on the store's handle, under which
+   * the store's own transactions are savepoints). Without it, every write commits on its own.
+   */
+  batchTransaction?: { begin(): void; commit(): void; rollback(): void };
 }
 
 export interface FillResult {
@@ -213,8 +218,8 @@ const REPLY = {
   bounced: { code: 550, enhanced: '5.1.1', text: 'The email account that you tried to reach does not exist' },
 } as const;
 
-/** Writes `opts.messages` messages with their recipients and attempts. The store should use synchronous=NORMAL. */
-export async function fillStore(store: SqliteStore, opts: FillOptions): Promise<FillResult> {
+/** Writes `opts.messages` messages with their recipients and attempts. A SQLite store should use synchronous=NORMAL. */
+export async function fillStore(store: Store, opts: FillOptions): Promise<FillResult> {
   const endAt = opts.endAt ?? Date.now();
   const specOpts = { ...opts, endAt };
   const contentBytes = opts.contentBytes ?? 2048;
@@ -301,7 +306,7 @@ export async function fillStore(store: SqliteStore, opts: FillOptions): Promise<
   };
 
   for (let start = 0; start < opts.messages; start += batch) {
-    store.db.exec('BEGIN');
+    opts.batchTransaction?.begin();
     try {
       const written: { id: number; at: number; rows: Row[] }[] = [];
       for (let i = start; i < Math.min(opts.messages, start + batch); i++) {
@@ -331,9 +336,9 @@ export async function fillStore(store: SqliteStore, opts: FillOptions): Promise<
         );
         for (const w of retries) events += await attempt(w.id, w.at, 2, w.rows, true);
       }
-      store.db.exec('COMMIT');
+      opts.batchTransaction?.commit();
     } catch (err) {
-      if (store.db.inTransaction) store.db.exec('ROLLBACK');
+      opts.batchTransaction?.rollback();
       throw err;
     }
     const now = performance.now();

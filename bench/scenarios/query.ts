@@ -10,6 +10,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { messageFate } from '../../src/query/fate.js';
 import { renderFates } from '../../src/query/render.js';
 import { searchMessages, type SearchParams } from '../../src/query/search.js';
@@ -18,6 +19,8 @@ import { waitingDestinations } from '../../src/query/destinations.js';
 import { createHealthCache, healthReport } from '../../src/query/health.js';
 import { openStore } from '../../src/store/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
+import { openPostgresStore } from '../../src/store/postgres/index.js';
+import { startPostgres } from '../../test/helpers/postgres.js';
 import { fillStore, messageSpec, type FillResult, type MessageSpec } from '../lib/fill.js';
 import { latencyFigures, summarize } from '../lib/latency.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './types.js';
@@ -47,7 +50,7 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
   // The filled database is kept in bench/.cache and reused by later runs of the same size (filling a
   // million messages is setup, not the measure, and takes minutes). BENCH_QUERY_FRESH=1 fills anew.
   const cacheDir = opts.cacheDir ?? path.join(ctx.root, 'bench', '.cache');
-  const dbPath = path.join(cacheDir, `query-${messages}-seed${seed}-${opts.contentBytes ?? 2048}b-v2.db`); // v2: subjects recorded (migration 006)
+  const dbPath = path.join(cacheDir, `query-${messages}-seed${seed}-${opts.contentBytes ?? 2048}b-v3.db`); // v3: compact events (migration 008)
   const sidecar = `${dbPath}.json`;
   const cached =
     !process.env.BENCH_QUERY_FRESH && existsSync(sidecar) && existsSync(dbPath)
@@ -202,6 +205,27 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
     const h = summarize(hits);
     const dbBytes = fileSize(dbPath);
     const walBytes = fileSize(dbPath + '-wal');
+    const space = spaceByObject(dbPath);
+    const historyBytes = space.total - space.content;
+    notes.push(
+      `query: history (the database without message_content) ${Math.round(historyBytes / messages).toLocaleString('en')} B per message, content ${Math.round(space.content / messages).toLocaleString('en')} B; ` +
+        `by table and index, B per message (those of 1 B or more): ${space.objects
+          .filter((o) => o.bytes >= messages)
+          .map((o) => `${o.name} ${Math.round(o.bytes / messages)}`)
+          .join(', ')}.`,
+    );
+    // The same history on PostgreSQL, for its size only (BENCH_QUERY_POSTGRES=N messages; off by default).
+    const pgMessages = Number(process.env.BENCH_QUERY_POSTGRES ?? 0);
+    const pg = pgMessages > 0 ? await postgresSpace({ messages: pgMessages, seed, endAt: Date.now() }, opts, ctx) : null;
+    if (pg) {
+      notes.push(
+        `query (PostgreSQL): the same mix, ${pgMessages.toLocaleString('en')} messages filled through the store API into a private cluster: history ${Math.round((pg.total - pg.content) / pgMessages).toLocaleString('en')} B per message, ` +
+          `content ${Math.round(pg.content / pgMessages).toLocaleString('en')} B; by table (with its TOAST) and index, B per message (those of 1 B or more): ${pg.objects
+            .filter((o) => o.bytes >= pgMessages)
+            .map((o) => `${o.name} ${Math.round(o.bytes / pgMessages)}`)
+            .join(', ')}.`,
+      );
+    }
     notes.push(
       `query: ${messages.toLocaleString('en')} messages, ${filled.recipients.toLocaleString('en')} recipients, ${filled.events.toLocaleString('en')} events ` +
         `(${(filled.events / messages).toFixed(1)} per message), ~${opts.contentBytes ?? 2048} B of content each, filled through the store API ` +
@@ -234,11 +258,75 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
         query_db_mb: mb(dbBytes),
         query_wal_mb: mb(walBytes),
         query_db_bytes_per_message: Math.round((dbBytes + walBytes) / messages),
+        query_history_bytes_per_message: Math.round(historyBytes / messages),
+        query_content_bytes_per_message: Math.round(space.content / messages),
+        ...(pg
+          ? {
+              query_pg_messages: pgMessages,
+              query_pg_history_bytes_per_message: Math.round((pg.total - pg.content) / pgMessages),
+              query_pg_content_bytes_per_message: Math.round(pg.content / pgMessages),
+            }
+          : {}),
       },
       notes,
     };
   } finally {
     await store.close();
+  }
+}
+
+/**
+ * Where the bytes of the file go, from SQLite's dbstat table: pages (with their overflow pages) per table
+ * and index, largest first. Content is the message_content table; history is everything else, free pages
+ * included, so that history + content is the file.
+ */
+function spaceByObject(dbPath: string): { total: number; content: number; objects: { name: string; bytes: number }[] } {
+  const db = new Database(dbPath, { readonly: true });
+  try {
+    const objects = db.prepare('SELECT name, pgsize AS bytes FROM dbstat WHERE aggregate = TRUE ORDER BY bytes DESC').all() as {
+      name: string;
+      bytes: number;
+    }[];
+    const pageSize = db.pragma('page_size', { simple: true }) as number;
+    const total = (db.pragma('page_count', { simple: true }) as number) * pageSize;
+    const content = objects.find((o) => o.name === 'message_content')?.bytes ?? 0;
+    return { total, content, objects };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * PostgreSQL's share of the same history: a fill of `messages` into a private cluster (test/helpers/postgres.ts),
+ * then the size of every table (heap, TOAST, free space) and index. Content is message_content with its
+ * TOAST and key; history is all the rest.
+ */
+async function postgresSpace(
+  specOpts: { messages: number; seed: number; endAt: number },
+  opts: QueryOptions,
+  ctx: ScenarioContext,
+): Promise<{ total: number; content: number; objects: { name: string; bytes: number }[] }> {
+  ctx.progress(`query: filling a PostgreSQL database with ${specOpts.messages.toLocaleString('en')} messages for its size`);
+  const cluster = await startPostgres();
+  try {
+    const database = await cluster.createDatabase('query_size');
+    const store = await openPostgresStore({ url: cluster.url(database), pool: 4 });
+    try {
+      await fillStore(store, { ...specOpts, contentBytes: opts.contentBytes, progress: ctx.progress });
+    } finally {
+      await store.close();
+    }
+    await cluster.sql(database, 'CHECKPOINT');
+    const rows = await cluster.sql(
+      database,
+      `SELECT relname AS name, CASE relkind WHEN 'i' THEN pg_relation_size(oid) ELSE pg_table_size(oid) END AS bytes,
+              CASE WHEN relname = 'message_content' THEN pg_total_relation_size(oid) ELSE 0 END AS content
+         FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i') ORDER BY bytes DESC`,
+    );
+    const objects = rows.map((r) => ({ name: r.name as string, bytes: Number(r.bytes) }));
+    return { total: objects.reduce((n, o) => n + o.bytes, 0), content: rows.reduce((n, r) => n + Number(r.content), 0), objects };
+  } finally {
+    cluster.stop();
   }
 }
 
@@ -257,7 +345,9 @@ async function fill(
   fillHandle.db.pragma('cache_size = -262144');
   fillHandle.db.pragma('temp_store = MEMORY');
   try {
-    const filled = await fillStore(fillHandle, { ...specOpts, contentBytes: opts.contentBytes, progress: ctx.progress });
+    const db = fillHandle.db;
+    const batchTransaction = { begin: () => db.exec('BEGIN'), commit: () => db.exec('COMMIT'), rollback: () => db.inTransaction && db.exec('ROLLBACK') };
+    const filled = await fillStore(fillHandle, { ...specOpts, contentBytes: opts.contentBytes, progress: ctx.progress, batchTransaction });
     ctx.progress(`query: filled in ${(filled.ms / 1000).toFixed(1)} s`);
     return filled;
   } finally {

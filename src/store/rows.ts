@@ -30,7 +30,8 @@ export interface MessageRow {
   client_hostname: string | null;
   tls: Json<MessageRecord['tls']> | null;
   size: number;
-  sha256: string;
+  /** Hex; SQLite stores new ones as their 32 bytes (migration 009). */
+  sha256: string | Uint8Array;
   tag: string | null;
   env_id: string | null;
   ret: 'FULL' | 'HDRS' | null;
@@ -50,7 +51,7 @@ export function toMessage(r: MessageRow): MessageRecord {
     clientHostname: r.client_hostname,
     tls: r.tls ? json(r.tls) : null,
     size: r.size,
-    sha256: r.sha256,
+    sha256: typeof r.sha256 === 'string' ? r.sha256 : Buffer.from(r.sha256).toString('hex'),
     tag: r.tag,
     envId: r.env_id,
     ret: r.ret,
@@ -161,10 +162,13 @@ export function eventParams(e: NewEvent): unknown[] {
   ];
 }
 
-/** The feed's columns (the same SQL on both backends): an event with the message and recipient facts followers need. */
-export const FEED_SELECT = `SELECT e.*, m.queue_id AS m_queue_id, m.message_id AS m_message_id, m.tag AS m_tag, m.created_at AS m_created_at,
+/**
+ * The feed's columns (the same SQL on both backends): an event with the message and recipient facts
+ * followers need. `events` is where the backend reads events from (SQLite: the view event_records).
+ */
+export const feedSelect = (events: string) => `SELECT e.*, m.queue_id AS m_queue_id, m.message_id AS m_message_id, m.tag AS m_tag, m.created_at AS m_created_at,
                  m.mail_from AS m_mail_from, r.address AS r_address, r.domain AS r_domain
-            FROM events e JOIN messages m ON m.id = e.message_id LEFT JOIN recipients r ON r.id = e.recipient_id`;
+            FROM ${events} e JOIN messages m ON m.id = e.message_id LEFT JOIN recipients r ON r.id = e.recipient_id`;
 
 /** An event joined with its message and recipient (the feed's columns, prefixed m_ and r_). */
 export interface FeedRow extends EventRow {

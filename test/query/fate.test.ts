@@ -123,7 +123,7 @@ describe('messageFate', () => {
     const t2 = tempStore();
     try {
       await seedHistory(t2.store);
-      t2.store.db.prepare("UPDATE events SET detail = NULL WHERE kind = 'bounced' AND phase = 'rcpt'").run();
+      t2.store.db.prepare("UPDATE events SET detail_v = NULL WHERE kind = 'bounced' AND phase = 'rcpt'").run();
       const f = await messageFate(t2.store, MESSAGE_ID, {
         now,
         classify: (input) => {

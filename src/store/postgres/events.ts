@@ -6,7 +6,7 @@ import type { EventRecord, NewEvent } from '../../types.js';
 import {
   EVENT_COLUMNS,
   eventParams,
-  FEED_SELECT,
+  feedSelect,
   FEED_TALLY_SELECT,
   toEvent,
   toFeedEvent,
@@ -34,7 +34,7 @@ export function unnestEvents(p: Params, events: NewEvent[]): string {
 
 /** Events after a cursor, in feed order (see ./feed.ts). Shared with the webhook outbox's stage. */
 export function feedAfterSql(cursor: string, limit: number, p: Params): string {
-  return `${FEED_SELECT.replace('SELECT e.*,', `SELECT e.*, ${cursorColumn('e')},`)} WHERE ${afterCursor('e', cursor, p)} ${feedOrder('e')} LIMIT ${p.add(limit)}`;
+  return `${feedSelect('events').replace('SELECT e.*,', `SELECT e.*, ${cursorColumn('e')},`)} WHERE ${afterCursor('e', cursor, p)} ${feedOrder('e')} LIMIT ${p.add(limit)}`;
 }
 
 export function postgresEvents(db: Pg): EventStore {
@@ -90,5 +90,5 @@ function recentSql(filter: FeedFilter, p: Params): string {
            AND (json_typeof(e.detail -> 'recipient_ids') IS DISTINCT FROM 'array'
                 OR d.id IN (SELECT x::bigint FROM json_array_elements_text(e.detail -> 'recipient_ids') x)))))`);
   }
-  return `${FEED_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC`;
+  return `${feedSelect('events')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC`;
 }

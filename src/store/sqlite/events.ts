@@ -2,18 +2,10 @@ import type { EventRecord, NewEvent } from '../../types.js';
 import type { EventStore, FeedFilter } from '../store.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
-import {
-  EVENT_COLUMNS,
-  eventParams,
-  FEED_SELECT,
-  FEED_TALLY_SELECT,
-  toEvent,
-  toFeedEvent,
-  toFeedTally,
-  type EventRow,
-  type FeedRow,
-  type FeedTallyRow,
-} from '../rows.js';
+import { feedSelect, toEvent, toFeedEvent, type EventRow, type FeedRow } from '../rows.js';
+import { eventReader, eventWriter, EVENTS, feedAfter, INSERT_EVENT_SQL } from './event-rows.js';
+
+export { EVENTS, INSERT_EVENT_SQL, eventWriter } from './event-rows.js';
 
 /**
  * A feed cursor on SQLite is the row id: with one writer at a time, ids commit in order, so nothing can
@@ -26,38 +18,54 @@ export function sqliteCursor(cursor: string): number {
 }
 
 /** Events after a cursor, oldest first (`?` cursor, `?` limit). Shared with the webhook outbox, which reads it inside its own transaction. */
-export const FEED_AFTER_SQL = `${FEED_SELECT} WHERE e.id > ? ORDER BY e.id LIMIT ?`;
-
-export const INSERT_EVENT_SQL = `INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+export const FEED_AFTER_SQL = `${feedSelect(EVENTS)} WHERE e.id > ? ORDER BY e.id LIMIT ?`;
 
 export function sqliteEvents(db: Db): EventStore {
-  const insert = db.prepare(INSERT_EVENT_SQL + ' RETURNING *');
+  const writer = eventWriter(db);
+  const insert = db.prepare(INSERT_EVENT_SQL + ' RETURNING id').pluck();
   const insertPlain = db.prepare(INSERT_EVENT_SQL);
-  const forMessage = db.prepare('SELECT * FROM events WHERE message_id = ? ORDER BY id');
+  const byId = db.prepare(`SELECT * FROM ${EVENTS} WHERE id = ?`);
+  const forMessage = db.prepare(`SELECT * FROM ${EVENTS} WHERE message_id = ? ORDER BY id`);
   const after = db.prepare(FEED_AFTER_SQL);
-  const tallyAfter = db.prepare(`${FEED_TALLY_SELECT} WHERE e.id > ? ORDER BY e.id LIMIT ?`);
+  const reader = eventReader(db);
+  // A phase of a folded row without a recipient of its own, at a domain: one of its transaction's recipients is there.
+  const listedAt = db.prepare('SELECT 1 FROM recipients WHERE id IN (SELECT value FROM json_each(?)) AND domain = ? LIMIT 1').pluck();
+  const phaseAt = (e: FeedRow, domain: string) => {
+    if (e.recipient_id !== null) return e.r_domain === domain;
+    const detail = typeof e.detail === 'string' ? (JSON.parse(e.detail) as Record<string, unknown>) : e.detail;
+    const ids = detail?.recipient_ids;
+    // The row was selected because a recipient of the message is at the domain: without a list, that is enough.
+    return !Array.isArray(ids) || listedAt.get(JSON.stringify(ids), domain) !== undefined;
+  };
   const lastId = db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM events').pluck();
   // One statement per combination of filters, so each only carries the conditions it needs and can use its index.
   const recentStatements = new Map<string, ReturnType<Db['prepare']>>();
   const commits = groupCommitFor(db);
   const insertMany = db.transaction((events: NewEvent[]) => {
-    for (const e of events) insertPlain.run(...eventParams(e));
+    for (const e of events) insertPlain.run(...writer.params(e));
   });
   return {
     async append(e): Promise<EventRecord> {
-      return toEvent((await commits.run(() => insert.get(...eventParams(e)))) as EventRow);
+      return toEvent((await commits.run(() => byId.get(insert.get(...writer.params(e))))) as EventRow);
     },
     async appendMany(events) {
       if (events.length) await commits.run(() => insertMany(events));
     },
     async forMessage(messageId) {
-      return (forMessage.all(messageId) as EventRow[]).map(toEvent);
+      return reader.expand(forMessage.all(messageId) as EventRow[]).map(toEvent);
     },
     async after(cursor, limit) {
-      return (after.all(sqliteCursor(cursor), limit) as FeedRow[]).map(toFeedEvent);
+      const from = sqliteCursor(cursor);
+      return feedAfter(reader, after.all(from, limit) as FeedRow[], from, limit).map(toFeedEvent);
     },
     async tallyAfter(cursor, limit) {
-      return (tallyAfter.all(sqliteCursor(cursor), limit) as FeedTallyRow[]).map(toFeedTally);
+      // A row may hold an attempt's phases (event-rows.ts): counters need each phase, so the feed is unfolded
+      // as for `after`, then only the labels are kept.
+      const from = sqliteCursor(cursor);
+      return feedAfter(reader, after.all(from, limit) as FeedRow[], from, limit).map((r) => {
+        const e = toFeedEvent(r);
+        return { cursor: e.cursor, kind: e.kind, phase: e.phase, code: e.code, at: e.at, tag: e.tag, messageCreatedAt: e.messageCreatedAt, domain: e.domain };
+      });
     },
     async head() {
       return String(lastId.get() as number);
@@ -66,13 +74,25 @@ export function sqliteEvents(db: Db): EventStore {
       const shape = `${filter.kinds?.length ? 'k' : ''}${filter.domain ? 'd' : ''}${filter.message ? 'm' : ''}`;
       let statement = recentStatements.get(shape);
       if (!statement) recentStatements.set(shape, (statement = db.prepare(recentSql(filter))));
-      const rows = statement.all({
+      const params = {
         ...(filter.kinds?.length ? { kinds: JSON.stringify(filter.kinds) } : {}),
         ...(filter.domain ? { domain: filter.domain } : {}),
         ...(filter.message ? { message: filter.message } : {}),
         limit,
-      }) as FeedRow[];
-      return rows.reverse().map(toFeedEvent);
+      };
+      // Rows newest first, each folded one turned into its phases; with a domain, a folded row's phases are
+      // checked one by one, so more rows may be needed to fill the backlog.
+      const newest: FeedRow[] = [];
+      for (let before = Number.MAX_SAFE_INTEGER; ; ) {
+        const rows = statement.all({ ...params, before }) as (FeedRow & { folded: number })[];
+        for (const row of rows) {
+          const events = reader.expand([row]).reverse();
+          newest.push(...(filter.domain && row.folded ? events.filter((e) => phaseAt(e, filter.domain!)) : events));
+        }
+        if (newest.length >= limit || rows.length < limit) break;
+        before = rows[rows.length - 1]!.id;
+      }
+      return newest.slice(0, limit).reverse().map(toFeedEvent);
     },
   };
 }
@@ -89,7 +109,8 @@ function recentSql(filter: FeedFilter): string {
         SELECT 1 FROM recipients d WHERE d.message_id = e.message_id AND d.domain = @domain
            AND (json_extract(e.detail, '$.recipient_ids') IS NULL OR d.id IN (SELECT value FROM json_each(e.detail, '$.recipient_ids'))))))`);
   }
-  return `${FEED_SELECT}
-           ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+  where.push('e.id < @before');
+  return `${feedSelect(EVENTS)}
+           WHERE ${where.join(' AND ')}
            ORDER BY e.id DESC LIMIT @limit`;
 }

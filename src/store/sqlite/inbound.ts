@@ -2,8 +2,7 @@ import type { RecipientState } from '../../types.js';
 import type { InboundEffectResult, InboundOutcome, InboundStore, NewInbound } from '../store.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
-import { INSERT_EVENT_SQL } from './events.js';
-import { eventParams } from '../rows.js';
+import { eventWriter, INSERT_EVENT_SQL } from './events.js';
 import { INBOUND_COLUMNS as COLUMNS, toInbound, toRecipient, type InboundRow, type RecipientRow } from '../rows.js';
 import { INSERT_SUPPRESSION_SQL } from './suppressions.js';
 import { transitionStatement } from './queue.js';
@@ -23,6 +22,7 @@ export function sqliteInbound(db: Db): InboundStore {
   const resultsHead = db.prepare('SELECT COALESCE(MAX(id), 0) FROM inbound').pluck();
   const markProcessed = db.prepare(`UPDATE inbound SET kind = ?, parse = ?, matched_message_id = ?, matched_recipient_id = ?, match_rule = ?, processed_at = ?
     WHERE id = ? AND processed_at IS NULL`);
+  const writer = eventWriter(db);
   const insertEvent = db.prepare(INSERT_EVENT_SQL + ' RETURNING id');
   const transition = transitionStatement(db);
   const stateOf = db.prepare('SELECT state FROM recipients WHERE id = ?').pluck();
@@ -45,7 +45,7 @@ export function sqliteInbound(db: Db): InboundStore {
     // Processed already (startup recovery and a live delivery raced): applying it twice would double the events.
     if (updated.changes === 0) return [];
     return o.effects.map((e) => {
-      const eventId = (insertEvent.get(...eventParams(e.event)) as { id: number }).id;
+      const eventId = (insertEvent.get(...writer.params(e.event)) as { id: number }).id;
       let stateChanged = false;
       if (e.transition) stateChanged = transition(e.event.recipientId, e.transition, o.processedAt) !== null;
       let suppressed = false;

@@ -1,7 +1,6 @@
 import type { MessageStore, NewMessage } from '../store.js';
 import type { Db } from './database.js';
-import { INSERT_EVENT_SQL } from './events.js';
-import { eventParams } from '../rows.js';
+import { eventWriter, INSERT_EVENT_SQL } from './events.js';
 import { groupCommitFor } from './group-commit.js';
 import { toMessage, toRecipient, type MessageRow, type RecipientRow } from '../rows.js';
 
@@ -15,6 +14,7 @@ export function sqliteMessages(db: Db): MessageStore {
   const insertRecipient = db.prepare(`INSERT INTO recipients
     (message_id, address, domain, state, next_attempt_at, notify, orcpt, updated_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+  const writer = eventWriter(db);
   const insertEvent = db.prepare(INSERT_EVENT_SQL);
   const byId = db.prepare('SELECT * FROM messages WHERE id = ?');
   const byIds = db.prepare('SELECT * FROM messages WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id');
@@ -55,7 +55,7 @@ export function sqliteMessages(db: Db): MessageStore {
         row.client_hostname,
         row.tls,
         row.size,
-        row.sha256,
+        sha256Bytes(m.sha256),
         row.tag,
         row.env_id,
         row.ret,
@@ -65,7 +65,7 @@ export function sqliteMessages(db: Db): MessageStore {
     );
     const msg = toMessage(row);
     insertContent.run(msg.id, m.raw);
-    insertEvent.run(...eventParams({ at: m.createdAt, messageRowId: msg.id, kind: 'received', phase: 'submission', detail: m.receivedDetail }));
+    insertEvent.run(...writer.params({ at: m.createdAt, messageRowId: msg.id, kind: 'received', phase: 'submission', detail: m.receivedDetail }));
     const rcpts = m.recipients.map((r) => {
       const rr: RecipientRow = {
         id: 0,
@@ -93,7 +93,7 @@ export function sqliteMessages(db: Db): MessageStore {
       const row = toRecipient(rr);
       if (r.state === 'suppressed') {
         insertEvent.run(
-          ...eventParams({ at: m.createdAt, messageRowId: msg.id, recipientId: row.id, kind: 'suppressed', text: 'address is on the suppression list' }),
+          ...writer.params({ at: m.createdAt, messageRowId: msg.id, recipientId: row.id, kind: 'suppressed', text: 'address is on the suppression list' }),
         );
       }
       return row;
@@ -133,4 +133,9 @@ export function sqliteMessages(db: Db): MessageStore {
       return (count.get() as { n: number }).n;
     },
   };
+}
+
+/** A SHA-256 in hex is stored as its 32 bytes (migration 009); anything else as given. toMessage reads both back as hex. */
+function sha256Bytes(hex: string): string | Buffer {
+  return /^[0-9a-f]{64}$/.test(hex) ? Buffer.from(hex, 'hex') : hex;
 }

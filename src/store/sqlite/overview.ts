@@ -1,15 +1,17 @@
 /**
  * The support page's aggregate reads: the queue by destination, outcomes over time, failing domains.
  *
- * Outcome events are read through events_outcomes (007), a partial index; SQLite uses a partial
- * index only when the query repeats its WHERE term, hence OUTCOME_KINDS in every statement below.
+ * Outcome events are read through events_outcomes (007, on kind_code since 009), a partial index; SQLite
+ * uses a partial index only when the query repeats its WHERE term, hence OUTCOME_KINDS in every statement below.
  */
 import type { EventKind } from '../../types.js';
 import type { FailingDomain, OutcomeCount, OverviewStore, WaitingDestination } from '../store.js';
 import type { Db } from './database.js';
+import { EVENTS } from './event-rows.js';
 import { toEvent, type EventRow } from '../rows.js';
 
-const OUTCOME_KINDS = "e.kind IN ('delivered', 'deferred', 'bounced', 'expired', 'complained')";
+// The outcome kinds by their numbers (migration 009): delivered, deferred, bounced, expired, complained.
+const OUTCOME_KINDS = 'e.kind_code IN (3, 4, 5, 8, 10)';
 
 interface DestinationRow {
   domain: string;
@@ -56,11 +58,10 @@ export function sqliteOverview(db: Db): OverviewStore {
     FROM events e JOIN recipients r ON r.id = e.recipient_id
     WHERE ${OUTCOME_KINDS} AND e.kind IN ('bounced', 'deferred', 'expired') AND e.at >= ? AND r.domain IN (SELECT value FROM json_each(?))
     GROUP BY r.domain, e.code, e.enhanced ORDER BY n DESC`);
-  const eventsById = db.prepare('SELECT * FROM events WHERE id IN (SELECT value FROM json_each(?))');
-  // Through events_by_recipient (001): one short walk per recipient.
-  const latest = db.prepare(
-    `SELECT e.* FROM json_each(?) j JOIN events e ON e.id = (SELECT MAX(x.id) FROM events x WHERE x.recipient_id = j.value AND x.kind = ?)`,
-  );
+  const eventsById = db.prepare(`SELECT * FROM ${EVENTS} WHERE id IN (SELECT value FROM json_each(?))`);
+  // Through the recipient's message (events_by_message): a walk of its ten or so events.
+  const latest = db.prepare(`SELECT e.* FROM json_each(?) j JOIN recipients r ON r.id = j.value
+    JOIN ${EVENTS} e ON e.id = (SELECT MAX(x.id) FROM events x WHERE x.message_id = r.message_id AND x.recipient_id = r.id AND x.kind = ?)`);
 
   return {
     async waitingDestinations({ now, limit }) {

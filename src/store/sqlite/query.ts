@@ -9,6 +9,7 @@ import type { Statement } from 'better-sqlite3';
 import type { RecipientState } from '../../types.js';
 import type { QueryStore, SearchFilters, WaitingSummary } from '../store.js';
 import type { Db } from './database.js';
+import { eventReader, EVENTS } from './event-rows.js';
 import { toEvent, toMessage, toRecipient, toSuppression, type EventRow, type MessageRow, type RecipientRow, type SuppressionRow } from '../rows.js';
 
 /**
@@ -160,7 +161,8 @@ export function sqliteQuery(db: Db): QueryStore {
   // OR over two indexed columns: SQLite answers it with both indexes (messages_by_message_id, queue_id's).
   const findMessages = db.prepare('SELECT * FROM messages WHERE message_id = ? OR queue_id = ? ORDER BY created_at DESC, id DESC');
   const recipientsOf = db.prepare('SELECT * FROM recipients WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, id');
-  const eventsOf = db.prepare('SELECT * FROM events WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, id');
+  const reader = eventReader(db);
+  const eventsOf = db.prepare(`SELECT * FROM ${EVENTS} WHERE message_id IN (SELECT value FROM json_each(?)) ORDER BY message_id, id`);
   const suppressionsFor = db.prepare('SELECT * FROM suppressions WHERE address IN (SELECT value FROM json_each(?))');
   const countsByState = db.prepare('SELECT state, COUNT(*) AS n FROM recipients GROUP BY state');
   const waitingByDomain = db.prepare(`SELECT r.domain, r.state, COUNT(*) AS n, MIN(m.created_at) AS oldest
@@ -174,7 +176,9 @@ export function sqliteQuery(db: Db): QueryStore {
     GROUP BY r.state`);
   const domainCount = db.prepare('SELECT COUNT(*) FROM (SELECT 1 FROM recipients WHERE domain = ? LIMIT ?)').pluck();
   const domainStateCount = db.prepare('SELECT COUNT(*) FROM (SELECT 1 FROM recipients WHERE domain = ? AND state = ? LIMIT ?)').pluck();
-  const subjectsOf = db.prepare('SELECT rowid AS id, subject FROM message_subjects WHERE rowid IN (SELECT value FROM json_each(?))');
+  // The full-text index keeps no copy of the subjects (migration 009): they are read from the received events.
+  const subjectsOf = db.prepare(`SELECT message_id AS id, json_extract(detail, '$.subject') AS subject FROM ${EVENTS}
+    WHERE message_id IN (SELECT value FROM json_each(?)) AND kind = 'received' AND json_extract(detail, '$.subject') IS NOT NULL`);
   const messagesOfEvents = db.prepare(`SELECT e.id AS event_id, m.queue_id, m.message_id FROM events e JOIN messages m ON m.id = e.message_id
     WHERE e.id IN (SELECT value FROM json_each(?))`);
 
@@ -186,7 +190,7 @@ export function sqliteQuery(db: Db): QueryStore {
       return ids.length ? (recipientsOf.all(JSON.stringify(ids)) as RecipientRow[]).map(toRecipient) : [];
     },
     async eventsOf(ids) {
-      return ids.length ? (eventsOf.all(JSON.stringify(ids)) as EventRow[]).map(toEvent) : [];
+      return ids.length ? reader.expand(eventsOf.all(JSON.stringify(ids)) as EventRow[]).map(toEvent) : [];
     },
     async suppressionsFor(addresses) {
       return addresses.length ? (suppressionsFor.all(JSON.stringify(addresses)) as SuppressionRow[]).map(toSuppression) : [];

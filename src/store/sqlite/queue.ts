@@ -8,8 +8,8 @@
 import type { NewEvent, RecipientRecord, RecipientState } from '../../types.js';
 import type { AttemptWrite, ClaimedRecipient, QueueStore, RecipientTransition, RecipientUpdate } from '../store.js';
 import type { Db } from './database.js';
-import { INSERT_EVENT_SQL } from './events.js';
-import { eventParams, tlsSessionParams } from '../rows.js';
+import { eventWriter, INSERT_EVENT_SQL } from './events.js';
+import { tlsSessionParams } from '../rows.js';
 import { groupCommitFor } from './group-commit.js';
 import { INSERT_SUPPRESSION_SQL } from './suppressions.js';
 import { tlsSessionUpsert } from './tls-reports.js';
@@ -98,6 +98,7 @@ export function sqliteQueue(db: Db): QueueStore {
       lease_owner = NULL, lease_until = NULL, updated_at = ?
     WHERE id = ? AND lease_owner = ? AND state IN ('queued', 'deferred')
     RETURNING *`);
+  const writer = eventWriter(db);
   const insertEvent = db.prepare(INSERT_EVENT_SQL);
   // Leases live on waiting recipients only (every move to a final state clears it).
   const releaseLeases = db.prepare(`UPDATE recipients SET lease_owner = NULL, lease_until = NULL
@@ -136,7 +137,7 @@ export function sqliteQueue(db: Db): QueueStore {
       const r = transition(id, t, now);
       if (!r) continue;
       changed.push(r);
-      insertEvent.run(...eventParams({ ...event, at: now, messageRowId: messageRowId, recipientId: r.id }));
+      insertEvent.run(...writer.params({ ...event, at: now, messageRowId: messageRowId, recipientId: r.id }));
     }
     return { found: true, changed };
   });
@@ -149,7 +150,7 @@ export function sqliteQueue(db: Db): QueueStore {
       const r = toRecipient(row);
       out.push(r);
       insertEvent.run(
-        ...eventParams({
+        ...writer.params({
           at: req.now,
           kind: 'interrupted',
           messageRowId: r.messageRowId,
@@ -181,13 +182,14 @@ export function sqliteQueue(db: Db): QueueStore {
     }
     // Phases shared by the whole transaction are written as long as one recipient was still ours;
     // a wholly lost claim writes nothing, because the worker that took it over records its own attempt.
+    // The attempt's phases share a row (src/store/sqlite/event-rows.ts).
     if (ours.size > 0) {
-      for (const e of w.events) {
-        if (e.recipientId != null && !ours.has(e.recipientId)) continue;
-        const { lastInsertRowid } = insertEvent.run(...eventParams(e));
+      const events = w.events.filter((e) => e.recipientId == null || ours.has(e.recipientId));
+      const ids = writer.insertAttempt(events);
+      events.forEach((e, i) => {
         const s = e.kind === 'bounced' && e.recipientId != null ? suppress.get(e.recipientId) : undefined;
-        if (s) insertSuppression.run(s.address, s.reason, 'hard-bounce', Number(lastInsertRowid), w.at);
-      }
+        if (s) insertSuppression.run(s.address, s.reason, 'hard-bounce', ids[i], w.at);
+      });
       for (const c of w.tlsSessions ?? []) addTlsSessions.run(...tlsSessionParams(c));
     }
     return { recorded, lost };
@@ -197,7 +199,7 @@ export function sqliteQueue(db: Db): QueueStore {
     (now: number, createdBefore: number, owner: string | null, limit: number, event: Omit<NewEvent, 'at' | 'messageRowId' | 'kind'>) => {
       const rows = (expire.all(now, createdBefore, now, owner, limit) as RecipientRow[]).map(toRecipient);
       for (const r of rows) {
-        insertEvent.run(...eventParams({ ...event, at: now, messageRowId: r.messageRowId, recipientId: r.id, attempt: r.attempts, kind: 'expired' }));
+        insertEvent.run(...writer.params({ ...event, at: now, messageRowId: r.messageRowId, recipientId: r.id, attempt: r.attempts, kind: 'expired' }));
       }
       return rows;
     },

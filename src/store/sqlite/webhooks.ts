@@ -5,6 +5,7 @@ import type { FeedEvent, NewWebhookDelivery, WebhookState, WebhookStore } from '
 import { toDelivery, toFeedEvent, type FeedRow, type OutboxRow } from '../rows.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
+import { eventReader, feedAfter } from './event-rows.js';
 import { FEED_AFTER_SQL } from './events.js';
 
 export function sqliteWebhooks(db: Db): WebhookStore {
@@ -17,6 +18,7 @@ export function sqliteWebhooks(db: Db): WebhookStore {
   // Ids follow commit order: SQLite has one writer at a time, so an event never commits below the cursor
   // after the cursor has passed it. (A PostgreSQL backend must not rely on a sequence for this.)
   const feed = db.prepare(FEED_AFTER_SQL);
+  const reader = eventReader(db);
   // DO NOTHING on (endpoint, event_id): a second stage of the same event (which the cursor prevents) cannot double-send.
   const insert = db.prepare(
     `INSERT INTO webhook_outbox (endpoint, event_id, type, payload, state, attempts, next_attempt_at, created_at, updated_at)
@@ -55,7 +57,7 @@ export function sqliteWebhooks(db: Db): WebhookStore {
       setCursor.run(newest, now);
       return { events: 0, queued: 0, cursor: String(newest), initialised: true };
     }
-    const rows = feed.all(cursor, limit) as FeedRow[];
+    const rows = feedAfter(reader, feed.all(cursor, limit) as FeedRow[], cursor, limit);
     let queued = 0;
     for (const r of rows) {
       const event = toFeedEvent(r);

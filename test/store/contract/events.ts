@@ -71,6 +71,110 @@ export function eventsContract(open: OpenStore): void {
       assert.equal((await s.store.events.after(FEED_START, 10_000)).at(-1)?.id, timeline[timeline.length - 1]!.id);
     });
 
+    test('an attempt written by recordAttempt reads back event by event, from the timeline, the feed at any limit, and the backlog', async () => {
+      const { message, recipients } = await enqueue(s.store, { queueId: 'QATT', messageId: 'att@app.test', recipients: ['a@one.test', 'b@two.test'] });
+      const [a, b] = recipients.map((r) => r.id) as [number, number];
+      await s.store.queue.claimDue({ now: T0, limit: 10, owner: 'att', leaseUntil: T0 + 60_000 });
+      const cursor = await s.store.events.head();
+      const on = (host: string | null, ip: string | null) => ({ messageRowId: message.id, attempt: 1, remoteHost: host, remoteIp: ip });
+      const mx = on('mx1.att.test', '192.0.2.7');
+      const ids = { recipient_ids: [a, b] };
+      const events: NewEvent[] = [
+        { at: T0 + 1, ...on(null, null), kind: 'phase', phase: 'dns', durationMs: 2, detail: { hosts: ['mx1.att.test', 'mx2.att.test'] } },
+        { at: T0 + 2, ...on('mx2.att.test', '192.0.2.8'), kind: 'phase', phase: 'connect', text: 'connection refused', detail: { port: 25 } },
+        { at: T0 + 3, ...mx, kind: 'phase', phase: 'connect', code: 220, text: 'mx1 ESMTP', durationMs: 5, detail: { port: 25 } },
+        {
+          at: T0 + 4,
+          ...mx,
+          kind: 'phase',
+          phase: 'ehlo',
+          code: 250,
+          text: 'mx1\nPIPELINING\nSTARTTLS',
+          detail: { extensions: { PIPELINING: '', STARTTLS: '' } },
+        },
+        { at: T0 + 5, ...mx, kind: 'phase', phase: 'mail', code: 250, enhanced: '2.1.0', text: 'Ok', durationMs: 1, detail: ids },
+        { at: T0 + 6, ...mx, recipientId: a, kind: 'phase', phase: 'rcpt', code: 250, enhanced: '2.1.5', text: 'Ok' },
+        { at: T0 + 6, ...mx, recipientId: b, kind: 'phase', phase: 'rcpt', code: 550, enhanced: '5.1.1', text: 'no such user' },
+        { at: T0 + 9, ...mx, kind: 'phase', phase: 'data', code: 250, enhanced: '2.0.0', text: 'Ok: queued as 1A2B', durationMs: 40, detail: ids },
+        {
+          at: T0 + 10,
+          ...mx,
+          recipientId: a,
+          kind: 'delivered',
+          phase: 'data',
+          code: 250,
+          enhanced: '2.0.0',
+          text: 'Ok: queued as 1A2B',
+          detail: { category: 'accepted' },
+        },
+        {
+          at: T0 + 10,
+          ...mx,
+          recipientId: b,
+          kind: 'bounced',
+          phase: 'rcpt',
+          code: 550,
+          enhanced: '5.1.1',
+          text: 'no such user',
+          detail: { category: 'mailbox-unknown' },
+        },
+        { at: T0 + 11, ...mx, kind: 'phase', phase: 'quit', code: 221, text: 'Bye' },
+      ];
+      await s.store.queue.recordAttempt({ owner: 'att', at: T0 + 10, events, recipients: [update(a, 'delivered', T0 + 10), update(b, 'bounced', T0 + 10)] });
+      const full = (e: NewEvent) => ({
+        recipientId: null,
+        attempt: null,
+        phase: null,
+        code: null,
+        enhanced: null,
+        text: null,
+        remoteHost: null,
+        remoteIp: null,
+        durationMs: null,
+        detail: null,
+        ...e,
+      });
+      const timeline = (await s.store.events.forMessage(message.id)).slice(1);
+      assert.deepEqual(
+        timeline.map(({ id, ...e }) => e),
+        events.map(full),
+        'every field of every event, in order',
+      );
+      assert.ok(
+        timeline.every((e, i) => i === 0 || e.id > timeline[i - 1]!.id),
+        'ids increase',
+      );
+      for (const limit of [1, 2, 3, 100]) {
+        const seen: FeedEvent[] = [];
+        for (let c = cursor, page = await s.store.events.after(c, limit); page.length; c = page.at(-1)!.cursor, page = await s.store.events.after(c, limit)) {
+          assert.ok(page.length <= limit);
+          seen.push(...page);
+        }
+        assert.deepEqual(
+          seen.map((e) => e.id),
+          timeline.map((e) => e.id),
+          `the feed at limit ${limit}: every event once`,
+        );
+        assert.deepEqual(
+          seen.filter((e) => e.recipientId !== null).map((e) => [e.recipient, e.domain]),
+          [
+            ['a@one.test', 'one.test'],
+            ['b@two.test', 'two.test'],
+            ['a@one.test', 'one.test'],
+            ['b@two.test', 'two.test'],
+          ],
+        );
+      }
+      assert.deepEqual((await s.store.query.eventsOf([message.id])).slice(1), timeline);
+      const names = (list: FeedEvent[]) => list.map((e) => `${e.kind}:${e.phase ?? ''}:${e.recipient ?? ''}`);
+      assert.deepEqual(names(await s.store.events.recent({ message: 'QATT' }, 3)), ['delivered:data:a@one.test', 'bounced:rcpt:b@two.test', 'phase:quit:']);
+      assert.deepEqual(
+        names(await s.store.events.recent({ message: 'QATT', domain: 'one.test' }, 6)),
+        ['phase:ehlo:', 'phase:mail:', 'phase:rcpt:a@one.test', 'phase:data:', 'delivered:data:a@one.test', 'phase:quit:'],
+        'a phase of the other recipient is left out; shared phases are in',
+      );
+    });
+
     test('text from outside with a NUL in it is stored (PostgreSQL text cannot hold U+0000: it reads back as U+FFFD)', async () => {
       const { message, recipients } = await enqueue(s.store, { recipients: ['nul@ev.test'] });
       const text = 'bad\u0000reply \u0007 end';

@@ -1,6 +1,7 @@
 /**
  * SQLite-only mechanics the store contract cannot see through the interface: the plans of the claim and
- * search statements, the outbox's unique (endpoint, event) pair, and foreign keys after a purge.
+ * search statements, the outbox's unique (endpoint, event) pair, foreign keys after a purge, and the
+ * compact form of the history (migration 009).
  * (Behaviour shared with every backend is in test/store/contract.)
  */
 import assert from 'node:assert/strict';
@@ -35,9 +36,9 @@ describe('search plans', () => {
     return explain(sql, params);
   };
 
-  test('search by recipient starts from recipients_by_address, not a scan of messages', () => {
+  test('search by recipient starts from recipients_by_address_nocase, not a scan of messages', () => {
     const p = plan({ recipient: 'a@example.com', limit: 51, before: { createdAt: T0, id: 10 } });
-    assert.match(p, /recipients_by_address/);
+    assert.match(p, /recipients_by_address_nocase/);
     assert.doesNotMatch(p, /SCAN m\b/);
   });
 
@@ -54,7 +55,7 @@ describe('search plans', () => {
   test('subject words, Message-ID, complaints and rare states start from their own indexes', () => {
     const before = { createdAt: T0, id: 10 };
     assert.match(plan({ message: 'a@b', limit: 51, before }), /messages_by_message_id[\s\S]*sqlite_autoindex_messages_1/);
-    assert.match(plan({ state: 'complained', limit: 51, before }), /COVERING INDEX events_complaints/);
+    assert.match(plan({ state: 'complained', limit: 51, before }), /INDEX events_complaints/);
     assert.match(plan({ state: 'expired', limit: 51, before }), /COVERING INDEX recipients_rare_states \(state=\?\)/);
     assert.match(plan({ state: 'deferred', limit: 51, before }), /recipients_due/);
     for (const f of [{ subject: 'invoice' }, { message: 'a@b' }, { state: 'complained' as const }, { state: 'cancelled' as const }])
@@ -116,4 +117,44 @@ test('a purge leaves no dangling foreign key', async () => {
   const counts = await store.retention.purge({ history: T0, content: T0, inbound: T0, webhooks: T0 }, 100);
   assert.ok(counts.messages >= 1);
   assert.deepEqual(store.db.prepare('PRAGMA foreign_key_check').all(), []);
+});
+
+test('history is compact: an attempt’s phases take one row, an MX name, a usual reply and a classification are stored once', async () => {
+  const mx = { remoteHost: 'mx1.compact.test', remoteIp: '192.0.2.55', attempt: 1 };
+  const rows = () => store.db.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
+  const before = rows();
+  for (let i = 0; i < 10; i++) {
+    const m = await store.messages.enqueue(newMessage({ createdAt: T0 + i, recipients: [`r${i}@compact.test`] }));
+    const r = m.recipients[0]!.id;
+    await store.queue.claimDue({ now: T0 + 10_000, limit: 100, owner: 'c', leaseUntil: T0 + 60_000 });
+    const at = T0 + 1_000 + i;
+    const base = { at, messageRowId: m.message.id, ...mx };
+    await store.queue.recordAttempt({
+      owner: 'c',
+      at,
+      events: [
+        { ...base, kind: 'phase', phase: 'connect', code: 220, text: 'mx1.compact.test ESMTP ready' },
+        { ...base, kind: 'phase', phase: 'mail', code: 250, enhanced: '2.1.0', text: 'Sender OK' },
+        { ...base, recipientId: r, kind: 'phase', phase: 'rcpt', code: 250, enhanced: '2.1.5', text: 'Recipient OK' },
+        { ...base, kind: 'phase', phase: 'data', code: 250, enhanced: '2.0.0', text: `queued as Q${i}` },
+        {
+          ...base,
+          recipientId: r,
+          kind: 'delivered',
+          phase: 'data',
+          code: 250,
+          enhanced: '2.0.0',
+          text: `queued as Q${i}`,
+          detail: { category: 'accepted', hard: false },
+        },
+      ],
+      recipients: [{ id: r, state: 'delivered', nextAttemptAt: null, lastCode: 250, lastEnhanced: '2.0.0', lastText: 'ok', category: 'accepted', hard: null }],
+    });
+  }
+  assert.equal(rows() - before, 10 * 3, 'per message: received, one row for the four phases, the outcome');
+  const count = (value: string) => store.db.prepare('SELECT COUNT(*) FROM texts WHERE value = ?').pluck().get(value) as number;
+  assert.equal(count('mx1.compact.test'), 1);
+  assert.equal(count(JSON.stringify({ category: 'accepted', hard: false })), 1);
+  assert.equal(count(JSON.stringify([250, '2.1.5', 'Recipient OK'])), 1, 'a reply triple of a folded phase');
+  assert.equal(store.db.prepare("SELECT COUNT(*) FROM texts WHERE value LIKE '%queued as Q%'").pluck().get(), 0, 'one-off replies stay inline');
 });

@@ -68,3 +68,50 @@ test('a failing migration leaves nothing of itself behind', () => {
   assert.equal((raw.prepare('SELECT MAX(version) v FROM schema_migrations').get() as { v: number }).v < 900, true);
   raw.close();
 });
+
+test('009 rebuilds the events compactly: every event reads back as it was, suppressions keep their event, subjects are still indexed', () => {
+  // A database at 007 with history written the old way, then opened with every migration.
+  const upTo007 = path.join(dir, 'upto007');
+  cpSync(MIGRATIONS_DIR, upTo007, { recursive: true, filter: (src) => !/\/0(0[89]|[1-9]\d)_[^/]*\.sql$/.test(src) });
+  const p = path.join(dir, 'compact.db');
+  const old = open(p, upTo007);
+  old.exec(`INSERT INTO messages (id, queue_id, message_id, mail_from, size, sha256, created_at) VALUES (1, 'Q1', 'm1@x', 'a@x', 10, 'h', 1000);
+    INSERT INTO recipients (id, message_id, address, domain, state, updated_at) VALUES (7, 1, 'b@y.test', 'y.test', 'bounced', 2000);`);
+  const insert =
+    old.prepare(`INSERT INTO events (id, at, message_id, recipient_id, kind, attempt, phase, code, enhanced, text, remote_host, remote_ip, duration_ms, detail)
+    VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const rows = [
+    [1, 1000, null, 'received', null, 'submission', null, null, null, null, null, null, '{"subject":"Your order","size":10}'],
+    [2, 1500, null, 'phase', 1, 'ehlo', 250, null, 'mx.y.test', 'mx.y.test', '192.0.2.1', 4, '{"extensions":{"PIPELINING":""}}'],
+    [3, 1600, 7, 'phase', 1, 'rcpt', 550, '5.1.1', 'no such user here', 'mx.y.test', '192.0.2.1', 2, null],
+    [4, 1700, 7, 'bounced', 1, 'rcpt', 550, '5.1.1', 'no such user here', 'mx.y.test', '192.0.2.1', 60, '{"category":"mailbox-unknown","hard":true}'],
+    [5, 1800, 7, 'some-future-kind', null, 'some-future-phase', null, null, 'Ok', null, null, null, '{"category":"mailbox-unknown","hard":true}'],
+    // Enough copies of the host and the detail for them to be worth a texts row each.
+    ...Array.from(
+      { length: 8 },
+      (_, i) =>
+        [6 + i, 1900 + i, 7, 'deferred', 2, 'rcpt', 451, '4.7.1', 'later', 'mx.y.test', '192.0.2.1', 1, '{"category":"mailbox-unknown","hard":true}'] as const,
+    ),
+  ];
+  for (const r of rows) insert.run(...r);
+  old.exec(`INSERT INTO suppressions (address, reason, source, event_id, created_at) VALUES ('b@y.test', 'bounced', 'hard-bounce', 4, 2000)`);
+  old.close();
+
+  const db = open(p);
+  const back = db
+    .prepare(
+      'SELECT id, at, recipient_id, kind, attempt, phase, code, enhanced, text, remote_host, remote_ip, duration_ms, detail FROM event_records ORDER BY id',
+    )
+    .raw()
+    .all();
+  assert.deepEqual(
+    back,
+    rows.map((r) => [...r.slice(0, 2), r[2], ...r.slice(3)]),
+  );
+  const stored = db.prepare('SELECT kind_code, phase_code, typeof(remote_host_v) AS host, typeof(detail_v) AS detail FROM events WHERE id = 4').get();
+  assert.deepEqual(stored, { kind_code: 5, phase_code: 8, host: 'integer', detail: 'integer' }, 'numbers for kind and phase, repeated values as texts ids');
+  assert.equal(db.prepare("SELECT event_id FROM suppressions WHERE address = 'b@y.test'").pluck().get(), 4);
+  assert.equal(db.prepare("SELECT rowid FROM message_subjects WHERE message_subjects MATCH 'order'").pluck().get(), 1);
+  assert.deepEqual(db.pragma('foreign_key_check'), []);
+  db.close();
+});

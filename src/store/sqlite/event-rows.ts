@@ -1,0 +1,262 @@
+/**
+ * The compact form of the events table (migration 009), written and read back here only:
+ * - kind and phase as small numbers (generated columns give the names back);
+ * - repeated texts once, in `texts`, referenced by id;
+ * - the phases of one delivery attempt in one row (phase_code 0, "folded"): their common facts (message,
+ *   attempt, time, remote host and address) once, and per phase only what differs, as a JSON array in
+ *   detail_v. The row holds the ids of its phases: its own id is the last one's, the others are the ids
+ *   just below it, kept free when the row is written. So ids stay unique and in commit order, and a cursor
+ *   can stop in the middle of a row.
+ * Reads go through the view event_records, then `EventReader.expand` turns each folded row back into its
+ * phase events, so callers see one record per event, exactly as written.
+ */
+import type { NewEvent } from '../../types.js';
+import type { EventRow, FeedRow } from '../rows.js';
+import type { Db } from './database.js';
+
+/** Events are read through the view event_records (migration 009), which resolves the compact columns. */
+export const EVENTS = 'event_records';
+
+const COLUMNS = 'at, message_id, recipient_id, kind_code, attempt, phase_code, code, enhanced, text_v, remote_host_v, remote_ip_v, duration_ms, detail_v';
+
+/** The stored columns of events (009), in the order of `EventWriter.params`. */
+export const INSERT_EVENT_SQL = `INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+
+/** A folded row takes the id `count` above the newest: the ids below it are its phases'. */
+const INSERT_FOLDED_SQL = `INSERT INTO events (id, ${COLUMNS}) VALUES ((SELECT COALESCE(MAX(id), 0) FROM events) + ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
+
+// The numbers of migration 009's generated columns kind and phase; anything else is stored as its text.
+const KIND_CODES: Record<string, number> = {
+  received: 1,
+  phase: 2,
+  delivered: 3,
+  deferred: 4,
+  bounced: 5,
+  delayed: 6,
+  reported: 7,
+  expired: 8,
+  suppressed: 9,
+  complained: 10,
+  'auto-replied': 11,
+  'dsn-sent': 12,
+  requeued: 13,
+  cancelled: 14,
+  interrupted: 15,
+};
+const PHASE_CODES: Record<string, number> = {
+  dns: 1,
+  connect: 2,
+  ehlo: 3,
+  helo: 4,
+  starttls: 5,
+  auth: 6,
+  mail: 7,
+  rcpt: 8,
+  data: 9,
+  quit: 10,
+  submission: 11,
+  inbound: 12,
+};
+const PHASE_NAMES = new Map(Object.entries(PHASE_CODES).map(([name, code]) => [code, name]));
+const FOLDED = 0;
+
+/** Shorter values cost less inline than as a reference. */
+const MIN_SHARED_LENGTH = 8;
+/** What a `texts` row costs besides its value: row and index overhead, the value's copy in the index. */
+const TEXTS_ROW_COST = 64;
+/** How many values not yet shared are counted while waiting to see whether they come again. */
+const SEEN_LIMIT = 50_000;
+
+/** A reply in a folded phase: [code, enhanced, text], or the id of a texts row holding that array's JSON. */
+type Reply = [number | null, string | null, string | null] | number;
+/**
+ * One phase in a folded row: [ms after the row's `at`, recipient id, phase, reply, duration, detail],
+ * trailing nulls left out. phase is its number (or name). detail is an object, a texts id (a positive
+ * number) holding its JSON, or -n when it is the same as the detail of the row's phase n (from 1).
+ */
+type FoldedPhase = [number, number | null, number | string | null, Reply | null, number | null, Record<string, unknown> | number | null];
+
+export interface EventWriter {
+  /** The parameters of INSERT_EVENT_SQL for an event; may add rows to `texts` (call inside the event's transaction). */
+  params(e: NewEvent): unknown[];
+  /**
+   * Writes the events of one attempt, in order, folding each run of two or more phases with the same
+   * message, attempt, remote host and address into one row; returns the id of each event.
+   */
+  insertAttempt(events: NewEvent[]): number[];
+}
+
+const writers = new WeakMap<Db, EventWriter>();
+
+/**
+ * Writes texts once: a reply text, remote host, remote address or detail already in `texts` is stored as
+ * the id of its row. A value not yet there is stored inline, and counted: once its copies written inline
+ * would have paid for a `texts` row, it gets one. So an MX name, its address, a server's usual replies,
+ * an EHLO extension list and an outcome's classification are shared after a few events, while one-off
+ * values (a queue id in a reply, the recipient list of one transaction, a subject) stay inline.
+ * A texts row is looked up by value every time rather than cached by id: a rolled-back transaction can
+ * take a new row with it, and an id kept in memory would then point at nothing.
+ */
+export function eventWriter(db: Db): EventWriter {
+  let writer = writers.get(db);
+  if (writer) return writer;
+  const find = db.prepare('SELECT id FROM texts WHERE value = ?').pluck();
+  const add = db.prepare('INSERT INTO texts (value) VALUES (?) RETURNING id').pluck();
+  const insert = db.prepare(INSERT_EVENT_SQL + ' RETURNING id').pluck();
+  const insertFolded = db.prepare(INSERT_FOLDED_SQL).pluck();
+  let seen = new Map<string, number>();
+  // Ids are bound as BigInt: a JS number is bound as REAL, which a column without affinity keeps (8 bytes).
+  const shared = (value: string | null | undefined): string | bigint | null => {
+    if (value == null || value.length < MIN_SHARED_LENGTH) return value ?? null;
+    const id = find.get(value) as number | undefined;
+    if (id !== undefined) return BigInt(id);
+    const copies = seen.get(value) ?? 0;
+    if (copies * value.length >= value.length + TEXTS_ROW_COST) {
+      seen.delete(value);
+      return BigInt(add.get(value) as number);
+    }
+    if (seen.size >= SEEN_LIMIT) seen = new Map();
+    seen.set(value, copies + 1);
+    return value;
+  };
+  const phaseCode = (phase: NewEvent['phase']) => (phase == null ? null : (PHASE_CODES[phase] ?? phase));
+  const params = (e: NewEvent): unknown[] => [
+    e.at,
+    e.messageRowId,
+    e.recipientId ?? null,
+    KIND_CODES[e.kind] ?? e.kind,
+    e.attempt ?? null,
+    phaseCode(e.phase),
+    e.code ?? null,
+    e.enhanced ?? null,
+    shared(e.text),
+    shared(e.remoteHost),
+    shared(e.remoteIp),
+    e.durationMs ?? null,
+    shared(e.detail ? JSON.stringify(e.detail) : null),
+  ];
+  const fold = (run: NewEvent[]): number => {
+    const first = run[0]!;
+    const details: (string | null)[] = [];
+    const phases = run.map((e): FoldedPhase => {
+      const triple: Reply = [e.code ?? null, e.enhanced ?? null, e.text ?? null];
+      const reply = triple.every((v) => v === null) ? null : shared(JSON.stringify(triple));
+      const json = e.detail ? JSON.stringify(e.detail) : null;
+      const earlier = json === null ? -1 : details.indexOf(json);
+      details.push(json);
+      const detail = json === null ? null : earlier >= 0 ? -(earlier + 1) : shared(json);
+      const p: FoldedPhase = [
+        e.at - first.at,
+        e.recipientId ?? null,
+        phaseCode(e.phase),
+        typeof reply === 'bigint' ? Number(reply) : reply === null ? null : triple,
+        e.durationMs ?? null,
+        typeof detail === 'bigint' ? Number(detail) : typeof detail === 'number' ? detail : (e.detail ?? null),
+      ];
+      while (p.length > 1 && p[p.length - 1] === null) p.pop();
+      return p;
+    });
+    const row = [
+      first.at,
+      first.messageRowId,
+      null,
+      KIND_CODES.phase,
+      first.attempt ?? null,
+      FOLDED,
+      null,
+      null,
+      null,
+      shared(first.remoteHost),
+      shared(first.remoteIp),
+      null,
+      JSON.stringify(phases),
+    ];
+    return insertFolded.get(run.length, ...row) as number;
+  };
+  const sameRun = (a: NewEvent, b: NewEvent) =>
+    a.kind === 'phase' &&
+    b.kind === 'phase' &&
+    a.messageRowId === b.messageRowId &&
+    a.attempt === b.attempt &&
+    a.remoteHost === b.remoteHost &&
+    a.remoteIp === b.remoteIp;
+  writer = {
+    params,
+    insertAttempt(events) {
+      const ids: number[] = [];
+      for (let i = 0; i < events.length; ) {
+        let j = i + 1;
+        while (j < events.length && sameRun(events[i]!, events[j]!)) j++;
+        if (j - i >= 2) {
+          const last = fold(events.slice(i, j));
+          for (let k = i; k < j; k++) ids.push(last - (j - 1 - k));
+        } else {
+          ids.push(insert.get(...params(events[i]!)) as number);
+        }
+        i = j;
+      }
+      return ids;
+    },
+  };
+  writers.set(db, writer);
+  return writer;
+}
+
+export interface EventReader {
+  /** Rows of event_records (or the feed's, which add the message and recipient facts) with each folded row replaced by its phases. */
+  expand<T extends EventRow>(rows: T[]): T[];
+}
+
+const readers = new WeakMap<Db, EventReader>();
+
+export function eventReader(db: Db): EventReader {
+  let reader = readers.get(db);
+  if (reader) return reader;
+  const text = db.prepare('SELECT value FROM texts WHERE id = ?').pluck();
+  const recipient = db.prepare('SELECT address, domain FROM recipients WHERE id = ?');
+  const resolve = (v: string | number | null): string | null => (typeof v === 'number' ? ((text.get(v) as string | undefined) ?? null) : v);
+  const unfold = <T extends EventRow>(row: T): T[] => {
+    const base = { ...row, folded: 0 };
+    const phases = JSON.parse(row.detail as string) as FoldedPhase[];
+    const feed = 'm_queue_id' in base;
+    const details: EventRow['detail'][] = [];
+    return phases.map(([dt, recipientId = null, phase = null, reply = null, duration = null, d = null], i) => {
+      const r = (recipientId !== null && feed ? recipient.get(recipientId) : undefined) as { address: string; domain: string } | undefined;
+      const [code, enhanced, t] =
+        typeof reply === 'number'
+          ? (JSON.parse(resolve(reply) ?? '[null,null,null]') as [number | null, string | null, string | null])
+          : (reply ?? [null, null, null]);
+      // A back-reference gets a copy: two events must not share one detail object.
+      const detail = typeof d === 'number' ? (d < 0 ? structuredClone(details[-d - 1]!) : resolve(d)) : d;
+      details.push(detail);
+      return {
+        ...base,
+        id: row.id - (phases.length - 1 - i),
+        at: row.at + dt,
+        recipient_id: recipientId,
+        phase: typeof phase === 'number' ? (PHASE_NAMES.get(phase) ?? null) : phase,
+        code,
+        enhanced,
+        text: t,
+        duration_ms: duration,
+        detail,
+        ...(feed ? { r_address: r?.address ?? null, r_domain: r?.domain ?? null } : {}),
+      } as T;
+    });
+  };
+  reader = {
+    expand(rows) {
+      return rows.some((r) => (r as { folded?: number }).folded) ? rows.flatMap((r) => ((r as { folded?: number }).folded ? unfold(r) : [r])) : rows;
+    },
+  };
+  readers.set(db, reader);
+  return reader;
+}
+
+/** Feed rows after a cursor: the phases of a folded row at or below the cursor were read before. */
+export function feedAfter(reader: EventReader, rows: FeedRow[], cursor: number, limit: number): FeedRow[] {
+  return reader
+    .expand(rows)
+    .filter((r) => r.id > cursor)
+    .slice(0, limit);
+}
