@@ -41,13 +41,14 @@ export interface MemoryOptions {
 
 /**
  * Loaded into the relay with --import: writes process.memoryUsage() to $BENCH_MEMORY_PROBE every second,
- * so the report can say how much of the RSS is JavaScript heap, and how much is outside it.
+ * so the report can say how much of the RSS is JavaScript heap, and how much is outside it. Written beside
+ * and renamed: a reader never sees a half-written file (it did once, and the figure came out null).
  */
 const PROBE =
   'data:text/javascript,' +
   encodeURIComponent(
-    "import{writeFileSync}from'node:fs';const f=process.env.BENCH_MEMORY_PROBE;" +
-      'setInterval(()=>{try{writeFileSync(f,JSON.stringify(process.memoryUsage()))}catch{}},1000).unref();',
+    "import{writeFileSync,renameSync}from'node:fs';const f=process.env.BENCH_MEMORY_PROBE;" +
+      "setInterval(()=>{try{writeFileSync(f+'.tmp',JSON.stringify(process.memoryUsage()));renameSync(f+'.tmp',f)}catch{}},1000).unref();",
   );
 
 interface Usage {
@@ -247,7 +248,12 @@ export async function runMemory(ctx: ScenarioContext, opts: MemoryOptions = {}):
     }
     const end = readRss(pid);
     if (!end) throw new Error('memory: the relay process vanished before its memory could be read');
-    const usage = readProbe(probeFile);
+    // The probe writes once a second: a short run may end before its first write.
+    let usage = readProbe(probeFile);
+    for (let i = 0; usage === null && i < 30 && !exited(); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      usage = readProbe(probeFile);
+    }
     const mb = (b: number | undefined) => (b === undefined ? null : Math.round(b / 104857.6) / 10);
 
     if (opts.heapSnapshot) {

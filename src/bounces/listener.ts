@@ -20,6 +20,8 @@ import { Admission, type Slot } from '../listener/admission.js';
 import { endSessions } from '../listener/end-sessions.js';
 import { openSmtpSession } from '../listener/hand-off.js';
 import { SessionGuard, type Refusal } from '../listener/session-guard.js';
+import { createDataPace } from '../listener/data-pace.js';
+import { GrowingBuffer } from '../listener/growing-buffer.js';
 import type { Logger } from '../log/logger.js';
 import { isStorageFull } from '../store/errors.js';
 import type { Store } from '../store/store.js';
@@ -42,6 +44,9 @@ export interface InboundListener {
   listen(): Promise<AddressInfo>;
   close(): Promise<void>;
 }
+
+/** Mail bytes all inbound sessions together hand to the parser in one turn of the event loop. */
+const DATA_BYTES_PER_TURN = 128 * 1024;
 
 /** An SMTP refusal: `code` is the reply code, `message` starts with the enhanced status. */
 function reply(code: number, message: string): Error & { responseCode: number } {
@@ -80,6 +85,8 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
     trustedNetworks: [],
   });
   const guards = new Map<string, SessionGuard>();
+  // Large reports arriving together are read at a bounded pace, between other sessions' events.
+  const pace = createDataPace({ bytesPerTurn: DATA_BYTES_PER_TURN, bytesPerSecond: b.data_bytes_per_second });
   let draining = false;
   let acceptor: Acceptor | null = null;
 
@@ -143,12 +150,13 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
     },
 
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void) {
-      const chunks: Buffer[] = [];
+      const received = new GrowingBuffer();
       let size = 0;
       stream.on('data', (chunk: Buffer) => {
         size += chunk.length;
+        pace.spend(stream, chunk.length);
         // Past the limit the rest is read and dropped: the reply is 552 anyway, memory stays bounded.
-        if (size <= maxBytes) chunks.push(chunk);
+        if (size <= maxBytes) received.append(chunk);
       });
       stream.on('error', (err) => callback(reply(451, `4.3.0 Error reading message: ${err.message}`)));
       stream.on('end', () => {
@@ -157,7 +165,7 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
           callback(reply(552, `5.3.4 Message too big: the limit is ${maxBytes} bytes`));
           return;
         }
-        const raw = Buffer.concat(chunks, size);
+        const raw = received.bytes();
         const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         const rcptTo = session.envelope.rcptTo.map((r) => r.address);
         store.inbound.receive({ receivedAt: Date.now(), mailFrom, rcptTo, clientIp: session.remoteAddress ?? null, raw }).then(

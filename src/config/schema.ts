@@ -306,6 +306,16 @@ export const bouncesSchema = z.strictObject({
    * about one message of ours names at most the recipients we sent it to.
    */
   max_report_recipients: positiveInt.default(1000),
+  /**
+   * Mail bytes per second all inbound sessions together are read at (0: as fast as they come). Port 25 is
+   * open to anyone; reading large reports at loopback speed takes the CPU submissions need (issue 11).
+   * Ordinary bounces (kilobytes) are never slowed: the first megabyte after a quiet spell passes at once.
+   */
+  data_bytes_per_second: z
+    .number()
+    .int()
+    .min(0)
+    .default(8 * 1024 * 1024),
   /** Time one parse may take, in its worker thread; past it the thread is stopped and the mail kept with an error. */
   parse_timeout_ms: positiveInt.default(10_000),
   /** Heap one parse may use (the worker thread's old generation, MB); past it the mail is kept with an error. */

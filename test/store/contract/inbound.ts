@@ -45,6 +45,16 @@ export function inboundContract(open: OpenStore): void {
       assert.deepEqual(await s.store.inbound.unprocessed(1), [row.id]);
     });
 
+    test('a large mail (several megabytes of any bytes) comes back byte for byte, once stored', async () => {
+      const big = Buffer.alloc(3 * 1024 * 1024 + 12_345);
+      for (let i = 0; i < big.length; i++) big[i] = (i * 131 + (i >> 11)) & 0xff;
+      const row = await s.store.inbound.receive({ receivedAt: T0, mailFrom: '', rcptTo: ['postmaster@bounces.test'], clientIp: null, raw: big });
+      assert.equal(row.size, big.length);
+      assert.ok(big.equals((await s.store.inbound.raw(row.id))!), 'byte for byte');
+      assert.ok((await s.store.inbound.unprocessed(100)).includes(row.id), 'ready for processing');
+      assert.equal((await s.store.inbound.list({ limit: 1 }))[0]?.id, row.id, 'listed');
+    });
+
     test('record writes the parse and match, the events, the state changes that fit and the suppressions, once', async () => {
       const m = await enqueue(s.store, { queueId: 'QIN1', recipients: ['gone@in.test', 'full@in.test', 'fbl@in.test', 'Cancel@in.test'] });
       const [gone, full, fbl, cancelled] = m.recipients as [

@@ -1,7 +1,7 @@
 /**
  * SQLite-only mechanics the store contract cannot see through the interface: the plans of the claim and
  * search statements, the outbox's unique (endpoint, event) pair, foreign keys after a purge, and the
- * compact form of the history (migration 009).
+ * compact form of the history (migration 009), and large inbound mail written in pieces (migration 010).
  * (Behaviour shared with every backend is in test/store/contract.)
  */
 import assert from 'node:assert/strict';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { openSqliteStore } from '../../../src/store/sqlite/index.js';
+import { groupCommitFor } from '../../../src/store/sqlite/group-commit.js';
 import { searchSql } from '../../../src/store/sqlite/query.js';
 import type { SearchFilters } from '../../../src/store/store.js';
 import { newMessage } from '../../helpers/new-message.js';
@@ -157,4 +158,45 @@ test('history is compact: an attempt’s phases take one row, an MX name, a usua
   assert.equal(count(JSON.stringify({ category: 'accepted', hard: false })), 1);
   assert.equal(count(JSON.stringify([250, '2.1.5', 'Recipient OK'])), 1, 'a reply triple of a folded phase');
   assert.equal(store.db.prepare("SELECT COUNT(*) FROM texts WHERE value LIKE '%queued as Q%'").pluck().get(), 0, 'one-off replies stay inline');
+});
+
+describe('large inbound mail (migration 010)', () => {
+  const mail = (bytes: number, at: number) => ({
+    receivedAt: at,
+    mailFrom: '',
+    rcptTo: ['postmaster@bounces.test'],
+    clientIp: null,
+    raw: Buffer.alloc(bytes, 0x61),
+  });
+
+  test('is written a piece per group commit, so a small write waits for one piece, not for all of it', async () => {
+    const before = groupCommitFor(store.db).stats().groups;
+    const order: string[] = [];
+    const big = store.inbound.receive(mail(2 * 1024 * 1024, T0)).then((r) => (order.push('big'), r));
+    const small = store.inbound.receive(mail(100, T0)).then((r) => (order.push('small'), r));
+    const [b] = await Promise.all([big, small]);
+    assert.deepEqual(order, ['small', 'big'], 'the small mail did not wait for the large one');
+    assert.ok(groupCommitFor(store.db).stats().groups - before >= 8, 'eight pieces of 256 KB, eight commits');
+    assert.equal(store.db.prepare('SELECT COUNT(*) FROM inbound_raw WHERE inbound_id = ?').pluck().get(b.id), 8);
+    assert.equal((await store.inbound.raw(b.id))!.length, 2 * 1024 * 1024);
+    assert.equal(store.db.prepare('SELECT stored FROM inbound WHERE id = ?').pluck().get(b.id), 1);
+  });
+
+  test('a partly written row is invisible, and one abandoned for an hour goes with the next large mail', async () => {
+    const partial = store.db
+      .prepare("INSERT INTO inbound (received_at, mail_from, rcpt_to, size, stored) VALUES (?, '', '[]', 999999, 0) RETURNING id")
+      .pluck()
+      .get(T0) as number;
+    store.db.prepare("INSERT INTO inbound_raw (inbound_id, seq, bytes) VALUES (?, 0, x'00')").run(partial);
+    assert.equal(await store.inbound.get(partial), null);
+    assert.equal(await store.inbound.raw(partial), null);
+    assert.ok(!(await store.inbound.unprocessed(1000)).includes(partial), 'not processed as a truncated mail');
+    assert.ok(!(await store.inbound.list({ limit: 1000 })).some((r) => r.id === partial));
+
+    await store.inbound.receive(mail(300 * 1024, T0 + 30 * 60_000));
+    assert.equal(store.db.prepare('SELECT COUNT(*) FROM inbound WHERE id = ?').pluck().get(partial), 1, 'half an hour: still being written, maybe');
+    await store.inbound.receive(mail(300 * 1024, T0 + 61 * 60_000));
+    assert.equal(store.db.prepare('SELECT COUNT(*) FROM inbound WHERE id = ?').pluck().get(partial), 0, 'an hour: abandoned');
+    assert.equal(store.db.prepare('SELECT COUNT(*) FROM inbound_raw WHERE inbound_id = ?').pluck().get(partial), 0, 'its pieces with it');
+  });
 });
