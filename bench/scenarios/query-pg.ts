@@ -34,7 +34,7 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
     // Migrations first: the store makes the schema the fill writes into.
     const stateDir = path.join(ctx.dir, 'state');
     mkdirSync(stateDir, { recursive: true });
-    const open = () => openStore({ database: { backend: 'postgres', url, pool: 10, state_dir: stateDir } });
+    const open = () => openStore({ database: { backend: 'postgres', url, pool: 10, statement_timeout_ms: 30_000, state_dir: stateDir } });
     await (await open()).close();
     ctx.progress(`query-pg: filling PostgreSQL with ${messages.toLocaleString('en')} messages (INSERT … SELECT generate_series)`);
     const filled = await fillPostgres({ url, messages, endAt: Date.now(), progress: ctx.progress });

@@ -471,6 +471,12 @@ const postgresDatabase = z.strictObject({
   url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL such as postgres://mailtrail@db.example.net:5432/mailtrail'),
   /** Connections this node keeps open (each thread of the relay has its own pool of this size). */
   pool: positiveInt.max(1000).default(10),
+  /**
+   * How long one statement may take. The server cancels it then; a server that does not answer at all (a
+   * frozen host, a network partition) is given as long again (5 s at most) before the connection is dropped. A submission
+   * whose commit runs out hears 451 (never a 250 without the commit), instead of waiting for TCP to give up.
+   */
+  statement_timeout_ms: positiveInt.min(100).default(30_000),
   /** This node's own files (the generated self-signed certificate): the database holds everything else. */
   state_dir: z.string().min(1).default('./data'),
 });

@@ -49,7 +49,7 @@ export async function openStore(config: Pick<Config, 'database'>, options: { rol
   // Each thread of a relay has its own pool; the server serialises what they do. Loaded on demand: a
   // SQLite relay never loads the driver.
   const { openPostgresStore } = await import('./postgres/index.js');
-  return openPostgresStore({ url: db.url, pool: db.pool });
+  return openPostgresStore({ url: db.url, pool: db.pool, statementTimeoutMs: db.statement_timeout_ms });
 }
 
 /**

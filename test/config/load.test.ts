@@ -90,7 +90,13 @@ test('database: SQLite when no backend is named; PostgreSQL with a URL (from the
   assert.equal(old.database.backend, 'sqlite');
   assert.equal(sqliteSettings(old.database).path, path.join(dir, 'q.db'));
   const pg = loadConfig(file('db-pg.yaml', 'database:\n  backend: postgres\n  url: postgres://mt@db.example.net/mailtrail\n'), {});
-  assert.deepEqual(pg.database, { backend: 'postgres', url: 'postgres://mt@db.example.net/mailtrail', pool: 10, state_dir: path.join(dir, 'data') });
+  assert.deepEqual(pg.database, {
+    backend: 'postgres',
+    url: 'postgres://mt@db.example.net/mailtrail',
+    pool: 10,
+    statement_timeout_ms: 30_000,
+    state_dir: path.join(dir, 'data'),
+  });
   const env = loadConfig(file('db-env.yaml', 'hostname: mx.example.org\n'), {
     MAILTRAIL_DATABASE__BACKEND: 'postgres',
     MAILTRAIL_DATABASE__URL: 'postgres://mt:secret@127.0.0.1:5432/mt',
@@ -107,7 +113,11 @@ test('a section set whole from the environment, then a key of it: the SQLite sec
     { MAILTRAIL_DATABASE: section, MAILTRAIL_DATABASE__URL: url },
     { MAILTRAIL_DATABASE__URL: url, MAILTRAIL_DATABASE: section },
   ]) {
-    assert.deepEqual(loadConfig(f, env).database, { backend: 'postgres', url, pool: 10, state_dir: '/var/lib/mailtrail' }, Object.keys(env).join(' then '));
+    assert.deepEqual(
+      loadConfig(f, env).database,
+      { backend: 'postgres', url, pool: 10, statement_timeout_ms: 30_000, state_dir: '/var/lib/mailtrail' },
+      Object.keys(env).join(' then '),
+    );
   }
 });
 

@@ -15,7 +15,7 @@
  * turns it back on, for the benchmark).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,6 +36,12 @@ export interface PgCluster {
    */
   halt(): void;
   resume(): void;
+  /**
+   * The server stops answering without closing anything (a frozen host, a network partition): every process
+   * of the cluster is stopped with SIGSTOP; `thaw` continues them (SIGCONT).
+   */
+  freeze(): void;
+  thaw(): void;
   stop(): void;
 }
 
@@ -54,6 +60,22 @@ const asRoot = process.getuid?.() === 0;
 function run(bin: string, program: string, args: string[]): string {
   const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', path.join(bin, program), ...args]] : [path.join(bin, program), args];
   return execFileSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Sends a signal to the postmaster (first line of postmaster.pid) and to every process it started. */
+function signalCluster(data: string, signal: 'STOP' | 'CONT'): void {
+  const postmaster = readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]!.trim();
+  // The children first when stopping (none can notice its parent stopped), the parent first when continuing.
+  const children = () => {
+    try {
+      execFileSync('pkill', [`-${signal}`, '-P', postmaster]);
+    } catch {
+      /* no child: pkill exits 1 */
+    }
+  };
+  if (signal === 'STOP') children();
+  process.kill(Number(postmaster), `SIG${signal}`);
+  if (signal === 'CONT') children();
 }
 
 function ownByPostgres(dir: string): void {
@@ -112,6 +134,11 @@ export async function startPostgres(opts: PgClusterOptions = {}): Promise<PgClus
     stopped = true;
     process.off('exit', stop);
     try {
+      signalCluster(data, 'CONT'); // a frozen server would never stop
+    } catch {
+      /* not running */
+    }
+    try {
       run(bin, 'pg_ctl', ['-D', data, '-m', 'immediate', 'stop']);
     } catch {
       /* not running */
@@ -163,6 +190,12 @@ export async function startPostgres(opts: PgClusterOptions = {}): Promise<PgClus
     },
     halt() {
       run(bin, 'pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']);
+    },
+    freeze() {
+      signalCluster(data, 'STOP');
+    },
+    thaw() {
+      signalCluster(data, 'CONT');
     },
     resume() {
       start();

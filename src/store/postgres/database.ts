@@ -11,6 +11,13 @@ export interface PgOptions {
   url: string;
   /** Connections this pool keeps open at most. */
   pool: number;
+  /**
+   * How long one statement may take (default 30 s). The server cancels it then (statement_timeout); a
+   * server that does not answer at all (frozen host, network partition) is given as long again (5 s at
+   * most) more, then the
+   * connection is dropped and the statement fails: a submission hears 451 instead of waiting forever.
+   */
+  statementTimeoutMs?: number;
   migrationsDir?: string;
 }
 
@@ -58,15 +65,24 @@ const types = {
   },
 };
 
+/** A statement past the client-side deadline: its connection is in an unknown state and is dropped. */
+const TIMED_OUT = /Query read timeout/;
+/** Migrations may rewrite large tables: no deadline for them (pg takes 0 as "the pool's", so: ~24 days). */
+const NO_DEADLINE_MS = 2 ** 31 - 1;
+
 export async function connect(opts: PgOptions): Promise<Pg> {
   const where = urlWithoutPassword(opts.url);
+  const deadlineMs = opts.statementTimeoutMs ?? 30_000;
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.pool,
     types,
     // Every commit waits for its WAL flush (the default, but a server, database or role may have turned it
     // off): a message is acknowledged with 250 only after its commit is durable. Checked below, too.
-    options: '-c synchronous_commit=on',
+    // statement_timeout: a statement stuck at a live server (a lock) is cancelled there, the connection kept.
+    options: `-c synchronous_commit=on -c statement_timeout=${deadlineMs}`,
+    // A server that never answers: the client gives up a little later and the pool drops the connection.
+    query_timeout: deadlineMs + Math.min(5_000, deadlineMs),
     connectionTimeoutMillis: 10_000,
   });
   // A pooled connection that the server drops while idle is discarded by the pool; without a listener its
@@ -98,16 +114,20 @@ export async function connect(opts: PgOptions): Promise<Pg> {
     async transaction(work) {
       const client = await pool.connect();
       const tx: Queryable = { query: (sql, params) => client.query(sql, params?.map(storable)) };
+      let broken: Error | undefined;
       try {
         await client.query('BEGIN');
         const result = await work(tx);
         await client.query('COMMIT');
         return result;
       } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
+        // Past the deadline the server is not answering: a ROLLBACK would wait as long again. Dropping the
+        // connection rolls back whatever the server has of this transaction.
+        if (TIMED_OUT.test((err as Error)?.message ?? '')) broken = err as Error;
+        else await client.query('ROLLBACK').catch((e: Error) => (broken = e));
         throw err;
       } finally {
-        client.release();
+        client.release(broken);
       }
     },
   };
@@ -119,31 +139,37 @@ export async function connect(opts: PgOptions): Promise<Pg> {
  */
 export async function migrate(db: Pg, dir = POSTGRES_MIGRATIONS_DIR): Promise<MigrationResult> {
   const client = await db.pool.connect();
+  // A migration may rewrite a large table, and a node may wait here while another migrates: no deadline
+  // (statement_timeout reset before the connection goes back to the pool).
+  const q = <T extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
+    client.query<T>({ text, values, query_timeout: NO_DEADLINE_MS } as pg.QueryConfig);
   try {
-    await client.query('SELECT pg_advisory_lock($1, $2)', [...LOCKS.migrate]);
+    await q('SET statement_timeout = 0');
+    await q('SELECT pg_advisory_lock($1, $2)', [...LOCKS.migrate]);
     try {
-      await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      await q(`CREATE TABLE IF NOT EXISTS schema_migrations (
         version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`);
       const migrations = readMigrations(dir);
-      const current = (await client.query<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations')).rows[0]?.v ?? 0;
+      const current = (await q<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_migrations')).rows[0]?.v ?? 0;
       checkNotNewer(current, migrations, 'database.url');
       const applied: number[] = [];
       for (const m of migrations) {
         if (m.version <= current) continue;
         try {
-          await client.query('BEGIN');
-          await client.query(m.sql);
-          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
-          await client.query('COMMIT');
+          await q('BEGIN');
+          await q(m.sql);
+          await q('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
+          await q('COMMIT');
         } catch (err) {
-          await client.query('ROLLBACK').catch(() => {});
+          await q('ROLLBACK').catch(() => {});
           throw new StoreError(`PostgreSQL migration ${m.name} failed at ${db.where}: ${(err as Error).message}`);
         }
         applied.push(m.version);
       }
       return { applied, version: Math.max(current, ...applied) };
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1, $2)', [...LOCKS.migrate]).catch(() => {});
+      await q('SELECT pg_advisory_unlock($1, $2)', [...LOCKS.migrate]).catch(() => {});
+      await q('RESET statement_timeout').catch(() => {});
     }
   } finally {
     client.release();
