@@ -20,26 +20,34 @@ const MX = '127.0.4.50';
 let cluster: PgCluster | null = null;
 after(async () => cluster?.stop());
 
-test('two relays on one database never open more connections to an address than max_connections_per_host allows in all', { timeout: 90_000 }, async () => {
-  cluster = await startPostgres();
-  const url = cluster.url(await cluster.createDatabase('two_relays'));
-  const dns = await startDnsServer({ mx: [{ name: 'shared.test', exchange: 'mx.shared.test', preference: 10 }], a: [{ name: 'mx.shared.test', address: MX }] });
-  const mta = await startCountingMta({ host: MX, replyDelayMs: () => 60 });
+/** A relay on `database` of the cluster, delivering to `domain` (its MX is the test receiver at MX). */
+async function setUp(database: string, domain: string, delivery: Record<string, unknown>, replyDelayMs: number) {
+  cluster ??= await startPostgres();
+  const url = cluster.url(await cluster.createDatabase(database));
+  const dns = await startDnsServer({ mx: [{ name: domain, exchange: `mx.${domain}`, preference: 10 }], a: [{ name: `mx.${domain}`, address: MX }] });
+  const mta = await startCountingMta({ host: MX, replyDelayMs: () => replyDelayMs });
   const config = parseConfig({
     hostname: 'relay.test',
     database: { backend: 'postgres', url, pool: 4 },
-    delivery: {
-      dns_servers: [dns.address],
-      tls_policy: { default: 'none' },
+    delivery: { dns_servers: [dns.address], tls_policy: { default: 'none' }, dsn: { enabled: false }, ...delivery },
+  });
+  return { dns, mta, config };
+}
+
+test('two relays on one database never open more connections to an address than max_connections_per_host allows in all', { timeout: 90_000 }, async () => {
+  const { dns, mta, config } = await setUp(
+    'two_relays',
+    'shared.test',
+    {
       poll_interval_ms: 50,
       max_connections_per_host: 2,
       max_connections_per_domain: 10,
       // Each relay claims two at a time, so both have work at once (one would otherwise claim it all).
       max_connections: 2,
       max_messages_per_connection: 1, // every message on a new connection: the limit is tested at every connect
-      dsn: { enabled: false },
     },
-  });
+    60,
+  );
   const stores: Store[] = [];
   const sides: ReturnType<typeof createDeliverySide>[] = [];
   try {
@@ -71,22 +79,7 @@ test('one relay on PostgreSQL never finds a domain full of its own finished jobs
   // The next job asks for the shared domain slot the moment the local one is free; were the shared slot
   // given back after the local one, that ask would count it still held, find the domain full and give
   // back every waiting job (in the benchmark: 24 deliveries a second instead of hundreds).
-  cluster ??= await startPostgres();
-  const url = cluster.url(await cluster.createDatabase('one_relay'));
-  const dns = await startDnsServer({ mx: [{ name: 'one.test', exchange: 'mx.one.test', preference: 10 }], a: [{ name: 'mx.one.test', address: MX }] });
-  const mta = await startCountingMta({ host: MX, replyDelayMs: () => 5 });
-  const config = parseConfig({
-    hostname: 'relay.test',
-    database: { backend: 'postgres', url, pool: 4 },
-    delivery: {
-      dns_servers: [dns.address],
-      tls_policy: { default: 'none' },
-      poll_interval_ms: 1_000,
-      max_connections_per_domain: 2,
-      max_connections: 10,
-      dsn: { enabled: false },
-    },
-  });
+  const { dns, mta, config } = await setUp('one_relay', 'one.test', { poll_interval_ms: 1_000, max_connections_per_domain: 2, max_connections: 10 }, 5);
   const store = await openStore(config, { role: 'single' });
   let side: ReturnType<typeof createDeliverySide> | null = null;
   try {

@@ -4,7 +4,12 @@
  * a 4xx (a message is never answered 250 without its commit), the relay stays up, a delivery that ended
  * meanwhile keeps its result until it can be written (so it is not sent again), and once the server is
  * back the same relay queues and delivers again, with nothing acknowledged lost and nothing refused kept.
- * (A server that stops answering without closing its connections is another matter: docs/operations.md.)
+ *
+ * And a server that stops answering without closing its connections (every process of the server stopped
+ * with SIGSTOP: a frozen host, a network partition): a statement waits at most
+ * `database.statement_timeout_ms` and as long again (5 s at most); then its connection is dropped and the
+ * statement fails. A message whose commit is under way hears 451 instead of waiting for TCP to give up,
+ * the relay stays up, and once the server answers again the same session is queued and delivered.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,12 +41,35 @@ before(async () => {
   mta = await startTestMta({ host: MX_IP });
 });
 after(async () => {
+  cluster?.thaw();
   await relay?.stop();
   await mta?.stop();
   await dns?.stop();
   cluster?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** A relay on its own database of the cluster, with a user added; `database` adds keys to that section. */
+async function relayConfig(name: string, database = ''): Promise<string> {
+  const configFile = path.join(dir, `${name}.yaml`);
+  const dbUrl = name === 'down' ? url : cluster.url(await cluster.createDatabase(name));
+  writeFileSync(
+    configFile,
+    [
+      `hostname: relay.${name}.test`,
+      `database: { backend: postgres, url: ${JSON.stringify(dbUrl)}, pool: 4, ${database}state_dir: ${JSON.stringify(path.join(dir, `state-${name}`))} }`,
+      'log: { level: info }',
+      `submission: { starttls: { host: ${RELAY_IP}, port: ${PORT} }, implicit_tls: { enabled: false, host: ${RELAY_IP}, port: 12465 }, cleartext_auth: always }`,
+      `delivery: { dns_servers: [${JSON.stringify(dns.address)}], poll_interval_ms: 200 }`,
+      'bounces: { enabled: false }',
+      'api: { enabled: false }',
+      '',
+    ].join('\n'),
+  );
+  const added = await runCli(['users', 'add', USER, '--domains', 'example.com', '--config', configFile], { env: { MAILTRAIL_PASSWORD: PASSWORD } });
+  assert.equal(added.code, 0, added.stderr);
+  return configFile;
+}
 
 /** Read with a connection of our own. */
 async function select<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
@@ -59,22 +87,7 @@ const recipientStates = async () => (await select<{ state: string }>('SELECT sta
 test('while PostgreSQL is unreachable submission answers 4xx, never 250; when it returns the relay queues and delivers again', {
   timeout: 120_000,
 }, async () => {
-  const configFile = path.join(dir, 'mailtrail.yaml');
-  writeFileSync(
-    configFile,
-    [
-      'hostname: relay.down.test',
-      `database: { backend: postgres, url: ${JSON.stringify(url)}, pool: 4, state_dir: ${JSON.stringify(path.join(dir, 'state'))} }`,
-      'log: { level: info }',
-      `submission: { starttls: { host: ${RELAY_IP}, port: ${PORT} }, implicit_tls: { enabled: false, host: ${RELAY_IP}, port: 12465 }, cleartext_auth: always }`,
-      `delivery: { dns_servers: [${JSON.stringify(dns.address)}], poll_interval_ms: 200 }`,
-      'bounces: { enabled: false }',
-      'api: { enabled: false }',
-      '',
-    ].join('\n'),
-  );
-  const added = await runCli(['users', 'add', USER, '--domains', 'example.com', '--config', configFile], { env: { MAILTRAIL_PASSWORD: PASSWORD } });
-  assert.equal(added.code, 0, added.stderr);
+  const configFile = await relayConfig('down');
   relay = startRelayProcess(configFile);
   await relay.waitForLine((l) => l.event === 'relay.started', 60_000, 'relay.started');
   const connect = () => RawClient.connect(PORT, { host: RELAY_IP });
@@ -148,4 +161,44 @@ test('while PostgreSQL is unreachable submission answers 4xx, never 250; when it
   assert.equal(relay.child.exitCode, null, 'the relay is still running');
   const { code } = await relay.stop();
   assert.equal(code, 0, 'and stops cleanly');
+});
+
+test('a frozen database: the message in its commit hears 451 after the statement deadline, the relay stays up, and delivers once it answers again', {
+  timeout: 120_000,
+}, async () => {
+  const configFile = await relayConfig('frozen', 'statement_timeout_ms: 1000, ');
+  relay = startRelayProcess(configFile);
+  await relay.waitForLine((l) => l.event === 'relay.started', 60_000, 'relay.started');
+
+  const a = await RawClient.connect(PORT, { host: RELAY_IP });
+  assert.equal((await a.read())?.code, 220);
+  assert.equal((await a.login())?.code, 235);
+  assert.match((await send(a, message('before-frozen@example.com')))!.text, /^250 2\.0\.0 Ok: queued as /);
+  await waitFor(async () => mta.messages.some((m) => m.raw.includes('<before-frozen@example.com>')), 'the first message delivered', 30_000);
+
+  cluster.freeze();
+  // The session is authenticated: its next message reaches the commit, which the server never answers.
+  // Without a deadline this reply never came (the client's own timeout gave up first).
+  const during = await send(a, message('during-frozen@example.com'));
+  assert.ok(during, 'the session was kept open');
+  assert.match(during.text, /^451 4\.3\.0 /, `a message whose commit got no answer is refused with a 4xx: ${during.text}`);
+  await relay.waitForLine((l) => l.event === 'submission.commit_failed', 5_000, 'submission.commit_failed');
+  assert.equal(relay.child.exitCode, null, 'the relay is still running');
+
+  cluster.thaw();
+  const retry = await waitFor(
+    async () => {
+      const r = await send(a, message('during-frozen@example.com'));
+      assert.ok(r, 'the session was kept open');
+      return r.code === 451 ? null : r; // the pool replaces the connections it dropped
+    },
+    'a 250 once PostgreSQL answers again',
+    30_000,
+    500,
+  );
+  assert.match(retry.text, /^250 2\.0\.0 Ok: queued as /);
+  a.destroy();
+  // Delivered: the message refused during the freeze may also have been committed at the server before
+  // it stopped answering (its commit's outcome is unknown), so it may arrive twice; never zero times.
+  await waitFor(async () => mta.messages.filter((m) => m.raw.includes('<during-frozen@example.com>')).length >= 1, 'the retried message delivered', 60_000);
 });
