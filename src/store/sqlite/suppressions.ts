@@ -11,6 +11,8 @@ export function sqliteSuppressions(db: Db): SuppressionStore {
   const insert = db.prepare(INSERT_SUPPRESSION_SQL);
   const byAddress = db.prepare('SELECT * FROM suppressions WHERE address = ?');
   const listed = db.prepare('SELECT address FROM suppressions WHERE address IN (SELECT value FROM json_each(?))').pluck();
+  // Most messages have one recipient: a key lookup, without building a JSON array and a json_each table.
+  const listedOne = db.prepare('SELECT address FROM suppressions WHERE address = ?').pluck();
   const del = db.prepare('DELETE FROM suppressions WHERE address = ?');
   const page = db.prepare('SELECT * FROM suppressions ORDER BY created_at DESC, address LIMIT ? OFFSET ?');
   // A scan of the list (addresses only, no index helps a substring); the list is small next to the history.
@@ -38,6 +40,7 @@ export function sqliteSuppressions(db: Db): SuppressionStore {
       return (rows as SuppressionRow[]).map(toSuppression);
     },
     async listed(addresses) {
+      if (addresses.length === 1) return listedOne.all(addresses[0]) as string[];
       return addresses.length ? (listed.all(JSON.stringify(addresses)) as string[]) : [];
     },
     async count() {
