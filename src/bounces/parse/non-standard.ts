@@ -186,6 +186,16 @@ const DELAY_WORDING =
   /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet|n'?t been delivered yet|(?:is|are|remains?) pending delivery|will (?:try|attempt) (?:to (?:deliver|send) (?:it |the message |your message )?)?again|delivery will continue to be attempted|will (?:continue to|keep) (?:try|attempt)(?:ing)? to deliver)\b/i;
 
 /**
+ * Delay wording specific enough to mark a warning in any format, even one whose own delay words
+ * (rule.delayed) are different: a retry period still to come ("will try to deliver the message for another
+ * 4 days", "will retry for 46 more hours"), a message that "will be resent" / "tried again", "we'll keep
+ * trying", a message still in the queue. A failure notice says the opposite ("will not be retried", "gave
+ * up"), never these.
+ */
+const RETRY_AHEAD =
+  /\b(?:try|trying|retry|retrying|attempt|attempting|deliver|delivering|resend|resending)\b[^.\n]{0,60}?\bfor (?:another|a further|up to|the next) \d+ (?:more )?(?:hours?|days?)\b|\bwill (?:try|attempt) to (?:re-?)?(?:deliver|send)\b(?: (?:it|the message|your message|this message))? (?:for (?:another|a further|up to|the next) \d+|later\b|periodically\b)|\bwill be (?:re-?sent|re-?delivered|re-?queued|(?:re-?)?tried again|attempted again|retried later)\b|(?:\bwe|\bit|\bsystem|\bserver)'ll (?:keep|continue) (?:trying|to try|attempting)\b|\b(?:remains|is still|are still) (?:in|on) (?:the|our) (?:mail |delivery |outgoing )?queue\b|\bqueued for (?:later|further) delivery\b|\bdelivery (?:is|is being|has been) (?:deferred|postponed)\b/i;
+
+/**
  * A warning says so in capitals (Postfix, Exchange and others: "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT
  * NEED TO RESEND YOUR MESSAGE."): a delay whatever else the notice's format says.
  */
@@ -235,6 +245,12 @@ const ADDR_G = new RegExp(ADDR, 'g');
 
 /** Searches of the whole mail for a wrapped address's joined form, per notice (see unwrapped()). */
 const MAX_JOIN_CHECKS = 20;
+
+/** Recipients of one notice up to which each one's lines are checked for the others' addresses (a cost per pair). */
+const MAX_CROSS_CHECKED = 50;
+
+/** A line of dashes that heads a section of a notice (`----- Transcript of session follows -----`). */
+const SECTION_RULE = /^[ \t]*-{3,}/;
 
 /** Failed recipients read from one notice's text at most (real notices list a few; a hostile one, any number). */
 const MAX_TEXT_RECIPIENTS = 1000;
@@ -363,6 +379,7 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   const delayed =
     WARNING_ONLY.test(report.slice(0, 4000)) ||
     DELAY_SUBJECT.test(subject) ||
+    RETRY_AHEAD.test(report.slice(0, 8000)) ||
     (rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report));
   return { rule: rule?.name ?? null, recipients: noticeRecipients(notice, exclude), delayed, report, returned };
 }
@@ -453,12 +470,24 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
   }
   // Said once for the whole notice, so read once: its reason line and its first line with a failure code.
   const reason = rule?.reason?.exec(report)?.[1]?.trim();
+  // A recipient's lines run to the next recipient's line (recipients listed on one line share theirs), to a
+  // section rule (`----- Transcript of session follows -----`), or to a line about another recipient only.
+  const few = found.length > 1 && found.length <= MAX_CROSS_CHECKED;
+  const keys = few ? found.map((f) => f.address.toLowerCase()) : [];
+  const aboutOther = (line: string, self: number): boolean => {
+    if (!few || !line.includes('@')) return false;
+    const lower = line.toLowerCase();
+    return !lower.includes(keys[self]) && keys.some((k, j) => j !== self && lower.includes(k));
+  };
   const blocks = found.map((f, i) => {
-    const next = found[i + 1]?.line ?? lines.length;
+    let n = i + 1;
+    while (n < found.length && found[n].line === f.line) n++;
+    const next = found[n]?.line ?? lines.length;
     const block: string[] = [];
     for (let l = f.line; l < Math.min(next, f.line + 12); l++) {
       const line = lines[l] ?? '';
       if (line.trim() === '' && block.some((b) => b.trim() !== '') && l > f.line + 1) break;
+      if (l > f.line && (SECTION_RULE.test(line) || aboutOther(line, i))) break;
       block.push(line);
     }
     return block;
@@ -481,6 +510,12 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
     const original = forwardedFrom(block.join('\n'), f.address);
     let diag = block.join(' ').replace(/\s+/g, ' ').trim();
     if (reason && !diag.includes(reason)) diag = `${diag} ${reason}`;
+    // A list of addresses with the replies further down (Sendmail's transcript: `<<< 550 5.1.1 <addr>... User
+    // unknown`): the line that quotes a failure code next to this address is its reason.
+    if (!FAILURE_CODE.test(diag) && few) {
+      const own = lines.find((l) => FAILURE_CODE.test(l) && l.toLowerCase().includes(keys[i]) && !aboutOther(l, i));
+      if (own) diag = `${diag} ${own.trim()}`.trim();
+    }
     if (!FAILURE_CODE.test(diag)) {
       const line = noticeCodeLine();
       if (line) diag = (diag + ' ' + line.trim()).trim();
