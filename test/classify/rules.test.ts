@@ -465,6 +465,13 @@ const ROWS: Row[] = [
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'adresse inconnue'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, 'Пользователь не найден'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, '<jane@example.org> address unknown'), 'mailbox-unknown'],
+  // Sisimai's user-unknown wording list: the address between the words, an archived recipient, a directory
+  // (ph) lookup that matched nobody; a sender's address that is not valid stays about the sender.
+  ['wording:user-unknown', r('dsn', null, null, 'User <jane@example.org> not known'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Address <jane@example.org> is not valid'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, 'Archived recipient'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', '550 jane... No matches to nameserver query'), 'mailbox-unknown'],
+  ['code:553@mail', r('mail', 553, null, 'Sender address <news@shop.example> is not valid'), 'policy'],
   ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Requested action not taken: mailbox unavailable'), 'mailbox-unknown'],
   ['wording:address-rejected', r('rcpt', 550, null, '#5.1.0 Address rejected.'), 'mailbox-unknown'],
   ['wording:address-rejected', r('rcpt', 550, null, '<jane@example.org> recipient rejected'), 'mailbox-unknown'], // an ISP's bare refusal of one recipient
