@@ -467,6 +467,11 @@ const ROWS: Row[] = [
   ['wording:user-unknown', r('rcpt', 550, null, '<jane@example.org> address unknown'), 'mailbox-unknown'],
   // Sisimai's user-unknown wording list: the address between the words, an archived recipient, a directory
   // (ph) lookup that matched nobody; a sender's address that is not valid stays about the sender.
+  // Sisimai's mailbox-full wording: a user or account "over the quota", "exceeding its mailbox quota".
+  ['wording:mailbox-full', r('dsn', 550, null, 'jane@example.org is over the allowed quota'), 'mailbox-full'],
+  ['wording:mailbox-full', r('dsn', 552, null, 'Mailbox exceeding its mailbox quota'), 'mailbox-full'],
+  ['wording:mailbox-full', r('dsn', null, '5.0.0', 'Recipient does not have enough space'), 'mailbox-full'],
+  ['wording:rate-limited', r('data', 550, null, 'You are over the quota of messages per hour'), 'rate-limited'],
   ['wording:user-unknown', r('dsn', null, null, 'User <jane@example.org> not known'), 'mailbox-unknown'],
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'Address <jane@example.org> is not valid'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, 'Archived recipient'), 'mailbox-unknown'],

@@ -12,6 +12,9 @@ import { phraseInNotice } from './notice-phrase.js';
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
 const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'"])|\s*$)/;
 
+/** Categories whose words say the mailbox exists (full, disabled): they beat a status that says it does not. */
+const MAILBOX_EXISTS: ReadonlySet<string> = new Set(['mailbox-full', 'mailbox-disabled']);
+
 const AFTER_DATA = /in reply to end of\s+DATA|after\s+end of data|after\s+DATA|in reply to\s+DATA/i;
 const REPLY_TO_DATA = /\(in reply to end of\s+DATA\s+command\)|SMTP error from remote mail server after\s+end of data/i;
 
@@ -54,6 +57,13 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   if (loose) {
     const byWording = classify({ phase: 'dsn', code, enhanced: null, text: (rec.diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, '') });
     if (byWording.category !== 'unknown') c = byWording;
+  }
+  // A status that says the mailbox does not exist (X.1.1, often the reporting MTA's summary or a loose
+  // annotation) under words that say it exists but is full or disabled: the words win (soft), as they do
+  // for a suspended account.
+  if (c.hard && c.rule.startsWith('enhanced:') && rec.diagnostic) {
+    const byWording = classify({ phase: 'dsn', code, enhanced: null, text: rec.diagnostic });
+    if (MAILBOX_EXISTS.has(byWording.category)) c = byWording;
   }
   let source: Evidence['source'] = !rec.diagnostic && !given ? 'none' : decidedByStatusField(c, rec.diagnostic, given) ? 'status' : 'diagnostic';
   let decidingText = source === 'status' ? `Status: ${given}` : rec.diagnostic;

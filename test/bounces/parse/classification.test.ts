@@ -129,3 +129,21 @@ test("a provider's own no-such-account wording stays hard even as the answer to 
   assert.equal(r.category, 'mailbox-unknown');
   assert.equal(r.hard, true);
 });
+
+test('a no-such-mailbox status (5.1.1) under words that say the mailbox is full or disabled: the words win, soft', () => {
+  for (const diagnostic of [
+    '550 user is over the quota',
+    'smtp; 550 Requested action aborted: mailbox quota usage exceeded',
+    '550 Mailbox disabled for this recipient',
+  ]) {
+    const r = classifyRecipient(recipient({ status: '5.1.1', diagnostic }));
+    assert.equal(r.hard, false, diagnostic);
+    assert.match(r.category ?? '', /^mailbox-(?:full|disabled)$/, diagnostic);
+  }
+  // Words that agree with the status, or say nothing of the mailbox, leave it hard.
+  for (const diagnostic of ['550 5.1.1 <ann@example.net>... User unknown', '550 Requested action not taken']) {
+    const r = classifyRecipient(recipient({ status: '5.1.1', diagnostic }));
+    assert.equal(r.category, 'mailbox-unknown', diagnostic);
+    assert.equal(r.hard, true, diagnostic);
+  }
+});
