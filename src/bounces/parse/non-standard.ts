@@ -193,7 +193,7 @@ const DELAY_WORDING =
  * up"), never these.
  */
 const RETRY_AHEAD =
-  /\b(?:try|trying|retry|retrying|attempt|attempting|deliver|delivering|resend|resending)\b[^.\n]{0,60}?\bfor (?:another|a further|up to|the next) \d+ (?:more )?(?:hours?|days?)\b|\bwill (?:try|attempt) to (?:re-?)?(?:deliver|send)\b(?: (?:it|the message|your message|this message))? (?:for (?:another|a further|up to|the next) \d+|later\b|periodically\b)|\bwill be (?:re-?sent|re-?delivered|re-?queued|(?:re-?)?tried again|attempted again|retried later)\b|(?:\bwe|\bit|\bsystem|\bserver)'ll (?:keep|continue) (?:trying|to try|attempting)\b|\b(?:remains|is still|are still) (?:in|on) (?:the|our) (?:mail |delivery |outgoing )?queue\b|\bqueued for (?:later|further) delivery\b|\bdelivery (?:is|is being|has been) (?:deferred|postponed)\b/i;
+  /\b(?:try|trying|retry|retrying|attempt|attempting|deliver|delivering|resend|resending)\b[^.\n]{0,60}?\bfor (?:another|a further|up to|the next) \d+ (?:more )?(?:hours?|days?)\b|\bwill (?:try|attempt) to (?:re-?)?(?:deliver|send)\b(?: (?:it|the message|your message|this message))? (?:for (?:another|a further|up to|the next) \d+|later\b|periodically\b)|\bwill be (?:re-?sent|re-?delivered|re-?queued|(?:re-?)?tried again|attempted again|retried later)\b|(?:\bwe|\bit|\bsystem|\bserver)'ll (?:keep|continue) (?:trying|to try|attempting)\b|\b(?:remains|is still|are still) (?:in|on) (?:the|our) (?:mail |delivery |outgoing )?queue\b|\bqueued for (?:later|further) delivery\b|\bdelivery (?:is|is being|has been) (?:deferred|postponed)\b|\b(?:delivery )?attempts? (?:are|is) continuing\b|\bcontinu(?:e|es|ing) (?:attempting|trying|to attempt|to try) (?:delivery|to deliver)\b|\byou will be notified if (?:the|your|this) message (?:cannot|can't|could not) be delivered\b/i;
 
 /**
  * A warning says so in capitals (Postfix, Exchange and others: "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT
@@ -248,6 +248,9 @@ const MAX_JOIN_CHECKS = 20;
 
 /** Recipients of one notice up to which each one's lines are checked for the others' addresses (a cost per pair). */
 const MAX_CROSS_CHECKED = 50;
+
+/** A transcript's line about one address, without a code: `<jane@…>... Deferred: Connection timed out`. */
+const ADDRESS_THEN_REASON = /^[ \t]*<?[^\s<>]+@[^\s<>]+>?(?:\.\.\.|:)[ \t]*[A-Za-z]/;
 
 /** A line of dashes that heads a section of a notice (`----- Transcript of session follows -----`). */
 const SECTION_RULE = /^[ \t]*-{3,}/;
@@ -474,10 +477,11 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
   // section rule (`----- Transcript of session follows -----`), or to a line about another recipient only.
   const few = found.length > 1 && found.length <= MAX_CROSS_CHECKED;
   const keys = few ? found.map((f) => f.address.toLowerCase()) : [];
+  // A line naming another recipient (self -1: naming any recipient) and not this one.
   const aboutOther = (line: string, self: number): boolean => {
     if (!few || !line.includes('@')) return false;
     const lower = line.toLowerCase();
-    return !lower.includes(keys[self]) && keys.some((k, j) => j !== self && lower.includes(k));
+    return (self < 0 || !lower.includes(keys[self])) && keys.some((k, j) => j !== self && lower.includes(k));
   };
   const blocks = found.map((f, i) => {
     let n = i + 1;
@@ -502,7 +506,7 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
       inBlock = new Uint8Array(lines.length + 1);
       found.forEach((f, i) => inBlock!.fill(1, f.line, f.line + blocks[i].length));
     }
-    codeLine = lines.find((l, n) => (inBlock === null || inBlock[n] === 0) && FAILURE_CODE.test(l));
+    codeLine = lines.find((l, n) => (inBlock === null || inBlock[n] === 0) && FAILURE_CODE.test(l) && !aboutOther(l, -1));
     return codeLine;
   };
   const recipients: TextRecipient[] = found.map((f, i) => {
@@ -512,11 +516,15 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
     if (reason && !diag.includes(reason)) diag = `${diag} ${reason}`;
     // A list of addresses with the replies further down (Sendmail's transcript: `<<< 550 5.1.1 <addr>... User
     // unknown`): the line that quotes a failure code next to this address is its reason.
+    // Its own line is its whole reason, even without a code: another recipient's coded line is not.
+    let own: string | undefined;
     if (!FAILURE_CODE.test(diag) && few) {
-      const own = lines.find((l) => FAILURE_CODE.test(l) && l.toLowerCase().includes(keys[i]) && !aboutOther(l, i));
+      own = lines.find(
+        (l, n) => n !== f.line && (FAILURE_CODE.test(l) || ADDRESS_THEN_REASON.test(l)) && l.toLowerCase().includes(keys[i]) && !aboutOther(l, i),
+      );
       if (own) diag = `${diag} ${own.trim()}`.trim();
     }
-    if (!FAILURE_CODE.test(diag)) {
+    if (!own && !FAILURE_CODE.test(diag)) {
       const line = noticeCodeLine();
       if (line) diag = (diag + ' ' + line.trim()).trim();
     }

@@ -176,6 +176,10 @@ test('a notice that names a retry period still ahead, a resend or a queue is a d
       'This message was created automatically by mail delivery software.',
       'Your message to jane@example.org remains in the queue: host mx.example.org is not answering.',
     ],
+    [
+      'Your message to jane@example.org could not be delivered within 4 hours.',
+      'Delivery attempts are continuing. You will be notified if the message cannot be delivered.',
+    ],
   ]) {
     const r = await parseBounce(
       mail(['From: MAILER-DAEMON@mail.example.org', 'To: b+5-abcdef@bounces.shop.example', 'Subject: Mail delivery problem'], [first, line]),
@@ -262,6 +266,36 @@ test("a list of addresses with the replies in a transcript below (Sendmail): eac
       ['jane@example.org', '5.1.1', true],
       ['bob@example.org', '5.2.2', false],
       ['carl@other.example', '5.1.2', true],
+    ],
+  );
+});
+
+test("a warning's list of addresses takes each one's transcript line even without a code (`<addr>... Deferred: …`)", async () => {
+  const r = await parseBounce(
+    mail(
+      [
+        'From: Mail Delivery Subsystem <MAILER-DAEMON@mail.example.net>',
+        'To: b+8-abcdef@bounces.shop.example',
+        'Subject: Warning: could not send message for past 4 hours',
+      ],
+      [
+        '   ----- The following addresses had transient non-fatal errors -----',
+        '<jane@example.org>',
+        '<bob@example.net>',
+        '',
+        '   ----- Transcript of session follows -----',
+        '<jane@example.org>... Deferred: Connection timed out with mx.example.org.',
+        '<bob@example.net>... Deferred: 452 4.2.2 Mailbox full',
+        'Warning: message still undelivered after 4 hours',
+      ],
+    ),
+  );
+  assert.equal(r.kind, 'delay');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category]),
+    [
+      ['jane@example.org', 'connection-failure'],
+      ['bob@example.net', 'mailbox-full'],
     ],
   );
 });
