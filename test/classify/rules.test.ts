@@ -475,6 +475,11 @@ const ROWS: Row[] = [
   ['wording:user-unknown', r('dsn', null, null, 'User <jane@example.org> not known'), 'mailbox-unknown'],
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'Address <jane@example.org> is not valid'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, 'Archived recipient'), 'mailbox-unknown'],
+  [
+    'wording:user-unknown',
+    r('dsn', null, null, "Your message to jane@example.org couldn't be delivered. jane wasn't found at example.org."),
+    'mailbox-unknown',
+  ], // Office 365's newer notices
   ['wording:user-unknown', r('dsn', null, '5.0.0', '550 jane... No matches to nameserver query'), 'mailbox-unknown'],
   ['code:553@mail', r('mail', 553, null, 'Sender address <news@shop.example> is not valid'), 'policy'],
   ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Requested action not taken: mailbox unavailable'), 'mailbox-unknown'],
