@@ -330,6 +330,9 @@ export const WORDING_RULES: readonly Rule[] = [
   { id: 'null-mx', match: { text: /null MX|nullmx|does not accept (?:e-?)?mail|accepts no (?:e-?)?mail|domain does not (?:receive|accept)|no mail service/i, class: 5 }, category: 'no-mail-service', status: 'X.1.10', explanation: S.noMail },
   { id: 'null-mx-any', match: { text: /null MX|nullmx|indicated no SMTP service/i }, category: 'no-mail-service', status: 'X.1.10', impliedClass: 5, explanation: S.noMail },
   { id: 'unknown-user@data', match: { text: UNKNOWN_USER_RE, phase: ['data'] }, category: 'policy', explanation: S.filteredAfterData },
+  // Anti-harvesting: a server that stops taking our mail after too many of our recipients did not exist
+  // there (Cox's "too many invalid recipients", Postfix/Exim limits). A verdict on the sender, not this address.
+  { id: 'too-many-invalid-recipients', match: { text: /too many (?:invalid|unknown|bad|non-?existent|failed|rejected) (?:recipients|addresses|users|rcpts?)\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'The receiving server is refusing our mail for now because too many of the addresses we sent to did not exist there (a guard against address harvesting); this address itself was not judged.' },
   { id: 'user-unknown', match: { text: UNKNOWN_USER_RE }, category: 'mailbox-unknown', status: 'X.1.1', explanation: S.userUnknown },
   // RFC 5321's stock 550 text; Exchange, hMailServer and James use it for unknown recipients.
   { id: 'mailbox-unavailable', match: { text: /mailbox (?:is )?(?:unavailable|not available)/i, class: 5, phase: ['rcpt', 'dsn', 'unknown'] }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'The recipient\'s server says the mailbox is unavailable, which it usually says for addresses that do not exist.' },

@@ -472,6 +472,15 @@ const ROWS: Row[] = [
   ['wording:mailbox-full', r('dsn', 552, null, 'Mailbox exceeding its mailbox quota'), 'mailbox-full'],
   ['wording:mailbox-full', r('dsn', null, '5.0.0', 'Recipient does not have enough space'), 'mailbox-full'],
   ['wording:rate-limited', r('data', 550, null, 'You are over the quota of messages per hour'), 'rate-limited'],
+  // Too many of our recipients did not exist (Cox AUP, anti-harvesting limits): about us, not this address;
+  // the server's own no-such-user status for this recipient still decides.
+  ['wording:too-many-invalid-recipients', r('rcpt', 554, null, 'cox too many invalid recipients from 192.0.2.1'), 'reputation-or-blocklist'],
+  ['wording:too-many-invalid-recipients', r('rcpt', 421, null, 'Too many unknown recipients, closing connection'), 'reputation-or-blocklist'],
+  [
+    'enhanced:X.1.1',
+    r('rcpt', 550, '5.1.1', '<x@example.org>: Recipient address rejected: unknown user; too many invalid recipients from this host'),
+    'mailbox-unknown',
+  ],
   ['wording:user-unknown', r('dsn', null, null, 'User <jane@example.org> not known'), 'mailbox-unknown'],
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'Address <jane@example.org> is not valid'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, 'Archived recipient'), 'mailbox-unknown'],
