@@ -15,6 +15,9 @@ const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'"])|
 /** Categories whose words say the mailbox exists (full, disabled): they beat a status that says it does not. */
 const MAILBOX_EXISTS: ReadonlySet<string> = new Set(['mailbox-full', 'mailbox-disabled']);
 
+/** Enhanced statuses quoted in a text (`550 5.1.1 …`, `(#5.1.1)`), removed to read its words alone. */
+const STATUS_IN_TEXT = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])/g;
+
 const AFTER_DATA = /in reply to end of\s+DATA|after\s+end of data|after\s+DATA|in reply to\s+DATA/i;
 const REPLY_TO_DATA = /\(in reply to end of\s+DATA\s+command\)|SMTP error from remote mail server after\s+end of data/i;
 
@@ -58,12 +61,13 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     const byWording = classify({ phase: 'dsn', code, enhanced: null, text: (rec.diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, '') });
     if (byWording.category !== 'unknown') c = byWording;
   }
-  // A status that says the mailbox does not exist (X.1.1, often the reporting MTA's summary or a loose
-  // annotation) under words that say it exists but is full or disabled: the words win (soft), as they do
-  // for a suspended account.
+  // A status that says the mailbox or domain does not exist (X.1.1, X.1.2: often the reporting MTA's
+  // summary or a loose annotation) under words that say the mailbox exists but is full or disabled, or that
+  // it is our sender that was refused ("Sender domain not found"): the words win (soft), as they do for a
+  // suspended account.
   if (c.hard && c.rule.startsWith('enhanced:') && rec.diagnostic) {
-    const byWording = classify({ phase: 'dsn', code, enhanced: null, text: rec.diagnostic });
-    if (MAILBOX_EXISTS.has(byWording.category)) c = byWording;
+    const byWording = classify({ phase: 'dsn', code, enhanced: null, text: rec.diagnostic.replace(STATUS_IN_TEXT, '') });
+    if (MAILBOX_EXISTS.has(byWording.category) || byWording.rule === 'wording:sender-rejected') c = byWording;
   }
   let source: Evidence['source'] = !rec.diagnostic && !given ? 'none' : decidedByStatusField(c, rec.diagnostic, given) ? 'status' : 'diagnostic';
   let decidingText = source === 'status' ? `Status: ${given}` : rec.diagnostic;

@@ -130,7 +130,7 @@ test("a provider's own no-such-account wording stays hard even as the answer to 
   assert.equal(r.hard, true);
 });
 
-test('a no-such-mailbox status (5.1.1) under words that say the mailbox is full or disabled: the words win, soft', () => {
+test('a no-such-mailbox status (5.1.1) under words that say the mailbox is full or disabled, or a no-such-domain status for our sender: the words win, soft', () => {
   for (const diagnostic of [
     '550 user is over the quota',
     'smtp; 550 Requested action aborted: mailbox quota usage exceeded',
@@ -140,6 +140,9 @@ test('a no-such-mailbox status (5.1.1) under words that say the mailbox is full 
     assert.equal(r.hard, false, diagnostic);
     assert.match(r.category ?? '', /^mailbox-(?:full|disabled)$/, diagnostic);
   }
+  const sender = classifyRecipient(recipient({ status: '5.1.2', diagnostic: '550 5.1.2 Sender domain not found' }));
+  assert.equal(sender.category, 'policy');
+  assert.equal(sender.hard, false);
   // Words that agree with the status, or say nothing of the mailbox, leave it hard.
   for (const diagnostic of ['550 5.1.1 <ann@example.net>... User unknown', '550 Requested action not taken']) {
     const r = classifyRecipient(recipient({ status: '5.1.1', diagnostic }));
