@@ -15,6 +15,10 @@ const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'"])|
 /** Categories whose words say the mailbox exists (full, disabled): they beat a status that says it does not. */
 const MAILBOX_EXISTS: ReadonlySet<string> = new Set(['mailbox-full', 'mailbox-disabled']);
 
+/** Words without which no full, disabled or sender-refused reading is possible (spares a second classification). */
+const EXISTS_OR_SENDER_WORDS =
+  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен/i;
+
 /** Enhanced statuses quoted in a text (`550 5.1.1 …`, `(#5.1.1)`), removed to read its words alone. */
 const STATUS_IN_TEXT = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])/g;
 
@@ -65,7 +69,7 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   // summary or a loose annotation) under words that say the mailbox exists but is full or disabled, or that
   // it is our sender that was refused ("Sender domain not found"): the words win (soft), as they do for a
   // suspended account.
-  if (c.hard && c.rule.startsWith('enhanced:') && rec.diagnostic) {
+  if (c.hard && c.rule.startsWith('enhanced:') && rec.diagnostic && EXISTS_OR_SENDER_WORDS.test(rec.diagnostic)) {
     const byWording = classify({ phase: 'dsn', code, enhanced: null, text: rec.diagnostic.replace(STATUS_IN_TEXT, '') });
     if (MAILBOX_EXISTS.has(byWording.category) || byWording.rule === 'wording:sender-rejected') c = byWording;
   }
