@@ -252,6 +252,10 @@ const MAX_CROSS_CHECKED = 50;
 /** A transcript's line about one address, without a code: `<jane@…>... Deferred: Connection timed out`. */
 const ADDRESS_THEN_REASON = /^[ \t]*<?[^\s<>]+@[^\s<>]+>?(?:\.\.\.|:)[ \t]*[A-Za-z]/;
 
+/** Two header lines of a message in a row, at the start of lines: a returned copy's header block. */
+const HEADER_BLOCK =
+  /^(?:From|To|Cc|Subject|Date|Sender|Reply-To|Return-Path|Received|MIME-Version|Content-Type):[^\n]*\n(?:[ \t][^\n]*\n)*(?:From|To|Cc|Subject|Date|Sender|Reply-To|Return-Path|Received|MIME-Version|Content-Type|Message-ID):/im;
+
 /** A line of dashes that heads a section of a notice (`----- Transcript of session follows -----`). */
 const SECTION_RULE = /^[ \t]*-{3,}/;
 
@@ -469,7 +473,13 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
     for (const m of body.matchAll(RCPT_TO)) add(m[1], m.index ?? 0);
   }
   if (found.length === 0) {
-    for (const m of body.replace(/^[ \t]*(?:Message-ID|In-Reply-To|References):.*$/gim, (l) => ' '.repeat(l.length)).matchAll(ADDR_G)) add(m[0], m.index ?? 0);
+    // Any address at all, but those before a returned message's header block first: a copy of the
+    // message after a marker no format names ("Your message reads:") lists its other recipients and
+    // senders, which did not fail.
+    const text = body.replace(/^[ \t]*(?:Message-ID|In-Reply-To|References):.*$/gim, (l) => ' '.repeat(l.length));
+    const copy = HEADER_BLOCK.exec(text);
+    for (const m of (copy ? text.slice(0, copy.index) : text).matchAll(ADDR_G)) add(m[0], m.index ?? 0);
+    if (found.length === 0 && copy) for (const m of text.matchAll(ADDR_G)) add(m[0], m.index ?? 0);
   }
   // Said once for the whole notice, so read once: its reason line and its first line with a failure code.
   const reason = rule?.reason?.exec(report)?.[1]?.trim();

@@ -300,6 +300,32 @@ test("a warning's list of addresses takes each one's transcript line even withou
   );
 });
 
+test('a copy of the message after a marker no format names: its To and Cc are not failed recipients', async () => {
+  for (const marker of ['Your message reads (in part):', 'The text of your message was:', '=== Original message ===']) {
+    const r = await parseBounce(
+      mail(
+        ['From: MAILER-DAEMON@mail.example.net', 'To: b+8-abcdef@bounces.shop.example', 'Subject: Returned mail'],
+        [
+          'The message could not be delivered. Reason: no such user (jane@example.org)',
+          '',
+          marker,
+          '',
+          'Date: Mon, 1 Mar 2021 09:00:00 +0100',
+          'From: Shop <news@shop.example>',
+          'To: jane@example.org, friend@example.com',
+          'Cc: boss@example.com',
+          'Subject: Your order',
+        ],
+      ),
+    );
+    assert.deepEqual(
+      r.recipients.map((x) => [x.address, x.hard]),
+      [['jane@example.org', true]],
+      marker,
+    );
+  }
+});
+
 test('recipients listed on one line share the reason written under it', async () => {
   const r = await parseBounce(
     mail(
