@@ -391,8 +391,22 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   return { rule: rule?.name ?? null, recipients: noticeRecipients(notice, exclude), delayed, report, returned };
 }
 
-/** The failed recipients a notice lists in its text (the expensive part of reading a notice). */
+/**
+ * The failed recipients a notice lists in its text (the expensive part of reading a notice). A copy of the
+ * message inline after a marker no format names (Exchange's "Message text:", "Your message reads:") is
+ * left out when the text before its header block names a recipient: the copy's To, Cc and body are not
+ * failures.
+ */
 export function noticeRecipients(notice: Notice, exclude: Set<string>): TextRecipient[] {
+  const copy = HEADER_BLOCK.exec(notice.report);
+  if (copy && copy.index > 0) {
+    const before = recipientsIn({ ...notice, report: notice.report.slice(0, copy.index) }, exclude);
+    if (before.length > 0) return before;
+  }
+  return recipientsIn(notice, exclude);
+}
+
+function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   const { text, rule, report, returned } = notice;
   // The returned message's own sender (its From, Sender, Reply-To, Return-Path) wrote the mail that failed:
   // it is not a failed recipient, however often the notice's prose names it.
@@ -473,13 +487,7 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
     for (const m of body.matchAll(RCPT_TO)) add(m[1], m.index ?? 0);
   }
   if (found.length === 0) {
-    // Any address at all, but those before a returned message's header block first: a copy of the
-    // message after a marker no format names ("Your message reads:") lists its other recipients and
-    // senders, which did not fail.
-    const text = body.replace(/^[ \t]*(?:Message-ID|In-Reply-To|References):.*$/gim, (l) => ' '.repeat(l.length));
-    const copy = HEADER_BLOCK.exec(text);
-    for (const m of (copy ? text.slice(0, copy.index) : text).matchAll(ADDR_G)) add(m[0], m.index ?? 0);
-    if (found.length === 0 && copy) for (const m of text.matchAll(ADDR_G)) add(m[0], m.index ?? 0);
+    for (const m of body.replace(/^[ \t]*(?:Message-ID|In-Reply-To|References):.*$/gim, (l) => ' '.repeat(l.length)).matchAll(ADDR_G)) add(m[0], m.index ?? 0);
   }
   // Said once for the whole notice, so read once: its reason line and its first line with a failure code.
   const reason = rule?.reason?.exec(report)?.[1]?.trim();

@@ -301,6 +301,30 @@ test("a warning's list of addresses takes each one's transcript line even withou
 });
 
 test('a copy of the message after a marker no format names: its To and Cc are not failed recipients', async () => {
+  const exchange = await parseBounce(
+    mail(
+      ['From: System Administrator <postmaster@mail.example.net>', 'To: b+8-abcdef@bounces.shop.example', 'Subject: Undeliverable: Your order'],
+      [
+        'Your message did not reach some or all of the intended recipients.',
+        '',
+        'The following recipient(s) could not be reached:',
+        '',
+        '      jane@example.org on 3/1/2021 10:00 AM',
+        '            The e-mail account does not exist at the organization this message was sent to.',
+        '',
+        'Message text:',
+        '',
+        'From: Shop <news@shop.example>',
+        'To: jane@example.org',
+        'Cc: friend@example.com',
+        'Subject: Your order',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    exchange.recipients.map((x) => x.address),
+    ['jane@example.org'],
+  );
   for (const marker of ['Your message reads (in part):', 'The text of your message was:', '=== Original message ===']) {
     const r = await parseBounce(
       mail(
