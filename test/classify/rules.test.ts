@@ -481,6 +481,8 @@ const ROWS: Row[] = [
     r('rcpt', 550, '5.1.1', '<x@example.org>: Recipient address rejected: unknown user; too many invalid recipients from this host'),
     'mailbox-unknown',
   ],
+  ['wording:dns-server-failure', r('dsn', null, '5.0.0', 'Temporary DNS failure for example.org'), 'dns-failure'],
+  ['wording:dns-server-failure', r('dsn', null, null, 'Name server timeout'), 'dns-failure'],
   ['wording:user-unknown', r('dsn', null, null, 'User <jane@example.org> not known'), 'mailbox-unknown'],
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'Address <jane@example.org> is not valid'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, 'Archived recipient'), 'mailbox-unknown'],

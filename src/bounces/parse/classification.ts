@@ -15,9 +15,12 @@ const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'"])|
 /** Categories whose words say the mailbox exists (full, disabled): they beat a status that says it does not. */
 const MAILBOX_EXISTS: ReadonlySet<string> = new Set(['mailbox-full', 'mailbox-disabled']);
 
-/** Words without which no full, disabled or sender-refused reading is possible (spares a second classification). */
+/** Words without which no full, disabled, sender-refused or failed-for-now reading is possible (spares a second classification). */
 const EXISTS_OR_SENDER_WORDS =
-  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен/i;
+  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен/i;
+
+/** Categories whose words say a lookup or connection failed for now: they beat an unknown-domain status. */
+const DOMAIN_MAY_EXIST: ReadonlySet<string> = new Set(['dns-failure', 'connection-failure', 'expired']);
 
 /** Enhanced statuses quoted in a text (`550 5.1.1 …`, `(#5.1.1)`), removed to read its words alone. */
 const STATUS_IN_TEXT = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])/g;
@@ -72,6 +75,11 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   if (c.hard && c.rule.startsWith('enhanced:') && rec.diagnostic && EXISTS_OR_SENDER_WORDS.test(rec.diagnostic)) {
     const byWording = classify({ phase: 'dsn', code, enhanced: null, text: rec.diagnostic.replace(STATUS_IN_TEXT, '') });
     if (MAILBOX_EXISTS.has(byWording.category) || byWording.rule === 'wording:sender-rejected') c = byWording;
+    // An unknown-domain status (X.1.2) over words of a lookup that failed for now (SERVFAIL, a timeout,
+    // "try again") or of hosts that kept failing: the domain may well exist. (5.4.4, "unable to route", still
+    // decides: Sisimai's labels count a malformed name server reply under it as the domain refusing mail,
+    // and which is right was not settled.)
+    else if (c.rule === 'enhanced:X.1.2' && DOMAIN_MAY_EXIST.has(byWording.category)) c = byWording;
   }
   let source: Evidence['source'] = !rec.diagnostic && !given ? 'none' : decidedByStatusField(c, rec.diagnostic, given) ? 'status' : 'diagnostic';
   let decidingText = source === 'status' ? `Status: ${given}` : rec.diagnostic;

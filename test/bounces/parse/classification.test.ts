@@ -150,3 +150,20 @@ test('a no-such-mailbox status (5.1.1) under words that say the mailbox is full 
     assert.equal(r.hard, true, diagnostic);
   }
 });
+
+test('an unknown-domain status (5.1.2) over words of a lookup that failed for now is soft; over words of a missing domain, hard', () => {
+  for (const diagnostic of [
+    'Name service error for name=example.org type=MX: Malformed or unexpected name server reply',
+    'DNS lookup failure: SERVFAIL',
+    'Temporary lookup failure',
+    'all hosts for example.org have been failing for a long time (and retry time not reached)',
+  ]) {
+    const r = classifyRecipient(recipient({ status: '5.1.2', diagnostic }));
+    assert.equal(r.hard, false, diagnostic);
+  }
+  const missing = classifyRecipient(
+    recipient({ status: '5.1.2', diagnostic: 'Host or domain name not found. Name service error for name=example.org type=A: Host not found' }),
+  );
+  assert.equal(missing.category, 'domain-unknown');
+  assert.equal(missing.hard, true);
+});
