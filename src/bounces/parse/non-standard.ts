@@ -491,8 +491,9 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   }
   // Said once for the whole notice, so read once: its reason line and its first line with a failure code.
   const reason = rule?.reason?.exec(report)?.[1]?.trim();
-  // A recipient's lines run to the next recipient's line (recipients listed on one line share theirs), to a
-  // section rule (`----- Transcript of session follows -----`), or to a line about another recipient only.
+  // A recipient's lines run to the next recipient's line (recipients listed on one line share theirs); with
+  // several recipients, also to a section rule (`----- Transcript of session follows -----`) or to a line
+  // about another recipient only. (A lone recipient's lines may run into the transcript: it is its own.)
   const few = found.length > 1 && found.length <= MAX_CROSS_CHECKED;
   const keys = few ? found.map((f) => f.address.toLowerCase()) : [];
   // A line naming another recipient (self -1: naming any recipient) and not this one.
@@ -509,7 +510,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     for (let l = f.line; l < Math.min(next, f.line + 12); l++) {
       const line = lines[l] ?? '';
       if (line.trim() === '' && block.some((b) => b.trim() !== '') && l > f.line + 1) break;
-      if (l > f.line && (SECTION_RULE.test(line) || aboutOther(line, i))) break;
+      if (l > f.line && found.length > 1 && (SECTION_RULE.test(line) || aboutOther(line, i))) break;
       block.push(line);
     }
     return block;
