@@ -465,6 +465,34 @@ const ROWS: Row[] = [
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'adresse inconnue'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, 'Пользователь не найден'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, '<jane@example.org> address unknown'), 'mailbox-unknown'],
+  // Sisimai's user-unknown wording list: the address between the words, an archived recipient, a directory
+  // (ph) lookup that matched nobody; a sender's address that is not valid stays about the sender.
+  // Sisimai's mailbox-full wording: a user or account "over the quota", "exceeding its mailbox quota".
+  ['wording:mailbox-full', r('dsn', 550, null, 'jane@example.org is over the allowed quota'), 'mailbox-full'],
+  ['wording:mailbox-full', r('dsn', 552, null, 'Mailbox exceeding its mailbox quota'), 'mailbox-full'],
+  ['wording:mailbox-full', r('dsn', null, '5.0.0', 'Recipient does not have enough space'), 'mailbox-full'],
+  ['wording:rate-limited', r('data', 550, null, 'You are over the quota of messages per hour'), 'rate-limited'],
+  // Too many of our recipients did not exist (Cox AUP, anti-harvesting limits): about us, not this address;
+  // the server's own no-such-user status for this recipient still decides.
+  ['wording:too-many-invalid-recipients', r('rcpt', 554, null, 'cox too many invalid recipients from 192.0.2.1'), 'reputation-or-blocklist'],
+  ['wording:too-many-invalid-recipients', r('rcpt', 421, null, 'Too many unknown recipients, closing connection'), 'reputation-or-blocklist'],
+  [
+    'enhanced:X.1.1',
+    r('rcpt', 550, '5.1.1', '<x@example.org>: Recipient address rejected: unknown user; too many invalid recipients from this host'),
+    'mailbox-unknown',
+  ],
+  ['wording:dns-server-failure', r('dsn', null, '5.0.0', 'Temporary DNS failure for example.org'), 'dns-failure'],
+  ['wording:dns-server-failure', r('dsn', null, null, 'Name server timeout'), 'dns-failure'],
+  ['wording:user-unknown', r('dsn', null, null, 'User <jane@example.org> not known'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Address <jane@example.org> is not valid'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, 'Archived recipient'), 'mailbox-unknown'],
+  [
+    'wording:user-unknown',
+    r('dsn', null, null, "Your message to jane@example.org couldn't be delivered. jane wasn't found at example.org."),
+    'mailbox-unknown',
+  ], // Office 365's newer notices
+  ['wording:user-unknown', r('dsn', null, '5.0.0', '550 jane... No matches to nameserver query'), 'mailbox-unknown'],
+  ['code:553@mail', r('mail', 553, null, 'Sender address <news@shop.example> is not valid'), 'policy'],
   ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Requested action not taken: mailbox unavailable'), 'mailbox-unknown'],
   ['wording:address-rejected', r('rcpt', 550, null, '#5.1.0 Address rejected.'), 'mailbox-unknown'],
   ['wording:address-rejected', r('rcpt', 550, null, '<jane@example.org> recipient rejected'), 'mailbox-unknown'], // an ISP's bare refusal of one recipient

@@ -8,6 +8,7 @@
  *   x400; /RFC-822=jane(a)example.org/O=Org/ADMD=…/C=US/   an X.400 address carrying its Internet form,
  *                                       in RFC 2156's escapes ((a) = @, (p) = %, (u) = _ …)
  *   rfc822; jane.long-name@exam ple.org an address cut where a header line was folded
+ *   rfc822; IMCEASMTP-jane+40example+2Eorg@exchange.example.net   Exchange's encapsulated SMTP address
  *
  * An X.400 address without an RFC-822 part names no Internet mailbox: it gives null, so the caller falls
  * back to Original-Recipient or the notice's text.
@@ -33,11 +34,23 @@ export function cleanAddress(value: string | null | undefined): string | null {
   v = v.replace(/^(?:smtp|rfc-?822|mailto)\s*[:=]\s*/i, '');
   v = v.replace(/^["'`]+|["'`]+$/g, '').trim();
   v = v.replace(/[.,;]+$/, '');
-  if (ADDRESS.test(v)) return v;
+  if (ADDRESS.test(v)) return fromImcea(v) ?? v;
   // Folded over lines: the pieces only join into one address.
   const joined = v.replace(/\s+/g, '');
   if (/\s/.test(v) && ADDRESS.test(joined) && v.split(/\s+/).length <= 3) return joined;
   return v.includes('@') ? null : v.length > 0 ? v : null;
+}
+
+/**
+ * Exchange's encapsulation of a foreign address as a local one (IMCEA): `IMCEASMTP-jane+2Edoe+40example+2Eorg@
+ * exchange.example.net` is `jane.doe@example.org` (`+XX` is a character in hex). Null when it is no IMCEA
+ * address or does not encapsulate an SMTP one (IMCEAEX- holds an Exchange directory name).
+ */
+function fromImcea(v: string): string | null {
+  const m = /^IMCEASMTP-([^@]+)@[^@]+$/i.exec(v);
+  if (!m) return null;
+  const address = m[1].replace(/\+([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  return ADDRESS.test(address) ? address : null;
 }
 
 /** `/RFC-822=jane(a)example.org/O=…/` → `jane@example.org`; null when it has no RFC-822 part. */

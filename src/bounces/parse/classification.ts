@@ -12,6 +12,19 @@ import { phraseInNotice } from './notice-phrase.js';
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
 const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'"])|\s*$)/;
 
+/** Categories whose words say the mailbox exists (full, disabled): they beat a status that says it does not. */
+const MAILBOX_EXISTS: ReadonlySet<string> = new Set(['mailbox-full', 'mailbox-disabled']);
+
+/** Words without which no full, disabled, sender-refused or failed-for-now reading is possible (spares a second classification). */
+const EXISTS_OR_SENDER_WORDS =
+  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен/i;
+
+/** Categories whose words say a lookup or connection failed for now: they beat an unknown-domain status. */
+const DOMAIN_MAY_EXIST: ReadonlySet<string> = new Set(['dns-failure', 'connection-failure', 'expired']);
+
+/** Enhanced statuses quoted in a text (`550 5.1.1 …`, `(#5.1.1)`), removed to read its words alone. */
+const STATUS_IN_TEXT = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])/g;
+
 const AFTER_DATA = /in reply to end of\s+DATA|after\s+end of data|after\s+DATA|in reply to\s+DATA/i;
 const REPLY_TO_DATA = /\(in reply to end of\s+DATA\s+command\)|SMTP error from remote mail server after\s+end of data/i;
 
@@ -54,6 +67,19 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   if (loose) {
     const byWording = classify({ phase: 'dsn', code, enhanced: null, text: (rec.diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, '') });
     if (byWording.category !== 'unknown') c = byWording;
+  }
+  // A status that says the mailbox or domain does not exist (X.1.1, X.1.2: often the reporting MTA's
+  // summary or a loose annotation) under words that say the mailbox exists but is full or disabled, or that
+  // it is our sender that was refused ("Sender domain not found"): the words win (soft), as they do for a
+  // suspended account.
+  if (c.hard && c.rule.startsWith('enhanced:') && rec.diagnostic && EXISTS_OR_SENDER_WORDS.test(rec.diagnostic)) {
+    const byWording = classify({ phase: 'dsn', code, enhanced: null, text: rec.diagnostic.replace(STATUS_IN_TEXT, '') });
+    if (MAILBOX_EXISTS.has(byWording.category) || byWording.rule === 'wording:sender-rejected') c = byWording;
+    // An unknown-domain status (X.1.2) over words of a lookup that failed for now (SERVFAIL, a timeout,
+    // "try again") or of hosts that kept failing: the domain may well exist. (5.4.4, "unable to route", still
+    // decides: Sisimai's labels count a malformed name server reply under it as the domain refusing mail,
+    // and which is right was not settled.)
+    else if (c.rule === 'enhanced:X.1.2' && DOMAIN_MAY_EXIST.has(byWording.category)) c = byWording;
   }
   let source: Evidence['source'] = !rec.diagnostic && !given ? 'none' : decidedByStatusField(c, rec.diagnostic, given) ? 'status' : 'diagnostic';
   let decidingText = source === 'status' ? `Status: ${given}` : rec.diagnostic;

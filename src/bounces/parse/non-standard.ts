@@ -186,6 +186,16 @@ const DELAY_WORDING =
   /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet|n'?t been delivered yet|(?:is|are|remains?) pending delivery|will (?:try|attempt) (?:to (?:deliver|send) (?:it |the message |your message )?)?again|delivery will continue to be attempted|will (?:continue to|keep) (?:try|attempt)(?:ing)? to deliver)\b/i;
 
 /**
+ * Delay wording specific enough to mark a warning in any format, even one whose own delay words
+ * (rule.delayed) are different: a retry period still to come ("will try to deliver the message for another
+ * 4 days", "will retry for 46 more hours"), a message that "will be resent" / "tried again", "we'll keep
+ * trying", a message still in the queue. A failure notice says the opposite ("will not be retried", "gave
+ * up"), never these.
+ */
+const RETRY_AHEAD =
+  /\b(?:try|trying|retry|retrying|attempt|attempting|deliver|delivering|resend|resending)\b[^.\n]{0,60}?\bfor (?:another|a further|up to|the next) \d+ (?:more )?(?:hours?|days?)\b|\bwill (?:try|attempt) to (?:re-?)?(?:deliver|send)\b(?: (?:it|the message|your message|this message))? (?:for (?:another|a further|up to|the next) \d+|later\b|periodically\b)|\bwill be (?:re-?sent|re-?delivered|re-?queued|(?:re-?)?tried again|attempted again|retried later)\b|(?:\bwe|\bit|\bsystem|\bserver)'ll (?:keep|continue) (?:trying|to try|attempting)\b|\b(?:remains|is still|are still) (?:in|on) (?:the|our) (?:mail |delivery |outgoing )?queue\b|\bqueued for (?:later|further) delivery\b|\bdelivery (?:is|is being|has been) (?:deferred|postponed)\b|\b(?:delivery )?attempts? (?:are|is) continuing\b|\bcontinu(?:e|es|ing) (?:attempting|trying|to attempt|to try) (?:delivery|to deliver)\b|\byou will be notified if (?:the|your|this) message (?:cannot|can't|could not) be delivered\b/i;
+
+/**
  * A warning says so in capitals (Postfix, Exchange and others: "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT
  * NEED TO RESEND YOUR MESSAGE."): a delay whatever else the notice's format says.
  */
@@ -235,6 +245,19 @@ const ADDR_G = new RegExp(ADDR, 'g');
 
 /** Searches of the whole mail for a wrapped address's joined form, per notice (see unwrapped()). */
 const MAX_JOIN_CHECKS = 20;
+
+/** Recipients of one notice up to which each one's lines are checked for the others' addresses (a cost per pair). */
+const MAX_CROSS_CHECKED = 50;
+
+/** A transcript's line about one address, without a code: `<jane@…>... Deferred: Connection timed out`. */
+const ADDRESS_THEN_REASON = /^[ \t]*<?[^\s<>]+@[^\s<>]+>?(?:\.\.\.|:)[ \t]*[A-Za-z]/;
+
+/** Two header lines of a message in a row, at the start of lines: a returned copy's header block. */
+const HEADER_BLOCK =
+  /^(?:From|To|Cc|Subject|Date|Sender|Reply-To|Return-Path|Received|MIME-Version|Content-Type):[^\n]*\n(?:[ \t][^\n]*\n)*(?:From|To|Cc|Subject|Date|Sender|Reply-To|Return-Path|Received|MIME-Version|Content-Type|Message-ID):/im;
+
+/** A line of dashes that heads a section of a notice (`----- Transcript of session follows -----`). */
+const SECTION_RULE = /^[ \t]*-{3,}/;
 
 /** Failed recipients read from one notice's text at most (real notices list a few; a hostile one, any number). */
 const MAX_TEXT_RECIPIENTS = 1000;
@@ -363,12 +386,27 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   const delayed =
     WARNING_ONLY.test(report.slice(0, 4000)) ||
     DELAY_SUBJECT.test(subject) ||
+    RETRY_AHEAD.test(report.slice(0, 8000)) ||
     (rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report));
   return { rule: rule?.name ?? null, recipients: noticeRecipients(notice, exclude), delayed, report, returned };
 }
 
-/** The failed recipients a notice lists in its text (the expensive part of reading a notice). */
+/**
+ * The failed recipients a notice lists in its text (the expensive part of reading a notice). A copy of the
+ * message inline after a marker no format names (Exchange's "Message text:", "Your message reads:") is
+ * left out when the text before its header block names a recipient: the copy's To, Cc and body are not
+ * failures.
+ */
 export function noticeRecipients(notice: Notice, exclude: Set<string>): TextRecipient[] {
+  const copy = HEADER_BLOCK.exec(notice.report);
+  if (copy && copy.index > 0) {
+    const before = recipientsIn({ ...notice, report: notice.report.slice(0, copy.index) }, exclude);
+    if (before.length > 0) return before;
+  }
+  return recipientsIn(notice, exclude);
+}
+
+function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   const { text, rule, report, returned } = notice;
   // The returned message's own sender (its From, Sender, Reply-To, Return-Path) wrote the mail that failed:
   // it is not a failed recipient, however often the notice's prose names it.
@@ -453,12 +491,26 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
   }
   // Said once for the whole notice, so read once: its reason line and its first line with a failure code.
   const reason = rule?.reason?.exec(report)?.[1]?.trim();
+  // A recipient's lines run to the next recipient's line (recipients listed on one line share theirs); with
+  // several recipients, also to a section rule (`----- Transcript of session follows -----`) or to a line
+  // about another recipient only. (A lone recipient's lines may run into the transcript: it is its own.)
+  const few = found.length > 1 && found.length <= MAX_CROSS_CHECKED;
+  const keys = few ? found.map((f) => f.address.toLowerCase()) : [];
+  // A line naming another recipient (self -1: naming any recipient) and not this one.
+  const aboutOther = (line: string, self: number): boolean => {
+    if (!few || !line.includes('@')) return false;
+    const lower = line.toLowerCase();
+    return (self < 0 || !lower.includes(keys[self])) && keys.some((k, j) => j !== self && lower.includes(k));
+  };
   const blocks = found.map((f, i) => {
-    const next = found[i + 1]?.line ?? lines.length;
+    let n = i + 1;
+    while (n < found.length && found[n].line === f.line) n++;
+    const next = found[n]?.line ?? lines.length;
     const block: string[] = [];
     for (let l = f.line; l < Math.min(next, f.line + 12); l++) {
       const line = lines[l] ?? '';
       if (line.trim() === '' && block.some((b) => b.trim() !== '') && l > f.line + 1) break;
+      if (l > f.line && found.length > 1 && (SECTION_RULE.test(line) || aboutOther(line, i))) break;
       block.push(line);
     }
     return block;
@@ -473,7 +525,7 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
       inBlock = new Uint8Array(lines.length + 1);
       found.forEach((f, i) => inBlock!.fill(1, f.line, f.line + blocks[i].length));
     }
-    codeLine = lines.find((l, n) => (inBlock === null || inBlock[n] === 0) && FAILURE_CODE.test(l));
+    codeLine = lines.find((l, n) => (inBlock === null || inBlock[n] === 0) && FAILURE_CODE.test(l) && !aboutOther(l, -1));
     return codeLine;
   };
   const recipients: TextRecipient[] = found.map((f, i) => {
@@ -481,7 +533,17 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
     const original = forwardedFrom(block.join('\n'), f.address);
     let diag = block.join(' ').replace(/\s+/g, ' ').trim();
     if (reason && !diag.includes(reason)) diag = `${diag} ${reason}`;
-    if (!FAILURE_CODE.test(diag)) {
+    // A list of addresses with the replies further down (Sendmail's transcript: `<<< 550 5.1.1 <addr>... User
+    // unknown`): the line that quotes a failure code next to this address is its reason.
+    // Its own line is its whole reason, even without a code: another recipient's coded line is not.
+    let own: string | undefined;
+    if (!FAILURE_CODE.test(diag) && few) {
+      own = lines.find(
+        (l, n) => n !== f.line && (FAILURE_CODE.test(l) || ADDRESS_THEN_REASON.test(l)) && l.toLowerCase().includes(keys[i]) && !aboutOther(l, i),
+      );
+      if (own) diag = `${diag} ${own.trim()}`.trim();
+    }
+    if (!own && !FAILURE_CODE.test(diag)) {
       const line = noticeCodeLine();
       if (line) diag = (diag + ' ' + line.trim()).trim();
     }

@@ -20,6 +20,11 @@ test('gateways that keep their own field name: smtp=, SMTP:', () => {
   assert.equal(cleanAddress('rfc822;SMTP:jane@example.org'), 'jane@example.org');
 });
 
+test("Exchange's encapsulated SMTP address (IMCEASMTP-…) gives the address it holds; a directory name (IMCEAEX-…) stays as it is", () => {
+  assert.equal(cleanAddress('rfc822;IMCEASMTP-jane+2Edoe+40example+2Eorg@exchange.example.net'), 'jane.doe@example.org');
+  assert.equal(cleanAddress('rfc822;IMCEAEX-_O=EXAMPLE_CN=RECIPIENTS_CN=JDOE@example.org'), 'IMCEAEX-_O=EXAMPLE_CN=RECIPIENTS_CN=JDOE@example.org');
+});
+
 test('an X.400 address gives its RFC-822 part with RFC 2156 escapes undone, or nothing', () => {
   assert.equal(cleanAddress('x400; /RFC-822=jane.doe(a)example.org/O=Example/PRMD=Example/ADMD= /C=US/'), 'jane.doe@example.org');
   assert.equal(cleanAddress('X400; /RFC-822=first(u)last(a)example.org/'), 'first_last@example.org');

@@ -129,3 +129,41 @@ test("a provider's own no-such-account wording stays hard even as the answer to 
   assert.equal(r.category, 'mailbox-unknown');
   assert.equal(r.hard, true);
 });
+
+test('a no-such-mailbox status (5.1.1) under words that say the mailbox is full or disabled, or a no-such-domain status for our sender: the words win, soft', () => {
+  for (const diagnostic of [
+    '550 user is over the quota',
+    'smtp; 550 Requested action aborted: mailbox quota usage exceeded',
+    '550 Mailbox disabled for this recipient',
+  ]) {
+    const r = classifyRecipient(recipient({ status: '5.1.1', diagnostic }));
+    assert.equal(r.hard, false, diagnostic);
+    assert.match(r.category ?? '', /^mailbox-(?:full|disabled)$/, diagnostic);
+  }
+  const sender = classifyRecipient(recipient({ status: '5.1.2', diagnostic: '550 5.1.2 Sender domain not found' }));
+  assert.equal(sender.category, 'policy');
+  assert.equal(sender.hard, false);
+  // Words that agree with the status, or say nothing of the mailbox, leave it hard.
+  for (const diagnostic of ['550 5.1.1 <ann@example.net>... User unknown', '550 Requested action not taken']) {
+    const r = classifyRecipient(recipient({ status: '5.1.1', diagnostic }));
+    assert.equal(r.category, 'mailbox-unknown', diagnostic);
+    assert.equal(r.hard, true, diagnostic);
+  }
+});
+
+test('an unknown-domain status (5.1.2) over words of a lookup that failed for now is soft; over words of a missing domain, hard', () => {
+  for (const diagnostic of [
+    'Name service error for name=example.org type=MX: Malformed or unexpected name server reply',
+    'DNS lookup failure: SERVFAIL',
+    'Temporary lookup failure',
+    'all hosts for example.org have been failing for a long time (and retry time not reached)',
+  ]) {
+    const r = classifyRecipient(recipient({ status: '5.1.2', diagnostic }));
+    assert.equal(r.hard, false, diagnostic);
+  }
+  const missing = classifyRecipient(
+    recipient({ status: '5.1.2', diagnostic: 'Host or domain name not found. Name service error for name=example.org type=A: Host not found' }),
+  );
+  assert.equal(missing.category, 'domain-unknown');
+  assert.equal(missing.hard, true);
+});

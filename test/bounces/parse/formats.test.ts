@@ -112,6 +112,28 @@ test('a person\'s mail whose subject says "error", "rejected" or "bounced" is no
   );
 });
 
+test('a gateway\'s notice titled "Unable to deliver", "Could not send message" or "… was not delivered" is a notice; a reply with such a subject is not', async () => {
+  for (const subject of ['Unable to deliver your message', 'Could not send message', 'Your message was not delivered']) {
+    const r = await parseBounce(
+      Buffer.from(
+        `From: Mail Server <server@mail.example.org>\nTo: app@example.com\nSubject: ${subject}\n\nYour message to jane@example.org could not be sent: 550 no such user.\n`,
+      ),
+    );
+    assert.equal(r.kind, 'bounce', subject);
+    assert.deepEqual(
+      r.recipients.map((x) => [x.address, x.hard]),
+      [['jane@example.org', true]],
+      subject,
+    );
+  }
+  const reply = await parseBounce(
+    Buffer.from(
+      'From: Bob <bob@example.net>\nTo: app@example.com\nSubject: Re: Parcel not delivered\n\nThe courier says 550 boxes are still in the depot; ask carol@example.org.\n',
+    ),
+  );
+  assert.equal(reply.kind, 'not-a-bounce');
+});
+
 test('qmail notices give each recipient with its own status', async () => {
   const r = await parse('qmail.eml');
   assert.equal(r.kind, 'bounce');

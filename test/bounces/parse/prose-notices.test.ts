@@ -164,6 +164,40 @@ test('a notice that says the message is pending or will be tried again is a dela
   }
 });
 
+test('a notice that names a retry period still ahead, a resend or a queue is a delay, even in a format with other delay words', async () => {
+  for (const [first, line] of [
+    [
+      'Your message to jane@example.org has not been delivered',
+      'because the remote server is not responding. The system will try to deliver the message for another 4 days.',
+    ],
+    ['The following message to <jane@example.org> was undeliverable.', '4.4.1 - Connection timed out. The message will be resent.'],
+    ['Delivery to jane@example.org failed for now: 451 Try again later.', "We'll keep trying for up to 5 days."],
+    [
+      'This message was created automatically by mail delivery software.',
+      'Your message to jane@example.org remains in the queue: host mx.example.org is not answering.',
+    ],
+    [
+      'Your message to jane@example.org could not be delivered within 4 hours.',
+      'Delivery attempts are continuing. You will be notified if the message cannot be delivered.',
+    ],
+  ]) {
+    const r = await parseBounce(
+      mail(['From: MAILER-DAEMON@mail.example.org', 'To: b+5-abcdef@bounces.shop.example', 'Subject: Mail delivery problem'], [first, line]),
+    );
+    assert.equal(r.kind, 'delay', line);
+    assert.equal(r.recipients[0].address, 'jane@example.org', line);
+    assert.equal(r.recipients[0].hard, false, line);
+  }
+  // A failure says the opposite: nothing will be tried again.
+  const r = await parseBounce(
+    mail(
+      ['From: MAILER-DAEMON@mail.example.org', 'To: b+5-abcdef@bounces.shop.example', 'Subject: Mail delivery failed'],
+      ['Your message to jane@example.org could not be delivered: 550 5.1.1 User unknown.', 'It will not be tried again.'],
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+});
+
 test("several recipients in one notice: each keeps its own reason, never another recipient's reply code (Exim)", async () => {
   const r = await parseBounce(
     mail(
@@ -198,6 +232,138 @@ test("several recipients in one notice: each keeps its own reason, never another
     ],
   );
   assert.equal(r.recipients[1].status, '5.1.2');
+});
+
+test("a list of addresses with the replies in a transcript below (Sendmail): each takes the reply that names it, not another's", async () => {
+  const r = await parseBounce(
+    mail(
+      [
+        'From: Mail Delivery Subsystem <MAILER-DAEMON@mail.example.net>',
+        'To: b+8-abcdef@bounces.shop.example',
+        'Subject: Returned mail: see transcript for details',
+      ],
+      [
+        'The original message was received at Mon, 1 Mar 2021 09:00:00 +0100',
+        '',
+        '   ----- The following addresses had permanent fatal errors -----',
+        'jane@example.org',
+        'bob@example.org',
+        'carl@other.example',
+        '',
+        '   ----- Transcript of session follows -----',
+        '... while talking to mx.example.org.:',
+        '>>> RCPT To:<jane@example.org>',
+        '<<< 550 5.1.1 <jane@example.org>... User unknown',
+        '>>> RCPT To:<bob@example.org>',
+        '<<< 552 5.2.2 <bob@example.org>... Mailbox full',
+        '550 5.1.2 carl@other.example... Host unknown (Name server: other.example: host not found)',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.status, x.hard]),
+    [
+      ['jane@example.org', '5.1.1', true],
+      ['bob@example.org', '5.2.2', false],
+      ['carl@other.example', '5.1.2', true],
+    ],
+  );
+});
+
+test("a warning's list of addresses takes each one's transcript line even without a code (`<addr>... Deferred: …`)", async () => {
+  const r = await parseBounce(
+    mail(
+      [
+        'From: Mail Delivery Subsystem <MAILER-DAEMON@mail.example.net>',
+        'To: b+8-abcdef@bounces.shop.example',
+        'Subject: Warning: could not send message for past 4 hours',
+      ],
+      [
+        '   ----- The following addresses had transient non-fatal errors -----',
+        '<jane@example.org>',
+        '<bob@example.net>',
+        '',
+        '   ----- Transcript of session follows -----',
+        '<jane@example.org>... Deferred: Connection timed out with mx.example.org.',
+        '<bob@example.net>... Deferred: 452 4.2.2 Mailbox full',
+        'Warning: message still undelivered after 4 hours',
+      ],
+    ),
+  );
+  assert.equal(r.kind, 'delay');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category]),
+    [
+      ['jane@example.org', 'connection-failure'],
+      ['bob@example.net', 'mailbox-full'],
+    ],
+  );
+});
+
+test('a copy of the message after a marker no format names: its To and Cc are not failed recipients', async () => {
+  const exchange = await parseBounce(
+    mail(
+      ['From: System Administrator <postmaster@mail.example.net>', 'To: b+8-abcdef@bounces.shop.example', 'Subject: Undeliverable: Your order'],
+      [
+        'Your message did not reach some or all of the intended recipients.',
+        '',
+        'The following recipient(s) could not be reached:',
+        '',
+        '      jane@example.org on 3/1/2021 10:00 AM',
+        '            The e-mail account does not exist at the organization this message was sent to.',
+        '',
+        'Message text:',
+        '',
+        'From: Shop <news@shop.example>',
+        'To: jane@example.org',
+        'Cc: friend@example.com',
+        'Subject: Your order',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    exchange.recipients.map((x) => x.address),
+    ['jane@example.org'],
+  );
+  for (const marker of ['Your message reads (in part):', 'The text of your message was:', '=== Original message ===']) {
+    const r = await parseBounce(
+      mail(
+        ['From: MAILER-DAEMON@mail.example.net', 'To: b+8-abcdef@bounces.shop.example', 'Subject: Returned mail'],
+        [
+          'The message could not be delivered. Reason: no such user (jane@example.org)',
+          '',
+          marker,
+          '',
+          'Date: Mon, 1 Mar 2021 09:00:00 +0100',
+          'From: Shop <news@shop.example>',
+          'To: jane@example.org, friend@example.com',
+          'Cc: boss@example.com',
+          'Subject: Your order',
+        ],
+      ),
+    );
+    assert.deepEqual(
+      r.recipients.map((x) => [x.address, x.hard]),
+      [['jane@example.org', true]],
+      marker,
+    );
+  }
+});
+
+test('recipients listed on one line share the reason written under it', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: postmaster@mail.example.net', 'To: b+9-abcdef@bounces.shop.example', 'Subject: Delivery failure'],
+      ['Message could not be delivered to the following recipients:', 'jane@example.org, bob@example.org', '', 'Reason: 550 User unknown'],
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category]),
+    [
+      ['jane@example.org', 'mailbox-unknown'],
+      ['bob@example.org', 'mailbox-unknown'],
+    ],
+  );
 });
 
 test("older Exchange quotes the address ('jane@…' on date): the quotes are not part of it", async () => {
