@@ -1,7 +1,7 @@
 /**
  * query-pg: the query scenario's lookups on PostgreSQL. A private cluster is filled with `--query-messages`
  * messages of the same shape as the SQLite one (3 recipients and ~9.9 events each, 2 KB of content:
- * bench/lib/fill-postgres.ts, by the server with INSERT … SELECT), then the store is opened as the relay
+ * bench/lib/fill-postgres.ts, by the server with INSERT … SELECT, the events encoded by the store), then the store is opened as the relay
  * opens it (a pool of 10) and asked, one after another:
  * - trace: the fate of a random message by Message-ID, the code path of `mailtrail trace` (messageFate,
  *   then renderFates: three statements, two of them at once);
@@ -39,7 +39,7 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
     mkdirSync(stateDir, { recursive: true });
     const open = () => openStore({ database: { backend: 'postgres', url, pool: 10, state_dir: stateDir } });
     await (await open()).close();
-    ctx.progress(`query-pg: filling PostgreSQL with ${messages.toLocaleString('en')} messages (INSERT … SELECT generate_series)`);
+    ctx.progress(`query-pg: filling PostgreSQL with ${messages.toLocaleString('en')} messages (INSERT … SELECT generate_series; events encoded by the store)`);
     const filled = await fillPostgres({ url, messages, endAt: Date.now(), progress: ctx.progress });
     ctx.progress(`query-pg: filled in ${Math.round(filled.ms / 1000)} s; measuring ${LOOKUPS} traces and ${LOOKUPS} searches`);
 
@@ -86,8 +86,8 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
       const q = summarize(search);
       const h = summarize(hits);
       notes.push(
-        `query-pg: ${messages.toLocaleString('en')} messages, ${filled.recipients.toLocaleString('en')} recipients, ${filled.events.toLocaleString('en')} events (${(filled.events / messages).toFixed(1)} per message) ` +
-          `written by the server (INSERT … SELECT generate_series, secondary indexes built afterwards, then VACUUM ANALYZE) in ${Math.round(filled.ms / 1000)} s; database ${Math.round(Number(size!.n) / 1e6)} MB. ` +
+        `query-pg: ${messages.toLocaleString('en')} messages, ${filled.recipients.toLocaleString('en')} recipients, ${filled.events.toLocaleString('en')} events (${(filled.events / messages).toFixed(1)} per message, in ${(filled.eventRows / messages).toFixed(1)} rows) ` +
+          `written by the server and the store's event encoding (INSERT … SELECT, secondary indexes built afterwards, then VACUUM ANALYZE) in ${Math.round(filled.ms / 1000)} s; database ${Math.round(Number(size!.n) / 1e6)} MB. ` +
           "PostgreSQL: a private cluster of this machine's server, shared_buffers 512MB, fsync off (nothing here is written after the fill).",
         `query-pg: history (every table with its TOAST and every index, without message_content) ${Math.round(historyBytes / messages).toLocaleString('en')} B per message, ` +
           `content ${Math.round(space.content / messages).toLocaleString('en')} B; by table and index, B per message (those of 1 B or more): ${space.objects
@@ -101,6 +101,7 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
           query_messages: messages,
           query_fill_s: Math.round(filled.ms / 100) / 10,
           query_events_per_message: Math.round((filled.events / messages) * 10) / 10,
+          query_event_rows_per_message: Math.round((filled.eventRows / messages) * 10) / 10,
           ...latencyFigures('trace', t),
           ...latencyFigures('search', q),
           search_hits_p50: h.p50,
