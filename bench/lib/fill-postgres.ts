@@ -1,8 +1,10 @@
 /**
  * A month of a relay's history in a PostgreSQL database, for the query benchmark: the shape of
- * bench/lib/fill.ts (which writes SQLite through the store's API), written here by the server itself with
- * INSERT … SELECT over generate_series, a batch of messages per statement, because a million messages
- * through the store's API would take an hour of round trips.
+ * bench/lib/fill.ts (which writes SQLite through the store's API), written here in batches: messages,
+ * content, subject words and recipients by the server itself with INSERT … SELECT over generate_series, the
+ * events encoded by the store's own writer (src/store/postgres/event-rows.ts: an attempt's phases in one
+ * row, repeated texts shared) and inserted 10,000 messages' worth per statement, because a million
+ * messages through the store's API would take an hour of round trips.
  *
  * The same shape as fill.ts, drawn from hashes of the row numbers instead of its generator (so the rows
  * are not the same ones, only alike):
@@ -10,7 +12,7 @@
  * - 3 recipients per message: 70 % drawn from a skewed pool of recurring addresses (address a with density
  *   ~ 1/sqrt(a), 0.8 × N of them), 30 % one-off; 55 % at large providers (gmail.com 28 %, …), the rest over
  *   50,000 other domains;
- * - one attempt with the three recipients: phases `mail`, `rcpt` ×3, `data`, then an outcome each: 88 %
+ * - one attempt with the three recipients, to the first one's MX: phases `mail`, `rcpt` ×3, `data`, then an outcome each: 88 %
  *   delivered, 5 % greylisted (451) and delivered 5 minutes later by a second attempt (`mail`, `rcpt`,
  *   `data`, `delivered`), 4 % bounced 550 5.1.1, 3 % still deferred in the last day (older ones are
  *   greylisted then delivered): with `received`, about 9.9 events per message;
@@ -22,6 +24,9 @@
  * autovacuum would have done.
  */
 import pg from 'pg';
+import { connect, Params } from '../../src/store/postgres/database.js';
+import { eventWriter, insertSelect } from '../../src/store/postgres/event-rows.js';
+import type { NewEvent } from '../../src/types.js';
 
 export interface PgFillOptions {
   url: string;
@@ -37,6 +42,8 @@ export interface PgFillResult {
   messages: number;
   recipients: number;
   events: number;
+  /** Rows of the events table (an attempt's phases share one). */
+  eventRows: number;
   ms: number;
 }
 
@@ -72,6 +79,9 @@ export async function fillPostgres(o: PgFillOptions): Promise<PgFillResult> {
   const start = o.endAt - step * o.messages; // message N at endAt
   const client = new pg.Client({ connectionString: o.url });
   await client.connect();
+  // The store's event encoding, with a pool of its own for the texts it shares (committed at once).
+  const store = await connect({ url: o.url, pool: 2 });
+  const writer = eventWriter(store);
   try {
     await client.query("SET synchronous_commit = off; SET session_replication_role = replica; SET maintenance_work_mem = '512MB'; SET work_mem = '256MB'");
     // Plain secondary indexes (not those behind a primary key or UNIQUE constraint): built again at the end.
@@ -90,6 +100,7 @@ export async function fillPostgres(o: PgFillOptions): Promise<PgFillResult> {
     const pool = Math.max(100, Math.round(o.messages * 0.8));
     let recipients = 0;
     let events = 0;
+    let eventRows = 0;
     let lastReport = started;
     // Message ids (and row numbers) 1…N; recipient ids 3i-2…3i.
     for (let lo = 1; lo <= o.messages; lo += batch) {
@@ -113,14 +124,14 @@ export async function fillPostgres(o: PgFillOptions): Promise<PgFillResult> {
       await client.query(`INSERT INTO messages (id, queue_id, message_id, message_id_added, mail_from, username, client_ip, client_hostname, tls, size, sha256, tag, env_id, ret, origin, created_at)
         SELECT i, 'Q' || lpad(upper(to_hex(i)), 15, '0'), to_hex(at) || '.' || i || '.' || to_hex(${hashed('i * 19')}) || '@app' || app || '.shop.example.net', false,
                'noreply@app' || app || '.shop.example.net', 'app' || app, '10.0.0.' || (i % 200 + 10), 'app' || app || '.internal',
-               '{"protocol":"TLSv1.3","cipher":"TLS_AES_256_GCM_SHA384"}', 2150, md5(i::text) || md5((i + 1)::text), tag, NULL, NULL, 'submission', at
+               '{"protocol":"TLSv1.3","cipher":"TLS_AES_256_GCM_SHA384"}', 2150, decode(md5(i::text) || md5((i + 1)::text), 'hex'), tag, NULL, NULL, 'submission', at
           FROM b`);
       await client.query(`INSERT INTO message_content (message_id, raw)
         SELECT i, convert_to('From: Shop <noreply@app' || app || '.shop.example.net>' || E'\\r\\nSubject: Your ' || tag || ' #' || i || E'\\r\\n\\r\\n'
                              || repeat(E'Thank you for your order. This line stands for the body of a transactional mail.\\r\\n', 25), 'UTF8')
           FROM b`);
-      await client.query(`INSERT INTO message_subjects (message_id, subject, words)
-        SELECT i, 'Your ' || tag || ' #' || i, array_to_tsvector(ARRAY['your', i::text] || string_to_array(tag, '-')) FROM b`);
+      await client.query(`INSERT INTO message_subjects (message_id, words)
+        SELECT i, array_to_tsvector(ARRAY['your', i::text] || string_to_array(tag, '-')) FROM b`);
       const r =
         await client.query(`INSERT INTO recipients (id, message_id, address, domain, state, attempts, next_attempt_at, last_code, last_enhanced, last_text, category, hard, updated_at)
         SELECT id, i, address, domain,
@@ -135,44 +146,27 @@ export async function fillPostgres(o: PgFillOptions): Promise<PgFillResult> {
                at + CASE outcome WHEN 'greylisted' THEN 1500 + ${5 * MIN} ELSE 1500 END
           FROM r`);
       recipients += r.rowCount ?? 0;
-      // The timeline, in order within each message (ids ascend with seq): received; the first attempt's
-      // phases and outcomes; the retry of the greylisted recipients.
-      const ev =
-        await client.query(`INSERT INTO events (at, message_id, recipient_id, kind, attempt, phase, code, enhanced, text, remote_host, remote_ip, duration_ms, detail)
-        SELECT at, i, rid, kind, attempt, phase, code, enhanced, text, mx, ip, ms, detail FROM (
-          SELECT b.i, 0 AS seq, b.at, NULL::bigint AS rid, 'received' AS kind, NULL::int AS attempt, 'submission' AS phase, NULL::int AS code, NULL AS enhanced, NULL AS text, NULL AS mx, NULL AS ip, NULL::bigint AS ms,
-                 json_build_object('subject', 'Your ' || b.tag || ' #' || b.i, 'user', 'app' || b.app, 'client_ip', '10.0.0.1', 'protocol', 'ESMTPSA', 'size', 2150, 'recipients', 3, 'suppressed', 0, 'message_id_added', false) AS detail
-            FROM b
-          UNION ALL
-          SELECT m.i, seq, m.at + 1500 + CASE WHEN seq >= 10 THEN ${5 * MIN} ELSE 0 END, NULL, 'phase', CASE WHEN seq >= 10 THEN 2 ELSE 1 END, phase, 250, enhanced, text, m.mx, '192.0.2.' || (m.i % 250 + 1), CASE phase WHEN 'data' THEN 40 ELSE 3 END,
-                 json_build_object('recipient_ids', CASE WHEN seq >= 10 THEN m.retry_ids ELSE m.ids END)
-            FROM (SELECT i, min(at) AS at, 'mx' || (min(h) % 4) || '.' || min(domain) AS mx, json_agg(id ORDER BY k) AS ids,
-                         json_agg(id ORDER BY k) FILTER (WHERE outcome = 'greylisted') AS retry_ids,
-                         bool_or(outcome = 'delivered') AS accepted1, bool_or(outcome = 'greylisted') AS retried
-                    FROM r GROUP BY i) m
-            CROSS JOIN LATERAL (VALUES (1, 'mail', '2.1.0', 'Ok', true), (5, 'data', '2.0.0', 'Ok: queued as ' || upper(to_hex(m.i::bigint * 7919)), m.accepted1),
-                                       (10, 'mail', '2.1.0', 'Ok', m.retried), (14, 'data', '2.0.0', 'Ok: queued as ' || upper(to_hex(m.i::bigint * 7919 + 1)), m.retried)) p(seq, phase, enhanced, text, wanted)
-           WHERE p.wanted
-          UNION ALL
-          SELECT r.i, seq, r.at + 1500 + CASE WHEN seq >= 10 THEN ${5 * MIN} ELSE 0 END, r.id, kind, CASE WHEN seq >= 10 THEN 2 ELSE 1 END, phase, code, enhanced, text,
-                 'mx' || (r.h % 4) || '.' || r.domain, '192.0.2.' || (r.i % 250 + 1), CASE WHEN kind = 'phase' THEN 3 ELSE 60 END, detail
-            FROM r CROSS JOIN LATERAL (VALUES
-              (2 + r.k, 'phase', 'rcpt', CASE r.outcome WHEN 'delivered' THEN 250 WHEN 'bounced' THEN 550 ELSE 451 END,
-                 CASE r.outcome WHEN 'delivered' THEN '2.1.5' WHEN 'bounced' THEN '5.1.1' ELSE '4.7.1' END,
-                 CASE r.outcome WHEN 'delivered' THEN 'Ok' WHEN 'bounced' THEN 'The email account that you tried to reach does not exist' ELSE 'Greylisted, please try again later' END, NULL::json, true),
-              (6 + r.k, CASE r.outcome WHEN 'delivered' THEN 'delivered' WHEN 'bounced' THEN 'bounced' ELSE 'deferred' END, CASE r.outcome WHEN 'delivered' THEN 'data' ELSE 'rcpt' END,
-                 CASE r.outcome WHEN 'delivered' THEN 250 WHEN 'bounced' THEN 550 ELSE 451 END,
-                 CASE r.outcome WHEN 'delivered' THEN '2.0.0' WHEN 'bounced' THEN '5.1.1' ELSE '4.7.1' END,
-                 CASE r.outcome WHEN 'delivered' THEN 'Ok: queued' WHEN 'bounced' THEN 'The email account that you tried to reach does not exist' ELSE 'Greylisted, please try again later' END,
-                 json_build_object('category', CASE r.outcome WHEN 'delivered' THEN 'accepted' WHEN 'bounced' THEN 'mailbox-unknown' ELSE 'greylisted' END, 'hard', r.outcome = 'bounced',
-                                   'rule', CASE r.outcome WHEN 'delivered' THEN 'accepted' WHEN 'bounced' THEN 'mailbox-unknown' ELSE 'greylisted' END,
-                                   'next_attempt_at', CASE r.outcome WHEN 'waiting' THEN ${o.endAt + 30 * MIN} WHEN 'greylisted' THEN r.at + 1500 + ${5 * MIN} END), true),
-              (11 + r.k, 'phase', 'rcpt', 250, '2.1.5', 'Ok', NULL::json, r.outcome = 'greylisted'),
-              (15 + r.k, 'delivered', 'data', 250, '2.0.0', 'Ok: queued', json_build_object('category', 'accepted', 'hard', false, 'rule', 'accepted', 'next_attempt_at', NULL), r.outcome = 'greylisted')
-            ) e(seq, kind, phase, code, enhanced, text, detail, wanted)
-           WHERE e.wanted
-        ) x ORDER BY i, seq`);
-      events += ev.rowCount ?? 0;
+      // The timeline, through the store's own encoding (src/store/postgres/event-rows.ts: one row per attempt
+      // with its phases, shared texts), so the rows are what the relay writes; one INSERT per 10,000 messages.
+      const { rows: rr } = await client.query<{ i: number; id: number; outcome: Outcome; h: number; domain: string; at: string }>(
+        'SELECT i::integer AS i, id::integer AS id, outcome, h::integer AS h, domain, at::text AS at FROM r ORDER BY i, k',
+      );
+      const tags = new Map((await client.query<{ i: number; tag: string }>('SELECT i::integer AS i, tag FROM b')).rows.map((t) => [t.i, t.tag]));
+      for (let from = 0; from < rr.length; from += 30_000) {
+        const encoded: Awaited<ReturnType<typeof writer.encode>>['rows'] = [];
+        for (let j = from; j < Math.min(rr.length, from + 30_000); j += 3) {
+          const three = rr.slice(j, j + 3);
+          const first = three[0]!;
+          for (const group of timeline(first.i, Number(first.at), tags.get(first.i)!, three, o.endAt)) {
+            events += group.length;
+            const e = group[0]!.kind === 'received' ? await writer.encode(group) : await writer.encodeAttempt(group);
+            encoded.push(...e.rows.filter((row) => row.variant !== 2));
+          }
+        }
+        const p = new Params();
+        const ev = await client.query(insertSelect(p, encoded), p.values);
+        eventRows += ev.rowCount ?? 0;
+      }
       await client.query('COMMIT');
       const now = performance.now();
       if (o.progress && now - lastReport > 10_000) {
@@ -186,8 +180,85 @@ export async function fillPostgres(o: PgFillOptions): Promise<PgFillResult> {
     for (const t of ['messages', 'recipients']) await client.query(`SELECT setval(pg_get_serial_sequence('${t}', 'id'), (SELECT MAX(id) FROM ${t}))`);
     o.progress?.('query-pg fill: VACUUM ANALYZE');
     await client.query('VACUUM ANALYZE');
-    return { messages: o.messages, recipients, events, ms: performance.now() - started };
+    return { messages: o.messages, recipients, events, eventRows, ms: performance.now() - started };
   } finally {
     await client.end();
+    await store.pool.end();
   }
+}
+
+type Outcome = 'delivered' | 'greylisted' | 'bounced' | 'waiting';
+
+const REPLY = {
+  delivered: [250, '2.1.5', 'Ok'],
+  greylisted: [451, '4.7.1', 'Greylisted, please try again later'],
+  bounced: [550, '5.1.1', 'The email account that you tried to reach does not exist'],
+} as const;
+
+/**
+ * A message's events as the relay writes them, one group per write (fill.ts's shape): `received`, then the
+ * first attempt to the first recipient's MX carrying all three (mail, rcpt ×3, data when one was accepted,
+ * an outcome each), then for greylisted recipients older than a day a second attempt 5 minutes later.
+ */
+function timeline(i: number, at: number, tag: string, rcpts: { id: number; outcome: Outcome; h: number; domain: string }[], endAt: number): NewEvent[][] {
+  const received: NewEvent = {
+    at,
+    messageRowId: i,
+    kind: 'received',
+    phase: 'submission',
+    detail: {
+      subject: `Your ${tag} #${i}`,
+      user: `app${i % 40}`,
+      client_ip: '10.0.0.1',
+      protocol: 'ESMTPSA',
+      size: 2150,
+      recipients: 3,
+      suppressed: 0,
+      message_id_added: false,
+    },
+  };
+  const attempt = (n: number, t: number, rows: typeof rcpts, final: boolean): NewEvent[] => {
+    const remote = { remoteHost: `mx${rows[0]!.h % 4}.${rows[0]!.domain}`, remoteIp: `192.0.2.${(i % 250) + 1}` };
+    const phase = (p: NewEvent['phase'], reply: readonly [number, string, string], recipientId: number | null, durationMs = 3): NewEvent => ({
+      at: t,
+      messageRowId: i,
+      recipientId,
+      kind: 'phase',
+      attempt: n,
+      phase: p,
+      code: reply[0],
+      enhanced: reply[1],
+      text: reply[2],
+      ...remote,
+      durationMs,
+      detail: recipientId === null ? { recipient_ids: rows.map((r) => r.id) } : null,
+    });
+    const accepted = rows.filter((r) => r.outcome === 'delivered' || (r.outcome === 'greylisted' && final));
+    const evs = [phase('mail', [250, '2.1.0', 'Ok'], null)];
+    for (const r of rows) evs.push(phase('rcpt', accepted.includes(r) ? REPLY.delivered : r.outcome === 'bounced' ? REPLY.bounced : REPLY.greylisted, r.id));
+    if (accepted.length) evs.push(phase('data', [250, '2.0.0', `Ok: queued as ${(i * 7919 + n - 1).toString(36).toUpperCase()}`], null, 40));
+    for (const r of rows) {
+      const kind = accepted.includes(r) ? 'delivered' : r.outcome === 'bounced' ? 'bounced' : 'deferred';
+      const [code, enhanced, text] = kind === 'delivered' ? [250, '2.0.0', 'Ok: queued'] : kind === 'bounced' ? REPLY.bounced : REPLY.greylisted;
+      const category = kind === 'delivered' ? 'accepted' : kind === 'bounced' ? 'mailbox-unknown' : 'greylisted';
+      const next = kind === 'deferred' ? (r.outcome === 'waiting' ? endAt + 30 * MIN : t + 5 * MIN) : null;
+      evs.push({
+        at: t,
+        messageRowId: i,
+        recipientId: r.id,
+        kind,
+        attempt: n,
+        phase: kind === 'delivered' ? 'data' : 'rcpt',
+        code,
+        enhanced,
+        text,
+        ...remote,
+        durationMs: 60,
+        detail: { category, hard: kind === 'bounced', rule: category, next_attempt_at: next },
+      });
+    }
+    return evs;
+  };
+  const retried = rcpts.filter((r) => r.outcome === 'greylisted');
+  return [[received], attempt(1, at + 1500, rcpts, false), ...(retried.length ? [attempt(2, at + 1500 + 5 * MIN, retried, true)] : [])];
 }

@@ -110,3 +110,21 @@ export function postgresVersion(): string | null {
     return null;
   }
 }
+
+/**
+ * Where a PostgreSQL database's bytes go, after a CHECKPOINT: every table (heap, TOAST, free space map)
+ * and every index, largest first. Content is message_content with its TOAST and key; history is all the
+ * rest (`total - content`), as the SQLite query scenario splits its file.
+ */
+export async function postgresSpace(
+  sql: (text: string) => Promise<Record<string, unknown>[]>,
+): Promise<{ total: number; content: number; objects: { name: string; bytes: number }[] }> {
+  await sql('CHECKPOINT');
+  const rows = await sql(
+    `SELECT relname AS name, CASE relkind WHEN 'i' THEN pg_relation_size(oid) ELSE pg_table_size(oid) END AS bytes,
+            CASE WHEN relname = 'message_content' THEN pg_total_relation_size(oid) ELSE 0 END AS content
+       FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i') ORDER BY bytes DESC`,
+  );
+  const objects = rows.map((r) => ({ name: r.name as string, bytes: Number(r.bytes) }));
+  return { total: objects.reduce((n, o) => n + o.bytes, 0), content: rows.reduce((n, r) => n + Number(r.content), 0), objects };
+}

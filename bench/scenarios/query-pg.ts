@@ -1,11 +1,13 @@
 /**
  * query-pg: the query scenario's lookups on PostgreSQL. A private cluster is filled with `--query-messages`
  * messages of the same shape as the SQLite one (3 recipients and ~9.9 events each, 2 KB of content:
- * bench/lib/fill-postgres.ts, by the server with INSERT … SELECT), then the store is opened as the relay
+ * bench/lib/fill-postgres.ts, by the server with INSERT … SELECT, the events encoded by the store), then the store is opened as the relay
  * opens it (a pool of 10) and asked, one after another:
  * - trace: the fate of a random message by Message-ID, the code path of `mailtrail trace` (messageFate,
  *   then renderFates: three statements, two of them at once);
  * - search: the newest 50 messages to the recipient of a random message (searchMessages).
+ * It also reports the bytes of history per message (every table with its TOAST and every index, without
+ * message_content), as the SQLite scenario does.
  * The Message-IDs and addresses are read from the database before the timing. Warm cache: the fill has just
  * written and analysed everything, as on SQLite.
  */
@@ -17,6 +19,7 @@ import { searchMessages } from '../../src/query/search.js';
 import { openStore } from '../../src/store/index.js';
 import { startPostgres } from '../../test/helpers/postgres.js';
 import { fillPostgres } from '../lib/fill-postgres.js';
+import { postgresSpace } from '../lib/postgres.js';
 import { latencyFigures, summarize } from '../lib/latency.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './types.js';
 
@@ -36,7 +39,7 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
     mkdirSync(stateDir, { recursive: true });
     const open = () => openStore({ database: { backend: 'postgres', url, pool: 10, statement_timeout_ms: 30_000, state_dir: stateDir } });
     await (await open()).close();
-    ctx.progress(`query-pg: filling PostgreSQL with ${messages.toLocaleString('en')} messages (INSERT … SELECT generate_series)`);
+    ctx.progress(`query-pg: filling PostgreSQL with ${messages.toLocaleString('en')} messages (INSERT … SELECT generate_series; events encoded by the store)`);
     const filled = await fillPostgres({ url, messages, endAt: Date.now(), progress: ctx.progress });
     ctx.progress(`query-pg: filled in ${Math.round(filled.ms / 1000)} s; measuring ${LOOKUPS} traces and ${LOOKUPS} searches`);
 
@@ -50,6 +53,8 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
       (await cluster.sql(database, 'SELECT id, address FROM recipients WHERE id = ANY($1::bigint[])', [rcptIds])).map((r) => [Number(r.id), String(r.address)]),
     );
     const [size] = await cluster.sql(database, 'SELECT pg_database_size(current_database()) AS n');
+    const space = await postgresSpace((text) => cluster.sql(database, text));
+    const historyBytes = space.total - space.content;
 
     const store = await open();
     const notes: string[] = [];
@@ -81,9 +86,14 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
       const q = summarize(search);
       const h = summarize(hits);
       notes.push(
-        `query-pg: ${messages.toLocaleString('en')} messages, ${filled.recipients.toLocaleString('en')} recipients, ${filled.events.toLocaleString('en')} events (${(filled.events / messages).toFixed(1)} per message) ` +
-          `written by the server (INSERT … SELECT generate_series, secondary indexes built afterwards, then VACUUM ANALYZE) in ${Math.round(filled.ms / 1000)} s; database ${Math.round(Number(size!.n) / 1e6)} MB. ` +
+        `query-pg: ${messages.toLocaleString('en')} messages, ${filled.recipients.toLocaleString('en')} recipients, ${filled.events.toLocaleString('en')} events (${(filled.events / messages).toFixed(1)} per message, in ${(filled.eventRows / messages).toFixed(1)} rows) ` +
+          `written by the server and the store's event encoding (INSERT … SELECT, secondary indexes built afterwards, then VACUUM ANALYZE) in ${Math.round(filled.ms / 1000)} s; database ${Math.round(Number(size!.n) / 1e6)} MB. ` +
           "PostgreSQL: a private cluster of this machine's server, shared_buffers 512MB, fsync off (nothing here is written after the fill).",
+        `query-pg: history (every table with its TOAST and every index, without message_content) ${Math.round(historyBytes / messages).toLocaleString('en')} B per message, ` +
+          `content ${Math.round(space.content / messages).toLocaleString('en')} B; by table and index, B per message (those of 1 B or more): ${space.objects
+            .filter((o) => o.bytes >= messages)
+            .map((o) => `${o.name} ${Math.round(o.bytes / messages)}`)
+            .join(', ')}.`,
         `query-pg: ${LOOKUPS} traces by Message-ID (messageFate + renderFates, as \`mailtrail trace\`) and ${LOOKUPS} searches by recipient (limit 50), sequential, through the store (pool of 10). Searches returned ${h.p50} messages at the median, ${h.max} at most.`,
       );
       return {
@@ -91,10 +101,13 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
           query_messages: messages,
           query_fill_s: Math.round(filled.ms / 100) / 10,
           query_events_per_message: Math.round((filled.events / messages) * 10) / 10,
+          query_event_rows_per_message: Math.round((filled.eventRows / messages) * 10) / 10,
           ...latencyFigures('trace', t),
           ...latencyFigures('search', q),
           search_hits_p50: h.p50,
           query_db_mb: Math.round(Number(size!.n) / 1e6),
+          query_history_bytes_per_message: Math.round(historyBytes / messages),
+          query_content_bytes_per_message: Math.round(space.content / messages),
         },
         notes,
       };

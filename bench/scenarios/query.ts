@@ -21,6 +21,7 @@ import { openStore } from '../../src/store/index.js';
 import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import { openPostgresStore } from '../../src/store/postgres/index.js';
 import { startPostgres } from '../../test/helpers/postgres.js';
+import { postgresSpace as spaceOf } from '../lib/postgres.js';
 import { fillStore, messageSpec, type FillResult, type MessageSpec } from '../lib/fill.js';
 import { latencyFigures, summarize } from '../lib/latency.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './types.js';
@@ -316,15 +317,7 @@ async function postgresSpace(
     } finally {
       await store.close();
     }
-    await cluster.sql(database, 'CHECKPOINT');
-    const rows = await cluster.sql(
-      database,
-      `SELECT relname AS name, CASE relkind WHEN 'i' THEN pg_relation_size(oid) ELSE pg_table_size(oid) END AS bytes,
-              CASE WHEN relname = 'message_content' THEN pg_total_relation_size(oid) ELSE 0 END AS content
-         FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i') ORDER BY bytes DESC`,
-    );
-    const objects = rows.map((r) => ({ name: r.name as string, bytes: Number(r.bytes) }));
-    return { total: objects.reduce((n, o) => n + o.bytes, 0), content: rows.reduce((n, r) => n + Number(r.content), 0), objects };
+    return await spaceOf((text) => cluster.sql(database, text));
   } finally {
     cluster.stop();
   }

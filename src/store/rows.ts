@@ -6,8 +6,8 @@
  * parsed from PostgreSQL (`json` columns).
  */
 import type { DkimAlgorithm, DkimKeyRecord, MtaStsPolicyRecord, TlsSessionCount } from './deliverability.js';
-import type { ApiTokenRecord, FeedEvent, FeedTally, InboundRecord, SuppressionRecord, UserRecord, WebhookDeliveryRecord, WebhookState } from './store.js';
-import type { EventKind, EventRecord, MessageRecord, NewEvent, NotifyKeyword, Phase, RecipientRecord, RecipientState } from '../types.js';
+import type { ApiTokenRecord, FeedEvent, InboundRecord, SuppressionRecord, UserRecord, WebhookDeliveryRecord, WebhookState } from './store.js';
+import type { EventKind, EventRecord, MessageRecord, NotifyKeyword, Phase, RecipientRecord, RecipientState } from '../types.js';
 
 /** A boolean column: SQLite gives 0/1, PostgreSQL true/false. */
 type Bool = number | boolean;
@@ -30,7 +30,7 @@ export interface MessageRow {
   client_hostname: string | null;
   tls: Json<MessageRecord['tls']> | null;
   size: number;
-  /** Hex; SQLite stores new ones as their 32 bytes (migration 009). */
+  /** Hex; SQLite stores new ones as their 32 bytes (migration 009), PostgreSQL all as BYTEA. */
   sha256: string | Uint8Array;
   tag: string | null;
   env_id: string | null;
@@ -51,7 +51,8 @@ export function toMessage(r: MessageRow): MessageRecord {
     clientHostname: r.client_hostname,
     tls: r.tls ? json(r.tls) : null,
     size: r.size,
-    sha256: typeof r.sha256 === 'string' ? r.sha256 : Buffer.from(r.sha256).toString('hex'),
+    // PostgreSQL's BYTEA comes as a Buffer, or as '\\x<hex>' text from row_to_json.
+    sha256: typeof r.sha256 === 'string' ? r.sha256.replace(/^\\x/, '') : Buffer.from(r.sha256).toString('hex'),
     tag: r.tag,
     envId: r.env_id,
     ret: r.ret,
@@ -140,28 +141,6 @@ export function toEvent(r: EventRow): EventRecord {
   };
 }
 
-/** The events table's columns, in the order of `eventParams`. */
-export const EVENT_COLUMNS = 'at, message_id, recipient_id, kind, attempt, phase, code, enhanced, text, remote_host, remote_ip, duration_ms, detail';
-
-/** One event's values, in EVENT_COLUMNS order (detail as JSON text). */
-export function eventParams(e: NewEvent): unknown[] {
-  return [
-    e.at,
-    e.messageRowId,
-    e.recipientId ?? null,
-    e.kind,
-    e.attempt ?? null,
-    e.phase ?? null,
-    e.code ?? null,
-    e.enhanced ?? null,
-    e.text ?? null,
-    e.remoteHost ?? null,
-    e.remoteIp ?? null,
-    e.durationMs ?? null,
-    e.detail ? JSON.stringify(e.detail) : null,
-  ];
-}
-
 /**
  * The feed's columns (the same SQL on both backends): an event with the message and recipient facts
  * followers need. `events` is where the backend reads events from (SQLite: the view event_records).
@@ -182,34 +161,6 @@ export interface FeedRow extends EventRow {
   /** The backend's cursor for this row when it is not the id (PostgreSQL: `txid:id`). */
   feed_cursor?: string;
 }
-
-/** The feed's columns for counters (EventStore.tallyAfter): the event's labels and times, nothing else. */
-export const FEED_TALLY_SELECT = `SELECT e.id, e.kind, e.phase, e.code, e.at, m.tag AS m_tag, m.created_at AS m_created_at, r.domain AS r_domain
-            FROM events e JOIN messages m ON m.id = e.message_id LEFT JOIN recipients r ON r.id = e.recipient_id`;
-
-export interface FeedTallyRow {
-  id: number;
-  kind: EventKind;
-  phase: Phase | null;
-  code: number | null;
-  at: number;
-  m_tag: string | null;
-  m_created_at: number;
-  r_domain: string | null;
-  /** As in FeedRow. */
-  feed_cursor?: string;
-}
-
-export const toFeedTally = (r: FeedTallyRow): FeedTally => ({
-  cursor: r.feed_cursor ?? String(r.id),
-  kind: r.kind,
-  phase: r.phase,
-  code: r.code,
-  at: r.at,
-  tag: r.m_tag,
-  messageCreatedAt: r.m_created_at,
-  domain: r.r_domain,
-});
 
 export function toFeedEvent(r: FeedRow): FeedEvent {
   const { feed_cursor, ...row } = r;

@@ -160,7 +160,10 @@ test(`two relays on one PostgreSQL database, ${TOTAL} messages, one relay killed
     // What the MTA received, and what the database says of A's claims.
     const twice = [...mta.copies].filter(([, n]) => n > 1);
     const duplicates = twice.reduce((sum, [, n]) => sum + n - 1, 0);
-    const interrupted = await cluster.sql(db, `SELECT recipient_id, at, detail->>'lapsed_owner' AS lapsed FROM events WHERE kind = 'interrupted' ORDER BY at`);
+    const interrupted = await cluster.sql(
+      db,
+      `SELECT recipient_id, at, detail->>'lapsed_owner' AS lapsed FROM event_records WHERE kind = 'interrupted' ORDER BY at`,
+    );
     const takenOver = new Map(interrupted.map((e) => [Number(e.recipient_id), Number(e.at) - killedAt]));
     const states = await cluster.sql(db, `SELECT id, state, updated_at FROM recipients WHERE id = ANY($1::bigint[])`, [orphans]);
     const recordedByVictim = orphans.filter((id) => !takenOver.has(id)).length; // its last statements committed after the kill

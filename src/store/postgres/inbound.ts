@@ -2,12 +2,12 @@ import type { RecipientState } from '../../types.js';
 import { INBOUND_COLUMNS, toInbound, toRecipient, type InboundRow, type RecipientRow } from '../rows.js';
 import type { InboundEffectResult, InboundStore } from '../store.js';
 import { Params, type Pg } from './database.js';
-import { EVENT_COLUMNS } from '../rows.js';
-import { unnestEvents } from './events.js';
+import { eventWriter, insertSelect } from './event-rows.js';
 import { transitionClauses } from './queue.js';
 import { afterCursor, cursorColumn, feedOrder, HEAD_SQL } from './feed.js';
 
 export function postgresInbound(db: Pg): InboundStore {
+  const writer = eventWriter(db);
   return {
     async receive(m) {
       const row = await db.row<InboundRow>(
@@ -64,6 +64,8 @@ export function postgresInbound(db: Pg): InboundStore {
      * and writes nothing. Each effect is then one statement: its event, its transition, its suppression.
      */
     async record(o) {
+      // Encoded before the transaction: a text it shares is written on a connection of its own.
+      const events = await Promise.all(o.effects.map(async (e) => (await writer.encode([e.event])).rows));
       return db.transaction(async (tx) => {
         const marked = await tx.query(
           `UPDATE inbound SET kind = $1, parse = $2, matched_message_id = $3, matched_recipient_id = $4, match_rule = $5, processed_at = $6
@@ -72,13 +74,14 @@ export function postgresInbound(db: Pg): InboundStore {
         );
         if (marked.rowCount === 0) return [];
         const results: InboundEffectResult[] = [];
-        for (const e of o.effects) {
+        for (const [i, e] of o.effects.entries()) {
+          const encoded = events[i]!;
           const p = new Params();
           const recipient = p.add(e.event.recipientId);
           const t = e.transition ? transitionClauses(e.transition, o.processedAt, p) : null;
           const s = e.suppress;
           const sql = `WITH ev AS (
-              INSERT INTO events (${EVENT_COLUMNS}) SELECT ${EVENT_COLUMNS} FROM ${unnestEvents(p, [e.event])} RETURNING id
+              ${insertSelect(p, encoded)} RETURNING id
             ), changed AS (
               ${t ? `UPDATE recipients SET ${t.set} WHERE id = ${recipient} AND ${t.where} RETURNING state` : 'SELECT NULL::text AS state WHERE false'}
             ), suppressed AS (

@@ -1,3 +1,4 @@
+import { KIND_CODES, PHASE_CODES } from '../event-codes.js';
 import { toMessage, toRecipient, type MessageRow, type RecipientRow } from '../rows.js';
 import type { MessageStore, NewMessage } from '../store.js';
 import { Params, type Pg } from './database.js';
@@ -6,7 +7,8 @@ import type { PgWakeups } from './wakeups.js';
 
 /**
  * Intake's one write, as ONE statement: the message, its content, its subject words, its recipients and
- * its `received` (and `suppressed`) events. A statement is its own transaction: all of it commits or none,
+ * its `received` (and `suppressed`) events (the subject is kept in the `received` event's detail only;
+ * message_subjects holds its words). A statement is its own transaction: all of it commits or none,
  * in one round trip, and the commit is durable before the promise resolves (synchronous_commit).
  * Events are inserted by one INSERT ordered by `ord`, so `received` gets the lower id. The text is the
  * same for every message (recipients travel as arrays): prepared once per connection.
@@ -27,7 +29,7 @@ function enqueueSql(m: NewMessage, p: Params): string {
         m.clientHostname,
         m.tls ? JSON.stringify(m.tls) : null,
         m.raw.length,
-        m.sha256,
+        Buffer.from(m.sha256, 'hex'),
         m.tag,
         m.envId,
         m.ret,
@@ -39,8 +41,8 @@ function enqueueSql(m: NewMessage, p: Params): string {
     ), content AS (
       INSERT INTO message_content (message_id, raw) SELECT id, ${p.add(m.raw)}::bytea FROM m
     ), subject AS (
-      INSERT INTO message_subjects (message_id, subject, words)
-      SELECT id, ${p.add(subject)}::text, array_to_tsvector(${p.add(subject === null ? [] : subjectWords(subject))}::text[]) FROM m WHERE ${p.add(subject !== null)}
+      INSERT INTO message_subjects (message_id, words)
+      SELECT id, array_to_tsvector(${p.add(subject === null ? [] : subjectWords(subject))}::text[]) FROM m WHERE ${p.add(subject !== null)}
     ), r AS (
       INSERT INTO recipients (message_id, address, domain, state, next_attempt_at, notify, orcpt, updated_at)
       SELECT m.id, x.address, x.domain, x.state, x.next_attempt_at, x.notify, x.orcpt, ${at}
@@ -51,11 +53,12 @@ function enqueueSql(m: NewMessage, p: Params): string {
        ORDER BY x.ord
       RETURNING *
     ), e AS (
-      INSERT INTO events (at, message_id, recipient_id, kind, phase, text, detail)
-      SELECT ${at}, m.id, v.recipient_id, v.kind, v.phase, v.text, v.detail FROM m, (
-          SELECT 0 AS ord, NULL::bigint AS recipient_id, 'received' AS kind, 'submission' AS phase, NULL::text AS text, ${p.add(JSON.stringify(m.receivedDetail))}::json AS detail
+      INSERT INTO events (at, message_id, recipient_id, kind_code, phase_code, text, detail)
+      SELECT ${at}, m.id, v.recipient_id, v.kind_code, v.phase_code, v.text, v.detail FROM m, (
+          SELECT 0 AS ord, NULL::bigint AS recipient_id, ${KIND_CODES.received} AS kind_code, ${PHASE_CODES.submission} AS phase_code, NULL::text AS text,
+                 ${p.add(JSON.stringify(m.receivedDetail))}::json AS detail
           UNION ALL
-          SELECT 1, r.id, 'suppressed', NULL, 'address is on the suppression list', NULL FROM r WHERE r.state = 'suppressed'
+          SELECT 1, r.id, ${KIND_CODES.suppressed}, NULL, 'address is on the suppression list', NULL FROM r WHERE r.state = 'suppressed'
         ) v
        ORDER BY v.ord, v.recipient_id
     )

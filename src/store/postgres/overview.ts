@@ -6,9 +6,15 @@ import type { EventKind } from '../../types.js';
 import { toEvent, type EventRow } from '../rows.js';
 import type { FailingDomain, OutcomeCount, OverviewStore, WaitingDestination } from '../store.js';
 import type { Pg } from './database.js';
+import { KIND_CODES } from '../event-codes.js';
+import { EVENTS } from './event-rows.js';
 
-const OUTCOME_KINDS = "e.kind IN ('delivered', 'deferred', 'bounced', 'expired', 'complained')";
-const FAILURES = "e.kind IN ('bounced', 'deferred', 'expired')";
+// On kind_code (../event-codes.ts): delivered 3, deferred 4, bounced 5, expired 8, complained 10 — the
+// predicate of the partial index events_outcomes, repeated so that the planner uses it.
+const OUTCOME_KINDS = 'e.kind_code IN (3, 4, 5, 8, 10)';
+const FAILURES = 'e.kind_code IN (5, 4, 8)';
+/** The outcome kinds' names by number, to join on kind_code. */
+const KIND_NAMES = `(VALUES ${(['delivered', 'deferred', 'bounced', 'expired', 'complained'] as const).map((k) => `(${KIND_CODES[k]}::smallint, '${k}')`).join(', ')}) AS k(code, kind)`;
 
 interface DestinationRow {
   domain: string;
@@ -75,9 +81,9 @@ export function postgresOverview(db: Pg): OverviewStore {
     },
     async outcomeCounts({ since, until, bucketMs }) {
       const rows = await db.rows<{ bucket: number; kind: OutcomeCount['kind']; n: number }>(
-        `SELECT (e.at - $1) / $2 AS bucket, e.kind, COUNT(*) AS n FROM events e
+        `SELECT (e.at - $1) / $2 AS bucket, k.kind, COUNT(*) AS n FROM events e JOIN ${KIND_NAMES} ON k.code = e.kind_code
           WHERE ${OUTCOME_KINDS} AND e.at >= $1 AND e.at < $3
-          GROUP BY 1, e.kind`,
+          GROUP BY 1, k.kind`,
         [since, bucketMs, until],
       );
       return rows.map((r) => ({ bucket: since + r.bucket * bucketMs, kind: r.kind, count: r.n }));
@@ -87,10 +93,10 @@ export function postgresOverview(db: Pg): OverviewStore {
       // ids and addresses even when they say the same) with the newest event that gave it.
       const rows = await db.rows<ReplyRow>(
         `WITH f AS (
-            SELECT r.domain, e.id, e.code, e.enhanced, e.kind FROM events e JOIN recipients r ON r.id = e.recipient_id
+            SELECT r.domain, e.id, e.code, e.enhanced, e.kind_code FROM events e JOIN recipients r ON r.id = e.recipient_id
              WHERE ${OUTCOME_KINDS} AND ${FAILURES} AND e.at >= $1
           ), domains AS (
-            SELECT domain, COUNT(*) AS failures, COUNT(*) FILTER (WHERE kind = 'bounced') AS bounced, COUNT(*) FILTER (WHERE kind = 'deferred') AS deferred
+            SELECT domain, COUNT(*) AS failures, COUNT(*) FILTER (WHERE kind_code = 5) AS bounced, COUNT(*) FILTER (WHERE kind_code = 4) AS deferred
               FROM f GROUP BY domain ORDER BY failures DESC, domain LIMIT $2
           ), top AS (
             SELECT DISTINCT ON (f.domain) f.domain, f.code, f.enhanced, COUNT(*) AS n, MAX(f.id) AS sample
@@ -98,7 +104,7 @@ export function postgresOverview(db: Pg): OverviewStore {
              GROUP BY f.domain, f.code, f.enhanced ORDER BY f.domain, COUNT(*) DESC, MAX(f.id) DESC
           )
           SELECT d.*, t.code, t.enhanced, t.n, row_to_json(e) AS sample
-            FROM domains d JOIN top t ON t.domain = d.domain JOIN events e ON e.id = t.sample
+            FROM domains d JOIN top t ON t.domain = d.domain JOIN ${EVENTS} e ON e.id = t.sample
            ORDER BY d.failures DESC, d.domain`,
         [since, limit],
       );
@@ -115,10 +121,11 @@ export function postgresOverview(db: Pg): OverviewStore {
     },
     async latestEvents(recipientIds, kind: EventKind) {
       if (!recipientIds.length) return [];
-      // Through events_by_recipient: one short walk per recipient.
+      // Through the recipient's message (events_by_message): a walk of its ten or so events.
       const rows = await db.rows<EventRow>(
-        'SELECT e.* FROM unnest($1::bigint[]) AS j(id) JOIN events e ON e.id = (SELECT MAX(x.id) FROM events x WHERE x.recipient_id = j.id AND x.kind = $2)',
-        [recipientIds, kind],
+        `SELECT e.* FROM unnest($1::bigint[]) AS j(id) JOIN recipients r ON r.id = j.id
+           JOIN ${EVENTS} e ON e.id = (SELECT MAX(x.id) FROM events x WHERE x.message_id = r.message_id AND x.recipient_id = r.id AND x.kind_code = $2)`,
+        [recipientIds, KIND_CODES[kind]],
       );
       return rows.map(toEvent);
     },

@@ -8,6 +8,8 @@ import { toEvent, toMessage, toRecipient, toSuppression, type EventRow, type Mes
 import type { QueryStore, SearchFilters, WaitingSummary } from '../store.js';
 import { Params, type Pg } from './database.js';
 import { subjectQuery } from './subjects.js';
+import { KIND_CODES } from '../event-codes.js';
+import { eventReader, EVENTS } from './event-rows.js';
 
 /**
  * Builds the search statement for the filters given (exported for the EXPLAIN test). Every filter on
@@ -43,7 +45,7 @@ export function searchSql(f: SearchFilters): { text: string; values: unknown[] }
   if (state !== undefined) rcpt.push(`r.state = ${p.add(state)}`);
   if (complained) {
     where.push(
-      `EXISTS (SELECT 1 FROM events e JOIN recipients r ON r.id = e.recipient_id WHERE e.message_id = m.id AND e.kind = 'complained'${rcpt.map((c) => ` AND ${c}`).join('')})`,
+      `EXISTS (SELECT 1 FROM events e JOIN recipients r ON r.id = e.recipient_id WHERE e.message_id = m.id AND e.kind_code = ${KIND_CODES.complained}${rcpt.map((c) => ` AND ${c}`).join('')})`,
     );
   } else if (rcpt.length) {
     // A waiting or rare final state is named in the form of its partial index (recipients_due, recipients_rare_states).
@@ -75,6 +77,7 @@ export function searchSql(f: SearchFilters): { text: string; values: unknown[] }
 }
 
 export function postgresQuery(db: Pg): QueryStore {
+  const reader = eventReader(db);
   return {
     async findMessages(key) {
       return (await db.rows<MessageRow>('SELECT * FROM messages WHERE message_id = $1 OR queue_id = $1 ORDER BY created_at DESC, id DESC', [key])).map(
@@ -87,7 +90,9 @@ export function postgresQuery(db: Pg): QueryStore {
     },
     async eventsOf(ids) {
       if (!ids.length) return [];
-      return (await db.rows<EventRow>('SELECT * FROM events WHERE message_id = ANY($1::bigint[]) ORDER BY message_id, id', [ids])).map(toEvent);
+      return (await reader.expand(await db.rows<EventRow>(`SELECT * FROM ${EVENTS} WHERE message_id = ANY($1::bigint[]) ORDER BY message_id, id`, [ids]))).map(
+        toEvent,
+      );
     },
     async suppressionsFor(addresses) {
       if (!addresses.length) return [];
@@ -100,7 +105,9 @@ export function postgresQuery(db: Pg): QueryStore {
     async subjectsOf(ids) {
       if (!ids.length) return new Map();
       const rows = await db.rows<{ id: number; subject: string }>(
-        'SELECT message_id AS id, subject FROM message_subjects WHERE message_id = ANY($1::bigint[])',
+        // From the `received` event's detail (message_subjects keeps only the words).
+        `SELECT message_id AS id, detail ->> 'subject' AS subject FROM ${EVENTS}
+          WHERE message_id = ANY($1::bigint[]) AND kind_code = ${KIND_CODES.received} AND detail ->> 'subject' IS NOT NULL`,
         [ids],
       );
       return new Map(rows.map((r) => [r.id, r.subject]));

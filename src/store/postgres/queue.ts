@@ -15,8 +15,8 @@ import type { RecipientRecord, RecipientState } from '../../types.js';
 import { toRecipient, type RecipientRow } from '../rows.js';
 import type { QueueStore, RecipientTransition } from '../store.js';
 import { LOCKS, Params, type Pg } from './database.js';
-import { EVENT_COLUMNS } from '../rows.js';
-import { unnestEvents } from './events.js';
+import { KIND_CODES } from '../event-codes.js';
+import { eventWriter, insertSelect } from './event-rows.js';
 import { tlsSessionInsert } from './tls-reports.js';
 import type { PgWakeups } from './wakeups.js';
 
@@ -50,6 +50,7 @@ export function transitionClauses(t: RecipientTransition, now: number, p: Params
 const byId = (a: RecipientRecord, b: RecipientRecord) => a.id - b.id;
 
 export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
+  const writer = eventWriter(db);
   return {
     async claimDue(req) {
       // The inner SELECT walks the partial index recipients_due in next_attempt_at order; the lease test and
@@ -82,8 +83,8 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
              WHERE id IN (SELECT id FROM x) AND lease_owner = $2 AND ${WAITING}
             RETURNING *
           ), ev AS (
-            INSERT INTO events (at, message_id, recipient_id, kind, attempt, text, detail)
-            SELECT $1, u.message_id, u.id, 'interrupted', u.attempts, $5, ($6::jsonb || jsonb_build_object('lapsed_owner', x.lapsed_owner))::json
+            INSERT INTO events (at, message_id, recipient_id, kind_code, attempt, text, detail)
+            SELECT $1, u.message_id, u.id, ${KIND_CODES.interrupted}, u.attempts, $5, ($6::jsonb || jsonb_build_object('lapsed_owner', x.lapsed_owner))::json
               FROM u JOIN x ON x.id = u.id ORDER BY u.id
           )
           SELECT * FROM u`,
@@ -104,6 +105,8 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
     },
 
     async recordAttempt(w) {
+      // Encoded first (the texts it shares may take a statement of their own), then one statement.
+      const { rows: events, runRecipients } = await writer.encodeAttempt(w.events);
       const p = new Params();
       const at = p.add(w.at);
       const owner = p.add(w.owner);
@@ -111,6 +114,8 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
       const s = (f: (r: NonNullable<typeof w.suppress>[number]) => unknown, type: string) => `${p.add((w.suppress ?? []).map(f))}::${type}[]`;
       // One statement: the updates under our lease; the events only if one of them was ours (shared phases)
       // and, for an event about one recipient, only if that one was; a suppression with its bounced event.
+      // A run of phases is written folded when every recipient it names was ours, else one row per event
+      // (those of the others left out), as the encoding offers both (./event-rows.ts).
       const sql = `WITH updated AS (
           UPDATE recipients r SET state = u.state, attempts = r.attempts + 1, next_attempt_at = u.next_attempt_at,
                  last_code = u.last_code, last_enhanced = u.last_enhanced, last_text = u.last_text, category = u.category, hard = u.hard,
@@ -120,17 +125,22 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
                  AS u(id, state, next_attempt_at, last_code, last_enhanced, last_text, category, hard)
            WHERE r.id = u.id AND r.lease_owner = ${owner} AND r.${WAITING}
           RETURNING r.*
+        ), broken AS (
+          SELECT DISTINCT x.run FROM unnest(${p.add(runRecipients.run)}::integer[], ${p.add(runRecipients.recipient)}::bigint[]) AS x(run, recipient_id)
+           WHERE x.recipient_id NOT IN (SELECT id FROM updated)
         ), ev AS (
-          INSERT INTO events (${EVENT_COLUMNS})
-          SELECT ${EVENT_COLUMNS} FROM ${unnestEvents(p, w.events)}
-           WHERE EXISTS (SELECT 1 FROM updated) AND (e.recipient_id IS NULL OR e.recipient_id IN (SELECT id FROM updated))
-           ORDER BY e.ord
-          RETURNING id, kind, recipient_id
+          ${insertSelect(
+            p,
+            events,
+            `EXISTS (SELECT 1 FROM updated) AND (e.recipient_id IS NULL OR e.recipient_id IN (SELECT id FROM updated))
+             AND (e.variant = 0 OR (e.variant = 1) = (e.run NOT IN (SELECT run FROM broken)))`,
+          )}
+          RETURNING id, kind_code, recipient_id
         ), suppressed AS (
           INSERT INTO suppressions (address, reason, source, event_id, created_at)
           SELECT DISTINCT ON (s.recipient_id) s.address, s.reason, 'hard-bounce', ev.id, ${at}
             FROM unnest(${s((x) => x.recipientId, 'bigint')}, ${s((x) => x.address, 'text')}, ${s((x) => x.reason, 'text')}) AS s(recipient_id, address, reason)
-            JOIN ev ON ev.recipient_id = s.recipient_id AND ev.kind = 'bounced'
+            JOIN ev ON ev.recipient_id = s.recipient_id AND ev.kind_code = ${KIND_CODES.bounced}
            ORDER BY s.recipient_id, ev.id
           ON CONFLICT (address) DO NOTHING
         )${w.tlsSessions?.length ? `, tls AS (${tlsSessionInsert(p, w.tlsSessions, 'EXISTS (SELECT 1 FROM updated)')})` : ''}
@@ -168,8 +178,8 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
                 LIMIT $4 FOR UPDATE OF r SKIP LOCKED)
             RETURNING *
           ), ev AS (
-            INSERT INTO events (at, message_id, recipient_id, kind, attempt, text, detail)
-            SELECT $1, message_id, id, 'expired', attempts, $5, $6::json FROM x ORDER BY id
+            INSERT INTO events (at, message_id, recipient_id, kind_code, attempt, text, detail)
+            SELECT $1, message_id, id, ${KIND_CODES.expired}, attempts, $5, $6::json FROM x ORDER BY id
           )
           SELECT * FROM x`,
         [req.now, req.createdBefore, req.owner ?? null, req.limit, req.event.text, JSON.stringify(req.event.detail)],
@@ -188,8 +198,8 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
           changed AS (
             UPDATE recipients SET ${set} WHERE message_id = (SELECT id FROM m) AND ${where} RETURNING *
           ), ev AS (
-            INSERT INTO events (at, message_id, recipient_id, kind, text, detail)
-            SELECT ${now}, message_id, id, ${p.add(event.kind)}, ${p.add(event.text ?? null)}::text, ${p.add(event.detail ? JSON.stringify(event.detail) : null)}::json
+            INSERT INTO events (at, message_id, recipient_id, kind_code, text, detail)
+            SELECT ${now}, message_id, id, ${p.add(KIND_CODES[event.kind])}::smallint, ${p.add(event.text ?? null)}::text, ${p.add(event.detail ? JSON.stringify(event.detail) : null)}::json
               FROM changed ORDER BY id
           )
           SELECT (SELECT id FROM m) AS found, changed.* FROM (SELECT 1) one LEFT JOIN changed ON true ORDER BY changed.id`,

@@ -6,10 +6,12 @@
 import { toDelivery, toFeedEvent, type FeedRow, type OutboxRow } from '../rows.js';
 import type { WebhookState, WebhookStore } from '../store.js';
 import { Params, type Pg } from './database.js';
-import { feedAfterSql } from './events.js';
+import { eventReader } from './event-rows.js';
+import { feedAfter, feedAfterSql } from './events.js';
 import { afterCursor, HEAD_SQL } from './feed.js';
 
 export function postgresWebhooks(db: Pg): WebhookStore {
+  const reader = eventReader(db);
   return {
     async stage({ now, limit, route }) {
       // Nothing new (the usual idle poll): answer from one read, without a transaction or a lock.
@@ -30,7 +32,7 @@ export function postgresWebhooks(db: Pg): WebhookStore {
         // FOR UPDATE: a second node staging now waits here, then reads the cursor this one moved.
         const cursor = (await tx.query<{ position: string }>('SELECT position FROM webhook_cursor WHERE id = 1 FOR UPDATE')).rows[0]!.position;
         const p = new Params();
-        const rows = (await tx.query<FeedRow>(feedAfterSql(cursor, limit, p), p.values)).rows;
+        const rows = await feedAfter(reader, (await tx.query<FeedRow>(feedAfterSql(cursor, limit, p), p.values)).rows, cursor, limit, tx);
         const outbox: { endpoint: string[]; event: number[]; type: string[]; payload: string[] } = { endpoint: [], event: [], type: [], payload: [] };
         for (const r of rows) {
           const event = toFeedEvent(r);

@@ -13,6 +13,7 @@
 import type { NewEvent } from '../../types.js';
 import type { EventRow, FeedRow } from '../rows.js';
 import type { Db } from './database.js';
+import { FOLDED, KIND_CODES as CODES_OF_KINDS, PHASE_CODES as CODES_OF_PHASES, sameRun, unfoldPhases, type FoldedPhase, type Reply } from '../event-codes.js';
 
 /** Events are read through the view event_records (migration 009), which resolves the compact columns. */
 export const EVENTS = 'event_records';
@@ -25,40 +26,9 @@ export const INSERT_EVENT_SQL = `INSERT INTO events (${COLUMNS}) VALUES (?, ?, ?
 /** A folded row takes the id `count` above the newest: the ids below it are its phases'. */
 const INSERT_FOLDED_SQL = `INSERT INTO events (id, ${COLUMNS}) VALUES ((SELECT COALESCE(MAX(id), 0) FROM events) + ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`;
 
-// The numbers of migration 009's generated columns kind and phase; anything else is stored as its text.
-const KIND_CODES: Record<string, number> = {
-  received: 1,
-  phase: 2,
-  delivered: 3,
-  deferred: 4,
-  bounced: 5,
-  delayed: 6,
-  reported: 7,
-  expired: 8,
-  suppressed: 9,
-  complained: 10,
-  'auto-replied': 11,
-  'dsn-sent': 12,
-  requeued: 13,
-  cancelled: 14,
-  interrupted: 15,
-};
-const PHASE_CODES: Record<string, number> = {
-  dns: 1,
-  connect: 2,
-  ehlo: 3,
-  helo: 4,
-  starttls: 5,
-  auth: 6,
-  mail: 7,
-  rcpt: 8,
-  data: 9,
-  quit: 10,
-  submission: 11,
-  inbound: 12,
-};
-const PHASE_NAMES = new Map(Object.entries(PHASE_CODES).map(([name, code]) => [code, name]));
-const FOLDED = 0;
+// kind and phase as numbers (../event-codes.ts), the numbers of migration 009's generated columns; anything else is stored as its text.
+const KIND_CODES: Record<string, number> = CODES_OF_KINDS;
+const PHASE_CODES: Record<string, number> = CODES_OF_PHASES;
 
 /** Shorter values cost less inline than as a reference. */
 const MIN_SHARED_LENGTH = 8;
@@ -66,15 +36,6 @@ const MIN_SHARED_LENGTH = 8;
 const TEXTS_ROW_COST = 64;
 /** How many values not yet shared are counted while waiting to see whether they come again. */
 const SEEN_LIMIT = 50_000;
-
-/** A reply in a folded phase: [code, enhanced, text], or the id of a texts row holding that array's JSON. */
-type Reply = [number | null, string | null, string | null] | number;
-/**
- * One phase in a folded row: [ms after the row's `at`, recipient id, phase, reply, duration, detail],
- * trailing nulls left out. phase is its number (or name). detail is an object, a texts id (a positive
- * number) holding its JSON, or -n when it is the same as the detail of the row's phase n (from 1).
- */
-type FoldedPhase = [number, number | null, number | string | null, Reply | null, number | null, Record<string, unknown> | number | null];
 
 export interface EventWriter {
   /** The parameters of INSERT_EVENT_SQL for an event; may add rows to `texts` (call inside the event's transaction). */
@@ -173,13 +134,6 @@ export function eventWriter(db: Db): EventWriter {
     ];
     return insertFolded.get(run.length, ...row) as number;
   };
-  const sameRun = (a: NewEvent, b: NewEvent) =>
-    a.kind === 'phase' &&
-    b.kind === 'phase' &&
-    a.messageRowId === b.messageRowId &&
-    a.attempt === b.attempt &&
-    a.remoteHost === b.remoteHost &&
-    a.remoteIp === b.remoteIp;
   writer = {
     params,
     insertAttempt(events) {
@@ -215,35 +169,8 @@ export function eventReader(db: Db): EventReader {
   const text = db.prepare('SELECT value FROM texts WHERE id = ?').pluck();
   const recipient = db.prepare('SELECT address, domain FROM recipients WHERE id = ?');
   const resolve = (v: string | number | null): string | null => (typeof v === 'number' ? ((text.get(v) as string | undefined) ?? null) : v);
-  const unfold = <T extends EventRow>(row: T): T[] => {
-    const base = { ...row, folded: 0 };
-    const phases = JSON.parse(row.detail as string) as FoldedPhase[];
-    const feed = 'm_queue_id' in base;
-    const details: EventRow['detail'][] = [];
-    return phases.map(([dt, recipientId = null, phase = null, reply = null, duration = null, d = null], i) => {
-      const r = (recipientId !== null && feed ? recipient.get(recipientId) : undefined) as { address: string; domain: string } | undefined;
-      const [code, enhanced, t] =
-        typeof reply === 'number'
-          ? (JSON.parse(resolve(reply) ?? '[null,null,null]') as [number | null, string | null, string | null])
-          : (reply ?? [null, null, null]);
-      // A back-reference gets a copy: two events must not share one detail object.
-      const detail = typeof d === 'number' ? (d < 0 ? structuredClone(details[-d - 1]!) : resolve(d)) : d;
-      details.push(detail);
-      return {
-        ...base,
-        id: row.id - (phases.length - 1 - i),
-        at: row.at + dt,
-        recipient_id: recipientId,
-        phase: typeof phase === 'number' ? (PHASE_NAMES.get(phase) ?? null) : phase,
-        code,
-        enhanced,
-        text: t,
-        duration_ms: duration,
-        detail,
-        ...(feed ? { r_address: r?.address ?? null, r_domain: r?.domain ?? null } : {}),
-      } as T;
-    });
-  };
+  const unfold = <T extends EventRow>(row: T): T[] =>
+    unfoldPhases(row, (id) => resolve(id), 'm_queue_id' in row ? (id) => recipient.get(id) as { address: string; domain: string } | undefined : undefined);
   reader = {
     expand(rows) {
       return rows.some((r) => (r as { folded?: number }).folded) ? rows.flatMap((r) => ((r as { folded?: number }).folded ? unfold(r) : [r])) : rows;

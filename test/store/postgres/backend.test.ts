@@ -1,7 +1,8 @@
 /**
  * PostgreSQL-only mechanics the store contract cannot see through the interface: migrations under an
  * advisory lock, durable commits, connection errors, the claim's SKIP LOCKED, the single sweeper of stale
- * leases, and the plans of the claim and search statements. A private cluster (test/helpers/postgres.ts).
+ * leases, the plans of the claim and search statements, and the compact form of the history. A private
+ * cluster (test/helpers/postgres.ts).
  */
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { openPostgresStore, type PostgresStore } from '../../../src/store/postgr
 import { searchSql } from '../../../src/store/postgres/query.js';
 import type { SearchFilters } from '../../../src/store/store.js';
 import { runCli } from '../../e2e/cli.js';
+import { writeCompactAttempts } from '../../helpers/compact-history.js';
 import { newMessage } from '../../helpers/new-message.js';
 import { startPostgres, type PgCluster } from '../../helpers/postgres.js';
 
@@ -203,19 +205,19 @@ describe('claims and plans', () => {
     // autovacuum would.
     before(async () => {
       await store.db.rows(`INSERT INTO messages (queue_id, message_id, mail_from, size, sha256, tag, created_at)
-        SELECT 'QP' || i, 'm' || i || '@plan.test', 'app@plan.test', 100, 'x', 'tag' || (i % 10), ${T0} + i * 1000 FROM generate_series(1, 20000) i`);
+        SELECT 'QP' || i, 'm' || i || '@plan.test', 'app@plan.test', 100, '\\x00', 'tag' || (i % 10), ${T0} + i * 1000 FROM generate_series(1, 20000) i`);
       await store.db.rows(`INSERT INTO recipients (message_id, address, domain, state, next_attempt_at, updated_at)
         SELECT m.id, 'u' || (m.id % 5000) || '@d' || (m.id % 50) || '.test', 'd' || (m.id % 50) || '.test',
                CASE WHEN m.id % 200 = 0 THEN 'deferred' WHEN m.id % 10 = 4 THEN 'bounced' ELSE 'delivered' END,
                CASE WHEN m.id % 200 = 0 THEN ${T0} ELSE NULL END, 0
           FROM messages m, generate_series(1, 2)`);
       await store.db.rows(`UPDATE recipients SET state = 'expired' WHERE id % 997 = 0`);
-      await store.db.rows(`INSERT INTO events (at, message_id, kind, phase) SELECT created_at, id, 'received', 'submission' FROM messages`);
+      await store.db.rows(`INSERT INTO events (at, message_id, kind_code, phase_code) SELECT created_at, id, 1, 11 FROM messages`);
       await store.db.rows(
-        `INSERT INTO events (at, message_id, recipient_id, kind) SELECT r.updated_at, r.message_id, r.id, 'complained' FROM recipients r WHERE r.id % 1000 = 1`,
+        `INSERT INTO events (at, message_id, recipient_id, kind_code) SELECT r.updated_at, r.message_id, r.id, 10 FROM recipients r WHERE r.id % 1000 = 1`,
       );
-      await store.db.rows(`INSERT INTO message_subjects (message_id, subject, words)
-        SELECT id, 'Invoice ' || id, array_to_tsvector(ARRAY['invoice', id::text, CASE WHEN id % 100 = 0 THEN 'rare' ELSE 'common' END]) FROM messages`);
+      await store.db.rows(`INSERT INTO message_subjects (message_id, words)
+        SELECT id, array_to_tsvector(ARRAY['invoice', id::text, CASE WHEN id % 100 = 0 THEN 'rare' ELSE 'common' END]) FROM messages`);
       await store.db.rows('ANALYZE');
     });
 
@@ -263,5 +265,68 @@ describe('claims and plans', () => {
         /messages_by_message_id[\s\S]*messages_queue_id_key/,
       );
     });
+  });
+});
+
+describe('compact history (001, as SQLite 009)', () => {
+  let store: PostgresStore;
+  before(async () => {
+    store = await openPostgresStore({ url: await freshUrl(), pool: 4 });
+  });
+  after(async () => {
+    await store?.close();
+  });
+  const rows = async () => (await store.db.row<{ n: number }>('SELECT COUNT(*) AS n FROM events'))!.n;
+  const count = async (value: string) => (await store.db.row<{ n: number }>('SELECT COUNT(*) AS n FROM texts WHERE value = $1', [value]))!.n;
+  const mx = { remoteHost: 'mx1.compact.test', remoteIp: '192.0.2.55', attempt: 1 };
+
+  test('an attempt’s phases take one row; an MX name, a usual reply and a classification are stored once; one-off replies inline', async () => {
+    const before = await rows();
+    await writeCompactAttempts(store, T0);
+    assert.equal((await rows()) - before, 10 * 3, 'per message: received, one row for the four phases, the outcome');
+    assert.equal(await count('mx1.compact.test'), 1);
+    assert.equal(await count(JSON.stringify({ category: 'accepted', hard: false })), 1);
+    assert.equal(await count(JSON.stringify([250, '2.1.5', 'Recipient OK'])), 1, 'a reply triple of a folded phase');
+    assert.equal((await store.db.row<{ n: number }>("SELECT COUNT(*) AS n FROM texts WHERE value LIKE '%queued as Q%'"))!.n, 0, 'one-off replies stay inline');
+    const ids = (await store.db.rows<{ id: number }>('SELECT id FROM events WHERE phase_code = 0 ORDER BY id')).map((r) => r.id);
+    assert.ok(
+      ids.every((id) => id % 64 === 3),
+      'a folded row of four phases has the fourth id of its block',
+    );
+  });
+
+  test('a run naming a recipient that is no longer ours is written one row per event, without that recipient’s phase', async () => {
+    const m = await store.messages.enqueue(newMessage({ createdAt: T0 + 100, recipients: ['a@lost.test', 'b@lost.test'] }));
+    const [a, b] = m.recipients.map((r) => r.id) as [number, number];
+    await store.queue.claimDue({ now: T0 + 10_000, limit: 100, owner: 'c', leaseUntil: T0 + 60_000 });
+    await store.db.rows('UPDATE recipients SET lease_owner = $1 WHERE id = $2', ['other', b]);
+    const at = T0 + 2_000;
+    const base = { at, messageRowId: m.message.id, ...mx };
+    const done = { nextAttemptAt: null, lastCode: 250, lastEnhanced: '2.0.0', lastText: 'ok', category: 'accepted', hard: null } as const;
+    const result = await store.queue.recordAttempt({
+      owner: 'c',
+      at,
+      events: [
+        { ...base, kind: 'phase', phase: 'mail', code: 250, text: 'Sender OK' },
+        { ...base, recipientId: a, kind: 'phase', phase: 'rcpt', code: 250, text: 'Recipient OK' },
+        { ...base, recipientId: b, kind: 'phase', phase: 'rcpt', code: 250, text: 'Recipient OK' },
+        { ...base, kind: 'phase', phase: 'data', code: 250, text: 'queued' },
+      ],
+      recipients: [
+        { id: a, state: 'delivered', ...done },
+        { id: b, state: 'delivered', ...done },
+      ],
+    });
+    assert.deepEqual(result.lost, [b]);
+    const events = (await store.events.forMessage(m.message.id)).filter((e) => e.kind === 'phase');
+    assert.deepEqual(
+      events.map((e) => [e.phase, e.recipientId]),
+      [
+        ['mail', null],
+        ['rcpt', a],
+        ['data', null],
+      ],
+    );
+    assert.equal((await store.db.row<{ n: number }>('SELECT COUNT(*) AS n FROM events WHERE message_id = $1 AND phase_code = 0', [m.message.id]))!.n, 0);
   });
 });

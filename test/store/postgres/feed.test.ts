@@ -27,7 +27,7 @@ test('an event committed out of id order is not passed over: followers get it, a
 
     // A slow writer takes the next id and holds its transaction open…
     await raw.query('BEGIN');
-    const late = await raw.query<{ id: string }>(`INSERT INTO events (at, message_id, kind, text) VALUES (2, $1, 'phase', 'late') RETURNING id`, [message.id]);
+    const late = await raw.query<{ id: string }>(`INSERT INTO events (at, message_id, kind_code, text) VALUES (2, $1, 2, 'late') RETURNING id`, [message.id]);
     const lateId = Number(late.rows[0]!.id);
     // …while another writer takes a higher id and commits.
     const early = await store.events.append({ at: 3, messageRowId: message.id, kind: 'phase', text: 'early' });
@@ -76,7 +76,7 @@ test('a rolled-back transaction holds followers only while it is open', async ()
     const { message } = await store.messages.enqueue(newMessage({ queueId: 'QRB', messageId: 'rb@app.test', recipients: ['r@rb.test'] }));
     const start = await store.events.head();
     await raw.query('BEGIN');
-    await raw.query(`INSERT INTO events (at, message_id, kind, text) VALUES (2, $1, 'phase', 'never')`, [message.id]);
+    await raw.query(`INSERT INTO events (at, message_id, kind_code, text) VALUES (2, $1, 2, 'never')`, [message.id]);
     const kept = await store.events.append({ at: 3, messageRowId: message.id, kind: 'phase', text: 'kept' });
     assert.deepEqual(await store.events.after(start, 100), []);
     await raw.query('ROLLBACK');

@@ -13,6 +13,7 @@ import { openSqliteStore } from '../../../src/store/sqlite/index.js';
 import { groupCommitFor } from '../../../src/store/sqlite/group-commit.js';
 import { searchSql } from '../../../src/store/sqlite/query.js';
 import type { SearchFilters } from '../../../src/store/store.js';
+import { writeCompactAttempts } from '../../helpers/compact-history.js';
 import { newMessage } from '../../helpers/new-message.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-sqlite-backend-'));
@@ -121,37 +122,9 @@ test('a purge leaves no dangling foreign key', async () => {
 });
 
 test('history is compact: an attempt’s phases take one row, an MX name, a usual reply and a classification are stored once', async () => {
-  const mx = { remoteHost: 'mx1.compact.test', remoteIp: '192.0.2.55', attempt: 1 };
   const rows = () => store.db.prepare('SELECT COUNT(*) FROM events').pluck().get() as number;
   const before = rows();
-  for (let i = 0; i < 10; i++) {
-    const m = await store.messages.enqueue(newMessage({ createdAt: T0 + i, recipients: [`r${i}@compact.test`] }));
-    const r = m.recipients[0]!.id;
-    await store.queue.claimDue({ now: T0 + 10_000, limit: 100, owner: 'c', leaseUntil: T0 + 60_000 });
-    const at = T0 + 1_000 + i;
-    const base = { at, messageRowId: m.message.id, ...mx };
-    await store.queue.recordAttempt({
-      owner: 'c',
-      at,
-      events: [
-        { ...base, kind: 'phase', phase: 'connect', code: 220, text: 'mx1.compact.test ESMTP ready' },
-        { ...base, kind: 'phase', phase: 'mail', code: 250, enhanced: '2.1.0', text: 'Sender OK' },
-        { ...base, recipientId: r, kind: 'phase', phase: 'rcpt', code: 250, enhanced: '2.1.5', text: 'Recipient OK' },
-        { ...base, kind: 'phase', phase: 'data', code: 250, enhanced: '2.0.0', text: `queued as Q${i}` },
-        {
-          ...base,
-          recipientId: r,
-          kind: 'delivered',
-          phase: 'data',
-          code: 250,
-          enhanced: '2.0.0',
-          text: `queued as Q${i}`,
-          detail: { category: 'accepted', hard: false },
-        },
-      ],
-      recipients: [{ id: r, state: 'delivered', nextAttemptAt: null, lastCode: 250, lastEnhanced: '2.0.0', lastText: 'ok', category: 'accepted', hard: null }],
-    });
-  }
+  await writeCompactAttempts(store, T0);
   assert.equal(rows() - before, 10 * 3, 'per message: received, one row for the four phases, the outcome');
   const count = (value: string) => store.db.prepare('SELECT COUNT(*) FROM texts WHERE value = ?').pluck().get(value) as number;
   assert.equal(count('mx1.compact.test'), 1);
