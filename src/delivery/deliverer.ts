@@ -23,7 +23,7 @@ import type { Logger } from '../log/logger.js';
 import { cachingResolver, type DnsResolver } from '../routing/dns-cache.js';
 import { createMtaSts, trustedCas, type HostRule, type MtaSts, type StsPlan } from '../routing/mta-sts.js';
 import { createResolver, resolveRoute, type Route, type RouteHost } from '../routing/resolve.js';
-import { ConnectionPool } from './pool.js';
+import { ConnectionPool, type Acquired } from './pool.js';
 import {
   asNetworkError,
   authenticate,
@@ -55,11 +55,26 @@ export interface DelivererOptions {
   mtaSts?: MtaSts | null;
   /**
    * The per-address limit across every relay on the database (delivery.max_connections_per_host is kept
-   * in this process by the pool, and here for all of them together): a holder for a new connection, or
-   * null when the address stayed at its limit for `timeoutMs`. None given: this relay's count is the only one.
+   * in this process by the pool, and there for all of them together). None given: this relay's count is
+   * the only one.
    */
-  hostSlots?: { take(ip: string, limit: number, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<string | null>; give(holder: string): void };
+  hostSlots?: HostSlots;
 }
+
+export interface HostSlots {
+  /**
+   * A shared slot for a new connection to `ip`: its holder; null when the address stayed at its limit for
+   * `timeoutMs`; `{ own }` when the address is at its limit and this relay holds `own` of its slots (the
+   * session waits for one of those rather than for the database).
+   */
+  take(ip: string, limit: number, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<string | null | { own: number }>;
+  give(holder: string): void;
+  /** `cap` is called when this relay should keep at most `max` connections to `ip` for `forMs` (another relay waits). */
+  watch?(cap: (ip: string, max: number, forMs: number) => void): void;
+}
+
+/** How long a session waits for the relay's own connections to a full address before it asks the database again. */
+const OWN_CONNECTIONS_MS = 1_000;
 
 const RATE_WORDING = /too many (connections|messages|recipients)|rate.?limit|throttl|slow down|try again later.{0,40}(rate|volume)/i;
 
@@ -74,6 +89,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
   const mtaSts = options.mtaSts !== undefined ? options.mtaSts : d.mta_sts.enabled ? createMtaSts({ config, store: null, logger }) : null;
   const ca = trustedCas(d.test_only_ca_file);
   const pool = new ConnectionPool({ idleMs: options.idleMs ?? 5_000, maxPerHost: d.max_connections_per_host, close: (client) => client.quit(2_000) });
+  options.hostSlots?.watch?.((ip, max, forMs) => pool.cap(ip, max, forMs));
 
   async function deliver(job: DeliveryJob, signal?: AbortSignal, stopping?: AbortSignal): Promise<AttemptReport> {
     const startedAt = clock();
@@ -276,8 +292,9 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     // waiting longer for our own limit than for the remote host to answer would make no sense.
     const waitAt = clock();
     const tw = performance.now();
-    const slot = await pool.acquire(ip, key, { timeoutMs: d.connect_timeout_ms, signal });
-    if (!slot.ok) {
+    const waitStart = Date.now();
+    const slotDeadline = waitStart + d.connect_timeout_ms;
+    const noSlot = (slot: Extract<Acquired, { ok: false }>): HostResult => {
       const limit = d.max_connections_per_host;
       const aborted = slot.reason === 'aborted';
       const text = aborted
@@ -286,9 +303,12 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       const error = aborted ? 'EABORTED' : 'ELOCALLIMIT';
       record(phaseAt(ctx, 'connect', waitAt, tw, null, { text, error, detail: { port, local_limit: limit, open: slot.open, waited_ms: slot.waitedMs } }));
       return fail({ phase: 'connect', code: null, enhanced: null, text, error, temporary: true });
-    }
-    const lease = slot.lease;
-    const waited = slot.waitedMs > 0 ? { waited_ms: slot.waitedMs } : {};
+    };
+    const slot = await pool.acquire(ip, key, { timeoutMs: d.connect_timeout_ms, signal });
+    if (!slot.ok) return noSlot(slot);
+    let lease = slot.lease;
+    let leased = true; // the lease is ours to give back
+    let waited = slot.waitedMs > 0 ? { waited_ms: slot.waitedMs } : {};
     let pooled = false; // the connection went back to the pool, with the slot
 
     let client = lease.client;
@@ -311,59 +331,79 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      // --- a pooled connection is checked with RSET first
-      if (client) {
-        const at = clock();
-        const t = performance.now();
-        try {
-          client.setIdle(false);
-          const r = await client.command('RSET', d.command_timeout_ms);
-          if (r.code !== 250) throw new SmtpNetworkError('ERESET', `RSET answered ${r.code}`);
-          record(
-            phaseAt(ctx, 'connect', at, t, null, {
-              text: 'reusing an open connection',
-              detail: { port, reused: true, messagesBefore: client.messages, tls: client.tls, ...waited },
-            }),
-          );
-        } catch {
-          client.destroy(); // the slot stays ours: a new connection takes its place below
-          client = null;
+      for (;;) {
+        // --- a pooled connection is checked with RSET first
+        if (client) {
+          const at = clock();
+          const t = performance.now();
+          try {
+            client.setIdle(false);
+            const r = await client.command('RSET', d.command_timeout_ms);
+            if (r.code !== 250) throw new SmtpNetworkError('ERESET', `RSET answered ${r.code}`);
+            record(
+              phaseAt(ctx, 'connect', at, t, null, {
+                text: 'reusing an open connection',
+                detail: { port, reused: true, messagesBefore: client.messages, tls: client.tls, ...waited },
+              }),
+            );
+          } catch {
+            client.destroy(); // the slot stays ours: a new connection takes its place below
+            client = null;
+          }
         }
-      }
-      if (!client) {
-        const at = clock();
-        const t = performance.now();
-        const shared = options.hostSlots
-          ? await options.hostSlots.take(ip, d.max_connections_per_host, { timeoutMs: d.connect_timeout_ms, signal })
-          : undefined;
-        if (shared === null) {
-          const text = `local limit: ${d.max_connections_per_host} connections to ${ip} already open across the relays sharing this database (delivery.max_connections_per_host), none freed within ${d.connect_timeout_ms} ms`;
-          record(phaseAt(ctx, 'connect', at, t, null, { text, error: 'ELOCALLIMIT', detail: { port, local_limit: d.max_connections_per_host, shared: true } }));
-          return fail({ phase: 'connect', code: null, enhanced: null, text, error: 'ELOCALLIMIT', temporary: true });
+        if (client) break;
+        {
+          const at = clock();
+          const t = performance.now();
+          const shared = options.hostSlots
+            ? await options.hostSlots.take(ip, d.max_connections_per_host, { timeoutMs: Math.max(0, slotDeadline - Date.now()), signal })
+            : undefined;
+          if (shared && typeof shared === 'object') {
+            // Other relays' connections fill the address: wait as the pool's waiter for one of ours (handed on
+            // as it ends its transaction), asking the database again when the cap runs out.
+            pool.cap(ip, shared.own, OWN_CONNECTIONS_MS);
+            leased = false;
+            pool.release(lease);
+            const again = await pool.acquire(ip, key, { timeoutMs: Math.max(0, slotDeadline - Date.now()), signal });
+            if (!again.ok) return noSlot(again);
+            lease = again.lease;
+            leased = true;
+            client = lease.client;
+            if (again.waitedMs > 0) waited = { waited_ms: Date.now() - waitStart };
+            continue;
+          }
+          if (shared === null) {
+            const text = `local limit: ${d.max_connections_per_host} connections to ${ip} already open across the relays sharing this database (delivery.max_connections_per_host), none freed within ${d.connect_timeout_ms} ms`;
+            record(
+              phaseAt(ctx, 'connect', at, t, null, { text, error: 'ELOCALLIMIT', detail: { port, local_limit: d.max_connections_per_host, shared: true } }),
+            );
+            return fail({ phase: 'connect', code: null, enhanced: null, text, error: 'ELOCALLIMIT', temporary: true });
+          }
+          try {
+            // Implicit TLS is only used towards a smarthost: verify it like STARTTLS under `required`.
+            client = await SmtpClient.connect({
+              ip,
+              port,
+              timeoutMs: d.connect_timeout_ms,
+              implicitTls: policy === 'implicit' ? tlsOptions(d.verify_certificates) : undefined,
+              signal,
+            });
+          } catch (err) {
+            const e = asNetworkError(err);
+            if (shared) options.hostSlots!.give(shared);
+            record(phaseAt(ctx, 'connect', at, t, null, { text: e.message, error: e.code, detail: { port } }));
+            return fail({ phase: 'connect', code: null, enhanced: null, text: e.message, error: e.code });
+          }
+          // The shared slot lives as long as the connection, pooled idle time included.
+          if (shared) client.onClosed(() => options.hostSlots!.give(shared));
+          const failure =
+            (await greet(ctx, client, at, t, { port, connectMs: elapsed(t), local_ip: client.localIp, ...waited })) ??
+            (await sayHello(ctx, client)) ??
+            (await upgradeTls(ctx, client, { policy, tlsAllowed, sts, tlsOptions })) ??
+            (route.smarthost?.username ? await authenticate(ctx, client, { ...route.smarthost, username: route.smarthost.username }) : null);
+          if (failure) return fail(failure);
         }
-        try {
-          // Implicit TLS is only used towards a smarthost: verify it like STARTTLS under `required`.
-          client = await SmtpClient.connect({
-            ip,
-            port,
-            timeoutMs: d.connect_timeout_ms,
-            implicitTls: policy === 'implicit' ? tlsOptions(d.verify_certificates) : undefined,
-            signal,
-          });
-        } catch (err) {
-          const e = asNetworkError(err);
-          if (shared) options.hostSlots!.give(shared);
-          record(phaseAt(ctx, 'connect', at, t, null, { text: e.message, error: e.code, detail: { port } }));
-          return fail({ phase: 'connect', code: null, enhanced: null, text: e.message, error: e.code });
-        }
-        // The shared slot lives as long as the connection, pooled idle time included.
-        if (shared) client.onClosed(() => options.hostSlots!.give(shared));
-        const failure =
-          (await greet(ctx, client, at, t, { port, connectMs: elapsed(t), local_ip: client.localIp, ...waited })) ??
-          (await sayHello(ctx, client)) ??
-          (await upgradeTls(ctx, client, { policy, tlsAllowed, sts, tlsOptions })) ??
-          (route.smarthost?.username ? await authenticate(ctx, client, { ...route.smarthost, username: route.smarthost.username }) : null);
-        if (failure) return fail(failure);
+        break;
       }
 
       const outcome = await transaction(ctx, client, job);
@@ -387,7 +427,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
         // Every early return above (4xx EHLO, refused STARTTLS under `required`…) lands here: the
         // connection is closed before its slot is given back, so a waiter never opens one too many.
         if (client && !client.closed) await client.quit(2_000);
-        pool.release(lease);
+        if (leased) pool.release(lease);
       }
     }
   }

@@ -13,6 +13,11 @@
  * gives each back before it moves to the next MX); busy slots end within the SMTP timeouts; and an
  * idle connection never makes anyone wait: a newcomer takes it over (same key) or closes it and takes
  * its slot (another key), and a connection becoming idle while others wait goes to the first waiter.
+ *
+ * Several relays on one database share the limit (delivery-side.ts): the pool's limit for an address can
+ * be lowered for a while (`cap`), to this relay's share when another relay waits, or to the connections
+ * it has when the address is full of other relays' connections. Connections over the cap are closed as
+ * they become idle instead of being kept, and the relay's sessions wait for its own connections.
  */
 import type { SmtpClient } from './smtp-client.js';
 
@@ -54,6 +59,8 @@ interface Host {
   held: number;
   idle: Idle[];
   waiters: Waiter[];
+  /** A lowered limit in force until its timer runs out (null: `maxPerHost`). */
+  cap: { max: number; timer: NodeJS.Timeout } | null;
 }
 
 export class ConnectionPool {
@@ -84,7 +91,7 @@ export class ConnectionPool {
       clearTimeout(entry.timer);
       return { ok: true, lease: { ip, client: entry.client.closed ? null : entry.client }, waitedMs: 0 };
     }
-    if (host.held < this.options.maxPerHost) {
+    if (host.held < this.limit(host)) {
       host.held++;
       return { ok: true, lease: { ip, client: null }, waitedMs: 0 };
     }
@@ -131,7 +138,7 @@ export class ConnectionPool {
    */
   release(lease: Lease, reuse?: { client: SmtpClient; key: string }): void {
     const host = this.host(lease.ip);
-    if (reuse && !reuse.client.closed && !this.drained) {
+    if (reuse && !reuse.client.closed && !this.drained && host.held <= this.limit(host)) {
       const next = host.waiters.shift();
       if (!next) {
         this.keepIdle(lease.ip, host, reuse.key, reuse.client);
@@ -147,6 +154,30 @@ export class ConnectionPool {
     }
     if (reuse && !reuse.client.closed) void this.options.close(reuse.client).then(() => this.free(lease.ip, host));
     else this.free(lease.ip, host);
+  }
+
+  /**
+   * Lowers the limit for `ip` to `max` for `forMs` (the lowest cap in force wins until it runs out). Idle
+   * connections over it are closed now; busy ones are closed when their session ends.
+   */
+  cap(ip: string, max: number, forMs: number): void {
+    const host = this.host(ip);
+    const at = Math.max(0, Math.min(max, this.options.maxPerHost));
+    if (host.cap && host.cap.max <= at) return;
+    if (host.cap) clearTimeout(host.cap.timer);
+    const timer = setTimeout(() => {
+      if (host.cap?.timer !== timer) return;
+      host.cap = null;
+      this.pump(ip, host);
+      this.forget(ip, host);
+    }, forMs);
+    timer.unref();
+    host.cap = { max: at, timer };
+    while (host.held > at && host.idle.length) {
+      const entry = host.idle.shift()!;
+      clearTimeout(entry.timer);
+      void this.options.close(entry.client).then(() => this.free(ip, host));
+    }
   }
 
   /** Removes and returns every idle connection (their slots are freed); later releases close theirs. */
@@ -179,9 +210,9 @@ export class ConnectionPool {
     host.idle.push(entry);
   }
 
-  /** A slot is free: the first waiter gets it, or the count goes down. */
+  /** A slot is free: the first waiter gets it (unless the pool is over its cap), or the count goes down. */
   private free(ip: string, host: Host): void {
-    const next = host.waiters.shift();
+    const next = host.held <= this.limit(host) ? host.waiters.shift() : undefined;
     if (next) {
       next.grant({ ip, client: null });
       return;
@@ -190,16 +221,28 @@ export class ConnectionPool {
     this.forget(ip, host);
   }
 
+  private limit(host: Host): number {
+    return host.cap ? host.cap.max : this.options.maxPerHost;
+  }
+
+  /** A cap ran out: waiters get the slots now under the limit. */
+  private pump(ip: string, host: Host): void {
+    while (host.waiters.length && host.held < this.limit(host)) {
+      host.held++;
+      host.waiters.shift()!.grant({ ip, client: null });
+    }
+  }
+
   private host(ip: string): Host {
     let host = this.hosts.get(ip);
     if (!host) {
-      host = { held: 0, idle: [], waiters: [] };
+      host = { held: 0, idle: [], waiters: [], cap: null };
       this.hosts.set(ip, host);
     }
     return host;
   }
 
   private forget(ip: string, host: Host): void {
-    if (host.held === 0 && host.idle.length === 0 && host.waiters.length === 0 && this.hosts.get(ip) === host) this.hosts.delete(ip);
+    if (host.held === 0 && host.idle.length === 0 && host.waiters.length === 0 && !host.cap && this.hosts.get(ip) === host) this.hosts.delete(ip);
   }
 }

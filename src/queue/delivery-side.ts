@@ -16,7 +16,7 @@ import type { Logger } from '../log/logger.js';
 import { createMtaSts } from '../routing/mta-sts.js';
 import type { Store } from '../store/store.js';
 import { createScheduler, type Scheduler } from './scheduler.js';
-import { InFlight } from './in-flight.js';
+import { sharedHostSlots } from './host-slots.js';
 
 export interface DeliverySide {
   deliverer: Deliverer;
@@ -38,38 +38,7 @@ export function createDeliverySide(deps: { config: Config; store: Store; logger:
   // Several relays on one PostgreSQL database share their destination limits through it; a SQLite
   // database has one relay delivering, whose own counts are the limits.
   const shared = config.database.backend === 'postgres' ? store.destinations : null;
-  let serial = 0;
-  // Host slots being given back (a connection closed), per address, until the database has them: a take
-  // for the same address waits for them, or it would count our own closed connection as still open.
-  const releasing = new InFlight();
-  const ipOf = new Map<string, string>();
-  const hostSlots = shared
-    ? {
-        // Waits for a slot like the local pool does (bounded by the caller's time), asking the database
-        // again at short random intervals: another relay's connection ends without telling us.
-        async take(ip: string, limit: number, opts: { timeoutMs: number; signal?: AbortSignal }) {
-          await releasing.settled(ip);
-          const holder = `${owner}:h${++serial}`;
-          const deadline = Date.now() + opts.timeoutMs;
-          for (;;) {
-            const now = Date.now();
-            if (await shared.acquire({ key: `host:${ip}`, holder, limit, now, until: now + config.delivery.lease_ms })) {
-              ipOf.set(holder, ip);
-              return holder;
-            }
-            if (opts.signal?.aborted || now >= deadline) return null;
-            await new Promise((r) => setTimeout(r, Math.min(deadline - now, 25 + Math.random() * 75)));
-          }
-        },
-        give(holder: string) {
-          const ip = ipOf.get(holder);
-          ipOf.delete(holder);
-          const done = shared.release(holder);
-          if (ip === undefined) return void done.catch(() => {});
-          void releasing.track(ip, done);
-        },
-      }
-    : undefined;
+  const hostSlots = shared ? sharedHostSlots({ config, shared, owner }) : undefined;
   const deliverer = createDeliverer({
     config,
     logger,

@@ -693,6 +693,13 @@ export interface SharedThrottle {
   pausedUntil: number;
 }
 
+/** A relay refused a slot: it asks again until `until`, holding `holding` slots of the key already. */
+export interface SlotWaiter {
+  owner: string;
+  holding: number;
+  until: number;
+}
+
 /**
  * Limits that must hold across relays: a receiver that allows N connections from us gets N, however
  * many relays share the queue. A slot of a key (`domain:example.com`, `host:192.0.2.7`) is held by one
@@ -700,8 +707,14 @@ export interface SharedThrottle {
  * `delivery.lease_ms`; live ones renew theirs with the queue's heartbeat).
  */
 export interface DestinationStore {
-  /** Takes a slot of `key` for `holder` when fewer than `limit` live slots are held; false when full. */
-  acquire(req: { key: string; holder: string; limit: number; now: number; until: number }): Promise<boolean>;
+  /**
+   * Takes a slot of `key` for `holder` when fewer than `limit` live slots are held; false when full. With
+   * `waiter`, a refusal also records that relay as waiting for the key until `waiter.until` (see `waiting`),
+   * and a grant clears its record.
+   */
+  acquire(req: { key: string; holder: string; limit: number; now: number; until: number; waiter?: SlotWaiter }): Promise<boolean>;
+  /** The keys other relays than `owner` are waiting for as of `now`, with how many relays and whether one holds none. */
+  waiting(owner: string, now: number): Promise<Map<string, { relays: number; starving: boolean }>>;
   release(holder: string): Promise<void>;
   /** Moves forward every slot whose holder starts with `prefix` (one relay's heartbeat). */
   renew(prefix: string, until: number): Promise<void>;

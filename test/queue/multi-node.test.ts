@@ -107,3 +107,53 @@ test('one relay on PostgreSQL never finds a domain full of its own finished jobs
     await dns.stop();
   }
 });
+
+test('a relay that holds every shared slot of an address gives some back when another relay waits: nothing is deferred for a local limit', {
+  timeout: 120_000,
+}, async () => {
+  // Relay A starts alone and opens all three connections the address allows; B starts while A still has
+  // minutes of work and reuses its pooled connections for every next message. Without a give-back B's
+  // jobs wait past connect_timeout_ms and are deferred (ELOCALLIMIT) until a retry minutes later.
+  const { dns, mta, config } = await setUp(
+    'give_back',
+    'busy.test',
+    { poll_interval_ms: 50, max_connections_per_host: 3, max_connections_per_domain: 20, max_connections: 8, connect_timeout_ms: 2_000 },
+    25,
+  );
+  const configOf = (hostname: string) => parseConfig({ ...config, hostname });
+  const stores: Store[] = [];
+  const sides: ReturnType<typeof createDeliverySide>[] = [];
+  try {
+    for (let i = 0; i < 2; i++) stores.push(await openStore(config, { role: 'single' }));
+    const total = 300;
+    for (let i = 0; i < total; i++)
+      await stores[0]!.messages.enqueue(newMessage({ queueId: `QGIVE${i}`, messageId: `give-${i}@app.test`, recipients: [`r${i}@busy.test`] }));
+    sides.push(createDeliverySide({ config: configOf('relay-a.test'), store: stores[0]!, logger: silentLogger() }));
+    sides[0]!.scheduler.start();
+    const full = Date.now() + 10_000;
+    while (mta.open() < 3 && Date.now() < full) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(mta.open(), 3, 'relay A holds every connection the address allows');
+    sides.push(createDeliverySide({ config: configOf('relay-b.test'), store: stores[1]!, logger: silentLogger() }));
+    sides[1]!.scheduler.start();
+    const deadline = Date.now() + 60_000;
+    while (mta.received.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const byB = mta.received.filter((c) => c.ehlo === 'relay-b.test').length;
+    const deferred = await stores[0]!.query.search({ state: 'deferred', limit: 10 });
+    assert.deepEqual(
+      deferred.map((m) => m.queueId),
+      [],
+      'nothing deferred',
+    );
+    assert.equal(mta.received.length, total, 'every message delivered within the minute (none waits for a retry)');
+    assert.ok(mta.most() <= 3, `at most 3 connections at once from both relays together (saw ${mta.most()})`);
+    assert.ok(byB >= total / 10, `relay B delivered a share (${byB} of ${total})`);
+  } finally {
+    for (const side of sides) {
+      await side.scheduler.stop(2_000);
+      await side.deliverer.close();
+    }
+    for (const store of stores) await store.close();
+    await mta.stop();
+    await dns.stop();
+  }
+});

@@ -25,7 +25,7 @@ after(async () => (await cluster)?.stop());
 // Every table the migrations make, children first: what a fresh database holds (nothing).
 const EMPTY = `DELETE FROM webhook_outbox; DELETE FROM webhook_cursor; DELETE FROM suppressions; DELETE FROM inbound;
   DELETE FROM messages; DELETE FROM users; DELETE FROM api_tokens; DELETE FROM dkim_keys; DELETE FROM mta_sts_policies;
-  DELETE FROM destination_slots; DELETE FROM destination_throttles; DELETE FROM tls_sessions; DELETE FROM tls_reports`;
+  DELETE FROM destination_slots; DELETE FROM destination_waiters; DELETE FROM destination_throttles; DELETE FROM tls_sessions; DELETE FROM tls_reports`;
 const free: string[] = [];
 let made = 0;
 

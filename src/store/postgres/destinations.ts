@@ -9,7 +9,7 @@ import type { Pg } from './database.js';
 
 export function postgresDestinations(db: Pg): DestinationStore {
   return {
-    async acquire({ key, holder, limit, now, until }) {
+    async acquire({ key, holder, limit, now, until, waiter }) {
       // One round trip: the three statements go as one simple query, which the server runs as one implicit
       // transaction, each statement with a snapshot of its own (so the count sees every slot committed
       // before the lock was granted). The lock is held from the first statement to the commit, and every
@@ -22,14 +22,31 @@ export function postgresDestinations(db: Pg): DestinationStore {
       // limit, never less mail delivered.
       const [k, h] = [pg.escapeLiteral(key), pg.escapeLiteral(holder)];
       const int = (n: number) => String(Math.trunc(n));
+      // A waiter is recorded when the slot was refused (no row of this holder after the insert) and
+      // cleared when it was granted, in the same transaction.
+      const wait = waiter
+        ? `;
+         DELETE FROM destination_waiters WHERE key = ${k} AND (until <= ${int(now)} OR owner = ${pg.escapeLiteral(waiter.owner)});
+         INSERT INTO destination_waiters (key, owner, holding, until)
+         SELECT ${k}, ${pg.escapeLiteral(waiter.owner)}, ${int(waiter.holding)}, ${int(waiter.until)}
+         WHERE NOT EXISTS (SELECT 1 FROM destination_slots WHERE key = ${k} AND holder = ${h})`
+        : '';
       const results = (await db.pool.query(
         `SELECT pg_advisory_xact_lock(hashtext(${k})), set_config('synchronous_commit', 'off', true);
          DELETE FROM destination_slots WHERE key = ${k} AND until <= ${int(now)};
          INSERT INTO destination_slots (key, holder, until)
          SELECT ${k}, ${h}, ${int(until)} WHERE (SELECT COUNT(*) FROM destination_slots WHERE key = ${k} AND holder <> ${h}) < ${int(limit)}
-         ON CONFLICT (key, holder) DO UPDATE SET until = excluded.until`,
+         ON CONFLICT (key, holder) DO UPDATE SET until = excluded.until${wait}`,
       )) as unknown as pg.QueryResult[];
       return (results[2]?.rowCount ?? 0) > 0;
+    },
+    async waiting(owner, now) {
+      const rows = await db.rows<{ key: string; relays: number; starving: boolean }>(
+        `SELECT key, COUNT(*)::int AS relays, BOOL_OR(holding = 0) AS starving FROM destination_waiters
+         WHERE until > $1 AND owner <> $2 GROUP BY key`,
+        [now, owner],
+      );
+      return new Map(rows.map((r) => [r.key, { relays: r.relays, starving: r.starving }]));
     },
     async release(holder) {
       await db.rows('DELETE FROM destination_slots WHERE holder = $1', [holder]);

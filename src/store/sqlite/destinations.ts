@@ -3,22 +3,40 @@
  * delivering from it (its delivery thread holds this store), so the limits need no table: this is the
  * same bookkeeping the PostgreSQL backend keeps in the database for several relays.
  */
-import type { DestinationStore, SharedThrottle } from '../store.js';
+import type { DestinationStore, SharedThrottle, SlotWaiter } from '../store.js';
 
 export function memoryDestinations(): DestinationStore {
   /** key → holder → until */
   const slots = new Map<string, Map<string, number>>();
   const byHolder = new Map<string, string>();
   const throttles = new Map<string, SharedThrottle>();
+  /** key → owner → the waiter's record */
+  const waiters = new Map<string, Map<string, SlotWaiter>>();
   return {
-    async acquire({ key, holder, limit, now, until }) {
+    async acquire({ key, holder, limit, now, until, waiter }) {
       let held = slots.get(key);
       if (!held) slots.set(key, (held = new Map()));
       for (const [h, u] of held) if (u <= now) held.delete(h);
-      if (held.size >= limit && !held.has(holder)) return false;
+      if (held.size >= limit && !held.has(holder)) {
+        if (waiter) {
+          const w = waiters.get(key) ?? new Map<string, SlotWaiter>();
+          w.set(waiter.owner, waiter);
+          waiters.set(key, w);
+        }
+        return false;
+      }
+      if (waiter) waiters.get(key)?.delete(waiter.owner);
       held.set(holder, until);
       byHolder.set(holder, key);
       return true;
+    },
+    async waiting(owner, now) {
+      const out = new Map<string, { relays: number; starving: boolean }>();
+      for (const [key, w] of waiters) {
+        const live = [...w.values()].filter((x) => x.until > now && x.owner !== owner);
+        if (live.length) out.set(key, { relays: live.length, starving: live.some((x) => x.holding === 0) });
+      }
+      return out;
     },
     async release(holder) {
       const key = byHolder.get(holder);

@@ -36,6 +36,22 @@ export function destinationsContract(open: OpenStore): void {
       await s.store.destinations.renew('liv', T0); // a prefix of the name, not of the relay: harmless here
     });
 
+    test('a refused taker is recorded as waiting (for the other relays, until its time runs out); a grant clears it', async () => {
+      const d = s.store.destinations;
+      const ask = (holder: string, owner: string, holding: number, now = T0) =>
+        d.acquire({ key: 'host:192.0.2.9', holder, limit: 1, now, until: now + 30_000, waiter: { owner, holding, until: now + 3_000 } });
+      assert.equal(await ask('a:h1', 'a', 0), true);
+      assert.deepEqual([...(await d.waiting('b', T0))], [], 'nobody waits yet');
+      assert.equal(await ask('b:h1', 'b', 0), false);
+      assert.equal(await ask('c:h1', 'c', 2, T0 + 10), false);
+      assert.deepEqual(await d.waiting('a', T0 + 100), new Map([['host:192.0.2.9', { relays: 2, starving: true }]]), 'b holds none: starving');
+      assert.deepEqual(await d.waiting('b', T0 + 100), new Map([['host:192.0.2.9', { relays: 1, starving: false }]]), "a relay's own record is left out");
+      assert.deepEqual([...(await d.waiting('a', T0 + 3_000))], [['host:192.0.2.9', { relays: 1, starving: false }]], "b's record ran out first");
+      await d.release('a:h1');
+      assert.equal(await ask('b:h1', 'b', 0, T0 + 200), true);
+      assert.deepEqual(await d.waiting('a', T0 + 300), new Map([['host:192.0.2.9', { relays: 1, starving: false }]]), "b's grant cleared b's record only");
+    });
+
     test('slow-downs: recorded, read while in force, cleared', async () => {
       await s.store.destinations.setThrottle('slow.test', { limit: 1, level: 2, pausedUntil: T0 + 60_000 }, T0);
       await s.store.destinations.setThrottle('fine.test', { limit: 4, level: 0, pausedUntil: T0 - 1 }, T0);
