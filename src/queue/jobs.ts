@@ -14,6 +14,8 @@ export interface Job {
   envelopeFrom: string;
   /** When the claim was made (clock time): its lease runs until claimedAt + lease_ms. */
   claimedAt: number;
+  /** The content, when it was read with the claim (small messages); else read when the job starts. */
+  raw?: Buffer;
 }
 
 /**

@@ -65,6 +65,8 @@ export interface MessageStore {
   /** All messages with this header Message-ID (without <>), newest first. */
   findByMessageId(messageId: string): Promise<MessageRecord[]>;
   content(id: number): Promise<Buffer | null>;
+  /** The contents of these messages (those that exist), by row id, in one read. */
+  contents(ids: number[]): Promise<Map<number, Buffer>>;
   recipients(id: number): Promise<RecipientRecord[]>;
   count(): Promise<number>;
 }

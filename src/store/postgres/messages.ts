@@ -94,6 +94,14 @@ export function postgresMessages(db: Pg, wakeups: PgWakeups): MessageStore {
       const r = await db.row<{ raw: Buffer }>('SELECT raw FROM message_content WHERE message_id = $1', [id]);
       return r ? r.raw : null;
     },
+    async contents(ids) {
+      if (!ids.length) return new Map();
+      const rows = await db.rows<{ message_id: string | number; raw: Buffer }>(
+        'SELECT message_id, raw FROM message_content WHERE message_id = ANY($1::bigint[])',
+        [ids],
+      );
+      return new Map(rows.map((r) => [Number(r.message_id), r.raw]));
+    },
     async recipients(id) {
       return (await db.rows<RecipientRow>('SELECT * FROM recipients WHERE message_id = $1 ORDER BY id', [id])).map(toRecipient);
     },

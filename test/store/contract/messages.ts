@@ -176,6 +176,10 @@ export function messagesContract(open: OpenStore): void {
       assert.equal(await s.store.messages.getByQueueId('qread-a'), null, 'queue ids compare exactly');
       assert.deepEqual(await s.store.messages.findByMessageId('nobody@app.test'), []);
       assert.equal(await s.store.messages.content(c.message.id + 1000), null);
+      const contents = await s.store.messages.contents([c.message.id, b.message.id, c.message.id + 1000]);
+      assert.deepEqual([...contents.keys()].sort(), [b.message.id, c.message.id].sort(), 'contents: those that exist, in one read');
+      assert.ok(contents.get(c.message.id)!.equals((await s.store.messages.content(c.message.id))!));
+      assert.equal((await s.store.messages.contents([])).size, 0);
       assert.deepEqual(await s.store.messages.recipients(c.message.id + 1000), []);
       assert.equal(await s.store.messages.count(), 4);
     });
