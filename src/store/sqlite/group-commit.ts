@@ -38,6 +38,17 @@ interface Member {
 }
 
 const perDb = new WeakMap<Db, GroupCommit>();
+const committedHooks = new WeakMap<Db, (() => void)[]>();
+
+/**
+ * Calls `fn` after each group transaction of `db` that committed (before its flush): whatever the group's
+ * members wrote is then in the database for good, as far as this connection can see.
+ */
+export function afterEachGroupCommit(db: Db, fn: () => void): void {
+  const hooks = committedHooks.get(db) ?? [];
+  hooks.push(fn);
+  committedHooks.set(db, hooks);
+}
 
 /** The group commit of this connection: every store area writing through it shares its transactions. */
 export function groupCommitFor(db: Db): GroupCommit {
@@ -124,6 +135,7 @@ export function createGroupCommit(db: Db): GroupCommit {
       });
       return;
     }
+    for (const hook of committedHooks.get(db) ?? []) hook();
     const settle = () =>
       group.forEach((m, i) => {
         const o = outcomes[i];
