@@ -14,9 +14,10 @@
  * Background flush (database.fsync: background, the default): SQLite commits without flushing and the WAL
  * is flushed here with fdatasync on libuv's thread pool, so the event loop keeps serving sessions during
  * the disk flush. Members resolve only after the flush that covers their commit; writes asked for while a
- * flush runs wait for its end and commit as one group, covered by the next flush. A flush failure rejects every member it covered (their clients hear
- * 451 and resend, so a message may then exist twice: at-least-once, never lost). Other connections may
- * read a commit before its flush; nothing is acknowledged before it.
+ * flush runs wait for its end and commit as one group, covered by the next flush. A flush failure rejects
+ * every member it covered (their clients hear 451 and resend, so a message may then exist twice:
+ * at-least-once, never lost). Other connections may read a commit before its flush; nothing is
+ * acknowledged before it.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { backgroundSync, type Db } from './database.js';
