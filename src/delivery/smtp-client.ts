@@ -5,13 +5,13 @@
  * Why not nodemailer's SMTPConnection: its `send()` drives the whole envelope and reports only the
  * accepted/rejected lists and the last response; the greeting, each MAIL/RCPT/DATA reply with its
  * latency, per-recipient NOTIFY/ORCPT and "4xx at EHLO → next MX" are not reachable without its
- * private fields. What we do reuse is its DataStream, so the body still leaves through a proper data
- * stream (dot-stuffing, bare CR/LF → CRLF, closing `.`) and never as raw stored bytes.
+ * private fields. The body leaves as its DataStream would send it (dot-stuffing, bare CR/LF → CRLF,
+ * closing `.`; src/message/dot-stuffing.ts, tested against it byte for byte), never as raw stored bytes.
  */
 import net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import tls from 'node:tls';
-import DataStream from 'nodemailer/lib/smtp-connection/data-stream';
+import { dotStuffed } from '../message/dot-stuffing.js';
 
 export interface SmtpReply {
   code: number;
@@ -175,13 +175,12 @@ export class SmtpClient {
     });
   }
 
-  /** Sends the message body through nodemailer's DataStream and waits for the reply after the dot. */
+  /** Sends the message body, dot-stuffed and closed (one writev with the commands of this tick), and waits for the reply after the dot. */
   async sendData(raw: Buffer, timeoutMs: number): Promise<SmtpReply> {
     if (this.failure) throw this.failure;
-    const stream = new DataStream();
     const reply = this.readReply(timeoutMs);
-    stream.pipe(this.socket, { end: false });
-    stream.end(raw);
+    this.corkUntilNextTick();
+    for (const piece of dotStuffed(raw)) this.socket.write(piece);
     this.awaitingFinalReply = true;
     try {
       return await reply;

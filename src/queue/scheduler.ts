@@ -582,6 +582,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       }
       if (stopping) break;
       if (claimed > 0 && slots.inUse + pending.length < d.max_connections) continue; // more may be due now
+      // Woken while claiming (a job ended, a message arrived): look again now; the next due time would not
+      // be used. At full load that is most rounds, and it saves a read of the queue each.
+      if (woken) {
+        woken = false;
+        continue;
+      }
       let delay = d.poll_interval_ms;
       try {
         const due = await store.queue.nextDueAt();

@@ -21,25 +21,46 @@ export class DataLineCheck {
     return this.longest > this.maxLine;
   }
 
+  /**
+   * Jumps from line end to line end with indexOf (memchr) rather than looking at every byte: a 4 KB
+   * message has about 60 of them, and the byte loop was about 30 us of a submission's CPU.
+   */
   feed(chunk: Buffer): void {
+    const len = chunk.length;
+    let pos = 0;
+    if (this.pendingCr) {
+      if (len === 0) return;
+      this.pendingCr = false;
+      if (chunk[0] === LF) pos = 1;
+      else this.bare++; // the CR before was alone
+    }
     let current = this.current;
     let longest = this.longest;
-    for (let i = 0; i < chunk.length; i++) {
-      const c = chunk[i];
-      if (this.pendingCr) {
-        this.pendingCr = false;
-        if (c === LF) continue;
-        this.bare++; // the CR before was alone
-      }
-      if (c === CR) {
-        // Whether it is bare depends on the next byte, which may be in the next chunk.
+    let cr = chunk.indexOf(CR, pos);
+    let lf = chunk.indexOf(LF, pos);
+    while (cr >= 0 || lf >= 0) {
+      const end = cr >= 0 && (lf < 0 || cr < lf) ? cr : lf;
+      current += end - pos;
+      if (current > longest) longest = current;
+      current = 0;
+      if (end === lf) {
+        this.bare++; // an LF after a CR was taken with that CR below
+        pos = end + 1;
+      } else if (end + 1 === len) {
+        // Whether this CR is bare depends on the next byte, which is in the next chunk.
         this.pendingCr = true;
-        current = 0;
-      } else if (c === LF) {
+        pos = len;
+      } else if (chunk[end + 1] === LF) {
+        pos = end + 2;
+      } else {
         this.bare++;
-        current = 0;
-      } else if (++current > longest) longest = current;
+        pos = end + 1;
+      }
+      if (cr >= 0 && cr < pos) cr = chunk.indexOf(CR, pos);
+      if (lf >= 0 && lf < pos) lf = chunk.indexOf(LF, pos);
     }
+    current += len - pos;
+    if (current > longest) longest = current;
     this.current = current;
     this.longest = longest;
   }

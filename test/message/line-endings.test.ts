@@ -34,3 +34,40 @@ test('the data line check counts octets between any line endings, across chunk b
   over.feed(Buffer.from('456\r\n'));
   assert.equal(over.tooLong, true);
 });
+
+test('the data line check and toCrlf agree with a byte-by-byte reading on any bytes, in any chunks', () => {
+  let seed = 11;
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const alphabet = [0x0d, 0x0a, 0x61, 0x62, 0x63];
+  for (let n = 0; n < 1000; n++) {
+    const raw = Buffer.from(Array.from({ length: Math.floor(random() * 30) }, () => alphabet[Math.floor(random() * alphabet.length)]!));
+    // The reading the checks must match: a line ends at CRLF, a bare CR or a bare LF.
+    let longest = 0;
+    let bare = 0;
+    let current = 0;
+    for (let i = 0; i < raw.length; i++) {
+      if (raw[i] === 0x0d) {
+        if (raw[i + 1] === 0x0a) i++;
+        else bare++;
+        current = 0;
+      } else if (raw[i] === 0x0a) {
+        bare++;
+        current = 0;
+      } else longest = Math.max(longest, ++current);
+    }
+    const check = new DataLineCheck(10);
+    for (let from = 0; from < raw.length; ) {
+      const to = Math.min(raw.length, from + Math.floor(random() * 6));
+      check.feed(raw.subarray(from, to));
+      from = to;
+    }
+    check.end();
+    const label = JSON.stringify(raw.toString());
+    assert.equal(check.longest, longest, label);
+    assert.equal(check.bare, bare, label);
+    assert.equal(toCrlf(raw).bare, bare, label);
+  }
+});

@@ -2,6 +2,7 @@ import type { MessageStore, NewMessage } from '../store.js';
 import type { Db } from './database.js';
 import { eventWriter, INSERT_EVENT_SQL } from './events.js';
 import { groupCommitFor } from './group-commit.js';
+import { readBatchFor } from './read-batch.js';
 import { toMessage, toRecipient, type MessageRow, type RecipientRow } from '../rows.js';
 
 export function sqliteMessages(db: Db): MessageStore {
@@ -103,6 +104,8 @@ export function sqliteMessages(db: Db): MessageStore {
 
   // Concurrent submissions share a transaction and its fsync (group-commit.ts); each resolves after it.
   const commits = groupCommitFor(db);
+  // The deliveries started in one turn read their content in one read transaction (read-batch.ts).
+  const reads = readBatchFor(db);
 
   return {
     async enqueue(m) {
@@ -123,7 +126,7 @@ export function sqliteMessages(db: Db): MessageStore {
       return (byMessageId.all(messageId) as MessageRow[]).map(toMessage);
     },
     async content(id) {
-      const r = content.get(id) as { raw: Buffer } | undefined;
+      const r = (await reads.run(() => content.get(id))) as { raw: Buffer } | undefined;
       return r ? r.raw : null;
     },
     async contents(ids) {

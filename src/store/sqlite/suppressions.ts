@@ -2,6 +2,7 @@ import type { SuppressionRecord, SuppressionStore } from '../store.js';
 import { toSuppression, type SuppressionRow } from '../rows.js';
 import type { Db } from './database.js';
 import { groupCommitFor } from './group-commit.js';
+import { readBatchFor } from './read-batch.js';
 
 /** ON CONFLICT DO NOTHING: the first reason recorded stays (a later complaint does not rewrite a hard bounce). */
 export const INSERT_SUPPRESSION_SQL =
@@ -19,6 +20,8 @@ export function sqliteSuppressions(db: Db): SuppressionStore {
   const matching = db.prepare('SELECT * FROM suppressions WHERE instr(address, ?) > 0 ORDER BY created_at DESC, address LIMIT ? OFFSET ?');
   const count = db.prepare('SELECT COUNT(*) FROM suppressions').pluck();
   const commits = groupCommitFor(db);
+  // The submissions whose DATA ended in one turn are checked in one read transaction (read-batch.ts).
+  const reads = readBatchFor(db);
   const add = db.transaction((e: { address: string; reason: string; source: SuppressionRecord['source']; eventId?: number | null; createdAt: number }) => {
     const created = insert.run(e.address, e.reason, e.source, e.eventId ?? null, e.createdAt).changes > 0;
     return { created, suppression: toSuppression(byAddress.get(e.address) as SuppressionRow) };
@@ -40,8 +43,8 @@ export function sqliteSuppressions(db: Db): SuppressionStore {
       return (rows as SuppressionRow[]).map(toSuppression);
     },
     async listed(addresses) {
-      if (addresses.length === 1) return listedOne.all(addresses[0]) as string[];
-      return addresses.length ? (listed.all(JSON.stringify(addresses)) as string[]) : [];
+      if (addresses.length === 1) return reads.run(() => listedOne.all(addresses[0]) as string[]);
+      return addresses.length ? reads.run(() => listed.all(JSON.stringify(addresses)) as string[]) : [];
     },
     async count() {
       return count.get() as number;
