@@ -130,12 +130,14 @@ export function sqliteMessages(db: Db): MessageStore {
       return r ? r.raw : null;
     },
     async contents(ids) {
-      const out = new Map<number, Buffer>();
-      for (const id of ids) {
-        const r = content.get(id) as { raw: Buffer } | undefined;
-        if (r) out.set(id, r.raw);
-      }
-      return out;
+      return reads.run(() => {
+        const out = new Map<number, Buffer>();
+        for (const id of ids) {
+          const r = content.get(id) as { raw: Buffer } | undefined;
+          if (r) out.set(id, r.raw);
+        }
+        return out;
+      });
     },
     async recipients(id) {
       return (recipients.all(id) as RecipientRow[]).map(toRecipient);
