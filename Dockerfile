@@ -12,6 +12,9 @@ COPY bin ./bin
 COPY src ./src
 COPY migrations ./migrations
 COPY config ./config
+COPY scripts/build.js ./scripts/build.js
+# Compiled once here (dist/, scripts/build.js): the relay runs as `node`, which cannot write /opt/mailtrail.
+RUN node scripts/build.js
 RUN mkdir -p /var/lib/mailtrail /var/log/mailtrail && chown -R node:node /var/lib/mailtrail /var/log/mailtrail
 USER node
 # 587 submission (STARTTLS), 465 submissions (implicit TLS), 25 inbound bounces, 8025 HTTP API.

@@ -60,7 +60,7 @@ const ORDER: readonly (readonly string[])[] = [
   ['classify', 'verp', 'suppression', 'message'],
   ['store'],
   ['config'],
-  ['retry', 'types'],
+  ['retry', 'types', 'root', 'thread-entry'],
 ];
 
 /**

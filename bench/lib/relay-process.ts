@@ -73,7 +73,7 @@ export async function startRelay(o: RelayOptions): Promise<RelayProcess> {
 
   // --cpu-prof when asked (bench --profile): V8 writes the profile when the relay exits on SIGTERM.
   const profileDir = process.env.BENCH_PROFILE_DIR;
-  const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const nodeArgs = [...relayNodeArgs(), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
   if (profileDir) mkdirSync(profileDir, { recursive: true });
   // On PostgreSQL every thread counts the queries it sends.
   const tripsDir = o.postgresUrl ? path.join(o.dir, 'round-trips') : null;
@@ -144,4 +144,13 @@ bounces:
 }api:
   enabled: false
 `;
+}
+
+/**
+ * Node flags for the relay's process from $BENCH_RELAY_NODE_ARGS (space-separated), to measure a V8
+ * setting on the relay alone, e.g. `--max-semi-space-size=2`: NODE_OPTIONS would also change the
+ * benchmark's own process and its load generator.
+ */
+export function relayNodeArgs(): string[] {
+  return (process.env.BENCH_RELAY_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
 }

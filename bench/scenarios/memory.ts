@@ -17,6 +17,7 @@ import { openSqliteStore } from '../../src/store/sqlite/index.js';
 import type { NewMessage } from '../../src/store/store.js';
 import { startDnsServer, type DnsServer } from '../../test/helpers/dns-server.js';
 import { ensureLoopbackAddress, waitForPort } from '../lib/net.js';
+import { relayNodeArgs } from '../lib/relay-process.js';
 import { kill, SMTP_SINK } from '../lib/sink.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './types.js';
 
@@ -199,7 +200,7 @@ export async function runMemory(ctx: ScenarioContext, opts: MemoryOptions = {}):
     // The relay's JSON log (one line per attempt) goes to a file: a pipe nobody reads would stall it.
     const logFd = openSync(path.join(dir, 'relay.log'), 'w');
     const probeFile = path.join(dir, 'memory-usage.json');
-    const nodeArgs = ['--import', PROBE, ...(opts.heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2'] : [])];
+    const nodeArgs = [...relayNodeArgs(), '--import', PROBE, ...(opts.heapSnapshot ? ['--heapsnapshot-signal=SIGUSR2'] : [])];
     relay = spawn(process.execPath, [...nodeArgs, opts.relayEntry ?? path.join(ctx.root, 'bin/mailtrail.js'), 'start', '--config', configPath], {
       cwd: dir,
       stdio: ['ignore', logFd, logFd],
@@ -217,6 +218,8 @@ export async function runMemory(ctx: ScenarioContext, opts: MemoryOptions = {}):
     let lastProgress = Date.now();
     let lastReport = Date.now();
     let counts = { queued: n, deferred: 0, leased: 0 };
+    /** When the peak was reached (to the second the loop reads it): while loading, early in the burst, or late. */
+    let peak = { mb: 0, at: 0, deferred: 0 };
     for (;;) {
       await new Promise((r) => setTimeout(r, 1_000));
       if (exited())
@@ -227,6 +230,7 @@ export async function runMemory(ctx: ScenarioContext, opts: MemoryOptions = {}):
       firstRss ??= rss;
       const c = await poll.queue.countsByState(Date.now());
       counts = { queued: c.byState.queued ?? 0, deferred: c.byState.deferred ?? 0, leased: c.leased };
+      if (rss && rss.hwmMb > peak.mb) peak = { mb: rss.hwmMb, at: (Date.now() - started) / 1000, deferred: counts.deferred };
       const waiting = counts.queued + counts.leased;
       if (waiting < lastWaiting) (lastWaiting = waiting), (lastProgress = Date.now());
       if (waiting === 0 && counts.deferred >= n) break;
@@ -268,7 +272,7 @@ export async function runMemory(ctx: ScenarioContext, opts: MemoryOptions = {}):
       `memory: ${n.toLocaleString('en')} messages of ${ctx.flags.size} B (1 recipient each, ${DOMAINS} domains) enqueued through the store API before the relay started ` +
         `(${(fillMs / 1000).toFixed(1)} s); the relay (bin/mailtrail.js start, synchronous=FULL, default delivery limits) ` +
         `attempted them all in ${attemptSeconds.toFixed(0)} s against smtp-sink answering "${DEFER_REPLY}" at RCPT; ` +
-        `${attemptLines.toLocaleString('en')} delivery.attempt log lines. RSS read from /proc when the last recipient was deferred (burst end) and again after ${settleMs / 1000} s idle (steady state); peak is VmHWM. memory.heap_* is process.memoryUsage() inside the relay at the end.`,
+        `${attemptLines.toLocaleString('en')} delivery.attempt log lines. RSS read from /proc when the last recipient was deferred (burst end) and again after ${settleMs / 1000} s idle (steady state); peak is VmHWM (memory.peak_at_s / _deferred: when the 1-s poll first saw it, seconds after the start and recipients deferred by then). memory.heap_* is process.memoryUsage() inside the relay at the end.`,
     );
     return {
       figures: {
@@ -278,6 +282,8 @@ export async function runMemory(ctx: ScenarioContext, opts: MemoryOptions = {}):
         memory_rss_burst_end_mb: burst?.rssMb ?? null,
         memory_rss_mb: end.rssMb,
         memory_peak_rss_mb: end.hwmMb,
+        memory_peak_at_s: end.hwmMb > peak.mb ? null : peak.at,
+        memory_peak_at_deferred: end.hwmMb > peak.mb ? null : peak.deferred,
         memory_heap_used_mb: mb(usage?.heapUsed),
         memory_heap_total_mb: mb(usage?.heapTotal),
         memory_external_mb: mb(usage?.external),

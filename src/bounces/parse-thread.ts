@@ -8,6 +8,7 @@
  * mail) instead of holding the processor, or the process's memory, for ever.
  */
 import { Worker } from 'node:worker_threads';
+import { threadEntry } from '../thread-entry.js';
 import type { ParseOptions } from './parse/index.js';
 import type { ParseReply, ParseRequest } from './parse-worker.js';
 import type { ParseFn } from './processor.js';
@@ -40,7 +41,7 @@ export function createParseThread(o: ParseThreadOptions): ParseThread {
   let closed = false;
 
   function start(): Running {
-    const worker = new Worker(new URL('./parse-worker-entry.js', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: o.memoryMb } });
+    const worker = new Worker(threadEntry('parse-worker', import.meta.url), { resourceLimits: { maxOldGenerationSizeMb: o.memoryMb } });
     const r: Running = { worker, ready: Promise.resolve(), pending: null };
     r.ready = new Promise<void>((resolve, reject) => {
       worker.on('message', (m: ParseReply) => {

@@ -4,12 +4,12 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { ROOT } from '../root.js';
 import { openStore, type Store } from '../store/index.js';
 
-export const DEV_CONFIG = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../config/mailtrail.dev.yaml');
+export const DEV_CONFIG = path.join(ROOT, 'config/mailtrail.dev.yaml');
 
 export function configPath(flag: string | undefined): string | null {
   if (flag) return flag;

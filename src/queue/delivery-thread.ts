@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { StoreShare } from '../store/index.js';
+import { threadEntry } from '../thread-entry.js';
 import type { DeliveryWorkerData, FromWorker, ToWorker } from './delivery-worker.js';
 
 export interface DeliveryThread {
@@ -27,7 +28,7 @@ export async function startDeliveryThread(opts: {
 }): Promise<DeliveryThread> {
   // Both threads use the same database: what they share (SQLite: a write lock) was made by the caller.
   const data: DeliveryWorkerData = { config: opts.config, share: opts.share };
-  const worker = new Worker(new URL('./delivery-worker-entry.js', import.meta.url), { workerData: data });
+  const worker = new Worker(threadEntry('delivery-worker', import.meta.url), { workerData: data });
   let stopped: (() => void) | null = null;
   let failed: ((err: Error) => void) | null = null;
   let exited = false;

@@ -1,5 +1,6 @@
-// Entry of the delivery thread (src/queue/delivery-thread.ts). Plain JavaScript because a worker thread
-// does not inherit the main thread's TypeScript loader: tsx's tsImport compiles the real module here.
+// Entry of the delivery thread (src/queue/delivery-thread.ts) when run from src/ under tsx (tests):
+// a worker thread does not inherit the main thread's TypeScript loader, so tsx's tsImport compiles the
+// real module here. A build (dist/, bin/mailtrail.js) starts the compiled module directly (src/thread-entry.ts).
 import { tsImport } from 'tsx/esm/api';
 
 await tsImport('./delivery-worker.ts', import.meta.url);
