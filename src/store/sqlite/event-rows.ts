@@ -12,9 +12,20 @@
  */
 import type { NewEvent } from '../../types.js';
 import type { EventRow, FeedRow } from '../rows.js';
+import type { FeedTally } from '../store.js';
+import type { Phase } from '../../types.js';
 import type { Db } from './database.js';
 import { afterEachGroupCommit } from './group-commit.js';
-import { FOLDED, KIND_CODES as CODES_OF_KINDS, PHASE_CODES as CODES_OF_PHASES, sameRun, unfoldPhases, type FoldedPhase, type Reply } from '../event-codes.js';
+import {
+  FOLDED,
+  KIND_CODES as CODES_OF_KINDS,
+  PHASE_CODES as CODES_OF_PHASES,
+  PHASE_NAMES,
+  sameRun,
+  unfoldPhases,
+  type FoldedPhase,
+  type Reply,
+} from '../event-codes.js';
 
 /** Events are read through the view event_records (migration 009), which resolves the compact columns. */
 export const EVENTS = 'event_records';
@@ -181,6 +192,12 @@ export function eventWriter(db: Db): EventWriter {
 export interface EventReader {
   /** Rows of event_records (or the feed's, which add the message and recipient facts) with each folded row replaced by its phases. */
   expand<T extends EventRow>(rows: T[]): T[];
+  /**
+   * The feed's rows as counters see them (`EventStore.tallyAfter`): each folded row's phases with their
+   * labels only. A phase's reply code is read from its shared text, once per text in a call; its texts and
+   * details are not resolved (the bulk of `expand`'s work and allocation).
+   */
+  tally(rows: FeedRow[]): FeedTally[];
 }
 
 const readers = new WeakMap<Db, EventReader>();
@@ -196,6 +213,40 @@ export function eventReader(db: Db): EventReader {
   reader = {
     expand(rows) {
       return rows.some((r) => (r as { folded?: number }).folded) ? rows.flatMap((r) => ((r as { folded?: number }).folded ? unfold(r) : [r])) : rows;
+    },
+    tally(rows) {
+      const codes = new Map<number, number | null>();
+      const domains = new Map<number, string | null>();
+      const codeOf = (id: number) => {
+        let code = codes.get(id);
+        if (code === undefined) codes.set(id, (code = (JSON.parse(resolve(id) ?? '[null]') as [number | null])[0] ?? null));
+        return code;
+      };
+      const domainOf = (id: number) => {
+        let domain = domains.get(id);
+        if (domain === undefined) domains.set(id, (domain = (recipient.get(id) as { domain: string } | undefined)?.domain ?? null));
+        return domain;
+      };
+      const out: FeedTally[] = [];
+      for (const r of rows) {
+        const common = { kind: r.kind, tag: r.m_tag, messageCreatedAt: r.m_created_at };
+        if (!(r as { folded?: number }).folded) {
+          out.push({ cursor: String(r.id), phase: r.phase, code: r.code, at: r.at, domain: r.r_domain, ...common });
+          continue;
+        }
+        const phases = (typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail) as FoldedPhase[];
+        phases.forEach(([dt, recipientId = null, phase = null, reply = null], i) => {
+          out.push({
+            cursor: String(r.id - (phases.length - 1 - i)),
+            phase: typeof phase === 'number' ? (PHASE_NAMES.get(phase) ?? null) : (phase as Phase | null),
+            code: typeof reply === 'number' ? codeOf(reply) : (reply?.[0] ?? null),
+            at: r.at + dt,
+            domain: recipientId !== null ? domainOf(recipientId) : null,
+            ...common,
+          });
+        });
+      }
+      return out;
     },
   };
   readers.set(db, reader);

@@ -1,7 +1,7 @@
 /** The timeline (append, forMessage) and the feed every follower reads (after, head, recent). */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { FEED_START, type FeedEvent } from '../../../src/store/store.js';
+import { FEED_START, type FeedEvent, type FeedTally } from '../../../src/store/store.js';
 import type { NewEvent } from '../../../src/types.js';
 import { enqueue, T0, update, useStore, type OpenStore } from './support.js';
 
@@ -308,6 +308,31 @@ export function eventsContract(open: OpenStore): void {
         'written one after another, they come in id order',
       );
       assert.ok(paged.length > 5);
+    });
+
+    test("the counters' feed pages like the feed at any limit, across an attempt's phases folded into one row", async () => {
+      const labels = (await s.store.events.after(FEED_START, 10_000)).map((e) => ({
+        cursor: e.cursor,
+        kind: e.kind,
+        phase: e.phase,
+        code: e.code,
+        at: e.at,
+        tag: e.tag,
+        messageCreatedAt: e.messageCreatedAt,
+        domain: e.domain,
+      }));
+      assert.ok(labels.filter((e) => e.kind === 'phase').length >= 3, 'an attempt with several phases is among them');
+      for (const limit of [1, 2, 3, 7, 10_000]) {
+        const paged: FeedTally[] = [];
+        for (let cursor = FEED_START; ; ) {
+          const page = await s.store.events.tallyAfter(cursor, limit);
+          assert.ok(page.length <= limit, `at most ${limit}`);
+          if (!page.length) break;
+          paged.push(...page);
+          cursor = page[page.length - 1]!.cursor;
+        }
+        assert.deepEqual(paged, labels, `paged ${limit} at a time`);
+      }
     });
   });
 
