@@ -129,6 +129,17 @@ export const RULES: MtaRule[] = [
     delayed: /A temporary error has occurred|has not yet been delivered/i,
   },
   {
+    // Sun Java System / Oracle Communications Messaging Server: the original's header fields first (its To
+    // is not the failed address), then one indented block a recipient: "Recipient address:" (as rewritten),
+    // "Original address:" (as sent), "Reason:", "Diagnostic code:". A warning says the message "has been
+    // enqueued and undeliverable for N days".
+    name: 'messaging-server',
+    match: /This report relates to a message you sent with the following header fields:/i,
+    start: /^Your message (?:cannot be delivered|has been enqueued|has been delayed)|^[ \t]+Recipient address:/im,
+    recipient: new RegExp(`^[ \\t]+Recipient address:[ \\t]*<?(${ADDR})>?`, 'gm'),
+    delayed: /has been enqueued and undeliverable|will continue (?:to try|trying|attempting)|delivery has been delayed/i,
+  },
+  {
     name: 'dragonfly',
     match: /This is the DragonFly Mail Agent/i,
     original: /^Message headers follow\.|^Original message follows\./m,
@@ -318,8 +329,8 @@ const REASON_THEN_ADDRESS = new RegExp(
   'gim',
 );
 
-/** The shapes most notices share (see noticeRecipients). */
-const GENERIC_RECIPIENT = new RegExp(`^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?:[ \\t]+\\(expanded from:?[ \\t]*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]*$)`, 'gm');
+/** The shapes most notices share (see noticeRecipients); `addr [User unknown]`: the reason in brackets after it. */
+const GENERIC_RECIPIENT = new RegExp(`^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?:[ \\t]+\\(expanded from:?[ \\t]*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]+\\[[^\\]\\n]*\\][ \\t]*$|[ \\t]*$)`, 'gm');
 const RCPT_TO = new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi');
 
 // The two sentence shapes, each read from a window around one "deliver" of the notice (found by a plain
