@@ -330,7 +330,10 @@ const REASON_THEN_ADDRESS = new RegExp(
 );
 
 /** The shapes most notices share (see noticeRecipients); `addr [User unknown]`: the reason in brackets after it. */
-const GENERIC_RECIPIENT = new RegExp(`^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?:[ \\t]+\\(expanded from:?[ \\t]*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]+\\[[^\\]\\n]*\\][ \\t]*$|[ \\t]*$)`, 'gm');
+const GENERIC_RECIPIENT = new RegExp(
+  `^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?:[ \\t]+\\(expanded from:?[ \\t]*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]+\\[[^\\]\\n]*\\][ \\t]*$|[ \\t]*$)`,
+  'gm',
+);
 const RCPT_TO = new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi');
 
 // The two sentence shapes, each read from a window around one "deliver" of the notice (found by a plain

@@ -104,7 +104,12 @@ const CASES: Case[] = [
   },
   {
     format: 'GMX / mail.com: the address in double quotes with a colon, Exim-like lines under it',
-    headers: ['From: "Mail Delivery System" <mailer-daemon@gmx.example>', VERP, 'Subject: Mail delivery failed: returning message to sender', 'X-GMX-Antispam: 0 (Mail was not recognized as spam)'],
+    headers: [
+      'From: "Mail Delivery System" <mailer-daemon@gmx.example>',
+      VERP,
+      'Subject: Mail delivery failed: returning message to sender',
+      'X-GMX-Antispam: 0 (Mail was not recognized as spam)',
+    ],
     body: [
       'This message was created automatically by mail delivery software.',
       '',
@@ -126,7 +131,12 @@ const CASES: Case[] = [
   },
   {
     format: 'GMX: "<address>" then "Reason:" and "delivery retry timeout exceeded" (expired, soft)',
-    headers: ['From: "Mail Delivery System" <mailer-daemon@gmx.example>', VERP, 'Subject: Mail delivery failed: returning message to sender', 'X-GMX-Antispam: 0'],
+    headers: [
+      'From: "Mail Delivery System" <mailer-daemon@gmx.example>',
+      VERP,
+      'Subject: Mail delivery failed: returning message to sender',
+      'X-GMX-Antispam: 0',
+    ],
     body: [
       'This message was created automatically by mail delivery software.',
       '',
@@ -189,7 +199,12 @@ const CASES: Case[] = [
   },
   {
     format: 'MX Logic (McAfee SaaS): "  <address>: reply" under the Exim heading, header copy after "Included is a copy"',
-    headers: ['From: Mail Delivery System <mailer-daemon@mxl.example>', VERP, 'Subject: Mail delivery failed: returning message to sender', 'X-MX-Bounce: mta/src/queue/bounce'],
+    headers: [
+      'From: Mail Delivery System <mailer-daemon@mxl.example>',
+      VERP,
+      'Subject: Mail delivery failed: returning message to sender',
+      'X-MX-Bounce: mta/src/queue/bounce',
+    ],
     body: [
       'This message was created automatically by mail delivery software.',
       '',
@@ -321,7 +336,13 @@ const CASES: Case[] = [
   },
   {
     format: 'SurfControl: "Addressed To:", then "address: [ip], reply"',
-    headers: ['From: postmaster@filter.example.com', VERP, 'Subject: Mail could not be delivered', 'X-Mailer: SurfControl E-mail Filter', 'X-SEF-Processed: 5_0_0_910__2010_04_29_23_34_45'],
+    headers: [
+      'From: postmaster@filter.example.com',
+      VERP,
+      'Subject: Mail could not be delivered',
+      'X-Mailer: SurfControl E-mail Filter',
+      'X-SEF-Processed: 5_0_0_910__2010_04_29_23_34_45',
+    ],
     body: [
       'Your message could not be sent.',
       'A transcript of the attempts to send the message follows.',
@@ -382,7 +403,12 @@ const CASES: Case[] = [
   },
   {
     format: 'Exchange 2003: "address on date" under "did not reach the following recipient(s)", MSEXCH code 000C05A6',
-    headers: ['From: System Administrator <postmaster@corp.example.com>', VERP, 'Subject: Undeliverable: Your order', 'X-MimeOLE: Produced By Microsoft Exchange V6.5'],
+    headers: [
+      'From: System Administrator <postmaster@corp.example.com>',
+      VERP,
+      'Subject: Undeliverable: Your order',
+      'X-MimeOLE: Produced By Microsoft Exchange V6.5',
+    ],
     body: [
       'Your message',
       '',
@@ -497,7 +523,7 @@ const CASES: Case[] = [
     body: [
       'Hi. This is the qmail-send program at mail.example.net.',
       "I'm afraid I wasn't able to deliver your message to the following addresses.",
-      'This is a permanent error; I\'ve given up. Sorry it didn\'t work out.',
+      "This is a permanent error; I've given up. Sorry it didn't work out.",
       '',
       '<kai@example.net>:',
       'Sorry, the mailaddress is administrativley disabled. (#5.2.1)',
@@ -514,7 +540,7 @@ const CASES: Case[] = [
     body: [
       'Hi. This is the qmail-send program at mail.example.net.',
       "I'm afraid I wasn't able to deliver your message to the following addresses.",
-      'This is a permanent error; I\'ve given up. Sorry it didn\'t work out.',
+      "This is a permanent error; I've given up. Sorry it didn't work out.",
       '',
       '<ben@slow.example.org>:',
       "Sorry, I wasn't able to establish an SMTP connection. (#4.4.1)",
@@ -532,7 +558,7 @@ const CASES: Case[] = [
     body: [
       'Hi. This is the qmail-send program at mail.example.net.',
       "I'm afraid I wasn't able to deliver your message to the following addresses.",
-      'This is a permanent error; I\'ve given up. Sorry it didn\'t work out.',
+      "This is a permanent error; I've given up. Sorry it didn't work out.",
       '',
       '<ada@no-such-domain.example>:',
       "Sorry, I couldn't find any host named no-such-domain.example. (#5.1.2)",
@@ -546,7 +572,7 @@ const CASES: Case[] = [
   },
   {
     format: 'Unknown MTA #6 (Sisimai X6): "SMTP Server <host> rejected recipient <address> … It responded as follows: [reply]"',
-    headers: ['From: Mail Delivery <noreply@sender-service.example>', VERP, "Subject: There was an error sending your mail"],
+    headers: ['From: Mail Delivery <noreply@sender-service.example>', VERP, 'Subject: There was an error sending your mail'],
     body: [
       'We had trouble delivering your message. Full details follow:',
       '',
@@ -565,7 +591,7 @@ const CASES: Case[] = [
   },
   {
     format: 'Unknown MTA #6: "The following recipients returned permanent errors: address."',
-    headers: ['From: Mail Delivery <noreply@sender-service.example>', VERP, "Subject: There was an error sending your mail"],
+    headers: ['From: Mail Delivery <noreply@sender-service.example>', VERP, 'Subject: There was an error sending your mail'],
     body: [
       'We had trouble delivering your message. Full details follow:',
       '',
@@ -603,7 +629,154 @@ const CASES: Case[] = [
     recipients: ['ken@notes.example.com'],
     hard: false,
   },
+  {
+    format: 'Deutsche Telekom / T-Online (Smail 3 banners): " <address>" under "Failed addresses follow:", the reply indented under it',
+    headers: ['From: Mail Delivery System <Mailer-Daemon@t-online.example>', VERP, 'Subject: Mail delivery failed'],
+    body: [
+      '|------------------------- Failed addresses follow: ---------------------|',
+      ' <jonas@t-online.example>',
+      '   552 5.2.2 <jonas@t-online.example> Quota exceeded (mailbox for user is full)',
+      '',
+      '|------------------------- Message header follows: ----------------------|',
+      'Received: from shop.example by mailin.t-online.example',
+      'From: news@shop.example',
+      'To: jonas@t-online.example',
+    ],
+    kind: 'bounce',
+    recipients: ['jonas@t-online.example'],
+    hard: false,
+    category: 'mailbox-full',
+  },
+  {
+    format: 'Smail 3: " address ... failed: unknown host" under "Failed addresses follow:"',
+    headers: ['From: Mail Delivery System <Mailer-Daemon@smail.example.org>', VERP, 'Subject: mail failed, returning to sender'],
+    body: [
+      '|------------------------- Message log follows: -------------------------|',
+      ' no valid recipients were found for this message',
+      '|------------------------- Failed addresses follow: ---------------------|',
+      ' pia@nonexistent-host.example ... failed: unknown host',
+      '|------------------------- Message text follows: ------------------------|',
+      'From: news@shop.example',
+      'To: pia@nonexistent-host.example',
+    ],
+    kind: 'bounce',
+    recipients: ['pia@nonexistent-host.example'],
+    hard: true,
+    category: 'domain-unknown',
+  },
 ];
+
+/** A multipart/report with a written notice and the delivery-status fields given. */
+const report = (headers: string[], notice: string[], fields: string[]): Buffer =>
+  Buffer.from(
+    [
+      ...headers,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain',
+      '',
+      ...notice,
+      '',
+      '--b1',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.reporter.example',
+      '',
+      ...fields,
+      '',
+      '--b1--',
+      '',
+    ].join('\r\n'),
+  );
+
+interface ReportCase {
+  format: string;
+  mail: Buffer;
+  kind: 'bounce' | 'delay';
+  recipients: string[];
+  hard: boolean;
+  category?: string;
+}
+
+const REPORTS: ReportCase[] = [
+  {
+    format: 'Facebook: a bare RCP-P1 under 5.0.0 is its documented code for an address that does not exist',
+    mail: report(
+      ['From: Facebook <mailer-daemon@mx.facebook.example>', VERP, 'Subject: Sorry, your message could not be delivered'],
+      ['This message was created automatically by Facebook.', '', 'Your message could not be delivered.'],
+      ['Final-Recipient: rfc822; zoe.m@facebook.example', 'Action: failed', 'Status: 5.0.0', 'Diagnostic-Code: smtp; 550 5.0.0 RCP-P1'],
+    ),
+    kind: 'bounce',
+    recipients: ['zoe.m@facebook.example'],
+    hard: true,
+    category: 'mailbox-unknown',
+  },
+  {
+    format: 'Facebook: RCP-T4, a deactivated address that may come back, is soft',
+    mail: report(
+      ['From: Facebook <mailer-daemon@mx.facebook.example>', VERP, 'Subject: Sorry, your message could not be delivered'],
+      ['This message was created automatically by Facebook.'],
+      ['Final-Recipient: rfc822; zoe.m@facebook.example', 'Action: failed', 'Status: 5.1.1', 'Diagnostic-Code: smtp; 550 5.1.1 RCP-T4'],
+    ),
+    kind: 'bounce',
+    recipients: ['zoe.m@facebook.example'],
+    hard: false,
+  },
+  {
+    format: 'Barracuda: "blocked by our bulk email filter", the recipient marked ":blocked" in the reply',
+    mail: report(
+      ['From: postmaster@barracuda.dest.example', VERP, 'Subject: **Message you sent blocked by our bulk email filter**'],
+      ['Your message to: noah@dest.example', 'was blocked by our Spam Firewall. The email you sent with the following subject has NOT BEEN DELIVERED:'],
+      [
+        'Final-Recipient: rfc822; noah@dest.example',
+        'Action: failed',
+        'Status: 5.0.0',
+        'Diagnostic-Code: smtp; 550 permanent failure for one or more recipients (noah@dest.example:blocked)',
+      ],
+    ),
+    kind: 'bounce',
+    recipients: ['noah@dest.example'],
+    hard: false,
+  },
+  {
+    format: 'amavisd-new: "Content-filter at …", a BANNED attachment refused (content, soft)',
+    mail: report(
+      ['From: "Content-filter at mx.dest.example" <postmaster@mx.dest.example>', VERP, 'Subject: Undeliverable mail, MTA-BLOCKED'],
+      [
+        'The message WAS NOT delivered to:',
+        '<eva@dest.example>:',
+        '  554 5.7.0 Reject, id=12345-06 - BANNED: P=p003,L=1,M=multipart/mixed | P=p002,L=1/2,T=exe',
+      ],
+      [
+        'Final-Recipient: rfc822; eva@dest.example',
+        'Action: failed',
+        'Status: 5.7.0',
+        'Diagnostic-Code: smtp; 554 5.7.0 Reject, id=12345-06 - BANNED: P=p003,L=1,M=multipart/mixed | P=p002,L=1/2,T=exe',
+      ],
+    ),
+    kind: 'bounce',
+    recipients: ['eva@dest.example'],
+    hard: false,
+  },
+];
+
+for (const c of REPORTS) {
+  test(c.format, async () => {
+    const r = await parseBounce(c.mail);
+    assert.equal(r.kind, c.kind, 'kind');
+    assert.deepEqual(
+      r.recipients.map((x) => x.address),
+      c.recipients,
+      'recipients',
+    );
+    for (const rec of r.recipients) {
+      assert.equal(rec.hard, c.hard, `hard (${rec.category}, ${rec.evidence?.rule}, ${rec.diagnostic})`);
+      if (c.category !== undefined) assert.equal(rec.category, c.category, 'category');
+    }
+  });
+}
 
 const mail = (c: Case) => Buffer.from([...c.headers, '', ...c.body, ''].join('\r\n'));
 
