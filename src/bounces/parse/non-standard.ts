@@ -190,6 +190,8 @@ const ORIGINAL_MARKERS = [
   /^-{2,} ?The (?:original )?(?:header|headers|body) of the (?:original )?message/im,
   /^-{2,} ?(?:Message|Original message) headers? follows?/im,
   /^[ \t]*(?:Original message headers|Message headers follow|Below is a copy of the original message)/im,
+  // A heading alone on its line (Verizon's picture-message gateway: "Original Message:" then the headers).
+  /^[ \t]*Original message:?[ \t]*\r?$/im,
   /^(?:Return-Path|Received|Message-ID|X-Original-To|Delivered-To): .*\n(?:[ \t].*\n)*(?:[A-Za-z-]+: )/im,
 ];
 
