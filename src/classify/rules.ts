@@ -37,6 +37,11 @@ export interface RuleMatch {
   class?: 2 | 4 | 5;
   /** Tested on the normalised text (and the network error code, when there is one). */
   text?: RegExp;
+  /**
+   * Words in lower case of which the text must contain one before `text` is tried: a plain search that spares
+   * the regex on almost every reply (providers' code families: `aup#`, `ofr`, `i.ua/err/`).
+   */
+  has?: readonly string[];
   /** Only at these phases. For `dsn`, the phase the report names (see ResponseInput.reportedPhase) if any. */
   phase?: readonly PhaseKey[];
 }
@@ -193,51 +198,52 @@ export const PROVIDER_RULES: readonly Rule[] = [
   // come back), 102/103/510/999 our IP refused, 506 the message judged spam, 514 too large, 403/405/415/421
   // our sender refused. ("Archived recipient" without the code stays a user unknown, as Sisimai's reason
   // lists read it; with Orange's own code the provider's meaning decides.)
-  { id: 'orange-invalid-recipient', match: { text: /\b(?:LPN|OFR|OUK)(?:\d{3})?[-_](?:416|418)\b/i }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'Orange/La Poste says this recipient address is invalid (its code 416/418).' },
-  { id: 'orange-full', match: { text: /\b(?:LPN|OFR|OUK)(?:\d{3})?[-_]417\b/i }, category: 'mailbox-full', status: 'X.2.2', explanation: 'Orange/La Poste says the recipient\'s mailbox is full (its code 417).' },
-  { id: 'orange-suspended', match: { text: /\b(?:LPN|OFR|OUK)(?:\d{3})?[-_](?:420|426)\b/i }, category: 'mailbox-disabled', status: 'X.2.1', explanation: 'Orange/La Poste says the recipient\'s account is archived or blocked for now (its code 420/426); it may be reactivated.' },
-  { id: 'orange-blocked', match: { text: /\b(?:LPN|OFR|OUK)(?:\d{3})?[-_](?:102|103|401|510|999)\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Orange/La Poste refused our sending IP (its code 102/103/401/510/999: spam incidents, SPF or reputation).' },
-  { id: 'orange-spam', match: { text: /\b(?:LPN|OFR|OUK)(?:\d{3})?[-_]506\b/i }, category: 'content-or-spam', status: 'X.7.1', explanation: 'Orange/La Poste rejected the message as spam (its code 506).' },
-  { id: 'orange-too-large', match: { text: /\b(?:LPN|OFR|OUK)(?:\d{3})?[-_]514\b/i }, category: 'message-too-large', status: 'X.3.4', explanation: 'Orange/La Poste says the message exceeds its size limit (its code 514).' },
-  { id: 'orange-sender', match: { text: /\b(?:LPN|OFR|OUK)(?:\d{3})?[-_](?:305|402|403|405|415|421)\b/i }, category: 'policy', status: 'X.7.1', explanation: 'Orange/La Poste refused our sender (its code 403/405/415/421: invalid sender, or authentication required).' },
+  { id: 'orange-invalid-recipient', match: { has: ['ofr', 'lpn', 'ouk'], text: /\b(?:LPN|OFR|OUK)(?:\d{3})?[-_](?:416|418)\b/i }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'Orange/La Poste says this recipient address is invalid (its code 416/418).' },
+  { id: 'orange-full', match: { has: ['ofr', 'lpn', 'ouk'], text: /\b(?:LPN|OFR|OUK)(?:\d{3})?[-_]417\b/i }, category: 'mailbox-full', status: 'X.2.2', explanation: 'Orange/La Poste says the recipient\'s mailbox is full (its code 417).' },
+  { id: 'orange-suspended', match: { has: ['ofr', 'lpn', 'ouk'], text: /\b(?:LPN|OFR|OUK)(?:\d{3})?[-_](?:420|426)\b/i }, category: 'mailbox-disabled', status: 'X.2.1', explanation: 'Orange/La Poste says the recipient\'s account is archived or blocked for now (its code 420/426); it may be reactivated.' },
+  { id: 'orange-blocked', match: { has: ['ofr', 'lpn', 'ouk'], text: /\b(?:LPN|OFR|OUK)(?:\d{3})?[-_](?:102|103|401|510|999)\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Orange/La Poste refused our sending IP (its code 102/103/401/510/999: spam incidents, SPF or reputation).' },
+  { id: 'orange-spam', match: { has: ['ofr', 'lpn', 'ouk'], text: /\b(?:LPN|OFR|OUK)(?:\d{3})?[-_]506\b/i }, category: 'content-or-spam', status: 'X.7.1', explanation: 'Orange/La Poste rejected the message as spam (its code 506).' },
+  { id: 'orange-too-large', match: { has: ['ofr', 'lpn', 'ouk'], text: /\b(?:LPN|OFR|OUK)(?:\d{3})?[-_]514\b/i }, category: 'message-too-large', status: 'X.3.4', explanation: 'Orange/La Poste says the message exceeds its size limit (its code 514).' },
+  { id: 'orange-sender', match: { has: ['ofr', 'lpn', 'ouk'], text: /\b(?:LPN|OFR|OUK)(?:\d{3})?[-_](?:305|402|403|405|415|421)\b/i }, category: 'policy', status: 'X.7.1', explanation: 'Orange/La Poste refused our sender (its code 403/405/415/421: invalid sender, or authentication required).' },
 
   // Cox: `AUP#CODE` after the text (cox.com's list of email error codes, as Sisimai's Rhost::Cox reads it):
   // CXBL, CDRBL and the IPBLnnnn family our IP blocked or listed; URLBLnnn a URL in the message listed; CXDNS
   // our IP's reverse DNS; CXSNDR our sender's SPF/DKIM; CXCNCT and CXMXRT too many connections or recipients;
   // CXTHRT, CXMJ and CXSMTP a refusal of the sending account or session.
-  { id: 'cox-blocked', match: { text: /AUP#(?:CXBL|CDRBL|IPBL\d{4,5})\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Cox blocked our sending IP (spam-like behaviour or a DNS blocklist listing; its code CXBL/CDRBL/IPBL).' },
-  { id: 'cox-url-listed', match: { text: /AUP#URLBL\d{3,4}\b/i }, category: 'content-or-spam', status: 'X.7.1', explanation: 'Cox refused the message because a URL in it is on a blocklist (its code URLBL).' },
-  { id: 'cox-reverse-dns', match: { text: /AUP#CXDNS\b/i }, category: 'authentication-policy', status: 'X.7.25', explanation: S.ptr },
-  { id: 'cox-sender-auth', match: { text: /AUP#CXSNDR\b/i }, category: 'authentication-policy', status: 'X.7.1', explanation: S.auth },
-  { id: 'cox-rate', match: { text: /AUP#(?:CXCNCT|CXMXRT)\b/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'Cox is limiting our connections or recipients (its code CXCNCT/CXMXRT); we slow down and retry.' },
-  { id: 'cox-policy', match: { text: /AUP#(?:CXTHRT|CXMJ|CXSMTP)\b/i }, category: 'policy', status: 'X.7.1', explanation: 'Cox refused the session or the sending account (its code CXTHRT/CXMJ/CXSMTP).' },
+  { id: 'cox-blocked', match: { has: ['aup#'], text: /AUP#(?:CXBL|CDRBL|IPBL\d{4,5})\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Cox blocked our sending IP (spam-like behaviour or a DNS blocklist listing; its code CXBL/CDRBL/IPBL).' },
+  { id: 'cox-url-listed', match: { has: ['aup#'], text: /AUP#URLBL\d{3,4}\b/i }, category: 'content-or-spam', status: 'X.7.1', explanation: 'Cox refused the message because a URL in it is on a blocklist (its code URLBL).' },
+  { id: 'cox-reverse-dns', match: { has: ['aup#'], text: /AUP#CXDNS\b/i }, category: 'authentication-policy', status: 'X.7.25', explanation: S.ptr },
+  { id: 'cox-sender-auth', match: { has: ['aup#'], text: /AUP#CXSNDR\b/i }, category: 'authentication-policy', status: 'X.7.1', explanation: S.auth },
+  { id: 'cox-rate', match: { has: ['aup#'], text: /AUP#(?:CXCNCT|CXMXRT)\b/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'Cox is limiting our connections or recipients (its code CXCNCT/CXMXRT); we slow down and retry.' },
+  { id: 'cox-policy', match: { has: ['aup#'], text: /AUP#(?:CXTHRT|CXMJ|CXSMTP)\b/i }, category: 'policy', status: 'X.7.1', explanation: 'Cox refused the session or the sending account (its code CXTHRT/CXMJ/CXSMTP).' },
 
   // Spectrum (Charter): `AUP#I-1234` (incoming) or `AUP#O-1234` (outgoing), ranges documented by Spectrum
   // (and read so by Sisimai's Rhost::Spectrum): 1000 and 1200-1250 our IP blocked or listed, 1010-1080 the
   // sending account, 1100-1150 our reverse DNS, 1300-1340 connections, 1350-1490 and 1540-1580 volume, 1530
   // size. None says the recipient does not exist.
-  { id: 'spectrum-blocked', match: { text: /AUP#[IO]?-?(?:1000|12[0-5]\d)\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Spectrum blocked our sending IP (suspicious activity or a blocklist listing).' },
-  { id: 'spectrum-reverse-dns', match: { text: /AUP#[IO]?-?1(?:1[0-4]\d|150)\b/i }, category: 'authentication-policy', status: 'X.7.25', explanation: S.ptr },
-  { id: 'spectrum-rate', match: { text: /AUP#[IO]?-?1(?:3[0-4]\d|3[5-9]\d|4\d\d|54\d|55\d|58\d)\b/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'Spectrum is limiting our connections, messages or recipients; we slow down and retry.' },
-  { id: 'spectrum-too-large', match: { text: /AUP#[IO]?-?1530\b/i }, category: 'message-too-large', status: 'X.3.4', explanation: 'Spectrum refused the message as larger than its 20 MB limit.' },
-  { id: 'spectrum-policy', match: { text: /AUP#[IO]?-?1\d{3}\b/i }, category: 'policy', status: 'X.7.1', explanation: 'Spectrum refused the message or the sending account for a policy reason (its AUP code).' },
+  { id: 'spectrum-blocked', match: { has: ['aup#'], text: /AUP#[IO]?-?(?:1000|12[0-5]\d)\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Spectrum blocked our sending IP (suspicious activity or a blocklist listing).' },
+  { id: 'spectrum-reverse-dns', match: { has: ['aup#'], text: /AUP#[IO]?-?1(?:1[0-4]\d|150)\b/i }, category: 'authentication-policy', status: 'X.7.25', explanation: S.ptr },
+  { id: 'spectrum-rate', match: { has: ['aup#'], text: /AUP#[IO]?-?1(?:3[0-4]\d|3[5-9]\d|4\d\d|54\d|55\d|58\d)\b/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'Spectrum is limiting our connections, messages or recipients; we slow down and retry.' },
+  { id: 'spectrum-too-large', match: { has: ['aup#'], text: /AUP#[IO]?-?1530\b/i }, category: 'message-too-large', status: 'X.3.4', explanation: 'Spectrum refused the message as larger than its 20 MB limit.' },
+  { id: 'spectrum-policy', match: { has: ['aup#'], text: /AUP#[IO]?-?1\d{3}\b/i }, category: 'policy', status: 'X.7.1', explanation: 'Spectrum refused the message or the sending account for a policy reason (its AUP code).' },
 
   // Tencent (QQ Mail) words its refusals after its help pages (service.mail.qq.com/detail/122/…): "Mailbox
-  // unavailable or access denied" and "… frequency limited" are its limits on our sending (Sisimai's
-  // Rhost::Tencent: speeding), not a missing mailbox; "Suspected spam ip"/"bounce attacks" our IP refused;
-  // "Mail is rejected by recipients" the recipient's own block list.
-  { id: 'tencent-frequency', match: { text: /mailbox unavailable or access deni(?:n)?ed|\b(?:ip|domain|sender|connection) frequency limited/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'Tencent (QQ Mail) is limiting how much mail it takes from us right now; later messages usually get through.' },
-  { id: 'tencent-blocked', match: { text: /suspected (?:bounce attacks|spam ip)/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Tencent (QQ Mail) refused our sending IP as a suspected spam source.' },
-  { id: 'tencent-recipient-block', match: { text: /mail is rejected by recipients?/i }, category: 'policy', status: 'X.7.1', explanation: 'The recipient\'s own settings refuse mail from this sender (Tencent/QQ Mail); the address itself is valid.' },
+  // unavailable or access denied" from a qq.com host and "… frequency limited" are its limits on our
+  // sending (Sisimai's Rhost::Tencent, applied to qq.com hosts only: speeding), not a missing mailbox; the
+  // same words from other servers (Cox) do mean no such mailbox. "Suspected spam ip"/"bounce attacks": our
+  // IP refused; "Mail is rejected by recipients": the recipient's own block list.
+  { id: 'tencent-frequency', match: { has: ['qq.com', 'frequency limited'], text: /qq\.com\b.{0,200}mailbox unavailable or access deni(?:n)?ed|mailbox unavailable or access deni(?:n)?ed.{0,200}qq\.com\b|\b(?:ip|domain|sender|connection) frequency limited/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'Tencent (QQ Mail) is limiting how much mail it takes from us right now; later messages usually get through.' },
+  { id: 'tencent-blocked', match: { has: ['suspected '], text: /suspected (?:bounce attacks|spam ip)/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Tencent (QQ Mail) refused our sending IP as a suspected spam source.' },
+  { id: 'tencent-recipient-block', match: { has: ['rejected by recipient'], text: /mail is rejected by recipients?/i }, category: 'policy', status: 'X.7.1', explanation: 'The recipient\'s own settings refuse mail from this sender (Tencent/QQ Mail); the address itself is valid.' },
 
   // i.ua (Ukraine) links each refusal to mail.i.ua/err/N (Sisimai's Rhost::IUA): 2 no such user, 3 a mailbox
   // unused for months (suspended), 4 full, 5 sending limit, 1/6 relaying, 7 HELO, 8 sender, 9 our IP listed.
-  { id: 'iua-no-such-user', match: { text: /\.i\.ua\/err\/0?2\b/i }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'i.ua says this user does not exist (its error 2).' },
-  { id: 'iua-suspended', match: { text: /\.i\.ua\/err\/0?3\b/i }, category: 'mailbox-disabled', status: 'X.2.1', explanation: 'i.ua says this mailbox has not been used for months and is suspended (its error 3).' },
-  { id: 'iua-full', match: { text: /\.i\.ua\/err\/0?4\b/i }, category: 'mailbox-full', status: 'X.2.2', explanation: 'i.ua says the recipient\'s mailbox is full (its error 4).' },
-  { id: 'iua-rate', match: { text: /\.i\.ua\/err\/0?5\b/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'i.ua says a sending limit was exceeded (its error 5).' },
-  { id: 'iua-blocked', match: { text: /\.i\.ua\/err\/0?9\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'i.ua says our sending IP is blacklisted (its error 9).' },
-  { id: 'iua-policy', match: { text: /\.i\.ua\/err\/(?:0?[1678]|10)\b/i }, category: 'policy', status: 'X.7.1', explanation: 'i.ua refused our server or sender for a policy reason (its errors 1, 6, 7, 8, 10: relaying, HELO, sender check, address lists).' },
+  { id: 'iua-no-such-user', match: { has: ['i.ua/err/'], text: /\.i\.ua\/err\/0?2\b/i }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'i.ua says this user does not exist (its error 2).' },
+  { id: 'iua-suspended', match: { has: ['i.ua/err/'], text: /\.i\.ua\/err\/0?3\b/i }, category: 'mailbox-disabled', status: 'X.2.1', explanation: 'i.ua says this mailbox has not been used for months and is suspended (its error 3).' },
+  { id: 'iua-full', match: { has: ['i.ua/err/'], text: /\.i\.ua\/err\/0?4\b/i }, category: 'mailbox-full', status: 'X.2.2', explanation: 'i.ua says the recipient\'s mailbox is full (its error 4).' },
+  { id: 'iua-rate', match: { has: ['i.ua/err/'], text: /\.i\.ua\/err\/0?5\b/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'i.ua says a sending limit was exceeded (its error 5).' },
+  { id: 'iua-blocked', match: { has: ['i.ua/err/'], text: /\.i\.ua\/err\/0?9\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'i.ua says our sending IP is blacklisted (its error 9).' },
+  { id: 'iua-policy', match: { has: ['i.ua/err/'], text: /\.i\.ua\/err\/(?:0?[1678]|10)\b/i }, category: 'policy', status: 'X.7.1', explanation: 'i.ua refused our server or sender for a policy reason (its errors 1, 6, 7, 8, 10: relaying, HELO, sender check, address lists).' },
 
   // Proofpoint
   { id: 'proofpoint-blocked', match: { text: /(?:ipcheck|support)\.proofpoint\.com|pphosted\.com.{0,60}(?:block|reject)|proofpoint.{0,40}(?:dnsbl|block)/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'The recipient\'s Proofpoint filter blocked our sending IP for poor reputation.' },

@@ -523,7 +523,13 @@ const ROWS: Row[] = [
   ['provider:spectrum-rate', r('rcpt', 452, null, 'too many recipients in a short time AUP#O-1580'), 'rate-limited'],
   ['provider:spectrum-too-large', r('data', 552, null, 'message larger than 20MB AUP#O-1530'), 'message-too-large'],
   ['provider:spectrum-policy', r('mail', 550, null, 'sending account limited AUP#O-1020'), 'policy'],
-  ['provider:tencent-frequency', r('rcpt', 550, null, 'Mailbox unavailable or access denied [MNabc IP: 192.0.2.4]'), 'rate-limited'],
+  [
+    'provider:tencent-frequency',
+    r('rcpt', 550, null, 'Mailbox unavailable or access denied [MNabc IP: 192.0.2.4] https://service.mail.qq.com/detail/122/166'),
+    'rate-limited',
+  ],
+  // The same words from another ISP (Cox) are its no-such-mailbox answer.
+  ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Mailbox unavailable or access denied - <jo@isp.example>'), 'mailbox-unknown'],
   ['provider:tencent-blocked', r('connect', 550, null, 'Suspected spam ip, connection denied'), 'reputation-or-blocklist'],
   ['provider:tencent-recipient-block', r('data', 550, null, 'Mail is rejected by recipients'), 'policy'],
   ['provider:iua-no-such-user', r('rcpt', 550, null, 'Message rejected. See http://mail.i.ua/err/2/'), 'mailbox-unknown'],

@@ -8,6 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { classifyRecipient } from '../../../src/bounces/parse/classification.js';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
 
 interface Case {
@@ -714,7 +715,14 @@ const CASES: Case[] = [
   {
     format: 'au EZweb: "The user(s) account is temporarily over quota." then "<address>"',
     headers: ['From: <Postmaster@ezweb.ne.jp>', VERP, 'Subject: Mail System Error - Returned Mail'],
-    body: ['The user(s) account is temporarily over quota.', '', '<hiro-7@ezweb.ne.jp>', '', '--------------------------------------------------', 'From: news@shop.example'],
+    body: [
+      'The user(s) account is temporarily over quota.',
+      '',
+      '<hiro-7@ezweb.ne.jp>',
+      '',
+      '--------------------------------------------------',
+      'From: news@shop.example',
+    ],
     kind: 'bounce',
     recipients: ['hiro-7@ezweb.ne.jp'],
     hard: false,
@@ -759,7 +767,7 @@ const CASES: Case[] = [
       'Delivery has failed to these recipients or groups:',
       '',
       'Owen Park',
-      'Your message couldn\'t be delivered to this recipient.',
+      "Your message couldn't be delivered to this recipient.",
       '',
       'Diagnostic information for administrators:',
       '',
@@ -785,7 +793,7 @@ const CASES: Case[] = [
       'Delivery has failed to these recipients or groups:',
       '',
       'Owen Park',
-      'Your message couldn\'t be delivered to this recipient.',
+      "Your message couldn't be delivered to this recipient.",
       '',
       'Diagnostic information for administrators:',
       '',
@@ -812,7 +820,7 @@ const CASES: Case[] = [
       'Delivery has failed to these recipients or groups:',
       '',
       'Owen Park',
-      'Your message couldn\'t be delivered to this recipient.',
+      "Your message couldn't be delivered to this recipient.",
       '',
       'Diagnostic information for administrators:',
       '',
@@ -839,7 +847,7 @@ const CASES: Case[] = [
       'Delivery has failed to these recipients or groups:',
       '',
       'Owen Park',
-      'Your message couldn\'t be delivered to this recipient.',
+      "Your message couldn't be delivered to this recipient.",
       '',
       'Diagnostic information for administrators:',
       '',
@@ -865,7 +873,7 @@ const CASES: Case[] = [
       'Delivery has failed to these recipients or groups:',
       '',
       'Owen Park',
-      'Your message couldn\'t be delivered to this recipient.',
+      "Your message couldn't be delivered to this recipient.",
       '',
       'Diagnostic information for administrators:',
       '',
@@ -907,7 +915,19 @@ const CASES: Case[] = [
   {
     format: 'Domino: "Several matches found in Domino Directory" is the directory\'s problem, not a missing mailbox',
     headers: ['From: Postmaster@domino.example.com', VERP, 'Subject: DELIVERY FAILURE: Several matches found in Domino Directory.'],
-    body: ['Your message', '', '  Subject: Your order', '', 'was not delivered to:', '', '  sam@domino.example.com', '', 'because:', '', '  Several matches found in Domino Directory.'],
+    body: [
+      'Your message',
+      '',
+      '  Subject: Your order',
+      '',
+      'was not delivered to:',
+      '',
+      '  sam@domino.example.com',
+      '',
+      'because:',
+      '',
+      '  Several matches found in Domino Directory.',
+    ],
     kind: 'bounce',
     recipients: ['sam@domino.example.com'],
     hard: false,
@@ -919,7 +939,7 @@ const CASES: Case[] = [
       'This is the Postfix program at host mail.example.com.',
       '',
       "I'm sorry to have to inform you that your message could not",
-      'be delivered to one or more recipients. It\'s attached below.',
+      "be delivered to one or more recipients. It's attached below.",
       '',
       '                   The Postfix program',
       '',
@@ -1492,3 +1512,36 @@ for (const c of CASES) {
     }
   });
 }
+
+/**
+ * Providers' replies as a report quotes them (Sisimai's Rhost modules: Cox, Spectrum, Orange/La Poste,
+ * GoDaddy, Tencent, i.ua, Zoho), with the status the reporting MTA put on them: whether the address is to
+ * be suppressed. The provider's documented code decides over a status that says otherwise.
+ */
+const REPLIES: [diagnostic: string, status: string, hard: boolean][] = [
+  ['550 5.1.1 <ann@isp.example> recipient rejected', '5.1.1', true],
+  ['550 Mailbox unavailable or access denied - <jo@isp.example>', '5.0.0', true],
+  ['550 5.1.0 <news@shop.example> sender rejected AUP#CXSNDR', '5.1.0', false],
+  ['554 5.7.1 192.0.2.1 rejected, listed on a blocklist. AUP#IPBL1000', '5.7.1', false],
+  ['550 5.1.0 AUP#O-1010 this account may not send for now', '5.1.0', false],
+  ['552 5.1.1 Boite du destinataire pleine. Recipient overquota. OFR_417', '5.1.1', false],
+  ['550 5.1.1 Adresse d au moins un destinataire invalide. Invalid recipient. OFR_416', '5.1.1', true],
+  ['550 5.1.1 Boite du destinataire archivee. Archived recipient. LPN007_420', '5.1.1', false],
+  ['550 5.7.1 Mail rejete. Mail rejected. ofr_506 [506]', '5.7.1', false],
+  ['550 192.0.2.22 has sent too many messages this hour. IB504', '5.1.1', false],
+  ['550 5.1.1 Account disabled', '5.1.1', false],
+  ['550 Mailbox unavailable or access denied [MNxyz IP: 192.0.2.4] https://service.mail.qq.com/detail/122/166', '5.0.0', false],
+  ['550 Mailbox not found. https://service.mail.qq.com/detail/122/169', '5.0.0', true],
+  ['550 5.1.1 zhang@qq.example is a deactivated mailbox', '5.1.1', false],
+  ['550 Message rejected. See http://mail.i.ua/err/2/', '5.0.0', true],
+  ['550 Message rejected. See http://mail.i.ua/err/3/', '5.0.0', false],
+  ['552 5.1.1 <li@zoho.example> Mailbox delivery failure policy error', '5.1.1', true],
+  ['541 5.4.1 Mail rejected by destination domain', '5.4.1', false],
+];
+
+test("providers' codes and wording in a report decide whether the address is suppressed", () => {
+  for (const [diagnostic, status, hard] of REPLIES) {
+    const r = classifyRecipient({ address: 'x@dest.example', action: 'failed', status, diagnostic, category: null, hard: null });
+    assert.equal(r.hard, hard, `${diagnostic} → ${r.category} (${r.evidence?.rule})`);
+  }
+});
