@@ -528,6 +528,11 @@ const ROWS: Row[] = [
     r('rcpt', 550, null, 'Mailbox unavailable or access denied [MNabc IP: 192.0.2.4] https://service.mail.qq.com/detail/122/166'),
     'rate-limited',
   ],
+  ['provider:yahoo-mailbox-not-found', r('data', 552, null, '1 Requested mail action aborted, mailbox not found'), 'mailbox-unknown'],
+  ['provider:yahoo-no-longer-valid', r('dsn', 554, null, 'delivery error: dd jo@yahoo.example is no longer valid. [-20]'), 'mailbox-disabled'],
+  ['provider:yahoo-rate', r('rcpt', 450, null, 'User is receiving mail too quickly'), 'rate-limited'],
+  ['provider:yahoo-rate', r('data', 421, null, 'Max message per connection reached, closing transmission channel'), 'rate-limited'],
+  ['wording:message-too-large', r('data', 554, null, 'Maximum email size exceeded'), 'message-too-large'],
   // The same words from another ISP (Cox) are its no-such-mailbox answer.
   ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Mailbox unavailable or access denied - <jo@isp.example>'), 'mailbox-unknown'],
   ['provider:tencent-blocked', r('connect', 550, null, 'Suspected spam ip, connection denied'), 'reputation-or-blocklist'],

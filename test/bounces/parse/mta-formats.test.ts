@@ -1537,6 +1537,17 @@ const REPLIES: [diagnostic: string, status: string, hard: boolean][] = [
   ['550 Message rejected. See http://mail.i.ua/err/3/', '5.0.0', false],
   ['552 5.1.1 <li@zoho.example> Mailbox delivery failure policy error', '5.1.1', true],
   ['541 5.4.1 Mail rejected by destination domain', '5.4.1', false],
+  // Yahoo (Rhost::YahooInc), Mimecast (Rhost::Mimecast), Apple iCloud (Rhost::Apple).
+  ['554 delivery error: dd ann@yahoo.example is no longer valid. [-20]', '5.0.0', false],
+  ['552 1 Requested mail action aborted, mailbox not found (in reply to end of DATA command)', '5.0.0', true],
+  ['450 User is receiving mail too quickly', '4.0.0', false],
+  ["550 Invalid Recipient - see the provider's list of SMTP error codes", '5.0.0', true],
+  ['451 Recipient temporarily unavailable', '4.0.0', false],
+  ['550 Envelope blocked - User Entry', '5.0.0', false],
+  ['554 Maximum email size exceeded', '5.0.0', false],
+  ['550 5.1.1 <x@icloud.example>: inactive email address (in reply to RCPT TO command)', '5.1.1', true],
+  ['550 5.1.6 recipient no longer on server: x@icloud.example', '5.1.6', true],
+  ['421 4.7.1 Messages to x@icloud.example deferred due to excessive volume. Try again later', '4.7.1', false],
 ];
 
 test("providers' codes and wording in a report decide whether the address is suppressed", () => {
