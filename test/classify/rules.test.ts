@@ -533,6 +533,11 @@ const ROWS: Row[] = [
   ['provider:yahoo-rate', r('rcpt', 450, null, 'User is receiving mail too quickly'), 'rate-limited'],
   ['provider:yahoo-rate', r('data', 421, null, 'Max message per connection reached, closing transmission channel'), 'rate-limited'],
   ['wording:message-too-large', r('data', 554, null, 'Maximum email size exceeded'), 'message-too-large'],
+  [
+    'provider:microsoft-domain-unreachable',
+    r('dsn', 550, '5.4.310', 'DNS domain typo-corp.example does not exist [Message=InfoDomainNonexistent]'),
+    'domain-unknown',
+  ],
   // The same words from another ISP (Cox) are its no-such-mailbox answer.
   ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Mailbox unavailable or access denied - <jo@isp.example>'), 'mailbox-unknown'],
   ['provider:tencent-blocked', r('connect', 550, null, 'Suspected spam ip, connection denied'), 'reputation-or-blocklist'],

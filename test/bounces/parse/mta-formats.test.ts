@@ -1548,6 +1548,14 @@ const REPLIES: [diagnostic: string, status: string, hard: boolean][] = [
   ['550 5.1.1 <x@icloud.example>: inactive email address (in reply to RCPT TO command)', '5.1.1', true],
   ['550 5.1.6 recipient no longer on server: x@icloud.example', '5.1.6', true],
   ['421 4.7.1 Messages to x@icloud.example deferred due to excessive volume. Try again later', '4.7.1', false],
+  // Microsoft (Rhost::Microsoft's list of Exchange and Exchange Online codes).
+  ['550 5.4.310 DNS domain typo-corp.example does not exist [Message=InfoDomainNonexistent]', '5.4.310', true],
+  ['550 5.4.1 Relay Access Denied', '5.4.1', false],
+  ['550 5.4.300 Message expired', '5.4.300', false],
+  ['550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient jo@corp.example not found by SMTP address lookup', '5.1.10', true],
+  ['550 5.1.8 Access denied, bad outbound sender', '5.1.8', false],
+  ['550 5.7.606 Access denied, banned sending IP [192.0.2.1]', '5.7.606', false],
+  ['554 5.4.14 Hop count exceeded - possible mail loop', '5.4.14', false],
 ];
 
 test("providers' codes and wording in a report decide whether the address is suppressed", () => {
