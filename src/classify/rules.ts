@@ -144,6 +144,8 @@ const CONNECT_FAILURE: Explanation = {
 export const PROVIDER_RULES: readonly Rule[] = [
   // Gmail / Google Workspace
   { id: 'gmail-no-such-user', match: { text: /the email account that you tried to reach does not exist/i }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'Gmail says this account does not exist; check the address for typos.' },
+  // Gmail's "Address not found" notice: "… because the domain typo.example couldn't be found. Check for typos …".
+  { id: 'gmail-domain-not-found', match: { text: /\bthe domain \S+ (?:couldn'?t|could not|cannot|can'?t) be found/i }, category: 'domain-unknown', status: 'X.1.2', explanation: 'Gmail could not find the recipient\'s domain (it does not exist in DNS); check the address for typos.' },
   { id: 'gmail-disabled', match: { text: /the email account that you tried to reach is (?:disabled|inactive)/i }, category: 'mailbox-disabled', status: 'X.2.1', explanation: 'Gmail says this account is disabled; it does not accept mail for now.' },
   { id: 'gmail-over-quota', match: { text: /(?:inbox|mailbox) is out of storage space|OverQuota(?:Temp|Perm)/i }, category: 'mailbox-full', status: 'X.2.2', explanation: 'The recipient\'s Gmail inbox is out of storage space.' },
   { id: 'gmail-receiving-rate', match: { text: /receiving mail at a rate that prevents additional messages/i }, category: 'rate-limited', status: 'X.2.1', explanation: 'The recipient is receiving mail too fast right now (Gmail limits the rate per mailbox); later messages usually get through.' },

@@ -538,6 +538,11 @@ const ROWS: Row[] = [
     r('dsn', 550, '5.4.310', 'DNS domain typo-corp.example does not exist [Message=InfoDomainNonexistent]'),
     'domain-unknown',
   ],
+  [
+    'provider:gmail-domain-not-found',
+    r('dsn', null, null, "Your message wasn't delivered to jo@typo.example because the domain typo.example couldn't be found."),
+    'domain-unknown',
+  ],
   // The same words from another ISP (Cox) are its no-such-mailbox answer.
   ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Mailbox unavailable or access denied - <jo@isp.example>'), 'mailbox-unknown'],
   ['provider:tencent-blocked', r('connect', 550, null, 'Suspected spam ip, connection denied'), 'reputation-or-blocklist'],

@@ -1548,6 +1548,9 @@ const REPLIES: [diagnostic: string, status: string, hard: boolean][] = [
   ['550 5.1.1 <x@icloud.example>: inactive email address (in reply to RCPT TO command)', '5.1.1', true],
   ['550 5.1.6 recipient no longer on server: x@icloud.example', '5.1.6', true],
   ['421 4.7.1 Messages to x@icloud.example deferred due to excessive volume. Try again later', '4.7.1', false],
+  // Google (Rhost::Google): the notice's own sentence when no reply is quoted.
+  ["Your message wasn't delivered to jo@typo-domain.example because the domain typo-domain.example couldn't be found.", '5.0.0', true],
+  ['550-5.2.1 The email account that you tried to reach is disabled.', '5.2.1', false],
   // Microsoft (Rhost::Microsoft's list of Exchange and Exchange Online codes).
   ['550 5.4.310 DNS domain typo-corp.example does not exist [Message=InfoDomainNonexistent]', '5.4.310', true],
   ['550 5.4.1 Relay Access Denied', '5.4.1', false],
