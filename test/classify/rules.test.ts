@@ -543,6 +543,10 @@ const ROWS: Row[] = [
     r('dsn', null, null, "Your message wasn't delivered to jo@typo.example because the domain typo.example couldn't be found."),
     'domain-unknown',
   ],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Empfaenger unbekannt'), 'mailbox-unknown'], // German without umlauts
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'onbekende gebruiker'), 'mailbox-unknown'], // Dutch
+  ['wording:mailbox-over-size', r('dsn', null, '5.0.0', 'Das Postfach des Empfaengers ist voll'), 'mailbox-full'],
+  ['wording:nxdomain', r('dsn', null, '5.0.0', 'Domain nicht gefunden'), 'domain-unknown'],
   // The same words from another ISP (Cox) are its no-such-mailbox answer.
   ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Mailbox unavailable or access denied - <jo@isp.example>'), 'mailbox-unknown'],
   ['provider:tencent-blocked', r('connect', 550, null, 'Suspected spam ip, connection denied'), 'reputation-or-blocklist'],

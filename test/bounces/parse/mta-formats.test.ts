@@ -1380,6 +1380,23 @@ const CASES: Case[] = [
     recipients: ['hal@dest.example'],
     hard: true,
   },
+  {
+    format: 'A German notice: "konnte nicht zugestellt werden an:", the address, "Grund:" a full mailbox written without umlauts',
+    headers: ['From: MAILER-DAEMON@mail.example.de', VERP, 'Subject: Unzustellbar: Ihre Bestellung'],
+    body: ['Ihre Nachricht konnte nicht zugestellt werden an:', '', '    anna.schmidt@ziel.example.de', '', 'Grund: Das Postfach des Empfaengers ist voll.'],
+    kind: 'bounce',
+    recipients: ['anna.schmidt@ziel.example.de'],
+    hard: false,
+    category: 'mailbox-full',
+  },
+  {
+    format: 'A French notice: "n\'a pas pu être remis aux destinataires suivants", "Raison : utilisateur inconnu"',
+    headers: ['From: MAILER-DAEMON@mail.example.fr', VERP, 'Subject: Message non remis : Votre commande'],
+    body: ["Votre message n'a pas pu être remis aux destinataires suivants :", '', '  luc@dest.example.fr', '', 'Raison : utilisateur inconnu'],
+    kind: 'bounce',
+    recipients: ['luc@dest.example.fr'],
+    hard: true,
+  },
 ];
 
 /** A multipart/report with a written notice and the delivery-status fields given. */
