@@ -1584,3 +1584,28 @@ test("providers' codes and wording in a report decide whether the address is sup
     assert.equal(r.hard, hard, `${diagnostic} → ${r.category} (${r.evidence?.rule})`);
   }
 });
+
+/** Warnings in words the usual delay phrases miss, in English and in the languages servers write in: a delay, never a bounce. */
+const WARNINGS: [subject: string, body: string][] = [
+  ['Mail delivery notice', 'This is a courtesy message: delivery of your message to ann@slow.example is delayed.\nNo action is required.'],
+  ['Delivery notice', 'Your message to ann@slow.example is queued for retry.\nReason: 421 4.4.2 connection dropped'],
+  ['Delivery notice', 'Delivery of your message to ann@slow.example is still pending.\nDelivery attempts are ongoing.'],
+  [
+    'Zustellung verzoegert',
+    'Ihre Nachricht an ann@slow.example konnte bisher nicht zugestellt werden.\nEs wird weiterhin versucht, die Nachricht zuzustellen.',
+  ],
+  ['Benachrichtigung', 'Ihre Nachricht an ann@slow.example konnte bisher nicht zugestellt werden.\nEs wird weiterhin versucht, die Nachricht zuzustellen.'],
+  ['Remise différée', "Votre message à ann@slow.example n'a pas encore été remis.\nDe nouvelles tentatives seront effectuées."],
+  ['Notification', "Votre message à ann@slow.example n'a pas encore été remis.\nDe nouvelles tentatives seront effectuées."],
+];
+
+test('warnings without the usual words are delays, in English, German and French', async () => {
+  for (const [subject, body] of WARNINGS) {
+    const r = await parseBounce(Buffer.from(`From: MAILER-DAEMON@mx.example\r\n${VERP}\r\nSubject: ${subject}\r\n\r\n${body}\r\n`));
+    assert.equal(r.kind, 'delay', `${subject}: ${body.split('\n')[0]}`);
+    assert.deepEqual(
+      r.recipients.map((x) => [x.address, x.action, x.hard]),
+      [['ann@slow.example', 'delayed', false]],
+    );
+  }
+});
