@@ -547,6 +547,9 @@ const ROWS: Row[] = [
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'onbekende gebruiker'), 'mailbox-unknown'], // Dutch
   ['wording:mailbox-over-size', r('dsn', null, '5.0.0', 'Das Postfach des Empfaengers ist voll'), 'mailbox-full'],
   ['wording:nxdomain', r('dsn', null, '5.0.0', 'Domain nicht gefunden'), 'domain-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Receiver not found: quinn@isp.example.net'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'The recipient name is not recognized'), 'mailbox-unknown'], // Exchange 5.5/2003
+  ['wording:nxdomain', r('dsn', null, null, 'Your message was not delivered because the destination computer was not found.'), 'domain-unknown'], // Netscape Messaging Server
   // The same words from another ISP (Cox) are its no-such-mailbox answer.
   ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Mailbox unavailable or access denied - <jo@isp.example>'), 'mailbox-unknown'],
   ['provider:tencent-blocked', r('connect', 550, null, 'Suspected spam ip, connection denied'), 'reputation-or-blocklist'],
