@@ -37,6 +37,10 @@ interface CompiledRule {
   phases: ReadonlySet<PhaseKey> | null;
   /** match.text, compiled for lower-cased input. */
   text: RegExp | null;
+  /** match.has: words one of which the lower-cased text must contain. */
+  has: readonly string[] | null;
+  /** Index of the first later rule of the tier with other `has` words: where to go on when these are absent. */
+  skip: number;
 }
 
 /**
@@ -57,7 +61,11 @@ function lowerCased(re: RegExp): RegExp {
 }
 
 function compile(tier: string, rules: readonly Rule[]): CompiledRule[] {
-  return rules.map((rule) => {
+  const words = (r: Rule | undefined): string => r?.match.has?.join('\n') ?? '';
+  return rules.map((rule, i) => {
+    // Rules of one family share their words: when none is in the text, the whole family is passed over.
+    let skip = i + 1;
+    while (rule.match.has && skip < rules.length && words(rules[skip]) === words(rule)) skip++;
     let st: CompiledRule['st'] = null;
     if (rule.match.enhanced !== undefined) {
       const m = /^([245X])\.([0-7])\.(\d{1,3}|\*)$/.exec(rule.match.enhanced);
@@ -74,6 +82,8 @@ function compile(tier: string, rules: readonly Rule[]): CompiledRule[] {
       codeHi,
       phases: rule.match.phase ? new Set(rule.match.phase) : null,
       text: rule.match.text ? lowerCased(rule.match.text) : null,
+      has: rule.match.has ?? null,
+      skip,
     };
   });
 }
@@ -132,6 +142,11 @@ function matches(c: CompiledRule, phase: PhaseKey, code: number | null, cls: 2 |
   return true;
 }
 
+function containsOne(text: string, words: readonly string[]): boolean {
+  for (const w of words) if (text.includes(w)) return true;
+  return false;
+}
+
 function sentence(e: Explanation, phase: PhaseKey, dsn: boolean): string {
   if (typeof e === 'string') return dsn ? withSuffix(e) : e;
   if (dsn && e.dsn !== undefined) return e.dsn;
@@ -179,7 +194,12 @@ export function classify(input: ResponseInput): Classification {
     hit = TIERS[TIERS.length - 1]![0]!;
   } else {
     outer: for (const tier of TIERS) {
-      for (const c of tier) {
+      for (let i = 0; i < tier.length; i++) {
+        const c = tier[i]!;
+        if (c.has !== null && !containsOne(text, c.has)) {
+          i = c.skip - 1;
+          continue;
+        }
         if (matches(c, phase, code, cls, st, text)) {
           hit = c;
           break outer;

@@ -129,6 +129,17 @@ export const RULES: MtaRule[] = [
     delayed: /A temporary error has occurred|has not yet been delivered/i,
   },
   {
+    // Sun Java System / Oracle Communications Messaging Server: the original's header fields first (its To
+    // is not the failed address), then one indented block a recipient: "Recipient address:" (as rewritten),
+    // "Original address:" (as sent), "Reason:", "Diagnostic code:". A warning says the message "has been
+    // enqueued and undeliverable for N days".
+    name: 'messaging-server',
+    match: /This report relates to a message you sent with the following header fields:/i,
+    start: /^Your message (?:cannot be delivered|has been enqueued|has been delayed)|^[ \t]+Recipient address:/im,
+    recipient: new RegExp(`^[ \\t]+Recipient address:[ \\t]*<?(${ADDR})>?`, 'gm'),
+    delayed: /has been enqueued and undeliverable|will continue (?:to try|trying|attempting)|delivery has been delayed/i,
+  },
+  {
     name: 'dragonfly',
     match: /This is the DragonFly Mail Agent/i,
     original: /^Message headers follow\.|^Original message follows\./m,
@@ -179,6 +190,8 @@ const ORIGINAL_MARKERS = [
   /^-{2,} ?The (?:original )?(?:header|headers|body) of the (?:original )?message/im,
   /^-{2,} ?(?:Message|Original message) headers? follows?/im,
   /^[ \t]*(?:Original message headers|Message headers follow|Below is a copy of the original message)/im,
+  // A heading alone on its line (Verizon's picture-message gateway: "Original Message:" then the headers).
+  /^[ \t]*Original message:?[ \t]*\r?$/im,
   /^(?:Return-Path|Received|Message-ID|X-Original-To|Delivered-To): .*\n(?:[ \t].*\n)*(?:[A-Za-z-]+: )/im,
 ];
 
@@ -189,11 +202,13 @@ const DELAY_WORDING =
  * Delay wording specific enough to mark a warning in any format, even one whose own delay words
  * (rule.delayed) are different: a retry period still to come ("will try to deliver the message for another
  * 4 days", "will retry for 46 more hours"), a message that "will be resent" / "tried again", "we'll keep
- * trying", a message still in the queue. A failure notice says the opposite ("will not be retried", "gave
+ * trying", a message still in the queue or queued for retry, "your message is delayed", and the same in
+ * German ("bisher nicht zugestellt", "es wird weiter versucht"), French ("n'a pas encore été remis", "de
+ * nouvelles tentatives seront effectuées"), Spanish and Italian. A failure notice says the opposite ("will not be retried", "gave
  * up"), never these.
  */
 const RETRY_AHEAD =
-  /\b(?:try|trying|retry|retrying|attempt|attempting|deliver|delivering|resend|resending)\b[^.\n]{0,60}?\bfor (?:another|a further|up to|the next) \d+ (?:more )?(?:hours?|days?)\b|\bwill (?:try|attempt) to (?:re-?)?(?:deliver|send)\b(?: (?:it|the message|your message|this message))? (?:for (?:another|a further|up to|the next) \d+|later\b|periodically\b)|\bwill be (?:re-?sent|re-?delivered|re-?queued|(?:re-?)?tried again|attempted again|retried later)\b|(?:\bwe|\bit|\bsystem|\bserver)'ll (?:keep|continue) (?:trying|to try|attempting)\b|\b(?:remains|is still|are still) (?:in|on) (?:the|our) (?:mail |delivery |outgoing )?queue\b|\bqueued for (?:later|further) delivery\b|\bdelivery (?:is|is being|has been) (?:deferred|postponed)\b|\b(?:delivery )?attempts? (?:are|is) continuing\b|\bcontinu(?:e|es|ing) (?:attempting|trying|to attempt|to try) (?:delivery|to deliver)\b|\byou will be notified if (?:the|your|this) message (?:cannot|can't|could not) be delivered\b/i;
+  /\b(?:try|trying|retry|retrying|attempt|attempting|deliver|delivering|resend|resending)\b[^.\n]{0,60}?\bfor (?:another|a further|up to|the next) \d+ (?:more )?(?:hours?|days?)\b|\bwill (?:try|attempt) to (?:re-?)?(?:deliver|send)\b(?: (?:it|the message|your message|this message))? (?:for (?:another|a further|up to|the next) \d+|later\b|periodically\b)|\bwill be (?:re-?sent|re-?delivered|re-?queued|(?:re-?)?tried again|attempted again|retried later)\b|(?:\bwe|\bit|\bsystem|\bserver)'ll (?:keep|continue) (?:trying|to try|attempting)\b|\b(?:remains|is still|are still) (?:in|on) (?:the|our) (?:mail |delivery |outgoing )?queue\b|\bqueued for (?:later |further )?(?:delivery|retry|re-?delivery)\b|\b(?:delivery of )?(?:your|the|this) message (?:to \S+ )?(?:is|has been) (?:being |currently )?delayed\b|\bdelivery attempts? (?:are|is) (?:ongoing|in progress)\b|\b(?:bisher|noch) nicht zugestellt\b|\bwird (?:weiterhin |weiter |erneut )versucht\b|\bn'a pas encore [ée]t[ée] (?:remis|d[ée]livr[ée])|\bde nouvelles tentatives (?:seront|vont [êe]tre) effectu[ée]es\b|\ba[uú]n no (?:se )?ha (?:sido )?entregado\b|\bse seguir[áa] intentando\b|\bnon [èe] ancora stato consegnato\b|\bdelivery (?:is|is being|has been) (?:deferred|postponed)\b|\b(?:delivery )?attempts? (?:are|is) continuing\b|\bcontinu(?:e|es|ing) (?:attempting|trying|to attempt|to try) (?:delivery|to deliver)\b|\byou will be notified if (?:the|your|this) message (?:cannot|can't|could not) be delivered\b/i;
 
 /**
  * A warning says so in capitals (Postfix, Exchange and others: "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT
@@ -201,9 +216,9 @@ const RETRY_AHEAD =
  */
 const WARNING_ONLY = /\bwarning (?:message )?only\b|\byou do not need to re-?send\b|\bno action is required on your part\b/i;
 
-/** A subject that names a delay ("Delivery Status Notification (Delay)", "Warning: message … delayed 24 hours"). */
+/** A subject that names a delay ("Delivery Status Notification (Delay)", "Warning: message … delayed 24 hours"; "verzögert", "différée", "retrasado", "ritardato"). */
 const DELAY_SUBJECT =
-  /\(delay(?:ed)?\)|^\s*(?:warning|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?delayed\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b/i;
+  /\(delay(?:ed)?\)|\bverz(?:[oö]|oe)gert\b|\bdiff[ée]r[ée]e\b|\bretrasad[oa]\b|\britardat[oa]\b|^\s*(?:warning|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?delayed\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b/i;
 
 /** Local parts of the senders of notices, never a failed recipient. */
 const ROLE_ADDRESS = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|root|noreply|no-reply|bounce[s]?|mdaemon)@/i;
@@ -318,8 +333,11 @@ const REASON_THEN_ADDRESS = new RegExp(
   'gim',
 );
 
-/** The shapes most notices share (see noticeRecipients). */
-const GENERIC_RECIPIENT = new RegExp(`^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?:[ \\t]+\\(expanded from:?[ \\t]*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]*$)`, 'gm');
+/** The shapes most notices share (see noticeRecipients); `addr [User unknown]`: the reason in brackets after it. */
+const GENERIC_RECIPIENT = new RegExp(
+  `^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?:[ \\t]+\\(expanded from:?[ \\t]*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]+\\[[^\\]\\n]*\\][ \\t]*$|[ \\t]*$)`,
+  'gm',
+);
 const RCPT_TO = new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi');
 
 // The two sentence shapes, each read from a window around one "deliver" of the notice (found by a plain

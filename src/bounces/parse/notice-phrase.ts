@@ -12,13 +12,31 @@ const REASON_WORDS =
   /unknown|exist|invalid|not found|no such|full|quota|disabled|suspend|inactive|expired|denied|refused|reject|block|spam|host|domain|relay|timed? ?out|too (?:large|big)|size|loop|not (?:allowed|permitted|accepted)|unavailable|unrouteable|illegal/i;
 
 /**
+ * The notice's units to classify: each line, and after the lines of a short paragraph the paragraph joined
+ * into one line, since notices wrap their sentences ("… because the destination computer was" / "not found.").
+ * A line's own reason comes first: the paragraph may also quote a status that is not the reason's.
+ */
+function units(text: string): string[] {
+  const out: string[] = [];
+  for (const paragraph of text.split(/\n[ \t]*\n/)) {
+    const lines = paragraph.split('\n');
+    out.push(...lines);
+    if (lines.length > 1 && paragraph.length <= PARAGRAPH_MAX) out.push(paragraph.replace(/\s*\n\s*/g, ' '));
+  }
+  return out;
+}
+
+/** A paragraph up to this long is also classified whole (a wrapped sentence or two). */
+const PARAGRAPH_MAX = 400;
+
+/**
  * The first recognised reason among the notice's own lines: a provider's or an MTA's wording (not a
  * default, not a bare "denied"). Only lines with a reason word are classified, so a notice costs a few
  * classifier calls.
  */
 export function phraseInNotice(context: string, code: number | null, given: string | null): { classification: Classification; text: string } | null {
   const enhanced = given?.endsWith('.0.0') ? null : given;
-  for (const line of context.slice(0, NOTICE_MAX).split('\n')) {
+  for (const line of units(context.slice(0, NOTICE_MAX))) {
     if (line.length < 8 || line.length > 400 || !REASON_WORDS.test(line)) continue;
     const c = classify({ phase: 'dsn', code, enhanced, text: line });
     if ((c.rule.startsWith('wording:') || c.rule.startsWith('provider:')) && c.rule !== 'wording:access-denied')
