@@ -34,6 +34,17 @@ async function setUp(database: string, domain: string, delivery: Record<string, 
   return { dns, mta, config };
 }
 
+/** Stops the relays' delivery sides, then their stores, the receiver and the DNS server. */
+async function tearDown(sides: ReturnType<typeof createDeliverySide>[], stores: Store[], mta: { stop(): Promise<void> }, dns: { stop(): Promise<void> }) {
+  for (const side of sides) {
+    await side.scheduler.stop(2_000);
+    await side.deliverer.close();
+  }
+  for (const store of stores) await store.close();
+  await mta.stop();
+  await dns.stop();
+}
+
 test('two relays on one database never open more connections to an address than max_connections_per_host allows in all', { timeout: 90_000 }, async () => {
   const { dns, mta, config } = await setUp(
     'two_relays',
@@ -63,13 +74,7 @@ test('two relays on one database never open more connections to an address than 
     assert.ok(mta.most() <= 2, `at most 2 connections at once from both relays together (saw ${mta.most()})`);
     assert.ok(mta.most() >= 2, 'the relays did work in parallel up to the limit');
   } finally {
-    for (const side of sides) {
-      await side.scheduler.stop(2_000);
-      await side.deliverer.close();
-    }
-    for (const store of stores) await store.close();
-    await mta.stop();
-    await dns.stop();
+    await tearDown(sides, stores, mta, dns);
   }
 });
 
@@ -148,12 +153,6 @@ test('a relay that holds every shared slot of an address gives some back when an
     assert.ok(mta.most() <= 3, `at most 3 connections at once from both relays together (saw ${mta.most()})`);
     assert.ok(byB >= total / 10, `relay B delivered a share (${byB} of ${total})`);
   } finally {
-    for (const side of sides) {
-      await side.scheduler.stop(2_000);
-      await side.deliverer.close();
-    }
-    for (const store of stores) await store.close();
-    await mta.stop();
-    await dns.stop();
+    await tearDown(sides, stores, mta, dns);
   }
 });
