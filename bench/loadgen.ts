@@ -9,7 +9,11 @@
  *
  * usage: tsx bench/loadgen.ts --host H[,H2,…] --port P --messages N --sessions K --size BYTES [--per-connection M]
  *          [--user U] (password in $LOADGEN_PASSWORD or --password) [--starttls [--no-resume]]
- *          --from a@x --to b@y [--run-id ID]
+ *          --from a@x --to b@y [--run-id ID] [--rate MSGS_PER_S]
+ * --rate paces the workers (open loop): message k of worker i is due at start + (k·K + i)/rate s, and its
+ * connect latency is counted from that due time, so a worker that falls behind still counts its wait
+ * (no coordinated omission). Without it every worker sends as fast as its replies come (closed loop),
+ * where mean latency is only K / throughput and says more about the CPU than about the server's waits.
  * prints one JSON object: { sent, failed, refused, failures, first_send_ms, last_ack_ms,
  *   latencies_ms: {p50,p99,max}, connect_latencies_ms: {p50,p99,max}, tls: {handshakes, resumed, handshake_ms}, per_second }
  */
@@ -32,6 +36,7 @@ const { values } = parseArgs({
     'per-connection': { type: 'string', default: '100' },
     starttls: { type: 'boolean', default: false },
     'no-resume': { type: 'boolean', default: false },
+    rate: { type: 'string' },
   },
 });
 
@@ -40,6 +45,8 @@ const sessions = Number(values.sessions);
 const size = Number(values.size);
 const perConnection = Number(values['per-connection']);
 const hosts = values.host.split(',');
+const rate = values.rate === undefined ? null : Number(values.rate);
+if (rate !== null && !(rate > 0)) throw new Error(`--rate must be a positive number of messages per second, not ${values.rate}`);
 
 /**
  * Reply reader over a socket: queues each complete SMTP reply (multi-line aware), so a reply that
@@ -124,12 +131,12 @@ const sessionsByWorker = new Map<number, Buffer>();
 interface Conn {
   socket: net.Socket;
   reader: ReplyReader;
-  /** performance.now() when connect() was called. */
+  /** performance.now() when connect() was called, or when the paced message was due if earlier. */
   startedAt: number;
 }
 
-async function connect(worker: number): Promise<Conn> {
-  const startedAt = performance.now();
+async function connect(worker: number, dueAt?: number): Promise<Conn> {
+  const startedAt = Math.min(performance.now(), dueAt ?? Number.POSITIVE_INFINITY);
   let socket: net.Socket = net.connect({ host: hosts[worker % hosts.length], port: Number(values.port) });
   socket.setNoDelay(true);
   const reader = new ReplyReader(socket);
@@ -217,11 +224,13 @@ async function session(index: number, count: number): Promise<void> {
   let conn: Conn | null = null;
   let onConn = 0;
   for (let i = 0; i < count; i++) {
+    const dueAt = rate === null ? undefined : pacedStart + ((i * sessions + index) / rate) * 1000;
+    if (dueAt !== undefined && dueAt > performance.now()) await sleep(dueAt - performance.now());
     try {
       if (!conn || onConn >= perConnection) {
         if (conn) await quit(conn);
         conn = null;
-        conn = await connect(index);
+        conn = await connect(index, dueAt);
         onConn = 0;
       }
       await transaction(conn, i, index, onConn === 0);
@@ -251,7 +260,9 @@ function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const started = Date.now();
+const pacedStart = performance.now();
 const shares = Array.from({ length: sessions }, (_, i) => Math.floor(total / sessions) + (i < total % sessions ? 1 : 0));
 await Promise.all(shares.map((n, i) => session(i, n)));
 const sorted = latencies.sort((a, b) => a - b);

@@ -43,6 +43,8 @@ export interface LoadgenOptions {
   starttls?: boolean;
   /** Offer no TLS session from the previous connection (every handshake is a full one). */
   noResume?: boolean;
+  /** Offered messages per second in all, paced (open loop); absent = as fast as replies come. */
+  rate?: number;
 }
 
 export function runLoadgen(o: LoadgenOptions): Promise<LoadgenResult> {
@@ -53,6 +55,7 @@ export function runLoadgen(o: LoadgenOptions): Promise<LoadgenResult> {
   if (o.perConnection) args.push('--per-connection', String(o.perConnection));
   if (o.starttls) args.push('--starttls');
   if (o.noResume) args.push('--no-resume');
+  if (o.rate) args.push('--rate', String(o.rate));
   // The password travels in the environment, not argv (which any local user can read in /proc).
   const env = { ...process.env, ...(o.password ? { LOADGEN_PASSWORD: o.password } : {}) };
   const child = spawn(process.execPath, args, { cwd: o.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
