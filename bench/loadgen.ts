@@ -15,7 +15,7 @@
  * (no coordinated omission). Without it every worker sends as fast as its replies come (closed loop),
  * where mean latency is only K / throughput and says more about the CPU than about the server's waits.
  * prints one JSON object: { sent, failed, refused, failures, first_send_ms, last_ack_ms,
- *   latencies_ms: {p50,p99,max}, connect_latencies_ms: {p50,p99,max}, tls: {handshakes, resumed, handshake_ms}, per_second }
+ *   latencies_ms: {p50,p99,max}, connect_latencies_ms: {p50,p99,max}, tls: {handshakes, resumed, handshake_ms}, per_second, cpu_ms }
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -283,5 +283,8 @@ process.stdout.write(
     connect_latencies_ms: summary(connectLatencies),
     tls: { handshakes, resumed, handshake_ms: summary(handshakeMs) },
     per_second: seconds > 0 ? sent / seconds : 0,
+    // The load generator's own CPU (user + system), so a report can say what share of the machine the
+    // clients took: on two shared cores it bounds what any server can reach.
+    cpu_ms: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
   }) + '\n',
 );

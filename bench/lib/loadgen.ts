@@ -24,6 +24,8 @@ export interface LoadgenResult {
   connect_latencies_ms: Summary;
   tls: { handshakes: number; resumed: number; handshake_ms: Summary };
   per_second: number;
+  /** The load generator's own CPU time in ms (user + system), start-up included. */
+  cpu_ms: number;
 }
 
 export interface LoadgenOptions {

@@ -200,5 +200,6 @@ function runFigures(key: string, load: LoadgenResult, cpu: number): Record<strin
     [`${key}_p99_ms`]: round(load.connect_latencies_ms.p99, 2),
     ...(load.tls.handshakes ? { [`${key}_tls_handshake_p50_ms`]: round(load.tls.handshake_ms.p50, 2), [`${key}_tls_resumed`]: load.tls.resumed } : {}),
     [`${key}_cpu_ms_per_msg`]: load.sent ? round((cpu * 1000) / load.sent, 3) : null,
+    [`${key}_client_cpu_ms_per_msg`]: load.sent && load.cpu_ms !== undefined ? round(load.cpu_ms / load.sent, 3) : null,
   };
 }
