@@ -26,6 +26,10 @@ import type { DomainThrottle, ThrottlePolicy } from './throttle.js';
 
 /** Messages up to this size have their content read with their claim (see buildJobs). */
 const READ_WITH_CLAIM_BYTES = 64 * 1024;
+/** How long a finished job's shared domain slot waits for the next job of its domain (keepSpareSlot). */
+const SPARE_SLOT_LINGER_MS = 200;
+/** How often, at most, the slow-downs other relays recorded are read (each claim round did: a round trip). */
+const SHARED_THROTTLES_EVERY_MS = 250;
 
 /** Time, injectable so that tests can run days of retries without waiting. */
 export interface Clock {
@@ -140,6 +144,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   let slotSerial = 0;
   /** Shared domain slots finished jobs handed on to the next job of their domain (keepSpareSlot). */
   const spareSlots = new Map<string, string[]>();
+  /** When the slow-downs other relays recorded were last read (pump). */
+  let throttlesReadAt = Number.NEGATIVE_INFINITY;
   /** Shared domain slots being given back, per domain, until the database has them (giveBackSlot). */
   const releasing = new InFlight();
   /** A result could not be written: claim nothing and start nothing until one is (untilWritten). */
@@ -285,7 +291,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const giveDomainSlot = async (handOn = false) => {
       if (!domainSlotHeld) return;
       domainSlotHeld = false;
-      if (handOn && pending.some((j) => j.domain === job.domain)) return keepSpareSlot(job.domain, domainSlot!);
+      if (handOn && !stopping) return keepSpareSlot(job.domain, domainSlot!, !pending.some((j) => j.domain === job.domain));
       await giveBackSlot(job.domain, domainSlot!);
     };
     try {
@@ -332,23 +338,35 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   }
 
   /**
-   * A finished job's shared domain slot, kept for a job of the same domain that the freed local slot starts
-   * right away: taking and giving back a shared slot per job is two round trips and a wait on the key's lock
-   * (2.6 ms of server time per message in the relay-pg benchmark). Not taken by the end of this turn, it is
-   * given back.
+   * A finished job's shared domain slot, kept for the next job of the same domain: taking and giving back a
+   * shared slot per job is two round trips and a wait on the key's lock (2.6 ms of server time per message
+   * in the relay-pg benchmark). Kept until the end of this turn when a job of the domain waits (it starts
+   * in this turn), else for SPARE_SLOT_LINGER_MS, for the jobs of the next claim round: at full load a
+   * domain's jobs end while the claim that refills them is on its way, and giving each slot back then only
+   * to take it again a moment later was most of the takes. Not taken by then, it is given back. (Another
+   * relay sees the slot held that much longer at most: the cost of the linger.)
    */
-  function keepSpareSlot(domain: string, holder: string): void {
+  function keepSpareSlot(domain: string, holder: string, linger: boolean): void {
     const list = spareSlots.get(domain) ?? [];
     list.push(holder);
     spareSlots.set(domain, list);
-    setImmediate(() => {
+    const giveBack = () => {
       const left = spareSlots.get(domain);
       const i = left?.indexOf(holder) ?? -1;
       if (i < 0) return;
       left!.splice(i, 1);
       if (left!.length === 0) spareSlots.delete(domain);
       void giveBackSlot(domain, holder);
-    });
+    };
+    if (linger) setTimeout(giveBack, SPARE_SLOT_LINGER_MS).unref();
+    else setImmediate(giveBack);
+  }
+
+  /** Gives back every spare shared slot now (the scheduler stops). */
+  function giveBackSpareSlots(): Promise<void> {
+    const all = [...spareSlots].flatMap(([domain, holders]) => holders.map((holder) => giveBackSlot(domain, holder)));
+    spareSlots.clear();
+    return Promise.all(all).then(() => {});
   }
 
   function takeSpareSlot(domain: string): string | null {
@@ -520,8 +538,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const free = slots.free - pending.length;
     if (free <= 0 || stopping) return 0;
     now = clock.now();
-    // Slow-downs other relays were asked for hold here too.
-    if (shared) slots.adopt(await shared.throttles(now));
+    // Slow-downs other relays were asked for hold here too (read a few times a second, not every round: at
+    // full load a round starts each time jobs end, and the read was a round trip each).
+    if (shared && now - throttlesReadAt >= SHARED_THROTTLES_EVERY_MS) {
+      throttlesReadAt = now;
+      slots.adopt(await shared.throttles(now));
+    }
     const waiting = new Map<string, number>();
     for (const j of pending) waiting.set(j.domain, (waiting.get(j.domain) ?? 0) + 1);
     const excludeDomains = slots.excluded(now, waiting);
@@ -678,6 +700,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           await Promise.race([all, realDelay(d.stop_final_reply_ms + 5_000)]);
         }
       }
+      if (shared) await giveBackSpareSlots();
       const released = await store.queue.releaseLeases(owner);
       logger.info({ event: 'queue.stopped', owner, released }, 'scheduler stopped');
     },

@@ -13,10 +13,11 @@
  */
 import type { RecipientRecord, RecipientState } from '../../types.js';
 import { toRecipient, type RecipientRow } from '../rows.js';
-import type { QueueStore, RecipientTransition } from '../store.js';
+import type { AttemptWrite, AttemptWritten, QueueStore, RecipientTransition } from '../store.js';
 import { LOCKS, Params, type Pg } from './database.js';
 import { KIND_CODES } from '../event-codes.js';
-import { eventWriter, insertSelect } from './event-rows.js';
+import { eventWriter, insertSelect, type EncodedEvents } from './event-rows.js';
+import { groupedWrites } from './grouped-writes.js';
 import { tlsSessionInsert } from './tls-reports.js';
 import type { PgWakeups } from './wakeups.js';
 
@@ -49,8 +50,99 @@ export function transitionClauses(t: RecipientTransition, now: number, p: Params
 
 const byId = (a: RecipientRecord, b: RecipientRecord) => a.id - b.id;
 
+/** Attempt statements in flight at once: one's WAL flush overlaps the next one's work; the rest wait and go together. */
+const ATTEMPT_STATEMENTS = 2;
+/** Attempts one statement carries at most. */
+const ATTEMPTS_PER_STATEMENT = 32;
+
 export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
   const writer = eventWriter(db);
+
+  /**
+   * The attempts of several jobs in one statement (group commit, ./grouped-writes.ts): per job, the updates
+   * under its lease (the owner is checked per recipient, so every write of a job still checks it); the events
+   * only if one of that job's recipients was ours (shared phases) and, for an event about one recipient, only
+   * if that one was; a suppression with its bounced event. A run of phases is written folded when every
+   * recipient it names was ours, else one row per event (those of the others left out), as the encoding
+   * offers both (./event-rows.ts). Its text is the same for any number of jobs and events (arrays, unnest),
+   * so it is prepared once per connection; an attempt with TLS session counts goes alone (one INSERT … ON
+   * CONFLICT cannot add to a key twice, and two jobs' counts may share one).
+   */
+  async function recordAttempts(ws: AttemptWrite[]): Promise<AttemptWritten[]> {
+    // Encoded first (the texts they share may take a statement of their own); run numbers made unique
+    // across the jobs, each event tagged with its job.
+    const events: EncodedEvents['rows'] = [];
+    const jobOfEvent: number[] = [];
+    const runRecipients: EncodedEvents['runRecipients'] = { run: [], recipient: [] };
+    let runs = 0;
+    for (const [job, w] of ws.entries()) {
+      const encoded = await writer.encodeAttempt(w.events);
+      let most = 0;
+      for (const row of encoded.rows) {
+        if (row.run) {
+          most = Math.max(most, row.run);
+          row.run += runs;
+        }
+        events.push(row);
+        jobOfEvent.push(job);
+      }
+      runRecipients.run.push(...encoded.runRecipients.run.map((r) => r + runs));
+      runRecipients.recipient.push(...encoded.runRecipients.recipient);
+      runs += most;
+    }
+    const recipients = ws.flatMap((w, job) => w.recipients.map((r) => ({ ...r, job, at: w.at, owner: w.owner })));
+    const suppress = ws.flatMap((w) => (w.suppress ?? []).map((x) => ({ ...x, at: w.at })));
+    const tls = ws.length === 1 ? (ws[0]!.tlsSessions ?? []) : [];
+    const p = new Params();
+    const u = (f: (r: (typeof recipients)[number]) => unknown, type: string) => `${p.add(recipients.map(f))}::${type}[]`;
+    const s = (f: (r: (typeof suppress)[number]) => unknown, type: string) => `${p.add(suppress.map(f))}::${type}[]`;
+    const sql = `WITH updated AS (
+          UPDATE recipients r SET state = u.state, attempts = r.attempts + 1, next_attempt_at = u.next_attempt_at,
+                 last_code = u.last_code, last_enhanced = u.last_enhanced, last_text = u.last_text, category = u.category, hard = u.hard,
+                 lease_owner = NULL, lease_until = NULL, updated_at = u.at
+            FROM unnest(${u((r) => r.id, 'bigint')}, ${u((r) => r.state, 'text')}, ${u((r) => r.nextAttemptAt, 'bigint')}, ${u((r) => r.lastCode, 'integer')},
+                        ${u((r) => r.lastEnhanced, 'text')}, ${u((r) => r.lastText, 'text')}, ${u((r) => r.category, 'text')}, ${u((r) => r.hard, 'boolean')},
+                        ${u((r) => r.job, 'integer')}, ${u((r) => r.at, 'bigint')}, ${u((r) => r.owner, 'text')})
+                 AS u(id, state, next_attempt_at, last_code, last_enhanced, last_text, category, hard, job, at, owner)
+           WHERE r.id = u.id AND r.lease_owner = u.owner AND r.${WAITING}
+          RETURNING r.*, u.job AS attempt_job
+        ), broken AS (
+          SELECT DISTINCT x.run FROM unnest(${p.add(runRecipients.run)}::integer[], ${p.add(runRecipients.recipient)}::bigint[]) AS x(run, recipient_id)
+           WHERE x.recipient_id NOT IN (SELECT id FROM updated)
+        ), ev AS (
+          ${insertSelect(
+            p,
+            events,
+            `EXISTS (SELECT 1 FROM updated WHERE updated.attempt_job = (${p.add(jobOfEvent)}::integer[])[e.ord::integer])
+             AND (e.recipient_id IS NULL OR e.recipient_id IN (SELECT id FROM updated))
+             AND (e.variant = 0 OR (e.variant = 1) = (e.run NOT IN (SELECT run FROM broken)))`,
+          )}
+          RETURNING id, kind_code, recipient_id
+        ), suppressed AS (
+          INSERT INTO suppressions (address, reason, source, event_id, created_at)
+          SELECT DISTINCT ON (s.recipient_id) s.address, s.reason, 'hard-bounce', ev.id, s.at
+            FROM unnest(${s((x) => x.recipientId, 'bigint')}, ${s((x) => x.address, 'text')}, ${s((x) => x.reason, 'text')}, ${s((x) => x.at, 'bigint')})
+                 AS s(recipient_id, address, reason, at)
+            JOIN ev ON ev.recipient_id = s.recipient_id AND ev.kind_code = ${KIND_CODES.bounced}
+           ORDER BY s.recipient_id, ev.id
+          ON CONFLICT (address) DO NOTHING
+        )${tls.length ? `, tls AS (${tlsSessionInsert(p, tls, 'EXISTS (SELECT 1 FROM updated)')})` : ''}
+        SELECT * FROM updated`;
+    const rows = await db.rows<RecipientRow & { attempt_job: number }>(sql, p.values, tls.length ? 'recordAttemptsTls' : 'recordAttempts');
+    // A retry moves when mail is next due: relays asleep until a later time look again.
+    if (rows.some((r) => r.state === 'deferred')) wakeups.signal();
+    const ours = new Map(rows.map((r) => [r.id, toRecipient(r)]));
+    return ws.map((w) => ({
+      recorded: w.recipients.flatMap((r) => (ours.has(r.id) ? [ours.get(r.id)!] : [])),
+      lost: w.recipients.filter((r) => !ours.has(r.id)).map((r) => r.id),
+    }));
+  }
+  const attempts = groupedWrites(recordAttempts, {
+    parallel: ATTEMPT_STATEMENTS,
+    maxGroup: ATTEMPTS_PER_STATEMENT,
+    alone: (w) => (w.tlsSessions?.length ?? 0) > 0,
+  });
+
   return {
     async claimDue(req) {
       // The inner SELECT walks the partial index recipients_due in next_attempt_at order; the lease test and
@@ -104,55 +196,8 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
       return rows.map((r) => r.id).sort((a, b) => a - b);
     },
 
-    async recordAttempt(w) {
-      // Encoded first (the texts it shares may take a statement of their own), then one statement.
-      const { rows: events, runRecipients } = await writer.encodeAttempt(w.events);
-      const p = new Params();
-      const at = p.add(w.at);
-      const owner = p.add(w.owner);
-      const u = (f: (r: (typeof w.recipients)[number]) => unknown, type: string) => `${p.add(w.recipients.map(f))}::${type}[]`;
-      const s = (f: (r: NonNullable<typeof w.suppress>[number]) => unknown, type: string) => `${p.add((w.suppress ?? []).map(f))}::${type}[]`;
-      // One statement: the updates under our lease; the events only if one of them was ours (shared phases)
-      // and, for an event about one recipient, only if that one was; a suppression with its bounced event.
-      // A run of phases is written folded when every recipient it names was ours, else one row per event
-      // (those of the others left out), as the encoding offers both (./event-rows.ts).
-      const sql = `WITH updated AS (
-          UPDATE recipients r SET state = u.state, attempts = r.attempts + 1, next_attempt_at = u.next_attempt_at,
-                 last_code = u.last_code, last_enhanced = u.last_enhanced, last_text = u.last_text, category = u.category, hard = u.hard,
-                 lease_owner = NULL, lease_until = NULL, updated_at = ${at}
-            FROM unnest(${u((r) => r.id, 'bigint')}, ${u((r) => r.state, 'text')}, ${u((r) => r.nextAttemptAt, 'bigint')}, ${u((r) => r.lastCode, 'integer')},
-                        ${u((r) => r.lastEnhanced, 'text')}, ${u((r) => r.lastText, 'text')}, ${u((r) => r.category, 'text')}, ${u((r) => r.hard, 'boolean')})
-                 AS u(id, state, next_attempt_at, last_code, last_enhanced, last_text, category, hard)
-           WHERE r.id = u.id AND r.lease_owner = ${owner} AND r.${WAITING}
-          RETURNING r.*
-        ), broken AS (
-          SELECT DISTINCT x.run FROM unnest(${p.add(runRecipients.run)}::integer[], ${p.add(runRecipients.recipient)}::bigint[]) AS x(run, recipient_id)
-           WHERE x.recipient_id NOT IN (SELECT id FROM updated)
-        ), ev AS (
-          ${insertSelect(
-            p,
-            events,
-            `EXISTS (SELECT 1 FROM updated) AND (e.recipient_id IS NULL OR e.recipient_id IN (SELECT id FROM updated))
-             AND (e.variant = 0 OR (e.variant = 1) = (e.run NOT IN (SELECT run FROM broken)))`,
-          )}
-          RETURNING id, kind_code, recipient_id
-        ), suppressed AS (
-          INSERT INTO suppressions (address, reason, source, event_id, created_at)
-          SELECT DISTINCT ON (s.recipient_id) s.address, s.reason, 'hard-bounce', ev.id, ${at}
-            FROM unnest(${s((x) => x.recipientId, 'bigint')}, ${s((x) => x.address, 'text')}, ${s((x) => x.reason, 'text')}) AS s(recipient_id, address, reason)
-            JOIN ev ON ev.recipient_id = s.recipient_id AND ev.kind_code = ${KIND_CODES.bounced}
-           ORDER BY s.recipient_id, ev.id
-          ON CONFLICT (address) DO NOTHING
-        )${w.tlsSessions?.length ? `, tls AS (${tlsSessionInsert(p, w.tlsSessions, 'EXISTS (SELECT 1 FROM updated)')})` : ''}
-        SELECT * FROM updated`;
-      const rows = (await db.rows<RecipientRow>(sql, p.values, 'recordAttempt')).map(toRecipient);
-      // A retry moves when mail is next due: relays asleep until a later time look again.
-      if (rows.some((r) => r.state === 'deferred')) wakeups.signal();
-      const ours = new Map(rows.map((r) => [r.id, r]));
-      return {
-        recorded: w.recipients.flatMap((r) => (ours.has(r.id) ? [ours.get(r.id)!] : [])),
-        lost: w.recipients.filter((r) => !ours.has(r.id)).map((r) => r.id),
-      };
+    recordAttempt(w) {
+      return attempts.write(w);
     },
 
     async releaseLeases(owner, ids) {

@@ -149,6 +149,53 @@ export function messagesContract(open: OpenStore): void {
           m.recipients.map((r) => r.address),
         );
     });
+
+    test('messages written at once are each whole (content, subject words, recipients, events); a bad one among them fails alone', async () => {
+      await enqueue(s.store, { queueId: 'QGRPTAKEN', recipients: ['t@grp.test'] });
+      const specs = Array.from({ length: 8 }, (_, i) => ({
+        queueId: i === 4 ? 'QGRPTAKEN' : `QGRP${i}`,
+        createdAt: T0 + i,
+        raw: Buffer.from(`Subject: group ${i}\r\n\r\nbody ${i}\r\n`),
+        receivedDetail: i === 1 ? {} : { subject: i === 2 ? '' : `Grouped parcel${i} notice` },
+        recipients: Array.from({ length: 1 + (i % 3) }, (_, k) =>
+          k === 1 ? { address: `s${i}@grp.test`, state: 'suppressed' as const } : `r${i}-${k}@grp.test`,
+        ),
+      }));
+      const results = await Promise.allSettled(specs.map((spec) => enqueue(s.store, spec)));
+      assert.deepEqual(
+        results.map((r) => r.status),
+        specs.map((_, i) => (i === 4 ? 'rejected' : 'fulfilled')),
+        'only the duplicate queue id fails',
+      );
+      for (const [i, r] of results.entries()) {
+        if (r.status !== 'fulfilled') continue;
+        const { message, recipients } = r.value;
+        const spec = specs[i]!;
+        assert.deepEqual([message.queueId, message.createdAt, message.size], [spec.queueId, spec.createdAt, spec.raw.length]);
+        assert.ok(spec.raw.equals((await s.store.messages.content(message.id))!), `the content of ${spec.queueId}`);
+        const addresses = spec.recipients.map((x) => (typeof x === 'string' ? x : x.address));
+        assert.deepEqual(
+          recipients.map((x) => [x.messageRowId, x.address]),
+          addresses.map((a) => [message.id, a]),
+        );
+        assert.deepEqual(await s.store.messages.recipients(message.id), recipients, 'read back as returned');
+        assert.deepEqual(
+          (await s.store.events.forMessage(message.id)).map((e) => [e.kind, e.recipientId, e.at, e.detail]),
+          [
+            ['received', null, spec.createdAt, spec.receivedDetail],
+            ...recipients.filter((x) => x.state === 'suppressed').map((x) => ['suppressed', x.id, spec.createdAt, null]),
+          ],
+          `the events of ${spec.queueId}`,
+        );
+        const found = await s.store.query.search({ subject: `parcel${i}`, limit: 10 });
+        assert.deepEqual(
+          found.map((m) => m.queueId),
+          i === 1 || i === 2 ? [] : [spec.queueId],
+          `found by its subject's words: ${spec.queueId}`,
+        );
+      }
+      assert.equal((await s.store.messages.getByQueueId('QGRPTAKEN'))!.createdAt, T0, 'the message that had the queue id is untouched');
+    });
   });
 
   describe('message reads', () => {

@@ -6,12 +6,33 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { RecipientTransition } from '../../../src/store/store.js';
 import type { NewEvent } from '../../../src/types.js';
-import { byId, enqueue, HOUR, MIN, T0, update, withFreshStore, type OpenStore } from './support.js';
+import { byId, enqueue, HOUR, MIN, states, T0, update, withFreshStore, type OpenStore } from './support.js';
 
 /** Addresses due one millisecond apart, in the given order: claims with a limit take them in that order. */
 const inOrder = (...addresses: string[]) => addresses.map((address, i) => ({ address, nextAttemptAt: T0 + i }));
 
 const EXPIRY = { text: 'gave up: queue lifetime over', detail: { category: 'expired', explanation: 'the caller wrote this' } };
+
+/**
+ * The events of one attempt for two recipients: connect, a RCPT each (the second answered `secondRcpt`),
+ * DATA, then each recipient's outcome event.
+ */
+function twoRecipientAttempt(
+  messageRowId: number,
+  at: number,
+  [a, outcomeA]: [number, Pick<NewEvent, 'kind' | 'code' | 'enhanced'>],
+  [b, outcomeB]: [number, Pick<NewEvent, 'kind' | 'code' | 'enhanced'>],
+  secondRcpt = 250,
+): NewEvent[] {
+  return [
+    { at, messageRowId, kind: 'phase', phase: 'connect', code: 220, attempt: 1 },
+    { at, messageRowId, recipientId: a, kind: 'phase', phase: 'rcpt', code: 250, attempt: 1 },
+    { at, messageRowId, recipientId: b, kind: 'phase', phase: 'rcpt', code: secondRcpt, attempt: 1 },
+    { at, messageRowId, kind: 'phase', phase: 'data', code: 250, attempt: 1 },
+    { at, messageRowId, recipientId: a, attempt: 1, ...outcomeA },
+    { at, messageRowId, recipientId: b, attempt: 1, ...outcomeB },
+  ];
+}
 
 export function queueContract(open: OpenStore): void {
   const fresh = (fn: Parameters<typeof withFreshStore>[1]) => () => withFreshStore(open, fn);
@@ -251,14 +272,7 @@ export function queueContract(open: OpenStore): void {
         await store.queue.releaseLeases('A', [taken]);
         await store.queue.claimDue({ now: T0 + 500, limit: 1, owner: 'B', leaseUntil: T0 + 9_000 });
         const at = T0 + 1_500;
-        const events: NewEvent[] = [
-          { at, messageRowId: message.id, kind: 'phase', phase: 'connect', code: 220, attempt: 1 },
-          { at, messageRowId: message.id, recipientId: kept, kind: 'phase', phase: 'rcpt', code: 250, attempt: 1 },
-          { at, messageRowId: message.id, recipientId: taken, kind: 'phase', phase: 'rcpt', code: 250, attempt: 1 },
-          { at, messageRowId: message.id, kind: 'phase', phase: 'data', code: 250, attempt: 1 },
-          { at, messageRowId: message.id, recipientId: kept, kind: 'deferred', attempt: 1 },
-          { at, messageRowId: message.id, recipientId: taken, kind: 'deferred', attempt: 1 },
-        ];
+        const events = twoRecipientAttempt(message.id, at, [kept, { kind: 'deferred' }], [taken, { kind: 'deferred' }]);
         const res = await store.queue.recordAttempt({ owner: 'A', at, events, recipients: [update(taken, 'deferred', at), update(kept, 'deferred', at)] });
         assert.deepEqual(res.lost, [taken]);
         assert.deepEqual(
@@ -374,6 +388,84 @@ export function queueContract(open: OpenStore): void {
           eventId: null,
           createdAt: T0 - 1,
         });
+      }),
+    );
+
+    test(
+      'attempts of many jobs written at once are each recorded under their own lease: a lost job writes nothing, the others all of theirs',
+      fresh(async (store) => {
+        // Eight jobs, each a message of two recipients with shared and per-recipient phases (a foldable run);
+        // job 3's lease was taken over by B; jobs 5 and 6 hard-bounce the same address at once.
+        const jobs: Awaited<ReturnType<typeof enqueue>>[] = [];
+        for (let i = 0; i < 8; i++) {
+          const bounce = i === 5 || i === 6 ? 'same@x.test' : `b${i}@x.test`;
+          jobs.push(await enqueue(store, { recipients: [`a${i}@x.test`, bounce] }));
+        }
+        await store.queue.claimDue({ now: T0, limit: 16, owner: 'A', leaseUntil: T0 + 1_000 });
+        const lostJob = jobs[3]!;
+        await store.queue.releaseLeases(
+          'A',
+          lostJob.recipients.map((r) => r.id),
+        );
+        await store.queue.claimDue({ now: T0, limit: 16, owner: 'B', leaseUntil: T0 + 9_000 });
+        const at = T0 + 500;
+        const results = await Promise.all(
+          jobs.map(({ message, recipients }) => {
+            const [a, b] = recipients.map((r) => r.id) as [number, number];
+            const events = twoRecipientAttempt(message.id, at, [a, { kind: 'delivered' }], [b, { kind: 'bounced', code: 550, enhanced: '5.1.1' }], 550);
+            return store.queue.recordAttempt({
+              owner: 'A',
+              at,
+              events,
+              recipients: [update(a, 'delivered', at), update(b, 'bounced', at)],
+              suppress: [{ recipientId: b, address: recipients[1]!.address, reason: 'hard bounce: 550 5.1.1' }],
+            });
+          }),
+        );
+        for (const [i, res] of results.entries()) {
+          const ids: number[] = jobs[i]!.recipients.map((r) => r.id);
+          if (jobs[i] === lostJob) assert.deepEqual(res, { recorded: [], lost: ids }, 'the job B took over');
+          else
+            assert.deepEqual(
+              [res.recorded.map((r) => [r.id, r.state, r.attempts]), res.lost],
+              [
+                [
+                  [ids[0], 'delivered', 1],
+                  [ids[1], 'bounced', 1],
+                ],
+                [],
+              ],
+              `job ${i}`,
+            );
+        }
+        for (const { message, recipients } of jobs) {
+          const [a, b] = recipients.map((r) => r.id);
+          const timeline = (await store.events.forMessage(message.id)).map((e) => [e.kind, e.phase, e.recipientId]);
+          assert.deepEqual(
+            timeline,
+            message.id === lostJob.message.id
+              ? [['received', 'submission', null]]
+              : [
+                  ['received', 'submission', null],
+                  ['phase', 'connect', null],
+                  ['phase', 'rcpt', a],
+                  ['phase', 'rcpt', b],
+                  ['phase', 'data', null],
+                  ['delivered', null, a],
+                  ['bounced', null, b],
+                ],
+            `the timeline of ${message.queueId}`,
+          );
+        }
+        assert.deepEqual(await states(store, lostJob.message.id), ['queued', 'queued'], 'B’s recipients untouched');
+        assert.equal(await store.suppressions.get('b3@x.test'), null, 'nothing suppressed for the lost job');
+        assert.equal((await store.suppressions.get('b4@x.test'))?.source, 'hard-bounce');
+        const same = await store.suppressions.get('same@x.test');
+        const bouncedOf = async (m: (typeof jobs)[number]) => (await store.events.forMessage(m.message.id)).find((e) => e.kind === 'bounced')?.id;
+        assert.ok(
+          same?.eventId === (await bouncedOf(jobs[5]!)) || same?.eventId === (await bouncedOf(jobs[6]!)),
+          'an address two jobs bounced at once is listed once, pointing at one of its events',
+        );
       }),
     );
 
