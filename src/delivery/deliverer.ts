@@ -37,7 +37,7 @@ import {
   type Verdict,
 } from './session-steps.js';
 import { SmtpClient, SmtpNetworkError } from './smtp-client.js';
-import { STOPPING, transaction, type HostResult, type TransactionContext } from './transaction.js';
+import { STOPPING, transaction, type HostResult, type ReuseCheck, type TransactionContext } from './transaction.js';
 import type { AttemptReport, Deliverer, DeliveryJob, DeliveryRecipient, PhaseRecord, RecipientOutcome } from './types.js';
 
 export interface DelivererOptions {
@@ -331,95 +331,100 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      // A reused connection is checked with RSET, sent by the transaction (pipelined with MAIL when it
+      // can be); when that fails the loop comes back here without it and opens a new one in its place.
       for (;;) {
-        // --- a pooled connection is checked with RSET first
-        if (client) {
-          const at = clock();
-          const t = performance.now();
-          try {
-            client.setIdle(false);
-            const r = await client.command('RSET', d.command_timeout_ms);
-            if (r.code !== 250) throw new SmtpNetworkError('ERESET', `RSET answered ${r.code}`);
-            record(
-              phaseAt(ctx, 'connect', at, t, null, {
-                text: 'reusing an open connection',
-                detail: { port, reused: true, messagesBefore: client.messages, tls: client.tls, ...waited },
-              }),
-            );
-          } catch {
-            client.destroy(); // the slot stays ours: a new connection takes its place below
-            client = null;
+        let reused: ReuseCheck | undefined;
+        for (;;) {
+          if (client) {
+            const at = clock();
+            const t = performance.now();
+            const c = client;
+            c.setIdle(false);
+            reused = {
+              onReset: () =>
+                record(
+                  phaseAt(ctx, 'connect', at, t, null, {
+                    text: 'reusing an open connection',
+                    detail: { port, reused: true, messagesBefore: c.messages, tls: c.tls, ...waited },
+                  }),
+                ),
+            };
+            break;
           }
+          {
+            const at = clock();
+            const t = performance.now();
+            const shared = options.hostSlots
+              ? await options.hostSlots.take(ip, d.max_connections_per_host, { timeoutMs: Math.max(0, slotDeadline - Date.now()), signal })
+              : undefined;
+            if (shared && typeof shared === 'object') {
+              // Other relays' connections fill the address: wait as the pool's waiter for one of ours (handed on
+              // as it ends its transaction), asking the database again when the cap runs out.
+              pool.cap(ip, shared.own, OWN_CONNECTIONS_MS);
+              leased = false;
+              pool.release(lease);
+              const again = await pool.acquire(ip, key, { timeoutMs: Math.max(0, slotDeadline - Date.now()), signal });
+              if (!again.ok) return noSlot(again);
+              lease = again.lease;
+              leased = true;
+              client = lease.client;
+              if (again.waitedMs > 0) waited = { waited_ms: Date.now() - waitStart };
+              continue;
+            }
+            if (shared === null) {
+              const text = `local limit: ${d.max_connections_per_host} connections to ${ip} already open across the relays sharing this database (delivery.max_connections_per_host), none freed within ${d.connect_timeout_ms} ms`;
+              record(
+                phaseAt(ctx, 'connect', at, t, null, { text, error: 'ELOCALLIMIT', detail: { port, local_limit: d.max_connections_per_host, shared: true } }),
+              );
+              return fail({ phase: 'connect', code: null, enhanced: null, text, error: 'ELOCALLIMIT', temporary: true });
+            }
+            try {
+              // Implicit TLS is only used towards a smarthost: verify it like STARTTLS under `required`.
+              client = await SmtpClient.connect({
+                ip,
+                port,
+                timeoutMs: d.connect_timeout_ms,
+                implicitTls: policy === 'implicit' ? tlsOptions(d.verify_certificates) : undefined,
+                signal,
+              });
+            } catch (err) {
+              const e = asNetworkError(err);
+              if (shared) options.hostSlots!.give(shared);
+              record(phaseAt(ctx, 'connect', at, t, null, { text: e.message, error: e.code, detail: { port } }));
+              return fail({ phase: 'connect', code: null, enhanced: null, text: e.message, error: e.code });
+            }
+            // The shared slot lives as long as the connection, pooled idle time included.
+            if (shared) client.onClosed(() => options.hostSlots!.give(shared));
+            const failure =
+              (await greet(ctx, client, at, t, { port, connectMs: elapsed(t), local_ip: client.localIp, ...waited })) ??
+              (await sayHello(ctx, client)) ??
+              (await upgradeTls(ctx, client, { policy, tlsAllowed, sts, tlsOptions })) ??
+              (route.smarthost?.username ? await authenticate(ctx, client, { ...route.smarthost, username: route.smarthost.username }) : null);
+            if (failure) return fail(failure);
+          }
+          break;
         }
-        if (client) break;
-        {
-          const at = clock();
-          const t = performance.now();
-          const shared = options.hostSlots
-            ? await options.hostSlots.take(ip, d.max_connections_per_host, { timeoutMs: Math.max(0, slotDeadline - Date.now()), signal })
-            : undefined;
-          if (shared && typeof shared === 'object') {
-            // Other relays' connections fill the address: wait as the pool's waiter for one of ours (handed on
-            // as it ends its transaction), asking the database again when the cap runs out.
-            pool.cap(ip, shared.own, OWN_CONNECTIONS_MS);
-            leased = false;
-            pool.release(lease);
-            const again = await pool.acquire(ip, key, { timeoutMs: Math.max(0, slotDeadline - Date.now()), signal });
-            if (!again.ok) return noSlot(again);
-            lease = again.lease;
-            leased = true;
-            client = lease.client;
-            if (again.waitedMs > 0) waited = { waited_ms: Date.now() - waitStart };
-            continue;
-          }
-          if (shared === null) {
-            const text = `local limit: ${d.max_connections_per_host} connections to ${ip} already open across the relays sharing this database (delivery.max_connections_per_host), none freed within ${d.connect_timeout_ms} ms`;
-            record(
-              phaseAt(ctx, 'connect', at, t, null, { text, error: 'ELOCALLIMIT', detail: { port, local_limit: d.max_connections_per_host, shared: true } }),
-            );
-            return fail({ phase: 'connect', code: null, enhanced: null, text, error: 'ELOCALLIMIT', temporary: true });
-          }
-          try {
-            // Implicit TLS is only used towards a smarthost: verify it like STARTTLS under `required`.
-            client = await SmtpClient.connect({
-              ip,
-              port,
-              timeoutMs: d.connect_timeout_ms,
-              implicitTls: policy === 'implicit' ? tlsOptions(d.verify_certificates) : undefined,
-              signal,
-            });
-          } catch (err) {
-            const e = asNetworkError(err);
-            if (shared) options.hostSlots!.give(shared);
-            record(phaseAt(ctx, 'connect', at, t, null, { text: e.message, error: e.code, detail: { port } }));
-            return fail({ phase: 'connect', code: null, enhanced: null, text: e.message, error: e.code });
-          }
-          // The shared slot lives as long as the connection, pooled idle time included.
-          if (shared) client.onClosed(() => options.hostSlots!.give(shared));
-          const failure =
-            (await greet(ctx, client, at, t, { port, connectMs: elapsed(t), local_ip: client.localIp, ...waited })) ??
-            (await sayHello(ctx, client)) ??
-            (await upgradeTls(ctx, client, { policy, tlsAllowed, sts, tlsOptions })) ??
-            (route.smarthost?.username ? await authenticate(ctx, client, { ...route.smarthost, username: route.smarthost.username }) : null);
-          if (failure) return fail(failure);
-        }
-        break;
-      }
 
-      const outcome = await transaction(ctx, client, job);
-      if (outcome.definite && !client.closed && client.messages < d.max_messages_per_connection && !outcome.sawClose) {
-        client.setIdle(true);
-        signal?.removeEventListener('abort', onAbort);
-        pool.release(lease, { client, key });
-        pooled = true;
-        client = null; // not ours to quit any more
-      } else if (!client.closed) {
-        const at = clock();
-        const t = performance.now();
-        const r = await client.quit(d.command_timeout_ms);
-        record(phaseAt(ctx, 'quit', at, t, r));
+        const outcome = await transaction(ctx, client, job, reused);
+        if (outcome.stale) {
+          client = null; // the slot stays ours: a new connection takes its place
+          continue;
+        }
+        if (outcome.definite && !client.closed && client.messages < d.max_messages_per_connection && !outcome.sawClose) {
+          client.setIdle(true);
+          signal?.removeEventListener('abort', onAbort);
+          pool.release(lease, { client, key });
+          pooled = true;
+          client = null; // not ours to quit any more
+        } else if (!client.closed) {
+          const at = clock();
+          const t = performance.now();
+          const r = await client.quit(d.command_timeout_ms);
+          record(phaseAt(ctx, 'quit', at, t, r));
+        }
+        return outcome.result;
       }
-      return outcome.result;
     } finally {
       signal?.removeEventListener('abort', onAbort);
       if (cutAfterDot) clearTimeout(cutAfterDot);

@@ -73,7 +73,8 @@ const writers = new WeakMap<Db, EventWriter>();
  * since its connection's last group commit: a transaction rolled back can take a new row with it, and
  * that id kept in memory would then point at nothing (or at the next row given the same id). After a
  * group commit those rows are in for good, and the next lookup of their value keeps its id. An attempt
- * then costs a lookup only for the values not shared (about 10 lookups per attempt before).
+ * then costs a lookup only for the values not shared (about 10 lookups per attempt before), and a value
+ * met for the first time costs none: it is written inline and looked up from its second sighting on.
  */
 export function eventWriter(db: Db): EventWriter {
   let writer = writers.get(db);
@@ -93,6 +94,15 @@ export function eventWriter(db: Db): EventWriter {
     if (value == null || value.length < MIN_SHARED_LENGTH) return value ?? null;
     const cached = known.get(value);
     if (cached !== undefined) return cached;
+    const copies = seen.get(value) ?? 0;
+    if (copies === 0) {
+      // Met for the first time: inline, without looking it up. Most such values are one-offs (a queue id
+      // in a reply or a MAIL line, a subject) and the lookup would miss; a value already in texts (from
+      // the other thread or an earlier run) is found at its second sighting, one inline copy later.
+      if (seen.size >= SEEN_LIMIT) seen = new Map();
+      seen.set(value, 1);
+      return value;
+    }
     const id = find.get(value) as number | undefined;
     if (id !== undefined) {
       const ref = BigInt(id);
@@ -102,9 +112,8 @@ export function eventWriter(db: Db): EventWriter {
       }
       return ref;
     }
-    const copies = seen.get(value) ?? 0;
     if (copies * value.length >= value.length + TEXTS_ROW_COST) {
-      seen.delete(value);
+      seen.set(value, copies + 1); // its next sighting looks it up (and keeps the id once committed)
       const newId = add.get(value) as number;
       added.add(newId);
       return BigInt(newId);

@@ -54,3 +54,14 @@ test('a texts row added in a write that was rolled back is never referred to lat
   // A committed row keeps its id for every later write of its value.
   for (let i = 0; i < 3; i++) assert.equal(await commits.run(() => writer.params(event(w))[TEXT]), wRef);
 });
+
+test('a value met for the first time is written inline without a lookup, and referred to by its texts row from the second time on', async () => {
+  const writer = eventWriter(store.db);
+  const commits = groupCommitFor(store.db);
+  const x = `250 2.0.0 ${'x'.repeat(90)}`;
+  // Already in texts, as after an earlier run of the relay or a write of the other thread.
+  const id = store.db.prepare('INSERT INTO texts (value) VALUES (?) RETURNING id').pluck().get(x) as number;
+  assert.equal(await commits.run(() => writer.params(event(x))[TEXT]), x, 'first sighting: inline');
+  assert.equal(await commits.run(() => writer.params(event(x))[TEXT]), BigInt(id), 'second sighting: found in texts');
+  assert.equal(await commits.run(() => writer.params(event(x))[TEXT]), BigInt(id), 'and kept');
+});
