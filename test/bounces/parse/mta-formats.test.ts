@@ -1538,6 +1538,72 @@ const CASES: Case[] = [
     recipients: ['quinn@isp.example.net'],
     hard: true,
   },
+  {
+    format: 'Novell GroupWise: a local user listed by bare id, the address only in the returned copy after "Possibly truncated original message follows"',
+    headers: ['From: postmaster@gw.campus.example', VERP, 'Subject: Message status - undeliverable'],
+    body: [
+      '',
+      'The message that you sent was undeliverable to the following:',
+      '\tr.okafor (user not found)',
+      '',
+      'Possibly truncated original message follows:',
+      '',
+      'From: "Shop News" <news@shop.example>',
+      'To: <r.okafor@campus.example>',
+      'Subject: Spring offers',
+      '',
+      'Dear customer, write to help@shop.example with questions.',
+    ],
+    kind: 'bounce',
+    recipients: ['r.okafor@campus.example'],
+    hard: true,
+    category: 'mailbox-unknown',
+  },
+  {
+    format: "Novell GroupWise: a bare id the returned copy does not name (a list member): the copy's recipient, the address we sent to, not its sender",
+    headers: ['From: postmaster@gw.campus.example', VERP, 'Subject: Message status - undeliverable'],
+    body: [
+      'The message that you sent was undeliverable to the following:',
+      '\tlist-archive (user not found)',
+      '',
+      'Possibly truncated original message follows:',
+      '',
+      'From: news@shop.example',
+      'To: members@campus.example',
+    ],
+    kind: 'bounce',
+    recipients: ['members@campus.example'],
+  },
+  {
+    format: 'Ipswitch IMail (SMTP32): one "reason: address" line a recipient, "Invalid final delivery userid" a missing mailbox',
+    headers: ['From: postmaster@mail.clinic.example', VERP, 'Subject: Undeliverable Mail', 'X-Mailer: <SMTP32 v8.22>'],
+    body: [
+      'Invalid final delivery userid: m.haas@clinic.example',
+      'User mailbox exceeds allowed size: t.berg@clinic.example',
+      '',
+      'Original message follows.',
+      '',
+      'From: news@shop.example',
+      'To: m.haas@clinic.example, t.berg@clinic.example',
+    ],
+    kind: 'bounce',
+    recipients: ['m.haas@clinic.example', 't.berg@clinic.example'],
+  },
+  {
+    format: 'Sendmail: a bare address under "permanent fatal errors" with "(expanded from: <alias>)": the alias is the address we sent to',
+    headers: ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.faculty.example>', VERP, 'Subject: Returned mail: see transcript for details'],
+    body: [
+      '   ----- The following addresses had permanent fatal errors -----',
+      'd.ruiz@staff.faculty.example',
+      '    (expanded from: <dean@faculty.example>)',
+      '',
+      '   ----- Transcript of session follows -----',
+      '550 5.1.1 d.ruiz@staff.faculty.example... User unknown',
+    ],
+    kind: 'bounce',
+    recipients: ['dean@faculty.example'],
+    hard: true,
+  },
 ];
 
 /** A multipart/report with a written notice and the delivery-status fields given. */
@@ -1738,6 +1804,9 @@ const WARNINGS: [subject: string, body: string][] = [
   ['Benachrichtigung', 'Ihre Nachricht an ann@slow.example konnte bisher nicht zugestellt werden.\nEs wird weiterhin versucht, die Nachricht zuzustellen.'],
   ['Remise différée', "Votre message à ann@slow.example n'a pas encore été remis.\nDe nouvelles tentatives seront effectuées."],
   ['Notification', "Votre message à ann@slow.example n'a pas encore été remis.\nDe nouvelles tentatives seront effectuées."],
+  ['Mail Delivery Notice', 'We have not been able to deliver your message to ann@slow.example for 24 hours.\nThe server will give up after 5 days.'],
+  ['Message status', 'Your message to ann@slow.example has been deferred.\nReason: 421 Service not available'],
+  ['Mail status', 'The message to ann@slow.example could not be delivered yet.\nRetry until: Fri, 6 Jun 2031 10:00:00'],
 ];
 
 test('warnings without the usual words are delays, in English, German and French', async () => {
