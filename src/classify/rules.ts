@@ -178,7 +178,7 @@ export const PROVIDER_RULES: readonly Rule[] = [
   // account it has deactivated (suspend), "receiving mail too quickly" and "Max message per connection" its
   // rate limits.
   { id: 'yahoo-mailbox-not-found', match: { text: /requested mail action aborted, mailbox not found/i }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'Yahoo says this mailbox does not exist; check the address for typos.' },
-  { id: 'yahoo-no-longer-valid', match: { text: /\bdd \S+@\S+ is no longer valid/i }, category: 'mailbox-disabled', status: 'X.2.1', explanation: 'Yahoo says this account is no longer valid (deactivated); it does not accept mail for now.' },
+  { id: 'yahoo-no-longer-valid', match: { has: ['no longer valid'], text: /\bdd \S+@\S+ is no longer valid/i }, category: 'mailbox-disabled', status: 'X.2.1', explanation: 'Yahoo says this account is no longer valid (deactivated); it does not accept mail for now.' },
   { id: 'yahoo-rate', match: { text: /(?:user|recipient) is receiving mail too quickly|max(?:imum)? messages? per connection reached/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'The receiving server is limiting how fast this mailbox or this connection takes mail; later messages usually get through.' },
   { id: 'aol-throttle', match: { text: /\bDYN:T[12]\b|\bRLY:(?:T|TH)\d?\b/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'AOL/Yahoo is throttling mail from our IP; we slow down and retry.' },
   // GoDaddy (secureserver.net) puts its hourly limits behind a misleading 5.1.1: "… has sent to too many

@@ -66,6 +66,8 @@ const MBOX_FROM = /\n\n?From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} [ \d]\d 
 const MAX_MBOX_MAILS = 20;
 
 function splitMbox(text: string): string[] {
+  // Most files are one mail: a plain search spares the pattern's attempt at every line break.
+  if (!text.includes('\nFrom ')) return [text];
   const cuts = [...text.matchAll(MBOX_FROM)].map((m) => m.index ?? 0).slice(0, MAX_MBOX_MAILS - 1);
   if (cuts.length === 0) return [text];
   const out: string[] = [];

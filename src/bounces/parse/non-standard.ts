@@ -194,11 +194,8 @@ export const RULES: MtaRule[] = [
 
 /** Generic markers where MTAs start the returned message. */
 const ORIGINAL_MARKERS = [
-  /^-{2,} ?Below this line is a copy of the message/im,
-  /^-{2,} ?This is a copy of (?:the|your) message/im,
-  /^-{2,} ?(?:Original|Returned|Unsent|Undelivered) (?:message|mail)/im,
-  /^-{2,} ?The (?:original )?(?:header|headers|body) of the (?:original )?message/im,
-  /^-{2,} ?(?:Message|Original message) headers? follows?/im,
+  // One pattern for the dashed headings: each pattern is a scan of the whole notice.
+  /^-{2,} ?(?:Below this line is a copy of the message|This is a copy of (?:the|your) message|(?:Original|Returned|Unsent|Undelivered) (?:message|mail)|The (?:original )?(?:header|headers|body) of the (?:original )?message|(?:Message|Original message) headers? follows?)/im,
   /^[ \t]*(?:Original message headers|Message headers follow|Below is a copy of the original message)/im,
   // A heading alone on its line (Verizon's picture-message gateway: "Original Message:" then the headers).
   /^[ \t]*Original message:?[ \t]*\r?$/im,
@@ -261,8 +258,14 @@ export function matchRule(subject: string, text: string): MtaRule | null {
 function cut(text: string, markers: RegExp[]): { report: string; returned: string } {
   let at = text.length;
   for (const m of markers) {
-    const found = m.exec(text);
-    if (found && found.index < at && found.index > 0) at = found.index;
+    let found = m.exec(text);
+    let offset = 0;
+    // A marker at the very start is not where a returned message begins: look for the next one.
+    if (found?.index === 0) {
+      offset = text.indexOf('\n') + 1;
+      found = offset > 0 ? m.exec(text.slice(offset)) : null;
+    }
+    if (found && offset + found.index < at && offset + found.index > 0) at = offset + found.index;
   }
   return { report: text.slice(0, at), returned: text.slice(at) };
 }
