@@ -323,9 +323,14 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   const returned = returnedHeaders(top);
   let found: TextRecipient[] = report.recipients;
   if (found.length === 0) {
-    const original = returned ? addresses(header(returned, 'to')) : addressesFromInline(report.returned);
     const diag = report.report.replace(/\s+/g, ' ').trim().slice(0, 1000) || null;
-    found = original.slice(0, 1).map((address) => ({ address, diagnostic: diag }));
+    // Exim (and MTAs that copied it) lists the failed addresses in a header of the notice itself.
+    const listed = addresses(header(top.headers, 'x-failed-recipients')).filter(isMailbox);
+    if (listed.length > 0) found = listed.map((address) => ({ address, diagnostic: diag }));
+    else {
+      const original = returned ? addresses(header(returned, 'to')) : addressesFromInline(report.returned);
+      found = original.slice(0, 1).map((address) => ({ address, diagnostic: diag }));
+    }
   }
   const wholeStatus = found.length === 1 ? findStatus(report.report) : null;
   result.recipients = found.map((f) => {

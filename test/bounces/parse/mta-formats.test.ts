@@ -1604,6 +1604,32 @@ const CASES: Case[] = [
     recipients: ['dean@faculty.example'],
     hard: true,
   },
+  {
+    format: 'Exim-style X-Failed-Recipients header, the text naming no address: the header lists the failed recipients',
+    headers: [
+      'From: Mail Delivery System <Mailer-Daemon@relay.example>',
+      VERP,
+      'Subject: Mail delivery failed',
+      'X-Failed-Recipients: o.lind@relay.example, p.moss@relay.example',
+    ],
+    body: ['A message that you sent could not be delivered to some of its recipients.', '', 'Reason: the mailboxes are unavailable.'],
+    kind: 'bounce',
+    recipients: ['o.lind@relay.example', 'p.moss@relay.example'],
+  },
+  {
+    format: 'Microsoft SMTPSVC (IIS): "Unable to deliver message to the following recipients, due to being unable to connect", the address indented under it',
+    headers: ['From: postmaster@web.example', VERP, 'Subject: Delivery Status Notification (Failure)'],
+    body: [
+      'This is an automatically generated Delivery Status Notification.',
+      '',
+      'Unable to deliver message to the following recipients, due to being unable to connect successfully to the destination mail server.',
+      '',
+      '       q.nash@far.example',
+    ],
+    kind: 'bounce',
+    recipients: ['q.nash@far.example'],
+    hard: false,
+  },
 ];
 
 /** A multipart/report with a written notice and the delivery-status fields given. */
