@@ -1833,6 +1833,12 @@ const WARNINGS: [subject: string, body: string][] = [
   ['Mail Delivery Notice', 'We have not been able to deliver your message to ann@slow.example for 24 hours.\nThe server will give up after 5 days.'],
   ['Message status', 'Your message to ann@slow.example has been deferred.\nReason: 421 Service not available'],
   ['Mail status', 'The message to ann@slow.example could not be delivered yet.\nRetry until: Fri, 6 Jun 2031 10:00:00'],
+  [
+    'Mail delivery warning',
+    'Your message to ann@slow.example could not be delivered immediately.\nIf it cannot be delivered within 5 days it will be returned to you.',
+  ],
+  ['Notice', 'This is only a warning: your message to ann@slow.example is waiting in the outgoing queue.'],
+  ['Notice', 'Your message to ann@slow.example has not been delivered.\nThe message will be returned to you if delivery does not succeed within 72 hours.'],
 ];
 
 test('warnings without the usual words are delays, in English, German and French', async () => {
@@ -1842,6 +1848,24 @@ test('warnings without the usual words are delays, in English, German and French
     assert.deepEqual(
       r.recipients.map((x) => [x.address, x.action, x.hard]),
       [['ann@slow.example', 'delayed', false]],
+    );
+  }
+});
+
+/** Failures that speak of retries only to say there will be none: bounces, not delays. */
+const FAILURES: [subject: string, body: string][] = [
+  ['Delivery failure', 'Delivery to ann@gone.example failed permanently; the message will not be retried.\n550 5.1.1 User unknown'],
+  ['Returned mail', 'Your message to ann@gone.example could not be delivered and has been removed from the queue.\n550 5.1.1 User unknown'],
+  ['Undeliverable', 'Your message could not be delivered to ann@gone.example. We gave up after 5 days of retries.'],
+];
+
+test('failures that say no retry is left are bounces', async () => {
+  for (const [subject, body] of FAILURES) {
+    const r = await parseBounce(Buffer.from(`From: MAILER-DAEMON@mx.example\r\n${VERP}\r\nSubject: ${subject}\r\n\r\n${body}\r\n`));
+    assert.equal(r.kind, 'bounce', body.split('\n')[0]);
+    assert.deepEqual(
+      r.recipients.map((x) => x.address),
+      ['ann@gone.example'],
     );
   }
 });
