@@ -7,6 +7,7 @@
  */
 
 import { LIST_POST_REFUSED } from '../../classify/rules.js';
+import { x400Unwrapped } from './address.js';
 import { forwardedFrom } from './forwarded.js';
 
 export interface MtaRule {
@@ -301,11 +302,14 @@ function unwrapped(body: string, address: string, from: number, elsewhere: (join
   const at = body.indexOf(address, from);
   if (at < 0) return address;
   let end = at + address.length;
+  // A domain cut after a hyphen ("isp-" + newline + "example.org"): the hyphen belongs to the address.
+  const hyphen = body.charCodeAt(end) === 45 ? '-' : '';
+  if (hyphen) end++;
   if (body.charCodeAt(end) === 13) end++;
   if (body.charCodeAt(end) !== 10) return address;
   const next = /^[ \t]*([A-Za-z0-9][A-Za-z0-9.-]*)(?=[>\s]|$)/.exec(body.slice(end + 1, end + 200));
   if (!next) return address;
-  const joined = address + next[1];
+  const joined = address + hyphen + next[1];
   return elsewhere(joined) ? joined : address;
 }
 
@@ -445,10 +449,11 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   // The returned message's own sender (its From, Sender, Reply-To, Return-Path) wrote the mail that failed:
   // it is not a failed recipient, however often the notice's prose names it.
   const skip = new Set([...exclude, ...headerAddresses(returned, SENDER_FIELD)]);
-  let body = report;
+  // Gateways write a recipient as X.400 in their prose too: its Internet form is the address.
+  let body = x400Unwrapped(report);
   if (rule?.start) {
-    const s = rule.start.exec(report);
-    if (s) body = report.slice(s.index);
+    const s = rule.start.exec(body);
+    if (s) body = body.slice(s.index);
   }
   const lines = body.split('\n');
   // Line number of an offset by binary search over the line starts: counting the lines before every match

@@ -1605,6 +1605,29 @@ const CASES: Case[] = [
     hard: true,
   },
   {
+    format: 'An X.400 gateway naming the recipient in its prose by an X.400 address with an RFC-822 part',
+    headers: ['From: postmaster@gw.x400.example', VERP, 'Subject: Non-delivery notification'],
+    body: ['Your message was not delivered to:', '  /RFC-822=r.vogt(a)x400.example/O=ORG/PRMD=ORG/ADMD= /C=DE/', 'Reason: unknown recipient'],
+    kind: 'bounce',
+    recipients: ['r.vogt@x400.example'],
+    hard: true,
+  },
+  {
+    format: 'A notice that wraps a long address after a hyphen of its domain (the returned copy has it whole)',
+    headers: ['From: MAILER-DAEMON@isp.example', VERP, 'Subject: Undelivered Mail'],
+    body: [
+      'The following recipient could not be reached: s.long.name@subdomain.isp-',
+      'example.org (user unknown)',
+      '',
+      '--- Original message follows',
+      'From: news@shop.example',
+      'To: s.long.name@subdomain.isp-example.org',
+    ],
+    kind: 'bounce',
+    recipients: ['s.long.name@subdomain.isp-example.org'],
+    hard: true,
+  },
+  {
     format: 'Exim-style X-Failed-Recipients header, the text naming no address: the header lists the failed recipients',
     headers: [
       'From: Mail Delivery System <Mailer-Daemon@relay.example>',
