@@ -53,7 +53,7 @@ export interface SplitReply {
 const LINE_PREFIX_RE = /^([2-5]\d\d)(?:[- ]|$)/;
 const LINE_STATUS_RE = /^([245])\.([0-7])\.(\d{1,3})(?:\s+|$)/;
 export function splitReply(raw: string): SplitReply {
-  const lines = raw.split(/\r?\n/);
+  const lines = raw.includes('\r') ? raw.split(/\r?\n/) : raw.split('\n');
   let code: number | null = null;
   let enhanced: string | null = null;
   const out: string[] = [];

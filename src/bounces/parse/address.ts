@@ -61,6 +61,15 @@ function fromX400(v: string): string | null {
   return ADDRESS.test(address) ? address : null;
 }
 
+/** X.400 addresses with an RFC-822 part, as notices write them in prose (`/RFC-822=jane(a)example.org/O=Org/C=US/`). */
+const X400_IN_TEXT = /\/?(?:[A-Z]{1,4}\d?=[^/\n]*\/)*RFC-?822=[^/\s]+(?:\/[A-Za-z]{1,5}\d?=[^/\n]*)*\/?/gi;
+
+/** A notice's text with each X.400 address that carries an Internet form replaced by that form. */
+export function x400Unwrapped(text: string): string {
+  if (!/RFC-?822=/i.test(text)) return text;
+  return text.replace(X400_IN_TEXT, (all) => fromX400(all) ?? all);
+}
+
 /** A value that is an Internet mailbox address (not a bare local name, not an X.400 leftover). */
 export function isMailbox(value: string | null | undefined): value is string {
   return !!value && ADDRESS.test(value);

@@ -66,6 +66,8 @@ const MBOX_FROM = /\n\n?From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} [ \d]\d 
 const MAX_MBOX_MAILS = 20;
 
 function splitMbox(text: string): string[] {
+  // Most files are one mail: a plain search spares the pattern's attempt at every line break.
+  if (!text.includes('\nFrom ')) return [text];
   const cuts = [...text.matchAll(MBOX_FROM)].map((m) => m.index ?? 0).slice(0, MAX_MBOX_MAILS - 1);
   if (cuts.length === 0) return [text];
   const out: string[] = [];
@@ -321,9 +323,14 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   const returned = returnedHeaders(top);
   let found: TextRecipient[] = report.recipients;
   if (found.length === 0) {
-    const original = returned ? addresses(header(returned, 'to')) : addressesFromInline(report.returned);
     const diag = report.report.replace(/\s+/g, ' ').trim().slice(0, 1000) || null;
-    found = original.slice(0, 1).map((address) => ({ address, diagnostic: diag }));
+    // Exim (and MTAs that copied it) lists the failed addresses in a header of the notice itself.
+    const listed = addresses(header(top.headers, 'x-failed-recipients')).filter(isMailbox);
+    if (listed.length > 0) found = listed.map((address) => ({ address, diagnostic: diag }));
+    else {
+      const original = returned ? addresses(header(returned, 'to')) : addressesFromInline(report.returned);
+      found = original.slice(0, 1).map((address) => ({ address, diagnostic: diag }));
+    }
   }
   const wholeStatus = found.length === 1 ? findStatus(report.report) : null;
   result.recipients = found.map((f) => {

@@ -7,6 +7,7 @@
  */
 
 import { LIST_POST_REFUSED } from '../../classify/rules.js';
+import { x400Unwrapped } from './address.js';
 import { forwardedFrom } from './forwarded.js';
 
 export interface MtaRule {
@@ -26,6 +27,11 @@ export interface MtaRule {
   delayed?: RegExp;
   /** The provider lists its own users by bare name (AOL screen names): this is their domain. */
   bareNamesAt?: string;
+  /**
+   * The MTA lists a local user by bare name (GroupWise's user id): the address is the returned copy's To or
+   * Cc address with that local part (none there: no recipient).
+   */
+  bareNamesInCopy?: boolean;
 }
 
 // The lookbehind starts a local part only where a run of local-part characters starts: without it a long
@@ -59,7 +65,9 @@ export const RULES: MtaRule[] = [
     match:
       /(?<!-)-{3,} The following addresses? had (?:permanent fatal errors|transient non-fatal errors) -{3,}|(?<!-)-{3,} Transcript of session follows -{3,}/i,
     original: /^-{3,} ?(?:Original message follows|Returned mail follows|Message header follows|Unsent message follows|Original message headers follow)/im,
-    recipient: new RegExp(`^<(${ADDR})>\\s*$|^(?:[45]\\d\\d[ -])?<?(${ADDR})>?\\.\\.\\.`, 'gm'),
+    // Under its heading an address alone on its line, bare or in angle brackets (then its "(reason: …)" or
+    // "(expanded from: …)"), or a transcript's "addr... reason".
+    recipient: new RegExp(`^[ \\t]*<?(${ADDR})>?[ \\t]*$|^(?:[45]\\d\\d[ -])?<?(${ADDR})>?\\.\\.\\.`, 'gm'),
     delayed: /transient non-fatal errors|Warning: could not send message for past|will keep trying|Will keep trying/i,
   },
   {
@@ -83,11 +91,14 @@ export const RULES: MtaRule[] = [
   },
   {
     // Novell GroupWise: "The message that you sent was undeliverable to the following:" then one address a
-    // line, the reason in parentheses ("user not found").
+    // line, or a local user's bare id, the reason in parentheses ("user not found"); the returned copy after
+    // "Possibly truncated original message follows:".
     name: 'groupwise',
     match: /The message that you sent was undeliverable to the following:/i,
     start: /The message that you sent was undeliverable to the following:/i,
-    recipient: new RegExp(`^[ \\t]+<?(${ADDR})>?(?:[ \\t]+\\([^)\\n]*\\))?[ \\t]*$`, 'gm'),
+    original: /^[ \t]*Possibly truncated original message follows:?/im,
+    recipient: new RegExp(`^[ \\t]+<?(${ADDR}|[A-Za-z0-9][A-Za-z0-9._-]{0,63})>?(?:[ \\t]+\\([^)\\n]*\\))?[ \\t]*$`, 'gm'),
+    bareNamesInCopy: true,
   },
   {
     name: 'google-groups',
@@ -184,11 +195,8 @@ export const RULES: MtaRule[] = [
 
 /** Generic markers where MTAs start the returned message. */
 const ORIGINAL_MARKERS = [
-  /^-{2,} ?Below this line is a copy of the message/im,
-  /^-{2,} ?This is a copy of (?:the|your) message/im,
-  /^-{2,} ?(?:Original|Returned|Unsent|Undelivered) (?:message|mail)/im,
-  /^-{2,} ?The (?:original )?(?:header|headers|body) of the (?:original )?message/im,
-  /^-{2,} ?(?:Message|Original message) headers? follows?/im,
+  // One pattern for the dashed headings: each pattern is a scan of the whole notice.
+  /^-{2,} ?(?:Below this line is a copy of the message|This is a copy of (?:the|your) message|(?:Original|Returned|Unsent|Undelivered) (?:message|mail)|The (?:original )?(?:header|headers|body) of the (?:original )?message|(?:Message|Original message) headers? follows?)/im,
   /^[ \t]*(?:Original message headers|Message headers follow|Below is a copy of the original message)/im,
   // A heading alone on its line (Verizon's picture-message gateway: "Original Message:" then the headers).
   /^[ \t]*Original message:?[ \t]*\r?$/im,
@@ -204,17 +212,19 @@ const DELAY_WORDING =
  * 4 days", "will retry for 46 more hours"), a message that "will be resent" / "tried again", "we'll keep
  * trying", a message still in the queue or queued for retry, "your message is delayed", and the same in
  * German ("bisher nicht zugestellt", "es wird weiter versucht"), French ("n'a pas encore été remis", "de
- * nouvelles tentatives seront effectuées"), Spanish and Italian. A failure notice says the opposite ("will not be retried", "gave
- * up"), never these.
+ * nouvelles tentatives seront effectuées"), Spanish and Italian; a give-up still ahead ("will give up after
+ * 5 days"), "could not be delivered yet" or "immediately", a retry deadline ("Retry until:"), a message
+ * "has been deferred" or "waiting in the queue", "will be returned to you if it cannot be delivered within".
+ * A failure notice says the opposite ("will not be retried", "gave up"), never these.
  */
 const RETRY_AHEAD =
-  /\b(?:try|trying|retry|retrying|attempt|attempting|deliver|delivering|resend|resending)\b[^.\n]{0,60}?\bfor (?:another|a further|up to|the next) \d+ (?:more )?(?:hours?|days?)\b|\bwill (?:try|attempt) to (?:re-?)?(?:deliver|send)\b(?: (?:it|the message|your message|this message))? (?:for (?:another|a further|up to|the next) \d+|later\b|periodically\b)|\bwill be (?:re-?sent|re-?delivered|re-?queued|(?:re-?)?tried again|attempted again|retried later)\b|(?:\bwe|\bit|\bsystem|\bserver)'ll (?:keep|continue) (?:trying|to try|attempting)\b|\b(?:remains|is still|are still) (?:in|on) (?:the|our) (?:mail |delivery |outgoing )?queue\b|\bqueued for (?:later |further )?(?:delivery|retry|re-?delivery)\b|\b(?:delivery of )?(?:your|the|this) message (?:to \S+ )?(?:is|has been) (?:being |currently )?delayed\b|\bdelivery attempts? (?:are|is) (?:ongoing|in progress)\b|\b(?:bisher|noch) nicht zugestellt\b|\bwird (?:weiterhin |weiter |erneut )versucht\b|\bn'a pas encore [ée]t[ée] (?:remis|d[ée]livr[ée])|\bde nouvelles tentatives (?:seront|vont [êe]tre) effectu[ée]es\b|\ba[uú]n no (?:se )?ha (?:sido )?entregado\b|\bse seguir[áa] intentando\b|\bnon [èe] ancora stato consegnato\b|\bdelivery (?:is|is being|has been) (?:deferred|postponed)\b|\b(?:delivery )?attempts? (?:are|is) continuing\b|\bcontinu(?:e|es|ing) (?:attempting|trying|to attempt|to try) (?:delivery|to deliver)\b|\byou will be notified if (?:the|your|this) message (?:cannot|can't|could not) be delivered\b/i;
+  /\b(?:try|trying|retry|retrying|attempt|attempting|deliver|delivering|resend|resending)\b[^.\n]{0,60}?\bfor (?:another|a further|up to|the next) \d+ (?:more )?(?:hours?|days?)\b|\bwill (?:try|attempt) to (?:re-?)?(?:deliver|send)\b(?: (?:it|the message|your message|this message))? (?:for (?:another|a further|up to|the next) \d+|later\b|periodically\b)|\bwill be (?:re-?sent|re-?delivered|re-?queued|(?:re-?)?tried again|attempted again|retried later)\b|(?:\bwe|\bit|\bsystem|\bserver)'ll (?:keep|continue) (?:trying|to try|attempting)\b|\b(?:remains|is still|are still) (?:in|on) (?:the|our) (?:mail |delivery |outgoing )?queue\b|\bqueued for (?:later |further )?(?:delivery|retry|re-?delivery)\b|\b(?:delivery of )?(?:your|the|this) message (?:to \S+ )?(?:is|has been) (?:being |currently )?delayed\b|\bdelivery attempts? (?:are|is) (?:ongoing|in progress)\b|\b(?:bisher|noch) nicht zugestellt\b|\bwird (?:weiterhin |weiter |erneut )versucht\b|\bn'a pas encore [ée]t[ée] (?:remis|d[ée]livr[ée])|\bde nouvelles tentatives (?:seront|vont [êe]tre) effectu[ée]es\b|\ba[uú]n no (?:se )?ha (?:sido )?entregado\b|\bse seguir[áa] intentando\b|\bnon [èe] ancora stato consegnato\b|\bdelivery (?:is|is being|has been) (?:deferred|postponed)\b|\b(?:delivery )?attempts? (?:are|is) continuing\b|\bcontinu(?:e|es|ing) (?:attempting|trying|to attempt|to try) (?:delivery|to deliver)\b|\byou will be notified if (?:the|your|this) message (?:cannot|can't|could not) be delivered\b|\bwill give up (?:after|in) \d+\b|\b(?:could not|cannot|can't|couldn't) be delivered yet\b|\bwill retry until\b|^[ \t]*retry until:|\b(?:message|mail) (?:to \S+ )?(?:has been|is) deferred\b|\bcould not be delivered immediately\b|\bwill be returned (?:to you )?if (?:it|delivery|the message|your message)\b|\bif (?:it|the message|your message) (?:cannot|can't|could not|is not|has not been) (?:be )?delivered within\b|\bwaiting in the (?:outgoing |mail |delivery )?queue\b/im;
 
 /**
  * A warning says so in capitals (Postfix, Exchange and others: "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT
  * NEED TO RESEND YOUR MESSAGE."): a delay whatever else the notice's format says.
  */
-const WARNING_ONLY = /\bwarning (?:message )?only\b|\byou do not need to re-?send\b|\bno action is required on your part\b/i;
+const WARNING_ONLY = /\bwarning (?:message )?only\b|\b(?:only|just) a warning\b|\byou do not need to re-?send\b|\bno action is required on your part\b/i;
 
 /** A subject that names a delay ("Delivery Status Notification (Delay)", "Warning: message … delayed 24 hours"; "verzögert", "différée", "retrasado", "ritardato"). */
 const DELAY_SUBJECT =
@@ -250,8 +260,14 @@ export function matchRule(subject: string, text: string): MtaRule | null {
 function cut(text: string, markers: RegExp[]): { report: string; returned: string } {
   let at = text.length;
   for (const m of markers) {
-    const found = m.exec(text);
-    if (found && found.index < at && found.index > 0) at = found.index;
+    let found = m.exec(text);
+    let offset = 0;
+    // A marker at the very start is not where a returned message begins: look for the next one.
+    if (found?.index === 0) {
+      offset = text.indexOf('\n') + 1;
+      found = offset > 0 ? m.exec(text.slice(offset)) : null;
+    }
+    if (found && offset + found.index < at && offset + found.index > 0) at = offset + found.index;
   }
   return { report: text.slice(0, at), returned: text.slice(at) };
 }
@@ -286,26 +302,30 @@ function unwrapped(body: string, address: string, from: number, elsewhere: (join
   const at = body.indexOf(address, from);
   if (at < 0) return address;
   let end = at + address.length;
+  // A domain cut after a hyphen ("isp-" + newline + "example.org"): the hyphen belongs to the address.
+  const hyphen = body.charCodeAt(end) === 45 ? '-' : '';
+  if (hyphen) end++;
   if (body.charCodeAt(end) === 13) end++;
   if (body.charCodeAt(end) !== 10) return address;
   const next = /^[ \t]*([A-Za-z0-9][A-Za-z0-9.-]*)(?=[>\s]|$)/.exec(body.slice(end + 1, end + 200));
   if (!next) return address;
-  const joined = address + next[1];
+  const joined = address + hyphen + next[1];
   return elsewhere(joined) ? joined : address;
 }
 
-/** The sender fields of an inline returned message: its first block of header lines only. */
-function senderAddresses(returned: string): string[] {
+/** The addresses in some fields of an inline returned message's first block of header lines, lower-cased. */
+function headerAddresses(returned: string, fields: RegExp): string[] {
   const first = /^[A-Za-z][A-Za-z0-9-]*:/m.exec(returned.slice(0, 4000));
   if (!first) return [];
   const end = returned.indexOf('\n\n', first.index);
   const block = returned.slice(first.index, end < 0 ? first.index + 8000 : Math.min(end, first.index + 8000));
   const out: string[] = [];
-  for (const m of block.matchAll(SENDER_FIELD)) for (const a of m[1].matchAll(ADDR_G)) out.push(clean(a[0]).toLowerCase());
+  for (const m of block.matchAll(fields)) for (const a of m[1].matchAll(ADDR_G)) out.push(clean(a[0]).toLowerCase());
   return out;
 }
 
 const SENDER_FIELD = /^(?:From|Sender|Reply-To|Return-Path):(.*)$/gim;
+const RECIPIENT_FIELD = /^(?:To|Cc):(.*)$/gim;
 
 /** "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient. */
 const CONTACT_WORDING = /\b(?:contact|assistance|help ?desk|support team|write to|send (?:an? )?e-?mail to)\b/i;
@@ -329,7 +349,7 @@ function contactAddresses(body: string): Set<string> {
 const FAILURE_CODE = /(?:^|[\s:(])[45]\d\d(?:[ -]+(?:#?\d\.|[A-Za-z<'"])|$)|(?<![\d.])[45]\.[0-7]\.\d{1,3}(?![\d.])/m;
 
 const REASON_THEN_ADDRESS = new RegExp(
-  `^[ \\t]*(?:unknown (?:user|recipient)|user unknown|(?:user|recipient|address|mailbox) not found|no such (?:user|recipient|mailbox)|invalid (?:recipient|address)|user mailbox exceeds allowed size|mailbox (?:is )?full|mailbox disabled|undeliverable to|delivery (?:failed|to)|unable to deliver to|could not deliver (?:mail )?to|failed to deliver to)[ \\t]*:?[ \\t]*<?(${ADDR})>?`,
+  `^[ \\t]*(?:unknown (?:user|recipient)|user unknown|(?:user|recipient|address|mailbox) not found|no such (?:user|recipient|mailbox)|invalid (?:recipient|address)|user mailbox exceeds allowed size|invalid final delivery userid|unknown host|mailbox (?:is )?full|mailbox disabled|undeliverable to|delivery (?:failed(?: \\d+ attempts)?|to)|unable to deliver to|could not deliver (?:mail )?to|failed to deliver to)[ \\t]*:?[ \\t]*<?(${ADDR})>?`,
   'gim',
 );
 
@@ -428,11 +448,12 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   const { text, rule, report, returned } = notice;
   // The returned message's own sender (its From, Sender, Reply-To, Return-Path) wrote the mail that failed:
   // it is not a failed recipient, however often the notice's prose names it.
-  const skip = new Set([...exclude, ...senderAddresses(returned)]);
-  let body = report;
+  const skip = new Set([...exclude, ...headerAddresses(returned, SENDER_FIELD)]);
+  // Gateways write a recipient as X.400 in their prose too: its Internet form is the address.
+  let body = x400Unwrapped(report);
   if (rule?.start) {
-    const s = rule.start.exec(report);
-    if (s) body = report.slice(s.index);
+    const s = rule.start.exec(body);
+    if (s) body = body.slice(s.index);
   }
   const lines = body.split('\n');
   // Line number of an offset by binary search over the line starts: counting the lines before every match
@@ -453,6 +474,9 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   const seen = new Set<string>();
   const excluded: { address: string; line: number }[] = [];
   const helpdesks = contactAddresses(body);
+  let copyRecipients: string[] | null = null;
+  const inCopy = (name: string): string | undefined =>
+    (copyRecipients ??= headerAddresses(returned, RECIPIENT_FIELD)).find((a) => a.slice(0, a.lastIndexOf('@')) === name.toLowerCase());
   // Looking for a joined address reads the whole mail: done at most a few times a notice (a hostile one
   // repeats the same wrapped line thousands of times).
   let lowerText: string | null = null;
@@ -461,7 +485,8 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   const add = (matched: string | undefined, index: number) => {
     if (!matched) return;
     const raw = seen.has(matched.toLowerCase()) ? matched : unwrapped(body, matched, index, elsewhere);
-    const address = clean(!raw.includes('@') && rule?.bareNamesAt ? `${raw}@${rule.bareNamesAt}` : raw);
+    const address = clean(raw.includes('@') ? raw : rule?.bareNamesAt ? `${raw}@${rule.bareNamesAt}` : rule?.bareNamesInCopy ? (inCopy(raw) ?? raw) : raw);
+    if (!address.includes('@')) return;
     // Exim's pipe and file deliveries ("pipe to |/usr/bin/x", "/home/u/.box/x@y") are not addresses.
     if (/^[/|]/.test(address)) return;
     const key = address.toLowerCase();

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanAddress } from '../../../src/bounces/parse/address.js';
+import { cleanAddress, x400Unwrapped } from '../../../src/bounces/parse/address.js';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
 
 test('type prefixes, angle brackets and quotes are removed', () => {
@@ -67,4 +67,14 @@ test('a DSN whose Final-Recipient is an X.400 name without an Internet address t
   assert.equal(r.recipients.length, 1);
   assert.equal(r.recipients[0].address, 'jane.doe@example.net');
   assert.equal(r.recipients[0].hard, true);
+});
+
+test("X.400 addresses in a notice's prose are replaced by their Internet form; those without one are left", () => {
+  assert.equal(
+    x400Unwrapped('Your message was not delivered to:\n  /RFC-822=dan(a)x400.example/O=ORG/PRMD=ORG/ADMD= /C=DE/\nReason: unknown'),
+    'Your message was not delivered to:\n  dan@x400.example\nReason: unknown',
+  );
+  assert.equal(x400Unwrapped('To: /C=DE/ADMD= /PRMD=ORG/O=ORG/RFC-822=mia_k(a)x400.example/ bounced'), 'To: mia_k@x400.example bounced');
+  const none = 'Not delivered to /S=Kahn/G=Mia/O=ORG/C=DE/ (unknown)';
+  assert.equal(x400Unwrapped(none), none);
 });

@@ -1538,6 +1538,121 @@ const CASES: Case[] = [
     recipients: ['quinn@isp.example.net'],
     hard: true,
   },
+  {
+    format: 'Novell GroupWise: a local user listed by bare id, the address only in the returned copy after "Possibly truncated original message follows"',
+    headers: ['From: postmaster@gw.campus.example', VERP, 'Subject: Message status - undeliverable'],
+    body: [
+      '',
+      'The message that you sent was undeliverable to the following:',
+      '\tr.okafor (user not found)',
+      '',
+      'Possibly truncated original message follows:',
+      '',
+      'From: "Shop News" <news@shop.example>',
+      'To: <r.okafor@campus.example>',
+      'Subject: Spring offers',
+      '',
+      'Dear customer, write to help@shop.example with questions.',
+    ],
+    kind: 'bounce',
+    recipients: ['r.okafor@campus.example'],
+    hard: true,
+    category: 'mailbox-unknown',
+  },
+  {
+    format: "Novell GroupWise: a bare id the returned copy does not name (a list member): the copy's recipient, the address we sent to, not its sender",
+    headers: ['From: postmaster@gw.campus.example', VERP, 'Subject: Message status - undeliverable'],
+    body: [
+      'The message that you sent was undeliverable to the following:',
+      '\tlist-archive (user not found)',
+      '',
+      'Possibly truncated original message follows:',
+      '',
+      'From: news@shop.example',
+      'To: members@campus.example',
+    ],
+    kind: 'bounce',
+    recipients: ['members@campus.example'],
+  },
+  {
+    format: 'Ipswitch IMail (SMTP32): one "reason: address" line a recipient, "Invalid final delivery userid" a missing mailbox',
+    headers: ['From: postmaster@mail.clinic.example', VERP, 'Subject: Undeliverable Mail', 'X-Mailer: <SMTP32 v8.22>'],
+    body: [
+      'Invalid final delivery userid: m.haas@clinic.example',
+      'User mailbox exceeds allowed size: t.berg@clinic.example',
+      '',
+      'Original message follows.',
+      '',
+      'From: news@shop.example',
+      'To: m.haas@clinic.example, t.berg@clinic.example',
+    ],
+    kind: 'bounce',
+    recipients: ['m.haas@clinic.example', 't.berg@clinic.example'],
+  },
+  {
+    format: 'Sendmail: a bare address under "permanent fatal errors" with "(expanded from: <alias>)": the alias is the address we sent to',
+    headers: ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.faculty.example>', VERP, 'Subject: Returned mail: see transcript for details'],
+    body: [
+      '   ----- The following addresses had permanent fatal errors -----',
+      'd.ruiz@staff.faculty.example',
+      '    (expanded from: <dean@faculty.example>)',
+      '',
+      '   ----- Transcript of session follows -----',
+      '550 5.1.1 d.ruiz@staff.faculty.example... User unknown',
+    ],
+    kind: 'bounce',
+    recipients: ['dean@faculty.example'],
+    hard: true,
+  },
+  {
+    format: 'An X.400 gateway naming the recipient in its prose by an X.400 address with an RFC-822 part',
+    headers: ['From: postmaster@gw.x400.example', VERP, 'Subject: Non-delivery notification'],
+    body: ['Your message was not delivered to:', '  /RFC-822=r.vogt(a)x400.example/O=ORG/PRMD=ORG/ADMD= /C=DE/', 'Reason: unknown recipient'],
+    kind: 'bounce',
+    recipients: ['r.vogt@x400.example'],
+    hard: true,
+  },
+  {
+    format: 'A notice that wraps a long address after a hyphen of its domain (the returned copy has it whole)',
+    headers: ['From: MAILER-DAEMON@isp.example', VERP, 'Subject: Undelivered Mail'],
+    body: [
+      'The following recipient could not be reached: s.long.name@subdomain.isp-',
+      'example.org (user unknown)',
+      '',
+      '--- Original message follows',
+      'From: news@shop.example',
+      'To: s.long.name@subdomain.isp-example.org',
+    ],
+    kind: 'bounce',
+    recipients: ['s.long.name@subdomain.isp-example.org'],
+    hard: true,
+  },
+  {
+    format: 'Exim-style X-Failed-Recipients header, the text naming no address: the header lists the failed recipients',
+    headers: [
+      'From: Mail Delivery System <Mailer-Daemon@relay.example>',
+      VERP,
+      'Subject: Mail delivery failed',
+      'X-Failed-Recipients: o.lind@relay.example, p.moss@relay.example',
+    ],
+    body: ['A message that you sent could not be delivered to some of its recipients.', '', 'Reason: the mailboxes are unavailable.'],
+    kind: 'bounce',
+    recipients: ['o.lind@relay.example', 'p.moss@relay.example'],
+  },
+  {
+    format: 'Microsoft SMTPSVC (IIS): "Unable to deliver message to the following recipients, due to being unable to connect", the address indented under it',
+    headers: ['From: postmaster@web.example', VERP, 'Subject: Delivery Status Notification (Failure)'],
+    body: [
+      'This is an automatically generated Delivery Status Notification.',
+      '',
+      'Unable to deliver message to the following recipients, due to being unable to connect successfully to the destination mail server.',
+      '',
+      '       q.nash@far.example',
+    ],
+    kind: 'bounce',
+    recipients: ['q.nash@far.example'],
+    hard: false,
+  },
 ];
 
 /** A multipart/report with a written notice and the delivery-status fields given. */
@@ -1738,6 +1853,15 @@ const WARNINGS: [subject: string, body: string][] = [
   ['Benachrichtigung', 'Ihre Nachricht an ann@slow.example konnte bisher nicht zugestellt werden.\nEs wird weiterhin versucht, die Nachricht zuzustellen.'],
   ['Remise différée', "Votre message à ann@slow.example n'a pas encore été remis.\nDe nouvelles tentatives seront effectuées."],
   ['Notification', "Votre message à ann@slow.example n'a pas encore été remis.\nDe nouvelles tentatives seront effectuées."],
+  ['Mail Delivery Notice', 'We have not been able to deliver your message to ann@slow.example for 24 hours.\nThe server will give up after 5 days.'],
+  ['Message status', 'Your message to ann@slow.example has been deferred.\nReason: 421 Service not available'],
+  ['Mail status', 'The message to ann@slow.example could not be delivered yet.\nRetry until: Fri, 6 Jun 2031 10:00:00'],
+  [
+    'Mail delivery warning',
+    'Your message to ann@slow.example could not be delivered immediately.\nIf it cannot be delivered within 5 days it will be returned to you.',
+  ],
+  ['Notice', 'This is only a warning: your message to ann@slow.example is waiting in the outgoing queue.'],
+  ['Notice', 'Your message to ann@slow.example has not been delivered.\nThe message will be returned to you if delivery does not succeed within 72 hours.'],
 ];
 
 test('warnings without the usual words are delays, in English, German and French', async () => {
@@ -1747,6 +1871,24 @@ test('warnings without the usual words are delays, in English, German and French
     assert.deepEqual(
       r.recipients.map((x) => [x.address, x.action, x.hard]),
       [['ann@slow.example', 'delayed', false]],
+    );
+  }
+});
+
+/** Failures that speak of retries only to say there will be none: bounces, not delays. */
+const FAILURES: [subject: string, body: string][] = [
+  ['Delivery failure', 'Delivery to ann@gone.example failed permanently; the message will not be retried.\n550 5.1.1 User unknown'],
+  ['Returned mail', 'Your message to ann@gone.example could not be delivered and has been removed from the queue.\n550 5.1.1 User unknown'],
+  ['Undeliverable', 'Your message could not be delivered to ann@gone.example. We gave up after 5 days of retries.'],
+];
+
+test('failures that say no retry is left are bounces', async () => {
+  for (const [subject, body] of FAILURES) {
+    const r = await parseBounce(Buffer.from(`From: MAILER-DAEMON@mx.example\r\n${VERP}\r\nSubject: ${subject}\r\n\r\n${body}\r\n`));
+    assert.equal(r.kind, 'bounce', body.split('\n')[0]);
+    assert.deepEqual(
+      r.recipients.map((x) => x.address),
+      ['ann@gone.example'],
     );
   }
 });

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Usage: build.py DIR (after fetch.sh DIR). Builds scoring sets for mailtrail's corpus test (BOUNCE_CORPUS=DIR) from other projects' labelled bounces.
+flufl: python3-flufl.bounce 4.0 test data, labels from testing/helpers.py DATA and tests/test_detectors.py.
+bp-held / bp-seen: Mail::DeliveryStatus::BounceParser 1.543 t/corpus, labels from its tests (dumped by a
+stub check_report into src/bp-labels.jsonl, plus warnings.t / postfix.t read by hand), split by sha1(name)."""
+import hashlib, json, os, re, shutil, sys
+HERE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "/work/corpora")
+SRC = os.path.join(HERE, 'src')
+
+def write(name, rows, files):
+    d = os.path.join(HERE, name)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(d, 'emails'))
+    for base, path in files.items():
+        shutil.copy(path, os.path.join(d, 'emails', base))
+    with open(os.path.join(d, 'expected.jsonl'), 'w') as f:
+        for r in rows:
+            f.write(json.dumps(r) + '\n')
+    print(name, len(files), 'files', len(rows), 'rows')
+
+def row(file, i, n, cat, hard=None, addresses=None, temporary=None, reason=None):
+    r = dict(file=file, recipient_index=i, recipients_in_file=n, status=None, reason=reason, hard_or_soft=hard,
+             category=cat, p5_v5_1_agrees=None)
+    if addresses is not None: r['addresses'] = addresses
+    if temporary is not None: r['temporary'] = temporary
+    return r
+
+# ---- flufl
+fl = os.path.join(SRC, 'flufl/usr/lib/python3/dist-packages/flufl/bounce')
+helpers = open(os.path.join(fl, 'testing/helpers.py')).read()
+data = helpers[helpers.index('DATA = ('):]
+labels = {}
+for m in re.finditer(r"\('(\w+)',\s*'([\w.]+)',\s*\[([^\]]*)\](,\s*True)?\)", data):
+    addrs = re.findall(r"b'([^']+)'", m.group(3))
+    f = m.group(2)
+    prev = labels.get(f)
+    if prev and prev[0] and not addrs: continue   # a second detector's entry that finds nothing
+    labels[f] = (addrs, bool(m.group(4)))
+labels.setdefault('llnl_01.txt', (['user1@example.gov'], False))
+labels.setdefault('simple_03.txt', (['userx@example.za'], True))
+labels['dumbass_01.txt'] = ([], False)  # "no address can be detected", a bounce
+rows, files = [], {}
+for f, (addrs, temp) in sorted(labels.items()):
+    files[f] = os.path.join(fl, 'tests/data', f)
+    if f == 'groupwise_03.txt':
+        rows.append(row(f, 1, 0, 'not-bounce')); continue   # "Not a bounce but has confused groupwise"
+    if not addrs and f != 'dumbass_01.txt':
+        continue   # the test only says the detector finds nothing: no label to score
+    if not addrs:
+        rows.append(row(f, 1, None, 'bounce')); continue
+    for i, a in enumerate(addrs, 1):
+        rows.append(row(f, i, len(addrs), 'bounce', addresses=addrs, temporary=temp))
+used = {r['file'] for r in rows}
+write('flufl', rows, {k: v for k, v in files.items() if k in used})
+
+# ---- BounceParser
+bp = os.path.join(SRC, 'bp/Mail-DeliveryStatus-BounceParser-1.543')
+HARD = {'user_unknown': 'hard', 'domain_error': 'hard', 'over_quota': 'soft', 'spam': 'soft', 'user_disabled': 'soft',
+        'message_too_large': 'soft'}
+lab = {}
+for l in open(os.path.join(SRC, 'bp-labels.jsonl')):
+    r = json.loads(l)
+    f = os.path.basename(r['file'])
+    if f.startswith('message-too-large'): r.setdefault('std_reason', 'message_too_large')  # its test spells the key std_reaons
+    lab[f] = r
+# warnings.t and postfix.t call the parser directly
+for n, reason in [(1, 'user_unknown'), (2, 'user_unknown'), (3, 'user_unknown'), (4, 'over_quota'), (5, None), (7, 'over_quota'), (9, None)]:
+    lab[f'warning-{n}.msg'] = {'is_bounce': 1, 'std_reason': reason}
+lab['warning-6.msg'] = {'is_bounce': 0}
+lab['warning-8.msg'] = {'is_bounce': 0, 'transient': True}   # "not a bounce - transient nonfatal error"
+lab['postfix.msg'] = {'is_bounce': 1, 'addresses': ['bounce@dest.example.com']}
+lab['postfix-orig.msg'] = {'is_bounce': 1, 'addresses': ['original@dest.example.com']}
+halves = {'bp-held': ([], {}), 'bp-seen': ([], {})}
+for f, r in sorted(lab.items()):
+    half = 'bp-held' if hashlib.sha1(f.encode()).digest()[0] % 2 == 0 else 'bp-seen'
+    rows, files = halves[half]
+    if not os.path.exists(os.path.join(bp, 't/corpus', f)):
+        print('missing from the repacked tarball:', f); continue
+    files[f] = os.path.join(bp, 't/corpus', f)
+    addrs = r.get('addresses')
+    reason = None if r.get('todo_std_reason') else r.get('std_reason')
+    hard = HARD.get(reason) if reason else None
+    if r.get('is_bounce'):
+        cat, temp = 'bounce', None
+    elif r.get('transient'):
+        cat, temp = 'bounce', True
+    else:
+        cat, temp = 'not-bounce', None
+    if cat != 'bounce': hard = None
+    if addrs:
+        for i, a in enumerate(addrs, 1):
+            rows.append(row(f, i, len(addrs), cat, hard, addrs, temp, reason))
+    else:
+        r2 = row(f, 1, None, cat, hard, None, temp, reason)
+        if cat == 'not-bounce': r2['binary'] = True   # is_bounce 0 says only "not a bounce": any kind but bounce/delay
+        rows.append(r2)
+for k, (rows, files) in halves.items():
+    write(k, rows, files)
