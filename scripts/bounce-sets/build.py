@@ -2,7 +2,9 @@
 """Usage: build.py DIR (after fetch.sh DIR). Builds scoring sets for mailtrail's corpus test (BOUNCE_CORPUS=DIR) from other projects' labelled bounces.
 flufl: python3-flufl.bounce 4.0 test data, labels from testing/helpers.py DATA and tests/test_detectors.py.
 bp-held / bp-seen: Mail::DeliveryStatus::BounceParser 1.543 t/corpus, labels from its tests (dumped by a
-stub check_report into src/bp-labels.jsonl, plus warnings.t / postfix.t read by hand), split by sha1(name)."""
+stub check_report into src/bp-labels.jsonl, plus warnings.t / postfix.t read by hand), split by sha1(name).
+sisimai-held / sisimai-seen: the same mails labelled by Sisimai 4.25.15 (src/sisimai-labels.jsonl): held =
+flufl + bp-held, seen = bp-seen, so that no mail held out above becomes readable here."""
 import hashlib, json, os, re, shutil, sys
 HERE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "/work/corpora")
 SRC = os.path.join(HERE, 'src')
@@ -12,6 +14,7 @@ def write(name, rows, files):
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(os.path.join(d, 'emails'))
     for base, path in files.items():
+        os.makedirs(os.path.dirname(os.path.join(d, 'emails', base)), exist_ok=True)
         shutil.copy(path, os.path.join(d, 'emails', base))
     with open(os.path.join(d, 'expected.jsonl'), 'w') as f:
         for r in rows:
@@ -52,6 +55,10 @@ for f, (addrs, temp) in sorted(labels.items()):
         rows.append(row(f, i, len(addrs), 'bounce', addresses=addrs, temporary=temp))
 used = {r['file'] for r in rows}
 write('flufl', rows, {k: v for k, v in files.items() if k in used})
+own = {}   # (set, file) -> the collection's own label: (path, category, temporary, binary)
+for r in rows:
+    if r['recipient_index'] == 1:
+        own[('sisimai-held', 'flufl/' + r['file'])] = (files[r['file']], r['category'], r.get('temporary'), False)
 
 # ---- BounceParser
 bp = os.path.join(SRC, 'bp/Mail-DeliveryStatus-BounceParser-1.543')
@@ -96,3 +103,46 @@ for f, r in sorted(lab.items()):
         rows.append(r2)
 for k, (rows, files) in halves.items():
     write(k, rows, files)
+    for r in rows:
+        if r['recipient_index'] == 1:
+            own[('sisimai-held' if k == 'bp-held' else 'sisimai-seen', 'bp/' + r['file'])] = \
+                (files[r['file']], r['category'], r.get('temporary'), bool(r.get('binary')))
+
+# ---- Sisimai's verdicts on the same mails. Mapping (written down in README.md):
+# kind: the collection's own label (people wrote it); Sisimai's reason only refines a "not a bounce" into
+#   auto-reply (vacation), complaint (feedback) or delivery report (delivered). Where Sisimai calls a bounce
+#   what the collection does not (or the reverse), the file keeps its own kind and gets no Sisimai rows.
+# recipients, status: Sisimai's records in its order (status empty -> not scored).
+# hard/soft: from the reason, as in the dev corpus (Sisimai 5's hard-bounce flag): userunknown, hostunknown,
+#   hasmoved, and notaccept with a 5.x status are hard; every other reason (suspend, onhold, undefined,
+#   expired, filtered, blocked, mailboxfull, ...) is soft, and so is every delayed recipient.
+HARD_REASONS = {'userunknown', 'hostunknown', 'hasmoved'}
+NOT_BOUNCE = {'vacation': 'auto-reply', 'feedback': 'feedback-loop', 'delivered': 'delivered'}
+sis = {}
+for l in open(os.path.join(SRC, 'sisimai-labels.jsonl')):
+    r = json.loads(l)
+    sis[os.path.realpath(os.path.join(SRC, r['file']))] = r['records']
+disagree = {'sisimai-held': 0, 'sisimai-seen': 0}
+sets = {'sisimai-held': ([], {}), 'sisimai-seen': ([], {})}
+for (name, f), (path, cat, temp, binary) in sorted(own.items()):
+    rows, files = sets[name]
+    files[f] = path
+    recs = sis.get(os.path.realpath(path), [])
+    reasons = {e['reason'] for e in recs}
+    sis_kind = NOT_BOUNCE.get(next(iter(reasons))) if len(reasons) == 1 else None
+    if recs and cat == 'not-bounce' and sis_kind:
+        r = row(f, 1, None, sis_kind)   # Sisimai names which kind of non-bounce it is
+        rows.append(r); continue
+    if not recs or (cat == 'bounce') != (sis_kind is None):
+        if recs: disagree[name] += 1
+        r = row(f, 1, None, cat, temporary=temp)
+        if binary: r['binary'] = True
+        rows.append(r); continue
+    for i, e in enumerate(recs, 1):
+        st = e['deliverystatus'] or None
+        hard = 'hard' if e['reason'] in HARD_REASONS or (e['reason'] == 'notaccept' and (st or '').startswith('5')) else 'soft'
+        if e['action'] == 'delayed': hard = 'soft'
+        rows.append(row(f, i, len(recs), cat, hard, temporary=temp, reason=e['reason']) | {'status': st})
+for k, (rows, files) in sets.items():
+    write(k, rows, files)
+    print(k, 'files whose kind Sisimai and the collection disagree on (no Sisimai rows):', disagree[k])

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Fetches the two labelled bounce collections into DIR/src (outside the repository: their mails and labels
-# belong to their projects), and dumps BounceParser's test expectations to DIR/src/bp-labels.jsonl.
+# belong to their projects), dumps BounceParser's test expectations to DIR/src/bp-labels.jsonl, and Sisimai's
+# verdicts on both collections' mails to DIR/src/sisimai-labels.jsonl.
 # Then: python3 build.py DIR; score with score-all.sh. Needs apt (Debian bookworm mirror) and perl.
 set -e
 dir=${1:-/work/corpora}; here=$(cd "$(dirname "$0")" && pwd)
@@ -19,3 +20,13 @@ for t in t/*.t; do
   LABELS_OUT="$dir/src/bp-labels.jsonl" perl -I"$here/stub" -MMail::DeliveryStatus::BounceParser -MTestBounceParser -e 'do "./$ARGV[0]"' "$t" >/dev/null 2>&1 || true
 done
 wc -l "$dir/src/bp-labels.jsonl"
+
+# Sisimai 4.25.15 from Debian's binary package (its source package, which holds Sisimai's own mails, is not
+# served by the mirror this was written on), unpacked beside the mails, never installed: it labels the mails
+# of both collections above (recipients, status, reason; build.py maps them).
+cd "$dir/src"
+apt-get download libsisimai-perl libclass-accessor-lite-perl
+mkdir -p sisimai && for d in libsisimai-perl_*_all.deb libclass-accessor-lite-perl_*_all.deb; do dpkg-deb -x "$d" sisimai; done
+perl -Isisimai/usr/share/perl5 "$here/sisimai-labels.pl" flufl/usr/lib/python3/dist-packages/flufl/bounce/tests/data/* \
+  bp/Mail-DeliveryStatus-BounceParser-*/t/corpus/* > sisimai-labels.jsonl
+wc -l sisimai-labels.jsonl

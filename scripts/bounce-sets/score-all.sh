@@ -1,7 +1,7 @@
 #!/bin/sh
 # Usage: score-all.sh WORKTREE [set...]  — prints the corpus test's totals for each set (no per-file output).
 wt=$1; shift
-sets=${*:-dev flufl bp-held bp-seen}
+sets=${*:-dev flufl bp-held bp-seen sisimai-held sisimai-seen}
 cd "$wt" || exit 1
 for s in $sets; do
   if [ "$s" = dev ]; then dir=/work/shared/corpus/bounces/dev; else dir=${BOUNCE_SETS:-/work/corpora}/$s; fi

@@ -1045,6 +1045,27 @@ const CASES: Case[] = [
     hard: false,
   },
   {
+    format: 'Exim: "all hosts have been failing for a long time" is its retry limit reached (expired, soft)',
+    headers: ['From: Mail Delivery System <Mailer-Daemon@relay.example.net>', VERP, 'Subject: Mail delivery failed'],
+    body: [
+      'This message was created automatically by mail delivery software.',
+      '',
+      'A message sent by',
+      '',
+      '  <b+7-f00d@bounces.shop.example>',
+      '',
+      'could not be delivered to one or more of its recipients. The following',
+      'address(es) failed:',
+      '',
+      '  nora@far.example',
+      '    all hosts have been failing for a long time and were last tried after this message arrived',
+    ],
+    kind: 'bounce',
+    recipients: ['nora@far.example'],
+    hard: false,
+    category: 'expired',
+  },
+  {
     format: 'Exim: "Unrouteable address" is an unknown domain (hard)',
     headers: ['From: Mail Delivery System <Mailer-Daemon@mail.example.net>', VERP, 'Subject: Mail delivery failed: returning message to sender'],
     body: [
