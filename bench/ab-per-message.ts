@@ -9,6 +9,9 @@
  * (SMTP, intake, commits) and of the whole relay, the load average. Prints one JSON line per run and a
  * summary (median, min–max per side) at the end.
  *
+ * BENCH_PROFILE_DIR=DIR writes each relay's CPU profiles there (`--cpu-prof`, as `npm run bench -- --profile`;
+ * read with bench/lib/profile-summary.ts); AB_RELAY_LOG=1 prints the end of each relay's output after it stops.
+ *
  * usage: node --import tsx bench/ab-per-message.ts --a /work/main-checkout --b . [--pairs 3] [--messages 2000]
  *          [--workers 20,50] [--rate MSGS_PER_S] [--per-connection 1 (messages per connection; 100 for the reused case)]
  */
