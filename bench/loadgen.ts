@@ -133,6 +133,22 @@ interface Conn {
   reader: ReplyReader;
   /** performance.now() when connect() was called, or when the paced message was due if earlier. */
   startedAt: number;
+  /** performance.now() when connect() was called (startedAt without the paced due time). */
+  calledAt: number;
+  /** performance.now() at the end of each step so far (connect, greeting, ehlo, [starttls,] auth…). */
+  marks: [string, number][];
+}
+
+/** Time per step of a connection (its first message), ms, each from the end of the step before. */
+const phaseMs = new Map<string, number[]>();
+function notePhases(marks: [string, number][], from: number): void {
+  let prev = from;
+  for (const [name, at] of marks) {
+    const list = phaseMs.get(name) ?? [];
+    list.push(at - prev);
+    phaseMs.set(name, list);
+    prev = at;
+  }
 }
 
 async function connect(worker: number, dueAt?: number): Promise<Conn> {
@@ -140,14 +156,18 @@ async function connect(worker: number, dueAt?: number): Promise<Conn> {
   let socket: net.Socket = net.connect({ host: hosts[worker % hosts.length], port: Number(values.port) });
   socket.setNoDelay(true);
   const reader = new ReplyReader(socket);
+  const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('error', reject);
   });
+  const marks: [string, number][] = [['tcp_connect', performance.now()]];
   const greeting = await reader.next();
+  marks.push(['greeting', performance.now()]);
   if (greeting.code !== 220) throw new Refused(`greeting ${greeting.text}`);
   socket.write('EHLO loadgen.bench.test\r\n');
   await reader.next();
+  marks.push(['ehlo', performance.now()]);
   if (values.starttls) {
     socket.write('STARTTLS\r\n');
     const r = await reader.next();
@@ -168,6 +188,7 @@ async function connect(worker: number, dueAt?: number): Promise<Conn> {
     reader.attach(secure);
     socket.write('EHLO loadgen.bench.test\r\n');
     await reader.next();
+    marks.push(['starttls_ehlo', performance.now()]);
   }
   if (values.user) {
     const token = Buffer.from(`\0${values.user}\0${values.password ?? process.env.LOADGEN_PASSWORD ?? ''}`).toString('base64');
@@ -175,8 +196,9 @@ async function connect(worker: number, dueAt?: number): Promise<Conn> {
     const r = await reader.next();
     if (r.code === 421) throw new Refused(`auth ${r.text}`);
     if (r.code !== 235) throw new Error(`auth ${r.text}`);
+    marks.push(['auth', performance.now()]);
   }
-  return { socket, reader, startedAt };
+  return { socket, reader, startedAt, calledAt: t0, marks };
 }
 
 const latencies: number[] = [];
@@ -192,6 +214,7 @@ async function transaction(conn: Conn, i: number, index: number, first: boolean)
   const { socket, reader } = conn;
   socket.write(`MAIL FROM:<${values.from}>\r\nRCPT TO:<${values.to}>\r\nDATA\r\n`);
   const [mail, rcpt, data] = [await reader.next(), await reader.next(), await reader.next()];
+  if (first) conn.marks.push(['mail_rcpt_data', performance.now()]);
   if (mail.code !== 250 || rcpt.code !== 250 || data.code !== 354) {
     failed++;
     const key = `${mail.code}/${rcpt.code}/${data.code}`;
@@ -212,7 +235,10 @@ async function transaction(conn: Conn, i: number, index: number, first: boolean)
   if (final.code === 250) {
     sent++;
     latencies.push(end - start);
-    if (first) connectLatencies.push(end - conn.startedAt);
+    if (first) {
+      connectLatencies.push(end - conn.startedAt);
+      conn.marks.push(['body_to_250', end]);
+    }
     lastAck = Date.now();
   } else {
     failed++;
@@ -252,6 +278,8 @@ async function session(index: number, count: number): Promise<void> {
 async function quit(conn: Conn): Promise<void> {
   conn.socket.write('QUIT\r\n');
   await conn.reader.next().catch(() => null);
+  conn.marks.push(['quit', performance.now()]);
+  notePhases(conn.marks, conn.calledAt);
   conn.socket.end();
 }
 
@@ -282,6 +310,8 @@ process.stdout.write(
     latencies_ms: { p50: pct(sorted, 50), p99: pct(sorted, 99), max: sorted[sorted.length - 1] ?? 0 },
     connect_latencies_ms: summary(connectLatencies),
     tls: { handshakes, resumed, handshake_ms: summary(handshakeMs) },
+    // Where a connection's time goes (its first message): each step from the end of the one before.
+    phases_ms: Object.fromEntries([...phaseMs].map(([name, xs]) => [name, summary(xs)])),
     per_second: seconds > 0 ? sent / seconds : 0,
     // The load generator's own CPU (user + system), so a report can say what share of the machine the
     // clients took: on two shared cores it bounds what any server can reach.

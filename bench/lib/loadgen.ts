@@ -23,6 +23,8 @@ export interface LoadgenResult {
   /** connect() → the 250 after DATA, for the first message of each connection. */
   connect_latencies_ms: Summary;
   tls: { handshakes: number; resumed: number; handshake_ms: Summary };
+  /** A connection's steps (its first message), each from the end of the one before: tcp_connect, greeting, ehlo, [starttls_ehlo,] auth, mail_rcpt_data, body_to_250, quit. */
+  phases_ms: Record<string, Summary>;
   per_second: number;
   /** The load generator's own CPU time in ms (user + system), start-up included. */
   cpu_ms: number;

@@ -9,7 +9,7 @@
  * Checks of the same password against the same hash that overlap share one scrypt run: a fleet of
  * workers logging in at once (a cold cache after a start) pays for one check, not one per worker.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes } from 'node:crypto';
 import { verifyPassword } from './password.js';
 
 export interface VerifyCache {
@@ -20,7 +20,8 @@ export function createVerifyCache(opts: { ttlMs: number; now?: () => number; ver
   const now = opts.now ?? Date.now;
   const verify = opts.verify ?? verifyPassword;
   const maxEntries = opts.maxEntries ?? 10_000;
-  const key = randomBytes(32);
+  // A key object made once: given raw bytes, createHmac imports the key anew on every AUTH.
+  const key = createSecretKey(randomBytes(32));
   const entries = new Map<string, number>();
   const running = new Map<string, Promise<boolean>>();
   const tag = (password: string, stored: string) => createHmac('sha256', key).update(stored).update('\0').update(password, 'utf8').digest('base64');

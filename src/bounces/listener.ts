@@ -18,7 +18,7 @@ import type { Config } from '../config/schema.js';
 import { startAcceptor, type Acceptor } from '../listener/acceptor.js';
 import { Admission, type Slot } from '../listener/admission.js';
 import { endSessions } from '../listener/end-sessions.js';
-import { openSmtpSession } from '../listener/hand-off.js';
+import { openSmtpSession, type BoundAddress } from '../listener/hand-off.js';
 import { SessionGuard, type Refusal } from '../listener/session-guard.js';
 import { createDataPace } from '../listener/data-pace.js';
 import { GrowingBuffer } from '../listener/growing-buffer.js';
@@ -107,8 +107,8 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
     );
   };
 
-  function openSession(socket: Socket, slot: Slot): void {
-    const conn = openSmtpSession(server, socket);
+  function openSession(socket: Socket, slot: Slot, local: BoundAddress | null): void {
+    const conn = openSmtpSession(server, socket, local);
     if (!conn) return slot.release(); // refused by smtp-server's own backstop
     guards.set(conn.id, new SessionGuard(conn, { limits: b, slot, draining: () => draining, refused }));
   }

@@ -11,6 +11,7 @@
 import net, { type AddressInfo } from 'node:net';
 import tls from 'node:tls';
 import type { Admission, Refusal, Slot } from './admission.js';
+import type { BoundAddress } from './hand-off.js';
 
 export interface AcceptorOptions {
   host: string;
@@ -20,8 +21,11 @@ export interface AcceptorOptions {
   admission: Admission;
   /** Implicit TLS (port 465): the handshake is done here, within `handshakeTimeoutMs`. */
   tls?: { context: tls.SecureContext; handshakeTimeoutMs: number };
-  /** An admitted connection, TLS already up on an implicit-TLS port. */
-  onSession(socket: net.Socket, slot: Slot): void;
+  /**
+   * An admitted connection, TLS already up on an implicit-TLS port. `local`: the listener's address when it
+   * is bound to one (every connection's local address then), null on a wildcard address.
+   */
+  onSession(socket: net.Socket, slot: Slot, local: BoundAddress | null): void;
   /** A connection refused for lack of a slot (already answered, or dropped before a TLS handshake). */
   onRefused(ip: string, reason: Refusal): void;
   /** A TLS handshake that failed or ran out of time (its slot is already released). */
@@ -39,6 +43,7 @@ export interface Acceptor {
 
 export async function startAcceptor(o: AcceptorOptions): Promise<Acceptor> {
   const handshaking = new Set<net.Socket>();
+  let local: BoundAddress | null = null;
 
   const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (socket) => {
     const ip = normalizeIp(socket.remoteAddress ?? '');
@@ -51,7 +56,7 @@ export async function startAcceptor(o: AcceptorOptions): Promise<Acceptor> {
       else socket.end(`421 4.7.0 ${slot === 'total' ? 'too many connections' : `too many connections from ${ip}`}; try again later\r\n`);
       return;
     }
-    if (!o.tls) return o.onSession(socket, slot);
+    if (!o.tls) return o.onSession(socket, slot, local);
     handshake(socket, slot, ip, o.tls);
   });
 
@@ -81,7 +86,7 @@ export async function startAcceptor(o: AcceptorOptions): Promise<Acceptor> {
       secure.removeAllListeners('error');
       secure.removeAllListeners('close');
       secure.on('error', () => {}); // the session installs its own handler next
-      o.onSession(secure, slot);
+      o.onSession(secure, slot, local);
     });
   }
 
@@ -98,9 +103,11 @@ export async function startAcceptor(o: AcceptorOptions): Promise<Acceptor> {
     server.listen(o.port, o.host, () => resolve());
   });
   server.on('error', () => {}); // accept errors (EMFILE) are retried by libuv; the listener stays up
+  const address = server.address() as AddressInfo;
+  if (address.address !== '0.0.0.0' && address.address !== '::') local = { address: address.address, port: address.port };
 
   return {
-    address: server.address() as AddressInfo,
+    address,
     close() {
       for (const s of handshaking) s.destroy();
       return new Promise((resolve) => server.close(() => resolve()));

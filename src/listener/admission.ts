@@ -46,16 +46,17 @@ interface PerIp {
 export class Admission {
   private total = 0;
   private readonly perIp = new Map<string, PerIp>();
-  private readonly trusted: BlockList;
+  /** Null without trusted networks: a BlockList check builds a SocketAddress per connection for nothing. */
+  private readonly trusted: BlockList | null;
 
   constructor(private readonly limits: AdmissionLimits) {
-    this.trusted = trustedNetworks(limits.trustedNetworks);
+    this.trusted = limits.trustedNetworks.length ? trustedNetworks(limits.trustedNetworks) : null;
   }
 
   /** A slot for a new connection from `ip`, or why there is none. */
   admit(ip: string): Slot | Refusal {
     if (this.total >= this.limits.maxTotal) return 'total';
-    const trusted = isTrusted(this.trusted, ip);
+    const trusted = this.trusted !== null && isTrusted(this.trusted, ip);
     const counts = this.perIp.get(ip) ?? { anonymous: 0, authenticated: 0 };
     if (!trusted && counts.anonymous >= this.limits.maxPerIp) return 'per-ip';
     counts.anonymous++;

@@ -23,7 +23,7 @@ import { startAcceptor, type Acceptor } from '../listener/acceptor.js';
 import { Admission, type Slot } from '../listener/admission.js';
 import { endSessions } from '../listener/end-sessions.js';
 import { SessionGuard, type Refusal } from '../listener/session-guard.js';
-import { openSmtpSession } from '../listener/hand-off.js';
+import { openSmtpSession, type BoundAddress } from '../listener/hand-off.js';
 import { AuthFailures } from './limits.js';
 import { cachedReverse } from './reverse-dns.js';
 
@@ -122,8 +122,8 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   }
 
   /** An admitted connection becomes an SMTP session with its guard, before it reads a byte. */
-  function openSession(server: SMTPServer, socket: Socket, slot: Slot): void {
-    const conn = openSmtpSession(server, socket);
+  function openSession(server: SMTPServer, socket: Socket, slot: Slot, local: BoundAddress | null): void {
+    const conn = openSmtpSession(server, socket, local);
     if (!conn) return slot.release(); // refused by smtp-server's own backstop
     const ip = conn.remoteAddress;
     const g = new SessionGuard(conn, {
@@ -343,6 +343,12 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
         },
       );
     },
+    // Admission and the auth-failure block are decided before smtp-server sees the socket (openSession).
+    // smtp-server's default answers through setImmediate, which held every greeting for one more turn
+    // of the event loop.
+    onConnect(_session, cb) {
+      cb();
+    },
     onSecure(_socket, session, cb) {
       session.disabledCommands = undefined;
       cb();
@@ -380,7 +386,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
         configKey: `submission.${kind}`,
         admission,
         tls: kind === 'implicit_tls' ? { context: tlsContext, handshakeTimeoutMs: limits.tls_handshake_timeout_ms } : undefined,
-        onSession: (socket, slot) => openSession(server, socket, slot),
+        onSession: (socket, slot, local) => openSession(server, socket, slot, local),
         onRefused: (ip, reason) => {
           const text = reason === 'total' ? 'too many connections' : `too many connections from ${ip}`;
           log.info(

@@ -5,9 +5,13 @@
  * out a client from another address.
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
 import tls from 'node:tls';
+import { startAcceptor } from '../../src/listener/acceptor.js';
+import { Admission } from '../../src/listener/admission.js';
+import type { BoundAddress } from '../../src/listener/hand-off.js';
 import { startHarness } from '../submission/harness.js';
 
 const FLOOD = 400;
@@ -57,5 +61,34 @@ test(`${FLOOD} connections from one address that never start TLS: another client
   } finally {
     for (const s of flood) s.destroy();
     await h.close();
+  }
+});
+
+test('a listener bound to one address hands each session that address (no getsockname per connection); a wildcard bind hands none', async () => {
+  for (const host of ['127.0.0.1', '0.0.0.0']) {
+    const sessions: { local: BoundAddress | null; socket: net.Socket }[] = [];
+    const acceptor = await startAcceptor({
+      host,
+      port: 0,
+      configKey: 'test',
+      admission: new Admission({ maxTotal: 10, maxPerIp: 10, maxAuthenticatedPerIp: 10, trustedNetworks: [] }),
+      onSession: (socket, slot, local) => {
+        sessions.push({ local, socket });
+        slot.release();
+        socket.end();
+      },
+      onRefused: () => assert.fail('refused'),
+      onHandshakeFailed: () => assert.fail('no TLS here'),
+    });
+    try {
+      const client = net.connect({ host: '127.0.0.1', port: acceptor.address.port });
+      await once(client, 'close');
+      assert.equal(sessions.length, 1);
+      const { local, socket } = sessions[0];
+      if (host === '0.0.0.0') assert.equal(local, null);
+      else assert.deepEqual(local, { address: socket.localAddress, port: socket.localPort });
+    } finally {
+      await acceptor.close();
+    }
   }
 });

@@ -41,6 +41,29 @@ describe('greeting', () => {
   });
 });
 
+describe('session ids', () => {
+  test('each connection gets its own id in smtp-server’s shape, and its log lines carry it', async () => {
+    const h = await startHarness({ submission: cleartext });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const c = await RawClient.connect(h.starttlsPort);
+        assert.equal((await c.read())?.code, 220);
+        await c.command('EHLO client.example');
+        const token = Buffer.from('\0nobody\0wrong').toString('base64');
+        assert.equal((await c.command(`AUTH PLAIN ${token}`))?.code, 535);
+        c.destroy();
+      }
+      const refused = h.logs.filter((l) => l.event === 'submission.refused' && l.reason === 'auth-failure');
+      const ids = refused.map((l) => l.session as string);
+      assert.equal(ids.length, 3);
+      for (const id of ids) assert.match(id, /^[0-9a-v]{16}$/);
+      assert.equal(new Set(ids).size, 3, 'one id per connection');
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('per-address limits that fit app fleets', () => {
   test('a slot is free again once the server has answered QUIT, before the client closes its socket', async () => {
     const h = await startHarness({ submission: cleartext, limits: { max_connections_per_ip: 1 } });
