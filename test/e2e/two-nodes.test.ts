@@ -195,7 +195,9 @@ test(`two relays on one PostgreSQL database, ${TOTAL} messages, one relay killed
       assert.ok(heldMessages.has(id), `${id}: a claim the killed relay held`);
       const copies = mta.received.filter((c) => c.id === id);
       assert.equal(copies[0]!.ehlo, NODES[0].ehlo, `${id}: the first copy came from the killed relay`);
-      assert.ok(copies[0]!.at <= killedAt, `${id}: the first copy arrived before the kill`);
+      // A wrote that copy before it died, but the MTA (this process) may read the last bytes a few turns after
+      // the kill was stamped: the bound that matters is that it came before the survivor took any claim over.
+      assert.ok(copies[0]!.at < killedAt + firstTakeoverMs, `${id}: the first copy arrived before the takeover`);
       assert.ok(
         copies.slice(1).every((c) => c.ehlo === NODES[1].ehlo),
         `${id}: later copies from the survivor`,
