@@ -253,14 +253,19 @@ async function session(index: number, count: number): Promise<void> {
     const dueAt = rate === null ? undefined : pacedStart + ((i * sessions + index) / rate) * 1000;
     if (dueAt !== undefined && dueAt > performance.now()) await sleep(dueAt - performance.now());
     try {
-      if (!conn || onConn >= perConnection) {
-        if (conn) await quit(conn);
-        conn = null;
+      if (!conn) {
         conn = await connect(index, dueAt);
         onConn = 0;
       }
       await transaction(conn, i, index, onConn === 0);
       onConn++;
+      // Done with this connection: QUIT now, as an app does after its last message. In a paced run, QUIT sent
+      // when the next message is due would put its round trip inside that message's latency.
+      if (onConn >= perConnection) {
+        const done = conn;
+        conn = null;
+        await quit(done);
+      }
     } catch (err) {
       // A lost connection or refused greeting counts against this message; the next one reconnects.
       failed++;
