@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ensureLoopbackAddress, waitForPort } from './net.js';
@@ -88,8 +88,14 @@ export async function startRelay(o: RelayOptions): Promise<RelayProcess> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
-  relay.stdout.on('data', (d) => (log = (log + d).slice(-20_000)));
-  relay.stderr.on('data', (d) => (log = (log + d).slice(-20_000)));
+  // BENCH_RELAY_OUT=FILE keeps the relay's whole output (e.g. with BENCH_RELAY_NODE_ARGS=--trace-gc), not only its end.
+  const out = process.env.BENCH_RELAY_OUT;
+  const keep = (d: Buffer) => {
+    log = (log + d).slice(-20_000);
+    if (out) appendFileSync(out, d);
+  };
+  relay.stdout.on('data', keep);
+  relay.stderr.on('data', keep);
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
