@@ -17,6 +17,7 @@ import { messageFate } from '../../src/query/fate.js';
 import { renderFates } from '../../src/query/render.js';
 import { searchMessages } from '../../src/query/search.js';
 import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/store.js';
 import { startPostgres } from '../../test/helpers/postgres.js';
 import { fillPostgres } from '../lib/fill-postgres.js';
 import { postgresSpace } from '../lib/postgres.js';
@@ -64,6 +65,7 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
         renderFates(await messageFate(store, byId.get(ids[i]!)!));
         await searchMessages(store, { recipient: byRcpt.get(rcptIds[i]!)!, limit: 50 });
       }
+      const parts = timeStoreReads(store);
       const trace: number[] = [];
       let missing = 0;
       for (const id of ids.slice(20)) {
@@ -74,6 +76,8 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
         if (fates.length !== 1) missing++;
       }
       if (missing) notes.push(`query-pg: ${missing} of ${LOOKUPS} trace lookups did not find exactly one message (fill or lookup bug).`);
+      notes.push(`query-pg: the trace's reads, ms p50/p99 (calls): ${parts.report()}.`);
+      parts.restore();
       const search: number[] = [];
       const hits: number[] = [];
       for (const id of rcptIds.slice(20)) {
@@ -117,4 +121,37 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
   } finally {
     cluster.stop();
   }
+}
+
+/** Times each read of the store's query area (findMessages, recipientsOf, eventsOf…) while a trace runs: which round trip the trace's time is made of. */
+function timeStoreReads(store: Store): { report(): string; restore(): void } {
+  const q = store.query as unknown as Record<string, unknown>;
+  const times = new Map<string, number[]>();
+  const originals = new Map<string, unknown>();
+  for (const name of ['findHistory', 'findMessages', 'recipientsOf', 'eventsOf', 'suppressionsFor']) {
+    const fn = q[name] as (...a: unknown[]) => Promise<unknown>;
+    originals.set(name, fn);
+    q[name] = async (...args: unknown[]) => {
+      const t0 = performance.now();
+      try {
+        return await fn.apply(store.query, args);
+      } finally {
+        const xs = times.get(name) ?? [];
+        xs.push(performance.now() - t0);
+        times.set(name, xs);
+      }
+    };
+  }
+  return {
+    report: () =>
+      [...times]
+        .map(([name, xs]) => {
+          const s = summarize(xs);
+          return `${name} ${s.p50.toFixed(2)}/${s.p99.toFixed(2)} (${xs.length})`;
+        })
+        .join(', '),
+    restore: () => {
+      for (const [name, fn] of originals) q[name] = fn;
+    },
+  };
 }

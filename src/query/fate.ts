@@ -104,18 +104,15 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export async function messageFate(store: Pick<Store, 'query'>, idOrMessageId: string, opts: FateOptions = {}): Promise<MessageFate[]> {
   const key = bareMessageId(idOrMessageId);
   if (!key) return [];
-  const messages = await store.query.findMessages(key);
+  const { messages, recipients, events } = await store.query.findHistory(key);
   if (messages.length === 0) return [];
-  const h = await historyOf(
-    store,
-    messages.map((m) => m.id),
-  );
+  const suppressions = await suppressionsOf(store, recipients);
   return messages.map((m) =>
     buildFate(
       m,
-      h.recipients.filter((r) => r.messageRowId === m.id),
-      h.events.filter((e) => e.messageRowId === m.id),
-      h.suppressions,
+      recipients.filter((r) => r.messageRowId === m.id),
+      events.filter((e) => e.messageRowId === m.id),
+      suppressions,
       opts,
     ),
   );
@@ -127,9 +124,13 @@ export async function historyOf(
   messageRowIds: number[],
 ): Promise<{ recipients: RecipientRecord[]; events: EventRecord[]; suppressions: Map<string, SuppressionRecord> }> {
   const [recipients, events] = await Promise.all([store.query.recipientsOf(messageRowIds), store.query.eventsOf(messageRowIds)]);
+  return { recipients, events, suppressions: await suppressionsOf(store, recipients) };
+}
+
+/** The suppression entries behind suppressed recipients (no read when none is). */
+async function suppressionsOf(store: Pick<Store, 'query'>, recipients: RecipientRecord[]): Promise<Map<string, SuppressionRecord>> {
   const suppressedAddresses = [...new Set(recipients.filter((r) => r.state === 'suppressed').map((r) => r.address.toLowerCase()))];
-  const suppressions = new Map((await store.query.suppressionsFor(suppressedAddresses)).map((s) => [s.address, s]));
-  return { recipients, events, suppressions };
+  return new Map((await store.query.suppressionsFor(suppressedAddresses)).map((s) => [s.address, s]));
 }
 
 /** The verdict of each recipient of one message (by recipient row id). Shared by the fate and the search results. */

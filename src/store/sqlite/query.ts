@@ -182,15 +182,27 @@ export function sqliteQuery(db: Db): QueryStore {
   const messagesOfEvents = db.prepare(`SELECT e.id AS event_id, m.queue_id, m.message_id FROM events e JOIN messages m ON m.id = e.message_id
     WHERE e.id IN (SELECT value FROM json_each(?))`);
 
+  const messagesByKey = (key: string) => (findMessages.all(key, key) as MessageRow[]).map(toMessage);
+  const recipientsOfIds = (ids: number[]) => (ids.length ? (recipientsOf.all(JSON.stringify(ids)) as RecipientRow[]).map(toRecipient) : []);
+  const eventsOfIds = (ids: number[]) => (ids.length ? reader.expand(eventsOf.all(JSON.stringify(ids)) as EventRow[]).map(toEvent) : []);
+
   return {
     async findMessages(key) {
-      return (findMessages.all(key, key) as MessageRow[]).map(toMessage);
+      return messagesByKey(key);
+    },
+    async findHistory(key) {
+      // In process, one read after the other costs no wait: the statements above, in one read transaction.
+      return db.transaction(() => {
+        const messages = messagesByKey(key);
+        const ids = messages.map((m) => m.id);
+        return { messages, recipients: recipientsOfIds(ids), events: eventsOfIds(ids) };
+      })();
     },
     async recipientsOf(ids) {
-      return ids.length ? (recipientsOf.all(JSON.stringify(ids)) as RecipientRow[]).map(toRecipient) : [];
+      return recipientsOfIds(ids);
     },
     async eventsOf(ids) {
-      return ids.length ? reader.expand(eventsOf.all(JSON.stringify(ids)) as EventRow[]).map(toEvent) : [];
+      return eventsOfIds(ids);
     },
     async suppressionsFor(addresses) {
       return addresses.length ? (suppressionsFor.all(JSON.stringify(addresses)) as SuppressionRow[]).map(toSuppression) : [];

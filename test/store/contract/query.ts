@@ -170,6 +170,19 @@ export function queryContract(open: OpenStore): void {
         ],
       );
       assert.deepEqual(await s.store.query.eventsOf([]), []);
+      // A trace's reads in one call: the same records as the three reads above, whatever the backend does.
+      const history = await s.store.query.findHistory(MESSAGE_ID);
+      assert.deepEqual(history, {
+        messages: await s.store.query.findMessages(MESSAGE_ID),
+        recipients,
+        events,
+      });
+      const older = await s.store.query.findHistory('QOLDER0001');
+      assert.deepEqual(
+        [older.messages.map((m) => m.id), older.recipients.map((r) => r.address), older.events.map((e) => e.kind)],
+        [[ids.older], ['frank@gone.test'], ['received', 'expired']],
+      );
+      assert.deepEqual(await s.store.query.findHistory('nothing'), { messages: [], recipients: [], events: [] });
       assert.deepEqual(await s.store.query.messagesOfEvents([ids.complaintEvent, ids.complaintEvent + 10_000]), [
         { eventId: ids.complaintEvent, queueId: 'QBULK0004', messageId: 'bulk-4@shop.example.com' },
       ]);
