@@ -60,6 +60,9 @@ const noop = () => {};
 export class SessionGuard {
   private commandTimer: NodeJS.Timeout | null = null;
   private dataTimer: NodeJS.Timeout | null = null;
+  /** When the client's next line (command) or the end of its message (data) is due, in ms since the epoch; 0: not waited for. */
+  private commandDeadline = 0;
+  private dataDeadline = 0;
   private sessionTimer: NodeJS.Timeout | null = null;
   private readonly rawSend: SMTPConnection['send'];
   get slot(): Slot {
@@ -100,8 +103,8 @@ export class SessionGuard {
   dispose(): void {
     this.clear('command');
     this.clear('data');
-    if (this.sessionTimer) clearTimeout(this.sessionTimer);
-    this.sessionTimer = null;
+    for (const timer of [this.commandTimer, this.dataTimer, this.sessionTimer]) if (timer) clearTimeout(timer);
+    this.commandTimer = this.dataTimer = this.sessionTimer = null;
   }
 
   private get closing(): boolean {
@@ -194,24 +197,43 @@ export class SessionGuard {
     return next(command, callback);
   }
 
+  /**
+   * Sets the deadline of `kind`. The timer is lazy: armed once, it is left running when the deadline moves
+   * or is cleared, and when it fires it only looks at the deadline (none: done; later: waits the rest).
+   * A session re-arms the command deadline at every reply; a new timer each time was an allocation and two
+   * timer-list operations per command, on every connection (issue 18).
+   */
   private arm(kind: 'command' | 'data', ms: number): void {
-    this.clear(kind);
-    const timer = setTimeout(() => this.expired(kind), ms);
+    const at = Date.now() + ms;
+    if (kind === 'command') this.commandDeadline = at;
+    else this.dataDeadline = at;
+    if ((kind === 'command' ? this.commandTimer : this.dataTimer) === null) this.startTimer(kind, ms);
+  }
+
+  private startTimer(kind: 'command' | 'data', ms: number): void {
+    const timer = setTimeout(() => this.timerFired(kind), ms);
     timer.unref();
     if (kind === 'command') this.commandTimer = timer;
     else this.dataTimer = timer;
   }
 
   private clear(kind: 'command' | 'data'): void {
-    const timer = kind === 'command' ? this.commandTimer : this.dataTimer;
-    if (timer) clearTimeout(timer);
+    if (kind === 'command') this.commandDeadline = 0;
+    else this.dataDeadline = 0;
+  }
+
+  private timerFired(kind: 'command' | 'data'): void {
     if (kind === 'command') this.commandTimer = null;
     else this.dataTimer = null;
+    const deadline = kind === 'command' ? this.commandDeadline : this.dataDeadline;
+    if (deadline === 0) return;
+    const left = deadline - Date.now();
+    if (left > 0) return this.startTimer(kind, left);
+    this.clear(kind);
+    this.expired(kind);
   }
 
   private expired(kind: 'command' | 'data'): void {
-    if (kind === 'command') this.commandTimer = null;
-    else this.dataTimer = null;
     if (this.closing) return;
     const ms = kind === 'command' ? this.hooks.limits.command_timeout_ms : this.hooks.limits.data_timeout_ms;
     const what = kind === 'command' ? 'a command line must arrive' : 'the message data must arrive';
