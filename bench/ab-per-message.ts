@@ -9,6 +9,8 @@
  * (SMTP, intake, commits) and of the whole relay, the load average. Prints one JSON line per run and a
  * summary (median, min–max per side) at the end.
  *
+ * BENCH_RELAY_NODE_ARGS_A / BENCH_RELAY_NODE_ARGS_B give one side's relay its own node flags (a V8 setting measured
+ * against none: `--a . --b .`).
  * BENCH_PROFILE_DIR=DIR writes each relay's CPU profiles there (`--cpu-prof`, as `npm run bench -- --profile`;
  * read with bench/lib/profile-summary.ts); AB_RELAY_LOG=1 prints the end of each relay's output after it stops.
  *
@@ -94,6 +96,9 @@ try {
     const order: ('A' | 'B')[] = pair % 2 === 1 ? ['A', 'B'] : ['B', 'A'];
     for (const side of order) {
       const dir = path.join(os.tmpdir(), `ab-per-message-${process.pid}-${side}-${pair}`);
+      // BENCH_RELAY_NODE_ARGS_A / _B: node flags for one side's relay alone (one checkout against itself with a V8 flag).
+      const sideArgs = process.env[`BENCH_RELAY_NODE_ARGS_${side}`];
+      if (sideArgs !== undefined) process.env.BENCH_RELAY_NODE_ARGS = sideArgs;
       const relay = await startRelay({ root: roots[side], dir, host: ADDR.relaySubmission, port: 2587, dnsServer: dns.address });
       try {
         const load = async (workers: number, n: number, id: string) => {
