@@ -6,18 +6,25 @@ import { classify } from '../../classify/classify.js';
 import { codeFromText } from '../../classify/status.js';
 import type { Classification } from '../../classify/types.js';
 import type { Evidence, ParsedRecipient } from '../types.js';
-import { confidenceOf } from './confidence.js';
+import { confidenceOf, namesFilterGateway } from './confidence.js';
 import { phraseInNotice } from './notice-phrase.js';
 
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
 const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'"])|\s*$)/;
 
-/** Categories whose words say the mailbox exists (full, disabled): they beat a status that says it does not. */
-const MAILBOX_EXISTS: ReadonlySet<string> = new Set(['mailbox-full', 'mailbox-disabled']);
+/**
+ * Categories whose words name another cause than a missing address: the mailbox exists (full, disabled), the
+ * message is too big, or it is our side that was refused (relaying, our IP blocked). They beat a status that
+ * says the address does not exist, as the wording lists that Sisimai lets outrank a 5.1.1 also say (its
+ * MailboxFull, MesgTooBig, Suspend, NoRelaying, Blocked); spam, rate and authentication words do not.
+ */
+const ANOTHER_CAUSE: ReadonlySet<string> = new Set(['mailbox-full', 'mailbox-disabled', 'message-too-large', 'relay-denied', 'reputation-or-blocklist']);
+/** Rules that say our sender, our server's name or our post was refused, not the address. */
+const SENDER_REFUSED: ReadonlySet<string> = new Set(['wording:sender-rejected', 'wording:list-post-refused', 'wording:reverse-dns', 'wording:helo-rejected']);
 
-/** Words without which no full, disabled, sender-refused or failed-for-now reading is possible (spares a second classification). */
+/** Words without which none of those readings, nor a failed-for-now one, is possible (spares a second classification). */
 const EXISTS_OR_SENDER_WORDS =
-  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен/i;
+  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен|relay|block|listed|reputation|banned|too (?:big|large)|size|taille|limit|reverse|\bptr\b|hostname|helo|ehlo|\bpost\b|archiv|too many messages|gateway|not local|handle mail|rcpthost|non-?local/i;
 
 /** Categories whose words say a lookup or connection failed for now: they beat an unknown-domain status. */
 const DOMAIN_MAY_EXIST: ReadonlySet<string> = new Set(['dns-failure', 'connection-failure', 'expired']);
@@ -39,9 +46,10 @@ export function replyCode(diagnostic: string | null): number | null {
 /**
  * `context`: the rest of the notice (its transcript), consulted for the SMTP stage at which the server
  * refused and, when the diagnostic says nothing recognisable, for the notice's own reason line; give it
- * only when the notice concerns one recipient.
+ * only when the notice concerns one recipient. `notice`: the notice's text whatever the number of recipients,
+ * read only for the SMTP stage at which this recipient's reply was given (a recipient paragraph of its own).
  */
-export function classifyRecipient(rec: ParsedRecipient, context: string | null = null): ParsedRecipient {
+export function classifyRecipient(rec: ParsedRecipient, context: string | null = null, notice: string | null = null): ParsedRecipient {
   const code = replyCode(rec.diagnostic);
   rec.reply_code = code;
   if (rec.action === 'delivered' || rec.action === 'relayed' || rec.action === 'expanded') {
@@ -69,12 +77,12 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     if (byWording.category !== 'unknown') c = byWording;
   }
   // A status that says the mailbox or domain does not exist (X.1.1, X.1.2: often the reporting MTA's
-  // summary or a loose annotation) under words that say the mailbox exists but is full or disabled, or that
-  // it is our sender that was refused ("Sender domain not found"): the words win (soft), as they do for a
-  // suspended account.
+  // summary or a loose annotation) under words that name another cause (ANOTHER_CAUSE: full, disabled, too
+  // big, relaying refused, our IP blocked) or say that it is our sender that was refused ("Sender domain not
+  // found"): the words win (soft), as they do for a suspended account.
   if (c.hard && c.rule.startsWith('enhanced:') && rec.diagnostic && EXISTS_OR_SENDER_WORDS.test(rec.diagnostic)) {
     const byWording = classify({ phase: 'dsn', code, enhanced: null, text: rec.diagnostic.replace(STATUS_IN_TEXT, '') });
-    if (MAILBOX_EXISTS.has(byWording.category) || byWording.rule === 'wording:sender-rejected') c = byWording;
+    if (ANOTHER_CAUSE.has(byWording.category) || SENDER_REFUSED.has(byWording.rule)) c = byWording;
     // An unknown-domain status (X.1.2) over words of a lookup that failed for now (SERVFAIL, a timeout,
     // "try again") or of hosts that kept failing: the domain may well exist. (5.4.4, "unable to route", still
     // decides: Sisimai's labels count a malformed name server reply under it as the domain refusing mail,
@@ -112,6 +120,20 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     given && !(source === 'notice' && given.endsWith('.0.0') && c.enhanced?.charAt(0) === given.charAt(0))
       ? given
       : (c.enhanced ?? given ?? (code ? `${Math.floor(code / 100)}.0.0` : null));
+  // "User unknown" in a reply that was not the answer to RCPT, under a status that says the mailbox exists
+  // (X.2.x: disabled, or "other mailbox status") or from a content-filtering gateway: the words contradict
+  // the status, or were written by a filter answering for the server, so they are not proof that the
+  // address is bad (a filter's refusal, Sisimai's `filtered`). An address status (X.1.1) or the RCPT stage
+  // is such proof.
+  if (
+    rec.hard &&
+    c.category === 'mailbox-unknown' &&
+    !c.rule.startsWith('provider:') &&
+    !ADDRESS_STATUS.test(given ?? '') &&
+    (MAILBOX_STATUS.test(given ?? '') || namesFilterGateway(rec.diagnostic) || namesFilterGateway(context)) &&
+    !answeredRcpt(rec.diagnostic, context ?? notice)
+  )
+    rec.hard = false;
   // A delay notice without any code: the MTA is still trying, which is a temporary (4.x.x) condition by
   // definition, whatever class the wording alone would suggest.
   if (rec.action === 'delayed' && given === null && code === null && rec.status?.startsWith('5.')) {
@@ -159,6 +181,36 @@ function answeredData(diagnostic: string | null, context: string | null): boolea
  * message itself does not.
  */
 const PIPELINED_DATA_REFUSAL = /<<<\s*5\d\d[ -][^\n]*\b(?:RCPT|recipients?)\b/i;
+
+/** A status about the address itself (X.1.0 other address status, X.1.1 no such mailbox, X.1.3 bad syntax). */
+const ADDRESS_STATUS = /^[45]\.1\.[013]$/;
+/** A status about an existing mailbox's state (X.2.0 other, X.2.1 disabled, X.2.4 list expansion). */
+const MAILBOX_STATUS = /^[45]\.2\.[014]$/;
+
+/** The notice names the RCPT stage for the refusal (Postfix, Exim, GMX, qmail, a transcript's `>>> RCPT TO`). */
+const RCPT_STAGE = /in reply to\s+RCPT\s+TO\b|after\s+RCPT\b|does not like recipient|>>>\s*RCPT\s+TO\b/i;
+
+/**
+ * How much of a notice is searched for a recipient's paragraph: prose notices list their recipients first,
+ * and a report of thousands of recipients must not be split once per recipient.
+ */
+const STAGE_SEARCH_MAX = 16_000;
+
+function answeredRcpt(diagnostic: string | null, notice: string | null): boolean {
+  if (!diagnostic) return false;
+  if (RCPT_STAGE.test(diagnostic)) return true;
+  if (notice === null) return false;
+  // The paragraph of the notice that quotes this reply (wrapped anew), and the stage it names ("… User
+  // Unknown (in reply to RCPT TO command)", "after RCPT TO:<…>: host …: 550 …"): the notice's other
+  // recipients, in paragraphs of their own, may have failed at other stages.
+  const tail = diagnostic.replace(/\s+/g, ' ').trim().slice(-30);
+  if (tail.length < 12) return false;
+  for (const paragraph of notice.slice(0, STAGE_SEARCH_MAX).split(/\n[ \t]*\r?\n/)) {
+    const text = paragraph.replace(/\s+/g, ' ');
+    if (text.includes(tail) && RCPT_STAGE.test(text)) return true;
+  }
+  return false;
+}
 
 /** A notice's own statement of the command that failed: `SMTP command: DATA`, `Command:\n  DATA`. */
 const FAILED_COMMAND_DATA = /^[ \t-]*(?:SMTP[ \t]+)?command\s*:?[ \t]*(?:\r?\n[ \t]*)?DATA[ \t]*\r?$/im;
