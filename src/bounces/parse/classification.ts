@@ -6,7 +6,7 @@ import { classify } from '../../classify/classify.js';
 import { codeFromText } from '../../classify/status.js';
 import type { Classification } from '../../classify/types.js';
 import type { Evidence, ParsedRecipient } from '../types.js';
-import { confidenceOf, namesFilterGateway } from './confidence.js';
+import { confidenceOf } from './confidence.js';
 import { phraseInNotice } from './notice-phrase.js';
 
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
@@ -19,8 +19,8 @@ const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'"])|
  * MailboxFull, MesgTooBig, Suspend, NoRelaying, Blocked); spam, rate and authentication words do not.
  */
 const ANOTHER_CAUSE: ReadonlySet<string> = new Set(['mailbox-full', 'mailbox-disabled', 'message-too-large', 'relay-denied', 'reputation-or-blocklist']);
-/** Rules that say our sender, our server's name or our post was refused, not the address. */
-const SENDER_REFUSED: ReadonlySet<string> = new Set(['wording:sender-rejected', 'wording:list-post-refused', 'wording:reverse-dns', 'wording:helo-rejected']);
+/** Rules that say our sender or our server's name was refused, not the address. */
+const SENDER_REFUSED: ReadonlySet<string> = new Set(['wording:sender-rejected', 'wording:reverse-dns', 'wording:helo-rejected']);
 
 /** Words without which none of those readings, nor a failed-for-now one, is possible (spares a second classification). */
 const EXISTS_OR_SENDER_WORDS =
@@ -46,10 +46,9 @@ export function replyCode(diagnostic: string | null): number | null {
 /**
  * `context`: the rest of the notice (its transcript), consulted for the SMTP stage at which the server
  * refused and, when the diagnostic says nothing recognisable, for the notice's own reason line; give it
- * only when the notice concerns one recipient. `notice`: the notice's text whatever the number of recipients,
- * read only for the SMTP stage at which this recipient's reply was given (a recipient paragraph of its own).
+ * only when the notice concerns one recipient.
  */
-export function classifyRecipient(rec: ParsedRecipient, context: string | null = null, notice: string | null = null): ParsedRecipient {
+export function classifyRecipient(rec: ParsedRecipient, context: string | null = null): ParsedRecipient {
   const code = replyCode(rec.diagnostic);
   rec.reply_code = code;
   if (rec.action === 'delivered' || rec.action === 'relayed' || rec.action === 'expanded') {
@@ -120,20 +119,6 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     given && !(source === 'notice' && given.endsWith('.0.0') && c.enhanced?.charAt(0) === given.charAt(0))
       ? given
       : (c.enhanced ?? given ?? (code ? `${Math.floor(code / 100)}.0.0` : null));
-  // "User unknown" in a reply that was not the answer to RCPT, under a status that says the mailbox exists
-  // (X.2.x: disabled, or "other mailbox status") or from a content-filtering gateway: the words contradict
-  // the status, or were written by a filter answering for the server, so they are not proof that the
-  // address is bad (a filter's refusal, Sisimai's `filtered`). An address status (X.1.1) or the RCPT stage
-  // is such proof.
-  if (
-    rec.hard &&
-    c.category === 'mailbox-unknown' &&
-    !c.rule.startsWith('provider:') &&
-    !ADDRESS_STATUS.test(given ?? '') &&
-    (MAILBOX_STATUS.test(given ?? '') || namesFilterGateway(rec.diagnostic) || namesFilterGateway(context)) &&
-    !answeredRcpt(rec.diagnostic, context ?? notice)
-  )
-    rec.hard = false;
   // A delay notice without any code: the MTA is still trying, which is a temporary (4.x.x) condition by
   // definition, whatever class the wording alone would suggest.
   if (rec.action === 'delayed' && given === null && code === null && rec.status?.startsWith('5.')) {
@@ -181,36 +166,6 @@ function answeredData(diagnostic: string | null, context: string | null): boolea
  * message itself does not.
  */
 const PIPELINED_DATA_REFUSAL = /<<<\s*5\d\d[ -][^\n]*\b(?:RCPT|recipients?)\b/i;
-
-/** A status about the address itself (X.1.0 other address status, X.1.1 no such mailbox, X.1.3 bad syntax). */
-const ADDRESS_STATUS = /^[45]\.1\.[013]$/;
-/** A status about an existing mailbox's state (X.2.0 other, X.2.1 disabled, X.2.4 list expansion). */
-const MAILBOX_STATUS = /^[45]\.2\.[014]$/;
-
-/** The notice names the RCPT stage for the refusal (Postfix, Exim, GMX, qmail, a transcript's `>>> RCPT TO`). */
-const RCPT_STAGE = /in reply to\s+RCPT\s+TO\b|after\s+RCPT\b|does not like recipient|>>>\s*RCPT\s+TO\b/i;
-
-/**
- * How much of a notice is searched for a recipient's paragraph: prose notices list their recipients first,
- * and a report of thousands of recipients must not be split once per recipient.
- */
-const STAGE_SEARCH_MAX = 16_000;
-
-function answeredRcpt(diagnostic: string | null, notice: string | null): boolean {
-  if (!diagnostic) return false;
-  if (RCPT_STAGE.test(diagnostic)) return true;
-  if (notice === null) return false;
-  // The paragraph of the notice that quotes this reply (wrapped anew), and the stage it names ("… User
-  // Unknown (in reply to RCPT TO command)", "after RCPT TO:<…>: host …: 550 …"): the notice's other
-  // recipients, in paragraphs of their own, may have failed at other stages.
-  const tail = diagnostic.replace(/\s+/g, ' ').trim().slice(-30);
-  if (tail.length < 12) return false;
-  for (const paragraph of notice.slice(0, STAGE_SEARCH_MAX).split(/\n[ \t]*\r?\n/)) {
-    const text = paragraph.replace(/\s+/g, ' ');
-    if (text.includes(tail) && RCPT_STAGE.test(text)) return true;
-  }
-  return false;
-}
 
 /** A notice's own statement of the command that failed: `SMTP command: DATA`, `Command:\n  DATA`. */
 const FAILED_COMMAND_DATA = /^[ \t-]*(?:SMTP[ \t]+)?command\s*:?[ \t]*(?:\r?\n[ \t]*)?DATA[ \t]*\r?$/im;

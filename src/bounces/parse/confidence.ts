@@ -30,8 +30,7 @@ const FILTER_GATEWAY = [
 /** One scan of the text for any of the names (a whole notice is read per hard verdict, so it must be cheap). */
 const FILTER_GATEWAY_RE = new RegExp(FILTER_GATEWAY.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'i');
 
-/** The text names a content-filtering gateway (FILTER_GATEWAY). */
-export function namesFilterGateway(text: string | null): boolean {
+function namesFilter(text: string | null): boolean {
   return text !== null && FILTER_GATEWAY_RE.test(text);
 }
 
@@ -51,7 +50,7 @@ export function confidenceOf({ classification: c, evidence, status, diagnostic, 
     // Words of a missing mailbox under a policy (5.7.x) or mailbox-state (5.2.x: disabled, full) status: the
     // two disagree about what happened.
     if (c.category === 'mailbox-unknown' && /^[45]\.[27]\./.test(status ?? '') && !c.rule.startsWith('provider:')) return 'low';
-    if (namesFilterGateway(diagnostic) || namesFilterGateway(context)) return 'low';
+    if (namesFilter(diagnostic) || namesFilter(context)) return 'low';
   }
   // "Access denied", "not allowed": says no, not why.
   if (evidence.source === 'diagnostic' && c.rule !== 'wording:access-denied') return 'high';

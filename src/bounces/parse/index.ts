@@ -268,7 +268,7 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
       last_attempt_date: r.lastAttemptDate,
       will_retry_until: r.willRetryUntil,
     };
-    return classifyRecipient(rec, single ? notice.report : null, notice.report);
+    return classifyRecipient(rec, single ? notice.report : null);
   });
   result.kind = kindOf(result.recipients);
   if (dsn.omitted > 0) result.recipients_omitted = dsn.omitted;
@@ -345,7 +345,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
       category: null,
       hard: null,
     };
-    return classifyRecipient(rec, found.length === 1 ? report.report : null, report.report);
+    return classifyRecipient(rec, found.length === 1 ? report.report : null);
   });
   result.kind = kindOf(result.recipients);
   result.original_message_id = originalMessageId(returned, report.returned, ownId) ?? repliedTo(top);

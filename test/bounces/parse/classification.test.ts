@@ -182,43 +182,4 @@ test('under a no-such-mailbox status (5.1.1), words that name another cause win:
     assert.equal(r.category, category, diagnostic);
     assert.equal(r.hard, false, diagnostic);
   }
-  // Spam or rate words do not outrank it (Sisimai's labels keep such a reply a user unknown).
-  const spam = classifyRecipient(
-    recipient({ status: '5.1.1', diagnostic: '550 5.1.1 <ann@example.net>: Recipient address rejected: User unknown (spam trap)' }),
-  );
-  assert.equal(spam.hard, true);
-});
-
-test('"user unknown" under a mailbox-state status (5.2.x) is a filter unless the notice shows it was the answer to RCPT', () => {
-  const filtered = classifyRecipient(recipient({ status: '5.2.1', diagnostic: '550 5.2.1 <ann@example.net>... User Unknown' }));
-  assert.equal(filtered.category, 'mailbox-unknown');
-  assert.equal(filtered.hard, false);
-  assert.equal(filtered.confidence, 'low');
-  const atRcpt = classifyRecipient(recipient({ status: '5.2.1', diagnostic: '550 5.2.1 <ann@example.net>... User Unknown (in reply to RCPT TO command)' }));
-  assert.equal(atRcpt.hard, true);
-  // A notice about several recipients: the stage is read in this recipient's own paragraph (Postfix wraps it).
-  const notice = [
-    '<ann@example.net>: host mx.example.net[192.0.2.9] said: 550 5.2.1',
-    '    <ann@example.net>... User Unknown (in reply to RCPT TO command)',
-    '',
-    '<bob@example.net>: host mx.example.net[192.0.2.9] said: 550 5.2.1',
-    '    <bob@example.net>... User Unknown (in reply to end of DATA command)',
-  ].join('\n');
-  const ann = classifyRecipient(recipient({ status: '5.2.1', diagnostic: 'smtp; 550 5.2.1 <ann@example.net>... User Unknown' }), null, notice);
-  assert.equal(ann.hard, true);
-  const bob = classifyRecipient(
-    recipient({ address: 'bob@example.net', status: '5.2.1', diagnostic: 'smtp; 550 5.2.1 <bob@example.net>... User Unknown' }),
-    null,
-    notice,
-  );
-  assert.equal(bob.hard, false);
-});
-
-test('"no such user" from a named content-filtering gateway without an address status is a filter; with 5.1.1 it stays hard', () => {
-  const context = '    --- The following addresses had delivery problems ---\n<ann@example.net>   (ann@example.net... No such user)\nMcAfee Email Gateway';
-  const gateway = classifyRecipient(recipient({ status: null, diagnostic: 'smtp; 550 ann@example.net... No such user' }), context);
-  assert.equal(gateway.category, 'mailbox-unknown');
-  assert.equal(gateway.hard, false);
-  const withStatus = classifyRecipient(recipient({ status: '5.1.1', diagnostic: 'smtp; 550 5.1.1 ann@example.net... No such user' }), context);
-  assert.equal(withStatus.hard, true);
 });

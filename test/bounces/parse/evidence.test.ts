@@ -72,18 +72,13 @@ test('"Unable to deliver" with a bare 5.0.0: the user-unknown phrase elsewhere i
   assert.equal(p.confidence, 'medium');
 });
 
-test('a "user unknown" under a 5.7.x policy status stays hard but with low confidence', async () => {
-  const [p] = (await parseBounce(report(['Status: 5.7.1', 'Diagnostic-Code: smtp; 550 5.7.1 User unknown']))).recipients;
-  assert.equal(p.category, 'mailbox-unknown');
-  assert.equal(p.hard, true);
-  assert.equal(p.confidence, 'low');
-});
-
-test('a "user unknown" under a 5.2.x mailbox-state status, not said to RCPT, is a filter: soft, low confidence', async () => {
-  const [p] = (await parseBounce(report(['Status: 5.2.1', 'Diagnostic-Code: smtp; 550 5.2.1 User unknown']))).recipients;
-  assert.equal(p.category, 'mailbox-unknown');
-  assert.equal(p.hard, false);
-  assert.equal(p.confidence, 'low');
+test('a "user unknown" under a 5.7.x policy or 5.2.x mailbox-state status stays hard but with low confidence', async () => {
+  for (const status of ['5.7.1', '5.2.1']) {
+    const [p] = (await parseBounce(report([`Status: ${status}`, `Diagnostic-Code: smtp; 550 ${status} User unknown`]))).recipients;
+    assert.equal(p.category, 'mailbox-unknown', status);
+    assert.equal(p.hard, true, status);
+    assert.equal(p.confidence, 'low', status);
+  }
 });
 
 test('a "user unknown" written by a content-filtering gateway stays hard but with low confidence', async () => {
