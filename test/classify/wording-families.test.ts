@@ -87,7 +87,12 @@ test('a domain that does not exist or takes no mail at all: hard (when permanent
     ],
     true,
   );
-  // The same words in a temporary reply are not a verdict on the domain.
+  // The same words in a temporary reply are not a verdict on the domain, nor qmail's framing of a temporary refusal.
+  assert.equal(
+    classify({ phase: 'dsn', code: null, enhanced: '4.0.0', text: '192.0.2.1 does not like recipient.\nRemote host said: 451 4.3.0 Temporary local problem' })
+      .hard,
+    false,
+  );
   assert.equal(classify({ phase: 'dsn', code: 421, enhanced: '4.3.2', text: '421 4.3.2 System not accepting network messages' }).hard, false);
 });
 
