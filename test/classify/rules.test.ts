@@ -597,6 +597,11 @@ const ROWS: Row[] = [
   ['wording:access-denied', r('rcpt', 550, null, 'Denied by policy'), 'policy'],
 
   // Basic codes
+  [
+    'wording:qmail-rcpt-refused',
+    r('dsn', null, '5.0.0', '192.0.2.7 does not like recipient.\nRemote host said: 550 Requested action not taken\nGiving up on 192.0.2.7.'),
+    'mailbox-unknown',
+  ],
   ['code:2xx', r('data', 250, null, 'Ok: queued as 4XyZ12'), 'accepted'],
   ['code:421', r('rcpt', 421, null, 'mx.example.org'), 'server-busy'],
   ['code:450@rcpt', r('rcpt', 450, null, '<jane@example.org>'), 'server-busy'],

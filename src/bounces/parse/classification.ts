@@ -12,12 +12,19 @@ import { phraseInNotice } from './notice-phrase.js';
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
 const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'"])|\s*$)/;
 
-/** Categories whose words say the mailbox exists (full, disabled): they beat a status that says it does not. */
-const MAILBOX_EXISTS: ReadonlySet<string> = new Set(['mailbox-full', 'mailbox-disabled']);
+/**
+ * Categories whose words name another cause than a missing address: the mailbox exists (full, disabled), the
+ * message is too big, or it is our side that was refused (relaying, our IP blocked). They beat a status that
+ * says the address does not exist, as the wording lists that Sisimai lets outrank a 5.1.1 also say (its
+ * MailboxFull, MesgTooBig, Suspend, NoRelaying, Blocked); spam, rate and authentication words do not.
+ */
+const ANOTHER_CAUSE: ReadonlySet<string> = new Set(['mailbox-full', 'mailbox-disabled', 'message-too-large', 'relay-denied', 'reputation-or-blocklist']);
+/** Rules that say our sender or our server's name was refused, not the address. */
+const SENDER_REFUSED: ReadonlySet<string> = new Set(['wording:sender-rejected', 'wording:reverse-dns', 'wording:helo-rejected']);
 
-/** Words without which no full, disabled, sender-refused or failed-for-now reading is possible (spares a second classification). */
+/** Words without which none of those readings, nor a failed-for-now one, is possible (spares a second classification). */
 const EXISTS_OR_SENDER_WORDS =
-  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен/i;
+  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен|relay|block|listed|reputation|banned|too (?:big|large)|size|taille|limit|reverse|\bptr\b|hostname|helo|ehlo|\bpost\b|archiv|too many messages|gateway|not local|handle mail|rcpthost|non-?local/i;
 
 /** Categories whose words say a lookup or connection failed for now: they beat an unknown-domain status. */
 const DOMAIN_MAY_EXIST: ReadonlySet<string> = new Set(['dns-failure', 'connection-failure', 'expired']);
@@ -69,12 +76,12 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     if (byWording.category !== 'unknown') c = byWording;
   }
   // A status that says the mailbox or domain does not exist (X.1.1, X.1.2: often the reporting MTA's
-  // summary or a loose annotation) under words that say the mailbox exists but is full or disabled, or that
-  // it is our sender that was refused ("Sender domain not found"): the words win (soft), as they do for a
-  // suspended account.
+  // summary or a loose annotation) under words that name another cause (ANOTHER_CAUSE: full, disabled, too
+  // big, relaying refused, our IP blocked) or say that it is our sender that was refused ("Sender domain not
+  // found"): the words win (soft), as they do for a suspended account.
   if (c.hard && c.rule.startsWith('enhanced:') && rec.diagnostic && EXISTS_OR_SENDER_WORDS.test(rec.diagnostic)) {
     const byWording = classify({ phase: 'dsn', code, enhanced: null, text: rec.diagnostic.replace(STATUS_IN_TEXT, '') });
-    if (MAILBOX_EXISTS.has(byWording.category) || byWording.rule === 'wording:sender-rejected') c = byWording;
+    if (ANOTHER_CAUSE.has(byWording.category) || SENDER_REFUSED.has(byWording.rule)) c = byWording;
     // An unknown-domain status (X.1.2) over words of a lookup that failed for now (SERVFAIL, a timeout,
     // "try again") or of hosts that kept failing: the domain may well exist. (5.4.4, "unable to route", still
     // decides: Sisimai's labels count a malformed name server reply under it as the domain refusing mail,

@@ -167,3 +167,19 @@ test('an unknown-domain status (5.1.2) over words of a lookup that failed for no
   assert.equal(missing.category, 'domain-unknown');
   assert.equal(missing.hard, true);
 });
+
+test('under a no-such-mailbox status (5.1.1), words that name another cause win: relaying refused, too big, suspended, our sender or server refused', () => {
+  for (const [diagnostic, category] of [
+    ['550 5.1.1 This system is not configured to relay mail from 192.0.2.1 to example.org', 'relay-denied'],
+    ['553 5.1.1 <ann@example.net>... not local host example.net, not a gateway', 'relay-denied'],
+    ['552 5.1.1 Message size limit exceeded', 'message-too-large'],
+    ['550 5.1.1 <ann@example.net>: Recipient rejected: Temporarily inactive', 'mailbox-disabled'],
+    ['550 5.1.1 Mailaddress is administratively disabled', 'mailbox-disabled'],
+    ['550 5.1.1 Client host rejected: cannot find your hostname, [192.0.2.1]', 'authentication-policy'],
+    ['550 5.1.1 Sender address rejected: not owned by user', 'policy'],
+  ] as const) {
+    const r = classifyRecipient(recipient({ status: '5.1.1', diagnostic }));
+    assert.equal(r.category, category, diagnostic);
+    assert.equal(r.hard, false, diagnostic);
+  }
+});
