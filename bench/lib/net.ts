@@ -24,6 +24,31 @@ export function ensureLoopbackAddress(ip: string): void {
   spawnSync('ip', ['addr', 'add', `${ip}/32`, 'dev', 'lo'], { encoding: 'utf8' });
 }
 
+/**
+ * Rejects when something already accepts connections on host:port. A listener started there next could not
+ * tell by its bind: smtp-sink binds with SO_REUSEPORT, so a second one (say, left running by an interrupted
+ * run) starts without error and the kernel splits the connections between the two, each counting part of
+ * the mail; and `waitForPort` is answered by whoever listens. Checked before starting one of ours.
+ */
+export async function assertNothingListens(host: string, port: number, what: string): Promise<void> {
+  const answered = await new Promise<boolean>((resolve) => {
+    const s = net.connect({ host, port });
+    s.setTimeout(2_000, () => {
+      s.destroy();
+      resolve(false);
+    });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+  if (answered)
+    throw new Error(
+      `cannot start ${what} on ${host}:${port}: something already listens there (left by an interrupted run? \`ss -ltnp\` in this network namespace names it); stop it first`,
+    );
+}
+
 /** Resolves once something accepts TCP connections on host:port; rejects after timeoutMs. */
 export async function waitForPort(host: string, port: number, timeoutMs: number, alive: () => string | null = () => null): Promise<void> {
   const until = Date.now() + timeoutMs;

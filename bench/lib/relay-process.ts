@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ensureLoopbackAddress, waitForPort } from './net.js';
+import { assertNothingListens, ensureLoopbackAddress, waitForPort } from './net.js';
 import { kill } from './sink.js';
 
 /** The relay's log level in the benchmark; production's default is `info` (a JSON line per message and attempt). */
@@ -29,6 +29,8 @@ export interface RelayProcess {
   roundTrips(): number | null;
   /** SIGTERM, and wait for the exit (the database is checkpointed and closed then). */
   stop(): Promise<void>;
+  /** After stop(): how long the relay took to exit, and whether it had to be killed (SIGKILL after the grace). */
+  stopped(): { ms: number; killed: boolean } | null;
 }
 
 export interface RelayOptions {
@@ -51,6 +53,9 @@ export interface RelayOptions {
 export async function startRelay(o: RelayOptions): Promise<RelayProcess> {
   ensureLoopbackAddress(o.host);
   if (o.bounces) ensureLoopbackAddress(o.bounces.host);
+  // waitForPort below would take another process's listener for this relay's.
+  await assertNothingListens(o.host, o.port, 'the relay');
+  if (o.bounces) await assertNothingListens(o.bounces.host, o.bounces.port, "the relay's bounce listener");
   mkdirSync(o.dir, { recursive: true });
   const configFile = path.join(o.dir, 'mailtrail.yaml');
   const dbPath = o.postgresUrl ? null : path.join(o.dir, 'mailtrail.db');
@@ -88,19 +93,25 @@ export async function startRelay(o: RelayOptions): Promise<RelayProcess> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';
-  // BENCH_RELAY_OUT=FILE keeps the relay's whole output (e.g. with BENCH_RELAY_NODE_ARGS=--trace-gc), not only its end.
-  const out = process.env.BENCH_RELAY_OUT;
+  // BENCH_RELAY_LOG_DIR: every line the relay prints also goes to a file of its own there (the last 20 KB
+  // kept here say nothing of what happened early in a run that failed late).
+  const logDir = process.env.BENCH_RELAY_LOG_DIR;
+  const logFile = logDir ? path.join(logDir, `relay-${o.host}-${relay.pid}.log`) : null;
+  if (logDir) mkdirSync(logDir, { recursive: true });
   const keep = (d: Buffer) => {
     log = (log + d).slice(-20_000);
-    if (out) appendFileSync(out, d);
+    if (logFile) appendFileSync(logFile, d);
   };
   relay.stdout.on('data', keep);
   relay.stderr.on('data', keep);
-  let stopped = false;
+  let stopping = false;
+  let stopped: { ms: number; killed: boolean } | null = null;
   const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    await kill(relay, 'SIGTERM', 30_000);
+    if (stopping) return;
+    stopping = true;
+    const t0 = Date.now();
+    const killed = await kill(relay, 'SIGTERM', 30_000);
+    stopped = { ms: Date.now() - t0, killed };
   };
   try {
     await waitForPort(o.host, o.port, 30_000, () => (relay.exitCode !== null ? `the relay exited (${relay.exitCode}): ${log.slice(-2000)}` : null));
@@ -112,7 +123,7 @@ export async function startRelay(o: RelayOptions): Promise<RelayProcess> {
     tripsDir
       ? readdirSync(tripsDir).reduce((sum, f) => sum + (JSON.parse(readFileSync(path.join(tripsDir, f), 'utf8')) as { queries: number }).queries, 0)
       : null;
-  return { pid: relay.pid!, host: o.host, port: o.port, user: 'bench', password, dbPath, log: () => log, roundTrips, stop };
+  return { pid: relay.pid!, host: o.host, port: o.port, user: 'bench', password, dbPath, log: () => log, roundTrips, stop, stopped: () => stopped };
 }
 
 function relayConfig(dbPath: string | null, o: RelayOptions): string {

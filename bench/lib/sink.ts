@@ -5,7 +5,7 @@
  * and the time at which the count reached a target is taken when that line arrives.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ensureLoopbackAddress, waitForPort } from './net.js';
+import { assertNothingListens, ensureLoopbackAddress, waitForPort } from './net.js';
 
 export const SMTP_SINK = '/usr/sbin/smtp-sink';
 
@@ -22,6 +22,7 @@ export interface CountingSink {
 
 export async function startCountingSink(host: string, port = 25): Promise<CountingSink> {
   ensureLoopbackAddress(host);
+  await assertNothingListens(host, port, 'the counting sink');
   // -u nobody: smtp-sink refuses to run as root; 512 sessions and a 100 s command timeout.
   const args = ['-u', 'nobody', '-c', '-m', '512', '-t', '100', `inet:${host}:${port}`, '512'];
   const child = spawn(SMTP_SINK, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -72,17 +73,24 @@ export async function startCountingSink(host: string, port = 25): Promise<Counti
         }, 250);
       });
     },
-    stop: () => kill(child),
+    async stop() {
+      await kill(child);
+    },
   };
 }
 
-export function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+/** Signals `child` and waits for it to exit, with SIGKILL after `graceMs`; resolves true when that was needed. */
+export function kill(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 5_000): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    let killed = false;
+    const t = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, graceMs);
     child.once('exit', () => {
       clearTimeout(t);
-      resolve();
+      resolve(killed);
     });
     child.kill(signal);
   });

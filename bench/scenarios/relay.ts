@@ -96,8 +96,11 @@ export async function runRelay({ flags, dir, root, progress }: ScenarioContext, 
       runId: `${name}-${Date.now()}`,
     });
     progress(`${name}: ${load.sent} accepted (${round(load.per_second)}/s); waiting for the sink to receive them`);
-    const received = await sink.waitFor(load.sent, 60_000).catch((err: Error) => {
-      throw new Error(`${err.message}; the relay's last log lines:\n${relays.map((r) => r.log().slice(-3000)).join('\n')}`);
+    const received = await sink.waitFor(load.sent, 60_000).catch(async (err: Error) => {
+      const waiting = pg ? await undeliveredPg(pg).catch((e: Error) => `(not read: ${e.message})`) : null;
+      throw new Error(
+        `${err.message}${waiting !== null ? `; in the database, not delivered: ${waiting || 'none (every recipient is recorded delivered: the sink did not count them all)'}` : ''}; the relay's last log lines:\n${relays.map((r) => r.log().slice(-3000)).join('\n')}`,
+      );
     });
     const cpu = relayCpu() - cpuBefore;
     const dbCpu = pg ? pg.cpuSeconds() - dbCpuBefore : 0;
@@ -106,10 +109,13 @@ export async function runRelay({ flags, dir, root, progress }: ScenarioContext, 
     // Stop first so the database is checkpointed and closed (SQLite) or every backend has handed in its
     // statistics (PostgreSQL); then count what it holds.
     for (const r of relays) await r.stop();
+    const stops = relays.map((r) => r.stopped()!);
     const dbAfter = pg ? await pg.counters() : null;
     const roundTrips = pg ? relays.reduce((sum, r) => sum + (r.roundTrips() ?? 0), 0) : null;
     const stored = pg ? await countStoredPg(pg) : countStored(relays[0]!.dbPath!);
     const delivered = stored.delivered;
+    // What became of the others: the first thing to know when a run falls short.
+    const shortfall = delivered !== load.sent ? (pg ? await undeliveredPg(pg) : null) : null;
     const db = dbBefore && dbAfter ? perMessage(dbBefore, dbAfter, delivered || 1) : null;
     const figures: Figures = {
       ...relayFigures({ load, receivedAt: received, delivered, cpuSeconds: cpu + dbCpu, peakMemMb: peakMem }),
@@ -149,7 +155,8 @@ export async function runRelay({ flags, dir, root, progress }: ScenarioContext, 
             ]
           : []),
         ...(load.failed ? [`${load.failed} submissions failed: ${JSON.stringify(load.failures)}`] : []),
-        ...(delivered !== load.sent ? [`${load.sent} accepted but ${delivered} recorded delivered`] : []),
+        ...(delivered !== load.sent ? [`${load.sent} accepted but ${delivered} recorded delivered${shortfall ? `; the others: ${shortfall}` : ''}`] : []),
+        `After the sink had every message, the relay${nodes > 1 ? 's' : ''} exited ${stops.map((x) => `${round(x.ms / 1000, 1)} s${x.killed ? ' (killed: still running 30 s after SIGTERM)' : ''}`).join(' and ')} after SIGTERM.`,
         ...(profileDir ? [`CPU profile of the relay written to ${profileDir}`] : []),
       ],
     };
@@ -173,6 +180,19 @@ async function countStoredPg(pg: BenchPostgres): Promise<Stored> {
     delivered: await one("SELECT COUNT(*) AS n FROM recipients WHERE state = 'delivered'"),
     bytes: await one('SELECT pg_database_size(current_database()) AS n'),
   };
+}
+
+/** Recipients not delivered, by state and lease holder, with the events recorded for them. */
+async function undeliveredPg(pg: BenchPostgres): Promise<string> {
+  const rows = await pg.cluster.sql(
+    pg.database,
+    `SELECT r.state, r.lease_owner, COUNT(*) AS n, MIN(r.attempts) AS attempts_min, MAX(r.attempts) AS attempts_max,
+            (SELECT string_agg(DISTINCT k.kind, ',') FROM event_records k WHERE k.recipient_id = ANY(array_agg(r.id))) AS kinds
+       FROM recipients r WHERE r.state <> 'delivered' GROUP BY r.state, r.lease_owner ORDER BY n DESC`,
+  );
+  return rows
+    .map((r) => `${r.n} ${r.state} (lease ${r.lease_owner ?? 'none'}, attempts ${r.attempts_min}–${r.attempts_max}, events: ${r.kinds ?? 'none'})`)
+    .join('; ');
 }
 
 function countStored(dbPath: string): Stored {

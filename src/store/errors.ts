@@ -25,13 +25,21 @@ export function isStorageFull(err: unknown): boolean {
 /**
  * A write failure that passes by itself: a full disk (once space is freed), a locked SQLite database,
  * a PostgreSQL server that is restarting or out of reach (connection errors, SQLSTATE class 08 and
- * 57P0x). Retrying such a write later is right; retrying any other failure only repeats a fault.
+ * 57P0x, no answer within the client's deadline), or busy: every pooled connection in use past the wait
+ * for one, a statement past statement_timeout (57014, a lock held long), a deadlock or serialization
+ * failure the server broke by rolling one transaction back (40P01, 40001), a lock not available (55P03).
+ * Retrying such a write later is right; retrying any other failure only repeats a fault.
  */
 export function isPassingWriteError(err: unknown): boolean {
   if (isStorageFull(err)) return true;
   const e = err as { code?: unknown; message?: unknown } | null;
   const code = typeof e?.code === 'string' ? e.code : '';
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || /^08/.test(code) || /^57P0/.test(code)) return true;
+  if (['57014', '40P01', '40001', '55P03'].includes(code)) return true;
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(code)) return true;
-  return typeof e?.message === 'string' && /database is locked|Connection terminated|connection timeout/i.test(e.message);
+  // node-postgres: pg-pool's wait for a free connection, the client's query_timeout, a connection dropped.
+  return (
+    typeof e?.message === 'string' &&
+    /database is locked|Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout/i.test(e.message)
+  );
 }
