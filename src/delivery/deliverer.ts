@@ -295,6 +295,9 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     const waitStart = Date.now();
     const slotDeadline = waitStart + d.connect_timeout_ms;
     const noSlot = (slot: Extract<Acquired, { ok: false }>): HostResult => {
+      // Nothing began: the job goes back to the queue unattempted (deliver's `abandoned`), nothing recorded.
+      if (slot.reason === 'stopping')
+        return fail({ phase: 'connect', code: null, enhanced: null, text: 'the relay is stopping', error: STOPPING, temporary: true });
       const limit = d.max_connections_per_host;
       const aborted = slot.reason === 'aborted';
       const text = aborted
@@ -304,7 +307,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       record(phaseAt(ctx, 'connect', waitAt, tw, null, { text, error, detail: { port, local_limit: limit, open: slot.open, waited_ms: slot.waitedMs } }));
       return fail({ phase: 'connect', code: null, enhanced: null, text, error, temporary: true });
     };
-    const slot = await pool.acquire(ip, key, { timeoutMs: d.connect_timeout_ms, signal });
+    const slot = await pool.acquire(ip, key, { timeoutMs: d.connect_timeout_ms, signal, stopping });
     if (!slot.ok) return noSlot(slot);
     let lease = slot.lease;
     let leased = true; // the lease is ours to give back
@@ -364,7 +367,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
               pool.cap(ip, shared.own, OWN_CONNECTIONS_MS);
               leased = false;
               pool.release(lease);
-              const again = await pool.acquire(ip, key, { timeoutMs: Math.max(0, slotDeadline - Date.now()), signal });
+              const again = await pool.acquire(ip, key, { timeoutMs: Math.max(0, slotDeadline - Date.now()), signal, stopping });
               if (!again.ok) return noSlot(again);
               lease = again.lease;
               leased = true;

@@ -40,8 +40,8 @@ export interface Lease {
 export type Acquired =
   /** `waitedMs`: how long the session waited for the slot (0 when one was free). */
   | { ok: true; lease: Lease; waitedMs: number }
-  /** `limit`: the wait ended with the address still at its limit; `aborted`: the signal fired. */
-  | { ok: false; reason: 'limit' | 'aborted'; open: number; waitedMs: number };
+  /** `limit`: the wait ended with the address still at its limit; `aborted`: the signal fired; `stopping`: the relay is stopping. */
+  | { ok: false; reason: 'limit' | 'aborted' | 'stopping'; open: number; waitedMs: number };
 
 interface Idle {
   key: string;
@@ -78,10 +78,11 @@ export class ConnectionPool {
    * A slot for a session to `ip` whose connections are interchangeable when their `key` is equal
    * (same host name, port, TLS mode, credentials). Waits at most `timeoutMs` for a slot.
    */
-  async acquire(ip: string, key: string, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<Acquired> {
+  async acquire(ip: string, key: string, opts: { timeoutMs: number; signal?: AbortSignal; stopping?: AbortSignal }): Promise<Acquired> {
     const host = this.host(ip);
     const started = Date.now();
     if (opts.signal?.aborted) return { ok: false, reason: 'aborted', open: host.held, waitedMs: 0 };
+    if (opts.stopping?.aborted) return { ok: false, reason: 'stopping', open: host.held, waitedMs: 0 };
 
     // An idle connection with this key: its slot passes to us with it. A dead one still hands over its slot.
     const same = host.idle.findIndex((e) => e.key === key && !e.client.closed);
@@ -112,7 +113,7 @@ export class ConnectionPool {
           resolve({ ok: true, lease, waitedMs: Date.now() - started });
         },
       };
-      const giveUp = (reason: 'limit' | 'aborted') => {
+      const giveUp = (reason: 'limit' | 'aborted' | 'stopping') => {
         const i = host.waiters.indexOf(waiter);
         if (i < 0) return; // already granted
         host.waiters.splice(i, 1);
@@ -121,12 +122,17 @@ export class ConnectionPool {
         this.forget(ip, host);
       };
       const onAbort = () => giveUp('aborted');
+      // The relay stopping: a session still waiting for a slot has not begun, so it is handed back unattempted
+      // instead of holding the stop until its wait runs out (connect_timeout_ms).
+      const onStopping = () => giveUp('stopping');
       const timer = setTimeout(() => giveUp('limit'), opts.timeoutMs);
       const done = () => {
         clearTimeout(timer);
         opts.signal?.removeEventListener('abort', onAbort);
+        opts.stopping?.removeEventListener('abort', onStopping);
       };
       opts.signal?.addEventListener('abort', onAbort, { once: true });
+      opts.stopping?.addEventListener('abort', onStopping, { once: true });
       host.waiters.push(waiter);
     });
   }

@@ -222,11 +222,17 @@ test('a full address: the session waits up to connect_timeout, records a local-l
     while (silent.accepted === acceptedBefore) await new Promise((r) => setTimeout(r, 10));
 
     const aborter = new AbortController();
-    const [stepped, deferred, aborted] = await Promise.all([
+    const stopper = new AbortController();
+    const started = Date.now();
+    const [stepped, deferred, aborted, stopped] = await Promise.all([
       deliverer.deliver(testJob({ domain: 'stepping.test', to: ['x@stepping.test'] })),
       deliverer.deliver(testJob({ domain: 'lone.test', to: ['y@lone.test'] })),
       deliverer.deliver(testJob({ domain: 'lone.test', to: ['z@lone.test'] }), aborter.signal),
-      new Promise<void>((r) => setTimeout(r, 50)).then(() => aborter.abort()),
+      deliverer.deliver(testJob({ domain: 'lone.test', to: ['v@lone.test'] }), undefined, stopper.signal).then((r) => ({ r, ms: Date.now() - started })),
+      new Promise<void>((r) => setTimeout(r, 50)).then(() => {
+        aborter.abort();
+        stopper.abort();
+      }),
     ]);
 
     // The first MX was full: a connect phase says so, and the backup MX took the message.
@@ -251,6 +257,10 @@ test('a full address: the session waits up to connect_timeout, records a local-l
     // Shutdown ends a wait at once, as itself.
     assert.equal(aborted.recipients[0].outcome, 'deferred');
     assert.equal(aborted.phases.find((p) => p.phase === 'connect')?.error, 'EABORTED');
+    // The relay stopping ends a wait for a slot too, before connect_timeout: nothing began, so the job is
+    // handed back unattempted (not a local-limit deferral retried minutes later).
+    assert.equal(stopped.r.abandoned, true);
+    assert.ok(stopped.ms < 250, `handed back after ${stopped.ms} ms, not at the 300 ms connect timeout`);
 
     assert.equal(silent.accepted - acceptedBefore, 1, 'only the holder ever connected to the full address');
     const held = await holder;

@@ -86,3 +86,17 @@ test('the lowest cap in force wins; a higher one does not lift it', async () => 
   const second = await pool.acquire(IP, 'k', { timeoutMs: 30 });
   assert.equal(second.ok, false, 'still capped at 1');
 });
+
+test('a wait for a slot ends when the relay is stopping, as its own reason; a stopped relay waits for nothing', async () => {
+  const { pool } = poolOf(1);
+  const held = await lease(pool);
+  const stopping = new AbortController();
+  const waiting = pool.acquire(IP, 'k', { timeoutMs: 5_000, stopping: stopping.signal });
+  await tick();
+  stopping.abort();
+  const got = await waiting;
+  assert.deepEqual(got.ok ? 'granted' : got.reason, 'stopping');
+  assert.deepEqual(await pool.acquire(IP, 'k', { timeoutMs: 5_000, stopping: stopping.signal }).then((g) => (g.ok ? 'granted' : g.reason)), 'stopping');
+  pool.release(held);
+  assert.equal(pool.open(IP), 0, 'the slot the waiter never got is not counted');
+});
