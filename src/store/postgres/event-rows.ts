@@ -137,9 +137,10 @@ export interface EventWriter {
   encode(events: NewEvent[]): Promise<EncodedEvents>;
   /**
    * The events of one attempt, in order: each run of two or more phases with the same message, attempt,
-   * remote host and address is written both folded (variant 1) and unfolded (variant 2), the rest as they are.
+   * remote host and address is written folded (variant 1) and, with `unfolded`, also one row per event
+   * (variant 2), the rest as they are.
    */
-  encodeAttempt(events: NewEvent[]): Promise<EncodedEvents>;
+  encodeAttempt(events: NewEvent[], unfolded: boolean): Promise<EncodedEvents>;
 }
 
 const writers = new WeakMap<Pg, EventWriter>();
@@ -312,7 +313,7 @@ export function eventWriter(db: Pg): EventWriter {
       await share(due);
       return { rows: all.map((x) => plain(x, 0, 0)), runRecipients: { run: [], recipient: [] } };
     },
-    async encodeAttempt(events) {
+    async encodeAttempt(events, unfolded) {
       if (known.size > KNOWN_LIMIT) known = new Map();
       const cut = runs(events);
       const due = new Set<string>();
@@ -330,7 +331,7 @@ export function eventWriter(db: Pg): EventWriter {
         }
         rows.push(fold(chunk, run + 1));
         for (const x of chunk) {
-          rows.push(plain(x, run + 1, 2));
+          if (unfolded) rows.push(plain(x, run + 1, 2));
           const e = x.e;
           if (e.recipientId != null) {
             runRecipients.run.push(run + 1);
