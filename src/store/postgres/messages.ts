@@ -15,7 +15,9 @@ import type { PgWakeups } from './wakeups.js';
  * submissions hears 250 (synchronous_commit). Events are inserted by one INSERT in message order, a
  * message's `received` first, so it gets the lower id. The text is the same for every group (messages,
  * recipients and subject words travel as arrays, each row naming its message by position): prepared once
- * per connection.
+ * per connection. The contents travel as one binary parameter, cut by the server at each message's size:
+ * in a bytea[] array node-postgres would send them hex-encoded (twice the bytes, escaped element by element)
+ * and the server would parse them back as array text.
  */
 function enqueueSql(ms: NewMessage[], p: Params): string {
   const msg = (f: (m: NewMessage) => unknown, type: string) => `${p.add(ms.map(f))}::${type}[]`;

@@ -70,9 +70,10 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
    * only if one of that job's recipients was ours (shared phases) and, for an event about one recipient, only
    * if that one was; a suppression with its bounced event. A run of phases is written folded when every
    * recipient it names was ours, else one row per event (those of the others left out): with `unfolded` the
-   * encoding offers both (./event-rows.ts); without, only the folded form, and such a run fails the statement. Its text is the same for any number of jobs and events (arrays, unnest),
-   * so it is prepared once per connection; an attempt with TLS session counts goes alone (one INSERT … ON
-   * CONFLICT cannot add to a key twice, and two jobs' counts may share one).
+   * encoding offers both (./event-rows.ts); without, only the folded form, and such a run fails the
+   * statement (recordAttempts below). Its text is the same for any number of jobs and events (arrays,
+   * unnest), so it is prepared once per connection; an attempt with TLS session counts goes alone (one
+   * INSERT … ON CONFLICT cannot add to a key twice, and two jobs' counts may share one).
    */
   async function writeAttempts(ws: AttemptWrite[], unfolded: boolean): Promise<AttemptWritten[]> {
     // Encoded first (the texts they share may take a statement of their own); run numbers made unique
