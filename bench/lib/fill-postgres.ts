@@ -159,8 +159,8 @@ export async function fillPostgres(o: PgFillOptions): Promise<PgFillResult> {
           const first = three[0]!;
           for (const group of timeline(first.i, Number(first.at), tags.get(first.i)!, three, o.endAt)) {
             events += group.length;
-            const e = group[0]!.kind === 'received' ? await writer.encode(group) : await writer.encodeAttempt(group, false);
-            encoded.push(...e.rows);
+            const e = group[0]!.kind === 'received' ? await writer.encode(group) : await writer.encodeAttempt(group);
+            encoded.push(...e.rows.filter((row) => row.variant !== 2));
           }
         }
         const p = new Params();

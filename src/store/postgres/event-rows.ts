@@ -40,13 +40,6 @@ const TEXTS_ROW_COST = 64;
 const SEEN_LIMIT = 50_000;
 const KNOWN_LIMIT = 100_000;
 
-/** An event with its JSON texts, made once: its detail, and (when it is folded) its reply triple. */
-interface Json {
-  e: NewEvent;
-  detail: string | null;
-  reply: string | null;
-}
-
 /** The columns of one events row, as the writer fills them. `n`: the phases it holds (1 for an unfolded event). */
 interface EventColumns {
   n: number;
@@ -137,10 +130,9 @@ export interface EventWriter {
   encode(events: NewEvent[]): Promise<EncodedEvents>;
   /**
    * The events of one attempt, in order: each run of two or more phases with the same message, attempt,
-   * remote host and address is written folded (variant 1) and, with `unfolded`, also one row per event
-   * (variant 2), the rest as they are.
+   * remote host and address is written both folded (variant 1) and unfolded (variant 2), the rest as they are.
    */
-  encodeAttempt(events: NewEvent[], unfolded: boolean): Promise<EncodedEvents>;
+  encodeAttempt(events: NewEvent[]): Promise<EncodedEvents>;
 }
 
 const writers = new WeakMap<Pg, EventWriter>();
@@ -191,22 +183,17 @@ export function eventWriter(db: Pg): EventWriter {
     return id === undefined ? [value, null] : [null, id];
   };
   const phaseCode = (phase: NewEvent['phase']) => (phase == null ? null : (PHASE_CODES[phase] ?? null));
+  const detailJson = (e: NewEvent) => (e.detail ? JSON.stringify(e.detail) : null);
   const replyJson = (e: NewEvent) => {
     const triple: Reply = [e.code ?? null, e.enhanced ?? null, e.text ?? null];
     return triple.every((v) => v === null) ? null : JSON.stringify(triple);
   };
-  // Each pass (want, then encode; plain and folded) needs an event's JSON: made once per event, not per pass.
-  const withJson = (e: NewEvent, folded: boolean): Json => ({
-    e,
-    detail: e.detail ? JSON.stringify(e.detail) : null,
-    reply: folded ? replyJson(e) : null,
-  });
 
-  const plain = ({ e, detail: d }: Json, run: number, variant: 0 | 2): EventColumns => {
+  const plain = (e: NewEvent, run: number, variant: 0 | 2): EventColumns => {
     const [text, text_ref] = ref(e.text);
     const [remote_host, remote_host_ref] = ref(e.remoteHost);
     const [remote_ip, remote_ip_ref] = ref(e.remoteIp);
-    const [detail, detail_ref] = ref(d);
+    const [detail, detail_ref] = ref(detailJson(e));
     return {
       n: 1,
       at: e.at,
@@ -230,18 +217,20 @@ export function eventWriter(db: Pg): EventWriter {
       variant,
     };
   };
-  const wantPlain = ({ e, detail }: Json, due: Set<string>) => {
+  const wantPlain = (e: NewEvent, due: Set<string>) => {
     want(e.text, due);
     want(e.remoteHost, due);
     want(e.remoteIp, due);
-    want(detail, due);
+    want(detailJson(e), due);
   };
 
-  const fold = (chunk: Json[], run: number): EventColumns => {
-    const first = chunk[0]!.e;
+  const fold = (chunk: NewEvent[], run: number): EventColumns => {
+    const first = chunk[0]!;
     const details: (string | null)[] = [];
-    const phases = chunk.map(({ e, detail: d, reply }): FoldedPhase => {
-      const replyId = reply === null ? undefined : known.get(reply);
+    const phases = chunk.map((e): FoldedPhase => {
+      const json = replyJson(e);
+      const replyId = json === null ? undefined : known.get(json);
+      const d = detailJson(e);
       const earlier = d === null ? -1 : details.indexOf(d);
       details.push(d);
       const detailId = d === null ? undefined : known.get(d);
@@ -249,7 +238,7 @@ export function eventWriter(db: Pg): EventWriter {
         e.at - first.at,
         e.recipientId ?? null,
         phaseCode(e.phase) ?? e.phase ?? null,
-        reply === null ? null : (replyId ?? [e.code ?? null, e.enhanced ?? null, e.text ?? null]),
+        json === null ? null : (replyId ?? [e.code ?? null, e.enhanced ?? null, e.text ?? null]),
         e.durationMs ?? null,
         d === null ? null : earlier >= 0 ? -(earlier + 1) : (detailId ?? e.detail ?? null),
       ];
@@ -281,24 +270,25 @@ export function eventWriter(db: Pg): EventWriter {
       variant: 1,
     };
   };
-  const wantFolded = (chunk: Json[], due: Set<string>) => {
-    want(chunk[0]!.e.remoteHost, due);
-    want(chunk[0]!.e.remoteIp, due);
+  const wantFolded = (chunk: NewEvent[], due: Set<string>) => {
+    want(chunk[0]!.remoteHost, due);
+    want(chunk[0]!.remoteIp, due);
     const details: (string | null)[] = [];
-    for (const { reply, detail: d } of chunk) {
-      want(reply, due);
+    for (const e of chunk) {
+      want(replyJson(e), due);
+      const d = detailJson(e);
       if (d !== null && !details.includes(d)) want(d, due);
       details.push(d);
     }
   };
 
   /** The events cut into runs to fold (two or more phases, at most a block) and single events. */
-  const runs = (events: NewEvent[]): Json[][] => {
-    const out: Json[][] = [];
+  const runs = (events: NewEvent[]): NewEvent[][] => {
+    const out: NewEvent[][] = [];
     for (let i = 0; i < events.length; ) {
       let j = i + 1;
       while (j < events.length && j - i < BLOCK && sameRun(events[i]!, events[j]!)) j++;
-      out.push(events.slice(i, j).map((e) => withJson(e, j - i >= 2)));
+      out.push(events.slice(i, j));
       i = j;
     }
     return out;
@@ -308,12 +298,11 @@ export function eventWriter(db: Pg): EventWriter {
     async encode(events) {
       if (known.size > KNOWN_LIMIT) known = new Map();
       const due = new Set<string>();
-      const all = events.map((e) => withJson(e, false));
-      for (const x of all) wantPlain(x, due);
+      for (const e of events) wantPlain(e, due);
       await share(due);
-      return { rows: all.map((x) => plain(x, 0, 0)), runRecipients: { run: [], recipient: [] } };
+      return { rows: events.map((e) => plain(e, 0, 0)), runRecipients: { run: [], recipient: [] } };
     },
-    async encodeAttempt(events, unfolded) {
+    async encodeAttempt(events) {
       if (known.size > KNOWN_LIMIT) known = new Map();
       const cut = runs(events);
       const due = new Set<string>();
@@ -330,9 +319,8 @@ export function eventWriter(db: Pg): EventWriter {
           return;
         }
         rows.push(fold(chunk, run + 1));
-        for (const x of chunk) {
-          if (unfolded) rows.push(plain(x, run + 1, 2));
-          const e = x.e;
+        for (const e of chunk) {
+          rows.push(plain(e, run + 1, 2));
           if (e.recipientId != null) {
             runRecipients.run.push(run + 1);
             runRecipients.recipient.push(e.recipientId);

@@ -50,12 +50,6 @@ export function transitionClauses(t: RecipientTransition, now: number, p: Params
 
 const byId = (a: RecipientRecord, b: RecipientRecord) => a.id - b.id;
 
-/**
- * A folded-only write (recordAttempts) that finds a run to write one row per event stops its statement:
- * PostgreSQL's SQL has no RAISE, so this text cast to an integer makes the error, and its message names it.
- */
-const REFOLD = 'refold-attempt';
-
 /** Attempt statements in flight at once: one's WAL flush overlaps the next one's work; the rest wait and go together. */
 const ATTEMPT_STATEMENTS = 2;
 /** Attempts one statement carries at most. */
@@ -69,22 +63,20 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
    * under its lease (the owner is checked per recipient, so every write of a job still checks it); the events
    * only if one of that job's recipients was ours (shared phases) and, for an event about one recipient, only
    * if that one was; a suppression with its bounced event. A run of phases is written folded when every
-   * recipient it names was ours, else one row per event (those of the others left out): with `unfolded` the
-   * encoding offers both (./event-rows.ts); without, only the folded form, and such a run fails the
-   * statement (recordAttempts below). Its text is the same for any number of jobs and events (arrays,
-   * unnest), so it is prepared once per connection; an attempt with TLS session counts goes alone (one
-   * INSERT … ON CONFLICT cannot add to a key twice, and two jobs' counts may share one).
+   * recipient it names was ours, else one row per event (those of the others left out), as the encoding
+   * offers both (./event-rows.ts). Its text is the same for any number of jobs and events (arrays, unnest),
+   * so it is prepared once per connection; an attempt with TLS session counts goes alone (one INSERT … ON
+   * CONFLICT cannot add to a key twice, and two jobs' counts may share one).
    */
-  async function writeAttempts(ws: AttemptWrite[], unfolded: boolean): Promise<AttemptWritten[]> {
+  async function recordAttempts(ws: AttemptWrite[]): Promise<AttemptWritten[]> {
     // Encoded first (the texts they share may take a statement of their own); run numbers made unique
     // across the jobs, each event tagged with its job.
     const events: EncodedEvents['rows'] = [];
     const jobOfEvent: number[] = [];
     const runRecipients: EncodedEvents['runRecipients'] = { run: [], recipient: [] };
-    const jobOfRun: number[] = [];
     let runs = 0;
     for (const [job, w] of ws.entries()) {
-      const encoded = await writer.encodeAttempt(w.events, unfolded);
+      const encoded = await writer.encodeAttempt(w.events);
       let most = 0;
       for (const row of encoded.rows) {
         if (row.run) {
@@ -96,7 +88,6 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
       }
       runRecipients.run.push(...encoded.runRecipients.run.map((r) => r + runs));
       runRecipients.recipient.push(...encoded.runRecipients.recipient);
-      jobOfRun.push(...encoded.runRecipients.run.map(() => job));
       runs += most;
     }
     const recipients = ws.flatMap((w, job) => w.recipients.map((r) => ({ ...r, job, at: w.at, owner: w.owner })));
@@ -116,8 +107,7 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
            WHERE r.id = u.id AND r.lease_owner = u.owner AND r.${WAITING}
           RETURNING r.*, u.job AS attempt_job
         ), broken AS (
-          SELECT DISTINCT x.run, x.job FROM unnest(${p.add(runRecipients.run)}::integer[], ${p.add(runRecipients.recipient)}::bigint[], ${p.add(jobOfRun)}::integer[])
-                 AS x(run, recipient_id, job)
+          SELECT DISTINCT x.run FROM unnest(${p.add(runRecipients.run)}::integer[], ${p.add(runRecipients.recipient)}::bigint[]) AS x(run, recipient_id)
            WHERE x.recipient_id NOT IN (SELECT id FROM updated)
         ), ev AS (
           ${insertSelect(
@@ -137,9 +127,8 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
            ORDER BY s.recipient_id, ev.id
           ON CONFLICT (address) DO NOTHING
         )${tls.length ? `, tls AS (${tlsSessionInsert(p, tls, 'EXISTS (SELECT 1 FROM updated)')})` : ''}
-        SELECT * FROM updated${unfolded ? '' : ` WHERE NOT EXISTS (SELECT 1 FROM broken JOIN updated u ON u.attempt_job = broken.job WHERE ('${REFOLD} ' || broken.run || ' ' || u.id)::integer IS NULL)`}`;
-    const name = `recordAttempts${unfolded ? 'Unfolded' : ''}${tls.length ? 'Tls' : ''}`;
-    const rows = await db.rows<RecipientRow & { attempt_job: number }>(sql, p.values, name);
+        SELECT * FROM updated`;
+    const rows = await db.rows<RecipientRow & { attempt_job: number }>(sql, p.values, tls.length ? 'recordAttemptsTls' : 'recordAttempts');
     // A retry moves when mail is next due: relays asleep until a later time look again.
     if (rows.some((r) => r.state === 'deferred')) wakeups.signal();
     const ours = new Map(rows.map((r) => [r.id, toRecipient(r)]));
@@ -147,21 +136,6 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
       recorded: w.recipients.flatMap((r) => (ours.has(r.id) ? [ours.get(r.id)!] : [])),
       lost: w.recipients.filter((r) => !ours.has(r.id)).map((r) => r.id),
     }));
-  }
-  /**
-   * First with each run in its folded form only: a run needs its one-row-per-event form only when one of its
-   * recipients is no longer ours while another of its job's still is, which only a lost lease brings about;
-   * then that statement fails as a whole (REFOLD, nothing of it written) and the same writes go again with
-   * both forms. Sending both every time cost the common attempt (three phases and an outcome) five rows of
-   * twenty columns, encoded here and decoded by the server, where two are written.
-   */
-  async function recordAttempts(ws: AttemptWrite[]): Promise<AttemptWritten[]> {
-    try {
-      return await writeAttempts(ws, false);
-    } catch (err) {
-      if (!String((err as Error)?.message).includes(REFOLD)) throw err;
-      return writeAttempts(ws, true);
-    }
   }
   const attempts = groupedWrites(recordAttempts, {
     parallel: ATTEMPT_STATEMENTS,

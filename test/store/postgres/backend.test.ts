@@ -334,7 +334,7 @@ describe('compact history (001, as SQLite 009)', () => {
     assert.equal((await store.db.row<{ n: number }>('SELECT COUNT(*) AS n FROM events WHERE message_id = $1 AND phase_code = 0', [m.message.id]))!.n, 0);
   });
 
-  test('a group of attempt records with one such run is written again whole: that run one row per event, the others folded', async () => {
+  test('in a group of attempt records, such a run is written one row per event and the other jobs’ runs folded', async () => {
     const messages = [];
     for (let i = 0; i < 4; i++) {
       messages.push(await store.messages.enqueue(newMessage({ createdAt: T0 + 200 + i, recipients: [`a${i}@group.test`, `b${i}@group.test`] })));
