@@ -15,7 +15,9 @@ import type { PgWakeups } from './wakeups.js';
  * submissions hears 250 (synchronous_commit). Events are inserted by one INSERT in message order, a
  * message's `received` first, so it gets the lower id. The text is the same for every group (messages,
  * recipients and subject words travel as arrays, each row naming its message by position): prepared once
- * per connection.
+ * per connection. The contents travel as one binary parameter, cut by the server at each message's size:
+ * in a bytea[] array node-postgres would send them hex-encoded (twice the bytes, escaped element by element)
+ * and the server would parse them back as array text.
  */
 function enqueueSql(ms: NewMessage[], p: Params): string {
   const msg = (f: (m: NewMessage) => unknown, type: string) => `${p.add(ms.map(f))}::${type}[]`;
@@ -30,20 +32,21 @@ function enqueueSql(ms: NewMessage[], p: Params): string {
       SELECT * FROM unnest(${msg((m) => m.queueId, 'text')}, ${msg((m) => m.messageId, 'text')}, ${msg((m) => m.messageIdAdded, 'boolean')},
                            ${msg((m) => m.mailFrom, 'text')}, ${msg((m) => m.username, 'text')}, ${msg((m) => m.clientIp, 'text')},
                            ${msg((m) => m.clientHostname, 'text')}, ${msg((m) => (m.tls ? JSON.stringify(m.tls) : null), 'text')},
-                           ${msg((m) => m.raw.length, 'bigint')}, ${msg((m) => Buffer.from(m.sha256, 'hex'), 'bytea')}, ${msg((m) => m.tag, 'text')},
+                           ${msg((m) => m.raw.length, 'bigint')}, ${msg((m) => m.sha256, 'text')}, ${msg((m) => m.tag, 'text')},
                            ${msg((m) => m.envId, 'text')}, ${msg((m) => m.ret, 'text')}, ${msg((m) => m.origin, 'text')}, ${msg((m) => m.createdAt, 'bigint')},
-                           ${msg((m) => m.raw, 'bytea')}, ${msg((m) => subjectOf(m) !== null, 'boolean')}, ${msg((m) => JSON.stringify(m.receivedDetail), 'text')})
+                           ${msg((m) => subjectOf(m) !== null, 'boolean')}, ${msg((m) => JSON.stringify(m.receivedDetail), 'text')})
              WITH ORDINALITY AS i(queue_id, message_id, message_id_added, mail_from, username, client_ip, client_hostname, tls, size, sha256, tag,
-                                  env_id, ret, origin, created_at, raw, has_subject, received_detail, i)
+                                  env_id, ret, origin, created_at, has_subject, received_detail, i)
     ), m AS (
       INSERT INTO messages (queue_id, message_id, message_id_added, mail_from, username, client_ip, client_hostname, tls, size, sha256, tag, env_id, ret, origin, created_at)
-      SELECT queue_id, message_id, message_id_added, mail_from, username, client_ip, client_hostname, tls::json, size, sha256, tag, env_id, ret, origin, created_at
+      SELECT queue_id, message_id, message_id_added, mail_from, username, client_ip, client_hostname, tls::json, size, decode(sha256, 'hex'), tag, env_id, ret, origin, created_at
         FROM input ORDER BY i
       RETURNING *
     ), mi AS (
-      SELECT m.id, m.created_at, input.i, input.raw, input.has_subject, input.received_detail FROM m JOIN input ON input.queue_id = m.queue_id
+      SELECT m.id, m.created_at, input.i, input.size, input.has_subject, input.received_detail FROM m JOIN input ON input.queue_id = m.queue_id
     ), content AS (
-      INSERT INTO message_content (message_id, raw) SELECT id, raw FROM mi
+      INSERT INTO message_content (message_id, raw)
+      SELECT id, substr(${p.add(Buffer.concat(ms.map((m) => m.raw)))}::bytea, (SUM(size) OVER (ORDER BY i) - size + 1)::integer, size::integer) FROM mi
     ), subject AS (
       INSERT INTO message_subjects (message_id, words)
       SELECT mi.id, array_to_tsvector(COALESCE(w.words, '{}'::text[])) FROM mi

@@ -16,7 +16,7 @@ import { POSTGRES_MIGRATIONS_DIR, readMigrations } from '../../../src/store/migr
 import { LOCKS } from '../../../src/store/postgres/database.js';
 import { openPostgresStore, type PostgresStore } from '../../../src/store/postgres/index.js';
 import { searchSql } from '../../../src/store/postgres/query.js';
-import type { SearchFilters } from '../../../src/store/store.js';
+import type { AttemptWrite, EnqueuedMessage, SearchFilters } from '../../../src/store/store.js';
 import { runCli } from '../../e2e/cli.js';
 import { writeCompactAttempts } from '../../helpers/compact-history.js';
 import { newMessage } from '../../helpers/new-message.js';
@@ -279,6 +279,26 @@ describe('compact history (001, as SQLite 009)', () => {
   const rows = async () => (await store.db.row<{ n: number }>('SELECT COUNT(*) AS n FROM events'))!.n;
   const count = async (value: string) => (await store.db.row<{ n: number }>('SELECT COUNT(*) AS n FROM texts WHERE value = $1', [value]))!.n;
   const mx = { remoteHost: 'mx1.compact.test', remoteIp: '192.0.2.55', attempt: 1 };
+  /** An attempt that delivered a message's two recipients over one connection: MAIL, a RCPT each, DATA. */
+  const deliveredToBoth = (m: EnqueuedMessage, owner: string, at: number): AttemptWrite => {
+    const base = { at, messageRowId: m.message.id, ...mx };
+    const [a, b] = m.recipients.map((r) => r.id) as [number, number];
+    const done = { nextAttemptAt: null, lastCode: 250, lastEnhanced: '2.0.0', lastText: 'ok', category: 'accepted', hard: null } as const;
+    return {
+      owner,
+      at,
+      events: [
+        { ...base, kind: 'phase', phase: 'mail', code: 250, text: 'Sender OK' },
+        { ...base, recipientId: a, kind: 'phase', phase: 'rcpt', code: 250, text: 'Recipient OK' },
+        { ...base, recipientId: b, kind: 'phase', phase: 'rcpt', code: 250, text: 'Recipient OK' },
+        { ...base, kind: 'phase', phase: 'data', code: 250, text: 'queued' },
+      ],
+      recipients: [
+        { id: a, state: 'delivered', ...done },
+        { id: b, state: 'delivered', ...done },
+      ],
+    };
+  };
 
   test('an attempt’s phases take one row; an MX name, a usual reply and a classification are stored once; one-off replies inline', async () => {
     const before = await rows();
@@ -300,23 +320,7 @@ describe('compact history (001, as SQLite 009)', () => {
     const [a, b] = m.recipients.map((r) => r.id) as [number, number];
     await store.queue.claimDue({ now: T0 + 10_000, limit: 100, owner: 'c', leaseUntil: T0 + 60_000 });
     await store.db.rows('UPDATE recipients SET lease_owner = $1 WHERE id = $2', ['other', b]);
-    const at = T0 + 2_000;
-    const base = { at, messageRowId: m.message.id, ...mx };
-    const done = { nextAttemptAt: null, lastCode: 250, lastEnhanced: '2.0.0', lastText: 'ok', category: 'accepted', hard: null } as const;
-    const result = await store.queue.recordAttempt({
-      owner: 'c',
-      at,
-      events: [
-        { ...base, kind: 'phase', phase: 'mail', code: 250, text: 'Sender OK' },
-        { ...base, recipientId: a, kind: 'phase', phase: 'rcpt', code: 250, text: 'Recipient OK' },
-        { ...base, recipientId: b, kind: 'phase', phase: 'rcpt', code: 250, text: 'Recipient OK' },
-        { ...base, kind: 'phase', phase: 'data', code: 250, text: 'queued' },
-      ],
-      recipients: [
-        { id: a, state: 'delivered', ...done },
-        { id: b, state: 'delivered', ...done },
-      ],
-    });
+    const result = await store.queue.recordAttempt(deliveredToBoth(m, 'c', T0 + 2_000));
     assert.deepEqual(result.lost, [b]);
     const events = (await store.events.forMessage(m.message.id)).filter((e) => e.kind === 'phase');
     assert.deepEqual(
@@ -328,5 +332,43 @@ describe('compact history (001, as SQLite 009)', () => {
       ],
     );
     assert.equal((await store.db.row<{ n: number }>('SELECT COUNT(*) AS n FROM events WHERE message_id = $1 AND phase_code = 0', [m.message.id]))!.n, 0);
+  });
+
+  test('in a group of attempt records, such a run is written one row per event and the other jobs’ runs folded', async () => {
+    const messages = [];
+    for (let i = 0; i < 4; i++) {
+      messages.push(await store.messages.enqueue(newMessage({ createdAt: T0 + 200 + i, recipients: [`a${i}@group.test`, `b${i}@group.test`] })));
+    }
+    await store.queue.claimDue({ now: T0 + 10_000, limit: 100, owner: 'g', leaseUntil: T0 + 60_000 });
+    // The third job has lost one of its two recipients.
+    const lostId = messages[2]!.recipients[1]!.id;
+    await store.db.rows('UPDATE recipients SET lease_owner = $1 WHERE id = $2', ['other', lostId]);
+    // Four at once: two statements go at once (ATTEMPT_STATEMENTS), the third and fourth wait and go together.
+    const results = await Promise.all(messages.map((m) => store.queue.recordAttempt(deliveredToBoth(m, 'g', T0 + 3_000))));
+    assert.deepEqual(
+      results.map((r) => r.lost),
+      [[], [], [lostId], []],
+    );
+    for (const [i, m] of messages.entries()) {
+      const [a, b] = m.recipients.map((r) => r.id);
+      const phases = (await store.events.forMessage(m.message.id)).filter((e) => e.kind === 'phase').map((e) => [e.phase, e.recipientId]);
+      const folded = (await store.db.row<{ n: number }>('SELECT COUNT(*) AS n FROM events WHERE message_id = $1 AND phase_code = 0', [m.message.id]))!.n;
+      if (i === 2) {
+        assert.deepEqual(phases, [
+          ['mail', null],
+          ['rcpt', a],
+          ['data', null],
+        ]);
+        assert.equal(folded, 0, 'the run naming the lost recipient is written one row per event');
+      } else {
+        assert.deepEqual(phases, [
+          ['mail', null],
+          ['rcpt', a],
+          ['rcpt', b],
+          ['data', null],
+        ]);
+        assert.equal(folded, 1, `message ${i}: its four phases in one row`);
+      }
+    }
   });
 });
