@@ -78,6 +78,11 @@ export function searchSql(f: SearchFilters): { text: string; values: unknown[] }
 
 const FIND_MESSAGES = 'SELECT * FROM messages WHERE message_id = $1 OR queue_id = $1 ORDER BY created_at DESC, id DESC';
 
+const HISTORY = `WITH m AS (SELECT * FROM messages WHERE message_id = $1 OR queue_id = $1)
+  SELECT 0 AS part, to_json(m) AS row FROM m
+  UNION ALL SELECT 1, to_json(r) FROM recipients r WHERE r.message_id IN (SELECT id FROM m)
+  UNION ALL SELECT 2, to_json(e) FROM ${EVENTS} e WHERE e.message_id IN (SELECT id FROM m)`;
+
 export function postgresQuery(db: Pg): QueryStore {
   const reader = eventReader(db);
   return {
@@ -85,25 +90,21 @@ export function postgresQuery(db: Pg): QueryStore {
       return (await db.rows<MessageRow>(FIND_MESSAGES, [key])).map(toMessage);
     },
     async findHistory(key) {
-      // Three statements at once on three connections of the pool, each naming the messages by key, and
-      // prepared (named) so the server plans them once per connection: one round trip's wait, not two in a row.
-      const found = 'SELECT id FROM messages WHERE message_id = $1 OR queue_id = $1';
-      const [messageRows, recipientRows, eventRows] = await Promise.all([
-        db.rows<MessageRow>(FIND_MESSAGES, [key], 'history_messages'),
-        db.rows<RecipientRow>(`SELECT * FROM recipients WHERE message_id IN (${found}) ORDER BY message_id, id`, [key], 'history_recipients'),
-        db.rows<EventRow>(`SELECT * FROM ${EVENTS} WHERE message_id IN (${found}) ORDER BY message_id, id`, [key], 'history_events'),
-      ]);
-      const messages = messageRows.map(toMessage);
-      const ids = messages.map((m) => m.id);
-      // Each statement has its own snapshot: a message committed between them (message and recipients commit
-      // together, and every message has a recipient) can be seen by the first and not by the others. Read
-      // its recipients and timeline again after it, as the sequential reads do.
-      const seen = new Set(recipientRows.map((r) => Number(r.message_id)));
-      if (ids.some((id) => !seen.has(id))) {
-        const [recipients, events] = await Promise.all([this.recipientsOf(ids), this.eventsOf(ids)]);
-        return { messages, recipients, events };
-      }
-      return { messages, recipients: recipientRows.map(toRecipient), events: (await reader.expand(eventRows)).map(toEvent) };
+      // One statement: one round trip, one backend and one snapshot for the messages by key, their recipients
+      // and their timeline (each row as JSON with its set's number). Three statements at once on three pooled
+      // connections waited for the slowest of three backends sharing the cores, and each had its own snapshot.
+      // to_json keeps the column names and what the driver's parsers give (numbers, JSON as objects, bytea as
+      // hex text, which toMessage reads), so the same mappers apply; the store contract compares the result
+      // with the separate reads.
+      const rows = await db.rows<{ part: number; row: Record<string, unknown> }>(HISTORY, [key], 'find_history');
+      const of = <T>(part: number) => rows.filter((r) => r.part === part).map((r) => r.row as T);
+      const byMessageThenId = (a: { message_id: number; id: number }, b: { message_id: number; id: number }) => a.message_id - b.message_id || a.id - b.id;
+      const messages = of<MessageRow>(0)
+        .sort((a, b) => b.created_at - a.created_at || b.id - a.id)
+        .map(toMessage);
+      const recipients = of<RecipientRow>(1).sort(byMessageThenId).map(toRecipient);
+      const events = (await reader.expand(of<EventRow>(2).sort(byMessageThenId))).map(toEvent);
+      return { messages, recipients, events };
     },
     async recipientsOf(ids) {
       if (!ids.length) return [];
