@@ -186,17 +186,20 @@ export function sqliteQuery(db: Db): QueryStore {
   const recipientsOfIds = (ids: number[]) => (ids.length ? (recipientsOf.all(JSON.stringify(ids)) as RecipientRow[]).map(toRecipient) : []);
   const eventsOfIds = (ids: number[]) => (ids.length ? reader.expand(eventsOf.all(JSON.stringify(ids)) as EventRow[]).map(toEvent) : []);
 
+  // In process, one read after the other costs no wait: the statements above, in one read transaction (made once:
+  // better-sqlite3 builds its wrappers at each transaction() call).
+  const history = db.transaction((key: string) => {
+    const messages = messagesByKey(key);
+    const ids = messages.map((m) => m.id);
+    return { messages, recipients: recipientsOfIds(ids), events: eventsOfIds(ids) };
+  });
+
   return {
     async findMessages(key) {
       return messagesByKey(key);
     },
     async findHistory(key) {
-      // In process, one read after the other costs no wait: the statements above, in one read transaction.
-      return db.transaction(() => {
-        const messages = messagesByKey(key);
-        const ids = messages.map((m) => m.id);
-        return { messages, recipients: recipientsOfIds(ids), events: eventsOfIds(ids) };
-      })();
+      return history(key);
     },
     async recipientsOf(ids) {
       return recipientsOfIds(ids);
