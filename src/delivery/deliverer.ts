@@ -67,7 +67,7 @@ export interface HostSlots {
    * `timeoutMs`; `{ own }` when the address is at its limit and this relay holds `own` of its slots (the
    * session waits for one of those rather than for the database).
    */
-  take(ip: string, limit: number, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<string | null | { own: number }>;
+  take(ip: string, limit: number, opts: { timeoutMs: number; signal?: AbortSignal; stopping?: AbortSignal }): Promise<string | null | { own: number }>;
   give(holder: string): void;
   /** `cap` is called when this relay should keep at most `max` connections to `ip` for `forMs` (another relay waits). */
   watch?(cap: (ip: string, max: number, forMs: number) => void): void;
@@ -359,7 +359,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
             const at = clock();
             const t = performance.now();
             const shared = options.hostSlots
-              ? await options.hostSlots.take(ip, d.max_connections_per_host, { timeoutMs: Math.max(0, slotDeadline - Date.now()), signal })
+              ? await options.hostSlots.take(ip, d.max_connections_per_host, { timeoutMs: Math.max(0, slotDeadline - Date.now()), signal, stopping })
               : undefined;
             if (shared && typeof shared === 'object') {
               // Other relays' connections fill the address: wait as the pool's waiter for one of ours (handed on
@@ -376,6 +376,8 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
               continue;
             }
             if (shared === null) {
+              // The wait ended because the relay is stopping: nothing began, hand the job back unattempted.
+              if (stopping?.aborted) return noSlot({ ok: false, reason: 'stopping', open: 0, waitedMs: Date.now() - waitStart });
               const text = `local limit: ${d.max_connections_per_host} connections to ${ip} already open across the relays sharing this database (delivery.max_connections_per_host), none freed within ${d.connect_timeout_ms} ms`;
               record(
                 phaseAt(ctx, 'connect', at, t, null, { text, error: 'ELOCALLIMIT', detail: { port, local_limit: d.max_connections_per_host, shared: true } }),

@@ -69,8 +69,10 @@ export function sharedHostSlots(deps: { config: Config; shared: DestinationStore
   return {
     // Waits for a slot like the local pool does (bounded by the caller's time), asking the database
     // again at short random intervals: another relay's connection ends without telling us.
+    // A relay that is stopping takes no new slot and ends a wait at the next ask (its job goes back unattempted).
     async take(ip, max, opts) {
       await releasing.settled(ip);
+      if (opts.stopping?.aborted) return null;
       const holder = `${owner}:h${++serial}`;
       const deadline = Date.now() + opts.timeoutMs;
       for (;;) {
@@ -87,7 +89,7 @@ export function sharedHostSlots(deps: { config: Config; shared: DestinationStore
         }
         const own = heldAt.get(ip) ?? 0;
         if (own > 0) return { own };
-        if (opts.signal?.aborted || now >= deadline) return null;
+        if (opts.signal?.aborted || opts.stopping?.aborted || now >= deadline) return null;
         await new Promise((r) => setTimeout(r, Math.min(deadline - now, 25 + Math.random() * 75)));
       }
     },
