@@ -7,6 +7,7 @@
  * At-least-once: a recipient is recorded only after its attempt; a worker that dies leaves leases that
  * lapse, and the recipients are claimed again. A crash may therefore re-send, never drop.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema.js';
@@ -103,6 +104,9 @@ export interface Scheduler {
   stats(): SchedulerStats;
 }
 
+/** Abort listeners one delivery session holds at most on one signal (deliverer, slot wait, connect). */
+const LISTENERS_PER_SESSION = 4;
+
 export function createScheduler(opts: SchedulerOptions): Scheduler {
   const { config, store, deliverer, logger } = opts;
   const shared = opts.destinations ?? null;
@@ -131,6 +135,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const abort = new AbortController();
   /** Aborted when a stop begins: no new transaction starts; jobs that had not begun one are given back. */
   const quiesce = new AbortController();
+  // Every running session listens on both signals (its slot wait, its connect, its cut-off) and removes its
+  // listeners when it ends, so up to max_connections sessions at once is not a leak: size Node's leak warning
+  // to that, so the warning still fires if listeners ever pile up.
+  setMaxListeners(LISTENERS_PER_SESSION * d.max_connections + 10, abort.signal, quiesce.signal);
   let stopping = false;
   let loopDone: Promise<void> | null = null;
   let heartbeat: NodeJS.Timeout | null = null;

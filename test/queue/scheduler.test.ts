@@ -137,6 +137,45 @@ test('total and per-domain connection limits are respected', async () => {
   }
 });
 
+test('many sessions at once listening on the stop signals is not reported as a listener leak', async () => {
+  const t = tempStore();
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  try {
+    for (let i = 0; i < 30; i++) await enqueue(t.store, { to: [`r${i}@d${i}.test`] });
+    const inner = fakeDeliverer(undefined, { delayMs: 30 });
+    // Each session listens as the real deliverer does: its cut-off, its slot wait and its connect on the
+    // stop signal, its slot wait on the quiesce signal; all removed when it ends.
+    const deliverer = {
+      ...inner,
+      async deliver(job: Parameters<typeof inner.deliver>[0], signal?: AbortSignal, stopping?: AbortSignal) {
+        const listeners = [() => {}, () => {}, () => {}];
+        for (const l of listeners) signal?.addEventListener('abort', l);
+        stopping?.addEventListener('abort', listeners[0]);
+        try {
+          return await inner.deliver(job);
+        } finally {
+          for (const l of listeners) signal?.removeEventListener('abort', l);
+          stopping?.removeEventListener('abort', listeners[0]);
+        }
+      },
+    };
+    const s = createScheduler({ config: testConfig({ max_connections: 30 }), store: t.store, deliverer, logger: captureLogger().logger, clock: manualClock() });
+    for (let i = 0; i < 5 && inner.stats.jobs.length < 30; i++) await s.runOnce();
+    assert.equal(inner.stats.jobs.length, 30);
+    assert.ok(inner.stats.maxConcurrent > 10, `sessions overlapped (${inner.stats.maxConcurrent} at once)`);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')),
+      [],
+    );
+  } finally {
+    process.off('warning', onWarning);
+    await t.cleanup();
+  }
+});
+
 test('the running loop delivers at once when woken and stops cleanly', async () => {
   const t = tempStore();
   try {
