@@ -40,6 +40,12 @@ const DOMAIN_MAY_EXIST: ReadonlySet<string> = new Set(['dns-failure', 'connectio
 const STATUS_IN_TEXT = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])/g;
 
 const AFTER_DATA = /in reply to end of\s+DATA|after\s+end of data|after\s+DATA|in reply to\s+DATA/i;
+/**
+ * The reply answered our MAIL FROM (Postfix's "(in reply to MAIL FROM command)", Exim's "SMTP error from
+ * remote mail server after MAIL FROM:<…>"): the recipient had not been offered yet, so whatever the words
+ * ("user unknown", a 5.1.1) they are about our sender.
+ */
+const REPLY_TO_MAIL = /\(in reply to MAIL FROM command\)|SMTP error from remote mail server after MAIL FROM:/i;
 const REPLY_TO_DATA = /\(in reply to end of\s+DATA\s+command\)|SMTP error from remote mail server after\s+end of data/i;
 
 export function replyCode(diagnostic: string | null): number | null {
@@ -128,6 +134,7 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     (AFTER_DATA.test(rec.diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(rec.diagnostic, context))
   )
     rec.hard = false;
+  if (c.hard && (REPLY_TO_MAIL.test(rec.diagnostic ?? '') || REPLY_TO_MAIL.test(context ?? ''))) rec.hard = false;
   // A bare X.0.0 gives way to the status the notice's phrase implies (of the same class).
   rec.status =
     given && !(source === 'notice' && given.endsWith('.0.0') && c.enhanced?.charAt(0) === given.charAt(0))

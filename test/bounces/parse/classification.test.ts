@@ -211,3 +211,18 @@ test('under a no-such-mailbox status (5.1.1), words that name our IP, host, send
     assert.equal(r.hard, true, diagnostic);
   }
 });
+
+test('a refusal answered to MAIL FROM is about our sender, whatever its words: soft; the same reply to RCPT TO stays hard', () => {
+  for (const diagnostic of [
+    'host mx.example.net[192.0.2.5] said: 550 5.1.1 User unknown (in reply to MAIL FROM command)',
+    'SMTP error from remote mail server after MAIL FROM:<b+7-f00d@bounces.shop.example> SIZE=2048: 550 5.1.1 No such user here',
+  ]) {
+    const r = classifyRecipient(recipient({ status: '5.1.1', diagnostic }));
+    assert.equal(r.hard, false, diagnostic);
+    assert.equal(r.confidence, 'low', diagnostic);
+  }
+  const rcpt = classifyRecipient(
+    recipient({ status: '5.1.1', diagnostic: 'host mx.example.net[192.0.2.5] said: 550 5.1.1 User unknown (in reply to RCPT TO command)' }),
+  );
+  assert.equal(rcpt.hard, true);
+});
