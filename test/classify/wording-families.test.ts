@@ -121,3 +121,40 @@ test('RFC 5321\'s stock "mailbox unavailable" gives way to the specific reason a
   // Alone it still means no such mailbox.
   assert.equal(reported('550 Requested action not taken: mailbox unavailable').category, 'mailbox-unknown');
 });
+
+test('our IP or server named as the cause (Postfix client checks, DNSBLs, dynamic IPs, open proxies, Exim at connection): our reputation, soft', () => {
+  expect(
+    [
+      ['554 5.7.1 <mail.example.com[192.0.2.1]>: Client host rejected: Access denied', 'reputation-or-blocklist'],
+      ['554 5.7.1 Rejected: 192.0.2.1 blocked using bl.example.net', 'reputation-or-blocklist'],
+      ['550 Refused. 192.0.2.1 is listed in an example-rbl (see rbl.example.net)', 'reputation-or-blocklist'],
+      ['550 5.7.1 Mail from 192.0.2.1 refused: see http://www.example.net/why', 'reputation-or-blocklist'],
+      ['550 Too many spams from your IP (192.0.2.1), please visit http://www.example.net/', 'reputation-or-blocklist'],
+      ['554 Sorry, your remotehost looks suspiciously like spammer', 'reputation-or-blocklist'],
+      ['550 We do not accept mail from dynamic IPs', 'reputation-or-blocklist'],
+      ['550 Dynamic/zombied/spam IPs blocked, use the smtp server of your ISP', 'reputation-or-blocklist'],
+      ['553 Rejecting open proxy 192.0.2.1', 'reputation-or-blocklist'],
+      ['554 5.7.1 You are not allowed to connect.', 'reputation-or-blocklist'],
+      ['SMTP error from remote mail server after initial connection: 554 Go away', 'reputation-or-blocklist'],
+      ['550 Service refused, please try later (your IP has been reported)', 'reputation-or-blocklist'],
+    ],
+    false,
+  );
+});
+
+test('our envelope sender named as the cause (BATV, backscatter, null sender, a sender called a spammer or not pre-approved): soft', () => {
+  expect(
+    [
+      ['550 5.7.1 BATV failed to verify', 'policy'],
+      ['550 5.7.1 Backscatter protection detected an invalid or expired email address', 'policy'],
+      ['550 Null sender is not allowed', 'policy'],
+      ['550 5.1.8 Unroutable sender address', 'policy'],
+      ['550 Sender is spammer', 'policy'],
+      ['550 Sender not pre-approved', 'policy'],
+      ['550 Returned mail not accepted here', 'policy'],
+      ['550 Error: no third-party DSNs', 'policy'],
+      ['550 Envelope blocked - User Entry', 'policy'],
+    ],
+    false,
+  );
+});

@@ -3,6 +3,7 @@
  * src/classify. When the mail gave no status, the classifier's status derived from the wording stands in.
  */
 import { classify } from '../../classify/classify.js';
+import { OUR_HOST_REFUSED, SENDER_CHECKS, UNKNOWN_USER_RE } from '../../classify/rules.js';
 import { codeFromText } from '../../classify/status.js';
 import type { Classification } from '../../classify/types.js';
 import type { Evidence, ParsedRecipient } from '../types.js';
@@ -21,10 +22,16 @@ const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'"])|
 const ANOTHER_CAUSE: ReadonlySet<string> = new Set(['mailbox-full', 'mailbox-disabled', 'message-too-large', 'relay-denied', 'reputation-or-blocklist']);
 /** Rules that say our sender or our server's name was refused, not the address. */
 const SENDER_REFUSED: ReadonlySet<string> = new Set(['wording:sender-rejected', 'wording:reverse-dns', 'wording:helo-rejected']);
+/**
+ * Wording families that name our side (our IP or host, our envelope sender, our domain's SPF/DKIM/DMARC):
+ * they too beat a no-such-address status, but only when the text does not also say that the recipient is
+ * unknown (a server may append its checks' results to a "user unknown").
+ */
+const OUR_SIDE: ReadonlySet<string> = new Set(['wording:our-host-refused', 'wording:sender-checks', 'wording:dkim-spf-dmarc', 'wording:list-post-refused']);
 
 /** Words without which none of those readings, nor a failed-for-now one, is possible (spares a second classification). */
 const EXISTS_OR_SENDER_WORDS =
-  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен|relay|block|listed|reputation|banned|too (?:big|large)|size|taille|limit|reverse|\bptr\b|hostname|helo|ehlo|\bpost\b|archiv|too many messages|gateway|not local|handle mail|rcpthost|non-?local/i;
+  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен|relay|block|listed|reputation|banned|too (?:big|large)|size|taille|limit|reverse|\bptr\b|hostname|helo|ehlo|\bpost\b|archiv|too many messages|gateway|not local|handle mail|rcpthost|non-?local|\bspf\b|dkim|dmarc|client ip|not accepting|service refus|too much mail|to post\b/i;
 
 /** Categories whose words say a lookup or connection failed for now: they beat an unknown-domain status. */
 const DOMAIN_MAY_EXIST: ReadonlySet<string> = new Set(['dns-failure', 'connection-failure', 'expired']);
@@ -33,6 +40,12 @@ const DOMAIN_MAY_EXIST: ReadonlySet<string> = new Set(['dns-failure', 'connectio
 const STATUS_IN_TEXT = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])/g;
 
 const AFTER_DATA = /in reply to end of\s+DATA|after\s+end of data|after\s+DATA|in reply to\s+DATA/i;
+/**
+ * The reply answered our MAIL FROM (Postfix's "(in reply to MAIL FROM command)", Exim's "SMTP error from
+ * remote mail server after MAIL FROM:<…>"): the recipient had not been offered yet, so whatever the words
+ * ("user unknown", a 5.1.1) they are about our sender.
+ */
+const REPLY_TO_MAIL = /\(in reply to MAIL FROM command\)|SMTP error from remote mail server after MAIL FROM:/i;
 const REPLY_TO_DATA = /\(in reply to end of\s+DATA\s+command\)|SMTP error from remote mail server after\s+end of data/i;
 
 export function replyCode(diagnostic: string | null): number | null {
@@ -79,9 +92,16 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   // summary or a loose annotation) under words that name another cause (ANOTHER_CAUSE: full, disabled, too
   // big, relaying refused, our IP blocked) or say that it is our sender that was refused ("Sender domain not
   // found"): the words win (soft), as they do for a suspended account.
-  if (c.hard && c.rule.startsWith('enhanced:') && rec.diagnostic && EXISTS_OR_SENDER_WORDS.test(rec.diagnostic)) {
+  if (
+    c.hard &&
+    c.rule.startsWith('enhanced:') &&
+    rec.diagnostic &&
+    (EXISTS_OR_SENDER_WORDS.test(rec.diagnostic) || OUR_HOST_REFUSED.test(rec.diagnostic) || SENDER_CHECKS.test(rec.diagnostic))
+  ) {
     const byWording = classify({ phase: 'dsn', code, enhanced: null, text: rec.diagnostic.replace(STATUS_IN_TEXT, '') });
-    if (ANOTHER_CAUSE.has(byWording.category) || SENDER_REFUSED.has(byWording.rule)) c = byWording;
+    if (OUR_SIDE.has(byWording.rule)) {
+      if (!UNKNOWN_USER_RE.test(rec.diagnostic)) c = byWording;
+    } else if (ANOTHER_CAUSE.has(byWording.category) || SENDER_REFUSED.has(byWording.rule)) c = byWording;
     // An unknown-domain status (X.1.2) over words of a lookup that failed for now (SERVFAIL, a timeout,
     // "try again") or of hosts that kept failing: the domain may well exist. (5.4.4, "unable to route", still
     // decides: Sisimai's labels count a malformed name server reply under it as the domain refusing mail,
@@ -114,6 +134,7 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     (AFTER_DATA.test(rec.diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(rec.diagnostic, context))
   )
     rec.hard = false;
+  if (c.hard && (REPLY_TO_MAIL.test(rec.diagnostic ?? '') || REPLY_TO_MAIL.test(context ?? ''))) rec.hard = false;
   // A bare X.0.0 gives way to the status the notice's phrase implies (of the same class).
   rec.status =
     given && !(source === 'notice' && given.endsWith('.0.0') && c.enhanced?.charAt(0) === given.charAt(0))

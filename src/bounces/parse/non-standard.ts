@@ -73,12 +73,14 @@ export const RULES: MtaRule[] = [
   {
     name: 'gmail',
     match:
-      /Delivery to the following recipients? (?:failed permanently|has been delayed)|Google tried to deliver your message|Your message wasn't delivered to|The response from the remote server was/i,
+      /Delivery to the following recipients? (?:failed permanently|has been delayed)|Google tried to deliver your message|Your message wasn't delivered to|The response from the remote server was|^\*\* (?:Address not found|Message not delivered|Message blocked|Delivery incomplete) \*\*/im,
     original: /^-{3,} ?Original message ?-{3,}/im,
     recipient: new RegExp(
       `^[ \\t]{2,}(${ADDR})[ \\t]*$|^\\*\\* (?:Address not found|Message not delivered|Message blocked|Delivery incomplete) \\*\\*[\\s\\S]{0,3000}?(?:delivered to|reach)\\s+(${ADDR})`,
       'gm',
     ),
+    // Newer notices put the remote answer (or the DNS error) after "The response was:" and a blank line.
+    reason: /^[ \t]*The response (?:from the remote server )?was:[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*(\S.*)$/m,
     delayed: /has been delayed|will retry|will continue trying|Delivery incomplete/i,
   },
   {
@@ -174,9 +176,13 @@ export const RULES: MtaRule[] = [
     recipient: new RegExp(`Could not be delivered to:\\s*<(${ADDR})>`, 'g'),
   },
   {
+    // fml answers a post with its own notice: one line a problem, ending with the list address it concerns
+    // ("You are not a member of this mailing list <list@…>.", "Duplicated Message-ID in <list@…>."); the
+    // "-ctl" address of its help text is not a recipient.
     name: 'fml',
     match: /^Original mail as follows:/m,
     original: /^Original mail as follows:/m,
+    recipient: new RegExp(`<(${ADDR})>\\.[ \\t]*$`, 'gm'),
   },
   {
     // A list manager (fml, Mailman, ezmlm, Sympa) refusing a post because of who sent it. The failed

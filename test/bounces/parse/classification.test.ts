@@ -168,8 +168,17 @@ test('an unknown-domain status (5.1.2) over words of a lookup that failed for no
   assert.equal(missing.hard, true);
 });
 
+/** Each diagnostic under a 5.1.1 Status must get its category and be soft. */
+function softUnder511(rows: readonly (readonly [string, string])[]) {
+  for (const [diagnostic, category] of rows) {
+    const r = classifyRecipient(recipient({ status: '5.1.1', diagnostic }));
+    assert.equal(r.category, category, diagnostic);
+    assert.equal(r.hard, false, diagnostic);
+  }
+}
+
 test('under a no-such-mailbox status (5.1.1), words that name another cause win: relaying refused, too big, suspended, our sender or server refused', () => {
-  for (const [diagnostic, category] of [
+  softUnder511([
     ['550 5.1.1 This system is not configured to relay mail from 192.0.2.1 to example.org', 'relay-denied'],
     ['553 5.1.1 <ann@example.net>... not local host example.net, not a gateway', 'relay-denied'],
     ['552 5.1.1 Message size limit exceeded', 'message-too-large'],
@@ -177,9 +186,43 @@ test('under a no-such-mailbox status (5.1.1), words that name another cause win:
     ['550 5.1.1 Mailaddress is administratively disabled', 'mailbox-disabled'],
     ['550 5.1.1 Client host rejected: cannot find your hostname, [192.0.2.1]', 'authentication-policy'],
     ['550 5.1.1 Sender address rejected: not owned by user', 'policy'],
-  ] as const) {
+  ]);
+});
+
+test('under a no-such-mailbox status (5.1.1), words that name our IP, host, sender or its SPF win (soft), unless they also say the user is unknown', () => {
+  softUnder511([
+    ['550 5.1.1 <mail.example.com[192.0.2.1]>: Client host rejected: Access denied', 'reputation-or-blocklist'],
+    ['550 5.1.1 Service unavailable; 192.0.2.1 blocked using bl.example.net', 'reputation-or-blocklist'],
+    ['550 5.1.1 We do not accept mail from dynamic IPs', 'reputation-or-blocklist'],
+    ['550 5.1.1 Go away', 'reputation-or-blocklist'],
+    ['550 5.1.1 BATV failed to verify', 'policy'],
+    ['550 5.1.1 Null sender is not allowed', 'policy'],
+    ['550 5.1.1 Sender is spammer', 'policy'],
+    ['550 5.1.1 You are not allowed to post to this mailing list', 'policy'],
+    ['550 5.1.1 SPF check: fail, 192.0.2.1 is not allowed to send mail from example.com', 'authentication-policy'],
+    ['550 5.1.1 Please inspect your SPF settings', 'authentication-policy'],
+  ]);
+  for (const diagnostic of [
+    '550 5.1.1 <ann@example.net>: Recipient address rejected: User unknown (client host 192.0.2.1 passed SPF)',
+    '550 5.1.1 ann@example.net: no such user here; mail from 192.0.2.1 refused',
+  ]) {
     const r = classifyRecipient(recipient({ status: '5.1.1', diagnostic }));
-    assert.equal(r.category, category, diagnostic);
-    assert.equal(r.hard, false, diagnostic);
+    assert.equal(r.category, 'mailbox-unknown', diagnostic);
+    assert.equal(r.hard, true, diagnostic);
   }
+});
+
+test('a refusal answered to MAIL FROM is about our sender, whatever its words: soft; the same reply to RCPT TO stays hard', () => {
+  for (const diagnostic of [
+    'host mx.example.net[192.0.2.5] said: 550 5.1.1 User unknown (in reply to MAIL FROM command)',
+    'SMTP error from remote mail server after MAIL FROM:<b+7-f00d@bounces.shop.example> SIZE=2048: 550 5.1.1 No such user here',
+  ]) {
+    const r = classifyRecipient(recipient({ status: '5.1.1', diagnostic }));
+    assert.equal(r.hard, false, diagnostic);
+    assert.equal(r.confidence, 'low', diagnostic);
+  }
+  const rcpt = classifyRecipient(
+    recipient({ status: '5.1.1', diagnostic: 'host mx.example.net[192.0.2.5] said: 550 5.1.1 User unknown (in reply to RCPT TO command)' }),
+  );
+  assert.equal(rcpt.hard, true);
 });

@@ -24,6 +24,8 @@ interface Case {
 }
 
 const VERP = 'To: b+7-f00d@bounces.shop.example';
+/** fml's notices end with the post they refuse, after "Original mail as follows:". */
+const FML_ORIGINAL = ['', 'Original mail as follows:', '', 'From: b+7-f00d@bounces.shop.example', 'To: chat@ml.example.jp'];
 
 const CASES: Case[] = [
   {
@@ -1672,6 +1674,49 @@ const CASES: Case[] = [
     ],
     kind: 'bounce',
     recipients: ['q.nash@far.example'],
+    hard: false,
+  },
+  {
+    format: 'Gmail / Google Workspace: "** Message not delivered **", the DNS error after "The response was:" and a blank line (SERVFAIL: soft)',
+    headers: ['From: Mail Delivery Subsystem <mailer-daemon@googlemail.example>', VERP, 'Subject: Delivery Status Notification (Failure)'],
+    body: [
+      '** Message not delivered **',
+      '',
+      'There was a problem delivering your message to r.oaks@flaky-dns.example. See the technical details below.',
+      '',
+      'The response was:',
+      '',
+      "DNS Error: 5550123 DNS type 'mx' lookup of flaky-dns.example responded with code SERVFAIL",
+    ],
+    kind: 'bounce',
+    recipients: ['r.oaks@flaky-dns.example'],
+    hard: false,
+    category: 'dns-failure',
+  },
+  {
+    format: 'fml: "You are not a member of this mailing list <list>." names the list; its help text\'s "-ctl" address is not a recipient',
+    headers: ['From: chat-admin@ml.example.jp', VERP, 'Subject: NOT MEMBER article from b+7-f00d@bounces.shop.example', 'X-MLServer: fml [fml 4.0.3 release]'],
+    body: [
+      'You are not a member of this mailing list <chat@ml.example.jp>.',
+      '',
+      'If you know the general guide of this list, please send mail with',
+      'the mail body',
+      '    guide',
+      'to the address',
+      '    chat-ctl@ml.example.jp',
+      ...FML_ORIGINAL,
+    ],
+    kind: 'bounce',
+    recipients: ['chat@ml.example.jp'],
+    hard: false,
+    category: 'policy',
+  },
+  {
+    format: 'fml: "Duplicated Message-ID in <list>." (its loop guard) names the list and is no verdict on it',
+    headers: ['From: chat-admin@ml.example.jp', VERP, 'Subject: fml system error message', 'X-MLServer: fml [fml 4.0.3 release]'],
+    body: ['Duplicated Message-ID in <chat@ml.example.jp>.', ...FML_ORIGINAL],
+    kind: 'bounce',
+    recipients: ['chat@ml.example.jp'],
     hard: false,
   },
 ];
