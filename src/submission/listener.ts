@@ -68,6 +68,10 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   const passwords = createVerifyCache({ ttlMs: sub.auth_cache_ms });
   const log = logger.child({ component: 'submission' });
   const rehash = createRehasher(store.users, log);
+  // Made now rather than at the first AUTH for an unknown user: that AUTH would otherwise take a hash and a
+  // check (telling the name is unknown), and the first argon2id run of a process pays for faulting in its
+  // 19 MiB, which the first wave of sessions after a start would wait for.
+  dummyHash().catch(() => {});
 
   const enabled = [sub.starttls.enabled && 'starttls', sub.implicit_tls.enabled && 'implicit_tls'].filter(Boolean);
   if (enabled.length === 0) return { close: async () => {}, addresses: {} };
