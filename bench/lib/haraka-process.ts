@@ -3,7 +3,7 @@
  * outbound queue and delivers from there to the sink.
  *
  * - AUTH: the stock `auth/flat_file` plugin, one user with a random password (flat_file compares plain
- *   text: no hashing cost, unlike mailtrail's scrypt behind a cache). It offers AUTH in cleartext to
+ *   text: no hashing cost, unlike mailtrail's argon2id behind a cache). It offers AUTH in cleartext to
  *   private addresses (loopback here), as mailtrail's `cleartext_auth: loopback` does.
  * - Queue: an authenticated session is `relaying`, and with no queue_outbound plugin Haraka hands the
  *   message to `outbound.send_trans_email`, which writes it as a queue file (fsynced, then renamed) before

@@ -234,6 +234,8 @@ export const LOG_EVENTS = {
   'submission.commit_failed': ['err', 'client_ip', 'user', 'sender'],
   'submission.connection_error': ['listener', 'error', 'err', 'client_ip'],
   'submission.listening': ['listener', 'host', 'port', 'self_signed'],
+  'submission.password_rehashed': ['user'],
+  'submission.password_rehash_failed': ['user', 'err'],
   'submission.refused': ['reason', 'code', 'enhanced', 'text', 'command', 'client_ip', 'user', 'session', 'method', 'failures', 'listener'],
   'suppression.added': ['recipient', 'created', 'token', 'via'],
   'suppression.removed': ['recipient', 'token', 'via'],

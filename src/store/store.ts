@@ -25,6 +25,11 @@ export interface UserStore {
   /** Returns false when there was no such user. */
   remove(name: string): Promise<boolean>;
   count(): Promise<number>;
+  /**
+   * Sets the user's password hash to `to` only while it is still `from`, so an upgrade of the hash at login
+   * never undoes a password changed meanwhile. Returns whether it did.
+   */
+  replacePasswordHash(name: string, from: string, to: string): Promise<boolean>;
 }
 
 /** A message as intake hands it over: everything needed to commit it in one transaction. */

@@ -16,6 +16,7 @@ import type { Store } from '../store/store.js';
 import type { NotifyKeyword } from '../types.js';
 import { ensureCertificate, type Certificate } from '../tls/self-signed.js';
 import { dummyHash } from '../auth/password.js';
+import { createRehasher } from '../auth/rehash.js';
 import { createVerifyCache } from '../auth/verify-cache.js';
 import { DataLineCheck } from './data-stream.js';
 import { checkAddressCommand, routableDomain, senderAllowed } from './envelope.js';
@@ -66,6 +67,11 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     deps.intake ?? createIntake({ store, hostname: config.hostname, logger, now, suppressions: store.suppressions ? suppressionList(store) : undefined });
   const passwords = createVerifyCache({ ttlMs: sub.auth_cache_ms });
   const log = logger.child({ component: 'submission' });
+  const rehash = createRehasher(store.users, log);
+  // Made now rather than at the first AUTH for an unknown user: that AUTH would otherwise take a hash and a
+  // check (telling the name is unknown), and the first argon2id run of a process pays for faulting in its
+  // 19 MiB, which the first wave of sessions after a start would wait for.
+  dummyHash().catch(() => {});
 
   const enabled = [sub.starttls.enabled && 'starttls', sub.implicit_tls.enabled && 'implicit_tls'].filter(Boolean);
   if (enabled.length === 0) return { close: async () => {}, addresses: {} };
@@ -153,6 +159,8 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     const user = username && !proxy ? await store.users.get(username) : null;
     const ok = await passwords.verify(auth.password ?? '', user?.passwordHash ?? (await dummyHash()));
     if (user && ok) {
+      // Not awaited: the reply does not wait for the upgrade of a legacy hash, nor fails with it.
+      void rehash.afterLogin(user.name, auth.password ?? '', user.passwordHash);
       // An authenticated session leaves the anonymous count for the (larger) authenticated one.
       if (guards.get(session.id)?.slot.authenticate() === false) {
         const text = `too many authenticated sessions from ${ip}; try again later`;

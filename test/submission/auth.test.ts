@@ -204,3 +204,63 @@ describe('AUTH failures per IP', () => {
     }
   });
 });
+
+describe('password hashes at AUTH', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.close());
+
+  /** The user's stored hash once it stops being `from` (the upgrade is not awaited by the AUTH reply). */
+  async function hashAfter(name: string, from: string): Promise<string> {
+    for (let i = 0; i < 250; i++) {
+      const now = (await h.store.users.get(name))!.passwordHash;
+      if (now !== from) return now;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return from;
+  }
+
+  test('a user with an argon2id hash (as `users add` makes them) authenticates with its password only', async () => {
+    assert.match((await h.store.users.get(USER))!.passwordHash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    const c = await RawClient.connect(h.implicitPort, { implicitTls: true });
+    await c.read();
+    assert.equal((await c.login(USER, PASSWORD))?.code, 235);
+    c.destroy();
+    const wrong = await RawClient.connect(h.implicitPort, { implicitTls: true });
+    await wrong.read();
+    assert.equal((await wrong.login(USER, `${PASSWORD}!`))?.code, 535);
+    wrong.destroy();
+  });
+
+  test('a user with a legacy scrypt hash still authenticates, and its hash is upgraded to argon2id that keeps working', async () => {
+    const { randomBytes, scryptSync } = await import('node:crypto');
+    const salt = randomBytes(16);
+    const legacy = `scrypt$16384$8$1$${salt.toString('base64')}$${scryptSync('legacy-password-1', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64')}`;
+    await h.store.users.add({ name: 'legacy', passwordHash: legacy, senderDomains: [DOMAIN], createdAt: Date.now() });
+
+    const wrong = await RawClient.connect(h.implicitPort, { implicitTls: true });
+    await wrong.read();
+    assert.equal((await wrong.login('legacy', 'legacy-password-2'))?.code, 535);
+    wrong.destroy();
+    assert.equal((await h.store.users.get('legacy'))!.passwordHash, legacy, 'a wrong password upgrades nothing');
+
+    const c = await RawClient.connect(h.implicitPort, { implicitTls: true });
+    await c.read();
+    assert.equal((await c.login('legacy', 'legacy-password-1'))?.code, 235);
+    c.destroy();
+    const upgraded = await hashAfter('legacy', legacy);
+    assert.match(upgraded, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    assert.ok(h.logs.some((l) => l.event === 'submission.password_rehashed' && l.user === 'legacy'));
+
+    const again = await RawClient.connect(h.implicitPort, { implicitTls: true });
+    await again.read();
+    assert.equal((await again.login('legacy', 'legacy-password-1'))?.code, 235, 'the upgraded hash verifies the same password');
+    again.destroy();
+    const wrongAfter = await RawClient.connect(h.implicitPort, { implicitTls: true });
+    await wrongAfter.read();
+    assert.equal((await wrongAfter.login('legacy', 'legacy-password-2'))?.code, 535);
+    wrongAfter.destroy();
+  });
+});

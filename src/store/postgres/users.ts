@@ -26,5 +26,8 @@ export function postgresUsers(db: Pg): UserStore {
     async count() {
       return (await db.row<{ n: number }>('SELECT COUNT(*) AS n FROM users'))!.n;
     },
+    async replacePasswordHash(name, from, to) {
+      return (await db.rows('UPDATE users SET password_hash = $1 WHERE name = $2 AND password_hash = $3 RETURNING id', [to, name, from])).length > 0;
+    },
   };
 }

@@ -9,6 +9,7 @@ export function sqliteUsers(db: Db): UserStore {
   const all = db.prepare('SELECT * FROM users ORDER BY name');
   const del = db.prepare('DELETE FROM users WHERE name = ?');
   const count = db.prepare('SELECT COUNT(*) AS n FROM users');
+  const replaceHash = db.prepare('UPDATE users SET password_hash = ? WHERE name = ? AND password_hash = ?');
   const commits = groupCommitFor(db);
   return {
     async add(u) {
@@ -26,6 +27,9 @@ export function sqliteUsers(db: Db): UserStore {
     },
     async count() {
       return (count.get() as { n: number }).n;
+    },
+    async replacePasswordHash(name, from, to) {
+      return (await commits.run(() => replaceHash.run(to, name, from))).changes > 0;
     },
   };
 }

@@ -35,6 +35,17 @@ export function accountsContract(open: OpenStore): void {
       assert.equal(await s.store.users.count(), 3);
     });
 
+    test('replacePasswordHash changes the hash only while it is still the expected one, and says whether it did', async () => {
+      await s.store.users.add({ name: 'dave', passwordHash: 'scrypt$old', senderDomains: ['example.com'], createdAt: T0 });
+      assert.equal(await s.store.users.replacePasswordHash('dave', 'scrypt$other', '$argon2id$new'), false, 'changed meanwhile: kept');
+      assert.equal((await s.store.users.get('dave'))?.passwordHash, 'scrypt$old');
+      assert.equal(await s.store.users.replacePasswordHash('dave', 'scrypt$old', '$argon2id$new'), true);
+      assert.equal((await s.store.users.get('dave'))?.passwordHash, '$argon2id$new');
+      assert.deepEqual((await s.store.users.get('dave'))?.senderDomains, ['example.com'], 'nothing else changes');
+      assert.equal(await s.store.users.replacePasswordHash('nobody', 'scrypt$old', '$argon2id$new'), false);
+      assert.equal(await s.store.users.remove('dave'), true);
+    });
+
     test('remove says whether there was such a user', async () => {
       assert.equal(await s.store.users.remove('carol'), true);
       assert.equal(await s.store.users.remove('carol'), false);

@@ -1,0 +1,41 @@
+/**
+ * Upgrades a user's stored password hash after a successful AUTH, while the password is at hand: a legacy
+ * scrypt hash (or an argon2id hash weaker than new ones, src/auth/password.ts) becomes a fresh argon2id
+ * hash. Only a password that just verified is hashed, so a guess can never be written.
+ *
+ * The AUTH never waits for it and never fails because of it: the write is logged when it fails, and tried
+ * again at the next login. One upgrade per user at a time: a wave of sessions of one account hashes once.
+ */
+import type { Logger } from '../log/logger.js';
+import type { UserStore } from '../store/store.js';
+import { hashPassword, needsRehash } from './password.js';
+
+export interface Rehasher {
+  /** Starts the upgrade of `name`'s hash when it needs one; the promise (for tests) settles when done and never rejects. */
+  afterLogin(name: string, password: string, stored: string): Promise<void>;
+}
+
+export function createRehasher(users: Pick<UserStore, 'replacePasswordHash'>, log: Pick<Logger, 'info' | 'warn'>): Rehasher {
+  const running = new Map<string, Promise<void>>();
+  return {
+    afterLogin(name, password, stored) {
+      if (!needsRehash(stored)) return Promise.resolve();
+      const current = running.get(name);
+      if (current) return current;
+      const upgrade = (async () => {
+        try {
+          // Conditional on the old hash: a password changed meanwhile is not overwritten.
+          if (await users.replacePasswordHash(name, stored, await hashPassword(password))) {
+            log.info({ event: 'submission.password_rehashed', user: name }, 'password hash upgraded to argon2id');
+          }
+        } catch (err) {
+          log.warn({ event: 'submission.password_rehash_failed', user: name, err }, 'could not store the upgraded password hash; kept the old one');
+        } finally {
+          running.delete(name);
+        }
+      })();
+      running.set(name, upgrade);
+      return upgrade;
+    },
+  };
+}
