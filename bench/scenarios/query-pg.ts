@@ -13,8 +13,8 @@
  * server's would be, about a quarter of the machine's memory (PostgreSQL's own guidance) and no more than the
  * history needs, and the history's tables and indexes are read into them (pg_prewarm) before the timing. With
  * the former fixed 512MB, a trace at 1 M messages (3.3 GB) missed shared_buffers on about 7 pages, each a read
- * from the kernel's page cache: 80 µs at the median on this sandbox, milliseconds at the tail, which made the
- * trace's p99 (docs/benchmarks.md, 2026-12-04 19:30).
+ * from the kernel's page cache: 80 µs at the median on this sandbox, milliseconds at the tail, most of the
+ * statement's p99 (track_io_timing; docs/benchmarks.md, 2026-12-04 19:30).
  */
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
