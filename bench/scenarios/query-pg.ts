@@ -8,10 +8,16 @@
  * - search: the newest 50 messages to the recipient of a random message (searchMessages).
  * It also reports the bytes of history per message (every table with its TOAST and every index, without
  * message_content), as the SQLite scenario does.
- * The Message-IDs and addresses are read from the database before the timing. Warm cache: the fill has just
- * written and analysed everything, as on SQLite.
+ * The Message-IDs and addresses are read from the database before the timing. Warm cache, as on SQLite (whose
+ * file the fill has just written, in the page cache): the cluster's shared_buffers are sized as a dedicated
+ * server's would be, about a quarter of the machine's memory (PostgreSQL's own guidance) and no more than the
+ * history needs, and the history's tables and indexes are read into them (pg_prewarm) before the timing. With
+ * the former fixed 512MB, a trace at 1 M messages (3.3 GB) missed shared_buffers on about 7 pages, each a read
+ * from the kernel's page cache: 80 µs at the median on this sandbox, milliseconds at the tail, most of the
+ * statement's p99 (track_io_timing; docs/benchmarks.md, 2026-12-04 19:30).
  */
 import { mkdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { messageFate } from '../../src/query/fate.js';
 import { renderFates } from '../../src/query/render.js';
@@ -31,7 +37,7 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
   const LOOKUPS = opts.lookups ?? 2_000;
   const messages = ctx.flags.queryMessages;
   // Filling is setup, not the measure: no flush per commit, WAL room for the bulk load. Lookups read.
-  const cluster = await startPostgres({ settings: { shared_buffers: '512MB', max_wal_size: '8GB', checkpoint_timeout: '30min' } });
+  const cluster = await startPostgres({ settings: { shared_buffers: `${sharedBuffersMb(messages)}MB`, max_wal_size: '8GB', checkpoint_timeout: '30min' } });
   try {
     const database = await cluster.createDatabase('query');
     const url = cluster.url(database);
@@ -56,6 +62,7 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
     const [size] = await cluster.sql(database, 'SELECT pg_database_size(current_database()) AS n');
     const space = await postgresSpace((text) => cluster.sql(database, text));
     const historyBytes = space.total - space.content;
+    const warm = await prewarm((text) => cluster.sql(database, text));
 
     const store = await open();
     const notes: string[] = [];
@@ -92,7 +99,8 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
       notes.push(
         `query-pg: ${messages.toLocaleString('en')} messages, ${filled.recipients.toLocaleString('en')} recipients, ${filled.events.toLocaleString('en')} events (${(filled.events / messages).toFixed(1)} per message, in ${(filled.eventRows / messages).toFixed(1)} rows) ` +
           `written by the server and the store's event encoding (INSERT … SELECT, secondary indexes built afterwards, then VACUUM ANALYZE) in ${Math.round(filled.ms / 1000)} s; database ${Math.round(Number(size!.n) / 1e6)} MB. ` +
-          "PostgreSQL: a private cluster of this machine's server, shared_buffers 512MB, fsync off (nothing here is written after the fill).",
+          `PostgreSQL: a private cluster of this machine's server, shared_buffers ${sharedBuffersMb(messages)}MB (a quarter of the machine's memory at most), fsync off (nothing here is written after the fill); ` +
+          `the history's tables and indexes read into shared_buffers before the timing (pg_prewarm, ${Math.round(warm.mb)} MB in ${(warm.ms / 1000).toFixed(1)} s).`,
         `query-pg: history (every table with its TOAST and every index, without message_content) ${Math.round(historyBytes / messages).toLocaleString('en')} B per message, ` +
           `content ${Math.round(space.content / messages).toLocaleString('en')} B; by table and index, B per message (those of 1 B or more): ${space.objects
             .filter((o) => o.bytes >= messages)
@@ -121,6 +129,29 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
   } finally {
     cluster.stop();
   }
+}
+
+/**
+ * shared_buffers for `messages` messages: room for their history (about 3.2 KB each, 4 KB counted) and the
+ * catalogs, but at most a quarter of the machine's memory, as a dedicated server is set up.
+ */
+function sharedBuffersMb(messages: number): number {
+  return Math.round(Math.min(os.totalmem() / 4, 128 * 2 ** 20 + messages * 4096) / 2 ** 20);
+}
+
+/**
+ * Reads the history's tables and indexes (all but message_content, which a trace does not read) into
+ * shared_buffers, the indexes first: the state of a server whose history has been read before.
+ */
+async function prewarm(sql: (text: string) => Promise<Record<string, unknown>[]>): Promise<{ mb: number; ms: number }> {
+  const t0 = performance.now();
+  await sql('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
+  const [row] = await sql(
+    `SELECT SUM(pg_prewarm(c.oid)) AS blocks FROM (SELECT oid FROM pg_class
+       WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'i') AND relname NOT LIKE 'message_content%'
+       ORDER BY relkind = 'r', oid) c`,
+  );
+  return { mb: (Number(row!.blocks) * 8192) / 2 ** 20, ms: performance.now() - t0 };
 }
 
 /** Times each read of the store's query area (findMessages, recipientsOf, eventsOf…) while a trace runs: which round trip the trace's time is made of. */
