@@ -7,16 +7,10 @@ import type { Config } from '../config/schema.js';
 import { createSigner } from '../dkim/signer.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
-import { batchedLookups } from '../suppression/batched.js';
-import { suppressionList } from '../suppression/list.js';
 import { createIntake, type Intake } from './intake.js';
 
 export function configuredIntake(deps: { config: Config; store: Store; logger: Logger; now?: () => number }): Intake {
   const { config, store } = deps;
   const signer = config.dkim.enabled ? createSigner({ config, keys: store.dkimKeys }) : undefined;
-  // On PostgreSQL the checks of messages finishing together share one round trip; SQLite's read is a local
-  // lookup that gains nothing from waiting for the end of the turn.
-  const list = suppressionList(store);
-  const suppressions = config.database.backend === 'postgres' ? batchedLookups(list) : list;
-  return createIntake({ store, hostname: config.hostname, logger: deps.logger, now: deps.now, signer, suppressions });
+  return createIntake({ store, hostname: config.hostname, logger: deps.logger, now: deps.now, signer, checkSuppressions: true });
 }

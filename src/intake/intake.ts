@@ -11,7 +11,7 @@ import type { Logger } from '../log/logger.js';
 import type { Store, NewRecipient } from '../store/store.js';
 import type { NotifyKeyword, TlsInfo } from '../types.js';
 import type { MessageSigner, SignResult } from '../dkim/signer.js';
-import { suppressionKey, type SuppressionList } from '../suppression/list.js';
+import { suppressionKey } from '../suppression/list.js';
 import { addressDomain, fieldValue, isField, joinMessage, splitMessage } from '../message/headers.js';
 import { bareMessageId } from './message-id.js';
 import { receivedField } from './received.js';
@@ -110,8 +110,12 @@ export interface IntakeDeps {
   hostname: string;
   logger: Logger;
   now?: () => number;
-  /** The suppression list, asked once per message for all its recipients. None given: nothing is suppressed. */
-  suppressions?: Pick<SuppressionList, 'suppressedAmong'>;
+  /**
+   * Check the recipients against the store's suppression list. The store checks them in the enqueue's own
+   * transaction (NewRecipient.suppressionKey): no read of its own before the write, which on PostgreSQL
+   * would be a round trip per group of messages. False or absent: nothing is suppressed.
+   */
+  checkSuppressions?: boolean;
   /** DKIM signer (src/dkim). None given: nothing is signed. */
   signer?: MessageSigner;
 }
@@ -182,20 +186,15 @@ export function createIntake(deps: IntakeDeps): Intake {
       const signatures = dkim?.signatures.map((s) => ({ d: s.domain, s: s.selector, a: s.algorithm })) ?? null;
       const sha256 = createHash('sha256').update(raw).digest('hex');
 
-      const listed = deps.suppressions ? await deps.suppressions.suppressedAmong(recipients.map((r) => r.address)) : new Set<string>();
-      const newRecipients: NewRecipient[] = [];
-      for (const r of recipients) {
-        const suppressed = listed.has(suppressionKey(r.address));
-        newRecipients.push({
-          address: r.address,
-          domain: r.domain,
-          notify: r.notify,
-          orcpt: r.orcpt,
-          state: suppressed ? 'suppressed' : 'queued',
-          nextAttemptAt: suppressed ? null : at,
-        });
-      }
-      const suppressed = newRecipients.filter((r) => r.state === 'suppressed').length;
+      const newRecipients: NewRecipient[] = recipients.map((r) => ({
+        address: r.address,
+        domain: r.domain,
+        notify: r.notify,
+        orcpt: r.orcpt,
+        state: 'queued',
+        nextAttemptAt: at,
+        ...(deps.checkSuppressions ? { suppressionKey: suppressionKey(r.address) } : {}),
+      }));
       // Recorded for search and display (the store indexes it for "subject words"); the content itself is
       // purged after retention.content_days, the received event is not.
       const subjectField = fields.find((f) => isField(f, 'Subject'));
@@ -209,7 +208,8 @@ export function createIntake(deps: IntakeDeps): Intake {
         tls: envelope.tls,
         size: raw.length,
         recipients: newRecipients.length,
-        suppressed,
+        // How many are suppressed is known after the commit: the store sets it when there are some.
+        suppressed: 0,
         message_id_added: messageIdAdded,
         bare_line_endings: bare,
         env_id: envelope.envId,
@@ -220,7 +220,7 @@ export function createIntake(deps: IntakeDeps): Intake {
         ...envelope.detail,
       };
 
-      await deps.store.messages.enqueue({
+      const written = await deps.store.messages.enqueue({
         queueId,
         messageId,
         messageIdAdded,
@@ -239,6 +239,7 @@ export function createIntake(deps: IntakeDeps): Intake {
         recipients: newRecipients,
         receivedDetail: detail,
       });
+      const suppressed = written.recipients.filter((r) => r.state === 'suppressed').length;
 
       deps.logger.info(
         {

@@ -37,7 +37,11 @@ export interface UserStore {
 export interface NewMessage extends Omit<MessageRecord, 'id' | 'size'> {
   raw: Buffer;
   recipients: NewRecipient[];
-  /** Detail for the `received` event (user, client, TLS, size, recipient count…). */
+  /**
+   * Detail for the `received` event (user, client, TLS, size, recipient count…). When a recipient carries a
+   * `suppressionKey` and some are stored suppressed, its `suppressed` is set to how many (the caller cannot
+   * know before the commit).
+   */
   receivedDetail: Record<string, unknown>;
 }
 
@@ -49,6 +53,13 @@ export interface NewRecipient {
   /** Normally `queued`; `suppressed` when the address is on the suppression list at intake. */
   state: 'queued' | 'suppressed';
   nextAttemptAt: number | null;
+  /**
+   * The address's suppression-list key (src/suppression/list.ts), for a check made by the enqueue itself:
+   * when the key is on the list as the enqueue's transaction sees it, the recipient is stored `suppressed`
+   * (never due, with its `suppressed` event), whatever `state` says. One transaction for the check and the
+   * write: no round trip of its own on a database across the network, and no entry added in between.
+   */
+  suppressionKey?: string;
 }
 
 export interface EnqueuedMessage {

@@ -8,7 +8,6 @@ import tls from 'node:tls';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Config } from '../config/schema.js';
-import { suppressionList } from '../suppression/list.js';
 import { createIntake, IntakeRejection, splitAddress, type Intake, type IntakeEnvelope } from '../intake/intake.js';
 import type { Logger } from '../log/logger.js';
 import { isStorageFull } from '../store/errors.js';
@@ -32,7 +31,7 @@ export interface SubmissionDeps {
   config: Config;
   store: Store;
   logger: Logger;
-  /** Defaults to an intake on `store` that checks `store.suppressions`. */
+  /** Defaults to an intake on `store` that checks its suppression list. */
   intake?: Intake;
   now?: () => number;
   /** Certificate to use instead of ensureCertificate(config) (tests). */
@@ -63,8 +62,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   const sub = config.submission;
   const limits = sub.limits;
   const now = deps.now ?? Date.now;
-  const intake =
-    deps.intake ?? createIntake({ store, hostname: config.hostname, logger, now, suppressions: store.suppressions ? suppressionList(store) : undefined });
+  const intake = deps.intake ?? createIntake({ store, hostname: config.hostname, logger, now, checkSuppressions: true });
   const passwords = createVerifyCache({ ttlMs: sub.auth_cache_ms });
   const log = logger.child({ component: 'submission' });
   const rehash = createRehasher(store.users, log);

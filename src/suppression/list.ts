@@ -3,7 +3,7 @@
  * The rule of what counts as one address lives here (`suppressionKey`); the store keeps and compares the
  * keys it is given and knows no rule. The queue (hard bounces during delivery) and bounce processing
  * (late hard bounces, complaints) write their entries inside their own transactions, keyed with the same
- * function.
+ * function; intake hands each recipient's key to the enqueue, which checks it in its own transaction.
  */
 import type { Store, SuppressionRecord } from '../store/store.js';
 
@@ -19,8 +19,6 @@ export interface SuppressionList {
   remove(address: string): Promise<boolean>;
   /** Is this address listed? */
   has(address: string): Promise<boolean>;
-  /** Which of these addresses are listed, as keys (one read for a whole envelope). */
-  suppressedAmong(addresses: readonly string[]): Promise<Set<string>>;
   count(): Promise<number>;
 }
 
@@ -39,9 +37,6 @@ export function suppressionList(store: Pick<Store, 'suppressions'>, now: () => n
     remove: (address) => s.remove(suppressionKey(address)),
     async has(address) {
       return (await s.listed([suppressionKey(address)])).length > 0;
-    },
-    async suppressedAmong(addresses) {
-      return new Set(await s.listed([...new Set(addresses.map(suppressionKey))]));
     },
     count: () => s.count(),
   };

@@ -16,7 +16,6 @@ import { newMessage } from '../helpers/new-message.js';
 import { readDeliveryStatus } from './helpers.js';
 import { EXPIRY } from '../../src/queue/transitions.js';
 import { createIntake } from '../../src/intake/intake.js';
-import { suppressionList } from '../../src/suppression/list.js';
 
 const T0 = Date.UTC(2024, 2, 1, 12, 0, 0);
 const LIFETIME = 5 * 24 * 60 * 60_000;
@@ -42,7 +41,7 @@ async function harness(dsn: Record<string, unknown>, fn: (h: Harness) => Promise
   const logger = createLogger({ log: { level: 'debug', file: null } }, { write: (line: string) => void logs.push(JSON.parse(line)) });
   const h: Harness = { store, logs, wakes: 0, now: T0 + 60_000, notifier: null as unknown as Notifier };
   // The relay's own intake (suppression list, Received field, ids), on the same clock.
-  const intake = createIntake({ store, hostname: config.hostname, logger, now: () => h.now, suppressions: suppressionList(store) });
+  const intake = createIntake({ store, hostname: config.hostname, logger, now: () => h.now, checkSuppressions: true });
   h.notifier = createNotifier({ config, store, intake, logger, clock: () => h.now, onEnqueued: () => void h.wakes++, ...extra });
   try {
     await fn(h);

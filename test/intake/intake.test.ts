@@ -103,13 +103,8 @@ test('a message that is all header, or has no header at all, is still stored wel
 });
 
 test('recipients on the suppression list are stored suppressed (with their event), the others queued', async () => {
-  const suppressing = createIntake({
-    store,
-    hostname: 'relay.test',
-    logger: silentLogger(),
-    now: () => NOW,
-    suppressions: { suppressedAmong: async (all) => new Set(all.map((a) => a.toLowerCase()).filter((a) => a === 'gone@dest.test')) },
-  });
+  const suppressing = createIntake({ store, hostname: 'relay.test', logger: silentLogger(), now: () => NOW, checkSuppressions: true });
+  await store.suppressions.add({ address: 'gone@dest.test', reason: 'hard bounce', source: 'manual', createdAt: NOW - 1 });
   const rcpts = ['ok@dest.test', 'Gone@Dest.test'].map((address) => ({ address, notify: null, orcpt: null }));
   const r = await suppressing.accept(envelope({ recipients: rcpts }), Buffer.from('Message-ID: <s@x>\r\n\r\nb\r\n'));
   assert.equal(r.suppressed, 1);
@@ -119,8 +114,15 @@ test('recipients on the suppression list are stored suppressed (with their event
     ['ok@dest.test', 'queued', NOW],
     ['Gone@dest.test', 'suppressed', null],
   ]);
-  const kinds = (await store.events.forMessage(m.id)).map((e) => e.kind);
-  assert.deepEqual(kinds, ['received', 'suppressed']);
+  const events = await store.events.forMessage(m.id);
+  assert.deepEqual(
+    events.map((e) => e.kind),
+    ['received', 'suppressed'],
+  );
+  assert.equal(events[0]!.detail?.suppressed, 1, 'the received event counts the suppressed recipient');
+  // Without the check, the same address is queued like any other.
+  const plain = await intake.accept(envelope({ recipients: [rcpts[1]!] }), Buffer.from('Message-ID: <s2@x>\r\n\r\nb\r\n'));
+  assert.equal(plain.suppressed, 0);
 });
 
 test('queue ids are unique across a burst in the same millisecond', async () => {

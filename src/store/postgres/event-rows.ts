@@ -183,7 +183,14 @@ export function eventWriter(db: Pg): EventWriter {
     return id === undefined ? [value, null] : [null, id];
   };
   const phaseCode = (phase: NewEvent['phase']) => (phase == null ? null : (PHASE_CODES[phase] ?? null));
-  const detailJson = (e: NewEvent) => (e.detail ? JSON.stringify(e.detail) : null);
+  // An attempt's event is looked at up to four times (want and write, plain and folded): its detail is
+  // made JSON once. Weak: the events go when their attempt is written.
+  const details = new WeakMap<NewEvent, string | null>();
+  const detailJson = (e: NewEvent) => {
+    let json = details.get(e);
+    if (json === undefined) details.set(e, (json = e.detail ? JSON.stringify(e.detail) : null));
+    return json;
+  };
   const replyJson = (e: NewEvent) => {
     const triple: Reply = [e.code ?? null, e.enhanced ?? null, e.text ?? null];
     return triple.every((v) => v === null) ? null : JSON.stringify(triple);

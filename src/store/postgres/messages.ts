@@ -7,10 +7,21 @@ import { subjectWords } from './subjects.js';
 import type { PgWakeups } from './wakeups.js';
 
 /**
+ * The received event's detail as intake wrote it, with `suppressed` set to the number of the message's
+ * recipients the statement found on the suppression list (NewRecipient.suppressionKey). Through jsonb, which
+ * orders the keys its own way, only when there are some.
+ */
+const RECEIVED_DETAIL = `CASE WHEN NOT mi.checks_suppressions THEN mi.received_detail::json
+      ELSE (SELECT CASE WHEN COUNT(*) = 0 THEN mi.received_detail::json
+                        ELSE jsonb_set(mi.received_detail::jsonb, '{suppressed}', to_jsonb(COUNT(*)))::json END
+              FROM r WHERE r.message_id = mi.id AND r.state = 'suppressed') END`;
+
+/**
  * Intake's one write, as ONE statement for any number of messages (group commit: the submissions that
  * finish while earlier ones are on their way go together, ./grouped-writes.ts): each message, its content,
  * its subject words, its recipients and its `received` (and `suppressed`) events (the subject is kept in
- * the `received` event's detail only; message_subjects holds its words). A statement is its own
+ * the `received` event's detail only; message_subjects holds its words). The suppression check is a join
+ * in it: a recipient whose key is on the list as the statement sees it is written suppressed. A statement is its own
  * transaction: all of it commits or none, in one round trip, and the commit is durable before any of its
  * submissions hears 250 (synchronous_commit). Events are inserted by one INSERT in message order, a
  * message's `received` first, so it gets the lower id. The text is the same for every group (messages,
@@ -34,16 +45,18 @@ function enqueueSql(ms: NewMessage[], p: Params): string {
                            ${msg((m) => m.clientHostname, 'text')}, ${msg((m) => (m.tls ? JSON.stringify(m.tls) : null), 'text')},
                            ${msg((m) => m.raw.length, 'bigint')}, ${msg((m) => m.sha256, 'text')}, ${msg((m) => m.tag, 'text')},
                            ${msg((m) => m.envId, 'text')}, ${msg((m) => m.ret, 'text')}, ${msg((m) => m.origin, 'text')}, ${msg((m) => m.createdAt, 'bigint')},
-                           ${msg((m) => subjectOf(m) !== null, 'boolean')}, ${msg((m) => JSON.stringify(m.receivedDetail), 'text')})
+                           ${msg((m) => subjectOf(m) !== null, 'boolean')}, ${msg((m) => JSON.stringify(m.receivedDetail), 'text')},
+                           ${msg((m) => m.recipients.some((r) => r.suppressionKey !== undefined), 'boolean')})
              WITH ORDINALITY AS i(queue_id, message_id, message_id_added, mail_from, username, client_ip, client_hostname, tls, size, sha256, tag,
-                                  env_id, ret, origin, created_at, has_subject, received_detail, i)
+                                  env_id, ret, origin, created_at, has_subject, received_detail, checks_suppressions, i)
     ), m AS (
       INSERT INTO messages (queue_id, message_id, message_id_added, mail_from, username, client_ip, client_hostname, tls, size, sha256, tag, env_id, ret, origin, created_at)
       SELECT queue_id, message_id, message_id_added, mail_from, username, client_ip, client_hostname, tls::json, size, decode(sha256, 'hex'), tag, env_id, ret, origin, created_at
         FROM input ORDER BY i
       RETURNING *
     ), mi AS (
-      SELECT m.id, m.created_at, input.i, input.size, input.has_subject, input.received_detail FROM m JOIN input ON input.queue_id = m.queue_id
+      SELECT m.id, m.created_at, input.i, input.size, input.has_subject, input.received_detail, input.checks_suppressions
+        FROM m JOIN input ON input.queue_id = m.queue_id
     ), content AS (
       INSERT INTO message_content (message_id, raw)
       SELECT id, substr(${p.add(Buffer.concat(ms.map((m) => m.raw)))}::bytea, (SUM(size) OVER (ORDER BY i) - size + 1)::integer, size::integer) FROM mi
@@ -55,19 +68,21 @@ function enqueueSql(ms: NewMessage[], p: Params): string {
        WHERE mi.has_subject
     ), r AS (
       INSERT INTO recipients (message_id, address, domain, state, next_attempt_at, notify, orcpt, updated_at)
-      SELECT mi.id, x.address, x.domain, x.state, x.next_attempt_at, x.notify, x.orcpt, mi.created_at
+      SELECT mi.id, x.address, x.domain, CASE WHEN s.address IS NULL THEN x.state ELSE 'suppressed' END,
+             CASE WHEN s.address IS NULL THEN x.next_attempt_at END, x.notify, x.orcpt, mi.created_at
         FROM unnest(${rcpt((r) => r.i, 'bigint')}, ${rcpt((r) => r.address, 'text')}, ${rcpt((r) => r.domain, 'text')}, ${rcpt((r) => r.state, 'text')},
                     ${rcpt((r) => (r.state === 'queued' ? r.nextAttemptAt : null), 'bigint')}, ${rcpt((r) => (r.notify ? r.notify.join(',') : null), 'text')},
-                    ${rcpt((r) => r.orcpt, 'text')})
-             WITH ORDINALITY AS x(i, address, domain, state, next_attempt_at, notify, orcpt, ord)
+                    ${rcpt((r) => r.orcpt, 'text')}, ${rcpt((r) => r.suppressionKey ?? null, 'text')})
+             WITH ORDINALITY AS x(i, address, domain, state, next_attempt_at, notify, orcpt, suppression_key, ord)
         JOIN mi ON mi.i = x.i
+        LEFT JOIN suppressions s ON s.address = x.suppression_key
        ORDER BY x.ord
       RETURNING *
     ), e AS (
       INSERT INTO events (at, message_id, recipient_id, kind_code, phase_code, text, detail)
       SELECT mi.created_at, mi.id, v.recipient_id, v.kind_code, v.phase_code, v.text, v.detail FROM mi JOIN (
           SELECT id AS message_id, 0 AS ord, NULL::bigint AS recipient_id, ${KIND_CODES.received} AS kind_code, ${PHASE_CODES.submission} AS phase_code,
-                 NULL::text AS text, received_detail::json AS detail FROM mi
+                 NULL::text AS text, ${RECEIVED_DETAIL} AS detail FROM mi
           UNION ALL
           SELECT r.message_id, 1, r.id, ${KIND_CODES.suppressed}, NULL, 'address is on the suppression list', NULL FROM r WHERE r.state = 'suppressed'
         ) v ON v.message_id = mi.id
@@ -89,7 +104,7 @@ export function postgresMessages(db: Pg, wakeups: PgWakeups): MessageStore {
       const p = new Params();
       const rows = await db.rows<{ message: MessageRow; recipient: RecipientRow | null }>(enqueueSql(ms, p), p.values, 'enqueue');
       // After the commit, not in it (./wakeups.ts): the relays' schedulers look for it at once.
-      if (ms.some((m) => m.recipients.some((r) => r.state === 'queued'))) wakeups.signal();
+      if (rows.some((row) => row.recipient?.state === 'queued')) wakeups.signal();
       const byQueueId = new Map<string, EnqueuedMessage>();
       for (const row of rows) {
         let written = byQueueId.get(row.message.queue_id);

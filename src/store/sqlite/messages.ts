@@ -24,6 +24,7 @@ export function sqliteMessages(db: Db): MessageStore {
   const content = db.prepare('SELECT raw FROM message_content WHERE message_id = ?');
   const recipients = db.prepare('SELECT * FROM recipients WHERE message_id = ? ORDER BY id');
   const count = db.prepare('SELECT COUNT(*) AS n FROM messages');
+  const listed = db.prepare('SELECT 1 FROM suppressions WHERE address = ?').pluck();
 
   // Runs as one member of a group transaction (its own SAVEPOINT there): all of it commits, or none.
   const enqueue = (m: NewMessage) => {
@@ -66,16 +67,23 @@ export function sqliteMessages(db: Db): MessageStore {
     );
     const msg = toMessage(row);
     insertContent.run(msg.id, m.raw);
-    insertEvent.run(...writer.params({ at: m.createdAt, messageRowId: msg.id, kind: 'received', phase: 'submission', detail: m.receivedDetail }));
-    const rcpts = m.recipients.map((r) => {
+    // The suppression check in this transaction (NewRecipient.suppressionKey), before the received event
+    // that counts its outcome.
+    const states = m.recipients.map((r) => (r.suppressionKey !== undefined && listed.get(r.suppressionKey) !== undefined ? 'suppressed' : r.state));
+    const suppressed = states.filter((x) => x === 'suppressed').length;
+    const checked = suppressed > 0 && m.recipients.some((r) => r.suppressionKey !== undefined);
+    const detail = checked ? { ...m.receivedDetail, suppressed } : m.receivedDetail;
+    insertEvent.run(...writer.params({ at: m.createdAt, messageRowId: msg.id, kind: 'received', phase: 'submission', detail }));
+    const rcpts = m.recipients.map((r, i) => {
+      const state = states[i]!;
       const rr: RecipientRow = {
         id: 0,
         message_id: msg.id,
         address: r.address,
         domain: r.domain,
-        state: r.state,
+        state,
         attempts: 0,
-        next_attempt_at: r.state === 'queued' ? r.nextAttemptAt : null,
+        next_attempt_at: state === 'queued' ? r.nextAttemptAt : null,
         lease_owner: null,
         lease_until: null,
         notify: r.notify ? r.notify.join(',') : null,
@@ -92,7 +100,7 @@ export function sqliteMessages(db: Db): MessageStore {
         insertRecipient.run(rr.message_id, rr.address, rr.domain, rr.state, rr.next_attempt_at, rr.notify, rr.orcpt, rr.updated_at).lastInsertRowid,
       );
       const row = toRecipient(rr);
-      if (r.state === 'suppressed') {
+      if (state === 'suppressed') {
         insertEvent.run(
           ...writer.params({ at: m.createdAt, messageRowId: msg.id, recipientId: row.id, kind: 'suppressed', text: 'address is on the suppression list' }),
         );

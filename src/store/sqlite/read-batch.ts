@@ -4,7 +4,7 @@
  * second: SQLite then finds the database changed and drops this connection's page cache, so every such
  * read starts by reading its B-tree pages from the file again (measured: about 17 us more per read than on
  * a quiet database). The reads of one turn (the content of the deliveries a finished group of attempts
- * makes room for, the suppression checks of the submissions whose DATA ended together) pay that once.
+ * makes room for) pay that once.
  *
  * Only for reads that may wait for the end of the turn; a read fails alone (the others still get theirs).
  */

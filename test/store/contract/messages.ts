@@ -150,6 +150,35 @@ export function messagesContract(open: OpenStore): void {
         );
     });
 
+    test('a recipient whose suppression key is listed is stored suppressed, in messages written alone or at once; the received event counts them', async () => {
+      await s.store.suppressions.add({ address: 'gone@sk.test', reason: 'hard bounce', source: 'manual', createdAt: T0 - 1 });
+      const specs = Array.from({ length: 4 }, (_, i) => ({
+        queueId: `QSK${i}`,
+        createdAt: T0 + i,
+        receivedDetail: { user: 'app', suppressed: 0, after: i },
+        recipients: [
+          { address: `ok${i}@sk.test`, suppressionKey: `ok${i}@sk.test` },
+          // The key, not the address, is looked up (intake lowercases it); the last message does not ask.
+          i < 3 ? { address: 'Gone@SK.test', suppressionKey: 'gone@sk.test' } : 'gone@sk.test',
+        ],
+      }));
+      const results = await Promise.all(specs.map((spec) => enqueue(s.store, spec)));
+      for (const [i, { message, recipients }] of results.entries()) {
+        const expected = i < 3 ? ['queued', 'suppressed'] : ['queued', 'queued'];
+        assert.deepEqual(
+          recipients.map((r) => [r.state, r.nextAttemptAt]),
+          expected.map((state) => [state, state === 'queued' ? T0 + i : null]),
+          `the recipients of QSK${i}`,
+        );
+        assert.deepEqual(await s.store.messages.recipients(message.id), recipients, 'read back as returned');
+        assert.deepEqual(
+          (await s.store.events.forMessage(message.id)).map((e) => [e.kind, e.recipientId, e.detail]),
+          [['received', null, { user: 'app', suppressed: i < 3 ? 1 : 0, after: i }], ...(i < 3 ? [['suppressed', recipients[1]!.id, null]] : [])],
+          `the events of QSK${i}`,
+        );
+      }
+    });
+
     test('messages written at once are each whole (content, subject words, recipients, events); a bad one among them fails alone', async () => {
       await enqueue(s.store, { queueId: 'QGRPTAKEN', recipients: ['t@grp.test'] });
       const specs = Array.from({ length: 8 }, (_, i) => ({
