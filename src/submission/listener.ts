@@ -66,10 +66,6 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   const passwords = createVerifyCache({ ttlMs: sub.auth_cache_ms });
   const log = logger.child({ component: 'submission' });
   const rehash = createRehasher(store.users, log);
-  // Made now rather than at the first AUTH for an unknown user: that AUTH would otherwise take a hash and a
-  // check (telling the name is unknown), and the first argon2id run of a process pays for faulting in its
-  // 19 MiB, which the first wave of sessions after a start would wait for.
-  dummyHash().catch(() => {});
 
   const enabled = [sub.starttls.enabled && 'starttls', sub.implicit_tls.enabled && 'implicit_tls'].filter(Boolean);
   if (enabled.length === 0) return { close: async () => {}, addresses: {} };
@@ -155,7 +151,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     // send only an authzid; smtp-server then takes it as the user name, and so do we.)
     const proxy = auth.method === 'PLAIN' && !!auth.authcid && !!auth.authzid && auth.authzid !== auth.authcid;
     const user = username && !proxy ? await store.users.get(username) : null;
-    const ok = await passwords.verify(auth.password ?? '', user?.passwordHash ?? (await dummyHash()));
+    const ok = await passwords.verify(auth.password ?? '', user?.passwordHash ?? dummyHash());
     if (user && ok) {
       // Not awaited: the reply does not wait for the upgrade of a legacy hash, nor fails with it.
       void rehash.afterLogin(user.name, auth.password ?? '', user.passwordHash);

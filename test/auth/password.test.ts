@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { test } from 'node:test';
-import { ARGON2, hashPassword, needsRehash, verifyPassword } from '../../src/auth/password.js';
+import { ARGON2, dummyHash, hashPassword, needsRehash, verifyPassword } from '../../src/auth/password.js';
 
 /** A hash in the form mailtrail stored before argon2id (N=2^10 keeps the test fast; N is read from the string). */
 function legacyScrypt(password: string, N = 1024): string {
@@ -92,4 +92,13 @@ test('hashing and verifying run off the event loop: timers keep firing during a 
     clearInterval(timer);
   }
   assert.ok(ticks >= 2, `the event loop ran ${ticks} timer callbacks during four argon2id checks`);
+});
+
+test("the hash an unknown user's AUTH is checked against has the parameters of new hashes, so it costs what a real check costs", async () => {
+  const made = await hashPassword('anything');
+  const params = (h: string) => h.split('$').slice(1, 4).join('$');
+  assert.equal(params(dummyHash()), params(made), 'same algorithm, version and m, t, p as a new hash');
+  assert.equal(needsRehash(dummyHash()), false);
+  assert.equal(await verifyPassword('', dummyHash()), false);
+  assert.equal(await verifyPassword('password', dummyHash()), false);
 });
