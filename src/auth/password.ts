@@ -93,7 +93,7 @@ async function verifyScrypt(password: string, stored: string): Promise<boolean> 
  * password, so AUTH timing does not tell which user names exist. It guards no account, so it is a constant
  * (of a random password nobody kept) with the parameters of new hashes (a test holds it to them): made at
  * each start instead, the relay paid an argon2id run and kept about 15 MB more resident from its first
- * second, whether or not anyone ever logged in (the deferral burst's peak, docs/benchmarks.md 2026-12-04 21:24).
+ * second, whether or not anyone ever logged in (the deferral burst's peak, docs/benchmarks.md, 2026-12-04 20:36).
  */
 const DUMMY = '$argon2id$v=19$m=19456,t=2,p=1$Ra2vVgOUrGgjBYII0AXPMg$/ZB0rlqNQkg30LVMnlxFXSw/hSuGqJ4BYspTpWoNLZI';
 export function dummyHash(): string {
