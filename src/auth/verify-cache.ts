@@ -2,8 +2,9 @@
  * Remembers recent successful password checks, as Dovecot's auth cache does. Apps reconnect often
  * (many open a connection per message), and each AUTH costs a password hash run (argon2id, about 17 ms
  * of CPU; scrypt before it was measured as a sixth of the relay's CPU under a reconnecting load). A hit
- * needs the same stored hash and the same password within `ttlMs`: changing a password (a new hash) or removing the user ends
- * it at once. Only successes are remembered, so a guessed password always pays the full hash cost.
+ * needs the same stored hash and the same password within `ttlMs`: changing a password (a new hash) or
+ * removing the user ends it at once. Only successes are remembered, so a guessed password always pays the
+ * full hash cost.
  * The cache holds HMACs under a key that lives only in this process, never passwords.
  *
  * Checks of the same password against the same hash that overlap share one hash run: a fleet of
