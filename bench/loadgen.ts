@@ -102,20 +102,22 @@ class ReplyReader {
 }
 
 // One body per run, built once: only the Message-ID and Subject differ between messages, so the
-// generator spends its CPU on the socket, not on string building.
+// generator spends its CPU on the socket, not on string building. The part after the headers (and the
+// end-of-data line) is one Buffer written as is: joined to each message's headers as a string it made
+// about 4 KB of garbage per message, and the generator's own scavenges delay every reply it waits for.
 const filler = (() => {
   const line = 'The quick brown fox jumps over the lazy dog 0123456789 abcdefghijklmnopqrstuvwxyz.\r\n';
   const headLen = 260; // about what the headers below take
   let text = '';
   while (headLen + text.length + line.length <= size) text += line;
-  return text;
+  return Buffer.from(`${text}.\r\n`, 'latin1');
 })();
 const date = new Date().toUTCString();
 
-function body(i: number, session: number): string {
+/** The message's headers; `filler` follows them. */
+function head(i: number, session: number): string {
   const id = `<bench-${values['run-id']}-${session}-${i}@bench.test>`;
-  const head = `From: <${values.from}>\r\nTo: <${values.to}>\r\nSubject: bench ${session}-${i}\r\nMessage-ID: ${id}\r\nDate: ${date}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n`;
-  return head + filler + '.\r\n';
+  return `From: <${values.from}>\r\nTo: <${values.to}>\r\nSubject: bench ${session}-${i}\r\nMessage-ID: ${id}\r\nDate: ${date}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\n`;
 }
 
 /** A reply that ends a connection before any message: counted as a refusal, not as a failed message. */
@@ -229,7 +231,11 @@ async function transaction(conn: Conn, i: number, index: number, first: boolean)
   }
   const start = performance.now();
   if (!firstSend) firstSend = Date.now();
-  socket.write(body(i, index));
+  // One write(2) for headers and body, as one string did before.
+  socket.cork();
+  socket.write(head(i, index), 'latin1');
+  socket.write(filler);
+  socket.uncork();
   const final = await reader.next();
   const end = performance.now();
   if (final.code === 250) {

@@ -26,7 +26,10 @@ const FIELD_NAME = /^([\x21-\x39\x3b-\x7e]+)[ \t]*:/;
  * is neither a field nor a continuation: that line and everything after it are body.
  */
 export function splitMessage(raw: Buffer): SplitMessage {
-  const text = raw.toString('latin1');
+  // Only the header is read as text: the loop below stops at the blank line at the latest, and the body as a
+  // string (4 KB a message, megabytes for a large one) was most of the garbage intake made (issue 18).
+  const blank = raw.indexOf('\r\n\r\n', 0, 'latin1');
+  const text = raw.toString('latin1', 0, blank === -1 ? raw.length : blank + 2);
   const fields: HeaderField[] = [];
   let pos = 0;
   while (pos < text.length) {

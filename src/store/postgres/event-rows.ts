@@ -23,6 +23,7 @@ import { FOLDED, KIND_CODES, PHASE_CODES, sameRun, unfoldPhases, type FoldedPhas
 import type { EventRow } from '../rows.js';
 import type { QueryResultRow } from 'pg';
 import type { Params, Pg, Queryable } from './database.js';
+import { fingerprint, Sightings } from '../sightings.js';
 
 /** Events are read through the view event_records, which names kind and phase and resolves shared texts. */
 export const EVENTS = 'event_records';
@@ -149,19 +150,19 @@ export function eventWriter(db: Pg): EventWriter {
   let writer = writers.get(db);
   if (writer) return writer;
   let known = new Map<string, number>();
-  let seen = new Map<string, number>();
+  const seen = new Sightings(SEEN_LIMIT);
 
   /** A pass over values: first `want` each, then `share` the ones due, then `ref` reads the outcome. */
   const want = (value: string | null | undefined, due: Set<string>) => {
     if (value == null || value.length < MIN_SHARED_LENGTH || value.length > MAX_SHARED_LENGTH || known.has(value)) return;
-    const copies = seen.get(value) ?? 0;
+    const key = fingerprint(value);
+    const copies = seen.get(key);
     if (copies * value.length >= value.length + TEXTS_ROW_COST) {
-      seen.delete(value);
+      seen.delete(key);
       due.add(value);
       return;
     }
-    if (seen.size >= SEEN_LIMIT) seen = new Map();
-    seen.set(value, copies + 1);
+    seen.set(key, copies + 1);
   };
   const share = async (due: Set<string>) => {
     if (!due.size) return;

@@ -16,6 +16,7 @@ import type { FeedTally } from '../store.js';
 import type { Phase } from '../../types.js';
 import type { Db } from './database.js';
 import { afterEachGroupCommit } from './group-commit.js';
+import { fingerprint, Sightings } from '../sightings.js';
 import {
   FOLDED,
   KIND_CODES as CODES_OF_KINDS,
@@ -83,7 +84,7 @@ export function eventWriter(db: Db): EventWriter {
   const add = db.prepare('INSERT INTO texts (value) VALUES (?) RETURNING id').pluck();
   const insert = db.prepare(INSERT_EVENT_SQL + ' RETURNING id').pluck();
   const insertFolded = db.prepare(INSERT_FOLDED_SQL).pluck();
-  let seen = new Map<string, number>();
+  const seen = new Sightings(SEEN_LIMIT);
   /** Ids of texts rows known to be committed, by value. */
   let known = new Map<string, bigint>();
   /** Ids this writer added since the last group commit of its connection (see above). */
@@ -94,13 +95,13 @@ export function eventWriter(db: Db): EventWriter {
     if (value == null || value.length < MIN_SHARED_LENGTH) return value ?? null;
     const cached = known.get(value);
     if (cached !== undefined) return cached;
-    const copies = seen.get(value) ?? 0;
+    const key = fingerprint(value);
+    const copies = seen.get(key);
     if (copies === 0) {
       // Met for the first time: inline, without looking it up. Most such values are one-offs (a queue id
       // in a reply or a MAIL line, a subject) and the lookup would miss; a value already in texts (from
       // the other thread or an earlier run) is found at its second sighting, one inline copy later.
-      if (seen.size >= SEEN_LIMIT) seen = new Map();
-      seen.set(value, 1);
+      seen.set(key, 1);
       return value;
     }
     const id = find.get(value) as number | undefined;
@@ -113,13 +114,12 @@ export function eventWriter(db: Db): EventWriter {
       return ref;
     }
     if (copies * value.length >= value.length + TEXTS_ROW_COST) {
-      seen.set(value, copies + 1); // its next sighting looks it up (and keeps the id once committed)
+      seen.set(key, copies + 1); // its next sighting looks it up (and keeps the id once committed)
       const newId = add.get(value) as number;
       added.add(newId);
       return BigInt(newId);
     }
-    if (seen.size >= SEEN_LIMIT) seen = new Map();
-    seen.set(value, copies + 1);
+    seen.set(key, copies + 1);
     return value;
   };
   const phaseCode = (phase: NewEvent['phase']) => (phase == null ? null : (PHASE_CODES[phase] ?? phase));

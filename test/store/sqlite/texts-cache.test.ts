@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { eventWriter } from '../../../src/store/sqlite/event-rows.js';
 import { groupCommitFor } from '../../../src/store/sqlite/group-commit.js';
 import { openSqliteStore } from '../../../src/store/sqlite/index.js';
@@ -64,4 +66,24 @@ test('a value met for the first time is written inline without a lookup, and ref
   assert.equal(await commits.run(() => writer.params(event(x))[TEXT]), x, 'first sighting: inline');
   assert.equal(await commits.run(() => writer.params(event(x))[TEXT]), BigInt(id), 'second sighting: found in texts');
   assert.equal(await commits.run(() => writer.params(event(x))[TEXT]), BigInt(id), 'and kept');
+});
+
+test('values written once are not kept alive by the writer: 20,000 one-off details of 1 KB leave the heap about as it was', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const writer = eventWriter(store.db);
+  const commits = groupCommitFor(store.db);
+  const filler = 'd'.repeat(1000);
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  const inline = await commits.run(() => {
+    let n = 0;
+    for (let i = 0; i < 20_000; i++) if (typeof writer.params({ ...event('x'), detail: { note: `${filler} ${i}` } })[12] === 'string') n++;
+    return n;
+  });
+  gc();
+  const grown = process.memoryUsage().heapUsed - before;
+  assert.equal(inline, 20_000, 'every one-off detail was written inline');
+  // Keyed by the values, the count held all 20 MB of them until 50,000 had been seen.
+  assert.ok(grown < 6_000_000, `the heap grew by ${grown} bytes`);
 });
