@@ -70,6 +70,7 @@ test("no such mailbox, in qmail's and other servers' words: hard", () => {
       ['553 <jane@example.org> is not a local address', 'mailbox-unknown'],
       ['550 This address no longer accepts mail.', 'mailbox-unknown'],
       ['550 Mailbox jane@example.org unavailable', 'mailbox-unknown'],
+      ['553 Recipient mailbox is not allowed', 'mailbox-unknown'],
     ],
     true,
   );

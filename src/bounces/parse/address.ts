@@ -9,6 +9,8 @@
  *                                       in RFC 2156's escapes ((a) = @, (p) = %, (u) = _ …)
  *   rfc822; jane.long-name@exam ple.org an address cut where a header line was folded
  *   rfc822; IMCEASMTP-jane+40example+2Eorg@exchange.example.net   Exchange's encapsulated SMTP address
+ *   x400; c=US;a= ;p=Org;o=Site;dda:SMTP=jane@example.org;   Exchange's semicolon X.400 notation, whose
+ *                                       SMTP domain-defined attribute holds the Internet address
  *
  * An X.400 address without an RFC-822 part names no Internet mailbox: it gives null, so the caller falls
  * back to Original-Recipient or the notice's text.
@@ -27,6 +29,8 @@ export function cleanAddress(value: string | null | undefined): string | null {
   const semi = v.indexOf(';');
   if (semi >= 0 && semi < 20 && !v.slice(0, semi).includes('@')) v = v.slice(semi + 1).trim();
   if (v.startsWith('/') || /\/(?:RFC-?822|S|G|O|OU\d?|ADMD|PRMD|C)=/i.test(v)) return fromX400(v);
+  const dda = /\bdda:smtp=([^\s;=]+@[^\s;]+)/i.exec(v);
+  if (dda) v = dda[1];
   const angle = /<([^<>]*)>/.exec(v);
   if (angle) v = angle[1];
   // A comment after the address ("jane@example.org (Jane Doe)") is not part of it.
@@ -64,10 +68,17 @@ function fromX400(v: string): string | null {
 /** X.400 addresses with an RFC-822 part, as notices write them in prose (`/RFC-822=jane(a)example.org/O=Org/C=US/`). */
 const X400_IN_TEXT = /\/?(?:[A-Z]{1,4}\d?=[^/\n]*\/)*RFC-?822=[^/\s]+(?:\/[A-Za-z]{1,5}\d?=[^/\n]*)*\/?/gi;
 
+/**
+ * Exchange's semicolon notation of an X.400 address (`c=US;a= ;p=Org;o=Site;dda:SMTP=jane@example.org;`):
+ * the domain-defined attribute of type SMTP holds the Internet address.
+ */
+const DDA_SMTP_IN_TEXT = /\bdda:smtp=([^\s;=]+@[^\s;]+)/gi;
+
 /** A notice's text with each X.400 address that carries an Internet form replaced by that form. */
 export function x400Unwrapped(text: string): string {
-  if (!/RFC-?822=/i.test(text)) return text;
-  return text.replace(X400_IN_TEXT, (all) => fromX400(all) ?? all);
+  let out = /dda:smtp=/i.test(text) ? text.replace(DDA_SMTP_IN_TEXT, ' $1') : text;
+  if (/RFC-?822=/i.test(out)) out = out.replace(X400_IN_TEXT, (all) => fromX400(all) ?? all);
+  return out;
 }
 
 /** A value that is an Internet mailbox address (not a bare local name, not an X.400 leftover). */

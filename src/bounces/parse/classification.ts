@@ -108,6 +108,7 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     // and which is right was not settled.)
     else if (c.rule === 'enhanced:X.1.2' && DOMAIN_MAY_EXIST.has(byWording.category)) c = byWording;
   }
+  if (c.rule === STOCK_REPLY_RULE && !PROVIDER_UNAVAILABLE.test(rec.diagnostic ?? '')) c = weighStockReply(c, code, given, rec.diagnostic, context);
   let source: Evidence['source'] = !rec.diagnostic && !given ? 'none' : decidedByStatusField(c, rec.diagnostic, given) ? 'status' : 'diagnostic';
   let decidingText = source === 'status' ? `Status: ${given}` : rec.diagnostic;
   // A diagnostic that says nothing recognisable ("Unable to deliver", a bare 5.0.0): the notice often
@@ -151,6 +152,28 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   // A hard verdict the classifier took back (a filter after DATA) is not evidence against the address.
   if (rec.hard === false && c.hard) rec.confidence = 'low';
   return rec;
+}
+
+const STOCK_REPLY_RULE = 'wording:mailbox-unavailable';
+/** Cox's documented reply for an address that does not exist ("Mailbox unavailable or access denied"): not the stock text. */
+const PROVIDER_UNAVAILABLE = /mailbox unavailable or access denied/i;
+/** The reply shows that it answered RCPT (Postfix, Exim, qmail, a Sendmail or IMail transcript). */
+const ANSWERED_RCPT = /in reply to RCPT TO command|after RCPT TO|after RCPT command|>>>\s*RCPT TO|RCPT TO generated|SMTP:RCPT\b/i;
+
+/**
+ * RFC 5321's stock 550 text, "Requested action not taken: mailbox unavailable", is defined to cover
+ * "mailbox not found, no access, or command rejected for policy reasons": alone it does not say which. It
+ * is read as a missing mailbox only where something else narrows it: the reply answered RCPT (the check of
+ * the address), or the status the server gave with it is a specific one (Microsoft's 5.5.0). A status that
+ * names the mailbox's state (X.2.x: disabled, full) or a policy (X.7.x) is the more precise of the two and
+ * decides; under a bare X.0.0 (the reporting MTA's summary) the failure is unexplained (soft, low
+ * confidence), as Sisimai too reads it outside RCPT.
+ */
+function weighStockReply(c: Classification, code: number | null, given: string | null, diagnostic: string | null, context: string | null): Classification {
+  const subject = given?.charAt(2);
+  if (subject === '2' || subject === '7') return classify({ phase: 'dsn', code, enhanced: given, text: null });
+  if ((given && !given.endsWith('.0.0')) || ANSWERED_RCPT.test(diagnostic ?? '') || (context !== null && ANSWERED_RCPT.test(context))) return c;
+  return classify({ phase: 'dsn', code, enhanced: given, text: null });
 }
 
 /** The rule fired on the status alone: an RFC 3463 rule, with a status the diagnostic does not quote. */

@@ -232,9 +232,13 @@ const RETRY_AHEAD =
  */
 const WARNING_ONLY = /\bwarning (?:message )?only\b|\b(?:only|just) a warning\b|\byou do not need to re-?send\b|\bno action is required on your part\b/i;
 
-/** A subject that names a delay ("Delivery Status Notification (Delay)", "Warning: message … delayed 24 hours"; "verzögert", "différée", "retrasado", "ritardato"). */
+/**
+ * A subject that names a delay ("Delivery Status Notification (Delay)", "Warning: message … delayed 24 hours"; "verzögert", "différée", "retrasado", "ritardato").
+ * A "Warning:" subject that itself names a missing user is not one: MDaemon titles its permanent
+ * no-such-user notices "Warning: <address> - User unknown!".
+ */
 const DELAY_SUBJECT =
-  /\(delay(?:ed)?\)|\bverz(?:[oö]|oe)gert\b|\bdiff[ée]r[ée]e\b|\bretrasad[oa]\b|\britardat[oa]\b|^\s*(?:warning|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?delayed\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b/i;
+  /\(delay(?:ed)?\)|\bverz(?:[oö]|oe)gert\b|\bdiff[ée]r[ée]e\b|\bretrasad[oa]\b|\britardat[oa]\b|^\s*(?:warning(?![^\n]*\b(?:user unknown|unknown user|no such user)\b)|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?delayed\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b/i;
 
 /** Local parts of the senders of notices, never a failed recipient. */
 const ROLE_ADDRESS = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|root|noreply|no-reply|bounce[s]?|mdaemon)@/i;

@@ -31,6 +31,14 @@ test('an X.400 address gives its RFC-822 part with RFC 2156 escapes undone, or n
   assert.equal(cleanAddress('x400; /S=Doe/G=Jane/O=Example/ADMD= /C=US/'), null, 'no Internet address in it');
 });
 
+test("Exchange's semicolon X.400 notation gives the address of its SMTP domain-defined attribute", () => {
+  assert.equal(cleanAddress('x400; c=US;a= ;p=Example;o=Site1;dda:SMTP=lee.k@example.org;'), 'lee.k@example.org');
+  assert.equal(
+    x400Unwrapped('c=DE;a= ;p=ORG;o=HQ;dda:SMTP=ute@org.example; on Mon, 3 Mar 2003 10:00:00 +0100\n  The recipient name is not recognized'),
+    'c=DE;a= ;p=ORG;o=HQ; ute@org.example; on Mon, 3 Mar 2003 10:00:00 +0100\n  The recipient name is not recognized',
+  );
+});
+
 test('an address cut where the header line was folded is joined again', () => {
   assert.equal(cleanAddress('rfc822; jane.with.a.rather.long.name@mail.exam ple.org'), 'jane.with.a.rather.long.name@mail.example.org');
   assert.equal(cleanAddress('rfc822; a@b.org and c@d.org'), null, 'two addresses are not one folded address');

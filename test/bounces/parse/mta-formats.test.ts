@@ -1719,6 +1719,33 @@ const CASES: Case[] = [
     recipients: ['chat@ml.example.jp'],
     hard: false,
   },
+  {
+    format: 'MDaemon: a local no-such-user notice from "MDaemon@…", titled "Warning: <address> - User unknown!" (a failure, not a delay)',
+    headers: [
+      'From: MDaemon@mail.dest.example',
+      VERP,
+      'Subject: Warning: rosa.v@dest.example - User unknown!',
+      'X-MDaemon-Deliver-To: b+7-f00d@bounces.shop.example',
+    ],
+    body: ['rosa.v@dest.example - no such user here.', '', 'There is no user by that name at this server.'],
+    kind: 'bounce',
+    recipients: ['rosa.v@dest.example'],
+    hard: true,
+  },
+  {
+    format: 'A "Mail Delivery Warning" advisory from a postmaster address the From header mangles: a full mailbox, still being tried',
+    headers: ['From: <Postmaster\\@relay.dest.example@gw.dest.example>', VERP, 'Subject: Mail Delivery Warning'],
+    body: [
+      'This is an advisory-only message. Please do not reply.',
+      'Delivery of your mail to this address',
+      '"omar.t@dest.example"',
+      'has been postponed because the mailbox is full.',
+      'We will continue to try to deliver your message over the next few days.',
+    ],
+    kind: 'delay',
+    recipients: ['omar.t@dest.example'],
+    hard: false,
+  },
 ];
 
 /** A multipart/report with a written notice and the delivery-status fields given. */
@@ -1814,6 +1841,71 @@ const REPORTS: ReportCase[] = [
     kind: 'bounce',
     recipients: ['eva@dest.example'],
     hard: false,
+  },
+  {
+    format: 'IIS/Exchange: RFC 5321\'s stock "mailbox unavailable" under a bare 5.0.0, no stage named: unexplained, not suppressed',
+    mail: report(
+      ['From: postmaster@iis.dest.example', VERP, 'Subject: Delivery Status Notification (Failure)'],
+      ['This is an automatically generated Delivery Status Notification.', '', 'Delivery to the following recipients failed.', '', '       ivo@dest.example'],
+      [
+        'Final-Recipient: rfc822;ivo@dest.example',
+        'Action: failed',
+        'Status: 5.0.0',
+        'Diagnostic-Code: smtp;550 Requested action not taken: mailbox unavailable',
+      ],
+    ),
+    kind: 'bounce',
+    recipients: ['ivo@dest.example'],
+    hard: false,
+    category: 'unknown',
+  },
+  {
+    format: 'Postfix: the stock "mailbox not available" with the server\'s own 5.2.1 at RCPT: the mailbox is disabled (soft)',
+    mail: report(
+      ['From: MAILER-DAEMON@mx.reporter.example', VERP, 'Subject: Undelivered Mail Returned to Sender'],
+      ['<jan@dest.example>: host mx.dest.example[192.0.2.7] said: 550 5.2.1 Mailbox not available (in reply to RCPT TO command)'],
+      ['Final-Recipient: rfc822; jan@dest.example', 'Action: failed', 'Status: 5.2.1', 'Diagnostic-Code: smtp; 550 5.2.1 Mailbox not available'],
+    ),
+    kind: 'bounce',
+    recipients: ['jan@dest.example'],
+    hard: false,
+    category: 'mailbox-disabled',
+  },
+  {
+    format: 'Postfix: the stock "mailbox unavailable" answered to RCPT TO is the address refused (hard)',
+    mail: report(
+      ['From: MAILER-DAEMON@mx.reporter.example', VERP, 'Subject: Undelivered Mail Returned to Sender'],
+      ['<jan@dest.example>: host mx.dest.example[192.0.2.7] said: 550 Requested action not taken: mailbox unavailable (in reply to RCPT TO command)'],
+      [
+        'Final-Recipient: rfc822; jan@dest.example',
+        'Action: failed',
+        'Status: 5.0.0',
+        'Diagnostic-Code: smtp; 550 Requested action not taken: mailbox unavailable',
+      ],
+    ),
+    kind: 'bounce',
+    recipients: ['jan@dest.example'],
+    hard: true,
+    category: 'mailbox-unknown',
+  },
+  {
+    format: 'Sendmail breaking an alias loop: one block per expansion, the same address and outcome, is one failed recipient',
+    mail: report(
+      ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.reporter.example>', VERP, 'Subject: Returned mail: User unknown'],
+      [
+        '   ----- The following addresses had permanent fatal errors -----',
+        '<kai@dest.example>',
+        'kai@dest.example',
+        '    (expanded from: <kai@dest.example>)',
+      ],
+      [1, 2, 3]
+        .map(() => ['Final-Recipient: RFC822; <kai@dest.example>', 'Action: failed', 'Status: 5.1.1', ''])
+        .flat()
+        .slice(0, -1),
+    ),
+    kind: 'bounce',
+    recipients: ['kai@dest.example'],
+    hard: true,
   },
 ];
 
