@@ -22,4 +22,8 @@ if (!isBuilt(dir)) {
   }
   dir = built.stdout.trim();
 }
+// Before anything else loads: the main thread's young generation does not grow while the modules load, and
+// `start` sizes it after (src/heap/young-generation.ts).
+const { pinYoungGeneration } = await import(pathToFileURL(path.join(dir, 'heap/young-generation.js')).href);
+pinYoungGeneration();
 await import(pathToFileURL(path.join(dir, 'cli/main.js')).href);

@@ -38,7 +38,8 @@ const SRC = path.join(ROOT, 'src');
  * - classify (reply → category), verp (return-path tokens made by the queue, checked by bounces),
  *   suppression (checked at intake, added by the queue and bounces), message (the header section of
  *   RFC 5322 text, shared by intake, DKIM signing, DSNs and the message page);
- * - store, then config, at the bottom.
+ * - store, then config, at the bottom; below them only leaves that import no part (among them heap, the
+ *   young generation's sizing that `mailtrail start` sets).
  */
 const ORDER: readonly (readonly string[])[] = [
   ['cli'],
@@ -60,7 +61,7 @@ const ORDER: readonly (readonly string[])[] = [
   ['classify', 'verp', 'suppression', 'message'],
   ['store'],
   ['config'],
-  ['retry', 'types', 'root', 'thread-entry'],
+  ['retry', 'types', 'root', 'thread-entry', 'heap'],
 ];
 
 /**

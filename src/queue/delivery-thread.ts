@@ -92,7 +92,9 @@ export async function startDeliveryThread(opts: {
  * - young generation: 24 MB, i.e. two 8 MB semi-spaces instead of 16 MB ones (16 MB less resident): a
  *   scavenge every 8 MB allocated instead of 16, each as cheap, since a scavenge copies only what survives
  *   (a few sessions' objects; bodies are Buffers outside the heap). The relay benchmark's CPU per message
- *   is what says it costs nothing (docs/benchmarks.md); 2 MB semi-spaces cost 15 %.
+ *   is what says it costs nothing (docs/benchmarks.md); 2 MB semi-spaces cost 15 %. `mailtrail start` has
+ *   the thread start with its 8 MB semi-spaces whole (src/heap/young-generation.ts), as it is held in a
+ *   burst anyway, instead of growing them from 1 MB.
  */
 function heapLimits(config: Config): ResourceLimits {
   return { maxOldGenerationSizeMb: config.delivery.thread_heap_mb, maxYoungGenerationSizeMb: 24 };
