@@ -2,8 +2,7 @@
  * Runs bench/loadgen.ts as its own process (so its CPU is not the measured server's) and returns what
  * it printed.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
+import { runJsonChild } from './json-child.js';
 
 export interface Summary {
   p50: number;
@@ -52,8 +51,7 @@ export interface LoadgenOptions {
 }
 
 export function runLoadgen(o: LoadgenOptions): Promise<LoadgenResult> {
-  const args = ['--import', 'tsx', path.join(o.root, 'bench/loadgen.ts')];
-  args.push('--host', o.host, '--port', String(o.port), '--messages', String(o.messages), '--sessions', String(o.sessions), '--size', String(o.size));
+  const args = ['--host', o.host, '--port', String(o.port), '--messages', String(o.messages), '--sessions', String(o.sessions), '--size', String(o.size)];
   args.push('--from', o.from, '--to', o.to, '--run-id', o.runId);
   if (o.user) args.push('--user', o.user);
   if (o.perConnection) args.push('--per-connection', String(o.perConnection));
@@ -62,21 +60,5 @@ export function runLoadgen(o: LoadgenOptions): Promise<LoadgenResult> {
   if (o.rate) args.push('--rate', String(o.rate));
   // The password travels in the environment, not argv (which any local user can read in /proc).
   const env = { ...process.env, ...(o.password ? { LOADGEN_PASSWORD: o.password } : {}) };
-  const child = spawn(process.execPath, args, { cwd: o.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = out.trim().split('\n').pop() ?? '';
-      try {
-        if (code !== 0) throw new Error(`exit ${code}`);
-        resolve(JSON.parse(line) as LoadgenResult);
-      } catch (e) {
-        reject(new Error(`load generator failed (${(e as Error).message}): ${err.slice(-1500)}${out.slice(-500)}`));
-      }
-    });
-  });
+  return runJsonChild<LoadgenResult>(o.root, { script: 'bench/loadgen.ts', args, env, what: 'load generator' });
 }

@@ -2,9 +2,10 @@
  * query-pg: the query scenario's lookups on PostgreSQL. A private cluster is filled with `--query-messages`
  * messages of the same shape as the SQLite one (3 recipients and ~9.9 events each, 2 KB of content:
  * bench/lib/fill-postgres.ts, by the server with INSERT … SELECT, the events encoded by the store), then the store is opened as the relay
- * opens it (a pool of 10) and asked, one after another:
+ * opens it (a pool of 10), in a process of its own as `mailtrail trace` or the API server opens it
+ * (bench/lookups.ts; not in this process, which holds the fill's heap), and asked, one after another:
  * - trace: the fate of a random message by Message-ID, the code path of `mailtrail trace` (messageFate,
- *   then renderFates: three statements, two of them at once);
+ *   then renderFates: one statement, findHistory);
  * - search: the newest 50 messages to the recipient of a random message (searchMessages).
  * It also reports the bytes of history per message (every table with its TOAST and every index, without
  * message_content), as the SQLite scenario does.
@@ -19,15 +20,12 @@
 import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { messageFate } from '../../src/query/fate.js';
-import { renderFates } from '../../src/query/render.js';
-import { searchMessages } from '../../src/query/search.js';
 import { openStore } from '../../src/store/index.js';
-import type { Store } from '../../src/store/store.js';
 import { startPostgres } from '../../test/helpers/postgres.js';
 import { fillPostgres } from '../lib/fill-postgres.js';
 import { postgresSpace } from '../lib/postgres.js';
 import { latencyFigures, summarize } from '../lib/latency.js';
+import { gcNote, runLookups } from '../lib/lookups.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './types.js';
 
 export const run: Scenario = (ctx) => runQueryPg(ctx);
@@ -44,8 +42,9 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
     // Migrations first: the store makes the schema the fill writes into.
     const stateDir = path.join(ctx.dir, 'state');
     mkdirSync(stateDir, { recursive: true });
-    const open = () => openStore({ database: { backend: 'postgres', url, pool: 10, statement_timeout_ms: 30_000, state_dir: stateDir } });
-    await (await open()).close();
+    // The relay's own settings (a pool of 10), for the migrations here and the lookups' process.
+    const config = { backend: 'postgres', url, pool: 10, statement_timeout_ms: 30_000, state_dir: stateDir } as const;
+    await (await openStore({ database: config })).close();
     ctx.progress(`query-pg: filling PostgreSQL with ${messages.toLocaleString('en')} messages (INSERT … SELECT generate_series; events encoded by the store)`);
     const filled = await fillPostgres({ url, messages, endAt: Date.now(), progress: ctx.progress });
     ctx.progress(`query-pg: filled in ${Math.round(filled.ms / 1000)} s; measuring ${LOOKUPS} traces and ${LOOKUPS} searches`);
@@ -64,68 +63,49 @@ export async function runQueryPg(ctx: ScenarioContext, opts: { lookups?: number 
     const historyBytes = space.total - space.content;
     const warm = await prewarm((text) => cluster.sql(database, text));
 
-    const store = await open();
     const notes: string[] = [];
-    try {
-      // Untimed: statement planning, the pool's connections, JIT warm-up.
-      for (let i = 0; i < 20; i++) {
-        renderFates(await messageFate(store, byId.get(ids[i]!)!));
-        await searchMessages(store, { recipient: byRcpt.get(rcptIds[i]!)!, limit: 50 });
-      }
-      const parts = timeStoreReads(store);
-      const trace: number[] = [];
-      let missing = 0;
-      for (const id of ids.slice(20)) {
-        const t0 = performance.now();
-        const fates = await messageFate(store, `<${byId.get(id)!}>`);
-        renderFates(fates);
-        trace.push(performance.now() - t0);
-        if (fates.length !== 1) missing++;
-      }
-      if (missing) notes.push(`query-pg: ${missing} of ${LOOKUPS} trace lookups did not find exactly one message (fill or lookup bug).`);
-      notes.push(`query-pg: the trace's reads, ms p50/p99 (calls): ${parts.report()}.`);
-      parts.restore();
-      const search: number[] = [];
-      const hits: number[] = [];
-      for (const id of rcptIds.slice(20)) {
-        const t0 = performance.now();
-        const result = await searchMessages(store, { recipient: byRcpt.get(id)!, limit: 50 });
-        search.push(performance.now() - t0);
-        hits.push(result.messages.length);
-      }
-      const t = summarize(trace);
-      const q = summarize(search);
-      const h = summarize(hits);
-      notes.push(
-        `query-pg: ${messages.toLocaleString('en')} messages, ${filled.recipients.toLocaleString('en')} recipients, ${filled.events.toLocaleString('en')} events (${(filled.events / messages).toFixed(1)} per message, in ${(filled.eventRows / messages).toFixed(1)} rows) ` +
-          `written by the server and the store's event encoding (INSERT … SELECT, secondary indexes built afterwards, then VACUUM ANALYZE) in ${Math.round(filled.ms / 1000)} s; database ${Math.round(Number(size!.n) / 1e6)} MB. ` +
-          `PostgreSQL: a private cluster of this machine's server, shared_buffers ${sharedBuffersMb(messages)}MB (a quarter of the machine's memory at most), fsync off (nothing here is written after the fill); ` +
-          `the history's tables and indexes read into shared_buffers before the timing (pg_prewarm, ${Math.round(warm.mb)} MB in ${(warm.ms / 1000).toFixed(1)} s).`,
-        `query-pg: history (every table with its TOAST and every index, without message_content) ${Math.round(historyBytes / messages).toLocaleString('en')} B per message, ` +
-          `content ${Math.round(space.content / messages).toLocaleString('en')} B; by table and index, B per message (those of 1 B or more): ${space.objects
-            .filter((o) => o.bytes >= messages)
-            .map((o) => `${o.name} ${Math.round(o.bytes / messages)}`)
-            .join(', ')}.`,
-        `query-pg: ${LOOKUPS} traces by Message-ID (messageFate + renderFates, as \`mailtrail trace\`) and ${LOOKUPS} searches by recipient (limit 50), sequential, through the store (pool of 10). Searches returned ${h.p50} messages at the median, ${h.max} at most.`,
-      );
-      return {
-        figures: {
-          query_messages: messages,
-          query_fill_s: Math.round(filled.ms / 100) / 10,
-          query_events_per_message: Math.round((filled.events / messages) * 10) / 10,
-          query_event_rows_per_message: Math.round((filled.eventRows / messages) * 10) / 10,
-          ...latencyFigures('trace', t),
-          ...latencyFigures('search', q),
-          search_hits_p50: h.p50,
-          query_db_mb: Math.round(Number(size!.n) / 1e6),
-          query_history_bytes_per_message: Math.round(historyBytes / messages),
-          query_content_bytes_per_message: Math.round(space.content / messages),
-        },
-        notes,
-      };
-    } finally {
-      await store.close();
-    }
+    // Timed in a process of their own, as `mailtrail trace` or the API server would ask (bench/lookups.ts).
+    const looked = await runLookups(ctx.root, {
+      database: config,
+      warmup: { traces: ids.slice(0, 20).map((id) => byId.get(id)!), searches: rcptIds.slice(0, 20).map((id) => byRcpt.get(id)!) },
+      traces: ids.slice(20).map((id) => `<${byId.get(id)!}>`),
+      searches: rcptIds.slice(20).map((id) => byRcpt.get(id)!),
+      timeReads: true,
+    });
+    const { trace, search, hits } = looked;
+    if (looked.missing) notes.push(`query-pg: ${looked.missing} of ${LOOKUPS} trace lookups did not find exactly one message (fill or lookup bug).`);
+    notes.push(`query-pg: the trace's reads, ms p50/p99 (calls): ${looked.reads}.`);
+    const t = summarize(trace);
+    const q = summarize(search);
+    const h = summarize(hits);
+    notes.push(
+      `query-pg: ${messages.toLocaleString('en')} messages, ${filled.recipients.toLocaleString('en')} recipients, ${filled.events.toLocaleString('en')} events (${(filled.events / messages).toFixed(1)} per message, in ${(filled.eventRows / messages).toFixed(1)} rows) ` +
+        `written by the server and the store's event encoding (INSERT … SELECT, secondary indexes built afterwards, then VACUUM ANALYZE) in ${Math.round(filled.ms / 1000)} s; database ${Math.round(Number(size!.n) / 1e6)} MB. ` +
+        `PostgreSQL: a private cluster of this machine's server, shared_buffers ${sharedBuffersMb(messages)}MB (a quarter of the machine's memory at most), fsync off (nothing here is written after the fill); ` +
+        `the history's tables and indexes read into shared_buffers before the timing (pg_prewarm, ${Math.round(warm.mb)} MB in ${(warm.ms / 1000).toFixed(1)} s).`,
+      `query-pg: history (every table with its TOAST and every index, without message_content) ${Math.round(historyBytes / messages).toLocaleString('en')} B per message, ` +
+        `content ${Math.round(space.content / messages).toLocaleString('en')} B; by table and index, B per message (those of 1 B or more): ${space.objects
+          .filter((o) => o.bytes >= messages)
+          .map((o) => `${o.name} ${Math.round(o.bytes / messages)}`)
+          .join(', ')}.`,
+      `query-pg: ${LOOKUPS} traces by Message-ID (messageFate + renderFates, as \`mailtrail trace\`) and ${LOOKUPS} searches by recipient (limit 50), sequential, through the store (pool of 10), in a process of their own that opens the store as the CLI does (bench/lookups.ts; heap ${looked.heapMb} MB at the end). ` +
+        `Its garbage collector while the traces ran: ${gcNote(looked.gc.traces)}; the searches: ${gcNote(looked.gc.searches)}. Searches returned ${h.p50} messages at the median, ${h.max} at most.`,
+    );
+    return {
+      figures: {
+        query_messages: messages,
+        query_fill_s: Math.round(filled.ms / 100) / 10,
+        query_events_per_message: Math.round((filled.events / messages) * 10) / 10,
+        query_event_rows_per_message: Math.round((filled.eventRows / messages) * 10) / 10,
+        ...latencyFigures('trace', t),
+        ...latencyFigures('search', q),
+        search_hits_p50: h.p50,
+        query_db_mb: Math.round(Number(size!.n) / 1e6),
+        query_history_bytes_per_message: Math.round(historyBytes / messages),
+        query_content_bytes_per_message: Math.round(space.content / messages),
+      },
+      notes,
+    };
   } finally {
     cluster.stop();
   }
@@ -152,37 +132,4 @@ async function prewarm(sql: (text: string) => Promise<Record<string, unknown>[]>
        ORDER BY relkind = 'r', oid) c`,
   );
   return { mb: (Number(row!.blocks) * 8192) / 2 ** 20, ms: performance.now() - t0 };
-}
-
-/** Times each read of the store's query area (findMessages, recipientsOf, eventsOf…) while a trace runs: which round trip the trace's time is made of. */
-function timeStoreReads(store: Store): { report(): string; restore(): void } {
-  const q = store.query as unknown as Record<string, unknown>;
-  const times = new Map<string, number[]>();
-  const originals = new Map<string, unknown>();
-  for (const name of ['findHistory', 'findMessages', 'recipientsOf', 'eventsOf', 'suppressionsFor']) {
-    const fn = q[name] as (...a: unknown[]) => Promise<unknown>;
-    originals.set(name, fn);
-    q[name] = async (...args: unknown[]) => {
-      const t0 = performance.now();
-      try {
-        return await fn.apply(store.query, args);
-      } finally {
-        const xs = times.get(name) ?? [];
-        xs.push(performance.now() - t0);
-        times.set(name, xs);
-      }
-    };
-  }
-  return {
-    report: () =>
-      [...times]
-        .map(([name, xs]) => {
-          const s = summarize(xs);
-          return `${name} ${s.p50.toFixed(2)}/${s.p99.toFixed(2)} (${xs.length})`;
-        })
-        .join(', '),
-    restore: () => {
-      for (const [name, fn] of originals) q[name] = fn;
-    },
-  };
 }

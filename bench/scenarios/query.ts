@@ -1,7 +1,8 @@
 /**
  * query: how fast an operator gets an answer from a big database. A store is filled with
  * `--query-messages` messages (3 recipients, ~9 events each, through the store's API: bench/lib/fill.ts),
- * then reopened with a fresh handle and the production settings, and asked:
+ * then opened with the production settings by a process of its own (bench/lookups.ts, as the CLI or the API
+ * server opens it; not this process, which may hold the fill's heap), and asked:
  * - trace: the fate of a random message by Message-ID, the code path of `mailtrail trace`
  *   (messageFate, then renderFates; the API's GET /v1/messages/{id} is the same minus the rendering);
  * - search: the newest 50 messages to a recipient (searchMessages, the API's GET /v1/messages?recipient=…),
@@ -15,7 +16,6 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmS
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { messageFate } from '../../src/query/fate.js';
-import { renderFates } from '../../src/query/render.js';
 import { searchMessages, type SearchParams } from '../../src/query/search.js';
 import { messageDetails } from '../../src/query/details.js';
 import { waitingDestinations } from '../../src/query/destinations.js';
@@ -27,6 +27,7 @@ import { startPostgres } from '../../test/helpers/postgres.js';
 import { postgresSpace as spaceOf } from '../lib/postgres.js';
 import { fillStore, messageSpec, type FillResult, type MessageSpec } from '../lib/fill.js';
 import { latencyFigures, summarize } from '../lib/latency.js';
+import { gcNote, runLookups } from '../lib/lookups.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './types.js';
 
 export interface QueryOptions {
@@ -99,39 +100,24 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
     );
   }
   ctx.progress(`query: measuring ${lookups} traces and ${lookups} searches`);
-  // A fresh handle with the relay's own settings, as `mailtrail trace` and the API open it.
-  const store = await openStore({ database: { backend: 'sqlite', path: dbPath, synchronous: 'FULL', fsync: 'background', busy_timeout_ms: 5_000 } });
+  // The relay's own settings, as `mailtrail trace` and the API open the file.
+  const config = { backend: 'sqlite', path: dbPath, synchronous: 'FULL', fsync: 'background', busy_timeout_ms: 5_000 } as const;
+  const pick = () => Math.floor(Math.random() * messages);
+  const recipientOf = (s: MessageSpec) => s.recipients[Math.floor(Math.random() * s.recipients.length)]!.address;
+  const warmup = Array.from({ length: 20 }, () => messageSpec(pick(), specOpts));
+  // Timed in a process of their own, as the CLI or the API server would ask (bench/lookups.ts): when this
+  // process has just filled the database, its heap is the fill's.
+  const looked = await runLookups(ctx.root, {
+    database: config,
+    warmup: { traces: warmup.map((s) => s.messageId), searches: warmup.map((s) => s.recipients[0].address) },
+    traces: Array.from({ length: lookups }, () => `<${messageSpec(pick(), specOpts).messageId}>`),
+    searches: Array.from({ length: lookups }, () => recipientOf(messageSpec(pick(), specOpts))),
+  });
+  const { trace, search, hits } = looked;
+  // A fresh handle with the relay's own settings for the rest: the support page's reads, below.
+  const store = await openStore({ database: config });
   try {
-    const pick = () => Math.floor(Math.random() * messages);
-    // A few untimed rounds so that statement preparation and JIT warm-up are not in the figures.
-    for (let i = 0; i < 20; i++) {
-      const s = messageSpec(pick(), specOpts);
-      renderFates(await messageFate(store, s.messageId));
-      await searchMessages(store, { recipient: s.recipients[0].address, limit: 50 });
-    }
-
-    const trace: number[] = [];
-    let missing = 0;
-    for (let i = 0; i < lookups; i++) {
-      const s = messageSpec(pick(), specOpts);
-      const t0 = performance.now();
-      const fates = await messageFate(store, `<${s.messageId}>`);
-      renderFates(fates);
-      trace.push(performance.now() - t0);
-      if (fates.length !== 1) missing++;
-    }
-    if (missing) notes.push(`query: ${missing} of ${lookups} trace lookups did not find exactly one message (fill or lookup bug).`);
-
-    const search: number[] = [];
-    const hits: number[] = [];
-    for (let i = 0; i < lookups; i++) {
-      const s = messageSpec(pick(), specOpts);
-      const r = s.recipients[Math.floor(Math.random() * s.recipients.length)];
-      const t0 = performance.now();
-      const result = await searchMessages(store, { recipient: r.address, limit: 50 });
-      search.push(performance.now() - t0);
-      hits.push(result.messages.length);
-    }
+    if (looked.missing) notes.push(`query: ${looked.missing} of ${lookups} trace lookups did not find exactly one message (fill or lookup bug).`);
     const zero = hits.filter((h) => h === 0).length;
     if (zero) notes.push(`query: ${zero} of ${lookups} searches by recipient found nothing (fill or lookup bug).`);
 
@@ -258,7 +244,8 @@ export async function runQuery(ctx: ScenarioContext, opts: QueryOptions = {}): P
         `(${(filled.events / messages).toFixed(1)} per message), ~${opts.contentBytes ?? 2048} B of content each, filled through the store API ` +
         `(enqueue, claimDue, recordAttempt; synchronous=NORMAL, temp_store=MEMORY, 1,000 messages per outer transaction) in ${(filled.ms / 1000).toFixed(0)} s.`,
       `query: ${lookups} traces by Message-ID (messageFate + renderFates, as \`mailtrail trace\`) and ${lookups} searches by recipient (limit 50), ` +
-        `sequential, fresh store handle, warm page cache. Searches returned ${h.p50} messages at the median, ${h.max} at most.`,
+        `sequential, warm page cache, in a process of their own that opens the store as the CLI does (bench/lookups.ts; heap ${looked.heapMb} MB at the end). ` +
+        `Its garbage collector while the traces ran: ${gcNote(looked.gc.traces)}; the searches: ${gcNote(looked.gc.searches)}. Searches returned ${h.p50} messages at the median, ${h.max} at most.`,
     );
     return {
       figures: {

@@ -18,7 +18,7 @@ import { openPostgresStore, type PostgresStore } from '../../../src/store/postgr
 import { searchSql } from '../../../src/store/postgres/query.js';
 import type { AttemptWrite, EnqueuedMessage, SearchFilters } from '../../../src/store/store.js';
 import { runCli } from '../../e2e/cli.js';
-import { writeCompactAttempts } from '../../helpers/compact-history.js';
+import { COMPACT_MX, writeCompactAttempts } from '../../helpers/compact-history.js';
 import { newMessage } from '../../helpers/new-message.js';
 import { startPostgres, type PgCluster } from '../../helpers/postgres.js';
 
@@ -270,8 +270,10 @@ describe('claims and plans', () => {
 
 describe('compact history (001, as SQLite 009)', () => {
   let store: PostgresStore;
+  let url: string;
   before(async () => {
-    store = await openPostgresStore({ url: await freshUrl(), pool: 4 });
+    url = await freshUrl();
+    store = await openPostgresStore({ url, pool: 4 });
   });
   after(async () => {
     await store?.close();
@@ -313,6 +315,32 @@ describe('compact history (001, as SQLite 009)', () => {
       ids.every((id) => id % 64 === 3),
       'a folded row of four phases has the fourth id of its block',
     );
+  });
+
+  test('a trace from a store opened afresh gives the shared texts of every row, the folded rows’ too, as eventsOf does', async () => {
+    // The messages written by the test above: their MX, address, usual replies and classification are shared texts.
+    const [last] = await store.db.rows<{ id: number; queue_id: string }>('SELECT id, queue_id FROM messages ORDER BY id DESC LIMIT 1');
+    const refs = await store.db.row<{ n: number }>('SELECT COUNT(*) AS n FROM events WHERE message_id = $1 AND remote_host_ref IS NOT NULL', [last!.id]);
+    assert.ok(refs!.n >= 2, 'the folded row and the outcome name the MX by reference');
+    // A store opened afresh knows no texts yet, as `mailtrail trace` in a new process.
+    const fresh = await openPostgresStore({ url, pool: 2 });
+    try {
+      const history = await fresh.query.findHistory(last!.queue_id);
+      assert.deepEqual(history.events, await store.query.eventsOf([last!.id]));
+      assert.deepEqual(
+        history.events.filter((e) => e.kind !== 'received').map((e) => [e.kind, e.phase, e.code, e.text, e.remoteHost, e.remoteIp]),
+        [
+          ['phase', 'connect', 220, `${COMPACT_MX} ESMTP ready`, COMPACT_MX, '192.0.2.55'],
+          ['phase', 'mail', 250, 'Sender OK', COMPACT_MX, '192.0.2.55'],
+          ['phase', 'rcpt', 250, 'Recipient OK', COMPACT_MX, '192.0.2.55'],
+          ['phase', 'data', 250, 'queued as Q9', COMPACT_MX, '192.0.2.55'],
+          ['delivered', 'data', 250, 'queued as Q9', COMPACT_MX, '192.0.2.55'],
+        ],
+      );
+      assert.deepEqual(history.events.at(-1)!.detail, { category: 'accepted', hard: false });
+    } finally {
+      await fresh.close();
+    }
   });
 
   test('a run naming a recipient that is no longer ours is written one row per event, without that recipient’s phase', async () => {
