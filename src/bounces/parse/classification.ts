@@ -104,8 +104,8 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     } else if (ANOTHER_CAUSE.has(byWording.category) || SENDER_REFUSED.has(byWording.rule)) c = byWording;
     // An unknown-domain status (X.1.2) over words of a lookup that failed for now (SERVFAIL, a timeout,
     // "try again") or of hosts that kept failing: the domain may well exist. (5.4.4, "unable to route", still
-    // decides: Sisimai's labels count a malformed name server reply under it as the domain refusing mail,
-    // and which is right was not settled.)
+    // decides: Postfix gives it to a malformed name server reply only when the MX data itself is invalid,
+    // and bounces at once; a reply it could not parse gets 4.4.3 and is deferred.)
     else if (c.rule === 'enhanced:X.1.2' && DOMAIN_MAY_EXIST.has(byWording.category)) c = byWording;
   }
   if (c.rule === STOCK_REPLY_RULE && !PROVIDER_UNAVAILABLE.test(rec.diagnostic ?? '')) c = weighStockReply(c, code, given, rec.diagnostic, context);

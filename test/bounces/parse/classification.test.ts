@@ -168,6 +168,28 @@ test('an unknown-domain status (5.1.2) over words of a lookup that failed for no
   assert.equal(missing.hard, true);
 });
 
+test("Postfix's malformed name server reply is hard only under its own 5.4.4 (the domain's DNS data is invalid); under any other status it may be a passing failure", () => {
+  const text = 'X-Postfix; Name service error for name=example.org type=MX: Malformed or unexpected name server reply';
+  const invalid = classifyRecipient(recipient({ status: '5.4.4', diagnostic: text }));
+  assert.equal(invalid.category, 'domain-unknown');
+  assert.equal(invalid.hard, true);
+  // The same words with the status Postfix gives a reply it could not parse (4.4.3, deferred), with the
+  // generic 5.0.0 of a Postfix that predates enhanced statuses (an expired deferral says 5.0.0 too), or
+  // with another MTA's summary status: a doubt never suppresses.
+  // (Older Postfix versions say "Malformed name server reply".)
+  const older = 'X-Postfix; Name service error for name=example.org type=MX: Malformed name server reply';
+  for (const [status, action, diagnostic] of [
+    ['4.4.3', 'delayed', text],
+    ['4.4.3', 'failed', text],
+    ['5.0.0', 'failed', older],
+    ['5.4.3', 'failed', text],
+  ] as const) {
+    const r = classifyRecipient(recipient({ status, action, diagnostic }));
+    assert.equal(r.category, 'dns-failure', `${status} ${action}`);
+    assert.equal(r.hard, false, `${status} ${action}`);
+  }
+});
+
 /** Each diagnostic under a 5.1.1 Status must get its category and be soft. */
 function softUnder511(rows: readonly (readonly [string, string])[]) {
   for (const [diagnostic, category] of rows) {
