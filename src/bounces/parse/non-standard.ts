@@ -369,6 +369,8 @@ const GENERIC_RECIPIENT = new RegExp(
   'gm',
 );
 const RCPT_TO = new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi');
+/** A Received line's envelope recipient, "… for <jane@…>; <date>" (in a copy quoted with ">" too). */
+const RECEIVED_FOR = new RegExp(`\\bfor\\s+<(${ADDR})>\\s*;`, 'gi');
 
 // The two sentence shapes, each read from a window around one "deliver" of the notice (found by a plain
 // search: a pattern tried at every position of every notice cost more than the rest of this function).
@@ -541,6 +543,14 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   }
   if (found.length === 0) {
     for (const m of body.replace(/^[ \t]*(?:Message-ID|In-Reply-To|References):.*$/gim, (l) => ' '.repeat(l.length)).matchAll(ADDR_G)) add(m[0], m.index ?? 0);
+    // No shape named the failed address, so every address of the notice was taken: its examples, its
+    // directory's suggestions, its own address form. When the returned copy's Received lines name the
+    // envelope recipient among them, that is the address the mail was for; the rest are the notice's prose.
+    if (found.length > 1) {
+      const envelope = new Set(Array.from(text.matchAll(RECEIVED_FOR), (m) => clean(m[1]).toLowerCase()));
+      const named = found.filter((f) => envelope.has(f.address.toLowerCase()));
+      if (named.length > 0) found = named;
+    }
   }
   // Said once for the whole notice, so read once: its reason line and its first line with a failure code.
   const reason = rule?.reason?.exec(report)?.[1]?.trim();

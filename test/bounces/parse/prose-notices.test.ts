@@ -414,6 +414,33 @@ test("the returned message's own sender is never a failed recipient, however the
   );
 });
 
+test("a notice that names the failed address in no known shape: the returned copy's envelope recipient (Received … for <address>;) tells it from the notice's examples and suggestions", async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: Campus Mail Router <postmaster@router.example.edu>', 'To: b+7-abcdef@bounces.shop.example', 'Subject: Returned mail: no directory match'],
+      [
+        'Addresses at this campus take the form first.last@example.edu. The name you wrote,',
+        'pat.kim@example.edu, matches no entry of the campus directory.',
+        '',
+        'Directory entries with a similar name:',
+        '  Patricia Kim     Physics      patricia.kim@example.edu',
+        '  Pat Kimball      Library      p.kimball@example.edu',
+        '',
+        'Your message as it reached us:',
+        '> Received: from mx1.example.edu (mx1.example.edu [192.0.2.25]) by router.example.edu',
+        '>     with ESMTP id k4RLLP for <pat.kim@example.edu>; Tue, 1 Jun 2004 10:00:00 -0500',
+        '> From: News <news@shop.example>',
+        '> Subject: Offers',
+      ],
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['pat.kim@example.edu'],
+  );
+});
+
 test('an address cut by a wrapped line is joined again when the returned message has it whole', async () => {
   const r = await parseBounce(
     mail(
