@@ -89,6 +89,8 @@ const CHECKPOINT_AT_BYTES = 4 * 1024 * 1024;
  * file stays in the page cache and commits rewrite it instead of extending it.
  */
 const RESTART_AT_BYTES = 32 * 1024 * 1024;
+/** What the checkpointer leaves to copy while it holds the write lock, at most (when commits allow). */
+const LAST_COPY_BYTES = 1024 * 1024;
 
 /** What `PRAGMA wal_checkpoint` answers: frames in the WAL, and how many of them are in the database file now. */
 interface CheckpointResult {
@@ -111,17 +113,22 @@ function startCheckpointer(db: Db, walPath: string, restartAtBytes: number): voi
     try {
       // PASSIVE: copies what no reader still needs, takes no write lock, never waits for writers; the
       // next writer then restarts the WAL from its beginning, if the copy reached the WAL's end.
-      const [copied] = db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[];
+      const passive = () => (db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[])[0];
+      let copied = passive();
       // Under commits without a pause (the other thread appends while this one copies) it never does,
       // and the WAL grows by all that is written: hundreds of MB in a busy minute, every commit
       // extending the file (its flush then also writes the file's new size, twice as slow here as a
-      // rewrite). So a long WAL is copied once more (what was appended during the copy above), and its
-      // last frames then while this thread holds the write lock: no commit can land in between, the
-      // checkpoint reaches the end, and the next commit starts the WAL over. The other thread waits
-      // only for that last, short copy.
+      // rewrite). So a long WAL is copied again while its tail (what was appended during the copy
+      // before) is long, and its last frames then while this thread holds the write lock: no commit can
+      // land in between, the checkpoint reaches the end, and the next commit starts the WAL over. The
+      // other thread waits only for that last, short copy (under 1 MB, unless commits outrun the copies).
       if (copied && copied.log * pageSize >= restartAtBytes) {
-        db.pragma('wal_checkpoint(PASSIVE)');
-        withThreadLock(() => db.pragma('wal_checkpoint(PASSIVE)'));
+        for (let pass = 0; pass < 4; pass++) {
+          const before = copied.log;
+          copied = passive();
+          if ((copied.log - before) * pageSize <= LAST_COPY_BYTES) break;
+        }
+        withThreadLock(passive);
       }
     } catch {
       /* busy: the next tick tries again */
