@@ -6,6 +6,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { StoreError } from '../errors.js';
 import { checkNotNewer, MIGRATIONS_DIR, readMigrations, type MigrationResult } from '../migrations.js';
+import { withThreadLock } from './thread-lock.js';
 
 export type Db = Database.Database;
 
@@ -30,6 +31,11 @@ export interface OpenOptions {
    * timer, outside any write, so the relay's submission thread (`none`) never waits for one.
    */
   checkpoint?: 'auto' | 'none' | 'background';
+  /**
+   * `background` only: WAL length past which the checkpointer finishes a checkpoint while holding the
+   * threads' write lock, so that the WAL starts over (default 32 MiB; smaller in tests).
+   */
+  walRestartBytes?: number;
   /**
    * Page cache of this connection, in KiB. Default: better-sqlite3's build, 16,000 KiB (SQLite's own is
    * 2,000). The cache lives as long as no other connection writes: in WAL mode a connection that finds
@@ -70,14 +76,31 @@ export function openDatabase(opts: OpenOptions): Db {
     backgroundSync.set(db, `${path.resolve(opts.path)}-wal`);
   }
   if (opts.checkpoint === 'none' || opts.checkpoint === 'background') db.pragma('wal_autocheckpoint = 0');
-  if (opts.checkpoint === 'background' && opts.path !== ':memory:') startCheckpointer(db, `${path.resolve(opts.path)}-wal`);
+  if (opts.checkpoint === 'background' && opts.path !== ':memory:')
+    startCheckpointer(db, `${path.resolve(opts.path)}-wal`, opts.walRestartBytes ?? RESTART_AT_BYTES);
   return db;
 }
 
 /** WAL size that makes the background checkpointer copy it back (SQLite's own threshold: 1000 pages). */
 const CHECKPOINT_AT_BYTES = 4 * 1024 * 1024;
+/**
+ * WAL length (frames in it, not the file's size) past which the checkpointer makes the WAL start over.
+ * Big enough that a wait for it is rare (every few seconds at the relay's peak), small enough that the
+ * file stays in the page cache and commits rewrite it instead of extending it.
+ */
+const RESTART_AT_BYTES = 32 * 1024 * 1024;
+/** What the checkpointer leaves to copy while it holds the write lock, at most (when commits allow). */
+const LAST_COPY_BYTES = 1024 * 1024;
 
-function startCheckpointer(db: Db, walPath: string): void {
+/** What `PRAGMA wal_checkpoint` answers: frames in the WAL, and how many of them are in the database file now. */
+interface CheckpointResult {
+  busy: number;
+  log: number;
+  checkpointed: number;
+}
+
+function startCheckpointer(db: Db, walPath: string, restartAtBytes: number): void {
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
   const timer = setInterval(() => {
     if (!db.open) return clearInterval(timer);
     let size = 0;
@@ -89,8 +112,24 @@ function startCheckpointer(db: Db, walPath: string): void {
     if (size < CHECKPOINT_AT_BYTES) return;
     try {
       // PASSIVE: copies what no reader still needs, takes no write lock, never waits for writers; the
-      // next writer then restarts the WAL from its beginning.
-      db.pragma('wal_checkpoint(PASSIVE)');
+      // next writer then restarts the WAL from its beginning, if the copy reached the WAL's end.
+      const passive = () => (db.pragma('wal_checkpoint(PASSIVE)') as CheckpointResult[])[0];
+      let copied = passive();
+      // Under commits without a pause (the other thread appends while this one copies) it never does,
+      // and the WAL grows by all that is written: hundreds of MB in a busy minute, every commit
+      // extending the file (its flush then also writes the file's new size, twice as slow here as a
+      // rewrite). So a long WAL is copied again while its tail (what was appended during the copy
+      // before) is long, and its last frames then while this thread holds the write lock: no commit can
+      // land in between, the checkpoint reaches the end, and the next commit starts the WAL over. The
+      // other thread waits only for that last, short copy (under 1 MB, unless commits outrun the copies).
+      if (copied && copied.log * pageSize >= restartAtBytes) {
+        for (let pass = 0; pass < 4; pass++) {
+          const before = copied.log;
+          copied = passive();
+          if ((copied.log - before) * pageSize <= LAST_COPY_BYTES) break;
+        }
+        withThreadLock(passive);
+      }
     } catch {
       /* busy: the next tick tries again */
     }
