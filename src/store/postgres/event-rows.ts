@@ -349,27 +349,43 @@ export interface EventReader {
   /**
    * Rows of event_records (or the feed's) with each folded row replaced by its phases, in order. `via`: the
    * transaction to read texts and recipients in, when the caller holds one (else any connection of the pool).
+   * `texts`: the shared texts the folded rows name, when the caller's statement read them already (a trace,
+   * FOLDED_TEXTS): then these are used, not the reader's memory, and no statement is made for them.
    */
-  expand<T extends ReadRow>(rows: T[], via?: Queryable): Promise<T[]>;
+  expand<T extends ReadRow>(rows: T[], via?: Queryable, texts?: ReadonlyMap<number, string>): Promise<T[]>;
 }
+
+/**
+ * `SELECT DISTINCT id` of the shared texts that the folded rows of `rows` (a relation of event_records
+ * columns) name: a phase's reply triple (element 3) or detail (element 5) given as a texts id. A statement
+ * that reads events can read these texts with them, for `expand` (its third argument), instead of a round
+ * trip after it. The CASEs keep every cast to the elements that are numbers, whatever order the server
+ * evaluates the conditions in.
+ */
+export const foldedTextIds = (rows: string) =>
+  `SELECT DISTINCT CASE WHEN json_typeof(p.value -> v.i) = 'number' THEN (p.value ->> v.i)::integer END
+     FROM ${rows} f, json_array_elements(CASE WHEN f.folded THEN f.detail END) p, (VALUES (3), (5)) v (i)`;
 
 const readers = new WeakMap<Pg, EventReader>();
 
 export function eventReader(db: Pg): EventReader {
   let reader = readers.get(db);
   if (reader) return reader;
-  let texts = new Map<number, string>();
-  const unfold = <T extends ReadRow>(row: T, recipients: Map<number, { address: string; domain: string }>): T[] =>
+  let cache = new Map<number, string>();
+  const unfold = <T extends ReadRow>(row: T, texts: ReadonlyMap<number, string>, recipients: Map<number, { address: string; domain: string }>): T[] =>
     unfoldPhases(row, (id) => texts.get(id) ?? null, 'm_queue_id' in row ? (id) => recipients.get(id) : undefined).map((e) =>
       row.feed_cursor !== undefined ? { ...e, feed_cursor: `${row.txid}:${e.id}` } : e,
     );
   reader = {
-    async expand(rows, via) {
+    async expand(rows, via, given) {
       const read = async <R extends QueryResultRow>(sql: string, params: unknown[]) => (via ? (await via.query<R>(sql, params)).rows : db.rows<R>(sql, params));
       const folded = rows.filter((r) => r.folded);
       if (!folded.length) return rows;
-      if (texts.size > KNOWN_LIMIT) texts = new Map();
-      // The texts and recipients the folded rows name, each fetched once (texts are kept: they never change).
+      if (cache.size > KNOWN_LIMIT) cache = new Map();
+      // Texts the caller read are this call's own (a copy: one it could not read is added below); else the
+      // reader's memory, which keeps texts across calls (they never change).
+      const texts = given ? new Map(given) : cache;
+      // The texts and recipients the folded rows name, each fetched once.
       const missing = new Set<number>();
       const recipientIds = new Set<number>();
       for (const row of folded) {
@@ -390,7 +406,7 @@ export function eventReader(db: Pg): EventReader {
       ]);
       for (const t of found) texts.set(t.id, t.value);
       const recipients = new Map(rcpts.map((r) => [r.id, r]));
-      return rows.flatMap((r) => (r.folded ? unfold(r, recipients) : [r]));
+      return rows.flatMap((r) => (r.folded ? unfold(r, texts, recipients) : [r]));
     },
   };
   readers.set(db, reader);
