@@ -356,15 +356,16 @@ export interface EventReader {
 }
 
 /**
- * `SELECT DISTINCT id` of the shared texts that the folded rows of `rows` (a relation of event_records
+ * An array of the ids of the shared texts that the folded rows of `rows` (a relation of event_records
  * columns) name: a phase's reply triple (element 3) or detail (element 5) given as a texts id. A statement
- * that reads events can read these texts with them, for `expand` (its third argument), instead of a round
- * trip after it. The CASEs keep every cast to the elements that are numbers, whatever order the server
- * evaluates the conditions in.
+ * that reads events can read these texts with them (`texts.id = ANY (…)`, one probe of texts_pkey per id),
+ * for `expand` (its third argument), instead of a round trip after it. An array, not `IN (SELECT …)`: the
+ * planner cannot tell how few ids the JSON holds and would join all of texts. The CASEs keep every cast to
+ * the elements that are numbers, whatever order the server evaluates the conditions in.
  */
 export const foldedTextIds = (rows: string) =>
-  `SELECT DISTINCT CASE WHEN json_typeof(p.value -> v.i) = 'number' THEN (p.value ->> v.i)::integer END
-     FROM ${rows} f, json_array_elements(CASE WHEN f.folded THEN f.detail END) p, (VALUES (3), (5)) v (i)`;
+  `ARRAY(SELECT DISTINCT CASE WHEN json_typeof(p.value -> v.i) = 'number' THEN (p.value ->> v.i)::integer END
+     FROM ${rows} f, json_array_elements(CASE WHEN f.folded THEN f.detail END) p, (VALUES (3), (5)) v (i))`;
 
 const readers = new WeakMap<Pg, EventReader>();
 

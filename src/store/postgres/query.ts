@@ -88,7 +88,7 @@ const HISTORY = `WITH m AS (SELECT * FROM messages WHERE message_id = $1 OR queu
   SELECT 0 AS part, to_json(m) AS row FROM m
   UNION ALL SELECT 1, to_json(r) FROM recipients r WHERE r.message_id IN (SELECT id FROM m)
   UNION ALL SELECT 2, to_json(e) FROM e
-  UNION ALL SELECT 3, json_build_array(t.id, t.value) FROM texts t WHERE t.id IN (${foldedTextIds('e')})`;
+  UNION ALL SELECT 3, json_build_array(t.id, t.value) FROM texts t WHERE t.id = ANY (${foldedTextIds('e')})`;
 
 export function postgresQuery(db: Pg): QueryStore {
   const reader = eventReader(db);
