@@ -349,10 +349,12 @@ export interface EventReader {
   /**
    * Rows of event_records (or the feed's) with each folded row replaced by its phases, in order. `via`: the
    * transaction to read texts and recipients in, when the caller holds one (else any connection of the pool).
-   * `texts`: the shared texts the folded rows name, when the caller's statement read them already (a trace,
-   * FOLDED_TEXTS): then these are used, not the reader's memory, and no statement is made for them.
+   * `texts`: the shared texts the folded rows name, when the caller's statement read them already
+   * (`foldedTextIds`): no statement is made for them, and the reader keeps them as those it reads itself.
    */
   expand<T extends ReadRow>(rows: T[], via?: Queryable, texts?: ReadonlyMap<number, string>): Promise<T[]>;
+  /** How many shared texts the reader knows: none in a process that has read no folded row yet. */
+  readonly knownTexts: number;
 }
 
 /**
@@ -383,10 +385,9 @@ export function eventReader(db: Pg): EventReader {
       const folded = rows.filter((r) => r.folded);
       if (!folded.length) return rows;
       if (cache.size > KNOWN_LIMIT) cache = new Map();
-      // Texts the caller read are this call's own (a copy: one it could not read is added below); else the
-      // reader's memory, which keeps texts across calls (they never change).
-      const texts = given ? new Map(given) : cache;
-      // The texts and recipients the folded rows name, each fetched once.
+      const texts = cache;
+      for (const [id, value] of given ?? []) texts.set(id, value);
+      // The texts and recipients the folded rows name, each fetched once (texts are kept: they never change).
       const missing = new Set<number>();
       const recipientIds = new Set<number>();
       for (const row of folded) {
@@ -408,6 +409,9 @@ export function eventReader(db: Pg): EventReader {
       for (const t of found) texts.set(t.id, t.value);
       const recipients = new Map(rcpts.map((r) => [r.id, r]));
       return rows.flatMap((r) => (r.folded ? unfold(r, texts, recipients) : [r]));
+    },
+    get knownTexts() {
+      return cache.size;
     },
   };
   readers.set(db, reader);

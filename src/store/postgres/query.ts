@@ -78,12 +78,16 @@ export function searchSql(f: SearchFilters): { text: string; values: unknown[] }
 
 const FIND_MESSAGES = 'SELECT * FROM messages WHERE message_id = $1 OR queue_id = $1 ORDER BY created_at DESC, id DESC';
 
+const HISTORY = `WITH m AS (SELECT * FROM messages WHERE message_id = $1 OR queue_id = $1)
+  SELECT 0 AS part, to_json(m) AS row FROM m
+  UNION ALL SELECT 1, to_json(r) FROM recipients r WHERE r.message_id IN (SELECT id FROM m)
+  UNION ALL SELECT 2, to_json(e) FROM ${EVENTS} e WHERE e.message_id IN (SELECT id FROM m)`;
+
 /**
- * A trace's reads in one statement: the messages by key, their recipients, their events, and the shared texts
- * their folded rows name (part 3), so that the phases are whole without a second round trip, whether or not
- * this process has read those texts before (`mailtrail trace` starts with none).
+ * HISTORY with the shared texts that its folded rows name (part 3), for a process that knows none yet
+ * (`mailtrail trace`): the phases are whole without a second round trip.
  */
-const HISTORY = `WITH m AS (SELECT * FROM messages WHERE message_id = $1 OR queue_id = $1),
+const HISTORY_WITH_TEXTS = `WITH m AS (SELECT * FROM messages WHERE message_id = $1 OR queue_id = $1),
   e AS (SELECT * FROM ${EVENTS} WHERE message_id IN (SELECT id FROM m))
   SELECT 0 AS part, to_json(m) AS row FROM m
   UNION ALL SELECT 1, to_json(r) FROM recipients r WHERE r.message_id IN (SELECT id FROM m)
@@ -103,7 +107,12 @@ export function postgresQuery(db: Pg): QueryStore {
       // to_json keeps the column names and what the driver's parsers give (numbers, JSON as objects, bytea as
       // hex text, which toMessage reads), so the same mappers apply; the store contract compares the result
       // with the separate reads.
-      const rows = await db.rows<{ part: number; row: unknown }>(HISTORY, [key], 'find_history');
+      // A process that knows no shared texts yet (`mailtrail trace`) reads them in the same statement: one round
+      // trip instead of two. One that does (the API server, after its first traces) knows nearly all a trace
+      // needs, and the statement without them is cheaper: at 1 M messages the one with texts took 0.2–0.3 ms
+      // more at the median in every pair (docs/benchmarks.md, 2026-12-05 00:31).
+      const fresh = reader.knownTexts === 0;
+      const rows = await db.rows<{ part: number; row: unknown }>(fresh ? HISTORY_WITH_TEXTS : HISTORY, [key], fresh ? 'find_history_texts' : 'find_history');
       const of = <T>(part: number) => rows.filter((r) => r.part === part).map((r) => r.row as T);
       const texts = new Map(of<[number, string]>(3));
       const byMessageThenId = (a: { message_id: number; id: number }, b: { message_id: number; id: number }) => a.message_id - b.message_id || a.id - b.id;
