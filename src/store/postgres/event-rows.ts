@@ -349,26 +349,44 @@ export interface EventReader {
   /**
    * Rows of event_records (or the feed's) with each folded row replaced by its phases, in order. `via`: the
    * transaction to read texts and recipients in, when the caller holds one (else any connection of the pool).
+   * `texts`: the shared texts the folded rows name, when the caller's statement read them already
+   * (`foldedTextIds`): no statement is made for them, and the reader keeps them as those it reads itself.
    */
-  expand<T extends ReadRow>(rows: T[], via?: Queryable): Promise<T[]>;
+  expand<T extends ReadRow>(rows: T[], via?: Queryable, texts?: ReadonlyMap<number, string>): Promise<T[]>;
+  /** How many shared texts the reader knows: none in a process that has read no folded row yet. */
+  readonly knownTexts: number;
 }
+
+/**
+ * An array of the ids of the shared texts that the folded rows of `rows` (a relation of event_records
+ * columns) name: a phase's reply triple (element 3) or detail (element 5) given as a texts id. A statement
+ * that reads events can read these texts with them (`texts.id = ANY (…)`, one probe of texts_pkey per id),
+ * for `expand` (its third argument), instead of a round trip after it. An array, not `IN (SELECT …)`: the
+ * planner cannot tell how few ids the JSON holds and would join all of texts. The CASEs keep every cast to
+ * the elements that are numbers, whatever order the server evaluates the conditions in.
+ */
+export const foldedTextIds = (rows: string) =>
+  `ARRAY(SELECT DISTINCT CASE WHEN json_typeof(p.value -> v.i) = 'number' THEN (p.value ->> v.i)::integer END
+     FROM ${rows} f, json_array_elements(CASE WHEN f.folded THEN f.detail END) p, (VALUES (3), (5)) v (i))`;
 
 const readers = new WeakMap<Pg, EventReader>();
 
 export function eventReader(db: Pg): EventReader {
   let reader = readers.get(db);
   if (reader) return reader;
-  let texts = new Map<number, string>();
-  const unfold = <T extends ReadRow>(row: T, recipients: Map<number, { address: string; domain: string }>): T[] =>
+  let cache = new Map<number, string>();
+  const unfold = <T extends ReadRow>(row: T, texts: ReadonlyMap<number, string>, recipients: Map<number, { address: string; domain: string }>): T[] =>
     unfoldPhases(row, (id) => texts.get(id) ?? null, 'm_queue_id' in row ? (id) => recipients.get(id) : undefined).map((e) =>
       row.feed_cursor !== undefined ? { ...e, feed_cursor: `${row.txid}:${e.id}` } : e,
     );
   reader = {
-    async expand(rows, via) {
+    async expand(rows, via, given) {
       const read = async <R extends QueryResultRow>(sql: string, params: unknown[]) => (via ? (await via.query<R>(sql, params)).rows : db.rows<R>(sql, params));
       const folded = rows.filter((r) => r.folded);
       if (!folded.length) return rows;
-      if (texts.size > KNOWN_LIMIT) texts = new Map();
+      if (cache.size > KNOWN_LIMIT) cache = new Map();
+      const texts = cache;
+      for (const [id, value] of given ?? []) texts.set(id, value);
       // The texts and recipients the folded rows name, each fetched once (texts are kept: they never change).
       const missing = new Set<number>();
       const recipientIds = new Set<number>();
@@ -390,7 +408,10 @@ export function eventReader(db: Pg): EventReader {
       ]);
       for (const t of found) texts.set(t.id, t.value);
       const recipients = new Map(rcpts.map((r) => [r.id, r]));
-      return rows.flatMap((r) => (r.folded ? unfold(r, recipients) : [r]));
+      return rows.flatMap((r) => (r.folded ? unfold(r, texts, recipients) : [r]));
+    },
+    get knownTexts() {
+      return cache.size;
     },
   };
   readers.set(db, reader);

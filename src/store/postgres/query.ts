@@ -9,7 +9,7 @@ import type { QueryStore, SearchFilters, WaitingSummary } from '../store.js';
 import { Params, type Pg } from './database.js';
 import { subjectQuery } from './subjects.js';
 import { KIND_CODES } from '../event-codes.js';
-import { eventReader, EVENTS } from './event-rows.js';
+import { eventReader, EVENTS, foldedTextIds } from './event-rows.js';
 
 /**
  * Builds the search statement for the filters given (exported for the EXPLAIN test). Every filter on
@@ -83,6 +83,17 @@ const HISTORY = `WITH m AS (SELECT * FROM messages WHERE message_id = $1 OR queu
   UNION ALL SELECT 1, to_json(r) FROM recipients r WHERE r.message_id IN (SELECT id FROM m)
   UNION ALL SELECT 2, to_json(e) FROM ${EVENTS} e WHERE e.message_id IN (SELECT id FROM m)`;
 
+/**
+ * HISTORY with the shared texts that its folded rows name (part 3), for a process that knows none yet
+ * (`mailtrail trace`): the phases are whole without a second round trip.
+ */
+const HISTORY_WITH_TEXTS = `WITH m AS (SELECT * FROM messages WHERE message_id = $1 OR queue_id = $1),
+  e AS (SELECT * FROM ${EVENTS} WHERE message_id IN (SELECT id FROM m))
+  SELECT 0 AS part, to_json(m) AS row FROM m
+  UNION ALL SELECT 1, to_json(r) FROM recipients r WHERE r.message_id IN (SELECT id FROM m)
+  UNION ALL SELECT 2, to_json(e) FROM e
+  UNION ALL SELECT 3, json_build_array(t.id, t.value) FROM texts t WHERE t.id = ANY (${foldedTextIds('e')})`;
+
 export function postgresQuery(db: Pg): QueryStore {
   const reader = eventReader(db);
   return {
@@ -96,14 +107,20 @@ export function postgresQuery(db: Pg): QueryStore {
       // to_json keeps the column names and what the driver's parsers give (numbers, JSON as objects, bytea as
       // hex text, which toMessage reads), so the same mappers apply; the store contract compares the result
       // with the separate reads.
-      const rows = await db.rows<{ part: number; row: Record<string, unknown> }>(HISTORY, [key], 'find_history');
+      // A process that knows no shared texts yet (`mailtrail trace`) reads them in the same statement: one round
+      // trip instead of two. One that does (the API server, after its first traces) knows nearly all a trace
+      // needs, and the statement without them is cheaper: at 1 M messages the one with texts took 0.2–0.3 ms
+      // more at the median in every pair (docs/benchmarks.md, 2026-12-05 00:31).
+      const fresh = reader.knownTexts === 0;
+      const rows = await db.rows<{ part: number; row: unknown }>(fresh ? HISTORY_WITH_TEXTS : HISTORY, [key], fresh ? 'find_history_texts' : 'find_history');
       const of = <T>(part: number) => rows.filter((r) => r.part === part).map((r) => r.row as T);
+      const texts = new Map(of<[number, string]>(3));
       const byMessageThenId = (a: { message_id: number; id: number }, b: { message_id: number; id: number }) => a.message_id - b.message_id || a.id - b.id;
       const messages = of<MessageRow>(0)
         .sort((a, b) => b.created_at - a.created_at || b.id - a.id)
         .map(toMessage);
       const recipients = of<RecipientRow>(1).sort(byMessageThenId).map(toRecipient);
-      const events = (await reader.expand(of<EventRow>(2).sort(byMessageThenId))).map(toEvent);
+      const events = (await reader.expand(of<EventRow>(2).sort(byMessageThenId), undefined, texts)).map(toEvent);
       return { messages, recipients, events };
     },
     async recipientsOf(ids) {
