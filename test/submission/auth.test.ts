@@ -212,27 +212,32 @@ describe('password hashes at AUTH', () => {
   });
   after(() => h.close());
 
-  /** The user's stored hash once it stops being `from` (the upgrade is not awaited by the AUTH reply). */
-  async function hashAfter(name: string, from: string): Promise<string> {
-    for (let i = 0; i < 250; i++) {
-      const now = (await h.store.users.get(name))!.passwordHash;
-      if (now !== from) return now;
+  /** Polls `check` every 20 ms for up to 5 s; the last value it gave (the upgrade is not awaited by the AUTH reply). */
+  async function poll<T>(check: () => T | Promise<T>, done: (v: T) => boolean): Promise<T> {
+    let v = await check();
+    for (let i = 0; i < 250 && !done(v); i++) {
       await new Promise((r) => setTimeout(r, 20));
+      v = await check();
     }
-    return from;
+    return v;
   }
+
+  /** The user's stored hash once it stops being `from`. */
+  const hashAfter = (name: string, from: string) =>
+    poll(
+      async () => (await h.store.users.get(name))!.passwordHash,
+      (now) => now !== from,
+    );
 
   /**
    * Whether the upgrade of `name` was logged. It is logged once its commit is durable, and the new hash is
    * readable a moment before that (the flush runs after the commit), so the line may come a little later.
    */
-  async function rehashLogged(name: string): Promise<boolean> {
-    for (let i = 0; i < 250; i++) {
-      if (h.logs.some((l) => l.event === 'submission.password_rehashed' && l.user === name)) return true;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    return false;
-  }
+  const rehashLogged = (name: string) =>
+    poll(
+      () => h.logs.some((l) => l.event === 'submission.password_rehashed' && l.user === name),
+      (seen) => seen,
+    );
 
   test('a user with an argon2id hash (as `users add` makes them) authenticates with its password only', async () => {
     assert.match((await h.store.users.get(USER))!.passwordHash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
