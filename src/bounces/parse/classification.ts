@@ -170,10 +170,10 @@ const ANSWERED_RCPT = /in reply to RCPT TO command|after RCPT TO|after RCPT comm
  * confidence), as Sisimai too reads it outside RCPT.
  */
 function weighStockReply(c: Classification, code: number | null, given: string | null, diagnostic: string | null, context: string | null): Classification {
-  const subject = given?.charAt(2);
-  if (subject === '2' || subject === '7') return classify({ phase: 'dsn', code, enhanced: given, text: null });
-  if ((given && !given.endsWith('.0.0')) || ANSWERED_RCPT.test(diagnostic ?? '') || (context !== null && ANSWERED_RCPT.test(context))) return c;
-  return classify({ phase: 'dsn', code, enhanced: given, text: null });
+  // X.2.x / X.7.x: the status is the more precise of the two, whatever else the notice says.
+  const statusDecides = given?.charAt(2) === '2' || given?.charAt(2) === '7';
+  const narrowed = (given && !given.endsWith('.0.0')) || ANSWERED_RCPT.test(diagnostic ?? '') || (context !== null && ANSWERED_RCPT.test(context));
+  return !statusDecides && narrowed ? c : classify({ phase: 'dsn', code, enhanced: given, text: null });
 }
 
 /** The rule fired on the status alone: an RFC 3463 rule, with a status the diagnostic does not quote. */
