@@ -219,3 +219,41 @@ test('openSmtpSession still finds the session the patched constructor made', asy
     await new Promise<void>((resolve) => smtp.close(() => resolve()));
   }
 });
+
+test('earlyTalkerDelay 0: nothing is written while the code that handed the socket over runs; the greeting goes before the next turn of the event loop', async () => {
+  const smtp = new SMTPServer({
+    logger: false,
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    earlyTalkerDelay: 0,
+    disableReverseLookup: true,
+    closeTimeout: 200,
+    onConnect: (_session: unknown, cb: () => void) => cb(),
+  } as never);
+  const seen: { duringHandOver: number; nextTurn: number }[] = [];
+  const server = net.createServer((socket) => {
+    // Queued before the hand-over: runs at the next turn of the loop, after any tick callbacks.
+    const record = { duringHandOver: -1, nextTurn: -1 };
+    setImmediate(() => {
+      record.nextTurn = socket.bytesWritten;
+      seen.push(record);
+    });
+    smtp.connect(socket, {} as never);
+    record.duringHandOver = socket.bytesWritten;
+  });
+  server.listen(0, HOST);
+  await once(server, 'listening');
+  const socket = net.connect((server.address() as net.AddressInfo).port, HOST);
+  try {
+    const [chunk] = (await once(socket, 'data')) as [Buffer];
+    assert.match(chunk.toString(), /^220 /);
+    for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(seen.length, 1, 'the hand-over was observed');
+    assert.equal(seen[0].duringHandOver, 0, 'no byte written before connect() returned');
+    assert.ok(seen[0].nextTurn > 0, `the greeting was written before the next turn (${seen[0].nextTurn} bytes)`);
+  } finally {
+    socket.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  }
+});
