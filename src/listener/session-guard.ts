@@ -55,6 +55,8 @@ export interface GuardHooks {
 }
 
 const OWN_CODE = /^[245]\.\d{1,3}\.\d{1,3} /;
+/** Commands a pipelining client may follow with more in the same group (RFC 2920 section 3.1): their replies wait for the group's. */
+const GROUP_OPENERS: ReadonlySet<string> = new Set(['MAIL', 'RCPT', 'RSET']);
 const noop = () => {};
 
 export class SessionGuard {
@@ -122,7 +124,7 @@ export class SessionGuard {
       return;
     }
     if (typeof data === 'string' && OWN_CODE.test(data)) context = false;
-    this.corkUntilNextTick();
+    if (this.lastCommand !== null && GROUP_OPENERS.has(this.lastCommand)) this.corkUntilNextTick();
     this.rawSend(code, data, context);
     if (context !== false) this.noteLibraryRefusal(code, this.conn._getEnhancedStatusCode(code, context), data);
     if (this.closing) return this.dispose();
@@ -133,7 +135,12 @@ export class SessionGuard {
 
   private corked = false;
 
-  /** Replies to pipelined commands (MAIL, RCPT…, DATA) answered in one tick leave in one write(2). */
+  /**
+   * Replies to pipelined commands (MAIL, RCPT…, DATA) answered in one tick leave in one write(2). Only a
+   * reply to a command that RFC 2920 lets a client follow with more (MAIL, RCPT, RSET) corks: every other
+   * reply (the greeting, EHLO, AUTH, the message's 250, QUIT) is alone, and corking it cost a buffered
+   * write, a tick callback and the uncork's flush on each (five per connection-per-message).
+   */
   private corkUntilNextTick(): void {
     const socket = this.conn._socket;
     if (this.corked || !socket || socket.destroyed) return;
