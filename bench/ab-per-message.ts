@@ -6,7 +6,8 @@
  * one connection per message, the per-message scenario's load generator and sink).
  *
  * Per run: accepted msgs/s, connect → 250 p50/p99, CPU ms per message of the relay's main thread
- * (SMTP, intake, commits) and of the whole relay, the load average. Prints one JSON line per run and a
+ * (SMTP, intake, commits) and of the whole relay, µs per message of Node's platform threads (V8's GC and
+ * compiler helpers), the load average. Prints one JSON line per run and a
  * summary (median, min–max per side) at the end.
  *
  * BENCH_RELAY_NODE_ARGS_A / BENCH_RELAY_NODE_ARGS_B give one side's relay its own node flags (a V8 setting measured
@@ -79,6 +80,8 @@ interface Row {
   main_cpu_ms_per_msg: number;
   relay_cpu_ms_per_msg: number;
   relay_sys_ms_per_msg: number;
+  /** V8's and Node's platform threads (GC marking and scavenging tasks, compiling), µs per message. */
+  helpers_us_per_msg: number;
   failed: number;
   load: number;
 }
@@ -129,14 +132,18 @@ try {
             .filter(([, us]) => us > 0)
             .sort((a, b) => b[1] - a[1])
             .slice(0, 8);
-          return { r, main: after.main - before.main, sys: after.sys - before.sys, all: after.all - before.all, busiest };
+          // Node starts its platform's threads (a delayed-task scheduler, V8's four workers, the inspector's
+          // signal watcher) right after the main thread and before anything else: the six lowest thread ids after it.
+          const platform = [...after.threads.keys()].sort((a, b) => a - b).slice(1, 7);
+          const helpers = platform.reduce((sum, tid) => sum + (after.threads.get(tid) ?? 0) - (before.threads.get(tid) ?? 0), 0);
+          return { r, main: after.main - before.main, sys: after.sys - before.sys, all: after.all - before.all, busiest, helpers };
         };
         // As long as a measured run: a fresh relay's first thousands of messages pay for V8 compiling its
         // hot functions (0.6 ms of CPU per message on helper threads), which a 300-message warm-up left to
         // the first measured run.
         await load(20, Math.max(300, messages), 'warm');
         for (const workers of workerCounts) {
-          const { r, main, sys, all, busiest } = await load(workers, messages, `${side}${pair}-${workers}`);
+          const { r, main, sys, all, busiest, helpers } = await load(workers, messages, `${side}${pair}-${workers}`);
           const seconds = (r.last_ack_ms - r.first_send_ms) / 1000;
           const row: Row = {
             side,
@@ -148,6 +155,7 @@ try {
             main_cpu_ms_per_msg: Number(((main * 1000) / r.sent).toFixed(3)),
             relay_cpu_ms_per_msg: Number(((all * 1000) / r.sent).toFixed(3)),
             relay_sys_ms_per_msg: Number(((sys * 1000) / r.sent).toFixed(3)),
+            helpers_us_per_msg: Math.round((helpers * 1e6) / r.sent),
             failed: r.failed,
             load: Number(os.loadavg()[0].toFixed(2)),
           };
@@ -175,7 +183,7 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 for (const workers of workerCounts) {
-  for (const key of ['msgs_per_s', 'p50_ms', 'p99_ms', 'main_cpu_ms_per_msg', 'relay_cpu_ms_per_msg', 'relay_sys_ms_per_msg'] as const) {
+  for (const key of ['msgs_per_s', 'p50_ms', 'p99_ms', 'main_cpu_ms_per_msg', 'relay_cpu_ms_per_msg', 'relay_sys_ms_per_msg', 'helpers_us_per_msg'] as const) {
     const line = (['A', 'B'] as const).map((side) => {
       const xs = rows.filter((r) => r.side === side && r.workers === workers).map((r) => r[key]);
       return `${side} ${Number(median(xs).toFixed(3))} (${Math.min(...xs)}–${Math.max(...xs)})`;

@@ -19,6 +19,7 @@ import { startAcceptor, type Acceptor } from '../listener/acceptor.js';
 import { Admission, type Slot } from '../listener/admission.js';
 import { endSessions } from '../listener/end-sessions.js';
 import { openSmtpSession, type BoundAddress } from '../listener/hand-off.js';
+import { Roster } from '../listener/roster.js';
 import { SessionGuard, type Refusal } from '../listener/session-guard.js';
 import { createDataPace } from '../listener/data-pace.js';
 import { GrowingBuffer } from '../listener/growing-buffer.js';
@@ -84,7 +85,7 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
     maxAuthenticatedPerIp: b.max_connections_per_ip,
     trustedNetworks: [],
   });
-  const guards = new Map<string, SessionGuard>();
+  const guards = new Roster<SessionGuard>(); // not a Map: src/listener/roster.ts
   // Large reports arriving together are read at a bounded pace, between other sessions' events.
   const pace = createDataPace({ bytesPerTurn: DATA_BYTES_PER_TURN, bytesPerSecond: b.data_bytes_per_second });
   let draining = false;

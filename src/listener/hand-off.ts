@@ -12,6 +12,7 @@
 import type { Socket } from 'node:net';
 import type { SMTPServer } from 'smtp-server';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
+import { Roster } from './roster.js';
 import { newSessionId } from './session-id.js';
 
 /** The address a listener is bound to, when it is one address (not 0.0.0.0 or ::). */
@@ -20,19 +21,43 @@ export interface BoundAddress {
   port: number;
 }
 
-/** smtp-server's set of open connections, remembering the one added last. */
-class Connections extends Set<SMTPConnection> {
+/**
+ * smtp-server's set of open connections, remembering the one added last. It uses `add`, `delete`, `size` and
+ * `forEach`; we iterate it. Kept in a Roster by connection id, not in a Set (src/listener/roster.ts: a Set
+ * churned by a connection per message kept every connection alive until a mark-compact).
+ */
+class Connections {
   newest: SMTPConnection | null = null;
-  override add(conn: SMTPConnection): this {
+  private readonly open = new Roster<SMTPConnection>();
+  get size(): number {
+    return this.open.size;
+  }
+  add(conn: SMTPConnection): this {
     this.newest = conn;
-    return super.add(conn);
+    this.open.set(conn.id, conn);
+    return this;
+  }
+  delete(conn: SMTPConnection): boolean {
+    return this.open.get(conn.id) === conn && this.open.delete(conn.id);
+  }
+  has(conn: SMTPConnection): boolean {
+    return this.open.get(conn.id) === conn;
+  }
+  forEach(fn: (conn: SMTPConnection) => void): void {
+    for (const conn of this.open.values()) fn(conn);
+  }
+  [Symbol.iterator](): IterableIterator<SMTPConnection> {
+    return this.open.values();
   }
 }
 
 function connectionsOf(server: SMTPServer): Connections {
   if (server.connections instanceof Connections) return server.connections;
-  const set = new Connections(server.connections as Set<SMTPConnection>);
-  server.connections = set;
+  const set = new Connections();
+  for (const conn of server.connections) set.add(conn);
+  set.newest = null;
+  // Typed as a Set by smtp-server's declarations; it only calls the methods above.
+  server.connections = set as unknown as Set<SMTPConnection>;
   return set;
 }
 

@@ -24,6 +24,7 @@ import { Admission, type Slot } from '../listener/admission.js';
 import { endSessions } from '../listener/end-sessions.js';
 import { SessionGuard, type Refusal } from '../listener/session-guard.js';
 import { openSmtpSession, type BoundAddress } from '../listener/hand-off.js';
+import { Roster } from '../listener/roster.js';
 import { AuthFailures } from './limits.js';
 import { cachedReverse } from './reverse-dns.js';
 
@@ -83,7 +84,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     max: limits.max_auth_failures,
     windowMs: limits.auth_failure_window_ms,
   });
-  const guards = new Map<string, SessionGuard>();
+  const guards = new Roster<SessionGuard>(); // not a Map: src/listener/roster.ts
   /** Set by close(): sessions still open are told 421 at their next command. */
   let draining = false;
 
@@ -260,15 +261,17 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   }
 
   /** Commits under way, so close() can let them finish before the caller closes the store. */
-  const inFlight = new Set<Promise<unknown>>();
+  const inFlight = new Roster<Promise<unknown>>(); // not a Set: src/listener/roster.ts
+  let commits = 0;
 
   async function deliverToIntake(session: SMTPServerSession, raw: Buffer): Promise<string> {
     const envelope = toIntakeEnvelope(session);
     const commit = intake.accept(envelope, raw);
-    inFlight.add(commit);
+    const id = String(++commits);
+    inFlight.set(id, commit);
     void commit.then(
-      () => inFlight.delete(commit),
-      () => inFlight.delete(commit),
+      () => inFlight.delete(id),
+      () => inFlight.delete(id),
     );
     try {
       return (await commit).queueId;
@@ -438,7 +441,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
       // Not awaited: it resolves only once every client has closed its side, which is theirs to do.
       void Promise.all(acceptors.map((a) => a.close()));
       await endSessions(servers, deps.closeTimeoutMs ?? 10_000);
-      await Promise.allSettled([...inFlight]);
+      await Promise.allSettled([...inFlight.values()]);
       for (const g of guards.values()) g.dispose();
     },
   };

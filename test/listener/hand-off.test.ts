@@ -60,3 +60,26 @@ test('each handed-over socket gets its own session, found among the ones already
     await new Promise<void>((resolve) => smtp.close(() => resolve()));
   }
 });
+
+test("closing every session while walking the swapped set, as smtp-server's close does, reaches each one", async () => {
+  const smtp = new SMTPServer({ logger: false, authOptional: true, disabledCommands: ['STARTTLS'], earlyTalkerDelay: 0, closeTimeout: 200 } as never);
+  const door = await frontDoor((socket) => openSmtpSession(smtp, socket));
+  try {
+    const clients = [];
+    for (let i = 0; i < 4; i++) clients.push(await door.client());
+    assert.equal(smtp.connections.size, 4);
+    const closed = clients.map(({ socket }) => once(socket, 'close'));
+    // smtp-server's close() after its grace: each connection's close() takes it out of the set during the walk.
+    let walked = 0;
+    smtp.connections.forEach((conn) => {
+      walked++;
+      conn.close();
+    });
+    assert.equal(walked, 4, 'every session was walked');
+    assert.equal(smtp.connections.size, 0, 'none left in the set');
+    await Promise.all(closed);
+  } finally {
+    await door.close();
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  }
+});
