@@ -10,7 +10,6 @@ import type { Logger } from '../log/logger.js';
 import type { StoreShare } from '../store/index.js';
 import { threadEntry } from '../thread-entry.js';
 import type { DeliveryWorkerData, FromWorker, ToWorker } from './delivery-worker.js';
-import { createWakeSignal } from './wake-signal.js';
 
 export interface DeliveryThread {
   /** The worker's lease owner name (its claims in the recipients table). */
@@ -28,8 +27,7 @@ export async function startDeliveryThread(opts: {
   share: StoreShare;
 }): Promise<DeliveryThread> {
   // Both threads use the same database: what they share (SQLite: a write lock) was made by the caller.
-  const wakes = createWakeSignal();
-  const data: DeliveryWorkerData = { config: opts.config, share: opts.share, wakePosted: wakes.flag };
+  const data: DeliveryWorkerData = { config: opts.config, share: opts.share };
   const worker = new Worker(threadEntry('delivery-worker', import.meta.url), { workerData: data, resourceLimits: heapLimits(opts.config) });
   let stopped: (() => void) | null = null;
   let failed: ((err: Error) => void) | null = null;
@@ -70,8 +68,7 @@ export async function startDeliveryThread(opts: {
   };
   return {
     owner,
-    // One wake on its way at a time (wake-signal.ts): mail arriving a message at a time posted one per message.
-    wake: () => void wakes.wake(() => post({ type: 'wake' })),
+    wake: () => post({ type: 'wake' }),
     async stop(timeoutMs) {
       if (exited) return;
       const done = new Promise<void>((resolve) => (stopped = resolve));

@@ -12,14 +12,11 @@ import type { Config } from '../config/schema.js';
 import { createLogger } from '../log/logger.js';
 import { openStore, type StoreShare } from '../store/index.js';
 import { createDeliverySide } from './delivery-side.js';
-import { wakeReceived } from './wake-signal.js';
 
 export interface DeliveryWorkerData {
   config: Config;
   /** What the store shares with the main thread (src/store/index.ts). */
   share: StoreShare;
-  /** 1 while a `wake` is on its way to this thread (wake-signal.ts); the thread sets it back to 0. */
-  wakePosted: Int32Array;
 }
 
 export type ToWorker = { type: 'wake' } | { type: 'stop'; timeoutMs: number };
@@ -27,7 +24,7 @@ export type ToWorker = { type: 'wake' } | { type: 'stop'; timeoutMs: number };
 export type FromWorker = { type: 'ready'; owner: string } | { type: 'log'; lines: string } | { type: 'stopped' } | { type: 'failed'; message: string };
 
 const port = parentPort!;
-const { config, share, wakePosted } = workerData as DeliveryWorkerData;
+const { config, share } = workerData as DeliveryWorkerData;
 
 /** Lines waiting to cross to the main thread (at most LOG_BATCH_BYTES, or what one turn of the loop logged). */
 let lines = '';
@@ -64,11 +61,8 @@ try {
   const store = await openStore(config, { role: 'delivery', share });
   const { scheduler, deliverer } = createDeliverySide({ config, store, logger });
   port.on('message', (m: ToWorker) => {
-    if (m.type === 'wake') {
-      // Cleared before the scheduler looks: mail committed after this point posts a wake of its own.
-      wakeReceived(wakePosted);
-      scheduler.wake();
-    } else if (m.type === 'stop') {
+    if (m.type === 'wake') scheduler.wake();
+    else if (m.type === 'stop') {
       void (async () => {
         await scheduler.stop(m.timeoutMs);
         await deliverer.close();

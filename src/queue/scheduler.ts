@@ -172,22 +172,6 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   }
 
   /**
-   * Whether due recipients may have been left unclaimed: the last claim stopped at its limit or skipped a
-   * domain (at its connection limit, slowed down), or claims were given back since. Only then does a
-   * delivery that ends wake the loop to claim again; otherwise everything due was taken, and mail that
-   * arrives wakes it by itself. When mail arrives a message at a time, the wake of every ended delivery
-   * made a claim round each that found nothing (docs/benchmarks.md, issue 18). Were one ever missed, the
-   * poll interval bounds the wait: the loop never sleeps longer.
-   */
-  let leftDue = true;
-
-  /** Gives claims back (still due): the loop claims again when a slot frees. */
-  function releaseClaims(ids: number[]): Promise<number> {
-    leftDue = true;
-    return store.queue.releaseLeases(owner, ids);
-  }
-
-  /**
    * Groups a claimed batch into transactions, reading their messages in one go, and the contents of the
    * small ones in another: a claim is sized to the free slots, so its jobs start at once, and a read per job
    * was a database round trip per message on PostgreSQL. A large message's content is read when its job
@@ -199,7 +183,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const { jobs, orphans } = groupIntoJobs(claimed, messages, claimedAt, config);
     if (orphans.length) {
       logger.error({ event: 'queue.orphan', recipient_ids: orphans }, 'claimed recipients whose message or content is missing; releasing them');
-      await releaseClaims(orphans);
+      await store.queue.releaseLeases(owner, orphans);
     }
     const small = [...new Set(jobs.filter((j) => j.message.size <= READ_WITH_CLAIM_BYTES).map((j) => j.message.id))];
     if (small.length) {
@@ -288,7 +272,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       held = false;
       give();
       startPending();
-      if (leftDue) wake();
+      wake();
     };
     const run = runJob(job, releaseSlot)
       .catch((err: Error) => {
@@ -301,7 +285,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       .finally(() => {
         active.delete(job);
         releaseSlot();
-        if (leftDue) wake();
+        wake();
       });
     active.set(job, run);
   }
@@ -346,7 +330,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           // again at once (two relays at one busy domain otherwise trade its recipients back and forth).
           sharedFull.set(job.domain, now + 100 + Math.floor(random() * 200));
           releaseSlot();
-          await releaseClaims(job.recipients.map((r) => r.id));
+          await store.queue.releaseLeases(
+            owner,
+            job.recipients.map((r) => r.id),
+          );
           await releasePendingFor(job.domain);
           return;
         }
@@ -419,7 +406,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         { event: 'queue.orphan', queue_id: job.message.queueId, recipient_ids: job.recipients.map((r) => r.id) },
         'the message content is missing; releasing its recipients',
       );
-      await releaseClaims(job.recipients.map((r) => r.id));
+      await store.queue.releaseLeases(
+        owner,
+        job.recipients.map((r) => r.id),
+      );
       return;
     }
     const deliveryJob: DeliveryJob = {
@@ -446,7 +436,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     if (report.abandoned) {
       // Stopping before any transaction began: nothing was attempted, so nothing is recorded.
       releaseSlot();
-      await releaseClaims(job.recipients.map((r) => r.id));
+      await store.queue.releaseLeases(
+        owner,
+        job.recipients.map((r) => r.id),
+      );
       return;
     }
     if (report.throttled) {
@@ -532,7 +525,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const mine = pending.filter((j) => j.domain === domain);
     if (mine.length === 0) return;
     for (const j of mine) pending.splice(pending.indexOf(j), 1);
-    await releaseClaims(mine.flatMap((j) => j.recipients.map((r) => r.id)));
+    await store.queue.releaseLeases(
+      owner,
+      mine.flatMap((j) => j.recipients.map((r) => r.id)),
+    );
   }
 
   async function sweep(now: number): Promise<void> {
@@ -541,21 +537,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     await sweeps.delayWarnings(now);
   }
 
-  /**
-   * One claim round: sweep when due, claim what fits, start what may start. Returns the recipients claimed,
-   * and whether the claim stopped at its limit (then more may be due; below it, everything due was taken).
-   */
-  async function pump(forceSweep: boolean): Promise<{ claimed: number; full: boolean }> {
-    const none = { claimed: 0, full: false };
-    if (stopping || writesFailing) return none;
+  /** One claim round: sweep when due, claim what fits, start what may start. Returns recipients claimed. */
+  async function pump(forceSweep: boolean): Promise<number> {
+    if (stopping || writesFailing) return 0;
     let now = clock.now();
     if (forceSweep || now - lastSweep >= sweepIntervalMs) await sweep(now);
     startPending();
     const free = slots.free - pending.length;
-    if (free <= 0 || stopping) {
-      leftDue = true; // not looked: a slot that frees looks
-      return none;
-    }
+    if (free <= 0 || stopping) return 0;
     now = clock.now();
     // Slow-downs other relays were asked for hold here too (read a few times a second, not every round: at
     // full load a round starts each time jobs end, and the read was a round trip each).
@@ -574,9 +563,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     // together and share a transaction; the surplus waits (leased) for a slot, bounded below.
     // …but never more than the waiting list can hold, or the surplus is claimed only to be released below.
     const limit = Math.max(1, Math.min(free * 4, d.max_connections - pending.length));
-    leftDue = excludeDomains.length > 0;
     const claimed = await withInterrupted(await store.queue.claimDue({ now, limit, owner, leaseUntil: now + d.lease_ms, excludeDomains }), now);
-    if (claimed.length === 0) return none;
+    if (claimed.length === 0) return 0;
     let jobs = await buildJobs(claimed, now);
     // Claimed exactly at the end of its lifetime: expire now rather than make one more attempt.
     if (jobs.some((j) => j.message.createdAt + lifetime <= now)) {
@@ -588,10 +576,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     // Waiting jobs are kept leased up to one per connection slot; the rest go back at once (still due),
     // so a burst to one slow domain never sits on claims another worker could be delivering.
     const surplus = pending.splice(d.max_connections);
-    if (surplus.length) await releaseClaims(surplus.flatMap((j) => j.recipients.map((r) => r.id)));
-    const full = claimed.length >= limit;
-    if (full) leftDue = true;
-    return { claimed: claimed.length, full };
+    if (surplus.length)
+      await store.queue.releaseLeases(
+        owner,
+        surplus.flatMap((j) => j.recipients.map((r) => r.id)),
+      );
+    return claimed.length;
   }
 
   /** Waits until nothing is running; waiting jobs that cannot start (paused domain) are released. */
@@ -601,7 +591,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       if (active.size === 0) {
         if (pending.length) {
           const left = pending.splice(0);
-          await releaseClaims(left.flatMap((j) => j.recipients.map((r) => r.id)));
+          await store.queue.releaseLeases(
+            owner,
+            left.flatMap((j) => j.recipients.map((r) => r.id)),
+          );
         }
         return;
       }
@@ -611,19 +604,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   async function loop(): Promise<void> {
     while (!stopping) {
-      let round = { claimed: 0, full: false };
+      let claimed = 0;
       try {
-        round = await pump(false);
+        claimed = await pump(false);
       } catch (err) {
-        leftDue = true;
         logger.error({ event: 'queue.error', err: (err as Error).message }, 'claiming due recipients failed; retrying after the poll interval');
       }
       if (stopping) break;
-      // A claim cut at its limit may have left due recipients: claim again while there is room. One below
-      // its limit took everything due then; mail committed since wakes the loop (below). Claiming again
-      // anyway found nothing in most rounds when mail arrives a message at a time: a write transaction and
-      // a WAL flush for nothing, about one per eight messages (docs/benchmarks.md, issue 18).
-      if (round.full && slots.inUse + pending.length < d.max_connections) continue;
+      if (claimed > 0 && slots.inUse + pending.length < d.max_connections) continue; // more may be due now
       // Woken while claiming (a job ended, a message arrived): look again now; the next due time would not
       // be used. At full load that is most rounds, and it saves a read of the queue each.
       if (woken) {
@@ -702,7 +690,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       await wakeups?.close();
       await loopDone;
       const waiting = pending.splice(0);
-      if (waiting.length) await releaseClaims(waiting.flatMap((j) => j.recipients.map((r) => r.id)));
+      if (waiting.length)
+        await store.queue.releaseLeases(
+          owner,
+          waiting.flatMap((j) => j.recipients.map((r) => r.id)),
+        );
       if (active.size > 0) {
         // Shutdown is bounded in real time whatever the injected clock says.
         const all = Promise.allSettled(active.values());
@@ -721,9 +713,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       logger.info({ event: 'queue.stopped', owner, released }, 'scheduler stopped');
     },
     async runOnce() {
-      const { claimed } = await pump(true);
+      const n = await pump(true);
       await drain();
-      return claimed;
+      return n;
     },
     wake,
     stats() {
