@@ -110,8 +110,9 @@ export async function messageFate(store: Pick<Store, 'query'>, idOrMessageId: st
   return messages.map((m) =>
     buildFate(
       m,
-      recipients.filter((r) => r.messageRowId === m.id),
-      events.filter((e) => e.messageRowId === m.id),
+      // One message (nearly every trace): the history is all its own.
+      messages.length === 1 ? recipients : recipients.filter((r) => r.messageRowId === m.id),
+      messages.length === 1 ? events : events.filter((e) => e.messageRowId === m.id),
       suppressions,
       opts,
     ),

@@ -53,6 +53,26 @@ export const FOLDED = 0;
 export type Reply = [number | null, string | null, string | null] | number;
 export type FoldedPhase = [number, number | null, number | string | null, Reply | null, number | null, Record<string, unknown> | number | null];
 
+type Triple = [number | null, string | null, string | null];
+const NO_REPLY: Readonly<Triple> = [null, null, null];
+/** Shared replies parsed: their JSON text → [code, enhanced, text], read only. */
+const replies = new Map<string, Readonly<Triple>>();
+const MAX_REPLIES = 10_000;
+
+/**
+ * A shared reply's triple from its texts row's JSON, parsed once: a texts row never changes, and the same few
+ * replies ("250 2.1.5 Ok") come back in every attempt of every trace.
+ */
+function sharedReply(json: string | null): Readonly<Triple> {
+  if (json === null) return NO_REPLY;
+  let triple = replies.get(json);
+  if (triple === undefined) {
+    if (replies.size >= MAX_REPLIES) replies.clear();
+    replies.set(json, (triple = JSON.parse(json) as Triple));
+  }
+  return triple;
+}
+
 /**
  * The events of a folded row (both backends): each phase with the row's common facts, its own id (the ids
  * below the row's, which is its last phase's), time, recipient, phase, reply and detail. `text` gives the
@@ -74,10 +94,7 @@ export function unfoldPhases<T extends EventRow>(
     const reply = p[3] ?? null;
     const d = p[5] ?? null;
     const r = recipientId !== null && recipient ? recipient(recipientId) : undefined;
-    const triple =
-      typeof reply === 'number'
-        ? (JSON.parse(text(reply) ?? '[null,null,null]') as [number | null, string | null, string | null])
-        : (reply ?? [null, null, null]);
+    const triple = typeof reply === 'number' ? sharedReply(text(reply)) : (reply ?? NO_REPLY);
     // A back-reference gets a copy: two events must not share one detail object.
     const detail = typeof d === 'number' ? (d < 0 ? structuredClone(details[-d - 1]!) : text(d)) : d;
     details.push(detail);
@@ -107,10 +124,15 @@ export function unfoldPhases<T extends EventRow>(
  * flatMap: that allocated a one-element array for every row that is not folded, and more as it flattened.
  */
 export function withPhases<T extends object>(rows: T[], unfold: (row: T) => T[]): T[] {
+  // Indexed loops: a for…of that is not yet optimised allocates a result object per step.
   const out: T[] = [];
-  for (const r of rows) {
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
     if (!(r as { folded?: boolean | number }).folded) out.push(r);
-    else for (const e of unfold(r)) out.push(e);
+    else {
+      const events = unfold(r);
+      for (let j = 0; j < events.length; j++) out.push(events[j]!);
+    }
   }
   return out;
 }

@@ -391,7 +391,8 @@ export function eventReader(db: Pg): EventReader {
       // Phases read by index: destructuring them went through the iterator protocol, an allocation per phase.
       const missing = new Set<number>();
       const recipientIds = new Set<number>();
-      for (const row of rows) {
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r]!;
         if (!row.folded) continue;
         const phases = (typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail) as FoldedPhase[];
         for (let i = 0; i < phases.length; i++) {

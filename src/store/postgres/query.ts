@@ -128,7 +128,7 @@ export function postgresQuery(db: Pg): QueryStore {
       const rows = await db.rows<{ part: number; row: unknown }>(fresh ? HISTORY_WITH_TEXTS : HISTORY, [key], fresh ? 'find_history_texts' : 'find_history');
       // The rows by part in one pass (a filter and a map per part allocated two arrays each).
       const parts: unknown[][] = [[], [], [], []];
-      for (const r of rows) parts[r.part]!.push(r.row);
+      for (let i = 0; i < rows.length; i++) parts[rows[i]!.part]!.push(rows[i]!.row);
       const [messageRows, recipientRows, eventRows, textRows] = parts as [MessageRow[], RecipientRow[], EventRow[], [number, string][]];
       const messages = sorted(messageRows, newestFirst).map(toMessage);
       const recipients = sorted(recipientRows, byMessageThenId).map(toRecipient);
