@@ -130,6 +130,8 @@ export async function historyOf(
 
 /** The suppression entries behind suppressed recipients (no read when none is). */
 async function suppressionsOf(store: Pick<Store, 'query'>, recipients: RecipientRecord[]): Promise<Map<string, SuppressionRecord>> {
+  // Nearly every trace: nobody suppressed, nothing to ask the store (nor arrays and a set to build for it).
+  if (!recipients.some((r) => r.state === 'suppressed')) return new Map();
   const suppressedAddresses = [...new Set(recipients.filter((r) => r.state === 'suppressed').map((r) => r.address.toLowerCase()))];
   return new Map((await store.query.suppressionsFor(suppressedAddresses)).map((s) => [s.address, s]));
 }
