@@ -32,11 +32,13 @@ test('every answer is the one classify() gives, asked once or again', () => {
     for (const input of INPUTS) assert.deepEqual(rememberedClassify(input), classify(input), `round ${round + 1}: ${JSON.stringify(input)}`);
 });
 
-test('a repeated question gets the kept answer, which nobody can change', () => {
+test('a text seen before gets its answer kept, which nobody can change; a text seen once is not kept', () => {
   const input = { phase: 'rcpt', code: 250, enhanced: '2.1.5', text: 'Recipient OK (remembered test)' } as const;
   const first = rememberedClassify(input);
-  assert.equal(rememberedClassify({ ...input }), first, 'the second answer is the kept object');
-  assert.ok(Object.isFrozen(first), 'the kept answer is frozen');
+  assert.ok(!Object.isFrozen(first), 'the first sighting is answered, not kept');
+  const second = rememberedClassify({ ...input });
+  assert.ok(Object.isFrozen(second), 'the second sighting is kept, frozen');
+  assert.equal(rememberedClassify({ ...input }), second, 'the third answer is the kept object');
 });
 
 test('more questions than it keeps: it starts again and still answers right', () => {
