@@ -46,15 +46,26 @@ function strip(line: string, code: string | null, enhanced: string | null): { li
 export function replyLine(r: ReplyParts, opts: ReplyLineOptions = {}): string {
   let code = r.code !== null ? String(r.code) : null;
   let enhanced = r.enhanced || null;
-  const lines = (r.text ?? '').split(/\r?\n/).map((l) => l.trim());
-  const kept: string[] = [];
-  for (const [i, raw] of lines.entries()) {
-    if (i > 0 && opts.join == null) break;
-    const s = strip(raw, code, enhanced);
-    if (i === 0) ({ code, enhanced } = s);
-    if (s.line) kept.push(s.line);
+  const text = r.text ?? '';
+  let body: string;
+  if (opts.join == null) {
+    // The first line alone, found without splitting the whole text: a trace writes a line per reply, and
+    // splitting every multi-line EHLO answer only to keep its first line was most of what it allocated.
+    const nl = text.indexOf('\n');
+    ({ line: body, code, enhanced } = strip((nl < 0 ? text : text.slice(0, nl)).trim(), code, enhanced));
+  } else {
+    const kept: string[] = [];
+    for (const [i, raw] of text.split(/\r?\n/).entries()) {
+      const s = strip(raw.trim(), code, enhanced);
+      if (i === 0) ({ code, enhanced } = s);
+      if (s.line) kept.push(s.line);
+    }
+    body = kept.join(opts.join);
   }
-  let out = [code, enhanced, kept.join(opts.join ?? ' ')].filter((x) => x !== null && x !== '').join(' ');
+  // code and enhanced are null or non-empty here.
+  let out = code ?? '';
+  if (enhanced !== null) out = out ? `${out} ${enhanced}` : enhanced;
+  if (body) out = out ? `${out} ${body}` : body;
   if (!out) return '(no reply)';
   if (opts.max !== undefined && out.length > opts.max) out = out.slice(0, opts.max - 1) + '…';
   return out;

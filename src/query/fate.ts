@@ -6,11 +6,11 @@
  * This JSON shape is what `GET /v1/messages/{id}` and `mailtrail trace --json` print (snake_case,
  * ISO 8601 times in UTC). Add fields freely; rename or remove only with a note in the changelog.
  */
-import { classify as defaultClassify } from '../classify/index.js';
 import type { Store, SuppressionRecord } from '../store/store.js';
 import type { EventKind, EventRecord, MessageRecord, Phase, RecipientRecord, RecipientState, TlsInfo } from '../types.js';
 import { explanationOf, verdictOf, type ClassifyFn, type Verdict } from './verdict.js';
 import { bareMessageId } from '../intake/message-id.js';
+import { rememberedClassify as defaultClassify } from './remembered-classify.js';
 
 export interface FateEvent {
   id: number;
@@ -110,8 +110,9 @@ export async function messageFate(store: Pick<Store, 'query'>, idOrMessageId: st
   return messages.map((m) =>
     buildFate(
       m,
-      recipients.filter((r) => r.messageRowId === m.id),
-      events.filter((e) => e.messageRowId === m.id),
+      // One message (nearly every trace): the history is all its own.
+      messages.length === 1 ? recipients : recipients.filter((r) => r.messageRowId === m.id),
+      messages.length === 1 ? events : events.filter((e) => e.messageRowId === m.id),
       suppressions,
       opts,
     ),
@@ -129,6 +130,8 @@ export async function historyOf(
 
 /** The suppression entries behind suppressed recipients (no read when none is). */
 async function suppressionsOf(store: Pick<Store, 'query'>, recipients: RecipientRecord[]): Promise<Map<string, SuppressionRecord>> {
+  // Nearly every trace: nobody suppressed, nothing to ask the store (nor arrays and a set to build for it).
+  if (!recipients.some((r) => r.state === 'suppressed')) return new Map();
   const suppressedAddresses = [...new Set(recipients.filter((r) => r.state === 'suppressed').map((r) => r.address.toLowerCase()))];
   return new Map((await store.query.suppressionsFor(suppressedAddresses)).map((s) => [s.address, s]));
 }
@@ -254,9 +257,12 @@ export function timeline(
 ): TimelineEntry[] {
   const out: TimelineEntry[] = [];
   let current: AttemptEntry | null = null;
+  // When the current attempt's last event ended: written as text once, when the attempt closes.
+  let finishedAt = 0;
   const close = () => {
     if (current) {
       current.recipients = [...new Set(current.recipients)];
+      current.finished_at = iso(finishedAt);
       out.push(current);
     }
     current = null;
@@ -280,7 +286,7 @@ export function timeline(
         outcomes: [],
       });
       (isPhase ? a.phases : a.outcomes).push(fe);
-      a.finished_at = iso(e.at + (e.durationMs ?? 0));
+      finishedAt = e.at + (e.durationMs ?? 0);
       if (a.attempt === null && e.attempt !== null) a.attempt = e.attempt;
       if (e.remoteHost) a.mx = e.remoteHost;
       if (e.remoteIp) a.ip = e.remoteIp;

@@ -15,7 +15,7 @@ function size(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-const pad = (s: string, n: number) => (s.length >= n ? s + ' ' : s + ' '.repeat(n - s.length));
+const pad = (s: string, n: number) => (s.length >= n ? s + ' ' : s.padEnd(n));
 
 /** The reply on one line, codes once (src/classify/reply-line.ts). */
 const reply = (e: FateEvent): string => replyLine(e);
@@ -27,17 +27,19 @@ function indent(text: string, prefix: string): string {
     .join('\n');
 }
 
+/** Every line of every fate goes into one array, joined once: joining each attempt, then each fate, then the whole copied the text three times. */
 export function renderFates(fates: MessageFate[]): string {
-  const out: string[] = [];
+  if (!fates.length) return '\n';
+  const lines: string[] = [];
   fates.forEach((f, i) => {
-    if (i > 0) out.push('', '─'.repeat(72), '');
-    out.push(renderFate(f, fates.length > 1 ? `message ${i + 1} of ${fates.length} with this Message-ID${i === 0 ? ' (newest)' : ''}` : null));
+    if (i > 0) lines.push('', '─'.repeat(72), '');
+    renderFate(lines, f, fates.length > 1 ? `message ${i + 1} of ${fates.length} with this Message-ID${i === 0 ? ' (newest)' : ''}` : null);
   });
-  return out.join('\n') + '\n';
+  lines.push('');
+  return lines.join('\n');
 }
 
-function renderFate(f: MessageFate, position: string | null): string {
-  const lines: string[] = [];
+function renderFate(lines: string[], f: MessageFate, position: string | null): void {
   const title = f.message_id ? `<${f.message_id}>${f.message_id_added ? ' (added by mailtrail: the app sent none)' : ''}` : '(no Message-ID)';
   // The verdict first: what a support person repeats to the customer, before any id or timestamp.
   const width = Math.min(40, Math.max(...f.recipients.map((r) => r.address.length), 10) + 2);
@@ -69,13 +71,12 @@ function renderFate(f: MessageFate, position: string | null): string {
   lines.push(`Size       ${size(s.size)}${f.tag ? `   tag ${f.tag}` : ''}${s.env_id ? `   envelope id ${s.env_id}` : ''}`);
   lines.push('');
   lines.push('Timeline (UTC)');
-  for (const e of f.timeline) lines.push(renderEntry(e));
-  return lines.join('\n');
+  for (const e of f.timeline) renderEntry(lines, e);
 }
 
-function renderEntry(e: TimelineEntry): string {
-  if (e.type === 'attempt') return renderAttempt(e);
-  return `  ${when(e.at)}  ${pad(e.kind, 13)}${describeEvent(e)}`;
+function renderEntry(lines: string[], e: TimelineEntry): void {
+  if (e.type === 'attempt') renderAttempt(lines, e);
+  else lines.push(`  ${when(e.at)}  ${pad(e.kind, 13)}${describeEvent(e)}`);
 }
 
 /** One timeline event in words (without its time and kind): the trace and the web page both use it. */
@@ -112,18 +113,21 @@ export function describeAttempt(a: AttemptEntry): string {
   return `attempt ${a.attempt ?? '?'}${a.domain ? ` to ${a.domain}` : ''}${where ? ` via ${where}` : ''} for ${a.recipients.join(', ') || '(no recipient)'}`;
 }
 
-function renderAttempt(a: AttemptEntry): string {
-  const lines = [`  ${when(a.started_at)}  ${describeAttempt(a)}`];
+/** Where a phase's reply starts (after the time column and the phase name), and its text after a code. */
+const REPLY_COLUMN = ' '.repeat(25 + 9);
+const TEXT_COLUMN = ' '.repeat(25 + 9 + 4);
+
+function renderAttempt(lines: string[], a: AttemptEntry): void {
+  lines.push(`  ${when(a.started_at)}  ${describeAttempt(a)}`);
   for (const p of a.phases) {
     const ms = p.duration_ms !== null ? `  ${p.duration_ms} ms` : '';
     const rcpt = p.phase === 'rcpt' && p.recipient ? `  (${p.recipient})` : '';
     const error = typeof p.detail?.error === 'string' && p.code === null ? ` [${p.detail.error}]` : '';
     lines.push(`                         ${pad(p.phase ?? '?', 9)}${reply(p)}${error}${rcpt}${ms}`);
     // Multi-line replies (EHLO capabilities, long rejections) are shown whole: they are often the evidence.
-    if (p.text && p.text.includes('\n')) lines.push(indent(p.text.split('\n').slice(1).join('\n'), ' '.repeat(25 + 9 + (p.code !== null ? 4 : 0))));
+    if (p.text && p.text.includes('\n')) lines.push(indent(p.text.split('\n').slice(1).join('\n'), p.code !== null ? TEXT_COLUMN : REPLY_COLUMN));
     // What a refusal or a failure means, under it (successes explain themselves).
-    if (p.explanation && (p.code === null || p.code >= 400)) lines.push(`${' '.repeat(25 + 9)}why: ${p.explanation}`);
+    if (p.explanation && (p.code === null || p.code >= 400)) lines.push(`${REPLY_COLUMN}why: ${p.explanation}`);
   }
   for (const o of a.outcomes) lines.push(`                       → ${o.kind} ${o.recipient ?? ''}: ${reply(o)}`);
-  return lines.join('\n');
 }

@@ -12,10 +12,13 @@ export type ClassifyFn = (input: ResponseInput) => Classification;
 /** Events whose reply the classifier can explain; the others carry their own wording. */
 const CLASSIFIABLE: ReadonlySet<EventRecord['kind']> = new Set(['delivered', 'deferred', 'bounced', 'delayed']);
 
+const DAY_MS = 86_400_000;
+
 /** `10:02 UTC` when `at` falls on the same UTC day as `now`, else `2024-05-01 10:02 UTC`. */
 export function clock(at: number, now: number): string {
   const iso = new Date(at).toISOString();
-  const sameDay = iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10);
+  // The same UTC day: JavaScript's days are exactly DAY_MS long (no leap seconds).
+  const sameDay = Math.floor(at / DAY_MS) === Math.floor(now / DAY_MS);
   return `${sameDay ? '' : iso.slice(0, 10) + ' '}${iso.slice(11, 16)} UTC`;
 }
 

@@ -30,3 +30,10 @@ test('no reply at all reads as such; a network error without a code is kept as i
   assert.equal(replyLine({ code: null, enhanced: null, text: null }), '(no reply)');
   assert.equal(replyLine({ code: null, enhanced: null, text: 'connect ECONNREFUSED 127.0.9.9:25' }), 'connect ECONNREFUSED 127.0.9.9:25');
 });
+
+test('the first line of a multi-line reply ends at its line break, CRLF or LF, without its surrounding blanks', () => {
+  assert.equal(replyLine({ code: 250, enhanced: null, text: '  mx.example.com Hello \r\nPIPELINING\r\nSIZE 10240000' }), '250 mx.example.com Hello');
+  assert.equal(replyLine({ code: 250, enhanced: null, text: '250-mx.example.com\n250 SIZE 1000' }), '250 mx.example.com');
+  assert.equal(replyLine({ code: 421, enhanced: '', text: '\nsecond line only' }), '421');
+  assert.equal(replyLine({ code: null, enhanced: null, text: '\r\n' }), '(no reply)');
+});

@@ -19,7 +19,7 @@
  * statement, and a value another relay shared already is written inline a few times until this one shares it too.
  */
 import type { NewEvent } from '../../types.js';
-import { FOLDED, KIND_CODES, PHASE_CODES, sameRun, unfoldPhases, type FoldedPhase, type Reply } from '../event-codes.js';
+import { FOLDED, KIND_CODES, PHASE_CODES, sameRun, unfoldPhases, withPhases, type FoldedPhase, type Reply } from '../event-codes.js';
 import type { EventRow } from '../rows.js';
 import type { QueryResultRow } from 'pg';
 import type { Params, Pg, Queryable } from './database.js';
@@ -370,45 +370,55 @@ export const foldedTextIds = (rows: string) =>
      FROM ${rows} f, json_array_elements(CASE WHEN f.folded THEN f.detail END) p, (VALUES (3), (5)) v (i))`;
 
 const readers = new WeakMap<Pg, EventReader>();
+const NO_RECIPIENTS: ReadonlyMap<number, { address: string; domain: string }> = new Map();
 
 export function eventReader(db: Pg): EventReader {
   let reader = readers.get(db);
   if (reader) return reader;
   let cache = new Map<number, string>();
-  const unfold = <T extends ReadRow>(row: T, texts: ReadonlyMap<number, string>, recipients: Map<number, { address: string; domain: string }>): T[] =>
-    unfoldPhases(row, (id) => texts.get(id) ?? null, 'm_queue_id' in row ? (id) => recipients.get(id) : undefined).map((e) =>
-      row.feed_cursor !== undefined ? { ...e, feed_cursor: `${row.txid}:${e.id}` } : e,
-    );
+  const unfold = <T extends ReadRow>(row: T, texts: ReadonlyMap<number, string>, recipients: ReadonlyMap<number, { address: string; domain: string }>): T[] => {
+    const events = unfoldPhases(row, (id) => texts.get(id) ?? null, 'm_queue_id' in row ? (id) => recipients.get(id) : undefined);
+    return row.feed_cursor !== undefined ? events.map((e) => ({ ...e, feed_cursor: `${row.txid}:${e.id}` })) : events;
+  };
   reader = {
     async expand(rows, via, given) {
       const read = async <R extends QueryResultRow>(sql: string, params: unknown[]) => (via ? (await via.query<R>(sql, params)).rows : db.rows<R>(sql, params));
-      const folded = rows.filter((r) => r.folded);
-      if (!folded.length) return rows;
+      if (!rows.some((r) => r.folded)) return rows;
       if (cache.size > KNOWN_LIMIT) cache = new Map();
       const texts = cache;
-      for (const [id, value] of given ?? []) texts.set(id, value);
+      if (given) for (const [id, value] of given) texts.set(id, value);
       // The texts and recipients the folded rows name, each fetched once (texts are kept: they never change).
+      // Phases read by index: destructuring them went through the iterator protocol, an allocation per phase.
       const missing = new Set<number>();
       const recipientIds = new Set<number>();
-      for (const row of folded) {
+      for (let r = 0; r < rows.length; r++) {
+        const row = rows[r]!;
+        if (!row.folded) continue;
         const phases = (typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail) as FoldedPhase[];
-        for (const [, recipientId, , reply, , d] of phases) {
+        for (let i = 0; i < phases.length; i++) {
+          const p = phases[i]!;
+          const reply = p[3];
+          const d = p[5];
           if (typeof reply === 'number' && !texts.has(reply)) missing.add(reply);
           if (typeof d === 'number' && d > 0 && !texts.has(d)) missing.add(d);
-          if (recipientId != null && 'm_queue_id' in row) recipientIds.add(recipientId);
+          if (p[1] != null && 'm_queue_id' in row) recipientIds.add(p[1]);
         }
       }
-      const [found, rcpts] = await Promise.all([
-        missing.size ? read<{ id: number; value: string }>('SELECT id, value FROM texts WHERE id = ANY($1::integer[])', [[...missing]]) : [],
-        recipientIds.size
-          ? read<{ id: number; address: string; domain: string }>('SELECT id, address, domain FROM recipients WHERE id = ANY($1::bigint[])', [
-              [...recipientIds],
-            ])
-          : [],
-      ]);
-      for (const t of found) texts.set(t.id, t.value);
-      const recipients = new Map(rcpts.map((r) => [r.id, r]));
-      return rows.flatMap((r) => (r.folded ? unfold(r, texts, recipients) : [r]));
+      let recipients: ReadonlyMap<number, { address: string; domain: string }> = NO_RECIPIENTS;
+      // Nothing to read (a warm process tracing): no promise, no round trip.
+      if (missing.size || recipientIds.size) {
+        const [found, rcpts] = await Promise.all([
+          missing.size ? read<{ id: number; value: string }>('SELECT id, value FROM texts WHERE id = ANY($1::integer[])', [[...missing]]) : [],
+          recipientIds.size
+            ? read<{ id: number; address: string; domain: string }>('SELECT id, address, domain FROM recipients WHERE id = ANY($1::bigint[])', [
+                [...recipientIds],
+              ])
+            : [],
+        ]);
+        for (const t of found) texts.set(t.id, t.value);
+        recipients = new Map(rcpts.map((r) => [r.id, r]));
+      }
+      return withPhases(rows, (r) => unfold(r, texts, recipients));
     },
     get knownTexts() {
       return cache.size;

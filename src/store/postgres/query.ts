@@ -94,6 +94,19 @@ const HISTORY_WITH_TEXTS = `WITH m AS (SELECT * FROM messages WHERE message_id =
   UNION ALL SELECT 2, to_json(e) FROM e
   UNION ALL SELECT 3, json_build_array(t.id, t.value) FROM texts t WHERE t.id = ANY (${foldedTextIds('e')})`;
 
+type Keyed = { message_id: number; id: number };
+const byMessageThenId = (a: Keyed, b: Keyed) => a.message_id - b.message_id || a.id - b.id;
+const newestFirst = (a: MessageRow, b: MessageRow) => b.created_at - a.created_at || b.id - a.id;
+
+/**
+ * `rows` in `order`, sorted only when they are not in it already: the server returns a trace's rows in
+ * index order almost always, and Array.prototype.sort allocates its work space even then.
+ */
+function sorted<T>(rows: T[], order: (a: T, b: T) => number): T[] {
+  for (let i = 1; i < rows.length; i++) if (order(rows[i - 1]!, rows[i]!) > 0) return rows.sort(order);
+  return rows;
+}
+
 export function postgresQuery(db: Pg): QueryStore {
   const reader = eventReader(db);
   return {
@@ -113,14 +126,14 @@ export function postgresQuery(db: Pg): QueryStore {
       // more at the median in every pair (docs/benchmarks.md, 2026-12-05 00:31).
       const fresh = reader.knownTexts === 0;
       const rows = await db.rows<{ part: number; row: unknown }>(fresh ? HISTORY_WITH_TEXTS : HISTORY, [key], fresh ? 'find_history_texts' : 'find_history');
-      const of = <T>(part: number) => rows.filter((r) => r.part === part).map((r) => r.row as T);
-      const texts = new Map(of<[number, string]>(3));
-      const byMessageThenId = (a: { message_id: number; id: number }, b: { message_id: number; id: number }) => a.message_id - b.message_id || a.id - b.id;
-      const messages = of<MessageRow>(0)
-        .sort((a, b) => b.created_at - a.created_at || b.id - a.id)
-        .map(toMessage);
-      const recipients = of<RecipientRow>(1).sort(byMessageThenId).map(toRecipient);
-      const events = (await reader.expand(of<EventRow>(2).sort(byMessageThenId), undefined, texts)).map(toEvent);
+      // The rows by part in one pass (a filter and a map per part allocated two arrays each).
+      const parts: unknown[][] = [[], [], [], []];
+      for (let i = 0; i < rows.length; i++) parts[rows[i]!.part]!.push(rows[i]!.row);
+      const [messageRows, recipientRows, eventRows, textRows] = parts as [MessageRow[], RecipientRow[], EventRow[], [number, string][]];
+      const messages = sorted(messageRows, newestFirst).map(toMessage);
+      const recipients = sorted(recipientRows, byMessageThenId).map(toRecipient);
+      const texts = textRows.length ? new Map(textRows) : undefined;
+      const events = (await reader.expand(sorted(eventRows, byMessageThenId), undefined, texts)).map(toEvent);
       return { messages, recipients, events };
     },
     async recipientsOf(ids) {

@@ -24,6 +24,7 @@ import {
   PHASE_NAMES,
   sameRun,
   unfoldPhases,
+  withPhases,
   type FoldedPhase,
   type Reply,
 } from '../event-codes.js';
@@ -221,7 +222,7 @@ export function eventReader(db: Db): EventReader {
     unfoldPhases(row, (id) => resolve(id), 'm_queue_id' in row ? (id) => recipient.get(id) as { address: string; domain: string } | undefined : undefined);
   reader = {
     expand(rows) {
-      return rows.some((r) => (r as { folded?: number }).folded) ? rows.flatMap((r) => ((r as { folded?: number }).folded ? unfold(r) : [r])) : rows;
+      return rows.some((r) => (r as { folded?: number }).folded) ? withPhases(rows, unfold) : rows;
     },
     tally(rows) {
       const codes = new Map<number, number | null>();
