@@ -67,14 +67,47 @@ test('a password changed meanwhile is not overwritten by the upgrade', async () 
   assert.deepEqual(log.lines, []);
 });
 
-test('a failing write is logged as a warning, never rejects, and is tried again at the next login', async () => {
+test('a failing write is logged as a warning, never rejects, and is tried again only at a login after the pause', async () => {
   const legacy = legacyScrypt('pw');
   const log = logs();
-  const rehash = createRehasher(users({ app: legacy }, new Error('database is locked')), log as never);
+  let clock = 1_000_000;
+  const store = users({ app: legacy }, new Error('database is locked'));
+  let attempts = 0;
+  const counting = {
+    replacePasswordHash: (name: string, from: string, to: string) => {
+      attempts++;
+      return store.replacePasswordHash(name, from, to);
+    },
+  };
+  const rehash = createRehasher(counting, log as never, { retryAfterMs: 60_000, now: () => clock });
   await rehash.afterLogin('app', 'pw', legacy);
+  clock += 59_000;
   await rehash.afterLogin('app', 'pw', legacy);
+  assert.equal(attempts, 1, 'no second hash and write within the pause');
+  clock += 1_000;
+  await rehash.afterLogin('app', 'pw', legacy);
+  assert.equal(attempts, 2, 'tried again once the pause is over');
   assert.deepEqual(log.lines, [
     { level: 'warn', event: 'submission.password_rehash_failed' },
     { level: 'warn', event: 'submission.password_rehash_failed' },
   ]);
+});
+
+test('a failed write pauses only that user', async () => {
+  const a = legacyScrypt('pw-a');
+  const b = legacyScrypt('pw-b');
+  const store = users({ a, b });
+  let failA = true;
+  const flaky = {
+    replacePasswordHash: async (name: string, from: string, to: string) => {
+      if (name === 'a' && failA) throw new Error('disk full');
+      return store.replacePasswordHash(name, from, to);
+    },
+  };
+  const rehash = createRehasher(flaky, logs() as never, { now: () => 0 });
+  await rehash.afterLogin('a', 'pw-a', a);
+  failA = false;
+  await rehash.afterLogin('a', 'pw-a', a);
+  await rehash.afterLogin('b', 'pw-b', b);
+  assert.deepEqual(store.writes, ['b'], 'b upgraded while a waits out its pause');
 });
