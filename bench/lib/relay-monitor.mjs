@@ -89,4 +89,4 @@ proto.datasync = async function () {
     if (d > 5) emit({ k: 'sync', t: Math.round(now() - d), d: +d.toFixed(2) });
   }
 };
-emit({ k: 'start', t: Math.round(now()), main: isMainThread, argv: process.execArgv.join(' ') });
+emit({ k: 'start', t: Math.round(now()), main: isMainThread, argv: process.execArgv.join(' '), script: process.argv[1] });
