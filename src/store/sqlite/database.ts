@@ -91,25 +91,6 @@ const CHECKPOINT_AT_BYTES = 4 * 1024 * 1024;
 const RESTART_AT_BYTES = 32 * 1024 * 1024;
 /** What the checkpointer leaves to copy while it holds the write lock, at most (when commits allow). */
 const LAST_COPY_BYTES = 1024 * 1024;
-/**
- * Unlocked passes tried on a short tail before the locked one. At a steady, moderate rate (200 messages a
- * second arriving one at a time: a commit every few ms, 80 KB of WAL per message) the WAL reaches the restart
- * length every 2–3 s, and a pass over a commit or two often ends with no commit landed meanwhile: then the
- * next commit starts the WAL over and no thread waited for the checkpointer.
- */
-const QUICK_PASSES = 6;
-
-/** What the background checkpointer did so far, per database handle: for tests and the benchmark's diagnostics. */
-export interface CheckpointerStats {
-  /** Times the WAL reached the restart length. */
-  restarts: number;
-  /** Of those, how many ended with the last copy made holding the threads' write lock (the other thread waited). */
-  locked: number;
-}
-const checkpointerStats = new WeakMap<Db, CheckpointerStats>();
-export function checkpointerStatsOf(db: Db): CheckpointerStats | null {
-  return checkpointerStats.get(db) ?? null;
-}
 
 /** What `PRAGMA wal_checkpoint` answers: frames in the WAL, and how many of them are in the database file now. */
 interface CheckpointResult {
@@ -120,8 +101,6 @@ interface CheckpointResult {
 
 function startCheckpointer(db: Db, walPath: string, restartAtBytes: number): void {
   const pageSize = db.pragma('page_size', { simple: true }) as number;
-  const stats: CheckpointerStats = { restarts: 0, locked: 0 };
-  checkpointerStats.set(db, stats);
   const timer = setInterval(() => {
     if (!db.open) return clearInterval(timer);
     let size = 0;
@@ -144,40 +123,18 @@ function startCheckpointer(db: Db, walPath: string, restartAtBytes: number): voi
       // land in between, the checkpoint reaches the end, and the next commit starts the WAL over. The
       // other thread waits only for that last, short copy (under 1 MB, unless commits outrun the copies).
       if (copied && copied.log * pageSize >= restartAtBytes) {
-        stats.restarts++;
         for (let pass = 0; pass < 4; pass++) {
           const before = copied.log;
           copied = passive();
           if ((copied.log - before) * pageSize <= LAST_COPY_BYTES) break;
         }
-        // The locked copy makes the other thread wait (the relay's main thread blocks its event loop on the
-        // lock: no greeting, no reply meanwhile), for a copy and two disk flushes. A pass during which no
-        // commit landed leaves the whole WAL copied, and the next commit starts it over: try a few first.
-        if (!quickPassesReachedTheEnd(passive, copied)) {
-          stats.locked++;
-          withThreadLock(passive);
-        }
+        withThreadLock(passive);
       }
     } catch {
       /* busy: the next tick tries again */
     }
   }, 250);
   timer.unref();
-}
-
-/**
- * Up to QUICK_PASSES unlocked passes, each over what was appended during the one before; true once a pass
- * found nothing appended since and everything copied (the next commit starts the WAL over), or found the WAL
- * started over already.
- */
-function quickPassesReachedTheEnd(passive: () => CheckpointResult, last: CheckpointResult): boolean {
-  let copied = last;
-  for (let pass = 0; pass < QUICK_PASSES; pass++) {
-    const before = copied.log;
-    copied = passive();
-    if (copied.log < before || (copied.log === before && copied.checkpointed === copied.log)) return true;
-  }
-  return false;
 }
 
 /** Applies the migrations not yet recorded, each in its own transaction. Re-running is a no-op. */
