@@ -6,8 +6,13 @@
  * With BENCH_RELAY_NODE_ARGS="--import file:///…/monitor.mjs" and LOADGEN_TIMELINE_DIR, the relay's events and each
  * message's latency can be lined up afterwards.
  *
- * usage: node --import tsx bench/diag-per-message.ts --root DIR [--rounds 3] [--messages 4000] [--idle-ms 0]
+ * `--idle MS,MS,…` instead: flat-out runs only, each after that long with no load (0: right after the one before), to
+ * see whether a run after an idle gap (the scenario's Postfix and Haraka turns) costs the relay more per message.
+ * Each run prints the relay's CPU per message (whole process, main thread, the other threads).
+ *
+ * usage: node --import tsx bench/diag-per-message.ts --root DIR [--rounds 3] [--messages 4000] [--idle-ms 0] [--idle 40000,0,40000,0]
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,6 +28,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     messages: { type: 'string', default: '4000' },
     'idle-ms': { type: 'string', default: '0' },
+    idle: { type: 'string' },
   },
 });
 const root = path.resolve(values.root);
@@ -37,8 +43,23 @@ const dns = await startDnsServer({
 const dir = path.join(os.tmpdir(), `diag-per-message-${process.pid}`);
 const relay = await startRelay({ root, dir, host: ADDR.relaySubmission, port: 2587, dnsServer: dns.address });
 let delivered = 0;
+/** CPU seconds of the relay's threads by thread id (utime + stime from /proc). */
+function threadCpu(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const text = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(t), (Number(f[11]) + Number(f[12])) / 100);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
 const run = async (id: string, n: number, starttls: boolean, rate?: number) => {
   await sink.waitFor(delivered, 60_000);
+  const before = threadCpu(relay.pid);
   const r = await runLoadgen({
     root: here,
     host: relay.host,
@@ -57,12 +78,18 @@ const run = async (id: string, n: number, starttls: boolean, rate?: number) => {
   });
   delivered += r.sent;
   await sink.waitFor(delivered, 60_000);
+  const after = threadCpu(relay.pid);
+  const used = (tid?: number) => [...after].filter(([t]) => tid === undefined || t === tid).reduce((sum, [t, c]) => sum + c - (before.get(t) ?? 0), 0);
+  const perMsg = (sec: number) => +((sec * 1000) / r.sent).toFixed(3);
   const s = (r.last_ack_ms - r.first_send_ms) / 1000;
   const line = {
     id,
     msgs_per_s: Math.round(r.sent / s),
     p50: +r.connect_latencies_ms.p50.toFixed(2),
     p99: +r.connect_latencies_ms.p99.toFixed(2),
+    cpu_ms_per_msg: perMsg(used()),
+    main_ms_per_msg: perMsg(used(relay.pid)),
+    others_ms_per_msg: perMsg(used() - used(relay.pid)),
     load: os.loadavg()[0],
   };
   process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -70,12 +97,18 @@ const run = async (id: string, n: number, starttls: boolean, rate?: number) => {
 try {
   await run('warm-none', messages, false);
   await run('warm-starttls', Math.ceil(messages / 4), true);
-  for (let i = 1; i <= Number(values.rounds); i++) {
-    await new Promise((r) => setTimeout(r, Number(values['idle-ms'])));
-    await run(`r${i}-flat`, messages, false);
-    await new Promise((r) => setTimeout(r, Number(values['idle-ms'])));
-    await run(`r${i}-paced`, messages, false, 200);
+  const idle = values.idle?.split(',').map(Number);
+  for (const [i, ms] of (idle ?? []).entries()) {
+    await new Promise((r) => setTimeout(r, ms));
+    await run(`flat${i + 1}-after-${ms}ms-idle`, messages, false);
   }
+  if (!idle)
+    for (let i = 1; i <= Number(values.rounds); i++) {
+      await new Promise((r) => setTimeout(r, Number(values['idle-ms'])));
+      await run(`r${i}-flat`, messages, false);
+      await new Promise((r) => setTimeout(r, Number(values['idle-ms'])));
+      await run(`r${i}-paced`, messages, false, 200);
+    }
 } finally {
   await relay.stop();
   await sink.stop();
