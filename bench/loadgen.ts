@@ -17,7 +17,9 @@
  * prints one JSON object: { sent, failed, refused, failures, first_send_ms, last_ack_ms,
  *   latencies_ms: {p50,p99,max}, connect_latencies_ms: {p50,p99,max}, tls: {handshakes, resumed, handshake_ms}, per_second, cpu_ms }
  */
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import tls from 'node:tls';
 import { parseArgs } from 'node:util';
 
@@ -204,6 +206,12 @@ async function connect(worker: number, dueAt?: number): Promise<Conn> {
 }
 
 const latencies: number[] = [];
+/**
+ * LOADGEN_TIMELINE_DIR: each connection's first message as [wall-clock ms when it started or was due, connect → 250
+ * ms], written to DIR/RUN-ID.json, to line a slow message up with what the server did at that moment.
+ */
+const timelineDir = process.env.LOADGEN_TIMELINE_DIR;
+const timeline: [number, number][] | null = timelineDir ? [] : null;
 const connectLatencies: number[] = [];
 let sent = 0;
 let failed = 0;
@@ -243,6 +251,7 @@ async function transaction(conn: Conn, i: number, index: number, first: boolean)
     latencies.push(end - start);
     if (first) {
       connectLatencies.push(end - conn.startedAt);
+      timeline?.push([Math.round(performance.timeOrigin + conn.startedAt), Number((end - conn.startedAt).toFixed(2))]);
       conn.marks.push(['body_to_250', end]);
     }
     lastAck = Date.now();
@@ -304,6 +313,7 @@ const started = Date.now();
 const pacedStart = performance.now();
 const shares = Array.from({ length: sessions }, (_, i) => Math.floor(total / sessions) + (i < total % sessions ? 1 : 0));
 await Promise.all(shares.map((n, i) => session(i, n)));
+if (timelineDir && timeline) writeFileSync(path.join(timelineDir, `${values['run-id']}.json`), JSON.stringify(timeline));
 const sorted = latencies.sort((a, b) => a - b);
 const summary = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

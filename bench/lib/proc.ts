@@ -47,6 +47,18 @@ function stat(pid: number): Stat | null {
 }
 
 /** CPU seconds the process has used so far (all threads, not its children). */
+/**
+ * The whole machine's CPU time so far from /proc/stat's `cpu` line, seconds summed over all cores: busy (user,
+ * nice, system, irq, softirq, steal) and waiting for the disk (iowait). Read before and after a run, minus what the
+ * measured server and the load generator used, it says how much of the machine other processes took meanwhile:
+ * what separates "the machine was busy" from "the server was slow" when one run of several is slow.
+ */
+export function machineCpuSeconds(): { busy: number; iowait: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , iowait, irq, softirq, steal] = f;
+  return { busy: (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / TICKS, iowait: iowait! / TICKS };
+}
+
 export function cpuSeconds(pid: number): number {
   return stat(pid)?.own ?? 0;
 }

@@ -23,7 +23,7 @@ import { ensureHaraka } from '../lib/haraka-install.js';
 import { startHaraka } from '../lib/haraka-process.js';
 import { runLoadgen, type LoadgenResult } from '../lib/loadgen.js';
 import { ADDR } from '../lib/net.js';
-import { cpuSeconds, treeCpuSeconds } from '../lib/proc.js';
+import { cpuSeconds, machineCpuSeconds, treeCpuSeconds } from '../lib/proc.js';
 import { startRelay } from '../lib/relay-process.js';
 import { startCountingSink } from '../lib/sink.js';
 import { round } from './limit.js';
@@ -161,6 +161,8 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
         await sink.waitFor(delivered, 60_000);
         progress(`per-message round ${n}/${flags.repeat}: ${r.target}, ${r.workers} workers, ${r.tls}: ${messages} messages, one connection each`);
         const cpuBefore = t.cpu();
+        const machineBefore = machineCpuSeconds();
+        const wallBefore = Date.now();
         const load = await runLoadgen({
           root,
           host: t.host,
@@ -179,9 +181,17 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
           rate: r.rate,
         });
         const cpu = t.cpu() - cpuBefore;
+        const machine = machineCpuSeconds();
         delivered += load.sent;
         const key = `${r.target}_${r.workers}w_${r.tls.replace(/-/g, '_')}${r.rate ? `_paced_${r.rate}` : ''}`;
         Object.assign(figures, runFigures(key, load, cpu));
+        // What the rest of the machine took during the run, in cores: everything busy minus the server and the
+        // load generator (the sink, the idle servers, the benchmark itself, anything else running). A slow run
+        // with a high figure here was a busy machine; one without, the server.
+        const wall = (Date.now() - wallBefore) / 1000;
+        const others = machine.busy - machineBefore.busy - cpu - (load.cpu_ms ?? 0) / 1000;
+        figures[`${key}_others_cores`] = wall > 0 ? round(Math.max(0, others) / wall, 2) : null;
+        figures[`${key}_iowait_cores`] = wall > 0 ? round((machine.iowait - machineBefore.iowait) / wall, 2) : null;
         progress(`per-message: ${key}: ${figures[`${key}_accepted_msgs_per_s`]}/s, ${load.refused} refused, connect→250 p99 ${figures[`${key}_p99_ms`]} ms`);
       }
       figures.mailtrail_refused_total = sumOf(figures, /^mailtrail_.*_refused$/);
@@ -203,6 +213,7 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
           : `Haraka ${installed.version}: as in the haraka scenario (auth/flat_file, outbound queue fsynced before 250, smart host to the sink), plus the stock tls plugin with a self-signed RSA-2048 certificate.`,
         `Paced: 20 workers, cleartext, ${PACED_RATE} messages a second offered in all (each worker's next message due every ${(20_000 / PACED_RATE).toFixed(0)} ms, open loop); its connect → 250 latency counts from when the message was due, so a late start is counted. The other runs are flat out (closed loop), where the mean latency is workers ÷ throughput whatever the server's own waits.`,
         "TLS: workers offer their previous connection's session (tickets) unless the run says no_resume; tls_resumed counts the handshakes the server accepted as resumptions. CPU = the server's processes (mailtrail: the relay process, all threads; Postfix: the master's tree; Haraka: its master and worker).",
+        'others_cores: CPU the rest of the machine used during the run (all busy CPU from /proc/stat minus the server and the load generator), in cores of the machine; iowait_cores: time its cores waited for the disk. A slow run with high others_cores had a busy machine.',
       ],
     };
   } finally {
