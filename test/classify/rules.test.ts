@@ -584,6 +584,15 @@ const ROWS: Row[] = [
   ['wording:loop', r('dsn', null, null, 'mail for example.org loops back to myself'), 'system-error'],
   ['wording:system-error', r('rcpt', 451, null, 'Could not load DRD for domain (example.com)'), 'system-error'],
   ['wording:server-busy', r('connect', 421, null, 'mx.example.org Service not available, closing transmission channel'), 'server-busy'],
+  // Cloudflare Email Routing names the lists in the plural; Gmail's older notices say the stage as "(state N)".
+  [
+    'provider:dnsbl',
+    r('connect', 554, null, '192.0.2.1 found on one or more DNSBLs (abusixip). Refer to https://developers.cloudflare.example/email-routing/postmaster/'),
+    'reputation-or-blocklist',
+  ],
+  ['wording:dns-server-failure', r('dsn', null, null, 'DNS Error: Could not contact DNS servers'), 'dns-failure'],
+  ['wording:unknown-user@data', r('dsn', 550, null, '550 550 <jo@example.org> No such user here (state 17).'), 'policy'],
+  ['wording:user-unknown', r('dsn', 550, null, '550 550 <jo@example.org>: User unknown (state 14).'), 'mailbox-unknown'],
 
   // Subject-level statuses
   ['enhanced:X.2.1', r('rcpt', 550, '5.2.1', '<jane@example.org>... Rejected'), 'mailbox-disabled'],

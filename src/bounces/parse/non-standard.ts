@@ -103,6 +103,16 @@ export const RULES: MtaRule[] = [
     bareNamesInCopy: true,
   },
   {
+    // Mimecast: each item of its notice on a line of its own after "-- ": the address under "could not be
+    // delivered:", the cause under "The problem appears to be :", the remote reply under "Additional
+    // information follows :". Its greeting ("Hello <sender>,") names the sender, not a recipient.
+    name: 'mimecast',
+    match: /An email that you attempted to send to the following address(?:es)? could not be delivered|^[ \t]*The problem appears to be ?:/im,
+    start: /could not be delivered:/i,
+    recipient: new RegExp(`^-- <?(${ADDR})>?[ \\t]*$`, 'gm'),
+    reason: /^[ \t]*The problem appears to be ?:[ \t]*\r?\n(?:[ \t]*\r?\n)?-- (\S.*)$/m,
+  },
+  {
     name: 'google-groups',
     match: /the group you tried to contact \([^)]*\) may not exist|Google Groups/i,
     original: /^-{3,} ?Original message ?-{3,}/im,
