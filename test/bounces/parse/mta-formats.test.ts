@@ -1877,7 +1877,86 @@ const CASES: Case[] = [
     hard: true,
     status: '5.1.1',
   },
+  {
+    format: 'MailEnable: "Recipient: [SMTP:address]", "Reason: … the domain name (…) does not appear to be registered" (hard)',
+    headers: ['From: postmaster@mail.dest.example', VERP, 'Subject: Message Delivery Failure'],
+    body: [
+      'MailEnable: Message could not be delivered to some recipients.',
+      '',
+      'The following recipient(s) could not be reached:',
+      '',
+      '\tRecipient: [SMTP:pia.g@nodomain.example]',
+      '\tReason: The message could not be delivered because the domain name (nodomain.example) does not appear to be registered.',
+    ],
+    kind: 'bounce',
+    recipients: ['pia.g@nodomain.example'],
+    hard: true,
+    category: 'domain-unknown',
+  },
+  {
+    format: "CommuniGate Pro: \"Failed to deliver to '<address>'\", the module's report indented under it (a full mailbox, soft)",
+    headers: ['From: MAILER-DAEMON@mail.dest.example', VERP, 'Subject: Undeliverable mail: Your order'],
+    body: ["Failed to deliver to '<ned.c@dest.example>'", 'LOCAL module(account ned.c) reports:', ' account is full (quota exceeded)'],
+    kind: 'bounce',
+    recipients: ['ned.c@dest.example'],
+    hard: false,
+    category: 'mailbox-full',
+  },
 ];
+
+test("a report attached whole to a notice of its own (Sisimai's Unknown MTA #5): the original is the message inside the report", async () => {
+  const raw = [
+    'From: Mail Delivery Subsystem <mailer-daemon@gw.dest.example>',
+    'To: NotificationRecipients',
+    'Subject: Mail Delivery Subsystem',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="outer"',
+    '',
+    '--outer',
+    'Content-Type: text/plain',
+    '',
+    'Notification',
+    '',
+    '--outer',
+    'Content-Type: message/rfc822',
+    '',
+    'From: Mail Delivery Subsystem <MAILER-DAEMON@gw.dest.example>',
+    VERP,
+    'Subject: Returned mail: see transcript for details',
+    'Message-Id: <dsn-123@gw.dest.example>',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="inner"',
+    '',
+    '--inner',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; gw.dest.example',
+    '',
+    'Final-Recipient: RFC822; rin.t@dest.example',
+    'Action: failed',
+    'Status: 5.1.1',
+    'Diagnostic-Code: SMTP; 550 5.1.1 <rin.t@dest.example>... User Unknown',
+    '',
+    '--inner',
+    'Content-Type: message/rfc822',
+    '',
+    'From: news@shop.example',
+    'To: rin.t@dest.example',
+    'Message-ID: <orig-42@shop.example>',
+    '',
+    'hi',
+    '--inner--',
+    '',
+    '--outer--',
+    '',
+  ].join('\r\n');
+  const r = await parseBounce(Buffer.from(raw));
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.hard]),
+    [['rin.t@dest.example', true]],
+  );
+  assert.equal(r.original_message_id, '<orig-42@shop.example>', 'the returned original, not the wrapped report');
+});
 
 /** A multipart/report with a written notice and the delivery-status fields given. */
 const report = (headers: string[], notice: string[], fields: string[]): Buffer =>
