@@ -593,6 +593,18 @@ const ROWS: Row[] = [
   ['wording:dns-server-failure', r('dsn', null, null, 'DNS Error: Could not contact DNS servers'), 'dns-failure'],
   ['wording:unknown-user@data', r('dsn', 550, null, '550 550 <jo@example.org> No such user here (state 17).'), 'policy'],
   ['wording:user-unknown', r('dsn', 550, null, '550 550 <jo@example.org>: User unknown (state 14).'), 'mailbox-unknown'],
+  // Broadcom Email Security.cloud (MessageLabs), its documented replies (Sisimai's Rhost::MessageLabs): "your"
+  // address or IP blocked is about our side, never the recipient's mailbox.
+  ['wording:our-host-refused', r('dsn', 553, null, 'Sorry, your IP address has been blocked'), 'reputation-or-blocklist'],
+  ['wording:reputation', r('dsn', 553, null, 'Sorry, your email address has been blocked'), 'reputation-or-blocklist'],
+  [
+    'wording:reputation',
+    r('connect', 501, null, 'Connection rejected by policy [7.7] 20805, please visit www.messagelabs.example/support'),
+    'reputation-or-blocklist',
+  ],
+  ['wording:tls-required', r('rcpt', 451, '4.7.1', 'TLS/SSLv3 Connection required. (#4.7.1)'), 'tls-required'],
+  ['wording:spam', r('data', 553, null, '- Message Filtered'), 'content-or-spam'],
+  ['wording:mailbox-disabled', r('dsn', 554, null, 'recipient address has been blocked'), 'mailbox-disabled'],
 
   // Subject-level statuses
   ['enhanced:X.2.1', r('rcpt', 550, '5.2.1', '<jane@example.org>... Rejected'), 'mailbox-disabled'],
