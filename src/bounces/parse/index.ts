@@ -315,7 +315,7 @@ const BOUNCE_SUBJECT =
  * above count even in a forward: a notice forwarded to the bounce address is still a notice.)
  */
 const WEAK_BOUNCE_SUBJECT =
-  /rejected|bounced|error|unable to deliver|could ?n[o']t (?:be )?sen[dt]|not (?:been )?delivered|wasn'?t delivered|can(?:'|no)t be delivered/i;
+  /rejected|bounced|error|delivery status|unable to deliver|could ?n[o']t (?:be )?sen[dt]|not (?:been )?delivered|wasn'?t delivered|can(?:'|no)t be delivered/i;
 const NOTICE_TEXT = /\bdeliver|\brecipient|\bmailbox|(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b/i;
 const REPLY_OR_FORWARD = /^\s*(?:re|fwd?|aw|wg|sv|vs|antw|tr|rv|enc|odp|r|i)\s*(?:\[\d+\])?\s*:/i;
 

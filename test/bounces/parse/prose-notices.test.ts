@@ -490,3 +490,34 @@ test('a Japanese "could not deliver" subject (InterScan MSS and others) marks a 
   );
   assert.equal(r.recipients[0].hard, true);
 });
+
+test('the address a gateway\'s notice greets ("Hello news@…,", "Dear …:") is its sender, never a failed recipient', async () => {
+  for (const greeting of ['Hello news@shop.example,', 'Dear <news@shop.example>:']) {
+    const r = await parseBounce(
+      mail(
+        ['From: Mail Gateway <gateway@gw.dest.example>', 'To: b+7-abcdef@bounces.shop.example', 'Subject: Message rejected'],
+        [greeting, '', "Your e-mail to jo.w@dest.example was rejected by the recipient's server:", '550 5.1.1 User unknown'],
+      ),
+    );
+    assert.deepEqual(
+      r.recipients.map((x) => [x.address, x.hard]),
+      [['jo.w@dest.example', true]],
+      greeting,
+    );
+  }
+});
+
+test('"Mail delivery status" in the subject marks a notice when its text reads like one (a reply code), not in a reply', async () => {
+  const notice = (subject: string) =>
+    mail(
+      ['From: Mail Gateway <gateway@gw.dest.example>', 'To: b+7-abcdef@bounces.shop.example', `Subject: ${subject}`],
+      ['Your message to jo.w@dest.example has been rejected.', 'Reason: 550 5.1.1 No such user'],
+    );
+  const r = await parseBounce(notice('Mail delivery status'));
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['jo.w@dest.example'],
+  );
+  assert.equal((await parseBounce(notice('Re: delivery status of my order'))).kind, 'not-a-bounce', "a person's reply");
+});
