@@ -165,6 +165,11 @@ export const PROVIDER_RULES: readonly Rule[] = [
   { id: 'microsoft-group-restricted', match: { text: /RESOLVER\.RST\.(?:AuthRequired|NotAuthorized|SenderNotAuthenticatedForGroup|RestrictedToRecipientsPermission)|not authorized to send to this recipient/i }, category: 'policy', status: 'X.7.1', explanation: 'The recipient (often a group or restricted mailbox in Microsoft 365) only accepts mail from authenticated or authorised senders.' },
   // 5.4.310 "DNS domain … does not exist [Message=InfoDomainNonexistent]": Exchange Online's NXDOMAIN.
   { id: 'microsoft-domain-unreachable', match: { text: /the domain is not reachable|DNS domain \S+ does not exist|InfoDomainNonexistent/i }, category: 'domain-unknown', status: 'X.1.2', explanation: 'Microsoft could not reach the recipient\'s domain; the domain probably does not exist or has no mail servers.' },
+  // Exchange Online's sending and receiving limits (its NDR reference: 5.1.90, 5.2.2 "Submission quota exceeded",
+  // 5.2.121/5.2.122): a rate, never a full mailbox, whatever X.2.2 says.
+  { id: 'microsoft-sending-limit', match: { text: /submission quota exceeded|daily limit for message recipients|per hour message receive limit/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'Microsoft 365 refused the message because a sending or receiving limit per hour or per day was reached; it can be sent again later.' },
+  // RFC 2606's reserved names (.example, .test, .invalid, .localhost), which Exchange refuses as recipients: no such address can ever exist.
+  { id: 'reserved-domain', match: { text: /reserved by RFC ?2606/i }, category: 'domain-unknown', status: 'X.1.2', impliedClass: 5, explanation: 'The recipient\'s domain is a name reserved for documentation and tests (RFC 2606); no mail can be delivered there.' },
   { id: 'microsoft-dmarc', match: { text: /does not pass DMARC verification|\b5\.7\.509\b/i }, category: 'authentication-policy', status: 'X.7.1', explanation: 'Microsoft refused the message because the sending domain\'s DMARC check failed.' },
 
   // Yahoo, AOL, Verizon Media

@@ -605,6 +605,10 @@ const ROWS: Row[] = [
   ['wording:tls-required', r('rcpt', 451, '4.7.1', 'TLS/SSLv3 Connection required. (#4.7.1)'), 'tls-required'],
   ['wording:spam', r('data', 553, null, '- Message Filtered'), 'content-or-spam'],
   ['wording:mailbox-disabled', r('dsn', 554, null, 'recipient address has been blocked'), 'mailbox-disabled'],
+  // Exchange Online's documented limits and RFC 2606's reserved names (Sisimai's Rhost::Microsoft lists them).
+  ['provider:microsoft-sending-limit', r('dsn', 554, '5.2.2', 'Submission quota exceeded'), 'rate-limited'],
+  ['provider:microsoft-sending-limit', r('dsn', 550, '5.2.121', "Recipient's per hour message receive limit from specific sender exceeded"), 'rate-limited'],
+  ['provider:reserved-domain', r('rcpt', 550, '5.1.5', 'Recipient address reserved by RFC 2606'), 'domain-unknown'],
 
   // Subject-level statuses
   ['enhanced:X.2.1', r('rcpt', 550, '5.2.1', '<jane@example.org>... Rejected'), 'mailbox-disabled'],
