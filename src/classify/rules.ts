@@ -268,6 +268,10 @@ export const PROVIDER_RULES: readonly Rule[] = [
   { id: 'mimecast-anti-spoofing', match: { text: /anti-?spoofing policy/i }, category: 'authentication-policy', status: 'X.7.1', explanation: 'The recipient\'s filter (Mimecast anti-spoofing) refused the message because the sender looks forged.' },
   { id: 'mimecast-reputation', match: { text: /IP reputation - \(reject\)|Local CT IP Reputation/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'The recipient\'s filter (Mimecast) refused our sending IP for poor reputation.' },
   { id: 'mimecast-spam-signature', match: { text: /MCSpamSignature|Message is spam - https?:\/\/community\.mimecast/i }, category: 'content-or-spam', status: 'X.7.1', explanation: 'The recipient\'s filter (Mimecast) matched the message against a spam signature.' },
+  // Mimecast's documented SMTP error codes: a Content Examination policy or its security scan (virus or spam
+  // score) refused the message; too many of our connections at once.
+  { id: 'mimecast-content', match: { text: /content examination policy|email rejected due to security policies/i }, category: 'content-or-spam', status: 'X.7.1', explanation: 'The recipient\'s filter (Mimecast) refused the message for its content (a content policy or its virus and spam scan).' },
+  { id: 'mimecast-thread-limit', match: { text: /exceeding outbound thread limit|account service is temporarily unavailable/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'The recipient\'s filter (Mimecast) refused because too many connections are open at once; it can be sent again later.' },
 
   // The recipient system's local delivery agent (procmail, maildrop, a pipe) failed: whatever words it
   // quotes ("No such user", "quota"), this is a mailer error on their side, not a verdict from their MTA.

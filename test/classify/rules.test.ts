@@ -609,6 +609,11 @@ const ROWS: Row[] = [
   ['provider:microsoft-sending-limit', r('dsn', 554, '5.2.2', 'Submission quota exceeded'), 'rate-limited'],
   ['provider:microsoft-sending-limit', r('dsn', 550, '5.2.121', "Recipient's per hour message receive limit from specific sender exceeded"), 'rate-limited'],
   ['provider:reserved-domain', r('rcpt', 550, '5.1.5', 'Recipient address reserved by RFC 2606'), 'domain-unknown'],
+  // Mimecast's documented SMTP error codes (Sisimai's Rhost::Mimecast).
+  ['provider:mimecast-content', r('data', 550, null, 'Message bounced due to Content Examination Policy'), 'content-or-spam'],
+  ['provider:mimecast-content', r('data', 554, null, 'Email rejected due to security policies'), 'content-or-spam'],
+  ['provider:mimecast-thread-limit', r('mail', 550, null, 'Exceeding outbound thread limit'), 'rate-limited'],
+  ['provider:mimecast-thread-limit', r('connect', 451, null, 'Account service is temporarily unavailable'), 'rate-limited'],
 
   // Subject-level statuses
   ['enhanced:X.2.1', r('rcpt', 550, '5.2.1', '<jane@example.org>... Rejected'), 'mailbox-disabled'],
