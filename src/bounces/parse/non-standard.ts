@@ -346,15 +346,21 @@ function headerAddresses(returned: string, fields: RegExp): string[] {
 
 const SENDER_FIELD = /^(?:From|Sender|Reply-To|Return-Path):(.*)$/gim;
 
-/** A greeting line that names an address ("Hello news@shop.example,", "Dear <news@…>:"): the notice's addressee. */
-const GREETING = new RegExp(`^[ \\t]*(?:hello|hi|dear|greetings|hallo|bonjour|hola|ciao)[ \\t,]+<?(${ADDR})>?[ \\t]*[,:!]?[ \\t]*\\r?$`, 'gim');
+/**
+ * Lines that name the notice's addressee or the returned message's sender: a greeting ("Hello news@shop.example,",
+ * "Dear <news@…>:") or a label ("From: news@…", "Original sender: …", "Sent by …").
+ */
+const SENDER_NAMED = new RegExp(
+  `^[ \\t]*(?:(?:hello|hi|dear|greetings|hallo|bonjour|hola|ciao)[ \\t,]+<?(${ADDR})>?[ \\t]*[,:!]?[ \\t]*\\r?$|(?:(?:from|(?:original |envelope )?sender|reply-to|return-path)[ \\t]*:|sent by)[ \\t]+(?:[^<>\\n]{0,80}<)?(${ADDR}))`,
+  'gim',
+);
 
-/** The addresses a notice greets near its top (lower-cased): never a failed recipient. */
+/** The addresses a notice greets or names as the sender near its top (lower-cased): never a failed recipient. */
 function greeted(report: string): string[] {
   const head = report.slice(0, 2000);
-  // A plain search first: most notices greet nobody by address.
-  if (!/^[ \t]*(?:hello|hi|dear|greetings|hallo|bonjour|hola|ciao)\b/im.test(head)) return [];
-  return Array.from(head.matchAll(GREETING), (m) => clean(m[1]).toLowerCase());
+  // A plain search first: most notices name no sender or addressee at a line's start.
+  if (!/^[ \t]*(?:hello|hi|dear|greetings|hallo|bonjour|hola|ciao|from|original|envelope|sender|sent by|reply-to|return-path)\b/im.test(head)) return [];
+  return Array.from(head.matchAll(SENDER_NAMED), (m) => clean(m[1] ?? m[2]).toLowerCase());
 }
 const RECIPIENT_FIELD = /^(?:To|Cc):(.*)$/gim;
 
@@ -480,8 +486,8 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
 function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   const { text, rule, report, returned } = notice;
   // The returned message's own sender (its From, Sender, Reply-To, Return-Path) wrote the mail that failed:
-  // it is not a failed recipient, however often the notice's prose names it; nor is the address the notice
-  // greets ("Hello news@…,"), which is the sender too.
+  // it is not a failed recipient, however often the notice's prose names it; nor is an address the notice
+  // greets ("Hello news@…,") or labels as the sender ("From:", "Original sender:"), which is the sender too.
   const skip = new Set([...exclude, ...headerAddresses(returned, SENDER_FIELD), ...greeted(report)]);
   // Gateways write a recipient as X.400 in their prose too: its Internet form is the address.
   let body = x400Unwrapped(report);

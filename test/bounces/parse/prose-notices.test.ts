@@ -491,18 +491,25 @@ test('a Japanese "could not deliver" subject (InterScan MSS and others) marks a 
   assert.equal(r.recipients[0].hard, true);
 });
 
-test('the address a gateway\'s notice greets ("Hello news@…,", "Dear …:") is its sender, never a failed recipient', async () => {
-  for (const greeting of ['Hello news@shop.example,', 'Dear <news@shop.example>:']) {
+test('an address the notice greets or labels as the sender ("Hello news@…,", "Original sender:", "From:") is never a failed recipient', async () => {
+  const cases: [string[], string[]][] = [
+    [['Hello news@shop.example,', ''], []],
+    [['Dear <news@shop.example>:', ''], []],
+    [[], ['', 'Original sender: news@shop.example']],
+    [[], ['From: "Shop News" <news@shop.example>']],
+    [[], ['Sent by news@shop.example on 1 May 2031']],
+  ];
+  for (const [before, after] of cases) {
     const r = await parseBounce(
       mail(
         ['From: Mail Gateway <gateway@gw.dest.example>', 'To: b+7-abcdef@bounces.shop.example', 'Subject: Message rejected'],
-        [greeting, '', "Your e-mail to jo.w@dest.example was rejected by the recipient's server:", '550 5.1.1 User unknown'],
+        [...before, "We could not reach jo.w@dest.example: the recipient's server said", '550 5.1.1 User unknown', ...after],
       ),
     );
     assert.deepEqual(
       r.recipients.map((x) => [x.address, x.hard]),
       [['jo.w@dest.example', true]],
-      greeting,
+      [...before, ...after].join(' '),
     );
   }
 });
