@@ -167,9 +167,9 @@ export const PROVIDER_RULES: readonly Rule[] = [
   { id: 'microsoft-domain-unreachable', match: { text: /the domain is not reachable|DNS domain \S+ does not exist|InfoDomainNonexistent/i }, category: 'domain-unknown', status: 'X.1.2', explanation: 'Microsoft could not reach the recipient\'s domain; the domain probably does not exist or has no mail servers.' },
   // Exchange Online's sending and receiving limits (its NDR reference: 5.1.90, 5.2.2 "Submission quota exceeded",
   // 5.2.121/5.2.122): a rate, never a full mailbox, whatever X.2.2 says.
-  { id: 'microsoft-sending-limit', match: { text: /submission quota exceeded|daily limit for message recipients|per hour message receive limit/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'Microsoft 365 refused the message because a sending or receiving limit per hour or per day was reached; it can be sent again later.' },
+  { id: 'microsoft-sending-limit', match: { has: ['quota exceeded', 'daily limit', 'per hour'], text: /submission quota exceeded|daily limit for message recipients|per hour message receive limit/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'Microsoft 365 refused the message because a sending or receiving limit per hour or per day was reached; it can be sent again later.' },
   // RFC 2606's reserved names (.example, .test, .invalid, .localhost), which Exchange refuses as recipients: no such address can ever exist.
-  { id: 'reserved-domain', match: { text: /reserved by RFC ?2606/i }, category: 'domain-unknown', status: 'X.1.2', impliedClass: 5, explanation: 'The recipient\'s domain is a name reserved for documentation and tests (RFC 2606); no mail can be delivered there.' },
+  { id: 'reserved-domain', match: { has: ['2606'], text: /reserved by RFC ?2606/i }, category: 'domain-unknown', status: 'X.1.2', impliedClass: 5, explanation: 'The recipient\'s domain is a name reserved for documentation and tests (RFC 2606); no mail can be delivered there.' },
   { id: 'microsoft-dmarc', match: { text: /does not pass DMARC verification|\b5\.7\.509\b/i }, category: 'authentication-policy', status: 'X.7.1', explanation: 'Microsoft refused the message because the sending domain\'s DMARC check failed.' },
 
   // Yahoo, AOL, Verizon Media
@@ -270,8 +270,8 @@ export const PROVIDER_RULES: readonly Rule[] = [
   { id: 'mimecast-spam-signature', match: { text: /MCSpamSignature|Message is spam - https?:\/\/community\.mimecast/i }, category: 'content-or-spam', status: 'X.7.1', explanation: 'The recipient\'s filter (Mimecast) matched the message against a spam signature.' },
   // Mimecast's documented SMTP error codes: a Content Examination policy or its security scan (virus or spam
   // score) refused the message; too many of our connections at once.
-  { id: 'mimecast-content', match: { text: /content examination policy|email rejected due to security policies/i }, category: 'content-or-spam', status: 'X.7.1', explanation: 'The recipient\'s filter (Mimecast) refused the message for its content (a content policy or its virus and spam scan).' },
-  { id: 'mimecast-thread-limit', match: { text: /exceeding outbound thread limit|account service is temporarily unavailable/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'The recipient\'s filter (Mimecast) refused because too many connections are open at once; it can be sent again later.' },
+  { id: 'mimecast-content', match: { has: ['content examination', 'security policies'], text: /content examination policy|email rejected due to security policies/i }, category: 'content-or-spam', status: 'X.7.1', explanation: 'The recipient\'s filter (Mimecast) refused the message for its content (a content policy or its virus and spam scan).' },
+  { id: 'mimecast-thread-limit', match: { has: ['thread limit', 'account service'], text: /exceeding outbound thread limit|account service is temporarily unavailable/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'The recipient\'s filter (Mimecast) refused because too many connections are open at once; it can be sent again later.' },
 
   // The recipient system's local delivery agent (procmail, maildrop, a pipe) failed: whatever words it
   // quotes ("No such user", "quota"), this is a mailer error on their side, not a verdict from their MTA.
