@@ -584,6 +584,36 @@ const ROWS: Row[] = [
   ['wording:loop', r('dsn', null, null, 'mail for example.org loops back to myself'), 'system-error'],
   ['wording:system-error', r('rcpt', 451, null, 'Could not load DRD for domain (example.com)'), 'system-error'],
   ['wording:server-busy', r('connect', 421, null, 'mx.example.org Service not available, closing transmission channel'), 'server-busy'],
+  // Cloudflare Email Routing names the lists in the plural; Gmail's older notices say the stage as "(state N)".
+  [
+    'provider:dnsbl',
+    r('connect', 554, null, '192.0.2.1 found on one or more DNSBLs (abusixip). Refer to https://developers.cloudflare.example/email-routing/postmaster/'),
+    'reputation-or-blocklist',
+  ],
+  ['wording:dns-server-failure', r('dsn', null, null, 'DNS Error: Could not contact DNS servers'), 'dns-failure'],
+  ['wording:unknown-user@data', r('dsn', 550, null, '550 550 <jo@example.org> No such user here (state 17).'), 'policy'],
+  ['wording:user-unknown', r('dsn', 550, null, '550 550 <jo@example.org>: User unknown (state 14).'), 'mailbox-unknown'],
+  // Broadcom Email Security.cloud (MessageLabs), its documented replies (Sisimai's Rhost::MessageLabs): "your"
+  // address or IP blocked is about our side, never the recipient's mailbox.
+  ['wording:our-host-refused', r('dsn', 553, null, 'Sorry, your IP address has been blocked'), 'reputation-or-blocklist'],
+  ['wording:reputation', r('dsn', 553, null, 'Sorry, your email address has been blocked'), 'reputation-or-blocklist'],
+  [
+    'wording:reputation',
+    r('connect', 501, null, 'Connection rejected by policy [7.7] 20805, please visit www.messagelabs.example/support'),
+    'reputation-or-blocklist',
+  ],
+  ['wording:tls-required', r('rcpt', 451, '4.7.1', 'TLS/SSLv3 Connection required. (#4.7.1)'), 'tls-required'],
+  ['wording:spam', r('data', 553, null, '- Message Filtered'), 'content-or-spam'],
+  ['wording:mailbox-disabled', r('dsn', 554, null, 'recipient address has been blocked'), 'mailbox-disabled'],
+  // Exchange Online's documented limits and RFC 2606's reserved names (Sisimai's Rhost::Microsoft lists them).
+  ['provider:microsoft-sending-limit', r('dsn', 554, '5.2.2', 'Submission quota exceeded'), 'rate-limited'],
+  ['provider:microsoft-sending-limit', r('dsn', 550, '5.2.121', "Recipient's per hour message receive limit from specific sender exceeded"), 'rate-limited'],
+  ['provider:reserved-domain', r('rcpt', 550, '5.1.5', 'Recipient address reserved by RFC 2606'), 'domain-unknown'],
+  // Mimecast's documented SMTP error codes (Sisimai's Rhost::Mimecast).
+  ['provider:mimecast-content', r('data', 550, null, 'Message bounced due to Content Examination Policy'), 'content-or-spam'],
+  ['provider:mimecast-content', r('data', 554, null, 'Email rejected due to security policies'), 'content-or-spam'],
+  ['provider:mimecast-thread-limit', r('mail', 550, null, 'Exceeding outbound thread limit'), 'rate-limited'],
+  ['provider:mimecast-thread-limit', r('connect', 451, null, 'Account service is temporarily unavailable'), 'rate-limited'],
 
   // Subject-level statuses
   ['enhanced:X.2.1', r('rcpt', 550, '5.2.1', '<jane@example.org>... Rejected'), 'mailbox-disabled'],

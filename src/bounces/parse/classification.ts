@@ -39,7 +39,8 @@ const DOMAIN_MAY_EXIST: ReadonlySet<string> = new Set(['dns-failure', 'connectio
 /** Enhanced statuses quoted in a text (`550 5.1.1 …`, `(#5.1.1)`), removed to read its words alone. */
 const STATUS_IN_TEXT = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])/g;
 
-const AFTER_DATA = /in reply to end of\s+DATA|after\s+end of data|after\s+DATA|in reply to\s+DATA/i;
+/** The reply answered DATA; Gmail's older notices say so by "(state 15|17|18)" (see classify.ts's phaseFromText). */
+const AFTER_DATA = /in reply to end of\s+DATA|after\s+end of data|after\s+DATA|in reply to\s+DATA|\(state 1[578]\)/i;
 /**
  * The reply answered our MAIL FROM (Postfix's "(in reply to MAIL FROM command)", Exim's "SMTP error from
  * remote mail server after MAIL FROM:<…>"): the recipient had not been offered yet, so whatever the words
@@ -157,8 +158,8 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
 const STOCK_REPLY_RULE = 'wording:mailbox-unavailable';
 /** Cox's documented reply for an address that does not exist ("Mailbox unavailable or access denied"): not the stock text. */
 const PROVIDER_UNAVAILABLE = /mailbox unavailable or access denied/i;
-/** The reply shows that it answered RCPT (Postfix, Exim, qmail, a Sendmail or IMail transcript). */
-const ANSWERED_RCPT = /in reply to RCPT TO command|after RCPT TO|after RCPT command|>>>\s*RCPT TO|RCPT TO generated|SMTP:RCPT\b/i;
+/** The reply shows that it answered RCPT (Postfix, Exim, qmail, a Sendmail or IMail transcript, Gmail's "(state 14)"). */
+const ANSWERED_RCPT = /in reply to RCPT TO command|after RCPT TO|after RCPT command|>>>\s*RCPT TO|RCPT TO generated|SMTP:RCPT\b|\(state 14\)/i;
 
 /**
  * RFC 5321's stock 550 text, "Requested action not taken: mailbox unavailable", is defined to cover

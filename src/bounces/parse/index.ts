@@ -114,11 +114,15 @@ function addresses(value: string | null): string[] {
   return out;
 }
 
-/** The headers of the returned original, from an attached message, a headers part, or inline text. */
+/**
+ * The headers of the returned original, from an attached message, a headers part, or inline text. A report
+ * attached whole to a notice of its own (Sisimai's "Unknown MTA #5" wraps the DSN so) is not the original:
+ * the original is the message attached inside it.
+ */
 function returnedHeaders(top: MimePart): Header[] | null {
   for (const p of allParts(top)) {
     if (p === top) continue;
-    if (p.message) return p.message.headers;
+    if (p.message && p.message.type !== 'multipart/report') return p.message.headers;
     if (p.type === 'text/rfc822-headers' || p.type === 'text/rfc822-header' || p.type === 'message/rfc822-headers' || p.type === 'message/global-headers') {
       return parseHeaders(splitHeaderBody(partText(p).replace(/^\s+/, '')).head);
     }
@@ -311,7 +315,7 @@ const BOUNCE_SUBJECT =
  * above count even in a forward: a notice forwarded to the bounce address is still a notice.)
  */
 const WEAK_BOUNCE_SUBJECT =
-  /rejected|bounced|error|unable to deliver|could ?n[o']t (?:be )?sen[dt]|not (?:been )?delivered|wasn'?t delivered|can(?:'|no)t be delivered/i;
+  /rejected|bounced|error|delivery status|unable to deliver|could ?n[o']t (?:be )?sen[dt]|not (?:been )?delivered|wasn'?t delivered|can(?:'|no)t be delivered/i;
 const NOTICE_TEXT = /\bdeliver|\brecipient|\bmailbox|(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b/i;
 const REPLY_OR_FORWARD = /^\s*(?:re|fwd?|aw|wg|sv|vs|antw|tr|rv|enc|odp|r|i)\s*(?:\[\d+\])?\s*:/i;
 

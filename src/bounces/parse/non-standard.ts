@@ -103,6 +103,18 @@ export const RULES: MtaRule[] = [
     bareNamesInCopy: true,
   },
   {
+    // Mimecast: each item of its notice on a line of its own after "-- ": the address under "could not be
+    // delivered:", the cause under "The problem appears to be :", the remote reply under "Additional
+    // information follows :". Its greeting ("Hello <sender>,") names the sender, not a recipient.
+    name: 'mimecast',
+    // Its template's own words, case and all: a literal without alternatives or /i is a fast scan, and every
+    // row's match is tried on the first 20 KB of every notice.
+    match: /An email that you attempted to send to the following address/,
+    start: /could not be delivered:/i,
+    recipient: new RegExp(`^-- <?(${ADDR})>?[ \\t]*$`, 'gm'),
+    reason: /^[ \t]*The problem appears to be ?:[ \t]*\r?\n(?:[ \t]*\r?\n)?-- (\S.*)$/m,
+  },
+  {
     name: 'google-groups',
     match: /the group you tried to contact \([^)]*\) may not exist|Google Groups/i,
     original: /^-{3,} ?Original message ?-{3,}/im,
@@ -335,6 +347,23 @@ function headerAddresses(returned: string, fields: RegExp): string[] {
 }
 
 const SENDER_FIELD = /^(?:From|Sender|Reply-To|Return-Path):(.*)$/gim;
+
+/**
+ * Lines that name the notice's addressee or the returned message's sender: a greeting ("Hello news@shop.example,",
+ * "Dear <news@…>:") or a label ("From: news@…", "Original sender: …", "Sent by …").
+ */
+const SENDER_NAMED = new RegExp(
+  `^[ \\t]*(?:(?:hello|hi|dear|greetings|hallo|bonjour|hola|ciao)[ \\t,]+<?(${ADDR})>?[ \\t]*[,:!]?[ \\t]*\\r?$|(?:(?:from|(?:original |envelope )?sender|reply-to|return-path)[ \\t]*:|sent by)[ \\t]+(?:[^<>\\n]{0,80}<)?(${ADDR}))`,
+  'gim',
+);
+
+/** The addresses a notice greets or names as the sender near its top (lower-cased): never a failed recipient. */
+function greeted(report: string): string[] {
+  const head = report.slice(0, 2000);
+  // A plain search first: most notices name no sender or addressee at a line's start.
+  if (!/^[ \t]*(?:hello|hi|dear|greetings|hallo|bonjour|hola|ciao|from|original|envelope|sender|sent by|reply-to|return-path)\b/im.test(head)) return [];
+  return Array.from(head.matchAll(SENDER_NAMED), (m) => clean(m[1] ?? m[2]).toLowerCase());
+}
 const RECIPIENT_FIELD = /^(?:To|Cc):(.*)$/gim;
 
 /** "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient. */
@@ -459,8 +488,9 @@ export function noticeRecipients(notice: Notice, exclude: Set<string>): TextReci
 function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   const { text, rule, report, returned } = notice;
   // The returned message's own sender (its From, Sender, Reply-To, Return-Path) wrote the mail that failed:
-  // it is not a failed recipient, however often the notice's prose names it.
-  const skip = new Set([...exclude, ...headerAddresses(returned, SENDER_FIELD)]);
+  // it is not a failed recipient, however often the notice's prose names it; nor is an address the notice
+  // greets ("Hello news@…,") or labels as the sender ("From:", "Original sender:"), which is the sender too.
+  const skip = new Set([...exclude, ...headerAddresses(returned, SENDER_FIELD), ...greeted(report)]);
   // Gateways write a recipient as X.400 in their prose too: its Internet form is the address.
   let body = x400Unwrapped(report);
   if (rule?.start) {

@@ -27,6 +27,37 @@ const VERP = 'To: b+7-f00d@bounces.shop.example';
 /** fml's notices end with the post they refuse, after "Original mail as follows:". */
 const FML_ORIGINAL = ['', 'Original mail as follows:', '', 'From: b+7-f00d@bounces.shop.example', 'To: chat@ml.example.jp'];
 
+/** Mimecast's notice: each item on a line of its own after "-- ", under its greeting to the sender. */
+const mimecast = (addresses: string[], problem: string, information: string, attempts: string): string[] => [
+  'Hello news@shop.example,',
+  '',
+  'An email that you attempted to send to the following address could not be delivered:',
+  '',
+  ...addresses.map((a) => `-- ${a}`),
+  '',
+  'The problem appears to be :',
+  '',
+  `-- ${problem}`,
+  '',
+  'Additional information follows :',
+  '',
+  `-- ${information}`,
+  '',
+  `This condition occurred after ${attempts} to deliver over a period of 0 hour(s).`,
+];
+const MIMECAST_HEADERS = ['From: Postmaster <postmaster@eu-smtp.mimecast.example>', VERP, 'Subject: [Postmaster] Email Delivery Failure'];
+
+/** Gmail's older notice: the address indented under its heading, then what the other server returned. */
+const olderGmail = (address: string, details: string[]): string[] => [
+  'Delivery to the following recipient failed permanently:',
+  '',
+  `     ${address}`,
+  '',
+  'Technical details of permanent failure:',
+  ...details,
+];
+const GMAIL_HEADERS = ['From: Mail Delivery Subsystem <mailer-daemon@googlemail.example>', VERP, 'Subject: Delivery Status Notification (Failure)'];
+
 const CASES: Case[] = [
   {
     format: 'TransWARE Active!hunter: ">>> address <address>" under a Sendmail-like heading',
@@ -1746,7 +1777,186 @@ const CASES: Case[] = [
     recipients: ['omar.t@dest.example'],
     hard: false,
   },
+  {
+    format: 'Mimecast: "-- address" under "could not be delivered:", the cause and the reply as "-- " lines; the greeting names the sender',
+    headers: MIMECAST_HEADERS,
+    body: mimecast(
+      ['ola.n@firm.example'],
+      'Recipient email address is possibly incorrect',
+      '5.1.1 <ola.n@firm.example>: Recipient address rejected: User unknown in relay recipient table',
+      '1 attempt(s)',
+    ),
+    kind: 'bounce',
+    recipients: ['ola.n@firm.example'],
+    hard: true,
+    status: '5.1.1',
+  },
+  {
+    format: 'Mimecast: two "-- address" lines share the cause and the reply written once below them (a full mailbox, soft)',
+    headers: MIMECAST_HEADERS,
+    body: mimecast(['per.h@firm.example', 'eva.l@firm.example'], 'Recipient mailbox is full', '4.2.2 Mailbox full', '12 attempt(s)'),
+    kind: 'bounce',
+    recipients: ['per.h@firm.example', 'eva.l@firm.example'],
+    hard: false,
+    category: 'mailbox-full',
+  },
+  {
+    format: 'Gmail, older notices: "(state 17)" after the reply says it answered DATA, so "No such user here" is a filter (soft)',
+    headers: GMAIL_HEADERS,
+    body: olderGmail('ivy.q@dest.example', [
+      'Google tried to deliver your message, but it was rejected by the recipient domain. The error that the other server returned was:',
+      '550 550 <ivy.q@dest.example> No such user here (state 17).',
+    ]),
+    kind: 'bounce',
+    recipients: ['ivy.q@dest.example'],
+    hard: false,
+  },
+  {
+    format: 'Gmail, older notices: "(state 14)" is the answer to RCPT, so the stock "mailbox unavailable" is the address refused (hard)',
+    headers: GMAIL_HEADERS,
+    body: olderGmail('ivy.q@dest.example', [
+      'Google tried to deliver your message, but it was rejected by the recipient domain. The error that the other server returned was:',
+      '550 550 Requested action not taken: mailbox unavailable (state 14).',
+    ]),
+    kind: 'bounce',
+    recipients: ['ivy.q@dest.example'],
+    hard: true,
+  },
+  {
+    format: 'Gmail, older notices: "DNS Error: Could not contact DNS servers" is a lookup that failed for now (soft)',
+    headers: GMAIL_HEADERS,
+    body: olderGmail('ivy.q@dest.example', ['DNS Error: Could not contact DNS servers']),
+    kind: 'bounce',
+    recipients: ['ivy.q@dest.example'],
+    hard: false,
+    category: 'dns-failure',
+  },
+  {
+    format: 'Zoho Mail: "address Invalid Address, ERROR_CODE :550, ERROR_CODE :reply", one line a recipient',
+    headers: ['From: Mail Delivery System <mailer-daemon@mx.zoho.example>', VERP, 'Subject: Undelivered Mail Returned to Sender', 'X-ZohoMail: Si CHF_MF_NL'],
+    body: [
+      'This message was created automatically by mail delivery software.',
+      'A message that you sent could not be delivered to one or more of its recipients. This is a permanent error.',
+      '',
+      'mia.w@corp.example Invalid Address, ERROR_CODE :550, ERROR_CODE :5.1.1 <mia.w@corp.example>... User Unknown',
+      'lee.b@corp.example Invalid Address, ERROR_CODE :550, ERROR_CODE :Requested action not taken: mailbox unavailable',
+    ],
+    kind: 'bounce',
+    recipients: ['mia.w@corp.example', 'lee.b@corp.example'],
+    hard: true,
+  },
+  {
+    format: 'Zoho Mail: "[Status: Error, Address: <address>, ResponseCode 421, , Host not reachable.]" (soft)',
+    headers: ['From: Mail Delivery System <mailer-daemon@mx.zoho.example>', VERP, 'Subject: Undelivered Mail Returned to Sender', 'X-ZohoMail: Si CHF_MF_NL'],
+    body: [
+      'This message was created automatically by mail delivery software.',
+      'A message that you sent could not be delivered to one or more of its recipients. This is a permanent error.',
+      '',
+      '[Status: Error, Address: <sam.k@slow.example>, ResponseCode 421, , Host not reachable.]',
+    ],
+    kind: 'bounce',
+    recipients: ['sam.k@slow.example'],
+    hard: false,
+  },
+  {
+    format: 'SendGrid, plain: "account:id:<address> : IP : host:[IP] :" then the reply indented under it',
+    headers: ['From: MAILER-DAEMON@sendgrid.example', VERP, 'Subject: Undelivered Mail Returned to Sender', 'Return-Path: <apps@sendgrid.example>'],
+    body: [
+      'This is an automatically generated message from SendGrid.',
+      '',
+      "I'm sorry to have to tell you that your message was not able to be",
+      'delivered to one of its intended recipients.',
+      '',
+      'If you require assistance with this, please contact SendGrid support.',
+      '',
+      'shopacct:123456:<tia.r@dest.example> : 192.0.2.250 : mx.dest.example:[192.0.2.153] :',
+      '  550 5.1.1 <tia.r@dest.example>... User Unknown  in RCPT TO',
+    ],
+    kind: 'bounce',
+    recipients: ['tia.r@dest.example'],
+    hard: true,
+    status: '5.1.1',
+  },
+  {
+    format: 'MailEnable: "Recipient: [SMTP:address]", "Reason: … the domain name (…) does not appear to be registered" (hard)',
+    headers: ['From: postmaster@mail.dest.example', VERP, 'Subject: Message Delivery Failure'],
+    body: [
+      'MailEnable: Message could not be delivered to some recipients.',
+      '',
+      'The following recipient(s) could not be reached:',
+      '',
+      '\tRecipient: [SMTP:pia.g@nodomain.example]',
+      '\tReason: The message could not be delivered because the domain name (nodomain.example) does not appear to be registered.',
+    ],
+    kind: 'bounce',
+    recipients: ['pia.g@nodomain.example'],
+    hard: true,
+    category: 'domain-unknown',
+  },
+  {
+    format: "CommuniGate Pro: \"Failed to deliver to '<address>'\", the module's report indented under it (a full mailbox, soft)",
+    headers: ['From: MAILER-DAEMON@mail.dest.example', VERP, 'Subject: Undeliverable mail: Your order'],
+    body: ["Failed to deliver to '<ned.c@dest.example>'", 'LOCAL module(account ned.c) reports:', ' account is full (quota exceeded)'],
+    kind: 'bounce',
+    recipients: ['ned.c@dest.example'],
+    hard: false,
+    category: 'mailbox-full',
+  },
 ];
+
+test("a report attached whole to a notice of its own (Sisimai's Unknown MTA #5): the original is the message inside the report", async () => {
+  const raw = [
+    'From: Mail Delivery Subsystem <mailer-daemon@gw.dest.example>',
+    'To: NotificationRecipients',
+    'Subject: Mail Delivery Subsystem',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="outer"',
+    '',
+    '--outer',
+    'Content-Type: text/plain',
+    '',
+    'Notification',
+    '',
+    '--outer',
+    'Content-Type: message/rfc822',
+    '',
+    'From: Mail Delivery Subsystem <MAILER-DAEMON@gw.dest.example>',
+    VERP,
+    'Subject: Returned mail: see transcript for details',
+    'Message-Id: <dsn-123@gw.dest.example>',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="inner"',
+    '',
+    '--inner',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; gw.dest.example',
+    '',
+    'Final-Recipient: RFC822; rin.t@dest.example',
+    'Action: failed',
+    'Status: 5.1.1',
+    'Diagnostic-Code: SMTP; 550 5.1.1 <rin.t@dest.example>... User Unknown',
+    '',
+    '--inner',
+    'Content-Type: message/rfc822',
+    '',
+    'From: news@shop.example',
+    'To: rin.t@dest.example',
+    'Message-ID: <orig-42@shop.example>',
+    '',
+    'hi',
+    '--inner--',
+    '',
+    '--outer--',
+    '',
+  ].join('\r\n');
+  const r = await parseBounce(Buffer.from(raw));
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.hard]),
+    [['rin.t@dest.example', true]],
+  );
+  assert.equal(r.original_message_id, '<orig-42@shop.example>', 'the returned original, not the wrapped report');
+});
 
 /** A multipart/report with a written notice and the delivery-status fields given. */
 const report = (headers: string[], notice: string[], fields: string[]): Buffer =>

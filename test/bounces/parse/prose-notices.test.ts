@@ -490,3 +490,41 @@ test('a Japanese "could not deliver" subject (InterScan MSS and others) marks a 
   );
   assert.equal(r.recipients[0].hard, true);
 });
+
+test('an address the notice greets or labels as the sender ("Hello news@…,", "Original sender:", "From:") is never a failed recipient', async () => {
+  const cases: [string[], string[]][] = [
+    [['Hello news@shop.example,', ''], []],
+    [['Dear <news@shop.example>:', ''], []],
+    [[], ['', 'Original sender: news@shop.example']],
+    [[], ['From: "Shop News" <news@shop.example>']],
+    [[], ['Sent by news@shop.example on 1 May 2031']],
+  ];
+  for (const [before, after] of cases) {
+    const r = await parseBounce(
+      mail(
+        ['From: Mail Gateway <gateway@gw.dest.example>', 'To: b+7-abcdef@bounces.shop.example', 'Subject: Message rejected'],
+        [...before, "We could not reach jo.w@dest.example: the recipient's server said", '550 5.1.1 User unknown', ...after],
+      ),
+    );
+    assert.deepEqual(
+      r.recipients.map((x) => [x.address, x.hard]),
+      [['jo.w@dest.example', true]],
+      [...before, ...after].join(' '),
+    );
+  }
+});
+
+test('"Mail delivery status" in the subject marks a notice when its text reads like one (a reply code), not in a reply', async () => {
+  const notice = (subject: string) =>
+    mail(
+      ['From: Mail Gateway <gateway@gw.dest.example>', 'To: b+7-abcdef@bounces.shop.example', `Subject: ${subject}`],
+      ['Your message to jo.w@dest.example has been rejected.', 'Reason: 550 5.1.1 No such user'],
+    );
+  const r = await parseBounce(notice('Mail delivery status'));
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['jo.w@dest.example'],
+  );
+  assert.equal((await parseBounce(notice('Re: delivery status of my order'))).kind, 'not-a-bounce', "a person's reply");
+});
