@@ -62,9 +62,11 @@ test('while a 7 MB report of 100,000 recipients arrives and is processed, submis
     const worst = Math.max(...during);
     const idleWorst = Math.max(...idle);
     // On the main thread this parse alone held every session for 5 to 8 s. The bound leaves room for
-    // a loaded machine; npm run bench measures the p99 against idle.
+    // a loaded machine (the slowest submission measured 360-990 ms at load 4-5 on two cores, main and
+    // session 32's branch alike, against 5 s and more with the parse on the main thread); npm run bench
+    // measures the p99 against idle.
     assert.ok(
-      worst < 1_000,
+      worst < 2_500,
       `slowest submission while the report was processed: ${worst.toFixed(0)} ms (idle: ${idleWorst.toFixed(0)} ms; ${during.length} sent)`,
     );
   } finally {
