@@ -38,7 +38,7 @@ import {
 } from './session-steps.js';
 import { SmtpClient, SmtpNetworkError } from './smtp-client.js';
 import { STOPPING, transaction, type HostResult, type ReuseCheck, type TransactionContext } from './transaction.js';
-import type { AbortLike, AttemptReport, Deliverer, DeliveryJob, DeliveryRecipient, PhaseRecord, RecipientOutcome } from './types.js';
+import type { AttemptReport, Deliverer, DeliveryJob, DeliveryRecipient, PhaseRecord, RecipientOutcome } from './types.js';
 
 export interface DelivererOptions {
   config: Pick<Config, 'hostname' | 'delivery'>;
@@ -67,7 +67,7 @@ export interface HostSlots {
    * `timeoutMs`; `{ own }` when the address is at its limit and this relay holds `own` of its slots (the
    * session waits for one of those rather than for the database).
    */
-  take(ip: string, limit: number, opts: { timeoutMs: number; signal?: AbortLike; stopping?: AbortLike }): Promise<string | null | { own: number }>;
+  take(ip: string, limit: number, opts: { timeoutMs: number; signal?: AbortSignal; stopping?: AbortSignal }): Promise<string | null | { own: number }>;
   give(holder: string): void;
   /** `cap` is called when this relay should keep at most `max` connections to `ip` for `forMs` (another relay waits). */
   watch?(cap: (ip: string, max: number, forMs: number) => void): void;
@@ -91,7 +91,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
   const pool = new ConnectionPool({ idleMs: options.idleMs ?? 5_000, maxPerHost: d.max_connections_per_host, close: (client) => client.quit(2_000) });
   options.hostSlots?.watch?.((ip, max, forMs) => pool.cap(ip, max, forMs));
 
-  async function deliver(job: DeliveryJob, signal?: AbortLike, stopping?: AbortLike): Promise<AttemptReport> {
+  async function deliver(job: DeliveryJob, signal?: AbortSignal, stopping?: AbortSignal): Promise<AttemptReport> {
     const startedAt = clock();
     const phases: PhaseRecord[] = [];
     const attemptNo = Math.max(...job.recipients.map((r) => r.attempt));
@@ -274,9 +274,9 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     policy: TlsPolicy,
     tlsAllowed: boolean,
     record: (p: PhaseRecord, r?: DeliveryRecipient) => void,
-    signal?: AbortLike,
+    signal?: AbortSignal,
     sts: HostRule | null = null,
-    stopping?: AbortLike,
+    stopping?: AbortSignal,
   ): Promise<HostResult> {
     const where = { remoteHost: host.host, remoteIp: ip };
     const port = host.port;

@@ -20,7 +20,6 @@
  * they become idle instead of being kept, and the relay's sessions wait for its own connections.
  */
 import type { SmtpClient } from './smtp-client.js';
-import type { AbortLike } from './types.js';
 
 export interface PoolOptions {
   /** How long an idle connection is kept for reuse. */
@@ -79,7 +78,7 @@ export class ConnectionPool {
    * A slot for a session to `ip` whose connections are interchangeable when their `key` is equal
    * (same host name, port, TLS mode, credentials). Waits at most `timeoutMs` for a slot.
    */
-  async acquire(ip: string, key: string, opts: { timeoutMs: number; signal?: AbortLike; stopping?: AbortLike }): Promise<Acquired> {
+  async acquire(ip: string, key: string, opts: { timeoutMs: number; signal?: AbortSignal; stopping?: AbortSignal }): Promise<Acquired> {
     const host = this.host(ip);
     const started = Date.now();
     if (opts.signal?.aborted) return { ok: false, reason: 'aborted', open: host.held, waitedMs: 0 };

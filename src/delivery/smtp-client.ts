@@ -12,7 +12,6 @@ import net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import tls from 'node:tls';
 import { dotStuffed } from '../message/dot-stuffing.js';
-import type { AbortLike } from './types.js';
 
 export interface SmtpReply {
   code: number;
@@ -50,7 +49,7 @@ export interface ConnectOptions {
   timeoutMs: number;
   /** Implicit TLS (port 465 style), for smarthosts only. */
   implicitTls?: tls.ConnectionOptions;
-  signal?: AbortLike;
+  signal?: AbortSignal;
 }
 
 export class SmtpClient {

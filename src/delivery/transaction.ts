@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import type { Phase } from '../types.js';
 import { asNetworkError, phaseAt, type StepContext, type Verdict } from './session-steps.js';
 import { xtext, type SmtpClient, type SmtpReply } from './smtp-client.js';
-import type { AbortLike, DeliveryJob, DeliveryRecipient, PhaseRecord } from './types.js';
+import type { DeliveryJob, DeliveryRecipient, PhaseRecord } from './types.js';
 
 /** A host's answer: every recipient's verdict, or the failure that sends us to the next host. */
 export type HostResult = { definite: true; verdicts: Map<number, Verdict> } | { definite: false; failure: Verdict; retryCleartext?: boolean };
@@ -22,7 +22,7 @@ export type HostResult = { definite: true; verdicts: Map<number, Verdict> } | { 
 export interface TransactionContext extends Omit<StepContext, 'record'> {
   record(p: PhaseRecord, recipient?: DeliveryRecipient): void;
   /** Set when the relay is stopping: no new transaction is started. */
-  stopping?: AbortLike;
+  stopping?: AbortSignal;
 }
 
 /** The error of a transaction not started because the relay is stopping. */

@@ -80,23 +80,13 @@ export interface AttemptReport {
   abandoned?: boolean;
 }
 
-/**
- * What delivery reads of a stop signal: an `AbortSignal` has it, and so has the scheduler's StopSignal
- * (src/queue/stop-signal.ts), whose listeners are not kept in Node's linked list.
- */
-export interface AbortLike {
-  readonly aborted: boolean;
-  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
-  removeEventListener(type: 'abort', listener: () => void): void;
-}
-
 export interface Deliverer {
   /** Makes one attempt. Never throws for remote or network failures: they are outcomes in the report. */
   /**
    * `signal` aborts the attempt (a session awaiting the reply to its message still gets
    * delivery.stop_final_reply_ms); `stopping`: start no new transaction (MAIL), give the job back.
    */
-  deliver(job: DeliveryJob, signal?: AbortLike, stopping?: AbortLike): Promise<AttemptReport>;
+  deliver(job: DeliveryJob, signal?: AbortSignal, stopping?: AbortSignal): Promise<AttemptReport>;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@
  * At-least-once: a recipient is recorded only after its attempt; a worker that dies leaves leases that
  * lapse, and the recipients are claimed again. A crash may therefore re-send, never drop.
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema.js';
@@ -23,7 +24,6 @@ import { INTERRUPTED } from './transitions.js';
 import { DomainSlots } from './slots.js';
 import { InFlight } from './in-flight.js';
 import { RunningJobs } from './running.js';
-import { StopSignal } from './stop-signal.js';
 import type { DomainThrottle, ThrottlePolicy } from './throttle.js';
 
 /** Messages up to this size have their content read with their claim (see buildJobs). */
@@ -105,6 +105,9 @@ export interface Scheduler {
   stats(): SchedulerStats;
 }
 
+/** Abort listeners one delivery session holds at most on one signal (deliverer, slot wait, connect). */
+const LISTENERS_PER_SESSION = 4;
+
 export function createScheduler(opts: SchedulerOptions): Scheduler {
   const { config, store, deliverer, logger } = opts;
   const shared = opts.destinations ?? null;
@@ -130,9 +133,13 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   /** Jobs from launch until their attempt is recorded (what stop() waits for). */
   const active = new RunningJobs<Job>();
   /** Aborted when a stop runs out of time: sessions are cut (one awaiting its message's reply gets its time). */
-  const abort = new StopSignal();
+  const abort = new AbortController();
   /** Aborted when a stop begins: no new transaction starts; jobs that had not begun one are given back. */
-  const quiesce = new StopSignal();
+  const quiesce = new AbortController();
+  // Every running session listens on both signals (its slot wait, its connect, its cut-off) and removes its
+  // listeners when it ends, so up to max_connections sessions at once is not a leak: size Node's leak warning
+  // to that, so the warning still fires if listeners ever pile up.
+  setMaxListeners(LISTENERS_PER_SESSION * d.max_connections + 10, abort.signal, quiesce.signal);
   let stopping = false;
   let loopDone: Promise<void> | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
@@ -416,7 +423,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const startedAt = Date.now();
     let report: AttemptReport;
     try {
-      report = await deliverer.deliver(deliveryJob, abort, quiesce);
+      report = await deliverer.deliver(deliveryJob, abort.signal, quiesce.signal);
     } catch (err) {
       report = internalFailure(job, startedAt, err as Error);
     }

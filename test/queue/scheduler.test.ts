@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Notifier } from '../../src/dsn/types.js';
 import { createScheduler } from '../../src/queue/scheduler.js';
-import type { AbortLike } from '../../src/delivery/types.js';
 import type { MessageRecord, RecipientRecord } from '../../src/types.js';
 import { parseVerpAddress } from '../../src/verp/token.js';
 import { captureLogger, enqueue, fakeDeliverer, manualClock, T0, tempStore, testConfig } from './fixtures.js';
@@ -150,7 +149,7 @@ test('many sessions at once listening on the stop signals is not reported as a l
     // stop signal, its slot wait on the quiesce signal; all removed when it ends.
     const deliverer = {
       ...inner,
-      async deliver(job: Parameters<typeof inner.deliver>[0], signal?: AbortLike, stopping?: AbortLike) {
+      async deliver(job: Parameters<typeof inner.deliver>[0], signal?: AbortSignal, stopping?: AbortSignal) {
         const listeners = [() => {}, () => {}, () => {}];
         for (const l of listeners) signal?.addEventListener('abort', l);
         stopping?.addEventListener('abort', listeners[0]);
