@@ -23,6 +23,7 @@ import { createSweeps } from './sweeps.js';
 import { INTERRUPTED } from './transitions.js';
 import { DomainSlots } from './slots.js';
 import { InFlight } from './in-flight.js';
+import { RunningJobs } from './running.js';
 import type { DomainThrottle, ThrottlePolicy } from './throttle.js';
 
 /** Messages up to this size have their content read with their claim (see buildJobs). */
@@ -130,7 +131,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   /** Claimed jobs waiting for a slot; their recipients stay leased (bounded by max_connections). */
   const pending: Job[] = [];
   /** Jobs from launch until their attempt is recorded (what stop() waits for). */
-  const active = new Map<Job, Promise<void>>();
+  const active = new RunningJobs<Job>();
   /** Aborted when a stop runs out of time: sessions are cut (one awaiting its message's reply gets its time). */
   const abort = new AbortController();
   /** Aborted when a stop begins: no new transaction starts; jobs that had not begun one are given back. */
@@ -287,7 +288,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         releaseSlot();
         wake();
       });
-    active.set(job, run);
+    active.add(job, run);
   }
 
   async function runJob(job: Job, releaseSlot: () => void): Promise<void> {
@@ -598,7 +599,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         }
         return;
       }
-      await Promise.race(active.values());
+      await Promise.race(active.runs());
     }
   }
 
@@ -645,7 +646,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const until = clock.now() + d.lease_ms;
     // The destination slots this relay holds (its transactions and the deliverer's connections) too.
     await shared?.renew(`${owner}:`, until).catch(() => {});
-    const ids = [...active.keys(), ...pending].flatMap((job) => job.recipients.map((r) => r.id));
+    const ids = [...active.jobs(), ...pending].flatMap((job) => job.recipients.map((r) => r.id));
     if (ids.length === 0) return;
     await store.queue.renewLeases(owner, ids, until).catch(() => []);
   }
@@ -697,7 +698,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         );
       if (active.size > 0) {
         // Shutdown is bounded in real time whatever the injected clock says.
-        const all = Promise.allSettled(active.values());
+        const all = Promise.allSettled(active.runs());
         const timedOut = await Promise.race([all.then(() => false), realDelay(timeoutMs).then(() => true)]);
         if (timedOut) {
           logger.warn(

@@ -4,13 +4,11 @@
  * The GC case runs in node processes of their own (V8's flags, a heap of its own).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { transformSync } from 'esbuild';
 import { Roster } from '../../src/listener/roster.js';
+import { promotedDuringChurn } from '../helpers/promoted.js';
 
 const SOURCE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/listener/roster.ts');
 
@@ -55,11 +53,7 @@ test('deleting every entry while iterating the roster skips none', () => {
  * to age into the old generation, as the relay's are. Returns the bytes V8 promoted during the churn.
  */
 function promotedBytes(kind: 'Set' | 'Roster'): number {
-  // The module compiled here and given inline: under tsx's loader the same churn ran with a fraction of the
-  // scavenges and showed nothing either way.
-  const roster = transformSync(readFileSync(SOURCE, 'utf8'), { loader: 'ts', format: 'esm' }).code;
   const script = `
-    ${roster}
     const kind = ${JSON.stringify(kind)};
     const open = kind === 'Set' ? new Set() : new Roster();
     const fifo = [];
@@ -73,26 +67,8 @@ function promotedBytes(kind: 'Set' | 'Roster'): number {
         if (kind === 'Set') open.delete(old); else open.delete(old.id);
       }
     };
-    for (let i = 0; i < 20; i++) step();
-    // Two scavenges: what is alive now, the structure's table among it, is promoted.
-    globalThis.gc({ type: 'minor' });
-    globalThis.gc({ type: 'minor' });
-    const from = performance.now();
-    for (let i = 0; i < 30000; i++) step();
-    console.log('churn from ' + from);
   `;
-  const run = spawnSync(process.execPath, ['--max-semi-space-size=2', '--expose-gc', '--trace-gc-nvp', '--input-type=module', '-e', script], {
-    encoding: 'utf8',
-    timeout: 60_000,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  assert.equal(run.status, 0, run.stderr);
-  // V8 prints its lines with the milliseconds since the isolate started, performance.now()'s origin too
-  // (the order of the two kinds of output in the pipe is not the order they were written in).
-  const from = Number(/churn from ([\d.]+)/.exec(run.stdout)?.[1]);
-  let promoted = 0;
-  for (const m of run.stdout.matchAll(/\s([\d.]+) ms: .*?gc=s .*? promoted=(\d+)/g)) if (Number(m[1]) >= from) promoted += Number(m[2]);
-  return promoted;
+  return promotedDuringChurn(SOURCE, script);
 }
 
 test('sessions deleted from a roster are not kept through scavenges; from a Set they are (V8 20.x behaviour)', (t) => {
