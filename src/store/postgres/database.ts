@@ -97,6 +97,13 @@ function expire(reject: (err: Error) => void): void {
   reject(new Error(TIMED_OUT_MESSAGE));
 }
 
+/**
+ * A checked-out connection has no 'error' listener of the pool's (pool.query adds one for its statement), and
+ * a connection that ends mid-statement emits 'error', which would end the process: the statement fails with
+ * that error already (node-postgres hands it to the statement's callback) and the connection is then dropped.
+ */
+function failsItsStatement(): void {}
+
 export async function connect(opts: PgOptions): Promise<Pg> {
   const where = urlWithoutPassword(opts.url);
   const deadlineMs = opts.statementTimeoutMs ?? 30_000;
@@ -115,12 +122,13 @@ export async function connect(opts: PgOptions): Promise<Pg> {
   /** One statement on any free connection, as pool.query runs it (a connection that failed one is dropped), within the deadline. */
   async function run<T extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<T>> {
     const client = await pool.connect();
+    client.on('error', failsItsStatement);
     try {
       const result = await queryWithin<T>(client, config, answerMs);
-      client.release();
+      client.off('error', failsItsStatement).release();
       return result;
     } catch (err) {
-      client.release(err as Error);
+      client.off('error', failsItsStatement).release(err as Error);
       throw err;
     }
   }
@@ -156,6 +164,7 @@ export async function connect(opts: PgOptions): Promise<Pg> {
     },
     async transaction(work) {
       const client = await pool.connect();
+      client.on('error', failsItsStatement);
       const q = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) =>
         queryWithin<T>(client, { text: sql, values: params?.map(storable) }, answerMs);
       const tx: Queryable = { query: q };
@@ -172,7 +181,7 @@ export async function connect(opts: PgOptions): Promise<Pg> {
         else await q('ROLLBACK').catch((e: Error) => (broken = e));
         throw err;
       } finally {
-        client.release(broken);
+        client.off('error', failsItsStatement).release(broken);
       }
     },
   };

@@ -76,3 +76,33 @@ test('a statement answered in time is not failed later by its deadline', async (
   await new Promise((r) => setTimeout(r, 2 * DEADLINE_MS + 100));
   assert.deepEqual(await db.rows('SELECT 1 AS n'), [{ n: 1 }]);
 });
+
+test('a connection the server ends in the middle of a statement fails that statement, not the process; the next one gets a new connection', {
+  timeout: 60_000,
+}, async () => {
+  const patient = await connect({ url: cluster.url('deadline'), pool: 1, statementTimeoutMs: 20_000 });
+  try {
+    const kinds: [string, () => Promise<unknown>][] = [
+      ['rows', () => patient.rows("SELECT pg_sleep(10) AS cut -- 'rows'")],
+      ['transaction', () => patient.transaction((tx) => tx.query("SELECT pg_sleep(10) AS cut -- 'transaction'"))],
+    ];
+    for (const [kind, work] of kinds) {
+      const failed = failure(work);
+      // Ended by the server (as by an administrator or a failover) once it runs.
+      let ended = 0;
+      for (let i = 0; i < 200 && !ended; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        ended = (
+          await cluster.sql('deadline', "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%AS cut --%' AND pid <> pg_backend_pid()")
+        ).length;
+      }
+      assert.equal(ended, 1, `${kind}: its backend was found and ended`);
+      const { err } = await failed;
+      assert.match(err.message, /terminat/i, `${kind}: ${err.message}`);
+      assert.ok(isPassingWriteError(err), `${kind}: a connection ended mid-statement passes (${err.message})`);
+      assert.deepEqual(await patient.rows('SELECT 1 AS n'), [{ n: 1 }], `${kind}: the next statement runs on a new connection`);
+    }
+  } finally {
+    await patient.pool.end().catch(() => {});
+  }
+});
