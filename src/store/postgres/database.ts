@@ -98,9 +98,10 @@ function expire(reject: (err: Error) => void): void {
 }
 
 /**
- * A checked-out connection has no 'error' listener of the pool's (pool.query adds one for its statement), and
- * a connection that ends mid-statement emits 'error', which would end the process: the statement fails with
- * that error already (node-postgres hands it to the statement's callback) and the connection is then dropped.
+ * Every connection's own 'error' listener. A checked-out connection has none of the pool's (pool.query adds
+ * one for its statement), and a connection that ends mid-statement emits 'error', which would end the
+ * process: the statement fails with that error already (node-postgres hands it to the statement's callback),
+ * and the connection is then dropped.
  */
 function failsItsStatement(): void {}
 
@@ -122,19 +123,19 @@ export async function connect(opts: PgOptions): Promise<Pg> {
   /** One statement on any free connection, as pool.query runs it (a connection that failed one is dropped), within the deadline. */
   async function run<T extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<T>> {
     const client = await pool.connect();
-    client.on('error', failsItsStatement);
     try {
       const result = await queryWithin<T>(client, config, answerMs);
-      client.off('error', failsItsStatement).release();
+      client.release();
       return result;
     } catch (err) {
-      client.off('error', failsItsStatement).release(err as Error);
+      client.release(err as Error);
       throw err;
     }
   }
   // A pooled connection that the server drops while idle is discarded by the pool; without a listener its
   // error would end the process. The next query opens a new connection (or fails, and says so).
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', failsItsStatement));
   try {
     const { rows } = await run<{ synchronous_commit: string }>({ text: 'SHOW synchronous_commit' });
     if (rows[0]?.synchronous_commit === 'off') {
@@ -164,7 +165,6 @@ export async function connect(opts: PgOptions): Promise<Pg> {
     },
     async transaction(work) {
       const client = await pool.connect();
-      client.on('error', failsItsStatement);
       const q = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) =>
         queryWithin<T>(client, { text: sql, values: params?.map(storable) }, answerMs);
       const tx: Queryable = { query: q };
@@ -181,7 +181,7 @@ export async function connect(opts: PgOptions): Promise<Pg> {
         else await q('ROLLBACK').catch((e: Error) => (broken = e));
         throw err;
       } finally {
-        client.off('error', failsItsStatement).release(broken);
+        client.release(broken);
       }
     },
   };
