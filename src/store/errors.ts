@@ -37,7 +37,7 @@ export function isPassingWriteError(err: unknown): boolean {
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || /^08/.test(code) || /^57P0/.test(code)) return true;
   if (['57014', '40P01', '40001', '55P03'].includes(code)) return true;
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH'].includes(code)) return true;
-  // node-postgres: pg-pool's wait for a free connection, the client's query_timeout, a connection dropped.
+  // node-postgres: pg-pool's wait for a free connection, the statement deadline (postgres/database.ts), a connection dropped.
   return (
     typeof e?.message === 'string' &&
     /database is locked|Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout/i.test(e.message)

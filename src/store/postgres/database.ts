@@ -37,6 +37,8 @@ export interface Pg {
   rows<T extends pg.QueryResultRow>(sql: string, params?: unknown[], prepare?: string): Promise<T[]>;
   /** The first row of one statement, or undefined. */
   row<T extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<T | undefined>;
+  /** Several statements without parameters in one round trip (one implicit transaction): each one's result. */
+  statements(sql: string): Promise<pg.QueryResult[]>;
   /**
    * Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it
    * throws. For the few writes that cannot be one statement (a JS decision between two statements).
@@ -65,10 +67,43 @@ const types = {
   },
 };
 
-/** A statement past the client-side deadline: its connection is in an unknown state and is dropped. */
+/**
+ * A statement past the client-side deadline: its connection is in an unknown state and is dropped. The text
+ * is node-postgres's own for its query_timeout, which classification (errors.ts) and operators already know.
+ */
+const TIMED_OUT_MESSAGE = 'Query read timeout';
 const TIMED_OUT = /Query read timeout/;
-/** Migrations may rewrite large tables: no deadline for them (pg takes 0 as "the pool's", so: ~24 days). */
-const NO_DEADLINE_MS = 2 ** 31 - 1;
+
+/**
+ * One statement on `client`, failed with TIMED_OUT_MESSAGE when the server has not answered within `ms`.
+ * The deadline is kept here rather than with node-postgres's query_timeout: that one wraps the query's
+ * callback in closures that share a scope with the query and its rows, and with it 0.55–0.72 MB of parsed
+ * rows outlived each scavenge of a trace loop at 1 M messages (5–7 KB with this timer, which holds only
+ * `reject`); every scavenge copied them, so each pause was longer (docs/benchmarks.md, 2026-12-05 06:25).
+ * The caller drops the connection on that error: its statement may still be running.
+ */
+function queryWithin<T extends pg.QueryResultRow>(client: pg.ClientBase, config: pg.QueryConfig, ms: number): Promise<pg.QueryResult<T>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(expire, ms, reject);
+    client.query<T>(config, (err, result) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(result);
+    });
+  });
+}
+
+function expire(reject: (err: Error) => void): void {
+  reject(new Error(TIMED_OUT_MESSAGE));
+}
+
+/**
+ * Every connection's own 'error' listener. A checked-out connection has none of the pool's (pool.query adds
+ * one for its statement), and a connection that ends mid-statement emits 'error', which would end the
+ * process: the statement fails with that error already (node-postgres hands it to the statement's callback),
+ * and the connection is then dropped.
+ */
+function failsItsStatement(): void {}
 
 export async function connect(opts: PgOptions): Promise<Pg> {
   const where = urlWithoutPassword(opts.url);
@@ -81,15 +116,28 @@ export async function connect(opts: PgOptions): Promise<Pg> {
     // off): a message is acknowledged with 250 only after its commit is durable. Checked below, too.
     // statement_timeout: a statement stuck at a live server (a lock) is cancelled there, the connection kept.
     options: `-c synchronous_commit=on -c statement_timeout=${deadlineMs}`,
-    // A server that never answers: the client gives up a little later and the pool drops the connection.
-    query_timeout: deadlineMs + Math.min(5_000, deadlineMs),
     connectionTimeoutMillis: 10_000,
   });
+  // A server that never answers: the client gives up a little later (queryWithin) and drops the connection.
+  const answerMs = deadlineMs + Math.min(5_000, deadlineMs);
+  /** One statement on any free connection, as pool.query runs it (a connection that failed one is dropped), within the deadline. */
+  async function run<T extends pg.QueryResultRow>(config: pg.QueryConfig): Promise<pg.QueryResult<T>> {
+    const client = await pool.connect();
+    try {
+      const result = await queryWithin<T>(client, config, answerMs);
+      client.release();
+      return result;
+    } catch (err) {
+      client.release(err as Error);
+      throw err;
+    }
+  }
   // A pooled connection that the server drops while idle is discarded by the pool; without a listener its
   // error would end the process. The next query opens a new connection (or fails, and says so).
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', failsItsStatement));
   try {
-    const { rows } = await pool.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
+    const { rows } = await run<{ synchronous_commit: string }>({ text: 'SHOW synchronous_commit' });
     if (rows[0]?.synchronous_commit === 'off') {
       throw new StoreError(
         `PostgreSQL at ${where} runs this connection with synchronous_commit off (set in database.url's options): ` +
@@ -104,27 +152,33 @@ export async function connect(opts: PgOptions): Promise<Pg> {
   return {
     pool,
     where,
-    async rows(sql, params, prepare) {
+    async rows<T extends pg.QueryResultRow>(sql: string, params?: unknown[], prepare?: string) {
       const values = params?.map(storable);
-      return (await pool.query(prepare ? { name: prepare, text: sql, values } : { text: sql, values })).rows;
+      return (await run<T>(prepare ? { name: prepare, text: sql, values } : { text: sql, values })).rows;
     },
-    async row(sql, params) {
-      return (await pool.query(sql, params?.map(storable))).rows[0];
+    async row<T extends pg.QueryResultRow>(sql: string, params?: unknown[]) {
+      return (await run<T>({ text: sql, values: params?.map(storable) })).rows[0];
+    },
+    async statements(sql) {
+      // node-postgres gives an array of results for a text of several statements.
+      return (await run({ text: sql })) as unknown as pg.QueryResult[];
     },
     async transaction(work) {
       const client = await pool.connect();
-      const tx: Queryable = { query: (sql, params) => client.query(sql, params?.map(storable)) };
+      const q = <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) =>
+        queryWithin<T>(client, { text: sql, values: params?.map(storable) }, answerMs);
+      const tx: Queryable = { query: q };
       let broken: Error | undefined;
       try {
-        await client.query('BEGIN');
+        await q('BEGIN');
         const result = await work(tx);
-        await client.query('COMMIT');
+        await q('COMMIT');
         return result;
       } catch (err) {
         // Past the deadline the server is not answering: a ROLLBACK would wait as long again. Dropping the
         // connection rolls back whatever the server has of this transaction.
         if (TIMED_OUT.test((err as Error)?.message ?? '')) broken = err as Error;
-        else await client.query('ROLLBACK').catch((e: Error) => (broken = e));
+        else await q('ROLLBACK').catch((e: Error) => (broken = e));
         throw err;
       } finally {
         client.release(broken);
@@ -141,8 +195,7 @@ export async function migrate(db: Pg, dir = POSTGRES_MIGRATIONS_DIR): Promise<Mi
   const client = await db.pool.connect();
   // A migration may rewrite a large table, and a node may wait here while another migrates: no deadline
   // (statement_timeout reset before the connection goes back to the pool).
-  const q = <T extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
-    client.query<T>({ text, values, query_timeout: NO_DEADLINE_MS } as pg.QueryConfig);
+  const q = <T extends pg.QueryResultRow>(text: string, values?: unknown[]) => client.query<T>(text, values);
   try {
     await q('SET statement_timeout = 0');
     await q('SELECT pg_advisory_lock($1, $2)', [...LOCKS.migrate]);

@@ -31,13 +31,13 @@ export function postgresDestinations(db: Pg): DestinationStore {
          SELECT ${k}, ${pg.escapeLiteral(waiter.owner)}, ${int(waiter.holding)}, ${int(waiter.until)}
          WHERE NOT EXISTS (SELECT 1 FROM destination_slots WHERE key = ${k} AND holder = ${h})`
         : '';
-      const results = (await db.pool.query(
+      const results = await db.statements(
         `SELECT pg_advisory_xact_lock(hashtext(${k})), set_config('synchronous_commit', 'off', true);
          DELETE FROM destination_slots WHERE key = ${k} AND until <= ${int(now)};
          INSERT INTO destination_slots (key, holder, until)
          SELECT ${k}, ${h}, ${int(until)} WHERE (SELECT COUNT(*) FROM destination_slots WHERE key = ${k} AND holder <> ${h}) < ${int(limit)}
          ON CONFLICT (key, holder) DO UPDATE SET until = excluded.until${wait}`,
-      )) as unknown as pg.QueryResult[];
+      );
       return (results[2]?.rowCount ?? 0) > 0;
     },
     async waiting(owner, now) {

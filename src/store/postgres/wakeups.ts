@@ -50,7 +50,7 @@ export function postgresWakeups(db: Pg, url: string): PgWakeups {
   async function send(): Promise<void> {
     do {
       again = false;
-      await db.pool.query(NOTIFY_SQL).catch(() => {});
+      await db.rows(NOTIFY_SQL).catch(() => {});
       await new Promise((r) => setTimeout(r, GAP_MS));
     } while (again && !closed);
     sending = null;
