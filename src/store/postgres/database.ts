@@ -85,7 +85,8 @@ const TIMED_OUT = /Query read timeout/;
 function queryWithin<T extends pg.QueryResultRow>(client: pg.ClientBase, config: pg.QueryConfig, ms: number): Promise<pg.QueryResult<T>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(expire, ms, reject);
-    client.query<T>(config, (err, result) => {
+    // The callback form: the statement settles through it (node-postgres returns nothing to await here).
+    void client.query<T>(config, (err, result) => {
       clearTimeout(timer);
       if (err) reject(err);
       else resolve(result);

@@ -2108,10 +2108,7 @@ const REPORTS: ReportCase[] = [
         'kai@dest.example',
         '    (expanded from: <kai@dest.example>)',
       ],
-      [1, 2, 3]
-        .map(() => ['Final-Recipient: RFC822; <kai@dest.example>', 'Action: failed', 'Status: 5.1.1', ''])
-        .flat()
-        .slice(0, -1),
+      [1, 2, 3].flatMap(() => ['Final-Recipient: RFC822; <kai@dest.example>', 'Action: failed', 'Status: 5.1.1', '']).slice(0, -1),
     ),
     kind: 'bounce',
     recipients: ['kai@dest.example'],
