@@ -18,6 +18,7 @@ import { suppressionList } from '../suppression/list.js';
 import { createOperatorActions, type ActionResult, type OperatorActions, type QueueControl, type SuppressionControl } from './actions.js';
 import { allows, createAuthenticator, type Principal, type Scope } from './auth.js';
 import { openApiDocument } from './openapi.js';
+import { limitConnections } from './connections.js';
 import type { DoctorReport } from '../doctor/types.js';
 import {
   doctorQuery,
@@ -58,6 +59,8 @@ export interface Api {
   actions: OperatorActions;
   /** Every route as fastify registered it (from its onRoute hook), for the OpenAPI test and diagnostics. */
   routes: { method: string; url: string }[];
+  /** Connections open now, in all (api.limits). */
+  readonly openConnections: number;
   /** Starts listening on config.api.host:port; resolves to the bound address. */
   listen(): Promise<{ host: string; port: number }>;
   close(): Promise<void>;
@@ -108,6 +111,7 @@ export function createApi(opts: ApiOptions): Api {
   const actions = opts.actions ?? createOperatorActions({ queueControl, suppressions, webhooks: store.webhooks, logger: logger.child({ component: 'api' }) });
   const authenticate = createAuthenticator(config, store.tokens);
   let listening = false;
+  const limits = config.api.limits;
 
   const app = Fastify({
     loggerInstance: logger.child({ component: 'api' }).raw as FastifyBaseLogger,
@@ -116,7 +120,18 @@ export function createApi(opts: ApiOptions): Api {
     // Message-IDs are often longer than find-my-way's default of 100 characters.
     routerOptions: { maxParamLength: 1000 },
     bodyLimit: 64 * 1024,
+    // fastify's defaults leave a request and an idle socket without a deadline (requestTimeout and
+    // connectionTimeout 0): a client trickling a body, or just connected, held its socket for good.
+    connectionTimeout: limits.idle_timeout_ms,
+    requestTimeout: limits.request_timeout_ms,
+    http: {
+      headersTimeout: limits.headers_timeout_ms,
+      requestTimeout: limits.request_timeout_ms,
+      // node checks the two deadlines above every 30 s by default: a deadline could be overrun by that.
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headers_timeout_ms / 4))),
+    },
   });
+  const admission = limitConnections(app.server, { maxConnections: limits.max_connections, maxConnectionsPerIp: limits.max_connections_per_ip });
 
   const routes: Api['routes'] = [];
   app.addHook('onRoute', (route) => {
@@ -282,6 +297,9 @@ export function createApi(opts: ApiOptions): Api {
     app,
     actions,
     routes,
+    get openConnections() {
+      return admission.open;
+    },
     async listen() {
       await app.listen({ host: config.api.host, port: config.api.port });
       listening = true;

@@ -365,6 +365,34 @@ export const apiSchema = z.strictObject({
   port: port.default(8025),
   /** Static tokens; more can be added with `mailtrail tokens add`. */
   tokens: z.array(z.strictObject({ name: z.string().min(1), token: z.string().min(16), scope: z.enum(['read', 'admin']) })).default([]),
+  /**
+   * The HTTP server's front door (API, web page, metrics): it shares the process, and its file
+   * descriptors, with the SMTP listeners, so a flood of idle or trickling HTTP clients must not be able
+   * to hold sockets without bound. Behind a reverse proxy on the same host every request comes from
+   * one address: raise max_connections_per_ip to max_connections there.
+   */
+  limits: z
+    .strictObject({
+      /** Connections in all; the one over it is answered 503 and closed. */
+      max_connections: positiveInt.default(256),
+      /** Connections per client address; the one over it is answered 503 and closed. */
+      max_connections_per_ip: positiveInt.default(32),
+      /** Socket inactivity, before a request and between keep-alive requests. */
+      idle_timeout_ms: positiveInt.default(60_000),
+      /** Time for a request's headers to arrive in full (a client sending a header byte at a time still runs out). */
+      headers_timeout_ms: positiveInt.default(20_000),
+      /** Time for a whole request, headers and body, to arrive. */
+      request_timeout_ms: positiveInt.default(30_000),
+    })
+    .superRefine((l, ctx) => {
+      if (l.headers_timeout_ms > l.request_timeout_ms)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['headers_timeout_ms'],
+          message: `at most request_timeout_ms (${l.request_timeout_ms}): the headers are part of the request`,
+        });
+    })
+    .prefault({}),
   /** The support web page under /ui (src/web): sign in with an API token. */
   ui: z
     .strictObject({
