@@ -51,6 +51,16 @@ export const submissionSchema = z.strictObject({
       max_command_line: z.number().int().min(512).default(1000),
       /** Data line limit in octets excluding CRLF (RFC 5322 §2.1.1: 998). */
       max_data_line: z.number().int().min(78).default(998),
+      /**
+       * Header block limit in octets, up to the empty line that ends it (like sendmail's MaxHeadersLength,
+       * far above real mail's tens of kilobytes): intake reads every header field on the event loop, and
+       * 20 MB of short fields held every other session for seconds.
+       */
+      max_header_bytes: z
+        .number()
+        .int()
+        .min(1024)
+        .default(1024 * 1024),
       /** Idle time allowed while waiting for a command or for data. */
       idle_timeout_ms: positiveInt.default(60_000),
       /** Total time one command may take to arrive (defeats one-byte-per-timeout slowloris clients). */

@@ -1,6 +1,7 @@
 /**
  * Checks on the DATA bytes as they stream in (after smtp-server removed dot-stuffing): the longest
- * line, and how many bare CR or LF there are. smtp-server itself ends DATA only on CRLF.CRLF, so
+ * line, the size of the header block (up to the first empty line, whatever ends it), and how many bare
+ * CR or LF there are. smtp-server itself ends DATA only on CRLF.CRLF, so
  * `\n.\r\n`, `\r.\r\n`, `\n.\n` and `\r.\r` are content; intake then rewrites every bare CR or LF
  * to CRLF, so the stored message cannot smuggle either.
  */
@@ -13,12 +14,27 @@ export class DataLineCheck {
   longest = 0;
   bare = 0;
   private pendingCr = false;
+  /** Bytes fed before the current chunk. */
+  private seen = 0;
+  /** Offset of the empty line that ends the header block; -1 while none has come. */
+  private headerEnd = -1;
 
-  /** @param maxLine octets allowed per line, line ending excluded (RFC 5322 §2.1.1: 998). */
-  constructor(private readonly maxLine: number) {}
+  /**
+   * @param maxLine octets allowed per line, line ending excluded (RFC 5322 §2.1.1: 998).
+   * @param maxHeader octets allowed before the empty line that ends the header block.
+   */
+  constructor(
+    private readonly maxLine: number,
+    private readonly maxHeader = Number.POSITIVE_INFINITY,
+  ) {}
 
   get tooLong(): boolean {
     return this.longest > this.maxLine;
+  }
+
+  /** The header block (everything, while no empty line has come) is over maxHeader octets. */
+  get headerTooLarge(): boolean {
+    return (this.headerEnd === -1 ? this.seen : this.headerEnd) > this.maxHeader;
   }
 
   /**
@@ -42,6 +58,7 @@ export class DataLineCheck {
       const end = cr >= 0 && (lf < 0 || cr < lf) ? cr : lf;
       current += end - pos;
       if (current > longest) longest = current;
+      if (current === 0 && this.headerEnd === -1) this.headerEnd = this.seen + end;
       current = 0;
       if (end === lf) {
         this.bare++; // an LF after a CR was taken with that CR below
@@ -63,6 +80,7 @@ export class DataLineCheck {
     if (current > longest) longest = current;
     this.current = current;
     this.longest = longest;
+    this.seen += len;
   }
 
   end(): void {

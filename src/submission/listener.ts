@@ -230,13 +230,13 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
 
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void): void {
     const g = guards.get(session.id);
-    const check = new DataLineCheck(limits.max_data_line);
+    const check = new DataLineCheck(limits.max_data_line, limits.max_header_bytes);
     const chunks: Buffer[] = [];
     let finished = false;
     stream.on('data', (chunk: Buffer) => {
       check.feed(chunk);
       // Keep nothing once the message is refused anyway; smtp-server drains the rest.
-      if (!stream.sizeExceeded && !check.tooLong) chunks.push(chunk);
+      if (!stream.sizeExceeded && !check.tooLong && !check.headerTooLarge) chunks.push(chunk);
     });
     // The client went away mid-message: nothing is stored, nothing is answered.
     stream.on('error', () => {
@@ -252,6 +252,11 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
         const text = `line too long: a message line may have at most ${limits.max_data_line} octets plus CRLF (RFC 5322 section 2.1.1); encode the body (quoted-printable or base64)`;
         if (g) refused(g.conn, { code: 500, enhanced: '5.5.2', text, reason: 'limit', command: 'DATA' });
         return callback(smtpError(500, '5.5.2', text));
+      }
+      if (check.headerTooLarge) {
+        const text = `Headers too large: the header block may have at most ${limits.max_header_bytes} octets before the empty line that ends it`;
+        if (g) refused(g.conn, { code: 552, enhanced: '5.6.0', text, reason: 'limit', command: 'DATA' });
+        return callback(smtpError(552, '5.6.0', text));
       }
       void deliverToIntake(session, Buffer.concat(chunks)).then(
         (queueId) => callback(null, `2.0.0 Ok: queued as ${queueId}`),

@@ -7,7 +7,7 @@ describe('message, recipient and line limits', () => {
   before(async () => {
     h = await startHarness({
       submission: { cleartext_auth: 'always' },
-      limits: { max_message_bytes: 2000, max_recipients: 3, max_command_line: 512, max_data_line: 998, max_messages_per_session: 2 },
+      limits: { max_message_bytes: 2000, max_recipients: 3, max_command_line: 512, max_data_line: 998, max_messages_per_session: 2, max_header_bytes: 1024 },
     });
   });
   after(() => h.close());
@@ -72,6 +72,38 @@ describe('message, recipient and line limits', () => {
     const ids = (await storedMessages(h.store)).map((m) => m.message.messageId);
     assert.ok(ids.includes('line-998@example.com'));
     assert.ok(!ids.includes('line-999@example.com'));
+  });
+
+  test('a header block over max_header_bytes is refused at the end of DATA with 552 5.6.0, however its lines end; at the limit it is accepted', async () => {
+    // message() puts the empty line right after the extra headers: pad the block to exactly N octets.
+    const padTo = (id: string, n: number) => {
+      const base = message(id, '').length - 2; // the header block without the empty line
+      return `X-Pad: ${'p'.repeat(n - base - 'X-Pad: \r\n'.length)}\r\n`;
+    };
+    const c = await loggedIn(h.starttlsPort);
+    const fits = await send(c, message('header-1024@example.com', 'body\r\n', padTo('header-1024@example.com', 1024)));
+    assert.match(fits!.text, /^250 /, `a 1024-octet header block is accepted: ${fits?.text}`);
+    const over = await send(c, message('header-1025@example.com', 'body\r\n', padTo('header-1025@example.com', 1025)));
+    assert.match(over!.text, /^552 5\.6\.0 Headers too large: the header block may have at most 1024 octets/, `one octet more is refused: ${over?.text}`);
+    c.destroy();
+    // Short fields on bare LF, and a message that never ends its header: counted the same way.
+    const c2 = await loggedIn(h.starttlsPort);
+    const bareLf = await send(c2, `${'X-F: v\n'.repeat(150)}\nbody\r\n`);
+    assert.match(bareLf!.text, /^552 5\.6\.0 /, `a bare-LF header block over the limit is refused: ${bareLf?.text}`);
+    const endless = await send(c2, 'X-F: v\r\n'.repeat(150));
+    assert.match(endless!.text, /^552 5\.6\.0 /, `a header that never ends is refused: ${endless?.text}`);
+    c2.destroy();
+    const c3 = await loggedIn(h.starttlsPort);
+    const after = await send(c3, message('after-header-refusal@example.com'));
+    assert.match(after!.text, /^250 /, `a normal message is served after the refusals: ${after?.text}`);
+    c3.destroy();
+    const ids = (await storedMessages(h.store)).map((m) => m.message.messageId);
+    assert.ok(ids.includes('header-1024@example.com') && ids.includes('after-header-refusal@example.com'), 'the accepted ones are stored');
+    assert.ok(!ids.includes('header-1025@example.com'), 'the refused one is not');
+    assert.ok(
+      h.logs.some((l) => l.event === 'submission.refused' && l.code === 552 && l.enhanced === '5.6.0' && l.reason === 'limit'),
+      'the refusal is logged',
+    );
   });
 
   test('MAIL after max_messages_per_session messages gets 421 4.7.0 and a disconnect', async () => {
