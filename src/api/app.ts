@@ -88,7 +88,11 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'query' | 
     );
   }
   const field = issue.path.map(String).join('.') || where;
-  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'required' : issue.message;
+  // What the client sent for that field: zod's issue does not carry it, and a parameter given twice
+  // (`?limit=1&limit=2`, an array) was answered "required".
+  const given = issue.path.length === 1 && value && typeof value === 'object' ? (value as Record<string, unknown>)[String(issue.path[0])] : undefined;
+  if (where === 'query' && Array.isArray(given)) throw new InvalidRequest(field, 'given more than once; give it once');
+  const message = issue.code === 'invalid_type' && given === undefined ? 'required' : issue.message;
   throw new InvalidRequest(field, message);
 }
 

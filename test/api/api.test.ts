@@ -56,6 +56,13 @@ describe('HTTP API', () => {
       assert.equal((await h.call('GET', '/v1/messages?recipient=nobody')).json.field, 'recipient');
       assert.equal((await h.call('GET', '/v1/messages?cursor=garbage')).json.field, 'cursor');
     });
+    test('a parameter given twice is 400 saying so, not "required"', async () => {
+      for (const q of ['limit=1&limit=2', 'recipient=a@example.com&recipient=b@example.com']) {
+        const r = await h.call('GET', `/v1/messages?${q}`);
+        assert.equal(r.status, 400, q);
+        assert.deepEqual([r.json.field, r.json.message], [q.split('=')[0], 'given more than once; give it once'], q);
+      }
+    });
     test('an unknown parameter is refused rather than silently ignored', async () => {
       const r = await h.call('GET', '/v1/messages?recipent=a@example.com');
       assert.equal(r.status, 400);
