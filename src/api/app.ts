@@ -313,10 +313,21 @@ export function createApi(opts: ApiOptions): Api {
     },
     async close() {
       listening = false;
-      await app.close();
+      // fastify's close waits for every request under way, and the relay's stop waits for this close
+      // before it closes the SMTP listeners and the store: a client that never finishes its request
+      // must not hold the stop (it held it for good before api.limits, and for request_timeout_ms after).
+      const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+      try {
+        await app.close();
+      } finally {
+        clearTimeout(cut);
+      }
     },
   };
 }
+
+/** Time requests under way get to finish when the server closes; then their connections are closed. */
+const CLOSE_GRACE_MS = 2000;
 
 function decodeOffset(cursor: string): number {
   const n = Number(Buffer.from(cursor, 'base64url').toString('utf8'));

@@ -138,6 +138,24 @@ describe('HTTP front door (api.limits)', () => {
     await closeAll();
   });
 
+  test('closing the server (the relay stopping) does not wait for a request that never ends', async () => {
+    const t2 = tempStore();
+    const slow = { ...LIMITS, headers_timeout_ms: 60_000, request_timeout_ms: 60_000, idle_timeout_ms: 60_000 };
+    const c2 = parseConfig({ api: { host: '127.0.0.1', port: 0, tokens: [{ name: 'operator', token: ADMIN_TOKEN, scope: 'admin' }], limits: slow } });
+    const api2 = createApi({ store: t2.store, config: c2, logger: silentLogger() });
+    const c = await connect((await api2.listen()).port, '127.0.9.8');
+    c.socket.write(
+      `POST /v1/suppressions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n{"address":"`,
+    );
+    const stop = drip(c, 'a', 50);
+    await new Promise((r) => setTimeout(r, 200));
+    const closed = await Promise.race([api2.close().then(() => 'closed'), new Promise((r) => setTimeout(() => r('still waiting after 8 s'), 8000))]);
+    stop();
+    c.socket.destroy();
+    assert.equal(closed, 'closed', 'close() returns within its grace period');
+    await t2.cleanup();
+  });
+
   test('headers_timeout_ms above request_timeout_ms is refused with the key named', () => {
     assert.throws(
       () => parseConfig({ api: { limits: { headers_timeout_ms: 5000, request_timeout_ms: 1000 } } }),
