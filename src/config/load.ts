@@ -122,7 +122,8 @@ function describeIssues(issues: z.core.$ZodIssue[], raw: unknown, source: string
     }
     const key = issue.path.map(String).join('.') || '(top level)';
     const value = valueAt(raw, issue.path as PropertyKey[]);
-    const shown = value === undefined ? 'nothing' : JSON.stringify(value);
+    // JSON shows Infinity and NaN (YAML's .inf and .nan, or 1e400 from the environment) as null.
+    const shown = value === undefined ? 'nothing' : typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
     return `config key ${key}${where}: found ${shown}; expected ${expectation(issue)}`;
   });
   if (issues.length > 5) lines.push(`… and ${issues.length - 5} more problems`);

@@ -67,6 +67,12 @@ const badCases: Array<[string, string, RegExp]> = [
   ['not a mapping', '- a\n- b\n', /must be a YAML mapping/],
   ['broken YAML', 'hostname: [unclosed\n', /not valid YAML at line/],
   ['bad hostname', 'hostname: "not a host"\n', /config key hostname.*found "not a host"/],
+  ['an infinite number', 'submission:\n  limits:\n    max_recipients: .inf\n', /submission\.limits\.max_recipients.*found Infinity;/],
+  [
+    'an alias bomb',
+    `${['a0: &a0 [x,x,x,x,x,x,x,x,x,x]', ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(',')}]`)].join('\n')}\nhostname: *a8\n`,
+    /not valid YAML.*resource exhaustion/,
+  ],
 ];
 for (const [name, text, expected] of badCases) {
   test(`a bad config is refused with the key named: ${name}`, () => {
