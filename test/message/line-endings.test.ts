@@ -35,6 +35,36 @@ test('the data line check counts octets between any line endings, across chunk b
   assert.equal(over.tooLong, true);
 });
 
+test('the header block ends at the first empty line, whatever ends it and wherever the chunks split it', () => {
+  const header = 'A: 1\r\nB: 2\r\n'; // 12 octets before the empty line
+  const cases: [string, string[]][] = [
+    ['CRLF, one chunk', [`${header}\r\nbody\r\n`]],
+    ['CRLF split between CR and LF', [`${header}\r`, '\nbody\r\n']],
+    ['empty line in the next chunk', [header, '\r\nbody\r\n']],
+    ['byte by byte', [...`${header}\r\nbody\r\n`]],
+  ];
+  for (const [name, chunks] of cases) {
+    for (const [limit, tooLarge] of [
+      [12, false],
+      [11, true],
+    ] as const) {
+      const check = new DataLineCheck(998, limit);
+      for (const c of chunks) check.feed(Buffer.from(c, 'latin1'));
+      check.end();
+      assert.equal(check.headerTooLarge, tooLarge, `${name}, limit ${limit}`);
+    }
+  }
+  const bareLf = new DataLineCheck(998, 8);
+  bareLf.feed(Buffer.from('A: 1\nB: 2\n\nbody that is long enough\n'));
+  assert.equal(bareLf.headerTooLarge, true, 'bare LF: 10 octets of header');
+  const noHeader = new DataLineCheck(998, 1024);
+  noHeader.feed(Buffer.from(`\r\n${'x'.repeat(900)}\r\n`.repeat(3)));
+  assert.equal(noHeader.headerTooLarge, false, 'an empty header and a large body');
+  const endless = new DataLineCheck(998, 100);
+  endless.feed(Buffer.from('X: y\r\n'.repeat(30)));
+  assert.equal(endless.headerTooLarge, true, 'no empty line: all header');
+});
+
 test('the data line check and toCrlf agree with a byte-by-byte reading on any bytes, in any chunks', () => {
   let seed = 11;
   const random = () => {
