@@ -14,10 +14,18 @@ export function createThreadLock(): ThreadLock {
 }
 
 let shared: ThreadLock | null = null;
+let blockWhileWaiting = false;
 
-/** Makes this thread's group commits take `lock` (null: no lock; SQLite's busy handling alone). */
-export function useThreadLock(lock: ThreadLock | null): void {
+/**
+ * Makes this thread's group commits take `lock` (null: no lock; SQLite's busy handling alone).
+ * `block`: this thread's group commits wait for the lock in Atomics.wait, its event loop stopped. The
+ * relay's delivery thread does: it then takes the lock the moment the main thread releases it, where an
+ * async waiter is woken only once its event loop gets to the wake-up (measured: twice the total wait with
+ * both threads waiting async). The main thread waits async: its SMTP sessions must go on.
+ */
+export function useThreadLock(lock: ThreadLock | null, options: { block?: boolean } = {}): void {
   shared = lock;
+  blockWhileWaiting = options.block ?? false;
 }
 
 /** A waiter looks again this often even without a notify (one lost or meant for another waiter). */
@@ -54,12 +62,14 @@ export function withThreadLock<T>(fn: () => T, maxWaitMs = 5_000): T {
  * As withThreadLock, but this thread's event loop keeps running while another thread holds the lock:
  * `fn` runs at once (synchronously) when the lock is free or unused, otherwise from a later task, once
  * the holder's release wakes us (Atomics.waitAsync) or `maxWaitMs` has passed. The relay's main thread
- * commits this way, so its SMTP sessions keep being served while the delivery thread commits.
+ * commits this way, so its SMTP sessions keep being served while the delivery thread commits. In a
+ * thread that chose to block (useThreadLock), the same as withThreadLock.
  * `fn` must not throw (its errors would have nowhere to go): the group commit catches its own.
  */
 export function withThreadLockWhenFree(fn: () => void, maxWaitMs = 5_000): void {
   const lock = shared;
   if (!lock) return fn();
+  if (blockWhileWaiting) return withThreadLock(fn, maxWaitMs);
   const deadline = Date.now() + maxWaitMs;
   const attempt = (): void => {
     const ours = take(lock);

@@ -104,3 +104,20 @@ test('withThreadLockWhenFree on a lock nobody releases runs after maxWaitMs, wit
     useThreadLock(null);
   }
 });
+
+test('a thread that chose to block (the delivery thread) waits in withThreadLockWhenFree as in withThreadLock', async () => {
+  const lock = createThreadLock();
+  useThreadLock(lock, { block: true });
+  let holder: LockHolder | undefined;
+  try {
+    holder = await holdLockInAnotherThread(lock, 100);
+    let ranAt = 0;
+    withThreadLockWhenFree(() => (ranAt = Date.now()));
+    assert.ok(ranAt > 0, 'ran before the call returned: this thread waited for the lock');
+    const releasedAt = await holder.released;
+    assert.ok(ranAt >= releasedAt, `ran at ${ranAt}, before the other thread released at ${releasedAt}`);
+  } finally {
+    useThreadLock(null);
+    await holder?.stop();
+  }
+});
