@@ -50,8 +50,7 @@ export async function openStore(config: Pick<Config, 'database'>, options: { rol
   const db = config.database;
   const role = options.role ?? 'single';
   if (db.backend === 'sqlite') {
-    // The delivery thread may block while it waits for the main thread's commit; the main thread never does.
-    if (options.share?.sqliteLock) useThreadLock(options.share.sqliteLock, { block: role === 'delivery' });
+    if (options.share?.sqliteLock) useThreadLock(options.share.sqliteLock);
     // With a delivery thread, that thread copies the WAL back in the background; submission never does.
     const checkpoint = role === 'submission' ? 'none' : role === 'delivery' ? 'background' : 'auto';
     const cacheKib = role === 'delivery' ? DELIVERY_CACHE_KIB : undefined;

@@ -21,7 +21,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import { backgroundSync, type Db } from './database.js';
-import { withThreadLockWhenFree } from './thread-lock.js';
+import { withThreadLock } from './thread-lock.js';
 
 export interface GroupCommit {
   /** Runs `work` inside the next group transaction; resolves with its result after that transaction commits. */
@@ -128,20 +128,7 @@ export function createGroupCommit(db: Db): GroupCommit {
     setImmediate(flush);
   }
 
-  /**
-   * Waits for the other thread's transaction without stopping this thread's event loop (the main
-   * thread's SMTP sessions keep being greeted and answered meanwhile); `scheduled` stays set while it
-   * waits, so the writes asked for meanwhile join this group instead of starting another.
-   */
   function flush(): void {
-    if (pending.length === 0) {
-      scheduled = false;
-      return;
-    }
-    withThreadLockWhenFree(commitPending);
-  }
-
-  function commitPending(): void {
     scheduled = false;
     const group = pending;
     pending = [];
@@ -152,9 +139,8 @@ export function createGroupCommit(db: Db): GroupCommit {
     try {
       // IMMEDIATE: take the write lock at BEGIN, so a locked database fails the group once (after
       // busy_timeout) instead of once per member.
-      // Inside the thread lock (commitPending runs holding it): the other thread of the relay waits on
-      // an atomic, not in SQLite's busy sleep.
-      runGroup.immediate(group, outcomes);
+      // withThreadLock: the other thread of the relay waits on an atomic, not in SQLite's busy sleep.
+      withThreadLock(() => runGroup.immediate(group, outcomes));
     } catch (err) {
       // When SQLite rolled the group back after a member's error (SQLITE_FULL on a full disk), that error
       // is the cause for everyone: the COMMIT's own complaint ("no transaction is active") says nothing.

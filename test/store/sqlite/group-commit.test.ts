@@ -7,9 +7,7 @@ import { after, test } from 'node:test';
 import { backgroundSync } from '../../../src/store/sqlite/database.js';
 import { groupCommitFor } from '../../../src/store/sqlite/group-commit.js';
 import { openSqliteStore } from '../../../src/store/sqlite/index.js';
-import { createThreadLock, useThreadLock } from '../../../src/store/sqlite/thread-lock.js';
 import type { NewMessage } from '../../../src/store/store.js';
-import { holdLockInAnotherThread, type LockHolder } from '../../helpers/lock-holder.js';
 import { newMessage } from '../../helpers/new-message.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-group-commit-'));
@@ -142,35 +140,5 @@ test('background flush: a flush that fails rejects the writes it covered, with t
   } finally {
     backgroundSync.set(s.db, `${p}-wal`);
     await s.close();
-  }
-});
-
-test('while the other thread holds the write lock, this thread keeps serving its event loop; the write commits once the lock is released', async () => {
-  const lock = createThreadLock();
-  useThreadLock(lock);
-  // The other thread (the delivery thread in a relay) holds the lock for 300 ms.
-  let holder: LockHolder | undefined;
-  try {
-    holder = await holdLockInAnotherThread(lock, 300);
-    const ticks: number[] = [];
-    const timer = setInterval(() => ticks.push(Date.now()), 5);
-    const askedAt = Date.now();
-    let committedAt = 0;
-    const visibleAtResolve = await store.messages.enqueue(message('TL-1')).then(() => {
-      committedAt = Date.now();
-      return committed('TL-1').n;
-    });
-    clearInterval(timer);
-    const releasedAt = await holder.released;
-    assert.equal(visibleAtResolve, 1, 'committed when its promise resolved');
-    assert.ok(committedAt >= releasedAt, `resolved at ${committedAt}, before the other thread released the lock at ${releasedAt}`);
-    // Blocking in Atomics.wait (as before) the loop ran no timer at all until the release.
-    const during = ticks.filter((t) => t > askedAt && t < releasedAt).length;
-    assert.ok(during >= 5, `the event loop ran ${during} timer ticks while the lock was held (a blocked loop runs none)`);
-    assert.ok(committedAt - releasedAt < 250, `committed ${committedAt - releasedAt} ms after the release: woken by it, not by the 5 s give-up`);
-    assert.equal(lock[0], 0, 'the lock is free again after the commit');
-  } finally {
-    useThreadLock(null);
-    await holder?.stop();
   }
 });

@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { holdLockInAnotherThread, type LockHolder } from '../../helpers/lock-holder.js';
-import { createThreadLock, useThreadLock, withThreadLock, withThreadLockWhenFree } from '../../../src/store/sqlite/thread-lock.js';
+import { createThreadLock, useThreadLock, withThreadLock } from '../../../src/store/sqlite/thread-lock.js';
 
 test('a writer waits while another thread holds the lock and runs as soon as it is released', async () => {
   const lock = createThreadLock();
@@ -59,65 +58,5 @@ test('a lock nobody releases delays a writer by at most maxWaitMs, then it runs 
     assert.equal(lock[0], 1, 'a lock we did not take is not released by us');
   } finally {
     useThreadLock(null);
-  }
-});
-
-test('withThreadLockWhenFree runs at once on a free lock, and waits for a held one without blocking the event loop', async () => {
-  const lock = createThreadLock();
-  useThreadLock(lock);
-  let holder: LockHolder | undefined;
-  try {
-    let heldInside = -1;
-    withThreadLockWhenFree(() => (heldInside = lock[0]));
-    assert.equal(heldInside, 1, 'a free lock: run synchronously, holding it');
-    assert.equal(lock[0], 0, 'and released after');
-
-    holder = await holdLockInAnotherThread(lock, 150);
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
-    const ranAt = await new Promise<number>((resolve) => withThreadLockWhenFree(() => resolve(Date.now())));
-    clearInterval(timer);
-    const releasedAt = await holder.released;
-    assert.ok(ranAt >= releasedAt, `ran at ${ranAt}, before the other thread released at ${releasedAt}`);
-    assert.ok(ticks >= 5, `the event loop ran ${ticks} timer ticks meanwhile`);
-    assert.ok(ranAt - releasedAt < 250, `woken by the release (${ranAt - releasedAt} ms after it)`);
-  } finally {
-    useThreadLock(null);
-    await holder?.stop();
-  }
-});
-
-test('withThreadLockWhenFree on a lock nobody releases runs after maxWaitMs, without taking or releasing it', async () => {
-  const lock = createThreadLock();
-  useThreadLock(lock);
-  try {
-    Atomics.store(lock, 0, 1);
-    const started = Date.now();
-    let ticks = 0;
-    const timer = setInterval(() => ticks++, 5);
-    const ranAt = await new Promise<number>((resolve) => withThreadLockWhenFree(() => resolve(Date.now()), 100));
-    clearInterval(timer);
-    assert.ok(ranAt - started >= 100, `ran after ${ranAt - started} ms, not before maxWaitMs`);
-    assert.ok(ticks >= 3, `the event loop ran ${ticks} timer ticks meanwhile`);
-    assert.equal(lock[0], 1, 'a lock we did not take is not released by us');
-  } finally {
-    useThreadLock(null);
-  }
-});
-
-test('a thread that chose to block (the delivery thread) waits in withThreadLockWhenFree as in withThreadLock', async () => {
-  const lock = createThreadLock();
-  useThreadLock(lock, { block: true });
-  let holder: LockHolder | undefined;
-  try {
-    holder = await holdLockInAnotherThread(lock, 100);
-    let ranAt = 0;
-    withThreadLockWhenFree(() => (ranAt = Date.now()));
-    assert.ok(ranAt > 0, 'ran before the call returned: this thread waited for the lock');
-    const releasedAt = await holder.released;
-    assert.ok(ranAt >= releasedAt, `ran at ${ranAt}, before the other thread released at ${releasedAt}`);
-  } finally {
-    useThreadLock(null);
-    await holder?.stop();
   }
 });
