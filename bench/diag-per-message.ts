@@ -19,7 +19,7 @@
  * its traces through stdio's buffer).
  *
  * usage: node --import tsx bench/diag-per-message.ts --root DIR [--rounds 3] [--messages 4000] [--idle-ms 0] [--idle 40000,0,40000,0]
- *        [--plan scenario --gap 40000]
+ *        [--plan scenario --gap 40000] [--warm-order none,starttls]
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -40,6 +40,7 @@ const { values } = parseArgs({
     idle: { type: 'string' },
     plan: { type: 'string' },
     gap: { type: 'string', default: '0' },
+    'warm-order': { type: 'string', default: 'starttls,none' },
   },
 });
 const root = path.resolve(values.root);
@@ -150,9 +151,11 @@ const run = async (id: string, n: number, starttls: boolean, rate?: number, sess
   process.stdout.write(`${JSON.stringify(line)}\n`);
 };
 try {
-  // In the scenario's order: STARTTLS, then cleartext.
-  await run('warm-starttls', Math.ceil(messages / 4), true);
-  await run('warm-none', messages, false);
+  // In the scenario's order, STARTTLS then cleartext; `--warm-order none,starttls` for the order before 2026-12-05.
+  for (const tls of values['warm-order'].split(',')) {
+    if (tls === 'starttls') await run('warm-starttls', Math.ceil(messages / 4), true);
+    else await run('warm-none', messages, false);
+  }
   const idle = values.idle?.split(',').map(Number);
   if (values.plan === 'scenario') {
     const gap = () => new Promise((r) => setTimeout(r, Number(values.gap)));
