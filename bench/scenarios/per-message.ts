@@ -130,9 +130,9 @@ export const run: Scenario = async ({ flags, dir, root, progress }) => {
     // do not pay; Postfix spawns its smtpd and cleanup processes). Without it round 1 measured that start:
     // the slowest round of both mailtrail and Postfix in each of the four whole runs of 2026-12-04.
     // STARTTLS first, cleartext last: each server's round 1 then starts, like its rounds 2 and 3 (after the paced
-    // run), from cleartext load. Cleartext last measured (2026-12-05 09:25 section): mailtrail's V8 optimised 80–100
-    // functions again in the first cleartext run after the STARTTLS pass (those the TLS sockets had deoptimised),
-    // 11–53 in a cleartext run after a cleartext one.
+    // run), from cleartext load. Measured (2026-12-05 09:25 section): with STARTTLS last, mailtrail's V8 optimised
+    // 81–84 functions again in round 1's first run (among them those the TLS sockets had deoptimised); with
+    // cleartext last 53–79, and 6–11 in round 2's.
     for (const t of targets) {
       for (const tls of ['starttls', 'none'] as const) {
         const count = tls === 'none' ? messages : Math.ceil(messages / 4);
