@@ -17,6 +17,7 @@
  *
  * usage: node --import tsx bench/ab-per-message.ts --a /work/main-checkout --b . [--pairs 3] [--messages 2000]
  *          [--workers 20,50] [--rate MSGS_PER_S] [--per-connection 1 (messages per connection; 100 for the reused case)]
+ *          [--idle-after-warm MS (no load that long between the warm-up and the measured runs, both sides)]
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '20,50' },
     rate: { type: 'string' },
     'per-connection': { type: 'string', default: '1' },
+    'idle-after-warm': { type: 'string', default: '0' },
   },
 });
 if (!values.a || !values.b) throw new Error('give --a ROOT and --b ROOT (two mailtrail checkouts)');
@@ -48,6 +50,7 @@ const messages = Number(values.messages);
 const workerCounts = values.workers.split(',').map(Number);
 const rate = values.rate === undefined ? undefined : Number(values.rate);
 const perConnection = Number(values['per-connection']);
+const idleAfterWarm = Number(values['idle-after-warm']);
 
 const TICKS = 100;
 /** CPU seconds (user + system, or system alone) of one thread (`tid`) or, without it, of the whole process. */
@@ -142,6 +145,9 @@ try {
         // hot functions (0.6 ms of CPU per message on helper threads), which a 300-message warm-up left to
         // the first measured run.
         await load(20, Math.max(300, messages), 'warm');
+        // --idle-after-warm: as in the per-message scenario, where each relay idles while the other servers
+        // take their turns; after that long without load V8 has dropped some of its optimised code.
+        await new Promise((r) => setTimeout(r, idleAfterWarm));
         for (const workers of workerCounts) {
           const { r, main, sys, all, busiest, helpers } = await load(workers, messages, `${side}${pair}-${workers}`);
           const seconds = (r.last_ack_ms - r.first_send_ms) / 1000;
