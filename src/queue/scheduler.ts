@@ -15,10 +15,9 @@ import type { AttemptReport, Deliverer, DeliveryJob } from '../delivery/types.js
 import type { Notifier } from '../dsn/types.js';
 import type { Logger } from '../log/logger.js';
 import { isPassingWriteError, isStorageFull } from '../store/errors.js';
-import type { ClaimedBatch, ClaimedRecipient, DestinationStore, Store, WakeupStore, WakeupSubscription } from '../store/store.js';
+import type { ClaimedRecipient, DestinationStore, Store, WakeupStore, WakeupSubscription } from '../store/store.js';
 import type { MessageRecord, RecipientRecord } from '../types.js';
 import { internalFailure, planAttempt } from './attempt-record.js';
-import { claimBatch } from './claim-batch.js';
 import { groupIntoJobs, type Job } from './jobs.js';
 import { createSweeps } from './sweeps.js';
 import { INTERRUPTED } from './transitions.js';
@@ -174,18 +173,24 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   }
 
   /**
-   * Groups a claimed batch into transactions, with the messages and the small ones' contents read with the
-   * claim (./claim-batch.ts): a claim is sized to the free slots, so its jobs start at once, and a read per job
+   * Groups a claimed batch into transactions, reading their messages in one go, and the contents of the
+   * small ones in another: a claim is sized to the free slots, so its jobs start at once, and a read per job
    * was a database round trip per message on PostgreSQL. A large message's content is read when its job
    * starts, so that jobs that wait or go back unstarted hold no large bodies in memory.
    */
-  async function buildJobs(claimed: RecipientRecord[], batch: ClaimedBatch, claimedAt: number): Promise<Job[]> {
-    const { jobs, orphans } = groupIntoJobs(claimed, batch.messages, claimedAt, config);
+  async function buildJobs(claimed: RecipientRecord[], claimedAt: number): Promise<Job[]> {
+    const ids = [...new Set(claimed.map((r) => r.messageRowId))];
+    const messages = new Map((await store.messages.getMany(ids)).map((m) => [m.id, m]));
+    const { jobs, orphans } = groupIntoJobs(claimed, messages, claimedAt, config);
     if (orphans.length) {
       logger.error({ event: 'queue.orphan', recipient_ids: orphans }, 'claimed recipients whose message or content is missing; releasing them');
       await store.queue.releaseLeases(owner, orphans);
     }
-    for (const job of jobs) job.raw = batch.contents.get(job.message.id);
+    const small = [...new Set(jobs.filter((j) => j.message.size <= READ_WITH_CLAIM_BYTES).map((j) => j.message.id))];
+    if (small.length) {
+      const contents = await store.messages.contents(small);
+      for (const job of jobs) job.raw = contents.get(job.message.id);
+    }
     return jobs;
   }
 
@@ -559,10 +564,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     // together and share a transaction; the surplus waits (leased) for a slot, bounded below.
     // …but never more than the waiting list can hold, or the surplus is claimed only to be released below.
     const limit = Math.max(1, Math.min(free * 4, d.max_connections - pending.length));
-    const batch = await claimBatch(store, { now, limit, owner, leaseUntil: now + d.lease_ms, excludeDomains, contentUpTo: READ_WITH_CLAIM_BYTES });
-    const claimed = await withInterrupted(batch.recipients, now);
+    const claimed = await withInterrupted(await store.queue.claimDue({ now, limit, owner, leaseUntil: now + d.lease_ms, excludeDomains }), now);
     if (claimed.length === 0) return 0;
-    let jobs = await buildJobs(claimed, batch, now);
+    let jobs = await buildJobs(claimed, now);
     // Claimed exactly at the end of its lifetime: expire now rather than make one more attempt.
     if (jobs.some((j) => j.message.createdAt + lifetime <= now)) {
       const expired = new Set((await sweeps.expire(now, true)).map((r) => r.id));

@@ -186,15 +186,6 @@ export interface ClaimedRecipient extends RecipientRecord {
   lapsedOwner: string | null;
 }
 
-/** A claim with what the scheduler reads next: the claimed recipients' messages, and the small ones' contents. */
-export interface ClaimedBatch {
-  recipients: ClaimedRecipient[];
-  /** By message row id: every message a claimed recipient belongs to. */
-  messages: Map<number, MessageRecord>;
-  /** By message row id: the contents of those messages of at most `contentUpTo` bytes (a missing one is absent). */
-  contents: Map<number, Buffer>;
-}
-
 /** The new state of one recipient after an attempt. */
 export interface RecipientUpdate {
   id: number;
@@ -259,12 +250,6 @@ export interface RecipientTransition {
 export interface QueueStore {
   /** Leases due queued/deferred recipients whose lease is free or expired, oldest due first. */
   claimDue(req: ClaimRequest): Promise<ClaimedRecipient[]>;
-  /**
-   * claimDue, and the claimed recipients' messages and the contents of those of at most `contentUpTo` bytes.
-   * Optional: a backend where each read is a round trip (PostgreSQL) makes it one statement; without it the
-   * queue makes the three calls (queue/claim-batch.ts).
-   */
-  claimWithMessages?(req: ClaimRequest & { contentUpTo: number }): Promise<ClaimedBatch>;
   /**
    * Counts a lapsed claim as an attempt whose outcome is unknown: attempts + 1 and an `interrupted` event
    * each (its text from the caller), for recipients we hold now. Returns them as they are after it.

@@ -11,9 +11,9 @@
  * A write that leaves mail due for any relay to take (a retry written, a claim given back, a requeue)
  * signals the wake-ups after it commits (./wakeups.ts), so the other relays need not wait for their poll.
  */
-import type { MessageRecord, RecipientRecord, RecipientState } from '../../types.js';
-import { toMessage, toRecipient, type MessageRow, type RecipientRow } from '../rows.js';
-import type { AttemptWrite, AttemptWritten, ClaimedRecipient, QueueStore, RecipientTransition } from '../store.js';
+import type { RecipientRecord, RecipientState } from '../../types.js';
+import { toRecipient, type RecipientRow } from '../rows.js';
+import type { AttemptWrite, AttemptWritten, QueueStore, RecipientTransition } from '../store.js';
 import { LOCKS, Params, type Pg } from './database.js';
 import { KIND_CODES } from '../event-codes.js';
 import { eventWriter, insertSelect, type EncodedEvents } from './event-rows.js';
@@ -49,30 +49,6 @@ export function transitionClauses(t: RecipientTransition, now: number, p: Params
 }
 
 const byId = (a: RecipientRecord, b: RecipientRecord) => a.id - b.id;
-
-/**
- * The claim (claimDue, claimWithMessages), as the CTE `c`: the inner SELECT walks the partial index
- * recipients_due in next_attempt_at order; the lease test and the domain exclusion filter that walk. An
- * expired lease is claimable like a free one; its owner comes back as lapsed_owner (the sub-select's row
- * holds the value from before the UPDATE). $1 owner, $2 lease until, $3 now, $4 domains left out, $5 limit.
- */
-const CLAIM_CTE = `WITH c AS (
-    UPDATE recipients r SET lease_owner = $1, lease_until = $2
-      FROM (SELECT id, lease_owner AS lapsed_owner FROM recipients
-        WHERE state IN ('queued', 'deferred') AND next_attempt_at <= $3
-          AND (lease_until IS NULL OR lease_until <= $3)
-          AND domain <> ALL($4::text[])
-        ORDER BY next_attempt_at LIMIT $5
-        FOR UPDATE SKIP LOCKED) c
-      WHERE r.id = c.id
-      RETURNING r.*, c.lapsed_owner
-  )`;
-
-function claimedInOrder(rows: (RecipientRow & { lapsed_owner: string | null })[]): ClaimedRecipient[] {
-  return rows
-    .map((row) => ({ ...toRecipient(row), lapsedOwner: row.lapsed_owner }))
-    .sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.id - b.id);
-}
 
 /** Attempt statements in flight at once: one's WAL flush overlaps the next one's work; the rest wait and go together. */
 const ATTEMPT_STATEMENTS = 2;
@@ -169,35 +145,25 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
 
   return {
     async claimDue(req) {
+      // The inner SELECT walks the partial index recipients_due in next_attempt_at order; the lease test and
+      // the domain exclusion filter that walk. An expired lease is claimable like a free one; its owner
+      // comes back as lapsed_owner (the sub-select's row holds the value from before the UPDATE).
       const rows = await db.rows<RecipientRow & { lapsed_owner: string | null }>(
-        `${CLAIM_CTE} SELECT * FROM c`,
+        `UPDATE recipients r SET lease_owner = $1, lease_until = $2
+          FROM (SELECT id, lease_owner AS lapsed_owner FROM recipients
+            WHERE state IN ('queued', 'deferred') AND next_attempt_at <= $3
+              AND (lease_until IS NULL OR lease_until <= $3)
+              AND domain <> ALL($4::text[])
+            ORDER BY next_attempt_at LIMIT $5
+            FOR UPDATE SKIP LOCKED) c
+          WHERE r.id = c.id
+          RETURNING r.*, c.lapsed_owner`,
         [req.owner, req.leaseUntil, req.now, req.excludeDomains ?? [], req.limit],
         'claimDue',
       );
-      return claimedInOrder(rows);
-    },
-
-    async claimWithMessages(req) {
-      // The claim and the reads the scheduler makes next, in one statement (one round trip, one transaction
-      // instead of three): each message (as JSON, as intake's write returns it) and, when small, its content
-      // ride on the row of its first claimed recipient. Read in the claim's snapshot; a message row cannot go
-      // while a recipient of it is waiting (the purge takes only messages whose recipients are all final).
-      const rows = await db.rows<RecipientRow & { lapsed_owner: string | null; claimed_message: MessageRow | null; claimed_raw: Buffer | null }>(
-        `${CLAIM_CTE}, first AS (SELECT DISTINCT ON (message_id) id, message_id FROM c ORDER BY message_id, id)
-         SELECT c.*, row_to_json(m) AS claimed_message, mc.raw AS claimed_raw
-           FROM c LEFT JOIN first ON first.id = c.id
-           LEFT JOIN messages m ON m.id = first.message_id
-           LEFT JOIN message_content mc ON mc.message_id = m.id AND m.size <= $6`,
-        [req.owner, req.leaseUntil, req.now, req.excludeDomains ?? [], req.limit, req.contentUpTo],
-        'claimWithMessages',
-      );
-      const messages = new Map<number, MessageRecord>();
-      const contents = new Map<number, Buffer>();
-      for (const row of rows) {
-        if (row.claimed_message) messages.set(row.message_id, toMessage(row.claimed_message));
-        if (row.claimed_raw) contents.set(row.message_id, row.claimed_raw);
-      }
-      return { recipients: claimedInOrder(rows), messages, contents };
+      return rows
+        .map((row) => ({ ...toRecipient(row), lapsedOwner: row.lapsed_owner }))
+        .sort((a, b) => (a.nextAttemptAt ?? 0) - (b.nextAttemptAt ?? 0) || a.id - b.id);
     },
 
     async recordInterrupted(req) {

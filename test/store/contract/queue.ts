@@ -4,7 +4,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { claimBatch } from '../../../src/queue/claim-batch.js';
 import type { RecipientTransition } from '../../../src/store/store.js';
 import type { NewEvent } from '../../../src/types.js';
 import { byId, enqueue, HOUR, MIN, states, T0, update, withFreshStore, type OpenStore } from './support.js';
@@ -102,37 +101,6 @@ export function queueContract(open: OpenStore): void {
           (await store.queue.claimDue({ now: T0 + 10, limit: 10, owner: 'A', leaseUntil: T0 + 1_000, excludeDomains: [] })).map((r) => r.address),
           ['a@busy.test', 'b@busy.test', 'd@other.test'],
         );
-      }),
-    );
-
-    test(
-      'a claim with its messages: the message of each claimed recipient, the contents of the small ones only, the same claim as claimDue',
-      fresh(async (store) => {
-        const small = await enqueue(store, { recipients: inOrder('a@x.test', 'b@y.test'), raw: Buffer.from('Subject: small\r\n\r\nhi\r\n') });
-        const large = await enqueue(store, { recipients: [{ address: 'c@x.test', nextAttemptAt: T0 + 5 }], raw: Buffer.alloc(300, 'x') });
-        const unclaimed = await enqueue(store, { recipients: [{ address: 'late@x.test', nextAttemptAt: T0 + 500 }] });
-        const batch = await claimBatch(store, { now: T0 + 100, limit: 10, owner: 'A', leaseUntil: T0 + 1_000, contentUpTo: 200 });
-        assert.deepEqual(
-          batch.recipients.map((r) => [r.address, r.leaseOwner, r.lapsedOwner]),
-          [
-            ['a@x.test', 'A', null],
-            ['b@y.test', 'A', null],
-            ['c@x.test', 'A', null],
-          ],
-          'the same claim as claimDue: due ones, oldest first, leased',
-        );
-        assert.deepEqual(
-          [...batch.messages.keys()].sort(),
-          [small.message.id, large.message.id].sort(),
-          'one entry per claimed message, none for the unclaimed',
-        );
-        assert.deepEqual(batch.messages.get(small.message.id), small.message, 'the message as intake wrote it');
-        assert.deepEqual(batch.messages.get(large.message.id), large.message);
-        assert.ok(!batch.messages.has(unclaimed.message.id), 'a message with no claimed recipient is not read');
-        assert.deepEqual([...batch.contents.keys()], [small.message.id], 'contents up to contentUpTo only');
-        assert.equal(batch.contents.get(small.message.id)!.toString(), 'Subject: small\r\n\r\nhi\r\n');
-        const none = await claimBatch(store, { now: T0 + 100, limit: 10, owner: 'B', leaseUntil: T0 + 1_000, contentUpTo: 200 });
-        assert.deepEqual([none.recipients, none.messages.size, none.contents.size], [[], 0, 0], 'nothing due: an empty batch');
       }),
     );
 
