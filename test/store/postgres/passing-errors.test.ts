@@ -31,9 +31,11 @@ async function failure(work: () => Promise<unknown>): Promise<Error> {
 }
 
 test('a pool whose every connection is busy answers a checkout timeout: it passes', async () => {
-  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 100 });
+  // The busy statement's own connection must be made within the same timeout: 1 s, not 100 ms, so that a
+  // loaded machine's slow connect is not taken for the checkout timeout under test.
+  const pool = new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 1_000 });
   try {
-    const busy = pool.query('SELECT pg_sleep(1)');
+    const busy = pool.query('SELECT pg_sleep(2)');
     const err = await failure(() => pool.query('SELECT 1'));
     assert.match(err.message, /timeout exceeded when trying to connect/);
     assert.ok(isPassingWriteError(err), err.message);
