@@ -149,7 +149,8 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       const suppressions = suppressionList(store);
       const server = createApi({ store, config, logger, queueControl, suppressions, metrics, doctor: (domains) => runDoctor({ config, store, domains }) });
       // The support page: same server, same tokens, the same actions object as the API's routes.
-      if (config.api.ui.enabled) registerWebUi(server.app, { store, config, logger, actions: server.actions, suppressions });
+      if (config.api.ui.enabled)
+        registerWebUi(server.app, { store, config, logger, actions: server.actions, suppressions, credentialFailures: server.credentialFailures });
       stops.push(() => server.close());
       api = await server
         .listen()

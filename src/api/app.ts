@@ -19,6 +19,8 @@ import { createOperatorActions, type ActionResult, type OperatorActions, type Qu
 import { allows, createAuthenticator, type Principal, type Scope } from './auth.js';
 import { openApiDocument } from './openapi.js';
 import { limitConnections } from './connections.js';
+import { CredentialFailures } from './failures.js';
+import { describeClient } from '../listener/client-key.js';
 import type { DoctorReport } from '../doctor/types.js';
 import {
   doctorQuery,
@@ -61,6 +63,8 @@ export interface Api {
   routes: { method: string; url: string }[];
   /** Connections open now, in all (api.limits). */
   readonly openConnections: number;
+  /** Failed credentials per client address (api.limits.max_auth_failures); the web page's sign-in shares them. */
+  credentialFailures: CredentialFailures;
   /** Starts listening on config.api.host:port; resolves to the bound address. */
   listen(): Promise<{ host: string; port: number }>;
   close(): Promise<void>;
@@ -135,7 +139,30 @@ export function createApi(opts: ApiOptions): Api {
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(limits.headers_timeout_ms / 4))),
     },
   });
-  const admission = limitConnections(app.server, { maxConnections: limits.max_connections, maxConnectionsPerIp: limits.max_connections_per_ip });
+  const admission = limitConnections(app.server, {
+    maxConnections: limits.max_connections,
+    maxConnectionsPerIp: limits.max_connections_per_ip,
+    ipv6Prefix: limits.ipv6_prefix_length,
+  });
+  const credentialFailures = new CredentialFailures({
+    max: limits.max_auth_failures,
+    windowMs: limits.auth_failure_window_ms,
+    ipv6Prefix: limits.ipv6_prefix_length,
+  });
+  const log = logger.child({ component: 'api' });
+  /** 429 for an address over max_auth_failures: its token is not looked up. */
+  const blocked = (req: FastifyRequest, reply: FastifyReply, waitMs: number) => {
+    const s = Math.max(Math.ceil(waitMs / 1000), 1);
+    const at = new Date(Date.now() + s * 1000).toISOString();
+    return reply
+      .code(429)
+      .header('retry-after', String(s))
+      .send({
+        error: `too many invalid tokens from ${describeClient(req.ip, limits.ipv6_prefix_length)}; try again in ${s} s (at ${at})`,
+        retry_after_s: s,
+        retry_at: at,
+      });
+  };
 
   const routes: Api['routes'] = [];
   app.addHook('onRoute', (route) => {
@@ -147,6 +174,8 @@ export function createApi(opts: ApiOptions): Api {
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const need = req.routeOptions.config.auth;
     if (need === 'none' || need === undefined) return;
+    const wait = credentialFailures.retryAfterMs(req.ip);
+    if (wait > 0) return blocked(req, reply, wait);
     const header = req.headers.authorization;
     if (!header)
       return reply
@@ -154,7 +183,18 @@ export function createApi(opts: ApiOptions): Api {
         .header('www-authenticate', 'Bearer')
         .send({ error: 'missing bearer token: send "Authorization: Bearer <token>" (make one with `mailtrail tokens add NAME --scope read`)' });
     const principal = await authenticate(header);
-    if (!principal) return reply.code(401).header('www-authenticate', 'Bearer error="invalid_token"').send({ error: 'invalid bearer token' });
+    if (!principal) {
+      const { blockedForMs, failures } = credentialFailures.fail(req.ip);
+      if (blockedForMs > 0) {
+        const r = blocked(req, reply, blockedForMs);
+        log.warn(
+          { event: 'api.auth_blocked', client_ip: req.ip, failures, via: 'api' },
+          `too many invalid tokens from ${req.ip}: answered 429 until the window passes`,
+        );
+        return r;
+      }
+      return reply.code(401).header('www-authenticate', 'Bearer error="invalid_token"').send({ error: 'invalid bearer token' });
+    }
     if (!allows(principal.scope, need))
       return reply.code(403).send({ error: `token "${principal.name}" has scope ${principal.scope}; this endpoint needs ${need}` });
     req.principal = principal;
@@ -304,6 +344,7 @@ export function createApi(opts: ApiOptions): Api {
     get openConnections() {
       return admission.open;
     },
+    credentialFailures,
     async listen() {
       await app.listen({ host: config.api.host, port: config.api.port });
       listening = true;

@@ -13,6 +13,8 @@ import { Admission } from '../listener/admission.js';
 export interface ConnectionLimits {
   maxConnections: number;
   maxConnectionsPerIp: number;
+  /** IPv6 clients are counted per prefix of this length. */
+  ipv6Prefix: number;
 }
 
 /** What a refused client reads: a complete HTTP response, so it can tell a limit from a crash. */
@@ -28,6 +30,7 @@ export function limitConnections(server: Server, limits: ConnectionLimits): Admi
     maxPerIp: limits.maxConnectionsPerIp,
     maxAuthenticatedPerIp: limits.maxConnectionsPerIp,
     trustedNetworks: [],
+    ipv6Prefix: limits.ipv6Prefix,
   });
   // node's HTTP connection listener (the parser, the request handler) runs only for admitted sockets:
   // a refused one never has its request parsed or routed.
@@ -41,7 +44,7 @@ export function limitConnections(server: Server, limits: ConnectionLimits): Admi
       for (const listener of http) listener.call(server, socket);
       return;
     }
-    const text = slot === 'total' ? 'too many connections; try again later' : `too many connections from ${ip}; try again later`;
+    const text = slot === 'total' ? 'too many connections; try again later' : `too many connections from ${admission.describe(ip)}; try again later`;
     // Closing with the client's request unread would send a reset, which can make the client lose the
     // 503; so the request is read and dropped (resume) until the client closes, for at most a second.
     socket.on('error', () => {});

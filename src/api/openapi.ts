@@ -26,7 +26,11 @@ function parameters(schema: z.ZodObject, where: 'query' | 'path'): Json[] {
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: Json, description: string) => ({ description, content: { 'application/json': { schema } } });
 const error = (description: string) => json(ref('Error'), description);
-const auth = { 401: error('Missing or invalid bearer token.'), 403: error('The token lacks the scope this endpoint needs.') };
+const auth = {
+  401: error('Missing or invalid bearer token.'),
+  403: error('The token lacks the scope this endpoint needs.'),
+  429: error('Too many invalid tokens from this address (api.limits.max_auth_failures); `Retry-After` says when to try again.'),
+};
 const invalid = { 400: json(ref('InvalidRequest'), 'A parameter or the body is invalid; `field` names it.') };
 const read = [{ bearer: [] }];
 

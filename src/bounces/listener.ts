@@ -84,6 +84,7 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
     maxPerIp: b.max_connections_per_ip,
     maxAuthenticatedPerIp: b.max_connections_per_ip,
     trustedNetworks: [],
+    ipv6Prefix: b.ipv6_prefix_length,
   });
   const guards = new Roster<SessionGuard>(); // not a Map: src/listener/roster.ts
   // Large reports arriving together are read at a bounded pace, between other sessions' events.
@@ -219,7 +220,7 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
         admission,
         onSession: openSession,
         onRefused: (ip, why) => {
-          const text = why === 'total' ? 'too many connections' : `too many connections from ${ip}`;
+          const text = why === 'total' ? 'too many connections' : `too many connections from ${admission.describe(ip)}`;
           logger.info(
             { event: 'inbound.refused', reason: 'limit', code: 421, enhanced: '4.7.0', text, command: null, client_ip: ip, session: null },
             'inbound connection refused',

@@ -97,6 +97,9 @@ function resolveFrom(base: string, p: string): string {
   return p === ':memory:' || path.isAbsolute(p) ? p : path.resolve(base, p);
 }
 
+/** Keys whose values an error must not print: the message goes to terminals and logs. */
+const SECRET_KEYS = /(^|\.)(token|secret|verp_secret|password)$/;
+
 /** Validates an already-parsed object (used by tests and by loadConfig). */
 export function parseConfig(raw: unknown, source: string | null = null): Config {
   const result = configSchema.safeParse(raw);
@@ -123,7 +126,14 @@ function describeIssues(issues: z.core.$ZodIssue[], raw: unknown, source: string
     const key = issue.path.map(String).join('.') || '(top level)';
     const value = valueAt(raw, issue.path as PropertyKey[]);
     // JSON shows Infinity and NaN (YAML's .inf and .nan, or 1e400 from the environment) as null.
-    const shown = value === undefined ? 'nothing' : typeof value === 'number' && !Number.isFinite(value) ? String(value) : JSON.stringify(value);
+    const shown =
+      value === undefined
+        ? 'nothing'
+        : typeof value === 'number' && !Number.isFinite(value)
+          ? String(value)
+          : typeof value === 'string' && SECRET_KEYS.test(key)
+            ? `${value.length} characters (not shown: a secret)`
+            : JSON.stringify(value);
     return `config key ${key}${where}: found ${shown}; expected ${expectation(issue)}`;
   });
   if (issues.length > 5) lines.push(`… and ${issues.length - 5} more problems`);

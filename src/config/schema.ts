@@ -17,6 +17,13 @@ const hostname = z
   .max(253)
   .regex(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/, 'a DNS host name such as mail.example.com');
 const domain = hostname;
+/**
+ * IPv6 clients are counted per prefix of this length by every per-address limit (IPv4 clients per
+ * address): one host usually holds a whole /64, often a /56 or /48, so counting single IPv6 addresses
+ * limits nothing. 48 is a whole site; 128 counts single addresses again (clients that really share a
+ * /64, such as an app fleet, are better put in trusted_networks or given a higher per-address limit).
+ */
+const ipv6PrefixLength = z.number().int().min(48).max(128).default(64);
 
 const listener = z.strictObject({
   enabled: z.boolean().default(true),
@@ -79,6 +86,8 @@ export const submissionSchema = z.strictObject({
       max_connections_per_ip: positiveInt.default(50),
       /** Authenticated sessions per client address: counted apart from the anonymous ones above. */
       max_authenticated_per_ip: positiveInt.default(150),
+      /** IPv6 prefix length the per-address limits above and the AUTH-failure limits count a client by. */
+      ipv6_prefix_length: ipv6PrefixLength,
       /** Client networks (CIDR) exempt from both per-address limits, like Postfix's $mynetworks; AUTH is still required. */
       trusted_networks: z
         .array(
@@ -340,6 +349,8 @@ export const bouncesSchema = z.strictObject({
   max_connections: positiveInt.default(100),
   /** Connections per client address: one sender cannot hold every slot. */
   max_connections_per_ip: positiveInt.default(10),
+  /** IPv6 prefix length max_connections_per_ip counts a client by. */
+  ipv6_prefix_length: ipv6PrefixLength,
   /** RCPT TO per inbound transaction (a DSN has one; a few for role addresses). */
   max_recipients: positiveInt.default(20),
   /** Command line limit in octets including CRLF (RFC 5321 §4.5.3.1.4: 512, plus room for extensions). */
@@ -369,12 +380,25 @@ export const bouncesSchema = z.strictObject({
   suppress_on: z.enum(['hard', 'high-confidence']).default('hard'),
 });
 
+const TOKEN_ADVICE =
+  'at least 32 characters without spaces, random: make one with `openssl rand -base64 32`, or use `mailtrail tokens add NAME --scope read|admin` (stores only its hash) instead';
+
 export const apiSchema = z.strictObject({
   enabled: z.boolean().default(true),
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(8025),
   /** Static tokens; more can be added with `mailtrail tokens add`. */
-  tokens: z.array(z.strictObject({ name: z.string().min(1), token: z.string().min(16), scope: z.enum(['read', 'admin']) })).default([]),
+  tokens: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        // 32 characters (generated tokens have 46): a short token in a file is often a word or a name,
+        // and a word is guessed long before any failure limit matters. No spaces: a Bearer header cannot carry one.
+        token: z.string().refine((t) => t.length >= 32 && /^\S+$/.test(t), TOKEN_ADVICE),
+        scope: z.enum(['read', 'admin']),
+      }),
+    )
+    .default([]),
   /**
    * The HTTP server's front door (API, web page, metrics): it shares the process, and its file
    * descriptors, with the SMTP listeners, so a flood of idle or trickling HTTP clients must not be able
@@ -387,6 +411,17 @@ export const apiSchema = z.strictObject({
       max_connections: positiveInt.default(256),
       /** Connections per client address; the one over it is answered 503 and closed. */
       max_connections_per_ip: positiveInt.default(32),
+      /** IPv6 prefix length max_connections_per_ip and max_auth_failures count a client by. */
+      ipv6_prefix_length: ipv6PrefixLength,
+      /**
+       * Failed credentials (unknown bearer tokens, failed web sign-ins) from one client address within
+       * auth_failure_window_ms, after which it is answered 429 for the rest of the window without its
+       * token being looked up. Successes do not reset the count: a holder of a read token must not be able
+       * to guess admin tokens between good requests.
+       */
+      max_auth_failures: positiveInt.max(10_000).default(10),
+      /** The window failures are counted in, and how long an address that reached max_auth_failures waits. */
+      auth_failure_window_ms: positiveInt.default(15 * 60_000),
       /** Socket inactivity, before a request and between keep-alive requests. */
       idle_timeout_ms: positiveInt.default(60_000),
       /** Time for a request's headers to arrive in full (a client sending a header byte at a time still runs out). */

@@ -53,7 +53,7 @@ export async function startAcceptor(o: AcceptorOptions): Promise<Acceptor> {
       o.onRefused(ip, slot);
       if (o.tls)
         socket.destroy(); // nothing can be said in cleartext on an implicit-TLS port
-      else socket.end(`421 4.7.0 ${slot === 'total' ? 'too many connections' : `too many connections from ${ip}`}; try again later\r\n`);
+      else socket.end(`421 4.7.0 ${slot === 'total' ? 'too many connections' : `too many connections from ${o.admission.describe(ip)}`}; try again later\r\n`);
       return;
     }
     if (!o.tls) return o.onSession(socket, slot, local);

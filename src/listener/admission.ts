@@ -10,11 +10,14 @@
  * fleet behind one NAT address holding many authenticated sessions does not starve itself of new
  * logins, and anonymous clients (where attacks come from) keep a smaller limit. Trusted networks
  * (like Postfix's $mynetworks) are exempt from both per-address limits; the total applies to everyone.
+ * An IPv6 client is counted per prefix (`ipv6Prefix`, src/listener/client-key.ts): one host usually holds
+ * a whole /64, and counted per address it could take a fresh one for every connection.
  *
  * In memory on purpose: it protects this process, and a restart forgetting it is harmless.
  */
 import { BlockList, isIP } from 'node:net';
 import { cidrProblem } from '../config/cidr.js';
+import { clientKey, describeClient } from './client-key.js';
 
 export interface AdmissionLimits {
   /** Slots in all (sessions and TLS handshakes). */
@@ -25,12 +28,17 @@ export interface AdmissionLimits {
   maxAuthenticatedPerIp: number;
   /** CIDR blocks (`10.0.0.0/8`, `2001:db8::/32`) exempt from the per-address limits. */
   trustedNetworks: readonly string[];
+  /** IPv6 clients are counted per prefix of this length (128: per address); IPv4 clients per address. */
+  ipv6Prefix: number;
 }
 
 export type Refusal = 'total' | 'per-ip';
 
 export interface Slot {
+  /** The client's real address (replies, logs). */
   readonly ip: string;
+  /** What the per-address counts count it under: the address, or its IPv6 prefix. */
+  readonly key: string;
   readonly trusted: boolean;
   /** Moves the slot to the authenticated count; false (slot unchanged) when that count is full. */
   authenticate(): boolean;
@@ -56,13 +64,22 @@ export class Admission {
   /** A slot for a new connection from `ip`, or why there is none. */
   admit(ip: string): Slot | Refusal {
     if (this.total >= this.limits.maxTotal) return 'total';
+    // Trusted networks are matched on the real address, not the prefix it is counted under.
     const trusted = this.trusted !== null && isTrusted(this.trusted, ip);
-    const counts = this.perIp.get(ip) ?? { anonymous: 0, authenticated: 0 };
+    // A trusted address is counted on its own: its sessions must not fill the count of untrusted
+    // neighbours in its prefix.
+    const key = trusted ? `trusted ${ip}` : clientKey(ip, this.limits.ipv6Prefix);
+    const counts = this.perIp.get(key) ?? { anonymous: 0, authenticated: 0 };
     if (!trusted && counts.anonymous >= this.limits.maxPerIp) return 'per-ip';
     counts.anonymous++;
-    this.perIp.set(ip, counts);
+    this.perIp.set(key, counts);
     this.total++;
-    return this.slot(ip, trusted, counts);
+    return this.slot(ip, key, trusted, counts);
+  }
+
+  /** The client as a refusal names it: its address, and its prefix when that is what is counted. */
+  describe(ip: string): string {
+    return describeClient(ip, this.limits.ipv6Prefix);
   }
 
   /** Slots in use, in all. */
@@ -70,15 +87,16 @@ export class Admission {
     return this.total;
   }
 
-  /** Slots in use by one address: not yet authenticated, and authenticated. */
+  /** Slots in use by one untrusted address (with the rest of its IPv6 prefix): not yet authenticated, and authenticated. */
   countsFor(ip: string): Readonly<PerIp> {
-    return { ...(this.perIp.get(ip) ?? { anonymous: 0, authenticated: 0 }) };
+    return { ...(this.perIp.get(clientKey(ip, this.limits.ipv6Prefix)) ?? { anonymous: 0, authenticated: 0 }) };
   }
 
-  private slot(ip: string, trusted: boolean, counts: PerIp): Slot {
+  private slot(ip: string, key: string, trusted: boolean, counts: PerIp): Slot {
     let state: 'anonymous' | 'authenticated' | 'released' = 'anonymous';
     return {
       ip,
+      key,
       trusted,
       authenticate: () => {
         if (state !== 'anonymous') return state === 'authenticated';
@@ -93,7 +111,7 @@ export class Admission {
         counts[state]--;
         state = 'released';
         this.total--;
-        if (counts.anonymous === 0 && counts.authenticated === 0) this.perIp.delete(ip);
+        if (counts.anonymous === 0 && counts.authenticated === 0) this.perIp.delete(key);
       },
     };
   }

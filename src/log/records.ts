@@ -104,6 +104,7 @@ export interface LogFields {
 
 /** The closed set of events, each with the fields its lines may carry. */
 export const LOG_EVENTS = {
+  'api.auth_blocked': ['client_ip', 'failures', 'via'],
   'api.error': ['err', 'url'],
   'api.log': [],
   'api.request': ['method', 'url', 'status', 'token', 'duration_ms'],

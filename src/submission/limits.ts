@@ -1,8 +1,9 @@
 /**
- * AUTH failures per client IP within a sliding window, shared by the submission listeners. In memory
- * on purpose: it protects this process, and a restart forgetting it is harmless. (Connection slots
- * are src/listener/admission.ts.)
+ * AUTH failures per client IP (an IPv6 client: per prefix, src/listener/client-key.ts) within a sliding
+ * window, shared by the submission listeners. In memory on purpose: it protects this process, and a
+ * restart forgetting it is harmless. (Connection slots are src/listener/admission.ts.)
  */
+import { clientKey } from '../listener/client-key.js';
 
 export interface AuthFailurePolicy {
   /** Failures after which each further AUTH from the IP is delayed. */
@@ -11,6 +12,8 @@ export interface AuthFailurePolicy {
   /** Failures after which the IP is told 421 and disconnected (and refused until the window passes). */
   max: number;
   windowMs: number;
+  /** IPv6 clients are counted per prefix of this length; IPv4 clients per address. */
+  ipv6Prefix: number;
 }
 
 // Bounds memory under a spray of source addresses; the oldest entries go first.
@@ -21,8 +24,12 @@ export class AuthFailures {
 
   constructor(private readonly policy: AuthFailurePolicy) {}
 
-  /** Failures from `ip` still inside the window. */
+  /** Failures from `ip` (and the rest of its IPv6 prefix) still inside the window. */
   count(ip: string, now: number): number {
+    return this.countKey(clientKey(ip, this.policy.ipv6Prefix), now);
+  }
+
+  private countKey(ip: string, now: number): number {
     const list = this.failures.get(ip);
     if (!list) return 0;
     const fresh = list.filter((t) => now - t < this.policy.windowMs);
@@ -32,8 +39,9 @@ export class AuthFailures {
   }
 
   /** Records one failure and returns the count inside the window, this one included. */
-  record(ip: string, now: number): number {
-    const n = this.count(ip, now);
+  record(address: string, now: number): number {
+    const ip = clientKey(address, this.policy.ipv6Prefix);
+    const n = this.countKey(ip, now);
     const list = this.failures.get(ip) ?? [];
     list.push(now);
     this.failures.delete(ip); // re-insert: Map order is then least recently failed first

@@ -77,12 +77,14 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     maxPerIp: limits.max_connections_per_ip,
     maxAuthenticatedPerIp: limits.max_authenticated_per_ip,
     trustedNetworks: limits.trusted_networks,
+    ipv6Prefix: limits.ipv6_prefix_length,
   });
   const authFailures = new AuthFailures({
     beforeDelay: limits.auth_failures_before_delay,
     delayMs: limits.auth_failure_delay_ms,
     max: limits.max_auth_failures,
     windowMs: limits.auth_failure_window_ms,
+    ipv6Prefix: limits.ipv6_prefix_length,
   });
   const guards = new Roster<SessionGuard>(); // not a Map: src/listener/roster.ts
   /** Set by close(): sessions still open are told 421 at their next command. */
@@ -137,7 +139,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     guards.set(conn.id, g);
     // Refused before the greeting: no rDNS spent on it.
     if (authFailures.isBlocked(ip, now())) {
-      return g.reply(421, '4.7.0', `too many authentication failures from ${ip}; try again later`, 'auth-blocked');
+      return g.reply(421, '4.7.0', `too many authentication failures from ${admission.describe(ip)}; try again later`, 'auth-blocked');
     }
     // Not offered in cleartext unless allowed; onSecure gives it back once TLS is up.
     if (!conn.secure && !cleartextAuthOk(ip)) conn.session.disabledCommands = ['AUTH'];
@@ -158,7 +160,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
       void rehash.afterLogin(user.name, auth.password ?? '', user.passwordHash);
       // An authenticated session leaves the anonymous count for the (larger) authenticated one.
       if (guards.get(session.id)?.slot.authenticate() === false) {
-        const text = `too many authenticated sessions from ${ip}; try again later`;
+        const text = `too many authenticated sessions from ${admission.describe(ip)}; try again later`;
         log.info(
           {
             event: 'submission.refused',
@@ -196,7 +198,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
       'refused',
     );
     if (blocked) {
-      return smtpError(421, '4.7.0', `too many authentication failures from ${ip}; try again later`);
+      return smtpError(421, '4.7.0', `too many authentication failures from ${admission.describe(ip)}; try again later`);
     }
     return smtpError(535, '5.7.8', 'Authentication credentials invalid');
   }
@@ -398,7 +400,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
         tls: kind === 'implicit_tls' ? { context: tlsContext, handshakeTimeoutMs: limits.tls_handshake_timeout_ms } : undefined,
         onSession: (socket, slot, local) => openSession(server, socket, slot, local),
         onRefused: (ip, reason) => {
-          const text = reason === 'total' ? 'too many connections' : `too many connections from ${ip}`;
+          const text = reason === 'total' ? 'too many connections' : `too many connections from ${admission.describe(ip)}`;
           log.info(
             {
               event: 'submission.refused',

@@ -15,6 +15,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PUBLIC, type Access } from './access.js';
 import type { OperatorActions, SuppressionControl } from '../api/actions.js';
 import { createHashAuthenticator, type HashAuthenticator } from '../api/auth.js';
+import type { CredentialFailures } from '../api/failures.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { FateOptions } from '../query/fate.js';
@@ -48,6 +49,8 @@ export interface WebDeps {
   /** The same object the API's routes call. */
   actions: OperatorActions;
   suppressions: SuppressionControl;
+  /** The API's failed-credential counts (api.limits.max_auth_failures): sign-in and bearer tokens share one budget. */
+  credentialFailures: CredentialFailures;
   /** The clock and classifier of the fate (tests). */
   fate?: FateOptions;
   now?: () => number;

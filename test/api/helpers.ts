@@ -4,8 +4,8 @@ import { hashToken } from '../../src/api/auth.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { tempStore } from '../query/fixture.js';
 
-export const READ_TOKEN = 'read-token-0123456789abcdef';
-export const ADMIN_TOKEN = 'admin-token-0123456789abcdef';
+export const READ_TOKEN = 'read-token-0123456789abcdef-0123456789';
+export const ADMIN_TOKEN = 'admin-token-0123456789abcdef-0123456789';
 export const STORED_TOKEN = 'mt_stored-token-0123456789abcdef';
 
 /** The API on 127.0.0.1 port 0 with a read token (`reader`) and an admin token (`operator`) in its config. */

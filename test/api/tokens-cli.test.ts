@@ -26,7 +26,7 @@ before(async () => {
   config = path.join(t.dir, 'mailtrail.yaml');
   writeFileSync(
     config,
-    `database:\n  path: ${JSON.stringify(t.dbPath)}\napi:\n  port: 0\n  tokens:\n    - { name: from-config, token: config-token-0123456789, scope: read }\n`,
+    `database:\n  path: ${JSON.stringify(t.dbPath)}\napi:\n  port: 0\n  tokens:\n    - { name: from-config, token: config-token-0123456789-0123456789abcdef, scope: read }\n`,
   );
 });
 after(() => t.cleanup());

@@ -67,6 +67,21 @@ const badCases: Array<[string, string, RegExp]> = [
   ['not a mapping', '- a\n- b\n', /must be a YAML mapping/],
   ['broken YAML', 'hostname: [unclosed\n', /not valid YAML at line/],
   ['bad hostname', 'hostname: "not a host"\n', /config key hostname.*found "not a host"/],
+  ['IPv6 prefix too short', 'submission:\n  limits:\n    ipv6_prefix_length: 32\n', /submission\.limits\.ipv6_prefix_length.*found 32; expected a number ≥ 48/],
+  ['IPv6 prefix too long', 'bounces:\n  ipv6_prefix_length: 129\n', /bounces\.ipv6_prefix_length.*found 129; expected a number ≤ 128/],
+  ['IPv6 prefix not a whole number', 'api:\n  limits:\n    ipv6_prefix_length: 64.5\n', /api\.limits\.ipv6_prefix_length.*found 64\.5/],
+  ['no HTTP failure limit', 'api:\n  limits:\n    max_auth_failures: 0\n', /api\.limits\.max_auth_failures.*found 0.*> 0/],
+  ['an HTTP failure window of 0', 'api:\n  limits:\n    auth_failure_window_ms: 0\n', /api\.limits\.auth_failure_window_ms.*found 0/],
+  [
+    'a short config token (not printed)',
+    'api:\n  tokens:\n    - { name: ops, token: hunter2hunter2hunter2, scope: admin }\n',
+    /api\.tokens\.0\.token.*found 21 characters \(not shown: a secret\); expected at least 32 characters without spaces, random: make one with `openssl rand -base64 32`/,
+  ],
+  [
+    'a config token with a space',
+    'api:\n  tokens:\n    - { name: ops, token: "correct horse battery staple and more", scope: admin }\n',
+    /api\.tokens\.0\.token.*expected at least 32 characters without spaces/,
+  ],
   ['an infinite number', 'submission:\n  limits:\n    max_recipients: .inf\n', /submission\.limits\.max_recipients.*found Infinity;/],
   [
     'an alias bomb',
@@ -81,6 +96,7 @@ for (const [name, text, expected] of badCases) {
       (err: unknown) => {
         assert.ok(err instanceof ConfigError, 'a ConfigError');
         assert.match((err as Error).message, expected);
+        assert.doesNotMatch((err as Error).message, /hunter2|horse/, 'a secret is never printed');
         return true;
       },
     );

@@ -283,21 +283,31 @@ test('CLI: exit 1 with failures, 0 when nothing fails; --json is the report; GET
 
   const api = createApi({
     store,
-    config: { api: { ...config.api, enabled: true, host: '127.0.0.1', port: 0, tokens: [{ name: 'r', token: 'read-token-0123456789', scope: 'read' }] } },
+    config: {
+      api: {
+        ...config.api,
+        enabled: true,
+        host: '127.0.0.1',
+        port: 0,
+        tokens: [{ name: 'r', token: 'read-token-0123456789-0123456789abcdef', scope: 'read' }],
+      },
+    },
     logger: silentLogger(),
     doctor: (domains) => runDoctor({ config, store, domains }),
   });
   const { port } = await api.listen();
   try {
     const r = await fetch(`http://127.0.0.1:${port}/v1/doctor?domain=good.test&domain=listed.test`, {
-      headers: { authorization: 'Bearer read-token-0123456789' },
+      headers: { authorization: 'Bearer read-token-0123456789-0123456789abcdef' },
     });
     assert.equal(r.status, 200);
     const body = (await r.json()) as DoctorReport;
     assert.deepEqual(body.domains, ['good.test', 'listed.test']);
     assert.equal(body.checks.find((c) => c.check === 'dnsbl-domain' && c.domain === 'listed.test')?.status, 'fail');
     assert.equal((await fetch(`http://127.0.0.1:${port}/v1/doctor`)).status, 401);
-    const invalid = await fetch(`http://127.0.0.1:${port}/v1/doctor?domain=bad_domain`, { headers: { authorization: 'Bearer read-token-0123456789' } });
+    const invalid = await fetch(`http://127.0.0.1:${port}/v1/doctor?domain=bad_domain`, {
+      headers: { authorization: 'Bearer read-token-0123456789-0123456789abcdef' },
+    });
     assert.equal(invalid.status, 400);
   } finally {
     await api.close();

@@ -71,7 +71,7 @@ test('a listener bound to one address hands each session that address (no getsoc
       host,
       port: 0,
       configKey: 'test',
-      admission: new Admission({ maxTotal: 10, maxPerIp: 10, maxAuthenticatedPerIp: 10, trustedNetworks: [] }),
+      admission: new Admission({ maxTotal: 10, maxPerIp: 10, maxAuthenticatedPerIp: 10, trustedNetworks: [], ipv6Prefix: 64 }),
       onSession: (socket, slot, local) => {
         sessions.push({ local, socket });
         slot.release();

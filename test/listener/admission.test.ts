@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Admission, type Slot } from '../../src/listener/admission.js';
 
-const limits = { maxTotal: 10, maxPerIp: 2, maxAuthenticatedPerIp: 3, trustedNetworks: [] as string[] };
+const limits = { maxTotal: 10, maxPerIp: 2, maxAuthenticatedPerIp: 3, trustedNetworks: [] as string[], ipv6Prefix: 64 };
 
 const slot = (s: Slot | string): Slot => {
   if (typeof s === 'string') throw new Error(`refused: ${s}`);
@@ -62,4 +62,29 @@ test('trusted networks skip the per-address limits; the total still applies to t
 test('a bad trusted network is refused with the entry named', () => {
   assert.throws(() => new Admission({ ...limits, trustedNetworks: ['10.0.0.0/33'] }), /"10\.0\.0\.0\/33" is not an IP address or CIDR block/);
   assert.throws(() => new Admission({ ...limits, trustedNetworks: ['example.com'] }), /"example\.com" is not/);
+});
+
+test('IPv6 clients are counted per prefix: addresses of one /64 share the limit, another /64 has its own', () => {
+  const a = new Admission(limits);
+  const s1 = slot(a.admit('2001:db8:1:2::1'));
+  slot(a.admit('2001:db8:1:2:ffff::2'));
+  assert.equal(a.admit('2001:db8:1:2::3'), 'per-ip', 'a third address of the same /64 is over maxPerIp 2');
+  assert.equal(s1.ip, '2001:db8:1:2::1', 'the slot keeps the real address');
+  assert.equal(s1.key, '2001:db8:1:2::/64');
+  slot(a.admit('2001:db8:1:3::1'));
+  assert.equal(a.admit('::ffff:10.0.0.1') !== 'per-ip', true, 'an IPv4-mapped client is counted as its IPv4 address');
+  assert.equal(a.describe('2001:db8:1:2::3'), '2001:db8:1:2::3 (counted per /64 prefix: 2001:db8:1:2::/64)');
+  s1.release();
+  slot(a.admit('2001:db8:1:2::3'));
+  const single = new Admission({ ...limits, ipv6Prefix: 128 });
+  for (let i = 1; i <= 4; i++) slot(single.admit(`2001:db8:1:2::${i}`));
+  assert.equal(single.describe('2001:db8:1:2::3'), '2001:db8:1:2::3', 'at 128 nothing is said of prefixes');
+});
+
+test('a trusted address is matched on its real address and does not fill its untrusted neighbours’ count', () => {
+  const a = new Admission({ ...limits, trustedNetworks: ['2001:db8:1:2::1/128'] });
+  for (let i = 0; i < 5; i++) slot(a.admit('2001:db8:1:2::1'));
+  slot(a.admit('2001:db8:1:2::2'));
+  slot(a.admit('2001:db8:1:2::3'));
+  assert.equal(a.admit('2001:db8:1:2::4'), 'per-ip', 'the untrusted rest of the /64 keeps its limit');
 });

@@ -12,7 +12,7 @@ import type { NewMessage } from '../../src/store/store.js';
 import { newMessage } from '../helpers/new-message.js';
 import { sampleValue } from './exposition.js';
 
-const TOKEN = 'metrics-reader-token-0123456789';
+const TOKEN = 'metrics-reader-token-0123456789-abcdef';
 const HOST = '127.0.0.23';
 const MIN = 60_000;
 const T = Date.now();

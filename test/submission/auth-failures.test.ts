@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { AuthFailures } from '../../src/submission/limits.js';
 
 test('AUTH failures: delay after the threshold, block at the maximum, forget after the window', () => {
-  const f = new AuthFailures({ beforeDelay: 2, delayMs: 500, max: 3, windowMs: 1000 });
+  const f = new AuthFailures({ beforeDelay: 2, delayMs: 500, max: 3, windowMs: 1000, ipv6Prefix: 64 });
   assert.equal(f.delayFor('ip', 0), 0);
   f.record('ip', 0);
   assert.equal(f.delayFor('ip', 10), 0);

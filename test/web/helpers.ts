@@ -23,7 +23,16 @@ export async function startWeb(opts: { now?: () => number } = {}) {
   const suppressions = suppressionList(t.store);
   const fate = { now: NOW };
   const api = createApi({ store: t.store, config, logger, suppressions, fate });
-  registerWebUi(api.app, { store: t.store, config, logger, actions: api.actions, suppressions, fate, now: opts.now });
+  registerWebUi(api.app, {
+    store: t.store,
+    config,
+    logger,
+    actions: api.actions,
+    suppressions,
+    credentialFailures: api.credentialFailures,
+    fate,
+    now: opts.now,
+  });
   const { port } = await api.listen();
   const base = `http://127.0.0.1:${port}`;
   return {

@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { hashToken } from '../../api/auth.js';
 import { CSRF_FIELD, LOGIN_COOKIE, sameToken } from '../csrf.js';
 import { loginPage } from '../pages/login.js';
+import { errorPage } from '../pages/error.js';
+import { describeClient } from '../../listener/client-key.js';
 import { cookie, randomToken, readCookie, SESSION_COOKIE } from '../session.js';
 import { PUBLIC, READ } from '../access.js';
 import type { WebContext } from '../index.js';
@@ -29,9 +31,29 @@ export function registerSession(web: FastifyInstance, ctx: WebContext): void {
     return loginForm(req, next, 200, reply);
   });
 
+  /** 429 for an address over api.limits.max_auth_failures: a plain page saying when to try again. */
+  const blocked = (reply: Parameters<WebContext['send']>[0], ip: string, waitMs: number) => {
+    const s = Math.max(Math.ceil(waitMs / 1000), 1);
+    const at = new Date(Date.now() + s * 1000).toISOString().slice(0, 16).replace('T', ' ');
+    const who = describeClient(ip, ctx.config.api.limits.ipv6_prefix_length);
+    reply.header('retry-after', String(s));
+    return ctx.send(
+      reply,
+      429,
+      errorPage({
+        user: null,
+        title: 'Too many failed sign-ins',
+        message: `Too many invalid tokens were tried from ${who}. Try again in ${s < 120 ? `${s} s` : `${Math.ceil(s / 60)} min`} (at ${at} UTC).`,
+      }),
+    );
+  };
+
   web.post('/login', PUBLIC, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const next = safeNext(body.next);
+    // Before anything is looked up: a blocked address's guess costs nothing.
+    const wait = ctx.credentialFailures.retryAfterMs(req.ip);
+    if (wait > 0) return blocked(reply, req.ip, wait);
     if (!sameToken(readCookie(req.headers.cookie, LOGIN_COOKIE), body[CSRF_FIELD])) {
       ctx.log.warn({ event: 'web.refused', reason: 'csrf', method: 'POST', url: '/ui/login', client_ip: req.ip }, 'sign-in without the form nonce refused');
       return loginForm(req, next, 403, reply, 'The sign-in form was stale or did not come from this page. Please try again.');
@@ -41,6 +63,14 @@ export function registerSession(web: FastifyInstance, ctx: WebContext): void {
     const principal = token ? await ctx.byHash(sha) : null;
     if (!principal) {
       ctx.log.warn({ event: 'web.sign_in_failed', client_ip: req.ip }, 'web sign-in with an unknown token');
+      const { blockedForMs, failures } = ctx.credentialFailures.fail(req.ip);
+      if (blockedForMs > 0) {
+        ctx.log.warn(
+          { event: 'api.auth_blocked', client_ip: req.ip, failures, via: 'web' },
+          `too many invalid tokens from ${req.ip}: answered 429 until the window passes`,
+        );
+        return blocked(reply, req.ip, blockedForMs);
+      }
       return loginForm(req, next, 401, reply, 'That token is not valid. Check it, or make a new one with `mailtrail tokens add NAME --scope read`.');
     }
     // A new session id at every sign-in: a cookie planted before cannot be carried into the session.
