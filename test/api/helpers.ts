@@ -9,11 +9,12 @@ export const ADMIN_TOKEN = 'admin-token-0123456789abcdef-0123456789';
 export const STORED_TOKEN = 'mt_stored-token-0123456789abcdef';
 
 /** The API on 127.0.0.1 port 0 with a read token (`reader`) and an admin token (`operator`) in its config. */
-export function testApiConfig() {
+export function testApiConfig(over: { host?: string; limits?: Record<string, unknown> } = {}) {
   return parseConfig({
     api: {
-      host: '127.0.0.1',
+      host: over.host ?? '127.0.0.1',
       port: 0,
+      limits: over.limits ?? {},
       tokens: [
         { name: 'reader', token: READ_TOKEN, scope: 'read' },
         { name: 'operator', token: ADMIN_TOKEN, scope: 'admin' },
@@ -23,9 +24,9 @@ export function testApiConfig() {
 }
 
 /** A store, an API on 127.0.0.1 port 0, and a fetch helper that sends a token. */
-export async function startApi(over: Partial<ApiOptions> = {}) {
+export async function startApi(over: Partial<ApiOptions> = {}, apiConfig: Parameters<typeof testApiConfig>[0] = {}) {
   const t = tempStore();
-  const config = testApiConfig();
+  const config = testApiConfig(apiConfig);
   await t.store.tokens.add({ name: 'stored-reader', sha256: hashToken(STORED_TOKEN), scope: 'read', createdAt: Date.now() });
   const api = createApi({ store: t.store, config, logger: silentLogger(), ...over });
   const { port } = await api.listen();
