@@ -7,8 +7,6 @@
  * Keys are for counting only: replies and logs name the client's real address, and trusted networks
  * are matched against the real address too.
  */
-import { isIP } from 'node:net';
-
 /**
  * `192.0.2.7` → `192.0.2.7`; `::ffff:192.0.2.7` → `192.0.2.7` (an IPv4 client on a dual-stack socket);
  * `2001:db8:1:2:aa::7` → `2001:db8:1:2::/64` at prefix 64. Zone ids (`fe80::1%eth0`) are dropped. Anything
@@ -16,11 +14,15 @@ import { isIP } from 'node:net';
  */
 export function clientKey(ip: string, ipv6Prefix: number): string {
   if (!ip.includes(':')) return ip; // IPv4 (the common case, kept cheap: it runs at every accept)
+  const mapped = MAPPED.exec(ip); // how node writes an IPv4 client of a dual-stack socket
+  if (mapped) return mapped[1];
   const groups = ipv6Groups(ip);
   if (!groups) return ip;
   if (isMappedV4(groups)) return `${groups[6] >> 8}.${groups[6] & 255}.${groups[7] >> 8}.${groups[7] & 255}`;
   return `${format(mask(groups, ipv6Prefix))}/${ipv6Prefix}`;
 }
+
+const MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
 
 /**
  * How a reply names the client of a per-address limit: its real address, and, when the limit counts its
@@ -34,23 +36,38 @@ export function describeClient(ip: string, ipv6Prefix: number): string {
 
 /** The eight 16-bit groups of an IPv6 address (zone id dropped, a dotted IPv4 tail read), or null. */
 function ipv6Groups(text: string): number[] | null {
-  const ip = text.split('%')[0];
-  if (isIP(ip) !== 6) return null;
-  let head = ip;
+  const zone = text.indexOf('%');
+  let head = zone < 0 ? text : text.slice(0, zone);
   const tail: number[] = [];
-  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+  const dotted = DOTTED_TAIL.exec(head);
   if (dotted) {
-    const [a, b, c, d] = dotted.slice(1).map(Number);
+    const [a, b, c, d] = [dotted[2], dotted[3], dotted[4], dotted[5]].map(Number);
+    if (a > 255 || b > 255 || c > 255 || d > 255) return null;
     tail.push((a << 8) | b, (c << 8) | d);
-    head = ip.slice(0, dotted.index);
+    head = head.slice(0, dotted.index + dotted[1].length);
     if (head.endsWith(':') && !head.endsWith('::')) head = head.slice(0, -1);
   }
-  const parse = (part: string) => (part === '' ? [] : part.split(':').map((g) => Number.parseInt(g, 16)));
   const gap = head.indexOf('::');
-  const left = parse(gap < 0 ? head : head.slice(0, gap));
-  const right = gap < 0 ? [] : parse(head.slice(gap + 2));
+  if (gap >= 0 && head.indexOf('::', gap + 1) >= 0) return null;
+  const left = hexGroups(gap < 0 ? head : head.slice(0, gap));
+  const right = gap < 0 ? [] : hexGroups(head.slice(gap + 2));
+  if (!left || !right) return null;
   const zeros = 8 - left.length - right.length - tail.length;
-  return [...left, ...new Array<number>(Math.max(zeros, 0)).fill(0), ...right, ...tail];
+  if (gap < 0 ? zeros !== 0 : zeros < 1) return null;
+  return [...left, ...new Array<number>(zeros).fill(0), ...right, ...tail];
+}
+
+const DOTTED_TAIL = /(^|:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const HEX_GROUP = /^[0-9a-f]{1,4}$/i;
+
+function hexGroups(part: string): number[] | null {
+  if (part === '') return [];
+  const out: number[] = [];
+  for (const g of part.split(':')) {
+    if (!HEX_GROUP.test(g)) return null;
+    out.push(Number.parseInt(g, 16));
+  }
+  return out;
 }
 
 const isMappedV4 = (g: number[]) => g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff;

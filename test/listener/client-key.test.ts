@@ -54,7 +54,7 @@ test('the key is written the shortest way (RFC 5952): the longest zero run is ::
 
 test('what is not an IP address is its own key', () => {
   assert.equal(clientKey('', 64), '');
-  assert.equal(clientKey('not:an:address', 64), 'not:an:address');
+  for (const bad of ['not:an:address', '1::2::3', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '::1.2.3.400', '12345::1']) assert.equal(clientKey(bad, 64), bad, bad);
 });
 
 test('replies name the real address, and the prefix when the limit counts one', () => {
