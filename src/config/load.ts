@@ -27,7 +27,7 @@ export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new ConfigError(`cannot read config file ${file}: ${unreadable(err as NodeJS.ErrnoException)}`);
     }
     try {
       raw = parseYaml(text) ?? {};
@@ -91,6 +91,15 @@ export function checkDkimKeyFiles(config: Config): void {
     if (type === 'rsa' && bits < 1024)
       throw new ConfigError(`${key}: ${k.private_key_file} is a ${bits}-bit RSA key; expected at least 1024 bits (2048 advised)`);
   });
+}
+
+/** Why a config file could not be read, and what to do: a bare ENOENT left a new operator guessing. */
+function unreadable(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ENOENT')
+    return 'no such file (ENOENT); give the path of your config with --config FILE or MAILTRAIL_CONFIG (config/mailtrail.example.yaml shows every key)';
+  if (err.code === 'EACCES') return 'permission denied (EACCES); the user running mailtrail must be able to read it';
+  if (err.code === 'EISDIR') return 'it is a directory (EISDIR); give the YAML file itself';
+  return err.code ?? err.message;
 }
 
 function resolveFrom(base: string, p: string): string {

@@ -87,8 +87,26 @@ for (const [name, text, expected] of badCases) {
   });
 }
 
-test('a missing config file is a ConfigError naming the file', () => {
-  assert.throws(() => loadConfig(path.join(dir, 'nope.yaml'), {}), /cannot read config file .*nope\.yaml: ENOENT/);
+test('a missing config file is a ConfigError naming the file and how to give the right one', () => {
+  assert.throws(
+    () => loadConfig(path.join(dir, 'nope.yaml'), {}),
+    /cannot read config file .*nope\.yaml: no such file \(ENOENT\); give the path of your config with --config FILE or MAILTRAIL_CONFIG/,
+  );
+  assert.throws(() => loadConfig(dir, {}), /cannot read config file .*: it is a directory \(EISDIR\)/);
+});
+
+test('a listener given in part keeps the defaults of the rest: { enabled: false } needs no port', () => {
+  const c = loadConfig(
+    file('listeners.yaml', 'submission:\n  implicit_tls: { enabled: false }\n  starttls: { port: 587 }\nbounces:\n  listener: { host: 0.0.0.0 }\n'),
+    {},
+  );
+  assert.deepEqual(c.submission.implicit_tls, { enabled: false, host: '127.0.0.1', port: 2465 });
+  assert.deepEqual(c.submission.starttls, { enabled: true, host: '127.0.0.1', port: 587 });
+  assert.deepEqual(c.bounces.listener, { enabled: true, host: '0.0.0.0', port: 2525 });
+  // The same from the environment alone, with no file (the variable makes a section of one key).
+  const e = loadConfig(null, { MAILTRAIL_SUBMISSION__IMPLICIT_TLS__ENABLED: 'false' });
+  assert.equal(e.submission.implicit_tls.enabled, false);
+  assert.equal(e.submission.starttls.port, 2587);
 });
 
 test('database: SQLite when no backend is named; PostgreSQL with a URL (from the environment too) and a pool', () => {
