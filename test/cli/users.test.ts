@@ -1,0 +1,45 @@
+/**
+ * `mailtrail users` and `mailtrail tokens add` as a new operator meets them: --help says where the
+ * password comes from and how long it must be, and what `add` prints names the database written, since a
+ * command run without --config writes to the dev config's database rather than the relay's.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { runCli } from '../e2e/cli.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-users-cli-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const config = path.join(dir, 'mailtrail.yaml');
+writeFileSync(config, 'database: { path: data/q.db }\n');
+const database = path.join(dir, 'data/q.db');
+
+test('users --help names the password sources, the minimum length and where accounts live', async () => {
+  const help = await runCli(['users', '--help']);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^usage: mailtrail users add NAME --domains/);
+  assert.match(help.stdout, /at least 12 characters/);
+  assert.match(help.stdout, /\$MAILTRAIL_PASSWORD, else from stdin \(--password-stdin/);
+  assert.match(help.stdout, /--config FILE, else \$MAILTRAIL_CONFIG/);
+});
+
+test('users add and tokens add name the database they wrote to; a short password says the minimum', async () => {
+  const short = await runCli(['users', 'add', 'app', '--domains', 'example.com', '--config', config], { env: { MAILTRAIL_PASSWORD: 'short' } });
+  assert.equal(short.code, 2);
+  assert.equal(short.stderr, 'mailtrail: users add: the password must have at least 12 characters\n');
+
+  const added = await runCli(['users', 'add', 'app', '--domains', 'example.com', '--config', config], {
+    env: { MAILTRAIL_PASSWORD: 'a-long-enough-password' },
+  });
+  assert.equal(added.code, 0, added.stderr);
+  assert.equal(added.stdout, `added user app (may send from: example.com) in ${database}\n`);
+  const listed = await runCli(['users', 'list', '--config', config]);
+  assert.match(listed.stdout, /^app\texample\.com\t/);
+
+  const token = await runCli(['tokens', 'add', 'ops', '--scope', 'read', '--config', config]);
+  assert.equal(token.code, 0, token.stderr);
+  assert.match(token.stdout, /^mt_\S+\n$/);
+  assert.match(token.stderr, new RegExp(`^added read token ops in ${database.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\. It is shown only this once`));
+});
