@@ -43,3 +43,19 @@ test('users add and tokens add name the database they wrote to; a short password
   assert.match(token.stdout, /^mt_\S+\n$/);
   assert.match(token.stderr, new RegExp(`^added read token ops in ${database.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\. It is shown only this once`));
 });
+
+test('a command without --config that would make a new database from the dev default says so, once', async () => {
+  // The dev default's database is moved by the environment, so the repository's own data/ is untouched.
+  const env = { MAILTRAIL_DATABASE__PATH: path.join(dir, 'dev-default/mailtrail.db') };
+  const first = await runCli(['users', 'list'], { env });
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /^mailtrail: no --config or MAILTRAIL_CONFIG, so this uses the development config \(.*config\/mailtrail\.dev\.yaml\)/);
+  assert.ok(first.stderr.includes(`a new database at ${env.MAILTRAIL_DATABASE__PATH}; give your relay's config with --config FILE`), first.stderr);
+  const again = await runCli(['users', 'list'], { env });
+  assert.equal(again.stderr, '', 'the database exists now: nothing to warn about');
+  // A config given explicitly is the operator's choice: a new database there is no surprise.
+  writeFileSync(path.join(dir, 'other.yaml'), 'database: { path: other/q.db }\n');
+  const chosen = await runCli(['users', 'list', '--config', path.join(dir, 'other.yaml')]);
+  assert.equal(chosen.code, 0, chosen.stderr);
+  assert.equal(chosen.stderr, '');
+});
