@@ -95,6 +95,29 @@ test('a missing config file is a ConfigError naming the file and how to give the
   assert.throws(() => loadConfig(dir, {}), /cannot read config file .*: it is a directory \(EISDIR\)/);
 });
 
+test('an unknown key suggests the key it was probably meant to be, at its own level of the schema', () => {
+  const cases: Array<[string, RegExp]> = [
+    [
+      'submission:\n  limits:\n    max_recipient: 5\n',
+      /config key submission\.limits\.max_recipient in .*: unknown key; did you mean max_recipients\? check its spelling/,
+    ],
+    ['databse: {}\n', /config key databse in .*: unknown key; did you mean database\?/],
+    ['database: { backend: postgres, url: "postgres://x@h/db", pol: 3 }\n', /config key database\.pol in .*: unknown key; did you mean pool\?/],
+    ['delivery:\n  retry: { max_delay: 5 }\n', /config key delivery\.retry\.max_delay in .*: unknown key; did you mean max_delay_ms\?/],
+    [
+      'webhooks:\n  endpoints: [{ name: a, url: "http://h/", secret: "0123456789abcdef", timout_ms: 5 }]\n',
+      /config key webhooks\.endpoints\.0\.timout_ms in .*: unknown key; did you mean timeout_ms\?/,
+    ],
+    ['submission:\n  limits: { max-recipients: 5, zzz: 1 }\n', /unknown key; did you mean max_recipients \(for max-recipients\)\? check/],
+    ['api:\n  frobnicate: 1\n', /config key api\.frobnicate in .*: unknown key; check its spelling/],
+  ];
+  for (const [text, expected] of cases) assert.throws(() => loadConfig(file('typo.yaml', text), {}), expected, text);
+  assert.throws(
+    () => loadConfig(null, { MAILTRAIL_API__PORTT: '80' }),
+    /api\.portt \(set by environment variable MAILTRAIL_API__PORTT\): unknown key; did you mean port\?/,
+  );
+});
+
 test('a listener given in part keeps the defaults of the rest: { enabled: false } needs no port', () => {
   const c = loadConfig(
     file('listeners.yaml', 'submission:\n  implicit_tls: { enabled: false }\n  starttls: { port: 587 }\nbounces:\n  listener: { host: 0.0.0.0 }\n'),
