@@ -59,3 +59,20 @@ test('a command without --config that would make a new database from the dev def
   assert.equal(chosen.code, 0, chosen.stderr);
   assert.equal(chosen.stderr, '');
 });
+
+test('a database.path that cannot be made or opened exits 1 with one line naming database.path, no stack trace', async () => {
+  // Its parent is a regular file: mkdir fails with ENOTDIR, as root too (EACCES would not, for root).
+  writeFileSync(path.join(dir, 'a-file'), 'not a directory\n');
+  writeFileSync(path.join(dir, 'under-file.yaml'), 'database: { path: a-file/sub/q.db }\n');
+  const res = await runCli(['users', 'list', '--config', path.join(dir, 'under-file.yaml')]);
+  assert.equal(res.code, 1, res.stderr);
+  assert.equal(
+    res.stderr,
+    `mailtrail: cannot create ${path.join(dir, 'a-file/sub')}, the directory of database ${path.join(dir, 'a-file/sub/q.db')} (ENOTDIR): check database.path, and that the user running mailtrail may write there\n`,
+  );
+  // A directory where the file should be: SQLite cannot open it.
+  writeFileSync(path.join(dir, 'is-dir.yaml'), `database: { path: ${dir} }\n`);
+  const opened = await runCli(['users', 'list', '--config', path.join(dir, 'is-dir.yaml')]);
+  assert.equal(opened.code, 1, opened.stderr);
+  assert.match(opened.stderr, /^mailtrail: cannot open database .*: .*; check database\.path\n$/);
+});
