@@ -26,6 +26,7 @@ import type { Store } from './store/store.js';
 import { startSubmission, type Submission } from './submission/listener.js';
 import { registerWebUi } from './web/index.js';
 import { describeDatabase } from './config/database.js';
+import { placeholderSecrets } from './config/placeholders.js';
 
 /** A part could not start (port taken, certificate unreadable…): the message says what to change. */
 export class StartupError extends Error {
@@ -116,6 +117,11 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
     } else if (!config.delivery.enabled) {
       logger.warn({ event: 'relay.config' }, 'delivery.enabled is false: mail is accepted and queued but not delivered');
     }
+    for (const key of placeholderSecrets(config))
+      logger.warn(
+        { event: 'relay.config' },
+        `${key} is still the example config's placeholder, which anyone can read: set a random one (openssl rand -hex 32)`,
+      );
 
     const inner = configuredIntake({ config, store, logger });
     const intake: Intake = {

@@ -17,11 +17,23 @@ export function configPath(flag: string | undefined): string | null {
   return existsSync(DEV_CONFIG) ? DEV_CONFIG : null;
 }
 
+/** Configs loaded from the dev default because no --config or $MAILTRAIL_CONFIG was given. */
+const fromDevDefault = new WeakSet<Config>();
+
 export function loadCliConfig(flag: string | undefined): Config {
-  return loadConfig(configPath(flag));
+  const file = configPath(flag);
+  const config = loadConfig(file);
+  if (file === DEV_CONFIG && !flag) fromDevDefault.add(config);
+  return config;
 }
 
 export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
+  // A command run without --config beside a relay on another config would make a second, empty
+  // database and answer from it ("no such message", a token the relay does not know): say so.
+  if (fromDevDefault.has(config) && config.database.backend === 'sqlite' && config.database.path !== ':memory:' && !existsSync(config.database.path))
+    process.stderr.write(
+      `mailtrail: no --config or MAILTRAIL_CONFIG, so this uses the development config (${DEV_CONFIG}) and a new database at ${config.database.path}; give your relay's config with --config FILE\n`,
+    );
   const store = await openStore(config);
   try {
     return await fn(store);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
+import { closestKey, knownKeysAt } from './suggest.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -27,7 +28,7 @@ export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new ConfigError(`cannot read config file ${file}: ${unreadable(err as NodeJS.ErrnoException)}`);
     }
     try {
       raw = parseYaml(text) ?? {};
@@ -93,6 +94,15 @@ export function checkDkimKeyFiles(config: Config): void {
   });
 }
 
+/** Why a config file could not be read, and what to do: a bare ENOENT left a new operator guessing. */
+function unreadable(err: NodeJS.ErrnoException): string {
+  if (err.code === 'ENOENT')
+    return 'no such file (ENOENT); give the path of your config with --config FILE or MAILTRAIL_CONFIG (config/mailtrail.example.yaml shows every key)';
+  if (err.code === 'EACCES') return 'permission denied (EACCES); the user running mailtrail must be able to read it';
+  if (err.code === 'EISDIR') return 'it is a directory (EISDIR); give the YAML file itself';
+  return err.code ?? err.message;
+}
+
 function resolveFrom(base: string, p: string): string {
   return p === ':memory:' || path.isAbsolute(p) ? p : path.resolve(base, p);
 }
@@ -121,7 +131,13 @@ function describeIssues(issues: z.core.$ZodIssue[], raw: unknown, source: string
     if (issue.code === 'unrecognized_keys') {
       const parent = issue.path.map(String).join('.');
       const keys = issue.keys.map((k) => (parent ? `${parent}.${k}` : k));
-      return `config key ${keys.join(', ')}${where}: unknown key; check its spelling (keys are snake_case, see config/mailtrail.example.yaml)`;
+      const known = knownKeysAt(configSchema, issue.path as PropertyKey[]);
+      const guesses = issue.keys.flatMap((k) => {
+        const guess = closestKey(k, known);
+        return guess === null ? [] : [issue.keys.length === 1 ? guess : `${guess} (for ${k})`];
+      });
+      const hint = guesses.length > 0 ? `did you mean ${guesses.join(', ')}? ` : '';
+      return `config key ${keys.join(', ')}${where}: unknown key; ${hint}check its spelling (keys are snake_case, see config/mailtrail.example.yaml)`;
     }
     const key = issue.path.map(String).join('.') || '(top level)';
     const value = valueAt(raw, issue.path as PropertyKey[]);

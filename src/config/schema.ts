@@ -25,17 +25,24 @@ const domain = hostname;
  */
 const ipv6PrefixLength = z.number().int().min(48).max(128).default(64);
 
-const listener = z.strictObject({
-  enabled: z.boolean().default(true),
-  host: z.string().min(1).default('127.0.0.1'),
-  port,
-});
+/**
+ * An SMTP listener. Each key has its default, so `{ enabled: false }` turns one off and `{ port: 587 }`
+ * moves one, without restating the rest (a missing port used to be an error even on a disabled listener).
+ */
+const listener = (defaultPort: number) =>
+  z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(defaultPort),
+    })
+    .default({ enabled: true, host: '127.0.0.1', port: defaultPort });
 
 export const submissionSchema = z.strictObject({
   /** Port 587-style listener: cleartext greeting, STARTTLS offered. */
-  starttls: listener.default({ enabled: true, host: '127.0.0.1', port: 2587 }),
+  starttls: listener(2587),
   /** Port 465-style listener: TLS from the first byte (RFC 8314). */
-  implicit_tls: listener.default({ enabled: true, host: '127.0.0.1', port: 2465 }),
+  implicit_tls: listener(2465),
   /** How long a successful AUTH (user, password, stored hash) is remembered, sparing an argon2id check (about 17 ms of CPU, src/auth/password.ts) per reconnect; 0 = never. */
   auth_cache_ms: nonNegativeInt.default(5 * 60_000),
   tls: z
@@ -318,7 +325,7 @@ export const doctorSchema = z.strictObject({
 
 export const bouncesSchema = z.strictObject({
   enabled: z.boolean().default(false),
-  listener: listener.default({ enabled: true, host: '127.0.0.1', port: 2525 }),
+  listener: listener(2525),
   /** Secret for VERP tokens (HMAC-SHA256). Required once bounce domains are used. */
   verp_secret: z.string().min(16, 'at least 16 characters of secret').nullable().default(null),
   /** Local parts accepted at every bounce domain besides VERP addresses. */

@@ -69,7 +69,12 @@ function readPem(file: string, what: string): Buffer {
   try {
     return readFileSync(file);
   } catch (err) {
-    throw new TlsSetupError(`cannot read ${what} (${file}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    // A configured file: say which keys to fix, and the alternative (a bare ENOENT left the operator guessing).
+    const fix = what.startsWith('submission.tls.')
+      ? '; point submission.tls.cert and submission.tls.key at PEM files the user running mailtrail can read, or set both to null for a generated self-signed pair'
+      : '';
+    throw new TlsSetupError(`cannot read ${what} (${file}): ${code}${fix}`);
   }
 }
 

@@ -103,8 +103,49 @@ for (const [name, text, expected] of badCases) {
   });
 }
 
-test('a missing config file is a ConfigError naming the file', () => {
-  assert.throws(() => loadConfig(path.join(dir, 'nope.yaml'), {}), /cannot read config file .*nope\.yaml: ENOENT/);
+test('a missing config file is a ConfigError naming the file and how to give the right one', () => {
+  assert.throws(
+    () => loadConfig(path.join(dir, 'nope.yaml'), {}),
+    /cannot read config file .*nope\.yaml: no such file \(ENOENT\); give the path of your config with --config FILE or MAILTRAIL_CONFIG/,
+  );
+  assert.throws(() => loadConfig(dir, {}), /cannot read config file .*: it is a directory \(EISDIR\)/);
+});
+
+test('an unknown key suggests the key it was probably meant to be, at its own level of the schema', () => {
+  const cases: Array<[string, RegExp]> = [
+    [
+      'submission:\n  limits:\n    max_recipient: 5\n',
+      /config key submission\.limits\.max_recipient in .*: unknown key; did you mean max_recipients\? check its spelling/,
+    ],
+    ['databse: {}\n', /config key databse in .*: unknown key; did you mean database\?/],
+    ['database: { backend: postgres, url: "postgres://x@h/db", pol: 3 }\n', /config key database\.pol in .*: unknown key; did you mean pool\?/],
+    ['delivery:\n  retry: { max_delay: 5 }\n', /config key delivery\.retry\.max_delay in .*: unknown key; did you mean max_delay_ms\?/],
+    [
+      'webhooks:\n  endpoints: [{ name: a, url: "http://h/", secret: "0123456789abcdef", timout_ms: 5 }]\n',
+      /config key webhooks\.endpoints\.0\.timout_ms in .*: unknown key; did you mean timeout_ms\?/,
+    ],
+    ['submission:\n  limits: { max-recipients: 5, zzz: 1 }\n', /unknown key; did you mean max_recipients \(for max-recipients\)\? check/],
+    ['api:\n  frobnicate: 1\n', /config key api\.frobnicate in .*: unknown key; check its spelling/],
+  ];
+  for (const [text, expected] of cases) assert.throws(() => loadConfig(file('typo.yaml', text), {}), expected, text);
+  assert.throws(
+    () => loadConfig(null, { MAILTRAIL_API__PORTT: '80' }),
+    /api\.portt \(set by environment variable MAILTRAIL_API__PORTT\): unknown key; did you mean port\?/,
+  );
+});
+
+test('a listener given in part keeps the defaults of the rest: { enabled: false } needs no port', () => {
+  const c = loadConfig(
+    file('listeners.yaml', 'submission:\n  implicit_tls: { enabled: false }\n  starttls: { port: 587 }\nbounces:\n  listener: { host: 0.0.0.0 }\n'),
+    {},
+  );
+  assert.deepEqual(c.submission.implicit_tls, { enabled: false, host: '127.0.0.1', port: 2465 });
+  assert.deepEqual(c.submission.starttls, { enabled: true, host: '127.0.0.1', port: 587 });
+  assert.deepEqual(c.bounces.listener, { enabled: true, host: '0.0.0.0', port: 2525 });
+  // The same from the environment alone, with no file (the variable makes a section of one key).
+  const e = loadConfig(null, { MAILTRAIL_SUBMISSION__IMPLICIT_TLS__ENABLED: 'false' });
+  assert.equal(e.submission.implicit_tls.enabled, false);
+  assert.equal(e.submission.starttls.port, 2587);
 });
 
 test('database: SQLite when no backend is named; PostgreSQL with a URL (from the environment too) and a pool', () => {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { EXAMPLE_SECRET } from '../../src/config/placeholders.js';
 import { ROOT, runCli, startRelayProcess, type RelayProcess } from './cli.js';
 
 const HOST = '127.0.8.1';
@@ -88,6 +89,41 @@ test('the dev config (moved to temp ports) starts on a fresh database, hints at 
     'relay.stopped logged',
   );
   assert.equal(relay.stderr(), '');
+});
+
+test("the example config's placeholder secrets are named at start; a listener turned off with { enabled: false } alone", { timeout: 90_000 }, async () => {
+  const file = devConfigCopy('placeholders', (c) => {
+    (c.submission as Record<string, unknown>).implicit_tls = { enabled: false };
+    c.bounces = { enabled: true, listener: { host: HOST, port: 12025 }, verp_secret: EXAMPLE_SECRET };
+    (c.delivery as Record<string, unknown>).bounce_domains = { 'example.com': 'bounces.example.com' };
+    c.webhooks = { endpoints: [{ name: 'crm', url: 'http://127.0.8.1:9/hook', secret: EXAMPLE_SECRET }] };
+  });
+  const relay = startRelayProcess(file);
+  running.push(relay);
+  // Stopped here whatever fails: the next tests bind the same ports.
+  try {
+    const started = await relay.waitForLine((l) => l.event === 'relay.started', 60_000, 'relay.started');
+    assert.ok((started.submission as Record<string, unknown>).implicitTls == null, `the implicit-TLS listener is off: ${JSON.stringify(started.submission)}`);
+    const warnings = relay.lines.filter((l) => l.event === 'relay.config').map((l) => String(l.msg));
+    for (const key of ['bounces.verp_secret', 'webhooks.endpoints.0.secret'])
+      assert.ok(
+        warnings.some((m) => m.startsWith(`${key} is still the example config's placeholder`) && m.includes('openssl rand -hex 32')),
+        `a warning names ${key}: ${JSON.stringify(warnings)}`,
+      );
+    // The implicit-TLS port is not bound: nothing answers there.
+    const refused = await new Promise<boolean>((resolve) => {
+      const s = net.connect(12465, HOST);
+      s.once('connect', () => {
+        s.destroy();
+        resolve(false);
+      });
+      s.once('error', () => resolve(true));
+    });
+    assert.ok(refused, 'nothing listens on the disabled implicit-TLS port');
+  } finally {
+    const exit = await relay.stop(10_000);
+    assert.deepEqual(exit, { code: 0, signal: null }, `stderr: ${relay.stderr()}`);
+  }
 });
 
 test('a bad config (port: "abc") exits 2 with one line naming the key, no stack trace', { timeout: 30_000 }, async () => {

@@ -45,6 +45,10 @@ test('configured files are used as they are; one without the other, or a missing
   );
   assert.throws(
     () => ensureCertificate(config({ cert: '/nonexistent/c.pem', key: gen.keyPath })),
-    (e: unknown) => e instanceof TlsSetupError && /ENOENT/.test(e.message),
+    (e: unknown) =>
+      e instanceof TlsSetupError &&
+      /^cannot read submission\.tls\.cert \(\/nonexistent\/c\.pem\): ENOENT; point submission\.tls\.cert and submission\.tls\.key at PEM files .* or set both to null/.test(
+        e.message,
+      ),
   );
 });

@@ -3,6 +3,7 @@
  * only its SHA-256 is stored; a lost token is removed and replaced, never recovered.
  */
 import { generateToken, hashToken } from '../../api/auth.js';
+import { describeDatabase } from '../../config/database.js';
 import { loadCliConfig, withStore } from '../context.js';
 import { parseCommandArgs, UsageError, type CommandSpec } from '../usage.js';
 
@@ -34,7 +35,9 @@ export async function run(argv: string[]): Promise<number> {
         }
         await store.tokens.add({ name, sha256: hashToken(token), scope, createdAt: Date.now() });
         process.stdout.write(`${token}\n`);
-        process.stderr.write(`added ${scope} token ${name}. It is shown only this once: store it now (send it as "Authorization: Bearer <token>").\n`);
+        process.stderr.write(
+          `added ${scope} token ${name} in ${describeDatabase(config.database)}. It is shown only this once: store it now (send it as "Authorization: Bearer <token>").\n`,
+        );
         return 0;
       });
     }

@@ -5,11 +5,21 @@
  */
 import { createInterface } from 'node:readline';
 import { hashPassword } from '../../auth/password.js';
+import { describeDatabase } from '../../config/database.js';
 import { loadCliConfig, withStore } from '../context.js';
 import { parseCommandArgs, UsageError, type CommandSpec } from '../usage.js';
 
 const USAGE = 'mailtrail users add NAME --domains example.com[,other.org|*] [--password-stdin] | users list [--json] | users remove NAME  [--config FILE]';
-const SPEC: CommandSpec = { name: 'users', usage: USAGE };
+const SPEC: CommandSpec = {
+  name: 'users',
+  usage: USAGE,
+  help: [
+    'add: the password (at least 12 characters) comes from $MAILTRAIL_PASSWORD, else from stdin (--password-stdin,',
+    'or whenever stdin is not a terminal), else from a prompt; never from the command line. --domains: the domains',
+    'this user may give in MAIL FROM, comma-separated, or * for any.',
+    'Accounts live in the database of the config (--config FILE, else $MAILTRAIL_CONFIG, else the dev config).',
+  ].join('\n'),
+};
 const DOMAIN = /^(\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)$/;
 
 export async function run(argv: string[]): Promise<number> {
@@ -42,7 +52,8 @@ export async function run(argv: string[]): Promise<number> {
           return 1;
         }
         await store.users.add({ name, passwordHash, senderDomains: domains, createdAt: Date.now() });
-        process.stdout.write(`added user ${name} (may send from: ${domains.join(', ')})\n`);
+        // The database is named: a command run without --config writes to the dev config's, not the relay's.
+        process.stdout.write(`added user ${name} (may send from: ${domains.join(', ')}) in ${describeDatabase(config.database)}\n`);
         return 0;
       });
     }

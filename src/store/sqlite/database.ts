@@ -51,12 +51,23 @@ export interface OpenOptions {
 export const backgroundSync = new WeakMap<Db, string>();
 
 export function openDatabase(opts: OpenOptions): Db {
-  if (opts.path !== ':memory:') mkdirSync(path.dirname(path.resolve(opts.path)), { recursive: true });
+  if (opts.path !== ':memory:') {
+    const dir = path.dirname(path.resolve(opts.path));
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (err) {
+      // A StoreError names the key to fix; a raw ENOTDIR/EACCES reached the operator as a stack trace.
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+      throw new StoreError(
+        `cannot create ${dir}, the directory of database ${opts.path} (${code}): check database.path, and that the user running mailtrail may write there`,
+      );
+    }
+  }
   let db: Db;
   try {
     db = new Database(opts.path, { timeout: opts.busyTimeoutMs });
   } catch (err) {
-    throw new StoreError(`cannot open database ${opts.path}: ${(err as Error).message}`);
+    throw new StoreError(`cannot open database ${opts.path}: ${(err as Error).message}; check database.path`);
   }
   // WAL: readers (queries, the API) never block the writer, and a commit is one append + fsync.
   db.pragma('journal_mode = WAL');
