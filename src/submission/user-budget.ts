@@ -1,0 +1,171 @@
+/**
+ * AUTH failures per user name, beside the per-address count (./limits.ts): a guesser who spreads guesses
+ * over many addresses (a botnet, an IPv6 block) still spends one budget per user. Over the budget, AUTH for
+ * that user is refused without a password check, except from the user's "known addresses": the addresses
+ * (IPv6: /64s) it authenticated from successfully within the last days, OWASP's device cookie for SMTP. So
+ * an app keeps sending from its own hosts while a guesser elsewhere is stopped.
+ *
+ * In memory, per process, on purpose (docs/security.md, "Password guessing spread over many addresses"):
+ * a write per failed guess to a shared database would turn a botnet's guesses into database load, and a
+ * restart forgetting the counts costs one more budget of guesses.
+ */
+import { createHash } from 'node:crypto';
+
+export interface UserBudgetPolicy {
+  /** Failures within the window (from addresses not known for the user) after which AUTH is refused; 0 = off. */
+  max: number;
+  windowMs: number;
+  /** How long a successful AUTH makes its address known for the user; 0 = no address is ever known. */
+  knownMs: number;
+}
+
+/** What an admitted AUTH reports back once its password check is over. */
+export interface UserBudgetAttempt {
+  /** From a known (or trusted) address: neither counted nor refused. */
+  readonly known: boolean;
+  /** The password was right: the address becomes known. */
+  succeeded(now: number): void;
+  /** The password was wrong: counted unless the address is known. Returns the user's failures in the window. */
+  failed(now: number): number;
+  /** The check did not finish (the store threw): releases the reservation, counts nothing. */
+  abandoned(): void;
+}
+
+// Bounds under a spray of user names: each entry is a name and at most `max` timestamps. A spray of
+// single failures evicts the least recently failed names first, but never a user over the budget: those
+// sit in their own, smaller table, and flushing it takes a full budget of failures per name pushed in.
+const MAX_COUNTED_USERS = 10_000;
+const MAX_OVER_BUDGET_USERS = 1_000;
+// Known addresses exist only for names that authenticated, so real users; per user the least recently
+// used address goes first (a fleet larger than this belongs in trusted_networks).
+const MAX_KNOWN_USERS = 100_000;
+const MAX_KNOWN_PER_USER = 64;
+// Longer names are kept as a hash: a name may be as long as the AUTH line.
+const MAX_KEY_CHARS = 128;
+
+export class UserAuthBudget {
+  private readonly counted = new Map<string, number[]>();
+  private readonly overBudget = new Map<string, number[]>();
+  /** Checks admitted but not finished, per user: a wave of parallel guesses cannot overshoot the budget. */
+  private readonly pending = new Map<string, number>();
+  private readonly known = new Map<string, Map<string, number>>();
+
+  constructor(private readonly policy: UserBudgetPolicy) {}
+
+  /**
+   * Admits an AUTH for `user` from `ip` to its password check, or refuses it (null) because the user's
+   * budget is spent and the address is not known for the user. `trusted`: the address is in
+   * trusted_networks, which the operator vouches for as the apps' own.
+   */
+  admit(user: string, ip: string, trusted: boolean, now: number): UserBudgetAttempt | null {
+    const key = userKey(user);
+    const address = addressKey(ip);
+    const known = trusted || this.isKnown(key, address, now);
+    if (!known && this.policy.max > 0) {
+      if (this.fresh(key, now).length + (this.pending.get(key) ?? 0) >= this.policy.max) return null;
+      this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+    }
+    const reserved = !known && this.policy.max > 0;
+    let open = true;
+    const release = () => {
+      if (!open) return false;
+      open = false;
+      if (reserved) {
+        const n = (this.pending.get(key) ?? 1) - 1;
+        if (n > 0) this.pending.set(key, n);
+        else this.pending.delete(key);
+      }
+      return true;
+    };
+    return {
+      known,
+      succeeded: (t) => {
+        if (release()) this.remember(key, address, t);
+      },
+      failed: (t) => {
+        if (!release() || known || this.policy.max === 0) return this.fresh(key, t).length;
+        return this.record(key, t);
+      },
+      abandoned: () => {
+        release();
+      },
+    };
+  }
+
+  /** The user's failures (from unknown addresses) still inside the window. */
+  failures(user: string, now: number): number {
+    return this.fresh(userKey(user), now).length;
+  }
+
+  /** How many user names the failure tables hold (both bounded). */
+  get trackedUsers(): number {
+    return this.counted.size + this.overBudget.size;
+  }
+
+  private fresh(key: string, now: number): number[] {
+    const list = this.overBudget.get(key) ?? this.counted.get(key);
+    if (!list) return [];
+    const first = list.findIndex((t) => now - t < this.policy.windowMs);
+    return first < 0 ? [] : first === 0 ? list : list.slice(first);
+  }
+
+  private record(key: string, now: number): number {
+    const list = [...this.fresh(key, now), now].slice(-this.policy.max);
+    this.counted.delete(key);
+    this.overBudget.delete(key);
+    // Re-inserted: Map order is then least recently failed first, the eviction order.
+    const table = list.length >= this.policy.max ? this.overBudget : this.counted;
+    table.set(key, list);
+    evictOldest(table, table === this.overBudget ? MAX_OVER_BUDGET_USERS : MAX_COUNTED_USERS);
+    return list.length;
+  }
+
+  private isKnown(key: string, address: string, now: number): boolean {
+    const seen = this.known.get(key)?.get(address);
+    return seen !== undefined && now - seen < this.policy.knownMs;
+  }
+
+  private remember(key: string, address: string, now: number): void {
+    if (this.policy.knownMs <= 0) return;
+    let addresses = this.known.get(key);
+    if (addresses) this.known.delete(key);
+    else addresses = new Map();
+    this.known.set(key, addresses);
+    evictOldest(this.known, MAX_KNOWN_USERS);
+    addresses.delete(address);
+    addresses.set(address, now);
+    evictOldest(addresses, MAX_KNOWN_PER_USER);
+  }
+}
+
+function evictOldest<V>(map: Map<string, V>, max: number): void {
+  while (map.size > max) {
+    const oldest = map.keys().next().value;
+    if (oldest === undefined) return;
+    map.delete(oldest);
+  }
+}
+
+/** The name as the user store compares it (exactly, case included); long names as a hash. */
+function userKey(user: string): string {
+  return user.length <= MAX_KEY_CHARS ? user : `#${createHash('sha256').update(user).digest('base64')}`;
+}
+
+/**
+ * The unit an address is known by: an IPv4 address (also as ::ffff:a.b.c.d), or an IPv6 /64, what one
+ * host or one site usually holds (a host may change the low 64 bits at will: privacy addresses).
+ */
+export function addressKey(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1];
+  if (!ip.includes(':')) return ip;
+  const [head, tail] = ip.split('%')[0].split('::');
+  const groups = (s: string | undefined) => (s ? s.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
+  const front = groups(head);
+  const back = groups(tail);
+  const all = tail === undefined ? front : [...front, ...Array<string>(Math.max(0, 8 - front.length - back.length)).fill('0'), ...back];
+  return `${all
+    .slice(0, 4)
+    .map((g) => Number.parseInt(g, 16).toString(16))
+    .join(':')}::/64`;
+}

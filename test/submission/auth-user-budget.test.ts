@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { hashPassword, verifyPassword } from '../../src/auth/password.js';
+import { PASSWORD, RawClient, USER, DOMAIN, startHarness, type Reply } from './harness.js';
+
+test('AUTH failures per user: guesses from many addresses spend the budget, then 454 4.7.0 without a password check, except from a known address; other users are untouched; the window passes', async () => {
+  let skew = 0;
+  let checks = 0;
+  const h = await startHarness({
+    submission: { cleartext_auth: 'always' },
+    limits: { max_auth_failures_per_user: 4, auth_user_window_ms: 60_000, known_address_days: 30 },
+    deps: {
+      now: () => Date.now() + skew,
+      verifyPassword: (password, stored) => {
+        checks++;
+        return verifyPassword(password, stored);
+      },
+    },
+  });
+  /** One connection from `from`: greeting, EHLO, AUTH PLAIN; the AUTH reply. */
+  const auth = async (from: string, user: string, password: string): Promise<Reply | null> => {
+    const c = await RawClient.connect(h.starttlsPort, { localAddress: from });
+    try {
+      await c.read();
+      return await c.login(user, password);
+    } finally {
+      c.destroy();
+    }
+  };
+  try {
+    await h.store.users.add({ name: 'other', passwordHash: await hashPassword('other password'), senderDomains: [DOMAIN], createdAt: Date.now() });
+    assert.equal((await auth('127.0.0.2', USER, PASSWORD))?.code, 235, "the app's host logs in: its address becomes known");
+    assert.equal(checks, 1);
+
+    // A success for the user sits in the verify cache; each guess still pays a full password check.
+    for (const [i, from] of ['127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6'].entries()) {
+      assert.equal((await auth(from, USER, `guess ${i}`))?.code, 535, `guess ${i} from ${from}`);
+      assert.equal(checks, 2 + i, `guess ${i} ran the password check`);
+    }
+
+    const right = await auth('127.0.0.7', USER, PASSWORD);
+    assert.match(right?.text ?? '', /^454 4\.7\.0 /, 'over the budget the right password from a new address is refused, temporarily');
+    assert.equal((await auth('127.0.0.7', USER, 'guess 5'))?.code, 454);
+    assert.equal(checks, 5, 'neither refusal checked a password (nor reached the verify cache)');
+    const line = h.logs.find((l) => l.event === 'submission.refused' && l.reason === 'auth-user-budget');
+    assert.ok(line, 'the refusal is logged');
+    assert.equal(line.user, USER);
+    assert.equal(line.client_ip, '127.0.0.7');
+    assert.equal(line.code, 454);
+    assert.equal(line.failures, 4);
+
+    assert.equal((await auth('127.0.0.2', USER, PASSWORD))?.code, 235, 'the known address still authenticates');
+    assert.equal((await auth('127.0.0.2', USER, 'stale password'))?.code, 535, 'a failure from the known address is checked, not refused');
+    assert.equal((await auth('127.0.0.8', 'other', 'other password'))?.code, 235, 'another user from a new address is unaffected');
+
+    // Names that do not exist spend a budget the same way: refusals tell nothing about which users exist.
+    for (const from of ['127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6']) assert.equal((await auth(from, 'ghost', 'x'))?.code, 535);
+    assert.equal((await auth('127.0.0.9', 'ghost', 'x'))?.code, 454);
+
+    skew += 60_000;
+    assert.equal((await auth('127.0.0.7', USER, PASSWORD))?.code, 235, 'the window passed: the new address authenticates');
+  } finally {
+    await h.close();
+  }
+});
