@@ -156,9 +156,9 @@ function userKey(user: string): string {
  * host or one site usually holds (a host may change the low 64 bits at will: privacy addresses).
  */
 export function addressKey(ip: string): string {
+  if (!ip.includes(':')) return ip;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   if (mapped) return mapped[1];
-  if (!ip.includes(':')) return ip;
   const [head, tail] = ip.split('%')[0].split('::');
   const groups = (s: string | undefined) => (s ? s.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
   const front = groups(head);

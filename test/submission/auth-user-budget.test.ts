@@ -1,7 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { hashPassword, verifyPassword } from '../../src/auth/password.js';
-import { PASSWORD, RawClient, USER, DOMAIN, startHarness, type Reply } from './harness.js';
+import { PASSWORD, RawClient, USER, DOMAIN, startHarness, type Harness, type Reply } from './harness.js';
+
+/** One connection from `from`: greeting, EHLO, AUTH PLAIN; the AUTH reply. */
+async function authFrom(h: Harness, from: string, user: string, password: string): Promise<Reply | null> {
+  const c = await RawClient.connect(h.starttlsPort, { localAddress: from });
+  try {
+    await c.read();
+    return await c.login(user, password);
+  } finally {
+    c.destroy();
+  }
+}
 
 test('AUTH failures per user: guesses from many addresses spend the budget, then 454 4.7.0 without a password check, except from a known address; other users are untouched; the window passes', async () => {
   let skew = 0;
@@ -17,16 +28,7 @@ test('AUTH failures per user: guesses from many addresses spend the budget, then
       },
     },
   });
-  /** One connection from `from`: greeting, EHLO, AUTH PLAIN; the AUTH reply. */
-  const auth = async (from: string, user: string, password: string): Promise<Reply | null> => {
-    const c = await RawClient.connect(h.starttlsPort, { localAddress: from });
-    try {
-      await c.read();
-      return await c.login(user, password);
-    } finally {
-      c.destroy();
-    }
-  };
+  const auth = (from: string, user: string, password: string) => authFrom(h, from, user, password);
   try {
     await h.store.users.add({ name: 'other', passwordHash: await hashPassword('other password'), senderDomains: [DOMAIN], createdAt: Date.now() });
     assert.equal((await auth('127.0.0.2', USER, PASSWORD))?.code, 235, "the app's host logs in: its address becomes known");
@@ -59,6 +61,21 @@ test('AUTH failures per user: guesses from many addresses spend the budget, then
 
     skew += 60_000;
     assert.equal((await auth('127.0.0.7', USER, PASSWORD))?.code, 235, 'the window passed: the new address authenticates');
+  } finally {
+    await h.close();
+  }
+});
+
+test('AUTH failures per user: an address in trusted_networks is never refused for the budget, even before its first login', async () => {
+  const h = await startHarness({
+    submission: { cleartext_auth: 'always' },
+    limits: { max_auth_failures_per_user: 2, trusted_networks: ['127.0.1.0/24'] },
+  });
+  try {
+    assert.equal((await authFrom(h, '127.0.0.2', USER, 'guess 1'))?.code, 535);
+    assert.equal((await authFrom(h, '127.0.0.3', USER, 'guess 2'))?.code, 535);
+    assert.equal((await authFrom(h, '127.0.0.4', USER, PASSWORD))?.code, 454, 'the budget is spent');
+    assert.equal((await authFrom(h, '127.0.1.9', USER, PASSWORD))?.code, 235, 'a new host of the fleet, in trusted_networks');
   } finally {
     await h.close();
   }
