@@ -40,6 +40,8 @@ export interface SubmissionDeps {
   certificate?: Pick<Certificate, 'cert' | 'key'>;
   /** The password check behind the verify cache (tests count the checks). */
   verifyPassword?: typeof verifyPassword;
+  /** User names the per-user AUTH budget keeps (tests reach the bound in a few dozen AUTHs). */
+  authUserNames?: number;
   /** How long close() lets open sessions finish before telling them 421. */
   closeTimeoutMs?: number;
 }
@@ -91,6 +93,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     max: limits.max_auth_failures_per_user,
     windowMs: limits.auth_user_window_ms,
     knownMs: limits.known_address_days * 86_400_000,
+    maxNames: deps.authUserNames,
   });
   const guards = new Roster<SessionGuard>(); // not a Map: src/listener/roster.ts
   /** Set by close(): sessions still open are told 421 at their next command. */

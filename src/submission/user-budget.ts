@@ -17,6 +17,8 @@ export interface UserBudgetPolicy {
   windowMs: number;
   /** How long a successful AUTH makes its address known for the user; 0 = no address is ever known. */
   knownMs: number;
+  /** User names whose failures are kept (default 10,000); those over the budget get a tenth of it apart. */
+  maxNames?: number;
 }
 
 /** What an admitted AUTH reports back once its password check is over. */
@@ -34,8 +36,7 @@ export interface UserBudgetAttempt {
 // Bounds under a spray of user names: each entry is a name and at most `max` timestamps. A spray of
 // single failures evicts the least recently failed names first, but never a user over the budget: those
 // sit in their own, smaller table, and flushing it takes a full budget of failures per name pushed in.
-const MAX_COUNTED_USERS = 10_000;
-const MAX_OVER_BUDGET_USERS = 1_000;
+const MAX_NAMES = 10_000;
 // Known addresses exist only for names that authenticated, so real users; per user the least recently
 // used address goes first (a fleet larger than this belongs in trusted_networks).
 const MAX_KNOWN_USERS = 100_000;
@@ -50,7 +51,13 @@ export class UserAuthBudget {
   private readonly pending = new Map<string, number>();
   private readonly known = new Map<string, Map<string, number>>();
 
-  constructor(private readonly policy: UserBudgetPolicy) {}
+  private readonly maxCounted: number;
+  private readonly maxOverBudget: number;
+
+  constructor(private readonly policy: UserBudgetPolicy) {
+    this.maxCounted = policy.maxNames ?? MAX_NAMES;
+    this.maxOverBudget = Math.max(1, Math.floor(this.maxCounted / 10));
+  }
 
   /**
    * Admits an AUTH for `user` from `ip` to its password check, or refuses it (null) because the user's
@@ -116,7 +123,7 @@ export class UserAuthBudget {
     // Re-inserted: Map order is then least recently failed first, the eviction order.
     const table = list.length >= this.policy.max ? this.overBudget : this.counted;
     table.set(key, list);
-    evictOldest(table, table === this.overBudget ? MAX_OVER_BUDGET_USERS : MAX_COUNTED_USERS);
+    evictOldest(table, table === this.overBudget ? this.maxOverBudget : this.maxCounted);
     return list.length;
   }
 

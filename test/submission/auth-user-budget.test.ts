@@ -80,3 +80,33 @@ test('AUTH failures per user: an address in trusted_networks is never refused fo
     await h.close();
   }
 });
+
+test('AUTH failures per user: a spray of distinct user names keeps the table bounded, evicting partial counts, never a user over the budget', async () => {
+  const h = await startHarness({
+    submission: { cleartext_auth: 'always' },
+    limits: { max_auth_failures_per_user: 2, max_auth_failures: 1000, auth_failures_before_delay: 1000 },
+    deps: { authUserNames: 20 },
+  });
+  try {
+    assert.equal((await authFrom(h, '127.0.2.1', USER, 'guess 1'))?.code, 535);
+    assert.equal((await authFrom(h, '127.0.2.2', USER, 'guess 2'))?.code, 535);
+    assert.equal((await authFrom(h, '127.0.2.3', USER, PASSWORD))?.code, 454, 'the budget is spent');
+    assert.equal((await authFrom(h, '127.0.2.1', 'early', 'x'))?.code, 535, 'one failure for a name under the budget');
+    // 30 other names, one failure each, over one connection: more than the 20 names the table keeps.
+    const c = await RawClient.connect(h.starttlsPort, { localAddress: '127.0.2.4' });
+    await c.read();
+    await c.command('EHLO client.test');
+    for (let i = 0; i < 30; i++) {
+      const r = await c.command(`AUTH PLAIN ${Buffer.from(`\0spray-${i}\0x`).toString('base64')}`);
+      assert.equal(r?.code, 535, `spray ${i}`);
+    }
+    c.destroy();
+    // Kept, 'early' would have one failure left before the budget; evicted, it has two.
+    assert.equal((await authFrom(h, '127.0.2.5', 'early', 'x'))?.code, 535);
+    assert.equal((await authFrom(h, '127.0.2.5', 'early', 'x'))?.code, 535, "'early' was evicted by the spray: its count started again");
+    assert.equal((await authFrom(h, '127.0.2.5', 'early', 'x'))?.code, 454, 'and two failures spend the budget');
+    assert.equal((await authFrom(h, '127.0.2.6', USER, PASSWORD))?.code, 454, 'the user over the budget was not flushed by the spray');
+  } finally {
+    await h.close();
+  }
+});

@@ -41,8 +41,8 @@ export async function startHarness(
     submission?: Record<string, unknown>;
     limits?: Record<string, unknown>;
     intake?: (store: SqliteStore) => Intake;
-    /** Passed to startSubmission: a clock, a counted password check. */
-    deps?: Pick<SubmissionDeps, 'now' | 'verifyPassword'>;
+    /** Passed to startSubmission: a clock, a counted password check, a smaller table of user names. */
+    deps?: Pick<SubmissionDeps, 'now' | 'verifyPassword' | 'authUserNames'>;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-sub-'));
