@@ -161,7 +161,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     const username = auth.username ?? '';
     // Before the store, the verify cache and the hash: a refusal for the budget costs nothing and, checking
     // no password, tells a guesser nothing (not even a cached right one).
-    const attempt = userBudget.admit(username, ip, guards.get(session.id)?.slot.trusted ?? false, now());
+    const attempt = userBudget.admit(username, auth.password ?? '', ip, guards.get(session.id)?.slot.trusted ?? false, now());
     if (!attempt) {
       // 454, not 421: RFC 4954's temporary AUTH failure. The address may be an app's new host, and the
       // session stays usable for another AUTH; 421 (RFC 5321: closing the channel) is for a blocked address.

@@ -9,7 +9,7 @@
  * a write per failed guess to a shared database would turn a botnet's guesses into database load, and a
  * restart forgetting the counts costs one more budget of guesses.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, randomBytes } from 'node:crypto';
 
 export interface UserBudgetPolicy {
   /** Failures within the window (from addresses not known for the user) after which AUTH is refused; 0 = off. */
@@ -47,8 +47,13 @@ const MAX_KEY_CHARS = 128;
 export class UserAuthBudget {
   private readonly counted = new Map<string, number[]>();
   private readonly overBudget = new Map<string, number[]>();
-  /** Checks admitted but not finished, per user: a wave of parallel guesses cannot overshoot the budget. */
-  private readonly pending = new Map<string, number>();
+  /**
+   * Checks admitted but not finished, per user and per password (as an HMAC under a key of this
+   * process, held only while the check runs): a wave of parallel guesses cannot overshoot the budget,
+   * and a fleet's burst of logins with its one password holds one place, not one per connection.
+   */
+  private readonly pending = new Map<string, Map<string, number>>();
+  private readonly tagKey = createSecretKey(randomBytes(32));
   private readonly known = new Map<string, Map<string, number>>();
 
   private readonly maxCounted: number;
@@ -64,23 +69,30 @@ export class UserAuthBudget {
    * budget is spent and the address is not known for the user. `trusted`: the address is in
    * trusted_networks, which the operator vouches for as the apps' own.
    */
-  admit(user: string, ip: string, trusted: boolean, now: number): UserBudgetAttempt | null {
+  admit(user: string, password: string, ip: string, trusted: boolean, now: number): UserBudgetAttempt | null {
     const key = userKey(user);
     const address = addressKey(ip);
     const known = trusted || this.isKnown(key, address, now);
-    if (!known && this.policy.max > 0) {
-      if (this.fresh(key, now).length + (this.pending.get(key) ?? 0) >= this.policy.max) return null;
-      this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
-    }
     const reserved = !known && this.policy.max > 0;
+    let tag = '';
+    if (reserved) {
+      tag = createHmac('sha256', this.tagKey).update(password, 'utf8').digest('binary');
+      const inFlight = this.pending.get(key) ?? new Map<string, number>();
+      const places = inFlight.size + (inFlight.has(tag) ? 0 : 1);
+      if (this.fresh(key, now).length + places > this.policy.max) return null;
+      inFlight.set(tag, (inFlight.get(tag) ?? 0) + 1);
+      this.pending.set(key, inFlight);
+    }
     let open = true;
     const release = () => {
       if (!open) return false;
       open = false;
-      if (reserved) {
-        const n = (this.pending.get(key) ?? 1) - 1;
-        if (n > 0) this.pending.set(key, n);
-        else this.pending.delete(key);
+      const inFlight = reserved ? this.pending.get(key) : undefined;
+      if (inFlight) {
+        const n = (inFlight.get(tag) ?? 1) - 1;
+        if (n > 0) inFlight.set(tag, n);
+        else inFlight.delete(tag);
+        if (inFlight.size === 0) this.pending.delete(key);
       }
       return true;
     };
