@@ -112,6 +112,17 @@ export const submissionSchema = z.strictObject({
       /** AUTH failures from one IP (within the window) after which it is told 421 and disconnected. */
       max_auth_failures: positiveInt.default(10),
       auth_failure_window_ms: positiveInt.default(15 * 60_000),
+      /**
+       * AUTH failures per user name (from addresses not known for the user, any number of them) within
+       * auth_user_window_ms, after which AUTH for that user is refused with 454 4.7.0 without a password
+       * check, except from its known addresses; 0 = off. 100: ten addresses' worth of the per-address block,
+       * far above what an app with a stale password produces from new hosts before the per-address block
+       * stops them anyway (docs/security.md).
+       */
+      max_auth_failures_per_user: nonNegativeInt.default(100),
+      auth_user_window_ms: positiveInt.default(15 * 60_000),
+      /** Days a successful AUTH keeps its address (IPv6: its /64) known for the user, exempt from that budget; 0 = none. */
+      known_address_days: z.number().min(0).max(365).default(30),
       max_messages_per_session: positiveInt.default(1000),
     })
     .prefault({}),

@@ -14,7 +14,7 @@ import { isStorageFull } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import type { NotifyKeyword } from '../types.js';
 import { ensureCertificate, type Certificate } from '../tls/self-signed.js';
-import { dummyHash } from '../auth/password.js';
+import { dummyHash, type verifyPassword } from '../auth/password.js';
 import { createRehasher } from '../auth/rehash.js';
 import { createVerifyCache } from '../auth/verify-cache.js';
 import { DataLineCheck } from './data-stream.js';
@@ -26,6 +26,7 @@ import { SessionGuard, type Refusal } from '../listener/session-guard.js';
 import { openSmtpSession, type BoundAddress } from '../listener/hand-off.js';
 import { Roster } from '../listener/roster.js';
 import { AuthFailures } from './limits.js';
+import { UserAuthBudget, type UserBudgetAttempt } from './user-budget.js';
 import { cachedReverse } from './reverse-dns.js';
 
 export interface SubmissionDeps {
@@ -37,6 +38,10 @@ export interface SubmissionDeps {
   now?: () => number;
   /** Certificate to use instead of ensureCertificate(config) (tests). */
   certificate?: Pick<Certificate, 'cert' | 'key'>;
+  /** The password check behind the verify cache (tests count the checks). */
+  verifyPassword?: typeof verifyPassword;
+  /** User names the per-user AUTH budget keeps (tests reach the bound in a few dozen AUTHs). */
+  authUserNames?: number;
   /** How long close() lets open sessions finish before telling them 421. */
   closeTimeoutMs?: number;
 }
@@ -64,7 +69,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   const limits = sub.limits;
   const now = deps.now ?? Date.now;
   const intake = deps.intake ?? createIntake({ store, hostname: config.hostname, logger, now, checkSuppressions: true });
-  const passwords = createVerifyCache({ ttlMs: sub.auth_cache_ms });
+  const passwords = createVerifyCache({ ttlMs: sub.auth_cache_ms, verify: deps.verifyPassword });
   const log = logger.child({ component: 'submission' });
   const rehash = createRehasher(store.users, log);
 
@@ -84,6 +89,13 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     delayMs: limits.auth_failure_delay_ms,
     max: limits.max_auth_failures,
     windowMs: limits.auth_failure_window_ms,
+    ipv6Prefix: limits.ipv6_prefix_length,
+  });
+  const userBudget = new UserAuthBudget({
+    max: limits.max_auth_failures_per_user,
+    windowMs: limits.auth_user_window_ms,
+    knownMs: limits.known_address_days * 86_400_000,
+    maxNames: deps.authUserNames,
     ipv6Prefix: limits.ipv6_prefix_length,
   });
   const guards = new Roster<SessionGuard>(); // not a Map: src/listener/roster.ts
@@ -150,12 +162,52 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     const delay = authFailures.delayFor(ip, now());
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
     const username = auth.username ?? '';
+    // Before the store, the verify cache and the hash: a refusal for the budget costs nothing and, checking
+    // no password, tells a guesser nothing (not even a cached right one).
+    const attempt = userBudget.admit(username, auth.password ?? '', ip, guards.get(session.id)?.slot.trusted ?? false, now());
+    if (!attempt) {
+      // 454, not 421: RFC 4954's temporary AUTH failure. The address may be an app's new host, and the
+      // session stays usable for another AUTH; 421 (RFC 5321: closing the channel) is for a blocked address.
+      const text = 'Temporary authentication failure: too many failed attempts for this user; try again later';
+      log.info(
+        {
+          event: 'submission.refused',
+          reason: 'auth-user-budget',
+          code: 454,
+          enhanced: '4.7.0',
+          text,
+          command: 'AUTH',
+          method: auth.method,
+          client_ip: ip,
+          user: username.slice(0, 128),
+          failures: userBudget.failures(username, now()),
+          session: session.id,
+        },
+        'refused',
+      );
+      return smtpError(454, '4.7.0', text);
+    }
+    try {
+      return await checkPassword(auth, session, username, attempt);
+    } finally {
+      attempt.abandoned(); // a no-op once the check reported; releases the reservation if it threw
+    }
+  }
+
+  async function checkPassword(
+    auth: SMTPServerAuthentication,
+    session: SMTPServerSession,
+    username: string,
+    attempt: UserBudgetAttempt,
+  ): Promise<SessionUser | Error> {
+    const ip = session.remoteAddress;
     // PLAIN's authzid (act as someone else) is not supported: empty, or the same user. (Some clients
     // send only an authzid; smtp-server then takes it as the user name, and so do we.)
     const proxy = auth.method === 'PLAIN' && !!auth.authcid && !!auth.authzid && auth.authzid !== auth.authcid;
     const user = username && !proxy ? await store.users.get(username) : null;
     const ok = await passwords.verify(auth.password ?? '', user?.passwordHash ?? dummyHash());
     if (user && ok) {
+      attempt.succeeded(now());
       // Not awaited: the reply does not wait for the upgrade of a legacy hash, nor fails with it.
       void rehash.afterLogin(user.name, auth.password ?? '', user.passwordHash);
       // An authenticated session leaves the anonymous count for the (larger) authenticated one.
@@ -180,6 +232,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
       log.debug({ event: 'submission.auth', user: user.name, method: auth.method, client_ip: ip, session: session.id }, 'authenticated');
       return { username: user.name, senderDomains: user.senderDomains };
     }
+    attempt.failed(now());
     const failures = authFailures.record(ip, now());
     const blocked = failures >= limits.max_auth_failures;
     log.info(

@@ -199,3 +199,23 @@ test('database: a wrong backend, a PostgreSQL key on SQLite, or a missing URL na
     );
   }
 });
+
+test('the per-user AUTH budget refuses a negative budget, a fractional one and a year and more of known addresses, with the key named', () => {
+  const cases: [string, RegExp][] = [
+    ['submission:\n  limits:\n    max_auth_failures_per_user: -1\n', /submission\.limits\.max_auth_failures_per_user.*found -1/s],
+    ['submission:\n  limits:\n    max_auth_failures_per_user: 2.5\n', /submission\.limits\.max_auth_failures_per_user.*found 2\.5/s],
+    ['submission:\n  limits:\n    auth_user_window_ms: 0\n', /submission\.limits\.auth_user_window_ms.*found 0/s],
+    ['submission:\n  limits:\n    known_address_days: 400\n', /submission\.limits\.known_address_days.*found 400/s],
+  ];
+  for (const [i, [text, expected]] of cases.entries()) {
+    assert.throws(
+      () => loadConfig(file(`user-budget-bad-${i}.yaml`, text), {}),
+      (err: unknown) => err instanceof ConfigError && expected.test(err.message),
+      text,
+    );
+  }
+  const c = loadConfig(file('user-budget-default.yaml', 'hostname: mx.example.org\n'), {});
+  assert.equal(c.submission.limits.max_auth_failures_per_user, 100);
+  assert.equal(c.submission.limits.auth_user_window_ms, 15 * 60_000);
+  assert.equal(c.submission.limits.known_address_days, 30);
+});

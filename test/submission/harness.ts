@@ -15,7 +15,7 @@ import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import type { Intake } from '../../src/intake/intake.js';
 import { openSqliteStore, type SqliteStore } from '../../src/store/sqlite/index.js';
-import { startSubmission, type Submission } from '../../src/submission/listener.js';
+import { startSubmission, type Submission, type SubmissionDeps } from '../../src/submission/listener.js';
 import { sqliteSettings } from '../../src/config/database.js';
 import { schemaLogger } from '../../src/log/logger.js';
 
@@ -37,7 +37,13 @@ export interface Harness {
 let passwordHash: Promise<string> | null = null;
 
 export async function startHarness(
-  overrides: { submission?: Record<string, unknown>; limits?: Record<string, unknown>; intake?: (store: SqliteStore) => Intake } = {},
+  overrides: {
+    submission?: Record<string, unknown>;
+    limits?: Record<string, unknown>;
+    intake?: (store: SqliteStore) => Intake;
+    /** Passed to startSubmission: a clock, a counted password check, a smaller table of user names. */
+    deps?: Pick<SubmissionDeps, 'now' | 'verifyPassword' | 'authUserNames'>;
+  } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-sub-'));
   const config = parseConfig({
@@ -62,7 +68,7 @@ export async function startHarness(
     },
   });
   const logger = schemaLogger(pino({ level: 'info' }, sink));
-  const submission = await startSubmission({ config, store, logger, intake: overrides.intake?.(store), closeTimeoutMs: 500 });
+  const submission = await startSubmission({ config, store, logger, intake: overrides.intake?.(store), closeTimeoutMs: 500, ...overrides.deps });
   return {
     dir,
     config,
