@@ -89,12 +89,6 @@ const CHECKPOINT_AT_BYTES = 4 * 1024 * 1024;
  * file stays in the page cache and commits rewrite it instead of extending it.
  */
 const RESTART_AT_BYTES = 32 * 1024 * 1024;
-/**
- * How often the checkpointer looks. Once the WAL file has grown past CHECKPOINT_AT_BYTES it keeps that size (it is
- * rewritten from its start, not truncated), so every tick copies: each copy writes the pages committed since the last
- * one, hot pages (every b-tree's right-hand leaf, page 1, the FTS structure) once per copy, and flushes both files.
- */
-const CHECKPOINT_EVERY_MS = 1000;
 /** What the checkpointer leaves to copy while it holds the write lock, at most (when commits allow). */
 const LAST_COPY_BYTES = 1024 * 1024;
 
@@ -139,7 +133,7 @@ function startCheckpointer(db: Db, walPath: string, restartAtBytes: number): voi
     } catch {
       /* busy: the next tick tries again */
     }
-  }, CHECKPOINT_EVERY_MS);
+  }, 250);
   timer.unref();
 }
 
