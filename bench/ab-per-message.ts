@@ -18,6 +18,8 @@
  * usage: node --import tsx bench/ab-per-message.ts --a /work/main-checkout --b . [--pairs 3] [--messages 2000]
  *          [--workers 20,50] [--rate MSGS_PER_S] [--per-connection 1 (messages per connection; 100 for the reused case)]
  *          [--idle-after-warm MS (no load that long between the warm-up and the measured runs, both sides)]
+ *          [--loadgen-a DIR --loadgen-b DIR (the checkouts whose bench/loadgen.ts each side runs; default this one)]
+ * LOADGEN_NODE_ARGS gives the load generator node flags (`--cpu-prof --cpu-prof-dir=DIR`).
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -40,11 +42,16 @@ const { values } = parseArgs({
     rate: { type: 'string' },
     'per-connection': { type: 'string', default: '1' },
     'idle-after-warm': { type: 'string', default: '0' },
+    'loadgen-a': { type: 'string' },
+    'loadgen-b': { type: 'string' },
   },
 });
 if (!values.a || !values.b) throw new Error('give --a ROOT and --b ROOT (two mailtrail checkouts)');
 const roots = { A: path.resolve(values.a), B: path.resolve(values.b) };
 const HERE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// --loadgen-a / --loadgen-b: whose load generator each side runs (this checkout's by default, the same for both): with
+// `--a X --b X` and two load generators, the pairs compare the clients against the same relay code.
+const loadgenRoots = { A: path.resolve(values['loadgen-a'] ?? HERE), B: path.resolve(values['loadgen-b'] ?? HERE) };
 const pairs = Number(values.pairs);
 const messages = Number(values.messages);
 const workerCounts = values.workers.split(',').map(Number);
@@ -85,6 +92,9 @@ interface Row {
   relay_sys_ms_per_msg: number;
   /** V8's and Node's platform threads (GC marking and scavenging tasks, compiling), µs per message. */
   helpers_us_per_msg: number;
+  /** The load generator's CPU per message while it ran (start-up left out): it shares the cores with the relay. */
+  loadgen_cpu_ms_per_msg: number;
+  loadgen_sys_ms_per_msg: number;
   failed: number;
   load: number;
 }
@@ -111,7 +121,7 @@ try {
           await sink.waitFor(delivered, 60_000);
           const before = { main: cpu(relay.pid, relay.pid), sys: cpu(relay.pid, undefined, true), all: cpu(relay.pid), threads: perThread(relay.pid) };
           const r = await runLoadgen({
-            root: HERE, // this checkout's load generator for both sides
+            root: loadgenRoots[side],
             host: relay.host,
             port: relay.port,
             messages: n,
@@ -162,6 +172,9 @@ try {
             relay_cpu_ms_per_msg: Number(((all * 1000) / r.sent).toFixed(3)),
             relay_sys_ms_per_msg: Number(((sys * 1000) / r.sent).toFixed(3)),
             helpers_us_per_msg: Math.round((helpers * 1e6) / r.sent),
+            // An older load generator (--loadgen-a) reports only its whole CPU, start-up included.
+            loadgen_cpu_ms_per_msg: Number(((r.cpu_load_ms ?? r.cpu_ms) / r.sent).toFixed(3)),
+            loadgen_sys_ms_per_msg: Number(((r.cpu_load_sys_ms ?? Number.NaN) / r.sent).toFixed(3)),
             failed: r.failed,
             load: Number(os.loadavg()[0].toFixed(2)),
           };
@@ -169,7 +182,7 @@ try {
           const phases = Object.fromEntries(Object.entries(r.phases_ms).map(([k, v]) => [k, Number(v.p50.toFixed(2))]));
           const phases99 = Object.fromEntries(Object.entries(r.phases_ms).map(([k, v]) => [k, Number(v.p99.toFixed(2))]));
           process.stdout.write(
-            `${JSON.stringify({ ...row, phases_p50_ms: phases, phases_p99_ms: phases99, thread_us_per_msg: Object.fromEntries(busiest) })}\n`,
+            `${JSON.stringify({ ...row, loadgen_startup_cpu_ms: r.cpu_load_ms === undefined ? null : Math.round(r.cpu_ms - r.cpu_load_ms), phases_p50_ms: phases, phases_p99_ms: phases99, thread_us_per_msg: Object.fromEntries(busiest) })}\n`,
           );
         }
       } finally {
@@ -189,7 +202,17 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 for (const workers of workerCounts) {
-  for (const key of ['msgs_per_s', 'p50_ms', 'p99_ms', 'main_cpu_ms_per_msg', 'relay_cpu_ms_per_msg', 'relay_sys_ms_per_msg', 'helpers_us_per_msg'] as const) {
+  for (const key of [
+    'msgs_per_s',
+    'p50_ms',
+    'p99_ms',
+    'main_cpu_ms_per_msg',
+    'relay_cpu_ms_per_msg',
+    'relay_sys_ms_per_msg',
+    'helpers_us_per_msg',
+    'loadgen_cpu_ms_per_msg',
+    'loadgen_sys_ms_per_msg',
+  ] as const) {
     const line = (['A', 'B'] as const).map((side) => {
       const xs = rows.filter((r) => r.side === side && r.workers === workers).map((r) => r[key]);
       return `${side} ${Number(median(xs).toFixed(3))} (${Math.min(...xs)}–${Math.max(...xs)})`;

@@ -15,10 +15,12 @@ export interface JsonChildOptions {
   input?: string;
   /** Names the program in the error when it fails. */
   what: string;
+  /** Node flags before the program (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 export function runJsonChild<T>(root: string, o: JsonChildOptions): Promise<T> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, o.script), ...(o.args ?? [])], {
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), '--import', 'tsx', path.join(root, o.script), ...(o.args ?? [])], {
     cwd: root,
     env: o.env ?? process.env,
     stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],

@@ -27,6 +27,10 @@ export interface LoadgenResult {
   per_second: number;
   /** The load generator's own CPU time in ms (user + system), start-up included. */
   cpu_ms: number;
+  /** The same from the first connection on: what it took from the cores while the server worked. */
+  cpu_load_ms: number;
+  /** Of cpu_load_ms, the kernel's share (system time: the loopback TCP work of its sockets). */
+  cpu_load_sys_ms: number;
 }
 
 export interface LoadgenOptions {
@@ -60,5 +64,8 @@ export function runLoadgen(o: LoadgenOptions): Promise<LoadgenResult> {
   if (o.rate) args.push('--rate', String(o.rate));
   // The password travels in the environment, not argv (which any local user can read in /proc).
   const env = { ...process.env, ...(o.password ? { LOADGEN_PASSWORD: o.password } : {}) };
-  return runJsonChild<LoadgenResult>(o.root, { script: 'bench/loadgen.ts', args, env, what: 'load generator' });
+  // LOADGEN_NODE_ARGS: node flags for the load generator alone (e.g. `--cpu-prof --cpu-prof-dir=DIR`), to see where
+  // its own CPU goes: it shares the cores with the server under test.
+  const nodeArgs = (process.env.LOADGEN_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  return runJsonChild<LoadgenResult>(o.root, { script: 'bench/loadgen.ts', args, env, what: 'load generator', nodeArgs });
 }
