@@ -13,7 +13,7 @@ import { CursorError, DEFAULT_LIMIT, searchMessages } from '../query/search.js';
 import type { Store, SuppressionRecord } from '../store/store.js';
 import { RECIPIENT_STATES, type RecipientState } from '../types.js';
 import type { MetricsHook } from '../metrics/metrics.js';
-import type { RefusalCounters } from '../metrics/refusals.js';
+import type { RefusalCounters } from '../listener/refusal-counters.js';
 import { createQueueControl } from '../queue/control.js';
 import { suppressionList } from '../suppression/list.js';
 import { createOperatorActions, type ActionResult, type OperatorActions, type QueueControl, type SuppressionControl } from './actions.js';

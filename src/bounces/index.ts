@@ -7,7 +7,7 @@ import { classify } from '../classify/index.js';
 import type { Config } from '../config/schema.js';
 import type { Notifier } from '../dsn/types.js';
 import type { Logger } from '../log/logger.js';
-import type { RefusalCounters } from '../metrics/refusals.js';
+import type { RefusalCounters } from '../listener/refusal-counters.js';
 import type { Store } from '../store/store.js';
 import { createInboundListener } from './listener.js';
 import { createParseThread, type ParseThread } from './parse-thread.js';

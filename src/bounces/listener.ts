@@ -27,7 +27,7 @@ import type { Logger } from '../log/logger.js';
 import { isStorageFull } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { parseVerpAddress } from '../verp/token.js';
-import type { RefusalCounters } from '../metrics/refusals.js';
+import type { RefusalCounters } from '../listener/refusal-counters.js';
 
 export interface InboundListenerOptions {
   config: Pick<Config, 'hostname' | 'bounces' | 'delivery'>;

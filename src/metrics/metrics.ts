@@ -13,7 +13,7 @@ import type { Logger } from '../log/logger.js';
 import type { FeedTally, InboundResult, Store } from '../store/store.js';
 import { EVENT_KINDS } from '../types.js';
 import { domainGroup } from './domain-groups.js';
-import type { RefusalCounters } from './refusals.js';
+import type { CountedRefusals } from './refusals.js';
 
 export interface MetricsOptions {
   store: Pick<Store, 'events' | 'query' | 'inbound'>;
@@ -29,7 +29,7 @@ export interface MetricsOptions {
   /** Clock for the oldest-message age (tests). */
   now?: () => number;
   /** The listeners' refusal and HTTP credential counters (./refusals.ts), served on this registry. */
-  refusals?: RefusalCounters;
+  refusals?: CountedRefusals;
 }
 
 /** What the HTTP API serves at /metrics. */

@@ -8,29 +8,17 @@
  * or `web`. Never an address or a user name: a guesser would otherwise grow a series per guess.
  */
 import { Counter } from 'prom-client';
+import type { RefusalCounters } from '../listener/refusal-counters.js';
 
-export type SmtpListenerName = 'submission' | 'bounces';
-export type HttpDoor = 'api' | 'web';
-
-export interface RefusalCounters {
-  /** A `submission.refused` / `inbound.refused` log line, by its `reason`. */
-  smtpRefused(listener: SmtpListenerName, reason: string): void;
-  /** An unknown bearer token or a failed web sign-in. */
-  httpCredentialFailed(via: HttpDoor): void;
-  /** A client address reached api.limits.max_auth_failures: its block starts. */
-  httpBlockStarted(via: HttpDoor): void;
-  /** A request answered 429 because its address is blocked (its token not looked up). */
-  httpBlockedRequest(via: HttpDoor): void;
-  /** An HTTP connection refused at admission (api.limits), before its request was read. */
-  httpConnectionRefused(limit: 'total' | 'per-ip'): void;
-  /** For createMetrics to register. */
+/** The listeners' counters, and the prom-client metrics behind them for createMetrics to register. */
+export interface CountedRefusals extends RefusalCounters {
   readonly metrics: readonly Counter<string>[];
 }
 
 /** Reasons are words from this code; anything else (a future caller's mistake) is `other`, never free text. */
 const REASON = /^[a-z][a-z-]{0,31}$/;
 
-export function createRefusalCounters(): RefusalCounters {
+export function createRefusalCounters(): CountedRefusals {
   const registers: never[] = []; // registered by createMetrics, on its own registry
   const smtp = new Counter({
     name: 'mailtrail_smtp_refusals_total',

@@ -28,7 +28,7 @@ import { Roster } from '../listener/roster.js';
 import { AuthFailures } from './limits.js';
 import { UserAuthBudget, type UserBudgetAttempt } from './user-budget.js';
 import { cachedReverse } from './reverse-dns.js';
-import type { RefusalCounters } from '../metrics/refusals.js';
+import type { RefusalCounters } from '../listener/refusal-counters.js';
 
 export interface SubmissionDeps {
   config: Config;

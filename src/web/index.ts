@@ -18,7 +18,7 @@ import { createHashAuthenticator, type HashAuthenticator } from '../api/auth.js'
 import type { CredentialFailures } from '../api/failures.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
-import type { RefusalCounters } from '../metrics/refusals.js';
+import type { RefusalCounters } from '../listener/refusal-counters.js';
 import type { FateOptions } from '../query/fate.js';
 import type { Store } from '../store/store.js';
 import { CSRF_FIELD, sameToken } from './csrf.js';
