@@ -13,6 +13,7 @@ import type { Intake } from './intake/intake.js';
 import { createLogDestination, createLogger, type Logger } from './log/logger.js';
 import type { LogLine } from './log/records.js';
 import { createMetrics } from './metrics/metrics.js';
+import { createRefusalCounters } from './metrics/refusals.js';
 import { startDeliveryThread, type DeliveryThread } from './queue/delivery-thread.js';
 import { createQueueControl } from './queue/control.js';
 import { createDeliverySide, relayNotifier } from './queue/delivery-side.js';
@@ -132,16 +133,18 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       },
     };
 
+    // Made before the listeners, served by the metrics below: refusals at start-up are counted too.
+    const refusals = createRefusalCounters();
     let submission: Submission | null = null;
     if (config.submission.starttls.enabled || config.submission.implicit_tls.enabled) {
-      submission = await startSubmission({ config, store, logger, intake }).catch(startupError);
+      submission = await startSubmission({ config, store, logger, intake, refusals }).catch(startupError);
       const s = submission;
       stops.push(() => s.close());
     }
 
     let bounces: RunningBounces | null = null;
     if (config.bounces.enabled && config.bounces.listener.enabled) {
-      bounces = await startBounces({ config, store, logger, notifier }).catch(startupError);
+      bounces = await startBounces({ config, store, logger, notifier, refusals }).catch(startupError);
       const b = bounces;
       stops.push(() => b.close());
     }
@@ -149,14 +152,23 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
     let api: { host: string; port: number } | null = null;
     if (config.api.enabled) {
       const queueControl = createQueueControl({ store, wake });
-      const metrics = createMetrics({ store, logger });
+      const metrics = createMetrics({ store, logger, refusals });
       await metrics.start();
       stops.push(() => metrics.stop());
       const suppressions = suppressionList(store);
-      const server = createApi({ store, config, logger, queueControl, suppressions, metrics, doctor: (domains) => runDoctor({ config, store, domains }) });
+      const server = createApi({
+        store,
+        config,
+        logger,
+        queueControl,
+        suppressions,
+        metrics,
+        refusals,
+        doctor: (domains) => runDoctor({ config, store, domains }),
+      });
       // The support page: same server, same tokens, the same actions object as the API's routes.
       if (config.api.ui.enabled)
-        registerWebUi(server.app, { store, config, logger, actions: server.actions, suppressions, credentialFailures: server.credentialFailures });
+        registerWebUi(server.app, { store, config, logger, actions: server.actions, suppressions, credentialFailures: server.credentialFailures, refusals });
       stops.push(() => server.close());
       api = await server
         .listen()

@@ -13,6 +13,7 @@ import { CursorError, DEFAULT_LIMIT, searchMessages } from '../query/search.js';
 import type { Store, SuppressionRecord } from '../store/store.js';
 import { RECIPIENT_STATES, type RecipientState } from '../types.js';
 import type { MetricsHook } from '../metrics/metrics.js';
+import type { RefusalCounters } from '../listener/refusal-counters.js';
 import { createQueueControl } from '../queue/control.js';
 import { suppressionList } from '../suppression/list.js';
 import { createOperatorActions, type ActionResult, type OperatorActions, type QueueControl, type SuppressionControl } from './actions.js';
@@ -47,6 +48,8 @@ export interface ApiOptions {
   /** The operator actions; by default made from queueControl, suppressions and the store's webhook outbox. */
   actions?: OperatorActions;
   metrics?: MetricsHook;
+  /** Failed credentials, blocks and refused connections, counted for /metrics (the web page gets the same). */
+  refusals?: RefusalCounters;
   /** /readyz answers 503 until this returns true. Absent: ready once listening. */
   ready?: () => boolean;
   /** Passed to messageFate (a classifier for answers recorded without an explanation, a clock for tests). */
@@ -128,6 +131,10 @@ export function createApi(opts: ApiOptions): Api {
     // Message-IDs are often longer than find-my-way's default of 100 characters.
     routerOptions: { maxParamLength: 1000 },
     bodyLimit: 64 * 1024,
+    // req.ip: behind a trusted proxy, the right-most X-Forwarded-For address not itself a trusted proxy
+    // (@fastify/proxy-addr walks the header right to left); the left part is the client's to forge.
+    // false, not []: without proxies the header is never parsed.
+    trustProxy: config.api.trusted_proxies.length > 0 ? [...config.api.trusted_proxies] : false,
     // fastify's defaults leave a request and an idle socket without a deadline (requestTimeout and
     // connectionTimeout 0): a client trickling a body, or just connected, held its socket for good.
     connectionTimeout: limits.idle_timeout_ms,
@@ -143,6 +150,9 @@ export function createApi(opts: ApiOptions): Api {
     maxConnections: limits.max_connections,
     maxConnectionsPerIp: limits.max_connections_per_ip,
     ipv6Prefix: limits.ipv6_prefix_length,
+    // Admission happens before a request is read, so it sees the proxy, never the client behind it.
+    trustedProxies: config.api.trusted_proxies,
+    onRefused: (limit) => opts.refusals?.httpConnectionRefused(limit),
   });
   const credentialFailures = new CredentialFailures({
     max: limits.max_auth_failures,
@@ -175,7 +185,10 @@ export function createApi(opts: ApiOptions): Api {
     const need = req.routeOptions.config.auth;
     if (need === 'none' || need === undefined) return;
     const wait = credentialFailures.retryAfterMs(req.ip);
-    if (wait > 0) return blocked(req, reply, wait);
+    if (wait > 0) {
+      opts.refusals?.httpBlockedRequest('api');
+      return blocked(req, reply, wait);
+    }
     const header = req.headers.authorization;
     if (!header)
       return reply
@@ -185,7 +198,9 @@ export function createApi(opts: ApiOptions): Api {
     const principal = await authenticate(header);
     if (!principal) {
       const { blockedForMs, failures } = credentialFailures.fail(req.ip);
+      opts.refusals?.httpCredentialFailed('api');
       if (blockedForMs > 0) {
+        opts.refusals?.httpBlockStarted('api');
         const r = blocked(req, reply, blockedForMs);
         log.warn(
           { event: 'api.auth_blocked', client_ip: req.ip, failures, via: 'api' },

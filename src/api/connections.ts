@@ -15,6 +15,10 @@ export interface ConnectionLimits {
   maxConnectionsPerIp: number;
   /** IPv6 clients are counted per prefix of this length. */
   ipv6Prefix: number;
+  /** api.trusted_proxies: not limited per address (every proxied client arrives from them), still in the total. */
+  trustedProxies: readonly string[];
+  /** Told of each refusal (for /metrics). */
+  onRefused?: (limit: 'total' | 'per-ip') => void;
 }
 
 /** What a refused client reads: a complete HTTP response, so it can tell a limit from a crash. */
@@ -29,7 +33,7 @@ export function limitConnections(server: Server, limits: ConnectionLimits): Admi
     maxTotal: limits.maxConnections,
     maxPerIp: limits.maxConnectionsPerIp,
     maxAuthenticatedPerIp: limits.maxConnectionsPerIp,
-    trustedNetworks: [],
+    trustedNetworks: limits.trustedProxies,
     ipv6Prefix: limits.ipv6Prefix,
   });
   // node's HTTP connection listener (the parser, the request handler) runs only for admitted sockets:
@@ -44,6 +48,7 @@ export function limitConnections(server: Server, limits: ConnectionLimits): Admi
       for (const listener of http) listener.call(server, socket);
       return;
     }
+    limits.onRefused?.(slot === 'total' ? 'total' : 'per-ip');
     const text = slot === 'total' ? 'too many connections; try again later' : `too many connections from ${admission.describe(ip)}; try again later`;
     // Closing with the client's request unread would send a reset, which can make the client lose the
     // 503; so the request is read and dropped (resume) until the client closes, for at most a second.

@@ -7,6 +7,7 @@ import { classify } from '../classify/index.js';
 import type { Config } from '../config/schema.js';
 import type { Notifier } from '../dsn/types.js';
 import type { Logger } from '../log/logger.js';
+import type { RefusalCounters } from '../listener/refusal-counters.js';
 import type { Store } from '../store/store.js';
 import { createInboundListener } from './listener.js';
 import { createParseThread, type ParseThread } from './parse-thread.js';
@@ -26,6 +27,8 @@ export interface BouncesOptions {
   explain?: ExplainFn;
   /** Tells senders about late bounces (src/dsn); none: senders learn them only through mailtrail. */
   notifier?: Pick<Notifier, 'finalFailure'> | null;
+  /** The listener's refusals, counted for /metrics. */
+  refusals?: RefusalCounters;
 }
 
 export interface RunningBounces {
@@ -70,7 +73,13 @@ export async function startBounces(opts: BouncesOptions): Promise<RunningBounces
   const thread = opts.parse ? null : createBounceParseThread(opts.config);
   const processor = createProcessor({ ...opts, parse: opts.parse ?? thread!.parse });
   await processor.recover();
-  const listener = createInboundListener({ config: opts.config, store: opts.store, logger: opts.logger, onStored: (id, raw) => processor.enqueue(id, raw) });
+  const listener = createInboundListener({
+    config: opts.config,
+    store: opts.store,
+    logger: opts.logger,
+    refusals: opts.refusals,
+    onStored: (id, raw) => processor.enqueue(id, raw),
+  });
   // Rows taken over by recover() may still be in work: let them finish before the caller closes the store.
   const address = await listener.listen().catch(async (err: unknown) => {
     await processor.idle();

@@ -27,6 +27,7 @@ import type { Logger } from '../log/logger.js';
 import { isStorageFull } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { parseVerpAddress } from '../verp/token.js';
+import type { RefusalCounters } from '../listener/refusal-counters.js';
 
 export interface InboundListenerOptions {
   config: Pick<Config, 'hostname' | 'bounces' | 'delivery'>;
@@ -39,6 +40,8 @@ export interface InboundListenerOptions {
   onStored?: (inboundId: number, raw: Buffer) => void;
   /** How long close() lets open sessions finish before telling them 421 (default 5 s). */
   closeTimeoutMs?: number;
+  /** Counts each `inbound.refused` line by reason for /metrics. */
+  refusals?: RefusalCounters;
 }
 
 export interface InboundListener {
@@ -94,6 +97,7 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
 
   // RCPT refusals are everyday spam on port 25 (debug); limits, timeouts and protocol errors are not.
   const refused = (conn: SMTPConnection, r: Refusal & { command: string | null }) => {
+    opts.refusals?.smtpRefused('bounces', r.reason);
     logger.info(
       {
         event: 'inbound.refused',
@@ -144,6 +148,7 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
     onRcptTo(address: SMTPServerAddress, _session: SMTPServerSession, callback: (err?: Error | null) => void) {
       const refusal = checkRecipient(address.address, { bounceDomains, roleAddresses, verpSecret: b.verp_secret });
       if (refusal) {
+        opts.refusals?.smtpRefused('bounces', 'recipient'); // its log's reason is the reply text: not a label
         logger.debug({ event: 'inbound.refused', rcpt: address.address, code: refusal.code, reason: refusal.message }, 'inbound RCPT refused');
         callback(reply(refusal.code, refusal.message));
         return;
@@ -221,6 +226,7 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
         onSession: openSession,
         onRefused: (ip, why) => {
           const text = why === 'total' ? 'too many connections' : `too many connections from ${admission.describe(ip)}`;
+          opts.refusals?.smtpRefused('bounces', 'limit');
           logger.info(
             { event: 'inbound.refused', reason: 'limit', code: 421, enhanced: '4.7.0', text, command: null, client_ip: ip, session: null },
             'inbound connection refused',

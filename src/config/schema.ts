@@ -24,6 +24,15 @@ const domain = hostname;
  * /64, such as an app fleet, are better put in trusted_networks or given a higher per-address limit).
  */
 const ipv6PrefixLength = z.number().int().min(48).max(128).default(64);
+/** Addresses or CIDR blocks (10.0.0.0/8, 2001:db8::/32), each checked where the config is read. */
+const cidrList = z
+  .array(
+    z.string().superRefine((cidr, ctx) => {
+      const problem = cidrProblem(cidr);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  )
+  .default([]);
 
 /**
  * An SMTP listener. Each key has its default, so `{ enabled: false }` turns one off and `{ port: 587 }`
@@ -96,14 +105,7 @@ export const submissionSchema = z.strictObject({
       /** IPv6 prefix length the per-address limits above and the AUTH-failure limits count a client by. */
       ipv6_prefix_length: ipv6PrefixLength,
       /** Client networks (CIDR) exempt from both per-address limits, like Postfix's $mynetworks; AUTH is still required. */
-      trusted_networks: z
-        .array(
-          z.string().superRefine((cidr, ctx) => {
-            const problem = cidrProblem(cidr);
-            if (problem) ctx.addIssue({ code: 'custom', message: problem });
-          }),
-        )
-        .default([]),
+      trusted_networks: cidrList,
       /** Time a client on the implicit-TLS port has to finish its TLS handshake. */
       tls_handshake_timeout_ms: positiveInt.default(10_000),
       /** AUTH failures from one IP before each further attempt is delayed. */
@@ -418,10 +420,18 @@ export const apiSchema = z.strictObject({
     )
     .default([]),
   /**
+   * Reverse proxies (addresses or CIDR blocks) whose X-Forwarded-For is believed. A request from one of
+   * them is counted and logged as the right-most X-Forwarded-For address that is not itself a trusted
+   * proxy: the right end was written by our own proxies, everything left of it by whoever sent the
+   * request, who can write any address there. They are also exempt from max_connections_per_ip (every
+   * client's connections arrive from them; max_connections still counts them). Empty (the default): the
+   * header is never read, and a direct client cannot choose its own address.
+   */
+  trusted_proxies: cidrList,
+  /**
    * The HTTP server's front door (API, web page, metrics): it shares the process, and its file
    * descriptors, with the SMTP listeners, so a flood of idle or trickling HTTP clients must not be able
-   * to hold sockets without bound. Behind a reverse proxy on the same host every request comes from
-   * one address: raise max_connections_per_ip to max_connections there.
+   * to hold sockets without bound. Behind a reverse proxy on the same host, list it in trusted_proxies.
    */
   limits: z
     .strictObject({

@@ -13,6 +13,7 @@ import type { Logger } from '../log/logger.js';
 import type { FeedTally, InboundResult, Store } from '../store/store.js';
 import { EVENT_KINDS } from '../types.js';
 import { domainGroup } from './domain-groups.js';
+import type { CountedRefusals } from './refusals.js';
 
 export interface MetricsOptions {
   store: Pick<Store, 'events' | 'query' | 'inbound'>;
@@ -27,6 +28,8 @@ export interface MetricsOptions {
   defaultMetrics?: boolean;
   /** Clock for the oldest-message age (tests). */
   now?: () => number;
+  /** The listeners' refusal and HTTP credential counters (./refusals.ts), served on this registry. */
+  refusals?: CountedRefusals;
 }
 
 /** What the HTTP API serves at /metrics. */
@@ -77,6 +80,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const registry = new Registry();
   if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  for (const m of opts.refusals?.metrics ?? []) registry.registerMetric(m);
 
   const received = new Counter({
     name: 'mailtrail_messages_received_total',

@@ -28,6 +28,7 @@ import { Roster } from '../listener/roster.js';
 import { AuthFailures } from './limits.js';
 import { UserAuthBudget, type UserBudgetAttempt } from './user-budget.js';
 import { cachedReverse } from './reverse-dns.js';
+import type { RefusalCounters } from '../listener/refusal-counters.js';
 
 export interface SubmissionDeps {
   config: Config;
@@ -44,6 +45,8 @@ export interface SubmissionDeps {
   authUserNames?: number;
   /** How long close() lets open sessions finish before telling them 421. */
   closeTimeoutMs?: number;
+  /** Counts each `submission.refused` line by reason for /metrics. */
+  refusals?: RefusalCounters;
 }
 
 export interface Submission {
@@ -104,7 +107,9 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
 
   const cleartextAuthOk = (ip: string) => sub.cleartext_auth === 'always' || (sub.cleartext_auth === 'loopback' && isLoopback(ip));
 
+  const counted = (reason: string) => deps.refusals?.smtpRefused('submission', reason);
   const refused = (conn: SMTPConnection, r: Refusal & { command: string | null }) => {
+    counted(r.reason);
     const user = (conn.session.user as SessionUser | undefined)?.username ?? null;
     log.info(
       {
@@ -169,6 +174,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
       // 454, not 421: RFC 4954's temporary AUTH failure. The address may be an app's new host, and the
       // session stays usable for another AUTH; 421 (RFC 5321: closing the channel) is for a blocked address.
       const text = 'Temporary authentication failure: too many failed attempts for this user; try again later';
+      counted('auth-user-budget');
       log.info(
         {
           event: 'submission.refused',
@@ -213,6 +219,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
       // An authenticated session leaves the anonymous count for the (larger) authenticated one.
       if (guards.get(session.id)?.slot.authenticate() === false) {
         const text = `too many authenticated sessions from ${admission.describe(ip)}; try again later`;
+        counted('limit');
         log.info(
           {
             event: 'submission.refused',
@@ -235,6 +242,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     attempt.failed(now());
     const failures = authFailures.record(ip, now());
     const blocked = failures >= limits.max_auth_failures;
+    counted('auth-failure');
     log.info(
       {
         event: 'submission.refused',
@@ -454,6 +462,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
         onSession: (socket, slot, local) => openSession(server, socket, slot, local),
         onRefused: (ip, reason) => {
           const text = reason === 'total' ? 'too many connections' : `too many connections from ${admission.describe(ip)}`;
+          counted('limit');
           log.info(
             {
               event: 'submission.refused',

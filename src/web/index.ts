@@ -18,6 +18,7 @@ import { createHashAuthenticator, type HashAuthenticator } from '../api/auth.js'
 import type { CredentialFailures } from '../api/failures.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
+import type { RefusalCounters } from '../listener/refusal-counters.js';
 import type { FateOptions } from '../query/fate.js';
 import type { Store } from '../store/store.js';
 import { CSRF_FIELD, sameToken } from './csrf.js';
@@ -51,6 +52,8 @@ export interface WebDeps {
   suppressions: SuppressionControl;
   /** The API's failed-credential counts (api.limits.max_auth_failures): sign-in and bearer tokens share one budget. */
   credentialFailures: CredentialFailures;
+  /** Failed sign-ins and blocks, counted for /metrics (the API's counters). */
+  refusals?: RefusalCounters;
   /** The clock and classifier of the fate (tests). */
   fate?: FateOptions;
   now?: () => number;

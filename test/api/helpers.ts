@@ -9,12 +9,13 @@ export const ADMIN_TOKEN = 'admin-token-0123456789abcdef-0123456789';
 export const STORED_TOKEN = 'mt_stored-token-0123456789abcdef';
 
 /** The API on 127.0.0.1 port 0 with a read token (`reader`) and an admin token (`operator`) in its config. */
-export function testApiConfig(over: { host?: string; limits?: Record<string, unknown> } = {}) {
+export function testApiConfig(over: { host?: string; limits?: Record<string, unknown>; trusted_proxies?: string[] } = {}) {
   return parseConfig({
     api: {
       host: over.host ?? '127.0.0.1',
       port: 0,
       limits: over.limits ?? {},
+      trusted_proxies: over.trusted_proxies ?? [],
       tokens: [
         { name: 'reader', token: READ_TOKEN, scope: 'read' },
         { name: 'operator', token: ADMIN_TOKEN, scope: 'admin' },

@@ -10,6 +10,8 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { startBounces, type RunningBounces } from '../../src/bounces/index.js';
 import { createInboundListener } from '../../src/bounces/listener.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import { createRefusalCounters } from '../../src/metrics/refusals.js';
 import { parseBounce } from '../../src/bounces/parse/index.js';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger, silentLogger } from '../../src/log/logger.js';
@@ -210,11 +212,13 @@ test('an idle client is disconnected after idle_timeout_ms', async () => {
   assert.match(received, /^421 /m);
 });
 
-test('connections beyond max_connections are turned away with 421', async () => {
+test('connections beyond max_connections are turned away with 421, and counted for /metrics', async () => {
+  const refusals = createRefusalCounters();
   const small = createInboundListener({
     config: { ...config, bounces: { ...config.bounces, max_connections: 1, listener: { enabled: true, host: HOST, port: 0 } } },
     store: t.store,
     logger: silentLogger(),
+    refusals,
   });
   const { port: smallPort } = await small.listen();
   const held = net.connect({ port: smallPort, host: HOST });
@@ -222,6 +226,8 @@ test('connections beyond max_connections are turned away with 421', async () => 
     await new Promise<void>((resolve) => held.once('data', () => resolve()));
     const second = await smtp(smallPort, HOST, []);
     assert.equal(second[0].code, 421);
+    const text = await createMetrics({ store: t.store, logger: silentLogger(), defaultMetrics: false, refusals }).registry.metrics();
+    assert.match(text, /^mailtrail_smtp_refusals_total\{listener="bounces",reason="limit"\} 1$/m, 'the refusal is in the exposition');
   } finally {
     held.destroy();
     await small.close();

@@ -71,6 +71,12 @@ const badCases: Array<[string, string, RegExp]> = [
   ['IPv6 prefix too long', 'bounces:\n  ipv6_prefix_length: 129\n', /bounces\.ipv6_prefix_length.*found 129; expected a number ≤ 128/],
   ['IPv6 prefix not a whole number', 'api:\n  limits:\n    ipv6_prefix_length: 64.5\n', /api\.limits\.ipv6_prefix_length.*found 64\.5/],
   ['no HTTP failure limit', 'api:\n  limits:\n    max_auth_failures: 0\n', /api\.limits\.max_auth_failures.*found 0.*> 0/],
+  ['a trusted proxy that is not an address', 'api:\n  trusted_proxies: [nginx]\n', /api\.trusted_proxies\.0.*"nginx" is not an IP address or CIDR block/],
+  [
+    'a trusted proxy with a bad prefix',
+    'api:\n  trusted_proxies: ["10.0.0.0/33"]\n',
+    /api\.trusted_proxies\.0.*"10\.0\.0\.0\/33" is not an IP address or CIDR block/,
+  ],
   ['an HTTP failure window of 0', 'api:\n  limits:\n    auth_failure_window_ms: 0\n', /api\.limits\.auth_failure_window_ms.*found 0/],
   [
     'a short config token (not printed)',

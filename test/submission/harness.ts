@@ -42,7 +42,7 @@ export async function startHarness(
     limits?: Record<string, unknown>;
     intake?: (store: SqliteStore) => Intake;
     /** Passed to startSubmission: a clock, a counted password check, a smaller table of user names. */
-    deps?: Pick<SubmissionDeps, 'now' | 'verifyPassword' | 'authUserNames'>;
+    deps?: Pick<SubmissionDeps, 'now' | 'verifyPassword' | 'authUserNames' | 'refusals'>;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-sub-'));

@@ -14,11 +14,11 @@ export { ADMIN_TOKEN, READ_TOKEN } from '../api/helpers.js';
 /** The clock of the pages: three hours after the fixture's first message. */
 export const NOW = T0 + 3 * HOUR;
 
-export async function startWeb(opts: { now?: () => number; limits?: Record<string, unknown> } = {}) {
+export async function startWeb(opts: { now?: () => number; limits?: Record<string, unknown>; trusted_proxies?: string[] } = {}) {
   const t = tempStore();
   const lines: Record<string, unknown>[] = [];
   const logger: Logger = createLogger({ log: { level: 'debug', file: null } }, { write: (s: string) => void lines.push(JSON.parse(s)) });
-  const config = testApiConfig({ limits: opts.limits });
+  const config = testApiConfig({ limits: opts.limits, trusted_proxies: opts.trusted_proxies });
   const seeded = await seedHistory(t.store);
   const suppressions = suppressionList(t.store);
   const fate = { now: NOW };

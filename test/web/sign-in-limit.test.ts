@@ -10,14 +10,15 @@ import { requestFrom } from '../helpers/http-from.js';
 import { ADMIN_TOKEN, READ_TOKEN, startWeb } from './helpers.js';
 
 /** Signs in from `from` with a fresh form (its nonce cookie and field), as a browser there would. */
-async function signInFrom(base: string, from: string, token: string) {
-  const form = await requestFrom(`${base}/ui/login`, { localAddress: from });
+async function signInFrom(base: string, from: string, token: string, forwardedFor?: string) {
+  const xff: Record<string, string> = forwardedFor === undefined ? {} : { 'x-forwarded-for': forwardedFor };
+  const form = await requestFrom(`${base}/ui/login`, { localAddress: from, headers: xff });
   const cookie = String(form.headers['set-cookie']?.[0] ?? '').split(';')[0];
   const nonce = /name="_csrf" value="([^"]+)"/.exec(form.text)?.[1] ?? '';
   return requestFrom(`${base}/ui/login`, {
     localAddress: from,
     method: 'POST',
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', ...xff },
     body: new URLSearchParams({ _csrf: nonce, token, next: '/ui/messages' }).toString(),
   });
 }
@@ -74,6 +75,30 @@ test('bearer-token failures and sign-in failures from one address add up', async
     const r = await signInFrom(w.base, from, 'guess-3');
     assert.equal(r.status, 429, 'the sign-in is the third failure of the address');
     assert.match(r.text, /Try again in \d+ min/);
+  } finally {
+    await w.cleanup();
+  }
+});
+
+test('behind a trusted proxy (api.trusted_proxies) sign-ins are counted per forwarded client; from elsewhere the header is ignored', async () => {
+  const proxy = '127.0.6.20';
+  const w = await startWeb({ limits: { max_auth_failures: 2 }, trusted_proxies: [proxy] });
+  try {
+    assert.equal((await signInFrom(w.base, proxy, 'guess-1', '203.0.113.30')).status, 401);
+    const blocked = await signInFrom(w.base, proxy, 'guess-2', '203.0.113.30');
+    assert.equal(blocked.status, 429, 'the guesser behind the proxy is blocked');
+    assert.match(blocked.text, /tried from 203\.0\.113\.30\./, 'the page names the forwarded client');
+    assert.equal((await signInFrom(w.base, proxy, READ_TOKEN, '203.0.113.31')).status, 303, 'another client behind the proxy signs in');
+    assert.ok(
+      w.lines.some((l) => l.event === 'api.auth_blocked' && l.via === 'web' && l.client_ip === '203.0.113.30'),
+      'the log names the forwarded client',
+    );
+
+    const direct = '127.0.6.21';
+    assert.equal((await signInFrom(w.base, direct, 'guess-1', '198.51.100.1')).status, 401);
+    const forged = await signInFrom(w.base, direct, 'guess-2', '198.51.100.2');
+    assert.equal(forged.status, 429, 'a forged header from an untrusted address changes nothing');
+    assert.match(forged.text, /tried from 127\.0\.6\.21\./);
   } finally {
     await w.cleanup();
   }

@@ -53,7 +53,10 @@ export function registerSession(web: FastifyInstance, ctx: WebContext): void {
     const next = safeNext(body.next);
     // Before anything is looked up: a blocked address's guess costs nothing.
     const wait = ctx.credentialFailures.retryAfterMs(req.ip);
-    if (wait > 0) return blocked(reply, req.ip, wait);
+    if (wait > 0) {
+      ctx.refusals?.httpBlockedRequest('web');
+      return blocked(reply, req.ip, wait);
+    }
     if (!sameToken(readCookie(req.headers.cookie, LOGIN_COOKIE), body[CSRF_FIELD])) {
       ctx.log.warn({ event: 'web.refused', reason: 'csrf', method: 'POST', url: '/ui/login', client_ip: req.ip }, 'sign-in without the form nonce refused');
       return loginForm(req, next, 403, reply, 'The sign-in form was stale or did not come from this page. Please try again.');
@@ -64,7 +67,9 @@ export function registerSession(web: FastifyInstance, ctx: WebContext): void {
     if (!principal) {
       ctx.log.warn({ event: 'web.sign_in_failed', client_ip: req.ip }, 'web sign-in with an unknown token');
       const { blockedForMs, failures } = ctx.credentialFailures.fail(req.ip);
+      ctx.refusals?.httpCredentialFailed('web');
       if (blockedForMs > 0) {
+        ctx.refusals?.httpBlockStarted('web');
         ctx.log.warn(
           { event: 'api.auth_blocked', client_ip: req.ip, failures, via: 'web' },
           `too many invalid tokens from ${req.ip}: answered 429 until the window passes`,
