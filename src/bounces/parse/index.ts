@@ -62,7 +62,7 @@ export function parseBounceSync(raw: Buffer, opts: ParseOptions = {}): ParseResu
 }
 
 /** An mbox file holds several mails, each after a `From sender date` line. */
-const MBOX_FROM = /\n\n?From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\r?\n/g;
+const MBOX_FROM = /\n\n?From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}[ \t]*\r?\n/g;
 const MAX_MBOX_MAILS = 20;
 
 function splitMbox(text: string): string[] {

@@ -207,13 +207,17 @@ export function decodeQuotedPrintable(s: string): Buffer {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 61 /* = */) {
-      const a = s.charCodeAt(i + 1);
-      if (a === 13 && s.charCodeAt(i + 2) === 10) {
-        i += 2;
+      // A soft line break; the spaces or tabs a transport may have appended after the `=` are not part of
+      // it (RFC 2045 §6.7 (3): trailing white space is to be deleted when decoding).
+      let j = i + 1;
+      while (s.charCodeAt(j) === 32 || s.charCodeAt(j) === 9) j++;
+      const a = s.charCodeAt(j);
+      if (a === 13 && s.charCodeAt(j + 1) === 10) {
+        i = j + 1;
         continue;
       }
       if (a === 10) {
-        i += 1;
+        i = j;
         continue;
       }
       const hex = s.slice(i + 1, i + 3);

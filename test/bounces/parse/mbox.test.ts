@@ -45,3 +45,18 @@ test('a "From " line inside one notice\'s text (no date after it) does not split
     ['ann@q.example'],
   );
 });
+
+test('a "From " line with trailing spaces (as some mail stores write them) still starts a notice', () => {
+  const file = [
+    'From MAILER-DAEMON Mon Jun  2 10:00:00 2031 ',
+    notice('ann@q.example'),
+    '',
+    'From MAILER-DAEMON Tue Jun  3 11:30:00 2031\t',
+    notice('bob@q.example'),
+  ].join('\n');
+  const r = parseBounceSync(Buffer.from(file));
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['ann@q.example', 'bob@q.example'],
+  );
+});
