@@ -444,11 +444,9 @@ export const WORDING_RULES: readonly Rule[] = [
   // puts its reason after the stock text ("mailbox unavailable - rate limited").
   { id: 'mailbox-unavailable', match: { text: /mailbox (?:<?[^\s<>@]+@[^\s<>@]+>? )?(?:is )?(?:unavailable|not available)/i, class: 5, phase: ['rcpt', 'dsn', 'unknown'] }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'The recipient\'s server says the mailbox is unavailable, which it usually says for addresses that do not exist.' },
   { id: 'address-rejected', match: { text: /(?:^|[\s:;>#])(?<!sender(?: ip| e-?mail)? )address rejected(?:\.|\s*$|\s+\S+@)|@[^\s>]+>? recipient rejected\.?\s*$/i, class: 5 }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'The recipient\'s server rejected this address, which it usually does for addresses that do not exist.' },
-  // qmail frames every refusal of RCPT as "<IP> does not like recipient." followed by the remote's reply: a
-  // permanent one that no earlier rule recognised (a bare "550 Requested action not taken") is the address
-  // refused; a temporary one, or one with its own reason (full, relaying, blocked), is read by that reason.
-  { id: 'qmail-rcpt-refused', match: { text: /does not like recipient/i, class: 5 }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'The recipient\'s server refused this address when it was offered (qmail: "does not like recipient"), which it does for addresses that do not exist.' },
-  { id: 'expired', match: { text: /message expired|delivery time expired|retry time(?:out)? (?:not )?(?:exceeded|reached)|retry timeout exceeded|could not be delivered within|too long (?:in|on) (?:the )?queue|queue lifetime|(?:maximum )?queue time|giving up|gave up|undeliverable for \d+ days|delivery (?:has been )?delayed for|expired after|all hosts have been failing for a long time/i }, category: 'expired', status: 'X.4.7', explanation: S.expired },
+  // Not qmail's "Giving up on <IP>." after a refusal: it gave up on that host for this message because the
+  // host refused, not because the message's time ran out.
+  { id: 'expired', match: { text: /message expired|delivery time expired|retry time(?:out)? (?:not )?(?:exceeded|reached)|retry timeout exceeded|could not be delivered within|too long (?:in|on) (?:the )?queue|queue lifetime|(?:maximum )?queue time|giving up(?! on \[?(?:\d{1,3}\.){3}\d{1,3}|(?: on \[?[0-9a-f]{0,4}:[0-9a-f:.]+))|gave up|undeliverable for \d+ days|delivery (?:has been )?delayed for|expired after|all hosts have been failing for a long time/i }, category: 'expired', status: 'X.4.7', explanation: S.expired },
   { id: 'connection-refused', match: { text: /\bECONNREFUSED\b|connection refused/i }, category: 'connection-failure', status: 'X.4.1', impliedClass: 4, explanation: CONNECT_FAILURE },
   { id: 'connection-timeout', match: { text: /\bETIMEDOUT\b|\bETIMEOUT\b|\bESOCKETTIMEDOUT\b|timed out|time-?out|no response from|did not respond/i }, category: 'connection-failure', status: 'X.4.1', impliedClass: 4, explanation: { ...CONNECT_FAILURE, default: 'The receiving server did not answer in time; we will retry.', connect: 'The receiving mail server did not answer the connection in time (down, firewalled or overloaded); we will retry, possibly via another MX host.' } },
   { id: 'connection-lost', match: { text: /\bECONNRESET\b|\bEPIPE\b|\bECONNECTION\b|\bESOCKET\b|connection (?:reset|closed|dropped|lost|terminated|aborted)|lost connection|unexpected (?:close|disconnect|end of (?:file|stream))|socket (?:closed|hang up)|broken pipe|closed the connection|\bEHOSTUNREACH\b|\bENETUNREACH\b|\bEHOSTDOWN\b|\bEADDRNOTAVAIL\b|(?:host|network|server) (?:is )?(?:unreachable|not reachable)|no route to host|unable to connect|could not connect|failed to connect|cannot connect|connect to \S+ failed/i }, category: 'connection-failure', status: 'X.4.2', impliedClass: 4, explanation: CONNECT_FAILURE },
@@ -480,6 +478,12 @@ export const SUBJECT_RULES: readonly Rule[] = [
 
 export const VAGUE_RULES: readonly Rule[] = [
   { id: 'access-denied', match: { text: /access denied|not authori[sz]ed|not allowed|not permitted|prohibited|forbidden|denied by policy|policy (?:violation|reasons?|rejection)|administrative(?:ly)? prohibit|local policy|refused by (?:policy|administrator)/i, class: 5 }, category: 'policy', explanation: S.policy },
+  // qmail frames every refusal of RCPT as "<IP> does not like recipient." followed by the remote's reply: a
+  // permanent one that no earlier rule recognised (a bare "550 Requested action not taken") is the address
+  // refused; a temporary one, or one with its own reason (full, relaying, blocked, expired, a protocol
+  // error, an X.7 policy status, "access denied"), is read by that reason: hence last of the wording tiers,
+  // so that the same remote reply reads the same in qmail's notice as in any other MTA's.
+  { id: 'qmail-rcpt-refused', match: { text: /does not like recipient/i, class: 5 }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'The recipient\'s server refused this address when it was offered (qmail: "does not like recipient"), which it does for addresses that do not exist.' },
 ];
 
 // ---------------------------------------------------------------------------------------------------

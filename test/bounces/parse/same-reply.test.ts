@@ -1,0 +1,143 @@
+/**
+ * One remote server's refusal of RCPT reads the same whichever MTA's notice carries it back: Postfix's
+ * report, Exim's notice, qmail's notice and Sendmail's report each frame the reply in their own words
+ * ("said:", "SMTP error from remote mail server after RCPT TO", "does not like recipient … Giving up on",
+ * a `>>> RCPT To` transcript), and those words must not become the reason (issue 16: the same MTAs with
+ * other remote replies). Written notices, made-up replies of every family.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseBounceSync } from '../../../src/bounces/parse/index.js';
+
+const TO = 'ann@far.example';
+const head = (from: string, subject: string, extra: string[] = []) => [`From: ${from}`, 'To: b+7-f00d@bounces.shop.example', `Subject: ${subject}`, ...extra];
+const statusOf = (reply: string) => /^[45]\d\d[ -]([45]\.\d{1,3}\.\d{1,3})\b/.exec(reply)?.[1] ?? `${reply[0]}.0.0`;
+
+const FORMATS: Record<string, (reply: string) => string[]> = {
+  Postfix: (reply) => [
+    ...head('MAILER-DAEMON@mx.example (Mail Delivery System)', 'Undelivered Mail Returned to Sender', [
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+    ]),
+    '',
+    '--b1',
+    'Content-Type: text/plain',
+    '',
+    'This is the mail system at host mx.example.',
+    '',
+    `<${TO}>: host mx.far.example[192.0.2.1] said: ${reply} (in reply to RCPT TO command)`,
+    '',
+    '--b1',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; mx.example',
+    '',
+    `Final-Recipient: rfc822; ${TO}`,
+    'Action: failed',
+    `Status: ${statusOf(reply)}`,
+    'Remote-MTA: dns; mx.far.example',
+    `Diagnostic-Code: smtp; ${reply}`,
+    '',
+    '--b1--',
+  ],
+  Exim: (reply) => [
+    ...head('Mail Delivery System <Mailer-Daemon@mx.example>', 'Mail delivery failed: returning message to sender', [`X-Failed-Recipients: ${TO}`]),
+    '',
+    'This message was created automatically by mail delivery software.',
+    '',
+    'A message that you sent could not be delivered to one or more of its',
+    'recipients. This is a permanent error. The following address(es) failed:',
+    '',
+    `  ${TO}`,
+    '    host mx.far.example [192.0.2.1]',
+    `    SMTP error from remote mail server after RCPT TO:<${TO}>:`,
+    `    ${reply}`,
+    '',
+    '------ This is a copy of the message, including all the headers. ------',
+    '',
+    'Subject: your order',
+  ],
+  qmail: (reply) => [
+    ...head('MAILER-DAEMON@mx.example', 'failure notice'),
+    '',
+    'Hi. This is the qmail-send program at mx.example.',
+    "I'm afraid I wasn't able to deliver your message to the following addresses.",
+    "This is a permanent error; I've given up. Sorry it didn't work out.",
+    '',
+    `<${TO}>:`,
+    '192.0.2.1 does not like recipient.',
+    `Remote host said: ${reply}`,
+    'Giving up on 192.0.2.1.',
+    '',
+    '--- Below this line is a copy of the message.',
+    '',
+    'Subject: your order',
+  ],
+  Sendmail: (reply) => [
+    ...head('Mail Delivery Subsystem <MAILER-DAEMON@mx.example>', 'Returned mail: see transcript for details', [
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b2"',
+    ]),
+    '',
+    '--b2',
+    '',
+    '   ----- The following addresses had permanent fatal errors -----',
+    `<${TO}>`,
+    `    (reason: ${reply})`,
+    '',
+    '   ----- Transcript of session follows -----',
+    '... while talking to mx.far.example.:',
+    `>>> RCPT To:<${TO}>`,
+    `<<< ${reply}`,
+    '',
+    '--b2',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; mx.example',
+    '',
+    `Final-Recipient: RFC822; ${TO}`,
+    'Action: failed',
+    `Status: ${statusOf(reply)}`,
+    `Diagnostic-Code: SMTP; ${reply}`,
+    '',
+    '--b2--',
+  ],
+};
+
+/** Replies with a reason of their own, one or more per family, and the category each must read as. */
+const REPLIES: Array<[string, string]> = [
+  ['550 5.1.1 <ann@far.example>: Recipient address rejected: User unknown in virtual mailbox table', 'mailbox-unknown'],
+  ['550 No such user here', 'mailbox-unknown'],
+  ['552 5.2.2 Mailbox full, try again later', 'mailbox-full'],
+  ['550 5.2.1 The email account that you tried to reach is disabled', 'mailbox-disabled'],
+  ['554 5.7.1 <ann@far.example>: Relay access denied', 'relay-denied'],
+  ['554 5.7.1 Service unavailable; Client host [192.0.2.9] blocked using zen.spamhaus.example', 'reputation-or-blocklist'],
+  ['550 5.7.9 Rejected', 'policy'],
+  ['554 5.7.9 Message not accepted for policy reasons', 'policy'],
+  ['550 Denied by policy', 'policy'],
+  ['550 5.4.7 Message expired, delivery time exceeded', 'expired'],
+  ['504 5.5.2 Command parameter not implemented', 'protocol-error'],
+  ['503 Improper sequence of commands', 'protocol-error'],
+  ['552 5.3.4 Message size exceeds fixed maximum message size', 'message-too-large'],
+];
+
+test("a remote server's refusal reads the same in Postfix's, Exim's, qmail's and Sendmail's notices", () => {
+  const wrong: string[] = [];
+  for (const [reply, category] of REPLIES) {
+    for (const [mta, notice] of Object.entries(FORMATS)) {
+      const r = parseBounceSync(Buffer.from([...notice(reply), ''].join('\r\n')));
+      const got = r.recipients.find((x) => x.address === TO);
+      if (r.kind !== 'bounce' || r.recipients.length !== 1 || got?.category !== category)
+        wrong.push(`${mta} "${reply}": ${r.kind}, ${r.recipients.length} recipients, ${got?.category}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
+test('qmail\'s own framing decides only where the reply says nothing: "does not like recipient" then reads as the address refused', () => {
+  const r = parseBounceSync(Buffer.from([...FORMATS.qmail!('550 Requested action not taken'), ''].join('\r\n')));
+  assert.equal(r.recipients[0]?.category, 'mailbox-unknown');
+  assert.equal(r.recipients[0]?.hard, true);
+  // "Giving up on <IP>." is qmail giving up on that host after the refusal, not an expired message.
+  assert.notEqual(r.recipients[0]?.evidence?.rule, 'wording:expired');
+});
