@@ -339,6 +339,10 @@ export const ENHANCED_RULES: readonly Rule[] = [
   { id: 'X.7.24', match: { enhanced: 'X.7.24' }, category: 'authentication-policy', explanation: 'The sending domain\'s SPF record could not be evaluated (SPF error).' },
   { id: 'X.7.25', match: { enhanced: 'X.7.25' }, category: 'authentication-policy', explanation: S.ptr },
   { id: 'X.7.26', match: { enhanced: 'X.7.26' }, category: 'authentication-policy', explanation: 'The message failed several sender authentication checks (SPF, DKIM, DMARC) for the sending domain.' },
+  // Sendmail reports a recipient domain's null MX in its own notice as "550 Host does not accept mail" (RFC
+  // 7504's text for a host that takes no mail) under 5.7.27: the words are about the destination. A notice
+  // that reached us cannot be about our sender's domain accepting no mail.
+  { id: 'X.7.27-destination', match: { enhanced: 'X.7.27', text: /\bhost does not accept (?:e-?)?mail\b(?! from)/i }, category: 'no-mail-service', explanation: S.noMail },
   // About our sender's domain, not the recipient: soft (RFC 7505 §4.2).
   { id: 'X.7.27', match: { enhanced: 'X.7.27' }, category: 'authentication-policy', explanation: 'The receiving server refused our envelope sender because its domain publishes a null MX (it cannot receive replies).' },
   { id: 'X.7.28', match: { enhanced: 'X.7.28' }, category: 'rate-limited', explanation: 'The receiving server detected a flood of mail from us and is limiting it; we slow down and retry.' },

@@ -347,6 +347,7 @@ const ROWS: Row[] = [
   ['enhanced:X.7.25', r('connect', 550, '5.7.25', 'Validation of 198.51.100.23 failed'), 'authentication-policy'],
   ['enhanced:X.7.26', r('data', 550, '5.7.26', 'Multiple authentication checks failed'), 'authentication-policy'],
   ['enhanced:X.7.27', r('mail', 550, '5.7.27', 'Sender address has null MX'), 'authentication-policy'],
+  ['enhanced:X.7.27-destination', r('dsn', 550, '5.7.27', 'Host does not accept mail'), 'no-mail-service'],
   ['enhanced:X.7.28', r('rcpt', 421, '4.7.28', 'Mail flood detected'), 'rate-limited'],
   ['enhanced:X.7.29', r('data', 550, '5.7.29', 'ARC chain broken'), 'authentication-policy'],
   ['enhanced:X.7.30', r('data', 550, '5.7.30', 'REQUIRETLS support required'), 'tls-required'],
