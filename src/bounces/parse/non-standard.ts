@@ -52,9 +52,11 @@ export const RULES: MtaRule[] = [
     recipient: new RegExp(`^<(${ADDR})>:`, 'gm'),
   },
   {
+    // Also Exim's notice about malformed addresses in a message's headers (subject "Mail failure - malformed
+    // recipient address"): one "  <address as written>: <error>" line per address.
     name: 'exim',
     match:
-      /could not be delivered to one or more of its\s+recipients|The following address\(es\) failed|Message delivery has been delayed|has not yet been delivered to the following recipients|This message was created automatically by mail delivery software/i,
+      /could not be delivered to one or more of its\s+recipients|The following address\(es\) failed|Message delivery has been delayed|has not yet been delivered to the following recipients|This message was created automatically by mail delivery software|contained one or more recipient addresses that were\s+incorrectly constructed/i,
     original:
       /^-{3,} ?(?:This is a copy of (?:the|your) message|The body of the message is|The headers of the message|The first \d+ lines of the message|This is a copy of the message's headers)/im,
     recipient: new RegExp(`^ {1,4}<?(${ADDR})>?(?:\\s*$|\\s+\\(|\\s*<[^<>]*>:|:)`, 'gm'),

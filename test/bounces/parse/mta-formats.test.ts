@@ -1154,6 +1154,27 @@ const CASES: Case[] = [
     hard: true,
   },
   {
+    format: 'Exim: "Mail failure - malformed recipient address", one "  <address as written>: <error>" line per address, is one recipient',
+    headers: ['From: Mail Delivery System <Mailer-Daemon@mx.example.net>', VERP, 'Subject: Mail failure - malformed recipient address'],
+    body: [
+      'A message that you sent contained one or more recipient addresses that were',
+      'incorrectly constructed:',
+      '',
+      '  wanda@dest.example <walt@dest.example>: malformed address: <walt@dest.example> may not follow wanda@dest.example',
+      '',
+      'This address has been ignored. The other addresses in the message were',
+      'syntactically valid and have been passed on for an attempt at delivery.',
+      '',
+      '------ This is a copy of your message, including all the headers. ------',
+      '',
+      'To: wanda@dest.example <walt@dest.example>',
+      'Subject: news',
+    ],
+    kind: 'bounce',
+    recipients: ['wanda@dest.example'],
+    hard: false,
+  },
+  {
     format: 'Sendmail: a recipient domain with a null MX, "(reason: 550 Host does not accept mail)" under 5.7.27, accepts no mail (hard)',
     headers: [
       'From: Mail Delivery Subsystem <MAILER-DAEMON@mail.example.org>',
