@@ -68,7 +68,7 @@ export const submissionSchema = z.strictObject({
   cleartext_auth: z.enum(['never', 'loopback', 'always']).default('never'),
   /**
    * Load balancers (addresses or CIDR blocks) that connect to both listeners with a PROXY protocol v1 header
-   * naming the client (HAProxy `send-proxy`, nginx `proxy_protocol on`, an AWS NLB's proxy protocol v1), like
+   * naming the client (HAProxy `send-proxy`, nginx `proxy_protocol on`; not v2, which is all an AWS NLB sends), like
    * Postfix's smtpd_upstream_proxy_protocol. A connection from a listed address must send one first, or it is
    * closed; every limit, log line and Received header then uses the header's client. Connections from other
    * addresses are never asked for one (a client must not choose its own address). Empty: no header is read.
