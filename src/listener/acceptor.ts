@@ -55,7 +55,7 @@ export interface ProxyRejection {
 }
 
 /** The reply to a balancer's connection without a valid header: its client learns why, and retries later. */
-export const PROXY_REJECTED_REPLY = '421 4.7.0 expected a PROXY protocol v1 header from this load balancer; closing connection';
+const PROXY_REJECTED_REPLY = '421 4.7.0 expected a PROXY protocol v1 header from this load balancer; closing connection';
 
 export interface Acceptor {
   readonly address: AddressInfo;
