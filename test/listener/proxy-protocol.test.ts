@@ -13,6 +13,7 @@ import { describe, test } from 'node:test';
 import tls from 'node:tls';
 import { PASSWORD, RawClient, USER, message, send, startHarness, storedMessages } from '../submission/harness.js';
 import { waitFor } from '../bounces/support.js';
+import type { RefusalCounters } from '../../src/listener/refusal-counters.js';
 import { BOUNCE_HOST, startBounceListener } from './listeners.js';
 
 const BALANCER = '127.0.9.1';
@@ -202,8 +203,16 @@ describe('submission behind a PROXY-protocol balancer', () => {
     }
   });
 
-  test('a balancer’s connection with a malformed or missing header is closed: 421 on 587, no reply on 465; each is logged with the reason', async () => {
-    const h = await startHarness({ submission: behind });
+  test('a balancer’s connection with a malformed or missing header is closed: 421 on 587, no reply on 465; each is logged and counted with the reason', async () => {
+    const counted: string[] = [];
+    const refusals: RefusalCounters = {
+      smtpRefused: (listener, reason) => counted.push(`${listener} ${reason}`),
+      httpCredentialFailed() {},
+      httpBlockStarted() {},
+      httpBlockedRequest() {},
+      httpConnectionRefused() {},
+    };
+    const h = await startHarness({ submission: behind, deps: { refusals } });
     try {
       const cases: Array<[number, string, RegExp, boolean]> = [
         [h.starttlsPort, 'PROXY TCP4 2001:db8::1 198.51.100.25 40000 587\r\n', /source is not an IPv4 address/, true],
@@ -231,6 +240,7 @@ describe('submission behind a PROXY-protocol balancer', () => {
       check.end();
       await new Promise((r) => setTimeout(r, 200));
       assert.ok(!h.logs.slice(before).some((l) => l.reason === 'proxy-header' && /closed the connection/.test(String(l.text))), 'no info line for it');
+      assert.deepEqual(counted, Array(cases.length).fill('submission proxy-header'), 'each refusal is counted for /metrics, the health check is not');
     } finally {
       await h.close();
     }
