@@ -16,9 +16,9 @@ import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMT
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Config } from '../config/schema.js';
 import { startAcceptor, type Acceptor } from '../listener/acceptor.js';
-import { Admission, type Slot } from '../listener/admission.js';
+import { Admission, networkMatcher, type Slot } from '../listener/admission.js';
 import { endSessions } from '../listener/end-sessions.js';
-import { openSmtpSession, type BoundAddress } from '../listener/hand-off.js';
+import { openSmtpSession, type BoundAddress, type ClientAddress } from '../listener/hand-off.js';
 import { Roster } from '../listener/roster.js';
 import { SessionGuard, type Refusal } from '../listener/session-guard.js';
 import { createDataPace } from '../listener/data-pace.js';
@@ -113,8 +113,8 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
     );
   };
 
-  function openSession(socket: Socket, slot: Slot, local: BoundAddress | null): void {
-    const conn = openSmtpSession(server, socket, local);
+  function openSession(socket: Socket, slot: Slot, local: BoundAddress | null, client: ClientAddress | null): void {
+    const conn = openSmtpSession(server, socket, local, client);
     if (!conn) return slot.release(); // refused by smtp-server's own backstop
     guards.set(conn.id, new SessionGuard(conn, { limits: b, slot, draining: () => draining, refused }));
   }
@@ -218,11 +218,13 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
 
   return {
     async listen() {
+      const balancers = networkMatcher(b.proxy_protocol);
       acceptor = await startAcceptor({
         host: b.listener.host,
         port: b.listener.port,
         configKey: 'bounces.listener',
         admission,
+        proxy: balancers ? { from: balancers, headerTimeoutMs: b.proxy_header_timeout_ms } : null,
         onSession: openSession,
         onRefused: (ip, why) => {
           const text = why === 'total' ? 'too many connections' : `too many connections from ${admission.describe(ip)}`;
@@ -233,6 +235,15 @@ export function createInboundListener(opts: InboundListenerOptions): InboundList
           );
         },
         onHandshakeFailed: () => {}, // no TLS on this listener
+        onProxyRejected: (peer, { silent, ...refusal }) => {
+          // A health check's connect-and-close is routine; anything else from a balancer is a misconfiguration.
+          if (silent) return logger.debug({ event: 'inbound.error', err: refusal.text, error: 'proxy-header', client_ip: peer }, 'no PROXY header');
+          opts.refusals?.smtpRefused('bounces', 'proxy-header');
+          logger.info(
+            { event: 'inbound.refused', reason: 'proxy-header', ...refusal, command: null, client_ip: peer, session: null },
+            'inbound connection refused',
+          );
+        },
       });
       return acceptor.address;
     },

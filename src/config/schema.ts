@@ -66,6 +66,14 @@ export const submissionSchema = z.strictObject({
    * may authenticate in cleartext: apps on the same host), or `always` (tests only).
    */
   cleartext_auth: z.enum(['never', 'loopback', 'always']).default('never'),
+  /**
+   * Load balancers (addresses or CIDR blocks) that connect to both listeners with a PROXY protocol v1 header
+   * naming the client (HAProxy `send-proxy`, nginx `proxy_protocol on`; not v2, which is all an AWS NLB sends), like
+   * Postfix's smtpd_upstream_proxy_protocol. A connection from a listed address must send one first, or it is
+   * closed; every limit, log line and Received header then uses the header's client. Connections from other
+   * addresses are never asked for one (a client must not choose its own address). Empty: no header is read.
+   */
+  proxy_protocol: cidrList,
   limits: z
     .strictObject({
       max_message_bytes: positiveInt.default(25 * 1024 * 1024),
@@ -108,6 +116,8 @@ export const submissionSchema = z.strictObject({
       trusted_networks: cidrList,
       /** Time a client on the implicit-TLS port has to finish its TLS handshake. */
       tls_handshake_timeout_ms: positiveInt.default(10_000),
+      /** Time a proxy_protocol balancer's connection has to deliver its whole PROXY line (Postfix: smtpd_upstream_proxy_timeout, 5 s). */
+      proxy_header_timeout_ms: positiveInt.default(5_000),
       /** AUTH failures from one IP before each further attempt is delayed. */
       auth_failures_before_delay: nonNegativeInt.default(3),
       auth_failure_delay_ms: nonNegativeInt.default(2_000),
@@ -339,6 +349,14 @@ export const doctorSchema = z.strictObject({
 export const bouncesSchema = z.strictObject({
   enabled: z.boolean().default(false),
   listener: listener(2525),
+  /**
+   * Load balancers (addresses or CIDR blocks) that connect with a PROXY protocol v1 header naming the client,
+   * as submission.proxy_protocol: a listed address must send one first or is closed; max_connections_per_ip
+   * and the logs then count and name the header's client; other addresses are never asked. Empty: none read.
+   */
+  proxy_protocol: cidrList,
+  /** Time a proxy_protocol balancer's connection has to deliver its whole PROXY line. */
+  proxy_header_timeout_ms: positiveInt.default(5_000),
   /** Secret for VERP tokens (HMAC-SHA256). Required once bounce domains are used. */
   verp_secret: z.string().min(16, 'at least 16 characters of secret').nullable().default(null),
   /** Local parts accepted at every bounce domain besides VERP addresses. */

@@ -2,7 +2,8 @@
  * Who may hold a connection slot on an SMTP listener, counted per client address and in total.
  *
  * A slot is taken when the TCP connection is accepted (before any TLS handshake, so a client that
- * never finishes one still counts) and given back when the SMTP session ends: at the reply to QUIT or
+ * never finishes one still counts; behind a PROXY-protocol balancer, once its header names the client:
+ * until then a `Hold` counts in the total only) and given back when the SMTP session ends: at the reply to QUIT or
  * a closing 421, not when the socket finally closes, so an app that reconnects for every message does
  * not collide with its own previous session.
  *
@@ -33,6 +34,18 @@ export interface AdmissionLimits {
 }
 
 export type Refusal = 'total' | 'per-ip';
+
+/**
+ * A place in the total for a connection from a trusted PROXY-protocol balancer whose header is not read yet:
+ * the balancer carries every client, so it is never limited per address, but what it holds counts in the
+ * total. The header's client then takes a slot of its own, counted per address, in place of the hold.
+ */
+export interface Hold {
+  /** A slot for the client the header names (the hold is spent either way), or why there is none. */
+  admit(ip: string): Slot | Refusal;
+  /** Gives the place back (no header, a bad one). Idempotent. */
+  release(): void;
+}
 
 export interface Slot {
   /** The client's real address (replies, logs). */
@@ -75,6 +88,26 @@ export class Admission {
     this.perIp.set(key, counts);
     this.total++;
     return this.slot(ip, key, trusted, counts);
+  }
+
+  /** A place in the total only, for a connection whose client is not known yet (a PROXY header to read). */
+  hold(): Hold | 'total' {
+    if (this.total >= this.limits.maxTotal) return 'total';
+    this.total++;
+    let held = true;
+    const release = () => {
+      if (!held) return;
+      held = false;
+      this.total--;
+    };
+    return {
+      // One turn of the event loop: the place given back is the one the slot takes, nobody can take it between.
+      admit: (ip) => {
+        release();
+        return this.admit(ip);
+      },
+      release,
+    };
   }
 
   /** The client as a refusal names it: its address, and its prefix when that is what is counted. */
@@ -128,6 +161,13 @@ export function trustedNetworks(cidrs: readonly string[]): BlockList {
     list.addSubnet(address, bits === undefined ? (family === 'ipv6' ? 128 : 32) : Number(bits), family);
   }
   return list;
+}
+
+/** Whether an address is in the CIDR blocks (already checked by config validation); null when none are listed. */
+export function networkMatcher(cidrs: readonly string[]): ((ip: string) => boolean) | null {
+  if (cidrs.length === 0) return null;
+  const list = trustedNetworks(cidrs);
+  return (ip) => isTrusted(list, ip);
 }
 
 function isTrusted(list: BlockList, ip: string): boolean {

@@ -20,10 +20,10 @@ import { createVerifyCache } from '../auth/verify-cache.js';
 import { DataLineCheck } from './data-stream.js';
 import { checkAddressCommand, routableDomain, senderAllowed } from './envelope.js';
 import { startAcceptor, type Acceptor } from '../listener/acceptor.js';
-import { Admission, type Slot } from '../listener/admission.js';
+import { Admission, networkMatcher, type Slot } from '../listener/admission.js';
 import { endSessions } from '../listener/end-sessions.js';
 import { SessionGuard, type Refusal } from '../listener/session-guard.js';
-import { openSmtpSession, type BoundAddress } from '../listener/hand-off.js';
+import { openSmtpSession, type BoundAddress, type ClientAddress } from '../listener/hand-off.js';
 import { Roster } from '../listener/roster.js';
 import { AuthFailures } from './limits.js';
 import { UserAuthBudget, type UserBudgetAttempt } from './user-budget.js';
@@ -142,8 +142,8 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   }
 
   /** An admitted connection becomes an SMTP session with its guard, before it reads a byte. */
-  function openSession(server: SMTPServer, socket: Socket, slot: Slot, local: BoundAddress | null): void {
-    const conn = openSmtpSession(server, socket, local);
+  function openSession(server: SMTPServer, socket: Socket, slot: Slot, local: BoundAddress | null, client: ClientAddress | null): void {
+    const conn = openSmtpSession(server, socket, local, client);
     if (!conn) return slot.release(); // refused by smtp-server's own backstop
     const ip = conn.remoteAddress;
     const g = new SessionGuard(conn, {
@@ -441,6 +441,8 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   // One context for the process: its session-ticket keys let a reconnecting 465 client resume TLS
   // instead of paying a full handshake per message.
   const tlsContext = tls.createSecureContext({ key: certificate.key, cert: certificate.cert });
+  const balancers = networkMatcher(sub.proxy_protocol);
+  const proxy = balancers ? { from: balancers, headerTimeoutMs: limits.proxy_header_timeout_ms } : null;
   const servers: SMTPServer[] = [];
   const acceptors: Acceptor[] = [];
   const addresses: Submission['addresses'] = {};
@@ -459,7 +461,8 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
         configKey: `submission.${kind}`,
         admission,
         tls: kind === 'implicit_tls' ? { context: tlsContext, handshakeTimeoutMs: limits.tls_handshake_timeout_ms } : undefined,
-        onSession: (socket, slot, local) => openSession(server, socket, slot, local),
+        proxy,
+        onSession: (socket, slot, local, client) => openSession(server, socket, slot, local, client),
         onRefused: (ip, reason) => {
           const text = reason === 'total' ? 'too many connections' : `too many connections from ${admission.describe(ip)}`;
           counted('limit');
@@ -481,6 +484,15 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
         },
         onHandshakeFailed: (ip, error) => {
           log.debug({ event: 'submission.connection_error', listener: kind, client_ip: ip, error }, 'TLS handshake failed');
+        },
+        onProxyRejected: (peer, { silent, ...refusal }) => {
+          // A health check's connect-and-close is routine; anything else from a balancer is a misconfiguration.
+          if (silent) return log.debug({ event: 'submission.connection_error', listener: kind, client_ip: peer, error: refusal.text }, 'no PROXY header');
+          counted('proxy-header');
+          log.info(
+            { event: 'submission.refused', reason: 'proxy-header', ...refusal, command: null, client_ip: peer, user: null, session: null, listener: kind },
+            'refused',
+          );
         },
       });
       acceptors.push(acceptor);

@@ -77,6 +77,17 @@ const badCases: Array<[string, string, RegExp]> = [
     'api:\n  trusted_proxies: ["10.0.0.0/33"]\n',
     /api\.trusted_proxies\.0.*"10\.0\.0\.0\/33" is not an IP address or CIDR block/,
   ],
+  [
+    'a PROXY-protocol balancer that is not an address',
+    'submission:\n  proxy_protocol: [haproxy.internal]\n',
+    /submission\.proxy_protocol\.0.*"haproxy\.internal" is not an IP address or CIDR block/,
+  ],
+  [
+    'a PROXY-protocol balancer with a bad prefix (bounce listener)',
+    'bounces:\n  proxy_protocol: ["10.0.0.1", "2001:db8::/129"]\n',
+    /bounces\.proxy_protocol\.1.*"2001:db8::\/129" is not an IP address or CIDR block/,
+  ],
+  ['a PROXY header timeout of 0', 'submission:\n  limits:\n    proxy_header_timeout_ms: 0\n', /submission\.limits\.proxy_header_timeout_ms.*found 0/],
   ['an HTTP failure window of 0', 'api:\n  limits:\n    auth_failure_window_ms: 0\n', /api\.limits\.auth_failure_window_ms.*found 0/],
   [
     'a short config token (not printed)',

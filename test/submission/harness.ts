@@ -124,6 +124,26 @@ export class RawClient {
     return new RawClient(socket);
   }
 
+  /**
+   * A client behind a PROXY-protocol balancer: connects from `localAddress` (the balancer's address), sends
+   * `header` (a PROXY line, CRLF included, or any bytes) first, then, on an implicit-TLS port, starts TLS.
+   */
+  static async proxied(port: number, header: string, opts: { implicitTls?: boolean; localAddress: string; host?: string }): Promise<RawClient> {
+    const raw = net.connect({ host: opts.host ?? '127.0.0.1', port, localAddress: opts.localAddress });
+    await new Promise<void>((resolve, reject) => {
+      raw.once('connect', () => resolve());
+      raw.once('error', reject);
+    });
+    raw.write(Buffer.from(header, 'latin1'));
+    if (!opts.implicitTls) return new RawClient(raw);
+    const secure = tls.connect({ socket: raw, rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => {
+      secure.once('secureConnect', () => resolve());
+      secure.once('error', reject);
+    });
+    return new RawClient(secure);
+  }
+
   private onData(d: string) {
     this.buffer += d;
     let idx: number;
