@@ -4,7 +4,7 @@
  */
 import { classify } from '../../classify/classify.js';
 import { OUR_HOST_REFUSED, SENDER_CHECKS, UNKNOWN_USER_RE } from '../../classify/rules.js';
-import { codeFromText } from '../../classify/status.js';
+import { codeFromText, parseEnhanced } from '../../classify/status.js';
 import type { Classification } from '../../classify/types.js';
 import type { Evidence, ParsedRecipient } from '../types.js';
 import { confidenceOf } from './confidence.js';
@@ -47,7 +47,25 @@ const AFTER_DATA = /in reply to end of\s+DATA|after\s+end of data|after\s+DATA|i
  * ("user unknown", a 5.1.1) they are about our sender.
  */
 const REPLY_TO_MAIL = /\(in reply to MAIL FROM command\)|SMTP error from remote mail server after MAIL FROM:/i;
+/**
+ * The reply came before any command about this message: the greeting (Exim's "SMTP error from remote mail
+ * server after initial connection", Postfix's "refused to talk to me") or EHLO/HELO. As after MAIL FROM, no
+ * recipient had been offered: whatever its words, the reply is no verdict on the address.
+ */
+const REPLY_BEFORE_MAIL =
+  /SMTP error from remote mail server after (?:initial connection|EHLO|HELO)\b|\brefused to talk to me\b|\(in reply to (?:EHLO|HELO) command\)/i;
 const REPLY_TO_DATA = /\(in reply to end of\s+DATA\s+command\)|SMTP error from remote mail server after\s+end of data/i;
+
+/**
+ * A Momentum-style summary in front of the quoted reply ("5.1.0 - Unknown address error 550-'5.2.2 …
+ * Mailbox Full' (delivery attempts: 0)", as Amazon SES's older notices carry it): the reporting MTA names the
+ * subject of its own status, 5.1.0 even for a full mailbox, so neither the status nor its words say why.
+ * Only the reply is read, as a reply quoted in any other notice is.
+ */
+const SUMMARY_PREFIX = /^\s*[45]\.\d{1,3}\.\d{1,3} - [A-Za-z][A-Za-z ]{2,40}? (?=[45]\d\d[ -]['"]?\S)/;
+function withoutSummary(diagnostic: string | null): string | null {
+  return diagnostic && SUMMARY_PREFIX.test(diagnostic) ? diagnostic.replace(SUMMARY_PREFIX, '') : diagnostic;
+}
 
 export function replyCode(diagnostic: string | null): number | null {
   if (!diagnostic) return null;
@@ -63,7 +81,8 @@ export function replyCode(diagnostic: string | null): number | null {
  * only when the notice concerns one recipient.
  */
 export function classifyRecipient(rec: ParsedRecipient, context: string | null = null): ParsedRecipient {
-  const code = replyCode(rec.diagnostic);
+  const diagnostic = withoutSummary(rec.diagnostic);
+  const code = replyCode(diagnostic);
   rec.reply_code = code;
   if (rec.action === 'delivered' || rec.action === 'relayed' || rec.action === 'expanded') {
     rec.category = 'accepted';
@@ -72,8 +91,8 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   }
   // The remote server's own code (in the diagnostic) is more precise than the reporting MTA's summary
   // Status (`5.0.0`, or a 4.4.7 "gave up" over the 4.7.1 that caused it), when both are of one class.
-  const remote = remoteStatus(rec.diagnostic);
-  const fromText = remote ?? failureStatus(rec.diagnostic);
+  const remote = remoteStatus(diagnostic);
+  const fromText = remote ?? failureStatus(diagnostic);
   // A success status (2.x.x) cannot describe a failure or a delay: it is an earlier line of a quoted
   // transcript (`250 2.1.5 Ok` before the refusal), not the answer that failed.
   let given = rec.status?.startsWith('2.') ? null : rec.status;
@@ -83,10 +102,13 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   if (fromText && (!given || given.endsWith('.0.0') || given.charAt(0) === fromText.charAt(0) || contradicted)) given = fromText;
   // qmail-style "(#5.1.1)" annotations are appended loosely by many MTAs (a full mailbox as #5.1.1):
   // when the wording alone says what happened, it wins; the code stays the reported status.
-  const loose = given !== null && (rec.diagnostic ?? '').includes(`(#${given})`);
-  let c = classify({ phase: 'dsn', code, enhanced: given, text: rec.diagnostic });
+  const loose = given !== null && (diagnostic ?? '').includes(`(#${given})`);
+  // A transcript quoted as the diagnostic (`Out: 250 2.1.5 Ok … Out: 550 Rejected`): its first status is an
+  // earlier command's success, which must not make the failure read as accepted; the failing reply's class stands in.
+  if (given === null && code !== null && code >= 400 && parseEnhanced(diagnostic)?.startsWith('2.')) given = `${Math.floor(code / 100)}.0.0`;
+  let c = classify({ phase: 'dsn', code, enhanced: given, text: diagnostic });
   if (loose) {
-    const byWording = classify({ phase: 'dsn', code, enhanced: null, text: (rec.diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, '') });
+    const byWording = classify({ phase: 'dsn', code, enhanced: null, text: (diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, '') });
     if (byWording.category !== 'unknown') c = byWording;
   }
   // A status that says the mailbox or domain does not exist (X.1.1, X.1.2: often the reporting MTA's
@@ -96,12 +118,12 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   if (
     c.hard &&
     c.rule.startsWith('enhanced:') &&
-    rec.diagnostic &&
-    (EXISTS_OR_SENDER_WORDS.test(rec.diagnostic) || OUR_HOST_REFUSED.test(rec.diagnostic) || SENDER_CHECKS.test(rec.diagnostic))
+    diagnostic &&
+    (EXISTS_OR_SENDER_WORDS.test(diagnostic) || OUR_HOST_REFUSED.test(diagnostic) || SENDER_CHECKS.test(diagnostic))
   ) {
-    const byWording = classify({ phase: 'dsn', code, enhanced: null, text: rec.diagnostic.replace(STATUS_IN_TEXT, '') });
+    const byWording = classify({ phase: 'dsn', code, enhanced: null, text: diagnostic.replace(STATUS_IN_TEXT, '') });
     if (OUR_SIDE.has(byWording.rule)) {
-      if (!UNKNOWN_USER_RE.test(rec.diagnostic)) c = byWording;
+      if (!UNKNOWN_USER_RE.test(diagnostic)) c = byWording;
     } else if (ANOTHER_CAUSE.has(byWording.category) || SENDER_REFUSED.has(byWording.rule)) c = byWording;
     // An unknown-domain status (X.1.2) over words of a lookup that failed for now (SERVFAIL, a timeout,
     // "try again") or of hosts that kept failing: the domain may well exist. (5.4.4, "unable to route", still
@@ -109,8 +131,8 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     // and bounces at once; a reply it could not parse gets 4.4.3 and is deferred.)
     else if (c.rule === 'enhanced:X.1.2' && DOMAIN_MAY_EXIST.has(byWording.category)) c = byWording;
   }
-  if (c.rule === STOCK_REPLY_RULE && !PROVIDER_UNAVAILABLE.test(rec.diagnostic ?? '')) c = weighStockReply(c, code, given, rec.diagnostic, context);
-  let source: Evidence['source'] = !rec.diagnostic && !given ? 'none' : decidedByStatusField(c, rec.diagnostic, given) ? 'status' : 'diagnostic';
+  if (c.rule === STOCK_REPLY_RULE && !PROVIDER_UNAVAILABLE.test(diagnostic ?? '')) c = weighStockReply(c, code, given, diagnostic, context);
+  let source: Evidence['source'] = !diagnostic && !given ? 'none' : decidedByStatusField(c, diagnostic, given) ? 'status' : 'diagnostic';
   let decidingText = source === 'status' ? `Status: ${given}` : rec.diagnostic;
   // A diagnostic that says nothing recognisable ("Unable to deliver", a bare 5.0.0): the notice often
   // states the reason in a line of its own ("User unknown", "Host not found").
@@ -133,10 +155,17 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     c.hard &&
     c.category === 'mailbox-unknown' &&
     !c.rule.startsWith('provider:') &&
-    (AFTER_DATA.test(rec.diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(rec.diagnostic, context))
+    (AFTER_DATA.test(diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(diagnostic, context))
   )
     rec.hard = false;
-  if (c.hard && (REPLY_TO_MAIL.test(rec.diagnostic ?? '') || REPLY_TO_MAIL.test(context ?? ''))) rec.hard = false;
+  if (
+    c.hard &&
+    (REPLY_TO_MAIL.test(diagnostic ?? '') ||
+      REPLY_TO_MAIL.test(context ?? '') ||
+      REPLY_BEFORE_MAIL.test(diagnostic ?? '') ||
+      REPLY_BEFORE_MAIL.test(context ?? ''))
+  )
+    rec.hard = false;
   // A bare X.0.0 gives way to the status the notice's phrase implies (of the same class).
   rec.status =
     given && !(source === 'notice' && given.endsWith('.0.0') && c.enhanced?.charAt(0) === given.charAt(0))
@@ -149,7 +178,7 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     rec.hard = false;
   }
   rec.evidence = { source, rule: c.rule, text: decidingText ? decidingText.slice(0, 400).replace(/\s+/g, ' ').trim().slice(0, 200) : null };
-  rec.confidence = confidenceOf({ classification: c, evidence: rec.evidence, status: rec.status, diagnostic: rec.diagnostic, context });
+  rec.confidence = confidenceOf({ classification: c, evidence: rec.evidence, status: rec.status, diagnostic, context });
   // A hard verdict the classifier took back (a filter after DATA) is not evidence against the address.
   if (rec.hard === false && c.hard) rec.confidence = 'low';
   return rec;

@@ -52,6 +52,53 @@ test('a 2.x.x status picked from a quoted transcript is not the status of a fail
   assert.equal(r.hard, false);
 });
 
+test("a failing reply without a status of its own, after a transcript's 250 2.1.5, is a failure of its class, not accepted", () => {
+  for (const [reply, category, cls] of [
+    ['550 Requested action not taken: no such user here', 'mailbox-unknown', '5'],
+    ['554 Message refused', 'unknown', '5'],
+    ['450 Try again later', 'server-busy', '4'],
+  ] as const) {
+    const r = classifyRecipient(
+      recipient({
+        status: '2.1.5',
+        diagnostic: `In: RCPT TO:<ann@example.net> Out: 250 2.1.5 Ok In: DATA Out: 354 End data Out: ${reply} In: QUIT Out: 221 2.0.0 Bye`,
+      }),
+    );
+    assert.notEqual(r.category, 'accepted', reply);
+    assert.equal(r.status?.charAt(0), cls, `${reply}: status ${r.status}`);
+    assert.equal(r.category, category, reply);
+  }
+});
+
+test("a Momentum-style summary ('5.1.0 - Unknown address error 550-'…'') in front of the quoted reply: the reply is read, not the summary", () => {
+  const summary = (reply: string) => `5.1.0 - Unknown address error ${reply} (delivery attempts: 0)`;
+  const read = (reply: string) => classifyRecipient(recipient({ status: '5.0.0', diagnostic: summary(reply) }));
+  assert.equal(read("550-'5.7.1 Message content rejected as spam'").category, 'content-or-spam');
+  assert.equal(read("550-'5.7.1 Message content rejected as spam'").hard, false);
+  assert.equal(read("554-'Service unavailable; Client host [192.0.2.9] blocked using bl.example'").category, 'reputation-or-blocklist');
+  assert.equal(read("421-'Too many connections from your IP, try again later'").hard, false);
+  assert.equal(read("550-'No such user here'").category, 'mailbox-unknown');
+  assert.equal(read("550-'No such user here'").hard, true);
+  // The summary says 5.1.0 for a full mailbox too: alone it is no proof that the address does not exist.
+  assert.equal(read("550-'Rejected'").hard, false);
+  assert.equal(read("550-'Rejected'").status, '5.0.0');
+});
+
+test('a reply to the greeting or to EHLO is no verdict on the address: its words name the cause, and it is never hard', () => {
+  const exim = (stage: string, reply: string) =>
+    classifyRecipient(recipient({ diagnostic: `host mx.example.net [192.0.2.1]\nSMTP error from remote mail server after ${stage}:\n${reply}` }));
+  assert.equal(exim('initial connection', '421 Too many concurrent connections, try again later').category, 'rate-limited');
+  assert.equal(exim('initial connection', '554 No SMTP service here').category, 'reputation-or-blocklist');
+  assert.equal(exim('initial connection', '550 Rejected').category, 'reputation-or-blocklist', 'no words of its own: our host was refused');
+  assert.equal(exim('initial connection', '553 sorry, no mailbox here by that name').hard, false);
+  assert.equal(exim('EHLO mx.shop.example', '550 No such user here').hard, false);
+  const postfix = classifyRecipient(
+    recipient({ status: '5.1.1', diagnostic: '550 5.1.1 Requested action not taken: mailbox unavailable' }),
+    '<ann@example.net>: host mx.example.net[192.0.2.1] refused to talk to me: 550 5.1.1 Requested action not taken: mailbox unavailable',
+  );
+  assert.equal(postfix.hard, false, 'Postfix: "refused to talk to me" is the greeting');
+});
+
 test('a delayed recipient with no code anywhere gets a 4.x.x status; a failed one keeps 5.x.x', () => {
   assert.equal(
     classifyRecipient(recipient({ action: 'delayed', diagnostic: 'The recipient server did not accept our requests to connect.' })).status?.charAt(0),

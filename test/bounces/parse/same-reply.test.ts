@@ -102,6 +102,33 @@ const FORMATS: Record<string, (reply: string) => string[]> = {
     '',
     '--b2--',
   ],
+  // Momentum-style summary in front of the quoted reply ("5.1.0 - Unknown address error 550-'…'"), as Amazon
+  // SES's older notices carry it: the summary's words must not outrank the reply's own.
+  'Amazon SES': (reply) => [
+    ...head('MAILER-DAEMON@email-bounces.amazonses.example', 'Delivery Status Notification (Failure)', [
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="s1"',
+    ]),
+    '',
+    '--s1',
+    'Content-Type: text/plain; charset=UTF-8',
+    '',
+    'An error occurred while trying to deliver the mail to the following recipients:',
+    TO,
+    '',
+    '--s1',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; a1-2.smtp-out.amazonses.example',
+    '',
+    `Final-Recipient: rfc822; ${TO}`,
+    'Action: failed',
+    'Status: 5.0.0 (permanent failure)',
+    'Remote-MTA: dns; [192.0.2.1]',
+    `Diagnostic-Code: smtp; 5.1.0 - Unknown address error ${reply.slice(0, 4)}'${reply.slice(4)}' (delivery attempts: 0)`,
+    '',
+    '--s1--',
+  ],
 };
 
 /** Replies with a reason of their own, one or more per family, and the category each must read as. */
@@ -121,7 +148,7 @@ const REPLIES: Array<[string, string]> = [
   ['552 5.3.4 Message size exceeds fixed maximum message size', 'message-too-large'],
 ];
 
-test("a remote server's refusal reads the same in Postfix's, Exim's, qmail's and Sendmail's notices", () => {
+test("a remote server's refusal reads the same in Postfix's, Exim's, qmail's, Sendmail's and Amazon SES's notices", () => {
   const wrong: string[] = [];
   for (const [reply, category] of REPLIES) {
     for (const [mta, notice] of Object.entries(FORMATS)) {
