@@ -163,7 +163,8 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     (REPLY_TO_MAIL.test(diagnostic ?? '') ||
       REPLY_TO_MAIL.test(context ?? '') ||
       REPLY_BEFORE_MAIL.test(diagnostic ?? '') ||
-      REPLY_BEFORE_MAIL.test(context ?? ''))
+      REPLY_BEFORE_MAIL.test(context ?? '') ||
+      answeredMail(diagnostic, context))
   )
     rec.hard = false;
   // A bare X.0.0 gives way to the status the notice's phrase implies (of the same class).
@@ -230,6 +231,21 @@ function answeredData(diagnostic: string | null, context: string | null): boolea
     // by the RCPT's refusal and then DATA's own `503 Need RCPT` / `554 no valid recipients`.
     const after = context.slice(at + reply.length, at + reply.length + 400);
     if (!PIPELINED_DATA_REFUSAL.test(after)) return true;
+  }
+  return false;
+}
+
+/**
+ * A transcript shows this very reply as the answer to our MAIL FROM (`>>> MAIL From:<…> SIZE=…` / `<<< 550
+ * …`, Sendmail, Courier): the recipient had not been offered, as after Postfix's "(in reply to MAIL FROM
+ * command)". Only the line right before the reply counts.
+ */
+function answeredMail(diagnostic: string | null, context: string | null): boolean {
+  if (!diagnostic || !context) return false;
+  const reply = diagnostic.split('\n')[0].trim().slice(0, 60);
+  if (reply.length < 8) return false;
+  for (let at = context.indexOf(reply); at > 0; at = context.indexOf(reply, at + 1)) {
+    if (/>>>[ \t]*MAIL[ \t]+From:[^\n]*\n[ \t]*<<<[ \t]*$/i.test(context.slice(Math.max(0, at - 300), at))) return true;
   }
   return false;
 }

@@ -99,6 +99,14 @@ test('a reply to the greeting or to EHLO is no verdict on the address: its words
   assert.equal(postfix.hard, false, 'Postfix: "refused to talk to me" is the greeting');
 });
 
+test("a reply a transcript shows as the answer to MAIL FROM (Sendmail's `>>> MAIL From:` / `<<<`) is no verdict on the address; the same reply to RCPT is", () => {
+  const reply = '550 5.1.1 <news@shop.example>... User unknown';
+  const transcript = (command: string) => `   ----- Transcript of session follows -----\n... while talking to mx.far.example.:\n>>> ${command}\n<<< ${reply}\n`;
+  const read = (command: string) => classifyRecipient(recipient({ status: '5.1.1', diagnostic: reply }), transcript(command));
+  assert.equal(read('MAIL From:<news@shop.example> SIZE=2048').hard, false);
+  assert.equal(read('RCPT To:<ann@example.net>').hard, true);
+});
+
 test('a delayed recipient with no code anywhere gets a 4.x.x status; a failed one keeps 5.x.x', () => {
   assert.equal(
     classifyRecipient(recipient({ action: 'delayed', diagnostic: 'The recipient server did not accept our requests to connect.' })).status?.charAt(0),
