@@ -2,10 +2,11 @@
  * A parsed recipient gets the same classification as a synchronous reply: category and hard/soft from
  * src/classify. When the mail gave no status, the classifier's status derived from the wording stands in.
  */
-import { classify } from '../../classify/classify.js';
+import { classify, phaseFromText } from '../../classify/classify.js';
 import { OUR_HOST_REFUSED, SENDER_CHECKS, UNKNOWN_USER_RE } from '../../classify/rules.js';
 import { codeFromText, parseEnhanced } from '../../classify/status.js';
 import type { Classification } from '../../classify/types.js';
+import type { Phase } from '../../types.js';
 import type { Evidence, ParsedRecipient } from '../types.js';
 import { confidenceOf } from './confidence.js';
 import { phraseInNotice } from './notice-phrase.js';
@@ -106,7 +107,7 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   // A transcript quoted as the diagnostic (`Out: 250 2.1.5 Ok … Out: 550 Rejected`): its first status is an
   // earlier command's success, which must not make the failure read as accepted; the failing reply's class stands in.
   if (given === null && code !== null && code >= 400 && parseEnhanced(diagnostic)?.startsWith('2.')) given = `${Math.floor(code / 100)}.0.0`;
-  let c = classify({ phase: 'dsn', code, enhanced: given, text: diagnostic });
+  let c = classify({ phase: 'dsn', code, enhanced: given, text: diagnostic, reportedPhase: stageInNotice(diagnostic, context) });
   if (loose) {
     const byWording = classify({ phase: 'dsn', code, enhanced: null, text: (diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, '') });
     if (byWording.category !== 'unknown') c = byWording;
@@ -131,14 +132,17 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     // and bounces at once; a reply it could not parse gets 4.4.3 and is deferred.)
     else if (c.rule === 'enhanced:X.1.2' && DOMAIN_MAY_EXIST.has(byWording.category)) c = byWording;
   }
-  if (c.rule === STOCK_REPLY_RULE && !PROVIDER_UNAVAILABLE.test(diagnostic ?? '')) c = weighStockReply(c, code, given, diagnostic, context);
+  const stock = c.rule === STOCK_REPLY_RULE && !PROVIDER_UNAVAILABLE.test(diagnostic ?? '');
+  if (stock) c = weighStockReply(c, code, given, diagnostic, context);
   let source: Evidence['source'] = !diagnostic && !given ? 'none' : decidedByStatusField(c, diagnostic, given) ? 'status' : 'diagnostic';
   let decidingText = source === 'status' ? `Status: ${given}` : rec.diagnostic;
   // A diagnostic that says nothing recognisable ("Unable to deliver", a bare 5.0.0): the notice often
   // states the reason in a line of its own ("User unknown", "Host not found").
   if (context && c.category === 'unknown') {
     const found = phraseInNotice(context, code, given);
-    if (found) {
+    // The notice's line that quotes the same stock reply ("… said: 550 Requested action not taken: mailbox
+    // unavailable") is not a second statement of the reason: the reply was weighed above.
+    if (found && !(stock && found.classification.rule === STOCK_REPLY_RULE)) {
       c = found.classification;
       source = 'notice';
       decidingText = found.text;
@@ -183,6 +187,24 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   // A hard verdict the classifier took back (a filter after DATA) is not evidence against the address.
   if (rec.hard === false && c.hard) rec.confidence = 'low';
   return rec;
+}
+
+/**
+ * The command the reply answered, when only the notice's text states it: Postfix's report writes "(in reply
+ * to end of DATA command)" and Exim's "SMTP error from remote mail server after MAIL FROM:<…>" in their text
+ * part, not in the Diagnostic-Code, where their plain notices have it beside the reply. The same reply then reads the same (a "user unknown" after DATA is a
+ * filter's refusal). The reporting MTA's own statement of the stage, else a transcript that shows this very
+ * reply right after `>>> DATA` or `>>> MAIL From:`.
+ */
+const STAGE_STATED =
+  /\(in reply to\s+(?:end\s+of\s+DATA|DATA|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\s+command\)|\brefused\s+to\s+talk\s+to\s+me\b|SMTP error from remote mail server\s+after\s+(?:end\s+of\s+data|RCPT\s+TO|MAIL\s+FROM|initial\s+connection|EHLO|HELO)\b/i;
+function stageInNotice(diagnostic: string | null, context: string | null): Phase | undefined {
+  if (!context || (diagnostic && phaseFromText(diagnostic) !== null)) return undefined;
+  const m = STAGE_STATED.exec(context);
+  const phase = m ? phaseFromText(m[0].replace(/\s+/g, ' ')) : null;
+  if (phase !== null && phase !== 'dsn' && phase !== 'unknown') return phase;
+  // A transcript that shows this very reply as the answer to DATA or to MAIL FROM.
+  return answeredData(diagnostic, context) ? 'data' : answeredMail(diagnostic, context) ? 'mail' : undefined;
 }
 
 const STOCK_REPLY_RULE = 'wording:mailbox-unavailable';

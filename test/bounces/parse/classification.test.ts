@@ -123,7 +123,10 @@ test('"unknown user" answered to DATA in a transcript is a filter (soft); the sa
     recipient({ diagnostic: '550 Unknown user ann@example.net' }),
     '<ann@example.net>:\n    mx.example.net [192.0.2.45]:\n>>> DATA\n<<< 550 Unknown user ann@example.net\n',
   );
-  assert.equal(afterData.category, 'mailbox-unknown');
+  // Read as the same reply with the stage beside it (Exim's "after end of data", Postfix's "in reply to end of
+  // DATA command") is: a filter's refusal, not a verdict on the address.
+  assert.equal(afterData.category, 'policy');
+  assert.equal(afterData.evidence?.rule, 'wording:unknown-user@data');
   assert.equal(afterData.hard, false);
 
   const atRcpt = classifyRecipient(
@@ -139,7 +142,7 @@ test('the reply quoted in a summary above a Sendmail transcript still counts as 
     '   ----- The following addresses had permanent fatal errors -----\n<ann@example.net>\n    (reason: 550 5.0.0 <ann@example.net>... User unknown)\n\n' +
       '   ----- Transcript of session follows -----\n... while talking to mx.example.net.:\n>>> DATA\n<<< 550 5.0.0 <ann@example.net>... User unknown\n',
   );
-  assert.equal(r.category, 'mailbox-unknown');
+  assert.equal(r.category, 'policy');
   assert.equal(r.hard, false);
 });
 

@@ -168,3 +168,45 @@ test('qmail\'s own framing decides only where the reply says nothing: "does not 
   // "Giving up on <IP>." is qmail giving up on that host after the refusal, not an expired message.
   assert.notEqual(r.recipients[0]?.evidence?.rule, 'wording:expired');
 });
+
+/**
+ * The same replies answered to end of DATA or to MAIL FROM, where each MTA states the stage in its own place:
+ * Postfix's report in its text part only (not in the Diagnostic-Code), Exim's plain notice beside the reply,
+ * Sendmail in its transcript (`>>> DATA` / `<<< …`). A "user unknown" there is a filter's refusal or about
+ * our sender, and reads so in all three.
+ */
+const AT_STAGE: Record<string, (reply: string, stage: 'DATA' | 'MAIL') => string[]> = {
+  Postfix: (reply, stage) =>
+    FORMATS.Postfix!(reply).map((line) =>
+      line.replace('(in reply to RCPT TO command)', stage === 'DATA' ? '(in reply to end of DATA command)' : '(in reply to MAIL FROM command)'),
+    ),
+  Exim: (reply, stage) =>
+    FORMATS.Exim!(reply).map((line) =>
+      line.replace(`after RCPT TO:<${TO}>:`, stage === 'DATA' ? 'after end of data:' : 'after MAIL FROM:<news@shop.example> SIZE=2048:'),
+    ),
+  Sendmail: (reply, stage) =>
+    FORMATS.Sendmail!(reply).map((line) =>
+      line === `>>> RCPT To:<${TO}>` ? (stage === 'DATA' ? '>>> DATA' : '>>> MAIL From:<news@shop.example> SIZE=2048') : line,
+    ),
+};
+
+test("a reply to end of DATA or to MAIL FROM reads the same in Postfix's report, Exim's notice and Sendmail's transcript, wherever each states the stage", () => {
+  const wrong: string[] = [];
+  for (const stage of ['DATA', 'MAIL'] as const) {
+    for (const reply of [
+      '550 5.1.1 <ann@far.example>... User unknown',
+      '550 No such user here',
+      '550 Rejected',
+      '554 5.7.1 Message content rejected as spam',
+    ]) {
+      const readings = Object.entries(AT_STAGE).map(([mta, notice]) => {
+        const r = parseBounceSync(Buffer.from([...notice(reply, stage), ''].join('\r\n')));
+        const got = r.recipients.find((x) => x.address === TO);
+        return [mta, `${r.kind}/${r.recipients.length}/${got?.category}/${got?.hard ? 'hard' : 'soft'}`] as const;
+      });
+      if (new Set(readings.map(([, v]) => v)).size > 1 || readings.some(([, v]) => v.endsWith('hard')))
+        wrong.push(`${stage} "${reply}": ${readings.map(([m, v]) => `${m} ${v}`).join(', ')}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
