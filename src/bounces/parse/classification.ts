@@ -68,6 +68,25 @@ function withoutSummary(diagnostic: string | null): string | null {
   return diagnostic && SUMMARY_PREFIX.test(diagnostic) ? diagnostic.replace(SUMMARY_PREFIX, '') : diagnostic;
 }
 
+/**
+ * The recipient's own address quoted in the reply ("553 Invalid recipient blocked@…", "<full.stop@…>: User
+ * unknown"): the words of its local part are not the reply's, so it is read as `x@domain`.
+ */
+function withoutOwnAddress(diagnostic: string | null, address: string | null | undefined): string | null {
+  const at = address?.lastIndexOf('@') ?? -1;
+  if (!diagnostic || !address || at < 1) return diagnostic;
+  const lower = diagnostic.toLowerCase();
+  const own = address.toLowerCase();
+  if (!lower.includes(own)) return diagnostic;
+  let out = '';
+  let from = 0;
+  for (let i = lower.indexOf(own); i >= 0; i = lower.indexOf(own, i + own.length)) {
+    out += `${diagnostic.slice(from, i)}x${diagnostic.slice(i + at, i + own.length)}`;
+    from = i + own.length;
+  }
+  return out + diagnostic.slice(from);
+}
+
 export function replyCode(diagnostic: string | null): number | null {
   if (!diagnostic) return null;
   const lead = codeFromText(diagnostic);
@@ -82,7 +101,9 @@ export function replyCode(diagnostic: string | null): number | null {
  * only when the notice concerns one recipient.
  */
 export function classifyRecipient(rec: ParsedRecipient, context: string | null = null): ParsedRecipient {
-  const diagnostic = withoutSummary(rec.diagnostic);
+  // The reply as quoted (found again in the notice's transcript), and as classified.
+  const quoted = withoutSummary(rec.diagnostic);
+  const diagnostic = withoutOwnAddress(quoted, rec.final_recipient ?? rec.address);
   const code = replyCode(diagnostic);
   rec.reply_code = code;
   if (rec.action === 'delivered' || rec.action === 'relayed' || rec.action === 'expanded') {
@@ -107,7 +128,7 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   // A transcript quoted as the diagnostic (`Out: 250 2.1.5 Ok … Out: 550 Rejected`): its first status is an
   // earlier command's success, which must not make the failure read as accepted; the failing reply's class stands in.
   if (given === null && code !== null && code >= 400 && parseEnhanced(diagnostic)?.startsWith('2.')) given = `${Math.floor(code / 100)}.0.0`;
-  let c = classify({ phase: 'dsn', code, enhanced: given, text: diagnostic, reportedPhase: stageInNotice(diagnostic, context) });
+  let c = classify({ phase: 'dsn', code, enhanced: given, text: diagnostic, reportedPhase: stageInNotice(quoted, context) });
   if (loose) {
     const byWording = classify({ phase: 'dsn', code, enhanced: null, text: (diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, '') });
     if (byWording.category !== 'unknown') c = byWording;
@@ -159,7 +180,7 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     c.hard &&
     c.category === 'mailbox-unknown' &&
     !c.rule.startsWith('provider:') &&
-    (AFTER_DATA.test(diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(diagnostic, context))
+    (AFTER_DATA.test(diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(quoted, context))
   )
     rec.hard = false;
   if (
@@ -168,7 +189,7 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
       REPLY_TO_MAIL.test(context ?? '') ||
       REPLY_BEFORE_MAIL.test(diagnostic ?? '') ||
       REPLY_BEFORE_MAIL.test(context ?? '') ||
-      answeredMail(diagnostic, context))
+      answeredMail(quoted, context))
   )
     rec.hard = false;
   // A bare X.0.0 gives way to the status the notice's phrase implies (of the same class).

@@ -107,6 +107,17 @@ test("a reply a transcript shows as the answer to MAIL FROM (Sendmail's `>>> MAI
   assert.equal(read('RCPT To:<ann@example.net>').hard, true);
 });
 
+test("the words of the recipient's own address quoted in the reply are not the reply's words", () => {
+  const read = (address: string, diagnostic: string) => classifyRecipient(recipient({ address, diagnostic }));
+  for (const address of ['blocked@example.net', 'Disabled@example.net']) {
+    const r = read(address, `${address.toLowerCase()}: 553 Invalid recipient ${address.toLowerCase()} (Mode: normal)`);
+    assert.equal(r.category, 'mailbox-unknown', address);
+    assert.equal(r.hard, true, address);
+  }
+  // Another address in the reply is read as written: it is not the recipient's.
+  assert.equal(read('ann@example.net', '552 5.2.2 <ann@example.net>: mailbox full').category, 'mailbox-full');
+});
+
 test('a delayed recipient with no code anywhere gets a 4.x.x status; a failed one keeps 5.x.x', () => {
   assert.equal(
     classifyRecipient(recipient({ action: 'delayed', diagnostic: 'The recipient server did not accept our requests to connect.' })).status?.charAt(0),
