@@ -41,21 +41,21 @@ const DOMAIN_MAY_EXIST: ReadonlySet<string> = new Set(['dns-failure', 'connectio
 const STATUS_IN_TEXT = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])/g;
 
 /** The reply answered DATA; Gmail's older notices say so by "(state 15|17|18)" (see classify.ts's phaseFromText). */
-const AFTER_DATA = /in reply to end of\s+DATA|after\s+end of data|after\s+DATA|in reply to\s+DATA|\(state 1[578]\)/i;
+const AFTER_DATA = /in\s+reply\s+to\s+end\s+of\s+DATA|after\s+end\s+of\s+data|after\s+DATA|in\s+reply\s+to\s+DATA|\(state 1[578]\)/i;
 /**
  * The reply answered our MAIL FROM (Postfix's "(in reply to MAIL FROM command)", Exim's "SMTP error from
  * remote mail server after MAIL FROM:<…>"): the recipient had not been offered yet, so whatever the words
  * ("user unknown", a 5.1.1) they are about our sender.
  */
-const REPLY_TO_MAIL = /\(in reply to MAIL FROM command\)|SMTP error from remote mail server after MAIL FROM:/i;
+const REPLY_TO_MAIL = /\(in\s+reply\s+to\s+MAIL\s+FROM\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+MAIL\s+FROM:/i;
 /**
  * The reply came before any command about this message: the greeting (Exim's "SMTP error from remote mail
  * server after initial connection", Postfix's "refused to talk to me") or EHLO/HELO. As after MAIL FROM, no
  * recipient had been offered: whatever its words, the reply is no verdict on the address.
  */
 const REPLY_BEFORE_MAIL =
-  /SMTP error from remote mail server after (?:initial connection|EHLO|HELO)\b|\brefused to talk to me\b|\(in reply to (?:EHLO|HELO) command\)/i;
-const REPLY_TO_DATA = /\(in reply to end of\s+DATA\s+command\)|SMTP error from remote mail server after\s+end of data/i;
+  /SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+(?:initial\s+connection|EHLO|HELO)\b|\brefused\s+to\s+talk\s+to\s+me\b|\(in\s+reply\s+to\s+(?:EHLO|HELO)\s+command\)/i;
+const REPLY_TO_DATA = /\(in\s+reply\s+to\s+end\s+of\s+DATA\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+end\s+of\s+data/i;
 
 /**
  * A Momentum-style summary in front of the quoted reply ("5.1.0 - Unknown address error 550-'5.2.2 …
@@ -218,7 +218,7 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
  * reply right after `>>> DATA` or `>>> MAIL From:`.
  */
 const STAGE_STATED =
-  /\(in reply to\s+(?:end\s+of\s+DATA|DATA|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\s+command\)|\brefused\s+to\s+talk\s+to\s+me\b|SMTP error from remote mail server\s+after\s+(?:end\s+of\s+data|RCPT\s+TO|MAIL\s+FROM|initial\s+connection|EHLO|HELO)\b/i;
+  /\(in\s+reply\s+to\s+(?:end\s+of\s+DATA|DATA|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\s+command\)|\brefused\s+to\s+talk\s+to\s+me\b|SMTP error from remote mail server\s+after\s+(?:end\s+of\s+data|RCPT\s+TO|MAIL\s+FROM|initial\s+connection|EHLO|HELO)\b/i;
 function stageInNotice(diagnostic: string | null, context: string | null): Phase | undefined {
   if (!context || (diagnostic && phaseFromText(diagnostic) !== null)) return undefined;
   const m = STAGE_STATED.exec(context);
@@ -231,8 +231,9 @@ function stageInNotice(diagnostic: string | null, context: string | null): Phase
 const STOCK_REPLY_RULE = 'wording:mailbox-unavailable';
 /** Cox's documented reply for an address that does not exist ("Mailbox unavailable or access denied"): not the stock text. */
 const PROVIDER_UNAVAILABLE = /mailbox unavailable or access denied/i;
-/** The reply shows that it answered RCPT (Postfix, Exim, qmail, a Sendmail or IMail transcript, Gmail's "(state 14)"). */
-const ANSWERED_RCPT = /in reply to RCPT TO command|after RCPT TO|after RCPT command|>>>\s*RCPT TO|RCPT TO generated|SMTP:RCPT\b|\(state 14\)/i;
+/** The reply shows that it answered RCPT (Postfix, Exim, qmail, DragonFly's dma, a Sendmail, InterScan or IMail transcript, Gmail's "(state 14)"). */
+const ANSWERED_RCPT =
+  /in\s+reply\s+to\s+RCPT\s+TO\s+command|after\s+RCPT\s+TO|did\s+not\s+like\s+our\s+RCPT\s+TO|after\s+RCPT\s+command|>>>\s*RCPT\s+TO|Sent\s+<<<\s*RCPT\s+TO|RCPT\s+TO\s+generated|SMTP:RCPT\b|\(state 14\)/i;
 
 /**
  * RFC 5321's stock 550 text, "Requested action not taken: mailbox unavailable", is defined to cover
@@ -246,7 +247,11 @@ const ANSWERED_RCPT = /in reply to RCPT TO command|after RCPT TO|after RCPT comm
 function weighStockReply(c: Classification, code: number | null, given: string | null, diagnostic: string | null, context: string | null): Classification {
   // X.2.x / X.7.x: the status is the more precise of the two, whatever else the notice says.
   const statusDecides = given?.charAt(2) === '2' || given?.charAt(2) === '7';
-  const narrowed = (given && !given.endsWith('.0.0')) || ANSWERED_RCPT.test(diagnostic ?? '') || (context !== null && ANSWERED_RCPT.test(context));
+  const narrowed =
+    (given && !given.endsWith('.0.0')) ||
+    ANSWERED_RCPT.test(diagnostic ?? '') ||
+    (context !== null && ANSWERED_RCPT.test(context)) ||
+    pipelinedRcpt(diagnostic, context);
   return !statusDecides && narrowed ? c : classify({ phase: 'dsn', code, enhanced: given, text: null });
 }
 
@@ -289,6 +294,24 @@ function answeredMail(diagnostic: string | null, context: string | null): boolea
   if (reply.length < 8) return false;
   for (let at = context.indexOf(reply); at > 0; at = context.indexOf(reply, at + 1)) {
     if (/>>>[ \t]*MAIL[ \t]+From:[^\n]*\n[ \t]*<<<[ \t]*$/i.test(context.slice(Math.max(0, at - 300), at))) return true;
+  }
+  return false;
+}
+
+/**
+ * A pipelined transcript (Sendmail: `>>> DATA` / `<<< 550 …` / `<<< 503 Need RCPT`): RCPT and DATA went out
+ * together, and the reply shown after `>>> DATA` is the refusal of RCPT (see answeredData).
+ */
+function pipelinedRcpt(diagnostic: string | null, context: string | null): boolean {
+  if (!diagnostic || !context) return false;
+  const reply = diagnostic.split('\n')[0].trim().slice(0, 60);
+  if (reply.length < 8) return false;
+  for (let at = context.indexOf(reply); at > 0; at = context.indexOf(reply, at + 1)) {
+    if (
+      />>>\s*DATA\s*\n\s*<<<\s*$/i.test(context.slice(Math.max(0, at - 100), at)) &&
+      PIPELINED_DATA_REFUSAL.test(context.slice(at + reply.length, at + reply.length + 400))
+    )
+      return true;
   }
   return false;
 }

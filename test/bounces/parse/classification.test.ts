@@ -118,6 +118,36 @@ test("the words of the recipient's own address quoted in the reply are not the r
   assert.equal(read('ann@example.net', '552 5.2.2 <ann@example.net>: mailbox full').category, 'mailbox-full');
 });
 
+test('a stage stated over a folded line still states it (Postfix folds its text part at 78 columns)', () => {
+  const postfix = (clause: string) =>
+    classifyRecipient(
+      recipient({ status: '5.0.0', diagnostic: '550 No such user here' }),
+      `<ann@example.net>: host mx.example.net[192.0.2.1] said: 550 No such user here (in\n    ${clause})`,
+    );
+  const data = postfix('reply to end of\n    DATA command');
+  assert.equal(data.hard, false, 'after DATA: a filter');
+  assert.equal(data.category, 'policy');
+  assert.equal(postfix('reply to MAIL FROM\n    command').hard, false, 'after MAIL FROM: about our sender');
+  assert.equal(postfix('reply to RCPT TO\n    command').hard, true);
+});
+
+test("RFC 5321's stock 'mailbox unavailable' reads as the address refused wherever the notice shows it answered RCPT", () => {
+  const stock = '550 Requested action not taken: mailbox unavailable';
+  const read = (context: string) => classifyRecipient(recipient({ status: '5.0.0', diagnostic: stock }), context);
+  for (const [mta, context] of [
+    ['DragonFly', `There was an error delivering your mail to <ann@example.net>.\nmx.example.net [192.0.2.1] did not like our RCPT TO:\n${stock}`],
+    ['InterScan', `Sent <<< RCPT TO:<ann@example.net>\nReceived >>> ${stock}`],
+    ['Sendmail, pipelined', `... while talking to mx.example.net.:\n>>> DATA\n<<< ${stock}\n<<< 503 5.0.0 Need RCPT (recipient)`],
+  ]) {
+    const r = read(context!);
+    assert.equal(r.category, 'mailbox-unknown', mta);
+    assert.equal(r.hard, true, mta);
+  }
+  // Nothing tells the stage: the stock text alone does not say which of its meanings it has.
+  const bare = read(`<ann@example.net>: host mx.example.net[192.0.2.1] said: ${stock}`);
+  assert.equal(bare.hard, false, 'no stage: the notice line quoting the same stock reply is no second statement');
+});
+
 test('a delayed recipient with no code anywhere gets a 4.x.x status; a failed one keeps 5.x.x', () => {
   assert.equal(
     classifyRecipient(recipient({ action: 'delayed', diagnostic: 'The recipient server did not accept our requests to connect.' })).status?.charAt(0),
