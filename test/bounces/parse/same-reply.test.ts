@@ -13,33 +13,41 @@ const TO = 'ann@far.example';
 const head = (from: string, subject: string, extra: string[] = []) => [`From: ${from}`, 'To: b+7-f00d@bounces.shop.example', `Subject: ${subject}`, ...extra];
 const statusOf = (reply: string) => /^[45]\d\d[ -]([45]\.\d{1,3}\.\d{1,3})\b/.exec(reply)?.[1] ?? `${reply[0]}.0.0`;
 
+/** Postfix's report: a paragraph per recipient in its text part, a block of fields per recipient after it. */
+const postfixReport = (paragraphs: string[], fields: string[]) => [
+  ...head('MAILER-DAEMON@mx.example (Mail Delivery System)', 'Undelivered Mail Returned to Sender', [
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+  ]),
+  '',
+  '--b1',
+  'Content-Type: text/plain',
+  '',
+  'This is the mail system at host mx.example.',
+  '',
+  ...paragraphs,
+  '--b1',
+  'Content-Type: message/delivery-status',
+  '',
+  'Reporting-MTA: dns; mx.example',
+  '',
+  ...fields,
+  '--b1--',
+];
+
 const FORMATS: Record<string, (reply: string) => string[]> = {
-  Postfix: (reply) => [
-    ...head('MAILER-DAEMON@mx.example (Mail Delivery System)', 'Undelivered Mail Returned to Sender', [
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
-    ]),
-    '',
-    '--b1',
-    'Content-Type: text/plain',
-    '',
-    'This is the mail system at host mx.example.',
-    '',
-    `<${TO}>: host mx.far.example[192.0.2.1] said: ${reply} (in reply to RCPT TO command)`,
-    '',
-    '--b1',
-    'Content-Type: message/delivery-status',
-    '',
-    'Reporting-MTA: dns; mx.example',
-    '',
-    `Final-Recipient: rfc822; ${TO}`,
-    'Action: failed',
-    `Status: ${statusOf(reply)}`,
-    'Remote-MTA: dns; mx.far.example',
-    `Diagnostic-Code: smtp; ${reply}`,
-    '',
-    '--b1--',
-  ],
+  Postfix: (reply) =>
+    postfixReport(
+      [`<${TO}>: host mx.far.example[192.0.2.1] said: ${reply} (in reply to RCPT TO command)`, ''],
+      [
+        `Final-Recipient: rfc822; ${TO}`,
+        'Action: failed',
+        `Status: ${statusOf(reply)}`,
+        'Remote-MTA: dns; mx.far.example',
+        `Diagnostic-Code: smtp; ${reply}`,
+        '',
+      ],
+    ),
   Exim: (reply) => [
     ...head('Mail Delivery System <Mailer-Daemon@mx.example>', 'Mail delivery failed: returning message to sender', [`X-Failed-Recipients: ${TO}`]),
     '',
@@ -209,4 +217,28 @@ test("a reply to end of DATA or to MAIL FROM reads the same in Postfix's report,
     }
   }
   assert.deepEqual(wrong, []);
+});
+
+test("in Postfix's report about several recipients, each one's stage is read from its own paragraph", () => {
+  const paragraph = (to: string, stage: string) => [
+    `<${to}>: host mx.far.example[192.0.2.1] said: 550 5.1.1 User unknown`,
+    `    (in reply to ${stage} command)`,
+    '',
+  ];
+  const fields = (to: string) => [`Final-Recipient: rfc822; ${to}`, 'Action: failed', 'Status: 5.1.1', 'Diagnostic-Code: smtp; 550 5.1.1 User unknown', ''];
+  const mail = [
+    ...postfixReport(
+      [...paragraph('ann@far.example', 'end of DATA'), ...paragraph('bob@far.example', 'RCPT TO')],
+      [...fields('ann@far.example'), ...fields('bob@far.example')],
+    ),
+    '',
+  ];
+  const r = parseBounceSync(Buffer.from(mail.join('\r\n')));
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.hard]),
+    [
+      ['ann@far.example', false],
+      ['bob@far.example', true],
+    ],
+  );
 });
