@@ -12,7 +12,7 @@ import { confidenceOf } from './confidence.js';
 import { phraseInNotice } from './notice-phrase.js';
 
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
-const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'"])|\s*$)/;
+const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'":])|\s*$)/;
 
 /**
  * Categories whose words name another cause than a missing address: the mailbox exists (full, disabled), the
@@ -87,12 +87,16 @@ function withoutOwnAddress(diagnostic: string | null, address: string | null | u
   return out + diagnostic.slice(from);
 }
 
+/**
+ * The reply code of a diagnostic: the one it starts with, unless that is a success (a greeting `220-…` or a
+ * transcript's `250 Ok` quoted before the refusal) and a failure code follows.
+ */
 export function replyCode(diagnostic: string | null): number | null {
   if (!diagnostic) return null;
   const lead = codeFromText(diagnostic);
-  if (lead !== null) return lead;
+  if (lead !== null && lead >= 400) return lead;
   const m = ANY_CODE_RE.exec(diagnostic);
-  return m ? Number(m[1]) : null;
+  return m ? Number(m[1]) : lead;
 }
 
 /**
@@ -130,7 +134,14 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   if (given === null && code !== null && code >= 400 && parseEnhanced(diagnostic)?.startsWith('2.')) given = `${Math.floor(code / 100)}.0.0`;
   let c = classify({ phase: 'dsn', code, enhanced: given, text: diagnostic, reportedPhase: stageInNotice(quoted, context) });
   if (loose) {
-    const byWording = classify({ phase: 'dsn', code, enhanced: null, text: (diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, '') });
+    // A transcript's earlier `250 2.1.5` must not decide once the annotation is gone: its class then stays.
+    const success = parseEnhanced(diagnostic)?.startsWith('2.') === true;
+    const byWording = classify({
+      phase: 'dsn',
+      code,
+      enhanced: success ? `${given!.charAt(0)}.0.0` : null,
+      text: (diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, ''),
+    });
     if (byWording.category !== 'unknown') c = byWording;
   }
   // A status that says the mailbox or domain does not exist (X.1.1, X.1.2: often the reporting MTA's

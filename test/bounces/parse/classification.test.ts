@@ -70,6 +70,22 @@ test("a failing reply without a status of its own, after a transcript's 250 2.1.
   }
 });
 
+test("a success code or status quoted before the refusal (a greeting's `220-`, a transcript's `250 2.1.5`) is not the reply's, also under a loose `(#5.1.1)`", () => {
+  const greeting = classifyRecipient(
+    recipient({ status: '5.0.0', diagnostic: '220-mx.example.net 552 sorry, mailbox ann@example.net is over quota temporarily (#5.1.1)' }),
+  );
+  assert.equal(greeting.reply_code, 552);
+  assert.equal(greeting.category, 'mailbox-full');
+  const transcript = classifyRecipient(
+    recipient({
+      status: '2.1.5',
+      diagnostic: 'In: RCPT TO:<ann@example.net> Out: 250 2.1.5 Ok In: DATA Out: 354 End data Out: 554 message refused as spam (#5.3.0)',
+    }),
+  );
+  assert.equal(transcript.category, 'content-or-spam');
+  assert.equal(transcript.status, '5.3.0');
+});
+
 test("a Momentum-style summary ('5.1.0 - Unknown address error 550-'…'') in front of the quoted reply: the reply is read, not the summary", () => {
   const summary = (reply: string) => `5.1.0 - Unknown address error ${reply} (delivery attempts: 0)`;
   const read = (reply: string) => classifyRecipient(recipient({ status: '5.0.0', diagnostic: summary(reply) }));
