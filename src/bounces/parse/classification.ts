@@ -12,7 +12,7 @@ import { confidenceOf } from './confidence.js';
 import { phraseInNotice } from './notice-phrase.js';
 
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
-const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'":])|\s*$)/;
+const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-7]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'":[])|\s*$)/;
 
 /**
  * Categories whose words name another cause than a missing address: the mailbox exists (full, disabled), the
@@ -131,7 +131,8 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   const loose = given !== null && (diagnostic ?? '').includes(`(#${given})`);
   // A transcript quoted as the diagnostic (`Out: 250 2.1.5 Ok … Out: 550 Rejected`): its first status is an
   // earlier command's success, which must not make the failure read as accepted; the failing reply's class stands in.
-  if (given === null && code !== null && code >= 400 && parseEnhanced(diagnostic)?.startsWith('2.')) given = `${Math.floor(code / 100)}.0.0`;
+  if (given === null && parseEnhanced(diagnostic)?.startsWith('2.'))
+    given = code !== null && code >= 400 ? `${Math.floor(code / 100)}.0.0` : rec.action === 'delayed' ? '4.0.0' : '5.0.0';
   let c = classify({ phase: 'dsn', code, enhanced: given, text: diagnostic, reportedPhase: stageInNotice(quoted, context) });
   if (loose) {
     // A transcript's earlier `250 2.1.5` must not decide once the annotation is gone: its class then stays.

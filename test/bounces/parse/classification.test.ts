@@ -83,7 +83,12 @@ test("a success code or status quoted before the refusal (a greeting's `220-`, a
     }),
   );
   assert.equal(transcript.category, 'content-or-spam');
-  assert.equal(transcript.status, '5.3.0');
+  assert.equal(transcript.status, '5.3.0'); // A code outside 500–559 and a reply that starts with a bracket are still the failure's.
+  for (const reply of ['571 No PTR record found, reverse DNS required', '550 [SUSPEND] Mailbox currently suspended']) {
+    const r = classifyRecipient(recipient({ status: '2.1.5', diagnostic: `In: RCPT TO:<ann@example.net> Out: 250 2.1.5 Ok In: DATA Out: ${reply}` }));
+    assert.notEqual(r.category, 'accepted', reply);
+    assert.equal(r.status?.charAt(0), '5', reply);
+  }
 });
 
 test("a Momentum-style summary ('5.1.0 - Unknown address error 550-'…'') in front of the quoted reply: the reply is read, not the summary", () => {

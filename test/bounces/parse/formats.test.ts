@@ -356,6 +356,41 @@ test("a remote reply that quotes the refused recipient and then names its help d
   );
 });
 
+test("a Diagnostic-Code written without its type (SendGrid's) keeps a reply that has a semicolon whole", async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      [
+        'From: SendGrid <no-response@sendgrid.example>',
+        'To: b+7-f00d@bounces.shop.example',
+        'Subject: Undelivered Mail Returned to Sender',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="s1"',
+        '',
+        '--s1',
+        'Content-Type: text/plain',
+        '',
+        'Your message could not be delivered.',
+        '',
+        '--s1',
+        'Content-Type: message/delivery-status',
+        '',
+        'Reporting-MTA: dns; sendgrid.example',
+        '',
+        'Final-Recipient: rfc822; ann@far.example',
+        'Action: failed',
+        'Status: 5.0.0',
+        'Diagnostic-Code: 550 Virus detected; message content rejected',
+        '',
+        '--s1--',
+        '',
+      ].join('\r\n'),
+    ),
+  );
+  assert.equal(r.recipients[0]?.diagnostic, '550 Virus detected; message content rejected');
+  assert.equal(r.recipients[0]?.reply_code, 550);
+  assert.equal(r.recipients[0]?.category, 'virus');
+});
+
 test('a list manager refusing a post from a non-member: the list address failed, soft (policy), and the post it answers is the original', async () => {
   const r = await parseBounce(
     Buffer.from(
