@@ -44,10 +44,10 @@ const STATUS_IN_TEXT = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])/g;
 const AFTER_DATA = /in\s+reply\s+to\s+end\s+of\s+DATA|after\s+end\s+of\s+data|after\s+DATA|in\s+reply\s+to\s+DATA|\(state 1[578]\)/i;
 /**
  * The reply answered our MAIL FROM (Postfix's "(in reply to MAIL FROM command)", Exim's "SMTP error from
- * remote mail server after MAIL FROM:<…>"): the recipient had not been offered yet, so whatever the words
+ * remote mail server after MAIL FROM:<…>", Yahoo's "[MAIL_FROM]" after the reply): the recipient had not been offered yet, so whatever the words
  * ("user unknown", a 5.1.1) they are about our sender.
  */
-const REPLY_TO_MAIL = /\(in\s+reply\s+to\s+MAIL\s+FROM\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+MAIL\s+FROM:/i;
+const REPLY_TO_MAIL = /\(in\s+reply\s+to\s+MAIL\s+FROM\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+MAIL\s+FROM:|\[MAIL_FROM\]/i;
 /**
  * The reply came before any command about this message: the greeting (Exim's "SMTP error from remote mail
  * server after initial connection", Postfix's "refused to talk to me") or EHLO/HELO. As after MAIL FROM, no
@@ -243,9 +243,9 @@ function stageInNotice(diagnostic: string | null, context: string | null): Phase
 const STOCK_REPLY_RULE = 'wording:mailbox-unavailable';
 /** Cox's documented reply for an address that does not exist ("Mailbox unavailable or access denied"): not the stock text. */
 const PROVIDER_UNAVAILABLE = /mailbox unavailable or access denied/i;
-/** The reply shows that it answered RCPT (Postfix, Exim, qmail, DragonFly's dma, a Sendmail, InterScan or IMail transcript, Gmail's "(state 14)"). */
+/** The reply shows that it answered RCPT (Postfix, Exim, qmail, DragonFly's dma, Yahoo's "[RCPT_TO]", a Sendmail, InterScan or IMail transcript, Gmail's "(state 14)"). */
 const ANSWERED_RCPT =
-  /in\s+reply\s+to\s+RCPT\s+TO\s+command|after\s+RCPT\s+TO|did\s+not\s+like\s+our\s+RCPT\s+TO|after\s+RCPT\s+command|>>>\s*RCPT\s+TO|Sent\s+<<<\s*RCPT\s+TO|RCPT\s+TO\s+generated|SMTP:RCPT\b|\(state 14\)/i;
+  /in\s+reply\s+to\s+RCPT\s+TO\s+command|after\s+RCPT\s+TO|did\s+not\s+like\s+our\s+RCPT\s+TO|after\s+RCPT\s+command|>>>\s*RCPT\s+TO|Sent\s+<<<\s*RCPT\s+TO|\[RCPT_TO\]|RCPT\s+TO\s+generated|SMTP:RCPT\b|\(state 14\)/i;
 
 /**
  * RFC 5321's stock 550 text, "Requested action not taken: mailbox unavailable", is defined to cover

@@ -126,6 +126,12 @@ test("a reply a transcript shows as the answer to MAIL FROM (Sendmail's `>>> MAI
   const read = (command: string) => classifyRecipient(recipient({ status: '5.1.1', diagnostic: reply }), transcript(command));
   assert.equal(read('MAIL From:<news@shop.example> SIZE=2048').hard, false);
   assert.equal(read('RCPT To:<ann@example.net>').hard, true);
+  // Yahoo marks the stage after the reply.
+  const yahoo = classifyRecipient(
+    recipient({ status: '5.1.1', diagnostic: `${reply} [MAIL_FROM]` }),
+    `<ann@example.net>:\nRemote host said: ${reply} [MAIL_FROM]`,
+  );
+  assert.equal(yahoo.hard, false);
 });
 
 test("the words of the recipient's own address quoted in the reply are not the reply's words", () => {
@@ -158,6 +164,7 @@ test("RFC 5321's stock 'mailbox unavailable' reads as the address refused wherev
   for (const [mta, context] of [
     ['DragonFly', `There was an error delivering your mail to <ann@example.net>.\nmx.example.net [192.0.2.1] did not like our RCPT TO:\n${stock}`],
     ['InterScan', `Sent <<< RCPT TO:<ann@example.net>\nReceived >>> ${stock}`],
+    ['Yahoo', `<ann@example.net>:\nRemote host said: ${stock} [RCPT_TO]`],
     ['Sendmail, pipelined', `... while talking to mx.example.net.:\n>>> DATA\n<<< ${stock}\n<<< 503 5.0.0 Need RCPT (recipient)`],
   ]) {
     const r = read(context!);
