@@ -176,6 +176,15 @@ test("RFC 5321's stock 'mailbox unavailable' reads as the address refused wherev
   assert.equal(bare.hard, false, 'no stage: the notice line quoting the same stock reply is no second statement');
 });
 
+test("a pipelined transcript's answer to DATA ('503 Need RCPT') is not the recipient's reason when its reply names none", () => {
+  const r = classifyRecipient(
+    recipient({ status: '5.0.0', diagnostic: '550 Rejected' }),
+    '   ----- Transcript of session follows -----\n... while talking to mx.example.net.:\n>>> DATA\n<<< 550 Rejected\n<<< 503 5.0.0 Need RCPT (recipient)\n',
+  );
+  assert.equal(r.category, 'unknown');
+  assert.notEqual(r.evidence?.rule, 'wording:protocol');
+});
+
 test('a delayed recipient with no code anywhere gets a 4.x.x status; a failed one keeps 5.x.x', () => {
   assert.equal(
     classifyRecipient(recipient({ action: 'delayed', diagnostic: 'The recipient server did not accept our requests to connect.' })).status?.charAt(0),
