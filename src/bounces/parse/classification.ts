@@ -74,7 +74,7 @@ function withoutSummary(diagnostic: string | null): string | null {
  */
 function withoutOwnAddress(diagnostic: string | null, address: string | null | undefined): string | null {
   const at = address?.lastIndexOf('@') ?? -1;
-  if (!diagnostic || !address || at < 1) return diagnostic;
+  if (!diagnostic || !address || at < 1 || !diagnostic.includes('@')) return diagnostic;
   const lower = diagnostic.toLowerCase();
   const own = address.toLowerCase();
   if (!lower.includes(own)) return diagnostic;
@@ -236,7 +236,9 @@ function stageInNotice(diagnostic: string | null, context: string | null): Phase
   const m = STAGE_STATED.exec(context);
   const phase = m ? phaseFromText(m[0].replace(/\s+/g, ' ')) : null;
   if (phase !== null && phase !== 'dsn' && phase !== 'unknown') return phase;
-  // A transcript that shows this very reply as the answer to DATA or to MAIL FROM.
+  // A transcript that shows this very reply as the answer to DATA or to MAIL FROM (a `>>>` line, or a
+  // "SMTP command: DATA" section); most notices have neither, and are not searched further.
+  if (!context.includes('>>>') && !context.includes('ommand') && !context.includes('OMMAND')) return undefined;
   return answeredData(diagnostic, context) ? 'data' : answeredMail(diagnostic, context) ? 'mail' : undefined;
 }
 
