@@ -110,6 +110,34 @@ const FORMATS: Record<string, (reply: string) => string[]> = {
     '',
     '--b2--',
   ],
+  // DragonFly's dma: the stage in its own words ("did not like our RCPT TO:") on the line before the reply.
+  DragonFly: (reply) => [
+    ...head('MAILER-DAEMON@mx.example', 'Mail delivery failed'),
+    '',
+    'This is the DragonFly Mail Agent v0.11 at mx.example.',
+    '',
+    `There was an error delivering your mail to <${TO}>.`,
+    '',
+    'mx.far.example [192.0.2.1] did not like our RCPT TO:',
+    reply,
+    '',
+    'Original message follows.',
+    '',
+    'Subject: your order',
+  ],
+  // Yahoo's older notices: "Remote host said:", the stage marked after the reply.
+  Yahoo: (reply) => [
+    ...head('MAILER-DAEMON@yahoo.example', 'Failure Notice'),
+    '',
+    'Sorry, we were unable to deliver your message to the following address.',
+    '',
+    `<${TO}>:`,
+    `Remote host said: ${reply} [RCPT_TO]`,
+    '',
+    '--- Below this line is a copy of the message.',
+    '',
+    'Subject: your order',
+  ],
   // Momentum-style summary in front of the quoted reply ("5.1.0 - Unknown address error 550-'…'"), as Amazon
   // SES's older notices carry it: the summary's words must not outrank the reply's own.
   'Amazon SES': (reply) => [
@@ -156,7 +184,7 @@ const REPLIES: Array<[string, string]> = [
   ['552 5.3.4 Message size exceeds fixed maximum message size', 'message-too-large'],
 ];
 
-test("a remote server's refusal reads the same in Postfix's, Exim's, qmail's, Sendmail's and Amazon SES's notices", () => {
+test("a remote server's refusal reads the same in Postfix's, Exim's, qmail's, Sendmail's, DragonFly's, Yahoo's and Amazon SES's notices", () => {
   const wrong: string[] = [];
   for (const [reply, category] of REPLIES) {
     for (const [mta, notice] of Object.entries(FORMATS)) {
