@@ -118,7 +118,7 @@ export function normaliseText(text: string): string {
  */
 const REPORTED_PHASE_RE =
   /in reply to (end of DATA|DATA|RCPT TO|MAIL FROM|EHLO|HELO) command|after (end of data|RCPT TO|MAIL FROM|initial connection|EHLO|HELO|DATA)\b|(refused to talk to me)|\(state (1[4578])\)/i;
-function phaseFromText(text: string): PhaseKey | null {
+export function phaseFromText(text: string): PhaseKey | null {
   const m = REPORTED_PHASE_RE.exec(text);
   if (!m) return null;
   if (m[3]) return 'connect';

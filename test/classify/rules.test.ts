@@ -258,6 +258,10 @@ const ROWS: Row[] = [
     'policy',
   ],
   ['provider:kddi-filtered', r('dsn', null, '5.0.0', 'smtp; 550 : User unknown'), 'policy'],
+  ['provider:kddi-filtered', r('dsn', null, '5.0.0', 'host mx.au.example [192.0.2.8]: 550 : User unknown'), 'policy'],
+  ['provider:kddi-filtered', r('dsn', null, '5.0.0', 'mx.au.example [192.0.2.8] did not like our RCPT TO: 550 : User unknown'), 'policy'],
+  ['provider:kddi-filtered', r('dsn', null, '5.0.0', 'Sent <<< RCPT TO:<jo@au.example> Received >>> 550 : User unknown'), 'policy'],
+  ['provider:kddi-filtered', r('dsn', null, '5.0.0', '----- Transcript of session follows ----- 550 : User unknown'), 'policy'],
   ['provider:proofpoint-blocked', r('connect', 554, null, 'Blocked - see https://ipcheck.proofpoint.com/?ip=198.51.100.23'), 'reputation-or-blocklist'],
   [
     'provider:mimecast-blocked-senders',

@@ -2,16 +2,17 @@
  * A parsed recipient gets the same classification as a synchronous reply: category and hard/soft from
  * src/classify. When the mail gave no status, the classifier's status derived from the wording stands in.
  */
-import { classify } from '../../classify/classify.js';
+import { classify, phaseFromText } from '../../classify/classify.js';
 import { OUR_HOST_REFUSED, SENDER_CHECKS, UNKNOWN_USER_RE } from '../../classify/rules.js';
-import { codeFromText } from '../../classify/status.js';
+import { codeFromText, parseEnhanced } from '../../classify/status.js';
 import type { Classification } from '../../classify/types.js';
+import type { Phase } from '../../types.js';
 import type { Evidence, ParsedRecipient } from '../types.js';
 import { confidenceOf } from './confidence.js';
 import { phraseInNotice } from './notice-phrase.js';
 
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
-const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-5]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'"])|\s*$)/;
+const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-7]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'":[])|\s*$)/;
 
 /**
  * Categories whose words name another cause than a missing address: the mailbox exists (full, disabled), the
@@ -40,21 +41,62 @@ const DOMAIN_MAY_EXIST: ReadonlySet<string> = new Set(['dns-failure', 'connectio
 const STATUS_IN_TEXT = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])/g;
 
 /** The reply answered DATA; Gmail's older notices say so by "(state 15|17|18)" (see classify.ts's phaseFromText). */
-const AFTER_DATA = /in reply to end of\s+DATA|after\s+end of data|after\s+DATA|in reply to\s+DATA|\(state 1[578]\)/i;
+const AFTER_DATA = /in\s+reply\s+to\s+end\s+of\s+DATA|after\s+end\s+of\s+data|after\s+DATA|in\s+reply\s+to\s+DATA|\(state 1[578]\)/i;
 /**
  * The reply answered our MAIL FROM (Postfix's "(in reply to MAIL FROM command)", Exim's "SMTP error from
- * remote mail server after MAIL FROM:<…>"): the recipient had not been offered yet, so whatever the words
+ * remote mail server after MAIL FROM:<…>", Yahoo's "[MAIL_FROM]" after the reply): the recipient had not been offered yet, so whatever the words
  * ("user unknown", a 5.1.1) they are about our sender.
  */
-const REPLY_TO_MAIL = /\(in reply to MAIL FROM command\)|SMTP error from remote mail server after MAIL FROM:/i;
-const REPLY_TO_DATA = /\(in reply to end of\s+DATA\s+command\)|SMTP error from remote mail server after\s+end of data/i;
+const REPLY_TO_MAIL = /\(in\s+reply\s+to\s+MAIL\s+FROM\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+MAIL\s+FROM:|\[MAIL_FROM\]/i;
+/**
+ * The reply came before any command about this message: the greeting (Exim's "SMTP error from remote mail
+ * server after initial connection", Postfix's "refused to talk to me") or EHLO/HELO. As after MAIL FROM, no
+ * recipient had been offered: whatever its words, the reply is no verdict on the address.
+ */
+const REPLY_BEFORE_MAIL =
+  /SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+(?:initial\s+connection|EHLO|HELO)\b|\brefused\s+to\s+talk\s+to\s+me\b|\(in\s+reply\s+to\s+(?:EHLO|HELO)\s+command\)/i;
+const REPLY_TO_DATA = /\(in\s+reply\s+to\s+end\s+of\s+DATA\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+end\s+of\s+data/i;
 
+/**
+ * A Momentum-style summary in front of the quoted reply ("5.1.0 - Unknown address error 550-'5.2.2 …
+ * Mailbox Full' (delivery attempts: 0)", as Amazon SES's older notices carry it): the reporting MTA names the
+ * subject of its own status, 5.1.0 even for a full mailbox, so neither the status nor its words say why.
+ * Only the reply is read, as a reply quoted in any other notice is.
+ */
+const SUMMARY_PREFIX = /^\s*[45]\.\d{1,3}\.\d{1,3} - [A-Za-z][A-Za-z ]{2,40}? (?=[45]\d\d[ -]['"]?\S)/;
+function withoutSummary(diagnostic: string | null): string | null {
+  return diagnostic && SUMMARY_PREFIX.test(diagnostic) ? diagnostic.replace(SUMMARY_PREFIX, '') : diagnostic;
+}
+
+/**
+ * The recipient's own address quoted in the reply ("553 Invalid recipient blocked@…", "<full.stop@…>: User
+ * unknown"): the words of its local part are not the reply's, so it is read as `x@domain`.
+ */
+function withoutOwnAddress(diagnostic: string | null, address: string | null | undefined): string | null {
+  const at = address?.lastIndexOf('@') ?? -1;
+  if (!diagnostic || !address || at < 1 || !diagnostic.includes('@')) return diagnostic;
+  const lower = diagnostic.toLowerCase();
+  const own = address.toLowerCase();
+  if (!lower.includes(own)) return diagnostic;
+  let out = '';
+  let from = 0;
+  for (let i = lower.indexOf(own); i >= 0; i = lower.indexOf(own, i + own.length)) {
+    out += `${diagnostic.slice(from, i)}x${diagnostic.slice(i + at, i + own.length)}`;
+    from = i + own.length;
+  }
+  return out + diagnostic.slice(from);
+}
+
+/**
+ * The reply code of a diagnostic: the one it starts with, unless that is a success (a greeting `220-…` or a
+ * transcript's `250 Ok` quoted before the refusal) and a failure code follows.
+ */
 export function replyCode(diagnostic: string | null): number | null {
   if (!diagnostic) return null;
   const lead = codeFromText(diagnostic);
-  if (lead !== null) return lead;
+  if (lead !== null && lead >= 400) return lead;
   const m = ANY_CODE_RE.exec(diagnostic);
-  return m ? Number(m[1]) : null;
+  return m ? Number(m[1]) : lead;
 }
 
 /**
@@ -63,7 +105,10 @@ export function replyCode(diagnostic: string | null): number | null {
  * only when the notice concerns one recipient.
  */
 export function classifyRecipient(rec: ParsedRecipient, context: string | null = null): ParsedRecipient {
-  const code = replyCode(rec.diagnostic);
+  // The reply as quoted (found again in the notice's transcript), and as classified.
+  const quoted = withoutSummary(rec.diagnostic);
+  const diagnostic = withoutOwnAddress(quoted, rec.final_recipient ?? rec.address);
+  const code = replyCode(diagnostic);
   rec.reply_code = code;
   if (rec.action === 'delivered' || rec.action === 'relayed' || rec.action === 'expanded') {
     rec.category = 'accepted';
@@ -72,8 +117,8 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   }
   // The remote server's own code (in the diagnostic) is more precise than the reporting MTA's summary
   // Status (`5.0.0`, or a 4.4.7 "gave up" over the 4.7.1 that caused it), when both are of one class.
-  const remote = remoteStatus(rec.diagnostic);
-  const fromText = remote ?? failureStatus(rec.diagnostic);
+  const remote = remoteStatus(diagnostic);
+  const fromText = remote ?? failureStatus(diagnostic);
   // A success status (2.x.x) cannot describe a failure or a delay: it is an earlier line of a quoted
   // transcript (`250 2.1.5 Ok` before the refusal), not the answer that failed.
   let given = rec.status?.startsWith('2.') ? null : rec.status;
@@ -83,10 +128,21 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   if (fromText && (!given || given.endsWith('.0.0') || given.charAt(0) === fromText.charAt(0) || contradicted)) given = fromText;
   // qmail-style "(#5.1.1)" annotations are appended loosely by many MTAs (a full mailbox as #5.1.1):
   // when the wording alone says what happened, it wins; the code stays the reported status.
-  const loose = given !== null && (rec.diagnostic ?? '').includes(`(#${given})`);
-  let c = classify({ phase: 'dsn', code, enhanced: given, text: rec.diagnostic });
+  const loose = given !== null && (diagnostic ?? '').includes(`(#${given})`);
+  // A transcript quoted as the diagnostic (`Out: 250 2.1.5 Ok … Out: 550 Rejected`): its first status is an
+  // earlier command's success, which must not make the failure read as accepted; the failing reply's class stands in.
+  if (given === null && parseEnhanced(diagnostic)?.startsWith('2.'))
+    given = code !== null && code >= 400 ? `${Math.floor(code / 100)}.0.0` : rec.action === 'delayed' ? '4.0.0' : '5.0.0';
+  let c = classify({ phase: 'dsn', code, enhanced: given, text: diagnostic, reportedPhase: stageInNotice(quoted, context) });
   if (loose) {
-    const byWording = classify({ phase: 'dsn', code, enhanced: null, text: (rec.diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, '') });
+    // A transcript's earlier `250 2.1.5` must not decide once the annotation is gone: its class then stays.
+    const success = parseEnhanced(diagnostic)?.startsWith('2.') === true;
+    const byWording = classify({
+      phase: 'dsn',
+      code,
+      enhanced: success ? `${given!.charAt(0)}.0.0` : null,
+      text: (diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, ''),
+    });
     if (byWording.category !== 'unknown') c = byWording;
   }
   // A status that says the mailbox or domain does not exist (X.1.1, X.1.2: often the reporting MTA's
@@ -96,12 +152,12 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   if (
     c.hard &&
     c.rule.startsWith('enhanced:') &&
-    rec.diagnostic &&
-    (EXISTS_OR_SENDER_WORDS.test(rec.diagnostic) || OUR_HOST_REFUSED.test(rec.diagnostic) || SENDER_CHECKS.test(rec.diagnostic))
+    diagnostic &&
+    (EXISTS_OR_SENDER_WORDS.test(diagnostic) || OUR_HOST_REFUSED.test(diagnostic) || SENDER_CHECKS.test(diagnostic))
   ) {
-    const byWording = classify({ phase: 'dsn', code, enhanced: null, text: rec.diagnostic.replace(STATUS_IN_TEXT, '') });
+    const byWording = classify({ phase: 'dsn', code, enhanced: null, text: diagnostic.replace(STATUS_IN_TEXT, '') });
     if (OUR_SIDE.has(byWording.rule)) {
-      if (!UNKNOWN_USER_RE.test(rec.diagnostic)) c = byWording;
+      if (!UNKNOWN_USER_RE.test(diagnostic)) c = byWording;
     } else if (ANOTHER_CAUSE.has(byWording.category) || SENDER_REFUSED.has(byWording.rule)) c = byWording;
     // An unknown-domain status (X.1.2) over words of a lookup that failed for now (SERVFAIL, a timeout,
     // "try again") or of hosts that kept failing: the domain may well exist. (5.4.4, "unable to route", still
@@ -109,14 +165,17 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     // and bounces at once; a reply it could not parse gets 4.4.3 and is deferred.)
     else if (c.rule === 'enhanced:X.1.2' && DOMAIN_MAY_EXIST.has(byWording.category)) c = byWording;
   }
-  if (c.rule === STOCK_REPLY_RULE && !PROVIDER_UNAVAILABLE.test(rec.diagnostic ?? '')) c = weighStockReply(c, code, given, rec.diagnostic, context);
-  let source: Evidence['source'] = !rec.diagnostic && !given ? 'none' : decidedByStatusField(c, rec.diagnostic, given) ? 'status' : 'diagnostic';
+  const stock = c.rule === STOCK_REPLY_RULE && !PROVIDER_UNAVAILABLE.test(diagnostic ?? '');
+  if (stock) c = weighStockReply(c, code, given, diagnostic, context);
+  let source: Evidence['source'] = !diagnostic && !given ? 'none' : decidedByStatusField(c, diagnostic, given) ? 'status' : 'diagnostic';
   let decidingText = source === 'status' ? `Status: ${given}` : rec.diagnostic;
   // A diagnostic that says nothing recognisable ("Unable to deliver", a bare 5.0.0): the notice often
   // states the reason in a line of its own ("User unknown", "Host not found").
   if (context && c.category === 'unknown') {
     const found = phraseInNotice(context, code, given);
-    if (found) {
+    // The notice's line that quotes the same stock reply ("… said: 550 Requested action not taken: mailbox
+    // unavailable") is not a second statement of the reason: the reply was weighed above.
+    if (found && !(stock && found.classification.rule === STOCK_REPLY_RULE)) {
       c = found.classification;
       source = 'notice';
       decidingText = found.text;
@@ -133,10 +192,18 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     c.hard &&
     c.category === 'mailbox-unknown' &&
     !c.rule.startsWith('provider:') &&
-    (AFTER_DATA.test(rec.diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(rec.diagnostic, context))
+    (AFTER_DATA.test(diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(quoted, context))
   )
     rec.hard = false;
-  if (c.hard && (REPLY_TO_MAIL.test(rec.diagnostic ?? '') || REPLY_TO_MAIL.test(context ?? ''))) rec.hard = false;
+  if (
+    c.hard &&
+    (REPLY_TO_MAIL.test(diagnostic ?? '') ||
+      REPLY_TO_MAIL.test(context ?? '') ||
+      REPLY_BEFORE_MAIL.test(diagnostic ?? '') ||
+      REPLY_BEFORE_MAIL.test(context ?? '') ||
+      answeredMail(quoted, context))
+  )
+    rec.hard = false;
   // A bare X.0.0 gives way to the status the notice's phrase implies (of the same class).
   rec.status =
     given && !(source === 'notice' && given.endsWith('.0.0') && c.enhanced?.charAt(0) === given.charAt(0))
@@ -149,17 +216,38 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     rec.hard = false;
   }
   rec.evidence = { source, rule: c.rule, text: decidingText ? decidingText.slice(0, 400).replace(/\s+/g, ' ').trim().slice(0, 200) : null };
-  rec.confidence = confidenceOf({ classification: c, evidence: rec.evidence, status: rec.status, diagnostic: rec.diagnostic, context });
+  rec.confidence = confidenceOf({ classification: c, evidence: rec.evidence, status: rec.status, diagnostic, context });
   // A hard verdict the classifier took back (a filter after DATA) is not evidence against the address.
   if (rec.hard === false && c.hard) rec.confidence = 'low';
   return rec;
 }
 
+/**
+ * The command the reply answered, when only the notice's text states it: Postfix's report writes "(in reply
+ * to end of DATA command)" and Exim's "SMTP error from remote mail server after MAIL FROM:<…>" in their text
+ * part, not in the Diagnostic-Code, where their plain notices have it beside the reply. The same reply then reads the same (a "user unknown" after DATA is a
+ * filter's refusal). The reporting MTA's own statement of the stage, else a transcript that shows this very
+ * reply right after `>>> DATA` or `>>> MAIL From:`.
+ */
+const STAGE_STATED =
+  /\(in\s+reply\s+to\s+(?:end\s+of\s+DATA|DATA|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\s+command\)|\brefused\s+to\s+talk\s+to\s+me\b|SMTP error from remote mail server\s+after\s+(?:end\s+of\s+data|RCPT\s+TO|MAIL\s+FROM|initial\s+connection|EHLO|HELO)\b/i;
+function stageInNotice(diagnostic: string | null, context: string | null): Phase | undefined {
+  if (!context || (diagnostic && phaseFromText(diagnostic) !== null)) return undefined;
+  const m = STAGE_STATED.exec(context);
+  const phase = m ? phaseFromText(m[0].replace(/\s+/g, ' ')) : null;
+  if (phase !== null && phase !== 'dsn' && phase !== 'unknown') return phase;
+  // A transcript that shows this very reply as the answer to DATA or to MAIL FROM (a `>>>` line, or a
+  // "SMTP command: DATA" section); most notices have neither, and are not searched further.
+  if (!context.includes('>>>') && !context.includes('ommand') && !context.includes('OMMAND')) return undefined;
+  return answeredData(diagnostic, context) ? 'data' : answeredMail(diagnostic, context) ? 'mail' : undefined;
+}
+
 const STOCK_REPLY_RULE = 'wording:mailbox-unavailable';
 /** Cox's documented reply for an address that does not exist ("Mailbox unavailable or access denied"): not the stock text. */
 const PROVIDER_UNAVAILABLE = /mailbox unavailable or access denied/i;
-/** The reply shows that it answered RCPT (Postfix, Exim, qmail, a Sendmail or IMail transcript, Gmail's "(state 14)"). */
-const ANSWERED_RCPT = /in reply to RCPT TO command|after RCPT TO|after RCPT command|>>>\s*RCPT TO|RCPT TO generated|SMTP:RCPT\b|\(state 14\)/i;
+/** The reply shows that it answered RCPT (Postfix, Exim, qmail, DragonFly's dma, Yahoo's "[RCPT_TO]", a Sendmail, InterScan or IMail transcript, Gmail's "(state 14)"). */
+const ANSWERED_RCPT =
+  /in\s+reply\s+to\s+RCPT\s+TO\s+command|after\s+RCPT\s+TO|did\s+not\s+like\s+our\s+RCPT\s+TO|after\s+RCPT\s+command|>>>\s*RCPT\s+TO|Sent\s+<<<\s*RCPT\s+TO|\[RCPT_TO\]|RCPT\s+TO\s+generated|SMTP:RCPT\b|\(state 14\)/i;
 
 /**
  * RFC 5321's stock 550 text, "Requested action not taken: mailbox unavailable", is defined to cover
@@ -173,7 +261,11 @@ const ANSWERED_RCPT = /in reply to RCPT TO command|after RCPT TO|after RCPT comm
 function weighStockReply(c: Classification, code: number | null, given: string | null, diagnostic: string | null, context: string | null): Classification {
   // X.2.x / X.7.x: the status is the more precise of the two, whatever else the notice says.
   const statusDecides = given?.charAt(2) === '2' || given?.charAt(2) === '7';
-  const narrowed = (given && !given.endsWith('.0.0')) || ANSWERED_RCPT.test(diagnostic ?? '') || (context !== null && ANSWERED_RCPT.test(context));
+  const narrowed =
+    (given && !given.endsWith('.0.0')) ||
+    ANSWERED_RCPT.test(diagnostic ?? '') ||
+    (context !== null && ANSWERED_RCPT.test(context)) ||
+    pipelinedRcpt(diagnostic, context);
   return !statusDecides && narrowed ? c : classify({ phase: 'dsn', code, enhanced: given, text: null });
 }
 
@@ -201,6 +293,39 @@ function answeredData(diagnostic: string | null, context: string | null): boolea
     // by the RCPT's refusal and then DATA's own `503 Need RCPT` / `554 no valid recipients`.
     const after = context.slice(at + reply.length, at + reply.length + 400);
     if (!PIPELINED_DATA_REFUSAL.test(after)) return true;
+  }
+  return false;
+}
+
+/**
+ * A transcript shows this very reply as the answer to our MAIL FROM (`>>> MAIL From:<…> SIZE=…` / `<<< 550
+ * …`, Sendmail, Courier): the recipient had not been offered, as after Postfix's "(in reply to MAIL FROM
+ * command)". Only the line right before the reply counts.
+ */
+function answeredMail(diagnostic: string | null, context: string | null): boolean {
+  if (!diagnostic || !context) return false;
+  const reply = diagnostic.split('\n')[0].trim().slice(0, 60);
+  if (reply.length < 8) return false;
+  for (let at = context.indexOf(reply); at > 0; at = context.indexOf(reply, at + 1)) {
+    if (/>>>[ \t]*MAIL[ \t]+From:[^\n]*\n[ \t]*<<<[ \t]*$/i.test(context.slice(Math.max(0, at - 300), at))) return true;
+  }
+  return false;
+}
+
+/**
+ * A pipelined transcript (Sendmail: `>>> DATA` / `<<< 550 …` / `<<< 503 Need RCPT`): RCPT and DATA went out
+ * together, and the reply shown after `>>> DATA` is the refusal of RCPT (see answeredData).
+ */
+function pipelinedRcpt(diagnostic: string | null, context: string | null): boolean {
+  if (!diagnostic || !context) return false;
+  const reply = diagnostic.split('\n')[0].trim().slice(0, 60);
+  if (reply.length < 8) return false;
+  for (let at = context.indexOf(reply); at > 0; at = context.indexOf(reply, at + 1)) {
+    if (
+      />>>\s*DATA\s*\n\s*<<<\s*$/i.test(context.slice(Math.max(0, at - 100), at)) &&
+      PIPELINED_DATA_REFUSAL.test(context.slice(at + reply.length, at + reply.length + 400))
+    )
+      return true;
   }
   return false;
 }

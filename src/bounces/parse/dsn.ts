@@ -44,11 +44,15 @@ export function stripAddressType(value: string | null): string | null {
   return v.length > 0 ? v : null;
 }
 
-/** `dns; mx.example.com` → `mx.example.com`. */
+/**
+ * `dns; mx.example.com` → `mx.example.com`. Only a type word goes (`smtp`, `X-Postfix`, `rfc822`): a value
+ * written without its type (SendGrid's `Diagnostic-Code: 550 Virus detected; content rejected`) is kept whole.
+ */
+const TYPE_PREFIX = /^\s*[A-Za-z][\w.+-]*\s*;/;
 function stripType(value: string | null): string | null {
   if (!value) return null;
-  const semi = value.indexOf(';');
-  const v = (semi >= 0 ? value.slice(semi + 1) : value).trim();
+  const type = TYPE_PREFIX.exec(value);
+  const v = (type ? value.slice(type[0].length) : value).trim();
   return v.length > 0 ? v : null;
 }
 

@@ -272,7 +272,10 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
       last_attempt_date: r.lastAttemptDate,
       will_retry_until: r.willRetryUntil,
     };
-    return classifyRecipient(rec, single ? notice.report : null);
+    // Of a notice about several recipients, only its paragraph about this one tells at which stage this
+    // one was refused (Postfix: "<addr>: host … said: 550 … (in reply to RCPT TO command)").
+    const context = single ? notice.report : final && linesSought++ < MAX_LINE_SEARCHES ? lineAbout(notice.report, final) : null;
+    return classifyRecipient(rec, context);
   });
   result.recipients = withoutRepeats(result.recipients);
   result.kind = kindOf(result.recipients);

@@ -372,16 +372,19 @@ const RECIPIENT_FIELD = /^(?:To|Cc):(.*)$/gim;
 const CONTACT_WORDING = /\b(?:contact|assistance|help ?desk|support team|write to|send (?:an? )?e-?mail to)\b/i;
 
 /**
- * Addresses the notice offers as a contact: on a line with contact wording, not at its start (a line that
- * starts with the address is a recipient heading, whatever its explanation says). Skipped everywhere in
- * the notice, as the same address is often repeated in a second language.
+ * Addresses the notice offers as a contact: after contact wording on their line, not at its start (a line
+ * that starts with the address is a recipient heading, whatever its explanation says). An address before
+ * the wording is what the line is about: a remote reply quoting the refused recipient, then naming its help
+ * desk ("550 5.1.1 <ann@…>: no such user; contact help@… for assistance"). Skipped everywhere in the
+ * notice, as the same address is often repeated in a second language.
  */
 function contactAddresses(body: string): Set<string> {
   const out = new Set<string>();
   for (const line of body.split('\n')) {
-    if (!CONTACT_WORDING.test(line)) continue;
+    const wording = CONTACT_WORDING.exec(line);
+    if (!wording) continue;
     for (const m of line.matchAll(ADDR_G)) {
-      if (line.slice(0, m.index).replace(/[\s<"']/g, '') !== '') out.add(clean(m[0]).toLowerCase());
+      if ((m.index ?? 0) > wording.index && line.slice(0, m.index).replace(/[\s<"']/g, '') !== '') out.add(clean(m[0]).toLowerCase());
     }
   }
   return out;

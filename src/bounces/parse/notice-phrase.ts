@@ -19,12 +19,18 @@ const REASON_WORDS =
 function units(text: string): string[] {
   const out: string[] = [];
   for (const paragraph of text.split(/\n[ \t]*\n/)) {
-    const lines = paragraph.split('\n');
+    const lines = paragraph.split('\n').filter((line) => !DATA_REFUSED_FOR_RCPT.test(line));
     out.push(...lines);
-    if (lines.length > 1 && paragraph.length <= PARAGRAPH_MAX) out.push(paragraph.replace(/\s*\n\s*/g, ' '));
+    if (lines.length > 1 && paragraph.length <= PARAGRAPH_MAX) out.push(lines.join(' ').replace(/\s+/g, ' '));
   }
   return out;
 }
+
+/**
+ * A pipelined transcript's answer to DATA after every RCPT was refused (`<<< 503 5.0.0 Need RCPT
+ * (recipient)`, `<<< 554 no valid recipients`): it says why DATA failed, not why the recipient did.
+ */
+const DATA_REFUSED_FOR_RCPT = /^[\s>]*<<<\s*5\d\d[ -][^\n]*\b(?:RCPT|recipients?)\b/i;
 
 /** A paragraph up to this long is also classified whole (a wrapped sentence or two). */
 const PARAGRAPH_MAX = 400;

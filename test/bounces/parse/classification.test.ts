@@ -52,6 +52,139 @@ test('a 2.x.x status picked from a quoted transcript is not the status of a fail
   assert.equal(r.hard, false);
 });
 
+test("a failing reply without a status of its own, after a transcript's 250 2.1.5, is a failure of its class, not accepted", () => {
+  for (const [reply, category, cls] of [
+    ['550 Requested action not taken: no such user here', 'mailbox-unknown', '5'],
+    ['554 Message refused', 'unknown', '5'],
+    ['450 Try again later', 'server-busy', '4'],
+  ] as const) {
+    const r = classifyRecipient(
+      recipient({
+        status: '2.1.5',
+        diagnostic: `In: RCPT TO:<ann@example.net> Out: 250 2.1.5 Ok In: DATA Out: 354 End data Out: ${reply} In: QUIT Out: 221 2.0.0 Bye`,
+      }),
+    );
+    assert.notEqual(r.category, 'accepted', reply);
+    assert.equal(r.status?.charAt(0), cls, `${reply}: status ${r.status}`);
+    assert.equal(r.category, category, reply);
+  }
+});
+
+test("a success code or status quoted before the refusal (a greeting's `220-`, a transcript's `250 2.1.5`) is not the reply's, also under a loose `(#5.1.1)`", () => {
+  const greeting = classifyRecipient(
+    recipient({ status: '5.0.0', diagnostic: '220-mx.example.net 552 sorry, mailbox ann@example.net is over quota temporarily (#5.1.1)' }),
+  );
+  assert.equal(greeting.reply_code, 552);
+  assert.equal(greeting.category, 'mailbox-full');
+  const transcript = classifyRecipient(
+    recipient({
+      status: '2.1.5',
+      diagnostic: 'In: RCPT TO:<ann@example.net> Out: 250 2.1.5 Ok In: DATA Out: 354 End data Out: 554 message refused as spam (#5.3.0)',
+    }),
+  );
+  assert.equal(transcript.category, 'content-or-spam');
+  assert.equal(transcript.status, '5.3.0'); // A code outside 500–559 and a reply that starts with a bracket are still the failure's.
+  for (const reply of ['571 No PTR record found, reverse DNS required', '550 [SUSPEND] Mailbox currently suspended']) {
+    const r = classifyRecipient(recipient({ status: '2.1.5', diagnostic: `In: RCPT TO:<ann@example.net> Out: 250 2.1.5 Ok In: DATA Out: ${reply}` }));
+    assert.notEqual(r.category, 'accepted', reply);
+    assert.equal(r.status?.charAt(0), '5', reply);
+  }
+});
+
+test("a Momentum-style summary ('5.1.0 - Unknown address error 550-'…'') in front of the quoted reply: the reply is read, not the summary", () => {
+  const summary = (reply: string) => `5.1.0 - Unknown address error ${reply} (delivery attempts: 0)`;
+  const read = (reply: string) => classifyRecipient(recipient({ status: '5.0.0', diagnostic: summary(reply) }));
+  assert.equal(read("550-'5.7.1 Message content rejected as spam'").category, 'content-or-spam');
+  assert.equal(read("550-'5.7.1 Message content rejected as spam'").hard, false);
+  assert.equal(read("554-'Service unavailable; Client host [192.0.2.9] blocked using bl.example'").category, 'reputation-or-blocklist');
+  assert.equal(read("421-'Too many connections from your IP, try again later'").hard, false);
+  assert.equal(read("550-'No such user here'").category, 'mailbox-unknown');
+  assert.equal(read("550-'No such user here'").hard, true);
+  // The summary says 5.1.0 for a full mailbox too: alone it is no proof that the address does not exist.
+  assert.equal(read("550-'Rejected'").hard, false);
+  assert.equal(read("550-'Rejected'").status, '5.0.0');
+});
+
+test('a reply to the greeting or to EHLO is no verdict on the address: its words name the cause, and it is never hard', () => {
+  const exim = (stage: string, reply: string) =>
+    classifyRecipient(recipient({ diagnostic: `host mx.example.net [192.0.2.1]\nSMTP error from remote mail server after ${stage}:\n${reply}` }));
+  assert.equal(exim('initial connection', '421 Too many concurrent connections, try again later').category, 'rate-limited');
+  assert.equal(exim('initial connection', '554 No SMTP service here').category, 'reputation-or-blocklist');
+  assert.equal(exim('initial connection', '550 Rejected').category, 'reputation-or-blocklist', 'no words of its own: our host was refused');
+  assert.equal(exim('initial connection', '553 sorry, no mailbox here by that name').hard, false);
+  assert.equal(exim('EHLO mx.shop.example', '550 No such user here').hard, false);
+  const postfix = classifyRecipient(
+    recipient({ status: '5.1.1', diagnostic: '550 5.1.1 Requested action not taken: mailbox unavailable' }),
+    '<ann@example.net>: host mx.example.net[192.0.2.1] refused to talk to me: 550 5.1.1 Requested action not taken: mailbox unavailable',
+  );
+  assert.equal(postfix.hard, false, 'Postfix: "refused to talk to me" is the greeting');
+});
+
+test("a reply a transcript shows as the answer to MAIL FROM (Sendmail's `>>> MAIL From:` / `<<<`) is no verdict on the address; the same reply to RCPT is", () => {
+  const reply = '550 5.1.1 <news@shop.example>... User unknown';
+  const transcript = (command: string) => `   ----- Transcript of session follows -----\n... while talking to mx.far.example.:\n>>> ${command}\n<<< ${reply}\n`;
+  const read = (command: string) => classifyRecipient(recipient({ status: '5.1.1', diagnostic: reply }), transcript(command));
+  assert.equal(read('MAIL From:<news@shop.example> SIZE=2048').hard, false);
+  assert.equal(read('RCPT To:<ann@example.net>').hard, true);
+  // Yahoo marks the stage after the reply.
+  const yahoo = classifyRecipient(
+    recipient({ status: '5.1.1', diagnostic: `${reply} [MAIL_FROM]` }),
+    `<ann@example.net>:\nRemote host said: ${reply} [MAIL_FROM]`,
+  );
+  assert.equal(yahoo.hard, false);
+});
+
+test("the words of the recipient's own address quoted in the reply are not the reply's words", () => {
+  const read = (address: string, diagnostic: string) => classifyRecipient(recipient({ address, diagnostic }));
+  for (const address of ['blocked@example.net', 'Disabled@example.net']) {
+    const r = read(address, `${address.toLowerCase()}: 553 Invalid recipient ${address.toLowerCase()} (Mode: normal)`);
+    assert.equal(r.category, 'mailbox-unknown', address);
+    assert.equal(r.hard, true, address);
+  }
+  // Another address in the reply is read as written: it is not the recipient's.
+  assert.equal(read('ann@example.net', '552 5.2.2 <ann@example.net>: mailbox full').category, 'mailbox-full');
+});
+
+test('a stage stated over a folded line still states it (Postfix folds its text part at 78 columns)', () => {
+  const postfix = (clause: string) =>
+    classifyRecipient(
+      recipient({ status: '5.0.0', diagnostic: '550 No such user here' }),
+      `<ann@example.net>: host mx.example.net[192.0.2.1] said: 550 No such user here (in\n    ${clause})`,
+    );
+  const data = postfix('reply to end of\n    DATA command');
+  assert.equal(data.hard, false, 'after DATA: a filter');
+  assert.equal(data.category, 'policy');
+  assert.equal(postfix('reply to MAIL FROM\n    command').hard, false, 'after MAIL FROM: about our sender');
+  assert.equal(postfix('reply to RCPT TO\n    command').hard, true);
+});
+
+test("RFC 5321's stock 'mailbox unavailable' reads as the address refused wherever the notice shows it answered RCPT", () => {
+  const stock = '550 Requested action not taken: mailbox unavailable';
+  const read = (context: string) => classifyRecipient(recipient({ status: '5.0.0', diagnostic: stock }), context);
+  for (const [mta, context] of [
+    ['DragonFly', `There was an error delivering your mail to <ann@example.net>.\nmx.example.net [192.0.2.1] did not like our RCPT TO:\n${stock}`],
+    ['InterScan', `Sent <<< RCPT TO:<ann@example.net>\nReceived >>> ${stock}`],
+    ['Yahoo', `<ann@example.net>:\nRemote host said: ${stock} [RCPT_TO]`],
+    ['Sendmail, pipelined', `... while talking to mx.example.net.:\n>>> DATA\n<<< ${stock}\n<<< 503 5.0.0 Need RCPT (recipient)`],
+  ]) {
+    const r = read(context!);
+    assert.equal(r.category, 'mailbox-unknown', mta);
+    assert.equal(r.hard, true, mta);
+  }
+  // Nothing tells the stage: the stock text alone does not say which of its meanings it has.
+  const bare = read(`<ann@example.net>: host mx.example.net[192.0.2.1] said: ${stock}`);
+  assert.equal(bare.hard, false, 'no stage: the notice line quoting the same stock reply is no second statement');
+});
+
+test("a pipelined transcript's answer to DATA ('503 Need RCPT') is not the recipient's reason when its reply names none", () => {
+  const r = classifyRecipient(
+    recipient({ status: '5.0.0', diagnostic: '550 Rejected' }),
+    '   ----- Transcript of session follows -----\n... while talking to mx.example.net.:\n>>> DATA\n<<< 550 Rejected\n<<< 503 5.0.0 Need RCPT (recipient)\n',
+  );
+  assert.equal(r.category, 'unknown');
+  assert.notEqual(r.evidence?.rule, 'wording:protocol');
+});
+
 test('a delayed recipient with no code anywhere gets a 4.x.x status; a failed one keeps 5.x.x', () => {
   assert.equal(
     classifyRecipient(recipient({ action: 'delayed', diagnostic: 'The recipient server did not accept our requests to connect.' })).status?.charAt(0),
@@ -68,7 +201,10 @@ test('"unknown user" answered to DATA in a transcript is a filter (soft); the sa
     recipient({ diagnostic: '550 Unknown user ann@example.net' }),
     '<ann@example.net>:\n    mx.example.net [192.0.2.45]:\n>>> DATA\n<<< 550 Unknown user ann@example.net\n',
   );
-  assert.equal(afterData.category, 'mailbox-unknown');
+  // Read as the same reply with the stage beside it (Exim's "after end of data", Postfix's "in reply to end of
+  // DATA command") is: a filter's refusal, not a verdict on the address.
+  assert.equal(afterData.category, 'policy');
+  assert.equal(afterData.evidence?.rule, 'wording:unknown-user@data');
   assert.equal(afterData.hard, false);
 
   const atRcpt = classifyRecipient(
@@ -84,7 +220,7 @@ test('the reply quoted in a summary above a Sendmail transcript still counts as 
     '   ----- The following addresses had permanent fatal errors -----\n<ann@example.net>\n    (reason: 550 5.0.0 <ann@example.net>... User unknown)\n\n' +
       '   ----- Transcript of session follows -----\n... while talking to mx.example.net.:\n>>> DATA\n<<< 550 5.0.0 <ann@example.net>... User unknown\n',
   );
-  assert.equal(r.category, 'mailbox-unknown');
+  assert.equal(r.category, 'policy');
   assert.equal(r.hard, false);
 });
 

@@ -297,6 +297,100 @@ test('a notice\'s help-desk address ("please contact <support@…>") is not a fa
   assert.equal(r.recipients[0].status, '5.1.1');
 });
 
+test("a remote reply that quotes the refused recipient and then names its help desk keeps the recipient (Exim's notice, a delay too)", async () => {
+  const exim = (subject: string, lead: string[], reply: string) =>
+    [
+      'From: Mail Delivery System <Mailer-Daemon@mx.isp.example>',
+      'To: b+7-f00d@bounces.shop.example',
+      `Subject: ${subject}`,
+      '',
+      'This message was created automatically by mail delivery software.',
+      ...lead,
+      '',
+      '  ann@far.example',
+      '    host mx.far.example [192.0.2.1]',
+      '    SMTP error from remote mail server after RCPT TO:<ann@far.example>:',
+      `    ${reply}`,
+      '',
+      '------ This is a copy of the message, including all the headers. ------',
+      '',
+      'Subject: order',
+      '',
+    ].join('\r\n');
+  const failed = await parseBounce(
+    Buffer.from(
+      exim(
+        'Mail delivery failed: returning message to sender',
+        [
+          '',
+          'A message that you sent could not be delivered to one or more of its',
+          'recipients. This is a permanent error. The following address(es) failed:',
+        ],
+        '550 5.1.1 <ann@far.example>: no such user here; contact help@far.example for assistance',
+      ),
+    ),
+  );
+  assert.equal(failed.kind, 'bounce');
+  assert.deepEqual(
+    failed.recipients.map((x) => [x.address, x.category, x.hard]),
+    [['ann@far.example', 'mailbox-unknown', true]],
+  );
+  const delayed = await parseBounce(
+    Buffer.from(
+      exim(
+        'Warning: message 1abcde-000001-AB delayed 24 hours',
+        [
+          'A message that you sent has not yet been delivered to one or more of its',
+          'recipients after more than 24 hours on the queue on mx.isp.example.',
+          '',
+          'The address to which the message has not yet been delivered is:',
+        ],
+        '450 4.2.1 <ann@far.example>: mailbox temporarily disabled, please contact help@far.example',
+      ),
+    ),
+  );
+  assert.equal(delayed.kind, 'delay');
+  assert.deepEqual(
+    delayed.recipients.map((x) => x.address),
+    ['ann@far.example'],
+  );
+});
+
+test("a Diagnostic-Code written without its type (SendGrid's) keeps a reply that has a semicolon whole", async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      [
+        'From: SendGrid <no-response@sendgrid.example>',
+        'To: b+7-f00d@bounces.shop.example',
+        'Subject: Undelivered Mail Returned to Sender',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="s1"',
+        '',
+        '--s1',
+        'Content-Type: text/plain',
+        '',
+        'Your message could not be delivered.',
+        '',
+        '--s1',
+        'Content-Type: message/delivery-status',
+        '',
+        'Reporting-MTA: dns; sendgrid.example',
+        '',
+        'Final-Recipient: rfc822; ann@far.example',
+        'Action: failed',
+        'Status: 5.0.0',
+        'Diagnostic-Code: 550 Virus detected; message content rejected',
+        '',
+        '--s1--',
+        '',
+      ].join('\r\n'),
+    ),
+  );
+  assert.equal(r.recipients[0]?.diagnostic, '550 Virus detected; message content rejected');
+  assert.equal(r.recipients[0]?.reply_code, 550);
+  assert.equal(r.recipients[0]?.category, 'virus');
+});
+
 test('a list manager refusing a post from a non-member: the list address failed, soft (policy), and the post it answers is the original', async () => {
   const r = await parseBounce(
     Buffer.from(

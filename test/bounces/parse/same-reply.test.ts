@@ -13,33 +13,41 @@ const TO = 'ann@far.example';
 const head = (from: string, subject: string, extra: string[] = []) => [`From: ${from}`, 'To: b+7-f00d@bounces.shop.example', `Subject: ${subject}`, ...extra];
 const statusOf = (reply: string) => /^[45]\d\d[ -]([45]\.\d{1,3}\.\d{1,3})\b/.exec(reply)?.[1] ?? `${reply[0]}.0.0`;
 
+/** Postfix's report: a paragraph per recipient in its text part, a block of fields per recipient after it. */
+const postfixReport = (paragraphs: string[], fields: string[]) => [
+  ...head('MAILER-DAEMON@mx.example (Mail Delivery System)', 'Undelivered Mail Returned to Sender', [
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+  ]),
+  '',
+  '--b1',
+  'Content-Type: text/plain',
+  '',
+  'This is the mail system at host mx.example.',
+  '',
+  ...paragraphs,
+  '--b1',
+  'Content-Type: message/delivery-status',
+  '',
+  'Reporting-MTA: dns; mx.example',
+  '',
+  ...fields,
+  '--b1--',
+];
+
 const FORMATS: Record<string, (reply: string) => string[]> = {
-  Postfix: (reply) => [
-    ...head('MAILER-DAEMON@mx.example (Mail Delivery System)', 'Undelivered Mail Returned to Sender', [
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
-    ]),
-    '',
-    '--b1',
-    'Content-Type: text/plain',
-    '',
-    'This is the mail system at host mx.example.',
-    '',
-    `<${TO}>: host mx.far.example[192.0.2.1] said: ${reply} (in reply to RCPT TO command)`,
-    '',
-    '--b1',
-    'Content-Type: message/delivery-status',
-    '',
-    'Reporting-MTA: dns; mx.example',
-    '',
-    `Final-Recipient: rfc822; ${TO}`,
-    'Action: failed',
-    `Status: ${statusOf(reply)}`,
-    'Remote-MTA: dns; mx.far.example',
-    `Diagnostic-Code: smtp; ${reply}`,
-    '',
-    '--b1--',
-  ],
+  Postfix: (reply) =>
+    postfixReport(
+      [`<${TO}>: host mx.far.example[192.0.2.1] said: ${reply} (in reply to RCPT TO command)`, ''],
+      [
+        `Final-Recipient: rfc822; ${TO}`,
+        'Action: failed',
+        `Status: ${statusOf(reply)}`,
+        'Remote-MTA: dns; mx.far.example',
+        `Diagnostic-Code: smtp; ${reply}`,
+        '',
+      ],
+    ),
   Exim: (reply) => [
     ...head('Mail Delivery System <Mailer-Daemon@mx.example>', 'Mail delivery failed: returning message to sender', [`X-Failed-Recipients: ${TO}`]),
     '',
@@ -102,6 +110,61 @@ const FORMATS: Record<string, (reply: string) => string[]> = {
     '',
     '--b2--',
   ],
+  // DragonFly's dma: the stage in its own words ("did not like our RCPT TO:") on the line before the reply.
+  DragonFly: (reply) => [
+    ...head('MAILER-DAEMON@mx.example', 'Mail delivery failed'),
+    '',
+    'This is the DragonFly Mail Agent v0.11 at mx.example.',
+    '',
+    `There was an error delivering your mail to <${TO}>.`,
+    '',
+    'mx.far.example [192.0.2.1] did not like our RCPT TO:',
+    reply,
+    '',
+    'Original message follows.',
+    '',
+    'Subject: your order',
+  ],
+  // Yahoo's older notices: "Remote host said:", the stage marked after the reply.
+  Yahoo: (reply) => [
+    ...head('MAILER-DAEMON@yahoo.example', 'Failure Notice'),
+    '',
+    'Sorry, we were unable to deliver your message to the following address.',
+    '',
+    `<${TO}>:`,
+    `Remote host said: ${reply} [RCPT_TO]`,
+    '',
+    '--- Below this line is a copy of the message.',
+    '',
+    'Subject: your order',
+  ],
+  // Momentum-style summary in front of the quoted reply ("5.1.0 - Unknown address error 550-'…'"), as Amazon
+  // SES's older notices carry it: the summary's words must not outrank the reply's own.
+  'Amazon SES': (reply) => [
+    ...head('MAILER-DAEMON@email-bounces.amazonses.example', 'Delivery Status Notification (Failure)', [
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="s1"',
+    ]),
+    '',
+    '--s1',
+    'Content-Type: text/plain; charset=UTF-8',
+    '',
+    'An error occurred while trying to deliver the mail to the following recipients:',
+    TO,
+    '',
+    '--s1',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; a1-2.smtp-out.amazonses.example',
+    '',
+    `Final-Recipient: rfc822; ${TO}`,
+    'Action: failed',
+    'Status: 5.0.0 (permanent failure)',
+    'Remote-MTA: dns; [192.0.2.1]',
+    `Diagnostic-Code: smtp; 5.1.0 - Unknown address error ${reply.slice(0, 4)}'${reply.slice(4)}' (delivery attempts: 0)`,
+    '',
+    '--s1--',
+  ],
 };
 
 /** Replies with a reason of their own, one or more per family, and the category each must read as. */
@@ -121,7 +184,7 @@ const REPLIES: Array<[string, string]> = [
   ['552 5.3.4 Message size exceeds fixed maximum message size', 'message-too-large'],
 ];
 
-test("a remote server's refusal reads the same in Postfix's, Exim's, qmail's and Sendmail's notices", () => {
+test("a remote server's refusal reads the same in Postfix's, Exim's, qmail's, Sendmail's, DragonFly's, Yahoo's and Amazon SES's notices", () => {
   const wrong: string[] = [];
   for (const [reply, category] of REPLIES) {
     for (const [mta, notice] of Object.entries(FORMATS)) {
@@ -140,4 +203,70 @@ test('qmail\'s own framing decides only where the reply says nothing: "does not 
   assert.equal(r.recipients[0]?.hard, true);
   // "Giving up on <IP>." is qmail giving up on that host after the refusal, not an expired message.
   assert.notEqual(r.recipients[0]?.evidence?.rule, 'wording:expired');
+});
+
+/**
+ * The same replies answered to end of DATA or to MAIL FROM, where each MTA states the stage in its own place:
+ * Postfix's report in its text part only (not in the Diagnostic-Code), Exim's plain notice beside the reply,
+ * Sendmail in its transcript (`>>> DATA` / `<<< …`). A "user unknown" there is a filter's refusal or about
+ * our sender, and reads so in all three.
+ */
+const AT_STAGE: Record<string, (reply: string, stage: 'DATA' | 'MAIL') => string[]> = {
+  Postfix: (reply, stage) =>
+    FORMATS.Postfix!(reply).map((line) =>
+      line.replace('(in reply to RCPT TO command)', stage === 'DATA' ? '(in reply to end of DATA command)' : '(in reply to MAIL FROM command)'),
+    ),
+  Exim: (reply, stage) =>
+    FORMATS.Exim!(reply).map((line) =>
+      line.replace(`after RCPT TO:<${TO}>:`, stage === 'DATA' ? 'after end of data:' : 'after MAIL FROM:<news@shop.example> SIZE=2048:'),
+    ),
+  Sendmail: (reply, stage) =>
+    FORMATS.Sendmail!(reply).map((line) =>
+      line === `>>> RCPT To:<${TO}>` ? (stage === 'DATA' ? '>>> DATA' : '>>> MAIL From:<news@shop.example> SIZE=2048') : line,
+    ),
+};
+
+test("a reply to end of DATA or to MAIL FROM reads the same in Postfix's report, Exim's notice and Sendmail's transcript, wherever each states the stage", () => {
+  const wrong: string[] = [];
+  for (const stage of ['DATA', 'MAIL'] as const) {
+    for (const reply of [
+      '550 5.1.1 <ann@far.example>... User unknown',
+      '550 No such user here',
+      '550 Rejected',
+      '554 5.7.1 Message content rejected as spam',
+    ]) {
+      const readings = Object.entries(AT_STAGE).map(([mta, notice]) => {
+        const r = parseBounceSync(Buffer.from([...notice(reply, stage), ''].join('\r\n')));
+        const got = r.recipients.find((x) => x.address === TO);
+        return [mta, `${r.kind}/${r.recipients.length}/${got?.category}/${got?.hard ? 'hard' : 'soft'}`] as const;
+      });
+      if (new Set(readings.map(([, v]) => v)).size > 1 || readings.some(([, v]) => v.endsWith('hard')))
+        wrong.push(`${stage} "${reply}": ${readings.map(([m, v]) => `${m} ${v}`).join(', ')}`);
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
+test("in Postfix's report about several recipients, each one's stage is read from its own paragraph", () => {
+  const paragraph = (to: string, stage: string) => [
+    `<${to}>: host mx.far.example[192.0.2.1] said: 550 5.1.1 User unknown`,
+    `    (in reply to ${stage} command)`,
+    '',
+  ];
+  const fields = (to: string) => [`Final-Recipient: rfc822; ${to}`, 'Action: failed', 'Status: 5.1.1', 'Diagnostic-Code: smtp; 550 5.1.1 User unknown', ''];
+  const mail = [
+    ...postfixReport(
+      [...paragraph('ann@far.example', 'end of DATA'), ...paragraph('bob@far.example', 'RCPT TO')],
+      [...fields('ann@far.example'), ...fields('bob@far.example')],
+    ),
+    '',
+  ];
+  const r = parseBounceSync(Buffer.from(mail.join('\r\n')));
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.hard]),
+    [
+      ['ann@far.example', false],
+      ['bob@far.example', true],
+    ],
+  );
 });
