@@ -67,8 +67,8 @@ export const submissionSchema = z.strictObject({
    */
   cleartext_auth: z.enum(['never', 'loopback', 'always']).default('never'),
   /**
-   * Load balancers (addresses or CIDR blocks) that connect to both listeners with a PROXY protocol v1 header
-   * naming the client (HAProxy `send-proxy`, nginx `proxy_protocol on`; not v2, which is all an AWS NLB sends), like
+   * Load balancers (addresses or CIDR blocks) that connect to both listeners with a PROXY protocol header
+   * naming the client, v1 or v2 (HAProxy `send-proxy`/`send-proxy-v2`, nginx `proxy_protocol on`, an AWS NLB), like
    * Postfix's smtpd_upstream_proxy_protocol. A connection from a listed address must send one first, or it is
    * closed; every limit, log line and Received header then uses the header's client. Connections from other
    * addresses are never asked for one (a client must not choose its own address). Empty: no header is read.
@@ -350,7 +350,7 @@ export const bouncesSchema = z.strictObject({
   enabled: z.boolean().default(false),
   listener: listener(2525),
   /**
-   * Load balancers (addresses or CIDR blocks) that connect with a PROXY protocol v1 header naming the client,
+   * Load balancers (addresses or CIDR blocks) that connect with a PROXY protocol header (v1 or v2) naming the client,
    * as submission.proxy_protocol: a listed address must send one first or is closed; max_connections_per_ip
    * and the logs then count and name the header's client; other addresses are never asked. Empty: none read.
    */

@@ -28,7 +28,7 @@ export interface AcceptorOptions {
   admission: Admission;
   /** Implicit TLS (port 465): the handshake is done here, within `handshakeTimeoutMs`. */
   tls?: { context: tls.SecureContext; handshakeTimeoutMs: number };
-  /** PROXY protocol v1: `from` tells the balancer addresses that must send a header first; absent: never read one. */
+  /** PROXY protocol (v1 or v2): `from` tells the balancer addresses that must send a header first; absent: never read one. */
   proxy?: { from: (ip: string) => boolean; headerTimeoutMs: number } | null;
   /**
    * An admitted connection, TLS already up on an implicit-TLS port. `local`: the listener's address when it
@@ -55,7 +55,7 @@ export interface ProxyRejection {
 }
 
 /** The reply to a balancer's connection without a valid header: its client learns why, and retries later. */
-const PROXY_REJECTED_REPLY = '421 4.7.0 expected a PROXY protocol v1 header from this load balancer; closing connection';
+const PROXY_REJECTED_REPLY = '421 4.7.0 expected a PROXY protocol header from this load balancer; closing connection';
 
 export interface Acceptor {
   readonly address: AddressInfo;
@@ -107,8 +107,9 @@ export async function startAcceptor(o: AcceptorOptions): Promise<Acceptor> {
         if (!closing) o.onProxyRejected?.(peer, { code: reply ? 421 : null, enhanced: reply ? '4.7.0' : null, text: r.problem, silent: r.silent });
         return;
       }
+      // normalizeIp: an IPv4-mapped source (a TCP6 header from a balancer's dual-stack frontend) is its IPv4 client.
       const client = r.header.kind === 'proxied' ? { address: normalizeIp(r.header.address), port: r.header.port } : null;
-      // PROXY UNKNOWN (the balancer's own connection, a health check) is the balancer's, counted as such.
+      // PROXY UNKNOWN or v2 LOCAL (the balancer's own connection, a health check) is the balancer's, counted as such.
       const ip = client?.address ?? peer;
       admitted(socket, ip, hold.admit(ip), client);
     });

@@ -7,7 +7,16 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
-import { looksLikeV2, MAX_PROXY_V1_LINE, parseProxyV1, readProxyHeader, type ProxyOutcome } from '../../src/listener/proxy-header.js';
+import {
+  MAX_PROXY_V1_LINE,
+  MAX_PROXY_V2_LENGTH,
+  parseProxyV1,
+  parseProxyV2,
+  proxyV2Length,
+  readProxyHeader,
+  type ProxyOutcome,
+} from '../../src/listener/proxy-header.js';
+import { proxyV2, tlv } from './proxy-v2.js';
 
 const parse = (line: string) => parseProxyV1(Buffer.from(line, 'latin1'));
 
@@ -53,11 +62,78 @@ test('malformed lines are refused with the reason', () => {
   }
 });
 
-test('a v2 (binary) header is recognised from its first bytes, so the refusal can say what to change', () => {
-  assert.equal(looksLikeV2(Buffer.from('\r\n\r\n\0\r\nQUIT\n\x21\x11\0\x0c', 'latin1')), true);
-  assert.equal(looksLikeV2(Buffer.from('\r\n\r\n\0', 'latin1')), true);
-  assert.equal(looksLikeV2(Buffer.from('\r\n', 'latin1')), false, 'too short to tell');
-  assert.equal(looksLikeV2(Buffer.from('PROXY TCP4 ', 'latin1')), false);
+test('v2 TCP over IPv4 and IPv6 name the client and its port, as bytes; IPv6 comes out in RFC 5952 form, TLVs are skipped', () => {
+  assert.deepEqual(parseProxyV2(proxyV2({ src: '192.0.2.7', dst: '198.51.100.1', sport: 40000, dport: 587 })), {
+    kind: 'proxied',
+    address: '192.0.2.7',
+    port: 40000,
+  });
+  assert.deepEqual(parseProxyV2(proxyV2({ src: '2001:DB8:0:0:1::7', dst: '2001:db8::1', sport: 65535, dport: 25 })), {
+    kind: 'proxied',
+    address: '2001:db8::1:0:0:7',
+    port: 65535,
+  });
+  assert.deepEqual(parseProxyV2(proxyV2({ src: '::ffff:192.0.2.9', dst: '::ffff:198.51.100.1', sport: 1, dport: 465 })), {
+    kind: 'proxied',
+    address: '::ffff:192.0.2.9',
+    port: 1,
+  });
+  // An AWS NLB's VPC endpoint id (0xEA, with its own subtype byte) and a NOOP padding TLV (0x04).
+  const tlvs = Buffer.concat([tlv(0xea, Buffer.from('\x01vpce-08d2bf15fac5001c9', 'latin1')), tlv(0x04, Buffer.alloc(7))]);
+  const withTlvs = proxyV2({ src: '203.0.113.5', dst: '10.0.0.1', sport: 5555, dport: 587, tlvs });
+  assert.equal(withTlvs.readUInt16BE(14), 12 + tlvs.length, 'the TLVs are counted in the length');
+  assert.deepEqual(parseProxyV2(withTlvs), { kind: 'proxied', address: '203.0.113.5', port: 5555 });
+  const longest = proxyV2({ src: '2001:db8::7', dst: '2001:db8::1', sport: 1, dport: 2, tlvs: tlv(0x04, Buffer.alloc(MAX_PROXY_V2_LENGTH - 36 - 3)) });
+  assert.equal(longest.length, 16 + MAX_PROXY_V2_LENGTH, 'the bound itself is accepted');
+  assert.equal((parseProxyV2(longest) as { kind: string }).kind, 'proxied');
+});
+
+test('v2 LOCAL (the balancer’s own connection) and PROXY with the UNSPEC family name no client', () => {
+  assert.deepEqual(parseProxyV2(proxyV2({ command: 0, famProto: 0x00 })), { kind: 'unknown' });
+  // LOCAL: the receiver must ignore the address block, whatever it says (§2.2).
+  assert.deepEqual(parseProxyV2(proxyV2({ command: 0, src: '192.0.2.7', dst: '198.51.100.1', sport: 1, dport: 2 })), { kind: 'unknown' });
+  assert.deepEqual(parseProxyV2(proxyV2({ command: 1, famProto: 0x00 })), { kind: 'unknown' });
+});
+
+test('malformed v2 headers are refused with the reason', () => {
+  const ok = () => proxyV2({ src: '192.0.2.7', dst: '198.51.100.1', sport: 1, dport: 2 });
+  const with_ = (at: number, byte: number) => {
+    const b = ok();
+    b[at] = byte;
+    return b;
+  };
+  const lengthed = (famProto: number, length: number) => {
+    const b = Buffer.concat([ok().subarray(0, 16), Buffer.alloc(length)]);
+    b[13] = famProto;
+    b.writeUInt16BE(length, 14);
+    return b;
+  };
+  const cases: Array<[string, Buffer, RegExp]> = [
+    ['version 1', with_(12, 0x11), /version 1: only 2/],
+    ['version 3', with_(12, 0x31), /version 3: only 2/],
+    ['command 2', with_(12, 0x22), /command 2: only LOCAL \(0\) and PROXY \(1\)/],
+    ['UDP over IPv4', with_(13, 0x12), /UDP over IPv4: only TCP/],
+    ['UDP over IPv6', lengthed(0x22, 36), /UDP over IPv6: only TCP/],
+    ['a UNIX stream socket', lengthed(0x31, 216), /UNIX stream socket: only TCP/],
+    ['an unknown family', with_(13, 0x41), /family\/protocol 0x41/],
+    ['a length past the bound', lengthed(0x11, MAX_PROXY_V2_LENGTH + 1), /of 549 bytes after its first 16: at most 548/],
+    ['TCP4 with a short address block', lengthed(0x11, 11), /IPv4 header needs 12 address bytes, its length is 11/],
+    ['TCP6 with an IPv4-sized block', lengthed(0x21, 12), /IPv6 header needs 36 address bytes, its length is 12/],
+    ['a bad signature', with_(6, 0x00), /neither "PROXY " nor the v2 signature/],
+    ['a truncated header', ok().subarray(0, 20), /truncated/],
+  ];
+  for (const [name, bytes, why] of cases) {
+    const r = parseProxyV2(bytes);
+    assert.ok('problem' in r, `refused: ${name}`);
+    assert.match(r.problem, why, name);
+  }
+});
+
+test('the size of a v2 header is known from its first 16 bytes, and a wrong start is refused before them', () => {
+  const h = proxyV2({ src: '192.0.2.7', dst: '198.51.100.1', sport: 1, dport: 2 });
+  assert.equal(proxyV2Length(h.subarray(0, 16)), 28);
+  assert.equal(proxyV2Length(h.subarray(0, 5)), null, 'a matching prefix: wait for more');
+  assert.match((proxyV2Length(Buffer.from('\r\nEHLO', 'latin1')) as { problem: string }).problem, /v2 signature/, 'a wrong prefix: refused at once');
 });
 
 /** A server socket the reader reads, and the client end a test writes. */
@@ -152,5 +228,68 @@ test('a line longer than 107 bytes is refused without waiting for its end; a pee
     assert.ok(!r.ok && !r.silent && /closed the connection before a full PROXY line/.test(r.problem), `refused: ${JSON.stringify(r)}`);
   } finally {
     half.close();
+  }
+});
+
+test('v2: the reader takes exactly the header (TLVs included) and leaves the bytes after it; dripped in pieces it is read', async () => {
+  const tlvs = tlv(0xea, Buffer.from('\x01vpce-0123', 'latin1'));
+  const header = proxyV2({ src: '2001:db8::7', dst: '2001:db8::1', sport: 40000, dport: 465, tlvs });
+  const p = await pair(2000);
+  try {
+    p.client.write(Buffer.concat([header, Buffer.from('EHLO client.test\r\n')]));
+    assert.deepEqual(await p.outcome, { ok: true, header: { kind: 'proxied', address: '2001:db8::7', port: 40000 } });
+    assert.equal(await p.rest(), 'EHLO client.test\r\n');
+  } finally {
+    p.close();
+  }
+  const slow = await pair(2000);
+  try {
+    // The signature split, the fixed part split from the addresses, the last TLV byte with the client's first bytes.
+    for (const piece of [header.subarray(0, 3), header.subarray(3, 14), header.subarray(14, 20), header.subarray(20, header.length - 1)]) {
+      slow.client.write(piece);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    slow.client.write(Buffer.concat([header.subarray(header.length - 1), Buffer.from('QUIT\r\n')]));
+    assert.deepEqual(await slow.outcome, { ok: true, header: { kind: 'proxied', address: '2001:db8::7', port: 40000 } });
+    assert.equal(await slow.rest(), 'QUIT\r\n');
+  } finally {
+    slow.close();
+  }
+});
+
+test('v2: a header dripped past its deadline, one claiming a length past the bound, and one cut short are refused', async () => {
+  const header = proxyV2({ src: '192.0.2.7', dst: '198.51.100.1', sport: 1, dport: 2 });
+  const dripping = await pair(300);
+  try {
+    const start = Date.now();
+    let i = 0;
+    const timer = setInterval(() => dripping.client.write(header.subarray(i, ++i)), 50);
+    const r = await dripping.outcome;
+    clearInterval(timer);
+    const ms = Date.now() - start;
+    assert.ok(!r.ok && /no complete PROXY v2 header within 0.3 s/.test(r.problem), `refused: ${JSON.stringify(r)}`);
+    assert.ok(ms >= 280 && ms < 1000, `a byte every 50 ms did not extend the 300 ms deadline (${ms} ms)`);
+  } finally {
+    dripping.close();
+  }
+  const huge = await pair(2000);
+  try {
+    const b = Buffer.from(header.subarray(0, 16));
+    b.writeUInt16BE(65535, 14);
+    huge.client.write(b);
+    const start = Date.now();
+    const r = await huge.outcome;
+    assert.ok(!r.ok && /at most 548/.test(r.problem), `refused: ${JSON.stringify(r)}`);
+    assert.ok(Date.now() - start < 1000, 'at once, without waiting for the bytes it claims');
+  } finally {
+    huge.close();
+  }
+  const cut = await pair(2000);
+  try {
+    cut.client.end(header.subarray(0, 20));
+    const r = await cut.outcome;
+    assert.ok(!r.ok && !r.silent && /closed the connection before a full PROXY v2 header/.test(r.problem), `refused: ${JSON.stringify(r)}`);
+  } finally {
+    cut.close();
   }
 });
