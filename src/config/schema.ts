@@ -116,7 +116,7 @@ export const submissionSchema = z.strictObject({
       trusted_networks: cidrList,
       /** Time a client on the implicit-TLS port has to finish its TLS handshake. */
       tls_handshake_timeout_ms: positiveInt.default(10_000),
-      /** Time a proxy_protocol balancer's connection has to deliver its whole PROXY line (Postfix: smtpd_upstream_proxy_timeout, 5 s). */
+      /** Time a proxy_protocol balancer's connection has to deliver its whole PROXY header, v1 or v2 (Postfix: smtpd_upstream_proxy_timeout, 5 s). */
       proxy_header_timeout_ms: positiveInt.default(5_000),
       /** AUTH failures from one IP before each further attempt is delayed. */
       auth_failures_before_delay: nonNegativeInt.default(3),
@@ -355,7 +355,7 @@ export const bouncesSchema = z.strictObject({
    * and the logs then count and name the header's client; other addresses are never asked. Empty: none read.
    */
   proxy_protocol: cidrList,
-  /** Time a proxy_protocol balancer's connection has to deliver its whole PROXY line. */
+  /** Time a proxy_protocol balancer's connection has to deliver its whole PROXY header, v1 or v2. */
   proxy_header_timeout_ms: positiveInt.default(5_000),
   /** Secret for VERP tokens (HMAC-SHA256). Required once bounce domains are used. */
   verp_secret: z.string().min(16, 'at least 16 characters of secret').nullable().default(null),
