@@ -9,9 +9,8 @@
  * Asserted:
  *   - every acknowledged message reaches the MTA;
  *   - a message received twice was first given by A, which still held its claim when it died: an attempt
- *     cut after the final dot (the MTA had it, A never recorded it). Those are counted and reported, and
- *     stay within what A had in flight: its open transactions (at most delivery.max_connections) plus
- *     those whose result it was writing (a connection slot is given back before the write);
+ *     cut after the final dot (the MTA had it, A never recorded it). Those are counted and reported; each
+ *     such message arrives exactly twice (A's copy and B's), so there are at most as many as claims A held;
  *   - every recipient A held a claim on at the kill is delivered by B, taken over (an `interrupted`
  *     event naming A) within delivery.lease_ms plus a little, measured from the kill;
  *   - no live relay lost a claim: the only interrupted attempts are A's.
@@ -47,11 +46,6 @@ const LEASE_MS = 4_000;
 const MAX_CONNECTIONS = 10;
 /** Allowed beyond the lease for the survivor to notice (its poll) and claim under load. */
 const TAKEOVER_SLACK_MS = 3_000;
-/**
- * Copies a dead relay can leave unrecorded: transactions open (max_connections) and finished ones whose
- * result write was under way (as many again at the very most in practice; measured: 0 to 7).
- */
-const MAX_DUPLICATES = 2 * MAX_CONNECTIONS;
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-two-nodes-'));
 let cluster: PgCluster;
@@ -203,7 +197,15 @@ test(`two relays on one PostgreSQL database, ${TOTAL} messages, one relay killed
         `${id}: later copies from the survivor`,
       );
     }
-    assert.ok(duplicates <= MAX_DUPLICATES, `${duplicates} duplicates: more than the ${MAX_DUPLICATES} attempts the killed relay could leave unrecorded`);
+    // How many: each duplicated message twice exactly (A's copy, then B's once it took the claim over), so at most
+    // one per claim A held. Not a multiple of max_connections: a worker gives its connection slot back before its
+    // result is written, so the finished-but-unrecorded attempts are bounded by how far the writes lag (measured
+    // 0–7 on a quiet machine, 24 once with the machine's two cores busy with another suite), not by the slots.
+    assert.deepEqual(
+      twice.filter(([, n]) => n !== 2).map(([id, n]) => `${id}: ${n} copies`),
+      [],
+    );
+    assert.ok(duplicates <= orphans.length, `${duplicates} duplicates: more than the ${orphans.length} claims the killed relay held`);
 
     // Takeover: A's claims were retried by B, each recorded as an interrupted attempt naming A, within the lease.
     assert.ok(orphans.length > 0, 'the killed relay held claims');
