@@ -285,16 +285,30 @@ function decidedByStatusField(c: Classification, diagnostic: string | null, give
 function answeredData(diagnostic: string | null, context: string | null): boolean {
   if (!diagnostic || !context) return false;
   if (FAILED_COMMAND_DATA.test(context)) return true;
+  // Pipelined (Sendmail): RCPT and DATA went out together, so the transcript shows `>>> DATA` followed by the
+  // RCPT's refusal and then DATA's own `503 Need RCPT` / `554 no valid recipients`.
+  return quotedReplies(diagnostic, context).some(({ before, after }) => AFTER_DATA_COMMAND.test(before) && !PIPELINED_DATA_REFUSAL.test(after));
+}
+
+/** A transcript's `>>> DATA` line right before the quoted reply. */
+const AFTER_DATA_COMMAND = />>>\s*DATA\s*\n\s*<<<\s*$/i;
+
+/**
+ * Every place a notice quotes the diagnostic's reply (its first line, up to 60 characters; shorter ones are too
+ * common to place): the text just before it (100 characters, 300 for a `MAIL From:` line with its parameters)
+ * and just after it (400), to read the transcript line that drew it.
+ */
+function quotedReplies(diagnostic: string, context: string): Array<{ before: string; wideBefore: string; after: string }> {
   const reply = diagnostic.split('\n')[0].trim().slice(0, 60);
-  if (reply.length < 8) return false;
-  for (let at = context.indexOf(reply); at > 0; at = context.indexOf(reply, at + 1)) {
-    if (!/>>>\s*DATA\s*\n\s*<<<\s*$/i.test(context.slice(Math.max(0, at - 100), at))) continue;
-    // Pipelined (Sendmail): RCPT and DATA went out together, so the transcript shows `>>> DATA` followed
-    // by the RCPT's refusal and then DATA's own `503 Need RCPT` / `554 no valid recipients`.
-    const after = context.slice(at + reply.length, at + reply.length + 400);
-    if (!PIPELINED_DATA_REFUSAL.test(after)) return true;
-  }
-  return false;
+  const out: Array<{ before: string; wideBefore: string; after: string }> = [];
+  if (reply.length < 8) return out;
+  for (let at = context.indexOf(reply); at > 0; at = context.indexOf(reply, at + 1))
+    out.push({
+      before: context.slice(Math.max(0, at - 100), at),
+      wideBefore: context.slice(Math.max(0, at - 300), at),
+      after: context.slice(at + reply.length, at + reply.length + 400),
+    });
+  return out;
 }
 
 /**
@@ -304,12 +318,7 @@ function answeredData(diagnostic: string | null, context: string | null): boolea
  */
 function answeredMail(diagnostic: string | null, context: string | null): boolean {
   if (!diagnostic || !context) return false;
-  const reply = diagnostic.split('\n')[0].trim().slice(0, 60);
-  if (reply.length < 8) return false;
-  for (let at = context.indexOf(reply); at > 0; at = context.indexOf(reply, at + 1)) {
-    if (/>>>[ \t]*MAIL[ \t]+From:[^\n]*\n[ \t]*<<<[ \t]*$/i.test(context.slice(Math.max(0, at - 300), at))) return true;
-  }
-  return false;
+  return quotedReplies(diagnostic, context).some(({ wideBefore }) => />>>[ \t]*MAIL[ \t]+From:[^\n]*\n[ \t]*<<<[ \t]*$/i.test(wideBefore));
 }
 
 /**
@@ -318,16 +327,7 @@ function answeredMail(diagnostic: string | null, context: string | null): boolea
  */
 function pipelinedRcpt(diagnostic: string | null, context: string | null): boolean {
   if (!diagnostic || !context) return false;
-  const reply = diagnostic.split('\n')[0].trim().slice(0, 60);
-  if (reply.length < 8) return false;
-  for (let at = context.indexOf(reply); at > 0; at = context.indexOf(reply, at + 1)) {
-    if (
-      />>>\s*DATA\s*\n\s*<<<\s*$/i.test(context.slice(Math.max(0, at - 100), at)) &&
-      PIPELINED_DATA_REFUSAL.test(context.slice(at + reply.length, at + reply.length + 400))
-    )
-      return true;
-  }
-  return false;
+  return quotedReplies(diagnostic, context).some(({ before, after }) => AFTER_DATA_COMMAND.test(before) && PIPELINED_DATA_REFUSAL.test(after));
 }
 
 /**
