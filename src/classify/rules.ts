@@ -276,6 +276,11 @@ export const PROVIDER_RULES: readonly Rule[] = [
   { id: 'mimecast-content', match: { has: ['content examination', 'security policies'], text: /content examination policy|email rejected due to security policies/i }, category: 'content-or-spam', status: 'X.7.1', explanation: 'The recipient\'s filter (Mimecast) refused the message for its content (a content policy or its virus and spam scan).' },
   { id: 'mimecast-thread-limit', match: { has: ['thread limit', 'account service'], text: /exceeding outbound thread limit|account service is temporarily unavailable/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'The recipient\'s filter (Mimecast) refused because too many connections are open at once; it can be sent again later.' },
 
+  // Symantec Email Security.cloud (MessageLabs) refuses an address its customer does not have with its own,
+  // non-standard code and nothing more: "542 <address> Rejected" (Sisimai's Lhost::MessageLabs reads it as
+  // user unknown). The code is the evidence: other servers' "<address> rejected" stays with the usual rules.
+  { id: 'messagelabs-542-rejected', match: { code: 542, text: /^<?[^\s<>@]+@[^\s<>@]+>? rejected\.?$/i }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'The recipient\'s filtering service (Symantec Email Security.cloud, formerly MessageLabs) rejected this address with its code 542, which it uses for addresses its customer does not have.' },
+
   // The recipient system's local delivery agent (procmail, maildrop, a pipe) failed: whatever words it
   // quotes ("No such user", "quota"), this is a mailer error on their side, not a verdict from their MTA.
   { id: 'local-delivery-agent', match: { text: /\bx-unix;|\bprocmail:|\bmaildrop:|local delivery (?:failed|error)|mailer error/i }, category: 'system-error', explanation: 'The recipient\'s server failed to hand the message to the local mailbox program (a mailer error on their side).' },

@@ -619,6 +619,8 @@ const ROWS: Row[] = [
   ['provider:mimecast-content', r('data', 554, null, 'Email rejected due to security policies'), 'content-or-spam'],
   ['provider:mimecast-thread-limit', r('mail', 550, null, 'Exceeding outbound thread limit'), 'rate-limited'],
   ['provider:mimecast-thread-limit', r('connect', 451, null, 'Account service is temporarily unavailable'), 'rate-limited'],
+  // Symantec Email Security.cloud / MessageLabs (Sisimai's Lhost::MessageLabs): its own 542 for an address it does not have.
+  ['provider:messagelabs-542-rejected', r('dsn', 542, '5.0.0', 'kai@client.example Rejected'), 'mailbox-unknown'],
 
   // Subject-level statuses
   ['enhanced:X.2.1', r('rcpt', 550, '5.2.1', '<jane@example.org>... Rejected'), 'mailbox-disabled'],
