@@ -9,6 +9,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { classifyRecipient } from '../../../src/bounces/parse/classification.js';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
 
 interface Case {
@@ -609,6 +610,86 @@ const CASES: Case[] = [
     recipients: ['emil.f@host.example'],
     hard: false,
   },
+  {
+    format:
+      'Naver (qmail): "CNAME lookup failed temporarily. (#4.4.3)" then "this message has been in the queue too long" is an expiry after a DNS failure, soft (adminplay.com/Mail/1844)',
+    mail: plain(
+      ['From: MAILER-DAEMON@mail.naver.example', VERP, 'Subject: failure notice'],
+      [
+        'Hi. This is the qmail-send program at mail.naver.example.',
+        "I'm afraid I wasn't able to deliver your message to the following addresses.",
+        "This is a permanent error; I've given up. Sorry it didn't work out.",
+        '',
+        '<min.j@partner.example>:',
+        'CNAME lookup failed temporarily. (#4.4.3)',
+        "I'm not going to try again; this message has been in the queue too long.",
+        '',
+        '--- Below this line is a copy of the message.',
+        '',
+        'From: news@shop.example',
+        'To: min.j@partner.example',
+      ],
+    ),
+    kind: 'bounce',
+    recipients: ['min.j@partner.example'],
+    hard: false,
+  },
+  {
+    format:
+      'NTT docomo: a transcript naming RCPT ("<<< 550 Unknown user …") under "Your message to the following recipients cannot be delivered:" is no such user (Rhost::NTTDOCOMO)',
+    mail: report(
+      ['From: Mail Delivery Subsystem <MAILER-DAEMON@mta.shop.example>', VERP, 'Subject: Returned mail: see transcript for details'],
+      [
+        'Your message to the following recipients cannot be delivered:',
+        '',
+        '<aoi.m@docomo.example>:',
+        'mfsmax.docomo.example [198.51.100.112]:',
+        '>>> RCPT TO:<aoi.m@docomo.example>',
+        '<<< 550 Unknown user aoi.m@docomo.example',
+      ],
+      [
+        'Reporting-MTA: dns; mta.shop.example',
+        '',
+        'Final-Recipient: rfc822; aoi.m@docomo.example',
+        'Action: failed',
+        'Status: 5.0.0',
+        'Remote-MTA: dns; mfsmax.docomo.example [198.51.100.112]',
+        'Diagnostic-Code: smtp; 550 Unknown user aoi.m@docomo.example',
+      ],
+    ),
+    kind: 'bounce',
+    recipients: ['aoi.m@docomo.example'],
+    hard: true,
+  },
+  {
+    format: 'NTT docomo: the same "550 Unknown user" answered to the end of DATA is its recipient-side filter, not a missing address (Rhost::NTTDOCOMO)',
+    mail: report(
+      ['From: MAILER-DAEMON@mta.shop.example (Mail Delivery System)', VERP, 'Subject: Undelivered Mail Returned to Sender'],
+      [
+        'This is the mail system at host mta.shop.example.',
+        '',
+        "I'm sorry to have to inform you that your message could not",
+        "be delivered to one or more recipients. It's attached below.",
+        '',
+        '<ren.k@docomo.example>: host mfsmax.docomo.example[198.51.100.240] said:',
+        '    550 Unknown user ren.k@docomo.example (in reply to end of DATA',
+        '    command)',
+      ],
+      [
+        'Reporting-MTA: dns; mta.shop.example',
+        '',
+        'Final-Recipient: rfc822; ren.k@docomo.example',
+        'Original-Recipient: rfc822;ren.k@docomo.example',
+        'Action: failed',
+        'Status: 5.0.0',
+        'Remote-MTA: dns; mfsmax.docomo.example',
+        'Diagnostic-Code: smtp; 550 Unknown user ren.k@docomo.example',
+      ],
+    ),
+    kind: 'bounce',
+    recipients: ['ren.k@docomo.example'],
+    hard: false,
+  },
 ];
 
 for (const c of CASES) {
@@ -630,3 +711,33 @@ for (const c of CASES) {
     assert.deepEqual(got, want, r.recipients.map((x) => `${x.evidence?.rule}: ${x.diagnostic}`).join(' | '));
   });
 }
+
+/**
+ * Replies as providers' and hosts' own lists of their bounce texts give them, with the status a report
+ * would carry: whether the address is suppressed. Korean providers (Naver, Daum/Kakao, Yahoo Korea as listed
+ * by puffinknight.tistory.com/102 and oliveit.tistory.com/39), Chinese hosts (emailhost.com.cn's and
+ * 263.net's lists, Coremail's list at icoremail.vip).
+ */
+const REPLIES: [diagnostic: string, status: string, hard: boolean, category?: string][] = [
+  ['421 4.3.2 Your IP(192.0.2.1) is filtered and this connection will be closed. You must register your IP to http://realip.naver.example', '4.3.2', false],
+  ['550 5.1.1 RUSR 192.0.2.1: No such user: <kim@daum.example>', '5.1.1', true, 'mailbox-unknown'],
+  ['421 4.4.1 CHIC 192.0.2.1: Network is busy.', '4.4.1', false],
+  ['421 4.4.5 CCRT 192.0.2.1: Connection refused. Server is busy(RT)', '4.4.5', false],
+  ['550 5.1.1 Inactive mbox', '5.1.1', false, 'mailbox-disabled'],
+  ['550 5.1.1 Suspended user', '5.1.1', false, 'mailbox-disabled'],
+  ['550 user not exist (in reply to RCPT TO command)', '5.0.0', true, 'mailbox-unknown'],
+  ['552 Quota exceeded', '5.0.0', false, 'mailbox-full'],
+  ['550 sending quota exceeded', '5.0.0', false, 'rate-limited'],
+  ['554 Content reject', '5.0.0', false, 'content-or-spam'],
+  ['550 User not found', '5.0.0', true, 'mailbox-unknown'],
+  ['550 User suspended', '5.0.0', false, 'mailbox-disabled'],
+  ['554 5.0.0 Service unavailable (kim: mail is denied, by spam filter)', '5.0.0', false],
+];
+
+test("Korean and Chinese providers' replies, as their own lists word them, decide whether the address is suppressed", () => {
+  for (const [diagnostic, status, hard, category] of REPLIES) {
+    const action = status.startsWith('4') ? 'delayed' : 'failed';
+    const r = classifyRecipient({ address: 'x@dest.example', action, status, diagnostic, category: null, hard: null });
+    assert.deepEqual({ hard: r.hard, category: category === undefined ? undefined : r.category }, { hard, category }, `${diagnostic} (${r.evidence?.rule})`);
+  }
+});
