@@ -612,6 +612,50 @@ const CASES: Case[] = [
   },
   {
     format:
+      'Amazon SES, emailed notice: "The following message to <address> was undeliverable.", "The reason for the problem:", the summary "5.1.0 - Unknown address error" in front of the remote answer, which decides: "Relaying denied" is no verdict on the address (the notice as public bounce-parser test data quotes it; the reason and answer as Cisco AsyncOS\'s bounce log examples word them)',
+    mail: report(
+      ['From: MAILER-DAEMON@email-smtp.amazonses.example', VERP, 'Subject: Delivery Status Notification (Failure)'],
+      [
+        'The following message to <gil.o@partner.example> was undeliverable.',
+        'The reason for the problem:',
+        "5.1.0 - Unknown address error 550-'<gil.o@partner.example>... Relaying denied'",
+      ],
+      [
+        'Reporting-MTA: dns; a192-10.smtp-out.amazonses.example',
+        '',
+        'Final-Recipient: rfc822;gil.o@partner.example',
+        'Action: failed',
+        'Status: 5.0.0 (permanent failure)',
+        'Remote-MTA: dns; [198.51.100.30]',
+        "Diagnostic-Code: smtp; 5.1.0 - Unknown address error 550-'<gil.o@partner.example>... Relaying denied' (delivery attempts: 0)",
+      ],
+    ),
+    kind: 'bounce',
+    recipients: ['gil.o@partner.example'],
+    hard: false,
+    category: 'relay-denied',
+  },
+  {
+    format:
+      'Cisco IronPort / Secure Email (AsyncOS): a delay warning, a DSN (Action: delayed) with its reason "4.1.0 - Unknown address error" and a 451 that blocks our IP and names the remote postmaster: a delay, soft, the postmaster no recipient (Cisco AsyncOS user guide: DSN format, delay warning messages, bounce log examples)',
+    mail: report(
+      ['From: Mail Delivery System <MAILER-DAEMON@esa1.shop.example>', VERP, 'Subject: Delivery Status Notification (Delay)'],
+      [],
+      [
+        'Reporting-MTA: dns; esa1.shop.example',
+        '',
+        'Final-Recipient: rfc822;hal.p@partner.example',
+        'Action: delayed',
+        'Status: 4.0.0 (temporary failure)',
+        "Diagnostic-Code: smtp; 4.1.0 - Unknown address error 451-'<hal.p@partner.example> Automated block triggered by suspicious activity from your IP address (192.0.2.10). Have your system administrator send e-mail to postmaster@partner.example if you believe this block is in error' (delivery attempts: 2)",
+      ],
+    ),
+    kind: 'delay',
+    recipients: ['hal.p@partner.example'],
+    hard: false,
+  },
+  {
+    format:
       'Naver (qmail): "CNAME lookup failed temporarily. (#4.4.3)" then "this message has been in the queue too long" is an expiry after a DNS failure, soft (adminplay.com/Mail/1844)',
     mail: plain(
       ['From: MAILER-DAEMON@mail.naver.example', VERP, 'Subject: failure notice'],
