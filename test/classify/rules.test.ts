@@ -621,6 +621,15 @@ const ROWS: Row[] = [
   ['provider:mimecast-thread-limit', r('connect', 451, null, 'Account service is temporarily unavailable'), 'rate-limited'],
   // Symantec Email Security.cloud / MessageLabs (Sisimai's Lhost::MessageLabs): its own 542 for an address it does not have.
   ['provider:messagelabs-542-rejected', r('dsn', 542, '5.0.0', 'kai@client.example Rejected'), 'mailbox-unknown'],
+  // Sophos Central Email's documented XGEMAIL_ codes (docs.sophos.com, SMTP error codes).
+  ['provider:sophos-no-such-user', r('rcpt', 550, null, 'XGEMAIL_0011 Command rejected'), 'mailbox-unknown'],
+  ['provider:sophos-not-protected', r('rcpt', 550, null, 'XGEMAIL_0010 Command rejected'), 'relay-denied'],
+  ['provider:sophos-authentication', r('data', 550, null, 'XGEMAIL_0003 Command rejected'), 'authentication-policy'],
+  ['provider:sophos-blocklist', r('connect', 554, null, 'XGEMAIL_0004 Command rejected'), 'reputation-or-blocklist'],
+  ['provider:sophos-tls', r('mail', 550, null, 'XGEMAIL_0006 Command rejected'), 'tls-required'],
+  ['provider:sophos-policy', r('mail', 550, null, 'XGEMAIL_0008 Command rejected'), 'policy'],
+  ['provider:sophos-size', r('data', 550, null, 'XGEMAIL_0012 Command rejected'), 'message-too-large'],
+  ['provider:sophos-limits', r('rcpt', 550, null, 'XGEMAIL_0015 Command rejected'), 'rate-limited'],
 
   // Subject-level statuses
   ['enhanced:X.2.1', r('rcpt', 550, '5.2.1', '<jane@example.org>... Rejected'), 'mailbox-disabled'],

@@ -110,7 +110,7 @@ const OFFICE365_HEADERS = (subject: string) => [
 ];
 
 /** Symantec Email Security.cloud's notice (Lhost::MessageLabs): the address alone, then "Reason:" and the reply, the same reply as Diagnostic-Code. */
-const messagelabs = (address: string, reply: string): Buffer =>
+const messagelabs = (address: string, reply: string, agent = 'Symantec Email Security.cloud'): Buffer =>
   report(
     [
       'From: Mail Delivery System <MAILER-DAEMON@messagelabs.example>',
@@ -119,7 +119,7 @@ const messagelabs = (address: string, reply: string): Buffer =>
       'X-Msg-Ref: server-3.tower-21.messagelabs.example!1765000000!1234567!1',
     ],
     [
-      'This is the mail delivery agent at Symantec Email Security.cloud.',
+      `This is the mail delivery agent at ${agent}.`,
       '',
       'I was unable to deliver your message to the following addresses:',
       '',
@@ -584,6 +584,15 @@ const CASES: Case[] = [
   },
   {
     format:
+      'MessageLabs, outbound: "This is the mail delivery agent at messagelabs.com.", the recipient server\'s own refusal quoted after "Reason:" (Broadcom KB 162445)',
+    mail: messagelabs('cleo.d@client.example', '554 5.7.1 Recipient address rejected: No such user', 'messagelabs.example'),
+    kind: 'bounce',
+    recipients: ['cleo.d@client.example'],
+    hard: true,
+    category: 'mailbox-unknown',
+  },
+  {
+    format:
       'SmarterMail: "Could not deliver message to the following recipient(s):", "Failed Recipient:", "Reason: The mailbox is full" (published samples: kb.indsoft.net/kb/a70, support.rackteam.com/kb/a136)',
     mail: smartermail('carl.d@host.example', 'The mailbox is full'),
     kind: 'bounce',
@@ -758,7 +767,7 @@ for (const c of CASES) {
 
 /**
  * Replies as providers' and hosts' own lists of their bounce texts give them, with the status a report
- * would carry: whether the address is suppressed. Korean providers (Naver, Daum/Kakao, Yahoo Korea as listed
+ * would carry: whether the address is suppressed. Filtering services' documented codes (Sophos), Korean providers (Naver, Daum/Kakao, Yahoo Korea as listed
  * by puffinknight.tistory.com/102 and oliveit.tistory.com/39), Chinese hosts (emailhost.com.cn's and
  * 263.net's lists, Coremail's list at icoremail.vip).
  */
@@ -776,9 +785,19 @@ const REPLIES: [diagnostic: string, status: string, hard: boolean, category?: st
   ['550 User not found', '5.0.0', true, 'mailbox-unknown'],
   ['550 User suspended', '5.0.0', false, 'mailbox-disabled'],
   ['554 5.0.0 Service unavailable (kim: mail is denied, by spam filter)', '5.0.0', false],
+  // Sophos Central Email's documented codes (docs.sophos.com, "SMTP error codes"); the texts around them are made up.
+  ['550 XGEMAIL_0011 Command rejected', '5.0.0', true, 'mailbox-unknown'],
+  ['550 5.7.1 XGEMAIL_0010 Command rejected', '5.7.1', false, 'relay-denied'],
+  ['550 5.1.1 XGEMAIL_0009 Command rejected', '5.1.1', false, 'policy'],
+  ['554 XGEMAIL_0004 Command rejected', '5.0.0', false, 'reputation-or-blocklist'],
+  ['550 XGEMAIL_0014 Command rejected', '5.0.0', false, 'rate-limited'],
+  ['554 5.7.28 Mail flood detected', '5.7.28', false, 'rate-limited'],
+  // Recipient servers' refusals as Broadcom's KB 162445 lists them for Email Security.cloud's outbound notices.
+  ['552 MS-Office file containing VBA macros found inside of the email', '5.0.0', false, 'content-or-spam'],
+  ['554 5.7.1 Recipient address rejected: No such user', '5.7.1', true, 'mailbox-unknown'],
 ];
 
-test("Korean and Chinese providers' replies, as their own lists word them, decide whether the address is suppressed", () => {
+test("Korean, Chinese and filtering services' replies, as their own lists word them, decide whether the address is suppressed", () => {
   for (const [diagnostic, status, hard, category] of REPLIES) {
     const action = status.startsWith('4') ? 'delayed' : 'failed';
     const r = classifyRecipient({ address: 'x@dest.example', action, status, diagnostic, category: null, hard: null });
