@@ -593,6 +593,34 @@ const CASES: Case[] = [
   },
   {
     format:
+      'Mailprotector: one line, "Message not delivered. Reason: host … said: …", the address only inside the remote reply (the bouncebacks its support page "Common Email Bouncebacks" quotes)',
+    mail: plain(
+      ['From: Mailprotector <postmaster@outbound.mailprotector.example>', VERP, 'Subject: Undeliverable: Your order'],
+      [
+        'Message not delivered. Reason: host mx.dest.example[198.51.100.4] said: 550 5.1.1 <ann.b@dest.example>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)',
+      ],
+    ),
+    kind: 'bounce',
+    recipients: ['ann.b@dest.example'],
+    hard: true,
+    status: '5.1.1',
+  },
+  {
+    format:
+      'Mailprotector: the same line with a greylisting 450 and no word of a retry is the relay giving up: a bounce, soft, the address kept (support.mailprotector.com, "Common Email Bouncebacks")',
+    mail: plain(
+      ['From: Mailprotector <postmaster@outbound.mailprotector.example>', VERP, 'Subject: Undeliverable: Your order'],
+      [
+        'Message not delivered. Reason: host mx.dest.example[198.51.100.4] said: 450 4.2.0 <bo.c@dest.example>: Recipient address rejected: Greylisted, see https://grey.dest.example/ (in reply to RCPT TO command)',
+      ],
+    ),
+    kind: 'bounce',
+    recipients: ['bo.c@dest.example'],
+    hard: false,
+    category: 'greylisted',
+  },
+  {
+    format:
       'SmarterMail: "Could not deliver message to the following recipient(s):", "Failed Recipient:", "Reason: The mailbox is full" (published samples: kb.indsoft.net/kb/a70, support.rackteam.com/kb/a136)',
     mail: smartermail('carl.d@host.example', 'The mailbox is full'),
     kind: 'bounce',
@@ -767,7 +795,8 @@ for (const c of CASES) {
 
 /**
  * Replies as providers' and hosts' own lists of their bounce texts give them, with the status a report
- * would carry: whether the address is suppressed. Filtering services' documented codes (Sophos), Korean providers (Naver, Daum/Kakao, Yahoo Korea as listed
+ * would carry: whether the address is suppressed. Filtering services' and relays' documented codes (Sophos, Trend
+ * Micro, a relay service's prefixes), Korean providers (Naver, Daum/Kakao, Yahoo Korea as listed
  * by puffinknight.tistory.com/102 and oliveit.tistory.com/39), Chinese hosts (emailhost.com.cn's and
  * 263.net's lists, Coremail's list at icoremail.vip).
  */
@@ -795,6 +824,16 @@ const REPLIES: [diagnostic: string, status: string, hard: boolean, category?: st
   // Recipient servers' refusals as Broadcom's KB 162445 lists them for Email Security.cloud's outbound notices.
   ['552 MS-Office file containing VBA macros found inside of the email', '5.0.0', false, 'content-or-spam'],
   ['554 5.7.1 Recipient address rejected: No such user', '5.7.1', true, 'mailbox-unknown'],
+  // Trend Micro Deep Discovery Email Inspector's documented answers (docs.trendmicro.com, "SMTP error codes"):
+  // its sender filter refuses with a 521, which is about our sender, not a domain that takes no mail.
+  ['521 Block permanently (Sender Filtering/Authentication)', '5.0.0', false, 'policy'],
+  ['421 Block temporarily (Sender Filtering/Authentication)', '4.0.0', false],
+  ['550 Permanent denial of connection (550) for RBL+ matches (ERS)', '5.0.0', false, 'reputation-or-blocklist'],
+  // A relay service's documented prefixes (portal.iridis.uk, mailRelay response codes).
+  ['550 RPT-VFY Recipient does not exist', '5.0.0', true, 'mailbox-unknown'],
+  ['550 RPT-VFY Recipient domain does not exist', '5.0.0', true, 'domain-unknown'],
+  ['550 SND-VFY Sender domain does not exist', '5.0.0', false, 'policy'],
+  ['451 HST-RTE Hourly send rate exceeded, retry later.', '4.0.0', false, 'rate-limited'],
 ];
 
 test("Korean, Chinese and filtering services' replies, as their own lists word them, decide whether the address is suppressed", () => {
