@@ -796,7 +796,7 @@ for (const c of CASES) {
 /**
  * Replies as providers' and hosts' own lists of their bounce texts give them, with the status a report
  * would carry: whether the address is suppressed. Filtering services' and relays' documented codes (Sophos, Trend
- * Micro, a relay service's prefixes), Korean providers (Naver, Daum/Kakao, Yahoo Korea as listed
+ * Micro, a relay service's prefixes), German providers, Korean providers (Naver, Daum/Kakao, Yahoo Korea as listed
  * by puffinknight.tistory.com/102 and oliveit.tistory.com/39), Chinese hosts (emailhost.com.cn's and
  * 263.net's lists, Coremail's list at icoremail.vip).
  */
@@ -834,6 +834,14 @@ const REPLIES: [diagnostic: string, status: string, hard: boolean, category?: st
   ['550 RPT-VFY Recipient domain does not exist', '5.0.0', true, 'domain-unknown'],
   ['550 SND-VFY Sender domain does not exist', '5.0.0', false, 'policy'],
   ['451 HST-RTE Hourly send rate exceeded, retry later.', '4.0.0', false, 'rate-limited'],
+  // German providers as a German host's list of typical replies words them (sitepackage.de, "Typische
+  // Fehlermeldungen bei Unzustellbarkeit": GMX, WEB.DE, T-Online, Lycos).
+  ['550 5.2.1 <jan@gmx.example>... User is inactive', '5.2.1', false, 'mailbox-disabled'],
+  ['550 Benutzer nicht bekannt/User unknown', '5.0.0', true, 'mailbox-unknown'],
+  ['550 Benutzer hat das Speichervolumen ueberschritten. / User has exhausted allowed storage space.', '5.0.0', false, 'mailbox-full'],
+  ['550 Benutzer hat zuviele Mails auf dem Server. / User has too many messages on the server.', '5.0.0', false, 'mailbox-full'],
+  ['552 5.2.2 Over STORAGE quota', '5.2.2', false, 'mailbox-full'],
+  ['554 Refused. Your reverse DNS entry contains your IP address and a country code.', '5.0.0', false],
 ];
 
 test("Korean, Chinese and filtering services' replies, as their own lists word them, decide whether the address is suppressed", () => {
