@@ -514,6 +514,11 @@ export const SUBJECT_RULES: readonly Rule[] = [
 
 export const VAGUE_RULES: readonly Rule[] = [
   { id: 'access-denied', match: { text: /access denied|not authori[sz]ed|not allowed|not permitted|prohibited|forbidden|denied by policy|policy (?:violation|reasons?|rejection)|administrative(?:ly)? prohibit|local policy|refused by (?:policy|administrator)/i, class: 5 }, category: 'policy', explanation: S.policy },
+  // The recipient's own Sieve filter refusing the message after delivery, as Dovecot's LDA/LMTP ("Your message to
+  // <addr> was automatically rejected:" then the script's reason) and Cyrus ("automatically rejected by Sieve")
+  // send it back: the mailbox exists. A reason of its own (Dovecot's "Quota exceeded (mailbox for user is
+  // full)", "mailbox doesn't exist") is read by the wording rules before this one.
+  { id: 'sieve-rejected', match: { text: /\bwas automatically rejected\b|\brejected by sieve\b/i }, category: 'policy', status: 'X.7.1', explanation: 'The recipient\'s own mail filter (a Sieve rule at their mailbox) rejected the message; the address itself is in use.' },
   // qmail frames every refusal of RCPT as "<IP> does not like recipient." followed by the remote's reply: a
   // permanent one that no earlier rule recognised (a bare "550 Requested action not taken") is the address
   // refused; a temporary one, or one with its own reason (full, relaying, blocked, expired, a protocol

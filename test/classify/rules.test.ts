@@ -630,6 +630,8 @@ const ROWS: Row[] = [
   ['provider:sophos-policy', r('mail', 550, null, 'XGEMAIL_0008 Command rejected'), 'policy'],
   ['provider:sophos-size', r('data', 550, null, 'XGEMAIL_0012 Command rejected'), 'message-too-large'],
   ['provider:sophos-limits', r('rcpt', 550, null, 'XGEMAIL_0015 Command rejected'), 'rate-limited'],
+  // Dovecot's and Cyrus's Sieve rejections (their sources' rejection texts) with a reason of the user's own.
+  ['wording:sieve-rejected', r('dsn', null, '5.0.0', 'Your message to <ida@dest.example> was automatically rejected: Not interested'), 'policy'],
 
   // Subject-level statuses
   ['enhanced:X.2.1', r('rcpt', 550, '5.2.1', '<jane@example.org>... Rejected'), 'mailbox-disabled'],

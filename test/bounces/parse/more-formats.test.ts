@@ -173,6 +173,50 @@ const smartermail = (address: string, reason: string, more: string[] = []): Buff
     ['Could not deliver message to the following recipient(s):', '', `Failed Recipient: ${address}`, `Reason: ${reason}`, ...more],
   );
 
+/**
+ * A Sieve rejection as Dovecot's LDA/LMTP and Cyrus send it (their sources): a multipart/report of type
+ * disposition-notification, the human reason, an MDN whose Disposition says the message was deleted, the
+ * original's headers.
+ */
+const sieveRejection = (from: string, subject: string, human: string[], agent: string, address: string): Buffer =>
+  Buffer.from(
+    [
+      `From: ${from}`,
+      VERP,
+      `Subject: ${subject}`,
+      'Auto-Submitted: auto-replied (rejected)',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=disposition-notification; boundary="m1"',
+      '',
+      'This is a MIME-encapsulated message',
+      '',
+      '--m1',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Disposition: inline',
+      '',
+      ...human,
+      '',
+      '--m1',
+      'Content-Type: message/disposition-notification',
+      '',
+      `Reporting-UA: ${agent}`,
+      `Final-Recipient: rfc822; ${address}`,
+      'Original-Message-ID: <order-77@shop.example>',
+      'Disposition: automatic-action/MDN-sent-automatically; deleted',
+      '',
+      '--m1',
+      'Content-Type: message/rfc822',
+      '',
+      'From: news@shop.example',
+      `To: ${address}`,
+      'Subject: Your order',
+      'Message-ID: <order-77@shop.example>',
+      '',
+      '--m1--',
+      '',
+    ].join('\r\n'),
+  );
+
 const CASES: Case[] = [
   {
     format: 'PowerMTA: "<address>  delivery failed; will not continue trying", X-PowerMTA-BounceCategory: bad-mailbox (Lhost::PowerMTA)',
@@ -690,6 +734,57 @@ const CASES: Case[] = [
     kind: 'delay',
     recipients: ['hal.p@partner.example'],
     hard: false,
+  },
+  {
+    format:
+      'Dovecot LDA/LMTP: "Rejected: <subject>", "Your message to <address> was automatically rejected:" and its default quota text "Quota exceeded (mailbox for user is full)": a full mailbox, soft (dovecot lda-settings.c, quota.c)',
+    mail: sieveRejection(
+      'Mail Delivery Subsystem <MAILER-DAEMON@mx.dest.example>',
+      'Rejected: Your order',
+      ['Your message to <ida.k@dest.example> was automatically rejected:', 'Quota exceeded (mailbox for user is full)'],
+      'mx.dest.example; Dovecot Mail Delivery Agent',
+      'ida.k@dest.example',
+    ),
+    kind: 'bounce',
+    recipients: ['ida.k@dest.example'],
+    hard: false,
+    category: 'mailbox-full',
+  },
+  {
+    format:
+      "Dovecot Pigeonhole: a Sieve \"reject\" with the user's own reason is the recipient's filter, the address in use (dovecot lda-settings.c, Pigeonhole's reject action)",
+    mail: sieveRejection(
+      'Mail Delivery Subsystem <MAILER-DAEMON@mx.dest.example>',
+      'Rejected: Your order',
+      ['Your message to <ida.k@dest.example> was automatically rejected:', 'I do not accept messages from this sender'],
+      'mx.dest.example; Dovecot Mail Delivery Agent',
+      'ida.k@dest.example',
+    ),
+    kind: 'bounce',
+    recipients: ['ida.k@dest.example'],
+    hard: false,
+    category: 'policy',
+  },
+  {
+    format:
+      'Cyrus IMAP: "Automatically rejected mail" from its "Mail Sieve Subsystem", "Your message was automatically rejected by Sieve, a mail filtering language.", "The following reason was given:" (cyrus-imapd lmtpd\'s send_rejection)',
+    mail: sieveRejection(
+      'Mail Sieve Subsystem <postmaster@imap.dest.example>',
+      'Automatically rejected mail',
+      [
+        'Your message was automatically rejected by Sieve, a mail',
+        'filtering language.',
+        '',
+        'The following reason was given:',
+        'Not interested in newsletters',
+      ],
+      'imap.dest.example; Cyrus 3.0/3.0',
+      'jo.l@dest.example',
+    ),
+    kind: 'bounce',
+    recipients: ['jo.l@dest.example'],
+    hard: false,
+    category: 'policy',
   },
   {
     format:
