@@ -217,6 +217,59 @@ const sieveRejection = (from: string, subject: string, human: string[], agent: s
     ].join('\r\n'),
   );
 
+/**
+ * Haraka's bounce (its config/outbound.bounce_message template and outbound/hmail.js): "Hi. This is the Haraka
+ * Mailer program at …", "Intended Recipients:" and "Failure Reason:", then the delivery-status fields (the
+ * original's Message-Id as Original-Envelope-Id; a failure of its own, such as a null MX, only in Status's
+ * comment) and the returned message.
+ */
+const haraka = (address: string, reason: string, fields: string[]): Buffer =>
+  Buffer.from(
+    [
+      'Received: (Haraka 4242 invoked for bounce); Sat, 05 Dec 2026 10:00:00 +0000',
+      'From: MAILER-DAEMON@mta.shop.example',
+      VERP,
+      'Subject: failure notice',
+      'Content-Type: multipart/report; report-type=delivery-status;',
+      '    boundary="boundary_1"',
+      'References: <order-77@shop.example>',
+      '',
+      'This is a MIME-encapsulated message.',
+      '',
+      '--boundary_1',
+      'Content-Type: text/plain; charset=us-ascii',
+      '',
+      'Hi. This is the Haraka Mailer program at mta.shop.example.',
+      "I'm afraid I wasn't able to deliver your message to the following addresses.",
+      "This is a permanent error; I've given up. Sorry it didn't work out.",
+      '',
+      `Intended Recipients: <${address}>`,
+      `Failure Reason: ${reason}`,
+      '',
+      '--boundary_1',
+      'Content-type: message/delivery-status',
+      '',
+      'Original-Envelope-Id: <order-77@shop.example>',
+      'Reporting-MTA: dns;mta.shop.example',
+      '',
+      `Final-Recipient: rfc822;${address}`,
+      ...fields,
+      '',
+      '--boundary_1',
+      'Content-Type: message/rfc822',
+      '',
+      'From: news@shop.example',
+      `To: ${address}`,
+      'Subject: Your order',
+      'Message-ID: <order-77@shop.example>',
+      '',
+      'hello',
+      '',
+      '--boundary_1--',
+      '',
+    ].join('\r\n'),
+  );
+
 const CASES: Case[] = [
   {
     format: 'PowerMTA: "<address>  delivery failed; will not continue trying", X-PowerMTA-BounceCategory: bad-mailbox (Lhost::PowerMTA)',
@@ -785,6 +838,66 @@ const CASES: Case[] = [
     recipients: ['jo.l@dest.example'],
     hard: false,
     category: 'policy',
+  },
+  {
+    format: 'Haraka: "Intended Recipients:" / "Failure Reason:", the remote refusal in Diagnostic-Code (Haraka\'s outbound.bounce_message, outbound/hmail.js)',
+    mail: haraka('kit.m@dest.example', 'Upstream error: 550 5.1.1 <kit.m@dest.example>: Recipient address rejected: User unknown in virtual mailbox table', [
+      'Action: failed',
+      'Status: 5.1.1',
+      'Remote-MTA: dns; mx.dest.example',
+      'Diagnostic-Code: smtp;550 5.1.1 <kit.m@dest.example>: Recipient address rejected: User unknown in virtual mailbox table',
+    ]),
+    kind: 'bounce',
+    recipients: ['kit.m@dest.example'],
+    hard: true,
+    status: '5.1.1',
+  },
+  {
+    format:
+      'Haraka: its own "Domain … sends and receives no email (NULL MX)", only in the Status comment, no Diagnostic-Code: hard (Haraka\'s outbound/hmail.js)',
+    mail: haraka('lou.n@nomail.example', 'Domain nomail.example sends and receives no email (NULL MX)', [
+      'Action: failed',
+      'Status: 5.1.2 (550 Domain nomail.example sends and receives no email (NULL MX))',
+    ]),
+    kind: 'bounce',
+    recipients: ['lou.n@nomail.example'],
+    hard: true,
+  },
+  {
+    format:
+      'chasquid: "Delivery to the following recipient(s) failed permanently:", "  - address", the error under "----- Technical details -----", X-Failed-Recipients (chasquid internal/queue/dsn.go)',
+    mail: plain(
+      [
+        'From: Mail Delivery System <postmaster-dsn@mx.shop.example>',
+        VERP,
+        'Subject: Mail delivery failed: returning message to sender',
+        'X-Failed-Recipients: nia.p@dest.example, ',
+        'Auto-Submitted: auto-replied',
+      ],
+      [
+        'Delivery to the following recipient(s) failed permanently:',
+        '',
+        '  - nia.p@dest.example',
+        '',
+        '----- Technical details -----',
+        '',
+        '- "nia.p@dest.example" (EMAIL) failed with error:',
+        '    550 5.2.2 <nia.p@dest.example>: mailbox full',
+        '',
+        '----- Original message -----',
+        '',
+        'From: news@shop.example',
+        'To: nia.p@dest.example',
+        'Subject: Your order',
+        'Message-ID: <order-77@shop.example>',
+        '',
+        'hello',
+      ],
+    ),
+    kind: 'bounce',
+    recipients: ['nia.p@dest.example'],
+    hard: false,
+    category: 'mailbox-full',
   },
   {
     format:
