@@ -65,6 +65,9 @@ const report = (
     ].join('\r\n'),
   );
 
+/** The returned copy's header fields: our message to `address`. */
+const copyTo = (address: string): string[] => ['From: news@shop.example', `To: ${address}`, 'Subject: Your order', 'Message-ID: <order-77@shop.example>'];
+
 /** PowerMTA's notice (Lhost::PowerMTA): its greeting, one "<address>  <outcome>" line a recipient, its own bounce category among the fields. */
 const POWERMTA_NOTICE = (line: string): string[] => [
   'Hello, this is the mail server on mta7.esp.example.',
@@ -207,10 +210,7 @@ const sieveRejection = (from: string, subject: string, human: string[], agent: s
       '--m1',
       'Content-Type: message/rfc822',
       '',
-      'From: news@shop.example',
-      `To: ${address}`,
-      'Subject: Your order',
-      'Message-ID: <order-77@shop.example>',
+      ...copyTo(address),
       '',
       '--m1--',
       '',
@@ -258,10 +258,7 @@ const haraka = (address: string, reason: string, fields: string[]): Buffer =>
       '--boundary_1',
       'Content-Type: message/rfc822',
       '',
-      'From: news@shop.example',
-      `To: ${address}`,
-      'Subject: Your order',
-      'Message-ID: <order-77@shop.example>',
+      ...copyTo(address),
       '',
       'hello',
       '',
