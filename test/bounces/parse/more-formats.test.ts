@@ -1020,6 +1020,52 @@ const CASES: Case[] = [
   },
   {
     format:
+      "Stalwart: its failure heading alone (that version adds the failed lines only under a delay), the recipient only in the fields, a 550 without enhanced code reported as Status 5.5.0 (stalwart smtp queue dsn.rs; the notice's own header lines made up)",
+    mail: report(
+      ['From: MAILER-DAEMON@mx.shop.example', VERP, 'Subject: Delivery Status Notification'],
+      ['Your message could not be delivered to the following recipients:', ''],
+      [
+        'Reporting-MTA: dns;mx.shop.example',
+        'Arrival-Date: Sat, 5 Dec 2026 09:00:00 +0000',
+        '',
+        'Final-Recipient: rfc822;quin.s@dest.example',
+        'Action: failed',
+        'Status: 5.5.0',
+        'Diagnostic-Code: smtp;550 Mailbox does not exist',
+        'Remote-MTA: dns;mx.dest.example',
+      ],
+    ),
+    kind: 'bounce',
+    recipients: ['quin.s@dest.example'],
+    hard: true,
+    category: 'mailbox-unknown',
+  },
+  {
+    format:
+      'Stalwart: "There has been a delay delivering your message to the following recipients:", "<address> (connection to \'host\' failed: …)", Will-Retry-Until (stalwart smtp queue dsn.rs)',
+    mail: report(
+      ['From: MAILER-DAEMON@mx.shop.example', VERP, 'Subject: Delivery Status Notification'],
+      [
+        'There has been a delay delivering your message to the following recipients:',
+        '',
+        "<rae.t@dest.example> (connection to 'mx.dest.example' failed: Connection refused)",
+      ],
+      [
+        'Reporting-MTA: dns;mx.shop.example',
+        '',
+        'Final-Recipient: rfc822;rae.t@dest.example',
+        'Action: delayed',
+        'Status: 4.0.0',
+        'Remote-MTA: dns;mx.dest.example',
+        'Will-Retry-Until: Tue, 8 Dec 2026 09:00:00 +0000',
+      ],
+    ),
+    kind: 'delay',
+    recipients: ['rae.t@dest.example'],
+    hard: false,
+  },
+  {
+    format:
       'Naver (qmail): "CNAME lookup failed temporarily. (#4.4.3)" then "this message has been in the queue too long" is an expiry after a DNS failure, soft (adminplay.com/Mail/1844)',
     mail: plain(
       ['From: MAILER-DAEMON@mail.naver.example', VERP, 'Subject: failure notice'],
