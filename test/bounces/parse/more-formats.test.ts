@@ -1105,6 +1105,33 @@ const CASES: Case[] = [
   },
   {
     format:
+      'Yahoo (qmail): "<IP> failed after I sent the message.", "Remote host said: 554 delivery error: dd This user doesn\'t have a … account (<address>) [-5]": the address only inside the reply (Yahoo\'s German help page\'s sample, de.hilfe.yahoo.com sln3275)',
+    mail: plain(
+      ['From: MAILER-DAEMON@mta5.mail.yahoo.example', VERP, 'Subject: failure notice'],
+      [
+        'Hi. This is the qmail-send program at yahoo.example.',
+        "I'm afraid I wasn't able to deliver your message to the following addresses.",
+        "This is a permanent error; I've given up. Sorry it didn't work out.",
+        '',
+        '198.51.100.89 failed after I sent the message.',
+        "Remote host said: 554 delivery error: dd This user doesn't have a yahoo.example account (sam.u@yahoo.example) [-5] - mta123.mail.mud.yahoo.example",
+        '',
+        '--- Below this line is a copy of the message.',
+        '',
+        'From: Shop <news@shop.example>',
+        'Subject: Your order',
+        'To: sam.u@yahoo.example',
+        '',
+        'hello',
+      ],
+    ),
+    kind: 'bounce',
+    recipients: ['sam.u@yahoo.example'],
+    hard: true,
+    category: 'mailbox-unknown',
+  },
+  {
+    format:
       'Naver (qmail): "CNAME lookup failed temporarily. (#4.4.3)" then "this message has been in the queue too long" is an expiry after a DNS failure, soft (adminplay.com/Mail/1844)',
     mail: plain(
       ['From: MAILER-DAEMON@mail.naver.example', VERP, 'Subject: failure notice'],
