@@ -619,6 +619,19 @@ const ROWS: Row[] = [
   ['provider:mimecast-content', r('data', 554, null, 'Email rejected due to security policies'), 'content-or-spam'],
   ['provider:mimecast-thread-limit', r('mail', 550, null, 'Exceeding outbound thread limit'), 'rate-limited'],
   ['provider:mimecast-thread-limit', r('connect', 451, null, 'Account service is temporarily unavailable'), 'rate-limited'],
+  // Symantec Email Security.cloud / MessageLabs (Sisimai's Lhost::MessageLabs): its own 542 for an address it does not have.
+  ['provider:messagelabs-542-rejected', r('dsn', 542, '5.0.0', 'kai@client.example Rejected'), 'mailbox-unknown'],
+  // Sophos Central Email's documented XGEMAIL_ codes (docs.sophos.com, SMTP error codes).
+  ['provider:sophos-no-such-user', r('rcpt', 550, null, 'XGEMAIL_0011 Command rejected'), 'mailbox-unknown'],
+  ['provider:sophos-not-protected', r('rcpt', 550, null, 'XGEMAIL_0010 Command rejected'), 'relay-denied'],
+  ['provider:sophos-authentication', r('data', 550, null, 'XGEMAIL_0003 Command rejected'), 'authentication-policy'],
+  ['provider:sophos-blocklist', r('connect', 554, null, 'XGEMAIL_0004 Command rejected'), 'reputation-or-blocklist'],
+  ['provider:sophos-tls', r('mail', 550, null, 'XGEMAIL_0006 Command rejected'), 'tls-required'],
+  ['provider:sophos-policy', r('mail', 550, null, 'XGEMAIL_0008 Command rejected'), 'policy'],
+  ['provider:sophos-size', r('data', 550, null, 'XGEMAIL_0012 Command rejected'), 'message-too-large'],
+  ['provider:sophos-limits', r('rcpt', 550, null, 'XGEMAIL_0015 Command rejected'), 'rate-limited'],
+  // Dovecot's and Cyrus's Sieve rejections (their sources' rejection texts) with a reason of the user's own.
+  ['wording:sieve-rejected', r('dsn', null, '5.0.0', 'Your message to <ida@dest.example> was automatically rejected: Not interested'), 'policy'],
 
   // Subject-level statuses
   ['enhanced:X.2.1', r('rcpt', 550, '5.2.1', '<jane@example.org>... Rejected'), 'mailbox-disabled'],

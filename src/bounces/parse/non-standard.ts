@@ -34,9 +34,12 @@ export interface MtaRule {
   bareNamesInCopy?: boolean;
 }
 
+// A local part's characters: not blanks, brackets or separators, nor the CJK and full-width punctuation that
+// Chinese and Japanese notices put right against an address ("地址（jane@…）不存在").
+const LOCAL_CHAR = '[^\\s<>()\\[\\]",;:@\\u3000-\\u303f\\uff01-\\uff0f\\uff1a-\\uff20\\uff3b-\\uff40\\uff5b-\\uff65]';
 // The lookbehind starts a local part only where a run of local-part characters starts: without it a long
 // run with no @ is rescanned from every position (quadratic on hostile input).
-const ADDR = '(?<![^\\s<>()\\[\\]",;:@])[^\\s<>()\\[\\]",;:@]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+';
+const ADDR = `(?<!${LOCAL_CHAR})${LOCAL_CHAR}+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+`;
 
 export const RULES: MtaRule[] = [
   {
