@@ -61,6 +61,11 @@ export interface AutoReplySignal {
   reason: string;
 }
 
+/** The subject is an automatic reply's ("Automatic reply: …", "Out of Office: …", "Abwesenheitsnotiz: …"). */
+export function autoReplySubject(subject: string): boolean {
+  return SUBJECT_RE.test(subject);
+}
+
 export function detectAutoReply(headers: Header[], subject: string): AutoReplySignal | null {
   const auto = (header(headers, 'auto-submitted') ?? '').toLowerCase();
   if (auto.startsWith('auto-replied')) return { reason: 'Auto-Submitted: auto-replied' };

@@ -252,7 +252,49 @@ const WARNING_ONLY = /\bwarning (?:message )?only\b|\b(?:only|just) a warning\b|
  * no-such-user notices "Warning: <address> - User unknown!".
  */
 const DELAY_SUBJECT =
-  /\(delay(?:ed)?\)|\bverz(?:[oö]|oe)gert\b|\bdiff[ée]r[ée]e\b|\bretrasad[oa]\b|\britardat[oa]\b|^\s*(?:warning(?![^\n]*\b(?:user unknown|unknown user|no such user)\b)|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?delayed\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b/i;
+  /\(delay(?:ed)?\)|\bverz(?:[oö]|oe)gert\b|\bdiff[ée]r[ée]e\b|\bretard[ée]e?s?(?![a-zà-ÿ])|\bretrasad[oa]\b|\britardat[oa]\b|\bvertraagd\b|\batrasad[oa]\b|遅延|^\s*(?:warning(?![^\n]*\b(?:user unknown|unknown user|no such user)\b)|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?delayed\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b/i;
+
+/**
+ * A subject that is a failure notice's title followed by the returned message's own subject, as Exchange
+ * and its localisations write it ("Undeliverable: <subject>", "Unzustellbar:", "Non remis :", "Non
+ * recapitabile:", "Onbestelbaar:"): the words after the title ("Delivery delayed for order 1234") are not
+ * the notice's.
+ */
+const FAILURE_TITLE = /^\s*(?:undeliverable|unzustellbar|nicht zustellbar|non remis|non recapitabile|no se puede entregar|onbestelbaar)\b[^:\n]{0,20}:/i;
+
+/**
+ * The notice says the MTA is still trying: a warning, not a failure (see DELAY_WORDING, RETRY_AHEAD,
+ * WARNING_ONLY, DELAY_SUBJECT). `delayed`: the format's own delay words, when it has them.
+ */
+export function saysDelayed(subject: string, report: string, delayed?: RegExp): boolean {
+  const own = FAILURE_TITLE.test(subject) ? '' : subject;
+  return (
+    WARNING_ONLY.test(report.slice(0, 4000)) ||
+    DELAY_SUBJECT.test(own) ||
+    RETRY_AHEAD.test(report.slice(0, 8000)) ||
+    (delayed ? delayed.test(own + '\n' + report) : DELAY_WORDING.test(own + '\n' + report))
+  );
+}
+
+/**
+ * A report of success, not of a failure: a delivery receipt written as text (Postfix's "Successful Mail
+ * Delivery Report": "Your message was successfully delivered to the destination(s) listed below";
+ * Exchange's "Delivered:": "Your message has been delivered to the following recipients"; Sendmail's
+ * return receipt: "The following addresses had successful delivery notifications"; relay notices: the
+ * DSN titled "(Relay)", Messaging Server's "has been relayed to a messaging system which may not provide a
+ * final delivery confirmation"), or a subject titled so ("Delivery Status Notification (Success)").
+ */
+const SUCCESS_SUBJECT = /\((?:success|relay(?:ed)?|delivered)\)|^\s*successful mail delivery report\b|^\s*delivered:|^\s*return receipt\b/i;
+const SUCCESS_TEXT =
+  /\bwas successfully delivered to\b|\bhas been delivered to the following recipients?\b|\bhad successful delivery notifications\b|\b(?:has been|was) (?:successfully )?relayed to (?:the following|a messaging system)\b|\bdelivery to the following recipients? (?:was successful|succeeded|was completed)\b/i;
+
+/** A subject that names a failure: the notice is not a receipt, whatever its text quotes. */
+const FAILURE_SUBJECT = /undeliver|returned (?:mail|to sender)|fail|non[- ]?remis|unzustellbar/i;
+
+/** The notice reports delivery (or relay) rather than a failure; see SUCCESS_TEXT. */
+export function saysDelivered(subject: string, report: string): boolean {
+  return !FAILURE_SUBJECT.test(subject) && (SUCCESS_SUBJECT.test(subject) || SUCCESS_TEXT.test(report.slice(0, 4000)));
+}
 
 /** Local parts of the senders of notices, never a failed recipient. */
 const ROLE_ADDRESS = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|root|noreply|no-reply|bounce[s]?|mdaemon)@/i;
@@ -269,6 +311,8 @@ export interface TextReport {
   rule: string | null;
   recipients: TextRecipient[];
   delayed: boolean;
+  /** The notice reports delivery or relay, not a failure (saysDelivered). */
+  delivered: boolean;
   /** The report text, the returned message cut off. */
   report: string;
   /** The returned message text, if inline. */
@@ -467,12 +511,9 @@ export function splitNotice(subject: string, rawText: string): Notice {
 export function parseTextReport(subject: string, rawText: string, exclude: Set<string>): TextReport {
   const notice = splitNotice(subject, rawText);
   const { rule, report, returned } = notice;
-  const delayed =
-    WARNING_ONLY.test(report.slice(0, 4000)) ||
-    DELAY_SUBJECT.test(subject) ||
-    RETRY_AHEAD.test(report.slice(0, 8000)) ||
-    (rule?.delayed ? rule.delayed.test(subject + '\n' + report) : DELAY_WORDING.test(subject + '\n' + report));
-  return { rule: rule?.name ?? null, recipients: noticeRecipients(notice, exclude), delayed, report, returned };
+  const delayed = saysDelayed(subject, report, rule?.delayed);
+  const delivered = !delayed && saysDelivered(subject, report);
+  return { rule: rule?.name ?? null, recipients: noticeRecipients(notice, exclude), delayed, delivered, report, returned };
 }
 
 /**
