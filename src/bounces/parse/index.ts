@@ -368,7 +368,12 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   const to = addresses(header(top.headers, 'to'));
   const exclude = new Set([...to, ...addresses(header(top.headers, 'from'))].map((a) => a.toLowerCase()));
   const report = parseTextReport(subject, text, exclude);
-  const bounceish = report.rule !== null || BOUNCE_SENDER.test(from.trim()) || top.type === 'multipart/report' || bounceSubject(subject, text);
+  const formatted = report.rule !== null || BOUNCE_SENDER.test(from.trim()) || top.type === 'multipart/report';
+  // A person's responder answering a notice keeps the notice's title after "Re:" ("Re: Undelivered Mail
+  // Returned to Sender") and marks itself (Auto-Submitted: auto-replied…): no MTA's format, sender or
+  // report says it is a notice, so the title is the answered mail's, not its own.
+  if (!formatted && REPLY_OR_FORWARD.test(subject) && detectAutoReply(top.headers, '')) return autoReply(top);
+  const bounceish = formatted || bounceSubject(subject, text);
   if (!bounceish) return detectAutoReply(top.headers, subject) ? autoReply(top) : empty('not-a-bounce', null);
   const result = empty('bounce', 'non-standard');
   const returned = returnedHeaders(top);

@@ -238,7 +238,7 @@ const DELAY_WORDING =
  * A failure notice says the opposite ("will not be retried", "gave up"), never these.
  */
 const RETRY_AHEAD =
-  /\b(?:try|trying|retry|retrying|attempt|attempting|deliver|delivering|resend|resending)\b[^.\n]{0,60}?\bfor (?:another|a further|up to|the next) \d+ (?:more )?(?:hours?|days?)\b|\bwill (?:try|attempt) to (?:re-?)?(?:deliver|send)\b(?: (?:it|the message|your message|this message))? (?:for (?:another|a further|up to|the next) \d+|later\b|periodically\b)|\bwill be (?:re-?sent|re-?delivered|re-?queued|(?:re-?)?tried again|attempted again|retried later)\b|(?:\bwe|\bit|\bsystem|\bserver)'ll (?:keep|continue) (?:trying|to try|attempting)\b|\b(?:remains|is still|are still) (?:in|on) (?:the|our) (?:mail |delivery |outgoing )?queue\b|\bqueued for (?:later |further )?(?:delivery|retry|re-?delivery)\b|\b(?:delivery of )?(?:your|the|this) message (?:to \S+ )?(?:is|has been) (?:being |currently )?delayed\b|\bdelivery attempts? (?:are|is) (?:ongoing|in progress)\b|\b(?:bisher|noch) nicht zugestellt\b|\bwird (?:weiterhin |weiter |erneut )versucht\b|\bn'a pas encore [ée]t[ée] (?:remis|d[ée]livr[ée])|\bde nouvelles tentatives (?:seront|vont [êe]tre) effectu[ée]es\b|\ba[uú]n no (?:se )?ha (?:sido )?entregado\b|\bse seguir[áa] intentando\b|\bnon [èe] ancora stato consegnato\b|\bdelivery (?:is|is being|has been) (?:deferred|postponed)\b|\b(?:delivery )?attempts? (?:are|is) continuing\b|\bcontinu(?:e|es|ing) (?:attempting|trying|to attempt|to try) (?:delivery|to deliver)\b|\byou will be notified if (?:the|your|this) message (?:cannot|can't|could not) be delivered\b|\bwill give up (?:after|in) \d+\b|\b(?:could not|cannot|can't|couldn't) be delivered yet\b|\bwill retry until\b|^[ \t]*retry until:|\b(?:message|mail) (?:to \S+ )?(?:has been|is) deferred\b|\bcould not be delivered immediately\b|\bwill be returned (?:to you )?if (?:it|delivery|the message|your message)\b|\bif (?:it|the message|your message) (?:cannot|can't|could not|is not|has not been) (?:be )?delivered within\b|\bwaiting in the (?:outgoing |mail |delivery )?queue\b/im;
+  /\b(?:try|trying|retry|retrying|attempt|attempting|deliver|delivering|resend|resending)\b[^.\n]{0,60}?\bfor (?:another|a further|up to|the next) \d+ (?:more )?(?:hours?|days?)\b|\bwill (?:try|attempt) to (?:re-?)?(?:deliver|send)\b(?: (?:it|the message|your message|this message))? (?:for (?:another|a further|up to|the next) \d+|later\b|periodically\b)|\bwill be (?:re-?sent|re-?delivered|re-?queued|(?:re-?)?tried again|attempted again|retried later)\b|(?:\bwe|\bit|\bsystem|\bserver)'ll (?:keep|continue) (?:trying|to try|attempting)\b|\b(?:remains|is still|are still) (?:in|on) (?:the|our) (?:mail |delivery |outgoing )?queue\b|\bqueued for (?:later |further )?(?:delivery|retry|re-?delivery)\b|\b(?:delivery of )?(?:your|the|this) message (?:to \S+ )?(?:is|has been) (?:being |currently )?delayed\b|\bdelivery attempts? (?:are|is) (?:ongoing|in progress)\b|\b(?:bisher|noch) nicht zugestellt\b|\bwird (?:weiterhin |weiter |erneut )versucht\b|\bn'a pas encore [ée]t[ée] (?:remis|d[ée]livr[ée])|\bde nouvelles tentatives (?:seront|vont [êe]tre) effectu[ée]es\b|\ba[uú]n no (?:se )?ha (?:sido )?entregado\b|\bse seguir[áa] intentando\b|\bnon [èe] ancora stato consegnato\b|\bdelivery (?:is|is being|has been) (?:deferred|postponed)\b|\b(?:delivery )?attempts? (?:are|is) continuing\b|\bcontinu(?:e|es|ing) (?:attempting|trying|to attempt|to try) (?:delivery|to deliver)\b|\byou will be notified if (?:the|your|this) message (?:cannot|can't|could not) be delivered\b|\bwill give up (?:after|in) \d+\b|\b(?:could not|cannot|can't|couldn't) be delivered yet\b|\bwill retry until\b|^[ \t]*retry until:|\b(?:message|mail) (?:to \S+ )?(?:has been|is) deferred\b|\bcould not be delivered immediately\b|\bwill be returned (?:to you )?if (?:it|delivery|the message|your message)\b|\bif (?:it|the message|your message) (?:cannot|can't|could not|is not|has not been) (?:be )?delivered within\b|\bwaiting in the (?:outgoing |mail |delivery )?queue\b|\b(?:stays|will stay|will remain|is kept) in (?:the|our) (?:mail |delivery |outgoing )?queue\b|\b(?:another|a further|a new|the next) (?:delivery )?attempt will be made\b|\b(?:message|mail) (?:to \S+ )?was deferred\b/im;
 
 /**
  * A warning says so in capitals (Postfix, Exchange and others: "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT
@@ -252,7 +252,7 @@ const WARNING_ONLY = /\bwarning (?:message )?only\b|\b(?:only|just) a warning\b|
  * no-such-user notices "Warning: <address> - User unknown!".
  */
 const DELAY_SUBJECT =
-  /\(delay(?:ed)?\)|\bverz(?:[oö]|oe)gert\b|\bdiff[ée]r[ée]e\b|\bretard[ée]e?s?(?![a-zà-ÿ])|\bretrasad[oa]\b|\britardat[oa]\b|\bvertraagd\b|\batrasad[oa]\b|遅延|^\s*(?:warning(?![^\n]*\b(?:user unknown|unknown user|no such user)\b)|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?delayed\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b/i;
+  /\(delay(?:ed)?\)|\bverz(?:[oö]|oe)gert\b|\bdiff[ée]r[ée]e\b|\bretard[ée]e?s?(?![a-zà-ÿ])|\bretrasad[oa]\b|\britardat[oa]\b|\bvertraagd\b|\batrasad[oa]\b|遅延|^\s*(?:warning(?![^\n]*\b(?:user unknown|unknown user|no such user)\b)|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?(?:delayed|deferred)\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b/i;
 
 /**
  * A subject that is a failure notice's title followed by the returned message's own subject, as Exchange
@@ -268,6 +268,7 @@ const FAILURE_TITLE = /^\s*(?:undeliverable|unzustellbar|nicht zustellbar|non re
  */
 export function saysDelayed(subject: string, report: string, delayed?: RegExp): boolean {
   const own = FAILURE_TITLE.test(subject) ? '' : subject;
+  if (GAVE_UP.test(report.slice(0, 8000))) return false;
   return (
     WARNING_ONLY.test(report.slice(0, 4000)) ||
     DELAY_SUBJECT.test(own) ||
@@ -275,6 +276,15 @@ export function saysDelayed(subject: string, report: string, delayed?: RegExp): 
     (delayed ? delayed.test(own + '\n' + report) : DELAY_WORDING.test(own + '\n' + report))
   );
 }
+
+/**
+ * The notice says the MTA has stopped trying, in its own words: Sendmail's heading "The following
+ * addresses had permanent fatal errors" and its "Message will be deleted from queue", Exim's "This is a
+ * permanent error", Gmail's "failed permanently", "will not be retried", "gave up". A failure, whatever
+ * its subject says (a warning subject over a final report is a failure).
+ */
+const GAVE_UP =
+  /\bhad permanent fatal errors\b|\bThis is a permanent error\b|\bfailed permanently\b|\bwill not be (?:retried|re-?attempted)\b|\bMessage will be deleted from queue\b|\b(?:has|have) given up\b|\bgave up\b/i;
 
 /**
  * A report of success, not of a failure: a delivery receipt written as text (Postfix's "Successful Mail
