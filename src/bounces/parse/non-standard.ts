@@ -149,11 +149,17 @@ export const RULES: MtaRule[] = [
     recipient: new RegExp(`was not delivered to:\\s+(?:\\S.*\\n)*?\\s*<?(${ADDR})>?`, 'g'),
   },
   {
+    // Its warning says "A message is delayed for more than <time> for the following list of recipients",
+    // "only a temporary failure report", "kept in the queue for up to <time>"; its first versions wrote
+    // "You ran into a TEMPORARY FAILURE" (or a PERMANENT one) under "This is the MAILER-DAEMON, please DO
+    // NOT REPLY to this e-mail".
     name: 'opensmtpd',
-    match: /An error has occurred while attempting to deliver a message for\s+the following list of recipients/i,
+    match:
+      /An error has occurred while attempting to deliver a message for\s+the following list of recipients|A message is delayed for more than .{1,40}\s+list of recipients|This is the MAILER-DAEMON, please DO NOT REPLY to this e-?mail/i,
     original: /^[ \t]*Below is a copy of the original message:/im,
     recipient: new RegExp(`^(${ADDR}):`, 'gm'),
-    delayed: /A temporary error has occurred|has not yet been delivered/i,
+    delayed:
+      /A temporary error has occurred|has not yet been delivered|A message is delayed for more than|only a temporary failure report|kept in the queue for up to|You ran into a TEMPORARY FAILURE/i,
   },
   {
     // Sun Java System / Oracle Communications Messaging Server: the original's header fields first (its To
@@ -252,7 +258,7 @@ const WARNING_ONLY = /\bwarning (?:message )?only\b|\b(?:only|just) a warning\b|
  * no-such-user notices "Warning: <address> - User unknown!".
  */
 const DELAY_SUBJECT =
-  /\(delay(?:ed)?\)|\bverz(?:[oö]|oe)gert\b|\bdiff[ée]r[ée]e\b|\bretard[ée]e?s?(?![a-zà-ÿ])|\bretrasad[oa]\b|\britardat[oa]\b|\bvertraagd\b|\batrasad[oa]\b|遅延|^\s*(?:warning(?![^\n]*\b(?:user unknown|unknown user|no such user)\b)|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?(?:delayed|deferred)\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b/i;
+  /\(delay(?:ed)?\)|:\s*delay(?:ed)?\s*$|\bverz(?:[oö]|oe)gert\b|\bdiff[ée]r[ée]e\b|\bretard[ée]e?s?(?![a-zà-ÿ])|\bretrasad[oa]\b|\britardat[oa]\b|\bvertraagd\b|\batrasad[oa]\b|遅延|^\s*(?:warning(?![^\n]*\b(?:user unknown|unknown user|no such user)\b)|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?(?:delayed|deferred)\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b/i;
 
 /**
  * A subject that is a failure notice's title followed by the returned message's own subject, as Exchange
