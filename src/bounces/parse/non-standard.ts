@@ -266,7 +266,8 @@ const DELAY_SUBJECT =
  * recapitabile:", "Onbestelbaar:"): the words after the title ("Delivery delayed for order 1234") are not
  * the notice's.
  */
-const FAILURE_TITLE = /^\s*(?:undeliverable|unzustellbar|nicht zustellbar|non remis|non recapitabile|no se puede entregar|onbestelbaar)\b[^:\n]{0,20}:/i;
+const FAILURE_TITLE =
+  /^\s*(?:undeliverable|unzustellbar|nicht zustellbar|non remis|non recapitabile|no se puede entregar|onbestelbaar|olevererbart)\b[^:\n]{0,20}:/i;
 
 /**
  * The notice says the MTA is still trying: a warning, not a failure (see DELAY_WORDING, RETRY_AHEAD,
@@ -286,11 +287,13 @@ export function saysDelayed(subject: string, report: string, delayed?: RegExp): 
 /**
  * The notice says the MTA has stopped trying, in its own words: Sendmail's heading "The following
  * addresses had permanent fatal errors" and its "Message will be deleted from queue", Exim's "This is a
- * permanent error", Gmail's "failed permanently", "will not be retried", "gave up". A failure, whatever
- * its subject says (a warning subject over a final report is a failure).
+ * permanent error", Postfix's failure template ("I'm sorry to have to inform you that your message could
+ * not be delivered"; its warning says "could not be delivered for more than N hour(s)"), Gmail's "failed
+ * permanently", "will not be retried", "gave up". A failure, whatever its subject says or the remote
+ * reply it quotes ("we will retry later").
  */
 const GAVE_UP =
-  /\bhad permanent fatal errors\b|\bThis is a permanent error\b|\bfailed permanently\b|\bwill not be (?:retried|re-?attempted)\b|\bMessage will be deleted from queue\b|\b(?:has|have) given up\b|\bgave up\b/i;
+  /\bhad permanent fatal errors\b|\bI'm sorry to have to inform you that your message could not\s+be delivered\b|\bThis is a permanent error\b|\bfailed permanently\b|\bwill not be (?:retried|re-?attempted)\b|\bMessage will be deleted from queue\b|\b(?:has|have) given up\b|\bgave up\b/i;
 
 /**
  * A report of success, not of a failure: a delivery receipt written as text (Postfix's "Successful Mail

@@ -318,3 +318,28 @@ test('iCloud\'s X-Apple-Action: vacation and a Lotus Notes "AUTO:" subject mark 
   assert.equal(kindOf('From: jane@example.com\nTo: app@shop.test\nSubject: AUTO: hello\n\nAway until Monday.\n'), 'auto-reply', 'AUTO:');
   assert.equal(kindOf('From: jane@example.com\nTo: app@shop.test\nSubject: Autohaus Angebot\n\nHallo.\n'), 'not-a-bounce', 'a word starting with "Auto"');
 });
+
+test("Postfix's failure template is a failure even when the remote reply it quotes speaks of retrying; a Swedish Exchange title quoting a delay is a failure", () => {
+  const postfix = `From: MAILER-DAEMON@mx.example.org (Mail Delivery System)
+To: app@shop.test
+Subject: Undelivered Mail Returned to Sender
+
+This is the mail system at host mx.example.org.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients. It's attached below.
+
+<jane@example.com>: host mx.example.com[192.0.2.1] said: 451 4.7.1 Greylisted,
+    we will retry your message later (in reply to RCPT TO command)
+`;
+  assert.equal(kindOf(postfix), 'bounce', "Postfix's own words say it failed");
+  const swedish = `From: Microsoft Exchange <postmaster@corp.example>
+To: app@shop.test
+Subject: Olevererbart: Delivery delayed notice
+
+jane@example.se
+
+Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'
+`;
+  assert.equal(kindOf(swedish), 'bounce', '"Olevererbart:" is a failure title');
+});
