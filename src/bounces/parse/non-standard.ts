@@ -307,12 +307,18 @@ const SUCCESS_SUBJECT = /\((?:success|relay(?:ed)?|delivered)\)|^\s*successful m
 const SUCCESS_TEXT =
   /\bwas successfully delivered to\b|\bhas been delivered to the following recipients?\b|\bhad successful delivery notifications\b|\b(?:has been|was) (?:successfully )?relayed to (?:the following|a messaging system)\b|\bdelivery to the following recipients? (?:was successful|succeeded|was completed)\b/i;
 
-/** A subject that names a failure: the notice is not a receipt, whatever its text quotes. */
+/**
+ * A subject or a text that names a failure: the notice is not a receipt, whatever else it says (a notice
+ * about several recipients may report some delivered and others failed).
+ */
 const FAILURE_SUBJECT = /undeliver|returned (?:mail|to sender)|fail|non[- ]?remis|unzustellbar/i;
+const FAILURE_TEXT = /could(?: not|n't) be delivered|undeliverable|delivery (?:has )?failed|failed permanently|permanent fatal errors|permanent error/i;
 
 /** The notice reports delivery (or relay) rather than a failure; see SUCCESS_TEXT. */
 export function saysDelivered(subject: string, report: string): boolean {
-  return !FAILURE_SUBJECT.test(subject) && (SUCCESS_SUBJECT.test(subject) || SUCCESS_TEXT.test(report.slice(0, 4000)));
+  if (FAILURE_SUBJECT.test(subject)) return false;
+  const head = report.slice(0, 4000);
+  return (SUCCESS_SUBJECT.test(subject) || SUCCESS_TEXT.test(head)) && !FAILURE_TEXT.test(head);
 }
 
 /** Local parts of the senders of notices, never a failed recipient. */

@@ -167,6 +167,12 @@ Your message has been successfully relayed to the following recipients, but the 
        jane@example.com
 `;
   assert.equal(kindOf(relay), 'delivery-report', 'relay notice');
+  // A notice that reports a failure beside a success is not a receipt.
+  const mixed = relay.replace(
+    '       jane@example.com',
+    '       jane@example.com\n\nYour message could not be delivered to the following recipients:\n\n       bob@example.com',
+  );
+  assert.equal(kindOf(mixed), 'bounce', 'a failure beside a relay');
   // A failure notice that quotes the same words in its returned subject stays a failure.
   const failure = exchange.replace('Subject: Delivered: hello', 'Subject: Undeliverable: was successfully delivered to you?');
   assert.equal(
