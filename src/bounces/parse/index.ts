@@ -1,8 +1,8 @@
 /**
  * The bounce parser: one inbound mail → what it says about the mail we sent (ParseResult). Order of
- * evidence: an ARF feedback report, then a challenge-response system's request (not a bounce), then an
- * RFC 3464 delivery-status report, then the wording of a non-standard notice, then the marks of an
- * automatic reply. A report always wins over auto-reply
+ * evidence: an ARF feedback report, a read receipt, then a challenge-response system's request (not a
+ * bounce), then an RFC 3464 delivery-status report, then a person's out-of-office title, then the wording
+ * of a non-standard notice, then the marks of an automatic reply. A report always wins over auto-reply
  * headers, because many MTAs put `Auto-Submitted: auto-replied` on their DSNs.
  *
  * Pure: no I/O, no database. Never throws; a mail it cannot read gives a result with `error`.
