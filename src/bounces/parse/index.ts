@@ -238,7 +238,9 @@ function actionOf(r: DsnRecipientFields, warned: () => boolean): ParsedRecipient
   if (a === 'failed' || a === 'delayed' || a === 'delivered' || a === 'relayed' || a === 'expanded') return a;
   if (a === 'failure' || a === 'fail') return 'failed';
   if (a === 'deliverable') return 'delivered';
-  const cls = (r.status ?? '').charAt(0);
+  // No Status field: a 4.x.x its Diagnostic-Code quotes may still mark a warning (a 2.x.x there may be a
+  // transcript's earlier line, so only the temporary class is taken).
+  const cls = r.status ? r.status.charAt(0) : findStatus(r.diagnostic)?.startsWith('4.') ? '4' : '';
   if (cls === '5') return 'failed';
   if (cls === '4') return a !== null || r.willRetryUntil || warned() ? 'delayed' : 'failed';
   if (cls === '2') return 'delivered';

@@ -40,6 +40,12 @@ test('a 4.x.x recipient without an Action is a delay when the report gives it a 
   assert.equal(retry.recipients[0].action, 'delayed', 'the recipient is delayed');
   const warned = dsn('Delivery Status Notification (Delay)', 'THIS IS A WARNING MESSAGE ONLY.', 'Final-Recipient: rfc822; jane@example.com\nStatus: 4.4.7');
   assert.equal(kindOf(warned), 'delay', 'the notice says it is a warning');
+  const quoted = dsn(
+    'Delivery Status Notification (Delay)',
+    'THIS IS A WARNING MESSAGE ONLY.',
+    'Final-Recipient: rfc822; jane@example.com\nDiagnostic-Code: smtp; 451 4.4.1 No answer from host',
+  );
+  assert.equal(kindOf(quoted), 'delay', 'no Status: the 4.x.x its Diagnostic-Code quotes, under a warning');
   // Without either, a 4.x.x recipient with no Action stays a failure (final reports that leave the field out).
   assert.equal(kindOf(dsn('Message status', 'Status report.', 'Final-Recipient: rfc822; jane@example.com\nStatus: 4.4.7')), 'bounce', 'no warning: a failure');
   // A subject that says "Delay" does not outweigh the recipient's own Action.
