@@ -83,7 +83,8 @@ export const RULES: MtaRule[] = [
     ),
     // Newer notices put the remote answer (or the DNS error) after "The response was:" and a blank line.
     reason: /^[ \t]*The response (?:from the remote server )?was:[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*(\S.*)$/m,
-    delayed: /has been delayed|will retry|will continue trying|Delivery incomplete/i,
+    // Its older warnings head their reason "Technical details of temporary failure:" (failures: "of permanent failure").
+    delayed: /has been delayed|will retry|will continue trying|Delivery incomplete|Technical details of temporary failure/i,
   },
   {
     // AOL lists its own members by screen name under "Your mail to the following recipients could not be

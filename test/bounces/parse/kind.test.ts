@@ -355,3 +355,19 @@ Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'
 `;
   assert.equal(kindOf(swedish), 'bounce', '"Olevererbart:" is a failure title');
 });
+
+test('Gmail\'s older warning, known by "Technical details of temporary failure", is a delay; "of permanent failure" a bounce', () => {
+  const gmail = (kind: string, code: string) => `From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
+To: app@shop.test
+Subject: Delivery Status Notification
+
+This is an automatically generated Delivery Status Notification
+
+     jane@example.com
+
+Technical details of ${kind} failure:
+Google tried to deliver your message, but it was rejected by the recipient domain. The error that the other server returned was: ${code} mailbox busy
+`;
+  assert.equal(kindOf(gmail('temporary', '450 4.2.1')), 'delay', 'temporary failure');
+  assert.equal(kindOf(gmail('permanent', '550 5.2.1')), 'bounce', 'permanent failure');
+});
