@@ -9,7 +9,8 @@ import { header, type Header } from './mime.js';
  * where webmail often puts the phrase in brackets ("[Auto-Reply] …", "[Automatyczna odpowiedź] …").
  */
 const SUBJECT_RE = new RegExp(
-  '^\\s*\\[?\\s*(?:' +
+  // A ticket system's tag may come first: Request Tracker titles its acknowledgement "[rt.example.com #123] AutoReply: …".
+  '^\\s*(?:\\[[^\\]\\n]{1,80}#\\d+\\]\\s*)?\\[?\\s*(?:' +
     [
       'auto(?:matic|matische?)?[ -]?(?:reply|response|answer|antwort)', // en, de
       'auto(?=\\s*:)', // Lotus Notes and Domino: "AUTO: …"

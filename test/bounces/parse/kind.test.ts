@@ -325,10 +325,14 @@ ${kind === 'TEMPORARY' ? '421 4.4.2' : '550 5.1.1'} jane@example.com said no
   );
 });
 
-test('iCloud\'s X-Apple-Action: vacation and a Lotus Notes "AUTO:" subject mark an auto-reply', () => {
+test('iCloud\'s X-Apple-Action: vacation, a Lotus Notes "AUTO:" subject and Request Tracker\'s tagged "AutoReply:" mark an auto-reply', () => {
   assert.equal(kindOf('From: jane@example.com\nTo: app@shop.test\nSubject: Re: hello\nX-Apple-Action: vacation\n\nAway.\n'), 'auto-reply', 'X-Apple-Action');
   assert.equal(kindOf('From: jane@example.com\nTo: app@shop.test\nSubject: AUTO: hello\n\nAway until Monday.\n'), 'auto-reply', 'AUTO:');
   assert.equal(kindOf('From: jane@example.com\nTo: app@shop.test\nSubject: Autohaus Angebot\n\nHallo.\n'), 'not-a-bounce', 'a word starting with "Auto"');
+  // Request Tracker puts its ticket tag before its "AutoReply:" title.
+  const rt = 'From: support@example.com\nTo: app@shop.test\nSubject: [rt.example.com #123] AutoReply: hello\n\nThis message was generated automatically.\n';
+  assert.equal(kindOf(rt), 'auto-reply', 'a ticket tag before the title');
+  assert.equal(kindOf(rt.replace('AutoReply: hello', 'Re: hello')), 'not-a-bounce', 'a ticket tag alone');
 });
 
 test("Postfix's failure template is a failure even when the remote reply it quotes speaks of retrying; a Swedish Exchange title quoting a delay is a failure", () => {
