@@ -152,7 +152,7 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
     else if (p.type === 'message/disposition-notification' || p.type === 'message/global-disposition-notification') disposition ??= p;
     else if (p.type === 'message/delivery-status' || p.type === 'message/global-delivery-status' || p.type === 'text/delivery-status') status ??= p;
   }
-  if (feedback) return arf(top, feedback, ownId);
+  if (feedback) return arf(top, partText(feedback), ownId);
   if (disposition && !status && readReceipt(disposition)) return receipt(disposition);
   // Apple Mail's one-click unsubscribe: a plain mail marked X-Apple-Unsubscribe, the sender's opt-out.
   if (/^\s*true\b/i.test(header(top.headers, 'x-apple-unsubscribe') ?? '')) {
@@ -179,8 +179,17 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   // notices with an out-of-office phrase, nor sends them from a person's address.
   if (top.type !== 'multipart/report' && autoReplySubject(subject) && !BOUNCE_SENDER.test(decodeHeaderValue(header(top.headers, 'from') ?? '').trim()))
     return autoReply(top);
-  // Reports flattened by a gateway or forwarded inline still carry their fields as text.
+  // Reports flattened by a gateway or forwarded inline still carry their fields as text: a feedback
+  // report's (RFC 5965: Feedback-Type with its Version, User-Agent or Original-* fields) is a complaint
+  // even from a postmaster address, never a bounce.
   const text = body.replace(/^> ?/gm, '');
+  const feedbackInline = /^Feedback-Type:[ \t]*\S/im.exec(text);
+  if (feedbackInline) {
+    const report = text.slice(feedbackInline.index);
+    const end = report.search(/\n[ \t]*\n/);
+    const block = end < 0 ? report : report.slice(0, end);
+    if (/^(?:Version|User-Agent|Original-Rcpt-To|Original-Mail-From):/im.test(block)) return arf(top, block, ownId, end < 0 ? '' : report.slice(end));
+  }
   const inline = /^(?:Reporting-MTA|Final-Recipient):/im.exec(text);
   if (inline) {
     const r = rfc3464(top, body, subject, ownId, text.slice(inline.index), maxRecipients);
@@ -189,8 +198,9 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   return nonStandard(top, body, subject, ownId);
 }
 
-function arf(top: MimePart, part: MimePart, ownId: string | null): ParseResult {
-  const fields = parseHeaders(partText(part));
+/** `report`: the feedback-report fields; `inline`: the text after them when the report was flattened into the body. */
+function arf(top: MimePart, report: string, ownId: string | null, inline = ''): ParseResult {
+  const fields = parseHeaders(report);
   const result = empty('complaint', 'arf');
   result.feedback_type = (header(fields, 'feedback-type') ?? '').trim().toLowerCase() || null;
   result.reporting_mta = stripAddressType(header(fields, 'reporting-mta'));
@@ -204,7 +214,7 @@ function arf(top: MimePart, part: MimePart, ownId: string | null): ParseResult {
   // A report always concerns one recipient, even when it hides the address (correlate by Message-ID).
   if (rcpts.length === 0) rcpts.push(null);
   result.recipients = rcpts.map((address) => bareRecipient(address));
-  result.original_message_id = originalMessageId(returned, '', ownId);
+  result.original_message_id = originalMessageId(returned, inline, ownId);
   return result;
 }
 

@@ -375,3 +375,32 @@ Google tried to deliver your message, but it was rejected by the recipient domai
   assert.equal(kindOf(gmail('temporary', '450 4.2.1')), 'delay', 'temporary failure');
   assert.equal(kindOf(gmail('permanent', '550 5.2.1')), 'bounce', 'permanent failure');
 });
+
+test('a feedback report flattened into the text (its RFC 5965 fields inline) is a complaint, even from a postmaster address', () => {
+  const mail = `From: postmaster@fbl.example.net
+To: fbl@shop.test
+Subject: complaint about message from 192.0.2.1
+
+This is an email abuse report.
+
+Feedback-Type: abuse
+User-Agent: ExampleFBL/1.0
+Version: 1
+Original-Rcpt-To: <jane@example.net>
+
+From: app@shop.test
+To: jane@example.net
+Message-ID: <order-9@shop.test>
+Subject: hello
+`;
+  const r = parse(mail);
+  assert.equal(r.kind, 'complaint', 'not a bounce of jane');
+  assert.equal(r.feedback_type, 'abuse', 'its Feedback-Type');
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    ['jane@example.net'],
+  );
+  assert.equal(r.original_message_id, '<order-9@shop.test>', 'the inline original');
+  // A "Feedback-Type" line without the report's other fields is just text.
+  assert.notEqual(kindOf(mail.replace('User-Agent: ExampleFBL/1.0\nVersion: 1\nOriginal-Rcpt-To: <jane@example.net>\n', '')), 'complaint', 'a lone line');
+});
