@@ -52,11 +52,12 @@ const SUBJECT_RE = new RegExp(
       'răspuns automat', // ro
       'автоматична відповідь', // uk
     ].join('|') +
-    ')' +
-    // Lotus Notes and Domino put the person first: "Jane Doe/Sales/Example is out of the office."
-    '|\\bis (?:currently )?out of (?:the )?office\\b',
+    ')',
   'i',
 );
+
+/** Lotus Notes and Domino put the person first: "Jane Doe/Sales/Example is out of the office." */
+const NOTES_SUBJECT = /\bis (?:currently )?out of (?:the )?office\b/i;
 
 const OTHER_MARKS = ['x-auto-reply', 'x-autoresponse', 'x-autoreply-from', 'x-mail-autoreply'];
 
@@ -65,7 +66,11 @@ export interface AutoReplySignal {
   reason: string;
 }
 
-/** The subject is an automatic reply's ("Automatic reply: …", "Out of Office: …", "Abwesenheitsnotiz: …"). */
+/**
+ * The subject opens as an automatic reply's ("Automatic reply: …", "Out of Office: …", "Abwesenheitsnotiz:
+ * …"). Notes' phrase is not taken here: it may stand after a notice's own title ("Undeliverable: Jane Doe
+ * is out of the office").
+ */
 export function autoReplySubject(subject: string): boolean {
   return SUBJECT_RE.test(subject);
 }
@@ -87,6 +92,6 @@ export function detectAutoReply(headers: Header[], subject: string): AutoReplySi
   if (/^\s*vacation\b/i.test(header(headers, 'x-apple-action') ?? '')) return { reason: 'X-Apple-Action: vacation' };
   const precedence = (header(headers, 'precedence') ?? '').toLowerCase();
   if (precedence.includes('auto_reply') || precedence.includes('auto-reply')) return { reason: 'Precedence: auto_reply' };
-  if (SUBJECT_RE.test(subject)) return { reason: 'subject' };
+  if (SUBJECT_RE.test(subject) || NOTES_SUBJECT.test(subject)) return { reason: 'subject' };
   return null;
 }

@@ -404,3 +404,25 @@ Subject: hello
   // A "Feedback-Type" line without the report's other fields is just text.
   assert.notEqual(kindOf(mail.replace('User-Agent: ExampleFBL/1.0\nVersion: 1\nOriginal-Rcpt-To: <jane@example.net>\n', '')), 'complaint', 'a lone line');
 });
+
+test('a notice\'s title before Lotus Notes\' "<person> is out of the office" stays a notice; the phrase alone from a person is an auto-reply', () => {
+  const ndr = `From: Microsoft Exchange <MicrosoftExchange42@corp.example>
+To: app@shop.test
+Subject: Undeliverable: Jane Doe is out of the office
+
+Delivery has failed to these recipients or groups:
+
+jane@example.com
+The e-mail address you entered couldn't be found.
+
+Diagnostic information for administrators:
+
+Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'
+`;
+  assert.equal(kindOf(ndr), 'bounce', 'an Exchange notice about a mail so titled');
+  assert.equal(
+    kindOf('From: jane@example.com\nTo: app@shop.test\nSubject: Jane Doe/Sales/Example is out of the office.\n\nBack Monday.\n'),
+    'auto-reply',
+    "Notes' own subject",
+  );
+});
