@@ -1,14 +1,14 @@
 /**
  * The bounce parser: one inbound mail → what it says about the mail we sent (ParseResult). Order of
- * evidence: an ARF feedback report, then a challenge-response system's request (not a bounce), then an
- * RFC 3464 delivery-status report, then the wording of a non-standard notice, then the marks of an
- * automatic reply. A report always wins over auto-reply
+ * evidence: an ARF feedback report, a read receipt, then a challenge-response system's request (not a
+ * bounce), then an RFC 3464 delivery-status report, then a person's out-of-office title, then the wording
+ * of a non-standard notice, then the marks of an automatic reply. A report always wins over auto-reply
  * headers, because many MTAs put `Auto-Submitted: auto-replied` on their DSNs.
  *
  * Pure: no I/O, no database. Never throws; a mail it cannot read gives a result with `error`.
  */
 import { bareRecipient, failedParse, type ParsedRecipient, type ParseResult } from '../types.js';
-import { detectAutoReply } from './autoreply.js';
+import { autoReplySubject, detectAutoReply } from './autoreply.js';
 import { challengeResponse } from './challenge.js';
 import { classifyRecipient } from './classification.js';
 import { findStatus, parseDeliveryStatus, stripAddressType, type DsnRecipientFields } from './dsn.js';
@@ -30,7 +30,7 @@ import {
 } from './mime.js';
 import { isMailbox } from './address.js';
 import { sentToFromReturned } from './forwarded.js';
-import { lineAbout, noticeRecipients, parseTextReport, splitNotice, type TextRecipient } from './non-standard.js';
+import { lineAbout, noticeRecipients, parseTextReport, saysDelayed, splitNotice, type TextRecipient } from './non-standard.js';
 
 export type ParseOptions = Partial<MimeLimits> & {
   /**
@@ -146,11 +146,14 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   const ownId = header(top.headers, 'message-id');
   let feedback: MimePart | null = null;
   let status: MimePart | null = null;
+  let disposition: MimePart | null = null;
   for (const p of allParts(top)) {
     if (p.type === 'message/feedback-report') feedback ??= p;
+    else if (p.type === 'message/disposition-notification' || p.type === 'message/global-disposition-notification') disposition ??= p;
     else if (p.type === 'message/delivery-status' || p.type === 'message/global-delivery-status' || p.type === 'text/delivery-status') status ??= p;
   }
-  if (feedback) return arf(top, feedback, ownId);
+  if (feedback) return arf(top, partText(feedback), ownId);
+  if (disposition && !status && readReceipt(disposition)) return receipt(disposition);
   // Apple Mail's one-click unsubscribe: a plain mail marked X-Apple-Unsubscribe, the sender's opt-out.
   if (/^\s*true\b/i.test(header(top.headers, 'x-apple-unsubscribe') ?? '')) {
     const result = empty('complaint', 'arf');
@@ -171,8 +174,22 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
     const r = rfc3464(top, body, subject, ownId, statusFields, maxRecipients);
     if (r) return r;
   }
-  // Reports flattened by a gateway or forwarded inline still carry their fields as text.
+  // A person's auto-responder answering a notice ("Automatic reply: Undelivered Mail Returned to Sender")
+  // quotes the notice, fields and all; its title and its sender say what it is. No MTA titles its own
+  // notices with an out-of-office phrase, nor sends them from a person's address.
+  if (top.type !== 'multipart/report' && autoReplySubject(subject) && !BOUNCE_SENDER.test(decodeHeaderValue(header(top.headers, 'from') ?? '').trim()))
+    return autoReply(top);
+  // Reports flattened by a gateway or forwarded inline still carry their fields as text: a feedback
+  // report's (RFC 5965: Feedback-Type with its Version, User-Agent or Original-* fields) is a complaint
+  // even from a postmaster address, never a bounce.
   const text = body.replace(/^> ?/gm, '');
+  const feedbackInline = /^Feedback-Type:[ \t]*\S/im.exec(text);
+  if (feedbackInline) {
+    const report = text.slice(feedbackInline.index);
+    const end = report.search(/\n[ \t]*\n/);
+    const block = end < 0 ? report : report.slice(0, end);
+    if (/^(?:Version|User-Agent|Original-Rcpt-To|Original-Mail-From):/im.test(block)) return arf(top, block, ownId, end < 0 ? '' : report.slice(end));
+  }
   const inline = /^(?:Reporting-MTA|Final-Recipient):/im.exec(text);
   if (inline) {
     const r = rfc3464(top, body, subject, ownId, text.slice(inline.index), maxRecipients);
@@ -181,8 +198,9 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   return nonStandard(top, body, subject, ownId);
 }
 
-function arf(top: MimePart, part: MimePart, ownId: string | null): ParseResult {
-  const fields = parseHeaders(partText(part));
+/** `report`: the feedback-report fields; `inline`: the text after them when the report was flattened into the body. */
+function arf(top: MimePart, report: string, ownId: string | null, inline = ''): ParseResult {
+  const fields = parseHeaders(report);
   const result = empty('complaint', 'arf');
   result.feedback_type = (header(fields, 'feedback-type') ?? '').trim().toLowerCase() || null;
   result.reporting_mta = stripAddressType(header(fields, 'reporting-mta'));
@@ -196,18 +214,45 @@ function arf(top: MimePart, part: MimePart, ownId: string | null): ParseResult {
   // A report always concerns one recipient, even when it hides the address (correlate by Message-ID).
   if (rcpts.length === 0) rcpts.push(null);
   result.recipients = rcpts.map((address) => bareRecipient(address));
-  result.original_message_id = originalMessageId(returned, '', ownId);
+  result.original_message_id = originalMessageId(returned, inline, ownId);
   return result;
 }
 
-function actionOf(r: DsnRecipientFields): ParsedRecipient['action'] {
+/**
+ * Only a receipt saying the message was displayed (read) proves it reached a person. Other dispositions
+ * ("deleted", "processed", a "failed" modifier) may come from a system that discarded the message
+ * unread, which is how some hosts report an abandoned mailbox: those are read as notices.
+ */
+function readReceipt(part: MimePart): boolean {
+  const d = header(parseHeaders(partText(part)), 'disposition') ?? '';
+  return /;\s*displayed\s*$/i.test(d.trim());
+}
+
+/** A read receipt (RFC 8098 message disposition notification, "displayed"): delivered, never a bounce. */
+function receipt(part: MimePart): ParseResult {
+  const fields = parseHeaders(partText(part));
+  const result = empty('delivery-report', null);
+  const who = addresses(stripAddressType(header(fields, 'final-recipient')) ?? header(fields, 'original-recipient'))[0] ?? null;
+  result.recipients = [classifyRecipient({ ...bareRecipient(who), action: 'delivered', diagnostic: header(fields, 'disposition')?.trim() ?? null })];
+  result.original_message_id = firstMessageId(header(fields, 'original-message-id'));
+  return result;
+}
+
+/**
+ * `warned`: the notice says the MTA is still trying (saysDelayed). A 4.x.x recipient without an Action is
+ * a failure (MTAs that leave the field out send final reports), unless the report says it is a warning:
+ * its Will-Retry-Until (RFC 3464 gives one only to a delayed recipient) or the notice's own words.
+ */
+function actionOf(r: DsnRecipientFields, warned: () => boolean): ParsedRecipient['action'] {
   const a = r.action;
   if (a === 'failed' || a === 'delayed' || a === 'delivered' || a === 'relayed' || a === 'expanded') return a;
   if (a === 'failure' || a === 'fail') return 'failed';
   if (a === 'deliverable') return 'delivered';
-  const cls = (r.status ?? '').charAt(0);
+  // No Status field: a 4.x.x its Diagnostic-Code quotes may still mark a warning (a 2.x.x there may be a
+  // transcript's earlier line, so only the temporary class is taken).
+  const cls = r.status ? r.status.charAt(0) : findStatus(r.diagnostic)?.startsWith('4.') ? '4' : '';
   if (cls === '5') return 'failed';
-  if (cls === '4') return a === null ? 'failed' : 'delayed';
+  if (cls === '4') return a !== null || r.willRetryUntil || warned() ? 'delayed' : 'failed';
   if (cls === '2') return 'delivered';
   return 'failed';
 }
@@ -231,6 +276,8 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
   const textRecipients = (): TextRecipient[] =>
     (listed ??= noticeRecipients(notice, new Set(addresses(header(top.headers, 'to')).map((a) => a.toLowerCase()))));
   const forwards = FORWARD_WORDS.test(notice.report);
+  let warning: boolean | null = null;
+  const warned = (): boolean => (warning ??= saysDelayed(subject, notice.report, notice.rule?.delayed));
   const result = empty('bounce', 'rfc3464');
   result.reporting_mta = dsn.reportingMta;
   result.envelope_id = dsn.envelopeId;
@@ -262,7 +309,7 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
     const rec: ParsedRecipient = {
       address: original ?? final ?? r.originalRecipient,
       final_recipient: final,
-      action: actionOf(r),
+      action: actionOf(r, warned),
       status: r.status,
       diagnostic,
       category: null,
@@ -333,17 +380,13 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   const to = addresses(header(top.headers, 'to'));
   const exclude = new Set([...to, ...addresses(header(top.headers, 'from'))].map((a) => a.toLowerCase()));
   const report = parseTextReport(subject, text, exclude);
-  const bounceish = report.rule !== null || BOUNCE_SENDER.test(from.trim()) || top.type === 'multipart/report' || bounceSubject(subject, text);
-  if (!bounceish) {
-    if (detectAutoReply(top.headers, subject)) {
-      const result = empty('auto-reply', null);
-      const who = addresses(header(top.headers, 'from'))[0] ?? null;
-      result.recipients = who ? [bareRecipient(who)] : [];
-      result.original_message_id = firstMessageId(header(top.headers, 'in-reply-to'));
-      return result;
-    }
-    return empty('not-a-bounce', null);
-  }
+  const formatted = report.rule !== null || BOUNCE_SENDER.test(from.trim()) || top.type === 'multipart/report';
+  // A person's responder answering a notice keeps the notice's title after "Re:" ("Re: Undelivered Mail
+  // Returned to Sender") and marks itself (Auto-Submitted: auto-replied…): no MTA's format, sender or
+  // report says it is a notice, so the title is the answered mail's, not its own.
+  if (!formatted && REPLY_OR_FORWARD.test(subject) && detectAutoReply(top.headers, '')) return autoReply(top);
+  const bounceish = formatted || bounceSubject(subject, text);
+  if (!bounceish) return detectAutoReply(top.headers, subject) ? autoReply(top) : empty('not-a-bounce', null);
   const result = empty('bounce', 'non-standard');
   const returned = returnedHeaders(top);
   let found: TextRecipient[] = report.recipients;
@@ -360,12 +403,15 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   const wholeStatus = found.length === 1 ? findStatus(report.report) : null;
   result.recipients = found.map((f) => {
     const original = f.original ?? (found.length === 1 ? sentToFromReturned(returned, f.address, addresses) : null);
+    const status = findStatus(f.diagnostic) ?? wholeStatus;
+    // A receipt's recipient was delivered unless its own line quotes a failure or a delay.
+    const delivered = report.delivered && !/^[45]/.test(status ?? '');
     const rec: ParsedRecipient = {
       address: original ?? f.address,
       final_recipient: f.address,
       original_recipient: original,
-      action: report.delayed ? 'delayed' : 'failed',
-      status: findStatus(f.diagnostic) ?? wholeStatus,
+      action: report.delayed ? 'delayed' : delivered ? 'delivered' : 'failed',
+      status,
       diagnostic: f.diagnostic,
       category: null,
       hard: null,
@@ -374,6 +420,15 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   });
   result.kind = kindOf(result.recipients);
   result.original_message_id = originalMessageId(returned, report.returned, ownId) ?? repliedTo(top);
+  return result;
+}
+
+/** An automatic reply: its sender is the recipient it speaks for; it answers the message in In-Reply-To. */
+function autoReply(top: MimePart): ParseResult {
+  const result = empty('auto-reply', null);
+  const who = addresses(header(top.headers, 'from'))[0] ?? null;
+  result.recipients = who ? [bareRecipient(who)] : [];
+  result.original_message_id = firstMessageId(header(top.headers, 'in-reply-to'));
   return result;
 }
 
