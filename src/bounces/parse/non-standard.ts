@@ -32,6 +32,13 @@ export interface MtaRule {
    * Cc address with that local part (none there: no recipient).
    */
   bareNamesInCopy?: boolean;
+  /**
+   * The MTA lists recipients under headings that say what became of them (Sendmail: "The following
+   * addresses had permanent fatal errors", "… transient non-fatal errors", "… successful delivery
+   * notifications"): group 1 of this pattern, tried on each heading line, is present for a heading of
+   * delayed recipients, group 2 for one of delivered ones. A recipient takes the last heading above it.
+   */
+  sections?: RegExp;
 }
 
 // The lookbehind starts a local part only where a run of local-part characters starts: without it a long
@@ -71,6 +78,7 @@ export const RULES: MtaRule[] = [
     // "(expanded from: …)"), or a transcript's "addr... reason".
     recipient: new RegExp(`^[ \\t]*<?(${ADDR})>?[ \\t]*$|^(?:[45]\\d\\d[ -])?<?(${ADDR})>?\\.\\.\\.`, 'gm'),
     delayed: /transient non-fatal errors|Warning: could not send message for past|will keep trying|Will keep trying/i,
+    sections: /^[ \t]*-{3,} The following addresses? had (?:permanent fatal errors|(transient non-fatal errors)|(successful delivery notifications)) -{3,}/i,
   },
   {
     name: 'gmail',
@@ -263,6 +271,8 @@ export interface TextRecipient {
   original?: string | null;
   /** The MTA's explanation for this recipient (may be the report's general explanation). */
   diagnostic: string | null;
+  /** What the heading it is listed under says became of it (see MtaRule.sections); absent: the notice's word. */
+  outcome?: 'failed' | 'delayed' | 'delivered';
 }
 
 export interface TextReport {
@@ -389,8 +399,15 @@ function contactAddresses(body: string): Set<string> {
   }
   return out;
 }
-/** A failure reply code followed by its text, or a failure status: `550 User…`, `550-5.1.1`, `#5.1.0`. */
-const FAILURE_CODE = /(?:^|[\s:(])[45]\d\d(?:[ -]+(?:#?\d\.|[A-Za-z<'"])|$)|(?<![\d.])[45]\.[0-7]\.\d{1,3}(?![\d.])/m;
+/** An address alone on its line (in angle brackets or not), lower-cased. */
+const bare = (line: string): string =>
+  line
+    .trim()
+    .replace(/^<([^<>]*)>$/, '$1')
+    .toLowerCase();
+
+/** A failure reply code followed by its text, or a failure status: `550 User…`, `550-5.1.1`, `#5.1.0`, `'550 …'` (quoted). */
+const FAILURE_CODE = /(?:^|[\s:('])[45]\d\d(?:[ -]+(?:#?\d\.|[A-Za-z<'"])|$)|(?<![\d.])[45]\.[0-7]\.\d{1,3}(?![\d.])/m;
 
 const REASON_THEN_ADDRESS = new RegExp(
   `^[ \\t]*(?:unknown (?:user|recipient)|user unknown|(?:user|recipient|address|mailbox) not found|no such (?:user|recipient|mailbox)|invalid (?:recipient|address)|user mailbox exceeds allowed size|invalid final delivery userid|unknown host|mailbox (?:is )?full|mailbox disabled|undeliverable to|delivery (?:failed(?: \\d+ attempts)?|to)|unable to deliver to|could not deliver (?:mail )?to|failed to deliver to)[ \\t]*:?[ \\t]*<?(${ADDR})>?`,
@@ -626,11 +643,35 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     codeLine = lines.find((l, n) => (inBlock === null || inBlock[n] === 0) && FAILURE_CODE.test(l) && !aboutOther(l, -1));
     return codeLine;
   };
+  // A format that writes its reason apart from the address (Domino's "because:") may write one a recipient:
+  // then each recipient's is the first below its own line and above the next recipient's.
+  let reasons: { line: number; text: string }[] | null = null;
+  const reasonOf = (i: number): string | undefined => {
+    if (!few || !rule?.reason) return undefined;
+    reasons ??= Array.from(body.matchAll(new RegExp(rule.reason.source, `${rule.reason.flags.replace('g', '')}g`)), (m) => ({
+      line: lineAt(m.index ?? 0),
+      text: (m[1] ?? '').trim(),
+    })).slice(0, MAX_CROSS_CHECKED);
+    if (reasons.length < 2) return undefined;
+    const next = found.find((g) => g.line > found[i].line)?.line ?? lines.length;
+    return reasons.find((r) => r.line >= found[i].line && r.line < next)?.text;
+  };
+  const sharedBelowList = (i: number): string | undefined => {
+    let first = i;
+    while (first > 0 && found[first].line - found[first - 1].line <= 1) first--;
+    let last = i;
+    while (last + 1 < found.length && found[last + 1].line - found[last].line <= 1) last++;
+    const below = blocks[last];
+    if (first === last || i === last || below.length < 3 || below[1].trim() !== '') return undefined;
+    return below.slice(2).join(' ').replace(/\s+/g, ' ').trim() || undefined;
+  };
+  const outcomes = rule?.sections ? sectionOutcomes(lines, rule.sections) : null;
   const recipients: TextRecipient[] = found.map((f, i) => {
     const block = blocks[i];
     const original = forwardedFrom(block.join('\n'), f.address);
     let diag = block.join(' ').replace(/\s+/g, ' ').trim();
-    if (reason && !diag.includes(reason)) diag = `${diag} ${reason}`;
+    const because = reasonOf(i) ?? reason;
+    if (because && !diag.includes(because)) diag = `${diag} ${because}`;
     // A list of addresses with the replies further down (Sendmail's transcript: `<<< 550 5.1.1 <addr>... User
     // unknown`): the line that quotes a failure code next to this address is its reason.
     // Its own line is its whole reason, even without a code: another recipient's coded line is not.
@@ -639,15 +680,43 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       own = lines.find(
         (l, n) => n !== f.line && (FAILURE_CODE.test(l) || ADDRESS_THEN_REASON.test(l)) && l.toLowerCase().includes(keys[i]) && !aboutOther(l, i),
       );
+      // Listed again further down, alone on its line, its reply on the next: Exchange's "Diagnostic
+      // information for administrators" (`addr`, then `Remote Server returned '550 …'` or `#550 5.1.1 …##`).
+      own ??= lines.find((l, n) => n > 0 && n - 1 !== f.line && FAILURE_CODE.test(l) && bare(lines[n - 1]) === keys[i]);
+      // A list of addresses one a line, then one reason written under the list after a blank line (Apache
+      // James's "Error message:"): the reason is every listed address's, not only the last one's.
       if (own) diag = `${diag} ${own.trim()}`.trim();
+      else {
+        const shared = sharedBelowList(i);
+        if (shared) diag = `${diag} ${shared}`;
+        if (shared && FAILURE_CODE.test(shared)) own = shared;
+      }
     }
     if (!own && !FAILURE_CODE.test(diag)) {
       const line = noticeCodeLine();
       if (line) diag = (diag + ' ' + line.trim()).trim();
     }
-    return { address: f.address, original, diagnostic: diag || null };
+    const outcome = outcomes?.[f.line];
+    return { address: f.address, original, diagnostic: diag || null, ...(outcome ? { outcome } : {}) };
   });
   return recipients;
+}
+
+/**
+ * Per line, the outcome the last section heading above it names (MtaRule.sections); another dashed heading
+ * (`----- Transcript of session follows -----`) ends a section. One pass over the notice.
+ */
+function sectionOutcomes(lines: string[], sections: RegExp): Array<TextRecipient['outcome']> {
+  const out: Array<TextRecipient['outcome']> = new Array(lines.length);
+  let current: TextRecipient['outcome'];
+  for (let l = 0; l < lines.length; l++) {
+    if (SECTION_RULE.test(lines[l])) {
+      const m = sections.exec(lines[l]);
+      current = m ? (m[1] ? 'delayed' : m[2] ? 'delivered' : 'failed') : undefined;
+    }
+    out[l] = current;
+  }
+  return out;
 }
 
 /**
