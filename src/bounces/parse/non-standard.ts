@@ -311,6 +311,9 @@ const ADDR_G = new RegExp(ADDR, 'g');
 /** Searches of the whole mail for a wrapped address's joined form, per notice (see unwrapped()). */
 const MAX_JOIN_CHECKS = 20;
 
+/** Lines below a recipient's own searched for its reply (see replyBelow in recipientsIn). */
+const MAX_REPLY_BELOW = 20;
+
 /** Recipients of one notice up to which each one's lines are checked for the others' addresses (a cost per pair). */
 const MAX_CROSS_CHECKED = 50;
 
@@ -656,6 +659,14 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     const next = found.find((g) => g.line > found[i].line)?.line ?? lines.length;
     return reasons.find((r) => r.line >= found[i].line && r.line < next)?.text;
   };
+  const replyBelow = (i: number): string | undefined => {
+    const end = Math.min(found.find((g) => g.line > found[i].line)?.line ?? lines.length, found[i].line + MAX_REPLY_BELOW);
+    for (let n = found[i].line + blocks[i].length; n < end; n++) {
+      if (aboutOther(lines[n], i)) return undefined;
+      if (FAILURE_CODE.test(lines[n])) return lines[n];
+    }
+    return undefined;
+  };
   const sharedBelowList = (i: number): string | undefined => {
     let first = i;
     while (first > 0 && found[first].line - found[first - 1].line <= 1) first--;
@@ -683,6 +694,9 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       // Listed again further down, alone on its line, its reply on the next: Exchange's "Diagnostic
       // information for administrators" (`addr`, then `Remote Server returned '550 …'` or `#550 5.1.1 …##`).
       own ??= lines.find((l, n) => n > 0 && n - 1 !== f.line && FAILURE_CODE.test(l) && bare(lines[n - 1]) === keys[i]);
+      // Its reply further down its own part of the notice, after a blank line or a heading (IceWarp's "The
+      // reason:", m-FILTER's "-------server message"): up to the next recipient, or a line naming another.
+      own ??= replyBelow(i);
       // A list of addresses one a line, then one reason written under the list after a blank line (Apache
       // James's "Error message:"): the reason is every listed address's, not only the last one's.
       if (own) diag = `${diag} ${own.trim()}`.trim();

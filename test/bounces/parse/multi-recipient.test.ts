@@ -293,3 +293,110 @@ test('several recipients with their own replies read the same when the notice is
     }
   }
 });
+
+test("a reply written below its recipient after a blank line and a heading (IceWarp's \"The reason:\") is that recipient's, not the next one's", () => {
+  const block = (to: string, reply: string) => [to, '', 'The reason:', '', reply, ''];
+  const r = parse([
+    'From: postmaster@icewarp.example.com',
+    VERP,
+    'Subject: Undeliverable message',
+    '',
+    'Delivery has failed.',
+    '',
+    'The original message was not delivered to the following recipient(s):',
+    '',
+    ...block('ann@far.example', '550 5.1.1 <ann@far.example>: User unknown'),
+    ...block('bob@near.example', '552 Requested mail action aborted: exceeded storage allocation'),
+    ...block('cy@far.example', '550 No such user here'),
+  ]);
+  assert.deepEqual(readings(r), [
+    ['ann@far.example', 'failed', 'mailbox-unknown', true],
+    ['bob@near.example', 'failed', 'mailbox-full', false],
+    ['cy@far.example', 'failed', 'mailbox-unknown', true],
+  ]);
+});
+
+/** m-FILTER's Japanese lines in ISO-2022-JP (as it sends them): "以下のメールアドレスへの送信に失敗しました。", "このメールは送信できませんでした。". */
+const FAILED_TO_SEND_JIS = '\x1b$B0J2<$N%a!<%k%"%I%l%9$X$NAw?.$K<:GT$7$^$7$?!#\x1b(B';
+const NOT_SENT_JIS = '\x1b$B$3$N%a!<%k$OAw?.$G$-$^$;$s$G$7$?!#\x1b(B';
+
+test('m-FILTER in ISO-2022-JP, as sent and re-sent base64: a block a recipient, each with its own server message', () => {
+  const block = (to: string, reply: string) => [FAILED_TO_SEND_JIS, to, '', '', '-------server message', reply, '', '-------SMTP command', 'RCPT TO', ''];
+  const body = [
+    NOT_SENT_JIS,
+    '',
+    ...block('sato@dest.example.jp', '550 5.1.1 unknown user <sato@dest.example.jp>'),
+    ...block('kato@dest.example.jp', '552 Requested mail action aborted: exceeded storage allocation'),
+    ...block('ito@dest.example.jp', '550 No such user here'),
+    '-------original message',
+    '',
+  ].join('\r\n');
+  assert.equal(new TextDecoder('iso-2022-jp').decode(Buffer.from(FAILED_TO_SEND_JIS, 'latin1')), '以下のメールアドレスへの送信に失敗しました。');
+  const head = [
+    'From: postmaster@mf.example.jp',
+    VERP,
+    'Subject: failure notice',
+    'X-Mailer: m-FILTER',
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=iso-2022-jp',
+  ];
+  const sent = Buffer.from([...head, 'Content-Transfer-Encoding: 7bit', '', body].join('\r\n'), 'latin1');
+  const base64 = Buffer.from(
+    [
+      ...head,
+      'Content-Transfer-Encoding: base64',
+      '',
+      ...(Buffer.from(body, 'latin1')
+        .toString('base64')
+        .match(/.{1,76}/g) ?? []),
+      '',
+    ].join('\r\n'),
+    'latin1',
+  );
+  const want = [
+    ['sato@dest.example.jp', 'failed', 'mailbox-unknown', true],
+    ['kato@dest.example.jp', 'failed', 'mailbox-full', false],
+    ['ito@dest.example.jp', 'failed', 'mailbox-unknown', true],
+  ];
+  assert.deepEqual(readings(parseBounceSync(sent)), want);
+  assert.deepEqual(readings(parseBounceSync(base64)), want);
+});
+
+test("a report's Diagnostic-Code folded over several lines gives each recipient its own whole reply", () => {
+  const fields = (to: string, status: string, reply: string[]) => [
+    `Final-Recipient: rfc822; ${to}`,
+    'Action: failed',
+    `Status: ${status}`,
+    `Diagnostic-Code: smtp; ${reply[0]}`,
+    ...reply.slice(1).map((l) => `\t${l}`),
+    '',
+  ];
+  const r = parse([
+    'From: MAILER-DAEMON@mx.shop.example (Mail Delivery System)',
+    VERP,
+    'Subject: Undelivered Mail Returned to Sender',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+    '',
+    '--b1',
+    'Content-Type: text/plain',
+    '',
+    'Your message could not be delivered to some recipients.',
+    '',
+    '--b1',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; mx.shop.example',
+    '',
+    ...fields('ann@far.example', '5.0.0', ['552 5.2.2 <ann@far.example>:', 'Mailbox full,', 'quota exceeded']),
+    ...fields('bob@near.example', '5.0.0', ['550 5.1.1 <bob@near.example>:', 'Recipient address rejected:', 'User unknown in local', 'recipient table']),
+    '--b1--',
+  ]);
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.status, x.category, x.hard]),
+    [
+      ['ann@far.example', '5.2.2', 'mailbox-full', false],
+      ['bob@near.example', '5.1.1', 'mailbox-unknown', true],
+    ],
+  );
+});
