@@ -381,6 +381,25 @@ function greeted(report: string): string[] {
 }
 const RECIPIENT_FIELD = /^(?:To|Cc):(.*)$/gim;
 
+/**
+ * A remote reply that refuses our envelope sender names it: Postfix's "<addr>: Sender address rejected: …"
+ * (and "… not owned by user addr"), Sendmail's "Domain of sender address addr does not exist". A notice that
+ * returns no copy of the message gives no other way to tell that address from a recipient, and Postfix's
+ * wrapping often starts a line with it ("    <addr>: Sender address rejected"). (Sendmail's own line about a
+ * recipient, "<rcpt>... Sender address rejected: …", quotes the reply after the recipient: not this shape.)
+ */
+const SENDER_IN_REPLY = new RegExp(
+  `<?(${ADDR})>?:?[ \\t]*Sender address rejected\\b|\\bnot owned by user <?(${ADDR})|\\bDomain of sender address <?(${ADDR})`,
+  'gi',
+);
+
+/** The addresses replies in the notice name as our sender (lower-cased): never a failed recipient. */
+function sendersInReplies(report: string): string[] {
+  // A plain search first: most notices refuse no sender.
+  if (!/sender address|owned by user/i.test(report)) return [];
+  return Array.from(report.matchAll(SENDER_IN_REPLY), (m) => clean(m[1] ?? m[2] ?? m[3]).toLowerCase());
+}
+
 /** "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient. */
 const CONTACT_WORDING = /\b(?:contact|assistance|help ?desk|support team|write to|send (?:an? )?e-?mail to)\b/i;
 
@@ -515,7 +534,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   // The returned message's own sender (its From, Sender, Reply-To, Return-Path) wrote the mail that failed:
   // it is not a failed recipient, however often the notice's prose names it; nor is an address the notice
   // greets ("Hello news@…,") or labels as the sender ("From:", "Original sender:"), which is the sender too.
-  const skip = new Set([...exclude, ...headerAddresses(returned, SENDER_FIELD), ...greeted(report)]);
+  const skip = new Set([...exclude, ...headerAddresses(returned, SENDER_FIELD), ...greeted(report), ...sendersInReplies(report)]);
   // Gateways write a recipient as X.400 in their prose too: its Internet form is the address.
   let body = x400Unwrapped(report);
   if (rule?.start) {

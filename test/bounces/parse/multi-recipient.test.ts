@@ -12,6 +12,18 @@ import type { ParseResult } from '../../../src/bounces/types.js';
 
 const VERP = 'To: b+7-f00d@bounces.shop.example';
 const parse = (lines: string[]) => parseBounceSync(Buffer.from([...lines, ''].join('\r\n')));
+/** The opening of Postfix's notice without a report part; a paragraph a recipient follows. */
+const POSTFIX_PLAIN = [
+  'From: MAILER-DAEMON@mx.shop.example (Mail Delivery System)',
+  VERP,
+  'Subject: Undelivered Mail Returned to Sender',
+  '',
+  'This is the Postfix program at host mx.shop.example.',
+  '',
+  "I'm sorry to have to inform you that your message could not",
+  "be delivered to one or more recipients. It's attached below.",
+  '',
+];
 const readings = (r: ParseResult) => r.recipients.map((x) => [x.address, x.action, x.category, x.hard]);
 
 /** Three recipients, three replies: one quoting its address, two quoting none (the kind a neighbour could take). */
@@ -263,15 +275,7 @@ test('several recipients with their own replies read the same when the notice is
       ['bob.m@near.example', '450 4.2.0 <bob.m@near.example>: Greylisted, see http://grey.example/?ip=1'],
     ]),
     Postfix: [
-      'From: MAILER-DAEMON@mx.shop.example (Mail Delivery System)',
-      VERP,
-      'Subject: Undelivered Mail Returned to Sender',
-      '',
-      'This is the Postfix program at host mx.shop.example.',
-      '',
-      "I'm sorry to have to inform you that your message could not",
-      "be delivered to one or more recipients. It's attached below.",
-      '',
+      ...POSTFIX_PLAIN,
       '<ann@far.example>: host mx.far.example[192.0.2.1] said: 552 5.2.2',
       '    <ann@far.example>: Mailbox full, quota exceeded (in reply to RCPT TO command)',
       '',
@@ -395,4 +399,41 @@ test("a report's Diagnostic-Code folded over several lines gives each recipient 
       ['bob@near.example', '5.1.1', 'mailbox-unknown', true],
     ],
   );
+});
+
+test('an address a reply refuses as our sender ("<addr>: Sender address rejected") is never a failed recipient, even at the start of a wrapped line', () => {
+  const postfix = parse([
+    ...POSTFIX_PLAIN,
+    '<ann@far.example>: host mx.far.example[192.0.2.1] said: 553 5.7.1',
+    '    <news@shop.example>: Sender address rejected: not owned by user',
+    '    news@shop.example (in reply to RCPT TO command)',
+    '',
+    '<bob@near.example>: host mx.near.example[192.0.2.2] said: 550 5.1.1',
+    '    <bob@near.example>: Recipient address rejected: User unknown (in reply to',
+    '    RCPT TO command)',
+  ]);
+  assert.deepEqual(
+    postfix.recipients.map((x) => [x.address, x.hard]),
+    [
+      ['ann@far.example', false],
+      ['bob@near.example', true],
+    ],
+  );
+  const kerio = parse([
+    'From: Mail Delivery System <postmaster@kerio.example.com>',
+    VERP,
+    'Subject: Undeliverable: Your order',
+    '',
+    'Your message did not reach some or all of the intended recipients.',
+    '',
+    'The following recipient(s) could not be reached:',
+    '',
+    '   Recipient: ann@far.example',
+    '   Reason: 553 5.1.8 <news@shop.example>: Sender address rejected: Domain not found',
+  ]);
+  assert.deepEqual(
+    kerio.recipients.map((x) => [x.address, x.hard]),
+    [['ann@far.example', false]],
+  );
+  assert.match(kerio.recipients[0]?.diagnostic ?? '', /Sender address rejected/, "the reply is the recipient's reason");
 });
