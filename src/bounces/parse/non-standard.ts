@@ -654,16 +654,31 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   });
   // A recipient whose own lines quote no code takes the notice's first line with one; with several
   // recipients, only a line outside every recipient's lines (another recipient's reply is not its reason).
-  let codeLine: string | undefined | null = null;
-  const noticeCodeLine = (): string | undefined => {
-    if (codeLine !== null) return codeLine;
-    let inBlock: Uint8Array | null = null;
-    if (found.length > 1) {
+  // Nor a line below another recipient, up to the next one: that is the other's reason however it is laid out,
+  // unless both are in one list of addresses (one a line), which shares what is written under it.
+  let inBlock: Uint8Array | null = null;
+  let owner: Int32Array | null = null;
+  let listOf: number[] | null = null;
+  const codeLines = new Map<number, string | undefined>();
+  const noticeCodeLine = (i: number): string | undefined => {
+    if (found.length > 1 && inBlock === null) {
       inBlock = new Uint8Array(lines.length + 1);
-      found.forEach((f, i) => inBlock!.fill(1, f.line, f.line + blocks[i].length));
+      found.forEach((f, j) => inBlock!.fill(1, f.line, f.line + blocks[j].length));
+      if (few) {
+        owner = new Int32Array(lines.length + 1).fill(-1);
+        found.forEach((f, j) => owner!.fill(j, f.line));
+        listOf = found.map((_, j) => j);
+        for (let j = 1; j < found.length; j++) if (found[j].line - found[j - 1].line <= 1) listOf[j] = listOf[j - 1];
+      }
     }
-    codeLine = lines.find((l, n) => (inBlock === null || inBlock[n] === 0) && FAILURE_CODE.test(l) && !aboutOther(l, -1));
-    return codeLine;
+    const list = listOf?.[i] ?? -1;
+    if (codeLines.has(list)) return codeLines.get(list);
+    const line = lines.find(
+      (l, n) =>
+        (inBlock === null || inBlock[n] === 0) && (owner === null || owner[n] < 0 || listOf![owner[n]] === list) && FAILURE_CODE.test(l) && !aboutOther(l, -1),
+    );
+    codeLines.set(list, line);
+    return line;
   };
   // A format that writes its reason apart from the address (Domino's "because:") may write one a recipient:
   // then each recipient's is the first below its own line and above the next recipient's.
@@ -680,11 +695,15 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   };
   const replyBelow = (i: number): string | undefined => {
     const end = Math.min(found.find((g) => g.line > found[i].line)?.line ?? lines.length, found[i].line + MAX_REPLY_BELOW);
+    // Without a coded line, its words there (a reason in prose: "Host or domain name not found").
+    const words: string[] = [];
     for (let n = found[i].line + blocks[i].length; n < end; n++) {
-      if (aboutOther(lines[n], i)) return undefined;
+      if (aboutOther(lines[n], i)) break;
       if (FAILURE_CODE.test(lines[n])) return lines[n];
+      if (lines[n].trim() !== '' && !SECTION_RULE.test(lines[n]) && words.length < 4) words.push(lines[n].trim());
     }
-    return undefined;
+    const prose = words.join(' ');
+    return /[A-Za-z]{3}/.test(prose) ? prose : undefined;
   };
   const sharedBelowList = (i: number): string | undefined => {
     let first = i;
@@ -712,7 +731,10 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       );
       // Listed again further down, alone on its line, its reply on the next: Exchange's "Diagnostic
       // information for administrators" (`addr`, then `Remote Server returned '550 …'` or `#550 5.1.1 …##`).
-      own ??= lines.find((l, n) => n > 0 && n - 1 !== f.line && FAILURE_CODE.test(l) && bare(lines[n - 1]) === keys[i]);
+      // (A next line that names an address is a list's next entry or another's reply, not this one's reason.)
+      own ??= lines.find(
+        (l, n) => n > 0 && n - 1 !== f.line && bare(lines[n - 1]) === keys[i] && /[A-Za-z]{3}/.test(l) && !/^\S+@\S+$/.test(bare(l)) && !aboutOther(l, i),
+      );
       // Its reply further down its own part of the notice, after a blank line or a heading (IceWarp's "The
       // reason:", m-FILTER's "-------server message"): up to the next recipient, or a line naming another.
       own ??= replyBelow(i);
@@ -726,7 +748,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       }
     }
     if (!own && !FAILURE_CODE.test(diag)) {
-      const line = noticeCodeLine();
+      const line = noticeCodeLine(i);
       if (line) diag = (diag + ' ' + line.trim()).trim();
     }
     const outcome = outcomes?.[f.line];

@@ -437,3 +437,38 @@ test('an address a reply refuses as our sender ("<addr>: Sender address rejected
   );
   assert.match(kerio.recipients[0]?.diagnostic ?? '', /Sender address rejected/, "the reply is the recipient's reason");
 });
+
+test("a recipient whose reason is prose without a code never takes a neighbour's reply code (IceWarp's blocks, Exchange's relisting)", () => {
+  const dns = (to: string) => `Host or domain name not found. Name service error for name=${to.slice(to.indexOf('@') + 1)} type=MX: Host not found`;
+  const gmail =
+    "550-5.1.1 The email account that you tried to reach does not exist. Please try 550-5.1.1 double-checking the recipient's email address for typos or 550 5.1.1 unnecessary spaces.";
+  const iceWarp = parse([
+    'From: postmaster@icewarp.example.com',
+    VERP,
+    'Subject: Undeliverable message',
+    '',
+    'The original message was not delivered to the following recipient(s):',
+    '',
+    ...['ann@far.example', '', 'The reason:', '', gmail, ''],
+    ...['bob@gone.example', '', 'The reason:', '', dns('bob@gone.example'), ''],
+  ]);
+  const exchangeNotice = parse(
+    exchange([
+      ['ann@far.example', gmail],
+      ['bob@gone.example', dns('bob@gone.example')],
+    ]),
+  );
+  for (const [format, r] of [
+    ['IceWarp', iceWarp],
+    ['Exchange', exchangeNotice],
+  ] as const) {
+    assert.deepEqual(
+      r.recipients.map((x) => [x.address, x.category, x.hard]),
+      [
+        ['ann@far.example', 'mailbox-unknown', true],
+        ['bob@gone.example', 'domain-unknown', true],
+      ],
+      format,
+    );
+  }
+});
