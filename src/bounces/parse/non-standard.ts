@@ -387,17 +387,14 @@ const RECIPIENT_FIELD = /^(?:To|Cc):(.*)$/gim;
  * returns no copy of the message gives no other way to tell that address from a recipient, and Postfix's
  * wrapping often starts a line with it ("    <addr>: Sender address rejected"). (Sendmail's own line about a
  * recipient, "<rcpt>... Sender address rejected: …", quotes the reply after the recipient: not this shape.)
+ * Read around each candidate address only, so notices that refuse no sender pay nothing.
  */
-const SENDER_IN_REPLY = new RegExp(
-  `<?(${ADDR})>?:?[ \\t]*Sender address rejected\\b|\\bnot owned by user <?(${ADDR})|\\bDomain of sender address <?(${ADDR})`,
-  'gi',
-);
+const SENDER_AFTER = /^>?:?[ \t]*Sender address rejected\b/i;
+const SENDER_BEFORE = /(?:\bnot owned by user|\bDomain of sender address)[ \t]+<?$/i;
 
-/** The addresses replies in the notice name as our sender (lower-cased): never a failed recipient. */
-function sendersInReplies(report: string): string[] {
-  // A plain search first: most notices refuse no sender.
-  if (!/sender address|owned by user/i.test(report)) return [];
-  return Array.from(report.matchAll(SENDER_IN_REPLY), (m) => clean(m[1] ?? m[2] ?? m[3]).toLowerCase());
+/** The address at `at` in `text` is one a reply names as our sender. */
+function quotedAsSender(text: string, at: number, length: number): boolean {
+  return SENDER_AFTER.test(text.slice(at + length, at + length + 40)) || SENDER_BEFORE.test(text.slice(Math.max(0, at - 30), at));
 }
 
 /** "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient. */
@@ -534,7 +531,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   // The returned message's own sender (its From, Sender, Reply-To, Return-Path) wrote the mail that failed:
   // it is not a failed recipient, however often the notice's prose names it; nor is an address the notice
   // greets ("Hello news@…,") or labels as the sender ("From:", "Original sender:"), which is the sender too.
-  const skip = new Set([...exclude, ...headerAddresses(returned, SENDER_FIELD), ...greeted(report), ...sendersInReplies(report)]);
+  const skip = new Set([...exclude, ...headerAddresses(returned, SENDER_FIELD), ...greeted(report)]);
   // Gateways write a recipient as X.400 in their prose too: its Internet form is the address.
   let body = x400Unwrapped(report);
   if (rule?.start) {
@@ -577,6 +574,8 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     if (/^[/|]/.test(address)) return;
     const key = address.toLowerCase();
     if (seen.has(key) || ROLE_ADDRESS.test(address) || helpdesks.has(key)) return;
+    const at = body.indexOf(matched, index);
+    if (at >= 0 && quotedAsSender(body, at, matched.length)) return;
     if (skip.has(key)) {
       // Once per address: counting lines for every repeat would be quadratic on a hostile notice.
       if (!excluded.some((e) => e.address.toLowerCase() === key)) excluded.push({ address, line: lineAt(index) });
