@@ -574,14 +574,14 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     if (/^[/|]/.test(address)) return;
     const key = address.toLowerCase();
     if (seen.has(key) || ROLE_ADDRESS.test(address) || helpdesks.has(key)) return;
-    const at = body.indexOf(matched, index);
-    if (at >= 0 && quotedAsSender(body, at, matched.length)) return;
     if (skip.has(key)) {
       // Once per address: counting lines for every repeat would be quadratic on a hostile notice.
       if (!excluded.some((e) => e.address.toLowerCase() === key)) excluded.push({ address, line: lineAt(index) });
       return;
     }
     if (found.length >= MAX_TEXT_RECIPIENTS) return;
+    const at = body.indexOf(matched, index);
+    if (at >= 0 && quotedAsSender(body, at, matched.length)) return;
     seen.add(key);
     found.push({ address, line: lineAt(index) });
   };
