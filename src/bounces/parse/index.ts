@@ -410,7 +410,9 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
       address: original ?? f.address,
       final_recipient: f.address,
       original_recipient: original,
-      action: report.delayed ? 'delayed' : delivered ? 'delivered' : 'failed',
+      // A heading above the recipient (Sendmail's "transient non-fatal errors" beside "permanent fatal
+      // errors") says more than the notice's words about all of them.
+      action: f.outcome ?? (report.delayed ? 'delayed' : delivered ? 'delivered' : 'failed'),
       status,
       diagnostic: f.diagnostic,
       category: null,

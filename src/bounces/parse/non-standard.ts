@@ -32,6 +32,13 @@ export interface MtaRule {
    * Cc address with that local part (none there: no recipient).
    */
   bareNamesInCopy?: boolean;
+  /**
+   * The MTA lists recipients under headings that say what became of them (Sendmail: "The following
+   * addresses had permanent fatal errors", "… transient non-fatal errors", "… successful delivery
+   * notifications"): group 1 of this pattern, tried on each heading line, is present for a heading of
+   * delayed recipients, group 2 for one of delivered ones. A recipient takes the last heading above it.
+   */
+  sections?: RegExp;
 }
 
 // A local part's characters: not blanks, brackets or separators, nor the CJK and full-width punctuation that
@@ -74,6 +81,7 @@ export const RULES: MtaRule[] = [
     // "(expanded from: …)"), or a transcript's "addr... reason".
     recipient: new RegExp(`^[ \\t]*<?(${ADDR})>?[ \\t]*$|^(?:[45]\\d\\d[ -])?<?(${ADDR})>?\\.\\.\\.`, 'gm'),
     delayed: /transient non-fatal errors|Warning: could not send message for past|will keep trying|Will keep trying/i,
+    sections: /^[ \t]*-{3,} The following addresses? had (?:permanent fatal errors|(transient non-fatal errors)|(successful delivery notifications)) -{3,}/i,
   },
   {
     name: 'gmail',
@@ -336,6 +344,8 @@ export interface TextRecipient {
   original?: string | null;
   /** The MTA's explanation for this recipient (may be the report's general explanation). */
   diagnostic: string | null;
+  /** What the heading it is listed under says became of it (see MtaRule.sections); absent: the notice's word. */
+  outcome?: 'failed' | 'delayed' | 'delivered';
 }
 
 export interface TextReport {
@@ -375,6 +385,9 @@ const ADDR_G = new RegExp(ADDR, 'g');
 
 /** Searches of the whole mail for a wrapped address's joined form, per notice (see unwrapped()). */
 const MAX_JOIN_CHECKS = 20;
+
+/** Lines below a recipient's own searched for its reply (see replyBelow in recipientsIn). */
+const MAX_REPLY_BELOW = 20;
 
 /** Recipients of one notice up to which each one's lines are checked for the others' addresses (a cost per pair). */
 const MAX_CROSS_CHECKED = 50;
@@ -443,6 +456,22 @@ function greeted(report: string): string[] {
 }
 const RECIPIENT_FIELD = /^(?:To|Cc):(.*)$/gim;
 
+/**
+ * A remote reply that refuses our envelope sender names it: Postfix's "<addr>: Sender address rejected: …"
+ * (and "… not owned by user addr"), Sendmail's "Domain of sender address addr does not exist". A notice that
+ * returns no copy of the message gives no other way to tell that address from a recipient, and Postfix's
+ * wrapping often starts a line with it ("    <addr>: Sender address rejected"). (Sendmail's own line about a
+ * recipient, "<rcpt>... Sender address rejected: …", quotes the reply after the recipient: not this shape.)
+ * Read around each candidate address only, so notices that refuse no sender pay nothing.
+ */
+const SENDER_AFTER = /^>?:?[ \t]*Sender address rejected\b/i;
+const SENDER_BEFORE = /(?:\bnot owned by user|\bDomain of sender address)[ \t]+<?$/i;
+
+/** The address at `at` in `text` is one a reply names as our sender. */
+function quotedAsSender(text: string, at: number, length: number): boolean {
+  return SENDER_AFTER.test(text.slice(at + length, at + length + 40)) || SENDER_BEFORE.test(text.slice(Math.max(0, at - 30), at));
+}
+
 /** "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient. */
 const CONTACT_WORDING = /\b(?:contact|assistance|help ?desk|support team|write to|send (?:an? )?e-?mail to)\b/i;
 
@@ -464,8 +493,15 @@ function contactAddresses(body: string): Set<string> {
   }
   return out;
 }
-/** A failure reply code followed by its text, or a failure status: `550 User…`, `550-5.1.1`, `#5.1.0`. */
-const FAILURE_CODE = /(?:^|[\s:(])[45]\d\d(?:[ -]+(?:#?\d\.|[A-Za-z<'"])|$)|(?<![\d.])[45]\.[0-7]\.\d{1,3}(?![\d.])/m;
+/** An address alone on its line (in angle brackets or not), lower-cased. */
+const bare = (line: string): string =>
+  line
+    .trim()
+    .replace(/^<([^<>]*)>$/, '$1')
+    .toLowerCase();
+
+/** A failure reply code followed by its text, or a failure status: `550 User…`, `550-5.1.1`, `#5.1.0`, `'550 …'` (quoted). */
+const FAILURE_CODE = /(?:^|[\s:('])[45]\d\d(?:[ -]+(?:#?\d\.|[A-Za-z<'"])|$)|(?<![\d.])[45]\.[0-7]\.\d{1,3}(?![\d.])/m;
 
 const REASON_THEN_ADDRESS = new RegExp(
   `^[ \\t]*(?:unknown (?:user|recipient)|user unknown|(?:user|recipient|address|mailbox) not found|no such (?:user|recipient|mailbox)|invalid (?:recipient|address)|user mailbox exceeds allowed size|invalid final delivery userid|unknown host|mailbox (?:is )?full|mailbox disabled|undeliverable to|delivery (?:failed(?: \\d+ attempts)?|to)|unable to deliver to|could not deliver (?:mail )?to|failed to deliver to)[ \\t]*:?[ \\t]*<?(${ADDR})>?`,
@@ -616,6 +652,8 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       return;
     }
     if (found.length >= MAX_TEXT_RECIPIENTS) return;
+    const at = body.indexOf(matched, index);
+    if (at >= 0 && quotedAsSender(body, at, matched.length)) return;
     seen.add(key);
     found.push({ address, line: lineAt(index) });
   };
@@ -687,22 +725,73 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   });
   // A recipient whose own lines quote no code takes the notice's first line with one; with several
   // recipients, only a line outside every recipient's lines (another recipient's reply is not its reason).
-  let codeLine: string | undefined | null = null;
-  const noticeCodeLine = (): string | undefined => {
-    if (codeLine !== null) return codeLine;
-    let inBlock: Uint8Array | null = null;
-    if (found.length > 1) {
+  // Nor a line below another recipient, up to the next one: that is the other's reason however it is laid out,
+  // unless both are in one list of addresses (one a line), which shares what is written under it.
+  let inBlock: Uint8Array | null = null;
+  let owner: Int32Array | null = null;
+  let listOf: number[] | null = null;
+  const codeLines = new Map<number, string | undefined>();
+  const noticeCodeLine = (i: number): string | undefined => {
+    if (found.length > 1 && inBlock === null) {
       inBlock = new Uint8Array(lines.length + 1);
-      found.forEach((f, i) => inBlock!.fill(1, f.line, f.line + blocks[i].length));
+      found.forEach((f, j) => inBlock!.fill(1, f.line, f.line + blocks[j].length));
+      if (few) {
+        owner = new Int32Array(lines.length + 1).fill(-1);
+        found.forEach((f, j) => owner!.fill(j, f.line));
+        listOf = found.map((_, j) => j);
+        for (let j = 1; j < found.length; j++) if (found[j].line - found[j - 1].line <= 1) listOf[j] = listOf[j - 1];
+      }
     }
-    codeLine = lines.find((l, n) => (inBlock === null || inBlock[n] === 0) && FAILURE_CODE.test(l) && !aboutOther(l, -1));
-    return codeLine;
+    const list = listOf?.[i] ?? -1;
+    if (codeLines.has(list)) return codeLines.get(list);
+    const line = lines.find(
+      (l, n) =>
+        (inBlock === null || inBlock[n] === 0) && (owner === null || owner[n] < 0 || listOf![owner[n]] === list) && FAILURE_CODE.test(l) && !aboutOther(l, -1),
+    );
+    codeLines.set(list, line);
+    return line;
   };
+  // A format that writes its reason apart from the address (Domino's "because:") may write one a recipient:
+  // then each recipient's is the first below its own line and above the next recipient's.
+  let reasons: { line: number; text: string }[] | null = null;
+  const reasonOf = (i: number): string | undefined => {
+    if (!few || !rule?.reason) return undefined;
+    reasons ??= Array.from(body.matchAll(new RegExp(rule.reason.source, `${rule.reason.flags.replace('g', '')}g`)), (m) => ({
+      line: lineAt(m.index ?? 0),
+      text: (m[1] ?? '').trim(),
+    })).slice(0, MAX_CROSS_CHECKED);
+    if (reasons.length < 2) return undefined;
+    const next = found.find((g) => g.line > found[i].line)?.line ?? lines.length;
+    return reasons.find((r) => r.line >= found[i].line && r.line < next)?.text;
+  };
+  const replyBelow = (i: number): string | undefined => {
+    const end = Math.min(found.find((g) => g.line > found[i].line)?.line ?? lines.length, found[i].line + MAX_REPLY_BELOW);
+    // Without a coded line, its words there (a reason in prose: "Host or domain name not found").
+    const words: string[] = [];
+    for (let n = found[i].line + blocks[i].length; n < end; n++) {
+      if (aboutOther(lines[n], i)) break;
+      if (FAILURE_CODE.test(lines[n])) return lines[n];
+      if (lines[n].trim() !== '' && !SECTION_RULE.test(lines[n]) && words.length < 4) words.push(lines[n].trim());
+    }
+    const prose = words.join(' ');
+    return /[A-Za-z]{3}/.test(prose) ? prose : undefined;
+  };
+  const sharedBelowList = (i: number): string | undefined => {
+    let first = i;
+    while (first > 0 && found[first].line - found[first - 1].line <= 1) first--;
+    let last = i;
+    while (last + 1 < found.length && found[last + 1].line - found[last].line <= 1) last++;
+    const below = blocks[last];
+    if (first === last || i === last || below.length < 3 || below[1].trim() !== '') return undefined;
+    return below.slice(2).join(' ').replace(/\s+/g, ' ').trim() || undefined;
+  };
+  const outcomes = rule?.sections ? sectionOutcomes(lines, rule.sections) : null;
   const recipients: TextRecipient[] = found.map((f, i) => {
     const block = blocks[i];
     const original = forwardedFrom(block.join('\n'), f.address);
     let diag = block.join(' ').replace(/\s+/g, ' ').trim();
-    if (reason && !diag.includes(reason)) diag = `${diag} ${reason}`;
+    const because = reasonOf(i) ?? reason;
+    if (because && !diag.includes(because)) diag = `${diag} ${because}`;
     // A list of addresses with the replies further down (Sendmail's transcript: `<<< 550 5.1.1 <addr>... User
     // unknown`): the line that quotes a failure code next to this address is its reason.
     // Its own line is its whole reason, even without a code: another recipient's coded line is not.
@@ -711,15 +800,49 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       own = lines.find(
         (l, n) => n !== f.line && (FAILURE_CODE.test(l) || ADDRESS_THEN_REASON.test(l)) && l.toLowerCase().includes(keys[i]) && !aboutOther(l, i),
       );
+      // Listed again further down, alone on its line, its reply on the next: Exchange's "Diagnostic
+      // information for administrators" (`addr`, then `Remote Server returned '550 …'` or `#550 5.1.1 …##`).
+      // (A next line that names an address is a list's next entry or another's reply, not this one's reason.)
+      own ??= lines.find(
+        (l, n) => n > 0 && n - 1 !== f.line && bare(lines[n - 1]) === keys[i] && /[A-Za-z]{3}/.test(l) && !/^\S+@\S+$/.test(bare(l)) && !aboutOther(l, i),
+      );
+      // Its reply further down its own part of the notice, after a blank line or a heading (IceWarp's "The
+      // reason:", m-FILTER's "-------server message"): up to the next recipient, or a line naming another.
+      own ??= replyBelow(i);
+      // A list of addresses one a line, then one reason written under the list after a blank line (Apache
+      // James's "Error message:"): the reason is every listed address's, not only the last one's.
       if (own) diag = `${diag} ${own.trim()}`.trim();
+      else {
+        const shared = sharedBelowList(i);
+        if (shared) diag = `${diag} ${shared}`;
+        if (shared && FAILURE_CODE.test(shared)) own = shared;
+      }
     }
     if (!own && !FAILURE_CODE.test(diag)) {
-      const line = noticeCodeLine();
+      const line = noticeCodeLine(i);
       if (line) diag = (diag + ' ' + line.trim()).trim();
     }
-    return { address: f.address, original, diagnostic: diag || null };
+    const outcome = outcomes?.[f.line];
+    return { address: f.address, original, diagnostic: diag || null, ...(outcome ? { outcome } : {}) };
   });
   return recipients;
+}
+
+/**
+ * Per line, the outcome the last section heading above it names (MtaRule.sections); another dashed heading
+ * (`----- Transcript of session follows -----`) ends a section. One pass over the notice.
+ */
+function sectionOutcomes(lines: string[], sections: RegExp): Array<TextRecipient['outcome']> {
+  const out: Array<TextRecipient['outcome']> = new Array(lines.length);
+  let current: TextRecipient['outcome'];
+  for (let l = 0; l < lines.length; l++) {
+    if (SECTION_RULE.test(lines[l])) {
+      const m = sections.exec(lines[l]);
+      current = m ? (m[1] ? 'delayed' : m[2] ? 'delivered' : 'failed') : undefined;
+    }
+    out[l] = current;
+  }
+  return out;
 }
 
 /**
