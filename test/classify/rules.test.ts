@@ -619,6 +619,41 @@ const ROWS: Row[] = [
   ['provider:mimecast-content', r('data', 554, null, 'Email rejected due to security policies'), 'content-or-spam'],
   ['provider:mimecast-thread-limit', r('mail', 550, null, 'Exceeding outbound thread limit'), 'rate-limited'],
   ['provider:mimecast-thread-limit', r('connect', 451, null, 'Account service is temporarily unavailable'), 'rate-limited'],
+  // Providers' documented replies (issue 16, helper r): more rows in provider-replies.test.ts.
+  ['provider:gmail-tls-required', r('data', 550, '5.7.29', "This message was blocked because it wasn't sent over a TLS connection."), 'tls-required'],
+  ['provider:gmail-dkim-failed', r('data', 550, '5.7.30', "This message was blocked because it didn't pass DKIM authentication."), 'authentication-policy'],
+  [
+    'provider:gmail-low-reputation',
+    r('data', 421, '4.7.0', 'This message is suspicious due to the very low reputation of the sending IP address.'),
+    'reputation-or-blocklist',
+  ],
+  ['provider:microsoft-throttled', r('rcpt', 432, '4.3.2', 'STOREDRV.Deliver; recipient thread limit exceeded'), 'rate-limited'],
+  ['provider:microsoft-tenant-threshold', r('mail', 550, '5.7.705', 'Access denied, tenant has exceeded threshold'), 'reputation-or-blocklist'],
+  [
+    'provider:microsoft-unregistered-domain',
+    r('mail', 550, '5.7.750', 'Service unavailable. Client blocked from sending from unregistered domains.'),
+    'policy',
+  ],
+  ['provider:microsoft-tenant-rules', r('rcpt', 550, '5.7.520', 'Access denied, Your organization does not allow external forwarding. AS(7555)'), 'policy'],
+  [
+    'provider:comcast-blocked',
+    r('connect', 554, null, 'mx.example.net comcast 192.0.2.1 Comcast block for spam. Please see http://postmaster.comcast.net/smtp-error-codes.php#BL000000'),
+    'reputation-or-blocklist',
+  ],
+  ['provider:comcast-rate', r('connect', 421, null, 'mx.example.net comcast 192.0.2.1 Too many sessions opened, see #RL000001'), 'rate-limited'],
+  [
+    'provider:icloud-volume',
+    r('rcpt', 421, '4.7.1', 'Messages to jane@icloud.com deferred due to excessive volume. Try again later - https://support.apple.com/en-us/HT204137'),
+    'rate-limited',
+  ],
+  [
+    'provider:icloud-dmarc',
+    r('data', 550, '5.7.1', 'Your message was rejected due to example.com DMARC policy. Please visit https://support.apple.com/en-us/HT204137'),
+    'authentication-policy',
+  ],
+  ['provider:icloud-inactive', r('rcpt', 550, '5.1.1', '<jane@icloud.com>: inactive email address'), 'mailbox-disabled'],
+  ['provider:icloud-lookup-failure', r('rcpt', 550, '5.1.1', '<jane@icloud.com>: user lookup success but no user record found.'), 'system-error'],
+  ['provider:barracuda-recipient-blocked', r('data', 550, null, 'permanent failure for one or more recipients (jane@example.com:blocked)'), 'policy'],
 
   // Subject-level statuses
   ['enhanced:X.2.1', r('rcpt', 550, '5.2.1', '<jane@example.org>... Rejected'), 'mailbox-disabled'],

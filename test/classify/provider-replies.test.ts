@@ -1,0 +1,968 @@
+/**
+ * Providers' and filters' documented replies (issue 16): real reply lines as the providers publish them, or
+ * as the public catalogues of replies seen in the wild (smtp.codes, smtpfieldmanual.com) quote them, with
+ * addresses, IPs and ids replaced by example ones. Each row gives the stage the source names, the category
+ * the source's explanation fits, and hard/soft: hard only when the address itself is bad (no such user, no
+ * such domain, mailbox gone); everything else (full, disabled, blocked, rate, reputation, policy, content,
+ * authentication, system) is soft.
+ *
+ * Each reply is classified three ways: as the live reply at its stage, as reported in a bounce with its own
+ * status in the Status field, and as reported in a bounce whose Status is the reporting MTA's generic X.0.0
+ * (as wording-families.test.ts does). All three must agree with the source.
+ *
+ * Where a provider's documented meaning disagrees with the status it sends (iCloud's "inactive" and its
+ * outage wording under 5.1.1, Gmail's DKIM under 5.7.30, GoDaddy's limits under 5.1.1), the documented
+ * meaning is expected, and the row says so.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { classify, splitReply } from '../../src/classify/index.js';
+import type { Category } from '../../src/classify/types.js';
+import type { Phase } from '../../src/types.js';
+
+type Verdict = 'hard' | 'soft';
+/** Stage, raw reply, the category (or the categories the source's explanation allows), hard/soft. */
+type Row = readonly [Phase, string, Category | readonly Category[], Verdict];
+interface Group {
+  provider: string;
+  /** Where the replies and their meaning come from. */
+  sources: readonly string[];
+  rows: readonly Row[];
+}
+
+const GROUPS: readonly Group[] = [
+  {
+    provider: 'Gmail / Google Workspace',
+    sources: ['https://support.google.com/a/answer/3726730', 'https://smtp.codes/google', 'https://smtpfieldmanual.com/provider/google'],
+    rows: [
+      [
+        'rcpt',
+        '450 4.2.1 The user you are trying to contact is receiving email too quickly. Please resend your message at a later time. If the user is able to receive email at that time, your message will be delivered. - gsmtp',
+        'rate-limited',
+        'soft',
+      ],
+      [
+        'rcpt',
+        '450 4.2.1 The user you are trying to contact is receiving email at a rate that prevents additional messages from being delivered. Please resend your message at a later time. - gsmtp',
+        'rate-limited',
+        'soft',
+      ],
+      ['mail', '450 4.2.1 Peak SMTP relay limit exceeded for this customer. This is a temporary error. - gsmtp', 'rate-limited', 'soft'],
+      [
+        'rcpt',
+        "452 4.2.2 The recipient's inbox is out of storage space. Please direct the recipient to Manage files in your Google Drive storage. - gsmtp",
+        'mailbox-full',
+        'soft',
+      ],
+      [
+        'data',
+        '451 4.3.0 Email server has temporarily rejected this message. Go to About SMTP error messages for more information. - gsmtp',
+        'server-busy',
+        'soft',
+      ],
+      ['connect', '421 4.3.0 Temporary System Problem. Try again later. - gsmtp', 'server-busy', 'soft'],
+      ['data', '451 4.4.2 Timeout - closing connection. - gsmtp', 'connection-failure', 'soft'],
+      ['connect', '421 4.4.5 Server busy, try again later. - gsmtp', 'server-busy', 'soft'],
+      [
+        'data',
+        '451 4.5.0 SMTP protocol violation. For more information, go to About SMTP error messages and review RFC 5321 specifications. - gsmtp',
+        'protocol-error',
+        'soft',
+      ],
+      [
+        'rcpt',
+        "452 4.5.3 Your message has too many recipients. For more information regarding Google's sending limits, go to Limits for sending & getting email. - gsmtp",
+        'rate-limited',
+        'soft',
+      ],
+      ['rcpt', '421 4.7.0 IP not in whitelist for RCPT domain, closing connection. - gsmtp', 'policy', 'soft'],
+      ['rcpt', '421 4.7.0 TLS required for RCPT domain, closing connection. - gsmtp', 'tls-required', 'soft'],
+      [
+        'data',
+        '421 4.7.0 [192.0.2.1] The IP address sending this message does not have a PTR record, or the corresponding forward DNS entry does not point to the sending IP. To protect our users from spam, email sent from your IP address has been temporarily rate limited. - gsmtp',
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        '421 4.7.0 [192.0.2.1] This message is suspicious due to the very low reputation of the sending IP address. To protect our users from spam, email sent from your IP address has been temporarily rate limited. - gsmtp',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'data',
+        '421 4.7.0 [192.0.2.1] Our system has detected that this message is suspicious due to the very low reputation of the sending domain. To best protect our users from spam, the message has been blocked. - gsmtp',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'data',
+        '421 4.7.0 [192.0.2.1] Our system has detected that this message is suspicious due to the nature of the content and/or the links within. To best protect our users from spam, the message has been blocked. - gsmtp',
+        'content-or-spam',
+        'soft',
+      ],
+      [
+        'data',
+        "451 4.7.23 [192.0.2.1] The sending IP address for this message doesn't have a PTR record, or the PTR record's forward DNS entry doesn't match the sending IP address. To protect users from spam, your email has been temporarily rate limited. - gsmtp",
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        '451 4.7.24 The SPF record of the sending domain has one or more suspicious entries. To protect our users from spam, email sent from your IP address has been temporarily rate limited. - gsmtp',
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        "451 4.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy, but temporary DNS failures prevent authentication. Please contact the administrator of example.com domain if this was a legitimate email. - gsmtp",
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        '421 4.7.26 This email has been rate limited because it is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM. Authentication results: DKIM = did not pass SPF [example.com] with ip: [192.0.2.1] = did not pass. - gsmtp',
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        "421 4.7.27 Your email has been rate limited because SPF authentication didn't pass for this message. Gmail requires all bulk email senders to authenticate their email with SPF. Authentication results: SPF example.com with IP address: 192.0.2.1 = Did not pass. - gsmtp",
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        '421 4.7.28 Gmail has detected an unusual rate of email. To protect our users from spam, email has been temporarily rate limited. - gsmtp',
+        'rate-limited',
+        'soft',
+      ],
+      [
+        'data',
+        '421 4.7.28 [192.0.2.1] Our system has detected an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily rate limited. - gsmtp',
+        'rate-limited',
+        'soft',
+      ],
+      [
+        'data',
+        '421 4.7.28 Gmail has detected an unusual rate of unsolicited email originating from your DKIM domain example.com. To protect our users from spam, email sent from your domain has been temporarily rate limited. - gsmtp',
+        'rate-limited',
+        'soft',
+      ],
+      [
+        'data',
+        '421 4.7.28 Gmail has detected an unusual rate of unsolicited email containing one of your URL domains. To protect our users from spam, email with the URL has been temporarily rate limited. - gsmtp',
+        'rate-limited',
+        'soft',
+      ],
+      [
+        'data',
+        "421 4.7.29 Your email has been rate limited because you're not using a TLS connection. Gmail requires all bulk email senders to use TLS/SSL for SMTP connections. - gsmtp",
+        'tls-required',
+        'soft',
+      ],
+      [
+        'data',
+        "421 4.7.30 Your email has been rate limited because DKIM authentication didn't pass for this message. Gmail requires all email bulk senders to authenticate their email with DKIM. Authentication results: DKIM = Did not pass. - gsmtp",
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        "421 4.7.32 Your email has been rate limited because the From: header (RFC5322) in this message isn't aligned with either the authenticated SPF or DKIM organizational domain. - gsmtp",
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        "421 4.7.40 Your email has been rate limited because the sending domain doesn't have a DMARC record, or the DMARC record doesn't specify a DMARC policy. Gmail requires all bulk email senders to add a DMARC record to their sending domain. - gsmtp",
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'rcpt',
+        "550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces. Learn more at https://support.google.com/mail/?p=NoSuchUser - gsmtp",
+        'mailbox-unknown',
+        'hard',
+      ],
+      [
+        'rcpt',
+        "553 5.1.2 We weren't able to find the recipient domain. Please check for any spelling errors and make sure you didn't enter any spaces, periods, or other punctuation after the recipient's email address. - gsmtp",
+        'domain-unknown',
+        'hard',
+      ],
+      ['rcpt', '553 5.1.3 The recipient address <jane@example..com> is not a valid RFC 5321 address. - gsmtp', 'mailbox-unknown', 'hard'],
+      ['mail', '553 5.1.7 The sender address <bad@@example.com> is not a valid RFC 5321 address. - gsmtp', 'policy', 'soft'],
+      [
+        'rcpt',
+        '550 5.2.1 The email account that you tried to reach is inactive. For more information, go to https://support.google.com/mail/?p=DisabledUser - gsmtp',
+        'mailbox-disabled',
+        'soft',
+      ],
+      [
+        'rcpt',
+        '550 5.2.1 The email account that you tried to reach is disabled. Learn more at https://support.google.com/mail/?p=DisabledUser - gsmtp',
+        'mailbox-disabled',
+        'soft',
+      ],
+      [
+        'rcpt',
+        '550 5.2.1 The user you are trying to contact is receiving email at a rate that prevents additional messages from being delivered. - gsmtp',
+        'rate-limited',
+        'soft',
+      ],
+      [
+        'rcpt',
+        "552 5.2.2 The recipient's inbox is out of storage space and inactive. Please direct the recipient to Manage files in your Google Drive storage. - gsmtp",
+        'mailbox-full',
+        'soft',
+      ],
+      [
+        'rcpt',
+        '552 5.2.2 The email account that you tried to reach is over quota. Please direct the recipient to https://support.google.com/mail/?p=OverQuotaPerm - gsmtp',
+        'mailbox-full',
+        'soft',
+      ],
+      [
+        'data',
+        "552 5.3.4 Your message exceeded Google's message size limits. To view our message size guidelines, go to Send attachments with your Gmail message. - gsmtp",
+        'message-too-large',
+        'soft',
+      ],
+      [
+        'data',
+        "552 5.3.4 The size of your message (31457280 bytes) exceeded Google's message size limits of 26214400 bytes. - gsmtp",
+        'message-too-large',
+        'soft',
+      ],
+      [
+        'data',
+        "552 5.3.4 Your message exceeded Google's message header size limits. To view our header size guidelines, go to Gmail message header limits. - gsmtp",
+        'message-too-large',
+        'soft',
+      ],
+      [
+        'mail',
+        '550 5.4.5 Daily user sending limit exceeded. For more information on Gmail sending limits, go to Gmail sending limits. - gsmtp',
+        'rate-limited',
+        'soft',
+      ],
+      [
+        'mail',
+        '550 5.4.5 Daily SMTP relay limit exceeded for user. For more information on SMTP relay sending limits, contact your administrator. - gsmtp',
+        'rate-limited',
+        'soft',
+      ],
+      ['data', '554 5.4.6 Message exceeded 50 hops, this may indicate an email loop. - gsmtp', 'system-error', 'soft'],
+      ['rcpt', '503 5.5.1 Bad sequence of commands. - gsmtp', 'protocol-error', 'soft'],
+      ['ehlo', '502 5.5.1 Unrecognized command. - gsmtp', 'protocol-error', 'soft'],
+      ['mail', '555 5.5.2 Syntax error. - gsmtp', 'protocol-error', 'soft'],
+      ['rcpt', '550 5.5.3 Too many recipients for this sender. - gsmtp', 'rate-limited', 'soft'],
+      ['ehlo', '501 5.5.4 HELO/EHLO argument "bad_name" invalid, closing connection. - gsmtp', 'protocol-error', 'soft'],
+      [
+        'data',
+        '554 5.6.0 Email message is malformed. Not accepted. For more information, go to Email sender guidelines and review RFC 5322 specifications. - gsmtp',
+        'protocol-error',
+        'soft',
+      ],
+      [
+        'data',
+        '552 5.7.0 This message was blocked because its content presents a potential security issue. To review our message content and attachment content guidelines, go to File types blocked in Gmail. - gsmtp',
+        ['virus', 'content-or-spam'],
+        'soft',
+      ],
+      ['mail', '554 5.7.0 Too many unauthenticated commands. - gsmtp', 'protocol-error', 'soft'],
+      ['mail', '530 5.7.0 Must issue a STARTTLS command first. - gsmtp', 'tls-required', 'soft'],
+      [
+        'mail',
+        '550 5.7.0 Email relay denied 192.0.2.1. Invalid credentials for relay for one of the domains in: example.com (as obtained from HELO and MAIL FROM). - gsmtp',
+        'relay-denied',
+        'soft',
+      ],
+      [
+        'data',
+        '550 5.7.1 The user or domain that you are sending to (or from) has a policy that prohibits the email that you sent. Contact your domain administrator for assistance. - gsmtp',
+        'policy',
+        'soft',
+      ],
+      ['data', '550 5.7.1 This message violates example.com email policy. - gcdp <a1b2c3> - gsmtp', 'policy', 'soft'],
+      [
+        'data',
+        '550 5.7.1 [192.0.2.1] Our system has detected that this message is likely unsolicited mail. To reduce the amount of spam sent to Gmail, this message has been blocked. - gsmtp',
+        ['reputation-or-blocklist', 'content-or-spam'],
+        'soft',
+      ],
+      [
+        'data',
+        '550 5.7.1 [2001:db8::1] This message does not meet IPv6 sending guidelines regarding PTR records and authentication. - gsmtp',
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        '550 5.7.1 This message is likely suspicious due to the very low reputation of the sending IP address. To best protect our users from spam, the message has been blocked. - gsmtp',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'data',
+        '550 5.7.1 This message is likely suspicious due to the very low reputation of the sending domain. To best protect our users from spam, the message has been blocked. - gsmtp',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'data',
+        '550 5.7.1 Messages missing a valid address in the From: header, or having no From: header, are not accepted. - gsmtp',
+        'protocol-error',
+        'soft',
+      ],
+      ['data', '550 5.7.1 Messages missing a valid Message-ID: header are not accepted. - gsmtp', 'protocol-error', 'soft'],
+      ['data', '550 5.7.1 Messages with multiple addresses in the From: header are not accepted. - gsmtp', 'protocol-error', 'soft'],
+      [
+        'data',
+        '550 5.7.1 This message is not RFC 5322 compliant because it has duplicate headers. To reduce the amount of spam sent to Gmail, this message has been blocked. - gsmtp',
+        'protocol-error',
+        'soft',
+      ],
+      ['data', '550 5.7.1 This email has been rate limited. For more information, go to Limits for sending & getting email. - gsmtp', 'rate-limited', 'soft'],
+      [
+        'mail',
+        "550 5.7.1 The IP you're using to send email is not authorized to send email directly to our servers. Use the SMTP relay at your service provider instead. - gsmtp",
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      ['mail', '550 5.7.1 Daily SMTP relay sending limit exceeded for this customer. - gsmtp', 'rate-limited', 'soft'],
+      [
+        'data',
+        "550 5.7.25 [192.0.2.1] This message was blocked because the sending IP address doesn't have a PTR record, or the forwarding DNS entry doesn't reference the sending IP address. - gsmtp",
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        '550 5.7.26 This email has been blocked because the sender is unauthenticated. Gmail requires all senders to authenticate with either SPF or DKIM. Authentication results: DKIM = did not pass SPF [example.com] with ip: [192.0.2.1] = did not pass. - gsmtp',
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        "550 5.7.26 Unauthenticated email from example.com is not accepted due to domain's DMARC policy. Please contact the administrator of example.com domain if this was a legitimate mail. - gsmtp",
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        "550 5.7.27 This message was blocked because it didn't pass SPF authentication. Gmail requires bulk email senders to authenticate their email with SPF. Authentication results: SPF with 192.0.2.1 = did not pass - gsmtp",
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        '550 5.7.28 There is an unusual rate of unsolicited email originating from your IP address. To protect our users from spam, email sent from your IP address has been blocked. - gsmtp',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'data',
+        "550 5.7.29 This message was blocked because it wasn't sent over a TLS connection. Gmail requires all bulk email senders to use TLS/SSL for SMTP connections. - gsmtp",
+        'tls-required',
+        'soft',
+      ],
+      // Gmail uses 5.7.30 for a DKIM failure, where RFC 8689 registers it for REQUIRETLS: its words decide.
+      [
+        'data',
+        "550 5.7.30 This message was blocked because it didn't pass DKIM authentication. Gmail requires bulk email senders to authenticate their email with DKIM. Authentication results: DKIM = did not pass - gsmtp",
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        "550 5.7.40 Your message was blocked because the sending domain doesn't have a DMARC record or the DMARC record doesn't specify a DMARC policy. - gsmtp",
+        'authentication-policy',
+        'soft',
+      ],
+    ],
+  },
+  {
+    provider: 'Microsoft Exchange Online / Microsoft 365',
+    sources: [
+      'https://learn.microsoft.com/en-us/troubleshoot/exchange/email-delivery/ndr/non-delivery-reports-in-exchange-online',
+      'https://learn.microsoft.com/en-us/exchange/mail-flow-best-practices/non-delivery-reports-in-exchange-online/fix-error-code-5-7-700-through-5-7-750',
+      'https://www.spamresource.com/2023/09/microsoft-multiple-types-of-invalid.html',
+      'https://smtp.codes/exchangeonline',
+    ],
+    rows: [
+      ['rcpt', '432 4.3.2 STOREDRV.Deliver; recipient thread limit exceeded', 'rate-limited', 'soft'],
+      [
+        'connect',
+        '421 4.3.2 The maximum number of concurrent connections per resource forest has exceeded a limit, closing transmission channel. PRX8 [BN8NAM12FT001.eop-nam12.prod.protection.outlook.com]',
+        'rate-limited',
+        'soft',
+      ],
+      ['connect', '451 4.4.316 Connection refused [Message=Socket error code 10061] [Last attempted IP address: 192.0.2.1:25]', 'connection-failure', 'soft'],
+      [
+        'rcpt',
+        '451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (AS77712344) [BN8NAM12FT001.eop-nam12.prod.protection.outlook.com]',
+        ['rate-limited', 'server-busy'],
+        'soft',
+      ],
+      // The catalogue gives no more than the words: a temporary error of the server, busy or failing.
+      [
+        'data',
+        '451 4.7.0 Temporary server error. Please try again later. PRX4 NextHop: example-com.mail.protection.outlook.com',
+        ['server-busy', 'system-error'],
+        'soft',
+      ],
+      ['mail', '550 5.1.0 Sender denied', 'policy', 'soft'],
+      ['rcpt', '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found', 'mailbox-unknown', 'hard'],
+      ['mail', '550 5.1.8 Access denied, bad outbound sender AS(42004)', ['policy', 'reputation-or-blocklist'], 'soft'],
+      ['rcpt', '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient jane@example.com not found by SMTP address lookup', 'mailbox-unknown', 'hard'],
+      [
+        'rcpt',
+        '550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [BN8NAM12FT001.eop-nam12.prod.protection.outlook.com]',
+        'mailbox-unknown',
+        'hard',
+      ],
+      ['mail', '554 5.2.2 mailbox full; STOREDRV.Deliver.Exception:QuotaExceededException.MapiExceptionShutoffQuotaExceeded', 'mailbox-full', 'soft'],
+      ['mail', '550 5.2.2 Submission quota exceeded', 'rate-limited', 'soft'],
+      ['data', '554 5.4.14 Hop count exceeded - possible mail loop ATTR34', 'system-error', 'soft'],
+      ['data', '554 5.4.6 Routing loop detected', 'system-error', 'soft'],
+      ['data', '550 5.4.300 Message expired', 'expired', 'soft'],
+      [
+        'rcpt',
+        '550 5.4.310 DNS domain example.invalid does not exist [Message=InfoDomainNonexistent] [LastAttemptedServerName=example.invalid]',
+        'domain-unknown',
+        'hard',
+      ],
+      ['data', '550 5.7.1 Delivery not authorized, message refused', 'policy', 'soft'],
+      ['rcpt', '550 5.7.1 RESOLVER.RST.AuthRequired; authentication required', 'policy', 'soft'],
+      ['rcpt', '550 5.7.12 Sender was not authenticated by organization', 'policy', 'soft'],
+      ['data', '550 5.7.23 The message was rejected because of Sender Policy Framework violation', 'authentication-policy', 'soft'],
+      ['mail', '530 5.7.57 Client not authenticated to send mail during MAIL FROM', 'policy', 'soft'],
+      ['rcpt', '550 5.7.64 TenantAttribution; Relay Access Denied', 'relay-denied', 'soft'],
+      ['rcpt', '550 5.7.124 Sender not in allowed-senders list', 'policy', 'soft'],
+      [
+        'rcpt',
+        '550 5.7.133 RESOLVER.RST.SenderNotAuthenticatedForGroup; authentication required; Delivery restriction check failed as sender not authenticated',
+        'policy',
+        'soft',
+      ],
+      [
+        'rcpt',
+        '550 5.7.134 RESOLVER.RST.SenderNotAuthenticatedForMailbox; authentication required; Delivery restriction check failed as sender not authenticated',
+        'policy',
+        'soft',
+      ],
+      [
+        'rcpt',
+        '550 5.7.135 RESOLVER.RST.SenderNotAuthenticatedForPublicFolder; authentication required; Delivery restriction check failed as sender not authenticated',
+        'policy',
+        'soft',
+      ],
+      [
+        'rcpt',
+        '550 5.7.136 RESOLVER.RST.SenderNotAuthenticatedForMailUser; authentication required; Delivery restriction check failed as sender not authenticated',
+        'policy',
+        'soft',
+      ],
+      ['mail', '550 5.7.501 Access denied, spam abuse detected. AS(7000)', 'reputation-or-blocklist', 'soft'],
+      ['mail', '550 5.7.506 Access Denied, Bad HELO', 'protocol-error', 'soft'],
+      ['rcpt', '550 5.7.507 Access denied, rejected by recipient', 'policy', 'soft'],
+      ['mail', '550 5.7.508 Access denied, 192.0.2.1 has exceeded permitted limits within 192.0.2.0/24 range', 'rate-limited', 'soft'],
+      [
+        'data',
+        '550 5.7.509 Access denied, sending domain example.com does not pass DMARC verification and has a DMARC policy of reject.',
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'mail',
+        '550 5.7.511 Access denied, banned sender[192.0.2.1]. To request removal from this list please forward this message to delist@microsoft.com. AS(5100)',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      ['data', '550 5.7.512 Access denied, message must be RFC 5322 section 3.6.2 compliant', 'protocol-error', 'soft'],
+      [
+        'connect',
+        '550 5.7.513 Service unavailable, Client host [192.0.2.1] blocked by example.com using Customer Block list (AS16012607)',
+        ['reputation-or-blocklist', 'policy'],
+        'soft',
+      ],
+      ['data', '550 5.7.515 Access denied, sending domain example.com does not meet the required authentication level.', 'authentication-policy', 'soft'],
+      [
+        'mail',
+        '550 5.7.606 Access denied, banned sending IP [192.0.2.1]. To request removal from this list please visit https://sender.office.com/ and follow the directions. (AS16012609)',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'rcpt',
+        "550 5.7.703 Your message can't be delivered because messages to jane@example.com are blocked by your organization using Tenant Allow Block List.",
+        'policy',
+        'soft',
+      ],
+      ['mail', '550 5.7.705 Access denied, tenant has exceeded threshold', ['reputation-or-blocklist', 'rate-limited'], 'soft'],
+      [
+        'mail',
+        '550 5.7.708 Service unavailable. Access denied, traffic not accepted from this IP. For more information please go to https://go.microsoft.com/fwlink/?LinkID=526655 AS(7171)',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      ['mail', '550 5.7.750 Service unavailable. Client blocked from sending from unregistered domains.', 'policy', 'soft'],
+      [
+        'connect',
+        '550 5.7.1 Service unavailable, Client host [192.0.2.1] blocked using Spamhaus. To request removal from this list see https://www.spamhaus.org/query/ip/192.0.2.1 (AS16012611)',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'ehlo',
+        '550 5.7.1 Service unavailable, Helo domain is listed in Spamhaus. To request removal from this list see https://www.spamhaus.org/query/dbl?domain=example.com (S8001)',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+    ],
+  },
+  {
+    provider: 'Outlook.com / Hotmail (consumer)',
+    sources: [
+      'https://www.spamresource.com/2023/09/microsoft-multiple-types-of-invalid.html',
+      'https://www.knownhost.com/wiki/email/troubleshooting/hotmail-blacklisting-removal-request',
+      'https://support.binarylane.com.au/support/solutions/articles/11000047583-emails-to-hotmail-and-outlook-are-blocked',
+    ],
+    rows: [
+      // Outlook.com's own unknown user: RFC 5321's stock text with its id (S2017062302).
+      [
+        'rcpt',
+        '550 5.5.0 Requested action not taken: mailbox unavailable (S2017062302). [DB5EUR03FT001.eop-EUR03.prod.protection.outlook.com 2023-09-19T15:05:34.324Z 08DBB71928CA8F8E]',
+        'mailbox-unknown',
+        'hard',
+      ],
+      [
+        'mail',
+        "550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3150). You can also refer your provider to http://mail.live.com/mail/troubleshooting.aspx#errors. [DB5EUR03FT001.eop-EUR03.prod.protection.outlook.com]",
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'mail',
+        "550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact your Internet service provider since part of their network is on our block list (S3140). You can also refer your provider to http://mail.live.com/mail/troubleshooting.aspx#errors.",
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'mail',
+        "550 SC-001 (BAY004-MC4F49) Unfortunately, messages from 192.0.2.1 weren't sent. Please contact your Internet service provider since part of their network is on our block list. You can also refer your provider to http://mail.live.com/mail/troubleshooting.aspx#errors.",
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'mail',
+        '550 SC-004 Mail rejected by Outlook.com for policy reasons. A block has been placed against your IP address because we have received complaints concerning mail coming from that IP address. If you are not an email/network admin please contact your Email/Internet Service Provider for help.',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'mail',
+        '421 4.7.650 The mail server [192.0.2.1] has been temporarily rate limited due to IP reputation. For e-mail delivery information, see https://postmaster.live.com (S775) [Name=Protocol Filter Agent][AGT=PFA]',
+        'rate-limited',
+        'soft',
+      ],
+      [
+        'rcpt',
+        '550 5.7.520 Access denied, Your organization does not allow external forwarding. Please contact your administrator for further assistance. AS(7555)',
+        'policy',
+        'soft',
+      ],
+    ],
+  },
+  {
+    provider: 'Yahoo / AOL / Verizon',
+    sources: [
+      'https://senders.yahooinc.com/smtp-error-codes',
+      'https://smtp.codes/yahoo',
+      'https://smtpfieldmanual.com/provider/yahoo/421/4.7.0',
+      'https://help.yahoo.com/kb/SLN3436.html',
+    ],
+    rows: [
+      ['connect', '421 Service not available, closing transmission channel', 'server-busy', 'soft'],
+      ['mail', '421 Max message per connection reached, closing transmission channel', 'rate-limited', 'soft'],
+      [
+        'mail',
+        '421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes',
+        'rate-limited',
+        'soft',
+      ],
+      [
+        'mail',
+        '421 4.7.0 [TS02] Messages from 192.0.2.1 temporarily deferred due to user complaints - 4.16.55.1; see https://help.yahoo.com/kb/postmaster/SLN3434.html',
+        'rate-limited',
+        'soft',
+      ],
+      [
+        'connect',
+        '421 4.7.1 [TS03] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT succeed. See https://help.yahoo.com/kb/postmaster/SLN3436.html',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      ['rcpt', '450 User is receiving mail too quickly', 'rate-limited', 'soft'],
+      ['connect', '451 Resources temporarily unavailable. Please try again later [#4.16.1].', 'server-busy', 'soft'],
+      ['data', '451 4.3.2 Internal server error', ['server-busy', 'system-error'], 'soft'],
+      [
+        'rcpt',
+        "554 delivery error: dd This user doesn't have a yahoo.com account (jane@yahoo.com) [-5] - mta1000.mail.example.yahoo.com",
+        'mailbox-unknown',
+        'hard',
+      ],
+      [
+        'rcpt',
+        '554 delivery error: dd Sorry your message to jane@yahoo.com cannot be delivered. This account has been disabled or discontinued [#102]. - mta1000.mail.example.yahoo.com',
+        'mailbox-disabled',
+        'soft',
+      ],
+      ['data', '552 1 Requested mail action aborted, mailbox not found', 'mailbox-unknown', 'hard'],
+      [
+        'connect',
+        "553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.1, because the ip is in Spamhaus's list; see https://postmaster.yahooinc.com/error-codes",
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'connect',
+        '553 5.7.2 [TSS09] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT succeed. See https://postmaster.yahooinc.com/error-codes',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      ['data', '554 5.7.9 Message not accepted for policy reasons. See https://postmaster.yahooinc.com/error-codes', ['policy', 'content-or-spam'], 'soft'],
+      [
+        'data',
+        '550 5.7.9 This mail has been blocked because the sender is unauthenticated. Yahoo requires all senders to authenticate with either SPF or DKIM.',
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        '554 5.7.9 Message not accepted for policy reasons - DMARC policy of example.com: reject. See https://postmaster.yahooinc.com/error-codes',
+        'authentication-policy',
+        'soft',
+      ],
+      ['mail', '501 Syntax error in parameters or arguments', 'protocol-error', 'soft'],
+    ],
+  },
+  {
+    provider: 'Apple iCloud Mail',
+    sources: [
+      'https://smtp.codes/icloud',
+      'https://bentonow.com/smtp-errors/apple/550-5-1-1-inactive-account',
+      'https://support.apple.com/guide/icloud/stop-using-or-reactivate-addresses-mm3adb030cbf/icloud',
+      'https://status.socketlabs.com/incident/306',
+      'https://support.apple.com/en-us/102322',
+    ],
+    rows: [
+      [
+        'rcpt',
+        '421 4.7.1 Messages to jane@icloud.com deferred due to excessive volume. Try again later - https://support.apple.com/en-us/HT204137',
+        'rate-limited',
+        'soft',
+      ],
+      ['connect', '451 4.7.1 Service unavailable - try again later', 'server-busy', 'soft'],
+      ['rcpt', '550 5.1.1 <jane@icloud.com>: user does not exist', 'mailbox-unknown', 'hard'],
+      ['rcpt', '550 5.1.1 unknown or illegal alias: jane@icloud.com', 'mailbox-unknown', 'hard'],
+      // iCloud lets users deactivate an address and reactivate it later (Apple's Hide My Email help): soft, despite
+      // 5.1.1. Sisimai's Rhost::Apple counts it as an unknown user; Apple's own page decides here.
+      ['rcpt', '550 5.1.1 <jane@icloud.com>: inactive email address', 'mailbox-disabled', 'soft'],
+      // Said by iCloud during its April 2021 outage for existing users (SocketLabs' incident report): soft.
+      ['rcpt', '550 5.1.1 <jane@icloud.com>: user lookup success but no user record found.', 'system-error', 'soft'],
+      ['data', '550 5.7.1 [CS01] Message rejected due to local policy. Please visit https://support.apple.com/en-us/HT204137', 'policy', 'soft'],
+      ['data', '554 5.7.1 [HM08] Message rejected due to local policy. Please visit https://support.apple.com/en-us/HT204137', 'policy', 'soft'],
+      [
+        'data',
+        '550 5.7.1 Your message was rejected due to example.com DMARC policy. Please visit https://support.apple.com/en-us/HT204137',
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'data',
+        '550 5.7.1 Your email was rejected due to having a domain present in the Spamhaus DBL -- see https://www.spamhaus.org/dbl/',
+        ['content-or-spam', 'reputation-or-blocklist'],
+        'soft',
+      ],
+      ['rcpt', '552 5.2.2 <jane@icloud.com>: user is over quota', 'mailbox-full', 'soft'],
+      ['connect', '554 5.7.0 Blocked - see https://ipcheck.proofpoint.com/?ip=192.0.2.1', 'reputation-or-blocklist', 'soft'],
+    ],
+  },
+  {
+    provider: 'Comcast / AT&T / GoDaddy / Rackspace (US ISPs and hosts)',
+    sources: [
+      'http://postmaster.comcast.net/mail-error-codes.html',
+      'https://www.xfinity.com/support/articles/email-errors',
+      'http://worldnet.att.net/general-info/mail_info/block_enduser.html',
+      'https://smtp.codes/att',
+      'https://smtp.codes/godaddy',
+    ],
+    rows: [
+      ['rcpt', '550 5.1.1 <jane@comcast.net> Not our Customer', 'mailbox-unknown', 'hard'],
+      [
+        'connect',
+        '554 resimta-po-01v.sys.comcast.net comcast 192.0.2.1 found on one or more DNSBLs, see http://postmaster.comcast.net/smtp-error-codes.php#BL000010',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'connect',
+        '554 resimta-po-01v.sys.comcast.net comcast 192.0.2.1 Comcast block for spam. Please see http://postmaster.comcast.net/smtp-error-codes.php#BL000000',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      ['connect', '421 resimta-po-01v.sys.comcast.net comcast 192.0.2.1 Too many sessions opened', 'rate-limited', 'soft'],
+      ['connect', '421 resimta-po-01v.sys.comcast.net comcast 192.0.2.1 Reverse DNS failure : Try again later', 'authentication-policy', 'soft'],
+      [
+        'connect',
+        '554 resimta-po-01v.sys.comcast.net comcast 192.0.2.1 Dynamic/Residential IP range listed by Spamhaus, see http://postmaster.comcast.net/smtp-error-codes.php#ES000010',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'mail',
+        '550 5.7.1 Connections not accepted from servers without a valid sender domain.flph840 Fix reverse DNS for 192.0.2.1',
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'connect',
+        '553 5.3.0 flpd575 DNSBL:RBL 521< 192.0.2.1 >_is_blocked.For assistance forward this error to abuse_rbl@abuse-att.net',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      ['connect', '550 Error. Blocked for abuse', 'reputation-or-blocklist', 'soft'],
+      ['rcpt', '550 5.1.1 <jane@example.com> Recipient not found. <http://x.co/irbounce>', 'mailbox-unknown', 'hard'],
+      [
+        'connect',
+        '554 p3plibsmtp01-01.prod.phx3.secureserver.net bizsmtp IB212 Connection refused, 192.0.2.1 is listed on the block list. See x.co/rblbounce',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      // GoDaddy puts its hourly limit behind 5.1.1: the documented meaning (a rate) decides.
+      ['rcpt', '550 5.1.1 <jane@example.com> 192.0.2.1 has sent to too many recipients this hour. IB607', 'rate-limited', 'soft'],
+      ['rcpt', '550 5.1.1 <jane@example.com>: Recipient address rejected: User unknown', 'mailbox-unknown', 'hard'],
+    ],
+  },
+  {
+    provider: 'European providers (GMX, Web.de, Orange, Free, Mail.ru, Yandex)',
+    sources: [
+      'https://smtp.codes/unitedinternet/',
+      'https://postmaster.gmx.com/en/error-messages',
+      'http://www.sitepackage.de/service/dokumentation/auswertung/typische-fehlermeldungen-bei-unzustellbarkeit.html',
+      'https://yandex.com/support/mail/bounces/yandex/message-rejected-under-suspicion-of-spam.html',
+      'https://smtp.codes/orange',
+      'https://smtp.codes/mailru',
+    ],
+    rows: [
+      ['rcpt', '550 <jane@gmx.de>: Requested action not taken: mailbox unavailable', 'mailbox-unknown', 'hard'],
+      [
+        'data',
+        '550 <jane@gmx.de>: Reject due to SPF policy. The originating IP of the message is not permitted by the domain owner',
+        'authentication-policy',
+        'soft',
+      ],
+      [
+        'connect',
+        '554-gmx.net (mxgmx104) Nemesis ESMTP Service not available\n554-No SMTP service\n554-IP address is block listed.\n554 For explanation visit https://postmaster.gmx.net/en/case?c=r0201&i=ip&v=192.0.2.1&r=1MNcgj-1ue23t3pyV-00S2YR',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      ['rcpt', '550 5.1.1 <jane@gmx.de>... User is unknown', 'mailbox-unknown', 'hard'],
+      ['rcpt', '550 5.2.1 <jane@gmx.de>... User is inactive', 'mailbox-disabled', 'soft'],
+      ['rcpt', '550 Benutzer hat das Speichervolumen ueberschritten. / User has exhausted allowed storage space.', 'mailbox-full', 'soft'],
+      ['rcpt', '550 Benutzer hat zuviele Mails auf dem Server. / User has too many messages on the server.', 'mailbox-full', 'soft'],
+      ['rcpt', '550 Benutzer nicht bekannt/User unknown', 'mailbox-unknown', 'hard'],
+      ['rcpt', '550 5.1.1 <jane@orange.fr>: Adresse d au moins un destinataire invalide. Invalid recipient. OFR_416 [416]', 'mailbox-unknown', 'hard'],
+      ['rcpt', '552 5.1.1 <jane@orange.fr>: Boite du destinataire pleine. Recipient mailbox full. OFR_417 [417]', 'mailbox-full', 'soft'],
+      ['connect', '550 5.7.1 Service refuse. Veuillez essayer plus tard. Service refused, please try later. OFR_999 [999]', 'reputation-or-blocklist', 'soft'],
+      [
+        'connect',
+        '421 mwinf5c00 ME Trop de connexions, veuillez verifier votre configuration. Too many connections, slow down. OFR005_104 [104]',
+        'rate-limited',
+        'soft',
+      ],
+      ['connect', '421 Too many spams from your IP (192.0.2.1), please visit http://postmaster.free.fr/', 'reputation-or-blocklist', 'soft'],
+      ['data', '554 5.7.1 Message rejected under suspicion of SPAM; https://ya.cc/1IrBc 1a2b3c4d5e-f6g7h8i9', 'content-or-spam', 'soft'],
+      [
+        'rcpt',
+        '554 5.7.1 Client host [192.0.2.1] blocked using spamsource.mail.yandex.net; Blocked by spam statistics - see http://feedback.yandex.ru/?from=mail-rejects&subject=192.0.2.1',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      ['rcpt', '550 5.7.1 No such user!', 'mailbox-unknown', 'hard'],
+      ['rcpt', '550 Message was not accepted -- invalid mailbox. Local mailbox jane@mail.ru is unavailable: user not found', 'mailbox-unknown', 'hard'],
+      ['rcpt', '550 Message was not accepted -- invalid mailbox. Local mailbox jane@mail.ru is unavailable: account is disabled', 'mailbox-disabled', 'soft'],
+      [
+        'data',
+        '550 spam message rejected. Please visit http://help.mail.ru/notspam-support/id?c=AbCdEf or report details to abuse@corp.mail.ru. Error code: 1A2B3C. ID: 4D5E6F.',
+        'content-or-spam',
+        'soft',
+      ],
+      ['rcpt', '451 Ratelimit exceeded for mailbox jane@mail.ru. Try again later.', 'rate-limited', 'soft'],
+    ],
+  },
+  {
+    provider: 'Asian providers and others (QQ, Zoho, ProtonMail)',
+    sources: ['https://service.mail.qq.com/detail/122/', 'https://smtp.codes/qq', 'https://smtp.codes/zoho', 'https://smtp.codes/protonmail'],
+    rows: [
+      ['rcpt', '550 Mailbox not found. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000728', 'mailbox-unknown', 'hard'],
+      [
+        'rcpt',
+        '550 Mailbox unavailable or access denied [MMdaZ0AvBbTf9mEgDhrVZzAA== IP: 192.0.2.1]. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000726',
+        'rate-limited',
+        'soft',
+      ],
+      ['connect', '550 Ip frequency limited. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000725', 'rate-limited', 'soft'],
+      ['connect', '550 Connection frequency limited. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000722', 'rate-limited', 'soft'],
+      ['data', '550 Mail content denied. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000726', 'content-or-spam', 'soft'],
+      ['rcpt', '550 5.1.1 User does not exist - <jane@zoho.com>', 'mailbox-unknown', 'hard'],
+      ['rcpt', '552 5.2.2 Mailbox size limit exceeded', 'mailbox-full', 'soft'],
+      ['rcpt', '550 5.1.1 Address does not exist', 'mailbox-unknown', 'hard'],
+    ],
+  },
+  {
+    provider: 'Filters: Barracuda, Cisco IronPort, Mimecast, Proofpoint, Trend Micro, Symantec/Broadcom',
+    sources: [
+      'http://tig.csail.mit.edu/wiki/TIG/EmailBlockedByBarracuda',
+      'https://www.suped.com/email-deliverability/answers/what-causes-bounces-from-barracuda-based-domains-and-how-to-resolve-them',
+      'https://community.mimecast.com/s/article/Mimecast-SMTP-Error-Codes-842605754',
+      'https://mimecastsupport.zendesk.com/hc/en-us/articles/34000709564691-Policies-Mimecast-SMTP-Error-Codes',
+      'https://smtp.codes/proofpoint',
+      'https://success.trendmicro.com/solution/1097055-frequently-asked-questions-faqs-about-messages-blocked-by-email-reputation-services-ers',
+      'https://knowledge.broadcom.com/external/article/169925/common-external-spam-filtering-error-cod.html',
+      'https://knowledge.broadcom.com/external/article/161393/rejection-errors-when-delivering-to-3rd.html',
+    ],
+    rows: [
+      [
+        'data',
+        '554 Service unavailable; Client host [192.0.2.1] blocked using Barracuda Reputation; http://bbl.barracudacentral.com/q.cgi?ip=192.0.2.1',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      // Barracuda's "recipient result: blocked": a policy of the recipient's gateway, not the address.
+      ['data', '550 permanent failure for one or more recipients (jane@example.com:blocked)', 'policy', 'soft'],
+      [
+        'data',
+        '550 permanent failure for one or more recipients (jane@example.com:550 5.1.1 <jane@example.com>: Recipient address rejected: User unknown in virtual mailbox table)',
+        'mailbox-unknown',
+        'hard',
+      ],
+      ['rcpt', '550 No such user (jane@example.com)', 'mailbox-unknown', 'hard'],
+      [
+        'connect',
+        "554 Your access to this mail system has been rejected due to the sending MTA's poor reputation. If you believe that this failure is in error, please contact the intended recipient via alternate means.",
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      ['rcpt', '550 #5.1.0 Address rejected jane@example.com', 'mailbox-unknown', 'hard'],
+      ['mail', '553 #5.1.8 Domain of sender address <bob@example.invalid> does not exist', 'policy', 'soft'],
+      ['rcpt', '452 Too many recipients received this hour', 'rate-limited', 'soft'],
+      ['rcpt', '550 Invalid Recipient - https://community.mimecast.com/docs/DOC-1369#550 [a1B2c3D4e5F6g7H8i9J0kL.us1]', 'mailbox-unknown', 'hard'],
+      ['rcpt', '550 Administrative prohibition - envelope blocked - https://community.mimecast.com/docs/DOC-1369#550', 'policy', 'soft'],
+      [
+        'data',
+        '550 Rejected by header based Blocked Senders - block policy for Header From - https://community.mimecast.com/docs/DOC-1369#550',
+        'policy',
+        'soft',
+      ],
+      ['data', '554 Email rejected due to security policies - https://community.mimecast.com/docs/DOC-1369#554', 'content-or-spam', 'soft'],
+      ['rcpt', '550 Anti-Spoofing policy - Inbound not allowed - https://community.mimecast.com/docs/DOC-1369#550', 'authentication-policy', 'soft'],
+      ['data', '550 DMARC Sender Invalid - envelope rejected - https://community.mimecast.com/docs/DOC-1369#550', 'authentication-policy', 'soft'],
+      ['connect', '550 Local CT IP Reputation - (reject) - https://community.mimecast.com/docs/DOC-1369#550', 'reputation-or-blocklist', 'soft'],
+      ['rcpt', '451 Internal resource temporarily unavailable - https://community.mimecast.com/docs/DOC-1369#451', ['greylisted', 'server-busy'], 'soft'],
+      ['connect', '421 Sender address blocked - https://community.mimecast.com/docs/DOC-1369#421', 'policy', 'soft'],
+      ['connect', '554 5.7.0 Blocked - see https://ipcheck.proofpoint.com/?ip=192.0.2.1', 'reputation-or-blocklist', 'soft'],
+      ['rcpt', '550 5.1.1 User Unknown', 'mailbox-unknown', 'hard'],
+      [
+        'connect',
+        '550 Service unavailable; Client host [192.0.2.1] blocked using Trend Micro RBL+. Please see http://www.mail-abuse.com/cgi-bin/lookup?ip_address=192.0.2.1',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'connect',
+        '550 Mail from 192.0.2.1 refused by rbl-plus.mail-abuse.org. Please refer to http://mail-abuse.com/rbl for an explanation',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'connect',
+        '450 4.7.1 Mail from 192.0.2.1 deferred using Trend Micro Email Reputation database. Please see http://www.mail-abuse.com/cgi-bin/lookup?192.0.2.1',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      ['data', '550 5.7.1 Message rejected as spam by Content Filtering', 'content-or-spam', 'soft'],
+      ['data', '554 Rejected due to spam content', 'content-or-spam', 'soft'],
+      ['data', '554 Rejected due to banned content', ['content-or-spam', 'virus'], 'soft'],
+      ['data', '550 Message contained unsafe content (Heuristics.Phishing.Email.SpoofedDomain)', ['virus', 'content-or-spam'], 'soft'],
+      ['rcpt', '550 Denied by policy', 'policy', 'soft'],
+      ['rcpt', '553 Relay denied', 'relay-denied', 'soft'],
+      ['data', '554 Too many Received: headers', 'system-error', 'soft'],
+      ['mail', '550 Message rejected due to sender IP reputation ([192.0.2.1])', 'reputation-or-blocklist', 'soft'],
+      ['rcpt', '550 5.7.1 Recipient not authorized, your IP has been found on a block list', 'reputation-or-blocklist', 'soft'],
+      ['mail', "551 Sender is on domain's blacklist", ['policy', 'reputation-or-blocklist'], 'soft'],
+      ['connect', '550 5.7.1 Rejecting mail, 192.0.2.1 is blacklisted', 'reputation-or-blocklist', 'soft'],
+      ['rcpt', '550 unknown user', 'mailbox-unknown', 'hard'],
+    ],
+  },
+];
+
+/** The status a bounce would put in its Status field: the reply's own, or the generic one of its class. */
+function reportedStatus(code: number | null, enhanced: string | null): string {
+  return enhanced ?? `${code !== null && code >= 400 && code < 500 ? 4 : 5}.0.0`;
+}
+
+interface Miss {
+  how: string;
+  reply: string;
+  want: string;
+  got: string;
+}
+
+function probe(row: Row): Miss[] {
+  const [phase, reply, want, verdict] = row;
+  const wanted: readonly Category[] = typeof want === 'string' ? [want] : want;
+  const { code, enhanced, text } = splitReply(reply);
+  const generic = `${code !== null && code >= 400 && code < 500 ? 4 : 5}.0.0`;
+  const ways: [string, ReturnType<typeof classify>][] = [
+    [`live at ${phase}`, classify({ phase, code, enhanced, text })],
+    ['in a bounce', classify({ phase: 'dsn', code: null, enhanced: reportedStatus(code, enhanced), text: reply })],
+    [`in a bounce with ${generic}`, classify({ phase: 'dsn', code: null, enhanced: generic, text: reply })],
+  ];
+  const misses: Miss[] = [];
+  for (const [how, c] of ways) {
+    if (!wanted.includes(c.category) || c.hard !== (verdict === 'hard')) {
+      misses.push({ how, reply, want: `${wanted.join('|')} ${verdict}`, got: `${c.category} ${c.hard ? 'hard' : 'soft'} (${c.rule})` });
+    }
+  }
+  return misses;
+}
+
+for (const group of GROUPS) {
+  test(`${group.provider}: documented replies read as documented (${group.rows.length} replies)`, () => {
+    const misses = group.rows.flatMap(probe);
+    assert.ok(
+      misses.length === 0,
+      `${misses.length} misreadings:\n${misses.map((m) => `  [${m.how}] ${m.reply.slice(0, 110)}\n      want ${m.want}, got ${m.got}`).join('\n')}`,
+    );
+  });
+}
+
+test('every row names an existing category and a verdict that fits it', () => {
+  let n = 0;
+  for (const group of GROUPS) {
+    assert.ok(group.sources.length > 0, `${group.provider}: no source`);
+    for (const [, reply, want, verdict] of group.rows) {
+      n++;
+      const hardCats = new Set<Category>(['mailbox-unknown', 'domain-unknown', 'no-mail-service', 'mailbox-moved']);
+      for (const w of typeof want === 'string' ? [want] : want) {
+        assert.equal(hardCats.has(w), verdict === 'hard', `${reply}: ${w} is ${hardCats.has(w) ? 'hard' : 'soft'}, row says ${verdict}`);
+      }
+    }
+  }
+  assert.ok(n >= 150, `only ${n} replies probed`);
+});
