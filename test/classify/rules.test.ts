@@ -653,6 +653,7 @@ const ROWS: Row[] = [
   ],
   ['provider:icloud-inactive', r('rcpt', 550, '5.1.1', '<jane@icloud.com>: inactive email address'), 'mailbox-disabled'],
   ['provider:icloud-lookup-failure', r('rcpt', 550, '5.1.1', '<jane@icloud.com>: user lookup success but no user record found.'), 'system-error'],
+  ['provider:symantec-denied', r('data', 554, null, 'Denied (Mode: normal)'), 'content-or-spam'],
   ['provider:barracuda-recipient-blocked', r('data', 550, null, 'permanent failure for one or more recipients (jane@example.com:blocked)'), 'policy'],
 
   // Subject-level statuses
