@@ -654,6 +654,12 @@ const ROWS: Row[] = [
   ['provider:icloud-inactive', r('rcpt', 550, '5.1.1', '<jane@icloud.com>: inactive email address'), 'mailbox-disabled'],
   ['provider:icloud-lookup-failure', r('rcpt', 550, '5.1.1', '<jane@icloud.com>: user lookup success but no user record found.'), 'system-error'],
   ['provider:symantec-denied', r('data', 554, null, 'Denied (Mode: normal)'), 'content-or-spam'],
+  [
+    'provider:microsoft-tls-checks',
+    r('connect', 550, '5.7.321', 'starttls-not-supported: Destination mail server must support TLS to receive mail.'),
+    'tls-required',
+  ],
+  ['provider:microsoft-ip-restricted', r('mail', 451, '4.7.850', 'Access denied, please try again later.'), 'reputation-or-blocklist'],
   ['provider:barracuda-recipient-blocked', r('data', 550, null, 'permanent failure for one or more recipients (jane@example.com:blocked)'), 'policy'],
 
   // Subject-level statuses
