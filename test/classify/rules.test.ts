@@ -601,7 +601,8 @@ const ROWS: Row[] = [
   // Broadcom Email Security.cloud (MessageLabs), its documented replies (Sisimai's Rhost::MessageLabs): "your"
   // address or IP blocked is about our side, never the recipient's mailbox.
   ['wording:our-host-refused', r('dsn', 553, null, 'Sorry, your IP address has been blocked'), 'reputation-or-blocklist'],
-  ['wording:reputation', r('dsn', 553, null, 'Sorry, your email address has been blocked'), 'reputation-or-blocklist'],
+  // …but "your email address/domain has been blocked" is the recipient's own block list (Broadcom KB 173082): policy.
+  ['provider:symantec-sender-blocked', r('dsn', 553, null, 'Sorry, your email address has been blocked'), 'policy'],
   [
     'wording:reputation',
     r('connect', 501, null, 'Connection rejected by policy [7.7] 20805, please visit www.messagelabs.example/support'),
@@ -647,7 +648,7 @@ const ROWS: Row[] = [
     'rate-limited',
   ],
   [
-    'provider:icloud-dmarc',
+    'provider:icloud-authentication',
     r('data', 550, '5.7.1', 'Your message was rejected due to example.com DMARC policy. Please visit https://support.apple.com/en-us/HT204137'),
     'authentication-policy',
   ],
