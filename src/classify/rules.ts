@@ -297,6 +297,20 @@ export const PROVIDER_RULES: readonly Rule[] = [
   { id: 'iua-blocked', match: { has: ['i.ua/err/'], text: /\.i\.ua\/err\/0?9\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'i.ua says our sending IP is blacklisted (its error 9).' },
   { id: 'iua-policy', match: { has: ['i.ua/err/'], text: /\.i\.ua\/err\/(?:0?[1678]|10)\b/i }, category: 'policy', status: 'X.7.1', explanation: 'i.ua refused our server or sender for a policy reason (its errors 1, 6, 7, 8, 10: relaying, HELO, sender check, address lists).' },
 
+  // Sophos Email (Central) names the reason with a code after a bare "Command rejected" (docs.sophos.com, "SMTP
+  // error codes"): XGEMAIL_0011 the recipient does not exist at the protected domain; 0001-0003 DKIM, SPF, DMARC;
+  // 0004/0005 our IP or domain on a blocklist; 0006 the TLS version; 0007 the recipient's licence expired; 0008/0009
+  // an admin or user block list; 0010 a domain it does not protect; 0012 size; 0013-0015 recipient and rate limits.
+  { id: 'sophos-no-such-recipient', match: { has: ['xgemail_'], text: /\bXGEMAIL_0011\b/i }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'The recipient\'s filter (Sophos Email) says this address does not exist at the domain (its code XGEMAIL_0011).' },
+  { id: 'sophos-authentication', match: { has: ['xgemail_'], text: /\bXGEMAIL_000[123]\b/i }, category: 'authentication-policy', status: 'X.7.1', explanation: 'The recipient\'s filter (Sophos Email) refused the message because it failed DKIM, SPF or DMARC for the sending domain.' },
+  { id: 'sophos-blocklist', match: { has: ['xgemail_'], text: /\bXGEMAIL_000[45]\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'The recipient\'s filter (Sophos Email) refused our sending IP or domain because it is on a blocklist.' },
+  { id: 'sophos-tls', match: { has: ['xgemail_'], text: /\bXGEMAIL_0006\b/i }, category: 'tls-required', status: 'X.7.10', explanation: 'The recipient\'s filter (Sophos Email) requires a TLS version our connection did not offer.' },
+  { id: 'sophos-block-list', match: { has: ['xgemail_'], text: /\bXGEMAIL_000[89]\b/i }, category: 'policy', status: 'X.7.1', explanation: 'The recipient\'s organisation or user has our sender, domain or IP on its own block list (Sophos Email).' },
+  { id: 'sophos-not-protected', match: { has: ['xgemail_'], text: /\bXGEMAIL_0010\b/i }, category: 'relay-denied', status: 'X.7.1', explanation: 'The recipient\'s domain is not one this Sophos Email server protects, so it will not accept mail for it (wrong MX).' },
+  { id: 'sophos-size', match: { has: ['xgemail_'], text: /\bXGEMAIL_0012\b/i }, category: 'message-too-large', status: 'X.3.4', explanation: 'The message is larger than the recipient\'s filter (Sophos Email) allows.' },
+  { id: 'sophos-limits', match: { has: ['xgemail_'], text: /\bXGEMAIL_001[345]\b/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'The recipient\'s filter (Sophos Email) applied a recipient or inbound rate limit; later messages usually get through.' },
+  { id: 'sophos-licence', match: { has: ['xgemail_'], text: /\bXGEMAIL_0007\b/i }, category: 'system-error', status: 'X.3.0', explanation: 'The recipient organisation\'s Sophos Email licence has expired, so its filter refuses mail; the address is not in question.' },
+
   // Proofpoint
   { id: 'proofpoint-blocked', match: { text: /(?:ipcheck|support)\.proofpoint\.com|pphosted\.com.{0,60}(?:block|reject)|proofpoint.{0,40}(?:dnsbl|block)/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'The recipient\'s Proofpoint filter blocked our sending IP for poor reputation.' },
 

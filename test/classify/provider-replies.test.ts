@@ -1133,6 +1133,38 @@ const GROUPS: readonly Group[] = [
       ['rcpt', '550 5.1.6 recipient no longer on server: jane@icloud.com', 'mailbox-moved', 'hard'],
     ],
   },
+  {
+    provider: 'Sophos Email (XGEMAIL codes), XMission',
+    sources: [
+      'https://docs.sophos.com/central/customer/help/en-us/ManageYourProducts/EmailSecurity/SMTPErrorCodes/index.html',
+      'https://postmaster.xmission.com/senders/rejectcodes.php',
+    ],
+    rows: [
+      // Sophos says only "Command rejected" under 5.7.1; its code carries the reason.
+      ['rcpt', '550 5.7.1 XGEMAIL_0011 Command rejected', 'mailbox-unknown', 'hard'],
+      ['data', '550 5.7.1 XGEMAIL_0001 Command rejected', 'authentication-policy', 'soft'],
+      ['data', '550 5.7.1 XGEMAIL_0002 Command rejected', 'authentication-policy', 'soft'],
+      ['data', '550 5.7.1 XGEMAIL_0003 Command rejected', 'authentication-policy', 'soft'],
+      ['connect', '550 5.7.1 XGEMAIL_0004 Command rejected', 'reputation-or-blocklist', 'soft'],
+      ['mail', '550 5.7.1 XGEMAIL_0005 Command rejected', 'reputation-or-blocklist', 'soft'],
+      [
+        'rcpt',
+        '550 5.7.4 XGEMAIL_0006 Command rejected: the configured TLS version is Preferred TLS 1.3 for the recipient and the sender TLS version is not available',
+        'tls-required',
+        'soft',
+      ],
+      ['rcpt', '550 5.7.1 XGEMAIL_0007 Command rejected', 'system-error', 'soft'],
+      ['rcpt', '550 5.7.1 XGEMAIL_0008 Command rejected', 'policy', 'soft'],
+      ['rcpt', '550 5.7.1 XGEMAIL_0009 Command rejected', 'policy', 'soft'],
+      ['rcpt', '550 5.7.1 XGEMAIL_0010 Command rejected', 'relay-denied', 'soft'],
+      ['data', '552 5.3.4 XGEMAIL_0012 Command rejected', 'message-too-large', 'soft'],
+      ['rcpt', '452 4.5.3 XGEMAIL_0013 Command rejected', 'rate-limited', 'soft'],
+      ['rcpt', '450 4.7.1 XGEMAIL_0014 Command rejected', 'rate-limited', 'soft'],
+      ['rcpt', '450 4.7.1 XGEMAIL_0015 Command rejected', 'rate-limited', 'soft'],
+      ['rcpt', '550-XM-RJCT01: Account <jane@xmission.example> does not exist.\n550 [192.0.2.1] [mx01.mta.xmission.example]', 'mailbox-unknown', 'hard'],
+      ['connect', '550-XM-RJCT04: IP address 192.0.2.1 listed in SBL\n550 [192.0.2.1] [mx01.mta.xmission.example]', 'reputation-or-blocklist', 'soft'],
+    ],
+  },
 ];
 
 /** The status a bounce would put in its Status field: the reply's own, or the generic one of its class. */

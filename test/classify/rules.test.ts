@@ -661,6 +661,15 @@ const ROWS: Row[] = [
     'tls-required',
   ],
   ['provider:microsoft-ip-restricted', r('mail', 451, '4.7.850', 'Access denied, please try again later.'), 'reputation-or-blocklist'],
+  ['provider:sophos-no-such-recipient', r('rcpt', 550, '5.7.1', 'XGEMAIL_0011 Command rejected'), 'mailbox-unknown'],
+  ['provider:sophos-authentication', r('data', 550, '5.7.1', 'XGEMAIL_0003 Command rejected'), 'authentication-policy'],
+  ['provider:sophos-blocklist', r('connect', 550, '5.7.1', 'XGEMAIL_0004 Command rejected'), 'reputation-or-blocklist'],
+  ['provider:sophos-tls', r('rcpt', 550, '5.7.4', 'XGEMAIL_0006 Command rejected'), 'tls-required'],
+  ['provider:sophos-block-list', r('rcpt', 550, '5.7.1', 'XGEMAIL_0008 Command rejected'), 'policy'],
+  ['provider:sophos-not-protected', r('rcpt', 550, '5.7.1', 'XGEMAIL_0010 Command rejected'), 'relay-denied'],
+  ['provider:sophos-size', r('data', 552, '5.3.4', 'XGEMAIL_0012 Command rejected'), 'message-too-large'],
+  ['provider:sophos-limits', r('rcpt', 450, '4.7.1', 'XGEMAIL_0014 Command rejected'), 'rate-limited'],
+  ['provider:sophos-licence', r('rcpt', 550, '5.7.1', 'XGEMAIL_0007 Command rejected'), 'system-error'],
   ['provider:barracuda-recipient-blocked', r('data', 550, null, 'permanent failure for one or more recipients (jane@example.com:blocked)'), 'policy'],
 
   // Subject-level statuses
