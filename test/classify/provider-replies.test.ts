@@ -1165,6 +1165,52 @@ const GROUPS: readonly Group[] = [
       ['connect', '550-XM-RJCT04: IP address 192.0.2.1 listed in SBL\n550 [192.0.2.1] [mx01.mta.xmission.example]', 'reputation-or-blocklist', 'soft'],
     ],
   },
+  {
+    provider: 'Chinese providers: NetEase (163/126) codes, Coremail, and hosts catalogued as "recipient does not exist"',
+    sources: [
+      'https://biecuoliao.com/pa/MBRrwEM.html',
+      'https://blog.sina.com.cn/s/blog_8dc13ec50101fxxr.html',
+      'https://www.icoremail.vip/support/index.php?cate_id=84',
+      'https://www.dbmailserver.com/tui-xin-address-not-exist.htm',
+    ],
+    rows: [
+      // NetEase puts a code after the reply code; the catalogue gives each code's meaning.
+      ['connect', '421 HL:ICC 163 mx12,ZsCowAC1AAAAAAAA.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1', 'rate-limited', 'soft'],
+      ['connect', '421 HL:IFC 163 mx12,ZsCowAC1AAAAAAAA.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1', 'rate-limited', 'soft'],
+      ['connect', '421 HL:REP 163 mx12,ZsCowAC1AAAAAAAA.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1', 'reputation-or-blocklist', 'soft'],
+      ['connect', '421 HL:MEP 163 mx12,ZsCowAC1AAAAAAAA.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1', 'reputation-or-blocklist', 'soft'],
+      ['mail', '450 MI:DMC 163 mx12,ZsCowAC1AAAAAAAA.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1', 'rate-limited', 'soft'],
+      ['rcpt', '450 RP:DRC 163 mx12,ZsCowAC1AAAAAAAA.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1', 'rate-limited', 'soft'],
+      ['connect', '450 DT:RBL 163 mx12,ZsCowAC1AAAAAAAA.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1', 'reputation-or-blocklist', 'soft'],
+      ['mail', '450 WM:BLI 163 mx12,ZsCowAC1AAAAAAAA.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1', 'policy', 'soft'],
+      ['data', '451 DT:SPM ,please try again 163 mx12,ZsCowAC1AAAAAAAA.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1', 'content-or-spam', 'soft'],
+      ['mail', '451 MI:SFQ 163 mx12,ZsCowAC1AAAAAAAA.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1', 'rate-limited', 'soft'],
+      ['data', '554 DT:SPM 163 smtp7,C8CowAD1AAAAAAAA.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1', 'content-or-spam', 'soft'],
+      // Coremail's server (its own catalogue, glossed in Chinese).
+      ['rcpt', '550 mailbox unavailable.', 'mailbox-unknown', 'hard'],
+      ['rcpt', '550 user is locked.', 'mailbox-disabled', 'soft'],
+      ['connect', '550 black ip.', 'reputation-or-blocklist', 'soft'],
+      ['data', '552 message rejected by anti-spam engine.', 'content-or-spam', 'soft'],
+      ['data', '552 Virus found.', 'virus', 'soft'],
+      ['data', '552 message is too long.', 'message-too-large', 'soft'],
+      ['data', '554 attachment is too long.', 'message-too-large', 'soft'],
+      ['rcpt', '553 host denies relay.', 'relay-denied', 'soft'],
+      ['connect', '554 rbl deny.', 'reputation-or-blocklist', 'soft'],
+      ['rcpt', '451 out of allow RCPT numbers.', 'rate-limited', 'soft'],
+      ['rcpt', '450 mailbox unavailable.', 'server-busy', 'soft'],
+      ['rcpt', '550 User not found: jane@163.example', 'mailbox-unknown', 'hard'],
+      ['rcpt', '550 User suspended', 'mailbox-disabled', 'soft'],
+      // Hosts' replies catalogued as "the recipient does not exist".
+      ['rcpt', '550 RC:LD The email account that you tried to reach does no exists.', 'mailbox-unknown', 'hard'],
+      ['rcpt', '550 RC:NE The email account does not exist.', 'mailbox-unknown', 'hard'],
+      ['rcpt', '551 5.1.1 recipient is not exist', 'mailbox-unknown', 'hard'],
+      ['rcpt', '550 jane:user not exist', 'mailbox-unknown', 'hard'],
+      ['rcpt', '550 Local User [jane@example.com] not found.', 'mailbox-unknown', 'hard'],
+      ['rcpt', '550 #2175041 unavailable mail user', 'mailbox-unknown', 'hard'],
+      ['rcpt', '550 no such user here (umail mta)', 'mailbox-unknown', 'hard'],
+      ['rcpt', '550 5.1.1 Bad destination mailbox address', 'mailbox-unknown', 'hard'],
+    ],
+  },
 ];
 
 /** The status a bounce would put in its Status field: the reply's own, or the generic one of its class. */

@@ -670,6 +670,16 @@ const ROWS: Row[] = [
   ['provider:sophos-size', r('data', 552, '5.3.4', 'XGEMAIL_0012 Command rejected'), 'message-too-large'],
   ['provider:sophos-limits', r('rcpt', 450, '4.7.1', 'XGEMAIL_0014 Command rejected'), 'rate-limited'],
   ['provider:sophos-licence', r('rcpt', 550, '5.7.1', 'XGEMAIL_0007 Command rejected'), 'system-error'],
+  ['provider:netease-rate', r('connect', 421, null, 'HL:ICC 163 mx12,ZsCowAC1.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1'), 'rate-limited'],
+  [
+    'provider:netease-blocked',
+    r('connect', 421, null, 'HL:REP 163 mx12,ZsCowAC1.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1'),
+    'reputation-or-blocklist',
+  ],
+  ['provider:netease-spam', r('data', 554, null, 'DT:SPM 163 smtp7,C8CowAD1.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1'), 'content-or-spam'],
+  ['provider:netease-allowlist', r('mail', 450, null, 'WM:BLU 163 mx12,ZsCowAC1.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1'), 'policy'],
+  ['provider:netease-commands', r('mail', 450, null, 'MI:CEL 163 mx12,ZsCowAC1.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1'), 'protocol-error'],
+  ['wording:user-unknown-hosts', r('rcpt', 550, null, '#2175041 unavailable mail user'), 'mailbox-unknown'],
   ['provider:barracuda-recipient-blocked', r('data', 550, null, 'permanent failure for one or more recipients (jane@example.com:blocked)'), 'policy'],
 
   // Subject-level statuses
