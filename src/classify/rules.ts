@@ -321,6 +321,13 @@ export const PROVIDER_RULES: readonly Rule[] = [
   { id: 'netease-allowlist', match: { has: ['wm:bl'], text: /\bWM:BL[IU]\b/i }, category: 'policy', status: 'X.7.1', explanation: 'The recipient at NetEase only accepts mail from senders or IPs on its allowed list.' },
   { id: 'netease-commands', match: { has: ['mi:c', 'rp:c'], text: /\b(?:MI|RP):C[CE]L\b/i }, category: 'protocol-error', status: 'X.5.2', explanation: 'NetEase (163.com/126.com) refused us for sending too many bad or unexpected SMTP commands.' },
 
+  // Hosts that name our sending IP or account in their own words: T-Online refuses IPs it does not know or that look
+  // dial-up with a contact at rx.t-online.de and a tag ((NOWL), (DIAL)); "Your IP(…) is filtered" (Korean ISPs); and
+  // Mail.ru's "message sending for this account is disabled" is the sending account, not the recipient's mailbox.
+  { id: 'tonline-ip-refused', match: { has: ['rx.t-online.de'], text: /@rx\.t-online\.de\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'T-Online refused our sending IP (no or poor reputation with it, or it looks like a dial-up address); its postmaster can reset it.' },
+  { id: 'ip-filtered', match: { has: ['is filtered'], text: /\byour IP\s*\(\S+\) is filtered/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'The receiving server has filtered our sending IP as a spam source and closed the connection.' },
+  { id: 'sending-account-disabled', match: { has: ['sending for this account'], text: /sending for this account is disabled/i }, category: 'policy', status: 'X.7.1', explanation: 'The sending account has been stopped from sending (often after suspected abuse); the recipient address is not in question.' },
+
   // Proofpoint
   { id: 'proofpoint-blocked', match: { text: /(?:ipcheck|support)\.proofpoint\.com|pphosted\.com.{0,60}(?:block|reject)|proofpoint.{0,40}(?:dnsbl|block)/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'The recipient\'s Proofpoint filter blocked our sending IP for poor reputation.' },
 
@@ -488,7 +495,7 @@ export const WORDING_RULES: readonly Rule[] = [
   // Postfix and others say "try again" when the lookup failed temporarily, whatever class the report has.
   { id: 'dns-try-again', match: { text: /(?:host|domain)(?: name)? not found, try again|name service error .{0,100}try again|temporary failure in name resolution/i }, category: 'dns-failure', status: 'X.4.3', impliedClass: 4, explanation: 'A DNS lookup for the recipient\'s domain failed temporarily (the name servers said to try again).' },
   { id: 'nxdomain-temporary', match: { text: /\bNXDOMAIN\b|\bENOTFOUND\b|domain name not found|host (?:or domain name )?not found|no such domain|name or service not known/i, class: 4 }, category: 'dns-failure', status: 'X.4.3', explanation: 'The recipient\'s domain was not found in DNS, which the reporting server treats as temporary; it may be a typo or a DNS outage.' },
-  { id: 'dns-temporary-reported', match: { text: /\b(?:SERVFAIL|EAI_AGAIN)\b|host not found, try again|(?:DNS|name server|nameserver) (?:query |lookup )?(?:error|failure|failed|timeout|timed out|temporary)|temporary (?:DNS|name resolution) (?:error|failure)|DNS query failed|Name service error/i, class: 4 }, category: 'dns-failure', status: 'X.4.3', explanation: 'A DNS lookup for the recipient\'s domain failed temporarily; the sender will retry.' },
+  { id: 'dns-temporary-reported', match: { text: /\b(?:SERVFAIL|EAI_AGAIN)\b|host not found, try again|(?:DNS|name server|nameserver) (?:query |lookup |resolving |resolution )?(?:error|failure|failed|timeout|timed out|temporary)|temporary (?:DNS|name resolution) (?:error|failure)|DNS query failed|Name service error/i, class: 4 }, category: 'dns-failure', status: 'X.4.3', explanation: 'A DNS lookup for the recipient\'s domain failed temporarily; the sender will retry.' },
   // "Malformed or unexpected name server reply" (Postfix) and SERVFAIL: the name server failed to answer,
   // which says nothing about whether the domain exists, whatever class the report gave it. (A 5.4.4 status
   // decides before the words: Postfix gives it only to invalid MX data, see bounces/parse/classification.ts.)

@@ -1211,6 +1211,61 @@ const GROUPS: readonly Group[] = [
       ['rcpt', '550 5.1.1 Bad destination mailbox address', 'mailbox-unknown', 'hard'],
     ],
   },
+  {
+    provider: 'T-Online, Mail.ru, Korean hosts (Naver, Hanafos) and German hosts',
+    sources: [
+      'https://postmaster.t-online.de/index.en.html',
+      'https://timmehosting.de/leitfaden-wenn-t-online-e-mails-blockiert-ursachen-und-loesungen',
+      'https://help.creoline.com/de/doc/t-online-554-dialuptransient-ip-not-allowed-zVwMz4z866',
+      'https://help.ishosting.com/en/dmarc-check',
+      'https://mailout.ru/2015/09',
+      'https://oliveit.tistory.com/39',
+      'http://adminplay.com/index.php?document_srl=2077&mid=Mail',
+      'https://www.bytecamp.net/de/faq/email/zustellen.html',
+      'https://goneo.de/hilfe/email/fehlermeldungen',
+    ],
+    rows: [
+      [
+        'connect',
+        '554 IP=192.0.2.1 - None/bad reputation. Ask your postmaster for help or to contact postmaster@rx.t-online.de for reset. (NOWL)',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'connect',
+        '554 IP=192.0.2.1 - Dialup/transient IP not allowed. Use a mailgateway or contact toda@rx.t-online.de if obsolete. (DIAL)',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      [
+        'data',
+        '550 5.7.1 This message was not accepted due to domain (mail.ru) owner DMARC policy (RFC 7489) https://help.mail.ru/mail-help/postmaster/dmarc',
+        'authentication-policy',
+        'soft',
+      ],
+      ['mail', '550 message sending for this account is disabled', 'policy', 'soft'],
+      ['rcpt', '552 User quota exceeded', 'mailbox-full', 'soft'],
+      ['rcpt', '550 5.1.1 RUSR 192.0.2.1: No such user: <jane@example.kr>', 'mailbox-unknown', 'hard'],
+      // "Network is busy" under 4.4.1 ("no answer from host"): busy or a connection failure, both for now.
+      ['connect', '421 4.4.1 CHIC 192.0.2.1: Network is busy.', ['server-busy', 'connection-failure'], 'soft'],
+      // Naver's spam centre blocked the IP for now.
+      ['connect', '421 4.4.5 CCRT 192.0.2.1: Connection refused. Server is busy(RT)', ['reputation-or-blocklist', 'server-busy'], 'soft'],
+      [
+        'connect',
+        '421 4.3.2 Your IP(192.0.2.1) is filtered and this connection will be closed. You must register your IP to spammaster@example.com',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+      ['connect', '451 4.4.0 DNS resolving error', 'dns-failure', 'soft'],
+      ['data', '451 4.4.2 Bad connection (io timeout)', 'connection-failure', 'soft'],
+      ['data', '452 4.4.5 Insufficient disk space; try again later', 'server-busy', 'soft'],
+      ['connect', '450 4.7.1 Client host rejected: cannot find your reverse hostname, [192.0.2.1]', 'authentication-policy', 'soft'],
+      ['rcpt', '450 4.2.0 <jane@example.de>: Recipient address rejected: Greylisted', 'greylisted', 'soft'],
+      ['rcpt', '422 4.2.2 Quota limit exceeded (Speicherplatz des Kontos ueberschritten)', 'mailbox-full', 'soft'],
+      ['data', '571 5.7.1 message classified as spam (Nachricht als Spam eingestuft)', 'content-or-spam', 'soft'],
+      ['mail', '553 <bob@example.com>: Sender address rejected: not owned by user jane@example.de', 'policy', 'soft'],
+    ],
+  },
 ];
 
 /** The status a bounce would put in its Status field: the reply's own, or the generic one of its class. */

@@ -680,6 +680,13 @@ const ROWS: Row[] = [
   ['provider:netease-allowlist', r('mail', 450, null, 'WM:BLU 163 mx12,ZsCowAC1.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1'), 'policy'],
   ['provider:netease-commands', r('mail', 450, null, 'MI:CEL 163 mx12,ZsCowAC1.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1'), 'protocol-error'],
   ['wording:user-unknown-hosts', r('rcpt', 550, null, '#2175041 unavailable mail user'), 'mailbox-unknown'],
+  [
+    'provider:tonline-ip-refused',
+    r('connect', 554, null, 'IP=192.0.2.1 - None/bad reputation. Ask your postmaster for help or to contact postmaster@rx.t-online.de for reset. (NOWL)'),
+    'reputation-or-blocklist',
+  ],
+  ['provider:ip-filtered', r('connect', 421, '4.3.2', 'Your IP(192.0.2.1) is filtered and this connection will be closed.'), 'reputation-or-blocklist'],
+  ['provider:sending-account-disabled', r('mail', 550, null, 'message sending for this account is disabled'), 'policy'],
   ['provider:barracuda-recipient-blocked', r('data', 550, null, 'permanent failure for one or more recipients (jane@example.com:blocked)'), 'policy'],
 
   // Subject-level statuses
