@@ -1266,6 +1266,50 @@ const GROUPS: readonly Group[] = [
       ['mail', '553 <bob@example.com>: Sender address rejected: not owned by user jane@example.de', 'policy', 'soft'],
     ],
   },
+  {
+    provider: "AOL's, BellSouth/AT&T's and Orange's documented codes",
+    sources: [
+      'http://postmaster.info.aol.com/errors/',
+      'http://postmaster-us.info.aol.com/errors/554rlyb1.html',
+      'http://community.hostcheetah.com/topic/267/aol-postmaster/',
+      'http://worldnet.att.net/general-info/bls_info/block_enduser.html',
+      'https://postmaster.orange.fr',
+      'https://bentonow.com/smtp-errors/orange',
+      'https://www.suped.com/knowledge/email-deliverability/troubleshooting/why-are-emails-delayed-to-orangefr-and-wanadoo-and-how-to-resolve-ofr_999-errors',
+    ],
+    rows: [
+      ['connect', '554- (RTR:DU) http://postmaster.info.aol.com/errors/554rtrdu.html', 'reputation-or-blocklist', 'soft'],
+      ['connect', '554 RLY:B1 http://postmaster.info.aol.com/errors/554rlyb1.html', 'reputation-or-blocklist', 'soft'],
+      ['connect', '554- (RTR:BB) http://postmaster.info.aol.com/errors/554rtrbb.html', 'reputation-or-blocklist', 'soft'],
+      ['connect', '554- (RTR:CH) http://postmaster.info.aol.com/errors/554rtrch.html', 'reputation-or-blocklist', 'soft'],
+      ['connect', '554- (RTR:RD) http://postmaster.info.aol.com/errors/554rtrrd.html', 'reputation-or-blocklist', 'soft'],
+      ['connect', '421 DYN:T1 http://postmaster.info.aol.com/errors/421dynt1.html', 'rate-limited', 'soft'],
+      ['connect', '521 <192.0.2.1> is blocked', 'reputation-or-blocklist', 'soft'],
+      ['rcpt', '550 [suspend] Mailbox currently suspended--Please contact correspondent directly.', 'mailbox-disabled', 'soft'],
+      ['mail', '550 [permfail] bellsouth.net requires valid sender domain', 'policy', 'soft'],
+      ['connect', '550 unauthorized interface for <192.0.2.1>', 'reputation-or-blocklist', 'soft'],
+      ['connect', '550 <192.0.2.1> blocked by ldap:ou=rblmx,dc=bellsouth,dc=net', 'reputation-or-blocklist', 'soft'],
+      ['connect', '450 busy--Please try again later', 'server-busy', 'soft'],
+      [
+        'connect',
+        '421 mwinf5c10 ME Trop de connexions, veuillez verifier votre configuration. Too many connections, slow down. OFR004_104 [104]',
+        'rate-limited',
+        'soft',
+      ],
+      [
+        'connect',
+        '421 mwinf5c10 ME Service refuse. Veuillez essayer plus tard. Service refused, please try later. OFR004_105 [105]',
+        ['reputation-or-blocklist', 'rate-limited'],
+        'soft',
+      ],
+      [
+        'connect',
+        '421 mwinf5c10 ME Service refuse. Veuillez essayer plus tard. Service refused, please try later. OFR_999 [999]',
+        'reputation-or-blocklist',
+        'soft',
+      ],
+    ],
+  },
 ];
 
 /** The status a bounce would put in its Status field: the reply's own, or the generic one of its class. */
