@@ -218,10 +218,11 @@ export const PROVIDER_RULES: readonly Rule[] = [
   { id: 'comcast-rate', match: { has: ['rl0'], text: /\bRL0\d{5}\b/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'Comcast is limiting our sessions or messages; we slow down and retry.' },
 
   // Apple iCloud
-  // iCloud's own replies (smtp.codes/icloud and senders' catalogues of them): a per-recipient volume deferral and
-  // a DMARC refusal carry the same support link as its policy refusals, and so does its SPF/DKIM refusal ([HME1]); "inactive email address" is an address
-  // its owner has deactivated for now, whatever the 5.1.1; "user lookup success but no user record found" is what
-  // iCloud answered for existing users during its April 2021 outage (SocketLabs' incident report), not a verdict.
+  // iCloud's own replies (smtp.codes/icloud and senders' catalogues of them): a per-recipient volume deferral, a
+  // DMARC refusal and its SPF/DKIM refusal ([HME1]) carry the same support link as its policy refusals; "inactive
+  // email address" is an address its owner has deactivated for now (Apple's Hide My Email help), whatever the 5.1.1;
+  // "user lookup success but no user record found" is what iCloud answered for existing users during its April
+  // 2021 outage (SocketLabs' incident report), not a verdict.
   { id: 'icloud-volume', match: { has: ['excessive volume'], text: /deferred due to excessive volume/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'iCloud Mail is deferring mail to this recipient because it is receiving too much right now; later messages usually get through.' },
   { id: 'icloud-authentication', match: { has: ['dmarc', 'spf'], text: /rejected due to \S+ DMARC policy|blocked for failing (?:both )?SPF and DKIM/i }, category: 'authentication-policy', status: 'X.7.1', explanation: 'The receiving server refused the message because it failed the sending domain\'s DMARC policy.' },
   { id: 'icloud-inactive', match: { has: ['inactive email address'], text: /\binactive email address\b/i }, category: 'mailbox-disabled', status: 'X.2.1', explanation: 'iCloud says its owner has deactivated this address for now; it may be reactivated.' },
