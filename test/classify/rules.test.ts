@@ -601,7 +601,8 @@ const ROWS: Row[] = [
   // Broadcom Email Security.cloud (MessageLabs), its documented replies (Sisimai's Rhost::MessageLabs): "your"
   // address or IP blocked is about our side, never the recipient's mailbox.
   ['wording:our-host-refused', r('dsn', 553, null, 'Sorry, your IP address has been blocked'), 'reputation-or-blocklist'],
-  ['wording:reputation', r('dsn', 553, null, 'Sorry, your email address has been blocked'), 'reputation-or-blocklist'],
+  // …but "your email address/domain has been blocked" is the recipient's own block list (Broadcom KB 173082): policy.
+  ['provider:symantec-sender-blocked', r('dsn', 553, null, 'Sorry, your email address has been blocked'), 'policy'],
   [
     'wording:reputation',
     r('connect', 501, null, 'Connection rejected by policy [7.7] 20805, please visit www.messagelabs.example/support'),
@@ -621,17 +622,76 @@ const ROWS: Row[] = [
   ['provider:mimecast-thread-limit', r('connect', 451, null, 'Account service is temporarily unavailable'), 'rate-limited'],
   // Symantec Email Security.cloud / MessageLabs (Sisimai's Lhost::MessageLabs): its own 542 for an address it does not have.
   ['provider:messagelabs-542-rejected', r('dsn', 542, '5.0.0', 'kai@client.example Rejected'), 'mailbox-unknown'],
-  // Sophos Central Email's documented XGEMAIL_ codes (docs.sophos.com, SMTP error codes).
-  ['provider:sophos-no-such-user', r('rcpt', 550, null, 'XGEMAIL_0011 Command rejected'), 'mailbox-unknown'],
-  ['provider:sophos-not-protected', r('rcpt', 550, null, 'XGEMAIL_0010 Command rejected'), 'relay-denied'],
-  ['provider:sophos-authentication', r('data', 550, null, 'XGEMAIL_0003 Command rejected'), 'authentication-policy'],
-  ['provider:sophos-blocklist', r('connect', 554, null, 'XGEMAIL_0004 Command rejected'), 'reputation-or-blocklist'],
-  ['provider:sophos-tls', r('mail', 550, null, 'XGEMAIL_0006 Command rejected'), 'tls-required'],
-  ['provider:sophos-policy', r('mail', 550, null, 'XGEMAIL_0008 Command rejected'), 'policy'],
-  ['provider:sophos-size', r('data', 550, null, 'XGEMAIL_0012 Command rejected'), 'message-too-large'],
-  ['provider:sophos-limits', r('rcpt', 550, null, 'XGEMAIL_0015 Command rejected'), 'rate-limited'],
   // Dovecot's and Cyrus's Sieve rejections (their sources' rejection texts) with a reason of the user's own.
   ['wording:sieve-rejected', r('dsn', null, '5.0.0', 'Your message to <ida@dest.example> was automatically rejected: Not interested'), 'policy'],
+  // Providers' documented replies (issue 16, helper r): more rows in provider-replies.test.ts.
+  ['provider:gmail-tls-required', r('data', 550, '5.7.29', "This message was blocked because it wasn't sent over a TLS connection."), 'tls-required'],
+  ['provider:gmail-dkim-failed', r('data', 550, '5.7.30', "This message was blocked because it didn't pass DKIM authentication."), 'authentication-policy'],
+  [
+    'provider:gmail-low-reputation',
+    r('data', 421, '4.7.0', 'This message is suspicious due to the very low reputation of the sending IP address.'),
+    'reputation-or-blocklist',
+  ],
+  ['provider:microsoft-throttled', r('rcpt', 432, '4.3.2', 'STOREDRV.Deliver; recipient thread limit exceeded'), 'rate-limited'],
+  ['provider:microsoft-tenant-threshold', r('mail', 550, '5.7.705', 'Access denied, tenant has exceeded threshold'), 'reputation-or-blocklist'],
+  [
+    'provider:microsoft-unregistered-domain',
+    r('mail', 550, '5.7.750', 'Service unavailable. Client blocked from sending from unregistered domains.'),
+    'policy',
+  ],
+  ['provider:microsoft-tenant-rules', r('rcpt', 550, '5.7.520', 'Access denied, Your organization does not allow external forwarding. AS(7555)'), 'policy'],
+  [
+    'provider:comcast-blocked',
+    r('connect', 554, null, 'mx.example.net comcast 192.0.2.1 Comcast block for spam. Please see http://postmaster.comcast.net/smtp-error-codes.php#BL000000'),
+    'reputation-or-blocklist',
+  ],
+  ['provider:comcast-rate', r('connect', 421, null, 'mx.example.net comcast 192.0.2.1 Too many sessions opened, see #RL000001'), 'rate-limited'],
+  [
+    'provider:icloud-volume',
+    r('rcpt', 421, '4.7.1', 'Messages to jane@icloud.com deferred due to excessive volume. Try again later - https://support.apple.com/en-us/HT204137'),
+    'rate-limited',
+  ],
+  [
+    'provider:icloud-authentication',
+    r('data', 550, '5.7.1', 'Your message was rejected due to example.com DMARC policy. Please visit https://support.apple.com/en-us/HT204137'),
+    'authentication-policy',
+  ],
+  ['provider:icloud-inactive', r('rcpt', 550, '5.1.1', '<jane@icloud.com>: inactive email address'), 'mailbox-disabled'],
+  ['provider:icloud-lookup-failure', r('rcpt', 550, '5.1.1', '<jane@icloud.com>: user lookup success but no user record found.'), 'system-error'],
+  ['provider:symantec-denied', r('data', 554, null, 'Denied (Mode: normal)'), 'content-or-spam'],
+  [
+    'provider:microsoft-tls-checks',
+    r('connect', 550, '5.7.321', 'starttls-not-supported: Destination mail server must support TLS to receive mail.'),
+    'tls-required',
+  ],
+  ['provider:microsoft-ip-restricted', r('mail', 451, '4.7.850', 'Access denied, please try again later.'), 'reputation-or-blocklist'],
+  ['provider:sophos-no-such-recipient', r('rcpt', 550, '5.7.1', 'XGEMAIL_0011 Command rejected'), 'mailbox-unknown'],
+  ['provider:sophos-authentication', r('data', 550, '5.7.1', 'XGEMAIL_0003 Command rejected'), 'authentication-policy'],
+  ['provider:sophos-blocklist', r('connect', 550, '5.7.1', 'XGEMAIL_0004 Command rejected'), 'reputation-or-blocklist'],
+  ['provider:sophos-tls', r('rcpt', 550, '5.7.4', 'XGEMAIL_0006 Command rejected'), 'tls-required'],
+  ['provider:sophos-block-list', r('rcpt', 550, '5.7.1', 'XGEMAIL_0008 Command rejected'), 'policy'],
+  ['provider:sophos-not-protected', r('rcpt', 550, '5.7.1', 'XGEMAIL_0010 Command rejected'), 'relay-denied'],
+  ['provider:sophos-size', r('data', 552, '5.3.4', 'XGEMAIL_0012 Command rejected'), 'message-too-large'],
+  ['provider:sophos-limits', r('rcpt', 450, '4.7.1', 'XGEMAIL_0014 Command rejected'), 'rate-limited'],
+  ['provider:sophos-licence', r('rcpt', 550, '5.7.1', 'XGEMAIL_0007 Command rejected'), 'system-error'],
+  ['provider:netease-rate', r('connect', 421, null, 'HL:ICC 163 mx12,ZsCowAC1.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1'), 'rate-limited'],
+  [
+    'provider:netease-blocked',
+    r('connect', 421, null, 'HL:REP 163 mx12,ZsCowAC1.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1'),
+    'reputation-or-blocklist',
+  ],
+  ['provider:netease-spam', r('data', 554, null, 'DT:SPM 163 smtp7,C8CowAD1.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1'), 'content-or-spam'],
+  ['provider:netease-allowlist', r('mail', 450, null, 'WM:BLU 163 mx12,ZsCowAC1.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1'), 'policy'],
+  ['provider:netease-commands', r('mail', 450, null, 'MI:CEL 163 mx12,ZsCowAC1.1 http://mail.163.com/help/help_spam_16.htm?ip=192.0.2.1'), 'protocol-error'],
+  ['wording:user-unknown-hosts', r('rcpt', 550, null, '#2175041 unavailable mail user'), 'mailbox-unknown'],
+  [
+    'provider:tonline-ip-refused',
+    r('connect', 554, null, 'IP=192.0.2.1 - None/bad reputation. Ask your postmaster for help or to contact postmaster@rx.t-online.de for reset. (NOWL)'),
+    'reputation-or-blocklist',
+  ],
+  ['provider:ip-filtered', r('connect', 421, '4.3.2', 'Your IP(192.0.2.1) is filtered and this connection will be closed.'), 'reputation-or-blocklist'],
+  ['provider:sending-account-disabled', r('mail', 550, null, 'message sending for this account is disabled'), 'policy'],
+  ['provider:barracuda-recipient-blocked', r('data', 550, null, 'permanent failure for one or more recipients (jane@example.com:blocked)'), 'policy'],
 
   // Subject-level statuses
   ['enhanced:X.2.1', r('rcpt', 550, '5.2.1', '<jane@example.org>... Rejected'), 'mailbox-disabled'],

@@ -1262,7 +1262,7 @@ const REPLIES: [diagnostic: string, status: string, hard: boolean, category?: st
   ['550 XGEMAIL_0014 Command rejected', '5.0.0', false, 'rate-limited'],
   ['554 5.7.28 Mail flood detected', '5.7.28', false, 'rate-limited'],
   // Recipient servers' refusals as Broadcom's KB 162445 lists them for Email Security.cloud's outbound notices.
-  ['552 MS-Office file containing VBA macros found inside of the email', '5.0.0', false, 'content-or-spam'],
+  ['552 MS-Office file containing VBA macros found inside of the email', '5.0.0', false, 'virus'],
   ['554 5.7.1 Recipient address rejected: No such user', '5.7.1', true, 'mailbox-unknown'],
   // Trend Micro Deep Discovery Email Inspector's documented answers (docs.trendmicro.com, "SMTP error codes"):
   // its sender filter refuses with a 521, which is about our sender, not a domain that takes no mail.

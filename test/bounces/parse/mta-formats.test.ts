@@ -2240,7 +2240,8 @@ const REPLIES: [diagnostic: string, status: string, hard: boolean][] = [
   ['451 Recipient temporarily unavailable', '4.0.0', false],
   ['550 Envelope blocked - User Entry', '5.0.0', false],
   ['554 Maximum email size exceeded', '5.0.0', false],
-  ['550 5.1.1 <x@icloud.example>: inactive email address (in reply to RCPT TO command)', '5.1.1', true],
+  // Soft: Apple documents inactive (Hide My Email) addresses as deactivated and reactivatable, whatever the 5.1.1.
+  ['550 5.1.1 <x@icloud.example>: inactive email address (in reply to RCPT TO command)', '5.1.1', false],
   ['550 5.1.6 recipient no longer on server: x@icloud.example', '5.1.6', true],
   ['421 4.7.1 Messages to x@icloud.example deferred due to excessive volume. Try again later', '4.7.1', false],
   // Google (Rhost::Google): the notice's own sentence when no reply is quoted.
