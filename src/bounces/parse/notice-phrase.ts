@@ -6,10 +6,13 @@
 import { classify } from '../../classify/classify.js';
 import type { Classification } from '../../classify/types.js';
 
-/** How much of a notice is searched for a reason phrase, and the words such a phrase has (a cheap filter). */
+/**
+ * How much of a notice is searched for a reason phrase, and the words such a phrase has (a cheap filter; also
+ * the localized "not found" of Gmail's headings in its senders' languages).
+ */
 const NOTICE_MAX = 12_000;
 const REASON_WORDS =
-  /unknown|exist|invalid|not found|no such|full|quota|disabled|suspend|inactive|expired|denied|refused|reject|block|spam|host|domain|relay|timed? ?out|too (?:large|big)|size|loop|not (?:allowed|permitted|accepted)|unavailable|unrouteable|illegal/i;
+  /unknown|exist|invalid|not found|no such|full|quota|disabled|suspend|inactive|expired|denied|refused|reject|block|spam|host|domain|relay|timed? ?out|too (?:large|big)|size|loop|not (?:allowed|permitted|accepted)|unavailable|unrouteable|illegal|introuvable|nicht gefunden|no encontrad|non trovat|n[aã]o encontrad|не найден|見つかりません|找不到/i;
 
 /**
  * The notice's units to classify: each line, and after the lines of a short paragraph the paragraph joined

@@ -1,0 +1,291 @@
+/**
+ * Notices in other languages (issue 16): Gmail's and Google Workspace's notices follow the sender's UI
+ * language, Exchange / Office 365 NDRs the organisation's, and many providers write only in their own. Each
+ * case is written here from a format's structure and its localized wording, with made-up addresses and
+ * replies: the localized heading or subject as the vendor writes it (its source in the case), usually the
+ * remote server's English reply inside, in the charset and transfer encoding the MTA sends, and localized
+ * subjects as RFC 2047 encoded-words. Each notice is read twice: with its delivery-status part (as sent), and
+ * as the human-readable part alone (as it arrives when a client or a forwarder keeps only the text).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TextDecoder } from 'node:util';
+import { parseBounceSync } from '../../../src/bounces/parse/index.js';
+
+const VERP = 'To: b+7-f00d@bounces.shop.example';
+
+// --- Encoders built from Node's own decoders (no dependency): each charset's table, reversed. ---------
+const tables = new Map<string, Map<string, number[]>>();
+function table(charset: string): Map<string, number[]> {
+  const known = tables.get(charset);
+  if (known) return known;
+  const dec = new TextDecoder(charset === 'iso-2022-jp' ? 'euc-jp' : charset);
+  const map = new Map<string, number[]>();
+  const add = (bytes: number[]) => {
+    const ch = dec.decode(Uint8Array.from(bytes));
+    if (ch.length === 1 && ch !== '\ufffd' && !map.has(ch)) map.set(ch, bytes);
+  };
+  for (let b = 0x80; b <= 0xff; b++) add([b]);
+  if (!['iso-8859-1', 'koi8-r', 'windows-1252'].includes(charset))
+    for (let lead = 0xa1; lead <= 0xfe; lead++) for (let trail = 0xa1; trail <= 0xfe; trail++) add([lead, trail]);
+  tables.set(charset, map);
+  return map;
+}
+
+/** `text` in `charset` (ISO-2022-JP: its JIS X 0208 runs between ESC $ B and ESC ( B). */
+function encode(text: string, charset: string): Buffer {
+  if (charset === 'utf-8') return Buffer.from(text, 'utf8');
+  const map = table(charset);
+  const out: number[] = [];
+  let jis = false;
+  for (const ch of text) {
+    if (ch.charCodeAt(0) < 0x80) {
+      if (jis) out.push(0x1b, 0x28, 0x42), (jis = false);
+      out.push(ch.charCodeAt(0));
+      continue;
+    }
+    const bytes = map.get(ch);
+    if (!bytes) throw new Error(`${charset} has no ${ch}`);
+    if (charset === 'iso-2022-jp') {
+      if (!jis) out.push(0x1b, 0x24, 0x42), (jis = true);
+      out.push(...bytes.map((b) => b & 0x7f));
+    } else out.push(...bytes);
+  }
+  if (jis) out.push(0x1b, 0x28, 0x42);
+  return Buffer.from(out);
+}
+
+/** An RFC 2047 encoded-word: `=?charset?B?…?=`. */
+const word = (text: string, charset: string) => `=?${charset.toUpperCase()}?B?${encode(text, charset).toString('base64')}?=`;
+
+/** Quoted-printable of bytes, lines of at most 76 characters. */
+function qp(bytes: Buffer): string {
+  const lines: string[] = [];
+  for (const line of bytes.toString('latin1').split('\n')) {
+    let out = '';
+    let len = 0;
+    for (const ch of line) {
+      const c = ch.charCodeAt(0);
+      const piece = c === 0x3d || c > 0x7e || (c < 0x20 && c !== 0x09) ? `=${c.toString(16).toUpperCase().padStart(2, '0')}` : ch;
+      if (len + piece.length > 75) (out += '=\n'), (len = 0);
+      out += piece;
+      len += piece.length;
+    }
+    lines.push(out);
+  }
+  return lines.join('\n');
+}
+
+type Cte = 'base64' | 'quoted-printable' | '8bit' | '7bit';
+
+/** A body in a charset and transfer encoding. */
+function body(text: string, charset: string, cte: Cte): string {
+  const bytes = encode(text, charset);
+  if (cte === 'base64') return bytes.toString('base64').replace(/.{76}/g, '$&\n');
+  if (cte === 'quoted-printable') return qp(bytes);
+  return bytes.toString('latin1');
+}
+
+interface Human {
+  text: string;
+  charset: string;
+  cte: Cte;
+}
+
+/** A multipart/report: the human-readable part, then the delivery-status fields (one recipient). */
+function report(headers: string[], human: Human, dsn: string[]): Buffer {
+  const b = '==b0undary==';
+  const lines = [
+    ...headers,
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/report; report-type=delivery-status; boundary="${b}"`,
+    '',
+    `--${b}`,
+    `Content-Type: text/plain; charset=${human.charset}`,
+    `Content-Transfer-Encoding: ${human.cte}`,
+    '',
+    body(human.text, human.charset, human.cte),
+    `--${b}`,
+    'Content-Type: message/delivery-status',
+    '',
+    ...dsn,
+    '',
+    `--${b}`,
+    'Content-Type: text/rfc822-headers',
+    '',
+    'From: news@shop.example',
+    'To: someone@dest.example',
+    'Subject: Your order',
+    '',
+    `--${b}--`,
+    '',
+  ];
+  return Buffer.from(lines.join('\r\n').replace(/\r?\n/g, '\r\n'), 'latin1');
+}
+
+/** The human-readable part alone, as the top-level body. */
+function plain(headers: string[], human: Human): Buffer {
+  const lines = [
+    ...headers,
+    'MIME-Version: 1.0',
+    `Content-Type: text/plain; charset=${human.charset}`,
+    `Content-Transfer-Encoding: ${human.cte}`,
+    '',
+    body(human.text, human.charset, human.cte),
+    '',
+  ];
+  return Buffer.from(lines.join('\r\n').replace(/\r?\n/g, '\r\n'), 'latin1');
+}
+
+const dsnFields = (to: string, status: string, action: string, diagnostic: string, mta = 'dns; mail.sender.example') => [
+  `Reporting-MTA: ${mta}`,
+  '',
+  `Final-Recipient: rfc822; ${to}`,
+  `Action: ${action}`,
+  `Status: ${status}`,
+  'Remote-MTA: dns; mx.dest.example',
+  `Diagnostic-Code: smtp; ${diagnostic}`,
+];
+
+interface Case {
+  /** Language, format, and where its wording comes from. */
+  format: string;
+  subject: string;
+  from: string;
+  human: Human;
+  to: string;
+  status: string;
+  diagnostic: string;
+  kind: 'bounce' | 'delay';
+  hard: boolean;
+  category?: string;
+  /** The text alone has no recipient the parser can find (say why): only the report form is checked. */
+  reportOnly?: string;
+}
+
+const GMAIL_FROM = 'From: Mail Delivery Subsystem <mailer-daemon@googlemail.example>';
+const GMAIL_SUBJECT = 'Delivery Status Notification (Failure)';
+const USER_UNKNOWN = (to: string) =>
+  `550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces.`;
+
+/**
+ * Gmail's notice: the localized heading between "** … **", the address, then the remote server's reply
+ * as it gave it (English). Headings: Gmail's localized notices as issue 16's brief quotes them.
+ */
+const gmail = (heading: string, to: string, reply: string) => [`** ${heading} **`, '', to, '', reply, ''].join('\n');
+
+const GMAIL: Array<[string, string, string, Cte, string]> = [
+  ['English', 'Address not found', 'utf-8', '7bit', 'en@dest.example'],
+  ['French', 'Adresse introuvable', 'utf-8', 'quoted-printable', 'luc.martin@dest.example'],
+  ['German', 'Adresse nicht gefunden', 'utf-8', 'quoted-printable', 'anna.schmidt@dest.example'],
+  ['Spanish', 'Dirección no encontrada', 'utf-8', 'base64', 'ana.garcia@dest.example'],
+  ['Italian', 'Indirizzo non trovato', 'utf-8', 'quoted-printable', 'marco.rossi@dest.example'],
+  ['Portuguese', 'Endereço não encontrado', 'utf-8', 'base64', 'joao.silva@dest.example'],
+  ['Russian', 'Адрес не найден', 'utf-8', 'base64', 'ivan.petrov@dest.example'],
+  ['Russian, KOI8-R', 'Адрес не найден', 'koi8-r', '8bit', 'olga.ivanova@dest.example'],
+  ['Japanese', 'アドレスが見つかりませんでした', 'utf-8', 'base64', 'taro.yamada@dest.example'],
+  ['Japanese, ISO-2022-JP', 'アドレスが見つかりませんでした', 'iso-2022-jp', '7bit', 'hanako.sato@dest.example'],
+  ['Chinese', '找不到地址', 'utf-8', 'base64', 'li.wei@dest.example'],
+  ['Chinese, GB2312', '找不到地址', 'gb2312', 'base64', 'wang.fang@dest.example'],
+];
+
+const CASES: Case[] = [
+  ...GMAIL.map(
+    ([lang, heading, charset, cte, to]): Case => ({
+      format: `Gmail, ${lang}: "** ${heading} **", the remote reply in English`,
+      subject: GMAIL_SUBJECT,
+      from: GMAIL_FROM,
+      human: { text: gmail(heading, to, USER_UNKNOWN(to)), charset, cte },
+      to,
+      status: '5.1.1',
+      diagnostic: USER_UNKNOWN(to),
+      kind: 'bounce',
+      hard: true,
+      category: 'mailbox-unknown',
+    }),
+  ),
+  ...GMAIL.slice(0, 8).map(([lang, heading, charset, cte]): Case => {
+    const to = `q.${lang.toLowerCase().replace(/\W+/g, '')}@dest.example`;
+    return {
+      format: `Gmail, ${lang}: "** ${heading} **" alone, the remote reply quoting no address and no status (the heading is the reason)`,
+      subject: GMAIL_SUBJECT,
+      from: GMAIL_FROM,
+      human: { text: gmail(heading, to, '550 Requested action not taken'), charset, cte },
+      to,
+      status: '5.0.0',
+      diagnostic: '550 Requested action not taken',
+      kind: 'bounce',
+      hard: true,
+      category: 'mailbox-unknown',
+    };
+  }),
+];
+
+/**
+ * Exchange / Office 365 NDRs: the localized subject title (an encoded-word), the user part, the heading of
+ * the administrators' part, the address and the remote reply. Subject titles: issue 16's brief (Exchange's
+ * localized NDRs); the German and French administrators' headings: Microsoft's German documentation ("DSNs
+ * und NDRs in Exchange Server": "Diagnoseinformationen für Administratoren") and the brief.
+ */
+const EXCHANGE: Array<[string, string, string, string, Cte]> = [
+  ['German', 'Unzustellbar: Ihre Bestellung', 'Diagnoseinformationen für Administratoren:', 'utf-8', 'quoted-printable'],
+  ['German, ISO-8859-1', 'Unzustellbar: Ihre Bestellung', 'Diagnoseinformationen für Administratoren:', 'iso-8859-1', 'quoted-printable'],
+  ['French', 'Non remis : Votre commande', 'Informations de diagnostic pour les administrateurs :', 'utf-8', 'quoted-printable'],
+  ['French, ISO-8859-1', 'Non remis : Votre commande', 'Informations de diagnostic pour les administrateurs :', 'iso-8859-1', '8bit'],
+  ['Spanish', 'No se puede entregar: Su pedido', 'Diagnostic information for administrators:', 'utf-8', 'base64'],
+  ['Italian', 'Non recapitabile: Il tuo ordine', 'Diagnostic information for administrators:', 'utf-8', 'base64'],
+  ['Dutch', 'Onbestelbaar: Uw bestelling', 'Diagnostic information for administrators:', 'utf-8', 'base64'],
+  ['Portuguese', 'Não é possível entregar: Seu pedido', 'Diagnostic information for administrators:', 'utf-8', 'base64'],
+  ['Russian', 'Недоставляемое сообщение: Ваш заказ', 'Diagnostic information for administrators:', 'utf-8', 'base64'],
+  ['Russian, KOI8-R', 'Недоставляемое сообщение: Ваш заказ', 'Diagnostic information for administrators:', 'koi8-r', 'base64'],
+  ['Japanese', '配信不能: ご注文', 'Diagnostic information for administrators:', 'utf-8', 'base64'],
+  ['Japanese, ISO-2022-JP', '配信不能: ご注文', 'Diagnostic information for administrators:', 'iso-2022-jp', '7bit'],
+  ['Chinese', '无法投递: 您的订单', 'Diagnostic information for administrators:', 'utf-8', 'base64'],
+  ['Chinese, GB2312', '无法投递: 您的订单', 'Diagnostic information for administrators:', 'gb2312', 'base64'],
+];
+
+const EX_REPLIES: Array<[string, string, boolean, string]> = [
+  ['550 5.1.1 RESOLVER.ADR.RecipNotFound; not found', '5.1.1', true, 'mailbox-unknown'],
+  ['552 5.2.2 mailbox full; quota exceeded', '5.2.2', false, 'mailbox-full'],
+];
+
+EXCHANGE.forEach(([lang, subject, admin, charset, cte], i) => {
+  const [reply, status, hard, category] = EX_REPLIES[i % EX_REPLIES.length];
+  const to = `user${i}@dest.example`;
+  CASES.push({
+    format: `Exchange, ${lang}: subject "${subject.split(':')[0]}:", "${admin}", the address, "${reply}"`,
+    subject: word(subject, charset === 'iso-2022-jp' ? 'iso-2022-jp' : charset === 'iso-8859-1' ? 'iso-8859-1' : charset),
+    from: 'From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example>',
+    human: { text: [admin, '', 'Generating server: mx1.corp.example', '', to, `#${reply} ##`, ''].join('\n'), charset, cte },
+    to,
+    status,
+    diagnostic: reply,
+    kind: 'bounce',
+    hard,
+    category,
+  });
+});
+
+function check(c: Case, r: ReturnType<typeof parseBounceSync>, form: string) {
+  const where = `${c.format} (${form})`;
+  assert.equal(r.kind, c.kind, `${where}: kind`);
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    [c.to],
+    `${where}: recipients`,
+  );
+  assert.equal(r.recipients[0]?.hard, c.hard, `${where}: hard`);
+  if (c.category) assert.equal(r.recipients[0]?.category, c.category, `${where}: category`);
+}
+
+for (const c of CASES) {
+  const headers = [c.from, VERP, `Subject: ${c.subject}`, 'Date: Sat, 5 Dec 2026 10:00:00 +0000'];
+  test(`${c.format}: read with its delivery-status part`, () => {
+    const r = parseBounceSync(report(headers, c.human, dsnFields(c.to, c.status, 'failed', c.diagnostic)));
+    check(c, r, 'report');
+  });
+  if (!c.reportOnly)
+    test(`${c.format}: read from its text alone`, () => {
+      check(c, parseBounceSync(plain(headers, c.human)), 'text alone');
+    });
+}
