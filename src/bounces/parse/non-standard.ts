@@ -275,11 +275,11 @@ const DELAY_SUBJECT =
 /**
  * A subject that is a failure notice's title followed by the returned message's own subject, as Exchange
  * and its localisations write it ("Undeliverable: <subject>", "Unzustellbar:", "Non remis :", "Non
- * recapitabile:", "Onbestelbaar:"): the words after the title ("Delivery delayed for order 1234") are not
+ * recapitabile:", "Onbestelbaar:", "Não é possível entregar:", "Недоставляемое сообщение:", "配信不能:", "无法投递:"): the words after the title ("Delivery delayed for order 1234") are not
  * the notice's.
  */
 const FAILURE_TITLE =
-  /^\s*(?:undeliverable|unzustellbar|nicht zustellbar|non remis|non recapitabile|no se puede entregar|onbestelbaar|olevererbart)\b[^:\n]{0,20}:/i;
+  /^\s*(?:(?:undeliverable|unzustellbar|nicht zustellbar|non remis|non recapitabile|no se puede entregar|onbestelbaar|olevererbart|n[aã]o [ée] poss[ií]vel entregar)\b|недоставляемое сообщение|配信不能|无法投递)[^:\n]{0,20}:/i;
 
 /**
  * The notice says the MTA is still trying: a warning, not a failure (see DELAY_WORDING, RETRY_AHEAD,
@@ -325,7 +325,8 @@ const SUCCESS_TEXT =
  * A subject or a text that names a failure: the notice is not a receipt, whatever else it says (a notice
  * about several recipients may report some delivered and others failed).
  */
-const FAILURE_SUBJECT = /undeliver|returned (?:mail|to sender)|fail|non[- ]?remis|unzustellbar/i;
+const FAILURE_SUBJECT =
+  /undeliver|returned (?:mail|to sender)|fail|non[- ]?remis|unzustellbar|no se puede entregar|non recapitabile|onbestelbaar|n[aã]o [ée] poss[ií]vel entregar|недоставляемое сообщение|配信不能|无法投递/i;
 const FAILURE_TEXT = /could(?: not|n't) be delivered|undeliverable|delivery (?:has )?failed|failed permanently|permanent fatal errors|permanent error/i;
 
 /** The notice reports delivery (or relay) rather than a failure; see SUCCESS_TEXT. */

@@ -289,3 +289,45 @@ for (const c of CASES) {
       check(c, parseBounceSync(plain(headers, c.human)), 'text alone');
     });
 }
+
+/**
+ * Exchange's localized subject title as the only sign of a notice: Office 365 sends from "Microsoft Outlook
+ * <MicrosoftExchange…@…>" (no daemon's name), and the administrators' part kept alone (a client's copy)
+ * gives the address and "Remote Server returned '…'" (Exchange 2010's wording, as Sisimai's Exchange2007
+ * module quotes it). The returned message's own subject after the title ("Delivery delayed for order
+ * 1234") is not the notice's: still a failure.
+ */
+const TITLES: Array<[string, string]> = [
+  ['Spanish', 'No se puede entregar'],
+  ['Portuguese', 'Não é possível entregar'],
+  ['Russian', 'Недоставляемое сообщение'],
+  ['Japanese', '配信不能'],
+  ['Chinese', '无法投递'],
+  ['German', 'Unzustellbar'],
+  ['French', 'Non remis'],
+];
+const OUTLOOK_FROM = 'From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example>';
+
+for (const [lang, title] of TITLES) {
+  for (const [reply, hard, category] of [
+    ['550 5.1.1 RESOLVER.ADR.RecipNotFound; not found', true, 'mailbox-unknown'],
+    ['552 5.2.2 mailbox full; quota exceeded', false, 'mailbox-full'],
+  ] as const) {
+    test(`Exchange, ${lang}: the subject title "${title}:" alone marks the notice; "${reply.slice(0, 9)}" read as ${category}`, () => {
+      const to = `kim.${lang.toLowerCase()}@dest.example`;
+      const r = parseBounceSync(
+        plain([OUTLOOK_FROM, VERP, `Subject: ${word(`${title}: Delivery delayed for order 1234`, 'utf-8')}`], {
+          text: [to, `Remote Server returned '${reply}'`, ''].join('\n'),
+          charset: 'utf-8',
+          cte: 'base64',
+        }),
+      );
+      assert.equal(r.kind, 'bounce', `${lang}: kind`);
+      assert.deepEqual(
+        r.recipients.map((x) => [x.address, x.hard, x.category]),
+        [[to, hard, category]],
+        `${lang}: recipients`,
+      );
+    });
+  }
+}
