@@ -331,3 +331,118 @@ for (const [lang, title] of TITLES) {
     });
   }
 }
+
+/**
+ * Exchange 2007 and later, the administrators' part in French and Italian, the returned message's headers
+ * after their localized heading (the headings as Sisimai's Exchange2007 module lists them: "Informations de
+ * diagnostic pour les administrateurs", "Serveur de génération", "En-têtes de message d'origine :";
+ * "Informazioni di diagnostica per gli amministratori", "Server di generazione", "Intestazioni originali del
+ * messaggio:"). The returned headers name other addresses (its To and Cc): never a failed recipient.
+ */
+const EXCHANGE_ADMIN: Array<[string, string, string, string, string]> = [
+  [
+    'French',
+    'Non remis : Votre commande',
+    'Informations de diagnostic pour les administrateurs :',
+    'Serveur de génération :',
+    "En-têtes de message d'origine :",
+  ],
+  [
+    'Italian',
+    'Non recapitabile: Il tuo ordine',
+    'Informazioni di diagnostica per gli amministratori:',
+    'Server di generazione:',
+    'Intestazioni originali del messaggio:',
+  ],
+];
+for (const [lang, subject, admin, server, original] of EXCHANGE_ADMIN) {
+  for (const charset of ['utf-8', 'iso-8859-1']) {
+    test(`Exchange, ${lang} (${charset}): the returned headers after "${original}" name no failed recipient`, () => {
+      const to = `paul.${lang.toLowerCase()}@dest.example`;
+      const text = [
+        admin,
+        '',
+        `${server} mx1.corp.example`,
+        '',
+        to,
+        '#550 5.1.1 RESOLVER.ADR.RecipNotFound; not found ##',
+        '',
+        original,
+        '',
+        'Received: from mail.shop.example (192.0.2.10) by mx1.corp.example',
+        'From: News <news@shop.example>',
+        `To: ${to}`,
+        'CC: <colleague@corp.example>, <other.person@dest.example>',
+        'Subject: Your order',
+        'Message-ID: <1234@shop.example>',
+        '',
+      ].join('\n');
+      const r = parseBounceSync(plain([OUTLOOK_FROM, VERP, `Subject: ${word(subject, charset)}`], { text, charset, cte: 'quoted-printable' }));
+      assert.equal(r.kind, 'bounce', `${lang}: kind`);
+      assert.deepEqual(
+        r.recipients.map((x) => [x.address, x.hard, x.category]),
+        [[to, true, 'mailbox-unknown']],
+        `${lang}: recipients`,
+      );
+    });
+  }
+}
+
+/**
+ * Mail.ru: a Russian preamble ("Это письмо создано автоматически сервером Mail.Ru, отвечать на него не
+ * нужно. К сожалению, Ваше письмо не может быть доставлено одному или нескольким получателям:"), a row of
+ * asterisks, then Exim's English notice (the structure and the Russian text as Sisimai's MailRu module
+ * quotes them). UTF-8 and KOI8-R.
+ */
+for (const [charset, cte] of [
+  ['utf-8', 'base64'],
+  ['koi8-r', '8bit'],
+] as const) {
+  for (const [reply, hard, category] of [
+    ['550 5.1.1 <vera@dest.example>... User unknown', true, 'mailbox-unknown'],
+    ['552 5.2.2 <vera@dest.example>... Mailbox is full', false, 'mailbox-full'],
+  ] as const) {
+    test(`Mail.ru (${charset}): Russian preamble, Exim's notice under the asterisks: "${reply.slice(0, 9)}" read as ${category}`, () => {
+      const text = [
+        'Это письмо создано автоматически',
+        'сервером Mail.Ru, отвечать на него не',
+        'нужно.',
+        '',
+        'К сожалению, Ваше письмо не может',
+        'быть доставлено одному или нескольким',
+        'получателям:',
+        '',
+        '**********************',
+        '',
+        'This message was created automatically by mail delivery software.',
+        '',
+        'A message that you sent could not be delivered to one or more of its',
+        'recipients. This is a permanent error. The following address(es) failed:',
+        '',
+        '  vera@dest.example',
+        '    SMTP error from remote mail server after RCPT TO:<vera@dest.example>:',
+        `    host mx.dest.example [192.0.2.22]: ${reply}`,
+        '',
+        '------ This is a copy of the message, including all the headers. ------',
+        '',
+        'From: news@shop.example',
+        'To: vera@dest.example',
+        'Subject: Your order',
+        '',
+      ].join('\n');
+      const r = parseBounceSync(
+        plain(['From: Mail Delivery System <mailer-daemon@corp.mail.example>', VERP, 'Subject: Mail delivery failed: returning message to sender'], {
+          text,
+          charset,
+          cte,
+        }),
+      );
+      assert.equal(r.kind, 'bounce', 'kind');
+      assert.deepEqual(
+        r.recipients.map((x) => [x.address, x.hard, x.category]),
+        [['vera@dest.example', hard, category]],
+        'recipients',
+      );
+    });
+  }
+}
