@@ -297,26 +297,36 @@ for (const c of CASES) {
  * module quotes it). The returned message's own subject after the title ("Delivery delayed for order
  * 1234") is not the notice's: still a failure.
  */
-const TITLES: Array<[string, string]> = [
-  ['Spanish', 'No se puede entregar'],
-  ['Portuguese', 'Não é possível entregar'],
-  ['Russian', 'Недоставляемое сообщение'],
-  ['Japanese', '配信不能'],
-  ['Chinese', '无法投递'],
-  ['German', 'Unzustellbar'],
-  ['French', 'Non remis'],
+/** Q-encoding (RFC 2047 4.2): blanks as underscores, other octets outside the safe set as =XX. */
+const qword = (text: string, charset: string) =>
+  `=?${charset.toUpperCase()}?Q?${[...encode(text, charset)].map((b) => (b === 0x20 ? '_' : /[A-Za-z0-9!*+\-/]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('')}?=`;
+
+/** Language, title, and how the subject is encoded (charset, B or Q). */
+const TITLES: Array<[string, string, string, 'B' | 'Q']> = [
+  ['Spanish', 'No se puede entregar', 'utf-8', 'B'],
+  ['Spanish', 'No se puede entregar', 'iso-8859-1', 'Q'],
+  ['Portuguese', 'Não é possível entregar', 'utf-8', 'Q'],
+  ['Portuguese', 'Não é possível entregar', 'iso-8859-1', 'B'],
+  ['Russian', 'Недоставляемое сообщение', 'utf-8', 'B'],
+  ['Russian', 'Недоставляемое сообщение', 'koi8-r', 'B'],
+  ['Japanese', '配信不能', 'utf-8', 'B'],
+  ['Japanese', '配信不能', 'iso-2022-jp', 'B'],
+  ['Chinese', '无法投递', 'utf-8', 'B'],
+  ['Chinese', '无法投递', 'gb2312', 'B'],
+  ['German', 'Unzustellbar', 'utf-8', 'B'],
+  ['French', 'Non remis', 'utf-8', 'Q'],
 ];
 const OUTLOOK_FROM = 'From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@corp.example>';
 
-for (const [lang, title] of TITLES) {
+for (const [lang, title, charset, enc] of TITLES) {
   for (const [reply, hard, category] of [
     ['550 5.1.1 RESOLVER.ADR.RecipNotFound; not found', true, 'mailbox-unknown'],
     ['552 5.2.2 mailbox full; quota exceeded', false, 'mailbox-full'],
   ] as const) {
-    test(`Exchange, ${lang}: the subject title "${title}:" alone marks the notice; "${reply.slice(0, 9)}" read as ${category}`, () => {
+    test(`Exchange, ${lang}: the subject title "${title}:" (${charset}, ${enc}) alone marks the notice; "${reply.slice(0, 9)}" read as ${category}`, () => {
       const to = `kim.${lang.toLowerCase()}@dest.example`;
       const r = parseBounceSync(
-        plain([OUTLOOK_FROM, VERP, `Subject: ${word(`${title}: Delivery delayed for order 1234`, 'utf-8')}`], {
+        plain([OUTLOOK_FROM, VERP, `Subject: ${(enc === 'B' ? word : qword)(`${title}: Delivery delayed for order 1234`, charset)}`], {
           text: [to, `Remote Server returned '${reply}'`, ''].join('\n'),
           charset: 'utf-8',
           cte: 'base64',
