@@ -456,3 +456,63 @@ for (const [charset, cte] of [
     });
   }
 }
+
+/**
+ * Auto-replies in other languages, their subjects encoded in the charsets their mail programs use (Outlook's
+ * localized "Automatic reply:" prefixes, as the responder table in src/bounces/parse/autoreply.ts lists them),
+ * the text in the same charset: an auto-reply, never a bounce, whatever its words about absence.
+ */
+const AUTO_REPLIES: Array<[string, string, string, 'B' | 'Q', string]> = [
+  ['German', 'Automatische Antwort: Ihre Bestellung', 'iso-8859-1', 'Q', 'Ich bin bis zum 12. Dezember nicht im Büro.'],
+  ['French', 'Réponse automatique : Votre commande', 'iso-8859-1', 'Q', 'Je suis absent du bureau jusqu’au 12 décembre.'.replace('’', "'")],
+  ['Spanish', 'Respuesta automática: Su pedido', 'iso-8859-1', 'B', 'Estoy fuera de la oficina hasta el 12 de diciembre.'],
+  ['Portuguese', 'Resposta automática: Seu pedido', 'utf-8', 'Q', 'Estou fora do escritório até 12 de dezembro.'],
+  ['Russian', 'Автоматический ответ: Ваш заказ', 'koi8-r', 'B', 'Я в отпуске до 12 декабря.'],
+  ['Japanese', '自動応答: ご注文', 'iso-2022-jp', 'B', '12月12日まで不在にしております。'],
+  ['Chinese', '自动回复: 您的订单', 'gb2312', 'B', '我在12月12日之前不在办公室。'],
+  ['Korean', '자동 응답: 주문', 'euc-kr', 'B', '12월 12일까지 부재중입니다.'],
+];
+for (const [lang, subject, charset, enc, text] of AUTO_REPLIES) {
+  test(`Auto-reply, ${lang} (${charset}, ${enc}): "${subject.split(':')[0]}" is an auto-reply`, () => {
+    const r = parseBounceSync(
+      plain(['From: Person <person@dest.example>', VERP, `Subject: ${(enc === 'B' ? word : qword)(subject, charset)}`], {
+        text: `${text}\n`,
+        charset,
+        cte: charset === 'iso-2022-jp' ? '7bit' : 'base64',
+      }),
+    );
+    assert.equal(r.kind, 'auto-reply', `${lang}: kind`);
+  });
+}
+
+/**
+ * NetEase (163.com/126.com) in GB2312 and GBK, as Chinese mail programs send it: the notice's wording as
+ * more-formats.test.ts has it from public bounce-checking test data ("很抱歉您发送的邮件被退回", "无法发送到
+ * <address>", "退信原因", "收件人邮件地址（<address>）不存在"), the subject "来自<host>的退信" as an encoded-word.
+ */
+for (const charset of ['gb2312', 'gbk']) {
+  test(`NetEase in ${charset}: "收件人邮件地址（…）不存在" is no such user`, () => {
+    const text = [
+      '很抱歉您发送的邮件被退回，以下是该邮件的相关信息：',
+      '',
+      '被退回邮件',
+      '主 题：Your order',
+      '时 间：2026-12-05 10:20:31',
+      '',
+      '无法发送到 zhang.min@oldcorp.example',
+      '',
+      '退信原因',
+      '收件人邮件地址（zhang.min@oldcorp.example）不存在，邮件无法送达。',
+      '',
+    ].join('\n');
+    const r = parseBounceSync(
+      plain(['From: postmaster@163.example', VERP, `Subject: ${word('来自163.example的退信', charset)}`], { text, charset, cte: 'base64' }),
+    );
+    assert.equal(r.kind, 'bounce', 'kind');
+    assert.deepEqual(
+      r.recipients.map((x) => [x.address, x.hard, x.category]),
+      [['zhang.min@oldcorp.example', true, 'mailbox-unknown']],
+      'recipients',
+    );
+  });
+}
