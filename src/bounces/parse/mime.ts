@@ -182,6 +182,41 @@ function splitMultipart(body: string, boundary: string, state: WalkState): strin
 
 const decoders = new Map<string, TextDecoder>();
 
+/**
+ * Charset names that Windows, Java and Python mail programs write but the WHATWG decoders Node ships do not
+ * know, mapped to the decoder that reads them (the same code page, or its superset): without this a notice in
+ * Japanese, Chinese or Korean labelled so would be read as UTF-8 and its words lost. The ISO-2022-JP variants
+ * (-1, -2, -3, -MS) are read as ISO-2022-JP: their JIS X 0208 runs decode, their rarer sets do not.
+ */
+const CHARSET_ALIASES: Record<string, string> = {
+  cp932: 'shift_jis',
+  ms932: 'shift_jis',
+  'x-ms-cp932': 'shift_jis',
+  'windows-932': 'shift_jis',
+  'sjis-win': 'shift_jis',
+  'iso-2022-jp-1': 'iso-2022-jp',
+  'iso-2022-jp-2': 'iso-2022-jp',
+  'iso-2022-jp-3': 'iso-2022-jp',
+  'iso-2022-jp-ms': 'iso-2022-jp',
+  'x-windows-iso2022jp': 'iso-2022-jp',
+  eucjp: 'euc-jp',
+  'eucjp-ms': 'euc-jp',
+  'euc-jp-ms': 'euc-jp',
+  cp936: 'gbk',
+  ms936: 'gbk',
+  'windows-936': 'gbk',
+  'euc-cn': 'gbk',
+  euccn: 'gbk',
+  cp949: 'euc-kr',
+  ms949: 'euc-kr',
+  'x-windows-949': 'euc-kr',
+  'windows-949': 'euc-kr',
+  uhc: 'euc-kr',
+  euckr: 'euc-kr',
+  cp950: 'big5',
+  ms950: 'big5',
+};
+
 /** Decodes bytes in a charset; unknown charsets fall back to UTF-8 (with replacement characters). */
 export function decodeCharset(bytes: Buffer, charset: string | undefined): string {
   let cs = (charset ?? 'utf-8')
@@ -189,6 +224,7 @@ export function decodeCharset(bytes: Buffer, charset: string | undefined): strin
     .toLowerCase()
     .replace(/^["']|["']$/g, '');
   if (cs === '' || cs === 'us-ascii' || cs === 'ascii') cs = 'utf-8';
+  cs = CHARSET_ALIASES[cs] ?? cs;
   let dec = decoders.get(cs);
   if (!dec) {
     try {

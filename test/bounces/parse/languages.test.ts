@@ -26,7 +26,9 @@ function table(charset: string): Map<string, number[]> {
     if (ch.length === 1 && ch !== '\ufffd' && !map.has(ch)) map.set(ch, bytes);
   };
   for (let b = 0x80; b <= 0xff; b++) add([b]);
-  if (!['iso-8859-1', 'koi8-r', 'windows-1252'].includes(charset))
+  if (charset === 'shift_jis') {
+    for (let lead = 0x81; lead <= 0xfc; lead++) if (lead <= 0x9f || lead >= 0xe0) for (let trail = 0x40; trail <= 0xfc; trail++) add([lead, trail]);
+  } else if (!['iso-8859-1', 'koi8-r', 'windows-1251', 'windows-1252'].includes(charset))
     for (let lead = 0xa1; lead <= 0xfe; lead++) for (let trail = 0xa1; trail <= 0xfe; trail++) add([lead, trail]);
   tables.set(charset, map);
   return map;
@@ -55,8 +57,8 @@ function encode(text: string, charset: string): Buffer {
   return Buffer.from(out);
 }
 
-/** An RFC 2047 encoded-word: `=?charset?B?…?=`. */
-const word = (text: string, charset: string) => `=?${charset.toUpperCase()}?B?${encode(text, charset).toString('base64')}?=`;
+/** An RFC 2047 encoded-word: `=?charset?B?…?=` (`label`: the charset's name as the mail writes it). */
+const word = (text: string, charset: string, label = charset) => `=?${label.toUpperCase()}?B?${encode(text, charset).toString('base64')}?=`;
 
 /** Quoted-printable of bytes, lines of at most 76 characters. */
 function qp(bytes: Buffer): string {
@@ -309,6 +311,7 @@ const TITLES: Array<[string, string, string, 'B' | 'Q']> = [
   ['Portuguese', 'Não é possível entregar', 'iso-8859-1', 'B'],
   ['Russian', 'Недоставляемое сообщение', 'utf-8', 'B'],
   ['Russian', 'Недоставляемое сообщение', 'koi8-r', 'B'],
+  ['Russian', 'Недоставляемое сообщение', 'windows-1251', 'Q'],
   ['Japanese', '配信不能', 'utf-8', 'B'],
   ['Japanese', '配信不能', 'iso-2022-jp', 'B'],
   ['Chinese', '无法投递', 'utf-8', 'B'],
@@ -516,3 +519,118 @@ for (const charset of ['gb2312', 'gbk']) {
     );
   });
 }
+
+/**
+ * Digital Arts m-FILTER (Japan): Japanese prose ("このメールは「m-FILTER」が自動的に生成して送信しています。",
+ * "以下のメールアドレスへの送信に失敗しました。"), the address alone on its line, the server's reply under
+ * "-------server message", the command under "-------SMTP command", the returned message after
+ * "-------original message" (structure and wording as Sisimai's mFILTER module quotes them), in ISO-2022-JP
+ * as Japanese mail is sent. The returned message's own addresses are not failed recipients.
+ */
+for (const [reply, command, hard, category] of [
+  ['550 5.1.1 unknown user <kenji@dest.example>', 'RCPT', true, 'mailbox-unknown'],
+  ['552 5.2.2 <kenji@dest.example>: Mailbox full', 'RCPT', false, 'mailbox-full'],
+] as const) {
+  test(`m-FILTER (ISO-2022-JP): Japanese prose, "${reply.slice(0, 9)}" under "-------server message" read as ${category}`, () => {
+    const text = [
+      'このメールは「m-FILTER」が自動的に生成して送信しています。',
+      'メールサーバーとの通信中、下記の理由により',
+      'このメールは送信できませんでした。',
+      '',
+      '以下のメールアドレスへの送信に失敗しました。',
+      'kenji@dest.example',
+      '',
+      '',
+      '-------server message',
+      reply,
+      '',
+      '-------SMTP command',
+      command,
+      '',
+      '-------original message',
+      '',
+      'From: news@shop.example',
+      'To: kenji@dest.example',
+      'Cc: yumi@other.example',
+      'Subject: Your order',
+      '',
+    ].join('\n');
+    const r = parseBounceSync(
+      plain(['From: postmaster@gw.example.co.jp', VERP, 'Subject: failure notice', 'X-Mailer: m-FILTER'], { text, charset: 'iso-2022-jp', cte: '7bit' }),
+    );
+    assert.equal(r.kind, 'bounce', 'kind');
+    assert.deepEqual(
+      r.recipients.map((x) => [x.address, x.hard, x.category]),
+      [['kenji@dest.example', hard, category]],
+      'recipients',
+    );
+  });
+}
+
+/**
+ * Charset names that Windows, Java and Python mail programs write and Node's decoders do not know (cp932,
+ * ISO-2022-JP-2, MS949, x-windows-949, cp936): the subject's title and the text's heading must still be read.
+ */
+const LABELS: Array<[string, string, string, string, string]> = [
+  ['cp932', 'shift_jis', 'Japanese', '配信不能', 'アドレスが見つかりませんでした'],
+  ['Windows-31J', 'shift_jis', 'Japanese', '配信不能', 'アドレスが見つかりませんでした'],
+  ['ISO-2022-JP-2', 'iso-2022-jp', 'Japanese', '配信不能', 'アドレスが見つかりませんでした'],
+  ['cp936', 'gb2312', 'Chinese', '无法投递', '找不到地址'],
+  ['MS949', 'euc-kr', 'Korean', '', ''],
+  ['x-windows-949', 'euc-kr', 'Korean', '', ''],
+];
+for (const [label, charset, lang, title, heading] of LABELS) {
+  if (title)
+    test(`charset "${label}": ${lang} Exchange title "${title}:" in an encoded-word marks the notice`, () => {
+      const to = 'label.test@dest.example';
+      const r = parseBounceSync(
+        plain([OUTLOOK_FROM, VERP, `Subject: ${word(`${title}: order`, charset, label)}`], {
+          text: [to, "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'", ''].join('\n'),
+          charset: 'us-ascii',
+          cte: '7bit',
+        }),
+      );
+      assert.equal(r.kind, 'bounce', `${label}: kind`);
+      assert.deepEqual(
+        r.recipients.map((x) => x.address),
+        [to],
+        `${label}: recipients`,
+      );
+    });
+  if (heading)
+    test(`charset "${label}": Gmail's ${lang} heading "${heading}" in the text is the reason`, () => {
+      const to = 'label.heading@dest.example';
+      const lines = [
+        GMAIL_FROM,
+        VERP,
+        `Subject: ${GMAIL_SUBJECT}`,
+        'MIME-Version: 1.0',
+        `Content-Type: text/plain; charset=${label}`,
+        'Content-Transfer-Encoding: base64',
+        '',
+      ];
+      const raw = Buffer.concat([
+        Buffer.from(lines.join('\r\n') + '\r\n', 'latin1'),
+        Buffer.from(encode(gmail(heading, to, '550 Requested action not taken'), charset).toString('base64') + '\r\n', 'latin1'),
+      ]);
+      const r = parseBounceSync(raw);
+      assert.deepEqual(
+        r.recipients.map((x) => [x.address, x.hard, x.category]),
+        [[to, true, 'mailbox-unknown']],
+        `${label}: recipients`,
+      );
+    });
+}
+
+test('charset "MS949" and "x-windows-949": a Korean auto-reply subject is read', () => {
+  for (const label of ['MS949', 'x-windows-949', 'cp949']) {
+    const r = parseBounceSync(
+      plain(['From: Person <person@dest.example>', VERP, `Subject: ${word('자동 응답: 주문', 'euc-kr', label)}`], {
+        text: 'x\n',
+        charset: 'us-ascii',
+        cte: '7bit',
+      }),
+    );
+    assert.equal(r.kind, 'auto-reply', `${label}: kind`);
+  }
+});
