@@ -282,18 +282,35 @@ export function partText(part: MimePart): string {
   return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
 
-/** Decodes RFC 2047 encoded words in a header value; raw 8-bit bytes are read as UTF-8. */
+const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
+
+/**
+ * Decodes RFC 2047 encoded words in a header value; raw 8-bit bytes are read as UTF-8. Adjacent words in one
+ * charset are decoded together: many mailers split a long subject by bytes, not by characters (a UTF-8
+ * character or an ISO-2022-JP run cut between two words), which word by word would leave replacement
+ * characters where the cut fell.
+ */
 export function decodeHeaderValue(value: string): string {
   let v = value;
   if (/[\x80-\xff]/.test(v)) v = Buffer.from(v, 'latin1').toString('utf8');
   if (!v.includes('=?')) return v;
-  return v
-    .replace(/(=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)\s+(?==\?)/g, '$1')
-    .replace(/=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g, (_m, cs: string, enc: string, text: string) => {
-      const charset = cs.split('*')[0];
-      const bytes = enc.toUpperCase() === 'B' ? Buffer.from(text, 'base64') : decodeQuotedPrintable(text.replace(/_/g, ' '));
-      return decodeCharset(bytes, charset);
-    });
+  return v.replace(/(=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)\s+(?==\?)/g, '$1').replace(/(?:=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)+/g, (run: string) => {
+    let out = '';
+    let charset: string | null = null;
+    let chunks: Buffer[] = [];
+    const flush = () => {
+      if (chunks.length) out += decodeCharset(Buffer.concat(chunks), charset ?? undefined);
+      chunks = [];
+    };
+    for (const [, cs, enc, text] of run.matchAll(ENCODED_WORD)) {
+      const wordCharset = cs.split('*')[0].toLowerCase();
+      if (wordCharset !== charset) flush();
+      charset = wordCharset;
+      chunks.push(enc.toUpperCase() === 'B' ? Buffer.from(text, 'base64') : decodeQuotedPrintable(text.replace(/_/g, ' ')));
+    }
+    flush();
+    return out;
+  });
 }
 
 /** Every part of the tree, depth first, including attached messages. */

@@ -634,3 +634,35 @@ test('charset "MS949" and "x-windows-949": a Korean auto-reply subject is read',
     assert.equal(r.kind, 'auto-reply', `${label}: kind`);
   }
 });
+
+/**
+ * A long localized subject split into several encoded-words by bytes, not by characters (a UTF-8 character
+ * or an ISO-2022-JP run cut between two words, as many mailers fold): the title is still read.
+ */
+for (const [charset, title] of [
+  ['utf-8', '配信不能'],
+  ['utf-8', 'Недоставляемое сообщение'],
+  ['iso-2022-jp', '配信不能'],
+  ['gb2312', '无法投递'],
+] as const) {
+  test(`a ${charset} subject "${title}: …" cut inside a character between two encoded-words is read whole`, () => {
+    const bytes = encode(`${title}: order 1234`, charset);
+    // Cut at an odd byte inside the title: in a multi-byte character for every charset here.
+    const cut = charset === 'iso-2022-jp' ? 6 : 5;
+    const words = [bytes.subarray(0, cut), bytes.subarray(cut)].map((b) => `=?${charset.toUpperCase()}?B?${b.toString('base64')}?=`);
+    const to = 'split.subject@dest.example';
+    const r = parseBounceSync(
+      plain([OUTLOOK_FROM, VERP, `Subject: ${words[0]}`, ` ${words[1]}`], {
+        text: [to, "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'", ''].join('\n'),
+        charset: 'us-ascii',
+        cte: '7bit',
+      }),
+    );
+    assert.equal(r.kind, 'bounce', `${charset}: kind`);
+    assert.deepEqual(
+      r.recipients.map((x) => x.address),
+      [to],
+      `${charset}: recipients`,
+    );
+  });
+}
