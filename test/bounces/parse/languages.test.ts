@@ -666,3 +666,38 @@ for (const [charset, title] of [
     );
   });
 }
+
+/**
+ * Localized subjects written raw, without encoded-words: UTF-8 (RFC 6532), or Latin-1 as older mailers write
+ * it. Both are read: the Latin-1 bytes are not valid UTF-8 and are read as Windows-1252.
+ */
+const RAW_SUBJECTS: Array<[string, 'utf-8' | 'latin1', 'bounce' | 'auto-reply']> = [
+  ['Não é possível entregar: Seu pedido', 'latin1', 'bounce'],
+  ['No se puede entregar: Su pedido', 'latin1', 'bounce'],
+  ['Não é possível entregar: Seu pedido', 'utf-8', 'bounce'],
+  ['Недоставляемое сообщение: Ваш заказ', 'utf-8', 'bounce'],
+  ['Réponse automatique : Votre commande', 'latin1', 'auto-reply'],
+  ['Respuesta automática: Su pedido', 'latin1', 'auto-reply'],
+  ['Resposta automática: Seu pedido', 'utf-8', 'auto-reply'],
+];
+for (const [subject, bytes, kind] of RAW_SUBJECTS) {
+  test(`a raw ${bytes} subject "${subject}" is read (${kind})`, () => {
+    const raw = bytes === 'latin1' ? subject : Buffer.from(subject, 'utf8').toString('latin1');
+    const to = 'raw.subject@dest.example';
+    const from = kind === 'bounce' ? OUTLOOK_FROM : 'From: Person <person@dest.example>';
+    const r = parseBounceSync(
+      plain([from, VERP, `Subject: ${raw}`], {
+        text: kind === 'bounce' ? [to, "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'", ''].join('\n') : 'x\n',
+        charset: 'us-ascii',
+        cte: '7bit',
+      }),
+    );
+    assert.equal(r.kind, kind, 'kind');
+    if (kind === 'bounce')
+      assert.deepEqual(
+        r.recipients.map((x) => x.address),
+        [to],
+        'recipients',
+      );
+  });
+}
