@@ -276,20 +276,21 @@ export function partText(part: MimePart): string {
   else if (cte.includes('quoted-printable')) bytes = decodeQuotedPrintable(part.body);
   else bytes = Buffer.from(part.body, 'latin1');
   let charset = part.params.charset;
-  // ISO-2022-JP mails are often labelled only in the headers' encoded words; undeclared 8-bit text is usually UTF-8.
+  // ISO-2022-JP mails are often labelled only in the headers' encoded words; undeclared 8-bit text is usually
+  // UTF-8, else (not valid UTF-8) the Latin-1 of older mailers, read as for a header's raw bytes.
   if (!charset && bytes.includes(0x1b)) charset = 'iso-2022-jp';
-  const text = decodeCharset(bytes, charset);
+  const text = charset ? decodeCharset(bytes, charset) : undeclaredText(bytes);
   return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * A header's raw 8-bit bytes: UTF-8 (RFC 6532) when they are valid UTF-8, else Windows-1252, the Latin-1 that
+ * A header's raw 8-bit bytes, or a text part's without a charset: UTF-8 (RFC 6532) when they are valid UTF-8, else Windows-1252, the Latin-1 that
  * older mailers write unencoded ("Não é possível entregar:", "Réponse automatique :"), which read as UTF-8
  * would lose every accented letter.
  */
-function rawHeaderText(bytes: Buffer): string {
+function undeclaredText(bytes: Buffer): string {
   try {
     return STRICT_UTF8.decode(bytes);
   } catch {
@@ -300,14 +301,14 @@ function rawHeaderText(bytes: Buffer): string {
 const ENCODED_WORD = /=\?([^?\s]+)\?([BbQq])\?([^?\s]*)\?=/g;
 
 /**
- * Decodes RFC 2047 encoded words in a header value; raw 8-bit bytes are read as UTF-8 (see rawHeaderText). Adjacent words in one
+ * Decodes RFC 2047 encoded words in a header value; raw 8-bit bytes are read as UTF-8 (see undeclaredText). Adjacent words in one
  * charset are decoded together: many mailers split a long subject by bytes, not by characters (a UTF-8
  * character or an ISO-2022-JP run cut between two words), which word by word would leave replacement
  * characters where the cut fell.
  */
 export function decodeHeaderValue(value: string): string {
   let v = value;
-  if (/[\x80-\xff]/.test(v)) v = rawHeaderText(Buffer.from(v, 'latin1'));
+  if (/[\x80-\xff]/.test(v)) v = undeclaredText(Buffer.from(v, 'latin1'));
   if (!v.includes('=?')) return v;
   return v.replace(/(=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)\s+(?==\?)/g, '$1').replace(/(?:=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=)+/g, (run: string) => {
     let out = '';

@@ -701,3 +701,27 @@ for (const [subject, bytes, kind] of RAW_SUBJECTS) {
       );
   });
 }
+
+/**
+ * A notice whose text part declares no charset, written in Latin-1 by an older mailer: its German, Portuguese
+ * and Spanish reasons (the rules' own wording: "Empfänger unbekannt", "usuário desconhecido") are read.
+ */
+for (const [reason, category, hard] of [
+  ['Grund: Empfänger unbekannt', 'mailbox-unknown', true],
+  ['Motivo: usuário desconhecido', 'mailbox-unknown', true],
+] as const) {
+  test(`an undeclared Latin-1 text: "${reason}" read as ${category}`, () => {
+    const to = 'latin1.body@dest.example';
+    const body = ['Ihre Nachricht konnte nicht zugestellt werden an:', '', `    ${to}`, '', reason, ''].join('\r\n');
+    const raw = Buffer.concat([
+      Buffer.from(['From: MAILER-DAEMON@mail.example.de', VERP, 'Subject: Unzustellbar: Ihre Bestellung', '', ''].join('\r\n')),
+      Buffer.from(body, 'latin1'),
+    ]);
+    const r = parseBounceSync(raw);
+    assert.deepEqual(
+      r.recipients.map((x) => [x.address, x.hard, x.category]),
+      [[to, hard, category]],
+      'recipients',
+    );
+  });
+}
