@@ -167,8 +167,7 @@ interface Case {
 
 const GMAIL_FROM = 'From: Mail Delivery Subsystem <mailer-daemon@googlemail.example>';
 const GMAIL_SUBJECT = 'Delivery Status Notification (Failure)';
-const USER_UNKNOWN = (to: string) =>
-  `550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces.`;
+const USER_UNKNOWN = `550 5.1.1 The email account that you tried to reach does not exist. Please try double-checking the recipient's email address for typos or unnecessary spaces.`;
 
 /**
  * Gmail's notice: the localized heading between "** … **", the address, then the remote server's reply
@@ -197,10 +196,10 @@ const CASES: Case[] = [
       format: `Gmail, ${lang}: "** ${heading} **", the remote reply in English`,
       subject: GMAIL_SUBJECT,
       from: GMAIL_FROM,
-      human: { text: gmail(heading, to, USER_UNKNOWN(to)), charset, cte },
+      human: { text: gmail(heading, to, USER_UNKNOWN), charset, cte },
       to,
       status: '5.1.1',
-      diagnostic: USER_UNKNOWN(to),
+      diagnostic: USER_UNKNOWN,
       kind: 'bounce',
       hard: true,
       category: 'mailbox-unknown',
