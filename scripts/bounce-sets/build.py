@@ -5,28 +5,15 @@ bp-held / bp-seen: Mail::DeliveryStatus::BounceParser 1.543 t/corpus, labels fro
 stub check_report into src/bp-labels.jsonl, plus warnings.t / postfix.t read by hand), split by sha1(name).
 sisimai-held / sisimai-seen: the same mails labelled by Sisimai 4.25.15 (src/sisimai-labels.jsonl): held =
 flufl + bp-held, seen = bp-seen, so that no mail held out above becomes readable here."""
-import hashlib, json, os, re, shutil, sys
+import hashlib, json, os, re, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from common import row  # noqa: E402
 HERE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "/work/corpora")
 SRC = os.path.join(HERE, 'src')
 
 def write(name, rows, files):
-    d = os.path.join(HERE, name)
-    shutil.rmtree(d, ignore_errors=True)
-    os.makedirs(os.path.join(d, 'emails'))
-    for base, path in files.items():
-        os.makedirs(os.path.dirname(os.path.join(d, 'emails', base)), exist_ok=True)
-        shutil.copy(path, os.path.join(d, 'emails', base))
-    with open(os.path.join(d, 'expected.jsonl'), 'w') as f:
-        for r in rows:
-            f.write(json.dumps(r) + '\n')
-    print(name, len(files), 'files', len(rows), 'rows')
-
-def row(file, i, n, cat, hard=None, addresses=None, temporary=None, reason=None):
-    r = dict(file=file, recipient_index=i, recipients_in_file=n, status=None, reason=reason, hard_or_soft=hard,
-             category=cat, p5_v5_1_agrees=None)
-    if addresses is not None: r['addresses'] = addresses
-    if temporary is not None: r['temporary'] = temporary
-    return r
+    common.write(HERE, name, rows, files)
 
 # ---- flufl
 fl = os.path.join(SRC, 'flufl/usr/lib/python3/dist-packages/flufl/bounce')

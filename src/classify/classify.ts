@@ -113,11 +113,21 @@ const CODE_PREFIX_RE = /(^|\s)[245]\d\d[- ](?:[245]\.\d{1,3}\.\d{1,3}\s+)?/g;
 /** A status at the start of a line, as multi-line replies repeat it. */
 const LINE_STATUS_RE = /(^|\n)[ \t]*[245]\.\d{1,3}\.\d{1,3}[ \t]+/g;
 const SPACES_RE = /\s+/g;
+/**
+ * An address's local part. It is the recipient's name, not the server's words: "<dmarc@…> Recipient rejected"
+ * is not a DMARC failure, nor is "<spam-reports@…>: user unknown" a spam verdict. The domain stays (rules read
+ * providers' hosts and "…@domain is over quota").
+ */
+const LOCAL_PART_RE = /[a-z0-9._%+=!#$&*/?^`{|}~-]+@(?=[a-z0-9])/g;
 
-/** Text as the rules see it: one lower-cased line, reply codes and repeated statuses removed. */
+/**
+ * Text as the rules see it: one lower-cased line, reply codes and repeated statuses removed, and addresses' local
+ * parts replaced by `x`.
+ */
 export function normaliseText(text: string): string {
   const t = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text;
-  return t.replace(LINE_STATUS_RE, '$1').replace(CODE_PREFIX_RE, '$1').replace(SPACES_RE, ' ').trim().toLowerCase();
+  const line = t.replace(LINE_STATUS_RE, '$1').replace(CODE_PREFIX_RE, '$1').replace(SPACES_RE, ' ').trim().toLowerCase();
+  return line.includes('@') ? line.replace(LOCAL_PART_RE, 'x@') : line;
 }
 
 /**

@@ -657,6 +657,8 @@ const ROWS: Row[] = [
     'authentication-policy',
   ],
   ['provider:icloud-inactive', r('rcpt', 550, '5.1.1', '<jane@icloud.com>: inactive email address'), 'mailbox-disabled'],
+  // Apple's private relay refuses our unregistered return path, quoted with a 5.1.1: a policy on us, the address is valid.
+  ['provider:apple-relay-unauthorized-sender', r('rcpt', 550, '5.1.1', '<b+12-ab@bounces.shop.example>: unauthorized sender'), 'policy'],
   ['provider:icloud-lookup-failure', r('rcpt', 550, '5.1.1', '<jane@icloud.com>: user lookup success but no user record found.'), 'system-error'],
   ['provider:symantec-denied', r('data', 554, null, 'Denied (Mode: normal)'), 'content-or-spam'],
   [

@@ -459,13 +459,14 @@ const RECIPIENT_FIELD = /^(?:To|Cc):(.*)$/gim;
 
 /**
  * A remote reply that refuses our envelope sender names it: Postfix's "<addr>: Sender address rejected: …"
- * (and "… not owned by user addr"), Sendmail's "Domain of sender address addr does not exist". A notice that
+ * (and "… not owned by user addr"), Sendmail's "Domain of sender address addr does not exist", Apple's private
+ * relay's "<addr>: unauthorized sender". A notice that
  * returns no copy of the message gives no other way to tell that address from a recipient, and Postfix's
  * wrapping often starts a line with it ("    <addr>: Sender address rejected"). (Sendmail's own line about a
  * recipient, "<rcpt>... Sender address rejected: …", quotes the reply after the recipient: not this shape.)
  * Read around each candidate address only, so notices that refuse no sender pay nothing.
  */
-const SENDER_AFTER = /^>?:?[ \t]*Sender address rejected\b/i;
+const SENDER_AFTER = /^>?:?[ \t]*(?:Sender address rejected|unauthori[sz]ed sender)\b/i;
 const SENDER_BEFORE = /(?:\bnot owned by user|\bDomain of sender address)[ \t]+<?$/i;
 
 /** The address at `at` in `text` is one a reply names as our sender. */

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Usage: build-gh.py DIR. Builds scoring sets from bounce collections in public GitHub repositories, copied
+(by hand, file by file: see README.md) into DIR/gh/<collection>/emails with a MANIFEST.tsv (repo, path, commit)
+and, where the collection's tests say what a mail is, labels.jsonl in the collection's own terms.
+
+gh-crisp: crisp-oss/email-bounce-parser's test fixtures: notice bodies without a header (the text part of real
+  bounces, most of them Postfix's), each given here the same neutral header (a daemon sender, the subject
+  "Delivery Status Notification", used by several MTAs for failures and delays alike) so that the body alone
+  decides. Labels: the collection's expected recipient (the failed-address set) and enhanced status; hard/soft
+  from its category (`data.type`): no_such_recipient on a 5xx hard; full, over quota, spam content,
+  reputation, blocking, rate limiting, authentication failure, server timeout soft; server_unknown (both DNS
+  failures and unreachable hosts) and files without a category not scored.
+gh-sisimai: every other copied collection's mails labelled by Sisimai 4.25.15 (as sisimai-held/-seen, see
+  build.py), kind from the collection's own tests where they say it.
+"""
+import json, os, subprocess, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+from common import row  # noqa: E402
+HERE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else '/work/corpora')
+GH = os.path.join(HERE, 'gh')
+SCRIPTS = os.path.dirname(os.path.abspath(__file__))
+
+def write(name, rows, files):
+    common.write(HERE, name, rows, files)
+
+# ---- crisp
+HEADER = (b'From: Mail Delivery Subsystem <MAILER-DAEMON@relay.example.net>\nTo: sender@example.org\n'
+          b'Subject: Delivery Status Notification\nDate: Thu, 1 Jan 2026 00:00:00 +0000\nMIME-Version: 1.0\n'
+          b'Content-Type: text/plain; charset=utf-8\nAuto-Submitted: auto-replied\n\n')
+SOFT = {'mailbox_full', 'mailbox_over_quota', 'spam_content', 'reputation', 'ip_blocked_spam', 'authentication_failure',
+        'server_timeout', 'recipient_disabled_or_recipient_rate_limited', 'action_not_taken_mailbox_rate_limited'}
+src = os.path.join(GH, 'crisp')
+rows, files = [], {}
+if os.path.isdir(src):
+    for l in open(os.path.join(src, 'labels.jsonl')):
+        r = json.loads(l)
+        f = r['file']
+        body = open(os.path.join(src, 'emails', f), 'rb').read()
+        files[f] = HEADER + body
+        typ = (r.get('data') or {}).get('type')
+        code = r.get('code') if isinstance(r.get('code'), dict) else {}
+        basic = str(code.get('basic') or r.get('code') or '')
+        hard = None
+        if typ == 'no_such_recipient': hard = 'hard' if basic.startswith('5') else 'soft'
+        elif typ in SOFT: hard = 'soft'
+        rcpt = r.get('recipient')
+        rows.append(row(f, 1, None, 'bounce', hard, [rcpt] if rcpt else None, reason=typ, status=code.get('enhanced')))
+    write('gh-crisp', rows, files)
