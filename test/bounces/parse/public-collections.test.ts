@@ -144,3 +144,28 @@ test("the classifier reads the server's words, not the local part of an address 
     assert.equal(c.category, category, `${text} -> ${c.rule}`);
   }
 });
+
+test("the remote server's name, where an MTA introduces its reply, is not the server's words", () => {
+  // Filtering services' MX names ("….ess.barracudanetworks.com", "….pphosted.com") read as their blocklist
+  // refusals, and an MX named for spam, viruses or greylisting as those, whatever the reply said.
+  const reply = '550 5.1.1 <ann@dest.example>: Recipient address rejected: User unknown';
+  const hosts = ['d301.ess.barracudanetworks.com', 'mx0b-00aa11.pphosted.com', 'mx.rbl.dest.example', 'virus-scan.dest.example', 'greylist.dest.example'];
+  for (const host of hosts) {
+    for (const text of [
+      `<ann@dest.example>: host ${host}[192.0.2.25] said: ${reply} (in reply to RCPT TO command)`,
+      `SMTP error from remote mail server after RCPT TO:<ann@dest.example>: host ${host} [192.0.2.25]: ${reply}`,
+      `SMTP error from remote server for RCPT TO command, host: ${host} (192.0.2.25) reason: ${reply}`,
+    ]) {
+      const c = classify({ phase: 'dsn', code: null, enhanced: '5.1.1', text });
+      assert.equal(c.category, 'mailbox-unknown', `${text} -> ${c.rule}`);
+    }
+  }
+  // A blocklist named in the reply itself still decides.
+  const listed = classify({
+    phase: 'dsn',
+    code: null,
+    enhanced: '5.7.1',
+    text: '<ann@dest.example>: host mx.dest.example[192.0.2.25] said: 554 5.7.1 Service unavailable; Client host [198.51.100.7] blocked using b.barracudacentral.org (in reply to RCPT TO command)',
+  });
+  assert.equal(listed.category, 'reputation-or-blocklist', listed.rule);
+});
