@@ -122,10 +122,12 @@ const LOCAL_PART_RE = /[a-z0-9._%+=!#$&*/?^`{|}~-]+@(?=[a-z0-9])/g;
 /**
  * A host's name before its address, as MTAs name the remote server (Postfix's "host mx.example[192.0.2.1] said:",
  * "connect to mx.example[192.0.2.1]:25", Exim's "host mx.example [192.0.2.1]:" and "host: mx.example (192.0.2.1)
- * reason:"): a name, not the server's words. A filtering service's MX ("….ess.barracudanetworks.com",
+ * reason:", Sendmail's "while talking to mx.example.:"): a name, not the server's words. A filtering service's MX ("….ess.barracudanetworks.com",
  * "….pphosted.com") read as its blocklist refusal, whatever the reply said; so would an MX named "spamfilter".
  */
 const REMOTE_HOST_RE = /\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\.?(?= ?[[(][0-9a-f.:]{7,}[\])])/g;
+/** Sendmail's name for it: "… while talking to mx.example.:", "Connection timed out with mx.example.". */
+const TALKING_TO_RE = /\b(talking to|(?:timed out|refused|conversation|connection) with) [a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+\.?(?=[:\s,;)]|$)/g;
 
 /**
  * Text as the rules see it: one lower-cased line, reply codes and repeated statuses removed, and addresses' local
@@ -135,7 +137,8 @@ export function normaliseText(text: string): string {
   const t = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text;
   let line = t.replace(LINE_STATUS_RE, '$1').replace(CODE_PREFIX_RE, '$1').replace(SPACES_RE, ' ').trim().toLowerCase();
   if (line.includes('@')) line = line.replace(LOCAL_PART_RE, 'x@');
-  return line.includes('[') || line.includes('(') ? line.replace(REMOTE_HOST_RE, 'remote') : line;
+  if (line.includes('[') || line.includes('(')) line = line.replace(REMOTE_HOST_RE, 'remote');
+  return line.includes(' with ') || line.includes('talking to ') ? line.replace(TALKING_TO_RE, '$1 remote') : line;
 }
 
 /**
