@@ -122,12 +122,18 @@ const LOCAL_PART_RE = /[a-z0-9._%+=!#$&*/?^`{|}~-]+@(?=[a-z0-9])/g;
 /**
  * A host's name before its address, as MTAs name the remote server (Postfix's "host mx.example[192.0.2.1] said:",
  * "connect to mx.example[192.0.2.1]:25", Exim's "host mx.example [192.0.2.1]:" and "host: mx.example (192.0.2.1)
- * reason:", Sendmail's "while talking to mx.example.:"): a name, not the server's words. A filtering service's MX ("….ess.barracudanetworks.com",
+ * reason:"): a name, not the server's words. A filtering service's MX ("….ess.barracudanetworks.com",
  * "….pphosted.com") read as its blocklist refusal, whatever the reply said; so would an MX named "spamfilter".
  */
 const REMOTE_HOST_RE = /\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\.?(?= ?[[(][0-9a-f.:]{7,}[\])])/g;
-/** Sendmail's name for it: "… while talking to mx.example.:", "Connection timed out with mx.example.". */
-const TALKING_TO_RE = /\b(talking to|(?:timed out|refused|conversation|connection) with) [a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+\.?(?=[:\s,;)]|$)/g;
+/**
+ * Other names of hosts in notices: Sendmail's "… while talking to mx.example.:" and "Connection timed out with
+ * mx.example.", Postfix's "This is the mail system at host mail.example.", Exchange's "Generating server:
+ * mail.example", a report's "Reporting-MTA: dns; mail.example".
+ */
+const NAMED_HOST_RE =
+  /\b(talking to|at host|generating server:|(?:reporting|remote)-mta: dns;|(?:timed out|refused|conversation|connection) with) [a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+\.?(?=[:\s,;)]|$)/g;
+const NAMED_HOST_HINT = /talking to |at host |generating server:|-mta: dns;| with /;
 
 /**
  * Text as the rules see it: one lower-cased line, reply codes and repeated statuses removed, and addresses' local
@@ -138,7 +144,7 @@ export function normaliseText(text: string): string {
   let line = t.replace(LINE_STATUS_RE, '$1').replace(CODE_PREFIX_RE, '$1').replace(SPACES_RE, ' ').trim().toLowerCase();
   if (line.includes('@')) line = line.replace(LOCAL_PART_RE, 'x@');
   if (line.includes('[') || line.includes('(')) line = line.replace(REMOTE_HOST_RE, 'remote');
-  return line.includes(' with ') || line.includes('talking to ') ? line.replace(TALKING_TO_RE, '$1 remote') : line;
+  return NAMED_HOST_HINT.test(line) ? line.replace(NAMED_HOST_RE, '$1 remote') : line;
 }
 
 /**

@@ -14,7 +14,7 @@ import { classify } from '../../../src/classify/index.js';
 const VERP = 'b+7-f00d@bounces.shop.example';
 
 /** Postfix's notice for one recipient: its reply wrapped under "<address>: host … said:". */
-const postfix = (address: string, reply: string[]): Buffer =>
+const postfix = (address: string, reply: string[], reporter = 'mail.shop.example'): Buffer =>
   Buffer.from(
     [
       'From: MAILER-DAEMON@mail.shop.example (Mail Delivery System)',
@@ -22,7 +22,7 @@ const postfix = (address: string, reply: string[]): Buffer =>
       'Subject: Undelivered Mail Returned to Sender',
       'Auto-Submitted: auto-replied',
       '',
-      'This is the mail system at host mail.shop.example.',
+      `This is the mail system at host ${reporter}.`,
       '',
       "I'm sorry to have to inform you that your message could not",
       "be delivered to one or more recipients. It's attached below.",
@@ -78,6 +78,14 @@ const CASES: Case[] = [
     name: 'a reply that gives no reason is not read from the words of the refused address ("<dmarc-reports@…> … Recipient rejected")',
     mail: postfix('dmarc-reports@dest.example', ['550 5.0.1 Recipient rejected (in reply to RCPT TO command)']),
     recipients: ['dmarc-reports@dest.example'],
+    category: 'unknown',
+    hard: false,
+  },
+  {
+    // A notice whose reply gives no reason is searched for a reason line; the reporting host's own name is not one.
+    name: 'the reporting MTA\'s name ("This is the mail system at host rbl-gw.….") is not a reason',
+    mail: postfix('ann@dest.example', ['550 5.0.0 Unable to deliver (in reply to RCPT TO command)'], 'rbl-gw.shop.example'),
+    recipients: ['ann@dest.example'],
     category: 'unknown',
     hard: false,
   },
