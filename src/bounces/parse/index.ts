@@ -29,6 +29,7 @@ import {
   type MimePart,
 } from './mime.js';
 import { isMailbox } from './address.js';
+import { jmrpReport } from './jmrp.js';
 import { sentToFromReturned } from './forwarded.js';
 import { lineAbout, noticeRecipients, parseTextReport, saysDelayed, splitNotice, type TextRecipient } from './non-standard.js';
 
@@ -160,6 +161,14 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
     result.feedback_type = 'opt-out';
     const who = addresses(header(top.headers, 'from'))[0] ?? null;
     result.recipients = [bareRecipient(who)];
+    return result;
+  }
+  const jmrp = jmrpReport(top, subject);
+  if (jmrp) {
+    const result = empty('complaint', 'arf');
+    result.feedback_type = 'abuse';
+    result.recipients = [bareRecipient(addresses(jmrp.complainer)[0] ?? null)];
+    result.original_message_id = jmrp.messageId;
     return result;
   }
   const ses = amazonSesNotification(top);

@@ -178,3 +178,40 @@ test("the remote server's name, where an MTA introduces its reply, is not the se
   });
   assert.equal(listed.category, 'reputation-or-blocklist', listed.rule);
 });
+
+test('a Hotmail JMRP complaint ("complaint about message from <IP>", the complainer in the attached copy\'s X-HmXmrOriginalRecipient) is a complaint', async () => {
+  // Microsoft's Junk Mail Reporting Program before it sent ARF, as Sisimai's ARF reader describes it.
+  const mail = Buffer.from(
+    [
+      'From: staff@hotmail.example',
+      'To: fbl@shop.example',
+      'Subject: complaint about message from 192.0.2.44',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="j1"',
+      '',
+      '--j1',
+      'Content-Type: message/rfc822',
+      'Content-Disposition: inline',
+      '',
+      'X-HmXmrOriginalRecipient: kim@hotmail.example',
+      'X-Reporter-IP: 198.51.100.9',
+      'From: news@shop.example',
+      'To: "kim@hotmail.example" <kim@hotmail.example>',
+      'Subject: Our spring sale',
+      'Message-ID: <sale-9@shop.example>',
+      '',
+      'Spring sale!',
+      '',
+      '--j1--',
+      '',
+    ].join('\r\n'),
+  );
+  const r = await parseBounce(mail);
+  assert.deepEqual(
+    { kind: r.kind, feedback: r.feedback_type, recipients: r.recipients.map((x) => x.address), id: r.original_message_id },
+    { kind: 'complaint', feedback: 'abuse', recipients: ['kim@hotmail.example'], id: '<sale-9@shop.example>' },
+  );
+  // The same copy sent on as an ordinary mail, without that title, is not a report.
+  const forwarded = Buffer.from(mail.toString().replace('Subject: complaint about message from 192.0.2.44', 'Subject: Fwd: look at this'));
+  assert.notEqual((await parseBounce(forwarded)).kind, 'complaint');
+});
