@@ -217,6 +217,12 @@ export const PROVIDER_RULES: readonly Rule[] = [
   { id: 'comcast-blocked', match: { has: ['bl0', 'es0'], text: /\b(?:BL|ES)0\d{5}\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Comcast blocked our sending IP (a blocklist listing, spam-like sending, or a dynamic/residential address).' },
   { id: 'comcast-rate', match: { has: ['rl0'], text: /\bRL0\d{5}\b/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'Comcast is limiting our sessions or messages; we slow down and retry.' },
 
+  // Mail.ru takes the recipient at RCPT and refuses an address it has no mailbox for only after the message:
+  // "550 Message was not accepted -- invalid mailbox.  Local mailbox <address> is unavailable: user not found"
+  // (as a notice of Exim's quotes it, and Sisimai reads it: no such user). Its own words, at DATA: not a filter's.
+  // The same sentence ending "account is disabled" is a disabled mailbox (read by the generic rule).
+  { id: 'mailru-no-such-user', match: { has: ['invalid mailbox'], text: /not accepted -- invalid mailbox\b.{0,120}\bunavailable: user not found/i }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'Mail.ru says it has no mailbox for this address (it checks recipients only after the message); check the address for typos.' },
+
   // Apple iCloud
   // iCloud's own replies (smtp.codes/icloud and senders' catalogues of them): a per-recipient volume deferral, a
   // DMARC refusal and its SPF/DKIM refusal ([HME1]) carry the same support link as its policy refusals; "inactive

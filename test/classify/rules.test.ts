@@ -656,6 +656,11 @@ const ROWS: Row[] = [
     r('data', 550, '5.7.1', 'Your message was rejected due to example.com DMARC policy. Please visit https://support.apple.com/en-us/HT204137'),
     'authentication-policy',
   ],
+  [
+    'provider:mailru-no-such-user',
+    r('data', 550, null, 'Message was not accepted -- invalid mailbox.  Local mailbox ivan@mail.example is unavailable: user not found'),
+    'mailbox-unknown',
+  ],
   ['provider:icloud-inactive', r('rcpt', 550, '5.1.1', '<jane@icloud.com>: inactive email address'), 'mailbox-disabled'],
   // Apple's private relay refuses our unregistered return path, quoted with a 5.1.1: a policy on us, the address is valid.
   ['provider:apple-relay-unauthorized-sender', r('rcpt', 550, '5.1.1', '<b+12-ab@bounces.shop.example>: unauthorized sender'), 'policy'],
