@@ -47,3 +47,42 @@ if os.path.isdir(src):
         rcpt = r.get('recipient')
         rows.append(row(f, 1, None, 'bounce', hard, [rcpt] if rcpt else None, reason=typ, status=code.get('enhanced')))
     write('gh-crisp', rows, files)
+
+# ---- gh-sisimai: the other collections' mails, Sisimai's verdicts (mapping as build.py's sisimai-* sets)
+HARD_REASONS = {'userunknown', 'hostunknown', 'hasmoved'}
+NOT_BOUNCE = {'vacation': 'auto-reply', 'feedback': 'feedback-loop', 'delivered': 'delivered'}
+paths = {}
+for coll in sorted(os.listdir(GH)):
+    if coll == 'crisp' or not os.path.isdir(os.path.join(GH, coll, 'emails')): continue
+    for f in sorted(os.listdir(os.path.join(GH, coll, 'emails'))):
+        paths[f'{coll}/{f}'] = os.path.join(GH, coll, 'emails', f)
+own = {}   # the collections' own word where their tests say a mail is not a bounce
+for coll in sorted(os.listdir(GH)):
+    lab = os.path.join(GH, coll, 'labels.jsonl')
+    if coll == 'crisp' or not os.path.exists(lab): continue
+    for l in open(lab):
+        r = json.loads(l)
+        if r.get('is_bounced') is False or r.get('is_bounce') is False: own[f"{coll}/{r['file']}"] = 'not-bounce'
+perl = ['perl', '-I' + os.path.join(HERE, 'src/sisimai/usr/share/perl5'), os.path.join(SCRIPTS, 'sisimai-labels.pl')]
+out = subprocess.run(perl + list(paths.values()), capture_output=True, text=True, check=True).stdout
+sis = {json.loads(l)['file']: json.loads(l)['records'] for l in out.splitlines()}
+rows, files, unlabelled = [], {}, 0
+for name, path in paths.items():
+    recs = sis.get(path, [])
+    if name in own:
+        files[name] = path
+        rows.append(row(name, 1, None, 'not-bounce') | {'binary': True}); continue
+    if not recs:
+        unlabelled += 1; continue   # Sisimai finds nothing and the collection says nothing: no label to score
+    files[name] = path
+    reasons = {e['reason'] for e in recs}
+    kind = NOT_BOUNCE.get(next(iter(reasons))) if len(reasons) == 1 else None
+    if kind:
+        rows.append(row(name, 1, None, kind)); continue
+    for i, e in enumerate(recs, 1):
+        st = e['deliverystatus'] or None
+        hard = 'hard' if e['softbounce'] == 0 else 'soft'
+        if e['action'] == 'delayed': hard = 'soft'
+        rows.append(row(name, i, len(recs), 'bounce', hard, reason=e['reason'], status=st))
+write('gh-sisimai', rows, files)
+print('gh-sisimai: mails with neither a Sisimai verdict nor a label of their collection (not scored):', unlabelled)

@@ -1,5 +1,6 @@
 #!/bin/sh
 # Usage: score-all.sh WORKTREE [set...]  — prints the corpus test's totals for each set (no per-file output).
+# The default sets; add gh-crisp gh-sisimai (build-gh.py) by naming them.
 wt=$1; shift
 sets=${*:-dev flufl bp-held bp-seen sisimai-held sisimai-seen}
 cd "$wt" || exit 1
