@@ -169,6 +169,9 @@ test("the remote server's name, where an MTA introduces its reply, is not the se
       assert.equal(c.category, 'mailbox-unknown', `${text} -> ${c.rule}`);
     }
   }
+  // Spamhaus's zones named in its reply ("Listed by CSS") are a blocklist.
+  const css = classify({ phase: 'dsn', code: null, enhanced: '5.0.0', text: '550 zen.spamhaus.example Listed by CSS' });
+  assert.equal(css.category, 'reputation-or-blocklist', css.rule);
   // A blocklist named in the reply itself still decides.
   const listed = classify({
     phase: 'dsn',
