@@ -93,5 +93,11 @@ export function detectAutoReply(headers: Header[], subject: string): AutoReplySi
   const precedence = (header(headers, 'precedence') ?? '').toLowerCase();
   if (precedence.includes('auto_reply') || precedence.includes('auto-reply')) return { reason: 'Precedence: auto_reply' };
   if (SUBJECT_RE.test(subject) || NOTES_SUBJECT.test(subject)) return { reason: 'subject' };
+  // Any other machine-written mail (RFC 3834's auto-generated, auto-notified) that reaches the address our
+  // message came from, and is neither a report nor a notice (read before this), answers that message: many
+  // responders mark their replies so, not auto-replied (as Sisimai's RFC 3834 reader takes them too). A
+  // system's own mail to root is not an answer.
+  if ((auto.startsWith('auto-generated') || auto.startsWith('auto-notified')) && !/\broot@/i.test(header(headers, 'from') ?? ''))
+    return { reason: `Auto-Submitted: ${auto.split(/[\s;]/)[0]}` };
   return null;
 }

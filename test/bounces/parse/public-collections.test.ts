@@ -218,3 +218,44 @@ test('a Hotmail JMRP complaint ("complaint about message from <IP>", the complai
   const forwarded = Buffer.from(mail.toString().replace('Subject: complaint about message from 192.0.2.44', 'Subject: Fwd: look at this'));
   assert.notEqual((await parseBounce(forwarded)).kind, 'complaint');
 });
+
+test('a machine-written mail marked Auto-Submitted: auto-generated or auto-notified, not a notice, is an automatic reply', async () => {
+  const mail = (auto: string, from = 'Kim Lee <kim@dest.example>', subject = 'Re: Your order') =>
+    Buffer.from(
+      [
+        `From: ${from}`,
+        `To: ${VERP}`,
+        `Subject: ${subject}`,
+        'Message-ID: <r1@dest.example>',
+        'In-Reply-To: <order-77@shop.example>',
+        `Auto-Submitted: ${auto}`,
+        '',
+        'Thank you for your message.',
+        '',
+      ].join('\r\n'),
+    );
+  for (const auto of ['auto-generated', 'auto-notified', 'auto-generated; owner-email="kim@dest.example"']) {
+    const r = await parseBounce(mail(auto));
+    assert.deepEqual(
+      { kind: r.kind, who: r.recipients.map((x) => x.address), id: r.original_message_id },
+      { kind: 'auto-reply', who: ['kim@dest.example'], id: '<order-77@shop.example>' },
+      auto,
+    );
+  }
+  // "no" marks a person's mail; a system's own mail to root answers nothing of ours.
+  assert.equal((await parseBounce(mail('no'))).kind, 'not-a-bounce');
+  assert.equal((await parseBounce(mail('auto-generated', 'Cron Daemon <root@dest.example>', 'Cron <root@host> run-parts'))).kind, 'not-a-bounce');
+  // A notice marked so stays a notice.
+  const notice = Buffer.from(
+    [
+      'From: Mail Delivery System <MAILER-DAEMON@mx.dest.example>',
+      `To: ${VERP}`,
+      'Subject: Undelivered Mail Returned to Sender',
+      'Auto-Submitted: auto-generated',
+      '',
+      '<kim@dest.example>: host mx2.dest.example[192.0.2.8] said: 550 5.1.1 User unknown (in reply to RCPT TO command)',
+      '',
+    ].join('\r\n'),
+  );
+  assert.equal((await parseBounce(notice)).kind, 'bounce');
+});
