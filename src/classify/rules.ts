@@ -376,9 +376,10 @@ export const PROVIDER_RULES: readonly Rule[] = [
   // it among refusals for suspicious content.
   { id: 'symantec-denied', match: { has: ['(mode: '], text: /\bdenied \(mode: \w+\)/i }, category: 'content-or-spam', status: 'X.7.1', explanation: 'The recipient\'s filter (Symantec/Broadcom) refused the message after scanning it, as suspicious content.' },
 
-  // Blocklists by name, Barracuda, Cloudmark, generic DNSBL wording; Spamhaus's zones by their names ("Listed by CSS",
-  // SBL, XBL, PBL, DBL), as its replies quote them after the zone queried.
-  { id: 'dnsbl', match: { text: /spamhaus|\bsorbs\b|spamcop|barracuda(?:central)?|uceprotect|\bpsbl\b|\bDNSBLs?\b|\bRBLs?\b|blocked using |block ?list|black ?list(?:ed)?|deny ?list(?:ed)?|client host (?:\S+ )?(?:blocked|rejected: blocked)|csi\.cloudmark\.com|cloudmark.{0,40}(?:block|reset)|listed (?:at|in|on|by) (?:\S+\.)+[a-z]{2,}|\blisted by (?:css|sbl|xbl|pbl|dbl)\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: S.blocklist },
+  // Blocklists by name, Barracuda's (its lookup zone and "Barracuda Reputation": the vendor's name alone is a
+  // gateway's signature, "User unknown. Protected by Barracuda Networks"), Cloudmark, generic DNSBL wording;
+  // Spamhaus's zones by their names ("Listed by CSS", SBL, XBL, PBL, DBL), as its replies quote them after the zone queried.
+  { id: 'dnsbl', match: { text: /spamhaus|\bsorbs\b|spamcop|barracudacentral|barracuda reputation|barracudanetworks\.com\/reputation|uceprotect|\bpsbl\b|\bDNSBLs?\b|\bRBLs?\b|blocked using |block ?list|black ?list(?:ed)?|deny ?list(?:ed)?|client host (?:\S+ )?(?:blocked|rejected: blocked)|csi\.cloudmark\.com|cloudmark.{0,40}(?:block|reset)|listed (?:at|in|on|by) (?:\S+\.)+[a-z]{2,}|\blisted by (?:css|sbl|xbl|pbl|dbl)\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: S.blocklist },
 ];
 
 // ---------------------------------------------------------------------------------------------------

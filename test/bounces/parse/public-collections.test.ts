@@ -169,6 +169,17 @@ test("the remote server's name, where an MTA introduces its reply, is not the se
       assert.equal(c.category, 'mailbox-unknown', `${text} -> ${c.rule}`);
     }
   }
+  // A filtering vendor's name alone is its gateway's signature, not a blocklist: Barracuda's reputation list is named
+  // as such (postalsys/bounce-classifier's tests make the same distinction).
+  const signed = classify({ phase: 'rcpt', code: 550, enhanced: null, text: '550 5.1.1 User unknown. Protected by Barracuda Networks' });
+  assert.equal(signed.category, 'mailbox-unknown', signed.rule);
+  const brbl = classify({
+    phase: 'rcpt',
+    code: 554,
+    enhanced: null,
+    text: '554 Service unavailable; Client host [192.0.2.1] blocked using Barracuda Reputation',
+  });
+  assert.equal(brbl.category, 'reputation-or-blocklist', brbl.rule);
   // Spamhaus's zones named in its reply ("Listed by CSS") are a blocklist.
   const css = classify({ phase: 'dsn', code: null, enhanced: '5.0.0', text: '550 zen.spamhaus.example Listed by CSS' });
   assert.equal(css.category, 'reputation-or-blocklist', css.rule);
