@@ -124,8 +124,9 @@ const LOCAL_PART_RE = /[a-z0-9._%+=!#$&*/?^`{|}~-]+@(?=[a-z0-9])/g;
  * "connect to mx.example[192.0.2.1]:25", Exim's "host mx.example [192.0.2.1]:" and "host: mx.example (192.0.2.1)
  * reason:"): a name, not the server's words. A filtering service's MX ("….ess.barracudanetworks.com",
  * "….pphosted.com") read as its blocklist refusal, whatever the reply said; so would an MX named "spamfilter".
+ * The address may be IPv6 ("[IPv6:2001:db8::25]").
  */
-const REMOTE_HOST_RE = /\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\.?(?= ?[[(][0-9a-f.:]{7,}[\])])/g;
+const REMOTE_HOST_RE = /\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\.?(?= ?[[(](?:ipv6:)?(?=[0-9a-f.:]*\d)[0-9a-f.:]{3,}[\])])/g;
 /**
  * Other names of hosts in notices: Sendmail's "… while talking to mx.example.:" and "Connection timed out with
  * mx.example.", Postfix's "This is the mail system at host mail.example.", Exchange's "Generating server:
@@ -136,8 +137,8 @@ const NAMED_HOST_RE =
 const NAMED_HOST_HINT = /talking to |at host |generating server:|-mta: dns;| with /;
 
 /**
- * Text as the rules see it: one lower-cased line, reply codes and repeated statuses removed, and addresses' local
- * parts replaced by `x`.
+ * Text as the rules see it: one lower-cased line, reply codes and repeated statuses removed, addresses' local
+ * parts replaced by `x` and hosts' names where MTAs name them by `remote`.
  */
 export function normaliseText(text: string): string {
   const t = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text;

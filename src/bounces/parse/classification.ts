@@ -70,7 +70,8 @@ function withoutSummary(diagnostic: string | null): string | null {
 
 /**
  * The recipient's own address quoted in the reply ("553 Invalid recipient blocked@…", "<full.stop@…>: User
- * unknown"): the words of its local part are not the reply's, so it is read as `x@domain`.
+ * unknown"): the words of its local part are not the reply's, so it is read as `x@domain`. (The classifier
+ * reads every local part so; here it also keeps one such as "5.1.1@…" from being taken for the reply's status.)
  */
 function withoutOwnAddress(diagnostic: string | null, address: string | null | undefined): string | null {
   const at = address?.lastIndexOf('@') ?? -1;

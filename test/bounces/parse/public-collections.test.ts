@@ -161,6 +161,7 @@ test("the remote server's name, where an MTA introduces its reply, is not the se
   for (const host of hosts) {
     for (const text of [
       `<ann@dest.example>: host ${host}[192.0.2.25] said: ${reply} (in reply to RCPT TO command)`,
+      `<ann@dest.example>: host ${host}[IPv6:2001:db8::25] said: ${reply} (in reply to RCPT TO command)`,
       `SMTP error from remote mail server after RCPT TO:<ann@dest.example>: host ${host} [192.0.2.25]: ${reply}`,
       `SMTP error from remote server for RCPT TO command, host: ${host} (192.0.2.25) reason: ${reply}`,
       `... while talking to ${host}.: >>> RCPT To:<ann@dest.example> <<< ${reply}`,
