@@ -113,12 +113,29 @@ const CODE_PREFIX_RE = /(^|\s)[245]\d\d[- ](?:[245]\.\d{1,3}\.\d{1,3}\s+)?/g;
 /** A status at the start of a line, as multi-line replies repeat it. */
 const LINE_STATUS_RE = /(^|\n)[ \t]*[245]\.\d{1,3}\.\d{1,3}[ \t]+/g;
 const SPACES_RE = /\s+/g;
+/** The characters of a local part as the masking below reads it (lower-cased ASCII atext and dots). */
+const LOCAL_PART_CHARS = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyz0123456789._%+=!#$&*/?^`{|}~-') LOCAL_PART_CHARS[c.charCodeAt(0)] = 1;
+
 /**
- * An address's local part. It is the recipient's name, not the server's words: "<dmarc@…> Recipient rejected"
- * is not a DMARC failure, nor is "<spam-reports@…>: user unknown" a spam verdict. The domain stays (rules read
- * providers' hosts and "…@domain is over quota").
+ * Addresses' local parts as `x`. A local part is the recipient's name, not the server's words: "<dmarc@…>
+ * Recipient rejected" is not a DMARC failure, nor is "<spam-reports@…>: user unknown" a spam verdict. The domain
+ * stays (rules read providers' hosts and "…@domain is over quota"). Walks back from each "@" (a pattern tried at
+ * every position of every reply cost as much as the rest of the normalising).
  */
-const LOCAL_PART_RE = /[a-z0-9._%+=!#$&*/?^`{|}~-]+@(?=[a-z0-9])/g;
+function maskLocalParts(line: string): string {
+  let out = '';
+  let from = 0;
+  for (let at = line.indexOf('@'); at >= 0; at = line.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > from && LOCAL_PART_CHARS[line.charCodeAt(start - 1)] === 1) start--;
+    const next = line.charCodeAt(at + 1);
+    if (start === at || !((next >= 97 && next <= 122) || (next >= 48 && next <= 57))) continue;
+    out += `${line.slice(from, start)}x@`;
+    from = at + 1;
+  }
+  return from === 0 ? line : out + line.slice(from);
+}
 /**
  * A host's name before its address, as MTAs name the remote server (Postfix's "host mx.example[192.0.2.1] said:",
  * "connect to mx.example[192.0.2.1]:25", Exim's "host mx.example [192.0.2.1]:" and "host: mx.example (192.0.2.1)
@@ -143,7 +160,7 @@ const NAMED_HOST_HINT = /talking to |at host |generating server:|-mta: dns;| wit
 export function normaliseText(text: string): string {
   const t = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text;
   let line = t.replace(LINE_STATUS_RE, '$1').replace(CODE_PREFIX_RE, '$1').replace(SPACES_RE, ' ').trim().toLowerCase();
-  if (line.includes('@')) line = line.replace(LOCAL_PART_RE, 'x@');
+  if (line.includes('@')) line = maskLocalParts(line);
   if (line.includes('[') || line.includes('(')) line = line.replace(REMOTE_HOST_RE, 'remote');
   return NAMED_HOST_HINT.test(line) ? line.replace(NAMED_HOST_RE, '$1 remote') : line;
 }
