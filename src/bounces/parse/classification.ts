@@ -246,9 +246,9 @@ function stageInNotice(diagnostic: string | null, context: string | null): Phase
 const STOCK_REPLY_RULE = 'wording:mailbox-unavailable';
 /** Cox's documented reply for an address that does not exist ("Mailbox unavailable or access denied"): not the stock text. */
 const PROVIDER_UNAVAILABLE = /mailbox unavailable or access denied/i;
-/** The reply shows that it answered RCPT (Postfix, Exim, qmail, DragonFly's dma, Yahoo's "[RCPT_TO]", a Sendmail, InterScan or IMail transcript, Gmail's "(state 14)"). */
+/** The reply shows that it answered RCPT (Postfix, Exim, qmail's "did not like our RCPT TO" and older "does not like recipient", DragonFly's dma, Yahoo's "[RCPT_TO]", a Sendmail, InterScan or IMail transcript, Gmail's "(state 14)"). */
 const ANSWERED_RCPT =
-  /in\s+reply\s+to\s+RCPT\s+TO\s+command|after\s+RCPT\s+TO|did\s+not\s+like\s+our\s+RCPT\s+TO|after\s+RCPT\s+command|>>>\s*RCPT\s+TO|Sent\s+<<<\s*RCPT\s+TO|\[RCPT_TO\]|RCPT\s+TO\s+generated|SMTP:RCPT\b|\(state 14\)/i;
+  /in\s+reply\s+to\s+RCPT\s+TO\s+command|after\s+RCPT\s+TO|did\s+not\s+like\s+our\s+RCPT\s+TO|does\s+not\s+like\s+recipient|after\s+RCPT\s+command|>>>\s*RCPT\s+TO|Sent\s+<<<\s*RCPT\s+TO|\[RCPT_TO\]|RCPT\s+TO\s+generated|SMTP:RCPT\b|\(state 14\)/i;
 
 /**
  * RFC 5321's stock 550 text, "Requested action not taken: mailbox unavailable", is defined to cover

@@ -203,6 +203,13 @@ test('qmail\'s own framing decides only where the reply says nothing: "does not 
   assert.equal(r.recipients[0]?.hard, true);
   // "Giving up on <IP>." is qmail giving up on that host after the refusal, not an expired message.
   assert.notEqual(r.recipients[0]?.evidence?.rule, 'wording:expired');
+  // RFC 5321's stock text, read as a missing mailbox only where the reply answered RCPT: qmail's "does not
+  // like recipient" shows that as Postfix's "in reply to RCPT TO command" does (it read as unexplained;
+  // found in PHP-Bounce-Handler's and CwsMailBounceHandler's fixtures).
+  const stock = parseBounceSync(Buffer.from([...FORMATS.qmail!('550 Requested action not taken: mailbox unavailable'), ''].join('\r\n')));
+  const postfix = parseBounceSync(Buffer.from([...FORMATS.Postfix!('550 Requested action not taken: mailbox unavailable'), ''].join('\r\n')));
+  assert.deepEqual([stock.recipients[0]?.category, stock.recipients[0]?.hard], [postfix.recipients[0]?.category, postfix.recipients[0]?.hard]);
+  assert.equal(stock.recipients[0]?.category, 'mailbox-unknown');
 });
 
 /**
