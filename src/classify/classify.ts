@@ -139,30 +139,40 @@ function maskLocalParts(line: string): string {
 /**
  * A host's name before its address, as MTAs name the remote server (Postfix's "host mx.example[192.0.2.1] said:",
  * "connect to mx.example[192.0.2.1]:25", Exim's "host mx.example [192.0.2.1]:" and "host: mx.example (192.0.2.1)
- * reason:"): a name, not the server's words. A filtering service's MX ("….ess.barracudanetworks.com",
- * "….pphosted.com") read as its blocklist refusal, whatever the reply said; so would an MX named "spamfilter".
- * The address may be IPv6 ("[IPv6:2001:db8::25]").
+ * reason:"): a name, not the server's words. Its labels read as words: an MX "mx.rbl.…", "virus-scan.…" or
+ * "greylist.…" read as a blocklist, a virus or greylisting, whatever the reply said. Only its registrable domain
+ * is kept, because that names the provider that answered, as Sisimai's per-provider rules read it (Tencent's
+ * "….qq.com"). The address may be IPv6 ("[IPv6:2001:db8::25]").
  */
 const REMOTE_HOST_RE = /\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\.?(?= ?[[(](?:ipv6:)?(?=[0-9a-f.:]*\d)[0-9a-f.:]{3,}[\])])/g;
 /**
- * Other names of hosts in notices: Sendmail's "… while talking to mx.example.:" and "Connection timed out with
- * mx.example.", Postfix's "This is the mail system at host mail.example.", Exchange's "Generating server:
- * mail.example", a report's "Reporting-MTA: dns; mail.example".
+ * Other names of hosts in notices, read the same way: Sendmail's "… while talking to mx.example.:" and "Connection
+ * timed out with mx.example.", Postfix's "This is the mail system at host mail.example.", Exchange's "Generating
+ * server: mail.example", a report's "Reporting-MTA: dns; mail.example".
  */
 const NAMED_HOST_RE =
-  /\b(talking to|at host|generating server:|(?:reporting|remote)-mta: dns;|(?:timed out|refused|conversation|connection) with) [a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+\.?(?=[:\s,;)]|$)/g;
+  /\b(talking to|at host|generating server:|(?:reporting|remote)-mta: dns;|(?:timed out|refused|conversation|connection) with) ([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?(?=[:\s,;)]|$)/g;
 const NAMED_HOST_HINT = /talking to |at host |generating server:|-mta: dns;| with /;
+/** Second-level labels under which a country's names are registered ("example.co.jp", "example.com.cn"). */
+const SHARED_SLD = new Set(['co', 'com', 'net', 'org', 'ac', 'ad', 'ed', 'edu', 'gov', 'go', 'gr', 'lg', 'ne', 'or', 'ltd', 'plc', 'sch', 'nic', 'mil']);
+
+/** A host name cut to its registrable domain: "mxbiz1.qq.com" → "qq.com", "mx.example.co.jp" → "example.co.jp". */
+function registrable(host: string): string {
+  const labels = (host.endsWith('.') ? host.slice(0, -1) : host).split('.');
+  const keep = labels.length > 2 && labels[labels.length - 1]!.length === 2 && SHARED_SLD.has(labels[labels.length - 2]!) ? 3 : 2;
+  return labels.slice(-keep).join('.');
+}
 
 /**
  * Text as the rules see it: one lower-cased line, reply codes and repeated statuses removed, addresses' local
- * parts replaced by `x` and hosts' names where MTAs name them by `remote`.
+ * parts replaced by `x` and hosts' names where MTAs name them cut to their registrable domains.
  */
 export function normaliseText(text: string): string {
   const t = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text;
   let line = t.replace(LINE_STATUS_RE, '$1').replace(CODE_PREFIX_RE, '$1').replace(SPACES_RE, ' ').trim().toLowerCase();
   if (line.includes('@')) line = maskLocalParts(line);
-  if (line.includes('[') || line.includes('(')) line = line.replace(REMOTE_HOST_RE, 'remote');
-  return NAMED_HOST_HINT.test(line) ? line.replace(NAMED_HOST_RE, '$1 remote') : line;
+  if (line.includes('[') || line.includes('(')) line = line.replace(REMOTE_HOST_RE, registrable);
+  return NAMED_HOST_HINT.test(line) ? line.replace(NAMED_HOST_RE, (_, before: string, host: string) => `${before} ${registrable(host)}`) : line;
 }
 
 /**

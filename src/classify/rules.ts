@@ -340,7 +340,7 @@ export const PROVIDER_RULES: readonly Rule[] = [
   { id: 'sending-account-disabled', match: { has: ['sending for this account'], text: /sending for this account is disabled/i }, category: 'policy', status: 'X.7.1', explanation: 'The sending account has been stopped from sending (often after suspected abuse); the recipient address is not in question.' },
 
   // Proofpoint
-  { id: 'proofpoint-blocked', match: { text: /(?:ipcheck|support)\.proofpoint\.com|pphosted\.com.{0,60}(?:block|reject)|proofpoint.{0,40}(?:dnsbl|block)/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'The recipient\'s Proofpoint filter blocked our sending IP for poor reputation.' },
+  { id: 'proofpoint-blocked', match: { text: /(?:ipcheck|support)\.proofpoint\.com|pphosted\.com.{0,60}\bblocked\b|proofpoint.{0,40}(?:dnsbl|block)/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'The recipient\'s Proofpoint filter blocked our sending IP for poor reputation.' },
 
   // Mimecast
   { id: 'mimecast-blocked-senders', match: { text: /rejected by header based (?:manually )?blocked senders|envelope (?:blocked|rejected) - user entry|blocked senders? list/i }, category: 'policy', status: 'X.7.1', explanation: 'The recipient\'s organisation (Mimecast) has our sender on its blocked-senders list.' },

@@ -170,6 +170,15 @@ test("the remote server's name, where an MTA introduces its reply, is not the se
       assert.equal(c.category, 'mailbox-unknown', `${text} -> ${c.rule}`);
     }
   }
+  // The host's registrable domain still names the provider that answered: Tencent's enterprise mail at a domain
+  // of its own, through "….qq.com", reads as Tencent's reply (Sisimai's Tencent module: its limits).
+  const exmail = classify({
+    phase: 'dsn',
+    code: null,
+    enhanced: null,
+    text: '<ann@corp.example>: host mxbiz1.qq.com[192.0.2.1] said: 550 Mailbox unavailable or access denied (in reply to RCPT TO command)',
+  });
+  assert.equal(exmail.rule, 'provider:tencent-frequency');
   // A filtering vendor's name alone is its gateway's signature, not a blocklist: Barracuda's reputation list is named
   // as such (postalsys/bounce-classifier's tests make the same distinction).
   const signed = classify({ phase: 'rcpt', code: 550, enhanced: null, text: '550 5.1.1 User unknown. Protected by Barracuda Networks' });
