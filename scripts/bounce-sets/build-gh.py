@@ -10,7 +10,8 @@ gh-crisp: crisp-oss/email-bounce-parser's test fixtures: notice bodies without a
   from its category (`data.type`): no_such_recipient on a 5xx hard; full, over quota, spam content,
   reputation, blocking, rate limiting, authentication failure, server timeout soft; server_unknown (both DNS
   failures and unreachable hosts) and files without a category not scored.
-gh-sisimai: every other copied collection's mails labelled by Sisimai 4.25.15 (as sisimai-held/-seen, see
+gh-sisimai: every other copied collection's mails (PHP-Bounce-Handler, emailengine, osandum, ronbeltran, flanker,
+  CwsMailBounceHandler, Discourse) labelled by Sisimai 4.25.15 (as sisimai-held/-seen, see
   build.py); a mail its collection's tests call no bounce (ronbeltran's is_bounced false, a Discourse spec
   taking it as a post or reply) is scored as not a bounce (any kind but bounce or delay).
 """
