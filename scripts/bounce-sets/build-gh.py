@@ -18,7 +18,7 @@ gh-sisimai: every other copied collection's mails (PHP-Bounce-Handler, emailengi
 import json, os, subprocess, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from common import row  # noqa: E402
+from common import NOT_BOUNCE, row  # noqa: E402
 HERE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else '/work/corpora')
 GH = os.path.join(HERE, 'gh')
 SCRIPTS = os.path.dirname(os.path.abspath(__file__))
@@ -51,8 +51,6 @@ if os.path.isdir(src):
     write('gh-crisp', rows, files)
 
 # ---- gh-sisimai: the other collections' mails, Sisimai's verdicts (mapping as build.py's sisimai-* sets)
-HARD_REASONS = {'userunknown', 'hostunknown', 'hasmoved'}
-NOT_BOUNCE = {'vacation': 'auto-reply', 'feedback': 'feedback-loop', 'delivered': 'delivered'}
 paths = {}
 for coll in sorted(os.listdir(GH)):
     if coll == 'crisp' or not os.path.isdir(os.path.join(GH, coll, 'emails')): continue

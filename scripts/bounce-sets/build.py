@@ -8,7 +8,7 @@ flufl + bp-held, seen = bp-seen, so that no mail held out above becomes readable
 import hashlib, json, os, re, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
-from common import row  # noqa: E402
+from common import NOT_BOUNCE, row  # noqa: E402
 HERE = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "/work/corpora")
 SRC = os.path.join(HERE, 'src')
 
@@ -106,7 +106,6 @@ for k, (rows, files) in halves.items():
 #   is_hardbounce: userunknown, hostunknown, hasmoved, and notaccept with a 5.x status are hard) and any
 #   record where the two part is counted and printed (none in 4.25.15's verdicts on these mails).
 HARD_REASONS = {'userunknown', 'hostunknown', 'hasmoved'}
-NOT_BOUNCE = {'vacation': 'auto-reply', 'feedback': 'feedback-loop', 'delivered': 'delivered'}
 sis = {}
 for l in open(os.path.join(SRC, 'sisimai-labels.jsonl')):
     r = json.loads(l)

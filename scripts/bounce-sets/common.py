@@ -1,6 +1,9 @@
 """What build.py and build-gh.py share: writing a scoring set (DIR/<name>/emails + expected.jsonl) and its rows."""
 import json, os, shutil
 
+# Sisimai reasons that name a kind of mail other than a bounce.
+NOT_BOUNCE = {'vacation': 'auto-reply', 'feedback': 'feedback-loop', 'delivered': 'delivered'}
+
 
 def write(here, name, rows, files):
     """files: local name -> the mail, as a path to copy or as bytes."""
