@@ -55,6 +55,8 @@ const REPLY_TO_MAIL = /\(in\s+reply\s+to\s+MAIL\s+FROM\s+command\)|SMTP\s+error\
  */
 const REPLY_BEFORE_MAIL =
   /SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+(?:initial\s+connection|EHLO|HELO)\b|\brefused\s+to\s+talk\s+to\s+me\b|\(in\s+reply\s+to\s+(?:EHLO|HELO)\s+command\)/i;
+/** RFC 3463's "bad destination mailbox address": the server's own structured statement that the mailbox does not exist. */
+const EXPLICIT_BAD_MAILBOX = /^[45]\.1\.1$/;
 const REPLY_TO_DATA = /\(in\s+reply\s+to\s+end\s+of\s+DATA\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+end\s+of\s+data/i;
 
 /**
@@ -188,14 +190,16 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   // address, so it is not proof that the address is bad.
   // Only the reply's own stage counts: a transcript lists DATA even after RCPT was refused.
   // A provider's own wording is specific whatever the stage: Yahoo checks recipients at the end of DATA and
-  // says "This user doesn't have a yahoo.com account" there.
-  if (
+  // says "This user doesn't have a yahoo.com account" there. So is an explicit X.1.1 (bad destination
+  // mailbox), as the classifier reads a live reply: gateways that check recipients only after the message
+  // (Yahoo, some filtering services) say so with it. It stays hard, with low confidence (below), so that
+  // `suppress_on: high-confidence` leaves the address alone.
+  const afterData =
     c.hard &&
     c.category === 'mailbox-unknown' &&
     !c.rule.startsWith('provider:') &&
-    (AFTER_DATA.test(diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(quoted, context))
-  )
-    rec.hard = false;
+    (AFTER_DATA.test(diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(quoted, context));
+  if (afterData && !EXPLICIT_BAD_MAILBOX.test(given ?? '') && c.rule !== 'enhanced:X.1.1') rec.hard = false;
   if (
     c.hard &&
     (REPLY_TO_MAIL.test(diagnostic ?? '') ||
@@ -218,8 +222,9 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
   }
   rec.evidence = { source, rule: c.rule, text: decidingText ? decidingText.slice(0, 400).replace(/\s+/g, ' ').trim().slice(0, 200) : null };
   rec.confidence = confidenceOf({ classification: c, evidence: rec.evidence, status: rec.status, diagnostic, context });
-  // A hard verdict the classifier took back (a filter after DATA) is not evidence against the address.
-  if (rec.hard === false && c.hard) rec.confidence = 'low';
+  // A hard verdict the classifier took back (a filter after DATA) is not evidence against the address, and
+  // one kept after DATA is weak evidence.
+  if ((rec.hard === false && c.hard) || afterData) rec.confidence = 'low';
   return rec;
 }
 
