@@ -227,21 +227,38 @@ test('Amazon SES notifications wrapped by SNS: bounce recipients with status and
   );
 });
 
+/** Gmail's older delay notice for one recipient, with the given lines of technical details. */
+const gmailDelay = (from: string, to: string, details: string[]) =>
+  Buffer.from(
+    `From: Mail Delivery Subsystem <${from}>\r\nTo: app@example.com\r\nSubject: Delivery Status Notification (Delay)\r\n\r\n` +
+      'This is an automatically generated Delivery Status Notification\r\n\r\n' +
+      'THIS IS A WARNING MESSAGE ONLY.\r\n\r\nYOU DO NOT NEED TO RESEND YOUR MESSAGE.\r\n\r\n' +
+      `Delivery to the following recipient has been delayed:\r\n\r\n     ${to}\r\n\r\n` +
+      'Message will be retried for 2 more day(s)\r\n\r\n' +
+      `Technical details of temporary failure:\r\n${details.map((l) => `${l}\r\n`).join('')}`,
+  );
+
 test('a delay notice that quotes no code reports a temporary (4.x.x) status, never a permanent one', async () => {
   const r = await parseBounce(
-    Buffer.from(
-      'From: Mail Delivery Subsystem <mailer-daemon@mail.example.org>\r\nTo: app@example.com\r\nSubject: Delivery Status Notification (Delay)\r\n\r\n' +
-        'This is an automatically generated Delivery Status Notification\r\n\r\n' +
-        'THIS IS A WARNING MESSAGE ONLY.\r\n\r\nYOU DO NOT NEED TO RESEND YOUR MESSAGE.\r\n\r\n' +
-        'Delivery to the following recipient has been delayed:\r\n\r\n     slow@example.net\r\n\r\n' +
-        'Message will be retried for 2 more day(s)\r\n\r\n' +
-        'Technical details of temporary failure:\r\nThe recipient server did not accept our requests to connect.\r\n',
-    ),
+    gmailDelay('mailer-daemon@mail.example.org', 'slow@example.net', ['The recipient server did not accept our requests to connect.']),
   );
   assert.equal(r.kind, 'delay');
   assert.equal(r.recipients[0].address, 'slow@example.net');
   assert.equal(r.recipients[0].status?.charAt(0), '4');
   assert.equal(r.recipients[0].hard, false);
+});
+
+test("a delay whose only reason is Gmail's bracketed per-host errors ('[host ip: socket error]') reads as a connection failure", async () => {
+  const r = await parseBounce(
+    gmailDelay('mailer-daemon@googlemail.com', 'kim@far.example', [
+      'The recipient server did not accept our requests to connect. Learn more at https://support.google.com/mail/answer/7720',
+      '[far.example 192.0.2.10: socket error]',
+      '[far.example 192.0.2.11: socket error]',
+    ]),
+  );
+  assert.equal(r.kind, 'delay');
+  assert.deepEqual([r.recipients[0]?.address, r.recipients[0]?.category, r.recipients[0]?.hard], ['kim@far.example', 'connection-failure', false]);
+  assert.equal(r.recipients[0]?.status?.charAt(0), '4');
 });
 
 test('a refusal of our From domain is about the sender: soft, whatever the word "domain" suggests', async () => {
