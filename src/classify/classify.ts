@@ -157,7 +157,7 @@ const NAMED_HOST_HINT = /talking to |at host |generating server:|-mta: dns;| wit
 const SHARED_SLD = new Set(['co', 'com', 'net', 'org', 'ac', 'ad', 'ed', 'edu', 'gov', 'go', 'gr', 'lg', 'ne', 'or', 'ltd', 'plc', 'sch', 'nic', 'mil']);
 
 /** A host name cut to its registrable domain: "mxbiz1.qq.com" → "qq.com", "mx.example.co.jp" → "example.co.jp". */
-function registrable(host: string): string {
+export function registrable(host: string): string {
   const labels = (host.endsWith('.') ? host.slice(0, -1) : host).split('.');
   const keep = labels.length > 2 && labels[labels.length - 1]!.length === 2 && SHARED_SLD.has(labels[labels.length - 2]!) ? 3 : 2;
   return labels.slice(-keep).join('.');

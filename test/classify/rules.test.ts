@@ -577,6 +577,8 @@ const ROWS: Row[] = [
   ['wording:connection-timeout', r('connect', null, null, 'Connection timeout', { error: 'ETIMEDOUT' }), 'connection-failure'],
   ['wording:connection-lost', r('data', null, null, 'read ECONNRESET'), 'connection-failure'],
   ['wording:connection-lost', r('dsn', 421, '4.0.0', 'ResponseCode 421, Host not reachable.'), 'connection-failure'],
+  // Gmail's delay notices list each host tried as "[host ip: socket error]"; Windows MTAs say "Socket error code 10061".
+  ['wording:connection-lost', r('dsn', null, '4.0.0', '[mx.far.example 192.0.2.10: socket error]'), 'connection-failure'],
   ['wording:dns-phase-error', r('dns', null, null, 'queryMx EBADNAME example..org'), 'dns-failure'],
   ['wording:protocol', r('rcpt', 503, null, 'Error: need MAIL command'), 'protocol-error'],
   [

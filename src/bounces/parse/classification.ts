@@ -10,6 +10,7 @@ import type { Phase } from '../../types.js';
 import type { Evidence, ParsedRecipient } from '../types.js';
 import { confidenceOf } from './confidence.js';
 import { phraseInNotice } from './notice-phrase.js';
+import { ownDomainToMask } from './own-domain.js';
 
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
 const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-7]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'":[])|\s*$)/;
@@ -107,10 +108,18 @@ export function replyCode(diagnostic: string | null): number | null {
  * refused and, when the diagnostic says nothing recognisable, for the notice's own reason line; give it
  * only when the notice concerns one recipient.
  */
-export function classifyRecipient(rec: ParsedRecipient, context: string | null = null): ParsedRecipient {
+export function classifyRecipient(rec: ParsedRecipient, notice: string | null = null): ParsedRecipient {
   // The reply as quoted (found again in the notice's transcript), and as classified.
-  const quoted = withoutSummary(rec.diagnostic);
-  const diagnostic = withoutOwnAddress(quoted, rec.final_recipient ?? rec.address);
+  let quoted = withoutSummary(rec.diagnostic);
+  let diagnostic = withoutOwnAddress(quoted, rec.final_recipient ?? rec.address);
+  let context = notice;
+  // The recipient's domain named in the notice is read as a name (`own-domain.ts`).
+  const own = ownDomainToMask(rec.final_recipient ?? rec.address);
+  if (own) {
+    quoted = own.mask(quoted);
+    diagnostic = own.mask(diagnostic);
+    context = own.mask(context);
+  }
   const code = replyCode(diagnostic);
   rec.reply_code = code;
   if (rec.action === 'delivered' || rec.action === 'relayed' || rec.action === 'expanded') {
@@ -181,7 +190,7 @@ export function classifyRecipient(rec: ParsedRecipient, context: string | null =
     if (found && !(stock && found.classification.rule === STOCK_REPLY_RULE)) {
       c = found.classification;
       source = 'notice';
-      decidingText = found.text;
+      decidingText = own ? own.unmask(found.text) : found.text;
     }
   }
   rec.category = c.category;

@@ -197,6 +197,35 @@ test("a remote server's refusal reads the same in Postfix's, Exim's, qmail's, Se
   assert.deepEqual(wrong, []);
 });
 
+/**
+ * The recipient's domain is a name, not the server's words: the same notices about a recipient whose domain holds
+ * a rule's word (its hosts named "mx.<domain>", the address quoted in the reply) read as they do for far.example.
+ * Before, "host mx.unknownworlds.example[…] said: 554 … spam" read as an unknown domain (hard), and a
+ * domain named like a blocklist turned every reply into that blocklist's refusal.
+ */
+test("the recipient's domain is a name: whatever words it holds, each MTA's notice reads as it does for a plain one", () => {
+  const wrong: string[] = [];
+  const read = (lines: string[], to: string) => {
+    const r = parseBounceSync(Buffer.from([...lines, ''].join('\r\n')));
+    const got = r.recipients.find((x) => x.address === to);
+    return `${r.kind}/${r.recipients.length}/${got?.category}/${got?.hard}`;
+  };
+  for (const domain of ['unknownworlds.example', 'timeout.example', 'blockchain.example', 'fullsail.example', 'spamcop.example', 'relay-net.example']) {
+    for (const [reply] of REPLIES) {
+      for (const [mta, notice] of Object.entries(FORMATS)) {
+        const lines = notice(reply);
+        const plain = read(lines, TO);
+        const named = read(
+          lines.map((line) => line.replaceAll('far.example', domain)),
+          TO.replace('far.example', domain),
+        );
+        if (named !== plain) wrong.push(`${mta} ${domain} "${reply}": ${named}, not ${plain}`);
+      }
+    }
+  }
+  assert.deepEqual(wrong, []);
+});
+
 test('qmail\'s own framing decides only where the reply says nothing: "does not like recipient" then reads as the address refused', () => {
   const r = parseBounceSync(Buffer.from([...FORMATS.qmail!('550 Requested action not taken'), ''].join('\r\n')));
   assert.equal(r.recipients[0]?.category, 'mailbox-unknown');

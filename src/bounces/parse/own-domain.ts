@@ -1,0 +1,48 @@
+/**
+ * The recipient's own domain is a name, not the server's words. A recipient at `unknownworlds.com` or
+ * `timeout.com` gets notices that name its domain and its mail hosts ("host mx.unknownworlds.com[192.0.2.7]
+ * said: 554 … spam", "[timeout.com 192.0.2.9: socket error]"), and the wording rules would read "host unknown…"
+ * or "timeout" in them, or a blocklist in `spamcop.net`. Where the domain's labels hold such a word, the notice
+ * is read with the domain (and every host under it) written as a neutral name instead. Only then: most domains
+ * hold no such word, and the providers' rules that read a domain as evidence (`qq.com`, `t-online.de`,
+ * `apple.com`…) read ones that hold none.
+ */
+import { registrable } from '../../classify/classify.js';
+
+/**
+ * Words of the wording rules that also occur in real domain names ("blockchain", "fullsail", "relay.fm"), and
+ * the blocklists' own names, which the blocklist rule reads as evidence.
+ */
+const REASON_WORDS_IN_NAMES =
+  /unknown|invalid|exist|notfound|nosuch|full|quota|disabled|suspend|inactive|expire|den(?:y|ied)|refuse|reject|block|spam|relay|time-?out|loop|virus|gr[ae]y|limit|policy|reput|blacklist|listed|moved|vacation|bounce|fail|error|junk|banned|abuse|filter|unreach|unavailable|busy|barracuda|sorbs|spamhaus|spamcop|uceprotect|surbl|uribl|spamrats|mailspike|abuseat|dnsbl/;
+
+/** The neutral name written instead (no word any rule reads). */
+export const NEUTRAL_NAME = 'x0.example';
+
+export interface OwnDomain {
+  /** The text with the domain and hosts under it written as the neutral name. */
+  mask(text: string | null): string | null;
+  /** The text with the neutral name written back as the domain (for evidence shown to people). */
+  unmask(text: string): string;
+}
+
+/** The recipient's registrable domain when its labels hold a rule's word, with how to mask it; else null. */
+export function ownDomainToMask(address: string | null | undefined): OwnDomain | null {
+  const at = address?.lastIndexOf('@') ?? -1;
+  if (!address || at < 0) return null;
+  const domain = address
+    .slice(at + 1)
+    .toLowerCase()
+    .replace(/\.$/, '');
+  if (!domain.includes('.')) return null;
+  const name = registrable(domain);
+  // The words are looked for in the labels, not in the top-level (or country's shared second-level) suffix.
+  const labels = domain.slice(0, domain.length - (name.length - name.indexOf('.')));
+  if (!REASON_WORDS_IN_NAMES.test(labels)) return null;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const hosts = new RegExp(`(?<![a-z0-9.-])(?:[a-z0-9-]+\\.)*${escaped}(?![a-z0-9-]|\\.[a-z0-9])`, 'gi');
+  return {
+    mask: (text) => (text && text.toLowerCase().includes(name) ? text.replace(hosts, NEUTRAL_NAME) : text),
+    unmask: (text) => (text.includes(NEUTRAL_NAME) ? text.split(NEUTRAL_NAME).join(domain) : text),
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * The recipient's domain as a name (src/bounces/parse/own-domain.ts): which domains are masked, and that what
+ * people are shown still names the real domain.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { explainWithClassifier } from '../../../src/bounces/index.js';
+import { parseBounceSync } from '../../../src/bounces/parse/index.js';
+import { NEUTRAL_NAME, ownDomainToMask } from '../../../src/bounces/parse/own-domain.js';
+
+test("only a domain whose own labels hold a rule's word is masked, with every host under it", () => {
+  for (const plain of ['ann@yahoo.com', 'ann@qq.com', 'ann@t-online.de', 'ann@example.co.jp', 'ann@mail.example.com', 'no-domain', ''])
+    assert.equal(ownDomainToMask(plain), null, plain);
+  // The suffix is not read: "co" of .co.jp or "com" hold no word, but neither would "spam.co.jp"'s suffix.
+  const own = ownDomainToMask('Ann@Mail.UnknownWorlds.co.jp');
+  assert.ok(own);
+  assert.equal(
+    own.mask('host mx1.unknownworlds.co.jp[192.0.2.7] said: 550 <ann@mail.unknownworlds.co.jp> rejected; see www.unknownworlds.co.jp.example'),
+    `host ${NEUTRAL_NAME}[192.0.2.7] said: 550 <ann@${NEUTRAL_NAME}> rejected; see www.unknownworlds.co.jp.example`,
+  );
+  // A longer name that merely ends the same way is another domain.
+  assert.equal(own.mask('relay at notunknownworlds.co.jp'), 'relay at notunknownworlds.co.jp');
+  assert.ok(ownDomainToMask('kim@relay.fm'));
+  assert.ok(ownDomainToMask('kim@spamcop.net'));
+});
+
+test('the evidence shown to people names the real domain, though the rules read the neutral name', () => {
+  const notice = [
+    'From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>',
+    'To: app@example.com',
+    'Subject: Delivery Status Notification (Delay)',
+    '',
+    'Delivery to the following recipient has been delayed:',
+    '',
+    '     lee@timeout.example',
+    '',
+    'Message will be retried for 2 more day(s)',
+    '',
+    'Technical details of temporary failure:',
+    '[mx.timeout.example 192.0.2.10: socket error]',
+    '',
+  ].join('\r\n');
+  const r = parseBounceSync(Buffer.from(notice));
+  assert.equal(r.kind, 'delay');
+  const [lee] = r.recipients;
+  assert.deepEqual([lee?.address, lee?.category], ['lee@timeout.example', 'connection-failure']);
+  assert.equal(lee?.evidence?.source, 'notice');
+  assert.match(lee?.evidence?.text ?? '', /timeout\.example 192\.0\.2\.10: socket error/);
+  assert.doesNotMatch(lee?.evidence?.text ?? '', new RegExp(NEUTRAL_NAME.replace('.', '\\.')));
+});
+
+test('the explanation recorded with an inbound bounce reads the reply as the parser did, not the domain as words', () => {
+  const reply = '554 5.6.0 This message has been scored as spam with a probability of more than 90%';
+  // Exim's plain notice: the reply under the host that gave it.
+  const notice = [
+    'From: Mail Delivery System <Mailer-Daemon@relay.shop.example>',
+    'Subject: Mail delivery failed: returning message to sender',
+    '',
+    'A message that you sent could not be delivered to one or more of its recipients. The following address(es) failed:',
+    '',
+    '  kim@unknownworlds.example',
+    '    host mta.unknownworlds.example [192.0.2.225]',
+    '    SMTP error from remote mail server after end of data:',
+    `    ${reply}`,
+    '',
+  ].join('\r\n');
+  const [kim] = parseBounceSync(Buffer.from(notice)).recipients;
+  assert.deepEqual([kim?.category, kim?.hard], ['content-or-spam', false]);
+  assert.ok(kim);
+  const explained = explainWithClassifier(kim);
+  const plain = explainWithClassifier({
+    ...kim,
+    address: 'kim@far.example',
+    final_recipient: 'kim@far.example',
+    diagnostic: kim.diagnostic?.replaceAll('unknownworlds', 'far') ?? null,
+  });
+  assert.equal(explained, plain);
+  assert.match(explained ?? '', /spam|content/i);
+});
