@@ -14,6 +14,7 @@ gh-sisimai: every other copied collection's mails (PHP-Bounce-Handler, emailengi
   CwsMailBounceHandler, Discourse) labelled by Sisimai 4.25.15 (as sisimai-held/-seen, see
   build.py); a mail its collection's tests call no bounce (ronbeltran's is_bounced false, a Discourse spec
   taking it as a post or reply) is scored as not a bounce (any kind but bounce or delay).
+gh-s38: the same, for the collections copied in session 38 (help desks' and more libraries' fixtures).
 """
 import json, os, subprocess, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -50,40 +51,51 @@ if os.path.isdir(src):
         rows.append(row(f, 1, None, 'bounce', hard, [rcpt] if rcpt else None, reason=typ, status=code.get('enhanced')))
     write('gh-crisp', rows, files)
 
-# ---- gh-sisimai: the other collections' mails, Sisimai's verdicts (mapping as build.py's sisimai-* sets)
-paths = {}
-for coll in sorted(os.listdir(GH)):
-    if coll == 'crisp' or not os.path.isdir(os.path.join(GH, coll, 'emails')): continue
-    for f in sorted(os.listdir(os.path.join(GH, coll, 'emails'))):
-        paths[f'{coll}/{f}'] = os.path.join(GH, coll, 'emails', f)
-own = {}   # the collections' own word where their tests say a mail is not a bounce
-for coll in sorted(os.listdir(GH)):
-    lab = os.path.join(GH, coll, 'labels.jsonl')
-    if coll == 'crisp' or not os.path.exists(lab): continue
-    for l in open(lab):
-        r = json.loads(l)
-        # ronbeltran's is_bounced false; Discourse's spec taking a mail as a post or reply (an ordinary mail).
-        if r.get('is_bounced') is False or r.get('is_bounce') is False or r.get('creates'): own[f"{coll}/{r['file']}"] = 'not-bounce'
+# ---- the other collections' mails, Sisimai's verdicts (mapping as build.py's sisimai-* sets). Collections copied
+# in a later round form a set of their own, so that each round's figures stay comparable.
+LATER = {'helpdesks': 'gh-s38', 'more-libs': 'gh-s38'}
 perl = ['perl', '-I' + os.path.join(HERE, 'src/sisimai/usr/share/perl5'), os.path.join(SCRIPTS, 'sisimai-labels.pl')]
-out = subprocess.run(perl + list(paths.values()), capture_output=True, text=True, check=True).stdout
-sis = {json.loads(l)['file']: json.loads(l)['records'] for l in out.splitlines()}
-rows, files, unlabelled = [], {}, 0
-for name, path in paths.items():
-    recs = sis.get(path, [])
-    if name in own:
-        files[name] = path
-        rows.append(row(name, 1, None, 'not-bounce') | {'binary': True}); continue
-    if not recs:
-        unlabelled += 1; continue   # Sisimai finds nothing and the collection says nothing: no label to score
-    files[name] = path
-    reasons = {e['reason'] for e in recs}
-    kind = NOT_BOUNCE.get(next(iter(reasons))) if len(reasons) == 1 else None
-    if kind:
-        rows.append(row(name, 1, None, kind)); continue
-    for i, e in enumerate(recs, 1):
-        st = e['deliverystatus'] or None
-        hard = 'hard' if e['softbounce'] == 0 else 'soft'
-        if e['action'] == 'delayed': hard = 'soft'
-        rows.append(row(name, i, len(recs), 'bounce', hard, reason=e['reason'], status=st))
-write('gh-sisimai', rows, files)
-print('gh-sisimai: mails with neither a Sisimai verdict nor a label of their collection (not scored):', unlabelled)
+
+
+def sisimai_set(name, collections):
+    paths = {}
+    for coll in collections:
+        for f in sorted(os.listdir(os.path.join(GH, coll, 'emails'))):
+            paths[f'{coll}/{f}'] = os.path.join(GH, coll, 'emails', f)
+    own = {}   # the collections' own word where their tests say a mail is not a bounce
+    for coll in collections:
+        lab = os.path.join(GH, coll, 'labels.jsonl')
+        if not os.path.exists(lab): continue
+        for l in open(lab):
+            r = json.loads(l)
+            # ronbeltran's is_bounced false; Discourse's spec taking a mail as a post or reply (an ordinary mail).
+            if r.get('is_bounced') is False or r.get('is_bounce') is False or r.get('creates'): own[f"{coll}/{r['file']}"] = 'not-bounce'
+    out = subprocess.run(perl + list(paths.values()), capture_output=True, text=True, check=True).stdout
+    sis = {json.loads(l)['file']: json.loads(l)['records'] for l in out.splitlines()}
+    rows, files, unlabelled = [], {}, 0
+    for key, path in paths.items():
+        recs = sis.get(path, [])
+        if key in own:
+            files[key] = path
+            rows.append(row(key, 1, None, 'not-bounce') | {'binary': True}); continue
+        if not recs:
+            unlabelled += 1; continue   # Sisimai finds nothing and the collection says nothing: no label to score
+        files[key] = path
+        reasons = {e['reason'] for e in recs}
+        kind = NOT_BOUNCE.get(next(iter(reasons))) if len(reasons) == 1 else None
+        if kind:
+            rows.append(row(key, 1, None, kind)); continue
+        for i, e in enumerate(recs, 1):
+            st = e['deliverystatus'] or None
+            hard = 'hard' if e['softbounce'] == 0 else 'soft'
+            if e['action'] == 'delayed': hard = 'soft'
+            rows.append(row(key, i, len(recs), 'bounce', hard, reason=e['reason'], status=st))
+    write(name, rows, files)
+    print(f'{name}: mails with neither a Sisimai verdict nor a label of their collection (not scored):', unlabelled)
+
+
+present = [c for c in sorted(os.listdir(GH)) if c != 'crisp' and os.path.isdir(os.path.join(GH, c, 'emails'))]
+sisimai_set('gh-sisimai', [c for c in present if c not in LATER])
+for name in sorted(set(LATER.values())):
+    if any(LATER.get(c) == name for c in present):
+        sisimai_set(name, [c for c in present if LATER.get(c) == name])

@@ -589,6 +589,18 @@ const ROWS: Row[] = [
   ['wording:rate-limited', r('data', 550, null, 'Hourly message limit exceeded for this sender'), 'rate-limited'],
   ['wording:expired', r('dsn', null, null, 'retry timeout exceeded'), 'expired'],
   ['wording:loop', r('dsn', null, null, 'mail for example.org loops back to myself'), 'system-error'],
+  // The same situation in Sendmail's and qmail's words: our host is an MX of the domain but does not take its mail.
+  ['wording:loop', r('dsn', null, null, 'MX list for example.org points back to mx.example.org'), 'system-error'],
+  [
+    'wording:loop',
+    r(
+      'dsn',
+      null,
+      null,
+      "Sorry. Although I'm listed as a best-preference MX or A for that host, it isn't in my control/locals file, so I don't treat it as local.",
+    ),
+    'system-error',
+  ],
   ['wording:system-error', r('rcpt', 451, null, 'Could not load DRD for domain (example.com)'), 'system-error'],
   ['wording:server-busy', r('connect', 421, null, 'mx.example.org Service not available, closing transmission channel'), 'server-busy'],
   // Cloudflare Email Routing names the lists in the plural; Gmail's older notices say the stage as "(state N)".

@@ -58,6 +58,17 @@ const olderGmail = (address: string, details: string[]): string[] => [
 ];
 const GMAIL_HEADERS = ['From: Mail Delivery Subsystem <mailer-daemon@googlemail.example>', VERP, 'Subject: Delivery Status Notification (Failure)'];
 
+/** qmail-send's notice around the given recipients' paragraphs. */
+const qmailNotice = (paragraphs: string[]) => [
+  'Hi. This is the qmail-send program at mail.example.net.',
+  "I'm afraid I wasn't able to deliver your message to the following addresses.",
+  "This is a permanent error; I've given up. Sorry it didn't work out.",
+  '',
+  ...paragraphs,
+  '',
+  '--- Below this line is a copy of the message.',
+];
+
 const CASES: Case[] = [
   {
     format: 'TransWARE Active!hunter: ">>> address <address>" under a Sendmail-like heading',
@@ -603,6 +614,39 @@ const CASES: Case[] = [
     recipients: ['ada@no-such-domain.example'],
     hard: true,
     category: 'domain-unknown',
+  },
+  {
+    // qmail-remote's texts before they carried an RFC 3463 annotation (qmail's own 1996 example of its format),
+    // and blank lines left between the recipients' paragraphs.
+    format: 'qmail without "(#5.1.2)": "Sorry, I couldn\'t find any host by that name." is an unknown domain (hard), for each recipient',
+    headers: ['From: MAILER-DAEMON@mail.example.net', VERP, 'Subject: failure notice'],
+    body: qmailNotice([
+      '',
+      '<ada@gone.example>:',
+      "Sorry, I couldn't find any host by that name.",
+      '',
+      '',
+      '',
+      '<bo@gone.example>:',
+      "Sorry, I couldn't find any host by that name.",
+    ]),
+    kind: 'bounce',
+    recipients: ['ada@gone.example', 'bo@gone.example'],
+    hard: true,
+    category: 'domain-unknown',
+  },
+  {
+    format: 'qmail without "(#4.4.1)": "Sorry, I wasn\'t able to establish an SMTP connection." is a connection failure (soft)',
+    headers: ['From: MAILER-DAEMON@mail.example.net', VERP, 'Subject: failure notice'],
+    body: qmailNotice([
+      '<cy@slow.example.org>:',
+      "Sorry, I wasn't able to establish an SMTP connection.",
+      "I'm not going to try again; this message has been in the queue too long.",
+    ]),
+    kind: 'bounce',
+    recipients: ['cy@slow.example.org'],
+    hard: false,
+    category: 'connection-failure',
   },
   {
     format: 'Unknown MTA #6 (Sisimai X6): "SMTP Server <host> rejected recipient <address> … It responded as follows: [reply]"',
