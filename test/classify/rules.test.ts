@@ -456,6 +456,10 @@ const ROWS: Row[] = [
   ['wording:null-mx-any', r('dns', null, null, 'example.org publishes a null MX'), 'no-mail-service'],
   ['wording:unknown-user@data', r('dsn', null, '5.0.0', 'smtp; 550 Unknown user jane@example.net (in reply to end of DATA command)'), 'policy'],
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'ユーザー Tanaka (tanaka@example.co.jp) は Domino ディレクトリには見つかりません。'), 'mailbox-unknown'], // Domino, Japanese
+  // Domino's other languages and its older directory's name (Sisimai's Domino module lists the same phrases).
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Benutzer ann (ann@example.de) nicht im Domino-Verzeichnis aufgeführt'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', "Utilisateur ann (ann@example.fr) non répertorié dans l'annuaire Domino"), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'User ann (ann@example.com) not listed in public Name & Address Book'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, '<jane@example.org>: Recipient address rejected: User unknown in virtual mailbox table'), 'mailbox-unknown'],
   // Other servers' ways of saying the same: "<rcpt> does not exist", "is not a known user", "invalid
   // username", "no mailbox found".

@@ -31,6 +31,13 @@ export function forwardedFrom(block: string | null, finalAddress: string | null)
   return address;
 }
 
+/**
+ * Header fields a discussion list adds to the copies it sends its members (Mailman's X-BeenThere and
+ * X-Mailman-Version, RFC 2369's List-Post, ezmlm's Mailing-List); not List-Unsubscribe or List-Id, which
+ * newsletters carry too.
+ */
+const LIST_COPY = ['x-beenthere', 'x-mailman-version', 'list-post', 'mailing-list'];
+
 /** Header fields a delivering hop adds with the envelope recipient it accepted. */
 const STAMPS = ['x-original-to', 'delivered-to', 'envelope-to', 'x-envelope-to'];
 
@@ -41,6 +48,9 @@ const STAMPS = ['x-original-to', 'delivered-to', 'envelope-to', 'x-envelope-to']
  */
 export function sentToFromReturned(returned: Header[] | null, finalAddress: string | null, addresses: (value: string | null) => string[]): string | null {
   if (!returned || !finalAddress) return null;
+  // A discussion list's copy is written to the list and stamped with the list's own address as it arrived
+  // there: the member's address is not among them, and the list is not whom the copy was sent to.
+  if (returned.some((h) => LIST_COPY.includes(h.name))) return null;
   const stamps = returned.filter((h) => STAMPS.includes(h.name));
   if (stamps.length === 0) return null;
   const written = new Set([...headersAll(returned, 'to'), ...headersAll(returned, 'cc')].flatMap((v) => addresses(v)).map((a) => a.toLowerCase()));

@@ -133,3 +133,19 @@ test('a returned message written to the failed address itself shows no forward',
   assert.equal(r.recipients[0].address, 'jane@example.com');
   assert.equal(r.recipients[0].original_recipient, null);
 });
+
+test("a discussion list's copy is written to the list: the list is not the address the failed member was sent", async () => {
+  const fields = ['Final-Recipient: rfc822; kim@mail.member.example', 'Action: failed', 'Status: 5.2.2', 'Diagnostic-Code: smtp; 552 5.2.2 Mailbox full'];
+  const copy = (marks: string[]) => ['Delivered-To: talk@lists.example', 'To: Talk <talk@lists.example>', 'Subject: [talk] hello', ...marks];
+  for (const marks of [
+    ['X-BeenThere: talk@lists.example', 'X-Mailman-Version: 2.1.39'],
+    ['List-Post: <mailto:talk@lists.example>'],
+    ['Mailing-List: contact talk-help@lists.example'],
+  ]) {
+    const [p] = (await parseBounce(dsn(fields, copy(marks)))).recipients;
+    assert.deepEqual([p?.address, p?.original_recipient], ['kim@mail.member.example', null], marks.join(' '));
+  }
+  // A newsletter's List-Unsubscribe and List-Id do not make it a list's copy: the forward still shows.
+  const [n] = (await parseBounce(dsn(fields, copy(['List-Unsubscribe: <mailto:unsub@shop.example>', 'List-Id: <news.shop.example>'])))).recipients;
+  assert.equal(n?.address, 'talk@lists.example');
+});
