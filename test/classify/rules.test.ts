@@ -468,6 +468,7 @@ const ROWS: Row[] = [
   ['wording:user-unknown', r('rcpt', 550, null, 'jane@example.org is not an active address at this host (invalid ExampleNet username)'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, '5.7.1', 'No mailbox found'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 553, null, 'sorry, your envelope recipient is in my badrcptto list (#5.7.1)'), 'mailbox-unknown'], // qmail badrcptto patch
+  ['wording:user-unknown', r('dsn', null, null, 'X-LOCAL; 500 (err.nosuchuser)'), 'mailbox-unknown'], // RFC 3464's own example of a local delivery agent's report
   ['wording:user-unknown', r('rcpt', 550, null, "vdeliver: Invalid or unknown virtual user 'jane'"), 'mailbox-unknown'], // vpopmail
   ['wording:user-unknown', r('rcpt', 550, null, 'User jane was not found in our directory'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, 'Utilisateur inconnu ! / Unknown user'), 'mailbox-unknown'],
