@@ -176,19 +176,20 @@ export function normaliseText(text: string): string {
 }
 
 /**
- * The command a bounce says the remote server was answering (Postfix, Exim wording). Gmail's older notices
- * say it with a number after the reply instead: "(state 14)" RCPT, "(state 15)", "(state 17)" and "(state 18)"
- * DATA, as Sisimai's Lhost::Google reads them.
+ * The command a bounce says the remote server was answering (Postfix, Exim, Stalwart wording: "host 'mx…'
+ * rejected command 'RCPT TO:<…>' with code 550"). Gmail's older notices say it with a number after the reply
+ * instead: "(state 14)" RCPT, "(state 15)", "(state 17)" and "(state 18)" DATA, as Sisimai's Lhost::Google
+ * reads them.
  */
 const REPORTED_PHASE_RE =
-  /in reply to (end of DATA|DATA|RCPT TO|MAIL FROM|EHLO|HELO) command|after (end of data|RCPT TO|MAIL FROM|initial connection|EHLO|HELO|DATA)\b|(refused to talk to me)|\(state (1[4578])\)/i;
+  /in reply to (end of DATA|DATA|RCPT TO|MAIL FROM|EHLO|HELO) command|after (end of data|RCPT TO|MAIL FROM|initial connection|EHLO|HELO|DATA)\b|(refused to talk to me)|\(state (1[4578])\)|rejected command '(DATA|BDAT|RCPT TO|MAIL FROM|EHLO|HELO)\b/i;
 export function phaseFromText(text: string): PhaseKey | null {
   const m = REPORTED_PHASE_RE.exec(text);
   if (!m) return null;
   if (m[3]) return 'connect';
   if (m[4]) return m[4] === '14' ? 'rcpt' : 'data';
-  const w = (m[1] ?? m[2] ?? '').toLowerCase();
-  if (w.includes('data')) return 'data';
+  const w = (m[1] ?? m[2] ?? m[5] ?? '').toLowerCase();
+  if (w.includes('data') || w === 'bdat') return 'data';
   if (w.startsWith('rcpt')) return 'rcpt';
   if (w.startsWith('mail')) return 'mail';
   if (w === 'initial connection') return 'connect';

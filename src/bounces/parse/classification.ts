@@ -42,13 +42,15 @@ const DOMAIN_MAY_EXIST: ReadonlySet<string> = new Set(['dns-failure', 'connectio
 const STATUS_IN_TEXT = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])/g;
 
 /** The reply answered DATA; Gmail's older notices say so by "(state 15|17|18)" (see classify.ts's phaseFromText). */
-const AFTER_DATA = /in\s+reply\s+to\s+end\s+of\s+DATA|after\s+end\s+of\s+data|after\s+DATA|in\s+reply\s+to\s+DATA|\(state 1[578]\)/i;
+const AFTER_DATA =
+  /in\s+reply\s+to\s+end\s+of\s+DATA|after\s+end\s+of\s+data|after\s+DATA|in\s+reply\s+to\s+DATA|\(state 1[578]\)|rejected\s+command\s+'(?:DATA|BDAT)\b/i;
 /**
  * The reply answered our MAIL FROM (Postfix's "(in reply to MAIL FROM command)", Exim's "SMTP error from
- * remote mail server after MAIL FROM:<…>", Yahoo's "[MAIL_FROM]" after the reply): the recipient had not been offered yet, so whatever the words
+ * remote mail server after MAIL FROM:<…>", Yahoo's "[MAIL_FROM]" after the reply, Stalwart's "rejected command 'MAIL FROM:<…>'"): the recipient had not been offered yet, so whatever the words
  * ("user unknown", a 5.1.1) they are about our sender.
  */
-const REPLY_TO_MAIL = /\(in\s+reply\s+to\s+MAIL\s+FROM\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+MAIL\s+FROM:|\[MAIL_FROM\]/i;
+const REPLY_TO_MAIL =
+  /\(in\s+reply\s+to\s+MAIL\s+FROM\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+MAIL\s+FROM:|\[MAIL_FROM\]|rejected\s+command\s+'MAIL\s+FROM:/i;
 /**
  * The reply came before any command about this message: the greeting (Exim's "SMTP error from remote mail
  * server after initial connection", Postfix's "refused to talk to me") or EHLO/HELO. As after MAIL FROM, no
@@ -145,7 +147,8 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   // earlier command's success, which must not make the failure read as accepted; the failing reply's class stands in.
   if (given === null && parseEnhanced(diagnostic)?.startsWith('2.'))
     given = code !== null && code >= 400 ? `${Math.floor(code / 100)}.0.0` : rec.action === 'delayed' ? '4.0.0' : '5.0.0';
-  let c = classify({ phase: 'dsn', code, enhanced: given, text: diagnostic, reportedPhase: stageInNotice(quoted, context) });
+  const reportedPhase = stageInNotice(quoted, context);
+  let c = classify({ phase: 'dsn', code, enhanced: given, text: diagnostic, reportedPhase });
   if (loose) {
     // A transcript's earlier `250 2.1.5` must not decide once the annotation is gone: its class then stays.
     const success = parseEnhanced(diagnostic)?.startsWith('2.') === true;
@@ -207,7 +210,7 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
     c.hard &&
     c.category === 'mailbox-unknown' &&
     !c.rule.startsWith('provider:') &&
-    (AFTER_DATA.test(diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || answeredData(quoted, context));
+    (AFTER_DATA.test(diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || reportedPhase === 'data' || answeredData(quoted, context));
   if (afterData && !EXPLICIT_BAD_MAILBOX.test(given ?? '') && c.rule !== 'enhanced:X.1.1') rec.hard = false;
   if (
     c.hard &&
@@ -245,7 +248,7 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
  * reply right after `>>> DATA` or `>>> MAIL From:`.
  */
 const STAGE_STATED =
-  /\(in\s+reply\s+to\s+(?:end\s+of\s+DATA|DATA|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\s+command\)|\brefused\s+to\s+talk\s+to\s+me\b|SMTP error from remote mail server\s+after\s+(?:end\s+of\s+data|RCPT\s+TO|MAIL\s+FROM|initial\s+connection|EHLO|HELO)\b/i;
+  /\(in\s+reply\s+to\s+(?:end\s+of\s+DATA|DATA|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\s+command\)|\brefused\s+to\s+talk\s+to\s+me\b|SMTP error from remote mail server\s+after\s+(?:end\s+of\s+data|RCPT\s+TO|MAIL\s+FROM|initial\s+connection|EHLO|HELO)\b|rejected\s+command\s+'(?:DATA|BDAT|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\b/i;
 function stageInNotice(diagnostic: string | null, context: string | null): Phase | undefined {
   if (!context || (diagnostic && phaseFromText(diagnostic) !== null)) return undefined;
   const m = STAGE_STATED.exec(context);
@@ -262,7 +265,7 @@ const STOCK_REPLY_RULE = 'wording:mailbox-unavailable';
 const PROVIDER_UNAVAILABLE = /mailbox unavailable or access denied/i;
 /** The reply shows that it answered RCPT (Postfix, Exim, qmail's "did not like our RCPT TO" and older "does not like recipient", DragonFly's dma, Yahoo's "[RCPT_TO]", a Sendmail, InterScan or IMail transcript, Gmail's "(state 14)"). */
 const ANSWERED_RCPT =
-  /in\s+reply\s+to\s+RCPT\s+TO\s+command|after\s+RCPT\s+TO|did\s+not\s+like\s+our\s+RCPT\s+TO|does\s+not\s+like\s+recipient|after\s+RCPT\s+command|>>>\s*RCPT\s+TO|Sent\s+<<<\s*RCPT\s+TO|\[RCPT_TO\]|RCPT\s+TO\s+generated|SMTP:RCPT\b|\(state 14\)/i;
+  /in\s+reply\s+to\s+RCPT\s+TO\s+command|after\s+RCPT\s+TO|did\s+not\s+like\s+our\s+RCPT\s+TO|does\s+not\s+like\s+recipient|after\s+RCPT\s+command|>>>\s*RCPT\s+TO|Sent\s+<<<\s*RCPT\s+TO|\[RCPT_TO\]|RCPT\s+TO\s+generated|SMTP:RCPT\b|\(state 14\)|rejected\s+command\s+'RCPT\s+TO:/i;
 
 /**
  * RFC 5321's stock 550 text, "Requested action not taken: mailbox unavailable", is defined to cover

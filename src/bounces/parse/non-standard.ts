@@ -848,13 +848,16 @@ function sectionOutcomes(lines: string[], sections: RegExp): Array<TextRecipient
 }
 
 /**
- * The notice's own line about one address (`addr: Domain does not exist`, `<addr>: host … said: …`), for a
- * report whose machine-readable part names the recipient but gives no diagnostic. Found even for role
- * addresses (postmaster@…), which the free-text scan skips because notices also sign with them.
+ * The notice's own line about one address (`addr: Domain does not exist`, `<addr>: host … said: …`, Stalwart's
+ * `<addr> (host 'mx…' rejected command 'RCPT TO:<…>' with code 550 …)`), for a report whose machine-readable
+ * part names the recipient but gives no diagnostic. Found even for role addresses (postmaster@…), which the
+ * free-text scan skips because notices also sign with them.
  */
 export function lineAbout(text: string, address: string): string | null {
   const esc = address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const m = new RegExp(`^[ \\t]*<?${esc}>?[ \\t]*:[ \\t]*(\\S.*(?:\\n[ \\t]+\\S.*)*)`, 'im').exec(text);
+  const m =
+    new RegExp(`^[ \\t]*<?${esc}>?[ \\t]*:[ \\t]*(\\S.*(?:\\n[ \\t]+\\S.*)*)`, 'im').exec(text) ??
+    new RegExp(`^[ \\t]*<${esc}>[ \\t]+\\((\\S.*(?:\\n[ \\t]+\\S.*)*)\\)[ \\t]*$`, 'im').exec(text);
   const said = m?.[1].replace(/\s+/g, ' ').trim();
   return said && /[A-Za-z]{3}/.test(said) ? said : null;
 }

@@ -138,6 +138,38 @@ const FORMATS: Record<string, (reply: string) => string[]> = {
     '',
     'Subject: your order',
   ],
+  // Stalwart: the reply taken apart in its text part ("host '…' rejected command 'RCPT TO:<…>' with code 550
+  // (5.1.1) '…'"), the status only in the Status field.
+  Stalwart: (reply) => {
+    const [, code, status, words] = /^(\d{3})[ -](?:([245]\.\d{1,3}\.\d{1,3}) )?(.*)$/.exec(reply) ?? [];
+    return [
+      ...head('"Mail Delivery Subsystem" <MAILER-DAEMON@mx.example>', 'Failed to deliver message', [
+        'Auto-Submitted: auto-generated',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type="delivery-status"; boundary="st"',
+      ]),
+      '',
+      '--st',
+      'Content-Type: text/plain; charset="utf-8"',
+      '',
+      'Your message could not be delivered to the following recipients:',
+      '',
+      `<${TO}> (host 'mx.far.example' rejected command 'RCPT TO:<${TO}>' with code ${code} (${status ?? statusOf(reply)}) '${words}')`,
+      '',
+      '--st',
+      'Content-Type: message/delivery-status; charset="utf-8"',
+      '',
+      'Reporting-MTA: dns;mx.example',
+      '',
+      `Final-Recipient: rfc822;${TO}`,
+      'Action: failed',
+      `Status: ${status ?? statusOf(reply)}`,
+      `Diagnostic-Code: smtp;${code} ${words}`,
+      'Remote-MTA: dns;mx.far.example',
+      '',
+      '--st--',
+    ];
+  },
   // Momentum-style summary in front of the quoted reply ("5.1.0 - Unknown address error 550-'…'"), as Amazon
   // SES's older notices carry it: the summary's words must not outrank the reply's own.
   'Amazon SES': (reply) => [
@@ -184,7 +216,7 @@ const REPLIES: Array<[string, string]> = [
   ['552 5.3.4 Message size exceeds fixed maximum message size', 'message-too-large'],
 ];
 
-test("a remote server's refusal reads the same in Postfix's, Exim's, qmail's, Sendmail's, DragonFly's, Yahoo's and Amazon SES's notices", () => {
+test("a remote server's refusal reads the same in Postfix's, Exim's, qmail's, Sendmail's, DragonFly's, Yahoo's, Stalwart's and Amazon SES's notices", () => {
   const wrong: string[] = [];
   for (const [reply, category] of REPLIES) {
     for (const [mta, notice] of Object.entries(FORMATS)) {
@@ -256,13 +288,17 @@ const AT_STAGE: Record<string, (reply: string, stage: 'DATA' | 'MAIL') => string
     FORMATS.Exim!(reply).map((line) =>
       line.replace(`after RCPT TO:<${TO}>:`, stage === 'DATA' ? 'after end of data:' : 'after MAIL FROM:<news@shop.example> SIZE=2048:'),
     ),
+  Stalwart: (reply, stage) =>
+    FORMATS.Stalwart!(reply).map((line) =>
+      line.replace(`rejected command 'RCPT TO:<${TO}>'`, stage === 'DATA' ? "rejected command 'DATA'" : "rejected command 'MAIL FROM:<news@shop.example>'"),
+    ),
   Sendmail: (reply, stage) =>
     FORMATS.Sendmail!(reply).map((line) =>
       line === `>>> RCPT To:<${TO}>` ? (stage === 'DATA' ? '>>> DATA' : '>>> MAIL From:<news@shop.example> SIZE=2048') : line,
     ),
 };
 
-test("a reply to end of DATA or to MAIL FROM reads the same in Postfix's report, Exim's notice and Sendmail's transcript, wherever each states the stage", () => {
+test("a reply to end of DATA or to MAIL FROM reads the same in Postfix's report, Exim's notice, Sendmail's transcript and Stalwart's report, wherever each states the stage", () => {
   const wrong: string[] = [];
   for (const stage of ['DATA', 'MAIL'] as const) {
     for (const reply of [
