@@ -16,7 +16,7 @@ gh-sisimai: every other copied collection's mails (PHP-Bounce-Handler, emailengi
   taking it as a post or reply) is scored as not a bounce (any kind but bounce or delay).
 gh-s38: the same, for the collections copied in session 38 (help desks' and more libraries' fixtures).
 """
-import json, os, subprocess, sys
+import hashlib, json, os, subprocess, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 from common import NOT_BOUNCE, row  # noqa: E402
@@ -58,10 +58,14 @@ perl = ['perl', '-I' + os.path.join(HERE, 'src/sisimai/usr/share/perl5'), os.pat
 
 
 def sisimai_set(name, collections):
-    paths = {}
+    paths, seen = {}, set()
     for coll in collections:
         for f in sorted(os.listdir(os.path.join(GH, coll, 'emails'))):
-            paths[f'{coll}/{f}'] = os.path.join(GH, coll, 'emails', f)
+            path = os.path.join(GH, coll, 'emails', f)
+            digest = hashlib.sha1(open(path, 'rb').read()).hexdigest()
+            if digest in seen: continue   # the same mail copied from two places is scored once
+            seen.add(digest)
+            paths[f'{coll}/{f}'] = path
     own = {}   # the collections' own word where their tests say a mail is not a bounce
     for coll in collections:
         lab = os.path.join(GH, coll, 'labels.jsonl')

@@ -13,6 +13,7 @@
  */
 import { cleanAddress, isMailbox } from './address.js';
 import { headersAll, type Header } from './mime.js';
+import type { ParsedRecipient } from '../types.js';
 
 const ADDR = '[^\\s<>()\\[\\]",;:@]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}';
 
@@ -61,4 +62,27 @@ export function sentToFromReturned(returned: Header[] | null, finalAddress: stri
     .filter(isMailbox)
     .reverse();
   return stamped.find((a) => written.has(a.toLowerCase())) ?? null;
+}
+
+/**
+ * An address the report shows expanded to several others (an alias or a list at the recipient's side:
+ * `Original-Recipient: noc@…` above `Final-Recipient: ann@…` and `Final-Recipient: bob@…`, or "(expanded
+ * from <noc@…>)" beside each). One member's missing mailbox says nothing of the address we sent to, which
+ * still reaches the others: such a failure is not hard for it (and not strong evidence), so the alias is not
+ * suppressed. A 1:1 forward keeps its verdict: mail to that address will keep failing.
+ */
+export function membersOfExpandedAliases(recipients: ParsedRecipient[]): ParsedRecipient[] {
+  if (recipients.length < 2) return recipients;
+  const finals = new Map<string, Set<string>>();
+  for (const r of recipients) {
+    if (!r.address || !r.final_recipient || r.address.toLowerCase() === r.final_recipient.toLowerCase()) continue;
+    const key = r.address.toLowerCase();
+    finals.set(key, (finals.get(key) ?? new Set()).add(r.final_recipient.toLowerCase()));
+  }
+  for (const r of recipients) {
+    if (r.hard !== true || (finals.get(r.address?.toLowerCase() ?? '')?.size ?? 0) < 2) continue;
+    r.hard = false;
+    r.confidence = 'low';
+  }
+  return recipients;
 }

@@ -30,7 +30,7 @@ import {
 } from './mime.js';
 import { isMailbox } from './address.js';
 import { jmrpReport } from './jmrp.js';
-import { sentToFromReturned } from './forwarded.js';
+import { membersOfExpandedAliases, sentToFromReturned } from './forwarded.js';
 import { lineAbout, noticeRecipients, parseTextReport, saysDelayed, splitNotice, type TextRecipient } from './non-standard.js';
 
 export type ParseOptions = Partial<MimeLimits> & {
@@ -333,7 +333,7 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
     const context = single ? notice.report : final && linesSought++ < MAX_LINE_SEARCHES ? lineAbout(notice.report, final) : null;
     return classifyRecipient(rec, context);
   });
-  result.recipients = withoutRepeats(result.recipients);
+  result.recipients = membersOfExpandedAliases(withoutRepeats(result.recipients));
   result.kind = kindOf(result.recipients);
   if (dsn.omitted > 0) result.recipients_omitted = dsn.omitted;
   result.original_message_id = originalMessageId(returned, notice.returned, ownId);
@@ -429,6 +429,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
     };
     return classifyRecipient(rec, found.length === 1 ? report.report : null);
   });
+  result.recipients = membersOfExpandedAliases(result.recipients);
   result.kind = kindOf(result.recipients);
   result.original_message_id = originalMessageId(returned, report.returned, ownId) ?? repliedTo(top);
   return result;

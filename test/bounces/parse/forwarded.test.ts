@@ -149,3 +149,28 @@ test("a discussion list's copy is written to the list: the list is not the addre
   const [n] = (await parseBounce(dsn(fields, copy(['List-Unsubscribe: <mailto:unsub@shop.example>', 'List-Id: <news.shop.example>'])))).recipients;
   assert.equal(n?.address, 'talk@lists.example');
 });
+
+test('one member of an alias that expanded to several failing is no verdict on the alias we sent to', async () => {
+  const member = (final: string, status: string, reply: string) => [
+    'Original-Recipient: rfc822; team@example.com',
+    `Final-Recipient: rfc822; ${final}`,
+    'Action: failed',
+    `Status: ${status}`,
+    `Diagnostic-Code: smtp; ${reply}`,
+    '',
+  ];
+  const r = await parseBounce(
+    dsn([...member('ann@example.com', '5.1.1', '550 5.1.1 User unknown'), ...member('bob@example.com', '5.2.2', '552 5.2.2 Mailbox full')]),
+  );
+  assert.deepEqual(
+    r.recipients.map((p) => [p.address, p.final_recipient, p.category, p.hard]),
+    [
+      ['team@example.com', 'ann@example.com', 'mailbox-unknown', false],
+      ['team@example.com', 'bob@example.com', 'mailbox-full', false],
+    ],
+  );
+  assert.equal(r.recipients[0]?.confidence, 'low');
+  // A forward to one address keeps its verdict: mail to the address we sent to keeps failing.
+  const [one] = (await parseBounce(dsn(member('ann@example.com', '5.1.1', '550 5.1.1 User unknown')))).recipients;
+  assert.deepEqual([one?.address, one?.hard], ['team@example.com', true]);
+});
