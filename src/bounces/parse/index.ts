@@ -142,6 +142,9 @@ function originalMessageId(headers: Header[] | null, returnedText: string, ownId
   return null;
 }
 
+/** A per-recipient field of a delivery-status report. */
+const RECIPIENT_FIELD = /^(?:Final|Original)-Recipient\s*:/im;
+
 function analyse(top: MimePart, maxRecipients: number): ParseResult {
   const subject = decodeHeaderValue(header(top.headers, 'subject') ?? '');
   const ownId = header(top.headers, 'message-id');
@@ -151,7 +154,11 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   for (const p of allParts(top)) {
     if (p.type === 'message/feedback-report') feedback ??= p;
     else if (p.type === 'message/disposition-notification' || p.type === 'message/global-disposition-notification') disposition ??= p;
-    else if (p.type === 'message/delivery-status' || p.type === 'message/global-delivery-status' || p.type === 'text/delivery-status') status ??= p;
+    else if (p.type === 'message/delivery-status' || p.type === 'message/global-delivery-status' || p.type === 'text/delivery-status') {
+      // Some MTAs label their human-readable part as the report too (InterMail): the report is the part
+      // that has recipient fields.
+      if (status === null || (!RECIPIENT_FIELD.test(partText(status)) && RECIPIENT_FIELD.test(partText(p)))) status = p;
+    }
   }
   if (feedback) return arf(top, partText(feedback), ownId);
   if (disposition && !status && readReceipt(disposition)) return receipt(disposition);

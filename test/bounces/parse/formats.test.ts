@@ -460,3 +460,42 @@ test("Exim's pipe and file deliveries in a notice are not recipients", async () 
     ['ann@example.com'],
   );
 });
+
+test('of two parts labelled message/delivery-status, the report is the one with recipient fields (InterMail labels its text so too)', async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      [
+        'From: postmaster@mta.far.example',
+        'To: b+9-0a@bounces.shop.example',
+        'Subject: Returned mail: see transcript for details',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="ds"',
+        '',
+        '--ds',
+        'Content-Type: message/delivery-status;',
+        '',
+        'This Message was undeliverable due to the following reason:',
+        '',
+        '<kim@far.example> has restricted SMS e-mail',
+        '',
+        '--ds',
+        'Content-Type: message/delivery-status',
+        '',
+        'Reporting-MTA: dns; mta.far.example',
+        '',
+        'Original-Recipient: rfc822;kim@far.example',
+        'Final-Recipient: RFC822; <kim@far.example>',
+        'Action: failed',
+        'Status: 5.3.0',
+        '',
+        '--ds--',
+        '',
+      ].join('\r\n'),
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.action, x.status]),
+    [['kim@far.example', 'failed', '5.3.0']],
+  );
+});
