@@ -21,7 +21,8 @@ export type Confidence = 'high' | 'medium' | 'low';
 export interface Evidence {
   /**
    * `diagnostic`: the recipient's Diagnostic-Code or the notice's line about it; `status`: the Status field
-   * alone; `notice`: a phrase elsewhere in the notice (the diagnostic said nothing recognisable); `none`.
+   * alone; `notice`: a phrase elsewhere in the notice, or the sending MTA's own category of the failure
+   * (PowerMTA's X-PowerMTA-BounceCategory), when the diagnostic said nothing recognisable; `none`.
    */
   source: 'diagnostic' | 'status' | 'notice' | 'none';
   /** The classifier rule that fired (`wording:user-unknown`, `enhanced:X.1.1`, `default:dsn/5`…). */

@@ -11,6 +11,7 @@ import type { Evidence, ParsedRecipient } from '../types.js';
 import { confidenceOf } from './confidence.js';
 import { phraseInNotice } from './notice-phrase.js';
 import { ownDomainToMask } from './own-domain.js';
+import { readReportedCategory } from './reported-category.js';
 
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
 const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-7]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'":[])|\s*$)/;
@@ -108,9 +109,10 @@ export function replyCode(diagnostic: string | null): number | null {
 /**
  * `context`: the rest of the notice (its transcript), consulted for the SMTP stage at which the server
  * refused and, when the diagnostic says nothing recognisable, for the notice's own reason line; give it
- * only when the notice concerns one recipient.
+ * only when the notice concerns one recipient. `reportedCategory`: the sending MTA's own category of the
+ * failure from its report (`reported-category.ts`), read when nothing else is recognised.
  */
-export function classifyRecipient(rec: ParsedRecipient, notice: string | null = null): ParsedRecipient {
+export function classifyRecipient(rec: ParsedRecipient, notice: string | null = null, reportedCategory: string | null = null): ParsedRecipient {
   // The reply as quoted (found again in the notice's transcript), and as classified.
   let quoted = withoutSummary(rec.diagnostic);
   let diagnostic = withoutOwnAddress(quoted, rec.final_recipient ?? rec.address);
@@ -194,6 +196,15 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
       c = found.classification;
       source = 'notice';
       decidingText = own ? own.unmask(found.text) : found.text;
+    }
+  }
+  // Nothing recognised in the words: the sending MTA's own category of the reply, where its report gives one.
+  if (c.category === 'unknown' && reportedCategory) {
+    const reported = readReportedCategory(reportedCategory, code, given);
+    if (reported) {
+      c = reported.classification;
+      source = 'notice';
+      decidingText = reported.text;
     }
   }
   rec.category = c.category;

@@ -18,6 +18,8 @@ export interface DsnRecipientFields {
   diagnostic: string | null;
   lastAttemptDate: string | null;
   willRetryUntil: string | null;
+  /** The sending MTA's own category of the failure (PowerMTA's X-PowerMTA-BounceCategory). */
+  reportedCategory: string | null;
 }
 
 export interface DsnFields {
@@ -120,6 +122,7 @@ export function parseDeliveryStatus(text: string, maxRecipients = Infinity): Dsn
         diagnostic: null,
         lastAttemptDate: null,
         willRetryUntil: null,
+        reportedCategory: null,
       };
       known(rcpt, f.value);
     }
@@ -146,4 +149,5 @@ const RECIPIENT_FIELDS: Record<string, (r: DsnRecipientFields, v: string) => voi
   'diagnostic-code': (r, v) => void (r.diagnostic ??= stripType(v)),
   'last-attempt-date': (r, v) => void (r.lastAttemptDate ??= v.trim() || null),
   'will-retry-until': (r, v) => void (r.willRetryUntil ??= v.trim() || null),
+  'x-powermta-bouncecategory': (r, v) => void (r.reportedCategory ??= v.trim() || null),
 };

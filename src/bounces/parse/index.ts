@@ -338,7 +338,7 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
     // Of a notice about several recipients, only its paragraph about this one tells at which stage this
     // one was refused (Postfix: "<addr>: host … said: 550 … (in reply to RCPT TO command)").
     const context = single ? notice.report : final && linesSought++ < MAX_LINE_SEARCHES ? lineAbout(notice.report, final) : null;
-    return classifyRecipient(rec, context);
+    return classifyRecipient(rec, context, r.reportedCategory);
   });
   result.recipients = membersOfExpandedAliases(withoutRepeats(result.recipients));
   result.kind = kindOf(result.recipients);

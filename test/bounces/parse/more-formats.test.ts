@@ -88,6 +88,16 @@ const POWERMTA_NOTICE = (line: string): string[] => [
   line,
 ];
 const POWERMTA_HEADERS = ['From: Mail Delivery Subsystem <mailer-daemon@mta7.esp.example>', VERP, 'Subject: Delivery report: Your order'];
+/** One recipient's PowerMTA fields under a bare 5.0.0: the reply and the MTA's own category of it. */
+const powerMtaFields = (diagnostic: string, category: string): string[] => [
+  'Reporting-MTA: dns;mta7.esp.example',
+  '',
+  'Final-Recipient: rfc822;lee@dest.example',
+  'Action: failed',
+  'Status: 5.0.0 (undefined status)',
+  `Diagnostic-Code: smtp;${diagnostic}`,
+  `X-PowerMTA-BounceCategory: ${category}`,
+];
 
 /** Exchange Online's older NDR body (Lhost::Office365's markers), in the language the tenant writes in. */
 const office365 = (heading: string, address: string, explanation: string, admins: string, returned: string, remote: string): string[] => [
@@ -311,6 +321,42 @@ const CASES: Case[] = [
     recipients: ['mia.r@dest.example'],
     hard: false,
     category: 'mailbox-full',
+  },
+  {
+    format: "PowerMTA: RFC 5321's stock 'mailbox unavailable' under 5.0.0 takes the MTA's own category (bad-mailbox: no such mailbox)",
+    mail: report(
+      POWERMTA_HEADERS,
+      POWERMTA_NOTICE('  <lee@dest.example>  delivery failed; will not continue trying'),
+      powerMtaFields('550 Requested action not taken: mailbox unavailable', 'bad-mailbox'),
+    ),
+    kind: 'bounce',
+    recipients: ['lee@dest.example'],
+    hard: true,
+    category: 'mailbox-unknown',
+  },
+  {
+    format: "PowerMTA: the reply's own words still decide over its category (quota words under bad-mailbox)",
+    mail: report(
+      POWERMTA_HEADERS,
+      POWERMTA_NOTICE('  <lee@dest.example>  delivery failed; will not continue trying'),
+      powerMtaFields('552 5.2.2 Mailbox full', 'bad-mailbox'),
+    ),
+    kind: 'bounce',
+    recipients: ['lee@dest.example'],
+    hard: false,
+    category: 'mailbox-full',
+  },
+  {
+    format: "PowerMTA: its category 'other' says nothing; the stock reply stays unexplained (soft)",
+    mail: report(
+      POWERMTA_HEADERS,
+      POWERMTA_NOTICE('  <lee@dest.example>  delivery failed; will not continue trying'),
+      powerMtaFields('550 Requested action not taken: mailbox unavailable', 'other'),
+    ),
+    kind: 'bounce',
+    recipients: ['lee@dest.example'],
+    hard: false,
+    category: 'unknown',
   },
   {
     format:
