@@ -199,12 +199,14 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
     }
   }
   // Nothing recognised in the words: the sending MTA's own category of the reply, where its report gives one.
+  let byReportedCategory = false;
   if (c.category === 'unknown' && reportedCategory) {
     const reported = readReportedCategory(reportedCategory, code, given);
     if (reported) {
       c = reported.classification;
       source = 'notice';
       decidingText = reported.text;
+      byReportedCategory = true;
     }
   }
   rec.category = c.category;
@@ -232,9 +234,10 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
       answeredMail(quoted, context))
   )
     rec.hard = false;
-  // A bare X.0.0 gives way to the status the notice's phrase implies (of the same class).
+  // A bare X.0.0 gives way to the status the notice's phrase implies (of the same class); not to one a
+  // category implies (a category names no status).
   rec.status =
-    given && !(source === 'notice' && given.endsWith('.0.0') && c.enhanced?.charAt(0) === given.charAt(0))
+    given && !(source === 'notice' && !byReportedCategory && given.endsWith('.0.0') && c.enhanced?.charAt(0) === given.charAt(0))
       ? given
       : (c.enhanced ?? given ?? (code ? `${Math.floor(code / 100)}.0.0` : null));
   // A delay notice without any code: the MTA is still trying, which is a temporary (4.x.x) condition by

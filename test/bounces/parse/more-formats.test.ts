@@ -333,6 +333,8 @@ const CASES: Case[] = [
     recipients: ['lee@dest.example'],
     hard: true,
     category: 'mailbox-unknown',
+    // The report's own status stays: a category names none.
+    status: '5.0.0',
   },
   {
     format: "PowerMTA: the reply's own words still decide over its category (quota words under bad-mailbox)",
