@@ -13,7 +13,6 @@ import { createInboundListener } from './listener.js';
 import { createParseThread, type ParseThread } from './parse-thread.js';
 import { InboundProcessor, type ExplainFn, type ParseFn } from './processor.js';
 import type { ParsedRecipient } from './types.js';
-import { ownDomainToMask } from './parse/own-domain.js';
 
 export interface BouncesOptions {
   config: Pick<Config, 'hostname' | 'bounces' | 'delivery'>;
@@ -100,11 +99,12 @@ export async function startBounces(opts: BouncesOptions): Promise<RunningBounces
 }
 
 /**
- * The same words a synchronous reply gets (src/classify), for the status the report gave; the recipient's own
- * domain read as a name, as the parser read it (`parse/own-domain.ts`).
+ * The explanation of the parser's own reading (the line that decided, at the stage the notice states, the
+ * recipient's own domain read as a name), else the same words a synchronous reply gets (src/classify) for the
+ * status the report gave.
  */
 export function explainWithClassifier(p: ParsedRecipient): string | null {
+  if (p.explanation) return p.explanation;
   if (!p.status && !p.diagnostic && p.reply_code == null) return null;
-  const text = ownDomainToMask(p.final_recipient ?? p.address)?.mask(p.diagnostic) ?? p.diagnostic;
-  return classify({ phase: 'dsn', code: p.reply_code ?? null, enhanced: p.status, text }).explanation || null;
+  return classify({ phase: 'dsn', code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic }).explanation || null;
 }

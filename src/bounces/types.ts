@@ -53,6 +53,8 @@ export interface ParsedRecipient {
   original_recipient?: string | null;
   /** Which line decided `category`/`hard`, and how certain that is. */
   evidence?: Evidence;
+  /** The plain-English explanation of that deciding reading (the classifier's, for the same line). */
+  explanation?: string | null;
   confidence?: Confidence;
   /** Extra RFC 3464 per-recipient fields when present. */
   remote_mta?: string | null;

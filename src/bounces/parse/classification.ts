@@ -247,6 +247,7 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
     rec.hard = false;
   }
   rec.evidence = { source, rule: c.rule, text: decidingText ? decidingText.slice(0, 400).replace(/\s+/g, ' ').trim().slice(0, 200) : null };
+  rec.explanation = c.explanation || null;
   rec.confidence = confidenceOf({ classification: c, evidence: rec.evidence, status: rec.status, diagnostic, context });
   // A hard verdict the classifier took back (a filter after DATA) is not evidence against the address, and
   // one kept after DATA is weak evidence.

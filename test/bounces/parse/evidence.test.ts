@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
+import { classify } from '../../../src/classify/index.js';
 
 function report(fields: string[], text = 'The following message could not be delivered.'): Buffer {
   return Buffer.from(
@@ -93,4 +94,15 @@ test('nothing recognisable: low confidence, the default rule named as evidence',
   assert.equal(p.category, 'unknown');
   assert.equal(p.confidence, 'low');
   assert.match(p.evidence?.rule ?? '', /^(?:default|code):/);
+});
+
+test("the explanation is the deciding reading's: a notice's phrase, or a 'user unknown' at the end of DATA as a filter's refusal", async () => {
+  const text = 'Reason: the recipient mailbox does not exist on this server.';
+  const [byPhrase] = (await parseBounce(report(['Status: 5.0.0', 'Diagnostic-Code: smtp; 550 Unable to deliver'], text))).recipients;
+  assert.equal(byPhrase?.explanation, classify({ phase: 'dsn', code: 550, enhanced: null, text }).explanation);
+  const stage = '<ann@example.net>: host mx.example.net[192.0.2.1] said: 550 Unknown user (in reply to end of DATA command)';
+  const [afterData] = (await parseBounce(report(['Status: 5.0.0', 'Diagnostic-Code: smtp; 550 Unknown user'], stage))).recipients;
+  assert.deepEqual([afterData?.category, afterData?.hard], ['policy', false]);
+  assert.match(afterData?.explanation ?? '', /only after receiving the message content/);
+  assert.notEqual(afterData?.explanation, classify({ phase: 'dsn', code: 550, enhanced: '5.0.0', text: '550 Unknown user' }).explanation);
 });
