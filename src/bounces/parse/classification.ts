@@ -242,10 +242,10 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
       : (c.enhanced ?? given ?? (code ? `${Math.floor(code / 100)}.0.0` : null));
   // A delay notice without any code: the MTA is still trying, which is a temporary (4.x.x) condition by
   // definition, whatever class the wording alone would suggest.
-  if (rec.action === 'delayed' && given === null && code === null && rec.status?.startsWith('5.')) {
-    rec.status = `4${rec.status.slice(1)}`;
-    rec.hard = false;
-  }
+  if (rec.action === 'delayed' && given === null && code === null && rec.status?.startsWith('5.')) rec.status = `4${rec.status.slice(1)}`;
+  // A delayed recipient is still being tried: whatever the last reply said (Postfix's "450 4.1.1 …
+  // unverified address"), nothing is final yet, so it is no verdict on the address.
+  if (rec.action === 'delayed') rec.hard = false;
   rec.evidence = { source, rule: c.rule, text: decidingText ? decidingText.slice(0, 400).replace(/\s+/g, ' ').trim().slice(0, 200) : null };
   rec.explanation = c.explanation || null;
   rec.confidence = confidenceOf({ classification: c, evidence: rec.evidence, status: rec.status, diagnostic, context });

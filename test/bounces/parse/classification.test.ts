@@ -384,3 +384,19 @@ test('a refusal answered to MAIL FROM is about our sender, whatever its words: s
   );
   assert.equal(rcpt.hard, true);
 });
+
+test('a delayed recipient is never hard, whatever the last reply said: nothing is final while it is still tried', () => {
+  const delayed = classifyRecipient(
+    recipient({
+      action: 'delayed',
+      status: '4.1.1',
+      diagnostic: '450 4.1.1 <ann@example.net>: Recipient address rejected: unverified address: host mx2.example.net said: 550 5.1.1 User unknown',
+    }),
+  );
+  assert.deepEqual([delayed.category, delayed.hard, delayed.confidence], ['mailbox-unknown', false, 'low']);
+  // The same words in a final failure stay hard.
+  const failed = classifyRecipient(
+    recipient({ action: 'failed', status: '5.1.1', diagnostic: '550 5.1.1 <ann@example.net>: Recipient address rejected: User unknown' }),
+  );
+  assert.equal(failed.hard, true);
+});
