@@ -107,7 +107,7 @@ export function replyCode(diagnostic: string | null): number | null {
 }
 
 /**
- * `context`: the rest of the notice (its transcript), consulted for the SMTP stage at which the server
+ * `notice`: the rest of the notice (its transcript), consulted for the SMTP stage at which the server
  * refused and, when the diagnostic says nothing recognisable, for the notice's own reason line; give it
  * only when the notice concerns one recipient. `reportedCategory`: the sending MTA's own category of the
  * failure from its report (`reported-category.ts`), read when nothing else is recognised.
