@@ -271,9 +271,16 @@ export class InboundProcessor {
   }
 }
 
+/**
+ * Feedback reports (RFC 5965's format) that are nobody's complaint about the message: a DMARC/SPF/DKIM failure
+ * report (RFC 6591's `auth-failure`, sent to the domain's owner by the receiver's checks) and a report that the
+ * recipient marked it as not spam. They must not suppress the address nor count as complaints.
+ */
+const NOT_A_COMPLAINT: ReadonlySet<string> = new Set(['auth-failure', 'not-spam']);
+
 /** The event a reported recipient gets; null for mail that is not a report about delivery. */
 export function eventKindFor(parsed: ParseResult, p: ParsedRecipient): EventKind | null {
-  if (parsed.kind === 'complaint') return 'complained';
+  if (parsed.kind === 'complaint') return NOT_A_COMPLAINT.has(parsed.feedback_type ?? '') ? null : 'complained';
   if (parsed.kind === 'auto-reply') return 'auto-replied';
   if (parsed.kind === 'not-a-bounce') return null;
   // In a DSN the per-recipient Action wins: one report can fail one recipient and delay another.

@@ -229,6 +229,33 @@ test('a complaint is recorded and suppresses the address; the state stays delive
   assert.equal(s?.eventId, ev.id);
 });
 
+test("feedback reports that are no one's complaint (a DMARC failure report, a not-spam report) neither suppress nor count as complaints", async () => {
+  for (const feedback_type of ['auth-failure', 'not-spam']) {
+    const address = `${feedback_type}@remote.test`;
+    const {
+      message,
+      recipients: [a],
+    } = await enqueue(t.store, { recipients: [address] });
+    setState(t.store, a.id, 'delivered');
+    await deliver(
+      result({
+        kind: 'complaint',
+        format: 'arf',
+        feedback_type,
+        original_message_id: `<${message.messageId}>`,
+        recipients: [rcpt(address, { action: null, status: null, hard: null, category: null, diagnostic: null, reply_code: null })],
+      }),
+    );
+    assert.equal(stateOf(t.store, a.id), 'delivered', feedback_type);
+    assert.deepEqual(
+      (await eventsOf(message.id, a.id)).map((e) => e.kind),
+      [],
+      feedback_type,
+    );
+    assert.equal(await suppressionList(t.store).has(address), false, feedback_type);
+  }
+});
+
 test('a mixed report: each recipient gets what its Action says', async () => {
   const {
     message,
