@@ -20,6 +20,8 @@ export interface DsnRecipientFields {
   willRetryUntil: string | null;
   /** The sending MTA's own category of the failure (PowerMTA's X-PowerMTA-BounceCategory). */
   reportedCategory: string | null;
+  /** Exchange's X-Supplementary-Info reply, the diagnostic where Diagnostic-Code is missing. */
+  supplementary: string | null;
 }
 
 export interface DsnFields {
@@ -123,10 +125,14 @@ export function parseDeliveryStatus(text: string, maxRecipients = Infinity): Dsn
         lastAttemptDate: null,
         willRetryUntil: null,
         reportedCategory: null,
+        supplementary: null,
       };
       known(rcpt, f.value);
     }
-    if (rcpt && (rcpt.finalRecipient || rcpt.originalRecipient || rcpt.finalRaw)) result.recipients.push(rcpt);
+    if (rcpt && (rcpt.finalRecipient || rcpt.originalRecipient || rcpt.finalRaw)) {
+      rcpt.diagnostic ??= rcpt.supplementary;
+      result.recipients.push(rcpt);
+    }
   }
   return result;
 }
@@ -150,4 +156,17 @@ const RECIPIENT_FIELDS: Record<string, (r: DsnRecipientFields, v: string) => voi
   'last-attempt-date': (r, v) => void (r.lastAttemptDate ??= v.trim() || null),
   'will-retry-until': (r, v) => void (r.willRetryUntil ??= v.trim() || null),
   'x-powermta-bouncecategory': (r, v) => void (r.reportedCategory ??= v.trim() || null),
+  // Exchange and Hotmail put the remote reply here, some of their reports without a Diagnostic-Code:
+  // "< #5.5.0 smtp;550 Requested action not taken: mailbox unavailable (…)>".
+  'x-supplementary-info': (r, v) => void (r.supplementary ??= supplementaryReply(v)),
 };
+
+function supplementaryReply(value: string): string | null {
+  return stripType(
+    value
+      .trim()
+      .replace(/^<\s*/, '')
+      .replace(/\s*>$/, '')
+      .replace(/^#[245]\.\d{1,3}\.\d{1,3}\s+/, ''),
+  );
+}

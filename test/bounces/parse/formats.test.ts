@@ -461,36 +461,47 @@ test("Exim's pipe and file deliveries in a notice are not recipients", async () 
   );
 });
 
+/** A multipart/report to our VERP address: the given headers, a first part (its own header lines and text), then the report's fields. */
+const reportMail = (headers: string[], first: string[], fields: string[]) =>
+  Buffer.from(
+    [
+      ...headers,
+      'To: b+9-0a@bounces.shop.example',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="rm"',
+      '',
+      '--rm',
+      ...first,
+      '',
+      '--rm',
+      'Content-Type: message/delivery-status',
+      '',
+      ...fields,
+      '',
+      '--rm--',
+      '',
+    ].join('\r\n'),
+  );
+
 test('of two parts labelled message/delivery-status, the report is the one with recipient fields (InterMail labels its text so too)', async () => {
   const r = await parseBounce(
-    Buffer.from(
+    reportMail(
+      ['From: postmaster@mta.far.example', 'Subject: Returned mail: see transcript for details'],
       [
-        'From: postmaster@mta.far.example',
-        'To: b+9-0a@bounces.shop.example',
-        'Subject: Returned mail: see transcript for details',
-        'MIME-Version: 1.0',
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="ds"',
-        '',
-        '--ds',
         'Content-Type: message/delivery-status;',
         '',
         'This Message was undeliverable due to the following reason:',
         '',
         '<kim@far.example> has restricted SMS e-mail',
-        '',
-        '--ds',
-        'Content-Type: message/delivery-status',
-        '',
+      ],
+      [
         'Reporting-MTA: dns; mta.far.example',
         '',
         'Original-Recipient: rfc822;kim@far.example',
         'Final-Recipient: RFC822; <kim@far.example>',
         'Action: failed',
         'Status: 5.3.0',
-        '',
-        '--ds--',
-        '',
-      ].join('\r\n'),
+      ],
     ),
   );
   assert.equal(r.kind, 'bounce');
@@ -498,4 +509,25 @@ test('of two parts labelled message/delivery-status, the report is the one with 
     r.recipients.map((x) => [x.address, x.action, x.status]),
     [['kim@far.example', 'failed', '5.3.0']],
   );
+});
+
+test("Exchange's and Hotmail's X-Supplementary-Info carries the remote reply where the report has no Diagnostic-Code", async () => {
+  const r = await parseBounce(
+    reportMail(
+      ['From: "postmaster@hotmail.example" <postmaster@hotmail.example>', 'Subject: Undeliverable: Your order'],
+      ['Content-Type: text/plain; charset="us-ascii"', '', 'Delivery to the following recipients failed.', '', '       ann@hotmail.example'],
+      [
+        'Reporting-MTA: dns; BAY004-MC6F28.hotmail.example',
+        '',
+        'Final-recipient: RFC822; ann@hotmail.example',
+        'Action: failed',
+        'Status: 5.5.0',
+        'X-Supplementary-Info: < #5.5.0 smtp;550 Requested action not taken: mailbox',
+        ' unavailable (495782920:4198:-2147467259)>',
+      ],
+    ),
+  );
+  const [ann] = r.recipients;
+  assert.equal(ann?.diagnostic, '550 Requested action not taken: mailbox unavailable (495782920:4198:-2147467259)');
+  assert.deepEqual([ann?.category, ann?.hard, ann?.reply_code], ['mailbox-unknown', true, 550]);
 });
