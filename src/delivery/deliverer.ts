@@ -17,6 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import type tls from 'node:tls';
 import { classify } from '../classify/classify.js';
+import { domainToMask } from '../classify/own-domain.js';
 import type { Classification, ResponseInput } from '../classify/types.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
@@ -121,6 +122,9 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       );
     };
 
+    // The recipients' own domain in a reply ("554 5.7.1 mx.timeout.com: message rejected") is a name, not the
+    // server's words (classify/own-domain.ts); the text recorded stays as received.
+    const ownDomain = domainToMask(job.domain);
     const finish = (verdicts: Map<number, Verdict> | Verdict): AttemptReport => {
       const recipients: RecipientOutcome[] = job.recipients.map((r) => {
         const v = verdicts instanceof Map ? verdicts.get(r.id)! : verdicts;
@@ -144,7 +148,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           text,
           remoteHost: v.remoteHost,
           remoteIp: v.remoteIp,
-          classification: classifyReply({ phase: v.phase, code: v.code, enhanced: v.enhanced, text }),
+          classification: classifyReply({ phase: v.phase, code: v.code, enhanced: v.enhanced, text: ownDomain ? ownDomain.mask(text) : text }),
         };
       });
       const decided = recipients.find((o) => o.remoteIp) ?? null;

@@ -45,7 +45,7 @@ export async function waitingDestinations(
     const last = r.last;
     const deferral = last ? deferrals.get(last.recipientId) : undefined;
     const explanation = deferral
-      ? explanationOf(deferral, classify)
+      ? explanationOf(deferral, classify, r.domain)
       : last
         ? classify({ phase: null, code: last.code, enhanced: last.enhanced, text: last.text }).explanation
         : null;

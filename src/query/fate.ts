@@ -224,11 +224,12 @@ function signatureOf(events: EventRecord[]): Pick<MessageFate['submission'], 'dk
 }
 
 function toFateEvent(e: EventRecord, address: Map<number, string>, classify: ClassifyFn): FateEvent {
+  const recipient = e.recipientId !== null ? (address.get(e.recipientId) ?? null) : null;
   return {
     id: e.id,
     at: iso(e.at),
     kind: e.kind,
-    recipient: e.recipientId !== null ? (address.get(e.recipientId) ?? null) : null,
+    recipient,
     attempt: e.attempt,
     phase: e.phase,
     code: e.code,
@@ -238,7 +239,7 @@ function toFateEvent(e: EventRecord, address: Map<number, string>, classify: Cla
     remote_ip: e.remoteIp,
     duration_ms: e.durationMs,
     detail: e.detail,
-    explanation: explanationOf(e, classify),
+    explanation: explanationOf(e, classify, recipient ? recipient.slice(recipient.lastIndexOf('@') + 1) : null),
   };
 }
 

@@ -3,6 +3,7 @@
  * customer: "delivered to mx.example.com [192.0.2.5] at 10:02 UTC, accepted 250 2.0.0". Pure functions
  * of the recipient, its events and the clock, so they are tested without a database.
  */
+import { domainToMask } from '../classify/own-domain.js';
 import type { Classification, ResponseInput } from '../classify/types.js';
 import type { SuppressionRecord } from '../store/store.js';
 import type { EventRecord, RecipientRecord } from '../types.js';
@@ -50,11 +51,14 @@ export function detailField(e: EventRecord | undefined, key: string): unknown {
  * server reply has one, the phases of an attempt included (the trace, the API and the page show it
  * beside each reply); events that carry their own wording (received, dsn-sent…) have none.
  */
-export function explanationOf(e: EventRecord | undefined, classify?: ClassifyFn): string | null {
+export function explanationOf(e: EventRecord | undefined, classifyFn?: ClassifyFn, recipientDomain?: string | null): string | null {
   if (!e) return null;
   const recorded = str(detailField(e, 'explanation'));
   if (recorded) return recorded;
-  if (!classify) return null;
+  if (!classifyFn) return null;
+  // The recipient's own domain in the reply is a name, as the deliverer read it (classify/own-domain.ts).
+  const own = recipientDomain ? domainToMask(recipientDomain) : null;
+  const classify: ClassifyFn = own ? (input) => classifyFn({ ...input, text: own.mask(input.text ?? null) }) : classifyFn;
   if (e.kind === 'phase') {
     const error = str(e.detail?.error);
     // A step without a reply and without an error (a DNS answer) says all in its text.
@@ -216,6 +220,8 @@ export function verdictOf(v: VerdictInput): Verdict {
   if (autoReply && r.state === 'delivered') line += `; an automatic reply came back at ${clock(autoReply.at, now)}`;
   // The "why" for an expired recipient is its last failure, not the bookkeeping of the expiry itself.
   const explained =
-    r.state === 'expired' ? (explanationOf(decided, classify) ?? explanationOf(lastOf(events, 'deferred'), classify)) : explanationOf(decided, classify);
+    r.state === 'expired'
+      ? (explanationOf(decided, classify, r.domain) ?? explanationOf(lastOf(events, 'deferred'), classify, r.domain))
+      : explanationOf(decided, classify, r.domain);
   return { verdict: line, explanation: explained, decidedBy: decided ?? null };
 }

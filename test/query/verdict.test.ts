@@ -150,3 +150,11 @@ test('every reply is explained, the phases of an attempt included; a step withou
   assert.equal(explanationOf(dns, classify), null);
   assert.equal(explanationOf(event({ kind: 'received', at: T0, phase: 'submission', recipientId: null }), classify), null);
 });
+
+test("a reply naming the recipient's own domain is explained as the same reply about any other domain", () => {
+  const reply = (host: string) => event({ kind: 'phase', at: T0, phase: 'data', code: 554, enhanced: '5.7.1', text: `5.7.1 ${host}: message rejected` });
+  const named = explanationOf(reply('mx.timeout.test'), classify, 'timeout.test');
+  assert.equal(named, explanationOf(reply('mx.far.test'), classify, 'far.test'));
+  // Read without the domain, "timeout" would be the reason.
+  assert.notEqual(explanationOf(reply('mx.timeout.test'), classify), named);
+});

@@ -10,7 +10,7 @@ import type { Phase } from '../../types.js';
 import type { Evidence, ParsedRecipient } from '../types.js';
 import { confidenceOf } from './confidence.js';
 import { phraseInNotice } from './notice-phrase.js';
-import { ownDomainToMask } from './own-domain.js';
+import { ownDomainToMask } from '../../classify/own-domain.js';
 import { readReportedCategory } from './reported-category.js';
 
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
@@ -117,7 +117,7 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   let quoted = withoutSummary(rec.diagnostic);
   let diagnostic = withoutOwnAddress(quoted, rec.final_recipient ?? rec.address);
   let context = notice;
-  // The recipient's domain named in the notice is read as a name (`own-domain.ts`).
+  // The recipient's domain named in the notice is read as a name (`classify/own-domain.ts`).
   const own = ownDomainToMask(rec.final_recipient ?? rec.address);
   if (own) {
     quoted = own.mask(quoted);

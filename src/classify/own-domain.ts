@@ -1,5 +1,6 @@
 /**
- * The recipient's own domain is a name, not the server's words. A recipient at `unknownworlds.com` or
+ * The recipient's own domain is a name, not the server's words (read so by the bounce parser in a notice, and
+ * by the deliverer in a live reply). A recipient at `unknownworlds.com` or
  * `timeout.com` gets notices that name its domain and its mail hosts ("host mx.unknownworlds.com[192.0.2.7]
  * said: 554 … spam", "[timeout.com 192.0.2.9: socket error]"), and the wording rules would read "host unknown…"
  * or "timeout" in them, or a blocklist in `spamcop.net`. Where the domain's labels hold such a word, the notice
@@ -7,7 +8,7 @@
  * hold no such word, and the providers' rules that read a domain as evidence (`qq.com`, `t-online.de`,
  * `apple.com`…) read ones that hold none.
  */
-import { registrable } from '../../classify/classify.js';
+import { registrable } from './classify.js';
 
 /**
  * Words of the wording rules that also occur in real domain names ("blockchain", "fullsail", "relay.fm"), and
@@ -29,11 +30,12 @@ export interface OwnDomain {
 /** The recipient's registrable domain when its labels hold a rule's word, with how to mask it; else null. */
 export function ownDomainToMask(address: string | null | undefined): OwnDomain | null {
   const at = address?.lastIndexOf('@') ?? -1;
-  if (!address || at < 0) return null;
-  const domain = address
-    .slice(at + 1)
-    .toLowerCase()
-    .replace(/\.$/, '');
+  return address && at >= 0 ? domainToMask(address.slice(at + 1)) : null;
+}
+
+/** The same for a recipient domain itself (a delivery attempt's, whose replies name its hosts). */
+export function domainToMask(recipientDomain: string): OwnDomain | null {
+  const domain = recipientDomain.toLowerCase().replace(/\.$/, '');
   if (!domain.includes('.')) return null;
   const name = registrable(domain);
   // The words are looked for in the labels, not in the top-level (or country's shared second-level) suffix.

@@ -1,0 +1,28 @@
+/**
+ * The recipient's domain as a name (src/classify/own-domain.ts): which domains are masked, how, and a delivery
+ * attempt's domain the same way.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NEUTRAL_NAME, domainToMask, ownDomainToMask } from '../../src/classify/own-domain.js';
+
+test("only a domain whose own labels hold a rule's word is masked, with every host under it", () => {
+  for (const plain of ['ann@yahoo.com', 'ann@qq.com', 'ann@t-online.de', 'ann@example.co.jp', 'ann@mail.example.com', 'no-domain', ''])
+    assert.equal(ownDomainToMask(plain), null, plain);
+  // The suffix is not read: "co" of .co.jp or "com" hold no word, but neither would "spam.co.jp"'s suffix.
+  const own = ownDomainToMask('Ann@Mail.UnknownWorlds.co.jp');
+  assert.ok(own);
+  assert.equal(
+    own.mask('host mx1.unknownworlds.co.jp[192.0.2.7] said: 550 <ann@mail.unknownworlds.co.jp> rejected; see www.unknownworlds.co.jp.example'),
+    `host ${NEUTRAL_NAME}[192.0.2.7] said: 550 <ann@${NEUTRAL_NAME}> rejected; see www.unknownworlds.co.jp.example`,
+  );
+  // A longer name that merely ends the same way is another domain.
+  assert.equal(own.mask('relay at notunknownworlds.co.jp'), 'relay at notunknownworlds.co.jp');
+  assert.ok(ownDomainToMask('kim@relay.fm'));
+  assert.ok(ownDomainToMask('kim@spamcop.net'));
+});
+
+test("a delivery attempt's domain is masked as an address at it is", () => {
+  assert.equal(domainToMask('timeout.test')?.mask('421 mx.timeout.test Service not available'), `421 ${NEUTRAL_NAME} Service not available`);
+  assert.equal(domainToMask('example.com'), null);
+});

@@ -1,0 +1,37 @@
+/**
+ * A live reply that names the recipients' own domain reads as the same reply about any other domain: the
+ * domain's labels are a name, not the server's words (src/classify/own-domain.ts). Over a real SMTP session to a
+ * scripted MTA found through the test DNS server.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { classify } from '../../src/classify/classify.js';
+import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
+import { startTestMta, type TestMta } from '../helpers/test-mta.js';
+import { testConfig, testDeliverer, testJob } from './fixtures.js';
+
+const IP = '127.0.1.91';
+let dns: DnsServer;
+let mta: TestMta;
+
+before(async () => {
+  dns = await startDnsServer({ mx: [{ name: 'timeout.test', exchange: 'mx.timeout.test', preference: 10 }], a: [{ name: 'mx.timeout.test', address: IP }] });
+  mta = await startTestMta({ host: IP, name: 'mx.timeout.test', data: { code: 554, text: '5.7.1 mx.timeout.test: message rejected' } });
+});
+after(async () => Promise.all([dns?.stop(), mta?.stop()]));
+
+test("a refusal naming the recipient's domain (mx.timeout.test) is not read as a timeout", async () => {
+  const deliverer = await testDeliverer(testConfig(dns.address));
+  try {
+    const report = await deliverer.deliver(testJob({ domain: 'timeout.test', to: ['kim@timeout.test'] }));
+    const [kim] = report.recipients;
+    assert.deepEqual([kim?.outcome, kim?.phase, kim?.code], ['bounced', 'data', 554]);
+    // Recorded as received; read as the same refusal about a plain domain.
+    assert.equal(kim?.text, '5.7.1 mx.timeout.test: message rejected');
+    const plain = classify({ phase: 'data', code: 554, enhanced: '5.7.1', text: '5.7.1 mx.far.test: message rejected' });
+    assert.notEqual(kim?.classification.category, 'connection-failure');
+    assert.deepEqual([kim?.classification.category, kim?.classification.hard], [plain.category, plain.hard]);
+  } finally {
+    await deliverer.close();
+  }
+});
