@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TextDecoder } from 'node:util';
 import { parseBounceSync } from '../../../src/bounces/parse/index.js';
+import { EXIM_PERMANENT_OPENING } from '../../helpers/notice-text.js';
 
 const VERP = 'To: b+7-f00d@bounces.shop.example';
 
@@ -426,11 +427,7 @@ for (const [charset, cte] of [
         '',
         '**********************',
         '',
-        'This message was created automatically by mail delivery software.',
-        '',
-        'A message that you sent could not be delivered to one or more of its',
-        'recipients. This is a permanent error. The following address(es) failed:',
-        '',
+        ...EXIM_PERMANENT_OPENING,
         '  vera@dest.example',
         '    SMTP error from remote mail server after RCPT TO:<vera@dest.example>:',
         `    host mx.dest.example [192.0.2.22]: ${reply}`,

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyRecipient } from '../../../src/bounces/parse/classification.js';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
+import { EXIM_PERMANENT_OPENING } from '../../helpers/notice-text.js';
 
 interface Case {
   /** The MTA or provider, and what is special about this notice. */
@@ -1108,15 +1109,7 @@ const CASES: Case[] = [
   {
     format: 'Exim: "retry timeout exceeded" after a full mailbox is soft',
     headers: ['From: Mail Delivery System <Mailer-Daemon@mail.example.net>', VERP, 'Subject: Mail delivery failed: returning message to sender'],
-    body: [
-      'This message was created automatically by mail delivery software.',
-      '',
-      'A message that you sent could not be delivered to one or more of its',
-      'recipients. This is a permanent error. The following address(es) failed:',
-      '',
-      '  max@dest.example',
-      '    mailbox is full: retry timeout exceeded',
-    ],
+    body: [...EXIM_PERMANENT_OPENING, '  max@dest.example', '    mailbox is full: retry timeout exceeded'],
     kind: 'bounce',
     recipients: ['max@dest.example'],
     hard: false,
@@ -1145,15 +1138,7 @@ const CASES: Case[] = [
   {
     format: 'Exim: "Unrouteable address" is an unknown domain (hard)',
     headers: ['From: Mail Delivery System <Mailer-Daemon@mail.example.net>', VERP, 'Subject: Mail delivery failed: returning message to sender'],
-    body: [
-      'This message was created automatically by mail delivery software.',
-      '',
-      'A message that you sent could not be delivered to one or more of its',
-      'recipients. This is a permanent error. The following address(es) failed:',
-      '',
-      '  ida@no-such-place.example',
-      '    Unrouteable address',
-    ],
+    body: [...EXIM_PERMANENT_OPENING, '  ida@no-such-place.example', '    Unrouteable address'],
     kind: 'bounce',
     recipients: ['ida@no-such-place.example'],
     hard: true,
@@ -1612,11 +1597,7 @@ const CASES: Case[] = [
     format: 'mail.ru: "Mail failure" with the address indented and the remote reply under it',
     headers: ['From: Mail Delivery System <mailer-daemon@corp.mail.example>', VERP, 'Subject: Mail failure.'],
     body: [
-      'This message was created automatically by mail delivery software.',
-      '',
-      'A message that you sent could not be delivered to one or more of its',
-      'recipients. This is a permanent error. The following address(es) failed:',
-      '',
+      ...EXIM_PERMANENT_OPENING,
       '  lev@dest.example',
       '    SMTP error from remote mail server after RCPT TO:<lev@dest.example>:',
       '    host mx.dest.example [192.0.2.3]: 550 Message was not accepted -- invalid mailbox.',

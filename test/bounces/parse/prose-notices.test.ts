@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
+import { EXIM_PERMANENT_OPENING } from '../../helpers/notice-text.js';
 
 const mail = (headers: string[], body: string[]) => Buffer.from([...headers, '', ...body, ''].join('\r\n'));
 
@@ -207,11 +208,7 @@ test("several recipients in one notice: each keeps its own reason, never another
         'Subject: Mail delivery failed: returning message to sender',
       ],
       [
-        'This message was created automatically by mail delivery software.',
-        '',
-        'A message that you sent could not be delivered to one or more of its',
-        'recipients. This is a permanent error. The following address(es) failed:',
-        '',
+        ...EXIM_PERMANENT_OPENING,
         '  jane@example.org',
         '    host mx.example.org [192.0.2.1]',
         '    SMTP error from remote mail server after RCPT TO:<jane@example.org>:',

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
 import { classify } from '../../../src/classify/index.js';
+import { EXIM_PERMANENT_OPENING } from '../../helpers/notice-text.js';
 
 const VERP = 'b+7-f00d@bounces.shop.example';
 
@@ -45,11 +46,7 @@ const exim = (address: string, reply: string[]): Buffer =>
       `X-Failed-Recipients: ${address}`,
       'Auto-Submitted: auto-replied',
       '',
-      'This message was created automatically by mail delivery software.',
-      '',
-      'A message that you sent could not be delivered to one or more of its',
-      'recipients. This is a permanent error. The following address(es) failed:',
-      '',
+      ...EXIM_PERMANENT_OPENING,
       `  ${address}`,
       `    SMTP error from remote mail server after RCPT TO:<${address}>:`,
       ...reply.map((line) => `    ${line}`),

@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBounceSync } from '../../../src/bounces/parse/index.js';
+import { EXIM_PERMANENT_OPENING } from '../../helpers/notice-text.js';
 
 const TO = 'ann@far.example';
 const head = (from: string, subject: string, extra: string[] = []) => [`From: ${from}`, 'To: b+7-f00d@bounces.shop.example', `Subject: ${subject}`, ...extra];
@@ -51,11 +52,7 @@ const FORMATS: Record<string, (reply: string) => string[]> = {
   Exim: (reply) => [
     ...head('Mail Delivery System <Mailer-Daemon@mx.example>', 'Mail delivery failed: returning message to sender', [`X-Failed-Recipients: ${TO}`]),
     '',
-    'This message was created automatically by mail delivery software.',
-    '',
-    'A message that you sent could not be delivered to one or more of its',
-    'recipients. This is a permanent error. The following address(es) failed:',
-    '',
+    ...EXIM_PERMANENT_OPENING,
     `  ${TO}`,
     '    host mx.far.example [192.0.2.1]',
     `    SMTP error from remote mail server after RCPT TO:<${TO}>:`,
