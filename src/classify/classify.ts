@@ -18,9 +18,11 @@ import {
   WORDING_RULES,
 } from './rules.js';
 import type { Explanation, PhaseKey, Rule } from './rules.js';
+import { hostAsName } from './host-name.js';
 import { codeClass, codeFromText, normaliseEnhanced, parseEnhanced, statusClass } from './status.js';
 
 export { parseEnhanced, splitReply, codeFromText } from './status.js';
+export { registrable } from './host-name.js';
 
 /** True when the category means the address itself is undeliverable (suppress it). See HARD_CATEGORIES. */
 export function categoryIsHard(category: Category | string | null | undefined): boolean {
@@ -142,7 +144,8 @@ function maskLocalParts(line: string): string {
  * reason:"): a name, not the server's words. Its labels read as words: an MX "mx.rbl.…", "virus-scan.…" or
  * "greylist.…" read as a blocklist, a virus or greylisting, whatever the reply said. Only its registrable domain
  * is kept, because that names the provider that answered, as Sisimai's per-provider rules read it (Tencent's
- * "….qq.com"). The address may be IPv6 ("[IPv6:2001:db8::25]").
+ * "….qq.com"), and not even that when it holds a rule's word (a filtering service at "virusfree.cz", a host at
+ * "timeout.com": `host-name.ts`). The address may be IPv6 ("[IPv6:2001:db8::25]").
  */
 const REMOTE_HOST_RE = /\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\.?(?= ?[[(](?:ipv6:)?(?=[0-9a-f.:]*\d)[0-9a-f.:]{3,}[\])])/g;
 /**
@@ -153,26 +156,16 @@ const REMOTE_HOST_RE = /\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\.?(?= ?
 const NAMED_HOST_RE =
   /\b(talking to|at host|generating server:|(?:reporting|remote)-mta: dns;|(?:timed out|refused|conversation|connection) with) ([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?(?=[:\s,;)]|$)/g;
 const NAMED_HOST_HINT = /talking to |at host |generating server:|-mta: dns;| with /;
-/** Second-level labels under which a country's names are registered ("example.co.jp", "example.com.cn"). */
-const SHARED_SLD = new Set(['co', 'com', 'net', 'org', 'ac', 'ad', 'ed', 'edu', 'gov', 'go', 'gr', 'lg', 'ne', 'or', 'ltd', 'plc', 'sch', 'nic', 'mil']);
-
-/** A host name cut to its registrable domain: "mxbiz1.qq.com" → "qq.com", "mx.example.co.jp" → "example.co.jp". */
-export function registrable(host: string): string {
-  const labels = (host.endsWith('.') ? host.slice(0, -1) : host).split('.');
-  const keep = labels.length > 2 && labels[labels.length - 1]!.length === 2 && SHARED_SLD.has(labels[labels.length - 2]!) ? 3 : 2;
-  return labels.slice(-keep).join('.');
-}
-
 /**
  * Text as the rules see it: one lower-cased line, reply codes and repeated statuses removed, addresses' local
- * parts replaced by `x` and hosts' names where MTAs name them cut to their registrable domains.
+ * parts replaced by `x` and hosts' names where MTAs name them cut to their registrable domains (`hostAsName`).
  */
 export function normaliseText(text: string): string {
   const t = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text;
   let line = t.replace(LINE_STATUS_RE, '$1').replace(CODE_PREFIX_RE, '$1').replace(SPACES_RE, ' ').trim().toLowerCase();
   if (line.includes('@')) line = maskLocalParts(line);
-  if (line.includes('[') || line.includes('(')) line = line.replace(REMOTE_HOST_RE, registrable);
-  return NAMED_HOST_HINT.test(line) ? line.replace(NAMED_HOST_RE, (_, before: string, host: string) => `${before} ${registrable(host)}`) : line;
+  if (line.includes('[') || line.includes('(')) line = line.replace(REMOTE_HOST_RE, hostAsName);
+  return NAMED_HOST_HINT.test(line) ? line.replace(NAMED_HOST_RE, (_, before: string, host: string) => `${before} ${hostAsName(host)}`) : line;
 }
 
 /**

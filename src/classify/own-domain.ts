@@ -8,17 +8,9 @@
  * hold no such word, and the providers' rules that read a domain as evidence (`qq.com`, `t-online.de`,
  * `apple.com`…) read ones that hold none.
  */
-import { registrable } from './classify.js';
+import { NEUTRAL_NAME, holdsReasonWord, registrable } from './host-name.js';
 
-/**
- * Words of the wording rules that also occur in real domain names ("blockchain", "fullsail", "relay.fm"), and
- * the blocklists' own names, which the blocklist rule reads as evidence.
- */
-const REASON_WORDS_IN_NAMES =
-  /unknown|invalid|exist|notfound|nosuch|full|quota|disabled|suspend|inactive|expire|den(?:y|ied)|refuse|reject|block|spam|relay|time-?out|loop|virus|gr[ae]y|limit|policy|reput|blacklist|listed|moved|vacation|bounce|fail|error|junk|banned|abuse|filter|unreach|unavailable|busy|barracuda|sorbs|spamhaus|spamcop|uceprotect|surbl|uribl|spamrats|mailspike|abuseat|dnsbl/;
-
-/** The neutral name written instead (no word any rule reads). */
-export const NEUTRAL_NAME = 'x0.example';
+export { NEUTRAL_NAME } from './host-name.js';
 
 export interface OwnDomain {
   /** The text with the domain and hosts under it written as the neutral name. */
@@ -39,12 +31,24 @@ export function domainToMask(recipientDomain: string): OwnDomain | null {
   if (!domain.includes('.')) return null;
   const name = registrable(domain);
   // The words are looked for in the labels, not in the top-level (or country's shared second-level) suffix.
-  const labels = domain.slice(0, domain.length - (name.length - name.indexOf('.')));
-  if (!REASON_WORDS_IN_NAMES.test(labels)) return null;
+  if (!holdsReasonWord(domain, name)) return null;
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const hosts = new RegExp(`(?<![a-z0-9.-])(?:[a-z0-9-]+\\.)*${escaped}(?![a-z0-9-]|\\.[a-z0-9])`, 'gi');
   return {
     mask: (text) => (text && text.toLowerCase().includes(name) ? text.replace(hosts, NEUTRAL_NAME) : text),
     unmask: (text) => (text.includes(NEUTRAL_NAME) ? text.split(NEUTRAL_NAME).join(domain) : text),
   };
+}
+
+/**
+ * The names a reply may hold: the recipient's domain, and the domain of the host that answered it (an MX at a
+ * filtering service "mx.virusfree.cz" that names itself in its replies: "554 mx.virusfree.cz: rejected"). The
+ * text shown back is the recipient's (the answering host's name is only ever masked for reading).
+ */
+export function replyNamesToMask(recipient: string | null | undefined, remoteHost: string | null | undefined): OwnDomain | null {
+  const own = recipient ? (recipient.includes('@') ? ownDomainToMask(recipient) : domainToMask(recipient)) : null;
+  const host = remoteHost ? domainToMask(remoteHost) : null;
+  if (!host) return own;
+  if (!own) return { mask: host.mask, unmask: (text) => text };
+  return { mask: (text) => host.mask(own.mask(text)), unmask: own.unmask };
 }

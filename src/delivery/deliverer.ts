@@ -17,7 +17,7 @@
 import { performance } from 'node:perf_hooks';
 import type tls from 'node:tls';
 import { classify } from '../classify/classify.js';
-import { domainToMask } from '../classify/own-domain.js';
+import { replyNamesToMask, type OwnDomain } from '../classify/own-domain.js';
 import type { Classification, ResponseInput } from '../classify/types.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
@@ -122,9 +122,15 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       );
     };
 
-    // The recipients' own domain in a reply ("554 5.7.1 mx.timeout.com: message rejected") is a name, not the
-    // server's words (classify/own-domain.ts); the text recorded stays as received.
-    const ownDomain = domainToMask(job.domain);
+    // The recipients' own domain in a reply ("554 5.7.1 mx.timeout.com: message rejected"), and the domain of the
+    // host that answered, are names, not the server's words (classify/own-domain.ts); the text recorded stays
+    // as received. One mask per answering host (usually one per attempt).
+    const masks = new Map<string | null, OwnDomain | null>();
+    const maskFor = (remoteHost: string | null): OwnDomain | null => {
+      let m = masks.get(remoteHost);
+      if (m === undefined) masks.set(remoteHost, (m = replyNamesToMask(job.domain, remoteHost)));
+      return m;
+    };
     const finish = (verdicts: Map<number, Verdict> | Verdict): AttemptReport => {
       const recipients: RecipientOutcome[] = job.recipients.map((r) => {
         const v = verdicts instanceof Map ? verdicts.get(r.id)! : verdicts;
@@ -139,6 +145,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
         const localPermanent = !v.temporary && v.code === null && v.enhanced?.startsWith('5.');
         const final = localPermanent ? 'bounced' : outcome;
         const text = v.text ?? (v.error ? `${v.error}` : null);
+        const names = maskFor(v.remoteHost);
         return {
           recipientId: r.id,
           outcome: final,
@@ -148,7 +155,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           text,
           remoteHost: v.remoteHost,
           remoteIp: v.remoteIp,
-          classification: classifyReply({ phase: v.phase, code: v.code, enhanced: v.enhanced, text: ownDomain ? ownDomain.mask(text) : text }),
+          classification: classifyReply({ phase: v.phase, code: v.code, enhanced: v.enhanced, text: names ? names.mask(text) : text }),
         };
       });
       const decided = recipients.find((o) => o.remoteIp) ?? null;

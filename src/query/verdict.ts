@@ -3,7 +3,7 @@
  * customer: "delivered to mx.example.com [192.0.2.5] at 10:02 UTC, accepted 250 2.0.0". Pure functions
  * of the recipient, its events and the clock, so they are tested without a database.
  */
-import { domainToMask } from '../classify/own-domain.js';
+import { replyNamesToMask } from '../classify/own-domain.js';
 import type { Classification, ResponseInput } from '../classify/types.js';
 import type { SuppressionRecord } from '../store/store.js';
 import type { EventRecord, RecipientRecord } from '../types.js';
@@ -56,8 +56,9 @@ export function explanationOf(e: EventRecord | undefined, classifyFn?: ClassifyF
   const recorded = str(detailField(e, 'explanation'));
   if (recorded) return recorded;
   if (!classifyFn) return null;
-  // The recipient's own domain in the reply is a name, as the deliverer read it (classify/own-domain.ts).
-  const own = recipientDomain ? domainToMask(recipientDomain) : null;
+  // The recipient's own domain and the answering host's in the reply are names, as the deliverer read them
+  // (classify/own-domain.ts).
+  const own = replyNamesToMask(recipientDomain, e.remoteHost);
   const classify: ClassifyFn = own ? (input) => classifyFn({ ...input, text: own.mask(input.text ?? null) }) : classifyFn;
   if (e.kind === 'phase') {
     const error = str(e.detail?.error);
@@ -73,8 +74,10 @@ export function explanationOf(e: EventRecord | undefined, classifyFn?: ClassifyF
 function categoryOf(e: EventRecord | undefined, r: RecipientRecord, classify?: ClassifyFn): string | null {
   const c = str(detailField(e, 'category')) ?? (e && e.kind === r.state ? r.category : null);
   if (c) return c;
-  if (e && classify && CLASSIFIABLE.has(e.kind) && (e.code !== null || e.enhanced !== null))
-    return classify({ phase: e.phase, code: e.code, enhanced: e.enhanced, text: e.text }).category;
+  if (e && classify && CLASSIFIABLE.has(e.kind) && (e.code !== null || e.enhanced !== null)) {
+    const names = replyNamesToMask(r.domain, e.remoteHost);
+    return classify({ phase: e.phase, code: e.code, enhanced: e.enhanced, text: names ? names.mask(e.text) : e.text }).category;
+  }
   return null;
 }
 

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NEUTRAL_NAME, domainToMask, ownDomainToMask } from '../../src/classify/own-domain.js';
+import { NEUTRAL_NAME, domainToMask, ownDomainToMask, replyNamesToMask } from '../../src/classify/own-domain.js';
 
 test("only a domain whose own labels hold a rule's word is masked, with every host under it", () => {
   for (const plain of ['ann@yahoo.com', 'ann@qq.com', 'ann@t-online.de', 'ann@example.co.jp', 'ann@mail.example.com', 'no-domain', ''])
@@ -25,4 +25,16 @@ test("only a domain whose own labels hold a rule's word is masked, with every ho
 test("a delivery attempt's domain is masked as an address at it is", () => {
   assert.equal(domainToMask('timeout.test')?.mask('421 mx.timeout.test Service not available'), `421 ${NEUTRAL_NAME} Service not available`);
   assert.equal(domainToMask('example.com'), null);
+});
+
+test("the answering host's domain is masked beside the recipient's; what is shown back names the recipient's", () => {
+  const names = replyNamesToMask('kim@shop.test', 'mx1.virusfree.test');
+  assert.ok(names);
+  assert.equal(names.mask('554 mx1.virusfree.test: rejected'), `554 ${NEUTRAL_NAME}: rejected`);
+  assert.equal(names.unmask(`554 ${NEUTRAL_NAME}`), `554 ${NEUTRAL_NAME}`);
+  const both = replyNamesToMask('timeout.test', 'mx1.virusfree.test');
+  assert.equal(both?.mask('mx.timeout.test and mx1.virusfree.test'), `${NEUTRAL_NAME} and ${NEUTRAL_NAME}`);
+  assert.equal(both?.unmask(NEUTRAL_NAME), 'timeout.test');
+  assert.equal(replyNamesToMask('kim@shop.test', 'mx.shop.test'), null);
+  assert.equal(replyNamesToMask(null, '192.0.2.7'), null);
 });

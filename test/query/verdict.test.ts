@@ -158,3 +158,11 @@ test("a reply naming the recipient's own domain is explained as the same reply a
   // Read without the domain, "timeout" would be the reason.
   assert.notEqual(explanationOf(reply('mx.timeout.test'), classify), named);
 });
+
+test('a reply naming the host that gave it is explained as the same reply from any other host', () => {
+  const reply = (host: string) =>
+    event({ kind: 'phase', at: T0, phase: 'data', code: 554, enhanced: '5.7.1', text: `5.7.1 ${host}: message rejected`, remoteHost: host });
+  const named = explanationOf(reply('mx2.timeoutfilter.test'), classify, 'shop.test');
+  assert.equal(named, explanationOf(reply('mx.far.test'), classify, 'shop.test'));
+  assert.notEqual(explanationOf({ ...reply('mx2.timeoutfilter.test'), remoteHost: null }, classify, 'shop.test'), named);
+});

@@ -10,7 +10,7 @@ import type { Phase } from '../../types.js';
 import type { Evidence, ParsedRecipient } from '../types.js';
 import { confidenceOf } from './confidence.js';
 import { phraseInNotice } from './notice-phrase.js';
-import { ownDomainToMask } from '../../classify/own-domain.js';
+import { replyNamesToMask } from '../../classify/own-domain.js';
 import { readReportedCategory } from './reported-category.js';
 
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
@@ -106,6 +106,12 @@ export function replyCode(diagnostic: string | null): number | null {
   return m ? Number(m[1]) : lead;
 }
 
+/** The host name of a Remote-MTA field ("dns; mx.example.com", "mx.example.com [192.0.2.1]"), if it is one. */
+function remoteMtaName(field: string | null | undefined): string | null {
+  const m = field ? /^(?:dns;\s*)?\[?([a-z0-9][a-z0-9.-]*\.[a-z]{2,})\.?\]?(?:\s|$)/i.exec(field.trim()) : null;
+  return m ? m[1]! : null;
+}
+
 /**
  * `notice`: the rest of the notice (its transcript), consulted for the SMTP stage at which the server
  * refused and, when the diagnostic says nothing recognisable, for the notice's own reason line; give it
@@ -117,8 +123,8 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   let quoted = withoutSummary(rec.diagnostic);
   let diagnostic = withoutOwnAddress(quoted, rec.final_recipient ?? rec.address);
   let context = notice;
-  // The recipient's domain named in the notice is read as a name (`classify/own-domain.ts`).
-  const own = ownDomainToMask(rec.final_recipient ?? rec.address);
+  // The recipient's domain named in the notice, and the remote MTA's, are read as names (`classify/own-domain.ts`).
+  const own = replyNamesToMask(rec.final_recipient ?? rec.address, remoteMtaName(rec.remote_mta));
   if (own) {
     quoted = own.mask(quoted);
     diagnostic = own.mask(diagnostic);

@@ -55,3 +55,38 @@ test('the explanation recorded with an inbound bounce reads the reply as the par
   assert.match(kim.explanation ?? '', /spam|content/i);
   assert.doesNotMatch(kim.explanation ?? '', /domain/i);
 });
+
+test("a report's Remote-MTA at a domain holding a rule word is a name where the reply repeats it", () => {
+  const dsn = (remote: string) =>
+    [
+      'From: MAILER-DAEMON@relay.shop.example',
+      'To: app@shop.example',
+      'Subject: Undelivered Mail Returned to Sender',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+      '',
+      '--b',
+      'Content-Type: text/plain',
+      '',
+      'Your message could not be delivered.',
+      '--b',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; relay.shop.example',
+      '',
+      'Final-Recipient: rfc822; kim@customer.example',
+      'Action: failed',
+      'Status: 5.0.0',
+      `Remote-MTA: dns; ${remote}`,
+      `Diagnostic-Code: smtp; 550 ${remote} refused the message`,
+      '',
+      '--b--',
+      '',
+    ].join('\r\n');
+  const [named] = parseBounceSync(Buffer.from(dsn('mx1.virusfree.example'))).recipients;
+  const [plain] = parseBounceSync(Buffer.from(dsn('mx1.far.example'))).recipients;
+  assert.notEqual(named?.category, 'virus');
+  assert.deepEqual([named?.category, named?.hard, named?.evidence?.rule], [plain?.category, plain?.hard, plain?.evidence?.rule]);
+  // Evidence shows the reply as received.
+  assert.match(named?.evidence?.text ?? '', /mx1\.virusfree\.example refused/);
+});
