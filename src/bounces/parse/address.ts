@@ -21,13 +21,27 @@ const X400_ESCAPES: Record<string, string> = { a: '@', p: '%', b: '!', q: '"', u
 
 const ADDRESS = /^[^\s@<>"',;:()[\]]+@[^\s@<>"',;:()[\]]+$/;
 
+/** RFC 6533's escape of one Unicode character in an address: `\\x{` hex code point `}`. */
+const UNITEXT_ESCAPE = /\\x\{([0-9A-Fa-f]{1,6})\}/g;
+
+function codePoint(hex: string): string | null {
+  const n = Number.parseInt(hex, 16);
+  return n > 0x20 && n <= 0x10ffff && (n < 0xd800 || n > 0xdfff) ? String.fromCodePoint(n) : null;
+}
+
 /** Reduces one report value to an address, or null when it holds none. */
 export function cleanAddress(value: string | null | undefined): string | null {
   if (!value) return null;
   let v = value.trim();
-  // The address type: `rfc822;`, `x400;`, `unknown;` (a short word before the first semicolon).
+  // The address type: `rfc822;`, `x400;`, `utf-8;`, `unknown;` (a short word before the first semicolon).
   const semi = v.indexOf(';');
-  if (semi >= 0 && semi < 20 && !v.slice(0, semi).includes('@')) v = v.slice(semi + 1).trim();
+  if (semi >= 0 && semi < 20 && !v.slice(0, semi).includes('@')) {
+    const type = v.slice(0, semi).trim().toLowerCase();
+    v = v.slice(semi + 1).trim();
+    // RFC 6533's internationalized address (`utf-8; jo\x{E9}@example.org`): a character may be written as its
+    // code point in hex, as in the xtext form of an ORCPT.
+    if (type === 'utf-8' && v.includes('\\x{')) v = v.replace(UNITEXT_ESCAPE, (all, hex: string) => codePoint(hex) ?? all);
+  }
   if (v.startsWith('/') || /\/(?:RFC-?822|S|G|O|OU\d?|ADMD|PRMD|C)=/i.test(v)) return fromX400(v);
   const dda = /\bdda:smtp=([^\s;=]+@[^\s;]+)/i.exec(v);
   if (dda) v = dda[1];

@@ -39,6 +39,14 @@ test("Exchange's semicolon X.400 notation gives the address of its SMTP domain-d
   );
 });
 
+test("an internationalized address (RFC 6533's utf-8 type) keeps its characters, escaped or not", () => {
+  assert.equal(cleanAddress('utf-8; jöe@exämple.org'), 'jöe@exämple.org');
+  assert.equal(cleanAddress('utf-8; jo\\x{E9}@example.org'), 'joé@example.org');
+  assert.equal(cleanAddress('utf-8; \\x{7528}\\x{6237}@example.org'), '用户@example.org');
+  // Only the utf-8 type has the escape; elsewhere the characters are the address's own.
+  assert.equal(cleanAddress('rfc822; jo\\x{E9}@example.org'), 'jo\\x{E9}@example.org');
+});
+
 test('an address cut where the header line was folded is joined again', () => {
   assert.equal(cleanAddress('rfc822; jane.with.a.rather.long.name@mail.exam ple.org'), 'jane.with.a.rather.long.name@mail.example.org');
   assert.equal(cleanAddress('rfc822; a@b.org and c@d.org'), null, 'two addresses are not one folded address');
