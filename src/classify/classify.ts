@@ -141,13 +141,14 @@ function maskLocalParts(line: string): string {
 /**
  * A host's name before its address, as MTAs name the remote server (Postfix's "host mx.example[192.0.2.1] said:",
  * "connect to mx.example[192.0.2.1]:25", Exim's "host mx.example [192.0.2.1]:" and "host: mx.example (192.0.2.1)
- * reason:"): a name, not the server's words. Its labels read as words: an MX "mx.rbl.…", "virus-scan.…" or
+ * reason:", Gmail's "[mx.example. 192.0.2.1: timed out]"): a name, not the server's words. Its labels read as words: an MX "mx.rbl.…", "virus-scan.…" or
  * "greylist.…" read as a blocklist, a virus or greylisting, whatever the reply said. Only its registrable domain
  * is kept, because that names the provider that answered, as Sisimai's per-provider rules read it (Tencent's
  * "….qq.com"), and not even that when it holds a rule's word (a filtering service at "virusfree.cz", a host at
  * "timeout.com": `host-name.ts`). The address may be IPv6 ("[IPv6:2001:db8::25]").
  */
-const REMOTE_HOST_RE = /\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\.?(?= ?[[(](?:ipv6:)?(?=[0-9a-f.:]*\d)[0-9a-f.:]{3,}[\])])/g;
+const REMOTE_HOST_RE =
+  /\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\.?(?= ?[[(](?:ipv6:)?(?=[0-9a-f.:]*\d)[0-9a-f.:]{3,}[\])]| (?:\d{1,3}\.){3}\d{1,3}[:\]])/g;
 /**
  * Other names of hosts in notices, read the same way: Sendmail's "… while talking to mx.example.:" and "Connection
  * timed out with mx.example.", Postfix's "This is the mail system at host mail.example.", Exchange's "Generating
@@ -156,6 +157,8 @@ const REMOTE_HOST_RE = /\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\.?(?= ?
 const NAMED_HOST_RE =
   /\b(talking to|at host|generating server:|(?:reporting|remote)-mta: dns;|(?:timed out|refused|conversation|connection) with) ([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?(?=[:\s,;)]|$)/g;
 const NAMED_HOST_HINT = /talking to |at host |generating server:|-mta: dns;| with /;
+/** A host named before what it said, without its address ("mx.example said: 550 …"). */
+const SAID_HOST_RE = /\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\.?(?= said:)/g;
 /**
  * Text as the rules see it: one lower-cased line, reply codes and repeated statuses removed, addresses' local
  * parts replaced by `x` and hosts' names where MTAs name them cut to their registrable domains (`hostAsName`).
@@ -165,6 +168,7 @@ export function normaliseText(text: string): string {
   let line = t.replace(LINE_STATUS_RE, '$1').replace(CODE_PREFIX_RE, '$1').replace(SPACES_RE, ' ').trim().toLowerCase();
   if (line.includes('@')) line = maskLocalParts(line);
   if (line.includes('[') || line.includes('(')) line = line.replace(REMOTE_HOST_RE, hostAsName);
+  if (line.includes(' said:')) line = line.replace(SAID_HOST_RE, hostAsName);
   return NAMED_HOST_HINT.test(line) ? line.replace(NAMED_HOST_RE, (_, before: string, host: string) => `${before} ${hostAsName(host)}`) : line;
 }
 

@@ -29,6 +29,9 @@ test('the host that answered, at a domain holding a rule word, does not decide t
     ['host mx9.virusfree.cz[192.0.2.7] said: 550 rejected', 'virus'],
     // Exim: a spam verdict from an MX whose domain reads "unknown" is not an unknown host.
     ['host mx.unknownworlds.com [192.0.2.8]: 554 5.7.1 Message rejected as spam', 'domain-unknown'],
+    // Gmail's bracketed host and address, and a host named before what it said.
+    ['[mx1.virusfree.cz. 192.0.2.9: 550 rejected]', 'virus'],
+    ['mx1.virusfree.cz said: 550 rejected', 'virus'],
     // Sendmail: a refusal from a host whose domain reads "timeout" is not a timeout.
     ['Delivery failed: talking to mx.timeout.com.: 550 Requested action not taken: mailbox unavailable', 'connection-failure'],
   ];
