@@ -15,6 +15,7 @@ gh-sisimai: every other copied collection's mails (PHP-Bounce-Handler, emailengi
   build.py); a mail its collection's tests call no bounce (ronbeltran's is_bounced false, a Discourse spec
   taking it as a post or reply) is scored as not a bounce (any kind but bounce or delay).
 gh-s38: the same, for the collections copied in session 38 (help desks' and more libraries' fixtures).
+gh-s39: the same, for session 39's (small bounce detectors' and newsletter tools' fixtures, mostly written by hand).
 """
 import hashlib, json, os, subprocess, sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -53,7 +54,8 @@ if os.path.isdir(src):
 
 # ---- the other collections' mails, Sisimai's verdicts (mapping as build.py's sisimai-* sets). Collections copied
 # in a later round form a set of their own, so that each round's figures stay comparable.
-LATER = {'helpdesks': 'gh-s38', 'more-libs': 'gh-s38', 'more-libs2': 'gh-s38', 'more-libs3': 'gh-s38'}
+LATER = {'helpdesks': 'gh-s38', 'more-libs': 'gh-s38', 'more-libs2': 'gh-s38', 'more-libs3': 'gh-s38',
+         's39-php': 'gh-s39', 's39-pyrb': 'gh-s39', 's39-other': 'gh-s39'}
 perl = ['perl', '-I' + os.path.join(HERE, 'src/sisimai/usr/share/perl5'), os.path.join(SCRIPTS, 'sisimai-labels.pl')]
 
 
@@ -99,7 +101,8 @@ def sisimai_set(name, collections):
 
 
 present = [c for c in sorted(os.listdir(GH)) if c != 'crisp' and os.path.isdir(os.path.join(GH, c, 'emails'))]
-sisimai_set('gh-sisimai', [c for c in present if c not in LATER])
+first = [c for c in present if c not in LATER]
+if first: sisimai_set('gh-sisimai', first)
 for name in sorted(set(LATER.values())):
     if any(LATER.get(c) == name for c in present):
         sisimai_set(name, [c for c in present if LATER.get(c) == name])

@@ -8,6 +8,7 @@
  */
 import type { Store, SuppressionRecord } from '../store/store.js';
 import type { EventKind, EventRecord, MessageRecord, Phase, RecipientRecord, RecipientState, TlsInfo } from '../types.js';
+import { domainToMask } from '../classify/own-domain.js';
 import { explanationOf, verdictOf, type ClassifyFn, type Verdict } from './verdict.js';
 import { bareMessageId } from '../intake/message-id.js';
 import { rememberedClassify as defaultClassify } from './remembered-classify.js';
@@ -260,13 +261,20 @@ export function timeline(
   let current: AttemptEntry | null = null;
   // When the current attempt's last event ended: written as text once, when the attempt closes.
   let finishedAt = 0;
+  // The current attempt's phase events without a recipient (connect, EHLO, MAIL, DATA…), with their explanations:
+  // the attempt's domain is known only from its outcomes, and a reply naming that domain is explained as the
+  // deliverer read it (classify/own-domain.ts).
+  let unaddressed: Array<[EventRecord, FateEvent]> = [];
   const close = () => {
     if (current) {
+      const domain = current.domain;
+      if (domain && domainToMask(domain)) for (const [e, fe] of unaddressed) fe.explanation = explanationOf(e, classify, domain);
       current.recipients = [...new Set(current.recipients)];
       current.finished_at = iso(finishedAt);
       out.push(current);
     }
     current = null;
+    unaddressed = [];
   };
   for (const e of events) {
     const isPhase = e.kind === 'phase' && e.phase !== 'submission' && e.phase !== 'inbound';
@@ -287,6 +295,7 @@ export function timeline(
         outcomes: [],
       });
       (isPhase ? a.phases : a.outcomes).push(fe);
+      if (isPhase && e.recipientId === null && fe.explanation !== null) unaddressed.push([e, fe]);
       finishedAt = e.at + (e.durationMs ?? 0);
       if (a.attempt === null && e.attempt !== null) a.attempt = e.attempt;
       if (e.remoteHost) a.mx = e.remoteHost;

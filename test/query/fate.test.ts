@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { messageFate, type AttemptEntry, type MessageFate } from '../../src/query/fate.js';
+import { messageFate, timeline, type AttemptEntry, type MessageFate } from '../../src/query/fate.js';
+import type { EventRecord } from '../../src/types.js';
 import { clock, duration } from '../../src/query/verdict.js';
 import { HOUR, MESSAGE_ID, seedHistory, T0, tempStore, type Seeded } from './fixture.js';
 
@@ -154,4 +155,22 @@ describe('verdict wording', () => {
     assert.equal(clock(T0 + 2 * 60_000, T0 + HOUR), '10:02 UTC');
     assert.equal(clock(T0, T0 + 30 * HOUR), '2024-05-01 10:00 UTC');
   });
+});
+
+test("an attempt's replies that name the recipients' domain are explained as the deliverer read them, recipient or not", () => {
+  // The MX is elsewhere (mx.far.test); its greeting and its DATA reply name the recipients' domain, timeout.test.
+  const base = { messageRowId: 1, enhanced: null, remoteHost: 'mx.far.test', remoteIp: '192.0.2.9', durationMs: 5, detail: null };
+  const reply = '5.7.1 timeout.test does not take this message';
+  const events: EventRecord[] = [
+    { ...base, id: 1, at: T0, kind: 'phase', recipientId: null, attempt: 1, phase: 'connect', code: 220, text: 'mx.far.test ESMTP' },
+    { ...base, id: 2, at: T0 + 1, kind: 'phase', recipientId: 7, attempt: 1, phase: 'rcpt', code: 250, text: '2.1.5 Ok' },
+    { ...base, id: 3, at: T0 + 2, kind: 'phase', recipientId: null, attempt: 1, phase: 'data', code: 554, text: reply },
+    { ...base, id: 4, at: T0 + 3, kind: 'bounced', recipientId: 7, attempt: 1, phase: 'data', code: 554, text: reply },
+  ];
+  const [attempt] = timeline(events, new Map([[7, 'kim@timeout.test']]), new Map([[7, 'timeout.test']])) as AttemptEntry[];
+  const data = attempt.phases.find((p) => p.phase === 'data');
+  const outcome = attempt.outcomes[0];
+  assert.ok(data?.explanation && outcome?.explanation);
+  assert.doesNotMatch(data.explanation, /time/i);
+  assert.equal(data.explanation, outcome.explanation);
 });
