@@ -120,11 +120,14 @@ function remoteMtaName(field: string | null | undefined): string | null {
  */
 export function classifyRecipient(rec: ParsedRecipient, notice: string | null = null, reportedCategory: string | null = null): ParsedRecipient {
   // The reply as quoted (found again in the notice's transcript), and as classified.
+  // The failed address, or the one we sent to where the report names the failed one without a domain
+  // ("Final-Recipient: LOCAL;<f.b>").
+  const recipient = rec.final_recipient?.includes('@') ? rec.final_recipient : (rec.address ?? rec.final_recipient);
   let quoted = withoutSummary(rec.diagnostic);
-  let diagnostic = withoutOwnAddress(quoted, rec.final_recipient ?? rec.address);
+  let diagnostic = withoutOwnAddress(quoted, recipient);
   let context = notice;
   // The recipient's domain named in the notice, and the remote MTA's, are read as names (`classify/own-domain.ts`).
-  const own = replyNamesToMask(rec.final_recipient ?? rec.address, remoteMtaName(rec.remote_mta));
+  const own = replyNamesToMask(recipient?.includes('@') ? recipient : null, remoteMtaName(rec.remote_mta));
   if (own) {
     quoted = own.mask(quoted);
     diagnostic = own.mask(diagnostic);

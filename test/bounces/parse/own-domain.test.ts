@@ -90,3 +90,36 @@ test("a report's Remote-MTA at a domain holding a rule word is a name where the 
   // Evidence shows the reply as received.
   assert.match(named?.evidence?.text ?? '', /mx1\.virusfree\.example refused/);
 });
+
+test('a failed address named without its domain (Final-Recipient: LOCAL;<name>) still masks the domain we sent to', () => {
+  // CommuniGate Pro's report of a local delivery: the recipient's domain is the reporting host's own.
+  const notice = [
+    'From: <MAILER-DAEMON@virusfree.example>',
+    'To: <app@shop.example>',
+    'Subject: Undeliverable mail: Your order',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type="delivery-status"; boundary="b"',
+    '',
+    '--b',
+    'Content-Type: text/plain; charset="utf-8"',
+    '',
+    "Failed to deliver to '<lee@virusfree.example>'",
+    'LOCAL module(account lee) reports:',
+    ' account is full (quota exceeded)',
+    '',
+    '--b',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; virusfree.example',
+    '',
+    'Original-Recipient: rfc822;<lee@virusfree.example>',
+    'Final-Recipient: LOCAL;<lee>',
+    'Action: failed',
+    'Status: 5.0.0',
+    '',
+    '--b--',
+    '',
+  ].join('\r\n');
+  const [lee] = parseBounceSync(Buffer.from(notice)).recipients;
+  assert.deepEqual([lee?.address, lee?.category, lee?.hard], ['lee@virusfree.example', 'mailbox-full', false]);
+});
