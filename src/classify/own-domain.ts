@@ -33,7 +33,9 @@ export function domainToMask(recipientDomain: string): OwnDomain | null {
   // The words are looked for in the labels, not in the top-level (or country's shared second-level) suffix.
   if (!holdsReasonWord(domain, name)) return null;
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const hosts = new RegExp(`(?<![a-z0-9.-])(?:[a-z0-9-]+\\.)*${escaped}(?![a-z0-9-]|\\.[a-z0-9])`, 'gi');
+  // Also where the name is a part of a longer host's ("example.com.1.0001.arsmtp.com", as filtering services name
+  // the MX they give a customer's domain): its words are the recipient's name there too.
+  const hosts = new RegExp(`(?<![a-z0-9.-])(?:[a-z0-9-]+\\.)*${escaped}(?![a-z0-9-])`, 'gi');
   return {
     mask: (text) => (text && text.toLowerCase().includes(name) ? text.replace(hosts, NEUTRAL_NAME) : text),
     unmask: (text) => (text.includes(NEUTRAL_NAME) ? text.split(NEUTRAL_NAME).join(domain) : text),

@@ -14,8 +14,10 @@ test("only a domain whose own labels hold a rule's word is masked, with every ho
   assert.ok(own);
   assert.equal(
     own.mask('host mx1.unknownworlds.co.jp[192.0.2.7] said: 550 <ann@mail.unknownworlds.co.jp> rejected; see www.unknownworlds.co.jp.example'),
-    `host ${NEUTRAL_NAME}[192.0.2.7] said: 550 <ann@${NEUTRAL_NAME}> rejected; see www.unknownworlds.co.jp.example`,
+    `host ${NEUTRAL_NAME}[192.0.2.7] said: 550 <ann@${NEUTRAL_NAME}> rejected; see ${NEUTRAL_NAME}.example`,
   );
+  // A filtering service's host named after the customer's domain holds the same words.
+  assert.equal(own.mask('lookup of unknownworlds.co.jp.1.0001.arsmtp.com. failed'), `lookup of ${NEUTRAL_NAME}.1.0001.arsmtp.com. failed`);
   // A longer name that merely ends the same way is another domain.
   assert.equal(own.mask('relay at notunknownworlds.co.jp'), 'relay at notunknownworlds.co.jp');
   assert.ok(ownDomainToMask('kim@relay.fm'));
