@@ -18,7 +18,7 @@ import {
   WORDING_RULES,
 } from './rules.js';
 import type { Explanation, PhaseKey, Rule } from './rules.js';
-import { hostAsName } from './host-name.js';
+import { addressDomainAsName, hostAsName } from './host-name.js';
 import { codeClass, codeFromText, normaliseEnhanced, parseEnhanced, statusClass } from './status.js';
 
 export { parseEnhanced, splitReply, codeFromText } from './status.js';
@@ -118,11 +118,15 @@ const SPACES_RE = /\s+/g;
 /** The characters of a local part as the masking below reads it (lower-cased ASCII atext and dots). */
 const LOCAL_PART_CHARS = new Uint8Array(128);
 for (const c of 'abcdefghijklmnopqrstuvwxyz0123456789._%+=!#$&*/?^`{|}~-') LOCAL_PART_CHARS[c.charCodeAt(0)] = 1;
+/** The characters of a domain (lower-cased ASCII letters, digits, dots and hyphens). */
+const DOMAIN_CHARS = new Uint8Array(128);
+for (const c of 'abcdefghijklmnopqrstuvwxyz0123456789.-') DOMAIN_CHARS[c.charCodeAt(0)] = 1;
 
 /**
  * Addresses' local parts as `x`. A local part is the recipient's name, not the server's words: "<dmarc@…>
  * Recipient rejected" is not a DMARC failure, nor is "<spam-reports@…>: user unknown" a spam verdict. The domain
- * stays (rules read providers' hosts and "…@domain is over quota"). Walks back from each "@" (a pattern tried at
+ * stays (rules read providers' hosts and "…@domain is over quota"), unless its labels hold a rule's word
+ * (`addressDomainAsName`: the sender's domain after "MAIL FROM:", a greeted address). Walks back from each "@" (a pattern tried at
  * every position of every reply cost as much as the rest of the normalising).
  */
 function maskLocalParts(line: string): string {
@@ -133,8 +137,13 @@ function maskLocalParts(line: string): string {
     while (start > from && LOCAL_PART_CHARS[line.charCodeAt(start - 1)] === 1) start--;
     const next = line.charCodeAt(at + 1);
     if (start === at || !((next >= 97 && next <= 122) || (next >= 48 && next <= 57))) continue;
-    out += `${line.slice(from, start)}x@`;
-    from = at + 1;
+    let end = at + 1;
+    while (end < line.length && DOMAIN_CHARS[line.charCodeAt(end)] === 1) end++;
+    while (line.charCodeAt(end - 1) === 46) end--; // a sentence's full stop after the address
+    const domain = line.slice(at + 1, end);
+    const name = domain.includes('.') ? addressDomainAsName(domain) : domain;
+    out += `${line.slice(from, start)}x@${name}`;
+    from = end;
   }
   return from === 0 ? line : out + line.slice(from);
 }

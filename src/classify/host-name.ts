@@ -14,6 +14,9 @@
 const REASON_WORDS_IN_NAMES =
   /unknown|invalid|exist|notfound|nosuch|full|quota|disabled|suspend|inactive|expire|den(?:y|ied)|refuse|reject|block|spam|relay|time-?out|loop|virus|gr[ae]y|limit|policy|reput|blacklist|listed|moved|vacation|bounce|fail|error|junk|banned|abuse|filter|unreach|unavailable|busy|barracuda|sorbs|spamhaus|spamcop|uceprotect|surbl|uribl|spamrats|mailspike|abuseat|dnsbl/;
 
+/** The blocklists' own names: where an address is at one ("delist@spamcop.net"), the name is the list's evidence. */
+const BLOCKLIST_NAMES = /barracuda|sorbs|spamhaus|spamcop|uceprotect|surbl|uribl|spamrats|mailspike|abuseat|dnsbl/;
+
 /** The neutral name written instead (no word any rule reads). */
 export const NEUTRAL_NAME = 'x0.example';
 
@@ -41,4 +44,13 @@ export function holdsReasonWord(name: string, domain: string = registrable(name)
 export function hostAsName(host: string): string {
   const domain = registrable(host);
   return holdsReasonWord(domain, domain) ? NEUTRAL_NAME : domain;
+}
+
+/**
+ * An address's lower-case domain as the rules read it: as it is (providers' rules read "…@qq.com", "…@rx.t-online.de"),
+ * or the neutral name when its labels hold a rule's word and it is not a blocklist's own: the sender's domain, our
+ * bounce domain or a greeted address ("MAIL FROM:<news@timeout-shop.com>", "Hello ann@virusfree.cz,") are names.
+ */
+export function addressDomainAsName(domain: string): string {
+  return holdsReasonWord(domain) && !BLOCKLIST_NAMES.test(domain) ? NEUTRAL_NAME : domain;
 }

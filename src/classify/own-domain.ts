@@ -43,14 +43,20 @@ export function domainToMask(recipientDomain: string): OwnDomain | null {
 }
 
 /**
- * The names a reply may hold: the recipient's domain, and the domain of the host that answered it (an MX at a
- * filtering service "mx.virusfree.cz" that names itself in its replies: "554 mx.virusfree.cz: rejected"). The
- * text shown back is the recipient's (the answering host's name is only ever masked for reading).
+ * The names a reply may hold: the recipient's domain, and the domains of the host that answered it (an MX at a
+ * filtering service "mx.virusfree.cz" that names itself in its replies: "554 mx.virusfree.cz: rejected") or of our
+ * own side that a notice quotes (the sender's domain a sender check names: "553 bounces.timeout-shop.com does not
+ * exist"). The text shown back is the recipient's (the other names are only ever masked for reading).
  */
-export function replyNamesToMask(recipient: string | null | undefined, remoteHost: string | null | undefined): OwnDomain | null {
+export function replyNamesToMask(recipient: string | null | undefined, ...others: Array<string | null | undefined>): OwnDomain | null {
   const own = recipient ? (recipient.includes('@') ? ownDomainToMask(recipient) : domainToMask(recipient)) : null;
-  const host = remoteHost ? domainToMask(remoteHost) : null;
-  if (!host) return own;
-  if (!own) return { mask: host.mask, unmask: (text) => text };
-  return { mask: (text) => host.mask(own.mask(text)), unmask: own.unmask };
+  let mask = own?.mask ?? null;
+  for (const name of others) {
+    const other = name ? domainToMask(name) : null;
+    if (!other) continue;
+    const before = mask;
+    mask = before ? (text) => other.mask(before(text)) : other.mask;
+  }
+  if (!mask) return null;
+  return { mask, unmask: own ? own.unmask : (text) => text };
 }

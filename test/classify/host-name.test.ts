@@ -47,3 +47,26 @@ test('a blocklist named in the reply is still read as one', () => {
   const c = classify({ phase: 'rcpt', code: 554, enhanced: null, text: '5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org' });
   assert.equal(c.category, 'reputation-or-blocklist');
 });
+
+test("an address's domain holding a rule word is a name; a blocklist's own stays its evidence", () => {
+  const cases: Array<[string, string]> = [
+    // Exim quotes our envelope sender: a bounce domain whose name reads "timeout" is not a timeout.
+    ['SMTP error from remote mail server after MAIL FROM:<b-7f3a@bounces.timeout-shop.com> SIZE=1022: 550 rejected', 'connection-failure'],
+    ['Hello news@virusfree.cz, your message could not be delivered: 550 rejected', 'virus'],
+  ];
+  for (const [text, byName] of cases) {
+    const named = classify({ phase: 'dsn', code: null, enhanced: null, text });
+    assert.notEqual(named.category, byName, text);
+    const plain = classify({ phase: 'dsn', code: null, enhanced: null, text: text.replace(/@[a-z0-9.-]+\.[a-z]+/, '@shop.example') });
+    assert.deepEqual([named.category, named.rule], [plain.category, plain.rule], text);
+  }
+  assert.equal(
+    classify({ phase: 'rcpt', code: 550, enhanced: null, text: 'Rejected; to be delisted write to delist@spamcop.net' }).category,
+    'reputation-or-blocklist',
+  );
+  // Providers' domains hold no such word and stay readable ("…@qq.com").
+  assert.equal(
+    classify({ phase: 'rcpt', code: 550, enhanced: null, text: '<ann@qq.com> Mailbox unavailable or access denied' }).rule,
+    'provider:tencent-frequency',
+  );
+});

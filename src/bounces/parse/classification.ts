@@ -113,12 +113,19 @@ function remoteMtaName(field: string | null | undefined): string | null {
 }
 
 /**
+ * `senderDomains`: the domains of our side that the notice names (the bounce address it is sent to, the returned
+ * message's sender), read as names like the recipient's.
  * `notice`: the rest of the notice (its transcript), consulted for the SMTP stage at which the server
  * refused and, when the diagnostic says nothing recognisable, for the notice's own reason line; give it
  * only when the notice concerns one recipient. `reportedCategory`: the sending MTA's own category of the
  * failure from its report (`reported-category.ts`), read when nothing else is recognised.
  */
-export function classifyRecipient(rec: ParsedRecipient, notice: string | null = null, reportedCategory: string | null = null): ParsedRecipient {
+export function classifyRecipient(
+  rec: ParsedRecipient,
+  notice: string | null = null,
+  reportedCategory: string | null = null,
+  senderDomains: readonly string[] = [],
+): ParsedRecipient {
   // The reply as quoted (found again in the notice's transcript), and as classified.
   // The failed address, or the one we sent to where the report names the failed one without a domain
   // ("Final-Recipient: LOCAL;<f.b>").
@@ -126,8 +133,9 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   let quoted = withoutSummary(rec.diagnostic);
   let diagnostic = withoutOwnAddress(quoted, recipient);
   let context = notice;
-  // The recipient's domain named in the notice, and the remote MTA's, are read as names (`classify/own-domain.ts`).
-  const own = replyNamesToMask(recipient?.includes('@') ? recipient : null, remoteMtaName(rec.remote_mta));
+  // The recipient's domain named in the notice, the remote MTA's and our sender's, are read as names
+  // (`classify/own-domain.ts`).
+  const own = replyNamesToMask(recipient?.includes('@') ? recipient : null, remoteMtaName(rec.remote_mta), ...senderDomains);
   if (own) {
     quoted = own.mask(quoted);
     diagnostic = own.mask(diagnostic);

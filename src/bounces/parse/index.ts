@@ -131,6 +131,16 @@ function returnedHeaders(top: MimePart): Header[] | null {
   return null;
 }
 
+/** Our side's domains a notice names: the address it is sent to (our bounce address) and the returned message's sender. */
+function senderDomainsOf(top: MimePart, returned: Header[] | null): string[] {
+  const domains = new Set<string>();
+  for (const a of [...addresses(header(top.headers, 'to')).slice(0, 1), ...(returned ? addresses(header(returned, 'from')).slice(0, 1) : [])]) {
+    const at = a.lastIndexOf('@');
+    if (at > 0) domains.add(a.slice(at + 1).toLowerCase());
+  }
+  return [...domains];
+}
+
 const MESSAGE_ID_LINE = /^Message-ID:\s*(<[^>\s]+>|\S+@\S+)/im;
 
 /** `headers`: the returned original's headers, already read by the caller (returnedHeaders). */
@@ -299,6 +309,7 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
   result.envelope_id = dsn.envelopeId;
   result.arrival_date = dsn.arrivalDate;
   const returned = returnedHeaders(top);
+  const senders = senderDomainsOf(top, returned);
   const single = dsn.recipients.length === 1;
   let textByAddress: Map<string, TextRecipient> | null = null;
   const fromNotice = (address: string): TextRecipient | undefined =>
@@ -338,7 +349,7 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
     // Of a notice about several recipients, only its paragraph about this one tells at which stage this
     // one was refused (Postfix: "<addr>: host … said: 550 … (in reply to RCPT TO command)").
     const context = single ? notice.report : final && linesSought++ < MAX_LINE_SEARCHES ? lineAbout(notice.report, final) : null;
-    return classifyRecipient(rec, context, r.reportedCategory);
+    return classifyRecipient(rec, context, r.reportedCategory, senders);
   });
   result.recipients = membersOfExpandedAliases(withoutRepeats(result.recipients));
   result.kind = kindOf(result.recipients);
@@ -405,6 +416,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   if (!bounceish) return detectAutoReply(top.headers, subject) ? autoReply(top) : empty('not-a-bounce', null);
   const result = empty('bounce', 'non-standard');
   const returned = returnedHeaders(top);
+  const senders = senderDomainsOf(top, returned);
   let found: TextRecipient[] = report.recipients;
   if (found.length === 0) {
     const diag = report.report.replace(/\s+/g, ' ').trim().slice(0, 1000) || null;
@@ -434,7 +446,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
       category: null,
       hard: null,
     };
-    return classifyRecipient(rec, found.length === 1 ? report.report : null);
+    return classifyRecipient(rec, found.length === 1 ? report.report : null, null, senders);
   });
   result.recipients = membersOfExpandedAliases(result.recipients);
   result.kind = kindOf(result.recipients);

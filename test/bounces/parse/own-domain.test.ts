@@ -123,3 +123,25 @@ test('a failed address named without its domain (Final-Recipient: LOCAL;<name>) 
   const [lee] = parseBounceSync(Buffer.from(notice)).recipients;
   assert.deepEqual([lee?.address, lee?.category, lee?.hard], ['lee@virusfree.example', 'mailbox-full', false]);
 });
+
+test("our side's domain named bare in a reply (a sender check) is a name, as the recipient's is", () => {
+  const notice = (domain: string) =>
+    [
+      `From: Mail Delivery System <Mailer-Daemon@${domain}>`,
+      `To: b-7f3a@${domain}`,
+      'Subject: Mail delivery failed: returning message to sender',
+      '',
+      'A message that you sent could not be delivered to one or more of its',
+      'recipients. This is a permanent error. The following address(es) failed:',
+      '',
+      '  kim@customer.example',
+      '    host mx.customer.example [192.0.2.25]',
+      `    SMTP error from remote mail server after MAIL FROM:<b-7f3a@${domain}> SIZE=1022:`,
+      `    553 5.1.0 sender domain ${domain} does not exist`,
+      '',
+    ].join('\r\n');
+  const [named] = parseBounceSync(Buffer.from(notice('bounces.timeout-shop.example'))).recipients;
+  const [plain] = parseBounceSync(Buffer.from(notice('bounces.shop.example'))).recipients;
+  assert.notEqual(named?.category, 'connection-failure');
+  assert.deepEqual([named?.category, named?.hard, named?.evidence?.rule], [plain?.category, plain?.hard, plain?.evidence?.rule]);
+});
