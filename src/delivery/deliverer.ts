@@ -122,13 +122,15 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       );
     };
 
-    // The recipients' own domain in a reply ("554 5.7.1 mx.timeout.com: message rejected"), and the domain of the
-    // host that answered, are names, not the server's words (classify/own-domain.ts); the text recorded stays
-    // as received. One mask per answering host (usually one per attempt).
+    // The recipients' own domain in a reply ("554 5.7.1 mx.timeout.com: message rejected"), the domain of the
+    // host that answered and our envelope sender's ("553 sender domain bounces.timeout-shop.com does not exist")
+    // are names, not the server's words (classify/own-domain.ts); the text recorded stays as received. One mask
+    // per answering host (usually one per attempt).
+    const senderDomain = job.envelopeFrom.includes('@') ? job.envelopeFrom.slice(job.envelopeFrom.lastIndexOf('@') + 1) : null;
     const masks = new Map<string | null, OwnDomain | null>();
     const maskFor = (remoteHost: string | null): OwnDomain | null => {
       let m = masks.get(remoteHost);
-      if (m === undefined) masks.set(remoteHost, (m = replyNamesToMask(job.domain, remoteHost)));
+      if (m === undefined) masks.set(remoteHost, (m = replyNamesToMask(job.domain, remoteHost, senderDomain)));
       return m;
     };
     const finish = (verdicts: Map<number, Verdict> | Verdict): AttemptReport => {

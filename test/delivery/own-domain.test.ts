@@ -12,9 +12,11 @@ import { testConfig, testDeliverer, testJob } from './fixtures.js';
 
 const IP = '127.0.1.91';
 const FILTER_IP = '127.0.1.92';
+const CHECKER_IP = '127.0.1.93';
 let dns: DnsServer;
 let mta: TestMta;
 let filter: TestMta;
+let checker: TestMta;
 
 before(async () => {
   dns = await startDnsServer({
@@ -22,16 +24,24 @@ before(async () => {
       { name: 'timeout.test', exchange: 'mx.timeout.test', preference: 10 },
       // A shop whose mail a filtering service takes, at a domain whose name reads "timeout".
       { name: 'shop.test', exchange: 'mx2.timeoutfilter.test', preference: 10 },
+      { name: 'checks.test', exchange: 'mx.checks.test', preference: 10 },
     ],
     a: [
       { name: 'mx.timeout.test', address: IP },
       { name: 'mx2.timeoutfilter.test', address: FILTER_IP },
+      { name: 'mx.checks.test', address: CHECKER_IP },
     ],
   });
   mta = await startTestMta({ host: IP, name: 'mx.timeout.test', data: { code: 554, text: '5.7.1 mx.timeout.test: message rejected' } });
   filter = await startTestMta({ host: FILTER_IP, name: 'mx2.timeoutfilter.test', data: { code: 554, text: '5.7.1 mx2.timeoutfilter.test: message rejected' } });
+  // A server that checks our sender's domain, and names it bare in its refusal.
+  checker = await startTestMta({
+    host: CHECKER_IP,
+    name: 'mx.checks.test',
+    mail: { code: 553, text: '5.7.1 mail from bounces.timeoutshop.test not accepted' },
+  });
 });
-after(async () => Promise.all([dns?.stop(), mta?.stop(), filter?.stop()]));
+after(async () => Promise.all([dns?.stop(), mta?.stop(), filter?.stop(), checker?.stop()]));
 
 test("a refusal naming the recipient's domain (mx.timeout.test) is not read as a timeout", async () => {
   const deliverer = await testDeliverer(testConfig(dns.address));
@@ -59,6 +69,20 @@ test('a refusal naming the host that gave it (a filtering service at timeoutfilt
     const plain = classify({ phase: 'data', code: 554, enhanced: '5.7.1', text: '5.7.1 mx.far.test: message rejected' });
     assert.notEqual(kim?.classification.category, 'connection-failure');
     assert.deepEqual([kim?.classification.category, kim?.classification.hard], [plain.category, plain.hard]);
+  } finally {
+    await deliverer.close();
+  }
+});
+
+test("a refusal naming our envelope sender's domain (bounces.timeoutshop.test) is not read as a timeout", async () => {
+  const deliverer = await testDeliverer(testConfig(dns.address));
+  try {
+    const report = await deliverer.deliver(testJob({ domain: 'checks.test', to: ['kim@checks.test'], from: 'b-7f3a@bounces.timeoutshop.test' }));
+    const [kim] = report.recipients;
+    assert.deepEqual([kim?.outcome, kim?.phase, kim?.code], ['bounced', 'mail', 553]);
+    const plain = classify({ phase: 'mail', code: 553, enhanced: '5.7.1', text: '5.7.1 mail from bounces.shop.test not accepted' });
+    assert.notEqual(kim?.classification.category, 'connection-failure');
+    assert.deepEqual([kim?.classification.category, kim?.classification.rule], [plain.category, plain.rule]);
   } finally {
     await deliverer.close();
   }
