@@ -599,7 +599,7 @@ export const SUBJECT_RULES: readonly Rule[] = [
 // 5. Wording that only says "no" somehow.
 
 export const VAGUE_RULES: readonly Rule[] = [
-  { id: 'access-denied', match: { text: /access denied|not authori[sz]ed|not allowed|not permitted|prohibited|forbidden|denied by policy|policy (?:violation|reasons?|rejection)|administrative(?:ly)? prohibit|local policy|refused by (?:policy|administrator)/i, class: 5 }, category: 'policy', explanation: S.policy },
+  { id: 'access-denied', match: { text: /access denied|not authori[sz]ed|not allowed|not permitted|prohibited|forbidden|denied by policy|policy (?:violation|reasons?|rejection|restrictions?)|administrative(?:ly)? prohibit|local policy|refused by (?:policy|administrator)/i, class: 5 }, category: 'policy', explanation: S.policy },
   // The recipient's own Sieve filter refusing the message after delivery, as Dovecot's LDA/LMTP ("Your message to
   // <addr> was automatically rejected:" then the script's reason) and Cyrus ("automatically rejected by Sieve")
   // send it back: the mailbox exists. A reason of its own (Dovecot's "Quota exceeded (mailbox for user is

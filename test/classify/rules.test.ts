@@ -733,6 +733,8 @@ const ROWS: Row[] = [
 
   // Vague wording
   ['wording:access-denied', r('rcpt', 550, null, 'Denied by policy'), 'policy'],
+  // GMX and web.de: a reason code on their postmaster page, behind a policy refusal in general words.
+  ['wording:access-denied', r('data', 554, null, 'Transaction failed Reject due to policy restrictions. For explanation visit https://postmaster.gmx.net/en/case?c=r0701'), 'policy'],
 
   // Basic codes
   [
