@@ -376,6 +376,13 @@ export const PROVIDER_RULES: readonly Rule[] = [
   // it among refusals for suspicious content.
   { id: 'symantec-denied', match: { has: ['(mode: '], text: /\bdenied \(mode: \w+\)/i }, category: 'content-or-spam', status: 'X.7.1', explanation: 'The recipient\'s filter (Symantec/Broadcom) refused the message after scanning it, as suspicious content.' },
 
+  // Postfix's address verification (reject_unverified_recipient, ADDRESS_VERIFICATION_README): a relay asks the
+  // server behind it whether the address is deliverable before it accepts mail. "undeliverable address: …" means
+  // the probe bounced (the address is bad, and reads so from its X.1.1); "unverified address: …" that it has not
+  // concluded (in progress, or failing for now: "Recipient address lookup failed"), under the same 4.1.1. Not
+  // proof that the mailbox is missing, unless the probe's own answer, quoted after it, says so ("unverified
+  // address: unknown user: …" from a server that defers unknown users).
+  { id: 'postfix-unverified-address', match: { text: /\bunverified address\b(?!.{0,300}(?:user unknown|unknown (?:user|recipient|mailbox|address)|no such (?:user|mailbox|recipient)|(?:does not|doesn'?t) exist|not found|invalid (?:recipient|mailbox|user)))/i }, category: 'system-error', status: 'X.1.1', explanation: "The receiving relay could not yet verify this address with the server behind it (Postfix's address verification is in progress or failing for now); the address is not known to be bad." },
   // Blocklists by name, Barracuda's (its lookup zone and "Barracuda Reputation": the vendor's name alone is a
   // gateway's signature, "User unknown. Protected by Barracuda Networks"), Cloudmark, generic DNSBL wording;
   // Spamhaus's zones by their names ("Listed by CSS", SBL, XBL, PBL, DBL), as its replies quote them after the zone queried.

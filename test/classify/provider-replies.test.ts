@@ -1310,6 +1310,27 @@ const GROUPS: readonly Group[] = [
       ],
     ],
   },
+  {
+    provider: "Postfix's address verification (relays that check recipients downstream) and GMX's policy refusal",
+    sources: [
+      'https://www.postfix.org/ADDRESS_VERIFICATION_README.html',
+      'https://www.postfix.org/postconf.5.html#unverified_recipient_defer_code',
+      'https://postmaster.gmx.com/en/error-messages',
+    ],
+    rows: [
+      // The probe has not concluded: the address is not known to be bad.
+      ['rcpt', '450 4.1.1 <kim@example.com>: Recipient address rejected: unverified address: Address verification in progress', 'system-error', 'soft'],
+      ['rcpt', '450 4.1.1 <kim@example.com>: Recipient address rejected: unverified address: Recipient address lookup failed', 'system-error', 'soft'],
+      // The probe bounced: the address is bad (the reject code is 450 by default, the words and X.1.1 say why).
+      [
+        'rcpt',
+        '450 4.1.1 <kim@example.com>: Recipient address rejected: undeliverable address: host mx.example.com[192.0.2.1] said: 550 5.1.1 <kim@example.com>: Recipient address rejected: User unknown in virtual mailbox table (in reply to RCPT TO command)',
+        'mailbox-unknown',
+        'hard',
+      ],
+      ['data', '554-Transaction failed Reject due to policy restrictions. For explanation visit https://postmaster.gmx.net/en/case?c=r0701', 'policy', 'soft'],
+    ],
+  },
 ];
 
 /** The status a bounce would put in its Status field: the reply's own, or the generic one of its class. */

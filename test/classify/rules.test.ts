@@ -733,8 +733,28 @@ const ROWS: Row[] = [
 
   // Vague wording
   ['wording:access-denied', r('rcpt', 550, null, 'Denied by policy'), 'policy'],
+  // Postfix's address verification: not concluded ("unverified") is not a missing mailbox; concluded ("undeliverable") is.
+  [
+    'provider:postfix-unverified-address',
+    r('rcpt', 450, null, '4.1.1 <kim@example.com>: Recipient address rejected: unverified address: Recipient address lookup failed'),
+    'system-error',
+  ],
+  [
+    'enhanced:X.1.1',
+    r(
+      'rcpt',
+      550,
+      null,
+      '5.1.1 <kim@example.com>: Recipient address rejected: undeliverable address: host mx.example.com[192.0.2.1] said: 550 5.1.1 User unknown (in reply to RCPT TO command)',
+    ),
+    'mailbox-unknown',
+  ],
   // GMX and web.de: a reason code on their postmaster page, behind a policy refusal in general words.
-  ['wording:access-denied', r('data', 554, null, 'Transaction failed Reject due to policy restrictions. For explanation visit https://postmaster.gmx.net/en/case?c=r0701'), 'policy'],
+  [
+    'wording:access-denied',
+    r('data', 554, null, 'Transaction failed Reject due to policy restrictions. For explanation visit https://postmaster.gmx.net/en/case?c=r0701'),
+    'policy',
+  ],
 
   // Basic codes
   [

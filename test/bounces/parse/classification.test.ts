@@ -400,3 +400,27 @@ test('a delayed recipient is never hard, whatever the last reply said: nothing i
   );
   assert.equal(failed.hard, true);
 });
+
+test('Postfix\'s unfinished address verification (4.1.1 "unverified address") is not a missing mailbox, even in a final bounce', () => {
+  const unverified = classifyRecipient(
+    recipient({
+      status: '4.1.1',
+      diagnostic: '450 4.1.1 <ann@example.net>: Recipient address rejected: unverified address: Address verification in progress',
+    }),
+  );
+  assert.deepEqual([unverified.category, unverified.hard], ['system-error', false]);
+  // Verification that concluded, and a plain unknown user under the same temporary code, are.
+  const undeliverable = classifyRecipient(
+    recipient({ status: '5.1.1', diagnostic: '550 5.1.1 <ann@example.net>: Recipient address rejected: undeliverable address: User unknown' }),
+  );
+  assert.deepEqual([undeliverable.category, undeliverable.hard], ['mailbox-unknown', true]);
+  const unknown = classifyRecipient(
+    recipient({ status: '4.1.1', diagnostic: '450 4.1.1 <ann@example.net>: Recipient address rejected: User unknown in local recipient table' }),
+  );
+  assert.deepEqual([unknown.category, unknown.hard], ['mailbox-unknown', true]);
+  // The probe's own answer quoted after "unverified address" may say the user is unknown (a server that defers them).
+  const probed = classifyRecipient(
+    recipient({ status: '4.1.1', diagnostic: '450 4.1.1 <ann@example.net>: Recipient address rejected: unverified address: unknown user: "ann"' }),
+  );
+  assert.deepEqual([probed.category, probed.hard], ['mailbox-unknown', true]);
+});
