@@ -19,6 +19,7 @@ import {
 } from './rules.js';
 import type { Explanation, PhaseKey, Rule } from './rules.js';
 import { addressDomainAsName, hostAsName } from './host-name.js';
+import { wordsOverStatus } from './words-over-status.js';
 import { codeClass, codeFromText, normaliseEnhanced, parseEnhanced, statusClass } from './status.js';
 
 export { parseEnhanced, splitReply, codeFromText } from './status.js';
@@ -298,7 +299,7 @@ export function classify(input: ResponseInput): Classification {
 
   const explanation = hit ? sentence(hit.rule.explanation, phase, isDsn) : sentence(DEFAULTS[finalCls ?? 0], phase, isDsn);
 
-  return {
+  const result: Classification = {
     category,
     permanent: finalCls === 5 ? true : finalCls === 4 ? false : finalCls === 2 ? null : false,
     hard: categoryIsHard(category),
@@ -306,4 +307,12 @@ export function classify(input: ResponseInput): Classification {
     explanation,
     rule: hit ? hit.id : `default:${phase}/${finalCls ?? 'none'}`,
   };
+  // A no-such-address status under words that name another cause ("550 5.1.1 Mailbox full"): the words decide.
+  if (result.hard && rawText && hit?.id.startsWith('enhanced:')) {
+    const words = wordsOverStatus(result, rawText, (t) =>
+      classify({ phase: input.phase, code: input.code ?? null, enhanced: null, text: t, error: input.error, reportedPhase: input.reportedPhase }),
+    );
+    if (words) return { ...words, enhanced: result.enhanced, permanent: result.permanent };
+  }
+  return result;
 }

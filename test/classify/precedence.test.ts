@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { categoryIsHard, classify, HARD_CATEGORIES } from '../../src/classify/index.js';
 import { CATEGORIES } from '../../src/classify/types.js';
+import { classifyRecipient } from '../../src/bounces/parse/classification.js';
 
 test('a decisive status beats the wording, which beats the basic code', () => {
   // Status 5.2.2 (mailbox full) outranks "user unknown" in the text.
@@ -142,4 +143,23 @@ test('network errors without a reply are temporary, at the phase they happened',
   assert.deepEqual([nx.category, nx.permanent, nx.hard], ['domain-unknown', true, true]);
   const sf = classify({ phase: 'dns', code: null, enhanced: null, text: 'queryMx ESERVFAIL example.com' });
   assert.deepEqual([sf.category, sf.permanent, sf.hard], ['dns-failure', false, false]);
+});
+
+test('a no-such-address status under words naming another cause reads by the words, live as in a bounce', () => {
+  const replies: Array<[string, string]> = [
+    ['550 5.1.1 Mailbox full', 'mailbox-full'],
+    ['550 5.1.1 <ann@example.net>: Recipient address rejected: Account disabled due to inactivity', 'mailbox-disabled'],
+    ['550 5.1.1 Relaying denied', 'relay-denied'],
+    ['550 5.1.1 Your IP 192.0.2.1 is blocked', 'reputation-or-blocklist'],
+    ['552 5.1.1 Message size exceeds maximum permitted', 'message-too-large'],
+    ['550 5.1.1 Sender address rejected: Domain not found', 'policy'],
+  ];
+  for (const [reply, category] of replies) {
+    const live = classify({ phase: 'rcpt', code: Number(reply.slice(0, 3)), enhanced: null, text: reply.slice(4) });
+    assert.deepEqual([live.category, live.hard, live.enhanced], [category, false, '5.1.1'], reply);
+    const reported = classifyRecipient({ address: 'ann@example.net', action: 'failed', status: '5.1.1', diagnostic: reply, category: null, hard: null });
+    assert.deepEqual([reported.category, reported.hard], [category, false], reply);
+  }
+  // Words that only add a reason of our side's to a real "user unknown" leave it hard.
+  assert.equal(classify({ phase: 'rcpt', code: 550, enhanced: null, text: '5.1.1 User unknown; SPF check also failed' }).hard, true);
 });

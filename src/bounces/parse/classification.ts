@@ -3,7 +3,6 @@
  * src/classify. When the mail gave no status, the classifier's status derived from the wording stands in.
  */
 import { classify, phaseFromText } from '../../classify/classify.js';
-import { OUR_HOST_REFUSED, SENDER_CHECKS, UNKNOWN_USER_RE } from '../../classify/rules.js';
 import { codeFromText, parseEnhanced } from '../../classify/status.js';
 import type { Classification } from '../../classify/types.js';
 import type { Phase } from '../../types.js';
@@ -15,32 +14,6 @@ import { readReportedCategory } from './reported-category.js';
 
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
 const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-7]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'":[])|\s*$)/;
-
-/**
- * Categories whose words name another cause than a missing address: the mailbox exists (full, disabled), the
- * message is too big, or it is our side that was refused (relaying, our IP blocked). They beat a status that
- * says the address does not exist, as the wording lists that Sisimai lets outrank a 5.1.1 also say (its
- * MailboxFull, MesgTooBig, Suspend, NoRelaying, Blocked); spam, rate and authentication words do not.
- */
-const ANOTHER_CAUSE: ReadonlySet<string> = new Set(['mailbox-full', 'mailbox-disabled', 'message-too-large', 'relay-denied', 'reputation-or-blocklist']);
-/** Rules that say our sender or our server's name was refused, not the address. */
-const SENDER_REFUSED: ReadonlySet<string> = new Set(['wording:sender-rejected', 'wording:reverse-dns', 'wording:helo-rejected']);
-/**
- * Wording families that name our side (our IP or host, our envelope sender, our domain's SPF/DKIM/DMARC):
- * they too beat a no-such-address status, but only when the text does not also say that the recipient is
- * unknown (a server may append its checks' results to a "user unknown").
- */
-const OUR_SIDE: ReadonlySet<string> = new Set(['wording:our-host-refused', 'wording:sender-checks', 'wording:dkim-spf-dmarc', 'wording:list-post-refused']);
-
-/** Words without which none of those readings, nor a failed-for-now one, is possible (spares a second classification). */
-const EXISTS_OR_SENDER_WORDS =
-  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен|relay|block|listed|reputation|banned|too (?:big|large)|size|taille|limit|reverse|\bptr\b|hostname|helo|ehlo|\bpost\b|archiv|too many messages|gateway|not local|handle mail|rcpthost|non-?local|\bspf\b|dkim|dmarc|client ip|not accepting|service refus|too much mail|to post\b/i;
-
-/** Categories whose words say a lookup or connection failed for now: they beat an unknown-domain status. */
-const DOMAIN_MAY_EXIST: ReadonlySet<string> = new Set(['dns-failure', 'connection-failure', 'expired']);
-
-/** Enhanced statuses quoted in a text (`550 5.1.1 …`, `(#5.1.1)`), removed to read its words alone. */
-const STATUS_IN_TEXT = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])/g;
 
 /** The reply answered DATA; Gmail's older notices say so by "(state 15|17|18)" (see classify.ts's phaseFromText). */
 const AFTER_DATA =
@@ -178,26 +151,6 @@ export function classifyRecipient(
       text: (diagnostic ?? '').replace(/\(#[245]\.\d{1,3}\.\d{1,3}\)/g, ''),
     });
     if (byWording.category !== 'unknown') c = byWording;
-  }
-  // A status that says the mailbox or domain does not exist (X.1.1, X.1.2: often the reporting MTA's
-  // summary or a loose annotation) under words that name another cause (ANOTHER_CAUSE: full, disabled, too
-  // big, relaying refused, our IP blocked) or say that it is our sender that was refused ("Sender domain not
-  // found"): the words win (soft), as they do for a suspended account.
-  if (
-    c.hard &&
-    c.rule.startsWith('enhanced:') &&
-    diagnostic &&
-    (EXISTS_OR_SENDER_WORDS.test(diagnostic) || OUR_HOST_REFUSED.test(diagnostic) || SENDER_CHECKS.test(diagnostic))
-  ) {
-    const byWording = classify({ phase: 'dsn', code, enhanced: null, text: diagnostic.replace(STATUS_IN_TEXT, '') });
-    if (OUR_SIDE.has(byWording.rule)) {
-      if (!UNKNOWN_USER_RE.test(diagnostic)) c = byWording;
-    } else if (ANOTHER_CAUSE.has(byWording.category) || SENDER_REFUSED.has(byWording.rule)) c = byWording;
-    // An unknown-domain status (X.1.2) over words of a lookup that failed for now (SERVFAIL, a timeout,
-    // "try again") or of hosts that kept failing: the domain may well exist. (5.4.4, "unable to route", still
-    // decides: Postfix gives it to a malformed name server reply only when the MX data itself is invalid,
-    // and bounces at once; a reply it could not parse gets 4.4.3 and is deferred.)
-    else if (c.rule === 'enhanced:X.1.2' && DOMAIN_MAY_EXIST.has(byWording.category)) c = byWording;
   }
   const stock = c.rule === STOCK_REPLY_RULE && !PROVIDER_UNAVAILABLE.test(diagnostic ?? '');
   if (stock) c = weighStockReply(c, code, given, diagnostic, context);

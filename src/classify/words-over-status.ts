@@ -1,0 +1,54 @@
+/**
+ * A status that says the address does not exist (X.1.1, X.1.2) against words that name another cause: the
+ * words win. The status is often a reporting MTA's summary, a loose annotation or a server's one code for every
+ * refusal at RCPT ("550 5.1.1 Mailbox full", "550 5.1.1 Relaying denied", "550 5.1.1 Sender address rejected:
+ * Domain not found"), while the words are the server's own statement; reading the status would suppress an
+ * address that exists. Read the same way by the classifier for a live reply and for a bounce's diagnostic.
+ */
+import { OUR_HOST_REFUSED, SENDER_CHECKS, UNKNOWN_USER_RE } from './rules.js';
+import type { Classification } from './types.js';
+
+/**
+ * Categories whose words name another cause than a missing address: the mailbox exists (full, disabled), the
+ * message is too big, or it is our side that was refused (relaying, our IP blocked). They beat a status that
+ * says the address does not exist, as the wording lists that Sisimai lets outrank a 5.1.1 also say (its
+ * MailboxFull, MesgTooBig, Suspend, NoRelaying, Blocked); spam, rate and authentication words do not.
+ */
+const ANOTHER_CAUSE: ReadonlySet<string> = new Set(['mailbox-full', 'mailbox-disabled', 'message-too-large', 'relay-denied', 'reputation-or-blocklist']);
+/** Rules that say our sender or our server's name was refused, not the address. */
+const SENDER_REFUSED: ReadonlySet<string> = new Set(['wording:sender-rejected', 'wording:reverse-dns', 'wording:helo-rejected']);
+/**
+ * Wording families that name our side (our IP or host, our envelope sender, our domain's SPF/DKIM/DMARC):
+ * they too beat a no-such-address status, but only when the text does not also say that the recipient is
+ * unknown (a server may append its checks' results to a "user unknown").
+ */
+const OUR_SIDE: ReadonlySet<string> = new Set(['wording:our-host-refused', 'wording:sender-checks', 'wording:dkim-spf-dmarc', 'wording:list-post-refused']);
+
+/** Words without which none of those readings, nor a failed-for-now one, is possible (spares a second classification). */
+const EXISTS_OR_SENDER_WORDS =
+  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен|relay|block|listed|reputation|banned|too (?:big|large)|size|taille|limit|reverse|\bptr\b|hostname|helo|ehlo|\bpost\b|archiv|too many messages|gateway|not local|handle mail|rcpthost|non-?local|\bspf\b|dkim|dmarc|client ip|not accepting|service refus|too much mail|to post\b/i;
+
+/** Categories whose words say a lookup or connection failed for now: they beat an unknown-domain status. */
+const DOMAIN_MAY_EXIST: ReadonlySet<string> = new Set(['dns-failure', 'connection-failure', 'expired']);
+
+/** Enhanced statuses quoted in a text (`550 5.1.1 …`, `(#5.1.1)`), removed to read its words alone. */
+const STATUS_IN_TEXT = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])/g;
+
+/**
+ * The classification by the words alone when they name another cause than the missing address or domain its
+ * no-such-address status (`c`, decided by an `enhanced:` rule) says; else null. `reclassify` reads a text
+ * without its statuses.
+ */
+export function wordsOverStatus(c: Classification, text: string, reclassify: (words: string) => Classification): Classification | null {
+  if (!c.hard || !c.rule.startsWith('enhanced:')) return null;
+  if (!EXISTS_OR_SENDER_WORDS.test(text) && !OUR_HOST_REFUSED.test(text) && !SENDER_CHECKS.test(text)) return null;
+  const byWording = reclassify(text.replace(STATUS_IN_TEXT, ''));
+  if (OUR_SIDE.has(byWording.rule)) return UNKNOWN_USER_RE.test(text) ? null : byWording;
+  if (ANOTHER_CAUSE.has(byWording.category) || SENDER_REFUSED.has(byWording.rule)) return byWording;
+  // An unknown-domain status (X.1.2) over words of a lookup that failed for now (SERVFAIL, a timeout, "try again")
+  // or of hosts that kept failing: the domain may well exist. (5.4.4, "unable to route", still decides: Postfix
+  // gives it to a malformed name server reply only when the MX data itself is invalid, and bounces at once; a
+  // reply it could not parse gets 4.4.3 and is deferred.)
+  if (c.rule === 'enhanced:X.1.2' && DOMAIN_MAY_EXIST.has(byWording.category)) return byWording;
+  return null;
+}
