@@ -240,6 +240,9 @@ function acceptedStatus(phase: PhaseKey): string {
   return phase === 'rcpt' ? '2.1.5' : phase === 'mail' ? '2.1.0' : '2.0.0';
 }
 
+const SENDER_UNKNOWN =
+  'The receiving server refused our envelope sender (return path) as unknown or undeliverable; the recipients were not offered yet, so nothing is known about their addresses.';
+
 /**
  * Classifies one SMTP reply (at a phase) or one reported status (phase `dsn`). Never throws; every input
  * gets a category and a sentence.
@@ -307,6 +310,9 @@ export function classify(input: ResponseInput): Classification {
     explanation,
     rule: hit ? hit.id : `default:${phase}/${finalCls ?? 'none'}`,
   };
+  // The answer to MAIL FROM comes before any recipient was offered: a "550 5.1.1 User unknown" there is about our
+  // sender, no verdict on a recipient's address. (A greeting's 521 or 5.3.2, the host takes no mail at all, stays.)
+  if (result.hard && input.phase === 'mail') return { ...result, category: 'policy', hard: false, explanation: SENDER_UNKNOWN };
   // A no-such-address status under words that name another cause ("550 5.1.1 Mailbox full"): the words decide.
   if (result.hard && rawText && hit?.id.startsWith('enhanced:')) {
     const words = wordsOverStatus(result, rawText, (t) =>

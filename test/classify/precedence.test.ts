@@ -160,6 +160,9 @@ test('a no-such-address status under words naming another cause reads by the wor
     const reported = classifyRecipient({ address: 'ann@example.net', action: 'failed', status: '5.1.1', diagnostic: reply, category: null, hard: null });
     assert.deepEqual([reported.category, reported.hard], [category, false], reply);
   }
+  // At MAIL FROM no recipient has been offered: a no-such-address reply is about our sender.
+  const atMail = classify({ phase: 'mail', code: 550, enhanced: null, text: '5.1.1 User unknown' });
+  assert.deepEqual([atMail.category, atMail.hard], ['policy', false]);
   // Words that only add a reason of our side's to a real "user unknown" leave it hard.
   assert.equal(classify({ phase: 'rcpt', code: 550, enhanced: null, text: '5.1.1 User unknown; SPF check also failed' }).hard, true);
 });

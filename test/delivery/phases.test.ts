@@ -174,6 +174,20 @@ test('MAIL FROM refused with 5xx bounces every recipient; with 4xx defers them',
   );
 });
 
+test('MAIL FROM refused as "user unknown" bounces every recipient without calling their addresses bad', async () => {
+  // The recipients were never offered: a 5.1.1 here is about our sender, and must not suppress them.
+  mta.script.mail = { code: 550, text: '5.1.1 User unknown' };
+  const r = await run(['a@phases.test', 'b@phases.test']);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.phase, o.code, o.classification.hard, o.classification.category]),
+    [
+      ['bounced', 'mail', 550, false, 'policy'],
+      ['bounced', 'mail', 550, false, 'policy'],
+    ],
+  );
+  assert.match(r.recipients[0]!.classification.explanation, /envelope sender/);
+});
+
 test('mixed recipients: a 550 at RCPT bounces only that recipient, the other is delivered', async () => {
   mta.script.rcpt = { 'nobody@phases.test': { code: 550, text: '5.1.1 <nobody@phases.test>: Recipient address rejected: User unknown' } };
   const r = await run(['nobody@phases.test', 'alice@phases.test']);
