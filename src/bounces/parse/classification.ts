@@ -86,19 +86,26 @@ function remoteMtaName(field: string | null | undefined): string | null {
 }
 
 /**
- * `senderDomains`: the domains of our side that the notice names (the bounce address it is sent to, the returned
- * message's sender), read as names like the recipient's.
  * `notice`: the rest of the notice (its transcript), consulted for the SMTP stage at which the server
  * refused and, when the diagnostic says nothing recognisable, for the notice's own reason line; give it
  * only when the notice concerns one recipient. `reportedCategory`: the sending MTA's own category of the
  * failure from its report (`reported-category.ts`), read when nothing else is recognised.
  */
-export function classifyRecipient(
-  rec: ParsedRecipient,
-  notice: string | null = null,
-  reportedCategory: string | null = null,
-  senderDomains: readonly string[] = [],
-): ParsedRecipient {
+export interface RecipientContext {
+  /** The sending MTA's own category of the failure from its report (`reported-category.ts`). */
+  reportedCategory?: string | null;
+  /** Our side's domains the notice names (its addressee, the returned message's sender): read as names. */
+  senderDomains?: readonly string[];
+  /**
+   * The whole notice of a report about several recipients, whose transcript they share (Sendmail's "Transcript
+   * of session follows"): read only for the stage at which this recipient's reply was given, and only when that
+   * reply names this recipient's address, so that it cannot be another recipient's.
+   */
+  transcript?: string | null;
+}
+
+export function classifyRecipient(rec: ParsedRecipient, notice: string | null = null, more: RecipientContext = {}): ParsedRecipient {
+  const { reportedCategory = null, senderDomains = [], transcript = null } = more;
   // The reply as quoted (found again in the notice's transcript), and as classified.
   // The failed address, or the one we sent to where the report names the failed one without a domain
   // ("Final-Recipient: LOCAL;<f.b>").
@@ -139,7 +146,9 @@ export function classifyRecipient(
   // earlier command's success, which must not make the failure read as accepted; the failing reply's class stands in.
   if (given === null && parseEnhanced(diagnostic)?.startsWith('2.'))
     given = code !== null && code >= 400 ? `${Math.floor(code / 100)}.0.0` : rec.action === 'delayed' ? '4.0.0' : '5.0.0';
-  const reportedPhase = stageInNotice(quoted, context);
+  // A shared transcript tells this recipient's stage only through a reply that names its address.
+  const shared = transcript && recipient && rec.diagnostic?.toLowerCase().includes(recipient.toLowerCase()) ? transcript : null;
+  const reportedPhase = stageInNotice(quoted, context) ?? (shared ? stageInNotice(quoted, own ? own.mask(shared) : shared) : undefined);
   let c = classify({ phase: 'dsn', code, enhanced: given, text: diagnostic, reportedPhase });
   if (loose) {
     // A transcript's earlier `250 2.1.5` must not decide once the annotation is gone: its class then stays.

@@ -349,7 +349,7 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
     // Of a notice about several recipients, only its paragraph about this one tells at which stage this
     // one was refused (Postfix: "<addr>: host … said: 550 … (in reply to RCPT TO command)").
     const context = single ? notice.report : final && linesSought++ < MAX_LINE_SEARCHES ? lineAbout(notice.report, final) : null;
-    return classifyRecipient(rec, context, r.reportedCategory, senders);
+    return classifyRecipient(rec, context, { reportedCategory: r.reportedCategory, senderDomains: senders, transcript: single ? null : notice.report });
   });
   result.recipients = membersOfExpandedAliases(withoutRepeats(result.recipients));
   result.kind = kindOf(result.recipients);
@@ -446,7 +446,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
       category: null,
       hard: null,
     };
-    return classifyRecipient(rec, found.length === 1 ? report.report : null, null, senders);
+    return classifyRecipient(rec, found.length === 1 ? report.report : null, { senderDomains: senders, transcript: found.length === 1 ? null : report.report });
   });
   result.recipients = membersOfExpandedAliases(result.recipients);
   result.kind = kindOf(result.recipients);

@@ -858,6 +858,21 @@ export function lineAbout(text: string, address: string): string | null {
   const m =
     new RegExp(`^[ \\t]*<?${esc}>?[ \\t]*:[ \\t]*(\\S.*(?:\\n[ \\t]+\\S.*)*)`, 'im').exec(text) ??
     new RegExp(`^[ \\t]*<${esc}>[ \\t]+\\((\\S.*(?:\\n[ \\t]+\\S.*)*)\\)[ \\t]*$`, 'im').exec(text);
-  const said = m?.[1].replace(/\s+/g, ' ').trim();
+  let said = m?.[1].replace(/\s+/g, ' ').trim();
+  if (!m) {
+    // The heading alone on its line, its paragraph below it up to a blank line or the next address heading
+    // (Courier's "<addr>:" then the host and its ">>> DATA" / "<<< 550 …" transcript; qmail's "<addr>:" then
+    // "192.0.2.1 does not like recipient." …). Its lines stay lines: a transcript's order is read from them.
+    const below =
+      new RegExp(`^[ \\t]*<?${esc}>?[ \\t]*:[ \\t]*\\n((?:(?![ \\t]*<?[^\\s<>@]+@[^\\s<>]+>?[ \\t]*:[ \\t]*$).*\\S.*(?:\\n|$)){1,20})`, 'im').exec(text) ??
+      // Exim's: the address alone on an indented line, its lines indented further below it ("  ann@…\n    host
+      // mx… [192.0.2.1]\n    SMTP error from remote mail server after RCPT TO:<…>:\n    550 …").
+      new RegExp(`^([ \\t]*)<?${esc}>?[ \\t]*\\n((?:\\1[ \\t]+\\S.*(?:\\n|$)){1,20})`, 'im').exec(text);
+    said = below?.[below.length - 1]
+      .split('\n')
+      .map((l) => l.replace(/\s+/g, ' ').trim())
+      .filter(Boolean)
+      .join('\n');
+  }
   return said && /[A-Za-z]{3}/.test(said) ? said : null;
 }

@@ -472,3 +472,112 @@ test("a recipient whose reason is prose without a code never takes a neighbour's
     );
   }
 });
+
+/** A delivery-status report for two recipients, the first refused with `first`, the second with a full mailbox. */
+const twoRecipientReport = (notice: string[], first: string): string[] => [
+  'From: MAILER-DAEMON@mx.shop.example',
+  VERP,
+  'Subject: Returned mail: see transcript for details',
+  'MIME-Version: 1.0',
+  'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+  '',
+  '--b',
+  'Content-Type: text/plain',
+  '',
+  ...notice,
+  '--b',
+  'Content-Type: message/delivery-status',
+  '',
+  'Reporting-MTA: dns; mx.shop.example',
+  '',
+  'Final-Recipient: rfc822; ann@carrier.example',
+  'Action: failed',
+  'Status: 5.0.0',
+  `Diagnostic-Code: smtp; ${first}`,
+  '',
+  'Final-Recipient: rfc822; zed@carrier.example',
+  'Action: failed',
+  'Status: 5.2.2',
+  'Diagnostic-Code: smtp; 552 5.2.2 Mailbox full',
+  '',
+  '--b--',
+];
+
+test('with several recipients, the stage each was refused at still comes from its own part of the notice', () => {
+  // Courier: the address alone on its line, the host and the transcript below it.
+  const courier = parse(
+    twoRecipientReport(
+      [
+        'Your message to the following recipients cannot be delivered:',
+        '',
+        '<ann@carrier.example>:',
+        '    mx.carrier.example [192.0.2.45]:',
+        '>>> DATA',
+        '<<< 550 Unknown user ann@carrier.example',
+        '',
+        '<zed@carrier.example>:',
+        '    mx.carrier.example [192.0.2.45]:',
+        '>>> RCPT TO:<zed@carrier.example>',
+        '<<< 552 5.2.2 Mailbox full',
+        '',
+      ],
+      '550 Unknown user ann@carrier.example',
+    ),
+  );
+  // Sendmail: one transcript for both; the reply that names ann's address answered DATA.
+  const sendmail = parse(
+    twoRecipientReport(
+      [
+        '   ----- The following addresses had permanent fatal errors -----',
+        '<ann@carrier.example>',
+        '    (reason: 550 Unknown user ann@carrier.example)',
+        '<zed@carrier.example>',
+        '    (reason: 552 5.2.2 Mailbox full)',
+        '',
+        '   ----- Transcript of session follows -----',
+        '... while talking to mx.carrier.example.:',
+        '>>> RCPT To:<zed@carrier.example>',
+        '<<< 552 5.2.2 Mailbox full',
+        '>>> DATA',
+        '<<< 550 Unknown user ann@carrier.example',
+        '',
+      ],
+      '550 Unknown user ann@carrier.example',
+    ),
+  );
+  // Exim: each address on an indented line, its host and the command it failed at indented below it.
+  const exim = parse(
+    twoRecipientReport(
+      [
+        'A message that you sent could not be delivered to one or more of its',
+        'recipients. This is a permanent error. The following address(es) failed:',
+        '',
+        '  ann@carrier.example',
+        '    host mx.carrier.example [192.0.2.45]',
+        '    SMTP error from remote mail server after end of data:',
+        '    550 No such user here',
+        '  zed@carrier.example',
+        '    host mx.carrier.example [192.0.2.45]',
+        '    SMTP error from remote mail server after RCPT TO:<zed@carrier.example>:',
+        '    552 5.2.2 Mailbox full',
+        '',
+      ],
+      '550 No such user here',
+    ),
+  );
+  for (const [name, r] of [
+    ['Courier', courier],
+    ['Sendmail', sendmail],
+    ['Exim', exim],
+  ] as const) {
+    // "User unknown" after DATA is a filter's refusal (soft), as it reads when ann is the only recipient.
+    assert.deepEqual(
+      readings(r),
+      [
+        ['ann@carrier.example', 'failed', 'policy', false],
+        ['zed@carrier.example', 'failed', 'mailbox-full', false],
+      ],
+      name,
+    );
+  }
+});
