@@ -34,7 +34,10 @@ export function registrable(host: string): string {
  * Whether a name's labels, below its public suffix (the top-level domain, or a country's shared second level),
  * hold a rule's word. `name` is lower-case and ends without a dot; `domain` is its registrable domain.
  */
-export function holdsReasonWord(name: string, domain: string = registrable(name)): boolean {
+export function holdsReasonWord(name: string, domain?: string): boolean {
+  // Most names hold no such word anywhere: one test, without cutting the name up.
+  if (!REASON_WORDS_IN_NAMES.test(name)) return false;
+  domain ??= registrable(name);
   const suffixAt = domain.indexOf('.');
   const labels = name.slice(0, name.length - (domain.length - suffixAt));
   return REASON_WORDS_IN_NAMES.test(labels);
