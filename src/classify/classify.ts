@@ -18,7 +18,7 @@ import {
   WORDING_RULES,
 } from './rules.js';
 import type { Explanation, PhaseKey, Rule } from './rules.js';
-import { addressDomainAsName, hostAsName } from './host-name.js';
+import { NEUTRAL_NAME, addressDomainAsName, hostAsName } from './host-name.js';
 import { wordsOverStatus } from './words-over-status.js';
 import { codeClass, codeFromText, normaliseEnhanced, parseEnhanced, statusClass } from './status.js';
 
@@ -167,6 +167,8 @@ const REMOTE_HOST_RE =
 const NAMED_HOST_RE =
   /\b(talking to|at host|generating server:|(?:reporting|remote)-mta: dns;|(?:timed out|refused|conversation|connection) with) ([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?(?=[:\s,;)]|$)/g;
 const NAMED_HOST_HINT = /talking to |at host |generating server:|-mta: dns;| with /;
+/** "unknown" in a host's place, before its address (Postfix's name for a host without one). */
+const NAMELESS_HOST_RE = /\bunknown(?= ?[[(](?:ipv6:)?(?=[0-9a-f.:]*\d)[0-9a-f.:]{3,}[\])])/g;
 /** A host named before what it said, without its address ("mx.example said: 550 …"). */
 const SAID_HOST_RE = /\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\.?(?= said:)/g;
 /**
@@ -177,7 +179,11 @@ export function normaliseText(text: string): string {
   const t = text.length > MAX_TEXT ? text.slice(0, MAX_TEXT) : text;
   let line = t.replace(LINE_STATUS_RE, '$1').replace(CODE_PREFIX_RE, '$1').replace(SPACES_RE, ' ').trim().toLowerCase();
   if (line.includes('@')) line = maskLocalParts(line);
-  if (line.includes('[') || line.includes('(')) line = line.replace(REMOTE_HOST_RE, hostAsName);
+  if (line.includes('[') || line.includes('(')) {
+    line = line.replace(REMOTE_HOST_RE, hostAsName);
+    // A host without a name, as Postfix writes one ("unknown[192.0.2.1]"), is not "host unknown".
+    if (line.includes('unknown')) line = line.replace(NAMELESS_HOST_RE, NEUTRAL_NAME);
+  }
   if (line.includes(' said:')) line = line.replace(SAID_HOST_RE, hostAsName);
   return NAMED_HOST_HINT.test(line) ? line.replace(NAMED_HOST_RE, (_, before: string, host: string) => `${before} ${hostAsName(host)}`) : line;
 }

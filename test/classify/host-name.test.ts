@@ -32,18 +32,29 @@ test('the host that answered, at a domain holding a rule word, does not decide t
     // Gmail's bracketed host and address, and a host named before what it said.
     ['[mx1.virusfree.cz. 192.0.2.9: 550 rejected]', 'virus'],
     ['mx1.virusfree.cz said: 550 rejected', 'virus'],
+    // Postfix's name for a host without one is not "host unknown".
+    ['host unknown[192.0.2.1] said: 550 rejected (in reply to RCPT TO command)', 'domain-unknown'],
     // Sendmail: a refusal from a host whose domain reads "timeout" is not a timeout.
     ['Delivery failed: talking to mx.timeout.com.: 550 Requested action not taken: mailbox unavailable', 'connection-failure'],
   ];
   for (const [text, byName] of cases) {
     const named = classify({ phase: 'dsn', code: null, enhanced: null, text });
     assert.notEqual(named.category, byName, text);
-    const plain = classify({ phase: 'dsn', code: null, enhanced: null, text: text.replace(/(?:[a-z0-9-]+\.)+(?:cz|com)(?=[\s.[:])/, 'mx.far.example') });
+    const plain = classify({
+      phase: 'dsn',
+      code: null,
+      enhanced: null,
+      text: text.replace(/(?:[a-z0-9-]+\.)+(?:cz|com)(?=[\s.[:])|\bunknown(?=\[)/, 'mx.far.example'),
+    });
     assert.deepEqual([named.category, named.hard, named.rule], [plain.category, plain.hard, plain.rule], text);
   }
 });
 
-test('a blocklist named in the reply is still read as one', () => {
+test('a blocklist named in the reply is still read as one, and a real "host unknown" as an unknown domain', () => {
+  assert.equal(
+    classify({ phase: 'dsn', code: 550, enhanced: null, text: 'Host unknown (Name server: example.com: host not found)' }).category,
+    'domain-unknown',
+  );
   const c = classify({ phase: 'rcpt', code: 554, enhanced: null, text: '5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org' });
   assert.equal(c.category, 'reputation-or-blocklist');
 });
