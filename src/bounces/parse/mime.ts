@@ -353,17 +353,41 @@ export function bodyText(part: MimePart): string {
   return texts.length > 0 ? texts.join('\n') : htmls.join('\n');
 }
 
-/** Strips markup to text. Never rendered: the result is only matched against rules and shown as plain text. */
+/**
+ * Strips markup to text, with the line breaks a browser would show: the source's own line breaks and runs of
+ * spaces are one space (a notice written "…<br>\n…" is one line per <br>, not a blank line between each), a <br> or
+ * a block's start or end is a line break, a table cell a space, any other tag nothing ("<b>ann</b>@example.org" is
+ * one address). Never rendered: the result is only matched against rules and shown as plain text.
+ */
 export function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<br\s*\/?>|<\/(p|div|tr|li|h\d)>/gi, '\n')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&nbsp;/gi, ' ')
-    .replace(/&lt;/gi, '<')
-    .replace(/&gt;/gi, '>')
-    .replace(/&quot;/gi, '"')
-    .replace(/&#(\d+);/g, (_m, d: string) => String.fromCodePoint(Math.min(Number(d), 0x10ffff)))
-    .replace(/&amp;/gi, '&')
-    .replace(/[ \t]+/g, ' ');
+  return (
+    html
+      .replace(/<(script|style|head)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+      .replace(/<!--[\s\S]*?-->/g, '')
+      // <pre> keeps its lines (a notice's plain text wrapped in HTML).
+      .replace(
+        /<pre\b[^>]*>([\s\S]*?)<\/pre\s*>/gi,
+        (_m, pre: string) => `${PRE_NEWLINE}${pre.replace(/\r?\n/g, PRE_NEWLINE).replace(/[ \t]/g, PRE_SPACE)}${PRE_NEWLINE}`,
+      )
+      .replace(/\s+/g, ' ')
+      .replace(/<br\s*\/?>|<\/?(?:p|div|tr|li|ul|ol|table|blockquote|pre|h\d)\b[^>]*>/gi, '\n')
+      .replace(/<\/?t[dh]\b[^>]*>/gi, ' ')
+      .replace(/<[^>]*>/g, '')
+      .replace(/&nbsp;/gi, ' ')
+      .replace(/&lt;/gi, '<')
+      .replace(/&gt;/gi, '>')
+      .replace(/&quot;/gi, '"')
+      .replace(/&#(\d+);/g, (_m, d: string) => String.fromCodePoint(Math.min(Number(d), 0x10ffff)))
+      .replace(/&#x([0-9a-f]+);/gi, (_m, h: string) => String.fromCodePoint(Math.min(Number.parseInt(h, 16), 0x10ffff)))
+      .replace(/&amp;/gi, '&')
+      .replace(/[ \t]+/g, ' ')
+      .replace(/ ?\n ?/g, '\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .replaceAll(PRE_NEWLINE, '\n')
+      .replaceAll(PRE_SPACE, ' ')
+  );
 }
+
+/** A line break and a space inside <pre>, kept through the collapsing of the source's whitespace. */
+const PRE_NEWLINE = '\u0000';
+const PRE_SPACE = '\u0001';

@@ -1,8 +1,8 @@
-/** Transfer encodings of a notice's parts as transports leave them. */
+/** Transfer encodings of a notice's parts as transports leave them, and HTML-only notices. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBounceSync } from '../../../src/bounces/parse/index.js';
-import { decodeQuotedPrintable } from '../../../src/bounces/parse/mime.js';
+import { decodeQuotedPrintable, htmlToText } from '../../../src/bounces/parse/mime.js';
 
 test('a quoted-printable soft line break followed by spaces a transport appended is still a soft break (RFC 2045 §6.7)', () => {
   assert.equal(
@@ -44,4 +44,34 @@ test('a quoted-printable delivery-status part with trailing spaces after its sof
   assert.match(r.diagnostic ?? '', /Connection timed out/);
   // The expiry only says the MTA gave up; the quoted reply is why.
   assert.equal(r.status, '4.4.2');
+});
+
+test("HTML is read with the line breaks a browser shows: <br> and blocks break lines, the source's own do not", () => {
+  assert.equal(htmlToText('<p>Delivery failed:<br>\n<b>ann</b>@example.org</p>'), '\nDelivery failed:\nann@example.org\n');
+  // <pre> keeps its lines and indentation (a plain notice wrapped in HTML).
+  assert.equal(htmlToText('<pre>  ann@example.org\n    550 No such user</pre>'), '\n  ann@example.org\n    550 No such user\n');
+  assert.equal(htmlToText('<table><tr><td>Status</td><td>5.1.1</td></tr></table>&#x41;&amp;&lt;'), '\n\nStatus 5.1.1\n\nA&<');
+});
+
+test('an HTML-only notice reads as the same notice in plain text', () => {
+  const lines = [
+    '------- Failure Reasons --------',
+    '',
+    'User not listed in public Name & Address Book',
+    'ann@example.org',
+    '',
+    '------- Returned Message --------',
+  ];
+  const head = [
+    'From: Postmaster <postmaster@notes.example.org>',
+    'To: b+7-f00d@bounces.shop.example',
+    'Subject: DELIVERY FAILURE: User ann (ann@example.org) not listed in Domino Directory',
+    'MIME-Version: 1.0',
+  ];
+  const plain = parseBounceSync(Buffer.from([...head, 'Content-Type: text/plain', '', ...lines, ''].join('\r\n')));
+  const html = lines.map((l) => l.replace(/&/g, '&amp;')).join('<br>\r\n');
+  const asHtml = parseBounceSync(Buffer.from([...head, 'Content-Type: text/html', '', `<html><body>${html}</body></html>`, ''].join('\r\n')));
+  assert.equal(plain.recipients[0]?.category, 'mailbox-unknown');
+  const read = (r: typeof plain) => r.recipients.map((x) => [x.address, x.category, x.hard]);
+  assert.deepEqual(read(asHtml), read(plain));
 });
