@@ -341,6 +341,26 @@ export function bodyText(part: MimePart): string {
   const texts: string[] = [];
   const htmls: string[] = [];
   const visit = (p: MimePart) => {
+    if (p.type === 'multipart/alternative' && p.children.length > 0) {
+      const plain = p.children.find((c) => c.type === 'text/plain');
+      const html = p.children.find((c) => c.type === 'text/html');
+      // Two forms of one text: the plain one, unless it is a stub beside the real notice in HTML ("This message is
+      // in HTML format").
+      if (plain && html) {
+        const plainText = partText(plain);
+        const plainLength = plainText.trim().length;
+        const markup = partText(html);
+        // The HTML's text is never longer than its markup: most pairs are settled without converting it.
+        const fuller = (): string | null => {
+          if (plainLength < 300 && /\bhtml\b/i.test(plainText)) return htmlToText(markup);
+          if (markup.length <= 2 * plainLength + 200) return null;
+          const htmlText = htmlToText(markup);
+          return htmlText.trim().length > 2 * plainLength + 200 ? htmlText : null;
+        };
+        texts.push(fuller() ?? plainText);
+        return;
+      }
+    }
     if (p.type.startsWith('multipart/') && p.children.length > 0) {
       for (const c of p.children) visit(c);
       return;

@@ -75,3 +75,41 @@ test('an HTML-only notice reads as the same notice in plain text', () => {
   const read = (r: typeof plain) => r.recipients.map((x) => [x.address, x.category, x.hard]);
   assert.deepEqual(read(asHtml), read(plain));
 });
+
+test('a notice in HTML beside a stub text part ("This message is in HTML format") is read from the HTML', () => {
+  const lines = [
+    'Your message',
+    '',
+    'was not delivered to:',
+    '',
+    'ann@example.org',
+    '',
+    'because:',
+    '',
+    'User ann (ann@example.org) not listed in Domino Directory',
+  ];
+  const head = ['From: Postmaster <postmaster@notes.example.org>', 'To: b+7-f00d@bounces.shop.example', 'Subject: DELIVERY FAILURE', 'MIME-Version: 1.0'];
+  const plain = parseBounceSync(Buffer.from([...head, 'Content-Type: text/plain', '', ...lines, ''].join('\r\n')));
+  const alternative = parseBounceSync(
+    Buffer.from(
+      [
+        ...head,
+        'Content-Type: multipart/alternative; boundary="alt"',
+        '',
+        '--alt',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'This message is in HTML format.',
+        '--alt',
+        'Content-Type: text/html; charset=utf-8',
+        '',
+        `<html><body><p>${lines.join('<br>\r\n')}</p></body></html>`,
+        '--alt--',
+        '',
+      ].join('\r\n'),
+    ),
+  );
+  const read = (r: typeof plain) => r.recipients.map((x) => [x.address, x.category, x.hard]);
+  assert.deepEqual(read(plain), [['ann@example.org', 'mailbox-unknown', true]]);
+  assert.deepEqual(read(alternative), read(plain));
+});
