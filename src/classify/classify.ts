@@ -167,8 +167,8 @@ const REMOTE_HOST_RE =
 const NAMED_HOST_RE =
   /\b(talking to|at host|generating server:|(?:reporting|remote)-mta: dns;|(?:timed out|refused|conversation|connection) with) ([a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)+)\.?(?=[:\s,;)]|$)/g;
 const NAMED_HOST_HINT = /talking to |at host |generating server:|-mta: dns;| with /;
-/** "unknown" in a host's place, before its address (Postfix's name for a host without one). */
-const NAMELESS_HOST_RE = /\bunknown(?= ?[[(](?:ipv6:)?(?=[0-9a-f.:]*\d)[0-9a-f.:]{3,}[\])])/g;
+/** "unknown" in a host's place, right before its address (Postfix's "host unknown[192.0.2.1]" for a host without a name). */
+const NAMELESS_HOST_RE = /(?<=\b(?:host|to|from|by|with) )unknown(?=\[(?:ipv6:)?(?=[0-9a-f.:]*\d)[0-9a-f.:]{3,}\])/g;
 /** A host named before what it said, without its address ("mx.example said: 550 …"). */
 const SAID_HOST_RE = /\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\.?(?= said:)/g;
 /**

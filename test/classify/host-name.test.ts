@@ -55,6 +55,8 @@ test('a blocklist named in the reply is still read as one, and a real "host unkn
     classify({ phase: 'dsn', code: 550, enhanced: null, text: 'Host unknown (Name server: example.com: host not found)' }).category,
     'domain-unknown',
   );
+  // "unknown" before an address is a host's place only after "host", "to", "from"…: a reply may quote the client's IP.
+  assert.equal(classify({ phase: 'rcpt', code: 550, enhanced: null, text: 'User unknown (192.0.2.1)' }).category, 'mailbox-unknown');
   const c = classify({ phase: 'rcpt', code: 554, enhanced: null, text: '5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org' });
   assert.equal(c.category, 'reputation-or-blocklist');
 });
