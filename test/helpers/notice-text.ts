@@ -10,3 +10,27 @@ export const EXIM_PERMANENT_OPENING: readonly string[] = [
   'recipients. This is a permanent error. The following address(es) failed:',
   '',
 ];
+
+/**
+ * The lines of an RFC 3464 report: the notice's own headers (`head`: From, To, Subject…), then a text part with the
+ * notice's words and a delivery-status part with the report's fields (per-message, a blank line, per-recipient).
+ */
+export function deliveryReport(head: readonly string[], notice: readonly string[], fields: readonly string[]): string[] {
+  return [
+    ...head,
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
+    '',
+    '--b',
+    'Content-Type: text/plain',
+    '',
+    ...notice,
+    '--b',
+    'Content-Type: message/delivery-status',
+    '',
+    ...fields,
+    '',
+    '--b--',
+    '',
+  ];
+}

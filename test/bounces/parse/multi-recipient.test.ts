@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBounceSync } from '../../../src/bounces/parse/index.js';
 import type { ParseResult } from '../../../src/bounces/types.js';
+import { deliveryReport } from '../../helpers/notice-text.js';
 
 const VERP = 'To: b+7-f00d@bounces.shop.example';
 const parse = (lines: string[]) => parseBounceSync(Buffer.from([...lines, ''].join('\r\n')));
@@ -474,34 +475,20 @@ test("a recipient whose reason is prose without a code never takes a neighbour's
 });
 
 /** A delivery-status report for two recipients, the first refused with `first`, the second with a full mailbox. */
-const twoRecipientReport = (notice: string[], first: string): string[] => [
-  'From: MAILER-DAEMON@mx.shop.example',
-  VERP,
-  'Subject: Returned mail: see transcript for details',
-  'MIME-Version: 1.0',
-  'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
-  '',
-  '--b',
-  'Content-Type: text/plain',
-  '',
-  ...notice,
-  '--b',
-  'Content-Type: message/delivery-status',
-  '',
-  'Reporting-MTA: dns; mx.shop.example',
-  '',
-  'Final-Recipient: rfc822; ann@carrier.example',
-  'Action: failed',
-  'Status: 5.0.0',
-  `Diagnostic-Code: smtp; ${first}`,
-  '',
-  'Final-Recipient: rfc822; zed@carrier.example',
-  'Action: failed',
-  'Status: 5.2.2',
-  'Diagnostic-Code: smtp; 552 5.2.2 Mailbox full',
-  '',
-  '--b--',
-];
+const twoRecipientReport = (notice: string[], first: string): string[] =>
+  deliveryReport(['From: MAILER-DAEMON@mx.shop.example', VERP, 'Subject: Returned mail: see transcript for details'], notice, [
+    'Reporting-MTA: dns; mx.shop.example',
+    '',
+    'Final-Recipient: rfc822; ann@carrier.example',
+    'Action: failed',
+    'Status: 5.0.0',
+    `Diagnostic-Code: smtp; ${first}`,
+    '',
+    'Final-Recipient: rfc822; zed@carrier.example',
+    'Action: failed',
+    'Status: 5.2.2',
+    'Diagnostic-Code: smtp; 552 5.2.2 Mailbox full',
+  ]);
 
 test('with several recipients, the stage each was refused at still comes from its own part of the notice', () => {
   // Courier: the address alone on its line, the host and the transcript below it.

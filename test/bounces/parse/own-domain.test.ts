@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { explainWithClassifier } from '../../../src/bounces/index.js';
 import { parseBounceSync } from '../../../src/bounces/parse/index.js';
 import { NEUTRAL_NAME } from '../../../src/classify/own-domain.js';
+import { deliveryReport } from '../../helpers/notice-text.js';
 
 test('the evidence shown to people names the real domain, though the rules read the neutral name', () => {
   const notice = [
@@ -58,31 +59,19 @@ test('the explanation recorded with an inbound bounce reads the reply as the par
 
 test("a report's Remote-MTA at a domain holding a rule word is a name where the reply repeats it", () => {
   const dsn = (remote: string) =>
-    [
-      'From: MAILER-DAEMON@relay.shop.example',
-      'To: app@shop.example',
-      'Subject: Undelivered Mail Returned to Sender',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/report; report-type=delivery-status; boundary="b"',
-      '',
-      '--b',
-      'Content-Type: text/plain',
-      '',
-      'Your message could not be delivered.',
-      '--b',
-      'Content-Type: message/delivery-status',
-      '',
-      'Reporting-MTA: dns; relay.shop.example',
-      '',
-      'Final-Recipient: rfc822; kim@customer.example',
-      'Action: failed',
-      'Status: 5.0.0',
-      `Remote-MTA: dns; ${remote}`,
-      `Diagnostic-Code: smtp; 550 ${remote} refused the message`,
-      '',
-      '--b--',
-      '',
-    ].join('\r\n');
+    deliveryReport(
+      ['From: MAILER-DAEMON@relay.shop.example', 'To: app@shop.example', 'Subject: Undelivered Mail Returned to Sender'],
+      ['Your message could not be delivered.'],
+      [
+        'Reporting-MTA: dns; relay.shop.example',
+        '',
+        'Final-Recipient: rfc822; kim@customer.example',
+        'Action: failed',
+        'Status: 5.0.0',
+        `Remote-MTA: dns; ${remote}`,
+        `Diagnostic-Code: smtp; 550 ${remote} refused the message`,
+      ],
+    ).join('\r\n');
   const [named] = parseBounceSync(Buffer.from(dsn('mx1.virusfree.example'))).recipients;
   const [plain] = parseBounceSync(Buffer.from(dsn('mx1.far.example'))).recipients;
   assert.notEqual(named?.category, 'virus');
@@ -93,33 +82,18 @@ test("a report's Remote-MTA at a domain holding a rule word is a name where the 
 
 test('a failed address named without its domain (Final-Recipient: LOCAL;<name>) still masks the domain we sent to', () => {
   // CommuniGate Pro's report of a local delivery: the recipient's domain is the reporting host's own.
-  const notice = [
-    'From: <MAILER-DAEMON@virusfree.example>',
-    'To: <app@shop.example>',
-    'Subject: Undeliverable mail: Your order',
-    'MIME-Version: 1.0',
-    'Content-Type: multipart/report; report-type="delivery-status"; boundary="b"',
-    '',
-    '--b',
-    'Content-Type: text/plain; charset="utf-8"',
-    '',
-    "Failed to deliver to '<lee@virusfree.example>'",
-    'LOCAL module(account lee) reports:',
-    ' account is full (quota exceeded)',
-    '',
-    '--b',
-    'Content-Type: message/delivery-status',
-    '',
-    'Reporting-MTA: dns; virusfree.example',
-    '',
-    'Original-Recipient: rfc822;<lee@virusfree.example>',
-    'Final-Recipient: LOCAL;<lee>',
-    'Action: failed',
-    'Status: 5.0.0',
-    '',
-    '--b--',
-    '',
-  ].join('\r\n');
+  const notice = deliveryReport(
+    ['From: <MAILER-DAEMON@virusfree.example>', 'To: <app@shop.example>', 'Subject: Undeliverable mail: Your order'],
+    ["Failed to deliver to '<lee@virusfree.example>'", 'LOCAL module(account lee) reports:', ' account is full (quota exceeded)', ''],
+    [
+      'Reporting-MTA: dns; virusfree.example',
+      '',
+      'Original-Recipient: rfc822;<lee@virusfree.example>',
+      'Final-Recipient: LOCAL;<lee>',
+      'Action: failed',
+      'Status: 5.0.0',
+    ],
+  ).join('\r\n');
   const [lee] = parseBounceSync(Buffer.from(notice)).recipients;
   assert.deepEqual([lee?.address, lee?.category, lee?.hard], ['lee@virusfree.example', 'mailbox-full', false]);
 });
