@@ -166,6 +166,15 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     const ip = session.remoteAddress;
     const delay = authFailures.delayFor(ip, now());
     if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+    // An address blocked while this session was open (by its other sessions' failures, or during the delay)
+    // gets no password check either: the block is per address, not per new connection, else each session
+    // it opened beforehand would go on guessing, and a right guess would still log in.
+    if (authFailures.isBlocked(ip, now())) {
+      const text = `too many authentication failures from ${admission.describe(ip)}; try again later`;
+      const conn = guards.get(session.id)?.conn;
+      if (conn) refused(conn, { code: 421, enhanced: '4.7.0', text, reason: 'auth-blocked', command: 'AUTH' });
+      return smtpError(421, '4.7.0', text);
+    }
     const username = auth.username ?? '';
     // Before the store, the verify cache and the hash: a refusal for the budget costs nothing and, checking
     // no password, tells a guesser nothing (not even a cached right one).

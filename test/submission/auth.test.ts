@@ -203,6 +203,31 @@ describe('AUTH failures per IP', () => {
       await h.close();
     }
   });
+  test('a session opened before its address was blocked gets 421 for AUTH with no password check: even the right password does not log in', async () => {
+    const h = await startHarness({
+      submission: { cleartext_auth: 'always' },
+      limits: { auth_failures_before_delay: 10, max_auth_failures: 3, auth_failure_window_ms: 60_000 },
+    });
+    try {
+      const early = await RawClient.connect(h.starttlsPort);
+      await early.read();
+      await early.command('EHLO early.test');
+      const c = await RawClient.connect(h.starttlsPort);
+      await c.read();
+      await c.command('EHLO client.test');
+      const bad = 'AUTH PLAIN ' + Buffer.from(`\0${USER}\0nope-nope-nope`).toString('base64');
+      const codes: number[] = [];
+      for (let i = 0; i < 3; i++) codes.push((await c.command(bad))?.code ?? 0);
+      assert.deepEqual(codes, [535, 535, 421]);
+      const right = await early.command('AUTH PLAIN ' + Buffer.from(`\0${USER}\0${PASSWORD}`).toString('base64'));
+      assert.match(right!.text, /^421 4\.7\.0 .*authentication failures/);
+      assert.ok(await early.waitClosed(2000), 'disconnected after 421');
+      const refusal = h.logs.find((l) => l.event === 'submission.refused' && l.reason === 'auth-blocked' && l.command === 'AUTH');
+      assert.ok(refusal, 'the refusal is logged as auth-blocked');
+    } finally {
+      await h.close();
+    }
+  });
 });
 
 describe('password hashes at AUTH', () => {
