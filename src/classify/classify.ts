@@ -11,7 +11,9 @@ import {
   DEFAULTS,
   DSN_SUFFIX,
   ENHANCED_RULES,
+  ANOTHER_RECIPIENT,
   HARD_CATEGORIES,
+  OUT_OF_PROTOCOL,
   PROVIDER_RULES,
   SUBJECT_RULES,
   VAGUE_RULES,
@@ -20,7 +22,7 @@ import {
 import type { Explanation, PhaseKey, Rule } from './rules.js';
 import { NEUTRAL_NAME, addressDomainAsName, hostAsName } from './host-name.js';
 import { wordsOverStatus } from './words-over-status.js';
-import { codeClass, codeFromText, normaliseEnhanced, parseEnhanced, statusClass } from './status.js';
+import { codeClass, codeFromText, normaliseEnhanced, parseEnhancedOfClass, statusClass } from './status.js';
 
 export { parseEnhanced, splitReply, codeFromText } from './status.js';
 export { registrable } from './host-name.js';
@@ -241,6 +243,18 @@ function withSuffix(s: string): string {
   return s.endsWith('.') ? s.slice(0, -1) + DSN_SUFFIX + '.' : s + DSN_SUFFIX + '.';
 }
 
+/** The classification the delivery code decided for a reply that is no verdict on the address: retried. */
+function fixed(rule: Rule, phase: PhaseKey): Classification {
+  return {
+    category: rule.category,
+    permanent: false,
+    hard: false,
+    enhanced: `4${rule.status!.slice(1)}`,
+    explanation: sentence(rule.explanation, phase, phase === 'dsn'),
+    rule: `wording:${rule.id}`,
+  };
+}
+
 /** Status for a 2xx reply, when none was given. */
 function acceptedStatus(phase: PhaseKey): string {
   return phase === 'rcpt' ? '2.1.5' : phase === 'mail' ? '2.1.0' : '2.0.0';
@@ -256,10 +270,15 @@ const SENDER_UNKNOWN =
 export function classify(input: ResponseInput): Classification {
   const rawText = input.text ?? '';
   const isDsn = input.phase === 'dsn';
+  // A reply the command does not allow (a 250 to DATA, a 354 to RCPT, a 600) is no verdict, whatever it says.
+  if (input.error === 'EPROTOCOL') return fixed(OUT_OF_PROTOCOL, input.phase === 'dsn' ? 'dsn' : (input.phase ?? 'unknown'));
+  // The message was refused for another recipient's sake: nothing is said about this one.
+  if (input.error === 'EOTHERRCPT') return fixed(ANOTHER_RECIPIENT, input.phase ?? 'unknown');
   const code = input.code ?? codeFromText(rawText);
 
   const given = normaliseEnhanced(input.enhanced);
-  const inText = parseEnhanced(rawText);
+  // A status of another class than the code's, quoted elsewhere in a multi-line reply, is not this reply's.
+  const inText = parseEnhancedOfClass(rawText, isDsn ? null : codeClass(code));
   // Match on the remote server's own status when it quotes one of the same class: a DSN's "Status:" is
   // often the reporting MTA's guess (5.0.0, or 5.1.1 for a "552 5.2.2 Over quota").
   const st = inText !== null && (given === null || (inText[0] === given[0] && !inText.endsWith('.0.0'))) ? inText : (given ?? inText);

@@ -494,6 +494,37 @@ export const OUR_HOST_REFUSED =
 export const SENDER_CHECKS =
   /\bsender e-?mail address (?:rejected|refused)|unroutable sender|\bsender (?:is (?:a )?)?(?:known )?spammer|sender not pre-?approved|sender domain is empty|bogus mail from|mail from not owned by|(?:null|empty|blank) (?:envelope )?(?:senders?|return[- ]path|mail from) (?:is |are )?not (?:allowed|accepted)|\bBATV\b|backscatter|third-party DSNs?|unsigned DSN|returned mail not accepted|[eé]metteur invalide|purported responsible address|cannot resolve your address|(?:not|isn'?t) on the recipient'?s list of senders|senderfilterconfig|this server does not accept mail from|not a registered gateway user|envelope blocked|\(sender filtering(?:\/authentication)?\)/i;
 
+/**
+ * A reply the command does not allow (RFC 5321 §4.2.1, §4.3.2: a 250 in place of DATA's 354, a 354 to RCPT,
+ * a 1xx or 6xx code), a reply to no command, or one too long: the delivery code marks it EPROTOCOL and
+ * retries. Read before any other rule: its code and words are no verdict.
+ */
+export const OUT_OF_PROTOCOL: Rule = {
+  id: 'out-of-protocol',
+  match: {},
+  category: 'protocol-error',
+  status: 'X.5.0',
+  explanation: {
+    default:
+      'The receiving server broke the SMTP protocol (a reply the command does not allow, a reply to no command, or a malformed one), so its answer is no verdict; nothing was delivered by this attempt and we will retry.',
+    data: 'The receiving server broke the SMTP protocol around the message (for example a 250 in place of 354, so the message was never sent, or a reply after the message that is no verdict); we will retry.',
+  },
+};
+
+/**
+ * A refusal after the message that names other recipients of it, not this one (a server that checks
+ * addresses only after the content refuses the whole message for one bad address): the delivery code marks
+ * this recipient EOTHERRCPT and sends to it again without them.
+ */
+export const ANOTHER_RECIPIENT: Rule = {
+  id: 'another-recipient',
+  match: {},
+  category: 'policy',
+  status: 'X.0.0',
+  explanation:
+    'The receiving server refused the whole message after its content with a reply about another of its recipients, not this one; this address is not in doubt, and we will send to it again without that recipient.',
+};
+
 export const WORDING_RULES: readonly Rule[] = [
   // Our own words, not a server's: the per-host connection cap (src/delivery/pool.ts) had no free slot.
   { id: 'local-connection-limit', match: { text: /\bELOCALLIMIT\b|^local limit: \d+ connections? to /i, phase: ['connect'] }, category: 'system-error', status: 'X.4.5', impliedClass: 4, explanation: 'Our own limit on simultaneous connections to this mail server (delivery.max_connections_per_host) was reached and no connection came free in time; the message waits and is retried. Raise the limit if this happens often.' },

@@ -18,6 +18,23 @@ export function parseEnhanced(text: string | null | undefined): string | null {
   return `${m[1]}.${m[2]}.${Number(m[3])}`;
 }
 
+const ENHANCED_ALL_RE = new RegExp(ENHANCED_RE.source, 'g');
+
+/**
+ * The first status in `text` of class `cls` (a reply's code class): a multi-line reply may quote a status of
+ * another class ("250-2.1.5 fine" above "550 5.1.1 no such user") that says nothing about this outcome.
+ * Any class when `cls` is null.
+ */
+export function parseEnhancedOfClass(text: string | null | undefined, cls: 2 | 4 | 5 | null): string | null {
+  if (!text) return null;
+  if (cls === null) return parseEnhanced(text);
+  ENHANCED_ALL_RE.lastIndex = 0;
+  for (let m = ENHANCED_ALL_RE.exec(text); m !== null; m = ENHANCED_ALL_RE.exec(text)) {
+    if (Number(m[1]) === cls) return `${m[1]}.${m[2]}.${Number(m[3])}`;
+  }
+  return null;
+}
+
 /** `s` when it is exactly a well-formed status (normalised: `5.1.01` → `5.1.1`), else null. */
 export function normaliseEnhanced(s: string | null | undefined): string | null {
   if (!s) return null;

@@ -197,8 +197,14 @@ export const deliverySchema = z.strictObject({
    */
   test_only_ca_file: z.string().nullable().default(null),
   connect_timeout_ms: positiveInt.default(30_000),
-  greeting_timeout_ms: positiveInt.default(60_000),
+  /** The 220: RFC 5321 §4.5.3.2.1 asks a client to wait 5 minutes (a busy server greets late, not never). */
+  greeting_timeout_ms: positiveInt.default(5 * 60_000),
   command_timeout_ms: positiveInt.default(5 * 60_000),
+  /**
+   * The reply after the message's closing dot: RFC 5321 §4.5.3.2.6 asks for 10 minutes, since a server may
+   * scan the message first, and giving up there may deliver it twice. Null: twice command_timeout_ms.
+   */
+  data_done_timeout_ms: positiveInt.nullable().default(null),
   max_connections: positiveInt.default(100),
   max_connections_per_domain: positiveInt.default(20),
   /**

@@ -38,7 +38,7 @@ import {
   type Verdict,
 } from './session-steps.js';
 import { SmtpClient, SmtpNetworkError } from './smtp-client.js';
-import { STOPPING, transaction, type HostResult, type ReuseCheck, type TransactionContext } from './transaction.js';
+import { STOPPING, tooManyRecipients, transaction, type HostResult, type ReuseCheck, type TransactionContext } from './transaction.js';
 import type { AttemptReport, Deliverer, DeliveryJob, DeliveryRecipient, PhaseRecord, RecipientOutcome } from './types.js';
 
 export interface DelivererOptions {
@@ -77,6 +77,8 @@ export interface HostSlots {
 /** How long a session waits for the relay's own connections to a full address before it asks the database again. */
 const OWN_CONNECTIONS_MS = 1_000;
 
+/** How long the 221 to QUIT is awaited after a transaction: the outcome is known already. */
+const QUIT_TIMEOUT_MS = 10_000;
 const RATE_WORDING = /too many (connections|messages|recipients)|rate.?limit|throttl|slow down|try again later.{0,40}(rate|volume)/i;
 
 export function createDeliverer(options: DelivererOptions): Deliverer {
@@ -136,10 +138,11 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     const finish = (verdicts: Map<number, Verdict> | Verdict): AttemptReport => {
       const recipients: RecipientOutcome[] = job.recipients.map((r) => {
         const v = verdicts instanceof Map ? verdicts.get(r.id)! : verdicts;
+        // Delivered only on the server's 2xx after the message; a 2xx in place of DATA's 354 (temporary) is not.
         const outcome: RecipientOutcome['outcome'] =
-          v.code !== null && v.code >= 200 && v.code < 300 && v.phase === 'data'
+          v.code !== null && v.code >= 200 && v.code < 300 && v.phase === 'data' && !v.temporary
             ? 'delivered'
-            : v.temporary || v.code === null || v.code < 500
+            : v.temporary || v.code === null || v.code < 500 || v.code >= 600
               ? 'deferred'
               : 'bounced';
         // Our own definite refusals carry a 5.x.x status but no server code: DNS (NXDOMAIN, null MX) and a
@@ -157,13 +160,17 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           text,
           remoteHost: v.remoteHost,
           remoteIp: v.remoteIp,
-          classification: classifyReply({ phase: v.phase, code: v.code, enhanced: v.enhanced, text: names ? names.mask(text) : text }),
+          ...(v.afterBody ? { afterBody: true } : {}),
+          // With the network error: a timeout or a broken reply explains itself, not by the phase's usual refusal.
+          classification: classifyReply({ phase: v.phase, code: v.code, enhanced: v.enhanced, text: names ? names.mask(text) : text, error: v.error ?? null }),
         };
       });
       const decided = recipients.find((o) => o.remoteIp) ?? null;
       const throttled =
-        phases.some((p) => p.code === 421 || (p.code !== null && p.code >= 400 && p.text !== null && RATE_WORDING.test(p.text))) ||
-        recipients.some((o) => o.classification.category === 'rate-limited');
+        // A limit of recipients per transaction is not a rate: the rest went in another transaction.
+        phases.some(
+          (p) => p.code === 421 || (p.code !== null && p.code >= 400 && p.text !== null && !p.detail?.too_many_recipients && RATE_WORDING.test(p.text)),
+        ) || recipients.some((o) => o.classification.category === 'rate-limited' && !tooManyRecipients(o));
       return {
         startedAt,
         finishedAt: clock(),
@@ -438,7 +445,9 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
         } else if (!client.closed) {
           const at = clock();
           const t = performance.now();
-          const r = await client.quit(d.command_timeout_ms);
+          // The outcome is recorded after this: a server slow to say 221 must not hold a delivered message's
+          // record back for minutes (a crash meanwhile would send it again).
+          const r = await client.quit(Math.min(d.command_timeout_ms, QUIT_TIMEOUT_MS));
           record(phaseAt(ctx, 'quit', at, t, r));
         }
         return outcome.result;

@@ -26,6 +26,8 @@ export interface Verdict {
   remoteIp: string | null;
   /** Forces `deferred` whatever the code (AUTH and TLS problems are ours to fix, not the recipient's). */
   temporary?: boolean;
+  /** The connection failed (or the reply made no sense) after the message was sent: it may have arrived. */
+  afterBody?: boolean;
 }
 
 /** A failure that ends this host; `retryCleartext`: try the same address once more without TLS. */

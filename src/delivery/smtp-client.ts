@@ -36,7 +36,13 @@ export class SmtpNetworkError extends Error {
   }
 }
 
-const MAX_REPLY_BYTES = 64 * 1024; // a reply longer than this is not SMTP
+/** A reply line longer than this is not SMTP (RFC 5321 §4.5.3.1.5 allows 512 octets; servers exceed it a little). */
+const MAX_LINE_BYTES = 64 * 1024;
+/**
+ * A whole reply, all its lines: the longest EHLO answers are a few kilobytes. Without a bound a server
+ * sending `250-` lines without end would grow one reply until the delivery thread ran out of memory.
+ */
+const MAX_REPLY_BYTES = 256 * 1024;
 
 export function parseEnhanced(code: number, text: string): string | null {
   const m = /^([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)/.exec(text);
@@ -58,6 +64,10 @@ export class SmtpClient {
   private lines: string[] = [];
   private waiting: { resolve: (r: SmtpReply) => void; reject: (e: Error) => void } | null = null;
   private queued: SmtpReply[] = [];
+  /** Bytes of the reply being read (its lines so far). */
+  private replyBytes = 0;
+  /** Replies the server owes us: the greeting, then one per command written and one per message sent. */
+  private owed = 1;
   private failure: SmtpNetworkError | null = null;
   /** Messages sent over this connection (for max_messages_per_connection). */
   messages = 0;
@@ -158,6 +168,7 @@ export class SmtpClient {
     if (this.failure) throw this.failure;
     if (/[\r\n]/.test(line)) throw new SmtpNetworkError('EPROTOCOL', 'refusing to send a command containing a line break');
     this.corkUntilNextTick();
+    this.owed++;
     this.socket.write(`${line}\r\n`);
   }
 
@@ -180,6 +191,7 @@ export class SmtpClient {
     if (this.failure) throw this.failure;
     const reply = this.readReply(timeoutMs);
     this.corkUntilNextTick();
+    this.owed++;
     for (const piece of dotStuffed(raw)) this.socket.write(piece);
     this.awaitingFinalReply = true;
     try {
@@ -195,6 +207,8 @@ export class SmtpClient {
     this.buffer = '';
     this.lines = [];
     this.queued = [];
+    this.replyBytes = 0;
+    this.owed = 0;
     const plain = this.socket;
     plain.removeAllListeners('data');
     plain.removeAllListeners('error');
@@ -267,10 +281,6 @@ export class SmtpClient {
 
   private onData(chunk: string): void {
     this.buffer += chunk;
-    if (this.buffer.length > MAX_REPLY_BYTES) {
-      this.destroy(new SmtpNetworkError('EPROTOCOL', 'the server sent a reply line longer than 64 KiB'));
-      return;
-    }
     let nl: number;
     while ((nl = this.buffer.indexOf('\n')) >= 0) {
       const line = this.buffer.slice(0, nl).replace(/\r$/, '');
@@ -281,16 +291,34 @@ export class SmtpClient {
         return;
       }
       this.lines.push(m[3]);
+      this.replyBytes += line.length + 2;
+      if (this.replyBytes > MAX_REPLY_BYTES) {
+        this.destroy(new SmtpNetworkError('EPROTOCOL', `the server sent a reply longer than ${MAX_REPLY_BYTES / 1024} KiB (${this.lines.length} lines)`));
+        return;
+      }
       if (m[2] === '-') continue;
       const code = Number(m[1]);
       const lines = this.lines;
       this.lines = [];
+      this.replyBytes = 0;
       const reply: SmtpReply = { code, lines, text: lines.join('\n'), enhanced: parseEnhanced(code, lines[0] ?? '') };
+      // One reply per command (RFC 5321 §4.1.1): a reply to nothing puts every later one out of step (the next
+      // RCPT would take it for its own, and DATA that RCPT's refusal). The replies not yet read are not trusted
+      // either. A 421 may come unasked: a server closing an idle session says so first.
+      if (this.owed === 0 && code !== 421) {
+        this.queued = [];
+        this.destroy(new SmtpNetworkError('EPROTOCOL', `the server sent a reply to no command, out of step: ${JSON.stringify(line.slice(0, 200))}`));
+        return;
+      }
+      if (this.owed > 0) this.owed--;
       if (this.waiting) {
         const w = this.waiting;
         this.waiting = null;
         w.resolve(reply);
       } else this.queued.push(reply);
+    }
+    if (this.buffer.length > MAX_LINE_BYTES) {
+      this.destroy(new SmtpNetworkError('EPROTOCOL', `the server sent a reply line longer than ${MAX_LINE_BYTES / 1024} KiB`));
     }
   }
 }

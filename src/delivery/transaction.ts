@@ -138,6 +138,12 @@ export async function transaction(ctx: TransactionContext, client: SmtpClient, j
       sawClose,
     };
   }
+  if (unexpected(mail)) {
+    record(phase('mail', at, t, mail, { error: EPROTOCOL, detail: { command: mailLine, pipelining } }));
+    all({ phase: 'mail', code: mail.code, enhanced: null, text: mail.text, ...BROKEN });
+    client.destroy();
+    return { definite: true, result: { definite: true, verdicts }, sawClose: true };
+  }
   record(phase('mail', at, t, mail, { detail: { command: mailLine, pipelining } }));
   if (mail.code < 200 || mail.code >= 300) {
     all({ phase: 'mail', code: mail.code, enhanced: mail.enhanced, text: mail.text });
@@ -150,15 +156,30 @@ export async function transaction(ctx: TransactionContext, client: SmtpClient, j
 
   // --- RCPT, one reply per recipient, in order
   const accepted: DeliveryRecipient[] = [];
+  /** Recipients over the server's limit per transaction. */
+  const rest: DeliveryRecipient[] = [];
   for (const r of job.recipients) {
     const at2 = clock();
     const t2 = performance.now();
     try {
       if (!pipelining) client.write(rcptLine(r));
       const reply = note(await client.readReply(d.command_timeout_ms));
-      record(phase('rcpt', at2, t2, reply, { recipientId: r.id }), r);
+      if (unexpected(reply)) {
+        record(phase('rcpt', at2, t2, reply, { recipientId: r.id, error: EPROTOCOL }), r);
+        // The replies are out of step with the commands (a 354 here is usually DATA's): none after it is trusted.
+        all({ phase: 'rcpt', code: reply.code, enhanced: null, text: reply.text, ...BROKEN });
+        client.destroy();
+        return { definite: true, result: { definite: true, verdicts }, sawClose: true };
+      }
+      const overflow = tooManyRecipients(reply);
+      record(phase('rcpt', at2, t2, reply, { recipientId: r.id, ...(overflow ? { detail: { too_many_recipients: true } } : {}) }), r);
       if (reply.code >= 200 && reply.code < 300) accepted.push(r);
-      else verdicts.set(r.id, { phase: 'rcpt', code: reply.code, enhanced: reply.enhanced, text: reply.text, ...where });
+      else {
+        // Over the server's recipients per transaction (RFC 5321 §4.5.3.1.10, a 552 too): not a refusal of
+        // the address; sent in a transaction of its own below.
+        verdicts.set(r.id, { phase: 'rcpt', code: reply.code, enhanced: reply.enhanced, text: reply.text, ...(overflow ? { temporary: true } : {}), ...where });
+        if (overflow) rest.push(r);
+      }
     } catch (err) {
       const e = asNetworkError(err);
       record(phase('rcpt', at2, t2, null, { recipientId: r.id, text: e.message, error: e.code }), r);
@@ -185,24 +206,96 @@ export async function transaction(ctx: TransactionContext, client: SmtpClient, j
     return { definite: true, result: { definite: true, verdicts }, sawClose: true };
   }
   if (go.code !== 354) {
-    record(phase('data', at3, t3, go));
-    // A 2xx instead of 354 is a protocol violation: nothing was sent, so nothing was delivered.
-    all({ phase: 'data', code: go.code, enhanced: go.enhanced, text: go.text, temporary: go.code < 400 }, ids);
-    return { definite: true, result: { definite: true, verdicts }, sawClose };
+    // A 250 (or any code but 354, 4xx, 5xx) to DATA breaks the protocol: nothing was sent, so nothing was
+    // delivered, and what the server expects next is unknown.
+    const broken = unexpected(go, 'DATA');
+    record(phase('data', at3, t3, go, broken ? { error: EPROTOCOL } : {}));
+    all({ phase: 'data', code: go.code, enhanced: broken ? null : go.enhanced, text: go.text, ...(broken ? BROKEN : {}) }, ids);
+    if (broken) client.destroy();
+    return { definite: true, result: { definite: true, verdicts }, sawClose: sawClose || broken };
   }
   const intermediate = { code: go.code, text: go.text };
   try {
-    const final = note(await client.sendData(job.raw, d.command_timeout_ms));
+    const final = note(await client.sendData(job.raw, d.data_done_timeout_ms ?? 2 * d.command_timeout_ms));
     client.messages++;
-    record(phase('data', at3, t3, final, { detail: { intermediate, bytes: job.raw.length } }));
-    all({ phase: 'data', code: final.code, enhanced: final.enhanced, text: final.text }, ids);
+    const broken = unexpected(final);
+    record(phase('data', at3, t3, final, { ...(broken ? { error: EPROTOCOL } : {}), detail: { intermediate, bytes: job.raw.length } }));
+    // One refusal after the dot that names some of the recipients (a server checking addresses only then):
+    // it is about them; the others are sent again without them.
+    if (!broken && final.code >= 500 && final.code < 600 && accepted.length > 1) {
+      const named = namedIn(final.text, accepted);
+      if (named.length > 0 && named.length < accepted.length) {
+        for (const r of accepted) {
+          if (!named.includes(r))
+            verdicts.set(r.id, { phase: 'data', code: final.code, enhanced: final.enhanced, text: final.text, temporary: true, error: EOTHERRCPT, ...where });
+        }
+      }
+    }
+    // A reply after the dot that is no verdict (a 354, a 600): the server may have kept the message or not.
+    all(
+      { phase: 'data', code: final.code, enhanced: broken ? null : final.enhanced, text: final.text, ...(broken ? { ...BROKEN, afterBody: true } : {}) },
+      ids,
+    );
+    if (broken) {
+      client.destroy();
+      sawClose = true;
+    }
   } catch (err) {
     const e = asNetworkError(err);
     record(phase('data', at3, t3, null, { text: e.message, error: e.code, detail: { intermediate, bytes: job.raw.length } }));
-    all({ phase: 'data', code: null, enhanced: null, text: e.message, error: e.code }, ids);
+    all({ phase: 'data', code: null, enhanced: null, text: e.message, error: e.code, afterBody: true }, ids);
     sawClose = true;
   }
+  // The recipients over the limit, in the next transaction on the same connection. Each round sent to at
+  // least one recipient, so the rounds end.
+  if (rest.length > 0 && !sawClose && !client.closed) {
+    const next = await transaction(ctx, client, { ...job, recipients: rest });
+    if (next.result.definite) for (const [id, v] of next.result.verdicts) verdicts.set(id, v);
+    sawClose ||= next.sawClose;
+  }
   return { definite: true, result: { definite: true, verdicts }, sawClose };
+}
+
+/**
+ * A server's limit of recipients per transaction (RFC 5321 §4.5.3.1.10: 452, or the older 552; status X.5.3,
+ * "too many recipients"), not a rate limit of recipients per hour or a refusal of the address.
+ */
+export function tooManyRecipients(reply: { code: number | null; enhanced: string | null; text: string | null }): boolean {
+  if (reply.code !== 452 && reply.code !== 552) return false;
+  if (reply.enhanced === '4.5.3' || reply.enhanced === '5.5.3') return true;
+  const text = reply.text ?? '';
+  return /too many recipients/i.test(text) && !/(?:per|an?|this|each)\s+(?:hour|day|minute|second)|rate|quota/i.test(text);
+}
+
+/** The error of a reply the command does not allow (RFC 5321 §4.2.1, §4.3.2): the attempt is retried. */
+export const EPROTOCOL = 'EPROTOCOL';
+const BROKEN = { temporary: true, error: EPROTOCOL } as const;
+
+/**
+ * A reply that is no answer to the command: MAIL, RCPT and the message take 2xx, 4xx or 5xx; DATA takes 354,
+ * 4xx or 5xx. (A 1xx, a 3xx where no 3xx belongs, a 6xx.)
+ */
+function unexpected(reply: SmtpReply, command?: 'DATA'): boolean {
+  const c = Math.floor(reply.code / 100);
+  if (c === 4 || c === 5) return false;
+  return command === 'DATA' ? reply.code !== 354 : c !== 2;
+}
+
+/** The error of a recipient whose message was refused for another recipient's sake (see namedIn). */
+export const EOTHERRCPT = 'EOTHERRCPT';
+
+/** The recipients whose address a reply names (as `<a@b>`, or bare between non-address characters). */
+function namedIn(text: string, recipients: DeliveryRecipient[]): DeliveryRecipient[] {
+  const lower = text.toLowerCase();
+  return recipients.filter((r) => {
+    const a = r.address.toLowerCase();
+    for (let i = lower.indexOf(a); i >= 0; i = lower.indexOf(a, i + 1)) {
+      const before = lower[i - 1];
+      const after = lower[i + a.length];
+      if ((before === undefined || !/[\w.+-]/.test(before)) && (after === undefined || !/[\w.-]/.test(after))) return true;
+    }
+    return false;
+  });
 }
 
 /** Native and vectorised (node:buffer isAscii): a byte loop in JavaScript cost 26 µs per 4 KB message. */

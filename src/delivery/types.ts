@@ -58,6 +58,8 @@ export interface RecipientOutcome {
   text: string | null;
   remoteHost: string | null;
   remoteIp: string | null;
+  /** Set when the connection failed or the reply made no sense after the message had been sent. */
+  afterBody?: boolean;
   classification: Classification;
 }
 

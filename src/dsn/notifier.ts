@@ -177,18 +177,22 @@ function recipientFacts(
 
   const code = outcome?.code ?? r.lastCode;
   const enhanced = outcome?.enhanced ?? r.lastEnhanced;
+  // The server's own words for Diagnostic-Code (RFC 3464 §2.3.6), without a status it did not give.
+  const quoted = outcome?.detail?.status_inferred === true ? null : enhanced;
   const text = outcome?.text ?? r.lastText;
   const stored = typeof outcome?.detail?.explanation === 'string' ? outcome.detail.explanation : null;
   const explanation = stored ?? (explain && (code != null || text) ? safe(() => explain({ phase: outcome?.phase ?? null, code, enhanced, text })) : null);
   const expired = r.state === 'expired';
   const valid = enhanced && ENHANCED.test(enhanced) ? enhanced : null;
+  // A failed recipient's Status is of class 4 or 5 (RFC 3463 §2), whatever a confused reply quoted.
+  const failing = valid && !valid.startsWith('2.') ? valid : null;
 
   let action: DsnRecipient['action'];
   let status: string;
   if (kind === 'failure') {
     action = 'failed';
     // Expired: the last temporary reason (as Postfix reports it), else "delivery time expired".
-    status = valid ?? (expired ? '4.4.7' : code != null && code >= 400 && code < 500 ? '4.0.0' : '5.0.0');
+    status = failing ?? (expired ? '4.4.7' : code != null && code >= 400 && code < 500 ? '4.0.0' : '5.0.0');
   } else if (kind === 'delay') {
     action = 'delayed';
     status = valid?.startsWith('4.') ? valid : '4.0.0';
@@ -204,7 +208,7 @@ function recipientFacts(
     orcpt: r.orcpt,
     action,
     status,
-    diagnostic: code != null || text ? { code, enhanced, text } : null,
+    diagnostic: code != null || text ? { code, enhanced: quoted, text } : null,
     remoteMta,
     lastAttemptAt: outcome?.at ?? null,
     willRetryUntil: kind === 'delay' ? willRetryUntil : null,

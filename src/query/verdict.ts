@@ -86,7 +86,13 @@ function categoryOf(e: EventRecord | undefined, r: RecipientRecord, classify?: C
  * may have kept the message (many do once the final dot is in), so the next attempt may deliver it twice.
  */
 export function lostAfterData(e: EventRecord | undefined): boolean {
-  return !!e && (e.kind === 'deferred' || e.kind === 'phase') && e.phase === 'data' && e.code === null;
+  if (!e || e.phase !== 'data') return false;
+  // A phase: the body was on its way (DATA's 354 is recorded with it) and no verdict came back.
+  if (e.kind === 'phase') return e.detail?.intermediate !== undefined && (e.code === null || e.detail?.error === 'EPROTOCOL');
+  if (e.kind !== 'deferred') return false;
+  // An outcome says so (`after_body`); one recorded before it did (no such key) had no code exactly then.
+  const afterBody = e.detail?.after_body;
+  return typeof afterBody === 'boolean' ? afterBody : e.code === null;
 }
 
 const LOST_AFTER_DATA = 'connection lost during or right after sending the message';

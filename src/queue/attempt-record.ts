@@ -96,6 +96,10 @@ export function planAttempt(job: Job, report: AttemptReport, ctx: PlanContext): 
         explanation: o.classification.explanation,
         rule: o.classification.rule,
         next_attempt_at: next,
+        // The status is the classifier's when the server gave none: a DSN's Diagnostic-Code quotes only the server.
+        ...(o.enhanced === null && enhanced !== null ? { status_inferred: true } : {}),
+        // Whether the message had been sent when the data phase failed: only then may the server have kept it.
+        ...(o.phase === 'data' && o.outcome === 'deferred' ? { after_body: o.afterBody === true } : {}),
         ...(report.throttled ? { throttled: true } : {}),
       },
     });

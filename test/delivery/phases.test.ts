@@ -238,6 +238,29 @@ test('a 5xx after the dot bounces, a 4xx after the dot defers', async () => {
   assert.equal(r.throttled, true, 'rate-limit wording flags throttling');
 });
 
+test('a refusal after the dot naming one of several recipients bounces that one; the others are deferred, not suppressed, and go without it next time', async () => {
+  mta.script.data = { code: 550, text: '5.1.1 <x1@phases.test>: Recipient address rejected: User unknown' };
+  const r = await run(['x1@phases.test', 'X2@phases.test', 'x3@phases.test']);
+  assert.deepEqual(
+    r.recipients.map((o) => [o.outcome, o.classification.category, o.classification.hard]),
+    [
+      ['bounced', 'mailbox-unknown', true],
+      ['deferred', 'policy', false],
+      ['deferred', 'policy', false],
+    ],
+  );
+  assert.match(r.recipients[1]!.classification.explanation, /about another of its recipients/);
+  assert.equal(r.recipients[1]!.text, '5.1.1 <x1@phases.test>: Recipient address rejected: User unknown', 'the reply is recorded as received');
+  // A refusal naming no recipient (or all of them) is about the message: every recipient shares it.
+  await deliverer!.close();
+  mta.script.data = { code: 550, text: '5.1.1 User unknown' };
+  const all = await run(['x1@phases.test', 'x2@phases.test']);
+  assert.deepEqual(
+    all.recipients.map((o) => o.outcome),
+    ['bounced', 'bounced'],
+  );
+});
+
 test('the connection dropped mid-DATA defers, with the network error on the data phase', async () => {
   mta.script.dropMidData = true;
   const big = Buffer.from(`Subject: big\r\n\r\n${'x'.repeat(76)}\r\n`.repeat(2_000));

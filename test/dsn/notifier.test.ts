@@ -85,6 +85,8 @@ async function attempt(
     text: string;
     host: string | null;
     explanation?: string;
+    /** More of the outcome event's detail, as the scheduler writes it (status_inferred…). */
+    detail?: Record<string, unknown>;
   }[],
   at: number,
 ): Promise<RecipientRecord[]> {
@@ -122,7 +124,7 @@ async function attempt(
         text: x.text,
         remoteHost: x.host,
         remoteIp: '127.0.0.10',
-        detail: { explanation: x.explanation ?? null },
+        detail: { explanation: x.explanation ?? null, ...x.detail },
       },
     ]),
     recipients: results.map((x) => ({
@@ -222,6 +224,41 @@ test('a final failure with NOTIFY=FAILURE queues one DSN to the sender, with a n
     // Asked again (the queue retried after a crash): nothing new.
     await h.notifier.finalFailure(message, [bob]);
     assert.equal(await h.store.messages.count(), 2);
+  });
+});
+
+test("Diagnostic-Code quotes the server as it answered: a status it did not give is the report's Status only; a Status of class 2 is never a failure's", async () => {
+  await harness({}, async (h) => {
+    const { message, recipients } = await original(h, [
+      { address: 'plain@example.org', notify: ['FAILURE'] },
+      { address: 'confused@example.org', notify: ['FAILURE'] },
+    ]);
+    const [plain, confused] = await attempt(
+      h,
+      message,
+      [
+        // "550 No such user here": the classifier's 5.1.1 was stored beside it (status_inferred).
+        {
+          r: recipients[0],
+          state: 'bounced',
+          code: 550,
+          enhanced: '5.1.1',
+          text: 'No such user here',
+          host: 'mx1.example.org',
+          detail: { status_inferred: true },
+        },
+        // A multi-line reply whose first line quoted 2.1.5 above its refusal.
+        { r: recipients[1], state: 'bounced', code: 550, enhanced: '2.1.5', text: '2.1.5 fine\nactually no', host: 'mx1.example.org' },
+      ],
+      T0 + 30_000,
+    );
+    await h.notifier.finalFailure(message, [plain, confused]);
+    const { dsns } = await dsnsFor(h, message);
+    const [a, b] = dsns[0]!.status.recipients;
+    assert.equal(a.get('status'), '5.1.1');
+    assert.equal(a.get('diagnostic-code'), 'smtp; 550 No such user here');
+    assert.equal(b.get('action'), 'failed');
+    assert.equal(b.get('status'), '5.0.0');
   });
 });
 

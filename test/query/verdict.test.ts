@@ -7,31 +7,12 @@ import { test } from 'node:test';
 import { explanationOf, verdictOf } from '../../src/query/verdict.js';
 import { classify } from '../../src/classify/index.js';
 import type { EventRecord, RecipientRecord } from '../../src/types.js';
+import { recipientRecord } from '../helpers/recipient-record.js';
 
 const T0 = Date.UTC(2024, 4, 1, 10, 2, 0);
 
 function recipient(over: Partial<RecipientRecord>): RecipientRecord {
-  return {
-    id: 1,
-    messageRowId: 1,
-    address: 'ann@example.com',
-    domain: 'example.com',
-    state: 'delivered',
-    attempts: 1,
-    nextAttemptAt: null,
-    leaseOwner: null,
-    leaseUntil: null,
-    notify: null,
-    orcpt: null,
-    lastCode: null,
-    lastEnhanced: null,
-    lastText: null,
-    category: null,
-    hard: null,
-    delayNotifiedAt: null,
-    updatedAt: T0,
-    ...over,
-  };
+  return recipientRecord({ state: 'delivered', attempts: 1, updatedAt: T0, ...over });
 }
 
 let nextId = 1;
@@ -132,6 +113,29 @@ test('delivered on a later attempt after such a loss: the verdict says the recip
     v.verdict,
     /^delivered to mx\.example\.com \[192\.0\.2\.5\] at 10:12 UTC, accepted 250 2\.0\.0; an earlier attempt \(10:02 UTC\) lost the connection right after sending the message, so the recipient may have it twice$/,
   );
+});
+
+test('a data phase that failed before the message was sent (no reply to DATA) says no duplicate is possible', () => {
+  const beforeBody = { ...lost, id: nextId++, text: 'no reply within 300000 ms', enhanced: '4.4.1', detail: { ...lost.detail, after_body: false } };
+  const v = verdictOf({
+    recipient: recipient({ state: 'deferred', nextAttemptAt: T0 + 600_000, lastEnhanced: '4.4.1', category: 'connection-failure' }),
+    events: [beforeBody],
+    messageCreatedAt: T0,
+    suppression: null,
+    now: T0 + 1000,
+    classify,
+  });
+  assert.doesNotMatch(v.verdict, /duplicate|twice/);
+  assert.match(v.verdict, /^deferred 1 time, next attempt 10:12 UTC: connection failure/);
+  const later = verdictOf({
+    recipient: recipient({ state: 'delivered', attempts: 2 }),
+    events: [beforeBody, { ...delivered, id: nextId++, at: T0 + 600_000, attempt: 2 }],
+    messageCreatedAt: T0,
+    suppression: null,
+    now: T0 + 700_000,
+    classify,
+  });
+  assert.doesNotMatch(later.verdict, /twice/);
 });
 
 test('every reply is explained, the phases of an attempt included; a step without a reply is not', () => {
