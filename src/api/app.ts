@@ -98,6 +98,9 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'query' | 
   // What the client sent for that field: zod's issue does not carry it, and a parameter given twice
   // (`?limit=1&limit=2`, an array) was answered "required".
   const given = issue.path.length === 1 && value && typeof value === 'object' ? (value as Record<string, unknown>)[String(issue.path[0])] : undefined;
+  // A repeatable parameter given too often is over its count; any other given twice is a mistake.
+  const tooBig = issue.code === 'too_big' ? issue : issue.code === 'invalid_union' ? issue.errors.flat().find((e) => e.code === 'too_big') : undefined;
+  if (where === 'query' && Array.isArray(given) && tooBig) throw new InvalidRequest(field, `given ${given.length} times; at most ${String(tooBig.maximum)}`);
   if (where === 'query' && Array.isArray(given)) throw new InvalidRequest(field, 'given more than once; give it once');
   const message = issue.code === 'invalid_type' && given === undefined ? 'required' : issue.message;
   throw new InvalidRequest(field, message);
@@ -131,6 +134,23 @@ export function createApi(opts: ApiOptions): Api {
     // Message-IDs are often longer than find-my-way's default of 100 characters.
     routerOptions: { maxParamLength: 1000 },
     bodyLimit: 64 * 1024,
+    // A URL the router cannot take (`/v1/messages/%ff`, a path segment over maxParamLength): answered in the
+    // shape of every other refusal, not fastify's own JSON (and under /ui not as JSON, with no page headers).
+    frameworkErrors: (err, req, res) => {
+      const reply = res as unknown as FastifyReply;
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      const status = tooLong ? 414 : 400;
+      const message = tooLong
+        ? 'a part of the URL is longer than 1,000 characters'
+        : 'the URL does not decode: a % must be followed by two hex digits that make UTF-8';
+      if (req.url.startsWith('/ui'))
+        return reply
+          .code(status)
+          .headers({ 'content-security-policy': "default-src 'none'", 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' })
+          .type('text/plain; charset=utf-8')
+          .send(`Not understood: ${message}.\n`);
+      return reply.code(status).send({ error: 'invalid request', field: 'url', message });
+    },
     // req.ip: behind a trusted proxy, the right-most X-Forwarded-For address not itself a trusted proxy
     // (@fastify/proxy-addr walks the header right to left); the left part is the client's to forge.
     // false, not []: without proxies the header is never parsed.

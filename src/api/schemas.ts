@@ -8,12 +8,25 @@ import { MAX_LIMIT } from '../query/search.js';
 
 const ADDRESS = /^[^@\s<>]+@[^@\s<>]+$/;
 
+/**
+ * Milliseconds of an ISO 8601 time (`2024-05-01`, `2024-05-01T10:00:00Z`), or NaN. A day that is not in the
+ * calendar (2024-02-31, 2024-13-45) is NaN too: Date.parse would move it into the next month.
+ */
+export function isoTime(s: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
+  if (!m) return Number.NaN;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  if (mo < 1 || mo > 12 || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return Number.NaN;
+  return Date.parse(s);
+}
+
 /** An instant as ISO 8601 (`2024-05-01`, `2024-05-01T10:00:00Z`) or milliseconds since the epoch. */
 const instant = z
   .string()
   .max(40)
   .transform((s, ctx) => {
-    const ms = /^\d{1,15}$/.test(s) ? Number(s) : /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) ? Date.parse(s) : Number.NaN;
+    const ms = /^\d{1,15}$/.test(s) ? Number(s) : isoTime(s);
     if (Number.isNaN(ms)) {
       ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 time such as 2024-05-01T10:00:00Z, or milliseconds since the epoch' });
       return z.NEVER;

@@ -59,6 +59,14 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`mailtrail: unknown command "${name}"\n${help()}\n`);
     return 2;
   }
+  // `mailtrail trace X | head` closes the pipe early: the reader has what it wanted, which is no error
+  // (tail handles it itself, to stop following; start writes its log elsewhere).
+  if (name !== 'start' && name !== 'tail') {
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') process.stderr.write(`mailtrail: cannot write to stdout: ${err.message}\n`);
+      process.exit(err.code === 'EPIPE' ? 0 : 1);
+    });
+  }
   const command = await entry.load();
   return command.run(rest);
 }

@@ -6,6 +6,7 @@
 import { replyLine } from '../classify/reply-line.js';
 import type { FeedEvent } from '../store/store.js';
 import type { EventKind } from '../types.js';
+import { CONTROL, CONTROL_BUT_NEWLINE } from './printable.js';
 
 /**
  * One `mailtrail tail --json` line. The names are those of the log schema (README "Log schema"), so one
@@ -202,9 +203,6 @@ export function formatPretty(e: FeedEvent, opts: { color: boolean }): string {
 function opt<T>(x: T | null | undefined | false | ''): T[] {
   return x === null || x === undefined || x === false || x === '' ? [] : [x];
 }
-
-const CONTROL = /[\x00-\x1f\x7f-\x9f]/g;
-const CONTROL_BUT_NEWLINE = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
 
 /** Replaces control characters (escape sequences above all) in every string the pretty line may show; `text` keeps \n for replyLine to join. */
 function sanitize(r: TailRecord): TailRecord {

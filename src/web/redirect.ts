@@ -1,6 +1,13 @@
 /** Where a form may send the browser afterwards: only a page of ours (an open redirect would help phishing). */
 export function safeNext(next: unknown, fallback = '/ui/messages'): string {
-  return typeof next === 'string' && /^\/ui\/[^\s\\]*$/.test(next) && !next.startsWith('/ui/login') ? next : fallback;
+  if (typeof next !== 'string' || !/^\/ui\/[^\s\\\x00-\x1f\x7f]*$/.test(next) || next.startsWith('/ui/login')) return fallback;
+  // A Location header is Latin-1 at most (Node refuses anything above): characters beyond ASCII, as in a
+  // search for a non-ASCII subject, go percent-encoded; a lone surrogate cannot be, so it falls back.
+  try {
+    return next.replace(/[^\x00-\x7f]+/g, (run) => encodeURIComponent(run));
+  } catch {
+    return fallback;
+  }
 }
 
 /** `path` with a notice code (src/web/notices.ts) added to its query string. */

@@ -53,6 +53,12 @@ describe('HTTP API', () => {
       assert.ok(r.json.message);
       assert.equal((await h.call('GET', '/v1/messages?state=lost')).json.field, 'state');
       assert.equal((await h.call('GET', '/v1/messages?since=yesterday')).json.field, 'since');
+      // A day not in the calendar is refused, not moved into the next month.
+      for (const day of ['2024-02-31', '2024-13-01', '2024-04-31T10:00:00Z']) {
+        const bad = await h.call('GET', `/v1/messages?since=${day}`);
+        assert.deepEqual([bad.status, bad.json.field], [400, 'since'], day);
+      }
+      assert.equal((await h.call('GET', '/v1/messages?since=2024-02-29')).status, 200, 'a leap day is a day');
       assert.equal((await h.call('GET', '/v1/messages?recipient=nobody')).json.field, 'recipient');
       assert.equal((await h.call('GET', '/v1/messages?cursor=garbage')).json.field, 'cursor');
     });
@@ -62,6 +68,18 @@ describe('HTTP API', () => {
         assert.equal(r.status, 400, q);
         assert.deepEqual([r.json.field, r.json.message], [q.split('=')[0], 'given more than once; give it once'], q);
       }
+    });
+    test('a URL that does not decode, or a path part over 1,000 characters, is refused in the shape of every refusal', async () => {
+      const bad = await h.call('GET', '/v1/messages/%ff');
+      assert.equal(bad.status, 400);
+      assert.deepEqual(bad.json, {
+        error: 'invalid request',
+        field: 'url',
+        message: 'the URL does not decode: a % must be followed by two hex digits that make UTF-8',
+      });
+      const long = await h.call('GET', `/v1/messages/${'x'.repeat(1001)}`);
+      assert.equal(long.status, 414);
+      assert.equal(long.json.field, 'url');
     });
     test('an unknown parameter is refused rather than silently ignored', async () => {
       const r = await h.call('GET', '/v1/messages?recipent=a@example.com');

@@ -309,6 +309,12 @@ test('CLI: exit 1 with failures, 0 when nothing fails; --json is the report; GET
       headers: { authorization: 'Bearer read-token-0123456789-0123456789abcdef' },
     });
     assert.equal(invalid.status, 400);
+    // `domain` is repeatable up to 100 times: more is refused for the count, not as "given more than once".
+    const many = await fetch(`http://127.0.0.1:${port}/v1/doctor?${Array.from({ length: 101 }, (_, i) => `domain=d${i}.test`).join('&')}`, {
+      headers: { authorization: 'Bearer read-token-0123456789-0123456789abcdef' },
+    });
+    assert.equal(many.status, 400);
+    assert.deepEqual(await many.json(), { error: 'invalid request', field: 'domain', message: 'given 101 times; at most 100' });
   } finally {
     await api.close();
   }

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { messageFate } from '../../src/query/fate.js';
-import { MESSAGE_ID, seedHistory, tempStore } from './fixture.js';
+import { MESSAGE_ID, T0, newMessage, seedHistory, tempStore } from './fixture.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/mailtrail.js');
 
@@ -85,5 +85,61 @@ describe('mailtrail trace', () => {
     const u = await mailtrail(['trace', '--config', config]);
     assert.equal(u.code, 2);
     assert.match(u.stderr, /usage: mailtrail trace/);
+  });
+  test("a server's control characters (ESC, BEL, CR) reach the terminal as '?': a reply cannot recolour or overwrite the trace", async () => {
+    const hostile = '451 4.7.1 greylisted \x1b[31mRED \x1b]0;pwned\x07 \rfake delivered line\x08\x08';
+    const { message, recipients } = await t.store.messages.enqueue(newMessage({ queueId: 'QESCAPE001', createdAt: T0, recipients: ['eve@escape.test'] }));
+    const at = T0 + 60_000;
+    await t.store.queue.claimDue({ now: at, limit: 10, owner: 'w9', leaseUntil: at + 60_000 });
+    await t.store.queue.recordAttempt({
+      owner: 'w9',
+      at,
+      events: [
+        {
+          at,
+          messageRowId: message.id,
+          recipientId: recipients[0]!.id,
+          kind: 'deferred',
+          attempt: 1,
+          phase: 'rcpt',
+          code: 451,
+          enhanced: '4.7.1',
+          text: hostile,
+          remoteHost: 'mx.escape.test',
+          detail: { category: 'greylisting', hard: false },
+        },
+      ],
+      recipients: [
+        {
+          id: recipients[0]!.id,
+          state: 'deferred',
+          nextAttemptAt: at + 600_000,
+          lastCode: 451,
+          lastEnhanced: '4.7.1',
+          lastText: hostile,
+          category: 'greylisting',
+          hard: false,
+        },
+      ],
+    });
+    const r = await mailtrail(['trace', 'QESCAPE001', '--config', config]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /[\x00-\x08\x0b-\x1f\x7f]/, 'no control character but line feed');
+    assert.match(r.stdout, /\?\[31mRED \?\]0;pwned\? \?fake delivered line\?\?/);
+    const json = await mailtrail(['trace', 'QESCAPE001', '--json', '--config', config]);
+    assert.ok(json.stdout.includes('\\u001b[31mRED'), '--json keeps the text, escaped by JSON');
+  });
+
+  test('a reader that closes the pipe early (trace | head) ends the command quietly, exit 0', async () => {
+    const child = spawn(process.execPath, [BIN, 'trace', `<${MESSAGE_ID}>`, '--config', config], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, MAILTRAIL_CONFIG: '' },
+    });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 });

@@ -66,3 +66,24 @@ test('add, list, remove: what the operator does by hand, and what intake then se
   assert.equal(gone.code, 1);
   assert.match(empty.stdout, /no suppressed addresses/);
 });
+
+test("list: a hard bounce's reason (a remote server's words) cannot put control characters or extra columns on the terminal", async () => {
+  const store = openSqliteStore({ path: t.dbPath, synchronous: 'FULL', busyTimeoutMs: 2000 });
+  try {
+    await store.suppressions.add({
+      address: 'victim@example.net',
+      reason: 'hard bounce: 550 \x1b[2Kgone\x07\tcolumn\nline',
+      source: 'hard-bounce',
+      createdAt: Date.now(),
+    });
+  } finally {
+    await store.close();
+  }
+  const listed = await cli('list');
+  assert.equal(listed.code, 0, listed.stderr);
+  const line = listed.stdout.split('\n').find((l) => l.startsWith('victim@example.net'));
+  assert.ok(line, listed.stdout);
+  assert.equal(line.split('\t').length, 4, 'four columns');
+  assert.match(line, /\thard bounce: 550 \?\[2Kgone\?\?column\?line$/);
+  await cli('remove', 'victim@example.net');
+});

@@ -127,6 +127,28 @@ describe('signing in', () => {
     }
   });
 
+  test('"next" with characters beyond Latin-1 (a search for a non-ASCII subject) redirects percent-encoded, never a 500', async () => {
+    const b = w.browser();
+    await b.get('/ui/login');
+    const r = await b.post('/ui/login', { token: READ_TOKEN, next: '/ui/messages?subject=Ā€😀' });
+    assert.equal(r.status, 303);
+    assert.equal(r.location, `/ui/messages?subject=${encodeURIComponent('Ā€😀')}`);
+    const again = await b.get(`/ui/login?next=${encodeURIComponent('/ui/messages?q=Ā')}`);
+    assert.equal(again.status, 303, 'signed in: straight on');
+    assert.equal(again.location, `/ui/messages?q=${encodeURIComponent('Ā')}`);
+    const lone = await b.get(`/ui/login?next=${encodeURIComponent('/ui/messages?q=')}%ED%A0%80`);
+    assert.ok(lone.status === 303 || lone.status === 200, `status ${lone.status}`);
+  });
+
+  test("a page URL that does not decode is a plain 400 with the page headers, not fastify's JSON", async () => {
+    const r = await w.browser().get('/ui/messages/%ff');
+    assert.equal(r.status, 400);
+    assert.match(r.headers.get('content-type') ?? '', /^text\/plain/);
+    assert.equal(r.headers.get('content-security-policy'), "default-src 'none'");
+    assert.equal(r.headers.get('cache-control'), 'no-store');
+    assert.match(r.body, /^Not understood: the URL does not decode/);
+  });
+
   test('each sign-in gets a new session id: an id planted beforehand is never the session', async () => {
     const b = w.browser();
     const planted = 'planted-0123456789abcdefghijklmnopqrstuvwxyzABC';

@@ -43,6 +43,13 @@ test('search: subject words, state, date range and paging; a bad value is shown 
   assert.equal(bad.status, 400);
   assert.match(bad.body, /aria-invalid="true"[^>]*>|id="since-error"/);
   assert.match(bad.body, /expected an ISO 8601 time/);
+  // A day not in the calendar is a bad value at its field, not a crash; the last day of the calendar is a day.
+  for (const impossible of ['2024-13-45', '2024-02-32', '2023-02-29']) {
+    const r = await b.get(`/ui/messages?until=${impossible}`);
+    assert.equal(r.status, 400, impossible);
+    assert.match(r.body, /expected an ISO 8601 time/);
+  }
+  assert.match(text((await b.get('/ui/messages?since=2024-04-30&until=9999-12-31')).body), /QNEWER0001/);
   const first = await b.get('/ui/messages?tag=transactional&state=delivered');
   assert.match(first.body, /QNEWER0001/);
 });

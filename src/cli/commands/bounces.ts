@@ -6,6 +6,7 @@
 import type { InboundRecord, Store } from '../../store/store.js';
 import { loadCliConfig, withStore } from '../context.js';
 import { parseCommandArgs, positiveInteger, UsageError, type CommandSpec } from '../usage.js';
+import { field, printable } from '../../log/printable.js';
 
 const SPEC: CommandSpec = { name: 'bounces', usage: 'mailtrail bounces [--unmatched] [--limit N] [--json] | bounces --id N [--json|--raw]  [--config FILE]' };
 
@@ -38,7 +39,7 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
       const view = await toView(store, row);
-      process.stdout.write(values.json ? JSON.stringify(view) + '\n' : describe(view, true));
+      process.stdout.write(values.json ? JSON.stringify(view) + '\n' : printable(describe(view, true)));
       return 0;
     }
     const rows = values.unmatched ? await store.inbound.listUnmatched({ limit }) : await store.inbound.list({ limit });
@@ -48,7 +49,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     for (const row of rows) {
       const view = await toView(store, row);
-      process.stdout.write(values.json ? JSON.stringify(view) + '\n' : describe(view, false));
+      process.stdout.write(values.json ? JSON.stringify(view) + '\n' : printable(describe(view, false)));
     }
     return 0;
   });
@@ -102,7 +103,7 @@ function describe(v: InboundView, full: boolean): string {
   const recipients = Array.isArray(v.parse?.recipients) ? (v.parse!.recipients as Array<Record<string, unknown>>) : [];
   const details = recipients.map(
     (p) =>
-      `  ${p.address ?? '(no address)'}\t${p.action ?? '-'}\t${p.status ?? '-'}\t${p.category ?? '-'}\t${p.hard === true ? 'hard' : p.hard === false ? 'soft' : '-'}\t${p.diagnostic ?? ''}\n`,
+      `  ${p.address ?? '(no address)'}\t${p.action ?? '-'}\t${p.status ?? '-'}\t${p.category ?? '-'}\t${p.hard === true ? 'hard' : p.hard === false ? 'soft' : '-'}\t${field(p.diagnostic as string | undefined)}\n`,
   );
   const orig = v.parse?.original_message_id ? `  original Message-ID: ${v.parse.original_message_id}\n` : '';
   return line + details.join('') + orig;

@@ -6,6 +6,7 @@
 import { runDoctor, renderReport } from '../../doctor/index.js';
 import { loadCliConfig, withStore } from '../context.js';
 import { parseCommandArgs, UsageError, type CommandSpec } from '../usage.js';
+import { printable } from '../../log/printable.js';
 
 const USAGE = 'mailtrail doctor [DOMAIN…] [--json]  [--config FILE]';
 const SPEC: CommandSpec = {
@@ -26,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadCliConfig(values.config);
   return withStore(config, async (store) => {
     const report = await runDoctor({ config, store, domains: positionals });
-    process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report));
+    process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : printable(renderReport(report)));
     return report.ok ? 0 : 1;
   });
 }

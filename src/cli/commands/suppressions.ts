@@ -7,6 +7,7 @@ import type { SuppressionRecord } from '../../store/store.js';
 import { loadCliConfig, withStore } from '../context.js';
 import { parseCommandArgs, positiveInteger, UsageError, type CommandSpec } from '../usage.js';
 import { suppressionList } from '../../suppression/list.js';
+import { field } from '../../log/printable.js';
 
 const SPEC: CommandSpec = {
   name: 'suppressions',
@@ -39,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
         } else if (list.length === 0) {
           process.stdout.write('no suppressed addresses\n');
         } else {
-          for (const s of list) process.stdout.write(`${s.address}\t${s.source}\t${new Date(s.createdAt).toISOString()}\t${s.reason}\n`);
+          for (const s of list) process.stdout.write(`${field(s.address)}\t${s.source}\t${new Date(s.createdAt).toISOString()}\t${field(s.reason)}\n`);
         }
         return 0;
       }

@@ -7,6 +7,7 @@ import { messageFate } from '../../query/fate.js';
 import { renderFates } from '../../query/render.js';
 import { loadCliConfig, withStore } from '../context.js';
 import { parseCommandArgs, UsageError, type CommandSpec } from '../usage.js';
+import { printable } from '../../log/printable.js';
 import { describeDatabase } from '../../config/database.js';
 
 const USAGE = 'mailtrail trace <Message-ID|queue-id> [--json] [--config FILE]';
@@ -26,7 +27,7 @@ export async function run(argv: string[]): Promise<number> {
       );
       return 1;
     }
-    process.stdout.write(values.json ? JSON.stringify({ messages: fates }, null, 2) + '\n' : renderFates(fates));
+    process.stdout.write(values.json ? JSON.stringify({ messages: fates }, null, 2) + '\n' : printable(renderFates(fates)));
     return 0;
   });
 }

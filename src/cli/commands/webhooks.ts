@@ -6,6 +6,7 @@
 import type { WebhookDeliveryRecord, WebhookState } from '../../store/store.js';
 import { loadCliConfig, withStore } from '../context.js';
 import { parseCommandArgs, positiveInteger, UsageError, type CommandSpec } from '../usage.js';
+import { field } from '../../log/printable.js';
 
 const SPEC: CommandSpec = {
   name: 'webhooks',
@@ -99,7 +100,7 @@ function describe(d: WebhookDeliveryRecord): string {
         ? `at ${d.deliveredAt === null ? '-' : iso(d.deliveredAt)}`
         : `since ${iso(d.updatedAt)}`;
   const last = d.lastError ?? (d.lastStatus !== null ? `HTTP ${d.lastStatus}` : '');
-  return [`${d.id}`, d.state, d.endpoint, d.type, `event #${d.eventId}`, `attempts ${d.attempts}`, when, last].join('\t').trimEnd();
+  return [`${d.id}`, d.state, d.endpoint, d.type, `event #${d.eventId}`, `attempts ${d.attempts}`, when, last].map(field).join('\t').trimEnd();
 }
 
 /** The JSON shape of one delivery (one line per delivery with --json). The payload is included as sent. */

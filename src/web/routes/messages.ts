@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ActionResult, Actor } from '../../api/actions.js';
-import { queueIdParams, searchQuery, webhookParams } from '../../api/schemas.js';
+import { isoTime, queueIdParams, searchQuery, webhookParams } from '../../api/schemas.js';
 import { messageDetails } from '../../query/details.js';
 import { messageFate } from '../../query/fate.js';
 import { CursorError, searchMessages, type SearchResult } from '../../query/search.js';
@@ -38,7 +38,10 @@ function toParams(form: SearchForm, cursor: unknown): Record<string, unknown> {
   const { q, until, ...rest } = form;
   const p: Record<string, unknown> = { ...rest, limit: String(PAGE_SIZE) };
   if (q) p.message = q;
-  if (until) p.until = /^\d{4}-\d{2}-\d{2}$/.test(until) ? new Date(Date.parse(until) + DAY).toISOString() : until;
+  // A date is the end of that day, passed as epoch milliseconds (an ISO string past year 9999 has six digits);
+  // anything else, an impossible date included, goes as typed and the API's check answers it.
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(until ?? '') ? isoTime(until!) : Number.NaN;
+  if (until) p.until = Number.isNaN(day) ? until : String(day + DAY);
   if (typeof cursor === 'string' && cursor) p.cursor = cursor;
   return p;
 }
