@@ -4,6 +4,7 @@
  * authenticated user may use a sender address. Address syntax itself is smtp-server's (501 5.1.7
  * for the sender, 501 5.1.3 for recipients).
  */
+import { isUtf8 } from 'node:buffer';
 import { domainToASCII } from 'node:url';
 import type { Refusal } from '../listener/session-guard.js';
 
@@ -21,18 +22,19 @@ function refuse(code: number, enhanced: string, text: string, reason: string): R
   return { code, enhanced, text, reason };
 }
 
-/** Checks a MAIL FROM or RCPT TO line before smtp-server parses it; null when it may go on. */
-export function checkAddressCommand(kind: 'MAIL' | 'RCPT', line: string): Refusal | null {
+/**
+ * Checks a MAIL FROM or RCPT TO line (its bytes as latin1) before smtp-server parses it; null when it may go
+ * on. `smtputf8`: for RCPT, whether the transaction's MAIL FROM carried SMTPUTF8.
+ */
+export function checkAddressCommand(kind: 'MAIL' | 'RCPT', line: string, smtputf8 = false): Refusal | null {
   const addressCode = kind === 'MAIL' ? '5.1.7' : '5.1.3';
+  const verb = kind === 'MAIL' ? 'MAIL FROM' : 'RCPT TO';
   if (CONTROL.test(line)) {
-    return refuse(501, addressCode, `control characters are not allowed in ${kind === 'MAIL' ? 'MAIL FROM' : 'RCPT TO'}`, 'bad-address');
+    return refuse(501, addressCode, `control characters are not allowed in ${verb}`, 'bad-address');
   }
   const colon = line.indexOf(':');
   if (colon < 0) return null; // smtp-server answers the syntax error
-  const [, ...params] = line
-    .slice(colon + 1)
-    .trim()
-    .split(/ +/);
+  const [, ...params] = splitPath(line.slice(colon + 1).trim());
   const known = kind === 'MAIL' ? MAIL_PARAMS : RCPT_PARAMS;
   for (const param of params) {
     if (!param) continue;
@@ -53,8 +55,44 @@ export function checkAddressCommand(kind: 'MAIL' | 'RCPT', line: string): Refusa
     if (key === 'RET' && value !== null && !/^(FULL|HDRS)$/i.test(value)) {
       return refuse(501, '5.5.4', 'RET must be FULL or HDRS (RFC 3461 section 4.3)', 'bad-parameter');
     }
+    if (key === 'SMTPUTF8') smtputf8 = true;
+  }
+  // Bytes past ASCII: UTF-8, nothing else (read as UTF-8 they would become U+FFFD, and the mail would go to
+  // a mailbox nobody named). A non-ASCII local part only in an SMTPUTF8 transaction (RFC 6531): nothing else
+  // can carry it on. A non-ASCII domain is taken and stored as its A-label, which every hop can read.
+  if (/[\x80-\xff]/.test(line)) {
+    if (!isUtf8(Buffer.from(line, 'latin1')))
+      return refuse(501, addressCode, `${verb} holds bytes that are not UTF-8: an address is ASCII, or UTF-8 with SMTPUTF8 (RFC 6531)`, 'bad-address');
+    const path = splitPath(line.slice(colon + 1).trim())[0] ?? '';
+    const local = path.slice(0, Math.max(path.lastIndexOf('@'), 0));
+    if (!smtputf8 && /[\x80-\xff]/.test(local))
+      return refuse(553, '5.6.7', `a non-ASCII local part needs SMTPUTF8 on MAIL FROM (RFC 6531 section 3.4)`, 'bad-address');
   }
   return null;
+}
+
+/**
+ * The path and the parameters after it: the path ends at the `>` outside a quoted local part (`<"a b"@x>`
+ * holds a space), else at the first space.
+ */
+function splitPath(rest: string): string[] {
+  if (!rest.startsWith('<')) return rest.split(/ +/);
+  let quoted = false;
+  for (let i = 1; i < rest.length; i++) {
+    const c = rest[i];
+    if (c === '\\' && quoted) i++;
+    else if (c === '"') quoted = !quoted;
+    else if (c === '>' && !quoted)
+      return [
+        rest.slice(0, i + 1),
+        ...rest
+          .slice(i + 1)
+          .trim()
+          .split(/ +/)
+          .filter(Boolean),
+      ];
+  }
+  return rest.split(/ +/);
 }
 
 /** The ASCII, lower-cased domain of an address (smtp-server hands IDNs over in Unicode). */

@@ -137,7 +137,10 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
         reason: 'cleartext-auth',
       };
     }
-    if ((name === 'MAIL' || name === 'RCPT') && conn.session.user && conn.hostNameAppearsAs) return checkAddressCommand(name, line);
+    if ((name === 'MAIL' || name === 'RCPT') && conn.session.user && conn.hostNameAppearsAs) {
+      const mail = conn.session.envelope?.mailFrom;
+      return checkAddressCommand(name, line, name === 'RCPT' && !!mail && typeof mail.args === 'object' && !!mail.args && 'SMTPUTF8' in mail.args);
+    }
     return null;
   }
 

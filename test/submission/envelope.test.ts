@@ -117,4 +117,50 @@ describe('envelope syntax, parameters and DSN', () => {
       [['Kim@xn--bcher-kva.example', 'xn--bcher-kva.example']],
     );
   });
+
+  test('bytes that are not UTF-8 in an address are refused, never stored as U+FFFD; a non-ASCII local part needs SMTPUTF8', async () => {
+    const c = await loggedIn(h.starttlsPort);
+    assert.match((await c.command(`MAIL FROM:<a\xff@${DOMAIN}>`))!.text, /^501 5\.1\.7 .*not UTF-8/);
+    assert.equal((await c.command(`MAIL FROM:<app@${DOMAIN}>`))?.code, 250);
+    assert.match((await c.command('RCPT TO:<j\xe9r\xf4me@example.org>'))!.text, /^501 5\.1\.3 .*not UTF-8/);
+    c.write(Buffer.from('RCPT TO:<jérôme@example.org>\r\n', 'utf8'));
+    assert.match((await c.read())!.text, /^553 5\.6\.7 .*SMTPUTF8/);
+    assert.equal((await c.command('RSET'))?.code, 250);
+    c.write(Buffer.from(`MAIL FROM:<app@${DOMAIN}> SMTPUTF8\r\nRCPT TO:<jérôme@example.org>\r\n`, 'utf8'));
+    assert.equal((await c.read())?.code, 250);
+    assert.equal((await c.read())?.code, 250, 'in an SMTPUTF8 transaction the UTF-8 local part is taken');
+    await c.command('DATA');
+    c.write(message('utf8-local@example.com') + '.\r\n');
+    assert.equal((await c.read())?.code, 250);
+    c.destroy();
+    const m = (await storedMessages(h.store)).find((x) => x.message.messageId === 'utf8-local@example.com')!;
+    assert.deepEqual(
+      m.recipients.map((x) => x.address),
+      ['jérôme@example.org'],
+    );
+    assert.ok(!(await storedMessages(h.store)).some((x) => x.recipients.some((r) => r.address.includes('\ufffd'))), 'no U+FFFD stored');
+  });
+
+  test('a recipient repeated in another case is one recipient: the first, with its case and the DSN parameters it was accepted with', async () => {
+    const c = await loggedIn(h.starttlsPort);
+    await c.command(`MAIL FROM:<app@${DOMAIN}>`);
+    assert.equal((await c.command('RCPT TO:<Smith@example.org> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;Smith@example.org'))?.code, 250);
+    assert.equal((await c.command('RCPT TO:<smith@example.org>'))?.code, 250);
+    await c.command('DATA');
+    c.write(message('case-merge@example.com') + '.\r\n');
+    assert.equal((await c.read())?.code, 250);
+    c.destroy();
+    const m = (await storedMessages(h.store)).find((x) => x.message.messageId === 'case-merge@example.com')!;
+    assert.deepEqual(
+      m.recipients.map((x) => [x.address, x.notify, x.orcpt]),
+      [['Smith@example.org', ['SUCCESS', 'FAILURE'], 'rfc822;Smith@example.org']],
+    );
+  });
+
+  test('a quoted local part may hold a space: its parameters are read after the closing ">"', async () => {
+    const c = await loggedIn(h.starttlsPort);
+    const r = await c.command(`MAIL FROM:<"a b"@${DOMAIN}> BODY=8BITMIME`);
+    assert.doesNotMatch(r!.text, /unsupported MAIL parameter/);
+    c.destroy();
+  });
 });
