@@ -103,6 +103,14 @@ export function addressDomain(address: string): string {
   return (domainToASCII(domain) || domain).toLowerCase();
 }
 
+/** An address with its domain as ASCII (an A-label), for replies; an undecodable domain stays as given. */
+export function asciiAddress(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return address;
+  const domain = address.slice(at + 1);
+  return `${address.slice(0, at + 1)}${domainToASCII(domain) || domain}`;
+}
+
 /**
  * May a user with these sender domains use this envelope sender? Exact domain match (a subdomain
  * must be listed itself); `*` allows any sender, including the null sender `<>`.

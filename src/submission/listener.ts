@@ -18,7 +18,7 @@ import { dummyHash, type verifyPassword } from '../auth/password.js';
 import { createRehasher } from '../auth/rehash.js';
 import { createVerifyCache } from '../auth/verify-cache.js';
 import { DataLineCheck } from './data-stream.js';
-import { checkAddressCommand, routableDomain, senderAllowed } from './envelope.js';
+import { asciiAddress, checkAddressCommand, routableDomain, senderAllowed } from './envelope.js';
 import { startAcceptor, type Acceptor } from '../listener/acceptor.js';
 import { Admission, networkMatcher, type Slot } from '../listener/admission.js';
 import { endSessions } from '../listener/end-sessions.js';
@@ -285,8 +285,10 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     }
     if (!senderAllowed(address.address, user.senderDomains)) {
       const allowed = user.senderDomains.join(', ');
-      if (conn) refused(conn, { code: 553, enhanced: '5.7.1', text: `sender <${address.address}> not allowed`, reason: 'sender-not-allowed', command: 'MAIL' });
-      return smtpError(553, '5.7.1', `Sender address <${address.address}> not allowed for user ${user.username}; allowed domains: ${allowed}`);
+      // In the reply as ASCII (smtp-server hands an A-label domain over in Unicode): replies are ASCII outside SMTPUTF8.
+      const sender = asciiAddress(address.address);
+      if (conn) refused(conn, { code: 553, enhanced: '5.7.1', text: `sender <${sender}> not allowed`, reason: 'sender-not-allowed', command: 'MAIL' });
+      return smtpError(553, '5.7.1', `Sender address <${sender}> not allowed for user ${user.username}; allowed domains: ${allowed}`);
     }
     return null;
   }
@@ -298,7 +300,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     if (!routableDomain(address.address)) {
       const conn = guards.get(session.id)?.conn;
       if (conn) refused(conn, { code: 501, enhanced: '5.1.3', text: 'bad recipient domain', reason: 'bad-address', command: 'RCPT' });
-      return smtpError(501, '5.1.3', `Bad recipient address syntax: the domain of <${address.address}> is not a valid host name`);
+      return smtpError(501, '5.1.3', `Bad recipient address syntax: the domain of <${asciiAddress(address.address)}> is not a valid host name`);
     }
     return null;
   }

@@ -157,6 +157,14 @@ describe('envelope syntax, parameters and DSN', () => {
     );
   });
 
+  test('a refusal names an internationalised domain as the client wrote it in ASCII (an A-label), not decoded', async () => {
+    const c = await loggedIn(h.starttlsPort);
+    const r = await c.command('MAIL FROM:<a@xn--mnchen-3ya.example>');
+    assert.match(r!.text, /^553 5\.7\.1 Sender address <a@xn--mnchen-3ya\.example> not allowed/);
+    assert.ok(/^[\x20-\x7e\n]*$/.test(r!.text), 'an ASCII reply');
+    c.destroy();
+  });
+
   test('a quoted local part may hold a space: its parameters are read after the closing ">"', async () => {
     const c = await loggedIn(h.starttlsPort);
     const r = await c.command(`MAIL FROM:<"a b"@${DOMAIN}> BODY=8BITMIME`);
