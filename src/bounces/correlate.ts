@@ -100,13 +100,17 @@ export interface Assignment {
 export function assignRecipients(c: Correlation, parsed: ParsedRecipient[]): Assignment[] {
   const fallback = c.pinned ?? (c.recipients.length === 1 ? c.recipients[0] : null);
   if (parsed.length === 0) return fallback ? [{ parsed: bareRecipient(null), recipient: fallback }] : [];
+  // A VERP token is signed for one recipient and each recipient has a return path (and a transaction) of its
+  // own: a report to it is about that recipient only. Another recipient it names is left out, else anyone
+  // who received a copy could bounce (and suppress) the message's other recipients with their own token.
+  const ours = c.rule === 'verp' && c.pinned ? [c.pinned] : c.recipients;
   const out: Assignment[] = [];
   const used = new Set<number>();
   const unmatched: ParsedRecipient[] = [];
   for (const p of parsed) {
     // Forwarding rewrites addresses: the report's address, its final and its original recipient all count.
     const names = reportedAddresses(p);
-    const r = c.recipients.find((x) => !used.has(x.id) && names.includes(normAddress(x.address)));
+    const r = ours.find((x) => !used.has(x.id) && names.includes(normAddress(x.address)));
     if (r) {
       used.add(r.id);
       out.push({ parsed: p, recipient: r });
@@ -115,8 +119,11 @@ export function assignRecipients(c: Correlation, parsed: ParsedRecipient[]): Ass
     }
   }
   // One report line that names an address we never sent to (rewritten by forwarding): it is about the
-  // recipient the token or the single-recipient message identifies.
-  if (out.length === 0 && unmatched.length === 1 && fallback) out.push({ parsed: unmatched[0], recipient: fallback });
+  // recipient the token or the single-recipient message identifies. (Under VERP, not when it names another
+  // recipient of the message: that one is a report about someone else.)
+  const others = new Set(c.recipients.filter((x) => !ours.includes(x)).map((x) => normAddress(x.address)));
+  if (out.length === 0 && unmatched.length === 1 && fallback && !reportedAddresses(unmatched[0]!).some((a) => others.has(a)))
+    out.push({ parsed: unmatched[0]!, recipient: fallback });
   return out;
 }
 

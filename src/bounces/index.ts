@@ -12,6 +12,7 @@ import type { Store } from '../store/store.js';
 import { createInboundListener } from './listener.js';
 import { createParseThread, type ParseThread } from './parse-thread.js';
 import { InboundProcessor, type ExplainFn, type ParseFn } from './processor.js';
+import { verpDomainFor } from '../queue/jobs.js';
 import type { ParsedRecipient } from './types.js';
 
 export interface BouncesOptions {
@@ -37,7 +38,9 @@ export interface RunningBounces {
   close(): Promise<void>;
 }
 
-export function createProcessor(opts: Omit<BouncesOptions, 'config' | 'parse'> & { config: Pick<Config, 'bounces'>; parse: ParseFn }): InboundProcessor {
+export function createProcessor(
+  opts: Omit<BouncesOptions, 'config' | 'parse'> & { config: Pick<Config, 'bounces' | 'delivery'>; parse: ParseFn },
+): InboundProcessor {
   const b = opts.config.bounces;
   return new InboundProcessor({
     store: opts.store,
@@ -49,6 +52,7 @@ export function createProcessor(opts: Omit<BouncesOptions, 'config' | 'parse'> &
     suppressOn: b.suppress_on,
     limits: { maxParts: b.max_mime_parts, maxDepth: b.max_mime_depth, maxRecipients: b.max_report_recipients },
     notifier: opts.notifier ?? null,
+    sentWithVerp: (message) => verpDomainFor(message, opts.config) !== null,
   });
 }
 

@@ -63,8 +63,14 @@ export function checkRecipient(
   opts: { bounceDomains: ReadonlySet<string>; roleAddresses: ReadonlySet<string>; verpSecret: string | null },
 ): { code: number; message: string } | null {
   const at = address.lastIndexOf('@');
+  // RFC 5321 §4.5.1: every SMTP server MUST take "RCPT TO:<Postmaster>" without a domain.
+  if (at < 0 && address.toLowerCase() === 'postmaster') return null;
   if (at <= 0) return { code: 550, message: '5.1.3 Bad recipient address syntax' };
-  const local = address.slice(0, at).toLowerCase();
+  // A quoted local part names the same mailbox as the bare one ("postmaster"@ is postmaster@).
+  const local = address
+    .slice(0, at)
+    .replace(/^"(.*)"$/, '$1')
+    .toLowerCase();
   const domain = address
     .slice(at + 1)
     .toLowerCase()

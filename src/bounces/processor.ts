@@ -17,7 +17,7 @@ import { replyLine } from '../classify/reply-line.js';
 import type { Logger } from '../log/logger.js';
 import type { InboundEffect, InboundRecord, Store } from '../store/store.js';
 import type { Notifier } from '../dsn/types.js';
-import type { EventKind } from '../types.js';
+import type { EventKind, MessageRecord } from '../types.js';
 import { assignRecipients, correlate, type Correlation } from './correlate.js';
 import { failedParse, type ParsedRecipient, type ParseResult } from './types.js';
 
@@ -50,6 +50,11 @@ export interface ProcessorOptions {
    * so the bounce came here instead of to the sender: the notifier tells the sender as a failure DSN would.
    */
   notifier?: Pick<Notifier, 'finalFailure'> | null;
+  /**
+   * Whether the message went out with a VERP return path (a bounce domain and a secret for its sender). Its
+   * bounces then arrive signed; one matched by an unsigned rule is kept as evidence and acted on not at all.
+   */
+  sentWithVerp?: (message: MessageRecord) => boolean;
 }
 
 export type SuppressOn = 'hard' | 'high-confidence';
@@ -111,11 +116,29 @@ export class InboundProcessor {
     while (this.pending > 0) await this.chain;
   }
 
-  /** Processes the rows a crash left between 250 and processing. Returns how many were queued. */
-  async recover(batch = 1000): Promise<number> {
-    const ids = await this.opts.store.inbound.unprocessed(batch);
+  /**
+   * Processes the rows a crash left between 250 and processing, a batch at a time: the next batch is read
+   * once this one is done, so a backlog of any size is worked off without holding up the start. Returns how
+   * many the first batch queued.
+   */
+  async recover(batch = 1000, afterId = 0): Promise<number> {
+    const ids = await this.opts.store.inbound.unprocessed(batch, afterId);
     for (const id of ids) this.enqueue(id);
     if (ids.length) this.opts.logger.info({ event: 'bounce.recovery', count: ids.length }, 'processing inbound mail stored before the last stop');
+    if (ids.length === batch) {
+      this.pending++;
+      this.chain = this.chain
+        .then(() => this.recover(batch, ids[ids.length - 1]!))
+        .catch((err: unknown) =>
+          this.opts.logger.error(
+            { event: 'bounce.failed', err: (err as Error)?.message ?? String(err) },
+            'reading the next inbound mail to recover failed; the next start goes on',
+          ),
+        )
+        .finally(() => {
+          this.pending--;
+        });
+    }
     return ids.length;
   }
 
@@ -214,9 +237,18 @@ export class InboundProcessor {
 
   private plan(row: InboundRecord, parsed: ParseResult, c: Correlation, at: number): InboundEffect[] {
     const effects: InboundEffect[] = [];
+    const signed = this.opts.sentWithVerp?.(c.message) ?? false;
     for (const { parsed: p, recipient } of assignRecipients(c, parsed.recipients)) {
-      const kind = eventKindFor(parsed, p);
-      if (!kind) continue;
+      const reported = eventKindFor(parsed, p);
+      if (!reported) continue;
+      // Mail sent with a VERP return path gets its bounces at that signed address. A report that reaches it
+      // only by an unsigned rule (the ENVID is the queue id every recipient reads in our Received field, a
+      // Message-ID may be guessed, an address is public) could come from anyone: it is kept, as `reported`
+      // with `unverified`, and changes no state, suppresses nothing, tells no one. A complaint (feedback loops
+      // never use VERP) is taken when it names the message (Message-ID, ENVID), not on an address alone.
+      const unverified =
+        signed && c.rule !== 'verp' && (reported !== 'complained' || c.rule === 'recipient-window') && reported !== 'auto-replied' && reported !== 'reported';
+      const kind: EventKind = unverified ? 'reported' : reported;
       const explanation = this.opts.explain?.(p) ?? null;
       const effect: InboundEffect = {
         event: {
@@ -244,6 +276,7 @@ export class InboundProcessor {
             explanation,
             ...(parsed.feedback_type ? { feedback_type: parsed.feedback_type } : {}),
             ...(parsed.original_message_id ? { original_message_id: parsed.original_message_id } : {}),
+            ...(unverified ? { unverified: true, reported_as: reported } : {}),
           },
         },
       };

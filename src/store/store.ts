@@ -484,8 +484,8 @@ export interface InboundStore {
   receive(mail: NewInbound): Promise<InboundRecord>;
   get(id: number): Promise<InboundRecord | null>;
   raw(id: number): Promise<Buffer | null>;
-  /** Ids of rows never processed (a crash between 250 and processing), oldest first. */
-  unprocessed(limit: number): Promise<number[]>;
+  /** Ids of rows never processed (a crash between 250 and processing), oldest first; after `afterId` when given. */
+  unprocessed(limit: number, afterId?: number): Promise<number[]>;
   /** Processed rows that matched no message, newest first. */
   listUnmatched(opts: { limit: number }): Promise<InboundRecord[]>;
   /**

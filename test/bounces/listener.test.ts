@@ -58,9 +58,13 @@ test('RCPT: verified VERP and role addresses at a bounce domain are accepted; fo
     `RCPT TO:<abuse@${BOUNCE_DOMAIN}>`,
     'RCPT TO:<victim@elsewhere.test>',
     `RCPT TO:<${verp.split('@')[0]}@elsewhere.test>`,
+    'RCPT TO:<Postmaster>',
+    `RCPT TO:<"postmaster"@${BOUNCE_DOMAIN}>`,
     'QUIT',
   ]);
-  const [greeting, ehlo, mail, ok1, ok2, forgedR, unknownToken, general, postmaster, abuse, relay, verpElsewhere] = replies;
+  const [greeting, ehlo, mail, ok1, ok2, forgedR, unknownToken, general, postmaster, abuse, relay, verpElsewhere, bare, quoted] = replies;
+  assert.equal(bare.code, 250, 'RFC 5321 §4.5.1: <Postmaster> without a domain is always taken');
+  assert.equal(quoted.code, 250, 'a quoted local part is the same mailbox');
   assert.equal(greeting.code, 220);
   assert.match(ehlo.text, /^SIZE 20000$/m, 'SIZE is advertised with the limit');
   assert.doesNotMatch(ehlo.text, /AUTH|STARTTLS/);

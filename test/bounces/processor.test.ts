@@ -317,3 +317,103 @@ test('unmatched mail and mail that fails to parse are kept, listed, and processe
   assert.equal(junkRow.kind, null);
   assert.equal((await t.store.inbound.raw(junk.id))?.toString(), 'THROW', 'the raw mail is kept as received');
 });
+
+test("a report to one recipient's VERP address that names another recipient of the message changes neither (a token is about its own recipient)", async () => {
+  const {
+    message,
+    recipients: [alice, bob],
+  } = await enqueue(t.store, { recipients: ['alice@verp-pin.test', 'bob@verp-pin.test'] });
+  setState(t.store, alice.id, 'delivered');
+  setState(t.store, bob.id, 'delivered');
+  await deliver(result({ recipients: [rcpt('bob@verp-pin.test')] }), [verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: alice.id })]);
+  assert.equal(stateOf(t.store, bob.id), 'delivered');
+  assert.equal(stateOf(t.store, alice.id), 'delivered');
+  assert.equal(await suppressionList(t.store).has('bob@verp-pin.test'), false);
+  assert.deepEqual(await eventsOf(message.id, bob.id), []);
+  // A forwarded address (one the message was not sent to) still stands for the token's own recipient.
+  await deliver(result({ recipients: [rcpt('alice.forwarded@elsewhere.test')] }), [verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: alice.id })]);
+  assert.equal(stateOf(t.store, alice.id), 'bounced');
+});
+
+test('mail sent with VERP: a report matched only by an unsigned rule is kept as evidence (reported, unverified) and acts on nothing', async () => {
+  const signed = new InboundProcessor({
+    store: t.store,
+    logger: silentLogger(),
+    parse: async (raw) => JSON.parse(raw.toString('utf8')) as ParseResult,
+    verpSecret: SECRET,
+    correlationWindowMs: 7 * DAY,
+    limits: { maxParts: 100, maxDepth: 10 },
+    sentWithVerp: () => true,
+  });
+  const receive = async (r: ParseResult) => {
+    const row = await t.store.inbound.receive({
+      receivedAt: Date.now(),
+      mailFrom: 'attacker@evil.test',
+      rcptTo: ['postmaster@' + BOUNCE_DOMAIN],
+      clientIp: '127.0.2.201',
+      raw: Buffer.from(JSON.stringify(r)),
+    });
+    await signed.process(row.id);
+  };
+  const {
+    message,
+    recipients: [grace, heidi, ivan],
+  } = await enqueue(t.store, { recipients: ['grace@signed.test', 'heidi@signed.test', 'ivan@signed.test'] });
+  for (const r of [grace, heidi, ivan]) setState(t.store, r.id, 'delivered');
+
+  await receive(result({ envelope_id: message.queueId, recipients: [rcpt('grace@signed.test')] }));
+  await receive(result({ original_message_id: `<${message.messageId}>`, recipients: [rcpt('heidi@signed.test')] }));
+  await receive(result({ recipients: [rcpt('ivan@signed.test')] }));
+  for (const r of [grace, heidi, ivan]) {
+    assert.equal(stateOf(t.store, r.id), 'delivered', r.address);
+    assert.equal(await suppressionList(t.store).has(r.address), false, r.address);
+    const [ev] = await eventsOf(message.id, r.id);
+    assert.deepEqual([ev?.kind, ev?.detail?.unverified, ev?.detail?.reported_as], ['reported', true, 'bounced'], r.address);
+  }
+
+  // A complaint naming the message (a feedback loop's report carries it) is taken; one naming only an address is not.
+  const complaint = (address: string, messageId: string | null) =>
+    result({
+      kind: 'complaint',
+      format: 'arf',
+      feedback_type: 'abuse',
+      original_message_id: messageId,
+      recipients: [rcpt(address, { action: null, status: null, hard: null, category: null, diagnostic: null, reply_code: null })],
+    });
+  await receive(complaint('grace@signed.test', `<${message.messageId}>`));
+  assert.equal((await suppressionList(t.store).get('grace@signed.test'))?.source, 'complaint');
+  await receive(complaint('heidi@signed.test', null));
+  assert.equal(await suppressionList(t.store).has('heidi@signed.test'), false);
+
+  // Its VERP address is what counts.
+  await signed.process(
+    (
+      await t.store.inbound.receive({
+        receivedAt: Date.now(),
+        mailFrom: '',
+        rcptTo: [verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: ivan.id })],
+        clientIp: '127.0.2.202',
+        raw: Buffer.from(JSON.stringify(result({ recipients: [rcpt('ivan@signed.test')] }))),
+      })
+    ).id,
+  );
+  assert.equal(stateOf(t.store, ivan.id), 'bounced');
+  assert.equal((await suppressionList(t.store).get('ivan@signed.test'))?.source, 'hard-bounce');
+});
+
+test('recovery after a crash works off a backlog larger than one batch', async () => {
+  const ids: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const row = await t.store.inbound.receive({
+      receivedAt: Date.now(),
+      mailFrom: '',
+      rcptTo: ['postmaster@' + BOUNCE_DOMAIN],
+      clientIp: null,
+      raw: Buffer.from(JSON.stringify(result({ recipients: [rcpt(`backlog${i}@nowhere.test`)] }))),
+    });
+    ids.push(row.id);
+  }
+  assert.equal(await processor.recover(2), 2, 'the first batch');
+  await processor.idle();
+  for (const id of ids) assert.ok((await t.store.inbound.get(id))?.processedAt, `row ${id} processed`);
+});

@@ -23,8 +23,10 @@ export function postgresInbound(db: Pg): InboundStore {
     async raw(id) {
       return (await db.row<{ raw: Buffer }>('SELECT raw FROM inbound WHERE id = $1', [id]))?.raw ?? null;
     },
-    async unprocessed(limit) {
-      return (await db.rows<{ id: number }>('SELECT id FROM inbound WHERE processed_at IS NULL ORDER BY id LIMIT $1', [limit])).map((r) => r.id);
+    async unprocessed(limit, afterId = 0) {
+      return (await db.rows<{ id: number }>('SELECT id FROM inbound WHERE processed_at IS NULL AND id > $2 ORDER BY id LIMIT $1', [limit, afterId])).map(
+        (r) => r.id,
+      );
     },
     async listUnmatched({ limit }) {
       const rows = await db.rows<InboundRow>(
@@ -85,13 +87,15 @@ export function postgresInbound(db: Pg): InboundStore {
             ), changed AS (
               ${t ? `UPDATE recipients SET ${t.set} WHERE id = ${recipient} AND ${t.where} RETURNING state` : 'SELECT NULL::text AS state WHERE false'}
             ), suppressed AS (
-              ${s ? `INSERT INTO suppressions (address, reason, source, event_id, created_at) SELECT ${p.add(s.address)}, ${p.add(s.reason)}, ${p.add(s.source)}, id, ${p.add(o.processedAt)} FROM ev ON CONFLICT (address) DO NOTHING` : 'SELECT 1'}
+              ${s ? `INSERT INTO suppressions (address, reason, source, event_id, created_at) SELECT ${p.add(s.address)}, ${p.add(s.reason)}, ${p.add(s.source)}, id, ${p.add(o.processedAt)} FROM ev ON CONFLICT (address) DO NOTHING RETURNING 1` : 'SELECT 1 WHERE false'}
             )
             SELECT (SELECT id FROM ev) AS event_id,
                    COALESCE((SELECT state FROM changed), (SELECT state FROM recipients WHERE id = ${recipient})) AS state,
-                   EXISTS (SELECT 1 FROM changed) AS state_changed`;
-          const row = (await tx.query<{ event_id: number; state: RecipientState; state_changed: boolean }>(sql, p.values)).rows[0]!;
-          results.push({ eventId: row.event_id, state: row.state, stateChanged: row.state_changed, suppressed: s !== undefined });
+                   EXISTS (SELECT 1 FROM changed) AS state_changed,
+                   EXISTS (SELECT 1 FROM suppressed) AS suppressed`;
+          const row = (await tx.query<{ event_id: number; state: RecipientState; state_changed: boolean; suppressed: boolean }>(sql, p.values)).rows[0]!;
+          // Suppressed by this report: an address already on the list is not suppressed again.
+          results.push({ eventId: row.event_id, state: row.state, stateChanged: row.state_changed, suppressed: row.suppressed });
         }
         return results;
       });

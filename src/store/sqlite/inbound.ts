@@ -23,7 +23,7 @@ export function sqliteInbound(db: Db): InboundStore {
   const dropAbandoned = db.prepare('DELETE FROM inbound WHERE stored = 0 AND received_at < ?');
   const byId = db.prepare(`SELECT ${COLUMNS} FROM inbound WHERE id = ? AND stored = 1`);
   const pieces = db.prepare('SELECT bytes FROM inbound_raw WHERE inbound_id = ? ORDER BY seq').pluck();
-  const unprocessed = db.prepare('SELECT id FROM inbound WHERE processed_at IS NULL AND stored = 1 ORDER BY id LIMIT ?').pluck();
+  const unprocessed = db.prepare('SELECT id FROM inbound WHERE processed_at IS NULL AND stored = 1 AND id > ? ORDER BY id LIMIT ?').pluck();
   const unmatched = db.prepare(
     `SELECT ${COLUMNS} FROM inbound WHERE processed_at IS NOT NULL AND matched_message_id IS NULL ORDER BY received_at DESC, id DESC LIMIT ?`,
   );
@@ -69,8 +69,8 @@ export function sqliteInbound(db: Db): InboundStore {
       if (e.transition) stateChanged = transition(e.event.recipientId, e.transition, o.processedAt) !== null;
       let suppressed = false;
       if (e.suppress) {
-        insertSuppression.run(e.suppress.address, e.suppress.reason, e.suppress.source, eventId, o.processedAt);
-        suppressed = true;
+        // Suppressed by this report: an address already on the list is not suppressed again.
+        suppressed = insertSuppression.run(e.suppress.address, e.suppress.reason, e.suppress.source, eventId, o.processedAt).changes > 0;
       }
       return { eventId, state: stateOf.get(e.event.recipientId) as RecipientState, stateChanged, suppressed };
     });
@@ -124,8 +124,8 @@ export function sqliteInbound(db: Db): InboundStore {
     async forMessage(messageRowId) {
       return (forMessage.all(messageRowId) as InboundRow[]).map(toInbound);
     },
-    async unprocessed(limit) {
-      return unprocessed.all(limit) as number[];
+    async unprocessed(limit, afterId = 0) {
+      return unprocessed.all(afterId, limit) as number[];
     },
     async listUnmatched({ limit }) {
       return (unmatched.all(limit) as InboundRow[]).map(toInbound);

@@ -101,7 +101,8 @@ export function inboundContract(open: OpenStore): void {
           ['bounced', true, true],
           ['cancelled', false, false],
           ['cancelled', false, false],
-          ['cancelled', false, true],
+          // fbl@ was on the list already: this report did not suppress it.
+          ['cancelled', false, false],
         ],
       );
       const events = await s.store.events.forMessage(m.message.id);
