@@ -12,6 +12,7 @@ import {
   DSN_SUFFIX,
   ENHANCED_RULES,
   ANOTHER_RECIPIENT,
+  CLAIM_LAPSED,
   HARD_CATEGORIES,
   OUT_OF_PROTOCOL,
   PROVIDER_RULES,
@@ -274,6 +275,8 @@ export function classify(input: ResponseInput): Classification {
   if (input.error === 'EPROTOCOL') return fixed(OUT_OF_PROTOCOL, input.phase === 'dsn' ? 'dsn' : (input.phase ?? 'unknown'));
   // The message was refused for another recipient's sake: nothing is said about this one.
   if (input.error === 'EOTHERRCPT') return fixed(ANOTHER_RECIPIENT, input.phase ?? 'unknown');
+  // mailtrail stopped before the message: its queue claim had lapsed.
+  if (input.error === 'ELEASELOST') return fixed(CLAIM_LAPSED, input.phase ?? 'unknown');
   const code = input.code ?? codeFromText(rawText);
 
   const given = normaliseEnhanced(input.enhanced);

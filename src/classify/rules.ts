@@ -525,6 +525,16 @@ export const ANOTHER_RECIPIENT: Rule = {
     'The receiving server refused the whole message after its content with a reply about another of its recipients, not this one; this address is not in doubt, and we will send to it again without that recipient.',
 };
 
+/** The delivery code's ELEASELOST: an attempt stopped before the message because its queue claim lapsed. */
+export const CLAIM_LAPSED: Rule = {
+  id: 'claim-lapsed',
+  match: {},
+  category: 'system-error',
+  status: 'X.3.0',
+  explanation:
+    'mailtrail stopped this attempt before sending the message: this relay had been paused longer than its claim on the message lasts, so another relay may be delivering it; nothing was sent from here, and it is retried.',
+};
+
 export const WORDING_RULES: readonly Rule[] = [
   // Our own words, not a server's: the per-host connection cap (src/delivery/pool.ts) had no free slot.
   { id: 'local-connection-limit', match: { text: /\bELOCALLIMIT\b|^local limit: \d+ connections? to /i, phase: ['connect'] }, category: 'system-error', status: 'X.4.5', impliedClass: 4, explanation: 'Our own limit on simultaneous connections to this mail server (delivery.max_connections_per_host) was reached and no connection came free in time; the message waits and is retried. Raise the limit if this happens often.' },

@@ -215,6 +215,15 @@ export async function transaction(ctx: TransactionContext, client: SmtpClient, j
     return { definite: true, result: { definite: true, verdicts }, sawClose: sawClose || broken };
   }
   const intermediate = { code: go.code, text: go.text };
+  if (job.stillClaimed && !job.stillClaimed()) {
+    // The claims lapsed (this relay was frozen past its lease) or were taken: another relay may be sending
+    // this message now. The connection is dropped without the body, so nothing is delivered from here.
+    const text = 'the queue claim lapsed before the message was sent (this relay was paused past its lease); not sent, retried';
+    record(phase('data', at3, t3, go, { error: ELEASELOST, text }));
+    all({ phase: 'data', code: null, enhanced: null, text, error: ELEASELOST, temporary: true }, ids);
+    client.destroy();
+    return { definite: true, result: { definite: true, verdicts }, sawClose: true };
+  }
   try {
     const final = note(await client.sendData(job.raw, d.data_done_timeout_ms ?? 2 * d.command_timeout_ms));
     client.messages++;
@@ -280,6 +289,9 @@ function unexpected(reply: SmtpReply, command?: 'DATA'): boolean {
   if (c === 4 || c === 5) return false;
   return command === 'DATA' ? reply.code !== 354 : c !== 2;
 }
+
+/** The error of an attempt stopped before the message because its queue claims lapsed. */
+export const ELEASELOST = 'ELEASELOST';
 
 /** The error of a recipient whose message was refused for another recipient's sake (see namedIn). */
 export const EOTHERRCPT = 'EOTHERRCPT';

@@ -26,6 +26,11 @@ export interface DeliveryJob {
   recipients: DeliveryRecipient[];
   /** MAIL FROM for this transaction: the original sender or a VERP address ('' = null sender). */
   envelopeFrom: string;
+  /**
+   * Whether the queue still holds the recipients' claims. Asked right before the message is sent: a relay
+   * that was frozen past its lease (SIGSTOP, a paused VM) must not send what another relay took over.
+   */
+  stillClaimed?: () => boolean;
 }
 
 /** One step of the attempt and the server's reply (or the network error that ended it). */

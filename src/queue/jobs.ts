@@ -14,6 +14,10 @@ export interface Job {
   envelopeFrom: string;
   /** When the claim was made (clock time): its lease runs until claimedAt + lease_ms. */
   claimedAt: number;
+  /** Until when the claims are known to be held: the claim's lease, moved on by each renewal that kept them all. */
+  leaseUntil?: number;
+  /** A renewal found some of the claims taken by another worker: the job must not send the message. */
+  claimLost?: boolean;
   /** The content, when it was read with the claim (small messages); else read when the job starts. */
   raw?: Buffer;
 }

@@ -309,7 +309,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       // (the common case, a job started as soon as it was claimed, costs no extra transaction).
       const ids = job.recipients.map((r) => r.id);
       const fresh = clock.now() - job.claimedAt < d.lease_ms / 2;
-      const kept = new Set(fresh ? ids : await store.queue.renewLeases(owner, ids, clock.now() + d.lease_ms));
+      const renewedUntil = clock.now() + d.lease_ms;
+      const kept = new Set(fresh ? ids : await store.queue.renewLeases(owner, ids, renewedUntil));
+      job.leaseUntil = fresh ? job.claimedAt + d.lease_ms : renewedUntil;
+      // The recipients kept are held anew (the lost ones are dropped just below).
+      if (!fresh) job.claimLost = false;
       if (kept.size < ids.length) {
         logger.warn(
           { event: 'queue.claim_lost', queue_id: job.message.queueId, recipient_ids: ids.filter((id) => !kept.has(id)) },
@@ -419,6 +423,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       domain: job.domain,
       envelopeFrom: job.envelopeFrom,
       recipients: job.recipients.map((r) => ({ id: r.id, address: r.address, notify: r.notify, orcpt: r.orcpt, attempt: r.attempts + 1 })),
+      // Held while the lease is known good: a relay frozen past it (the heartbeat could not run) finds it
+      // lapsed when it wakes, before it sends a message another relay may have delivered meanwhile.
+      stillClaimed: () => !job.claimLost && clock.now() < (job.leaseUntil ?? job.claimedAt + d.lease_ms),
     };
     const startedAt = Date.now();
     let report: AttemptReport;
@@ -646,9 +653,19 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const until = clock.now() + d.lease_ms;
     // The destination slots this relay holds (its transactions and the deliverer's connections) too.
     await shared?.renew(`${owner}:`, until).catch(() => {});
-    const ids = [...active.jobs(), ...pending].flatMap((job) => job.recipients.map((r) => r.id));
+    const jobs = [...active.jobs(), ...pending];
+    const ids = jobs.flatMap((job) => job.recipients.map((r) => r.id));
     if (ids.length === 0) return;
-    await store.queue.renewLeases(owner, ids, until).catch(() => []);
+    // A failed renewal moves nothing on: the jobs' leases run out on their own clock.
+    const kept = await store.queue.renewLeases(owner, ids, until).then(
+      (k) => new Set(k),
+      () => null,
+    );
+    if (!kept) return;
+    for (const job of jobs) {
+      if (job.recipients.every((r) => kept.has(r.id))) job.leaseUntil = until;
+      else job.claimLost = true;
+    }
   }
 
   return {

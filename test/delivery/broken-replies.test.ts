@@ -198,3 +198,19 @@ test('a limit that lets no recipient through is not retried in a loop: the recip
   );
   assert.equal(r.phases.filter((p) => p.phase === 'mail').length, 1);
 });
+
+test('a claim that lapsed before the message (this relay was frozen past its lease): the body is not sent, the recipients are deferred', async () => {
+  script = {};
+  bodies = [];
+  const deliverer = await testDeliverer(testConfig(dns.address, { command_timeout_ms: 1_500 }));
+  try {
+    const job = { ...testJob({ domain: DOMAIN, to: [`a@${DOMAIN}`] }), stillClaimed: () => false };
+    const r = await deliverer.deliver(job);
+    assert.equal(bodies.length, 0, 'no message reached the server');
+    assert.deepEqual(outcomes(r), [['deferred', 'system-error', false]]);
+    assert.match(r.recipients[0]!.classification.explanation, /paused longer than its claim/);
+    assert.equal(r.phases.find((p) => p.phase === 'data')?.error, 'ELEASELOST');
+  } finally {
+    await deliverer.close();
+  }
+});

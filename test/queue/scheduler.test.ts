@@ -412,3 +412,26 @@ test('a deliverer that throws or forgets a recipient defers it instead of losing
     await t.cleanup();
   }
 });
+
+test('a job knows when its claim lapsed without a renewal (a relay frozen past its lease): stillClaimed turns false', async () => {
+  const t = tempStore();
+  try {
+    await enqueue(t.store, { to: ['frozen@x.test'] });
+    const clock = manualClock();
+    const config = testConfig();
+    const seen: (boolean | undefined)[] = [];
+    const deliverer = fakeDeliverer((_address, job) => {
+      seen.push(job.stillClaimed?.());
+      clock.advance(config.delivery.lease_ms / 2);
+      seen.push(job.stillClaimed?.());
+      clock.advance(config.delivery.lease_ms / 2 + 1);
+      seen.push(job.stillClaimed?.());
+      return 'delivered';
+    });
+    const s = createScheduler({ config, store: t.store, deliverer, logger: captureLogger().logger, clock });
+    await s.runOnce();
+    assert.deepEqual(seen, [true, true, false]);
+  } finally {
+    await t.cleanup();
+  }
+});
