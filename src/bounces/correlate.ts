@@ -14,7 +14,7 @@
  */
 import type { MessageRecord, RecipientRecord } from '../types.js';
 import type { Store } from '../store/store.js';
-import { parseVerpAddress } from '../verp/token.js';
+import { parseVerpAddress, verpTargetsIn } from '../verp/token.js';
 import { bareRecipient, type ParsedRecipient, type ParseResult } from './types.js';
 import { bareMessageId } from '../intake/message-id.js';
 
@@ -41,11 +41,16 @@ type Lookups = Pick<Store, 'messages' | 'inbound'>;
 
 const normAddress = (a: string): string => a.trim().replace(/^<|>$/g, '').toLowerCase();
 
-export async function correlate(store: Lookups, rcptTo: string[], parse: ParseResult, opts: CorrelateOptions): Promise<Correlation | null> {
+export async function correlate(store: Lookups, rcptTo: string[], parse: ParseResult, opts: CorrelateOptions, raw?: Buffer): Promise<Correlation | null> {
   if (opts.verpSecret) {
-    for (const rcpt of rcptTo) {
-      const target = parseVerpAddress(opts.verpSecret, rcpt);
-      if (!target) continue;
+    // The RCPT address first; then a token written in the mail itself: a report sent to a role address
+    // (feedback loops, forwarders, postmasters) returns the original, whose Return-Path is the token.
+    const secret = opts.verpSecret;
+    const targets = [
+      ...rcptTo.map((rcpt) => parseVerpAddress(secret, rcpt)).filter((t) => t !== null),
+      ...(raw ? verpTargetsIn(secret, raw.toString('latin1')) : []),
+    ];
+    for (const target of targets) {
       // A verified token whose recipient was purged falls through to the other rules.
       const recipient = await store.inbound.recipientById(target.recipientId);
       if (!recipient) continue;

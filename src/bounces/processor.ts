@@ -162,7 +162,7 @@ export class InboundProcessor {
     const actionable = !parsed.error && parsed.kind !== 'not-a-bounce';
     await yieldToIo();
     const correlation = actionable
-      ? await correlate(store, row.rcptTo, parsed, { verpSecret: this.opts.verpSecret, correlationWindowMs: this.opts.correlationWindowMs, now })
+      ? await correlate(store, row.rcptTo, parsed, { verpSecret: this.opts.verpSecret, correlationWindowMs: this.opts.correlationWindowMs, now }, raw)
       : null;
     await yieldToIo();
     const effects = correlation ? this.plan(row, parsed, correlation, now) : [];

@@ -48,6 +48,27 @@ export function verpAddress(secret: string, bounceDomain: string, target: VerpTa
  * Reads a VERP address (any case). Returns null when it is not one of ours or the MAC does not verify:
  * a forged or mangled token is indistinguishable from an unknown address.
  */
+/** VERP addresses written anywhere in a text (a returned message's Return-Path, a report's lines). */
+const VERP_IN_TEXT = /\bb\+[0-9a-z]{1,13}-[a-z2-7]{16}@/gi;
+
+/**
+ * The recipients whose VERP tokens appear in `text` and verify, first seen first, at most `max` looked at:
+ * a report sent to a role address still carries the return path of the message it returns.
+ */
+export function verpTargetsIn(secret: string, text: string, max = 20): VerpTarget[] {
+  const out: VerpTarget[] = [];
+  const seen = new Set<string>();
+  VERP_IN_TEXT.lastIndex = 0;
+  for (let m = VERP_IN_TEXT.exec(text); m !== null && seen.size < max; m = VERP_IN_TEXT.exec(text)) {
+    const token = m[0].toLowerCase();
+    if (seen.has(token)) continue;
+    seen.add(token);
+    const target = parseVerpAddress(secret, token);
+    if (target) out.push(target);
+  }
+  return out;
+}
+
 export function parseVerpAddress(secret: string, address: string): VerpTarget | null {
   const at = address.lastIndexOf('@');
   const local = (at < 0 ? address : address.slice(0, at)).toLowerCase();

@@ -385,6 +385,16 @@ test('mail sent with VERP: a report matched only by an unsigned rule is kept as 
   await receive(complaint('heidi@signed.test', null));
   assert.equal(await suppressionList(t.store).has('heidi@signed.test'), false);
 
+  // A feedback report sent to a role address that returns the original, whose Return-Path is the token, is
+  // signed too: taken as the token's recipient's, and only theirs.
+  await receive({
+    ...complaint('someone-redacted@signed.test', null),
+    returned: `Return-Path: <${verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: heidi.id })}>`,
+  } as ParseResult);
+  const heidiComplaint = (await eventsOf(message.id, heidi.id)).find((e) => e.kind === 'complained');
+  assert.equal(heidiComplaint?.detail?.match_rule, 'verp');
+  assert.equal((await suppressionList(t.store).get('heidi@signed.test'))?.source, 'complaint');
+
   // Its VERP address is what counts.
   await signed.process(
     (
