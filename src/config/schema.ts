@@ -4,6 +4,7 @@
  * Keys are snake_case, like Postfix's main.cf, and map one-to-one to environment variables:
  * `submission.limits.max_recipients` ← `MAILTRAIL_SUBMISSION__LIMITS__MAX_RECIPIENTS`.
  */
+import { domainToASCII } from 'node:url';
 import { z } from 'zod';
 import { cidrProblem } from './cidr.js';
 import { canonicalEventType, WEBHOOK_EVENT_TYPES } from './webhook-events.js';
@@ -140,6 +141,36 @@ export const submissionSchema = z.strictObject({
     .prefault({}),
 });
 
+/**
+ * A destination domain as the queue stores it: lower-case, its A-label, no trailing dot (a leading dot, "any
+ * subdomain", kept). A key written `Example.COM`, `example.com.` or `bücher.example` would otherwise never
+ * match, and a `required` TLS policy would silently not apply.
+ */
+export function destinationKey(key: string): string {
+  const lead = key.startsWith('.') ? '.' : '';
+  const name = key.slice(lead.length).replace(/\.$/, '');
+  return lead + (domainToASCII(name) || name).toLowerCase();
+}
+
+/** A table keyed by destination domain, its keys read as destinationKey does. */
+function byDestination<T extends z.ZodType>(value: T) {
+  return z.record(z.string().min(1), value).transform((table) => Object.fromEntries(Object.entries(table).map(([k, v]) => [destinationKey(k), v])));
+}
+
+/** `host`, `host:port`, `[ip]` or `[ip]:port` (Postfix's brackets: no MX lookup), checked when the config is read. */
+const hostPort = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    const m = /^\[([^\]\s]+)\](?::(\d+))?$/.exec(value.trim()) ?? /^([^:\s[\]]+)(?::(\d+))?$/.exec(value.trim());
+    if (!m) {
+      ctx.addIssue({ code: 'custom', message: `cannot read "${value}" as host[:port]; an IPv6 address goes in brackets: [2001:db8::1]:25` });
+      return;
+    }
+    const portNumber = m[2] === undefined ? null : Number(m[2]);
+    if (portNumber !== null && (portNumber < 1 || portNumber > 65535)) ctx.addIssue({ code: 'custom', message: `port ${m[2]} is not between 1 and 65535` });
+  });
+
 export const deliverySchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** DNS servers for MX/A lookups (`ip` or `ip:port`); empty = the system's. */
@@ -171,12 +202,12 @@ export const deliverySchema = z.strictObject({
     .nullable()
     .default(null),
   /** Static routes like Postfix's transport maps: domain → host[:port], used instead of MX. */
-  routes: z.record(z.string(), z.string().min(1)).default({}),
+  routes: byDestination(hostPort).default({}),
   /** TLS policy per destination domain; `default` for the rest. */
   tls_policy: z
     .strictObject({
       default: z.enum(['none', 'opportunistic', 'required']).default('opportunistic'),
-      domains: z.record(z.string(), z.enum(['none', 'opportunistic', 'required'])).default({}),
+      domains: byDestination(z.enum(['none', 'opportunistic', 'required'])).default({}),
     })
     .default({ default: 'opportunistic', domains: {} }),
   /** Reject self-signed/mismatched certificates under `required`. Opportunistic TLS never verifies (RFC 7435). */

@@ -111,10 +111,22 @@ export function createMtaSts(opts: MtaStsOptions): MtaSts {
     return { id, error: id ? null : `_mta-sts.${domain} has no valid id= (${sts[0].slice(0, 80)})` };
   }
 
-  async function policyFor(domain: string): Promise<StsDecision> {
-    const t = now();
+  /** Lookups under way, per domain: the deliveries that need one policy at once wait for one fetch. */
+  const inFlight = new Map<string, Promise<StsDecision>>();
+
+  function policyFor(domain: string): Promise<StsDecision> {
     const hit = memo.get(domain);
-    if (hit && hit.until > t) return hit.decision;
+    if (hit && hit.until > now()) return Promise.resolve(hit.decision);
+    let running = inFlight.get(domain);
+    if (!running) {
+      running = lookUp(domain).finally(() => inFlight.delete(domain));
+      inFlight.set(domain, running);
+    }
+    return running;
+  }
+
+  async function lookUp(domain: string): Promise<StsDecision> {
+    const t = now();
     const cached = await store.get(domain);
     const valid = cached && cached.expiresAt > t ? cached : null;
     const { id, error } = await discover(domain);
@@ -260,6 +272,10 @@ function httpsGet(ip: string, servername: string, path: string, timeoutMs: numbe
         res.on('error', reject);
       },
     );
+    // `timeout` above is the socket's idle time; this is the whole fetch's (a server sending a byte a second
+    // is never idle, and would hold every delivery to the domain waiting).
+    const deadline = setTimeout(() => req.destroy(new Error(`https://${servername}${path} did not send its policy within ${timeoutMs} ms`)), timeoutMs);
+    req.on('close', () => clearTimeout(deadline));
     req.on('timeout', () => req.destroy(new Error(`no answer from https://${servername}${path} within ${timeoutMs} ms`)));
     req.on('error', (err: NodeJS.ErrnoException) => {
       const text = err.code && !err.message.includes(err.code) ? `${err.message} (${err.code})` : err.message;

@@ -20,7 +20,7 @@ import type { CachingResolver, DnsResolver } from './dns-cache.js';
 import net from 'node:net';
 import type { Config } from '../config/schema.js';
 
-export type RouteKind = 'mx' | 'static' | 'smarthost' | 'a-fallback';
+export type RouteKind = 'mx' | 'static' | 'smarthost' | 'a-fallback' | 'literal';
 
 export interface RouteHost {
   /** Host name (MX exchange, static route or smarthost host), or an IP literal. */
@@ -105,6 +105,21 @@ export async function resolveRoute(domain: string, options: ResolveOptions): Pro
   if (staticRoute) {
     const { host, port } = parseHostPort(staticRoute, delivery.port);
     return hostRoute('static', host, port, getResolver, lookups);
+  }
+
+  // An address literal (RFC 5321 §4.1.3: user@[192.0.2.1], user@[IPv6:2001:db8::1]) names its host: no DNS.
+  const literal = /^\[(?:ipv6:)?([^\]]+)\]$/.exec(name);
+  if (literal) {
+    const ip = literal[1]!;
+    if (net.isIP(ip)) return hostRoute('literal', ip, delivery.port, getResolver, lookups);
+    return {
+      ok: false,
+      permanent: true,
+      enhanced: '5.1.2',
+      text: `${name} is not an IP address literal (RFC 5321 section 4.1.3)`,
+      error: 'BAD_LITERAL',
+      lookups,
+    };
   }
 
   const mx = await lookup(getResolver(), name, 'MX', lookups);

@@ -101,6 +101,16 @@ const badCases: Array<[string, string, RegExp]> = [
   ],
   ['an infinite number', 'submission:\n  limits:\n    max_recipients: .inf\n', /submission\.limits\.max_recipients.*found Infinity;/],
   [
+    'a static route to a bare IPv6 address',
+    'delivery:\n  routes:\n    example.com: "::1"\n',
+    /delivery\.routes\.example\.com.*cannot read "::1" as host\[:port\]; an IPv6 address goes in brackets/,
+  ],
+  [
+    'a static route to a port out of range',
+    'delivery:\n  routes:\n    example.com: "mx.example.net:99999"\n',
+    /delivery\.routes\.example\.com.*port 99999 is not between 1 and 65535/,
+  ],
+  [
     'an alias bomb',
     `${['a0: &a0 [x,x,x,x,x,x,x,x,x,x]', ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(',')}]`)].join('\n')}\nhostname: *a8\n`,
     /not valid YAML.*resource exhaustion/,
@@ -119,6 +129,18 @@ for (const [name, text, expected] of badCases) {
     );
   });
 }
+
+test('destination tables (TLS policy, static routes) are keyed as the queue keys domains: case, a trailing dot and U-labels do not matter', () => {
+  const c = loadConfig(
+    file(
+      'destinations.yaml',
+      'delivery:\n  tls_policy:\n    domains:\n      Secure.Example: required\n      "bücher.example.": required\n  routes:\n    ".Sub.Example": "[127.0.0.1]:2525"\n    "müller.example": relay.example.net\n',
+    ),
+    {},
+  );
+  assert.deepEqual(c.delivery.tls_policy.domains, { 'secure.example': 'required', 'xn--bcher-kva.example': 'required' });
+  assert.deepEqual(c.delivery.routes, { '.sub.example': '[127.0.0.1]:2525', 'xn--mller-kva.example': 'relay.example.net' });
+});
 
 test('a missing config file is a ConfigError naming the file and how to give the right one', () => {
   assert.throws(

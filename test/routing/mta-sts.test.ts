@@ -9,6 +9,8 @@
  *   notls.test     enforce; the MX does not offer STARTTLS
  *   testing.test   testing; the MX is not listed and its certificate is self-signed
  *   redirect.test  the policy URL redirects: no policy (§3.3), delivery as usual
+ *   slow.test      the policy server sends its headers, then a byte every 200 ms, never the end
+ *   many.test      a valid policy, for lookups made at once
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,6 +34,7 @@ const POLICIES: Record<string, string> = {
   'mta-sts.badcert.test': 'version: STSv1\r\nmode: enforce\r\nmx: *.badcert.test\r\nmax_age: 86400\r\n',
   'mta-sts.notls.test': 'version: STSv1\nmode: enforce\nmx: mx.notls.test\nmax_age: 86400\n',
   'mta-sts.testing.test': 'version: STSv1\nmode: testing\nmx: mx.elsewhere.test\nmax_age: 86400\n',
+  'mta-sts.many.test': 'version: STSv1\nmode: testing\nmx: mx.many.test\nmax_age: 86400\n',
 };
 const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-sts-'));
 let ca: TestCa;
@@ -54,7 +57,7 @@ before(async () => {
       { name: 'redirect.test', exchange: 'mx.redirect.test', preference: 10 },
     ],
     a: [
-      ...['enforce', 'badcert', 'notls', 'testing', 'redirect'].map((d) => ({ name: `mta-sts.${d}.test`, address: POLICY_IP })),
+      ...['enforce', 'badcert', 'notls', 'testing', 'redirect', 'slow', 'many'].map((d) => ({ name: `mta-sts.${d}.test`, address: POLICY_IP })),
       { name: 'rogue.enforce.test', address: IP.rogue },
       { name: 'mx1.enforce.test', address: IP.mx1 },
       { name: 'mx.badcert.test', address: IP.badcert },
@@ -62,10 +65,16 @@ before(async () => {
       { name: 'mx.testing.test', address: IP.testing },
       { name: 'mx.redirect.test', address: IP.redirect },
     ],
-    txt: ['enforce.test', 'badcert.test', 'notls.test', 'testing.test', 'redirect.test'].map((d) => sts(d)),
+    txt: ['enforce.test', 'badcert.test', 'notls.test', 'testing.test', 'redirect.test', 'slow.test', 'many.test'].map((d) => sts(d)),
   });
-  policyServer = https.createServer(ca.issue(Object.keys(POLICIES).concat('mta-sts.redirect.test')), (req, res) => {
+  policyServer = https.createServer(ca.issue(Object.keys(POLICIES).concat('mta-sts.redirect.test', 'mta-sts.slow.test')), (req, res) => {
     fetches.push(`${req.headers.host}${req.url}`);
+    if (req.headers.host === 'mta-sts.slow.test') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const drip = setInterval(() => res.write('v'), 200);
+      res.on('close', () => clearInterval(drip));
+      return;
+    }
     const policy = POLICIES[String(req.headers.host)];
     if (req.url !== '/.well-known/mta-sts.txt') return void res.writeHead(404).end();
     if (req.headers.host === 'mta-sts.redirect.test') return void res.writeHead(302, { location: 'https://elsewhere.test/' }).end();
@@ -223,4 +232,23 @@ test('mx patterns: exact names, and `*.` for exactly one left-most label (RFC 84
   assert.ok(!mxMatches('a.mx1.example.com', ['*.example.com']));
   assert.ok(!mxMatches('example.com', ['*.example.com']));
   assert.ok(!mxMatches('mx1.example.net', ['mx1.example.com', '*.example.org']));
+});
+
+test('a policy server that never finishes is cut at fetch_timeout_ms for the whole fetch, not per idle gap', async () => {
+  const c = testConfig(dns.address, { test_only_ca_file: ca.file, mta_sts: { fetch_timeout_ms: 1_000 } });
+  const sts = createMtaSts({ config: c, store: store.mtaSts, logger: silentLogger() });
+  const t0 = Date.now();
+  const decision = await sts.policyFor('slow.test');
+  const took = Date.now() - t0;
+  assert.equal(decision.policy, null);
+  assert.match(decision.error ?? '', /did not send its policy within 1000 ms/);
+  assert.ok(took < 5_000, `cut after ${took} ms`);
+});
+
+test('deliveries that need one policy at once wait for one fetch', async () => {
+  const sts = createMtaSts({ config: config(), store: store.mtaSts, logger: silentLogger() });
+  const before = fetches.filter((f) => f.startsWith('mta-sts.many.test')).length;
+  const decisions = await Promise.all(Array.from({ length: 10 }, () => sts.policyFor('many.test')));
+  assert.ok(decisions.every((d) => d.policy?.mode === 'testing'));
+  assert.equal(fetches.filter((f) => f.startsWith('mta-sts.many.test')).length - before, 1);
 });

@@ -87,6 +87,17 @@ test('a null MX is a permanent 5.1.10 failure', async () => {
   assert.match(f.text, /accepts no mail/);
 });
 
+test('an address literal (user@[192.0.2.1], user@[IPv6:…]) is its own host, looked up nowhere; a literal that is no IP address fails at once', async () => {
+  const v4 = ok(await resolveRoute('[127.0.1.17]', { config: testConfig(dns.address) }));
+  assert.equal(v4.kind, 'literal');
+  assert.deepEqual(v4.hosts, [{ host: '127.0.1.17', ips: ['127.0.1.17'], port: 25, preference: 0 }]);
+  assert.deepEqual(v4.lookups, [], 'no DNS query');
+  const v6 = ok(await resolveRoute('[IPv6:::1]', { config: testConfig(dns.address) }));
+  assert.deepEqual(v6.hosts[0]!.ips, ['::1']);
+  const bad = failed(await resolveRoute('[not.an.ip]', { config: testConfig(dns.address) }));
+  assert.deepEqual([bad.permanent, bad.enhanced], [true, '5.1.2']);
+});
+
 test('NXDOMAIN is a permanent 5.1.2 failure', async () => {
   const f = failed(await resolveRoute('missing.test', { config: testConfig(dns.address) }));
   assert.deepEqual([f.permanent, f.enhanced, f.error], [true, '5.1.2', 'ENOTFOUND']);
