@@ -12,7 +12,16 @@ const WAITING = "EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AN
 
 export function sqliteRetention(db: Db): RetentionStore {
   // Oldest first through messages_by_created; purged rows are gone, so the scan starts at the oldest left.
-  const oldMessages = db.prepare(`SELECT m.id FROM messages m WHERE m.created_at < ? AND NOT ${WAITING} ORDER BY m.created_at LIMIT ?`).pluck();
+  // SQLite gives a new row the highest id + 1 (no AUTOINCREMENT here): were the rows with the highest ids
+  // purged, ids would be given again, and an event id would fall below the webhook cursor (never sent), a
+  // recipient id (a VERP token) name a new recipient. The messages holding the highest message, recipient
+  // and event ids stay until newer ones exist, whatever their age.
+  const NEWEST = `SELECT id FROM messages WHERE id = (SELECT MAX(id) FROM messages)
+    UNION ALL SELECT message_id FROM recipients WHERE id = (SELECT MAX(id) FROM recipients)
+    UNION ALL SELECT message_id FROM events WHERE id = (SELECT MAX(id) FROM events) AND message_id IS NOT NULL`;
+  const oldMessages = db
+    .prepare(`SELECT m.id FROM messages m WHERE m.created_at < ? AND NOT ${WAITING} AND m.id NOT IN (${NEWEST}) ORDER BY m.created_at LIMIT ?`)
+    .pluck();
   // Children first, each through its own index (migration 005 indexes every foreign key pointing here).
   const deleteMessages = [
     `DELETE FROM inbound WHERE matched_message_id IN (${IDS})`,

@@ -123,6 +123,8 @@ export function retentionContract(open: OpenStore): void {
       withFreshStore(open, async (store) => {
         const old = [];
         for (let i = 0; i < 5; i++) old.push(await message(store, 200 + i, 'delivered'));
+        // The newest message holds the highest ids, which SQLite keeps (see the next test): a recent one.
+        await message(store, 0, 'delivered');
         for (let i = 0; i < 3; i++) await inbound(store, 100 + i, { processed: true });
         const steps = [];
         for (;;) {
@@ -139,6 +141,24 @@ export function retentionContract(open: OpenStore): void {
           [1, 0],
         ]);
         for (const o of old) assert.equal(await store.messages.getById(o.message.id), null);
+      }));
+
+    test('after a purge of everything old (a quiet spell longer than the history window), new ids stay above every id ever given', () =>
+      withFreshStore(open, async (store) => {
+        const old = [await message(store, 100, 'delivered'), await message(store, 100, 'bounced')];
+        const highest = {
+          message: Math.max(...old.map((o) => o.message.id)),
+          recipient: Math.max(...old.map((o) => o.recipients[0]!.id)),
+          event: Math.max(...old.map((o) => o.eventId)),
+        };
+        while ((await store.retention.purge(cutoffs(WINDOWS), 100)).messages > 0);
+        const next = await message(store, 0, 'delivered');
+        assert.ok(next.message.id > highest.message, `message id ${next.message.id} > ${highest.message}`);
+        // A recipient id is a VERP token's subject: given again, an old token would name a new recipient.
+        assert.ok(next.recipients[0]!.id > highest.recipient, `recipient id ${next.recipients[0]!.id} > ${highest.recipient}`);
+        // An event id at or below the webhook cursor is never sent.
+        const first = (await store.events.forMessage(next.message.id))[0]!;
+        assert.ok(first.id > highest.event, `event id ${first.id} > ${highest.event}`);
       }));
   });
 }
