@@ -149,7 +149,8 @@ function describeIssues(issues: z.core.$ZodIssue[], raw: unknown, source: string
           ? String(value)
           : typeof value === 'string' && SECRET_KEYS.test(key)
             ? `${value.length} characters (not shown: a secret)`
-            : JSON.stringify(value);
+            : // A URL's password (https://user:pass@host/) is a secret too.
+              JSON.stringify(typeof value === 'string' ? value.replace(/(\/\/[^/:@\s]*:)[^/@\s]*@/, '$1(not shown)@') : value);
     return `config key ${key}${where}: found ${shown}; expected ${expectation(issue)}`;
   });
   if (issues.length > 5) lines.push(`… and ${issues.length - 5} more problems`);

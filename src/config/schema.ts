@@ -536,7 +536,14 @@ export const apiSchema = z.strictObject({
 const webhookEndpoint = z.strictObject({
   /** Shown by `mailtrail webhooks` and in the log; the outbox keys rows by it, so renaming starts afresh. */
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a short name of letters, digits, ".", "_" or "-" (such as crm or billing-prod)'),
-  url: z.string().refine(isHttpUrl, 'an http:// or https:// URL such as https://app.example.com/hooks/mailtrail'),
+  url: z
+    .string()
+    .refine(isHttpUrl, 'an http:// or https:// URL such as https://app.example.com/hooks/mailtrail')
+    // fetch refuses a URL with credentials, so every POST would fail, and each failure would log the password.
+    .refine(
+      (value) => !hasCredentials(value),
+      'a URL without a user name or password (fetch cannot send them): the receiver checks X-Mailtrail-Signature, or give it a token in the path',
+    ),
   /** Event kinds to send (`auto-reply` is read as `auto-replied`). Default: all of them. */
   events: z
     .array(z.string().transform(canonicalEventType).pipe(z.enum(WEBHOOK_EVENT_TYPES)))
@@ -548,6 +555,15 @@ const webhookEndpoint = z.strictObject({
   /** Time allowed for the receiver to answer; after it the POST counts as failed and is retried. */
   timeout_ms: positiveInt.default(10_000),
 });
+
+function hasCredentials(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.username !== '' || url.password !== '';
+  } catch {
+    return false;
+  }
+}
 
 function isHttpUrl(value: string): boolean {
   try {

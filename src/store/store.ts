@@ -613,7 +613,8 @@ export interface WebhookStore {
   /** The cursor (the last event routed), or null before the first start. */
   cursor(): Promise<FeedCursor | null>;
   /** Leases up to `limit` due pending rows, oldest due first, by moving their due time to `leaseUntil`. */
-  claimDue(req: { now: number; limit: number; leaseUntil: number }): Promise<WebhookDeliveryRecord[]>;
+  /** Claims due rows, oldest due first; none of `excludeEndpoints` (those with all the POSTs in flight they may have). */
+  claimDue(req: { now: number; limit: number; leaseUntil: number; excludeEndpoints?: readonly string[] }): Promise<WebhookDeliveryRecord[]>;
   /** Records one POST: attempts + 1, the new state, status and error. */
   recordAttempt(write: WebhookAttemptWrite): Promise<WebhookDeliveryRecord | null>;
   /** Gives claims back without an attempt (stopping mid-POST): these pending rows are due at `at`. */

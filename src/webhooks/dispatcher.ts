@@ -25,8 +25,14 @@ type Endpoint = Config['webhooks']['endpoints'][number];
 /** Feed events routed per transaction; a pass stages at most STAGE_ROUNDS of these before sending. */
 const STAGE_BATCH = 500;
 const STAGE_ROUNDS = 10;
-/** POSTs in flight at once per pass. */
+/** POSTs in flight at once, in all. */
 const SEND_BATCH = 16;
+/**
+ * POSTs in flight at once to one endpoint. A pass no longer waits for its POSTs: a hung endpoint holds its own
+ * few slots for its timeout while the others are served (when a pass waited for all 16, one hung endpoint
+ * set every other endpoint's pace to one batch per timeout).
+ */
+const PER_ENDPOINT = 4;
 /** Added to the longest timeout to make the claim's lease: the POST has ended, one way or another, by then. */
 const LEASE_SLACK_MS = 60_000;
 /** Of a failed receiver's answer, this much is kept as last_error (enough for an error message, not a page). */
@@ -101,17 +107,59 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
     return true; // more events are waiting
   }
 
-  async function pass(): Promise<{ result: WebhookRunResult; more: boolean }> {
+  /** POSTs in flight, per endpoint and in all; each frees its slot when it is recorded, and wakes the loop. */
+  const inFlight = new Map<string, number>();
+  const sending = new Set<Promise<unknown>>();
+
+  function send(row: WebhookDeliveryRecord): Promise<WebhookState | null> {
+    inFlight.set(row.endpoint, (inFlight.get(row.endpoint) ?? 0) + 1);
+    const p = deliver(row)
+      .catch((err: unknown) => {
+        // Recording the outcome failed (the store): the claim lapses and the row is sent again.
+        logger.error(
+          { event: 'webhook.pass_failed', err: `outbox row ${row.id}: ${(err as Error).message}` },
+          'a webhook outcome could not be recorded; it is sent again later',
+        );
+        return null;
+      })
+      .finally(() => {
+        inFlight.set(row.endpoint, inFlight.get(row.endpoint)! - 1);
+        sending.delete(p);
+        if (started) schedule(0);
+      });
+    sending.add(p);
+    return p;
+  }
+
+  /** Stages new events, claims what the free slots can take and starts their POSTs; `wait`: and waits for them. */
+  async function pass(wait: boolean): Promise<{ result: WebhookRunResult; more: boolean }> {
     const result: WebhookRunResult = { events: 0, staged: 0, sent: 0, delivered: 0, retrying: 0, failed: 0 };
     if (endpoints.size === 0) return { result, more: false };
     const moreEvents = await stage(result);
     if (stopper.signal.aborted) return { result, more: false };
+    const free = SEND_BATCH - sending.size;
+    if (free <= 0) return { result, more: moreEvents };
     const now = clock.now();
-    const due = await store.webhooks.claimDue({ now, limit: SEND_BATCH, leaseUntil: now + leaseMs });
-    result.sent = due.length;
-    const outcomes = await Promise.all(due.map((row) => deliver(row)));
-    for (const o of outcomes) if (o) result[o === 'pending' ? 'retrying' : o]++;
-    return { result, more: moreEvents || due.length === SEND_BATCH };
+    const full = [...endpoints.keys()].filter((name) => (inFlight.get(name) ?? 0) >= PER_ENDPOINT);
+    const due = await store.webhooks.claimDue({ now, limit: free, leaseUntil: now + leaseMs, excludeEndpoints: full });
+    // Past an endpoint's slots: given back, due at once, taken when one of its POSTs ends.
+    const taken: WebhookDeliveryRecord[] = [];
+    const back: number[] = [];
+    const counted = new Map<string, number>();
+    for (const row of due) {
+      const n = (inFlight.get(row.endpoint) ?? 0) + (counted.get(row.endpoint) ?? 0);
+      if (endpoints.has(row.endpoint) && n >= PER_ENDPOINT) back.push(row.id);
+      else {
+        counted.set(row.endpoint, (counted.get(row.endpoint) ?? 0) + 1);
+        taken.push(row);
+      }
+    }
+    if (back.length) await store.webhooks.release(back, now);
+    result.sent = taken.length;
+    const posts = taken.map((row) => send(row));
+    if (wait) for (const o of await Promise.all(posts)) if (o) result[o === 'pending' ? 'retrying' : o]++;
+    // Every slot taken: the POSTs' ends wake the loop. Slots left over and a full claim: more may be due.
+    return { result, more: moreEvents || (due.length === free && back.length === 0 && sending.size < SEND_BATCH) };
   }
 
   /** POSTs one row and records the outcome; null when stopping interrupted it (the row is released). */
@@ -177,7 +225,9 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
       }
       const text = await readSome(res);
       const error = `HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}${text ? ': ' + text : ''}`;
-      return { ok: false, stopped: false, status: res.status, error, retryAfterMs: retryAfter(res.headers.get('retry-after')) };
+      // Retry-After means "come back then" on 429 and 503 (RFC 9110 §10.2.3); elsewhere it is not ours to read.
+      const wait = res.status === 429 || res.status === 503 ? retryAfter(res.headers.get('retry-after')) : null;
+      return { ok: false, stopped: false, status: res.status, error, retryAfterMs: wait };
     } catch (err) {
       if (stopper.signal.aborted && !timeout.aborted) return { ok: false, stopped: true, status: null, error: null, retryAfterMs: null };
       const error = timeout.aborted ? `no answer within ${endpoint.timeout_ms} ms (webhooks.endpoints[].timeout_ms)` : networkError(err);
@@ -221,16 +271,24 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
   }
 
   function runOnce(): Promise<WebhookRunResult> {
-    const run = last.then(() => pass());
+    const run = last.then(() => pass(true));
     last = run.catch(() => {});
     return run.then((r) => r.result);
   }
 
+  /** When the pending timer fires; a later request never postpones an earlier one. */
+  let timerAt = Number.POSITIVE_INFINITY;
+
   function schedule(delay: number) {
     if (stopper.signal.aborted) return;
+    const at = Date.now() + delay;
+    if (timer && timerAt <= at) return;
+    if (timer) clearTimeout(timer);
+    timerAt = at;
     timer = setTimeout(() => {
       timer = null;
-      const run = last.then(() => pass());
+      timerAt = Number.POSITIVE_INFINITY;
+      const run = last.then(() => pass(false));
       last = run.catch(() => {});
       run.then(
         (r) => schedule(r.more ? 0 : cfg.poll_interval_ms),
@@ -254,6 +312,8 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
       if (timer) clearTimeout(timer);
       timer = null;
       await last;
+      // POSTs under way are aborted by the stopper; their rows are released (not counted as attempts).
+      await Promise.all([...sending]);
     },
     runOnce,
   };

@@ -42,3 +42,19 @@ test("bad endpoints are refused with the key named, without printing the other e
   assert.match(dup, /webhooks\.endpoints\.1\.name: found "crm"; expected a name not used by another endpoint/);
   assert.doesNotMatch(dup, /a-secret-of-16-chars/);
 });
+
+test('a URL with a user name and password is refused at start (fetch cannot send it), without printing the password', () => {
+  const message = (() => {
+    try {
+      parseConfig({ webhooks: { endpoints: [{ ...endpoint, url: 'https://hookuser:S3cretPassw0rd@crm.example.com/hooks' }] } });
+      return '';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  })();
+  assert.match(
+    message,
+    /webhooks\.endpoints\.0\.url: found "https:\/\/hookuser:\(not shown\)@crm\.example\.com\/hooks"; expected a URL without a user name or password/,
+  );
+  assert.doesNotMatch(message, /S3cretPassw0rd/);
+});

@@ -284,3 +284,56 @@ test('the background loop delivers new events without runOnce, and stop() ends i
   await new Promise((r) => setTimeout(r, 80));
   assert.equal(rx.received.length, 1, 'nothing is sent after stop');
 });
+
+test('a hung endpoint holds its own few slots, not the others: a healthy endpoint gets every event while the hung one times out', async () => {
+  const t = temp();
+  const hung = await receiver('127.0.5.9');
+  hung.fallback = 'hang';
+  const fast = await receiver('127.0.5.10');
+  const hooks = dispatcher(
+    webhookConfig(
+      t.dbPath,
+      [
+        { name: 'hung', url: hung.url, timeout_ms: 30_000 },
+        { name: 'fast', url: fast.url },
+      ],
+      { poll_interval_ms: 20 },
+    ),
+    t.store,
+    { now: () => Date.now() },
+  );
+  hooks.start();
+  try {
+    while ((await t.store.webhooks.cursor()) === null) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 40; i++) await (await messageFor(t.store, `hol${i}@example.com`)).add('delivered');
+    // Forty POSTs to the fast endpoint while the hung one holds 4 slots for 30 s: a pass that waited for all its
+    // POSTs would have sent the fast one at most 12 before the first timeout.
+    await Promise.race([
+      fast.waitFor(40),
+      new Promise((_r, reject) => setTimeout(() => reject(new Error(`only ${fast.received.length} of 40 by 15 s`)), 15_000)),
+    ]);
+    assert.equal(hung.received.length, 4, 'the hung endpoint has its 4 slots, no more');
+  } finally {
+    await hooks.stop();
+  }
+});
+
+test('Retry-After is read on 429 and 503 (within max_delay_ms), not on other failures', async () => {
+  const t = temp();
+  const rx = await receiver('127.0.5.11');
+  rx.headers = { 'retry-after': '120' };
+  const clock = manualClock();
+  const hooks = dispatcher(webhookConfig(t.dbPath, [{ name: 'app', url: rx.url }]), t.store, clock);
+  await hooks.runOnce(); // the cursor
+  const next: Record<string, number> = {};
+  for (const status of [429, 503, 500]) {
+    rx.replies = [status];
+    const m = await messageFor(t.store, `retry-after-${status}@example.com`);
+    const ev = await m.add('delivered');
+    await hooks.runOnce();
+    const row = (await t.store.webhooks.list({ states: ['pending'], limit: 100 })).find((r) => r.eventId === ev.id)!;
+    next[status] = row.nextAttemptAt! - clock.now();
+  }
+  // webhookConfig: backoff 1 s first, max_delay_ms 8 s.
+  assert.deepEqual(next, { 429: 8_000, 503: 8_000, 500: 1_000 });
+});

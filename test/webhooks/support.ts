@@ -35,6 +35,8 @@ export interface Receiver {
   /** Replies used in order; after the last, `fallback`. */
   replies: Reply[];
   fallback: Reply;
+  /** Headers added to every reply (Retry-After…). */
+  headers?: Record<string, string>;
   /** When set, decides the reply from the request (undefined: the sequence above). */
   decide?: (r: Received) => Reply | undefined;
   /** Resolves when `n` requests have arrived. */
@@ -71,7 +73,7 @@ export async function startReceiver(host: string, secret = SECRET): Promise<Rece
       }
       const reply = receiver.decide?.(received[received.length - 1]) ?? receiver.replies.shift() ?? receiver.fallback;
       if (reply === 'hang') return;
-      res.writeHead(reply, { 'content-type': 'text/plain' }).end(reply >= 300 ? `receiver says ${reply}` : 'ok');
+      res.writeHead(reply, { 'content-type': 'text/plain', ...receiver.headers }).end(reply >= 300 ? `receiver says ${reply}` : 'ok');
     });
   });
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, host, resolve));

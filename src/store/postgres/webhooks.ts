@@ -65,13 +65,13 @@ export function postgresWebhooks(db: Pg): WebhookStore {
     async cursor() {
       return (await db.row<{ position: string }>('SELECT position FROM webhook_cursor WHERE id = 1'))?.position ?? null;
     },
-    async claimDue({ now, limit, leaseUntil }) {
+    async claimDue({ now, limit, leaseUntil, excludeEndpoints = [] }) {
       const rows = await db.rows<OutboxRow>(
         `UPDATE webhook_outbox SET next_attempt_at = $1, updated_at = $2
-          WHERE id IN (SELECT id FROM webhook_outbox WHERE state = 'pending' AND next_attempt_at <= $2
+          WHERE id IN (SELECT id FROM webhook_outbox WHERE state = 'pending' AND next_attempt_at <= $2 AND NOT (endpoint = ANY($4::text[]))
                         ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
           RETURNING *`,
-        [leaseUntil, now, limit],
+        [leaseUntil, now, limit, [...excludeEndpoints]],
       );
       return rows.map(toDelivery).sort((a, b) => a.id - b.id);
     },

@@ -26,7 +26,8 @@ export function sqliteWebhooks(db: Db): WebhookStore {
   );
   const claim = db.prepare(
     `UPDATE webhook_outbox SET next_attempt_at = ?, updated_at = ?
-      WHERE id IN (SELECT id FROM webhook_outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?)
+      WHERE id IN (SELECT id FROM webhook_outbox WHERE state = 'pending' AND next_attempt_at <= ?
+                     AND endpoint NOT IN (SELECT value FROM json_each(?)) ORDER BY next_attempt_at, id LIMIT ?)
       RETURNING *`,
   );
   const record = db.prepare(
@@ -79,8 +80,8 @@ export function sqliteWebhooks(db: Db): WebhookStore {
       const cursor = getCursor.get() as number | undefined;
       return cursor === undefined ? null : String(cursor);
     },
-    async claimDue({ now, limit, leaseUntil }) {
-      const rows = await commits.run(() => claim.all(leaseUntil, now, now, limit) as OutboxRow[]);
+    async claimDue({ now, limit, leaseUntil, excludeEndpoints = [] }) {
+      const rows = await commits.run(() => claim.all(leaseUntil, now, now, JSON.stringify(excludeEndpoints), limit) as OutboxRow[]);
       return rows.map(toDelivery).sort((a, b) => a.id - b.id);
     },
     async recordAttempt(w) {
