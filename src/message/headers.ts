@@ -52,8 +52,12 @@ export function splitMessage(raw: Buffer): SplitMessage {
 
 export function joinMessage(prepend: Buffer[], fields: HeaderField[], rest: Buffer): Buffer {
   const header = Buffer.from(fields.map((f) => f.raw).join(''), 'latin1');
-  // A message that was all header still needs its blank line for the header to end.
-  const separator = rest.length === 0 ? Buffer.from('\r\n') : Buffer.alloc(0);
+  // The header ends at a blank line, and the rest must start with one: a message that was all header, or
+  // whose header broke off at a line that is no field ("inside" after a stray CR, a body without its blank
+  // line), gets it here. Else a verifier would read that line and all below it to the next blank line as
+  // header, the DKIM body hash would cover other bytes than its body, and fields added after the header
+  // would sit above a line no parser takes (Postfix's cleanup inserts the blank line too).
+  const separator = rest.length >= 2 && rest[0] === 0x0d && rest[1] === 0x0a ? Buffer.alloc(0) : Buffer.from('\r\n');
   return Buffer.concat([...prepend, header, separator, rest]);
 }
 

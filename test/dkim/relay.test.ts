@@ -130,6 +130,32 @@ test('keygen keys sign at intake; dkimpy accepts the message as delivered, with 
   assert.match(renderFates([fate]), /Signed {5}DKIM d=shop\.test s=mt1 \(rsa-sha256\), d=shop\.test s=mt2 \(ed25519-sha256\)/);
 });
 
+test('a header broken off by a line that is no field (a stray CR, a body without its blank line) is delivered with its blank line, and verifies', {
+  skip: skip ?? false,
+  timeout: 30_000,
+}, async () => {
+  for (const [id, head] of [
+    ['dkim-cr@shop.test', `From: news@shop.test\r\nTo: alice@rcpt.test\r\nSubject: cr\rinside\r\nMessage-ID: <dkim-cr@shop.test>\r\n\r\n`],
+    ['dkim-noblank@shop.test', `From: news@shop.test\r\nTo: alice@rcpt.test\r\nMessage-ID: <dkim-noblank@shop.test>\r\n`],
+  ]) {
+    await transport().sendMail({
+      envelope: { from: 'news@shop.test', to: ['alice@rcpt.test'] },
+      raw: `${head}Body line, no blank line above it in the second case.\r\n`,
+    });
+    const tag = id === 'dkim-cr@shop.test' ? 'Subject: cr' : 'dkim-noblank@shop.test';
+    const received = await waitFor(async () => mta.messages.find((m) => m.raw.includes(tag)), `delivery of ${id}`);
+    const verdicts = await dkimpyVerify(received.raw, dns.address);
+    assert.deepEqual(
+      verdicts.map((v) => [v.a, v.ok, v.error]),
+      [
+        ['rsa-sha256', true, null],
+        ['ed25519-sha256', true, null],
+      ],
+      id,
+    );
+  }
+});
+
 test('a From domain without a key goes unsigned, and the trace says why', { skip: skip ?? false }, async () => {
   await transport().sendMail({
     envelope: { from: 'a@other.test', to: ['alice@rcpt.test'] },
