@@ -64,6 +64,19 @@ test('the first key signs at once; a second of the same algorithm waits for acti
   assert.equal(bad.code, 2);
 });
 
+test('removing the active key while another of its algorithm waits says that mail now goes without that signature, and which to activate', async () => {
+  await dkim('keygen', 'rotate.test', '--selector', 'r1');
+  await dkim('keygen', 'rotate.test', '--selector', 'r2');
+  const removed = await dkim('remove', 'rotate.test', 'r1');
+  assert.equal(removed.code, 0);
+  assert.match(
+    removed.stderr,
+    /mail from rotate\.test now goes without an rsa-sha256 signature; once its DNS record is published, `mailtrail dkim activate rotate\.test r2`/,
+  );
+  const last = await dkim('remove', 'rotate.test', 'r2');
+  assert.equal(last.stderr, '', 'a waiting key removed changes no signature');
+});
+
 test('a config key file: listed as active from config; unreadable or not a key → exit 2 naming the key', async () => {
   const pem = path.join(dir, 'k.pem');
   execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', pem]);

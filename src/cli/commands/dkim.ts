@@ -115,6 +115,7 @@ export async function run(argv: string[]): Promise<number> {
       if (!domain || !selectorArg) throw new UsageError(`dkim ${action}: give the domain and the selector\nusage: ${USAGE}`);
       const selector = selectorArg.toLowerCase();
       return withStore(config, async (store) => {
+        const removed = action === 'remove' ? (await store.dkimKeys.list()).find((k) => k.domain === domain && k.selector === selector) : undefined;
         const done = action === 'activate' ? await store.dkimKeys.activate(domain, selector) : await store.dkimKeys.remove(domain, selector);
         if (!done) {
           const inConfig = config.dkim.keys.some((k) => k.domain.toLowerCase() === domain && k.selector === selector);
@@ -130,6 +131,17 @@ export async function run(argv: string[]): Promise<number> {
             ? `key ${selector} now signs mail from ${domain} (within 10 seconds on running relays)\n`
             : `removed key ${selector} of ${domain}; mail from ${domain} is no longer signed with it (keep its DNS record a few days for mail still in transit)\n`,
         );
+        // The active key of its algorithm gone: a waiting one does not take over by itself (its record may not be
+        // published yet), so say which to activate, or that mail now goes without that signature.
+        if (removed?.active) {
+          const rest = (await store.dkimKeys.list()).filter((k) => k.domain === domain && k.algorithm === removed.algorithm);
+          if (!rest.some((k) => k.active))
+            process.stderr.write(
+              rest.length > 0
+                ? `mailtrail: mail from ${domain} now goes without an ${removed.algorithm} signature; once its DNS record is published, \`mailtrail dkim activate ${domain} ${rest[0]!.selector}\`\n`
+                : `mailtrail: mail from ${domain} now goes without an ${removed.algorithm} signature (no other ${removed.algorithm} key); make one with \`mailtrail dkim keygen ${domain}\`\n`,
+            );
+        }
         return 0;
       });
     }
