@@ -10,7 +10,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import { messageFate, type FateOptions } from '../query/fate.js';
 import { CursorError, DEFAULT_LIMIT, searchMessages } from '../query/search.js';
-import type { Store, SuppressionRecord } from '../store/store.js';
+import type { Store, SuppressionPosition, SuppressionRecord } from '../store/store.js';
 import { RECIPIENT_STATES, type RecipientState } from '../types.js';
 import type { MetricsHook } from '../metrics/metrics.js';
 import type { RefusalCounters } from '../listener/refusal-counters.js';
@@ -102,7 +102,13 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'query' | 
   const tooBig = issue.code === 'too_big' ? issue : issue.code === 'invalid_union' ? issue.errors.flat().find((e) => e.code === 'too_big') : undefined;
   if (where === 'query' && Array.isArray(given) && tooBig) throw new InvalidRequest(field, `given ${given.length} times; at most ${String(tooBig.maximum)}`);
   if (where === 'query' && Array.isArray(given)) throw new InvalidRequest(field, 'given more than once; give it once');
-  const message = issue.code === 'invalid_type' && given === undefined ? 'required' : issue.message;
+  // A body that is JSON but no object (a string, an array) is not "required": it is the wrong kind of thing.
+  const message =
+    issue.code === 'invalid_type' && issue.path.length === 0
+      ? `expected a JSON object`
+      : issue.code === 'invalid_type' && given === undefined
+        ? 'required'
+        : issue.message;
   throw new InvalidRequest(field, message);
 }
 
@@ -304,11 +310,14 @@ export function createApi(opts: ApiOptions): Api {
   app.get('/v1/suppressions', read, async (req) => {
     const q = parse(suppressionsQuery, req.query, 'query');
     const limit = q.limit ?? DEFAULT_LIMIT;
-    const offset = q.cursor ? decodeOffset(q.cursor) : 0;
-    const rows = await suppressions.list({ limit: limit + 1, offset, address: q.address });
+    // The cursor is the last entry's position (time, address), not an offset: an entry added between pages
+    // does not shift the next one.
+    const after = q.cursor ? decodePosition(q.cursor) : undefined;
+    const rows = await suppressions.list({ limit: limit + 1, after, address: q.address });
+    const last = rows.length > limit ? rows[limit - 1]! : null;
     return {
       suppressions: rows.slice(0, limit).map(suppressionJson),
-      next_cursor: rows.length > limit ? Buffer.from(String(offset + limit)).toString('base64url') : null,
+      next_cursor: last ? Buffer.from(JSON.stringify([last.createdAt, last.address])).toString('base64url') : null,
     };
   });
 
@@ -405,8 +414,13 @@ export function createApi(opts: ApiOptions): Api {
 /** Time requests under way get to finish when the server closes; then their connections are closed. */
 const CLOSE_GRACE_MS = 2000;
 
-function decodeOffset(cursor: string): number {
-  const n = Number(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!Number.isSafeInteger(n) || n < 0) throw new CursorError();
-  return n;
+function decodePosition(cursor: string): SuppressionPosition {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new CursorError();
+  }
+  if (!Array.isArray(value) || value.length !== 2 || !Number.isSafeInteger(value[0]) || typeof value[1] !== 'string') throw new CursorError();
+  return { createdAt: value[0] as number, address: value[1] as string };
 }

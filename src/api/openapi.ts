@@ -29,9 +29,12 @@ const error = (description: string) => json(ref('Error'), description);
 const auth = {
   401: error('Missing or invalid bearer token.'),
   403: error('The token lacks the scope this endpoint needs.'),
-  429: error('Too many invalid tokens from this address (api.limits.max_auth_failures); `Retry-After` says when to try again.'),
+  429: json(ref('TooManyFailures'), 'Too many invalid tokens from this address (api.limits.max_auth_failures); `Retry-After` says when to try again.'),
 };
-const invalid = { 400: json(ref('InvalidRequest'), 'A parameter or the body is invalid; `field` names it.') };
+const invalid = {
+  400: json(ref('InvalidRequest'), 'A parameter or the body is invalid, or the URL does not decode; `field` names it (`url` for the URL).'),
+  414: json(ref('InvalidRequest'), 'A part of the URL is longer than 1,000 characters (`field`: `url`).'),
+};
 const read = [{ bearer: [] }];
 
 const nullable = (type: string, extra: Json = {}) => ({ type: [type, 'null'], ...extra });
@@ -46,6 +49,15 @@ const components = {
   },
   schemas: {
     Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' } } },
+    TooManyFailures: {
+      type: 'object',
+      required: ['error', 'retry_after_s', 'retry_at'],
+      properties: {
+        error: { type: 'string' },
+        retry_after_s: { type: 'integer', description: 'Seconds until the address may try again (as Retry-After).' },
+        retry_at: { type: 'string', format: 'date-time' },
+      },
+    },
     InvalidRequest: {
       type: 'object',
       required: ['error', 'field', 'message'],
@@ -328,6 +340,7 @@ export function openApiDocument(): Json {
               },
               'Counts.',
             ),
+            ...invalid,
             ...auth,
           },
         },

@@ -12,7 +12,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import type { Logger } from '../log/logger.js';
 import type { FeedTally, InboundResult, Store } from '../store/store.js';
 import { EVENT_KINDS } from '../types.js';
-import { domainGroup } from './domain-groups.js';
+import { DOMAIN_GROUPS, domainGroup } from './domain-groups.js';
 import type { CountedRefusals } from './refusals.js';
 
 export interface MetricsOptions {
@@ -100,8 +100,11 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     labelNames: ['kind'] as const,
     registers,
   });
-  // Known label values start at 0, so rate() sees the first event instead of a series appearing at 1.
+  // Known label values start at 0, so rate() sees the first event instead of a series appearing at 1: every
+  // kind, and untagged mail in every domain group (other tags are not known before they come).
   for (const kind of EVENT_KINDS) events.inc({ kind }, 0);
+  received.inc({ tag: 'none' }, 0);
+  for (const counter of Object.values(byKind)) for (const group of DOMAIN_GROUPS) counter.inc({ tag: 'none', domain_group: group }, 0);
   const responses = new Counter({
     name: 'mailtrail_smtp_responses_total',
     help: 'Replies from remote servers during delivery attempts, by phase and reply code',
@@ -140,10 +143,15 @@ export function createMetrics(opts: MetricsOptions): Metrics {
 
   function countEvent(e: FeedTally): void {
     events.inc({ kind: e.kind });
+    if (e.kind === 'phase') {
+      if (e.code !== null) responses.inc({ phase: e.phase ?? 'unknown', ...codeLabels(e.code) });
+      return;
+    }
+    // mailtrail's own notices (DSNs) are no app's mail: not accepted on submission, and counted under the
+    // app's tag (which a notice keeps) they would inflate its figures. events_total and the replies count them.
+    if (e.own) return;
     if (e.kind === 'received') {
       received.inc({ tag: tags(e.tag) });
-    } else if (e.kind === 'phase') {
-      if (e.code !== null) responses.inc({ phase: e.phase ?? 'unknown', ...codeLabels(e.code) });
     } else if (Object.hasOwn(RECIPIENT_COUNTERS, e.kind)) {
       const group = domainGroup(e.domain);
       byKind[e.kind as CountedKind].inc({ tag: tags(e.tag), domain_group: group });

@@ -146,7 +146,7 @@ export function toEvent(r: EventRow): EventRecord {
  * followers need. `events` is where the backend reads events from (SQLite: the view event_records).
  */
 export const feedSelect = (events: string) => `SELECT e.*, m.queue_id AS m_queue_id, m.message_id AS m_message_id, m.tag AS m_tag, m.created_at AS m_created_at,
-                 m.mail_from AS m_mail_from, r.address AS r_address, r.domain AS r_domain
+                 m.mail_from AS m_mail_from, m.origin AS m_origin, r.address AS r_address, r.domain AS r_domain
             FROM ${events} e JOIN messages m ON m.id = e.message_id LEFT JOIN recipients r ON r.id = e.recipient_id`;
 
 /** An event joined with its message and recipient (the feed's columns, prefixed m_ and r_). */
@@ -156,6 +156,7 @@ export interface FeedRow extends EventRow {
   m_tag: string | null;
   m_created_at: number;
   m_mail_from: string;
+  m_origin: 'submission' | 'dsn';
   r_address: string | null;
   r_domain: string | null;
   /** The backend's cursor for this row when it is not the id (PostgreSQL: `txid:id`). */

@@ -168,6 +168,8 @@ export interface FeedTally {
   messageCreatedAt: number;
   /** The recipient's domain; null for an event about the whole message. */
   domain: string | null;
+  /** The message is mailtrail's own notice (a DSN it wrote), not an app's. */
+  own: boolean;
 }
 
 /** Claiming due recipients: one statement; a lease instead of a lock, so a crashed worker's claims expire and retry. */
@@ -524,6 +526,12 @@ export interface SuppressionRecord {
  * The suppression list's storage. Addresses are kept and compared exactly as given: callers pass keys
  * made by src/suppression/list.ts (suppressionKey), which owns the rule of what is one address.
  */
+/** Where a page of the suppression list ended: its last entry's time and address. */
+export interface SuppressionPosition {
+  createdAt: number;
+  address: string;
+}
+
 export interface SuppressionStore {
   /** Adds the address unless it is listed already; `created` says which. An existing entry is left as it was. */
   add(entry: {
@@ -536,8 +544,11 @@ export interface SuppressionStore {
   /** Returns false when the address was not listed. */
   remove(address: string): Promise<boolean>;
   get(address: string): Promise<SuppressionRecord | null>;
-  /** Newest first; with `contains`, only addresses that contain it (a domain, a name). */
-  list(opts?: { limit?: number; offset?: number; contains?: string }): Promise<SuppressionRecord[]>;
+  /**
+   * Newest first (then by address); with `contains`, only addresses that contain it (a domain, a name); with
+   * `after`, the entries after that one in this order (a page that does not shift when entries are added).
+   */
+  list(opts?: { limit?: number; offset?: number; contains?: string; after?: SuppressionPosition }): Promise<SuppressionRecord[]>;
   /** Those of these addresses that are listed (one read for a whole envelope). */
   listed(addresses: string[]): Promise<string[]>;
   count(): Promise<number>;

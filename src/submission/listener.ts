@@ -137,6 +137,12 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
         reason: 'cleartext-auth',
       };
     }
+    // MAIL without AUTH where AUTH is offered: smtp-server would answer 530 itself, unlogged and uncounted;
+    // answered here with the same words, as the relay attempt it is. (Where AUTH is not offered, onMailFrom
+    // answers it.)
+    if (name === 'MAIL' && !conn.session.user && conn.hostNameAppearsAs && !conn.session.disabledCommands?.includes('AUTH')) {
+      return { code: 530, enhanced: '5.7.0', text: 'Authentication required: AUTH before MAIL FROM', reason: 'relay-attempt' };
+    }
     if ((name === 'MAIL' || name === 'RCPT') && conn.session.user && conn.hostNameAppearsAs) {
       const mail = conn.session.envelope?.mailFrom;
       return checkAddressCommand(name, line, name === 'RCPT' && !!mail && typeof mail.args === 'object' && !!mail.args && 'SMTPUTF8' in mail.args);

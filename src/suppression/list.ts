@@ -5,13 +5,13 @@
  * (late hard bounces, complaints) write their entries inside their own transactions, keyed with the same
  * function; intake hands each recipient's key to the enqueue, which checks it in its own transaction.
  */
-import type { Store, SuppressionRecord } from '../store/store.js';
+import type { Store, SuppressionPosition, SuppressionRecord } from '../store/store.js';
 
 /** One mailbox for this purpose: `User@Example.com` and ` user@example.com` are the same entry. */
 export const suppressionKey = (address: string): string => address.trim().toLowerCase();
 
 export interface SuppressionList {
-  list(opts: { limit: number; offset?: number; address?: string; contains?: string }): Promise<SuppressionRecord[]>;
+  list(opts: { limit: number; offset?: number; address?: string; contains?: string; after?: SuppressionPosition }): Promise<SuppressionRecord[]>;
   get(address: string): Promise<SuppressionRecord | null>;
   /** An operator's entry; `created` is false when the address was listed already (its entry is kept). */
   add(address: string, reason: string): Promise<{ created: boolean; suppression: SuppressionRecord }>;
@@ -28,9 +28,9 @@ export function suppressionList(store: Pick<Store, 'suppressions'>, now: () => n
     async list(opts) {
       if (opts.address) {
         const one = await s.get(suppressionKey(opts.address));
-        return one && !opts.offset ? [one] : [];
+        return one && !opts.offset && !opts.after ? [one] : [];
       }
-      return s.list({ limit: opts.limit, offset: opts.offset ?? 0, contains: opts.contains?.trim().toLowerCase() || undefined });
+      return s.list({ limit: opts.limit, offset: opts.offset ?? 0, after: opts.after, contains: opts.contains?.trim().toLowerCase() || undefined });
     },
     get: (address) => s.get(suppressionKey(address)),
     add: (address, reason) => s.add({ address: suppressionKey(address), reason, source: 'manual', createdAt: now() }),

@@ -253,6 +253,7 @@ describe('HTTP API', () => {
       for (let i = 0; i < 4; i++) await h.call('POST', '/v1/suppressions', { token: ADMIN_TOKEN, body: { address: `bulk${i}@example.com` } });
       const seen: string[] = [];
       let cursor: string | null = null;
+      let pages = 0;
       do {
         const page: { json: { suppressions: { address: string }[]; next_cursor: string | null } } = await h.call(
           'GET',
@@ -260,9 +261,22 @@ describe('HTTP API', () => {
         );
         seen.push(...page.json.suppressions.map((s) => s.address));
         cursor = page.json.next_cursor;
+        // An entry added between pages (newest, so on page one) does not shift the pages that follow.
+        if (++pages === 1) await h.call('POST', '/v1/suppressions', { token: ADMIN_TOKEN, body: { address: 'late@example.com' } });
       } while (cursor);
-      assert.equal(seen.length, 6); // 5 added here + dave from the seed
+      assert.equal(seen.length, 6); // 5 added here + dave from the seed; late@ came after page one
       assert.equal(new Set(seen).size, 6);
+      assert.ok(!seen.includes('late@example.com'));
+      assert.equal((await h.call('GET', '/v1/suppressions?cursor=MWUz')).status, 400, 'a cursor that is no position');
+      for (const body of ['"someone@example.com"', '["someone@example.com"]']) {
+        const r = await fetch(`${h.base}/v1/suppressions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+          body,
+        });
+        assert.deepEqual([r.status, await r.json()], [400, { error: 'invalid request', field: 'body', message: 'expected a JSON object' }], body);
+      }
+      await h.call('DELETE', '/v1/suppressions/late%40example.com', { token: ADMIN_TOKEN });
       const one = await h.call('GET', '/v1/suppressions?address=someone%40example.com');
       assert.equal(one.json.suppressions[0].reason, 'asked us to stop');
       assert.equal((await h.call('DELETE', '/v1/suppressions/someone%40example.com', { token: ADMIN_TOKEN })).status, 204);

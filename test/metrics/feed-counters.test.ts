@@ -91,7 +91,19 @@ test('the follower counts events since start by tag and domain group, codes by p
   assert.equal(sampleValue(text, 'mailtrail_recipients_expired_total', nl('outlook')), 1);
   assert.equal(sampleValue(text, 'mailtrail_recipients_suppressed_total', nl('gmx')), 1, 'suppressed at intake, recorded with the received event');
   assert.equal(sampleValue(text, 'mailtrail_recipients_complained_total', nl('gmail')), 1);
-  assert.deepEqual(labelSets(text, 'mailtrail_recipients_delivered_total').length, 2, 'one series per tag and group seen, nothing else');
+  // One series per tag and group seen, and the untagged ones that start at 0 (so rate() sees the first event
+  // after a restart), nothing else.
+  const delivered = labelSets(text, 'mailtrail_recipients_delivered_total');
+  assert.equal(delivered.filter((l) => l.tag !== 'none').length, 1);
+  assert.deepEqual(
+    delivered
+      .filter((l) => l.tag === 'none')
+      .map((l) => l.domain_group)
+      .sort(),
+    ['gmail', 'gmx', 'icloud', 'other', 'outlook', 'yahoo'],
+  );
+  assert.equal(sampleValue(text, 'mailtrail_recipients_delivered_total', { tag: 'none', domain_group: 'gmail' }), 0, 'started at 0');
+  assert.equal(sampleValue(text, 'mailtrail_messages_received_total', { tag: 'none' }), 1);
 
   assert.equal(sampleValue(text, 'mailtrail_smtp_responses_total', { phase: 'rcpt', class: '2xx', code: '250' }), 1);
   assert.equal(sampleValue(text, 'mailtrail_smtp_responses_total', { phase: 'rcpt', class: '4xx', code: '451' }), 1);
@@ -137,6 +149,23 @@ test('tags beyond the cap are counted as other, so a tag per customer cannot exp
   assert.equal(sampleValue(text, 'mailtrail_messages_received_total', { tag: 't2' }), 1);
   assert.equal(sampleValue(text, 'mailtrail_messages_received_total', { tag: 'other' }), 2, 't3 and t4 arrived after the cap');
   assert.equal(sampleValue(text, 'mailtrail_messages_received_total', { tag: 'none' }), 1, 'an empty tag is no tag');
+  await metrics.stop();
+});
+
+test("mailtrail's own notices (DSNs) count in events_total, not as an app's received or delivered mail under the tag they keep", async () => {
+  const store = openStore('notices');
+  const metrics = createMetrics({ store, logger: silentLogger(), defaultMetrics: false, now: () => T });
+  await metrics.start();
+  const app = await store.messages.enqueue(message('receipts', ['a@example.com']));
+  const dsn = await store.messages.enqueue(newMessage({ tag: 'receipts', createdAt: T, origin: 'dsn', mailFrom: '', recipients: ['app@shop.example'] }));
+  for (const m of [app, dsn])
+    await store.events.append({ at: T + 1000, messageRowId: m.message.id, recipientId: m.recipients[0].id, kind: 'delivered', code: 250 });
+  await metrics.poll();
+  const text = await metrics.render();
+  assert.equal(sampleValue(text, 'mailtrail_messages_received_total', { tag: 'receipts' }), 1);
+  assert.equal(sampleValue(text, 'mailtrail_recipients_delivered_total', { tag: 'receipts', domain_group: 'other' }), 1);
+  assert.equal(sampleValue(text, 'mailtrail_events_total', { kind: 'received' }), 2);
+  assert.equal(sampleValue(text, 'mailtrail_events_total', { kind: 'delivered' }), 2);
   await metrics.stop();
 });
 

@@ -69,7 +69,17 @@ export function postgresEvents(db: Pg): EventStore {
       // unfolded as for `after`, then only the labels are kept.
       return (await after(cursor, limit)).map((r) => {
         const e = toFeedEvent(r);
-        return { cursor: e.cursor, kind: e.kind, phase: e.phase, code: e.code, at: e.at, tag: e.tag, messageCreatedAt: e.messageCreatedAt, domain: e.domain };
+        return {
+          cursor: e.cursor,
+          kind: e.kind,
+          phase: e.phase,
+          code: e.code,
+          at: e.at,
+          tag: e.tag,
+          messageCreatedAt: e.messageCreatedAt,
+          domain: e.domain,
+          own: r.m_origin === 'dsn',
+        };
       });
     },
     async head() {

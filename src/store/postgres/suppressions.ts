@@ -32,9 +32,12 @@ export function postgresSuppressions(db: Pg): SuppressionStore {
     },
     async list(opts = {}) {
       // strpos, not LIKE: the text is matched as given (a `_` or `%` in it is itself). A scan of the list.
+      const a = opts.after;
       const rows = await db.rows<SuppressionRow>(
-        `SELECT * FROM suppressions WHERE ($1::text IS NULL OR strpos(address, $1) > 0) ORDER BY created_at DESC, address LIMIT $2 OFFSET $3`,
-        [opts.contains || null, opts.limit ?? null, opts.offset ?? 0],
+        `SELECT * FROM suppressions WHERE ($1::text IS NULL OR strpos(address, $1) > 0)
+           AND ($4::bigint IS NULL OR created_at < $4 OR (created_at = $4 AND address > $5))
+         ORDER BY created_at DESC, address LIMIT $2 OFFSET $3`,
+        [opts.contains || null, opts.limit ?? null, a ? 0 : (opts.offset ?? 0), a?.createdAt ?? null, a?.address ?? null],
       );
       return rows.map(toSuppression);
     },

@@ -239,7 +239,7 @@ export function eventReader(db: Db): EventReader {
       };
       const out: FeedTally[] = [];
       for (const r of rows) {
-        const common = { kind: r.kind, tag: r.m_tag, messageCreatedAt: r.m_created_at };
+        const common = { kind: r.kind, tag: r.m_tag, messageCreatedAt: r.m_created_at, own: r.m_origin === 'dsn' };
         if (!(r as { folded?: number }).folded) {
           out.push({ cursor: String(r.id), phase: r.phase, code: r.code, at: r.at, domain: r.r_domain, ...common });
           continue;

@@ -16,6 +16,11 @@ export function sqliteSuppressions(db: Db): SuppressionStore {
   const listedOne = db.prepare('SELECT address FROM suppressions WHERE address = ?').pluck();
   const del = db.prepare('DELETE FROM suppressions WHERE address = ?');
   const page = db.prepare('SELECT * FROM suppressions ORDER BY created_at DESC, address LIMIT ? OFFSET ?');
+  // After a position: later in "created_at DESC, address" order.
+  const pageAfter = db.prepare(
+    `SELECT * FROM suppressions WHERE (? IS NULL OR instr(address, ?) > 0) AND (created_at < ? OR (created_at = ? AND address > ?))
+      ORDER BY created_at DESC, address LIMIT ?`,
+  );
   // A scan of the list (addresses only, no index helps a substring); the list is small next to the history.
   const matching = db.prepare('SELECT * FROM suppressions WHERE instr(address, ?) > 0 ORDER BY created_at DESC, address LIMIT ? OFFSET ?');
   const count = db.prepare('SELECT COUNT(*) FROM suppressions').pluck();
@@ -39,6 +44,11 @@ export function sqliteSuppressions(db: Db): SuppressionStore {
     },
     async list(opts = {}) {
       const contains = opts.contains;
+      const a = opts.after;
+      if (a)
+        return (pageAfter.all(contains ?? null, contains ?? null, a.createdAt, a.createdAt, a.address, opts.limit ?? -1) as SuppressionRow[]).map(
+          toSuppression,
+        );
       const rows = contains ? matching.all(contains, opts.limit ?? -1, opts.offset ?? 0) : page.all(opts.limit ?? -1, opts.offset ?? 0);
       return (rows as SuppressionRow[]).map(toSuppression);
     },

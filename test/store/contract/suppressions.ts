@@ -75,6 +75,16 @@ export function suppressionsContract(open: OpenStore): void {
         (await s.store.suppressions.list({ contains: 'example', limit: 1, offset: 2 })).map((e) => e.address),
         ['c_d@example.org'],
       );
+      // After a position (time, address): the entries that follow it, whatever was added before it meanwhile.
+      await s.store.suppressions.add({ address: 'new@example.org', reason: 'manual', source: 'manual', createdAt: T0 + 40 });
+      assert.deepEqual(
+        (await s.store.suppressions.list({ limit: 2, after: { createdAt: T0 + 20, address: 'a@example.org' } })).map((e) => e.address),
+        ['c_d@example.org', 'b@example.com'],
+      );
+      assert.deepEqual(
+        (await s.store.suppressions.list({ contains: 'example.org', after: { createdAt: T0 + 30, address: 'c%d@example.org' } })).map((e) => e.address),
+        ['a@example.org', 'c_d@example.org'],
+      );
     });
   });
 }
