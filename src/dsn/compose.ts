@@ -171,15 +171,17 @@ function humanPart(input: DsnInput, returned: 'full' | 'headers' | 'headers-fall
     lines.push(`<${r.address}>:`);
     const said = diagnosticText(r.diagnostic);
     const by = r.remoteMta ? `host ${r.remoteMta}` : null;
+    // A server's reply has a code; without one nothing answered (a refused connection, a timeout): not "said".
+    const answered = r.diagnostic?.code != null;
     if (r.expired) {
-      lines.push(
-        ...wrap(
-          `Gave up: the message could not be delivered within its maximum queue time.${said ? ` The last answer${by ? ` from ${by}` : ''} was: ${said}` : ''}`,
-          '    ',
-        ),
-      );
+      const last = !said
+        ? ''
+        : answered
+          ? ` The last answer${by ? ` from ${by}` : ''} was: ${said}`
+          : ` The last attempt${by ? ` (${by})` : ''} failed: ${said}`;
+      lines.push(...wrap(`Gave up: the message could not be delivered within its maximum queue time.${last}`, '    '));
     } else if (said) {
-      lines.push(...wrap(`${by ? `${by} said` : 'Reason'}: ${said}`, '    '));
+      lines.push(...wrap(`${by && answered ? `${by} said` : by ? `Reason (${by})` : 'Reason'}: ${said}`, '    '));
     } else if (by) {
       lines.push(...wrap(`Handled by ${by}.`, '    '));
     }

@@ -180,7 +180,14 @@ function recipientFacts(
   // The server's own words for Diagnostic-Code (RFC 3464 §2.3.6), without a status it did not give.
   const quoted = outcome?.detail?.status_inferred === true ? null : enhanced;
   const text = outcome?.text ?? r.lastText;
-  const stored = typeof outcome?.detail?.explanation === 'string' ? outcome.detail.explanation : null;
+  // An expired recipient is explained by its expiry, not by its last deferral's "we will retry".
+  const expiry = r.state === 'expired' ? [...mine].reverse().find((e) => e.kind === 'expired') : undefined;
+  const stored =
+    typeof expiry?.detail?.explanation === 'string'
+      ? expiry.detail.explanation
+      : typeof outcome?.detail?.explanation === 'string'
+        ? outcome.detail.explanation
+        : null;
   const explanation = stored ?? (explain && (code != null || text) ? safe(() => explain({ phase: outcome?.phase ?? null, code, enhanced, text })) : null);
   const expired = r.state === 'expired';
   const valid = enhanced && ENHANCED.test(enhanced) ? enhanced : null;

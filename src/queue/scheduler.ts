@@ -508,11 +508,16 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       message,
       written.recorded.filter((r) => r.state === 'bounced'),
     );
-    await notify(
-      'success',
-      message,
-      written.recorded.filter((r) => r.state === 'delivered' && r.notify?.includes('SUCCESS')),
-    );
+    // A success report of ours says "relayed": the next hop takes no responsibility for one. When it offers
+    // DSN it got our NOTIFY=SUCCESS and reports the delivery itself (RFC 3461 §4.1, RFC 3464 §2.3.3): ours
+    // would be a second, less true one.
+    const nextHopReports = report.phases.some((p) => p.phase === 'mail' && typeof p.detail?.command === 'string' && / ENVID=/.test(p.detail.command));
+    if (!nextHopReports)
+      await notify(
+        'success',
+        message,
+        written.recorded.filter((r) => r.state === 'delivered' && r.notify?.includes('SUCCESS')),
+      );
   }
 
   async function notify(kind: keyof Notifier, message: MessageRecord, recipients: RecipientRecord[]): Promise<void> {
@@ -541,7 +546,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
 
   async function sweep(now: number): Promise<void> {
     lastSweep = now;
-    await sweeps.expire(now, false);
+    await sweeps.expire(now);
     await sweeps.delayWarnings(now);
   }
 
@@ -576,7 +581,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     let jobs = await buildJobs(claimed, now);
     // Claimed exactly at the end of its lifetime: expire now rather than make one more attempt.
     if (jobs.some((j) => j.message.createdAt + lifetime <= now)) {
-      const expired = new Set((await sweeps.expire(now, true)).map((r) => r.id));
+      // Only the ones just claimed: another job of ours may be delivering an old message right now.
+      const overdue = jobs.filter((j) => j.message.createdAt + lifetime <= now).flatMap((j) => j.recipients.map((r) => r.id));
+      const expired = new Set((await sweeps.expire(now, overdue)).map((r) => r.id));
       jobs = jobs.map((j) => ({ ...j, recipients: j.recipients.filter((r) => !expired.has(r.id)) })).filter((j) => j.recipients.length > 0);
     }
     pending.push(...jobs);

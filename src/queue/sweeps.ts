@@ -25,7 +25,8 @@ export interface SweepDeps {
 
 export interface Sweeps {
   /** Expires what ran out of lifetime; `ownerToo`: also recipients under our own live lease. */
-  expire(now: number, ownerToo: boolean): Promise<RecipientRecord[]>;
+  /** Waiting recipients past their lifetime, and of ours only `claimed` (just claimed, not yet started). */
+  expire(now: number, claimed?: readonly number[]): Promise<RecipientRecord[]>;
   delayWarnings(now: number): Promise<void>;
 }
 
@@ -43,10 +44,17 @@ export function createSweeps(deps: SweepDeps): Sweeps {
   }
 
   return {
-    async expire(now, ownerToo) {
+    async expire(now, claimed) {
       const all: RecipientRecord[] = [];
       for (;;) {
-        const batch = await store.queue.expire({ now, createdBefore: now - lifetime, owner: ownerToo ? owner : null, limit: SWEEP_BATCH, event: EXPIRY });
+        const batch = await store.queue.expire({
+          now,
+          createdBefore: now - lifetime,
+          owner: claimed ? owner : null,
+          claimed,
+          limit: SWEEP_BATCH,
+          event: EXPIRY,
+        });
         all.push(...batch);
         if (batch.length < SWEEP_BATCH) break;
       }

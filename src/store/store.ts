@@ -279,7 +279,13 @@ export interface QueueStore {
   expire(req: {
     now: number;
     createdBefore: number;
+    /**
+     * With `claimed`: these recipients too, though `owner` holds them (just claimed, not started). Never the
+     * others it holds: a running delivery's result is still to come (a delivered message must not be
+     * reported failed).
+     */
     owner?: string | null;
+    claimed?: readonly number[];
     limit: number;
     event: { text: string; detail: Record<string, unknown> };
   }): Promise<RecipientRecord[]>;

@@ -387,7 +387,28 @@ test('an expired recipient gets a failure report with its last temporary reason'
     assert.equal(g.get('status'), '4.4.2');
     assert.equal(g.get('diagnostic-code'), 'smtp; 421 4.4.2 connection timed out');
     assert.equal(g.get('last-attempt-date'), rfc5322Date(T0 + 1000));
-    assert.match((dsns[0].mail.text ?? '').replace(/\s+/g, ' '), /Gave up: the message could not be delivered within its maximum queue time/);
+    const text = (dsns[0].mail.text ?? '').replace(/\s+/g, ' ');
+    assert.match(text, /Gave up: the message could not be delivered within its maximum queue time/);
+    // Explained by its expiry, not by the last deferral's "we will retry" under "permanent failure".
+    assert.match(text, /What this means: Every delivery attempt failed temporarily until the maximum queue lifetime ran out/);
+    assert.doesNotMatch(text, /will retry|will try again/i);
+  });
+});
+
+test('a failure without a server reply (a refused connection) is not reported as what a host "said"', async () => {
+  await harness({}, async (h) => {
+    const { message, recipients } = await original(h, [{ address: 'nobody-home@example.org' }]);
+    await attempt(
+      h,
+      message,
+      [{ r: recipients[0], state: 'deferred', code: null, enhanced: null, text: 'connect ECONNREFUSED 192.0.2.7:25', host: 'mx.example.org' }],
+      T0 + 1000,
+    );
+    h.now = T0 + LIFETIME + 1;
+    await h.notifier.finalFailure(message, await h.store.queue.expire({ now: h.now, createdBefore: h.now - LIFETIME, limit: 10, event: EXPIRY }));
+    const text = ((await dsnsFor(h, message)).dsns[0]!.mail.text ?? '').replace(/\s+/g, ' ');
+    assert.match(text, /The last attempt \(host mx\.example\.org\) failed: connect ECONNREFUSED/);
+    assert.doesNotMatch(text, /said|last answer/);
   });
 });
 

@@ -109,7 +109,11 @@ export type Verdict = 'delivered' | 'deferred' | 'bounced' | 'throttled';
  * A Deliverer that answers from a function of (job, recipient address) and records every job and the
  * highest number of simultaneous calls, overall and per domain.
  */
-export function fakeDeliverer(decide: (address: string, job: DeliveryJob) => Verdict = () => 'delivered', opts: { delayMs?: number } = {}) {
+export function fakeDeliverer(
+  decide: (address: string, job: DeliveryJob) => Verdict = () => 'delivered',
+  /** `dsn`: the next hop offers DSN (the MAIL phase carries ENVID, as the real deliverer's does). */
+  opts: { delayMs?: number; dsn?: boolean } = {},
+) {
   let running = 0;
   const runningByDomain = new Map<string, number>();
   const stats = { jobs: [] as DeliveryJob[], maxConcurrent: 0, maxPerDomain: new Map<string, number>(), startedWith: [] as number[] };
@@ -156,6 +160,21 @@ export function fakeDeliverer(decide: (address: string, job: DeliveryJob) => Ver
         domain: job.domain,
         phases: [
           { phase: 'connect', at: startedAt, durationMs: 1, code: 220, enhanced: null, text: 'ready', remoteHost: `mx.${job.domain}`, remoteIp: '127.0.4.1' },
+          ...(opts.dsn
+            ? [
+                {
+                  phase: 'mail' as const,
+                  at: startedAt,
+                  durationMs: 1,
+                  code: 250,
+                  enhanced: '2.1.0',
+                  text: 'Ok',
+                  remoteHost: `mx.${job.domain}`,
+                  remoteIp: '127.0.4.1',
+                  detail: { command: `MAIL FROM:<${job.envelopeFrom}> ENVID=${job.message.queueId}` },
+                },
+              ]
+            : []),
           ...job.recipients.map((r, i) => ({
             phase: 'rcpt' as const,
             at: startedAt,

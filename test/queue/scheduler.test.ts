@@ -435,3 +435,23 @@ test('a job knows when its claim lapsed without a renewal (a relay frozen past i
     await t.cleanup();
   }
 });
+
+test('a next hop that offers DSN got NOTIFY=SUCCESS and reports the delivery itself: no "relayed" report of ours', async () => {
+  const t = tempStore();
+  try {
+    await enqueue(t.store, { to: ['tell@x.test'], notify: ['SUCCESS', 'FAILURE'] });
+    const { notifier, calls } = recordingNotifier();
+    const s = createScheduler({
+      config: testConfig(),
+      store: t.store,
+      deliverer: fakeDeliverer(() => 'delivered', { dsn: true }),
+      notifier,
+      logger: captureLogger().logger,
+      clock: manualClock(),
+    });
+    await s.runOnce();
+    assert.deepEqual(calls, []);
+  } finally {
+    await t.cleanup();
+  }
+});

@@ -61,6 +61,8 @@ test('bad retention config names the key', () => {
 
 test('the relay purges old history right after it starts', { timeout: 30_000 }, async () => {
   const old = await finished(400, Date.now());
+  // A recent message holds the highest ids, which a purge keeps (SQLite would give them again).
+  await finished(0, Date.now());
   const config = parseConfig({
     database: { path: t.dbPath },
     submission: { starttls: { enabled: false, port: 2587 }, implicit_tls: { enabled: false, port: 2465 } },

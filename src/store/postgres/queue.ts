@@ -219,7 +219,7 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
                    category = 'expired', hard = false, updated_at = $1
              WHERE id IN (SELECT r.id FROM recipients r JOIN messages m ON m.id = r.message_id
                 WHERE r.${WAITING} AND m.created_at <= $2
-                  AND (r.lease_until IS NULL OR r.lease_until <= $1 OR r.lease_owner = $3)
+                  AND (r.lease_until IS NULL OR r.lease_until <= $1 OR (r.lease_owner = $3 AND r.id = ANY($7::bigint[])))
                 LIMIT $4 FOR UPDATE OF r SKIP LOCKED)
             RETURNING *
           ), ev AS (
@@ -227,7 +227,7 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
             SELECT $1, message_id, id, ${KIND_CODES.expired}, attempts, $5, $6::json FROM x ORDER BY id
           )
           SELECT * FROM x`,
-        [req.now, req.createdBefore, req.owner ?? null, req.limit, req.event.text, JSON.stringify(req.event.detail)],
+        [req.now, req.createdBefore, req.owner ?? null, req.limit, req.event.text, JSON.stringify(req.event.detail), [...(req.claimed ?? [])]],
       );
       return rows.map(toRecipient).sort(byId);
     },

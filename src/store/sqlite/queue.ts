@@ -107,7 +107,7 @@ export function sqliteQueue(db: Db): QueueStore {
       category = 'expired', hard = 0, updated_at = ?
     WHERE id IN (SELECT r.id FROM recipients r JOIN messages m ON m.id = r.message_id
       WHERE r.state IN ('queued', 'deferred') AND m.created_at <= ?
-        AND (r.lease_until IS NULL OR r.lease_until <= ? OR r.lease_owner = ?)
+        AND (r.lease_until IS NULL OR r.lease_until <= ? OR (r.lease_owner = ? AND r.id IN (SELECT value FROM json_each(?))))
       LIMIT ?)
     RETURNING *`);
   // `state IN (…) AND state = 'deferred'` looks redundant: the IN (and the ORDER BY next_attempt_at) let
@@ -196,8 +196,15 @@ export function sqliteQueue(db: Db): QueueStore {
   });
 
   const expireTx = db.transaction(
-    (now: number, createdBefore: number, owner: string | null, limit: number, event: Omit<NewEvent, 'at' | 'messageRowId' | 'kind'>) => {
-      const rows = (expire.all(now, createdBefore, now, owner, limit) as RecipientRow[]).map(toRecipient);
+    (
+      now: number,
+      createdBefore: number,
+      owner: string | null,
+      claimed: readonly number[],
+      limit: number,
+      event: Omit<NewEvent, 'at' | 'messageRowId' | 'kind'>,
+    ) => {
+      const rows = (expire.all(now, createdBefore, now, owner, JSON.stringify(claimed), limit) as RecipientRow[]).map(toRecipient);
       for (const r of rows) {
         insertEvent.run(...writer.params({ ...event, at: now, messageRowId: r.messageRowId, recipientId: r.id, attempt: r.attempts, kind: 'expired' }));
       }
@@ -229,7 +236,7 @@ export function sqliteQueue(db: Db): QueueStore {
       return (await commits.run(() => releaseLeases.run(owner, json, json ?? '[]'))).changes;
     },
     async expire(req) {
-      return commits.run(() => expireTx(req.now, req.createdBefore, req.owner ?? null, req.limit, req.event));
+      return commits.run(() => expireTx(req.now, req.createdBefore, req.owner ?? null, req.claimed ?? [], req.limit, req.event));
     },
     async transitionMessage(req) {
       return commits.run(() => transitionMessage(req.queueId, req.now, req.transition, req.event));

@@ -504,20 +504,26 @@ export function queueContract(open: OpenStore): void {
 
   describe('expire', () => {
     test(
-      'takes waiting recipients of messages created at or before the cut-off, skips others’ live leases, writes the caller’s event',
+      'takes waiting recipients of messages created at or before the cut-off, skips others’ live leases and our running ones, writes the caller’s event',
       fresh(async (store) => {
-        const old = await enqueue(store, { createdAt: T0, recipients: inOrder('a@x.test', 'b@x.test', 'c@x.test', 'd@x.test', 'e@x.test') });
-        const [a, b, c, d, e] = old.recipients.map((r) => r.id) as [number, number, number, number, number];
+        const old = await enqueue(store, { createdAt: T0, recipients: inOrder('a@x.test', 'b@x.test', 'c@x.test', 'd@x.test', 'f@x.test', 'e@x.test') });
+        const [a, b, c, d, f, e] = old.recipients.map((r) => r.id) as [number, number, number, number, number, number];
         const young = await enqueue(store, { createdAt: T0 + 10_000, recipients: ['young@x.test'] });
         await store.queue.claimDue({ now: T0 + 10, limit: 1, owner: 'other', leaseUntil: T0 + 100_000 }); // a: in flight elsewhere
-        await store.queue.claimDue({ now: T0 + 10, limit: 1, owner: 'me', leaseUntil: T0 + 100_000 }); // b: ours
+        await store.queue.claimDue({ now: T0 + 10, limit: 1, owner: 'me', leaseUntil: T0 + 100_000 }); // b: ours, just claimed
         await store.queue.claimDue({ now: T0 + 10, limit: 1, owner: 'dead', leaseUntil: T0 + 1_000 }); // c: a lapsed claim
         await store.queue.claimDue({ now: T0 + 10, limit: 1, owner: 'A', leaseUntil: T0 + 1_000 }); // d: deferred below
+        await store.queue.claimDue({ now: T0 + 10, limit: 1, owner: 'me', leaseUntil: T0 + 100_000 }); // f: ours, being delivered
         await store.queue.recordAttempt({ owner: 'A', at: T0, events: [], recipients: [update(d, 'deferred')] });
-        const expired = await store.queue.expire({ now: T0 + 5_000, createdBefore: T0, owner: 'me', limit: 100, event: EXPIRY });
+        const expired = await store.queue.expire({ now: T0 + 5_000, createdBefore: T0, owner: 'me', claimed: [b], limit: 100, event: EXPIRY });
         assert.deepEqual(
           expired.map((r) => r.id).sort((x, y) => x - y),
           [b, c, d, e],
+        );
+        assert.equal(
+          (await store.messages.recipients(old.message.id)).find((r) => r.id === f)?.state,
+          'queued',
+          'our own delivery in progress is left to record its result (a delivered message must not be reported failed)',
         );
         for (const r of expired) {
           assert.deepEqual(
