@@ -273,7 +273,7 @@ export function tooManyRecipients(reply: { code: number | null; enhanced: string
   if (reply.code !== 452 && reply.code !== 552) return false;
   if (reply.enhanced === '4.5.3' || reply.enhanced === '5.5.3') return true;
   const text = reply.text ?? '';
-  return /too many recipients/i.test(text) && !/(?:per|an?|this|each)\s+(?:hour|day|minute|second)|rate|quota/i.test(text);
+  return /too many recipients/i.test(text) && !/\b(?:per|an?|this|each)\s+(?:hour|day|minute|second)|\brate\b|\bquota\b/i.test(text);
 }
 
 /** The error of a reply the command does not allow (RFC 5321 §4.2.1, §4.3.2): the attempt is retried. */

@@ -10,6 +10,7 @@ import net from 'node:net';
 import { after, before, test } from 'node:test';
 import type { AttemptReport } from '../../src/delivery/types.js';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
+import { tooManyRecipients } from '../../src/delivery/transaction.js';
 import { testConfig, testDeliverer, testJob } from './fixtures.js';
 
 const IP = '127.0.1.84';
@@ -213,4 +214,14 @@ test('a claim that lapsed before the message (this relay was frozen past its lea
   } finally {
     await deliverer.close();
   }
+});
+
+test('a limit of recipients per transaction is told from a rate limit of recipients per hour or day', () => {
+  const read = (code: number, enhanced: string | null, text: string) => tooManyRecipients({ code, enhanced, text });
+  assert.equal(read(452, null, 'Too many recipients'), true);
+  assert.equal(read(552, '5.5.3', 'Too many recipients'), true);
+  assert.equal(read(452, null, 'Too many recipients per hour, try later'), false);
+  assert.equal(read(452, null, 'too many recipients: rate limit exceeded'), false);
+  assert.equal(read(452, null, 'Too many recipients this day'), false);
+  assert.equal(read(550, null, 'Too many recipients'), false);
 });
