@@ -46,17 +46,21 @@ export async function correlate(store: Lookups, rcptTo: string[], parse: ParseRe
     // The RCPT address first; then a token written in the mail itself: a report sent to a role address
     // (feedback loops, forwarders, postmasters) returns the original, whose Return-Path is the token.
     const secret = opts.verpSecret;
-    const targets = [
-      ...rcptTo.map((rcpt) => parseVerpAddress(secret, rcpt)).filter((t) => t !== null),
-      ...(raw ? verpTargetsIn(secret, raw.toString('latin1')) : []),
-    ];
-    for (const target of targets) {
-      // A verified token whose recipient was purged falls through to the other rules.
-      const recipient = await store.inbound.recipientById(target.recipientId);
-      if (!recipient) continue;
-      const message = await store.messages.getById(recipient.messageRowId);
-      if (message) return { rule: 'verp', message, recipients: await store.messages.recipients(message.id), pinned: recipient };
-    }
+    const byToken = async (targets: { recipientId: number }[]): Promise<Correlation | null> => {
+      for (const target of targets) {
+        // A verified token whose recipient was purged falls through to the other rules.
+        const recipient = await store.inbound.recipientById(target.recipientId);
+        if (!recipient) continue;
+        const message = await store.messages.getById(recipient.messageRowId);
+        if (message) return { rule: 'verp', message, recipients: await store.messages.recipients(message.id), pinned: recipient };
+      }
+      return null;
+    };
+    // The mail is read for tokens only when its RCPT address had none that matched (most reports have one).
+    const found =
+      (await byToken(rcptTo.map((rcpt) => parseVerpAddress(secret, rcpt)).filter((t) => t !== null))) ??
+      (raw ? await byToken(verpTargetsIn(secret, raw.toString('latin1'))) : null);
+    if (found) return found;
   }
 
   const addresses = [...new Set(parse.recipients.flatMap(reportedAddresses))];
