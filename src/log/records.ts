@@ -154,6 +154,8 @@ export const LOG_EVENTS = {
   'dkim.sign_failed': ['err', 'sender', 'user', 'domain'],
   'dsn.error': ['queue_id', 'kind', 'recipient_ids', 'err'],
   'dsn.no_content': ['queue_id'],
+  'dsn.retry': ['kind', 'recipient_ids'],
+  'dsn.settle_failed': ['queue_id', 'kind', 'err'],
   'dsn.sent': ['queue_id', 'message_id', 'dsn_queue_id', 'type', 'to', 'recipients', 'suppressed', 'tag'],
   'dsn.skipped': ['queue_id', 'type', 'reason', 'recipient_ids'],
   'inbound.config': [],

@@ -19,7 +19,8 @@ import type { ClaimedRecipient, DestinationStore, Store, WakeupStore, WakeupSubs
 import type { MessageRecord, RecipientRecord } from '../types.js';
 import { internalFailure, planAttempt } from './attempt-record.js';
 import { groupIntoJobs, type Job } from './jobs.js';
-import { createSweeps } from './sweeps.js';
+import { createSweeps, REPORT_OF, REPORT_RETRY_MS } from './sweeps.js';
+import { wants } from '../dsn/notifier.js';
 import { INTERRUPTED } from './transitions.js';
 import { DomainSlots } from './slots.js';
 import { InFlight } from './in-flight.js';
@@ -159,7 +160,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const releasing = new InFlight();
   /** A result could not be written: claim nothing and start nothing until one is (untilWritten). */
   let writesFailing = false;
-  const sweeps = createSweeps({ config, store, logger, owner, notify, warnDelays: notifier !== null });
+  const sweeps = createSweeps({ config, store, logger, owner, notify, reports: notifier !== null });
   if (Object.keys(d.bounce_domains).length > 0 && !config.bounces.verp_secret) {
     logger.warn(
       { event: 'queue.verp_disabled' },
@@ -469,6 +470,20 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     releaseSlot();
     const skipSteps = report.throttled ? slots.skipSteps(job.domain) : 0;
     const { write, outcomes, nextOf } = planAttempt(job, report, { now, retry, skipSteps, random, tlsReporting: d.tls_reporting.enabled });
+    // A success report of ours says "relayed": the next hop takes no responsibility for one. When it offers
+    // DSN it got our NOTIFY=SUCCESS and reports the delivery itself (RFC 3461 §4.1, RFC 3464 §2.3.3): ours
+    // would be a second, less true one.
+    const nextHopReports = report.phases.some((p) => p.phase === 'mail' && typeof p.detail?.command === 'string' && / ENVID=/.test(p.detail.command));
+    // The reports due are written with the states that make them due: a crash before they are queued cannot lose them.
+    if (notifier && message.mailFrom !== '' && message.origin !== 'dsn') {
+      const claimed = new Map(job.recipients.map((r) => [r.id, r]));
+      for (const u of write.recipients) {
+        const r = claimed.get(u.id);
+        if (!r) continue;
+        if (u.state === 'bounced' && wants('failure', r)) u.reportOwed = 'failure';
+        else if (u.state === 'delivered' && !nextHopReports && r.notify?.includes('SUCCESS')) u.reportOwed = 'success';
+      }
+    }
     const written = await untilWritten(() => store.queue.recordAttempt({ owner, ...write }), message.queueId);
     if (written.lost.length) {
       logger.warn(
@@ -503,23 +518,18 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         `${rec.address}: ${o.outcome}${o.code ? ` (${o.code}${rec.lastEnhanced ? ' ' + rec.lastEnhanced : ''})` : ''}`,
       );
     }
-    await notify(
-      'finalFailure',
-      message,
-      written.recorded.filter((r) => r.state === 'bounced'),
-    );
-    // A success report of ours says "relayed": the next hop takes no responsibility for one. When it offers
-    // DSN it got our NOTIFY=SUCCESS and reports the delivery itself (RFC 3461 §4.1, RFC 3464 §2.3.3): ours
-    // would be a second, less true one.
-    const nextHopReports = report.phases.some((p) => p.phase === 'mail' && typeof p.detail?.command === 'string' && / ENVID=/.test(p.detail.command));
-    if (!nextHopReports)
-      await notify(
-        'success',
-        message,
-        written.recorded.filter((r) => r.state === 'delivered' && r.notify?.includes('SUCCESS')),
-      );
+    const owed = (kind: 'failure' | 'success') => {
+      const ids = new Set(write.recipients.filter((u) => u.reportOwed === kind).map((u) => u.id));
+      return written.recorded.filter((r) => ids.has(r.id));
+    };
+    await notify('finalFailure', message, owed('failure'));
+    if (!nextHopReports) await notify('success', message, owed('success'));
   }
 
+  /**
+   * Tells the notifier, then settles the reports owed (written with the state change). When the notifier
+   * fails they stay owed, and the sweep tries again (sweeps.ts, owedReports).
+   */
   async function notify(kind: keyof Notifier, message: MessageRecord, recipients: RecipientRecord[]): Promise<void> {
     if (!notifier || recipients.length === 0) return;
     try {
@@ -528,9 +538,19 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     } catch (err) {
       logger.error(
         { event: 'dsn.error', queue_id: message.queueId, kind, recipient_ids: recipients.map((r) => r.id), err: (err as Error).message },
-        'the notifier failed; no delivery status notification was sent for these recipients',
+        `the notifier failed; the report stays owed and is tried again in ${Math.round(REPORT_RETRY_MS / 60_000)} minutes`,
       );
+      return;
     }
+    await store.queue
+      .settleReports(
+        recipients.map((r) => r.id),
+        REPORT_OF[kind],
+      )
+      .catch((err: Error) =>
+        // The report is queued; left owed, the sweep finds it already sent (the notifier's dsn-sent check).
+        logger.warn({ event: 'dsn.settle_failed', queue_id: message.queueId, kind, err: err.message }, 'could not record the report as sent; the sweep will'),
+      );
   }
 
   /** A throttled domain's waiting transactions give their claims back rather than sit on them through the pause. */
@@ -548,6 +568,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     lastSweep = now;
     await sweeps.expire(now);
     await sweeps.delayWarnings(now);
+    await sweeps.owedReports(now);
   }
 
   /** One claim round: sweep when due, claim what fits, start what may start. Returns recipients claimed. */

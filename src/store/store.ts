@@ -198,7 +198,16 @@ export interface RecipientUpdate {
   lastText: string | null;
   category: string | null;
   hard: boolean | null;
+  /**
+   * With a final state: the report this recipient now owes its sender (failure, or a requested success),
+   * or none. Written with the state, so a crash before the report is queued cannot lose it. A retry
+   * (`deferred`) keeps whatever report was owed.
+   */
+  reportOwed?: 'failure' | 'success' | null;
 }
+
+/** A delivery status notification a recipient owes its sender (RFC 3461), kept until it is queued. */
+export type ReportKind = 'failure' | 'delay' | 'success';
 
 /** Everything one attempt produced, written in one transaction. */
 export interface AttemptWrite {
@@ -288,6 +297,8 @@ export interface QueueStore {
     claimed?: readonly number[];
     limit: number;
     event: { text: string; detail: Record<string, unknown> };
+    /** Record a failure report owed by each recipient expired (when reports are sent). */
+    reportOwed?: boolean;
   }): Promise<RecipientRecord[]>;
   /**
    * Applies `transition` to every recipient of the message with this queue id that it fits, with one event
@@ -304,8 +315,18 @@ export interface QueueStore {
    * includes DELAY or is absent (RFC 3461 leaves the default to the MTA: we warn).
    */
   dueForDelayWarning(req: { createdBefore: number; limit: number }): Promise<RecipientRecord[]>;
-  /** Marks a delay warning as sent; returns the ids this call marked (not those already marked by someone else). */
+  /**
+   * Marks a delay warning as due to be sent (and owed until `settleReports`); returns the ids this call
+   * marked (not those already marked by someone else).
+   */
   markDelayNotified(ids: number[], at: number): Promise<number[]>;
+  /**
+   * Reports owed whose last try began at or before `staleBefore` (its worker crashed, or the report could
+   * not be queued), claimed for another try by setting that time to `now`: two workers never take the same one.
+   */
+  claimOwedReports(req: { now: number; staleBefore: number; limit: number }): Promise<{ kind: ReportKind; recipient: RecipientRecord }[]>;
+  /** The report of this kind is queued (or not wanted after all): these recipients owe it no more. */
+  settleReports(ids: number[], kind: ReportKind): Promise<void>;
   countsByState(now: number): Promise<QueueCounts>;
   /** The earliest next_attempt_at among waiting recipients, or null when none wait. */
   nextDueAt(): Promise<number | null>;

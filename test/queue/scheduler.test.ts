@@ -337,6 +337,71 @@ test('bounces and requested successes reach the notifier; a delay warning is sen
   }
 });
 
+test('a report the notifier could not queue stays owed and is sent by a later sweep, once (failure, success, delay, expiry)', async () => {
+  const t = tempStore();
+  try {
+    const m = await enqueue(t.store, { to: ['bad@x.test', 'slow@y.test', 'gone@z.test'], notify: null });
+    const s2 = await enqueue(t.store, { to: ['tell@x.test'], notify: ['SUCCESS'] });
+    const never = await enqueue(t.store, { to: ['bad2@x.test'], notify: ['NEVER'] });
+    const deliverer = fakeDeliverer((a) => (a.startsWith('bad') ? 'bounced' : a.startsWith('tell') ? 'delivered' : 'deferred'));
+    const { notifier: recording, calls } = recordingNotifier();
+    // A notifier that fails the first call of each kind: what a crash between the state change and the
+    // report, or a failed write of the report, leaves behind.
+    const failed = new Set<keyof Notifier>();
+    const failing = (kind: keyof Notifier) => async (msg: MessageRecord, rs: RecipientRecord[]) => {
+      if (!failed.has(kind)) {
+        failed.add(kind);
+        throw new Error(`disk I/O error (${kind})`);
+      }
+      await recording[kind](msg, rs);
+    };
+    const notifier: Notifier = { finalFailure: failing('finalFailure'), delayWarning: failing('delayWarning'), success: failing('success') };
+    const clock = manualClock();
+    const { logger, lines } = captureLogger();
+    const config = testConfig({
+      dsn: { delay_warning_after_ms: 30 * 60_000 },
+      retry: { min_delay_ms: 40 * 60_000, max_delay_ms: 40 * 60_000, jitter: 0, max_queue_lifetime_ms: 60 * 60_000 },
+    });
+    const s = createScheduler({ config, store: t.store, deliverer, notifier, logger, clock });
+    await s.runOnce();
+    assert.equal(calls.length, 0, 'both failed');
+    assert.equal(lines.filter((l) => l.event === 'dsn.error').length, 2);
+    clock.advance(2 * 60_000);
+    await s.runOnce();
+    assert.equal(calls.length, 0, 'not tried again before REPORT_RETRY_MS');
+    clock.advance(4 * 60_000);
+    await s.runOnce();
+    assert.deepEqual(
+      calls.map((c) => [c.kind, c.queueId, c.addresses]),
+      [
+        ['finalFailure', m.message.queueId, ['bad@x.test']],
+        ['success', s2.message.queueId, ['tell@x.test']],
+      ],
+      'the owed reports, and not the NOTIFY=NEVER one',
+    );
+    assert.ok(lines.some((l) => l.event === 'dsn.retry' && l.kind === 'failure'));
+    calls.length = 0;
+    clock.advance(30 * 60_000); // 36 min: past the delay threshold; the warning's first try fails
+    await s.runOnce();
+    assert.equal(calls.length, 0);
+    clock.advance(6 * 60_000);
+    await s.runOnce();
+    assert.deepEqual(calls, [{ kind: 'delayWarning', queueId: m.message.queueId, addresses: ['gone@z.test', 'slow@y.test'] }]);
+    calls.length = 0;
+    clock.advance(20 * 60_000); // past the lifetime: both expire; that failure report goes at the first try
+    await s.runOnce();
+    assert.deepEqual(calls, [{ kind: 'finalFailure', queueId: m.message.queueId, addresses: ['gone@z.test', 'slow@y.test'] }]);
+    calls.length = 0;
+    clock.advance(60 * 60_000);
+    await s.runOnce();
+    assert.equal(calls.length, 0, 'nothing owed any more');
+    assert.equal((await t.store.queue.claimOwedReports({ now: clock.now(), staleBefore: clock.now(), limit: 10 })).length, 0);
+    assert.equal((await t.store.messages.recipients(never.message.id))[0]!.state, 'bounced');
+  } finally {
+    await t.cleanup();
+  }
+});
+
 test('a throttled domain drops to one connection, its deferrals wait longer, and it eases after successes', async () => {
   const t = tempStore();
   try {

@@ -13,7 +13,7 @@
  */
 import type { RecipientRecord, RecipientState } from '../../types.js';
 import { toRecipient, type RecipientRow } from '../rows.js';
-import type { AttemptWrite, AttemptWritten, QueueStore, RecipientTransition } from '../store.js';
+import type { AttemptWrite, AttemptWritten, QueueStore, RecipientTransition, ReportKind } from '../store.js';
 import { LOCKS, Params, type Pg } from './database.js';
 import { KIND_CODES } from '../event-codes.js';
 import { eventWriter, insertSelect, type EncodedEvents } from './event-rows.js';
@@ -99,11 +99,13 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
     const sql = `WITH updated AS (
           UPDATE recipients r SET state = u.state, attempts = r.attempts + 1, next_attempt_at = u.next_attempt_at,
                  last_code = u.last_code, last_enhanced = u.last_enhanced, last_text = u.last_text, category = u.category, hard = u.hard,
-                 lease_owner = NULL, lease_until = NULL, updated_at = u.at
+                 lease_owner = NULL, lease_until = NULL, updated_at = u.at,
+                 report_owed = CASE WHEN u.state = 'deferred' THEN r.report_owed ELSE u.owed END,
+                 report_claimed_at = CASE WHEN u.owed IS NULL THEN r.report_claimed_at ELSE u.at END
             FROM unnest(${u((r) => r.id, 'bigint')}, ${u((r) => r.state, 'text')}, ${u((r) => r.nextAttemptAt, 'bigint')}, ${u((r) => r.lastCode, 'integer')},
                         ${u((r) => r.lastEnhanced, 'text')}, ${u((r) => r.lastText, 'text')}, ${u((r) => r.category, 'text')}, ${u((r) => r.hard, 'boolean')},
-                        ${u((r) => r.job, 'integer')}, ${u((r) => r.at, 'bigint')}, ${u((r) => r.owner, 'text')})
-                 AS u(id, state, next_attempt_at, last_code, last_enhanced, last_text, category, hard, job, at, owner)
+                        ${u((r) => r.job, 'integer')}, ${u((r) => r.at, 'bigint')}, ${u((r) => r.owner, 'text')}, ${u((r) => r.reportOwed ?? null, 'text')})
+                 AS u(id, state, next_attempt_at, last_code, last_enhanced, last_text, category, hard, job, at, owner, owed)
            WHERE r.id = u.id AND r.lease_owner = u.owner AND r.${WAITING}
           RETURNING r.*, u.job AS attempt_job
         ), broken AS (
@@ -216,7 +218,9 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
       const rows = await db.rows<RecipientRow>(
         `WITH x AS (
             UPDATE recipients SET state = 'expired', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL,
-                   category = 'expired', hard = false, updated_at = $1
+                   category = 'expired', hard = false, updated_at = $1,
+                   report_owed = CASE WHEN $8::boolean THEN 'failure' ELSE report_owed END,
+                   report_claimed_at = CASE WHEN $8::boolean THEN $1 ELSE report_claimed_at END
              WHERE id IN (SELECT r.id FROM recipients r JOIN messages m ON m.id = r.message_id
                 WHERE r.${WAITING} AND m.created_at <= $2
                   AND (r.lease_until IS NULL OR r.lease_until <= $1 OR (r.lease_owner = $3 AND r.id = ANY($7::bigint[])))
@@ -227,7 +231,16 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
             SELECT $1, message_id, id, ${KIND_CODES.expired}, attempts, $5, $6::json FROM x ORDER BY id
           )
           SELECT * FROM x`,
-        [req.now, req.createdBefore, req.owner ?? null, req.limit, req.event.text, JSON.stringify(req.event.detail), [...(req.claimed ?? [])]],
+        [
+          req.now,
+          req.createdBefore,
+          req.owner ?? null,
+          req.limit,
+          req.event.text,
+          JSON.stringify(req.event.detail),
+          [...(req.claimed ?? [])],
+          req.reportOwed ?? false,
+        ],
       );
       return rows.map(toRecipient).sort(byId);
     },
@@ -270,10 +283,29 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
     async markDelayNotified(ids, at) {
       if (!ids.length) return [];
       const rows = await db.rows<{ id: number }>(
-        `UPDATE recipients SET delay_notified_at = $1 WHERE id = ANY($2::bigint[]) AND delay_notified_at IS NULL AND state = 'deferred' RETURNING id`,
+        `UPDATE recipients SET delay_notified_at = $1, report_owed = 'delay', report_claimed_at = $1
+          WHERE id = ANY($2::bigint[]) AND delay_notified_at IS NULL AND state = 'deferred' RETURNING id`,
         [at, ids],
       );
       return rows.map((r) => r.id);
+    },
+
+    async claimOwedReports(req) {
+      // SKIP LOCKED, as claimDue: two relays sweeping at once take different reports.
+      const rows = await db.rows<RecipientRow & { report_owed: ReportKind }>(
+        `UPDATE recipients r SET report_claimed_at = $1
+          FROM (SELECT id FROM recipients WHERE report_owed IS NOT NULL AND report_claimed_at <= $2
+                 ORDER BY report_claimed_at LIMIT $3 FOR UPDATE SKIP LOCKED) c
+          WHERE r.id = c.id AND r.report_owed IS NOT NULL
+          RETURNING r.*`,
+        [req.now, req.staleBefore, req.limit],
+      );
+      return rows.map((row) => ({ kind: row.report_owed, recipient: toRecipient(row) })).sort((a, b) => a.recipient.id - b.recipient.id);
+    },
+
+    async settleReports(ids, kind) {
+      if (!ids.length) return;
+      await db.rows(`UPDATE recipients SET report_owed = NULL, report_claimed_at = NULL WHERE id = ANY($1::bigint[]) AND report_owed = $2`, [ids, kind]);
     },
 
     async countsByState(now) {

@@ -6,7 +6,7 @@
  * recipient checks its state, so an operator's cancel, or another worker's final answer, is never overwritten.
  */
 import type { NewEvent, RecipientRecord, RecipientState } from '../../types.js';
-import type { AttemptWrite, ClaimedRecipient, QueueStore, RecipientTransition, RecipientUpdate } from '../store.js';
+import type { AttemptWrite, ClaimedRecipient, QueueStore, RecipientTransition, RecipientUpdate, ReportKind } from '../store.js';
 import type { Db } from './database.js';
 import { eventWriter, INSERT_EVENT_SQL } from './events.js';
 import { tlsSessionParams } from '../rows.js';
@@ -95,7 +95,9 @@ export function sqliteQueue(db: Db): QueueStore {
     RETURNING id`);
   const updateAfterAttempt = db.prepare(`UPDATE recipients SET state = ?, attempts = attempts + 1, next_attempt_at = ?,
       last_code = ?, last_enhanced = ?, last_text = ?, category = ?, hard = ?,
-      lease_owner = NULL, lease_until = NULL, updated_at = ?
+      lease_owner = NULL, lease_until = NULL, updated_at = ?,
+      report_owed = CASE WHEN ? = 'deferred' THEN report_owed ELSE ? END,
+      report_claimed_at = CASE WHEN ? IS NULL THEN report_claimed_at ELSE ? END
     WHERE id = ? AND lease_owner = ? AND state IN ('queued', 'deferred')
     RETURNING *`);
   const writer = eventWriter(db);
@@ -104,7 +106,8 @@ export function sqliteQueue(db: Db): QueueStore {
   const releaseLeases = db.prepare(`UPDATE recipients SET lease_owner = NULL, lease_until = NULL
     WHERE lease_owner = ? AND state IN ('queued', 'deferred') AND (? IS NULL OR id IN (SELECT value FROM json_each(?)))`);
   const expire = db.prepare(`UPDATE recipients SET state = 'expired', next_attempt_at = NULL, lease_owner = NULL, lease_until = NULL,
-      category = 'expired', hard = 0, updated_at = ?
+      category = 'expired', hard = 0, updated_at = ?,
+      report_owed = CASE WHEN ? THEN 'failure' ELSE report_owed END, report_claimed_at = CASE WHEN ? THEN ? ELSE report_claimed_at END
     WHERE id IN (SELECT r.id FROM recipients r JOIN messages m ON m.id = r.message_id
       WHERE r.state IN ('queued', 'deferred') AND m.created_at <= ?
         AND (r.lease_until IS NULL OR r.lease_until <= ? OR (r.lease_owner = ? AND r.id IN (SELECT value FROM json_each(?))))
@@ -116,9 +119,15 @@ export function sqliteQueue(db: Db): QueueStore {
     WHERE r.state IN ('queued', 'deferred') AND r.state = 'deferred' AND r.delay_notified_at IS NULL
       AND m.created_at <= ? AND (r.notify IS NULL OR (',' || r.notify || ',') LIKE '%,DELAY,%')
     ORDER BY r.next_attempt_at LIMIT ?`);
-  const markDelayNotified = db.prepare(`UPDATE recipients SET delay_notified_at = ?
+  const markDelayNotified = db.prepare(`UPDATE recipients SET delay_notified_at = ?, report_owed = 'delay', report_claimed_at = ?
     WHERE id IN (SELECT value FROM json_each(?)) AND delay_notified_at IS NULL AND state = 'deferred'
     RETURNING id`);
+  // Oldest try first, through the partial index recipients_report_owed (only recipients that owe a report).
+  const claimOwedReports = db.prepare(`UPDATE recipients SET report_claimed_at = ?
+    WHERE id IN (SELECT id FROM recipients WHERE report_owed IS NOT NULL AND report_claimed_at <= ? ORDER BY report_claimed_at LIMIT ?)
+    RETURNING *`);
+  const settleReports = db.prepare(`UPDATE recipients SET report_owed = NULL, report_claimed_at = NULL
+    WHERE id IN (SELECT value FROM json_each(?)) AND report_owed = ?`);
   const countsByState = db.prepare(`SELECT state, COUNT(*) AS n,
       SUM(CASE WHEN state IN ('queued', 'deferred') AND lease_until > ? THEN 1 ELSE 0 END) AS leased
     FROM recipients GROUP BY state`);
@@ -203,8 +212,10 @@ export function sqliteQueue(db: Db): QueueStore {
       claimed: readonly number[],
       limit: number,
       event: Omit<NewEvent, 'at' | 'messageRowId' | 'kind'>,
+      reportOwed: boolean,
     ) => {
-      const rows = (expire.all(now, createdBefore, now, owner, JSON.stringify(claimed), limit) as RecipientRow[]).map(toRecipient);
+      const owe = reportOwed ? 1 : 0;
+      const rows = (expire.all(now, owe, owe, now, createdBefore, now, owner, JSON.stringify(claimed), limit) as RecipientRow[]).map(toRecipient);
       for (const r of rows) {
         insertEvent.run(...writer.params({ ...event, at: now, messageRowId: r.messageRowId, recipientId: r.id, attempt: r.attempts, kind: 'expired' }));
       }
@@ -236,7 +247,7 @@ export function sqliteQueue(db: Db): QueueStore {
       return (await commits.run(() => releaseLeases.run(owner, json, json ?? '[]'))).changes;
     },
     async expire(req) {
-      return commits.run(() => expireTx(req.now, req.createdBefore, req.owner ?? null, req.claimed ?? [], req.limit, req.event));
+      return commits.run(() => expireTx(req.now, req.createdBefore, req.owner ?? null, req.claimed ?? [], req.limit, req.event, req.reportOwed ?? false));
     },
     async transitionMessage(req) {
       return commits.run(() => transitionMessage(req.queueId, req.now, req.transition, req.event));
@@ -246,7 +257,15 @@ export function sqliteQueue(db: Db): QueueStore {
     },
     async markDelayNotified(list, at) {
       if (list.length === 0) return [];
-      return ((await commits.run(() => markDelayNotified.all(at, ids(list)))) as { id: number }[]).map((r) => r.id);
+      return ((await commits.run(() => markDelayNotified.all(at, at, ids(list)))) as { id: number }[]).map((r) => r.id);
+    },
+    async claimOwedReports(req) {
+      const rows = (await commits.run(() => claimOwedReports.all(req.now, req.staleBefore, req.limit))) as (RecipientRow & { report_owed: ReportKind })[];
+      return rows.map((row) => ({ kind: row.report_owed, recipient: toRecipient(row) })).sort((a, b) => a.recipient.id - b.recipient.id);
+    },
+    async settleReports(list, kind) {
+      if (list.length === 0) return;
+      await commits.run(() => settleReports.run(ids(list), kind));
     },
     async countsByState(now) {
       const byState: Partial<Record<RecipientState, number>> = {};
@@ -267,5 +286,6 @@ export function sqliteQueue(db: Db): QueueStore {
 }
 
 function updateParams(u: RecipientUpdate, at: number): unknown[] {
-  return [u.state, u.nextAttemptAt, u.lastCode, u.lastEnhanced, u.lastText, u.category, u.hard === null ? null : u.hard ? 1 : 0, at];
+  const owed = u.reportOwed ?? null;
+  return [u.state, u.nextAttemptAt, u.lastCode, u.lastEnhanced, u.lastText, u.category, u.hard === null ? null : u.hard ? 1 : 0, at, u.state, owed, owed, at];
 }

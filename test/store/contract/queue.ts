@@ -673,6 +673,65 @@ export function queueContract(open: OpenStore): void {
     );
   });
 
+  describe('reports owed (the DSN outbox)', () => {
+    test(
+      'a report owed is written with the state; deferred keeps it, delivered replaces it; a stale one is claimed once; settling is per kind',
+      fresh(async (store) => {
+        const m = await enqueue(store, { recipients: ['bad@x.test', 'ok@x.test', 'quiet@x.test', 'late@x.test'] });
+        const [bad, ok, quiet, late] = m.recipients.map((r) => r.id) as [number, number, number, number];
+        const claim = (now: number) => store.queue.claimDue({ now, limit: 10, owner: 'A', leaseUntil: now + MIN });
+        const owed = async (now: number, staleBefore: number) =>
+          (await store.queue.claimOwedReports({ now, staleBefore, limit: 10 })).map((o) => [o.recipient.id, o.kind, o.recipient.state]);
+        await claim(T0);
+        await store.queue.recordAttempt({
+          owner: 'A',
+          at: T0,
+          events: [],
+          recipients: [
+            { ...update(bad, 'bounced'), reportOwed: 'failure' },
+            { ...update(ok, 'delivered'), reportOwed: 'success' },
+            update(quiet, 'deferred'),
+            update(late, 'deferred'),
+          ],
+        });
+        assert.deepEqual(await owed(T0 + 1, T0 - 1), [], 'tried at T0: not stale before T0');
+        assert.deepEqual(await owed(T0 + 10, T0), [
+          [bad, 'failure', 'bounced'],
+          [ok, 'success', 'delivered'],
+        ]);
+        assert.deepEqual(await owed(T0 + 11, T0 + 5), [], 'claimed at T0 + 10: another sweeper does not take them');
+        await store.queue.settleReports([bad, ok], 'success');
+        assert.deepEqual(await owed(T0 + 20, T0 + 10), [[bad, 'failure', 'bounced']], 'settling a success leaves the failure owed');
+        await store.queue.settleReports([bad], 'failure');
+        await store.queue.settleReports([], 'failure');
+        assert.deepEqual(await owed(T0 + 30, T0 + 30), []);
+
+        // The delay mark owes a warning; a retry keeps it owed, a delivery without a report owed clears it.
+        assert.deepEqual(
+          (await store.queue.markDelayNotified([quiet, late], T0 + 40)).sort((a, b) => a - b),
+          [quiet, late].sort((a, b) => a - b),
+        );
+        await claim(T0 + HOUR);
+        await store.queue.recordAttempt({
+          owner: 'A',
+          at: T0 + HOUR,
+          events: [],
+          recipients: [update(quiet, 'deferred', T0 + HOUR), update(late, 'delivered', T0 + HOUR)],
+        });
+        assert.deepEqual(await owed(T0 + HOUR + 1, T0 + HOUR), [[quiet, 'delay', 'deferred']]);
+        await store.queue.settleReports([quiet], 'delay');
+        // Expiry owes a failure report when asked to.
+        const [expired] = await store.queue.expire({ now: T0 + 3 * HOUR, createdBefore: T0, limit: 10, event: EXPIRY, reportOwed: true });
+        assert.equal(expired!.id, quiet);
+        assert.deepEqual(await owed(T0 + 3 * HOUR + 1, T0 + 3 * HOUR), [[quiet, 'failure', 'expired']]);
+        const m2 = await enqueue(store, { recipients: ['x@x.test'] });
+        await store.queue.expire({ now: T0 + 4 * HOUR, createdBefore: T0 + HOUR, limit: 10, event: EXPIRY });
+        assert.equal((await store.messages.recipients(m2.message.id))[0]!.state, 'expired');
+        assert.deepEqual(await owed(T0 + 5 * HOUR, T0 + 5 * HOUR), [[quiet, 'failure', 'expired']], 'an expiry without reportOwed owes nothing');
+      }),
+    );
+  });
+
   describe('delay warnings, counts and the next due time', () => {
     test(
       'delay warnings: deferred, old enough, NOTIFY with DELAY or absent, not yet warned; marking is once',
