@@ -135,6 +135,13 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
 
     // Made before the listeners, served by the metrics below: refusals at start-up are counted too.
     const refusals = createRefusalCounters();
+    // Placed on the feed before any listener starts: the bounce listener's start-up recovery processes mail
+    // stored before a crash at once, and what it writes before the metrics' cursors are placed is never counted.
+    const metrics = config.api.enabled ? createMetrics({ store, logger, refusals }) : null;
+    if (metrics) {
+      await metrics.start();
+      stops.push(() => metrics.stop());
+    }
     let submission: Submission | null = null;
     if (config.submission.starttls.enabled || config.submission.implicit_tls.enabled) {
       submission = await startSubmission({ config, store, logger, intake, refusals }).catch(startupError);
@@ -150,11 +157,8 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
     }
 
     let api: { host: string; port: number } | null = null;
-    if (config.api.enabled) {
+    if (config.api.enabled && metrics) {
       const queueControl = createQueueControl({ store, wake });
-      const metrics = createMetrics({ store, logger, refusals });
-      await metrics.start();
-      stops.push(() => metrics.stop());
       const suppressions = suppressionList(store);
       const server = createApi({
         store,
