@@ -11,6 +11,7 @@
  *   auto-reply                → `auto-replied` event, no state change
  *   complaint                 → `complained` event, and the address is suppressed
  */
+import { webcrypto } from 'node:crypto';
 import { lateBounce } from '../queue/transitions.js';
 import { suppressionKey } from '../suppression/list.js';
 import { replyLine } from '../classify/reply-line.js';
@@ -175,7 +176,10 @@ export class InboundProcessor {
       parse: parsed as unknown as Record<string, unknown>,
       match: correlation ? { messageRowId: correlation.message.id, recipientId: firstRecipient, rule: correlation.rule } : null,
       effects,
+      digest: await digestOf(row, raw),
     });
+    // Nothing applied: processed already by someone else, or a second copy of a mail (the store says which).
+    const duplicateOf = effects.length > 0 && results.length === 0 ? ((await store.inbound.get(id))?.parse?.duplicate_of ?? null) : null;
 
     const base = {
       event: 'bounce.processed' as const,
@@ -188,6 +192,13 @@ export class InboundProcessor {
       tag: correlation?.message.tag ?? null,
     };
     if (parsed.error) logger.warn({ ...base, error: parsed.error }, 'inbound mail could not be parsed; kept with the error');
+    if (typeof duplicateOf === 'number') {
+      logger.info(
+        { ...base, recipient: null, code: null, enhanced: null, category: null, hard: null, suppressed: false, duplicate_of: duplicateOf },
+        `a second copy of inbound mail ${duplicateOf} (the sender did not see our 250, RFC 5321 §6.1): kept, nothing applied twice`,
+      );
+      return { id, kind: base.kind, matchRule: base.match_rule, effects: 0 };
+    }
     if (effects.length === 0) {
       logger.info(
         { ...base, recipient: null, code: null, enhanced: null, category: null, hard: null, suppressed: false },
@@ -336,4 +347,14 @@ export function eventKindFor(parsed: ParseResult, p: ParsedRecipient): EventKind
 function reason(what: string, ...parts: (string | null | undefined)[]): string {
   const s = [what, ...parts.filter((x): x is string => !!x && x.trim() !== '')].join(': ').replace(/\s+/g, ' ');
   return s.length > REASON_MAX ? s.slice(0, REASON_MAX - 1) + '…' : s;
+}
+
+/**
+ * What makes two inbound mails the same mail: the envelope and the bytes as received. Hashed off this
+ * thread (WebCrypto runs on libuv's pool): a 7 MB report would otherwise hold submission for milliseconds.
+ */
+async function digestOf(row: InboundRecord, raw: Buffer): Promise<string> {
+  const envelope = Buffer.from(`${row.mailFrom}\n${row.rcptTo.join(',')}\n`);
+  const hash = await webcrypto.subtle.digest('SHA-256', Buffer.concat([envelope, raw]));
+  return Buffer.from(hash).toString('hex');
 }

@@ -49,6 +49,8 @@ export interface LogFields {
   host: string;
   self_signed: boolean;
   inbound_id: number;
+  /** The inbound mail this one is a second copy of. */
+  duplicate_of: number;
   mail_from: string;
   rcpt: string | string[];
   kind: string | null;
@@ -128,6 +130,7 @@ export const LOG_EVENTS = {
     'error',
     'confidence',
     'evidence',
+    'duplicate_of',
   ],
   'bounce.recovery': ['count'],
   'delivery.attempt': [

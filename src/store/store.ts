@@ -481,6 +481,12 @@ export interface InboundOutcome {
   parse: Record<string, unknown>;
   match: { messageRowId: number; recipientId: number | null; rule: string } | null;
   effects: InboundEffect[];
+  /**
+   * The mail's digest (envelope and bytes as received). When an earlier mail with the same digest was
+   * processed, this one is a second copy: it is marked processed with `duplicate_of` (that mail's id) in its
+   * parse, and its effects are not applied (the result is empty).
+   */
+  digest?: string;
 }
 
 /** What one inbound mail came to, without its parse details. */

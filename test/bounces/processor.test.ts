@@ -290,11 +290,40 @@ test('final states: a second bounce only adds an event; suppressed and cancelled
     recipients: ['olga', 'pat', 'quin'].map((n) => rcpt(`${n}@remote.test`, { hard: false, status: '5.0.0' })),
   });
   await deliver(report);
-  await deliver(report);
+  await deliver({ ...report, reporting_mta: 'dns; mx2.remote.test' }); // another report, not a copy of the first
   assert.equal(stateOf(t.store, a.id), 'bounced');
   assert.equal(stateOf(t.store, s.id), 'suppressed');
   assert.equal(stateOf(t.store, c.id), 'cancelled');
   assert.equal((await eventsOf(message.id, a.id)).length, 2, 'the second report is recorded too');
+});
+
+test('a second copy of the same mail (the sender missed our 250) is kept, linked to the first, and applies nothing twice', async () => {
+  const {
+    message,
+    recipients: [a, b],
+  } = await enqueue(t.store, { recipients: ['rex@remote.test', 'sol@remote.test'] });
+  setState(t.store, a.id, 'delivered');
+  setState(t.store, b.id, 'delivered');
+  const verp = [verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: a.id })];
+  const report = result({ recipients: [rcpt('rex@remote.test')] });
+  const first = await deliver(report, verp);
+  const firstSuppression = await suppressionList(t.store).get('rex@remote.test');
+  const copy = await deliver(report, verp);
+  const events = await eventsOf(message.id, a.id);
+  assert.deepEqual(
+    events.map((e) => [e.kind, e.detail?.inbound_id]),
+    [['bounced', first]],
+    'one event, from the first copy',
+  );
+  const row = await t.store.inbound.get(copy);
+  assert.equal(row?.parse?.duplicate_of, first);
+  assert.equal(row?.matchedMessageRowId, message.id, 'matched like the first, so the trace lists it');
+  assert.ok(row?.processedAt);
+  assert.deepEqual(await suppressionList(t.store).get('rex@remote.test'), firstSuppression);
+  // The same bytes to another address are another mail (as is another report to the same address).
+  const other = await deliver(report, [verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: b.id })]);
+  assert.equal((await t.store.inbound.get(other))?.parse?.duplicate_of, undefined);
+  assert.equal(stateOf(t.store, b.id), 'delivered', "rex's report names no address of sol's: it only reaches sol's token");
 });
 
 test('unmatched mail and mail that fails to parse are kept, listed, and processed only once', async () => {

@@ -53,6 +53,8 @@ export interface Pg {
 export const LOCKS = {
   migrate: [0x6d74726c, 1],
   resetStaleLeases: [0x6d74726c, 2],
+  /** With the hash of an inbound mail's digest as the second key (./inbound.ts, record). */
+  inboundDigest: [0x6d74726d],
 } as const;
 
 // Times and ids are BIGINT, which node-postgres reads as strings to be safe beyond 2^53; ours (milliseconds

@@ -1,7 +1,7 @@
 import type { RecipientState } from '../../types.js';
 import { INBOUND_COLUMNS, toInbound, toRecipient, type InboundRow, type RecipientRow } from '../rows.js';
 import type { InboundEffectResult, InboundStore } from '../store.js';
-import { Params, type Pg } from './database.js';
+import { LOCKS, Params, type Pg } from './database.js';
 import { eventWriter, insertSelect } from './event-rows.js';
 import { transitionClauses } from './queue.js';
 import { afterCursor, cursorColumn, feedOrder, HEAD_SQL } from './feed.js';
@@ -69,12 +69,31 @@ export function postgresInbound(db: Pg): InboundStore {
       // Encoded before the transaction: a text it shares is written on a connection of its own.
       const events = await Promise.all(o.effects.map(async (e) => (await writer.encode([e.event])).rows));
       return db.transaction(async (tx) => {
+        // Two copies of one mail recorded at once (on two nodes) take turns: the second finds the first.
+        let first: number | undefined;
+        if (o.digest) {
+          await tx.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCKS.inboundDigest[0], o.digest]);
+          const found = await tx.query<{ id: number }>(
+            `SELECT id FROM inbound WHERE digest = $1 AND id <> $2 AND processed_at IS NOT NULL AND parse->>'duplicate_of' IS NULL ORDER BY id LIMIT 1`,
+            [o.digest, o.id],
+          );
+          first = found.rows[0]?.id;
+        }
         const marked = await tx.query(
-          `UPDATE inbound SET kind = $1, parse = $2, matched_message_id = $3, matched_recipient_id = $4, match_rule = $5, processed_at = $6
+          `UPDATE inbound SET kind = $1, parse = $2, matched_message_id = $3, matched_recipient_id = $4, match_rule = $5, processed_at = $6, digest = $8
             WHERE id = $7 AND processed_at IS NULL RETURNING id`,
-          [o.kind, JSON.stringify(o.parse), o.match?.messageRowId ?? null, o.match?.recipientId ?? null, o.match?.rule ?? null, o.processedAt, o.id],
+          [
+            o.kind,
+            JSON.stringify(first === undefined ? o.parse : { ...o.parse, duplicate_of: first }),
+            o.match?.messageRowId ?? null,
+            o.match?.recipientId ?? null,
+            o.match?.rule ?? null,
+            o.processedAt,
+            o.id,
+            o.digest ?? null,
+          ],
         );
-        if (marked.rowCount === 0) return [];
+        if (marked.rowCount === 0 || first !== undefined) return [];
         const results: InboundEffectResult[] = [];
         for (const [i, e] of o.effects.entries()) {
           const encoded = events[i]!;

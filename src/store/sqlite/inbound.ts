@@ -31,8 +31,14 @@ export function sqliteInbound(db: Db): InboundStore {
   const forMessage = db.prepare(`SELECT ${COLUMNS} FROM inbound WHERE matched_message_id = ? ORDER BY id`);
   const resultsAfter = db.prepare(`SELECT id, processed_at, kind, matched_message_id, match_rule FROM inbound WHERE id > ? ORDER BY id LIMIT ?`);
   const resultsHead = db.prepare('SELECT COALESCE(MAX(id), 0) FROM inbound').pluck();
-  const markProcessed = db.prepare(`UPDATE inbound SET kind = ?, parse = ?, matched_message_id = ?, matched_recipient_id = ?, match_rule = ?, processed_at = ?
+  const markProcessed =
+    db.prepare(`UPDATE inbound SET kind = ?, parse = ?, matched_message_id = ?, matched_recipient_id = ?, match_rule = ?, processed_at = ?, digest = ?
     WHERE id = ? AND processed_at IS NULL`);
+  const firstCopy = db
+    .prepare(
+      `SELECT id FROM inbound WHERE digest = ? AND id <> ? AND processed_at IS NOT NULL AND json_extract(parse, '$.duplicate_of') IS NULL ORDER BY id LIMIT 1`,
+    )
+    .pluck();
   const writer = eventWriter(db);
   const insertEvent = db.prepare(INSERT_EVENT_SQL + ' RETURNING id');
   const transition = transitionStatement(db);
@@ -52,17 +58,20 @@ export function sqliteInbound(db: Db): InboundStore {
     return done;
   };
   const record = db.transaction((o: InboundOutcome): InboundEffectResult[] => {
+    // A second copy of a mail processed already (in this transaction, so two copies cannot both apply).
+    const first = o.digest ? (firstCopy.get(o.digest, o.id) as number | undefined) : undefined;
     const updated = markProcessed.run(
       o.kind,
-      JSON.stringify(o.parse),
+      JSON.stringify(first === undefined ? o.parse : { ...o.parse, duplicate_of: first }),
       o.match?.messageRowId ?? null,
       o.match?.recipientId ?? null,
       o.match?.rule ?? null,
       o.processedAt,
+      o.digest ?? null,
       o.id,
     );
     // Processed already (startup recovery and a live delivery raced): applying it twice would double the events.
-    if (updated.changes === 0) return [];
+    if (updated.changes === 0 || first !== undefined) return [];
     return o.effects.map((e) => {
       const eventId = (insertEvent.get(...writer.params(e.event)) as { id: number }).id;
       let stateChanged = false;

@@ -147,6 +147,39 @@ export function inboundContract(open: OpenStore): void {
       assert.equal('raw' in (await s.store.inbound.forMessage(m.message.id))[0]!, false, 'listings carry no raw bytes');
     });
 
+    test('a second copy (the same digest) is marked duplicate_of the first and applies nothing, even recorded at the same moment', async () => {
+      const m = await enqueue(s.store, { queueId: 'QDUP', recipients: ['twice@in.test'] });
+      await settle(s.store, m, 0, 'delivered');
+      const r = m.recipients[0]!;
+      const outcome = (id: number, at: number): InboundOutcome => ({
+        id,
+        processedAt: at,
+        kind: 'bounce',
+        parse: { kind: 'bounce' },
+        match: { messageRowId: m.message.id, recipientId: r.id, rule: 'verp' },
+        effects: [{ event: { at, messageRowId: m.message.id, recipientId: r.id, kind: 'bounced', phase: 'inbound' }, transition: lateBounce }],
+        digest: 'd'.repeat(64),
+      });
+      // Three copies recorded at once: one applies, the others name it.
+      const rows = [await receive(T0), await receive(T0 + 1), await receive(T0 + 2)];
+      const results = await Promise.all(rows.map((row, i) => s.store.inbound.record(outcome(row.id, T0 + 10 + i))));
+      assert.deepEqual(results.map((x) => x.length).sort(), [0, 0, 1]);
+      const applied = rows[results.findIndex((x) => x.length === 1)]!.id;
+      const events = (await s.store.events.forMessage(m.message.id)).filter((e) => e.phase === 'inbound');
+      assert.equal(events.length, 1);
+      for (const row of rows) {
+        const got = (await s.store.inbound.get(row.id))!;
+        assert.ok(got.processedAt !== null);
+        assert.equal(got.matchedMessageRowId, m.message.id);
+        assert.deepEqual(got.parse, row.id === applied ? { kind: 'bounce' } : { kind: 'bounce', duplicate_of: applied });
+      }
+      // Without a digest (or with another) nothing is taken for a copy.
+      const other = await receive(T0 + 3);
+      assert.equal((await s.store.inbound.record({ ...outcome(other.id, T0 + 20), digest: 'e'.repeat(64) })).length, 1);
+      const bare = await receive(T0 + 4);
+      assert.equal((await s.store.inbound.record({ ...outcome(bare.id, T0 + 21), digest: undefined })).length, 1);
+    });
+
     test('unmatched rows newest first; every row newest first; what each came to after a cursor', async () => {
       const a = await receive(T0 + 1_000);
       const b = await receive(T0 + 500);
