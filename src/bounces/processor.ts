@@ -12,7 +12,8 @@
  *   complaint                 → `complained` event, and the address is suppressed
  */
 import { webcrypto } from 'node:crypto';
-import { lateBounce } from '../queue/transitions.js';
+import { lateBounce, reportsQueued } from '../queue/transitions.js';
+import { wants } from '../dsn/notifier.js';
 import { suppressionKey } from '../suppression/list.js';
 import { replyLine } from '../classify/reply-line.js';
 import type { Logger } from '../log/logger.js';
@@ -223,14 +224,17 @@ export class InboundProcessor {
         `${e.event.kind} for ${address}`,
       );
     });
+    const bounced = effects.filter((e, i) => e.transition && results[i]?.stateChanged && results[i]?.state === 'bounced');
     await this.notifyFailures(
       correlation,
-      effects.filter((e, i) => e.transition && results[i]?.stateChanged && results[i]?.state === 'bounced').map((e) => e.event.recipientId!),
+      bounced.map((e) => e.event.recipientId!),
+      bounced.filter((e) => e.transition?.reportOwed).map((e) => e.event.recipientId!),
     );
     return { id, kind: base.kind, matchRule: base.match_rule, effects: effects.length };
   }
 
-  private async notifyFailures(c: Correlation | null, recipientIds: number[]): Promise<void> {
+  /** `owed`: those whose failure report was written owed with the bounce (settled here once it is queued). */
+  private async notifyFailures(c: Correlation | null, recipientIds: number[], owed: number[]): Promise<void> {
     const notifier = this.opts.notifier;
     if (!notifier || !c || recipientIds.length === 0) return;
     const wanted = new Set(recipientIds);
@@ -238,12 +242,20 @@ export class InboundProcessor {
     try {
       await notifier.finalFailure(c.message, recipients);
     } catch (err) {
-      // The bounce itself is recorded; only the notice to the sender is missing, and the log says so.
+      // The bounce itself is recorded; the report stays owed and the queue's sweep sends it.
       this.opts.logger.error(
         { event: 'dsn.error', queue_id: c.message.queueId, kind: 'finalFailure', recipient_ids: recipientIds, err: (err as Error).message },
-        'the notifier failed; the sender was not told about this late bounce',
+        'the notifier failed; the sender is told of this late bounce by a later sweep',
       );
+      return;
     }
+    if (owed.length)
+      await reportsQueued(this.opts.store, owed, 'failure').catch((err: Error) =>
+        this.opts.logger.warn(
+          { event: 'dsn.settle_failed', queue_id: c.message.queueId, kind: 'finalFailure', err: err.message },
+          'could not record the report as sent; the sweep will',
+        ),
+      );
   }
 
   private plan(row: InboundRecord, parsed: ParseResult, c: Correlation, at: number): InboundEffect[] {
@@ -293,7 +305,9 @@ export class InboundProcessor {
       };
       if (kind === 'bounced') {
         // The state rule is the queue's (a late bounce ends retries and overrides `delivered`).
-        effect.transition = lateBounce({ code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic, category: p.category, hard: p.hard });
+        // The report to the sender is owed from the same write as the bounce: a crash before it is queued cannot lose it.
+        const owed = !!this.opts.notifier && c.message.mailFrom !== '' && c.message.origin !== 'dsn' && wants('failure', recipient);
+        effect.transition = lateBounce({ code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic, category: p.category, hard: p.hard }, owed);
         // Soft bounces (mailbox full, blocked, policy) never suppress: the address is still good. The address
         // suppressed is ours (the recipient row), not the one a forward rewrote it to.
         if (suppresses(p, this.opts.suppressOn))

@@ -4,7 +4,7 @@
  * (`RecipientTransition`) and holds no rule of its own; every caller that changes a recipient's state
  * (the scheduler, the operator controls, bounce processing) takes its transition from here.
  */
-import type { RecipientTransition } from '../store/store.js';
+import type { RecipientTransition, ReportKind, Store } from '../store/store.js';
 import type { RecipientState } from '../types.js';
 
 /** States that still get delivery attempts. */
@@ -33,9 +33,18 @@ export const OPERATOR_TEXT = {
  * recipient and overrides `delivered` (the 250 was not the end of the story). Other final states stay:
  * an expired, cancelled or suppressed recipient was never delivered, and a bounced one already is. The
  * lease is cleared, so that an attempt in flight finds its claim lost instead of overwriting the bounce.
+ * `reportOwed`: the sender is to hear of it (a failure report owed, written with the bounce; see reportsQueued).
  */
-export function lateBounce(reply: NonNullable<RecipientTransition['last']>): RecipientTransition {
-  return { from: ['queued', 'deferred', 'delivered'], to: 'bounced', nextAttemptAt: null, clearLease: true, skipLeasedAt: null, last: reply };
+export function lateBounce(reply: NonNullable<RecipientTransition['last']>, reportOwed = false): RecipientTransition {
+  return {
+    from: ['queued', 'deferred', 'delivered'],
+    to: 'bounced',
+    nextAttemptAt: null,
+    clearLease: true,
+    skipLeasedAt: null,
+    last: reply,
+    ...(reportOwed ? { reportOwed: 'failure' as const } : {}),
+  };
 }
 
 /** What a recipient that ran out of queue lifetime gets: its state, and the words of its `expired` event. */
@@ -56,3 +65,11 @@ export const INTERRUPTED = {
       'A relay took this recipient for delivery and stopped (a crash, a kill, a lost database) before it could record what happened. It is tried again; if the interrupted attempt had already handed the message over, the recipient may get it twice.',
   },
 } as const;
+
+/**
+ * A report owed by these recipients is queued: they owe it no more. Left owed (a crash, a failed write before
+ * this), the queue's sweep sends it (src/queue/sweeps.ts).
+ */
+export function reportsQueued(store: Pick<Store, 'queue'>, ids: number[], kind: ReportKind): Promise<void> {
+  return store.queue.settleReports(ids, kind);
+}

@@ -255,6 +255,8 @@ export interface RecipientTransition {
   skipLeasedAt: number | null;
   /** The reply that decided the change, kept on the recipient for display. */
   last?: { code: number | null; enhanced: string | null; text: string | null; category: string | null; hard: boolean | null };
+  /** The report the change makes due (written with it, cleared by `settleReports` once queued). */
+  reportOwed?: ReportKind;
 }
 
 /** Delivery state. The queue module (src/queue) is its only caller: no other part changes recipient state. */

@@ -326,6 +326,53 @@ test('a second copy of the same mail (the sender missed our 250) is kept, linked
   assert.equal(stateOf(t.store, b.id), 'delivered', "rex's report names no address of sol's: it only reaches sol's token");
 });
 
+test("a late bounce owes the sender its failure report from the bounce's own write: settled once queued, left owed for the sweep when the notifier fails", async () => {
+  const {
+    message,
+    recipients: [a, b, n],
+  } = await enqueue(t.store, { recipients: ['uma@remote.test', 'vic@remote.test', 'nev@remote.test'] });
+  for (const r of [a, b, n]) setState(t.store, r.id, 'delivered');
+  t.store.db.prepare("UPDATE recipients SET notify = 'NEVER' WHERE id = ?").run(n.id);
+  const told: string[] = [];
+  let fail = true;
+  const withNotifier = new InboundProcessor({
+    store: t.store,
+    logger: silentLogger(),
+    parse: async (raw) => JSON.parse(raw.toString('utf8')) as ParseResult,
+    verpSecret: SECRET,
+    correlationWindowMs: 7 * DAY,
+    limits: { maxParts: 100, maxDepth: 10 },
+    notifier: {
+      finalFailure: async (_m, rs) => {
+        if (fail) throw new Error('database is locked');
+        told.push(...rs.map((r) => r.address));
+      },
+    },
+  });
+  const bounce = async (r: { id: number }, address: string) => {
+    const row = await t.store.inbound.receive({
+      receivedAt: Date.now(),
+      mailFrom: '',
+      rcptTo: [verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: r.id })],
+      clientIp: '127.0.2.200',
+      raw: Buffer.from(JSON.stringify(result({ recipients: [rcpt(address)] }))),
+    });
+    await withNotifier.process(row.id);
+  };
+  const owed = async () =>
+    (await t.store.queue.claimOwedReports({ now: Date.now() + DAY, staleBefore: Date.now() + DAY, limit: 100 }))
+      .filter((o) => o.recipient.messageRowId === message.id)
+      .map((o) => [o.recipient.address, o.kind]);
+  await bounce(a, 'uma@remote.test');
+  assert.equal(stateOf(t.store, a.id), 'bounced');
+  assert.deepEqual(await owed(), [['uma@remote.test', 'failure']], 'the notifier failed: still owed');
+  fail = false;
+  await bounce(b, 'vic@remote.test');
+  await bounce(n, 'nev@remote.test');
+  assert.deepEqual(told, ['vic@remote.test', 'nev@remote.test'], 'the notifier hears of both (it applies NOTIFY itself)');
+  assert.deepEqual(await owed(), [['uma@remote.test', 'failure']], "vic's was queued and settled; NOTIFY=NEVER owed nothing");
+});
+
 test('unmatched mail and mail that fails to parse are kept, listed, and processed only once', async () => {
   const unmatched = await deliver(result({ recipients: [rcpt('nobody@nowhere.test')] }));
   const junk = await t.store.inbound.receive({

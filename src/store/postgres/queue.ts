@@ -42,6 +42,7 @@ export function transitionClauses(t: RecipientTransition, now: number, p: Params
       `hard = ${p.add(t.last.hard)}::boolean`,
     );
   }
+  if (t.reportOwed) set.push(`report_owed = ${p.add(t.reportOwed)}::text`, `report_claimed_at = ${p.add(now)}::bigint`);
   set.push(`updated_at = ${p.add(now)}`);
   let where = `state = ANY(${p.add(t.from)}::text[])`;
   if (t.skipLeasedAt !== null) where += ` AND (lease_until IS NULL OR lease_until <= ${p.add(t.skipLeasedAt)})`;

@@ -30,6 +30,8 @@ export function transitionStatement(db: Db): (recipientId: number, t: RecipientT
       last_text = CASE WHEN ? THEN ? ELSE last_text END,
       category = CASE WHEN ? THEN ? ELSE category END,
       hard = CASE WHEN ? THEN ? ELSE hard END,
+      report_owed = coalesce(?, report_owed),
+      report_claimed_at = CASE WHEN ? IS NULL THEN report_claimed_at ELSE ? END,
       updated_at = ?
     WHERE id = ? AND state IN (SELECT value FROM json_each(?))
       AND (? IS NULL OR lease_until IS NULL OR lease_until <= ?)
@@ -55,6 +57,9 @@ export function transitionStatement(db: Db): (recipientId: number, t: RecipientT
       t.last?.category ?? null,
       l,
       hard,
+      t.reportOwed ?? null,
+      t.reportOwed ?? null,
+      now,
       now,
       id,
       JSON.stringify(t.from),
