@@ -261,6 +261,9 @@ function acceptedStatus(phase: PhaseKey): string {
   return phase === 'rcpt' ? '2.1.5' : phase === 'mail' ? '2.1.0' : '2.0.0';
 }
 
+const UNNAMED_REFUSAL =
+  'The receiving server refused the whole message after its content with a reply about a bad address that names none of its recipients; it had accepted each of them, so this is no verdict on this address (often a filter), and the address is not suppressed.';
+
 const SENDER_UNKNOWN =
   'The receiving server refused our envelope sender (return path) as unknown or undeliverable; the recipients were not offered yet, so nothing is known about their addresses.';
 
@@ -277,6 +280,12 @@ export function classify(input: ResponseInput): Classification {
   if (input.error === 'EOTHERRCPT') return fixed(ANOTHER_RECIPIENT, input.phase ?? 'unknown');
   // mailtrail stopped before the message: its queue claim had lapsed.
   if (input.error === 'ELEASELOST') return fixed(CLAIM_LAPSED, input.phase ?? 'unknown');
+  // A refusal after the message for several recipients that names none: read as it is, but an address verdict
+  // ("550 5.1.1 User unknown") cannot be about each of them, which the server had accepted at RCPT.
+  if (input.error === 'EUNNAMED') {
+    const c = classify({ ...input, error: null });
+    return c.hard ? { ...c, category: 'policy', hard: false, explanation: UNNAMED_REFUSAL, rule: `${c.rule}+unnamed` } : c;
+  }
   const code = input.code ?? codeFromText(rawText);
 
   const given = normaliseEnhanced(input.enhanced);

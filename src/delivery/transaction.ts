@@ -230,9 +230,12 @@ export async function transaction(ctx: TransactionContext, client: SmtpClient, j
     const broken = unexpected(final);
     record(phase('data', at3, t3, final, { ...(broken ? { error: EPROTOCOL } : {}), detail: { intermediate, bytes: job.raw.length } }));
     // One refusal after the dot that names some of the recipients (a server checking addresses only then):
-    // it is about them; the others are sent again without them.
+    // it is about them; the others are sent again without them. One that names none of several recipients is
+    // no verdict on any one address (each was accepted at RCPT), whatever its status says: EUNNAMED.
+    let unnamed = false;
     if (!broken && final.code >= 500 && final.code < 600 && accepted.length > 1) {
       const named = namedIn(final.text, accepted);
+      unnamed = named.length === 0;
       if (named.length > 0 && named.length < accepted.length) {
         for (const r of accepted) {
           if (!named.includes(r))
@@ -242,7 +245,14 @@ export async function transaction(ctx: TransactionContext, client: SmtpClient, j
     }
     // A reply after the dot that is no verdict (a 354, a 600): the server may have kept the message or not.
     all(
-      { phase: 'data', code: final.code, enhanced: broken ? null : final.enhanced, text: final.text, ...(broken ? { ...BROKEN, afterBody: true } : {}) },
+      {
+        phase: 'data',
+        code: final.code,
+        enhanced: broken ? null : final.enhanced,
+        text: final.text,
+        ...(broken ? { ...BROKEN, afterBody: true } : {}),
+        ...(unnamed ? { error: EUNNAMED } : {}),
+      },
       ids,
     );
     if (broken) {
@@ -295,6 +305,8 @@ export const ELEASELOST = 'ELEASELOST';
 
 /** The error of a recipient whose message was refused for another recipient's sake (see namedIn). */
 export const EOTHERRCPT = 'EOTHERRCPT';
+/** A refusal after the dot for several recipients that names none of them: about no one address (classify). */
+export const EUNNAMED = 'EUNNAMED';
 
 /** The recipients whose address a reply names (as `<a@b>`, or bare between non-address characters). */
 function namedIn(text: string, recipients: DeliveryRecipient[]): DeliveryRecipient[] {

@@ -255,9 +255,33 @@ test('a refusal after the dot naming one of several recipients bounces that one;
   await deliverer!.close();
   mta.script.data = { code: 550, text: '5.1.1 User unknown' };
   const all = await run(['x1@phases.test', 'x2@phases.test']);
+  // …but its "no such user" cannot be each one's missing mailbox (the server accepted both at RCPT): bounced
+  // (the message was refused), soft, never suppressed.
   assert.deepEqual(
-    all.recipients.map((o) => o.outcome),
-    ['bounced', 'bounced'],
+    all.recipients.map((o) => [o.outcome, o.enhanced, o.classification.category, o.classification.hard]),
+    [
+      ['bounced', '5.1.1', 'policy', false],
+      ['bounced', '5.1.1', 'policy', false],
+    ],
+  );
+  assert.match(all.recipients[0]!.classification.explanation, /names none of its recipients/);
+  // Alone in its transaction, the same reply is about that recipient.
+  await deliverer!.close();
+  const one = await run(['x1@phases.test']);
+  assert.deepEqual(
+    one.recipients.map((o) => [o.outcome, o.classification.category, o.classification.hard]),
+    [['bounced', 'mailbox-unknown', true]],
+  );
+  // A refusal of the content stays what it is for every recipient.
+  await deliverer!.close();
+  mta.script.data = { code: 554, text: '5.7.1 Message rejected as spam' };
+  const spam = await run(['x1@phases.test', 'x2@phases.test']);
+  assert.deepEqual(
+    spam.recipients.map((o) => [o.outcome, o.classification.category]),
+    [
+      ['bounced', 'content-or-spam'],
+      ['bounced', 'content-or-spam'],
+    ],
   );
 });
 
