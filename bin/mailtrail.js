@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { buildDirectory, isBuilt } from '../scripts/build.js';
+import { buildDirectory, isBuilt, useBuild } from '../scripts/build.js';
 
 let dir = buildDirectory();
 if (!isBuilt(dir)) {
@@ -22,6 +22,8 @@ if (!isBuilt(dir)) {
   }
   dir = built.stdout.trim();
 }
+// Kept while this process runs: a build made by a later command (after a pull, an edit) prunes older builds.
+useBuild(dir);
 // Before anything else loads: the main thread's young generation does not grow while the modules load, and
 // `start` sizes it after (src/heap/young-generation.ts).
 const { pinYoungGeneration } = await import(pathToFileURL(path.join(dir, 'heap/young-generation.js')).href);

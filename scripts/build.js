@@ -25,8 +25,14 @@ const SRC = path.join(ROOT, 'src');
 const DIST = path.join(ROOT, 'dist');
 /** Written last into a build: a directory without it is not a build. */
 const COMPLETE = '.complete';
-/** Builds kept besides the newest: a relay still running from an older one may start a thread from it later. */
+/** Builds kept besides the newest, in use or not (a command started from one a moment ago). */
 const KEEP = 3;
+/**
+ * A process running from a build names itself here (`<pid>`), so that no later build removes the code it
+ * loads threads and modules from while it runs: a relay started before a `git pull` and a `mailtrail` command
+ * lost its bounce-parse thread's code, and every inbound mail after that failed (found by an audit).
+ */
+const IN_USE = '.in-use';
 
 /** Every file under `dir`, as paths relative to it, sorted (the fingerprint must not depend on readdir's order). */
 function filesUnder(dir, prefix = '') {
@@ -59,6 +65,32 @@ export function buildDirectory() {
 
 export function isBuilt(dir) {
   return existsSync(path.join(dir, COMPLETE));
+}
+
+/**
+ * Marks `dir` in use by this process until it exits. Best effort: in a directory the process cannot write
+ * (an install built ahead with `npm run build`), no build is made or pruned at run time either.
+ */
+export function useBuild(dir) {
+  const marker = path.join(dir, IN_USE, String(process.pid));
+  try {
+    mkdirSync(path.dirname(marker), { recursive: true });
+    writeFileSync(marker, '');
+  } catch {
+    return;
+  }
+  process.on('exit', () => rmSync(marker, { force: true }));
+}
+
+/** A build some running process (a marker whose pid lives) runs from. */
+function inUse(dir) {
+  let pids;
+  try {
+    pids = readdirSync(path.join(dir, IN_USE));
+  } catch {
+    return false;
+  }
+  return pids.some((pid) => Number(pid) !== process.pid && isAlive(Number(pid)));
 }
 
 /** Builds the current sources unless already built; returns the build's directory. */
@@ -102,7 +134,10 @@ export async function build() {
   return dir;
 }
 
-/** Removes all but the KEEP newest builds besides `current`, and temporary directories of builds that died. */
+/**
+ * Removes all but the KEEP newest builds besides `current`, except builds a running process uses, and
+ * temporary directories of builds that died.
+ */
 function prune(current) {
   const builds = [];
   for (const name of readdirSync(DIST)) {
@@ -114,7 +149,7 @@ function prune(current) {
     } else if (isBuilt(dir)) builds.push({ dir, at: statSync(path.join(dir, COMPLETE)).mtimeMs });
   }
   builds.sort((a, b) => b.at - a.at);
-  for (const { dir } of builds.slice(KEEP)) rmSync(dir, { recursive: true, force: true });
+  for (const { dir } of builds.slice(KEEP)) if (!inUse(dir)) rmSync(dir, { recursive: true, force: true });
 }
 
 function isAlive(pid) {

@@ -5,8 +5,9 @@
  * edit and break sources without touching the repository's.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -51,6 +52,34 @@ test('a checkout runs from a build made on first use, and an edit of src/ is bui
   assert.equal(edited.status, 0, edited.stderr);
   assert.match(edited.stdout, /^usage: mailtrail <command> \[options\] \(edited\)$/m, 'the edit runs, not the old build');
   assert.equal(builds(dir).length, 2, 'a new build beside the old one');
+});
+
+test('a build a running command uses is kept through later builds, and pruned once it stopped', { timeout: 120_000 }, async (t) => {
+  const dir = copyInstallation();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  assert.equal(mailtrail(dir, ['migrate']).status, 0);
+  const [first] = builds(dir);
+  // A long-running command (a relay would do the same): `tail` follows the log until it is stopped.
+  const tail = spawn(process.execPath, [path.join(dir, 'bin/mailtrail.js'), 'tail'], { cwd: dir, stdio: 'ignore' });
+  t.after(() => tail.kill('SIGKILL'));
+  const marker = path.join(dir, 'dist', first!, '.in-use', String(tail.pid));
+  for (let i = 0; i < 200 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 50));
+  assert.ok(existsSync(marker), 'the running command names itself in its build');
+  // Four edits (a pull, a deploy), each run: more builds than are kept.
+  const main = path.join(dir, 'src/cli/main.ts');
+  const edit = (n: number) => {
+    writeFileSync(main, `${readFileSync(main, 'utf8')}\n// edit ${n}\n`);
+    assert.equal(mailtrail(dir, ['--help']).status, 0);
+  };
+  for (let n = 1; n <= 4; n++) edit(n);
+  assert.equal(builds(dir).length, 5);
+  assert.ok(builds(dir).includes(first!), "the running command's build is still there");
+  tail.kill('SIGTERM');
+  await once(tail, 'exit');
+  assert.ok(!existsSync(marker), 'the marker goes with the process');
+  edit(5);
+  assert.ok(!builds(dir).includes(first!), 'no longer in use: pruned');
+  assert.equal(builds(dir).length, 4, 'the newest and three more');
 });
 
 test('sources that do not compile stop the command with exit status 1 and say what failed', (t) => {
