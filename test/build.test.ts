@@ -115,4 +115,16 @@ test('the bounce-parse thread starts from the compiled code of a build, without 
     result.recipients.map((r) => [r.address, r.status]),
     [['heidi@example.net', '5.1.1']],
   );
+
+  // A thread that cannot start (its code gone) has not read the mail: the parse is refused, not answered
+  // "unparsable", so the processor leaves the mail for the next start.
+  await thread.close();
+  await assert.rejects(thread.parse(Buffer.from('x'), { maxParts: 1, maxDepth: 1, maxRecipients: 1 }), { name: 'ParserUnavailable', message: /closed/ });
+  rmSync(path.join(built.stdout.trim(), 'bounces/parse-worker.js'));
+  const broken = createParseThread({ timeoutMs: 10_000, memoryMb: 64 });
+  t.after(() => broken.close());
+  await assert.rejects(broken.parse(Buffer.from('x'), { maxParts: 1, maxDepth: 1, maxRecipients: 1 }), {
+    name: 'ParserUnavailable',
+    message: /could not start/,
+  });
 });

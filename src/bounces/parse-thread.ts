@@ -12,7 +12,7 @@ import { threadEntry } from '../thread-entry.js';
 import type { ParseOptions } from './parse/index.js';
 import type { ParseReply, ParseRequest } from './parse-worker.js';
 import type { ParseFn } from './processor.js';
-import type { ParseResult } from './types.js';
+import { ParserUnavailable, type ParseResult } from './types.js';
 
 export interface ParseThreadOptions {
   /** Time one parse may take once the thread has it (bounces.parse_timeout_ms). */
@@ -67,7 +67,7 @@ export function createParseThread(o: ParseThreadOptions): ParseThread {
   }
 
   async function parseOne(raw: Buffer, options: ParseOptions): Promise<ParseResult> {
-    if (closed) return errorResult('the parse thread is closed');
+    if (closed) throw new ParserUnavailable('the parse thread is closed (the relay is stopping)');
     running ??= start();
     const r = running;
     // Held while a mail is in work (the caller awaits it); an idle thread does not keep the process up.
@@ -75,7 +75,9 @@ export function createParseThread(o: ParseThreadOptions): ParseThread {
     try {
       await r.ready;
     } catch (err) {
-      return errorResult((err as Error).message);
+      // The thread never became ready (its code missing, no memory for a thread): the mail was not read.
+      r.worker.unref();
+      throw new ParserUnavailable(`the parse thread could not start: ${(err as Error).message}`);
     }
     const id = nextId++;
     // A copy, moved to the thread: the caller keeps its buffer, and no 7 MB is copied twice.

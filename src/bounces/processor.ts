@@ -21,7 +21,7 @@ import type { InboundEffect, InboundRecord, Store } from '../store/store.js';
 import type { Notifier } from '../dsn/types.js';
 import type { EventKind, MessageRecord } from '../types.js';
 import { assignRecipients, correlate, type Correlation } from './correlate.js';
-import { failedParse, type ParsedRecipient, type ParseResult } from './types.js';
+import { failedParse, ParserUnavailable, type ParsedRecipient, type ParseResult } from './types.js';
 
 export interface ParseLimits {
   maxParts: number;
@@ -156,6 +156,8 @@ export class InboundProcessor {
     try {
       parsed = await this.opts.parse(raw, this.opts.limits);
     } catch (err) {
+      // Not run at all: left unprocessed (the caller logs it), processed at the next start.
+      if (err instanceof ParserUnavailable) throw err;
       // The parser promises not to throw; if it does anyway the mail is kept with the reason, not retried forever.
       parsed = failedParse(`parser failed: ${(err as Error)?.message ?? String(err)}`);
     }

@@ -85,6 +85,14 @@ export function bareRecipient(address: string | null): ParsedRecipient {
   return { address, action: null, status: null, diagnostic: null, category: null, hard: null };
 }
 
+/**
+ * The parser could not be run at all (its thread did not start, or is closed for shutdown): nothing is known
+ * about the mail, which stays unprocessed and is processed at the next start, rather than kept as unparsable.
+ */
+export class ParserUnavailable extends Error {
+  override name = 'ParserUnavailable';
+}
+
 /** What a mail that could not be parsed comes to: not a bounce, with the reason kept. */
 export function failedParse(error: string): ParseResult {
   return { kind: 'not-a-bounce', format: null, recipients: [], original_message_id: null, envelope_id: null, reporting_mta: null, feedback_type: null, error };

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { InboundProcessor } from '../../src/bounces/processor.js';
-import type { ParsedRecipient, ParseResult } from '../../src/bounces/types.js';
+import { ParserUnavailable, type ParsedRecipient, type ParseResult } from '../../src/bounces/types.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { verpAddress } from '../../src/verp/token.js';
 import { BOUNCE_DOMAIN, enqueue, SECRET, setState, stateOf, tempStore, type TempStore } from './support.js';
@@ -371,6 +371,31 @@ test("a late bounce owes the sender its failure report from the bounce's own wri
   await bounce(n, 'nev@remote.test');
   assert.deepEqual(told, ['vic@remote.test', 'nev@remote.test'], 'the notifier hears of both (it applies NOTIFY itself)');
   assert.deepEqual(await owed(), [['uma@remote.test', 'failure']], "vic's was queued and settled; NOTIFY=NEVER owed nothing");
+});
+
+test('a parser that could not run leaves the mail unprocessed for the next start (not kept as unparsable)', async () => {
+  const unavailable = new InboundProcessor({
+    store: t.store,
+    logger: silentLogger(),
+    parse: async () => {
+      throw new ParserUnavailable('the parse thread could not start: Cannot find module parse-worker.js');
+    },
+    verpSecret: SECRET,
+    correlationWindowMs: 7 * DAY,
+    limits: { maxParts: 100, maxDepth: 10 },
+  });
+  const row = await t.store.inbound.receive({
+    receivedAt: Date.now(),
+    mailFrom: '',
+    rcptTo: ['postmaster@' + BOUNCE_DOMAIN],
+    clientIp: null,
+    raw: Buffer.from(JSON.stringify(result({ kind: 'not-a-bounce' }))),
+  });
+  await assert.rejects(unavailable.process(row.id), { name: 'ParserUnavailable' });
+  assert.equal((await t.store.inbound.get(row.id))?.processedAt, null);
+  assert.ok((await t.store.inbound.unprocessed(1000)).includes(row.id), 'recovered at the next start');
+  await processor.process(row.id); // the next start: a parser that runs
+  assert.ok((await t.store.inbound.get(row.id))?.processedAt);
 });
 
 test('unmatched mail and mail that fails to parse are kept, listed, and processed only once', async () => {
