@@ -9,6 +9,7 @@ import { algorithmOf, parsePrivateKey, publicKeyValue } from '../dkim/keys.js';
 import { createResolver } from '../routing/resolve.js';
 import type { DkimKeyStore } from '../store/deliverability.js';
 import type { UserStore } from '../store/store.js';
+import { field } from '../log/printable.js';
 import { checkCertificate } from './certificate.js';
 import { checkDkim } from './dkim.js';
 import { checkDmarc } from './dmarc.js';
@@ -92,13 +93,16 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   return { ok: !checks.some((c) => c.status === 'fail'), checked_at: new Date(now).toISOString(), domains, checks };
 }
 
-/** One line per check: `STATUS  domain  check  message; fix: …`. */
+/**
+ * One line per check: `STATUS  domain  check  message; fix: …`. Messages quote DNS records anyone can
+ * publish: a line feed in one (a DNSBL's TXT answer) would print a line of its own, a forged `PASS …`.
+ */
 export function renderReport(report: DoctorReport): string {
   const lines: string[] = [];
   const width = Math.max(5, ...report.checks.map((c) => (c.domain ?? c.ip ?? 'relay').length));
   for (const c of report.checks) {
-    const fix = c.fix ? ` ${c.status === 'pass' ? 'Next' : 'Fix'}: ${c.fix}` : '';
-    lines.push(`${c.status.toUpperCase().padEnd(4)}  ${(c.domain ?? c.ip ?? 'relay').padEnd(width)}  ${c.check.padEnd(15)} ${c.message}.${fix}`);
+    const fix = c.fix ? ` ${c.status === 'pass' ? 'Next' : 'Fix'}: ${field(c.fix)}` : '';
+    lines.push(`${c.status.toUpperCase().padEnd(4)}  ${field(c.domain ?? c.ip ?? 'relay').padEnd(width)}  ${c.check.padEnd(15)} ${field(c.message)}.${fix}`);
   }
   const counts = (['pass', 'warn', 'fail'] as const).map((s) => `${report.checks.filter((c) => c.status === s).length} ${s}`).join(', ');
   lines.push('', `${counts}${report.ok ? '' : ': fix the failures above'}`);

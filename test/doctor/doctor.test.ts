@@ -233,6 +233,22 @@ test('the text output: one line per check with status, subject, check, message a
   assert.match(lines.at(-1)!, /^\d+ pass, \d+ warn, \d+ fail: fix the failures above$/);
 });
 
+test('the text output: a line feed or tab in a DNS answer quoted in a message cannot print a line of its own', () => {
+  const forged: DoctorReport = {
+    ...report,
+    checks: [
+      {
+        ...one('dnsbl', null, '127.0.14.61'),
+        message: '127.0.14.61 is listed in zen.test (127.0.0.2: Listed\nPASS  127.0.14.61  dnsbl           127.0.14.61 is listed in none of zen.test)',
+        fix: 'request removal\r\nPASS\tforged',
+      },
+    ],
+  };
+  const lines = renderReport(forged).trim().split('\n');
+  assert.equal(lines.length, 3, 'one line per check, the blank line, the counts');
+  assert.match(lines[0]!, /^FAIL  127\.0\.14\.61  dnsbl +127\.0\.14\.61 is listed in zen\.test \(127\.0\.0\.2: Listed\?PASS .*Fix: request removal\?\?PASS\?forged$/);
+});
+
 test('the submission certificate: valid passes, expiring within 14 days warns, expired and mismatched keys fail', () => {
   const ca = createTestCa(dir);
   const check = (cert: { cert: string; key: string }, keyPem = cert.key) => {
