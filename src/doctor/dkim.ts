@@ -6,14 +6,21 @@
 import { parseKeyRecord, recordName, txtValue, zoneRecord } from '../dkim/keys.js';
 import { dnsCode, txt, type CheckResult, type DoctorContext } from './types.js';
 
-export async function checkDkim(ctx: DoctorContext, domain: string): Promise<CheckResult[]> {
+/**
+ * What the active keys' records come to, for DMARC alignment: `ok` when one verifies (a matching record,
+ * t=y included: the key is right), `unknown` when none does but a lookup failed, else `broken`.
+ */
+export type SigningState = 'ok' | 'broken' | 'unknown';
+
+export async function checkDkim(ctx: DoctorContext, domain: string): Promise<{ checks: CheckResult[]; signing: SigningState }> {
   const result = (status: CheckResult['status'], message: string, fix: string | null): CheckResult => ({ check: 'dkim', domain, status, message, fix });
   const keys = ctx.keys.filter((k) => k.domain === domain);
   const fallback = ctx.config.dkim.fallback_domain?.toLowerCase() ?? null;
-  if (!ctx.config.dkim.enabled) return [result('warn', 'dkim.enabled is false: mailtrail signs nothing', 'set dkim.enabled: true')];
+  if (!ctx.config.dkim.enabled)
+    return { checks: [result('warn', 'dkim.enabled is false: mailtrail signs nothing', 'set dkim.enabled: true')], signing: 'broken' };
   if (!keys.some((k) => k.active)) {
     const fb = fallback && ctx.keys.some((k) => k.domain === fallback && k.active);
-    return [
+    const checks = [
       fb
         ? result(
             'warn',
@@ -26,8 +33,10 @@ export async function checkDkim(ctx: DoctorContext, domain: string): Promise<Che
             `mailtrail dkim keygen ${domain}, then publish the record it prints`,
           ),
     ];
+    return { checks, signing: 'broken' };
   }
   const out: CheckResult[] = [];
+  const active: SigningState[] = [];
   for (const k of keys) {
     const name = recordName(domain, k.selector);
     const expected = zoneRecord(domain, k.selector, k.algorithm, k.publicKey);
@@ -37,6 +46,7 @@ export async function checkDkim(ctx: DoctorContext, domain: string): Promise<Che
       records = (await txt(ctx.dns, name)).filter((r) => /(^|;)\s*p=/.test(r) || /^v=DKIM1/i.test(r));
     } catch (err) {
       out.push(result('warn', `could not look up ${name} (${dnsCode(err)})`, 'run doctor again; check delivery.dns_servers'));
+      if (k.active) active.push('unknown');
       continue;
     }
     if (records.length === 0) {
@@ -47,6 +57,7 @@ export async function checkDkim(ctx: DoctorContext, domain: string): Promise<Che
           `publish ${expected}`,
         ),
       );
+      if (k.active) active.push('broken');
       continue;
     }
     const tags = parseKeyRecord(records[0]);
@@ -62,6 +73,7 @@ export async function checkDkim(ctx: DoctorContext, domain: string): Promise<Che
             : tags.p !== k.publicKey
               ? `the record at ${name} publishes another key than mailtrail signs with`
               : null;
+    if (k.active) active.push(problem ? 'broken' : 'ok');
     if (problem) {
       out.push(result(k.active ? 'fail' : 'warn', `${label}: ${problem}`, `replace the TXT record at ${name} with "${txtValue(k.algorithm, k.publicKey)}"`));
     } else if (/y/i.test(tags.t ?? '')) {
@@ -80,5 +92,5 @@ export async function checkDkim(ctx: DoctorContext, domain: string): Promise<Che
       );
     }
   }
-  return out;
+  return { checks: out, signing: active.includes('ok') ? 'ok' : active.includes('unknown') ? 'unknown' : 'broken' };
 }

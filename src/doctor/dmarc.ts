@@ -6,13 +6,14 @@
  */
 import { dmarc } from 'mailauth/lib/dmarc/index.js';
 import { getAlignment } from 'mailauth/lib/tools.js';
+import type { SigningState } from './dkim.js';
 import { mailauthResolver, returnPathDomain, type CheckResult, type DoctorContext } from './types.js';
 
 export interface AlignmentInputs {
   /** The d= of mail from the domain (its own key, or the fallback domain), null when unsigned. */
   dkimDomain: string | null;
-  /** The DKIM check passed (the key is published as mailtrail signs with it). */
-  dkimOk: boolean;
+  /** Whether signatures made with the active key(s) verify: `unknown` when a lookup failed. */
+  dkim: SigningState;
   /** The SPF check passed for this relay's addresses. */
   spfOk: boolean;
 }
@@ -70,7 +71,7 @@ export async function checkDmarc(ctx: DoctorContext, domain: string, inputs: Ali
   const strictDkim = (tags.adkim ?? 'r').toLowerCase() === 's';
   const strictSpf = (tags.aspf ?? 'r').toLowerCase() === 's';
   const aligned = (other: string, strict: boolean) => (strict ? other === domain : getAlignment(domain, [{ domain: other }], false) !== false);
-  const dkimAligned = inputs.dkimDomain !== null && inputs.dkimOk && aligned(inputs.dkimDomain, strictDkim);
+  const dkimAligned = inputs.dkimDomain !== null && inputs.dkim === 'ok' && aligned(inputs.dkimDomain, strictDkim);
   const spfAligned = inputs.spfOk && aligned(rp, strictSpf);
   const ways = [
     dkimAligned && `DKIM (d=${inputs.dkimDomain}${strictDkim ? ', strict' : ''})`,
@@ -84,11 +85,20 @@ export async function checkDmarc(ctx: DoctorContext, domain: string, inputs: Ali
       message: `mail from ${domain} through this relay passes DMARC by ${ways.join(' and ')}`,
       fix: null,
     });
+  } else if (inputs.dkimDomain !== null && inputs.dkim === 'unknown' && aligned(inputs.dkimDomain, strictDkim)) {
+    // Not known to fail: the key's record could not be looked up.
+    out.push({
+      check: 'dmarc-alignment',
+      domain,
+      status: 'warn',
+      message: `could not tell whether mail from ${domain} passes DMARC: the lookup of its DKIM key record failed (see the dkim check)${inputs.spfOk ? '' : ', and SPF does not pass for this relay'}`,
+      fix: 'run doctor again; check delivery.dns_servers',
+    });
   } else {
     const why = [
       inputs.dkimDomain === null
         ? 'it is not DKIM-signed'
-        : !inputs.dkimOk
+        : inputs.dkim !== 'ok'
           ? `its DKIM key is not published correctly (see the dkim check)`
           : `it is signed with d=${inputs.dkimDomain}, which does not align${strictDkim ? ' (adkim=s)' : ''}`,
       !inputs.spfOk

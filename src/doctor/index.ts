@@ -11,7 +11,7 @@ import type { DkimKeyStore } from '../store/deliverability.js';
 import type { UserStore } from '../store/store.js';
 import { field } from '../log/printable.js';
 import { checkCertificate } from './certificate.js';
-import { checkDkim } from './dkim.js';
+import { checkDkim, type SigningState } from './dkim.js';
 import { checkDmarc } from './dmarc.js';
 import { checkBounceMx, checkDnsbl, checkDomainBlocklists, checkPtr } from './relay-dns.js';
 import { checkSpf } from './spf.js';
@@ -78,9 +78,10 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       const fallback = config.dkim.fallback_domain?.toLowerCase() ?? null;
       const dkimDomain = !config.dkim.enabled ? null : ownKey ? domain : fallback && keys.some((k) => k.domain === fallback && k.active) ? fallback : null;
       // The fallback domain's own record is not checked here: alignment with it fails anyway unless it shares the organizational domain.
-      const dkimOk = dkimDomain === domain ? dkim.every((c) => c.status === 'pass') : dkimDomain !== null;
-      const dmarc = await checkDmarc(ctx, domain, { dkimDomain, dkimOk, spfOk: spf.status === 'pass' });
-      return [spf, ...dkim, ...dmarc, bounce, ...(blocklisted ? [blocklisted] : [])];
+      // Only the active keys sign: a waiting key not yet published (the rotation's first step) is no DKIM failure.
+      const dkimState: SigningState = dkimDomain === domain ? dkim.signing : dkimDomain !== null ? 'ok' : 'broken';
+      const dmarc = await checkDmarc(ctx, domain, { dkimDomain, dkim: dkimState, spfOk: spf.status === 'pass' });
+      return [spf, ...dkim.checks, ...dmarc, bounce, ...(blocklisted ? [blocklisted] : [])];
     }),
   );
   checks.push(...perDomain.flat(), ...(await checkPtr(ctx)), ...(await checkDnsbl(ctx)));

@@ -47,6 +47,9 @@ const DOMAINS = [
   'badbounce.test',
   'listed.test',
   'noauth.test',
+  'rotating.test',
+  'testflag.test',
+  'dkimfail.test',
 ];
 // One key pair serves every domain (RSA generation costs ~100 ms each); badkey.test publishes another.
 const PRIVATE = generateKey('rsa-sha256');
@@ -63,12 +66,16 @@ before(async () => {
       const k = key(d);
       const p = publicKeyValue(parsePrivateKey(k.privateKey));
       await store.dkimKeys.add({ ...k, publicKey: p });
-      txt.push({ name: `mt1._domainkey.${d}`, text: txtValue('rsa-sha256', d === 'badkey.test' ? OTHER_PUBLIC : p) });
+      const record = txtValue('rsa-sha256', d === 'badkey.test' ? OTHER_PUBLIC : p);
+      // testflag.test flags its record t=y; dkimfail.test's record cannot be looked up (SERVFAIL).
+      if (d !== 'dkimfail.test') txt.push({ name: `mt1._domainkey.${d}`, text: d === 'testflag.test' ? `${record}; t=y` : record });
     }
+    // rotating.test has a second key waiting for `dkim activate`, not published yet (the rotation's first step).
+    if (d === 'rotating.test') await store.dkimKeys.add({ ...key(d), selector: 'mt2', active: false, publicKey: OTHER_PUBLIC, privateKey: PRIVATE });
     if (d !== 'nodmarc.test') txt.push({ name: `_dmarc.${d}`, text: 'v=DMARC1; p=reject; rua=mailto:d@good.test' });
     // Each domain's bounce domain carries its SPF (it is the MAIL FROM domain).
     const bounceSpf =
-      d === 'nospf.test' || d === 'noauth.test'
+      d === 'nospf.test' || d === 'noauth.test' || d === 'dkimfail.test'
         ? null
         : d === 'plusall.test'
           ? 'v=spf1 +all'
@@ -83,6 +90,7 @@ before(async () => {
   txt.push({ name: '61.14.0.127.zen.test', text: 'Listed: see https://zen.test/lookup' });
   dns = await startDnsServer({
     authoritative: ['test', '14.0.127.in-addr.arpa'],
+    servfail: ['mt1._domainkey.dkimfail.test'],
     mx: [...DOMAINS.map((d) => ({ name: `bounces.${d}`, exchange: d === 'badbounce.test' ? 'mx.elsewhere.test' : 'relay.good.test', preference: 10 }))],
     a: [
       { name: 'relay.good.test', address: GOOD_IP },
@@ -168,6 +176,19 @@ test('DKIM: no key, and a published record that is not our key', () => {
   assert.match(bad.fix!, /^replace the TXT record at mt1\._domainkey\.badkey\.test with "v=DKIM1; k=rsa; p=MII/);
 });
 
+test('DMARC alignment reads the active key only: a waiting key not yet published, a t=y record and a failed lookup are no DKIM failure', () => {
+  assert.deepEqual(
+    find('dkim', 'rotating.test').map((c) => c.status),
+    ['pass', 'warn'],
+  );
+  assert.equal(one('dmarc-alignment', 'rotating.test').status, 'pass', 'the active key verifies');
+  assert.equal(one('dkim', 'testflag.test').status, 'warn');
+  assert.match(one('dmarc-alignment', 'testflag.test').message, /passes DMARC by DKIM \(d=testflag\.test\)/);
+  const unknown = one('dmarc-alignment', 'dkimfail.test');
+  assert.equal(unknown.status, 'warn', unknown.message);
+  assert.match(unknown.message, /could not tell whether mail from dkimfail\.test passes DMARC: the lookup of its DKIM key record failed/);
+});
+
 test('DMARC: a missing record fails with the record to publish; no aligned DKIM or SPF fails alignment', () => {
   const none = one('dmarc', 'nodmarc.test');
   assert.equal(none.status, 'fail');
@@ -246,7 +267,10 @@ test('the text output: a line feed or tab in a DNS answer quoted in a message ca
   };
   const lines = renderReport(forged).trim().split('\n');
   assert.equal(lines.length, 3, 'one line per check, the blank line, the counts');
-  assert.match(lines[0]!, /^FAIL  127\.0\.14\.61  dnsbl +127\.0\.14\.61 is listed in zen\.test \(127\.0\.0\.2: Listed\?PASS .*Fix: request removal\?\?PASS\?forged$/);
+  assert.match(
+    lines[0]!,
+    /^FAIL  127\.0\.14\.61  dnsbl +127\.0\.14\.61 is listed in zen\.test \(127\.0\.0\.2: Listed\?PASS .*Fix: request removal\?\?PASS\?forged$/,
+  );
 });
 
 test('the submission certificate: valid passes, expiring within 14 days warns, expired and mismatched keys fail', () => {
