@@ -10,10 +10,28 @@
 import net from 'node:net';
 import { dnsCode, NOT_FOUND, returnPathDomain, txt, type CheckResult, type DoctorContext } from './types.js';
 
-async function addresses(ctx: DoctorContext, host: string): Promise<string[]> {
+/**
+ * A host's addresses, and whether they are known: a lookup that failed (a timeout, SERVFAIL) is not "no
+ * address", and the checks say "could not check" for it rather than fail.
+ */
+async function addresses(ctx: DoctorContext, host: string): Promise<{ ips: string[]; failed: string | null }> {
   const [v4, v6] = await Promise.allSettled([ctx.dns.resolve4(host), ctx.dns.resolve6(host)]);
-  return [...(v4.status === 'fulfilled' ? v4.value : []), ...(v6.status === 'fulfilled' ? v6.value : [])];
+  const ips = [...(v4.status === 'fulfilled' ? v4.value : []), ...(v6.status === 'fulfilled' ? v6.value : [])];
+  const failures = [v4, v6].flatMap((r) => (r.status === 'rejected' && !NOT_FOUND.has(dnsCode(r.reason)) ? [dnsCode(r.reason)] : []));
+  return { ips, failed: ips.length === 0 && failures.length > 0 ? failures[0]! : null };
 }
+
+/** Two spellings of one address (`2001:DB8::1`, `2001:db8:0:0::1`) are the same address. */
+function sameIp(a: string, b: string): boolean {
+  const family = net.isIPv6(a) ? 'ipv6' : 'ipv4';
+  if (family !== (net.isIPv6(b) ? 'ipv6' : 'ipv4')) return false;
+  const list = new net.BlockList();
+  list.addAddress(a, family);
+  return list.check(b, family);
+}
+
+/** The A or AAAA record that maps `name` to `ip`. */
+const addressRecord = (name: string, ip: string) => `${net.isIPv6(ip) ? 'AAAA' : 'A'} ${name} → ${ip}`;
 
 export async function checkBounceMx(ctx: DoctorContext, domain: string): Promise<CheckResult> {
   const { config } = ctx;
@@ -42,12 +60,18 @@ export async function checkBounceMx(ctx: DoctorContext, domain: string): Promise
   }
   const fix = `publish MX ${rp} 10 ${config.hostname}. (and A ${config.hostname} → ${config.doctor.public_ips[0] ?? "this relay's public address"})`;
   if (mx.length === 0) return result('fail', `the bounce domain ${rp} has no MX: bounces to it cannot be delivered`, fix);
-  const ours = new Set(config.doctor.public_ips);
-  const reaching: string[] = [];
-  for (const r of mx) {
-    const host = r.exchange.toLowerCase();
-    const ips = await addresses(ctx, host);
-    if (host === config.hostname.toLowerCase() || ips.some((ip) => ours.has(ip))) reaching.push(host);
+  const ours = config.doctor.public_ips;
+  const hosts = await Promise.all(mx.map(async (r) => ({ host: r.exchange.toLowerCase(), ...(await addresses(ctx, r.exchange.toLowerCase())) })));
+  const reaching = hosts
+    .filter(({ host, ips }) => host === config.hostname.toLowerCase() || ips.some((ip) => ours.some((o) => sameIp(o, ip))))
+    .map(({ host }) => host);
+  const unknown = hosts.filter((h) => h.failed !== null);
+  if (reaching.length === 0 && unknown.length > 0) {
+    return result(
+      'warn',
+      `could not look up the address of ${unknown.map((h) => `${h.host} (${h.failed})`).join(', ')}, an MX of the bounce domain ${rp}`,
+      'run doctor again; check delivery.dns_servers',
+    );
   }
   if (reaching.length === 0) {
     return result(
@@ -78,23 +102,31 @@ export async function checkPtr(ctx: DoctorContext): Promise<CheckResult[]> {
         message,
         fix,
       });
-      const setPtr = `ask whoever runs ${ip} (the hosting provider) to set its PTR to ${helo}, and publish A ${helo} → ${ip}`;
+      const setPtr = `ask whoever runs ${ip} (the hosting provider) to set its PTR to ${helo}, and publish ${addressRecord(helo, ip)}`;
       let names: string[];
       try {
-        names = (await ctx.dns.reverse(ip)).map((n) => n.toLowerCase().replace(/\.$/, ''));
+        // resolvePtr, not reverse(): reverse() reports a timeout as ENOTFOUND, and a DNS outage read "no PTR".
+        names = (await ctx.dns.resolvePtr(ptrName(ip))).map((n) => n.toLowerCase().replace(/\.$/, ''));
       } catch (err) {
         if (!NOT_FOUND.has(dnsCode(err)))
           return result('warn', `could not look up the PTR of ${ip} (${dnsCode(err)})`, 'run doctor again; check delivery.dns_servers');
         names = [];
       }
       if (names.length === 0) return result('fail', `${ip} has no PTR record: many receivers refuse mail from addresses without reverse DNS`, setPtr);
-      const confirmed: string[] = [];
-      for (const name of names) if ((await addresses(ctx, name)).includes(ip)) confirmed.push(name);
+      const forward = await Promise.all(names.map(async (name) => ({ name, ...(await addresses(ctx, name)) })));
+      const confirmed = forward.filter((f) => f.ips.some((a) => sameIp(a, ip))).map((f) => f.name);
       if (confirmed.length === 0) {
+        const unknown = forward.filter((f) => f.failed !== null);
+        if (unknown.length > 0)
+          return result(
+            'warn',
+            `could not look up the address of ${unknown.map((f) => `${f.name} (${f.failed})`).join(', ')}, the PTR of ${ip}`,
+            'run doctor again; check delivery.dns_servers',
+          );
         return result(
           'fail',
           `the PTR of ${ip} (${names.join(', ')}) does not resolve back to ${ip}: reverse DNS is not forward-confirmed`,
-          `publish A ${names[0]} → ${ip}`,
+          `publish ${addressRecord(names[0]!, ip)}`,
         );
       }
       if (!confirmed.includes(helo)) {
@@ -122,6 +154,11 @@ async function listing(ctx: DoctorContext, name: string): Promise<{ listed: stri
   } catch (err) {
     return NOT_FOUND.has(dnsCode(err)) ? { listed: [], error: null } : { listed: [], error: `lookup failed (${dnsCode(err)})` };
   }
+}
+
+/** The name a PTR record of `ip` lives at (RFC 1035 §3.5, RFC 3596 §2.5). */
+function ptrName(ip: string): string {
+  return `${reversed(ip)}.${net.isIPv4(ip) ? 'in-addr' : 'ip6'}.arpa`;
 }
 
 function reversed(ip: string): string {

@@ -10,7 +10,8 @@
  *   badkey.test     DKIM record with another key                             nodmarc.test  no DMARC record
  *   badbounce.test  bounce domain MX points elsewhere                         listed.test   on the domain blocklist
  *   noauth.test     neither a DKIM key nor SPF: DMARC alignment fails
- *   relay addresses 127.0.14.60 good PTR; .61 no PTR and on the IP blocklist; .62 PTR ≠ EHLO name; .63 PTR not confirmed
+ *   relay addresses 127.0.14.60 good PTR; .61 no PTR and on the IP blocklist; .62 PTR ≠ EHLO name; .63 PTR not confirmed;
+ *                   .64 PTR lookup fails (SERVFAIL); .65 PTR to a name whose address lookup fails
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,7 +60,7 @@ const key = (domain: string) => ({ domain, selector: 'mt1', algorithm: 'rsa-sha2
 before(async () => {
   store = openSqliteStore({ path: path.join(dir, 'q.db'), synchronous: 'NORMAL', busyTimeoutMs: 2000 });
   const txt: { name: string; text: string }[] = [];
-  const spf = `v=spf1 ip4:127.0.14.60/30 -all`; // all four relay addresses
+  const spf = `v=spf1 ip4:127.0.14.60/30 ip4:127.0.14.64/31 -all`; // all six relay addresses
   for (const d of DOMAINS) {
     // Everyone but nokey.test and noauth.test has a key; everyone but badkey.test publishes it.
     if (d !== 'nokey.test' && d !== 'noauth.test') {
@@ -90,7 +91,7 @@ before(async () => {
   txt.push({ name: '61.14.0.127.zen.test', text: 'Listed: see https://zen.test/lookup' });
   dns = await startDnsServer({
     authoritative: ['test', '14.0.127.in-addr.arpa'],
-    servfail: ['mt1._domainkey.dkimfail.test'],
+    servfail: ['mt1._domainkey.dkimfail.test', '64.14.0.127.in-addr.arpa', 'flaky.good.test'],
     mx: [...DOMAINS.map((d) => ({ name: `bounces.${d}`, exchange: d === 'badbounce.test' ? 'mx.elsewhere.test' : 'relay.good.test', preference: 10 }))],
     a: [
       { name: 'relay.good.test', address: GOOD_IP },
@@ -103,6 +104,7 @@ before(async () => {
       { name: GOOD_IP, target: 'relay.good.test' },
       { name: '127.0.14.62', target: 'other.good.test' },
       { name: '127.0.14.63', target: 'ghost.good.test' },
+      { name: '127.0.14.65', target: 'flaky.good.test' },
     ],
     txt,
   });
@@ -112,7 +114,11 @@ before(async () => {
     submission: { starttls: { enabled: false, port: 0 }, implicit_tls: { enabled: false, port: 0 } },
     delivery: { dns_servers: [dns.address], dns_timeout_ms: 1500, bounce_domains: Object.fromEntries(DOMAINS.map((d) => [d, `bounces.${d}`])) },
     bounces: { enabled: true, listener: { host: '127.0.0.1', port: 25 }, verp_secret: 'doctor-test-secret-0123456789' },
-    doctor: { public_ips: [GOOD_IP, '127.0.14.61', '127.0.14.62', '127.0.14.63'], dnsbl_zones: ['zen.test'], domain_dnsbl_zones: ['dbl.test'] },
+    doctor: {
+      public_ips: [GOOD_IP, '127.0.14.61', '127.0.14.62', '127.0.14.63', '127.0.14.64', '127.0.14.65'],
+      dnsbl_zones: ['zen.test'],
+      domain_dnsbl_zones: ['dbl.test'],
+    },
   });
   report = await runDoctor({ config, store, domains: DOMAINS });
 });
@@ -151,7 +157,7 @@ test('a domain set up right passes every check', () => {
 test('SPF: missing, +all, without our address, over the 10-lookup limit: each fails with its fix', () => {
   assert.deepEqual(
     [one('spf', 'nospf.test').status, one('spf', 'nospf.test').fix],
-    ['fail', `publish TXT bounces.nospf.test "v=spf1 ip4:${GOOD_IP} ip4:127.0.14.61 ip4:127.0.14.62 ip4:127.0.14.63 ~all"`],
+    ['fail', `publish TXT bounces.nospf.test "v=spf1 ip4:${GOOD_IP} ip4:127.0.14.61 ip4:127.0.14.62 ip4:127.0.14.63 ip4:127.0.14.64 ip4:127.0.14.65 ~all"`],
   );
   const plus = one('spf', 'plusall.test');
   assert.equal(plus.status, 'fail');
@@ -239,6 +245,11 @@ test('PTR: forward-confirmed and equal to the EHLO name passes; missing, other n
   const ghost = one('ptr', null, '127.0.14.63');
   assert.equal(ghost.status, 'fail');
   assert.deepEqual(ghost.fix, 'publish A ghost.good.test → 127.0.14.63');
+  // A lookup that failed is no missing record: "could not", a warning.
+  const down = one('ptr', null, '127.0.14.64');
+  assert.deepEqual([down.status, down.message], ['warn', 'could not look up the PTR of 127.0.14.64 (ESERVFAIL)']);
+  const flaky = one('ptr', null, '127.0.14.65');
+  assert.deepEqual([flaky.status, flaky.message], ['warn', 'could not look up the address of flaky.good.test (ESERVFAIL), the PTR of 127.0.14.65']);
 });
 
 test('the text output: one line per check with status, subject, check, message and fix; ok is false', () => {
