@@ -51,10 +51,24 @@ export async function checkSpf(ctx: DoctorContext, domain: string): Promise<Chec
   const walk = await evaluate(NOBODY);
   const lookups = walk.lookups?.count ?? 0;
   if (walk.status.result === 'permerror') {
+    const why = walk.status.comment?.replace(/^[^:]*: /, '') ?? 'permanent error';
     return result(
       'fail',
-      `the SPF record of ${rp} is broken: ${walk.status.comment?.replace(/^[^:]*: /, '') ?? 'permanent error'} (a receiver's evaluation stops there: permerror)`,
-      `simplify TXT ${rp} "${record}": at most 10 DNS-querying terms (include, a, mx, ptr, exists, redirect), for example "${suggested}"`,
+      `the SPF record of ${rp} is broken: ${why} (a receiver's evaluation stops there: permerror)`,
+      /void/i.test(why)
+        ? `remove from TXT ${rp} "${record}" the include, a, mx or exists terms that name domains without records (at most 2 such lookups, RFC 7208 §4.6.4)`
+        : /too many|limit/i.test(why)
+          ? `simplify TXT ${rp} "${record}": at most 10 DNS-querying terms (include, a, mx, ptr, exists, redirect), for example "${suggested}"`
+          : `correct the record (RFC 7208 §4.6 syntax) in TXT ${rp} "${record}", for example "${suggested}"`,
+    );
+  }
+  // The whole record walked for an address nobody sends from: a pass means it passes everyone (ip4:0.0.0.0/0,
+  // an include or redirect= of a record ending in +all), as a literal +all does.
+  if (walk.status.result === 'pass') {
+    return result(
+      'fail',
+      `the SPF record of ${rp} passes mail from any address (even ${NOBODY}, which nobody sends from), through its own terms or a record it includes: it proves nothing and invites spoofing`,
+      `list only this relay's addresses, and the services that really send for ${rp}, in TXT ${rp}: for example "${suggested}"`,
     );
   }
   if (walk.status.result === 'temperror')

@@ -51,6 +51,9 @@ const DOMAINS = [
   'rotating.test',
   'testflag.test',
   'dkimfail.test',
+  'anyip.test',
+  'inclall.test',
+  'badsyntax.test',
 ];
 // One key pair serves every domain (RSA generation costs ~100 ms each); badkey.test publishes another.
 const PRIVATE = generateKey('rsa-sha256');
@@ -84,10 +87,17 @@ before(async () => {
             ? 'v=spf1 ip4:192.0.2.99 -all'
             : d === 'toomany.test'
               ? `v=spf1 ${Array.from({ length: 11 }, (_, i) => `include:i${i}.toomany.test`).join(' ')} -all`
-              : spf;
+              : d === 'anyip.test'
+                ? 'v=spf1 ip4:0.0.0.0/0 -all'
+                : d === 'inclall.test'
+                  ? 'v=spf1 include:esp.inclall.test -all'
+                  : d === 'badsyntax.test'
+                    ? 'v=spf1 ip4:127.0.14.60/30 ip4:127.0.14.64/31 bogus:term -all'
+                    : spf;
     if (bounceSpf) txt.push({ name: `bounces.${d}`, text: bounceSpf });
   }
   for (let i = 0; i < 11; i++) txt.push({ name: `i${i}.toomany.test`, text: 'v=spf1 -all' });
+  txt.push({ name: 'esp.inclall.test', text: 'v=spf1 +all' });
   txt.push({ name: '61.14.0.127.zen.test', text: 'Listed: see https://zen.test/lookup' });
   dns = await startDnsServer({
     authoritative: ['test', '14.0.127.in-addr.arpa'],
@@ -171,6 +181,15 @@ test('SPF: missing, +all, without our address, over the 10-lookup limit: each fa
   assert.equal(many.status, 'fail');
   assert.match(many.message, /Too many DNS requests.*permerror/);
   assert.match(many.fix!, /at most 10 DNS-querying terms/);
+  // Records that pass everyone without a literal +all: a range of every address, an included +all.
+  for (const d of ['anyip.test', 'inclall.test']) {
+    const any = one('spf', d);
+    assert.equal(any.status, 'fail', d);
+    assert.match(any.message, /passes mail from any address \(even 192\.0\.2\.1/);
+  }
+  const syntax = one('spf', 'badsyntax.test');
+  assert.equal(syntax.status, 'fail');
+  assert.match(syntax.fix!, /^correct the record/, 'a syntax error is not a lookup-limit problem');
 });
 
 test('DKIM: no key, and a published record that is not our key', () => {
