@@ -256,6 +256,18 @@ function fixed(rule: Rule, phase: PhaseKey): Classification {
   };
 }
 
+/**
+ * A rule's sentence names the usual cure of its cause ("we slow down and retry", "may go through once they
+ * make room"); under a permanent refusal (a 5xx, a 5.x.x) nothing is retried, and the sentence says so.
+ */
+const RETRY_PROMISE =
+  /[;,] (?:we (?:slow down and )?(?:will )?retry(?:, possibly via another MX host)?|the message may go through once they make room|later messages usually get through|it can be sent again later|the rest are (?:retried|sent separately)|the (?:sender|client) (?:will|should) retry)(?= \(reported later|\.$)/;
+const PERMANENT = '; this refusal was permanent, so it is not retried';
+
+function withoutRetryPromise(sentence: string): string {
+  return sentence.replace(RETRY_PROMISE, PERMANENT);
+}
+
 /** Status for a 2xx reply, when none was given. */
 function acceptedStatus(phase: PhaseKey): string {
   return phase === 'rcpt' ? '2.1.5' : phase === 'mail' ? '2.1.0' : '2.0.0';
@@ -337,7 +349,8 @@ export function classify(input: ResponseInput): Classification {
     if (template) enhanced = template[0] === 'X' ? `${finalCls}${template.slice(1)}` : template;
   }
 
-  const explanation = hit ? sentence(hit.rule.explanation, phase, isDsn) : sentence(DEFAULTS[finalCls ?? 0], phase, isDsn);
+  const said = hit ? sentence(hit.rule.explanation, phase, isDsn) : sentence(DEFAULTS[finalCls ?? 0], phase, isDsn);
+  const explanation = finalCls === 5 ? withoutRetryPromise(said) : said;
 
   const result: Classification = {
     category,

@@ -281,9 +281,11 @@ export async function transaction(ctx: TransactionContext, client: SmtpClient, j
  */
 export function tooManyRecipients(reply: { code: number | null; enhanced: string | null; text: string | null }): boolean {
   if (reply.code !== 452 && reply.code !== 552) return false;
-  if (reply.enhanced === '4.5.3' || reply.enhanced === '5.5.3') return true;
   const text = reply.text ?? '';
-  return /too many recipients/i.test(text) && !/\b(?:per|an?|this|each)\s+(?:hour|day|minute|second)|\brate\b|\bquota\b/i.test(text);
+  // A limit over time ("452 4.5.3 too many recipients this hour") is a rate limit, whatever its status.
+  if (/\b(?:per|an?|this|each)\s+(?:hour|day|minute|second)|\b(?:hourly|daily)\b|\brate\b|\bquota\b/i.test(text)) return false;
+  if (reply.enhanced === '4.5.3' || reply.enhanced === '5.5.3') return true;
+  return /too many recipients/i.test(text);
 }
 
 /** The error of a reply the command does not allow (RFC 5321 §4.2.1, §4.3.2): the attempt is retried. */

@@ -65,3 +65,17 @@ test('no input at all still gets a sentence', () => {
   assert.ok(c.explanation.length > 20);
   assert.equal(c.rule, 'default:unknown/none');
 });
+
+test('a permanent refusal never promises a retry; the same cause refused for now still does', () => {
+  const quota = classify({ phase: 'rcpt', code: 550, enhanced: '5.7.1', text: 'Daily sending quota exceeded' });
+  const full = classify({ phase: 'rcpt', code: 552, enhanced: '5.2.2', text: 'Mailbox full' });
+  const reported = classify({ phase: 'dsn', code: 550, enhanced: '5.7.1', text: 'smtp; 550 5.7.1 Daily sending quota exceeded' });
+  for (const c of [quota, full, reported]) {
+    assert.equal(c.permanent, true);
+    assert.doesNotMatch(c.explanation, /we (?:slow down and |will )?retry|may go through once/, c.explanation);
+    assert.match(c.explanation, /this refusal was permanent, so it is not retried/);
+  }
+  assert.match(reported.explanation, /not retried \(reported later in a bounce/);
+  assert.match(classify({ phase: 'rcpt', code: 452, enhanced: '4.2.2', text: 'Mailbox full' }).explanation, /may go through once they make room\.$/);
+  assert.match(classify({ phase: 'rcpt', code: 451, enhanced: '4.7.1', text: 'Daily sending quota exceeded' }).explanation, /we slow down and retry\.$/);
+});

@@ -224,4 +224,8 @@ test('a limit of recipients per transaction is told from a rate limit of recipie
   assert.equal(read(452, null, 'too many recipients: rate limit exceeded'), false);
   assert.equal(read(452, null, 'Too many recipients this day'), false);
   assert.equal(read(550, null, 'Too many recipients'), false);
+  // The status alone does not make it per transaction: its words can name a limit over time.
+  assert.equal(read(452, '4.5.3', 'Too many recipients this hour'), false);
+  assert.equal(read(452, '4.5.3', 'Daily recipient quota reached'), false);
+  assert.equal(read(452, '4.5.3', ''), true);
 });
