@@ -79,3 +79,12 @@ test('a permanent refusal never promises a retry; the same cause refused for now
   assert.match(classify({ phase: 'rcpt', code: 452, enhanced: '4.2.2', text: 'Mailbox full' }).explanation, /may go through once they make room\.$/);
   assert.match(classify({ phase: 'rcpt', code: 451, enhanced: '4.7.1', text: 'Daily sending quota exceeded' }).explanation, /we slow down and retry\.$/);
 });
+
+test("Postfix's \"Temporary lookup failure\" is the receiver's own table failing, not the recipient's DNS", () => {
+  const c = classify({ phase: 'rcpt', code: 451, enhanced: '4.3.0', text: '<ann@example.org>: Temporary lookup failure' });
+  assert.deepEqual([c.category, c.permanent, c.hard], ['system-error', false, false]);
+  assert.match(c.explanation, /its own directory or tables/);
+  assert.doesNotMatch(c.explanation, /name servers|DNS/);
+  // A name server that failed is still read as one.
+  assert.equal(classify({ phase: 'rcpt', code: 451, enhanced: '4.4.3', text: 'Temporary DNS failure' }).category, 'dns-failure');
+});
