@@ -13,6 +13,7 @@ import {
   ENHANCED_RULES,
   ANOTHER_RECIPIENT,
   CLAIM_LAPSED,
+  TLS_REQUIRED_BY_US,
   HARD_CATEGORIES,
   OUT_OF_PROTOCOL,
   PROVIDER_RULES,
@@ -292,12 +293,20 @@ export function classify(input: ResponseInput): Classification {
   if (input.error === 'EOTHERRCPT') return fixed(ANOTHER_RECIPIENT, input.phase ?? 'unknown');
   // mailtrail stopped before the message: its queue claim had lapsed.
   if (input.error === 'ELEASELOST') return fixed(CLAIM_LAPSED, input.phase ?? 'unknown');
+  // Our TLS policy stopped the delivery, not the server.
+  if (input.error === 'ETLSREQUIRED') return fixed(TLS_REQUIRED_BY_US, input.phase ?? 'unknown');
+  // A failed handshake carries the status we gave it (4.7.10): its words (a certificate, a version) say what failed.
+  if (input.error === 'ETLS' && input.code === null && input.enhanced !== null) return { ...classify({ ...input, enhanced: null }), enhanced: input.enhanced };
   // A refusal after the message for several recipients that names none: read as it is, but an address verdict
   // ("550 5.1.1 User unknown") cannot be about each of them, which the server had accepted at RCPT.
   if (input.error === 'EUNNAMED') {
     const c = classify({ ...input, error: null });
     return c.hard ? { ...c, category: 'policy', hard: false, explanation: UNNAMED_REFUSAL, rule: `${c.rule}+unnamed` } : c;
   }
+  // A step that failed after the server's positive reply (STARTTLS answered 220, then the handshake failed):
+  // the failure is what happened, not the reply.
+  if (input.error && input.code !== null && input.code < 400)
+    return classify({ ...input, code: null, enhanced: null, text: rawText.replace(/\b[23]\.\d{1,3}\.\d{1,3}\b/g, '') });
   const code = input.code ?? codeFromText(rawText);
 
   const given = normaliseEnhanced(input.enhanced);

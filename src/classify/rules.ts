@@ -393,6 +393,8 @@ export const PROVIDER_RULES: readonly Rule[] = [
 // 2. Decisive RFC 3463 / RFC 5248 registry statuses.
 
 export const ENHANCED_RULES: readonly Rule[] = [
+  // A refusal of STARTTLS itself (454 4.7.0 "TLS not available"): about encryption, whatever X.7.x it carries.
+  { id: 'starttls-refused', match: { phase: ['starttls'], code: [400, 599] }, category: 'connection-failure', status: 'X.7.10', explanation: 'The receiving server refused to start encryption (STARTTLS) with this reply; where our TLS policy allows it, the message goes on unencrypted on the same connection, otherwise it is retried.' },
   // Decisive even after DATA: the server named the mailbox as bad (sendmail also reports pipelined RCPT
   // rejections after ">>> DATA"). Wording alone after DATA is treated as filtering (WORDING_RULES).
   { id: 'X.1.1', match: { enhanced: 'X.1.1' }, category: 'mailbox-unknown', explanation: S.userUnknown },
@@ -430,7 +432,7 @@ export const ENHANCED_RULES: readonly Rule[] = [
   { id: 'X.6.8', match: { enhanced: 'X.6.8' }, category: 'protocol-error', explanation: 'The message needs UTF-8 support the receiving server does not have.' },
   { id: 'X.6.9', match: { enhanced: 'X.6.9' }, category: 'protocol-error', explanation: 'The message headers contain 8-bit or UTF-8 data the receiving server does not accept.' },
   { id: 'X.7.8', match: { enhanced: 'X.7.8' }, category: 'policy', explanation: 'The server rejected our login credentials (SMTP authentication); check the relay username and password.' },
-  { id: 'X.7.10', match: { enhanced: 'X.7.10' }, category: 'tls-required', explanation: S.tls },
+  { id: 'X.7.10', match: { enhanced: 'X.7.10' }, category: 'tls-required', explanation: 'Encryption (TLS) was required for this delivery, by the receiving server or by the sending side\'s TLS policy, and could not be used.' },
   { id: 'X.7.11', match: { enhanced: 'X.7.11' }, category: 'tls-required', explanation: 'The server requires encryption (STARTTLS) before this login method can be used.' },
   { id: 'X.7.13', match: { enhanced: 'X.7.13' }, category: 'mailbox-disabled', explanation: S.disabled },
   { id: 'X.7.16', match: { enhanced: 'X.7.16' }, category: 'message-too-large', explanation: 'The message is too large for the priority it was sent with.' },
@@ -525,6 +527,16 @@ export const ANOTHER_RECIPIENT: Rule = {
     'The receiving server refused the whole message after its content with a reply about another of its recipients, not this one; this address is not in doubt, and we will send to it again without that recipient.',
 };
 
+/** The delivery code's ETLSREQUIRED: our policy (not the server) requires TLS, and the server offers none. */
+export const TLS_REQUIRED_BY_US: Rule = {
+  id: 'tls-required-by-us',
+  match: {},
+  category: 'tls-required',
+  status: 'X.7.10',
+  explanation:
+    "Our TLS policy requires encryption for this destination, but the receiving server does not offer it (no STARTTLS), so nothing was sent; we will retry. The server's operator must enable TLS, or the policy (delivery.tls_policy) must allow this domain without it.",
+};
+
 /** The delivery code's ELEASELOST: an attempt stopped before the message because its queue claim lapsed. */
 export const CLAIM_LAPSED: Rule = {
   id: 'claim-lapsed',
@@ -541,6 +553,7 @@ export const WORDING_RULES: readonly Rule[] = [
   { id: 'greylisted', match: { text: /gr[ea]y-?list(?:ed|ing)?|postgrey|greylisting in action|sqlgrey/i }, category: 'greylisted', status: 'X.7.1', explanation: S.grey },
   // Our own words (src/routing/mta-sts.ts, src/delivery/deliverer.ts): the recipient domain's MTA-STS policy ruled a host out.
   { id: 'mta-sts', match: { text: /\bMTA-STS policy of \S+ \(enforce/i }, category: 'tls-required', status: 'X.7.5', impliedClass: 4, explanation: "The recipient's domain publishes an MTA-STS policy in enforce mode (RFC 8461): its mail may go only to the MX hosts the policy lists, over TLS with a certificate valid for the host name. This host did not qualify, so the message was not sent to it; it stays queued and is retried. If no host qualifies for long, the recipient domain's MX records, certificates or policy are wrong: tell its postmaster." },
+  { id: 'tls-certificate', match: { text: /certificate (?:has )?(?:expired|verify failed|not trusted)|unable to verify (?:the first )?certificate|self[- ]signed certificate|\bCERT_[A-Z_]+\b|\bDEPTH_ZERO_SELF_SIGNED_CERT\b|ERR_TLS_CERT|Hostname\/IP does not match certificate|not valid for \S+ \(/i }, category: 'connection-failure', status: 'X.7.10', impliedClass: 4, explanation: { default: 'The receiving server\'s certificate could not be verified (self-signed, expired, issued by an unknown authority or for another name) and our TLS policy requires a valid one, so the connection was closed before any mail; we will retry.', dsn: 'The reporting server could not verify the next server\'s certificate (self-signed, expired, issued by an unknown authority or for another name) and would not send without a valid one (reported later in a bounce, after the message had been accepted).' } },
   { id: 'tls-error', match: { text: /\bETLS\b|(?:TLS|SSL) (?:handshake|negotiation) (?:failed|error)|handshake failure|certificate (?:has )?(?:expired|verify failed|not trusted)|unable to verify (?:the first )?certificate|self[- ]signed certificate|wrong version number|ERR_SSL_|\bCERT_[A-Z_]+\b|\bDEPTH_ZERO_SELF_SIGNED_CERT\b|ERR_TLS_CERT/i }, category: 'connection-failure', status: 'X.7.10', impliedClass: 4, explanation: 'The encrypted (TLS) connection to the receiving server could not be established (handshake or certificate failure).' },
   { id: 'tls-required', match: { text: /must issue a STARTTLS|(?:STARTTLS|TLS|SSL|encryption)(?: is)? (?:required|mandatory)|\b(?:TLS|SSL)[\w/.]* connection (?:is )?required|requires? (?:STARTTLS|TLS|encryption|a secure connection|an encrypted connection)|STARTTLS (?:is )?not (?:offered|supported|advertised|available)|not offered STARTTLS|encryption needed/i }, category: 'tls-required', status: 'X.7.10', explanation: S.tls },
   { id: 'not-rfc-compliant', match: { text: /(?:not|must be) RFC ?(?:5322|2822|822)(?: section [\d.]+)? compliant|(?:headers?|message) (?:is |are )?not RFC compliant|stray (?:line ?feeds?|LF|CR)\b|multiple (?:\S+ )?headers|multiple addresses in (?:the )?From|missing a valid (?:address in the )?(?:From|Message-ID)|(?:e-?mail )?message is malformed|duplicate header|headers? too (?:large|long)|too many headers|malformed (?:header|message|address)|bare (?:LF|linefeed|CR|newline)|improper use of 8-bit|8-?bit data (?:in|not allowed)|header (?:syntax )?error/i }, category: 'protocol-error', explanation: 'The receiving server refused the message because its format breaks the e-mail standards (headers, line endings or encoding).' },
@@ -694,7 +707,6 @@ export const CODE_RULES: readonly Rule[] = [
   { id: '451', match: { code: 451 }, category: 'server-busy', status: 'X.3.0', explanation: { default: 'The receiving server hit a temporary local problem and asked us to retry.', data: 'The receiving server temporarily refused the message after seeing it (load, throttling or a filter that wants to see it again); we will retry.' } },
   { id: '452@rcpt', match: { code: 452, phase: ['rcpt'] }, category: 'rate-limited', status: 'X.5.3', explanation: 'The receiving server will not take more recipients in this transaction right now (too many recipients or low storage); the rest are retried.' },
   { id: '452', match: { code: 452 }, category: 'server-busy', status: 'X.3.1', explanation: 'The receiving server is short of storage right now; we will retry.' },
-  { id: '454@starttls', match: { code: 454, phase: ['starttls'] }, category: 'server-busy', status: 'X.7.0', explanation: 'The receiving server could not start encryption (TLS) just now; we will retry.' },
   { id: '454@auth', match: { code: 454, phase: ['auth'] }, category: 'policy', status: 'X.7.0', explanation: 'The relay could not check our login just now (temporary authentication failure); we will retry.' },
   { id: '454', match: { code: 454 }, category: 'server-busy', status: 'X.7.0', explanation: 'The receiving server had a temporary problem (TLS or authentication) and asked us to retry.' },
   { id: '500-504', match: { code: [500, 504] }, category: 'protocol-error', status: 'X.5.2', explanation: 'The server did not accept an SMTP command or its parameters (a protocol problem between the two servers, not a verdict on the recipient).' },

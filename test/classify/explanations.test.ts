@@ -88,3 +88,30 @@ test("Postfix's \"Temporary lookup failure\" is the receiver's own table failing
   // A name server that failed is still read as one.
   assert.equal(classify({ phase: 'rcpt', code: 451, enhanced: '4.4.3', text: 'Temporary DNS failure' }).category, 'dns-failure');
 });
+
+test("TLS: our policy is told from the server's, a certificate failure says so, and a refused STARTTLS is about encryption", () => {
+  const ours = classify({
+    phase: 'starttls',
+    code: null,
+    enhanced: '4.7.10',
+    text: 'TLS is required for this destination but mx.example.org does not offer STARTTLS',
+    error: 'ETLSREQUIRED',
+  });
+  assert.match(ours.explanation, /^Our TLS policy requires encryption for this destination, but the receiving server does not offer it/);
+  const theirs = classify({ phase: 'mail', code: 530, enhanced: '5.7.0', text: 'Must issue a STARTTLS command first' });
+  assert.match(theirs.explanation, /^The server requires an encrypted/);
+  // STARTTLS answered 220, then the handshake failed on the certificate: the failure, not the 220, is explained.
+  const cert = classify({
+    phase: 'starttls',
+    code: 220,
+    enhanced: '2.0.0',
+    text: '2.0.0 Ready to start TLS\nTLS handshake failed: self-signed certificate',
+    error: 'ETLS',
+  });
+  assert.equal(cert.category, 'connection-failure');
+  assert.match(cert.explanation, /certificate could not be verified/);
+  assert.doesNotMatch(cert.explanation, /agreed/);
+  const refused = classify({ phase: 'starttls', code: 454, enhanced: '4.7.0', text: 'TLS not available due to local problem' });
+  assert.match(refused.explanation, /refused to start encryption/);
+  assert.doesNotMatch(refused.explanation, /reputation/);
+});

@@ -392,10 +392,11 @@ const ROWS: Row[] = [
     'system-error',
   ],
   [
-    'wording:tls-error',
+    'wording:tls-certificate',
     r('starttls', null, null, 'Client network socket disconnected before secure TLS connection was established: self-signed certificate', { error: 'ESOCKET' }),
     'connection-failure',
   ],
+  ['wording:tls-error', r('starttls', null, null, 'TLS handshake failed: wrong version number', { error: 'ETLS' }), 'connection-failure'],
   ['wording:tls-required', r('mail', 530, '5.7.0', 'Must issue a STARTTLS command first'), 'tls-required'],
   [
     'wording:not-rfc-compliant',
@@ -770,7 +771,7 @@ const ROWS: Row[] = [
   ['code:451', r('data', 451, null, 'Requested action aborted'), 'server-busy'],
   ['code:452@rcpt', r('rcpt', 452, null, '<jane@example.org>'), 'rate-limited'],
   ['code:452', r('mail', 452, null, 'Requested action not taken'), 'server-busy'],
-  ['code:454@starttls', r('starttls', 454, null, 'TLS not available'), 'server-busy'],
+  ['enhanced:starttls-refused', r('starttls', 454, '4.7.0', 'TLS not available due to local problem'), 'connection-failure'],
   ['code:454@auth', r('auth', 454, null, 'Temporary authentication failure'), 'policy'],
   ['code:454', r('mail', 454, null, 'Requested action not taken'), 'server-busy'],
   ['code:500-504', r('ehlo', 502, null, 'mx.example.org: no'), 'protocol-error'],
