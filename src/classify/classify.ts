@@ -262,11 +262,16 @@ function fixed(rule: Rule, phase: PhaseKey): Classification {
  * make room"); under a permanent refusal (a 5xx, a 5.x.x) nothing is retried, and the sentence says so.
  */
 const RETRY_PROMISE =
-  /[;,] (?:we (?:slow down and )?(?:will )?retry(?:, possibly via another MX host)?|the message may go through once they make room|later messages usually get through|it can be sent again later|the rest are (?:retried|sent separately)|the (?:sender|client) (?:will|should) retry)(?= \(reported later|\.$)/;
+  /[;,] (?:(?:we|mailtrail|it) (?:slow down and )?(?:will )?(?:retry|try again)(?:, possibly via another MX host)?|it stays queued and is retried|the message may go through once they make room|later messages usually get through|it can be sent again later|the rest are (?:retried|sent separately)|the (?:sender|client) (?:will|should) retry)(?= \(reported later|\.$)/;
 const PERMANENT = '; this refusal was permanent, so it is not retried';
 
 function withoutRetryPromise(sentence: string): string {
   return sentence.replace(RETRY_PROMISE, PERMANENT);
+}
+
+/** A temporary answer's sentence once nothing more will be tried (the queue lifetime ran out): its promise of a retry goes. */
+export function withoutRetry(sentence: string): string {
+  return sentence.replace(RETRY_PROMISE, '');
 }
 
 /** Status for a 2xx reply, when none was given. */

@@ -3,6 +3,7 @@
  * customer: "delivered to mx.example.com [192.0.2.5] at 10:02 UTC, accepted 250 2.0.0". Pure functions
  * of the recipient, its events and the clock, so they are tested without a database.
  */
+import { withoutRetry } from '../classify/classify.js';
 import { replyNamesToMask } from '../classify/own-domain.js';
 import type { Classification, ResponseInput } from '../classify/types.js';
 import type { SuppressionRecord } from '../store/store.js';
@@ -227,10 +228,10 @@ export function verdictOf(v: VerdictInput): Verdict {
   if (complaint) line += `; the recipient reported it as spam at ${clock(complaint.at, now)}`;
   const autoReply = lastOf(events, 'auto-replied');
   if (autoReply && r.state === 'delivered') line += `; an automatic reply came back at ${clock(autoReply.at, now)}`;
-  // The "why" for an expired recipient is its last failure, not the bookkeeping of the expiry itself.
-  const explained =
-    r.state === 'expired'
-      ? (explanationOf(decided, classify, r.domain) ?? explanationOf(lastOf(events, 'deferred'), classify, r.domain))
-      : explanationOf(decided, classify, r.domain);
+  // The "why" for an expired recipient is its last failure (without its promise of a retry), then the expiry.
+  const lastFailure = r.state === 'expired' ? explanationOf(lastOf(events, 'deferred'), classify, r.domain) : null;
+  const explained = lastFailure
+    ? `${withoutRetry(lastFailure)} mailtrail stopped trying when the maximum queue lifetime ran out.`
+    : explanationOf(decided, classify, r.domain);
   return { verdict: line, explanation: explained, decidedBy: decided ?? null };
 }

@@ -83,7 +83,9 @@ describe('messageFate', () => {
     const frank = fates[1].recipients[0];
     assert.equal(frank.state, 'expired');
     assert.equal(frank.verdict, 'expired after 5 days in the queue (2 attempts): last answer connection failure (4.4.1)');
-    assert.ok(frank.explanation);
+    // Why: the last failure (without its "we will retry"), then the expiry; not the expiry's bookkeeping alone.
+    assert.match(frank.explanation!, /^The receiving server refused the connection\. mailtrail stopped trying when the maximum queue lifetime ran out\.$/);
+    assert.doesNotMatch(frank.explanation!, /we will retry|Every delivery attempt failed temporarily/);
   });
 
   test('the timeline groups each attempt with its phases and outcomes, and keeps later events apart', () => {
