@@ -417,6 +417,8 @@ export const ENHANCED_RULES: readonly Rule[] = [
   { id: '4.4.1', match: { enhanced: '4.4.1' }, category: 'connection-failure', explanation: CONNECT_FAILURE },
   { id: 'X.4.2', match: { enhanced: 'X.4.2' }, category: 'connection-failure', explanation: 'The connection to the receiving server broke off during the session.' },
   { id: 'X.4.3', match: { enhanced: 'X.4.3' }, category: 'dns-failure', explanation: 'A DNS or directory lookup needed to route the message failed.' },
+  // The domain has MX records, but none of their hosts has an address (ours: "No MX host of D has an address").
+  { id: 'mx-hosts-without-address', match: { enhanced: '5.4.4', text: /no MX host of \S+ has an address|all (?:relevant )?MX (?:records|hosts) point to non-?existent hosts/i }, category: 'domain-unknown', explanation: 'The recipient\'s domain names mail servers (MX records), but none of those servers\' names has an address in DNS, so no mail can reach it; the domain\'s mail setup is broken or abandoned.' },
   { id: '5.4.4', match: { enhanced: '5.4.4' }, category: 'domain-unknown', explanation: 'No route to the recipient\'s domain: it has no mail servers in DNS (no MX and no address), so it cannot receive mail.' },
   { id: '4.4.4', match: { enhanced: '4.4.4' }, category: 'dns-failure', explanation: 'The route to the recipient\'s domain could not be found for now (DNS); we will retry.' },
   { id: 'X.4.5', match: { enhanced: 'X.4.5' }, category: 'server-busy', explanation: 'The receiving mail system is congested; we will retry.' },
