@@ -13,6 +13,14 @@ import { explanationOf, verdictOf, type ClassifyFn, type Verdict } from './verdi
 import { bareMessageId } from '../intake/message-id.js';
 import { rememberedClassify as defaultClassify } from './remembered-classify.js';
 
+/**
+ * The status as the server sent it: null when the server gave none and the classifier's (kept in `enhanced`
+ * for statistics and the DSN's Status, with `detail.status_inferred`) would read as the server's own words.
+ */
+export function sentStatus(e: { enhanced: string | null; detail?: Record<string, unknown> | null }): string | null {
+  return e.detail?.status_inferred === true ? null : e.enhanced;
+}
+
 export interface FateEvent {
   id: number;
   at: string;

@@ -3,7 +3,7 @@
  * repeats to a customer), then the submission facts, then the timeline with every server answer.
  */
 import { replyLine } from '../classify/reply-line.js';
-import type { AttemptEntry, FateEvent, MessageFate, TimelineEntry } from './fate.js';
+import { sentStatus, type AttemptEntry, type FateEvent, type MessageFate, type TimelineEntry } from './fate.js';
 import { recipientSummary } from './summary.js';
 import { operatorName } from './verdict.js';
 
@@ -17,8 +17,8 @@ function size(bytes: number): string {
 
 const pad = (s: string, n: number) => (s.length >= n ? s + ' ' : s.padEnd(n));
 
-/** The reply on one line, codes once (src/classify/reply-line.ts). */
-const reply = (e: FateEvent): string => replyLine(e);
+/** The reply on one line, codes once (src/classify/reply-line.ts), as the server sent it. */
+const reply = (e: FateEvent): string => replyLine({ ...e, enhanced: sentStatus(e) });
 
 function indent(text: string, prefix: string): string {
   return text

@@ -494,7 +494,11 @@ const ROWS: Row[] = [
   ],
   ['wording:dns-server-failure', r('dsn', null, '5.0.0', 'Temporary DNS failure for example.org'), 'dns-failure'],
   ['wording:dns-server-failure', r('dsn', null, null, 'Name server timeout'), 'dns-failure'],
-  ['enhanced:mx-hosts-without-address', r('dns', null, '5.4.4', 'No MX host of broken.test has an address (mx1.broken.test)', { error: 'NO_ADDRESS' }), 'domain-unknown'],
+  [
+    'enhanced:mx-hosts-without-address',
+    r('dns', null, '5.4.4', 'No MX host of broken.test has an address (mx1.broken.test)', { error: 'NO_ADDRESS' }),
+    'domain-unknown',
+  ],
   ['wording:table-lookup-failure', r('rcpt', 451, '4.3.0', '<bob@example.org>: Temporary lookup failure'), 'system-error'],
   ['wording:user-unknown', r('dsn', null, null, 'User <jane@example.org> not known'), 'mailbox-unknown'],
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'Address <jane@example.org> is not valid'), 'mailbox-unknown'],

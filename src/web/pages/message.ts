@@ -4,7 +4,7 @@
  * notices sent to the sender, the webhooks, and the facts (submission, signatures, TLS, headers).
  */
 import type { MessageDetails } from '../../query/details.js';
-import type { AttemptEntry, FateEvent, MessageFate, TimelineEntry } from '../../query/fate.js';
+import { sentStatus, type AttemptEntry, type FateEvent, type MessageFate, type TimelineEntry } from '../../query/fate.js';
 import { describeAttempt, describeEvent } from '../../query/render.js';
 import { recipientSummary } from '../../query/summary.js';
 import { badge, reply, sentence, size, time } from '../format.js';
@@ -63,7 +63,7 @@ function attempt(a: AttemptEntry, open: boolean): Html {
     <thead><tr><th scope="col">Step</th><th scope="col">Reply</th><th scope="col">What it means</th><th scope="col">Time</th></tr></thead>
     <tbody>${a.phases.map(phaseRow)}</tbody>
   </table></div>
-  ${a.outcomes.length ? html`<ul class="outcomes">${a.outcomes.map((o) => html`<li>${badge(o.kind)} <span class="mono">${o.recipient ?? ''}</span>: <span class="mono">${reply(o)}</span>${o.explanation ? html` — ${o.explanation}` : ''}</li>`)}</ul>` : ''}
+  ${a.outcomes.length ? html`<ul class="outcomes">${a.outcomes.map((o) => html`<li>${badge(o.kind)} <span class="mono">${o.recipient ?? ''}</span>: <span class="mono">${reply({ ...o, enhanced: sentStatus(o) })}</span>${o.explanation ? html` — ${o.explanation}` : ''}</li>`)}</ul>` : ''}
 </details>`;
 }
 
