@@ -212,9 +212,14 @@ export async function authenticate(
     ctx.record(phaseAt(ctx, 'auth', at, t, null, { text: e.message, error: e.code }));
     return { phase: 'auth', code: null, enhanced: null, text: e.message, error: e.code };
   }
-  ctx.record(phaseAt(ctx, 'auth', at, t, reply, { detail: { username: smarthost.username, mechanism: 'PLAIN' } }));
+  // A server that echoes the command in its reply would put our password (base64 is no secret) into the
+  // timeline, the API, the page and the log: the token and the password are masked wherever they appear.
+  const secrets = [token, smarthost.password ?? ''].filter((x) => x.length >= 4);
+  const masked = secrets.reduce((text, secret) => text.split(secret).join('***'), reply.text);
+  const answer = masked === reply.text ? reply : { ...reply, text: masked };
+  ctx.record(phaseAt(ctx, 'auth', at, t, answer, { detail: { username: smarthost.username, mechanism: 'PLAIN' } }));
   if (reply.code === 235) return null;
   await client.quit(2_000);
   // Wrong credentials are our configuration, not the recipient's fault: retry after a fix.
-  return { phase: 'auth', code: reply.code, enhanced: reply.enhanced, text: reply.text, temporary: true };
+  return { phase: 'auth', code: reply.code, enhanced: reply.enhanced, text: masked, temporary: true };
 }

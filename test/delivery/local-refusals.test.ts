@@ -4,6 +4,7 @@
  * the network in clear (held back: a configuration problem, so the mail waits).
  */
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
 import { startTestMta, type TestMta } from '../helpers/test-mta.js';
@@ -47,6 +48,46 @@ test('a smarthost password is not sent over a connection without TLS unless tls:
     assert.equal(r.recipients[0].outcome, 'deferred', 'our configuration problem: the mail waits');
     assert.ok(!mta.commands.some((c) => /^AUTH/i.test(c.command)), 'no AUTH command reached the server');
     assert.equal(mta.messages.length, 0);
+  } finally {
+    await deliverer.close();
+  }
+});
+
+test('a smarthost that echoes our AUTH command in its refusal does not put the password into the record', async (t) => {
+  // A real socket speaking just enough SMTP: it quotes the whole AUTH line back in its 535.
+  const ECHO = '127.0.1.82';
+  const server = net.createServer((socket) => {
+    socket.write('220 echo.test ESMTP\r\n');
+    let buf = '';
+    socket.on('data', (d) => {
+      buf += d.toString('latin1');
+      for (let i = buf.indexOf('\r\n'); i >= 0; i = buf.indexOf('\r\n')) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        if (/^EHLO/i.test(line)) socket.write('250-echo.test\r\n250 AUTH PLAIN\r\n');
+        else if (/^AUTH/i.test(line))
+          socket.write(
+            `535 5.7.8 Authentication failed for: ${line}\r\n535 5.7.8 (password was secret-password)\r\n`.replace('535 5.7.8 Auth', '535-5.7.8 Auth'),
+          );
+        else if (/^QUIT/i.test(line)) socket.end('221 bye\r\n');
+        else socket.write('502 5.5.1 no\r\n');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(25, ECHO, resolve));
+  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  const config = testConfig(dns.address, { smarthost: { host: ECHO, port: 25, tls: 'none', username: 'relay', password: 'secret-password' } });
+  const deliverer = await testDeliverer(config);
+  try {
+    const r = await deliverer.deliver(testJob({ domain: 'elsewhere.test', to: ['a@elsewhere.test'] }));
+    const auth = r.phases.find((p) => p.phase === 'auth')!;
+    assert.equal(auth.code, 535);
+    const token = Buffer.from('\0relay\0secret-password').toString('base64');
+    const everything = JSON.stringify(r);
+    assert.ok(!everything.includes(token), 'no base64 credentials anywhere in the attempt');
+    assert.ok(!everything.includes('secret-password'), 'no password anywhere in the attempt');
+    assert.match(auth.text ?? '', /Authentication failed for: AUTH PLAIN \*\*\*/);
+    assert.equal(r.recipients[0].outcome, 'deferred');
   } finally {
     await deliverer.close();
   }
