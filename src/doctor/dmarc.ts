@@ -7,7 +7,7 @@
 import { dmarc } from 'mailauth/lib/dmarc/index.js';
 import { getAlignment } from 'mailauth/lib/tools.js';
 import type { SigningState } from './dkim.js';
-import { mailauthResolver, returnPathDomain, type CheckResult, type DoctorContext } from './types.js';
+import { mailauthResolver, returnPathDomain, txt, type CheckResult, type DoctorContext } from './types.js';
 
 export interface AlignmentInputs {
   /** The d= of mail from the domain (its own key, or the fallback domain), null when unsigned. */
@@ -20,8 +20,36 @@ export interface AlignmentInputs {
 
 export async function checkDmarc(ctx: DoctorContext, domain: string, inputs: AlignmentInputs): Promise<CheckResult[]> {
   const rp = returnPathDomain(ctx.config, domain);
-  const record = await dmarc({ headerFrom: `postmaster@${domain}`, resolver: mailauthResolver(ctx.dns) });
   const out: CheckResult[] = [];
+  // What mailauth takes for "no record" or a lax one, read first: two records (RFC 7489 §6.6.3: receivers then
+  // apply none) and one whose tags are not separated by ";" ("v=DMARC1 p=reject" has no valid v= tag).
+  const own = await txt(ctx.dns, `_dmarc.${domain}`)
+    .then((rs) => rs.filter((r) => /^\s*v\s*=\s*DMARC1\b/i.test(r)))
+    .catch(() => null);
+  if (own && own.length > 1) {
+    out.push({
+      check: 'dmarc',
+      domain,
+      status: 'fail',
+      message: `_dmarc.${domain} has ${own.length} DMARC records: receivers apply none of them (RFC 7489 §6.6.3)`,
+      fix: `keep one TXT record at _dmarc.${domain}`,
+    });
+    return out;
+  }
+  if (own && own.length === 1 && !/^\s*v\s*=\s*DMARC1\s*(?:;|$)/i.test(own[0]!)) {
+    out.push({
+      check: 'dmarc',
+      domain,
+      status: 'fail',
+      message: `the record at _dmarc.${domain} ("${own[0]}") is not valid: its tags must be separated by ";", so receivers ignore it`,
+      fix: `write it as "${own[0]!
+        .split(/[;\s]+/)
+        .filter(Boolean)
+        .join('; ')}" in TXT _dmarc.${domain}`,
+    });
+    return out;
+  }
+  const record = await dmarc({ headerFrom: `postmaster@${domain}`, resolver: mailauthResolver(ctx.dns) });
   const tags = Object.fromEntries(
     (record && record.rr ? record.rr : '')
       .split(';')

@@ -59,12 +59,38 @@ export async function checkBounceMx(ctx: DoctorContext, domain: string): Promise
     mx = [];
   }
   const fix = `publish MX ${rp} 10 ${config.hostname}. (and A ${config.hostname} → ${config.doctor.public_ips[0] ?? "this relay's public address"})`;
-  if (mx.length === 0) return result('fail', `the bounce domain ${rp} has no MX: bounces to it cannot be delivered`, fix);
   const ours = config.doctor.public_ips;
+  const isOurs = (ip: string) => ours.some((o) => sameIp(o, ip));
+  if (mx.length === 0) {
+    // No MX: servers deliver to the domain's own address (RFC 5321 §5.1, "implicit MX").
+    const own = await addresses(ctx, rp);
+    if (own.ips.some(isOurs))
+      return result(
+        'warn',
+        `${rp} has no MX, but its own address is this relay, where servers deliver without one (RFC 5321 §5.1)`,
+        `publish MX ${rp} 10 ${config.hostname}. to make it explicit`,
+      );
+    return result(
+      'fail',
+      `the bounce domain ${rp} has no MX${own.ips.length ? ` and its address (${own.ips.join(', ')}) is not this relay` : ''}: bounces to it cannot reach mailtrail`,
+      fix,
+    );
+  }
+  if (mx.length === 1 && (mx[0]!.exchange === '' || mx[0]!.exchange === '.'))
+    return result(
+      'fail',
+      `the bounce domain ${rp} publishes a null MX (RFC 7505): it says it accepts no mail, so no bounce can come back`,
+      `replace it: ${fix}`,
+    );
+  const literal = mx.find((r) => net.isIP(r.exchange) !== 0);
+  if (literal)
+    return result(
+      'fail',
+      `the MX of ${rp} names an address (${literal.exchange}) instead of a host name; an MX must name a host (RFC 5321 §5.1), and most servers will not deliver to it`,
+      fix,
+    );
   const hosts = await Promise.all(mx.map(async (r) => ({ host: r.exchange.toLowerCase(), ...(await addresses(ctx, r.exchange.toLowerCase())) })));
-  const reaching = hosts
-    .filter(({ host, ips }) => host === config.hostname.toLowerCase() || ips.some((ip) => ours.some((o) => sameIp(o, ip))))
-    .map(({ host }) => host);
+  const reaching = hosts.filter(({ host, ips }) => host === config.hostname.toLowerCase() || ips.some(isOurs)).map(({ host }) => host);
   const unknown = hosts.filter((h) => h.failed !== null);
   if (reaching.length === 0 && unknown.length > 0) {
     return result(
@@ -87,6 +113,14 @@ export async function checkBounceMx(ctx: DoctorContext, domain: string): Promise
       'set bounces.listener.port: 25, or forward port 25 to it',
     );
   }
+  // An MX naming an alias (RFC 2181 §10.3, RFC 5321 §5.1): most servers follow it, some refuse.
+  const aliases = (await Promise.all(reaching.map(async (host) => ((await ctx.dns.resolveCname(host).catch(() => [])).length ? host : null)))).filter(Boolean);
+  if (aliases.length)
+    return result(
+      'warn',
+      `bounces to ${rp} reach this relay, but its MX ${aliases.join(', ')} is an alias (CNAME), which an MX must not name (RFC 2181 §10.3): some servers refuse to deliver`,
+      `point the MX at the host's own name (the CNAME's target)`,
+    );
   return result('pass', `bounces to ${rp} reach this relay (MX ${reaching.join(', ')})`, null);
 }
 

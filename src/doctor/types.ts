@@ -34,7 +34,7 @@ export interface DoctorReport {
 }
 
 /** DNS as the checks ask it: node's resolver on delivery.dns_servers. */
-export type DoctorResolver = Pick<dnsPromises.Resolver, 'resolve' | 'resolveTxt' | 'resolveMx' | 'resolve4' | 'resolve6' | 'resolvePtr'>;
+export type DoctorResolver = Pick<dnsPromises.Resolver, 'resolve' | 'resolveTxt' | 'resolveMx' | 'resolve4' | 'resolve6' | 'resolvePtr' | 'resolveCname'>;
 
 export interface DoctorContext {
   config: Config;

@@ -54,6 +54,11 @@ const DOMAINS = [
   'anyip.test',
   'inclall.test',
   'badsyntax.test',
+  'twodmarc.test',
+  'nosemicolon.test',
+  'nullmx.test',
+  'ipmx.test',
+  'implicit.test',
 ];
 // One key pair serves every domain (RSA generation costs ~100 ms each); badkey.test publishes another.
 const PRIVATE = generateKey('rsa-sha256');
@@ -76,7 +81,9 @@ before(async () => {
     }
     // rotating.test has a second key waiting for `dkim activate`, not published yet (the rotation's first step).
     if (d === 'rotating.test') await store.dkimKeys.add({ ...key(d), selector: 'mt2', active: false, publicKey: OTHER_PUBLIC, privateKey: PRIVATE });
-    if (d !== 'nodmarc.test') txt.push({ name: `_dmarc.${d}`, text: 'v=DMARC1; p=reject; rua=mailto:d@good.test' });
+    if (d === 'twodmarc.test') txt.push({ name: `_dmarc.${d}`, text: 'v=DMARC1; p=none' });
+    if (d !== 'nodmarc.test')
+      txt.push({ name: `_dmarc.${d}`, text: d === 'nosemicolon.test' ? 'v=DMARC1 p=reject' : 'v=DMARC1; p=reject; rua=mailto:d@good.test' });
     // Each domain's bounce domain carries its SPF (it is the MAIL FROM domain).
     const bounceSpf =
       d === 'nospf.test' || d === 'noauth.test' || d === 'dkimfail.test'
@@ -102,9 +109,14 @@ before(async () => {
   dns = await startDnsServer({
     authoritative: ['test', '14.0.127.in-addr.arpa'],
     servfail: ['mt1._domainkey.dkimfail.test', '64.14.0.127.in-addr.arpa', 'flaky.good.test'],
-    mx: [...DOMAINS.map((d) => ({ name: `bounces.${d}`, exchange: d === 'badbounce.test' ? 'mx.elsewhere.test' : 'relay.good.test', preference: 10 }))],
+    mx: DOMAINS.filter((d) => d !== 'implicit.test').map((d) => ({
+      name: `bounces.${d}`,
+      exchange: { 'badbounce.test': 'mx.elsewhere.test', 'nullmx.test': '.', 'ipmx.test': GOOD_IP }[d] ?? 'relay.good.test',
+      preference: d === 'nullmx.test' ? 0 : 10,
+    })),
     a: [
       { name: 'relay.good.test', address: GOOD_IP },
+      { name: 'bounces.implicit.test', address: GOOD_IP },
       { name: 'mx.elsewhere.test', address: '127.0.14.99' },
       { name: 'other.good.test', address: '127.0.14.62' },
       { name: '61.14.0.127.zen.test', address: '127.0.0.2' },
@@ -214,6 +226,15 @@ test('DMARC alignment reads the active key only: a waiting key not yet published
   assert.match(unknown.message, /could not tell whether mail from dkimfail\.test passes DMARC: the lookup of its DKIM key record failed/);
 });
 
+test('DMARC: two records, or tags without ";", are no policy to receivers', () => {
+  const two = one('dmarc', 'twodmarc.test');
+  assert.deepEqual([two.status, two.message], ['fail', '_dmarc.twodmarc.test has 2 DMARC records: receivers apply none of them (RFC 7489 §6.6.3)']);
+  const bare = one('dmarc', 'nosemicolon.test');
+  assert.equal(bare.status, 'fail');
+  assert.match(bare.message, /is not valid: its tags must be separated by ";"/);
+  assert.equal(bare.fix, 'write it as "v=DMARC1; p=reject" in TXT _dmarc.nosemicolon.test');
+});
+
 test('DMARC: a missing record fails with the record to publish; no aligned DKIM or SPF fails alignment', () => {
   const none = one('dmarc', 'nodmarc.test');
   assert.equal(none.status, 'fail');
@@ -237,6 +258,18 @@ test('the bounce domain must have an MX that reaches this relay', () => {
   assert.match(bad.message, /MX of the bounce domain bounces\.badbounce\.test \(mx\.elsewhere\.test\) is not this relay/);
   assert.equal(bad.fix, `publish MX bounces.badbounce.test 10 relay.good.test. (and A relay.good.test → ${GOOD_IP})`);
   assert.equal(one('bounce-mx', 'good.test').status, 'pass');
+  const nullMx = one('bounce-mx', 'nullmx.test');
+  assert.deepEqual(
+    [nullMx.status, nullMx.message],
+    ['fail', 'the bounce domain bounces.nullmx.test publishes a null MX (RFC 7505): it says it accepts no mail, so no bounce can come back'],
+  );
+  const ipMx = one('bounce-mx', 'ipmx.test');
+  assert.equal(ipMx.status, 'fail');
+  assert.match(ipMx.message, /names an address \(127\.0\.14\.60\) instead of a host name/);
+  // No MX at all, but the domain's own address is this relay: servers deliver there (implicit MX).
+  const implicit = one('bounce-mx', 'implicit.test');
+  assert.equal(implicit.status, 'warn');
+  assert.match(implicit.message, /has no MX, but its own address is this relay/);
 });
 
 test('DNSBLs: a listed domain and a listed address fail, with the list and its reason', () => {
