@@ -39,6 +39,17 @@ export async function checkDkim(ctx: DoctorContext, domain: string): Promise<{ c
   const active: SigningState[] = [];
   for (const k of keys) {
     const name = recordName(domain, k.selector);
+    if (k.unusable) {
+      out.push(
+        result(
+          k.active ? 'fail' : 'warn',
+          `${k.active ? '' : 'waiting '}key ${k.selector}: its stored private key cannot be read (${k.unusable})${k.active ? `, so mailtrail refuses mail from ${domain} for now (451 4.3.5)` : ''}`,
+          `mailtrail dkim keygen ${domain}, publish and activate the new key, then mailtrail dkim remove ${domain} ${k.selector}`,
+        ),
+      );
+      if (k.active) active.push('broken');
+      continue;
+    }
     const expected = zoneRecord(domain, k.selector, k.algorithm, k.publicKey);
     const label = `${k.active ? '' : 'waiting '}key ${k.selector} (${k.algorithm})`;
     let records: string[];
@@ -63,16 +74,30 @@ export async function checkDkim(ctx: DoctorContext, domain: string): Promise<{ c
     const tags = parseKeyRecord(records[0]);
     const kind = (tags.k ?? 'rsa').toLowerCase();
     const wantKind = k.algorithm === 'rsa-sha256' ? 'rsa' : 'ed25519';
+    const hashes = (tags.h ?? '')
+      .split(':')
+      .map((h) => h.trim().toLowerCase())
+      .filter(Boolean);
+    const services = (tags.s ?? '')
+      .split(':')
+      .map((x) => x.trim().toLowerCase())
+      .filter(Boolean);
     const problem =
       records.length > 1
         ? `${records.length} key records at ${name}; receivers pick one at random`
-        : tags.p === ''
-          ? `the record at ${name} has an empty p=: the key is revoked`
-          : kind !== wantKind
-            ? `the record at ${name} says k=${kind}, the key is ${wantKind}`
-            : tags.p !== k.publicKey
-              ? `the record at ${name} publishes another key than mailtrail signs with`
-              : null;
+        : tags.v !== undefined && tags.v !== 'DKIM1'
+          ? `the record at ${name} says v=${tags.v}: verifiers accept only v=DKIM1 (RFC 6376 §3.6.1) and ignore it`
+          : hashes.length > 0 && !hashes.includes('sha256')
+            ? `the record at ${name} allows only h=${tags.h}, and mailtrail signs with sha256: verifiers refuse the signature`
+            : services.length > 0 && !services.includes('*') && !services.includes('email')
+              ? `the record at ${name} says s=${tags.s}: the key may not be used for email`
+              : tags.p === ''
+                ? `the record at ${name} has an empty p=: the key is revoked`
+                : kind !== wantKind
+                  ? `the record at ${name} says k=${kind}, the key is ${wantKind}`
+                  : tags.p !== k.publicKey
+                    ? `the record at ${name} publishes another key than mailtrail signs with`
+                    : null;
     if (k.active) active.push(problem ? 'broken' : 'ok');
     if (problem) {
       out.push(result(k.active ? 'fail' : 'warn', `${label}: ${problem}`, `replace the TXT record at ${name} with "${txtValue(k.algorithm, k.publicKey)}"`));

@@ -35,7 +35,17 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     const key = parsePrivateKey(readFileSync(k.private_key_file, 'utf8'));
     return { domain: k.domain.toLowerCase(), selector: k.selector, algorithm: algorithmOf(key), publicKey: publicKeyValue(key), active: true };
   });
-  const keys = [...fromFiles, ...(await opts.store.dkimKeys.list())];
+  // A stored key is checked by what its private key signs with (a public_key column that disagrees, or a
+  // private key that cannot be read, would make doctor vouch for signatures that fail or never happen).
+  const stored = (await opts.store.dkimKeys.list()).map((k) => {
+    try {
+      const key = parsePrivateKey(k.privateKey);
+      return { domain: k.domain, selector: k.selector, algorithm: algorithmOf(key), publicKey: publicKeyValue(key), active: k.active };
+    } catch (err) {
+      return { domain: k.domain, selector: k.selector, algorithm: k.algorithm, publicKey: k.publicKey, active: k.active, unusable: (err as Error).message };
+    }
+  });
+  const keys = [...fromFiles, ...stored];
   const ctx: DoctorContext = { config, dns: opts.resolver ?? createResolver(config), keys, now };
   const domains = opts.domains?.length
     ? [...new Set(opts.domains.map((d) => d.toLowerCase().replace(/\.$/, '')))]

@@ -40,7 +40,10 @@ export interface DoctorContext {
   config: Config;
   dns: DoctorResolver;
   /** DKIM keys: from the database and the config's key files (their public part). */
-  keys: Pick<DkimKeyRecord, 'domain' | 'selector' | 'algorithm' | 'publicKey' | 'active'>[];
+  keys: (Pick<DkimKeyRecord, 'domain' | 'selector' | 'algorithm' | 'publicKey' | 'active'> & {
+    /** Why the private key cannot sign (unreadable), when it cannot. */
+    unusable?: string;
+  })[];
   now: number;
 }
 

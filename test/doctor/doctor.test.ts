@@ -59,6 +59,10 @@ const DOMAINS = [
   'nullmx.test',
   'ipmx.test',
   'implicit.test',
+  'dkimv2.test',
+  'sha1only.test',
+  'servicekey.test',
+  'brokenkey.test',
 ];
 // One key pair serves every domain (RSA generation costs ~100 ms each); badkey.test publishes another.
 const PRIVATE = generateKey('rsa-sha256');
@@ -74,10 +78,17 @@ before(async () => {
     if (d !== 'nokey.test' && d !== 'noauth.test') {
       const k = key(d);
       const p = publicKeyValue(parsePrivateKey(k.privateKey));
-      await store.dkimKeys.add({ ...k, publicKey: p });
+      // brokenkey.test's stored private key is damaged (its record and public_key column are fine).
+      await store.dkimKeys.add({ ...k, publicKey: p, privateKey: d === 'brokenkey.test' ? k.privateKey.replace(/[A-Za-z0-9]{20}\n/, 'AAAA\n') : k.privateKey });
       const record = txtValue('rsa-sha256', d === 'badkey.test' ? OTHER_PUBLIC : p);
       // testflag.test flags its record t=y; dkimfail.test's record cannot be looked up (SERVFAIL).
-      if (d !== 'dkimfail.test') txt.push({ name: `mt1._domainkey.${d}`, text: d === 'testflag.test' ? `${record}; t=y` : record });
+      const variants: Record<string, string> = {
+        'testflag.test': `${record}; t=y`,
+        'dkimv2.test': record.replace('v=DKIM1', 'v=DKIM2'),
+        'sha1only.test': record.replace('k=rsa;', 'k=rsa; h=sha1;'),
+        'servicekey.test': record.replace('k=rsa;', 'k=rsa; s=tlsrpt;'),
+      };
+      if (d !== 'dkimfail.test') txt.push({ name: `mt1._domainkey.${d}`, text: variants[d] ?? record });
     }
     // rotating.test has a second key waiting for `dkim activate`, not published yet (the rotation's first step).
     if (d === 'rotating.test') await store.dkimKeys.add({ ...key(d), selector: 'mt2', active: false, publicKey: OTHER_PUBLIC, privateKey: PRIVATE });
@@ -211,6 +222,16 @@ test('DKIM: no key, and a published record that is not our key', () => {
   assert.equal(bad.status, 'fail');
   assert.match(bad.message, /publishes another key than mailtrail signs with/);
   assert.match(bad.fix!, /^replace the TXT record at mt1\._domainkey\.badkey\.test with "v=DKIM1; k=rsa; p=MII/);
+});
+
+test('DKIM: records verifiers refuse (v=DKIM2, h=sha1 only, s= not email) and a stored key that cannot sign fail', () => {
+  assert.match(one('dkim', 'dkimv2.test').message, /says v=DKIM2: verifiers accept only v=DKIM1/);
+  assert.match(one('dkim', 'sha1only.test').message, /allows only h=sha1, and mailtrail signs with sha256/);
+  assert.match(one('dkim', 'servicekey.test').message, /says s=tlsrpt: the key may not be used for email/);
+  const broken = one('dkim', 'brokenkey.test');
+  assert.equal(broken.status, 'fail');
+  assert.match(broken.message, /its stored private key cannot be read .*mailtrail refuses mail from brokenkey\.test for now/);
+  for (const d of ['dkimv2.test', 'sha1only.test', 'servicekey.test', 'brokenkey.test']) assert.equal(one('dkim', d).status, 'fail', d);
 });
 
 test('DMARC alignment reads the active key only: a waiting key not yet published, a t=y record and a failed lookup are no DKIM failure', () => {
