@@ -164,7 +164,15 @@ export const PROVIDER_RULES: readonly Rule[] = [
   { id: 'google-connect-failed', match: { text: /did not accept our requests to connect/i }, category: 'connection-failure', status: 'X.4.1', impliedClass: 4, explanation: 'The sending system could not connect to the recipient\'s mail server (refused or timed out).' },
 
   // Microsoft: Outlook.com, Hotmail, Office 365 / Exchange Online
-  { id: 'microsoft-dbeb', match: { text: /recipient address rejected: access denied/i }, category: 'mailbox-unknown', status: 'X.4.1', explanation: 'Microsoft 365 rejected the address because it does not exist in the recipient organisation\'s directory.' },
+  // Exchange Online's Directory-Based Edge Blocking: "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)".
+  // The same words without Microsoft's marks are Postfix's access-map REJECT for this recipient (below).
+  { id: 'microsoft-dbeb', match: { text: /recipient address rejected: access denied\.?[^]{0,300}?(?:\bAS\(\d+\)|aka\.ms\/|\.protection\.outlook\.com|\.outlook\.com\b)/i }, category: 'mailbox-unknown', status: 'X.4.1', explanation: 'Microsoft 365 rejected the address because it does not exist in the recipient organisation\'s directory.' },
+  { id: 'microsoft-dbeb-504', match: { enhanced: 'X.7.504', text: /recipient address rejected: access denied/i }, category: 'mailbox-unknown', status: 'X.4.1', explanation: 'Microsoft 365 rejected the address because it does not exist in the recipient organisation\'s directory.' },
+  { id: 'microsoft-dbeb-status', match: { enhanced: 'X.4.1', text: /recipient address rejected: access denied/i }, category: 'mailbox-unknown', status: 'X.4.1', explanation: 'Microsoft 365 rejected the address because it does not exist in the recipient organisation\'s directory.' },
+  // Postfix's check_recipient_access REJECT (its default text): the receiving site refuses this address, as sites
+  // do for addresses that no longer exist or never take mail from outside; refused again every time (Sisimai reads
+  // it as UserUnknown too). Not Microsoft's words, so not its explanation.
+  { id: 'recipient-access-denied', match: { text: /recipient address rejected: access denied/i }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'The receiving server\'s access rules refuse this recipient address ("Recipient address rejected: Access denied", Postfix\'s wording): the site does not take mail for it, and will refuse it again.' },
   { id: 'microsoft-recipient-not-found', match: { text: /RESOLVER\.ADR\.Recip(?:ient)? ?NotFound|recipient not found by SMTP address lookup|RESOLVER\.ADR\.ExRecipNotFound/i }, category: 'mailbox-unknown', status: 'X.1.10', explanation: 'Microsoft 365 says this recipient does not exist in the destination organisation.' },
   { id: 'microsoft-mailbox-full', match: { text: /STOREDRV\.Deliver: mailbox full|QuotaExceeded|mailbox (?:size|quota) limit/i }, category: 'mailbox-full', status: 'X.2.2', explanation: 'The recipient\'s Microsoft mailbox is full.' },
   // Exchange Online's own limits and tenant settings, before the AS(nnnn) catch-all of the banned-IP rule: the

@@ -115,3 +115,16 @@ test("TLS: our policy is told from the server's, a certificate failure says so, 
   assert.match(refused.explanation, /refused to start encryption/);
   assert.doesNotMatch(refused.explanation, /reputation/);
 });
+
+test("Postfix's access-map REJECT of a recipient is not explained as Microsoft 365's directory check", () => {
+  const postfix = classify({ phase: 'rcpt', code: 554, enhanced: '5.7.1', text: '<ann@example.org>: Recipient address rejected: Access denied' });
+  assert.doesNotMatch(postfix.explanation, /Microsoft/);
+  assert.match(postfix.explanation, /access rules refuse this recipient address/);
+  const microsoft = classify({
+    phase: 'rcpt',
+    code: 550,
+    enhanced: '5.4.1',
+    text: 'Recipient address rejected: Access denied. AS(201806281) [x.prod.protection.outlook.com]',
+  });
+  assert.match(microsoft.explanation, /^Microsoft 365/);
+});

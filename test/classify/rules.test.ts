@@ -120,6 +120,9 @@ const ROWS: Row[] = [
     ),
     'connection-failure',
   ],
+  ['provider:microsoft-dbeb-504', r('rcpt', 550, '5.7.504', 'Recipient address rejected: Access denied'), 'mailbox-unknown'],
+  ['provider:microsoft-dbeb-status', r('dsn', 550, '5.4.1', 'smtp; 550 5.4.1 Recipient address rejected: Access denied'), 'mailbox-unknown'],
+  ['provider:recipient-access-denied', r('rcpt', 554, '5.7.1', '<ann@example.org>: Recipient address rejected: Access denied'), 'mailbox-unknown'],
   [
     'provider:microsoft-dbeb',
     r(
