@@ -548,6 +548,17 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   };
 }
 
+/**
+ * smtp-server decodes xtext's `+XX` into one character per byte: `ORCPT=rfc822;j+C3+B6rg@…` (what Postfix sends
+ * for an internationalised recipient) comes out `jÃ¶rg`. The bytes are UTF-8: read them so, when they are.
+ */
+export function xtextBytesAsUtf8(decoded: string): string {
+  if (!/[\x80-\xff]/.test(decoded) || /[^\x00-\xff]/.test(decoded)) return decoded;
+  const bytes = Buffer.from(decoded, 'latin1');
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : decoded;
+}
+
 function toIntakeEnvelope(session: SMTPServerSession): IntakeEnvelope {
   const env = session.envelope;
   const user = session.user as SessionUser | undefined;
@@ -560,9 +571,9 @@ function toIntakeEnvelope(session: SMTPServerSession): IntakeEnvelope {
     recipients: env.rcptTo.map((r) => ({
       address: r.address,
       notify: (r.dsn?.notify as NotifyKeyword[] | undefined) ?? null,
-      orcpt: r.dsn?.orcpt ?? null,
+      orcpt: r.dsn?.orcpt ? xtextBytesAsUtf8(r.dsn.orcpt) : null,
     })),
-    envId: env.dsn?.envid ?? null,
+    envId: env.dsn?.envid ? xtextBytesAsUtf8(env.dsn.envid) : null,
     ret,
     username: user?.username ?? null,
     clientIp: session.remoteAddress ?? null,

@@ -37,6 +37,8 @@ describe('envelope syntax, parameters and DSN', () => {
     assert.equal((await c.command('RCPT TO:<a@dest.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;a+40dest.test'))?.code, 250);
     assert.equal((await c.command('RCPT TO:<b@dest.test> NOTIFY=NEVER'))?.code, 250);
     assert.equal((await c.command('RCPT TO:<c@dest.test>'))?.code, 250);
+    // An internationalised original recipient, as Postfix writes it: xtext of its UTF-8 bytes.
+    assert.equal((await c.command('RCPT TO:<d@dest.test> ORCPT=rfc822;j+C3+B6rg@dest.test'))?.code, 250);
     await c.command('DATA');
     c.write(message('dsn-params@example.com') + '.\r\n');
     assert.equal((await c.read())?.code, 250);
@@ -50,6 +52,7 @@ describe('envelope syntax, parameters and DSN', () => {
         ['a@dest.test', ['SUCCESS', 'FAILURE'], 'rfc822;a@dest.test'],
         ['b@dest.test', ['NEVER'], null],
         ['c@dest.test', null, null],
+        ['d@dest.test', null, 'rfc822;jörg@dest.test'],
       ],
     );
   });
