@@ -74,10 +74,16 @@ export async function transaction(ctx: TransactionContext, client: SmtpClient, j
     params.push(`ENVID=${xtext(job.message.queueId)}`);
   }
   const mailLine = `MAIL FROM:<${job.envelopeFrom}>${params.length ? ` ${params.join(' ')}` : ''}`;
+  // With VERP the next hop's reports come to mailtrail, not to the app: it asks for failures and delays
+  // whatever the app's NOTIFY (NOTIFY=NEVER there would hide every later bounce from tracking and suppression)
+  // and tells the app as its NOTIFY asks. Without VERP they go to the app: its NOTIFY is passed on (RFC 3461 §5.2).
+  const verp = job.envelopeFrom !== job.message.mailFrom;
+  const notifyOf = (r: DeliveryRecipient) =>
+    verp ? ['FAILURE', 'DELAY', ...(r.notify?.includes('SUCCESS') ? ['SUCCESS'] : [])].join(',') : r.notify?.length ? r.notify.join(',') : 'FAILURE,DELAY';
   const rcptLine = (r: DeliveryRecipient) => {
     const p: string[] = [];
     if (dsn) {
-      p.push(`NOTIFY=${r.notify?.length ? r.notify.join(',') : 'FAILURE,DELAY'}`);
+      p.push(`NOTIFY=${notifyOf(r)}`);
       const [type, ...addr] = (r.orcpt ?? `rfc822;${r.address}`).split(';');
       p.push(`ORCPT=${type};${xtext(addr.join(';'))}`);
     }

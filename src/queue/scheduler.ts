@@ -472,8 +472,10 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const { write, outcomes, nextOf } = planAttempt(job, report, { now, retry, skipSteps, random, tlsReporting: d.tls_reporting.enabled });
     // A success report of ours says "relayed": the next hop takes no responsibility for one. When it offers
     // DSN it got our NOTIFY=SUCCESS and reports the delivery itself (RFC 3461 §4.1, RFC 3464 §2.3.3): ours
-    // would be a second, less true one.
-    const nextHopReports = report.phases.some((p) => p.phase === 'mail' && typeof p.detail?.command === 'string' && / ENVID=/.test(p.detail.command));
+    // would be a second, less true one. Not under VERP: that report comes to mailtrail, not to the app.
+    const nextHopReports =
+      job.envelopeFrom === message.mailFrom &&
+      report.phases.some((p) => p.phase === 'mail' && typeof p.detail?.command === 'string' && / ENVID=/.test(p.detail.command));
     // The reports due are written with the states that make them due: a crash before they are queued cannot lose them.
     if (notifier && message.mailFrom !== '' && message.origin !== 'dsn') {
       const claimed = new Map(job.recipients.map((r) => [r.id, r]));

@@ -58,6 +58,28 @@ test('smtp-sink accepts: delivered, and the dump shows our envelope with DSN par
   }
 });
 
+test("NOTIFY: the app's is passed on when reports go to the app; with VERP (reports come to mailtrail) failures and delays are always asked for", async () => {
+  const deliverer = await testDeliverer(testConfig(dns.address));
+  try {
+    const plain = testJob({ domain: 'sink.test', to: ['never@sink.test'], notify: ['NEVER'] });
+    await deliverer.deliver(plain);
+    const verp = testJob({ domain: 'sink.test', to: ['never@sink.test', 'tell@sink.test'], notify: ['NEVER'] });
+    verp.envelopeFrom = 'b+token@bounces.sender.test';
+    verp.recipients[1]!.notify = ['SUCCESS'];
+    await deliverer.deliver(verp);
+    await sinks[0].waitForMessages(3);
+    const notify = (queueId: string) =>
+      sinks[0]
+        .messages()
+        .find((m) => m.mailArgs.includes(`ENVID=${queueId}`))!
+        .rcptArgs.map((a) => a.match(/NOTIFY=\S+/)?.[0]);
+    assert.deepEqual(notify(plain.message.queueId), ['NOTIFY=NEVER']);
+    assert.deepEqual(notify(verp.message.queueId), ['NOTIFY=FAILURE,DELAY', 'NOTIFY=FAILURE,DELAY,SUCCESS']);
+  } finally {
+    await deliverer.close();
+  }
+});
+
 test('smtp-sink rejecting RCPT with 550 5.1.1: bounced at rcpt', async () => {
   const deliverer = await testDeliverer(testConfig(dns.address));
   try {

@@ -501,6 +501,29 @@ test('a job knows when its claim lapsed without a renewal (a relay frozen past i
   }
 });
 
+test('with VERP the next hop reports its delivery to mailtrail, not to the app: the app gets the success report it asked for from us', async () => {
+  const t = tempStore();
+  try {
+    await enqueue(t.store, { to: ['tell@x.test'], notify: ['SUCCESS', 'FAILURE'] });
+    const { notifier, calls } = recordingNotifier();
+    const s = createScheduler({
+      config: testConfig({ bounce_domains: { 'sender.test': 'bounces.sender.test' } }, { verp_secret: 'verp-secret-0123456789abcdef' }),
+      store: t.store,
+      deliverer: fakeDeliverer(() => 'delivered', { dsn: true }),
+      notifier,
+      logger: captureLogger().logger,
+      clock: manualClock(),
+    });
+    await s.runOnce();
+    assert.deepEqual(
+      calls.map((c) => [c.kind, c.addresses]),
+      [['success', ['tell@x.test']]],
+    );
+  } finally {
+    await t.cleanup();
+  }
+});
+
 test('a next hop that offers DSN got NOTIFY=SUCCESS and reports the delivery itself: no "relayed" report of ours', async () => {
   const t = tempStore();
   try {
