@@ -166,7 +166,7 @@ export const PROVIDER_RULES: readonly Rule[] = [
   // Microsoft: Outlook.com, Hotmail, Office 365 / Exchange Online
   // Exchange Online's Directory-Based Edge Blocking: "550 5.4.1 Recipient address rejected: Access denied. AS(201806281)".
   // The same words without Microsoft's marks are Postfix's access-map REJECT for this recipient (below).
-  { id: 'microsoft-dbeb', match: { text: /recipient address rejected: access denied\.?[^]{0,300}?(?:\bAS\(\d+\)|aka\.ms\/|\.protection\.outlook\.com|\.outlook\.com\b)/i }, category: 'mailbox-unknown', status: 'X.4.1', explanation: 'Microsoft 365 rejected the address because it does not exist in the recipient organisation\'s directory.' },
+  { id: 'microsoft-dbeb', match: { text: /recipient address rejected: access denied\.?.{0,300}?(?:\bAS\(\d+\)|aka\.ms\/|\.protection\.outlook\.com|\.outlook\.com\b)/i }, category: 'mailbox-unknown', status: 'X.4.1', explanation: 'Microsoft 365 rejected the address because it does not exist in the recipient organisation\'s directory.' },
   { id: 'microsoft-dbeb-504', match: { enhanced: 'X.7.504', text: /recipient address rejected: access denied/i }, category: 'mailbox-unknown', status: 'X.4.1', explanation: 'Microsoft 365 rejected the address because it does not exist in the recipient organisation\'s directory.' },
   { id: 'microsoft-dbeb-status', match: { enhanced: 'X.4.1', text: /recipient address rejected: access denied/i }, category: 'mailbox-unknown', status: 'X.4.1', explanation: 'Microsoft 365 rejected the address because it does not exist in the recipient organisation\'s directory.' },
   // Postfix's check_recipient_access REJECT (its default text): the receiving site refuses this address, as sites
