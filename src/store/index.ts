@@ -54,7 +54,17 @@ export async function openStore(config: Pick<Config, 'database'>, options: { rol
     // With a delivery thread, that thread copies the WAL back in the background; submission never does.
     const checkpoint = role === 'submission' ? 'none' : role === 'delivery' ? 'background' : 'auto';
     const cacheKib = role === 'delivery' ? DELIVERY_CACHE_KIB : undefined;
-    return openSqliteStore({ checkpoint, cacheKib, path: db.path, synchronous: db.synchronous, busyTimeoutMs: db.busy_timeout_ms, fsync: db.fsync });
+    // A relay (any role) must be able to write; a command (no role) may only read (`trace` as a support user).
+    const requireWritable = options.role !== undefined;
+    return openSqliteStore({
+      checkpoint,
+      cacheKib,
+      path: db.path,
+      synchronous: db.synchronous,
+      busyTimeoutMs: db.busy_timeout_ms,
+      fsync: db.fsync,
+      requireWritable,
+    });
   }
   // Each thread of a relay has its own pool; the server serialises what they do. Loaded on demand: a
   // SQLite relay never loads the driver.

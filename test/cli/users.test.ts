@@ -75,4 +75,13 @@ test('a database.path that cannot be made or opened exits 1 with one line naming
   const opened = await runCli(['users', 'list', '--config', path.join(dir, 'is-dir.yaml')]);
   assert.equal(opened.code, 1, opened.stderr);
   assert.match(opened.stderr, /^mailtrail: cannot open database .*: .*; check database\.path\n$/);
+  // A file that is not SQLite at all.
+  writeFileSync(path.join(dir, 'not-sqlite.db'), 'this is a text file, not a database\n'.repeat(200));
+  writeFileSync(path.join(dir, 'not-sqlite.yaml'), 'database: { path: not-sqlite.db }\n');
+  const garbage = await runCli(['users', 'list', '--config', path.join(dir, 'not-sqlite.yaml')]);
+  assert.equal(garbage.code, 1, garbage.stderr);
+  assert.equal(
+    garbage.stderr,
+    `mailtrail: database.path ${path.join(dir, 'not-sqlite.db')} is not a SQLite database (file is not a database): point database.path at a mailtrail database, or move that file away\n`,
+  );
 });

@@ -6,14 +6,15 @@
  * with one message naming the key to change and no stack trace.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { EXAMPLE_SECRET } from '../../src/config/placeholders.js';
-import { ROOT, runCli, startRelayProcess, type RelayProcess } from './cli.js';
+import { BIN, ROOT, runCli, startRelayProcess, type RelayProcess } from './cli.js';
 
 const HOST = '127.0.8.1';
 const BUSY_HOST = '127.0.8.2';
@@ -124,6 +125,33 @@ test("the example config's placeholder secrets are named at start; a listener tu
     const exit = await relay.stop(10_000);
     assert.deepEqual(exit, { code: 0, signal: null }, `stderr: ${relay.stderr()}`);
   }
+});
+
+test('a relay that cannot write its database refuses to start (exit 1, what to do), instead of starting ready and answering 451', {
+  timeout: 60_000,
+}, async () => {
+  // The database made by root (a `sudo mailtrail users add` before the first start), the relay run as nobody.
+  const file = devConfigCopy('read-only');
+  const made = await runCli(['users', 'list', '--config', file]);
+  assert.equal(made.code, 0, made.stderr);
+  const data = path.join(path.dirname(file), 'data');
+  chmodSync(dir, 0o755);
+  chmodSync(path.dirname(file), 0o755);
+  chmodSync(data, 0o777); // the directory writable: only the file is not
+  for (const f of readdirSync(data)) chmodSync(path.join(data, f), 0o644);
+  assert.equal(spawnSync('runuser', ['-u', 'nobody', '--', 'test', '-r', BIN]).status, 0, `nobody must be able to read ${BIN} for this test`);
+  const res = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, BIN, 'start', '--config', file], {
+    encoding: 'utf8',
+    timeout: 30_000,
+    env: { PATH: process.env.PATH },
+  });
+  assert.equal(res.status, 1, `stdout: ${res.stdout}\nstderr: ${res.stderr}`);
+  assert.match(
+    res.stderr,
+    /^mailtrail: database .*mailtrail\.db cannot be written by this user \(SQLITE_READONLY\w*\): give the user running mailtrail write access/m,
+  );
+  assert.doesNotMatch(res.stderr, STACK);
+  assert.doesNotMatch(res.stdout, /relay\.started/);
 });
 
 test('a bad config (port: "abc") exits 2 with one line naming the key, no stack trace', { timeout: 30_000 }, async () => {

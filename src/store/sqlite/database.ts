@@ -25,6 +25,11 @@ export interface OpenOptions {
    */
   fsync?: 'inline' | 'background';
   /**
+   * Fail at open when this user cannot write the database (a file owned by another user, a read-only
+   * mount): a relay that started anyway said it was ready and answered every message 451.
+   */
+  requireWritable?: boolean;
+  /**
    * Who copies the WAL back into the database file. `auto` (default): SQLite, inside whichever COMMIT
    * finds the WAL over 1000 pages, which stalls that commit's thread for a copy and a disk flush.
    * `none`: never on this connection. `background`: this connection runs a PASSIVE checkpoint on a
@@ -50,6 +55,31 @@ export interface OpenOptions {
 /** Databases whose WAL the group commit flushes itself (see OpenOptions.fsync), with the WAL's path. */
 export const backgroundSync = new WeakMap<Db, string>();
 
+/** A write that changes nothing, rolled back: SQLite refuses it at once on a database it opened read-only. */
+function probeWrite(db: Db): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.pragma(`user_version = ${version}`);
+  } finally {
+    db.exec('ROLLBACK');
+  }
+}
+
+/** What went wrong opening the database, as the key to fix and what to do; other errors as they are. */
+function openFailure(file: string, err: unknown): unknown {
+  const code = (err as { code?: string }).code ?? '';
+  if (code === 'SQLITE_NOTADB')
+    return new StoreError(
+      `database.path ${file} is not a SQLite database (${(err as Error).message}): point database.path at a mailtrail database, or move that file away`,
+    );
+  if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN')
+    return new StoreError(
+      `database ${file} cannot be written by this user (${code}): give the user running mailtrail write access to it, its -wal and -shm files and its directory (database.path)`,
+    );
+  return err;
+}
+
 export function openDatabase(opts: OpenOptions): Db {
   if (opts.path !== ':memory:') {
     const dir = path.dirname(path.resolve(opts.path));
@@ -69,8 +99,13 @@ export function openDatabase(opts: OpenOptions): Db {
   } catch (err) {
     throw new StoreError(`cannot open database ${opts.path}: ${(err as Error).message}; check database.path`);
   }
-  // WAL: readers (queries, the API) never block the writer, and a commit is one append + fsync.
-  db.pragma('journal_mode = WAL');
+  try {
+    // WAL: readers (queries, the API) never block the writer, and a commit is one append + fsync.
+    db.pragma('journal_mode = WAL');
+  } catch (err) {
+    db.close();
+    throw openFailure(opts.path, err);
+  }
   // FULL: a commit is on disk before we answer 250. NORMAL would lose the last commits on power loss.
   db.pragma(`synchronous = ${opts.synchronous}`);
   db.pragma('foreign_keys = ON');
@@ -79,7 +114,14 @@ export function openDatabase(opts: OpenOptions): Db {
   db.pragma('temp_store = MEMORY');
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs}`);
   if (opts.cacheKib !== undefined) db.pragma(`cache_size = ${-opts.cacheKib}`);
-  const migrated = migrate(db, opts.migrationsDir ?? MIGRATIONS_DIR);
+  let migrated: MigrationResult;
+  try {
+    migrated = migrate(db, opts.migrationsDir ?? MIGRATIONS_DIR);
+    if (opts.requireWritable && opts.path !== ':memory:') probeWrite(db);
+  } catch (err) {
+    db.close();
+    throw openFailure(opts.path, err);
+  }
   opts.onMigrated?.(migrated);
   if (opts.synchronous === 'FULL' && (opts.fsync ?? 'background') === 'background' && opts.path !== ':memory:' && opts.path !== '') {
     // Migrations above ran with SQLite's own FULL flush; from here on the group commit flushes.
