@@ -147,8 +147,10 @@ function describeIssues(issues: z.core.$ZodIssue[], raw: unknown, source: string
         ? 'nothing'
         : typeof value === 'number' && !Number.isFinite(value)
           ? String(value)
-          : typeof value === 'string' && SECRET_KEYS.test(key)
-            ? `${value.length} characters (not shown: a secret)`
+          : SECRET_KEYS.test(key)
+            ? typeof value === 'string'
+              ? `${value.length} characters (not shown: a secret)`
+              : `a ${Array.isArray(value) ? 'list' : value === null ? 'null' : typeof value} (not shown: a secret; quote it to make it a string)`
             : // A URL's password (https://user:pass@host/) is a secret too.
               JSON.stringify(typeof value === 'string' ? value.replace(/(\/\/[^/:@\s]*:)[^/@\s]*@/, '$1(not shown)@') : value);
     return `config key ${key}${where}: found ${shown}; expected ${expectation(issue)}`;
@@ -188,6 +190,25 @@ function valueAt(raw: unknown, keys: PropertyKey[]): unknown {
 }
 
 /**
+ * An environment value as YAML would type it where that is meant: a number, true/false, null, a quoted
+ * string, a flow list or map (`[…]`, `{…}`). Anything else is the string as given: YAML would cut a secret
+ * at " #" (a comment), drop a leading "&a " (an anchor) or read "!x" as a tag.
+ */
+function envValue(value: string): unknown {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(value);
+  } catch {
+    return value;
+  }
+  const trimmed = value.trim();
+  if (typeof parsed === 'number' || typeof parsed === 'boolean') return /^[-+.\w]+$/.test(trimmed) ? parsed : value;
+  if (parsed === null) return trimmed === 'null' || trimmed === '~' ? null : value;
+  if (typeof parsed === 'string') return /^(['"]).*\1$/s.test(trimmed) ? parsed : value;
+  return /^[[{][\s\S]*[\]}]$/.test(trimmed) ? parsed : value;
+}
+
+/**
  * MAILTRAIL_A__B_C=value sets a.b_c. Values are read as YAML scalars, so `25`, `true` and `null` keep
  * their types and a JSON array/object can be given inline (MAILTRAIL_A='{…}' replaces the section a).
  */
@@ -208,14 +229,8 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv, fromEnv:
       else if (typeof next !== 'object' || Array.isArray(next)) throw new ConfigError(`environment variable ${name}: ${k} is not a section`);
       cur = cur[k] as Record<string, unknown>;
     }
-    let parsed: unknown;
-    try {
-      parsed = parseYaml(value);
-    } catch {
-      parsed = value;
-    }
     fromEnv.set(keys.join('.'), name);
-    cur[keys[keys.length - 1]] = parsed === null && value !== 'null' && value !== '~' ? value : parsed;
+    cur[keys[keys.length - 1]] = envValue(value);
   }
   return out;
 }

@@ -45,6 +45,32 @@ test('MAILTRAIL_ environment variables override the file, with types', () => {
   assert.equal(c.bounces.enabled, true);
 });
 
+test('an environment value is the string as given unless it is a number, a boolean, null, quoted or a flow collection', () => {
+  const c = loadConfig(file('env-strings.yaml', 'hostname: mx.example.org\n'), {
+    // YAML would cut at " #", drop "&a " (an anchor) and read "!x" as a tag: a secret is taken whole.
+    MAILTRAIL_BOUNCES__VERP_SECRET: 'my-long-random-secret #2024',
+    MAILTRAIL_HOSTNAME: '"mx.quoted.example"',
+    MAILTRAIL_API__PORT: '8099',
+  });
+  assert.equal(c.bounces.verp_secret, 'my-long-random-secret #2024');
+  assert.equal(c.hostname, 'mx.quoted.example');
+  assert.equal(c.api.port, 8099);
+  for (const secret of ['&a b-secret-value-long-enough', '!tag-like-secret-value-long']) {
+    assert.equal(loadConfig(file('env-strings.yaml', 'hostname: mx.example.org\n'), { MAILTRAIL_BOUNCES__VERP_SECRET: secret }).bounces.verp_secret, secret);
+  }
+});
+
+test('a secret that is not a string is not printed in the error', () => {
+  assert.throws(
+    () => loadConfig(file('env-num.yaml', 'bounces:\n  verp_secret: 48151623421234\n'), {}),
+    (err: unknown) => {
+      assert.match((err as Error).message, /config key bounces\.verp_secret in .*: found a number \(not shown: a secret; quote it to make it a string\)/);
+      assert.doesNotMatch((err as Error).message, /48151623421234/);
+      return true;
+    },
+  );
+});
+
 test('a bad value from the environment names the variable, not the file', () => {
   const f = file('env-bad.yaml', 'hostname: mx.example.org\n');
   assert.throws(
