@@ -84,14 +84,18 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       shared?.unshare();
     },
   ];
+  /** Stops every part, each whatever the others did; rejects at the end when one failed (exit status 1). */
   const stopAll = async () => {
+    const failures: string[] = [];
     for (const stop of stops.reverse().splice(0)) {
       try {
         await stop();
       } catch (err) {
+        failures.push((err as Error).message);
         logger.error({ event: 'relay.stop_failed', err: (err as Error).message }, 'error while stopping a part');
       }
     }
+    if (failures.length) throw new Error(failures.join('; '));
   };
 
   try {
@@ -239,7 +243,8 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       },
     };
   } catch (err) {
-    await stopAll();
+    // The start-up error is the one to report; a part that also failed to stop was logged.
+    await stopAll().catch(() => {});
     throw err;
   }
 }

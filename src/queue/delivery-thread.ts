@@ -31,6 +31,8 @@ export async function startDeliveryThread(opts: {
   const worker = new Worker(threadEntry('delivery-worker', import.meta.url), { workerData: data, resourceLimits: heapLimits(opts.config) });
   let stopped: (() => void) | null = null;
   let failed: ((err: Error) => void) | null = null;
+  /** While stopping: the thread's stop failed (it ends at once instead of at the timer). */
+  let stopFailed: ((err: Error) => void) | null = null;
   let exited = false;
 
   const ready = new Promise<string>((resolve, reject) => {
@@ -42,6 +44,7 @@ export async function startDeliveryThread(opts: {
       else if (m.type === 'failed') {
         const err = new Error(`the delivery thread failed: ${m.message}`);
         if (failed) failed(err);
+        else if (stopFailed) stopFailed(err);
         else opts.logger.error({ event: 'queue.error', err: m.message }, 'the delivery thread reported a failure');
       }
     });
@@ -71,14 +74,23 @@ export async function startDeliveryThread(opts: {
     wake: () => post({ type: 'wake' }),
     async stop(timeoutMs) {
       if (exited) return;
-      const done = new Promise<void>((resolve) => (stopped = resolve));
+      let failure: Error | null = null;
+      const done = new Promise<void>((resolve) => {
+        stopped = resolve;
+        stopFailed = (err) => {
+          failure = err;
+          resolve();
+        };
+      });
       post({ type: 'stop', timeoutMs });
       // The thread bounds its own stop by timeoutMs, plus the time a session awaiting its message's reply
       // may still take (delivery.stop_final_reply_ms); a little more for closing the store.
       const timer = setTimeout(() => void worker.terminate(), timeoutMs + opts.config.delivery.stop_final_reply_ms + 10_000);
       await done;
       clearTimeout(timer);
+      if (failure) await worker.terminate();
       if (!exited) await once(worker, 'exit');
+      if (failure) throw failure;
     },
   };
 }

@@ -64,12 +64,15 @@ try {
     if (m.type === 'wake') scheduler.wake();
     else if (m.type === 'stop') {
       void (async () => {
-        await scheduler.stop(m.timeoutMs);
-        await deliverer.close();
-        await store.close();
-        send({ type: 'stopped' });
+        // Each step whatever the one before did (a database gone at the end must not leave the store open
+        // and the thread running until the main thread's timer ends it); the first failure is reported.
+        const failures: string[] = [];
+        for (const step of [() => scheduler.stop(m.timeoutMs), () => deliverer.close(), () => store.close()]) {
+          await step().catch((err: unknown) => failures.push((err as Error).message));
+        }
+        send(failures.length ? { type: 'failed', message: `stopping delivery failed: ${failures.join('; ')}` } : { type: 'stopped' });
         port.close();
-      })().catch((err: unknown) => send({ type: 'failed', message: `stopping delivery failed: ${(err as Error).message}` }));
+      })();
     }
   });
   scheduler.start();

@@ -75,3 +75,25 @@ test('a relay on PostgreSQL accepts, delivers with its delivery thread, answers 
     await dns.stop();
   }
 });
+
+test('a relay whose database is gone when it stops reports the failure at once (exit 1), not after its stop timers', { timeout: 90_000 }, async () => {
+  const own = await startPostgres();
+  try {
+    const url = own.url(await own.createDatabase('gone'));
+    const config = parseConfig({
+      hostname: 'relay.pg.test',
+      database: { backend: 'postgres', url, pool: 2, state_dir: path.join(dir, 'state-gone') },
+      submission: { starttls: { host: RELAY_IP, port: 11588 }, implicit_tls: { enabled: false, host: RELAY_IP, port: 11466 }, cleartext_auth: 'loopback' },
+      delivery: { worker_thread: true, poll_interval_ms: 200 },
+      api: { enabled: false },
+    });
+    const relay = await startRelay(config, { logger: silentLogger() });
+    own.stop(); // the database server goes away
+    const started = Date.now();
+    await assert.rejects(relay.stop(), /stopping delivery failed/);
+    // Not the thread's terminate timer (30 s + delivery.stop_final_reply_ms + 10 s).
+    assert.ok(Date.now() - started < 20_000, `stopped after ${Date.now() - started} ms`);
+  } finally {
+    own.stop();
+  }
+});
