@@ -10,7 +10,7 @@ import { runDoctor } from './doctor/index.js';
 import type { Deliverer } from './delivery/types.js';
 import { configuredIntake } from './intake/configured.js';
 import type { Intake } from './intake/intake.js';
-import { createLogDestination, createLogger, type Logger } from './log/logger.js';
+import { createLogDestination, reopenLogFiles, createLogger, type Logger } from './log/logger.js';
 import type { LogLine } from './log/records.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createRefusalCounters } from './metrics/refusals.js';
@@ -54,6 +54,8 @@ export interface Relay {
   api: { host: string; port: number } | null;
   scheduler: Scheduler | null;
   stop(): Promise<void>;
+  /** SIGHUP: `log.file` opened again at its path (log rotation) and the submission certificate read again. */
+  reload(): void;
 }
 
 export async function startRelay(config: Config, options: RelayOptions = {}): Promise<Relay> {
@@ -240,6 +242,28 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       stop() {
         stopped ??= stopAll().then(() => logger.info({ event: 'relay.stopped' }, 'mailtrail relay stopped'));
         return stopped;
+      },
+      reload() {
+        // Each on its own: a certificate that does not load must not keep the log from being reopened.
+        let reopened = 0;
+        try {
+          reopened = reopenLogFiles();
+        } catch (err) {
+          logger.error({ event: 'relay.reload_failed', err: (err as Error).message }, 'log.file could not be opened again; logging goes on to the old file');
+        }
+        let certificate: { certPath: string | null; notAfter: string | null } = { certPath: null, notAfter: null };
+        try {
+          certificate = submission?.reloadCertificate() ?? certificate;
+        } catch (err) {
+          logger.error(
+            { event: 'relay.reload_failed', err: (err as Error).message },
+            'the submission certificate could not be read again; the one loaded before stays in use',
+          );
+        }
+        logger.info(
+          { event: 'relay.reloaded', reopened_logs: reopened, certificate: certificate.certPath, not_after: certificate.notAfter },
+          `reloaded: ${reopened ? 'log.file reopened' : 'no log.file'}${certificate.certPath ? `, certificate ${certificate.certPath} (valid until ${certificate.notAfter})` : ''}`,
+        );
       },
     };
   } catch (err) {

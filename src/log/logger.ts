@@ -3,7 +3,7 @@
  * file. Field names are a public schema (README "Log schema"): ops build alerts on them, so they change
  * only with a note. Every line about a message carries `event` plus the ids that find it again.
  */
-import { mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import type { Config } from '../config/schema.js';
@@ -81,13 +81,34 @@ export function createLogDestination(
   if (!config.log.file) return stdout;
   // Synchronous: an asynchronous write still in flight at exit would land after the lines flushed at
   // exit, and a delivery log out of order misleads. One write(2) per line costs microseconds.
-  const file = pino.destination({ fd: openLogFile(config.log.file), sync: true });
+  const filePath = config.log.file;
+  let fd = openLogFile(filePath);
+  let file = pino.destination({ fd, sync: true });
+  // logrotate moves the file away and sends SIGHUP (`mailtrail start`): lines go to a new file at the path.
+  reopeners.add(() => {
+    const next = openLogFile(filePath);
+    const old = fd;
+    fd = next;
+    file = pino.destination({ fd: next, sync: true });
+    closeSync(old);
+  });
   return {
     write(line: string) {
       stdout.write(line);
       file.write(line);
     },
   };
+}
+
+const reopeners = new Set<() => void>();
+
+/**
+ * Opens `log.file` again at its path (after logrotate moved it away), for every destination of this
+ * process. Throws, keeping the old file, when the path cannot be opened. Returns how many were reopened.
+ */
+export function reopenLogFiles(): number {
+  for (const reopen of reopeners) reopen();
+  return reopeners.size;
 }
 
 /** Each JSON line written to it, written on as a pretty line (a write may hold several lines). */

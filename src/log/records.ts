@@ -8,6 +8,11 @@
 
 /** Every field a line may carry, with its one meaning and type (README "Log schema", common fields). */
 export interface LogFields {
+  /** relay.reloaded: log files opened again at their path. */
+  reopened_logs: number;
+  /** relay.reloaded: the submission certificate file read again, and when it expires. */
+  certificate: string | null;
+  not_after: string | null;
   queue_id: string | null;
   message_id: string | null;
   message_id_added: boolean;
@@ -209,6 +214,8 @@ export const LOG_EVENTS = {
   'relay.log': [],
   'relay.no_users': [],
   'relay.started': ['config_file', 'database', 'submission', 'bounces', 'api', 'delivery'],
+  'relay.reload_failed': ['err'],
+  'relay.reloaded': ['reopened_logs', 'certificate', 'not_after'],
   'relay.stop_failed': ['err'],
   'relay.stopped': [],
   'relay.stopping': ['signal'],

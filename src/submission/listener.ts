@@ -3,6 +3,7 @@
  * check the envelope and limits, and hand sender, recipients and bytes to intake. Nothing here
  * writes the queue or touches delivery.
  */
+import { X509Certificate } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
 import tls from 'node:tls';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
@@ -51,6 +52,11 @@ export interface SubmissionDeps {
 
 export interface Submission {
   close(): Promise<void>;
+  /**
+   * Reads submission.tls.cert/key again (a renewed certificate): new sessions and handshakes use it; one
+   * that cannot be read or does not match its key throws, and the one in use stays. Returns the files read.
+   */
+  reloadCertificate(): { certPath: string | null; notAfter: string | null };
   addresses: { starttls?: AddressInfo; implicitTls?: AddressInfo };
 }
 
@@ -77,7 +83,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   const rehash = createRehasher(store.users, log);
 
   const enabled = [sub.starttls.enabled && 'starttls', sub.implicit_tls.enabled && 'implicit_tls'].filter(Boolean);
-  if (enabled.length === 0) return { close: async () => {}, addresses: {} };
+  if (enabled.length === 0) return { close: async () => {}, addresses: {}, reloadCertificate: () => ({ certPath: null, notAfter: null }) };
   const certificate = deps.certificate ?? ensureCertificate(config);
 
   const admission = new Admission({
@@ -461,6 +467,8 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   // One context for the process: its session-ticket keys let a reconnecting 465 client resume TLS
   // instead of paying a full handshake per message.
   const tlsContext = tls.createSecureContext({ key: certificate.key, cert: certificate.cert });
+  // Read by the implicit-TLS acceptor at each handshake: a reload replaces its context.
+  const implicitTls = { context: tlsContext, handshakeTimeoutMs: limits.tls_handshake_timeout_ms };
   const balancers = networkMatcher(sub.proxy_protocol);
   const proxy = balancers ? { from: balancers, headerTimeoutMs: limits.proxy_header_timeout_ms } : null;
   const servers: SMTPServer[] = [];
@@ -480,7 +488,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
         port: l.port,
         configKey: `submission.${kind}`,
         admission,
-        tls: kind === 'implicit_tls' ? { context: tlsContext, handshakeTimeoutMs: limits.tls_handshake_timeout_ms } : undefined,
+        tls: kind === 'implicit_tls' ? implicitTls : undefined,
         proxy,
         onSession: (socket, slot, local, client) => openSession(server, socket, slot, local, client),
         onRefused: (ip, reason) => {
@@ -537,6 +545,15 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
 
   return {
     addresses,
+    reloadCertificate() {
+      if (deps.certificate) return { certPath: null, notAfter: null }; // given by a test, not read from files
+      const renewed = ensureCertificate(config);
+      // Throws on a key that does not match the certificate (or unreadable PEM): the one in use stays.
+      const context = tls.createSecureContext({ key: renewed.key, cert: renewed.cert });
+      for (const server of servers) server.updateSecureContext({ key: renewed.key, cert: renewed.cert });
+      implicitTls.context = context;
+      return { certPath: renewed.certPath, notAfter: new X509Certificate(renewed.cert).validTo };
+    },
     async close() {
       draining = true;
       // Not awaited: it resolves only once every client has closed its side, which is theirs to do.

@@ -7,13 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import tls from 'node:tls';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { EXAMPLE_SECRET } from '../../src/config/placeholders.js';
+import { createTestCa } from '../helpers/test-ca.js';
 import { BIN, ROOT, runCli, startRelayProcess, type RelayProcess } from './cli.js';
 
 const HOST = '127.0.8.1';
@@ -90,6 +92,56 @@ test('the dev config (moved to temp ports) starts on a fresh database, hints at 
     'relay.stopped logged',
   );
   assert.equal(relay.stderr(), '');
+});
+
+test('SIGHUP reopens log.file after rotation and reads a renewed certificate; a bad one keeps the old; the relay runs on', { timeout: 90_000 }, async () => {
+  const tlsDir = path.join(dir, 'hup-tls');
+  mkdirSync(tlsDir, { recursive: true });
+  const ca = createTestCa(tlsDir);
+  const first = ca.issue(['first.mailtrail.test']);
+  const cert = path.join(tlsDir, 'live.pem');
+  const key = path.join(tlsDir, 'live.key');
+  writeFileSync(cert, first.cert);
+  writeFileSync(key, first.key);
+  const file = devConfigCopy('hup', (c) => {
+    c.submission = { ...c.submission, tls: { cert, key } };
+    c.log = { ...c.log, file: 'logs/relay.log', format: 'json' };
+  });
+  const logFile = path.join(path.dirname(file), 'logs/relay.log');
+  const relay = startRelayProcess(file);
+  running.push(relay);
+  await relay.waitForLine((l) => l.event === 'relay.started', 60_000, 'relay.started');
+  const served = () =>
+    new Promise<string>((resolve, reject) => {
+      const s = tls.connect({ host: HOST, port: 12465, rejectUnauthorized: false }, () => {
+        resolve(s.getPeerX509Certificate()!.subject);
+        s.destroy();
+      });
+      s.once('error', reject);
+    });
+  assert.match(await served(), /CN=first\.mailtrail\.test/);
+
+  // logrotate: move the file away, then SIGHUP.
+  renameSync(logFile, `${logFile}.1`);
+  const second = ca.issue(['second.mailtrail.test']);
+  writeFileSync(cert, second.cert);
+  writeFileSync(key, second.key);
+  relay.child.kill('SIGHUP');
+  const reloaded = await relay.waitForLine((l) => l.event === 'relay.reloaded', 10_000, 'relay.reloaded');
+  assert.equal(reloaded.reopened_logs, 1);
+  assert.equal(reloaded.certificate, cert);
+  assert.match(await served(), /CN=second\.mailtrail\.test/, 'new handshakes get the renewed certificate');
+  assert.match(readFileSync(logFile, 'utf8'), /"event":"relay\.reloaded"/, 'lines go to the new file at the path');
+  assert.doesNotMatch(readFileSync(`${logFile}.1`, 'utf8'), /relay\.reloaded/);
+
+  // A key that does not match: the certificate in use stays, the relay says so and runs on.
+  writeFileSync(key, first.key);
+  relay.child.kill('SIGHUP');
+  const failed = await relay.waitForLine((l) => l.event === 'relay.reload_failed', 10_000, 'relay.reload_failed');
+  assert.match(String(failed.msg), /the one loaded before stays in use/);
+  assert.match(await served(), /CN=second\.mailtrail\.test/);
+  const exit = await relay.stop(10_000);
+  assert.deepEqual(exit, { code: 0, signal: null }, relay.stderr());
 });
 
 test("the example config's placeholder secrets are named at start; a listener turned off with { enabled: false } alone", { timeout: 90_000 }, async () => {

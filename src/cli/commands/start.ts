@@ -1,6 +1,6 @@
 /**
  * `mailtrail start`: runs the relay until SIGTERM/SIGINT, then shuts down gracefully (stops accepting,
- * lets running deliveries finish within a bound, releases leases, closes the database).
+ * lets running deliveries finish within a bound, releases leases, closes the database). SIGHUP reloads.
  */
 import { pinYoungGeneration, steerMainYoungGeneration } from '../../heap/young-generation.js';
 import { configPath, loadCliConfig } from '../context.js';
@@ -29,11 +29,16 @@ export async function run(argv: string[]): Promise<number> {
   const handler = (signal: NodeJS.Signals) => onSignal(signal);
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+  // SIGHUP reloads (log.file reopened after rotation, the certificate read again); Node's default ends the process.
+  let onHangup: () => void = () => {};
+  const hangup = () => onHangup();
+  process.on('SIGHUP', hangup);
   // Before the relay's modules load (imported here, not above, for that reason) and its threads start.
   pinYoungGeneration({ threadSemiSpaceMb: THREAD_SEMI_SPACE_MB });
   try {
     const { startRelay } = await import('../../main.js');
     const relay = await startRelay(config, { configFile: file });
+    onHangup = () => relay.reload();
     steerMainYoungGeneration({ semiSpaceMb: MAIN_SEMI_SPACE_MB });
     return await new Promise<number>((resolve) => {
       let stopping = false;
@@ -58,5 +63,6 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGTERM', handler);
     process.off('SIGINT', handler);
+    process.off('SIGHUP', hangup);
   }
 }
