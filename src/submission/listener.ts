@@ -5,7 +5,6 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { AddressInfo, Socket } from 'node:net';
-import tls from 'node:tls';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import type { Config } from '../config/schema.js';
@@ -14,7 +13,7 @@ import type { Logger } from '../log/logger.js';
 import { isStorageFull } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import type { NotifyKeyword } from '../types.js';
-import { ensureCertificate, type Certificate } from '../tls/self-signed.js';
+import { ensureCertificate, secureContextOf, type Certificate } from '../tls/self-signed.js';
 import { dummyHash, type verifyPassword } from '../auth/password.js';
 import { createRehasher } from '../auth/rehash.js';
 import { createVerifyCache } from '../auth/verify-cache.js';
@@ -466,7 +465,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
 
   // One context for the process: its session-ticket keys let a reconnecting 465 client resume TLS
   // instead of paying a full handshake per message.
-  const tlsContext = tls.createSecureContext({ key: certificate.key, cert: certificate.cert });
+  const tlsContext = secureContextOf(certificate);
   // Read by the implicit-TLS acceptor at each handshake: a reload replaces its context.
   const implicitTls = { context: tlsContext, handshakeTimeoutMs: limits.tls_handshake_timeout_ms };
   const balancers = networkMatcher(sub.proxy_protocol);
@@ -549,7 +548,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
       if (deps.certificate) return { certPath: null, notAfter: null }; // given by a test, not read from files
       const renewed = ensureCertificate(config);
       // Throws on a key that does not match the certificate (or unreadable PEM): the one in use stays.
-      const context = tls.createSecureContext({ key: renewed.key, cert: renewed.cert });
+      const context = secureContextOf(renewed);
       for (const server of servers) server.updateSecureContext({ key: renewed.key, cert: renewed.cert });
       implicitTls.context = context;
       return { certPath: renewed.certPath, notAfter: new X509Certificate(renewed.cert).validTo };

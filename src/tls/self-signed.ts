@@ -5,6 +5,7 @@
  * Node can sign nothing X.509 itself, so generation runs the `openssl` command line tool: present on
  * every system that has a TLS stack, and no npm dependency with its own crypto to audit.
  */
+import tls from 'node:tls';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -63,6 +64,25 @@ export function certificateDir(db: DatabaseConfig): string {
   // An in-memory database has no "beside": use a fresh temporary directory (tests, experiments).
   if (state === null) return mkdtempSync(path.join(tmpdir(), 'mailtrail-tls-'));
   return path.join(state, 'tls');
+}
+
+/**
+ * The TLS context of a certificate and its key, or a TlsSetupError that names the files and the fix (OpenSSL
+ * says "key values mismatch" or "no start line" and nothing else).
+ */
+export function secureContextOf(c: Pick<Certificate, 'cert' | 'key'> & Partial<Pick<Certificate, 'certPath' | 'keyPath'>>): tls.SecureContext {
+  try {
+    return tls.createSecureContext({ key: c.key, cert: c.cert });
+  } catch (err) {
+    const m = (err as Error).message;
+    const files = c.certPath ? ` (submission.tls.cert ${c.certPath}, submission.tls.key ${c.keyPath})` : '';
+    const why = /key values mismatch/i.test(m)
+      ? `the key is not the certificate's key${files}: give the key the certificate was issued for`
+      : /no start line|PEM|bad base64|asn1|DECODER/i.test(m)
+        ? `a file is not a PEM certificate or key${files}: the certificate file starts with "-----BEGIN CERTIFICATE-----", the key file with "-----BEGIN … PRIVATE KEY-----"`
+        : `${m}${files}`;
+    throw new TlsSetupError(`cannot use the submission certificate: ${why} (OpenSSL: ${m})`);
+  }
 }
 
 function readPem(file: string, what: string): Buffer {

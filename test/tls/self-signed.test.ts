@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { ensureCertificate, TlsSetupError } from '../../src/tls/self-signed.js';
+import { ensureCertificate, secureContextOf, TlsSetupError } from '../../src/tls/self-signed.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-tls-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,4 +51,22 @@ test('configured files are used as they are; one without the other, or a missing
         e.message,
       ),
   );
+});
+
+test("a key that is not the certificate's, or a file that is not PEM, is named with the fix (not OpenSSL's words alone)", () => {
+  const gen = ensureCertificate(config());
+  const other = ensureCertificate({ ...config(), database: { ...config().database, path: path.join(dir, 'other', 'mailtrail.db') } });
+  assert.throws(
+    () => secureContextOf({ cert: gen.cert, key: other.key, certPath: gen.certPath, keyPath: other.keyPath }),
+    (e: unknown) =>
+      e instanceof TlsSetupError &&
+      e.message.startsWith(
+        `cannot use the submission certificate: the key is not the certificate's key (submission.tls.cert ${gen.certPath}, submission.tls.key ${other.keyPath})`,
+      ),
+  );
+  assert.throws(
+    () => secureContextOf({ cert: Buffer.from('not a certificate\n'), key: gen.key, certPath: '/etc/x.pem', keyPath: gen.keyPath }),
+    (e: unknown) => e instanceof TlsSetupError && /a file is not a PEM certificate or key \(submission\.tls\.cert \/etc\/x\.pem/.test(e.message),
+  );
+  assert.ok(secureContextOf(gen));
 });
