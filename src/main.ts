@@ -227,7 +227,11 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
       'mailtrail relay started',
     );
     if (users === 0 && submission) {
-      const hint = `no users yet: nobody can submit mail. Add one with: mailtrail users add NAME --domains example.com${options.configFile ? ` --config ${options.configFile}` : ''}`;
+      // Quoted for the shell when it needs it: the line is meant to be pasted.
+      const configArg = options.configFile
+        ? ` --config ${/^[\w./@%+=:,-]+$/.test(options.configFile) ? options.configFile : `'${options.configFile.replace(/'/g, "'\\''")}'`}`
+        : '';
+      const hint = `no users yet: nobody can submit mail. Add one with: mailtrail users add NAME --domains example.com${configArg}`;
       logger.warn({ event: 'relay.no_users' }, hint);
     }
 

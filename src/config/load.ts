@@ -34,7 +34,9 @@ export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process
       raw = parseYaml(text) ?? {};
     } catch (err) {
       const where = err instanceof YAMLParseError && err.linePos ? ` at line ${err.linePos[0].line}, column ${err.linePos[0].col}` : '';
-      throw new ConfigError(`config file ${file} is not valid YAML${where}: ${(err as Error).message.split('\n')[0]}`);
+      // yaml's first line ends "… at line L, column C:" before a code frame; the position is said already.
+      const what = (err as Error).message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      throw new ConfigError(`config file ${file} is not valid YAML${where}: ${what}`);
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
       throw new ConfigError(`config file ${file} must be a YAML mapping of keys (hostname:, database:, submission: …)`);
@@ -45,6 +47,7 @@ export function loadConfig(file: string | null, env: NodeJS.ProcessEnv = process
   const result = configSchema.safeParse(merged);
   if (!result.success) throw new ConfigError(describeIssues(result.error.issues, merged, file, fromEnv));
   const config = result.data;
+  checkListenersApart(config, file);
   // Relative paths are relative to the config file, so a config works from any working directory.
   if (file) {
     const base = path.dirname(path.resolve(file));
@@ -113,8 +116,33 @@ const SECRET_KEYS = /(^|\.)(token|secret|verp_secret|password)$/;
 /** Validates an already-parsed object (used by tests and by loadConfig). */
 export function parseConfig(raw: unknown, source: string | null = null): Config {
   const result = configSchema.safeParse(raw);
-  if (result.success) return result.data;
-  throw new ConfigError(describeIssues(result.error.issues, raw, source));
+  if (!result.success) throw new ConfigError(describeIssues(result.error.issues, raw, source));
+  checkListenersApart(result.data, source);
+  return result.data;
+}
+
+/**
+ * Two of mailtrail's own listeners on one address and port: the second would fail to bind with "another
+ * process uses this port", which sends the operator looking for a process that is mailtrail itself.
+ */
+function checkListenersApart(config: Config, source: string | null): void {
+  const listeners = [
+    ['submission.starttls', config.submission.starttls],
+    ['submission.implicit_tls', config.submission.implicit_tls],
+    ['bounces.listener', config.bounces.enabled ? config.bounces.listener : { enabled: false, host: '', port: 0 }],
+    ['api', config.api],
+  ] as const;
+  const wildcard = (host: string) => host === '0.0.0.0' || host === '::' || host === '';
+  const on = listeners.filter(([, l]) => ('enabled' in l ? l.enabled !== false : true) && l.port !== 0);
+  for (let i = 0; i < on.length; i++)
+    for (let j = i + 1; j < on.length; j++) {
+      const [a, x] = on[i]!;
+      const [b, y] = on[j]!;
+      if (x.port === y.port && (x.host === y.host || wildcard(x.host) || wildcard(y.host)))
+        throw new ConfigError(
+          `config keys ${a}.port and ${b}.port${source ? ` in ${source}` : ''}: both listen on port ${x.port} (${x.host}, ${y.host}); give each listener its own port`,
+        );
+    }
 }
 
 /** `fromEnv`: dotted key → the MAILTRAIL_* variable that set it, so an error points at the variable, not the file. */

@@ -85,3 +85,11 @@ test('a database.path that cannot be made or opened exits 1 with one line naming
     `mailtrail: database.path ${path.join(dir, 'not-sqlite.db')} is not a SQLite database (file is not a database): point database.path at a mailtrail database, or move that file away\n`,
   );
 });
+
+test('users add takes an internationalised domain and stores it as the A-label MAIL FROM is compared with', async () => {
+  const res = await runCli(['users', 'add', 'idn', '--domains', 'Bücher.de,example.org.', '--config', config], {
+    env: { MAILTRAIL_PASSWORD: 'a-long-enough-password' },
+  });
+  assert.equal(res.code, 0, res.stderr);
+  assert.match(res.stdout, /^added user idn \(may send from: xn--bcher-kva\.de, example\.org\)/);
+});

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { sqliteSettings } from '../../src/config/database.js';
+import { configSchema } from '../../src/config/schema.js';
+import { parse as parseYaml } from 'yaml';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'mailtrail-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,6 +26,23 @@ test('the shipped dev and example configs are valid', () => {
   assert.equal(prod.submission.implicit_tls.port, 465);
   assert.equal(prod.bounces.listener.port, 25);
   assert.equal(sqliteSettings(prod.database).synchronous, 'FULL');
+});
+
+test('the example config shows every key that has a default (as a value, or as a commented line for a long list)', () => {
+  const text = readFileSync('config/mailtrail.example.yaml', 'utf8');
+  const example = parseYaml(text) as Record<string, unknown>;
+  const defaults = configSchema.parse({});
+  const keys = (o: unknown, prefix = ''): string[] =>
+    o && typeof o === 'object' && !Array.isArray(o) && Object.keys(o).length
+      ? Object.entries(o).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k))
+      : [prefix];
+  const shown = new Set(keys(example));
+  const missing = keys(defaults).filter((k) => {
+    if ([...shown].some((e) => e === k || e.startsWith(`${k}.`))) return false;
+    const leaf = k.split('.').at(-1)!;
+    return !new RegExp(`^\\s*#\\s*${leaf}:`, 'm').test(text);
+  });
+  assert.deepEqual(missing, [], 'keys with a default that config/mailtrail.example.yaml does not show');
 });
 
 test('defaults fill what the file leaves out, relative paths follow the file', () => {
@@ -91,7 +110,7 @@ const badCases: Array<[string, string, RegExp]> = [
   ['bad enum', 'database:\n  synchronous: SOMETIMES\n', /database\.synchronous.*found "SOMETIMES".*one of "FULL", "EXTRA", "NORMAL"/],
   ['unknown key (typo)', 'submission:\n  limits:\n    max_recipents: 5\n', /config key submission\.limits\.max_recipents.*unknown key/],
   ['not a mapping', '- a\n- b\n', /must be a YAML mapping/],
-  ['broken YAML', 'hostname: [unclosed\n', /not valid YAML at line/],
+  ['broken YAML', 'hostname: [unclosed\n', /not valid YAML at line \d+, column \d+: [^\n]*[^:\n]$/],
   ['bad hostname', 'hostname: "not a host"\n', /config key hostname.*found "not a host"/],
   ['IPv6 prefix too short', 'submission:\n  limits:\n    ipv6_prefix_length: 32\n', /submission\.limits\.ipv6_prefix_length.*found 32; expected a number ≥ 48/],
   ['IPv6 prefix too long', 'bounces:\n  ipv6_prefix_length: 129\n', /bounces\.ipv6_prefix_length.*found 129; expected a number ≤ 128/],
@@ -283,4 +302,14 @@ test('the per-user AUTH budget refuses a negative budget, a fractional one and a
   assert.equal(c.submission.limits.max_auth_failures_per_user, 100);
   assert.equal(c.submission.limits.auth_user_window_ms, 15 * 60_000);
   assert.equal(c.submission.limits.known_address_days, 30);
+});
+
+test('two of mailtrail\'s own listeners on one port are a config error (the second bind would blame "another process")', () => {
+  assert.throws(
+    () => loadConfig(file('same-port.yaml', 'submission:\n  starttls: { host: 127.0.0.1, port: 2525 }\napi: { host: 0.0.0.0, port: 2525 }\n'), {}),
+    /config keys submission\.starttls\.port and api\.port in .*same-port\.yaml: both listen on port 2525 \(127\.0\.0\.1, 0\.0\.0\.0\); give each listener its own port/,
+  );
+  // Different addresses, one port: fine (each binds its own address).
+  const apart = loadConfig(file('apart.yaml', 'submission:\n  starttls: { host: 127.0.0.1, port: 2526 }\napi: { host: 127.0.0.2, port: 2526 }\n'), {});
+  assert.equal(apart.api.port, 2526);
 });

@@ -4,6 +4,7 @@
  * (which other local users can read in /proc).
  */
 import { createInterface } from 'node:readline';
+import { domainToASCII } from 'node:url';
 import { hashPassword } from '../../auth/password.js';
 import { describeDatabase } from '../../config/database.js';
 import { loadCliConfig, withStore } from '../context.js';
@@ -37,10 +38,12 @@ export async function run(argv: string[]): Promise<number> {
         throw new UsageError(`users add: give a user name of letters, digits and . _ @ + - (got ${JSON.stringify(name ?? '')})\nusage: ${USAGE}`);
       if (!values.domains)
         throw new UsageError(`users add: --domains is required: the sender domains this user may use in MAIL FROM (or * for any)\nusage: ${USAGE}`);
+      // As A-labels: MAIL FROM domains are compared so (bücher.de and xn--bcher-kva.de are one domain).
       const domains = values.domains
         .split(',')
-        .map((d) => d.trim().toLowerCase())
-        .filter(Boolean);
+        .map((d) => d.trim().toLowerCase().replace(/\.$/, ''))
+        .filter(Boolean)
+        .map((d) => (d === '*' ? d : domainToASCII(d) || d));
       const bad = domains.find((d) => !DOMAIN.test(d));
       if (bad || domains.length === 0) throw new UsageError(`users add: --domains: "${bad ?? values.domains}" is not a domain name (example.com) or *`);
       const password = await readPassword(values['password-stdin'] === true);
