@@ -4,12 +4,12 @@
  * The first key of a domain and algorithm signs at once; a later one waits until `activate`, so that a
  * rotation never signs with a key whose record is not published yet.
  */
-import { domainToASCII } from 'node:url';
 import { ALGORITHMS, algorithmOf, generateKey, parsePrivateKey, publicKeyValue, recordName, zoneRecord } from '../../dkim/keys.js';
 import { readFileSync } from 'node:fs';
 import type { Config } from '../../config/schema.js';
 import type { DkimAlgorithm } from '../../store/deliverability.js';
 import { loadCliConfig, withStore } from '../context.js';
+import { domainArg } from '../domain-arg.js';
 import { parseCommandArgs, UsageError, type CommandSpec } from '../usage.js';
 
 const USAGE =
@@ -151,8 +151,8 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function asciiDomain(value: string, action: string | undefined): string {
-  const d = (domainToASCII(value.trim().replace(/\.$/, '')) || value).toLowerCase();
-  if (!LABELS.test(d) || !d.includes('.')) throw new UsageError(`dkim ${action ?? ''}: "${value}" is not a domain name such as example.com`);
+  const d = domainArg(value);
+  if (!d) throw new UsageError(`dkim ${action ?? ''}: "${value}" is not a domain name such as example.com`);
   return d;
 }
 

@@ -5,6 +5,7 @@
  */
 import { runDoctor, renderReport } from '../../doctor/index.js';
 import { loadCliConfig, withStore } from '../context.js';
+import { domainArg } from '../domain-arg.js';
 import { parseCommandArgs, UsageError, type CommandSpec } from '../usage.js';
 import { printable } from '../../log/printable.js';
 
@@ -18,15 +19,15 @@ const SPEC: CommandSpec = {
     'Exit status: 0 when no check fails, 1 when one does, 2 for a bad config or usage.',
   ].join('\n'),
 };
-const DOMAIN = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+\.?$/i;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(SPEC, argv, { config: { type: 'string' }, json: { type: 'boolean' } });
-  const bad = positionals.find((d) => !DOMAIN.test(d));
+  const bad = positionals.find((d) => domainArg(d) === null);
   if (bad) throw new UsageError(`doctor: "${bad}" is not a domain name such as example.com\nusage: ${USAGE}`);
+  const domains = positionals.map((d) => domainArg(d)!);
   const config = loadCliConfig(values.config);
   return withStore(config, async (store) => {
-    const report = await runDoctor({ config, store, domains: positionals });
+    const report = await runDoctor({ config, store, domains });
     process.stdout.write(values.json ? JSON.stringify(report, null, 2) + '\n' : printable(renderReport(report)));
     return report.ok ? 0 : 1;
   });

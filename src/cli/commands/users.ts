@@ -4,10 +4,10 @@
  * (which other local users can read in /proc).
  */
 import { createInterface } from 'node:readline';
-import { domainToASCII } from 'node:url';
 import { hashPassword } from '../../auth/password.js';
 import { describeDatabase } from '../../config/database.js';
 import { loadCliConfig, withStore } from '../context.js';
+import { domainArg } from '../domain-arg.js';
 import { parseCommandArgs, UsageError, type CommandSpec } from '../usage.js';
 
 const USAGE = 'mailtrail users add NAME --domains example.com[,other.org|*] [--password-stdin] | users list [--json] | users remove NAME  [--config FILE]';
@@ -21,7 +21,6 @@ const SPEC: CommandSpec = {
     'Accounts live in the database of the config (--config FILE, else $MAILTRAIL_CONFIG, else the dev config).',
   ].join('\n'),
 };
-const DOMAIN = /^(\*|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+)$/;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(SPEC, argv, {
@@ -39,13 +38,13 @@ export async function run(argv: string[]): Promise<number> {
       if (!values.domains)
         throw new UsageError(`users add: --domains is required: the sender domains this user may use in MAIL FROM (or * for any)\nusage: ${USAGE}`);
       // As A-labels: MAIL FROM domains are compared so (bücher.de and xn--bcher-kva.de are one domain).
-      const domains = values.domains
+      const given = values.domains
         .split(',')
-        .map((d) => d.trim().toLowerCase().replace(/\.$/, ''))
-        .filter(Boolean)
-        .map((d) => (d === '*' ? d : domainToASCII(d) || d));
-      const bad = domains.find((d) => !DOMAIN.test(d));
-      if (bad || domains.length === 0) throw new UsageError(`users add: --domains: "${bad ?? values.domains}" is not a domain name (example.com) or *`);
+        .map((d) => d.trim())
+        .filter(Boolean);
+      const bad = given.find((d) => d !== '*' && domainArg(d) === null);
+      if (bad || given.length === 0) throw new UsageError(`users add: --domains: "${bad ?? values.domains}" is not a domain name (example.com) or *`);
+      const domains = given.map((d) => (d === '*' ? d : domainArg(d)!));
       const password = await readPassword(values['password-stdin'] === true);
       if (password.length < 12) throw new UsageError('users add: the password must have at least 12 characters');
       const passwordHash = await hashPassword(password);
