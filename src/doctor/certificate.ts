@@ -35,12 +35,22 @@ export function checkCertificate(ctx: DoctorContext): CheckResult | null {
   }
   if (keyPath) {
     try {
-      if (!cert.checkPrivateKey(createPrivateKey(readFileSync(keyPath))))
+      const key = createPrivateKey(readFileSync(keyPath));
+      if (!cert.checkPrivateKey(key)) {
+        // The chain in the wrong order (the CA first) reads as a wrong key: say which it is.
+        const later = certificatesIn(readFileSync(certPath, 'utf8')).slice(1);
+        if (later.some((c) => c.checkPrivateKey(key)))
+          return result(
+            'fail',
+            `${certPath} starts with another certificate (${cert.subject.replace(/\n/g, ', ')}) than the one ${keyPath} belongs to: TLS handshakes will fail`,
+            `put the relay's own certificate first in ${certPath}, then the intermediate certificates (fullchain.pem order)`,
+          );
         return result(
           'fail',
           `${keyPath} is not the key of ${certPath}: TLS handshakes will fail`,
           `point submission.tls.key at the key ${certPath} was issued for`,
         );
+      }
     } catch (err) {
       return result('fail', `cannot read the key ${keyPath} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, properFix);
     }
@@ -48,7 +58,7 @@ export function checkCertificate(ctx: DoctorContext): CheckResult | null {
   const notAfter = Date.parse(cert.validTo);
   const notBefore = Date.parse(cert.validFrom);
   const days = Math.floor((notAfter - now) / DAY);
-  const renew = `renew it (certbot renew, or your CA), replace ${certPath} and restart mailtrail (the file is read at start)`;
+  const renew = `renew it (certbot renew, or your CA), replace ${certPath} and send the relay SIGHUP (kill -HUP; it reads the files again) or restart it`;
   if (notAfter <= now)
     return result('fail', `the submission certificate expired on ${new Date(notAfter).toISOString().slice(0, 10)}: apps that verify it cannot connect`, renew);
   if (notBefore > now)
@@ -61,7 +71,7 @@ export function checkCertificate(ctx: DoctorContext): CheckResult | null {
   if (selfSigned)
     return result(
       'warn',
-      `the submission certificate is self-signed (${certPath}, until ${new Date(notAfter).toISOString().slice(0, 10)}): apps must turn off verification or pin it`,
+      `the submission certificate is self-signed (${certPath}, until ${new Date(notAfter).toISOString().slice(0, 10)})${cert.checkHost(config.hostname) ? '' : ` and for ${cert.subjectAltName ?? cert.subject}, not ${config.hostname}`}: apps must turn off verification or pin it`,
       properFix,
     );
   if (days < config.doctor.certificate_warn_days)
@@ -81,4 +91,15 @@ export function checkCertificate(ctx: DoctorContext): CheckResult | null {
     `the submission certificate for ${config.hostname} is valid until ${new Date(notAfter).toISOString().slice(0, 10)} (${days} days)`,
     null,
   );
+}
+
+/** Every certificate of a PEM file, in order. */
+function certificatesIn(pem: string): X509Certificate[] {
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).flatMap((block) => {
+    try {
+      return [new X509Certificate(block)];
+    } catch {
+      return [];
+    }
+  });
 }

@@ -14,7 +14,7 @@
  *                   .64 PTR lookup fails (SERVFAIL); .65 PTR to a name whose address lookup fails
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -384,6 +384,13 @@ test('the submission certificate: valid passes, expiring within 14 days warns, e
   const other = ca.issue(['relay.good.test']);
   assert.equal(check(ca.issue(['relay.good.test']), other.key).status, 'fail', "a key that is not the certificate's");
   assert.equal(check(ca.issue(['elsewhere.test'], { toDays: 90 })).status, 'warn', 'a certificate for another name');
+  assert.match(soon.fix!, /send the relay SIGHUP/);
+  // The chain in the wrong order (the CA's certificate first): said so, not "another key".
+  const own = ca.issue(['relay.good.test'], { toDays: 90 });
+  const reversed = check({ cert: readFileSync(ca.file, 'utf8') + own.cert, key: own.key });
+  assert.equal(reversed.status, 'fail');
+  assert.match(reversed.message, /starts with another certificate .* than the one .*key\.pem belongs to/);
+  assert.match(reversed.fix!, /put the relay's own certificate first/);
 });
 
 test('CLI: exit 1 with failures, 0 when nothing fails; --json is the report; GET /v1/doctor returns the same shape', async () => {
