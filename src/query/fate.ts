@@ -11,6 +11,7 @@ import type { EventKind, EventRecord, MessageRecord, Phase, RecipientRecord, Rec
 import { domainToMask } from '../classify/own-domain.js';
 import { explanationOf, verdictOf, type ClassifyFn, type Verdict } from './verdict.js';
 import { bareMessageId } from '../intake/message-id.js';
+import { QUEUE_ID } from '../intake/queue-id.js';
 import { rememberedClassify as defaultClassify } from './remembered-classify.js';
 
 /**
@@ -113,7 +114,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export async function messageFate(store: Pick<Store, 'query'>, idOrMessageId: string, opts: FateOptions = {}): Promise<MessageFate[]> {
   const key = bareMessageId(idOrMessageId);
   if (!key) return [];
-  const { messages, recipients, events } = await store.query.findHistory(key);
+  let found = await store.query.findHistory(key);
+  // A queue id copied in lower case (queue ids are upper case; a Message-ID's case is kept as it is).
+  if (found.messages.length === 0 && key !== key.toUpperCase() && QUEUE_ID.test(key.toUpperCase())) found = await store.query.findHistory(key.toUpperCase());
+  const { messages, recipients, events } = found;
   if (messages.length === 0) return [];
   const suppressions = await suppressionsOf(store, recipients);
   return messages.map((m) =>

@@ -9,6 +9,8 @@ import { messageFate } from '../../src/query/fate.js';
 import { renderFates } from '../../src/query/render.js';
 import { html } from '../../src/web/html.js';
 import { messagePage } from '../../src/web/pages/message.js';
+import { newQueueId } from '../../src/intake/queue-id.js';
+import { newMessage } from '../helpers/new-message.js';
 import { enqueue, tempStore, T0 } from '../queue/fixtures.js';
 
 test('an inferred status is kept in the record but the trace and the page show the reply as sent', async (t) => {
@@ -66,4 +68,16 @@ test('an inferred status is kept in the record but the trace and the page show t
   );
   assert.match(page, /ann@example\.org<\/span>: <span class="mono">550 User unknown<\/span>/);
   assert.doesNotMatch(page, /550 5\.1\.1 User unknown/);
+});
+
+test('a queue id copied in lower case finds its message; a Message-ID keeps its case', async (t) => {
+  const s = tempStore();
+  t.after(() => s.cleanup());
+  const { message } = await s.store.messages.enqueue(
+    newMessage({ queueId: newQueueId(), messageId: 'Mixed.Case@App.Example', recipients: ['ann@example.org'] }),
+  );
+  assert.match(message.queueId, /^[0-9A-HJKMNP-TV-Z]{16}$/, 'a real queue id');
+  const fates = await messageFate(s.store, message.queueId.toLowerCase(), { now: T0 });
+  assert.equal(fates[0]?.queue_id, message.queueId);
+  assert.deepEqual(await messageFate(s.store, message.messageId!.toUpperCase(), { now: T0 }), []);
 });
