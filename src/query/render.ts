@@ -86,6 +86,10 @@ export function describeEvent(e: FateEvent): string {
   switch (e.kind) {
     case 'received': {
       const n = typeof d.recipients === 'number' ? `, ${d.recipients} recipient${d.recipients === 1 ? '' : 's'}` : '';
+      // mailtrail's own notices (DSNs, TLS reports) were made here, not submitted by an app.
+      if (typeof d.original_queue_id === 'string') return `made by mailtrail: a ${String(d.type ?? 'status')} report (DSN) about ${d.original_queue_id}${n}`;
+      if (d.type === 'tls-report')
+        return `made by mailtrail: a TLS report (RFC 8460)${typeof d.policy_domain === 'string' ? ` for ${d.policy_domain}` : ''}${n}`;
       return `accepted on submission${n}`;
     }
     case 'bounced':

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { messageFate } from '../../src/query/fate.js';
+import { describeEvent } from '../../src/query/render.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -198,6 +200,13 @@ test('a final failure with NOTIFY=FAILURE queues one DSN to the sender, with a n
     assert.equal(status.perMessage.get('original-envelope-id'), 'env-abc');
     assert.equal(status.perMessage.get('reporting-mta'), 'dns; relay.mailtrail.test');
     assert.equal(status.perMessage.get('arrival-date'), rfc5322Date(T0));
+    // The notice's own trace says it was made here, about the original, not "accepted on submission".
+    const [own] = await messageFate(h.store, dsn.queueId, { now: h.now });
+    const received = own!.timeline.find((e) => e.type === 'event' && e.kind === 'received');
+    assert.equal(
+      received && received.type === 'event' ? describeEvent(received) : null,
+      `made by mailtrail: a failure report (DSN) about ${message.queueId}, 1 recipient`,
+    );
     assert.equal(status.recipients.length, 1);
     const r = status.recipients[0];
     assert.equal(r.get('original-recipient'), 'rfc822;Bob@Example.org');
