@@ -410,7 +410,8 @@ export const ENHANCED_RULES: readonly Rule[] = [
   { id: 'X.1.3', match: { enhanced: 'X.1.3' }, category: 'mailbox-unknown', explanation: 'The recipient address is not a valid e-mail address (bad syntax).' },
   { id: 'X.1.4', match: { enhanced: 'X.1.4' }, category: 'mailbox-unknown', explanation: 'The recipient address is ambiguous at the receiving server (it matches several mailboxes).' },
   { id: 'X.1.6', match: { enhanced: 'X.1.6' }, category: 'mailbox-moved', explanation: S.moved },
-  { id: 'X.1.7', match: { enhanced: 'X.1.7' }, category: 'policy', explanation: 'The receiving server refused our envelope sender (return path) address as badly formed.' },
+  // RFC 3463 names X.1.7 "bad sender's mailbox address syntax"; servers give it to any refused sender (unknown, not allowed).
+  { id: 'X.1.7', match: { enhanced: 'X.1.7' }, category: 'policy', explanation: 'The receiving server refused our envelope sender (return path) address: badly formed, unknown there, or not allowed; no recipient was judged.' },
   { id: 'X.1.8', match: { enhanced: 'X.1.8' }, category: 'policy', explanation: 'The receiving server refused our envelope sender (return path) because its domain does not resolve or cannot receive replies.' },
   { id: 'X.1.10', match: { enhanced: 'X.1.10' }, category: 'no-mail-service', explanation: 'The recipient\'s domain publishes a "null MX": it explicitly accepts no email (RFC 7505).' },
   { id: 'X.2.2', match: { enhanced: 'X.2.2' }, category: 'mailbox-full', explanation: S.full },
