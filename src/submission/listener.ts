@@ -266,12 +266,14 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     const failures = authFailures.record(ip, now());
     const blocked = failures >= limits.max_auth_failures;
     counted('auth-failure');
+    const text = blocked ? `too many authentication failures from ${admission.describe(ip)}; try again later` : 'Authentication credentials invalid';
     log.info(
       {
         event: 'submission.refused',
         reason: 'auth-failure',
         code: blocked ? 421 : 535,
         enhanced: blocked ? '4.7.0' : '5.7.8',
+        text,
         command: 'AUTH',
         method: auth.method,
         client_ip: ip,
@@ -281,10 +283,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
       },
       'refused',
     );
-    if (blocked) {
-      return smtpError(421, '4.7.0', `too many authentication failures from ${admission.describe(ip)}; try again later`);
-    }
-    return smtpError(535, '5.7.8', 'Authentication credentials invalid');
+    return blocked ? smtpError(421, '4.7.0', text) : smtpError(535, '5.7.8', text);
   }
 
   function onMailFrom(address: { address: string }, session: SMTPServerSession): Error | null {
@@ -385,13 +384,16 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
         { event: 'submission.commit_failed', err, client_ip: session.remoteAddress, user: envelope.username, sender: envelope.mailFrom },
         'could not queue message',
       );
+      // The log's `text` is the reply the client got (README: submission.refused).
       if (isStorageFull(err)) {
         // RFC 3463 X.3.1: the client keeps the message and tries again, ideally after we have room.
-        if (conn) refused(conn, { code: 452, enhanced: '4.3.1', text: 'storage full', reason: 'commit-failed', command: 'DATA' });
-        throw smtpError(452, '4.3.1', 'Message not queued: insufficient system storage; nothing was kept, try again later');
+        const text = 'Message not queued: insufficient system storage; nothing was kept, try again later';
+        if (conn) refused(conn, { code: 452, enhanced: '4.3.1', text, reason: 'commit-failed', command: 'DATA' });
+        throw smtpError(452, '4.3.1', text);
       }
-      if (conn) refused(conn, { code: 451, enhanced: '4.3.0', text: 'commit failed', reason: 'commit-failed', command: 'DATA' });
-      throw smtpError(451, '4.3.0', 'Message not queued: local storage error; nothing was kept, try again later');
+      const text = 'Message not queued: local storage error; nothing was kept, try again later';
+      if (conn) refused(conn, { code: 451, enhanced: '4.3.0', text, reason: 'commit-failed', command: 'DATA' });
+      throw smtpError(451, '4.3.0', text);
     }
   }
 

@@ -72,7 +72,7 @@ describe('submission over TLS with nodemailer', () => {
       return true;
     });
     t.close();
-    assert.ok(h.logs.some((l) => l.event === 'submission.refused' && l.reason === 'auth-failure'));
+    assert.ok(h.logs.some((l) => l.event === 'submission.refused' && l.reason === 'auth-failure' && l.text === 'Authentication credentials invalid'));
   });
 
   test('AUTH PLAIN with an authorization identity other than the user (acting as someone else) is refused', async () => {

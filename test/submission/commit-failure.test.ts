@@ -30,6 +30,8 @@ describe('a failed commit is answered 451 4.3.0 and leaves nothing behind', () =
     }
     assert.deepEqual(tableCounts(h), before);
     assert.ok(h.logs.some((l) => l.event === 'submission.commit_failed'));
+    const refused = h.logs.find((l) => l.event === 'submission.refused' && l.reason === 'commit-failed');
+    assert.match(String(refused?.text), /^Message not queued: /, 'the log says what the client was told');
     // Same session, same message: now it is queued.
     const retry = await send(c, message('locked@example.com'));
     assert.match(retry!.text, /^250 2\.0\.0 Ok: queued as /);
