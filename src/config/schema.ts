@@ -473,7 +473,15 @@ export const apiSchema = z.strictObject({
         scope: z.enum(['read', 'admin']),
       }),
     )
-    .default([]),
+    .default([])
+    // A name says who did an action (`token` in the log, `by` in events): two tokens may not share one.
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((t, i) => {
+        if (seen.has(t.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `a name not used by another token ("${t.name}" is taken)` });
+        seen.add(t.name);
+      });
+    }),
   /**
    * Reverse proxies (addresses or CIDR blocks) whose X-Forwarded-For is believed. A request from one of
    * them is counted and logged as the right-most X-Forwarded-For address that is not itself a trusted

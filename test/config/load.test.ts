@@ -313,3 +313,17 @@ test('two of mailtrail\'s own listeners on one port are a config error (the seco
   const apart = loadConfig(file('apart.yaml', 'submission:\n  starttls: { host: 127.0.0.1, port: 2526 }\napi: { host: 127.0.0.2, port: 2526 }\n'), {});
   assert.equal(apart.api.port, 2526);
 });
+
+test('two API tokens with one name are a config error (the name says who did an action), naming the key, not the token', () => {
+  const a = 'a'.repeat(40);
+  const b = 'b'.repeat(40);
+  assert.throws(
+    () =>
+      loadConfig(file('tokens.yaml', `api:\n  tokens:\n    - { name: ops, token: ${a}, scope: admin }\n    - { name: ops, token: ${b}, scope: read }\n`), {}),
+    (err: unknown) => {
+      assert.match((err as Error).message, /config key api\.tokens\.1\.name in .*: found "ops"; expected a name not used by another token \("ops" is taken\)/);
+      assert.doesNotMatch((err as Error).message, /aaaa|bbbb/);
+      return true;
+    },
+  );
+});
