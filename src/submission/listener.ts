@@ -559,7 +559,9 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
       draining = true;
       // Not awaited: it resolves only once every client has closed its side, which is theirs to do.
       void Promise.all(acceptors.map((a) => a.close()));
-      await endSessions(servers, deps.closeTimeoutMs ?? 10_000);
+      await endSessions(servers, deps.closeTimeoutMs ?? 10_000, (conn) =>
+        refused(conn, { code: 421, enhanced: '4.3.2', text: 'Server shutting down; try again later', reason: 'shutdown', command: null }),
+      );
       await Promise.allSettled([...inFlight.values()]);
       for (const g of guards.values()) g.dispose();
     },

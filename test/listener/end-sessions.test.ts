@@ -15,10 +15,12 @@ for (const kind of ['submission', 'bounce listener'] as const) {
     let port: number;
     let host = '127.0.0.1';
     let close: () => Promise<void>;
+    let logs: Record<string, unknown>[] | null = null;
     if (kind === 'submission') {
       const h = await startHarness(); // close() grants 500 ms
       port = h.starttlsPort;
       close = () => h.close();
+      logs = h.logs;
     } else {
       const b = await startBounceListener(); // close() grants 200 ms
       port = b.port;
@@ -36,5 +38,8 @@ for (const kind of ['submission', 'bounce listener'] as const) {
     assert.equal((await idle.read(3000))?.text, '421 4.3.2 Server shutting down; try again later');
     await closing;
     await assert.rejects(RawClient.connect(port, { host }), /ECONNREFUSED/);
+    // Submission logs each refusal, the sessions cut at the end of the grace too.
+    if (logs)
+      assert.equal(logs.filter((l) => l.event === 'submission.refused' && l.reason === 'shutdown').length, 2, 'the command refused and the idle session cut');
   });
 }
