@@ -49,6 +49,6 @@ export function wordsOverStatus(c: Classification, text: string, reclassify: (wo
   // or of hosts that kept failing: the domain may well exist. (5.4.4, "unable to route", still decides: Postfix
   // gives it to a malformed name server reply only when the MX data itself is invalid, and bounces at once; a
   // reply it could not parse gets 4.4.3 and is deferred.)
-  if (c.rule === 'enhanced:X.1.2' && DOMAIN_MAY_EXIST.has(byWording.category)) return byWording;
+  if (c.rule === 'enhanced:X.1.2' && (DOMAIN_MAY_EXIST.has(byWording.category) || byWording.rule === 'wording:table-lookup-failure')) return byWording;
   return null;
 }
