@@ -117,5 +117,16 @@ export async function checkDkim(ctx: DoctorContext, domain: string): Promise<{ c
       );
     }
   }
+  // RFC 8463 keys verify only where receivers implement them (few large providers do yet): alone they align
+  // with almost no one. docs/deliverability.md recommends RSA beside them.
+  const activeKeys = keys.filter((k) => k.active && !k.unusable);
+  if (activeKeys.length > 0 && activeKeys.every((k) => k.algorithm === 'ed25519-sha256'))
+    out.push(
+      result(
+        'warn',
+        `${domain} is signed with Ed25519 only: most receivers do not verify Ed25519 signatures yet (RFC 8463), so its mail reads as unsigned to them`,
+        `mailtrail dkim keygen ${domain} --algorithm rsa-2048, publish and activate it beside the Ed25519 key`,
+      ),
+    );
   return { checks: out, signing: active.includes('ok') ? 'ok' : active.includes('unknown') ? 'unknown' : 'broken' };
 }

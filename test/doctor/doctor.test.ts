@@ -63,11 +63,16 @@ const DOMAINS = [
   'sha1only.test',
   'servicekey.test',
   'brokenkey.test',
+  'edonly.test',
 ];
 // One key pair serves every domain (RSA generation costs ~100 ms each); badkey.test publishes another.
 const PRIVATE = generateKey('rsa-sha256');
 const OTHER_PUBLIC = publicKeyValue(parsePrivateKey(generateKey('rsa-sha256')));
-const key = (domain: string) => ({ domain, selector: 'mt1', algorithm: 'rsa-sha256' as const, privateKey: PRIVATE, active: true, createdAt: Date.now() });
+const ED_PRIVATE = generateKey('ed25519-sha256');
+const key = (domain: string) =>
+  domain === 'edonly.test'
+    ? { domain, selector: 'mt1', algorithm: 'ed25519-sha256' as const, privateKey: ED_PRIVATE, active: true, createdAt: Date.now() }
+    : { domain, selector: 'mt1', algorithm: 'rsa-sha256' as const, privateKey: PRIVATE, active: true, createdAt: Date.now() };
 
 before(async () => {
   store = openSqliteStore({ path: path.join(dir, 'q.db'), synchronous: 'NORMAL', busyTimeoutMs: 2000 });
@@ -80,7 +85,7 @@ before(async () => {
       const p = publicKeyValue(parsePrivateKey(k.privateKey));
       // brokenkey.test's stored private key is damaged (its record and public_key column are fine).
       await store.dkimKeys.add({ ...k, publicKey: p, privateKey: d === 'brokenkey.test' ? k.privateKey.replace(/[A-Za-z0-9]{20}\n/, 'AAAA\n') : k.privateKey });
-      const record = txtValue('rsa-sha256', d === 'badkey.test' ? OTHER_PUBLIC : p);
+      const record = txtValue(k.algorithm, d === 'badkey.test' ? OTHER_PUBLIC : p);
       // testflag.test flags its record t=y; dkimfail.test's record cannot be looked up (SERVFAIL).
       const variants: Record<string, string> = {
         'testflag.test': `${record}; t=y`,
@@ -232,6 +237,17 @@ test('DKIM: records verifiers refuse (v=DKIM2, h=sha1 only, s= not email) and a 
   assert.equal(broken.status, 'fail');
   assert.match(broken.message, /its stored private key cannot be read .*mailtrail refuses mail from brokenkey\.test for now/);
   for (const d of ['dkimv2.test', 'sha1only.test', 'servicekey.test', 'brokenkey.test']) assert.equal(one('dkim', d).status, 'fail', d);
+});
+
+test('a domain signed with Ed25519 alone is warned: most receivers do not verify it yet', () => {
+  const checks = find('dkim', 'edonly.test');
+  assert.deepEqual(
+    checks.map((c) => c.status),
+    ['pass', 'warn'],
+  );
+  assert.match(checks[1]!.message, /signed with Ed25519 only: most receivers do not verify Ed25519/);
+  assert.match(checks[1]!.fix!, /--algorithm rsa-2048/);
+  assert.equal(find('dkim', 'good.test').length, 1, 'an RSA key alone: no such warning');
 });
 
 test('DMARC alignment reads the active key only: a waiting key not yet published, a t=y record and a failed lookup are no DKIM failure', () => {
