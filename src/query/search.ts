@@ -4,6 +4,7 @@
  * Each row carries its subject and the verdict of each recipient: the API and the support page show the
  * same words as the trace.
  */
+import { domainToASCII } from 'node:url';
 import type { SearchFilters, Store } from '../store/store.js';
 import type { RecipientState } from '../types.js';
 import { bareMessageId } from '../intake/message-id.js';
@@ -69,14 +70,23 @@ export function decodeCursor(cursor: string): { createdAt: number; id: number } 
   return { createdAt: v[0], id: v[1] };
 }
 
+/** An address with its domain as the A-label (as stored); one that does not decode stays as given. */
+function asciiDomainOf(address: string): string {
+  const at = address.lastIndexOf('@');
+  if (at < 0) return address;
+  const domain = address.slice(at + 1);
+  return `${address.slice(0, at)}@${domainToASCII(domain) || domain}`;
+}
+
 export async function searchMessages(store: Pick<Store, 'query'>, p: SearchParams, opts: FateOptions = {}): Promise<SearchResult> {
   const limit = Math.min(Math.max(1, p.limit ?? DEFAULT_LIMIT), MAX_LIMIT);
   const filters: SearchFilters = {
     message: p.message !== undefined ? (bareMessageId(p.message) ?? p.message.trim()) : undefined,
     subject: p.subject,
-    recipient: p.recipient,
-    sender: p.sender,
-    domain: p.domain?.toLowerCase(),
+    // Recipients are stored with the domain's A-label: `kunde@bücher.de` is searched as `kunde@xn--bcher-kva.de`.
+    recipient: p.recipient !== undefined ? asciiDomainOf(p.recipient) : undefined,
+    sender: p.sender !== undefined && p.sender !== '' ? asciiDomainOf(p.sender) : p.sender,
+    domain: p.domain !== undefined ? (domainToASCII(p.domain.trim()) || p.domain).toLowerCase() : undefined,
     state: p.state,
     tag: p.tag,
     since: p.since,

@@ -5,10 +5,31 @@
  * (late hard bounces, complaints) write their entries inside their own transactions, keyed with the same
  * function; intake hands each recipient's key to the enqueue, which checks it in its own transaction.
  */
+import { domainToASCII } from 'node:url';
 import type { Store, SuppressionPosition, SuppressionRecord } from '../store/store.js';
 
-/** One mailbox for this purpose: `User@Example.com` and ` user@example.com` are the same entry. */
-export const suppressionKey = (address: string): string => address.trim().toLowerCase();
+/**
+ * One mailbox for this purpose: `User@Example.com` and ` user@example.com` are the same entry, and so are
+ * `kunde@bücher.de` and `kunde@xn--bcher-kva.de` (recipients are stored with the A-label, as DNS knows the
+ * domain) and `"ann"@example.com` and `ann@example.com` (quotes that a dot-atom does not need, RFC 5321 §4.1.2).
+ */
+export function suppressionKey(address: string): string {
+  const trimmed = address.trim();
+  const at = trimmed.lastIndexOf('@');
+  if (at < 0) return trimmed.toLowerCase();
+  let local = trimmed.slice(0, at);
+  const domain = trimmed.slice(at + 1);
+  const quoted = /^"((?:[^"\\]|\\.)*)"$/.exec(local);
+  if (quoted) {
+    const inner = quoted[1]!.replace(/\\(.)/g, '$1');
+    if (DOT_ATOM.test(inner)) local = inner;
+  }
+  const ascii = domain.startsWith('[') ? domain : domainToASCII(domain) || domain;
+  return `${local}@${ascii}`.toLowerCase();
+}
+
+/** RFC 5321 Dot-string: atoms of atext joined by single dots. */
+const DOT_ATOM = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
 
 export interface SuppressionList {
   list(opts: { limit: number; offset?: number; address?: string; contains?: string; after?: SuppressionPosition }): Promise<SuppressionRecord[]>;

@@ -52,3 +52,19 @@ test('list searches any part of the address in any case, newest first', async ()
     ['dave@blocked.test', 'zed@blocked.test'],
   );
 });
+
+test('one key per mailbox: the domain as its A-label (as recipients are stored), needless quotes dropped', () => {
+  assert.equal(suppressionKey('Kunde@Bücher.DE'), 'kunde@xn--bcher-kva.de');
+  assert.equal(suppressionKey('kunde@xn--bcher-kva.de'), 'kunde@xn--bcher-kva.de');
+  assert.equal(suppressionKey('"User.Upper"@plain.test'), 'user.upper@plain.test');
+  assert.equal(suppressionKey('"two words"@plain.test'), '"two words"@plain.test', 'quotes a dot-atom cannot do without stay');
+  assert.equal(suppressionKey('user@[192.0.2.1]'), 'user@[192.0.2.1]');
+  assert.equal(suppressionKey('用户@例子.test'), suppressionKey('用户@xn--fsqu00a.test'));
+});
+
+test('an operator suppressing an internationalised address stops the mail the relay stores under the A-label', async () => {
+  const list = suppressionList(t.store);
+  await list.add('kunde@bücher.test', 'asked to stop');
+  assert.equal(await list.has('kunde@xn--bcher-kva.test'), true);
+  assert.equal(await list.remove('KUNDE@xn--bcher-kva.test'), true, 'removed in the other spelling');
+});
