@@ -129,6 +129,20 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
         { event: 'relay.config' },
         `${key} is still the example config's placeholder, which anyone can read: set a random one (openssl rand -hex 32)`,
       );
+    // TLS reports by mail come from tlsrpt-noreply@<hostname>; RFC 8460 §5.3 has receivers ignore one without a DKIM signature.
+    if (config.delivery.tls_reporting.enabled && config.dkim.enabled) {
+      const own = config.hostname.toLowerCase();
+      const fallback = config.dkim.fallback_domain?.toLowerCase() ?? null;
+      const domains = new Set([
+        ...config.dkim.keys.map((k) => k.domain.toLowerCase()),
+        ...(await store.dkimKeys.list()).filter((k) => k.active).map((k) => k.domain),
+      ]);
+      if (!domains.has(own) && !(fallback && domains.has(fallback)))
+        logger.warn(
+          { event: 'relay.config' },
+          `delivery.tls_reporting is on but there is no DKIM key for ${own} (the reports' From domain) nor a dkim.fallback_domain with one: receivers ignore unsigned TLS reports (RFC 8460 §5.3). Run: mailtrail dkim keygen ${own}`,
+        );
+    }
 
     const inner = configuredIntake({ config, store, logger });
     const intake: Intake = {

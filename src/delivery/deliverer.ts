@@ -187,8 +187,11 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     const dnsAt = clock();
     const t0 = performance.now();
     const route = await resolveRoute(job.domain, { config, resolver });
+    // A TLS report of ours (RFC 8460 §5.3) must be delivered despite TLS failures, in the clear if need be: it
+    // tells the domain that its TLS is broken. No MTA-STS policy, no required TLS (the smarthost's own stays).
+    const tlsReport = job.message.origin === 'dsn' && isTlsReport(job.raw);
     // MTA-STS covers delivery found through MX (an implicit MX too), not the operator's routes or smarthost.
-    const looked = mtaSts && route.ok && (route.kind === 'mx' || route.kind === 'a-fallback') ? await stsPlan(mtaSts, job.domain, route) : null;
+    const looked = mtaSts && !tlsReport && route.ok && (route.kind === 'mx' || route.kind === 'a-fallback') ? await stsPlan(mtaSts, job.domain, route) : null;
     const sts: StsPlan | Error | null = looked instanceof Error ? looked : (looked?.plan ?? null);
     // With no policy in force, a failed fetch is still recorded: TLS reports count it (src/tlsrpt).
     const stsDetail = looked instanceof Error ? null : (looked?.plan?.detail ?? looked?.failed ?? null);
@@ -223,7 +226,8 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       });
     }
 
-    const policy: TlsPolicy = route.smarthost ? route.smarthost.tls : (d.tls_policy.domains[job.domain] ?? d.tls_policy.default);
+    const configured: TlsPolicy = route.smarthost ? route.smarthost.tls : (d.tls_policy.domains[job.domain] ?? d.tls_policy.default);
+    const policy: TlsPolicy = tlsReport && !route.smarthost && configured === 'required' ? 'opportunistic' : configured;
     let last: Verdict | null = null;
     for (const host of route.hosts) {
       const rule = sts?.forHost(host.host) ?? null;
@@ -475,6 +479,13 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
 function tlsConnectOptions(host: RouteHost, verify: boolean, ca: string[] | undefined): tls.ConnectionOptions {
   const isIp = /^[\d.]+$|:/.test(host.host);
   return { servername: isIp ? undefined : host.host, rejectUnauthorized: verify, minVersion: 'TLSv1.2', ...(ca ? { ca } : {}) };
+}
+
+/** A report of RFC 8460 (src/tlsrpt): its header block names the policy domain. */
+function isTlsReport(raw: Buffer): boolean {
+  const head = raw.subarray(0, 16_384).toString('latin1');
+  const end = head.search(/\r?\n\r?\n/);
+  return /^TLS-Report-Domain:/im.test(end < 0 ? head : head.slice(0, end));
 }
 
 /** The MTA-STS plan for a route; an Error when the lookup itself broke (the policy cache could not be read). */

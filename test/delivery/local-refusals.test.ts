@@ -92,3 +92,30 @@ test('a smarthost that echoes our AUTH command in its refusal does not put the p
     await deliverer.close();
   }
 });
+
+test('a TLS report of ours is delivered despite the TLS a domain requires (RFC 8460 §5.3); other mail to it waits for TLS', async () => {
+  const config = testConfig(dns.address, { tls_policy: { default: 'opportunistic', domains: { 'ascii.test': 'required' } } });
+  const deliverer = await testDeliverer(config);
+  try {
+    const mail = await deliverer.deliver(testJob({ domain: 'ascii.test', to: ['tlsrpt@ascii.test'] }));
+    assert.deepEqual(
+      mail.recipients.map((o) => [o.outcome, o.classification.category]),
+      [['deferred', 'tls-required']],
+    );
+    const report = testJob({
+      domain: 'ascii.test',
+      to: ['tlsrpt@ascii.test'],
+      from: '',
+      raw: 'From: MAILER-DAEMON@relay.test\r\nTo: tlsrpt@ascii.test\r\nSubject: Report Domain: ascii.test\r\nTLS-Report-Domain: ascii.test\r\nTLS-Report-Submitter: relay.test\r\n\r\nreport\r\n',
+    });
+    report.message.origin = 'dsn';
+    const sent = await deliverer.deliver(report);
+    assert.deepEqual(
+      sent.recipients.map((o) => o.outcome),
+      ['delivered'],
+      'in the clear: the report says TLS is broken there',
+    );
+  } finally {
+    await deliverer.close();
+  }
+});
