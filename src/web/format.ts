@@ -25,8 +25,8 @@ export function reply(e: { code: number | null; enhanced: string | null; text: s
   return replyLine(e, { join });
 }
 
-/** The first letter capitalised, for a verdict that starts a sentence on the page. */
-export const sentence = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+/** The first letter capitalised, for a verdict that starts a sentence on the page; never an address's ("Ann@…"). */
+export const sentence = (s: string) => (/^\S*@/.test(s) ? s : s.charAt(0).toUpperCase() + s.slice(1));
 
 export function percent(rate: number | null): string {
   if (rate === null) return '—';

@@ -179,9 +179,14 @@ export function registerWebUi(app: FastifyInstance, deps: WebDeps): void {
         );
       });
 
-      web.setNotFoundHandler((req, reply) =>
-        ctx.send(reply, 404, errorPage({ user: null, title: 'No such page', message: `There is no page at ${req.url.split('?')[0]}.` })),
-      );
+      // No route ran the session hook: read the session here, so a signed-in user keeps the navigation.
+      web.setNotFoundHandler(async (req, reply) => {
+        const cookieValue = readCookie(req.headers.cookie, SESSION_COOKIE);
+        const session = ctx.sessions.get(cookieValue);
+        const principal = session ? await ctx.byHash(session.tokenSha256) : null;
+        const user: PageUser | null = session && principal ? { principal, csrf: session.csrf } : null;
+        return ctx.send(reply, 404, errorPage({ user, title: 'No such page', message: `There is no page at ${req.url.split('?')[0]}.` }));
+      });
 
       web.get('/assets/style.css', PUBLIC, async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'max-age=3600').send(STYLE));
 

@@ -1,6 +1,9 @@
 /** Where a form may send the browser afterwards: only a page of ours (an open redirect would help phishing). */
 export function safeNext(next: unknown, fallback = '/ui/messages'): string {
   if (typeof next !== 'string' || !/^\/ui\/[^\s\\\x00-\x1f\x7f]*$/.test(next) || next.startsWith('/ui/login')) return fallback;
+  // Dot segments, plain or percent-encoded, would leave /ui/ once the browser resolves them (/ui/../v1/queue).
+  const path = next.split(/[?#]/, 1)[0]!;
+  if (/(^|\/)(?:\.|%2e){1,2}(?:\/|$)/i.test(path)) return fallback;
   // A Location header is Latin-1 at most (Node refuses anything above): characters beyond ASCII, as in a
   // search for a non-ASCII subject, go percent-encoded; a lone surrogate cannot be, so it falls back.
   try {

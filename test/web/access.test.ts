@@ -119,7 +119,16 @@ describe('signing in', () => {
   });
 
   test('"next" never leads off the page', async () => {
-    for (const next of ['https://evil.example/', '//evil.example/ui/', '/ui\\@evil.example', 'javascript:alert(1)', '/ui/login?next=x']) {
+    for (const next of [
+      'https://evil.example/',
+      '//evil.example/ui/',
+      '/ui\\@evil.example',
+      'javascript:alert(1)',
+      '/ui/login?next=x',
+      '/ui/../v1/queue',
+      '/ui/%2e%2E/v1/queue',
+      '/ui/x/../../v1/queue',
+    ]) {
       const b = w.browser();
       await b.get('/ui/login');
       const r = await b.post('/ui/login', { token: READ_TOKEN, next });

@@ -50,6 +50,15 @@ test('search: subject words, state, date range and paging; a bad value is shown 
     assert.match(r.body, /expected an ISO 8601 time/);
   }
   assert.match(text((await b.get('/ui/messages?since=2024-04-30&until=9999-12-31')).body), /QNEWER0001/);
+  // A link made for the API opens the same search: `message` is the page's `q`. A filter given twice is an error
+  // at its field, not an unfiltered list.
+  assert.equal((await b.get('/ui/messages?message=QOLDER0001')).location, '/ui/messages/QOLDER0001');
+  const twice = await b.get('/ui/messages?state=expired&state=bounced');
+  assert.equal(twice.status, 400);
+  assert.match(twice.body, /state is given more than once/);
+  const bogus = await b.get('/ui/messages?state=bogus');
+  assert.equal(bogus.status, 400);
+  assert.match(bogus.body, /id="state-error">[^<]+</, 'the reason is shown at the select');
   const first = await b.get('/ui/messages?tag=transactional&state=delivered');
   assert.match(first.body, /QNEWER0001/);
 });
@@ -105,4 +114,19 @@ test('health: three charts drawn as SVG with a bar per bucket and a title, rates
   const t = text(body);
   assert.match(t, /50\.0 % bounce rate \(2 bounced of 4 sent\)/);
   assert.match(t, /greylist\.test 3 \(0 bounced, 3 deferred\) 451 4\.7\.1 Greylisted, try again later ×3/);
+});
+
+test('a verdict that starts with an address keeps its case; others start with a capital', async () => {
+  const { sentence } = await import('../../src/web/format.js');
+  assert.equal(sentence('good@rcpt.test: delivered'), 'good@rcpt.test: delivered');
+  assert.equal(sentence('2 recipients: delivered'), '2 recipients: delivered');
+  assert.equal(sentence('all delivered'), 'All delivered');
+});
+
+test('a page that does not exist is a 404 that keeps the signed-in navigation', async () => {
+  const r = await b.get('/ui/no-such-page');
+  assert.equal(r.status, 404);
+  assert.match(r.body, /No such page/);
+  assert.match(r.body, /href="\/ui\/queue"/, 'the navigation of a signed-in user');
+  assert.doesNotMatch(r.body, />Sign in</);
 });

@@ -33,12 +33,15 @@ export function searchPage(opts: {
   next: string | null;
 }): Html {
   const { form, result, error } = opts;
+  // A bad state (from a URL: the select offers only good ones) is said at the select, as at any field.
+  const badState = error?.field === 'state';
   const state = html`<div class="field">
   <label for="f-state">State</label>
-  <select id="f-state" name="state">
+  <select id="f-state" name="state"${badState ? html` aria-invalid="true" aria-describedby="state-error"` : ''}>
     <option value="">any</option>
     ${SEARCH_STATES.map((s) => html`<option value="${s}"${form.state === s ? html` selected` : ''}>${s}</option>`)}
   </select>
+  ${badState ? html`<small class="field-error" id="state-error">${error!.message}</small>` : ''}
 </div>`;
   const rows = (result?.messages ?? []).map(
     (m) => html`<tr>

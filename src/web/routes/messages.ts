@@ -24,13 +24,20 @@ const inboundParams = z.strictObject({ id: z.coerce.number().int().min(1) });
 const DAY = 86_400_000;
 
 /** The form's fields, trimmed; empty ones dropped. */
-function readForm(query: Record<string, unknown>): SearchForm {
+/**
+ * The form from the URL. The API's own name `message` is taken for `q`, so a link made for the API opens the
+ * same search here; a filter given twice is an error (ignoring it listed every message, as if unfiltered).
+ */
+function readForm(query: Record<string, unknown>): { form: SearchForm; twice: string | null } {
   const form: SearchForm = {};
+  let twice: string | null = null;
+  const source: Record<string, unknown> = { ...query, q: query.q ?? query.message };
   for (const f of SEARCH_FIELDS) {
-    const v = query[f];
-    if (typeof v === 'string' && v.trim()) form[f] = v.trim();
+    const v = source[f];
+    if (Array.isArray(v)) twice ??= f === 'q' && query.q === undefined ? 'message' : f;
+    else if (typeof v === 'string' && v.trim()) form[f] = v.trim();
   }
-  return form;
+  return { form, twice };
 }
 
 /** The API's search parameters from the form: `q` is the Message-ID or queue id; "until" a date includes that whole day. */
@@ -54,7 +61,19 @@ export function registerMessages(web: FastifyInstance, ctx: WebContext): void {
 
   web.get('/messages', READ, async (req, reply) => {
     const query = req.query as Record<string, unknown>;
-    const form = readForm(query);
+    const { form, twice } = readForm(query);
+    if (twice)
+      return ctx.send(
+        reply,
+        400,
+        searchPage({
+          user: user(req),
+          form,
+          result: null,
+          next: null,
+          error: { field: twice === 'message' ? 'q' : twice, message: `${twice} is given more than once: give it once` },
+        }),
+      );
     const parsed = searchQuery.safeParse(toParams(form, query.cursor));
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
