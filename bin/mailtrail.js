@@ -8,6 +8,15 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { buildDirectory, isBuilt, useBuild } from '../scripts/build.js';
 
+// `start` treats SIGHUP as "reload" (log rotation, a renewed certificate). Until its own handler is in place (a
+// build, the modules loading) one must not end the relay: it is noted, and `start` reloads once it is up.
+if (process.argv[2] === 'start') {
+  globalThis.mailtrailEarlyHangup = false;
+  process.on('SIGHUP', () => {
+    globalThis.mailtrailEarlyHangup = true;
+  });
+}
+
 let dir = buildDirectory();
 if (!isBuilt(dir)) {
   // In a process of its own: esbuild (its JavaScript API and its service process) stays out of the relay's.

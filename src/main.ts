@@ -55,7 +55,7 @@ export interface Relay {
   scheduler: Scheduler | null;
   stop(): Promise<void>;
   /** SIGHUP: `log.file` opened again at its path (log rotation) and the submission certificate read again. */
-  reload(): void;
+  reload(): Promise<void>;
 }
 
 export async function startRelay(config: Config, options: RelayOptions = {}): Promise<Relay> {
@@ -261,7 +261,7 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
         stopped ??= stopAll().then(() => logger.info({ event: 'relay.stopped' }, 'mailtrail relay stopped'));
         return stopped;
       },
-      reload() {
+      async reload() {
         // Each on its own: a certificate that does not load must not keep the log from being reopened.
         let reopened = 0;
         try {
@@ -271,7 +271,7 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
         }
         let certificate: { certPath: string | null; notAfter: string | null } = { certPath: null, notAfter: null };
         try {
-          certificate = submission?.reloadCertificate() ?? certificate;
+          certificate = (await submission?.reloadCertificate()) ?? certificate;
         } catch (err) {
           logger.error(
             { event: 'relay.reload_failed', err: (err as Error).message },

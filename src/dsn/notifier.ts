@@ -120,15 +120,24 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     );
     const queueId = accepted.queueId;
     const suppressed = accepted.suppressed > 0;
-    await store.events.appendMany(
-      due.map((r) => ({
-        at: now,
-        kind: 'dsn-sent' as const,
-        messageRowId: message.id,
-        recipientId: r.id,
-        detail: { dsn_queue_id: queueId, type: TYPE[kind] },
-      })),
-    );
+    // The report is queued: from here a failure must not reach the caller, which would leave the report owed
+    // and have the sweep queue it again (a second report to the sender). The timeline lacks its note then.
+    await store.events
+      .appendMany(
+        due.map((r) => ({
+          at: now,
+          kind: 'dsn-sent' as const,
+          messageRowId: message.id,
+          recipientId: r.id,
+          detail: { dsn_queue_id: queueId, type: TYPE[kind] },
+        })),
+      )
+      .catch((err: Error) =>
+        logger.warn(
+          { event: 'dsn.error', queue_id: message.queueId, kind, recipient_ids: due.map((r) => r.id), err: err.message },
+          `the ${TYPE[kind]} report is queued as ${queueId}, but its dsn-sent events could not be written; the timeline will not show it`,
+        ),
+      );
     logger.info(
       {
         event: 'dsn.sent',

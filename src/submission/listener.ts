@@ -4,6 +4,7 @@
  * writes the queue or touches delivery.
  */
 import { X509Certificate } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
 import type { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
@@ -13,7 +14,7 @@ import type { Logger } from '../log/logger.js';
 import { isStorageFull } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import type { NotifyKeyword } from '../types.js';
-import { ensureCertificate, secureContextOf, type Certificate } from '../tls/self-signed.js';
+import { ensureCertificate, secureContextOf, TlsSetupError, type Certificate } from '../tls/self-signed.js';
 import { dummyHash, type verifyPassword } from '../auth/password.js';
 import { createRehasher } from '../auth/rehash.js';
 import { createVerifyCache } from '../auth/verify-cache.js';
@@ -55,7 +56,7 @@ export interface Submission {
    * Reads submission.tls.cert/key again (a renewed certificate): new sessions and handshakes use it; one
    * that cannot be read or does not match its key throws, and the one in use stays. Returns the files read.
    */
-  reloadCertificate(): { certPath: string | null; notAfter: string | null };
+  reloadCertificate(): Promise<{ certPath: string | null; notAfter: string | null }>;
   addresses: { starttls?: AddressInfo; implicitTls?: AddressInfo };
 }
 
@@ -82,7 +83,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
   const rehash = createRehasher(store.users, log);
 
   const enabled = [sub.starttls.enabled && 'starttls', sub.implicit_tls.enabled && 'implicit_tls'].filter(Boolean);
-  if (enabled.length === 0) return { close: async () => {}, addresses: {}, reloadCertificate: () => ({ certPath: null, notAfter: null }) };
+  if (enabled.length === 0) return { close: async () => {}, addresses: {}, reloadCertificate: async () => ({ certPath: null, notAfter: null }) };
   const certificate = deps.certificate ?? ensureCertificate(config);
 
   const admission = new Admission({
@@ -546,14 +547,21 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
 
   return {
     addresses,
-    reloadCertificate() {
-      if (deps.certificate) return { certPath: null, notAfter: null }; // given by a test, not read from files
-      const renewed = ensureCertificate(config);
+    async reloadCertificate() {
+      const { certPath, keyPath } = certificate as Partial<Certificate>;
+      if (deps.certificate || !certPath || !keyPath) return { certPath: null, notAfter: null }; // given by a test, not read from files
+      // Read off the event loop, with a deadline: a file that never ends (a FIFO, a hung network mount) must not
+      // stop the relay serving its sessions and the API.
+      const renewed = { cert: await readWithin(certPath, 'submission.tls.cert'), key: await readWithin(keyPath, 'submission.tls.key'), certPath, keyPath };
       // Throws on a key that does not match the certificate (or unreadable PEM): the one in use stays.
       const context = secureContextOf(renewed);
+      const x509 = new X509Certificate(renewed.cert);
+      const now = Date.now();
+      if (Date.parse(x509.validTo) <= now || Date.parse(x509.validFrom) > now)
+        throw new TlsSetupError(`${certPath} is valid from ${x509.validFrom} to ${x509.validTo}, not now: not loaded; renew it and send SIGHUP again`);
       for (const server of servers) server.updateSecureContext({ key: renewed.key, cert: renewed.cert });
       implicitTls.context = context;
-      return { certPath: renewed.certPath, notAfter: new X509Certificate(renewed.cert).validTo };
+      return { certPath, notAfter: x509.validTo };
     },
     async close() {
       draining = true;
@@ -566,6 +574,22 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
       for (const g of guards.values()) g.dispose();
     },
   };
+}
+
+/** A PEM file read on libuv's pool, given up after 5 s (the read itself may stay blocked there). */
+async function readWithin(file: string, key: string): Promise<Buffer> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TlsSetupError(`reading ${key} (${file}) did not finish within 5 s: the certificate in use stays`)), 5_000);
+  });
+  try {
+    return await Promise.race([readFile(file), late]);
+  } catch (err) {
+    if (err instanceof TlsSetupError) throw err;
+    throw new TlsSetupError(`cannot read ${key} (${file}): ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; the certificate in use stays`);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**

@@ -301,6 +301,25 @@ test('several failed recipients of one call share one report; NOTIFY=NEVER recip
   });
 });
 
+test('a report queued whose dsn-sent note cannot be written is not reported as a failure (the sweep would send it twice)', async () => {
+  await harness({}, async (h) => {
+    const { message, recipients } = await original(h, [{ address: 'bob@example.org', notify: ['FAILURE'] }]);
+    const failed = await attempt(h, message, [{ r: recipients[0], state: 'bounced', code: 550, enhanced: '5.1.1', text: 'no', host: 'mx' }], T0 + 1000);
+    const events = h.store.events;
+    const appendMany = events.appendMany.bind(events);
+    events.appendMany = async () => {
+      throw new Error('disk I/O error');
+    };
+    try {
+      await h.notifier.finalFailure(message, failed); // resolves: the report is queued
+    } finally {
+      events.appendMany = appendMany;
+    }
+    assert.equal(await h.store.messages.count(), 2, 'the original and its one report');
+    assert.ok(h.logs.some((l) => l.event === 'dsn.error' && /is queued as .* but its dsn-sent events could not be written/.test(String(l.msg))));
+  });
+});
+
 test('NOTIFY=NEVER: no DSN at all', async () => {
   await harness({}, async (h) => {
     const { message, recipients } = await original(h, [{ address: 'bob@example.org', notify: ['NEVER'] }]);

@@ -30,15 +30,40 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
   // SIGHUP reloads (log.file reopened after rotation, the certificate read again); Node's default ends the process.
-  let onHangup: () => void = () => {};
-  const hangup = () => onHangup();
+  // One that comes while the relay starts is done once it has (a log rotated then is reopened); reloads never overlap.
+  let relayReload: (() => Promise<void>) | null = null;
+  let reloading: Promise<void> | null = null;
+  let again = false;
+  const hangup = () => {
+    if (!relayReload) {
+      again = true;
+      return;
+    }
+    if (reloading) {
+      again = true;
+      return;
+    }
+    reloading = relayReload().finally(() => {
+      reloading = null;
+      if (again) {
+        again = false;
+        hangup();
+      }
+    });
+  };
   process.on('SIGHUP', hangup);
+  // A SIGHUP that bin/mailtrail.js noted before this handler existed.
+  if ((globalThis as { mailtrailEarlyHangup?: boolean }).mailtrailEarlyHangup) again = true;
   // Before the relay's modules load (imported here, not above, for that reason) and its threads start.
   pinYoungGeneration({ threadSemiSpaceMb: THREAD_SEMI_SPACE_MB });
   try {
     const { startRelay } = await import('../../main.js');
     const relay = await startRelay(config, { configFile: file });
-    onHangup = () => relay.reload();
+    relayReload = () => relay.reload();
+    if (again) {
+      again = false;
+      hangup();
+    }
     steerMainYoungGeneration({ semiSpaceMb: MAIN_SEMI_SPACE_MB });
     return await new Promise<number>((resolve) => {
       let stopping = false;
