@@ -74,14 +74,36 @@ export function phaseAt(
 }
 
 /** The 220 on a fresh connection (`connectMs`: how long the TCP/TLS connect took). */
-export async function greet(ctx: StepContext, client: SmtpClient, at: number, t: number, detail: Record<string, unknown>): Promise<StepFailure | null> {
+export async function greet(
+  ctx: StepContext & { stopping?: AbortSignal },
+  client: SmtpClient,
+  at: number,
+  t: number,
+  detail: Record<string, unknown>,
+): Promise<StepFailure | null> {
   let greeting: SmtpReply;
+  // A relay that stops does not wait out a slow greeting (up to 5 minutes): nothing was offered yet, so the job
+  // is given back without an attempt (ESTOPPING), as one still connecting is (docs/delivery.md).
+  let onStop = () => {};
+  const stopped = new Promise<'stopping'>((resolve) => {
+    onStop = () => resolve('stopping');
+    if (ctx.stopping?.aborted) resolve('stopping');
+    ctx.stopping?.addEventListener('abort', onStop, { once: true });
+  });
   try {
-    greeting = await client.readReply(ctx.config.delivery.greeting_timeout_ms);
+    const first = await Promise.race([client.readReply(ctx.config.delivery.greeting_timeout_ms), stopped]);
+    if (first === 'stopping') {
+      client.destroy();
+      return { phase: 'connect', code: null, enhanced: null, text: 'the relay is stopping', error: 'ESTOPPING', temporary: true };
+    }
+    greeting = first;
   } catch (err) {
     const e = asNetworkError(err);
     ctx.record(phaseAt(ctx, 'connect', at, t, null, { text: `no greeting: ${e.message}`, error: e.code, detail }));
     return { phase: 'connect', code: null, enhanced: null, text: `no greeting: ${e.message}`, error: e.code };
+  } finally {
+    // The signal lives as long as the relay: one listener per greeting would pile up on it.
+    ctx.stopping?.removeEventListener('abort', onStop);
   }
   ctx.record(phaseAt(ctx, 'connect', at, t, greeting, { detail: { ...detail, tls: client.tls } }));
   if (greeting.code !== 220) {

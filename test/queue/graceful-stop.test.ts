@@ -166,3 +166,38 @@ test('a stop starts no new transaction: a job still connecting is given back wit
     await t.cleanup();
   }
 });
+
+test('a stop does not wait out a greeting that does not come: the job is given back at once, unattempted', { timeout: 30_000 }, async () => {
+  const t = tempStore();
+  // Accepts and never greets (a tarpit): the job waits for its 220.
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(25, HOST, () => r()));
+  let connected = 0;
+  server.on('connection', () => connected++);
+  try {
+    await withDns(async (dns) => {
+      const { message } = await enqueue(t.store, { to: ['a@slow.test'], createdAt: Date.now() });
+      const { config: base } = relayFor(dns, 5_000);
+      // A greeting timeout far past the stop: only the stop itself can end the wait.
+      const config = { ...base, delivery: { ...base.delivery, greeting_timeout_ms: 60_000 } };
+      const deliverer = await createTestDeliverer(config, silentLogger());
+      const s = createScheduler({ config, store: t.store, deliverer, logger: silentLogger() });
+      s.start();
+      await until(() => connected === 1);
+      const started = Date.now();
+      await s.stop(20_000);
+      assert.ok(Date.now() - started < 5_000, `the stop took ${Date.now() - started} ms`);
+      await deliverer.close();
+      const [r] = await t.store.messages.recipients(message.id);
+      assert.deepEqual([r!.state, r!.attempts, r!.leaseOwner], ['queued', 0, null], 'given back without an attempt');
+    });
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+    await t.cleanup();
+  }
+});
