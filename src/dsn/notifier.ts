@@ -77,7 +77,12 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       );
     if (asked.length === 0) return;
 
-    const events = await store.events.forMessage(message.id);
+    // Only these recipients' own events: a message retried for days to many recipients holds hundreds of
+    // thousands, and a report per late bounce read them all (an audit's burst of bounces wedged the relay).
+    const events = await store.events.forRecipients(
+      message.id,
+      asked.map((r) => r.id),
+    );
     const already = new Set(events.filter((e) => e.kind === 'dsn-sent' && e.detail?.type === TYPE[kind]).map((e) => e.recipientId));
     const due = asked.filter((r) => !already.has(r.id));
     if (due.length < asked.length)

@@ -93,6 +93,12 @@ export interface EventStore {
   /** The message's timeline, oldest first. */
   forMessage(messageRowId: number): Promise<EventRecord[]>;
   /**
+   * The events about these recipients of the message that are not SMTP phases (their outcomes, expiry,
+   * reports, inbound effects), oldest first. What a report about a few recipients needs, without reading a long history whole (a
+   * message of 1,000 recipients retried for days holds hundreds of thousands of events).
+   */
+  forRecipients(messageRowId: number, recipientIds: readonly number[]): Promise<EventRecord[]>;
+  /**
    * The feed every follower reads (log tail, metrics, webhooks): the events after `cursor`, in feed
    * order, each with the message and recipient facts a reader needs to show or route it, and its own
    * cursor. Gap-free: an event that commits after a follower has read past it is still delivered

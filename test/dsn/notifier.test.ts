@@ -320,6 +320,37 @@ test('a report queued whose dsn-sent note cannot be written is not reported as a
   });
 });
 
+test("a report reads only its recipients' own events, never the message's whole history (a long one wedged the relay)", async () => {
+  await harness({}, async (h) => {
+    const { message, recipients } = await original(h, [
+      { address: 'bob@example.org', notify: ['FAILURE'] },
+      { address: 'eve@example.org', notify: ['FAILURE'] },
+    ]);
+    const [bob] = await attempt(
+      h,
+      message,
+      [{ r: recipients[0], state: 'bounced', code: 550, enhanced: '5.1.1', text: 'no such user', host: 'mx1.example.org' }],
+      T0 + 1000,
+    );
+    const events = h.store.events;
+    const forMessage = events.forMessage.bind(events);
+    events.forMessage = async () => {
+      throw new Error('the whole timeline was read');
+    };
+    try {
+      await h.notifier.finalFailure(message, [bob!]);
+    } finally {
+      events.forMessage = forMessage;
+    }
+    const { dsns } = await dsnsFor(h, message);
+    assert.equal(dsns.length, 1);
+    assert.deepEqual(
+      dsns[0]!.status.recipients.map((g) => [g.get('final-recipient'), g.get('remote-mta'), g.get('diagnostic-code')]),
+      [['rfc822; bob@example.org', 'dns; mx1.example.org', 'smtp; 550 5.1.1 no such user']],
+    );
+  });
+});
+
 test('NOTIFY=NEVER: no DSN at all', async () => {
   await harness({}, async (h) => {
     const { message, recipients } = await original(h, [{ address: 'bob@example.org', notify: ['NEVER'] }]);

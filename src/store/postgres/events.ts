@@ -61,6 +61,14 @@ export function postgresEvents(db: Pg): EventStore {
     async forMessage(messageRowId) {
       return (await reader.expand(await db.rows<EventRow>(`SELECT * FROM ${EVENTS} WHERE message_id = $1 ORDER BY id`, [messageRowId]))).map(toEvent);
     },
+    async forRecipients(messageRowId, recipientIds) {
+      if (recipientIds.length === 0) return [];
+      const rows = await db.rows<EventRow>(
+        `SELECT * FROM ${EVENTS} WHERE message_id = $1 AND recipient_id = ANY($2::bigint[]) AND kind_code <> ${KIND_CODES.phase} ORDER BY id`,
+        [messageRowId, [...recipientIds]],
+      );
+      return (await reader.expand(rows)).map(toEvent);
+    },
     async after(cursor, limit) {
       return (await after(cursor, limit)).map(toFeedEvent);
     },

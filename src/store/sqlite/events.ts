@@ -26,6 +26,9 @@ export function sqliteEvents(db: Db): EventStore {
   const insertPlain = db.prepare(INSERT_EVENT_SQL);
   const byId = db.prepare(`SELECT * FROM ${EVENTS} WHERE id = ?`);
   const forMessage = db.prepare(`SELECT * FROM ${EVENTS} WHERE message_id = ? ORDER BY id`);
+  const forRecipients = db.prepare(
+    `SELECT * FROM ${EVENTS} WHERE message_id = ? AND recipient_id IN (SELECT value FROM json_each(?)) AND kind <> 'phase' ORDER BY id`,
+  );
   const after = db.prepare(FEED_AFTER_SQL);
   const reader = eventReader(db);
   // A phase of a folded row without a recipient of its own, at a domain: one of its transaction's recipients is there.
@@ -53,6 +56,10 @@ export function sqliteEvents(db: Db): EventStore {
     },
     async forMessage(messageId) {
       return reader.expand(forMessage.all(messageId) as EventRow[]).map(toEvent);
+    },
+    async forRecipients(messageId, recipientIds) {
+      if (recipientIds.length === 0) return [];
+      return reader.expand(forRecipients.all(messageId, JSON.stringify(recipientIds)) as EventRow[]).map(toEvent);
     },
     async after(cursor, limit) {
       const from = sqliteCursor(cursor);

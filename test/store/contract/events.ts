@@ -158,6 +158,13 @@ export function eventsContract(open: OpenStore): void {
         timeline.every((e, i) => i === 0 || e.id > timeline[i - 1]!.id),
         'ids increase',
       );
+      // A few recipients' own events but the SMTP phases (a report about them reads no more).
+      assert.deepEqual(
+        await s.store.events.forRecipients(message.id, [b]),
+        (await s.store.events.forMessage(message.id)).filter((e) => e.recipientId === b && e.kind !== 'phase'),
+      );
+      assert.ok((await s.store.events.forRecipients(message.id, [b])).length > 0);
+      assert.deepEqual(await s.store.events.forRecipients(message.id, []), []);
       for (const limit of [1, 2, 3, 100]) {
         const seen: FeedEvent[] = [];
         for (let c = cursor, page = await s.store.events.after(c, limit); page.length; c = page.at(-1)!.cursor, page = await s.store.events.after(c, limit)) {
