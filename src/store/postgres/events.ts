@@ -126,6 +126,8 @@ function recentSql(filter: FeedFilter, before: number | null, p: Params): string
     // A shared phase lists its transaction's recipients in detail.recipient_ids; `received` has none and
     // stands for every recipient of the message; a folded row's phases are checked by the caller.
     const domain = p.add(filter.domain);
+    // First the messages with a recipient there: spares the JSON check below on every other row.
+    where.push(`e.message_id IN (SELECT message_id FROM recipients WHERE domain = ${domain})`);
     where.push(`(r.domain = ${domain} OR (e.recipient_id IS NULL AND EXISTS (
         SELECT 1 FROM recipients d WHERE d.message_id = e.message_id AND d.domain = ${domain}
            AND (json_typeof(e.detail -> 'recipient_ids') IS DISTINCT FROM 'array'

@@ -118,6 +118,9 @@ function recentSql(filter: FeedFilter): string {
   if (filter.domain) {
     // A shared phase lists its transaction's recipients in detail.recipient_ids; `received` has none and
     // stands for every recipient of the message.
+    // First the messages with a recipient there (recipients_by_domain_state): a cheap test that spares the
+    // JSON of the check below on every other row (a rare domain walked the whole history: 11 s on 236k events).
+    where.push('e.message_id IN (SELECT message_id FROM recipients WHERE domain = @domain)');
     where.push(`(r.domain = @domain OR (e.recipient_id IS NULL AND EXISTS (
         SELECT 1 FROM recipients d WHERE d.message_id = e.message_id AND d.domain = @domain
            AND (json_extract(e.detail, '$.recipient_ids') IS NULL OR d.id IN (SELECT value FROM json_each(e.detail, '$.recipient_ids'))))))`);
