@@ -728,6 +728,20 @@ export function queueContract(open: OpenStore): void {
         await store.queue.expire({ now: T0 + 4 * HOUR, createdBefore: T0 + HOUR, limit: 10, event: EXPIRY });
         assert.equal((await store.messages.recipients(m2.message.id))[0]!.state, 'expired');
         assert.deepEqual(await owed(T0 + 5 * HOUR, T0 + 5 * HOUR), [[quiet, 'failure', 'expired']], 'an expiry without reportOwed owes nothing');
+        await store.queue.settleReports([quiet], 'failure');
+        // A transition (a late bounce) owes its report when it says so, written with it.
+        const m3 = await enqueue(store, { queueId: 'QOWED3', recipients: ['late@x.test'] });
+        const lateBounce: RecipientTransition = {
+          from: ['queued', 'deferred', 'delivered'],
+          to: 'bounced',
+          nextAttemptAt: null,
+          clearLease: true,
+          skipLeasedAt: null,
+          last: { code: 550, enhanced: '5.1.1', text: 'gone', category: 'mailbox-unknown', hard: true },
+          reportOwed: 'failure',
+        };
+        await store.queue.transitionMessage({ queueId: 'QOWED3', now: T0 + 6 * HOUR, transition: lateBounce, event: { kind: 'bounced' } });
+        assert.deepEqual(await owed(T0 + 7 * HOUR, T0 + 6 * HOUR), [[m3.recipients[0]!.id, 'failure', 'bounced']]);
       }),
     );
   });
