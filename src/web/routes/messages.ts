@@ -62,44 +62,21 @@ export function registerMessages(web: FastifyInstance, ctx: WebContext): void {
   web.get('/messages', READ, async (req, reply) => {
     const query = req.query as Record<string, unknown>;
     const { form, twice } = readForm(query);
-    if (twice)
-      return ctx.send(
-        reply,
-        400,
-        searchPage({
-          user: user(req),
-          form,
-          result: null,
-          next: null,
-          error: { field: twice === 'message' ? 'q' : twice, message: `${twice} is given more than once: give it once` },
-        }),
-      );
+    // A 400 with the search as given and the reason at its field (the API's `message` is the page's `q`).
+    const bad = (field: string, message: string) =>
+      ctx.send(reply, 400, searchPage({ user: user(req), form, result: null, next: null, error: { field: field === 'message' ? 'q' : field, message } }));
+    if (twice) return bad(twice, `${twice} is given more than once: give it once`);
     const parsed = searchQuery.safeParse(toParams(form, query.cursor));
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      const field = String(issue.path[0] ?? '');
-      return ctx.send(
-        reply,
-        400,
-        searchPage({ user: user(req), form, result: null, next: null, error: { field: field === 'message' ? 'q' : field, message: issue.message } }),
-      );
+      return bad(String(issue.path[0] ?? ''), issue.message);
     }
     let result: SearchResult;
     try {
       result = await searchMessages(ctx.store, parsed.data, ctx.fate);
     } catch (err) {
       if (!(err instanceof CursorError)) throw err;
-      return ctx.send(
-        reply,
-        400,
-        searchPage({
-          user: user(req),
-          form,
-          result: null,
-          next: null,
-          error: { field: 'cursor', message: 'That page link is not valid any more; search again.' },
-        }),
-      );
+      return bad('cursor', 'That page link is not valid any more; search again.');
     }
     // A Message-ID or queue id alone that names one message: straight to it.
     if (form.q && Object.keys(form).length === 1 && !query.cursor && result.messages.length === 1) {
