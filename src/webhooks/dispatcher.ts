@@ -47,6 +47,8 @@ export interface WebhooksOptions {
   clock?: { now(): number };
   /** Source of jitter, [0, 1). Default Math.random. */
   random?: () => number;
+  /** How long stop() lets POSTs under way finish before it aborts them (default 5 s). */
+  stopGraceMs?: number;
 }
 
 export interface WebhookRunResult {
@@ -66,7 +68,11 @@ export interface WebhookRunResult {
 export interface Webhooks {
   /** Starts the background loop (a no-op without endpoints). */
   start(): void;
-  /** Stops the loop; POSTs in flight are aborted and their rows are due again at once (not counted as attempts). */
+  /**
+   * Stops the loop: no new POST starts; those under way get `stopGraceMs` to finish and be recorded (one that
+   * the receiver answered must not be sent again after a restart); the rest are aborted and their rows are
+   * due again at once (not counted as attempts).
+   */
   stop(): Promise<void>;
   /** One pass, for tests and tools: stage new events, then claim and POST one batch of due rows, and wait. */
   runOnce(): Promise<WebhookRunResult>;
@@ -80,6 +86,8 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
   const endpoints = new Map(cfg.endpoints.map((e) => [e.name, e]));
   const leaseMs = Math.max(0, ...cfg.endpoints.map((e) => e.timeout_ms)) + LEASE_SLACK_MS;
   const stopper = new AbortController();
+  /** Set by stop(): no new pass, claim or POST; the ones under way may finish. */
+  let draining = false;
   let timer: NodeJS.Timeout | null = null;
   let started = false;
   // Passes never overlap (the loop and a test's runOnce, say): each waits for the one before.
@@ -136,7 +144,7 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
     const result: WebhookRunResult = { events: 0, staged: 0, sent: 0, delivered: 0, retrying: 0, failed: 0 };
     if (endpoints.size === 0) return { result, more: false };
     const moreEvents = await stage(result);
-    if (stopper.signal.aborted) return { result, more: false };
+    if (stopper.signal.aborted || draining) return { result, more: false };
     const free = SEND_BATCH - sending.size;
     if (free <= 0) return { result, more: moreEvents };
     const now = clock.now();
@@ -280,7 +288,7 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
   let timerAt = Number.POSITIVE_INFINITY;
 
   function schedule(delay: number) {
-    if (stopper.signal.aborted) return;
+    if (stopper.signal.aborted || draining) return;
     const at = Date.now() + delay;
     if (timer && timerAt <= at) return;
     if (timer) clearTimeout(timer);
@@ -308,11 +316,21 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
       schedule(0);
     },
     async stop() {
-      stopper.abort();
+      draining = true;
       if (timer) clearTimeout(timer);
       timer = null;
+      // POSTs under way get a grace to finish and be recorded; then the stopper aborts what is left, and their
+      // rows are released (not counted as attempts).
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([last, ...sending]),
+        new Promise<void>((resolve) => {
+          grace = setTimeout(resolve, opts.stopGraceMs ?? 5_000);
+        }),
+      ]);
+      clearTimeout(grace);
+      stopper.abort();
       await last;
-      // POSTs under way are aborted by the stopper; their rows are released (not counted as attempts).
       await Promise.all([...sending]);
     },
     runOnce,

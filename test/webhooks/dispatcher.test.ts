@@ -234,6 +234,27 @@ test('restart: rows staged before a stop, and a POST cut off by the stop, are se
   await b.stop();
 });
 
+test('a stop lets a POST under way finish and be recorded: the receiver that answered is not sent it again', async () => {
+  const t = temp();
+  const rx = await receiver('127.0.5.9');
+  const clock = manualClock();
+  const config = webhookConfig(t.dbPath, [{ name: 'app', url: rx.url, timeout_ms: 30_000 }]);
+  const a = dispatcher(config, t.store, clock);
+  await a.runOnce();
+  const m = await messageFor(t.store, 'fay@example.com');
+  await m.add('delivered', { code: 250 });
+  rx.replies.push('slow');
+  const running = a.runOnce();
+  await rx.waitFor(1);
+  await a.stop(); // within the grace: the 200 comes after 300 ms
+  const done = await running;
+  assert.deepEqual([done.sent, done.delivered], [1, 1]);
+  assert.deepEqual(
+    (await t.store.webhooks.list({ limit: 10 })).map((r) => [r.state, r.attempts]),
+    [['delivered', 1]],
+  );
+});
+
 test('a row for an endpoint no longer configured fails with what to do; without endpoints nothing runs', async () => {
   const t = temp();
   const rx = await receiver('127.0.5.7');

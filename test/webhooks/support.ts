@@ -26,8 +26,8 @@ export interface Received {
   json: Record<string, unknown>;
 }
 
-/** What the receiver answers: a status, or 'hang' (never answers; the client times out or aborts). */
-export type Reply = number | 'hang';
+/** What the receiver answers: a status, 'hang' (never answers; the client times out or aborts), or 'slow' (200 after 300 ms). */
+export type Reply = number | 'hang' | 'slow';
 
 export interface Receiver {
   url: string;
@@ -73,6 +73,10 @@ export async function startReceiver(host: string, secret = SECRET): Promise<Rece
       }
       const reply = receiver.decide?.(received[received.length - 1]) ?? receiver.replies.shift() ?? receiver.fallback;
       if (reply === 'hang') return;
+      if (reply === 'slow') {
+        setTimeout(() => res.writeHead(200, { 'content-type': 'text/plain', ...receiver.headers }).end('ok'), 300);
+        return;
+      }
       res.writeHead(reply, { 'content-type': 'text/plain', ...receiver.headers }).end(reply >= 300 ? `receiver says ${reply}` : 'ok');
     });
   });
@@ -104,7 +108,7 @@ export function manualClock(start = Date.now()) {
 }
 
 export function dispatcher(config: Config, store: SqliteStore, clock: { now(): number }): Webhooks {
-  return createWebhooks({ config, store, logger: silentLogger(), clock, random: () => 0.5 });
+  return createWebhooks({ config, store, logger: silentLogger(), clock, random: () => 0.5, stopGraceMs: 1_000 });
 }
 
 let seq = 0;
