@@ -40,6 +40,9 @@ test('add, list, remove: what the operator does by hand, and what intake then se
   assert.equal(added.code, 0, added.stderr);
   assert.match(added.stdout, /suppressed someone@example\.com/);
 
+  const long = await cli('add', 'long@example.com', '--reason', 'x'.repeat(501));
+  assert.equal(long.code, 2, 'a reason the API would refuse (over 500 characters) is refused here too');
+  assert.match(long.stderr, /--reason has 501 characters; at most 500/);
   const [again, listed, bad] = await Promise.all([cli('add', 'someone@example.com'), cli('list', '--json'), cli('add', 'not-an-address')]);
   assert.equal(again.code, 1);
   assert.match(again.stderr, /suppressed already \(manual: asked to stop\)/);

@@ -45,7 +45,10 @@ export async function run(argv: string[]): Promise<number> {
         return 0;
       }
       case 'add': {
-        const { created, suppression } = await suppressionList(store).add(address!, values.reason?.trim() || 'added by an operator');
+        const reason = values.reason?.trim() || 'added by an operator';
+        // As the API takes it (at most 500 characters): one list, one rule.
+        if (reason.length > 500) throw new UsageError(`suppressions add: --reason has ${reason.length} characters; at most 500`);
+        const { created, suppression } = await suppressionList(store).add(address!, reason);
         if (!created) {
           process.stderr.write(
             `mailtrail: ${suppression.address} is suppressed already (${suppression.source}: ${suppression.reason}); remove it first to change the reason\n`,
