@@ -21,6 +21,7 @@ let t: TempStore;
 let configFile: string;
 let unmatchedId: number;
 let matchedId: number;
+let copyId: number;
 let junkId: number;
 const junk = Buffer.from('\x00\x01 not a mail at all \xff\xfe', 'latin1');
 
@@ -62,6 +63,7 @@ before(async () => {
   setState(t.store, r.id, 'delivered');
   const verp = verpAddress(SECRET, BOUNCE_DOMAIN, { recipientId: r.id });
   matchedId = await receive(verp, dsn(verp, 'known@remote.test'));
+  copyId = await receive(verp, dsn(verp, 'known@remote.test')); // the same mail again: a second copy
   const row = await t.store.inbound.receive({ receivedAt: Date.now(), mailFrom: 'x@y.test', rcptTo: [`abuse@${BOUNCE_DOMAIN}`], clientIp: null, raw: junk });
   junkId = row.id; // left unprocessed on purpose: listed, but not as unmatched
   await t.store.close();
@@ -96,13 +98,16 @@ test('bounces lists everything newest first; --id shows one with its match; --ra
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l).id),
-    [junkId, matchedId, unmatchedId],
+    [junkId, copyId, matchedId, unmatchedId],
   );
   const view = JSON.parse(one.stdout);
   assert.equal(view.match_rule, 'verp');
   assert.equal(view.recipient, 'known@remote.test');
   assert.match(view.queue_id, /^Q/);
   assert.match(text.stdout, /matched Q\S+ known@remote\.test by verp/);
+  // A second copy says so, in the list and alone: it applied nothing.
+  const copy = await cli(['bounces', '--id', String(copyId)]);
+  assert.match(copy.stdout, new RegExp(`bounce \\(a second copy of #${matchedId}: nothing applied\\)`));
   const raw = await run(process.execPath, [BIN, 'bounces', '--id', String(junkId), '--raw', '--config', configFile], { encoding: 'buffer', timeout: 20_000 });
   assert.ok(Buffer.from(raw.stdout).equals(junk));
 });

@@ -96,7 +96,8 @@ async function toView(store: Store, r: InboundRecord): Promise<InboundView> {
 }
 
 function describe(v: InboundView, full: boolean): string {
-  const what = v.processed_at === null ? 'unprocessed' : v.error ? `error: ${v.error}` : (v.kind ?? '?');
+  const copyOf = typeof v.parse?.duplicate_of === 'number' ? ` (a second copy of #${v.parse.duplicate_of}: nothing applied)` : '';
+  const what = (v.processed_at === null ? 'unprocessed' : v.error ? `error: ${v.error}` : (v.kind ?? '?')) + copyOf;
   const match = v.match_rule ? `matched ${v.queue_id ?? '?'}${v.recipient ? ` ${v.recipient}` : ''} by ${v.match_rule}` : 'unmatched';
   const line = `#${v.id}\t${v.received_at}\tfrom <${v.mail_from}>\tto ${v.rcpt_to.join(',')}\t${v.size} bytes\t${what}\t${match}\n`;
   if (!full) return line;
