@@ -73,6 +73,18 @@ describe('mailtrail tail', () => {
     assert.equal(all.stdout.trimEnd().split('\n').length, total);
   });
 
+  test('--domain D --json: a shared phase (connect, EHLO…) of a transaction about D says domain D, as the log line does', async () => {
+    const r = await mailtrail(['tail', '--no-follow', '-n', '1000', '--json', '--domain', 'example.com', '--config', config]);
+    assert.equal(r.code, 0, r.stderr);
+    const phases = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((e) => e.event === 'phase');
+    assert.ok(phases.length > 0, 'the fixture has phases at example.com');
+    assert.deepEqual([...new Set(phases.map((e) => e.domain))], ['example.com']);
+  });
+
   test('filters: domain, event kinds, Message-ID (with <>) or queue id, and all together', async () => {
     // Independent runs, started together: each is a process start.
     const [bounced, kinds, byId, byQueueId, none] = await Promise.all([

@@ -86,8 +86,11 @@ async function tail(store: Store, opts: TailOptions): Promise<number> {
     // The cursor is read before the backlog: an event committed in between is either in the backlog or
     // after the cursor, never lost; the backlog's ids are remembered so that none is printed twice.
     let cursor = await store.events.head();
+    // A shared phase (connect, EHLO…) has no recipient of its own, so no domain; under --domain D it was shown
+    // because its transaction is about D: it says so, as the log line does (jq filters on .domain keep it).
+    const show = (e: FeedEvent) => opts.format(opts.filter.domain && e.domain === null && e.kind === 'phase' ? { ...e, domain: opts.filter.domain } : e);
     const backlog = opts.lines > 0 ? await store.events.recent(opts.filter, opts.lines) : [];
-    for (const e of backlog) await write(opts.format(e) + '\n', stop.signal);
+    for (const e of backlog) await write(show(e) + '\n', stop.signal);
     const shown = new Set(backlog.map((e) => e.id));
     if (!opts.follow) return 0;
 
@@ -109,7 +112,7 @@ async function tail(store: Store, opts: TailOptions): Promise<number> {
         if (stop.signal.aborted) break;
         cursor = e.cursor;
         if (shown.delete(e.id)) continue;
-        if (await matches(e)) await write(opts.format(e) + '\n', stop.signal);
+        if (await matches(e)) await write(show(e) + '\n', stop.signal);
       }
       if (batch.length < BATCH) await sleep(POLL_MS, stop.signal);
     }
