@@ -16,19 +16,27 @@ let t: TempStore;
 let processor: InboundProcessor;
 const DAY = 24 * 60 * 60_000;
 
-before(() => {
-  t = tempStore();
-  processor = new InboundProcessor({
+/** A processor on the shared store whose parser reads the mail as a ParseResult; `over` replaces what a test needs. */
+function processorWith(over: Partial<ConstructorParameters<typeof InboundProcessor>[0]> = {}): InboundProcessor {
+  return new InboundProcessor({
     store: t.store,
     logger: silentLogger(),
+    parse: async (raw) => JSON.parse(raw.toString('utf8')) as ParseResult,
+    verpSecret: SECRET,
+    correlationWindowMs: 7 * DAY,
+    limits: { maxParts: 100, maxDepth: 10 },
+    ...over,
+  });
+}
+
+before(() => {
+  t = tempStore();
+  processor = processorWith({
     parse: async (raw) => {
       const text = raw.toString('utf8');
       if (text === 'THROW') throw new Error('boom');
       return JSON.parse(text) as ParseResult;
     },
-    verpSecret: SECRET,
-    correlationWindowMs: 7 * DAY,
-    limits: { maxParts: 100, maxDepth: 10 },
     explain: (p) => (p.status ? `explained ${p.status}` : null),
   });
 });
@@ -335,13 +343,7 @@ test("a late bounce owes the sender its failure report from the bounce's own wri
   t.store.db.prepare("UPDATE recipients SET notify = 'NEVER' WHERE id = ?").run(n.id);
   const told: string[] = [];
   let fail = true;
-  const withNotifier = new InboundProcessor({
-    store: t.store,
-    logger: silentLogger(),
-    parse: async (raw) => JSON.parse(raw.toString('utf8')) as ParseResult,
-    verpSecret: SECRET,
-    correlationWindowMs: 7 * DAY,
-    limits: { maxParts: 100, maxDepth: 10 },
+  const withNotifier = processorWith({
     notifier: {
       finalFailure: async (_m, rs) => {
         if (fail) throw new Error('database is locked');
@@ -374,15 +376,10 @@ test("a late bounce owes the sender its failure report from the bounce's own wri
 });
 
 test('a parser that could not run leaves the mail unprocessed for the next start (not kept as unparsable)', async () => {
-  const unavailable = new InboundProcessor({
-    store: t.store,
-    logger: silentLogger(),
+  const unavailable = processorWith({
     parse: async () => {
       throw new ParserUnavailable('the parse thread could not start: Cannot find module parse-worker.js');
     },
-    verpSecret: SECRET,
-    correlationWindowMs: 7 * DAY,
-    limits: { maxParts: 100, maxDepth: 10 },
   });
   const row = await t.store.inbound.receive({
     receivedAt: Date.now(),

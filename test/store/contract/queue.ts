@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { RecipientTransition } from '../../../src/store/store.js';
+import { lateBounce } from '../../../src/queue/transitions.js';
 import type { NewEvent } from '../../../src/types.js';
 import { byId, enqueue, HOUR, MIN, states, T0, update, withFreshStore, type OpenStore } from './support.js';
 
@@ -731,16 +732,8 @@ export function queueContract(open: OpenStore): void {
         await store.queue.settleReports([quiet], 'failure');
         // A transition (a late bounce) owes its report when it says so, written with it.
         const m3 = await enqueue(store, { queueId: 'QOWED3', recipients: ['late@x.test'] });
-        const lateBounce: RecipientTransition = {
-          from: ['queued', 'deferred', 'delivered'],
-          to: 'bounced',
-          nextAttemptAt: null,
-          clearLease: true,
-          skipLeasedAt: null,
-          last: { code: 550, enhanced: '5.1.1', text: 'gone', category: 'mailbox-unknown', hard: true },
-          reportOwed: 'failure',
-        };
-        await store.queue.transitionMessage({ queueId: 'QOWED3', now: T0 + 6 * HOUR, transition: lateBounce, event: { kind: 'bounced' } });
+        const transition = lateBounce({ code: 550, enhanced: '5.1.1', text: 'gone', category: 'mailbox-unknown', hard: true }, true);
+        await store.queue.transitionMessage({ queueId: 'QOWED3', now: T0 + 6 * HOUR, transition, event: { kind: 'bounced' } });
         assert.deepEqual(await owed(T0 + 7 * HOUR, T0 + 6 * HOUR), [[m3.recipients[0]!.id, 'failure', 'bounced']]);
       }),
     );
