@@ -1,6 +1,7 @@
 /**
  * The DNS answer cache, against a real DNS server (dnsmasq): answers are reused within their bounds
- * (configured age, record TTL), "does not exist" briefly, failures never.
+ * (configured age, record TTL), "does not exist" for a tenth of the age, failures to find out for 5 s doubling
+ * (RFC 9520), and a question on its way is shared.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -15,6 +16,7 @@ before(async () => {
     mx: [{ name: 'cache.test', exchange: 'mx.cache.test', preference: 10 }],
     a: [{ name: 'mx.cache.test', address: '192.0.2.10' }],
     servfail: ['broken.test'],
+    timeout: ['slow.test'],
   };
   [withTtl, noTtl] = await Promise.all([startDnsServer({ ...records, ttl: 300 }), startDnsServer(records)]);
 });
@@ -67,7 +69,7 @@ test('an address record with TTL 0 is never reused', async () => {
   assert.equal(queries(noTtl, 'mx.cache.test'), before + 1);
 });
 
-test('"does not exist" is kept for a tenth of the age; a SERVFAIL is never kept', async () => {
+test('"does not exist" is kept for a tenth of the age', async () => {
   let now = 5_000_000;
   const cache = cachingResolver(resolverFor(withTtl), 60_000, () => now);
   await assert.rejects(cache.resolveMx('nosuch.cache.test'), { code: 'ENOTFOUND' });
@@ -76,8 +78,59 @@ test('"does not exist" is kept for a tenth of the age; a SERVFAIL is never kept'
   now += 6_001;
   await assert.rejects(cache.resolveMx('nosuch.cache.test'), { code: 'ENOTFOUND' });
   assert.equal(cache.cached('MX', 'nosuch.cache.test'), false, 'asked again after a tenth of the age');
+});
 
+test('a failure to find out (SERVFAIL, timeout) is kept 5 s, doubling while it repeats, and forgotten on an answer', async () => {
+  let now = 7_000_000;
+  const cache = cachingResolver(resolverFor(withTtl), 60_000, () => now);
+  const asked = () => queries(withTtl, 'broken.test');
+  const before = asked();
   await assert.rejects(cache.resolveMx('broken.test'), { code: 'ESERVFAIL' });
+  assert.equal(asked(), before + 1);
   await assert.rejects(cache.resolveMx('broken.test'), { code: 'ESERVFAIL' });
-  assert.equal(cache.cached('MX', 'broken.test'), false, 'a failure to find out is asked again every time');
+  assert.equal(cache.cached('MX', 'broken.test'), true);
+  assert.equal(asked(), before + 1, 'the failure is answered from the cache for 5 s');
+  now += 5_001;
+  await assert.rejects(cache.resolveMx('broken.test'), { code: 'ESERVFAIL' });
+  assert.equal(asked(), before + 2, 'asked again after 5 s');
+  now += 5_001;
+  await assert.rejects(cache.resolveMx('broken.test'), { code: 'ESERVFAIL' });
+  assert.equal(asked(), before + 2, 'the second failure in a row is kept 10 s');
+  now += 5_000;
+  await assert.rejects(cache.resolveMx('broken.test'), { code: 'ESERVFAIL' });
+  assert.equal(asked(), before + 3);
+
+  // A timeout too: the second asker within the keep does not wait out another one.
+  const t0 = Date.now();
+  await assert.rejects(cache.resolveMx('slow.test'), { code: 'ETIMEOUT' });
+  const t1 = Date.now();
+  await assert.rejects(cache.resolveMx('slow.test'), { code: 'ETIMEOUT' });
+  assert.ok(Date.now() - t1 < (t1 - t0) / 2, `the kept timeout answers at once (${Date.now() - t1} ms, the lookup took ${t1 - t0} ms)`);
+
+  // Never longer than the configured age: a relay that asks for fresh answers gets them.
+  const fresh = cachingResolver(resolverFor(withTtl), 1_000, () => now);
+  await assert.rejects(fresh.resolveMx('broken.test'), { code: 'ESERVFAIL' });
+  now += 1_001;
+  const n = asked();
+  await assert.rejects(fresh.resolveMx('broken.test'), { code: 'ESERVFAIL' });
+  assert.equal(asked(), n + 1);
+});
+
+test('the same question asked while it is on its way is asked once', async () => {
+  const cache = cachingResolver(resolverFor(noTtl), 60_000);
+  const before = queries(noTtl, 'cache.test');
+  const answers = await Promise.all([cache.resolveMx('cache.test'), cache.resolveMx('Cache.test'), cache.resolveMx('cache.test')]);
+  assert.deepEqual(
+    answers.map((a) => a.map((r) => r.exchange)),
+    [['mx.cache.test'], ['mx.cache.test'], ['mx.cache.test']],
+  );
+  assert.equal(queries(noTtl, 'cache.test'), before + 1);
+  // Failures are shared the same way.
+  const slowBefore = queries(noTtl, 'slow.test');
+  const failed = await Promise.allSettled([cache.resolveMx('slow.test'), cache.resolveMx('slow.test')]);
+  assert.deepEqual(
+    failed.map((f) => f.status),
+    ['rejected', 'rejected'],
+  );
+  assert.equal(queries(noTtl, 'slow.test'), slowBefore + 1);
 });
