@@ -41,6 +41,7 @@ const SCENARIOS = [
   'memory',
   'signing',
   'auth-wave',
+  'dead-destinations',
 ] as const;
 type Name = (typeof SCENARIOS)[number];
 /**

@@ -13,6 +13,7 @@ import {
   ENHANCED_RULES,
   ANOTHER_RECIPIENT,
   CLAIM_LAPSED,
+  HOST_UNRESPONSIVE,
   TLS_REQUIRED_BY_US,
   HARD_CATEGORIES,
   OUT_OF_PROTOCOL,
@@ -298,6 +299,8 @@ export function classify(input: ResponseInput): Classification {
   if (input.error === 'EOTHERRCPT') return fixed(ANOTHER_RECIPIENT, input.phase ?? 'unknown');
   // mailtrail stopped before the message: its queue claim had lapsed.
   if (input.error === 'ELEASELOST') return fixed(CLAIM_LAPSED, input.phase ?? 'unknown');
+  // We did not connect: the address was silent lately.
+  if (input.error === 'EUNRESPONSIVE') return fixed(HOST_UNRESPONSIVE, input.phase ?? 'unknown');
   // Our TLS policy stopped the delivery, not the server.
   if (input.error === 'ETLSREQUIRED') return fixed(TLS_REQUIRED_BY_US, input.phase ?? 'unknown');
   // A failed handshake carries the status we gave it (4.7.10): its words (a certificate, a version) say what failed.

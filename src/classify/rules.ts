@@ -558,6 +558,16 @@ export const CLAIM_LAPSED: Rule = {
     'mailtrail stopped this attempt before sending the message: this relay had been paused longer than its claim on the message lasts, so another relay may be delivering it; nothing was sent from here, and it is retried.',
 };
 
+/** The delivery code's EUNRESPONSIVE: an address skipped because it did not answer lately (src/delivery/unresponsive-hosts.ts). */
+export const HOST_UNRESPONSIVE: Rule = {
+  id: 'host-unresponsive',
+  match: {},
+  category: 'connection-failure',
+  status: 'X.4.1',
+  explanation:
+    'Not tried this time: this mail server did not answer a recent connection of ours at all (no connection or no greeting before the timeout), so mailtrail leaves it alone for a few minutes rather than send every message into the same wait; then one connection tries it first. The message waits and is retried, through another MX host when the domain has one that answers.',
+};
+
 export const WORDING_RULES: readonly Rule[] = [
   // Our own words, not a server's: the per-host connection cap (src/delivery/pool.ts) had no free slot.
   { id: 'local-connection-limit', match: { text: /\bELOCALLIMIT\b|^local limit: \d+ connections? to /i, phase: ['connect'] }, category: 'system-error', status: 'X.4.5', impliedClass: 4, explanation: 'Our own limit on simultaneous connections to this mail server (delivery.max_connections_per_host) was reached and no connection came free in time; the message waits and is retried. Raise the limit if this happens often.' },

@@ -230,6 +230,19 @@ export const deliverySchema = z.strictObject({
   connect_timeout_ms: positiveInt.default(30_000),
   /** The 220: RFC 5321 §4.5.3.2.1 asks a client to wait 5 minutes (a busy server greets late, not never). */
   greeting_timeout_ms: positiveInt.default(5 * 60_000),
+  /**
+   * A mail server address that gave no reply before a timeout (connect or greeting) is skipped for
+   * `hold_ms` (doubling while it stays silent, at most 30 minutes; then one session tries it first), and
+   * new sessions keep away from one our connection has waited on for `stalled_after_ms` without a word:
+   * otherwise every session to it waits the same minutes in a delivery slot (src/delivery/unresponsive-hosts.ts).
+   * 0 turns the hold off.
+   */
+  unresponsive_hosts: z
+    .strictObject({
+      hold_ms: nonNegativeInt.default(5 * 60_000),
+      stalled_after_ms: positiveInt.default(30_000),
+    })
+    .prefault({}),
   command_timeout_ms: positiveInt.default(5 * 60_000),
   /**
    * The reply after the message's closing dot: RFC 5321 §4.5.3.2.6 asks for 10 minutes, since a server may

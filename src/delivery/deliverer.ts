@@ -38,6 +38,7 @@ import {
   type Verdict,
 } from './session-steps.js';
 import { SmtpClient, SmtpNetworkError } from './smtp-client.js';
+import { UnresponsiveHosts, type Opening, type Skip } from './unresponsive-hosts.js';
 import { STOPPING, tooManyRecipients, transaction, type HostResult, type ReuseCheck, type TransactionContext } from './transaction.js';
 import type { AttemptReport, Deliverer, DeliveryJob, DeliveryRecipient, PhaseRecord, RecipientOutcome } from './types.js';
 
@@ -92,6 +93,13 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
   const mtaSts = options.mtaSts !== undefined ? options.mtaSts : d.mta_sts.enabled ? createMtaSts({ config, store: null, logger }) : null;
   const ca = trustedCas(d.test_only_ca_file);
   const pool = new ConnectionPool({ idleMs: options.idleMs ?? 5_000, maxPerHost: d.max_connections_per_host, close: (client) => client.quit(2_000) });
+  const unresponsive = new UnresponsiveHosts({
+    holdMs: d.unresponsive_hosts.hold_ms,
+    stalledAfterMs: d.unresponsive_hosts.stalled_after_ms,
+    // The probe's own time to answer: a connect, then a greeting.
+    probeMs: d.connect_timeout_ms + d.greeting_timeout_ms,
+    now: clock,
+  });
   options.hostSlots?.watch?.((ip, max, forMs) => pool.cap(ip, max, forMs));
 
   async function deliver(job: DeliveryJob, signal?: AbortSignal, stopping?: AbortSignal): Promise<AttemptReport> {
@@ -186,12 +194,31 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     // --- dns
     const dnsAt = clock();
     const t0 = performance.now();
-    const route = await resolveRoute(job.domain, { config, resolver });
     // A TLS report of ours (RFC 8460 §5.3) must be delivered despite TLS failures, in the clear if need be: it
     // tells the domain that its TLS is broken. No MTA-STS policy, no required TLS (the smarthost's own stays).
     const tlsReport = job.message.origin === 'dsn' && isTlsReport(job.raw);
-    // MTA-STS covers delivery found through MX (an implicit MX too), not the operator's routes or smarthost.
-    const looked = mtaSts && !tlsReport && route.ok && (route.kind === 'mx' || route.kind === 'a-fallback') ? await stsPlan(mtaSts, job.domain, route) : null;
+    // The lookups (and an MTA-STS policy fetch) may take seconds: the connection slot is lent meanwhile.
+    const routed = await lentWhile(job.slot, async () => {
+      const route = await resolveRoute(job.domain, { config, resolver });
+      // MTA-STS covers delivery found through MX (an implicit MX too), not the operator's routes or smarthost.
+      const looked = mtaSts && !tlsReport && route.ok && (route.kind === 'mx' || route.kind === 'a-fallback') ? await stsPlan(mtaSts, job.domain, route) : null;
+      return { route, looked };
+    });
+    if (routed === NO_SLOT)
+      return {
+        ...finish({
+          phase: 'dns',
+          code: null,
+          enhanced: null,
+          text: 'the relay is stopping',
+          error: STOPPING,
+          remoteHost: null,
+          remoteIp: null,
+          temporary: true,
+        }),
+        abandoned: true,
+      };
+    const { route, looked } = routed;
     const sts: StsPlan | Error | null = looked instanceof Error ? looked : (looked?.plan ?? null);
     // With no policy in force, a failed fetch is still recorded: TLS reports count it (src/tlsrpt).
     const stsDetail = looked instanceof Error ? null : (looked?.plan?.detail ?? looked?.failed ?? null);
@@ -284,6 +311,24 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           result = await attemptHost(job, route, host, ip, hostPolicy, false, record, signal, rule, stopping);
         if (result.definite) return finish(result.verdicts);
         if (result.failure.error === STOPPING) return { ...finish(result.failure), abandoned: true };
+        if (result.failure.error === HOST_BUSY) {
+          // Our own queue for the first address is full: the job goes back unattempted (nothing was tried,
+          // nothing to record). After another address was tried, this one is recorded like a wait that ran out.
+          if (!phases.some((p) => p.phase !== 'dns')) return { ...finish(result.failure), abandoned: true, hostBusy: true };
+          result.failure.error = 'ELOCALLIMIT';
+          record({
+            phase: 'connect',
+            at: clock(),
+            durationMs: 0,
+            code: null,
+            enhanced: null,
+            text: result.failure.text,
+            remoteHost: host.host,
+            remoteIp: ip,
+            error: 'ELOCALLIMIT',
+            detail: { port: host.port, local_limit: d.max_connections_per_host },
+          });
+        }
         last = result.failure;
       }
     }
@@ -322,6 +367,12 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       // Nothing began: the job goes back to the queue unattempted (deliver's `abandoned`), nothing recorded.
       if (slot.reason === 'stopping')
         return fail({ phase: 'connect', code: null, enhanced: null, text: 'the relay is stopping', error: STOPPING, temporary: true });
+      // Not queued: deliver() gives the job back, or records this when an earlier address was tried.
+      if (slot.reason === 'busy') {
+        const limit = d.max_connections_per_host;
+        const text = `local limit: ${slot.open} connection${slot.open === 1 ? '' : 's'} to ${ip} already open (delivery.max_connections_per_host = ${limit}) and as many sessions waiting for one; not queued behind them`;
+        return fail({ phase: 'connect', code: null, enhanced: null, text, error: HOST_BUSY, temporary: true });
+      }
       const limit = d.max_connections_per_host;
       const aborted = slot.reason === 'aborted';
       const text = aborted
@@ -331,7 +382,33 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       record(phaseAt(ctx, 'connect', waitAt, tw, null, { text, error, detail: { port, local_limit: limit, open: slot.open, waited_ms: slot.waitedMs } }));
       return fail({ phase: 'connect', code: null, enhanced: null, text, error, temporary: true });
     };
-    const slot = await pool.acquire(ip, key, { timeoutMs: d.connect_timeout_ms, signal, stopping });
+    // An address that did not answer lately is skipped at once (unresponsive-hosts.ts): not another session
+    // waiting out the same timeout in a delivery slot. The next MX address is tried, or the attempt defers.
+    const address = `${ip}:${port}`;
+    const skip = unresponsive.check(address);
+    if (skip) {
+      const text = skipText(skip, address);
+      const detail = {
+        port,
+        skipped: skip.reason,
+        since: new Date(skip.since).toISOString(),
+        ...(skip.until ? { until: new Date(skip.until).toISOString() } : {}),
+      };
+      record(phaseAt(ctx, 'connect', clock(), performance.now(), null, { enhanced: '4.4.1', text, error: 'EUNRESPONSIVE', detail }));
+      return fail({ phase: 'connect', code: null, enhanced: '4.4.1', text, error: 'EUNRESPONSIVE', temporary: true });
+    }
+    // Waiting for the address's slot, the job lends its connection slot back (src/queue/slots.ts).
+    let lent = false;
+    const slot = await pool.acquire(ip, key, {
+      timeoutMs: d.connect_timeout_ms,
+      signal,
+      stopping,
+      onWait: (near) => (lent = near && (job.slot?.lend('address') ?? false)),
+    });
+    if (lent && !(await job.slot!.reclaim())) {
+      if (slot.ok) pool.release(slot.lease, slot.lease.client ? { client: slot.lease.client, key } : undefined);
+      return noSlot({ ok: false, reason: 'stopping', open: pool.open(ip), waitedMs: Date.now() - waitStart });
+    }
     if (!slot.ok) return noSlot(slot);
     let lease = slot.lease;
     let leased = true; // the lease is ours to give back
@@ -340,6 +417,8 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
 
     let client = lease.client;
     let cutAfterDot: NodeJS.Timeout | null = null;
+    /** The new connection being made, until the server says anything (or we give up on it). */
+    let opened: Opening | null = null;
     // A stop cuts a session at once, except one whose message is sent and whose reply is awaited: cut
     // there, the outcome is unknown and the next attempt a possible duplicate, so it gets its reply's time.
     const onAbort = () => {
@@ -408,6 +487,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
               );
               return fail({ phase: 'connect', code: null, enhanced: null, text, error: 'ELOCALLIMIT', temporary: true });
             }
+            opened = unresponsive.opening(address);
             try {
               // Implicit TLS is only used towards a smarthost: verify it like STARTTLS under `required`.
               client = await SmtpClient.connect({
@@ -419,14 +499,21 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
               });
             } catch (err) {
               const e = asNetworkError(err);
+              if (e.code === 'ETIMEDOUT') opened.unanswered(e.message);
+              else opened.ended();
               if (shared) options.hostSlots!.give(shared);
               record(phaseAt(ctx, 'connect', at, t, null, { text: e.message, error: e.code, detail: { port } }));
               return fail({ phase: 'connect', code: null, enhanced: null, text: e.message, error: e.code });
             }
             // The shared slot lives as long as the connection, pooled idle time included.
             if (shared) client.onClosed(() => options.hostSlots!.give(shared));
+            const refused = await greet(ctx, client, at, t, { port, connectMs: elapsed(t), local_ip: client.localIp, ...waited });
+            // Any reply, a refusal too, shows the server alive; only silence until the timeout holds the address.
+            if (!refused || refused.code !== null) opened.answered();
+            else if (refused.error === 'ETIMEDOUT') opened.unanswered(`no greeting within ${d.greeting_timeout_ms} ms`);
+            else opened.ended();
+            if (refused) return fail(refused);
             const failure =
-              (await greet(ctx, client, at, t, { port, connectMs: elapsed(t), local_ip: client.localIp, ...waited })) ??
               (await sayHello(ctx, client)) ??
               (await upgradeTls(ctx, client, { policy, tlsAllowed, sts, tlsOptions })) ??
               (route.smarthost?.username ? await authenticate(ctx, client, { ...route.smarthost, username: route.smarthost.username }) : null);
@@ -457,6 +544,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
         return outcome.result;
       }
     } finally {
+      opened?.ended(); // nothing learned when it ended some other way (a no-op once it answered or timed out)
       signal?.removeEventListener('abort', onAbort);
       if (cutAfterDot) clearTimeout(cutAfterDot);
       if (!pooled) {
@@ -474,6 +562,41 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       await Promise.all(pool.drain().map((c) => c.quit(2_000)));
     },
   };
+}
+
+/** Our own: the address's connection queue was full (pool `busy`); recorded as ELOCALLIMIT when at all. */
+const HOST_BUSY = 'EHOSTBUSY';
+
+const NO_SLOT = Symbol('no slot');
+/** How long a wait runs before the connection slot is lent: a cached or nearby answer is not worth the trade. */
+const LEND_AFTER_MS = 10;
+
+/**
+ * Runs `work` with the scheduler's connection slot lent while it takes longer than LEND_AFTER_MS, and takes the
+ * slot back after it: NO_SLOT when the relay began stopping meanwhile (the job goes back unattempted).
+ */
+async function lentWhile<T>(slot: DeliveryJob['slot'], work: () => Promise<T>): Promise<T | typeof NO_SLOT> {
+  if (!slot) return work();
+  let lent = false;
+  const timer = setTimeout(() => (lent = slot.lend('dns')), LEND_AFTER_MS);
+  let value: T;
+  try {
+    value = await work();
+  } finally {
+    clearTimeout(timer);
+  }
+  if (lent && !(await slot.reclaim())) return NO_SLOT;
+  return value;
+}
+
+/** The connect phase's text for an address skipped (recorded, and read by the classifier as EUNRESPONSIVE). */
+function skipText(skip: Skip, address: string): string {
+  const at = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (skip.reason === 'stalled')
+    return `not tried: our connection to ${address} opened at ${at(skip.since)} has had no reply yet; no more are opened until it is answered`;
+  const failed = `${address} did not answer at ${at(skip.since)} (${skip.why})`;
+  if (skip.reason === 'probing') return `not tried: ${failed}; another session is trying it again now`;
+  return `not tried: ${failed}; it is left alone until ${at(skip.until!)}`;
 }
 
 function tlsConnectOptions(host: RouteHost, verify: boolean, ca: string[] | undefined): tls.ConnectionOptions {

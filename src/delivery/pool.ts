@@ -7,7 +7,8 @@
  * A slot is taken by `acquire()` and given back by `release()`. An idle connection kept for reuse
  * still holds its slot, so reuse counts toward the limit; it is reused (RSET, then MAIL) before any
  * new connection is opened. A session that finds the address at its limit waits, first come first
- * served, until a slot is released or its timeout ends.
+ * served, until a slot is released or its timeout ends. Behind an address none of whose sessions has ended
+ * for a second, as many may wait as its limit, and one more is turned away at once (`busy`).
  *
  * Why this cannot deadlock: a waiting session holds no slot (it asks for one address at a time, and
  * gives each back before it moves to the next MX); busy slots end within the SMTP timeouts; and an
@@ -40,8 +41,11 @@ export interface Lease {
 export type Acquired =
   /** `waitedMs`: how long the session waited for the slot (0 when one was free). */
   | { ok: true; lease: Lease; waitedMs: number }
-  /** `limit`: the wait ended with the address still at its limit; `aborted`: the signal fired; `stopping`: the relay is stopping. */
-  | { ok: false; reason: 'limit' | 'aborted' | 'stopping'; open: number; waitedMs: number };
+  /**
+   * `limit`: the wait ended with the address still at its limit; `aborted`: the signal fired; `stopping`: the
+   * relay is stopping; `busy`: as many sessions as the limit already wait for the address (not queued).
+   */
+  | { ok: false; reason: 'limit' | 'aborted' | 'stopping' | 'busy'; open: number; waitedMs: number };
 
 interface Idle {
   key: string;
@@ -61,7 +65,12 @@ interface Host {
   waiters: Waiter[];
   /** A lowered limit in force until its timer runs out (null: `maxPerHost`). */
   cap: { max: number; timer: NodeJS.Timeout } | null;
+  /** When a session last gave its slot back (at first: when the address was first asked for): see acquire. */
+  endedAt: number;
 }
+
+/** How long an address may go without a session ending before its queue is bounded (see acquire). */
+const STILL_MS = 1_000;
 
 export class ConnectionPool {
   private hosts = new Map<string, Host>();
@@ -78,7 +87,16 @@ export class ConnectionPool {
    * A slot for a session to `ip` whose connections are interchangeable when their `key` is equal
    * (same host name, port, TLS mode, credentials). Waits at most `timeoutMs` for a slot.
    */
-  async acquire(ip: string, key: string, opts: { timeoutMs: number; signal?: AbortSignal; stopping?: AbortSignal }): Promise<Acquired> {
+  /**
+   * `onWait` is called when the session has to wait, with whether it is among the first `limit` waiters (the
+   * deliverer lends its delivery slot back only then: the queue's further waiters keep theirs, which bounds
+   * the jobs one address can keep claimed).
+   */
+  async acquire(
+    ip: string,
+    key: string,
+    opts: { timeoutMs: number; signal?: AbortSignal; stopping?: AbortSignal; onWait?: (near: boolean) => void },
+  ): Promise<Acquired> {
     const host = this.host(ip);
     const started = Date.now();
     if (opts.signal?.aborted) return { ok: false, reason: 'aborted', open: host.held, waitedMs: 0 };
@@ -105,6 +123,16 @@ export class ConnectionPool {
       return { ok: true, lease: { ip, client: null }, waitedMs: Date.now() - started };
     }
 
+    // An address none of whose sessions has ended for a while (a server that stopped answering) queues as
+    // many sessions as its limit, no more: the next could not start before those ahead of it each waited out
+    // a timeout, holding its job and a delivery slot all that time. The caller gives its job back for later
+    // instead; a waiter beyond the limit already queued leaves as soon as the address stands still. A busy
+    // address that keeps moving (one MX for many domains) queues as many as come, and so does one whose
+    // limit is lowered to this relay's share (`cap`): they wait for the other relays' slots.
+    const ahead = host.waiters.length;
+    const far = !host.cap && ahead >= this.limit(host);
+    const still = () => Date.now() - host.endedAt > STILL_MS;
+    if (far && still()) return { ok: false, reason: 'busy', open: host.held, waitedMs: 0 };
     return new Promise<Acquired>((resolve) => {
       const waiter: Waiter = {
         key,
@@ -113,7 +141,7 @@ export class ConnectionPool {
           resolve({ ok: true, lease, waitedMs: Date.now() - started });
         },
       };
-      const giveUp = (reason: 'limit' | 'aborted' | 'stopping') => {
+      const giveUp = (reason: 'limit' | 'aborted' | 'stopping' | 'busy') => {
         const i = host.waiters.indexOf(waiter);
         if (i < 0) return; // already granted
         host.waiters.splice(i, 1);
@@ -126,14 +154,17 @@ export class ConnectionPool {
       // instead of holding the stop until its wait runs out (connect_timeout_ms).
       const onStopping = () => giveUp('stopping');
       const timer = setTimeout(() => giveUp('limit'), opts.timeoutMs);
+      const watch = far ? setInterval(() => still() && giveUp('busy'), STILL_MS / 4) : null;
       const done = () => {
         clearTimeout(timer);
+        if (watch) clearInterval(watch);
         opts.signal?.removeEventListener('abort', onAbort);
         opts.stopping?.removeEventListener('abort', onStopping);
       };
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       opts.stopping?.addEventListener('abort', onStopping, { once: true });
       host.waiters.push(waiter);
+      opts.onWait?.(ahead < this.limit(host));
     });
   }
 
@@ -144,6 +175,7 @@ export class ConnectionPool {
    */
   release(lease: Lease, reuse?: { client: SmtpClient; key: string }): void {
     const host = this.host(lease.ip);
+    host.endedAt = Date.now();
     if (reuse && !reuse.client.closed && !this.drained && host.held <= this.limit(host)) {
       const next = host.waiters.shift();
       if (!next) {
@@ -242,7 +274,7 @@ export class ConnectionPool {
   private host(ip: string): Host {
     let host = this.hosts.get(ip);
     if (!host) {
-      host = { held: 0, idle: [], waiters: [], cap: null };
+      host = { held: 0, idle: [], waiters: [], cap: null, endedAt: Date.now() };
       this.hosts.set(ip, host);
     }
     return host;

@@ -31,6 +31,11 @@ export interface DeliveryJob {
    * that was frozen past its lease (SIGSTOP, a paused VM) must not send what another relay took over.
    */
   stillClaimed?: () => boolean;
+  /**
+   * The scheduler's connection slot (src/queue/slots.ts): lent back while the attempt waits for DNS or for a
+   * busy address, taken again before it connects; `reclaim` false means the relay is stopping.
+   */
+  slot?: { lend(reason: 'dns' | 'address'): boolean; reclaim(): Promise<boolean> };
 }
 
 /** One step of the attempt and the server's reply (or the network error that ended it). */
@@ -85,6 +90,11 @@ export interface AttemptReport {
    * queue gives the claims back instead of recording an attempt.
    */
   abandoned?: boolean;
+  /**
+   * Given back (with `abandoned`) because the first address to try was at its connection limit with as many
+   * sessions already waiting: the queue leaves the domain for a moment instead of sending the job again at once.
+   */
+  hostBusy?: boolean;
 }
 
 export interface Deliverer {

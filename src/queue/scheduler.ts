@@ -22,7 +22,7 @@ import { groupIntoJobs, type Job } from './jobs.js';
 import { createSweeps, REPORT_OF, REPORT_RETRY_MS } from './sweeps.js';
 import { wants } from '../dsn/notifier.js';
 import { INTERRUPTED } from './transitions.js';
-import { DomainSlots } from './slots.js';
+import { DomainSlots, type SlotHold } from './slots.js';
 import { InFlight } from './in-flight.js';
 import { RunningJobs } from './running.js';
 import type { DomainThrottle, ThrottlePolicy } from './throttle.js';
@@ -106,8 +106,10 @@ export interface Scheduler {
   stats(): SchedulerStats;
 }
 
-/** Abort listeners one delivery session holds at most on one signal (deliverer, slot wait, connect). */
-const LISTENERS_PER_SESSION = 4;
+/** Abort listeners one delivery session holds at most on one signal (deliverer, slot wait, connect, reclaim). */
+const LISTENERS_PER_SESSION = 5;
+/** Jobs that may wait with their slot lent, per slot (slots.ts): bounds the claims and bodies held meanwhile. */
+const LENT_PER_SLOT = 4;
 
 export function createScheduler(opts: SchedulerOptions): Scheduler {
   const { config, store, deliverer, logger } = opts;
@@ -128,7 +130,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     ...opts.throttle,
   };
 
-  const slots = new DomainSlots(d.max_connections, throttlePolicy);
+  // Jobs waiting (DNS, a busy address) give their slot back, up to four per slot at once (slots.ts).
+  const slots = new DomainSlots(d.max_connections, throttlePolicy, LENT_PER_SLOT * d.max_connections);
+  slots.onLent = (domain, reason) => {
+    // The domain's other waiting jobs would wait for the same DNS answer: back to the queue until it is in.
+    if (reason === 'dns') void releasePendingFor(domain).catch(() => {}); // a lease not released lapses
+    startPending();
+    wake(); // a slot came free: claim more
+  };
   /** Claimed jobs waiting for a slot; their recipients stay leased (bounded by max_connections). */
   const pending: Job[] = [];
   /** Jobs from launch until their attempt is recorded (what stop() waits for). */
@@ -148,8 +157,11 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   let lastSweep = Number.NEGATIVE_INFINITY;
   let woken = false;
   let sleeper: AbortController | null = null;
-  /** Domains whose shared slots other relays held when last asked, and until when to leave them be. */
-  const sharedFull = new Map<string, number>();
+  /**
+   * Domains left out of claims for a moment, and until when: their shared slots were held by other relays when
+   * last asked, or their first MX address had as many of our sessions waiting as it takes (report.hostBusy).
+   */
+  const setAside = new Map<string, number>();
   /** Numbers this relay's destination slots (`<owner>:d<n>`). */
   let slotSerial = 0;
   /** Shared domain slots finished jobs handed on to the next job of their domain (keepSpareSlot). */
@@ -267,16 +279,16 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   }
 
   function launch(job: Job): void {
-    const give = slots.take(job.domain);
+    const hold = slots.take(job.domain);
     let held = true;
     const releaseSlot = () => {
       if (!held) return;
       held = false;
-      give();
+      hold.release();
       startPending();
       wake();
     };
-    const run = runJob(job, releaseSlot)
+    const run = runJob(job, releaseSlot, hold)
       .catch((err: Error) => {
         // The lease stays; it lapses and the recipients are retried. Nothing is lost, only delayed.
         logger.error(
@@ -292,7 +304,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     active.add(job, run);
   }
 
-  async function runJob(job: Job, releaseSlot: () => void): Promise<void> {
+  async function runJob(job: Job, releaseSlot: () => void, hold: SlotHold): Promise<void> {
     // A shared domain slot a job of this domain just finished with (see deliverJob): taken before anything
     // is awaited, so that it is still there; it saves two round trips and a wait on the key's lock.
     let domainSlot = shared ? takeSpareSlot(job.domain) : null;
@@ -334,7 +346,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         if (!got) {
           // The other relays hold the domain's slots: leave it to them for a moment instead of claiming it
           // again at once (two relays at one busy domain otherwise trade its recipients back and forth).
-          sharedFull.set(job.domain, now + 100 + Math.floor(random() * 200));
+          setAside.set(job.domain, now + 100 + Math.floor(random() * 200));
           releaseSlot();
           await store.queue.releaseLeases(
             owner,
@@ -345,7 +357,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         }
         domainSlotHeld = true;
       }
-      await deliverJob(job, releaseSlot, giveDomainSlot);
+      await deliverJob(job, releaseSlot, giveDomainSlot, hold);
     } finally {
       await giveDomainSlot();
     }
@@ -395,7 +407,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     return releasing.track(domain, shared!.release(holder));
   }
 
-  async function deliverJob(job: Job, releaseLocal: () => void, giveDomainSlot: (handOn?: boolean) => Promise<void>): Promise<void> {
+  async function deliverJob(job: Job, releaseLocal: () => void, giveDomainSlot: (handOn?: boolean) => Promise<void>, hold: SlotHold): Promise<void> {
     // The shared slot goes with the local one: when the SMTP session is over, before the record is written;
     // kept for the next job of the domain when one waits. (Were a job's shared slot given back after its local
     // one without runJob waiting for it, the next job's acquire would count it still held, find the domain
@@ -427,6 +439,8 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       // Held while the lease is known good: a relay frozen past it (the heartbeat could not run) finds it
       // lapsed when it wakes, before it sends a message another relay may have delivered meanwhile.
       stillClaimed: () => !job.claimLost && clock.now() < (job.leaseUntil ?? job.claimedAt + d.lease_ms),
+      // A stop that begins while the job waits for its slot back gives the job back unattempted.
+      slot: { lend: (reason) => hold.lend(reason), reclaim: () => hold.reclaim(quiesce.signal) },
     };
     const startedAt = Date.now();
     let report: AttemptReport;
@@ -443,12 +457,16 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const now = clock.now();
     const { message } = job;
     if (report.abandoned) {
-      // Stopping before any transaction began: nothing was attempted, so nothing is recorded.
+      // Stopping before any transaction began, or our own queue for the address full: nothing was attempted,
+      // so nothing is recorded. A busy address's domain waits a moment (its other waiting jobs with it), so
+      // that its jobs are not claimed and sent straight back while the sessions ahead of them run.
       releaseSlot();
+      if (report.hostBusy) setAside.set(job.domain, now + 500 + Math.floor(random() * 500));
       await store.queue.releaseLeases(
         owner,
         job.recipients.map((r) => r.id),
       );
+      if (report.hostBusy) await releasePendingFor(job.domain);
       return;
     }
     if (report.throttled) {
@@ -591,9 +609,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     const waiting = new Map<string, number>();
     for (const j of pending) waiting.set(j.domain, (waiting.get(j.domain) ?? 0) + 1);
     const excludeDomains = slots.excluded(now, waiting);
-    for (const [domain, until] of sharedFull) {
+    for (const [domain, until] of setAside) {
       if (until > now) excludeDomains.push(domain);
-      else sharedFull.delete(domain);
+      else setAside.delete(domain);
     }
     // Several recipients per free slot, so that a message's recipients at one domain are claimed
     // together and share a transaction; the surplus waits (leased) for a slot, bounded below.

@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { silentLogger } from '../../src/log/logger.js';
 import { createScheduler } from '../../src/queue/scheduler.js';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
+import { startSilentHost, type SilentHost } from '../helpers/silent-host.js';
 import { startTestMta, type TestMta } from '../helpers/test-mta.js';
 import { enqueue, manualClock, tempStore, testConfig as queueConfig } from '../queue/fixtures.js';
 import { testConfig, testDeliverer, testJob } from './fixtures.js';
@@ -81,35 +82,11 @@ async function startCountingProxy(host: string, target: { host: string; port: nu
   return counter;
 }
 
-/** A host that accepts TCP connections and says nothing: a session there holds its slot until the greeting timeout. */
-async function startSilentHost(host: string): Promise<{ accepted: number; stop(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const state = {
-    accepted: 0,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-  const server = net.createServer((s) => {
-    state.accepted++;
-    sockets.add(s);
-    s.on('error', () => undefined);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(25, host, () => resolve());
-  });
-  return state;
-}
-
 let dns: DnsServer;
 let mta: TestMta;
 let backup: TestMta;
 let proxy: Counter;
-let silent: Awaited<ReturnType<typeof startSilentHost>>;
+let silent: SilentHost;
 
 before(async () => {
   dns = await startDnsServer({
@@ -267,10 +244,13 @@ test('a full address: the session waits up to connect_timeout, records a local-l
     assert.equal(held.recipients[0].outcome, 'deferred');
     assert.match(held.recipients[0].text ?? '', /no greeting/);
 
-    // Its slot is free again: the next session connects instead of waiting.
+    // Its slot is free again, but the address gave no greeting: the next session skips it at once
+    // (unresponsive-hosts.ts) instead of waiting out another greeting timeout.
     const again = await deliverer.deliver(testJob({ domain: 'lone.test', to: ['w@lone.test'] }));
     assert.ok(!again.phases.some((p) => p.error === 'ELOCALLIMIT'));
-    assert.equal(silent.accepted - acceptedBefore, 2);
+    assert.equal(again.recipients[0].outcome, 'deferred');
+    assert.equal(again.phases.find((p) => p.phase === 'connect')?.error, 'EUNRESPONSIVE');
+    assert.equal(silent.accepted - acceptedBefore, 1);
   } finally {
     await deliverer.close();
   }

@@ -100,3 +100,38 @@ test('a wait for a slot ends when the relay is stopping, as its own reason; a st
   pool.release(held);
   assert.equal(pool.open(IP), 0, 'the slot the waiter never got is not counted');
 });
+
+test('behind an address none of whose sessions ends, as many wait as its limit; one more is turned away, and one already queued leaves', async () => {
+  const { pool } = poolOf(2);
+  const held = [await lease(pool), await lease(pool)];
+  const near: boolean[] = [];
+  const onWait = (n: boolean) => near.push(n);
+  // The address is new and moving: a third and fourth wait (the first `limit` near the front), a fifth too.
+  const waiting = [1, 2, 3].map(() => pool.acquire(IP, 'k', { timeoutMs: 10_000, onWait }));
+  assert.deepEqual(near, [true, true, false]);
+  // No session ends for a second: the waiter beyond the limit leaves, and a newcomer is turned away at once.
+  const third = await waiting[2]!;
+  assert.equal(third.ok, false);
+  assert.equal(!third.ok && third.reason, 'busy');
+  assert.ok(third.waitedMs >= 1_000 && third.waitedMs < 2_000, `left after ${third.waitedMs} ms`);
+  const late = await pool.acquire(IP, 'k', { timeoutMs: 10_000 });
+  assert.equal(!late.ok && late.reason, 'busy');
+  assert.equal(late.waitedMs, 0);
+  // A session ends: the address moves again; the near waiters get the slots in order.
+  pool.release(held[0]!);
+  pool.release(held[1]!);
+  const [first, second] = await Promise.all(waiting.slice(0, 2));
+  assert.ok(first!.ok && second!.ok);
+  const queued = pool.acquire(IP, 'k', { timeoutMs: 10_000 });
+  const more = pool.acquire(IP, 'k', { timeoutMs: 10_000 });
+  const moreStill = pool.acquire(IP, 'k', { timeoutMs: 200 });
+  const beyond = await moreStill;
+  assert.equal(!beyond.ok && beyond.reason, 'limit', 'a session ended just now: a waiter beyond the limit may wait its time');
+  pool.release(first!.lease);
+  pool.release(second!.lease);
+  for (const got of await Promise.all([queued, more])) {
+    assert.ok(got.ok);
+    pool.release(got.lease);
+  }
+  assert.equal(pool.open(IP), 0);
+});

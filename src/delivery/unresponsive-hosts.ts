@@ -1,0 +1,138 @@
+/**
+ * Mail server addresses that did not answer, remembered for a while (Exim's host retry records, Postfix's
+ * dead destinations). A connection that timed out before any reply (no TCP connection within
+ * `connect_timeout_ms`, or no greeting within `greeting_timeout_ms`) costs a delivery slot for up to five
+ * minutes; every other session to that address would cost the same, and with many domains behind one dead
+ * or tarpitting server the whole queue waited behind it while healthy destinations starved. So:
+ *
+ * - after such a timeout the address is skipped for `holdMs`: sessions try the next MX address, or defer
+ *   with a recorded reason (error EUNRESPONSIVE), at once;
+ * - while one of our connections has waited longer than a connect may take (`stalledAfterMs`) without a
+ *   word from the server, new sessions do not join it (the waiting one keeps its full greeting time);
+ * - once the hold is over one session tries the address (a probe) while the others keep skipping it, until
+ *   that one is answered (the address is forgotten) or times out too (held again, twice as long, at most
+ *   `maxHoldMs`). A probe that ends without either (a refusal, a stop) frees the turn after `probeMs`.
+ *
+ * Per process: another relay on the same database learns on its own, at the cost of one timeout.
+ */
+
+/** Why a session does not connect to an address now. */
+export interface Skip {
+  /** `held`: it timed out recently; `probing`: another session is trying it again; `stalled`: our connection to it waits unanswered. */
+  reason: 'held' | 'probing' | 'stalled';
+  /** When the address last failed to answer (held, probing), or since when our connection has waited (stalled). */
+  since: number;
+  /** When a session may try it again (held); null when that depends on another session's result. */
+  until: number | null;
+  /** What the timeout was ("no greeting within 300000 ms"). */
+  why: string;
+}
+
+/** One connection being made: say how it ended (once; later calls do nothing). */
+export interface Opening {
+  /** The server replied (its greeting, even a refusal): it is alive. */
+  answered(): void;
+  /** It timed out without a reply: the address is held. */
+  unanswered(why: string): void;
+  /** Ended otherwise (refused, reset, stopping): nothing learned. */
+  ended(): void;
+}
+
+interface Held {
+  since: number;
+  until: number;
+  why: string;
+  /** Timeouts in a row (the hold doubles). */
+  strikes: number;
+  /** A probe is under way until then. */
+  probeUntil: number | null;
+}
+
+export interface UnresponsiveHostsOptions {
+  /** How long an address is skipped after a timeout; 0: never skipped. */
+  holdMs: number;
+  /** A connection unanswered for longer than this makes new sessions keep away. */
+  stalledAfterMs: number;
+  /** How long a probe may take before another session gets the turn. */
+  probeMs: number;
+  maxHoldMs?: number;
+  now?: () => number;
+  /** Addresses remembered at most (the oldest forgotten first). */
+  maxEntries?: number;
+}
+
+export class UnresponsiveHosts {
+  private readonly held = new Map<string, Held>();
+  /** Our connections waiting for a first word, per address: when each began. */
+  private readonly waiting = new Map<string, Set<{ since: number }>>();
+  private readonly now: () => number;
+  private readonly maxHoldMs: number;
+  private readonly maxEntries: number;
+
+  constructor(private readonly o: UnresponsiveHostsOptions) {
+    this.now = o.now ?? Date.now;
+    this.maxHoldMs = o.maxHoldMs ?? Math.max(o.holdMs, 30 * 60_000);
+    this.maxEntries = o.maxEntries ?? 10_000;
+  }
+
+  /**
+   * Before opening a connection to `address` (ip and port): null to go ahead, possibly as the probe of a
+   * held address (then the connection must report through `opening`), else why not.
+   */
+  check(address: string): Skip | null {
+    if (this.o.holdMs <= 0) return null;
+    const now = this.now();
+    const h = this.held.get(address);
+    if (h) {
+      if (now < h.until) return { reason: 'held', since: h.since, until: h.until, why: h.why };
+      if (h.probeUntil !== null && now < h.probeUntil) return { reason: 'probing', since: h.since, until: null, why: h.why };
+      h.probeUntil = now + this.o.probeMs;
+      return null;
+    }
+    const w = this.waiting.get(address);
+    if (w) {
+      for (const c of w) {
+        if (now - c.since > this.o.stalledAfterMs) return { reason: 'stalled', since: c.since, until: null, why: `no reply for ${now - c.since} ms so far` };
+      }
+    }
+    return null;
+  }
+
+  /** A connection to `address` begins. */
+  opening(address: string): Opening {
+    const entry = { since: this.now() };
+    let set = this.waiting.get(address);
+    if (!set) this.waiting.set(address, (set = new Set()));
+    set.add(entry);
+    let done = false;
+    const end = () => {
+      if (done) return false;
+      done = true;
+      set.delete(entry);
+      if (set.size === 0 && this.waiting.get(address) === set) this.waiting.delete(address);
+      return true;
+    };
+    return {
+      answered: () => {
+        if (end()) this.held.delete(address);
+      },
+      unanswered: (why) => {
+        if (!end() || this.o.holdMs <= 0) return;
+        const now = this.now();
+        const strikes = (this.held.get(address)?.strikes ?? 0) + 1;
+        const holdMs = Math.min(this.maxHoldMs, this.o.holdMs * 2 ** Math.min(strikes - 1, 10));
+        this.held.delete(address); // re-inserted last: the map's order is the order of forgetting
+        if (this.held.size >= this.maxEntries) this.held.delete(this.held.keys().next().value!);
+        this.held.set(address, { since: now, until: now + holdMs, why, strikes, probeUntil: null });
+      },
+      ended: () => {
+        end();
+      },
+    };
+  }
+
+  /** The addresses held now, for the stats. */
+  list(): { address: string; since: number; until: number; why: string }[] {
+    return [...this.held].map(([address, h]) => ({ address, since: h.since, until: h.until, why: h.why }));
+  }
+}
