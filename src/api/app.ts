@@ -8,7 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { z } from 'zod';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
-import { messageFate, type FateOptions } from '../query/fate.js';
+import { messageFate, TIMELINE_LIMIT, type FateOptions } from '../query/fate.js';
 import { CursorError, DEFAULT_LIMIT, searchMessages } from '../query/search.js';
 import type { Store, SuppressionPosition, SuppressionRecord } from '../store/store.js';
 import { RECIPIENT_STATES, type RecipientState } from '../types.js';
@@ -26,6 +26,7 @@ import type { DoctorReport } from '../doctor/types.js';
 import {
   doctorQuery,
   emptyQuery,
+  messageQuery,
   messageParams,
   queueIdParams,
   searchQuery,
@@ -271,9 +272,12 @@ export function createApi(opts: ApiOptions): Api {
   const open = { config: { auth: 'none' as const } };
 
   app.get('/v1/messages/:messageId', read, async (req, reply) => {
-    parse(emptyQuery, req.query, 'query');
+    const q = parse(messageQuery, req.query, 'query');
     const { messageId } = parse(messageParams, req.params, 'params');
-    const messages = await messageFate(store, messageId, opts.fate);
+    const messages = await messageFate(store, messageId, {
+      ...opts.fate,
+      timeline: { limit: q.timeline_limit ?? TIMELINE_LIMIT, before: q.timeline_before ?? null },
+    });
     if (messages.length === 0) return reply.code(404).send({ error: `no message with Message-ID or queue id "${messageId}"` });
     return { messages };
   });

@@ -6,7 +6,17 @@
 import { z } from 'zod';
 import { CHECKS } from '../doctor/types.js';
 import { EVENT_KINDS, PHASES, RECIPIENT_STATES } from '../types.js';
-import { doctorQuery, messageParams, queueIdParams, searchQuery, suppressionBody, suppressionParams, suppressionsQuery, webhookParams } from './schemas.js';
+import {
+  doctorQuery,
+  messageParams,
+  messageQuery,
+  queueIdParams,
+  searchQuery,
+  suppressionBody,
+  suppressionParams,
+  suppressionsQuery,
+  webhookParams,
+} from './schemas.js';
 
 type Json = Record<string, unknown>;
 
@@ -141,6 +151,7 @@ const components = {
             size: { type: 'integer' },
             env_id: nullable('string'),
             ret: { enum: ['FULL', 'HDRS', null] },
+            subject: { ...nullable('string'), description: 'The Subject as recorded at intake (decoded).' },
             dkim: {
               type: ['array', 'null'],
               description: 'DKIM signatures added at intake; empty when the message went unsigned.',
@@ -152,7 +163,13 @@ const components = {
         recipients: { type: 'array', items: ref('RecipientFate') },
         timeline: {
           type: 'array',
+          description: 'The most recent entries (timeline_limit), oldest first.',
           items: { oneOf: [{ allOf: [ref('Event'), { type: 'object', properties: { type: { const: 'event' } } }] }, ref('Attempt')] },
+        },
+        timeline_more: {
+          type: ['object', 'null'],
+          description: 'Earlier entries left out: how many, and the timeline_before that asks for the page before them. Null: the timeline is whole.',
+          properties: { omitted: { type: 'integer' }, before: { type: 'integer' } },
         },
       },
     },
@@ -234,7 +251,7 @@ export function openApiDocument(): Json {
       '/v1/messages/{messageId}': {
         get: {
           summary: 'The fate of a message: every message with this Message-ID (or queue id), newest first',
-          parameters: parameters(messageParams, 'path'),
+          parameters: [...parameters(messageParams, 'path'), ...parameters(messageQuery, 'query')],
           responses: {
             200: json({ type: 'object', properties: { messages: { type: 'array', items: ref('MessageFate') } } }, 'The messages, newest first.'),
             ...invalid,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { RECIPIENT_STATES } from '../types.js';
+import { TIMELINE_LIMIT, TIMELINE_MAX } from '../query/fate.js';
 import { MAX_LIMIT } from '../query/search.js';
 
 const ADDRESS = /^[^@\s<>]+@[^@\s<>]+$/;
@@ -94,6 +95,22 @@ export const webhookParams = z.strictObject({
 });
 
 export const emptyQuery = z.strictObject({});
+
+export const messageQuery = z.strictObject({
+  timeline_limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(TIMELINE_MAX)
+    .optional()
+    .describe(`Timeline entries at most, the most recent (default ${TIMELINE_LIMIT}, at most ${TIMELINE_MAX}); \`timeline_more\` says what was left out.`),
+  timeline_before: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('Only timeline entries that began before this event id: the `timeline_more.before` of the page after, to page back.'),
+});
 
 const DOMAIN_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+\.?$/i;
 

@@ -93,6 +93,8 @@ export interface MessageFate {
     size: number;
     env_id: string | null;
     ret: 'FULL' | 'HDRS' | null;
+    /** The Subject as recorded at intake (decoded). */
+    subject: string | null;
     /** The DKIM signatures added at intake (d=, s=, algorithm); empty when unsigned, null before signing existed. */
     dkim: { d: string; s: string; a: string }[] | null;
     /** Why the message is unsigned, or signed by another domain than its From domain. */
@@ -100,13 +102,39 @@ export interface MessageFate {
   };
   recipients: RecipientFate[];
   timeline: TimelineEntry[];
+  /** Earlier entries the timeline left out (`timeline.limit`), or null when it is whole. */
+  timeline_more: TimelineMore | null;
 }
+
+/** Which part of a timeline to build: the most recent `limit` entries, before an event id when paging back. */
+export interface TimelinePage {
+  limit: number;
+  /** Only entries that began before this event id (the `before` of the page after). */
+  before?: number | null;
+}
+
+/** What a timeline page left out: `omitted` earlier entries; the page before them is asked with `before`. */
+export interface TimelineMore {
+  omitted: number;
+  before: number;
+}
+
+/**
+ * Timeline entries built by default. A message retried to a thousand recipients for days has tens of thousands
+ * of attempts: built whole (every answer explained) it was 45 MB of JSON and seconds of the main thread, and
+ * submission stalled meanwhile (a scale audit, 2026-12-06). Nobody reads that far on one page; the rest is paged.
+ */
+export const TIMELINE_LIMIT = 500;
+/** The most entries one page may ask for. */
+export const TIMELINE_MAX = 5_000;
 
 export interface FateOptions {
   /** The clock for relative wording ("due now", dates shown only when not today). */
   now?: number;
   /** Explains answers recorded without an explanation; default: src/classify. */
   classify?: ClassifyFn;
+  /** The part of the timeline to build (default: the latest TIMELINE_LIMIT entries). */
+  timeline?: TimelinePage;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -205,6 +233,7 @@ export function buildFate(
       size: m.size,
       env_id: m.envId,
       ret: m.ret,
+      subject: subjectOf(events),
       ...signatureOf(events),
     },
     recipients: recipients.map((r) => {
@@ -225,8 +254,20 @@ export function buildFate(
         updated_at: iso(r.updatedAt),
       };
     }),
-    timeline: timeline(events, address, new Map(recipients.map((r) => [r.id, r.domain])), opts.classify ?? defaultClassify),
+    ...timelinePage(
+      events,
+      address,
+      new Map(recipients.map((r) => [r.id, r.domain])),
+      opts.classify ?? defaultClassify,
+      opts.timeline ?? { limit: TIMELINE_LIMIT },
+    ),
   };
+}
+
+/** The Subject intake recorded on the `received` event (kept here: a paged timeline may not show that event). */
+function subjectOf(events: EventRecord[]): string | null {
+  const detail = events.find((e) => e.kind === 'received')?.detail;
+  return typeof detail?.subject === 'string' ? detail.subject : null;
 }
 
 /** The signature facts intake recorded on the `received` event. */
@@ -258,86 +299,113 @@ function toFateEvent(e: EventRecord, address: Map<number, string>, classify: Cla
 
 const OUTCOMES: ReadonlySet<EventKind> = new Set(['delivered', 'deferred', 'bounced']);
 
+/** One timeline entry's events before they are explained: an attempt's phases and outcomes, or one event. */
+type RawEntry = { type: 'attempt'; phases: EventRecord[]; outcomes: EventRecord[] } | { type: 'event'; event: EventRecord };
+
+const firstId = (r: RawEntry) => (r.type === 'event' ? r.event.id : (r.phases[0] ?? r.outcomes[0])!.id);
+
 /**
  * Groups the events of one attempt. The queue writes an attempt's phases and outcomes in one
  * transaction, so they are contiguous by id: an attempt starts at a delivery phase and ends before the
- * next event that is not part of it (or the next phase once outcomes were seen).
+ * next event that is not part of it (or the next phase once outcomes were seen). Grouping is cheap; the
+ * explanations are the cost, so they are made only for the entries shown (timelinePage).
  */
+function group(events: EventRecord[]): RawEntry[] {
+  const out: RawEntry[] = [];
+  let current: { type: 'attempt'; phases: EventRecord[]; outcomes: EventRecord[] } | null = null;
+  const close = () => {
+    if (current) out.push(current);
+    current = null;
+  };
+  for (const e of events) {
+    const isPhase = e.kind === 'phase' && e.phase !== 'submission' && e.phase !== 'inbound';
+    const isOutcome = OUTCOMES.has(e.kind) && e.attempt !== null;
+    if (isPhase && current && (current as { outcomes: EventRecord[] }).outcomes.length > 0) close();
+    if (isPhase || (isOutcome && current)) {
+      current ??= { type: 'attempt', phases: [], outcomes: [] };
+      (isPhase ? current.phases : current.outcomes).push(e);
+      continue;
+    }
+    close();
+    // An outcome without phases (e.g. written by an older version or a failed DNS step): its own attempt.
+    if (isOutcome) out.push({ type: 'attempt', phases: [], outcomes: [e] });
+    else out.push({ type: 'event', event: e });
+  }
+  close();
+  return out;
+}
+
+/** The whole timeline, every entry explained. */
 export function timeline(
   events: EventRecord[],
   address: Map<number, string>,
   domainOf: Map<number, string>,
   classify: ClassifyFn = defaultClassify,
 ): TimelineEntry[] {
-  const out: TimelineEntry[] = [];
-  let current: AttemptEntry | null = null;
-  // When the current attempt's last event ended: written as text once, when the attempt closes.
-  let finishedAt = 0;
-  // The current attempt's phase events without a recipient (connect, EHLO, MAIL, DATA…), with their explanations:
-  // the attempt's domain is known only from its outcomes, and a reply naming that domain is explained as the
-  // deliverer read it (classify/own-domain.ts).
-  let unaddressed: Array<[EventRecord, FateEvent]> = [];
-  const close = () => {
-    if (current) {
-      const domain = current.domain;
-      if (domain && domainToMask(domain)) for (const [e, fe] of unaddressed) fe.explanation = explanationOf(e, classify, domain);
-      current.recipients = [...new Set(current.recipients)];
-      current.finished_at = iso(finishedAt);
-      out.push(current);
-    }
-    current = null;
-    unaddressed = [];
+  return group(events).map((r) => built(r, address, domainOf, classify));
+}
+
+/** The latest `page.limit` entries (before `page.before`), and what was left out before them. */
+export function timelinePage(
+  events: EventRecord[],
+  address: Map<number, string>,
+  domainOf: Map<number, string>,
+  classify: ClassifyFn = defaultClassify,
+  page: TimelinePage = { limit: TIMELINE_LIMIT },
+): { timeline: TimelineEntry[]; timeline_more: TimelineMore | null } {
+  let raw = group(events);
+  if (page.before != null) raw = raw.filter((r) => firstId(r) < page.before!);
+  const shown = raw.slice(Math.max(0, raw.length - page.limit));
+  const omitted = raw.length - shown.length;
+  return {
+    timeline: shown.map((r) => built(r, address, domainOf, classify)),
+    timeline_more: omitted > 0 ? { omitted, before: firstId(shown[0]!) } : null,
   };
-  for (const e of events) {
-    const isPhase = e.kind === 'phase' && e.phase !== 'submission' && e.phase !== 'inbound';
-    const isOutcome = OUTCOMES.has(e.kind) && e.attempt !== null;
-    if (isPhase && current && (current as AttemptEntry).outcomes.length > 0) close();
-    if (isPhase || (isOutcome && current)) {
-      const fe = toFateEvent(e, address, classify);
-      const a: AttemptEntry = (current ??= {
-        type: 'attempt',
-        attempt: e.attempt,
-        domain: null,
-        mx: null,
-        ip: null,
-        started_at: fe.at,
-        finished_at: fe.at,
-        recipients: [],
-        phases: [],
-        outcomes: [],
-      });
-      (isPhase ? a.phases : a.outcomes).push(fe);
-      if (isPhase && e.recipientId === null && fe.explanation !== null) unaddressed.push([e, fe]);
-      finishedAt = e.at + (e.durationMs ?? 0);
-      if (a.attempt === null && e.attempt !== null) a.attempt = e.attempt;
-      if (e.remoteHost) a.mx = e.remoteHost;
-      if (e.remoteIp) a.ip = e.remoteIp;
-      if (e.recipientId !== null) {
-        if (fe.recipient) a.recipients.push(fe.recipient);
-        a.domain ??= domainOf.get(e.recipientId) ?? null;
-      }
-      continue;
+}
+
+function built(r: RawEntry, address: Map<number, string>, domainOf: Map<number, string>, classify: ClassifyFn): TimelineEntry {
+  if (r.type === 'event') return { type: 'event', ...toFateEvent(r.event, address, classify) };
+  const a: AttemptEntry = {
+    type: 'attempt',
+    attempt: null,
+    domain: null,
+    mx: null,
+    ip: null,
+    started_at: '',
+    finished_at: '',
+    recipients: [],
+    phases: [],
+    outcomes: [],
+  };
+  // The attempt's phase events without a recipient (connect, EHLO, MAIL, DATA…), with their explanations: the
+  // attempt's domain is known only from its outcomes, and a reply naming that domain is explained as the
+  // deliverer read it (classify/own-domain.ts).
+  const unaddressed: Array<[EventRecord, FateEvent]> = [];
+  let finishedAt = 0;
+  const all = [...r.phases, ...r.outcomes];
+  for (const e of all) {
+    const fe = toFateEvent(e, address, classify);
+    const isPhase = r.phases.includes(e);
+    if (a.started_at === '') a.started_at = fe.at;
+    (isPhase ? a.phases : a.outcomes).push(fe);
+    if (isPhase && e.recipientId === null && fe.explanation !== null) unaddressed.push([e, fe]);
+    finishedAt = e.at + (e.durationMs ?? 0);
+    if (a.attempt === null && e.attempt !== null) a.attempt = e.attempt;
+    if (e.remoteHost) a.mx = e.remoteHost;
+    if (e.remoteIp) a.ip = e.remoteIp;
+    if (e.recipientId !== null) {
+      if (fe.recipient) a.recipients.push(fe.recipient);
+      a.domain ??= domainOf.get(e.recipientId) ?? null;
     }
-    close();
-    if (isOutcome) {
-      // An outcome without phases (e.g. written by an older version or a failed DNS step): its own attempt.
-      const fe = toFateEvent(e, address, classify);
-      out.push({
-        type: 'attempt',
-        attempt: e.attempt,
-        domain: e.recipientId !== null ? (domainOf.get(e.recipientId) ?? null) : null,
-        mx: e.remoteHost,
-        ip: e.remoteIp,
-        started_at: fe.at,
-        finished_at: fe.at,
-        recipients: fe.recipient ? [fe.recipient] : [],
-        phases: [],
-        outcomes: [fe],
-      });
-      continue;
-    }
-    out.push({ type: 'event', ...toFateEvent(e, address, classify) });
   }
-  close();
-  return out;
+  if (r.phases.length === 0) {
+    // An outcome alone: its own attempt, over when it was written.
+    a.finished_at = a.started_at;
+    return a;
+  }
+  const domain = a.domain;
+  if (domain && domainToMask(domain)) for (const [e, fe] of unaddressed) fe.explanation = explanationOf(e, classify, domain);
+  a.recipients = [...new Set(a.recipients)];
+  a.finished_at = iso(finishedAt);
+  return a;
 }

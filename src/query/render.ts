@@ -71,6 +71,8 @@ function renderFate(lines: string[], f: MessageFate, position: string | null): v
   lines.push(`Size       ${size(s.size)}${f.tag ? `   tag ${f.tag}` : ''}${s.env_id ? `   envelope id ${s.env_id}` : ''}`);
   lines.push('');
   lines.push('Timeline (UTC)');
+  const more = f.timeline_more;
+  if (more) lines.push(`  … ${more.omitted} earlier ${more.omitted === 1 ? 'entry' : 'entries'} not shown (mailtrail trace --all shows every one)`);
   for (const e of f.timeline) renderEntry(lines, e);
 }
 

@@ -133,6 +133,23 @@ describe('HTTP API', () => {
       assert.equal(byQueue.json.messages[0].tag, 'transactional');
       assert.ok(byQueue.json.messages[0].timeline.some((e: { type: string }) => e.type === 'attempt'));
     });
+    test('timeline_limit and timeline_before page a timeline back from its latest entries; bad values are 400', async () => {
+      const whole = (await h.call('GET', '/v1/messages/QNEWER0001')).json.messages[0];
+      assert.equal(whole.timeline_more, null);
+      assert.equal(whole.submission.subject === null || typeof whole.submission.subject === 'string', true);
+      const n = whole.timeline.length;
+      assert.ok(n >= 3, `the seeded timeline has ${n} entries`);
+      const latest = (await h.call('GET', '/v1/messages/QNEWER0001?timeline_limit=2')).json.messages[0];
+      assert.deepEqual(latest.timeline, whole.timeline.slice(n - 2));
+      assert.equal(latest.timeline_more.omitted, n - 2);
+      const earlier = (await h.call('GET', `/v1/messages/QNEWER0001?timeline_limit=2&timeline_before=${latest.timeline_more.before}`)).json.messages[0];
+      assert.deepEqual(earlier.timeline, whole.timeline.slice(n - 4, n - 2));
+      for (const q of ['timeline_limit=0', 'timeline_limit=5001', 'timeline_limit=x', 'timeline_before=-1', 'timeline=all']) {
+        const bad = await h.call('GET', `/v1/messages/QNEWER0001?${q}`);
+        assert.equal(bad.status, 400, q);
+        assert.equal(bad.json.field, q.split('=')[0], q);
+      }
+    });
     test('a long Message-ID with a slash is found', async () => {
       const id = `${'x'.repeat(180)}/part@long.example.com`;
       await h.store.messages.enqueue(newMessage({ queueId: 'QLONGID001', messageId: id, createdAt: T0 - 60_000, recipients: ['z@example.com'] }));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { messageFate, timeline, type AttemptEntry, type MessageFate } from '../../src/query/fate.js';
+import { messageFate, timeline, timelinePage, type AttemptEntry, type MessageFate } from '../../src/query/fate.js';
 import type { EventRecord } from '../../src/types.js';
 import { clock, duration } from '../../src/query/verdict.js';
 import { HOUR, MESSAGE_ID, seedHistory, T0, tempStore, type Seeded } from './fixture.js';
@@ -175,4 +175,37 @@ test("an attempt's replies that name the recipients' domain are explained as the
   assert.ok(data?.explanation && outcome?.explanation);
   assert.doesNotMatch(data.explanation, /time/i);
   assert.equal(data.explanation, outcome.explanation);
+});
+
+test('a long timeline is paged back from its latest entries, each page as the whole timeline has it', () => {
+  // Received, then seven attempts (connect, rcpt, outcome), then a dsn-sent event: nine entries.
+  const base = { messageRowId: 1, enhanced: null, remoteHost: 'mx.far.test', remoteIp: '192.0.2.9', durationMs: 5, detail: null, code: null, text: null };
+  const events: EventRecord[] = [{ ...base, id: 1, at: T0, kind: 'received', recipientId: null, attempt: null, phase: null }];
+  for (let n = 1; n <= 7; n++) {
+    const id = events.length + 1;
+    const at = T0 + n * HOUR;
+    events.push(
+      { ...base, id, at, kind: 'phase', recipientId: null, attempt: n, phase: 'connect', code: 220, text: 'mx.far.test ESMTP' },
+      { ...base, id: id + 1, at: at + 1, kind: 'phase', recipientId: 7, attempt: n, phase: 'rcpt', code: 451, text: '4.7.1 try later' },
+      { ...base, id: id + 2, at: at + 2, kind: 'deferred', recipientId: 7, attempt: n, phase: 'rcpt', code: 451, text: '4.7.1 try later' },
+    );
+  }
+  events.push({ ...base, id: events.length + 1, at: T0 + 9 * HOUR, kind: 'dsn-sent', recipientId: 7, attempt: null, phase: null });
+  const address = new Map([[7, 'kim@far.test']]);
+  const domains = new Map([[7, 'far.test']]);
+  const whole = timeline(events, address, domains);
+  assert.equal(whole.length, 9);
+
+  const latest = timelinePage(events, address, domains, undefined, { limit: 4 });
+  assert.deepEqual(latest.timeline, whole.slice(5), 'the latest four, built as the whole timeline builds them');
+  const firstShown = whole[5] as AttemptEntry;
+  assert.deepEqual(latest.timeline_more, { omitted: 5, before: events.find((e) => e.at === Date.parse(firstShown.started_at))!.id });
+
+  const earlier = timelinePage(events, address, domains, undefined, { limit: 4, before: latest.timeline_more!.before });
+  assert.deepEqual(earlier.timeline, whole.slice(1, 5));
+  assert.equal(earlier.timeline_more?.omitted, 1);
+  const first = timelinePage(events, address, domains, undefined, { limit: 4, before: earlier.timeline_more!.before });
+  assert.deepEqual(first.timeline, whole.slice(0, 1));
+  assert.equal(first.timeline_more, null, 'the first page: nothing left out');
+  assert.deepEqual(timelinePage(events, address, domains, undefined, { limit: 50 }), { timeline: whole, timeline_more: null });
 });

@@ -60,6 +60,37 @@ describe('mailtrail trace', () => {
     assert.match(out, /bounced\s+bob@example\.com: 552 5\.2\.2 Mailbox full \(reported by mx\.example\.net\)/);
   });
 
+  test('a long history shows its latest entries and says how many are left out; --all prints every one', async () => {
+    const { message } = await t.store.messages.enqueue(
+      newMessage({ queueId: 'QLONGHIST1', messageId: 'long-history@example.com', createdAt: T0, recipients: ['x@example.com'] }),
+    );
+    await t.store.events.appendMany(
+      Array.from({ length: 520 }, (_, i) => ({
+        at: T0 + i * 60_000,
+        kind: 'requeued' as const,
+        messageRowId: message.id,
+        recipientId: null,
+        attempt: null,
+        phase: null,
+        code: null,
+        enhanced: null,
+        text: `retry ${i}`,
+        remoteHost: null,
+        remoteIp: null,
+        durationMs: null,
+        detail: null,
+      })),
+    );
+    const short = await mailtrail(['trace', 'QLONGHIST1', '--config', config]);
+    assert.equal(short.code, 0, short.stderr);
+    // 521 entries (received and 520 requeued): the latest 500 shown.
+    assert.match(short.stdout, /… 21 earlier entries not shown \(mailtrail trace --all shows every one\)/);
+    assert.equal(short.stdout.split('\n').filter((l) => / requeued /.test(l)).length, 500);
+    const all = await mailtrail(['trace', 'QLONGHIST1', '--all', '--config', config]);
+    assert.doesNotMatch(all.stdout, /not shown/);
+    assert.equal(all.stdout.split('\n').filter((l) => / requeued /.test(l)).length, 520);
+  });
+
   test('--json prints the same document as the API', async () => {
     const r = await mailtrail(['trace', MESSAGE_ID, '--json', '--config', config]);
     assert.equal(r.code, 0, r.stderr);

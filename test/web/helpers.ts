@@ -14,14 +14,14 @@ export { ADMIN_TOKEN, READ_TOKEN } from '../api/helpers.js';
 /** The clock of the pages: three hours after the fixture's first message. */
 export const NOW = T0 + 3 * HOUR;
 
-export async function startWeb(opts: { now?: () => number; limits?: Record<string, unknown>; trusted_proxies?: string[] } = {}) {
+export async function startWeb(opts: { now?: () => number; limits?: Record<string, unknown>; trusted_proxies?: string[]; timelineLimit?: number } = {}) {
   const t = tempStore();
   const lines: Record<string, unknown>[] = [];
   const logger: Logger = createLogger({ log: { level: 'debug', file: null } }, { write: (s: string) => void lines.push(JSON.parse(s)) });
   const config = testApiConfig({ limits: opts.limits, trusted_proxies: opts.trusted_proxies });
   const seeded = await seedHistory(t.store);
   const suppressions = suppressionList(t.store);
-  const fate = { now: NOW };
+  const fate = { now: NOW, ...(opts.timelineLimit ? { timeline: { limit: opts.timelineLimit } } : {}) };
   const api = createApi({ store: t.store, config, logger, suppressions, fate });
   registerWebUi(api.app, {
     store: t.store,

@@ -91,6 +91,33 @@ test('the message page: the verdicts first, then every attempt with each phase e
   assert.equal((await b.get('/ui/messages/QNOSUCH001')).status, 404);
 });
 
+test('a long timeline shows its latest entries and pages back, saying what is left out', async () => {
+  const small = await startWeb({ timelineLimit: 2 });
+  try {
+    const c = small.browser();
+    await c.signIn(READ_TOKEN);
+    const whole = (await messageFate(small.store, 'QNEWER0001', { now: NOW }))[0]!;
+    const n = whole.timeline.length;
+    const latest = await c.get('/ui/messages/QNEWER0001');
+    const t = text(latest.body);
+    assert.match(t, new RegExp(`${n - 2} earlier entries are not shown\\. Show earlier entries`));
+    assert.match(t, /From the timeline entries shown above, not the whole history/);
+    assert.doesNotMatch(t, /Back to the latest entries/);
+    const link = /href="([^"]*timeline_before=\d+)#h-timeline"/.exec(latest.body)?.[1];
+    assert.ok(link, 'a link to the earlier entries');
+    const earlier = await c.get(link.replace(/&amp;/g, '&'));
+    assert.equal(earlier.status, 200);
+    assert.match(text(earlier.body), /Back to the latest entries/);
+    assert.notEqual(text(earlier.body), t);
+    // The subject is the page's title whichever entries are shown.
+    assert.match(earlier.body, new RegExp(`<title>${whole.submission.subject ?? 'QNEWER0001'}`));
+    // A broken page link shows the latest entries.
+    assert.equal(text((await c.get('/ui/messages/QNEWER0001?timeline_before=abc')).body), t);
+  } finally {
+    await small.cleanup();
+  }
+});
+
 test('the queue: each destination with what waits, since when, the last reply explained, the next attempt', async () => {
   const t = text((await b.get('/ui/queue')).body);
   assert.match(t, /1 recipient waiting: 1 deferred/);

@@ -75,12 +75,16 @@ function entry(e: TimelineEntry, isLastAttempt: boolean): Html {
   }</li>`;
 }
 
-function timelineSection(f: MessageFate): Html {
+function timelineSection(f: MessageFate, paged: boolean): Html {
   const lastAttempt = f.timeline.reduce((i, e, n) => (e.type === 'attempt' ? n : i), -1);
+  const more = f.timeline_more;
+  const here = url('/ui/messages/', f.queue_id);
   return html`<section aria-labelledby="h-timeline">
 <h2 id="h-timeline">Timeline</h2>
 <p class="hint">Oldest first, times in UTC. Each attempt lists every step with the server's reply and what it means; the last attempt is open.</p>
+${more ? html`<p class="hint">${more.omitted} earlier ${more.omitted === 1 ? 'entry is' : 'entries are'} not shown. <a href="${url('/ui/messages/', f.queue_id, { timeline_before: more.before })}#h-timeline">Show earlier entries</a></p>` : ''}
 <ol class="timeline">${f.timeline.map((e, i) => entry(e, i === lastAttempt))}</ol>
+${paged ? html`<p><a href="${here}#h-timeline">Back to the latest entries</a></p>` : ''}
 </section>`;
 }
 
@@ -111,11 +115,16 @@ ${d.inbound.map(
 </section>`;
 }
 
-function noticesSection(f: MessageFate): Html {
+/** Said under a section read from the timeline when the timeline shown is not all of it. */
+const partial = (f: MessageFate, paged: boolean) =>
+  f.timeline_more || paged ? html`<p class="hint">From the timeline entries shown above, not the whole history.</p>` : '';
+
+function noticesSection(f: MessageFate, paged: boolean): Html {
   const sent = f.timeline.filter((e): e is Extract<TimelineEntry, { type: 'event' }> => e.type === 'event' && e.kind === 'dsn-sent');
   if (sent.length === 0) return html``;
   return html`<section aria-labelledby="h-dsn">
 <h2 id="h-dsn">Notices sent to the sender</h2>
+${partial(f, paged)}
 <ul>${sent.map((e) => {
     const q = typeof e.detail?.dsn_queue_id === 'string' ? e.detail.dsn_queue_id : null;
     return html`<li>${time(e.at)}: a ${String(e.detail?.type ?? '')} report about <span class="mono">${e.recipient ?? ''}</span> to <span class="mono">${f.mail_from}</span>${q ? html` — <a href="${url('/ui/messages/', q)}">notice ${q}</a>` : ''}</li>`;
@@ -142,7 +151,7 @@ function webhooksSection(d: MessageDetails, user: PageUser, back: string): Html 
 </section>`;
 }
 
-function factsSection(f: MessageFate, d: MessageDetails | null): Html {
+function factsSection(f: MessageFate, d: MessageDetails | null, paged: boolean): Html {
   const s = f.submission;
   const deliveryTls = f.timeline.flatMap((e) =>
     e.type === 'attempt' ? e.phases.flatMap((p) => (tlsOf(p) ? [`${e.mx ?? e.domain ?? '?'}: ${tlsOf(p)}`] : [])) : [],
@@ -157,7 +166,7 @@ function factsSection(f: MessageFate, d: MessageDetails | null): Html {
   <dt>Tag</dt><dd>${f.tag ?? '—'}</dd>
   ${s.env_id ? html`<dt>Envelope id (ENVID)</dt><dd class="mono">${s.env_id}</dd>` : ''}
   <dt>Submission TLS</dt><dd>${s.tls ? [s.tls.protocol, s.tls.cipher].filter(Boolean).join(', ') : 'none (cleartext)'}</dd>
-  <dt>Delivery TLS</dt><dd>${deliveryTls.length ? html`<ul class="plain">${[...new Set(deliveryTls)].map((t) => html`<li>${t}</li>`)}</ul>` : 'none recorded'}</dd>
+  <dt>Delivery TLS</dt><dd>${deliveryTls.length ? html`<ul class="plain">${[...new Set(deliveryTls)].map((t) => html`<li>${t}</li>`)}</ul>` : 'none recorded'}${partial(f, paged)}</dd>
   <dt>DKIM signatures</dt><dd>${d && d.signatures.dkim.length ? html`<ul class="plain">${d.signatures.dkim.map((k) => html`<li>d=<span class="mono">${k.domain ?? '?'}</span> s=<span class="mono">${k.selector ?? '?'}</span></li>`)}</ul>` : 'none in the header'}</dd>
   ${d && d.signatures.authentication_results.length ? html`<dt>Authentication-Results</dt><dd class="mono">${d.signatures.authentication_results.map((a) => html`<div>${a}</div>`)}</dd>` : ''}
 </dl>
@@ -182,6 +191,8 @@ export function messagePage(opts: {
   subject: string | null;
   sameMessageId: number;
   notice: Html;
+  /** The timeline shown is an earlier page (`timeline_before`). */
+  paged?: boolean;
 }): Html {
   const { fate: f, user } = opts;
   const back = url('/ui/messages/', f.queue_id);
@@ -209,11 +220,11 @@ ${opts.notice}
 ${verdicts(f, user, back)}
 ${actions}
 </section>
-${timelineSection(f)}
+${timelineSection(f, opts.paged ?? false)}
 ${inboundSection(opts.details ?? { inbound: [], webhooks: [], headers: null, signatures: { dkim: [], authentication_results: [] } })}
-${noticesSection(f)}
+${noticesSection(f, opts.paged ?? false)}
 ${opts.details ? webhooksSection(opts.details, user, back) : ''}
-${factsSection(f, opts.details)}
+${factsSection(f, opts.details, opts.paged ?? false)}
 ${headersSection(opts.details)}`,
   });
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ActionResult, Actor } from '../../api/actions.js';
 import { isoTime, queueIdParams, searchQuery, webhookParams } from '../../api/schemas.js';
 import { messageDetails } from '../../query/details.js';
-import { messageFate } from '../../query/fate.js';
+import { messageFate, TIMELINE_LIMIT } from '../../query/fate.js';
 import { CursorError, searchMessages, type SearchResult } from '../../query/search.js';
 import { url } from '../html.js';
 import { READ, ADMIN } from '../access.js';
@@ -90,18 +90,28 @@ export function registerMessages(web: FastifyInstance, ctx: WebContext): void {
     const params = queueIdParams.safeParse(req.params);
     if (!params.success) return notFound(req, reply, 'That is not a queue id.');
     const { queueId } = params.data;
-    const fate = (await messageFate(ctx.store, queueId, ctx.fate)).find((f) => f.queue_id === queueId);
+    // A long timeline is paged back from its latest entries (query/fate.ts); a bad page link shows the latest.
+    const before = Number((req.query as Record<string, unknown>).timeline_before);
+    const timeline = { limit: ctx.fate?.timeline?.limit ?? TIMELINE_LIMIT, before: Number.isSafeInteger(before) && before > 0 ? before : null };
+    const fate = (await messageFate(ctx.store, queueId, { ...ctx.fate, timeline })).find((f) => f.queue_id === queueId);
     if (!fate) return notFound(req, reply, `No message has the queue id ${queueId}. It may have been deleted after retention.history_days.`);
     const [details, same] = await Promise.all([
       messageDetails(ctx.store, queueId),
       fate.message_id ? ctx.store.query.findMessages(fate.message_id) : Promise.resolve([]),
     ]);
-    const received = fate.timeline.find((e) => e.type === 'event' && e.kind === 'received');
-    const subject = received?.type === 'event' && typeof received.detail?.subject === 'string' ? received.detail.subject : null;
+    const subject = fate.submission.subject;
     return ctx.send(
       reply,
       200,
-      messagePage({ user: user(req), fate, details, subject, sameMessageId: same.length, notice: notice(req.query as Record<string, unknown>) }),
+      messagePage({
+        user: user(req),
+        fate,
+        details,
+        subject,
+        sameMessageId: same.length,
+        notice: notice(req.query as Record<string, unknown>),
+        paged: timeline.before !== null,
+      }),
     );
   });
 
