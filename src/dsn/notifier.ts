@@ -167,6 +167,10 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   };
 }
 
+/** A delay warning's words for a recipient still waiting for its first attempt (a busy queue, a paused destination). */
+const NOT_TRIED_YET =
+  'mailtrail has not been able to try this address yet: the queue is busy, or deliveries to its domain are paused for a while; it keeps trying.';
+
 /** RFC 3461 §4.1 NOTIFY, with our defaults when the app gave none. */
 export function wants(kind: DsnKind, r: Pick<RecipientRecord, 'notify'>): boolean {
   const notify = r.notify;
@@ -202,7 +206,13 @@ function recipientFacts(
       : typeof outcome?.detail?.explanation === 'string'
         ? outcome.detail.explanation
         : null;
-  const explanation = stored ?? (explain && (code != null || text) ? safe(() => explain({ phase: outcome?.phase ?? null, code, enhanced, text })) : null);
+  const explanation =
+    stored ??
+    (explain && (code != null || text)
+      ? safe(() => explain({ phase: outcome?.phase ?? null, code, enhanced, text }))
+      : kind === 'delay' && r.attempts === 0
+        ? NOT_TRIED_YET
+        : null);
   const expired = r.state === 'expired';
   const valid = enhanced && ENHANCED.test(enhanced) ? enhanced : null;
   // A failed recipient's Status is of class 4 or 5 (RFC 3463 §2), whatever a confused reply quoted.

@@ -319,8 +319,9 @@ export interface QueueStore {
     event: Pick<NewEvent, 'kind' | 'text' | 'detail'>;
   }): Promise<OperatorActionResult>;
   /**
-   * Deferred recipients of messages created at or before `createdBefore`, not yet warned, whose NOTIFY
-   * includes DELAY or is absent (RFC 3461 leaves the default to the MTA: we warn).
+   * Recipients still waiting (deferred, or queued: not tried yet or requeued) of messages created at or before
+   * `createdBefore`, not yet warned, whose NOTIFY includes DELAY or is absent (RFC 3461 leaves the default to
+   * the MTA: we warn).
    */
   dueForDelayWarning(req: { createdBefore: number; limit: number }): Promise<RecipientRecord[]>;
   /**

@@ -426,6 +426,20 @@ test('a delay warning: Action delayed, the last temporary status, and Will-Retry
   });
 });
 
+test('a delay warning for a recipient not tried yet says so, with no diagnostic', async () => {
+  await harness({}, async (h) => {
+    const { message, recipients } = await original(h, [{ address: 'waiting@example.org', notify: null }]);
+    h.now = T0 + 4 * 60 * 60_000 + 5;
+    await h.notifier.delayWarning(message, recipients);
+    const { dsns } = await dsnsFor(h, message);
+    assert.equal(dsns.length, 1);
+    const { mail, status } = dsns[0];
+    const g = status.recipients[0];
+    assert.deepEqual([g.get('action'), g.get('status'), g.get('diagnostic-code'), g.get('last-attempt-date')], ['delayed', '4.0.0', undefined, undefined]);
+    assert.match((mail.text ?? '').replace(/\s+/g, ' '), /<waiting@example\.org>: What this means: mailtrail has not been able to try this address yet/);
+  });
+});
+
 test('an expired recipient gets a failure report with its last temporary reason', async () => {
   await harness({}, async (h) => {
     const { message, recipients } = await original(h, [{ address: 'gone@example.org' }]);

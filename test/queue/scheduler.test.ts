@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Notifier } from '../../src/dsn/types.js';
+import { createSweeps } from '../../src/queue/sweeps.js';
 import { createScheduler } from '../../src/queue/scheduler.js';
 import type { MessageRecord, RecipientRecord } from '../../src/types.js';
 import { parseVerpAddress } from '../../src/verp/token.js';
@@ -331,6 +332,34 @@ test('bounces and requested successes reach the notifier; a delay warning is sen
     assert.deepEqual(calls, [{ kind: 'delayWarning', queueId: m.message.queueId, addresses: ['quiet@z.test', 'slow@y.test'] }]);
     clock.advance(20 * 60_000);
     await s.runOnce();
+    assert.equal(calls.length, 1, 'warned once');
+  } finally {
+    await t.cleanup();
+  }
+});
+
+test('a recipient still waiting for its first attempt past the threshold is warned too, once', async () => {
+  const t = tempStore();
+  try {
+    // Its domain paused for hours (throttled), say: never tried. The sweep alone runs here.
+    const m = await enqueue(t.store, { to: ['late@paused.test'], notify: null });
+    const calls: { kind: string; addresses: string[] }[] = [];
+    const config = testConfig({ dsn: { delay_warning_after_ms: 30 * 60_000 } });
+    const sweeps = createSweeps({
+      config,
+      store: t.store,
+      logger: captureLogger().logger,
+      owner: 'test',
+      reports: true,
+      notify: async (kind, _message, recipients) => void calls.push({ kind, addresses: recipients.map((r) => r.address) }),
+    });
+    await sweeps.delayWarnings(m.message.createdAt + 29 * 60_000);
+    assert.deepEqual(calls, [], 'not yet past the threshold');
+    await sweeps.delayWarnings(m.message.createdAt + 31 * 60_000);
+    assert.deepEqual(calls, [{ kind: 'delayWarning', addresses: ['late@paused.test'] }]);
+    const [r] = await t.store.messages.recipients(m.message.id);
+    assert.deepEqual([r!.state, r!.attempts], ['queued', 0]);
+    await sweeps.delayWarnings(m.message.createdAt + 60 * 60_000);
     assert.equal(calls.length, 1, 'warned once');
   } finally {
     await t.cleanup();

@@ -270,10 +270,10 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
     },
 
     async dueForDelayWarning(req) {
-      // `state IN (…) AND state = 'deferred'`: the IN is recipients_due's predicate, so the partial index serves.
+      // Every recipient still waiting, tried or not; the IN is recipients_due's predicate, so the partial index serves.
       const rows = await db.rows<RecipientRow>(
         `SELECT r.* FROM recipients r JOIN messages m ON m.id = r.message_id
-          WHERE r.${WAITING} AND r.state = 'deferred' AND r.delay_notified_at IS NULL
+          WHERE r.${WAITING} AND r.delay_notified_at IS NULL
             AND m.created_at <= $1 AND (r.notify IS NULL OR (',' || r.notify || ',') LIKE '%,DELAY,%')
           ORDER BY r.next_attempt_at LIMIT $2`,
         [req.createdBefore, req.limit],
@@ -285,7 +285,7 @@ export function postgresQueue(db: Pg, wakeups: PgWakeups): QueueStore {
       if (!ids.length) return [];
       const rows = await db.rows<{ id: number }>(
         `UPDATE recipients SET delay_notified_at = $1, report_owed = 'delay', report_claimed_at = $1
-          WHERE id = ANY($2::bigint[]) AND delay_notified_at IS NULL AND state = 'deferred' RETURNING id`,
+          WHERE id = ANY($2::bigint[]) AND delay_notified_at IS NULL AND ${WAITING} RETURNING id`,
         [at, ids],
       );
       return rows.map((r) => r.id);

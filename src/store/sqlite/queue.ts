@@ -118,14 +118,15 @@ export function sqliteQueue(db: Db): QueueStore {
         AND (r.lease_until IS NULL OR r.lease_until <= ? OR (r.lease_owner = ? AND r.id IN (SELECT value FROM json_each(?))))
       LIMIT ?)
     RETURNING *`);
-  // `state IN (…) AND state = 'deferred'` looks redundant: the IN (and the ORDER BY next_attempt_at) let
-  // SQLite walk the partial index recipients_due (only waiting recipients) instead of every recipient ever sent.
+  // Every recipient still waiting, tried or not (one never tried for hours is as late as one deferred): the
+  // IN (and the ORDER BY next_attempt_at) let SQLite walk the partial index recipients_due (only waiting
+  // recipients) instead of every recipient ever sent.
   const dueForDelayWarning = db.prepare(`SELECT r.* FROM recipients r JOIN messages m ON m.id = r.message_id
-    WHERE r.state IN ('queued', 'deferred') AND r.state = 'deferred' AND r.delay_notified_at IS NULL
+    WHERE r.state IN ('queued', 'deferred') AND r.delay_notified_at IS NULL
       AND m.created_at <= ? AND (r.notify IS NULL OR (',' || r.notify || ',') LIKE '%,DELAY,%')
     ORDER BY r.next_attempt_at LIMIT ?`);
   const markDelayNotified = db.prepare(`UPDATE recipients SET delay_notified_at = ?, report_owed = 'delay', report_claimed_at = ?
-    WHERE id IN (SELECT value FROM json_each(?)) AND delay_notified_at IS NULL AND state = 'deferred'
+    WHERE id IN (SELECT value FROM json_each(?)) AND delay_notified_at IS NULL AND state IN ('queued', 'deferred')
     RETURNING id`);
   // Oldest try first, through the partial index recipients_report_owed (only recipients that owe a report).
   const claimOwedReports = db.prepare(`UPDATE recipients SET report_claimed_at = ?

@@ -741,20 +741,27 @@ export function queueContract(open: OpenStore): void {
 
   describe('delay warnings, counts and the next due time', () => {
     test(
-      'delay warnings: deferred, old enough, NOTIFY with DELAY or absent, not yet warned; marking is once',
+      'delay warnings: still waiting (deferred, or queued and never tried), old enough, NOTIFY with DELAY or absent, not yet warned; marking is once',
       fresh(async (store) => {
         const m1 = await enqueue(store, { recipients: ['dflt@x.test'] });
         const m2 = await enqueue(store, { recipients: [{ address: 'delay@x.test', notify: ['FAILURE', 'DELAY'] }] });
         await enqueue(store, { recipients: [{ address: 'fail@x.test', notify: ['FAILURE'] }] });
         await enqueue(store, { recipients: [{ address: 'never@x.test', notify: ['NEVER'] }] });
         await enqueue(store, { createdAt: T0 + 50_000, recipients: ['young@x.test'] });
-        await enqueue(store, { recipients: ['queued@x.test'] });
+        const m3 = await enqueue(store, { recipients: ['queued@x.test'] });
+        await enqueue(store, { recipients: ['sent@x.test'] });
         const claimed = (await store.queue.claimDue({ now: T0 + 60_000, limit: 10, owner: 'A', leaseUntil: T0 + 120_000 })).filter(
           (r) => r.address !== 'queued@x.test',
         );
-        await store.queue.recordAttempt({ owner: 'A', at: T0 + 60_000, events: [], recipients: claimed.map((r) => update(r.id, 'deferred', T0 + 60_000)) });
+        await store.queue.recordAttempt({
+          owner: 'A',
+          at: T0 + 60_000,
+          events: [],
+          recipients: claimed.map((r) => update(r.id, r.address === 'sent@x.test' ? 'delivered' : 'deferred', T0 + 60_000)),
+        });
+        await store.queue.releaseLeases('A');
         const due = await store.queue.dueForDelayWarning({ createdBefore: T0 + 10_000, limit: 10 });
-        assert.deepEqual(due.map((r) => r.address).sort(), ['delay@x.test', 'dflt@x.test']);
+        assert.deepEqual(due.map((r) => r.address).sort(), ['delay@x.test', 'dflt@x.test', 'queued@x.test']);
         assert.equal((await store.queue.dueForDelayWarning({ createdBefore: T0 + 10_000, limit: 1 })).length, 1);
         const first = await store.queue.markDelayNotified(
           due.map((r) => r.id),
@@ -762,7 +769,7 @@ export function queueContract(open: OpenStore): void {
         );
         assert.deepEqual(
           first.sort((a, b) => a - b),
-          [m1.recipients[0]!.id, m2.recipients[0]!.id].sort((a, b) => a - b),
+          [m1.recipients[0]!.id, m2.recipients[0]!.id, m3.recipients[0]!.id].sort((a, b) => a - b),
         );
         assert.deepEqual(
           await store.queue.markDelayNotified(
