@@ -13,6 +13,18 @@ import { StringDecoder } from 'node:string_decoder';
 import tls from 'node:tls';
 import { dotStuffed } from '../message/dot-stuffing.js';
 
+/** A body is written in blocks of this size, so that each block's leaving shows progress (sendData). */
+const BLOCK_BYTES = 64 * 1024;
+/** The longest timer Node keeps: a reply read on the caller's own clocks (sendData). */
+const NO_DEADLINE_MS = 2 ** 31 - 1;
+
+function inBlocks(piece: Buffer): Buffer[] {
+  if (piece.length <= BLOCK_BYTES) return [piece];
+  const out: Buffer[] = [];
+  for (let at = 0; at < piece.length; at += BLOCK_BYTES) out.push(piece.subarray(at, at + BLOCK_BYTES));
+  return out;
+}
+
 export interface SmtpReply {
   code: number;
   /** Reply lines without the `NNN-`/`NNN ` prefixes. */
@@ -186,17 +198,40 @@ export class SmtpClient {
     });
   }
 
-  /** Sends the message body, dot-stuffed and closed (one writev with the commands of this tick), and waits for the reply after the dot. */
-  async sendData(raw: Buffer, timeoutMs: number): Promise<SmtpReply> {
+  /**
+   * Sends the message body, dot-stuffed and closed (one writev with the commands of this tick), and waits for the
+   * reply after the dot. Two clocks, as RFC 5321 §4.5.3.2 sets them: while the body is being sent, each block of
+   * it must leave within `blockTimeoutMs` (a big message to a slow link takes as long as it takes, a server that
+   * stops reading is given up on); the wait for the reply, `timeoutMs`, starts once the dot has left. Until then
+   * the session is not awaiting its final reply: a stop may cut it, nothing having been delivered.
+   */
+  async sendData(raw: Buffer, timeoutMs: number, blockTimeoutMs: number): Promise<SmtpReply> {
     if (this.failure) throw this.failure;
-    const reply = this.readReply(timeoutMs);
+    // The reply may come before the body is out (a server refusing mid-way): it is read from now on, on our clocks.
+    const reply = this.readReply(NO_DEADLINE_MS);
     this.corkUntilNextTick();
     this.owed++;
-    for (const piece of dotStuffed(raw)) this.socket.write(piece);
-    this.awaitingFinalReply = true;
+    const blocks = dotStuffed(raw).flatMap((piece) => inBlocks(piece));
+    let timer: NodeJS.Timeout | null = null;
+    const stalled = () => this.destroy(new SmtpNetworkError('ETIMEDOUT', `sending the message stalled: no block of it left within ${blockTimeoutMs} ms`));
+    timer = setTimeout(stalled, blockTimeoutMs);
+    blocks.forEach((block, i) =>
+      this.socket.write(block, (err) => {
+        if (err || this.failure) return;
+        if (timer) clearTimeout(timer);
+        if (i < blocks.length - 1) {
+          timer = setTimeout(stalled, blockTimeoutMs);
+          return;
+        }
+        // The dot is out: the wait for the server's verdict on the message begins (RFC 5321 §4.5.3.2.6).
+        this.awaitingFinalReply = true;
+        timer = setTimeout(() => this.destroy(new SmtpNetworkError('ETIMEDOUT', `no reply within ${timeoutMs} ms`)), timeoutMs);
+      }),
+    );
     try {
       return await reply;
     } finally {
+      if (timer) clearTimeout(timer);
       this.awaitingFinalReply = false;
     }
   }
