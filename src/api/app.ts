@@ -278,7 +278,10 @@ export function createApi(opts: ApiOptions): Api {
       ...opts.fate,
       timeline: { limit: q.timeline_limit ?? TIMELINE_LIMIT, before: q.timeline_before ?? null },
     });
-    if (messages.length === 0) return reply.code(404).send({ error: `no message with Message-ID or queue id "${messageId}"` });
+    if (messages.length === 0)
+      return reply.code(404).send({
+        error: `no message with Message-ID or queue id "${messageId}" (or it was purged: history is kept retention.history_days after delivery ended)`,
+      });
     return { messages };
   });
 

@@ -46,13 +46,14 @@ export async function correlate(store: Lookups, rcptTo: string[], parse: ParseRe
     // The RCPT address first; then a token written in the mail itself: a report sent to a role address
     // (feedback loops, forwarders, postmasters) returns the original, whose Return-Path is the token.
     const secret = opts.verpSecret;
+    /** A token we signed whose recipient is gone (purged after retention.history_days). */
+    let purged = false;
     const byToken = async (targets: { recipientId: number }[]): Promise<Correlation | null> => {
       for (const target of targets) {
-        // A verified token whose recipient was purged falls through to the other rules.
         const recipient = await store.inbound.recipientById(target.recipientId);
-        if (!recipient) continue;
-        const message = await store.messages.getById(recipient.messageRowId);
+        const message = recipient ? await store.messages.getById(recipient.messageRowId) : null;
         if (message) return { rule: 'verp', message, recipients: await store.messages.recipients(message.id), pinned: recipient };
+        purged = true;
       }
       return null;
     };
@@ -61,6 +62,10 @@ export async function correlate(store: Lookups, rcptTo: string[], parse: ParseRe
       (await byToken(rcptTo.map((rcpt) => parseVerpAddress(secret, rcpt)).filter((t) => t !== null))) ??
       (raw ? await byToken(verpTargetsIn(secret, raw.toString('latin1'))) : null);
     if (found) return found;
+    // The report is certainly about a message of ours that is no longer kept: not matched to another one by a
+    // guess (the newest message to the same address, or one reusing its Message-ID, would take a bounce that
+    // is not about it). Kept unmatched.
+    if (purged) return null;
   }
 
   const addresses = [...new Set(parse.recipients.flatMap(reportedAddresses))];

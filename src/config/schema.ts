@@ -12,6 +12,11 @@ import { canonicalEventType, WEBHOOK_EVENT_TYPES } from './webhook-events.js';
 const port = z.number().int().min(0).max(65535);
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().min(0);
+/** Node's timers wait at most 2^31 − 1 ms; a longer one fires after 1 ms (a purge interval of 30 days ran every millisecond). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const timerTooLong = `at most ${MAX_TIMER_MS} (about 24.8 days): longer waits cannot be timed`;
+const timerMs = positiveInt.max(MAX_TIMER_MS, timerTooLong);
+const timerMsOrZero = nonNegativeInt.max(MAX_TIMER_MS, timerTooLong);
 const hostname = z
   .string()
   .min(1)
@@ -94,13 +99,13 @@ export const submissionSchema = z.strictObject({
         .min(1024)
         .default(1024 * 1024),
       /** Idle time allowed while waiting for a command or for data. */
-      idle_timeout_ms: positiveInt.default(60_000),
+      idle_timeout_ms: timerMs.default(60_000),
       /** Total time one command may take to arrive (defeats one-byte-per-timeout slowloris clients). */
-      command_timeout_ms: positiveInt.default(60_000),
+      command_timeout_ms: timerMs.default(60_000),
       /** Total time DATA may take. */
-      data_timeout_ms: positiveInt.default(10 * 60_000),
+      data_timeout_ms: timerMs.default(10 * 60_000),
       /** Total lifetime of one session. */
-      session_timeout_ms: positiveInt.default(30 * 60_000),
+      session_timeout_ms: timerMs.default(30 * 60_000),
       /** Connections in all, both listeners, TLS handshakes included. */
       max_connections: positiveInt.default(200),
       /**
@@ -116,12 +121,12 @@ export const submissionSchema = z.strictObject({
       /** Client networks (CIDR) exempt from both per-address limits, like Postfix's $mynetworks; AUTH is still required. */
       trusted_networks: cidrList,
       /** Time a client on the implicit-TLS port has to finish its TLS handshake. */
-      tls_handshake_timeout_ms: positiveInt.default(10_000),
+      tls_handshake_timeout_ms: timerMs.default(10_000),
       /** Time a proxy_protocol balancer's connection has to deliver its whole PROXY header, v1 or v2 (Postfix: smtpd_upstream_proxy_timeout, 5 s). */
-      proxy_header_timeout_ms: positiveInt.default(5_000),
+      proxy_header_timeout_ms: timerMs.default(5_000),
       /** AUTH failures from one IP before each further attempt is delayed. */
       auth_failures_before_delay: nonNegativeInt.default(3),
-      auth_failure_delay_ms: nonNegativeInt.default(2_000),
+      auth_failure_delay_ms: timerMsOrZero.default(2_000),
       /** AUTH failures from one IP (within the window) after which it is told 421 and disconnected. */
       max_auth_failures: positiveInt.default(10),
       auth_failure_window_ms: positiveInt.default(15 * 60_000),
@@ -175,7 +180,7 @@ export const deliverySchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** DNS servers for MX/A lookups (`ip` or `ip:port`); empty = the system's. */
   dns_servers: z.array(z.string().min(1)).default([]),
-  dns_timeout_ms: positiveInt.default(10_000),
+  dns_timeout_ms: timerMs.default(10_000),
   /**
    * Deliver in a worker thread with its own SQLite connection, so delivery and submission use two cores.
    * false: everything in one thread (simpler to profile).
@@ -217,7 +222,7 @@ export const deliverySchema = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       /** Time allowed for fetching a policy over HTTPS (RFC 8461 §3.3 suggests at most 60 s). */
-      fetch_timeout_ms: positiveInt.default(10_000),
+      fetch_timeout_ms: timerMs.default(10_000),
       /** After a failed fetch with no cached policy, how long delivery goes on without a policy before fetching again. */
       retry_after_ms: positiveInt.default(5 * 60_000),
     })
@@ -227,9 +232,9 @@ export const deliverySchema = z.strictObject({
    * certificates) besides Node's built-in roots, so tests can run a local HTTPS policy server. Leave null.
    */
   test_only_ca_file: z.string().nullable().default(null),
-  connect_timeout_ms: positiveInt.default(30_000),
+  connect_timeout_ms: timerMs.default(30_000),
   /** The 220: RFC 5321 §4.5.3.2.1 asks a client to wait 5 minutes (a busy server greets late, not never). */
-  greeting_timeout_ms: positiveInt.default(5 * 60_000),
+  greeting_timeout_ms: timerMs.default(5 * 60_000),
   /**
    * A mail server address that gave no reply before a timeout (connect or greeting) is skipped for
    * `hold_ms` (doubling while it stays silent, at most 30 minutes; then one session tries it first), and
@@ -239,16 +244,16 @@ export const deliverySchema = z.strictObject({
    */
   unresponsive_hosts: z
     .strictObject({
-      hold_ms: nonNegativeInt.default(5 * 60_000),
-      stalled_after_ms: positiveInt.default(30_000),
+      hold_ms: timerMsOrZero.default(5 * 60_000),
+      stalled_after_ms: timerMs.default(30_000),
     })
     .prefault({}),
-  command_timeout_ms: positiveInt.default(5 * 60_000),
+  command_timeout_ms: timerMs.default(5 * 60_000),
   /**
    * The reply after the message's closing dot: RFC 5321 §4.5.3.2.6 asks for 10 minutes, since a server may
    * scan the message first, and giving up there may deliver it twice. Null: twice command_timeout_ms.
    */
-  data_done_timeout_ms: positiveInt.nullable().default(null),
+  data_done_timeout_ms: timerMs.nullable().default(null),
   max_connections: positiveInt.default(100),
   max_connections_per_domain: positiveInt.default(20),
   /**
@@ -258,17 +263,17 @@ export const deliverySchema = z.strictObject({
   max_connections_per_host: positiveInt.default(20),
   max_messages_per_connection: positiveInt.default(100),
   /** How often the scheduler looks for due recipients when idle. */
-  poll_interval_ms: positiveInt.default(1_000),
+  poll_interval_ms: timerMs.default(1_000),
   /**
    * How long a claim on a recipient lasts without renewal. A live relay renews its claims every third of
    * this (the heartbeat), so it can be short: when a relay dies, its mail is taken over within one lease.
    */
-  lease_ms: z.number().int().min(3_000).default(30_000),
+  lease_ms: z.number().int().min(3_000).max(MAX_TIMER_MS, timerTooLong).default(30_000),
   /**
    * On a graceful stop, how long a transaction that has sent its message may still wait for the reply to
    * it (cutting it would make the outcome unknown and the next attempt a possible duplicate).
    */
-  stop_final_reply_ms: nonNegativeInt.default(60_000),
+  stop_final_reply_ms: timerMsOrZero.default(60_000),
   retry: z
     .strictObject({
       /** First retry delay; doubles each attempt up to `max_delay_ms` (Postfix: 300 s … 4000 s). */
@@ -306,7 +311,7 @@ export const deliverySchema = z.strictObject({
       /** Reports for a UTC day are sent from this hour of the next day (spreads load; RFC 8460 allows up to a day's delay). */
       send_hour_utc: z.number().int().min(0).max(23).default(0),
       /** Time allowed for an https: report POST. */
-      https_timeout_ms: positiveInt.default(30_000),
+      https_timeout_ms: timerMs.default(30_000),
     })
     .superRefine((t, ctx) => {
       if (!t.enabled) return;
@@ -406,7 +411,7 @@ export const bouncesSchema = z.strictObject({
    */
   proxy_protocol: cidrList,
   /** Time a proxy_protocol balancer's connection has to deliver its whole PROXY header, v1 or v2. */
-  proxy_header_timeout_ms: positiveInt.default(5_000),
+  proxy_header_timeout_ms: timerMs.default(5_000),
   /** Secret for VERP tokens (HMAC-SHA256). Required once bounce domains are used. */
   verp_secret: z.string().min(16, 'at least 16 characters of secret').nullable().default(null),
   /** Local parts accepted at every bounce domain besides VERP addresses. */
@@ -430,7 +435,7 @@ export const bouncesSchema = z.strictObject({
     .min(0)
     .default(8 * 1024 * 1024),
   /** Time one parse may take, in its worker thread; past it the thread is stopped and the mail kept with an error. */
-  parse_timeout_ms: positiveInt.default(10_000),
+  parse_timeout_ms: timerMs.default(10_000),
   /** Heap one parse may use (the worker thread's old generation, MB); past it the mail is kept with an error. */
   parse_memory_mb: z.number().int().min(64).default(256),
   /** Connections in all (sessions and connections waiting for the greeting). */
@@ -444,20 +449,20 @@ export const bouncesSchema = z.strictObject({
   /** Command line limit in octets including CRLF (RFC 5321 §4.5.3.1.4: 512, plus room for extensions). */
   max_command_line: z.number().int().min(512).default(1000),
   /** Idle time allowed while waiting for a command or for data. */
-  idle_timeout_ms: positiveInt.default(60_000),
+  idle_timeout_ms: timerMs.default(60_000),
   /** Total time one command line may take to arrive (defeats one-byte-per-idle-timeout slowloris clients). */
-  command_timeout_ms: positiveInt.default(60_000),
+  command_timeout_ms: timerMs.default(60_000),
   /** Total time the DATA content may take. */
-  data_timeout_ms: positiveInt.default(5 * 60_000),
+  data_timeout_ms: timerMs.default(5 * 60_000),
   /** Total lifetime of one session. */
-  session_timeout_ms: positiveInt.default(10 * 60_000),
+  session_timeout_ms: timerMs.default(10 * 60_000),
   /** MAIL transactions per connection. */
   max_messages_per_session: positiveInt.default(100),
   /**
    * Wait before the 220 greeting; a client that talks first is refused (421 "You talk too soon"), as
    * spam bots that do not wait for the greeting are (Postfix postscreen's pregreet test). 0 = greet at once.
    */
-  pregreet_wait_ms: nonNegativeInt.default(300),
+  pregreet_wait_ms: timerMsOrZero.default(300),
   /** Window for the last-resort match by recipient address. */
   correlation_window_ms: positiveInt.default(30 * 24 * 60 * 60_000),
   /**
@@ -527,11 +532,11 @@ export const apiSchema = z.strictObject({
       /** The window failures are counted in, and how long an address that reached max_auth_failures waits. */
       auth_failure_window_ms: positiveInt.default(15 * 60_000),
       /** Socket inactivity, before a request and between keep-alive requests. */
-      idle_timeout_ms: positiveInt.default(60_000),
+      idle_timeout_ms: timerMs.default(60_000),
       /** Time for a request's headers to arrive in full (a client sending a header byte at a time still runs out). */
-      headers_timeout_ms: positiveInt.default(20_000),
+      headers_timeout_ms: timerMs.default(20_000),
       /** Time for a whole request, headers and body, to arrive. */
-      request_timeout_ms: positiveInt.default(30_000),
+      request_timeout_ms: timerMs.default(30_000),
     })
     .superRefine((l, ctx) => {
       if (l.headers_timeout_ms > l.request_timeout_ms)
@@ -574,7 +579,7 @@ const webhookEndpoint = z.strictObject({
   /** Key of the HMAC-SHA256 signature in X-Mailtrail-Signature; share it with the receiver only. */
   secret: z.string().min(16, 'at least 16 characters of secret'),
   /** Time allowed for the receiver to answer; after it the POST counts as failed and is retried. */
-  timeout_ms: positiveInt.default(10_000),
+  timeout_ms: timerMs.default(10_000),
 });
 
 function hasCredentials(value: string): boolean {
@@ -620,7 +625,7 @@ export const webhooksSchema = z.strictObject({
   /** POSTs per event and endpoint before it is marked `failed` (12: about 5½ hours with the default delays). */
   max_attempts: positiveInt.default(12),
   /** How often the dispatcher looks for new events and due retries. */
-  poll_interval_ms: positiveInt.default(1_000),
+  poll_interval_ms: timerMs.default(1_000),
 });
 
 /** Days to keep a kind of row; 0 keeps it forever. */
@@ -643,9 +648,13 @@ export const retentionSchema = z.strictObject({
   inbound_days: days.default(90),
   /** Webhook deliveries that were delivered or failed for good. */
   webhooks_days: days.default(30),
-  interval_ms: positiveInt.default(60 * 60_000),
-  /** Rows deleted per transaction: the longest a submission can wait behind one purge step. */
-  batch: positiveInt.max(100_000).default(500),
+  interval_ms: timerMs.default(60 * 60_000),
+  /**
+   * Messages (with all their rows: recipients, events, content, subject, matched bounces), contents, inbound
+   * mails and webhook deliveries deleted per step, each kind at most this many: the longest a submission can
+   * wait behind one purge step (an audit saw 83,000 messages in one step hold every write for 2.5 s).
+   */
+  batch: positiveInt.max(10_000).default(500),
 });
 
 /** The SQLite file of one relay (the embedded default). */
@@ -660,7 +669,7 @@ const sqliteDatabase = z.strictObject({
    * `inline` lets SQLite flush inside COMMIT (the event loop waits). The durability promise is the same.
    */
   fsync: z.enum(['background', 'inline']).default('background'),
-  busy_timeout_ms: nonNegativeInt.default(5_000),
+  busy_timeout_ms: timerMsOrZero.default(5_000),
 });
 
 /** A PostgreSQL database shared by several relays (one queue, one history). */

@@ -34,8 +34,8 @@ export function createPurger(opts: { store: Store; config: Config; logger: Logge
   async function pass(): Promise<PurgeCounts> {
     const started = Date.now();
     const total: PurgeCounts = { messages: 0, contents: 0, inbound: 0, webhooks: 0 };
-    const cutoffs = cutoffsAt(clock(), r);
-    if (Object.values(cutoffs).every((c) => c === null)) return total;
+    const cutoffs = { ...cutoffsAt(clock(), r), keepUnrouted: opts.config.webhooks.endpoints.length > 0 };
+    if ([cutoffs.history, cutoffs.content, cutoffs.inbound, cutoffs.webhooks].every((c) => c === null)) return total;
     let steps = 0;
     while (!stopping) {
       const counts = await store.retention.purge(cutoffs, r.batch);

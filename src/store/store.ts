@@ -687,8 +687,14 @@ export interface WebhookStore {
 
 /** Cut-offs of one purge step, in ms since the epoch: older rows of that kind go; null keeps them. */
 export interface PurgeCutoffs {
-  /** Messages created before this whose recipients are all final, with everything that hangs off them. */
+  /**
+   * Messages created before this whose recipients are all final, none changed since this time and none owing
+   * a report to the sender, with everything that hangs off them: history is kept `history_days` after delivery
+   * ended, not after submission.
+   */
   history: number | null;
+  /** Webhooks are configured: keep messages with events the webhook router has not read yet (above its cursor). */
+  keepUnrouted?: boolean;
   /** Only the content of such messages. */
   content: number | null;
   /** Processed inbound mail received before this that matched no message. */

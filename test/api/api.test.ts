@@ -161,6 +161,7 @@ describe('HTTP API', () => {
       const r = await h.call('GET', `/v1/messages/${encodeURIComponent('<nope@example.com>')}`);
       assert.equal(r.status, 404);
       assert.match(r.json.error, /nope@example\.com/);
+      assert.match(r.json.error, /purged: history is kept retention\.history_days after delivery ended/);
     });
     test('search paginates with a cursor over all matches exactly once', async () => {
       const seen: string[] = [];

@@ -62,8 +62,8 @@ export async function enqueue(
 }
 
 /** Puts a recipient in a state directly: the queue's own transitions are tested in test/queue. */
-export function setState(store: SqliteStore, recipientId: number, state: RecipientState): void {
-  store.db.prepare('UPDATE recipients SET state = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ?').run(state, Date.now(), recipientId);
+export function setState(store: SqliteStore, recipientId: number, state: RecipientState, at = Date.now()): void {
+  store.db.prepare('UPDATE recipients SET state = ?, next_attempt_at = NULL, updated_at = ? WHERE id = ?').run(state, at, recipientId);
 }
 
 export function stateOf(store: SqliteStore, recipientId: number): RecipientState {

@@ -113,6 +113,7 @@ describe('mailtrail trace', () => {
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /no message with Message-ID or queue id "missing@example\.com"/);
+    assert.match(r.stderr, /kept 90 days after its delivery ended \(retention\.history_days\); an older one has been purged/);
     const u = await mailtrail(['trace', '--config', config]);
     assert.equal(u.code, 2);
     assert.match(u.stderr, /usage: mailtrail trace/);

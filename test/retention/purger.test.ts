@@ -20,7 +20,7 @@ after(() => t.cleanup());
 
 async function finished(ageDays: number, now = NOW): Promise<number> {
   const { message, recipients } = await t.store.messages.enqueue(newMessage({ createdAt: now - ageDays * DAY, recipients: ['a@example.org'] }));
-  setState(t.store, recipients[0].id, 'delivered');
+  setState(t.store, recipients[0].id, 'delivered', now - ageDays * DAY); // delivered when accepted
   return message.id;
 }
 const messages = () => t.store.messages.count();
@@ -57,6 +57,25 @@ test('a pass runs steps until nothing is left, logs the counts once; all-zero re
 test('bad retention config names the key', () => {
   assert.throws(() => parseConfig({ retention: { history_days: -1 } }), /retention\.history_days/);
   assert.throws(() => parseConfig({ retention: { batch: 0 } }), /retention\.batch/);
+  assert.throws(() => parseConfig({ retention: { batch: 100_000 } }), /retention\.batch/);
+  // Node's timers cannot wait longer than 2^31 − 1 ms: a longer interval would fire every millisecond.
+  assert.throws(() => parseConfig({ retention: { interval_ms: 3_000_000_000 } }), /retention\.interval_ms.*2147483647/);
+  assert.throws(() => parseConfig({ delivery: { poll_interval_ms: 2 ** 31 } }), /delivery\.poll_interval_ms/);
+  assert.equal(parseConfig({ retention: { interval_ms: 2 ** 31 - 1 } }).retention.interval_ms, 2 ** 31 - 1);
+});
+
+test('a message delivered lately is kept, however long ago it was accepted; a webhook-routed one only once read', async () => {
+  const now = Date.now();
+  const { message, recipients } = await t.store.messages.enqueue(newMessage({ createdAt: now - 400 * DAY, recipients: ['slow@example.org'] }));
+  setState(t.store, recipients[0].id, 'delivered', now - 10 * DAY);
+  await finished(0, now); // newer ids
+  const config = parseConfig({ retention: { history_days: 30 } });
+  const purger = createPurger({ store: t.store, config, logger: silentLogger(), clock: () => now });
+  await purger.runOnce();
+  assert.ok(await t.store.messages.getById(message.id), 'delivered 10 days ago: kept for 30 days from then');
+  const later = createPurger({ store: t.store, config, logger: silentLogger(), clock: () => now + 21 * DAY });
+  await later.runOnce();
+  assert.equal(await t.store.messages.getById(message.id), null);
 });
 
 test('the relay purges old history right after it starts', { timeout: 30_000 }, async () => {

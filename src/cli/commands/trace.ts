@@ -28,7 +28,8 @@ export async function run(argv: string[]): Promise<number> {
     if (fates.length === 0) {
       process.stderr.write(
         `mailtrail: no message with Message-ID or queue id "${bareMessageId(key) ?? key}" in ${describeDatabase(config.database)}\n` +
-          '  Check the spelling (Message-IDs are case-sensitive), or search by recipient: GET /v1/messages?recipient=…\n',
+          '  Check the spelling (Message-IDs are case-sensitive), or search by recipient: GET /v1/messages?recipient=…\n' +
+          `  A message is kept ${config.retention.history_days} days after its delivery ended (retention.history_days); an older one has been purged.\n`,
       );
       return 1;
     }

@@ -8,6 +8,14 @@ import type { PurgeCounts, RetentionStore } from '../store.js';
 import type { Pg } from './database.js';
 
 const WAITING = "EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.state IN ('queued', 'deferred'))";
+/**
+ * A message whose history must stay although it is old ($1 the cutoff, $3 whether webhooks are on): a recipient
+ * still waiting, changed since the cutoff (delivery ended lately, a late bounce) or owing the sender a report;
+ * or an event the webhook router has not read yet (it would never be sent).
+ */
+const KEPT = `(EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id
+    AND (r.state IN ('queued', 'deferred') OR r.updated_at >= $1 OR r.report_owed IS NOT NULL))
+  OR ($3 AND EXISTS (SELECT 1 FROM events e WHERE e.message_id = m.id AND e.id > (SELECT last_event_id FROM webhook_cursor WHERE id = 1))))`;
 
 export function postgresRetention(db: Pg): RetentionStore {
   return {
@@ -17,12 +25,12 @@ export function postgresRetention(db: Pg): RetentionStore {
         if (c.history !== null) {
           const { rowCount } = await tx.query(
             `WITH old AS (
-                SELECT m.id FROM messages m WHERE m.created_at < $1 AND NOT ${WAITING} ORDER BY m.created_at LIMIT $2 FOR UPDATE SKIP LOCKED
+                SELECT m.id FROM messages m WHERE m.created_at < $1 AND NOT ${KEPT} ORDER BY m.created_at LIMIT $2 FOR UPDATE SKIP LOCKED
               ), matched AS (
                 DELETE FROM inbound WHERE matched_message_id IN (SELECT id FROM old)
               )
               DELETE FROM messages WHERE id IN (SELECT id FROM old)`,
-            [c.history, limit],
+            [c.history, limit, c.keepUnrouted === true],
           );
           counts.messages = rowCount ?? 0;
         }

@@ -9,6 +9,14 @@ import { groupCommitFor } from './group-commit.js';
 
 const IDS = 'SELECT value FROM json_each(?)';
 const WAITING = "EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.state IN ('queued', 'deferred'))";
+/**
+ * A message whose history must stay although it is old (parameters: the cutoff, then 1 when webhooks are on):
+ * a recipient still waiting, changed since the cutoff (delivery ended lately, a late bounce) or owing the sender a
+ * report; or an event the webhook router has not read yet (it would never be sent).
+ */
+const KEPT = `(EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id
+    AND (r.state IN ('queued', 'deferred') OR r.updated_at >= ? OR r.report_owed IS NOT NULL))
+  OR (? = 1 AND EXISTS (SELECT 1 FROM events e WHERE e.message_id = m.id AND e.id > (SELECT last_event_id FROM webhook_cursor WHERE id = 1))))`;
 
 export function sqliteRetention(db: Db): RetentionStore {
   // Oldest first through messages_by_created; purged rows are gone, so the scan starts at the oldest left.
@@ -20,7 +28,7 @@ export function sqliteRetention(db: Db): RetentionStore {
     UNION ALL SELECT message_id FROM recipients WHERE id = (SELECT MAX(id) FROM recipients)
     UNION ALL SELECT message_id FROM events WHERE id = (SELECT MAX(id) FROM events) AND message_id IS NOT NULL`;
   const oldMessages = db
-    .prepare(`SELECT m.id FROM messages m WHERE m.created_at < ? AND NOT ${WAITING} AND m.id NOT IN (${NEWEST}) ORDER BY m.created_at LIMIT ?`)
+    .prepare(`SELECT m.id FROM messages m WHERE m.created_at < ? AND NOT ${KEPT} AND m.id NOT IN (${NEWEST}) ORDER BY m.created_at LIMIT ?`)
     .pluck();
   // Children first, each through its own index (migration 005 indexes every foreign key pointing here).
   const deleteMessages = [
@@ -55,7 +63,7 @@ export function sqliteRetention(db: Db): RetentionStore {
   const step = db.transaction((c: Parameters<RetentionStore['purge']>[0], limit: number): PurgeCounts => {
     const counts: PurgeCounts = { messages: 0, contents: 0, inbound: 0, webhooks: 0 };
     if (c.history !== null) {
-      const ids = oldMessages.all(c.history, limit) as number[];
+      const ids = oldMessages.all(c.history, c.history, c.keepUnrouted ? 1 : 0, limit) as number[];
       if (ids.length > 0) {
         const json = JSON.stringify(ids);
         for (const stmt of deleteMessages) stmt.run(json);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { EnqueuedMessage, PurgeCutoffs, Store } from '../../../src/store/store.js';
-import { DAY, enqueue, settle, withFreshStore, type OpenStore } from './support.js';
+import { DAY, enqueue, settle, update, withFreshStore, type OpenStore } from './support.js';
 
 const NOW = Date.UTC(2030, 5, 1);
 const cutoffs = (days: { history: number; content: number; inbound: number; webhooks: number }): PurgeCutoffs => ({
@@ -117,6 +117,56 @@ export function retentionContract(open: OpenStore): void {
           { messages: 0, contents: 0, inbound: 0, webhooks: 0 },
           'a second purge finds nothing',
         );
+      }));
+
+    test('history counts from when delivery ended; a message owing the sender a report stays; with webhooks, so does one the router has not read', () =>
+      withFreshStore(open, async (store) => {
+        await store.webhooks.stage({ now: NOW - 200 * DAY, limit: 10, route: () => [] }); // the cursor, before any event
+        // Accepted 100 days ago, retried for months, delivered yesterday.
+        const createdAt = NOW - 100 * DAY;
+        const late = await enqueue(store, { createdAt, recipients: ['late@example.org'] });
+        await settle(store, late, 0, 'delivered', NOW - DAY);
+        // Accepted and bounced 100 days ago, its failure report still owed (the relay stopped before it was queued).
+        const owed = await enqueue(store, { createdAt, recipients: ['owed@example.org'] });
+        const [r] = await store.queue.claimDue({ now: createdAt, limit: 10, owner: 'o', leaseUntil: createdAt + DAY });
+        assert.equal(r?.id, owed.recipients[0]!.id);
+        await store.queue.recordAttempt({
+          owner: 'o',
+          at: createdAt,
+          events: [],
+          recipients: [{ ...update(r!.id, 'bounced', createdAt), reportOwed: 'failure' }],
+        });
+        // Accepted and delivered 100 days ago: its events not yet read by the webhook router.
+        const unrouted = await message(store, 100, 'delivered');
+        await message(store, 0, 'delivered'); // newer ids exist (SQLite keeps the newest ids' messages)
+
+        const history = { history: NOW - 90 * DAY, content: null, inbound: null, webhooks: null };
+        assert.deepEqual(await store.retention.purge({ ...history, keepUnrouted: true }, 100), { messages: 0, contents: 0, inbound: 0, webhooks: 0 });
+        for (const m of [late, owed, unrouted]) assert.ok(await store.messages.getById(m.message.id));
+
+        // Without webhooks nothing waits for the router: that one goes.
+        assert.equal((await store.retention.purge(history, 100)).messages, 1);
+        assert.equal(await store.messages.getById(unrouted.message.id), null);
+
+        // The report sent, and 90 days after the delivery: both go.
+        await store.queue.settleReports([owed.recipients[0]!.id], 'failure');
+        assert.equal((await store.retention.purge(history, 100)).messages, 1);
+        assert.equal(await store.messages.getById(owed.message.id), null);
+        assert.ok(await store.messages.getById(late.message.id));
+        assert.equal((await store.retention.purge({ ...history, history: NOW - DAY + 1 }, 100)).messages, 1);
+        assert.equal(await store.messages.getById(late.message.id), null);
+      }));
+
+    test('with webhooks, a message is purged once the router has read its events', () =>
+      withFreshStore(open, async (store) => {
+        await store.webhooks.stage({ now: NOW - 200 * DAY, limit: 10, route: () => [] });
+        const m = await message(store, 100, 'delivered');
+        await message(store, 1, 'delivered');
+        const history = { history: NOW - 90 * DAY, content: null, inbound: null, webhooks: null, keepUnrouted: true };
+        assert.equal((await store.retention.purge(history, 100)).messages, 0);
+        await store.webhooks.stage({ now: NOW, limit: 100, route: () => [] });
+        assert.equal((await store.retention.purge(history, 100)).messages, 1);
+        assert.equal(await store.messages.getById(m.message.id), null);
       }));
 
     test('a purge step deletes at most `limit` rows of each kind, oldest first; repeated steps finish the work', () =>
