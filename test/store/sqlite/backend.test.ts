@@ -118,7 +118,7 @@ test('a purge leaves no dangling foreign key', async () => {
   });
   // A newer message holds the highest ids, which a purge keeps (SQLite would give them again).
   await store.messages.enqueue(newMessage({ createdAt: T0 + 60_000, recipients: ['later@x.test'] }));
-  const counts = await store.retention.purge({ history: T0, content: T0, inbound: T0, webhooks: T0 }, 100);
+  const counts = await store.retention.purge({ history: T0 + 1, content: T0 + 1, inbound: T0 + 1, webhooks: T0 + 1 }, 100);
   assert.ok(counts.messages >= 1);
   assert.deepEqual(store.db.prepare('PRAGMA foreign_key_check').all(), []);
 });
