@@ -13,7 +13,9 @@ import {
   ENHANCED_RULES,
   ANOTHER_RECIPIENT,
   CLAIM_LAPSED,
+  HOST_STALLED,
   HOST_UNRESPONSIVE,
+  LOCAL_QUEUE_FULL,
   TLS_REQUIRED_BY_US,
   HARD_CATEGORIES,
   OUT_OF_PROTOCOL,
@@ -300,7 +302,9 @@ export function classify(input: ResponseInput): Classification {
   // mailtrail stopped before the message: its queue claim had lapsed.
   if (input.error === 'ELEASELOST') return fixed(CLAIM_LAPSED, input.phase ?? 'unknown');
   // We did not connect: the address was silent lately.
-  if (input.error === 'EUNRESPONSIVE') return fixed(HOST_UNRESPONSIVE, input.phase ?? 'unknown');
+  if (input.error === 'EUNRESPONSIVE') return fixed(/has had no reply yet/.test(rawText) ? HOST_STALLED : HOST_UNRESPONSIVE, input.phase ?? 'unknown');
+  // Our own connection queue for the address was full and standing still (src/delivery/pool.ts `busy`).
+  if (input.error === 'ELOCALLIMIT' && /not queued behind them/.test(rawText)) return fixed(LOCAL_QUEUE_FULL, input.phase ?? 'unknown');
   // Our TLS policy stopped the delivery, not the server.
   if (input.error === 'ETLSREQUIRED') return fixed(TLS_REQUIRED_BY_US, input.phase ?? 'unknown');
   // A failed handshake carries the status we gave it (4.7.10): its words (a certificate, a version) say what failed.

@@ -565,12 +565,32 @@ export const HOST_UNRESPONSIVE: Rule = {
   category: 'connection-failure',
   status: 'X.4.1',
   explanation:
-    'Not tried this time: this mail server did not answer a recent connection of ours at all (no connection or no greeting before the timeout), so mailtrail leaves it alone for a few minutes rather than send every message into the same wait; then one connection tries it first. The message waits and is retried, through another MX host when the domain has one that answers.',
+    'Not tried this time: this mail server did not answer a recent connection of ours at all (no connection or no greeting before the timeout), so mailtrail leaves it alone for a while (5 minutes at first, longer while it stays silent) rather than send every message into the same wait; then one connection tries it first. The message waits and is retried, through another MX host when the domain has one that answers.',
+};
+
+/** EUNRESPONSIVE for an address one of our connections is still waiting on (no timeout yet, nothing held). */
+export const HOST_STALLED: Rule = {
+  id: 'host-stalled',
+  match: {},
+  category: 'connection-failure',
+  status: 'X.4.1',
+  explanation:
+    'Not tried this time: a connection of ours to this mail server has been waiting for its first word longer than a server normally takes, so mailtrail opens no more to it until that one is answered or times out. The message waits and is retried, through another MX host when the domain has one that answers.',
+};
+
+/** ELOCALLIMIT when the address's queue was full and none of its sessions were ending (pool `busy`). */
+export const LOCAL_QUEUE_FULL: Rule = {
+  id: 'local-queue-full',
+  match: {},
+  category: 'system-error',
+  status: 'X.4.5',
+  explanation:
+    "Not tried this time: mailtrail already had as many connections open to this mail server as it allows (delivery.max_connections_per_host) and as many more sessions waiting, and none of them was finishing (a server that answers slowly or not at all), so this one did not queue behind them. The message waits and is retried; raising the limit would not help while the server is this slow.",
 };
 
 export const WORDING_RULES: readonly Rule[] = [
   // Our own words, not a server's: the per-host connection cap (src/delivery/pool.ts) had no free slot.
-  { id: 'local-connection-limit', match: { text: /\bELOCALLIMIT\b|^local limit: \d+ connections? to /i, phase: ['connect'] }, category: 'system-error', status: 'X.4.5', impliedClass: 4, explanation: 'Our own limit on simultaneous connections to this mail server (delivery.max_connections_per_host) was reached and no connection came free in time; the message waits and is retried. Raise the limit if this happens often.' },
+  { id: 'local-connection-limit', match: { text: /\bELOCALLIMIT\b|^local limit: \d+ connections? to /i, phase: ['connect'] }, category: 'system-error', status: 'X.4.5', impliedClass: 4, explanation: 'Our own limit on simultaneous connections to this mail server (delivery.max_connections_per_host) was reached and no connection came free in time: the sessions holding them were slow, or the server stopped answering them. The message waits and is retried. If this happens often with a server that answers promptly, raise the limit.' },
   { id: 'greylisted', match: { text: /gr[ea]y-?list(?:ed|ing)?|postgrey|greylisting in action|sqlgrey/i }, category: 'greylisted', status: 'X.7.1', explanation: S.grey },
   // Our own words (src/routing/mta-sts.ts, src/delivery/deliverer.ts): the recipient domain's MTA-STS policy ruled a host out.
   { id: 'mta-sts', match: { text: /\bMTA-STS policy of \S+ \(enforce/i }, category: 'tls-required', status: 'X.7.5', impliedClass: 4, explanation: "The recipient's domain publishes an MTA-STS policy in enforce mode (RFC 8461): its mail may go only to the MX hosts the policy lists, over TLS with a certificate valid for the host name. This host did not qualify, so the message was not sent to it; it stays queued and is retried. If no host qualifies for long, the recipient domain's MX records, certificates or policy are wrong: tell its postmaster." },

@@ -385,8 +385,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     // An address that did not answer lately is skipped at once (unresponsive-hosts.ts): not another session
     // waiting out the same timeout in a delivery slot. The next MX address is tried, or the attempt defers.
     const address = `${ip}:${port}`;
-    const skip = unresponsive.check(address);
-    if (skip) {
+    const skipped = (skip: Skip): HostResult => {
       const text = skipText(skip, address);
       const detail = {
         port,
@@ -396,7 +395,16 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       };
       record(phaseAt(ctx, 'connect', clock(), performance.now(), null, { enhanced: '4.4.1', text, error: 'EUNRESPONSIVE', detail }));
       return fail({ phase: 'connect', code: null, enhanced: '4.4.1', text, error: 'EUNRESPONSIVE', temporary: true });
-    }
+    };
+    const skip = unresponsive.check(address);
+    if (skip) return skipped(skip);
+    // From here until a connection is opened, this session may be the probe of a held address: one that does
+    // not connect after all gives the turn back (unresponsive-hosts.ts).
+    let connecting = false;
+    const notConnecting = <T>(r: T): T => {
+      if (!connecting) unresponsive.unprobe(address);
+      return r;
+    };
     // Waiting for the address's slot, the job lends its connection slot back (src/queue/slots.ts).
     let lent = false;
     const slot = await pool.acquire(ip, key, {
@@ -407,9 +415,17 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     });
     if (lent && !(await job.slot!.reclaim())) {
       if (slot.ok) pool.release(slot.lease, slot.lease.client ? { client: slot.lease.client, key } : undefined);
-      return noSlot({ ok: false, reason: 'stopping', open: pool.open(ip), waitedMs: Date.now() - waitStart });
+      return notConnecting(noSlot({ ok: false, reason: 'stopping', open: pool.open(ip), waitedMs: Date.now() - waitStart }));
     }
-    if (!slot.ok) return noSlot(slot);
+    if (!slot.ok) return notConnecting(noSlot(slot));
+    // The address may have been held while this session waited for its slot: not connect into the same wait.
+    if (slot.waitedMs > 0 && !slot.lease.client) {
+      const now = unresponsive.check(address);
+      if (now) {
+        pool.release(slot.lease);
+        return skipped(now);
+      }
+    }
     let lease = slot.lease;
     let leased = true; // the lease is ours to give back
     let waited = slot.waitedMs > 0 ? { waited_ms: slot.waitedMs } : {};
@@ -488,31 +504,59 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
               return fail({ phase: 'connect', code: null, enhanced: null, text, error: 'ELOCALLIMIT', temporary: true });
             }
             opened = unresponsive.opening(address);
+            connecting = true;
+            // Until the server says something (its TCP answer, then its greeting) the session only waits: past
+            // SILENT_LEND_MS its delivery slot is lent, so that servers that never answer do not hold every slot
+            // for their whole timeout before the first of them is known (src/queue/slots.ts).
+            const o = opened;
+            let lentSilent = false;
+            const silentTimer = job.slot ? setTimeout(() => (lentSilent = job.slot!.lend('address')), SILENT_LEND_MS) : null;
+            let heard: { kind: 'failed'; err: SmtpNetworkError } | { kind: 'greeted'; client: SmtpClient; refused: Awaited<ReturnType<typeof greet>> };
             try {
-              // Implicit TLS is only used towards a smarthost: verify it like STARTTLS under `required`.
-              client = await SmtpClient.connect({
-                ip,
-                port,
-                timeoutMs: d.connect_timeout_ms,
-                implicitTls: policy === 'implicit' ? tlsOptions(d.verify_certificates) : undefined,
-                signal,
-              });
-            } catch (err) {
-              const e = asNetworkError(err);
-              if (e.code === 'ETIMEDOUT') opened.unanswered(e.message);
-              else opened.ended();
+              let c: SmtpClient | null = null;
+              try {
+                // Implicit TLS is only used towards a smarthost: verify it like STARTTLS under `required`.
+                c = await SmtpClient.connect({
+                  ip,
+                  port,
+                  timeoutMs: d.connect_timeout_ms,
+                  implicitTls: policy === 'implicit' ? tlsOptions(d.verify_certificates) : undefined,
+                  signal,
+                });
+              } catch (err) {
+                heard = { kind: 'failed', err: asNetworkError(err) };
+              }
+              if (c) {
+                client = c; // ours to quit from here (the finally below)
+                // The shared slot lives as long as the connection, pooled idle time included.
+                if (shared) c.onClosed(() => options.hostSlots!.give(shared));
+                heard = { kind: 'greeted', client: c, refused: await greet(ctx, c, at, t, { port, connectMs: elapsed(t), local_ip: c.localIp, ...waited }) };
+              }
+            } finally {
+              if (silentTimer) clearTimeout(silentTimer);
+            }
+            heard = heard!;
+            if (lentSilent && !(await job.slot!.reclaim())) {
+              // The relay began stopping while this session waited for its slot back: nothing was offered yet.
+              o.ended();
+              if (heard.kind === 'failed' && shared) options.hostSlots!.give(shared);
+              return fail({ phase: 'connect', code: null, enhanced: null, text: 'the relay is stopping', error: STOPPING, temporary: true });
+            }
+            if (heard.kind === 'failed') {
+              const e = heard.err;
+              if (e.code === 'ETIMEDOUT') o.unanswered(e.message);
+              else o.ended();
               if (shared) options.hostSlots!.give(shared);
               record(phaseAt(ctx, 'connect', at, t, null, { text: e.message, error: e.code, detail: { port } }));
               return fail({ phase: 'connect', code: null, enhanced: null, text: e.message, error: e.code });
             }
-            // The shared slot lives as long as the connection, pooled idle time included.
-            if (shared) client.onClosed(() => options.hostSlots!.give(shared));
-            const refused = await greet(ctx, client, at, t, { port, connectMs: elapsed(t), local_ip: client.localIp, ...waited });
+            const refused = heard.refused;
             // Any reply, a refusal too, shows the server alive; only silence until the timeout holds the address.
-            if (!refused || refused.code !== null) opened.answered();
-            else if (refused.error === 'ETIMEDOUT') opened.unanswered(`no greeting within ${d.greeting_timeout_ms} ms`);
-            else opened.ended();
+            if (!refused || refused.code !== null) o.answered();
+            else if (refused.error === 'ETIMEDOUT') o.unanswered(`no greeting within ${d.greeting_timeout_ms} ms`);
+            else o.ended();
             if (refused) return fail(refused);
+            client = heard.client;
             const failure =
               (await sayHello(ctx, client)) ??
               (await upgradeTls(ctx, client, { policy, tlsAllowed, sts, tlsOptions })) ??
@@ -570,15 +614,25 @@ const HOST_BUSY = 'EHOSTBUSY';
 const NO_SLOT = Symbol('no slot');
 /** How long a wait runs before the connection slot is lent: a cached or nearby answer is not worth the trade. */
 const LEND_AFTER_MS = 10;
+/**
+ * How long a new connection may wait in silence (no TCP answer, then no greeting) before its slot is lent: a
+ * server greets within a second or two (Postfix's postscreen waits 6 s for spammers, not for us); one that takes
+ * longer is either tarpitting or gone, and its wait must not hold a slot others could use.
+ */
+const SILENT_LEND_MS = 2_000;
 
 /**
  * Runs `work` with the scheduler's connection slot lent while it takes longer than LEND_AFTER_MS, and takes the
  * slot back after it: NO_SLOT when the relay began stopping meanwhile (the job goes back unattempted).
  */
-async function lentWhile<T>(slot: DeliveryJob['slot'], work: () => Promise<T>): Promise<T | typeof NO_SLOT> {
+async function lentWhile<T>(
+  slot: DeliveryJob['slot'],
+  work: () => Promise<T>,
+  o: { lendAfterMs: number; reason: 'dns' | 'address' } = { lendAfterMs: LEND_AFTER_MS, reason: 'dns' },
+): Promise<T | typeof NO_SLOT> {
   if (!slot) return work();
   let lent = false;
-  const timer = setTimeout(() => (lent = slot.lend('dns')), LEND_AFTER_MS);
+  const timer = setTimeout(() => (lent = slot.lend(o.reason)), o.lendAfterMs);
   let value: T;
   try {
     value = await work();

@@ -11,7 +11,9 @@
  *   word from the server, new sessions do not join it (the waiting one keeps its full greeting time);
  * - once the hold is over one session tries the address (a probe) while the others keep skipping it, until
  *   that one is answered (the address is forgotten) or times out too (held again, twice as long, at most
- *   `maxHoldMs`). A probe that ends without either (a refusal, a stop) frees the turn after `probeMs`.
+ *   `maxHoldMs`). A probe that ends without either (a refusal, a stop) frees the turn after `probeMs`, one that
+ *   never connected (`unprobe`) at once. Connections opened before a hold began that time out later are of
+ *   the same outage: they do not lengthen it.
  *
  * Per process: another relay on the same database learns on its own, at the cost of one timeout.
  */
@@ -119,7 +121,11 @@ export class UnresponsiveHosts {
       unanswered: (why) => {
         if (!end() || this.o.holdMs <= 0) return;
         const now = this.now();
-        const strikes = (this.held.get(address)?.strikes ?? 0) + 1;
+        const prev = this.held.get(address);
+        // A connection opened before the current hold began is of the same outage (twenty sessions timing out
+        // together are one strike, not twenty doublings to the maximum at once).
+        if (prev && entry.since < prev.since) return;
+        const strikes = (prev?.strikes ?? 0) + 1;
         const holdMs = Math.min(this.maxHoldMs, this.o.holdMs * 2 ** Math.min(strikes - 1, 10));
         this.held.delete(address); // re-inserted last: the map's order is the order of forgetting
         if (this.held.size >= this.maxEntries) this.held.delete(this.held.keys().next().value!);
@@ -129,6 +135,15 @@ export class UnresponsiveHosts {
         end();
       },
     };
+  }
+
+  /**
+   * The session that `check` let through as the probe of a held address did not connect after all (turned away
+   * by the address's queue, the relay stopping): the next session may probe instead of all waiting out `probeMs`.
+   */
+  unprobe(address: string): void {
+    const h = this.held.get(address);
+    if (h && h.probeUntil !== null) h.probeUntil = null;
   }
 
   /** The addresses held now, for the stats. */

@@ -389,7 +389,9 @@ function built(r: RawEntry, address: Map<number, string>, domainOf: Map<number, 
     if (a.started_at === '') a.started_at = fe.at;
     (isPhase ? a.phases : a.outcomes).push(fe);
     if (isPhase && e.recipientId === null && fe.explanation !== null) unaddressed.push([e, fe]);
-    finishedAt = e.at + (e.durationMs ?? 0);
+    // A phase ends its duration after it began; an outcome is written when the attempt is over (its duration
+    // is the whole attempt's, counted back from then).
+    finishedAt = Math.max(finishedAt, isPhase ? e.at + (e.durationMs ?? 0) : e.at);
     if (a.attempt === null && e.attempt !== null) a.attempt = e.attempt;
     if (e.remoteHost) a.mx = e.remoteHost;
     if (e.remoteIp) a.ip = e.remoteIp;

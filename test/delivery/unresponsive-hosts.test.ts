@@ -141,6 +141,8 @@ test('new sessions keep away from an address our connection has waited on past s
       /^not tried: our connection to 127\.0\.16\.1:25 opened at \S+Z has had no reply yet; no more are opened until it is answered$/,
     );
     assert.equal(host.accepted - accepted0, 2);
+    assert.equal(kept.recipients[0].classification.rule, 'wording:host-stalled', 'not held: nothing timed out yet');
+    assert.match(kept.recipients[0].classification.explanation, /opens no more to it until that one is answered/);
     // The waiting sessions keep their full greeting time.
     for (const r of await Promise.all([waiting, young])) assert.match(connectPhases(r, SWITCH_IP)[0].text ?? '', /no greeting: no reply within 900 ms/);
   } finally {
@@ -171,6 +173,47 @@ test('a refused connection is an answer: nothing is held', async () => {
   } finally {
     await deliverer.close();
   }
+});
+
+test("a session that waited for the address's only slot while it went silent does not connect into the same wait", async () => {
+  host.silent = true;
+  const config = testConfig(dns.address, {
+    greeting_timeout_ms: 400,
+    max_connections_per_host: 1,
+    unresponsive_hosts: { hold_ms: 60_000, stalled_after_ms: 5_000 },
+  });
+  const deliverer = await testDeliverer(config);
+  const accepted0 = host.accepted;
+  try {
+    const first = deliverer.deliver(testJob({ domain: 'only.test', to: ['a@only.test'] }));
+    await until(() => host.accepted - accepted0 === 1, 'the first connection');
+    // Waits for the only slot; gets it when the first times out, by when the address is held.
+    const second = await deliverer.deliver(testJob({ domain: 'only.test', to: ['b@only.test'] }));
+    const [p] = connectPhases(second, SWITCH_IP);
+    assert.equal(p!.error, 'EUNRESPONSIVE', `${p!.error} ${p!.text}`);
+    assert.equal(host.accepted - accepted0, 1, 'no second connection');
+    assert.match(connectPhases(await first, SWITCH_IP)[0]!.text ?? '', /no greeting/);
+  } finally {
+    await deliverer.close();
+  }
+});
+
+test('connections that time out together are one strike; a probe that never connects gives its turn back', () => {
+  let now = 1_000_000;
+  const hosts = new UnresponsiveHosts({ holdMs: 5 * 60_000, stalledAfterMs: 30_000, probeMs: 330_000, now: () => now });
+  const twenty = Array.from({ length: 20 }, () => hosts.opening('192.0.2.9:25'));
+  now += 300_000;
+  for (const o of twenty) o.unanswered('no greeting');
+  const skip = hosts.check('192.0.2.9:25')!;
+  assert.equal(skip.until! - skip.since, 5 * 60_000, 'held 5 minutes, not doubled nineteen times');
+  now = skip.until!;
+  assert.equal(hosts.check('192.0.2.9:25'), null, 'this session is the probe');
+  assert.equal(hosts.check('192.0.2.9:25')?.reason, 'probing');
+  hosts.unprobe('192.0.2.9:25'); // it was turned away before connecting
+  assert.equal(hosts.check('192.0.2.9:25'), null, 'the next session probes at once');
+  hosts.opening('192.0.2.9:25').unanswered('no greeting');
+  const again = hosts.check('192.0.2.9:25')!;
+  assert.equal(again.until! - again.since, 10 * 60_000, 'the probe timing out is a second strike');
 });
 
 test('the hold doubles while the address stays silent, up to 30 minutes, and the memory is bounded', () => {

@@ -209,3 +209,16 @@ test('a long timeline is paged back from its latest entries, each page as the wh
   assert.equal(first.timeline_more, null, 'the first page: nothing left out');
   assert.deepEqual(timelinePage(events, address, domains, undefined, { limit: 50 }), { timeline: whole, timeline_more: null });
 });
+
+test("an attempt's finished_at is when its last step ended: an outcome's duration (the whole attempt's) is not added again", () => {
+  const base = { messageRowId: 1, enhanced: null, remoteHost: 'mx.far.test', remoteIp: '192.0.2.9', detail: null };
+  const events: EventRecord[] = [
+    { ...base, id: 1, at: T0, durationMs: 100, kind: 'phase', recipientId: null, attempt: 1, phase: 'connect', code: 220, text: 'ready' },
+    { ...base, id: 2, at: T0 + 100, durationMs: 50, kind: 'phase', recipientId: 7, attempt: 1, phase: 'rcpt', code: 250, text: 'ok' },
+    { ...base, id: 3, at: T0 + 150, durationMs: 50, kind: 'phase', recipientId: null, attempt: 1, phase: 'data', code: 250, text: 'queued' },
+    { ...base, id: 4, at: T0 + 200, durationMs: 200, kind: 'delivered', recipientId: 7, attempt: 1, phase: 'data', code: 250, text: 'queued' },
+  ];
+  const [attempt] = timeline(events, new Map([[7, 'kim@far.test']]), new Map([[7, 'far.test']])) as AttemptEntry[];
+  assert.equal(attempt.started_at, new Date(T0).toISOString());
+  assert.equal(attempt.finished_at, new Date(T0 + 200).toISOString());
+});

@@ -92,3 +92,45 @@ test('healthy mail goes out while every slot would otherwise wait on DNS timeout
     await t.cleanup();
   }
 });
+
+test('sessions waiting in silence for a greeting lend their slots after 2 s: healthy mail goes out before the first greeting timeout', async () => {
+  const t = tempStore();
+  // Two slots in all; both taken by sessions to an address that never greets (5 s greeting timeout).
+  const config = testConfig({
+    dns_servers: [dns.address],
+    connect_timeout_ms: 5_000,
+    greeting_timeout_ms: 5_000,
+    command_timeout_ms: 5_000,
+    max_connections: 2,
+    max_connections_per_host: 20,
+  });
+  const deliverer = await testDeliverer(config, silentLogger());
+  const scheduler = createScheduler({ config, store: t.store, deliverer, logger: silentLogger() });
+  const now = Date.now();
+  const accepted0 = silent.accepted;
+  try {
+    const dead = [];
+    for (const domain of ['tarpit-a.test', 'tarpit-b.test']) dead.push((await enqueue(t.store, { to: [`y@${domain}`], createdAt: now - 60_000 })).message.id);
+    for (let i = 0; i < 4; i++) await enqueue(t.store, { to: [`v${i}@healthy.test`], createdAt: now - 30_000 });
+    const before = mta.messages.length;
+    const t0 = Date.now();
+    scheduler.start();
+    await new Promise<void>((resolve, reject) => {
+      const tick = setInterval(() => {
+        if (mta.messages.length - before >= 4) {
+          clearInterval(tick);
+          resolve();
+        } else if (Date.now() - t0 > 4_500) {
+          clearInterval(tick);
+          reject(new Error(`only ${mta.messages.length - before} of 4 healthy messages within 4.5 s`));
+        }
+      }, 20);
+    });
+    assert.equal(silent.accepted - accepted0, 2, 'both silent sessions connected and were still waiting');
+    for (const id of dead) assert.equal((await t.store.messages.recipients(id))[0]!.attempts, 0, 'their greeting timeout had not come yet');
+  } finally {
+    await scheduler.stop(500);
+    await deliverer.close();
+    await t.cleanup();
+  }
+});
