@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import net from 'node:net';
 
-/** Addresses of this benchmark (127.0.3.10–20); the other scenarios keep away from them. */
+/** Addresses of this benchmark (127.0.3.10–24); the other scenarios keep away from them. */
 export const ADDR = {
   limitSink: '127.0.3.10',
   relaySubmission: '127.0.3.11',
@@ -18,9 +18,9 @@ export const ADDR = {
   relayBounces: '127.0.3.17',
   /** The second relay of relay-pg-2nodes (the first is relaySubmission). */
   relaySubmission2: '127.0.3.18',
-  /** dead-destinations: the healthy domains' smtp-sink, and the address that accepts and never greets. */
+  /** dead-destinations: the healthy domains' smtp-sink, and the addresses that accept and never greet. */
   deadSink: '127.0.3.19',
-  deadTarpit: '127.0.3.20',
+  deadTarpits: ['127.0.3.20', '127.0.3.21', '127.0.3.22', '127.0.3.23', '127.0.3.24'],
 } as const;
 
 export function ensureLoopbackAddress(ip: string): void {

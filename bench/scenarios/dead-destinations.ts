@@ -7,7 +7,7 @@
  * Two runs on fresh queues, each timed from the scheduler's start until every healthy message arrived:
  * - control: only the healthy backlog (HEALTHY messages over HEALTHY_DOMAINS domains);
  * - mixed: the same, plus DEAD messages (a fifth of the backlog) interleaved in due order: half for domains
- *   whose MX is one address that accepts TCP and never greets (a tarpit, or a hung server), half for domains
+ *   whose MX is one of TARPITS addresses that accept TCP and never greet (tarpits, or hung servers), half for domains
  *   whose name servers never answer.
  * The figure that matters is the ratio: a relay whose slots all wait on dead destinations drains the healthy
  * mail many times slower (the scale audit of 2026-12-06 saw 12–25 deliveries a second instead of 650–900).
@@ -30,25 +30,27 @@ const HEALTHY = 2_000;
 const HEALTHY_DOMAINS = 250;
 const DEAD = 500;
 const DEAD_DOMAINS = 120;
+/** Silent addresses the tarpit half of the dead domains is spread over. */
+const TARPITS = 5;
 /** A run that has not delivered every healthy message by then is reported as it stands. */
 const CAP_MS = 240_000;
 
 export const run: Scenario = async ({ progress }) => {
   const sink = await startCountingSink(ADDR.deadSink);
-  ensureLoopbackAddress(ADDR.deadTarpit);
-  const tarpit = await startSilentHost(ADDR.deadTarpit);
+  // Several silent addresses, each with max_connections_per_host (20) sessions waiting on it: five of them
+  // are every one of the 100 slots, unless a silent wait gives its slot back.
+  const tarpitAddresses = ADDR.deadTarpits.slice(0, TARPITS);
+  for (const a of tarpitAddresses) ensureLoopbackAddress(a);
+  const tarpits = await Promise.all(tarpitAddresses.map((a) => startSilentHost(a)));
   const healthyDomains = Array.from({ length: HEALTHY_DOMAINS }, (_, i) => `h${i}.healthy.test`);
   const tarpitDomains = Array.from({ length: DEAD_DOMAINS / 2 }, (_, i) => `t${i}.tarpit.test`);
   const silentDnsDomains = Array.from({ length: DEAD_DOMAINS / 2 }, (_, i) => `d${i}.dnsdead.test`);
   const dns = await startDnsServer({
     mx: [
       ...healthyDomains.map((name) => ({ name, exchange: 'mx.sink.healthy.test', preference: 10 })),
-      ...tarpitDomains.map((name) => ({ name, exchange: 'mx.tarpit.test', preference: 10 })),
+      ...tarpitDomains.map((name, i) => ({ name, exchange: `mx${i % TARPITS}.tarpit.test`, preference: 10 })),
     ],
-    a: [
-      { name: 'mx.sink.healthy.test', address: ADDR.deadSink },
-      { name: 'mx.tarpit.test', address: ADDR.deadTarpit },
-    ],
+    a: [{ name: 'mx.sink.healthy.test', address: ADDR.deadSink }, ...tarpitAddresses.map((address, i) => ({ name: `mx${i}.tarpit.test`, address }))],
     timeout: ['dnsdead.test'],
     ttl: 300,
   });
@@ -65,14 +67,14 @@ export const run: Scenario = async ({ progress }) => {
         mixed_over_control_time: round(mixed.seconds / control.seconds, 2),
         mixed_healthy_delivered: mixed.delivered,
         mixed_seconds: mixed.seconds,
-        tarpit_connections: tarpit.accepted,
+        tarpit_connections: tarpits.reduce((n, t) => n + t.accepted, 0),
       },
       notes: [
-        `Scheduler and deliverer in process (production delivery limits), SQLite queue, dnsmasq, Postfix's smtp-sink; ${HEALTHY} healthy messages over ${HEALTHY_DOMAINS} domains, alone (control) and with ${DEAD} more interleaved for ${DEAD_DOMAINS} dead domains (half behind one address that never greets, half whose DNS never answers); time until every healthy message arrived, capped at ${CAP_MS / 1000} s.`,
+        `Scheduler and deliverer in process (production delivery limits), SQLite queue, dnsmasq, Postfix's smtp-sink; ${HEALTHY} healthy messages over ${HEALTHY_DOMAINS} domains, alone (control) and with ${DEAD} more interleaved for ${DEAD_DOMAINS} dead domains (half behind ${TARPITS} addresses that never greet, half whose DNS never answers); time until every healthy message arrived, capped at ${CAP_MS / 1000} s.`,
       ],
     };
   } finally {
-    await Promise.all([sink.stop(), tarpit.stop(), dns.stop()]);
+    await Promise.all([sink.stop(), ...tarpits.map((t) => t.stop()), dns.stop()]);
   }
 };
 
