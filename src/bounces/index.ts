@@ -27,7 +27,7 @@ export interface BouncesOptions {
   /** The sentence recorded as `explanation`; the classifier's by default. */
   explain?: ExplainFn;
   /** Tells senders about late bounces (src/dsn); none: senders learn them only through mailtrail. */
-  notifier?: Pick<Notifier, 'finalFailure'> | null;
+  notifier?: Pick<Notifier, 'finalFailure' | 'delayWarning'> | null;
   /** The listener's refusals, counted for /metrics. */
   refusals?: RefusalCounters;
 }

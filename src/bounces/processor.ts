@@ -51,7 +51,7 @@ export interface ProcessorOptions {
    * Recipients a late bounce just turned `bounced`. mailtrail replaced the return path with its own (VERP),
    * so the bounce came here instead of to the sender: the notifier tells the sender as a failure DSN would.
    */
-  notifier?: Pick<Notifier, 'finalFailure'> | null;
+  notifier?: Pick<Notifier, 'finalFailure' | 'delayWarning'> | null;
   /**
    * Whether the message went out with a VERP return path (a bounce domain and a secret for its sender). Its
    * bounces then arrive signed; one matched by an unsigned rule is kept as evidence and acted on not at all.
@@ -232,7 +232,36 @@ export class InboundProcessor {
       bounced.map((e) => e.event.recipientId!),
       bounced.filter((e) => e.transition?.reportOwed).map((e) => e.event.recipientId!),
     );
+    const delayed = effects.filter((e, i) => e.transition?.reportOwed === 'delay' && results[i]?.stateChanged);
+    if (delayed.length)
+      await this.passOnDelays(
+        correlation,
+        delayed.map((e) => e.event.recipientId!),
+      );
     return { id, kind: base.kind, matchRule: base.match_rule, effects: effects.length };
+  }
+
+  /** A later server's delay notices, passed on to the sender (written owed with the notice; settled once queued). */
+  private async passOnDelays(c: Correlation | null, recipientIds: number[]): Promise<void> {
+    const notifier = this.opts.notifier;
+    if (!notifier || !c) return;
+    const wanted = new Set(recipientIds);
+    const recipients = (await this.opts.store.query.recipientsOf([c.message.id])).filter((r) => wanted.has(r.id));
+    try {
+      await notifier.delayWarning(c.message, recipients);
+    } catch (err) {
+      this.opts.logger.error(
+        { event: 'dsn.error', queue_id: c.message.queueId, kind: 'delayWarning', recipient_ids: recipientIds, err: (err as Error).message },
+        'the notifier failed; the sender is told of this delay by a later sweep',
+      );
+      return;
+    }
+    await reportsQueued(this.opts.store, recipientIds, 'delay').catch((err: Error) =>
+      this.opts.logger.warn(
+        { event: 'dsn.settle_failed', queue_id: c.message.queueId, kind: 'delayWarning', err: err.message },
+        'could not record the report as sent; the sweep will',
+      ),
+    );
   }
 
   /** `owed`: those whose failure report was written owed with the bounce (settled here once it is queued). */
@@ -318,6 +347,19 @@ export class InboundProcessor {
             reason: reason('hard bounce', replyLine({ code: p.reply_code ?? null, enhanced: p.status, text: p.diagnostic }, { join: ' ' })),
             source: 'hard-bounce',
           };
+      } else if (
+        kind === 'delayed' &&
+        c.rule === 'verp' &&
+        recipient.state === 'delivered' &&
+        !!this.opts.notifier &&
+        c.message.mailFrom !== '' &&
+        c.message.origin !== 'dsn' &&
+        wants('delay', recipient)
+      ) {
+        // A later server's delay notice came to our VERP return path instead of to the sender, who asked for
+        // delays (or gave no NOTIFY, which we take as asking): passed on as our own delay report would be,
+        // owed from the same write (a crash before it is queued cannot lose it). One delay report per recipient.
+        effect.transition = { from: ['delivered'], clearLease: false, skipLeasedAt: null, reportOwed: 'delay' };
       } else if (kind === 'complained') {
         effect.suppress = {
           address: suppressionKey(recipient.address),

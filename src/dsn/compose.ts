@@ -53,6 +53,11 @@ export interface DsnRecipient {
   explanation?: string | null;
   /** The recipient failed because its queue lifetime ran out (not because a server refused it). */
   expired?: boolean;
+  /**
+   * A delay reported by a server after ours (we had delivered to it; its notice came to our VERP address): the
+   * MTA that reported it. The report passes that notice on; mailtrail is not the one still trying.
+   */
+  reportedBy?: string | null;
 }
 
 export interface DsnInput {
@@ -149,6 +154,14 @@ function humanPart(input: DsnInput, returned: 'full' | 'headers' | 'headers-fall
     lines.push(
       ...wrap('Your message could not be delivered to one or more of its recipients. This is a permanent failure: mailtrail will not try again. ' + attached),
     );
+  } else if (input.kind === 'delay' && input.recipients.every((r) => r.reportedBy !== undefined)) {
+    lines.push(
+      ...wrap(
+        "Your message was handed over to the recipient's mail system, which reports that it has not delivered it yet to one or more of its recipients and is still trying. " +
+          'You do not need to send it again. ' +
+          attached,
+      ),
+    );
   } else if (input.kind === 'delay') {
     lines.push(
       ...wrap(
@@ -173,7 +186,9 @@ function humanPart(input: DsnInput, returned: 'full' | 'headers' | 'headers-fall
     const by = r.remoteMta ? `host ${r.remoteMta}` : null;
     // A server's reply has a code; without one nothing answered (a refused connection, a timeout): not "said".
     const answered = r.diagnostic?.code != null;
-    if (r.expired) {
+    if (r.reportedBy !== undefined) {
+      lines.push(...wrap(`Reported${r.reportedBy ? ` by ${r.reportedBy}` : ''}${said ? `: ${said}` : ''}`, '    '));
+    } else if (r.expired) {
       const last = !said
         ? ''
         : answered

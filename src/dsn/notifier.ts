@@ -188,6 +188,9 @@ function recipientFacts(
   explain?: (input: ResponseInput) => string | null,
 ): DsnRecipient {
   const mine = events.filter((e) => e.recipientId === r.id);
+  // A delay about a recipient we delivered is a later server's notice (to our VERP address), passed on: its
+  // words are the notice's.
+  if (kind === 'delay' && r.state === 'delivered') return passedOnDelay(r, mine, explain);
   const outcome = [...mine].reverse().find((e) => OUTCOMES.has(e.kind)) ?? null;
   const inTransaction = (e: EventRecord) =>
     e.recipientId === r.id || (e.recipientId == null && Array.isArray(e.detail?.recipient_ids) && (e.detail.recipient_ids as unknown[]).includes(r.id));
@@ -245,6 +248,29 @@ function recipientFacts(
     willRetryUntil: kind === 'delay' ? willRetryUntil : null,
     explanation,
     expired,
+  };
+}
+
+/** A later server's delay notice about a recipient we delivered, as our report passes it on. */
+function passedOnDelay(r: RecipientRecord, mine: EventRecord[], explain?: (input: ResponseInput) => string | null): DsnRecipient {
+  const notice = [...mine].reverse().find((e) => e.kind === 'delayed') ?? null;
+  const code = notice?.code ?? null;
+  const text = notice?.text ?? null;
+  const enhanced = notice?.enhanced && ENHANCED.test(notice.enhanced) ? notice.enhanced : null;
+  const stored = typeof notice?.detail?.explanation === 'string' ? notice.detail.explanation : null;
+  const reportedBy = typeof notice?.detail?.reporting_mta === 'string' ? notice.detail.reporting_mta : null;
+  const remote = typeof notice?.detail?.remote_mta === 'string' ? notice.detail.remote_mta : (notice?.remoteHost ?? null);
+  return {
+    address: r.address,
+    orcpt: r.orcpt,
+    action: 'delayed',
+    status: enhanced?.startsWith('4.') ? enhanced : '4.0.0',
+    diagnostic: code != null || text ? { code, enhanced, text } : null,
+    remoteMta: remote,
+    lastAttemptAt: null,
+    willRetryUntil: null,
+    explanation: stored ?? (explain && (code != null || text) ? safe(() => explain({ phase: 'dsn', code, enhanced, text })) : null),
+    reportedBy,
   };
 }
 

@@ -349,6 +349,7 @@ test("a late bounce owes the sender its failure report from the bounce's own wri
         if (fail) throw new Error('database is locked');
         told.push(...rs.map((r) => r.address));
       },
+      delayWarning: async () => {},
     },
   });
   const bounce = async (r: { id: number }, address: string) => {
