@@ -351,7 +351,7 @@ export class InboundProcessor {
         kind === 'delayed' &&
         c.rule === 'verp' &&
         recipient.state === 'delivered' &&
-        !!this.opts.notifier &&
+        this.opts.notifier &&
         c.message.mailFrom !== '' &&
         c.message.origin !== 'dsn' &&
         wants('delay', recipient)

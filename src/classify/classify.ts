@@ -14,6 +14,8 @@ import {
   ANOTHER_RECIPIENT,
   CLAIM_LAPSED,
   HOST_STALLED,
+  STOPPED_AWAITING_REPLY,
+  STOPPED_BY_US,
   HOST_UNRESPONSIVE,
   LOCAL_QUEUE_FULL,
   TLS_REQUIRED_BY_US,
@@ -301,6 +303,8 @@ export function classify(input: ResponseInput): Classification {
   if (input.error === 'EOTHERRCPT') return fixed(ANOTHER_RECIPIENT, input.phase ?? 'unknown');
   // mailtrail stopped before the message: its queue claim had lapsed.
   if (input.error === 'ELEASELOST') return fixed(CLAIM_LAPSED, input.phase ?? 'unknown');
+  // mailtrail itself was stopping: not the server's doing.
+  if (input.error === 'EABORTED') return fixed(/^outcome unknown/.test(rawText) ? STOPPED_AWAITING_REPLY : STOPPED_BY_US, input.phase ?? 'unknown');
   // We did not connect: the address was silent lately.
   if (input.error === 'EUNRESPONSIVE') return fixed(/has had no reply yet/.test(rawText) ? HOST_STALLED : HOST_UNRESPONSIVE, input.phase ?? 'unknown');
   // Our own connection queue for the address was full and standing still (src/delivery/pool.ts `busy`).

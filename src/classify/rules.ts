@@ -568,6 +568,26 @@ export const HOST_UNRESPONSIVE: Rule = {
     'Not tried this time: this mail server did not answer a recent connection of ours at all (no connection or no greeting before the timeout), so mailtrail leaves it alone for a while (5 minutes at first, longer while it stays silent) rather than send every message into the same wait; then one connection tries it first. The message waits and is retried, through another MX host when the domain has one that answers.',
 };
 
+/** EABORTED: mailtrail was stopping and cut the attempt before the message was complete. */
+export const STOPPED_BY_US: Rule = {
+  id: 'stopped-by-us',
+  match: {},
+  category: 'system-error',
+  status: 'X.3.0',
+  explanation:
+    'mailtrail was being stopped (a shutdown or restart) and cut this attempt before the message was complete, so nothing was delivered; it is retried.',
+};
+
+/** EABORTED after the message: the stop ran out of time waiting for the receiver's answer to it. */
+export const STOPPED_AWAITING_REPLY: Rule = {
+  id: 'stopped-awaiting-reply',
+  match: {},
+  category: 'system-error',
+  status: 'X.3.0',
+  explanation:
+    "mailtrail was being stopped (a shutdown or restart) while it waited for the receiving server's answer to the message, and could not wait longer: the receiver may already have it, so the retry may deliver it twice.",
+};
+
 /** EUNRESPONSIVE for an address one of our connections is still waiting on (no timeout yet, nothing held). */
 export const HOST_STALLED: Rule = {
   id: 'host-stalled',

@@ -85,6 +85,8 @@ export class SmtpClient {
   messages = 0;
   /** The message has been sent and the server's reply to it is awaited: cutting now leaves the outcome unknown. */
   awaitingFinalReply = false;
+  /** The last sendData handed its closing dot over: a failure after that may have left the message delivered. */
+  dotSent = false;
   tls: { protocol: string | null; cipher: string | null; authorized: boolean; authorizationError: string | null } | null = null;
   /** Upper-cased EHLO keywords with their parameters (`SIZE` → '52428800'). */
   extensions = new Map<string, string>();
@@ -207,6 +209,7 @@ export class SmtpClient {
    */
   async sendData(raw: Buffer, timeoutMs: number, blockTimeoutMs: number): Promise<SmtpReply> {
     if (this.failure) throw this.failure;
+    this.dotSent = false;
     // The reply may come before the body is out (a server refusing mid-way): it is read from now on, on our clocks.
     const reply = this.readReply(NO_DEADLINE_MS);
     this.corkUntilNextTick();
@@ -214,20 +217,24 @@ export class SmtpClient {
     const blocks = dotStuffed(raw).flatMap((piece) => inBlocks(piece));
     let timer: NodeJS.Timeout | null = null;
     const stalled = () => this.destroy(new SmtpNetworkError('ETIMEDOUT', `sending the message stalled: no block of it left within ${blockTimeoutMs} ms`));
-    timer = setTimeout(stalled, blockTimeoutMs);
-    blocks.forEach((block, i) =>
-      this.socket.write(block, (err) => {
+    // One block at a time: Node hands writes queued together to the kernel as one writev and calls all their
+    // callbacks when the last is taken, so a block's callback would say nothing of progress. The first goes
+    // out with the commands of this tick (PIPELINING's MAIL, RCPT…, DATA: one segment for a small message).
+    const socket = this.socket;
+    const send = (i: number) => {
+      timer = setTimeout(stalled, blockTimeoutMs);
+      socket.write(blocks[i]!, (err) => {
         if (err || this.failure) return;
         if (timer) clearTimeout(timer);
-        if (i < blocks.length - 1) {
-          timer = setTimeout(stalled, blockTimeoutMs);
-          return;
-        }
-        // The dot is out: the wait for the server's verdict on the message begins (RFC 5321 §4.5.3.2.6).
+        if (i < blocks.length - 1) return send(i + 1);
+        // The dot is handed over: the wait for the server's verdict on the message begins (RFC 5321
+        // §4.5.3.2.6; the operating system may still be sending the last of the message).
+        this.dotSent = true;
         this.awaitingFinalReply = true;
         timer = setTimeout(() => this.destroy(new SmtpNetworkError('ETIMEDOUT', `no reply within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    );
+      });
+    };
+    send(0);
     try {
       return await reply;
     } finally {

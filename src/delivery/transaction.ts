@@ -268,7 +268,9 @@ export async function transaction(ctx: TransactionContext, client: SmtpClient, j
   } catch (err) {
     const e = asNetworkError(err);
     record(phase('data', at3, t3, null, { text: e.message, error: e.code, detail: { intermediate, bytes: job.raw.length } }));
-    all({ phase: 'data', code: null, enhanced: null, text: e.message, error: e.code, afterBody: true }, ids);
+    // Only a failure after the dot was handed over may have left the message delivered: one while the body
+    // was still being sent (it stalled, the relay stopped) delivered nothing.
+    all({ phase: 'data', code: null, enhanced: null, text: e.message, error: e.code, ...(client.dotSent ? { afterBody: true } : {}) }, ids);
     sawClose = true;
   }
   // The recipients over the limit, in the next transaction on the same connection. Each round sent to at

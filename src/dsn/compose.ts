@@ -70,6 +70,11 @@ export interface DsnInput {
   to: string;
   message: MessageRecord;
   originalRaw: Buffer;
+  /**
+   * The most of the original a report returns whole (RET=FULL); a larger one is returned as its headers. So a
+   * report is never larger than mail we would accept ourselves (Postfix: bounce_size_limit).
+   */
+  maxReturnedBytes?: number;
   recipients: DsnRecipient[];
   /** When the original was accepted. */
   arrivalDate: number;
@@ -142,14 +147,16 @@ function assemble(headers: string[], human: string, status: string, original: Or
 // ---------------------------------------------------------------------------------------------
 // The human-readable part
 
-function humanPart(input: DsnInput, returned: 'full' | 'headers' | 'headers-fallback'): string {
+function humanPart(input: DsnInput, returned: Returned): string {
   const lines: string[] = [`This is the mail system at host ${input.hostname}.`, ''];
   const attached =
     returned === 'full'
       ? 'The message is attached below.'
       : returned === 'headers'
         ? "The message's headers are attached below."
-        : "The message's headers are attached below (the whole message could not be returned: it is not valid for re-sending).";
+        : returned === 'headers-too-large'
+          ? `The message's headers are attached below (the whole message, ${megabytes(input.originalRaw.length)}, is larger than a report returns: ${megabytes(input.maxReturnedBytes ?? 0)}).`
+          : "The message's headers are attached below (the whole message could not be returned: it is not valid for re-sending).";
   if (input.kind === 'failure') {
     lines.push(
       ...wrap('Your message could not be delivered to one or more of its recipients. This is a permanent failure: mailtrail will not try again. ' + attached),
@@ -306,20 +313,25 @@ function asciiAddress(address: string): string {
   return address.replace(/[\r\n<>]/g, '');
 }
 
+const megabytes = (n: number) => (n < 1024 * 1024 ? `${Math.round(n / 1024)} KB` : `${(n / (1024 * 1024)).toFixed(1)} MB`);
+
 // ---------------------------------------------------------------------------------------------
 // The returned original
 
 interface OriginalPart {
   part: string;
   body: Buffer;
-  returned: 'full' | 'headers' | 'headers-fallback';
+  returned: Returned;
 }
+
+type Returned = 'full' | 'headers' | 'headers-fallback' | 'headers-too-large';
 
 function originalPart(input: DsnInput): OriginalPart {
   const raw = toCrlf(input.originalRaw).data;
+  const tooLarge = input.maxReturnedBytes !== undefined && raw.length > input.maxReturnedBytes;
   // RET=FULL only when asked: returning a large message to every failed sender costs bandwidth and
   // repeats content (maybe the reason it was refused); RFC 3461 §4.3 leaves the default to us.
-  if (input.message.ret === 'FULL' && isSendable(raw)) {
+  if (input.message.ret === 'FULL' && isSendable(raw) && !tooLarge) {
     const eightBit = raw.some((b) => b > 0x7f);
     // Kept whole, final CRLF included: the CRLF before the next delimiter belongs to the delimiter.
     const body = raw;
@@ -343,7 +355,7 @@ function originalPart(input: DsnInput): OriginalPart {
       field('Content-Transfer-Encoding', needsQp ? 'quoted-printable' : '7bit') +
       CRLF,
     body: needsQp ? Buffer.from(quotedPrintable(text), 'ascii') : headers,
-    returned: input.message.ret === 'FULL' ? 'headers-fallback' : 'headers',
+    returned: input.message.ret !== 'FULL' ? 'headers' : tooLarge ? 'headers-too-large' : 'headers-fallback',
   };
 }
 

@@ -27,7 +27,7 @@ import { composeDsn, type DsnKind, type DsnRecipient } from './compose.js';
 import type { Notifier } from './types.js';
 
 export interface NotifierOptions {
-  config: Pick<Config, 'hostname' | 'delivery'>;
+  config: Pick<Config, 'hostname' | 'delivery' | 'submission'>;
   store: Pick<Store, 'events' | 'messages'>;
   /** Where the DSN goes: intake, as for any message (src/intake/configured.ts gives the relay's). */
   intake: Intake;
@@ -108,6 +108,8 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       to: message.mailFrom,
       message,
       originalRaw: original ?? Buffer.alloc(0),
+      // Room for the report around it: the whole report stays within the size our own submission accepts.
+      maxReturnedBytes: Math.max(0, config.submission.limits.max_message_bytes - RETURN_MARGIN_BYTES),
       recipients: reported,
       arrivalDate: message.createdAt,
       now,
@@ -166,6 +168,9 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     success: (message, recipients) => report('success', message, recipients),
   };
 }
+
+/** What a report adds around a returned original (its text, status fields, MIME headers), kept free within the size limit. */
+const RETURN_MARGIN_BYTES = 64 * 1024;
 
 /** A delay warning's words for a recipient still waiting for its first attempt (a busy queue, a paused destination). */
 const NOT_TRIED_YET =

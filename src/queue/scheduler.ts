@@ -508,7 +508,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
     if (written.lost.length) {
       logger.warn(
         { event: 'queue.claim_lost', queue_id: message.queueId, recipient_ids: written.lost },
-        'the lease lapsed during delivery and another worker claimed these recipients; their result here is not recorded (they may be delivered twice)',
+        'these recipients were no longer ours when the attempt ended: their lease lapsed and another worker claimed them (they may be delivered twice), or a late bounce ended them meanwhile; the result here is not recorded',
       );
     }
     for (const rec of written.recorded) {

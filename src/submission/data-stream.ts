@@ -1,7 +1,7 @@
 /**
  * Checks on the DATA bytes as they stream in (after smtp-server removed dot-stuffing): the longest
- * line, the size of the header block (up to the first empty line, whatever ends it), and how many bare
- * CR or LF there are. smtp-server itself ends DATA only on CRLF.CRLF, so
+ * line, the size of the header block (up to the first empty line, whatever ends it), how many bare
+ * CR or LF there are, and whether a NUL octet came. smtp-server itself ends DATA only on CRLF.CRLF, so
  * `\n.\r\n`, `\r.\r\n`, `\n.\n` and `\r.\r` are content; intake then rewrites every bare CR or LF
  * to CRLF, so the stored message cannot smuggle either.
  */
@@ -18,6 +18,8 @@ export class DataLineCheck {
   private seen = 0;
   /** Offset of the empty line that ends the header block; -1 while none has come. */
   private headerEnd = -1;
+  /** A NUL octet came: no mail may carry one (RFC 5322 §2.3, RFC 2045 §2.8, RFC 6152 for 8BITMIME). */
+  nul = false;
 
   /**
    * @param maxLine octets allowed per line, line ending excluded (RFC 5322 §2.1.1: 998).
@@ -42,6 +44,7 @@ export class DataLineCheck {
    * message has about 60 of them, and the byte loop was about 30 us of a submission's CPU.
    */
   feed(chunk: Buffer): void {
+    if (!this.nul && chunk.indexOf(0) >= 0) this.nul = true;
     const len = chunk.length;
     let pos = 0;
     if (this.pendingCr) {

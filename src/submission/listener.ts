@@ -324,7 +324,7 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
     stream.on('data', (chunk: Buffer) => {
       check.feed(chunk);
       // Keep nothing once the message is refused anyway; smtp-server drains the rest.
-      if (!stream.sizeExceeded && !check.tooLong && !check.headerTooLarge) chunks.push(chunk);
+      if (!stream.sizeExceeded && !check.tooLong && !check.headerTooLarge && !check.nul) chunks.push(chunk);
     });
     // The client went away mid-message: nothing is stored, nothing is answered.
     stream.on('error', () => {
@@ -340,6 +340,11 @@ export async function startSubmission(deps: SubmissionDeps): Promise<Submission>
         const text = `line too long: a message line may have at most ${limits.max_data_line} octets plus CRLF (RFC 5322 section 2.1.1); encode the body (quoted-printable or base64)`;
         if (g) refused(g.conn, { code: 500, enhanced: '5.5.2', text, reason: 'limit', command: 'DATA' });
         return callback(smtpError(500, '5.5.2', text));
+      }
+      if (check.nul) {
+        const text = 'the message contains a NUL octet, which no mail may carry (RFC 5322 section 2.3, RFC 2045 section 2.8); encode binary content (base64)';
+        if (g) refused(g.conn, { code: 554, enhanced: '5.6.0', text, reason: 'limit', command: 'DATA' });
+        return callback(smtpError(554, '5.6.0', text));
       }
       if (check.headerTooLarge) {
         const text = `Headers too large: the header block may have at most ${limits.max_header_bytes} octets before the empty line that ends it`;

@@ -128,3 +128,19 @@ test("Postfix's access-map REJECT of a recipient is not explained as Microsoft 3
   });
   assert.match(microsoft.explanation, /^Microsoft 365/);
 });
+
+test("our own stop is explained as ours, not as the receiver's refusal; after the message it warns of a duplicate", () => {
+  const cut = classify({ phase: 'data', code: null, enhanced: null, text: 'delivery was aborted (shutdown)', error: 'EABORTED' });
+  assert.equal(cut.rule, 'wording:stopped-by-us');
+  assert.equal(cut.hard, false);
+  assert.match(cut.explanation, /mailtrail was being stopped .* nothing was delivered/);
+  const late = classify({
+    phase: 'data',
+    code: null,
+    enhanced: null,
+    text: 'outcome unknown: the relay stopped before the receiver answered the message (waited 60000 ms); the receiver may already have it',
+    error: 'EABORTED',
+  });
+  assert.equal(late.rule, 'wording:stopped-awaiting-reply');
+  assert.match(late.explanation, /may already have it/);
+});

@@ -11,8 +11,11 @@ import { testConfig, testDeliverer, testJob } from './fixtures.js';
 const HOST = '127.0.16.8';
 const PORT = 2527;
 
-/** How the server reads a message body: `slow` a little at a time for its first 2 s (then at once), `stuck` not at all. */
-let mode: 'slow' | 'stuck' = 'slow';
+/**
+ * How the server reads a message body: `slow` a little at a time for its first 2 s (then at once), `steady` about
+ * 2 MB a second throughout, `stuck` not at all.
+ */
+let mode: 'slow' | 'steady' | 'stuck' = 'slow';
 let received = 0;
 const sockets = new Set<net.Socket>();
 let server: net.Server;
@@ -39,6 +42,11 @@ before(async () => {
       if (inData) {
         onBody(chunk);
         if (mode === 'stuck') return s.pause();
+        if (mode === 'steady') {
+          s.pause();
+          setTimeout(() => s.resume(), Math.ceil(chunk.length / 65_536) * 32);
+          return;
+        }
         // A slow link for 2 s (about 320 KB a second), then the rest at once: sending the body takes over 2 s,
         // and the socket buffers drain quickly after its last block has left.
         if (Date.now() - dataAt < 2_000) {
@@ -112,7 +120,32 @@ test('a server that stops reading the body is given up on after command_timeout_
     const o = r.recipients[0];
     assert.equal(o.outcome, 'deferred');
     assert.match(o.text ?? '', /sending the message stalled: no block of it left within 800 ms/);
+    assert.equal(o.afterBody, undefined, 'the dot never left: nothing delivered, no duplicate possible');
     assert.ok(Date.now() - t0 < 10_000, 'not the 60 s wait for a reply');
+  } finally {
+    await deliverer.close();
+  }
+});
+
+test('a body read steadily but slowly, for far longer than command_timeout_ms in all, is delivered: the limit is per block', async () => {
+  mode = 'steady';
+  const config = testConfig('127.0.0.1:1', {
+    routes: { 'slow.test': `${HOST}:${PORT}` },
+    data_done_timeout_ms: 8_000,
+    command_timeout_ms: 1_500,
+    tls_policy: { default: 'none' },
+  });
+  const deliverer = await testDeliverer(config);
+  const before = received;
+  // 14 MB: more than loopback's buffers take at once, so most of it leaves at the reader's pace (about 2 MB/s).
+  const raw = Buffer.concat([Buffer.from('From: a@sender.test\r\nTo: b@slow.test\r\nSubject: steady\r\n\r\n'), Buffer.alloc(14 * 1024 * 1024, 'y\r\n')]);
+  try {
+    const t0 = Date.now();
+    const r = await deliverer.deliver(testJob({ domain: 'slow.test', to: ['b@slow.test'], raw }));
+    const took = Date.now() - t0;
+    assert.equal(r.recipients[0].outcome, 'delivered', `${r.recipients[0].text}`);
+    assert.equal(received - before, 1);
+    assert.ok(took > 3_000, `sending took ${took} ms, twice command_timeout_ms and more`);
   } finally {
     await deliverer.close();
   }

@@ -74,6 +74,18 @@ describe('message, recipient and line limits', () => {
     assert.ok(!ids.includes('line-999@example.com'));
   });
 
+  test('a message with a NUL octet is refused at the end of DATA with 554 5.6.0, nothing stored; the session goes on', async () => {
+    const c = await loggedIn(h.starttlsPort);
+    const bad = await send(c, message('nul-octet@example.com', 'binary\u0000data\r\n'));
+    assert.match(bad!.text, /^554 5\.6\.0 the message contains a NUL octet, which no mail may carry .*base64/);
+    const ok = await send(c, message('after-nul@example.com', 'text\r\n'));
+    assert.match(ok!.text, /^250 /, 'the session goes on');
+    c.destroy();
+    const ids = (await storedMessages(h.store)).map((m) => m.message.messageId);
+    assert.ok(!ids.includes('nul-octet@example.com'));
+    assert.ok(ids.includes('after-nul@example.com'));
+  });
+
   test('a header block over max_header_bytes is refused at the end of DATA with 552 5.6.0, however its lines end; at the limit it is accepted', async () => {
     // message() puts the empty line right after the extra headers: pad the block to exactly N octets.
     const padTo = (id: string, n: number) => {
