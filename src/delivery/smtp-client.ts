@@ -18,11 +18,26 @@ const BLOCK_BYTES = 64 * 1024;
 /** The longest timer Node keeps: a reply read on the caller's own clocks (sendData). */
 const NO_DEADLINE_MS = 2 ** 31 - 1;
 
-function inBlocks(piece: Buffer): Buffer[] {
-  if (piece.length <= BLOCK_BYTES) return [piece];
-  const out: Buffer[] = [];
-  for (let at = 0; at < piece.length; at += BLOCK_BYTES) out.push(piece.subarray(at, at + BLOCK_BYTES));
-  return out;
+/** The pieces in blocks of about BLOCK_BYTES (a small message, closing line included, is one block). */
+function inBlocks(pieces: Buffer[]): Buffer[][] {
+  const blocks: Buffer[][] = [];
+  let block: Buffer[] = [];
+  let size = 0;
+  for (const piece of pieces) {
+    // A piece over a block is cut; one at most a block goes whole (an empty one too).
+    for (let at = 0; at === 0 || at < piece.length; at += BLOCK_BYTES) {
+      const part = piece.length <= BLOCK_BYTES ? piece : piece.subarray(at, at + BLOCK_BYTES);
+      block.push(part);
+      size += part.length;
+      if (size >= BLOCK_BYTES) {
+        blocks.push(block);
+        block = [];
+        size = 0;
+      }
+    }
+  }
+  if (block.length) blocks.push(block);
+  return blocks;
 }
 
 export interface SmtpReply {
@@ -214,7 +229,7 @@ export class SmtpClient {
     const reply = this.readReply(NO_DEADLINE_MS);
     this.corkUntilNextTick();
     this.owed++;
-    const blocks = dotStuffed(raw).flatMap((piece) => inBlocks(piece));
+    const blocks = inBlocks(dotStuffed(raw));
     let timer: NodeJS.Timeout | null = null;
     const stalled = () => this.destroy(new SmtpNetworkError('ETIMEDOUT', `sending the message stalled: no block of it left within ${blockTimeoutMs} ms`));
     // One block at a time: Node hands writes queued together to the kernel as one writev and calls all their
@@ -223,7 +238,10 @@ export class SmtpClient {
     const socket = this.socket;
     const send = (i: number) => {
       timer = setTimeout(stalled, blockTimeoutMs);
-      socket.write(blocks[i]!, (err) => {
+      const block = blocks[i]!;
+      // A block's pieces (slices around doubled dots, the closing line) leave together, its last one called back.
+      for (let k = 0; k < block.length - 1; k++) socket.write(block[k]!);
+      socket.write(block[block.length - 1]!, (err) => {
         if (err || this.failure) return;
         if (timer) clearTimeout(timer);
         if (i < blocks.length - 1) return send(i + 1);
