@@ -565,7 +565,7 @@ export const HOST_UNRESPONSIVE: Rule = {
   category: 'connection-failure',
   status: 'X.4.1',
   explanation:
-    'Not tried this time: this mail server did not answer a recent connection of ours at all (no connection or no greeting before the timeout), so mailtrail leaves it alone for a while (5 minutes at first, longer while it stays silent) rather than send every message into the same wait; then one connection tries it first. The message waits and is retried, through another MX host when the domain has one that answers.',
+    'Not tried this time: this mail server did not answer a recent connection of ours at all (no connection or no greeting before the timeout), so mailtrail leaves it alone for a while (delivery.unresponsive_hosts.hold_ms, doubling while it stays silent; the recorded attempt gives the time) rather than send every message into the same wait; then one connection tries it first. The message waits and is retried, through another MX host when the domain has one that answers.',
 };
 
 /** EABORTED: mailtrail was stopping and cut the attempt before the message was complete. */

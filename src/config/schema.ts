@@ -684,7 +684,11 @@ const postgresDatabase = z.strictObject({
    * frozen host, a network partition) is given as long again (5 s at most) before the connection is dropped. A submission
    * whose commit runs out hears 451 (never a 250 without the commit), instead of waiting for TCP to give up.
    */
-  statement_timeout_ms: positiveInt.min(100).default(30_000),
+  // The client's own deadline is this plus up to 5 s (src/store/postgres/database.ts): both within Node's timers.
+  statement_timeout_ms: positiveInt
+    .min(100)
+    .max(MAX_TIMER_MS - 5_000, timerTooLong)
+    .default(30_000),
   /** This node's own files (the generated self-signed certificate): the database holds everything else. */
   state_dir: z.string().min(1).default('./data'),
 });

@@ -477,16 +477,50 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           {
             const at = clock();
             const t = performance.now();
-            const shared = options.hostSlots
-              ? await options.hostSlots.take(ip, d.max_connections_per_host, { timeoutMs: Math.max(0, slotDeadline - Date.now()), signal, stopping })
-              : undefined;
+            // Our own connections to the address have heard nothing for a while (a silent server): a session does
+            // not queue for the relays' shared slots behind them, holding its delivery slot; its job goes back
+            // (deliver's hostBusy) as the local pool's queue does. Otherwise it waits. (Lending the slot while it waits
+            // here let more of a relay's jobs queue for a busy address's shared slots than the other relays give back
+            // in time: test/queue/multi-node.test.ts.)
+            const isQuiet = () => unresponsive.silentFor(address) > SILENT_LEND_MS;
+            let quiet = isQuiet();
+            let shared: Awaited<ReturnType<HostSlots['take']>> | undefined;
+            // Asked again every SILENT_LEND_MS at most, so that a session already waiting when our connections fall
+            // silent stops waiting then, not at connect_timeout_ms.
+            for (;;) {
+              const waitMs = quiet ? 0 : Math.min(SILENT_LEND_MS, Math.max(0, slotDeadline - Date.now()));
+              shared = options.hostSlots ? await options.hostSlots.take(ip, d.max_connections_per_host, { timeoutMs: waitMs, signal, stopping }) : undefined;
+              if (shared !== null || quiet || stopping?.aborted || Date.now() >= slotDeadline) break;
+              quiet = isQuiet();
+            }
+            const silentQueue = (): HostResult =>
+              notConnecting(
+                fail({
+                  phase: 'connect',
+                  code: null,
+                  enhanced: null,
+                  text: `local limit: ${d.max_connections_per_host} connections to ${ip} open across the relays sharing this database, ours silent for ${Math.round(unresponsive.silentFor(address) / 1000)} s; not queued behind them`,
+                  error: HOST_BUSY,
+                  temporary: true,
+                }),
+              );
             if (shared && typeof shared === 'object') {
               // Other relays' connections fill the address: wait as the pool's waiter for one of ours (handed on
               // as it ends its transaction), asking the database again when the cap runs out.
               pool.cap(ip, shared.own, OWN_CONNECTIONS_MS);
               leased = false;
               pool.release(lease);
-              const again = await pool.acquire(ip, key, { timeoutMs: Math.max(0, slotDeadline - Date.now()), signal, stopping });
+              let again: Acquired;
+              for (;;) {
+                again = await pool.acquire(ip, key, {
+                  timeoutMs: quiet ? 0 : Math.min(SILENT_LEND_MS, Math.max(0, slotDeadline - Date.now())),
+                  signal,
+                  stopping,
+                });
+                if (again.ok || again.reason !== 'limit' || quiet || Date.now() >= slotDeadline) break;
+                quiet = isQuiet();
+              }
+              if (!again.ok && quiet && again.reason === 'limit') return silentQueue();
               if (!again.ok) return noSlot(again);
               lease = again.lease;
               leased = true;
@@ -497,6 +531,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
             if (shared === null) {
               // The wait ended because the relay is stopping: nothing began, hand the job back unattempted.
               if (stopping?.aborted) return noSlot({ ok: false, reason: 'stopping', open: 0, waitedMs: Date.now() - waitStart });
+              if (quiet) return silentQueue();
               const text = `local limit: ${d.max_connections_per_host} connections to ${ip} already open across the relays sharing this database (delivery.max_connections_per_host), none freed within ${d.connect_timeout_ms} ms`;
               record(
                 phaseAt(ctx, 'connect', at, t, null, { text, error: 'ELOCALLIMIT', detail: { port, local_limit: d.max_connections_per_host, shared: true } }),

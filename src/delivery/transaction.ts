@@ -231,7 +231,9 @@ export async function transaction(ctx: TransactionContext, client: SmtpClient, j
     return { definite: true, result: { definite: true, verdicts }, sawClose: true };
   }
   try {
-    const final = note(await client.sendData(job.raw, d.data_done_timeout_ms ?? 2 * d.command_timeout_ms, d.command_timeout_ms));
+    // Twice command_timeout_ms when unset, within what Node's timers can wait (2^31 − 1 ms, as the config allows).
+    const finalMs = Math.min(d.data_done_timeout_ms ?? 2 * d.command_timeout_ms, 2 ** 31 - 1);
+    const final = note(await client.sendData(job.raw, finalMs, d.command_timeout_ms));
     client.messages++;
     const broken = unexpected(final);
     record(phase('data', at3, t3, final, { ...(broken ? { error: EPROTOCOL } : {}), detail: { intermediate, bytes: job.raw.length } }));

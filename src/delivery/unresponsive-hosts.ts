@@ -100,6 +100,16 @@ export class UnresponsiveHosts {
     return null;
   }
 
+  /** How long the oldest of our connections to `address` still waiting for a first word has waited (0: none). */
+  silentFor(address: string): number {
+    const w = this.waiting.get(address);
+    if (!w) return 0;
+    const now = this.now();
+    let oldest = 0;
+    for (const c of w) oldest = Math.max(oldest, now - c.since);
+    return oldest;
+  }
+
   /** A connection to `address` begins. */
   opening(address: string): Opening {
     const entry = { since: this.now() };

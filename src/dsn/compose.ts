@@ -313,7 +313,8 @@ function asciiAddress(address: string): string {
   return address.replace(/[\r\n<>]/g, '');
 }
 
-const megabytes = (n: number) => (n < 1024 * 1024 ? `${Math.round(n / 1024)} KB` : `${(n / (1024 * 1024)).toFixed(1)} MB`);
+/** Exact, so that two sizes a few bytes apart never read the same. */
+const megabytes = (n: number) => `${n.toLocaleString('en-US')} bytes`;
 
 // ---------------------------------------------------------------------------------------------
 // The returned original

@@ -98,7 +98,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       logger.warn({ event: 'dsn.no_content', queue_id: message.queueId }, 'the original message content is gone; the report carries no copy of it');
 
     const willRetryUntil = message.createdAt + config.delivery.retry.max_queue_lifetime_ms;
-    const reported = due.map((r) => recipientFacts(kind, r, events, willRetryUntil, opts.explain));
+    const reported = due.map((r) => recipientFacts(kind, r, events, willRetryUntil, now, opts.explain));
     // Like intake: a suppressed sender address gets the report recorded but not sent.
     const messageId = `${now.toString(36)}.${randomBytes(6).toString('hex')}.dsn@${hostname}`;
     const raw = composeDsn({
@@ -176,6 +176,9 @@ const RETURN_MARGIN_BYTES = 64 * 1024;
 const NOT_TRIED_YET =
   'mailtrail has not been able to try this address yet: the queue is busy, or deliveries to its domain are paused for a while; it keeps trying.';
 
+/** A delay warning's words for a recipient whose first attempt is under way as the warning is written. */
+const FIRST_TRY_UNDER_WAY = 'mailtrail is trying this address for the first time right now (the receiving server is slow to answer); it keeps trying.';
+
 /** RFC 3461 §4.1 NOTIFY, with our defaults when the app gave none. */
 export function wants(kind: DsnKind, r: Pick<RecipientRecord, 'notify'>): boolean {
   const notify = r.notify;
@@ -190,6 +193,7 @@ function recipientFacts(
   r: RecipientRecord,
   events: EventRecord[],
   willRetryUntil: number,
+  now: number,
   explain?: (input: ResponseInput) => string | null,
 ): DsnRecipient {
   const mine = events.filter((e) => e.recipientId === r.id);
@@ -219,7 +223,9 @@ function recipientFacts(
     (explain && (code != null || text)
       ? safe(() => explain({ phase: outcome?.phase ?? null, code, enhanced, text }))
       : kind === 'delay' && r.attempts === 0
-        ? NOT_TRIED_YET
+        ? r.leaseUntil !== null && r.leaseUntil > now
+          ? FIRST_TRY_UNDER_WAY
+          : NOT_TRIED_YET
         : null);
   const expired = r.state === 'expired';
   const valid = enhanced && ENHANCED.test(enhanced) ? enhanced : null;
@@ -274,9 +280,24 @@ function passedOnDelay(r: RecipientRecord, mine: EventRecord[], explain?: (input
     remoteMta: remote,
     lastAttemptAt: null,
     willRetryUntil: null,
-    explanation: stored ?? (explain && (code != null || text) ? safe(() => explain({ phase: 'dsn', code, enhanced, text })) : null),
+    explanation: delayExplanation(stored, code, enhanced, text, explain),
     reportedBy,
   };
+}
+
+/**
+ * A delay notice's explanation. X.4.7 ("delivery time expired") is how sendmail marks its delay warnings too: read
+ * as the failure it names elsewhere it would tell the sender delivery was given up, in a notice saying it goes on.
+ */
+function delayExplanation(
+  stored: string | null,
+  code: number | null,
+  enhanced: string | null,
+  text: string | null,
+  explain?: (input: ResponseInput) => string | null,
+): string | null {
+  if (enhanced?.endsWith('.4.7')) return 'The receiving mail system has held the message a long time without delivering it yet, and is still trying.';
+  return stored ?? (explain && (code != null || text) ? safe(() => explain({ phase: 'dsn', code, enhanced, text })) : null);
 }
 
 function domainOf(address: string): string | null {

@@ -426,11 +426,18 @@ test('a delay warning: Action delayed, the last temporary status, and Will-Retry
   });
 });
 
-test('a delay warning for a recipient not tried yet says so, with no diagnostic', async () => {
+test('a delay warning for a recipient not tried yet says so, with no diagnostic; one whose first try is under way says that', async () => {
   await harness({}, async (h) => {
     const { message, recipients } = await original(h, [{ address: 'waiting@example.org', notify: null }]);
     h.now = T0 + 4 * 60 * 60_000 + 5;
     await h.notifier.delayWarning(message, recipients);
+    const inFlight = await original(h, [{ address: 'trying@example.org', notify: null }]);
+    const claimed = (await h.store.queue.claimDue({ now: h.now, limit: 10, owner: 'w1', leaseUntil: h.now + 60_000 })).find(
+      (r) => r.address === 'trying@example.org',
+    );
+    await h.notifier.delayWarning(inFlight.message, [claimed!]);
+    const trying = (await dsnsFor(h, inFlight.message)).dsns[0]!;
+    assert.match((trying.mail.text ?? '').replace(/\s+/g, ' '), /mailtrail is trying this address for the first time right now/);
     const { dsns } = await dsnsFor(h, message);
     assert.equal(dsns.length, 1);
     const { mail, status } = dsns[0];

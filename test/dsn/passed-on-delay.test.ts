@@ -10,6 +10,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { simpleParser } from 'mailparser';
 import { InboundProcessor } from '../../src/bounces/processor.js';
+import { classify } from '../../src/classify/classify.js';
 import type { ParseResult } from '../../src/bounces/types.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createNotifier } from '../../src/dsn/notifier.js';
@@ -30,7 +31,7 @@ test("a later server's delay notice to our VERP address reaches the sender once,
   try {
     const config = parseConfig({ hostname: 'relay.mailtrail.test' });
     const intake = createIntake({ store, hostname: config.hostname, logger: silentLogger(), checkSuppressions: true });
-    const notifier = createNotifier({ config, store, intake, logger: silentLogger() });
+    const notifier = createNotifier({ config, store, intake, logger: silentLogger(), explain: (input) => classify(input).explanation || null });
     const processor = new InboundProcessor({
       store,
       logger: silentLogger(),
@@ -106,6 +107,9 @@ test("a later server's delay notice to our VERP address reaches the sender once,
       assert.match(text, /handed over to the recipient's mail system, which reports that it has not delivered it yet/);
       assert.match(text, /Reported by dns; mx\.remote\.test: 451 4\.4\.7 mailbox server busy/);
       assert.doesNotMatch(text, /mailtrail will keep trying/);
+      // Status 4.4.7 is how sendmail marks its delay warnings: not read as "given up".
+      assert.match(text, /What this means: The receiving mail system has held the message a long time without delivering it yet, and is still trying/);
+      assert.doesNotMatch(text, /given up/);
       const status = readDeliveryStatus(mail.attachments.find((a) => a.contentType === 'message/delivery-status')!.content.toString());
       const g = status.recipients[0]!;
       assert.deepEqual([g.get('action'), g.get('status'), g.get('will-retry-until')], ['delayed', '4.4.7', undefined]);

@@ -62,6 +62,8 @@ test('bad retention config names the key', () => {
   assert.throws(() => parseConfig({ retention: { interval_ms: 3_000_000_000 } }), /retention\.interval_ms.*2147483647/);
   assert.throws(() => parseConfig({ delivery: { poll_interval_ms: 2 ** 31 } }), /delivery\.poll_interval_ms/);
   assert.equal(parseConfig({ retention: { interval_ms: 2 ** 31 - 1 } }).retention.interval_ms, 2 ** 31 - 1);
+  // The PostgreSQL client's deadline is the statement timeout plus up to 5 s: within a timer too.
+  assert.throws(() => parseConfig({ database: { backend: 'postgres', url: 'postgres://h/db', statement_timeout_ms: 2 ** 31 - 1 } }), /statement_timeout_ms/);
 });
 
 test('a message delivered lately is kept, however long ago it was accepted; a webhook-routed one only once read', async () => {
