@@ -166,6 +166,19 @@ const components = {
           description: 'The most recent entries (timeline_limit), oldest first.',
           items: { oneOf: [{ allOf: [ref('Event'), { type: 'object', properties: { type: { const: 'event' } } }] }, ref('Attempt')] },
         },
+        reports_sent: {
+          type: 'array',
+          description: 'The reports (DSNs) sent to the sender about this message, from its whole history.',
+          items: {
+            type: 'object',
+            properties: {
+              at: { type: 'string', format: 'date-time' },
+              recipient: nullable('string'),
+              type: nullable('string'),
+              dsn_queue_id: nullable('string'),
+            },
+          },
+        },
         timeline_more: {
           type: ['object', 'null'],
           description: 'Earlier entries left out: how many, and the timeline_before that asks for the page before them. Null: the timeline is whole.',

@@ -104,6 +104,17 @@ export interface MessageFate {
   timeline: TimelineEntry[];
   /** Earlier entries the timeline left out (`timeline.limit`), or null when it is whole. */
   timeline_more: TimelineMore | null;
+  /** The reports (DSNs) sent to the sender about this message, from its whole history (a paged timeline may not show them). */
+  reports_sent: ReportSent[];
+}
+
+export interface ReportSent {
+  at: string;
+  recipient: string | null;
+  /** `failure`, `delay`, `success`. */
+  type: string | null;
+  /** The report's own queue id (a message with its own trace). */
+  dsn_queue_id: string | null;
 }
 
 /** Which part of a timeline to build: the most recent `limit` entries, before an event id when paging back. */
@@ -261,6 +272,14 @@ export function buildFate(
       opts.classify ?? defaultClassify,
       opts.timeline ?? { limit: TIMELINE_LIMIT },
     ),
+    reports_sent: events
+      .filter((e) => e.kind === 'dsn-sent')
+      .map((e) => ({
+        at: iso(e.at),
+        recipient: e.recipientId !== null ? (address.get(e.recipientId) ?? null) : null,
+        type: typeof e.detail?.type === 'string' ? e.detail.type : null,
+        dsn_queue_id: typeof e.detail?.dsn_queue_id === 'string' ? e.detail.dsn_queue_id : null,
+      })),
   };
 }
 

@@ -102,6 +102,7 @@ test('a long timeline shows its latest entries and pages back, saying what is le
     const t = text(latest.body);
     assert.match(t, new RegExp(`${n - 2} earlier entries are not shown\\. Show earlier entries`));
     assert.match(t, /From the timeline entries shown above, not the whole history/);
+
     assert.doesNotMatch(t, /Back to the latest entries/);
     const link = /href="([^"]*timeline_before=\d+)#h-timeline"/.exec(latest.body)?.[1];
     assert.ok(link, 'a link to the earlier entries');
@@ -113,6 +114,18 @@ test('a long timeline shows its latest entries and pages back, saying what is le
     assert.match(earlier.body, new RegExp(`<title>${whole.submission.subject ?? 'QNEWER0001'}`));
     // A broken page link shows the latest entries.
     assert.equal(text((await c.get('/ui/messages/QNEWER0001?timeline_before=abc')).body), t);
+    // A report sent to the sender (its event the newest, on the latest page only) is listed on every page.
+    const [m] = await small.store.query.findMessages('QNEWER0001');
+    const [r] = await small.store.messages.recipients(m!.id);
+    await small.store.events.append({
+      at: NOW,
+      kind: 'dsn-sent',
+      messageRowId: m!.id,
+      recipientId: r!.id,
+      detail: { type: 'failure', dsn_queue_id: 'QDSN000001' },
+    });
+    const again = text((await c.get(link.replace(/&amp;/g, '&'))).body);
+    assert.match(again, /Notices sent to the sender .* a failure report about/);
   } finally {
     await small.cleanup();
   }

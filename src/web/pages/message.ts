@@ -119,16 +119,16 @@ ${d.inbound.map(
 const partial = (f: MessageFate, paged: boolean) =>
   f.timeline_more || paged ? html`<p class="hint">From the timeline entries shown above, not the whole history.</p>` : '';
 
-function noticesSection(f: MessageFate, paged: boolean): Html {
-  const sent = f.timeline.filter((e): e is Extract<TimelineEntry, { type: 'event' }> => e.type === 'event' && e.kind === 'dsn-sent');
+function noticesSection(f: MessageFate): Html {
+  // From the whole history, not the timeline's page: a long timeline's latest entries may not show them.
+  const sent = f.reports_sent;
   if (sent.length === 0) return html``;
   return html`<section aria-labelledby="h-dsn">
 <h2 id="h-dsn">Notices sent to the sender</h2>
-${partial(f, paged)}
-<ul>${sent.map((e) => {
-    const q = typeof e.detail?.dsn_queue_id === 'string' ? e.detail.dsn_queue_id : null;
-    return html`<li>${time(e.at)}: a ${String(e.detail?.type ?? '')} report about <span class="mono">${e.recipient ?? ''}</span> to <span class="mono">${f.mail_from}</span>${q ? html` — <a href="${url('/ui/messages/', q)}">notice ${q}</a>` : ''}</li>`;
-  })}</ul>
+<ul>${sent.map(
+    (e) =>
+      html`<li>${time(e.at)}: a ${e.type ?? ''} report about <span class="mono">${e.recipient ?? ''}</span> to <span class="mono">${f.mail_from}</span>${e.dsn_queue_id ? html` — <a href="${url('/ui/messages/', e.dsn_queue_id)}">notice ${e.dsn_queue_id}</a>` : ''}</li>`,
+  )}</ul>
 </section>`;
 }
 
@@ -222,7 +222,7 @@ ${actions}
 </section>
 ${timelineSection(f, opts.paged ?? false)}
 ${inboundSection(opts.details ?? { inbound: [], webhooks: [], headers: null, signatures: { dkim: [], authentication_results: [] } })}
-${noticesSection(f, opts.paged ?? false)}
+${noticesSection(f)}
 ${opts.details ? webhooksSection(opts.details, user, back) : ''}
 ${factsSection(f, opts.details, opts.paged ?? false)}
 ${headersSection(opts.details)}`,
