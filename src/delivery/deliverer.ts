@@ -521,6 +521,14 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
                 quiet = isQuiet();
               }
               if (!again.ok && quiet && again.reason === 'limit') return silentQueue();
+              if (!again.ok && again.reason === 'limit') {
+                // Waiting under the cap: the address's other connections are the other relays'.
+                const text = `local limit: ${d.max_connections_per_host} connections to ${ip} open across the relays sharing this database (this relay's share: ${shared.own}), none freed within ${again.waitedMs} ms`;
+                record(
+                  phaseAt(ctx, 'connect', at, t, null, { text, error: 'ELOCALLIMIT', detail: { port, local_limit: d.max_connections_per_host, shared: true } }),
+                );
+                return notConnecting(fail({ phase: 'connect', code: null, enhanced: null, text, error: 'ELOCALLIMIT', temporary: true }));
+              }
               if (!again.ok) return noSlot(again);
               lease = again.lease;
               leased = true;
