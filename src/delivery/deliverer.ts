@@ -405,15 +405,15 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       if (!connecting) unresponsive.unprobe(address);
       return r;
     };
-    // Waiting for the address's slot, the job lends its connection slot back (src/queue/slots.ts).
-    let lent = false;
+    // Waiting for the address's slot, the job lends its connection slot back, or offers it (src/queue/slots.ts).
+    let stoodAside = false;
     const slot = await pool.acquire(ip, key, {
       timeoutMs: d.connect_timeout_ms,
       signal,
       stopping,
-      onWait: (near) => (lent = near && (job.slot?.lend('address') ?? false)),
+      onWait: (near) => (stoodAside = standAside(job.slot, near)),
     });
-    if (lent && !(await job.slot!.reclaim())) {
+    if (stoodAside && !(await job.slot!.reclaim())) {
       if (slot.ok) pool.release(slot.lease, slot.lease.client ? { client: slot.lease.client, key } : undefined);
       return notConnecting(noSlot({ ok: false, reason: 'stopping', open: pool.open(ip), waitedMs: Date.now() - waitStart }));
     }
@@ -485,6 +485,8 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
             const isQuiet = () => unresponsive.silentFor(address) > SILENT_LEND_MS;
             let quiet = isQuiet();
             let shared: Awaited<ReturnType<HostSlots['take']>> | undefined;
+            // While it waits for the shared slots, a lent job that needs its global slot back may take it.
+            const offered = !!options.hostSlots && standAside(job.slot, false);
             // Asked again every SILENT_LEND_MS at most, so that a session already waiting when our connections fall
             // silent stops waiting then, not at connect_timeout_ms.
             for (;;) {
@@ -492,6 +494,10 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
               shared = options.hostSlots ? await options.hostSlots.take(ip, d.max_connections_per_host, { timeoutMs: waitMs, signal, stopping }) : undefined;
               if (shared !== null || quiet || stopping?.aborted || Date.now() >= slotDeadline) break;
               quiet = isQuiet();
+            }
+            if (offered && !(await job.slot!.reclaim())) {
+              if (typeof shared === 'string') options.hostSlots!.give(shared);
+              return notConnecting(noSlot({ ok: false, reason: 'stopping', open: pool.open(ip), waitedMs: Date.now() - waitStart }));
             }
             const silentQueue = (): HostResult =>
               notConnecting(
@@ -505,12 +511,15 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
                 }),
               );
             if (shared && typeof shared === 'object') {
+              leased = false;
+              pool.release(lease);
+              // Ours are silent: not queued behind them (nor is the pool capped for the next sessions to queue).
+              if (quiet) return silentQueue();
               // Other relays' connections fill the address: wait as the pool's waiter for one of ours (handed on
               // as it ends its transaction), asking the database again when the cap runs out.
               pool.cap(ip, shared.own, OWN_CONNECTIONS_MS);
-              leased = false;
-              pool.release(lease);
               let again: Acquired;
+              const waiting = standAside(job.slot, false);
               for (;;) {
                 again = await pool.acquire(ip, key, {
                   timeoutMs: quiet ? 0 : Math.min(SILENT_LEND_MS, Math.max(0, slotDeadline - Date.now())),
@@ -519,6 +528,10 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
                 });
                 if (again.ok || again.reason !== 'limit' || quiet || Date.now() >= slotDeadline) break;
                 quiet = isQuiet();
+              }
+              if (waiting && !(await job.slot!.reclaim())) {
+                if (again.ok) pool.release(again.lease, again.lease.client ? { client: again.lease.client, key } : undefined);
+                return notConnecting(noSlot({ ok: false, reason: 'stopping', open: pool.open(ip), waitedMs: Date.now() - waitStart }));
               }
               if (!again.ok && quiet && again.reason === 'limit') return silentQueue();
               if (!again.ok && again.reason === 'limit') {
@@ -553,7 +566,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
             // for their whole timeout before the first of them is known (src/queue/slots.ts).
             const o = opened;
             let lentSilent = false;
-            const silentTimer = job.slot ? setTimeout(() => (lentSilent = job.slot!.lend('address')), SILENT_LEND_MS) : null;
+            const silentTimer = job.slot ? setTimeout(() => (lentSilent = standAside(job.slot, true)), SILENT_LEND_MS) : null;
             let heard: { kind: 'failed'; err: SmtpNetworkError } | { kind: 'greeted'; client: SmtpClient; refused: Awaited<ReturnType<typeof greet>> };
             try {
               let c: SmtpClient | null = null;
@@ -675,7 +688,7 @@ async function lentWhile<T>(
 ): Promise<T | typeof NO_SLOT> {
   if (!slot) return work();
   let lent = false;
-  const timer = setTimeout(() => (lent = slot.lend(o.reason)), o.lendAfterMs);
+  const timer = setTimeout(() => (lent = standAside(slot, true, o.reason)), o.lendAfterMs);
   let value: T;
   try {
     value = await work();
@@ -684,6 +697,18 @@ async function lentWhile<T>(
   }
   if (lent && !(await slot.reclaim())) return NO_SLOT;
   return value;
+}
+
+/**
+ * The job is about to wait: its connection slot is lent (when `lend` and the scheduler has room for one more
+ * lent job), or else offered to a lent job that needs one back meanwhile (src/queue/slots.ts). True when the
+ * job must `reclaim` the slot once the wait is over.
+ */
+function standAside(slot: DeliveryJob['slot'], lend: boolean, reason: 'dns' | 'address' = 'address'): boolean {
+  if (!slot) return false;
+  if (lend && slot.lend(reason)) return true;
+  slot.offer();
+  return true;
 }
 
 /** The connect phase's text for an address skipped (recorded, and read by the classifier as EUNRESPONSIVE). */

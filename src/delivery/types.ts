@@ -33,9 +33,10 @@ export interface DeliveryJob {
   stillClaimed?: () => boolean;
   /**
    * The scheduler's connection slot (src/queue/slots.ts): lent back while the attempt waits for DNS or for a
-   * busy address, taken again before it connects; `reclaim` false means the relay is stopping.
+   * busy address, taken again before it connects (or offered to such a lent job while it waits keeping it);
+   * `reclaim` false means the relay is stopping.
    */
-  slot?: { lend(reason: 'dns' | 'address'): boolean; reclaim(): Promise<boolean> };
+  slot?: { lend(reason: 'dns' | 'address'): boolean; offer(): void; reclaim(): Promise<boolean> };
 }
 
 /** One step of the attempt and the server's reply (or the network error that ended it). */

@@ -440,7 +440,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       // lapsed when it wakes, before it sends a message another relay may have delivered meanwhile.
       stillClaimed: () => !job.claimLost && clock.now() < (job.leaseUntil ?? job.claimedAt + d.lease_ms),
       // A stop that begins while the job waits for its slot back gives the job back unattempted.
-      slot: { lend: (reason) => hold.lend(reason), reclaim: () => hold.reclaim(quiesce.signal) },
+      slot: { lend: (reason) => hold.lend(reason), offer: () => hold.offer(), reclaim: () => hold.reclaim(quiesce.signal) },
     };
     const startedAt = Date.now();
     let report: AttemptReport;

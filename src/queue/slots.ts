@@ -21,7 +21,18 @@ export interface SlotHold {
    * domain starts (they would wait for the same answer): see `mayStart` and `excluded`.
    */
   lend(reason: 'dns' | 'address'): boolean;
-  /** After `lend`: a global slot again, before any job not yet started; false when `signal` fired first (still lent). */
+  /**
+   * The job waits (for an address's slot, the other relays' shared slots, DNS, a silent server) keeping its
+   * global slot, because it was not lent: a lent job that needs a slot back meanwhile takes this one, and
+   * this job is lent from then on. Without this a job waiting for an address's slot a lent job holds, while
+   * that lent job waits for the global slot the first one keeps, stood still until a timeout. The number of
+   * jobs lent does not grow: one goes back to work for each one lent here.
+   */
+  offer(): void;
+  /**
+   * After `lend` or `offer`: a global slot again, before any job not yet started (at once when the slot was
+   * never given up: the offer is withdrawn); false when `signal` fired first (still lent).
+   */
   reclaim(signal?: AbortSignal): Promise<boolean>;
   /** Gives everything back (once, however often it is called). */
   release(): void;
@@ -32,6 +43,8 @@ export class DomainSlots {
   private lentJobs = 0;
   /** Lent jobs waiting to take a slot again, first come first served. */
   private readonly reclaimers: (() => void)[] = [];
+  /** Jobs waiting with their global slot, which a reclaimer may take (`SlotHold.offer`), first offered first. */
+  private readonly offers: (() => void)[] = [];
   private readonly byDomain = new Map<string, number>();
   /** Jobs lent while they wait for DNS, per domain. */
   private readonly resolving = new Map<string, number>();
@@ -78,6 +91,13 @@ export class DomainSlots {
     let state: 'held' | 'lent' | 'released' = 'held';
     let inDns = false;
     let waiter: (() => void) | null = null;
+    let offered: (() => void) | null = null;
+    const withdraw = () => {
+      if (!offered) return;
+      const i = this.offers.indexOf(offered);
+      if (i >= 0) this.offers.splice(i, 1);
+      offered = null;
+    };
     const unwait = () => {
       if (!waiter) return;
       const i = this.reclaimers.indexOf(waiter);
@@ -95,6 +115,7 @@ export class DomainSlots {
     return {
       lend: (reason) => {
         if (state !== 'held' || this.lentJobs >= this.maxLent) return false;
+        withdraw();
         state = 'lent';
         this.lentJobs++;
         if (reason === 'dns') {
@@ -106,7 +127,19 @@ export class DomainSlots {
         this.onLent(domain, reason);
         return true;
       },
+      offer: () => {
+        if (state !== 'held' || offered) return;
+        offered = () => {
+          // handOver() counts the slot as the reclaimer's.
+          offered = null;
+          state = 'lent';
+          this.lentJobs++;
+        };
+        this.offers.push(offered);
+        this.handOver();
+      },
       reclaim: (signal) => {
+        withdraw();
         if (state !== 'lent') return Promise.resolve(state === 'held');
         if (this.reclaimers.length === 0 && this.connections < this.maxConnections) {
           this.connections++;
@@ -130,10 +163,12 @@ export class DomainSlots {
           };
           signal?.addEventListener('abort', onAbort, { once: true });
           this.reclaimers.push(waiter);
+          this.handOver();
         });
       },
       release: () => {
         if (state === 'released') return;
+        withdraw();
         if (state === 'held') {
           this.connections--;
         } else {
@@ -153,6 +188,14 @@ export class DomainSlots {
   private serve(): void {
     while (this.reclaimers.length > 0 && this.connections < this.maxConnections) {
       this.connections++;
+      this.reclaimers.shift()!();
+    }
+  }
+
+  /** Lent jobs waiting for a slot while every slot is taken: each takes the slot of a job that offered its own. */
+  private handOver(): void {
+    while (this.reclaimers.length > 0 && this.offers.length > 0 && this.connections >= this.maxConnections) {
+      this.offers.shift()!();
       this.reclaimers.shift()!();
     }
   }

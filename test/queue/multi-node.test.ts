@@ -158,62 +158,66 @@ test('a relay that holds every shared slot of an address gives some back when an
   }
 });
 
-test('two relays and a silent server: healthy mail goes on; sessions do not wait for the shared slots behind silent connections', {
-  timeout: 90_000,
-}, async () => {
-  const SILENT = '127.0.4.51';
-  cluster ??= await startPostgres();
-  const url = cluster.url(await cluster.createDatabase('silent_shared'));
-  const dns = await startDnsServer({
-    mx: [
-      { name: 'ok.test', exchange: 'mx.ok.test', preference: 10 },
-      ...['s1.test', 's2.test', 's3.test'].map((name) => ({ name, exchange: 'mx.silent.test', preference: 10 })),
-    ],
-    a: [
-      { name: 'mx.ok.test', address: MX },
-      { name: 'mx.silent.test', address: SILENT },
-    ],
+for (const maxConnections of [3, 1])
+  test(`two relays and a silent server: healthy mail goes on; sessions do not wait for the shared slots behind silent connections (max_connections ${maxConnections})`, {
+    timeout: 90_000,
+  }, async () => {
+    // With one delivery slot a relay's every next job was for the silent address (its three domains taking
+    // turns): each waited a second in the pool, capped to our silent connection, before it went back.
+    const db = `silent_shared_${maxConnections}`;
+    const SILENT = '127.0.4.51';
+    cluster ??= await startPostgres();
+    const url = cluster.url(await cluster.createDatabase(db));
+    const dns = await startDnsServer({
+      mx: [
+        { name: 'ok.test', exchange: 'mx.ok.test', preference: 10 },
+        ...['s1.test', 's2.test', 's3.test'].map((name) => ({ name, exchange: 'mx.silent.test', preference: 10 })),
+      ],
+      a: [
+        { name: 'mx.ok.test', address: MX },
+        { name: 'mx.silent.test', address: SILENT },
+      ],
+    });
+    const mta = await startCountingMta({ host: MX, replyDelayMs: () => 0 });
+    const silent = await startSilentHost(SILENT);
+    const config = parseConfig({
+      hostname: 'relay.test',
+      database: { backend: 'postgres', url, pool: 4 },
+      delivery: {
+        dns_servers: [dns.address],
+        tls_policy: { default: 'none' },
+        dsn: { enabled: false },
+        poll_interval_ms: 50,
+        max_connections: maxConnections,
+        max_connections_per_host: 2,
+        // Long enough that a session waiting them out would hold its slot past the test's deadline.
+        connect_timeout_ms: 15_000,
+        greeting_timeout_ms: 15_000,
+        unresponsive_hosts: { hold_ms: 60_000, stalled_after_ms: 60_000 },
+      },
+    });
+    const stores: Store[] = [];
+    const sides: ReturnType<typeof createDeliverySide>[] = [];
+    try {
+      for (let i = 0; i < 2; i++) stores.push(await openStore(config, { role: 'single' }));
+      const T = Date.now();
+      for (let i = 0; i < 8; i++)
+        await stores[0]!.messages.enqueue(
+          newMessage({ queueId: `QSIL${i}`, messageId: `sil-${i}@app.test`, createdAt: T - 60_000, recipients: [`x${i}@s${(i % 3) + 1}.test`] }),
+        );
+      const healthy = 10;
+      for (let i = 0; i < healthy; i++)
+        await stores[0]!.messages.enqueue(
+          newMessage({ queueId: `QOK${i}`, messageId: `ok-${i}@app.test`, createdAt: T - 30_000, recipients: [`r${i}@ok.test`] }),
+        );
+      for (const store of stores) sides.push(createDeliverySide({ config, store, logger: silentLogger() }));
+      for (const side of sides) side.scheduler.start();
+      const deadline = Date.now() + 12_000;
+      while (mta.received.length < healthy && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(mta.received.length, healthy, `every healthy message delivered before the silent server's timeouts (${mta.received.length})`);
+      assert.ok(silent.accepted >= 1 && silent.accepted <= 2, `the silent server was tried, never past max_connections_per_host (${silent.accepted})`);
+    } finally {
+      await tearDown(sides, stores, mta, dns);
+      await silent.stop();
+    }
   });
-  const mta = await startCountingMta({ host: MX, replyDelayMs: () => 0 });
-  const silent = await startSilentHost(SILENT);
-  const config = parseConfig({
-    hostname: 'relay.test',
-    database: { backend: 'postgres', url, pool: 4 },
-    delivery: {
-      dns_servers: [dns.address],
-      tls_policy: { default: 'none' },
-      dsn: { enabled: false },
-      poll_interval_ms: 50,
-      max_connections: 3,
-      max_connections_per_host: 2,
-      // Long enough that a session waiting them out would hold its slot past the test's deadline.
-      connect_timeout_ms: 15_000,
-      greeting_timeout_ms: 15_000,
-      unresponsive_hosts: { hold_ms: 60_000, stalled_after_ms: 60_000 },
-    },
-  });
-  const stores: Store[] = [];
-  const sides: ReturnType<typeof createDeliverySide>[] = [];
-  try {
-    for (let i = 0; i < 2; i++) stores.push(await openStore(config, { role: 'single' }));
-    const T = Date.now();
-    for (let i = 0; i < 8; i++)
-      await stores[0]!.messages.enqueue(
-        newMessage({ queueId: `QSIL${i}`, messageId: `sil-${i}@app.test`, createdAt: T - 60_000, recipients: [`x${i}@s${(i % 3) + 1}.test`] }),
-      );
-    const healthy = 10;
-    for (let i = 0; i < healthy; i++)
-      await stores[0]!.messages.enqueue(
-        newMessage({ queueId: `QOK${i}`, messageId: `ok-${i}@app.test`, createdAt: T - 30_000, recipients: [`r${i}@ok.test`] }),
-      );
-    for (const store of stores) sides.push(createDeliverySide({ config, store, logger: silentLogger() }));
-    for (const side of sides) side.scheduler.start();
-    const deadline = Date.now() + 12_000;
-    while (mta.received.length < healthy && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    assert.equal(mta.received.length, healthy, `every healthy message delivered before the silent server's timeouts (${mta.received.length})`);
-    assert.ok(silent.accepted >= 1 && silent.accepted <= 2, `the silent server was tried, never past max_connections_per_host (${silent.accepted})`);
-  } finally {
-    await tearDown(sides, stores, mta, dns);
-    await silent.stop();
-  }
-});

@@ -1,10 +1,12 @@
 /**
  * The scheduler's slots (src/queue/slots.ts): a job waiting for DNS or for a busy address lends its global
  * slot back; it takes one again before any job not yet started; jobs lent at once are bounded; while a job of
- * a domain waits for DNS, no other job of that domain starts or is claimed.
+ * a domain waits for DNS, no other job of that domain starts or is claimed; a job waiting with its slot offers it
+ * to a lent job that needs one back.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ConnectionPool } from '../../src/delivery/pool.js';
 import { DomainSlots } from '../../src/queue/slots.js';
 import type { ThrottlePolicy } from '../../src/queue/throttle.js';
 
@@ -72,6 +74,71 @@ test('while a job of a domain waits for DNS, no other job of the domain starts o
   a.release();
   assert.deepEqual(slots.excluded(0, new Map()), []);
   other.release();
+  assert.equal(slots.free, 1);
+  assert.equal(slots.lent, 0);
+});
+
+test("a job waiting for an address with its slot offers it: a lent job holding that address's connection takes it, and neither waits out a timeout", {
+  timeout: 5_000,
+}, async () => {
+  // One delivery slot, one connection per address. Job a lent its slot while its connection waited for a
+  // greeting (a slow server); job b took the slot and now waits for the address's only connection, a's.
+  const slots = new DomainSlots(1, policy, 1); // room for one lent job, a: b keeps its slot while it waits
+  const pool = new ConnectionPool({ idleMs: 1_000, maxPerHost: 1, close: async () => {} });
+  const a = slots.take('a.test');
+  const aLease = await pool.acquire('192.0.2.1', 'k', { timeoutMs: 0 });
+  assert.ok(aLease.ok);
+  assert.equal(a.lend('address'), true);
+  const b = slots.take('a.test');
+  let bOffered = false;
+  const bWait = pool.acquire('192.0.2.1', 'k', {
+    timeoutMs: 30_000,
+    onWait: (near) => {
+      assert.equal(b.lend('address'), false, 'no room to lend');
+      b.offer();
+      bOffered = near;
+    },
+  });
+  assert.ok(bOffered);
+
+  // The server greets a: it wants its slot back. b's offered slot passes to it at once.
+  const t = Date.now();
+  assert.equal(await a.reclaim(), true);
+  assert.ok(Date.now() - t < 1_000, 'a did not wait for b');
+  assert.equal(slots.lent, 1, 'b is lent now, one for one');
+  assert.equal(slots.free, 0, 'no new job starts on the exchange');
+
+  // a ends its transaction: its connection goes to b, which takes the slot back once a gives it up.
+  pool.release(aLease.lease);
+  const got = await bWait;
+  assert.ok(got.ok);
+  let bBack = false;
+  const bReclaim = b.reclaim().then((ok) => (bBack = ok));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(bBack, false, 'a still holds the slot');
+  a.release();
+  await bReclaim;
+  assert.equal(bBack, true);
+  assert.equal(slots.lent, 0);
+  b.release();
+  assert.equal(slots.free, 1);
+});
+
+test('an offer withdrawn (the wait ended, the job ended) is not taken', { timeout: 5_000 }, async () => {
+  const slots = new DomainSlots(1, policy, 1);
+  const a = slots.take('a.test');
+  assert.equal(a.lend('dns'), true);
+  const b = slots.take('b.test');
+  b.offer();
+  assert.equal(await b.reclaim(), true, "nobody took it: the slot is still b's");
+  let aBack = false;
+  const aReclaim = a.reclaim().then((ok) => (aBack = ok));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(aBack, false, 'b withdrew its offer: a waits for the slot');
+  b.release();
+  await aReclaim;
+  assert.equal(aBack, true);
+  a.release();
   assert.equal(slots.free, 1);
   assert.equal(slots.lent, 0);
 });
