@@ -99,6 +99,21 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     // The probe's own time to answer: a connect, then a greeting.
     probeMs: d.connect_timeout_ms + d.greeting_timeout_ms,
     now: clock,
+    // The moments an operator wants to see (and alert on): a server stopped answering, and answers again.
+    onChange: (c) => {
+      const at = c.address.lastIndexOf(':');
+      const where = { ip: c.address.slice(0, at), port: Number(c.address.slice(at + 1)) };
+      if (c.kind === 'held')
+        logger.warn(
+          { event: 'delivery.host_unresponsive', ...where, text: c.why, strikes: c.strikes, held_until: new Date(c.until).toISOString() },
+          `${c.address} did not answer (${c.why}): not tried until ${new Date(c.until).toISOString()}`,
+        );
+      else
+        logger.info(
+          { event: 'delivery.host_answered', ...where, duration_ms: clock() - c.heldSince },
+          `${c.address} answers again after ${Math.round((clock() - c.heldSince) / 1000)} s`,
+        );
+    },
   });
   options.hostSlots?.watch?.((ip, max, forMs) => pool.cap(ip, max, forMs));
 

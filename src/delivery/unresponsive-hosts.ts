@@ -41,6 +41,8 @@ export interface Opening {
 }
 
 interface Held {
+  /** The first timeout of this outage (strikes in a row). */
+  first: number;
   since: number;
   until: number;
   why: string;
@@ -49,6 +51,11 @@ interface Held {
   /** A probe is under way until then. */
   probeUntil: number | null;
 }
+
+/** An address's state changed: held (again, for longer), or heard from after a hold. For the log. */
+export type HostChange =
+  | { kind: 'held'; address: string; since: number; until: number; strikes: number; why: string }
+  | { kind: 'answered'; address: string; heldSince: number };
 
 export interface UnresponsiveHostsOptions {
   /** How long an address is skipped after a timeout; 0: never skipped. */
@@ -61,6 +68,8 @@ export interface UnresponsiveHostsOptions {
   now?: () => number;
   /** Addresses remembered at most (the oldest forgotten first). */
   maxEntries?: number;
+  /** Told when an address is held and when a held one answers again (not for every skipped session). */
+  onChange?: (change: HostChange) => void;
 }
 
 export class UnresponsiveHosts {
@@ -126,7 +135,11 @@ export class UnresponsiveHosts {
     };
     return {
       answered: () => {
-        if (end()) this.held.delete(address);
+        if (!end()) return;
+        const h = this.held.get(address);
+        if (!h) return;
+        this.held.delete(address);
+        this.o.onChange?.({ kind: 'answered', address, heldSince: h.first });
       },
       unanswered: (why) => {
         if (!end() || this.o.holdMs <= 0) return;
@@ -139,7 +152,8 @@ export class UnresponsiveHosts {
         const holdMs = Math.min(this.maxHoldMs, this.o.holdMs * 2 ** Math.min(strikes - 1, 10));
         this.held.delete(address); // re-inserted last: the map's order is the order of forgetting
         if (this.held.size >= this.maxEntries) this.held.delete(this.held.keys().next().value!);
-        this.held.set(address, { since: now, until: now + holdMs, why, strikes, probeUntil: null });
+        this.held.set(address, { first: prev?.first ?? now, since: now, until: now + holdMs, why, strikes, probeUntil: null });
+        this.o.onChange?.({ kind: 'held', address, since: now, until: now + holdMs, strikes, why });
       },
       ended: () => {
         end();

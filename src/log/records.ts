@@ -71,6 +71,9 @@ export interface LogFields {
   to: string;
   limit: number;
   paused_until: string;
+  /** delivery.host_unresponsive: timeouts in a row, and when the address is tried again. */
+  strikes: number;
+  held_until: string;
   owner: string;
   max_connections: number;
   max_connections_per_domain: number;
@@ -207,6 +210,8 @@ export const LOG_EVENTS = {
   'queue.thread_crashed': ['err'],
   'queue.throttle_eased': ['domain'],
   'queue.throttled': ['domain', 'limit', 'paused_until', 'mx'],
+  'delivery.host_unresponsive': ['ip', 'port', 'text', 'strikes', 'held_until'],
+  'delivery.host_answered': ['ip', 'port', 'duration_ms'],
   'queue.verp_disabled': [],
   'queue.wakeups_lost': ['err'],
   'queue.wakeups_resumed': ['duration_ms'],

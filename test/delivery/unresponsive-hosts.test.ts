@@ -10,6 +10,7 @@ import { UnresponsiveHosts } from '../../src/delivery/unresponsive-hosts.js';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
 import { startSilentHost, type SilentHost } from '../helpers/silent-host.js';
 import { startTestMta, type TestMta } from '../helpers/test-mta.js';
+import { captureLogger } from '../queue/fixtures.js';
 import { testConfig, testDeliverer, testJob } from './fixtures.js';
 
 const SWITCH_IP = '127.0.16.1'; // silent, or a proxy to the test MTA behind it
@@ -58,7 +59,9 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 test('an address that gave no greeting is skipped for the hold (the backup MX takes the mail, or the attempt defers at once), then probed by one session', async () => {
   host.silent = true;
   const config = testConfig(dns.address, { greeting_timeout_ms: 300, unresponsive_hosts: { hold_ms: 400, stalled_after_ms: 5_000 } });
-  const deliverer = await testDeliverer(config);
+  const log = captureLogger();
+  const deliverer = await testDeliverer(config, log.logger);
+  const hostLines = () => log.lines.filter((l) => String(l.event).startsWith('delivery.host_'));
   const accepted0 = host.accepted;
   const backup0 = backup.messages.length;
   try {
@@ -67,6 +70,23 @@ test('an address that gave no greeting is skipped for the hold (the backup MX ta
     assert.match(connectPhases(first, SWITCH_IP)[0].text ?? '', /no greeting/);
     assert.equal(first.recipients[0].outcome, 'delivered');
     assert.equal(host.accepted - accepted0, 1);
+    // The operator is told once, when the address is held (not for each session it turns away).
+    const held = hostLines();
+    assert.equal(held.length, 1);
+    assert.deepEqual(
+      { ...held[0], held_until: undefined, msg: undefined },
+      {
+        level: 'warn',
+        event: 'delivery.host_unresponsive',
+        ip: SWITCH_IP,
+        port: 25,
+        text: 'no greeting within 300 ms',
+        strikes: 1,
+        held_until: undefined,
+        msg: undefined,
+      },
+    );
+    assert.ok(Math.abs(Date.parse(String(held[0]!.held_until)) - Date.now() - 400) < 200, 'held_until: 400 ms from now');
 
     // The next ones do not connect to the silent address: skipped at once, recorded, explained.
     const t0 = Date.now();
@@ -105,6 +125,13 @@ test('an address that gave no greeting is skipped for the hold (the backup MX ta
     const detail = heldAgain as unknown as { detail: { since: string; until: string; skipped: string } };
     assert.equal(detail.detail.skipped, 'held');
     assert.equal(Date.parse(detail.detail.until) - Date.parse(detail.detail.since), 800);
+    assert.deepEqual(
+      hostLines().map((l) => [l.event, l.strikes]),
+      [
+        ['delivery.host_unresponsive', 1],
+        ['delivery.host_unresponsive', 2],
+      ],
+    );
 
     // It answers again: the probe delivers, and the address is forgotten (the next session connects as usual).
     host.silent = false;
@@ -115,6 +142,12 @@ test('an address that gave no greeting is skipped for the hold (the backup MX ta
     const after = await deliverer.deliver(testJob({ domain: 'pair.test', to: ['h@pair.test'] }));
     assert.equal(after.ip, SWITCH_IP);
     assert.ok(!after.phases.some((p) => p.error === 'EUNRESPONSIVE'));
+    const back = hostLines()[2]!;
+    assert.equal(back.event, 'delivery.host_answered');
+    assert.equal(back.level, 'info');
+    assert.equal(back.ip, SWITCH_IP);
+    assert.ok((back.duration_ms as number) >= 1_700, `counted from the first timeout (${back.duration_ms} ms)`);
+    assert.equal(hostLines().length, 3);
   } finally {
     host.silent = true;
     await deliverer.close();
