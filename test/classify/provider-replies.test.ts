@@ -1134,6 +1134,37 @@ const GROUPS: readonly Group[] = [
     ],
   },
   {
+    provider: 'Vade (OXSUS codes), Yandex, Mimecast, Spambrella, Spectrum, hosting KBs (session 43)',
+    sources: [
+      'https://postmaster-oxsus.vadesecure.com/',
+      'https://www.suped.com/knowledge/email-deliverability/troubleshooting/is-vades-use-of-550-571-a-hard-bounce-and-what-do-the-error-codes-mean',
+      'https://www.yandex.com/support/mail/bounces/yandex.html',
+      'https://community.mimecast.com/s/article/Mimecast-SMTP-Error-Codes-842605754',
+      'https://www.spambrella.com/faq/email-delivery-error-codes/',
+      'https://www.suped.com/knowledge/email-deliverability/troubleshooting/how-to-resolve-email-delivery-issues-to-charternet',
+      "InMotion Hosting's '554 Email Error' article (common variations of the 554 error)",
+    ],
+    rows: [
+      // Vade's code carries the reason; "Connection refused" is the same words for all of them, not a TCP refusal.
+      ['rcpt', '550 5.7.1 Connection refused - OXSUS001_403', 'mailbox-unknown', 'hard'],
+      ['connect', '550 5.7.1 Connection refused - OXSUS0001_101', 'reputation-or-blocklist', 'soft'],
+      ['connect', '421 4.2.1 Connection deferred - OXSUS0001_102', 'server-busy', 'soft'],
+      ['connect', '550 5.7.1 Connection refused - OXSUS0001_105', 'authentication-policy', 'soft'],
+      ['connect', '421 4.2.1 Connection refused - OXSUS0001_110', 'rate-limited', 'soft'],
+      ['mail', '421 4.2.1 Connection refused - OXSUS0001_140', 'rate-limited', 'soft'],
+      ['rcpt', '550 5.7.1 Policy rejection on the target address', 'mailbox-disabled', 'soft'],
+      ['connect', '421 Unable to process connection at this time - https://community.mimecast.com/docs/DOC-1369#421', 'server-busy', 'soft'],
+      ['rcpt', '550 5.7.1 <ann@client.example>: Recipient address rejected: User email address is marked as invalid.', 'mailbox-unknown', 'hard'],
+      [
+        'connect',
+        '421 cmsmtp 192.0.2.25 blocked. Please see https://www.spectrum.net/support/internet/understanding-email-error-codes for more information. AUP#In-1340',
+        'rate-limited',
+        'soft',
+      ],
+      ['data', '554 5.7.0 Message Size Violation', 'message-too-large', 'soft'],
+    ],
+  },
+  {
     provider: 'Sophos Email (XGEMAIL codes), XMission',
     sources: [
       'https://docs.sophos.com/central/customer/help/en-us/ManageYourProducts/EmailSecurity/SMTPErrorCodes/index.html',
