@@ -16,7 +16,7 @@ import type { Classification } from './types.js';
  */
 const ANOTHER_CAUSE: ReadonlySet<string> = new Set(['mailbox-full', 'mailbox-disabled', 'message-too-large', 'relay-denied', 'reputation-or-blocklist']);
 /** Rules that say our sender or our server's name was refused, not the address. */
-const SENDER_REFUSED: ReadonlySet<string> = new Set(['wording:sender-rejected', 'wording:reverse-dns', 'wording:helo-rejected']);
+const SENDER_REFUSED: ReadonlySet<string> = new Set(['wording:sender-rejected', 'wording:reverse-dns', 'wording:helo-rejected', 'wording:loop']);
 /**
  * Wording families that name our side (our IP or host, our envelope sender, our domain's SPF/DKIM/DMARC):
  * they too beat a no-such-address status, but only when the text does not also say that the recipient is
@@ -26,7 +26,7 @@ const OUR_SIDE: ReadonlySet<string> = new Set(['wording:our-host-refused', 'word
 
 /** Words without which none of those readings, nor a failed-for-now one, is possible (spares a second classification). */
 const EXISTS_OR_SENDER_WORDS =
-  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен|relay|block|listed|reputation|banned|too (?:big|large)|size|taille|limit|reverse|\bptr\b|hostname|helo|ehlo|\bpost\b|archiv|too many messages|gateway|not local|handle mail|rcpthost|non-?local|\bspf\b|dkim|dmarc|client ip|not accepting|service refus|too much mail|to post\b/i;
+  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен|relay|block|listed|reputation|banned|too (?:big|large)|size|taille|limit|reverse|\bptr\b|hostname|helo|ehlo|\bpost\b|archiv|too many messages|gateway|not local|handle mail|rcpthost|non-?local|\bspf\b|dkim|dmarc|client ip|not accepting|service refus|too much mail|to post\b|loops? back|\bloop\b/i;
 
 /** Categories whose words say a lookup or connection failed for now: they beat an unknown-domain status. */
 const DOMAIN_MAY_EXIST: ReadonlySet<string> = new Set(['dns-failure', 'connection-failure', 'expired']);
@@ -41,6 +41,12 @@ const STATUS_IN_TEXT = /(?<![\d.])[245]\.\d{1,3}\.\d{1,3}(?![\d.])/g;
  */
 export function wordsOverStatus(c: Classification, text: string, reclassify: (words: string) => Classification): Classification | null {
   if (!c.hard || !c.rule.startsWith('enhanced:')) return null;
+  // X.1.10 is RFC 7505's null MX, and also Microsoft's status for a recipient it does not have
+  // (RESOLVER.ADR.RecipientNotFound): with no-such-user words, it is the latter.
+  if (c.rule === 'enhanced:X.1.10' && UNKNOWN_USER_RE.test(text)) {
+    const byWording = reclassify(text.replace(STATUS_IN_TEXT, ''));
+    return byWording.category === 'mailbox-unknown' ? byWording : null;
+  }
   if (!EXISTS_OR_SENDER_WORDS.test(text) && !OUR_HOST_REFUSED.test(text) && !SENDER_CHECKS.test(text)) return null;
   const byWording = reclassify(text.replace(STATUS_IN_TEXT, ''));
   if (OUR_SIDE.has(byWording.rule)) return UNKNOWN_USER_RE.test(text) ? null : byWording;

@@ -431,6 +431,8 @@ const ROWS: Row[] = [
   ['wording:message-too-large', r('data', 552, null, 'Message size exceeds fixed maximum message size'), 'message-too-large'],
   ['wording:insufficient-system-storage', r('mail', 452, null, 'Insufficient system storage'), 'server-busy'],
   ['wording:mailbox-full', r('rcpt', 552, null, 'sorry, mailbox jane@example.org is over quota'), 'mailbox-full'],
+  ['wording:sending-quota', r('dsn', null, '5.0.0', 'The group team has exceeded its quota for total number of external recipients.'), 'rate-limited'], // Google Groups
+  ['wording:sending-quota', r('dsn', null, '4.0.0', 'Domain shop.example has exceeded the max emails per hour (121/100 (121%)) allowed.'), 'rate-limited'], // cPanel's Exim
   ['wording:mailbox-over-size', r('dsn', null, '5.0.0', 'User mailbox exceeds allowed size: jane@example.org'), 'mailbox-full'], // Ipswitch IMail
   ['wording:mailbox-over-size', r('rcpt', 552, null, 'Requested mail action aborted: exceeded storage allocation'), 'mailbox-full'], // RFC 5321's stock 552 text
   ['wording:mailbox-over-size', r('rcpt', 550, null, 'user has too many messages on the server'), 'mailbox-full'],

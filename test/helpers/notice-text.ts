@@ -11,6 +11,17 @@ export const EXIM_PERMANENT_OPENING: readonly string[] = [
   '',
 ];
 
+/** Postfix's opening of a notice, from its host line (`host`) to "The mail system" and the blank line under it. */
+export const postfixOpening = (host: string): string[] => [
+  `This is the mail system at host ${host}.`,
+  '',
+  "I'm sorry to have to inform you that your message could not",
+  "be delivered to one or more recipients. It's attached below.",
+  '',
+  '                   The mail system',
+  '',
+];
+
 /**
  * The lines of an RFC 3464 report: the notice's own headers (`head`: From, To, Subject…), then a text part with the
  * notice's words and a delivery-status part with the report's fields (per-message, a blank line, per-recipient).

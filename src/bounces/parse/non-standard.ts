@@ -70,7 +70,8 @@ export const RULES: MtaRule[] = [
     original:
       /^-{3,} ?(?:This is a copy of (?:the|your) message|The body of the message is|The headers of the message|The first \d+ lines of the message|This is a copy of the message's headers)/im,
     recipient: new RegExp(`^ {1,4}<?(${ADDR})>?(?:\\s*$|\\s+\\(|\\s*<[^<>]*>:|:)`, 'gm'),
-    delayed: /has not yet been delivered to|Message delivery has been delayed|No action is required on your part\. Delivery attempts will continue/i,
+    delayed:
+      /has not yet been delivered to|Message delivery has been delayed|No action is required on your part\. Delivery attempts will continue|This is a temporary error\. The following address\(es\) deferred/i,
   },
   {
     name: 'sendmail',
@@ -89,7 +90,7 @@ export const RULES: MtaRule[] = [
       /Delivery to the following recipients? (?:failed permanently|has been delayed)|Google tried to deliver your message|Your message wasn't delivered to|The response from the remote server was|^\*\* (?:Address not found|Message not delivered|Message blocked|Delivery incomplete) \*\*/im,
     original: /^-{3,} ?Original message ?-{3,}/im,
     recipient: new RegExp(
-      `^[ \\t]{2,}(${ADDR})[ \\t]*$|^\\*\\* (?:Address not found|Message not delivered|Message blocked|Delivery incomplete) \\*\\*[\\s\\S]{0,3000}?(?:delivered to|reach)\\s+(${ADDR})`,
+      `^[ \\t]{2,}(${ADDR}|${LOCAL_CHAR}+@[A-Za-z0-9-]+)[ \\t]*$|^\\*\\* (?:Address not found|Message not delivered|Message blocked|Delivery incomplete) \\*\\*[\\s\\S]{0,3000}?(?:delivered to|reach)\\s+(${ADDR})`,
       'gm',
     ),
     // Newer notices put the remote answer (or the DNS error) after "The response was:" and a blank line.
@@ -337,7 +338,7 @@ export function saysDelivered(subject: string, report: string): boolean {
 }
 
 /** Local parts of the senders of notices, never a failed recipient. */
-const ROLE_ADDRESS = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|root|noreply|no-reply|bounce[s]?|mdaemon)@/i;
+const ROLE_ADDRESS = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|root|noreply|no-reply|bounce[s]?|mdaemon|double-bounce)@/i;
 
 export interface TextRecipient {
   address: string;
@@ -475,7 +476,8 @@ function quotedAsSender(text: string, at: number, length: number): boolean {
 }
 
 /** "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient. */
-const CONTACT_WORDING = /\b(?:contact|assistance|help ?desk|support team|write to|send (?:an? )?e-?mail to)\b/i;
+const CONTACT_WORDING =
+  /\b(?:contact|assistance|help ?desk|support team|write to|send (?:an? )?e-?mail to|forward (?:this|the) (?:e-?mail|message|notice) to|need (?:help|assistance))\b/i;
 
 /**
  * Addresses the notice offers as a contact: after contact wording on their line, not at its start (a line
@@ -546,10 +548,15 @@ function addressesInSentences(body: string): { address: string; index: number }[
 
 /** An address as found in prose, without `mailto:`, the quotes some notices put around it ('jane@…'), or trailing punctuation. */
 function clean(address: string): string {
-  return address
-    .replace(/^mailto:/i, '')
-    .replace(/^['`]+/, '')
-    .replace(/[.>'`]+$/, '');
+  return (
+    address
+      .replace(/^mailto:/i, '')
+      .replace(/^['`]+/, '')
+      .replace(/[.>'`]+$/, '')
+      // Chinese and Japanese prose runs into an address without a space ("无法发送到admin@…", "could not send
+      // to"): a run of those characters before an ASCII local part is the sentence's, not the address's.
+      .replace(/^[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]+(?=[\x21-\x7e]+@)/, '')
+  );
 }
 
 /** A notice's text cut in two: the report proper and the returned original, with the MTA format that fits. */
@@ -630,6 +637,8 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   let found: { address: string; line: number }[] = [];
   const seen = new Set<string>();
   const excluded: { address: string; line: number }[] = [];
+  // Role addresses (root@, bounces@, …) where the format puts a failed recipient: mail to them fails too.
+  const roles: { address: string; line: number }[] = [];
   const helpdesks = contactAddresses(body);
   let copyRecipients: string[] | null = null;
   const inCopy = (name: string): string | undefined =>
@@ -639,7 +648,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   let lowerText: string | null = null;
   let joinChecks = 0;
   const elsewhere = (joined: string) => ++joinChecks <= MAX_JOIN_CHECKS && (lowerText ??= text.toLowerCase()).includes(joined.toLowerCase());
-  const add = (matched: string | undefined, index: number) => {
+  const add = (matched: string | undefined, index: number, slot = false) => {
     if (!matched) return;
     const raw = seen.has(matched.toLowerCase()) ? matched : unwrapped(body, matched, index, elsewhere);
     const address = clean(raw.includes('@') ? raw : rule?.bareNamesAt ? `${raw}@${rule.bareNamesAt}` : rule?.bareNamesInCopy ? (inCopy(raw) ?? raw) : raw);
@@ -647,7 +656,12 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     // Exim's pipe and file deliveries ("pipe to |/usr/bin/x", "/home/u/.box/x@y") are not addresses.
     if (/^[/|]/.test(address)) return;
     const key = address.toLowerCase();
-    if (seen.has(key) || ROLE_ADDRESS.test(address) || helpdesks.has(key)) return;
+    if (seen.has(key) || helpdesks.has(key)) return;
+    if (ROLE_ADDRESS.test(address)) {
+      if (slot && !skip.has(key) && roles.length < MAX_TEXT_RECIPIENTS && !roles.some((r) => r.address.toLowerCase() === key))
+        roles.push({ address, line: lineAt(index) });
+      return;
+    }
     if (skip.has(key)) {
       // Once per address: counting lines for every repeat would be quadratic on a hostile notice.
       if (!excluded.some((e) => e.address.toLowerCase() === key)) excluded.push({ address, line: lineAt(index) });
@@ -665,6 +679,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       add(
         m.slice(1).find((g) => g !== undefined),
         m.index ?? 0,
+        true,
       );
     // The MTA's own format names only failed recipients, so an address it lists counts even when the
     // notice went to that same address (mail to oneself).
@@ -673,8 +688,13 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   if (found.length === 0) {
     // The shapes most notices share: "<addr>:" / "addr:" heading a paragraph (Postfix puts "(expanded from
     // <alias>)" before the colon), an address alone on its line, or Sendmail's "<addr>... reason".
-    for (const m of body.matchAll(GENERIC_RECIPIENT)) add(m[1], m.index ?? 0);
+    // A heading ("<addr>:", "addr...", Postfix's "(expanded from …)") is a recipient's slot; an address alone on
+    // its line may be the notice's contact.
+    for (const m of body.matchAll(GENERIC_RECIPIENT)) add(m[1], m.index ?? 0, /(?::|\.\.\.|\))$/.test(m[0]));
   }
+  // Nothing but role addresses in those slots: mail to root@ or bounces@ fails like any other (the notice's own
+  // sender does not head a paragraph of it).
+  if (found.length === 0 && roles.length > 0) found = roles;
   if (found.length === 0) {
     // The reason first, then the address ("Unknown user: jane@…", "User mailbox exceeds allowed size:
     // jane@…", "Delivery to jane@… failed"): Ipswitch IMail/SMTP32, MDaemon, many gateways.

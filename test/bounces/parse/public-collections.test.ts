@@ -6,11 +6,13 @@
  * addresses, hosts and texts, never a copy of one: Postfix's and Exim's notices as they wrap a remote reply,
  * the notices coming back to a VERP address as mailtrail's do.
  */
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
 import { classify } from '../../../src/classify/index.js';
-import { EXIM_PERMANENT_OPENING } from '../../helpers/notice-text.js';
+import { type NoticeCase, noticeCases } from '../../helpers/notice-cases.js';
+import { EXIM_PERMANENT_OPENING, postfixOpening } from '../../helpers/notice-text.js';
 
 const VERP = 'b+7-f00d@bounces.shop.example';
 
@@ -23,13 +25,7 @@ const postfix = (address: string, reply: string[], reporter = 'mail.shop.example
       'Subject: Undelivered Mail Returned to Sender',
       'Auto-Submitted: auto-replied',
       '',
-      `This is the mail system at host ${reporter}.`,
-      '',
-      "I'm sorry to have to inform you that your message could not",
-      "be delivered to one or more recipients. It's attached below.",
-      '',
-      '                   The mail system',
-      '',
+      ...postfixOpening(reporter),
       `<${address}>: host mx1.dest.example[192.0.2.25] said:`,
       ...reply.map((line) => `    ${line}`),
       '',
@@ -60,15 +56,7 @@ const exim = (address: string, reply: string[]): Buffer =>
     ].join('\r\n'),
   );
 
-interface Case {
-  name: string;
-  mail: Buffer;
-  recipients: string[];
-  category: string;
-  hard: boolean;
-}
-
-const CASES: Case[] = [
+const CASES: NoticeCase[] = [
   {
     // An address's local part is the recipient's name, not the server's words: "dmarc", "spf", "spam" or
     // "blocked" in it decided the category (a DMARC failure, soft) before. The reply gives no reason.
@@ -126,14 +114,7 @@ const CASES: Case[] = [
   },
 ];
 
-for (const c of CASES) {
-  test(c.name, async () => {
-    const r = await parseBounce(c.mail);
-    const got = { kind: r.kind, recipients: r.recipients.map((x) => ({ address: x.address, category: x.category, hard: x.hard })) };
-    const want = { kind: 'bounce', recipients: c.recipients.map((address) => ({ address, category: c.category, hard: c.hard })) };
-    assert.deepEqual(got, want, r.recipients.map((x) => `${x.evidence?.rule}: ${x.diagnostic}`).join(' | '));
-  });
-}
+noticeCases(CASES);
 
 test("the classifier reads the server's words, not the local part of an address quoted in them", () => {
   const rows: [text: string, category: string][] = [
