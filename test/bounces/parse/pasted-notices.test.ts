@@ -30,6 +30,22 @@ const postfix = (paragraph: string[]): Buffer =>
 
 const CASES: NoticeCase[] = [
   {
+    // Exchange's fixed text for a recipient it does not have, often the only part a notice keeps.
+    name: 'Exchange\'s "The email address you entered couldn\'t be found" under "Delivery has failed to these recipients or groups" is no such user',
+    mail: mail(
+      ['From: postmaster@mail.dest.example', 'To: bounces@shop.example', 'Subject: Undeliverable: Spring newsletter'],
+      [
+        'Delivery has failed to these recipients or groups:',
+        '',
+        'rbonds@dest.example',
+        "The email address you entered couldn't be found. Please check the recipient's email address and try to resend the message. If the problem continues, please contact your helpdesk.",
+      ],
+    ),
+    recipients: ['rbonds@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
     // Mail to root@ fails like mail to anyone; the role-address filter is for the notice's own sender and contacts.
     name: 'a role address where Postfix puts the failed recipient ("<root@…> (expanded from <root>):") is the recipient',
     mail: postfix([
@@ -181,8 +197,13 @@ const CASES: NoticeCase[] = [
 
 noticeCases(CASES);
 
-test('replies from those threads read by their words: a group for its organisation only, a broken From header or MIME, all MXs tried', () => {
+test('replies from those threads read by their words: a group for its organisation only, a broken From header or MIME, all MXs tried, a sender refused, a domain over its storage', () => {
   const rows: [string, string, string][] = [
+    // Exim's stock explanation of a failed sender verification guesses "they may be blacklisted": our sender, not a list.
+    ['rcpt', '550 Sender verify failed: the account or domain may not exist, they may be blacklisted, or missing the proper dns entries', 'policy'],
+    ['rcpt', '550 we do not accept mail from this address.', 'policy'],
+    // SmarterMail: the recipient's domain has used up its disk space (a quota, not our message's size).
+    ['dsn', 'The domain size limit has been exceeded', 'mailbox-full'],
     [
       'dsn',
       "550 5.7.1 The group sales only accepts messages from people in its organization or on its allowed senders list, and your email address isn't on the list.",
