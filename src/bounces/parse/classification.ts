@@ -149,7 +149,9 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   // A shared transcript tells this recipient's stage only through a reply that names its address.
   const shared = transcript && recipient && rec.diagnostic?.toLowerCase().includes(recipient.toLowerCase()) ? transcript : null;
   const reportedPhase = stageInNotice(quoted, context) ?? (shared ? stageInNotice(quoted, own ? own.mask(shared) : shared) : undefined);
-  let c = classify({ phase: 'dsn', code, enhanced: given, text: diagnostic, reportedPhase });
+  // A delay said without any code is a temporary condition: read as one (its explanation says the message waits).
+  const classHint = given === null && code === null && rec.action === 'delayed' ? '4.0.0' : given;
+  let c = classify({ phase: 'dsn', code, enhanced: classHint, text: diagnostic, reportedPhase });
   if (loose) {
     // A transcript's earlier `250 2.1.5` must not decide once the annotation is gone: its class then stays.
     const success = parseEnhanced(diagnostic)?.startsWith('2.') === true;

@@ -171,7 +171,7 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
     }
   }
   if (feedback) return arf(top, partText(feedback), ownId);
-  if (disposition && !status && readReceipt(disposition)) return receipt(disposition);
+  if (disposition && !status && (readReceipt(disposition) || deletedUnread(disposition, subject))) return receipt(disposition);
   // Apple Mail's one-click unsubscribe: a plain mail marked X-Apple-Unsubscribe, the sender's opt-out.
   if (/^\s*true\b/i.test(header(top.headers, 'x-apple-unsubscribe') ?? '')) {
     const result = empty('complaint', 'arf');
@@ -252,6 +252,21 @@ function arf(top: MimePart, report: string, ownId: string | null, inline = ''): 
 function readReceipt(part: MimePart): boolean {
   const d = header(parseHeaders(partText(part)), 'disposition') ?? '';
   return /;\s*displayed\s*$/i.test(d.trim());
+}
+
+/**
+ * A person's mail program saying its user deleted the message without reading it (Outlook: "Not read: …",
+ * "… was deleted without being read", disposition `deleted`, reported by the user agent): it was in their
+ * mailbox. (A system's `deleted` receipt, without those words, stays a notice: see readReceipt.)
+ */
+function deletedUnread(part: MimePart, subject: string): boolean {
+  const fields = parseHeaders(partText(part));
+  const d = header(fields, 'disposition') ?? '';
+  return (
+    /;\s*deleted\s*$/i.test(d.trim()) &&
+    header(fields, 'reporting-ua') !== null &&
+    /^\s*(?:not read|nicht gelesen|non lu|no le[ií]do|non letto|niet gelezen|n[aã]o lid[ao]|nie przeczytan[ao])\s*:/i.test(subject)
+  );
 }
 
 /** A read receipt (RFC 8098 message disposition notification, "displayed"): delivered, never a bounce. */

@@ -9,6 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { parseBounce } from '../../../src/bounces/parse/index.js';
 import { classify, splitReply } from '../../../src/classify/index.js';
 import { type NoticeCase, noticeCases } from '../../helpers/notice-cases.js';
 import { EXIM_PERMANENT_OPENING, postfixOpening } from '../../helpers/notice-text.js';
@@ -29,6 +30,42 @@ const postfix = (paragraph: string[]): Buffer =>
   );
 
 const CASES: NoticeCase[] = [
+  {
+    // Outlook's receipt when its user deletes a message unread: it reached the mailbox, it did not fail.
+    name: 'Outlook\'s "Not read:" receipt (disposition deleted, from the user\'s mail program) is a delivery report, not a bounce',
+    mail: Buffer.from(
+      [
+        'From: Jane Recipient <jane@dest.example>',
+        'To: bounces@shop.example',
+        'Subject: Not read: Your invoice 2041',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=disposition-notification; boundary="m"',
+        '',
+        '--m',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Your message',
+        '  To: Jane Recipient',
+        '  Subject: Your invoice 2041',
+        'was deleted without being read on Wednesday, February 16, 2022 10:38:52 AM.',
+        '',
+        '--m',
+        'Content-Type: message/disposition-notification',
+        '',
+        'Reporting-UA: Microsoft Outlook 16.0',
+        'Final-Recipient: rfc822;jane@dest.example',
+        'Original-Message-ID: <inv-2041@shop.example>',
+        'Disposition: automatic-action/MDN-sent-automatically; deleted',
+        '',
+        '--m--',
+        '',
+      ].join('\r\n'),
+    ),
+    kind: 'delivery-report',
+    recipients: ['jane@dest.example'],
+    category: 'accepted',
+    hard: false,
+  },
   {
     // Exchange's fixed text for a recipient it does not have, often the only part a notice keeps.
     name: 'Exchange\'s "The email address you entered couldn\'t be found" under "Delivery has failed to these recipients or groups" is no such user',
@@ -204,6 +241,9 @@ test('replies from those threads read by their words: a group for its organisati
     ['rcpt', '550 we do not accept mail from this address.', 'policy'],
     // SmarterMail: the recipient's domain has used up its disk space (a quota, not our message's size).
     ['dsn', 'The domain size limit has been exceeded', 'mailbox-full'],
+    // Chinese hosts' "the recipient's space is insufficient"; Sendmail's local mailer that could not write.
+    ['dsn', '退信原因：收件人空间不足', 'mailbox-full'],
+    ['dsn', "554 5.3.0 Can't create output", 'system-error'],
     [
       'dsn',
       "550 5.7.1 The group sales only accepts messages from people in its organization or on its allowed senders list, and your email address isn't on the list.",
@@ -223,4 +263,38 @@ test('replies from those threads read by their words: a group for its organisati
       assert.equal(c.hard, false, reply);
     }
   }
+});
+
+test('no-such-user words those threads showed in German and Chinese (Exchange\'s "wurde nicht in … gefunden", QQ\'s "该用户不存在") are hard', () => {
+  for (const reply of ['anna wurde nicht in dest.example gefunden.', '550 该用户不存在']) {
+    const { code, enhanced, text } = splitReply(reply);
+    const c = classify({ phase: 'dsn', code, enhanced: enhanced ?? '5.0.0', text });
+    assert.deepEqual([c.category, c.hard], ['mailbox-unknown', true], `${reply}: ${c.rule}`);
+  }
+});
+
+test('a delay notice whose reason is not recognised is explained as a delay, not as a message that could not be delivered', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: Mail Delivery System <Mailer-Daemon@mx.shop.example>', 'To: bounces@shop.example', 'Subject: Warning: message 1k2-0003 delayed 24 hours'],
+      [
+        'This message was created automatically by mail delivery software.',
+        'A message that you sent has not yet been delivered to one or more of its',
+        'recipients after more than 24 hours on the queue on mx.shop.example.',
+        '',
+        '  sam@dest.example',
+        '',
+        'No action is required on your part. Delivery attempts will continue for',
+        'some time, and this warning may be repeated at intervals if the message',
+        'remains undelivered. Eventually the mail delivery software will give up,',
+        'and when that happens, the message will be returned to you.',
+      ],
+    ),
+  );
+  assert.equal(r.kind, 'delay');
+  const [sam] = r.recipients;
+  assert.equal(sam?.action, 'delayed');
+  assert.equal(sam?.status, '4.0.0');
+  assert.doesNotMatch(sam?.explanation ?? '', /could not be delivered/);
+  assert.match(sam?.explanation ?? '', /temporar|delayed|retry|still/i);
 });
