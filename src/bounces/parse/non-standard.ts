@@ -514,7 +514,7 @@ const REASON_THEN_ADDRESS = new RegExp(
 
 /** The shapes most notices share (see noticeRecipients); `addr [User unknown]`: the reason in brackets after it. */
 const GENERIC_RECIPIENT = new RegExp(
-  `^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?:[ \\t]+\\(expanded from:?[ \\t]*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]+\\[[^\\]\\n]*\\][ \\t]*$|[ \\t]*$)`,
+  `^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?:[ \\t]+\\(expanded from:?[ \\t]*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]+\\[[^\\]\\n]*\\][ \\t]*$|[ \\t]+at remote mail ?server\\b|[ \\t]*$)`,
   'gm',
 );
 const RCPT_TO = new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi');
@@ -688,9 +688,9 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   if (found.length === 0) {
     // The shapes most notices share: "<addr>:" / "addr:" heading a paragraph (Postfix puts "(expanded from
     // <alias>)" before the colon), an address alone on its line, or Sendmail's "<addr>... reason".
-    // A heading ("<addr>:", "addr...", Postfix's "(expanded from …)") is a recipient's slot; an address alone on
-    // its line may be the notice's contact.
-    for (const m of body.matchAll(GENERIC_RECIPIENT)) add(m[1], m.index ?? 0, /(?::|\.\.\.|\))$/.test(m[0]));
+    // A heading ("<addr>:", "addr...", Postfix's "(expanded from …)", Purelymail's "addr at remote mailserver …") is
+    // a recipient's slot; an address alone on its line may be the notice's contact.
+    for (const m of body.matchAll(GENERIC_RECIPIENT)) add(m[1], m.index ?? 0, /(?::|\.\.\.|\)|mail ?server)$/i.test(m[0]));
   }
   // Nothing but role addresses in those slots: mail to root@ or bounces@ fails like any other (the notice's own
   // sender does not head a paragraph of it).

@@ -95,6 +95,20 @@ const CASES: NoticeCase[] = [
     hard: true,
   },
   {
+    // Purelymail's one line per recipient: "<addr> at remote mailserver <host> (<ip>): <reply>".
+    name: 'Purelymail\'s "root@… at remote mailserver …: 421 4.3.2 too many connections" names root@ as the recipient, soft',
+    mail: mail(
+      ['From: Mail Delivery System <postmaster@mail.relay.example>', 'To: bounces@shop.example', 'Subject: Undeliverable: Build report'],
+      [
+        'We could not deliver the attached mail for the following recipients.',
+        'root@build.dest.example at remote mailserver mx.dest.example. (192.0.2.25): MessagingException: 421 4.3.2 too many connections, please try again later (5.0.0)',
+      ],
+    ),
+    recipients: ['root@build.dest.example'],
+    category: 'server-busy',
+    hard: false,
+  },
+  {
     // The remote relay quotes its own address verification, whose probe sender is Postfix's double-bounce address.
     name: 'the remote relay\'s verification probe sender ("<double-bounce@…>:" inside the quoted reply) is not a second recipient',
     mail: postfix([
