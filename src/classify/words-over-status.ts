@@ -28,6 +28,9 @@ const OUR_SIDE: ReadonlySet<string> = new Set(['wording:our-host-refused', 'word
 const EXISTS_OR_SENDER_WORDS =
   /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен|relay|block|listed|reputation|banned|too (?:big|large)|size|taille|limit|reverse|\bptr\b|hostname|helo|ehlo|\bpost\b|archiv|too many messages|gateway|not local|handle mail|rcpthost|non-?local|\bspf\b|dkim|dmarc|client ip|not accepting|service refus|too much mail|to post\b|loops? back|\bloop\b/i;
 
+/** Words naming a mailbox or user (not a domain). */
+const MAILBOX_WORDS = /\b(?:mail ?box|user|recipient|account)\b/i;
+
 /** Categories whose words say a lookup or connection failed for now: they beat an unknown-domain status. */
 const DOMAIN_MAY_EXIST: ReadonlySet<string> = new Set(['dns-failure', 'connection-failure', 'expired']);
 
@@ -46,6 +49,12 @@ export function wordsOverStatus(c: Classification, text: string, reclassify: (wo
   if (c.rule === 'enhanced:X.1.10' && UNKNOWN_USER_RE.test(text)) {
     const byWording = reclassify(text.replace(STATUS_IN_TEXT, ''));
     return byWording.category === 'mailbox-unknown' ? byWording : null;
+  }
+  // X.1.2 (bad destination system) under words about the mailbox ("550 5.1.2 No such mailbox", "Mailbox does not
+  // exist"): the domain's own server answered, about the mailbox. Hard either way; the category says which.
+  if (c.rule === 'enhanced:X.1.2' && MAILBOX_WORDS.test(text) && !/\bdomain\b|\bhost\b/i.test(text)) {
+    const byWording = reclassify(text.replace(STATUS_IN_TEXT, ''));
+    if (byWording.category === 'mailbox-unknown') return byWording;
   }
   if (!EXISTS_OR_SENDER_WORDS.test(text) && !OUR_HOST_REFUSED.test(text) && !SENDER_CHECKS.test(text)) return null;
   const byWording = reclassify(text.replace(STATUS_IN_TEXT, ''));

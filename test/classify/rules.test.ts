@@ -361,10 +361,12 @@ const ROWS: Row[] = [
 
   // MTA wording
   [
-    'wording:greylisted',
+    'provider:greylisted-any-status',
     r('rcpt', 450, '4.2.0', '<jane@example.org>: Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/example.org.html'),
     'greylisted',
   ],
+  ['provider:greylisted-any-status', r('rcpt', 422, '4.2.2', 'Greylisted, please try again in 180 seconds'), 'greylisted'], // iCloud
+  ['wording:greylisted', r('dsn', null, null, 'greylisting in action, please come back later'), 'greylisted'],
   [
     'wording:mta-sts',
     r(

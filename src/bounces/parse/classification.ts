@@ -173,7 +173,9 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
     const found = phraseInNotice(context, code, given);
     // The notice's line that quotes the same stock reply ("… said: 550 Requested action not taken: mailbox
     // unavailable") is not a second statement of the reason: the reply was weighed above.
-    if (found && !(stock && found.classification.rule === STOCK_REPLY_RULE)) {
+    // Nor is a line that is only a piece of the diagnostic itself (its reply wrapped over the notice's lines): the
+    // whole reply was read, and a piece of it can say what the whole does not ("mailbox unavailable … Try" / "again later").
+    if (found && !(stock && found.classification.rule === STOCK_REPLY_RULE) && !pieceOf(found.text, diagnostic)) {
       c = found.classification;
       source = 'notice';
       decidingText = own ? own.unmask(found.text) : found.text;
@@ -372,4 +374,12 @@ export function failureStatus(text: string | null): string | null {
   if (!text) return null;
   const m = /(?<![\d.])([45])\.([0-7])\.(\d{1,3})(?!\d|\.\d)/.exec(text);
   return m ? `${m[1]}.${m[2]}.${Number(m[3])}` : null;
+}
+
+/** `line` is a piece of `diagnostic` (spacing aside). */
+function pieceOf(line: string, diagnostic: string | null): boolean {
+  if (!diagnostic) return false;
+  const flat = (t: string) => t.replace(/\s+/g, ' ').trim().toLowerCase();
+  const piece = flat(line);
+  return piece.length > 0 && flat(diagnostic).includes(piece);
 }

@@ -95,6 +95,19 @@ const CASES: NoticeCase[] = [
     hard: true,
   },
   {
+    // GMX's refusal that says to try again: the stock "mailbox unavailable" is no verdict on the address here, and
+    // the notice's wrapped line ("… mailbox unavailable 550 Failure sending mail. Try") is a piece of that reply.
+    name: 'a 550 "mailbox unavailable … Failure sending mail. Try again later", wrapped by Postfix, is not a missing mailbox',
+    mail: postfix([
+      '<ute@dest.example>: host mx.dest.example[192.0.2.25] said: 550-Requested',
+      '    action not taken: mailbox unavailable     550 Failure sending mail. Try',
+      '    again later (in reply to RCPT TO command)',
+    ]),
+    recipients: ['ute@dest.example'],
+    category: 'unknown',
+    hard: false,
+  },
+  {
     // Purelymail's one line per recipient: "<addr> at remote mailserver <host> (<ip>): <reply>".
     name: 'Purelymail\'s "root@… at remote mailserver …: 421 4.3.2 too many connections" names root@ as the recipient, soft',
     mail: mail(
@@ -258,6 +271,9 @@ test('replies from those threads read by their words: a group for its organisati
     // Chinese hosts' "the recipient's space is insufficient"; Sendmail's local mailer that could not write.
     ['dsn', '退信原因：收件人空间不足', 'mailbox-full'],
     ['dsn', "554 5.3.0 Can't create output", 'system-error'],
+    // iCloud greylists under 4.2.2; Exchange's words for a DNS server that failed.
+    ['rcpt', '422 4.2.2 Greylisted, please try again in 180 seconds', 'greylisted'],
+    ['dsn', '451 4.4.0 DNS server returned general failure', 'dns-failure'],
     [
       'dsn',
       "550 5.7.1 The group sales only accepts messages from people in its organization or on its allowed senders list, and your email address isn't on the list.",
@@ -311,4 +327,32 @@ test('a delay notice whose reason is not recognised is explained as a delay, not
   assert.equal(sam?.status, '4.0.0');
   assert.doesNotMatch(sam?.explanation ?? '', /could not be delivered/);
   assert.match(sam?.explanation ?? '', /temporar|delayed|retry|still/i);
+});
+
+test('Exim\'s "(generated from <address>)" under the address it redirected to names the address we sent to', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: Mail Delivery System <Mailer-Daemon@mx.dest.example>', 'To: bounces@shop.example', 'Subject: Mail delivery failed: returning message to sender'],
+      [
+        ...EXIM_PERMANENT_OPENING,
+        '  boxes_kim@pop.hosting.example',
+        '    (generated from kim@dest.example)',
+        '    LMTP error after DATA: 552 5.2.2 <boxes_kim@pop.hosting.example> Quota exceeded (mailbox for user is full)',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.final_recipient, x.category, x.hard]),
+    [['kim@dest.example', 'boxes_kim@pop.hosting.example', 'mailbox-full', false]],
+  );
+});
+
+test('"550 5.1.2 No such mailbox": the words name the mailbox, not the domain (hard either way)', () => {
+  for (const reply of ['550 5.1.2 No such mailbox', '550 5.1.2 Mailbox does not exist.']) {
+    const { code, enhanced, text } = splitReply(reply);
+    const c = classify({ phase: 'rcpt', code, enhanced, text });
+    assert.deepEqual([c.category, c.hard], ['mailbox-unknown', true], `${reply}: ${c.rule}`);
+  }
+  const { code, enhanced, text } = splitReply('550 5.1.2 Host unknown');
+  assert.equal(classify({ phase: 'rcpt', code, enhanced, text }).category, 'domain-unknown');
 });
