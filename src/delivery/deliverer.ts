@@ -413,6 +413,8 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     };
     const skip = unresponsive.check(address);
     if (skip) return skipped(skip);
+    // Let through as the probe of a held address (the check marked the turn as ours)?
+    const probe = unresponsive.probing(address);
     // From here until a connection is opened, this session may be the probe of a held address: one that does
     // not connect after all gives the turn back (unresponsive-hosts.ts).
     let connecting = false;
@@ -436,7 +438,8 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     // The address may have been held while this session waited for its slot: not connect into the same wait.
     if (slot.waitedMs > 0 && !slot.lease.client) {
       const now = unresponsive.check(address);
-      if (now) {
+      // (The probe's own turn is not another session trying it.)
+      if (now && !(probe && now.reason === 'probing')) {
         pool.release(slot.lease);
         return skipped(now);
       }
@@ -551,9 +554,14 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
               if (!again.ok && quiet && again.reason === 'limit') return silentQueue();
               if (!again.ok && again.reason === 'limit') {
                 // Waiting under the cap: the address's other connections are the other relays'.
-                const text = `local limit: ${d.max_connections_per_host} connections to ${ip} open across the relays sharing this database (this relay's share: ${shared.own}), none freed within ${again.waitedMs} ms`;
+                const text = `local limit: ${d.max_connections_per_host} connections to ${ip} open across the relays sharing this database (this relay's share: ${shared.own}), none freed within ${Date.now() - waitStart} ms`;
+                // Timed from the start of the wait for the address (not this last round of it).
                 record(
-                  phaseAt(ctx, 'connect', at, t, null, { text, error: 'ELOCALLIMIT', detail: { port, local_limit: d.max_connections_per_host, shared: true } }),
+                  phaseAt(ctx, 'connect', waitAt, tw, null, {
+                    text,
+                    error: 'ELOCALLIMIT',
+                    detail: { port, local_limit: d.max_connections_per_host, shared: true },
+                  }),
                 );
                 return notConnecting(fail({ phase: 'connect', code: null, enhanced: null, text, error: 'ELOCALLIMIT', temporary: true }));
               }

@@ -109,6 +109,12 @@ export class UnresponsiveHosts {
     return null;
   }
 
+  /** A probe's turn is taken for `address` now (a session `check` let through is trying it). */
+  probing(address: string): boolean {
+    const h = this.held.get(address);
+    return h !== undefined && h.probeUntil !== null && this.now() < h.probeUntil;
+  }
+
   /** How long the oldest of our connections to `address` still waiting for a first word has waited (0: none). */
   silentFor(address: string): number {
     const w = this.waiting.get(address);

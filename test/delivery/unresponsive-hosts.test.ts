@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { UnresponsiveHosts } from '../../src/delivery/unresponsive-hosts.js';
+import { startCountingMta } from '../helpers/counting-mta.js';
 import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
 import { startSilentHost, type SilentHost } from '../helpers/silent-host.js';
 import { startTestMta, type TestMta } from '../helpers/test-mta.js';
@@ -228,6 +229,39 @@ test("a session that waited for the address's only slot while it went silent doe
     assert.match(connectPhases(await first, SWITCH_IP)[0]!.text ?? '', /no greeting/);
   } finally {
     await deliverer.close();
+  }
+});
+
+test("the probe of a held address that first waits for the address's only slot still probes it (its own turn is not another session's)", async () => {
+  host.silent = true;
+  // Another port of the same IP answers slowly: its transaction holds the IP's one connection slot for a while.
+  const slow = await startCountingMta({ host: SWITCH_IP, port: 2526, replyDelayMs: () => 250 });
+  const config = testConfig(dns.address, {
+    greeting_timeout_ms: 300,
+    max_connections_per_host: 1,
+    routes: { 'slow.test': `[${SWITCH_IP}]:2526` },
+    unresponsive_hosts: { hold_ms: 400, stalled_after_ms: 5_000 },
+  });
+  const deliverer = await testDeliverer(config);
+  const accepted0 = host.accepted;
+  try {
+    const silent = await deliverer.deliver(testJob({ domain: 'only.test', to: ['a@only.test'] }));
+    assert.match(connectPhases(silent, SWITCH_IP)[0]!.text ?? '', /no greeting/);
+    host.silent = false; // it answers again, through the test MTA
+    await new Promise((r) => setTimeout(r, 450)); // the hold is over
+    const busy = deliverer.deliver(testJob({ domain: 'slow.test', to: ['s@slow.test'] }));
+    await until(() => slow.open() === 1, 'the slow transaction to hold the slot');
+    // Let through as the probe, it waits for the slot the slow transaction holds, then connects.
+    const probe = await deliverer.deliver(testJob({ domain: 'only.test', to: ['b@only.test'] }));
+    const phases = connectPhases(probe, SWITCH_IP);
+    assert.ok(!phases.some((p) => p.error === 'EUNRESPONSIVE'), phases.map((p) => `${p.error} ${p.text}`).join(' | '));
+    assert.equal(probe.recipients[0]!.outcome, 'delivered');
+    assert.equal(host.accepted - accepted0, 2, 'the probe connected');
+    assert.equal((await busy).recipients[0]!.outcome, 'delivered');
+  } finally {
+    host.silent = true;
+    await deliverer.close();
+    await slow.stop();
   }
 });
 

@@ -52,7 +52,7 @@ export function confidenceOf({ classification: c, evidence, status, diagnostic, 
     if (c.category === 'mailbox-unknown' && /^[45]\.[27]\./.test(status ?? '') && !c.rule.startsWith('provider:')) return 'low';
     if (namesFilter(diagnostic) || namesFilter(context)) return 'low';
   }
-  // "Access denied", "not allowed": says no, not why.
-  if (evidence.source === 'diagnostic' && c.rule !== 'wording:access-denied') return 'high';
+  // "Access denied", "not allowed": says no, not why (Postfix's access-map text is that too, whatever it is used for).
+  if (evidence.source === 'diagnostic' && c.rule !== 'wording:access-denied' && c.rule !== 'provider:recipient-access-denied') return 'high';
   return 'medium';
 }

@@ -271,6 +271,18 @@ test('replies from those threads read by their words: a group for its organisati
     // Chinese hosts' "the recipient's space is insufficient"; Sendmail's local mailer that could not write.
     ['dsn', '退信原因：收件人空间不足', 'mailbox-full'],
     ['dsn', "554 5.3.0 Can't create output", 'system-error'],
+    // The stock "mailbox unavailable" followed by the real reason (web.de/GMX): our sender or its domain's DNS.
+    ['rcpt', '550-Requested action not taken: mailbox unavailable\r\n550 invalid DNS MX or A/AAAA resource record', 'policy'],
+    ['rcpt', '550-Requested action not taken: mailbox unavailable\r\n550 Sender address is not allowed.', 'policy'],
+    // qmail's relay refusal under chkuser's "#5.5.3" (too many recipients, by its status); another relay refusal.
+    ['rcpt', "553 sorry, that domain isn't in my list of allowed rcpthosts (#5.5.3 - chkuser)", 'relay-denied'],
+    ['rcpt', "553 sorry, that domain isn't allowed to be relayed thru this MTA", 'relay-denied'],
+    // Exim's greylisting (greylistd) words.
+    [
+      'rcpt',
+      '451-192.0.2.1 is not yet authorized to deliver mail from\r\n451-<app@shop.example> to <ann@dest.example>.\r\n451 Please try later.',
+      'greylisted',
+    ],
     // iCloud greylists under 4.2.2; Exchange's words for a DNS server that failed.
     ['rcpt', '422 4.2.2 Greylisted, please try again in 180 seconds', 'greylisted'],
     ['dsn', '451 4.4.0 DNS server returned general failure', 'dns-failure'],
@@ -355,4 +367,18 @@ test('"550 5.1.2 No such mailbox": the words name the mailbox, not the domain (h
   }
   const { code, enhanced, text } = splitReply('550 5.1.2 Host unknown');
   assert.equal(classify({ phase: 'rcpt', code, enhanced, text }).category, 'domain-unknown');
+});
+
+test('Postfix\'s access-map refusal ("Recipient address rejected: Access denied") stays hard, with medium confidence: it says no, not why', async () => {
+  const r = await parseBounce(
+    postfix([
+      '<lou@dest.example>: host mx.dest.example[192.0.2.25] said: 554 5.7.1',
+      '    <lou@dest.example>: Recipient address rejected: Access denied (in reply to',
+      '    RCPT TO command)',
+    ]),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard, x.confidence]),
+    [['lou@dest.example', 'mailbox-unknown', true, 'medium']],
+  );
 });
