@@ -196,6 +196,10 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   // A challenge-response system holding the message until the sender proves itself: no verdict on the
   // address, even in the shape of a report (see challenge.ts).
   if (challengeResponse(top.headers, body, statusFields)) return empty('not-a-bounce', null);
+  // Reports about our domain's authentication, not about a recipient: a TLS report (RFC 8460) and a DMARC failure
+  // report written as text (Exim's "A message claiming to be from you has failed the published DMARC policy"),
+  // whose copied headers name a recipient who received the message.
+  if (statusFields === null && authenticationReport(top, subject, body)) return empty('not-a-bounce', null);
   if (statusFields !== null) {
     const r = rfc3464(top, body, subject, ownId, statusFields, maxRecipients);
     if (r) return r;
@@ -236,12 +240,23 @@ function arf(top: MimePart, report: string, ownId: string | null, inline = ''): 
   // field of the ARF drafts, still sent by some feedback loops.
   const named = headersAll(fields, 'original-rcpt-to');
   const rcpts: (string | null)[] = [...new Set((named.length > 0 ? named : headersAll(fields, 'removal-recipient')).flatMap((v) => addresses(v)))];
-  if (rcpts.length === 0 && returned) rcpts.push(...addresses(header(returned, 'to')).slice(0, 1));
+  // Else the returned copy's To, unless the report says it redacted the recipient (RFC 6590's Redacted-Address: AOL
+  // writes "redacted@aol.com" there), which names nobody.
+  if (rcpts.length === 0 && returned && header(fields, 'redacted-address') === null)
+    rcpts.push(...addresses(header(returned, 'to')).filter((a) => !/^redacted@/i.test(a)).slice(0, 1));
   // A report always concerns one recipient, even when it hides the address (correlate by Message-ID).
   if (rcpts.length === 0) rcpts.push(null);
   result.recipients = rcpts.map((address) => bareRecipient(address));
   result.original_message_id = originalMessageId(returned, inline, ownId);
   return result;
+}
+
+const DMARC_FAILURE_TEXT = /\bhas failed the published DMARC\s+policy for your domain\b/i;
+const AUTH_REPORT_SUBJECT = /^\s*(?:DMARC (?:Forensic|Failure|Aggregate) Report|Report Domain: \S+ Submitter:)/i;
+
+function authenticationReport(top: MimePart, subject: string, body: string): boolean {
+  if (top.type === 'multipart/report' && /^tlsrpt$/i.test(top.params['report-type'] ?? '')) return true;
+  return AUTH_REPORT_SUBJECT.test(subject) || DMARC_FAILURE_TEXT.test(body.slice(0, 4000));
 }
 
 /**

@@ -382,3 +382,105 @@ test('Postfix\'s access-map refusal ("Recipient address rejected: Access denied"
     [['lou@dest.example', 'mailbox-unknown', true, 'medium']],
   );
 });
+
+test("reports about our domain's authentication are not bounces: a TLS report, a DMARC failure report written as text", async () => {
+  const tlsrpt = Buffer.from(
+    [
+      'From: noreply-smtp-tls-reporting@google.example',
+      'To: tlsrpt@shop.example',
+      'Subject: Report Domain: shop.example Submitter: google.com Report-ID: <2026.12.05T00.00.00Z+shop.example@google.com>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=tlsrpt; boundary="t"',
+      '',
+      '--t',
+      'Content-Type: text/plain',
+      '',
+      'This is an aggregate TLS report from google.com',
+      '--t',
+      'Content-Type: application/tlsrpt+gzip',
+      'Content-Transfer-Encoding: base64',
+      '',
+      'H4sIAAAAAAAAA6tWKk4tykvMTVWyUlAqTi0qS8xLTgUAeL5FahQAAAA=',
+      '--t--',
+      '',
+    ].join('\r\n'),
+  );
+  const dmarcText = (contentType: string) =>
+    Buffer.from(
+      [
+        'From: Mail Delivery System <Mailer-Daemon@mx.dest.example>',
+        'To: ruf@shop.example',
+        'Subject: DMARC failure for shop.example',
+        'MIME-Version: 1.0',
+        contentType,
+        '',
+        'A message claiming to be from you has failed the published DMARC',
+        'policy for your domain.',
+        '',
+        '  Sender Domain: shop.example',
+        '  Sender IP Address: 192.0.2.77',
+        '  DMARC Results: Reject',
+        '',
+        '------ This is a copy of the headers that were received before the error',
+        '       was detected.',
+        '',
+        'From: Shop <news@shop.example>',
+        'To: kim@dest.example',
+        'Message-ID: <feb-news-kim@shop.example>',
+        '',
+      ].join('\r\n'),
+    );
+  for (const [what, mail] of [
+    ['a TLS report', tlsrpt],
+    ['a DMARC failure text', dmarcText('Content-Type: text/plain')],
+    ['a DMARC failure text labelled multipart/report', dmarcText('Content-Type: multipart/report; boundary="none"')],
+  ] as const) {
+    const r = await parseBounce(mail);
+    assert.equal(r.kind, 'not-a-bounce', what);
+    assert.deepEqual(r.recipients, [], what);
+  }
+});
+
+test('a feedback report that redacted the recipient (AOL\'s Redacted-Address, "redacted@aol.com") names no complainer', async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      [
+        'From: scomp@aol.example',
+        'To: fbl@shop.example',
+        'Subject: Email Feedback Report for IP 192.0.2.25',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=feedback-report; boundary="f"',
+        '',
+        '--f',
+        'Content-Type: text/plain',
+        '',
+        'This is an email abuse report for an email message received from IP 192.0.2.25.',
+        '--f',
+        'Content-Type: message/feedback-report',
+        '',
+        'Feedback-Type: abuse',
+        'User-Agent: AOL SComp',
+        'Version: 0.1',
+        'Redacted-Address: redacted',
+        '',
+        '--f',
+        'Content-Type: message/rfc822',
+        '',
+        'From: Shop <news@shop.example>',
+        'To: redacted@aol.example',
+        'Message-ID: <news-77@shop.example>',
+        'Subject: Spring sale',
+        '',
+        'Hello.',
+        '--f--',
+        '',
+      ].join('\r\n'),
+    ),
+  );
+  assert.equal(r.kind, 'complaint');
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    [null],
+  );
+  assert.equal(r.original_message_id, '<news-77@shop.example>');
+});
