@@ -243,7 +243,11 @@ function arf(top: MimePart, report: string, ownId: string | null, inline = ''): 
   // Else the returned copy's To, unless the report says it redacted the recipient (RFC 6590's Redacted-Address: AOL
   // writes "redacted@aol.com" there), which names nobody.
   if (rcpts.length === 0 && returned && header(fields, 'redacted-address') === null)
-    rcpts.push(...addresses(header(returned, 'to')).filter((a) => !/^redacted@/i.test(a)).slice(0, 1));
+    rcpts.push(
+      ...addresses(header(returned, 'to'))
+        .filter((a) => !/^redacted@/i.test(a))
+        .slice(0, 1),
+    );
   // A report always concerns one recipient, even when it hides the address (correlate by Message-ID).
   if (rcpts.length === 0) rcpts.push(null);
   result.recipients = rcpts.map((address) => bareRecipient(address));
