@@ -461,6 +461,15 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
       const original = returned ? addresses(header(returned, 'to')) : addressesFromInline(report.returned);
       found = original.slice(0, 1).map((address) => ({ address, diagnostic: diag }));
     }
+  } else {
+    // An address the prose runs on into ("delivered to ann@dest.examplebecause", a copy of an HTML notice): the
+    // notice's own X-Failed-Recipients, where it has one, says where the address ends.
+    const listed = addresses(header(top.headers, 'x-failed-recipients')).filter(isMailbox);
+    if (listed.length > 0)
+      found = found.map((f) => {
+        const whole = listed.find((a) => f.address.length > a.length && f.address.toLowerCase().startsWith(a.toLowerCase()));
+        return whole ? { ...f, address: whole } : f;
+      });
   }
   const wholeStatus = found.length === 1 ? findStatus(report.report) : null;
   result.recipients = found.map((f) => {

@@ -468,7 +468,7 @@ const RECIPIENT_FIELD = /^(?:To|Cc):(.*)$/gim;
  * Read around each candidate address only, so notices that refuse no sender pay nothing.
  */
 const SENDER_AFTER = /^>?:?[ \t]*(?:Sender address rejected|unauthori[sz]ed sender)\b/i;
-const SENDER_BEFORE = /(?:\bnot owned by user|\bDomain of sender address)[ \t]+<?$/i;
+const SENDER_BEFORE = /(?:\bnot owned by user|\bDomain of sender address)[ \t]+<?$|\bSender Address:[ \t]*(?:\r?\n[ \t]*)?<?$/i;
 
 /** The address at `at` in `text` is one a reply names as our sender. */
 function quotedAsSender(text: string, at: number, length: number): boolean {
@@ -703,13 +703,22 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   if (found.length === 0) {
     // The address inside a sentence: "Your message to <jane@…> could not be delivered", "… could not be
     // delivered to jane@…", as gateways and carriers' MMS relays word it.
-    for (const m of addressesInSentences(body)) add(m.address, m.index);
+    // (A sentence that says the mail was not delivered to an address names a failed recipient, a role one too.)
+    for (const m of addressesInSentences(body)) add(m.address, m.index, true);
   }
+  if (found.length === 0 && roles.length > 0) found = roles;
   if (found.length === 0) {
     for (const m of body.matchAll(RCPT_TO)) add(m[1], m.index ?? 0);
   }
   if (found.length === 0) {
-    for (const m of body.replace(/^[ \t]*(?:Message-ID|In-Reply-To|References):.*$/gim, (l) => ' '.repeat(l.length)).matchAll(ADDR_G)) add(m[0], m.index ?? 0);
+    // (An address that starts its line stands where layouts put a failed recipient: a role one there is kept for
+    // the fallback below, as Exchange's "postmaster@x<mailto:postmaster@x>" under "Delivery has failed to".)
+    const scanned = body.replace(/^[ \t]*(?:Message-ID|In-Reply-To|References):.*$/gim, (l) => ' '.repeat(l.length));
+    for (const m of scanned.matchAll(ADDR_G)) {
+      const at = m.index ?? 0;
+      add(m[0], at, /(?:^|\n)[ \t]*<?$/.test(scanned.slice(Math.max(0, at - 80), at)));
+    }
+    if (found.length === 0 && roles.length > 0) found = roles;
     // No shape named the failed address, so every address of the notice was taken: its examples, its
     // directory's suggestions, its own address form. When the returned copy's Received lines name the
     // envelope recipient among them, that is the address the mail was for; the rest are the notice's prose.

@@ -108,6 +108,50 @@ const CASES: NoticeCase[] = [
     hard: false,
   },
   {
+    // Yahoo's deferral for too many unknown recipients from our IP (its help pages: our IP deprioritised), given up
+    // on: about our sending, not this address.
+    name: 'Yahoo\'s "451 VS1-IP Excessive unknown recipients - possible Open Relay", given up on, is about our IP, not a missing mailbox',
+    mail: postfix([
+      '<ann@yahoo.example>: host mta6.am0.yahoodns.example[192.0.2.94] said: 451 VS1-IP',
+      '    Excessive unknown recipients - possible Open Relay (#4.1.8) (in reply to RCPT',
+      '    TO command)',
+    ]),
+    recipients: ['ann@yahoo.example'],
+    category: 'reputation-or-blocklist',
+    hard: false,
+  },
+  {
+    // Gmail's notice (its text form, without the asterisks) about a role address: mail to postmaster@ fails too.
+    name: "Gmail's \"Your message wasn't delivered to postmaster@… because the address couldn't be found\" names postmaster@ as the recipient",
+    mail: mail(
+      ['From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>', 'To: bounces@shop.example', 'Subject: Delivery Status Notification (Failure)'],
+      [
+        'Address not found',
+        '',
+        "Your message wasn't delivered to postmaster@dest.example because the address couldn't be found, or is unable to receive mail.",
+      ],
+    ),
+    recipients: ['postmaster@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    // An HTML notice copied as text runs the address into the next word; the notice's X-Failed-Recipients has it whole.
+    name: 'an address run into the next word ("ann@dest.examplebecause") is taken whole from X-Failed-Recipients',
+    mail: mail(
+      [
+        'From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>',
+        'To: bounces@shop.example',
+        'Subject: Delivery Status Notification (Failure)',
+        'X-Failed-Recipients: ann@dest.example',
+      ],
+      ["Your message wasn't delivered to ann@dest.examplebecause the address couldn't be found. The response was:550 #5.1.0 Address rejected."],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
     // Purelymail's one line per recipient: "<addr> at remote mailserver <host> (<ip>): <reply>".
     name: 'Purelymail\'s "root@… at remote mailserver …: 421 4.3.2 too many connections" names root@ as the recipient, soft',
     mail: mail(
@@ -283,6 +327,13 @@ test('replies from those threads read by their words: a group for its organisati
       '451-192.0.2.1 is not yet authorized to deliver mail from\r\n451-<app@shop.example> to <ann@dest.example>.\r\n451 Please try later.',
       'greylisted',
     ],
+    // Exchange Online's and Google Groups' words for a restricted recipient, a relay refusal, and giving up.
+    ['dsn', "Your message can't be delivered because delivery to this address is restricted.", 'policy'],
+    ['dsn', 'The group forum does not allow posting through email.', 'policy'],
+    ['dsn', "The recipient's email system couldn't relay your message", 'relay-denied'],
+    ['dsn', "Despite repeated attempts to contact the recipient's email system it didn't respond.", 'expired'],
+    // A recipient's own reject list (Korean portals' wording).
+    ['rcpt', "550 You are registered as spammer (by user's reject list)", 'policy'],
     // iCloud greylists under 4.2.2; Exchange's words for a DNS server that failed.
     ['rcpt', '422 4.2.2 Greylisted, please try again in 180 seconds', 'greylisted'],
     ['dsn', '451 4.4.0 DNS server returned general failure', 'dns-failure'],
@@ -483,4 +534,28 @@ test('a feedback report that redacted the recipient (AOL\'s Redacted-Address, "r
     [null],
   );
   assert.equal(r.original_message_id, '<news-77@shop.example>');
+});
+
+test('Exchange Online\'s "Sender Address:" with the address on the next line is our sender, not a failed recipient', async () => {
+  // Its details block, pasted without the notice's first line.
+  const r = await parseBounce(
+    mail(
+      ['From: postmaster@outlook.example', 'To: bounces@shop.example', 'Subject: Undeliverable: Newsletter'],
+      [
+        'More Info for Email Admins',
+        'Status code: 550 5.7.350',
+        '',
+        'Sender Address:',
+        'news@shop.example',
+        'Recipient Address:',
+        'office@dest.example',
+        'Subject:',
+        'Newsletter',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.hard]),
+    [['office@dest.example', false]],
+  );
 });
