@@ -705,6 +705,7 @@ const ROWS: Row[] = [
     'tls-required',
   ],
   ['provider:microsoft-ip-restricted', r('mail', 451, '4.7.850', 'Access denied, please try again later.'), 'reputation-or-blocklist'],
+  ['wording:spoofed-sender', r('data', 550, null, 'rejecting spoofed message'), 'authentication-policy'], // Barracuda
   ['provider:qmail-rcpthosts', r('rcpt', 553, null, "sorry, that domain isn't in my list of allowed rcpthosts (#5.5.3 - chkuser)"), 'relay-denied'],
   ['provider:exim-sender-verify', r('rcpt', 550, null, 'Sender verify failed: the account or domain may not exist, they may be blacklisted'), 'policy'],
   ['provider:vade-no-such-user', r('rcpt', 550, '5.7.1', 'Connection refused - OXSUS001_403'), 'mailbox-unknown'],

@@ -120,6 +120,24 @@ test('the returned message shows the forward: a hop stamped X-Original-To with t
   assert.equal(p.hard, false);
 });
 
+test("Exchange's inbox-rule forward: the returned copy's X-MS-Exchange-Inbox-Rules-Loop names the mailbox we sent to", async () => {
+  const r = await parseBounce(
+    dsn(
+      [
+        'Final-Recipient: rfc822; invoices@inbox.example.net',
+        'Action: failed',
+        'Status: 5.7.520',
+        'Diagnostic-Code: smtp; 550 5.7.520 Access denied, Your organization does not allow external forwarding.',
+      ],
+      ['X-MS-Exchange-Inbox-Rules-Loop: ap@customer.example', 'To: Accounts <ap@customer.example>', 'Subject: Invoice 77', 'Message-ID: <inv-77@shop.example>'],
+    ),
+  );
+  const [p] = r.recipients;
+  assert.equal(p.address, 'ap@customer.example');
+  assert.equal(p.final_recipient, 'invoices@inbox.example.net');
+  assert.equal(p.hard, false);
+});
+
 test('a returned message written to the failed address itself shows no forward', async () => {
   const r = await parseBounce(
     dsn(

@@ -332,6 +332,16 @@ test('replies from those threads read by their words: a group for its organisati
     ['dsn', 'The group forum does not allow posting through email.', 'policy'],
     ['dsn', "The recipient's email system couldn't relay your message", 'relay-denied'],
     ['dsn', "Despite repeated attempts to contact the recipient's email system it didn't respond.", 'expired'],
+    // Sending services' recorded replies: a recipient's hourly limit, an organisation's queue quota, a folder full,
+    // connections too frequent, Barracuda's spoofing and content refusals.
+    ['dsn', '554 5.2.122 The recipient has exceeded their limit for the number of messages they can receive per hour', 'rate-limited'],
+    ['rcpt', '450 4.7.3 Organization queue quota exceeded', 'rate-limited'],
+    ['rcpt', '550 5.2.5 Folder full', 'mailbox-full'],
+    ['connect', '450 too frequent connects from 192.0.2.1, please try later', 'rate-limited'],
+    ['data', '550 rejecting spoofed message', 'authentication-policy'],
+    ['data', '554 rejecting banned content', 'content-or-spam'],
+    // "Relaying disallowed" under a 5.1.1 (Zoho): a relay refusal, not a missing mailbox.
+    ['rcpt', '550 5.1.1 Relaying disallowed', 'relay-denied'],
     // A recipient's own reject list (Korean portals' wording).
     ['rcpt', "550 You are registered as spammer (by user's reject list)", 'policy'],
     // iCloud greylists under 4.2.2; Exchange's words for a DNS server that failed.
@@ -558,4 +568,10 @@ test('Exchange Online\'s "Sender Address:" with the address on the next line is 
     r.recipients.map((x) => [x.address, x.hard]),
     [['office@dest.example', false]],
   );
+});
+
+test('a filtering gateway\'s "Recipient address rejected: Not in recipient list" is no such user (low confidence under its 5.7.1)', () => {
+  const { code, enhanced, text } = splitReply('554 5.7.1 <u@dest.example>: Recipient address rejected: Not in recipient list');
+  const c = classify({ phase: 'rcpt', code, enhanced, text });
+  assert.deepEqual([c.category, c.hard], ['mailbox-unknown', true], c.rule);
 });
