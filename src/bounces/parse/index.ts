@@ -52,7 +52,10 @@ export function parseBounceSync(raw: Buffer, opts: ParseOptions = {}): ParseResu
   const limits: MimeLimits = { maxParts: opts.maxParts ?? DEFAULT_LIMITS.maxParts, maxDepth: opts.maxDepth ?? DEFAULT_LIMITS.maxDepth };
   const maxRecipients = opts.maxRecipients ?? Infinity;
   try {
-    const text = raw.toString('latin1');
+    // A mail whose lines all end in a bare CR (old Mac mail programs; RFC 5322 allows only CRLF) reads as one line
+    // otherwise: its lines are LF-ended for reading.
+    const latin1 = raw.toString('latin1');
+    const text = latin1.includes('\n') || !latin1.includes('\r') ? latin1 : latin1.replace(/\r/g, '\n');
     const mails = splitMbox(text);
     if (mails.length > 1) return capRecipients(merge(mails.map((m) => analyse(parseMime(m, limits), maxRecipients))), maxRecipients);
     return capRecipients(analyse(parseMime(text, limits), maxRecipients), maxRecipients);

@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
 import { classify, splitReply } from '../../../src/classify/index.js';
 import { type NoticeCase, noticeCases } from '../../helpers/notice-cases.js';
-import { EXIM_PERMANENT_OPENING, postfixOpening } from '../../helpers/notice-text.js';
+import { deliveryReport, EXIM_PERMANENT_OPENING, postfixOpening } from '../../helpers/notice-text.js';
 
 const mail = (headers: string[], body: string[]): Buffer =>
   Buffer.from([...headers, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', '', ...body, ''].join('\r\n'));
@@ -342,6 +342,16 @@ test('replies from those threads read by their words: a group for its organisati
     ['data', '554 rejecting banned content', 'content-or-spam'],
     // "Relaying disallowed" under a 5.1.1 (Zoho): a relay refusal, not a missing mailbox.
     ['rcpt', '550 5.1.1 Relaying disallowed', 'relay-denied'],
+    // Filtering gateways' documented replies: our account's invalid-recipient rate (MailChannels), a dictionary
+    // attack guard, a routing loop, an attachment type not allowed.
+    [
+      'rcpt',
+      '550 5.7.1 [BR] Our system has detected an excessively high number of invalid recipients originating from your account.',
+      'reputation-or-blocklist',
+    ],
+    ['rcpt', '550 Dictionary attack detected', 'reputation-or-blocklist'],
+    ['rcpt', '550 Lowest numbered MX record points to local host', 'system-error'],
+    ['data', '550 5.7.1 [IB_FEB] The message contains an attachment type that is not allowed', 'virus'],
     // A recipient's own reject list (Korean portals' wording).
     ['rcpt', "550 You are registered as spammer (by user's reject list)", 'policy'],
     // iCloud greylists under 4.2.2; Exchange's words for a DNS server that failed.
@@ -574,4 +584,24 @@ test('a filtering gateway\'s "Recipient address rejected: Not in recipient list"
   const { code, enhanced, text } = splitReply('554 5.7.1 <u@dest.example>: Recipient address rejected: Not in recipient list');
   const c = classify({ phase: 'rcpt', code, enhanced, text });
   assert.deepEqual([c.category, c.hard], ['mailbox-unknown', true], c.rule);
+});
+
+test('a report whose lines all end in a bare CR is read as its lines (old Mac mail programs)', async () => {
+  const lines = deliveryReport(
+    ['From: MAILER-DAEMON@mx.shop.example', 'To: bounces@shop.example', 'Subject: Undelivered Mail Returned to Sender'],
+    ['<zoe@dest.example>: host mx.dest.example[192.0.2.25] said: 550 5.1.1 No such user', ''],
+    [
+      'Reporting-MTA: dns; mx.shop.example',
+      '',
+      'Final-Recipient: rfc822; zoe@dest.example',
+      'Action: failed',
+      'Status: 5.1.1',
+      'Diagnostic-Code: smtp; 550 5.1.1 No such user',
+    ],
+  );
+  const r = await parseBounce(Buffer.from(lines.join('\r')));
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.status, x.hard]),
+    [['zoe@dest.example', '5.1.1', true]],
+  );
 });
