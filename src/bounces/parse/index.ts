@@ -476,7 +476,8 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   }
   const wholeStatus = found.length === 1 ? findStatus(report.report) : null;
   result.recipients = found.map((f) => {
-    const original = f.original ?? (found.length === 1 ? sentToFromReturned(returned, f.address, addresses) : null);
+    // The returned copy as an attachment, else quoted inline below the notice (qmail's "Below this line is a copy").
+    const original = f.original ?? (found.length === 1 ? sentToFromReturned(returned ?? inlineHeaders(report.returned), f.address, addresses) : null);
     const status = findStatus(f.diagnostic) ?? wholeStatus;
     // A receipt's recipient was delivered unless its own line quotes a failure or a delay.
     const delivered = report.delivered && !/^[45]/.test(status ?? '');
@@ -518,6 +519,14 @@ function repliedTo(top: MimePart): string | null {
   if (inReplyTo) return inReplyTo;
   const refs = header(top.headers, 'references')?.match(/<[^>\s]+>/g);
   return refs ? refs[refs.length - 1] : null;
+}
+
+/** The header block of a copy quoted inline (from its first header line to the blank line after it), or null. */
+function inlineHeaders(returned: string): Header[] | null {
+  const m = /^[A-Za-z][A-Za-z0-9-]*:[ \t]/m.exec(returned);
+  if (!m) return null;
+  const headers = parseHeaders(returned.slice(m.index).split(/\r?\n[ \t]*\r?\n/, 1)[0]!);
+  return headers.length > 0 ? headers : null;
 }
 
 function addressesFromInline(returned: string): string[] {

@@ -138,6 +138,40 @@ test("Exchange's inbox-rule forward: the returned copy's X-MS-Exchange-Inbox-Rul
   assert.equal(p.hard, false);
 });
 
+test('a copy quoted inline below the notice (qmail) shows the forward as an attached one does', async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      [
+        'From: MAILER-DAEMON@mx.univ.example',
+        'To: bounces@shop.example',
+        'Subject: failure notice',
+        '',
+        'Hi. This is the qmail-send program at mx.univ.example.',
+        "I'm afraid I wasn't able to deliver your message to the following addresses.",
+        "This is a permanent error; I've given up. Sorry it didn't work out.",
+        '',
+        '<grad.student@univ365.example>:',
+        '192.0.2.25 does not like recipient.',
+        'Remote host said: 550 5.1.1 User unknown',
+        'Giving up on 192.0.2.25.',
+        '',
+        '--- Below this line is a copy of the message.',
+        '',
+        'Return-Path: <bounces@shop.example>',
+        'X-Original-To: alum.name@alumni.univ.example',
+        'To: alum.name@alumni.univ.example',
+        'Subject: Newsletter',
+        '',
+        'Hello.',
+        '',
+      ].join('\r\n'),
+    ),
+  );
+  const [p] = r.recipients;
+  assert.equal(p.address, 'alum.name@alumni.univ.example');
+  assert.equal(p.final_recipient, 'grad.student@univ365.example');
+});
+
 test('a returned message written to the failed address itself shows no forward', async () => {
   const r = await parseBounce(
     dsn(
