@@ -122,29 +122,41 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     const phases: PhaseRecord[] = [];
     const attemptNo = Math.max(...job.recipients.map((r) => r.attempt));
 
+    // The dns phase's log line waits until the attempt goes on (a connection opened or reused, or another phase
+    // recorded): a job given back unattempted because its first address's queue is full (`hostBusy`) is claimed
+    // again within a second, and would log its lookup each time.
+    let heldLine: (() => void) | null = null;
+    const flush = () => {
+      heldLine?.();
+      heldLine = null;
+    };
     const record = (p: PhaseRecord, recipient?: DeliveryRecipient) => {
       phases.push(p);
-      logger.info(
-        {
-          event: 'smtp.phase',
-          queue_id: job.message.queueId,
-          message_id: job.message.messageId,
-          recipient: recipient?.address,
-          domain: job.domain,
-          phase: p.phase,
-          code: p.code,
-          enhanced: p.enhanced,
-          text: p.text,
-          error: p.error ?? undefined,
-          mx: p.remoteHost,
-          ip: p.remoteIp,
-          port: (p.detail?.port as number | undefined) ?? undefined,
-          duration_ms: p.durationMs,
-          attempt: recipient?.attempt ?? attemptNo,
-          tag: job.message.tag,
-        },
-        `${p.phase} ${p.code ?? p.error ?? ''}`.trim(),
-      );
+      flush();
+      const line = () =>
+        logger.info(
+          {
+            event: 'smtp.phase',
+            queue_id: job.message.queueId,
+            message_id: job.message.messageId,
+            recipient: recipient?.address,
+            domain: job.domain,
+            phase: p.phase,
+            code: p.code,
+            enhanced: p.enhanced,
+            text: p.text,
+            error: p.error ?? undefined,
+            mx: p.remoteHost,
+            ip: p.remoteIp,
+            port: (p.detail?.port as number | undefined) ?? undefined,
+            duration_ms: p.durationMs,
+            attempt: recipient?.attempt ?? attemptNo,
+            tag: job.message.tag,
+          },
+          `${p.phase} ${p.code ?? p.error ?? ''}`.trim(),
+        );
+      if (p.phase === 'dns') heldLine = line;
+      else line();
     };
 
     // The recipients' own domain in a reply ("554 5.7.1 mx.timeout.com: message rejected"), the domain of the
@@ -159,6 +171,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
       return m;
     };
     const finish = (verdicts: Map<number, Verdict> | Verdict): AttemptReport => {
+      flush();
       const recipients: RecipientOutcome[] = job.recipients.map((r) => {
         const v = verdicts instanceof Map ? verdicts.get(r.id)! : verdicts;
         // Delivered only on the server's 2xx after the message; a 2xx in place of DATA's 354 (temporary) is not.
@@ -321,15 +334,18 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
             ),
             abandoned: true,
           };
-        let result = await attemptHost(job, route, host, ip, hostPolicy, true, record, signal, rule, stopping);
+        let result = await attemptHost(job, route, host, ip, hostPolicy, true, record, signal, rule, stopping, flush);
         if (!result.definite && result.retryCleartext && !stopping?.aborted)
-          result = await attemptHost(job, route, host, ip, hostPolicy, false, record, signal, rule, stopping);
+          result = await attemptHost(job, route, host, ip, hostPolicy, false, record, signal, rule, stopping, flush);
         if (result.definite) return finish(result.verdicts);
         if (result.failure.error === STOPPING) return { ...finish(result.failure), abandoned: true };
         if (result.failure.error === HOST_BUSY) {
           // Our own queue for the first address is full: the job goes back unattempted (nothing was tried,
           // nothing to record). After another address was tried, this one is recorded like a wait that ran out.
-          if (!phases.some((p) => p.phase !== 'dns')) return { ...finish(result.failure), abandoned: true, hostBusy: true };
+          if (!phases.some((p) => p.phase !== 'dns')) {
+            heldLine = null;
+            return { ...finish(result.failure), abandoned: true, hostBusy: true };
+          }
           result.failure.error = 'ELOCALLIMIT';
           record({
             phase: 'connect',
@@ -361,6 +377,8 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
     signal?: AbortSignal,
     sts: HostRule | null = null,
     stopping?: AbortSignal,
+    /** Called as a connection is opened or reused: the attempt is under way. */
+    begun: () => void = () => {},
   ): Promise<HostResult> {
     const where = { remoteHost: host.host, remoteIp: ip };
     const port = host.port;
@@ -481,6 +499,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
             const t = performance.now();
             const c = client;
             c.setIdle(false);
+            begun();
             reused = {
               onReset: () =>
                 record(
@@ -584,6 +603,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
             }
             opened = unresponsive.opening(address);
             connecting = true;
+            begun();
             // Until the server says something (its TCP answer, then its greeting) the session only waits: past
             // SILENT_LEND_MS its delivery slot is lent, so that servers that never answer do not hold every slot
             // for their whole timeout before the first of them is known (src/queue/slots.ts).

@@ -13,7 +13,7 @@ import { startDnsServer, type DnsServer } from '../helpers/dns-server.js';
 import { startSilentHost, type SilentHost } from '../helpers/silent-host.js';
 import { startTestMta, type TestMta } from '../helpers/test-mta.js';
 import { enqueue, manualClock, tempStore, testConfig as queueConfig } from '../queue/fixtures.js';
-import { testConfig, testDeliverer, testJob } from './fixtures.js';
+import { captureLogger, testConfig, testDeliverer, testJob } from './fixtures.js';
 
 const MX_IP = '127.0.6.1'; // the counting proxy: what DNS points at
 const MTA_IP = '127.0.6.2'; // the test MTA behind it
@@ -251,6 +251,38 @@ test('a full address: the session waits up to connect_timeout, records a local-l
     assert.equal(again.recipients[0].outcome, 'deferred');
     assert.equal(again.phases.find((p) => p.phase === 'connect')?.error, 'EUNRESPONSIVE');
     assert.equal(silent.accepted - acceptedBefore, 1);
+  } finally {
+    await deliverer.close();
+  }
+});
+
+test('a job given back because its address has as many sessions waiting as it takes logs nothing: its lookup is logged once it goes on', async () => {
+  const config = testConfig(dns.address, { max_connections_per_host: 1, connect_timeout_ms: 2_500, greeting_timeout_ms: 3_000 });
+  const { logger, lines } = captureLogger();
+  const deliverer = await testDeliverer(config, logger);
+  const acceptedBefore = silent.accepted;
+  try {
+    const holderJob = testJob({ domain: 'lone.test', to: ['held@lone.test'] });
+    const holder = deliverer.deliver(holderJob); // the only slot, waiting for a greeting that never comes
+    while (silent.accepted === acceptedBefore) await new Promise((r) => setTimeout(r, 10));
+    const waiterJob = testJob({ domain: 'lone.test', to: ['queued@lone.test'] });
+    const waiter = deliverer.deliver(waiterJob); // queued behind it: as many waiting as the limit
+    await new Promise((r) => setTimeout(r, 1_300)); // the address stands still for over a second
+    const backJob = testJob({ domain: 'lone.test', to: ['back@lone.test'] });
+    const back = await deliverer.deliver(backJob);
+    assert.equal(back.abandoned, true);
+    assert.equal(back.hostBusy, true, 'given back: its first address is full and still');
+    assert.deepEqual(
+      back.phases.map((p) => p.phase),
+      ['dns'],
+      'the lookup is in the report',
+    );
+    const phaseLines = (queueId: string) => lines.filter((l) => l.event === 'smtp.phase' && l.queue_id === queueId).map((l) => l.phase);
+    assert.deepEqual(phaseLines(backJob.message.queueId), [], 'nothing logged for a job given back unattempted');
+    assert.deepEqual(phaseLines(holderJob.message.queueId), ['dns'], "the holder's lookup is logged as it connects");
+    await Promise.all([holder, waiter]);
+    assert.deepEqual(phaseLines(holderJob.message.queueId), ['dns', 'connect']);
+    assert.deepEqual(phaseLines(waiterJob.message.queueId).slice(0, 2), ['dns', 'connect'], 'a job that waited logs its lookup before its wait');
   } finally {
     await deliverer.close();
   }
