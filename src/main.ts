@@ -157,7 +157,9 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
     const refusals = createRefusalCounters();
     // Placed on the feed before any listener starts: the bounce listener's start-up recovery processes mail
     // stored before a crash at once, and what it writes before the metrics' cursors are placed is never counted.
-    const metrics = config.api.enabled ? createMetrics({ store, logger, refusals }) : null;
+    // Delivery's list of addresses that stopped answering: the thread's (as it last said) or this thread's own.
+    const unresponsive = () => thread?.unresponsive() ?? deliverer?.unresponsive() ?? [];
+    const metrics = config.api.enabled ? createMetrics({ store, logger, refusals, unresponsive }) : null;
     if (metrics) {
       await metrics.start();
       stops.push(() => metrics.stop());
@@ -188,6 +190,7 @@ export async function startRelay(config: Config, options: RelayOptions = {}): Pr
         suppressions,
         metrics,
         refusals,
+        unresponsive,
         doctor: (domains) => runDoctor({ config, store, domains }),
       });
       // The support page: same server, same tokens, the same actions object as the API's routes.

@@ -12,6 +12,7 @@ import { messageFate, TIMELINE_LIMIT, type FateOptions } from '../query/fate.js'
 import { CursorError, DEFAULT_LIMIT, searchMessages } from '../query/search.js';
 import type { Store, SuppressionPosition, SuppressionRecord } from '../store/store.js';
 import { RECIPIENT_STATES, type RecipientState } from '../types.js';
+import type { UnresponsiveAddress } from '../delivery/unresponsive-hosts.js';
 import type { MetricsHook } from '../metrics/metrics.js';
 import type { RefusalCounters } from '../listener/refusal-counters.js';
 import { createQueueControl } from '../queue/control.js';
@@ -49,6 +50,8 @@ export interface ApiOptions {
   /** The operator actions; by default made from queueControl, suppressions and the store's webhook outbox. */
   actions?: OperatorActions;
   metrics?: MetricsHook;
+  /** The mail server addresses this process's delivery skips because they did not answer (GET /v1/queue). */
+  unresponsive?: () => readonly UnresponsiveAddress[];
   /** Failed credentials, blocks and refused connections, counted for /metrics (the web page gets the same). */
   refusals?: RefusalCounters;
   /** /readyz answers 503 until this returns true. Absent: ready once listening. */
@@ -355,9 +358,23 @@ export function createApi(opts: ApiOptions): Api {
       if (oldest < e.oldest_created_at) e.oldest_created_at = oldest;
       domains.set(d.domain, e);
     }
+    const now = Date.now();
     return {
       by_state: byState,
       waiting_by_domain: [...domains.values()].sort((a, b) => b.queued + b.deferred - (a.queued + a.deferred) || a.domain.localeCompare(b.domain)),
+      unresponsive_addresses: (opts.unresponsive?.() ?? []).map((a) => {
+        const at = a.address.lastIndexOf(':');
+        return {
+          ip: a.address.slice(0, at),
+          port: Number(a.address.slice(at + 1)),
+          why: a.why,
+          strikes: a.strikes,
+          first_timeout_at: new Date(a.first).toISOString(),
+          last_timeout_at: new Date(a.since).toISOString(),
+          held_until: new Date(a.until).toISOString(),
+          probe_due: a.until <= now,
+        };
+      }),
     };
   });
 

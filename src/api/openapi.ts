@@ -347,7 +347,9 @@ export function openApiDocument(): Json {
       },
       '/v1/queue': {
         get: {
-          summary: 'Recipient counts by state, and waiting recipients by destination domain',
+          summary: 'Recipient counts by state, waiting recipients by destination domain, and the mail server addresses this relay skips',
+          description:
+            '`unresponsive_addresses`: addresses (ip, port) that timed out before any reply, which this relay process skips until `held_until` and then tries with one session before the others (`probe_due`); each relay learns on its own, so another node may list others.',
           responses: {
             200: json(
               {
@@ -363,6 +365,22 @@ export function openApiDocument(): Json {
                         queued: { type: 'integer' },
                         deferred: { type: 'integer' },
                         oldest_created_at: { type: 'string', format: 'date-time' },
+                      },
+                    },
+                  },
+                  unresponsive_addresses: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        ip: { type: 'string' },
+                        port: { type: 'integer' },
+                        why: { type: 'string', description: 'the last timeout, e.g. "no greeting within 300000 ms"' },
+                        strikes: { type: 'integer', description: 'timeouts in a row; each doubles the hold' },
+                        first_timeout_at: { type: 'string', format: 'date-time' },
+                        last_timeout_at: { type: 'string', format: 'date-time' },
+                        held_until: { type: 'string', format: 'date-time' },
+                        probe_due: { type: 'boolean', description: 'the hold is over: the next session to it tries it' },
                       },
                     },
                   },

@@ -61,6 +61,8 @@ export interface DelivererOptions {
    * the only one.
    */
   hostSlots?: HostSlots;
+  /** Told when an address stops answering or answers again (`unresponsive()` has the list). */
+  onUnresponsiveChange?: () => void;
 }
 
 export interface HostSlots {
@@ -113,6 +115,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
           { event: 'delivery.host_answered', ...where, duration_ms: clock() - c.heldSince },
           `${c.address} answers again after ${Math.round((clock() - c.heldSince) / 1000)} s`,
         );
+      options.onUnresponsiveChange?.();
     },
   });
   options.hostSlots?.watch?.((ip, max, forMs) => pool.cap(ip, max, forMs));
@@ -701,6 +704,7 @@ export function createDeliverer(options: DelivererOptions): Deliverer {
 
   return {
     deliver,
+    unresponsive: () => unresponsive.list(),
     async close() {
       await Promise.all(pool.drain().map((c) => c.quit(2_000)));
     },

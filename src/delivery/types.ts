@@ -5,6 +5,7 @@
  */
 import type { Classification } from '../classify/types.js';
 import type { MessageRecord, NotifyKeyword, Phase } from '../types.js';
+import type { UnresponsiveAddress } from './unresponsive-hosts.js';
 
 export interface DeliveryRecipient {
   /** Internal recipient row id. */
@@ -105,6 +106,8 @@ export interface Deliverer {
    * delivery.stop_final_reply_ms); `stopping`: start no new transaction (MAIL), give the job back.
    */
   deliver(job: DeliveryJob, signal?: AbortSignal, stopping?: AbortSignal): Promise<AttemptReport>;
+  /** The mail server addresses this process skips or probes because they did not answer (unresponsive-hosts.ts). */
+  unresponsive(): UnresponsiveAddress[];
   /** Closes pooled connections. */
   close(): Promise<void>;
 }

@@ -52,6 +52,22 @@ interface Held {
   probeUntil: number | null;
 }
 
+/** An address that did not answer, as the API and the metrics show it. */
+export interface UnresponsiveAddress {
+  /** `ip:port`. */
+  address: string;
+  /** When this outage's first timeout was. */
+  first: number;
+  /** When its last timeout was. */
+  since: number;
+  /** When a session may try it again (a probe); past: the next session to it is the probe. */
+  until: number;
+  /** Timeouts in a row (each doubles the hold). */
+  strikes: number;
+  /** What the last timeout was. */
+  why: string;
+}
+
 /** An address's state changed: held (again, for longer), or heard from after a hold. For the log. */
 export type HostChange =
   | { kind: 'held'; address: string; since: number; until: number; strikes: number; why: string }
@@ -176,8 +192,8 @@ export class UnresponsiveHosts {
     if (h && h.probeUntil !== null) h.probeUntil = null;
   }
 
-  /** The addresses held now, for the stats. */
-  list(): { address: string; since: number; until: number; why: string }[] {
-    return [...this.held].map(([address, h]) => ({ address, since: h.since, until: h.until, why: h.why }));
+  /** The addresses not known to answer now (held, or their hold over and not answered yet), oldest hold first. */
+  list(): UnresponsiveAddress[] {
+    return [...this.held].map(([address, h]) => ({ address, first: h.first, since: h.since, until: h.until, strikes: h.strikes, why: h.why }));
   }
 }

@@ -9,6 +9,7 @@
  * `rate()` and `increase()` handle the reset at a restart.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { UnresponsiveAddress } from '../delivery/unresponsive-hosts.js';
 import type { Logger } from '../log/logger.js';
 import type { FeedTally, InboundResult, Store } from '../store/store.js';
 import { EVENT_KINDS } from '../types.js';
@@ -30,6 +31,8 @@ export interface MetricsOptions {
   now?: () => number;
   /** The listeners' refusal and HTTP credential counters (./refusals.ts), served on this registry. */
   refusals?: CountedRefusals;
+  /** The mail server addresses this process's delivery skips because they did not answer (src/delivery/unresponsive-hosts.ts). */
+  unresponsive?: () => readonly UnresponsiveAddress[];
 }
 
 /** What the HTTP API serves at /metrics. */
@@ -138,6 +141,13 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const oldestAge = new Gauge({
     name: 'mailtrail_queue_oldest_message_age_seconds',
     help: 'Age of the oldest message with a waiting recipient; 0 when nothing waits',
+    registers,
+  });
+  // Per process, as the skipping is: each relay learns on its own which addresses stopped answering.
+  const unresponsive = new Gauge({
+    name: 'mailtrail_delivery_unresponsive_addresses',
+    help: 'Mail server addresses (ip:port) this relay skips because they did not answer (held), or will try once more before the others (probe due)',
+    labelNames: ['state'] as const,
     registers,
   });
 
@@ -266,6 +276,10 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       queueDepth.set({ state: 'deferred' }, w.deferred);
       leased.set(w.leased);
       oldestAge.set(w.oldestCreatedAt === null ? 0 : Math.max(0, t - w.oldestCreatedAt) / 1000);
+      const silent = opts.unresponsive?.() ?? [];
+      const held = silent.filter((a) => a.until > t).length;
+      unresponsive.set({ state: 'held' }, held);
+      unresponsive.set({ state: 'probe-due' }, silent.length - held);
       return registry.metrics();
     },
   };

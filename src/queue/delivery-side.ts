@@ -32,7 +32,7 @@ export function relayNotifier(deps: { config: Config; store: Store; logger: Logg
   return createNotifier({ config, store, intake, logger, explain: (input) => classify(input).explanation || null, onEnqueued: deps.onEnqueued });
 }
 
-export function createDeliverySide(deps: { config: Config; store: Store; logger: Logger }): DeliverySide {
+export function createDeliverySide(deps: { config: Config; store: Store; logger: Logger; onUnresponsiveChange?: () => void }): DeliverySide {
   const { config, store, logger } = deps;
   const owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   // Several relays on one PostgreSQL database share their destination limits through it; a SQLite
@@ -43,6 +43,7 @@ export function createDeliverySide(deps: { config: Config; store: Store; logger:
     config,
     logger,
     hostSlots,
+    onUnresponsiveChange: deps.onUnresponsiveChange,
     mtaSts: config.delivery.mta_sts.enabled ? createMtaSts({ config, store: store.mtaSts, logger }) : null,
   });
   let scheduler: Scheduler | null = null;

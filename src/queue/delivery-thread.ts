@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
+import type { UnresponsiveAddress } from '../delivery/unresponsive-hosts.js';
 import type { Logger } from '../log/logger.js';
 import type { StoreShare } from '../store/index.js';
 import { threadEntry } from '../thread-entry.js';
@@ -15,6 +16,8 @@ export interface DeliveryThread {
   /** The worker's lease owner name (its claims in the recipients table). */
   owner: string;
   wake(): void;
+  /** The addresses the thread's deliverer skips or probes because they did not answer (as it last said). */
+  unresponsive(): UnresponsiveAddress[];
   /** Stops claiming, lets running deliveries finish for up to `timeoutMs`, releases leases, closes the thread's store. */
   stop(timeoutMs: number): Promise<void>;
 }
@@ -34,11 +37,13 @@ export async function startDeliveryThread(opts: {
   /** While stopping: the thread's stop failed (it ends at once instead of at the timer). */
   let stopFailed: ((err: Error) => void) | null = null;
   let exited = false;
+  let unresponsive: UnresponsiveAddress[] = [];
 
   const ready = new Promise<string>((resolve, reject) => {
     failed = reject;
     worker.on('message', (m: FromWorker) => {
       if (m.type === 'log') opts.writeLine(m.lines);
+      else if (m.type === 'unresponsive') unresponsive = m.addresses;
       else if (m.type === 'ready') resolve(m.owner);
       else if (m.type === 'stopped') stopped?.();
       else if (m.type === 'failed') {
@@ -72,6 +77,7 @@ export async function startDeliveryThread(opts: {
   return {
     owner,
     wake: () => post({ type: 'wake' }),
+    unresponsive: () => unresponsive,
     async stop(timeoutMs) {
       if (exited) return;
       let failure: Error | null = null;

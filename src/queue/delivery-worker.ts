@@ -5,11 +5,13 @@
  * SQLite, as Postfix's qmgr and smtpd meet through the queue directory.
  *
  * Messages from the main thread: `wake` (new mail is due), `stop` (graceful stop, then `stopped`).
- * Messages to it: `ready`, `log` (a finished log line), `stopped`, `failed` (start failed, with why).
+ * Messages to it: `ready`, `log` (a finished log line), `unresponsive` (the addresses that stopped answering,
+ * whenever that list changes), `stopped`, `failed` (start failed, with why).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import { createLogger } from '../log/logger.js';
+import type { UnresponsiveAddress } from '../delivery/unresponsive-hosts.js';
 import { openStore, type StoreShare } from '../store/index.js';
 import { createDeliverySide } from './delivery-side.js';
 
@@ -21,7 +23,12 @@ export interface DeliveryWorkerData {
 
 export type ToWorker = { type: 'wake' } | { type: 'stop'; timeoutMs: number };
 /** `lines`: one or more whole log lines, each ending in a newline. */
-export type FromWorker = { type: 'ready'; owner: string } | { type: 'log'; lines: string } | { type: 'stopped' } | { type: 'failed'; message: string };
+export type FromWorker =
+  | { type: 'ready'; owner: string }
+  | { type: 'log'; lines: string }
+  | { type: 'unresponsive'; addresses: UnresponsiveAddress[] }
+  | { type: 'stopped' }
+  | { type: 'failed'; message: string };
 
 const port = parentPort!;
 const { config, share } = workerData as DeliveryWorkerData;
@@ -59,7 +66,13 @@ const logger = createLogger(config, {
 
 try {
   const store = await openStore(config, { role: 'delivery', share });
-  const { scheduler, deliverer } = createDeliverySide({ config, store, logger });
+  const side = createDeliverySide({
+    config,
+    store,
+    logger,
+    onUnresponsiveChange: () => send({ type: 'unresponsive', addresses: side.deliverer.unresponsive() }),
+  });
+  const { scheduler, deliverer } = side;
   port.on('message', (m: ToWorker) => {
     if (m.type === 'wake') scheduler.wake();
     else if (m.type === 'stop') {

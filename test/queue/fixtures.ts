@@ -193,6 +193,7 @@ export function fakeDeliverer(
         throttled,
       };
     },
+    unresponsive: () => [],
     async close() {},
   };
   return deliverer;
