@@ -22,6 +22,8 @@ import {
   HARD_CATEGORIES,
   OUT_OF_PROTOCOL,
   PROVIDER_RULES,
+  PROVIDER_UNAVAILABLE,
+  STOCK_REPLY_RULE,
   SUBJECT_RULES,
   VAGUE_RULES,
   WORDING_RULES,
@@ -388,6 +390,11 @@ export function classify(input: ResponseInput): Classification {
   // The answer to MAIL FROM comes before any recipient was offered: a "550 5.1.1 User unknown" there is about our
   // sender, no verdict on a recipient's address. (A greeting's 521 or 5.3.2, the host takes no mail at all, stays.)
   if (result.hard && input.phase === 'mail') return { ...result, category: 'policy', hard: false, explanation: SENDER_UNKNOWN };
+  // RFC 5321's stock "mailbox unavailable" covers a missing mailbox, no access and policy alike: a status naming
+  // the mailbox's state (X.2.x) or a policy (X.7.x) is the more precise of the two ("550 5.2.1 Mailbox not
+  // available" is a disabled mailbox), as the bounce parser reads it too (src/bounces/parse/classification.ts).
+  if (hit?.id === STOCK_REPLY_RULE && st !== null && (st[2] === '2' || st[2] === '7') && !PROVIDER_UNAVAILABLE.test(text))
+    return classify({ phase: input.phase, code: input.code ?? null, enhanced: st, text: null, reportedPhase: input.reportedPhase });
   // A no-such-address status under words that name another cause ("550 5.1.1 Mailbox full"): the words decide.
   if (result.hard && rawText && hit?.id.startsWith('enhanced:')) {
     const words = wordsOverStatus(result, rawText, (t) =>

@@ -588,6 +588,50 @@ const ROWS: Row[] = [
   ['wording:greeting-refused', r('dsn', 554, null, 'mx01.example.net ESMTP not accepting connections'), 'reputation-or-blocklist'],
   ['wording:greeting-refused', r('dsn', 421, '4.2.1', 'Service refuse. Veuillez essayer plus tard.'), 'reputation-or-blocklist'],
   ['wording:reputation', r('connect', 554, null, 'Your IP 198.51.100.23 has been blocked due to poor reputation'), 'reputation-or-blocklist'],
+  // Spam named in a block of our source (Comcast's greeting, Yandex's day-long block), or in the answer to the
+  // greeting, before any message: our IP, not a message's content. The same words after DATA are about the message.
+  [
+    'wording:blocked-for-spam',
+    r('connect', 554, null, 'imta14.emeryville.ca.mail.comcast.net comcast 192.0.2.2 Comcast block for spam.'),
+    'reputation-or-blocklist',
+  ],
+  ['wording:blocked-for-spam', r('rcpt', 554, '5.7.1', 'Blocked by spam statistics - see https://ya.cc/1IrBc'), 'reputation-or-blocklist'],
+  ['wording:spam-before-message', r('connect', 554, null, 'blocked for spam'), 'reputation-or-blocklist'],
+  ['wording:spam', r('data', 554, null, 'Message blocked for spam'), 'content-or-spam'],
+  ['wording:reputation', r('rcpt', 554, '5.7.1', 'Rejected because Bad IP'), 'reputation-or-blocklist'],
+  // A policy refusal in words, whatever the code says (a bare 421 reads as a busy server, X.1.0 as nothing).
+  ['wording:policy-violation', r('connect', 421, null, 'Reject due to policy violations'), 'policy'],
+  ['wording:policy-violation', r('mail', 550, '5.1.0', '<john.smith@example.cz> policy violation, see https://help.example.cz/smtp'), 'policy'],
+  // Gmail's unauthenticated-mail deferral: its closing "to best protect our users from spam" is not the reason.
+  [
+    'wording:dkim-spf-dmarc',
+    r(
+      'data',
+      421,
+      '4.7.0',
+      'This message does not have authentication information or fails to pass authentication checks. To best protect our users from spam, the message has been blocked.',
+    ),
+    'authentication-policy',
+  ],
+  // Coremail's bulk detection ("sent too many mails of similar length"), not a size limit.
+  ['wording:rate-limited', r('data', 552, null, 'too many same size mails.'), 'rate-limited'],
+  // Exchange 5.5–2003's text for a domain that is not in DNS; "could not be found" is about the server, not a mailbox.
+  [
+    'wording:nxdomain',
+    r(
+      'dsn',
+      null,
+      '5.4.0',
+      'The destination server for this recipient could not be found in Domain Name Service (DNS).  Please verify the email address and retry.',
+    ),
+    'domain-unknown',
+  ],
+  // RFC 5321's stock "mailbox unavailable" under a mailbox-state or policy status: the status is the more precise.
+  ['enhanced:X.2.1', r('rcpt', 550, '5.2.1', 'Mailbox not available'), 'mailbox-disabled'],
+  ['enhanced:X.7.*', r('rcpt', 550, '5.7.1', 'Requested action not taken: mailbox unavailable'), 'policy'],
+  ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Requested action not taken: mailbox unavailable'), 'mailbox-unknown'],
+  // A Japanese ISP's notice: "the user is not registered".
+  ['wording:user-unknown', r('dsn', null, '5.0.0', '<pwd7654321@m2.point.ne.jp> のユーザーは登録されていません'), 'mailbox-unknown'],
   ['wording:our-host-refused', r('rcpt', 554, '5.7.1', '<mx.example.com[198.51.100.23]>: Client host rejected: Access denied'), 'reputation-or-blocklist'],
   ['wording:our-host-refused', r('dsn', 550, null, 'We do not accept mail from dynamic IPs'), 'reputation-or-blocklist'],
   ['wording:sender-checks', r('rcpt', 550, '5.7.1', 'BATV failed to verify'), 'policy'],

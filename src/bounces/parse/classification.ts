@@ -4,6 +4,7 @@
  */
 import { classify, phaseFromText } from '../../classify/classify.js';
 import { codeFromText, parseEnhanced } from '../../classify/status.js';
+import { PROVIDER_UNAVAILABLE, STOCK_REPLY_RULE } from '../../classify/rules.js';
 import type { Classification } from '../../classify/types.js';
 import type { Phase } from '../../types.js';
 import type { Evidence, ParsedRecipient } from '../types.js';
@@ -258,9 +259,6 @@ function stageInNotice(diagnostic: string | null, context: string | null): Phase
   return answeredData(diagnostic, context) ? 'data' : answeredMail(diagnostic, context) ? 'mail' : undefined;
 }
 
-const STOCK_REPLY_RULE = 'wording:mailbox-unavailable';
-/** Cox's documented reply for an address that does not exist ("Mailbox unavailable or access denied"): not the stock text. */
-const PROVIDER_UNAVAILABLE = /mailbox unavailable or access denied/i;
 /** The reply shows that it answered RCPT (Postfix, Exim, qmail's "did not like our RCPT TO" and older "does not like recipient", DragonFly's dma, Yahoo's "[RCPT_TO]", a Sendmail, InterScan or IMail transcript, Gmail's "(state 14)"). */
 const ANSWERED_RCPT =
   /in\s+reply\s+to\s+RCPT\s+TO\s+command|after\s+RCPT\s+TO|did\s+not\s+like\s+our\s+RCPT\s+TO|does\s+not\s+like\s+recipient|after\s+RCPT\s+command|>>>\s*RCPT\s+TO|Sent\s+<<<\s*RCPT\s+TO|\[RCPT_TO\]|RCPT\s+TO\s+generated|SMTP:RCPT\b|\(state 14\)|rejected\s+command\s+'RCPT\s+TO:/i;
