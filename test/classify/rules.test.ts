@@ -630,6 +630,9 @@ const ROWS: Row[] = [
   ['enhanced:X.2.1', r('rcpt', 550, '5.2.1', 'Mailbox not available'), 'mailbox-disabled'],
   ['enhanced:X.7.*', r('rcpt', 550, '5.7.1', 'Requested action not taken: mailbox unavailable'), 'policy'],
   ['wording:mailbox-unavailable', r('rcpt', 550, null, 'Requested action not taken: mailbox unavailable'), 'mailbox-unknown'],
+  // maildrop's quota refusal, as qmail hosts and GMX quote it (GMX after "550 Permission denied. Command output:").
+  ['provider:maildrop-over-quota', r('dsn', null, '5.0.0', 'maildrop: maildir over quota.'), 'mailbox-full'],
+  ['provider:maildrop-over-quota', r('data', 550, null, 'Permission denied. Command output: maildrop: maildir over quota'), 'mailbox-full'],
   // A Japanese ISP's notice: "the user is not registered".
   ['wording:user-unknown', r('dsn', null, '5.0.0', '<pwd7654321@m2.point.ne.jp> のユーザーは登録されていません'), 'mailbox-unknown'],
   ['wording:our-host-refused', r('rcpt', 554, '5.7.1', '<mx.example.com[198.51.100.23]>: Client host rejected: Access denied'), 'reputation-or-blocklist'],

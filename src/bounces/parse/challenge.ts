@@ -13,6 +13,7 @@
  *   Boxbe       "… has been waitlisted", "Boxbe Guest List", or its report's `Diagnostic-Code:
  *               X-Boxbe-Notice; Sender not pre-approved`
  *   Spam Arrest "… protected by Spam Arrest" / a request sent from spamarrest.com asking to verify
+ *   BoxTrapper  cPanel's: a `X-Boxtrapper` header on its verification requests
  */
 import { header, type Header } from './mime.js';
 
@@ -30,6 +31,7 @@ const SEARCHED = 6000;
 export function challengeResponse(headers: Header[], text: string, statusFields: string | null): string | null {
   if (/^\s*TMDA\b/i.test(header(headers, 'x-delivery-agent') ?? '')) return 'TMDA';
   if (header(headers, 'x-bluebottle-request') !== null) return 'Bluebottle';
+  if (header(headers, 'x-boxtrapper') !== null) return 'BoxTrapper';
   if (statusFields && /^Diagnostic-Code:\s*X-Boxbe-Notice\s*;/im.test(statusFields)) return 'Boxbe';
   const head = text.length > SEARCHED ? text.slice(0, SEARCHED) : text;
   // Plain searches for the systems' names first: the pattern is read only on the rare mail that has one.

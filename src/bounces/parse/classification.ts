@@ -97,6 +97,8 @@ export interface RecipientContext {
   reportedCategory?: string | null;
   /** Our side's domains the notice names (its addressee, the returned message's sender): read as names. */
   senderDomains?: readonly string[];
+  /** Our own addresses the notice shows (its addressee, the returned message's sender), lower-cased. */
+  ourAddresses?: readonly string[];
   /**
    * The whole notice of a report about several recipients, whose transcript they share (Sendmail's "Transcript
    * of session follows"): read only for the stage at which this recipient's reply was given, and only when that
@@ -106,7 +108,7 @@ export interface RecipientContext {
 }
 
 export function classifyRecipient(rec: ParsedRecipient, notice: string | null = null, more: RecipientContext = {}): ParsedRecipient {
-  const { reportedCategory = null, senderDomains = [], transcript = null } = more;
+  const { reportedCategory = null, senderDomains = [], ourAddresses = [], transcript = null } = more;
   // The reply as quoted (found again in the notice's transcript), and as classified.
   // The failed address, or the one we sent to where the report names the failed one without a domain
   // ("Final-Recipient: LOCAL;<f.b>").
@@ -139,7 +141,9 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   // A recipient reported failed with a 4.x.x Status while the server's own reply was 5xx: the reply is the
   // evidence (the reporting MTA wrote its status from an earlier, temporary, attempt).
   const contradicted = rec.action === 'failed' && given?.startsWith('4.') === true && remote?.startsWith('5.') === true;
-  if (fromText && (!given || given.endsWith('.0.0') || given.charAt(0) === fromText.charAt(0) || contradicted)) given = fromText;
+  // (Not a bare X.0.0 over a specific Status: that says less than the summary.)
+  const bare = fromText?.endsWith('.0.0') === true && given !== null && !given.endsWith('.0.0') && given.charAt(0) === fromText.charAt(0);
+  if (fromText && !bare && (!given || given.endsWith('.0.0') || given.charAt(0) === fromText.charAt(0) || contradicted)) given = fromText;
   // qmail-style "(#5.1.1)" annotations are appended loosely by many MTAs (a full mailbox as #5.1.1):
   // when the wording alone says what happened, it wins; the code stays the reported status.
   const loose = given !== null && (diagnostic ?? '').includes(`(#${given})`);
@@ -193,6 +197,10 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
       byReportedCategory = true;
     }
   }
+  // "No such user" about an address of ours, not the recipient's (a server checking our envelope sender at DATA:
+  // "550 <bounces@…> doesn't exist according to …"): the words are about our sender, as a reply to MAIL FROM is.
+  if (c.category === 'mailbox-unknown' && aboutOurAddressOnly(rec.diagnostic, ourAddresses, [rec.address ?? null, rec.final_recipient ?? null]))
+    c = classify({ phase: 'mail', code, enhanced: given, text: diagnostic });
   rec.category = c.category;
   rec.hard = c.hard;
   // "User unknown" said only after DATA comes from a content filter: the RCPT check had accepted the
@@ -257,6 +265,15 @@ function stageInNotice(diagnostic: string | null, context: string | null): Phase
   // "SMTP command: DATA" section); most notices have neither, and are not searched further.
   if (!context.includes('>>>') && !context.includes('ommand') && !context.includes('OMMAND')) return undefined;
   return answeredData(diagnostic, context) ? 'data' : answeredMail(diagnostic, context) ? 'mail' : undefined;
+}
+
+/** True when a diagnostic names addresses, all of them ours and none the recipient's. */
+function aboutOurAddressOnly(diagnostic: string | null, ours: readonly string[], recipient: readonly (string | null)[]): boolean {
+  if (!diagnostic || ours.length === 0) return false;
+  const named = [...diagnostic.matchAll(/<([^\s<>@]+@[^\s<>@]+)>/g)].map((m) => m[1]!.toLowerCase());
+  if (named.length === 0) return false;
+  const theirs = new Set(recipient.filter((a): a is string => !!a).map((a) => a.toLowerCase()));
+  return named.every((a) => ours.includes(a) && !theirs.has(a));
 }
 
 /** The reply shows that it answered RCPT (Postfix, Exim, qmail's "did not like our RCPT TO" and older "does not like recipient", DragonFly's dma, Yahoo's "[RCPT_TO]", a Sendmail, InterScan or IMail transcript, Gmail's "(state 14)"). */

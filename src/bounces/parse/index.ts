@@ -135,6 +135,12 @@ function returnedHeaders(top: MimePart): Header[] | null {
 }
 
 /** Our side's domains a notice names: the address it is sent to (our bounce address) and the returned message's sender. */
+/** Our own addresses a notice shows: its addressee (our envelope sender), the returned message's From and Return-Path. */
+function ourAddressesOf(top: MimePart, returned: Header[] | null): string[] {
+  const fields = returned ? [header(returned, 'from'), header(returned, 'return-path'), header(returned, 'sender')] : [];
+  return [header(top.headers, 'to'), ...fields].flatMap((v) => addresses(v)).map((a) => a.toLowerCase());
+}
+
 function senderDomainsOf(top: MimePart, returned: Header[] | null): string[] {
   const domains = new Set<string>();
   for (const a of [...addresses(header(top.headers, 'to')).slice(0, 1), ...(returned ? addresses(header(returned, 'from')).slice(0, 1) : [])]) {
@@ -174,7 +180,7 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
     }
   }
   if (feedback) return arf(top, partText(feedback), ownId);
-  if (disposition && !status && (readReceipt(disposition) || deletedUnread(disposition, subject))) return receipt(disposition);
+  if (disposition && !status && (readReceipt(disposition) || deletedUnread(disposition, subject))) return receipt(disposition, top);
   // Apple Mail's one-click unsubscribe: a plain mail marked X-Apple-Unsubscribe, the sender's opt-out.
   if (/^\s*true\b/i.test(header(top.headers, 'x-apple-unsubscribe') ?? '')) {
     const result = empty('complaint', 'arf');
@@ -277,27 +283,27 @@ function readReceipt(part: MimePart): boolean {
 }
 
 /**
- * A person's mail program saying its user deleted the message without reading it (Outlook: "Not read: …",
- * "… was deleted without being read", disposition `deleted`, reported by the user agent): it was in their
- * mailbox. (A system's `deleted` receipt, without those words, stays a notice: see readReceipt.)
+ * A receipt saying the recipient deleted the message without reading it (Outlook: "Not read: …", "… was deleted
+ * without being read", disposition `deleted`; Exchange writes it without a Reporting-UA, which RFC 8098 makes
+ * optional): it was in their mailbox. (A `deleted` receipt without that title stays a notice: see readReceipt.)
  */
 function deletedUnread(part: MimePart, subject: string): boolean {
   const fields = parseHeaders(partText(part));
   const d = header(fields, 'disposition') ?? '';
   return (
     /;\s*deleted\s*$/i.test(d.trim()) &&
-    header(fields, 'reporting-ua') !== null &&
     /^\s*(?:not read|nicht gelesen|non lu|no le[ií]do|non letto|niet gelezen|n[aã]o lid[ao]|nie przeczytan[ao])\s*:/i.test(subject)
   );
 }
 
 /** A read receipt (RFC 8098 message disposition notification, "displayed"): delivered, never a bounce. */
-function receipt(part: MimePart): ParseResult {
+function receipt(part: MimePart, top: MimePart): ParseResult {
   const fields = parseHeaders(partText(part));
   const result = empty('delivery-report', null);
   const who = addresses(stripAddressType(header(fields, 'final-recipient')) ?? header(fields, 'original-recipient'))[0] ?? null;
   result.recipients = [classifyRecipient({ ...bareRecipient(who), action: 'delivered', diagnostic: header(fields, 'disposition')?.trim() ?? null })];
-  result.original_message_id = firstMessageId(header(fields, 'original-message-id'));
+  // Exchange leaves Original-Message-ID out; its receipt answers the message (In-Reply-To).
+  result.original_message_id = firstMessageId(header(fields, 'original-message-id')) ?? repliedTo(top);
   return result;
 }
 
@@ -347,6 +353,7 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
   result.arrival_date = dsn.arrivalDate;
   const returned = returnedHeaders(top);
   const senders = senderDomainsOf(top, returned);
+  const ours = ourAddressesOf(top, returned);
   const single = dsn.recipients.length === 1;
   let textByAddress: Map<string, TextRecipient> | null = null;
   const fromNotice = (address: string): TextRecipient | undefined =>
@@ -386,7 +393,12 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
     // Of a notice about several recipients, only its paragraph about this one tells at which stage this
     // one was refused (Postfix: "<addr>: host … said: 550 … (in reply to RCPT TO command)").
     const context = single ? notice.report : final && linesSought++ < MAX_LINE_SEARCHES ? lineAbout(notice.report, final) : null;
-    return classifyRecipient(rec, context, { reportedCategory: r.reportedCategory, senderDomains: senders, transcript: single ? null : notice.report });
+    return classifyRecipient(rec, context, {
+      reportedCategory: r.reportedCategory,
+      senderDomains: senders,
+      ourAddresses: ours,
+      transcript: single ? null : notice.report,
+    });
   });
   result.recipients = membersOfExpandedAliases(withoutRepeats(result.recipients));
   result.kind = kindOf(result.recipients);
@@ -454,6 +466,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   const result = empty('bounce', 'non-standard');
   const returned = returnedHeaders(top);
   const senders = senderDomainsOf(top, returned);
+  const ours = ourAddressesOf(top, returned);
   let found: TextRecipient[] = report.recipients;
   if (found.length === 0) {
     const diag = report.report.replace(/\s+/g, ' ').trim().slice(0, 1000) || null;
@@ -461,7 +474,8 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
     const listed = addresses(header(top.headers, 'x-failed-recipients')).filter(isMailbox);
     if (listed.length > 0) found = listed.map((address) => ({ address, diagnostic: diag }));
     else {
-      const original = returned ? addresses(header(returned, 'to')) : addressesFromInline(report.returned);
+      // (Never the notice's own addressee: a forwarded notice's quoted headers are no returned copy.)
+      const original = (returned ? addresses(header(returned, 'to')) : addressesFromInline(report.returned)).filter((a) => !exclude.has(a.toLowerCase()));
       found = original.slice(0, 1).map((address) => ({ address, diagnostic: diag }));
     }
   } else {
@@ -493,7 +507,11 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
       category: null,
       hard: null,
     };
-    return classifyRecipient(rec, found.length === 1 ? report.report : null, { senderDomains: senders, transcript: found.length === 1 ? null : report.report });
+    return classifyRecipient(rec, found.length === 1 ? report.report : null, {
+      senderDomains: senders,
+      ourAddresses: ours,
+      transcript: found.length === 1 ? null : report.report,
+    });
   });
   result.recipients = membersOfExpandedAliases(result.recipients);
   result.kind = kindOf(result.recipients);

@@ -44,9 +44,13 @@ export interface MtaRule {
 // A local part's characters: not blanks, brackets or separators, nor the CJK and full-width punctuation that
 // Chinese and Japanese notices put right against an address ("地址（jane@…）不存在").
 const LOCAL_CHAR = '[^\\s<>()\\[\\]",;:@\\u3000-\\u303f\\uff01-\\uff0f\\uff1a-\\uff20\\uff3b-\\uff40\\uff5b-\\uff65]';
+// A domain label's characters: ASCII, and the Latin, Greek and Cyrillic letters of internationalised domain names
+// (info@grå.org, as Exim writes the address it was given). Not CJK: Chinese and Japanese notices run their prose
+// into the domain ("jane@example.com不存在").
+const DOMAIN_CHAR = 'A-Za-z0-9\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F\\u0370-\\u03FF\\u0400-\\u04FF';
 // The lookbehind starts a local part only where a run of local-part characters starts: without it a long
 // run with no @ is rescanned from every position (quadratic on hostile input).
-const ADDR = `(?<!${LOCAL_CHAR})${LOCAL_CHAR}+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+`;
+const ADDR = `(?<!${LOCAL_CHAR})${LOCAL_CHAR}+@[${DOMAIN_CHAR}](?:[${DOMAIN_CHAR}-]*[${DOMAIN_CHAR}])?(?:\\.[${DOMAIN_CHAR}](?:[${DOMAIN_CHAR}-]*[${DOMAIN_CHAR}])?)+`;
 
 export const RULES: MtaRule[] = [
   {
@@ -222,7 +226,8 @@ export const RULES: MtaRule[] = [
     // recipient is the list address the notice names, not its -help/-ctl/-owner addresses.
     name: 'mailing-list',
     match: LIST_POST_REFUSED,
-    recipient: new RegExp(`(?:mailing )?list\\s*[<(]?(${ADDR})`, 'gi'),
+    // (mlmmj: "managing the <list@…> mailing list"; DoList: "You have sent an email to <list@…>".)
+    recipient: new RegExp(`(?:mailing )?list\\s*[<(]?(${ADDR})|managing the\\s+<(${ADDR})>|sent an? (?:e-?mail|message) to\\s+<?(${ADDR})`, 'gi'),
     reason: new RegExp(`^[ \\t]*(.*(?:${LIST_POST_REFUSED.source}).*)$`, 'im'),
   },
   {
@@ -571,10 +576,23 @@ export interface Notice {
   returned: string;
 }
 
+/**
+ * A mail program's forward of a notice, unquoted: a few lines of the person's own, the separator ("-----Original
+ * Message-----", Gmail's "---------- Forwarded message ---------"), then the notice's header lines as the program
+ * quotes them (From: the mailer daemon). Not a returned copy: that separator names one in notices too, whose
+ * headers are the original's.
+ */
+const FORWARDED_NOTICE =
+  /^[ \t]*-{2,} ?(?:Original Message|Forwarded message|Weitergeleitete Nachricht|Message transf[ée]r[ée]) ?-{2,}[ \t]*\r?\n((?:[ \t]*[A-Za-z][A-Za-z -]{0,20}:.*\r?\n){2,10})/im;
+const DAEMON_FROM = /^[ \t]*From:.*\b(?:mailer-daemon|postmaster|mail delivery (?:system|subsystem))\b/im;
+
 /** Cheap: which MTA wrote the notice, and where its returned message begins. */
 export function splitNotice(subject: string, rawText: string): Notice {
   // A bounce forwarded inline ("> " quoted) reads the same once unquoted.
-  const text = /^>[ \t]?\S/m.test(rawText) && /^> ?(?:From|To|Subject):/m.test(rawText) ? rawText.replace(/^> ?/gm, '') : rawText;
+  let text = /^>[ \t]?\S/m.test(rawText) && /^> ?(?:From|To|Subject):/m.test(rawText) ? rawText.replace(/^> ?/gm, '') : rawText;
+  // …and one forwarded below a separator, from the notice's text on.
+  const fwd = FORWARDED_NOTICE.exec(text.slice(0, 3000));
+  if (fwd && DAEMON_FROM.test(fwd[1]!)) text = text.slice(fwd.index + fwd[0].length);
   const rule = matchRule(subject, text);
   const { report, returned } = cut(text, rule?.original ? [rule.original, ...ORIGINAL_MARKERS] : ORIGINAL_MARKERS);
   return { subject, text, rule, report, returned };
