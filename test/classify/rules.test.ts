@@ -633,6 +633,48 @@ const ROWS: Row[] = [
   // maildrop's quota refusal, as qmail hosts and GMX quote it (GMX after "550 Permission denied. Command output:").
   ['provider:maildrop-over-quota', r('dsn', null, '5.0.0', 'maildrop: maildir over quota.'), 'mailbox-full'],
   ['provider:maildrop-over-quota', r('data', 550, null, 'Permission denied. Command output: maildrop: maildir over quota'), 'mailbox-full'],
+  // qmail's temporary DNS failure (its code 4.1.2), bounced after the queue lifetime: the domain may exist. Its permanent
+  // one names the host (#5.1.2); qmail's first releases wrote the sentence without a code for the permanent one.
+  ['provider:qmail-temporary-dns', r('dsn', null, '4.1.2', "Sorry, I couldn't find any host by that name. (#4.1.2)"), 'dns-failure'],
+  ['enhanced:X.1.2', r('dsn', null, '5.1.2', "Sorry, I couldn't find any host named mx.gone.example. (#5.1.2)"), 'domain-unknown'],
+  ['wording:nxdomain', r('dsn', null, null, "Sorry, I couldn't find any host by that name."), 'domain-unknown'],
+  // Comcast asks senders to stop; another provider's "Account Closed" may be reopened.
+  ['provider:comcast-account-closed', r('rcpt', 550, '5.2.0', '<xy@comcast.example> - Account Closed, Please Remove'), 'mailbox-unknown'],
+  ['wording:mailbox-disabled', r('rcpt', 550, null, '<user@lycos.example>: Recipient address rejected: Account Closed'), 'mailbox-disabled'],
+  ['wording:mailbox-disabled', r('rcpt', 550, null, 'User user@mail.example.cn is now disabled with SMTP service'), 'mailbox-disabled'],
+  // EarthLink's own codes for Vade's (postmaster-earthlink.vadesecure.com).
+  ['provider:vade-rate', r('connect', 421, '4.2.1', 'Connection deferred - ELNK_110'), 'rate-limited'],
+  ['provider:vade-blocked', r('connect', 550, '5.7.1', 'Connection refused - ELNK_101'), 'reputation-or-blocklist'],
+  // Chinese hosted mail's own words for a missing user (Coremail's and Huawei KooMail's lists).
+  ['wording:user-unknown', r('rcpt', 550, null, 'rcpt account is invalid'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, 'Local no so user'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, "local server don't exists that user"), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, 'recipient does not have an account'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, 'not user of this server'), 'mailbox-unknown'],
+  ['wording:policy-violation', r('rcpt', 452, null, '<li@zoho.example> Mailbox delivery restricted by policy error'), 'policy'],
+  // Exchange's text for a domain not in DNS names "the email address", not a mailbox.
+  ['wording:nxdomain', r('dsn', null, null, 'The domain in the email address ann@exampel.org does not exist'), 'domain-unknown'],
+  ['wording:nxdomain', r('rcpt', 550, null, 'Unrouteable domain'), 'domain-unknown'],
+  [
+    'provider:microsoft-domain-unreachable',
+    r('dsn', null, '5.7.0', "550 5.7.0 Proxy session setup failed on Frontend with '554 5.4.4 SMTPSEND.DNS.NonExistentDomain; nonexistent domain'"),
+    'domain-unknown',
+  ],
+  ['wording:dns-try-again', r('dsn', null, null, 'host lookup did not complete'), 'dns-failure'],
+  // TLS a policy required (Postfix's DANE and MTA-STS, a provider's minimum): not a generic policy refusal.
+  ['wording:tls-required', r('dsn', null, '4.7.5', 'Server certificate not verified'), 'tls-required'],
+  ['wording:tls-required', r('dsn', null, '4.7.5', 'TLSA lookup error for mx.example.org:25 / non DNSSEC destination'), 'tls-required'],
+  ['wording:tls-required', r('dsn', 550, null, 'MinimumTlsRequirementNotMetError'), 'tls-required'],
+  // The message, not the address: loops, lines, headers, SMTPUTF8, attachments.
+  ['wording:loop', r('dsn', null, null, 'mail forwarding loop for ann@example.org'), 'system-error'],
+  ['wording:not-rfc-compliant', r('dsn', null, null, 'SMTPUTF8 is required, but was not offered by host mx.example.org[192.0.2.1]'), 'protocol-error'],
+  ['wording:not-rfc-compliant', r('dsn', null, null, 'message has lines too long for transport'), 'protocol-error'],
+  ['wording:not-rfc-compliant', r('data', 552, null, 'message line is too long'), 'protocol-error'],
+  ['wording:not-rfc-compliant', r('data', 554, '5.6.0', "Non-encoded 8-bit data (char AE hex) in message header 'Subject'"), 'protocol-error'],
+  ['wording:not-rfc-compliant', r('data', 550, '5.6.0', 'Message has not exactly one Date field'), 'protocol-error'],
+  ['wording:virus', r('data', 552, '5.7.0', 'Our system detected an illegal attachment on your message.'), 'virus'],
+  ['wording:virus', r('data', 550, '5.7.1', 'Blocked file type'), 'virus'],
+  ['wording:virus', r('data', 550, null, 'Attachment contains unallowed office macros'), 'virus'],
   // A Japanese ISP's notice: "the user is not registered".
   ['wording:user-unknown', r('dsn', null, '5.0.0', '<pwd7654321@m2.point.ne.jp> のユーザーは登録されていません'), 'mailbox-unknown'],
   ['wording:our-host-refused', r('rcpt', 554, '5.7.1', '<mx.example.com[198.51.100.23]>: Client host rejected: Access denied'), 'reputation-or-blocklist'],

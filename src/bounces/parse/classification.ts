@@ -157,7 +157,8 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   // A delay said without any code is a temporary condition: read as one (its explanation says the message waits).
   const classHint = given === null && code === null && rec.action === 'delayed' ? '4.0.0' : given;
   let c = classify({ phase: 'dsn', code, enhanced: classHint, text: diagnostic, reportedPhase });
-  if (loose) {
+  // (A provider's wording read with its own annotation stays: qmail's "(#4.1.2)" is what makes its DNS failure temporary.)
+  if (loose && !c.rule.startsWith('provider:')) {
     // A transcript's earlier `250 2.1.5` must not decide once the annotation is gone: its class then stays.
     const success = parseEnhanced(diagnostic)?.startsWith('2.') === true;
     const byWording = classify({

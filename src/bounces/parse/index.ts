@@ -231,10 +231,35 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   }
   const inline = /^(?:Reporting-MTA|Final-Recipient):/im.exec(text);
   if (inline) {
-    const r = rfc3464(top, body, subject, ownId, text.slice(inline.index), maxRecipients);
+    const r = rfc3464(top, body, subject, ownId, singleSpaced(text.slice(inline.index)), maxRecipients);
     if (r) return r;
   }
   return nonStandard(top, body, subject, ownId);
+}
+
+/** Field lines each followed by a blank line, as a pasted report often comes ("Reporting-MTA: …", "", "Arrival-Date: …"). */
+const DOUBLE_SPACED = /^[A-Za-z-]+:[^\n]*\n[ \t]*\n[A-Za-z-]+:[^\n]*\n[ \t]*\n[A-Za-z-]+:/;
+
+/**
+ * Inline report fields with a blank line after every field: its groups (per-message, then per-recipient) joined
+ * again, a blank line kept only where a recipient's group begins (its Original-Recipient, else its Final-Recipient).
+ */
+function singleSpaced(fields: string): string {
+  if (!DOUBLE_SPACED.test(fields)) return fields;
+  const out: string[] = [];
+  let previous = '';
+  const lines = fields.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === '') continue;
+    // The fields end at the first line that is neither a field nor a folded one: the rest as it was.
+    if (!/^[A-Za-z-]+:/.test(line) && !/^[ \t]/.test(line)) return [...out, '', ...lines.slice(i)].join('\n');
+    const starts = /^Original-Recipient:/i.test(line) || (/^Final-Recipient:/i.test(line) && !/^Original-Recipient:/i.test(previous));
+    if (starts && out.length > 0) out.push('');
+    out.push(line);
+    previous = line;
+  }
+  return out.join('\n');
 }
 
 /** `report`: the feedback-report fields; `inline`: the text after them when the report was flattened into the body. */
@@ -451,11 +476,16 @@ function bounceSubject(subject: string, text: string): boolean {
   return WEAK_BOUNCE_SUBJECT.test(subject) && !REPLY_OR_FORWARD.test(subject) && NOTICE_TEXT.test(text.slice(0, 3000));
 }
 
+const HELD_FOR_MODERATION = /\bawaits? (?:the )?moderator(?:'s)? approval\b|\bis being held (?:until|for|because)\b|\bheld for (?:moderat|approval)/i;
+
 function nonStandard(top: MimePart, text: string, subject: string, ownId: string | null): ParseResult {
   const from = decodeHeaderValue(header(top.headers, 'from') ?? '');
   const to = addresses(header(top.headers, 'to'));
   const exclude = new Set([...to, ...addresses(header(top.headers, 'from'))].map((a) => a.toLowerCase()));
   const report = parseTextReport(subject, text, exclude);
+  // A list manager holding a post for its moderator (Mailman's "awaits moderator approval", giving the same reason a
+  // refusal would): nothing was refused yet.
+  if (report.rule === 'mailing-list' && HELD_FOR_MODERATION.test(`${subject}\n${text.slice(0, 3000)}`)) return empty('not-a-bounce', null);
   const formatted = report.rule !== null || BOUNCE_SENDER.test(from.trim()) || top.type === 'multipart/report';
   // A person's responder answering a notice keeps the notice's title after "Re:" ("Re: Undelivered Mail
   // Returned to Sender") and marks itself (Auto-Submitted: auto-replied…): no MTA's format, sender or

@@ -264,6 +264,51 @@ const CASES: NoticeCase[] = [
     category: 'policy',
     hard: false,
   },
+  {
+    // qmail-remote's temporary DNS failure, bounced after the queue lifetime: the domain may exist (GreenArrow's docs
+    // list it as a deferral).
+    name: 'qmail\'s "couldn\'t find any host by that name. (#4.1.2)" is a DNS failure for now, not an unknown domain',
+    mail: plain(QMAIL_HEAD, [
+      ...QMAIL_OPENING,
+      '<ada@dest.example>:',
+      "Sorry, I couldn't find any host by that name. (#4.1.2)",
+      "I'm not going to try again; this message has been in the queue too long.",
+      '',
+      ...RETURNED('ada@dest.example'),
+    ]),
+    recipients: ['ada@dest.example'],
+    category: 'dns-failure',
+    hard: false,
+  },
+  {
+    // A Hotmail report pasted into a thread: a blank line after every field, the recipient's group included.
+    name: 'report fields written inline with a blank line after each are read as one report',
+    mail: plain(
+      ['From: postmaster@hotmail.example', 'To: bounces@shop.example', 'Subject: Delivery Status Notification (Failure)'],
+      [
+        'Delivery to the following recipients failed.',
+        '',
+        '       pal@isp.example',
+        '',
+        'Reporting-MTA: dns;BAY0-OMC3-S10.bay0.hotmail.example',
+        '',
+        'Received-From-MTA: dns;BAY121-W55',
+        '',
+        'Arrival-Date: Tue, 10 Jun 2008 14:21:03 -0700',
+        '',
+        'Final-Recipient: rfc822;pal@isp.example',
+        '',
+        'Action: failed',
+        '',
+        'Status: 5.5.0',
+        '',
+        'Diagnostic-Code: smtp;550 pal@isp.example unknown user account',
+      ],
+    ),
+    recipients: ['pal@isp.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
 ];
 
 noticeCases(CASES);
@@ -353,6 +398,32 @@ test("auto-replies known by their responders' own marks and localised titles", a
   // Controls: a person's reply, and a header that says no.
   assert.equal((await parseBounce(reply(['Subject: Re: Spring offers']))).kind, 'not-a-bounce');
   assert.equal((await parseBounce(reply(['Subject: Re: Spring offers', 'X-FC-MachineGenerated: false']))).kind, 'not-a-bounce');
+});
+
+test("Mailman 3's notice that a post awaits moderator approval is no bounce, though it gives a refusal's reason", async () => {
+  const r = await parseBounce(
+    plain(
+      [
+        'From: announce-owner@lists.example.org',
+        'To: bounces@shop.example',
+        'Subject: Your message to announce@lists.example.org awaits moderator approval',
+        'Auto-Submitted: auto-generated',
+      ],
+      [
+        "Your mail to 'Announce' with the subject",
+        '',
+        '    Spring offers',
+        '',
+        'Is being held until the list moderator can review it for approval.',
+        '',
+        'The message is being held because:',
+        '',
+        '    The message is not from a list member',
+      ],
+    ),
+  );
+  assert.equal(r.kind, 'not-a-bounce');
+  assert.deepEqual(r.recipients, []);
 });
 
 test("cPanel BoxTrapper's verification request is a challenge, not an auto-reply or a bounce", async () => {
