@@ -231,8 +231,8 @@ export const PROVIDER_RULES: readonly Rule[] = [
   // qmail-remote's temporary DNS failure, "Sorry, I couldn't find any host by that name. (#4.1.2)", bounced once the
   // message has waited too long; its permanent one names the host, "… any host named X. (#5.1.2)" (and qmail's
   // first releases wrote the sentence without a code as the permanent one).
-  { id: 'qmail-temporary-dns', match: { text: /couldn'?t find any host by that name\.? \(#4\.1\.2\)/i }, category: 'dns-failure', status: 'X.4.3', explanation: 'qmail could not look up the recipient\'s domain for now (a temporary DNS failure, its code 4.1.2); the domain may well exist.' },
-  { id: 'comcast-account-closed', match: { text: /\baccount closed,? please remove\b/i }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'The recipient\'s provider (Comcast) says this account is closed and asks senders to remove the address.' },
+  { id: 'qmail-temporary-dns', match: { has: ['by that name'], text: /couldn'?t find any host by that name\.? \(#4\.1\.2\)/i }, category: 'dns-failure', status: 'X.4.3', explanation: 'qmail could not look up the recipient\'s domain for now (a temporary DNS failure, its code 4.1.2); the domain may well exist.' },
+  { id: 'comcast-account-closed', match: { has: ['please remove'], text: /\baccount closed,? please remove\b/i }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'The recipient\'s provider (Comcast) says this account is closed and asks senders to remove the address.' },
   { id: 'comcast-blocked', match: { has: ['bl0', 'es0'], text: /\b(?:BL|ES)0\d{5}\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Comcast blocked our sending IP (a blocklist listing, spam-like sending, or a dynamic/residential address).' },
   { id: 'comcast-rate', match: { has: ['rl0'], text: /\bRL0\d{5}\b/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'Comcast is limiting our sessions or messages; we slow down and retry.' },
 
@@ -399,7 +399,7 @@ export const PROVIDER_RULES: readonly Rule[] = [
   // quotes ("No such user"), this is a mailer error on their side, not a verdict from their MTA. Except maildrop's
   // "maildir over quota", which qmail hosts and GMX document as a full mailbox (a report's own specific Status,
   // such as Sendmail's X.3.0 for the mailer's exit, stays the status).
-  { id: 'maildrop-over-quota', match: { text: /\bmaildrop: maildir over quota\b/i }, category: 'mailbox-full', explanation: 'The recipient\'s mailbox is full: its mail server\'s delivery program (maildrop) refused the message because the mailbox is over its quota.' },
+  { id: 'maildrop-over-quota', match: { has: ['maildrop'], text: /\bmaildrop: maildir over quota\b/i }, category: 'mailbox-full', explanation: 'The recipient\'s mailbox is full: its mail server\'s delivery program (maildrop) refused the message because the mailbox is over its quota.' },
   { id: 'local-delivery-agent', match: { text: /\bx-unix;|\bprocmail:|\bmaildrop:|local delivery (?:failed|error)|mailer error/i }, category: 'system-error', explanation: 'The recipient\'s server failed to hand the message to the local mailbox program (a mailer error on their side).' },
 
   // A suspended, frozen or on-hold account is one that may come back, and the words say so even when the
@@ -732,7 +732,7 @@ export const WORDING_RULES: readonly Rule[] = [
   // Spam named in a block of our source, not a verdict on a message: Comcast's "Comcast block for spam" and
   // Yandex's "Blocked by spam statistics" (a day's block of a source that sent spam), and any spam words in the
   // answer to the greeting or EHLO, before a message was sent.
-  { id: 'blocked-for-spam', match: { text: /\bblock for spam\b|\bblocked by spam statistics\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: S.blocklist },
+  { id: 'blocked-for-spam', match: { has: ['block for spam', 'spam statistics'], text: /\bblock for spam\b|\bblocked by spam statistics\b/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: S.blocklist },
   { id: 'spam-before-message', match: { text: /\bspam|unsolicited/i, phase: ['connect', 'ehlo', 'helo'] }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: S.blocklist },
   { id: 'spam', match: { text: /\bspam\b|spammy|looks like spam|scored as spam|unsolicited|\bUBE\b|\bUCE\b|bulk (?:mail|e-?mail)|content (?:reject(?:ed)?|denied|filter|policy|violation)|message content|rejected (?:due to|for|because of) (?:its |banned |prohibited )?content|phishing|spam score|spamassassin|junk mail|suspicious (?:content|message|url|link)|url (?:is )?(?:blocked|listed)|message (?:has been )?(?:rejected|blocked) as|\bmessage filtered\b|filtered by outbound scanning|banned content/i }, category: 'content-or-spam', status: 'X.7.1', explanation: S.spam },
   // RFC 5321's "554 No SMTP service here" and its relatives are said in the greeting, before any address or
@@ -754,7 +754,7 @@ export const WORDING_RULES: readonly Rule[] = [
   { id: 'protocol', match: { text: /syntax error|command (?:not recognized|unrecognized|not implemented|not understood)|unrecognized command|bad sequence of commands|improper sequence|need (?:MAIL|RCPT|HELO|EHLO)\b|line too long|line (?:length )?limit exceeded|invalid command|parameter(?:s)? not (?:implemented|recognized)|pipelining not|invalid (?:argument|parameter)|too many (?:invalid|unrecognized|unauthenticated) commands|(?:"?(?:From|Date|To|Message-ID)"? )?header (?:field )?(?:is )?(?:missing or invalid|invalid or missing)|malformed (?:MIME|header)|MIME (?:syntax|parse|parsing) error/i }, category: 'protocol-error', status: 'X.5.2', explanation: S.protocol },
   { id: 'system-error', match: { text: /local error|internal (?:server )?error|system error|configuration error|can'?t create output|misconfigured|incorrectly configured|processing error|temporary local problem|could not load|unable to process|server error|mail system (?:error|failure)/i }, category: 'system-error', status: 'X.3.0', explanation: S.system },
   // Words that name a policy refusal whatever the code: "421 Reject due to policy violations" is not a busy server.
-  { id: 'policy-violation', match: { text: /\bpolicy violations?\b|\brestricted by policy\b/i }, category: 'policy', explanation: S.policy },
+  { id: 'policy-violation', match: { has: ['policy violation', 'restricted by policy'], text: /\bpolicy violations?\b|\brestricted by policy\b/i }, category: 'policy', explanation: S.policy },
   { id: 'server-busy', match: { text: /try (?:again )?later|please retry|temporar(?:il)?y (?:unavailable|deferred|rejected|refused|not available|blocked)|service (?:is )?(?:currently |temporarily )?(?:not available|unavailable)|server (?:is )?busy|system (?:is )?busy|too busy|overloaded|resources? (?:are )?temporarily unavailable|closing (?:transmission|connection) channel|temporary (?:failure|error|problem)|try again|service refus|shutting down|maintenance/i, class: 4 }, category: 'server-busy', status: 'X.3.2', explanation: S.busy },
 ];
 
