@@ -10,6 +10,7 @@
 import { bareRecipient, failedParse, type ParsedRecipient, type ParseResult } from '../types.js';
 import { autoReplySubject, detectAutoReply } from './autoreply.js';
 import { challengeResponse } from './challenge.js';
+import { classify } from '../../classify/classify.js';
 import { classifyRecipient } from './classification.js';
 import { findStatus, parseDeliveryStatus, stripAddressType, type DsnRecipientFields } from './dsn.js';
 import {
@@ -476,6 +477,14 @@ function bounceSubject(subject: string, text: string): boolean {
   return WEAK_BOUNCE_SUBJECT.test(subject) && !REPLY_OR_FORWARD.test(subject) && NOTICE_TEXT.test(text.slice(0, 3000));
 }
 
+/** A recipient's line in a receipt gives a reason that classifies as a failure ("addr: Envelope expired"). */
+function namesFailure(line: string | null): boolean {
+  const reason = line?.replace(/^\s*<?[^\s<>]+@[^\s<>]+?>?:\s*/, '').trim();
+  if (!reason) return false;
+  const c = classify({ phase: 'dsn', code: null, enhanced: null, text: reason });
+  return c.category !== 'unknown' && c.category !== 'accepted';
+}
+
 const HELD_FOR_MODERATION = /\bawaits? (?:the )?moderator(?:'s)? approval\b|\bis being held (?:until|for|because)\b|\bheld for (?:moderat|approval)/i;
 
 function nonStandard(top: MimePart, text: string, subject: string, ownId: string | null): ParseResult {
@@ -524,7 +533,8 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
     const original = f.original ?? (found.length === 1 ? sentToFromReturned(returned ?? inlineHeaders(report.returned), f.address, addresses) : null);
     const status = findStatus(f.diagnostic) ?? wholeStatus;
     // A receipt's recipient was delivered unless its own line quotes a failure or a delay.
-    const delivered = report.delivered && !/^[45]/.test(status ?? '');
+    // (OpenSMTPD 5.7.3 wrote its failure notices under its success template, each recipient's reason on its line.)
+    const delivered = report.delivered && !/^[45]/.test(status ?? '') && !(report.rule === 'opensmtpd' && namesFailure(f.diagnostic));
     const rec: ParsedRecipient = {
       address: original ?? f.address,
       final_recipient: f.address,

@@ -400,6 +400,38 @@ test("auto-replies known by their responders' own marks and localised titles", a
   assert.equal((await parseBounce(reply(['Subject: Re: Spring offers', 'X-FC-MachineGenerated: false']))).kind, 'not-a-bounce');
 });
 
+/** OpenSMTPD's notice with its success template (5.7.3 used it for failures too), one line per recipient. */
+const opensmtpd = (line: string): Buffer =>
+  plain(
+    ['From: MAILER-DAEMON@mail.shop.example', 'To: bounces@shop.example', 'Subject: Delivery status notification'],
+    [
+      '    Hi!',
+      '',
+      '    This is the MAILER-DAEMON, please DO NOT REPLY to this e-mail.',
+      '',
+      '    Your message was successfully delivered to these recipients.',
+      '',
+      line,
+      '',
+      '    Below is a copy of the original message:',
+      '',
+      'From: news@shop.example',
+      'To: ann@dest.example',
+      'Subject: Spring offers',
+    ],
+  );
+
+test("OpenSMTPD 5.7.3's failures under its success template are failures; its real receipts stay receipts", async () => {
+  const read = async (line: string) => {
+    const r = await parseBounce(opensmtpd(line));
+    return [r.kind, ...r.recipients.map((x) => [x.address, x.action, x.category])];
+  };
+  assert.deepEqual(await read('ann@dest.example: Envelope expired'), ['bounce', ['ann@dest.example', 'failed', 'expired']]);
+  assert.deepEqual(await read('ann@dest.example: Network error on destination MXs'), ['bounce', ['ann@dest.example', 'failed', 'connection-failure']]);
+  assert.deepEqual(await read('ann@dest.example: 250 2.0.0 Ok: queued as 4F2A1'), ['delivery-report', ['ann@dest.example', 'delivered', 'accepted']]);
+  assert.deepEqual(await read('ann@dest.example'), ['delivery-report', ['ann@dest.example', 'delivered', 'accepted']]);
+});
+
 test("Mailman 3's notice that a post awaits moderator approval is no bounce, though it gives a refusal's reason", async () => {
   const r = await parseBounce(
     plain(
