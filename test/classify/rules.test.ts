@@ -675,6 +675,26 @@ const ROWS: Row[] = [
   ['wording:virus', r('data', 552, '5.7.0', 'Our system detected an illegal attachment on your message.'), 'virus'],
   ['wording:virus', r('data', 550, '5.7.1', 'Blocked file type'), 'virus'],
   ['wording:virus', r('data', 550, null, 'Attachment contains unallowed office macros'), 'virus'],
+  // Network, DNS and TLS failures as MTAs word them (OpenSMTPD, Sendmail, Postfix, Haraka, Exchange 2003): soft.
+  ['wording:connection-refused', r('dsn', null, null, 'Network error on destination MXs'), 'connection-failure'],
+  ['wording:connection-refused', r('dsn', null, null, 'Address family mismatch on destination MXs'), 'connection-failure'],
+  ['wording:connection-refused', r('dsn', null, null, 'connect to mx.example.org[2001:db8::1]:25: Cannot assign requested address'), 'connection-failure'],
+  ['wording:expired', r('dsn', null, null, 'Envelope expired'), 'expired'],
+  [
+    'wording:expired',
+    r('dsn', null, null, 'Could not deliver the message in the time limit specified.  Please retry or contact your administrator.'),
+    'expired',
+  ],
+  ['wording:dns-try-again', r('dsn', null, null, 'host map: lookup (example.org): deferred'), 'dns-failure'],
+  ['wording:dns-try-again', r('dsn', null, null, 'Temporary error 249 (temporary MX resolution error) resolving .example.org'), 'dns-failure'],
+  ['wording:tls-error', r('dsn', null, null, 'Ongoing connection failed: error:0A00017A:SSL routines::dh key too small'), 'connection-failure'],
+  ['wording:not-rfc-compliant', r('data', 550, null, 'Line length in message or single header exceeds 8192'), 'protocol-error'],
+  ['wording:not-rfc-compliant', r('data', 451, null, 'See http://pobox.com/~djb/docs/smtplf.html.'), 'protocol-error'],
+  [
+    'wording:not-rfc-compliant',
+    r('data', 554, '5.6.211', 'Invalid MIME Content: Single text value size (33061) exceeded allowed maximum (32768)'),
+    'protocol-error',
+  ],
   // A Japanese ISP's notice: "the user is not registered".
   ['wording:user-unknown', r('dsn', null, '5.0.0', '<pwd7654321@m2.point.ne.jp> のユーザーは登録されていません'), 'mailbox-unknown'],
   ['wording:our-host-refused', r('rcpt', 554, '5.7.1', '<mx.example.com[198.51.100.23]>: Client host rejected: Access denied'), 'reputation-or-blocklist'],
