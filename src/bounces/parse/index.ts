@@ -15,6 +15,7 @@ import { classifyRecipient } from './classification.js';
 import { findStatus, parseDeliveryStatus, stripAddressType, type DsnRecipientFields } from './dsn.js';
 import {
   allParts,
+  partsPlaced,
   bodyText,
   decodeHeaderValue,
   DEFAULT_LIMITS,
@@ -124,10 +125,18 @@ function addresses(value: string | null): string[] {
  * attached whole to a notice of its own (Sisimai's "Unknown MTA #5" wraps the DSN so) is not the original:
  * the original is the message attached inside it.
  */
+/** The media types of a delivery-status report (RFC 3464, RFC 6533, and the text/ one some MTAs write). */
+const STATUS_TYPES: ReadonlySet<string> = new Set(['message/delivery-status', 'message/global-delivery-status', 'text/delivery-status']);
+
 function returnedHeaders(top: MimePart): Header[] | null {
+  // A message attached whole is the returned one, unless it is itself a report wrapped by a gateway (the report inside
+  // is the notice, and its own attachment the original); when this mail has a delivery status of its own, the
+  // attached report is what it returns (a feedback report we sent to an address that bounced).
+  let own: boolean | null = null;
+  const ownStatus = () => (own ??= [...partsPlaced(top)].some(([p, attached]) => !attached && STATUS_TYPES.has(p.type)));
   for (const p of allParts(top)) {
     if (p === top) continue;
-    if (p.message && p.message.type !== 'multipart/report') return p.message.headers;
+    if (p.message && (p.message.type !== 'multipart/report' || ownStatus())) return p.message.headers;
     if (p.type === 'text/rfc822-headers' || p.type === 'text/rfc822-header' || p.type === 'message/rfc822-headers' || p.type === 'message/global-headers') {
       return parseHeaders(splitHeaderBody(partText(p).replace(/^\s+/, '')).head);
     }
@@ -135,13 +144,13 @@ function returnedHeaders(top: MimePart): Header[] | null {
   return null;
 }
 
-/** Our side's domains a notice names: the address it is sent to (our bounce address) and the returned message's sender. */
 /** Our own addresses a notice shows: its addressee (our envelope sender), the returned message's From and Return-Path. */
 function ourAddressesOf(top: MimePart, returned: Header[] | null): string[] {
   const fields = returned ? [header(returned, 'from'), header(returned, 'return-path'), header(returned, 'sender')] : [];
   return [header(top.headers, 'to'), ...fields].flatMap((v) => addresses(v)).map((a) => a.toLowerCase());
 }
 
+/** Our side's domains a notice names: the address it is sent to (our bounce address) and the returned message's sender. */
 function senderDomainsOf(top: MimePart, returned: Header[] | null): string[] {
   const domains = new Set<string>();
   for (const a of [...addresses(header(top.headers, 'to')).slice(0, 1), ...(returned ? addresses(header(returned, 'from')).slice(0, 1) : [])]) {
@@ -169,18 +178,23 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   const subject = decodeHeaderValue(header(top.headers, 'subject') ?? '');
   const ownId = header(top.headers, 'message-id');
   let feedback: MimePart | null = null;
+  let feedbackAttached = false;
   let status: MimePart | null = null;
+  let statusOwn = false;
   let disposition: MimePart | null = null;
-  for (const p of allParts(top)) {
-    if (p.type === 'message/feedback-report') feedback ??= p;
-    else if (p.type === 'message/disposition-notification' || p.type === 'message/global-disposition-notification') disposition ??= p;
+  for (const [p, attached] of partsPlaced(top)) {
+    if (p.type === 'message/feedback-report') {
+      if (!feedback) [feedback, feedbackAttached] = [p, attached];
+    } else if (p.type === 'message/disposition-notification' || p.type === 'message/global-disposition-notification') disposition ??= p;
     else if (p.type === 'message/delivery-status' || p.type === 'message/global-delivery-status' || p.type === 'text/delivery-status') {
       // Some MTAs label their human-readable part as the report too (InterMail): the report is the part
       // that has recipient fields.
-      if (status === null || (!RECIPIENT_FIELD.test(partText(status)) && RECIPIENT_FIELD.test(partText(p)))) status = p;
+      if (status === null || (!RECIPIENT_FIELD.test(partText(status)) && RECIPIENT_FIELD.test(partText(p)))) [status, statusOwn] = [p, !attached];
     }
   }
-  if (feedback) return arf(top, partText(feedback), ownId);
+  // A feedback report inside the message a notice returns (an ARF sent to an abuse address that bounced) is the
+  // returned message, not this mail's report: the notice's own delivery status decides.
+  if (feedback && !(feedbackAttached && statusOwn)) return arf(top, partText(feedback), ownId);
   if (disposition && !status && (readReceipt(disposition) || deletedUnread(disposition, subject))) return receipt(disposition, top);
   // Apple Mail's one-click unsubscribe: a plain mail marked X-Apple-Unsubscribe, the sender's opt-out.
   if (/^\s*true\b/i.test(header(top.headers, 'x-apple-unsubscribe') ?? '')) {
@@ -225,10 +239,15 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   const text = body.replace(/^> ?/gm, '');
   const feedbackInline = /^Feedback-Type:[ \t]*\S/im.exec(text);
   if (feedbackInline) {
-    const report = text.slice(feedbackInline.index);
+    // (A blank line after every field, as a forward often writes them, is no end of the report.)
+    const report = singleSpaced(text.slice(feedbackInline.index));
     const end = report.search(/\n[ \t]*\n/);
     const block = end < 0 ? report : report.slice(0, end);
-    if (/^(?:Version|User-Agent|Original-Rcpt-To|Original-Mail-From):/im.test(block)) return arf(top, block, ownId, end < 0 ? '' : report.slice(end));
+    // A report said to be one (multipart/report; report-type=feedback-report) with its fields in a text part and
+    // without their Version or User-Agent is still one.
+    const declared = top.type === 'multipart/report' && /^feedback-report$/i.test(top.params['report-type'] ?? '');
+    if (declared || /^(?:Version|User-Agent|Original-Rcpt-To|Original-Mail-From):/im.test(block))
+      return arf(top, block, ownId, end < 0 ? '' : report.slice(end));
   }
   const inline = /^(?:Reporting-MTA|Final-Recipient):/im.exec(text);
   if (inline) {
@@ -275,12 +294,13 @@ function arf(top: MimePart, report: string, ownId: string | null, inline = ''): 
   // field of the ARF drafts, still sent by some feedback loops.
   const named = headersAll(fields, 'original-rcpt-to');
   const rcpts: (string | null)[] = [...new Set((named.length > 0 ? named : headersAll(fields, 'removal-recipient')).flatMap((v) => addresses(v)))];
-  // Else the returned copy's To, unless the report says it redacted the recipient (RFC 6590's Redacted-Address: AOL
-  // writes "redacted@aol.com" there), which names nobody.
+  // Else the returned copy's complainer as Microsoft's JMRP stamps it (its ARF part has no Original-Rcpt-To), then its
+  // To, unless the report says it redacted the recipient (RFC 6590's Redacted-Address: AOL writes "redacted@aol.com"
+  // there) or the feedback loop replaced it by a hash (Comcast: a long string of letters and digits): those name nobody.
   if (rcpts.length === 0 && returned && header(fields, 'redacted-address') === null)
     rcpts.push(
-      ...addresses(header(returned, 'to'))
-        .filter((a) => !/^redacted@/i.test(a))
+      ...[...addresses(header(returned, 'x-hmxmroriginalrecipient')), ...addresses(header(returned, 'to'))]
+        .filter((a) => !/^redacted@/i.test(a) && !/^[0-9a-z]{32,}@/i.test(a))
         .slice(0, 1),
     );
   // A report always concerns one recipient, even when it hides the address (correlate by Message-ID).

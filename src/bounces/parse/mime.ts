@@ -329,6 +329,13 @@ export function decodeHeaderValue(value: string): string {
   });
 }
 
+/** Every part with whether it lies inside an attached message (message/rfc822), `part` first. */
+export function* partsPlaced(part: MimePart, attached = false): Generator<[MimePart, boolean]> {
+  yield [part, attached];
+  for (const c of part.children) yield* partsPlaced(c, attached);
+  if (part.message) yield* partsPlaced(part.message, true);
+}
+
 /** Every part of the tree, depth first, including attached messages. */
 export function* allParts(part: MimePart): Generator<MimePart> {
   yield part;

@@ -432,6 +432,127 @@ test("OpenSMTPD 5.7.3's failures under its success template are failures; its re
   assert.deepEqual(await read('ann@dest.example'), ['delivery-report', ['ann@dest.example', 'delivered', 'accepted']]);
 });
 
+/** An RFC 5965 report: its fields, then the reported message's headers. */
+const ARF_FIELDS = ['Feedback-Type: abuse', 'User-Agent: SomeGenerator/1.0', 'Version: 1', 'Original-Rcpt-To: <user@mail.example>'];
+
+test('a bounce that returns a feedback report we sent is a bounce of the abuse address, not a complaint', async () => {
+  const r = await parseBounce(
+    lines(
+      'From: MAILER-DAEMON@mx.isp.example',
+      'To: bounces@shop.example',
+      'Subject: Undelivered Mail Returned to Sender',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="o"',
+      '',
+      '--o',
+      'Content-Type: text/plain',
+      '',
+      '<abuse@isp.example>: host mx.isp.example said: 550 5.1.1 <abuse@isp.example>: Recipient address rejected: User unknown in virtual alias table',
+      '--o',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.isp.example',
+      '',
+      'Final-Recipient: rfc822; abuse@isp.example',
+      'Action: failed',
+      'Status: 5.1.1',
+      '--o',
+      'Content-Type: message/rfc822',
+      '',
+      'From: abuse-desk@shop.example',
+      'To: abuse@isp.example',
+      'Message-ID: <arf-out-77@shop.example>',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=feedback-report; boundary="i"',
+      '',
+      '--i',
+      'Content-Type: message/feedback-report',
+      '',
+      ...ARF_FIELDS,
+      '--i--',
+      '--o--',
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [['abuse@isp.example', 'mailbox-unknown', true]],
+  );
+  assert.equal(r.original_message_id, '<arf-out-77@shop.example>');
+});
+
+test('feedback reports as they come malformed or forwarded are still complaints, naming the right complainer', async () => {
+  // Declared a feedback report, its fields in a text part without Version or User-Agent.
+  const textPart = await parseBounce(
+    lines(
+      'From: abuse@smallisp.example',
+      'To: fbl@shop.example',
+      'Subject: Abuse report',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=feedback-report; boundary="r"',
+      '',
+      '--r',
+      'Content-Type: text/plain',
+      '',
+      'This is an email abuse report.',
+      '--r',
+      'Content-Type: text/plain',
+      '',
+      'Feedback-Type: abuse',
+      'Source-IP: 192.0.2.1',
+      '--r',
+      'Content-Type: message/rfc822',
+      '',
+      'From: news@shop.example',
+      'To: frank@smallisp.example',
+      'Message-ID: <n-9@shop.example>',
+      '',
+      'Hello.',
+      '--r--',
+    ),
+  );
+  assert.deepEqual([textPart.kind, textPart.feedback_type, textPart.recipients.map((x) => x.address)], ['complaint', 'abuse', ['frank@smallisp.example']]);
+  // Forwarded inline by a person, a blank line after every field.
+  const forwarded = await parseBounce(
+    plain(
+      ['From: Postmaster <postmaster@mail.example>', 'To: fbl@shop.example', 'Subject: FW: complaint about message'],
+      ['-----Original Message-----', '', ...ARF_FIELDS.flatMap((f) => [f, '']), 'Original-Mail-From: <news@shop.example>'],
+    ),
+  );
+  assert.deepEqual([forwarded.kind, forwarded.recipients.map((x) => x.address)], ['complaint', ['user@mail.example']]);
+  // Microsoft's JMRP report: no Original-Rcpt-To; the complainer is in the reported copy's X-HmXmrOriginalRecipient.
+  const jmrp = await parseBounce(
+    lines(
+      'From: staff@hotmail.example',
+      'To: fbl@shop.example',
+      'Subject: complaint about message from 192.0.2.1',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=feedback-report; boundary="j"',
+      '',
+      '--j',
+      'Content-Type: message/feedback-report',
+      '',
+      'Feedback-Type: abuse',
+      'User-Agent: JMRP/1.0',
+      'Version: 1',
+      '--j',
+      'Content-Type: message/rfc822',
+      '',
+      'X-HmXmrOriginalRecipient: <bob@hotmail.example>',
+      'From: news@shop.example',
+      'To: alice@hotmail.example, bob@hotmail.example',
+      'Message-ID: <n-10@shop.example>',
+      '',
+      'Hello.',
+      '--j--',
+    ),
+  );
+  assert.deepEqual(
+    jmrp.recipients.map((x) => x.address),
+    ['bob@hotmail.example'],
+  );
+});
+
 test("Mailman 3's notice that a post awaits moderator approval is no bounce, though it gives a refusal's reason", async () => {
   const r = await parseBounce(
     plain(
