@@ -506,6 +506,7 @@ function namesFailure(line: string | null): boolean {
 }
 
 const HELD_FOR_MODERATION = /\bawaits? (?:the )?moderator(?:'s)? approval\b|\bis being held (?:until|for|because)\b|\bheld for (?:moderat|approval)/i;
+const FORWARDED_FOR_REVIEW = /\bforwarded to the list (?:maintainer|moderator|owner)s? for (?:review|approval)\b/i;
 
 function nonStandard(top: MimePart, text: string, subject: string, ownId: string | null): ParseResult {
   const from = decodeHeaderValue(header(top.headers, 'from') ?? '');
@@ -513,8 +514,9 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   const exclude = new Set([...to, ...addresses(header(top.headers, 'from'))].map((a) => a.toLowerCase()));
   const report = parseTextReport(subject, text, exclude);
   // A list manager holding a post for its moderator (Mailman's "awaits moderator approval", giving the same reason a
-  // refusal would): nothing was refused yet.
-  if (report.rule === 'mailing-list' && HELD_FOR_MODERATION.test(`${subject}\n${text.slice(0, 3000)}`)) return empty('not-a-bounce', null);
+  // refusal would; W3C's "forwarded to the list maintainer for review"): nothing was refused yet.
+  const head = `${subject}\n${text.slice(0, 3000)}`;
+  if ((report.rule === 'mailing-list' && HELD_FOR_MODERATION.test(head)) || FORWARDED_FOR_REVIEW.test(head)) return empty('not-a-bounce', null);
   const formatted = report.rule !== null || BOUNCE_SENDER.test(from.trim()) || top.type === 'multipart/report';
   // A person's responder answering a notice keeps the notice's title after "Re:" ("Re: Undelivered Mail
   // Returned to Sender") and marks itself (Auto-Submitted: auto-replied…): no MTA's format, sender or

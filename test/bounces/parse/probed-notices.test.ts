@@ -579,6 +579,37 @@ test("Mailman 3's notice that a post awaits moderator approval is no bounce, tho
   assert.deepEqual(r.recipients, []);
 });
 
+test('mlmmj refuses a post for any reason in one sentence, wrapped where the line ends; a post held for review is no bounce', async () => {
+  const mlmmj = await parseBounce(
+    plain(
+      ['From: dev+owner@lists.example.org', 'To: bounces@shop.example', 'Subject: Post to dev@lists.example.org denied: Patch'],
+      [
+        'Hi, this is the mlmmj program managing the <dev@lists.example.org>',
+        'mailing list.',
+        '',
+        'The message from <bounces@shop.example> with subject "Patch" was',
+        'unable to be delivered to the list',
+        'because of an access rule set up by the list administrator.',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    mlmmj.recipients.map((x) => [x.address, x.category, x.hard]),
+    [['dev@lists.example.org', 'policy', false]],
+  );
+  const held = await parseBounce(
+    plain(
+      ['From: Postmaster <postmaster@w3.example>', 'To: bounces@shop.example', 'Subject: Re: Spring offers'],
+      [
+        'Your message was sent from an address which is not on the list',
+        'of people who are authorized to post to this mailing list. Your',
+        'message has been forwarded to the list maintainer for review.',
+      ],
+    ),
+  );
+  assert.equal(held.kind, 'not-a-bounce');
+});
+
 test("cPanel BoxTrapper's verification request is a challenge, not an auto-reply or a bounce", async () => {
   const r = await parseBounce(
     plain(
