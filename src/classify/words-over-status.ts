@@ -26,7 +26,7 @@ const OUR_SIDE: ReadonlySet<string> = new Set(['wording:our-host-refused', 'word
 
 /** Words without which none of those readings, nor a failed-for-now one, is possible (spares a second classification). */
 const EXISTS_OR_SENDER_WORDS =
-  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен|relay|block|listed|reputation|banned|too (?:big|large)|size|taille|limit|reverse|\bptr\b|hostname|helo|ehlo|\bpost\b|archiv|too many messages|gateway|not local|handle mail|rcpthost|non-?local|\bspf\b|dkim|dmarc|client ip|not accepting|service refus|too much mail|to post\b|loops? back|\bloop\b/i;
+  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен|relay|block|listed|reputation|banned|too (?:big|large)|size|taille|limit|reverse|\bptr\b|hostname|helo|ehlo|\bpost\b|archiv|too many messages|gateway|not local|handle mail|rcpthost|non-?local|\bspf\b|dkim|dmarc|client ip|not accepting|service refus|too much mail|to post\b|loops? back|\bloop\b|pełn|plná|zablokowan|zablokován|заблокирован/i;
 
 /** Words naming a mailbox or user (not a domain). */
 const MAILBOX_WORDS = /\b(?:mail ?box|user|recipient|account)\b/i;

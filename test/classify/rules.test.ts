@@ -648,6 +648,20 @@ const ROWS: Row[] = [
   // Chinese hosted mail's own words for a missing user (Coremail's and Huawei KooMail's lists).
   ['wording:user-unknown', r('rcpt', 550, null, 'rcpt account is invalid'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, 'Local no so user'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, 'No user found'), 'mailbox-unknown'],
+  // The same in other languages (Polish, Czech, Turkish, Chinese, Russian; QQ's "this user has no QQ mailbox").
+  ['wording:user-unknown', r('rcpt', 550, null, 'Użytkownik nie istnieje'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, 'Uživatel neexistuje'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, 'Kullanıcı bulunamadı'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, '收件者不存在'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, 'Адресат не существует'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, '该用户未开通QQ邮箱'), 'mailbox-unknown'],
+  // …and the mailbox's state, which beats a 5.1.1: full, blocked.
+  ['wording:mailbox-full', r('rcpt', 550, '5.1.1', 'Skrzynka pełna'), 'mailbox-full'],
+  ['wording:mailbox-full', r('dsn', null, null, 'cannot update mailbox /var/mail/ann for user ann. error writing message: File too large'), 'mailbox-full'],
+  ['wording:mailbox-disabled', r('rcpt', 550, '5.1.1', 'Konto zablokowane'), 'mailbox-disabled'],
+  ['wording:mailbox-disabled', r('rcpt', 550, '5.1.1', 'Почтовый ящик заблокирован'), 'mailbox-disabled'],
+  ['wording:mailbox-disabled', r('rcpt', 550, null, 'User user@mail.example.cn is disabled'), 'mailbox-disabled'],
   ['wording:user-unknown', r('rcpt', 550, null, "local server don't exists that user"), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, 'recipient does not have an account'), 'mailbox-unknown'],
   ['wording:user-unknown', r('rcpt', 550, null, 'not user of this server'), 'mailbox-unknown'],
