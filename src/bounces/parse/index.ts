@@ -505,6 +505,21 @@ function namesFailure(line: string | null): boolean {
   return c.category !== 'unknown' && c.category !== 'accepted';
 }
 
+/** The addresses of `Name <address>` entries whose name the notice lists on a line of its own ("Name on <date>"). */
+function namedInNotice(fields: (string | null)[], report: string): string[] {
+  const out: string[] = [];
+  for (const value of fields) {
+    if (!value) continue;
+    for (const m of decodeHeaderValue(value).matchAll(/(?:^|,)\s*(?:"([^"]{1,80})"|'([^']{1,80})'|([^,"<>]{1,80}?))\s*<([^<>\s]+@[^<>\s]+)>/g)) {
+      const name = (m[1] ?? m[2] ?? m[3] ?? '').trim();
+      if (name.length < 2 || name.includes('@')) continue;
+      const quoted = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      if (new RegExp(`^[ \\t]*'?${quoted}'?(?: on \\d|[ \\t]*$)`, 'im').test(report)) out.push(m[4]!);
+    }
+  }
+  return [...new Set(out)];
+}
+
 const HELD_FOR_MODERATION = /\bawaits? (?:the )?moderator(?:'s)? approval\b|\bis being held (?:until|for|because)\b|\bheld for (?:moderat|approval)/i;
 const FORWARDED_FOR_REVIEW = /\bforwarded to the list (?:maintainer|moderator|owner)s? for (?:review|approval)\b/i;
 
@@ -537,7 +552,10 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
     else {
       // (Never the notice's own addressee: a forwarded notice's quoted headers are no returned copy.)
       const original = (returned ? addresses(header(returned, 'to')) : addressesFromInline(report.returned)).filter((a) => !exclude.has(a.toLowerCase()));
-      found = original.slice(0, 1).map((address) => ({ address, diagnostic: diag }));
+      // Exchange's older notices name recipients by display name only ("User2 on 3/3/2026 9:20 AM"): those the
+      // returned copy's To and Cc give a name the notice lists; else its first To.
+      const byName = returned ? namedInNotice([header(returned, 'to'), header(returned, 'cc')], report.report) : [];
+      found = (byName.length > 0 ? byName : original.slice(0, 1)).map((address) => ({ address, diagnostic: diag }));
     }
   } else {
     // An address the prose runs on into ("delivered to ann@dest.examplebecause", a copy of an HTML notice): the

@@ -610,6 +610,51 @@ test('mlmmj refuses a post for any reason in one sentence, wrapped where the lin
   assert.equal(held.kind, 'not-a-bounce');
 });
 
+test("Exchange 2003's notice naming its recipients by display name gives each one the returned copy addresses by that name", async () => {
+  const r = await parseBounce(
+    lines(
+      'From: System Administrator <postmaster@corp.example>',
+      'To: bounces@shop.example',
+      'Subject: Undeliverable: Spring offers',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="x"',
+      '',
+      '--x',
+      'Content-Type: text/plain',
+      '',
+      'Your message did not reach some or all of the intended recipients.',
+      '',
+      'The following recipient(s) could not be reached:',
+      '',
+      '      Ann Lee on 3/3/2026 9:20 AM',
+      '            The e-mail account does not exist at the organization this message was sent to.',
+      '            <mx.corp.example #5.1.1>',
+      '',
+      "      'Bo Chen' on 3/3/2026 9:20 AM",
+      '            The e-mail account does not exist at the organization this message was sent to.',
+      '            <mx.corp.example #5.1.1>',
+      '',
+      '--x',
+      'Content-Type: message/rfc822',
+      '',
+      'From: News <news@shop.example>',
+      'To: Ann Lee <ann@corp.example>, Dee Dee <dee@corp.example>',
+      "Cc: 'Bo Chen' <bo@corp.example>",
+      'Subject: Spring offers',
+      '',
+      'Hello.',
+      '--x--',
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [
+      ['ann@corp.example', 'mailbox-unknown', true],
+      ['bo@corp.example', 'mailbox-unknown', true],
+    ],
+  );
+});
+
 test("cPanel BoxTrapper's verification request is a challenge, not an auto-reply or a bounce", async () => {
   const r = await parseBounce(
     plain(
