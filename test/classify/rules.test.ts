@@ -742,6 +742,18 @@ const ROWS: Row[] = [
   ['wording:blocked-for-spam', r('data', 550, '5.7.501', 'Service unavailable. Spam abuse detected from IP range.'), 'reputation-or-blocklist'],
   ['wording:policy-violation', r('rcpt', 553, null, 'User defined policy matched for 203.0.113.5'), 'policy'],
   ['wording:user-unknown', r('dsn', null, '5.1.0', "Unknown address error 550-'There is no such active account.'"), 'mailbox-unknown'],
+  // A content filter's score names block lists among its rules; "a bad reputation" under any status is our IP's.
+  [
+    'provider:spam-score',
+    r('data', 554, '5.7.1', 'Content filter rejection: SpamAssassin score 9.1 (RCVD_IN_BL_SPAMCOP_NET,URIBL_BLACK). Please alter the content'),
+    'content-or-spam',
+  ],
+  [
+    'provider:bad-reputation',
+    r('rcpt', 554, '5.5.4', 'Your IP 192.0.2.7 address has a bad reputation. To unblock visit https://unblock.example'),
+    'reputation-or-blocklist',
+  ],
+  ['wording:mailbox-disabled', r('rcpt', 550, '5.1.1', '<carla@chello.example> inactive recipient rejected'), 'mailbox-disabled'],
   // A Japanese ISP's notice: "the user is not registered".
   ['wording:user-unknown', r('dsn', null, '5.0.0', '<pwd7654321@m2.point.ne.jp> のユーザーは登録されていません'), 'mailbox-unknown'],
   ['wording:our-host-refused', r('rcpt', 554, '5.7.1', '<mx.example.com[198.51.100.23]>: Client host rejected: Access denied'), 'reputation-or-blocklist'],

@@ -169,7 +169,8 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
     });
     if (byWording.category !== 'unknown') c = byWording;
   }
-  const stock = c.rule === STOCK_REPLY_RULE && !PROVIDER_UNAVAILABLE.test(diagnostic ?? '');
+  // (1&1/IONOS document their stock reply as "the address does not exist on this server": it needs no narrowing.)
+  const stock = c.rule === STOCK_REPLY_RULE && !PROVIDER_UNAVAILABLE.test(diagnostic ?? '') && !IONOS_MX.test(`${rec.remote_mta ?? ''} ${quoted ?? ''}`);
   if (stock) c = weighStockReply(c, code, given, diagnostic, context);
   let source: Evidence['source'] = !diagnostic && !given ? 'none' : decidedByStatusField(c, diagnostic, given) ? 'status' : 'diagnostic';
   let decidingText = source === 'status' ? `Status: ${given}` : rec.diagnostic;
@@ -277,9 +278,12 @@ function aboutOurAddressOnly(diagnostic: string | null, ours: readonly string[],
   return named.every((a) => ours.includes(a) && !theirs.has(a));
 }
 
-/** The reply shows that it answered RCPT (Postfix, Exim, qmail's "did not like our RCPT TO" and older "does not like recipient", DragonFly's dma, Yahoo's "[RCPT_TO]", a Sendmail, InterScan or IMail transcript, Gmail's "(state 14)"). */
+/** The reply shows that it answered RCPT (Postfix, Exim, 1&1's own notices ("SMTP error from remote server for RCPT TO command"), qmail's "did not like our RCPT TO" and older "does not like recipient", DragonFly's dma, Yahoo's "[RCPT_TO]", a Sendmail, InterScan or IMail transcript, Gmail's "(state 14)"). */
+/** 1&1 / IONOS mail exchangers (mx00.1and1.es, mx01.ionos.de, mx.kundenserver.de). */
+const IONOS_MX = /\b(?:mx|mxint)[\w-]*\.(?:1and1|ionos|kundenserver)\.[a-z.]+/i;
+
 const ANSWERED_RCPT =
-  /in\s+reply\s+to\s+RCPT\s+TO\s+command|after\s+RCPT\s+TO|did\s+not\s+like\s+our\s+RCPT\s+TO|does\s+not\s+like\s+recipient|after\s+RCPT\s+command|>>>\s*RCPT\s+TO|Sent\s+<<<\s*RCPT\s+TO|\[RCPT_TO\]|RCPT\s+TO\s+generated|SMTP:RCPT\b|\(state 14\)|rejected\s+command\s+'RCPT\s+TO:/i;
+  /in\s+reply\s+to\s+RCPT\s+TO\s+command|error\s+from\s+remote\s+server\s+for\s+RCPT\s+TO\s+command|after\s+RCPT\s+TO|did\s+not\s+like\s+our\s+RCPT\s+TO|does\s+not\s+like\s+recipient|after\s+RCPT\s+command|>>>\s*RCPT\s+TO|Sent\s+<<<\s*RCPT\s+TO|\[RCPT_TO\]|RCPT\s+TO\s+generated|SMTP:RCPT\b|\(state 14\)|rejected\s+command\s+'RCPT\s+TO:/i;
 
 /**
  * RFC 5321's stock 550 text, "Requested action not taken: mailbox unavailable", is defined to cover

@@ -309,6 +309,52 @@ const CASES: NoticeCase[] = [
     category: 'mailbox-unknown',
     hard: true,
   },
+  {
+    // 1&1's own notice names the stage after its own words; IONOS documents the stock reply as "does not exist".
+    name: '1&1\'s "SMTP error from remote server for RCPT TO command … mailbox unavailable" is a missing mailbox',
+    mail: plain(
+      [
+        'From: Mail Delivery System <mailer-daemon@kundenserver.example>',
+        'To: bounces@shop.example',
+        'Subject: Mail delivery failed: returning message to sender',
+      ],
+      [
+        'This message was created automatically by mail delivery software.',
+        '',
+        'A message that you sent could not be delivered to one or more of',
+        'its recipients. This is a permanent error. The following address(es)',
+        'failed:',
+        '',
+        'kai@web.example:',
+        'SMTP error from remote server for RCPT TO command, host: mx-ha03.web.example (192.0.2.17) reason: 550 Requested action not taken: mailbox unavailable',
+      ],
+    ),
+    recipients: ['kai@web.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    // Gmail's report of the same reply from a 1&1 mail exchanger, without the stage.
+    name: 'the stock "mailbox unavailable" from a 1&1/IONOS exchanger is a missing mailbox without a stage',
+    mail: lines(
+      ...deliveryReport(
+        ['From: Mail Delivery Subsystem <mailer-daemon@googlemail.example>', 'To: bounces@shop.example', 'Subject: Delivery Status Notification (Failure)'],
+        ['Delivery to the following recipient failed permanently:', '', '     olga@client.example', ''],
+        [
+          'Reporting-MTA: dns; googlemail.example',
+          '',
+          'Final-Recipient: rfc822; olga@client.example',
+          'Action: failed',
+          'Status: 5.0.0',
+          'Remote-MTA: dns; mx00.1and1.es. (212.227.15.41, the server for the domain client.example.)',
+          'Diagnostic-Code: smtp; 550 Requested action not taken: mailbox unavailable',
+        ],
+      ),
+    ),
+    recipients: ['olga@client.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
 ];
 
 noticeCases(CASES);
