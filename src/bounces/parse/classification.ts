@@ -97,8 +97,8 @@ export interface RecipientContext {
   reportedCategory?: string | null;
   /** Our side's domains the notice names (its addressee, the returned message's sender): read as names. */
   senderDomains?: readonly string[];
-  /** Our own addresses the notice shows (its addressee, the returned message's sender), lower-cased. */
-  ourAddresses?: readonly string[];
+  /** Our own addresses the notice shows (its addressee, the returned message's sender), lower-cased; read when needed. */
+  ourAddresses?: () => readonly string[];
   /**
    * The whole notice of a report about several recipients, whose transcript they share (Sendmail's "Transcript
    * of session follows"): read only for the stage at which this recipient's reply was given, and only when that
@@ -108,7 +108,7 @@ export interface RecipientContext {
 }
 
 export function classifyRecipient(rec: ParsedRecipient, notice: string | null = null, more: RecipientContext = {}): ParsedRecipient {
-  const { reportedCategory = null, senderDomains = [], ourAddresses = [], transcript = null } = more;
+  const { reportedCategory = null, senderDomains = [], ourAddresses = () => [], transcript = null } = more;
   // The reply as quoted (found again in the notice's transcript), and as classified.
   // The failed address, or the one we sent to where the report names the failed one without a domain
   // ("Final-Recipient: LOCAL;<f.b>").
@@ -270,10 +270,11 @@ function stageInNotice(diagnostic: string | null, context: string | null): Phase
 }
 
 /** True when a diagnostic names addresses, all of them ours and none the recipient's. */
-function aboutOurAddressOnly(diagnostic: string | null, ours: readonly string[], recipient: readonly (string | null)[]): boolean {
-  if (!diagnostic || ours.length === 0) return false;
+function aboutOurAddressOnly(diagnostic: string | null, ourAddresses: () => readonly string[], recipient: readonly (string | null)[]): boolean {
+  if (!diagnostic) return false;
   const named = [...diagnostic.matchAll(/<([^\s<>@]+@[^\s<>@]+)>/g)].map((m) => m[1]!.toLowerCase());
   if (named.length === 0) return false;
+  const ours = ourAddresses();
   const theirs = new Set(recipient.filter((a): a is string => !!a).map((a) => a.toLowerCase()));
   return named.every((a) => ours.includes(a) && !theirs.has(a));
 }

@@ -399,7 +399,8 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
   result.arrival_date = dsn.arrivalDate;
   const returned = returnedHeaders(top);
   const senders = senderDomainsOf(top, returned);
-  const ours = ourAddressesOf(top, returned);
+  let ourList: string[] | null = null;
+  const ours = () => (ourList ??= ourAddressesOf(top, returned));
   const single = dsn.recipients.length === 1;
   let textByAddress: Map<string, TextRecipient> | null = null;
   const fromNotice = (address: string): TextRecipient | undefined =>
@@ -542,7 +543,8 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   const result = empty('bounce', 'non-standard');
   const returned = returnedHeaders(top);
   const senders = senderDomainsOf(top, returned);
-  const ours = ourAddressesOf(top, returned);
+  let ourList: string[] | null = null;
+  const ours = () => (ourList ??= ourAddressesOf(top, returned));
   let found: TextRecipient[] = report.recipients;
   if (found.length === 0) {
     const diag = report.report.replace(/\s+/g, ' ').trim().slice(0, 1000) || null;

@@ -584,6 +584,8 @@ export interface Notice {
  */
 const FORWARDED_NOTICE =
   /^[ \t]*-{2,} ?(?:Original Message|Forwarded message|Weitergeleitete Nachricht|Message transf[ée]r[ée]) ?-{2,}[ \t]*\r?\n((?:[ \t]*[A-Za-z][A-Za-z -]{0,20}:.*\r?\n){2,10})/im;
+/** Plain searches first: the pattern is read only on the rare notice with such a separator. */
+const FORWARD_SEPARATOR_WORDS = ['Original Message', 'Forwarded message', 'Weitergeleitete Nachricht', 'Message transf'];
 const DAEMON_FROM = /^[ \t]*From:.*\b(?:mailer-daemon|postmaster|mail delivery (?:system|subsystem))\b/im;
 
 /** Cheap: which MTA wrote the notice, and where its returned message begins. */
@@ -591,7 +593,8 @@ export function splitNotice(subject: string, rawText: string): Notice {
   // A bounce forwarded inline ("> " quoted) reads the same once unquoted.
   let text = /^>[ \t]?\S/m.test(rawText) && /^> ?(?:From|To|Subject):/m.test(rawText) ? rawText.replace(/^> ?/gm, '') : rawText;
   // …and one forwarded below a separator, from the notice's text on.
-  const fwd = FORWARDED_NOTICE.exec(text.slice(0, 3000));
+  const head = text.slice(0, 3000);
+  const fwd = FORWARD_SEPARATOR_WORDS.some((w) => head.includes(w)) ? FORWARDED_NOTICE.exec(head) : null;
   if (fwd && DAEMON_FROM.test(fwd[1]!)) text = text.slice(fwd.index + fwd[0].length);
   const rule = matchRule(subject, text);
   const { report, returned } = cut(text, rule?.original ? [rule.original, ...ORIGINAL_MARKERS] : ORIGINAL_MARKERS);
