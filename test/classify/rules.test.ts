@@ -754,6 +754,38 @@ const ROWS: Row[] = [
     'reputation-or-blocklist',
   ],
   ['wording:mailbox-disabled', r('rcpt', 550, '5.1.1', '<carla@chello.example> inactive recipient rejected'), 'mailbox-disabled'],
+  // Newer servers' and filters' words (rspamd, Stalwart, Postal, GNU mailutils, VIPRE).
+  ['wording:rate-limited', r('rcpt', 451, '4.7.1', 'Ratelimit "user" exceeded'), 'rate-limited'],
+  ['wording:spam', r('data', 554, '5.7.1', 'Gtube pattern'), 'content-or-spam'],
+  ['wording:reverse-dns', r('rcpt', 550, '5.6.2', '<a@b.example>: Your IPv6 address do not have a reverse look name'), 'authentication-policy'],
+  ['wording:tls-required', r('mail', 550, null, 'Your sender domain is required to send via an encrypted SMTP session'), 'tls-required'],
+  ['wording:mailbox-full', r('rcpt', 550, null, '<a@b.example>: message would exceed maximum mailbox size for this recipient'), 'mailbox-full'],
+  ['wording:expired', r('dsn', null, null, 'Maximum number of delivery attempts (18) has been reached for this message'), 'expired'],
+  // 1&1/IONOS start every refusal with the stock words; a policy sentence after them is the reason (our IP blocked).
+  [
+    'wording:access-denied',
+    r(
+      'rcpt',
+      550,
+      null,
+      'Requested action not taken: mailbox unavailable 550-Reject due to policy restrictions. 550 For explanation visit http://postmaster.1and1.com/en/error-messages?ip=192.0.2.131&c=poli',
+    ),
+    'policy',
+  ],
+  // Exchange Online's quota for our sending mailbox, not the recipient's; a folder's item quota is the recipient's.
+  [
+    'provider:microsoft-sending-limit',
+    r('data', 554, '5.2.0', 'STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message'),
+    'rate-limited',
+  ],
+  [
+    'provider:microsoft-mailbox-full',
+    r('data', 554, '4.3.2', 'mailbox busy; STOREDRV.Submission.Exception:QuotaExceededException.MapiExceptionMessagePerFolderCountQuotaExceeded'),
+    'mailbox-full',
+  ],
+  // "rejected as" names spam only when it says so (Google Workspace's student restriction is policy).
+  ['enhanced:X.7.*', r('data', 550, '5.7.1', 'This message has been rejected as this student is not able to send or receive external mail.'), 'policy'],
+  ['wording:spam', r('data', 550, null, 'Message rejected as spam'), 'content-or-spam'],
   // A Japanese ISP's notice: "the user is not registered".
   ['wording:user-unknown', r('dsn', null, '5.0.0', '<pwd7654321@m2.point.ne.jp> のユーザーは登録されていません'), 'mailbox-unknown'],
   ['wording:our-host-refused', r('rcpt', 554, '5.7.1', '<mx.example.com[198.51.100.23]>: Client host rejected: Access denied'), 'reputation-or-blocklist'],

@@ -25,7 +25,7 @@ const AFTER_DATA =
  * ("user unknown", a 5.1.1) they are about our sender.
  */
 const REPLY_TO_MAIL =
-  /\(in\s+reply\s+to\s+MAIL\s+FROM\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+MAIL\s+FROM:|\[MAIL_FROM\]|rejected\s+command\s+'MAIL\s+FROM:/i;
+  /\(in\s+reply\s+to\s+MAIL\s+FROM\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+MAIL\s+FROM:|error\s+from\s+remote\s+server\s+for\s+MAIL\s+FROM\s+command|\[MAIL_FROM\]|rejected\s+command\s+'MAIL\s+FROM:/i;
 /**
  * The reply came before any command about this message: the greeting (Exim's "SMTP error from remote mail
  * server after initial connection", Postfix's "refused to talk to me") or EHLO/HELO. As after MAIL FROM, no

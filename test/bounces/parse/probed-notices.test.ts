@@ -355,6 +355,31 @@ const CASES: NoticeCase[] = [
     category: 'mailbox-unknown',
     hard: true,
   },
+  {
+    // IONOS's own notice: the stage after its own words, then the stock text and the policy reason (our IP blocked).
+    name: 'IONOS\'s "for MAIL FROM command … mailbox unavailable … Reject due to policy restrictions" is a policy refusal, not a missing mailbox',
+    mail: plain(
+      [
+        'From: Mail Delivery System <mailer-daemon@kundenserver.example>',
+        'To: bounces@shop.example',
+        'Subject: Mail delivery failed: returning message to sender',
+      ],
+      [
+        'This message was created automatically by mail delivery software.',
+        '',
+        'A message that you sent could not be delivered to one or more of',
+        'its recipients. This is a permanent error. The following address(es)',
+        'failed:',
+        '',
+        'miguel@client.example:',
+        'SMTP error from remote server for MAIL FROM command, host: mx01.1and1.es (192.0.2.67) reason: 550-Requested action not taken: mailbox unavailable 550-Reject due to policy restrictions.',
+        '550 For explanation visit http://postmaster.1and1.com/en/error-messages?ip=192.0.2.131&c=poli',
+      ],
+    ),
+    recipients: ['miguel@client.example'],
+    category: 'policy',
+    hard: false,
+  },
 ];
 
 noticeCases(CASES);
