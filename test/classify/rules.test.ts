@@ -786,6 +786,33 @@ const ROWS: Row[] = [
   // "rejected as" names spam only when it says so (Google Workspace's student restriction is policy).
   ['enhanced:X.7.*', r('data', 550, '5.7.1', 'This message has been rejected as this student is not able to send or receive external mail.'), 'policy'],
   ['wording:spam', r('data', 550, null, 'Message rejected as spam'), 'content-or-spam'],
+  // Relays' checks of our own account (Amazon SES, SendGrid, Mailgun), a relay's daily quota, Microsoft's account ban.
+  [
+    'wording:relay-account',
+    r('data', 554, null, 'Message rejected: Email address is not verified. The following identities failed the check in region US-EAST-1: news@shop.example'),
+    'policy',
+  ],
+  [
+    'wording:relay-account',
+    r('data', 550, null, 'The from address does not match a verified Sender Identity. Mail cannot be sent until this error is resolved.'),
+    'policy',
+  ],
+  [
+    'wording:relay-account',
+    r(
+      'data',
+      554,
+      null,
+      'Sandbox subdomains are for test purposes only. Please add your own domain or add the address to authorized recipients in Account Settings.',
+    ),
+    'policy',
+  ],
+  ['wording:rate-limited', r('connect', 554, null, "dedrelay.secureserver.example DED : You've reached your daily relay quota - 192.0.2.5"), 'rate-limited'],
+  [
+    'wording:blocked-for-spam',
+    r('rcpt', 550, '5.7.501', 'Access denied, spam abuse detected. The sending account has been banned due to detected spam activity.'),
+    'reputation-or-blocklist',
+  ],
   // A Japanese ISP's notice: "the user is not registered".
   ['wording:user-unknown', r('dsn', null, '5.0.0', '<pwd7654321@m2.point.ne.jp> のユーザーは登録されていません'), 'mailbox-unknown'],
   ['wording:our-host-refused', r('rcpt', 554, '5.7.1', '<mx.example.com[198.51.100.23]>: Client host rejected: Access denied'), 'reputation-or-blocklist'],
