@@ -160,7 +160,11 @@ export const PROVIDER_RULES: readonly Rule[] = [
   // RFC 8689) for a DKIM failure. The words say which; "very low reputation of the sending IP address/domain" is
   // a verdict on our reputation even when worded as a rate limit or as spam.
   { id: 'gmail-tls-required', match: { has: ['tls'], text: /not using a TLS connection|wasn'?t sent over a TLS connection/i }, category: 'tls-required', status: 'X.7.10', explanation: 'Gmail refused or slowed the message because it was not sent over an encrypted (TLS) connection, which it requires of bulk senders.' },
+  // Yahoo's "Excessive unknown recipients - possible Open Relay (#4.1.8)": about our server, whatever status it carries.
+  { id: 'yahoo-excessive-unknown', match: { has: ['excessive unknown recipients'], text: /excessive unknown recipients/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'The receiving provider is refusing our server for now because it sent to too many unknown recipients (an anti-harvesting or open-relay check); it is about us, not this address.' },
   { id: 'gmail-dkim-failed', match: { has: ['dkim'], text: /didn'?t pass DKIM authentication|authenticate their email with DKIM/i }, category: 'authentication-policy', status: 'X.7.30', explanation: 'Gmail refused or slowed the message because it had no DKIM signature that passed for the sending domain.' },
+  // Gmail's X.7.30 is its DKIM failure (RFC 8689 gives X.7.30 to REQUIRETLS): any mention of DKIM under it decides.
+  { id: 'dkim-under-x730', match: { enhanced: 'X.7.30', has: ['dkim'], text: /\bDKIM\b/i }, category: 'authentication-policy', status: 'X.7.30', explanation: 'The receiving provider refused or slowed the message because it had no DKIM signature that passed for the sending domain; publish a DKIM key and sign with it (mailtrail dkim keygen).' },
   { id: 'gmail-low-reputation', match: { has: ['low reputation'], text: /very low reputation of the sending (?:ip address|domain)/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Gmail refused or slowed the message because our sending IP or domain has a very low reputation with it.' },
   { id: 'google-connect-failed', match: { text: /did not accept our requests to connect/i }, category: 'connection-failure', status: 'X.4.1', impliedClass: 4, explanation: 'The sending system could not connect to the recipient\'s mail server (refused or timed out).' },
 
@@ -222,7 +226,7 @@ export const PROVIDER_RULES: readonly Rule[] = [
   // rate limits.
   { id: 'yahoo-mailbox-not-found', match: { text: /requested mail action aborted, mailbox not found/i }, category: 'mailbox-unknown', status: 'X.1.1', explanation: 'Yahoo says this mailbox does not exist; check the address for typos.' },
   { id: 'yahoo-no-longer-valid', match: { has: ['no longer valid'], text: /\bdd \S+@\S+ is no longer valid/i }, category: 'mailbox-disabled', status: 'X.2.1', explanation: 'Yahoo says this account is no longer valid (deactivated); it does not accept mail for now.' },
-  { id: 'yahoo-rate', match: { text: /(?:user|recipient) is receiving mail too quickly|max(?:imum)? messages? per connection reached|message temporarily deferred - 4\.16\.5\d/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'The receiving server is limiting how fast this mailbox or this connection takes mail; later messages usually get through.' },
+  { id: 'yahoo-rate', match: { text: /(?:user|recipient) is receiving mail too quickly|max(?:imum)? messages? per connection reached|message (?:from \S+ )?temporarily deferred - 4\.16\.5\d/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'The receiving server is limiting how fast this mailbox or this connection takes mail; later messages usually get through.' },
   { id: 'aol-throttle', match: { text: /\bDYN:T[12]\b|\bRLY:(?:T|TH)\d?\b/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'AOL/Yahoo is throttling mail from our IP; we slow down and retry.' },
   // GoDaddy (secureserver.net) puts its hourly limits behind a misleading 5.1.1: "… has sent to too many
   // recipients this hour. IB607".

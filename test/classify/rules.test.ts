@@ -813,6 +813,15 @@ const ROWS: Row[] = [
     r('rcpt', 550, '5.7.501', 'Access denied, spam abuse detected. The sending account has been banned due to detected spam activity.'),
     'reputation-or-blocklist',
   ],
+  // Gmail's X.7.30 names DKIM in several wordings; Yahoo's excessive unknown recipients whatever its annotation.
+  [
+    'provider:dkim-under-x730',
+    r('data', 421, '4.7.30', "Your email has been rate limited because DKIM authentication didn't pass for this message."),
+    'authentication-policy',
+  ],
+  ['enhanced:X.7.30', r('rcpt', 550, '5.7.30', 'REQUIRETLS support required'), 'tls-required'],
+  ['provider:yahoo-excessive-unknown', r('rcpt', 451, null, 'VS1-IP Excessive unknown recipients - possible Open Relay (#4.1.8)'), 'reputation-or-blocklist'],
+  ['provider:yahoo-rate', r('connect', 421, null, 'Message from (192.0.2.1) temporarily deferred - 4.16.50. Please refer to the help page'), 'rate-limited'],
   // A Japanese ISP's notice: "the user is not registered".
   ['wording:user-unknown', r('dsn', null, '5.0.0', '<pwd7654321@m2.point.ne.jp> のユーザーは登録されていません'), 'mailbox-unknown'],
   ['wording:our-host-refused', r('rcpt', 554, '5.7.1', '<mx.example.com[198.51.100.23]>: Client host rejected: Access denied'), 'reputation-or-blocklist'],
