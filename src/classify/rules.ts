@@ -402,6 +402,10 @@ export const PROVIDER_RULES: readonly Rule[] = [
   { id: 'mimecast-spam-signature', match: { text: /MCSpamSignature|Message is spam - https?:\/\/community\.mimecast/i }, category: 'content-or-spam', status: 'X.7.1', explanation: 'The recipient\'s filter (Mimecast) matched the message against a spam signature.' },
   // Mimecast's documented SMTP error codes: a Content Examination policy or its security scan (virus or spam
   // score) refused the message; too many of our connections at once.
+  // qmail's chkuser (chkuser_settings.h) answers every RCPT, valid ones too, with its #5.1.1 once a session passed its
+  // limit of wrong recipients (CHKUSER_MAXWRONGRCPT_STRING), and refuses our sender's domain without MX with the same
+  // status (CHKUSER_SENDERMX_STRING): about our session and our sender, not the address.
+  { id: 'chkuser-wrong-rcpt-limit', match: { has: ['violating our security policies'], text: /you are violating our security policies/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'The receiving server (qmail\'s chkuser) refuses every further recipient of this session because it sent too many unknown ones: it is about us, not this address.' },
   { id: 'mimecast-content', match: { has: ['content examination', 'security policies'], text: /content examination policy|email rejected due to security policies/i }, category: 'content-or-spam', status: 'X.7.1', explanation: 'The recipient\'s filter (Mimecast) refused the message for its content (a content policy or its virus and spam scan).' },
   { id: 'mimecast-thread-limit', match: { has: ['thread limit', 'account service'], text: /exceeding outbound thread limit|account service is temporarily unavailable/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'The recipient\'s filter (Mimecast) refused because too many connections are open at once; it can be sent again later.' },
 
@@ -566,7 +570,7 @@ export const OUR_HOST_REFUSED =
  * which it sends with a 521 that would otherwise read as a domain taking no mail).
  */
 export const SENDER_CHECKS =
-  /\bsender e-?mail address (?:rejected|refused)|unroutable sender|\bsender (?:is (?:a )?)?(?:known )?spammer|sender not pre-?approved|sender domain is empty|bogus mail from|mail from not owned by|(?:null|empty|blank) (?:envelope )?(?:senders?|return[- ]path|mail from) (?:is |are )?not (?:allowed|accepted)|\bBATV\b|backscatter|third-party DSNs?|unsigned DSN|returned mail not accepted|[eé]metteur invalide|purported responsible address|cannot resolve your address|(?:not|isn'?t) on the recipient'?s list of senders|senderfilterconfig|this server does not accept mail from|registered as (?:a )?spammer|by (?:the )?user'?s reject list|invalid DNS MX or A\/AAAA resource record|(?:we|i) do(?:n'?t| not) accept (?:e-?)?mail from this (?:address|sender)|not a registered gateway user|envelope blocked|\(sender filtering(?:\/authentication)?\)/i;
+  /\bsender e-?mail address (?:rejected|refused)|valid MX for sender domain|unroutable sender|\bsender (?:is (?:a )?)?(?:known )?spammer|sender not pre-?approved|sender domain is empty|bogus mail from|mail from not owned by|(?:null|empty|blank) (?:envelope )?(?:senders?|return[- ]path|mail from) (?:is |are )?not (?:allowed|accepted)|\bBATV\b|backscatter|third-party DSNs?|unsigned DSN|returned mail not accepted|[eé]metteur invalide|purported responsible address|cannot resolve your address|(?:not|isn'?t) on the recipient'?s list of senders|senderfilterconfig|this server does not accept mail from|registered as (?:a )?spammer|by (?:the )?user'?s reject list|invalid DNS MX or A\/AAAA resource record|(?:we|i) do(?:n'?t| not) accept (?:e-?)?mail from this (?:address|sender)|not a registered gateway user|envelope blocked|\(sender filtering(?:\/authentication)?\)/i;
 
 /**
  * A reply the command does not allow (RFC 5321 §4.2.1, §4.3.2: a 250 in place of DATA's 354, a 354 to RCPT,

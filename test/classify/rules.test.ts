@@ -822,6 +822,9 @@ const ROWS: Row[] = [
   ['enhanced:X.7.30', r('rcpt', 550, '5.7.30', 'REQUIRETLS support required'), 'tls-required'],
   ['provider:yahoo-excessive-unknown', r('rcpt', 451, null, 'VS1-IP Excessive unknown recipients - possible Open Relay (#4.1.8)'), 'reputation-or-blocklist'],
   ['provider:yahoo-rate', r('connect', 421, null, 'Message from (192.0.2.1) temporarily deferred - 4.16.50. Please refer to the help page'), 'rate-limited'],
+  // qmail chkuser's #5.1.1 for a session past its wrong-recipient limit and for our sender's domain without MX.
+  ['provider:chkuser-wrong-rcpt-limit', r('rcpt', 571, null, 'sorry, you are violating our security policies (#5.1.1 - chkuser)'), 'reputation-or-blocklist'],
+  ['wording:sender-checks', r('rcpt', 511, null, "sorry, can't find a valid MX for sender domain (#5.1.1 - chkuser)"), 'policy'],
   // A Japanese ISP's notice: "the user is not registered".
   ['wording:user-unknown', r('dsn', null, '5.0.0', '<pwd7654321@m2.point.ne.jp> のユーザーは登録されていません'), 'mailbox-unknown'],
   ['wording:our-host-refused', r('rcpt', 554, '5.7.1', '<mx.example.com[198.51.100.23]>: Client host rejected: Access denied'), 'reputation-or-blocklist'],

@@ -549,7 +549,9 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   if (found.length === 0) {
     const diag = report.report.replace(/\s+/g, ' ').trim().slice(0, 1000) || null;
     // Exim (and MTAs that copied it) lists the failed addresses in a header of the notice itself.
-    const listed = addresses(header(top.headers, 'x-failed-recipients')).filter(isMailbox);
+    const listed = headersAll(top.headers, 'x-failed-recipients')
+      .flatMap((v) => addresses(v))
+      .filter(isMailbox);
     if (listed.length > 0) found = listed.map((address) => ({ address, diagnostic: diag }));
     else {
       // (Never the notice's own addressee: a forwarded notice's quoted headers are no returned copy.)
@@ -562,7 +564,9 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   } else {
     // An address the prose runs on into ("delivered to ann@dest.examplebecause", a copy of an HTML notice): the
     // notice's own X-Failed-Recipients, where it has one, says where the address ends.
-    const listed = addresses(header(top.headers, 'x-failed-recipients')).filter(isMailbox);
+    const listed = headersAll(top.headers, 'x-failed-recipients')
+      .flatMap((v) => addresses(v))
+      .filter(isMailbox);
     if (listed.length > 0)
       found = found.map((f) => {
         const whole = listed.find((a) => f.address.length > a.length && f.address.toLowerCase().startsWith(a.toLowerCase()));

@@ -380,6 +380,17 @@ const CASES: NoticeCase[] = [
     category: 'policy',
     hard: false,
   },
+  {
+    // X-Failed-Recipients given once per address, on separate header lines: each line names one.
+    name: 'several X-Failed-Recipients header lines each name a failed recipient',
+    mail: plain(
+      [...EXIM_HEAD, 'X-Failed-Recipients: p1@dest.example', 'X-Failed-Recipients: p2@dest.example'],
+      [...EXIM_PERMANENT_OPENING, 'Unrouteable address'],
+    ),
+    recipients: ['p1@dest.example', 'p2@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
 ];
 
 noticeCases(CASES);
