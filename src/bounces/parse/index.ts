@@ -186,7 +186,7 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
     if (p.type === 'message/feedback-report') {
       if (!feedback) [feedback, feedbackAttached] = [p, attached];
     } else if (p.type === 'message/disposition-notification' || p.type === 'message/global-disposition-notification') disposition ??= p;
-    else if (p.type === 'message/delivery-status' || p.type === 'message/global-delivery-status' || p.type === 'text/delivery-status') {
+    else if (STATUS_TYPES.has(p.type)) {
       // Some MTAs label their human-readable part as the report too (InterMail): the report is the part
       // that has recipient fields.
       if (status === null || (!RECIPIENT_FIELD.test(partText(status)) && RECIPIENT_FIELD.test(partText(p)))) [status, statusOwn] = [p, !attached];

@@ -40,6 +40,25 @@ const EXIM_HEAD = [
   'Subject: Mail delivery failed: returning message to sender',
 ];
 
+/** 1&1/IONOS's own notice (Exim's layout, its "SMTP error from remote server for … command" lines). */
+const ionos = (paragraph: string[]): Buffer =>
+  plain(
+    [
+      'From: Mail Delivery System <mailer-daemon@kundenserver.example>',
+      'To: bounces@shop.example',
+      'Subject: Mail delivery failed: returning message to sender',
+    ],
+    [
+      'This message was created automatically by mail delivery software.',
+      '',
+      'A message that you sent could not be delivered to one or more of',
+      'its recipients. This is a permanent error. The following address(es)',
+      'failed:',
+      '',
+      ...paragraph,
+    ],
+  );
+
 const CASES: NoticeCase[] = [
   {
     // qmail hosts document maildrop's refusal as "not enough space in the recipient's account".
@@ -312,23 +331,10 @@ const CASES: NoticeCase[] = [
   {
     // 1&1's own notice names the stage after its own words; IONOS documents the stock reply as "does not exist".
     name: '1&1\'s "SMTP error from remote server for RCPT TO command … mailbox unavailable" is a missing mailbox',
-    mail: plain(
-      [
-        'From: Mail Delivery System <mailer-daemon@kundenserver.example>',
-        'To: bounces@shop.example',
-        'Subject: Mail delivery failed: returning message to sender',
-      ],
-      [
-        'This message was created automatically by mail delivery software.',
-        '',
-        'A message that you sent could not be delivered to one or more of',
-        'its recipients. This is a permanent error. The following address(es)',
-        'failed:',
-        '',
-        'kai@web.example:',
-        'SMTP error from remote server for RCPT TO command, host: mx-ha03.web.example (192.0.2.17) reason: 550 Requested action not taken: mailbox unavailable',
-      ],
-    ),
+    mail: ionos([
+      'kai@web.example:',
+      'SMTP error from remote server for RCPT TO command, host: mx-ha03.web.example (192.0.2.17) reason: 550 Requested action not taken: mailbox unavailable',
+    ]),
     recipients: ['kai@web.example'],
     category: 'mailbox-unknown',
     hard: true,
@@ -358,24 +364,11 @@ const CASES: NoticeCase[] = [
   {
     // IONOS's own notice: the stage after its own words, then the stock text and the policy reason (our IP blocked).
     name: 'IONOS\'s "for MAIL FROM command … mailbox unavailable … Reject due to policy restrictions" is a policy refusal, not a missing mailbox',
-    mail: plain(
-      [
-        'From: Mail Delivery System <mailer-daemon@kundenserver.example>',
-        'To: bounces@shop.example',
-        'Subject: Mail delivery failed: returning message to sender',
-      ],
-      [
-        'This message was created automatically by mail delivery software.',
-        '',
-        'A message that you sent could not be delivered to one or more of',
-        'its recipients. This is a permanent error. The following address(es)',
-        'failed:',
-        '',
-        'miguel@client.example:',
-        'SMTP error from remote server for MAIL FROM command, host: mx01.1and1.es (192.0.2.67) reason: 550-Requested action not taken: mailbox unavailable 550-Reject due to policy restrictions.',
-        '550 For explanation visit http://postmaster.1and1.com/en/error-messages?ip=192.0.2.131&c=poli',
-      ],
-    ),
+    mail: ionos([
+      'miguel@client.example:',
+      'SMTP error from remote server for MAIL FROM command, host: mx01.1and1.es (192.0.2.67) reason: 550-Requested action not taken: mailbox unavailable 550-Reject due to policy restrictions.',
+      '550 For explanation visit http://postmaster.1and1.com/en/error-messages?ip=192.0.2.131&c=poli',
+    ]),
     recipients: ['miguel@client.example'],
     category: 'policy',
     hard: false,
