@@ -30,7 +30,7 @@ import {
 } from './rules.js';
 import type { Explanation, PhaseKey, Rule } from './rules.js';
 import { NEUTRAL_NAME, addressDomainAsName, hostAsName } from './host-name.js';
-import { wordsOverStatus } from './words-over-status.js';
+import { wordsOverFormatStatus, wordsOverStatus } from './words-over-status.js';
 import { codeClass, codeFromText, normaliseEnhanced, parseEnhancedOfClass, statusClass } from './status.js';
 
 export { parseEnhanced, splitReply, codeFromText } from './status.js';
@@ -398,6 +398,13 @@ export function classify(input: ResponseInput): Classification {
   // A no-such-address status under words that name another cause ("550 5.1.1 Mailbox full"): the words decide.
   if (result.hard && rawText && hit?.id.startsWith('enhanced:')) {
     const words = wordsOverStatus(result, rawText, (t) =>
+      classify({ phase: input.phase, code: input.code ?? null, enhanced: null, text: t, error: input.error, reportedPhase: input.reportedPhase }),
+    );
+    if (words) return { ...words, enhanced: result.enhanced, permanent: result.permanent };
+  }
+  // A protocol or format status under words about the mailbox ("550 receiptor's mailbox is full(#5.5.4)"): the same.
+  if (!result.hard && rawText && hit?.id.startsWith('enhanced:X.')) {
+    const words = wordsOverFormatStatus(result, rawText, (t) =>
       classify({ phase: input.phase, code: input.code ?? null, enhanced: null, text: t, error: input.error, reportedPhase: input.reportedPhase }),
     );
     if (words) return { ...words, enhanced: result.enhanced, permanent: result.permanent };

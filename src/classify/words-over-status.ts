@@ -14,7 +14,14 @@ import type { Classification } from './types.js';
  * says the address does not exist, as the wording lists that Sisimai lets outrank a 5.1.1 also say (its
  * MailboxFull, MesgTooBig, Suspend, NoRelaying, Blocked); spam, rate and authentication words do not.
  */
-const ANOTHER_CAUSE: ReadonlySet<string> = new Set(['mailbox-full', 'mailbox-disabled', 'message-too-large', 'relay-denied', 'reputation-or-blocklist']);
+const ANOTHER_CAUSE: ReadonlySet<string> = new Set([
+  'mailbox-full',
+  'mailbox-disabled',
+  'mailbox-moved',
+  'message-too-large',
+  'relay-denied',
+  'reputation-or-blocklist',
+]);
 /** Rules that say our sender or our server's name was refused, not the address. */
 const SENDER_REFUSED: ReadonlySet<string> = new Set(['wording:sender-rejected', 'wording:reverse-dns', 'wording:helo-rejected', 'wording:loop']);
 /**
@@ -27,6 +34,12 @@ const OUR_SIDE: ReadonlySet<string> = new Set(['wording:our-host-refused', 'word
 /** Words without which none of those readings, nor a failed-for-now one, is possible (spares a second classification). */
 const EXISTS_OR_SENDER_WORDS =
   /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен|relay|block|listed|reputation|banned|too (?:big|large)|size|taille|limit|reverse|\bptr\b|hostname|helo|ehlo|\bpost\b|archiv|too many messages|gateway|not local|handle mail|rcpthost|non-?local|\bspf\b|dkim|dmarc|client ip|not accepting|service refus|too much mail|to post\b|loops? back|\bloop\b|pełn|plná|zablokowan|zablokován|заблокирован/i;
+
+/**
+ * The way a reporting MTA introduces the remote server's reply (Postfix's "host mx.example[192.0.2.1] said:", Exim's
+ * "host mx.example [192.0.2.1]:"): its "host" is no word of the reply.
+ */
+const REPORTING_PREFIX = /\bhost \S+ ?\[[^\]\s]*\](?: said)?:/gi;
 
 /** Words naming a mailbox or user (not a domain). */
 const MAILBOX_WORDS = /\b(?:mail ?box|user|recipient|account)\b/i;
@@ -52,7 +65,7 @@ export function wordsOverStatus(c: Classification, text: string, reclassify: (wo
   }
   // X.1.2 (bad destination system) under words about the mailbox ("550 5.1.2 No such mailbox", "Mailbox does not
   // exist"): the domain's own server answered, about the mailbox. Hard either way; the category says which.
-  if (c.rule === 'enhanced:X.1.2' && MAILBOX_WORDS.test(text) && !/\bdomain\b|\bhost\b/i.test(text)) {
+  if (c.rule === 'enhanced:X.1.2' && MAILBOX_WORDS.test(text) && !/\bdomain\b|\bhost\b/i.test(text.replace(REPORTING_PREFIX, ''))) {
     const byWording = reclassify(text.replace(STATUS_IN_TEXT, ''));
     if (byWording.category === 'mailbox-unknown') return byWording;
   }
@@ -66,4 +79,21 @@ export function wordsOverStatus(c: Classification, text: string, reclassify: (wo
   // reply it could not parse gets 4.4.3 and is deferred.)
   if (c.rule === 'enhanced:X.1.2' && (DOMAIN_MAY_EXIST.has(byWording.category) || byWording.rule === 'wording:table-lookup-failure')) return byWording;
   return null;
+}
+
+/** Statuses about the protocol or the message's format (X.5.x, X.6.x), read as such when their words say nothing more. */
+const FORMAT_STATUS = /^enhanced:X\.[56]\./;
+/** The recipient's mailbox named by its own state: these words are what the server meant, not its protocol status. */
+const MAILBOX_STATE: ReadonlySet<string> = new Set(['mailbox-unknown', 'mailbox-full', 'mailbox-disabled', 'mailbox-moved']);
+
+/**
+ * A protocol or format status (X.5.x, X.6.x) under words about the recipient's mailbox ("550 receiptor's mailbox is
+ * full(#5.5.4)", "550 5.5.1 User unknown"): some servers give one such status to every refusal; the words say which.
+ * Only an MTA's or provider's wording decides, never a code or a vague refusal.
+ */
+export function wordsOverFormatStatus(c: Classification, text: string, reclassify: (words: string) => Classification): Classification | null {
+  if (c.hard || !FORMAT_STATUS.test(c.rule) || !MAILBOX_WORDS.test(text)) return null;
+  const byWording = reclassify(text.replace(STATUS_IN_TEXT, ''));
+  if (!MAILBOX_STATE.has(byWording.category) || !/^(?:wording|provider):/.test(byWording.rule)) return null;
+  return byWording;
 }

@@ -83,7 +83,8 @@ test('a domain that does not exist or takes no mail at all: hard (when permanent
       ['550 The account or domain may not exist', 'domain-unknown'],
       ['DNS Error: DNS server returned answer with no data', 'no-mail-service'],
       ['550 Destination seem to reject all mails', 'no-mail-service'],
-      ['554 5.3.2 System not accepting network messages', 'no-mail-service'],
+      ['554 5.3.2 Domain does not accept mail', 'no-mail-service'],
+      ['521 5.3.2 Host does not accept mail', 'no-mail-service'],
       ['550 no host found for existing SMTP connection', 'no-mail-service'],
     ],
     true,
@@ -95,6 +96,21 @@ test('a domain that does not exist or takes no mail at all: hard (when permanent
     false,
   );
   assert.equal(classify({ phase: 'dsn', code: 421, enhanced: '4.3.2', text: '421 4.3.2 System not accepting network messages' }).hard, false);
+});
+
+// RFC 3463's X.3.2 is a system down for now ("shutting down, excessive load, or system maintenance"): a whole provider
+// answering it (Juno and NetZero did, for every address, during an outage) must not have every address suppressed.
+test('5.3.2 "system not accepting network messages" is an outage, not a domain without mail: soft', () => {
+  expect(
+    [
+      ['554 5.3.2 System not accepting network messages', 'server-busy'],
+      ['550 5.3.2 Service currently unavailable', 'server-busy'],
+    ],
+    false,
+  );
+  const live = classify({ phase: 'rcpt', code: 554, enhanced: '5.3.2', text: 'system not accepting network messages' });
+  assert.equal(live.category, 'server-busy');
+  assert.equal(live.hard, false);
 });
 
 test('our sender or our IP refused, in words that also hold "address rejected", "does not accept mail", "no valid recipients": soft', () => {
