@@ -37,9 +37,9 @@ const EXISTS_OR_SENDER_WORDS =
 
 /**
  * The way a reporting MTA introduces the remote server's reply (Postfix's "host mx.example[192.0.2.1] said:", Exim's
- * "host mx.example [192.0.2.1]:"): its "host" is no word of the reply.
+ * "host mx.example [192.0.2.1]" on a line of its own): its "host" is no word of the reply.
  */
-const REPORTING_PREFIX = /\bhost \S+ ?\[[^\]\s]*\](?: said)?:/gi;
+const REPORTING_PREFIX = /\bhost \S+ ?\[[^\]\s]*\](?: said)?:?/gi;
 
 /** Words naming a mailbox or user (not a domain). */
 const MAILBOX_WORDS = /\b(?:mail ?box|user|recipient|account)\b/i;

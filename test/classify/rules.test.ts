@@ -1087,6 +1087,25 @@ const ROWS: Row[] = [
   ['enhanced:X.6.2', r('data', 554, '5.6.2', 'Conversion required and prohibited'), 'protocol-error'],
   ['enhanced:X.6.3', r('data', 554, '5.6.3', 'Conversion required but not supported'), 'protocol-error'],
   ['enhanced:X.6.5', r('data', 554, '5.6.5', 'Conversion failed'), 'protocol-error'],
+  [
+    'wording:user-unknown',
+    r(
+      'rcpt',
+      550,
+      null,
+      "Greetings ann@example.org The account you're trying to reach doesn't exist, but we think you're trying to find resources related to pet insurance.",
+    ),
+    'mailbox-unknown',
+  ],
+  ['wording:nxdomain', r('dsn', null, '5.0.0', 'unrouteable mail domain "example.org"'), 'domain-unknown'],
+  ['wording:mailbox-full', r('dsn', null, '5.0.0', 'Error Description: Inbox is full. Additional information: The recipients inbox is full.'), 'mailbox-full'],
+  [
+    'wording:connection-timeout',
+    r('dsn', null, '4.0.0', 'A connection attempt failed because the connected party did not properly respond after a period of time'),
+    'connection-failure',
+  ],
+  ['provider:dnsbl', r('rcpt', 550, null, '[SPFBL] blocked.'), 'reputation-or-blocklist'],
+  ['wording:relay-denied', r('rcpt', 550, null, 'relaying to <ann@example.org> prohibited by administrator'), 'relay-denied'],
 ];
 
 for (const [rule, input, category] of ROWS) {

@@ -107,6 +107,8 @@ export interface RecipientContext {
   transcript?: string | null;
 }
 
+const CANT_CREATE_OUTPUT = /can'?t create (?:\(user\) )?output/i;
+
 export function classifyRecipient(rec: ParsedRecipient, notice: string | null = null, more: RecipientContext = {}): ParsedRecipient {
   const { reportedCategory = null, senderDomains = [], ourAddresses = () => [], transcript = null } = more;
   // The reply as quoted (found again in the notice's transcript), and as classified.
@@ -183,6 +185,16 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
     // Nor is a line that is only a piece of the diagnostic itself (its reply wrapped over the notice's lines): the
     // whole reply was read, and a piece of it can say what the whole does not ("mailbox unavailable … Try" / "again later").
     if (found && !(stock && found.classification.rule === STOCK_REPLY_RULE) && !pieceOf(found.text, diagnostic)) {
+      c = found.classification;
+      source = 'notice';
+      decidingText = own ? own.unmask(found.text) : found.text;
+    }
+  }
+  // Sendmail's "Can't create output" is its local mailer failing; the mailer's own line in the transcript may say why
+  // ("procmail: Quota exceeded while writing …"): a full mailbox, then, not an error of their system.
+  if (context && c.rule === 'wording:system-error' && CANT_CREATE_OUTPUT.test(diagnostic ?? '')) {
+    const found = phraseInNotice(context, code, given);
+    if (found?.classification.category === 'mailbox-full') {
       c = found.classification;
       source = 'notice';
       decidingText = own ? own.unmask(found.text) : found.text;

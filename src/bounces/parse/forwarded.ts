@@ -20,7 +20,7 @@ const ADDR = '[^\\s<>()\\[\\]",;:@]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}';
 
 /** Postfix, Sendmail and Exim wording that names the address a failed one came from; Messaging Server's "Original address:" line. */
 const FORWARDED_FROM = new RegExp(
-  `\\(expanded from:?\\s*<?(${ADDR})>?\\)|\\bgenerated (?:by|from)\\s+<?(${ADDR})>?|^[ \\t]*Original address:[ \\t]*<?(${ADDR})>?`,
+  `\\(expanded\\s+from:?\\s*<?(${ADDR})>?\\)|\\bgenerated (?:by|from)\\s+<?(${ADDR})>?|^[ \\t]*Original address:[ \\t]*<?(${ADDR})>?`,
   'im',
 );
 

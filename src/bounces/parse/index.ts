@@ -254,7 +254,24 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
     const r = rfc3464(top, body, subject, ownId, singleSpaced(text.slice(inline.index)), maxRecipients);
     if (r) return r;
   }
-  return nonStandard(top, body, subject, ownId);
+  const read = nonStandard(top, body, subject, ownId);
+  // A receipt with another disposition (deleted, denied, processed) was read on as a notice in case its words report
+  // a failure (an abandoned mailbox discarding mail unread). When they name none, it is what it says: the recipient's
+  // own mail system had the message, and a "bounce" without a failed recipient would end the one it was matched to.
+  if (disposition && !status && read.kind === 'bounce' && !namesAFailure(read) && !saysRefused(top, body)) return receipt(disposition, top);
+  return read;
+}
+
+/** Words of a refusal (a Sieve "reject" is sent as a receipt marked `Auto-Submitted: auto-replied (rejected)`). */
+const REFUSAL_WORDS = /\b(?:reject|refus|undeliver|not (?:been )?delivered|could not be delivered|fail)/i;
+
+function saysRefused(top: MimePart, body: string): boolean {
+  return /\(rejected\)/i.test(header(top.headers, 'auto-submitted') ?? '') || REFUSAL_WORDS.test(body.slice(0, 3000));
+}
+
+/** A recipient failed or delayed on the notice's own evidence, not only by default. */
+function namesAFailure(result: ParseResult): boolean {
+  return result.recipients.some((r) => r.action !== 'delivered' && r.evidence !== undefined && !r.evidence.rule.startsWith('default:'));
 }
 
 /** Field lines each followed by a blank line, as a pasted report often comes ("Reporting-MTA: …", "", "Arrival-Date: …"). */
@@ -523,6 +540,15 @@ function namedInNotice(fields: (string | null)[], report: string): string[] {
 
 const HELD_FOR_MODERATION = /\bawaits? (?:the )?moderator(?:'s)? approval\b|\bis being held (?:until|for|because)\b|\bheld for (?:moderat|approval)/i;
 const FORWARDED_FOR_REVIEW = /\bforwarded to the list (?:maintainer|moderator|owner)s? for (?:review|approval)\b/i;
+/**
+ * A list manager's report about its members' delivery errors in general, not a failure of the mail it answers:
+ * LISTSERV's "Daily error monitoring report" ("The following subscriber is currently being monitored", each with its
+ * "Last error"), its loop check telling the owner that a post "has been identified as a possible delivery error
+ * notice", ezmlm's warning to a member ("Messages to you from the … mailing list seem to have been bouncing"). Their
+ * old errors name members, and would be read as failures of whatever message they were matched to.
+ */
+const LIST_ERROR_REPORT =
+  /\b(?:subscribers?|address(?:es)?)\s+(?:is|are)\s+currently\s+being\s+monitored\b|\bdaily error monitoring report\b|\bhas\s+been\s+identified\s+as\s+a\s+possible\s+delivery\s+error\s+notice\b|\bmailing\s+list\s+seem\s+to\s+have\s+been\s+bouncing\b/i;
 
 function nonStandard(top: MimePart, text: string, subject: string, ownId: string | null): ParseResult {
   const from = decodeHeaderValue(header(top.headers, 'from') ?? '');
@@ -530,9 +556,11 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   const exclude = new Set([...to, ...addresses(header(top.headers, 'from'))].map((a) => a.toLowerCase()));
   const report = parseTextReport(subject, text, exclude);
   // A list manager holding a post for its moderator (Mailman's "awaits moderator approval", giving the same reason a
-  // refusal would; W3C's "forwarded to the list maintainer for review"): nothing was refused yet.
+  // refusal would; W3C's "forwarded to the list maintainer for review"): nothing was refused yet. Nor does a list
+  // manager's report on its members' errors (LIST_ERROR_REPORT) refuse anything.
   const head = `${subject}\n${text.slice(0, 3000)}`;
-  if ((report.rule === 'mailing-list' && HELD_FOR_MODERATION.test(head)) || FORWARDED_FOR_REVIEW.test(head)) return empty('not-a-bounce', null);
+  if ((report.rule === 'mailing-list' && HELD_FOR_MODERATION.test(head)) || FORWARDED_FOR_REVIEW.test(head) || LIST_ERROR_REPORT.test(head))
+    return empty('not-a-bounce', null);
   const formatted = report.rule !== null || BOUNCE_SENDER.test(from.trim()) || top.type === 'multipart/report';
   // A person's responder answering a notice keeps the notice's title after "Re:" ("Re: Undelivered Mail
   // Returned to Sender") and marks itself (Auto-Submitted: auto-replied…): no MTA's format, sender or
@@ -576,7 +604,10 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   const wholeStatus = found.length === 1 ? findStatus(report.report) : null;
   result.recipients = found.map((f) => {
     // The returned copy as an attachment, else quoted inline below the notice (qmail's "Below this line is a copy").
-    const original = f.original ?? (found.length === 1 ? sentToFromReturned(returned ?? inlineHeaders(report.returned), f.address, addresses) : null);
+    const original =
+      f.original ??
+      exchangeOriginalRecipient(f.diagnostic, f.address) ??
+      (found.length === 1 ? sentToFromReturned(returned ?? inlineHeaders(report.returned), f.address, addresses) : null);
     const status = findStatus(f.diagnostic) ?? wholeStatus;
     // A receipt's recipient was delivered unless its own line quotes a failure or a delay.
     // (OpenSMTPD 5.7.3 wrote its failure notices under its success template, each recipient's reason on its line.)
@@ -603,6 +634,16 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   result.kind = kindOf(result.recipients);
   result.original_message_id = originalMessageId(returned, report.returned, ownId) ?? repliedTo(top);
   return result;
+}
+
+/**
+ * Exchange's diagnostic line ends with the address the sender gave, after "##" ("#550 4.4.7 QUEUE.Expired; message
+ * expired ##rfc822;jane@…"), when the failed one is another (a forward, a contact, a tenant's routing address).
+ */
+function exchangeOriginalRecipient(diagnostic: string | null, failed: string): string | null {
+  const m = diagnostic?.match(/##rfc822;\s*<?([^\s<>;#]+@[^\s<>;#]+?)>?(?=[\s;#]|$)/i);
+  if (!m || m[1].toLowerCase() === failed.toLowerCase()) return null;
+  return addresses(m[1])[0] ?? null;
 }
 
 /** An automatic reply: its sender is the recipient it speaks for; it answers the message in In-Reply-To. */

@@ -262,7 +262,7 @@ const DELAY_WORDING =
  * A failure notice says the opposite ("will not be retried", "gave up"), never these.
  */
 const RETRY_AHEAD =
-  /\b(?:try|trying|retry|retrying|attempt|attempting|deliver|delivering|resend|resending)\b[^.\n]{0,60}?\bfor (?:another|a further|up to|the next) \d+ (?:more )?(?:hours?|days?)\b|\bwill (?:try|attempt) to (?:re-?)?(?:deliver|send)\b(?: (?:it|the message|your message|this message))? (?:for (?:another|a further|up to|the next) \d+|later\b|periodically\b)|\bwill be (?:re-?sent|re-?delivered|re-?queued|(?:re-?)?tried again|attempted again|retried later)\b|(?:\bwe|\bit|\bsystem|\bserver)'ll (?:keep|continue) (?:trying|to try|attempting)\b|\b(?:remains|is still|are still) (?:in|on) (?:the|our) (?:mail |delivery |outgoing )?queue\b|\bqueued for (?:later |further )?(?:delivery|retry|re-?delivery)\b|\b(?:delivery of )?(?:your|the|this) message (?:to \S+ )?(?:is|has been) (?:being |currently )?delayed\b|\bdelivery attempts? (?:are|is) (?:ongoing|in progress)\b|\b(?:bisher|noch) nicht zugestellt\b|\bwird (?:weiterhin |weiter |erneut )versucht\b|\bn'a pas encore [ée]t[ée] (?:remis|d[ée]livr[ée])|\bde nouvelles tentatives (?:seront|vont [êe]tre) effectu[ée]es\b|\ba[uú]n no (?:se )?ha (?:sido )?entregado\b|\bse seguir[áa] intentando\b|\bnon [èe] ancora stato consegnato\b|\bdelivery (?:is|is being|has been) (?:deferred|postponed)\b|\b(?:delivery )?attempts? (?:are|is) continuing\b|\bcontinu(?:e|es|ing) (?:attempting|trying|to attempt|to try) (?:delivery|to deliver)\b|\byou will be notified if (?:the|your|this) message (?:cannot|can't|could not) be delivered\b|\bwill give up (?:after|in) \d+\b|\b(?:could not|cannot|can't|couldn't) be delivered yet\b|\bwill retry until\b|^[ \t]*retry until:|\b(?:message|mail) (?:to \S+ )?(?:has been|is) deferred\b|\bcould not be delivered immediately\b|\bwill be returned (?:to you )?if (?:it|delivery|the message|your message)\b|\bif (?:it|the message|your message) (?:cannot|can't|could not|is not|has not been) (?:be )?delivered within\b|\bwaiting in the (?:outgoing |mail |delivery )?queue\b|\b(?:stays|will stay|will remain|is kept) in (?:the|our) (?:mail |delivery |outgoing )?queue\b|\b(?:another|a further|a new|the next) (?:delivery )?attempt will be made\b|\b(?:message|mail) (?:to \S+ )?was deferred\b/im;
+  /\b(?:try|trying|retry|retrying|attempt|attempting|deliver|delivering|resend|resending)\b[^.\n]{0,60}?\bfor (?:another|a further|up to|the next) \d+ (?:more )?(?:hours?|days?)\b|\bwill (?:try|attempt) to (?:re-?)?(?:deliver|send)\b(?: (?:it|the message|your message|this message))? (?:for (?:another|a further|up to|the next) \d+|later\b|periodically\b)|\bwill be (?:re-?sent|re-?delivered|re-?queued|(?:re-?)?tried again|attempted again|retried later)\b|(?:\bwe|\bit|\bsystem|\bserver)'ll (?:keep|continue) (?:trying|to try|attempting)\b|\b(?:remains|is still|are still) (?:in|on) (?:the|our) (?:mail |delivery |outgoing )?queue\b|\bqueued for (?:later |further )?(?:delivery|retry|re-?delivery)\b|\b(?:delivery of )?(?:your|the|this) message (?:to \S+ )?(?:is|has been) (?:being |currently )?delayed\b|\bdelivery attempts? (?:are|is) (?:ongoing|in progress)\b|\b(?:bisher|noch) nicht zugestellt\b|\b(?:wurde|ist|wird) verz[öo]gert\b|\bwird (?:weiterhin |weiter |erneut )versucht\b|\bn'a pas encore [ée]t[ée] (?:remis|d[ée]livr[ée])|\bde nouvelles tentatives (?:seront|vont [êe]tre) effectu[ée]es\b|\ba[uú]n no (?:se )?ha (?:sido )?entregado\b|\bse seguir[áa] intentando\b|\bnon [èe] ancora stato consegnato\b|\bdelivery (?:is|is being|has been) (?:deferred|postponed)\b|\b(?:delivery )?attempts? (?:are|is) continuing\b|\bcontinu(?:e|es|ing) (?:attempting|trying|to attempt|to try) (?:delivery|to deliver)\b|\byou will be notified if (?:the|your|this) message (?:cannot|can't|could not) be delivered\b|\bwill give up (?:after|in) \d+\b|\b(?:could not|cannot|can't|couldn't) be delivered yet\b|\bwill retry until\b|^[ \t]*retry until:|\b(?:message|mail) (?:to \S+ )?(?:has been|is) deferred\b|\bcould not be delivered immediately\b|\bwill be returned (?:to you )?if (?:it|delivery|the message|your message)\b|\bif (?:it|the message|your message) (?:cannot|can't|could not|is not|has not been) (?:be )?delivered within\b|\bwaiting in the (?:outgoing |mail |delivery )?queue\b|\b(?:stays|will stay|will remain|is kept) in (?:the|our) (?:mail |delivery |outgoing )?queue\b|\b(?:another|a further|a new|the next) (?:delivery )?attempt will be made\b|\b(?:message|mail) (?:to \S+ )?was deferred\b/im;
 
 /**
  * A warning says so in capitals (Postfix, Exchange and others: "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT
@@ -321,11 +321,13 @@ const GAVE_UP =
  * Exchange's "Delivered:": "Your message has been delivered to the following recipients"; Sendmail's
  * return receipt: "The following addresses had successful delivery notifications"; relay notices: the
  * DSN titled "(Relay)", Messaging Server's "has been relayed to a messaging system which may not provide a
- * final delivery confirmation"), or a subject titled so ("Delivery Status Notification (Success)").
+ * final delivery confirmation"), or a subject titled so ("Delivery Status Notification (Success)"; Exchange's "Delivered:"
+ * in its users' languages: "Zugestellt:", "Remis :", "Entregado:", "Entregue:", "Recapitato:", "Bezorgd:", "配信済み:").
  */
-const SUCCESS_SUBJECT = /\((?:success|relay(?:ed)?|delivered)\)|^\s*successful mail delivery report\b|^\s*delivered:|^\s*return receipt\b/i;
+const SUCCESS_SUBJECT =
+  /\((?:success|relay(?:ed)?|delivered)\)|^\s*successful mail delivery report\b|^\s*(?:delivered|zugestellt|remis|entregado|entregue|recapitato|bezorgd|配信済み)\s*[:：]|^\s*return receipt\b/i;
 const SUCCESS_TEXT =
-  /\bwas successfully delivered to\b|\bhas been delivered to the following recipients?\b|\bhad successful delivery notifications\b|\b(?:has been|was) (?:successfully )?relayed to (?:the following|a messaging system)\b|\bdelivery to the following recipients? (?:was successful|succeeded|was completed)\b/i;
+  /\bwas successfully delivered to\b|\bhas been delivered to the following recipients?\b|\bhad successful delivery notifications\b|\b(?:has been|was) (?:successfully )?relayed to (?:the following|a messaging system)\b|\bdelivery to the following recipients? (?:was successful|succeeded|was completed)\b|メッセージは次の受信者に配信されました/i;
 
 /**
  * A subject or a text that names a failure: the notice is not a receipt, whatever else it says (a notice
@@ -519,7 +521,7 @@ const REASON_THEN_ADDRESS = new RegExp(
 
 /** The shapes most notices share (see noticeRecipients); `addr [User unknown]`: the reason in brackets after it. */
 const GENERIC_RECIPIENT = new RegExp(
-  `^[ \\t]*<?(?:mailto:)?(${ADDR})>?(?:[ \\t]+\\(expanded from:?[ \\t]*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]+\\[[^\\]\\n]*\\][ \\t]*$|[ \\t]+at remote mail ?server\\b|[ \\t]*$)`,
+  `^[ \\t]*[<"]?(?:mailto:)?(${ADDR})[>"]?(?:\\s+\\(expanded\\s+from:?\\s*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]+\\[[^\\]\\n]*\\][ \\t]*$|[ \\t]+at remote mail ?server\\b|[ \\t]+on[ \\t]+\\d{1,2}\\/\\d{1,2}\\/\\d{2,4}|[ \\t]*$)`,
   'gm',
 );
 const RCPT_TO = new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi');
@@ -708,10 +710,11 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   }
   if (found.length === 0) {
     // The shapes most notices share: "<addr>:" / "addr:" heading a paragraph (Postfix puts "(expanded from
-    // <alias>)" before the colon), an address alone on its line, or Sendmail's "<addr>... reason".
+    // <alias>)" before the colon), an address alone on its line, Sendmail's "<addr>... reason", or old Exchange's
+    // "\"addr\" on 4/3/97 10:12 AM" under "could not be reached".
     // A heading ("<addr>:", "addr...", Postfix's "(expanded from …)", Purelymail's "addr at remote mailserver …") is
     // a recipient's slot; an address alone on its line may be the notice's contact.
-    for (const m of body.matchAll(GENERIC_RECIPIENT)) add(m[1], m.index ?? 0, /(?::|\.\.\.|\)|mail ?server)$/i.test(m[0]));
+    for (const m of body.matchAll(GENERIC_RECIPIENT)) add(m[1], m.index ?? 0, /(?::|\.\.\.|\)|mail ?server|\/\d{2,4})$/i.test(m[0]));
   }
   // Nothing but role addresses in those slots: mail to root@ or bounces@ fails like any other (the notice's own
   // sender does not head a paragraph of it).

@@ -188,7 +188,7 @@ Your message has been successfully relayed to the following recipients, but the 
   );
 });
 
-test('a read receipt (message/disposition-notification, "displayed") is a delivery report; other dispositions are read as notices', () => {
+test('a read receipt (message/disposition-notification, "displayed") is a delivery report; other dispositions are read as notices, and are receipts when they name no failure', () => {
   const mdn = (disposition: string) => `From: Jane Doe <jane@example.com>
 To: app@shop.test
 Subject: Read: hello
@@ -216,7 +216,27 @@ Disposition: ${disposition}
     r.recipients.map((x) => [x.address, x.action]),
     [['jane@example.com', 'delivered']],
   );
-  assert.notEqual(kindOf(mdn('automatic-action/MDN-sent-automatically; deleted')), 'delivery-report', 'deleted unread proves nothing');
+  // Another disposition (deleted, denied, processed) is read on as a notice in case its words report a failure; when
+  // they name none, the recipient's own mail system had the message: a receipt, never a bounce without a recipient
+  // (which would end the delivery it was matched to).
+  for (const other of [
+    'automatic-action/MDN-sent-automatically; deleted',
+    'manual-action/MDN-sent-manually; denied',
+    'automatic-action/MDN-sent-automatically; processed',
+  ]) {
+    const o = parse(mdn(other));
+    assert.equal(o.kind, 'delivery-report', other);
+    assert.deepEqual(
+      o.recipients.map((x) => [x.address, x.action]),
+      [['jane@example.com', 'delivered']],
+      other,
+    );
+  }
+  const refused = mdn('automatic-action/MDN-sent-automatically; deleted').replace(
+    'Your message was read on Monday, 1 December 2025 10:00.',
+    'Your message was rejected by the recipient.',
+  );
+  assert.notEqual(kindOf(refused), 'delivery-report', 'a receipt whose words say it was refused is read as a notice');
 });
 
 test('an auto-reply that answers a notice (its title, its quoted fields) is an auto-reply; the notice itself stays a bounce', () => {

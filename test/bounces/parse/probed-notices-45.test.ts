@@ -1,0 +1,284 @@
+/**
+ * What the session-45 probes of the parser showed (issue 16: helpers wrote notices from decades-old mail systems'
+ * manuals and archives, notices whose only evidence is prose, receipts and reports that are no failure, aliases and
+ * forwards inside the recipient's organisation, and hosters' translated templates; all kept outside the repository).
+ * Each case is written here from the wording the sources document, with made-up addresses and hosts.
+ */
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseBounce } from '../../../src/bounces/parse/index.js';
+import { noticeCases } from '../../helpers/notice-cases.js';
+import { EXIM_PERMANENT_OPENING, postfixOpening } from '../../helpers/notice-text.js';
+
+const lines = (...l: string[]): Buffer => Buffer.from([...l, ''].join('\r\n'));
+
+const plain = (headers: string[], body: string[]): Buffer => lines(...headers, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', '', ...body);
+
+const POSTFIX_HEAD = [
+  'From: MAILER-DAEMON@mail.dest.example (Mail Delivery System)',
+  'To: bounces@shop.example',
+  'Subject: Undelivered Mail Returned to Sender',
+];
+const EXIM_HEAD = [
+  'From: Mail Delivery System <Mailer-Daemon@mx.shop.example>',
+  'To: bounces@shop.example',
+  'Subject: Mail delivery failed: returning message to sender',
+];
+
+/** Sendmail's notice with the local mailer's own line in its transcript, then its "Can't create output" verdict. */
+const sendmailLocal = (address: string, mailerLine: string): Buffer =>
+  plain(
+    ['From: Mail Delivery Subsystem <MAILER-DAEMON@mail.dest.example>', 'To: bounces@shop.example', 'Subject: Returned mail: see transcript for details'],
+    [
+      'The original message was received at Tue, 3 Mar 2026 10:00:00 +0000',
+      'from relay.shop.example [192.0.2.10]',
+      '',
+      '   ----- The following addresses had permanent fatal errors -----',
+      `<${address}>`,
+      "    (reason: Can't create output)",
+      '',
+      '   ----- Transcript of session follows -----',
+      mailerLine,
+      `550 5.0.0 <${address}>... Can't create output`,
+      '',
+      '   ----- Original message follows -----',
+      'From: News <news@shop.example>',
+      `To: ${address}`,
+      'Subject: Spring offers',
+    ],
+  );
+
+/** Exchange's text-only receipt, titled in its user's language. */
+const exchangeDelivered = (subject: string, sentence: string): Buffer =>
+  plain(
+    ['From: postmaster@dest.example', 'To: news@shop.example', `Subject: ${subject}`],
+    [sentence, '', 'Jane Doe (jane@dest.example)<mailto:jane@dest.example>', '', 'Subject: Your order 1234'],
+  );
+
+noticeCases([
+  {
+    name: 'procmail\'s "Quota exceeded while writing" in a Sendmail transcript is a full mailbox, not a mailer error',
+    mail: sendmailLocal('ann@dest.example', 'procmail: Quota exceeded while writing "/home/ann/Maildir/tmp/1583229600.12345_0.mail"'),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-full',
+    hard: false,
+  },
+  {
+    name: 'procmail\'s "Mailbox limit exceeded while appending message" in a Sendmail transcript is a full mailbox',
+    mail: sendmailLocal('ann@dest.example', 'procmail: Mailbox limit exceeded while appending message'),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-full',
+    hard: false,
+  },
+  {
+    name: 'Sendmail\'s "Can\'t create output" with no reason of the mailer stays an error of their system',
+    mail: sendmailLocal('ann@dest.example', '554 5.3.0 unknown mailer error 1'),
+    recipients: ['ann@dest.example'],
+    category: 'system-error',
+    hard: false,
+  },
+  {
+    name: 'Exchange 4.0\'s "\\"root@…\\" on <date>" under "could not be reached" is a failed recipient, a role address too; "communications failure" is a connection failure',
+    mail: plain(
+      ['From: System Administrator <postmaster@mail.dest.example>', 'To: bounces@shop.example', 'Subject: Undeliverable! quarterly figures'],
+      [
+        'Your message did not reach some or all of the intended recipients.',
+        '',
+        '      Subject:\tquarterly figures',
+        '      Sent:\t11/13/98 9:21 AM',
+        '',
+        'The following recipient(s) could not be reached:',
+        '',
+        '      "root@dest.example" on 11/13/98 10:12 AM',
+        '            Unable to deliver the message due to a communications failure',
+        '            [MSEXCH:IMC:Dest:Site:SERVER1]',
+      ],
+    ),
+    recipients: ['root@dest.example'],
+    category: 'connection-failure',
+    hard: false,
+  },
+  {
+    name: "Exchange's full-mailbox sentence in Spanish, for each recipient of a text-only notice",
+    mail: plain(
+      ['From: postmaster@dest.example', 'To: bounces@shop.example', 'Subject: No se puede entregar: Pedido'],
+      [
+        'No se pudo entregar a estos destinatarios o grupos:',
+        '',
+        'ana@dest.example',
+        'El buzón del destinatario está lleno y no puede aceptar mensajes. Microsoft Exchange no intentará volver a entregar este mensaje.',
+        '',
+        'luis@dest.example',
+        'El buzón del destinatario está lleno y no puede aceptar mensajes. Microsoft Exchange no intentará volver a entregar este mensaje.',
+      ],
+    ),
+    recipients: ['ana@dest.example', 'luis@dest.example'],
+    category: 'mailbox-full',
+    hard: false,
+  },
+  {
+    name: 'Stalwart\'s "550 5.1.2 Mailbox does not exist." quoted by Exim after "host … [ip]:" is a missing mailbox, as live',
+    mail: plain(EXIM_HEAD, [
+      ...EXIM_PERMANENT_OPENING,
+      '  ann@dest.example',
+      '    host mx.dest.example [192.0.2.25]',
+      '    SMTP error from remote mail server after RCPT TO:<ann@dest.example>:',
+      '    550 5.1.2 Mailbox does not exist.',
+    ]),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    name: 'a 5.3.2 "system not accepting network messages" quoted by Postfix is an outage (soft), not a domain without mail',
+    mail: plain(POSTFIX_HEAD, [
+      ...postfixOpening('mail.shop.example'),
+      '<ann@dest.example>: host mx.dest.example[192.0.2.25] said: 554 5.3.2 system not',
+      '    accepting network messages (in reply to RCPT TO command)',
+    ]),
+    recipients: ['ann@dest.example'],
+    category: 'server-busy',
+    hard: false,
+  },
+  {
+    name: 'Exchange\'s delay notice in German ("wurde verzögert") under a neutral title is a delay, not a failure',
+    mail: plain(
+      ['From: Systemadministrator <postmaster@mail.dest.example>', 'To: bounces@shop.example', 'Subject: Zustellungsbenachrichtigung'],
+      ['Die Zustellung an folgende Empfänger oder Verteilerlisten wurde verzögert:', '', '       office@dest.example'],
+    ),
+    kind: 'delay',
+    recipients: ['office@dest.example'],
+    category: 'unknown',
+    hard: false,
+  },
+  {
+    name: 'Exchange\'s text-only receipt titled "配信済み:" (Japanese) is a delivery report',
+    mail: exchangeDelivered('=?UTF-8?B?6YWN5L+h5riI44G/OiBZb3VyIG9yZGVyIDEyMzQ=?=', 'メッセージは次の受信者に配信されました:'),
+    kind: 'delivery-report',
+    recipients: ['jane@dest.example'],
+    category: 'accepted',
+    hard: false,
+  },
+  {
+    name: 'Exchange\'s text-only receipt titled "Zugestellt:" (German) is a delivery report',
+    mail: exchangeDelivered('Zugestellt: Your order 1234', 'Die Nachricht wurde an folgende Empfänger übermittelt:'),
+    kind: 'delivery-report',
+    recipients: ['jane@dest.example'],
+    category: 'accepted',
+    hard: false,
+  },
+]);
+
+test("a list manager's reports on its members' errors are no failure of the mail they answer: LISTSERV's monitoring report and loop check, ezmlm's warning", async () => {
+  const listserv = plain(
+    [
+      'From: "L-Soft list server at Dest (16.0)" <LISTSERV@LISTSERV.DEST.EXAMPLE>',
+      'To: bounces@shop.example',
+      'Subject: CAMPUS-NEWS: Daily error monitoring report',
+    ],
+    [
+      'The  following  address is  currently  being  monitored: (Remember,  some',
+      'addresses may not be subscribers.)',
+      '',
+      'Err First Last  Address',
+      '--- ----- ----- -------',
+      '  1 03/13 03/13 student@dest.example',
+      '                Last error: 5.1.10 550 5.1.10 RESOLVER.ADR.RecipientNotFound;',
+      '                            Recipient not found by SMTP address lookup',
+      '',
+      'Subscribers will  be automatically  deleted from  the list  when delivery',
+      'errors have been  reported for a period  of 4 days or more.',
+    ],
+  );
+  const loopCheck = plain(
+    [
+      'From: "L-Soft list server at Dest (16.0)" <LISTSERV@LSV.DEST.EXAMPLE>',
+      'To: owner-CLUB-L@LSV.DEST.EXAMPLE',
+      'Subject: CLUB-L: error report from SHOP.EXAMPLE',
+    ],
+    [
+      'The enclosed message, found in the CLUB-L mailbox and shown under the spool ID',
+      '12345678 in the system  log, has been identified  as a possible delivery',
+      'error notice  for the  following reason:  "Sender:", "From:"  or "Reply-To:"',
+      'field pointing to the list has been found in mail body.',
+    ],
+  );
+  const ezmlm = plain(
+    [
+      'From: news-help@lists.dest.example',
+      'To: ann@shop.example',
+      'Subject: ezmlm warning',
+      'Mailing-List: contact news-help@lists.dest.example; run by ezmlm',
+    ],
+    [
+      "Hi! This is the ezmlm program. I'm managing the",
+      'news@lists.dest.example mailing list.',
+      '',
+      'Messages to you from the news mailing list seem to',
+      "have been bouncing. I've attached a copy of the first bounce",
+      'message I received.',
+      '',
+      'To retrieve a set of messages 123-145, send an empty message to:',
+      '   <news-get.123_145@lists.dest.example>',
+      '',
+      '--- Enclosed is a copy of the bounce message I received.',
+      '',
+      'Hi. This is the qmail-send program at mail.shop.example.',
+      "I'm afraid I wasn't able to deliver your message to the following addresses.",
+      '',
+      '<ann@shop.example>:',
+      'Sorry, no mailbox here by that name. (#5.1.1)',
+    ],
+  );
+  for (const [name, mail] of [
+    ['LISTSERV monitoring report', listserv],
+    ['LISTSERV loop check', loopCheck],
+    ['ezmlm warning', ezmlm],
+  ] as const) {
+    const r = await parseBounce(mail);
+    assert.equal(r.kind, 'not-a-bounce', name);
+    assert.deepEqual(r.recipients, [], name);
+  }
+});
+
+test('Postfix\'s "(expanded from <alias>)" wrapped over two lines names one recipient: the alias we sent to, failed at its target', async () => {
+  const r = await parseBounce(
+    plain(POSTFIX_HEAD, [
+      ...postfixOpening('mail.dest.example'),
+      '<firstname.lastname.classof1999@longmailprovider.example> (expanded from',
+      '    <f.lastname@alumni.dest.example>): host',
+      '    mx.longmailprovider.example[198.51.100.77] said: 552 5.2.2 Mailbox full',
+      '    (in reply to RCPT TO command)',
+    ]),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.final_recipient, x.category, x.hard]),
+    [['f.lastname@alumni.dest.example', 'firstname.lastname.classof1999@longmailprovider.example', 'mailbox-full', false]],
+  );
+});
+
+test('Exchange\'s "##rfc822;<address>" after its diagnostic is the address we sent to, when the failed one is another', async () => {
+  const r = await parseBounce(
+    plain(
+      ['From: Microsoft Outlook <postmaster@dest.example>', 'To: bounces@shop.example', 'Subject: Undeliverable: Booking confirmation'],
+      [
+        'Delivery has failed to these recipients or groups:',
+        '',
+        'ann.m@tenant.mail.onmicrosoft.example',
+        'The server has tried to deliver this message, without success, and has stopped trying. Please try sending this message again. If the problem continues, contact your helpdesk.',
+        '',
+        'Diagnostic information for administrators:',
+        '',
+        'Generating server: mail.dest.example',
+        '',
+        'ann.m@tenant.mail.onmicrosoft.example',
+        '#550 4.4.7 QUEUE.Expired; message expired ##rfc822;ann@dest.example',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.final_recipient, x.original_recipient, x.category, x.hard]),
+    [['ann@dest.example', 'ann.m@tenant.mail.onmicrosoft.example', 'ann@dest.example', 'expired', false]],
+  );
+});
