@@ -864,6 +864,11 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       // Its reply further down its own part of the notice, after a blank line or a heading (IceWarp's "The
       // reason:", m-FILTER's "-------server message"): up to the next recipient, or a line naming another.
       own ??= replyBelow(i);
+      // A session transcript's reply to this recipient's own command (Sendmail's ">>> RCPT To:<addr>" then "<<< 552
+      // … exceeded storage allocation"), which often does not name the address, goes before the MTA's own line about
+      // it ("554 5.0.0 <addr>... Service unavailable"), which says less.
+      const reply = replyToRcpt(lines, keys[i]);
+      if (reply) own = own ? `${reply} ${own.trim()}` : reply;
       // A list of addresses one a line, then one reason written under the list after a blank line (Apache
       // James's "Error message:"): the reason is every listed address's, not only the last one's.
       if (own) diag = `${diag} ${own.trim()}`.trim();
@@ -881,6 +886,25 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     return { address: f.address, original, diagnostic: diag || null, ...(outcome ? { outcome } : {}) };
   });
   return recipients;
+}
+
+/** A transcript's command naming a recipient (">>> RCPT To:<addr>"), and a server's reply line ("<<< 550 …"). */
+const RCPT_COMMAND = /^[ \t]*>>>[ \t]*RCPT TO:[ \t]*<?([^<>\s]+)>?/i;
+const REPLY_LINE = /^[ \t]*<<<[ \t]*[45]\d\d[ -]/;
+
+/**
+ * The reply that answered this recipient's RCPT in a session transcript: the line right after its command, when
+ * that is a server's refusal. (Not in a pipelined transcript, where the replies follow all the commands.)
+ */
+function replyToRcpt(lines: string[], key: string): string | undefined {
+  for (let n = 0; n + 1 < lines.length; n++) {
+    const m = RCPT_COMMAND.exec(lines[n]);
+    if (!m || m[1].toLowerCase() !== key) continue;
+    let next = n + 1;
+    while (next < lines.length && lines[next].trim() === '') next++;
+    return next < lines.length && REPLY_LINE.test(lines[next]) ? `${lines[n].trim()} ${lines[next].trim()}` : undefined;
+  }
+  return undefined;
 }
 
 /**

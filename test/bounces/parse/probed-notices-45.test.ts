@@ -170,6 +170,35 @@ noticeCases([
   },
 ]);
 
+test("Sendmail's transcript for two recipients gives each the reply to its own RCPT, which does not name it, before Sendmail's own line", async () => {
+  const r = await parseBounce(
+    plain(
+      ['From: Mail Delivery Subsystem <MAILER-DAEMON@mail.shop.example>', 'To: bounces@shop.example', 'Subject: Returned mail: see transcript for details'],
+      [
+        '   ----- The following addresses had permanent fatal errors -----',
+        '<ann@dest.example>',
+        '<bob@dest.example>',
+        '',
+        '   ----- Transcript of session follows -----',
+        '... while talking to mx1.dest.example.:',
+        '>>> RCPT To:<ann@dest.example>',
+        '<<< 552 Requested mail action aborted: exceeded storage allocation',
+        '554 5.0.0 <ann@dest.example>... Service unavailable',
+        '>>> RCPT To:<bob@dest.example>',
+        '<<< 550 Requested action not taken: mailbox unavailable',
+        '550 5.1.1 <bob@dest.example>... User unknown',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [
+      ['ann@dest.example', 'mailbox-full', false],
+      ['bob@dest.example', 'mailbox-unknown', true],
+    ],
+  );
+});
+
 test("a list manager's reports on its members' errors are no failure of the mail they answer: LISTSERV's monitoring report and loop check, ezmlm's warning", async () => {
   const listserv = plain(
     [
