@@ -196,6 +196,15 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   // returned message, not this mail's report: the notice's own delivery status decides.
   if (feedback && !(feedbackAttached && statusOwn)) return arf(top, partText(feedback), ownId);
   if (disposition && !status && (readReceipt(disposition) || deletedUnread(disposition, subject))) return receipt(disposition, top);
+  // A person forwarding a notice as an attachment (Outlook's and Thunderbird's "forward as attachment", helpdesk rules):
+  // the attached notice is the mail to read, when nothing of a report is found elsewhere.
+  if (!feedback && !status && !disposition) {
+    const notice = attachedNotice(top);
+    if (notice) {
+      const inner = analyse(notice, maxRecipients);
+      if (inner.kind !== 'not-a-bounce') return inner;
+    }
+  }
   // Apple Mail's one-click unsubscribe: a plain mail marked X-Apple-Unsubscribe, the sender's opt-out.
   if (/^\s*true\b/i.test(header(top.headers, 'x-apple-unsubscribe') ?? '')) {
     const result = empty('complaint', 'arf');
@@ -509,6 +518,22 @@ const WEAK_BOUNCE_SUBJECT =
 const NOTICE_TEXT = /\bdeliver|\brecipient|\bmailbox|(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b/i;
 const REPLY_OR_FORWARD = /^\s*(?:re|fwd?|aw|wg|sv|vs|antw|tr|rv|enc|odp|r|i)\s*(?:\[\d+\])?\s*:/i;
 
+/**
+ * The notice a person attached to their own mail (message/rfc822, a direct part): one from a bounce-like sender or
+ * titled as a notice. Null when the mail is itself from a bounce-like sender: a notice's attachment is the returned
+ * message, never a second notice to read instead.
+ */
+function attachedNotice(top: MimePart): MimePart | null {
+  if (BOUNCE_SENDER.test(decodeHeaderValue(header(top.headers, 'from') ?? '').trim())) return null;
+  for (const child of top.children) {
+    const m = child.message;
+    if (!m) continue;
+    const from = decodeHeaderValue(header(m.headers, 'from') ?? '').trim();
+    if (BOUNCE_SENDER.test(from) || BOUNCE_SUBJECT.test(decodeHeaderValue(header(m.headers, 'subject') ?? ''))) return m;
+  }
+  return null;
+}
+
 /** The subject alone marks a notice; `text`: the notice's text, read for the weak words. */
 function bounceSubject(subject: string, text: string): boolean {
   if (BOUNCE_SUBJECT.test(subject)) return true;
@@ -573,7 +598,9 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   const senders = senderDomainsOf(top, returned);
   let ourList: string[] | null = null;
   const ours = () => (ourList ??= ourAddressesOf(top, returned));
-  let found: TextRecipient[] = report.recipients;
+  // Exchange's encapsulated directory name (IMCEAEX-…_cn=Recipients_cn=…@domain) is no address anyone sent to: the
+  // notice's other recipients, else the returned copy's, are the ones.
+  let found: TextRecipient[] = report.recipients.filter((r) => !/^IMCEAEX-/i.test(r.address));
   if (found.length === 0) {
     const diag = report.report.replace(/\s+/g, ' ').trim().slice(0, 1000) || null;
     // Exim (and MTAs that copied it) lists the failed addresses in a header of the notice itself.

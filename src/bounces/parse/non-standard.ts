@@ -579,24 +579,39 @@ export interface Notice {
 }
 
 /**
- * A mail program's forward of a notice, unquoted: a few lines of the person's own, the separator ("-----Original
- * Message-----", Gmail's "---------- Forwarded message ---------"), then the notice's header lines as the program
- * quotes them (From: the mailer daemon). Not a returned copy: that separator names one in notices too, whose
- * headers are the original's.
+ * A mail program's forward of a notice, unquoted: a few lines of the person's own, the separator, then the notice's
+ * header lines as the program quotes them (one of them names the mailer daemon). Not a returned copy: that separator
+ * names one in notices too, whose headers are the original's. The separators in the languages mail programs write
+ * them: Outlook's "-----Original Message-----" ("Ursprüngliche Nachricht", "Message d'origine", "Mensaje original",
+ * "Messaggio originale", "Oorspronkelijk bericht", "Mensagem original", the Nordic and Polish ones), Gmail's
+ * "---------- Forwarded message ---------" ("Weitergeleitete Nachricht", "Message transféré", "Mensaje reenviado",
+ * "Messaggio inoltrato", "Doorgestuurd bericht", "Mensagem encaminhada"), Thunderbird's "-------- Forwarded Message
+ * --------", Apple Mail's "Begin forwarded message:" ("Début du message réexpédié :", "Anfang der weitergeleiteten
+ * Nachricht:", "Inicio del mensaje reenviado:"). The header labels are the program's language's ("Von:", "De :",
+ * "Van:", "À :"); Outlook may wrap "From: Name [mailto:addr]" before its bracket.
  */
-const FORWARDED_NOTICE =
-  /^[ \t]*-{2,} ?(?:Original Message|Forwarded message|Weitergeleitete Nachricht|Message transf[ée]r[ée]) ?-{2,}[ \t]*\r?\n((?:[ \t]*[A-Za-z][A-Za-z -]{0,20}:.*\r?\n){2,10})/im;
-/** Plain searches first: the pattern is read only on the rare notice with such a separator. */
-const FORWARD_SEPARATOR_WORDS = ['Original Message', 'Forwarded message', 'Weitergeleitete Nachricht', 'Message transf'];
-const DAEMON_FROM = /^[ \t]*From:.*\b(?:mailer-daemon|postmaster|mail delivery (?:system|subsystem))\b/im;
+const SEPARATOR_WORDS =
+  "Original Message|Forwarded message|Weitergeleitete Nachricht|Urspr[üu]ngliche Nachricht|Message d'origine|Message transf[ée]r[ée]|Mensaje original|Mensaje reenviado|Messaggio originale|Messaggio inoltrato|Oorspronkelijk bericht|Doorgestuurd bericht|Mensagem original|Mensagem encaminhada|Originalmeddelande|Vidarebefordrat meddelande|Opprinnelig melding|Videresendt melding|Oprindelig meddelelse|Videresendt meddelelse|Alkuper[äa]inen viesti|Wiadomo[śs][ćc] oryginalna|Przekazana wiadomo[śs][ćc]";
+const APPLE_SEPARATOR =
+  'Begin forwarded message|D[ée]but du message r[ée]exp[ée]di[ée]|Anfang der weitergeleiteten Nachricht|Inicio del mensaje reenviado|Inizio messaggio inoltrato';
+const FORWARDED_NOTICE = new RegExp(
+  `^[ \\t]*(?:-{2,} ?(?:${SEPARATOR_WORDS}) ?-{2,}|(?:${APPLE_SEPARATOR})[ \\t]*:)[ \\t]*\\r?\\n(?:[ \\t]*\\r?\\n)?((?:[ \\t]*(?:\\p{L}[\\p{L} -]{0,20}[ \\t]?:.*|\\[mailto:.*)\\r?\\n){2,12})`,
+  'imu',
+);
+/** Read only on the rare notice with such a separator. */
+const FORWARD_SEPARATOR = new RegExp(`${SEPARATOR_WORDS}|${APPLE_SEPARATOR}`, 'i');
+const DAEMON_FROM = /^[ \t]*\p{L}[\p{L} -]{0,20}[ \t]?:.*\b(?:mailer-daemon|postmaster|mail delivery (?:system|subsystem)|system administrator)\b/imu;
+/** A forward quoted with "> ": its header labels, in the mail programs' languages. */
+const QUOTED_HEADER =
+  /^> ?(?:From|To|Subject|Von|An|Betreff|De|[ÀA]|Objet|Da|Oggetto|Van|Aan|Onderwerp|Para|Asunto|Assunto|Fr[åa]n|Till|[ÄA]mne|Fra|Til|Emne|Od|Do|Temat)[ \t]?:/mu;
 
 /** Cheap: which MTA wrote the notice, and where its returned message begins. */
 export function splitNotice(subject: string, rawText: string): Notice {
   // A bounce forwarded inline ("> " quoted) reads the same once unquoted.
-  let text = /^>[ \t]?\S/m.test(rawText) && /^> ?(?:From|To|Subject):/m.test(rawText) ? rawText.replace(/^> ?/gm, '') : rawText;
+  let text = /^>[ \t]?\S/m.test(rawText) && QUOTED_HEADER.test(rawText) ? rawText.replace(/^> ?/gm, '') : rawText;
   // …and one forwarded below a separator, from the notice's text on.
   const head = text.slice(0, 3000);
-  const fwd = FORWARD_SEPARATOR_WORDS.some((w) => head.includes(w)) ? FORWARDED_NOTICE.exec(head) : null;
+  const fwd = FORWARD_SEPARATOR.test(head) ? FORWARDED_NOTICE.exec(head) : null;
   if (fwd && DAEMON_FROM.test(fwd[1]!)) text = text.slice(fwd.index + fwd[0].length);
   const rule = matchRule(subject, text);
   const { report, returned } = cut(text, rule?.original ? [rule.original, ...ORIGINAL_MARKERS] : ORIGINAL_MARKERS);

@@ -199,6 +199,154 @@ test("Sendmail's transcript for two recipients gives each the reply to its own R
   );
 });
 
+const postfixNotice = (to: string, failed: string, reply: string): string[] => [
+  'From: MAILER-DAEMON@mail.dest.example (Mail Delivery System)',
+  `To: ${to}`,
+  'Subject: Undelivered Mail Returned to Sender',
+  '',
+  ...postfixOpening('mail.dest.example'),
+  '',
+  `<${failed}>: host mx.dest.example[192.0.2.25] said: ${reply} (in reply to RCPT TO command)`,
+];
+
+test('a notice a person forwards as an attachment (message/rfc822) is read from the attachment', async () => {
+  const r = await parseBounce(
+    lines(
+      'From: Jonas Muster <jonas@customer.example>',
+      'To: bounces@shop.example',
+      'Subject: Fwd: Undelivered Mail Returned to Sender',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="fw"',
+      '',
+      '--fw',
+      'Content-Type: text/plain; charset=UTF-8',
+      '',
+      'Forwarded as attachment.',
+      '',
+      '--fw',
+      'Content-Type: message/rfc822; name="Undelivered Mail Returned to Sender.eml"',
+      'Content-Disposition: attachment; filename="Undelivered Mail Returned to Sender.eml"',
+      '',
+      ...postfixNotice('jonas@customer.example', 'ann@dest.example', '550 5.1.1 <ann@dest.example>: Recipient address rejected: User unknown'),
+      '--fw--',
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [['ann@dest.example', 'mailbox-unknown', true]],
+  );
+});
+
+noticeCases([
+  {
+    name: 'a notice forwarded by Gmail in Dutch ("Doorgestuurd bericht", "Van:") is read below the separator: the postmaster who sent it is no recipient',
+    mail: plain(
+      ['From: Daan <daan@customer.example>', 'To: support@shop.example', 'Subject: Fwd: Undeliverable: test'],
+      [
+        'Zie hieronder, dit kreeg mijn collega terug.',
+        '',
+        '---------- Doorgestuurd bericht ---------',
+        'Van: Microsoft Outlook <postmaster@corp.dest.example>',
+        'Date: vr 18 aug. 2026 om 00:35',
+        'Subject: Undeliverable: test',
+        'To: Dan <dan@corp.dest.example>',
+        '',
+        '',
+        'Delivery has failed to these recipients or groups:',
+        '',
+        'ann@dest.example',
+        "The email address you entered couldn't be found. Please check the recipient's email address and try to resend the message.",
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    name: 'a notice forwarded by Apple Mail in French and quoted with "> " ("De:", "Objet:", "À:") is read unquoted: its "À:" addressee is no recipient',
+    mail: plain(
+      ['From: Fred <fred@customer.example>', 'To: postmaster@shop.example', 'Subject: Fwd: Undelivered Mail Returned to Sender'],
+      [
+        'Bonjour, je ne comprends pas ce retour.',
+        '',
+        '> Début du message réexpédié :',
+        '> ',
+        '> De: MAILER-DAEMON@mail.dest.example (Mail Delivery System)',
+        '> Objet: Undelivered Mail Returned to Sender',
+        '> Date: 17 octobre 2026 à 09:43:13 UTC+2',
+        '> À: list-owner@lists.customer.example',
+        '> ',
+        ...postfixNotice('x', 'ann@dest.example', '554 5.7.1 Message rejected as spam')
+          .slice(4)
+          .map((l) => `> ${l}`),
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'content-or-spam',
+    hard: false,
+  },
+  {
+    name: 'Outlook 2000\'s forward wraps "From: … [mailto:…]" over two lines: the notice below is still read, never the forwarder\'s signature',
+    mail: plain(
+      ['From: Richard <richard@customer.example>', 'To: support@shop.example', 'Subject: FW: failure notice'],
+      [
+        'The domain has a web site, so it should be OK?',
+        '',
+        '-----Original Message-----',
+        'From: MAILER-DAEMON@mail.customer.example',
+        '[mailto:MAILER-DAEMON@mail.customer.example]',
+        'Sent: Tuesday, October 05, 2026 9:00 AM',
+        'To: richard@customer.example',
+        'Subject: failure notice',
+        '',
+        'Hi. This is the qmail-send program at mail.customer.example.',
+        "I'm afraid I wasn't able to deliver your message to the following addresses.",
+        "This is a permanent error; I've given up. Sorry it didn't work out.",
+        '',
+        '<ann@dest.example>:',
+        "Sorry, I couldn't find any host named dest.example. (#5.1.2)",
+        '',
+        'Ciao',
+        'Richard',
+        '---',
+        'richard@rfi.example',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'domain-unknown',
+    hard: true,
+  },
+  {
+    name: "Exchange's encapsulated directory name (IMCEAEX-…) is no recipient: the returned copy's address is",
+    mail: plain(
+      ['From: Microsoft Outlook <postmaster@corp.dest.example>', 'To: bounces@shop.example', 'Subject: Undeliverable: test'],
+      [
+        'Delivery has failed to these recipients or groups:',
+        '',
+        'Ann Example',
+        "The email address you entered couldn't be found. Please check the recipient's email address and try to resend the message.",
+        '',
+        'Diagnostic information for administrators:',
+        '',
+        'Generating server: EX01.corp.dest.example',
+        '',
+        'IMCEAEX-_o=First+20Organization_ou=Exchange+20Administrative+20Group_cn=Recipients_cn=ann@corp.dest.example',
+        "Remote Server returned '550 5.1.1 RESOLVER.ADR.ExRecipNotFound; not found'",
+        '',
+        'Original message headers:',
+        '',
+        'From: News <news@shop.example>',
+        'To: Ann Example <ann@dest.example>',
+        'Subject: test',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+]);
+
 test("a list manager's reports on its members' errors are no failure of the mail they answer: LISTSERV's monitoring report and loop check, ezmlm's warning", async () => {
   const listserv = plain(
     [
