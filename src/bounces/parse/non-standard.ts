@@ -521,7 +521,7 @@ const REASON_THEN_ADDRESS = new RegExp(
 
 /** The shapes most notices share (see noticeRecipients); `addr [User unknown]`: the reason in brackets after it. */
 const GENERIC_RECIPIENT = new RegExp(
-  `^[ \\t]*[<"]?(?:mailto:)?(${ADDR})[>"]?(?:\\s+\\(expanded\\s+from:?\\s*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]+\\[[^\\]\\n]*\\][ \\t]*$|[ \\t]+at remote mail ?server\\b|[ \\t]+on[ \\t]+\\d{1,2}\\/\\d{1,2}\\/\\d{2,4}|[ \\t]*$)`,
+  `^[ \\t]*[<"]?(?:mailto:)?(${ADDR})[>"]?(?:\\s+\\(expanded\\s+from:?\\s*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]+\\[[^\\]\\n]*\\][ \\t]*$|[ \\t]+at remote mail ?server\\b|[ \\t]+(?:on|en|le|am|il|op|em)[ \\t]+\\d{1,2}[/.]\\d{1,2}[/.]\\d{2,4}|[ \\t]*$)`,
   'gm',
 );
 const RCPT_TO = new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi');
@@ -729,7 +729,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     // "\"addr\" on 4/3/97 10:12 AM" under "could not be reached".
     // A heading ("<addr>:", "addr...", Postfix's "(expanded from …)", Purelymail's "addr at remote mailserver …") is
     // a recipient's slot; an address alone on its line may be the notice's contact.
-    for (const m of body.matchAll(GENERIC_RECIPIENT)) add(m[1], m.index ?? 0, /(?::|\.\.\.|\)|mail ?server|\/\d{2,4})$/i.test(m[0]));
+    for (const m of body.matchAll(GENERIC_RECIPIENT)) add(m[1], m.index ?? 0, /(?::|\.\.\.|\)|mail ?server|[/.]\d{2,4})$/i.test(m[0]));
   }
   // Nothing but role addresses in those slots: mail to root@ or bounces@ fails like any other (the notice's own
   // sender does not head a paragraph of it).

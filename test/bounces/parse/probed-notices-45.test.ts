@@ -318,6 +318,33 @@ noticeCases([
     hard: true,
   },
   {
+    name: 'Outlook\'s Spanish notice ("Sin entregar:", "\'<addr>\' en 16/03/2026 16:48") forwarded by a person ("RV:") is a bounce for that address',
+    mail: plain(
+      ['From: Logistica <logistica@shop.example>', 'To: bounces@shop.example', 'Subject: RV: Sin entregar: Pedido'],
+      [
+        '¿Sabéis por qué me devuelve esto?',
+        '',
+        'De: Administrador del sistema',
+        'Enviado el: lunes, 16 de marzo de 2026 16:48',
+        'Para: logistica@shop.example',
+        'Asunto: Sin entregar: Pedido',
+        '',
+        'Algunos de los destinatarios no recibieron su mensaje.',
+        '',
+        '      Asunto:\tPedido',
+        '      Enviado el:\t16/03/2026 16:48',
+        '',
+        'No se puede localizar a los destinatarios siguientes:',
+        '',
+        "      'ann@dest.example' en 16/03/2026 16:48",
+        "            Error del servidor: '550 5.1.1 User unknown'",
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
     name: "Exchange's encapsulated directory name (IMCEAEX-…) is no recipient: the returned copy's address is",
     mail: plain(
       ['From: Microsoft Outlook <postmaster@corp.dest.example>', 'To: bounces@shop.example', 'Subject: Undeliverable: test'],
