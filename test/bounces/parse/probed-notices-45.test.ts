@@ -345,6 +345,24 @@ noticeCases([
     hard: true,
   },
   {
+    name: 'a notice whose only reason is its opening sentence ("the recipient e-mail Address has been deactivated") reads it: a disabled mailbox',
+    mail: plain(
+      ['From: Mail Notification <MAILER-DAEMON@mail.dest.example>', 'To: bounces@shop.example', 'Subject: Inactive ID Notification.'],
+      [
+        'You have received this notification, as the recipient e-mail Address has been deactivated.',
+        '',
+        'Original Envelope Sender: bounces@shop.example',
+        'Envelope Recipient: ann@dest.example',
+        'Subject: Spring offers',
+        '',
+        'Message Administrator',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-disabled',
+    hard: false,
+  },
+  {
     name: "Exchange's encapsulated directory name (IMCEAEX-…) is no recipient: the returned copy's address is",
     mail: plain(
       ['From: Microsoft Outlook <postmaster@corp.dest.example>', 'To: bounces@shop.example', 'Subject: Undeliverable: test'],
