@@ -1106,6 +1106,32 @@ const ROWS: Row[] = [
   ],
   ['provider:dnsbl', r('rcpt', 550, null, '[SPFBL] blocked.'), 'reputation-or-blocklist'],
   ['wording:relay-denied', r('rcpt', 550, null, 'relaying to <ann@example.org> prohibited by administrator'), 'relay-denied'],
+  // Exchange's reason sentences in its users' languages (the address not found, the destination server not in DNS, a full mailbox).
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Die eingegebene E-Mail-Adresse wurde nicht gefunden.'), 'mailbox-unknown'],
+  [
+    'wording:user-unknown',
+    r('dsn', null, '5.0.0', 'Das E-Mail-Konto existiert nicht in der Organisation, an die die Nachricht gesendet wurde.'),
+    'mailbox-unknown',
+  ],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Nie można odnaleźć wprowadzonego adresu e-mail.'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Указанный адрес электронной почты не найден.'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Girdiğiniz e-posta adresi bulunamadı.'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'A megadott e-mail-cím nem található.'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Finner ikke e-postadressen du skrev inn.'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Det gick inte att hitta den e-postadress du angav.'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Η διεύθυνση ηλεκτρονικού ταχυδρομείου που πληκτρολογήσατε δεν βρέθηκε.'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'No se encontró a carmen.lopez en example.org.'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'hanako.suzuki が example.org で見つかりませんでした。'), 'mailbox-unknown'],
+  [
+    'wording:nxdomain',
+    r('dsn', null, '5.4.0', 'No se encontró el servidor de destino para este destinatario en el Servicio de nombres de dominio (DNS).'),
+    'domain-unknown',
+  ],
+  ['wording:nxdomain', r('dsn', null, '5.4.0', 'Der Zielserver für diesen Empfänger wurde im Domain Name Service (DNS) nicht gefunden.'), 'domain-unknown'],
+  ['wording:mailbox-full', r('dsn', null, '5.0.0', 'Vastaanottajan postilaatikko on täynnä, eikä se voi nyt vastaanottaa viestejä.'), 'mailbox-full'],
+  ['wording:mailbox-full', r('dsn', null, '5.0.0', 'Modtagerens postkasse er fuld og kan ikke modtage meddelelser lige nu.'), 'mailbox-full'],
+  ['wording:mailbox-full', r('dsn', null, '5.0.0', '받는 사람의 사서함이 꽉 차서 지금은 메시지를 받을 수 없습니다.'), 'mailbox-full'],
+  ['wording:mailbox-full', r('dsn', null, '5.0.0', 'La boîte aux lettres de paul.durand est pleine.'), 'mailbox-full'],
 ];
 
 for (const [rule, input, category] of ROWS) {

@@ -2,7 +2,7 @@
  * A parsed recipient gets the same classification as a synchronous reply: category and hard/soft from
  * src/classify. When the mail gave no status, the classifier's status derived from the wording stands in.
  */
-import { classify, phaseFromText } from '../../classify/classify.js';
+import { classify, phaseFromText, registrable } from '../../classify/classify.js';
 import { codeFromText, parseEnhanced } from '../../classify/status.js';
 import { PROVIDER_UNAVAILABLE, STOCK_REPLY_RULE } from '../../classify/rules.js';
 import type { Classification } from '../../classify/types.js';
@@ -105,6 +105,35 @@ export interface RecipientContext {
    * reply names this recipient's address, so that it cannot be another recipient's.
    */
   transcript?: string | null;
+}
+
+/** The names a lookup failure names: "host X not found", Postfix's "name=X type=A", Sendmail's "(Name server: X: host not found)". */
+const NAME_NOT_FOUND =
+  /\bhost ([a-z0-9][a-z0-9.-]*[a-z0-9])\.? not found|\bname=([a-z0-9][a-z0-9.-]*[a-z0-9])\.? type=|\(name server: ([a-z0-9][a-z0-9.-]*[a-z0-9])\.?: host not found/gi;
+
+/** Every name the diagnostic says was not found lies outside the recipient's domain (and there is at least one). */
+function onlyOtherNamesNotFound(diagnostic: string | null, domain: string): boolean {
+  if (!diagnostic) return false;
+  const own = registrable(domain.toLowerCase());
+  let any = false;
+  for (const m of diagnostic.matchAll(NAME_NOT_FOUND)) {
+    const name = (m[1] ?? m[2] ?? m[3])!.toLowerCase();
+    if (!name.includes('.')) continue;
+    if (registrable(name) === own) return false;
+    any = true;
+  }
+  return any;
+}
+
+function otherNameNotFound(c: Classification): Classification {
+  return {
+    ...c,
+    category: 'dns-failure',
+    hard: false,
+    rule: 'wording:other-name-not-found',
+    explanation:
+      "A DNS lookup failed for a name that is not the recipient's domain (the sending side's relay, or a server of another domain), so nothing is known about the recipient's address.",
+  };
 }
 
 const CANT_CREATE_OUTPUT = /can'?t create (?:\(user\) )?output/i;
@@ -215,6 +244,10 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   // "550 <bounces@…> doesn't exist according to …"): the words are about our sender, as a reply to MAIL FROM is.
   if (c.category === 'mailbox-unknown' && aboutOurAddressOnly(rec.diagnostic, ourAddresses, [rec.address ?? null, rec.final_recipient ?? null]))
     c = classify({ phase: 'mail', code, enhanced: given, text: diagnostic });
+  // A name not found is the recipient's domain only when it is one of its names: a sending relay's own smarthost
+  // ("DNS lookup failure: host smarthost.provider.example not found") or another domain's host says nothing of it.
+  if (c.rule === 'wording:nxdomain' && recipient?.includes('@') && onlyOtherNamesNotFound(diagnostic, recipient.slice(recipient.lastIndexOf('@') + 1)))
+    c = otherNameNotFound(c);
   rec.category = c.category;
   rec.hard = c.hard;
   // "User unknown" said only after DATA comes from a content filter: the RCPT check had accepted the

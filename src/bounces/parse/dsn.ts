@@ -73,6 +73,21 @@ const FINAL_RECIPIENT = /^final-recipient[ \t]*:/gim;
  * @param maxRecipients recipient blocks to read; the rest of the part is only searched for its
  *   Final-Recipient fields, which are counted (a report of 100,000 recipients costs what 1,000 do).
  */
+/**
+ * Whether a field begins the next recipient's group in a block written without blank lines between recipients: a
+ * second Final-Recipient; or a field that opens a group in some MTA's order once the group so far is whole: Sendmail's
+ * Original-Recipient after a Final-Recipient and its Status or Diagnostic-Code, Exim's Action after a Final-Recipient
+ * and its Action. (Postfix writes Original-Recipient right after Final-Recipient, Amazon SES after Action and
+ * Final-Recipient: the same recipient.)
+ */
+function startsNextRecipient(name: string, current: Header[]): boolean {
+  const has = (n: string) => current.some((h) => h.name === n);
+  if (name === 'final-recipient') return has('final-recipient');
+  if (name === 'original-recipient') return has('original-recipient') || (has('final-recipient') && (has('status') || has('diagnostic-code')));
+  if (name === 'action') return has('action') && has('final-recipient');
+  return false;
+}
+
 export function parseDeliveryStatus(text: string, maxRecipients = Infinity): DsnFields {
   const result: DsnFields = { reportingMta: null, envelopeId: null, arrivalDate: null, recipients: [], omitted: 0 };
   const blocks: Header[][] = [];
@@ -91,7 +106,7 @@ export function parseDeliveryStatus(text: string, maxRecipients = Infinity): Dsn
     const fields = parseHeaders(block);
     let current: Header[] = [];
     for (const f of fields) {
-      if (f.name === 'final-recipient' && current.some((h) => h.name === 'final-recipient')) {
+      if (startsNextRecipient(f.name, current)) {
         blocks.push(current);
         current = [];
       }

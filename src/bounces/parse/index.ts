@@ -435,8 +435,12 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
   // or a report listing thousands of recipients would take quadratic time.
   let linesSought = 0;
   result.recipients = dsn.recipients.map((r) => {
-    // A Final-Recipient that names no Internet mailbox (X.400 without its RFC-822 part): the notice's text does.
-    const final = r.finalRecipient ?? (r.finalRaw && single && !r.originalRecipient ? (textRecipients()[0]?.address ?? null) : null);
+    // A Final-Recipient that names no Internet mailbox (X.400 without its RFC-822 part, a local name "jsmith", a
+    // display name "LOCAL;Uma Vance", a Notes name "X-Notes; Kim Lee/ACME@ACME"): the notice's text does, when the
+    // report has one recipient and no Original-Recipient that is one.
+    const named = r.finalRecipient !== null && INTERNET_MAILBOX.test(r.finalRecipient);
+    const inText = !named && (r.finalRecipient !== null || r.finalRaw !== null) && single && !isMailbox(r.originalRecipient);
+    const final = (inText ? textRecipients()[0]?.address : undefined) ?? r.finalRecipient;
     const wordless = !r.diagnostic || !/[A-Za-z]{3}/.test(r.diagnostic);
     const fromText = final && (wordless || forwards) ? fromNotice(final) : undefined;
     // The address we sent to: see forwarded.ts for where reports keep it.
@@ -495,6 +499,9 @@ function withoutRepeats(recipients: ParsedRecipient[]): ParsedRecipient[] {
     return true;
   });
 }
+
+/** An Internet mailbox: a local part, "@", a domain with a dot (not "jsmith", "Uma Vance", "Kim Lee/ACME@ACME"). */
+const INTERNET_MAILBOX = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** The wording with which MTAs name the address a failed one was forwarded from (see forwarded.ts). */
 const FORWARD_WORDS = /expanded from|generated (?:by|from)/i;

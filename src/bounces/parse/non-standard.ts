@@ -482,9 +482,12 @@ function quotedAsSender(text: string, at: number, length: number): boolean {
   return SENDER_AFTER.test(text.slice(at + length, at + length + 40)) || SENDER_BEFORE.test(text.slice(Math.max(0, at - 30), at));
 }
 
-/** "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient. */
+/**
+ * "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient. (Not a
+ * refusal's "You are not allowed to send e-mail to <addr>", AT&T's: that address is the failed one.)
+ */
 const CONTACT_WORDING =
-  /\b(?:contact|assistance|help ?desk|support team|write to|send (?:an? )?e-?mail to|forward (?:this|the) (?:e-?mail|message|notice) to|need (?:help|assistance))\b/i;
+  /\b(?:contact|assistance|help ?desk|support team|write to|(?<!\bnot (?:allowed|able|permitted|authori[sz]ed) to )send (?:an? )?e-?mail to|forward (?:this|the) (?:e-?mail|message|notice) to|need (?:help|assistance))\b/i;
 
 /**
  * Addresses the notice offers as a contact: after contact wording on their line, not at its start (a line

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
 import { noticeCases } from '../../helpers/notice-cases.js';
-import { EXIM_PERMANENT_OPENING, postfixOpening } from '../../helpers/notice-text.js';
+import { deliveryReport, EXIM_PERMANENT_OPENING, postfixOpening } from '../../helpers/notice-text.js';
 
 const lines = (...l: string[]): Buffer => Buffer.from([...l, ''].join('\r\n'));
 
@@ -388,6 +388,114 @@ noticeCases([
     ),
     recipients: ['ann@dest.example'],
     category: 'mailbox-unknown',
+    hard: true,
+  },
+]);
+
+const REPORT_HEAD = ['From: Mail Delivery System <MAILER-DAEMON@mail.dest.example>', 'To: bounces@shop.example', 'Subject: Undeliverable: March newsletter'];
+
+test('a report whose Final-Recipient names no Internet mailbox (a local name, LOCAL;<display name>, a Notes name) takes the address its text gives', async () => {
+  const cases: [string, string, string][] = [
+    ['rfc822; jsmith', '<jsmith@dest.example>: unknown user: "jsmith"', 'jsmith@dest.example'],
+    ['LOCAL;Uma Vance', 'uma.vance@dest.example on 3/3/2026 10:00 AM\n            The recipient name is not recognized', 'uma.vance@dest.example'],
+    [
+      'X-Notes; Kim Lee/ACME@ACME',
+      'Your message was not delivered to: kim@dest.example because: User kim@dest.example not listed in Domino Directory',
+      'kim@dest.example',
+    ],
+  ];
+  for (const [finalRecipient, text, address] of cases) {
+    const r = await parseBounce(
+      Buffer.from(
+        deliveryReport(
+          REPORT_HEAD,
+          [...text.split('\n'), ''],
+          ['Reporting-MTA: dns; mail.dest.example', '', `Final-Recipient: ${finalRecipient}`, 'Action: failed', 'Status: 5.1.1'],
+        ).join('\r\n'),
+      ),
+    );
+    assert.deepEqual(
+      r.recipients.map((x) => [x.address, x.hard]),
+      [[address, true]],
+      finalRecipient,
+    );
+  }
+});
+
+test("a report without blank lines between recipients, in Sendmail's order (Original-Recipient first), gives each its own fields", async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      deliveryReport(
+        REPORT_HEAD,
+        ['The original message was received from relay.shop.example', ''],
+        [
+          'Reporting-MTA: dns; mail.dest.example',
+          '',
+          'Original-Recipient: rfc822;amy@dest.example',
+          'Final-Recipient: RFC822; amy@dest.example',
+          'Action: failed',
+          'Status: 5.1.1',
+          'Diagnostic-Code: SMTP; 550 5.1.1 <amy@dest.example>... User unknown',
+          'Original-Recipient: rfc822;ben.sales@dest.example',
+          'Final-Recipient: RFC822; ben@dest.example',
+          'Action: failed',
+          'Status: 5.2.2',
+          'Diagnostic-Code: SMTP; 552 5.2.2 <ben@dest.example>... Mailbox full',
+        ],
+      ).join('\r\n'),
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.final_recipient, x.category, x.hard]),
+    [
+      ['amy@dest.example', 'amy@dest.example', 'mailbox-unknown', true],
+      ['ben.sales@dest.example', 'ben@dest.example', 'mailbox-full', false],
+    ],
+  );
+});
+
+noticeCases([
+  {
+    name: 'AT&T\'s "You are not allowed to send e-mail to <addr>" names the failed address, not a help desk to write to',
+    mail: plain(
+      ['From: MAILER-DAEMON@mail.shop.example', 'To: bounces@shop.example', 'Subject: Undelivered Mail Returned to Sender'],
+      ['Your message could not be delivered.', '', 'net 001: You are not allowed to send e-mail to ann@dest.example.', '', 'Recipient: <ann@dest.example>'],
+    ),
+    recipients: ['ann@dest.example'],
+    // (No code and no status: a refusal's words alone, "not allowed", decide only a reply known to be permanent.)
+    category: 'unknown',
+    hard: false,
+  },
+  {
+    name: 'a sending relay\'s own smarthost not found ("DNS lookup failure: host smarthost.provider.example not found") says nothing of the recipient\'s domain: soft',
+    mail: plain(
+      ['From: MAILER-DAEMON <>', 'To: user@shop.example', 'Subject: Mail delivery failed'],
+      [
+        'This is the DragonFly Mail Agent v0.11 at shop.',
+        '',
+        'There was an error delivering your mail to <ann@dest.example>.',
+        '',
+        'remote delivery failed: DNS lookup failure: host smarthost.provider.example not found',
+        '',
+        'Message headers follow.',
+        '',
+        'From: user@shop.example',
+        'To: ann@dest.example',
+        'Subject: cron output',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'dns-failure',
+    hard: false,
+  },
+  {
+    name: "the recipient's own domain not found in the same words stays hard",
+    mail: plain(
+      ['From: MAILER-DAEMON <>', 'To: user@shop.example', 'Subject: Mail delivery failed'],
+      ['There was an error delivering your mail to <ann@dest.example>.', '', 'remote delivery failed: DNS lookup failure: host dest.example not found'],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'domain-unknown',
     hard: true,
   },
 ]);
