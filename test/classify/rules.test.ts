@@ -1106,6 +1106,18 @@ const ROWS: Row[] = [
   ],
   ['provider:dnsbl', r('rcpt', 550, null, '[SPFBL] blocked.'), 'reputation-or-blocklist'],
   ['wording:relay-denied', r('rcpt', 550, null, 'relaying to <ann@example.org> prohibited by administrator'), 'relay-denied'],
+  ['enhanced:X.5.1-auth', r('rcpt', 530, '5.5.1', 'Authentication Required. Learn more at https://support.google.com/mail/?p=WantAuthError'), 'policy'],
+  [
+    'provider:microsoft-send-as-denied',
+    r(
+      'data',
+      550,
+      '5.2.252',
+      'SendAsDenied; user@example.org not allowed to send as other@example.net; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied',
+    ),
+    'policy',
+  ],
+  ['wording:system-error', r('dsn', null, null, 'Unable to run qmail-remote.'), 'system-error'],
   // Exchange's reason sentences in its users' languages (the address not found, the destination server not in DNS, a full mailbox).
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'Die eingegebene E-Mail-Adresse wurde nicht gefunden.'), 'mailbox-unknown'],
   [
