@@ -1118,6 +1118,40 @@ const ROWS: Row[] = [
     'policy',
   ],
   ['wording:system-error', r('dsn', null, null, 'Unable to run qmail-remote.'), 'system-error'],
+  ['provider:sender-blacklisted', r('rcpt', 550, '5.1.1', '<ann@example.org> sender is blacklisted'), 'policy'],
+  ['enhanced:X.3.1-too-many', r('rcpt', 421, '4.3.1', 'You send too many messages.'), 'rate-limited'],
+  ['wording:message-too-large', r('data', 550, null, '[Sniper] Exceeds the limit size of email'), 'message-too-large'],
+  ['wording:mailbox-full', r('data', 552, null, 'ann@example.org is full'), 'mailbox-full'],
+  ['wording:mailbox-full', r('rcpt', 550, null, 'mail box space not enough'), 'mailbox-full'],
+  ['wording:mailbox-full', r('rcpt', 550, '5.1.1', 'Postkassen er fuld'), 'mailbox-full'],
+  [
+    'wording:our-host-refused',
+    r(
+      'rcpt',
+      550,
+      '5.1.1',
+      '<ann@example.org>: Recipient address rejected: undeliverable address: host mail.example.org[192.0.2.1] said: 554 5.7.1 <unknown[192.0.2.9]>: Client host rejected: Access denied',
+    ),
+    'reputation-or-blocklist',
+  ],
+  [
+    'provider:postfix-unverified-address',
+    r(
+      'rcpt',
+      450,
+      '4.1.1',
+      '<ann@example.org>: Recipient address rejected: unverified address: Host or domain name not found. Name service error for name=example.org type=MX: Host not found, try again',
+    ),
+    'system-error',
+  ],
+  ['wording:system-error', r('dsn', null, '4.3.0', 'Command time limit exceeded: "/usr/local/bin/filter.sh"'), 'system-error'],
+  [
+    'wording:system-error',
+    r('dsn', null, '5.0.0', 'Child process of address_pipe transport returned 69 (could mean service or program unavailable) from command: /usr/bin/php'),
+    'system-error',
+  ],
+  ['wording:system-error', r('dsn', null, '5.0.0', 'delivery to file forbidden'), 'system-error'],
+  ['wording:protocol', r('data', 554, '5.6.0', 'Message contains invalid header'), 'protocol-error'],
   // Exchange's reason sentences in its users' languages (the address not found, the destination server not in DNS, a full mailbox).
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'Die eingegebene E-Mail-Adresse wurde nicht gefunden.'), 'mailbox-unknown'],
   [

@@ -171,6 +171,8 @@ function originalMessageId(headers: Header[] | null, returnedText: string, ownId
   return null;
 }
 
+const X_ORIGINAL_MESSAGE_ID = /^X-Original-Message-ID:[ \t]*(\S.*)$/im;
+
 /** A per-recipient field of a delivery-status report. */
 const RECIPIENT_FIELD = /^(?:Final|Original)-Recipient\s*:/im;
 
@@ -480,7 +482,9 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
   result.recipients = membersOfExpandedAliases(withoutRepeats(result.recipients));
   result.kind = kindOf(result.recipients);
   if (dsn.omitted > 0) result.recipients_omitted = dsn.omitted;
-  result.original_message_id = originalMessageId(returned, notice.returned, ownId);
+  // Without a returned copy: the report's own X-Original-Message-ID (Gmail's), else the message the notice answers.
+  result.original_message_id =
+    originalMessageId(returned, notice.returned, ownId) ?? firstMessageId(X_ORIGINAL_MESSAGE_ID.exec(fields)?.[1] ?? null) ?? repliedTo(top);
   return result;
 }
 

@@ -500,6 +500,25 @@ noticeCases([
   },
 ]);
 
+test("a report that returns no copy names the original by the report's X-Original-Message-ID, else by the notice's In-Reply-To", async () => {
+  const fields = ['Reporting-MTA: dns; googlemail.example', '', 'Final-Recipient: rfc822; ann@dest.example', 'Action: failed', 'Status: 5.1.1'];
+  const head = ['From: Mail Delivery Subsystem <mailer-daemon@googlemail.example>', 'To: news@shop.example', 'Subject: Delivery Status Notification (Failure)'];
+  const gmail = await parseBounce(
+    Buffer.from(
+      deliveryReport(head, ["Your message wasn't delivered to ann@dest.example.", ''], [...fields, 'X-Original-Message-ID: <spring-1@shop.example>']).join(
+        '\r\n',
+      ),
+    ),
+  );
+  assert.equal(gmail.original_message_id, '<spring-1@shop.example>');
+  const answered = await parseBounce(
+    Buffer.from(
+      deliveryReport([...head, 'In-Reply-To: <spring-2@shop.example>'], ["Your message wasn't delivered to ann@dest.example.", ''], fields).join('\r\n'),
+    ),
+  );
+  assert.equal(answered.original_message_id, '<spring-2@shop.example>');
+});
+
 test("a list manager's reports on its members' errors are no failure of the mail they answer: LISTSERV's monitoring report and loop check, ezmlm's warning", async () => {
   const listserv = plain(
     [
