@@ -519,6 +519,38 @@ test("a report that returns no copy names the original by the report's X-Origina
   assert.equal(answered.original_message_id, '<spring-2@shop.example>');
 });
 
+test("Postfix's verification that stalled on a DNS 'try again', reported after the queue lifetime, proves nothing of the address: soft", async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      deliveryReport(
+        POSTFIX_HEAD,
+        [
+          ...postfixOpening('mail.shop.example'),
+          '',
+          '<ann@dest.example>: host mx.filter.example[198.51.100.7] said: 450',
+          '    4.1.1 <ann@dest.example>: Recipient address rejected: unverified',
+          '    address: Host or domain name not found. Name service error for',
+          '    name=dest.example type=MX: Host not found, try again (in reply to RCPT',
+          '    TO command)',
+          '',
+        ],
+        [
+          'Reporting-MTA: dns; mail.shop.example',
+          '',
+          'Final-Recipient: rfc822; ann@dest.example',
+          'Action: failed',
+          'Status: 4.1.1',
+          'Diagnostic-Code: smtp; 450 4.1.1 <ann@dest.example>: Recipient address rejected: unverified address: Host or domain name not found. Name service error for name=dest.example type=MX: Host not found, try again',
+        ],
+      ).join('\r\n'),
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.hard]),
+    [['ann@dest.example', false]],
+  );
+});
+
 test("a list manager's reports on its members' errors are no failure of the mail they answer: LISTSERV's monitoring report and loop check, ezmlm's warning", async () => {
   const listserv = plain(
     [
