@@ -1152,6 +1152,20 @@ const ROWS: Row[] = [
   ],
   ['wording:system-error', r('dsn', null, '5.0.0', 'delivery to file forbidden'), 'system-error'],
   ['wording:protocol', r('data', 554, '5.6.0', 'Message contains invalid header'), 'protocol-error'],
+  ['enhanced:X.4.2-rate', r('rcpt', 421, '4.4.2', 'Message submission rate for this client has exceeded the configured limit'), 'rate-limited'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', '1 (unable-to-transfer) 0 (unrecognised-OR-name)'), 'mailbox-unknown'],
+  [
+    'wording:mailbox-full',
+    r('dsn', null, '5.0.0', "maildir delivery failed: Sorry, the user's maildir has overdrawn his diskspace quota, please try again later."),
+    'mailbox-full',
+  ],
+  ['wording:mailbox-over-limit', r('data', 552, null, 'Message size exceeds remaining quota'), 'mailbox-full'],
+  ['wording:relay-denied', r('rcpt', 553, '5.3.0', '<ann@example.org>... Please receive your mail before sending'), 'relay-denied'],
+  ['wording:virus', r('data', 550, null, 'E507 Blacklisted MIME type'), 'virus'],
+  ['wording:virus', r('data', 550, '5.7.1', 'Attachment invoice.scr not permitted'), 'virus'],
+  ['wording:virus', r('dsn', null, '5.0.0', 'BANNED CONTENTS ALERT: banned name: .exe,invoice.exe'), 'virus'],
+  ['wording:virus', r('dsn', null, '5.0.0', 'ウイルスが発見されました'), 'virus'],
+  ['provider:sender-blacklisted', r('rcpt', 550, null, '<ann@example.org> has blacklisted <news@example.net>'), 'policy'],
   // Exchange's reason sentences in its users' languages (the address not found, the destination server not in DNS, a full mailbox).
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'Die eingegebene E-Mail-Adresse wurde nicht gefunden.'), 'mailbox-unknown'],
   [

@@ -52,28 +52,42 @@ export function cleanAddress(value: string | null | undefined): string | null {
   v = v.replace(/^(?:smtp|rfc-?822|mailto)\s*[:=]\s*/i, '');
   v = v.replace(/^["'`]+|["'`]+$/g, '').trim();
   v = v.replace(/[.,;]+$/, '');
-  if (ADDRESS.test(v)) return fromImcea(v) ?? v;
+  if (ADDRESS.test(v)) return IMCEA.test(v) ? fromImcea(v) : v;
   // Folded over lines: the pieces only join into one address.
   const joined = v.replace(/\s+/g, '');
   if (/\s/.test(v) && ADDRESS.test(joined) && v.split(/\s+/).length <= 3) return joined;
   return v.includes('@') ? null : v.length > 0 ? v : null;
 }
 
+const IMCEA = /^IMCEA[A-Z0-9]*-/i;
+
 /**
  * Exchange's encapsulation of a foreign address as a local one (IMCEA): `IMCEASMTP-jane+2Edoe+40example+2Eorg@
- * exchange.example.net` is `jane.doe@example.org` (`+XX` is a character in hex). Null when it is no IMCEA
- * address or does not encapsulate an SMTP one (IMCEAEX- holds an Exchange directory name).
+ * exchange.example.net` is `jane.doe@example.org` (`+XX` is a character in hex), an `IMCEAX400-` one gives its
+ * RFC-822 part. Null when it holds no Internet address: an Exchange directory name (`IMCEAEX-…_cn=Recipients…`) or an
+ * X.400 name without an RFC-822 part, which are no address anyone sent to.
  */
 function fromImcea(v: string): string | null {
-  const m = /^IMCEASMTP-([^@]+)@[^@]+$/i.exec(v);
+  const m = /^IMCEA([A-Z0-9]*)-([^@]+)@[^@]+$/i.exec(v);
   if (!m) return null;
-  const address = m[1].replace(/\+([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
-  return ADDRESS.test(address) ? address : null;
+  const decoded = m[2].replace(/\+([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  const type = m[1].toUpperCase();
+  if (type === 'SMTP') return ADDRESS.test(decoded) ? decoded : null;
+  if (type === 'X400') return fromX400(decoded.replace(/;/g, '/'));
+  return null;
+}
+
+/**
+ * An address found in a notice's prose, as the address it stands for: an Exchange encapsulation decoded, or null
+ * when it holds none (see fromImcea); any other address as it is.
+ */
+export function encapsulated(address: string): string | null {
+  return IMCEA.test(address) ? fromImcea(address) : address;
 }
 
 /** `/RFC-822=jane(a)example.org/O=…/` → `jane@example.org`; null when it has no RFC-822 part. */
 function fromX400(v: string): string | null {
-  const m = /(?:^|\/)RFC-?822=([^/]+)/i.exec(v);
+  const m = /(?:^|[/:])RFC-?822=([^/]+)/i.exec(v);
   if (!m) return null;
   const address = m[1].trim().replace(/\(([a-z])\)/gi, (all, c: string) => X400_ESCAPES[c.toLowerCase()] ?? all);
   return ADDRESS.test(address) ? address : null;

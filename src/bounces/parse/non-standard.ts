@@ -7,7 +7,7 @@
  */
 
 import { LIST_POST_REFUSED } from '../../classify/rules.js';
-import { x400Unwrapped } from './address.js';
+import { encapsulated, x400Unwrapped } from './address.js';
 import { forwardedFrom } from './forwarded.js';
 
 export interface MtaRule {
@@ -556,6 +556,15 @@ function addressesInSentences(body: string): { address: string; index: number }[
   return out;
 }
 
+/**
+ * The recipients that are addresses: not an Exchange directory name (`IMCEAEX-…_cn=Recipients…`) nor an X.400 name
+ * without an RFC-822 part, which are no address anyone sent to (the notice's other recipients, else the returned
+ * copy's, are the ones).
+ */
+export function withoutDirectoryNames(found: TextRecipient[]): TextRecipient[] {
+  return found.filter((r) => encapsulated(r.address) !== null);
+}
+
 /** An address as found in prose, without `mailto:`, the quotes some notices put around it ('jane@…'), or trailing punctuation. */
 function clean(address: string): string {
   return (
@@ -692,7 +701,10 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   const add = (matched: string | undefined, index: number, slot = false) => {
     if (!matched) return;
     const raw = seen.has(matched.toLowerCase()) ? matched : unwrapped(body, matched, index, elsewhere);
-    const address = clean(raw.includes('@') ? raw : rule?.bareNamesAt ? `${raw}@${rule.bareNamesAt}` : rule?.bareNamesInCopy ? (inCopy(raw) ?? raw) : raw);
+    const found1 = clean(raw.includes('@') ? raw : rule?.bareNamesAt ? `${raw}@${rule.bareNamesAt}` : rule?.bareNamesInCopy ? (inCopy(raw) ?? raw) : raw);
+    // (An Exchange encapsulation that holds no address stays as found: it marks the recipient's place; the reader
+    // of the notice leaves it out, see withoutDirectoryNames.)
+    const address = encapsulated(found1) ?? found1;
     if (!address.includes('@')) return;
     // Exim's pipe and file deliveries ("pipe to |/usr/bin/x", "/home/u/.box/x@y") are not addresses.
     if (/^[/|]/.test(address)) return;

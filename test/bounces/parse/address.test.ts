@@ -20,9 +20,11 @@ test('gateways that keep their own field name: smtp=, SMTP:', () => {
   assert.equal(cleanAddress('rfc822;SMTP:jane@example.org'), 'jane@example.org');
 });
 
-test("Exchange's encapsulated SMTP address (IMCEASMTP-…) gives the address it holds; a directory name (IMCEAEX-…) stays as it is", () => {
+test("Exchange's encapsulated SMTP address (IMCEASMTP-…) gives the address it holds, an X.400 one (IMCEAX400-…) its RFC-822 part; a directory name (IMCEAEX-…) gives none", () => {
   assert.equal(cleanAddress('rfc822;IMCEASMTP-jane+2Edoe+40example+2Eorg@exchange.example.net'), 'jane.doe@example.org');
-  assert.equal(cleanAddress('rfc822;IMCEAEX-_O=EXAMPLE_CN=RECIPIENTS_CN=JDOE@example.org'), 'IMCEAEX-_O=EXAMPLE_CN=RECIPIENTS_CN=JDOE@example.org');
+  assert.equal(cleanAddress('rfc822;IMCEAX400-c=DE+3Ba=Telecom+3Bp=Example+3Bdda+3ARFC-822=jane+28a+29example+2Ede+3B@exch.example.net'), 'jane@example.de');
+  assert.equal(cleanAddress('rfc822;IMCEAX400-c=DE+3Ba=Telecom+3Bp=Example+3Bs=Doe+3B@exch.example.net'), null, 'no RFC-822 part');
+  assert.equal(cleanAddress('rfc822;IMCEAEX-_O=EXAMPLE_CN=RECIPIENTS_CN=JDOE@example.org'), null, 'no address anyone sent to');
 });
 
 test('an X.400 address gives its RFC-822 part with RFC 2156 escapes undone, or nothing', () => {

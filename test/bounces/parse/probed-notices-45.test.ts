@@ -551,6 +551,52 @@ test("Postfix's verification that stalled on a DNS 'try again', reported after t
   );
 });
 
+test("an answer to a meeting request (text/calendar REPLY) is no notice, whatever its title; a postmaster desk's reply to a request is none either", async () => {
+  const accepted = lines(
+    'From: Jane Doe <jane@dest.example>',
+    'To: news@shop.example',
+    'Subject: Accepted: Monthly Delivery Report review',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/alternative; boundary="cal"',
+    '',
+    '--cal',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'Please also invite',
+    'anna.schmidt@corp.example',
+    'she owns the carrier figures.',
+    '',
+    '--cal',
+    'Content-Type: text/calendar; charset="utf-8"; method=REPLY',
+    '',
+    'BEGIN:VCALENDAR',
+    'METHOD:REPLY',
+    'BEGIN:VEVENT',
+    'ATTENDEE;PARTSTAT=ACCEPTED:mailto:jane@dest.example',
+    'SUMMARY:Monthly Delivery Report review',
+    'END:VEVENT',
+    'END:VCALENDAR',
+    '--cal--',
+  );
+  const desk = plain(
+    [
+      'From: Dest Postmaster <postmaster@mx.dest.example>',
+      'To: admin@shop.example',
+      'Subject: Re: 554 None/bad reputation - please reset 192.0.2.44',
+      'In-Reply-To: <req-1@shop.example>',
+    ],
+    ['Hello,', '', 'the reputation of 192.0.2.44 will be reset within 24 hours.', '', 'Regards, your postmaster team'],
+  );
+  for (const [name, mail] of [
+    ['calendar reply', accepted],
+    ['postmaster desk reply', desk],
+  ] as const) {
+    const r = await parseBounce(mail);
+    assert.equal(r.kind, 'not-a-bounce', name);
+    assert.deepEqual(r.recipients, [], name);
+  }
+});
+
 test("a list manager's reports on its members' errors are no failure of the mail they answer: LISTSERV's monitoring report and loop check, ezmlm's warning", async () => {
   const listserv = plain(
     [
