@@ -244,7 +244,10 @@ const ORIGINAL_MARKERS = [
   /^[ \t]*(?:Original message headers|Message headers follow|Below is a copy of the original message)/im,
   // A heading alone on its line (Verizon's picture-message gateway: "Original Message:" then the headers).
   /^[ \t]*Original message:?[ \t]*\r?$/im,
-  /^(?:Return-Path|Received|Message-ID|X-Original-To|Delivered-To): .*\n(?:[ \t].*\n)*(?:[A-Za-z-]+: )/im,
+  // A returned copy's header block ends with the blank line before its body (or the notice's end): amavis quotes the
+  // message's headers in its report and goes on with its own lines right below them ("The message WAS NOT relayed
+  // to:"), which are no copy.
+  /^(?:Return-Path|Received|Message-ID|X-Original-To|Delivered-To): .*\n(?:[ \t].*\n)*(?:[A-Za-z-]+: .*(?:\n[ \t].*)*(?:\r?\n|(?![\s\S])))+(?:\r?\n|(?![\s\S]))/im,
 ];
 
 const DELAY_WORDING =

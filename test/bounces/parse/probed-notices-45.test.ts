@@ -597,6 +597,57 @@ test("an answer to a meeting request (text/calendar REPLY) is no notice, whateve
   }
 });
 
+const AMAVIS_HEAD = ['From: Content-filter at mail.dest.example <postmaster@dest.example>', 'To: bounces@shop.example', 'Auto-Submitted: auto-generated'];
+
+noticeCases([
+  {
+    name: 'amavis\'s BANNED notice quoting the message\'s headers above "The message WAS NOT relayed to: <addr>:" names that recipient (its headers are no returned copy)',
+    mail: plain(
+      [...AMAVIS_HEAD, 'Subject: BANNED contents (.exe) in mail FROM <bounces@shop.example>'],
+      [
+        'No viruses were found.',
+        '',
+        'Banned name: .exe,invoice.exe',
+        'Content type: Banned',
+        '',
+        'Return-Path: <bounces@shop.example>',
+        'From: Shop <bounces@shop.example>',
+        'Message-ID: <spring-3@shop.example>',
+        'Subject: Your invoice',
+        'The message has been quarantined as: r/banned-rlLTtU5Wo0ym',
+        '',
+        'The message WAS NOT relayed to:',
+        '<ann@dest.example>:',
+        '  250 2.7.0 Ok, discarded, id=30329-04 - BANNED: .exe',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'virus',
+    hard: false,
+  },
+  {
+    name: 'amavis\'s BANNED FILENAME ALERT names its reason only in its own line ("banned name: …"): a virus verdict',
+    mail: plain(
+      [...AMAVIS_HEAD, 'Subject: BANNED FILENAME ALERT'],
+      [
+        'BANNED FILENAME ALERT',
+        '',
+        'Our content checker found',
+        '    banned name: .exe,invoice.pdf.exe',
+        '',
+        'in email presumably from you (bounces@shop.example),',
+        'to the following recipient:',
+        '-> ann@dest.example',
+        '',
+        'Delivery of the email was stopped!',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'virus',
+    hard: false,
+  },
+]);
+
 test("a list manager's reports on its members' errors are no failure of the mail they answer: LISTSERV's monitoring report and loop check, ezmlm's warning", async () => {
   const listserv = plain(
     [
