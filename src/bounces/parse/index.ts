@@ -534,6 +534,14 @@ const WEAK_BOUNCE_SUBJECT =
   /rejected|bounced|error|delivery status|unable to deliver|could ?n[o']t (?:be )?sen[dt]|not (?:been )?delivered|wasn'?t delivered|can(?:'|no)t be delivered/i;
 const NOTICE_TEXT = /\bdeliver|\brecipient|\bmailbox|(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b/i;
 const REPLY_OR_FORWARD = /^\s*(?:re|fwd?|aw|wg|sv|vs|antw|tr|rv|enc|odp|r|i)\s*(?:\[\d+\])?\s*:/i;
+/** A help desk's acknowledgement of a mail it received (its ticket opened for it). */
+const HELPDESK_ACK =
+  /\byour (?:request|ticket|message|inquiry|enquiry|e-?mail)\b[^.\n]{0,120}?\bhas been (?:received|created|logged|opened)\b[^.\n]{0,80}?\b(?:review|ticket|support|reply|respond|team|agent|staff)|\b(?:ticket|case|request) (?:number|no\.?|#|id)\b[^.\n]{0,60}?\b(?:has been )?(?:created|opened|received)\b/i;
+/** A text's own (unquoted) line with an SMTP reply or status: a notice's evidence, not a person's reply. */
+const OWN_REPLY_CODE = /^(?!>)[^\n]*(?:(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b)/m;
+/** Words or codes by which a text reports a failure (not only a title). */
+const FAILURE_EVIDENCE =
+  /(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b|could(?: not|n't) be delivered|undeliver|delivery (?:has )?failed|failed permanently|permanent (?:fatal )?error|not (?:been )?delivered|unknown (?:user|recipient)|user unknown|does not exist|mailbox (?:is )?full|over quota|rejected|refused|returned to sender|no such|(?:could not|couldn't|unable to) (?:deliver|reach|be reached)/i;
 const REPLY_ONLY = /^\s*(?:re|aw|sv|antw|odp)\s*(?:\[\d+\])?\s*:/i;
 
 /**
@@ -606,14 +614,32 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
     return empty('not-a-bounce', null);
   // A person at a postmaster desk answering a mail ("Re: …", In-Reply-To) writes from the desk's address in no MTA's
   // format: a reply, not a notice (T-Online's postmaster answering a request to reset an IP's reputation).
-  const deskReply = report.rule === null && top.type !== 'multipart/report' && REPLY_ONLY.test(subject) && header(top.headers, 'in-reply-to') !== null;
+  const deskReply =
+    report.rule === null &&
+    top.type !== 'multipart/report' &&
+    REPLY_ONLY.test(subject) &&
+    header(top.headers, 'in-reply-to') !== null &&
+    !OWN_REPLY_CODE.test(text.slice(0, 4000));
   const formatted = report.rule !== null || (BOUNCE_SENDER.test(from.trim()) && !deskReply) || top.type === 'multipart/report';
   // A person's responder answering a notice keeps the notice's title after "Re:" ("Re: Undelivered Mail
   // Returned to Sender") and marks itself (Auto-Submitted: auto-replied…): no MTA's format, sender or
   // report says it is a notice, so the title is the answered mail's, not its own.
   if (!formatted && REPLY_OR_FORWARD.test(subject) && detectAutoReply(top.headers, '')) return autoReply(top);
+  // A help desk acknowledging our mail, whose title it repeats ("[Request received] Your parcel could not be
+  // delivered": Zendesk, Odoo, Freshdesk…), answers for the address it was sent to: an auto-reply, not a notice.
+  if (report.rule === null && top.type !== 'multipart/report' && !BOUNCE_SENDER.test(from.trim()) && HELPDESK_ACK.test(head)) return autoReply(top);
   const bounceish = formatted || bounceSubject(subject, text);
   if (!bounceish) return detectAutoReply(top.headers, subject) ? autoReply(top) : empty('not-a-bounce', null);
+  // A title alone, over a text that names no recipient and no failure (a help desk acknowledging "[Request received]
+  // Your parcel could not be delivered", a monitoring alert, an article about bounces): the title is someone's
+  // subject, not a notice's. Read as a bounce without a recipient, it would end the delivery it was matched to.
+  if (
+    !formatted &&
+    report.recipients.length === 0 &&
+    !FAILURE_EVIDENCE.test(text.slice(0, 4000)) &&
+    headersAll(top.headers, 'x-failed-recipients').length === 0
+  )
+    return detectAutoReply(top.headers, subject) ? autoReply(top) : empty('not-a-bounce', null);
   const result = empty('bounce', 'non-standard');
   const returned = returnedHeaders(top);
   const senders = senderDomainsOf(top, returned);

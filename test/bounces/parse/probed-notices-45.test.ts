@@ -648,6 +648,47 @@ noticeCases([
   },
 ]);
 
+test('a title alone does not make a notice: a help desk\'s acknowledgement is an auto-reply, a text naming no failure is none; a postmaster\'s notice titled "Re:" with its own reply code stays one', async () => {
+  const ack = await parseBounce(
+    plain(
+      [
+        'From: Acme Support <support@help.dest.example>',
+        'To: bounces@shop.example',
+        'Subject: [Request received] Your parcel could not be delivered',
+        'In-Reply-To: <parcel-5521@shop.example>',
+      ],
+      [
+        'Your request (5511) has been received and is being reviewed by our support staff.',
+        '',
+        'To add additional comments, reply to this email.',
+        '',
+        '----------------------------------------------',
+        '',
+        'your parcel 00340434161094042557 could not be delivered on 3 March because the recipient was not at home.',
+      ],
+    ),
+  );
+  assert.equal(ack.kind, 'auto-reply');
+  const alert = await parseBounce(
+    plain(
+      ['From: Zabbix <zabbix@monitor.shop.example>', 'To: bounces@shop.example', 'Subject: Problem: delivery status notification queue on mx1'],
+      ['Problem started at 02:09:57 on 2026.02.14', 'Host: mx1.shop.example', 'Severity: High'],
+    ),
+  );
+  assert.equal(alert.kind, 'not-a-bounce');
+  assert.deepEqual(alert.recipients, []);
+  const notice = await parseBounce(
+    plain(
+      ['From: postmaster@mail.dest.example', 'To: bounces@shop.example', 'Subject: Re: Your order 1234', 'In-Reply-To: <order-1234@shop.example>'],
+      ['Your message could not be delivered.', '', 'Recipient: <ann@dest.example>', 'Reason: 550 5.1.1 <ann@dest.example>... User unknown'],
+    ),
+  );
+  assert.deepEqual(
+    notice.recipients.map((x) => [x.address, x.hard]),
+    [['ann@dest.example', true]],
+  );
+});
+
 test("a list manager's reports on its members' errors are no failure of the mail they answer: LISTSERV's monitoring report and loop check, ezmlm's warning", async () => {
   const listserv = plain(
     [
