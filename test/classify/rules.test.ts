@@ -1166,6 +1166,29 @@ const ROWS: Row[] = [
   ['wording:virus', r('dsn', null, '5.0.0', 'BANNED CONTENTS ALERT: banned name: .exe,invoice.exe'), 'virus'],
   ['wording:virus', r('dsn', null, '5.0.0', 'ウイルスが発見されました'), 'virus'],
   ['provider:sender-blacklisted', r('rcpt', 550, null, '<ann@example.org> has blacklisted <news@example.net>'), 'policy'],
+  ['wording:sender-checks', r('mail', 451, null, 'From:domain must resolve'), 'policy'],
+  [
+    'wording:dkim-spf-dmarc',
+    r('data', 550, '5.7.0', '(COL004-MC1F52) could not be delivered due to domain owner policy restrictions'),
+    'authentication-policy',
+  ],
+  ['wording:connection-timeout', r('dsn', null, null, 'Failed four Attempts to connect to recipients mail server'), 'connection-failure'],
+  [
+    'wording:mailbox-inactive',
+    r('rcpt', 550, null, 'Due to extended inactivity new mail is not currently being accepted for this mailbox.'),
+    'mailbox-disabled',
+  ],
+  ['wording:not-rfc-compliant', r('data', 550, '5.7.1', '[192.0.2.7] Messages missing a valid messageId header are not accepted.'), 'protocol-error'],
+  [
+    'wording:loop',
+    r(
+      'dsn',
+      null,
+      null,
+      'Connection to recipients server failed. Error: Could not connect to 192.0.2.7 on port 25 since this would mean connecting to myself.',
+    ),
+    'system-error',
+  ],
   // Exchange's reason sentences in its users' languages (the address not found, the destination server not in DNS, a full mailbox).
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'Die eingegebene E-Mail-Adresse wurde nicht gefunden.'), 'mailbox-unknown'],
   [

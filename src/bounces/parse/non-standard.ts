@@ -915,6 +915,14 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       const line = noticeCodeLine(i);
       if (line) diag = (diag + ' ' + line.trim()).trim();
     }
+    // Sendmail's "(reason: 550-5.7.1 …)" keeps only the first line of a reply of several: the transcript has the
+    // rest ("<<< 550-5.7.1 …" lines), which is where a provider puts its reason (one recipient: a notice about several may
+    // quote several replies).
+    const cut = found.length === 1 ? /\(reason: ([45]\d\d)-/.exec(diag) : null;
+    if (cut) {
+      const rest = lines.filter((l) => new RegExp(`^\\s*<<<\\s*${cut[1]}[- ]`).test(l)).map((l) => l.replace(/^\s*<<<\s*/, '').trim());
+      if (rest.length > 1) diag = `${diag} ${rest.join(' ')}`;
+    }
     const outcome = outcomes?.[f.line];
     return { address: f.address, original, diagnostic: diag || null, ...(outcome ? { outcome } : {}) };
   });

@@ -689,6 +689,32 @@ test('a title alone does not make a notice: a help desk\'s acknowledgement is an
   );
 });
 
+test("Sendmail's \"(reason: 550-5.7.1 …)\" keeps a reply's first line only: the transcript's other lines of that reply decide", async () => {
+  const r = await parseBounce(
+    plain(
+      ['From: Mail Delivery Subsystem <MAILER-DAEMON@mail.shop.example>', 'To: bounces@shop.example', 'Subject: Returned mail: see transcript for details'],
+      [
+        '   ----- The following addresses had permanent fatal errors -----',
+        '<ann@dest.example>',
+        '    (reason: 550-5.7.1 [2001:db8::3d] Our system has detected that this message is not)',
+        '',
+        '   ----- Transcript of session follows -----',
+        '... while talking to mx.dest.example.:',
+        '>>> DATA',
+        '<<< 550-5.7.1 [2001:db8::3d] Our system has detected that this message is not',
+        '<<< 550-5.7.1 RFC 5322 compliant: duplicate headers. To reduce the amount of spam',
+        '<<< 550-5.7.1 sent to Gmail, this message has been blocked. Please review',
+        '<<< 550 5.7.1  RFC 5322 specifications for more information. - gsmtp',
+        '554 5.0.0 Service unavailable',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [['ann@dest.example', 'protocol-error', false]],
+  );
+});
+
 test("a list manager's reports on its members' errors are no failure of the mail they answer: LISTSERV's monitoring report and loop check, ezmlm's warning", async () => {
   const listserv = plain(
     [
