@@ -52,7 +52,7 @@ export function cleanAddress(value: string | null | undefined): string | null {
   v = v.replace(/^(?:smtp|rfc-?822|mailto)\s*[:=]\s*/i, '');
   v = v.replace(/^["'`]+|["'`]+$/g, '').trim();
   v = v.replace(/[.,;]+$/, '');
-  if (ADDRESS.test(v)) return IMCEA.test(v) ? fromImcea(v) : v;
+  if (ADDRESS.test(v)) return !plausibleLength(v) ? null : IMCEA.test(v) ? fromImcea(v) : v;
   // Folded over lines: the pieces only join into one address.
   const joined = v.replace(/\s+/g, '');
   if (/\s/.test(v) && ADDRESS.test(joined) && v.split(/\s+/).length <= 3) return joined;
@@ -60,6 +60,14 @@ export function cleanAddress(value: string | null | undefined): string | null {
 }
 
 const IMCEA = /^IMCEA[A-Z0-9]*-/i;
+
+/**
+ * An address no longer than a mail path can be (RFC 5321 §4.5.3.1: 64 octets of local part, 255 of domain) and
+ * without control characters; an Exchange encapsulation may be longer (it holds a whole directory name).
+ */
+export function plausibleLength(address: string): boolean {
+  return (address.length <= 320 || (IMCEA.test(address) && address.length <= 2000)) && !/[\x00-\x1f\x7f]/.test(address);
+}
 
 /**
  * Exchange's encapsulation of a foreign address as a local one (IMCEA): `IMCEASMTP-jane+2Edoe+40example+2Eorg@

@@ -326,7 +326,7 @@ function aboutOurAddressOnly(diagnostic: string | null, ourAddresses: () => read
 
 /** The reply shows that it answered RCPT (Postfix, Exim, 1&1's own notices ("SMTP error from remote server for RCPT TO command"), qmail's "did not like our RCPT TO" and older "does not like recipient", DragonFly's dma, Yahoo's "[RCPT_TO]", a Sendmail, InterScan or IMail transcript, Gmail's "(state 14)"). */
 /** 1&1 / IONOS mail exchangers (mx00.1and1.es, mx01.ionos.de, mx.kundenserver.de). */
-const IONOS_MX = /\b(?:mx|mxint)[\w-]*\.(?:1and1|ionos|kundenserver)\.[a-z.]+/i;
+const IONOS_MX = /\b(?:mx|mxint)[\w-]{0,63}\.(?:1and1|ionos|kundenserver)\.[a-z.]+/i;
 
 const ANSWERED_RCPT =
   /in\s+reply\s+to\s+RCPT\s+TO\s+command|error\s+from\s+remote\s+server\s+for\s+RCPT\s+TO\s+command|after\s+RCPT\s+TO|did\s+not\s+like\s+our\s+RCPT\s+TO|does\s+not\s+like\s+recipient|after\s+RCPT\s+command|>>>\s*RCPT\s+TO|Sent\s+<<<\s*RCPT\s+TO|\[RCPT_TO\]|RCPT\s+TO\s+generated|SMTP:RCPT\b|\(state 14\)|rejected\s+command\s+'RCPT\s+TO:/i;

@@ -72,14 +72,16 @@ const MBOX_FROM = /\n\n?From \S+ +(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) \w{3} [ \d]\d 
 const MAX_MBOX_MAILS = 20;
 
 function splitMbox(text: string): string[] {
-  // Most files are one mail: a plain search spares the pattern's attempt at every line break.
+  // Most files are one mail: a plain search spares the pattern's attempt at every line break. (A notice may wrap
+  // another after its mbox "From " line, as OCN's do: the wrapped one is read as a mail of its own.)
   if (!text.includes('\nFrom ')) return [text];
   const cuts = [...text.matchAll(MBOX_FROM)].map((m) => m.index ?? 0).slice(0, MAX_MBOX_MAILS - 1);
   if (cuts.length === 0) return [text];
   const out: string[] = [];
   let prev = 0;
   for (const c of cuts) {
-    out.push(text.slice(prev, c));
+    // (Each piece without the blank lines before it: they would end its headers before they start.)
+    out.push(text.slice(prev, c).replace(/^\s+/, ''));
     prev = c;
   }
   out.push(text.slice(prev).replace(/^\s+/, ''));

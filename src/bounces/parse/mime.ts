@@ -181,6 +181,9 @@ function splitMultipart(body: string, boundary: string, state: WalkState): strin
 }
 
 const decoders = new Map<string, TextDecoder>();
+/** Decoders kept for reuse: the known charsets mail uses are a few dozen. */
+const MAX_DECODERS = 64;
+const utf8 = new TextDecoder('utf-8', { fatal: false });
 
 /**
  * Charset names that Windows, Java and Python mail programs write but the WHATWG decoders Node ships do not
@@ -218,6 +221,14 @@ const CHARSET_ALIASES: Record<string, string> = {
 };
 
 /** Decodes bytes in a charset; unknown charsets fall back to UTF-8 (with replacement characters). */
+function bigEndianText(bytes: Buffer): boolean {
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return true;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < Math.min(bytes.length, 512); i++) if (bytes[i] === 0) i % 2 === 0 ? even++ : odd++;
+  return even > odd;
+}
+
 export function decodeCharset(bytes: Buffer, charset: string | undefined): string {
   let cs = (charset ?? 'utf-8')
     .trim()
@@ -225,14 +236,18 @@ export function decodeCharset(bytes: Buffer, charset: string | undefined): strin
     .replace(/^["']|["']$/g, '');
   if (cs === '' || cs === 'us-ascii' || cs === 'ascii') cs = 'utf-8';
   cs = CHARSET_ALIASES[cs] ?? cs;
+  // UTF-16 without a byte-order mark: RFC 2781 says big-endian, Windows programs write little-endian (WHATWG's
+  // "utf-16"); the text says which, as the zero bytes of its ASCII characters fall on even or odd offsets.
+  if (cs === 'utf-16' && !(bytes[0] === 0xff && bytes[1] === 0xfe) && bigEndianText(bytes)) cs = 'utf-16be';
   let dec = decoders.get(cs);
   if (!dec) {
     try {
       dec = new TextDecoder(cs, { fatal: false });
     } catch {
-      dec = decoders.get('utf-8') ?? new TextDecoder('utf-8', { fatal: false });
+      // An unknown name is read as UTF-8 and not remembered: a hostile mail could name thousands of charsets.
+      return utf8.decode(bytes);
     }
-    decoders.set(cs, dec);
+    if (decoders.size < MAX_DECODERS) decoders.set(cs, dec);
   }
   return dec.decode(bytes);
 }

@@ -7,7 +7,7 @@
  */
 
 import { LIST_POST_REFUSED } from '../../classify/rules.js';
-import { encapsulated, x400Unwrapped } from './address.js';
+import { encapsulated, plausibleLength, x400Unwrapped } from './address.js';
 import { forwardedFrom } from './forwarded.js';
 
 export interface MtaRule {
@@ -613,6 +613,10 @@ const FORWARDED_NOTICE = new RegExp(
   `^[ \\t]*(?:-{2,} ?(?:${SEPARATOR_WORDS}) ?-{2,}|(?:${APPLE_SEPARATOR})[ \\t]*:)[ \\t]*\\r?\\n(?:[ \\t]*\\r?\\n)?((?:[ \\t]*(?:\\p{L}[\\p{L} -]{0,20}[ \\t]?:.*|\\[mailto:.*)\\r?\\n){2,12})`,
   'imu',
 );
+const FORWARDED_NOTICES = new RegExp(FORWARDED_NOTICE.source, 'gimu');
+/** How far into a mail a forward's separator is looked for, and through how many forwards of forwards. */
+const FORWARD_HEAD = 8000;
+const MAX_FORWARD_LAYERS = 5;
 /** Read only on the rare notice with such a separator. */
 const FORWARD_SEPARATOR = new RegExp(`${SEPARATOR_WORDS}|${APPLE_SEPARATOR}`, 'i');
 const DAEMON_FROM = /^[ \t]*\p{L}[\p{L} -]{0,20}[ \t]?:.*\b(?:mailer-daemon|postmaster|mail delivery (?:system|subsystem)|system administrator)\b/imu;
@@ -624,10 +628,19 @@ const QUOTED_HEADER =
 export function splitNotice(subject: string, rawText: string): Notice {
   // A bounce forwarded inline ("> " quoted) reads the same once unquoted.
   let text = /^>[ \t]?\S/m.test(rawText) && QUOTED_HEADER.test(rawText) ? rawText.replace(/^> ?/gm, '') : rawText;
-  // …and one forwarded below a separator, from the notice's text on.
-  const head = text.slice(0, 3000);
-  const fwd = FORWARD_SEPARATOR.test(head) ? FORWARDED_NOTICE.exec(head) : null;
-  if (fwd && DAEMON_FROM.test(fwd[1]!)) text = text.slice(fwd.index + fwd[0].length);
+  // …and one forwarded below a separator, from the notice's text on: below the first separator whose quoted headers
+  // are the mailer daemon's (a forward of a forward quotes the person's first), within a long disclaimer's reach.
+  const head = text.slice(0, FORWARD_HEAD);
+  if (FORWARD_SEPARATOR.test(head)) {
+    let layers = 0;
+    for (const fwd of head.matchAll(FORWARDED_NOTICES)) {
+      if (++layers > MAX_FORWARD_LAYERS) break;
+      if (DAEMON_FROM.test(fwd[1]!)) {
+        text = text.slice((fwd.index ?? 0) + fwd[0].length);
+        break;
+      }
+    }
+  }
   const rule = matchRule(subject, text);
   const { report, returned } = cut(text, rule?.original ? [rule.original, ...ORIGINAL_MARKERS] : ORIGINAL_MARKERS);
   return { subject, text, rule, report, returned };
@@ -687,7 +700,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     }
     return lo;
   };
-  let found: { address: string; line: number }[] = [];
+  let found: { address: string; line: number; at?: number }[] = [];
   const seen = new Set<string>();
   const excluded: { address: string; line: number }[] = [];
   // Role addresses (root@, bounces@, …) where the format puts a failed recipient: mail to them fails too.
@@ -708,7 +721,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     // (An Exchange encapsulation that holds no address stays as found: it marks the recipient's place; the reader
     // of the notice leaves it out, see withoutDirectoryNames.)
     const address = encapsulated(found1) ?? found1;
-    if (!address.includes('@')) return;
+    if (!address.includes('@') || !plausibleLength(address)) return;
     // Exim's pipe and file deliveries ("pipe to |/usr/bin/x", "/home/u/.box/x@y") are not addresses.
     if (/^[/|]/.test(address)) return;
     const key = address.toLowerCase();
@@ -727,7 +740,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     const at = body.indexOf(matched, index);
     if (at >= 0 && quotedAsSender(body, at, matched.length)) return;
     seen.add(key);
-    found.push({ address, line: lineAt(index) });
+    found.push({ address, line: lineAt(index), at: index });
   };
   if (rule?.recipient) {
     rule.recipient.lastIndex = 0;
@@ -804,7 +817,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     const next = found[n]?.line ?? lines.length;
     const block: string[] = [];
     for (let l = f.line; l < Math.min(next, f.line + 12); l++) {
-      const line = lines[l] ?? '';
+      const line = nearAddress(lines[l] ?? '', l === f.line ? f : null, starts[l] ?? 0);
       if (line.trim() === '' && block.some((b) => b.trim() !== '') && l > f.line + 1) break;
       if (l > f.line && found.length > 1 && (SECTION_RULE.test(line) || aboutOther(line, i))) break;
       block.push(line);
@@ -876,8 +889,9 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   const outcomes = rule?.sections ? sectionOutcomes(lines, rule.sections) : null;
   const recipients: TextRecipient[] = found.map((f, i) => {
     const block = blocks[i];
-    const original = forwardedFrom(block.join('\n'), f.address);
-    let diag = block.join(' ').replace(/\s+/g, ' ').trim();
+    const near = aroundAddress(block.join('\n'), f.address);
+    const original = forwardedFrom(near, f.address);
+    let diag = near.replace(/\s+/g, ' ').trim();
     const because = reasonOf(i) ?? reason;
     if (because && !diag.includes(because)) diag = `${diag} ${because}`;
     // A list of addresses with the replies further down (Sendmail's transcript: `<<< 550 5.1.1 <addr>... User
@@ -924,7 +938,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       if (rest.length > 1) diag = `${diag} ${rest.join(' ')}`;
     }
     const outcome = outcomes?.[f.line];
-    return { address: f.address, original, diagnostic: diag || null, ...(outcome ? { outcome } : {}) };
+    return { address: f.address, original, diagnostic: aroundAddress(diag, f.address) || null, ...(outcome ? { outcome } : {}) };
   });
   return recipients;
 }
@@ -946,6 +960,35 @@ function replyToRcpt(lines: string[], key: string): string | undefined {
     return next < lines.length && REPLY_LINE.test(lines[next]) ? `${lines[n].trim()} ${lines[next].trim()}` : undefined;
   }
   return undefined;
+}
+
+/**
+ * A line of a recipient's block, cut to MAX_DIAGNOSTIC characters when longer: around the recipient's address on its
+ * own line (where it was found, `at` in the notice), else from its start. Thousands of addresses on one long line
+ * would otherwise each copy the whole line.
+ */
+function nearAddress(line: string, own: { address: string; at?: number } | null, lineStart: number): string {
+  if (line.length <= MAX_DIAGNOSTIC) return line;
+  if (!own) return line.slice(0, MAX_DIAGNOSTIC);
+  const col = own.at !== undefined ? own.at - lineStart : line.indexOf(own.address);
+  const from = Math.max(0, col - 200);
+  return line.slice(from, from + MAX_DIAGNOSTIC);
+}
+
+/** The longest diagnostic a recipient of a notice's prose keeps. */
+const MAX_DIAGNOSTIC = 2_000;
+
+/**
+ * A recipient's words, at most MAX_DIAGNOSTIC characters from a little before its address: a notice listing
+ * thousands of addresses on one line would otherwise give each the whole line, read once per recipient (quadratic,
+ * and gigabytes of output).
+ */
+function aroundAddress(diag: string, address: string): string {
+  if (diag.length <= MAX_DIAGNOSTIC) return diag;
+  const exact = diag.indexOf(address);
+  const at = Math.max(0, exact >= 0 ? exact : diag.toLowerCase().indexOf(address.toLowerCase()));
+  const from = Math.max(0, at - 200);
+  return diag.slice(from, from + MAX_DIAGNOSTIC);
 }
 
 /**
