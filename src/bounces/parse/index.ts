@@ -206,9 +206,9 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   // An answer to a meeting request (RFC 5546's REPLY or COUNTER: Outlook's "Accepted: <title>", "承諾: <title>") is a
   // scheduling message, whatever its title, which is the meeting's, says.
   if (calendarReply && !feedback && !status && !disposition) return empty('not-a-bounce', null);
-  // A person forwarding a notice as an attachment (Outlook's and Thunderbird's "forward as attachment", helpdesk rules):
-  // the attached notice is the mail to read, when nothing of a report is found elsewhere.
-  if (!feedback && !status && !disposition) {
+  // A person forwarding a notice as an attachment (Outlook's and Thunderbird's "forward as attachment": "Fw: …"): the
+  // attached notice is the mail to read, when nothing of a report is found elsewhere.
+  if (!feedback && !status && !disposition && REPLY_OR_FORWARD.test(subject)) {
     const notice = attachedNotice(top);
     if (notice) {
       const inner = analyse(notice, maxRecipients);
@@ -600,6 +600,7 @@ const FORWARDED_FOR_REVIEW = /\bforwarded to the list (?:maintainer|moderator|ow
  * notice", ezmlm's warning to a member ("Messages to you from the … mailing list seem to have been bouncing"). Their
  * old errors name members, and would be read as failures of whatever message they were matched to.
  */
+const LIST_REPORT_WORDS = /monitor|error notice|bouncing/i;
 const LIST_ERROR_REPORT =
   /\b(?:subscribers?|address(?:es)?)\s+(?:is|are)\s+currently\s+being\s+monitored\b|\bdaily error monitoring report\b|\bhas\s+been\s+identified\s+as\s+a\s+possible\s+delivery\s+error\s+notice\b|\bmailing\s+list\s+seem\s+to\s+have\s+been\s+bouncing\b/i;
 
@@ -612,7 +613,11 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   // refusal would; W3C's "forwarded to the list maintainer for review"): nothing was refused yet. Nor does a list
   // manager's report on its members' errors (LIST_ERROR_REPORT) refuse anything.
   const head = `${subject}\n${text.slice(0, 3000)}`;
-  if ((report.rule === 'mailing-list' && HELD_FOR_MODERATION.test(head)) || FORWARDED_FOR_REVIEW.test(head) || LIST_ERROR_REPORT.test(head))
+  if (
+    (report.rule === 'mailing-list' && HELD_FOR_MODERATION.test(head)) ||
+    FORWARDED_FOR_REVIEW.test(head) ||
+    (LIST_REPORT_WORDS.test(head) && LIST_ERROR_REPORT.test(head))
+  )
     return empty('not-a-bounce', null);
   // A person at a postmaster desk answering a mail ("Re: …", In-Reply-To) writes from the desk's address in no MTA's
   // format: a reply, not a notice (T-Online's postmaster answering a request to reset an IP's reputation).

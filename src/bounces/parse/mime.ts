@@ -244,7 +244,8 @@ export function decodeCharset(bytes: Buffer, charset: string | undefined): strin
     try {
       dec = new TextDecoder(cs, { fatal: false });
     } catch {
-      // An unknown name is read as UTF-8 and not remembered: a hostile mail could name thousands of charsets.
+      // An unknown name is read as UTF-8, and remembered so only while few are (a hostile mail could name thousands).
+      if (decoders.size < MAX_DECODERS) decoders.set(cs, utf8);
       return utf8.decode(bytes);
     }
     if (decoders.size < MAX_DECODERS) decoders.set(cs, dec);

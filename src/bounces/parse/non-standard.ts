@@ -617,8 +617,13 @@ const FORWARDED_NOTICES = new RegExp(FORWARDED_NOTICE.source, 'gimu');
 /** How far into a mail a forward's separator is looked for, and through how many forwards of forwards. */
 const FORWARD_HEAD = 8000;
 const MAX_FORWARD_LAYERS = 5;
-/** Read only on the rare notice with such a separator. */
-const FORWARD_SEPARATOR = new RegExp(`${SEPARATOR_WORDS}|${APPLE_SEPARATOR}`, 'i');
+/**
+ * Read only on the rare notice with such a separator: a dashed one (a literal run of dashes first, which the regex
+ * engine finds fast), or Apple Mail's words, searched plainly.
+ */
+const DASHED_SEPARATOR = new RegExp(`-{2,} ?(?:${SEPARATOR_WORDS})`, 'i');
+const APPLE_WORDS = ['orwarded message', 'message réexpédié', 'message reexpedie', 'weitergeleiteten Nachricht', 'mensaje reenviado', 'messaggio inoltrato'];
+const hasForwardSeparator = (head: string): boolean => (head.includes('----') && DASHED_SEPARATOR.test(head)) || APPLE_WORDS.some((w) => head.includes(w));
 const DAEMON_FROM = /^[ \t]*\p{L}[\p{L} -]{0,20}[ \t]?:.*\b(?:mailer-daemon|postmaster|mail delivery (?:system|subsystem)|system administrator)\b/imu;
 /** A forward quoted with "> ": its header labels, in the mail programs' languages. */
 const QUOTED_HEADER =
@@ -631,7 +636,7 @@ export function splitNotice(subject: string, rawText: string): Notice {
   // …and one forwarded below a separator, from the notice's text on: below the first separator whose quoted headers
   // are the mailer daemon's (a forward of a forward quotes the person's first), within a long disclaimer's reach.
   const head = text.slice(0, FORWARD_HEAD);
-  if (FORWARD_SEPARATOR.test(head)) {
+  if (hasForwardSeparator(head)) {
     let layers = 0;
     for (const fwd of head.matchAll(FORWARDED_NOTICES)) {
       if (++layers > MAX_FORWARD_LAYERS) break;
