@@ -1189,6 +1189,21 @@ const ROWS: Row[] = [
     ),
     'system-error',
   ],
+  // No such user, no such domain and a full mailbox in Vietnamese, Thai, Turkish, Indonesian, Arabic, Latvian, Estonian.
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Tài khoản không tồn tại'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'ที่อยู่อีเมลไม่ถูกต้องหรือไม่มีอยู่จริง'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Geçersiz veya var olmayan e-posta adresi'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Böyle bir kullanıcı yok (Bilinmeyen kullanıcı)'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Akun tidak ada'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'Alamat email tidak terdaftar di server penerima'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('dsn', null, '5.0.0', 'مستخدم غير معروف'), 'mailbox-unknown'],
+  ['wording:nxdomain', r('dsn', null, '5.0.0', 'Không tìm thấy Host'), 'domain-unknown'],
+  ['wording:nxdomain', r('dsn', null, '5.0.0', 'لم يتم العثور على النطاق'), 'domain-unknown'],
+  ['wording:mailbox-full', r('dsn', null, '5.0.0', 'Bu kullanıcının posta kutusu dolu'), 'mailbox-full'],
+  ['wording:mailbox-full', r('dsn', null, '5.0.0', 'صندوق البريد ممتلئ'), 'mailbox-full'],
+  ['wording:mailbox-full', r('dsn', null, '5.0.0', 'กล่องจดหมายเต็ม'), 'mailbox-full'],
+  ['wording:mailbox-full', r('dsn', null, '5.0.0', 'Saaja postkast on täis'), 'mailbox-full'],
+  ['wording:mailbox-full', r('dsn', null, '5.0.0', 'Adresāta pastkastīte ir pārpildīta'), 'mailbox-full'],
   // Exchange's reason sentences in its users' languages (the address not found, the destination server not in DNS, a full mailbox).
   ['wording:user-unknown', r('dsn', null, '5.0.0', 'Die eingegebene E-Mail-Adresse wurde nicht gefunden.'), 'mailbox-unknown'],
   [
