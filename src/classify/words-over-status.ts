@@ -37,9 +37,9 @@ const EXISTS_OR_SENDER_WORDS =
 
 /**
  * The way a reporting MTA introduces the remote server's reply (Postfix's "host mx.example[192.0.2.1] said:", Exim's
- * "host mx.example [192.0.2.1]" on a line of its own): its "host" is no word of the reply.
+ * "host mx.example [192.0.2.1]" on a line of its own, qmail's "Remote host said:"): its "host" is no word of the reply.
  */
-const REPORTING_PREFIX = /\bhost \S+ ?\[[^\]\s]*\](?: said)?:?/gi;
+const REPORTING_PREFIX = /\bhost \S+ ?\[[^\]\s]*\](?: said)?:?|\bremote host said:/gi;
 
 /** Words naming a mailbox or user (not a domain). */
 const MAILBOX_WORDS = /\b(?:mail ?box|user|recipient|account)\b/i;
@@ -83,6 +83,10 @@ export function wordsOverStatus(c: Classification, text: string, reclassify: (wo
 
 /** Statuses about the protocol or the message's format (X.5.x, X.6.x), read as such when their words say nothing more. */
 const FORMAT_STATUS = /^enhanced:X\.[56]\./;
+/** What a protocol or format status means by itself (not a reading its own words already gave: a filter's refusal). */
+const GENERIC_READING: ReadonlySet<string> = new Set(['protocol-error', 'content-or-spam']);
+/** An MTA's framing of any refusal ("<ip> does not like recipient."), no words of the server's. */
+const FRAMING_RULES: ReadonlySet<string> = new Set(['wording:qmail-rcpt-refused']);
 /** The recipient's mailbox named by its own state: these words are what the server meant, not its protocol status. */
 const MAILBOX_STATE: ReadonlySet<string> = new Set(['mailbox-unknown', 'mailbox-full', 'mailbox-disabled', 'mailbox-moved']);
 
@@ -92,8 +96,8 @@ const MAILBOX_STATE: ReadonlySet<string> = new Set(['mailbox-unknown', 'mailbox-
  * Only an MTA's or provider's wording decides, never a code or a vague refusal.
  */
 export function wordsOverFormatStatus(c: Classification, text: string, reclassify: (words: string) => Classification): Classification | null {
-  if (c.hard || !FORMAT_STATUS.test(c.rule) || !MAILBOX_WORDS.test(text)) return null;
+  if (c.hard || !FORMAT_STATUS.test(c.rule) || !GENERIC_READING.has(c.category) || !MAILBOX_WORDS.test(text)) return null;
   const byWording = reclassify(text.replace(STATUS_IN_TEXT, ''));
-  if (!MAILBOX_STATE.has(byWording.category) || !/^(?:wording|provider):/.test(byWording.rule)) return null;
+  if (!MAILBOX_STATE.has(byWording.category) || !/^(?:wording|provider):/.test(byWording.rule) || FRAMING_RULES.has(byWording.rule)) return null;
   return byWording;
 }

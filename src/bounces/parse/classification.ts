@@ -302,7 +302,7 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
  * reply right after `>>> DATA` or `>>> MAIL From:`.
  */
 const STAGE_STATED =
-  /\(in\s+reply\s+to\s+(?:end\s+of\s+DATA|DATA|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\s+command\)|\brefused\s+to\s+talk\s+to\s+me\b|SMTP error from remote mail server\s+after\s+(?:end\s+of\s+data|RCPT\s+TO|MAIL\s+FROM|initial\s+connection|EHLO|HELO)\b|rejected\s+command\s+'(?:DATA|BDAT|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\b/i;
+  /\(in\s+reply\s+to\s+(?:end\s+of\s+DATA|DATA|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\s+command\)|\brefused\s+to\s+talk\s+to\s+me\b|SMTP error from remote mail server\s+after\s+(?:end\s+of\s+data|RCPT\s+TO|MAIL\s+FROM|initial\s+connection|EHLO|HELO)\b|rejected\s+command\s+'(?:DATA|BDAT|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\b|failed\s+after\s+I\s+sent\s+the\s+message/i;
 function stageInNotice(diagnostic: string | null, context: string | null): Phase | undefined {
   if (!context || (diagnostic && phaseFromText(diagnostic) !== null)) return undefined;
   const m = STAGE_STATED.exec(context);
@@ -372,8 +372,8 @@ function answeredData(diagnostic: string | null, context: string | null): boolea
   return quotedReplies(diagnostic, context).some(({ before, after }) => AFTER_DATA_COMMAND.test(before) && !PIPELINED_DATA_REFUSAL.test(after));
 }
 
-/** A transcript's `>>> DATA` line right before the quoted reply. */
-const AFTER_DATA_COMMAND = />>>\s*DATA\s*\n\s*<<<\s*$/i;
+/** A transcript's `>>> DATA` line (or the data's closing `>>> .`) right before the quoted reply. */
+const AFTER_DATA_COMMAND = />>>\s*(?:DATA|\.)\s*\n\s*<<<\s*$/i;
 
 /**
  * Every place a notice quotes the diagnostic's reply (its first line, up to 60 characters; shorter ones are too
@@ -381,7 +381,12 @@ const AFTER_DATA_COMMAND = />>>\s*DATA\s*\n\s*<<<\s*$/i;
  * and just after it (400), to read the transcript line that drew it.
  */
 function quotedReplies(diagnostic: string, context: string): Array<{ before: string; wideBefore: string; after: string }> {
-  const reply = diagnostic.split('\n')[0].trim().slice(0, 60);
+  // (Sendmail's text notice writes the reply as "<addr> (reason: 550 …)": the reply is what its transcript quotes.)
+  const reply = diagnostic
+    .split('\n')[0]
+    .replace(/^\s*<[^\s<>]+@[^\s<>]+>\s*\(reason:\s*([^\n]*?)\)\s*$/i, '$1')
+    .trim()
+    .slice(0, 60);
   const out: Array<{ before: string; wideBefore: string; after: string }> = [];
   if (reply.length < 8) return out;
   for (let at = context.indexOf(reply); at > 0; at = context.indexOf(reply, at + 1))

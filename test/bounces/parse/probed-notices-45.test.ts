@@ -715,6 +715,68 @@ test("Sendmail's \"(reason: 550-5.7.1 …)\" keeps a reply's first line only: th
   );
 });
 
+/** qmail's notice for one recipient: its framing line (about the remote's IP), then the remote's reply. */
+const qmailNotice = (framing: string, reply: string): Buffer =>
+  plain(
+    ['From: MAILER-DAEMON@mail.shop.example', 'To: bounces@shop.example', 'Subject: failure notice'],
+    [
+      'Hi. This is the qmail-send program at mail.shop.example.',
+      "I'm afraid I wasn't able to deliver your message to the following addresses.",
+      "This is a permanent error; I've given up. Sorry it didn't work out.",
+      '',
+      '<ann@dest.example>:',
+      `192.0.2.10 ${framing}`,
+      `Remote host said: ${reply}`,
+      'Giving up on 192.0.2.10.',
+    ],
+  );
+
+noticeCases([
+  {
+    name: 'qmail\'s "failed after I sent the message" is the DATA stage: a "no such user" there is a filter\'s (soft), as live after DATA',
+    mail: qmailNotice('failed after I sent the message.', '550 Mailbox has been deleted'),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'qmail\'s "Remote host said:" is no word about a host: a 5.1.2 "Mailbox does not exist" is a missing mailbox, as in every MTA\'s notice',
+    mail: qmailNotice('does not like recipient.', '550 5.1.2 Mailbox does not exist'),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    name: 'qmail\'s "does not like recipient" framing does not outweigh a filter\'s refusal under a 5.5.x status',
+    mail: qmailNotice('does not like recipient.', '503 5.5.3 Message rejected by recipient filter'),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'a Sendmail transcript whose refusal answers the data\'s closing ">>> ." is the DATA stage: "no such user" there is soft',
+    mail: plain(
+      ['From: Mail Delivery Subsystem <MAILER-DAEMON@mail.shop.example>', 'To: bounces@shop.example', 'Subject: Returned mail: see transcript for details'],
+      [
+        '   ----- The following addresses had permanent fatal errors -----',
+        '<ann@dest.example>',
+        '    (reason: 550 Mailbox has been deleted)',
+        '',
+        '   ----- Transcript of session follows -----',
+        '... while talking to mx.dest.example.:',
+        '>>> DATA',
+        '<<< 354 Enter mail, end with "." on a line by itself',
+        '>>> .',
+        '<<< 550 Mailbox has been deleted',
+        '554 5.0.0 Service unavailable',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+]);
+
 test("a list manager's reports on its members' errors are no failure of the mail they answer: LISTSERV's monitoring report and loop check, ezmlm's warning", async () => {
   const listserv = plain(
     [
