@@ -80,11 +80,10 @@ const FINAL_RECIPIENT = /^final-recipient[ \t]*:/gim;
  * and its Action. (Postfix writes Original-Recipient right after Final-Recipient, Amazon SES after Action and
  * Final-Recipient: the same recipient.)
  */
-function startsNextRecipient(name: string, current: Header[]): boolean {
-  const has = (n: string) => current.some((h) => h.name === n);
-  if (name === 'final-recipient') return has('final-recipient');
-  if (name === 'original-recipient') return has('original-recipient') || (has('final-recipient') && (has('status') || has('diagnostic-code')));
-  if (name === 'action') return has('action') && has('final-recipient');
+function startsNextRecipient(name: string, seen: { final: boolean; original: boolean; action: boolean; status: boolean }): boolean {
+  if (name === 'final-recipient') return seen.final;
+  if (name === 'original-recipient') return seen.original || (seen.final && seen.status);
+  if (name === 'action') return seen.action && seen.final;
   return false;
 }
 
@@ -105,12 +104,18 @@ export function parseDeliveryStatus(text: string, maxRecipients = Infinity): Dsn
     start = m ? m.index + m[0].length : text.length + 1;
     const fields = parseHeaders(block);
     let current: Header[] = [];
+    const seen = { final: false, original: false, action: false, status: false };
     for (const f of fields) {
-      if (startsNextRecipient(f.name, current)) {
+      if (startsNextRecipient(f.name, seen)) {
         blocks.push(current);
         current = [];
+        seen.final = seen.original = seen.action = seen.status = false;
       }
       current.push(f);
+      if (f.name === 'final-recipient') seen.final = true;
+      else if (f.name === 'original-recipient') seen.original = true;
+      else if (f.name === 'action') seen.action = true;
+      else if (f.name === 'status' || f.name === 'diagnostic-code') seen.status = true;
     }
     if (current.length > 0) blocks.push(current);
   }

@@ -244,10 +244,6 @@ const ORIGINAL_MARKERS = [
   /^[ \t]*(?:Original message headers|Message headers follow|Below is a copy of the original message)/im,
   // A heading alone on its line (Verizon's picture-message gateway: "Original Message:" then the headers).
   /^[ \t]*Original message:?[ \t]*\r?$/im,
-  // A returned copy's header block ends with the blank line before its body (or the notice's end): amavis quotes the
-  // message's headers in its report and goes on with its own lines right below them ("The message WAS NOT relayed
-  // to:"), which are no copy.
-  /^(?:Return-Path|Received|Message-ID|X-Original-To|Delivered-To): .*\n(?:[ \t].*\n)*(?:[A-Za-z-]+: .*(?:\n[ \t].*)*(?:\r?\n|(?![\s\S])))+(?:\r?\n|(?![\s\S]))/im,
 ];
 
 const DELAY_WORDING =
@@ -378,8 +374,41 @@ export function matchRule(subject: string, text: string): MtaRule | null {
   return null;
 }
 
+/**
+ * A returned copy quoted inline from its first header line (Return-Path, Received, Message-ID…, then more header
+ * lines), when its header block ends as a message's does, with a blank line (or the notice's end): amavis quotes the
+ * message's headers in its own report and goes on right below them ("The message WAS NOT relayed to: <addr>:"),
+ * which is no copy. Null when there is none past the start.
+ */
+const COPY_HEADER_START = /^(?:Return-Path|Received|Message-ID|X-Original-To|Delivered-To): .*\n(?:[ \t].*\n)*(?:[A-Za-z-]+: )/gim;
+const MAX_COPY_STARTS = 5;
+
+function copyStart(text: string): number | null {
+  COPY_HEADER_START.lastIndex = 0;
+  let tries = 0;
+  for (let m = COPY_HEADER_START.exec(text); m !== null && tries++ < MAX_COPY_STARTS; m = COPY_HEADER_START.exec(text)) {
+    if (m.index > 0 && headerBlockEnds(text, m.index)) return m.index;
+    COPY_HEADER_START.lastIndex = text.indexOf('\n', m.index) + 1 || text.length;
+  }
+  return null;
+}
+
+function headerBlockEnds(text: string, from: number): boolean {
+  let at = from;
+  for (let n = 0; n < 200; n++) {
+    const end = text.indexOf('\n', at);
+    const line = end < 0 ? text.slice(at) : text.slice(at, end);
+    if (line.trim() === '') return true;
+    if (!/^[A-Za-z][A-Za-z0-9-]*:/.test(line) && !/^[ \t]/.test(line)) return false;
+    if (end < 0) return true;
+    at = end + 1;
+  }
+  return true;
+}
+
 function cut(text: string, markers: RegExp[]): { report: string; returned: string } {
-  let at = text.length;
+  const copy = copyStart(text);
+  let at = copy ?? text.length;
   for (const m of markers) {
     let found = m.exec(text);
     let offset = 0;
@@ -485,12 +514,11 @@ function quotedAsSender(text: string, at: number, length: number): boolean {
   return SENDER_AFTER.test(text.slice(at + length, at + length + 40)) || SENDER_BEFORE.test(text.slice(Math.max(0, at - 30), at));
 }
 
-/**
- * "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient. (Not a
- * refusal's "You are not allowed to send e-mail to <addr>", AT&T's: that address is the failed one.)
- */
+/** A refusal's "You are not allowed to send e-mail to <addr>" (AT&T's): that address is the failed one. */
+const REFUSED_TO_SEND = /\bnot (?:allowed|able|permitted|authori[sz]ed) to $/i;
+/** "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient. */
 const CONTACT_WORDING =
-  /\b(?:contact|assistance|help ?desk|support team|write to|(?<!\bnot (?:allowed|able|permitted|authori[sz]ed) to )send (?:an? )?e-?mail to|forward (?:this|the) (?:e-?mail|message|notice) to|need (?:help|assistance))\b/i;
+  /\b(?:contact|assistance|help ?desk|support team|write to|send (?:an? )?e-?mail to|forward (?:this|the) (?:e-?mail|message|notice) to|need (?:help|assistance))\b/i;
 
 /**
  * Addresses the notice offers as a contact: after contact wording on their line, not at its start (a line
@@ -503,7 +531,7 @@ function contactAddresses(body: string): Set<string> {
   const out = new Set<string>();
   for (const line of body.split('\n')) {
     const wording = CONTACT_WORDING.exec(line);
-    if (!wording) continue;
+    if (!wording || REFUSED_TO_SEND.test(line.slice(Math.max(0, wording.index - 30), wording.index))) continue;
     for (const m of line.matchAll(ADDR_G)) {
       if ((m.index ?? 0) > wording.index && line.slice(0, m.index).replace(/[\s<"']/g, '') !== '') out.add(clean(m[0]).toLowerCase());
     }
