@@ -637,11 +637,10 @@ const SEPARATOR_WORDS =
   "Original Message|Forwarded message|Weitergeleitete Nachricht|Urspr[üu]ngliche Nachricht|Message d'origine|Message transf[ée]r[ée]|Mensaje original|Mensaje reenviado|Messaggio originale|Messaggio inoltrato|Oorspronkelijk bericht|Doorgestuurd bericht|Mensagem original|Mensagem encaminhada|Originalmeddelande|Vidarebefordrat meddelande|Opprinnelig melding|Videresendt melding|Oprindelig meddelelse|Videresendt meddelelse|Alkuper[äa]inen viesti|Wiadomo[śs][ćc] oryginalna|Przekazana wiadomo[śs][ćc]";
 const APPLE_SEPARATOR =
   'Begin forwarded message|D[ée]but du message r[ée]exp[ée]di[ée]|Anfang der weitergeleiteten Nachricht|Inicio del mensaje reenviado|Inizio messaggio inoltrato';
-const FORWARDED_NOTICE = new RegExp(
+const FORWARDED_NOTICES = new RegExp(
   `^[ \\t]*(?:-{2,} ?(?:${SEPARATOR_WORDS}) ?-{2,}|(?:${APPLE_SEPARATOR})[ \\t]*:)[ \\t]*\\r?\\n(?:[ \\t]*\\r?\\n)?((?:[ \\t]*(?:\\p{L}[\\p{L} -]{0,20}[ \\t]?:.*|\\[mailto:.*)\\r?\\n){2,12})`,
-  'imu',
+  'gimu',
 );
-const FORWARDED_NOTICES = new RegExp(FORWARDED_NOTICE.source, 'gimu');
 /** How far into a mail a forward's separator is looked for, and through how many forwards of forwards. */
 const FORWARD_HEAD = 8000;
 const MAX_FORWARD_LAYERS = 5;
