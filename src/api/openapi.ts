@@ -45,6 +45,11 @@ const invalid = {
   400: json(ref('InvalidRequest'), 'A parameter or the body is invalid, or the URL does not decode; `field` names it (`url` for the URL).'),
   414: json(ref('InvalidRequest'), 'A part of the URL is longer than 1,000 characters (`field`: `url`).'),
 };
+/** What the HTTP layer answers before a handler runs, for an endpoint that takes a JSON body. */
+const body = {
+  413: error('The body is over 64 KiB.'),
+  415: error('The body has a content type the API does not read (send `application/json`); the error names the type sent.'),
+};
 const read = [{ bearer: [] }];
 
 const nullable = (type: string, extra: Json = {}) => ({ type: [type, 'null'], ...extra });
@@ -334,6 +339,7 @@ export function openApiDocument(): Json {
             201: json({ type: 'object', properties: { created: { const: true }, suppression: ref('Suppression') } }, 'Added.'),
             200: json({ type: 'object', properties: { created: { const: false }, suppression: ref('Suppression') } }, 'Already listed; left as it was.'),
             ...invalid,
+            ...body,
             ...auth,
           },
         },

@@ -40,10 +40,13 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   return parsed;
 }
 
-/** A `--flag N` that must be a positive integer; `fallback` when absent. */
+/**
+ * A `--flag N` that must be a positive integer written in decimal digits; `fallback` when absent. (`Number()`
+ * alone would take `1e3`, `0x10` and ` 5 `, which a person reading the command line would not read as numbers.)
+ */
 export function positiveInteger(spec: CommandSpec, flag: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${spec.name}: --${flag} must be a positive integer (got ${JSON.stringify(raw)})`);
+  const n = /^[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${spec.name}: --${flag} must be a positive integer (got ${JSON.stringify(raw)})`);
   return n;
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startApi } from './helpers.js';
+import { ADMIN_TOKEN, startApi } from './helpers.js';
 
 let h: Awaited<ReturnType<typeof startApi>>;
 before(async () => {
@@ -53,5 +53,31 @@ test('the search parameters documented are exactly those the endpoint accepts', 
     const r = await h.call('GET', `/v1/messages?${name}=%00invalid%00`);
     assert.notEqual(r.json?.message ?? '', 'unknown parameter', `${name} is accepted by the endpoint`);
     assert.notEqual(r.json?.field === name && /unknown parameter/.test(r.json?.message ?? ''), true);
+  }
+});
+
+test('a body the HTTP layer refuses (wrong content type, too large) gets a status the document lists, with an error', async () => {
+  const doc = (await h.call('GET', '/v1/openapi.json', { token: null })).json as {
+    paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>;
+  };
+  const withBody = Object.entries(doc.paths).flatMap(([path, ops]) =>
+    Object.entries(ops)
+      .filter(([, op]) => op.requestBody)
+      .map(([method]) => ({ method: method.toUpperCase(), path })),
+  );
+  assert.ok(withBody.length >= 1);
+  for (const { method, path } of withBody) {
+    const send = (contentType: string, text: string) =>
+      fetch(h.base + path, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': contentType }, body: text });
+    const form = await send('application/x-www-form-urlencoded', 'address=x%40example.com');
+    const big = await send('application/json', JSON.stringify({ address: 'x@example.com', reason: 'x'.repeat(70 * 1024) }));
+    for (const [r, expected] of [
+      [form, 415],
+      [big, 413],
+    ] as const) {
+      assert.equal(r.status, expected, `${method} ${path}`);
+      assert.ok(doc.paths[path][method.toLowerCase()].responses[String(expected)], `${method} ${path} documents ${expected}`);
+      assert.equal(typeof ((await r.json()) as { error?: unknown }).error, 'string');
+    }
   }
 });

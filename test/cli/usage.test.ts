@@ -33,7 +33,8 @@ test('parseCommandArgs: options parse, --help and -h raise HelpRequested with us
 test('positiveInteger: the fallback when absent, the number when whole and positive, a UsageError naming the flag otherwise', () => {
   assert.equal(positiveInteger(SPEC, 'limit', undefined, 7), 7);
   assert.equal(positiveInteger(SPEC, 'limit', '12', 7), 12);
-  for (const bad of ['0', '-1', '1.5', 'ten', '']) {
+  assert.equal(positiveInteger(SPEC, 'limit', '007', 7), 7);
+  for (const bad of ['0', '-1', '1.5', 'ten', '', '1e3', '0x10', ' 5', '+5', '99999999999999999999']) {
     assert.throws(() => positiveInteger(SPEC, 'limit', bad, 7), new UsageError(`demo: --limit must be a positive integer (got ${JSON.stringify(bad)})`));
   }
 });
