@@ -1230,6 +1230,16 @@ const ROWS: Row[] = [
   ['wording:mailbox-full', r('dsn', null, '5.0.0', 'Modtagerens postkasse er fuld og kan ikke modtage meddelelser lige nu.'), 'mailbox-full'],
   ['wording:mailbox-full', r('dsn', null, '5.0.0', '받는 사람의 사서함이 꽉 차서 지금은 메시지를 받을 수 없습니다.'), 'mailbox-full'],
   ['wording:mailbox-full', r('dsn', null, '5.0.0', 'La boîte aux lettres de paul.durand est pleine.'), 'mailbox-full'],
+  // Session 46's probes: leavers' and retired addresses as universities and employers word them, without a status.
+  ['wording:mailbox-moved', r('rcpt', 550, null, '550 recipient has left the University of Illinois Urbana-Champaign'), 'mailbox-moved'],
+  ['wording:mailbox-moved', r('rcpt', 550, null, '550 You emailed fred.blogs@old.example.ac.uk try fred.blogs@new.example.ac.uk'), 'mailbox-moved'],
+  ['wording:user-unknown', r('rcpt', 550, null, '550 Sorry, this address no longer exists'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, '550 Adressee Unknown'), 'mailbox-unknown'], // SBC/Pacbell's spelling
+  // "spam" as a word of a URL's path or a host's name is no verdict on the content.
+  ['wording:reputation', r('rcpt', 550, null, '550 Service unavailable; * [192.0.2.10] blocked, see http://mail.example.pl/spam/'), 'reputation-or-blocklist'],
+  ['code:550@rcpt', r('rcpt', 550, null, '550 rejected by spam.filter.example'), 'unknown'],
+  // "try" with an address of a help desk is no forwarding hint.
+  ['enhanced:X.7.*', r('rcpt', 550, '5.7.1', '550 5.7.1 blocked, for removal try delist@example.org'), 'policy'],
 ];
 
 for (const [rule, input, category] of ROWS) {

@@ -52,6 +52,7 @@ const SUBJECT_RE = new RegExp(
       '自动(?:回复|答复)', // zh (simplified)
       '자동 ?(?:응답|회신)', // ko
       'automatski odgovor', // hr, sr, bs
+      'а[ув]томатски одговор', // sr, mk (Cyrillic)
       'samodejni odgovor', // sl
       'răspuns automat', // ro
       'автоматична відповідь', // uk
@@ -61,6 +62,11 @@ const SUBJECT_RE = new RegExp(
       'automaatvastus', // et
       'תשובה אוטומטית', // he
       'رد تلقائي', // ar
+      'پاسخ خودکار', // fa
+      'स्वचालित (?:उत्तर|जवाब)', // hi
+      'trả lời tự động', // vi
+      'ตอบกลับอัตโนมัติ', // th
+      'balasan (?:otomatis|automatik)', // id, ms
     ].join('|') +
     ')',
   'i',

@@ -207,8 +207,9 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   // scheduling message, whatever its title, which is the meeting's, says.
   if (calendarReply && !feedback && !status && !disposition) return empty('not-a-bounce', null);
   // A person forwarding a notice as an attachment (Outlook's and Thunderbird's "forward as attachment": "Fw: …"): the
-  // attached notice is the mail to read, when nothing of a report is found elsewhere.
-  if (!feedback && !status && !disposition && REPLY_OR_FORWARD.test(subject)) {
+  // attached notice is the mail to read, when the mail has no report of its own (the attached notice's report is
+  // its own: read with the forward's text, its recipients lost their reasons and the notice's words were a copy's).
+  if (!feedback && (!status || !statusOwn) && !disposition && REPLY_OR_FORWARD.test(subject)) {
     const notice = attachedNotice(top);
     if (notice) {
       const inner = analyse(notice, maxRecipients);
@@ -464,10 +465,14 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
         (final && linesSought++ < MAX_LINE_SEARCHES ? lineAbout(notice.report, final) : null) ??
         (single ? (textRecipients()[0]?.diagnostic ?? diagnostic) : diagnostic);
     }
+    let action = actionOf(r, warned);
+    // OpenSMTPD's expiry under its delay template (expiredUnderWarning): its report says delayed too.
+    if (action === 'delayed' && notice.rule?.name === 'opensmtpd' && final && expiredUnderWarning('opensmtpd', lineAbout(notice.report, final)))
+      action = 'failed';
     const rec: ParsedRecipient = {
       address: original ?? final ?? r.originalRecipient,
       final_recipient: final,
-      action: actionOf(r, warned),
+      action,
       status: r.status,
       diagnostic,
       category: null,
@@ -568,6 +573,14 @@ function bounceSubject(subject: string, text: string): boolean {
   return WEAK_BOUNCE_SUBJECT.test(subject) && !REPLY_OR_FORWARD.test(subject) && NOTICE_TEXT.test(text.slice(0, 3000));
 }
 
+/**
+ * OpenSMTPD ended a message whose queue lifetime ran out under its delay template ("A message is delayed for more than
+ * 0 seconds …", each recipient "addr: Envelope expired"): the envelope is gone, no attempt follows.
+ */
+function expiredUnderWarning(rule: string | null, line: string | null): boolean {
+  return rule === 'opensmtpd' && line !== null && /(?:^|:)\s*envelope expired\b/i.test(line);
+}
+
 /** A recipient's line in a receipt gives a reason that classifies as a failure ("addr: Envelope expired"). */
 function namesFailure(line: string | null): boolean {
   const reason = line?.replace(/^\s*<?[^\s<>]+@[^\s<>]+?>?:\s*/, '').trim();
@@ -627,7 +640,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
     REPLY_ONLY.test(subject) &&
     header(top.headers, 'in-reply-to') !== null &&
     !OWN_REPLY_CODE.test(text.slice(0, 4000));
-  const formatted = report.rule !== null || (BOUNCE_SENDER.test(from.trim()) && !deskReply) || top.type === 'multipart/report';
+  const formatted = report.rule !== null || (BOUNCE_SENDER.test(from.trim()) && !deskReply) || top.type === 'multipart/report' || report.forwardedNotice;
   // A person's responder answering a notice keeps the notice's title after "Re:" ("Re: Undelivered Mail
   // Returned to Sender") and marks itself (Auto-Submitted: auto-replied…): no MTA's format, sender or
   // report says it is a notice, so the title is the answered mail's, not its own.
@@ -697,7 +710,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
       original_recipient: original,
       // A heading above the recipient (Sendmail's "transient non-fatal errors" beside "permanent fatal
       // errors") says more than the notice's words about all of them.
-      action: f.outcome ?? (report.delayed ? 'delayed' : delivered ? 'delivered' : 'failed'),
+      action: f.outcome ?? (report.delayed && !expiredUnderWarning(report.rule, f.diagnostic) ? 'delayed' : delivered ? 'delivered' : 'failed'),
       status,
       diagnostic: f.diagnostic,
       category: null,

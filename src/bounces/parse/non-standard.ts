@@ -252,7 +252,8 @@ const DELAY_WORDING =
 /**
  * Delay wording specific enough to mark a warning in any format, even one whose own delay words
  * (rule.delayed) are different: a retry period still to come ("will try to deliver the message for another
- * 4 days", "will retry for 46 more hours"), a message that "will be resent" / "tried again", "we'll keep
+ * 4 days", "will retry for 46 more hours", SmarterMail's "There will be up to 3 more delivery attempt(s)" and "has
+ * temporarily delayed the delivery"), a message that "will be resent" / "tried again", "we'll keep
  * trying", a message still in the queue or queued for retry, "your message is delayed", and the same in
  * German ("bisher nicht zugestellt", "es wird weiter versucht"), French ("n'a pas encore été remis", "de
  * nouvelles tentatives seront effectuées"), Spanish and Italian; a give-up still ahead ("will give up after
@@ -261,7 +262,7 @@ const DELAY_WORDING =
  * A failure notice says the opposite ("will not be retried", "gave up"), never these.
  */
 const RETRY_AHEAD =
-  /\b(?:try|trying|retry|retrying|attempt|attempting|deliver|delivering|resend|resending)\b[^.\n]{0,60}?\bfor (?:another|a further|up to|the next) \d+ (?:more )?(?:hours?|days?)\b|\bwill (?:try|attempt) to (?:re-?)?(?:deliver|send)\b(?: (?:it|the message|your message|this message))? (?:for (?:another|a further|up to|the next) \d+|later\b|periodically\b)|\bwill be (?:re-?sent|re-?delivered|re-?queued|(?:re-?)?tried again|attempted again|retried later)\b|(?:\bwe|\bit|\bsystem|\bserver)'ll (?:keep|continue) (?:trying|to try|attempting)\b|\b(?:remains|is still|are still) (?:in|on) (?:the|our) (?:mail |delivery |outgoing )?queue\b|\bqueued for (?:later |further )?(?:delivery|retry|re-?delivery)\b|\b(?:delivery of )?(?:your|the|this) message (?:to \S+ )?(?:is|has been) (?:being |currently )?delayed\b|\bdelivery attempts? (?:are|is) (?:ongoing|in progress)\b|\b(?:bisher|noch) nicht zugestellt\b|\b(?:wurde|ist|wird) verz[öo]gert\b|\bwird (?:weiterhin |weiter |erneut )versucht\b|\bn'a pas encore [ée]t[ée] (?:remis|d[ée]livr[ée])|\bde nouvelles tentatives (?:seront|vont [êe]tre) effectu[ée]es\b|\ba[uú]n no (?:se )?ha (?:sido )?entregado\b|\bse seguir[áa] intentando\b|\bnon [èe] ancora stato consegnato\b|\bdelivery (?:is|is being|has been) (?:deferred|postponed)\b|\b(?:delivery )?attempts? (?:are|is) continuing\b|\bcontinu(?:e|es|ing) (?:attempting|trying|to attempt|to try) (?:delivery|to deliver)\b|\byou will be notified if (?:the|your|this) message (?:cannot|can't|could not) be delivered\b|\bwill give up (?:after|in) \d+\b|\b(?:could not|cannot|can't|couldn't) be delivered yet\b|\bwill retry until\b|^[ \t]*retry until:|\b(?:message|mail) (?:to \S+ )?(?:has been|is) deferred\b|\bcould not be delivered immediately\b|\bwill be returned (?:to you )?if (?:it|delivery|the message|your message)\b|\bif (?:it|the message|your message) (?:cannot|can't|could not|is not|has not been) (?:be )?delivered within\b|\bwaiting in the (?:outgoing |mail |delivery )?queue\b|\b(?:stays|will stay|will remain|is kept) in (?:the|our) (?:mail |delivery |outgoing )?queue\b|\b(?:another|a further|a new|the next) (?:delivery )?attempt will be made\b|\b(?:message|mail) (?:to \S+ )?was deferred\b/im;
+  /\b(?:try|trying|retry|retrying|attempt|attempting|deliver|delivering|resend|resending)\b[^.\n]{0,60}?\bfor (?:another|a further|up to|the next) \d+ (?:more )?(?:hours?|days?)\b|\bwill (?:try|attempt) to (?:re-?)?(?:deliver|send)\b(?: (?:it|the message|your message|this message))? (?:for (?:another|a further|up to|the next) \d+|later\b|periodically\b)|\bwill be (?:re-?sent|re-?delivered|re-?queued|(?:re-?)?tried again|attempted again|retried later)\b|(?:\bwe|\bit|\bsystem|\bserver)'ll (?:keep|continue) (?:trying|to try|attempting)\b|\b(?:remains|is still|are still) (?:in|on) (?:the|our) (?:mail |delivery |outgoing )?queue\b|\bqueued for (?:later |further )?(?:delivery|retry|re-?delivery)\b|\b(?:delivery of )?(?:your|the|this) message (?:to \S+ )?(?:is|has been) (?:being |currently )?delayed\b|\bdelivery attempts? (?:are|is) (?:ongoing|in progress)\b|\b(?:bisher|noch) nicht zugestellt\b|\b(?:wurde|ist|wird) verz[öo]gert\b|\bwird (?:weiterhin |weiter |erneut )versucht\b|\bn'a pas encore [ée]t[ée] (?:remis|d[ée]livr[ée])|\bde nouvelles tentatives (?:seront|vont [êe]tre) effectu[ée]es\b|\ba[uú]n no (?:se )?ha (?:sido )?entregado\b|\bse seguir[áa] intentando\b|\bnon [èe] ancora stato consegnato\b|\bdelivery (?:is|is being|has been) (?:deferred|postponed)\b|\b(?:delivery )?attempts? (?:are|is) continuing\b|\bcontinu(?:e|es|ing) (?:attempting|trying|to attempt|to try) (?:delivery|to deliver)\b|\byou will be notified if (?:the|your|this) message (?:cannot|can't|could not) be delivered\b|\bwill give up (?:after|in) \d+\b|\b(?:could not|cannot|can't|couldn't) be delivered yet\b|\bwill retry until\b|^[ \t]*retry until:|\b(?:message|mail) (?:to \S+ )?(?:has been|is) deferred\b|\bcould not be delivered immediately\b|\bwill be returned (?:to you )?if (?:it|delivery|the message|your message)\b|\bif (?:it|the message|your message) (?:cannot|can't|could not|is not|has not been) (?:be )?delivered within\b|\bwaiting in the (?:outgoing |mail |delivery )?queue\b|\b(?:stays|will stay|will remain|is kept) in (?:the|our) (?:mail |delivery |outgoing )?queue\b|\b(?:another|a further|a new|the next) (?:delivery )?attempt will be made\b|\b(?:message|mail) (?:to \S+ )?was deferred\b|\btemporarily delayed (?:the )?delivery\b|\bthere will be (?:up to )?\d+ more (?:delivery )?attempt|\bdo not re-?send (?:your|the|this) message until\b/im;
 
 /**
  * A warning says so in capitals (Postfix, Exchange and others: "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT
@@ -275,7 +276,7 @@ const WARNING_ONLY = /\bwarning (?:message )?only\b|\b(?:only|just) a warning\b|
  * no-such-user notices "Warning: <address> - User unknown!".
  */
 const DELAY_SUBJECT =
-  /\(delay(?:ed)?\)|:\s*delay(?:ed)?\s*$|\bverz(?:[oö]|oe)gert\b|\bdiff[ée]r[ée]e\b|\bretard[ée]e?s?(?![a-zà-ÿ])|\bretrasad[oa]\b|\britardat[oa]\b|\bvertraagd\b|\batrasad[oa]\b|遅延|^\s*(?:warning(?![^\n]*\b(?:user unknown|unknown user|no such user)\b)|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?(?:delayed|deferred)\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b/i;
+  /\(delay(?:ed)?\)|:\s*delay(?:ed)?\s*$|\bverz(?:[oö]|oe)gert\b|\bdiff[ée]r[ée]e\b|\bretard[ée]e?s?(?![a-zà-ÿ])|\bretrasad[oa]\b|\britardat[oa]\b|\bvertraagd\b|\batrasad[oa]\b|遅延|^\s*(?:warning(?![^\n]*\b(?:user unknown|unknown user|no such user)\b)|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?(?:delayed|deferred)\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b|\bdelivery delay\b/i;
 
 /**
  * A subject that is a failure notice's title followed by the returned message's own subject, as Exchange
@@ -366,6 +367,8 @@ export interface TextReport {
   report: string;
   /** The returned message text, if inline. */
   returned: string;
+  /** The text is a person's forward of the mailer daemon's notice (see Notice.forwarded). */
+  forwardedNotice: boolean;
 }
 
 export function matchRule(subject: string, text: string): MtaRule | null {
@@ -507,11 +510,21 @@ const RECIPIENT_FIELD = /^(?:To|Cc):(.*)$/gim;
  * Read around each candidate address only, so notices that refuse no sender pay nothing.
  */
 const SENDER_AFTER = /^>?:?[ \t]*(?:Sender address rejected|unauthori[sz]ed sender)\b/i;
-const SENDER_BEFORE = /(?:\bnot owned by user|\bDomain of sender address)[ \t]+<?$|\bSender Address:[ \t]*(?:\r?\n[ \t]*)?<?$/i;
+const SENDER_BEFORE = /(?:\bnot owned by user|\bDomain of sender address)[ \t]+<?$|\bSender Address:[ \t]*(?:\r?\n[ \t]*)?<?$|\bMAIL FROM:[ \t]*<?$/i;
+/**
+ * The notice's own lines about the envelope sender, when it writes to another address than the sender (a forward, an
+ * errors-to address): Exim's "A message sent by" above the sender on a line of its own, Sendmail's "The original
+ * message was received at <date>" / "from <sender>".
+ */
+const SENDER_ABOVE = /\bA message sent by\s*<?$|\breceived at [^\n]*\r?\n[ \t]*from[ \t]+<?$/i;
 
-/** The address at `at` in `text` is one a reply names as our sender. */
+/** The address at `at` in `text` is one a reply or the notice names as our sender. */
 function quotedAsSender(text: string, at: number, length: number): boolean {
-  return SENDER_AFTER.test(text.slice(at + length, at + length + 40)) || SENDER_BEFORE.test(text.slice(Math.max(0, at - 30), at));
+  return (
+    SENDER_AFTER.test(text.slice(at + length, at + length + 40)) ||
+    SENDER_BEFORE.test(text.slice(Math.max(0, at - 30), at)) ||
+    SENDER_ABOVE.test(text.slice(Math.max(0, at - 160), at))
+  );
 }
 
 /** A refusal's "You are not allowed to send e-mail to <addr>" (AT&T's): that address is the failed one. */
@@ -619,6 +632,12 @@ export interface Notice {
   report: string;
   /** The returned message text, if inline. */
   returned: string;
+  /**
+   * A person's forward of a notice, unwrapped: whether the forwarded mail is the mailer daemon's (a notice whatever
+   * the person titled the forward), and the addresses its quoted header lines name (the notice's sender and
+   * addressee: never failed recipients). Null when the text is no forward.
+   */
+  forwarded: { daemon: boolean; addresses: string[] } | null;
 }
 
 /**
@@ -651,23 +670,44 @@ const MAX_FORWARD_LAYERS = 5;
 const DASHED_SEPARATOR = new RegExp(`-{2,} ?(?:${SEPARATOR_WORDS})`, 'i');
 const APPLE_WORDS = ['orwarded message', 'message réexpédié', 'message reexpedie', 'weitergeleiteten Nachricht', 'mensaje reenviado', 'messaggio inoltrato'];
 const hasForwardSeparator = (head: string): boolean => (head.includes('----') && DASHED_SEPARATOR.test(head)) || APPLE_WORDS.some((w) => head.includes(w));
-const DAEMON_FROM = /^[ \t]*\p{L}[\p{L} -]{0,20}[ \t]?:.*\b(?:mailer-daemon|postmaster|mail delivery (?:system|subsystem)|system administrator)\b/imu;
+const DAEMON_FROM =
+  /^[ \t]*\p{L}[\p{L} -]{0,20}[ \t]?:(?:.*\b(?:mailer-daemon|postmaster|mail delivery (?:system|subsystem)|system administrator)\b|[ \t]*<>[ \t]*$)/imu;
 /** A forward quoted with "> ": its header labels, in the mail programs' languages. */
 const QUOTED_HEADER =
   /^> ?(?:From|To|Subject|Von|An|Betreff|De|[ÀA]|Objet|Da|Oggetto|Van|Aan|Onderwerp|Para|Asunto|Assunto|Fr[åa]n|Till|[ÄA]mne|Fra|Til|Emne|Od|Do|Temat)[ \t]?:/mu;
 
+/**
+ * A reply's or forward's attribution line above a "> " quote that names the mailer daemon ("On Thu, 29 Apr 2012,
+ * <postmaster@…> wrote:", "Am … schrieb MAILER-DAEMON@…:", "Le … a écrit :"): the quote is its notice.
+ */
+const DAEMON_WROTE =
+  /^(?!>)[^\n]{0,200}?(?:\b(?:mailer-daemon|postmaster|mail delivery (?:system|subsystem))\b|<>)[^\n]{0,120}?(?:wrote|schrieb|a [ée]crit|escribi[óo]|ha scritto|schreef|escreveu|skrev|napisa[łl]\(?a?\)?)[ \t]?:[ \t]*\r?$/imu;
+
 /** Cheap: which MTA wrote the notice, and where its returned message begins. */
 export function splitNotice(subject: string, rawText: string): Notice {
-  // A bounce forwarded inline ("> " quoted) reads the same once unquoted.
-  let text = /^>[ \t]?\S/m.test(rawText) && QUOTED_HEADER.test(rawText) ? rawText.replace(/^> ?/gm, '') : rawText;
+  // A bounce forwarded inline ("> " quoted) reads the same once unquoted: one whose quoted header lines remain, or
+  // one under an attribution line that names the mailer daemon.
+  let forwarded: Notice['forwarded'] = null;
+  let text = rawText;
+  if (/^>[ \t]?\S/m.test(rawText)) {
+    const wrote = DAEMON_WROTE.exec(rawText.slice(0, FORWARD_HEAD));
+    if (wrote) {
+      forwarded = { daemon: true, addresses: Array.from(wrote[0].matchAll(ADDR_G), (m) => clean(m[0]).toLowerCase()) };
+      text = rawText.slice(wrote.index + wrote[0].length).replace(/^> ?/gm, '');
+    } else if (QUOTED_HEADER.test(rawText)) text = rawText.replace(/^> ?/gm, '');
+  }
   // …and one forwarded below a separator, from the notice's text on: below the first separator whose quoted headers
   // are the mailer daemon's (a forward of a forward quotes the person's first), within a long disclaimer's reach.
+  // The quoted header lines of every forward above it name the people and the notice's addressee, not recipients.
   const head = text.slice(0, FORWARD_HEAD);
   if (hasForwardSeparator(head)) {
     let layers = 0;
     for (const fwd of head.matchAll(FORWARDED_NOTICES)) {
       if (++layers > MAX_FORWARD_LAYERS) break;
+      forwarded ??= { daemon: false, addresses: [] };
+      for (const m of fwd[1]!.matchAll(ADDR_G)) forwarded.addresses.push(clean(m[0]).toLowerCase());
       if (DAEMON_FROM.test(fwd[1]!)) {
+        forwarded.daemon = true;
         text = text.slice((fwd.index ?? 0) + fwd[0].length);
         break;
       }
@@ -675,7 +715,7 @@ export function splitNotice(subject: string, rawText: string): Notice {
   }
   const rule = matchRule(subject, text);
   const { report, returned } = cut(text, rule?.original ? [rule.original, ...ORIGINAL_MARKERS] : ORIGINAL_MARKERS);
-  return { subject, text, rule, report, returned };
+  return { subject, text, rule, report, returned, forwarded };
 }
 
 /**
@@ -687,7 +727,15 @@ export function parseTextReport(subject: string, rawText: string, exclude: Set<s
   const { rule, report, returned } = notice;
   const delayed = saysDelayed(subject, report, rule?.delayed);
   const delivered = !delayed && saysDelivered(subject, report);
-  return { rule: rule?.name ?? null, recipients: noticeRecipients(notice, exclude), delayed, delivered, report, returned };
+  return {
+    rule: rule?.name ?? null,
+    recipients: noticeRecipients(notice, exclude),
+    delayed,
+    delivered,
+    report,
+    returned,
+    forwardedNotice: notice.forwarded?.daemon === true,
+  };
 }
 
 /**
@@ -710,7 +758,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   // The returned message's own sender (its From, Sender, Reply-To, Return-Path) wrote the mail that failed:
   // it is not a failed recipient, however often the notice's prose names it; nor is an address the notice
   // greets ("Hello news@…,") or labels as the sender ("From:", "Original sender:"), which is the sender too.
-  const skip = new Set([...exclude, ...headerAddresses(returned, SENDER_FIELD), ...greeted(report)]);
+  const skip = new Set([...exclude, ...headerAddresses(returned, SENDER_FIELD), ...greeted(report), ...(notice.forwarded?.addresses ?? [])]);
   // Gateways write a recipient as X.400 in their prose too: its Internet form is the address.
   let body = x400Unwrapped(report);
   if (rule?.start) {
@@ -770,7 +818,11 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     }
     if (found.length >= MAX_TEXT_RECIPIENTS) return;
     const at = body.indexOf(matched, index);
-    if (at >= 0 && quotedAsSender(body, at, matched.length)) return;
+    if (at >= 0 && quotedAsSender(body, at, matched.length)) {
+      // Its other mentions ("from jane@… [jane@…]") are the sender too.
+      skip.add(key);
+      return;
+    }
     seen.add(key);
     found.push({ address, line: lineAt(index), at: index });
   };

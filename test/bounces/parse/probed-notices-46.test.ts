@@ -1,0 +1,233 @@
+/**
+ * What the session-46 probes of the parser showed (issue 16): delay templates without the common words, OpenSMTPD's
+ * expiry under its delay template, notices forwarded by people in the ways mail programs forward (an attachment that
+ * holds its own report, an inline forward from `<>`, a "> " quote under "… wrote:"), notices that name our sender in
+ * their own lines when they are sent elsewhere, and auto-reply titles in more languages. Each case is written here
+ * from the wording the sources document (or, for the forwards, from how mail programs lay them out), with made-up
+ * addresses and hosts.
+ */
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseBounce } from '../../../src/bounces/parse/index.js';
+import { noticeCases } from '../../helpers/notice-cases.js';
+import { deliveryReport, postfixOpening } from '../../helpers/notice-text.js';
+
+const lines = (...l: string[]): Buffer => Buffer.from([...l, ''].join('\r\n'));
+
+const plain = (headers: string[], body: string[]): Buffer => lines(...headers, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', '', ...body);
+
+const PERSON = ['From: "Alice Doe" <alice@client.example>', 'To: support@shop.example'];
+
+/** OpenSMTPD's delay template over one recipient whose envelope expired. */
+const OPENSMTPD_DELAY_EXPIRED = [
+  '    Hi!',
+  '',
+  '    This is the MAILER-DAEMON, please DO NOT REPLY to this email.',
+  '',
+  '    A message is delayed for more than 0 seconds for the following',
+  '    list of recipients:',
+  '',
+  'ann@dest.example: Envelope expired',
+  '',
+  '    Please note that this is only a temporary failure report.',
+  '    The message is kept in the queue for up to 7 days.',
+  '    You DO NOT NEED to re-send the message to these recipients.',
+  '',
+];
+
+/** A Postfix report whose one recipient was refused "no such user" after the data. */
+const POSTFIX_AFTER_DATA = deliveryReport(
+  ['From: MAILER-DAEMON@mx.relay.example (Mail Delivery System)', 'To: news@shop.example', 'Subject: Undelivered Mail Returned to Sender'],
+  [
+    ...postfixOpening('mx.relay.example'),
+    '<ann@dest.example>: host mail.dest.example[192.0.2.78] said: 550 Unknown user',
+    '    ann@dest.example (in reply to end of DATA command)',
+    '',
+  ],
+  [
+    'Reporting-MTA: dns; mx.relay.example',
+    '',
+    'Final-Recipient: rfc822; ann@dest.example',
+    'Action: failed',
+    'Status: 5.0.0',
+    'Diagnostic-Code: smtp; 550 Unknown user ann@dest.example',
+  ],
+);
+
+noticeCases([
+  {
+    name: 'SmarterMail\'s "Delivery delay notification" ("has temporarily delayed the delivery", "up to 3 more delivery attempt(s)") is a delay',
+    mail: plain(
+      ['From: System Administrator <postmaster@mail.host.example>', 'To: news@shop.example', 'Subject: Delivery delay notification'],
+      [
+        'The server(s) that the message "Order 4711" is attempting to be sent to has temporarily delayed the delivery for the following recipient(s):',
+        '',
+        'ann@dest.example',
+        '',
+        'There will be up to 3 more delivery attempt(s) of this message. Do not re-send your message until there are no more delivery attempt(s) and the messages bounces back to you.',
+      ],
+    ),
+    kind: 'delay',
+    recipients: ['ann@dest.example'],
+    category: 'unknown',
+    hard: false,
+  },
+  {
+    name: 'OpenSMTPD\'s delay template over "addr: Envelope expired" (text only) ends the recipient: the envelope is gone',
+    mail: plain(
+      ['From: Mailer Daemon <MAILER-DAEMON@mx.dest.example>', 'To: news@shop.example', 'Subject: Delivery status notification: delayed'],
+      OPENSMTPD_DELAY_EXPIRED,
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'expired',
+    hard: false,
+  },
+  {
+    name: 'the same with its report, whose Action says delayed: failed too',
+    mail: lines(
+      ...deliveryReport(
+        ['From: Mailer Daemon <MAILER-DAEMON@mx.dest.example>', 'To: news@shop.example', 'Subject: Delivery status notification: delayed'],
+        OPENSMTPD_DELAY_EXPIRED,
+        ['Reporting-MTA: dns; mx.dest.example', '', 'Final-Recipient: rfc822; ann@dest.example', 'Action: delayed', 'Status: 4.4.7'],
+      ),
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'expired',
+    hard: false,
+  },
+  {
+    name: 'a notice with its own report, forwarded as an attachment under "Fwd:", is read from the attachment: "no such user" after the data is a policy refusal',
+    mail: lines(
+      ...PERSON,
+      'Subject: Fwd: Undelivered Mail Returned to Sender',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="fwd"',
+      '',
+      '--fwd',
+      'Content-Type: text/plain',
+      '',
+      'This came back, can you check?',
+      '',
+      '--fwd',
+      'Content-Type: message/rfc822',
+      '',
+      ...POSTFIX_AFTER_DATA,
+      '--fwd--',
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'an Outlook forward of a notice from "<>" titled "Delivery Status" is a notice, whatever the forward\'s title',
+    mail: plain(
+      [...PERSON, 'Subject: Fwd: Delivery Status'],
+      [
+        'Hi team, this came back.',
+        '',
+        '-----Original Message-----',
+        'From: <>',
+        'Sent: Thu, 17 Jul 2026 23:34:45 +0900',
+        'To: <news@shop.example>',
+        'Subject: Delivery Status',
+        '',
+        '    --- The following addresses had delivery problems ---',
+        '',
+        '<ann@dest.example>   (ann@dest.example... No such user)',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    name: 'a notice quoted with "> " under "On …, <postmaster@…> wrote:" is read unquoted',
+    mail: plain(
+      [...PERSON, 'Subject: Fwd: Delivery Status'],
+      [
+        'Hi team, this came back.',
+        '',
+        'On Thu, 17 Jul 2026 23:34:45 +0900, <postmaster@mx.dest.example> wrote:',
+        '>     --- The following addresses had delivery problems ---',
+        '>',
+        '> <ann@dest.example>   (ann@dest.example... No such user)',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    name: 'Exim\'s "A message sent by <sender>" and its "after MAIL FROM:<sender>" name our sender, not a failed recipient, when the notice goes elsewhere',
+    mail: plain(
+      ['From: Mail Delivery System <Mailer-Daemon@mx.relay.example>', 'To: errors@shop.example', 'Subject: Mail delivery failed: returning message to sender'],
+      [
+        'This message was created automatically by mail delivery software.',
+        '',
+        'A message sent by',
+        '',
+        '  <news@shop.example>',
+        '',
+        'could not be delivered to one or more of its recipients. The following',
+        'address(es) failed:',
+        '',
+        '  ann@dest.example',
+        '    host mx.dest.example [192.0.2.22]',
+        '    SMTP error from remote mail server after MAIL FROM:<news@shop.example>:',
+        '    550 Bad SPF records for [shop.example:192.0.2.2]',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'authentication-policy',
+    hard: false,
+  },
+  {
+    name: 'Sendmail\'s "The original message was received at <date>" / "from <sender> [<sender>]" names our sender, not a failed recipient',
+    mail: plain(
+      ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.relay.example>', 'To: errors@shop.example', 'Subject: Returned mail: see transcript for details'],
+      [
+        'The original message was received at Fri, 12 Dec 2026 03:49:58 -0800',
+        'from news@shop.example [news@shop.example]',
+        '',
+        '----- The following addresses had fatal errors -----',
+        '[Status: Error, Address: <ann@dest.example>, ResponseCode 550, , User unknown.]',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+]);
+
+test('out-of-office titles in Serbian and Macedonian Cyrillic, Persian, Hindi, Vietnamese, Thai, Indonesian and Malay are auto-replies', async () => {
+  const titles = [
+    'Аутоматски одговор: Ваша поруџбина',
+    'Автоматски одговор: нарачка',
+    'پاسخ خودکار: سفارش',
+    'स्वचालित उत्तर: आदेश',
+    'Trả lời tự động: Đơn hàng',
+    'ตอบกลับอัตโนมัติ: คำสั่งซื้อ',
+    'Balasan Otomatis: Pesanan',
+    'Balasan Automatik: Pesanan',
+  ];
+  for (const title of titles) {
+    const r = await parseBounce(
+      plain(
+        [
+          'From: Marko <marko@firm.example>',
+          'To: news@shop.example',
+          `Subject: =?UTF-8?B?${Buffer.from(title).toString('base64')}?=`,
+          'In-Reply-To: <order-1@shop.example>',
+        ],
+        ['I am away until Monday.'],
+      ),
+    );
+    assert.equal(r.kind, 'auto-reply', title);
+    assert.deepEqual(
+      r.recipients.map((x) => x.address),
+      ['marko@firm.example'],
+      title,
+    );
+  }
+});
