@@ -287,10 +287,11 @@ export const PROVIDER_RULES: readonly Rule[] = [
   // au/KDDI (ezweb.ne.jp, au.com): "<address>: User unknown" is a real unknown user, but the same words with
   // the address left out (": User unknown", also as relayed by Google or Microsoft) are what its
   // recipient-side filters answer. The reply may follow the relaying MTA's framing that ends in a colon
-  // (Exim's "host …]: 550 : User unknown", DragonFly's "did not like our RCPT TO: 550 : User unknown") or a
+  // (Exim's "host …]: 550 : User unknown", Gmail's "… unable to receive mail. 550 : User unknown" (the code is taken
+  // out before the rules read a text), DragonFly's "did not like our RCPT TO: 550 : User unknown") or a
   // transcript's arrow or rule ("Received >>> 550 : User unknown", "----- 550 : User unknown"); "<addr>: User
   // unknown", the address right before the colon, stays a real unknown user.
-  { id: 'kddi-filtered', match: { text: /(?:^|[;:]|->|\b[245]\d\d:|[>-]\s)\s*: User unknown\b/i }, category: 'policy', status: 'X.7.1', explanation: 'The recipient\'s carrier (au/KDDI style) refused the message with its filter wording (": User unknown" without an address): the recipient filters this sender, the address is not necessarily bad.' },
+  { id: 'kddi-filtered', match: { text: /(?:^|[;:]|->|\b[245]\d\d:|[>.-]\s)\s*: User unknown\b/i }, category: 'policy', status: 'X.7.1', explanation: 'The recipient\'s carrier (au/KDDI style) refused the message with its filter wording (": User unknown" without an address): the recipient filters this sender, the address is not necessarily bad.' },
 
   // Orange and La Poste (France): a code after the text, `OFR_417`, `LPN007_426`, `OFR006_102`, `OUK_513`,
   // whose last three digits say what happened (Sisimai's Rhost::FrancePTT lists them with their texts): 416/418

@@ -381,9 +381,11 @@ const AFTER_DATA_COMMAND = />>>\s*(?:DATA|\.)\s*\n\s*<<<\s*$/i;
  * and just after it (400), to read the transcript line that drew it.
  */
 function quotedReplies(diagnostic: string, context: string): Array<{ before: string; wideBefore: string; after: string }> {
-  // (Sendmail's text notice writes the reply as "<addr> (reason: 550 …)": the reply is what its transcript quotes.)
-  const reply = diagnostic
-    .split('\n')[0]
+  // (Sendmail's text notice writes the reply as "<addr> (reason: 550 …)": the reply is what its transcript quotes. A
+  // recipient's paragraph read as one line, "<addr>: host [ip]: >>> DATA <<< 550 …" (Courier's), quotes it last.)
+  const first = diagnostic.split('\n')[0];
+  const transcribed = first.lastIndexOf('<<<');
+  const reply = (transcribed >= 0 ? first.slice(transcribed + 3) : first)
     .replace(/^\s*<[^\s<>]+@[^\s<>]+>\s*\(reason:\s*([^\n]*?)\)\s*$/i, '$1')
     .trim()
     .slice(0, 60);

@@ -703,7 +703,13 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
     const status = findStatus(f.diagnostic) ?? wholeStatus;
     // A receipt's recipient was delivered unless its own line quotes a failure or a delay.
     // (OpenSMTPD 5.7.3 wrote its failure notices under its success template, each recipient's reason on its line.)
-    const delivered = report.delivered && !/^[45]/.test(status ?? '') && !(report.rule === 'opensmtpd' && namesFailure(f.diagnostic));
+    // (And a recipient whose own line says only success, "delivery via mx…: 250 2.1.5 Ok", beside failed ones in Postfix's
+    // report of `sendmail -bv`: delivered, whatever the others' words.)
+    const delivered =
+      (report.delivered && !/^[45]/.test(status ?? '') && !(report.rule === 'opensmtpd' && namesFailure(f.diagnostic))) ||
+      (/^2\./.test(status ?? '') &&
+        /\bdelivery via\b/i.test(f.diagnostic ?? '') &&
+        !/(?:^|\s)[45]\d\d[\s-]|\b[45]\.\d{1,3}\.\d{1,3}\b|discard|quarantin/i.test(f.diagnostic ?? ''));
     const rec: ParsedRecipient = {
       address: original ?? f.address,
       final_recipient: f.address,

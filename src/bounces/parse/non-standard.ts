@@ -327,7 +327,7 @@ const GAVE_UP =
 const SUCCESS_SUBJECT =
   /\((?:success|relay(?:ed)?|delivered)\)|^\s*successful mail delivery report\b|^\s*(?:delivered|zugestellt|remis|entregado|entregue|recapitato|bezorgd|配信済み)\s*[:：]|^\s*return receipt\b/i;
 const SUCCESS_TEXT =
-  /\bwas successfully delivered to\b|\bhas been delivered to the following recipients?\b|\bhad successful delivery notifications\b|\b(?:has been|was) (?:successfully )?relayed to (?:the following|a messaging system)\b|\bdelivery to the following recipients? (?:was successful|succeeded|was completed)\b|メッセージは次の受信者に配信されました/i;
+  /\bwas successfully delivered to\b|\bEnclosed is the mail delivery report that you requested\b|\bhas been delivered to the following recipients?\b|\bhad successful delivery notifications\b|\b(?:has been|was) (?:successfully )?relayed to (?:the following|a messaging system)\b|\bdelivery to the following recipients? (?:was successful|succeeded|was completed)\b|メッセージは次の受信者に配信されました/i;
 
 /**
  * A subject or a text that names a failure: the notice is not a receipt, whatever else it says (a notice
@@ -929,11 +929,24 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     }
     const list = listOf?.[i] ?? -1;
     if (codeLines.has(list)) return codeLines.get(list);
-    const line = lines.find(
+    const at = lines.findIndex(
       (l, n) =>
         (inBlock === null || inBlock[n] === 0) && (owner === null || owner[n] < 0 || listOf![owner[n]] === list) && FAILURE_CODE.test(l) && !aboutOther(l, -1),
     );
+    const line = at < 0 ? undefined : withContinuation(at);
     codeLines.set(list, line);
+    return line;
+  };
+  // A reply line and the lines it was wrapped onto, indented further ("553 5.3.0 <…>... No such" / "    user here").
+  const withContinuation = (n: number): string => {
+    let line = lines[n]!;
+    const indent = /^[ \t]*/.exec(line)![0].length;
+    for (let k = n + 1; k < Math.min(lines.length, n + 4); k++) {
+      const next = lines[k]!;
+      const m = /^([ \t]+)\S/.exec(next);
+      if (!m || m[1].length <= indent || SECTION_RULE.test(next) || next.includes('@') || FAILURE_CODE.test(next)) break;
+      line += ` ${next.trim()}`;
+    }
     return line;
   };
   // A format that writes its reason apart from the address (Domino's "because:") may write one a recipient:
@@ -955,7 +968,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     const words: string[] = [];
     for (let n = found[i].line + blocks[i].length; n < end; n++) {
       if (aboutOther(lines[n], i)) break;
-      if (FAILURE_CODE.test(lines[n])) return lines[n];
+      if (FAILURE_CODE.test(lines[n])) return withContinuation(n);
       if (lines[n].trim() !== '' && !SECTION_RULE.test(lines[n]) && words.length < 4) words.push(lines[n].trim());
     }
     const prose = words.join(' ');

@@ -200,6 +200,111 @@ noticeCases([
   },
 ]);
 
+// What varied copies of the dev corpus's notices showed (a text part without its report, replies wrapped at 72 columns).
+noticeCases([
+  {
+    name: 'Courier\'s text alone, ">>> DATA" / "<<< 550 Unknown user": the refusal answered the data, a filter\'s (policy), as with its report',
+    mail: plain(
+      ['From: postmaster@mx.relay.example', 'To: news@shop.example', 'Subject: NOTICE: mail delivery status.'],
+      [
+        'This is a delivery status notification from mx.relay.example,',
+        'running the Courier mail server, version 1.1.',
+        '',
+        '---------------------------------------------------------------------------',
+        '',
+        '                           UNDELIVERABLE MAIL',
+        '',
+        'Your message to the following recipients cannot be delivered:',
+        '',
+        '<ann@dest.example>:',
+        '    mx.dest.example [192.0.2.45]:',
+        '>>> DATA',
+        '<<< 550 Unknown user ann@dest.example',
+        '',
+        '---------------------------------------------------------------------------',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'au/KDDI\'s filter wording ": User unknown" relayed in Gmail\'s text alone ("… unable to receive mail. 550 : User unknown") stays a filter\'s refusal',
+    mail: plain(
+      ['From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>', 'To: news@shop.example', 'Subject: Delivery Status Notification (Failure)'],
+      [
+        '** Address not found **',
+        '',
+        "Your message wasn't delivered to ann@ezweb.ne.jp because the address couldn't be found, or is unable to receive mail.",
+        '',
+        'The response was:',
+        '',
+        '550 : User unknown',
+      ],
+    ),
+    recipients: ['ann@ezweb.ne.jp'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'a reply wrapped onto an indented line ("553 5.3.0 <…>... No such" / "    user here") is read whole',
+    mail: plain(
+      ['From: MAILER-DAEMON@mx.relay.example', 'To: news@shop.example', 'Subject: Delivery Status Notification (Failure)'],
+      [
+        '      This is an automatically generated Delivery Status Notification.',
+        '',
+        'Delivery to the following recipients failed permanently:',
+        '',
+        '   * ann@dest.example',
+        '',
+        '                             Technical details:',
+        '',
+        'SMTP:RCPT host 192.0.2.8: 553 5.3.0 <ann@dest.example>... No such',
+        '    user here',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+]);
+
+test('Postfix\'s report of `sendmail -bv` ("Enclosed is the mail delivery report that you requested"): "delivery via …: 250 2.1.5 Ok" is delivered, also beside an undeliverable address', async () => {
+  const head = ['From: MAILER-DAEMON@mx.shop.example (Mail Delivery System)', 'To: news@shop.example', 'Subject: Mail Delivery Status Report'];
+  const opening = [
+    'This is the mail system at host mx.shop.example.',
+    '',
+    'Enclosed is the mail delivery report that you requested.',
+    '',
+    '                   The mail system',
+    '',
+  ];
+  const ok = '<ann@dest.example>: delivery via mail.dest.example[192.0.2.2]:25: 250 2.1.5 Ok';
+  const alone = await parseBounce(plain(head, [...opening, ok]));
+  assert.equal(alone.kind, 'delivery-report');
+  assert.deepEqual(
+    alone.recipients.map((r) => [r.address, r.action]),
+    [['ann@dest.example', 'delivered']],
+  );
+  const mixed = await parseBounce(
+    plain(head, [
+      ...opening,
+      ok,
+      '<bob@dest.example>: undeliverable address: host mail.dest.example[192.0.2.2]',
+      '    said: 550 5.1.1 <bob@dest.example>: Recipient address rejected: User unknown',
+      '    (in reply to RCPT TO command)',
+    ]),
+  );
+  assert.equal(mixed.kind, 'bounce');
+  assert.deepEqual(
+    mixed.recipients.map((r) => [r.address, r.action, r.hard]),
+    [
+      ['ann@dest.example', 'delivered', false],
+      ['bob@dest.example', 'failed', true],
+    ],
+  );
+});
+
 test('out-of-office titles in Serbian and Macedonian Cyrillic, Persian, Hindi, Vietnamese, Thai, Indonesian and Malay are auto-replies', async () => {
   const titles = [
     'Аутоматски одговор: Ваша поруџбина',
