@@ -44,8 +44,17 @@ const REPLY_TO_DATA = /\(in\s+reply\s+to\s+end\s+of\s+DATA\s+command\)|SMTP\s+er
  * Only the reply is read, as a reply quoted in any other notice is.
  */
 const SUMMARY_PREFIX = /^\s*[45]\.\d{1,3}\.\d{1,3} - [A-Za-z][A-Za-z ]{2,40}? (?=[45]\d\d[ -]['"]?\S)/;
+/**
+ * Zoho's label in front of the codes it quotes ("addr Invalid Address, ERROR_CODE :550, ERROR_CODE :5.2.2 …
+ * Mailbox Full"): its one word for every refused recipient, a full mailbox too, not the server's reply.
+ */
+const ZOHO_LABEL = /\b(?:Invalid Address|Error),\s*ERROR_CODE\s*:\s*(\d{3})?,\s*ERROR_CODE\s*:\s*/i;
+const ZOHO_RCPT = /\bInvalid Address,\s*ERROR_CODE\s*:/i;
 function withoutSummary(diagnostic: string | null): string | null {
-  return diagnostic && SUMMARY_PREFIX.test(diagnostic) ? diagnostic.replace(SUMMARY_PREFIX, '') : diagnostic;
+  if (!diagnostic) return diagnostic;
+  // (Its codes are read as a reply's: "addr 550 5.2.2 … Mailbox Full".)
+  const d = diagnostic.includes('ERROR_CODE') ? diagnostic.replace(ZOHO_LABEL, (_, code: string | undefined) => (code ? `${code} ` : '')) : diagnostic;
+  return SUMMARY_PREFIX.test(d) ? d.replace(SUMMARY_PREFIX, '') : d;
 }
 
 /**
@@ -202,7 +211,8 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   }
   // (1&1/IONOS document their stock reply as "the address does not exist on this server": it needs no narrowing.)
   const stock = c.rule === STOCK_REPLY_RULE && !PROVIDER_UNAVAILABLE.test(diagnostic ?? '') && !IONOS_MX.test(`${rec.remote_mta ?? ''} ${quoted ?? ''}`);
-  if (stock) c = weighStockReply(c, code, given, diagnostic, context);
+  // (Zoho's "Invalid Address" label, taken out of the reply above, marks a refusal of the address at RCPT.)
+  if (stock) c = weighStockReply(c, code, given, diagnostic, ZOHO_RCPT.test(rec.diagnostic ?? '') ? `${context ?? ''}\n[RCPT_TO]` : context);
   let source: Evidence['source'] = !diagnostic && !given ? 'none' : decidedByStatusField(c, diagnostic, given) ? 'status' : 'diagnostic';
   let decidingText = source === 'status' ? `Status: ${given}` : rec.diagnostic;
   // A diagnostic that says nothing recognisable ("Unable to deliver", a bare 5.0.0): the notice often

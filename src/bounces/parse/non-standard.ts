@@ -135,7 +135,8 @@ export const RULES: MtaRule[] = [
   },
   {
     name: 'google-groups',
-    match: /the group you tried to contact \([^)]*\) may not exist|Google Groups/i,
+    // (Its notices sign "Google Groups" on a line of their own; a group's footer on any mail names it in a sentence.)
+    match: /the group you tried to contact \([^)]*\) may not exist|^[ \t]*Google Groups[ \t.]*$/im,
     original: /^-{3,} ?Original message ?-{3,}/im,
   },
   {
@@ -715,7 +716,23 @@ export function splitNotice(subject: string, rawText: string): Notice {
   }
   const rule = matchRule(subject, text);
   const { report, returned } = cut(text, rule?.original ? [rule.original, ...ORIGINAL_MARKERS] : ORIGINAL_MARKERS);
-  return { subject, text, rule, report, returned, forwarded };
+  return { subject, text, rule, report: withoutFooter(report), returned, forwarded };
+}
+
+/**
+ * What a list or a gateway appends to every mail it passes on, a notice too: Mailman's footer under a rule of
+ * underscores ("listname mailing list", its listinfo address), a group's "-- " / "You received this message because
+ * you are subscribed…", a company's confidentiality disclaimer. Its addresses (the list's, a compliance desk's) are
+ * no recipients: the notice's text ends where it starts.
+ */
+const FOOTER =
+  /^(?:_{20,}[ \t]*\r?\n(?=[^\n]*\bmailing list\b|[\s\S]{0,300}?\b(?:listinfo|unsubscribe)\b)|--[ \t]?\r?\n(?=[ \t]*You received this message because you are subscribed\b)|[ \t]*You received this message because you are subscribed to\b|[ \t]*(?:CONFIDENTIALITY NOTICE|DISCLAIMER)\b|[ \t]*This (?:e-?mail|message|communication)(?: and any (?:files|attachments)(?: transmitted with it)?)? (?:is|are|may be|contains?) (?:strictly )?(?:confidential|privileged|intended (?:solely|only)))/im;
+const FOOTER_HINT = /mailing list|subscribed|confidential|disclaimer/i;
+
+function withoutFooter(report: string): string {
+  if (!FOOTER_HINT.test(report)) return report;
+  const f = FOOTER.exec(report);
+  return f && f.index > 0 ? report.slice(0, f.index) : report;
 }
 
 /**
@@ -883,7 +900,14 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     }
   }
   // Said once for the whole notice, so read once: its reason line and its first line with a failure code.
-  const reason = rule?.reason?.exec(report)?.[1]?.trim();
+  const reasonMatch = rule?.reason?.exec(report);
+  let reason = reasonMatch?.[1]?.trim();
+  // A multi-line reply under the format's heading ("because:" / "550-Verification failed for <…>" / "550-No Such User
+  // Here" / "550 Sender verify failed") is read whole, not by its first line.
+  if (reason && reasonMatch && /^[245]\d\d-/.test(reason)) {
+    const more = /^(?:\r?\n[ \t]*[245]\d\d[ -][^\n]*){1,10}/.exec(report.slice(reasonMatch.index + reasonMatch[0].length));
+    if (more) reason = `${reason} ${more[0].replace(/\s+/g, ' ').trim()}`;
+  }
   // A recipient's lines run to the next recipient's line (recipients listed on one line share theirs); with
   // several recipients, also to a section rule (`----- Transcript of session follows -----`) or to a line
   // about another recipient only. (A lone recipient's lines may run into the transcript: it is its own.)
@@ -937,9 +961,22 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     codeLines.set(list, line);
     return line;
   };
-  // A reply line and the lines it was wrapped onto, indented further ("553 5.3.0 <…>... No such" / "    user here").
+  // A reply line and the lines it was wrapped onto, indented further ("553 5.3.0 <…>... No such" / "    user here"),
+  // or a multi-line reply's next lines ("550-Verification failed for <…>" / "550-No Such User Here" / "550 Sender
+  // verify failed": read whole, or its second line would be taken for the reason).
   const withContinuation = (n: number): string => {
     let line = lines[n]!;
+    const multi = /^[ \t]*([245]\d\d)-/.exec(line);
+    if (multi) {
+      for (let k = n + 1; k < Math.min(lines.length, n + 12); k++) {
+        const next = lines[k]!;
+        const m = /^[ \t]*([245]\d\d)([ -])/.exec(next);
+        if (!m || m[1] !== multi[1]) break;
+        line += ` ${next.trim()}`;
+        if (m[2] === ' ') break;
+      }
+      return line;
+    }
     const indent = /^[ \t]*/.exec(line)![0].length;
     for (let k = n + 1; k < Math.min(lines.length, n + 4); k++) {
       const next = lines[k]!;

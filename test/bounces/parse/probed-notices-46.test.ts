@@ -269,6 +269,125 @@ noticeCases([
   },
 ]);
 
+noticeCases([
+  {
+    name: 'Zoho\'s "Invalid Address," label before each refused recipient is no verdict: the quoted reply decides (a spam refusal stays one)',
+    mail: plain(
+      ['From: Mail Delivery System <mailer-daemon@mx.zoho.example>', 'To: news@shop.example', 'Subject: Undelivered Mail Returned to Sender'],
+      [
+        'This message was created automatically by mail delivery software.',
+        'A message that you sent could not be delivered to one or more of its recipients. This is a permanent error.',
+        '',
+        'ann@dest.example Invalid Address, ERROR_CODE :554, ERROR_CODE :5.7.1 Message rejected as spam',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'content-or-spam',
+    hard: false,
+  },
+  {
+    name: 'a Mailman footer the notice passed through names the list, no recipient',
+    mail: plain(
+      ['From: MAILER-DAEMON@mx.relay.example', 'To: news@shop.example', 'Subject: Undeliverable mail'],
+      [
+        'Your message could not be delivered to the following recipient:',
+        '',
+        'ann@dest.example',
+        '',
+        'Reason: 552 5.2.2 Mailbox full',
+        '',
+        '_______________________________________________',
+        'ops-alerts mailing list',
+        'ops-alerts@lists.shop.example',
+        'https://lists.shop.example/mailman/listinfo/ops-alerts',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-full',
+    hard: false,
+  },
+  {
+    name: "a Google group's footer (\"You received this message because you are subscribed to the Google Groups …\") does not make a notice Google Groups' own: OpenSMTPD's expiry stays a failure",
+    mail: plain(
+      ['From: Mailer Daemon <MAILER-DAEMON@mx.dest.example>', 'To: news@shop.example', 'Subject: Delivery status notification: delayed'],
+      [
+        ...OPENSMTPD_DELAY_EXPIRED,
+        '-- ',
+        'You received this message because you are subscribed to the Google Groups "Ops" group.',
+        'To unsubscribe from this group and stop receiving emails from it, send an email to ops+unsubscribe@googlegroups.com.',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'expired',
+    hard: false,
+  },
+  {
+    name: "a gateway's confidentiality disclaimer with its desk's address is no recipient",
+    mail: plain(
+      ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.relay.example>', 'To: news@shop.example', 'Subject: Returned mail: see transcript for details'],
+      [
+        '  ----- The following addresses had permanent fatal errors -----',
+        '',
+        '>>> ann@dest.example <ann@dest.example>',
+        '',
+        '  ----- Transcript of session follows -----',
+        '550 sorry, no mailbox here by that name (#5.1.1 - chkusr)',
+        '',
+        'This e-mail and any attachments are confidential. If you received it in error, please notify us at compliance@gateway.shop.example.',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    name: 'a multi-line reply under Domino\'s "because:" is read whole: Exim\'s "550-Verification failed for <…>" / "550-No Such User Here" / "550 Sender verify failed" refuses our sender',
+    mail: plain(
+      ['From: Postmaster@mail.dest.example', 'To: news@shop.example', 'Subject: DELIVERY FAILURE: Sender verify failed'],
+      [
+        'Your message',
+        '',
+        '  Subject: Order 4711',
+        '',
+        'was not delivered to:',
+        '',
+        '  ann@dest.example',
+        '',
+        'because:',
+        '',
+        '  550-Verification failed for <bounces+a1b2@shop.example>',
+        '  550-No Such User Here',
+        '  550 Sender verify failed',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'the same under Gmail\'s older "The error that the other server returned was:"',
+    mail: plain(
+      ['From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>', 'To: news@shop.example', 'Subject: Delivery Status Notification (Failure)'],
+      [
+        'Delivery to the following recipient failed permanently:',
+        '',
+        '     ann@dest.example',
+        '',
+        'Technical details of permanent failure:',
+        'Google tried to deliver your message, but it was rejected by the server for the recipient domain dest.example by mx.dest.example. [192.0.2.2].',
+        '',
+        'The error that the other server returned was:',
+        '550-Verification failed for <bounces+a1b2@shop.example>',
+        '550-No Such User Here',
+        '550 Sender verify failed',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+]);
+
 test('Postfix\'s report of `sendmail -bv` ("Enclosed is the mail delivery report that you requested"): "delivery via …: 250 2.1.5 Ok" is delivered, also beside an undeliverable address', async () => {
   const head = ['From: MAILER-DAEMON@mx.shop.example (Mail Delivery System)', 'To: news@shop.example', 'Subject: Mail Delivery Status Report'];
   const opening = [
