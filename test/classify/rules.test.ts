@@ -402,7 +402,8 @@ const ROWS: Row[] = [
     'connection-failure',
   ],
   ['wording:tls-error', r('starttls', null, null, 'TLS handshake failed: wrong version number', { error: 'ETLS' }), 'connection-failure'],
-  ['wording:tls-required', r('mail', 530, '5.7.0', 'Must issue a STARTTLS command first'), 'tls-required'],
+  ['wording:tls-required', r('mail', 530, '5.7.0', 'STARTTLS is required to send mail'), 'tls-required'],
+  ['provider:starttls-first', r('mail', 530, '5.5.1', 'Invalid command: Must issue a STARTTLS command first'), 'tls-required'], // OpenSMTPD
   [
     'wording:not-rfc-compliant',
     r(
@@ -1238,6 +1239,27 @@ const ROWS: Row[] = [
   // "spam" as a word of a URL's path or a host's name is no verdict on the content.
   ['wording:reputation', r('rcpt', 550, null, '550 Service unavailable; * [192.0.2.10] blocked, see http://mail.example.pl/spam/'), 'reputation-or-blocklist'],
   ['code:550@rcpt', r('rcpt', 550, null, '550 rejected by spam.filter.example'), 'unknown'],
+  // Reply strings from MTAs' and filters' sources: a scanner that failed found nothing; amavis's BANNED is an attachment
+  // it refuses; Cyrus's format refusals, Exim's synchronization error and Postfix's answer to a pipelining client are
+  // about the protocol; Postfix's anvil limits and chkuser's recipient cap are rates; Haraka's resolver errors and
+  // Sendmail's lookup failure are DNS; Haraka's karma is reputation.
+  [
+    'wording:virus-scanner-failure',
+    r('data', 451, '4.5.0', '451 4.5.0 Error in processing, id=12345-01, virus_scan FAILED: AV: ALL VIRUS SCANNERS FAILED'),
+    'system-error',
+  ],
+  ['wording:virus-scanner-failure', r('data', 450, null, '450 Error connecting to virus scanner'), 'system-error'],
+  ['wording:virus', r('data', 554, '5.7.0', '554 5.7.0 Reject, id=12345-01 - BANNED: invoice.pdf.exe'), 'virus'],
+  ['wording:virus', r('data', 550, '5.7.1', '550 5.7.1 Blocked BANNED (multipart/mixed | application/x-msdownload,.exe,invoice.exe)'), 'virus'],
+  ['wording:protocol', r('data', 554, '5.6.0', '554 5.6.0 Message contains non-ASCII characters in headers'), 'protocol-error'],
+  ['wording:protocol', r('data', 554, '5.6.0', '554 5.6.0 Message has no header/body separator'), 'protocol-error'],
+  ['wording:protocol', r('rcpt', 554, null, '554 SMTP synchronization error'), 'protocol-error'],
+  ['wording:protocol', r('ehlo', 421, '4.7.0', '421 4.7.0 mx.dest.example Error: I can break rules, too. Goodbye.'), 'protocol-error'],
+  ['wording:too-many-connections', r('connect', 421, '4.7.0', '421 4.7.0 mx.dest.example Error: too many connection requests from 192.0.2.1'), 'rate-limited'],
+  ['wording:too-many-connections', r('rcpt', 571, null, '571 sorry, reached maximum number of recipients for one session (#5.7.1 - chkuser)'), 'rate-limited'],
+  ['wording:dns-temporary-reported', r('mail', 450, null, '450 Temp. resolver error (ESERVFAIL)'), 'dns-failure'],
+  ['wording:dns-temporary-reported', r('dsn', null, '4.0.0', 'Deferred: Name server: dest.example.: host name lookup failure'), 'dns-failure'],
+  ['wording:reputation', r('rcpt', 550, null, '550 very bad karma score: -8'), 'reputation-or-blocklist'],
   // "try" with an address of a help desk is no forwarding hint.
   ['enhanced:X.7.*', r('rcpt', 550, '5.7.1', '550 5.7.1 blocked, for removal try delist@example.org'), 'policy'],
 ];
