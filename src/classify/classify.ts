@@ -206,13 +206,14 @@ export function normaliseText(text: string): string {
  * reads them.
  */
 const REPORTED_PHASE_RE =
-  /in reply to (end of DATA|DATA|RCPT TO|MAIL FROM|EHLO|HELO) command|after (end of data|RCPT TO|MAIL FROM|initial connection|EHLO|HELO|DATA)\b|(refused to talk to me)|\(state (1[4578])\)|rejected command '(DATA|BDAT|RCPT TO|MAIL FROM|EHLO|HELO)\b|(failed after I sent the message)/i;
+  /in reply to (end of DATA|DATA|RCPT TO|MAIL FROM|EHLO|HELO) command|after (end of data|RCPT TO|MAIL FROM|initial connection|EHLO|HELO|DATA)\b|(refused to talk to me)|\(state (1[4578])\)|(?:rejected command '|did not like our (?:final )?)(DATA|BDAT|RCPT TO|MAIL FROM|EHLO|HELO)\b|(failed after I sent the message|Body of message generated response)/i;
 export function phaseFromText(text: string): PhaseKey | null {
   const m = REPORTED_PHASE_RE.exec(text);
   if (!m) return null;
   if (m[3]) return 'connect';
   if (m[4]) return m[4] === '14' ? 'rcpt' : 'data';
-  // qmail: "<ip> failed after I sent the message." (its answer to the end of the data).
+  // qmail: "<ip> failed after I sent the message." (its answer to the end of the data); IMail's "Body of message
+  // generated response:". (DragonFly's "… did not like our final DATA:" names its command like Stalwart's "rejected command".)
   if (m[6]) return 'data';
   const w = (m[1] ?? m[2] ?? m[5] ?? '').toLowerCase();
   if (w.includes('data') || w === 'bdat') return 'data';

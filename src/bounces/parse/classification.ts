@@ -18,14 +18,15 @@ const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-7]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'":[]
 
 /** The reply answered DATA; Gmail's older notices say so by "(state 15|17|18)" (see classify.ts's phaseFromText). */
 const AFTER_DATA =
-  /in\s+reply\s+to\s+end\s+of\s+DATA|after\s+end\s+of\s+data|after\s+DATA|in\s+reply\s+to\s+DATA|\(state 1[578]\)|rejected\s+command\s+'(?:DATA|BDAT)\b/i;
+  /in\s+reply\s+to\s+end\s+of\s+DATA|after\s+end\s+of\s+data|after\s+DATA|in\s+reply\s+to\s+DATA|\(state 1[578]\)|rejected\s+command\s+'(?:DATA|BDAT)\b|did\s+not\s+like\s+our\s+(?:final\s+)?DATA\b|Body\s+of\s+message\s+generated\s+response/i;
 /**
  * The reply answered our MAIL FROM (Postfix's "(in reply to MAIL FROM command)", Exim's "SMTP error from
- * remote mail server after MAIL FROM:<…>", Yahoo's "[MAIL_FROM]" after the reply, Stalwart's "rejected command 'MAIL FROM:<…>'"): the recipient had not been offered yet, so whatever the words
+ * remote mail server after MAIL FROM:<…>", Yahoo's "[MAIL_FROM]" after the reply, Stalwart's "rejected command 'MAIL FROM:<…>'",
+ * DragonFly's "… did not like our MAIL FROM:"): the recipient had not been offered yet, so whatever the words
  * ("user unknown", a 5.1.1) they are about our sender.
  */
 const REPLY_TO_MAIL =
-  /\(in\s+reply\s+to\s+MAIL\s+FROM\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+MAIL\s+FROM:|error\s+from\s+remote\s+server\s+for\s+MAIL\s+FROM\s+command|\[MAIL_FROM\]|rejected\s+command\s+'MAIL\s+FROM:/i;
+  /\(in\s+reply\s+to\s+MAIL\s+FROM\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+MAIL\s+FROM:|error\s+from\s+remote\s+server\s+for\s+MAIL\s+FROM\s+command|\[MAIL_FROM\]|rejected\s+command\s+'MAIL\s+FROM:|did\s+not\s+like\s+our\s+MAIL\s+FROM:/i;
 /**
  * The reply came before any command about this message: the greeting (Exim's "SMTP error from remote mail
  * server after initial connection", Postfix's "refused to talk to me") or EHLO/HELO. As after MAIL FROM, no
@@ -312,7 +313,7 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
  * reply right after `>>> DATA` or `>>> MAIL From:`.
  */
 const STAGE_STATED =
-  /\(in\s+reply\s+to\s+(?:end\s+of\s+DATA|DATA|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\s+command\)|\brefused\s+to\s+talk\s+to\s+me\b|SMTP error from remote mail server\s+after\s+(?:end\s+of\s+data|RCPT\s+TO|MAIL\s+FROM|initial\s+connection|EHLO|HELO)\b|rejected\s+command\s+'(?:DATA|BDAT|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\b|failed\s+after\s+I\s+sent\s+the\s+message/i;
+  /\(in\s+reply\s+to\s+(?:end\s+of\s+DATA|DATA|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\s+command\)|\brefused\s+to\s+talk\s+to\s+me\b|SMTP error from remote mail server\s+after\s+(?:end\s+of\s+data|RCPT\s+TO|MAIL\s+FROM|initial\s+connection|EHLO|HELO)\b|(?:rejected\s+command\s+'|did\s+not\s+like\s+our\s+(?:final\s+)?)(?:DATA|BDAT|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\b|failed\s+after\s+I\s+sent\s+the\s+message|Body\s+of\s+message\s+generated\s+response/i;
 function stageInNotice(diagnostic: string | null, context: string | null): Phase | undefined {
   if (!context || (diagnostic && phaseFromText(diagnostic) !== null)) return undefined;
   const m = STAGE_STATED.exec(context);

@@ -519,6 +519,9 @@ const SENDER_BEFORE = /(?:\bnot owned by user|\bDomain of sender address)[ \t]+<
  */
 const SENDER_ABOVE = /\bA message sent by\s*<?$|\breceived at [^\n]*\r?\n[ \t]*from[ \t]+<?$/i;
 
+/** A reply's or notice's hint at where to write instead ("please try <new@…>", "forwarded to", "replaced by"): never the failed address. */
+const NEW_ADDRESS_BEFORE = /\b(?:please try|try|use|write to|forward(?:ed|ing)? to|replaced by|new address(?: is)?:?|now at|moved to)[ \t]+<?$/i;
+
 /** The address at `at` in `text` is one a reply or the notice names as our sender. */
 function quotedAsSender(text: string, at: number, length: number): boolean {
   return (
@@ -835,7 +838,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     }
     if (found.length >= MAX_TEXT_RECIPIENTS) return;
     const at = body.indexOf(matched, index);
-    if (at >= 0 && quotedAsSender(body, at, matched.length)) {
+    if (at >= 0 && (quotedAsSender(body, at, matched.length) || NEW_ADDRESS_BEFORE.test(body.slice(Math.max(0, at - 40), at)))) {
       // Its other mentions ("from jane@… [jane@…]") are the sender too.
       skip.add(key);
       return;

@@ -388,6 +388,67 @@ noticeCases([
   },
 ]);
 
+// What placing many replies in the dev corpus's layouts showed (a reply read the same wherever the notice puts it).
+const dmaNotice = (stage: string, reply: string): Buffer =>
+  plain(
+    ['From: MAILER-DAEMON@mx.relay.example', 'To: news@shop.example', 'Subject: Mail delivery failed'],
+    [
+      'This is the DragonFly Mail Agent v0.11 at mx.relay.example.',
+      '',
+      'There was an error delivering your mail to <ann@dest.example>.',
+      '',
+      `mx.dest.example [192.0.2.25] did not like our ${stage}:`,
+      reply,
+      '',
+      'Message headers follow.',
+    ],
+  );
+
+noticeCases([
+  {
+    name: 'DragonFly\'s "did not like our final DATA:" is the data\'s answer: "550 User unknown" there is a filter\'s refusal',
+    mail: dmaNotice('final DATA', '550 User unknown'),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'IMail\'s "Body of message generated response:" is the data\'s answer too',
+    mail: plain(
+      ['From: MAILER-DAEMON@mx.relay.example', 'To: news@shop.example', 'Subject: Undeliverable Mail'],
+      ['Unknown user: ann@dest.example', '', 'Original message follows.', '', 'Body of message generated response:', '550 User unknown'],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'a reply\'s "please try <new@…>" names where to write, not a failed recipient',
+    mail: plain(
+      ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.relay.example>', 'To: news@shop.example', 'Subject: Returned mail: see transcript for details'],
+      [
+        '  ----- The following addresses had permanent fatal errors -----',
+        '',
+        '>>> ann@dest.example <ann@dest.example>',
+        '',
+        '  ----- Transcript of session follows -----',
+        '551 5.1.6 User has moved; please try <ann.new@other.example>',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-moved',
+    hard: true,
+  },
+]);
+
+test('DragonFly\'s "did not like our MAIL FROM:" answered our sender: "550 User unknown" there is no verdict on the recipient', async () => {
+  const r = await parseBounce(dmaNotice('MAIL FROM', '550 User unknown'));
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.hard]),
+    [['ann@dest.example', false]],
+  );
+});
+
 test('Postfix\'s report of `sendmail -bv` ("Enclosed is the mail delivery report that you requested"): "delivery via …: 250 2.1.5 Ok" is delivered, also beside an undeliverable address', async () => {
   const head = ['From: MAILER-DAEMON@mx.shop.example (Mail Delivery System)', 'To: news@shop.example', 'Subject: Mail Delivery Status Report'];
   const opening = [
