@@ -17,6 +17,20 @@ const lines = (...l: string[]): Buffer => Buffer.from([...l, ''].join('\r\n'));
 
 const plain = (headers: string[], body: string[]): Buffer => lines(...headers, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', '', ...body);
 
+/** A Sendmail-style notice (as Active!Hunter writes one) for ann@dest.example, its transcript's lines given. */
+const transcriptFor = (...transcript: string[]): Buffer =>
+  plain(
+    ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.relay.example>', 'To: news@shop.example', 'Subject: Returned mail: see transcript for details'],
+    [
+      '  ----- The following addresses had permanent fatal errors -----',
+      '',
+      '>>> ann@dest.example <ann@dest.example>',
+      '',
+      '  ----- Transcript of session follows -----',
+      ...transcript,
+    ],
+  );
+
 const PERSON = ['From: "Alice Doe" <alice@client.example>', 'To: support@shop.example'];
 
 /** OpenSMTPD's delay template over one recipient whose envelope expired. */
@@ -323,18 +337,10 @@ noticeCases([
   },
   {
     name: "a gateway's confidentiality disclaimer with its desk's address is no recipient",
-    mail: plain(
-      ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.relay.example>', 'To: news@shop.example', 'Subject: Returned mail: see transcript for details'],
-      [
-        '  ----- The following addresses had permanent fatal errors -----',
-        '',
-        '>>> ann@dest.example <ann@dest.example>',
-        '',
-        '  ----- Transcript of session follows -----',
-        '550 sorry, no mailbox here by that name (#5.1.1 - chkusr)',
-        '',
-        'This e-mail and any attachments are confidential. If you received it in error, please notify us at compliance@gateway.shop.example.',
-      ],
+    mail: transcriptFor(
+      '550 sorry, no mailbox here by that name (#5.1.1 - chkusr)',
+      '',
+      'This e-mail and any attachments are confidential. If you received it in error, please notify us at compliance@gateway.shop.example.',
     ),
     recipients: ['ann@dest.example'],
     category: 'mailbox-unknown',
@@ -424,17 +430,7 @@ noticeCases([
   },
   {
     name: 'a reply\'s "please try <new@…>" names where to write, not a failed recipient',
-    mail: plain(
-      ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.relay.example>', 'To: news@shop.example', 'Subject: Returned mail: see transcript for details'],
-      [
-        '  ----- The following addresses had permanent fatal errors -----',
-        '',
-        '>>> ann@dest.example <ann@dest.example>',
-        '',
-        '  ----- Transcript of session follows -----',
-        '551 5.1.6 User has moved; please try <ann.new@other.example>',
-      ],
-    ),
+    mail: transcriptFor('551 5.1.6 User has moved; please try <ann.new@other.example>'),
     recipients: ['ann@dest.example'],
     category: 'mailbox-moved',
     hard: true,
