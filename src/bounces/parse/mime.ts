@@ -8,6 +8,7 @@
  * Bytes are carried as latin1 strings (one char per byte) until a part's text is asked for; only then is
  * its transfer encoding undone and its charset decoded.
  */
+import { decodeHTML } from 'entities';
 import { TextDecoder } from 'node:util';
 
 export interface MimeLimits {
@@ -366,7 +367,9 @@ export function bodyText(part: MimePart): string {
   const visit = (p: MimePart) => {
     if (p.type === 'multipart/alternative' && p.children.length > 0) {
       const plain = p.children.find((c) => c.type === 'text/plain');
-      const html = p.children.find((c) => c.type === 'text/html');
+      // (Mail programs put the HTML with its pictures in a multipart/related: that part's HTML is the other form.)
+      const html =
+        p.children.find((c) => c.type === 'text/html') ?? p.children.find((c) => c.type === 'multipart/related')?.children.find((c) => c.type === 'text/html');
       // Two forms of one text: the plain one, unless it is a stub beside the real notice in HTML ("This message is
       // in HTML format").
       if (plain && html) {
@@ -425,23 +428,23 @@ export function htmlToText(html: string): string {
     () => /<\/pre\s*>/gi,
     (pre) => `${PRE_NEWLINE}${pre.replace(/\r?\n/g, PRE_NEWLINE).replace(/[ \t]/g, PRE_SPACE)}${PRE_NEWLINE}`,
   );
-  return text
-    .replace(/\s+/g, ' ')
-    .replace(/<br\s*\/?>|<\/?(?:p|div|tr|li|ul|ol|table|blockquote|pre|h\d)\b[^<>]*>/gi, '\n')
-    .replace(/<\/?t[dh]\b[^<>]*>/gi, ' ')
-    .replace(/<[^<>]*>/g, '')
-    .replace(/&nbsp;/gi, ' ')
-    .replace(/&lt;/gi, '<')
-    .replace(/&gt;/gi, '>')
-    .replace(/&quot;/gi, '"')
-    .replace(/&#(\d+);/g, (_m, d: string) => String.fromCodePoint(Math.min(Number(d), 0x10ffff)))
-    .replace(/&#x([0-9a-f]+);/gi, (_m, h: string) => String.fromCodePoint(Math.min(Number.parseInt(h, 16), 0x10ffff)))
-    .replace(/&amp;/gi, '&')
-    .replace(/[ \t]+/g, ' ')
-    .replace(/ ?\n ?/g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .replaceAll(PRE_NEWLINE, '\n')
-    .replaceAll(PRE_SPACE, ' ');
+  return (
+    text
+      .replace(/\s+/g, ' ')
+      .replace(/<br\s*\/?>|<\/?(?:p|div|tr|li|ul|ol|table|blockquote|pre|h\d)\b[^<>]*>/gi, '\n')
+      .replace(/<\/?t[dh]\b[^<>]*>/gi, ' ')
+      .replace(/<[^<>]*>/g, '')
+      // Every entity HTML names (`&commat;`, `&shy;`, `&rsquo;`, numeric ones), then the characters that only shape
+      // the display: a soft hyphen inside an address is no part of it, a no-break space is a space.
+      .replace(/&[#A-Za-z0-9]+;?/g, (entity) => decodeHTML(entity))
+      .replace(/\u00ad/g, '')
+      .replace(/\u00a0/g, ' ')
+      .replace(/[ \t]+/g, ' ')
+      .replace(/ ?\n ?/g, '\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .replaceAll(PRE_NEWLINE, '\n')
+      .replaceAll(PRE_SPACE, ' ')
+  );
 }
 
 /**

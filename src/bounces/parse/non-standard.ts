@@ -147,6 +147,13 @@ export const RULES: MtaRule[] = [
     recipient: new RegExp(`^[ \\t]*<?(${ADDR})>?[ \\t]*$`, 'gm'),
   },
   {
+    // Microsoft 365's own notice ("Your message to <addr> couldn't be delivered", "More Info for Email Admins"): the
+    // remote's reply is its "Reported error:" line, under a "Status code:" that gives only the codes.
+    name: 'office365',
+    match: /^[ \t]*Reported error:[ \t]*[245]\d\d[ -]/m,
+    reason: /^[ \t]*Reported error:[ \t]*(\S.*)$/m,
+  },
+  {
     name: 'exchange',
     start: /did not reach the following recipient|Delivery has failed to these recipients|could not be delivered to|cannot be reached/i,
     match:
@@ -511,7 +518,8 @@ const RECIPIENT_FIELD = /^(?:To|Cc):(.*)$/gim;
  * Read around each candidate address only, so notices that refuse no sender pay nothing.
  */
 const SENDER_AFTER = /^>?:?[ \t]*(?:Sender address rejected|unauthori[sz]ed sender)\b/i;
-const SENDER_BEFORE = /(?:\bnot owned by user|\bDomain of sender address)[ \t]+<?$|\bSender Address:[ \t]*(?:\r?\n[ \t]*)?<?$|\bMAIL FROM:[ \t]*<?$/i;
+const SENDER_BEFORE =
+  /(?:\bnot owned by user|\bDomain of sender address)[ \t]+<?$|\bSender Address:[ \t]*(?:\r?\n[ \t]*)?<?$|\bMAIL FROM:[ \t]*<?$|(?:发件人|寄件人|差出人|送信者|보낸 ?사람|Absender|Exp[ée]diteur|Remitente|Mittente|Afzender|Remetente|Nadawca|Отправитель)[ \t]*[:：（(][ \t]*<?$/i;
 /**
  * The notice's own lines about the envelope sender, when it writes to another address than the sender (a forward, an
  * errors-to address): Exim's "A message sent by" above the sender on a line of its own, Sendmail's "The original
@@ -522,7 +530,10 @@ const SENDER_ABOVE = /\bA message sent by\s*<?$|\breceived at [^\n]*\r?\n[ \t]*f
 /** A reply's or notice's hint at where to write instead ("please try <new@…>", "forwarded to", "replaced by"): never the failed address. */
 const NEW_ADDRESS_BEFORE = /\b(?:please try|try|use|write to|forward(?:ed|ing)? to|replaced by|new address(?: is)?:?|now at|moved to)[ \t]+<?$/i;
 
-/** The address at `at` in `text` is one a reply or the notice names as our sender. */
+/**
+ * The address at `at` in `text` is one a reply or the notice names as our sender (also under a sender label in the
+ * notice's language: QQ's "发件人：" or "发件人（…）", "Absender:", "Expéditeur :").
+ */
 function quotedAsSender(text: string, at: number, length: number): boolean {
   return (
     SENDER_AFTER.test(text.slice(at + length, at + length + 40)) ||
@@ -675,7 +686,13 @@ const DASHED_SEPARATOR = new RegExp(`-{2,} ?(?:${SEPARATOR_WORDS})`, 'i');
 const APPLE_WORDS = ['orwarded message', 'message réexpédié', 'message reexpedie', 'weitergeleiteten Nachricht', 'mensaje reenviado', 'messaggio inoltrato'];
 const hasForwardSeparator = (head: string): boolean => (head.includes('----') && DASHED_SEPARATOR.test(head)) || APPLE_WORDS.some((w) => head.includes(w));
 const DAEMON_FROM =
-  /^[ \t]*\p{L}[\p{L} -]{0,20}[ \t]?:(?:.*\b(?:mailer-daemon|postmaster|mail delivery (?:system|subsystem)|system administrator)\b|[ \t]*<>[ \t]*$)/imu;
+  /^[ \t]*\p{L}[\p{L} -]{0,20}[ \t]?:(?:.*\b(?:mailer-daemon|postmaster|mail delivery (?:system|subsystem)|system administrator|MicrosoftExchange[0-9a-f]{32}@)|[ \t]*<>[ \t]*$)/imu;
+/**
+ * Outlook on the web and newer Outlook forward under a rule (an HTML <hr>) rather than a dashed separator: the quoted
+ * header lines alone, "From:" then "Sent:" (a message's own headers say "Date:"), in the program's language.
+ */
+const OUTLOOK_HEADER_BLOCK =
+  /^[ \t]*(?:From|Von|De|Da|Van|Från|Fra|Od)[ \t]?:[^\n]*\r?\n[ \t]*(?:Sent|Gesendet|Envoyé|Enviado(?: el)?|Inviato|Verzonden|Skickat|Sendt|Wysłano)[ \t]?:[^\n]*\r?\n(?:[ \t]*\p{L}[\p{L} -]{0,20}[ \t]?:[^\n]*\r?\n){1,6}/imu;
 /** A forward quoted with "> ": its header labels, in the mail programs' languages. */
 const QUOTED_HEADER =
   /^> ?(?:From|To|Subject|Von|An|Betreff|De|[ÀA]|Objet|Da|Oggetto|Van|Aan|Onderwerp|Para|Asunto|Assunto|Fr[åa]n|Till|[ÄA]mne|Fra|Til|Emne|Od|Do|Temat)[ \t]?:/mu;
@@ -704,7 +721,14 @@ export function splitNotice(subject: string, rawText: string): Notice {
   // are the mailer daemon's (a forward of a forward quotes the person's first), within a long disclaimer's reach.
   // The quoted header lines of every forward above it name the people and the notice's addressee, not recipients.
   const head = text.slice(0, FORWARD_HEAD);
-  if (hasForwardSeparator(head)) {
+  const outlook =
+    !hasForwardSeparator(head) && /\n[ \t]*(?:Sent|Gesendet|Envoy|Enviado|Inviato|Verzonden|Skickat|Sendt|Wysłano)/.test(head)
+      ? OUTLOOK_HEADER_BLOCK.exec(head)
+      : null;
+  if (outlook && DAEMON_FROM.test(outlook[0])) {
+    forwarded = { daemon: true, addresses: Array.from(outlook[0].matchAll(ADDR_G), (m) => clean(m[0]).toLowerCase()) };
+    text = text.slice(outlook.index + outlook[0].length);
+  } else if (hasForwardSeparator(head)) {
     let layers = 0;
     for (const fwd of head.matchAll(FORWARDED_NOTICES)) {
       if (++layers > MAX_FORWARD_LAYERS) break;

@@ -512,3 +512,99 @@ test('out-of-office titles in Serbian and Macedonian Cyrillic, Persian, Hindi, V
     );
   }
 });
+
+// What notices written in HTML showed (the HTML part read as the notice reads).
+const html = (headers: string[], markup: string): Buffer => lines(...headers, 'MIME-Version: 1.0', 'Content-Type: text/html; charset=UTF-8', '', markup);
+
+noticeCases([
+  {
+    name: 'an Exchange notice forwarded from Outlook on the web (a rule, then "From: Microsoft Outlook <MicrosoftExchange…@…>", "Sent:") is read below its quoted headers',
+    mail: html(
+      [...PERSON, 'Subject: FW: Undeliverable: Quarterly statement'],
+      [
+        '<html><body><div>FYI - this one keeps bouncing.</div><hr>',
+        '<div><b>From:</b> Microsoft Outlook &lt;MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@shop.example&gt;<br><b>Sent:</b> Tuesday, October 14, 2026 11:02 AM<br><b>To:</b> Tom Reyes &lt;t.reyes@shop.example&gt;<br><b>Subject:</b> Undeliverable: Quarterly statement</div>',
+        '<p><b>Delivery has failed to these recipients or groups:</b></p>',
+        '<p><a href="mailto:ann@dest.example">ann@dest.example</a><br>The recipient\'s mailbox is full and can\'t accept messages now.</p>',
+        "<p>Diagnostic information for administrators:</p><p>Generating server: EX02.shop.example<br>ann@dest.example<br>Remote Server returned '552 5.2.2 Mailbox full'</p>",
+        '</body></html>',
+      ].join('\n'),
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-full',
+    hard: false,
+  },
+  {
+    name: 'Microsoft 365\'s notice without its report: the "Reported error:" line is the reply ("5.4.1 Recipient address rejected: Access denied", no such recipient), not the bare "Status code:"',
+    mail: html(
+      ['From: Microsoft Outlook <postmaster@shop.example>', 'To: news@shop.example', 'Subject: Undeliverable: Quarterly statement'],
+      [
+        "<html><body><p>Your message to <b>ann@dest.example</b> couldn't be delivered.</p>",
+        '<p>A problem occurred while delivering this message to this email address. Try sending this message again.</p>',
+        '<p>More Info for Email Admins</p><p>Status code: 550 5.4.1</p>',
+        '<table><tr><td>Reported error:</td><td><em>550 5.4.1 Recipient address rejected: Access denied. AS(201806281) [DB5EUR03FT012.eop-EUR03.prod.protection.outlook.com]</em></td></tr></table>',
+        '</body></html>',
+      ].join('\n'),
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    name: 'a soft hyphen (&shy;) inside the only address shown, and &commat;, are no part of the address',
+    mail: html(
+      ['From: MAILER-DAEMON@mx.relay.example', 'To: news@shop.example', 'Subject: Undeliverable: Quarterly statement'],
+      '<html><body><p>Delivery has failed to these recipients or groups:</p><p>christoph.baum&shy;gartner&commat;dest.example<br>550 5.1.1 User unknown</p></body></html>',
+    ),
+    recipients: ['christoph.baumgartner@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    name: 'QQ Mail\'s "发件人（addr）" names our sender, not a failed recipient',
+    mail: html(
+      ['From: PostMaster <PostMaster@qq.com>', 'To: news@shop.example', 'Subject: =?UTF-8?B?6YCA5L+h?='],
+      '<html><body><p>很抱歉您发送的邮件被退回，以下是该邮件的相关信息：</p><p>收件人：<a href="mailto:wang@qq.example">wang@qq.example</a></p><p>发件人（news+a1@shop.example）的邮件无法投递到 wang@qq.example：收件人空间不足</p><p>SMTP 服务器返回信息：552 Mailbox quota exceeded</p></body></html>',
+    ),
+    recipients: ['wang@qq.example'],
+    category: 'mailbox-full',
+    hard: false,
+  },
+]);
+
+test('HTML with its pictures in a multipart/related beside a plain stub ("view in an HTML client") is the notice read', async () => {
+  const r = await parseBounce(
+    lines(
+      'From: MAILER-DAEMON@mx.relay.example',
+      'To: news@shop.example',
+      'Subject: Undeliverable: Quarterly statement',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/alternative; boundary="alt"',
+      '',
+      '--alt',
+      'Content-Type: text/plain',
+      '',
+      'This message is in HTML format; please view it in an HTML-capable mail client.',
+      '--alt',
+      'Content-Type: multipart/related; boundary="rel"',
+      '',
+      '--rel',
+      'Content-Type: text/html',
+      '',
+      '<html><body><img src="cid:logo"><p>Your message could not be delivered to <b>ann@dest.example</b>.</p><p>550 5.1.1 User unknown</p></body></html>',
+      '--rel',
+      'Content-Type: image/png',
+      'Content-ID: <logo>',
+      'Content-Transfer-Encoding: base64',
+      '',
+      'iVBORw0KGgo=',
+      '--rel--',
+      '--alt--',
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [['ann@dest.example', 'mailbox-unknown', true]],
+  );
+});
