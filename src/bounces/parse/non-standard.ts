@@ -705,7 +705,10 @@ const DAEMON_WROTE =
   /^(?!>)[^\n]{0,200}?(?:\b(?:mailer-daemon|postmaster|mail delivery (?:system|subsystem))\b|<>)[^\n]{0,120}?(?:wrote|schrieb|a [ée]crit|escribi[óo]|ha scritto|schreef|escreveu|skrev|napisa[łl]\(?a?\)?)[ \t]?:[ \t]*\r?$/imu;
 
 /** Cheap: which MTA wrote the notice, and where its returned message begins. */
-export function splitNotice(subject: string, rawText: string): Notice {
+export function splitNotice(subject: string, noticeText: string): Notice {
+  // A no-break space where a template has a space ("------- Failure Reasons  --------" retyped or passed through a
+  // mail program) reads as that space.
+  const rawText = noticeText.includes('\u00a0') ? noticeText.replace(/\u00a0/g, ' ') : noticeText;
   // A bounce forwarded inline ("> " quoted) reads the same once unquoted: one whose quoted header lines remain, or
   // one under an attribution line that names the mailer daemon.
   let forwarded: Notice['forwarded'] = null;
@@ -1045,7 +1048,34 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     while (last + 1 < found.length && found[last + 1].line - found[last].line <= 1) last++;
     const below = blocks[last];
     if (first === last || i === last || below.length < 3 || below[1].trim() !== '') return undefined;
-    return below.slice(2).join(' ').replace(/\s+/g, ' ').trim() || undefined;
+    // A heading ending in a colon with its text after a blank line ("For the following reason:", "", "Mail size
+    // limit exceeded…", 1&1's) reads on to that text, up to the next blank line.
+    const words = below.slice(2).join(' ');
+    if (/:\s*$/.test(words)) {
+      const start = found[last].line + below.length;
+      let n = start;
+      while (n < lines.length && n < start + 3 && lines[n]!.trim() === '') n++;
+      const more: string[] = [];
+      for (; n < lines.length && more.length < 6 && lines[n]!.trim() !== '' && !SECTION_RULE.test(lines[n]!); n++) more.push(lines[n]!.trim());
+      return `${words} ${more.join(' ')}`.replace(/\s+/g, ' ').trim();
+    }
+    return words.replace(/\s+/g, ' ').trim() || undefined;
+  };
+  // The same list with its reason written above it, a paragraph then a blank line ("The user(s) account is disabled.",
+  // au's): every listed address's reason, when nothing is written below or beside them.
+  const sharedAboveList = (i: number): string | undefined => {
+    let first = i;
+    while (first > 0 && found[first].line - found[first - 1].line <= 1) first--;
+    let last = i;
+    while (last + 1 < found.length && found[last + 1].line - found[last].line <= 1) last++;
+    if (first === last || (blocks[last]?.slice(1).some((l) => l.trim() !== '') ?? false)) return undefined;
+    let n = found[first].line - 1;
+    while (n >= 0 && lines[n]!.trim() === '') n--;
+    const para: string[] = [];
+    for (; n >= 0 && para.length < 3 && lines[n]!.trim() !== '' && !SECTION_RULE.test(lines[n]!) && !lines[n]!.includes('@'); n--)
+      para.unshift(lines[n]!.trim());
+    const text = para.join(' ');
+    return /[A-Za-z]{3}/.test(text) ? text : undefined;
   };
   const outcomes = rule?.sections ? sectionOutcomes(lines, rule.sections) : null;
   const recipients: TextRecipient[] = found.map((f, i) => {
@@ -1081,7 +1111,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       // James's "Error message:"): the reason is every listed address's, not only the last one's.
       if (own) diag = `${diag} ${own.trim()}`.trim();
       else {
-        const shared = sharedBelowList(i);
+        const shared = sharedBelowList(i) ?? sharedAboveList(i);
         if (shared) diag = `${diag} ${shared}`;
         if (shared && FAILURE_CODE.test(shared)) own = shared;
       }

@@ -608,3 +608,59 @@ test('HTML with its pictures in a multipart/related beside a plain stub ("view i
     [['ann@dest.example', 'mailbox-unknown', true]],
   );
 });
+
+// What varied copies of the dev corpus's notices showed (two recipients where the corpus has one; a no-break space).
+noticeCases([
+  {
+    name: '1&1\'s list of addresses, then "For the following reason:", a blank line and the reason: every listed address has that reason',
+    mail: plain(
+      ['From: Mail Delivery System <mailer-daemon@mx.relay.example>', 'To: news@shop.example', 'Subject: Mail delivery failed: returning message to sender'],
+      [
+        'This message was created automatically by mail delivery software.',
+        '',
+        'A message that you sent could not be delivered to one or more of',
+        'its recipients. This is a permanent error.',
+        '',
+        'The following address failed:',
+        '',
+        'ann@dest.example',
+        'bob@dest.example',
+        '',
+        'For the following reason:',
+        '',
+        'Mail size limit exceeded. For explanation visit',
+        'http://postmaster.relay.example/en/error-messages',
+      ],
+    ),
+    recipients: ['ann@dest.example', 'bob@dest.example'],
+    category: 'message-too-large',
+    hard: false,
+  },
+  {
+    name: 'au\'s reason written above its list of addresses ("The user(s) account is disabled.") is every listed address\'s',
+    mail: plain(
+      ['From: Postmaster@ezweb.ne.jp', 'To: news@shop.example', 'Subject: Mail System Error - Returned Mail'],
+      ['The user(s) account is disabled.', '', '<ann@ezweb.ne.jp>', '<bob@ezweb.ne.jp>'],
+    ),
+    recipients: ['ann@ezweb.ne.jp', 'bob@ezweb.ne.jp'],
+    category: 'mailbox-disabled',
+    hard: false,
+  },
+  {
+    name: 'a no-break space where Lotus Notes\' template has a space ("------- Failure Reasons\u00a0 --------") still reads its reason',
+    mail: plain(
+      ['From: Postmaster@mail.dest.example', 'To: news@shop.example', 'Subject: Undeliverable message'],
+      [
+        '------- Failure Reasons\u00a0 --------',
+        '',
+        'User ann@dest.example not listed in Domino Directory',
+        'ann@dest.example',
+        '',
+        '------- Returned Message --------',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+]);
