@@ -1085,6 +1085,12 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     let diag = near.replace(/\s+/g, ' ').trim();
     const because = reasonOf(i) ?? reason;
     if (because && !diag.includes(because)) diag = `${diag} ${because}`;
+    // Sendmail's own line about a recipient ("550 <addr>... Requested action not taken: mailbox unavailable") says less
+    // than the remote's reply its transcript shows for that RCPT ("<<< 550 5.2.2 …"), which goes first.
+    if (few && /^[245]\d\d[ -](?:\d\.\d{1,3}\.\d{1,3} )?<?[^\s<>]+@[^\s<>]+?>?\.\.\./.test(diag)) {
+      const reply = replyToRcpt(lines, keys[i]);
+      if (reply && !diag.includes(reply.slice(reply.indexOf('<<<')))) diag = `${reply} ${diag}`;
+    }
     // A list of addresses with the replies further down (Sendmail's transcript: `<<< 550 5.1.1 <addr>... User
     // unknown`): the line that quotes a failure code next to this address is its reason.
     // Its own line is its whole reason, even without a code: another recipient's coded line is not.

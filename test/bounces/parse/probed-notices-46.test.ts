@@ -664,3 +664,29 @@ noticeCases([
     hard: true,
   },
 ]);
+
+test('an old Sendmail transcript with a session per host: each recipient reads the remote\'s reply to its own RCPT ("<<< 550 5.2.2 …"), not only Sendmail\'s line under it', async () => {
+  const r = await parseBounce(
+    plain(
+      ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.relay.example>', 'To: news@shop.example', 'Subject: Returned mail: User unknown'],
+      [
+        '   ----- Transcript of session follows -----',
+        'While talking to mx.dest.example:',
+        '>>> RCPT To:<ann@dest.example>',
+        '<<< 550 5.1.1 <ann@dest.example>... User unknown',
+        '550 <ann@dest.example>... User unknown',
+        'While talking to mx.other.example:',
+        '>>> RCPT To:<bob@other.example>',
+        '<<< 550 5.2.2 Requested action not taken: mailbox unavailable',
+        '550 <bob@other.example>... Requested action not taken: mailbox unavailable',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [
+      ['ann@dest.example', 'mailbox-unknown', true],
+      ['bob@other.example', 'mailbox-full', false],
+    ],
+  );
+});
