@@ -450,13 +450,15 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
     // display name "LOCAL;Uma Vance", a Notes name "X-Notes; Kim Lee/ACME@ACME"): the notice's text does, when the
     // report has one recipient and no Original-Recipient that is one.
     const named = r.finalRecipient !== null && INTERNET_MAILBOX.test(r.finalRecipient);
-    const inText = !named && (r.finalRecipient !== null || r.finalRaw !== null) && single && !isMailbox(r.originalRecipient);
+    // The ORCPT as given, its xtext decoded where an MTA copied it undecoded ("jane+2Bnews@…" for "jane+news@…").
+    const sentAs = r.originalRecipient ? xtextDecoded(r.originalRecipient) : null;
+    const inText = !named && (r.finalRecipient !== null || r.finalRaw !== null) && single && !isMailbox(sentAs);
     const final = (inText ? textRecipients()[0]?.address : undefined) ?? r.finalRecipient;
     const wordless = !r.diagnostic || !/[A-Za-z]{3}/.test(r.diagnostic);
     const fromText = final && (wordless || forwards) ? fromNotice(final) : undefined;
     // The address we sent to: see forwarded.ts for where reports keep it.
     // (An Original-Recipient that is the final address in other letter case adds nothing.)
-    const orcpt = isMailbox(r.originalRecipient) && r.originalRecipient.toLowerCase() !== final?.toLowerCase() ? r.originalRecipient : null;
+    const orcpt = isMailbox(sentAs) && sentAs.toLowerCase() !== final?.toLowerCase() ? sentAs : null;
     const original = orcpt ?? fromText?.original ?? (single ? sentToFromReturned(returned, final, addresses) : null);
     let diagnostic = r.diagnostic;
     if (wordless) {
@@ -470,14 +472,14 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
     if (action === 'delayed' && notice.rule?.name === 'opensmtpd' && final && expiredUnderWarning('opensmtpd', lineAbout(notice.report, final)))
       action = 'failed';
     const rec: ParsedRecipient = {
-      address: original ?? final ?? r.originalRecipient,
+      address: original ?? final ?? sentAs,
       final_recipient: final,
       action,
       status: r.status,
       diagnostic,
       category: null,
       hard: null,
-      original_recipient: original ?? r.originalRecipient,
+      original_recipient: original ?? sentAs,
       remote_mta: r.remoteMta,
       last_attempt_date: r.lastAttemptDate,
       will_retry_until: r.willRetryUntil,
@@ -571,6 +573,14 @@ function attachedNotice(top: MimePart): MimePart | null {
 function bounceSubject(subject: string, text: string): boolean {
   if (BOUNCE_SUBJECT.test(subject)) return true;
   return WEAK_BOUNCE_SUBJECT.test(subject) && !REPLY_OR_FORWARD.test(subject) && NOTICE_TEXT.test(text.slice(0, 3000));
+}
+
+/**
+ * RFC 3461's xtext decoded, RFC 3464 gives Original-Recipient decoded: only the escapes xtext must write ("+2B" for "+",
+ * "+3D" for "=", controls and spaces), so a local part "ann+41" (a tag "41", never an escaped "A") stays as it is.
+ */
+function xtextDecoded(value: string): string {
+  return value.includes('+') ? value.replace(/\+(2B|3D|[01][0-9A-F]|20|7F)/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))) : value;
 }
 
 /**

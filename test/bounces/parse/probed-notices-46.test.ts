@@ -690,3 +690,34 @@ test('an old Sendmail transcript with a session per host: each recipient reads t
     ],
   );
 });
+
+test('an Original-Recipient copied in the ORCPT\'s xtext ("ann+2Bnews@…", "billing+3Dinvoice@…") is read decoded: the address we sent to', async () => {
+  const report = (orcpt: string, final: string) =>
+    lines(
+      ...deliveryReport(
+        ['From: MAILER-DAEMON@mx.relay.example', 'To: news@shop.example', 'Subject: Returned mail: see transcript for details'],
+        ['The original message was received at Sun, 6 Dec 2026 10:00:00 +0000', ''],
+        [
+          'Reporting-MTA: dns; mx.relay.example',
+          '',
+          `Original-Recipient: rfc822;${orcpt}`,
+          `Final-Recipient: rfc822;${final}`,
+          'Action: failed',
+          'Status: 5.2.2',
+        ],
+      ),
+    );
+  const plus = await parseBounce(report('ann+2Bnews@dest.example', 'ann+news@dest.example'));
+  assert.deepEqual(
+    plus.recipients.map((x) => [x.address, x.original_recipient]),
+    [['ann+news@dest.example', 'ann+news@dest.example']],
+  );
+  const forwarded = await parseBounce(report('billing+3Dinvoice+2B2026@dest.example', 'billing=invoice+2026@store.dest.example'));
+  assert.deepEqual(
+    forwarded.recipients.map((x) => [x.address, x.final_recipient]),
+    [['billing=invoice+2026@dest.example', 'billing=invoice+2026@store.dest.example']],
+  );
+  // An escape xtext never needs ("+41" would be "A") is a tag of the address.
+  const tag = await parseBounce(report('ann+41@dest.example', 'ann@store.dest.example'));
+  assert.equal(tag.recipients[0]?.address, 'ann+41@dest.example');
+});
