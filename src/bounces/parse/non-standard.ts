@@ -957,7 +957,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     for (let l = f.line; l < Math.min(next, f.line + 12); l++) {
       const line = nearAddress(lines[l] ?? '', l === f.line ? f : null, starts[l] ?? 0);
       if (line.trim() === '' && block.some((b) => b.trim() !== '') && l > f.line + 1) break;
-      if (l > f.line && found.length > 1 && (SECTION_RULE.test(line) || aboutOther(line, i))) break;
+      if (l > f.line && found.length > 1 && (SECTION_RULE.test(line) || aboutOther(line, i) || SESSION_START.test(line))) break;
       block.push(line);
     }
     return block;
@@ -983,9 +983,20 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     }
     const list = listOf?.[i] ?? -1;
     if (codeLines.has(list)) return codeLines.get(list);
+    // (Nor a transcript's answer to another recipient's RCPT: ">>> RCPT To:<bob@…>" / "<<< 452 4.2.2 …".)
+    const answersOther = (n: number): boolean => {
+      let k = n - 1;
+      while (k >= 0 && lines[k]!.trim() === '') k--;
+      const rcpt = k >= 0 ? RCPT_COMMAND.exec(lines[k]!) : null;
+      return rcpt !== null && few && keys[i] !== rcpt[1]!.toLowerCase() && keys.includes(rcpt[1]!.toLowerCase());
+    };
     const at = lines.findIndex(
       (l, n) =>
-        (inBlock === null || inBlock[n] === 0) && (owner === null || owner[n] < 0 || listOf![owner[n]] === list) && FAILURE_CODE.test(l) && !aboutOther(l, -1),
+        (inBlock === null || inBlock[n] === 0) &&
+        (owner === null || owner[n] < 0 || listOf![owner[n]] === list) &&
+        FAILURE_CODE.test(l) &&
+        !aboutOther(l, -1) &&
+        !answersOther(n),
     );
     const line = at < 0 ? undefined : withContinuation(at);
     codeLines.set(list, line);
@@ -1088,17 +1099,22 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     // Sendmail's own line about a recipient ("550 <addr>... Requested action not taken: mailbox unavailable") says less
     // than the remote's reply its transcript shows for that RCPT ("<<< 550 5.2.2 …"), which goes first.
     if (few && /^[245]\d\d[ -](?:\d\.\d{1,3}\.\d{1,3} )?<?[^\s<>]+@[^\s<>]+?>?\.\.\./.test(diag)) {
-      const reply = replyToRcpt(lines, keys[i]);
+      // Its own RCPT's answer, else the exchange right above its line (">>> DATA" / "<<< 552 5.3.4 …": the data
+      // refused for this recipient, which Sendmail then names).
+      const reply = replyToRcpt(lines, keys[i]) ?? exchangeAbove(lines, f.line, keys[i]);
       if (reply && !diag.includes(reply.slice(reply.indexOf('<<<')))) diag = `${reply} ${diag}`;
     }
     // A list of addresses with the replies further down (Sendmail's transcript: `<<< 550 5.1.1 <addr>... User
     // unknown`): the line that quotes a failure code next to this address is its reason.
     // Its own line is its whole reason, even without a code: another recipient's coded line is not.
     let own: string | undefined;
+    let ownLine = -1;
     if (!FAILURE_CODE.test(diag) && few) {
-      own = lines.find(
+      const ownAt = lines.findIndex(
         (l, n) => n !== f.line && (FAILURE_CODE.test(l) || ADDRESS_THEN_REASON.test(l)) && l.toLowerCase().includes(keys[i]) && !aboutOther(l, i),
       );
+      own = ownAt >= 0 ? lines[ownAt] : undefined;
+      ownLine = ownAt;
       // Listed again further down, alone on its line, its reply on the next: Exchange's "Diagnostic
       // information for administrators" (`addr`, then `Remote Server returned '550 …'` or `#550 5.1.1 …##`).
       // (A next line that names an address is a list's next entry or another's reply, not this one's reason.)
@@ -1111,7 +1127,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       // A session transcript's reply to this recipient's own command (Sendmail's ">>> RCPT To:<addr>" then "<<< 552
       // … exceeded storage allocation"), which often does not name the address, goes before the MTA's own line about
       // it ("554 5.0.0 <addr>... Service unavailable"), which says less.
-      const reply = replyToRcpt(lines, keys[i]);
+      const reply = replyToRcpt(lines, keys[i]) ?? (ownLine >= 0 ? exchangeAbove(lines, ownLine, keys[i]) : undefined);
       if (reply) own = own ? `${reply} ${own.trim()}` : reply;
       // A list of addresses one a line, then one reason written under the list after a blank line (Apache
       // James's "Error message:"): the reason is every listed address's, not only the last one's.
@@ -1142,6 +1158,23 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
 
 /** A transcript's command naming a recipient (">>> RCPT To:<addr>"), and a server's reply line ("<<< 550 …"). */
 const RCPT_COMMAND = /^[ \t]*>>>[ \t]*RCPT TO:[ \t]*<?([^<>\s]+)>?/i;
+/** Sendmail's heading of each host's part of a transcript ("While talking to mx.example:", "... while talking to …"). */
+const SESSION_START = /^[ \t]*(?:\.\.\.[ \t]*)?while talking to\b/i;
+
+/**
+ * The command and reply right above a recipient's own line in a Sendmail transcript, when the command is DATA (or the
+ * data's closing dot) or this recipient's RCPT: ">>> DATA" / "<<< 552 5.3.4 …" above "554 <bob@…>... Service unavailable".
+ */
+function exchangeAbove(lines: string[], line: number, key: string): string | undefined {
+  let k = line - 1;
+  const replies: string[] = [];
+  while (k >= 0 && replies.length < 10 && /^[ \t]*<<<[ \t]*[245]\d\d[ -]/.test(lines[k]!)) replies.unshift(lines[k--]!.trim());
+  if (replies.length === 0 || k < 0) return undefined;
+  const command = lines[k]!;
+  const rcpt = RCPT_COMMAND.exec(command);
+  if (!/^[ \t]*>>>[ \t]*(?:DATA|\.)[ \t]*$/i.test(command) && rcpt?.[1]?.toLowerCase() !== key) return undefined;
+  return `${command.trim()} ${replies.join(' ')}`;
+}
 const REPLY_LINE = /^[ \t]*<<<[ \t]*[45]\d\d[ -]/;
 
 /**

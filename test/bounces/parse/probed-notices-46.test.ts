@@ -721,3 +721,55 @@ test('an Original-Recipient copied in the ORCPT\'s xtext ("ann+2Bnews@…", "bil
   const tag = await parseBounce(report('ann+41@dest.example', 'ann@store.dest.example'));
   assert.equal(tag.recipients[0]?.address, 'ann+41@dest.example');
 });
+
+test('Sendmail transcripts: a deferral without a code keeps its own reason beside a neighbour\'s "<<< 452 …"; a DATA refused for one recipient (">>> DATA" / "<<< 552 5.3.4 …" above its line) is that recipient\'s, not the one above', async () => {
+  const warning = await parseBounce(
+    plain(
+      ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.relay.example>', 'To: news@shop.example', 'Subject: Warning: could not send message for past 4 hours'],
+      [
+        '    **********************************************',
+        '    **      THIS IS A WARNING MESSAGE ONLY      **',
+        '    **  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **',
+        '    **********************************************',
+        '',
+        '   ----- Transcript of session follows -----',
+        '<ann@dest.example>... Deferred: Connection timed out with mx.dest.example.',
+        '... while talking to mx.other.example.:',
+        '>>> RCPT To:<bob@other.example>',
+        '<<< 452 4.2.2 Mailbox over quota',
+        '<bob@other.example>... Deferred: 452 4.2.2 Mailbox over quota',
+        'Warning: message still undelivered after 4 hours',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    warning.recipients.map((x) => [x.address, x.action, x.category]),
+    [
+      ['ann@dest.example', 'delayed', 'connection-failure'],
+      ['bob@other.example', 'delayed', 'mailbox-full'],
+    ],
+  );
+  const sessions = await parseBounce(
+    plain(
+      ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.relay.example>', 'To: news@shop.example', 'Subject: Returned mail: see transcript for details'],
+      [
+        '   ----- Transcript of session follows -----',
+        'While talking to mx.dest.example:',
+        '>>> RCPT To:<ann@dest.example>',
+        '<<< 550 User unknown',
+        '550 <ann@dest.example>... User unknown',
+        'While talking to mx.other.example:',
+        '>>> DATA',
+        '<<< 552 5.3.4 Message size exceeds fixed limit',
+        '554 <bob@other.example>... Service unavailable',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    sessions.recipients.map((x) => [x.address, x.category, x.hard]),
+    [
+      ['ann@dest.example', 'mailbox-unknown', true],
+      ['bob@other.example', 'message-too-large', false],
+    ],
+  );
+});
