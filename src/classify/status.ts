@@ -48,7 +48,7 @@ export function normaliseEnhanced(s: string | null | undefined): string | null {
  * `host x[1.2.3.4] said: 554 …`, Exim's `host x [1.2.3.4]: 550 …`. Null when none.
  */
 const LEADING_CODE_RE = /^\s*(?:[\w.-]+;\s*)?([245]\d\d)(?=[\s-]|$)/;
-const QUOTED_CODE_RE = /(?:\bsaid:|\]:)\s*([245]\d\d)(?=[\s-]|$)/;
+const QUOTED_CODE_RE = /(?:\bsaid:|\]:|\breturned ')\s*([245]\d\d)(?=[\s-]|$)/;
 export function codeFromText(text: string | null | undefined): number | null {
   if (!text) return null;
   const m = LEADING_CODE_RE.exec(text) ?? QUOTED_CODE_RE.exec(text);

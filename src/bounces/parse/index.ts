@@ -467,6 +467,10 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
         (final && linesSought++ < MAX_LINE_SEARCHES ? lineAbout(notice.report, final) : null) ??
         (single ? (textRecipients()[0]?.diagnostic ?? diagnostic) : diagnostic);
     }
+    // A Diagnostic-Code that is a multi-line reply's first line ("550-Verification failed for <…>", as Sendmail keeps
+    // it): the notice's transcript has the rest ("<<< 550-…" lines), where a provider puts its reason.
+    const firstOfSeveral = single && diagnostic ? /^\s*([45]\d\d)-/.exec(diagnostic) : null;
+    if (firstOfSeveral && diagnostic) diagnostic = transcriptReply(notice.report, firstOfSeveral[1]!, diagnostic) ?? diagnostic;
     let action = actionOf(r, warned);
     // OpenSMTPD's expiry under its delay template (expiredUnderWarning): its report says delayed too.
     if (action === 'delayed' && notice.rule?.name === 'opensmtpd' && final && expiredUnderWarning('opensmtpd', lineAbout(notice.report, final)))
@@ -573,6 +577,25 @@ function attachedNotice(top: MimePart): MimePart | null {
 function bounceSubject(subject: string, text: string): boolean {
   if (BOUNCE_SUBJECT.test(subject)) return true;
   return WEAK_BOUNCE_SUBJECT.test(subject) && !REPLY_OR_FORWARD.test(subject) && NOTICE_TEXT.test(text.slice(0, 3000));
+}
+
+/**
+ * The lines of a multi-line reply as a transcript quotes them ("<<< 550-…" up to "<<< 550 …"), from the one that starts
+ * as `first` does; null when the transcript has no more of it.
+ */
+function transcriptReply(text: string, code: string, first: string): string | null {
+  const lines = text.split('\n');
+  const head = first.trim().slice(0, 40);
+  const at = lines.findIndex((l) => /^\s*<<<\s*/.test(l) && l.includes(head));
+  if (at < 0) return null;
+  const out: string[] = [];
+  for (let n = at; n < lines.length && out.length < 20; n++) {
+    const m = new RegExp(`^\\s*<<<\\s*(${code}[- ].*)$`).exec(lines[n]!);
+    if (!m) break;
+    out.push(m[1]!.trim());
+    if (m[1]!.charAt(3) === ' ') break;
+  }
+  return out.length > 1 ? out.join(' ') : null;
 }
 
 /**

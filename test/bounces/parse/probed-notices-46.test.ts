@@ -773,3 +773,38 @@ test('Sendmail transcripts: a deferral without a code keeps its own reason besid
     ],
   );
 });
+
+test('a report whose Diagnostic-Code is a multi-line reply\'s first line ("550-Verification failed for <…>") reads the rest from the transcript ("<<< 550-…" lines)', async () => {
+  const r = await parseBounce(
+    lines(
+      ...deliveryReport(
+        ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.relay.example>', 'To: news@shop.example', 'Subject: Returned mail: see transcript for details'],
+        [
+          '   ----- The following addresses had permanent fatal errors -----',
+          '<ann@dest.example>',
+          '    (reason: 550-Verification failed for <bounces+a1@shop.example>)',
+          '',
+          '   ----- Transcript of session follows -----',
+          '... while talking to mx.dest.example.:',
+          '>>> RCPT To:<ann@dest.example>',
+          '<<< 550-Verification failed for <bounces+a1@shop.example>',
+          '<<< 550-Unrouteable address',
+          '<<< 550 Sender verify failed',
+          '',
+        ],
+        [
+          'Reporting-MTA: dns; mx.relay.example',
+          '',
+          'Final-Recipient: RFC822; ann@dest.example',
+          'Action: failed',
+          'Status: 5.1.1',
+          'Diagnostic-Code: SMTP; 550-Verification failed for <bounces+a1@shop.example>',
+        ],
+      ),
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [['ann@dest.example', 'policy', false]],
+  );
+});
