@@ -50,6 +50,13 @@ export function cleanAddress(value: string | null | undefined): string | null {
   // A comment after the address ("jane@example.org (Jane Doe)") is not part of it.
   v = v.replace(/\s*\([^()]*\)\s*$/, '');
   v = v.replace(/^(?:smtp|rfc-?822|mailto)\s*[:=]\s*/i, '');
+  // A quoted local part ("ann"@…, "neko....nyaan...."@…): the address without the quotes, as the parts of a mail
+  // address compare; one whose quotes are needed (a space, a special) keeps them.
+  const quoted = /^"([^"\\\r\n]{1,64})"@([^\s@<>"',;:()[\]]+)$/.exec(v);
+  if (quoted) {
+    const address = /[\s"(),:;<>@[\]\\]/.test(quoted[1]!) ? v : `${quoted[1]}@${quoted[2]}`;
+    return plausibleLength(address) ? address : null;
+  }
   v = v.replace(/^["'`]+|["'`]+$/g, '').trim();
   v = v.replace(/[.,;]+$/, '');
   if (ADDRESS.test(v)) return !plausibleLength(v) ? null : IMCEA.test(v) ? fromImcea(v) : v;

@@ -708,7 +708,9 @@ const DAEMON_WROTE =
 export function splitNotice(subject: string, noticeText: string): Notice {
   // A no-break space where a template has a space ("------- Failure Reasons  --------" retyped or passed through a
   // mail program) reads as that space.
-  const rawText = noticeText.includes('\u00a0') ? noticeText.replace(/\u00a0/g, ' ') : noticeText;
+  let rawText = noticeText.includes('\u00a0') ? noticeText.replace(/\u00a0/g, ' ') : noticeText;
+  // A quoted local part whose quotes are not needed ("ann"@…, "neko....nyaan...."@…) is that address.
+  if (rawText.includes('"@')) rawText = rawText.replace(/"([^"\s@<>(),;:\\[\]]{1,64})"@(?=[A-Za-z0-9])/g, '$1@');
   // A bounce forwarded inline ("> " quoted) reads the same once unquoted: one whose quoted header lines remain, or
   // one under an attribution line that names the mailer daemon.
   let forwarded: Notice['forwarded'] = null;

@@ -96,3 +96,11 @@ test("X.400 addresses in a notice's prose are replaced by their Internet form; t
   const none = 'Not delivered to /S=Kahn/G=Mia/O=ORG/C=DE/ (unknown)';
   assert.equal(x400Unwrapped(none), none);
 });
+
+test('a quoted local part: without its quotes where they are not needed ("ann"@…, "ann....lee"@…), kept where they are ("ann lee"@…)', () => {
+  assert.equal(cleanAddress('rfc822; "userunknown"@dest.example'), 'userunknown@dest.example');
+  assert.equal(cleanAddress('rfc822; <"ann....lee...."@dest.example>'), 'ann....lee....@dest.example');
+  assert.equal(cleanAddress('rfc822; "ann lee"@dest.example'), '"ann lee"@dest.example');
+  // A whole address in quotes is still the address.
+  assert.equal(cleanAddress('rfc822;"ann@dest.example"'), 'ann@dest.example');
+});

@@ -808,3 +808,38 @@ test('a report whose Diagnostic-Code is a multi-line reply\'s first line ("550-V
     [['ann@dest.example', 'policy', false]],
   );
 });
+
+test('a recipient written with a quoted local part ("ann"@…) is found in a report and in prose, without the quotes', async () => {
+  const report = await parseBounce(
+    lines(
+      ...deliveryReport(
+        ['From: MAILER-DAEMON@mx.relay.example', 'To: news@shop.example', 'Subject: Undelivered Mail Returned to Sender'],
+        ['<"ann"@dest.example>: host mx.dest.example[192.0.2.1] said: 550 5.1.1 User unknown (in reply to RCPT TO command)', ''],
+        ['Reporting-MTA: dns; mx.relay.example', '', 'Final-Recipient: rfc822; "ann"@dest.example', 'Action: failed', 'Status: 5.1.1'],
+      ),
+    ),
+  );
+  assert.deepEqual(
+    report.recipients.map((x) => [x.address, x.hard]),
+    [['ann@dest.example', true]],
+  );
+  const prose = await parseBounce(
+    plain(
+      ['From: Mail Delivery System <Mailer-Daemon@mx.relay.example>', 'To: news@shop.example', 'Subject: Mail delivery failed: returning message to sender'],
+      [
+        'This message was created automatically by mail delivery software.',
+        '',
+        'A message that you sent could not be delivered to one or more of its',
+        'recipients. This is a permanent error. The following address(es) failed:',
+        '',
+        '  "ann....lee"@dest.example',
+        '    SMTP error from remote mail server after RCPT TO:<"ann....lee"@dest.example>:',
+        '    550 5.1.1 User unknown',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    prose.recipients.map((x) => [x.address, x.hard]),
+    [['ann....lee@dest.example', true]],
+  );
+});
