@@ -11,10 +11,11 @@ import type { Evidence, ParsedRecipient } from '../types.js';
 import { confidenceOf } from './confidence.js';
 import { phraseInNotice } from './notice-phrase.js';
 import { replyNamesToMask } from '../../classify/own-domain.js';
+import { NEUTRAL_NAME } from '../../classify/host-name.js';
 import { readReportedCategory } from './reported-category.js';
 
 /** A reply code quoted anywhere in a diagnostic (`… said: 550 …`, `Remote host said: 554 …`). */
-const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-7]\d)(?=[ -]+(?:#?\d\.|[A-Za-z<'":[])|\s*$)/;
+const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-7]\d)(?=[ -]+(?:#?\d\.|\(\d\.|[A-Za-z<'":[])|\s*$)/;
 
 /** The reply answered DATA; Gmail's older notices say so by "(state 15|17|18)" (see classify.ts's phaseFromText). */
 const AFTER_DATA =
@@ -129,7 +130,8 @@ function onlyOtherNamesNotFound(diagnostic: string | null, domain: string): bool
   for (const m of diagnostic.matchAll(NAME_NOT_FOUND)) {
     const name = (m[1] ?? m[2] ?? m[3])!.toLowerCase();
     if (!name.includes('.')) continue;
-    if (registrable(name) === own) return false;
+    // (The recipient's domain may already read as the neutral name, when it holds a word the rules read.)
+    if (registrable(name) === own || name === NEUTRAL_NAME) return false;
     any = true;
   }
   return any;

@@ -353,7 +353,12 @@ export function saysDelivered(subject: string, report: string): boolean {
 }
 
 /** Local parts of the senders of notices, never a failed recipient. */
-const ROLE_ADDRESS = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|root|noreply|no-reply|bounce[s]?|mdaemon|double-bounce)@/i;
+const ROLE_ADDRESS = /^(?:mailer-daemon|postmaster|mail-daemon|maildaemon|daemon|root|bounce[s]?|mdaemon|double-bounce)@/i;
+/**
+ * A no-reply address: the notice system's own when it is at the domain the notice comes from or goes to (KDDI's
+ * "no-reply@…" in its text), otherwise an address like any other (apps do write to other systems' no-reply mailboxes).
+ */
+const NO_REPLY = /^no-?reply@/i;
 
 export interface TextRecipient {
   address: string;
@@ -693,6 +698,11 @@ const DAEMON_FROM =
  */
 const OUTLOOK_HEADER_BLOCK =
   /^[ \t]*(?:From|Von|De|Da|Van|Från|Fra|Od)[ \t]?:[^\n]*\r?\n[ \t]*(?:Sent|Gesendet|Envoyé|Enviado(?: el)?|Inviato|Verzonden|Skickat|Sendt|Wysłano)[ \t]?:[^\n]*\r?\n(?:[ \t]*\p{L}[\p{L} -]{0,20}[ \t]?:[^\n]*\r?\n){1,6}/imu;
+/** A quoting mark at a line's start, not a transcript's arrows (">>> DATA" stays as it is; "> >>> DATA" loses the quote). */
+const UNQUOTE = /^>(?!>>) ?/gm;
+/** Header fields of a message itself (a returned copy), never among a mail program's quoted lines of a forward. */
+const MESSAGE_HEADER_LABEL =
+  /^[ \t]*(?:Received|Message-ID|MIME-Version|Content-[A-Za-z-]+|Return-Path|X-[A-Za-z0-9-]+|DKIM-Signature|ARC-[A-Za-z-]+|Authentication-Results|References|In-Reply-To|Delivered-To|Envelope-To)[ \t]?:/im;
 /** A forward quoted with "> ": its header labels, in the mail programs' languages. */
 const QUOTED_HEADER =
   /^> ?(?:From|To|Subject|Von|An|Betreff|De|[ÀA]|Objet|Da|Oggetto|Van|Aan|Onderwerp|Para|Asunto|Assunto|Fr[åa]n|Till|[ÄA]mne|Fra|Til|Emne|Od|Do|Temat)[ \t]?:/mu;
@@ -719,8 +729,14 @@ export function splitNotice(subject: string, noticeText: string): Notice {
     const wrote = DAEMON_WROTE.exec(rawText.slice(0, FORWARD_HEAD));
     if (wrote) {
       forwarded = { daemon: true, addresses: Array.from(wrote[0].matchAll(ADDR_G), (m) => clean(m[0]).toLowerCase()) };
-      text = rawText.slice(wrote.index + wrote[0].length).replace(/^> ?/gm, '');
-    } else if (QUOTED_HEADER.test(rawText)) text = rawText.replace(/^> ?/gm, '');
+      text = rawText.slice(wrote.index + wrote[0].length).replace(UNQUOTE, '');
+    } else if (QUOTED_HEADER.test(rawText)) {
+      text = rawText.replace(UNQUOTE, '');
+      // Its quoted header lines name the mailer daemon: a notice, whatever the forward's title.
+      const quotedHead = /^(?:[ \t]*\p{L}[\p{L} -]{0,20}[ \t]?:.*\r?\n){1,12}/mu.exec(text.slice(0, FORWARD_HEAD));
+      if (quotedHead && DAEMON_FROM.test(quotedHead[0]))
+        forwarded = { daemon: true, addresses: Array.from(quotedHead[0].matchAll(ADDR_G), (m) => clean(m[0]).toLowerCase()) };
+    }
   }
   // …and one forwarded below a separator, from the notice's text on: below the first separator whose quoted headers
   // are the mailer daemon's (a forward of a forward quotes the person's first), within a long disclaimer's reach.
@@ -737,6 +753,10 @@ export function splitNotice(subject: string, noticeText: string): Notice {
     let layers = 0;
     for (const fwd of head.matchAll(FORWARDED_NOTICES)) {
       if (++layers > MAX_FORWARD_LAYERS) break;
+      // A returned copy below "----- Original message -----" (Gmail's, Exchange's) has a message's own header fields:
+      // not a person's forward, whose quoted lines are only From, Sent or Date, To, Cc and Subject (or, forwarded whole,
+      // the mailer daemon's own header).
+      if (MESSAGE_HEADER_LABEL.test(fwd[1]!) && !DAEMON_FROM.test(fwd[1]!)) break;
       forwarded ??= { daemon: false, addresses: [] };
       for (const m of fwd[1]!.matchAll(ADDR_G)) forwarded.addresses.push(clean(m[0]).toLowerCase());
       if (DAEMON_FROM.test(fwd[1]!)) {
@@ -835,6 +855,8 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   // Role addresses (root@, bounces@, …) where the format puts a failed recipient: mail to them fails too.
   const roles: { address: string; line: number }[] = [];
   const helpdesks = contactAddresses(body);
+  let domains: Set<string> | null = null;
+  const noticeDomains = () => (domains ??= new Set([...exclude].map((a) => a.slice(a.lastIndexOf('@') + 1))));
   let copyRecipients: string[] | null = null;
   const inCopy = (name: string): string | undefined =>
     (copyRecipients ??= headerAddresses(returned, RECIPIENT_FIELD)).find((a) => a.slice(0, a.lastIndexOf('@')) === name.toLowerCase());
@@ -855,7 +877,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     if (/^[/|]/.test(address)) return;
     const key = address.toLowerCase();
     if (seen.has(key) || helpdesks.has(key)) return;
-    if (ROLE_ADDRESS.test(address)) {
+    if (ROLE_ADDRESS.test(address) || (NO_REPLY.test(address) && noticeDomains().has(address.slice(address.lastIndexOf('@') + 1).toLowerCase()))) {
       if (slot && !skip.has(key) && roles.length < MAX_TEXT_RECIPIENTS && !roles.some((r) => r.address.toLowerCase() === key))
         roles.push({ address, line: lineAt(index) });
       return;

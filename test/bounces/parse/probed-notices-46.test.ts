@@ -843,3 +843,121 @@ test('a recipient written with a quoted local part ("ann"@…) is found in a rep
     [['ann....lee@dest.example', true]],
   );
 });
+
+// What names and copies varied in the dev corpus's notices showed.
+const postfixUnknown = (recipient: string, remoteHost: string): Buffer =>
+  lines(
+    ...deliveryReport(
+      ['From: MAILER-DAEMON@mx.relay.example (Mail Delivery System)', 'To: news@shop.example', 'Subject: Undelivered Mail Returned to Sender'],
+      [
+        ...postfixOpening('mx.relay.example'),
+        `<${recipient}>: host ${remoteHost}[192.0.2.9] said: 550 5.1.1 <${recipient}>: Recipient address rejected: User unknown (in reply to RCPT TO command)`,
+        '',
+      ],
+      [
+        'Reporting-MTA: dns; mx.relay.example',
+        '',
+        `Final-Recipient: rfc822; ${recipient}`,
+        'Action: failed',
+        'Status: 5.1.1',
+        `Remote-MTA: dns; ${remoteHost}`,
+        `Diagnostic-Code: smtp; 550 5.1.1 <${recipient}>: Recipient address rejected: User unknown`,
+      ],
+    ),
+  );
+
+test('a recipient domain or a mail host named with a word the rules read (malware, rbl, spf, dkim, nxdomain) is a name, no reason', async () => {
+  for (const [recipient, host] of [
+    ['support@malwarebytes.example', 'mx.malwarebytes.example'],
+    ['ann@rbl.example', 'mx.dest.example'],
+    ['ann@dest.example', 'spf-dkim-gw.dest.example'],
+    ['ann@nxdomain.example', 'mx1.nxdomain.example'],
+  ]) {
+    const r = await parseBounce(postfixUnknown(recipient, host));
+    assert.deepEqual(
+      r.recipients.map((x) => [x.address, x.category, x.hard]),
+      [[recipient, 'mailbox-unknown', true]],
+      `${recipient} via ${host}`,
+    );
+  }
+});
+
+noticeCases([
+  {
+    name: 'mail to another system\'s no-reply address fails like any other ("rejected recipient <no-reply@…>")',
+    mail: plain(
+      ['From: MAILER-DAEMON@mx.relay.example', 'To: news@shop.example', 'Subject: Delivery failure'],
+      ['Delivery to the following recipient failed:', '', 'rejected recipient <no-reply@forms.dest.example>', '[550 5.1.1 User unknown]'],
+    ),
+    recipients: ['no-reply@forms.dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    name: 'a returned copy inline below "----- Original message -----" is no person\'s forward: its To is the failed recipient',
+    mail: plain(
+      ['From: Mail Delivery Subsystem <mailer-daemon@relay.example>', 'To: news@shop.example', 'Subject: Undeliverable message'],
+      [
+        'Your message could not be delivered.',
+        '550 5.1.1 User unknown',
+        '',
+        '----- Original message -----',
+        'Received: from shop.example by relay.example',
+        'Message-ID: <order-1@shop.example>',
+        'From: news@shop.example',
+        'To: ann@dest.example',
+        'Subject: Your order',
+        '',
+        'Hello.',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    name: 'a notice quoted with "> " keeps its transcript\'s arrows: ">>> DATA" / "<<< 550 Unknown user" is still the data\'s answer',
+    mail: plain(
+      [...PERSON, 'Subject: Fwd: NOTICE: mail delivery status.'],
+      [
+        '> From: postmaster@mx.relay.example',
+        '> Subject: NOTICE: mail delivery status.',
+        '>',
+        '> Your message to the following recipients cannot be delivered:',
+        '>',
+        '> <ann@dest.example>:',
+        '>     mx.dest.example [192.0.2.45]:',
+        '> >>> DATA',
+        '> <<< 550 Unknown user ann@dest.example',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'a reply code followed by its status in parentheses ("521 (5.3.2) …") is read with it',
+    mail: plain(
+      ['From: MAILER-DAEMON@mx.relay.example', 'To: news@shop.example', 'Subject: Mail delivery failed'],
+      [
+        'There was an error delivering your mail to <ann@dest.example>.',
+        '',
+        'mx.dest.example [192.0.2.25] did not like our RCPT TO:',
+        '521 (5.3.2) <ann@dest.example>: Recipient address rejected: System not accepting network messages',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'no-mail-service',
+    hard: true,
+  },
+  {
+    name: 'DragonFly\'s "host <the recipient\'s own domain> not found" stays an unknown domain when that domain holds a word (spamfilter)',
+    mail: plain(
+      ['From: MAILER-DAEMON@mx.relay.example', 'To: news@shop.example', 'Subject: Mail delivery failed'],
+      ['There was an error delivering your mail to <ann@spamfilter.example>.', '', 'DNS lookup failure: host spamfilter.example not found'],
+    ),
+    recipients: ['ann@spamfilter.example'],
+    category: 'domain-unknown',
+    hard: true,
+  },
+]);
