@@ -206,7 +206,7 @@ export function normaliseText(text: string): string {
  * reads them.
  */
 const REPORTED_PHASE_RE =
-  /in reply to (end of DATA|DATA|RCPT TO|MAIL FROM|EHLO|HELO) command|after (end of data|RCPT TO|MAIL FROM|initial connection|EHLO|HELO|DATA)\b|(refused to talk to me)|\(state (1[4578])\)|(?:rejected command '|did not like our (?:final )?)(DATA|BDAT|RCPT TO|MAIL FROM|EHLO|HELO)\b|(failed after I sent the message|Body of message generated response)/i;
+  /in reply to (end of DATA|DATA|RCPT TO|MAIL FROM|EHLO|HELO) command|after (end of data|RCPT TO|MAIL FROM|initial connection|EHLO|HELO|DATA)\b|(refused to talk to me)|\(state (1[4578])\)|rejected command '(DATA|BDAT|RCPT TO|MAIL FROM|EHLO|HELO)\b|(failed after I sent the message|Body of message generated response)|did not like our (?:final )?(DATA|RCPT TO|MAIL FROM)\b/i;
 export function phaseFromText(text: string): PhaseKey | null {
   const m = REPORTED_PHASE_RE.exec(text);
   if (!m) return null;
@@ -215,7 +215,7 @@ export function phaseFromText(text: string): PhaseKey | null {
   // qmail: "<ip> failed after I sent the message." (its answer to the end of the data); IMail's "Body of message
   // generated response:". (DragonFly's "… did not like our final DATA:" names its command like Stalwart's "rejected command".)
   if (m[6]) return 'data';
-  const w = (m[1] ?? m[2] ?? m[5] ?? '').toLowerCase();
+  const w = (m[1] ?? m[2] ?? m[5] ?? m[7] ?? '').toLowerCase();
   if (w.includes('data') || w === 'bdat') return 'data';
   if (w.startsWith('rcpt')) return 'rcpt';
   if (w.startsWith('mail')) return 'mail';

@@ -15,6 +15,8 @@ export interface MtaRule {
   name: string;
   /** Recognises the notice (tested on the subject line, a newline, then the text). */
   match: RegExp;
+  /** Words one of which the notice must contain for `match` to be tried (a plain search first: most notices are not this one). */
+  hints?: readonly string[];
   /** Where the returned original message begins; the report is the text before it. */
   original?: RegExp;
   /** Where the report proper begins (text before it is preamble and may mention other addresses). */
@@ -137,6 +139,7 @@ export const RULES: MtaRule[] = [
     name: 'google-groups',
     // (Its notices sign "Google Groups" on a line of their own; a group's footer on any mail names it in a sentence.)
     match: /the group you tried to contact \([^)]*\) may not exist|^[ \t]*Google Groups[ \t.]*$/im,
+    hints: ['the group you tried to contact', 'Google Groups', 'google groups', 'GOOGLE GROUPS'],
     original: /^-{3,} ?Original message ?-{3,}/im,
   },
   {
@@ -151,6 +154,7 @@ export const RULES: MtaRule[] = [
     // remote's reply is its "Reported error:" line, under a "Status code:" that gives only the codes.
     name: 'office365',
     match: /^[ \t]*Reported error:[ \t]*[245]\d\d[ -]/m,
+    hints: ['Reported error:'],
     reason: /^[ \t]*Reported error:[ \t]*(\S.*)$/m,
   },
   {
@@ -386,7 +390,7 @@ export interface TextReport {
 
 export function matchRule(subject: string, text: string): MtaRule | null {
   const probe = subject + '\n' + text.slice(0, 20000);
-  for (const rule of RULES) if (rule.match.test(probe)) return rule;
+  for (const rule of RULES) if ((!rule.hints || rule.hints.some((h) => probe.includes(h))) && rule.match.test(probe)) return rule;
   return null;
 }
 
@@ -696,6 +700,7 @@ const DAEMON_FROM =
  * Outlook on the web and newer Outlook forward under a rule (an HTML <hr>) rather than a dashed separator: the quoted
  * header lines alone, "From:" then "Sent:" (a message's own headers say "Date:"), in the program's language.
  */
+const OUTLOOK_SENT_WORDS = ['Sent:', 'Gesendet:', 'Envoyé', 'Enviado', 'Inviato:', 'Verzonden:', 'Skickat:', 'Sendt:', 'Wysłano:'];
 const OUTLOOK_HEADER_BLOCK =
   /^[ \t]*(?:From|Von|De|Da|Van|Från|Fra|Od)[ \t]?:[^\n]*\r?\n[ \t]*(?:Sent|Gesendet|Envoyé|Enviado(?: el)?|Inviato|Verzonden|Skickat|Sendt|Wysłano)[ \t]?:[^\n]*\r?\n(?:[ \t]*\p{L}[\p{L} -]{0,20}[ \t]?:[^\n]*\r?\n){1,6}/imu;
 /** A quoting mark at a line's start, not a transcript's arrows (">>> DATA" stays as it is; "> >>> DATA" loses the quote). */
@@ -714,6 +719,9 @@ const QUOTED_HEADER =
 const DAEMON_WROTE =
   /^(?!>)[^\n]{0,200}?(?:\b(?:mailer-daemon|postmaster|mail delivery (?:system|subsystem))\b|<>)[^\n]{0,120}?(?:wrote|schrieb|a [ée]crit|escribi[óo]|ha scritto|schreef|escreveu|skrev|napisa[łl]\(?a?\)?)[ \t]?:[ \t]*\r?$/imu;
 
+/** The attribution verbs DAEMON_WROTE reads, searched plainly first. */
+const WROTE_WORDS = ['wrote', 'schrieb', 'crit', 'escribi', 'scritto', 'schreef', 'escreveu', 'skrev', 'napisa'];
+
 /** Cheap: which MTA wrote the notice, and where its returned message begins. */
 export function splitNotice(subject: string, noticeText: string): Notice {
   // A no-break space where a template has a space ("------- Failure Reasons  --------" retyped or passed through a
@@ -726,7 +734,8 @@ export function splitNotice(subject: string, noticeText: string): Notice {
   let forwarded: Notice['forwarded'] = null;
   let text = rawText;
   if (/^>[ \t]?\S/m.test(rawText)) {
-    const wrote = DAEMON_WROTE.exec(rawText.slice(0, FORWARD_HEAD));
+    const top = rawText.slice(0, FORWARD_HEAD);
+    const wrote = WROTE_WORDS.some((w) => top.includes(w)) ? DAEMON_WROTE.exec(top) : null;
     if (wrote) {
       forwarded = { daemon: true, addresses: Array.from(wrote[0].matchAll(ADDR_G), (m) => clean(m[0]).toLowerCase()) };
       text = rawText.slice(wrote.index + wrote[0].length).replace(UNQUOTE, '');
@@ -742,10 +751,7 @@ export function splitNotice(subject: string, noticeText: string): Notice {
   // are the mailer daemon's (a forward of a forward quotes the person's first), within a long disclaimer's reach.
   // The quoted header lines of every forward above it name the people and the notice's addressee, not recipients.
   const head = text.slice(0, FORWARD_HEAD);
-  const outlook =
-    !hasForwardSeparator(head) && /\n[ \t]*(?:Sent|Gesendet|Envoy|Enviado|Inviato|Verzonden|Skickat|Sendt|Wysłano)/.test(head)
-      ? OUTLOOK_HEADER_BLOCK.exec(head)
-      : null;
+  const outlook = !hasForwardSeparator(head) && OUTLOOK_SENT_WORDS.some((w) => head.includes(w)) ? OUTLOOK_HEADER_BLOCK.exec(head) : null;
   if (outlook && DAEMON_FROM.test(outlook[0])) {
     forwarded = { daemon: true, addresses: Array.from(outlook[0].matchAll(ADDR_G), (m) => clean(m[0]).toLowerCase()) };
     text = text.slice(outlook.index + outlook[0].length);
@@ -779,10 +785,10 @@ export function splitNotice(subject: string, noticeText: string): Notice {
  */
 const FOOTER =
   /^(?:_{20,}[ \t]*\r?\n(?=[^\n]*\bmailing list\b|[\s\S]{0,300}?\b(?:listinfo|unsubscribe)\b)|--[ \t]?\r?\n(?=[ \t]*You received this message because you are subscribed\b)|[ \t]*You received this message because you are subscribed to\b|[ \t]*(?:CONFIDENTIALITY NOTICE|DISCLAIMER)\b|[ \t]*This (?:e-?mail|message|communication)(?: and any (?:files|attachments)(?: transmitted with it)?)? (?:is|are|may be|contains?) (?:strictly )?(?:confidential|privileged|intended (?:solely|only)))/im;
-const FOOTER_HINT = /mailing list|subscribed|confidential|disclaimer/i;
+const FOOTER_HINTS = ['mailing list', 'subscribed', 'onfidential', 'ONFIDENTIAL', 'isclaimer', 'ISCLAIMER'];
 
 function withoutFooter(report: string): string {
-  if (!FOOTER_HINT.test(report)) return report;
+  if (!FOOTER_HINTS.some((h) => report.includes(h))) return report;
   const f = FOOTER.exec(report);
   return f && f.index > 0 ? report.slice(0, f.index) : report;
 }
