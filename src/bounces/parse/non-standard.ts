@@ -697,6 +697,12 @@ const hasForwardSeparator = (head: string): boolean => (head.includes('----') &&
 const DAEMON_FROM =
   /^[ \t]*\p{L}[\p{L} -]{0,20}[ \t]?:(?:.*\b(?:mailer-daemon|postmaster|mail delivery (?:system|subsystem)|system administrator|MicrosoftExchange[0-9a-f]{32}@)|[ \t]*<>[ \t]*$)/imu;
 /**
+ * The quoted sender line itself names the mailer daemon (not a subject that mentions a postmaster): the forwarded mail
+ * is a notice, whatever the forward's title.
+ */
+const DAEMON_SENDER =
+  /^[ \t]*(?:From|Von|De|Da|Van|Från|Fra|Od|Від|От|Feladó|Lähettäjä|Kimden|发件人|寄件人|差出人)[ \t]?[:：](?:.*\b(?:mailer-daemon|postmaster|mail delivery (?:system|subsystem)|MicrosoftExchange[0-9a-f]{32}@)|[ \t]*<>[ \t]*$)/imu;
+/**
  * Outlook on the web and newer Outlook forward under a rule (an HTML <hr>) rather than a dashed separator: the quoted
  * header lines alone, "From:" then "Sent:" (a message's own headers say "Date:"), in the program's language.
  */
@@ -743,7 +749,7 @@ export function splitNotice(subject: string, noticeText: string): Notice {
       text = rawText.replace(UNQUOTE, '');
       // Its quoted header lines name the mailer daemon: a notice, whatever the forward's title.
       const quotedHead = /^(?:[ \t]*\p{L}[\p{L} -]{0,20}[ \t]?:.*\r?\n){1,12}/mu.exec(text.slice(0, FORWARD_HEAD));
-      if (quotedHead && DAEMON_FROM.test(quotedHead[0]))
+      if (quotedHead && DAEMON_SENDER.test(quotedHead[0]))
         forwarded = { daemon: true, addresses: Array.from(quotedHead[0].matchAll(ADDR_G), (m) => clean(m[0]).toLowerCase()) };
     }
   }
@@ -752,7 +758,7 @@ export function splitNotice(subject: string, noticeText: string): Notice {
   // The quoted header lines of every forward above it name the people and the notice's addressee, not recipients.
   const head = text.slice(0, FORWARD_HEAD);
   const outlook = !hasForwardSeparator(head) && OUTLOOK_SENT_WORDS.some((w) => head.includes(w)) ? OUTLOOK_HEADER_BLOCK.exec(head) : null;
-  if (outlook && DAEMON_FROM.test(outlook[0])) {
+  if (outlook && DAEMON_SENDER.test(outlook[0])) {
     forwarded = { daemon: true, addresses: Array.from(outlook[0].matchAll(ADDR_G), (m) => clean(m[0]).toLowerCase()) };
     text = text.slice(outlook.index + outlook[0].length);
   } else if (hasForwardSeparator(head)) {
@@ -766,7 +772,7 @@ export function splitNotice(subject: string, noticeText: string): Notice {
       forwarded ??= { daemon: false, addresses: [] };
       for (const m of fwd[1]!.matchAll(ADDR_G)) forwarded.addresses.push(clean(m[0]).toLowerCase());
       if (DAEMON_FROM.test(fwd[1]!)) {
-        forwarded.daemon = true;
+        forwarded.daemon = DAEMON_SENDER.test(fwd[1]!);
         text = text.slice((fwd.index ?? 0) + fwd[0].length);
         break;
       }

@@ -961,3 +961,23 @@ noticeCases([
     hard: true,
   },
 ]);
+
+test('a forwarded article whose quoted Subject mentions a postmaster is no notice: only the quoted sender line makes a forward one', async () => {
+  const r = await parseBounce(
+    plain(
+      ['From: Karen <karen@firm.example>', 'To: all-staff@firm.example', 'Subject: Fwd: About "failed delivery" messages'],
+      [
+        'Hi all, the explanation below.',
+        '',
+        '---------- Forwarded message ---------',
+        'From: Support <support@vendor.example>',
+        'Date: Fri, May 30, 2026 at 4:12 PM',
+        'Subject: Failed delivery messages from the postmaster at vendor.example',
+        'To: <karen@firm.example>',
+        '',
+        'A response from postmaster@vendor.example usually means that the message you were trying to send could not be delivered.',
+      ],
+    ),
+  );
+  assert.equal(r.kind, 'not-a-bounce');
+});
