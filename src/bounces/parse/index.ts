@@ -209,7 +209,10 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   // A person forwarding a notice as an attachment (Outlook's and Thunderbird's "forward as attachment": "Fw: …"): the
   // attached notice is the mail to read, when the mail has no report of its own (the attached notice's report is
   // its own: read with the forward's text, its recipients lost their reasons and the notice's words were a copy's).
-  if (!feedback && (!status || !statusOwn) && !disposition && REPLY_OR_FORWARD.test(subject)) {
+  // (A list manager's report to its owner attaches a member's notice too — Mailman's "Uncaught bounce notification":
+  // not about our message, so only a forward's title counts, in the mail programs' forms: "Fwd:", Thunderbird's older
+  // "[Fwd: …]", Dutch "Doorst:", Slovene "Posl.:".)
+  if (!feedback && (!status || !statusOwn) && !disposition && (REPLY_OR_FORWARD.test(subject) || FORWARD_TITLE.test(subject))) {
     const notice = attachedNotice(top);
     if (notice) {
       const inner = analyse(notice, maxRecipients);
@@ -546,6 +549,7 @@ const BOUNCE_SUBJECT =
 const WEAK_BOUNCE_SUBJECT =
   /rejected|bounced|error|delivery status|unable to deliver|could ?n[o']t (?:be )?sen[dt]|not (?:been )?delivered|wasn'?t delivered|can(?:'|no)t be delivered/i;
 const NOTICE_TEXT = /\bdeliver|\brecipient|\bmailbox|(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b/i;
+const FORWARD_TITLE = /^\s*(?:\[fwd?:|(?:doorst|pd|posl\.?|fs|videres)\s*:)/i;
 const REPLY_OR_FORWARD = /^\s*(?:re|fwd?|aw|wg|sv|vs|antw|tr|rv|enc|odp|r|i)\s*(?:\[\d+\])?\s*:/i;
 /** A help desk's acknowledgement of a mail it received (its ticket opened for it). */
 const HELPDESK_ACK =

@@ -583,7 +583,8 @@ const bare = (line: string): string =>
     .toLowerCase();
 
 /** A failure reply code followed by its text, or a failure status: `550 User…`, `550-5.1.1`, `#5.1.0`, `'550 …'` (quoted). */
-const FAILURE_CODE = /(?:^|[\s:('])[45]\d\d(?:[ -]+(?:#?\d\.|[A-Za-z<'"])|$)|(?<![\d.])[45]\.[0-7]\.\d{1,3}(?![\d.])/m;
+// (The reply's words may be in any script: "550 该用户不存在".)
+const FAILURE_CODE = /(?:^|[\s:('])[45]\d\d(?:[ -]+(?:#?\d\.|[A-Za-z<'"\u00c0-\uffff])|$)|(?<![\d.])[45]\.[0-7]\.\d{1,3}(?![\d.])/m;
 
 const REASON_THEN_ADDRESS = new RegExp(
   `^[ \\t]*(?:unknown (?:user|recipient)|user unknown|(?:user|recipient|address|mailbox) not found|no such (?:user|recipient|mailbox)|invalid (?:recipient|address)|user mailbox exceeds allowed size|invalid final delivery userid|unknown host|mailbox (?:is )?full|mailbox disabled|undeliverable to|delivery (?:failed(?: \\d+ attempts)?|to)|unable to deliver to|could not deliver (?:mail )?to|failed to deliver to)[ \\t]*:?[ \\t]*<?(${ADDR})>?`,

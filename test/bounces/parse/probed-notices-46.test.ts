@@ -981,3 +981,49 @@ test('a forwarded article whose quoted Subject mentions a postmaster is no notic
   );
   assert.equal(r.kind, 'not-a-bounce');
 });
+
+noticeCases([
+  {
+    name: 'a coded reply in Chinese alone under Gmail\'s "The error that the other server returned was:" ("550 该用户不存在") is the reason',
+    mail: plain(
+      ['From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>', 'To: news@shop.example', 'Subject: Delivery Status Notification (Failure)'],
+      [
+        'Delivery to the following recipient failed permanently:',
+        '',
+        '     ann@qq.example',
+        '',
+        'Technical details of permanent failure:',
+        'Google tried to deliver your message, but it was rejected by the server for the recipient domain qq.example by mx.qq.example. [192.0.2.2].',
+        '',
+        'The error that the other server returned was:',
+        '550 该用户不存在',
+      ],
+    ),
+    recipients: ['ann@qq.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    name: 'a notice attached under Thunderbird\'s older title "[Fwd: …]" is read from the attachment',
+    mail: lines(
+      ...PERSON,
+      'Subject: [Fwd: Undelivered Mail Returned to Sender]',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="fwd"',
+      '',
+      '--fwd',
+      'Content-Type: text/plain',
+      '',
+      'See attached.',
+      '',
+      '--fwd',
+      'Content-Type: message/rfc822',
+      '',
+      ...POSTFIX_AFTER_DATA,
+      '--fwd--',
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+]);
