@@ -69,6 +69,26 @@ const POSTFIX_AFTER_DATA = deliveryReport(
   ],
 );
 
+/** A person's mail titled `subject` with `notice` attached as message/rfc822 (a mail program's "forward as attachment"). */
+const attachedTo = (subject: string, notice: readonly string[]): Buffer =>
+  lines(
+    ...PERSON,
+    `Subject: ${subject}`,
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="fwd"',
+    '',
+    '--fwd',
+    'Content-Type: text/plain',
+    '',
+    'This came back, can you check?',
+    '',
+    '--fwd',
+    'Content-Type: message/rfc822',
+    '',
+    ...notice,
+    '--fwd--',
+  );
+
 noticeCases([
   {
     name: 'SmarterMail\'s "Delivery delay notification" ("has temporarily delayed the delivery", "up to 3 more delivery attempt(s)") is a delay',
@@ -112,23 +132,7 @@ noticeCases([
   },
   {
     name: 'a notice with its own report, forwarded as an attachment under "Fwd:", is read from the attachment: "no such user" after the data is a policy refusal',
-    mail: lines(
-      ...PERSON,
-      'Subject: Fwd: Undelivered Mail Returned to Sender',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/mixed; boundary="fwd"',
-      '',
-      '--fwd',
-      'Content-Type: text/plain',
-      '',
-      'This came back, can you check?',
-      '',
-      '--fwd',
-      'Content-Type: message/rfc822',
-      '',
-      ...POSTFIX_AFTER_DATA,
-      '--fwd--',
-    ),
+    mail: attachedTo('Fwd: Undelivered Mail Returned to Sender', POSTFIX_AFTER_DATA),
     recipients: ['ann@dest.example'],
     category: 'policy',
     hard: false,
@@ -1005,23 +1009,7 @@ noticeCases([
   },
   {
     name: 'a notice attached under Thunderbird\'s older title "[Fwd: …]" is read from the attachment',
-    mail: lines(
-      ...PERSON,
-      'Subject: [Fwd: Undelivered Mail Returned to Sender]',
-      'MIME-Version: 1.0',
-      'Content-Type: multipart/mixed; boundary="fwd"',
-      '',
-      '--fwd',
-      'Content-Type: text/plain',
-      '',
-      'See attached.',
-      '',
-      '--fwd',
-      'Content-Type: message/rfc822',
-      '',
-      ...POSTFIX_AFTER_DATA,
-      '--fwd--',
-    ),
+    mail: attachedTo('[Fwd: Undelivered Mail Returned to Sender]', POSTFIX_AFTER_DATA),
     recipients: ['ann@dest.example'],
     category: 'policy',
     hard: false,
