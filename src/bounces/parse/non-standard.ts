@@ -1150,7 +1150,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       const ownAt = lines.findIndex(
         (l, n) => n !== f.line && (FAILURE_CODE.test(l) || ADDRESS_THEN_REASON.test(l)) && l.toLowerCase().includes(keys[i]) && !aboutOther(l, i),
       );
-      own = ownAt >= 0 ? lines[ownAt] : undefined;
+      own = ownAt >= 0 ? withContinuation(ownAt) : undefined;
       ownLine = ownAt;
       // Listed again further down, alone on its line, its reply on the next: Exchange's "Diagnostic
       // information for administrators" (`addr`, then `Remote Server returned '550 …'` or `#550 5.1.1 …##`).

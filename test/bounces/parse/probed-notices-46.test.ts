@@ -1015,3 +1015,30 @@ noticeCases([
     hard: false,
   },
 ]);
+
+test('two recipients whose replies each wrap onto an indented line keep each reply whole', async () => {
+  const r = await parseBounce(
+    plain(
+      ['From: MAILER-DAEMON <>', 'To: news@shop.example', 'Subject: Mail delivery failed'],
+      [
+        'There was an error delivering your mail to',
+        '    <ann@dest.example>.',
+        'There was an error delivering your mail to',
+        '    <bob@dest.example>.',
+        '',
+        'mx.dest.example [192.0.2.25] did not like our RCPT TO:',
+        '550 5.7.0 <ann@dest.example>: Recipient address rejected:',
+        '    Spam detected. See https://dest.example/reason/#spam',
+        '550 5.7.0 <bob@dest.example>: Recipient address rejected:',
+        '    Spam detected. See https://dest.example/reason/#spam',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [
+      ['ann@dest.example', 'content-or-spam', false],
+      ['bob@dest.example', 'content-or-spam', false],
+    ],
+  );
+});
