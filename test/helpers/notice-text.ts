@@ -45,3 +45,13 @@ export function deliveryReport(head: readonly string[], notice: readonly string[
     '',
   ];
 }
+
+/** Courier's heading of a failure notice, from the rule above "UNDELIVERABLE MAIL" to its list of recipients. */
+export const COURIER_UNDELIVERABLE: readonly string[] = [
+  '---------------------------------------------------------------------------',
+  '',
+  '                           UNDELIVERABLE MAIL',
+  '',
+  'Your message to the following recipients cannot be delivered:',
+  '',
+];

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyRecipient } from '../../../src/bounces/parse/classification.js';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
-import { EXIM_PERMANENT_OPENING } from '../../helpers/notice-text.js';
+import { COURIER_UNDELIVERABLE, EXIM_PERMANENT_OPENING } from '../../helpers/notice-text.js';
 
 interface Case {
   /** The MTA or provider, and what is special about this notice. */
@@ -1299,12 +1299,7 @@ const CASES: Case[] = [
       'The original message was received on Mon, 01 Dec 2026 10:00:00 +0000',
       'from shop.example [192.0.2.50]',
       '',
-      '---------------------------------------------------------------------------',
-      '',
-      '                           UNDELIVERABLE MAIL',
-      '',
-      'Your message to the following recipients cannot be delivered:',
-      '',
+      ...COURIER_UNDELIVERABLE,
       '<wes@dest.example>:',
       '    mx.dest.example [192.0.2.1]:',
       '>>> RCPT TO:<wes@dest.example>',

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
 import { noticeCases } from '../../helpers/notice-cases.js';
-import { deliveryReport, postfixOpening } from '../../helpers/notice-text.js';
+import { COURIER_UNDELIVERABLE, deliveryReport, postfixOpening } from '../../helpers/notice-text.js';
 
 const lines = (...l: string[]): Buffer => Buffer.from([...l, ''].join('\r\n'));
 
@@ -228,12 +228,7 @@ noticeCases([
         'This is a delivery status notification from mx.relay.example,',
         'running the Courier mail server, version 1.1.',
         '',
-        '---------------------------------------------------------------------------',
-        '',
-        '                           UNDELIVERABLE MAIL',
-        '',
-        'Your message to the following recipients cannot be delivered:',
-        '',
+        ...COURIER_UNDELIVERABLE,
         '<ann@dest.example>:',
         '    mx.dest.example [192.0.2.45]:',
         '>>> DATA',
