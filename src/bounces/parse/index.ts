@@ -282,7 +282,43 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   // a failure (an abandoned mailbox discarding mail unread). When they name none, it is what it says: the recipient's
   // own mail system had the message, and a "bounce" without a failed recipient would end the one it was matched to.
   if (disposition && !status && read.kind === 'bounce' && !namesAFailure(read) && !saysRefused(top, body)) return receipt(disposition, top);
+  if (disposition && !status && read.kind === 'bounce' && sieveRejection(top, disposition)) return byRecipientsFilter(read);
   return read;
+}
+
+/**
+ * A Sieve "reject" (RFC 5429) as Dovecot and Cyrus send it: a receipt with the disposition `deleted`, marked
+ * `Auto-Submitted: auto-replied (rejected)`, whatever language its text is in (Dovecot's `rejection_reason` is often
+ * translated).
+ */
+function sieveRejection(top: MimePart, disposition: MimePart): boolean {
+  if (!/\(rejected\)/i.test(header(top.headers, 'auto-submitted') ?? '')) return false;
+  return /;\s*deleted\s*$/i.test((header(parseHeaders(partText(disposition)), 'disposition') ?? '').trim());
+}
+
+const SIEVE_REJECTED = classify({ phase: 'dsn', code: null, enhanced: null, text: 'was automatically rejected' });
+
+/**
+ * The recipient's own filter refused the message: its mailbox exists and its filter runs, so its reason — text a
+ * person wrote into the rule, sometimes a made-up "550 5.1.1 No such user here" to discourage senders — says no
+ * more about the address than that. A soft reading of its words stands (a full mailbox, spam); a hard one, or none,
+ * is the filter's refusal (`policy`).
+ */
+function byRecipientsFilter(read: ParseResult): ParseResult {
+  const recipients = read.recipients.map((r): ParsedRecipient => {
+    if (r.action !== 'failed' || (r.hard === false && r.category !== 'unknown')) return r;
+    return {
+      ...r,
+      status: SIEVE_REJECTED.enhanced,
+      category: SIEVE_REJECTED.category,
+      hard: false,
+      reply_code: null,
+      evidence: { source: 'notice', rule: SIEVE_REJECTED.rule, text: r.diagnostic?.slice(0, 200) ?? null },
+      explanation: SIEVE_REJECTED.explanation,
+      confidence: 'medium',
+    };
+  });
+  return { ...read, recipients };
 }
 
 /** Words of a refusal (a Sieve "reject" is sent as a receipt marked `Auto-Submitted: auto-replied (rejected)`). */
@@ -559,6 +595,7 @@ const OWN_REPLY_CODE = /^(?!>)[^\n]*(?:(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{
 /** Words or codes by which a text reports a failure (not only a title). */
 const FAILURE_EVIDENCE =
   /(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b|could(?: not|n't) be delivered|undeliver|delivery (?:has )?failed|failed permanently|permanent (?:fatal )?error|not (?:been )?delivered|unknown (?:user|recipient)|user unknown|does not exist|mailbox (?:is )?full|over quota|rejected|refused|returned to sender|no such|(?:could not|couldn't|unable to) (?:deliver|reach|be reached)/i;
+const AUTO_NOTIFIED = /^\s*auto-notified\b/i;
 const REPLY_ONLY = /^\s*(?:re|aw|sv|antw|odp)\s*(?:\[\d+\])?\s*:/i;
 
 /**
@@ -690,8 +727,14 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   // A title alone, over a text that names no recipient and no failure (a help desk acknowledging "[Request received]
   // Your parcel could not be delivered", a monitoring alert, an article about bounces): the title is someone's
   // subject, not a notice's. Read as a bounce without a recipient, it would end the delivery it was matched to.
+  // So is a notification (RFC 5435: a Sieve `notify`, from the postmaster by default), marked auto-notified as no MTA
+  // marks its notices, when it names neither a recipient nor a failure.
   if (
-    !formatted &&
+    (!formatted ||
+      (report.rule === null &&
+        !report.forwardedNotice &&
+        top.type !== 'multipart/report' &&
+        AUTO_NOTIFIED.test(header(top.headers, 'auto-submitted') ?? ''))) &&
     report.recipients.length === 0 &&
     !FAILURE_EVIDENCE.test(text.slice(0, 4000)) &&
     headersAll(top.headers, 'x-failed-recipients').length === 0

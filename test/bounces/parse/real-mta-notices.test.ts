@@ -1,0 +1,139 @@
+/**
+ * What session 47's probes showed when real MTAs and mail stores (Debian 12's Dovecot 2.3 with Pigeonhole Sieve,
+ * Exim 4.96, Sendmail 8.17, OpenSMTPD 6.8, DragonFly Mail Agent, Courier, Haraka, Postfix 3.7) made notices for many
+ * remote replies on loopback (issue 16). Each case is written here from the layout those programs use, with made-up
+ * addresses and hosts.
+ */
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseBounce } from '../../../src/bounces/parse/index.js';
+import { noticeCases } from '../../helpers/notice-cases.js';
+
+const lines = (...l: string[]): Buffer => Buffer.from([...l, ''].join('\r\n'));
+
+/**
+ * A Sieve "reject" as Dovecot's LMTP/LDA sends it (RFC 5429 over RFC 8098): a receipt with the disposition
+ * `deleted`, marked auto-replied (rejected), its text the configured `rejection_reason` and the rule's own reason.
+ */
+const sieveReject = (text: string[], subject = 'Rejected: Spring offer'): Buffer =>
+  lines(
+    'From: Postmaster <postmaster@dest.example>',
+    'To: <news@shop.example>',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=disposition-notification; boundary="b1"',
+    `Subject: ${subject}`,
+    'Auto-Submitted: auto-replied (rejected)',
+    'Precedence: bulk',
+    '',
+    'This is a MIME-encapsulated message',
+    '',
+    '--b1',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+    '',
+    ...text,
+    '--b1',
+    'Content-Type: message/disposition-notification',
+    '',
+    'Reporting-UA: mx.dest.example; Dovecot Mail Delivery Agent',
+    'Final-Recipient: rfc822; ann@dest.example',
+    'Original-Message-ID: <offer-1@shop.example>',
+    'Disposition: automatic-action/MDN-sent-automatically; deleted',
+    '',
+    '--b1',
+    'Content-Type: message/rfc822',
+    '',
+    'From: Shop <news@shop.example>',
+    'To: ann@dest.example',
+    'Subject: Spring offer',
+    'Message-ID: <offer-1@shop.example>',
+    '',
+    'Hello',
+    '--b1--',
+  );
+
+noticeCases([
+  {
+    name: 'a Sieve reject whose rejection text is translated ("Ihre Nachricht an … wurde automatisch abgelehnt:") is still the recipient\'s filter (policy)',
+    mail: sieveReject(
+      ['Ihre Nachricht an <ann@dest.example> wurde automatisch abgelehnt:', 'I do not accept messages from this sender.'],
+      'Abgelehnt: Spring offer',
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'a Sieve reject whose reason is a made-up "550 5.1.1 No such user here" is the filter\'s refusal, not a missing mailbox',
+    mail: sieveReject(['Your message to <ann@dest.example> was automatically rejected:', '550 5.1.1 No such user here.']),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: "a Sieve reject saying the person left is the filter's refusal too: its mailbox exists and its filter runs",
+    mail: sieveReject(['Your message to <ann@dest.example> was automatically rejected:', 'This address no longer accepts mail; user has left the company.']),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'a Sieve reject saying the mailbox is full keeps that reading (documented: the one reason a filter reports as it is)',
+    mail: sieveReject(['Your message to <ann@dest.example> was automatically rejected:', 'Mailbox is full.']),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-full',
+    hard: false,
+  },
+]);
+
+test("a Sieve reject's reason read as a missing mailbox gives way at medium confidence, with the filter as its rule", async () => {
+  const r = await parseBounce(
+    sieveReject(['Your message to <ann@dest.example> was automatically rejected:', 'Empfänger unbekannt – diese Adresse existiert nicht mehr.']),
+  );
+  assert.equal(r.recipients.length, 1);
+  const [p] = r.recipients;
+  assert.equal(p!.category, 'policy');
+  assert.equal(p!.confidence, 'medium');
+  assert.equal(p!.evidence?.rule, 'wording:sieve-rejected');
+  assert.match(p!.diagnostic ?? '', /Empfänger unbekannt/);
+});
+
+test('a Sieve notification from the postmaster (Auto-Submitted: auto-notified) that names no failure is no bounce', async () => {
+  const r = await parseBounce(
+    lines(
+      'From: Postmaster <postmaster@dest.example>',
+      'To: news@shop.example',
+      'Subject: New mail arrived for ann',
+      'Auto-Submitted: auto-notified; owner-email="ann@dest.example"',
+      'Precedence: bulk',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=US-ASCII',
+      '',
+      'Notification of new message.',
+    ),
+  );
+  assert.notEqual(r.kind, 'bounce');
+  assert.ok(r.recipients.every((p) => p.action !== 'failed'));
+});
+
+test('a notice from the postmaster marked auto-notified that names a failure is still read as a notice', async () => {
+  const r = await parseBounce(
+    lines(
+      'From: Postmaster <postmaster@dest.example>',
+      'To: news@shop.example',
+      'Subject: Mail delivery failed',
+      'Auto-Submitted: auto-notified',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=US-ASCII',
+      '',
+      'Your message could not be delivered to <ann@dest.example>:',
+      '550 5.1.1 User unknown',
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(
+    r.recipients.map((p) => [p.address, p.category]),
+    [['ann@dest.example', 'mailbox-unknown']],
+  );
+});
