@@ -74,11 +74,15 @@ export function sentToFromReturned(returned: Header[] | null, finalAddress: stri
  */
 export function membersOfExpandedAliases(recipients: ParsedRecipient[]): ParsedRecipient[] {
   if (recipients.length < 2) return recipients;
+  // Members told apart by their final address, or — where the report gives the alias as every member's
+  // Final-Recipient, as Exim 4.96 does ("rc01@… (generated from team@…)" in its text only) — by their own replies.
   const finals = new Map<string, Set<string>>();
   for (const r of recipients) {
-    if (!r.address || !r.final_recipient || r.address.toLowerCase() === r.final_recipient.toLowerCase()) continue;
+    if (!r.address || !r.final_recipient) continue;
+    const same = r.address.toLowerCase() === r.final_recipient.toLowerCase();
+    if (same && (r.action !== 'failed' || !r.diagnostic)) continue;
     const key = r.address.toLowerCase();
-    finals.set(key, (finals.get(key) ?? new Set()).add(r.final_recipient.toLowerCase()));
+    finals.set(key, (finals.get(key) ?? new Set()).add(same ? `\n${r.diagnostic}` : r.final_recipient.toLowerCase()));
   }
   for (const r of recipients) {
     if (r.hard !== true || (finals.get(r.address?.toLowerCase() ?? '')?.size ?? 0) < 2) continue;

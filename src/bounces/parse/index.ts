@@ -33,6 +33,7 @@ import {
 import { isMailbox } from './address.js';
 import { jmrpReport } from './jmrp.js';
 import { membersOfExpandedAliases, sentToFromReturned } from './forwarded.js';
+import { oneReplyForSeveral } from './shared-reply.js';
 import { lineAbout, noticeRecipients, parseTextReport, saysDelayed, splitNotice, type TextRecipient, withoutDirectoryNames } from './non-standard.js';
 
 export type ParseOptions = Partial<MimeLimits> & {
@@ -537,7 +538,7 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
       transcript: single ? null : notice.report,
     });
   });
-  result.recipients = membersOfExpandedAliases(withoutRepeats(result.recipients));
+  result.recipients = oneReplyForSeveral(membersOfExpandedAliases(withoutRepeats(result.recipients)), notice.report);
   result.kind = kindOf(result.recipients);
   if (dsn.omitted > 0) result.recipients_omitted = dsn.omitted;
   // Without a returned copy: the report's own X-Original-Message-ID (Gmail's), else the message the notice answers.
@@ -808,7 +809,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
       transcript: found.length === 1 ? null : report.report,
     });
   });
-  result.recipients = membersOfExpandedAliases(result.recipients);
+  result.recipients = oneReplyForSeveral(membersOfExpandedAliases(result.recipients), report.report);
   result.kind = kindOf(result.recipients);
   result.original_message_id = originalMessageId(returned, report.returned, ownId) ?? repliedTo(top);
   return result;

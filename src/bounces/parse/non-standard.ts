@@ -928,7 +928,17 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     // "\"addr\" on 4/3/97 10:12 AM" under "could not be reached".
     // A heading ("<addr>:", "addr...", Postfix's "(expanded from …)", Purelymail's "addr at remote mailserver …") is
     // a recipient's slot; an address alone on its line may be the notice's contact.
-    for (const m of body.matchAll(GENERIC_RECIPIENT)) add(m[1], m.index ?? 0, /(?::|\.\.\.|\)|mail ?server|[/.]\d{2,4})$/i.test(m[0]));
+    // (A reply wrapped under a heading may go on with another address: Postfix's "<ann@…>: host … said: 550 5.1.1" over
+    // "    <bob@…>: user unknown (in reply to end of DATA command)", a refusal of the whole message naming one of its
+    // recipients. A line indented deeper than the heading above it, in its paragraph, is that paragraph's text.)
+    let heading: { end: number; indent: number } | null = null;
+    for (const m of body.matchAll(GENERIC_RECIPIENT)) {
+      const at = m.index ?? 0;
+      const indent = /^[ \t]*/.exec(m[0])![0].length;
+      if (heading && indent > heading.indent && !/\n[ \t]*\n/.test(body.slice(heading.end, at))) continue;
+      heading = { end: at + m[0].length, indent };
+      add(m[1], at, /(?::|\.\.\.|\)|mail ?server|[/.]\d{2,4})$/i.test(m[0]));
+    }
   }
   // Nothing but role addresses in those slots: mail to root@ or bounces@ fails like any other (the notice's own
   // sender does not head a paragraph of it).
@@ -991,10 +1001,14 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     while (n < found.length && found[n].line === f.line) n++;
     const next = found[n]?.line ?? lines.length;
     const block: string[] = [];
+    const indent = indentOf(lines[f.line] ?? '');
     for (let l = f.line; l < Math.min(next, f.line + 12); l++) {
       const line = nearAddress(lines[l] ?? '', l === f.line ? f : null, starts[l] ?? 0);
       if (line.trim() === '' && block.some((b) => b.trim() !== '') && l > f.line + 1) break;
-      if (l > f.line && found.length > 1 && (SECTION_RULE.test(line) || aboutOther(line, i) || SESSION_START.test(line))) break;
+      // (A line indented under the recipient's own, straight after its last, goes on with its text: a reply wrapped
+      // there may name another recipient, as a refusal of the whole message after its data does.)
+      const wrapped = indentOf(line) > indent && (block[block.length - 1] ?? '').trim() !== '';
+      if (l > f.line && found.length > 1 && (SECTION_RULE.test(line) || (!wrapped && aboutOther(line, i)) || SESSION_START.test(line))) break;
       block.push(line);
     }
     return block;
@@ -1195,6 +1209,10 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
 
 /** A transcript's command naming a recipient (">>> RCPT To:<addr>"), and a server's reply line ("<<< 550 …"). */
 const RCPT_COMMAND = /^[ \t]*>>>[ \t]*RCPT TO:[ \t]*<?([^<>\s]+)>?/i;
+function indentOf(line: string): number {
+  return /^[ \t]*/.exec(line)![0].length;
+}
+
 /** Sendmail's heading of each host's part of a transcript ("While talking to mx.example:", "... while talking to …"). */
 const SESSION_START = /^[ \t]*(?:\.\.\.[ \t]*)?while talking to\b/i;
 

@@ -137,3 +137,177 @@ test('a notice from the postmaster marked auto-notified that names a failure is 
     [['ann@dest.example', 'mailbox-unknown']],
   );
 });
+
+/** Exim 4.96's failure notice: its text, one paragraph per failed address, then its report's groups (each `[final, diagnostic]`). */
+const eximNotice = (paragraphs: string[][], groups: [string, string][]): Buffer =>
+  lines(
+    'From: Mail Delivery System <Mailer-Daemon@mx.relay.example>',
+    'To: news@shop.example',
+    'Subject: Mail delivery failed: returning message to sender',
+    'Auto-Submitted: auto-replied',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary=e1',
+    '',
+    '--e1',
+    'Content-type: text/plain; charset=us-ascii',
+    '',
+    'This message was created automatically by mail delivery software.',
+    '',
+    'A message that you sent could not be delivered to one or more of its',
+    'recipients. This is a permanent error. The following address(es) failed:',
+    '',
+    ...paragraphs.flat(),
+    '',
+    '--e1',
+    'Content-type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; mx.relay.example',
+    '',
+    ...groups.flatMap(([final, diagnostic]) => [
+      'Action: failed',
+      `Final-Recipient: rfc822;${final}`,
+      'Status: 5.0.0',
+      'Remote-MTA: dns; mx.dest.example',
+      `Diagnostic-Code: smtp; ${diagnostic}`,
+      '',
+    ]),
+    '--e1',
+    'Content-type: message/rfc822',
+    '',
+    'From: Shop <news@shop.example>',
+    'To: ann@dest.example, bob@dest.example',
+    'Subject: Spring offer',
+    '',
+    'Hello',
+    '--e1--',
+  );
+
+const afterData = (address: string, ...reply: string[]): string[] => [
+  `  ${address}`,
+  '    host mx.dest.example [192.0.2.25]',
+  '    SMTP error from remote mail server after end of data:',
+  ...reply.map((l) => `    ${l}`),
+];
+
+test('a refusal after the data that names one recipient, listed under each (Exim): the other recipient is not in doubt', async () => {
+  const reply = '550 5.1.1 <bob@dest.example>: user unknown';
+  const r = await parseBounce(
+    eximNotice(
+      [afterData('ann@dest.example', reply), afterData('bob@dest.example', reply)],
+      [
+        ['bob@dest.example', reply],
+        ['ann@dest.example', reply],
+      ],
+    ),
+  );
+  const by = Object.fromEntries(r.recipients.map((p) => [p.address, p]));
+  assert.deepEqual([by['bob@dest.example']?.category, by['bob@dest.example']?.hard], ['mailbox-unknown', true]);
+  assert.deepEqual([by['ann@dest.example']?.category, by['ann@dest.example']?.hard], ['policy', false]);
+  assert.equal(by['ann@dest.example']?.evidence?.rule, 'wording:another-recipient');
+});
+
+test('the same in a text notice alone (Postfix\'s layout, "in reply to end of DATA command")', async () => {
+  const r = await parseBounce(
+    lines(
+      'From: MAILER-DAEMON@mx.relay.example (Mail Delivery System)',
+      'To: news@shop.example',
+      'Subject: Undelivered Mail Returned to Sender',
+      '',
+      "I'm sorry to have to inform you that your message could not",
+      'be delivered to one or more recipients.',
+      '',
+      '<ann@dest.example>: host mx.dest.example[192.0.2.25] said: 550 5.1.1',
+      '    <bob@dest.example>: user unknown (in reply to end of DATA command)',
+      '',
+      '<bob@dest.example>: host mx.dest.example[192.0.2.25] said: 550 5.1.1',
+      '    <bob@dest.example>: user unknown (in reply to end of DATA command)',
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((p) => [p.address, p.category, p.hard]),
+    [
+      ['ann@dest.example', 'policy', false],
+      ['bob@dest.example', 'mailbox-unknown', true],
+    ],
+  );
+});
+
+test('one "550 5.1.1 User unknown" after the data, naming none of several recipients, is a verdict on none (Exim)', async () => {
+  const reply = '550 5.1.1 User unknown';
+  const r = await parseBounce(
+    eximNotice(
+      [afterData('ann@dest.example', reply), afterData('bob@dest.example', reply)],
+      [
+        ['ann@dest.example', reply],
+        ['bob@dest.example', reply],
+      ],
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((p) => [p.address, p.category, p.hard]),
+    [
+      ['ann@dest.example', 'policy', false],
+      ['bob@dest.example', 'policy', false],
+    ],
+  );
+});
+
+test("the same reply at RCPT for two recipients is each one's own verdict, and a lone recipient's after the data stays hard", async () => {
+  const reply = '550 5.1.1 User unknown';
+  const atRcpt = (a: string) => [
+    `  ${a}`,
+    '    host mx.dest.example [192.0.2.25]',
+    `    SMTP error from remote mail server after RCPT TO:<${a}>:`,
+    `    ${reply}`,
+  ];
+  const two = await parseBounce(
+    eximNotice(
+      [atRcpt('ann@dest.example'), atRcpt('bob@dest.example')],
+      [
+        ['ann@dest.example', reply],
+        ['bob@dest.example', reply],
+      ],
+    ),
+  );
+  assert.deepEqual(
+    two.recipients.map((p) => p.hard),
+    [true, true],
+  );
+  const one = await parseBounce(eximNotice([afterData('ann@dest.example', reply)], [['ann@dest.example', reply]]));
+  assert.deepEqual(
+    one.recipients.map((p) => [p.category, p.hard]),
+    [['mailbox-unknown', true]],
+  );
+});
+
+test('an alias Exim gives as every member\'s Final-Recipient ("(generated from team@…)"): one member\'s missing mailbox does not make it hard', async () => {
+  const r = await parseBounce(
+    eximNotice(
+      [
+        [
+          '  ann@dest.example',
+          '    (generated from team@shop-partner.example)',
+          '    host mx.dest.example [192.0.2.25]',
+          '    SMTP error from remote mail server after RCPT TO:<ann@dest.example>:',
+          '    552 5.2.2 <ann@dest.example>: Mailbox full',
+        ],
+        [
+          '  bob@dest.example',
+          '    (generated from team@shop-partner.example)',
+          '    host mx.dest.example [192.0.2.25]',
+          '    SMTP error from remote mail server after RCPT TO:<bob@dest.example>:',
+          '    550 5.1.1 <bob@dest.example>: User unknown',
+        ],
+      ],
+      [
+        ['team@shop-partner.example', '550 5.1.1 <bob@dest.example>: User unknown'],
+        ['team@shop-partner.example', '552 5.2.2 <ann@dest.example>: Mailbox full'],
+      ],
+    ),
+  );
+  assert.ok(r.recipients.length >= 1);
+  assert.ok(
+    r.recipients.every((p) => p.address === 'team@shop-partner.example' && p.hard === false),
+    JSON.stringify(r.recipients.map((p) => [p.address, p.category, p.hard])),
+  );
+});
