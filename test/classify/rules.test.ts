@@ -1262,6 +1262,15 @@ const ROWS: Row[] = [
   ['wording:reputation', r('rcpt', 550, null, '550 very bad karma score: -8'), 'reputation-or-blocklist'],
   // "try" with an address of a help desk is no forwarding hint.
   ['enhanced:X.7.*', r('rcpt', 550, '5.7.1', '550 5.7.1 blocked, for removal try delist@example.org'), 'policy'],
+  // Session 47's real MTAs: Haraka gives up on hosts it could not talk to under 5.1.2 ("Tried all MXs") and on a DNS
+  // timeout under 5.1.0; Courier reports a failed lookup (SERVFAIL, and a null MX it does not know) as "DNS lookup
+  // failed.", a peer that dropped the data or never greeted as "Network connection shut down…" / "Network is down".
+  ['wording:connection-lost', r('dsn', 550, '5.1.2', '550 Tried all MXs refused.test'), 'connection-failure'],
+  ['wording:dns-server-failure', r('dsn', 450, '5.1.0', '450 DNS lookup failure: Error: queryMx ETIMEOUT dest.example'), 'dns-failure'],
+  ['wording:dns-server-failure', r('dsn', null, '5.0.0', 'DNS lookup failed.'), 'dns-failure'],
+  ['wording:nxdomain', r('dsn', null, '5.0.0', 'DNS lookup failed: NXDOMAIN'), 'domain-unknown'],
+  ['wording:connection-lost', r('dsn', null, '5.0.0', 'Network connection shut down by the remote mail server'), 'connection-failure'],
+  ['wording:connection-lost', r('dsn', null, '5.0.0', 'Network is down'), 'connection-failure'],
 ];
 
 for (const [rule, input, category] of ROWS) {
