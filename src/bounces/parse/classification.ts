@@ -186,7 +186,7 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   const contradicted = rec.action === 'failed' && given?.startsWith('4.') === true && remote?.startsWith('5.') === true;
   // (Not a bare X.0.0 over a specific Status: that says less than the summary.)
   const bare = fromText?.endsWith('.0.0') === true && given !== null && !given.endsWith('.0.0') && given.charAt(0) === fromText.charAt(0);
-  if (fromText && !bare && (!given || given.endsWith('.0.0') || given.charAt(0) === fromText.charAt(0) || contradicted)) given = fromText;
+  if (fromText && !bare && (!given || given.charAt(0) === fromText.charAt(0) || contradicted)) given = fromText;
   // qmail-style "(#5.1.1)" annotations are appended loosely by many MTAs (a full mailbox as #5.1.1):
   // when the wording alone says what happened, it wins; the code stays the reported status.
   const loose = given !== null && (diagnostic ?? '').includes(`(#${given})`);

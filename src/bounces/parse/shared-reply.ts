@@ -38,23 +38,29 @@ function names(text: string, address: string): boolean {
 }
 
 export function oneReplyForSeveral(recipients: ParsedRecipient[], notice: string | null): ParsedRecipient[] {
-  const failed = recipients.filter((r) => r.action === 'failed' && r.hard === true);
-  if (failed.length === 0 || recipients.filter((r) => r.action === 'failed').length < 2) return recipients;
-  const replies = new Map<string, number>();
+  if (recipients.filter((r) => r.action === 'failed').length < 2) return recipients;
+  let flat: string | null = null;
+  const text = () => (flat ??= (notice ?? '').replace(/\s+/g, ' ').toLowerCase());
+  // Address verdicts that name no address, given after the data: by reply, how many recipients got each.
+  const unnamedAfterData = new Map<ParsedRecipient, string>();
+  const counts = new Map<string, number>();
   for (const r of recipients) {
-    const reply = r.action === 'failed' ? replyOf(r.diagnostic) : null;
-    if (reply) replies.set(reply, (replies.get(reply) ?? 0) + 1);
+    const reply = r.action === 'failed' && r.hard === true ? replyOf(r.diagnostic) : null;
+    if (!reply || reply.includes('@') || !afterData(r, reply, text)) continue;
+    unnamedAfterData.set(r, reply);
+    counts.set(reply, (counts.get(reply) ?? 0) + 1);
   }
   return recipients.map((r) => {
-    if (r.action !== 'failed' || r.hard !== true) return r;
+    if (r.action !== 'failed' || r.category === 'policy') return r;
     const reply = replyOf(r.diagnostic);
     if (!reply) return r;
     const own = namesOf(r);
     if (own.some((a) => names(reply, a))) return r;
-    const other = recipients.some((o) => o !== r && o.action === 'failed' && namesOf(o).some((a) => !own.includes(a) && names(reply, a)));
-    // (The same reply under several recipients, naming none, after the data: the stage is said in the diagnostic or
-    // in the notice's line that quotes the reply.)
-    const unnamed = !other && (replies.get(reply) ?? 0) >= 2 && !/@/.test(reply) && afterData(r.diagnostic, reply, notice);
+    // (Whatever it says of the other: its full mailbox or its spam verdict is no more this one's.)
+    const other =
+      reply.includes('@') && recipients.some((o) => o !== r && o.action === 'failed' && namesOf(o).some((a) => !own.includes(a) && names(reply, a)));
+    // (One recipient alone refused so after the data keeps the words' reading, as weak evidence: see classify.)
+    const unnamed = !other && (counts.get(unnamedAfterData.get(r) ?? '') ?? 0) >= 2;
     if (!other && !unnamed) return r;
     return {
       ...r,
@@ -67,11 +73,17 @@ export function oneReplyForSeveral(recipients: ParsedRecipient[], notice: string
   });
 }
 
-function afterData(diagnostic: string | null, reply: string, notice: string | null): boolean {
-  if (diagnostic && phaseFromText(diagnostic) === 'data') return true;
-  if (!notice) return false;
-  // The notice's words just before its first quote of the reply (wrapped over its lines as it may be).
-  const text = notice.replace(/\s+/g, ' ').toLowerCase();
-  const at = text.indexOf(reply.replace(/\s+/g, ' ').slice(0, 40));
-  return at > 0 && phaseFromText(text.slice(Math.max(0, at - 200), at)) === 'data';
+/**
+ * Whether the reply answered the end of the data: said in the diagnostic, or in the recipient's own paragraph of the
+ * notice (its reply wrapped over lines as it may be), before the reply (Exim's "after end of data:") or straight
+ * after it (Postfix's "(in reply to end of DATA command)").
+ */
+function afterData(r: ParsedRecipient, reply: string, text: () => string): boolean {
+  if (r.diagnostic && phaseFromText(r.diagnostic) === 'data') return true;
+  const address = (r.final_recipient ?? r.address ?? '').toLowerCase();
+  const from = address ? text().indexOf(address) : -1;
+  if (from < 0) return false;
+  const quoted = reply.replace(/\s+/g, ' ');
+  const at = text().indexOf(quoted.slice(0, 40), from);
+  return at > 0 && at - from < 400 && phaseFromText(text().slice(from, at + quoted.length + 50)) === 'data';
 }

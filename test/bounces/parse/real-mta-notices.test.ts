@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
 import { noticeCases } from '../../helpers/notice-cases.js';
+import { deliveryReport, postfixOpening } from '../../helpers/notice-text.js';
 
 const lines = (...l: string[]): Buffer => Buffer.from([...l, ''].join('\r\n'));
 
@@ -309,5 +310,62 @@ test('an alias Exim gives as every member\'s Final-Recipient ("(generated from t
   assert.ok(
     r.recipients.every((p) => p.address === 'team@shop-partner.example' && p.hard === false),
     JSON.stringify(r.recipients.map((p) => [p.address, p.category, p.hard])),
+  );
+});
+
+test('a delayed recipient keeps its report\'s class-4 status when the reply quotes a class-5 one ("450 5.1.1 …", Postfix)', async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      deliveryReport(
+        ['From: MAILER-DAEMON@mx.relay.example (Mail Delivery System)', 'To: news@shop.example', 'Subject: Delayed Mail (still being retried)'],
+        [
+          ...postfixOpening('mx.relay.example'),
+          '<ann@dest.example>: host mx.dest.example[192.0.2.25] said: 450 5.1.1',
+          '    <ann@dest.example>: User unknown (in reply to RCPT TO command)',
+          '',
+        ],
+        [
+          'Reporting-MTA: dns; mx.relay.example',
+          '',
+          'Final-Recipient: rfc822; ann@dest.example',
+          'Action: delayed',
+          'Status: 4.0.0',
+          'Diagnostic-Code: smtp; 450 5.1.1 <ann@dest.example>: User unknown',
+        ],
+      ).join('\r\n'),
+    ),
+  );
+  assert.equal(r.kind, 'delay');
+  assert.deepEqual(
+    r.recipients.map((p) => [p.action, p.status, p.hard]),
+    [['delayed', '4.0.0', false]],
+  );
+});
+
+test('Postfix\'s "TLS is required, but host … refused to start TLS" reported by its Diagnostic-Code alone ("454 4.7.0 TLS not available") is a TLS failure', async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      deliveryReport(
+        ['From: MAILER-DAEMON@mx.relay.example (Mail Delivery System)', 'To: news@shop.example', 'Subject: Undelivered Mail Returned to Sender'],
+        [
+          ...postfixOpening('mx.relay.example'),
+          '<ann@dest.example>: TLS is required, but host mx.dest.example[192.0.2.25] refused to',
+          '    start TLS: 454 4.7.0 TLS not available',
+          '',
+        ],
+        [
+          'Reporting-MTA: dns; mx.relay.example',
+          '',
+          'Final-Recipient: rfc822; ann@dest.example',
+          'Action: failed',
+          'Status: 4.7.0',
+          'Diagnostic-Code: smtp; 454 4.7.0 TLS not available',
+        ],
+      ).join('\r\n'),
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((p) => [p.address, p.category, p.hard]),
+    [['ann@dest.example', 'tls-required', false]],
   );
 });
