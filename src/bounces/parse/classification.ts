@@ -116,6 +116,12 @@ export interface RecipientContext {
    * reply names this recipient's address, so that it cannot be another recipient's.
    */
   transcript?: string | null;
+  /**
+   * The reporting MTA wrote the recipient's Status from the reply's bare code (Sendmail: a 550 at RCPT becomes
+   * `Status: 5.1.1` and its own line "550 5.1.1 <addr>... User unknown", a 552 becomes 5.2.2), so the Status says
+   * no more than the code, and that line is not the server's: the reply's own words decide.
+   */
+  statusFromCode?: boolean;
 }
 
 /** The names a lookup failure names: "host X not found", Postfix's "name=X type=A", Sendmail's "(Name server: X: host not found)". */
@@ -148,10 +154,18 @@ function otherNameNotFound(c: Classification): Classification {
   };
 }
 
+/** The notice's lines to look for a phrase in: without Sendmail's own verdict where its Status is the code's (below). */
+function phrases(context: string, statusFromCode: boolean): string {
+  return statusFromCode ? context.replace(SENDMAIL_OWN_VERDICT, '') : context;
+}
+
+/** Sendmail's own line for a refused recipient, "550 5.1.1 <ann@…>... User unknown", whatever the server said. */
+const SENDMAIL_OWN_VERDICT = /^[45]\d\d [45]\.\d\.\d+ <[^<>\s]+>\.\.\. User unknown[ \t]*$/gm;
+
 const CANT_CREATE_OUTPUT = /can'?t create (?:\(user\) )?output/i;
 
 export function classifyRecipient(rec: ParsedRecipient, notice: string | null = null, more: RecipientContext = {}): ParsedRecipient {
-  const { reportedCategory = null, senderDomains = [], ourAddresses = () => [], transcript = null } = more;
+  const { reportedCategory = null, senderDomains = [], ourAddresses = () => [], transcript = null, statusFromCode = false } = more;
   // The reply as quoted (found again in the notice's transcript), and as classified.
   // The failed address, or the one we sent to where the report names the failed one without a domain
   // ("Final-Recipient: LOCAL;<f.b>").
@@ -181,6 +195,9 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   // A success status (2.x.x) cannot describe a failure or a delay: it is an earlier line of a quoted
   // transcript (`250 2.1.5 Ok` before the refusal), not the answer that failed.
   let given = rec.status?.startsWith('2.') ? null : rec.status;
+  const generic = statusFromCode && given && !fromText ? `${given.charAt(0)}.0.0` : null;
+  const reported = given;
+  if (generic) given = generic;
   // A recipient reported failed with a 4.x.x Status while the server's own reply was 5xx: the reply is the
   // evidence (the reporting MTA wrote its status from an earlier, temporary, attempt).
   const contradicted = rec.action === 'failed' && given?.startsWith('4.') === true && remote?.startsWith('5.') === true;
@@ -221,7 +238,7 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   // A diagnostic that says nothing recognisable ("Unable to deliver", a bare 5.0.0): the notice often
   // states the reason in a line of its own ("User unknown", "Host not found").
   if (context && c.category === 'unknown') {
-    const found = phraseInNotice(context, code, given);
+    const found = phraseInNotice(phrases(context, statusFromCode), code, given);
     // The notice's line that quotes the same stock reply ("… said: 550 Requested action not taken: mailbox
     // unavailable") is not a second statement of the reason: the reply was weighed above.
     // Nor is a line that is only a piece of the diagnostic itself (its reply wrapped over the notice's lines): the
@@ -235,7 +252,7 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   // Sendmail's "Can't create output" is its local mailer failing; the mailer's own line in the transcript may say why
   // ("procmail: Quota exceeded while writing …"): a full mailbox, then, not an error of their system.
   if (context && c.rule === 'wording:system-error' && CANT_CREATE_OUTPUT.test(diagnostic ?? '')) {
-    const found = phraseInNotice(context, code, given);
+    const found = phraseInNotice(phrases(context, statusFromCode), code, given);
     if (found?.classification.category === 'mailbox-full') {
       c = found.classification;
       source = 'notice';
@@ -292,6 +309,8 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
     given && !(source === 'notice' && !byReportedCategory && given.endsWith('.0.0') && c.enhanced?.charAt(0) === given.charAt(0))
       ? given
       : (c.enhanced ?? given ?? (code ? `${Math.floor(code / 100)}.0.0` : null));
+  // (The report's own Status stays what is reported where nothing more precise was found.)
+  if (generic && rec.status === generic) rec.status = reported;
   // A delay notice without any code: the MTA is still trying, which is a temporary (4.x.x) condition by
   // definition, whatever class the wording alone would suggest.
   if (rec.action === 'delayed' && given === null && code === null && rec.status?.startsWith('5.')) rec.status = `4${rec.status.slice(1)}`;
@@ -382,8 +401,16 @@ function answeredData(diagnostic: string | null, context: string | null): boolea
   if (FAILED_COMMAND_DATA.test(context)) return true;
   // Pipelined (Sendmail): RCPT and DATA went out together, so the transcript shows `>>> DATA` followed by the
   // RCPT's refusal and then DATA's own `503 Need RCPT` / `554 no valid recipients`.
-  return quotedReplies(diagnostic, context).some(({ before, after }) => AFTER_DATA_COMMAND.test(before) && !PIPELINED_DATA_REFUSAL.test(after));
+  // Sendmail also writes its own line about the recipient right under a refusal of its RCPT ("550 5.1.1 <ann@…>... User
+  // unknown"), where a refusal of the data gets "554 5.0.0 Service unavailable": without DATA's own refusal (another
+  // recipient was accepted), that line says the reply answered RCPT.
+  return quotedReplies(diagnostic, context).some(
+    ({ before, after }) => AFTER_DATA_COMMAND.test(before) && !PIPELINED_DATA_REFUSAL.test(after) && !SENDMAIL_RCPT_VERDICT.test(after),
+  );
 }
+
+/** Sendmail's own line about a recipient refused at RCPT, under the server's reply: "550 5.1.1 <ann@…>... User unknown". */
+const SENDMAIL_RCPT_VERDICT = /^[^\n]*\n(?:[ \t]*<<<[^\n]*\n){0,10}[ \t]*[45]\d\d [45]\.\d{1,3}\.\d{1,3} <?[^\s<>]+@[^\s<>]+?>?\.\.\. /;
 
 /** A transcript's `>>> DATA` line (or the data's closing `>>> .`) right before the quoted reply. */
 const AFTER_DATA_COMMAND = />>>\s*(?:DATA|\.)\s*\n\s*<<<\s*$/i;
@@ -429,7 +456,9 @@ function answeredMail(diagnostic: string | null, context: string | null): boolea
  */
 function pipelinedRcpt(diagnostic: string | null, context: string | null): boolean {
   if (!diagnostic || !context) return false;
-  return quotedReplies(diagnostic, context).some(({ before, after }) => AFTER_DATA_COMMAND.test(before) && PIPELINED_DATA_REFUSAL.test(after));
+  return quotedReplies(diagnostic, context).some(
+    ({ before, after }) => AFTER_DATA_COMMAND.test(before) && (PIPELINED_DATA_REFUSAL.test(after) || SENDMAIL_RCPT_VERDICT.test(after)),
+  );
 }
 
 /**

@@ -536,6 +536,7 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
       senderDomains: senders,
       ourAddresses: ours,
       transcript: single ? null : notice.report,
+      statusFromCode: notice.rule?.name === 'sendmail' && BARE_REPLY.test(r.diagnostic ?? ''),
     });
   });
   result.recipients = oneReplyForSeveral(membersOfExpandedAliases(withoutRepeats(result.recipients)), notice.report);
@@ -596,6 +597,8 @@ const OWN_REPLY_CODE = /^(?!>)[^\n]*(?:(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{
 /** Words or codes by which a text reports a failure (not only a title). */
 const FAILURE_EVIDENCE =
   /(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b|could(?: not|n't) be delivered|undeliver|delivery (?:has )?failed|failed permanently|permanent (?:fatal )?error|not (?:been )?delivered|unknown (?:user|recipient)|user unknown|does not exist|mailbox (?:is )?full|over quota|rejected|refused|returned to sender|no such|(?:could not|couldn't|unable to) (?:deliver|reach|be reached)/i;
+/** A diagnostic that is a reply with a code and no enhanced status ("550 Access denied"). */
+const BARE_REPLY = /^\s*(?:smtp\s*;\s*)?[45]\d\d[ -](?!\s*[245]\.\d{1,3}\.\d{1,3}\b)(?:(?![245]\.\d{1,3}\.\d{1,3}\b)[\s\S])*$/i;
 const AUTO_NOTIFIED = /^\s*auto-notified\b/i;
 const REPLY_ONLY = /^\s*(?:re|aw|sv|antw|odp)\s*(?:\[\d+\])?\s*:/i;
 

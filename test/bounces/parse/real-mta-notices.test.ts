@@ -369,3 +369,112 @@ test('Postfix\'s "TLS is required, but host … refused to start TLS" reported b
     [['ann@dest.example', 'tls-required', false]],
   );
 });
+
+/**
+ * Sendmail 8.17's report about one recipient: its text part (the failed address with its reason, then the transcript)
+ * and its delivery-status fields. A reply without an enhanced status gets a Status Sendmail makes from the code.
+ */
+const sendmailReport = (to: string, reason: string, transcript: string[], status: string): Buffer =>
+  Buffer.from(
+    deliveryReport(
+      ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.relay.example>', 'To: news@shop.example', 'Subject: Returned mail: see transcript for details'],
+      [
+        'The original message was received at Sun, 6 Dec 2026 21:20:55 GMT',
+        'from localhost [127.0.0.1]',
+        '',
+        '   ----- The following addresses had permanent fatal errors -----',
+        `<${to}>`,
+        `    (reason: ${reason})`,
+        '',
+        '   ----- Transcript of session follows -----',
+        '... while talking to mx.dest.example.:',
+        ...transcript,
+        '',
+      ],
+      [
+        'Reporting-MTA: dns; mx.relay.example',
+        '',
+        `Final-Recipient: RFC822; ${to}`,
+        `X-Actual-Recipient: rfc822; ${to}`,
+        'Action: failed',
+        `Status: ${status}`,
+        'Remote-MTA: DNS; mx.dest.example',
+        `Diagnostic-Code: SMTP; ${reason}`,
+      ],
+    ).join('\r\n'),
+  );
+
+/** Sendmail's transcript of a refused RCPT, with its own line about the recipient under the server's reply. */
+const rcptRefused = (to: string, reply: string) => [`>>> RCPT To:<${to}>`, `<<< ${reply}`, `550 5.1.1 <${to}>... User unknown`];
+
+noticeCases([
+  {
+    name: 'Sendmail\'s Status 5.1.1 and "... User unknown" made from a bare 550 at RCPT: the reply\'s own words decide (spam)',
+    mail: sendmailReport('ann@dest.example', '550 Message rejected as spam', rcptRefused('ann@dest.example', '550 Message rejected as spam'), '5.1.1'),
+    recipients: ['ann@dest.example'],
+    category: 'content-or-spam',
+    hard: false,
+  },
+  {
+    name: 'the same over "550 Rejected": no verdict on the address',
+    mail: sendmailReport('ann@dest.example', '550 Rejected', rcptRefused('ann@dest.example', '550 Rejected'), '5.1.1'),
+    recipients: ['ann@dest.example'],
+    category: 'unknown',
+    hard: false,
+  },
+  {
+    name: 'the same over a bare 552 after the data, which Sendmail calls 5.2.2: the message was too big, no mailbox is full',
+    mail: sendmailReport(
+      'ann@dest.example',
+      '552 Message size exceeds fixed maximum message size',
+      ['>>> .', '<<< 552 Message size exceeds fixed maximum message size', '554 5.0.0 Service unavailable'],
+      '5.2.2',
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'message-too-large',
+    hard: false,
+  },
+  {
+    name: 'a bare "550 No such user here" at RCPT under Sendmail\'s 5.1.1 is still a missing mailbox',
+    mail: sendmailReport('ann@dest.example', '550 No such user here', rcptRefused('ann@dest.example', '550 No such user here'), '5.1.1'),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    name: 'a pipelined transcript (">>> DATA" over the RCPT\'s refusal) with Sendmail\'s own line about the recipient and no refusal of DATA (another recipient was taken): the reply answered RCPT',
+    mail: sendmailReport(
+      'ann@dest.example',
+      '550 5.0.0 <ann@dest.example>... User unknown',
+      ['>>> DATA', '<<< 550 5.0.0 <ann@dest.example>... User unknown', '550 5.1.1 <ann@dest.example>... User unknown'],
+      '5.0.0',
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    name: 'the stock "mailbox unavailable" in a pipelined transcript with Sendmail\'s own line: answered RCPT, so hard as it is live',
+    mail: sendmailReport(
+      'ann@dest.example',
+      '550 Requested action not taken: mailbox unavailable',
+      ['>>> DATA', '<<< 550 Requested action not taken: mailbox unavailable', '550 5.1.1 <ann@dest.example>... User unknown'],
+      '5.1.1',
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    name: "a refusal of the data itself (Sendmail's \"554 5.0.0 Service unavailable\" under it) is still a filter's, not the address's",
+    mail: sendmailReport('ann@dest.example', '550 No such user here', ['>>> DATA', '<<< 550 No such user here', '554 5.0.0 Service unavailable'], '5.2.0'),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+]);
+
+test("Sendmail's own Status stays the reported status where the reply quotes none", async () => {
+  const r = await parseBounce(sendmailReport('ann@dest.example', '550 Rejected', rcptRefused('ann@dest.example', '550 Rejected'), '5.1.1'));
+  assert.equal(r.recipients[0]?.status, '5.1.1');
+});
