@@ -12,7 +12,7 @@
  * ("blocked using zen.spamhaus.org"), not where a name is the host that answered or the recipient's domain.
  */
 const REASON_WORDS_IN_NAMES =
-  /unknown|invalid|exist|notfound|nosuch|full|quota|disabled|suspend|inactive|expire|den(?:y|ied)|refuse|reject|block|spam|relay|time-?out|loop|virus|gr[ae]y|limit|policy|reput|blacklist|listed|moved|vacation|bounce|fail|error|junk|banned|abuse|filter|unreach|unavailable|busy|spf|dkim|dmarc|malware|infected|rbl|nxdomain|throttl|unsolicited|phish|barracuda|sorbs|spamhaus|spamcop|uceprotect|surbl|uribl|spamrats|mailspike|abuseat|dnsbl/;
+  /unknown|invalid|exist|notfound|nosuch|full|quota|disabled|suspend|inactive|expire|den(?:y|ied)|refuse|reject|block|spam|relay|time-?out|loop|virus|gr[ae]y|limit|policy|reput|blacklist|listed|moved|vacation|bounce|fail|error|junk|banned|abuse|filter|unreach|unavailable|busy|spf|dkim|dmarc|malware|infected|rbl|nxdomain|nullmx|throttl|unsolicited|phish|barracuda|sorbs|spamhaus|spamcop|uceprotect|surbl|uribl|spamrats|mailspike|abuseat|dnsbl/;
 
 /** The blocklists' own names: where an address is at one ("delist@spamcop.net"), the name is the list's evidence. */
 const BLOCKLIST_NAMES = /barracuda|sorbs|spamhaus|spamcop|uceprotect|surbl|uribl|spamrats|mailspike|abuseat|dnsbl/;

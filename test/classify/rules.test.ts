@@ -1272,6 +1272,7 @@ const ROWS: Row[] = [
   ['wording:connection-lost', r('dsn', null, '5.0.0', 'Network connection shut down by the remote mail server'), 'connection-failure'],
   ['wording:connection-lost', r('dsn', null, '5.0.0', 'Network is down'), 'connection-failure'],
   ['wording:tls-required', r('dsn', 454, '4.7.0', '454 4.7.0 TLS not available'), 'tls-required'], // Postfix's Diagnostic-Code when TLS was required
+  ['wording:dns-try-again', r('dsn', null, '4.0.0', 'Temporary failure in MX lookup'), 'dns-failure'], // OpenSMTPD's SERVFAIL
 ];
 
 for (const [rule, input, category] of ROWS) {

@@ -40,6 +40,9 @@ export function forwardedFrom(block: string | null, finalAddress: string | null)
  */
 const LIST_COPY = ['x-beenthere', 'x-mailman-version', 'list-post', 'mailing-list'];
 
+/** A Received line's envelope recipient: "… for <ann@…>; <date>". */
+const RECEIVED_FOR = new RegExp(`\\bfor\\s+<(${ADDR})>\\s*;`, 'i');
+
 /** Header fields a delivering hop adds with the envelope recipient it accepted. */
 const STAMPS = ['x-original-to', 'delivered-to', 'envelope-to', 'x-envelope-to', 'x-ms-exchange-inbox-rules-loop'];
 
@@ -53,7 +56,13 @@ export function sentToFromReturned(returned: Header[] | null, finalAddress: stri
   // A discussion list's copy is written to the list and stamped with the list's own address as it arrived
   // there: the member's address is not among them, and the list is not whom the copy was sent to.
   if (returned.some((h) => LIST_COPY.includes(h.name))) return null;
-  const stamps = returned.filter((h) => STAMPS.includes(h.name));
+  // (A hop's Received line names the envelope recipient it accepted too, "for <ann@…>", when the message had one:
+  // OpenSMTPD's forward stamps nothing else.)
+  const stamps = returned.flatMap((h): Header[] => {
+    if (STAMPS.includes(h.name)) return [h];
+    const received = h.name === 'received' ? RECEIVED_FOR.exec(h.value) : null;
+    return received ? [{ name: h.name, value: received[1]! }] : [];
+  });
   if (stamps.length === 0) return null;
   const written = new Set([...headersAll(returned, 'to'), ...headersAll(returned, 'cc')].flatMap((v) => addresses(v)).map((a) => a.toLowerCase()));
   if (written.size === 0 || written.has(finalAddress.toLowerCase())) return null;

@@ -513,8 +513,8 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
     if (firstOfSeveral && diagnostic) diagnostic = transcriptReply(notice.report, firstOfSeveral[1]!, diagnostic) ?? diagnostic;
     let action = actionOf(r, warned);
     // OpenSMTPD's expiry under its delay template (expiredUnderWarning): its report says delayed too.
-    if (action === 'delayed' && notice.rule?.name === 'opensmtpd' && final && expiredUnderWarning('opensmtpd', lineAbout(notice.report, final)))
-      action = 'failed';
+    const expired = action === 'delayed' && notice.rule?.name === 'opensmtpd' && final && expiredUnderWarning('opensmtpd', lineAbout(notice.report, final));
+    if (expired) action = 'failed';
     const rec: ParsedRecipient = {
       address: original ?? final ?? sentAs,
       final_recipient: final,
@@ -531,13 +531,14 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
     // Of a notice about several recipients, only its paragraph about this one tells at which stage this
     // one was refused (Postfix: "<addr>: host … said: 550 … (in reply to RCPT TO command)").
     const context = single ? notice.report : final && linesSought++ < MAX_LINE_SEARCHES ? lineAbout(notice.report, final) : null;
-    return classifyRecipient(rec, context, {
+    const read = classifyRecipient(rec, context, {
       reportedCategory: r.reportedCategory,
       senderDomains: senders,
       ourAddresses: ours,
       transcript: single ? null : notice.report,
       statusFromCode: notice.rule?.name === 'sendmail' && BARE_REPLY.test(r.diagnostic ?? ''),
     });
+    return expired ? givenUp(read) : read;
   });
   result.recipients = oneReplyForSeveral(membersOfExpandedAliases(withoutRepeats(result.recipients)), notice.report);
   result.kind = kindOf(result.recipients);
@@ -657,6 +658,14 @@ function xtextDecoded(value: string): string {
  */
 function expiredUnderWarning(rule: string | null, line: string | null): boolean {
   return rule === 'opensmtpd' && line !== null && /(?:^|:)\s*envelope expired\b/i.test(line);
+}
+
+/**
+ * A recipient given up under a delay template is a failure: its status takes class 5 (OpenSMTPD keeps the warning's
+ * `Status: 4.4.7` for it), as a failed recipient's does.
+ */
+function givenUp(rec: ParsedRecipient): ParsedRecipient {
+  return rec.status?.startsWith('4.') ? { ...rec, status: `5${rec.status.slice(1)}` } : rec;
 }
 
 /** A recipient's line in a receipt gives a reason that classifies as a failure ("addr: Envelope expired"). */
@@ -806,11 +815,12 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
       category: null,
       hard: null,
     };
-    return classifyRecipient(rec, found.length === 1 ? report.report : null, {
+    const read = classifyRecipient(rec, found.length === 1 ? report.report : null, {
       senderDomains: senders,
       ourAddresses: ours,
       transcript: found.length === 1 ? null : report.report,
     });
+    return report.delayed && !f.outcome && expiredUnderWarning(report.rule, f.diagnostic) ? givenUp(read) : read;
   });
   result.recipients = oneReplyForSeveral(membersOfExpandedAliases(result.recipients), report.report);
   result.kind = kindOf(result.recipients);

@@ -478,3 +478,127 @@ test("Sendmail's own Status stays the reported status where the reply quotes non
   const r = await parseBounce(sendmailReport('ann@dest.example', '550 Rejected', rcptRefused('ann@dest.example', '550 Rejected'), '5.1.1'));
   assert.equal(r.recipients[0]?.status, '5.1.1');
 });
+
+/** OpenSMTPD 6.8's report: its template's lines, its fields, and the returned message's headers. */
+const opensmtpdReport = (subject: string, template: string[], fields: string[], returned: string[]): Buffer =>
+  lines(
+    'From: Mailer Daemon <MAILER-DAEMON@mx.relay.example>',
+    'To: news@shop.example',
+    `Subject: ${subject}`,
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="o1"',
+    '',
+    'This is a MIME-encapsulated message.',
+    '',
+    '--o1',
+    'Content-Description: Notification',
+    'Content-Type: text/plain; charset=us-ascii',
+    '',
+    '    Hi!',
+    '',
+    '    This is the MAILER-DAEMON, please DO NOT REPLY to this email.',
+    '',
+    ...template,
+    '--o1',
+    'Content-Description: Delivery Report',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; mx.relay.example',
+    '',
+    ...fields,
+    '',
+    '--o1',
+    'Content-Description: Message headers',
+    'Content-Type: text/rfc822-headers',
+    '',
+    ...returned,
+    '',
+    '--o1--',
+  );
+
+test('OpenSMTPD\'s forward stamps only its Received line ("for <team@…>"): the address we sent to is that one, the target is the final recipient', async () => {
+  const r = await parseBounce(
+    opensmtpdReport(
+      'Delivery status notification: failed',
+      [
+        '    An error has occurred while attempting to deliver a message for',
+        '    the following list of recipients:',
+        '',
+        'ann@dest.example: 550 5.1.1 <ann@dest.example>: Recipient address rejected: User unknown in virtual mailbox table',
+        '',
+      ],
+      ['Final-Recipient: rfc822; ann@dest.example', 'Action: failed', 'Status: 5.0.0'],
+      [
+        'Received: from app.shop.example (app.shop.example [192.0.2.7])',
+        '\tby mx.relay.example (OpenSMTPD) with ESMTP id c080854f',
+        '\tfor <team@partner.example>;',
+        '\tSun, 6 Dec 2026 21:07:26 +0000 (UTC)',
+        'From: Shop <news@shop.example>',
+        'To: team@partner.example',
+        'Subject: Spring offer',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((p) => [p.address, p.final_recipient, p.category]),
+    [['team@partner.example', 'ann@dest.example', 'mailbox-unknown']],
+  );
+});
+
+test('OpenSMTPD\'s expiry under its delay template, "Action: delayed" and "Status: 4.4.7": failed, with a class-5 status', async () => {
+  const r = await parseBounce(
+    opensmtpdReport(
+      'Delivery status notification: delayed',
+      [
+        '    A message is delayed for more than 0 seconds for the following',
+        '    list of recipients:',
+        '',
+        'ann@dest.example: Envelope expired',
+        '',
+        '    Please note that this is only a temporary failure report.',
+        '',
+      ],
+      ['Final-Recipient: rfc822; ann@dest.example', 'Action: delayed', 'Status: 4.4.7'],
+      ['From: Shop <news@shop.example>', 'To: ann@dest.example', 'Subject: Spring offer'],
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((p) => [p.action, p.status, p.category]),
+    [['failed', '5.4.7', 'expired']],
+  );
+});
+
+test('OpenSMTPD\'s "Temporary failure in MX lookup" (SERVFAIL) is a DNS failure, and a domain named "nullmx" is only a name', async () => {
+  const r = await parseBounce(
+    opensmtpdReport(
+      'Delivery status notification: delayed',
+      [
+        '    A message is delayed for more than 4 hours for the following',
+        '    list of recipients:',
+        '',
+        'ann@dest.example: Temporary failure in MX lookup',
+        'bob@nullmx-hosting.example: Envelope expired',
+        '',
+        '    Please note that this is only a temporary failure report.',
+        '',
+      ],
+      [
+        'Final-Recipient: rfc822; ann@dest.example',
+        'Action: delayed',
+        'Status: 4.0.0',
+        '',
+        'Final-Recipient: rfc822; bob@nullmx-hosting.example',
+        'Action: delayed',
+        'Status: 4.4.7',
+      ],
+      ['From: Shop <news@shop.example>', 'To: ann@dest.example, bob@nullmx-hosting.example', 'Subject: Spring offer'],
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((p) => [p.address, p.category, p.hard]),
+    [
+      ['ann@dest.example', 'dns-failure', false],
+      ['bob@nullmx-hosting.example', 'expired', false],
+    ],
+  );
+});
