@@ -22,6 +22,11 @@ export interface DsnRecipientFields {
   reportedCategory: string | null;
   /** Exchange's X-Supplementary-Info reply, the diagnostic where Diagnostic-Code is missing. */
   supplementary: string | null;
+  /**
+   * Sendmail's X-Actual-Recipient: the address delivery went to after its aliases, where Final-Recipient is the one it
+   * received (the alias).
+   */
+  actualRecipient?: string | null;
 }
 
 export interface DsnFields {
@@ -149,6 +154,7 @@ export function parseDeliveryStatus(text: string, maxRecipients = Infinity): Dsn
       };
       known(rcpt, f.value);
     }
+    if (rcpt) actualRecipient(rcpt);
     if (rcpt && (rcpt.finalRecipient || rcpt.originalRecipient || rcpt.finalRaw)) {
       rcpt.diagnostic ??= rcpt.supplementary;
       result.recipients.push(rcpt);
@@ -157,13 +163,28 @@ export function parseDeliveryStatus(text: string, maxRecipients = Infinity): Dsn
   return result;
 }
 
+/**
+ * Sendmail's alias expansion: Final-Recipient is the alias it received, X-Actual-Recipient the target delivery failed
+ * for. The alias is the address we sent to (unless an Original-Recipient says otherwise), the target the final one.
+ * (Without a Final-Recipient, the actual one stands in; a program or file it delivered to is no address.)
+ */
+function actualRecipient(r: DsnRecipientFields): void {
+  const actual = r.actualRecipient;
+  if (!actual || !actual.includes('@') || /^[|/]/.test(actual)) {
+    if (!r.finalRecipient && actual) r.finalRecipient = actual;
+    return;
+  }
+  if (r.finalRecipient && r.finalRecipient.toLowerCase() !== actual.toLowerCase()) r.originalRecipient ??= r.finalRecipient;
+  r.finalRecipient = actual;
+}
+
 const RECIPIENT_FIELDS: Record<string, (r: DsnRecipientFields, v: string) => void> = {
   'final-recipient': (r, v) => {
     r.finalRaw ??= v.trim() || null;
     r.finalRecipient ??= cleanAddress(v);
   },
   'original-recipient': (r, v) => void (r.originalRecipient ??= cleanAddress(v)),
-  'x-actual-recipient': (r, v) => void (r.finalRecipient ??= cleanAddress(v)),
+  'x-actual-recipient': (r, v) => void (r.actualRecipient ??= cleanAddress(v)),
   action: (r, v) =>
     void (r.action ??=
       v

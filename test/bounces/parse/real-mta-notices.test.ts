@@ -602,3 +602,33 @@ test('OpenSMTPD\'s "Temporary failure in MX lookup" (SERVFAIL) is a DNS failure,
     ],
   );
 });
+
+test("Sendmail's alias: Final-Recipient is the alias we sent to, X-Actual-Recipient the target that failed", async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      deliveryReport(
+        ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.relay.example>', 'To: news@shop.example', 'Subject: Returned mail: see transcript for details'],
+        [
+          '   ----- The following addresses had permanent fatal errors -----',
+          '<ann@dest.example>',
+          '    (reason: 550 5.1.1 <ann@dest.example>: Recipient address rejected: User unknown)',
+          '    (expanded from: <team@partner.example>)',
+          '',
+        ],
+        [
+          'Reporting-MTA: dns; mx.relay.example',
+          '',
+          'Final-Recipient: RFC822; team@partner.example',
+          'X-Actual-Recipient: rfc822; ann@dest.example',
+          'Action: failed',
+          'Status: 5.1.1',
+          'Diagnostic-Code: SMTP; 550 5.1.1 <ann@dest.example>: Recipient address rejected: User unknown',
+        ],
+      ).join('\r\n'),
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((p) => [p.address, p.final_recipient, p.category]),
+    [['team@partner.example', 'ann@dest.example', 'mailbox-unknown']],
+  );
+});
