@@ -55,3 +55,20 @@ export const COURIER_UNDELIVERABLE: readonly string[] = [
   'Your message to the following recipients cannot be delivered:',
   '',
 ];
+
+/** OpenSMTPD's greeting, above each of its templates. */
+export const OPENSMTPD_HELLO: readonly string[] = ['    Hi!', '', '    This is the MAILER-DAEMON, please DO NOT REPLY to this email.', ''];
+
+/** OpenSMTPD's delay template over one recipient whose envelope expired (its greeting included). */
+export const OPENSMTPD_DELAY_EXPIRED: readonly string[] = [
+  ...OPENSMTPD_HELLO,
+  '    A message is delayed for more than 0 seconds for the following',
+  '    list of recipients:',
+  '',
+  'ann@dest.example: Envelope expired',
+  '',
+  '    Please note that this is only a temporary failure report.',
+  '    The message is kept in the queue for up to 7 days.',
+  '    You DO NOT NEED to re-send the message to these recipients.',
+  '',
+];

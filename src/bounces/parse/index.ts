@@ -493,9 +493,18 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
     // The ORCPT as given, its xtext decoded where an MTA copied it undecoded ("jane+2Bnews@…" for "jane+news@…").
     const sentAs = r.originalRecipient ? xtextDecoded(r.originalRecipient) : null;
     const inText = !named && (r.finalRecipient !== null || r.finalRaw !== null) && single && !isMailbox(sentAs);
-    const final = (inText ? textRecipients()[0]?.address : undefined) ?? r.finalRecipient;
+    let final = (inText ? textRecipients()[0]?.address : undefined) ?? r.finalRecipient;
     const wordless = !r.diagnostic || !/[A-Za-z]{3}/.test(r.diagnostic);
-    const fromText = final && (wordless || forwards) ? fromNotice(final) : undefined;
+    let fromText = final && (wordless || forwards) ? fromNotice(final) : undefined;
+    // Exim 4.96 gives the address it redirected as Final-Recipient, and the target only in its text ("rc@…" over
+    // "(generated from alias@…)"): the target the notice names as generated from it is the final recipient — the one
+    // there is, or of several (an alias expanded to many) the one this recipient's reply names.
+    if (final && forwards && !fromText) {
+      const targets = textRecipients().filter((t) => t.original?.toLowerCase() === final!.toLowerCase());
+      const diagnostic = r.diagnostic?.toLowerCase() ?? '';
+      const target = targets.length === 1 ? targets[0] : targets.find((t) => diagnostic.includes(t.address.toLowerCase()));
+      if (target) [fromText, final] = [target, target.address];
+    }
     // The address we sent to: see forwarded.ts for where reports keep it.
     // (An Original-Recipient that is the final address in other letter case adds nothing.)
     const orcpt = isMailbox(sentAs) && sentAs.toLowerCase() !== final?.toLowerCase() ? sentAs : null;

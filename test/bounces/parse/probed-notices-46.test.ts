@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
 import { noticeCases } from '../../helpers/notice-cases.js';
-import { COURIER_UNDELIVERABLE, deliveryReport, postfixOpening } from '../../helpers/notice-text.js';
+import { COURIER_UNDELIVERABLE, deliveryReport, OPENSMTPD_DELAY_EXPIRED, postfixOpening } from '../../helpers/notice-text.js';
 
 const lines = (...l: string[]): Buffer => Buffer.from([...l, ''].join('\r\n'));
 
@@ -32,23 +32,6 @@ const transcriptFor = (...transcript: string[]): Buffer =>
   );
 
 const PERSON = ['From: "Alice Doe" <alice@client.example>', 'To: support@shop.example'];
-
-/** OpenSMTPD's delay template over one recipient whose envelope expired. */
-const OPENSMTPD_DELAY_EXPIRED = [
-  '    Hi!',
-  '',
-  '    This is the MAILER-DAEMON, please DO NOT REPLY to this email.',
-  '',
-  '    A message is delayed for more than 0 seconds for the following',
-  '    list of recipients:',
-  '',
-  'ann@dest.example: Envelope expired',
-  '',
-  '    Please note that this is only a temporary failure report.',
-  '    The message is kept in the queue for up to 7 days.',
-  '    You DO NOT NEED to re-send the message to these recipients.',
-  '',
-];
 
 /** A Postfix report whose one recipient was refused "no such user" after the data. */
 const POSTFIX_AFTER_DATA = deliveryReport(
@@ -111,7 +94,7 @@ noticeCases([
     name: 'OpenSMTPD\'s delay template over "addr: Envelope expired" (text only) ends the recipient: the envelope is gone',
     mail: plain(
       ['From: Mailer Daemon <MAILER-DAEMON@mx.dest.example>', 'To: news@shop.example', 'Subject: Delivery status notification: delayed'],
-      OPENSMTPD_DELAY_EXPIRED,
+      [...OPENSMTPD_DELAY_EXPIRED],
     ),
     recipients: ['ann@dest.example'],
     category: 'expired',

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
 import { noticeCases } from '../../helpers/notice-cases.js';
-import { deliveryReport, postfixOpening } from '../../helpers/notice-text.js';
+import { deliveryReport, OPENSMTPD_DELAY_EXPIRED, OPENSMTPD_HELLO, postfixOpening } from '../../helpers/notice-text.js';
 
 const lines = (...l: string[]): Buffer => Buffer.from([...l, ''].join('\r\n'));
 
@@ -190,6 +190,15 @@ const afterData = (address: string, ...reply: string[]): string[] => [
   ...reply.map((l) => `    ${l}`),
 ];
 
+/** Exim's paragraph about a target its router generated from an alias, refused at RCPT. */
+const generatedFrom = (address: string, alias: string, reply: string): string[] => [
+  `  ${address}`,
+  `    (generated from ${alias})`,
+  '    host mx.dest.example [192.0.2.25]',
+  `    SMTP error from remote mail server after RCPT TO:<${address}>:`,
+  `    ${reply}`,
+];
+
 test('a refusal after the data that names one recipient, listed under each (Exim): the other recipient is not in doubt', async () => {
   const reply = '550 5.1.1 <bob@dest.example>: user unknown';
   const r = await parseBounce(
@@ -285,20 +294,8 @@ test('an alias Exim gives as every member\'s Final-Recipient ("(generated from t
   const r = await parseBounce(
     eximNotice(
       [
-        [
-          '  ann@dest.example',
-          '    (generated from team@shop-partner.example)',
-          '    host mx.dest.example [192.0.2.25]',
-          '    SMTP error from remote mail server after RCPT TO:<ann@dest.example>:',
-          '    552 5.2.2 <ann@dest.example>: Mailbox full',
-        ],
-        [
-          '  bob@dest.example',
-          '    (generated from team@shop-partner.example)',
-          '    host mx.dest.example [192.0.2.25]',
-          '    SMTP error from remote mail server after RCPT TO:<bob@dest.example>:',
-          '    550 5.1.1 <bob@dest.example>: User unknown',
-        ],
+        generatedFrom('ann@dest.example', 'team@shop-partner.example', '552 5.2.2 <ann@dest.example>: Mailbox full'),
+        generatedFrom('bob@dest.example', 'team@shop-partner.example', '550 5.1.1 <bob@dest.example>: User unknown'),
       ],
       [
         ['team@shop-partner.example', '550 5.1.1 <bob@dest.example>: User unknown'],
@@ -494,10 +491,6 @@ const opensmtpdReport = (subject: string, template: string[], fields: string[], 
     'Content-Description: Notification',
     'Content-Type: text/plain; charset=us-ascii',
     '',
-    '    Hi!',
-    '',
-    '    This is the MAILER-DAEMON, please DO NOT REPLY to this email.',
-    '',
     ...template,
     '--o1',
     'Content-Description: Delivery Report',
@@ -521,6 +514,7 @@ test('OpenSMTPD\'s forward stamps only its Received line ("for <team@…>"): the
     opensmtpdReport(
       'Delivery status notification: failed',
       [
+        ...OPENSMTPD_HELLO,
         '    An error has occurred while attempting to deliver a message for',
         '    the following list of recipients:',
         '',
@@ -549,15 +543,7 @@ test('OpenSMTPD\'s expiry under its delay template, "Action: delayed" and "Statu
   const r = await parseBounce(
     opensmtpdReport(
       'Delivery status notification: delayed',
-      [
-        '    A message is delayed for more than 0 seconds for the following',
-        '    list of recipients:',
-        '',
-        'ann@dest.example: Envelope expired',
-        '',
-        '    Please note that this is only a temporary failure report.',
-        '',
-      ],
+      [...OPENSMTPD_DELAY_EXPIRED],
       ['Final-Recipient: rfc822; ann@dest.example', 'Action: delayed', 'Status: 4.4.7'],
       ['From: Shop <news@shop.example>', 'To: ann@dest.example', 'Subject: Spring offer'],
     ),
@@ -573,6 +559,7 @@ test('OpenSMTPD\'s "Temporary failure in MX lookup" (SERVFAIL) is a DNS failure,
     opensmtpdReport(
       'Delivery status notification: delayed',
       [
+        ...OPENSMTPD_HELLO,
         '    A message is delayed for more than 4 hours for the following',
         '    list of recipients:',
         '',
@@ -630,5 +617,14 @@ test("Sendmail's alias: Final-Recipient is the alias we sent to, X-Actual-Recipi
   assert.deepEqual(
     r.recipients.map((p) => [p.address, p.final_recipient, p.category]),
     [['team@partner.example', 'ann@dest.example', 'mailbox-unknown']],
+  );
+});
+
+test('Exim\'s redirect: its report gives the alias as Final-Recipient, its text the target "(generated from …)", which is the final recipient', async () => {
+  const reply = '550 5.1.1 <ann@dest.example>: Recipient address rejected: User unknown in virtual mailbox table';
+  const r = await parseBounce(eximNotice([generatedFrom('ann@dest.example', 'team@shop-partner.example', reply)], [['team@shop-partner.example', reply]]));
+  assert.deepEqual(
+    r.recipients.map((p) => [p.address, p.final_recipient, p.category, p.hard]),
+    [['team@shop-partner.example', 'ann@dest.example', 'mailbox-unknown', true]],
   );
 });
