@@ -1273,6 +1273,20 @@ const ROWS: Row[] = [
   ['wording:connection-lost', r('dsn', null, '5.0.0', 'Network is down'), 'connection-failure'],
   ['wording:tls-required', r('dsn', 454, '4.7.0', '454 4.7.0 TLS not available'), 'tls-required'], // Postfix's Diagnostic-Code when TLS was required
   ['wording:dns-try-again', r('dsn', null, '4.0.0', 'Temporary failure in MX lookup'), 'dns-failure'], // OpenSMTPD's SERVFAIL
+  // Exim's system filter's `fail text` and cPanel's routing failure, whose stock guess names block lists; a retired address.
+  ['wording:virus', r('dsn', null, '5.0.0', 'Message rejected by system filter: executable attachments are not accepted here'), 'virus'],
+  ['wording:spam', r('data', 550, null, '550 Message rejected by system filter'), 'content-or-spam'],
+  [
+    'provider:cpanel-cannot-route',
+    r(
+      'dsn',
+      null,
+      '5.0.0',
+      'The mail server could not deliver mail to ann@dest.example.  The account or domain may not exist, they may be blacklisted, or missing the proper dns entries.',
+    ),
+    'mailbox-unknown',
+  ],
+  ['wording:user-unknown', r('rcpt', 550, null, '550 Address no longer in use'), 'mailbox-unknown'],
 ];
 
 for (const [rule, input, category] of ROWS) {
