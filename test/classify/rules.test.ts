@@ -1287,6 +1287,20 @@ const ROWS: Row[] = [
     'mailbox-unknown',
   ],
   ['wording:user-unknown', r('rcpt', 550, null, '550 Address no longer in use'), 'mailbox-unknown'],
+  // Real receivers: Postfix's refusal of our sender by a site's own list, Haraka's answer for a domain no plugin takes,
+  // a Postfix relay's address verification quoting Exim's "Unrouteable address".
+  ['provider:postfix-sender-access', r('rcpt', 554, '5.7.1', '554 5.7.1 <news@shop.example>: Sender address rejected: listed on local blocklist'), 'policy'],
+  ['wording:relay-denied', r('rcpt', 550, null, '550 I cannot deliver mail for <ann@dest.example>'), 'relay-denied'],
+  [
+    'enhanced:X.1.1',
+    r(
+      'dsn',
+      450,
+      '4.1.1',
+      '450 4.1.1 <ann@dest.example>: Recipient address rejected: unverified address: host mx.dest.example[192.0.2.1] said: 550 Unrouteable address',
+    ),
+    'mailbox-unknown',
+  ],
 ];
 
 for (const [rule, input, category] of ROWS) {

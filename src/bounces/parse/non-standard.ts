@@ -781,7 +781,17 @@ export function splitNotice(subject: string, noticeText: string): Notice {
   }
   const rule = matchRule(subject, text);
   const { report, returned } = cut(text, rule?.original ? [rule.original, ...ORIGINAL_MARKERS] : ORIGINAL_MARKERS);
-  return { subject, text, rule, report: withoutFooter(report), returned, forwarded };
+  return { subject, text, rule, report: withoutOurSubject(withoutFooter(report)), returned, forwarded };
+}
+
+/**
+ * Exim's line quoting the subject of our message ("The subject of the message is: Re: your mailbox is full"): our
+ * words, which would read as the notice's reason (or as a delay's) where it gives none. Its text goes; the line stays.
+ */
+const OUR_SUBJECT_LINE = /^([ \t]*The subject of the message is:)[^\n]*$/gim;
+
+function withoutOurSubject(report: string): string {
+  return report.includes('subject of the message is') ? report.replace(OUR_SUBJECT_LINE, '$1') : report;
 }
 
 /**

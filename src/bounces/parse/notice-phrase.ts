@@ -22,7 +22,7 @@ const REASON_WORDS =
 function units(text: string): string[] {
   const out: string[] = [];
   for (const paragraph of text.split(/\n[ \t]*\n/)) {
-    const lines = paragraph.split('\n').filter((line) => !DATA_REFUSED_FOR_RCPT.test(line));
+    const lines = paragraph.split('\n').filter((line) => !DATA_REFUSED_FOR_RCPT.test(line) && !OUR_SUBJECT.test(line));
     out.push(...lines);
     if (lines.length > 1 && paragraph.length <= PARAGRAPH_MAX) out.push(lines.join(' ').replace(/\s+/g, ' '));
   }
@@ -34,6 +34,13 @@ function units(text: string): string[] {
  * (recipient)`, `<<< 554 no valid recipients`): it says why DATA failed, not why the recipient did.
  */
 const DATA_REFUSED_FOR_RCPT = /^[\s>]*<<<\s*5\d\d[ -][^\n]*\b(?:RCPT|recipients?)\b/i;
+
+/**
+ * A line quoting our message's subject (Exim's "The subject of the message is: …", a "Subject: …" line of the
+ * notice's summary): our words, whatever they say ("Re: your mailbox is full"), not the notice's reason.
+ */
+const OUR_SUBJECT =
+  /^[\s>]*(?:the subject of the message is|subject|betreff|objet|asunto|oggetto|onderwerp|assunto|temat|předmět|тема|件名|主题|主旨|제목)\s*[:：]/i;
 
 /** A paragraph up to this long is also classified whole (a wrapped sentence or two). */
 const PARAGRAPH_MAX = 400;

@@ -628,3 +628,37 @@ test('Exim\'s redirect: its report gives the alias as Final-Recipient, its text 
     [['team@shop-partner.example', 'ann@dest.example', 'mailbox-unknown', true]],
   );
 });
+
+test('Exim\'s delay warning without a "Delay reason" (a host that refused the connection): our subject\'s words are no reason', async () => {
+  const r = await parseBounce(
+    lines(
+      'From: Mail Delivery System <Mailer-Daemon@mx.relay.example>',
+      'To: news@shop.example',
+      'Subject: Warning: message 1xaK48-0004Qe-0u delayed 1 minutes',
+      'Auto-Submitted: auto-replied',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=us-ascii',
+      '',
+      'This message was created automatically by mail delivery software.',
+      'A message that you sent has not yet been delivered to one or more of its',
+      'recipients after more than 1 minutes on the queue on mx.relay.example.',
+      '',
+      'The message identifier is:     1xaK48-0004Qe-0u',
+      'The subject of the message is: Re: 550 5.1.1 user unknown - your mailbox is full',
+      '',
+      'The address to which the message has not yet been delivered is:',
+      '',
+      '  ann@dest.example',
+      '',
+      'No action is required on your part. Delivery attempts will continue for',
+      'some time, and this warning may be repeated at intervals if the message',
+      'remains undelivered. Eventually the mail delivery software will give up,',
+      'and when that happens, the message will be returned to you.',
+    ),
+  );
+  assert.equal(r.kind, 'delay');
+  assert.deepEqual(
+    r.recipients.map((p) => [p.address, p.category, p.hard]),
+    [['ann@dest.example', 'unknown', false]],
+  );
+});
