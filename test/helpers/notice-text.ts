@@ -72,3 +72,11 @@ export const OPENSMTPD_DELAY_EXPIRED: readonly string[] = [
   '    You DO NOT NEED to re-send the message to these recipients.',
   '',
 ];
+
+/** Exim's closing paragraph of a delay warning. */
+export const EXIM_DELAY_CLOSING: readonly string[] = [
+  'No action is required on your part. Delivery attempts will continue for',
+  'some time, and this warning may be repeated at intervals if the message',
+  'remains undelivered. Eventually the mail delivery software will give up,',
+  'and when that happens, the message will be returned to you.',
+];

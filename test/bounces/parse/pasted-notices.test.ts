@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
 import { classify, splitReply } from '../../../src/classify/index.js';
 import { type NoticeCase, noticeCases } from '../../helpers/notice-cases.js';
-import { deliveryReport, EXIM_PERMANENT_OPENING, postfixOpening } from '../../helpers/notice-text.js';
+import { deliveryReport, EXIM_DELAY_CLOSING, EXIM_PERMANENT_OPENING, postfixOpening } from '../../helpers/notice-text.js';
 
 const mail = (headers: string[], body: string[]): Buffer =>
   Buffer.from([...headers, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', '', ...body, ''].join('\r\n'));
@@ -397,10 +397,7 @@ test('a delay notice whose reason is not recognised is explained as a delay, not
         '',
         '  sam@dest.example',
         '',
-        'No action is required on your part. Delivery attempts will continue for',
-        'some time, and this warning may be repeated at intervals if the message',
-        'remains undelivered. Eventually the mail delivery software will give up,',
-        'and when that happens, the message will be returned to you.',
+        ...EXIM_DELAY_CLOSING,
       ],
     ),
   );

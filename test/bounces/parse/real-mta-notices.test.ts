@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
 import { noticeCases } from '../../helpers/notice-cases.js';
-import { deliveryReport, OPENSMTPD_DELAY_EXPIRED, OPENSMTPD_HELLO, postfixOpening } from '../../helpers/notice-text.js';
+import { deliveryReport, EXIM_DELAY_CLOSING, OPENSMTPD_DELAY_EXPIRED, OPENSMTPD_HELLO, postfixOpening } from '../../helpers/notice-text.js';
 
 const lines = (...l: string[]): Buffer => Buffer.from([...l, ''].join('\r\n'));
 
@@ -650,10 +650,7 @@ test('Exim\'s delay warning without a "Delay reason" (a host that refused the co
       '',
       '  ann@dest.example',
       '',
-      'No action is required on your part. Delivery attempts will continue for',
-      'some time, and this warning may be repeated at intervals if the message',
-      'remains undelivered. Eventually the mail delivery software will give up,',
-      'and when that happens, the message will be returned to you.',
+      ...EXIM_DELAY_CLOSING,
     ),
   );
   assert.equal(r.kind, 'delay');
