@@ -17,6 +17,7 @@ const SUBJECT_RE = new RegExp(
       'auto(?=\\s*:)', // Lotus Notes and Domino: "AUTO: …"
       'out of (?:the )?office',
       'away from (?:the )?office',
+      'away from my (?:e-?)?mail', // the `vacation` program's default subject
       'on vacation',
       'vacation',
       'abwesenheit(?:snotiz)?', // de

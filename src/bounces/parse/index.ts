@@ -248,6 +248,7 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   // report written as text (Exim's "A message claiming to be from you has failed the published DMARC policy"),
   // whose copied headers name a recipient who received the message.
   if (statusFields === null && authenticationReport(top, subject, body)) return empty('not-a-bounce', null);
+  if (statusFields !== null && !statusOwn && listErrorReport(subject, body)) return empty('not-a-bounce', null);
   if (statusFields !== null) {
     const r = rfc3464(top, body, subject, ownId, statusFields, maxRecipients);
     if (r) return r;
@@ -700,7 +701,8 @@ function namedInNotice(fields: (string | null)[], report: string): string[] {
   return [...new Set(out)];
 }
 
-const HELD_FOR_MODERATION = /\bawaits? (?:the )?moderator(?:'s)? approval\b|\bis being held (?:until|for|because)\b|\bheld for (?:moderat|approval)/i;
+const HELD_FOR_MODERATION =
+  /\bawaits? (?:the )?moderator(?:'s)? approval\b|\bis being held (?:until|for|because)\b|\bheld for (?:moderat|approval)|\bmoderators? (?:are|is) being asked to review it\b/i;
 const FORWARDED_FOR_REVIEW = /\bforwarded to the list (?:maintainer|moderator|owner)s? for (?:review|approval)\b/i;
 /**
  * A list manager's report about its members' delivery errors in general, not a failure of the mail it answers:
@@ -709,9 +711,20 @@ const FORWARDED_FOR_REVIEW = /\bforwarded to the list (?:maintainer|moderator|ow
  * notice", ezmlm's warning to a member ("Messages to you from the … mailing list seem to have been bouncing"). Their
  * old errors name members, and would be read as failures of whatever message they were matched to.
  */
-const LIST_REPORT_WORDS = /monitor|error notice|bouncing/i;
+const LIST_REPORT_WORDS = /monitor|error notice|bouncing|bounce score|number of bounces/i;
 const LIST_ERROR_REPORT =
-  /\b(?:subscribers?|address(?:es)?)\s+(?:is|are)\s+currently\s+being\s+monitored\b|\bdaily error monitoring report\b|\bhas\s+been\s+identified\s+as\s+a\s+possible\s+delivery\s+error\s+notice\b|\bmailing\s+list\s+seem\s+to\s+have\s+been\s+bouncing\b/i;
+  /\b(?:subscribers?|address(?:es)?)\s+(?:is|are)\s+currently\s+being\s+monitored\b|\bdaily error monitoring report\b|\bhas\s+been\s+identified\s+as\s+a\s+possible\s+delivery\s+error\s+notice\b|\bmailing\s+list\s+seem\s+to\s+have\s+been\s+bouncing\b|\bsubscription\s+has\s+been\s+disabled\s+on\s+\S+\s+due\s+to\s+their\s+bounce\s+score\b|\bbounce\s+score\s+on\s+\S+\s+has\s+been\s+incremented\b|\bmailing\s+list\s+has\s+received\s+a\s+number\s+of\s+bounces\b/i;
+
+/**
+ * Mailman 3's reports to a list's owner ("<member>'s subscription has been disabled on <list> due to their bounce score",
+ * "… bounce score on <list> has been incremented") and its probe to a member ("… mailing list has received a number of
+ * bounces from you") attach the member's notice, whose report is then the only one in the mail: it is the member's
+ * delivery error, already handled, not a failure of the message this mail is matched to.
+ */
+function listErrorReport(subject: string, text: string): boolean {
+  const head = `${subject}\n${text.slice(0, 3000)}`;
+  return LIST_REPORT_WORDS.test(head) && LIST_ERROR_REPORT.test(head);
+}
 
 function nonStandard(top: MimePart, text: string, subject: string, ownId: string | null): ParseResult {
   const from = decodeHeaderValue(header(top.headers, 'from') ?? '');
@@ -722,11 +735,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   // refusal would; W3C's "forwarded to the list maintainer for review"): nothing was refused yet. Nor does a list
   // manager's report on its members' errors (LIST_ERROR_REPORT) refuse anything.
   const head = `${subject}\n${text.slice(0, 3000)}`;
-  if (
-    (report.rule === 'mailing-list' && HELD_FOR_MODERATION.test(head)) ||
-    FORWARDED_FOR_REVIEW.test(head) ||
-    (LIST_REPORT_WORDS.test(head) && LIST_ERROR_REPORT.test(head))
-  )
+  if ((report.rule === 'mailing-list' && HELD_FOR_MODERATION.test(head)) || FORWARDED_FOR_REVIEW.test(head) || listErrorReport(subject, text))
     return empty('not-a-bounce', null);
   // A person at a postmaster desk answering a mail ("Re: …", In-Reply-To) writes from the desk's address in no MTA's
   // format: a reply, not a notice (T-Online's postmaster answering a request to reset an IP's reputation).

@@ -239,7 +239,11 @@ export const RULES: MtaRule[] = [
     name: 'mailing-list',
     match: LIST_POST_REFUSED,
     // (mlmmj: "managing the <list@…> mailing list"; DoList: "You have sent an email to <list@…>".)
-    recipient: new RegExp(`(?:mailing )?list\\s*[<(]?(${ADDR})|managing the\\s+<(${ADDR})>|sent an? (?:e-?mail|message) to\\s+<?(${ADDR})`, 'gi'),
+    // (Mailman 3: "Your request to the <list@…> mailing list".)
+    recipient: new RegExp(
+      `(?:mailing )?list\\s*[<(]?(${ADDR})|managing the\\s+<(${ADDR})>|sent an? (?:e-?mail|message) to\\s+<?(${ADDR})|\\bto the\\s+(${ADDR})\\s+mailing[- ]list\\b`,
+      'gi',
+    ),
     reason: new RegExp(`^[ \\t]*(.*(?:${LIST_POST_REFUSED.source}).*)$`, 'im'),
   },
   {

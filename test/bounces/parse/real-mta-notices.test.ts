@@ -659,3 +659,162 @@ test('Exim\'s delay warning without a "Delay reason" (a host that refused the co
     [['ann@dest.example', 'unknown', false]],
   );
 });
+
+/** A member's Postfix notice as a list manager attaches it (message/rfc822) to its own text. */
+const withMemberNotice = (head: string[], text: string[]): Buffer =>
+  lines(
+    ...head,
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="m1"',
+    '',
+    '--m1',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    ...text,
+    '--m1',
+    'Content-Type: message/rfc822',
+    '',
+    ...deliveryReport(
+      ['From: Mail Delivery System <MAILER-DAEMON@mx.lists.example>', 'To: news-bounces@lists.example', 'Subject: Undelivered Mail Returned to Sender'],
+      [
+        ...postfixOpening('mx.lists.example'),
+        '<gone@member.example>: host mx.member.example[192.0.2.9] said: 550 5.1.1',
+        '    <gone@member.example>: User unknown (in reply to RCPT TO command)',
+        '',
+      ],
+      ['Reporting-MTA: dns; mx.lists.example', '', 'Final-Recipient: rfc822; gone@member.example', 'Action: failed', 'Status: 5.1.1'],
+    ),
+    '--m1--',
+  );
+
+noticeCases([
+  {
+    name: "Mailman 3's report to a list's owner that a member's subscription was disabled, its notice attached, is no failure of ours",
+    mail: withMemberNotice(
+      ['From: siteowner@lists.example', 'To: news-owner@lists.example', "Subject: gone@member.example's subscription disabled on News"],
+      [
+        "gone@member.example's subscription has been disabled on news@lists.example due to their bounce score",
+        "exceeding the mailing list's bounce_score_threshold.",
+        '',
+        'The triggering DSN if available is attached.',
+      ],
+    ),
+    kind: 'not-a-bounce',
+    recipients: [],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'Mailman 3\'s probe to a member ("the … mailing list has received a number of bounces from you") is no failure either',
+    mail: withMemberNotice(
+      ['From: news-bounces+4b65@lists.example', 'To: gone@member.example', 'Subject: News mailing list probe message'],
+      [
+        'This is a probe message.  You can ignore this message.',
+        '',
+        'The news@lists.example mailing list has received a number of bounces',
+        'from you, indicating that there may be a problem delivering messages',
+        'to gone@member.example.  A sample is attached below.',
+      ],
+    ),
+    kind: 'not-a-bounce',
+    recipients: [],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'Mailman 3 refusing a post for a reason other than membership ("… mailing-list was rejected for the following reasons:") refuses it: the list failed, policy',
+    mail: lines(
+      'From: news-owner@lists.example',
+      'To: alice@shop.example',
+      'Subject: Spring offer',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="r1"',
+      '',
+      '--r1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Your message to the News mailing-list was rejected for the following',
+      'reasons:',
+      '',
+      'The message comes from a moderated member',
+      '',
+      'The original message as received by Mailman is attached.',
+      '--r1',
+      'Content-Type: message/rfc822',
+      '',
+      'From: <alice@shop.example>',
+      'To: news@lists.example',
+      'Subject: Spring offer',
+      '',
+      'Hello',
+      '--r1--',
+    ),
+    recipients: ['news@lists.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'a moderator rejecting a held post (Mailman: "has been rejected by the list moderator") names the list, not its owner',
+    mail: lines(
+      'From: news-bounces@lists.example',
+      'To: alice@shop.example',
+      'Subject: Request to mailing list "News" rejected',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Your request to the news@lists.example mailing list',
+      '',
+      '    Posting of your message titled "Spring offer"',
+      '',
+      'has been rejected by the list moderator.  The moderator gave the',
+      'following reason for rejecting your request:',
+      '',
+      '"[No reason given]"',
+      '',
+      'Any questions or comments should be directed to the list administrator',
+      'at:',
+      '',
+      '    news-owner@lists.example',
+    ),
+    recipients: ['news@lists.example'],
+    category: 'policy',
+    hard: false,
+  },
+]);
+
+test('mlmmj holding a post for its moderators ("the moderators are being asked to review it") refuses nothing, whatever reason it names', async () => {
+  const r = await parseBounce(
+    lines(
+      'From: news+owner@lists.example',
+      'To: alice@shop.example',
+      'Subject: Awaiting release to news@lists.example: Spring offer',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      'Hi, this is the Mlmmj program managing the <news@lists.example> mailing',
+      'list.',
+      '',
+      'The message from <alice@shop.example> with subject "Spring offer" has been submitted to the list. However, the',
+      'moderators are being asked to review it before releasing it to the list',
+      'because you are not a subscriber.',
+    ),
+  );
+  assert.equal(r.kind, 'not-a-bounce');
+});
+
+test('the vacation program\'s default reply ("Subject: away from my mail") is an auto-reply', async () => {
+  const r = await parseBounce(
+    lines(
+      'From: ann@dest.example',
+      'To: news@shop.example',
+      'Subject: away from my mail',
+      'Precedence: bulk',
+      '',
+      'I will not be reading my mail for a while.',
+      'Your mail concerning "Spring offer"',
+      "will be read when I'm back.",
+    ),
+  );
+  assert.equal(r.kind, 'auto-reply');
+  assert.equal(r.recipients[0]?.address, 'ann@dest.example');
+});
