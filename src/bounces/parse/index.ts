@@ -608,6 +608,15 @@ const OWN_REPLY_CODE = /^(?!>)[^\n]*(?:(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{
 /** Words or codes by which a text reports a failure (not only a title). */
 const FAILURE_EVIDENCE =
   /(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b|could(?: not|n't) be delivered|undeliver|delivery (?:has )?failed|failed permanently|permanent (?:fatal )?error|not (?:been )?delivered|unknown (?:user|recipient)|user unknown|does not exist|mailbox (?:is )?full|over quota|rejected|refused|returned to sender|no such|(?:could not|couldn't|unable to) (?:deliver|reach|be reached)/i;
+/** Sendmail's line about a recipient it keeps in its queue: "<ann@…>... Deferred: 450 …", "ann@…... Deferred". */
+const SENDMAIL_DEFERRED = /^\s*<?[^\s<>]+@[^\s<>]+?>?\.\.\.\s*Deferred\b/i;
+
+/** The reply in Sendmail's line about a recipient, "<ann@…> (reason: 550 Access denied)"; else the line as it is. */
+function reasonOfSendmail(diagnostic: string | null): string {
+  const m = diagnostic ? /\(reason:\s*([^\n]*?)\)\s*$/i.exec(diagnostic) : null;
+  return m ? m[1]! : (diagnostic ?? '');
+}
+
 /** A diagnostic that is a reply with a code and no enhanced status ("550 Access denied"). */
 const BARE_REPLY = /^\s*(?:smtp\s*;\s*)?[45]\d\d[ -](?!\s*[245]\.\d{1,3}\.\d{1,3}\b)(?:(?![245]\.\d{1,3}\.\d{1,3}\b)[\s\S])*$/i;
 const AUTO_NOTIFIED = /^\s*auto-notified\b/i;
@@ -811,7 +820,10 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
       f.original ??
       exchangeOriginalRecipient(f.diagnostic, f.address) ??
       (found.length === 1 ? sentToFromReturned(returned ?? inlineHeaders(report.returned), f.address, addresses) : null);
-    const status = findStatus(f.diagnostic) ?? wholeStatus;
+    // (Sendmail's notice about a reply without an enhanced status holds only statuses of its own making — its line
+    // "550 5.1.1 <ann@…>... User unknown" — or another command's, DATA's "554 5.5.1 no valid recipients": none is the reply's.)
+    const bareSendmail = report.rule === 'sendmail' && BARE_REPLY.test(reasonOfSendmail(f.diagnostic));
+    const status = findStatus(f.diagnostic) ?? (bareSendmail ? null : wholeStatus);
     // A receipt's recipient was delivered unless its own line quotes a failure or a delay.
     // (OpenSMTPD 5.7.3 wrote its failure notices under its success template, each recipient's reason on its line.)
     // (And a recipient whose own line says only success, "delivery via mx…: 250 2.1.5 Ok", beside failed ones in Postfix's
@@ -827,7 +839,17 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
       original_recipient: original,
       // A heading above the recipient (Sendmail's "transient non-fatal errors" beside "permanent fatal
       // errors") says more than the notice's words about all of them.
-      action: f.outcome ?? (report.delayed && !expiredUnderWarning(report.rule, f.diagnostic) ? 'delayed' : delivered ? 'delivered' : 'failed'),
+      // (And Sendmail's own line about a recipient still queued, "<grey@…>... Deferred: 450 …", in a transcript below its
+      // list of permanent failures: that recipient is retried, whatever heading the others are under.)
+      action:
+        f.outcome ??
+        (report.rule === 'sendmail' && SENDMAIL_DEFERRED.test(f.diagnostic ?? '')
+          ? 'delayed'
+          : report.delayed && !expiredUnderWarning(report.rule, f.diagnostic)
+            ? 'delayed'
+            : delivered
+              ? 'delivered'
+              : 'failed'),
       status,
       diagnostic: f.diagnostic,
       category: null,
@@ -837,6 +859,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
       senderDomains: senders,
       ourAddresses: ours,
       transcript: found.length === 1 ? null : report.report,
+      statusFromCode: bareSendmail,
     });
     return report.delayed && !f.outcome && expiredUnderWarning(report.rule, f.diagnostic) ? givenUp(read) : read;
   });

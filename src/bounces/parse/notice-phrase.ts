@@ -22,6 +22,7 @@ const REASON_WORDS =
 function units(text: string): string[] {
   const out: string[] = [];
   for (const paragraph of text.split(/\n[ \t]*\n/)) {
+    if (CAUSES_LISTED.test(paragraph)) continue;
     const lines = paragraph.split('\n').filter((line) => !DATA_REFUSED_FOR_RCPT.test(line) && !OUR_SUBJECT.test(line));
     out.push(...lines);
     if (lines.length > 1 && paragraph.length <= PARAGRAPH_MAX) out.push(lines.join(' ').replace(/\s+/g, ' '));
@@ -41,6 +42,12 @@ const DATA_REFUSED_FOR_RCPT = /^[\s>]*<<<\s*5\d\d[ -][^\n]*\b(?:RCPT|recipients?
  */
 const OUR_SUBJECT =
   /^[\s>]*(?:the subject of the message is|subject|betreff|objet|asunto|oggetto|onderwerp|assunto|temat|předmět|тема|件名|主题|主旨|제목)\s*[:：]/i;
+
+/**
+ * A site's general advice above every notice ("Common reasons: the address was mistyped, the mailbox is full, or the
+ * account has been disabled", Sendmail's ErrorHeader, a help desk's preamble): a list of what may happen, no reason.
+ */
+const CAUSES_LISTED = /\b(?:common|possible|typical|usual|frequent) (?:reasons?|causes?)\b/i;
 
 /** A paragraph up to this long is also classified whole (a wrapped sentence or two). */
 const PARAGRAPH_MAX = 400;

@@ -818,3 +818,93 @@ test('the vacation program\'s default reply ("Subject: away from my mail") is an
   assert.equal(r.kind, 'auto-reply');
   assert.equal(r.recipients[0]?.address, 'ann@dest.example');
 });
+
+/** Sendmail's plain notice (`SendMimeErrors=False`): no report part, its text and transcript only. */
+const sendmailPlain = (permanent: string[], transcript: string[], preamble: string[] = []): Buffer =>
+  lines(
+    'From: Mail Delivery Subsystem <MAILER-DAEMON@mx.relay.example>',
+    'To: news@shop.example',
+    'Subject: Returned mail: see transcript for details',
+    '',
+    'The original message was received at Sun, 6 Dec 2026 22:07:40 GMT',
+    'from localhost [127.0.0.1]',
+    '',
+    ...preamble,
+    '   ----- The following addresses had permanent fatal errors -----',
+    ...permanent,
+    '',
+    '   ----- Transcript of session follows -----',
+    ...transcript,
+    '',
+    '   ----- Original message follows -----',
+    '',
+    'From: Shop <news@shop.example>',
+    'To: ann@dest.example',
+    'Subject: Spring offer',
+    '',
+    'Hello',
+  );
+
+noticeCases([
+  {
+    name: 'Sendmail\'s plain notice about a bare "550 Access denied": its own "550 5.1.1 … User unknown" line gives no status, so no missing mailbox',
+    mail: sendmailPlain(
+      ['<ann@dest.example>', '    (reason: 550 Access denied)'],
+      [
+        '... while talking to mx.dest.example.:',
+        '>>> DATA',
+        '<<< 550 Access denied',
+        '550 5.1.1 <ann@dest.example>... User unknown',
+        '<<< 554 5.5.1 Error: no valid recipients',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'a site\'s preamble listing common reasons ("the mailbox is full, or … disabled") above the list is no reason of the recipient\'s',
+    mail: sendmailPlain(
+      ['<ann@dest.example>', '    (reason: 550 Requested action not taken)'],
+      [
+        '... while talking to mx.dest.example.:',
+        '>>> RCPT To:<ann@dest.example>',
+        '<<< 550 Requested action not taken',
+        '550 5.1.1 <ann@dest.example>... User unknown',
+      ],
+      [
+        '   ***** PLEASE READ *****',
+        'The message you sent could not be delivered to one or more recipients.',
+        'Common reasons: the address was mistyped, the mailbox is full, or the',
+        "recipient's account has expired or been disabled.",
+        '',
+      ],
+    ),
+    recipients: ['ann@dest.example'],
+    category: 'unknown',
+    hard: false,
+  },
+]);
+
+test('Sendmail\'s plain notice: a recipient its transcript says is "Deferred" is still queued, not failed', async () => {
+  const r = await parseBounce(
+    sendmailPlain(
+      ['<ann@dest.example>', '    (reason: 550 5.1.1 <ann@dest.example>: Recipient address rejected: User unknown)'],
+      [
+        '... while talking to mx.dest.example.:',
+        '>>> DATA',
+        '<<< 450 4.2.0 <bob@dest.example>: Recipient address rejected: Greylisted',
+        '<bob@dest.example>... Deferred: 450 4.2.0 <bob@dest.example>: Recipient address rejected: Greylisted',
+        '<<< 550 5.1.1 <ann@dest.example>: Recipient address rejected: User unknown',
+        '550 5.1.1 <ann@dest.example>... User unknown',
+      ],
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((p) => [p.address, p.action, p.category]),
+    [
+      ['ann@dest.example', 'failed', 'mailbox-unknown'],
+      ['bob@dest.example', 'delayed', 'greylisted'],
+    ],
+  );
+});
