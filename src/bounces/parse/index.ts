@@ -608,6 +608,9 @@ const OWN_REPLY_CODE = /^(?!>)[^\n]*(?:(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{
 /** Words or codes by which a text reports a failure (not only a title). */
 const FAILURE_EVIDENCE =
   /(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b|could(?: not|n't) be delivered|undeliver|delivery (?:has )?failed|failed permanently|permanent (?:fatal )?error|not (?:been )?delivered|unknown (?:user|recipient)|user unknown|does not exist|mailbox (?:is )?full|over quota|rejected|refused|returned to sender|no such|(?:could not|couldn't|unable to) (?:deliver|reach|be reached)/i;
+/** Sendmail's note that a recipient came from a list file: "(expanded from: :include:/etc/mail/lists/team)". */
+const INCLUDED_MEMBER = /\(expanded from:?\s*:include:/i;
+
 /** Sendmail's line about a recipient it keeps in its queue: "<ann@…>... Deferred: 450 …", "ann@…... Deferred". */
 const SENDMAIL_DEFERRED = /^\s*<?[^\s<>]+@[^\s<>]+?>?\.\.\.\s*Deferred\b/i;
 
@@ -861,6 +864,9 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
       transcript: found.length === 1 ? null : report.report,
       statusFromCode: bareSendmail,
     });
+    // (A member of a list file Sendmail expanded, "(expanded from: :include:/…/members)": the address we sent to is a
+    // list, which one member's missing mailbox does not end — as with any alias expanded to several.)
+    if (read.hard && INCLUDED_MEMBER.test(f.diagnostic ?? '')) Object.assign(read, { hard: false, confidence: 'low' });
     return report.delayed && !f.outcome && expiredUnderWarning(report.rule, f.diagnostic) ? givenUp(read) : read;
   });
   result.recipients = oneReplyForSeveral(membersOfExpandedAliases(result.recipients), report.report);

@@ -908,3 +908,23 @@ test('Sendmail\'s plain notice: a recipient its transcript says is "Deferred" is
     ],
   );
 });
+
+test('a member of a list file Sendmail expanded ("(expanded from: :include:…)") does not make the list address we sent to hard', async () => {
+  const r = await parseBounce(
+    sendmailPlain(
+      [
+        'ann@dest.example',
+        '    (reason: 550 5.1.1 <ann@dest.example>: Recipient address rejected: User unknown)',
+        '    (expanded from: :include:/etc/mail/lists/team-members)',
+      ],
+      [
+        '... while talking to mx.dest.example.:',
+        '>>> RCPT To:<ann@dest.example>',
+        '<<< 550 5.1.1 <ann@dest.example>: Recipient address rejected: User unknown',
+        '550 5.1.1 ann@dest.example... User unknown',
+      ],
+    ),
+  );
+  assert.equal(r.recipients.length, 1);
+  assert.deepEqual([r.recipients[0]?.category, r.recipients[0]?.hard, r.recipients[0]?.confidence], ['mailbox-unknown', false, 'low']);
+});
