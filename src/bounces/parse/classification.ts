@@ -195,15 +195,17 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   // A success status (2.x.x) cannot describe a failure or a delay: it is an earlier line of a quoted
   // transcript (`250 2.1.5 Ok` before the refusal), not the answer that failed.
   let given = rec.status?.startsWith('2.') ? null : rec.status;
-  const generic = statusFromCode && given && !fromText ? `${given.charAt(0)}.0.0` : null;
+  const sendmailGeneric = statusFromCode && given && !fromText ? `${given.charAt(0)}.0.0` : null;
   const reported = given;
-  if (generic) given = generic;
+  if (sendmailGeneric) given = sendmailGeneric;
   // A recipient reported failed with a 4.x.x Status while the server's own reply was 5xx: the reply is the
   // evidence (the reporting MTA wrote its status from an earlier, temporary, attempt).
   const contradicted = rec.action === 'failed' && given?.startsWith('4.') === true && remote?.startsWith('5.') === true;
   // (Not a bare X.0.0 over a specific Status: that says less than the summary.)
   const bare = fromText?.endsWith('.0.0') === true && given !== null && !given.endsWith('.0.0') && given.charAt(0) === fromText.charAt(0);
-  if (fromText && !bare && (!given || given.charAt(0) === fromText.charAt(0) || contradicted)) given = fromText;
+  // (A generic X.0.0 of the other class gives way too, for the reading; the status reported keeps its class below.)
+  const generic = given?.endsWith('.0.0') === true && fromText !== null && given.charAt(0) !== fromText.charAt(0) && !contradicted ? given : null;
+  if (fromText && !bare && (!given || given.endsWith('.0.0') || given.charAt(0) === fromText.charAt(0) || contradicted)) given = fromText;
   // qmail-style "(#5.1.1)" annotations are appended loosely by many MTAs (a full mailbox as #5.1.1):
   // when the wording alone says what happened, it wins; the code stays the reported status.
   const loose = given !== null && (diagnostic ?? '').includes(`(#${given})`);
@@ -310,7 +312,11 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
       ? given
       : (c.enhanced ?? given ?? (code ? `${Math.floor(code / 100)}.0.0` : null));
   // (The report's own Status stays what is reported where nothing more precise was found.)
-  if (generic && rec.status === generic) rec.status = reported;
+  if (sendmailGeneric && rec.status === sendmailGeneric) rec.status = reported;
+  // A report's generic status of the other class than the reply's ("Action: delayed", "Status: 4.0.0" over a "450
+  // 5.1.1"; "Action: failed", "Status: 5.0.0" over the "451 4.3.0" that made it give up) says what became of the
+  // recipient: the status reported keeps that class.
+  if (generic && rec.status && rec.status.charAt(0) !== generic.charAt(0)) rec.status = generic;
   // A delay notice without any code: the MTA is still trying, which is a temporary (4.x.x) condition by
   // definition, whatever class the wording alone would suggest.
   if (rec.action === 'delayed' && given === null && code === null && rec.status?.startsWith('5.')) rec.status = `4${rec.status.slice(1)}`;

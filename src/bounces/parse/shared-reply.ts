@@ -21,6 +21,13 @@ function replyOf(diagnostic: string | null): string | null {
   return m ? diagnostic.slice(m.index).trim().toLowerCase() : null;
 }
 
+const MAX_STAGE_LOOKS = 50;
+
+/** The addresses a reply names, lower-cased (it is lower-cased already). */
+function addressesIn(reply: string): string[] {
+  return Array.from(reply.matchAll(/[^\s<>()[\]",;:]+@[a-z0-9.-]+[a-z0-9]/g), (m) => m[0]);
+}
+
 function namesOf(r: ParsedRecipient): string[] {
   return [r.address, r.final_recipient, r.original_recipient].filter((a): a is string => !!a).map((a) => a.toLowerCase());
 }
@@ -44,12 +51,34 @@ export function oneReplyForSeveral(recipients: ParsedRecipient[], notice: string
   // Address verdicts that name no address, given after the data: by reply, how many recipients got each.
   const unnamedAfterData = new Map<ParsedRecipient, string>();
   const counts = new Map<string, number>();
+  // (Each look for a stage reads the notice: a few dozen recipients at most, or a report of thousands would take
+  // quadratic time. Past them, a recipient with a reply every looked-at one got after the data is taken as the same.)
+  let looked = 0;
+  const seen = new Map<string, { looked: number; afterData: number }>();
+  const unlooked: [ParsedRecipient, string][] = [];
   for (const r of recipients) {
     const reply = r.action === 'failed' && r.hard === true ? replyOf(r.diagnostic) : null;
-    if (!reply || reply.includes('@') || !afterData(r, reply, text)) continue;
+    if (!reply || reply.includes('@')) continue;
+    if (looked++ >= MAX_STAGE_LOOKS) {
+      unlooked.push([r, reply]);
+      continue;
+    }
+    const group = seen.get(reply) ?? { looked: 0, afterData: 0 };
+    seen.set(reply, group);
+    group.looked++;
+    if (!afterData(r, reply, text)) continue;
+    group.afterData++;
     unnamedAfterData.set(r, reply);
     counts.set(reply, (counts.get(reply) ?? 0) + 1);
   }
+  for (const [r, reply] of unlooked) {
+    const group = seen.get(reply);
+    if (!group || group.afterData !== group.looked) continue;
+    unnamedAfterData.set(r, reply);
+    counts.set(reply, (counts.get(reply) ?? 0) + 1);
+  }
+  // Every failed recipient's names, to tell whether an address a reply names is one of them.
+  const failedNames = new Set(recipients.filter((o) => o.action === 'failed').flatMap(namesOf));
   return recipients.map((r) => {
     if (r.action !== 'failed' || r.category === 'policy') return r;
     const reply = replyOf(r.diagnostic);
@@ -57,8 +86,7 @@ export function oneReplyForSeveral(recipients: ParsedRecipient[], notice: string
     const own = namesOf(r);
     if (own.some((a) => names(reply, a))) return r;
     // (Whatever it says of the other: its full mailbox or its spam verdict is no more this one's.)
-    const other =
-      reply.includes('@') && recipients.some((o) => o !== r && o.action === 'failed' && namesOf(o).some((a) => !own.includes(a) && names(reply, a)));
+    const other = reply.includes('@') && addressesIn(reply).some((a) => failedNames.has(a) && !own.includes(a));
     // (One recipient alone refused so after the data keeps the words' reading, as weak evidence: see classify.)
     const unnamed = !other && (counts.get(unnamedAfterData.get(r) ?? '') ?? 0) >= 2;
     if (!other && !unnamed) return r;
