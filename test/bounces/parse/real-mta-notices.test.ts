@@ -928,3 +928,30 @@ test('a member of a list file Sendmail expanded ("(expanded from: :include:…)"
   assert.equal(r.recipients.length, 1);
   assert.deepEqual([r.recipients[0]?.category, r.recipients[0]?.hard, r.recipients[0]?.confidence], ['mailbox-unknown', false, 'low']);
 });
+
+test('a recipient given up on ("Action: failed", "Status: 5.0.0") over a "451 4.3.0" reply: read by the reply, reported with the class-5 status', async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      deliveryReport(
+        ['From: MAILER-DAEMON@mx.relay.example (Mail Delivery System)', 'To: news@shop.example', 'Subject: Undelivered Mail Returned to Sender'],
+        [
+          ...postfixOpening('mx.relay.example'),
+          '<ann@dest.example>: host mx.dest.example[192.0.2.25] said: 451 4.3.0 Error: queue file write error (in reply to end of DATA command)',
+          '',
+        ],
+        [
+          'Reporting-MTA: dns; mx.relay.example',
+          '',
+          'Final-Recipient: rfc822; ann@dest.example',
+          'Action: failed',
+          'Status: 5.0.0',
+          'Diagnostic-Code: smtp; 451 4.3.0 Error: queue file write error',
+        ],
+      ).join('\r\n'),
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((p) => [p.action, p.status, p.category]),
+    [['failed', '5.0.0', 'system-error']],
+  );
+});
