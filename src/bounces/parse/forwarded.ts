@@ -56,6 +56,10 @@ export function sentToFromReturned(returned: Header[] | null, finalAddress: stri
   // A discussion list's copy is written to the list and stamped with the list's own address as it arrived
   // there: the member's address is not among them, and the list is not whom the copy was sent to.
   if (returned.some((h) => LIST_COPY.includes(h.name))) return null;
+  // The failed address among those the message was written to (most reports): nothing was forwarded.
+  const writtenRaw = [...headersAll(returned, 'to'), ...headersAll(returned, 'cc')];
+  const final = finalAddress.toLowerCase();
+  if (writtenRaw.length === 0 || writtenRaw.some((v) => v.toLowerCase().includes(final))) return null;
   // (A hop's Received line names the envelope recipient it accepted too, "for <ann@…>", when the message had one:
   // OpenSMTPD's forward stamps nothing else.)
   const stamps = returned.flatMap((h): Header[] => {
@@ -64,8 +68,8 @@ export function sentToFromReturned(returned: Header[] | null, finalAddress: stri
     return received ? [{ name: h.name, value: received[1]! }] : [];
   });
   if (stamps.length === 0) return null;
-  const written = new Set([...headersAll(returned, 'to'), ...headersAll(returned, 'cc')].flatMap((v) => addresses(v)).map((a) => a.toLowerCase()));
-  if (written.size === 0 || written.has(finalAddress.toLowerCase())) return null;
+  const written = new Set(writtenRaw.flatMap((v) => addresses(v)).map((a) => a.toLowerCase()));
+  if (written.size === 0 || written.has(final)) return null;
   // Hops prepend their fields: the last stamp is the first hop, the address as we sent it.
   const stamped = stamps
     .map((h) => cleanAddress(h.value))
@@ -86,10 +90,18 @@ export function membersOfExpandedAliases(recipients: ParsedRecipient[]): ParsedR
   // Members told apart by their final address, or — where the report gives the alias as every member's
   // Final-Recipient, as Exim 4.96 does ("rc01@… (generated from team@…)" in its text only) — by their own replies.
   const finals = new Map<string, Set<string>>();
+  // (Replies tell members apart only where one address stands in several groups: most reports have none.)
+  const seen = new Set<string>();
+  let repeated = false;
+  for (const r of recipients) {
+    const key = r.address?.toLowerCase() ?? '';
+    if (seen.has(key)) repeated = true;
+    seen.add(key);
+  }
   for (const r of recipients) {
     if (!r.address || !r.final_recipient) continue;
     const same = r.address.toLowerCase() === r.final_recipient.toLowerCase();
-    if (same && (r.action !== 'failed' || !r.diagnostic)) continue;
+    if (same && (!repeated || r.action !== 'failed' || !r.diagnostic)) continue;
     const key = r.address.toLowerCase();
     finals.set(key, (finals.get(key) ?? new Set()).add(same ? `\n${r.diagnostic}` : r.final_recipient.toLowerCase()));
   }

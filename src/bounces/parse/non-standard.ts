@@ -54,6 +54,9 @@ const DOMAIN_CHAR = 'A-Za-z0-9\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F\\u03
 // run with no @ is rescanned from every position (quadratic on hostile input).
 const ADDR = `(?<!${LOCAL_CHAR})${LOCAL_CHAR}+@[${DOMAIN_CHAR}](?:[${DOMAIN_CHAR}-]*[${DOMAIN_CHAR}])?(?:\\.[${DOMAIN_CHAR}](?:[${DOMAIN_CHAR}-]*[${DOMAIN_CHAR}])?)+`;
 
+/** Words one of which each wording of LIST_POST_REFUSED holds. */
+const LIST_WORDS = ['list', 'member', 'subscri', 'group', 'organi', 'posting', 'restricted', 'disallowed'];
+
 export const RULES: MtaRule[] = [
   {
     name: 'qmail',
@@ -238,6 +241,8 @@ export const RULES: MtaRule[] = [
     // recipient is the list address the notice names, not its -help/-ctl/-owner addresses.
     name: 'mailing-list',
     match: LIST_POST_REFUSED,
+    // (Every wording of the pattern holds one of these, in some letter case: most notices need no scan with it.)
+    hints: LIST_WORDS.flatMap((w) => [w, w[0]!.toUpperCase() + w.slice(1), w.toUpperCase()]),
     // (mlmmj: "managing the <list@…> mailing list"; DoList: "You have sent an email to <list@…>".)
     // (Mailman 3: "Your request to the <list@…> mailing list".)
     recipient: new RegExp(
