@@ -248,7 +248,7 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   // report written as text (Exim's "A message claiming to be from you has failed the published DMARC policy"),
   // whose copied headers name a recipient who received the message.
   if (statusFields === null && authenticationReport(top, subject, body)) return empty('not-a-bounce', null);
-  if (statusFields !== null && !statusOwn && listErrorReport(subject, body)) return empty('not-a-bounce', null);
+  if (statusFields !== null && !statusOwn && listErrorReport(listHead(subject, body))) return empty('not-a-bounce', null);
   if (statusFields !== null) {
     const r = rfc3464(top, body, subject, ownId, statusFields, maxRecipients);
     if (r) return r;
@@ -284,7 +284,7 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   // a failure (an abandoned mailbox discarding mail unread). When they name none, it is what it says: the recipient's
   // own mail system had the message, and a "bounce" without a failed recipient would end the one it was matched to.
   if (disposition && !status && read.kind === 'bounce' && !namesAFailure(read) && !saysRefused(top, body)) return receipt(disposition, top);
-  if (disposition && !status && read.kind === 'bounce' && sieveRejection(top, disposition)) return byRecipientsFilter(read);
+  if (disposition && !status && read.kind === 'bounce' && sieveRejection(top, disposition)) return filterRefusal(read);
   return read;
 }
 
@@ -306,7 +306,7 @@ const SIEVE_REJECTED = classify({ phase: 'dsn', code: null, enhanced: null, text
  * more about the address than that. A soft reading of its words stands (a full mailbox, spam); a hard one, or none,
  * is the filter's refusal (`policy`).
  */
-function byRecipientsFilter(read: ParseResult): ParseResult {
+function filterRefusal(read: ParseResult): ParseResult {
   const recipients = read.recipients.map((r): ParsedRecipient => {
     if (r.action !== 'failed' || (r.hard === false && r.category !== 'unknown')) return r;
     return {
@@ -733,9 +733,13 @@ const LIST_ERROR_REPORT =
  * bounces from you") attach the member's notice, whose report is then the only one in the mail: it is the member's
  * delivery error, already handled, not a failure of the message this mail is matched to.
  */
-function listErrorReport(subject: string, text: string): boolean {
-  const head = `${subject}\n${text.slice(0, 3000)}`;
+function listErrorReport(head: string): boolean {
   return LIST_REPORT_WORDS.test(head) && LIST_ERROR_REPORT.test(head);
+}
+
+/** The part of a mail its list manager's wording is looked for in: its subject and its text's start. */
+function listHead(subject: string, text: string): string {
+  return `${subject}\n${text.slice(0, 3000)}`;
 }
 
 function nonStandard(top: MimePart, text: string, subject: string, ownId: string | null): ParseResult {
@@ -746,8 +750,8 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   // A list manager holding a post for its moderator (Mailman's "awaits moderator approval", giving the same reason a
   // refusal would; W3C's "forwarded to the list maintainer for review"): nothing was refused yet. Nor does a list
   // manager's report on its members' errors (LIST_ERROR_REPORT) refuse anything.
-  const head = `${subject}\n${text.slice(0, 3000)}`;
-  if ((report.rule === 'mailing-list' && HELD_FOR_MODERATION.test(head)) || FORWARDED_FOR_REVIEW.test(head) || listErrorReport(subject, text))
+  const head = listHead(subject, text);
+  if ((report.rule === 'mailing-list' && HELD_FOR_MODERATION.test(head)) || FORWARDED_FOR_REVIEW.test(head) || listErrorReport(head))
     return empty('not-a-bounce', null);
   // A person at a postmaster desk answering a mail ("Re: …", In-Reply-To) writes from the desk's address in no MTA's
   // format: a reply, not a notice (T-Online's postmaster answering a request to reset an IP's reputation).
