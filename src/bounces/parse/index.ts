@@ -522,8 +522,12 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
     const firstOfSeveral = single && diagnostic ? /^\s*([45]\d\d)-/.exec(diagnostic) : null;
     if (firstOfSeveral && diagnostic) diagnostic = transcriptReply(notice.report, firstOfSeveral[1]!, diagnostic) ?? diagnostic;
     let action = actionOf(r, warned);
-    // OpenSMTPD's expiry under its delay template (expiredUnderWarning): its report says delayed too.
-    const expired = action === 'delayed' && notice.rule?.name === 'opensmtpd' && final && expiredUnderWarning('opensmtpd', lineAbout(notice.report, final));
+    // OpenSMTPD's expiry under its delay template (expiredUnderWarning): its report says delayed too. So does every notice
+    // nullmailer sends after a temporary failure (nullmailerGaveUp).
+    const expired =
+      action === 'delayed' &&
+      ((notice.rule?.name === 'opensmtpd' && final && expiredUnderWarning('opensmtpd', lineAbout(notice.report, final))) ||
+        (!r.willRetryUntil && nullmailerGaveUp(notice.report)));
     if (expired) action = 'failed';
     const rec: ParsedRecipient = {
       address: original ?? final ?? sentAs,
@@ -688,6 +692,16 @@ function expiredUnderWarning(rule: string | null, line: string | null): boolean 
  */
 function givenUp(rec: ParsedRecipient): ParsedRecipient {
   return rec.status?.startsWith('4.') ? { ...rec, status: `5${rec.status.slice(1)}` } : rec;
+}
+
+/**
+ * nullmailer-send writes a notice only when it gives a message up (a permanent refusal, or a temporary one past its
+ * `queuelifetime`) and removes the message; its nullmailer-dsn makes any class-4 status `Action: delayed` under the
+ * text "A final delivery status notification will be generated …", but none follows: the notice is the final one. (Its
+ * nullmailer-dsn run by hand with a retry time writes a real warning, with Will-Retry-Until.)
+ */
+function nullmailerGaveUp(report: string): boolean {
+  return report.includes('This is the nullmailer delivery system');
 }
 
 /** A recipient's line in a receipt gives a reason that classifies as a failure ("addr: Envelope expired"). */

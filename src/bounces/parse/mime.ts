@@ -69,6 +69,9 @@ export function splitHeaderBody(raw: string): { head: string; body: string } {
   return { head: raw.slice(start, lf), body: raw.slice(lf + 2) };
 }
 
+/** A line of an SMTP reply ("554-5.7.1 …", "550 …"): a field name never looks so. */
+const REPLY_LINE = /^[2-5]\d\d[ -]/;
+
 /** Parses a header block into fields, unfolding continuation lines. Lines that are not fields are skipped. */
 export function parseHeaders(head: string): Header[] {
   const out: Header[] = [];
@@ -78,6 +81,13 @@ export function parseHeaders(head: string): Header[] {
     if (line.length === 0) continue;
     const c = line.charCodeAt(0);
     if (c === 32 || c === 9) {
+      const last = out[out.length - 1];
+      if (last) last.value += ' ' + line.trim();
+      continue;
+    }
+    // A multi-line reply written into a field without folding it (nullmailer's Diagnostic-Code: "554-5.7.1 …" then
+    // "554 5.7.1 …" at the start of a line): a line that starts with a reply code is no field, but the rest of the reply.
+    if (c >= 50 && c <= 53 && REPLY_LINE.test(line)) {
       const last = out[out.length - 1];
       if (last) last.value += ' ' + line.trim();
       continue;

@@ -1,0 +1,82 @@
+/**
+ * What session 48's probes showed when more real mail software wrote notices on loopback (issue 16): nullmailer 2.2
+ * and chasquid 1.11 as sending relays, content filters and policy daemons in front of a receiving Postfix (amavisd-new
+ * with SpamAssassin, rspamd, spamass-milter, postgrey, policyd-spf, OpenDMARC, Cyrus over LMTP) and the Sympa list
+ * manager. Each case is written here from the layout those programs use, with made-up addresses and hosts.
+ */
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseBounce } from '../../../src/bounces/parse/index.js';
+import { deliveryReport } from '../../helpers/notice-text.js';
+
+const mail = (l: string[]): Buffer => Buffer.from(l.join('\r\n'));
+
+/** nullmailer-dsn's report: its text part, then the per-recipient fields it is given. */
+const nullmailerNotice = (recipient: string, fields: string[], warning: boolean): Buffer =>
+  mail(
+    deliveryReport(
+      ['From: Message Delivery Subsystem <MAILER-DAEMON@app.example>', 'To: <web@app.example>', 'Subject: Returned mail: Could not send message'],
+      [
+        'This is the nullmailer delivery system.  The message attached below',
+        warning ? 'has not been delivered to one or more of the intended recipients:' : 'could not be delivered to one or more of the intended recipients:',
+        '',
+        `\t<${recipient}>`,
+        '',
+        ...(warning
+          ? ['A final delivery status notification will be generated if delivery', 'proves to be impossible within the configured time limit.', '']
+          : []),
+      ],
+      ['Reporting-MTA: x-local-hostname; app.example', 'Arrival-Date: Mon, 07 Dec 2026 08:00:00 +0000', '', `Final-Recipient: rfc822; ${recipient}`, ...fields],
+    ),
+  );
+
+test("nullmailer's notice after its queue lifetime ran out on a 4xx says delayed, but it is the last one: failed, class 5", async () => {
+  const r = await parseBounce(
+    nullmailerNotice(
+      'ann@dest.example',
+      ['Action: delayed', 'Status: 4.7.1', 'Remote-MTA: dns; mx.dest.example', 'Diagnostic-Code: SMTP; 451 4.7.1 Please try again later (greylisting)'],
+      true,
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.action, x.status, x.category, x.hard]),
+    [['ann@dest.example', 'failed', '5.7.1', 'greylisted', false]],
+  );
+});
+
+test('a warning nullmailer-dsn was asked to write with a retry time (Will-Retry-Until) stays a warning', async () => {
+  const r = await parseBounce(
+    nullmailerNotice(
+      'ann@dest.example',
+      ['Action: delayed', 'Status: 4.2.2', 'Will-Retry-Until: Tue, 08 Dec 2026 08:00:00 +0000', 'Diagnostic-Code: SMTP; 452 4.2.2 Mailbox over quota'],
+      true,
+    ),
+  );
+  assert.equal(r.kind, 'delay');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.action, x.status, x.category]),
+    [['delayed', '4.2.2', 'mailbox-full']],
+  );
+});
+
+test('a multi-line reply written into Diagnostic-Code without folding (nullmailer) is read whole', async () => {
+  const r = await parseBounce(
+    nullmailerNotice(
+      'ann@dest.example',
+      [
+        'Action: failed',
+        'Status: 5.7.1',
+        'Remote-MTA: dns; mx.dest.example',
+        'Diagnostic-Code: SMTP; 554-5.7.1 mx.dest.example ESMTP service not available',
+        '554-5.7.1 Your IP address 192.0.2.10 is listed on our local blocklist',
+        '554 5.7.1 Contact postmaster@dest.example to request removal',
+      ],
+      false,
+    ),
+  );
+  assert.equal(r.recipients.length, 1);
+  assert.match(r.recipients[0]!.diagnostic ?? '', /listed on our local blocklist.*request removal/);
+  assert.equal(r.recipients[0]!.category, 'reputation-or-blocklist');
+});
