@@ -687,9 +687,9 @@ const ROWS: Row[] = [
   ['wording:message-format', r('data', 552, null, 'message line is too long'), 'protocol-error'],
   ['wording:not-rfc-compliant', r('data', 554, '5.6.0', "Non-encoded 8-bit data (char AE hex) in message header 'Subject'"), 'protocol-error'],
   ['wording:message-format', r('data', 550, '5.6.0', 'Message has not exactly one Date field'), 'protocol-error'],
-  ['wording:virus', r('data', 552, '5.7.0', 'Our system detected an illegal attachment on your message.'), 'virus'],
-  ['wording:virus', r('data', 550, '5.7.1', 'Blocked file type'), 'virus'],
-  ['wording:virus', r('data', 550, null, 'Attachment contains unallowed office macros'), 'virus'],
+  ['wording:banned-attachment', r('data', 552, '5.7.0', 'Our system detected an illegal attachment on your message.'), 'virus'],
+  ['wording:banned-attachment', r('data', 550, '5.7.1', 'Blocked file type'), 'virus'],
+  ['wording:banned-attachment', r('data', 550, null, 'Attachment contains unallowed office macros'), 'virus'],
   // Network, DNS and TLS failures as MTAs word them (OpenSMTPD, Sendmail, Postfix, Haraka, Exchange 2003): soft.
   ['wording:connection-refused', r('dsn', null, null, 'Network error on destination MXs'), 'connection-failure'],
   ['wording:connection-refused', r('dsn', null, null, 'Address family mismatch on destination MXs'), 'connection-failure'],
@@ -1162,9 +1162,13 @@ const ROWS: Row[] = [
   ],
   ['wording:mailbox-over-limit', r('data', 552, null, 'Message size exceeds remaining quota'), 'mailbox-full'],
   ['wording:relay-denied', r('rcpt', 553, '5.3.0', '<ann@example.org>... Please receive your mail before sending'), 'relay-denied'],
-  ['wording:virus', r('data', 550, null, 'E507 Blacklisted MIME type'), 'virus'],
-  ['wording:virus', r('data', 550, '5.7.1', 'Attachment invoice.scr not permitted'), 'virus'],
-  ['wording:virus', r('dsn', null, '5.0.0', 'BANNED CONTENTS ALERT: banned name: .exe,invoice.exe'), 'virus'],
+  ['wording:banned-attachment', r('data', 550, null, 'E507 Blacklisted MIME type'), 'virus'],
+  ['wording:banned-attachment', r('data', 550, '5.7.1', 'Attachment invoice.scr not permitted'), 'virus'],
+  ['wording:banned-attachment', r('data', 554, '5.7.0', 'Reject, id=20646-06 - BANNED: application/octet-stream,setup.exe'), 'virus'],
+  ['wording:virus', r('data', 554, '5.7.0', 'Reject, id=20646-07 - VIRUS: Eicar-Test-Signature'), 'virus'],
+  // amavis failing to process a message (quarantine unreachable): its own failure, whatever the X.5.0 says.
+  ['wording:system-error', r('data', 451, '4.5.0', 'Error in processing, id=15688-01, quar+notif FAILED: temporarily unable to quarantine'), 'system-error'],
+  ['wording:banned-attachment', r('dsn', null, '5.0.0', 'BANNED CONTENTS ALERT: banned name: .exe,invoice.exe'), 'virus'],
   ['wording:virus', r('dsn', null, '5.0.0', 'ウイルスが発見されました'), 'virus'],
   ['provider:sender-blacklisted', r('rcpt', 550, null, '<ann@example.org> has blacklisted <news@example.net>'), 'policy'],
   ['wording:sender-checks', r('mail', 451, null, 'From:domain must resolve'), 'policy'],
@@ -1249,8 +1253,8 @@ const ROWS: Row[] = [
     'system-error',
   ],
   ['wording:virus-scanner-failure', r('data', 450, null, '450 Error connecting to virus scanner'), 'system-error'],
-  ['wording:virus', r('data', 554, '5.7.0', '554 5.7.0 Reject, id=12345-01 - BANNED: invoice.pdf.exe'), 'virus'],
-  ['wording:virus', r('data', 550, '5.7.1', '550 5.7.1 Blocked BANNED (multipart/mixed | application/x-msdownload,.exe,invoice.exe)'), 'virus'],
+  ['wording:banned-attachment', r('data', 554, '5.7.0', '554 5.7.0 Reject, id=12345-01 - BANNED: invoice.pdf.exe'), 'virus'],
+  ['wording:banned-attachment', r('data', 550, '5.7.1', '550 5.7.1 Blocked BANNED (multipart/mixed | application/x-msdownload,.exe,invoice.exe)'), 'virus'],
   ['wording:protocol', r('data', 554, '5.6.0', '554 5.6.0 Message contains non-ASCII characters in headers'), 'protocol-error'],
   ['wording:protocol', r('data', 554, '5.6.0', '554 5.6.0 Message has no header/body separator'), 'protocol-error'],
   ['wording:protocol', r('rcpt', 554, null, '554 SMTP synchronization error'), 'protocol-error'],
@@ -1274,7 +1278,7 @@ const ROWS: Row[] = [
   ['wording:tls-required', r('dsn', 454, '4.7.0', '454 4.7.0 TLS not available'), 'tls-required'], // Postfix's Diagnostic-Code when TLS was required
   ['wording:dns-try-again', r('dsn', null, '4.0.0', 'Temporary failure in MX lookup'), 'dns-failure'], // OpenSMTPD's SERVFAIL
   // Exim's system filter's `fail text` and cPanel's routing failure, whose stock guess names block lists; a retired address.
-  ['wording:virus', r('dsn', null, '5.0.0', 'Message rejected by system filter: executable attachments are not accepted here'), 'virus'],
+  ['wording:banned-attachment', r('dsn', null, '5.0.0', 'Message rejected by system filter: executable attachments are not accepted here'), 'virus'],
   ['wording:spam', r('data', 550, null, '550 Message rejected by system filter'), 'content-or-spam'],
   [
     'provider:cpanel-cannot-route',

@@ -431,6 +431,9 @@ function receipt(part: MimePart, top: MimePart): ParseResult {
   return result;
 }
 
+/** A Diagnostic-Code that is a success reply ("smtp; 250 2.6.0 …"). */
+const SUCCESS_REPLY = /^\s*(?:[\w-]+;\s*)?2\d\d\b/;
+
 /**
  * `warned`: the notice says the MTA is still trying (saysDelayed). A 4.x.x recipient without an Action is
  * a failure (MTAs that leave the field out send final reports), unless the report says it is a warning:
@@ -438,6 +441,9 @@ function receipt(part: MimePart, top: MimePart): ParseResult {
  */
 function actionOf(r: DsnRecipientFields, warned: () => boolean): ParsedRecipient['action'] {
   const a = r.action;
+  // "Action: delayed" over a success status and reply (amavis warning a sender of a message it passed anyway: "Status:
+  // 2.0.0", "250 2.6.0 Bad message, but will be delivered anyway"): the class of the status says what happened.
+  if (a === 'delayed' && r.status?.startsWith('2.') && SUCCESS_REPLY.test(r.diagnostic ?? '')) return 'relayed';
   if (a === 'failed' || a === 'delayed' || a === 'delivered' || a === 'relayed' || a === 'expanded') return a;
   if (a === 'failure' || a === 'fail') return 'failed';
   if (a === 'deliverable') return 'delivered';
@@ -752,6 +758,16 @@ function listErrorReport(head: string): boolean {
 }
 
 /** The part of a mail its list manager's wording is looked for in: its subject and its text's start. */
+/**
+ * amavis's notifications to an administrator ("BANNED contents (…) in mail FROM [192.0.2.1]:4321 <ann@…>", "INVALID
+ * HEADER in mail FROM <…>", "Spam FROM [192.0.2.1] <…>") and to a recipient ("VIRUS (…) in mail TO YOU from <…>"), in
+ * its default templates' titles. Its notices to the sender are titled otherwise ("VIRUS (…) IN MAIL FROM YOU",
+ * "Undeliverable mail, …", "Considered UNSOLICITED BULK EMAIL, apparently from you") and stay notices. The
+ * sender is the address in angle brackets.
+ */
+const FILTER_NOTIFICATION =
+  /^\s*(?:VIRUS \(.*\)|BANNED contents \(.*\)|INVALID HEADER|BAD HEADER|UNCHECKED contents|SPAMMY|SPAM|Spam) (?:in mail (?:FROM|TO YOU from)|FROM) (?:LOCAL )?(?:\[[^\]\s]*\](?::\d+)? )?<([^<>\s]*)>/;
+
 function listHead(subject: string, text: string): string {
   return `${subject}\n${text.slice(0, 3000)}`;
 }
@@ -767,6 +783,10 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   const head = listHead(subject, text);
   if ((report.rule === 'mailing-list' && HELD_FOR_MODERATION.test(head)) || FORWARDED_FOR_REVIEW.test(head) || listErrorReport(head))
     return empty('not-a-bounce', null);
+  // A content filter's notice to its site's administrator or to the recipient about a message it stopped: not sent to
+  // the sender it names, what it says failed is another's mail (FILTER_NOTIFICATION). Sent to that sender, it is one.
+  const filtered = FILTER_NOTIFICATION.exec(subject);
+  if (filtered && !to.some((a) => a.toLowerCase() === filtered[1]!.toLowerCase())) return empty('not-a-bounce', null);
   // A person at a postmaster desk answering a mail ("Re: …", In-Reply-To) writes from the desk's address in no MTA's
   // format: a reply, not a notice (T-Online's postmaster answering a request to reset an IP's reputation).
   const deskReply =

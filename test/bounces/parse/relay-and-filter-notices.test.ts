@@ -80,3 +80,93 @@ test('a multi-line reply written into Diagnostic-Code without folding (nullmaile
   assert.match(r.recipients[0]!.diagnostic ?? '', /listed on our local blocklist.*request removal/);
   assert.equal(r.recipients[0]!.category, 'reputation-or-blocklist');
 });
+
+/** amavis's notification in its default layout, to `to`, about a message from `sender` to ann@dest.example. */
+const amavisNotification = (subject: string, to: string, sender: string): Buffer =>
+  mail([
+    'From: Content-filter at mx.dest.example <postmaster@dest.example>',
+    `To: <${to}>`,
+    `Subject: ${subject}`,
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/mixed; boundary="a1"',
+    '',
+    '--a1',
+    'Content-Type: text/plain; charset="us-ascii"',
+    '',
+    'Content type: Banned',
+    'Internal reference code for the message is 20646-01/h1gL0wwqZl8o',
+    '',
+    `Return-Path: <${sender}>`,
+    `From: Shop <${sender}>`,
+    'Message-ID: <spring-4@shop.example>',
+    'Subject: Your invoice',
+    'Not quarantined.',
+    '',
+    'The message WAS NOT relayed to:',
+    '<ann@dest.example>:',
+    '   554 5.7.0 Reject, id=20646-01 - BANNED: application/octet-stream,invoice.exe',
+    '',
+    '--a1',
+    'Content-Type: text/rfc822-headers',
+    '',
+    `Return-Path: <${sender}>`,
+    `From: Shop <${sender}>`,
+    'To: ann@dest.example',
+    'Subject: Your invoice',
+    '',
+    '--a1--',
+    '',
+  ]);
+
+test("amavis's notices to the site's administrator and to the recipient about a stopped message are no notices to its sender", async () => {
+  for (const [subject, to] of [
+    ['BANNED contents (application/octet-stream,invoice.exe) in mail FROM [192.0.2.30]:48509 <news@shop.example>', 'virus-admin@dest.example'],
+    ['Spam FROM [192.0.2.30]:48509 <news@shop.example>', 'spam-admin@dest.example'],
+    ['INVALID HEADER in mail TO YOU from <news@shop.example>', 'ann@dest.example'],
+  ] as const) {
+    const r = await parseBounce(amavisNotification(subject, to, 'news@shop.example'));
+    assert.equal(r.kind, 'not-a-bounce', subject);
+    assert.deepEqual(r.recipients, [], subject);
+  }
+});
+
+test('the same notice sent to the sender it names reads as its notice, the attachment refusal under its own rule', async () => {
+  const r = await parseBounce(
+    amavisNotification('BANNED contents (application/octet-stream,invoice.exe) in mail FROM <news@shop.example>', 'news@shop.example', 'news@shop.example'),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard, x.evidence?.rule]),
+    [['ann@dest.example', 'virus', false, 'wording:banned-attachment']],
+  );
+});
+
+test('amavis\'s report to a sender whose message it passed anyway ("Action: delayed", "Status: 2.0.0", a 250 reply) is a delivery report', async () => {
+  const r = await parseBounce(
+    mail(
+      deliveryReport(
+        [
+          'From: Content-filter at mx.dest.example <postmaster@dest.example>',
+          'To: <news@shop.example>',
+          'Subject: Delivery status notification, invalid header section: unencoded 8-bit',
+        ],
+        ['Your message WAS SUCCESSFULLY RELAYED to:', '  <ann@dest.example>', '', 'INVALID HEADER: INVALID NON-ASCII CHARACTERS IN HEADER SECTION', ''],
+        [
+          'Reporting-MTA: dns; amavis.dest.example',
+          'Original-Envelope-Id: spring-5',
+          '',
+          'Original-Recipient: rfc822;ann@dest.example',
+          'Final-Recipient: rfc822;ann@dest.example',
+          'Action: delayed',
+          'Status: 2.0.0',
+          'Diagnostic-Code: smtp; 250 2.6.0 Bad message, but will be delivered anyway',
+        ],
+      ),
+    ),
+  );
+  assert.equal(r.kind, 'delivery-report');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.action, x.category, x.hard]),
+    [['ann@dest.example', 'relayed', 'accepted', false]],
+  );
+});
