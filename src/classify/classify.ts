@@ -180,6 +180,9 @@ const NAMED_HOST_RE =
 const NAMED_HOST_HINT = /talking to |at host |generating server:|-mta: dns;| with /;
 /** "unknown" in a host's place, right before its address (Postfix's "host unknown[192.0.2.1]" for a host without a name). */
 const NAMELESS_HOST_RE = /(?<=\b(?:host|to|from|by|with) )unknown(?=\[(?:ipv6:)?(?=[0-9a-f.:]*\d)[0-9a-f.:]{3,}\])/g;
+/** Postfix's address verification result with the probe's answer: "undeliverable address: host mx.example[192.0.2.1] said: 550 …". */
+const PROBE_ANSWER = /\b(?:undeliverable|unverified)\s+address:\s+host\s+\S+\s+said:\s+([245]\d\d[\s\S]*)$/i;
+
 /** A host named before what it said, without its address ("mx.example said: 550 …"). */
 const SAID_HOST_RE = /\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\.?(?= said:)/g;
 /**
@@ -329,6 +332,22 @@ export function classify(input: ResponseInput): Classification {
   if (input.error && input.code !== null && input.code < 400)
     return classify({ ...input, code: null, enhanced: null, text: rawText.replace(/\b[23]\.\d{1,3}\.\d{1,3}\b/g, '') });
   const code = input.code ?? codeFromText(rawText);
+  // Postfix's address verification quoting the answer its probe got ("undeliverable address: host mx…[…] said: 550 5.7.1
+  // Permission denied (in reply to RCPT TO command)", "unverified address: host … said: 452 4.2.2 Over quota"): that
+  // answer is the evidence about the address; the relay's own code only says whether to try again, and its X.1.1 only
+  // that the probe did not succeed.
+  const probe = rawText.includes('address:') ? PROBE_ANSWER.exec(rawText) : null;
+  if (probe) {
+    const inner = classify({ phase: input.phase, code: codeFromText(probe[1]!), enhanced: null, text: probe[1]!, reportedPhase: input.reportedPhase });
+    const outer = codeClass(code) ?? statusClass(normaliseEnhanced(input.enhanced));
+    if (inner.category !== 'unknown' && inner.category !== 'accepted' && outer !== null && outer !== 2)
+      return {
+        ...inner,
+        permanent: outer === 5,
+        enhanced: inner.enhanced && inner.enhanced.charAt(0) !== String(outer) ? `${outer}${inner.enhanced.slice(1)}` : inner.enhanced,
+        rule: `${inner.rule}+verification`,
+      };
+  }
 
   const given = normaliseEnhanced(input.enhanced);
   // A status of another class than the code's, quoted elsewhere in a multi-line reply, is not this reply's.

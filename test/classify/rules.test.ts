@@ -1008,7 +1008,7 @@ const ROWS: Row[] = [
     'system-error',
   ],
   [
-    'enhanced:X.1.1',
+    'enhanced:X.1.1+verification',
     r(
       'rcpt',
       550,
@@ -1126,7 +1126,7 @@ const ROWS: Row[] = [
   ['wording:mailbox-full', r('rcpt', 550, null, 'mail box space not enough'), 'mailbox-full'],
   ['wording:mailbox-full', r('rcpt', 550, '5.1.1', 'Postkassen er fuld'), 'mailbox-full'],
   [
-    'wording:our-host-refused',
+    'wording:our-host-refused+verification',
     r(
       'rcpt',
       550,
@@ -1296,7 +1296,7 @@ const ROWS: Row[] = [
   ['provider:postfix-sender-access', r('rcpt', 554, '5.7.1', '554 5.7.1 <news@shop.example>: Sender address rejected: listed on local blocklist'), 'policy'],
   ['wording:relay-denied', r('rcpt', 550, null, '550 I cannot deliver mail for <ann@dest.example>'), 'relay-denied'],
   [
-    'enhanced:X.1.1',
+    'wording:user-unknown+verification',
     r(
       'dsn',
       450,
@@ -1304,6 +1304,27 @@ const ROWS: Row[] = [
       '450 4.1.1 <ann@dest.example>: Recipient address rejected: unverified address: host mx.dest.example[192.0.2.1] said: 550 Unrouteable address',
     ),
     'mailbox-unknown',
+  ],
+  // The probe's answer decides, not the relay's X.1.1: a mailbox that refuses posting (Cyrus over LMTP), one over quota.
+  [
+    'enhanced:X.7.*+verification',
+    r(
+      'rcpt',
+      550,
+      '5.1.1',
+      '550 5.1.1 <bb@dest.example>: Recipient address rejected: undeliverable address: host mx.dest.example[192.0.2.1] said: 550-You do not have permission to post a message to this mailbox. 550 5.7.1 Permission denied (in reply to RCPT TO command)',
+    ),
+    'policy',
+  ],
+  [
+    'enhanced:X.2.2+verification',
+    r(
+      'rcpt',
+      450,
+      '4.1.1',
+      '450 4.1.1 <full@dest.example>: Recipient address rejected: unverified address: host mx.dest.example[192.0.2.1] said: 452 4.2.2 Over quota (in reply to RCPT TO command)',
+    ),
+    'mailbox-full',
   ],
 ];
 

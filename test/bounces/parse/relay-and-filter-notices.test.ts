@@ -170,3 +170,37 @@ test('amavis\'s report to a sender whose message it passed anyway ("Action: dela
     [['ann@dest.example', 'relayed', 'accepted', false]],
   );
 });
+
+test("a relay's address verification quoting its probe's answer: the answer decides, not the relay's 5.1.1 (Postfix in front of Cyrus)", async () => {
+  const r = await parseBounce(
+    mail(
+      deliveryReport(
+        ['From: MAILER-DAEMON@mta.shop.example (Mail Delivery System)', 'To: <news@shop.example>', 'Subject: Undelivered Mail Returned to Sender'],
+        [
+          'This is the mail system at host mta.shop.example.',
+          '',
+          "I'm sorry to have to inform you that your message could not",
+          'be delivered to one or more recipients.',
+          '',
+        ],
+        [
+          'Reporting-MTA: dns; mta.shop.example',
+          '',
+          'Final-Recipient: rfc822; board@dest.example',
+          'Action: failed',
+          'Status: 5.1.1',
+          'Remote-MTA: dns; mx.dest.example',
+          'Diagnostic-Code: smtp; 550 5.1.1 <board@dest.example>: Recipient',
+          '    address rejected: undeliverable address: host',
+          '    mx.dest.example[/var/run/cyrus/socket/lmtp] said: 550-You do not',
+          '    have permission to post a message to this mailbox. 550 5.7.1',
+          '    Permission denied (in reply to RCPT TO command)',
+        ],
+      ),
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [['board@dest.example', 'policy', false]],
+  );
+});
