@@ -19,7 +19,7 @@ const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-7]\d)(?=[ -]+(?:#?\d\.|\(\d\.|[A-Za-
 
 /** The reply answered DATA; Gmail's older notices say so by "(state 15|17|18)" (see classify.ts's phaseFromText). */
 const AFTER_DATA =
-  /in\s+reply\s+to\s+end\s+of\s+DATA|after\s+end\s+of\s+data|after\s+DATA|in\s+reply\s+to\s+DATA|\(state 1[578]\)|rejected\s+command\s+'(?:DATA|BDAT)\b|did\s+not\s+like\s+our\s+(?:final\s+)?DATA\b|Body\s+of\s+message\s+generated\s+response/i;
+  /in\s+reply\s+to\s+end\s+of\s+DATA|after\s+(?:pipelined\s+)?end\s+of\s+data|after\s+(?:pipelined\s+)?DATA|in\s+reply\s+to\s+DATA|\(state 1[578]\)|rejected\s+command\s+'(?:DATA|BDAT)\b|did\s+not\s+like\s+our\s+(?:final\s+)?DATA\b|Body\s+of\s+message\s+generated\s+response/i;
 /**
  * The reply answered our MAIL FROM (Postfix's "(in reply to MAIL FROM command)", Exim's "SMTP error from
  * remote mail server after MAIL FROM:<…>", Yahoo's "[MAIL_FROM]" after the reply, Stalwart's "rejected command 'MAIL FROM:<…>'",
@@ -27,7 +27,7 @@ const AFTER_DATA =
  * ("user unknown", a 5.1.1) they are about our sender.
  */
 const REPLY_TO_MAIL =
-  /\(in\s+reply\s+to\s+MAIL\s+FROM\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+MAIL\s+FROM:|error\s+from\s+remote\s+server\s+for\s+MAIL\s+FROM\s+command|\[MAIL_FROM\]|rejected\s+command\s+'MAIL\s+FROM:|did\s+not\s+like\s+our\s+MAIL\s+FROM:/i;
+  /\(in\s+reply\s+to\s+MAIL\s+FROM\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+(?:pipelined\s+)?MAIL\s+FROM:|error\s+from\s+remote\s+server\s+for\s+MAIL\s+FROM\s+command|\[MAIL_FROM\]|rejected\s+command\s+'MAIL\s+FROM:|did\s+not\s+like\s+our\s+MAIL\s+FROM:/i;
 /**
  * The reply came before any command about this message: the greeting (Exim's "SMTP error from remote mail
  * server after initial connection", Postfix's "refused to talk to me") or EHLO/HELO. As after MAIL FROM, no
@@ -37,7 +37,8 @@ const REPLY_BEFORE_MAIL =
   /SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+(?:initial\s+connection|EHLO|HELO)\b|\brefused\s+to\s+talk\s+to\s+me\b|\(in\s+reply\s+to\s+(?:EHLO|HELO)\s+command\)/i;
 /** RFC 3463's "bad destination mailbox address": the server's own structured statement that the mailbox does not exist. */
 const EXPLICIT_BAD_MAILBOX = /^[45]\.1\.1$/;
-const REPLY_TO_DATA = /\(in\s+reply\s+to\s+end\s+of\s+DATA\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+end\s+of\s+data/i;
+const REPLY_TO_DATA =
+  /\(in\s+reply\s+to\s+end\s+of\s+DATA\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+(?:pipelined\s+)?end\s+of\s+data/i;
 
 /**
  * A Momentum-style summary in front of the quoted reply ("5.1.0 - Unknown address error 550-'5.2.2 …
@@ -340,7 +341,7 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
  * reply right after `>>> DATA` or `>>> MAIL From:`.
  */
 const STAGE_STATED =
-  /\(in\s+reply\s+to\s+(?:end\s+of\s+DATA|DATA|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\s+command\)|\brefused\s+to\s+talk\s+to\s+me\b|SMTP error from remote mail server\s+after\s+(?:end\s+of\s+data|RCPT\s+TO|MAIL\s+FROM|initial\s+connection|EHLO|HELO)\b|(?:rejected\s+command\s+'|did\s+not\s+like\s+our\s+(?:final\s+)?)(?:DATA|BDAT|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\b|failed\s+after\s+I\s+sent\s+the\s+message|Body\s+of\s+message\s+generated\s+response/i;
+  /\(in\s+reply\s+to\s+(?:end\s+of\s+DATA|DATA|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\s+command\)|\brefused\s+to\s+talk\s+to\s+me\b|SMTP error from remote mail server\s+after\s+(?:pipelined\s+)?(?:end\s+of\s+data|DATA|RCPT\s+TO|MAIL\s+FROM|initial\s+connection|EHLO|HELO)\b|(?:rejected\s+command\s+'|did\s+not\s+like\s+our\s+(?:final\s+)?)(?:DATA|BDAT|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\b|failed\s+after\s+I\s+sent\s+the\s+message|Body\s+of\s+message\s+generated\s+response/i;
 function stageInNotice(diagnostic: string | null, context: string | null): Phase | undefined {
   if (!context || (diagnostic && phaseFromText(diagnostic) !== null)) return undefined;
   const m = STAGE_STATED.exec(context);
@@ -367,7 +368,7 @@ function aboutOurAddressOnly(diagnostic: string | null, ourAddresses: () => read
 const IONOS_MX = /\b(?:mx|mxint)[\w-]{0,63}\.(?:1and1|ionos|kundenserver)\.[a-z.]+/i;
 
 const ANSWERED_RCPT =
-  /in\s+reply\s+to\s+RCPT\s+TO\s+command|error\s+from\s+remote\s+server\s+for\s+RCPT\s+TO\s+command|after\s+RCPT\s+TO|did\s+not\s+like\s+our\s+RCPT\s+TO|does\s+not\s+like\s+recipient|after\s+RCPT\s+command|>>>\s*RCPT\s+TO|Sent\s+<<<\s*RCPT\s+TO|\[RCPT_TO\]|RCPT\s+TO\s+generated|SMTP:RCPT\b|\(state 14\)|rejected\s+command\s+'RCPT\s+TO:/i;
+  /in\s+reply\s+to\s+RCPT\s+TO\s+command|error\s+from\s+remote\s+server\s+for\s+RCPT\s+TO\s+command|after\s+(?:pipelined\s+)?RCPT\s+TO|did\s+not\s+like\s+our\s+RCPT\s+TO|does\s+not\s+like\s+recipient|after\s+RCPT\s+command|>>>\s*RCPT\s+TO|Sent\s+<<<\s*RCPT\s+TO|\[RCPT_TO\]|RCPT\s+TO\s+generated|SMTP:RCPT\b|\(state 14\)|rejected\s+command\s+'RCPT\s+TO:/i;
 
 /**
  * RFC 5321's stock 550 text, "Requested action not taken: mailbox unavailable", is defined to cover

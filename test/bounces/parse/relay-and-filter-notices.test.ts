@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
-import { deliveryReport } from '../../helpers/notice-text.js';
+import { deliveryReport, EXIM_PERMANENT_OPENING } from '../../helpers/notice-text.js';
 
 const mail = (l: string[]): Buffer => Buffer.from(l.join('\r\n'));
 
@@ -202,5 +202,37 @@ test("a relay's address verification quoting its probe's answer: the answer deci
   assert.deepEqual(
     r.recipients.map((x) => [x.address, x.category, x.hard]),
     [['board@dest.example', 'policy', false]],
+  );
+});
+
+/** Exim's plain notice about one recipient: its host line, then what it says of the command the reply answered. */
+const eximNotice = (recipient: string, stage: string, reply: string[]): Buffer =>
+  mail([
+    'From: Mail Delivery System <Mailer-Daemon@mta.shop.example>',
+    'To: news@shop.example',
+    'Subject: Mail delivery failed: returning message to sender',
+    'Auto-Submitted: auto-replied',
+    '',
+    ...EXIM_PERMANENT_OPENING,
+    `  ${recipient}`,
+    '    host mx.dest.example [192.0.2.1]',
+    `    SMTP error from remote mail server after ${stage}:`,
+    ...reply.map((l) => `    ${l}`),
+    '',
+  ]);
+
+test('Exim\'s "after pipelined end of data" is the end of the data: a "user unknown" there is no verdict on the address', async () => {
+  const r = await parseBounce(eximNotice('ann@dest.example', 'pipelined end of data', ['550 User unknown']));
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.hard]),
+    [['ann@dest.example', false]],
+  );
+});
+
+test('Exim\'s "after pipelined MAIL FROM:<…> SIZE=…" answered our sender: its "5.1.1 User unknown" is not about the recipient', async () => {
+  const r = await parseBounce(eximNotice('ann@dest.example', 'pipelined MAIL FROM:<news@shop.example> SIZE=2880', ['550 5.1.1 User unknown']));
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.hard]),
+    [['ann@dest.example', false]],
   );
 });
