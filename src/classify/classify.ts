@@ -212,7 +212,7 @@ const REPORTED_PHASE_RE =
   /in reply to (end of DATA|DATA|RCPT TO|MAIL FROM|EHLO|HELO) command|after (?:pipelined )?(end of data|RCPT TO|MAIL FROM|initial connection|EHLO|HELO|DATA)\b|(refused to talk to me)|\(state (1[4578])\)|rejected command '(DATA|BDAT|RCPT TO|MAIL FROM|EHLO|HELO)\b|(failed after I sent the message|Body of message generated response)|did not like our (?:final )?(DATA|RCPT TO|MAIL FROM)\b/i;
 export function phaseFromText(text: string): PhaseKey | null {
   const m = REPORTED_PHASE_RE.exec(text);
-  if (!m) return null;
+  if (!m) return text.includes('Connected to') ? qmailStage(text) : null;
   if (m[3]) return 'connect';
   if (m[4]) return m[4] === '14' ? 'rcpt' : 'data';
   // qmail: "<ip> failed after I sent the message." (its answer to the end of the data); IMail's "Body of message
@@ -225,6 +225,18 @@ export function phaseFromText(text: string): PhaseKey | null {
   if (w === 'initial connection') return 'connect';
   return 'ehlo';
 }
+
+/**
+ * qmail-remote names the command a refusal answered in its own sentence before "Remote host said:": "Connected to
+ * 192.0.2.1 but sender was rejected." (MAIL FROM), "… but my name was rejected." (HELO), "… but greeting failed."
+ * (its banner); a refused recipient is "… does not like recipient." (read as RCPT elsewhere).
+ */
+function qmailStage(text: string): PhaseKey | null {
+  const m = QMAIL_STAGE_RE.exec(text);
+  if (!m) return null;
+  return m[1] === 'sender' ? 'mail' : m[1] === 'my name' ? 'ehlo' : 'connect';
+}
+const QMAIL_STAGE_RE = /\bConnected to \S+ but (sender|my name) was rejected\b|\bConnected to \S+ but (greeting) failed\b/;
 
 function matches(c: CompiledRule, phase: PhaseKey, code: number | null, cls: 2 | 4 | 5 | null, st: string | null, text: string): boolean {
   const m = c.rule.match;

@@ -27,14 +27,14 @@ const AFTER_DATA =
  * ("user unknown", a 5.1.1) they are about our sender.
  */
 const REPLY_TO_MAIL =
-  /\(in\s+reply\s+to\s+MAIL\s+FROM\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+(?:pipelined\s+)?MAIL\s+FROM:|error\s+from\s+remote\s+server\s+for\s+MAIL\s+FROM\s+command|\[MAIL_FROM\]|rejected\s+command\s+'MAIL\s+FROM:|did\s+not\s+like\s+our\s+MAIL\s+FROM:/i;
+  /\(in\s+reply\s+to\s+MAIL\s+FROM\s+command\)|SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+(?:pipelined\s+)?MAIL\s+FROM:|error\s+from\s+remote\s+server\s+for\s+MAIL\s+FROM\s+command|\[MAIL_FROM\]|\bConnected\s+to\s+\S+\s+but\s+sender\s+was\s+rejected\b|rejected\s+command\s+'MAIL\s+FROM:|did\s+not\s+like\s+our\s+MAIL\s+FROM:/i;
 /**
  * The reply came before any command about this message: the greeting (Exim's "SMTP error from remote mail
  * server after initial connection", Postfix's "refused to talk to me") or EHLO/HELO. As after MAIL FROM, no
  * recipient had been offered: whatever its words, the reply is no verdict on the address.
  */
 const REPLY_BEFORE_MAIL =
-  /SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+(?:initial\s+connection|EHLO|HELO)\b|\brefused\s+to\s+talk\s+to\s+me\b|\(in\s+reply\s+to\s+(?:EHLO|HELO)\s+command\)/i;
+  /SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+(?:initial\s+connection|EHLO|HELO)\b|\brefused\s+to\s+talk\s+to\s+me\b|\(in\s+reply\s+to\s+(?:EHLO|HELO)\s+command\)|\bConnected\s+to\s+\S+\s+but\s+(?:my\s+name\s+was\s+rejected|greeting\s+failed)\b/i;
 /** RFC 3463's "bad destination mailbox address": the server's own structured statement that the mailbox does not exist. */
 const EXPLICIT_BAD_MAILBOX = /^[45]\.1\.1$/;
 const REPLY_TO_DATA =
@@ -297,15 +297,17 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
     !c.rule.startsWith('provider:') &&
     (AFTER_DATA.test(diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || reportedPhase === 'data' || answeredData(quoted, context));
   if (afterData && !EXPLICIT_BAD_MAILBOX.test(given ?? '') && c.rule !== 'enhanced:X.1.1') rec.hard = false;
-  if (
-    c.hard &&
-    (REPLY_TO_MAIL.test(diagnostic ?? '') ||
-      REPLY_TO_MAIL.test(context ?? '') ||
-      REPLY_BEFORE_MAIL.test(diagnostic ?? '') ||
-      REPLY_BEFORE_MAIL.test(context ?? '') ||
-      answeredMail(quoted, context))
-  )
+  let takenBack = false;
+  if (c.hard && (REPLY_TO_MAIL.test(diagnostic ?? '') || REPLY_TO_MAIL.test(context ?? '') || answeredMail(quoted, context))) {
+    // Read as the answer to MAIL FROM that it was (about our sender: the classifier says so), as a live reply is.
+    const asMail = classify({ phase: 'mail', code, enhanced: given, text: diagnostic });
+    if (!asMail.hard) {
+      c = asMail;
+      rec.category = c.category;
+    }
     rec.hard = false;
+    takenBack = true;
+  } else if (c.hard && (REPLY_BEFORE_MAIL.test(diagnostic ?? '') || REPLY_BEFORE_MAIL.test(context ?? ''))) rec.hard = false;
   // A bare X.0.0 gives way to the status the notice's phrase implies (of the same class); not to one a
   // category implies (a category names no status).
   rec.status =
@@ -329,7 +331,7 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   rec.confidence = confidenceOf({ classification: c, evidence: rec.evidence, status: rec.status, diagnostic, context });
   // A hard verdict the classifier took back (a filter after DATA) is not evidence against the address, and
   // one kept after DATA is weak evidence.
-  if ((rec.hard === false && c.hard) || afterData) rec.confidence = 'low';
+  if ((rec.hard === false && c.hard) || takenBack || afterData) rec.confidence = 'low';
   return rec;
 }
 

@@ -236,3 +236,41 @@ test('Exim\'s "after pipelined MAIL FROM:<…> SIZE=…" answered our sender: it
     [['ann@dest.example', false]],
   );
 });
+
+test('qmail\'s "Connected to … but sender was rejected." answered our MAIL FROM: no verdict on the recipient, as its "does not like recipient." is', async () => {
+  const r = await parseBounce(
+    mail([
+      'From: MAILER-DAEMON@mail.shop.example',
+      'To: news@shop.example',
+      'Subject: failure notice',
+      '',
+      'Hi. This is the qmail-send program at mail.shop.example.',
+      "I'm afraid I wasn't able to deliver your message to the following addresses.",
+      "This is a permanent error; I've given up. Sorry it didn't work out.",
+      '',
+      '<ann@dest.example>:',
+      'Connected to 192.0.2.1 but sender was rejected.',
+      'Remote host said: 550 5.1.1 User unknown',
+      'Giving up on 192.0.2.1.',
+      '',
+      '<bob@dest.example>:',
+      '192.0.2.1 does not like recipient.',
+      'Remote host said: 550 5.1.1 User unknown',
+      'Giving up on 192.0.2.1.',
+      '',
+      '--- Below this line is a copy of the message.',
+      '',
+      'From: news@shop.example',
+      'To: ann@dest.example, bob@dest.example',
+      'Subject: hi',
+      '',
+    ]),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [
+      ['ann@dest.example', 'policy', false],
+      ['bob@dest.example', 'mailbox-unknown', true],
+    ],
+  );
+});
