@@ -209,10 +209,11 @@ export function normaliseText(text: string): string {
  * reads them.
  */
 const REPORTED_PHASE_RE =
-  /in reply to (end of DATA|DATA|RCPT TO|MAIL FROM|EHLO|HELO) command|after (?:pipelined )?(end of data|RCPT TO|MAIL FROM|initial connection|EHLO|HELO|DATA)\b|(refused to talk to me)|\(state (1[4578])\)|rejected command '(DATA|BDAT|RCPT TO|MAIL FROM|EHLO|HELO)\b|(failed after I sent the message|Body of message generated response)|did not like our (?:final )?(DATA|RCPT TO|MAIL FROM)\b/i;
+  /in reply to (end of DATA|DATA|RCPT TO|MAIL FROM|EHLO|HELO|LHLO) command|after (?:pipelined )?(end of data|RCPT TO|MAIL FROM|initial connection|EHLO|HELO|DATA)\b|(refused to talk to me)|\(state (1[4578])\)|rejected command '(DATA|BDAT|RCPT TO|MAIL FROM|EHLO|HELO)\b|(failed after I sent the message|Body of message generated response)|did not like our (?:final )?(DATA|RCPT TO|MAIL FROM)\b/i;
 export function phaseFromText(text: string): PhaseKey | null {
   const m = REPORTED_PHASE_RE.exec(text);
-  if (!m) return text.includes('Connected to') ? qmailStage(text) : null;
+  // Yahoo's tag after its reply: "[RCPT_TO]" and "[MAIL_FROM]" (read where the bounce parser reads them), "[BODY]" the end of the data.
+  if (!m) return text.includes('Connected to') ? qmailStage(text) : text.includes('[BODY]') ? 'data' : null;
   if (m[3]) return 'connect';
   if (m[4]) return m[4] === '14' ? 'rcpt' : 'data';
   // qmail: "<ip> failed after I sent the message." (its answer to the end of the data); IMail's "Body of message

@@ -1166,6 +1166,8 @@ const ROWS: Row[] = [
   ['wording:banned-attachment', r('data', 550, '5.7.1', 'Attachment invoice.scr not permitted'), 'virus'],
   ['wording:banned-attachment', r('data', 554, '5.7.0', 'Reject, id=20646-06 - BANNED: application/octet-stream,setup.exe'), 'virus'],
   ['wording:virus', r('data', 554, '5.7.0', 'Reject, id=20646-07 - VIRUS: Eicar-Test-Signature'), 'virus'],
+  // Yahoo tags the command its reply answered: "[BODY]" is the end of the data (a "user unknown" there is a filter's).
+  ['wording:unknown-user@data', r('dsn', null, null, 'Remote host said: 550 User unknown [BODY]'), 'policy'],
   // amavis failing to process a message (quarantine unreachable): its own failure, whatever the X.5.0 says.
   ['wording:system-error', r('data', 451, '4.5.0', 'Error in processing, id=15688-01, quar+notif FAILED: temporarily unable to quarantine'), 'system-error'],
   ['wording:banned-attachment', r('dsn', null, '5.0.0', 'BANNED CONTENTS ALERT: banned name: .exe,invoice.exe'), 'virus'],

@@ -19,7 +19,7 @@ const ANY_CODE_RE = /(?:^|[\s:;(\]])([45][0-7]\d)(?=[ -]+(?:#?\d\.|\(\d\.|[A-Za-
 
 /** The reply answered DATA; Gmail's older notices say so by "(state 15|17|18)" (see classify.ts's phaseFromText). */
 const AFTER_DATA =
-  /in\s+reply\s+to\s+end\s+of\s+DATA|after\s+(?:pipelined\s+)?end\s+of\s+data|after\s+(?:pipelined\s+)?DATA|in\s+reply\s+to\s+DATA|\(state 1[578]\)|rejected\s+command\s+'(?:DATA|BDAT)\b|did\s+not\s+like\s+our\s+(?:final\s+)?DATA\b|Body\s+of\s+message\s+generated\s+response/i;
+  /in\s+reply\s+to\s+end\s+of\s+DATA|after\s+(?:pipelined\s+)?end\s+of\s+data|after\s+(?:pipelined\s+)?DATA|in\s+reply\s+to\s+DATA|\(state 1[578]\)|\[BODY\]|rejected\s+command\s+'(?:DATA|BDAT)\b|did\s+not\s+like\s+our\s+(?:final\s+)?DATA\b|Body\s+of\s+message\s+generated\s+response/i;
 /**
  * The reply answered our MAIL FROM (Postfix's "(in reply to MAIL FROM command)", Exim's "SMTP error from
  * remote mail server after MAIL FROM:<…>", Yahoo's "[MAIL_FROM]" after the reply, Stalwart's "rejected command 'MAIL FROM:<…>'",
@@ -34,7 +34,7 @@ const REPLY_TO_MAIL =
  * recipient had been offered: whatever its words, the reply is no verdict on the address.
  */
 const REPLY_BEFORE_MAIL =
-  /SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+(?:initial\s+connection|EHLO|HELO)\b|\brefused\s+to\s+talk\s+to\s+me\b|\(in\s+reply\s+to\s+(?:EHLO|HELO)\s+command\)|\bConnected\s+to\s+\S+\s+but\s+(?:my\s+name\s+was\s+rejected|greeting\s+failed)\b/i;
+  /SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+(?:initial\s+connection|EHLO|HELO)\b|\brefused\s+to\s+talk\s+to\s+me\b|\(in\s+reply\s+to\s+(?:EHLO|HELO|LHLO)\s+command\)|\bConnected\s+to\s+\S+\s+but\s+(?:my\s+name\s+was\s+rejected|greeting\s+failed)\b/i;
 /** RFC 3463's "bad destination mailbox address": the server's own structured statement that the mailbox does not exist. */
 const EXPLICIT_BAD_MAILBOX = /^[45]\.1\.1$/;
 const REPLY_TO_DATA =
@@ -343,7 +343,7 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
  * reply right after `>>> DATA` or `>>> MAIL From:`.
  */
 const STAGE_STATED =
-  /\(in\s+reply\s+to\s+(?:end\s+of\s+DATA|DATA|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\s+command\)|\brefused\s+to\s+talk\s+to\s+me\b|SMTP error from remote mail server\s+after\s+(?:pipelined\s+)?(?:end\s+of\s+data|DATA|RCPT\s+TO|MAIL\s+FROM|initial\s+connection|EHLO|HELO)\b|(?:rejected\s+command\s+'|did\s+not\s+like\s+our\s+(?:final\s+)?)(?:DATA|BDAT|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\b|failed\s+after\s+I\s+sent\s+the\s+message|Body\s+of\s+message\s+generated\s+response/i;
+  /\(in\s+reply\s+to\s+(?:end\s+of\s+DATA|DATA|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO|LHLO)\s+command\)|\brefused\s+to\s+talk\s+to\s+me\b|SMTP error from remote mail server\s+after\s+(?:pipelined\s+)?(?:end\s+of\s+data|DATA|RCPT\s+TO|MAIL\s+FROM|initial\s+connection|EHLO|HELO)\b|(?:rejected\s+command\s+'|did\s+not\s+like\s+our\s+(?:final\s+)?)(?:DATA|BDAT|RCPT\s+TO|MAIL\s+FROM|EHLO|HELO)\b|failed\s+after\s+I\s+sent\s+the\s+message|Body\s+of\s+message\s+generated\s+response/i;
 function stageInNotice(diagnostic: string | null, context: string | null): Phase | undefined {
   if (!context || (diagnostic && phaseFromText(diagnostic) !== null)) return undefined;
   const m = STAGE_STATED.exec(context);
