@@ -1166,6 +1166,46 @@ const ROWS: Row[] = [
   ['wording:banned-attachment', r('data', 550, '5.7.1', 'Attachment invoice.scr not permitted'), 'virus'],
   ['wording:banned-attachment', r('data', 554, '5.7.0', 'Reject, id=20646-06 - BANNED: application/octet-stream,setup.exe'), 'virus'],
   ['wording:virus', r('data', 554, '5.7.0', 'Reject, id=20646-07 - VIRUS: Eicar-Test-Signature'), 'virus'],
+  // Wordings found in public bounce-handling rule sets' samples (their words, our rows): a quota, a locked or
+  // unactivated account, CommuniGate's broken connection and disabled receiving, an I/O error, vpopmail's mail file.
+  ['wording:mailbox-full', r('dsn', null, null, 'Sorry the recipient quota limit is exceeded. This message is returned as an error.'), 'mailbox-full'],
+  ['wording:mailbox-full', r('dsn', null, null, 'The user to whom this message was addressed has exceeded the allowed mailbox quota.'), 'mailbox-full'],
+  ['wording:mailbox-disabled', r('rcpt', 550, null, '<ann@dest.example>... User account not activated'), 'mailbox-disabled'],
+  ['wording:mailbox-disabled', r('rcpt', 550, null, '<ann@dest.example>: User status is locked.'), 'mailbox-disabled'],
+  [
+    'wording:mailbox-disabled',
+    r('dsn', null, null, "Failed to deliver to '<ann@dest.example>' LOCAL module(account ann) reports: mail receiving disabled"),
+    'mailbox-disabled',
+  ],
+  [
+    'wording:connection-lost',
+    r('dsn', null, '4.0.0', 'SMTP module(domain dest.example) reports: connection with mx1.dest.example is broken'),
+    'connection-failure',
+  ],
+  ['wording:system-error', r('data', 451, '4.0.0', 'I/O error'), 'system-error'],
+  [
+    'wording:system-error',
+    r('dsn', null, null, '<ann@dest.example>: can not open new email file errno=13 file=/home/vpopmail/domains/dest.example/ann/Maildir/tmp/1'),
+    'system-error',
+  ],
+  ['wording:user-unknown', r('rcpt', 550, null, "I'm sorry but ann@dest.example does not have an account here."), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, 'User not a member of domain: <ann@dest.example>'), 'mailbox-unknown'],
+  [
+    'wording:user-unknown',
+    r('rcpt', 550, null, 'The recipient cannot be verified.  Please check all recipients of this message to verify they are valid.'),
+    'mailbox-unknown',
+  ],
+  [
+    'wording:ambiguous-recipient',
+    r('dsn', null, null, 'Recipient user name info (ann@dest.example) not unique.  Several matches found in Domino Directory.'),
+    'mailbox-unknown',
+  ],
+  // Google's relay for Workspace accounts: our sender account, not the recipient's mailbox.
+  [
+    'enhanced:X.7.*',
+    r('mail', 550, '5.7.0', 'Mail Sending denied. This error occurs if the sender account is disabled or not registered within your G Suite domain.'),
+    'policy',
+  ],
   // Yahoo tags the command its reply answered: "[BODY]" is the end of the data (a "user unknown" there is a filter's).
   ['wording:unknown-user@data', r('dsn', null, null, 'Remote host said: 550 User unknown [BODY]'), 'policy'],
   // amavis failing to process a message (quarantine unreachable): its own failure, whatever the X.5.0 says.
