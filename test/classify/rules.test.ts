@@ -1206,6 +1206,17 @@ const ROWS: Row[] = [
     r('mail', 550, '5.7.0', 'Mail Sending denied. This error occurs if the sender account is disabled or not registered within your G Suite domain.'),
     'policy',
   ],
+  // Microsoft 365's own tenant blocking a recipient (its NDR reference: 5.7.703): the sender's organisation, not the address.
+  [
+    'provider:microsoft-tenant-rules',
+    r(
+      'rcpt',
+      550,
+      '5.7.703',
+      "Your message can't be delivered because one or more recipients are blocked by your organization's tenant recipient block policy",
+    ),
+    'policy',
+  ],
   // Yahoo tags the command its reply answered: "[BODY]" is the end of the data (a "user unknown" there is a filter's).
   ['wording:unknown-user@data', r('dsn', null, null, 'Remote host said: 550 User unknown [BODY]'), 'policy'],
   // amavis failing to process a message (quarantine unreachable): its own failure, whatever the X.5.0 says.
