@@ -1217,6 +1217,24 @@ const ROWS: Row[] = [
     ),
     'policy',
   ],
+  // Providers' published texts (their words as wordings, our rows): a full account, RFC 3463's name for X.1.2, a
+  // size over a policy, a blacklisted *file extension* (an attachment rule, not a block list of our IP).
+  ['wording:mailbox-full', r('rcpt', 552, null, 'Account is full'), 'mailbox-full'],
+  ['wording:nxdomain', r('rcpt', 550, null, 'Bad destination system address'), 'domain-unknown'],
+  ['wording:message-too-large', r('data', 552, '5.2.0', 'Email size exceeded the policy.'), 'message-too-large'],
+  ['wording:banned-attachment', r('data', 550, null, 'MSG-EXT: Blacklisted high risk file extension detected'), 'virus'],
+  // Mailutils' Sieve reject and Postfix's DANE without TLSA records; Postfix's local(8) failing on the mailbox file.
+  [
+    'wording:sieve-rejected',
+    r('dsn', null, null, "Message was refused by recipient's mail filtering program. Reason given was as follows: no offers"),
+    'policy',
+  ],
+  ['wording:tls-required', r('dsn', null, '4.7.5', 'no TLSA records found'), 'tls-required'],
+  [
+    'wording:system-error',
+    r('dsn', null, '5.2.0', 'cannot append message to file /var/mail/ann: cannot create file exclusively: No such file or directory'),
+    'system-error',
+  ],
   // Yahoo tags the command its reply answered: "[BODY]" is the end of the data (a "user unknown" there is a filter's).
   ['wording:unknown-user@data', r('dsn', null, null, 'Remote host said: 550 User unknown [BODY]'), 'policy'],
   // amavis failing to process a message (quarantine unreachable): its own failure, whatever the X.5.0 says.

@@ -275,6 +275,8 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
       return arf(top, block, ownId, end < 0 ? '' : report.slice(end));
   }
   const inline = /^(?:Reporting-MTA|Final-Recipient):/im.exec(text);
+  // (A list manager's report quoting its member's notice inline, as SmartList does, is no notice: listErrorReport.)
+  if (inline && listErrorReport(listHead(subject, body))) return empty('not-a-bounce', null);
   if (inline) {
     const r = rfc3464(top, body, subject, ownId, singleSpaced(text.slice(inline.index)), maxRecipients);
     if (r) return r;
@@ -743,21 +745,22 @@ const FORWARDED_FOR_REVIEW = /\bforwarded to the list (?:maintainer|moderator|ow
  * notice", ezmlm's warning to a member ("Messages to you from the … mailing list seem to have been bouncing"). Their
  * old errors name members, and would be read as failures of whatever message they were matched to.
  */
-const LIST_REPORT_WORDS = /monitor|error notice|bouncing|bounce score|number of bounces/i;
+const LIST_REPORT_WORDS = /monitor|error notice|bouncing|bounce score|number of bounces|bounced mails/i;
 const LIST_ERROR_REPORT =
-  /\b(?:subscribers?|address(?:es)?)\s+(?:is|are)\s+currently\s+being\s+monitored\b|\bdaily error monitoring report\b|\bhas\s+been\s+identified\s+as\s+a\s+possible\s+delivery\s+error\s+notice\b|\bmailing\s+list\s+seem\s+to\s+have\s+been\s+bouncing\b|\bsubscription\s+has\s+been\s+disabled\s+on\s+\S+\s+due\s+to\s+their\s+bounce\s+score\b|\bbounce\s+score\s+on\s+\S+\s+has\s+been\s+incremented\b|\bmailing\s+list\s+has\s+received\s+a\s+number\s+of\s+bounces\b/i;
+  /\b(?:subscribers?|address(?:es)?)\s+(?:is|are)\s+currently\s+being\s+monitored\b|\bdaily error monitoring report\b|\bhas\s+been\s+identified\s+as\s+a\s+possible\s+delivery\s+error\s+notice\b|\bmailing\s+list\s+seem\s+to\s+have\s+been\s+bouncing\b|\bsubscription\s+has\s+been\s+disabled\s+on\s+\S+\s+due\s+to\s+their\s+bounce\s+score\b|\bbounce\s+score\s+on\s+\S+\s+has\s+been\s+incremented\b|\bmailing\s+list\s+has\s+received\s+a\s+number\s+of\s+bounces\b|\bhas\s+been\s+removed\s+from\s+the\s+\S+\s+mailing\s*list\.?\s+It\s+generated\s+an\s+excessive\s+amount\s+of\s+bounced\s+mails\b/i;
 
 /**
  * Mailman 3's reports to a list's owner ("<member>'s subscription has been disabled on <list> due to their bounce score",
  * "… bounce score on <list> has been incremented") and its probe to a member ("… mailing list has received a number of
  * bounces from you") attach the member's notice, whose report is then the only one in the mail: it is the member's
  * delivery error, already handled, not a failure of the message this mail is matched to.
+ * SmartList's notice to a member it removed ("Your mail address … has been removed from the … mailinglist. It generated
+ * an excessive amount of bounced mails.") quotes the last of them: the same.
  */
 function listErrorReport(head: string): boolean {
   return LIST_REPORT_WORDS.test(head) && LIST_ERROR_REPORT.test(head);
 }
 
-/** The part of a mail its list manager's wording is looked for in: its subject and its text's start. */
 /**
  * amavis's notifications to an administrator ("BANNED contents (…) in mail FROM [192.0.2.1]:4321 <ann@…>", "INVALID
  * HEADER in mail FROM <…>", "Spam FROM [192.0.2.1] <…>") and to a recipient ("VIRUS (…) in mail TO YOU from <…>"), in
@@ -768,6 +771,7 @@ function listErrorReport(head: string): boolean {
 const FILTER_NOTIFICATION =
   /^\s*(?:VIRUS \(.*\)|BANNED contents \(.*\)|INVALID HEADER|BAD HEADER|UNCHECKED contents|SPAMMY|SPAM|Spam) (?:in mail (?:FROM|TO YOU from)|FROM) (?:LOCAL )?(?:\[[^\]\s]*\](?::\d+)? )?<([^<>\s]*)>/;
 
+/** The part of a mail its list manager's wording is looked for in: its subject and its text's start. */
 function listHead(subject: string, text: string): string {
   return `${subject}\n${text.slice(0, 3000)}`;
 }

@@ -274,3 +274,80 @@ test('qmail\'s "Connected to … but sender was rejected." answered our MAIL FRO
     ],
   );
 });
+
+test("SmartList's notice to a member it removed for bouncing quotes the last notice: no notice itself", async () => {
+  const quoted = [
+    'From: Mail Delivery System <MAILER-DAEMON@mx.lists.example>',
+    'Subject: Undelivered Mail Returned to Sender',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="q1"',
+    '',
+    '--q1',
+    'Content-Type: text/plain',
+    '',
+    '<ann@dest.example>: host mx.dest.example[192.0.2.1] said: 550 5.1.1 <ann@dest.example>: Recipient address rejected: User unknown (in reply to RCPT TO command)',
+    '',
+    '--q1',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; mx.lists.example',
+    '',
+    'Final-Recipient: rfc822; ann@dest.example',
+    'Action: failed',
+    'Status: 5.1.1',
+    '',
+    '--q1--',
+  ];
+  const r = await parseBounce(
+    mail([
+      'From: news-request@lists.example',
+      'To: ann@dest.example',
+      'Subject: You have been removed from the list',
+      'X-Loop: news@lists.example',
+      'Precedence: junk',
+      '',
+      'Your mail address ann@dest.example has been removed',
+      'from the news@lists.example mailinglist.',
+      'It generated an excessive amount of bounced mails.',
+      '',
+      'The last one of those bounced mails has been quoted below:',
+      ...quoted.map((l) => `>${l}`),
+      '',
+    ]),
+  );
+  assert.equal(r.kind, 'not-a-bounce');
+  assert.deepEqual(r.recipients, []);
+});
+
+test("GNU Mailutils' Sieve reject (\"refused by recipient's mail filtering program\", Action: deleted) is the recipient's filter", async () => {
+  const r = await parseBounce(
+    mail([
+      'To: news@shop.example',
+      'Subject: Rejected: Spring offer',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="m1"',
+      '',
+      '--m1',
+      'Content-Type: text/plain;charset=UTF-8',
+      '',
+      'The original message was received at Mon, Dec 07 09:00:00 2026 +0000 from news@shop.example.',
+      "Message was refused by recipient's mail filtering program.",
+      'Reason given was as follows:',
+      '',
+      'Your message was refused by my personal mail filter: commercial offers are not accepted here.',
+      '--m1',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-UA: sieve; GNU Mailutils 3.15',
+      'Final-Recipient: RFC822; ann@dest.example',
+      'Action: deleted',
+      'Disposition: automatic-action/MDN-sent-automatically;deleted',
+      '',
+      '--m1--',
+      '',
+    ]),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [['ann@dest.example', 'policy', false]],
+  );
+});
