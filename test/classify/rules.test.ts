@@ -1397,6 +1397,21 @@ const ROWS: Row[] = [
     ),
     'mailbox-full',
   ],
+  // Session 49's probes (published texts and real software writing notices on loopback).
+  // Mimecast's greylisting reply as its servers write it, with "is" (its documentation drops the word).
+  [
+    'provider:mimecast-greylist',
+    r('rcpt', 451, null, 'Internal resource is temporarily unavailable - https://community.mimecast.com/docs/DOC-1369#451'),
+    'greylisted',
+  ],
+  // A domain that does not exist, in Italian (Libero's table), French, Spanish and Portuguese.
+  ['wording:nxdomain', r('dsn', null, null, 'ROUTING SERVER FAILURE Il dominio non esiste o è stato digitato in maniera non corretta.'), 'domain-unknown'],
+  ['wording:nxdomain', r('rcpt', 550, null, "Le domaine n'existe pas"), 'domain-unknown'],
+  ['wording:nxdomain', r('rcpt', 550, null, 'El dominio no existe'), 'domain-unknown'],
+  ['wording:nxdomain', r('rcpt', 550, null, 'O domínio não existe'), 'domain-unknown'],
+  ['wording:banned-attachment', r('dsn', null, null, 'Disallowed Attach Type'), 'virus'],
+  // "The recipient's inbox is full" (收件箱: inbox), as Chinese providers write it.
+  ['wording:mailbox-full', r('dsn', 552, null, '收信人收件箱已满，无法收信。'), 'mailbox-full'],
 ];
 
 for (const [rule, input, category] of ROWS) {

@@ -431,11 +431,12 @@ export function htmlToText(html: string): string {
     () => /-->/g,
     () => '',
   );
-  // <pre> keeps its lines (a notice's plain text wrapped in HTML).
+  // <pre> keeps its lines (a notice's plain text wrapped in HTML), and so does any block styled to show them
+  // (`white-space: pre-wrap`: webmail and gateways put a notice's plain text in such a <div>).
   text = betweenPairs(
     text,
-    /<pre\b[^<>]*>/gi,
-    () => /<\/pre\s*>/gi,
+    /<(pre\b|(?:div|p|td|span|code|blockquote)\b(?=[^<>]*\bwhite-space\s*:\s*(?:pre|break-spaces)\b))[^<>]*>/gi,
+    (name) => new RegExp(`</${name}\\s*>`, 'gi'),
     (pre) => `${PRE_NEWLINE}${pre.replace(/\r?\n/g, PRE_NEWLINE).replace(/[ \t]/g, PRE_SPACE)}${PRE_NEWLINE}`,
   );
   return (

@@ -292,12 +292,13 @@ const RETRY_AHEAD =
 const WARNING_ONLY = /\bwarning (?:message )?only\b|\b(?:only|just) a warning\b|\byou do not need to re-?send\b|\bno action is required on your part\b/i;
 
 /**
- * A subject that names a delay ("Delivery Status Notification (Delay)", "Warning: message … delayed 24 hours"; "verzögert", "différée", "retrasado", "ritardato").
+ * A subject that names a delay ("Delivery Status Notification (Delay)", "Warning: message … delayed 24 hours"; "verzögert", "différée", "retrasado", "ritardato",
+ * "遅延", "延迟", "지연").
  * A "Warning:" subject that itself names a missing user is not one: MDaemon titles its permanent
  * no-such-user notices "Warning: <address> - User unknown!".
  */
 const DELAY_SUBJECT =
-  /\(delay(?:ed)?\)|:\s*delay(?:ed)?\s*$|\bverz(?:[oö]|oe)gert\b|\bdiff[ée]r[ée]e\b|\bretard[ée]e?s?(?![a-zà-ÿ])|\bretrasad[oa]\b|\britardat[oa]\b|\bvertraagd\b|\batrasad[oa]\b|遅延|^\s*(?:warning(?![^\n]*\b(?:user unknown|unknown user|no such user)\b)|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?(?:delayed|deferred)\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b|\bdelivery delay\b/i;
+  /\(delay(?:ed)?\)|:\s*delay(?:ed)?\s*$|\bverz(?:[oö]|oe)gert\b|\bdiff[ée]r[ée]e\b|\bretard[ée]e?s?(?![a-zà-ÿ])|\bretrasad[oa]\b|\britardat[oa]\b|\bvertraagd\b|\batrasad[oa]\b|遅延|延迟|延遲|지연|^\s*(?:warning(?![^\n]*\b(?:user unknown|unknown user|no such user)\b)|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?(?:delayed|deferred)\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b|\bdelivery delay\b/i;
 
 /**
  * A subject that is a failure notice's title followed by the returned message's own subject, as Exchange
@@ -1032,6 +1033,25 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     }
     return block;
   });
+  // A list of recipients one a line, each line with its reason ("ann@… No MX records…", "bob@… Unable to connect…",
+  // a gateway's table as text): the last one's reason is its line too, not the paragraph after the list, which is the
+  // notice's own prose (an explanation of one reason, a footer).
+  let reasonsOnTheirLines = false;
+  if (few && blocks.length > 1) {
+    const withReason = (i: number) => {
+      const own = (lines[found[i].line] ?? '').toLowerCase().split(keys[i]!).join('');
+      return /[A-Za-z\u00c0-\uffff]{3}/.test(own);
+    };
+    const last = blocks.length - 1;
+    const oneLine = blocks
+      .slice(0, last)
+      .every((b, i) => found[i].line === found[last].line || (b.filter((l) => l.trim() !== '').length === 1 && withReason(i)));
+    if (oneLine && found[last - 1].line !== found[last].line && withReason(last)) {
+      reasonsOnTheirLines = true;
+      const blank = blocks[last].findIndex((l, k) => k > 0 && l.trim() === '');
+      if (blank > 0) blocks[last] = blocks[last].slice(0, blank);
+    }
+  }
   // A recipient whose own lines quote no code takes the notice's first line with one; with several
   // recipients, only a line outside every recipient's lines (another recipient's reply is not its reason).
   // Nor a line below another recipient, up to the next one: that is the other's reason however it is laid out,
@@ -1193,7 +1213,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       );
       // Its reply further down its own part of the notice, after a blank line or a heading (IceWarp's "The
       // reason:", m-FILTER's "-------server message"): up to the next recipient, or a line naming another.
-      own ??= replyBelow(i);
+      if (!reasonsOnTheirLines) own ??= replyBelow(i);
       // A session transcript's reply to this recipient's own command (Sendmail's ">>> RCPT To:<addr>" then "<<< 552
       // … exceeded storage allocation"), which often does not name the address, goes before the MTA's own line about
       // it ("554 5.0.0 <addr>... Service unavailable"), which says less.
@@ -1202,7 +1222,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       // A list of addresses one a line, then one reason written under the list after a blank line (Apache
       // James's "Error message:"): the reason is every listed address's, not only the last one's.
       if (own) diag = `${diag} ${own.trim()}`.trim();
-      else {
+      else if (!reasonsOnTheirLines) {
         const shared = sharedBelowList(i) ?? sharedAboveList(i);
         if (shared) diag = `${diag} ${shared}`;
         if (shared && FAILURE_CODE.test(shared)) own = shared;

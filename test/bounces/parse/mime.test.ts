@@ -50,6 +50,12 @@ test("HTML is read with the line breaks a browser shows: <br> and blocks break l
   assert.equal(htmlToText('<p>Delivery failed:<br>\n<b>ann</b>@example.org</p>'), '\nDelivery failed:\nann@example.org\n');
   // <pre> keeps its lines and indentation (a plain notice wrapped in HTML).
   assert.equal(htmlToText('<pre>  ann@example.org\n    550 No such user</pre>'), '\n  ann@example.org\n    550 No such user\n');
+  // So does a block styled to show its lines (webmail and gateways put a notice's text in a `white-space: pre-wrap` div).
+  assert.equal(
+    htmlToText('<div style="font-family:monospace;white-space: pre-wrap;">&lt;ann@example.org&gt;: 550 No such user\n&lt;bob@example.org&gt;: 552 Quota</div>'),
+    '\n<ann@example.org>: 550 No such user\n<bob@example.org>: 552 Quota\n',
+  );
+  assert.equal(htmlToText('<div style="color:red">a\nb</div>'), '\na b\n');
   assert.equal(htmlToText('<table><tr><td>Status</td><td>5.1.1</td></tr></table>&#x41;&amp;&lt;'), '\n\nStatus 5.1.1\n\nA&<');
 });
 
