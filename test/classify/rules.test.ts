@@ -1412,6 +1412,19 @@ const ROWS: Row[] = [
   ['wording:banned-attachment', r('dsn', null, null, 'Disallowed Attach Type'), 'virus'],
   // "The recipient's inbox is full" (收件箱: inbox), as Chinese providers write it.
   ['wording:mailbox-full', r('dsn', 552, null, '收信人收件箱已满，无法收信。'), 'mailbox-full'],
+  // clamav-milter's reject text ("Rejecting harmful e-mail: <signature> found."), and a body_checks refusal's own text.
+  ['wording:virus', r('data', 550, '5.7.1', 'Rejecting harmful e-mail: Local.Test.Signature.UNOFFICIAL found.'), 'virus'],
+  ['wording:spam', r('data', 550, '5.7.1', 'Message body contains forbidden text'), 'content-or-spam'],
+  // Postfix refusing an address without a full domain, Exim's temporary callout failure about our sender, and its
+  // header_syntax refusal as its reply's first line gives it.
+  [
+    'provider:postfix-non-fqdn-recipient',
+    r('rcpt', 504, '5.5.2', '<user@mailhost>: Recipient address rejected: need fully-qualified address'),
+    'domain-unknown',
+  ],
+  ['enhanced:X.5.2', r('rcpt', 504, '5.5.2', '<frank@localhost>: Sender address rejected: need fully-qualified address'), 'protocol-error'],
+  ['provider:exim-sender-verify', r('rcpt', 451, null, 'Could not complete sender verify callout'), 'policy'],
+  ['wording:not-rfc-compliant', r('data', 550, null, 'Header syntax check failed:'), 'protocol-error'],
 ];
 
 for (const [rule, input, category] of ROWS) {
