@@ -1425,6 +1425,8 @@ const ROWS: Row[] = [
   ['enhanced:X.5.2', r('rcpt', 504, '5.5.2', '<frank@localhost>: Sender address rejected: need fully-qualified address'), 'protocol-error'],
   ['provider:exim-sender-verify', r('rcpt', 451, null, 'Could not complete sender verify callout'), 'policy'],
   ['wording:not-rfc-compliant', r('data', 550, null, 'Header syntax check failed:'), 'protocol-error'],
+  // Sendmail's virtusertable "error:nouser User gone": the user is no longer there (its 5.3.0 says nothing about the mailbox).
+  ['wording:mailbox-moved', r('rcpt', 553, '5.3.0', '<gone@dest.example>... User gone'), 'mailbox-moved'],
 ];
 
 for (const [rule, input, category] of ROWS) {

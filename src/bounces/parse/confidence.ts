@@ -34,6 +34,8 @@ function namesFilter(text: string | null): boolean {
   return text !== null && FILTER_GATEWAY_RE.test(text);
 }
 
+const BARE_INVALID_RECIPIENT = /(?:^|[\s:;])[45]\d\d Invalid recipient(?::? ?<[^<>\s]*>)?\s*(?:\(in reply to [^()]*\))?\s*$/i;
+
 export interface ConfidenceInput {
   classification: Classification;
   evidence: Evidence;
@@ -51,6 +53,9 @@ export function confidenceOf({ classification: c, evidence, status, diagnostic, 
     // two disagree about what happened.
     if (c.category === 'mailbox-unknown' && /^[45]\.[27]\./.test(status ?? '') && !c.rule.startsWith('provider:')) return 'low';
     if (namesFilter(diagnostic) || namesFilter(context)) return 'low';
+    // A bare "550 Invalid recipient: <ann@…>": OpenSMTPD answers so for any recipient its rules refuse, unknown or
+    // not (relaying, a reject rule, a sender it refuses): it says no, not why.
+    if (c.category === 'mailbox-unknown' && BARE_INVALID_RECIPIENT.test(diagnostic ?? '')) return 'medium';
   }
   // "Access denied", "not allowed": says no, not why (Postfix's access-map text is that too, whatever it is used for).
   if (evidence.source === 'diagnostic' && c.rule !== 'wording:access-denied' && c.rule !== 'provider:recipient-access-denied') return 'high';

@@ -1016,10 +1016,33 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     const lower = line.toLowerCase();
     return (self < 0 || !lower.includes(keys[self])) && keys.some((k, j) => j !== self && lower.includes(k));
   };
+  // Sendmail's entry for an alias expanded to a program or a file ("\"|/usr/bin/x\"" over "(reason: …)" over "(expanded
+  // from: <ann@…>)"): the address we sent to ends the entry, so the entry's lines are those above it, from the program's
+  // line down; the lines below are the next entry's.
+  const leadInFrom = found.map((f) => {
+    if (!EXPANDED_FROM_LINE.test(lines[f.line] ?? '')) return null;
+    let k = f.line;
+    while (k > 0 && f.line - k < 6) {
+      const line = lines[k - 1]!;
+      if (line.trim() === '' || SECTION_RULE.test(line) || EXPANDED_FROM_LINE.test(line)) break;
+      k--;
+      if (indentOf(line) === 0) break;
+    }
+    return k < f.line ? k : null;
+  });
+  const leadIn = found.map((f, i) => {
+    const from = leadInFrom[i];
+    return from === null || from === undefined
+      ? null
+      : lines
+          .slice(from, f.line)
+          .map((l) => l.trim())
+          .join(' ');
+  });
   const blocks = found.map((f, i) => {
     let n = i + 1;
     while (n < found.length && found[n].line === f.line) n++;
-    const next = found[n]?.line ?? lines.length;
+    const next = leadIn[i] !== null ? f.line + 1 : (found[n]?.line ?? lines.length);
     const block: string[] = [];
     const indent = indentOf(lines[f.line] ?? '');
     for (let l = f.line; l < Math.min(next, f.line + 12); l++) {
@@ -1063,7 +1086,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   const noticeCodeLine = (i: number): string | undefined => {
     if (found.length > 1 && inBlock === null) {
       inBlock = new Uint8Array(lines.length + 1);
-      found.forEach((f, j) => inBlock!.fill(1, f.line, f.line + blocks[j].length));
+      found.forEach((f, j) => inBlock!.fill(1, leadInFrom[j] ?? f.line, f.line + blocks[j].length));
       if (few) {
         owner = new Int32Array(lines.length + 1).fill(-1);
         found.forEach((f, j) => owner!.fill(j, f.line));
@@ -1183,7 +1206,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     const block = blocks[i];
     const near = aroundAddress(block.join('\n'), f.address);
     const original = forwardedFrom(near, f.address);
-    let diag = near.replace(/\s+/g, ' ').trim();
+    let diag = `${leadIn[i] ?? ''} ${near}`.replace(/\s+/g, ' ').trim();
     const because = reasonOf(i) ?? reason;
     if (because && !diag.includes(because)) diag = `${diag} ${because}`;
     // Sendmail's own line about a recipient ("550 <addr>... Requested action not taken: mailbox unavailable") says less
@@ -1213,7 +1236,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       );
       // Its reply further down its own part of the notice, after a blank line or a heading (IceWarp's "The
       // reason:", m-FILTER's "-------server message"): up to the next recipient, or a line naming another.
-      if (!reasonsOnTheirLines) own ??= replyBelow(i);
+      if (!reasonsOnTheirLines && leadIn[i] === null) own ??= replyBelow(i);
       // A session transcript's reply to this recipient's own command (Sendmail's ">>> RCPT To:<addr>" then "<<< 552
       // … exceeded storage allocation"), which often does not name the address, goes before the MTA's own line about
       // it ("554 5.0.0 <addr>... Service unavailable"), which says less.
@@ -1222,7 +1245,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       // A list of addresses one a line, then one reason written under the list after a blank line (Apache
       // James's "Error message:"): the reason is every listed address's, not only the last one's.
       if (own) diag = `${diag} ${own.trim()}`.trim();
-      else if (!reasonsOnTheirLines) {
+      else if (!reasonsOnTheirLines && leadIn[i] === null) {
         const shared = sharedBelowList(i) ?? sharedAboveList(i);
         if (shared) diag = `${diag} ${shared}`;
         if (shared && FAILURE_CODE.test(shared)) own = shared;
@@ -1245,6 +1268,9 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   });
   return recipients;
 }
+
+/** Sendmail's last line of an entry for an address it expanded: "    (expanded from: <ann@…>)". */
+const EXPANDED_FROM_LINE = /^[ \t]*\(expanded from:?[ \t]*<?[^<>\s]+>?\)[ \t]*$/i;
 
 /** A transcript's command naming a recipient (">>> RCPT To:<addr>"), and a server's reply line ("<<< 550 …"). */
 const RCPT_COMMAND = /^[ \t]*>>>[ \t]*RCPT TO:[ \t]*<?([^<>\s]+)>?/i;

@@ -48,6 +48,15 @@ test("the receiving server's own words at RCPT: evidence from the diagnostic, hi
   assert.equal(p.confidence, 'high');
 });
 
+test('a bare "550 Invalid recipient: <…>" (OpenSMTPD says so for any recipient its rules refuse) stays hard with medium confidence', async () => {
+  const [p] = (await parseBounce(report(['Status: 5.0.0', 'Diagnostic-Code: smtp; 550 Invalid recipient: <jane@example.org>']))).recipients;
+  assert.equal(p.hard, true);
+  assert.equal(p.confidence, 'medium');
+  // The same words with a reason after them are the server's reason: high.
+  const [q] = (await parseBounce(report(['Status: 5.1.1', 'Diagnostic-Code: smtp; 550 5.1.1 Invalid recipient: no such mailbox']))).recipients;
+  assert.equal(q.confidence, 'high');
+});
+
 test('only the Status field says it: medium confidence, the status is the evidence', async () => {
   const [p] = (await parseBounce(report(['Status: 5.1.1']))).recipients;
   assert.equal(p.hard, true);

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseBounce } from '../../../src/bounces/parse/index.js';
+import { deliveryReport } from '../../helpers/notice-text.js';
 
 const mail = (l: string[]): Buffer => Buffer.from(l.join('\r\n'));
 const html = (headers: string[], body: string): Buffer =>
@@ -104,4 +105,51 @@ test('a warning titled as a delay in Korean or Chinese is a delay, not a failure
     assert.equal(r.recipients[0]?.address, 'ann@dest.example');
     assert.equal(r.recipients[0]?.action, 'delayed');
   }
+});
+
+test("Sendmail's entries for aliases expanded to programs: each recipient's reason is the entry its address ends", async () => {
+  const r = await parseBounce(
+    mail(
+      deliveryReport(
+        ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.dest.example>', 'To: <news@shop.example>', 'Subject: Returned mail: see transcript for details'],
+        [
+          '   ----- The following addresses had permanent fatal errors -----',
+          '"|/usr/local/bin/ticket-in"',
+          '    (reason: Insufficient permission)',
+          '    (expanded from: <help@dest.example>)',
+          '"|/usr/local/bin/gone --say \\"550 mailbox gone\\""',
+          '    (reason: User unknown)',
+          '    (expanded from: <old@dest.example>)',
+          '',
+          '   ----- Transcript of session follows -----',
+          '550 5.0.0 "|/usr/local/bin/ticket-in"... Insufficient permission',
+          '550 5.1.1 "|/usr/local/bin/gone --say \\"550 mailbox gone\\""... User unknown',
+        ],
+        [
+          'Reporting-MTA: dns; mx.dest.example',
+          '',
+          'Original-Recipient: rfc822;help@dest.example',
+          'Final-Recipient: RFC822; help@dest.example',
+          'X-Actual-Recipient: X-Unix; |/usr/local/bin/ticket-in',
+          'Action: failed',
+          'Status: 5.3.0',
+          'Diagnostic-Code: X-Unix; 77',
+          '',
+          'Original-Recipient: rfc822;old@dest.example',
+          'Final-Recipient: RFC822; old@dest.example',
+          'Action: failed',
+          'Status: 5.1.1',
+          'Diagnostic-Code: X-Unix; 67',
+        ],
+      ),
+    ),
+  );
+  const [help, old] = r.recipients;
+  assert.equal(help?.address, 'help@dest.example');
+  assert.match(help?.diagnostic ?? '', /Insufficient permission/);
+  assert.doesNotMatch(help?.diagnostic ?? '', /User unknown|mailbox gone/);
+  assert.equal(help?.hard, false);
+  assert.equal(old?.address, 'old@dest.example');
+  assert.match(old?.diagnostic ?? '', /User unknown/);
+  assert.equal(old?.hard, true);
 });
