@@ -1427,6 +1427,12 @@ const ROWS: Row[] = [
   ['wording:not-rfc-compliant', r('data', 550, null, 'Header syntax check failed:'), 'protocol-error'],
   // Sendmail's virtusertable "error:nouser User gone": the user is no longer there (its 5.3.0 says nothing about the mailbox).
   ['wording:mailbox-moved', r('rcpt', 553, '5.3.0', '<gone@dest.example>... User gone'), 'mailbox-moved'],
+  // qpsmtpd's plugins: dkim's refusal, headers' checks (a 552 that says nothing of size), greylisting's stock text.
+  ['wording:dkim-spf-dmarc', r('data', 552, null, 'signature invalid: fail (body has been altered)'), 'authentication-policy'],
+  ['wording:not-rfc-compliant', r('data', 552, null, 'The Date header is too far in the future'), 'protocol-error'],
+  ['wording:not-rfc-compliant', r('data', 552, null, 'We require a valid From header\r\n552 901'), 'protocol-error'],
+  ['wording:not-rfc-compliant', r('data', 552, null, 'Only one From header allowed. See RFC 5322, Section 3.6'), 'protocol-error'],
+  ['wording:greylisted', r('rcpt', 450, null, 'This mail is temporarily denied'), 'greylisted'],
 ];
 
 for (const [rule, input, category] of ROWS) {
