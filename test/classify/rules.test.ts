@@ -1433,6 +1433,12 @@ const ROWS: Row[] = [
   ['wording:not-rfc-compliant', r('data', 552, null, 'We require a valid From header\r\n552 901'), 'protocol-error'],
   ['wording:not-rfc-compliant', r('data', 552, null, 'Only one From header allowed. See RFC 5322, Section 3.6'), 'protocol-error'],
   ['wording:greylisted', r('rcpt', 450, null, 'This mail is temporarily denied'), 'greylisted'],
+  // A recipient refusing forwarded mail is its policy, not a domain without mail service (null MX).
+  [
+    'enhanced:X.7.*',
+    r('rcpt', 550, '5.7.1', 'Forwarded mail refused by local policy\r\n550-5.7.1 This recipient does not accept mail relayed through forwarders'),
+    'policy',
+  ],
 ];
 
 for (const [rule, input, category] of ROWS) {

@@ -517,7 +517,11 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
     // The address we sent to: see forwarded.ts for where reports keep it.
     // (An Original-Recipient that is the final address in other letter case adds nothing.)
     const orcpt = isMailbox(sentAs) && sentAs.toLowerCase() !== final?.toLowerCase() ? sentAs : null;
-    const original = orcpt ?? fromText?.original ?? (single ? sentToFromReturned(returned, final, addresses) : null);
+    // (A forward of a forward: the address the text says it was generated from, an alias at a second forwarder, is not
+    // the one the returned copy was written and first stamped to, which is ours — Exim passes no ORCPT along.)
+    const textOriginal = fromText?.original ?? null;
+    const chained = single && textOriginal ? sentToFromReturned(returned, textOriginal, addresses) : null;
+    const original = orcpt ?? chained ?? textOriginal ?? (single ? sentToFromReturned(returned, final, addresses) : null);
     let diagnostic = r.diagnostic;
     if (wordless) {
       diagnostic =
