@@ -458,6 +458,9 @@ export const PROVIDER_RULES: readonly Rule[] = [
   // address rejected: listed on local blocklist"): a site's list of senders, not a DNSBL, unless it names one.
   // Postfix's reject_non_fqdn_recipient: the address has no full domain ("ann@mailhost"), so no server on the Internet
   // can take mail for it (its status, 5.5.2, names the command's syntax, not the address).
+  // RFC 5321's own example of a temporary refusal, "mailbox busy", and a mailbox file another process holds locked: the
+  // mailbox is there and in use, not disabled, whatever X.2.1 the reply gives.
+  { id: 'mailbox-busy', match: { has: ['busy', 'locked by another'], text: /\bmail ?box (?:is )?(?:currently )?busy\b|\bmail ?box is locked by another process\b/i }, category: 'server-busy', status: 'X.2.0', explanation: 'The recipient\'s mailbox was busy (in use by another delivery) and the server asked us to try again later.' },
   { id: 'postfix-non-fqdn-recipient', match: { has: ['recipient address rejected'], text: /\bRecipient address rejected: need fully-qualified address\b/i }, category: 'domain-unknown', status: 'X.1.2', explanation: 'The recipient\'s address has no full domain after the @ (e.g. "ann@mailhost"), so no mail server on the Internet can take mail for it; check the address.' },
   { id: 'postfix-sender-access', match: { has: ['sender address rejected'], text: /\bSender address rejected:(?=[^\n]{0,200}(?:block ?list|black ?list|deny ?list))(?![^\n]{0,200}(?:spamhaus|spamcop|sorbs|barracuda|dnsbl|\brbl\b|blocked using|uceprotect))/i }, category: 'policy', status: 'X.7.1', explanation: S.senderRejected },
   // Blocklists by name, Barracuda's (its lookup zone and "Barracuda Reputation": the vendor's name alone is a

@@ -1433,6 +1433,9 @@ const ROWS: Row[] = [
   ['wording:not-rfc-compliant', r('data', 552, null, 'We require a valid From header\r\n552 901'), 'protocol-error'],
   ['wording:not-rfc-compliant', r('data', 552, null, 'Only one From header allowed. See RFC 5322, Section 3.6'), 'protocol-error'],
   ['wording:greylisted', r('rcpt', 450, null, 'This mail is temporarily denied'), 'greylisted'],
+  // A busy or locked mailbox file: there and in use, not disabled (Postfix's access text, a local delivery's lock).
+  ['provider:mailbox-busy', r('rcpt', 450, '4.2.1', '<busy@dest.example>: Recipient address rejected: Mailbox busy, try again later'), 'server-busy'],
+  ['provider:mailbox-busy', r('dsn', null, '4.3.0', 'temporary failure. Command output: mailbox is locked by another process'), 'server-busy'],
   // A recipient refusing forwarded mail is its policy, not a domain without mail service (null MX).
   [
     'enhanced:X.7.*',
