@@ -1436,6 +1436,11 @@ const ROWS: Row[] = [
   // A busy or locked mailbox file: there and in use, not disabled (Postfix's access text, a local delivery's lock).
   ['provider:mailbox-busy', r('rcpt', 450, '4.2.1', '<busy@dest.example>: Recipient address rejected: Mailbox busy, try again later'), 'server-busy'],
   ['provider:mailbox-busy', r('dsn', null, '4.3.0', 'temporary failure. Command output: mailbox is locked by another process'), 'server-busy'],
+  // Courier-MTA as a receiver: its unknown user ("User <name> unknown"), its size limit (a 523), its local filters.
+  ['wording:user-unknown', r('rcpt', 550, null, 'User <nosuch> unknown'), 'mailbox-unknown'],
+  ['wording:message-too-large', r('data', 523, null, 'Message length (20061 bytes) exceeds administrative limit(20000).'), 'message-too-large'],
+  ['wording:sieve-rejected', r('dsn', null, '5.0.0', "Your message was refused by the recipient's mail filter rules"), 'policy'],
+  ['wording:system-error', r('dsn', null, '5.0.0', 'internal filter error: /usr/local/bin/sortmail crashed'), 'system-error'],
   // A recipient refusing forwarded mail is its policy, not a domain without mail service (null MX).
   [
     'enhanced:X.7.*',
