@@ -775,7 +775,7 @@ function listErrorReport(head: string): boolean {
 const FILTER_NOTIFICATION =
   /^\s*(?:VIRUS \(.*\)|BANNED contents \(.*\)|INVALID HEADER|BAD HEADER|UNCHECKED contents|SPAMMY|SPAM|Spam) (?:in mail (?:FROM|TO YOU from)|FROM) (?:LOCAL )?(?:\[[^\]\s]*\](?::\d+)? )?<([^<>\s]*)>/;
 
-/** A quarantine's digest or summary for the mailbox it holds mail for (see nonStandard). */
+/** A quarantine's digest or summary for the mailbox it holds mail for, as its title says (see nonStandard). */
 const QUARANTINE_DIGEST =
   /\b(?:quarantine|spam|junk|end[- ]user) (?:digest|summary)\b|\bmessages? (?:(?:are|is|were|was) )?(?:on hold|held|quarantined) for\b|\byou have (?:\d+ )?(?:new )?messages? (?:in|on) (?:your )?(?:quarantine|hold)\b/i;
 
@@ -797,7 +797,8 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
     return empty('not-a-bounce', null);
   // A filter's digest of the mail it holds for its reader ("Mimecast: 2 messages on hold for ann@…", Proofpoint's "End
   // User Digest", "Quarantine Summary"), each with a Release link: mail to the reader held, none of ours refused.
-  if (report.rule === null && top.type !== 'multipart/report' && QUARANTINE_DIGEST.test(head) && /\brelease\b/i.test(text)) return empty('not-a-bounce', null);
+  if (report.rule === null && QUARANTINE_DIGEST.test(subject) && top.type !== 'multipart/report' && /\brelease\b/i.test(text))
+    return empty('not-a-bounce', null);
   // A content filter's notice to its site's administrator or to the recipient about a message it stopped: not sent to
   // the sender it names, what it says failed is another's mail (FILTER_NOTIFICATION). Sent to that sender, it is one.
   const filtered = FILTER_NOTIFICATION.exec(subject);
