@@ -12,6 +12,7 @@
  * address we know (forwarding and aliases rewrite it), the recipient the rule itself pinned (VERP), or the
  * message's only recipient, is used.
  */
+import { domainToASCII } from 'node:url';
 import type { MessageRecord, RecipientRecord } from '../types.js';
 import type { Store } from '../store/store.js';
 import { parseVerpAddress, verpTargetsIn } from '../verp/token.js';
@@ -39,7 +40,16 @@ export interface CorrelateOptions {
 
 type Lookups = Pick<Store, 'messages' | 'inbound'>;
 
-const normAddress = (a: string): string => a.trim().replace(/^<|>$/g, '').toLowerCase();
+/**
+ * An address as we store it (src/intake/intake.ts splitAddress): the domain in its A-label form. A report about
+ * an internationalised address (RFC 6533's `utf-8;` type) may write the domain in Unicode, or the other way round.
+ */
+function normAddress(a: string): string {
+  const s = a.trim().replace(/^<|>$/g, '').toLowerCase();
+  const at = s.lastIndexOf('@');
+  if (at < 0 || !/[^\x00-\x7f]/.test(s.slice(at + 1))) return s;
+  return `${s.slice(0, at + 1)}${domainToASCII(s.slice(at + 1)) || s.slice(at + 1)}`;
+}
 
 export async function correlate(store: Lookups, rcptTo: string[], parse: ParseResult, opts: CorrelateOptions, raw?: Buffer): Promise<Correlation | null> {
   if (opts.verpSecret) {
