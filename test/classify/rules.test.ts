@@ -1447,6 +1447,37 @@ const ROWS: Row[] = [
     r('rcpt', 550, '5.7.1', 'Forwarded mail refused by local policy\r\n550-5.7.1 This recipient does not accept mail relayed through forwarders'),
     'policy',
   ],
+  // Session 50's probes: Dovecot's LMTP size limit and a translated quota text, mlmmj's size refusal (it words every
+  // refusal "unable to be delivered to the list"), a pipe command's shell error (no SMTP syntax error), a procmail filter.
+  [
+    'wording:message-too-large',
+    r('data', 451, '4.2.0', '<big@dest.example> Mail size is larger than the maximum size allowed by server configuration'),
+    'message-too-large',
+  ],
+  [
+    'wording:over-maximum-message-size',
+    r(
+      'dsn',
+      null,
+      null,
+      'The message from <ann@example.com> was unable to be delivered to the list because it exceeded the maximum allowed message size of 3000 bytes.',
+    ),
+    'message-too-large',
+  ],
+  [
+    'wording:over-maximum-message-size',
+    r('dsn', null, null, 'konnte nicht über die Liste verteilt werden, weil sie die maximal erlaubte Größe von 2500 Bytes überschritten hat'),
+    'message-too-large',
+  ],
+  ['wording:list-post-refused', r('dsn', null, null, 'konnte nicht über die Liste verteilt werden, weil Sie die Liste nicht abonniert haben.'), 'policy'],
+  ['wording:mailbox-over-size', r('dsn', null, '5.7.0', 'Das Postfach von jan@dest.example ist voll (Speicherkontingent erschöpft).'), 'mailbox-full'],
+  ['provider:local-delivery-agent', r('dsn', null, '5.3.0', 'sh: 1: Syntax error: Unterminated quoted string'), 'system-error'],
+  ['provider:local-delivery-agent', r('dsn', null, '4.0.0', '/bin/sh: 1: Syntax error: "(" unexpected'), 'system-error'],
+  [
+    'wording:sieve-rejected',
+    r('dsn', null, null, "Your message to dave@dest.example was refused by the recipient's mail filter because its subject matched a blocked word."),
+    'policy',
+  ],
 ];
 
 for (const [rule, input, category] of ROWS) {

@@ -113,6 +113,15 @@ export function detectAutoReply(headers: Header[], subject: string): AutoReplySi
   if (/^\s*vacation\b/i.test(header(headers, 'x-apple-action') ?? '')) return { reason: 'X-Apple-Action: vacation' };
   const precedence = (header(headers, 'precedence') ?? '').toLowerCase();
   if (precedence.includes('auto_reply') || precedence.includes('auto-reply')) return { reason: 'Precedence: auto_reply' };
+  // procmail's responders (procmailex(5)'s vacation recipe and its copies: `formail -r` with "Precedence: junk" and an
+  // "X-Loop:" of the responder's own address): a reply marked as bulk and looped-checked, not a list's post.
+  if (
+    /^\s*(?:junk|bulk)\s*$/.test(precedence) &&
+    header(headers, 'x-loop') !== null &&
+    header(headers, 'in-reply-to') !== null &&
+    header(headers, 'list-id') === null
+  )
+    return { reason: 'Precedence: junk with X-Loop' };
   if (SUBJECT_RE.test(subject) || NOTES_SUBJECT.test(subject)) return { reason: 'subject' };
   // Any other machine-written mail (RFC 3834's auto-generated, auto-notified) that reaches the address our
   // message came from, and is neither a report nor a notice (read before this), answers that message: many

@@ -779,6 +779,13 @@ const FILTER_NOTIFICATION =
 const QUARANTINE_DIGEST =
   /\b(?:quarantine|spam|junk|end[- ]user) (?:digest|summary)\b|\bmessages? (?:(?:are|is|were|was) )?(?:on hold|held|quarantined) for\b|\byou have (?:\d+ )?(?:new )?messages? (?:in|on) (?:your )?(?:quarantine|hold)\b/i;
 
+/**
+ * Words of a list manager's refusal of a post. Without one, a notice whose only list wording is a rule of the list's
+ * ("only subscribers may post to the list" in mlmmj's reply to a `+help` request) is information about the list.
+ */
+const LIST_REFUSAL =
+  /\b(?:denied|rejected|refused|declined|discarded|bounced|returned|undeliverable|failed|(?:was|were|has|have|could|can)(?: not|n'?t)(?: been| be)? (?:delivered|distributed|posted|accepted|sent|forwarded)|unable to be (?:delivered|distributed|posted)|your (?:message|post|mail|e-?mail|submission)|abgewiesen|zur[üu]ckgewiesen|konnte nicht|rejet[ée]e?|refus[ée]e?|rechazad[oa]|rifiutat[oa])\b/i;
+
 /** The part of a mail its list manager's wording is looked for in: its subject and its text's start. */
 function listHead(subject: string, text: string): string {
   return `${subject}\n${text.slice(0, 3000)}`;
@@ -791,9 +798,13 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   const report = parseTextReport(subject, text, exclude);
   // A list manager holding a post for its moderator (Mailman's "awaits moderator approval", giving the same reason a
   // refusal would; W3C's "forwarded to the list maintainer for review"): nothing was refused yet. Nor does a list
-  // manager's report on its members' errors (LIST_ERROR_REPORT) refuse anything.
+  // manager's report on its members' errors (LIST_ERROR_REPORT) refuse anything, nor its information about the list.
   const head = listHead(subject, text);
-  if ((report.rule === 'mailing-list' && HELD_FOR_MODERATION.test(head)) || FORWARDED_FOR_REVIEW.test(head) || listErrorReport(head))
+  if (
+    (report.rule === 'mailing-list' && (HELD_FOR_MODERATION.test(head) || !LIST_REFUSAL.test(head))) ||
+    FORWARDED_FOR_REVIEW.test(head) ||
+    listErrorReport(head)
+  )
     return empty('not-a-bounce', null);
   // A filter's digest of the mail it holds for its reader ("Mimecast: 2 messages on hold for ann@…", Proofpoint's "End
   // User Digest", "Quarantine Summary"), each with a Release link: mail to the reader held, none of ours refused.

@@ -315,13 +315,27 @@ const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * A header's raw 8-bit bytes, or a text part's without a charset: UTF-8 (RFC 6532) when they are valid UTF-8, else Windows-1252, the Latin-1 that
  * older mailers write unencoded ("Não é possível entregar:", "Réponse automatique :"), which read as UTF-8
- * would lose every accented letter.
+ * would lose every accented letter. A text that is not valid UTF-8 as a whole is decided line by line: Postfix's
+ * RFC 6533 delivery-status part writes its recipients in UTF-8 but escapes each byte of a non-ASCII sender's
+ * quoted local part with a backslash (`"p\<c3>\<b6>st"@…` for "pöst"), which leaves that one line invalid UTF-8.
  */
 function undeclaredText(bytes: Buffer): string {
   try {
     return STRICT_UTF8.decode(bytes);
   } catch {
-    return decodeCharset(bytes, 'windows-1252');
+    let out = '';
+    for (let start = 0; start < bytes.length; ) {
+      const lf = bytes.indexOf(0x0a, start);
+      const end = lf < 0 ? bytes.length : lf + 1;
+      const line = bytes.subarray(start, end);
+      try {
+        out += STRICT_UTF8.decode(line);
+      } catch {
+        out += decodeCharset(line, 'windows-1252');
+      }
+      start = end;
+    }
+    return out;
   }
 }
 

@@ -243,13 +243,15 @@ export const RULES: MtaRule[] = [
     match: LIST_POST_REFUSED,
     // (Every wording of the pattern holds one of these, in some letter case: most notices need no scan with it.)
     hints: LIST_WORDS.flatMap((w) => [w, w[0]!.toUpperCase() + w.slice(1), w.toUpperCase()]),
-    // (mlmmj: "managing the <list@…> mailing list"; DoList: "You have sent an email to <list@…>".)
+    // (mlmmj: "managing the <list@…> mailing list", in German "welches die Mailingliste <list@…> verwaltet"; DoList: "You have sent an email to <list@…>".)
     // (Mailman 3: "Your request to the <list@…> mailing list".)
     recipient: new RegExp(
-      `(?:mailing )?list\\s*[<(]?(${ADDR})|managing the\\s+<(${ADDR})>|sent an? (?:e-?mail|message) to\\s+<?(${ADDR})|\\bto the\\s+(${ADDR})\\s+mailing[- ]list\\b`,
+      `(?:mailing )?liste?\\s*[<(]?(${ADDR})|managing the\\s+<(${ADDR})>|sent an? (?:e-?mail|message) to\\s+<?(${ADDR})|\\bto the\\s+(${ADDR})\\s+mailing[- ]list\\b`,
       'gi',
     ),
-    reason: new RegExp(`^[ \\t]*(.*(?:${LIST_POST_REFUSED.source}).*)$`, 'im'),
+    // The sentence may go on over the next lines ("… verteilt werden, weil sie die maximal erlaubte / Größe von 2500 Bytes
+    // überschritten hat"): up to two of them, up to a blank line.
+    reason: new RegExp(`^[ \\t]*(.*(?:${LIST_POST_REFUSED.source}).*(?:\\n[ \\t]*\\S.*){0,2})`, 'im'),
   },
   {
     name: 'japanese-carrier',
@@ -563,9 +565,12 @@ function quotedAsSender(text: string, at: number, length: number): boolean {
 
 /** A refusal's "You are not allowed to send e-mail to <addr>" (AT&T's): that address is the failed one. */
 const REFUSED_TO_SEND = /\bnot (?:allowed|able|permitted|authori[sz]ed) to $/i;
-/** "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient. */
+/**
+ * "For further assistance, please contact <support@…>": the notice's help desk, not a failed recipient; nor a leaver's
+ * new address ("Please resend it to <new@…>").
+ */
 const CONTACT_WORDING =
-  /\b(?:contact|assistance|help ?desk|support team|write to|send (?:an? )?e-?mail to|forward (?:this|the) (?:e-?mail|message|notice) to|need (?:help|assistance))\b/i;
+  /\b(?:contact|assistance|help ?desk|support team|write to|send (?:an? )?e-?mail to|re-?send (?:it |(?:the|your|this) (?:e-?mail|message|mail) )?to|forward (?:this|the) (?:e-?mail|message|notice) to|need (?:help|assistance))\b/i;
 
 /**
  * Addresses the notice offers as a contact: after contact wording on their line, not at its start (a line
