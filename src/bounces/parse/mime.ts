@@ -328,11 +328,9 @@ function undeclaredText(bytes: Buffer): string {
       const lf = bytes.indexOf(0x0a, start);
       const end = lf < 0 ? bytes.length : lf + 1;
       const line = bytes.subarray(start, end);
-      try {
-        out += STRICT_UTF8.decode(line);
-      } catch {
-        out += decodeCharset(line, 'windows-1252');
-      }
+      // (Without an exception per line: a replacement character marks a line that is not UTF-8.)
+      const asUtf8 = utf8.decode(line);
+      out += asUtf8.includes('\uFFFD') ? decodeCharset(line, 'windows-1252') : asUtf8;
       start = end;
     }
     return out;
