@@ -1478,6 +1478,12 @@ const ROWS: Row[] = [
     r('dsn', null, null, "Your message to dave@dest.example was refused by the recipient's mail filter because its subject matched a blocked word."),
     'policy',
   ],
+  // Postfix's local/virtual delivery into a maildir it may not write: their system, whatever X.2.0 says of the mailbox.
+  [
+    'wording:system-error',
+    r('dsn', null, '4.2.0', 'maildir delivery failed: create maildir file /var/mail/zoe/tmp/1796617438.P14821.mx: Permission denied'),
+    'system-error',
+  ],
 ];
 
 for (const [rule, input, category] of ROWS) {
