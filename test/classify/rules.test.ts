@@ -1484,6 +1484,16 @@ const ROWS: Row[] = [
     r('dsn', null, '4.2.0', 'maildir delivery failed: create maildir file /var/mail/zoe/tmp/1796617438.P14821.mx: Permission denied'),
     'system-error',
   ],
+  // Chinese providers' notice texts (NetEase, Tencent Exmail, Aliyun, as their help pages word them) and Zoho CRM's
+  // bounce category: the recipient's own filter rules and block list (policy), receiving-rate limits, a domain that
+  // does not exist, a temporary domain lookup failure.
+  ['wording:sieve-rejected', r('dsn', null, null, '收件人拒收了您的邮件：收件人创建的邮件过滤规则导致您的邮件被拒绝。'), 'policy'],
+  ['provider:sender-blacklisted', r('dsn', 553, null, '邮箱名不可用，要求的操作未执行（发件帐号被收件人加黑名单）。'), 'policy'],
+  ['provider:sender-blacklisted', r('dsn', null, null, 'User in blacklist 您在收件人的黑名单中'), 'policy'],
+  ['wording:rate-limited', r('dsn', null, null, '收件人的邮件服务商有收信频率限制：您过于频繁地向该邮件服务商的用户发送邮件，请稍后再试。'), 'rate-limited'],
+  ['wording:rate-limited', r('dsn', 554, null, '邮件发送失败：发信量超过一段时间内向对方服务器发送的最大邮件量限制，被对方服务拒绝。'), 'rate-limited'],
+  ['wording:nxdomain', r('dsn', null, null, 'DNS query error 域名不存在'), 'domain-unknown'],
+  ['wording:dns-server-failure', r('dsn', null, null, 'Temporary Domain Failure Unable to find the domain connected to this email address.'), 'dns-failure'],
 ];
 
 for (const [rule, input, category] of ROWS) {
