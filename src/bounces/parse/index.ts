@@ -740,7 +740,7 @@ function namedInNotice(fields: (string | null)[], report: string): string[] {
 }
 
 const HELD_FOR_MODERATION =
-  /\bawaits? (?:the )?moderator(?:'s)? approval\b|\bis being held (?:until|for|because)\b|\bheld for (?:moderat|approval)|\bmoderators? (?:are|is) being asked to review it\b/i;
+  /\bawaits? (?:the )?moderator(?:'s)? approval\b|\bis being held (?:until|for|because)\b|\bheld for (?:moderat|approval)|\bmoderators? (?:are|is) being asked to review it\b|\byour authori[sz]ation is requested\b|\bvotre autorisation est n[ée]cessaire\b|\ba besoin d['’]une validation\b/i;
 const FORWARDED_FOR_REVIEW = /\bforwarded to the list (?:maintainer|moderator|owner)s? for (?:review|approval)\b/i;
 /**
  * A list manager's report about its members' delivery errors in general, not a failure of the mail it answers:
@@ -784,7 +784,14 @@ const QUARANTINE_DIGEST =
  * ("only subscribers may post to the list" in mlmmj's reply to a `+help` request) is information about the list.
  */
 const LIST_REFUSAL =
-  /\b(?:denied|rejected|refused|declined|discarded|bounced|returned|undeliverable|failed|(?:was|were|has|have|could|can)(?: not|n'?t)(?: been| be)? (?:delivered|distributed|posted|accepted|sent|forwarded)|unable to be (?:delivered|distributed|posted)|your (?:message|post|mail|e-?mail|submission)|abgewiesen|zur[üu]ckgewiesen|konnte nicht|rejet[ée]e?|refus[ée]e?|rechazad[oa]|rifiutat[oa])\b/i;
+  /\b(?:denied|rejected|refused|declined|discarded|bounced|returned|undeliverable|failed|(?:was|were|has|have|could|can)(?: not|n'?t)(?: been| be)? (?:delivered|distributed|posted|accepted|sent|forwarded)|unable to be (?:delivered|distributed|posted)|your (?:message|post|mail|e-?mail|submission)|abgewiesen|abgelehnt|zur[üu]ckgewiesen|konnte nicht|rejet[ée]e?|refus[ée]e?|rechazad[oa]|rifiutat[oa]|rejeitad[oa]|geweigerd|afgewezen|explicitly (?:dis)?allowed|not from an? (?:list )?member)\b/i;
+
+/**
+ * Mailman 3 answers every request with one template ("Your request to the <list@…> mailing list / <request> / has been
+ * rejected by the list moderator"), the request indented on a line of its own: a subscription request refused is no
+ * refused post ("Posting of your message titled …").
+ */
+const LIST_REQUEST_NOT_POST = /^[ \t]+(?:un)?subscription request[ \t]*$/im;
 
 /** The part of a mail its list manager's wording is looked for in: its subject and its text's start. */
 function listHead(subject: string, text: string): string {
@@ -801,7 +808,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   // manager's report on its members' errors (LIST_ERROR_REPORT) refuse anything, nor its information about the list.
   const head = listHead(subject, text);
   if (
-    (report.rule === 'mailing-list' && (HELD_FOR_MODERATION.test(head) || !LIST_REFUSAL.test(head))) ||
+    (report.rule === 'mailing-list' && (HELD_FOR_MODERATION.test(head) || LIST_REQUEST_NOT_POST.test(head) || !LIST_REFUSAL.test(head))) ||
     FORWARDED_FOR_REVIEW.test(head) ||
     listErrorReport(head)
   )

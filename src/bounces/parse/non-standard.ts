@@ -55,7 +55,7 @@ const DOMAIN_CHAR = 'A-Za-z0-9\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F\\u03
 const ADDR = `(?<!${LOCAL_CHAR})${LOCAL_CHAR}+@[${DOMAIN_CHAR}](?:[${DOMAIN_CHAR}-]*[${DOMAIN_CHAR}])?(?:\\.[${DOMAIN_CHAR}](?:[${DOMAIN_CHAR}-]*[${DOMAIN_CHAR}])?)+`;
 
 /** Words one of which each wording of LIST_POST_REFUSED holds. */
-const LIST_WORDS = ['list', 'member', 'subscri', 'group', 'organi', 'posting', 'restricted', 'disallowed'];
+const LIST_WORDS = ['list', 'member', 'subscri', 'group', 'organi', 'posting', 'restricted', 'disallowed', 'explicitly'];
 
 export const RULES: MtaRule[] = [
   {
@@ -244,9 +244,10 @@ export const RULES: MtaRule[] = [
     // (Every wording of the pattern holds one of these, in some letter case: most notices need no scan with it.)
     hints: LIST_WORDS.flatMap((w) => [w, w[0]!.toUpperCase() + w.slice(1), w.toUpperCase()]),
     // (mlmmj: "managing the <list@…> mailing list", in German "welches die Mailingliste <list@…> verwaltet"; DoList: "You have sent an email to <list@…>".)
-    // (Mailman 3: "Your request to the <list@…> mailing list".)
+    // (Mailman 3: "Your request to the <list@…> mailing list", in its translations "Su solicitud a la lista de correo <list@…>",
+    // "Votre requête à la liste de diffusion <list@…>".)
     recipient: new RegExp(
-      `(?:mailing )?liste?\\s*[<(]?(${ADDR})|managing the\\s+<(${ADDR})>|sent an? (?:e-?mail|message) to\\s+<?(${ADDR})|\\bto the\\s+(${ADDR})\\s+mailing[- ]list\\b`,
+      `(?:mailing )?liste?\\s*[<(]?(${ADDR})|(?:lista de correo|liste de diffusion|lista di posta)\\s+<?(${ADDR})|managing the\\s+<(${ADDR})>|sent an? (?:e-?mail|message) to\\s+<?(${ADDR})|\\bto the\\s+(${ADDR})\\s+mailing[- ]list\\b`,
       'gi',
     ),
     // The sentence may go on over the next lines ("… verteilt werden, weil sie die maximal erlaubte / Größe von 2500 Bytes

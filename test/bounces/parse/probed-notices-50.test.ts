@@ -258,3 +258,124 @@ test("a leaver's reply naming a new address to resend to does not report that ad
   assert.equal(r.kind, 'auto-reply');
   assert.ok(!r.recipients.some((x) => x.address === 'ivan@elsewhere.example'), JSON.stringify(r.recipients));
 });
+
+/** Mailman 3's mail to a poster: its list headers, then `body` (a text part, or the parts of a multipart/mixed). */
+const mailman = (list: string, from: string, subject: string, body: string[], original = false): Buffer => {
+  const name = list.split('@')[0]!;
+  const head = [
+    `Subject: ${subject}`,
+    `From: ${from}`,
+    'To: ann@shop.example',
+    'Precedence: bulk',
+    'X-Mailman-Version: 3.3.8',
+    `List-Id: <${name}.lists.example>`,
+    `List-Owner: <mailto:${name}-owner@lists.example>`,
+    'MIME-Version: 1.0',
+  ];
+  if (!original) return lines(...head, 'Content-Type: text/plain; charset="utf-8"', '', ...body);
+  return lines(
+    ...head,
+    'Content-Type: multipart/mixed; boundary="==B=="',
+    '',
+    '--==B==',
+    'Content-Type: text/plain; charset="utf-8"',
+    '',
+    ...body,
+    '--==B==',
+    'Content-Type: message/rfc822',
+    '',
+    'From: Ann <ann@shop.example>',
+    `To: ${list}`,
+    'Subject: Price list',
+    'Message-ID: <post-2@shop.example>',
+    '',
+    'Hello',
+    '--==B==--',
+  );
+};
+
+noticeCases([
+  {
+    name: "Mailman 3's moderator rejection in Spanish names the list in its translated opening",
+    mail: mailman('ventas@lists.example', 'ventas-bounces@lists.example', 'Request to mailing list "Ventas" rejected', [
+      'Su solicitud a la lista de correo ventas@lists.example',
+      '',
+      '    Posting of your message titled "Price list"',
+      '',
+      'ha sido rechazada por el moderador de la lista.  El moderador adujo la',
+      'siguiente razón para rechazarla:',
+      '',
+      '"[No reason given]"',
+    ]),
+    recipients: ['ventas@lists.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: "Mailman 3's moderator rejection in French",
+    mail: mailman('ventes@lists.example', 'ventes-bounces@lists.example', 'Request to mailing list "Ventes" rejected', [
+      'Votre requête à la liste de diffusion ventes@lists.example',
+      '',
+      '    Posting of your message titled "Price list"',
+      '',
+      'a été rejetée par le modérateur de la liste.  Le modérateur a donné la',
+      'raison suivante :',
+    ]),
+    recipients: ['ventes@lists.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: "Mailman 3's immediate rejection in German, its reason left in English, the post attached",
+    mail: mailman(
+      'kunden@lists.example',
+      'kunden-owner@lists.example',
+      'Price list',
+      ['Ihre Nachricht an die Mailingliste Kunden wurde', 'mit folgender Begründung abgelehnt:', '', 'The message is not from a list member', ''],
+      true,
+    ),
+    recipients: ['kunden@lists.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: "Mailman 3's content filter refusing a post whose type it does not allow",
+    mail: mailman('devs@lists.example', 'devs-owner@lists.example', 'Price list', ["The message's content type was not explicitly allowed", ''], true),
+    recipients: ['devs@lists.example'],
+    category: 'policy',
+    hard: false,
+  },
+]);
+
+test("Mailman 3's rejection of a subscription request, in its template for posts, refuses no post", async () => {
+  const r = await parseBounce(
+    mailman('lab@lists.example', 'lab-bounces@lists.example', 'Request to mailing list "Lab" rejected', [
+      'Your request to the lab@lists.example mailing list',
+      '',
+      '    Subscription request',
+      '',
+      'has been rejected by the list moderator.  The moderator gave the',
+      'following reason for rejecting your request:',
+      '',
+      '"This list is restricted to staff of the calibration lab."',
+    ]),
+  );
+  assert.equal(r.kind, 'not-a-bounce');
+});
+
+test("Mailman 3's notice to a list's moderator in French (a post held for approval) refuses nothing", async () => {
+  const r = await parseBounce(
+    mailman('ventes@lists.example', 'ventes-owner@lists.example', 'ventes@lists.example post from ann@shop.example', [
+      'En tant qu’administrateur d’une liste, votre autorisation est nécessaire pour',
+      'valider le message suivant :',
+      '',
+      '    Liste : ventes@lists.example',
+      '    De :    ann@shop.example',
+      '',
+      'Ce message a besoin d’une validation car :',
+      '',
+      '    The message is not from a list member',
+    ]),
+  );
+  assert.equal(r.kind, 'not-a-bounce');
+});
