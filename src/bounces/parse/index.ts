@@ -11,6 +11,7 @@ import { bareRecipient, failedParse, type ParsedRecipient, type ParseResult } fr
 import { autoReplySubject, detectAutoReply } from './autoreply.js';
 import { challengeResponse } from './challenge.js';
 import { classify } from '../../classify/classify.js';
+import { LIST_POST_REFUSED } from '../../classify/rules.js';
 import { classifyRecipient } from './classification.js';
 import { findStatus, parseDeliveryStatus, stripAddressType, type DsnRecipientFields } from './dsn.js';
 import {
@@ -780,11 +781,17 @@ const QUARANTINE_DIGEST =
   /\b(?:quarantine|spam|junk|end[- ]user) (?:digest|summary)\b|\bmessages? (?:(?:are|is|were|was) )?(?:on hold|held|quarantined) for\b|\byou have (?:\d+ )?(?:new )?messages? (?:in|on) (?:your )?(?:quarantine|hold)\b/i;
 
 /**
- * Words of a list manager's refusal of a post. Without one, a notice whose only list wording is a rule of the list's
- * ("only subscribers may post to the list" in mlmmj's reply to a `+help` request) is information about the list.
+ * A list's rule, not a refusal: "only subscribers may post to the list" in mlmmj's reply to a `+help` request. When it
+ * is a notice's only list wording (LIST_POST_REFUSED) and no word says a post was refused (LIST_REFUSAL), the notice
+ * is information about the list.
  */
+const LIST_RULE = /only (?:list )?(?:members|subscribers) (?:can|may|are allowed to) post/gi;
 const LIST_REFUSAL =
-  /\b(?:denied|rejected|refused|declined|discarded|bounced|returned|undeliverable|failed|(?:was|were|has|have|could|can)(?: not|n'?t)(?: been| be)? (?:delivered|distributed|posted|accepted|sent|forwarded)|unable to be (?:delivered|distributed|posted)|your (?:message|post|mail|e-?mail|submission)|abgewiesen|abgelehnt|zur[üu]ckgewiesen|konnte nicht|rejet[ée]e?|refus[ée]e?|rechazad[oa]|rifiutat[oa]|rejeitad[oa]|geweigerd|afgewezen|explicitly (?:dis)?allowed|not from an? (?:list )?member)\b/i;
+  /\b(?:denied|rejected|refused|declined|discarded|bounced|returned|undeliverable|failed|(?:was|were|has|have|could|can)(?: not|n'?t)(?: been| be)? (?:delivered|distributed|posted|accepted|sent|forwarded)|unable to be (?:delivered|distributed|posted)|your (?:message|post|mail|e-?mail|submission)|abgewiesen|abgelehnt|zur[üu]ckgewiesen|konnte nicht|rejet[ée]e?|refus[ée]e?|rechazad[oa]|rifiutat[oa]|rejeitad[oa]|geweigerd|afgewezen)\b/i;
+
+function listInformation(head: string): boolean {
+  return !LIST_REFUSAL.test(head) && !LIST_POST_REFUSED.test(head.replace(LIST_RULE, ''));
+}
 
 /**
  * Mailman 3 answers every request with one template ("Your request to the <list@…> mailing list / <request> / has been
@@ -808,7 +815,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   // manager's report on its members' errors (LIST_ERROR_REPORT) refuse anything, nor its information about the list.
   const head = listHead(subject, text);
   if (
-    (report.rule === 'mailing-list' && (HELD_FOR_MODERATION.test(head) || LIST_REQUEST_NOT_POST.test(head) || !LIST_REFUSAL.test(head))) ||
+    (report.rule === 'mailing-list' && (HELD_FOR_MODERATION.test(head) || LIST_REQUEST_NOT_POST.test(head) || listInformation(head))) ||
     FORWARDED_FOR_REVIEW.test(head) ||
     listErrorReport(head)
   )

@@ -218,6 +218,23 @@ noticeCases([
   },
 ]);
 
+noticeCases([
+  {
+    name: 'a list\'s notice that says only that the poster may not post ("do not have permission") is still its refusal',
+    mail: lines(
+      'From: devs-owner@lists.example',
+      'To: ann@shop.example',
+      'Subject: Posting to devs@lists.example',
+      '',
+      'You do not have permission to post to this list <devs@lists.example>.',
+      'Only list members can post to it.',
+    ),
+    recipients: ['devs@lists.example'],
+    category: 'policy',
+    hard: false,
+  },
+]);
+
 test('mlmmj\'s information about a list ("only subscribers may post to the list") refuses nothing', async () => {
   const info = lines(
     'From: devs+owner@lists.example',
