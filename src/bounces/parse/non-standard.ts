@@ -245,9 +245,10 @@ export const RULES: MtaRule[] = [
     hints: LIST_WORDS.flatMap((w) => [w, w[0]!.toUpperCase() + w.slice(1), w.toUpperCase()]),
     // (mlmmj: "managing the <list@…> mailing list", in German "welches die Mailingliste <list@…> verwaltet"; DoList: "You have sent an email to <list@…>".)
     // (Mailman 3: "Your request to the <list@…> mailing list", in its translations "Su solicitud a la lista de correo <list@…>",
-    // "Votre requête à la liste de diffusion <list@…>".)
+    // "Votre requête à la liste de diffusion <list@…>"; in every language its untranslated request line, "Posting of your
+    // message titled …", follows the line that names the list.)
     recipient: new RegExp(
-      `(?:mailing )?liste?\\s*[<(]?(${ADDR})|(?:lista de correo|liste de diffusion|lista di posta)\\s+<?(${ADDR})|managing the\\s+<(${ADDR})>|sent an? (?:e-?mail|message) to\\s+<?(${ADDR})|\\bto the\\s+(${ADDR})\\s+mailing[- ]list\\b`,
+      `(?:mailing )?liste?\\s*[<(]?(${ADDR})|(?:lista de correo|liste de diffusion|lista di posta)\\s+<?(${ADDR})|(${ADDR})[^\\n@]*\\n[ \\t]*\\n[ \\t]+Posting of your message titled\\b|managing the\\s+<(${ADDR})>|sent an? (?:e-?mail|message) to\\s+<?(${ADDR})|\\bto the\\s+(${ADDR})\\s+mailing[- ]list\\b`,
       'gi',
     ),
     // The sentence may go on over the next lines ("… verteilt werden, weil sie die maximal erlaubte / Größe von 2500 Bytes

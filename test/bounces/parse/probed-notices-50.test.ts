@@ -396,3 +396,55 @@ test("Mailman 3's notice to a list's moderator in French (a post held for approv
   );
   assert.equal(r.kind, 'not-a-bounce');
 });
+
+noticeCases([
+  {
+    name: "Mailman 3's moderator rejection in any language: its untranslated request line follows the line naming the list",
+    mail: mailman('vendite@lists.example', 'vendite-bounces@lists.example', 'Request to mailing list "Vendite" rejected', [
+      'La tua richiesta alla mailing list vendite@lists.example',
+      '',
+      '    Posting of your message titled "Price list"',
+      '',
+      'è stata rifiutata dal moderatore della lista.  Il moderatore ha dato',
+      'il seguente motivo per rifiutare la tua richiesta:',
+    ]),
+    recipients: ['vendite@lists.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: "Mailman 3's immediate rejection of a moderated member's post, its reason in English inside a translation",
+    mail: mailman(
+      'kunden@lists.example',
+      'kunden-owner@lists.example',
+      'Price list',
+      ['Ihre Nachricht an die Mailingliste Kunden wurde', 'mit folgender Begründung abgelehnt:', '', 'The message comes from a moderated member', ''],
+      true,
+    ),
+    recipients: ['kunden@lists.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'Sympa\'s notice to a post\'s author that the moderator rejected it ("rejected by the moderator", no "list")',
+    mail: lines(
+      'From: sales-request@lists.example',
+      'To: ann@shop.example',
+      'Subject: Your message has been rejected',
+      'Auto-Submitted: auto-generated',
+      'X-Mailer: Sympa 6.2.70',
+      'Content-Type: text/plain; charset="US-ASCII"',
+      '',
+      'Your message for list sales@lists.example has been rejected by the moderator',
+      '(mod@lists.example).',
+      '',
+      '(Subject of your mail: Price list)',
+      '',
+      'Check sales list usage:',
+      'http://lists.example/wws/info/sales',
+    ),
+    recipients: ['sales@lists.example'],
+    category: 'policy',
+    hard: false,
+  },
+]);
