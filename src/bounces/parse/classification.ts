@@ -123,7 +123,15 @@ export interface RecipientContext {
    * no more than the code, and that line is not the server's: the reply's own words decide.
    */
   statusFromCode?: boolean;
+  /**
+   * A list manager's refusal known by its title in a language no rule reads (`list-refusal.ts`): read as a list's
+   * refusal of a post when nothing else is recognised, the title as the evidence.
+   */
+  listRefusalTitle?: string | null;
 }
+
+/** What a list's refusal of a post says in the words the rules read (classify/rules.ts, LIST_POST_REFUSED). */
+const LIST_REFUSAL_WORDS = 'the post was unable to be delivered to the list';
 
 /** The names a lookup failure names: "host X not found", Postfix's "name=X type=A", Sendmail's "(Name server: X: host not found)". */
 const NAME_NOT_FOUND =
@@ -166,7 +174,7 @@ const SENDMAIL_OWN_VERDICT = /^[45]\d\d [45]\.\d\.\d+ <[^<>\s]+>\.\.\. User unkn
 const CANT_CREATE_OUTPUT = /can'?t create (?:\(user\) )?output/i;
 
 export function classifyRecipient(rec: ParsedRecipient, notice: string | null = null, more: RecipientContext = {}): ParsedRecipient {
-  const { reportedCategory = null, senderDomains = [], ourAddresses = () => [], transcript = null, statusFromCode = false } = more;
+  const { reportedCategory = null, senderDomains = [], ourAddresses = () => [], transcript = null, statusFromCode = false, listRefusalTitle = null } = more;
   // The reply as quoted (found again in the notice's transcript), and as classified.
   // The failed address, or the one we sent to where the report names the failed one without a domain
   // ("Final-Recipient: LOCAL;<f.b>").
@@ -272,6 +280,12 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
       decidingText = reported.text;
       byReportedCategory = true;
     }
+  }
+  if (c.category === 'unknown' && listRefusalTitle) {
+    c = classify({ phase: 'dsn', code, enhanced: given?.endsWith('.0.0') ? null : given, text: LIST_REFUSAL_WORDS });
+    source = 'notice';
+    decidingText = listRefusalTitle;
+    byReportedCategory = true;
   }
   // "No such user" about an address of ours, not the recipient's (a server checking our envelope sender at DATA:
   // "550 <bounces@…> doesn't exist according to …"): the words are about our sender, as a reply to MAIL FROM is.

@@ -33,6 +33,7 @@ import {
 } from './mime.js';
 import { isMailbox } from './address.js';
 import { jmrpReport } from './jmrp.js';
+import { listManagerRefusal } from './list-refusal.js';
 import { membersOfExpandedAliases, sentToFromReturned } from './forwarded.js';
 import { oneReplyForSeveral } from './shared-reply.js';
 import { lineAbout, noticeRecipients, parseTextReport, saysDelayed, splitNotice, type TextRecipient, withoutDirectoryNames } from './non-standard.js';
@@ -810,12 +811,15 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   const to = addresses(header(top.headers, 'to'));
   const exclude = new Set([...to, ...addresses(header(top.headers, 'from'))].map((a) => a.toLowerCase()));
   const report = parseTextReport(subject, text, exclude);
+  // A list manager's refusal in a language no rule reads (list-refusal.ts): its list is the recipient, its title the reason.
+  const refusal = report.rule === null ? listManagerRefusal(top, subject, text, addresses(header(top.headers, 'from'))[0]) : null;
+  if (refusal) Object.assign(report, { rule: 'mailing-list', recipients: [{ address: refusal.list, diagnostic: refusal.title }] });
   // A list manager holding a post for its moderator (Mailman's "awaits moderator approval", giving the same reason a
   // refusal would; W3C's "forwarded to the list maintainer for review"): nothing was refused yet. Nor does a list
   // manager's report on its members' errors (LIST_ERROR_REPORT) refuse anything, nor its information about the list.
   const head = listHead(subject, text);
   if (
-    (report.rule === 'mailing-list' && (HELD_FOR_MODERATION.test(head) || LIST_REQUEST_NOT_POST.test(head) || listInformation(head))) ||
+    (report.rule === 'mailing-list' && !refusal && (HELD_FOR_MODERATION.test(head) || LIST_REQUEST_NOT_POST.test(head) || listInformation(head))) ||
     FORWARDED_FOR_REVIEW.test(head) ||
     listErrorReport(head)
   )
@@ -942,6 +946,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
       ourAddresses: ours,
       transcript: found.length === 1 ? null : report.report,
       statusFromCode: bareSendmail,
+      listRefusalTitle: refusal?.title ?? null,
     });
     // (A member of a list file Sendmail expanded, "(expanded from: :include:/…/members)": the address we sent to is a
     // list, which one member's missing mailbox does not end — as with any alias expanded to several.)
