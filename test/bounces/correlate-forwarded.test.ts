@@ -4,8 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { ParseResult } from '../../src/bounces/types.js';
-import { enqueue, jsonProcessor, setState, stateOf, tempStore, type TempStore } from './support.js';
+import { enqueue, jsonProcessor, reportJson, setState, stateOf, tempStore, type TempStore } from './support.js';
 import { suppressionList } from '../../src/suppression/list.js';
 
 let t: TempStore;
@@ -13,21 +12,6 @@ before(() => {
   t = tempStore();
 });
 after(() => t.cleanup());
-
-function report(over: Partial<ParseResult>): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      kind: 'bounce',
-      format: 'rfc3464',
-      recipients: [],
-      original_message_id: null,
-      envelope_id: null,
-      reporting_mta: 'mx.forward.test',
-      feedback_type: null,
-      ...over,
-    }),
-  );
-}
 
 const processor = () => jsonProcessor(t.store);
 
@@ -54,7 +38,7 @@ test('in a message of several recipients, the forwarded one is found by its orig
     mailFrom: '',
     rcptTo: ['postmaster@bounces.test'],
     clientIp: null,
-    raw: report({ envelope_id: message.queueId, recipients: [forwarded] }),
+    raw: reportJson({ envelope_id: message.queueId, recipients: [forwarded] }),
   });
   await processor().process(row.id);
   assert.equal(stateOf(t.store, a.id), 'bounced');
@@ -83,7 +67,7 @@ test('the last-resort match by address also tries the final recipient', async ()
     mailFrom: '',
     rcptTo: ['postmaster@bounces.test'],
     clientIp: null,
-    raw: report({ format: 'non-standard', recipients: [reported] }),
+    raw: reportJson({ format: 'non-standard', recipients: [reported] }),
   });
   await processor().process(row.id);
   assert.equal((await t.store.inbound.get(row.id))?.matchRule, 'recipient-window');

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { ParsedRecipient, ParseResult } from '../../src/bounces/types.js';
+import type { ParsedRecipient } from '../../src/bounces/types.js';
 import { splitAddress } from '../../src/intake/intake.js';
-import { enqueue, jsonProcessor, setState, stateOf, tempStore, type TempStore } from './support.js';
+import { enqueue, jsonProcessor, reportJson, setState, stateOf, tempStore, type TempStore } from './support.js';
 
 let t: TempStore;
 before(() => {
@@ -15,21 +15,6 @@ before(() => {
 after(() => t.cleanup());
 
 const stored = (a: string): string => splitAddress(a).address;
-
-function report(over: Partial<ParseResult>): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      kind: 'bounce',
-      format: 'rfc3464',
-      recipients: [],
-      original_message_id: null,
-      envelope_id: null,
-      reporting_mta: 'mx.send.test',
-      feedback_type: null,
-      ...over,
-    }),
-  );
-}
 
 function unknownUser(address: string): ParsedRecipient {
   return {
@@ -58,7 +43,7 @@ test('a report naming the Unicode domain finds the recipient we stored under its
   assert.equal(a.address, '用户@xn--r8jz45g.test', 'stored with the A-label');
   setState(t.store, a.id, 'delivered');
   setState(t.store, b.id, 'delivered');
-  await receive(report({ original_message_id: `<${message.messageId}>`, recipients: [unknownUser('jane@bücher.test')] }));
+  await receive(reportJson({ original_message_id: `<${message.messageId}>`, recipients: [unknownUser('jane@bücher.test')] }));
   assert.equal(stateOf(t.store, b.id), 'bounced');
   assert.equal(stateOf(t.store, a.id), 'delivered', 'the other recipient is not touched');
 });
@@ -68,6 +53,6 @@ test('the last-resort match by address also reads a Unicode domain as its A-labe
     recipients: [r],
   } = await enqueue(t.store, { recipients: [stored('δοκιμή@παράδειγμα.test')] });
   setState(t.store, r.id, 'delivered');
-  await receive(report({ recipients: [unknownUser('δοκιμή@παράδειγμα.test')] }));
+  await receive(reportJson({ recipients: [unknownUser('δοκιμή@παράδειγμα.test')] }));
   assert.equal(stateOf(t.store, r.id), 'bounced');
 });

@@ -170,3 +170,19 @@ export function jsonProcessor(store: SqliteStore, over: Partial<ProcessorOptions
     ...over,
   });
 }
+
+/** A bounce's parse as the raw mail jsonProcessor reads: a report with the given fields over empty defaults. */
+export function reportJson(over: Partial<ParseResult>): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      kind: 'bounce',
+      format: 'rfc3464',
+      recipients: [],
+      original_message_id: null,
+      envelope_id: null,
+      reporting_mta: 'mx.report.test',
+      feedback_type: null,
+      ...over,
+    }),
+  );
+}
