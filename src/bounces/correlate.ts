@@ -12,7 +12,7 @@
  * address we know (forwarding and aliases rewrite it), the recipient the rule itself pinned (VERP), or the
  * message's only recipient, is used.
  */
-import { domainToASCII } from 'node:url';
+import { domainToASCII, domainToUnicode } from 'node:url';
 import type { MessageRecord, RecipientRecord } from '../types.js';
 import type { Store } from '../store/store.js';
 import { parseVerpAddress, verpTargetsIn } from '../verp/token.js';
@@ -153,5 +153,17 @@ export function assignRecipients(c: Correlation, parsed: ParsedRecipient[]): Ass
 
 /** Every address a report gives for one recipient (the one we sent to first), normalised. */
 function reportedAddresses(p: ParsedRecipient): string[] {
-  return [p.address, p.original_recipient, p.final_recipient].filter((a): a is string => !!a).map(normAddress);
+  const names = [p.address, p.original_recipient, p.final_recipient].filter((a): a is string => !!a).map(normAddress);
+  return [...new Set([...names, ...names.flatMap(unicodeLocalPart)])];
+}
+
+/**
+ * Exim, relaying a UTF-8 address to a server without SMTPUTF8, writes its local part as a punycode label
+ * ("müller@…" as "xn--mller-kva@…"), and a report from further on names that form: the address as we stored it.
+ */
+function unicodeLocalPart(address: string): string[] {
+  if (!address.startsWith('xn--')) return [];
+  const at = address.lastIndexOf('@');
+  const local = at > 0 ? domainToUnicode(address.slice(0, at)) : '';
+  return local && local !== address.slice(0, at) ? [`${local}${address.slice(at)}`] : [];
 }

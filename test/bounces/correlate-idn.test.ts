@@ -56,3 +56,15 @@ test('the last-resort match by address also reads a Unicode domain as its A-labe
   await receive(reportJson({ recipients: [unknownUser('δοκιμή@παράδειγμα.test')] }));
   assert.equal(stateOf(t.store, r.id), 'bounced');
 });
+
+test('a UTF-8 local part Exim wrote as punycode for a server without SMTPUTF8 ("xn--mller-kva@") is the address we sent to', async () => {
+  const {
+    message,
+    recipients: [a, b],
+  } = await enqueue(t.store, { recipients: [stored('müller@ascii.test'), stored('jane@ascii.test')] });
+  setState(t.store, a.id, 'delivered');
+  setState(t.store, b.id, 'delivered');
+  await receive(reportJson({ original_message_id: `<${message.messageId}>`, recipients: [unknownUser('xn--mller-kva@ascii.test')] }));
+  assert.equal(stateOf(t.store, a.id), 'bounced');
+  assert.equal(stateOf(t.store, b.id), 'delivered', 'the other recipient is not touched');
+});
