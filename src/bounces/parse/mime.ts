@@ -454,9 +454,18 @@ export function htmlToText(html: string): string {
   return (
     text
       .replace(/\s+/g, ' ')
-      .replace(/<br\s*\/?>|<\/?(?:p|div|tr|li|ul|ol|table|blockquote|pre|h\d)\b[^<>]*>/gi, '\n')
+      .replace(/<br\s*\/?>/gi, LINE_BREAK)
+      .replace(/<\/?(p|div|tr|li|ul|ol|table|blockquote|pre|h\d)\b[^<>]*>/gi, (_tag, name: string) =>
+        /^(?:div|li)$/i.test(name) ? BLOCK_EDGE : PARAGRAPH_EDGE,
+      )
       .replace(/<\/?t[dh]\b[^<>]*>/gi, ' ')
       .replace(/<[^<>]*>/g, '')
+      // Edges of blocks that touch make one line break, as a browser shows them ("<div>a</div><div>b</div>" is
+      // two lines, not two lines with a blank one between, which would split a notice's paragraphs); an edge of a
+      // paragraph, table or table row between them makes a blank line (rows are a layout's sections); a <br> that
+      // ends a block adds nothing to its edge.
+      .replace(EDGE_RUN, (run) => (run.includes(PARAGRAPH_EDGE) && /[\u0002\u0003] ?[\u0002\u0003]/.test(run) ? '\n\n' : '\n'))
+      .replaceAll(LINE_BREAK, '\n')
       // Every entity HTML names (`&commat;`, `&shy;`, `&rsquo;`, numeric ones), then the characters that only shape
       // the display: a soft hyphen inside an address is no part of it, a no-break space is a space.
       .replace(/&[#A-Za-z0-9]+;?/g, (entity) => decodeHTML(entity))
@@ -502,3 +511,8 @@ function betweenPairs(s: string, open: RegExp, close: (name: string) => RegExp, 
 /** A line break and a space inside <pre>, kept through the collapsing of the source's whitespace. */
 const PRE_NEWLINE = '\u0000';
 const PRE_SPACE = '\u0001';
+const BLOCK_EDGE = '\u0002';
+const PARAGRAPH_EDGE = '\u0003';
+const LINE_BREAK = '\u0004';
+/** A run of block edges with only spaces between, with a <br> just before it (which a browser does not show). */
+const EDGE_RUN = /(?:\u0004 ?)?[\u0002\u0003](?: ?[\u0002\u0003])*/g;

@@ -59,6 +59,56 @@ test("HTML is read with the line breaks a browser shows: <br> and blocks break l
   assert.equal(htmlToText('<table><tr><td>Status</td><td>5.1.1</td></tr></table>&#x41;&amp;&lt;'), '\n\nStatus 5.1.1\n\nA&<');
 });
 
+test('blocks that touch make one line break, as a browser shows them; paragraphs and table rows stay apart', () => {
+  // Webmail and Outlook write plain text converted to HTML as one <div> per line, an empty line as <div><br></div>.
+  assert.equal(htmlToText('<div>a</div><div>b</div><div><br></div><div>c</div>'), '\na\nb\n\nc\n');
+  // A <br> that ends a block adds no line of its own.
+  assert.equal(htmlToText('<div>a<br></div><div>b</div>'), '\na\nb\n');
+  assert.equal(htmlToText('<ul><li>a</li><li>b</li></ul>'), '\n\na\nb\n\n');
+  assert.equal(htmlToText('<p>a</p>\n<p>b</p>'), '\na\n\nb\n');
+  assert.equal(htmlToText('<table><tr><td>a</td></tr><tr><td>b</td></tr></table>'), '\n\na\n\nb\n\n');
+});
+
+test("a notice converted to HTML one <div> a line keeps each recipient's reason whole", () => {
+  const lines = [
+    'This message was created automatically by mail delivery software.',
+    '',
+    'A message that you sent could not be delivered to one or more of its',
+    'recipients. This is a permanent error. The following address(es) failed:',
+    '',
+    '  ann@dest.example',
+    '    SMTP error from remote mail server after end of data:',
+    '    host mx.dest.example [192.0.2.10]:',
+    '    550 mx.dest.example :',
+    '    You have exceeded your daily sending quota - 192.0.2.20',
+    '',
+    "------ This is a copy of the message's headers. ------",
+    '',
+    'To: ann@dest.example',
+    'Subject: Invoice',
+  ];
+  const divs = lines.map((l) => `<div>${l ? l.replace(/</g, '&lt;').replace(/ {2}/g, '&nbsp; ') : '<br>'}</div>`).join('');
+  const r = parseBounceSync(
+    Buffer.from(
+      [
+        'From: Mail Delivery System <Mailer-Daemon@mx.sender.example>',
+        'To: app@sender.example',
+        'Subject: Mail delivery failed: returning message to sender',
+        'MIME-Version: 1.0',
+        'Content-Type: text/html; charset=utf-8',
+        '',
+        `<html><body><div dir="ltr">${divs}</div></body></html>`,
+        '',
+      ].join('\r\n'),
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [['ann@dest.example', 'rate-limited', false]],
+  );
+});
+
 test('an HTML-only notice reads as the same notice in plain text', () => {
   const lines = [
     '------- Failure Reasons --------',
