@@ -140,19 +140,19 @@ const GROUPS: readonly Group[] = [
       [
         'data',
         '421 4.7.28 [192.0.2.1] Our system has detected an unusual rate of unsolicited mail originating from your IP address. To protect our users from spam, mail sent from your IP address has been temporarily rate limited. - gsmtp',
-        'rate-limited',
+        'reputation-or-blocklist',
         'soft',
       ],
       [
         'data',
         '421 4.7.28 Gmail has detected an unusual rate of unsolicited email originating from your DKIM domain example.com. To protect our users from spam, email sent from your domain has been temporarily rate limited. - gsmtp',
-        'rate-limited',
+        'reputation-or-blocklist',
         'soft',
       ],
       [
         'data',
         '421 4.7.28 Gmail has detected an unusual rate of unsolicited email containing one of your URL domains. To protect our users from spam, email with the URL has been temporarily rate limited. - gsmtp',
-        'rate-limited',
+        'reputation-or-blocklist',
         'soft',
       ],
       [
@@ -289,7 +289,7 @@ const GROUPS: readonly Group[] = [
       [
         'data',
         '550 5.7.1 [192.0.2.1] Our system has detected that this message is likely unsolicited mail. To reduce the amount of spam sent to Gmail, this message has been blocked. - gsmtp',
-        ['reputation-or-blocklist', 'content-or-spam'],
+        'content-or-spam',
         'soft',
       ],
       [
@@ -565,7 +565,7 @@ const GROUPS: readonly Group[] = [
       [
         'mail',
         '421 4.7.650 The mail server [192.0.2.1] has been temporarily rate limited due to IP reputation. For e-mail delivery information, see https://postmaster.live.com (S775) [Name=Protocol Filter Agent][AGT=PFA]',
-        'rate-limited',
+        'reputation-or-blocklist',
         'soft',
       ],
       [
@@ -590,13 +590,13 @@ const GROUPS: readonly Group[] = [
       [
         'mail',
         '421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes',
-        'rate-limited',
+        'reputation-or-blocklist',
         'soft',
       ],
       [
         'mail',
         '421 4.7.0 [TS02] Messages from 192.0.2.1 temporarily deferred due to user complaints - 4.16.55.1; see https://help.yahoo.com/kb/postmaster/SLN3434.html',
-        'rate-limited',
+        'reputation-or-blocklist',
         'soft',
       ],
       [

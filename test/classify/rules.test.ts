@@ -78,7 +78,7 @@ const ROWS: Row[] = [
       '4.7.28',
       '[192.0.2.10      15] Our system has detected an unusual rate of\n4.7.28 unsolicited mail originating from your IP address. To protect our\n4.7.28 users from spam, mail sent from your IP address has been temporarily\n4.7.28 rate limited. https://support.google.com/mail/?p=UnsolicitedRateLimitError - gsmtp',
     ),
-    'rate-limited',
+    'reputation-or-blocklist',
   ],
   [
     'provider:gmail-unsolicited-block',
@@ -86,9 +86,50 @@ const ROWS: Row[] = [
       'data',
       550,
       '5.7.1',
-      '[192.0.2.10] Our system has detected that this message is\n5.7.1 likely unsolicited mail. To reduce the amount of spam sent to Gmail,\n5.7.1 this message has been blocked. https://support.google.com/mail/?p=UnsolicitedMessageError - gsmtp',
+      '[192.0.2.10] There is an unusual rate of unsolicited mail originating from your IP address.\n5.7.1 To protect our users from spam, mail sent from your IP address has been blocked. - gsmtp',
     ),
     'reputation-or-blocklist',
+  ],
+  [
+    'provider:gmail-security-issue',
+    r(
+      'data',
+      552,
+      '5.7.0',
+      'This message was blocked because its content presents a potential\n5.7.0 security issue. Please visit\n5.7.0  https://support.google.com/mail/?p=BlockedMessage to review our\n5.7.0 message content and attachment content guidelines. - gsmtp',
+    ),
+    'virus',
+  ],
+  ['provider:microsoft-content-spam', r('data', 550, '5.7.520', 'Message blocked because it contains content identified as spam. AS(4810)'), 'content-or-spam'],
+  [
+    'provider:dnsbl-query-refused',
+    r(
+      'rcpt',
+      554,
+      '5.7.1',
+      'Service unavailable; Client host [192.0.2.10] blocked using zen.spamhaus.org; Error: open resolver; https://www.spamhaus.org/returnc/pub/198.51.100.7',
+    ),
+    'system-error',
+  ],
+  [
+    'provider:exim-callout-null-sender',
+    r(
+      'mail',
+      550,
+      null,
+      'Callback setup failed while verifying <app@sender.example>\n(result of an earlier callout reused).\nThe initial connection, or a HELO or MAIL FROM:<> command was\nrejected. Refusing MAIL FROM:<> does not help fight spam, disregards\nRFC requirements, and stops you from receiving standard bounce\nmessages. This host does not accept mail from domains whose servers\nrefuse bounces.',
+    ),
+    'policy',
+  ],
+  [
+    'provider:gmail-likely-unsolicited',
+    r(
+      'data',
+      550,
+      '5.7.1',
+      '[192.0.2.10] Our system has detected that this message is\n5.7.1 likely unsolicited mail. To reduce the amount of spam sent to Gmail,\n5.7.1 this message has been blocked. https://support.google.com/mail/?p=UnsolicitedMessageError - gsmtp',
+    ),
+    'content-or-spam',
   ],
   [
     'provider:gmail-not-whitelisted-ip',
@@ -166,7 +207,7 @@ const ROWS: Row[] = [
       '4.7.650',
       'The mail server [198.51.100.23] has been temporarily rate limited due to IP reputation. For e-mail delivery information, see https://postmaster.live.com (S775) [Name=Protocol Filter Agent]',
     ),
-    'rate-limited',
+    'reputation-or-blocklist',
   ],
   [
     'provider:microsoft-group-restricted',
@@ -196,7 +237,7 @@ const ROWS: Row[] = [
       '4.7.0',
       '[TSS04] Messages from 198.51.100.23 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes',
     ),
-    'rate-limited',
+    'reputation-or-blocklist',
   ],
   [
     'provider:yahoo-permanently-deferred',
@@ -1494,6 +1535,20 @@ const ROWS: Row[] = [
   ['wording:rate-limited', r('dsn', 554, null, '邮件发送失败：发信量超过一段时间内向对方服务器发送的最大邮件量限制，被对方服务拒绝。'), 'rate-limited'],
   ['wording:nxdomain', r('dsn', null, null, 'DNS query error 域名不存在'), 'domain-unknown'],
   ['wording:dns-server-failure', r('dsn', null, null, 'Temporary Domain Failure Unable to find the domain connected to this email address.'), 'dns-failure'],
+  // Session 51: replies quoted in public issue threads and documented by providers and filter vendors.
+  ['wording:smtp-auth-required', r('rcpt', 550, null, 'smtp auth required'), 'policy'],
+  ['wording:sender-checks', r('mail', 451, '4.0.0', 'backend: invalid return path: not owned by user'), 'policy'],
+  ['provider:sender-blacklisted', r('mail', 551, null, "Sender is on domain's blacklist"), 'policy'],
+  ['wording:dkim-spf-dmarc', r('data', 550, '5.7.1', 'This sender is not authorized to send from example.org'), 'authentication-policy'],
+  [
+    'wording:rate-limited',
+    r(null, 554, '5.7.0', 'Your message could not be sent. The limit on the number of allowed outgoing messages was exceeded. Try again later.'),
+    'rate-limited',
+  ],
+  ['wording:rate-limited', r('rcpt', 450, null, 'Too many recipient attempts'), 'rate-limited'],
+  ['wording:spam', r('data', 552, null, 'Message rejected for spam or virus content'), 'content-or-spam'],
+  ['wording:spam', r('data', 554, '5.7.1', 'rejected by rspamd filter'), 'content-or-spam'],
+  ['wording:system-error', r('dsn', 451, null, 'qq trouble in home directory'), 'system-error'],
 ];
 
 for (const [rule, input, category] of ROWS) {
