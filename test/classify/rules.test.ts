@@ -1549,6 +1549,19 @@ const ROWS: Row[] = [
   ['wording:spam', r('data', 552, null, 'Message rejected for spam or virus content'), 'content-or-spam'],
   ['wording:spam', r('data', 554, '5.7.1', 'rejected by rspamd filter'), 'content-or-spam'],
   ['wording:system-error', r('dsn', 451, null, 'qq trouble in home directory'), 'system-error'],
+  ['wording:policyd-quota', r('rcpt', 450, '4.7.1', '<ann@example.org>: Recipient address rejected: Policy Rejection- Quota Exceeded'), 'rate-limited'],
+  [
+    'wording:spam-from-us',
+    r('rcpt', 451, '4.3.0', '<mx.sender.example[192.0.2.80]>: Client host rejected: Throttled - Too much spam from your mail server. Try again later.'),
+    'reputation-or-blocklist',
+  ],
+  [
+    'wording:spam-from-us',
+    r('data', 550, '5.7.1', '[CSR] Our system has detected an unusual amount of unsolicited email originating from your address'),
+    'reputation-or-blocklist',
+  ],
+  ['wording:reputation', r('mail', 553, null, 'Mail from 192.0.2.130 not allowed'), 'reputation-or-blocklist'],
+  ['wording:sender-checks', r('mail', null, null, 'You are not allowed to use the domain example.org as a sender domain.'), 'policy'],
 ];
 
 for (const [rule, input, category] of ROWS) {
