@@ -1019,9 +1019,19 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   const keys = few ? found.map((f) => f.address.toLowerCase()) : [];
   // A line naming another recipient (self -1: naming any recipient) and not this one.
   const aboutOther = (line: string, self: number): boolean => {
-    if (!few || !line.includes('@')) return false;
+    if (!few) return false;
     const lower = line.toLowerCase();
+    // (Or another entry's program or file, which Sendmail names in its transcript in the address's place:
+    // `550 5.1.1 "|/usr/bin/x"... User unknown`.)
+    if (programs.some((p, j) => p !== null && j !== self && lower.includes(p)) && (self < 0 || programs[self] === null || !lower.includes(programs[self]!)))
+      return true;
+    if (!line.includes('@')) return false;
     return (self < 0 || !lower.includes(keys[self])) && keys.some((k, j) => j !== self && lower.includes(k));
+  };
+  /** This line names entry `i`: its address, or the program or file Sendmail expanded it to. */
+  const names = (line: string, i: number): boolean => {
+    const lower = line.toLowerCase();
+    return lower.includes(keys[i]) || (programs[i] !== null && lower.includes(programs[i]!));
   };
   // Sendmail's entry for an alias expanded to a program or a file ("\"|/usr/bin/x\"" over "(reason: …)" over "(expanded
   // from: <ann@…>)"): the address we sent to ends the entry, so the entry's lines are those above it, from the program's
@@ -1036,6 +1046,13 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       if (indentOf(line) === 0) break;
     }
     return k < f.line ? k : null;
+  });
+  // Each entry's program or file ("|/usr/bin/x", "/var/mail/x"), as its lead-in's first line names it; null if none.
+  const programs: (string | null)[] = found.map((_, i) => {
+    const from = leadInFrom[i];
+    if (!few || from === null || from === undefined) return null;
+    const name = lines[from]!.trim().replace(/^"|"$/g, '').toLowerCase();
+    return /^[|/]\S/.test(name) && name.length >= 4 ? name : null;
   });
   const leadIn = found.map((f, i) => {
     const from = leadInFrom[i];
@@ -1230,9 +1247,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     let own: string | undefined;
     let ownLine = -1;
     if (!FAILURE_CODE.test(diag) && few) {
-      const ownAt = lines.findIndex(
-        (l, n) => n !== f.line && (FAILURE_CODE.test(l) || ADDRESS_THEN_REASON.test(l)) && l.toLowerCase().includes(keys[i]) && !aboutOther(l, i),
-      );
+      const ownAt = lines.findIndex((l, n) => n !== f.line && (FAILURE_CODE.test(l) || ADDRESS_THEN_REASON.test(l)) && names(l, i) && !aboutOther(l, i));
       own = ownAt >= 0 ? withContinuation(ownAt) : undefined;
       ownLine = ownAt;
       // Listed again further down, alone on its line, its reply on the next: Exchange's "Diagnostic
