@@ -1641,6 +1641,12 @@ const ROWS: Row[] = [
   ['enhanced:X.1.2-null-mx', r('dsn', 550, '5.1.2', 'Domain example.org sends and receives no email (NULL MX)'), 'no-mail-service'],
   ['wording:server-shutdown', r('mail', 550, null, 'Server shutdown in progress'), 'server-busy'],
   ['wording:suppression-list', r('dsn', null, null, 'Recipient (ann@example.org) is on the suppression list (reason: too many hard fails)'), 'policy'],
+  ['wording:expired', r('dsn', null, null, 'Too many failures (Tried all MXs)'), 'expired'],
+  ['enhanced:X.5.1-auth', r('mail', 503, '5.5.1', 'You must authenticate first.'), 'policy'],
+  ['wording:sender-checks', r('mail', 450, null, 'No MX for your FROM address'), 'policy'],
+  ['wording:reverse-dns', r('connect', 554, null, 'Sorry, no FCrDNS match found'), 'authentication-policy'],
+  ['wording:helo-rejected', r('ehlo', 550, null, 'HELO host has no forward DNS match'), 'protocol-error'],
+  ['wording:helo-rejected', r('mail', 550, '5.7.0', 'IP in EHLO is not the same as the actual client IP'), 'protocol-error'],
 ];
 
 for (const [rule, input, category] of ROWS) {
