@@ -1677,6 +1677,18 @@ const ROWS: Row[] = [
   ],
   ['wording:sender-checks', r('rcpt', 551, null, '<ann@example.org> - you do not have permission to send Internet mail'), 'policy'],
   ['provider:url-blocklist', r('data', 554, '5.7.0', 'Rejected: message contains domain spam.example listed by multi.surbl.org'), 'content-or-spam'],
+  // Policy servers' rate limits (postfwd's custom texts, session 51's probe).
+  [
+    'wording:rate-limited',
+    r('data', 554, '5.7.1', '<END-OF-MESSAGE>: End-of-data rejected: limit of 2 recipients per 10 minutes exceeded for sender app@shop.example'),
+    'rate-limited',
+  ],
+  [
+    'wording:rate-limited',
+    r('rcpt', 450, '4.7.1', '<ann@example.org>: Recipient address rejected: sorry, max 1 requests per 10 minutes for app@shop.example'),
+    'rate-limited',
+  ],
+  ['enhanced:X.3.1-too-many', r('data', 452, '4.3.1', '<END-OF-MESSAGE>: End-of-data rejected: sorry, max 3000 bytes per 10 minutes'), 'rate-limited'],
   ['enhanced:X.5.1-auth', r('mail', 503, '5.5.1', 'You must authenticate first.'), 'policy'],
   ['wording:sender-checks', r('mail', 450, null, 'No MX for your FROM address'), 'policy'],
   ['wording:reverse-dns', r('connect', 554, null, 'Sorry, no FCrDNS match found'), 'authentication-policy'],
