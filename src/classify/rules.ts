@@ -563,6 +563,8 @@ export const ENHANCED_RULES: readonly Rule[] = [
   { id: 'X.4.5-rate', match: { enhanced: 'X.4.5', text: /\brate limit|too many|maximum number of (?:messages|recipients|connections)/i }, category: 'rate-limited', explanation: S.rate },
   { id: 'X.4.5', match: { enhanced: 'X.4.5' }, category: 'server-busy', explanation: 'The receiving mail system is congested; we will retry.' },
   { id: 'X.4.6', match: { enhanced: 'X.4.6' }, category: 'system-error', explanation: 'The message was caught in a mail routing loop (too many hops), usually a forwarding misconfiguration.' },
+  // Exchange's delay warning reports "400 4.4.7 Message delayed": not yet delivered and still being tried, not expired.
+  { id: '4.4.7-delayed', match: { enhanced: 'X.4.7', class: 4, text: /\bmessage delayed\b|\bdelivery (?:is |has been )?delayed\b|will (?:continue|keep) (?:trying|to be attempted)/i }, category: 'server-busy', explanation: 'The message has not been delivered yet and the reporting server is still trying (a delay warning, no failure); it gives no other reason.' },
   { id: 'X.4.7', match: { enhanced: 'X.4.7' }, category: 'expired', explanation: S.expired },
   // Gmail's relay answers a client that did not log in with "530-5.5.1 Authentication Required": our login, not the
   // protocol.
