@@ -1163,6 +1163,8 @@ const ROWS: Row[] = [
   ['provider:sender-blacklisted', r('rcpt', 550, '5.1.1', '<ann@example.org> sender is blacklisted'), 'policy'],
   ['enhanced:X.3.1-too-many', r('rcpt', 421, '4.3.1', 'You send too many messages.'), 'rate-limited'],
   ['enhanced:4.4.7-delayed', r('dsn', 400, '4.4.7', 'Message delayed'), 'server-busy'],
+  ['wording:protocol', r(null, 550, null, 'Protocol violation'), 'protocol-error'],
+  ['wording:reverse-dns', r('mail', 501, '5.7.1', '<app@shop.example>...Sender IP must resolve'), 'authentication-policy'],
   ['wording:message-too-large', r('data', 550, null, '[Sniper] Exceeds the limit size of email'), 'message-too-large'],
   ['wording:mailbox-full', r('data', 552, null, 'ann@example.org is full'), 'mailbox-full'],
   ['wording:mailbox-full', r('rcpt', 550, null, 'mail box space not enough'), 'mailbox-full'],
