@@ -364,6 +364,8 @@ const summary = (xs: number[]) => {
   return { p50: pct(s, 50), p99: pct(s, 99), max: s[s.length - 1] ?? 0 };
 };
 const seconds = (lastAck - (firstSend || started)) / 1000;
+const cpuNow = process.cpuUsage();
+const cpuLoad = { user: cpuNow.user - cpuAtStart.user, system: cpuNow.system - cpuAtStart.system };
 process.stdout.write(
   JSON.stringify({
     sent,
@@ -380,8 +382,9 @@ process.stdout.write(
     per_second: seconds > 0 ? sent / seconds : 0,
     // The load generator's own CPU (user + system), so a report can say what share of the machine the
     // clients took: on two shared cores it bounds what any server can reach.
-    cpu_ms: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
-    cpu_load_ms: (process.cpuUsage(cpuAtStart).user + process.cpuUsage(cpuAtStart).system) / 1000,
-    cpu_load_sys_ms: process.cpuUsage(cpuAtStart).system / 1000,
+    // (One reading each: a second call is a later instant, and its system time could exceed the total read before.)
+    cpu_ms: (cpuNow.user + cpuNow.system) / 1000,
+    cpu_load_ms: (cpuLoad.user + cpuLoad.system) / 1000,
+    cpu_load_sys_ms: cpuLoad.system / 1000,
   }) + '\n',
 );
