@@ -1020,12 +1020,18 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   // A line naming another recipient (self -1: naming any recipient) and not this one.
   const aboutOther = (line: string, self: number): boolean => {
     if (!few) return false;
+    const withAt = line.includes('@');
+    if (!withAt && !anyProgram) return false;
     const lower = line.toLowerCase();
     // (Or another entry's program or file, which Sendmail names in its transcript in the address's place:
     // `550 5.1.1 "|/usr/bin/x"... User unknown`.)
-    if (programs.some((p, j) => p !== null && j !== self && lower.includes(p)) && (self < 0 || programs[self] === null || !lower.includes(programs[self]!)))
+    if (
+      anyProgram &&
+      programs.some((p, j) => p !== null && j !== self && lower.includes(p)) &&
+      (self < 0 || programs[self] === null || !lower.includes(programs[self]!))
+    )
       return true;
-    if (!line.includes('@')) return false;
+    if (!withAt) return false;
     return (self < 0 || !lower.includes(keys[self])) && keys.some((k, j) => j !== self && lower.includes(k));
   };
   /** This line names entry `i`: its address, or the program or file Sendmail expanded it to. */
@@ -1054,6 +1060,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     const name = lines[from]!.trim().replace(/^"|"$/g, '').toLowerCase();
     return /^[|/]\S/.test(name) && name.length >= 4 ? name : null;
   });
+  const anyProgram = programs.some((p) => p !== null);
   const leadIn = found.map((f, i) => {
     const from = leadInFrom[i];
     return from === null || from === undefined
