@@ -128,6 +128,8 @@ export interface RecipientContext {
    * refusal of a post when nothing else is recognised, the title as the evidence.
    */
   listRefusalTitle?: string | null;
+  /** The Diagnostic-Code of a local program (type X-Unix), as reported: see `dsn.ts`. */
+  localProgram?: string | null;
 }
 
 /** What a list's refusal of a post says in the words the rules read (classify/rules.ts, LIST_POST_REFUSED). */
@@ -174,7 +176,15 @@ const SENDMAIL_OWN_VERDICT = /^[45]\d\d [45]\.\d\.\d+ <[^<>\s]+>\.\.\. User unkn
 const CANT_CREATE_OUTPUT = /can'?t create (?:\(user\) )?output/i;
 
 export function classifyRecipient(rec: ParsedRecipient, notice: string | null = null, more: RecipientContext = {}): ParsedRecipient {
-  const { reportedCategory = null, senderDomains = [], ourAddresses = () => [], transcript = null, statusFromCode = false, listRefusalTitle = null } = more;
+  const {
+    reportedCategory = null,
+    senderDomains = [],
+    ourAddresses = () => [],
+    transcript = null,
+    statusFromCode = false,
+    listRefusalTitle = null,
+    localProgram = null,
+  } = more;
   // The reply as quoted (found again in the notice's transcript), and as classified.
   // The failed address, or the one we sent to where the report names the failed one without a domain
   // ("Final-Recipient: LOCAL;<f.b>").
@@ -295,6 +305,18 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   // ("DNS lookup failure: host smarthost.provider.example not found") or another domain's host says nothing of it.
   if (c.rule === 'wording:nxdomain' && recipient?.includes('@') && onlyOtherNamesNotFound(diagnostic, recipient.slice(recipient.lastIndexOf('@') + 1)))
     c = otherNameNotFound(c);
+  // A local program's exit status that no words explain: the MTA's Status only encodes the exit code (Sendmail gives
+  // EX_UNAVAILABLE 5.5.0, EX_USAGE 5.5.4, EX_NOPERM 5.3.0), so it is no protocol error or verdict of a server but their
+  // delivery program failing. A status that names a cause stays what it says: the addressing codes (EX_NOUSER 5.1.1,
+  // EX_NOHOST 5.1.2), a mailbox's state (Postfix's 5.2.2 for a mailbox file too large), a size, a refusal (EX_NOPERM 5.7.0).
+  if (localProgram !== null && /^(?:enhanced|default):/.test(c.rule) && !NAMED_CAUSE.test(given ?? '')) {
+    const program = classify({ phase: 'dsn', code, enhanced: given, text: `x-unix; ${localProgram}` });
+    if (program.category === 'system-error') {
+      c = { ...program, explanation: localProgramExplanation(program.explanation, localProgram) };
+      source = 'diagnostic';
+      decidingText = `X-Unix; ${localProgram}`;
+    }
+  }
   rec.category = c.category;
   rec.hard = c.hard;
   // "User unknown" said only after DATA comes from a content filter: the RCPT check had accepted the
@@ -347,6 +369,37 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   // one kept after DATA is weak evidence.
   if ((rec.hard === false && c.hard) || takenBack || afterData) rec.confidence = 'low';
   return rec;
+}
+
+/** A status whose subject and detail name a cause (RFC 3463), not only a class of failure. */
+const NAMED_CAUSE = /^[45]\.(?:1\.\d+|2\.[1-4]|3\.4|7\.\d+)$/;
+
+/** sysexits(3): what a local delivery program's exit status means. */
+const SYSEXITS: Record<number, string> = {
+  64: 'a command line usage error',
+  65: 'a data format error',
+  66: 'an input it could not open',
+  69: 'service unavailable',
+  70: 'an internal software error',
+  71: 'an operating system error',
+  72: 'a critical system file missing',
+  73: 'an output file it could not create',
+  74: 'an input/output error',
+  75: 'a temporary failure',
+  76: 'a remote protocol error',
+  77: 'permission denied',
+  78: 'a configuration error',
+  126: 'the program could not be run',
+  127: 'the program was not found',
+};
+
+/** The local-program explanation, naming the exit status the report gives ("X-Unix; 69"). */
+function localProgramExplanation(general: string, reported: string): string {
+  const exit = /^\s*(\d{1,3})\s*$/.exec(reported);
+  if (!exit) return general;
+  const n = Number(exit[1]);
+  const meaning = n > 128 && n < 160 ? `killed by signal ${n - 128}` : (SYSEXITS[n] ?? 'a failure');
+  return `${general} The program ended with exit status ${n} (${meaning}), which says nothing about the address.`;
 }
 
 /**

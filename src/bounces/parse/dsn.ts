@@ -27,6 +27,12 @@ export interface DsnRecipientFields {
    * received (the alias).
    */
   actualRecipient?: string | null;
+  /**
+   * The Diagnostic-Code is of type X-Unix: the reply of a local program (a pipe, procmail, the local mailer), whose
+   * exit status the MTA turned into the Status (Sendmail: EX_UNAVAILABLE 69 → 5.5.0), not an SMTP server's. Its value
+   * as reported ("69"; Postfix writes the words, "data format error"), kept where `diagnostic` is replaced by the text's.
+   */
+  localProgram?: string;
 }
 
 export interface DsnFields {
@@ -58,6 +64,7 @@ export function stripAddressType(value: string | null): string | null {
  * written without its type (SendGrid's `Diagnostic-Code: 550 Virus detected; content rejected`) is kept whole.
  */
 const TYPE_PREFIX = /^\s*[A-Za-z][\w.+-]*\s*;/;
+const X_UNIX = /^\s*x-unix\s*;/i;
 function stripType(value: string | null): string | null {
   if (!value) return null;
   const type = TYPE_PREFIX.exec(value);
@@ -193,7 +200,11 @@ const RECIPIENT_FIELDS: Record<string, (r: DsnRecipientFields, v: string) => voi
         .split(/[\s(;]/)[0] || null),
   status: (r, v) => void (r.status ??= findStatus(v)),
   'remote-mta': (r, v) => void (r.remoteMta ??= stripType(v)),
-  'diagnostic-code': (r, v) => void (r.diagnostic ??= stripType(v)),
+  'diagnostic-code': (r, v) => {
+    if (r.diagnostic !== null) return;
+    r.diagnostic = stripType(v);
+    if (X_UNIX.test(v)) r.localProgram = r.diagnostic ?? '';
+  },
   'last-attempt-date': (r, v) => void (r.lastAttemptDate ??= v.trim() || null),
   'will-retry-until': (r, v) => void (r.willRetryUntil ??= v.trim() || null),
   'x-powermta-bouncecategory': (r, v) => void (r.reportedCategory ??= v.trim() || null),

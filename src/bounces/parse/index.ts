@@ -565,6 +565,7 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
       ourAddresses: ours,
       transcript: single ? null : notice.report,
       statusFromCode: notice.rule?.name === 'sendmail' && BARE_REPLY.test(r.diagnostic ?? ''),
+      localProgram: r.localProgram ?? null,
     });
     return expired ? givenUp(read) : read;
   });
