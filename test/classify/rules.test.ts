@@ -938,6 +938,18 @@ const ROWS: Row[] = [
   ['provider:messagelabs-542-rejected', r('dsn', 542, '5.0.0', 'kai@client.example Rejected'), 'mailbox-unknown'],
   // Dovecot's and Cyrus's Sieve rejections (their sources' rejection texts) with a reason of the user's own.
   ['wording:sieve-rejected', r('dsn', null, '5.0.0', 'Your message to <ida@dest.example> was automatically rejected: Not interested'), 'policy'],
+  // (Dooray!'s notice quotes this as the remote host's answer.)
+  ['wording:recipient-refused-sender', r('dsn', null, '5.0.0', 'Your mail was denied from the receiver.'), 'policy'],
+  ['wording:recipient-refused-sender', r('rcpt', 550, null, '550 The recipient has blocked your email address'), 'policy'],
+  // (The recipient's *server* named: no cause, not the recipient's own block.)
+  ['code:550@rcpt', r('rcpt', 550, null, '550 Message rejected by recipient server'), 'unknown'],
+  // Gmail's notice in Korean ("Address not found"; "… because the address couldn't be found, or is unable to receive mail").
+  ['wording:user-unknown', r('dsn', null, '5.0.0', '주소를 찾을 수 없거나 해당 주소에서 메일을 받을 수 없어 메일이 전송되지 않았습니다.'), 'mailbox-unknown'],
+  ['wording:user-unknown', r('rcpt', 550, null, '550 존재하지 않는 사용자입니다'), 'mailbox-unknown'],
+  // Exchange's expiry that names its cause reads by the cause; one that names none stays an expiry.
+  ['wording:connection-refused', r('dsn', null, '5.4.316', '550 5.4.316 Message expired, connection refused(Socket error code 10061)'), 'connection-failure'],
+  ['wording:connection-timeout', r('dsn', null, '5.4.317', '550 5.4.317 Message expired, connection timed out'), 'connection-failure'],
+  ['wording:expired', r('dsn', null, '5.4.300', '550 5.4.300 Message expired'), 'expired'],
   // Providers' documented replies (issue 16, helper r): more rows in provider-replies.test.ts.
   ['provider:gmail-tls-required', r('data', 550, '5.7.29', "This message was blocked because it wasn't sent over a TLS connection."), 'tls-required'],
   ['provider:gmail-dkim-failed', r('data', 550, '5.7.30', "This message was blocked because it didn't pass DKIM authentication."), 'authentication-policy'],

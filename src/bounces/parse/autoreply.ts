@@ -78,6 +78,36 @@ const NOTES_SUBJECT = /\bis (?:currently )?out of (?:the )?office\b/i;
 
 const OTHER_MARKS = ['x-auto-reply', 'x-autoresponse', 'x-autoreply-from', 'x-mail-autoreply'];
 
+/**
+ * An out-of-office statement or a responder's own label opening the text, for a reply whose title and headers say
+ * nothing (a responder that keeps the answered title, a copy whose headers were lost): Notes' and Domino's "I will be
+ * out of the office starting … and will not return until …" and "Note: This is an automated response to your
+ * message", its German "Dies ist eine automatische Antwort", QQ Mail's "这是来自QQ邮箱的假期自动回复邮件" (a vacation
+ * auto-reply), the usual first-person absences. Read only for a mail that no notice's sender, title or format marks.
+ */
+const BODY_RE = new RegExp(
+  [
+    "\\b(?:i am|i'm|i will be|i'll be|i shall be)\\s+(?:currently\\s+|now\\s+)?(?:out of (?:the )?office|away from (?:the |my )?(?:office|desk|e-?mail)|on (?:annual |parental |sick |maternity |paternity )?(?:leave|vacation|holiday)s?)\\b",
+    '\\bthis is an? (?:automated|automatic) (?:reply|response)\\b',
+    '\\bautomated response to your (?:message|e-?mail)\\b',
+    '\\bdies ist eine automatische antwort\\b',
+    '\\bich (?:bin|werde)\\b[^.\\n]{0,60}\\b(?:nicht im b(?:ü|ue)ro|abwesend|au(?:ß|ss)er haus|im urlaub)\\b',
+    '\\bje (?:suis|serai)\\b[^.\\n]{0,40}\\babsente?\\b',
+    '\\bceci est une r[ée]ponse automatique\\b',
+    '\\b(?:estoy|estar[ée])\\b[^.\\n]{0,40}\\b(?:fuera de la oficina|de vacaciones|ausente)\\b',
+    '\\besta es una respuesta autom[áa]tica\\b',
+    '(?:假期|休假)?自动回复(?:邮件)?[。：:]',
+    '自動(?:応答|返信)(?:メール|です)',
+    '자동 ?(?:응답|회신)(?:입니다| 메일)',
+  ].join('|'),
+  'i',
+);
+
+/** The text opens as an automatic reply's (BODY_RE, in its first lines). */
+export function autoReplyBody(text: string): boolean {
+  return BODY_RE.test(text.slice(0, 1200));
+}
+
 export interface AutoReplySignal {
   /** Why it was taken for an auto-reply (header or subject). */
   reason: string;

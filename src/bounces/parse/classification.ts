@@ -305,6 +305,12 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   // ("DNS lookup failure: host smarthost.provider.example not found") or another domain's host says nothing of it.
   if (c.rule === 'wording:nxdomain' && recipient?.includes('@') && onlyOtherNamesNotFound(diagnostic, recipient.slice(recipient.lastIndexOf('@') + 1)))
     c = otherNameNotFound(c);
+  // A recipient still being tried has not expired, whatever its status: Exchange's warnings give 4.4.7 ("delivery time
+  // expired") to every delayed recipient. Its reply's words, if any, say why; else no cause is stated.
+  if (rec.action === 'delayed' && c.category === 'expired') {
+    const words = classify({ phase: 'dsn', code, enhanced: '4.0.0', text: diagnostic });
+    c = words.category === 'expired' ? classify({ phase: 'dsn', code: null, enhanced: '4.0.0', text: null }) : words;
+  }
   // A local program's exit status that no words explain: the MTA's Status only encodes the exit code (Sendmail gives
   // EX_UNAVAILABLE 5.5.0, EX_USAGE 5.5.4, EX_NOPERM 5.3.0), so it is no protocol error or verdict of a server but their
   // delivery program failing. A status that names a cause stays what it says: the addressing codes (EX_NOUSER 5.1.1,

@@ -8,7 +8,7 @@
  * Pure: no I/O, no database. Never throws; a mail it cannot read gives a result with `error`.
  */
 import { bareRecipient, failedParse, type ParsedRecipient, type ParseResult } from '../types.js';
-import { autoReplySubject, detectAutoReply } from './autoreply.js';
+import { autoReplyBody, autoReplySubject, detectAutoReply } from './autoreply.js';
 import { challengeResponse } from './challenge.js';
 import { classify } from '../../classify/classify.js';
 import { LIST_POST_REFUSED } from '../../classify/rules.js';
@@ -850,7 +850,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   // delivered": Zendesk, Odoo, Freshdesk…), answers for the address it was sent to: an auto-reply, not a notice.
   if (report.rule === null && top.type !== 'multipart/report' && !BOUNCE_SENDER.test(from.trim()) && HELPDESK_ACK.test(head)) return autoReply(top);
   const bounceish = formatted || bounceSubject(subject, text);
-  if (!bounceish) return detectAutoReply(top.headers, subject) ? autoReply(top) : empty('not-a-bounce', null);
+  if (!bounceish) return detectAutoReply(top.headers, subject) || autoReplyBody(text) ? autoReply(top) : empty('not-a-bounce', null);
   // A title alone, over a text that names no recipient and no failure (a help desk acknowledging "[Request received]
   // Your parcel could not be delivered", a monitoring alert, an article about bounces): the title is someone's
   // subject, not a notice's. Read as a bounce without a recipient, it would end the delivery it was matched to.
@@ -866,7 +866,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
     !FAILURE_EVIDENCE.test(text.slice(0, 4000)) &&
     headersAll(top.headers, 'x-failed-recipients').length === 0
   )
-    return detectAutoReply(top.headers, subject) ? autoReply(top) : empty('not-a-bounce', null);
+    return detectAutoReply(top.headers, subject) || (!formatted && autoReplyBody(text)) ? autoReply(top) : empty('not-a-bounce', null);
   const result = empty('bounce', 'non-standard');
   const returned = returnedHeaders(top);
   const senders = senderDomainsOf(top, returned);
@@ -955,7 +955,8 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
     return report.delayed && !f.outcome && expiredUnderWarning(report.rule, f.diagnostic) ? givenUp(read) : read;
   });
   result.recipients = oneReplyForSeveral(membersOfExpandedAliases(result.recipients), report.report);
-  result.kind = kindOf(result.recipients);
+  // (A warning that names no recipient — Exim's "Warning: message … delayed 2 hours" reworded by a gateway — is still one.)
+  result.kind = result.recipients.length === 0 && report.delayed ? 'delay' : kindOf(result.recipients);
   result.original_message_id = originalMessageId(returned, report.returned, ownId) ?? repliedTo(top);
   return result;
 }

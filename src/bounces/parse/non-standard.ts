@@ -272,7 +272,7 @@ const ORIGINAL_MARKERS = [
 ];
 
 const DELAY_WORDING =
-  /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet|n'?t been delivered yet|(?:is|are|remains?) pending delivery|will (?:try|attempt) (?:to (?:deliver|send) (?:it |the message |your message )?)?again|delivery will continue to be attempted|will (?:continue to|keep) (?:try|attempt)(?:ing)? to deliver)\b/i;
+  /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet|n'?t been delivered yet|(?:is|are|remains?) pending delivery|will (?:try|attempt) (?:to (?:deliver|send) (?:it |the message |your message )?)?again|delivery will continue to be attempted|will (?:continue to|keep) (?:try|attempt)(?:ing)? to deliver|delivery to '[^'\s]+@[^'\s]+' delayed)\b/i;
 
 /**
  * Delay wording specific enough to mark a warning in any format, even one whose own delay words
@@ -293,7 +293,8 @@ const RETRY_AHEAD =
  * A warning says so in capitals (Postfix, Exchange and others: "THIS IS A WARNING MESSAGE ONLY. YOU DO NOT
  * NEED TO RESEND YOUR MESSAGE."): a delay whatever else the notice's format says.
  */
-const WARNING_ONLY = /\bwarning (?:message )?only\b|\b(?:only|just) a warning\b|\byou do not need to re-?send\b|\bno action is required on your part\b/i;
+const WARNING_ONLY =
+  /\bwarning\s+(?:message\s+)?only\b|\b(?:only|just)\s+a\s+warning\b|\byou\s+do\s+not\s+need\s+to\s+re-?send\b|\bno\s+action\s+is\s+required\s+on\s+your\s+part\b/i;
 
 /**
  * A subject that names a delay ("Delivery Status Notification (Delay)", "Warning: message … delayed 24 hours"; "verzögert", "différée", "retrasado", "ritardato",
