@@ -938,6 +938,18 @@ const ROWS: Row[] = [
   ['provider:messagelabs-542-rejected', r('dsn', 542, '5.0.0', 'kai@client.example Rejected'), 'mailbox-unknown'],
   // Dovecot's and Cyrus's Sieve rejections (their sources' rejection texts) with a reason of the user's own.
   ['wording:sieve-rejected', r('dsn', null, '5.0.0', 'Your message to <ida@dest.example> was automatically rejected: Not interested'), 'policy'],
+  // Cisco IronPort's notice of a filter's bounce action; Dooray!'s notice of its sender's own restriction on outside mail.
+  ['wording:administrator-rule', r('dsn', null, '5.0.0', '5.x.0 - Message bounced by administrator'), 'policy'],
+  ['wording:administrator-rule', r('dsn', null, '5.0.0', '기밀 메일은 외부 계정으로 발송이 제한되어 메일 발송 실패'), 'policy'],
+  // Korean full mailbox ("the recipient's mailbox capacity is full"), and a recipient who restricts what they receive.
+  ['wording:mailbox-full', r('dsn', null, '5.0.0', '받는 사람의 메일함 용량이 가득 찼습니다.'), 'mailbox-full'],
+  ['wording:recipient-refused-sender', r('dsn', null, '5.0.0', '받는 사람이 현재 메일 수신을 제한하고 있습니다.'), 'policy'],
+  // AOL's connection block for too much spam from our IP (its page 554conb1), under a 5.2.1 that would read as a disabled mailbox.
+  ['provider:aol-blocked', r('data', 521, '5.2.1', '521 5.2.1 : (CON:B1) http://postmaster.info.aol.com/errors/554conb1.html'), 'reputation-or-blocklist'],
+  // amavis's title for a banned attachment, as its notice heads it.
+  ['wording:banned-attachment', r('dsn', null, '5.7.1', 'BANNED CONTENTS ALERT'), 'virus'],
+  // Exim (1&1's relays) when the domain's MX hosts have no address.
+  ['wording:no-mx-records', r('dsn', null, '5.0.0', 'no valid MX hosts found'), 'no-mail-service'],
   // (Dooray!'s notice quotes this as the remote host's answer.)
   ['wording:recipient-refused-sender', r('dsn', null, '5.0.0', 'Your mail was denied from the receiver.'), 'policy'],
   ['wording:recipient-refused-sender', r('rcpt', 550, null, '550 The recipient has blocked your email address'), 'policy'],

@@ -250,8 +250,13 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
     });
     if (byWording.category !== 'unknown') c = byWording;
   }
-  // (1&1/IONOS document their stock reply as "the address does not exist on this server": it needs no narrowing.)
-  const stock = c.rule === STOCK_REPLY_RULE && !PROVIDER_UNAVAILABLE.test(diagnostic ?? '') && !IONOS_MX.test(`${rec.remote_mta ?? ''} ${quoted ?? ''}`);
+  // (1&1/IONOS document their stock reply as "the address does not exist on this server", and United Internet's mailboxes
+  // — GMX, WEB.DE, mail.com, on the same servers — give it for a recipient they do not have: it needs no narrowing.)
+  const stock =
+    c.rule === STOCK_REPLY_RULE &&
+    !PROVIDER_UNAVAILABLE.test(diagnostic ?? '') &&
+    !IONOS_MX.test(`${rec.remote_mta ?? ''} ${quoted ?? ''}`) &&
+    !UNITED_INTERNET_MAILBOX.test(recipient ?? '');
   // (Zoho's "Invalid Address" label, taken out of the reply above, marks a refusal of the address at RCPT.)
   if (stock) c = weighStockReply(c, code, given, diagnostic, ZOHO_RCPT.test(rec.diagnostic ?? '') ? `${context ?? ''}\n[RCPT_TO]` : context);
   let source: Evidence['source'] = !diagnostic && !given ? 'none' : decidedByStatusField(c, diagnostic, given) ? 'status' : 'diagnostic';
@@ -441,6 +446,8 @@ function aboutOurAddressOnly(diagnostic: string | null, ourAddresses: () => read
 /** The reply shows that it answered RCPT (Postfix, Exim, 1&1's own notices ("SMTP error from remote server for RCPT TO command"), qmail's "did not like our RCPT TO" and older "does not like recipient", DragonFly's dma, Yahoo's "[RCPT_TO]", a Sendmail, InterScan or IMail transcript, Gmail's "(state 14)"). */
 /** 1&1 / IONOS mail exchangers (mx00.1and1.es, mx01.ionos.de, mx.kundenserver.de). */
 const IONOS_MX = /\b(?:mx|mxint)[\w-]{0,63}\.(?:1and1|ionos|kundenserver)\.[a-z.]+/i;
+/** An address at United Internet's consumer mailboxes (GMX, WEB.DE, mail.com), whose servers are 1&1's. */
+const UNITED_INTERNET_MAILBOX = /@(?:gmx\.(?:de|net|at|ch|com|us|co\.uk|fr|es|it|eu|info|org|li|se)|web\.de|mail\.com)$/i;
 
 const ANSWERED_RCPT =
   /in\s+reply\s+to\s+RCPT\s+TO\s+command|error\s+from\s+remote\s+server\s+for\s+RCPT\s+TO\s+command|after\s+(?:pipelined\s+)?RCPT\s+TO|did\s+not\s+like\s+our\s+RCPT\s+TO|does\s+not\s+like\s+recipient|after\s+RCPT\s+command|>>>\s*RCPT\s+TO|Sent\s+<<<\s*RCPT\s+TO|\[RCPT_TO\]|RCPT\s+TO\s+generated|SMTP:RCPT\b|\(state 14\)|rejected\s+command\s+'RCPT\s+TO:/i;

@@ -272,7 +272,7 @@ const ORIGINAL_MARKERS = [
 ];
 
 const DELAY_WORDING =
-  /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet|n'?t been delivered yet|(?:is|are|remains?) pending delivery|will (?:try|attempt) (?:to (?:deliver|send) (?:it |the message |your message )?)?again|delivery will continue to be attempted|will (?:continue to|keep) (?:try|attempt)(?:ing)? to deliver|delivery to '[^'\s]+@[^'\s]+' delayed)\b/i;
+  /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet|n'?t been delivered yet|(?:is|are|remains?) pending delivery|will (?:try|attempt) (?:to (?:deliver|send) (?:it |the message |your message )?)?again|delivery will continue to be attempted|will (?:continue to|keep) (?:try|attempt)(?:ing)? to deliver|delivery to '[^'\s]+@[^'\s]+' delayed|technical details of temporary failure)\b/i;
 
 /**
  * Delay wording specific enough to mark a warning in any format, even one whose own delay words
@@ -614,6 +614,11 @@ const GENERIC_RECIPIENT = new RegExp(
   `^[ \\t]*[<"]?(?:mailto:)?(${ADDR})[>"]?(?:\\s+\\(expanded\\s+from:?\\s*<[^<>\\n]*>\\))?(?::|\\.\\.\\.|[ \\t]+\\[[^\\]\\n]*\\][ \\t]*$|[ \\t]+at remote mail ?server\\b|[ \\t]+(?:on|en|le|am|il|op|em)[ \\t]+\\d{1,2}[/.]\\d{1,2}[/.]\\d{2,4}|[ \\t]*$)`,
   'gm',
 );
+/** "Recipient: ann@…" (or the address on the next line), in the languages notices label it in. */
+const LABELLED_RECIPIENT = new RegExp(
+  `^[ \\t]*(?:[*\u2022\u00b7-][ \\t]*)?(?:recipients?|recipient address|failed recipients?|\ubc1b\ub294 ?\uc0ac\ub78c|\uc218\uc2e0\uc790|\u6536\u4ef6\u4eba|\u5b9b\u5148|empf(?:\u00e4|a)nger|destinataire|destinatario)[ \\t]*[:\uff1a][ \\t]*(?:\\r?\\n[ \\t]*)?<?(?:mailto:)?(${ADDR})`,
+  'gim',
+);
 const RCPT_TO = new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi');
 /** A Received line's envelope recipient, "… for <jane@…>; <date>" (in a copy quoted with ">" too). */
 const RECEIVED_FOR = new RegExp(`\\bfor\\s+<(${ADDR})>\\s*;`, 'gi');
@@ -949,6 +954,11 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
     // The MTA's own format names only failed recipients, so an address it lists counts even when the
     // notice went to that same address (mail to oneself).
     if (found.length === 0 && excluded.length > 0) found = excluded.slice(0, 1);
+  }
+  if (found.length === 0) {
+    // A label naming the recipient, the address after it or on the next line: Kerio's "Recipient: …", Dooray!'s
+    // "* 받는 사람 :" / "* Recipient :" over the address (its contact address stands alone on a line further down).
+    for (const m of body.matchAll(LABELLED_RECIPIENT)) add(m[1], m.index ?? 0, true);
   }
   if (found.length === 0) {
     // The shapes most notices share: "<addr>:" / "addr:" heading a paragraph (Postfix puts "(expanded from

@@ -12,7 +12,7 @@ import type { Classification } from '../../classify/types.js';
  */
 const NOTICE_MAX = 12_000;
 const REASON_WORDS =
-  /unknown|exist|invalid|not found|no such|full|quota|exceed|disabled|deactivat|suspend|inactive|expired|denied|refused|reject|block|spam|host|domain|relay|timed? ?out|socket|connect|unreachable|virus|greylist|too many|rate limit|reputation|spf|dmarc|dkim|moved|banned|too (?:large|big)|size|loop|not (?:allowed|permitted|accepted)|unavailable|unrouteable|illegal|introuvable|nicht gefunden|no encontrad|non trovat|n[aã]o encontrad|не найден|見つかりません|找不到/i;
+  /unknown|exist|invalid|not found|no such|full|quota|exceed|disabled|deactivat|suspend|inactive|expired|denied|refused|reject|block|spam|host|domain|relay|timed? ?out|socket|connect|unreachable|virus|greylist|too many|rate limit|reputation|spf|dmarc|dkim|moved|banned|too (?:large|big)|size|loop|not (?:allowed|permitted|accepted)|unavailable|unrouteable|illegal|introuvable|nicht gefunden|no encontrad|non trovat|n[aã]o encontrad|не найден|見つかりません|找不到|不存在|拒绝|拒收|已满|超出|超过|黑名单|存在しません|拒否|容量|존재하지|찾을 수 없|차단|거부|용량|초과|제한|bounced by/i;
 
 /**
  * The notice's units to classify: each line, and after the lines of a short paragraph the paragraph joined

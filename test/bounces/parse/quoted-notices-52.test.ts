@@ -53,6 +53,15 @@ test("out-of-office texts in German and Chinese (QQ Mail's vacation reply) are a
   assert.equal(person.kind, 'not-a-bounce');
 });
 
+test("acknowledgements known by their text (a help desk's, a person's responder in Chinese, a German return date) are auto-replies", async () => {
+  const texts = [
+    ['Hello!', '', "Thanks for writing in. This is an automatic email to let you know that we've received your request; your ticket is #5521."],
+    ['您好，您的邮件已收到，我会尽快给您回复。'],
+    ['Guten Tag', '', 'Ich bin ab 4. Januar wieder im Büro. In dringenden Fällen wenden Sie sich bitte an desk@firma.example.'],
+  ];
+  for (const body of texts) assert.equal((await parseBounce(reply('desk@corp.example', body))).kind, 'auto-reply', body[0]);
+});
+
 test('an out-of-office text inside a returned message does not make a bounce an auto-reply', async () => {
   const r = await parseBounce(
     mail(
@@ -131,7 +140,81 @@ test("Exchange's 4.4.7 on a recipient still being tried is no expiry: no cause i
   assert.equal(r.recipients[0]?.hard, false);
 });
 
+test('Gmail\'s older warning quoted from its technical details alone ("Technical details of temporary failure") is a delay', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>', 'To: orders@shop.example', 'Subject: Notice'],
+      [
+        'Technical details of temporary failure:',
+        'The recipient server did not accept our requests to connect.',
+        '[(10) mx.dest.example. [192.0.2.44]:25: Connection timed out]',
+      ],
+    ),
+  );
+  assert.equal(r.kind, 'delay');
+});
+
 noticeCases([
+  {
+    name: 'Dooray!\'s Korean notice: the recipient under its "받는 사람 :" label (not the contact address below), its mailbox full',
+    mail: mail(
+      ['From: postmaster@dooray.example', 'To: orders@shop.example', 'Subject: Dooray! 메일 발송 실패 안내'],
+      [
+        'Dooray! 메일 발송 실패 안내',
+        '',
+        'jin@dest.example)',
+        '님께 보낸 메일이 전송되지 못하였습니다.',
+        '',
+        '  * 받는 사람 :',
+        'jin@dest.example)',
+        '  * 실패 사유 :',
+        '받는 사람의 메일함 용량이 가득 찼습니다. 메일함 정리를 요청하신 후 다시 발송해 보세요.',
+        '',
+        '  더 궁금하신 사항은',
+        '  help@dooray.example',
+        '  으로 문의해 주시기 바랍니다.',
+      ],
+    ),
+    recipients: ['jin@dest.example'],
+    category: 'mailbox-full',
+    hard: false,
+  },
+  {
+    name: 'NAVER\'s Korean notice: its reason in a paragraph of its own ("the recipient has blocked your mail")',
+    mail: mail(
+      ['From: MAILER-DAEMON@naver.example', 'To: orders@shop.example', 'Subject: 메일 전송 실패'],
+      [
+        '-----------------------------------',
+        'mi@naver.com 님께 보내신 메일 <Your order 2217> 이 다음과 같은 이유로 전송 실패했습니다.',
+        '-----------------------------------',
+        '',
+        '받는 사람이 회원님의 메일을 수신차단 하였습니다.',
+        '',
+        '-----------------------------------',
+      ],
+    ),
+    recipients: ['mi@naver.com'],
+    category: 'policy',
+    hard: false,
+  },
+  {
+    name: 'GMX\'s stock "mailbox unavailable" (United Internet documents it as no such recipient) is an unknown address without a stage',
+    mail: mail(
+      ['From: MAILER-DAEMON@out.relay.example', 'To: orders@shop.example', 'Subject: Undelivered Mail Returned to Sender'],
+      [
+        'This is the mail system at host out.relay.example.',
+        '',
+        "I'm sorry to have to inform you that your message could not",
+        "be delivered to one or more recipients. It's attached below.",
+        '',
+        '<kurt.m@gmx.de> failed: gmx.de:',
+        '550 Requested action not taken: mailbox unavailable',
+      ],
+    ),
+    recipients: ['kurt.m@gmx.de'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
   {
     name: "\"Message delivery to '…' delayed\" with the module's report under it is a delay about that recipient",
     mail: mail(
