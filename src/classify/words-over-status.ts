@@ -89,15 +89,17 @@ const GENERIC_READING: ReadonlySet<string> = new Set(['protocol-error', 'content
 const FRAMING_RULES: ReadonlySet<string> = new Set(['wording:qmail-rcpt-refused']);
 /** The recipient's mailbox named by its own state: these words are what the server meant, not its protocol status. */
 const MAILBOX_STATE: ReadonlySet<string> = new Set(['mailbox-unknown', 'mailbox-full', 'mailbox-disabled', 'mailbox-moved']);
+/** Those, and a rate limit on the recipient ("451 4.5.1 The recipient <…> has exceeded their message rate limit"). */
+const OVER_FORMAT: ReadonlySet<string> = new Set([...MAILBOX_STATE, 'rate-limited']);
 
 /**
- * A protocol or format status (X.5.x, X.6.x) under words about the recipient's mailbox ("550 receiptor's mailbox is
+ * A protocol or format status (X.5.x, X.6.x) under words about the recipient's mailbox or a rate limit on it ("550 receiptor's mailbox is
  * full(#5.5.4)", "550 5.5.1 User unknown"): some servers give one such status to every refusal; the words say which.
  * Only an MTA's or provider's wording decides, never a code or a vague refusal.
  */
 export function wordsOverFormatStatus(c: Classification, text: string, reclassify: (words: string) => Classification): Classification | null {
   if (c.hard || !FORMAT_STATUS.test(c.rule) || !GENERIC_READING.has(c.category) || !MAILBOX_WORDS.test(text)) return null;
   const byWording = reclassify(text.replace(STATUS_IN_TEXT, ''));
-  if (!MAILBOX_STATE.has(byWording.category) || !/^(?:wording|provider):/.test(byWording.rule) || FRAMING_RULES.has(byWording.rule)) return null;
+  if (!OVER_FORMAT.has(byWording.category) || !/^(?:wording|provider):/.test(byWording.rule) || FRAMING_RULES.has(byWording.rule)) return null;
   return byWording;
 }

@@ -946,6 +946,15 @@ const ROWS: Row[] = [
   ['wording:recipient-refused-sender', r('dsn', null, '5.0.0', '받는 사람이 현재 메일 수신을 제한하고 있습니다.'), 'policy'],
   // AOL's connection block for too much spam from our IP (its page 554conb1), under a 5.2.1 that would read as a disabled mailbox.
   ['provider:aol-blocked', r('data', 521, '5.2.1', '521 5.2.1 : (CON:B1) http://postmaster.info.aol.com/errors/554conb1.html'), 'reputation-or-blocklist'],
+  ['provider:aol-con-throttled', r('connect', 421, null, '421 CON:B1'), 'rate-limited'],
+  // Yandex's rate limit on a recipient under a protocol status: the words say which.
+  [
+    'wording:rate-limited',
+    r('data', 451, '4.5.1', '451 4.5.1 The recipient <kim@dest.example> has exceeded their message rate limit. Try again later.'),
+    'rate-limited',
+  ],
+  // Gmail's older deferral when the receiver's TLS failed for the moment: their set-up, not a policy of ours.
+  ['wording:tls-broken-there', r('ehlo', 454, null, '454 TLS not available due to temporary reason'), 'system-error'],
   // amavis's title for a banned attachment, as its notice heads it.
   ['wording:banned-attachment', r('dsn', null, '5.7.1', 'BANNED CONTENTS ALERT'), 'virus'],
   // Exim (1&1's relays) when the domain's MX hosts have no address.
