@@ -35,6 +35,8 @@ const REPLY_TO_MAIL =
  */
 const REPLY_BEFORE_MAIL =
   /SMTP\s+error\s+from\s+remote\s+mail\s+server\s+after\s+(?:initial\s+connection|EHLO|HELO)\b|\brefused\s+to\s+talk\s+to\s+me\b|\(in\s+reply\s+to\s+(?:EHLO|HELO|LHLO)\s+command\)|\bConnected\s+to\s+\S+\s+but\s+(?:my\s+name\s+was\s+rejected|greeting\s+failed)\b/i;
+/** RFC 3463's statuses about the sender's address (X.1.7 bad sender mailbox syntax, X.1.8 bad sender's system address). */
+const SENDER_STATUS = /^[45]\.1\.[78]$/;
 /** RFC 3463's "bad destination mailbox address": the server's own structured statement that the mailbox does not exist. */
 const EXPLICIT_BAD_MAILBOX = /^[45]\.1\.1$/;
 const REPLY_TO_DATA =
@@ -227,7 +229,8 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   if (fromText && !bare && (!given || given.endsWith('.0.0') || given.charAt(0) === fromText.charAt(0) || contradicted)) given = fromText;
   // qmail-style "(#5.1.1)" annotations are appended loosely by many MTAs (a full mailbox as #5.1.1):
   // when the wording alone says what happened, it wins; the code stays the reported status.
-  const loose = given !== null && (diagnostic ?? '').includes(`(#${given})`);
+  // (Not a sender status, X.1.7 / X.1.8: "… no such user <our sender> (#5.1.8)" is about our address, as the code says.)
+  const loose = given !== null && !SENDER_STATUS.test(given) && (diagnostic ?? '').includes(`(#${given})`);
   // A transcript quoted as the diagnostic (`Out: 250 2.1.5 Ok … Out: 550 Rejected`): its first status is an
   // earlier command's success, which must not make the failure read as accepted; the failing reply's class stands in.
   if (given === null && parseEnhanced(diagnostic)?.startsWith('2.'))

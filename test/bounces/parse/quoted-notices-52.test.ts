@@ -156,6 +156,26 @@ test('Gmail\'s older warning quoted from its technical details alone ("Technical
 
 noticeCases([
   {
+    name: 'a callout\'s "no such user" about our sender under its own (#5.1.8), in Sendmail\'s notice, is no verdict on the recipient',
+    mail: mail(
+      ['From: Mail Delivery Subsystem <MAILER-DAEMON@mx.shop.example>', 'To: alerts@mx.shop.example', 'Subject: Returned mail: see transcript for details'],
+      [
+        '   ----- The following addresses had permanent fatal errors -----',
+        '<ops@dest.example>',
+        "    (reason: 550 <alerts@mx.shop.example> doesn't exist according to 192.0.2.30: 550 no such user <alerts@mx.shop.example> (#5.1.8))",
+        '',
+        '   ----- Transcript of session follows -----',
+        '... while talking to mx.dest.example.:',
+        '>>> DATA',
+        "<<< 550 <alerts@mx.shop.example> doesn't exist according to 192.0.2.30: 550 no such user <alerts@mx.shop.example> (#5.1.8)",
+        '550 5.1.1 <ops@dest.example>... User unknown',
+      ],
+    ),
+    recipients: ['ops@dest.example'],
+    category: 'policy',
+    hard: false,
+  },
+  {
     name: 'Dooray!\'s Korean notice: the recipient under its "받는 사람 :" label (not the contact address below), its mailbox full',
     mail: mail(
       ['From: postmaster@dooray.example', 'To: orders@shop.example', 'Subject: Dooray! 메일 발송 실패 안내'],
