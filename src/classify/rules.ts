@@ -452,7 +452,7 @@ export const PROVIDER_RULES: readonly Rule[] = [
   // The local delivery program's own quota refusal ("procmail: Quota exceeded while writing", "Mailbox limit exceeded
   // while appending", maildrop's "maildir over quota"): the mailbox is full, not a mailer error.
   { id: 'local-delivery-quota', match: { has: ['procmail:', 'maildrop:'], text: /\b(?:procmail|maildrop): (?:quota exceeded|mailbox limit exceeded|maildir over quota)/i }, category: 'mailbox-full', status: 'X.2.2', explanation: S.full },
-  { id: 'local-delivery-agent', match: { text: /\bx-unix;|\bprocmail:|\bmaildrop:|local delivery (?:failed|error)|mailer error|(?:^|\s)(?:\/bin\/)?(?:sh|bash|dash): (?:line )?\d+: /i }, category: 'system-error', explanation: 'The recipient\'s server failed to hand the message to the local mailbox program (a mailer error on their side).' },
+  { id: 'local-delivery-agent', match: { text: /\bx-unix;|\bprocmail:|\bmaildrop:|\bmail\.(?:maildir|mboxfile|mda|lmtp): |local delivery (?:failed|error)|mailer error|(?:^|\s)(?:\/bin\/)?(?:sh|bash|dash): (?:line )?\d+: /i }, category: 'system-error', explanation: 'The recipient\'s server failed to hand the message to the local mailbox program (a mailer error on their side).' },
 
   // A suspended, frozen or on-hold account is one that may come back, and the words say so even when the
   // server put a "no such user" status (5.1.1) on them, as many do: they beat the status.

@@ -947,6 +947,8 @@ const ROWS: Row[] = [
   // AOL's connection block for too much spam from our IP (its page 554conb1), under a 5.2.1 that would read as a disabled mailbox.
   ['provider:aol-blocked', r('data', 521, '5.2.1', '521 5.2.1 : (CON:B1) http://postmaster.info.aol.com/errors/554conb1.html'), 'reputation-or-blocklist'],
   ['provider:aol-con-throttled', r('connect', 421, null, '421 CON:B1'), 'rate-limited'],
+  // OpenSMTPD's local delivery agent failing, as its delay warning quotes it ("rcpt: \"mail.maildir: Permission denied\"").
+  ['provider:local-delivery-agent', r('dsn', null, '4.3.0', 'mail.maildir: Permission denied'), 'system-error'],
   // Yandex's rate limit on a recipient under a protocol status: the words say which.
   [
     'wording:rate-limited',
