@@ -949,6 +949,8 @@ const ROWS: Row[] = [
   ['provider:aol-con-throttled', r('connect', 421, null, '421 CON:B1'), 'rate-limited'],
   // OpenSMTPD's local delivery agent failing, as its delay warning quotes it ("rcpt: \"mail.maildir: Permission denied\"").
   ['provider:local-delivery-agent', r('dsn', null, '4.3.0', 'mail.maildir: Permission denied'), 'system-error'],
+  // (BSD's mail.local checks the user itself: its "unknown user" is the address.)
+  ['wording:user-unknown', r('dsn', null, null, 'mail.local: unknown user: kim'), 'mailbox-unknown'],
   // Yandex's rate limit on a recipient under a protocol status: the words say which.
   [
     'wording:rate-limited',
