@@ -255,6 +255,9 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
     const r = rfc3464(top, body, subject, ownId, statusFields, maxRecipients);
     if (r) return r;
   }
+  // A read receipt written as text only (Exchange 4/5 and older Outlook: "Read: …", "Your message … was read on …"): no MDN
+  // part, but the same news: the message reached the reader, who sent it.
+  if (!disposition && statusFields === null && top.type !== 'multipart/report' && textReadReceipt(subject, body, top)) return textReceipt(top, body);
   // A person's auto-responder answering a notice ("Automatic reply: Undelivered Mail Returned to Sender")
   // quotes the notice, fields and all; its title and its sender say what it is. No MTA titles its own
   // notices with an out-of-office phrase, nor sends them from a person's address.
@@ -422,6 +425,28 @@ function deletedUnread(part: MimePart, subject: string): boolean {
     /;\s*deleted\s*$/i.test(d.trim()) &&
     /^\s*(?:not read|nicht gelesen|non lu|no le[ií]do|non letto|niet gelezen|n[aã]o lid[ao]|nie przeczytan[ao])\s*:/i.test(subject)
   );
+}
+
+/**
+ * A read receipt in text (no MDN part): its reader's words "Your message … was read on <date>" (Exchange, Outlook), "…
+ * was deleted without being read", "Message was read by … on …" (webmail), from a person's address, not a notice's.
+ */
+const TEXT_READ =
+  /^\s*your message\b[\s\S]{0,600}?\b(?:was (?:read|deleted without being read) on|has not (?:yet )?been read\b)|^\s*message was read by\b[^\n]{0,200}\bon\b/im;
+function textReadReceipt(subject: string, body: string, top: MimePart): boolean {
+  if (/undeliver|fail|returned|delay/i.test(subject)) return false;
+  if (BOUNCE_SENDER.test(decodeHeaderValue(header(top.headers, 'from') ?? '').trim())) return false;
+  return TEXT_READ.test(body.slice(0, 3000));
+}
+
+/** A text read receipt: its reader (the From address) received the message. */
+function textReceipt(top: MimePart, body: string): ParseResult {
+  const result = empty('delivery-report', null);
+  const who = addresses(header(top.headers, 'from'))[0] ?? null;
+  const said = TEXT_READ.exec(body.slice(0, 3000))?.[0].replace(/\s+/g, ' ').trim().slice(-200) ?? null;
+  result.recipients = who ? [classifyRecipient({ ...bareRecipient(who), action: 'delivered', diagnostic: said })] : [];
+  result.original_message_id = repliedTo(top);
+  return result;
 }
 
 /** A read receipt (RFC 8098 message disposition notification, "displayed"): delivered, never a bounce. */
@@ -743,7 +768,7 @@ function namedInNotice(fields: (string | null)[], report: string): string[] {
 }
 
 const HELD_FOR_MODERATION =
-  /\bawaits? (?:the )?moderator(?:'s)? approval\b|\bis being held (?:until|for|because)\b|\bheld for (?:moderat|approval)|\bmoderators? (?:are|is) being asked to review it\b|\byour authori[sz]ation is requested\b|\bvotre autorisation est n[ée]cessaire\b|\ba besoin d['’]une validation\b/i;
+  /\bawaits? (?:the )?moderator(?:'s)? approval\b|\bis being held (?:until|for|because)\b|\bheld for (?:moderat|approval)|\bmoderators? (?:are|is) being asked to review it\b|\byour authori[sz]ation is requested\b|\byou\s+can\s+approve\s+it\s+using\s+the\s+"?ok"?\s+mechanism\b|\bvotre autorisation est n[ée]cessaire\b|\ba besoin d['’]une validation\b/i;
 const FORWARDED_FOR_REVIEW = /\bforwarded to the list (?:maintainer|moderator|owner)s? for (?:review|approval)\b/i;
 /**
  * A list manager's report about its members' delivery errors in general, not a failure of the mail it answers:
@@ -956,7 +981,14 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   });
   result.recipients = oneReplyForSeveral(membersOfExpandedAliases(result.recipients), report.report);
   // (A warning that names no recipient — Exim's "Warning: message … delayed 2 hours" reworded by a gateway — is still one.)
-  result.kind = result.recipients.length === 0 && report.delayed ? 'delay' : kindOf(result.recipients);
+  // (So is a receipt whose recipient is no Internet address: Exchange's "was delivered to the following recipient(s):" over
+  // an X.400 name.)
+  result.kind =
+    result.recipients.length === 0 && report.delayed
+      ? 'delay'
+      : result.recipients.length === 0 && report.delivered
+        ? 'delivery-report'
+        : kindOf(result.recipients);
   result.original_message_id = originalMessageId(returned, report.returned, ownId) ?? repliedTo(top);
   return result;
 }

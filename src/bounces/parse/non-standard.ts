@@ -354,7 +354,7 @@ const GAVE_UP =
 const SUCCESS_SUBJECT =
   /\((?:success|relay(?:ed)?|delivered)\)|^\s*successful mail delivery report\b|^\s*(?:delivered|zugestellt|remis|entregado|entregue|recapitato|bezorgd|配信済み)\s*[:：]|^\s*return receipt\b/i;
 const SUCCESS_TEXT =
-  /\bwas successfully delivered to\b|\bEnclosed is the mail delivery report that you requested\b|\bhas been delivered to the following recipients?\b|\bhad successful delivery notifications\b|\b(?:has been|was) (?:successfully )?relayed to (?:the following|a messaging system)\b|\bdelivery to the following recipients? (?:was successful|succeeded|was completed)\b|メッセージは次の受信者に配信されました/i;
+  /\bwas successfully delivered to\b|\bEnclosed is the mail delivery report that you requested\b|\b(?:has been|was) delivered to the following recipients?\b|\bhad successful delivery notifications\b|\b(?:has been|was) (?:successfully )?relayed to (?:the following|a messaging system)\b|\bdelivery to the following recipients? (?:was successful|succeeded|was completed)\b|メッセージは次の受信者に配信されました/i;
 
 /**
  * A subject or a text that names a failure: the notice is not a receipt, whatever else it says (a notice

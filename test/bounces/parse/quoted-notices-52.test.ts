@@ -154,6 +154,57 @@ test('Gmail\'s older warning quoted from its technical details alone ("Technical
   assert.equal(r.kind, 'delay');
 });
 
+test('read receipts written as text only (Exchange\'s "Read:" and "Not Read:", webmail\'s "Message was read by") are delivery reports from their reader', async () => {
+  const texts: Array<[string, string[]]> = [
+    [
+      'Read: Your order 2217',
+      ['Your message', '', '  To:      Lena Brandt', '  Subject: Your order 2217', '  Sent:    12/1/2026 9:14 AM', '', 'was read on 12/1/2026 9:40 AM.'],
+    ],
+    [
+      'Not Read: Your order 2217',
+      [
+        'Your message',
+        'To: Lena Brandt',
+        'Subject: Your order 2217',
+        '',
+        'has not yet been read. It has either been deleted or moved to a place',
+        'where it can no longer be tracked.',
+      ],
+    ],
+    ['Return receipt', ['Message was read by Lena Brandt <lena@corp.example> on Tue, 1 Dec 2026 09:40:11 +0100']],
+  ];
+  for (const [subject, body] of texts) {
+    const r = await parseBounce(
+      mail(['From: Lena Brandt <lena@corp.example>', 'To: orders@shop.example', `Subject: ${subject}`, 'In-Reply-To: <order-2217@shop.example>'], body),
+    );
+    assert.equal(r.kind, 'delivery-report', subject);
+    assert.deepEqual(
+      r.recipients.map((x) => [x.address, x.category]),
+      [['lena@corp.example', 'accepted']],
+    );
+    assert.equal(r.original_message_id, '<order-2217@shop.example>');
+  }
+});
+
+test('a delivery receipt whose recipient is an X.400 name only is still a delivery report, not a bounce', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: System Administrator <postmaster@exch.corp.example>', 'To: orders@shop.example', 'Subject: Delivered: Your order 2217'],
+      [
+        'Your message',
+        '',
+        '  To:      Lena Brandt',
+        '  Subject: Your order 2217',
+        '',
+        'was delivered to the following recipient(s):',
+        '',
+        '/o=CORP/ou=SITE1/cn=Recipients/cn=LBrandt on 12/1/2026 9:14 AM',
+      ],
+    ),
+  );
+  assert.equal(r.kind, 'delivery-report');
+});
+
 noticeCases([
   {
     name: 'a callout\'s "no such user" about our sender under its own (#5.1.8), in Sendmail\'s notice, is no verdict on the recipient',
