@@ -63,6 +63,16 @@ function withoutSummary(diagnostic: string | null): string | null {
 }
 
 /**
+ * Exchange's delay warning gives each recipient its summary, "returned '400 4.4.7 Message delayed'", then the reply
+ * that is delaying it ("… returned '441 4.4.1 Error communicating with target host: …'"): that later reply says why, so
+ * the summary is not read where one follows.
+ */
+const DELAY_SUMMARY = /'?\b4\d\d 4\.4\.7 Message delayed\b'?(?=[\s\S]*?(?:^|[\s'"(])[45]\d\d[ -][45]\.\d{1,3}\.\d{1,3}\b)/i;
+function withoutDelaySummary(diagnostic: string | null): string | null {
+  return diagnostic && DELAY_SUMMARY.test(diagnostic) ? diagnostic.replace(DELAY_SUMMARY, '') : diagnostic;
+}
+
+/**
  * The recipient's own address quoted in the reply ("553 Invalid recipient blocked@…", "<full.stop@…>: User
  * unknown"): the words of its local part are not the reply's, so it is read as `x@domain`. (The classifier
  * reads every local part so; here it also keeps one such as "5.1.1@…" from being taken for the reply's status.)
@@ -192,7 +202,7 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   // ("Final-Recipient: LOCAL;<f.b>").
   const recipient = rec.final_recipient?.includes('@') ? rec.final_recipient : (rec.address ?? rec.final_recipient);
   let quoted = withoutSummary(rec.diagnostic);
-  let diagnostic = withoutOwnAddress(quoted, recipient);
+  let diagnostic = withoutDelaySummary(withoutOwnAddress(quoted, recipient));
   let context = notice;
   // The recipient's domain named in the notice, the remote MTA's and our sender's, are read as names
   // (`classify/own-domain.ts`).

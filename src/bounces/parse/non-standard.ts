@@ -271,6 +271,13 @@ const ORIGINAL_MARKERS = [
   /^[ \t]*Original message:?[ \t]*\r?$/im,
 ];
 
+/**
+ * "Not delivered yet" and "no need to send it again" in the languages MDaemon, Exchange and others translate their
+ * warnings into (Italian MDaemon: "non è stato ancora recapitato", "I tentativi di recapito continueranno").
+ */
+const DELAY_WORDING_LOCALIZED =
+  /non (?:[èe]|e') (?:ancora stato|stato ancora) recapitato|tentativi di recapito continueranno|non [èe] necessario inviare nuovamente|n'a pas encore [ée]t[ée] (?:remis|livr[ée]|distribu[ée])|(?:a[úu]n|todav[íi]a) no (?:se )?ha (?:sido )?entregado|ainda n[ãa]o foi entregue|(?:wurde|ist) noch nicht zugestellt|is nog niet (?:bezorgd|afgeleverd)|nie zosta[łl]a? jeszcze dostarczon/i;
+
 const DELAY_WORDING =
   /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet|n'?t been delivered yet|(?:is|are|remains?) pending delivery|will (?:try|attempt) (?:to (?:deliver|send) (?:it |the message |your message )?)?again|delivery will continue to be attempted|will (?:continue to|keep) (?:try|attempt)(?:ing)? to deliver|delivery to '[^'\s]+@[^'\s]+' delayed|technical details of temporary failure)\b/i;
 
@@ -303,7 +310,7 @@ const WARNING_ONLY =
  * no-such-user notices "Warning: <address> - User unknown!".
  */
 const DELAY_SUBJECT =
-  /\(delay(?:ed)?\)|:\s*delay(?:ed)?\s*$|\bverz(?:[oö]|oe)gert\b|\bdiff[ée]r[ée]e\b|\bretard[ée]e?s?(?![a-zà-ÿ])|\bretrasad[oa]\b|\britardat[oa]\b|\bvertraagd\b|\batrasad[oa]\b|遅延|延迟|延遲|지연|^\s*(?:warning(?![^\n]*\b(?:user unknown|unknown user|no such user)\b)|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?(?:delayed|deferred)\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b|\bdelivery delay\b/i;
+  /\(delay(?:ed)?\)|:\s*delay(?:ed)?\s*$|\bverz(?:[oö]|oe)gert\b|\bdiff[ée]r[ée]e\b|\bretard[ée]e?s?(?![a-zà-ÿ])|\bretrasad[oa]\b|\britardat[oa]\b|\bvertraagd\b|\brimandat[oa]\b|\batrasad[oa]\b|遅延|延迟|延遲|지연|^\s*(?:warning(?![^\n]*\b(?:user unknown|unknown user|no such user)\b)|delayed? (?:mail|message|delivery))\b|\b(?:mail|message|delivery) (?:has been |is )?(?:delayed|deferred)\b|\bdelayed \d+ (?:hours?|minutes?|days?)\b|\bdelivery delay\b/i;
 
 /**
  * A subject that is a failure notice's title followed by the returned message's own subject, as Exchange
@@ -327,7 +334,8 @@ export function saysDelayed(subject: string, report: string, delayed?: RegExp): 
     WARNING_ONLY.test(report.slice(0, 4000)) ||
     DELAY_SUBJECT.test(own) ||
     RETRY_AHEAD.test(report.slice(0, 8000)) ||
-    (delayed ? delayed.test(own + '\n' + report) : DELAY_WORDING.test(own + '\n' + report))
+    (delayed ? delayed.test(own + '\n' + report) : DELAY_WORDING.test(own + '\n' + report)) ||
+    DELAY_WORDING_LOCALIZED.test(report.slice(0, 8000))
   );
 }
 
@@ -1162,6 +1170,12 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   // verify failed": read whole, or its second line would be taken for the reason).
   const withContinuation = (n: number): string => {
     let line = lines[n]!;
+    // (Exchange's delay summary, "… returned '400 4.4.7 Message delayed'", goes on with the reply that delays it, on a
+    // line of its own that starts with its time: "26-06-18 15:58:33 - Server at … returned '441 4.4.1 …'".)
+    if (EXCHANGE_DELAYED.test(line)) {
+      for (let k = n + 1; k < Math.min(lines.length, n + 4) && EXCHANGE_LAST_ERROR.test(lines[k]!); k++) line += ` ${lines[k]!.trim()}`;
+      return line;
+    }
     const multi = /^[ \t]*([245]\d\d)-/.exec(line);
     if (multi) {
       for (let k = n + 1; k < Math.min(lines.length, n + 12); k++) {
@@ -1271,9 +1285,12 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
       // Listed again further down, alone on its line, its reply on the next: Exchange's "Diagnostic
       // information for administrators" (`addr`, then `Remote Server returned '550 …'` or `#550 5.1.1 …##`).
       // (A next line that names an address is a list's next entry or another's reply, not this one's reason.)
-      own ??= lines.find(
-        (l, n) => n > 0 && n - 1 !== f.line && bare(lines[n - 1]) === keys[i] && /[A-Za-z]{3}/.test(l) && !/^\S+@\S+$/.test(bare(l)) && !aboutOther(l, i),
-      );
+      if (own === undefined) {
+        const below = lines.findIndex(
+          (l, n) => n > 0 && n - 1 !== f.line && bare(lines[n - 1]) === keys[i] && /[A-Za-z]{3}/.test(l) && !/^\S+@\S+$/.test(bare(l)) && !aboutOther(l, i),
+        );
+        if (below >= 0) own = withContinuation(below);
+      }
       // Its reply further down its own part of the notice, after a blank line or a heading (IceWarp's "The
       // reason:", m-FILTER's "-------server message"): up to the next recipient, or a line naming another.
       if (!reasonsOnTheirLines && leadIn[i] === null) own ??= replyBelow(i);
@@ -1319,6 +1336,9 @@ function indentOf(line: string): number {
 }
 
 /** Sendmail's heading of each host's part of a transcript ("While talking to mx.example:", "... while talking to …"). */
+/** Exchange's delay summary for a recipient, and the timed line after it with the reply that delays it. */
+const EXCHANGE_DELAYED = /\breturned\s+'4\d\d 4\.4\.7 Message delayed'/i;
+const EXCHANGE_LAST_ERROR = /^\s*\S[^\n]{0,40}? - (?:Remote )?Server at \S+[^\n]*\breturned '/i;
 const SESSION_START = /^[ \t]*(?:\.\.\.[ \t]*)?while talking to\b/i;
 
 /**

@@ -49,6 +49,9 @@ const OUR_SUBJECT =
  */
 const CAUSES_LISTED = /\b(?:common|possible|typical|usual|frequent) (?:reasons?|causes?)\b/i;
 
+/** A link in a notice's line. */
+const URL = /\b[a-z][a-z0-9+.-]*:\/\/\S+/gi;
+
 /** A paragraph up to this long is also classified whole (a wrapped sentence or two). */
 const PARAGRAPH_MAX = 400;
 
@@ -60,7 +63,8 @@ const PARAGRAPH_MAX = 400;
 export function phraseInNotice(context: string, code: number | null, given: string | null): { classification: Classification; text: string } | null {
   const enhanced = given?.endsWith('.0.0') ? null : given;
   for (const line of units(context.slice(0, NOTICE_MAX))) {
-    if (line.length < 8 || line.length > 400 || !REASON_WORDS.test(line)) continue;
+    // (A reason word only inside a link is a help page's name, "…/authentification-email-spf-dkim", no reason.)
+    if (line.length < 8 || line.length > 400 || !REASON_WORDS.test(line.includes('://') ? line.replace(URL, ' ') : line)) continue;
     const c = classify({ phase: 'dsn', code, enhanced, text: line });
     if ((c.rule.startsWith('wording:') || c.rule.startsWith('provider:')) && c.rule !== 'wording:access-denied')
       return { classification: c, text: line.trim() };

@@ -205,6 +205,67 @@ test('a delivery receipt whose recipient is an X.400 name only is still a delive
   assert.equal(r.kind, 'delivery-report');
 });
 
+test('warnings in Italian (MDaemon\'s "non è stato ancora recapitato") and French are delays, whatever their titles', async () => {
+  const italian = await parseBounce(
+    mail(
+      ['From: "MDaemon at mail.corp.example" <postmaster@corp.example>', 'To: orders@shop.example', 'Subject: ATTENZIONE: avviso'],
+      [
+        'Il seguente messaggio:',
+        '',
+        'non è stato ancora recapitato ai seguenti destinatari:',
+        '',
+        'rita@dest.example',
+        '',
+        'I tentativi di recapito continueranno per un massimo di 48 ore.',
+      ],
+    ),
+  );
+  assert.equal(italian.kind, 'delay');
+  const french = await parseBounce(
+    mail(
+      ['From: postmaster@corp.example', 'To: orders@shop.example', 'Subject: Avis'],
+      ["Ce message n'a pas encore été remis. De nouvelles tentatives de remise seront effectuées.", '', 'rita@dest.example'],
+    ),
+  );
+  assert.equal(french.kind, 'delay');
+});
+
+test('Exchange\'s delay summary ("400 4.4.7 Message delayed") gives way to the reply it quotes after it', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: postmaster@exch.corp.example', 'To: orders@shop.example', 'Subject: Delivery delayed: Your order 2217'],
+      [
+        'Delivery is delayed to these recipients or groups:',
+        '',
+        'rita@dest.example',
+        '',
+        'Diagnostic information for administrators:',
+        '',
+        'rita@dest.example',
+        "Server at mx.dest.example (192.0.2.8) returned '400 4.4.7 Message delayed'",
+        '12/1/2026 9:14:00 AM - Server at mx.dest.example (192.0.2.8) returned \'441 4.4.1 Error communicating with target host: "421 4.4.2 Connection dropped due to SocketError."\'',
+      ],
+    ),
+  );
+  assert.equal(r.kind, 'delay');
+  assert.equal(r.recipients[0]?.category, 'connection-failure');
+});
+
+test('a reason word inside a help link of the notice ("…/authentification-email-spf-dkim") is no reason', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: Mail Delivery System <MAILER-DAEMON@mx.host.example>', 'To: orders@shop.example', 'Subject: Undelivered Mail Returned to Sender'],
+      [
+        "Nous sommes desoles de vous informer que l'email n'a pu etre envoye.",
+        'Bonnes pratiques : https://faq.host.example/tutoriels/authentification-email-spf-dkim',
+        '',
+        '<rita@dest.example>: (pas de details)',
+      ],
+    ),
+  );
+  assert.notEqual(r.recipients[0]?.category, 'authentication-policy');
+});
+
 noticeCases([
   {
     name: 'a callout\'s "no such user" about our sender under its own (#5.1.8), in Sendmail\'s notice, is no verdict on the recipient',
