@@ -767,6 +767,9 @@ function namedInNotice(fields: (string | null)[], report: string): string[] {
   return [...new Set(out)];
 }
 
+/** A warning about the addressee's own mailbox size (see nonStandard). */
+const OWN_MAILBOX_SIZE =
+  /\byou are exceeding the size limit set on your mailbox\b|\byour mailbox (?:is almost full|has (?:exceeded|reached) (?:one or more |its )?(?:size|storage) limits?|is (?:over|exceeding) (?:its|the) (?:size|storage) limit)\b/i;
 const HELD_FOR_MODERATION =
   /\bawaits? (?:the )?moderator(?:'s)? approval\b|\bis being held (?:until|for|because)\b|\bheld for (?:moderat|approval)|\bmoderators? (?:are|is) being asked to review it\b|\byour authori[sz]ation is requested\b|\byou\s+can\s+approve\s+it\s+using\s+the\s+"?ok"?\s+mechanism\b|\bvotre autorisation est n[ée]cessaire\b|\ba besoin d['’]une validation\b/i;
 const FORWARDED_FOR_REVIEW = /\bforwarded to the list (?:maintainer|moderator|owner)s? for (?:review|approval)\b/i;
@@ -853,6 +856,10 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
   // A filter's digest of the mail it holds for its reader ("Mimecast: 2 messages on hold for ann@…", Proofpoint's "End
   // User Digest", "Quarantine Summary"), each with a Release link: mail to the reader held, none of ours refused.
   if (report.rule === null && QUARANTINE_DIGEST.test(subject) && top.type !== 'multipart/report' && /\brelease\b/i.test(text))
+    return empty('not-a-bounce', null);
+  // A warning to the addressee about their own mailbox's size (Exchange: "You are exceeding the size limit set on your
+  // mailbox by the system administrator"), naming no failed recipient: about their mailbox, not about mail they sent.
+  if (report.rule === null && report.recipients.length === 0 && top.type !== 'multipart/report' && OWN_MAILBOX_SIZE.test(head))
     return empty('not-a-bounce', null);
   // A content filter's notice to its site's administrator or to the recipient about a message it stopped: not sent to
   // the sender it names, what it says failed is another's mail (FILTER_NOTIFICATION). Sent to that sender, it is one.

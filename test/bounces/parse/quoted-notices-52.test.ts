@@ -266,6 +266,20 @@ test('a reason word inside a help link of the notice ("…/authentification-emai
   assert.notEqual(r.recipients[0]?.category, 'authentication-policy');
 });
 
+test("a warning to the addressee about their own mailbox's size (Exchange's storage limit notice) is not a bounce", async () => {
+  const warning = await parseBounce(
+    mail(
+      ['From: System Administrator <postmaster@corp.example>', 'To: orders@corp.example', 'Subject: Your mailbox is over its size limit'],
+      [
+        'You are exceeding the size limit set on your mailbox by the system administrator.',
+        'Your mailbox size limit is 92460 Kbytes',
+        'You may not be able to send new mail until you reduce your mailbox size.',
+      ],
+    ),
+  );
+  assert.equal(warning.kind, 'not-a-bounce');
+});
+
 noticeCases([
   {
     name: 'a callout\'s "no such user" about our sender under its own (#5.1.8), in Sendmail\'s notice, is no verdict on the recipient',
