@@ -88,7 +88,7 @@ const OTHER_MARKS = ['x-auto-reply', 'x-autoresponse', 'x-autoreply-from', 'x-ma
 const BODY_RE = new RegExp(
   [
     "\\b(?:i am|i'm|i will be|i'll be|i shall be)\\s+(?:currently\\s+|now\\s+)?(?:out of (?:the )?office|away from (?:the |my )?(?:office|desk|e-?mail)|on (?:annual |parental |sick |maternity |paternity )?(?:leave|vacation|holiday)s?)\\b",
-    '\\bthis is an? (?:automated|automatic) (?:reply|response)\\b',
+    '\\bthis is an automated (?:reply|response)\\b',
     '\\bautomated response to your (?:message|e-?mail)\\b',
     '\\bdies ist eine automatische antwort\\b',
     '\\bich (?:bin|werde)\\b[^.\\n]{0,60}\\b(?:nicht im b(?:ü|ue)ro|abwesend|au(?:ß|ss)er haus|im urlaub)\\b',

@@ -771,7 +771,7 @@ function namedInNotice(fields: (string | null)[], report: string): string[] {
 const OWN_MAILBOX_SIZE =
   /\byou are exceeding the size limit set on your mailbox\b|\byour mailbox (?:is almost full|has (?:exceeded|reached) (?:one or more |its )?(?:size|storage) limits?|is (?:over|exceeding) (?:its|the) (?:size|storage) limit)\b/i;
 const HELD_FOR_MODERATION =
-  /\bawaits? (?:the )?moderator(?:'s)? approval\b|\bis being held (?:until|for|because)\b|\bheld for (?:moderat|approval)|\bmoderators? (?:are|is) being asked to review it\b|\byour authori[sz]ation is requested\b|\byou\s+can\s+approve\s+it\s+using\s+the\s+"?ok"?\s+mechanism\b|\bvotre autorisation est n[ée]cessaire\b|\ba besoin d['’]une validation\b/i;
+  /\bawaits? (?:the )?moderator(?:'s)? approval\b|\bis being held (?:until|for|because)\b|\bheld for (?:moderat|approval)|\bmoderators? (?:are|is) being asked to review it\b|\byour authori[sz]ation is requested\b|\bvotre autorisation est n[ée]cessaire\b|\ba besoin d['’]une validation\b/i;
 const FORWARDED_FOR_REVIEW = /\bforwarded to the list (?:maintainer|moderator|owner)s? for (?:review|approval)\b/i;
 /**
  * A list manager's report about its members' delivery errors in general, not a failure of the mail it answers:
