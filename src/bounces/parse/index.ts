@@ -257,7 +257,8 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
   }
   // A read receipt written as text only (Exchange 4/5 and older Outlook: "Read: …", "Your message … was read on …"): no MDN
   // part, but the same news: the message reached the reader, who sent it.
-  if (!disposition && statusFields === null && top.type !== 'multipart/report' && textReadReceipt(subject, body, top)) return textReceipt(top, body);
+  const readLine = !disposition && statusFields === null && top.type !== 'multipart/report' ? textReadReceipt(subject, body, top) : null;
+  if (readLine !== null) return textReceipt(top, readLine);
   // A person's auto-responder answering a notice ("Automatic reply: Undelivered Mail Returned to Sender")
   // quotes the notice, fields and all; its title and its sender say what it is. No MTA titles its own
   // notices with an out-of-office phrase, nor sends them from a person's address.
@@ -433,18 +434,18 @@ function deletedUnread(part: MimePart, subject: string): boolean {
  */
 const TEXT_READ =
   /^\s*your message\b[\s\S]{0,600}?\b(?:was (?:read|deleted without being read) on|has not (?:yet )?been read\b)|^\s*message was read by\b[^\n]{0,200}\bon\b/im;
-function textReadReceipt(subject: string, body: string, top: MimePart): boolean {
-  if (/undeliver|fail|returned|delay/i.test(subject)) return false;
-  if (BOUNCE_SENDER.test(decodeHeaderValue(header(top.headers, 'from') ?? '').trim())) return false;
-  return TEXT_READ.test(body.slice(0, 3000));
+function textReadReceipt(subject: string, body: string, top: MimePart): string | null {
+  if (/undeliver|fail|returned|delay/i.test(subject)) return null;
+  if (BOUNCE_SENDER.test(decodeHeaderValue(header(top.headers, 'from') ?? '').trim())) return null;
+  return TEXT_READ.exec(body.slice(0, 3000))?.[0] ?? null;
 }
 
-/** A text read receipt: its reader (the From address) received the message. */
-function textReceipt(top: MimePart, body: string): ParseResult {
+/** A text read receipt: its reader (the From address) received the message; `said` is its line saying so. */
+function textReceipt(top: MimePart, said: string): ParseResult {
   const result = empty('delivery-report', null);
   const who = addresses(header(top.headers, 'from'))[0] ?? null;
-  const said = TEXT_READ.exec(body.slice(0, 3000))?.[0].replace(/\s+/g, ' ').trim().slice(-200) ?? null;
-  result.recipients = who ? [classifyRecipient({ ...bareRecipient(who), action: 'delivered', diagnostic: said })] : [];
+  const diagnostic = said.replace(/\s+/g, ' ').trim().slice(-200);
+  result.recipients = who ? [classifyRecipient({ ...bareRecipient(who), action: 'delivered', diagnostic })] : [];
   result.original_message_id = repliedTo(top);
   return result;
 }
