@@ -975,6 +975,25 @@ const ROWS: Row[] = [
   ['wording:connection-refused', r('dsn', null, '5.4.316', '550 5.4.316 Message expired, connection refused(Socket error code 10061)'), 'connection-failure'],
   ['wording:connection-timeout', r('dsn', null, '5.4.317', '550 5.4.317 Message expired, connection timed out'), 'connection-failure'],
   ['wording:expired', r('dsn', null, '5.4.300', '550 5.4.300 Message expired'), 'expired'],
+  // Notices quoted in public threads (issue 16, session 53). Lotus Notes' reason for a peer that refused a command:
+  ['wording:protocol', r('dsn', null, null, 'The peer SMTP host reports that it received bad SMTP command syntax.'), 'protocol-error'],
+  // Gmail's technical details when the connection broke while reading ("read error (0)"); qmail's queue read error is its own fault.
+  ['wording:connection-lost', r('dsn', null, null, 'read error: generic::failed_precondition: read error (0): error'), 'connection-failure'],
+  ['wording:system-error', r('data', 451, null, '451 qq read error (#4.3.0)'), 'system-error'],
+  // A groupware's own notice (grommunio gromox's template) for a message over its size limit.
+  [
+    'wording:message-too-large',
+    r('dsn', null, null, 'Your message to "kim@dest.example" cannot be delivered properly because it\'s too large!'),
+    'message-too-large',
+  ],
+  // Postfix's local delivery refusing a .forward's command or file (allow_mail_to_commands / allow_mail_to_files).
+  ['wording:mail-to-command-restricted', r('dsn', null, '5.7.1', 'mail to command is restricted'), 'policy'],
+  // Exchange 2007's text for a recipient that only takes mail from authorised senders.
+  [
+    'provider:microsoft-group-restricted',
+    r('dsn', null, null, "Your message wasn't delivered because of security policies. Microsoft Exchange will not try to redeliver this message for you."),
+    'policy',
+  ],
   // Providers' documented replies (issue 16, helper r): more rows in provider-replies.test.ts.
   ['provider:gmail-tls-required', r('data', 550, '5.7.29', "This message was blocked because it wasn't sent over a TLS connection."), 'tls-required'],
   ['provider:gmail-dkim-failed', r('data', 550, '5.7.30', "This message was blocked because it didn't pass DKIM authentication."), 'authentication-policy'],

@@ -633,7 +633,7 @@ const MAX_LINE_SEARCHES = 50;
 const BOUNCE_SENDER =
   /^(?:mailer[-_.]?daemon|post_?master|mail[-_]daemon|mdaemon|mail delivery (?:system|subsystem))\b|<(?:mailer[-_.]?daemon|post_?master)@|^<>$/i;
 const BOUNCE_SUBJECT =
-  /undeliver|undelivered|delivery (?:status )?(?:notification|failure|failed|problem|warning)|returned mail|failure notice|mail delivery failed|delivery has failed|could not be delivered|non[- ]?remis|unzustellbar|nicht zustellbar|message not delivered|mail failure|permanent error|returned to sender|warning: could not send|delayed mail|delivery delayed|non-?deliver(?:y|able)|delivery (?:status )?report|mail system error|returned message|no se pudo entregar|no se puede entregar|sin entregar:|non recapitabile|onbestelbaar|n[aã]o [ée] poss[ií]vel entregar|недоставляемое сообщение|配信不能|无法投递|不達|エラー|配信でき(?:ません|なかった)|配信に失敗/i;
+  /undeliver|undelivered|delivery (?:status )?(?:notification|failure|failed|problem|warning)|returned mail|failure notice|mail delivery failed|delivery has failed|could not be delivered|non[- ]?remis|unzustellbar|nicht zustellbar|message not delivered|mail failure|permanent error|returned to sender|warning: could not send|delayed mail|delivery delayed|non-?deliver(?:y|able)|delivery (?:status )?report|mail system error|returned message|no se pudo entregar|no se puede entregar|sin entregar:|non recapitabile|onbestelbaar|n[aã]o [ée] poss[ií]vel entregar|недоставляемое сообщение|配信不能|无法投递|不達|エラー|配信でき(?:ません|なかった)|配信に失敗|(?:受け取る|受信する|届ける|送信する|配送する)ことが(?:出来|でき)ませんでした/i;
 
 /**
  * Words that make a subject a notice's only when a person did not write it: not in a reply or a forward
@@ -652,7 +652,7 @@ const HELPDESK_ACK =
 const OWN_REPLY_CODE = /^(?!>)[^\n]*(?:(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b)/m;
 /** Words or codes by which a text reports a failure (not only a title). */
 const FAILURE_EVIDENCE =
-  /(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b|could(?: not|n't) be delivered|undeliver|delivery (?:has )?failed|failed permanently|permanent (?:fatal )?error|not (?:been )?delivered|unknown (?:user|recipient)|user unknown|does not exist|mailbox (?:is )?full|over quota|rejected|refused|returned to sender|no such|(?:could not|couldn't|unable to) (?:deliver|reach|be reached)/i;
+  /(?:^|\s)[45]\d\d[ -]|\b[45]\.\d{1,3}\.\d{1,3}\b|could(?: not|n't) be delivered|undeliver|delivery (?:has )?failed|failed permanently|permanent (?:fatal )?error|not (?:been )?delivered|unknown (?:user|recipient)|user unknown|does not exist|mailbox (?:is )?full|over quota|rejected|refused|returned to sender|no such|(?:could not|couldn't|unable to) (?:deliver|reach|be reached)|(?:受け取る|受信する|届ける|送信する|配送する|配信する)ことが(?:出来|でき)ませんでした|配信(?:でき|出来)ませんでした|配信に失敗|无法投递|投递失败|未能送达/i;
 /** Sendmail's note that a recipient came from a list file: "(expanded from: :include:/etc/mail/lists/team)". */
 const INCLUDED_MEMBER = /\(expanded from:?\s*:include:/i;
 
@@ -770,7 +770,7 @@ function namedInNotice(fields: (string | null)[], report: string): string[] {
 
 /** A warning about the addressee's own mailbox size (see nonStandard). */
 const OWN_MAILBOX_SIZE =
-  /\byou are exceeding the size limit set on your mailbox\b|\byour mailbox (?:is almost full|has (?:exceeded|reached) (?:one or more |its )?(?:size|storage) limits?|is (?:over|exceeding) (?:its|the) (?:size|storage) limit)\b/i;
+  /\byou are exceeding the size limit set on your mailbox\b|\byour mailbox (?:is almost full|has (?:exceeded|reached) (?:one or more |its )?(?:size|storage) limits?|is (?:over|exceeding) (?:its|the) (?:size|storage) limit|size has reached \S+, which is over \d+% of your \S+ quota)\b|\bdelete some messages to avoid exceeding your quota\b|\b(?:ihre mailbox|ihr postfach) enth(?:ä|ae)lt derzeit \d+/i;
 const HELD_FOR_MODERATION =
   /\bawaits? (?:the )?moderator(?:'s)? approval\b|\bis being held (?:until|for|because)\b|\bheld for (?:moderat|approval)|\bmoderators? (?:are|is) being asked to review it\b|\byour authori[sz]ation is requested\b|\bvotre autorisation est n[ée]cessaire\b|\ba besoin d['’]une validation\b/i;
 const FORWARDED_FOR_REVIEW = /\bforwarded to the list (?:maintainer|moderator|owner)s? for (?:review|approval)\b/i;

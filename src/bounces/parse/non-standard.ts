@@ -279,7 +279,7 @@ const DELAY_WORDING_LOCALIZED =
   /non (?:[èe]|e') (?:ancora stato|stato ancora) recapitato|tentativi di recapito continueranno|non [èe] necessario inviare nuovamente|n'a pas encore [ée]t[ée] (?:remis|livr[ée]|distribu[ée])|(?:a[úu]n|todav[íi]a) no (?:se )?ha (?:sido )?entregado|ainda n[ãa]o foi entregue|(?:wurde|ist) noch nicht zugestellt|is nog niet (?:bezorgd|afgeleverd)|nie zosta[łl]a? jeszcze dostarczon/i;
 
 const DELAY_WORDING =
-  /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet|n'?t been delivered yet|(?:is|are|remains?) pending delivery|will (?:try|attempt) (?:to (?:deliver|send) (?:it |the message |your message )?)?again|delivery will continue to be attempted|will (?:continue to|keep) (?:try|attempt)(?:ing)? to deliver|delivery to '[^'\s]+@[^'\s]+' delayed|technical details of temporary failure)\b/i;
+  /\b(?:will (?:keep|continue) (?:trying|to try|attempting)|will retry|still being (?:tried|retried)|has been delayed|not yet been delivered|delivery (?:has been )?delayed|Delivery Status Notification \(Delay\)|still trying|will be (?:retried|re-?attempted)|delivery attempts will continue|(?:is|are) still (?:queued|pending)|not been delivered yet|n'?t been delivered yet|(?:is|are|remains?) pending delivery|will (?:try|attempt) (?:to (?:deliver|send) (?:it |the message |your message )?)?again|delivery will continue to be attempted|will (?:continue to|keep) (?:try|attempt)(?:ing)? to deliver|delivery to '[^'\s]+@[^'\s]+' delayed|technical details of temporary failure|there was a temporary problem delivering (?:your|the|this) message)\b/i;
 
 /**
  * Delay wording specific enough to mark a warning in any format, even one whose own delay words
@@ -624,7 +624,7 @@ const GENERIC_RECIPIENT = new RegExp(
 );
 /** "Recipient: ann@…" (or the address on the next line), in the languages notices label it in. */
 const LABELLED_RECIPIENT = new RegExp(
-  `^[ \\t]*(?:[*\u2022\u00b7-][ \\t]*)?(?:recipients?|recipient address|failed recipients?|\ubc1b\ub294 ?\uc0ac\ub78c|\uc218\uc2e0\uc790|\u6536\u4ef6\u4eba|\u5b9b\u5148|empf(?:\u00e4|a)nger|destinataire|destinatario)[ \\t]*[:\uff1a][ \\t]*(?:\\r?\\n[ \\t]*)?<?(?:mailto:)?(${ADDR})`,
+  `^[ \\t]*(?:[*\u2022\u00b7-][ \\t]*)?(?:recipients?|recipient address|failed recipients?|rcpt to(?=:[ \\t]+[^\\s<])|\ubc1b\ub294 ?\uc0ac\ub78c|\uc218\uc2e0\uc790|\u6536\u4ef6\u4eba|\u5b9b\u5148|empf(?:\u00e4|a)nger|destinataire|destinatario)[ \\t]*[:\uff1a][ \\t]*(?:\\r?\\n[ \\t]*)?<?(?:mailto:)?(${ADDR})`,
   'gim',
 );
 const RCPT_TO = new RegExp(`RCPT TO:\\s*<(${ADDR})>`, 'gi');
@@ -1007,7 +1007,7 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   if (found.length === 0) {
     // (An address that starts its line stands where layouts put a failed recipient: a role one there is kept for
     // the fallback below, as Exchange's "postmaster@x<mailto:postmaster@x>" under "Delivery has failed to".)
-    const scanned = body.replace(/^[ \t]*(?:Message-ID|In-Reply-To|References):.*$/gim, (l) => ' '.repeat(l.length));
+    const scanned = body.replace(/^[ \t]*(?:(?:ori?ginal )?Message[- ]?ID|In-Reply-To|References)[ \t]*:.*$/gim, (l) => ' '.repeat(l.length));
     for (const m of scanned.matchAll(ADDR_G)) {
       const at = m.index ?? 0;
       add(m[0], at, /(?:^|\n)[ \t]*<?$/.test(scanned.slice(Math.max(0, at - 80), at)));

@@ -1,0 +1,113 @@
+/**
+ * What a further harvest showed (issue 16, session 53): helpers rebuilt notices quoted in issue threads, forums and
+ * help pages (English, Japanese), rendered mail software's own notice templates, and ran Exim 4.96, dma, Haraka and
+ * Cyrus as the software that writes notices. Everything was scored before any rule was written from it. Each case
+ * here is written from the format those notices showed, with made-up addresses, hosts and texts.
+ */
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseBounce } from '../../../src/bounces/parse/index.js';
+import { noticeCases } from '../../helpers/notice-cases.js';
+
+const mail = (headers: string[], body: string[]): Buffer =>
+  Buffer.from([...headers, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=UTF-8', '', ...body, ''].join('\r\n'));
+
+test("a quota warning to the mailbox's owner (Zimbra's \"over 90% of your quota\", a university's German one) is not a bounce", async () => {
+  const zimbra = await parseBounce(
+    mail(
+      ['From: Postmaster <postmaster@corp.example>', 'To: Ann Lee <ann@corp.example>', 'Subject: Quota warning'],
+      ['Your mailbox size has reached 940MB, which is over 90% of your 1024MB quota.', 'Please delete some messages to avoid exceeding your quota.'],
+    ),
+  );
+  assert.equal(zimbra.kind, 'not-a-bounce');
+  const german = await parseBounce(
+    mail(
+      ['From: postmaster@uni.example', 'To: student@uni.example', 'Subject: Mailbox voll'],
+      [
+        'Ihre Mailbox enthaelt derzeit 212 MBytes E-Mail und beansprucht',
+        'damit mehr als das zur Verfuegung gestellte Limit von 200 MBytes.',
+        'Es koennen momentan keine weiteren E-Mails mehr zugestellt werden.',
+      ],
+    ),
+  );
+  assert.equal(german.kind, 'not-a-bounce');
+});
+
+test('Gmail\'s "Delivery incomplete" quoted by its first sentence ("There was a temporary problem delivering your message to …") is a delay', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>', 'To: orders@shop.example', 'Subject: (not quoted)'],
+      ['Delivery incomplete', '', 'There was a temporary problem delivering your message to kim@dest.example.'],
+    ),
+  );
+  assert.equal(r.kind, 'delay');
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.action, x.hard]),
+    [['kim@dest.example', 'delayed', false]],
+  );
+});
+
+test('a Japanese notice titled "could not receive your mail" (メールを受け取ることが出来ませんでした) is a bounce', async () => {
+  const r = await parseBounce(
+    mail(
+      ['From: support@isp.example', 'To: orders@shop.example', 'Subject: 【管理メール】メールを受け取ることが出来ませんでした。'],
+      [
+        '【このメールはシステムから自動的に送信されています】',
+        '',
+        ' あなた様がメールを送ったユーザーのメールボックスが制限値に達しており、',
+        ' お送りになったメールを受け取ることが出来ませんでした。',
+      ],
+    ),
+  );
+  assert.equal(r.kind, 'bounce');
+});
+
+noticeCases([
+  {
+    // Postal's template labels the message id ("Orginal Message ID:", its spelling) and the recipient ("Rcpt To:").
+    name: 'a notice that labels the returned message\'s id and its recipient: the "Rcpt To:" address fails, never the Message-ID',
+    mail: mail(
+      ['From: Mail Delivery Service <postmaster@mx.relay.example>', 'To: orders@shop.example', 'Subject: Mail Delivery Failed (Invoice 2217)'],
+      [
+        'This is the mail delivery service responsible for delivering mail to desk@dest.example.',
+        '',
+        "The message you've sent cannot be delivered. Your original message is attached to this message.",
+        '',
+        'For further assistance please contact postmaster@dest.example.',
+        '',
+        'Message Token: QaZ81xTz',
+        'Orginal Message ID: <invoice-2217@shop.example>',
+        'Mail from: orders@shop.example',
+        'Rcpt To: desk@dest.example',
+      ],
+    ),
+    recipients: ['desk@dest.example'],
+    category: 'unknown',
+    hard: false,
+  },
+  {
+    name: 'a notice whose only address besides its recipient is an "Original Message-ID:" line does not take the id for a recipient',
+    mail: mail(
+      ['From: MAILER-DAEMON@mx.relay.example', 'To: orders@shop.example', 'Subject: Undeliverable mail'],
+      ['Original Message-ID: <invoice-2218@shop.example>', '', 'Your message could not be delivered to lee@dest.example: mailbox full.'],
+    ),
+    recipients: ['lee@dest.example'],
+    category: 'mailbox-full',
+    hard: false,
+  },
+  {
+    name: 'Exchange 2007\'s refusal "because of security policies" (a recipient that takes mail from authorised senders only) is a policy',
+    mail: mail(
+      ['From: postmaster@corp.example', 'To: orders@shop.example', 'Subject: Undeliverable: Invoice 2217'],
+      [
+        'Delivery has failed to these recipients or distribution lists:',
+        '',
+        "board@corp.example Your message wasn't delivered because of security policies. Microsoft Exchange will not try to redeliver this message for you. Please provide the following diagnostic text to your system administrator.",
+      ],
+    ),
+    recipients: ['board@corp.example'],
+    category: 'policy',
+    hard: false,
+  },
+]);
