@@ -986,6 +986,12 @@ const ROWS: Row[] = [
     r('dsn', null, null, 'Your message to "kim@dest.example" cannot be delivered properly because it\'s too large!'),
     'message-too-large',
   ],
+  // Cyrus over LMTP, for a mailbox whose access list does not let the sender post.
+  [
+    'wording:no-permission-to-post',
+    r('rcpt', 550, null, '550-You do not have permission to post a message to this mailbox.\n550 5.7.1 Permission denied'),
+    'policy',
+  ],
   // Postfix's local delivery refusing a .forward's command or file (allow_mail_to_commands / allow_mail_to_files).
   ['wording:mail-to-command-restricted', r('dsn', null, '5.7.1', 'mail to command is restricted'), 'policy'],
   // Exchange 2007's text for a recipient that only takes mail from authorised senders.
@@ -1478,12 +1484,23 @@ const ROWS: Row[] = [
   ],
   // The probe's answer decides, not the relay's X.1.1: a mailbox that refuses posting (Cyrus over LMTP), one over quota.
   [
-    'enhanced:X.7.*+verification',
+    'wording:no-permission-to-post+verification',
     r(
       'rcpt',
       550,
       '5.1.1',
       '550 5.1.1 <bb@dest.example>: Recipient address rejected: undeliverable address: host mx.dest.example[192.0.2.1] said: 550-You do not have permission to post a message to this mailbox. 550 5.7.1 Permission denied (in reply to RCPT TO command)',
+    ),
+    'policy',
+  ],
+  // (Postfix cuts the probe's reply at about 250 characters: its last line, with the 5.7.1, can be lost; the words still say it.)
+  [
+    'wording:no-permission-to-post+verification',
+    r(
+      'rcpt',
+      450,
+      '4.1.1',
+      '450 4.1.1 <bb@dest.example>: Recipient address rejected: unverified address: host mx.dest.example[192.0.2.1] said: 550-You do not have permission to post a message to this mailbox. 550-Please contact the owner of this mailbox in order to submit 550-your message, or postmaster if you believe you',
     ),
     'policy',
   ],

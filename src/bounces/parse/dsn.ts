@@ -20,7 +20,7 @@ export interface DsnRecipientFields {
   willRetryUntil: string | null;
   /** The sending MTA's own category of the failure (PowerMTA's X-PowerMTA-BounceCategory). */
   reportedCategory: string | null;
-  /** Exchange's X-Supplementary-Info reply, the diagnostic where Diagnostic-Code is missing. */
+  /** Exchange's X-Supplementary-Info reply (or a reply in the Status's comment), the diagnostic where Diagnostic-Code is missing. */
   supplementary: string | null;
   /**
    * Sendmail's X-Actual-Recipient: the address delivery went to after its aliases, where Final-Recipient is the one it
@@ -198,7 +198,12 @@ const RECIPIENT_FIELDS: Record<string, (r: DsnRecipientFields, v: string) => voi
         .trim()
         .toLowerCase()
         .split(/[\s(;]/)[0] || null),
-  status: (r, v) => void (r.status ??= findStatus(v)),
+  status: (r, v) => {
+    r.status ??= findStatus(v);
+    // Haraka quotes the remote reply as the Status's comment ("5.1.2 (550 Tried all MXs …)") and writes no Diagnostic-Code.
+    const comment = STATUS_REPLY_COMMENT.exec(v);
+    if (comment) r.supplementary ??= comment[1]!.trim();
+  },
   'remote-mta': (r, v) => void (r.remoteMta ??= stripType(v)),
   'diagnostic-code': (r, v) => {
     if (r.diagnostic !== null) return;
@@ -212,6 +217,9 @@ const RECIPIENT_FIELDS: Record<string, (r: DsnRecipientFields, v: string) => voi
   // "< #5.5.0 smtp;550 Requested action not taken: mailbox unavailable (…)>".
   'x-supplementary-info': (r, v) => void (r.supplementary ??= supplementaryReply(v)),
 };
+
+/** A Status field's comment that is a server's reply (a code first), not the status's description ("(bad destination …)"). */
+const STATUS_REPLY_COMMENT = /^\s*[245]\.\d{1,3}\.\d{1,3}\s*\(\s*([245]\d\d\b[^()\n]*)\)/;
 
 function supplementaryReply(value: string): string | null {
   return stripType(

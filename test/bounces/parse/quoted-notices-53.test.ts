@@ -111,3 +111,48 @@ noticeCases([
     hard: false,
   },
 ]);
+
+/** A delivery-status report as Haraka's outbound writes it: the remote answer only as the Status field's comment. */
+const harakaReport = (status: string): Buffer =>
+  Buffer.from(
+    [
+      'From: MAILER-DAEMON@relay.shop.example',
+      'To: <orders@shop.example>',
+      'Subject: failure notice',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=us-ascii',
+      '',
+      'Hi. This is the Haraka Mailer program at relay.shop.example.',
+      "I'm afraid I wasn't able to deliver your message to the following addresses.",
+      "This is a permanent error; I've given up. Sorry it didn't work out.",
+      '',
+      '--b1',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns;relay.shop.example',
+      '',
+      'Final-Recipient: rfc822;kim@dest.example',
+      'Action: failed',
+      `Status: ${status}`,
+      '',
+      '--b1--',
+      '',
+    ].join('\r\n'),
+  );
+
+test('a report whose only reply is the Status\'s comment (Haraka: "5.1.2 (550 Tried all MXs …)") reads by the reply, not the status', async () => {
+  const r = await parseBounce(harakaReport('5.1.2 (550 Tried all MXs dest.example)'));
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [['kim@dest.example', 'connection-failure', false]],
+  );
+  // A comment that describes the status (no reply code) is not taken for a reply: the status decides.
+  const described = await parseBounce(harakaReport('5.1.1 (bad destination mailbox address)'));
+  assert.deepEqual(
+    described.recipients.map((x) => [x.category, x.hard]),
+    [['mailbox-unknown', true]],
+  );
+});
