@@ -308,6 +308,9 @@ function acceptedStatus(phase: PhaseKey): string {
 const UNNAMED_REFUSAL =
   'The receiving server refused the whole message after its content with a reply about a bad address that names none of its recipients; it had accepted each of them, so this is no verdict on this address (often a filter), and the address is not suppressed.';
 
+const BEFORE_RECIPIENTS: ReadonlySet<string> = new Set(['connect', 'ehlo', 'starttls', 'auth']);
+const REFUSED_BEFORE_RECIPIENTS =
+  "The receiving server refused the session before any recipient was offered (at its greeting, our EHLO or STARTTLS), in words that would elsewhere name a bad address; nothing is known about the recipient's address.";
 const SENDER_UNKNOWN =
   'The receiving server refused our envelope sender (return path) as unknown or undeliverable; the recipients were not offered yet, so nothing is known about their addresses.';
 
@@ -425,6 +428,12 @@ export function classify(input: ResponseInput): Classification {
   // The answer to MAIL FROM comes before any recipient was offered: a "550 5.1.1 User unknown" there is about our
   // sender, no verdict on a recipient's address. (A greeting's 521 or 5.3.2, the host takes no mail at all, stays.)
   if (result.hard && input.phase === 'mail') return { ...result, category: 'policy', hard: false, explanation: SENDER_UNKNOWN };
+  // Nor is a refusal of the greeting, of our EHLO or of STARTTLS ("550 Invalid address format in HELO" is about our
+  // name): only a host that takes no mail at all (521, 5.3.2) says something about the recipient's domain there.
+  if (result.hard && BEFORE_RECIPIENTS.has(input.phase ?? '') && category !== 'no-mail-service') {
+    const status = given ?? inText ?? (finalCls === 4 || finalCls === 5 ? `${finalCls}.7.0` : null);
+    return { ...result, category: 'policy', hard: false, enhanced: status, explanation: REFUSED_BEFORE_RECIPIENTS };
+  }
   // RFC 5321's stock "mailbox unavailable" covers a missing mailbox, no access and policy alike: a status naming
   // the mailbox's state (X.2.x) or a policy (X.7.x) is the more precise of the two ("550 5.2.1 Mailbox not
   // available" is a disabled mailbox), as the bounce parser reads it too (src/bounces/parse/classification.ts).

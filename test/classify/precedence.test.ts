@@ -166,3 +166,17 @@ test('a no-such-address status under words naming another cause reads by the wor
   // Words that only add a reason of our side's to a real "user unknown" leave it hard.
   assert.equal(classify({ phase: 'rcpt', code: 550, enhanced: null, text: '5.1.1 User unknown; SPF check also failed' }).hard, true);
 });
+
+test('a refusal of the greeting, of EHLO or of STARTTLS is no verdict on a recipient, whatever its words; a host that takes no mail is', () => {
+  // Haraka's helo.checks: "550 Invalid address format in HELO" is about our name, not an address.
+  for (const phase of ['connect', 'ehlo'] as const) {
+    const c = classify({ phase, code: 550, enhanced: null, text: 'Invalid address format in HELO' });
+    assert.deepEqual([c.category, c.hard, c.enhanced], ['policy', false, '5.7.0'], phase);
+  }
+  assert.equal(classify({ phase: 'starttls', code: 554, enhanced: '5.1.1', text: 'User unknown' }).hard, false);
+  assert.equal(classify({ phase: 'connect', code: 554, enhanced: '5.1.1', text: 'User unknown' }).hard, false);
+  const nothing = classify({ phase: 'connect', code: 521, enhanced: '5.3.2', text: 'mx.dest.example does not accept mail' });
+  assert.deepEqual([nothing.category, nothing.hard], ['no-mail-service', true]);
+  // At RCPT the same words are about the address.
+  assert.equal(classify({ phase: 'rcpt', code: 550, enhanced: null, text: 'Invalid address format' }).hard, true);
+});

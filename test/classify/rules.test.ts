@@ -986,6 +986,11 @@ const ROWS: Row[] = [
     r('dsn', null, null, 'Your message to "kim@dest.example" cannot be delivered properly because it\'s too large!'),
     'message-too-large',
   ],
+  // Servers' own words for a domain that does not resolve: hMailServer's (its spelling) and Stalwart's.
+  ['wording:nxdomain', r('dsn', null, null, "No mail servers appear to exists for the recipient's address."), 'domain-unknown'],
+  ['wording:nxdomain', r('dsn', null, '5.0.0', "failed to lookup 'dest-typo.example': record not found"), 'domain-unknown'],
+  // MMDF's failure after its retry period ("Failed mail").
+  ['wording:expired', r('dsn', null, null, 'After 4 days (73 hours), your message could not be\nfully delivered.'), 'expired'],
   // Cyrus over LMTP, for a mailbox whose access list does not let the sender post.
   [
     'wording:no-permission-to-post',

@@ -96,6 +96,17 @@ const BODY_RE = new RegExp(
     '\\bceci est une r[ée]ponse automatique\\b',
     '\\b(?:estoy|estar[ée])\\b[^.\\n]{0,40}\\b(?:fuera de la oficina|de vacaciones|ausente)\\b',
     '\\besta es una respuesta autom[áa]tica\\b',
+    // Russian, Italian, Portuguese, Dutch and Polish: "I am on (planned) leave", "out of the office", "this is an automatic reply".
+    '(?:я|сейчас)\\s+(?:нахожусь|буду)\\s+(?:в\\s+(?:плановом\\s+|ежегодном\\s+)?отпуске|вне офиса)',
+    '(?:^|[\\s.,!])это автоматический ответ',
+    '\\bsono (?:fuori (?:ufficio|sede)|in ferie)\\b',
+    '\\bquesta è una risposta automatica\\b',
+    '\\bestou (?:de f[ée]rias|fora do escrit[óo]rio|ausente)\\b',
+    '\\besta [ée] uma resposta autom[áa]tica\\b',
+    '\\bik ben (?:afwezig|met vakantie|niet op kantoor)\\b',
+    '\\bdit is een automatisch (?:antwoord|bericht)\\b',
+    '\\bjestem (?:na urlopie|poza biurem|nieobecn[ya])(?![a-ząćęłńóśźż])',
+    '\\bto jest automatyczna odpowied(?:ź|z)(?![a-z])',
     // Acknowledgements: a help desk's or a person's responder saying the mail arrived.
     '\\bthis is an automatic (?:e-?mail|message|reply|response|notification)\\b',
     '\\byour (?:e-?mail|message|support request|request) (?:has been|was) (?:received|submitted)\\b',

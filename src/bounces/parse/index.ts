@@ -631,7 +631,7 @@ const MAX_LINE_SEARCHES = 50;
 
 // Carriers' gateways spell the role with an underscore or a dot (post_master@…, mailer_daemon@…).
 const BOUNCE_SENDER =
-  /^(?:mailer[-_.]?daemon|post_?master|mail[-_]daemon|mdaemon|mail delivery (?:system|subsystem))\b|<(?:mailer[-_.]?daemon|post_?master)@|^<>$/i;
+  /^(?:mailer[-_.]?daemon|post_?master|mail[-_]?daemon|mdaemon|mail delivery (?:system|subsystem))\b|<(?:mailer[-_.]?daemon|post_?master)@|^<>$/i;
 const BOUNCE_SUBJECT =
   /undeliver|undelivered|delivery (?:status )?(?:notification|failure|failed|problem|warning)|returned mail|failure notice|mail delivery failed|delivery has failed|could not be delivered|non[- ]?remis|unzustellbar|nicht zustellbar|message not delivered|mail failure|permanent error|returned to sender|warning: could not send|delayed mail|delivery delayed|non-?deliver(?:y|able)|delivery (?:status )?report|mail system error|returned message|no se pudo entregar|no se puede entregar|sin entregar:|non recapitabile|onbestelbaar|n[aã]o [ée] poss[ií]vel entregar|недоставляемое сообщение|配信不能|无法投递|不達|エラー|配信でき(?:ません|なかった)|配信に失敗|(?:受け取る|受信する|届ける|送信する|配送する)ことが(?:出来|でき)ませんでした/i;
 

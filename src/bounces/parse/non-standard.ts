@@ -23,7 +23,7 @@ export interface MtaRule {
   start?: RegExp;
   /** Finds failed recipients in the report; group 1 is the address. Must be global. */
   recipient?: RegExp;
-  /** The MTA's explanation when it is written apart from the recipient list; group 1. */
+  /** The MTA's explanation when it is written apart from the recipient list; its first group that took part. */
   reason?: RegExp;
   /** The notice says the MTA is still trying (a delay, not a bounce). */
   delayed?: RegExp;
@@ -102,8 +102,11 @@ export const RULES: MtaRule[] = [
       `^[ \\t]{2,}(${ADDR}|${LOCAL_CHAR}+@[A-Za-z0-9-]+)[ \\t]*$|^\\*\\* (?:Address not found|Message not delivered|Message blocked|Delivery incomplete) \\*\\*[\\s\\S]{0,3000}?(?:delivered to|reach)\\s+(${ADDR})`,
       'gm',
     ),
-    // Newer notices put the remote answer (or the DNS error) after "The response was:" and a blank line.
-    reason: /^[ \t]*The response (?:from the remote server )?was:[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*(\S.*)$/m,
+    // Newer notices put the remote answer (or the DNS error) after "The response was:" and a blank line; older ones
+    // their own error ("read error: …", "DNS Error: …") under "Technical details of … failure:" (not the sentence that
+    // introduces a remote answer quoted further down).
+    reason:
+      /^[ \t]*(?:The response (?:from the remote server )?was|Technical details of (?:temporary|permanent) failure):[ \t]*\r?\n(?:[ \t]*\r?\n)?[ \t]*(?!Google tried|The error)(\S.*)$/m,
     // Its older warnings head their reason "Technical details of temporary failure:" (failures: "of permanent failure").
     delayed: /has been delayed|will retry|will continue trying|Delivery incomplete|Technical details of temporary failure/i,
   },
@@ -124,6 +127,19 @@ export const RULES: MtaRule[] = [
     start: /The message that you sent was undeliverable to the following:/i,
     original: /^[ \t]*Possibly truncated original message follows:?/im,
     recipient: new RegExp(`^[ \\t]+<?(${ADDR}|[A-Za-z0-9][A-Za-z0-9._-]{0,63})>?(?:[ \\t]+\\([^)\\n]*\\))?[ \\t]*$`, 'gm'),
+    bareNamesInCopy: true,
+  },
+  {
+    // MMDF (1980s–90s "Mail System"): each address with its host and queue ("jdoe@dest.example (host: dest.example)
+    // (queue: smtp)", a UUCP user by bare name), the reason quoted after "for the following reason:"; its warnings
+    // ("Waiting mail") say the message "has not yet been fully delivered".
+    name: 'mmdf',
+    match: /\(host: [^()\n]+\) \(queue: [^()\n]+\)/,
+    hints: ['(queue: '],
+    original: /^[ \t]*Your message (?:follows|begins as follows):/im,
+    recipient: new RegExp(`^[ \\t]*'?(${ADDR}|[A-Za-z0-9][A-Za-z0-9._-]{0,63}) \\(host: [^()\\n]+\\) \\(queue: `, 'gm'),
+    reason: /for the following\s+reason:\s*'([^'\n]+)'|^[ \t]*(After \d+ days? \(\d+ hours?\), your message could not be\s+fully delivered)/m,
+    delayed: /has not yet been\s+fully delivered|delivery attempts are still pending/i,
     bareNamesInCopy: true,
   },
   {
@@ -1024,7 +1040,10 @@ function recipientsIn(notice: Notice, exclude: Set<string>): TextRecipient[] {
   }
   // Said once for the whole notice, so read once: its reason line and its first line with a failure code.
   const reasonMatch = rule?.reason?.exec(report);
-  let reason = reasonMatch?.[1]?.trim();
+  let reason = reasonMatch
+    ?.slice(1)
+    .find((g) => g !== undefined)
+    ?.trim();
   // A multi-line reply under the format's heading ("because:" / "550-Verification failed for <…>" / "550-No Such User
   // Here" / "550 Sender verify failed") is read whole, not by its first line.
   if (reason && reasonMatch && /^[245]\d\d-/.test(reason)) {

@@ -29,7 +29,7 @@ test('the evidence shown to people names the real domain, though the rules read 
   assert.equal(r.kind, 'delay');
   const [lee] = r.recipients;
   assert.deepEqual([lee?.address, lee?.category], ['lee@timeout.example', 'connection-failure']);
-  assert.equal(lee?.evidence?.source, 'notice');
+  assert.equal(lee?.evidence?.source, 'diagnostic');
   assert.match(lee?.evidence?.text ?? '', /timeout\.example 192\.0\.2\.10: socket error/);
   assert.doesNotMatch(lee?.evidence?.text ?? '', new RegExp(NEUTRAL_NAME.replace('.', '\\.')));
 });

@@ -156,3 +156,131 @@ test('a report whose only reply is the Status\'s comment (Haraka: "5.1.2 (550 Tr
     [['mailbox-unknown', true]],
   );
 });
+
+test('out-of-office replies known only by their text in Russian, Italian, Portuguese, Dutch and Polish are auto-replies', async () => {
+  const texts = [
+    'Добрый день.\n\nДо 14.12.2026 я нахожусь в плановом отпуске, доступ к почте ограничен.',
+    'Buongiorno, sono fuori ufficio fino al 5 gennaio.',
+    'Olá, estou de férias até dia 10. Esta é uma resposta automática.',
+    'Ik ben afwezig tot maandag 14 december.',
+    'Dzień dobry, jestem na urlopie do 10 stycznia.',
+  ];
+  for (const text of texts) {
+    const r = await parseBounce(
+      mail(['From: kim@corp.example', 'To: orders@shop.example', 'Subject: Re: Invoice 2217', 'In-Reply-To: <invoice-2217@shop.example>'], text.split('\n')),
+    );
+    assert.equal(r.kind, 'auto-reply', text);
+  }
+  const person = await parseBounce(
+    mail(['From: kim@corp.example', 'To: orders@shop.example', 'Subject: Re: Invoice 2217'], ['Спасибо, счёт получен. Я была в отпуске на прошлой неделе.']),
+  );
+  assert.equal(person.kind, 'not-a-bounce');
+});
+
+noticeCases([
+  {
+    // Written from MMDF's templates (its "Failed mail" and "Waiting mail" notices).
+    name: 'MMDF\'s notice: each address with its host and queue, the reason quoted after "for the following reason:"',
+    mail: mail(
+      ['From: mmdf.shop.example Mail System <mmdf@mmdf.shop.example>', 'To: orders@shop.example', 'Subject: Failed mail  (msg.a04211)'],
+      [
+        '    Your message could not be delivered to',
+        "'kim@dest.example (host: dest.example) (queue: smtp)' for the following",
+        "reason:  '550 kim@dest.example... User unknown'",
+        '',
+        '    Your message follows:',
+        '',
+        'To: kim@dest.example',
+        'Subject: Invoice 2217',
+      ],
+    ),
+    recipients: ['kim@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+  {
+    name: "MMDF's notice after its retry period: a UUCP user by bare name is the returned copy's address with that name",
+    mail: mail(
+      ['From: mmdf.shop.example Mail System <mmdf@mmdf.shop.example>', 'To: orders@shop.example', 'Subject: Failed mail  (msg.a04212)'],
+      [
+        '    After 4 days (96 hours), your message could not be',
+        'fully delivered.',
+        '',
+        '    It failed to be received by the following address(es):',
+        '',
+        '\tops@down.example (host: down.example) (queue: smtp)',
+        '\tlab (host: lab.dest.example) (queue: uucp)',
+        '',
+        '    Your message begins as follows:',
+        '',
+        'To: ops@down.example, lab@lab.dest.example',
+        'Subject: Invoice 2217',
+      ],
+    ),
+    recipients: ['ops@down.example', 'lab@lab.dest.example'],
+    category: 'expired',
+    hard: false,
+  },
+  {
+    name: 'MMDF\'s warning ("has not yet been fully delivered") is a delay',
+    mail: mail(
+      ['From: mmdf.shop.example Mail System <mmdf@mmdf.shop.example>', 'To: orders@shop.example', 'Subject: Waiting mail  (msg.a04213)'],
+      [
+        '    After 1 day (20 hours), your message has not yet been',
+        'fully delivered.  Attempts to deliver the message will continue',
+        'for 3 more days.  No further action is required by you.',
+        '',
+        '    Delivery attempts are still pending for the following address(es):',
+        '',
+        '\tops@down.example (host: down.example) (queue: smtp)',
+      ],
+    ),
+    kind: 'delay',
+    recipients: ['ops@down.example'],
+    category: 'unknown',
+    hard: false,
+  },
+  {
+    // Gmail's older warning: its own error under "Technical details of temporary failure:".
+    name: 'Gmail\'s older warning reads the error under "Technical details of temporary failure:" (a read error on the connection)',
+    mail: mail(
+      ['From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>', 'To: orders@shop.example', 'Subject: Delivery Status Notification (Delay)'],
+      [
+        'This is an automatically generated Delivery Status Notification',
+        '',
+        'THIS IS A WARNING MESSAGE ONLY.',
+        '',
+        'Delivery to the following recipient has been delayed:',
+        '',
+        '     kim@dest.example',
+        '',
+        'Message will be retried for 2 more day(s)',
+        '',
+        'Technical details of temporary failure: ',
+        'read error: generic::failed_precondition: read error (0): error',
+      ],
+    ),
+    kind: 'delay',
+    recipients: ['kim@dest.example'],
+    category: 'connection-failure',
+    hard: false,
+  },
+  {
+    // A gateway's notice from "MailDaemon@" (no hyphen), titled "Failure when sending".
+    name: 'a notice from "MailDaemon@…" with a reply in it is a notice, whatever its title',
+    mail: mail(
+      ['From: MailDaemon@gw.shop.example', 'To: orders@shop.example', 'Subject: Failure when sending'],
+      [
+        '###### Created by the gateway ######',
+        'Sending failed while communicating with: <mx.dest.example>',
+        '<kim@dest.example>',
+        'SMTP error: 550 5.1.1 Mailbox does not exist',
+        'Original recipients:',
+        'kim@dest.example',
+      ],
+    ),
+    recipients: ['kim@dest.example'],
+    category: 'mailbox-unknown',
+    hard: true,
+  },
+]);
