@@ -379,6 +379,9 @@ export const PROVIDER_RULES: readonly Rule[] = [
   // same words from other servers (Cox) do mean no such mailbox. "Suspected spam ip"/"bounce attacks": our
   // IP refused; "Mail is rejected by recipients": the recipient's own block list.
   { id: 'tencent-frequency', match: { has: ['qq.com', 'frequency limited'], text: /qq\.com\b.{0,200}mailbox unavailable or access deni(?:n)?ed|mailbox unavailable or access deni(?:n)?ed.{0,200}qq\.com\b|\b(?:ip|domain|sender|connection) frequency limited/i }, category: 'rate-limited', status: 'X.7.0', explanation: 'Tencent (QQ Mail) is limiting how much mail it takes from us right now; later messages usually get through.' },
+  // QQ Mail's check of our envelope sender's domain (its help page: the sending domain does not exist or its DNS check
+  // failed), answered after DATA: about our domain's DNS, not the recipient's domain.
+  { id: 'tencent-sender-dns', match: { has: ['dns check failed'], text: /\bdomain may not\s+exist or dns check failed\b/i }, category: 'authentication-policy', status: 'X.7.1', explanation: 'The receiving server (QQ Mail) could not verify our sending domain in DNS (it says the domain may not exist or its DNS check failed); the recipient\'s address was not judged.' },
   { id: 'tencent-blocked', match: { has: ['suspected '], text: /suspected (?:bounce attacks|spam ip)/i }, category: 'reputation-or-blocklist', status: 'X.7.1', explanation: 'Tencent (QQ Mail) refused our sending IP as a suspected spam source.' },
   { id: 'tencent-recipient-block', match: { has: ['rejected by recipient'], text: /mail is rejected by recipients?/i }, category: 'policy', status: 'X.7.1', explanation: 'The recipient\'s own settings refuse mail from this sender (Tencent/QQ Mail); the address itself is valid.' },
 

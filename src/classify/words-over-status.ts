@@ -33,7 +33,7 @@ const OUR_SIDE: ReadonlySet<string> = new Set(['wording:our-host-refused', 'word
 
 /** Words without which none of those readings, nor a failed-for-now one, is possible (spares a second classification). */
 const EXISTS_OR_SENDER_WORDS =
-  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен|relay|block|listed|reputation|banned|too (?:big|large)|size|taille|limit|reverse|\bptr\b|hostname|helo|ehlo|\bpost\b|archiv|too many messages|gateway|not local|handle mail|rcpthost|non-?local|\bspf\b|dkim|dmarc|client ip|not accepting|service refus|too much mail|to post\b|loops? back|\bloop\b|tried all mxs|pełn|plná|zablokowan|zablokován|заблокирован|t[äa]ynn|\bfuld\b|\bvol\b|사서함|已满|不足/i;
+  /full|quota|space|storage|exceed|disabled|suspend|inactive|frozen|hold|locked|deactivated|expired|sender|dns|name ?server|servfail|lookup|resolution|timed? ?out|try again|temporar|retry|failing|\bfrom:? (?:address )?domain|plein|voll|lleno|cheia|piena|переполнен|заполнен|relay|block|listed|reputation|banned|too (?:big|large)|size|taille|limit|reverse|\bptr\b|hostname|helo|ehlo|\bpost\b|archiv|too many messages|8-?bit|header|rfc ?(?:5322|2822|822)|bare (?:lf|cr|linefeed)|gateway|not local|handle mail|rcpthost|non-?local|\bspf\b|dkim|dmarc|client ip|not accepting|service refus|too much mail|to post\b|loops? back|\bloop\b|tried all mxs|pełn|plná|zablokowan|zablokován|заблокирован|t[äa]ynn|\bfuld\b|\bvol\b|사서함|已满|不足/i;
 
 /**
  * The way a reporting MTA introduces the remote server's reply (Postfix's "host mx.example[192.0.2.1] said:", Exim's
@@ -73,6 +73,9 @@ export function wordsOverStatus(c: Classification, text: string, reclassify: (wo
   const byWording = reclassify(text.replace(STATUS_IN_TEXT, ''));
   if (OUR_SIDE.has(byWording.rule)) return UNKNOWN_USER_RE.test(text) ? null : byWording;
   if (ANOTHER_CAUSE.has(byWording.category) || SENDER_REFUSED.has(byWording.rule)) return byWording;
+  // Words about the message's format ("improper use of 8-bit data in message body", "multiple Cc headers") under a
+  // no-such-address status: the message was refused, not the address (unless the words are about an address).
+  if (byWording.rule === 'wording:not-rfc-compliant' && !/\baddress/i.test(text.replace(REPORTING_PREFIX, ''))) return byWording;
   // An unknown-domain status (X.1.2) over words of a lookup that failed for now (SERVFAIL, a timeout, "try again")
   // or of hosts that kept failing: the domain may well exist. (5.4.4, "unable to route", still decides: Postfix
   // gives it to a malformed name server reply only when the MX data itself is invalid, and bounces at once; a

@@ -180,3 +180,11 @@ test('a refusal of the greeting, of EHLO or of STARTTLS is no verdict on a recip
   // At RCPT the same words are about the address.
   assert.equal(classify({ phase: 'rcpt', code: 550, enhanced: null, text: 'Invalid address format' }).hard, true);
 });
+
+test("words about the message's format beat a no-such-address status; a malformed address does not", () => {
+  // ZMailer's report of a server that refused 8-bit data under 5.1.1.
+  const format = classify({ phase: 'dsn', code: 550, enhanced: '5.1.1', text: '550 Error: improper use of 8-bit data in message body' });
+  assert.deepEqual([format.category, format.hard], ['protocol-error', false]);
+  const address = classify({ phase: 'dsn', code: 550, enhanced: '5.1.1', text: '550 5.1.1 malformed address' });
+  assert.deepEqual([address.category, address.hard], ['mailbox-unknown', true]);
+});

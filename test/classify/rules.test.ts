@@ -991,6 +991,17 @@ const ROWS: Row[] = [
   ['wording:nxdomain', r('dsn', null, '5.0.0', "failed to lookup 'dest-typo.example': record not found"), 'domain-unknown'],
   // MMDF's failure after its retry period ("Failed mail").
   ['wording:expired', r('dsn', null, null, 'After 4 days (73 hours), your message could not be\nfully delivered.'), 'expired'],
+  // QQ Mail's check of our sending domain's DNS, after DATA (not the recipient's domain).
+  [
+    'provider:tencent-sender-dns',
+    r(
+      'data',
+      550,
+      null,
+      '550 Domain may not exist or DNS check failed [MJadslwKXWFV1w]. http://service.mail.qq.com/cgi-bin/help?subtype=1&&id=20022&&no=1000730',
+    ),
+    'authentication-policy',
+  ],
   // Cyrus over LMTP, for a mailbox whose access list does not let the sender post.
   [
     'wording:no-permission-to-post',
