@@ -1002,6 +1002,21 @@ const ROWS: Row[] = [
     ),
     'authentication-policy',
   ],
+  // Debian's Exim configuration, its default texts: its own lists, header checks and the line-length limit.
+  [
+    'provider:exim-local-lists',
+    r('rcpt', 550, null, 'sender envelope address ann@shop.example is locally blacklisted here. If you think this is wrong, get in touch with postmaster'),
+    'policy',
+  ],
+  ['provider:exim-local-lists', r('rcpt', 550, null, 'restricted characters in address'), 'policy'],
+  [
+    'provider:dnsbl',
+    r('rcpt', 550, null, 'sender IP address 192.0.2.33 is locally blacklisted here. If you think this is wrong, get in touch with postmaster'),
+    'reputation-or-blocklist',
+  ],
+  ['wording:not-rfc-compliant', r('data', 550, null, 'header syntax'), 'protocol-error'],
+  ['wording:not-rfc-compliant', r('data', 550, null, 'maximum allowed line length is 998 octets, got 1200'), 'protocol-error'],
+  ['wording:sender-rejected', r('data', 550, null, 'No verifiable sender address in message headers'), 'policy'],
   // Cyrus over LMTP, for a mailbox whose access list does not let the sender post.
   [
     'wording:no-permission-to-post',
