@@ -33,6 +33,7 @@ import {
 } from './mime.js';
 import { isMailbox } from './address.js';
 import { jmrpReport } from './jmrp.js';
+import { spamcopReport } from './spamcop.js';
 import { listManagerRefusal } from './list-refusal.js';
 import { membersOfExpandedAliases, sentToFromReturned } from './forwarded.js';
 import { oneReplyForSeveral } from './shared-reply.js';
@@ -236,6 +237,15 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
     result.feedback_type = 'abuse';
     result.recipients = [bareRecipient(addresses(jmrp.complainer)[0] ?? null)];
     result.original_message_id = jmrp.messageId;
+    return result;
+  }
+  const spamcop = spamcopReport(top, subject);
+  if (spamcop) {
+    const result = empty('complaint', 'arf');
+    result.feedback_type = 'abuse';
+    // SpamCop masks the recipient: the report names no one, and is matched to our message by its Message-ID.
+    result.recipients = [bareRecipient(null)];
+    result.original_message_id = spamcop.messageId;
     return result;
   }
   const ses = amazonSesNotification(top);

@@ -1,0 +1,82 @@
+/**
+ * SpamCop's reports to a network's abuse contact (src/bounces/parse/spamcop.ts): a complaint about our message, the
+ * recipient masked, tied to the message by its Message-ID. Written from SpamCop's published report layout.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { parseBounce } from '../../../src/bounces/parse/index.js';
+
+const inline = (from: string, subject: string, marker = '[ Offending message ]'): Buffer =>
+  Buffer.from(
+    [
+      `From: ${from}`,
+      'To: abuse@shop.example',
+      `Subject: ${subject}`,
+      'Content-Type: text/plain; charset=us-ascii',
+      '',
+      '[ SpamCop V5.4.0 ]',
+      'This message is brief for your comfort.  Please use links below for details.',
+      '',
+      'Email from 192.0.2.10 / Mon, 7 Dec 2026 09:58:00 +0000',
+      'https://www.spamcop.net/sc?id=z7312345678z0123456789abcdefz',
+      '',
+      marker,
+      'Return-Path: <b-ann=dest.example@bounces.shop.example>',
+      'From: Shop <news@shop.example>',
+      'To: x',
+      'Subject: Winter sale',
+      'Message-ID: <sale-2217@shop.example>',
+      '',
+      'Everything must go.',
+      '',
+    ].join('\r\n'),
+  );
+
+test('a SpamCop report quoting our message is a complaint about it, matched by its Message-ID (the recipient is masked)', async () => {
+  const r = await parseBounce(inline('1234567890@reports.spamcop.net', '[SpamCop (https://shop.example/sale) id:7312345678]Winter sale'));
+  assert.equal(r.kind, 'complaint');
+  assert.equal(r.feedback_type, 'abuse');
+  assert.equal(r.original_message_id, '<sale-2217@shop.example>');
+  assert.deepEqual(
+    r.recipients.map((x) => x.address),
+    [null],
+  );
+});
+
+test('a SpamCop report that attaches the message whole is read from the attachment', async () => {
+  const mail = Buffer.from(
+    [
+      'From: 1234567890@reports.spamcop.net',
+      'To: abuse@shop.example',
+      'Subject: [SpamCop (https://shop.example/sale) id:7312345679]Winter sale',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="s1"',
+      '',
+      '--s1',
+      'Content-Type: text/plain; charset=us-ascii',
+      '',
+      '[ SpamCop V5.4.0 ]',
+      'Email from 192.0.2.10 / Mon, 7 Dec 2026 09:58:00 +0000',
+      '',
+      '--s1',
+      'Content-Type: message/rfc822',
+      '',
+      'From: Shop <news@shop.example>',
+      'To: x',
+      'Subject: Winter sale',
+      'Message-ID: <sale-2218@shop.example>',
+      '',
+      'Everything must go.',
+      '--s1--',
+      '',
+    ].join('\r\n'),
+  );
+  const r = await parseBounce(mail);
+  assert.equal(r.kind, 'complaint');
+  assert.equal(r.original_message_id, '<sale-2218@shop.example>');
+});
+
+test('a mail that only looks like one (no SpamCop sender or title, or no reported message) is no complaint', async () => {
+  assert.notEqual((await parseBounce(inline('ann@corp.example', 'Our spam filter report'))).kind, 'complaint');
+  assert.notEqual((await parseBounce(inline('1234567890@reports.spamcop.net', '[SpamCop (x) id:1]Winter sale', 'The message:'))).kind, 'complaint');
+});
