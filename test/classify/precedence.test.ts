@@ -169,10 +169,13 @@ test('a no-such-address status under words naming another cause reads by the wor
 
 test('a refusal of the greeting, of EHLO or of STARTTLS is no verdict on a recipient, whatever its words; a host that takes no mail is', () => {
   // Haraka's helo.checks: "550 Invalid address format in HELO" is about our name, not an address.
+  // (It names our HELO: a protocol matter, as the HELO rules read it; other words, a policy.)
   for (const phase of ['connect', 'ehlo'] as const) {
     const c = classify({ phase, code: 550, enhanced: null, text: 'Invalid address format in HELO' });
-    assert.deepEqual([c.category, c.hard, c.enhanced], ['policy', false, '5.7.0'], phase);
+    assert.deepEqual([c.category, c.hard, c.enhanced], ['protocol-error', false, '5.7.0'], phase);
   }
+  const greeting = classify({ phase: 'connect', code: 554, enhanced: '5.1.1', text: 'User unknown' });
+  assert.deepEqual([greeting.category, greeting.hard], ['policy', false]);
   assert.equal(classify({ phase: 'starttls', code: 554, enhanced: '5.1.1', text: 'User unknown' }).hard, false);
   assert.equal(classify({ phase: 'connect', code: 554, enhanced: '5.1.1', text: 'User unknown' }).hard, false);
   const nothing = classify({ phase: 'connect', code: 521, enhanced: '5.3.2', text: 'mx.dest.example does not accept mail' });
