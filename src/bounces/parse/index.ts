@@ -33,7 +33,7 @@ import {
 } from './mime.js';
 import { isMailbox } from './address.js';
 import { jmrpReport } from './jmrp.js';
-import { spamcopReport } from './spamcop.js';
+import { textComplaint } from './text-complaints.js';
 import { listManagerRefusal } from './list-refusal.js';
 import { membersOfExpandedAliases, sentToFromReturned } from './forwarded.js';
 import { oneReplyForSeveral } from './shared-reply.js';
@@ -224,7 +224,7 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
     }
   }
   // Apple Mail's one-click unsubscribe: a plain mail marked X-Apple-Unsubscribe, the sender's opt-out.
-  if (/^\s*true\b/i.test(header(top.headers, 'x-apple-unsubscribe') ?? '')) {
+  if (/^\s*true\b/i.test(header(top.headers, 'x-apple-unsubscribe') ?? '') || APPLE_UNSUBSCRIBE_TEXT.test(partText(top).slice(0, 300))) {
     const result = empty('complaint', 'arf');
     result.feedback_type = 'opt-out';
     const who = addresses(header(top.headers, 'from'))[0] ?? null;
@@ -239,13 +239,13 @@ function analyse(top: MimePart, maxRecipients: number): ParseResult {
     result.original_message_id = jmrp.messageId;
     return result;
   }
-  const spamcop = spamcopReport(top, subject);
-  if (spamcop) {
+  const complaint = textComplaint(top, subject);
+  if (complaint) {
     const result = empty('complaint', 'arf');
     result.feedback_type = 'abuse';
-    // SpamCop masks the recipient: the report names no one, and is matched to our message by its Message-ID.
+    // SpamCop and AOL's old loop mask the recipient: the report names no one, and is matched by its Message-ID.
     result.recipients = [bareRecipient(null)];
-    result.original_message_id = spamcop.messageId;
+    result.original_message_id = complaint.messageId;
     return result;
   }
   const ses = amazonSesNotification(top);
@@ -406,6 +406,8 @@ function arf(top: MimePart, report: string, ownId: string | null, inline = ''): 
   return result;
 }
 
+/** Apple Mail's one-click unsubscribe says what it is in its body too (when a relay dropped its header). */
+const APPLE_UNSUBSCRIBE_TEXT = /^\s*Apple Mail sent this email to unsubscribe from the message\b/;
 const DMARC_FAILURE_TEXT = /\bhas failed the published DMARC\s+policy for your domain\b/i;
 const AUTH_REPORT_SUBJECT = /^\s*(?:DMARC (?:Forensic|Failure|Aggregate) Report|Report Domain: \S+ Submitter:)/i;
 

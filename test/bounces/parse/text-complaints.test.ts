@@ -1,6 +1,7 @@
 /**
- * SpamCop's reports to a network's abuse contact (src/bounces/parse/spamcop.ts): a complaint about our message, the
- * recipient masked, tied to the message by its Message-ID. Written from SpamCop's published report layout.
+ * Spam complaints written as text (src/bounces/parse/text-complaints.ts): SpamCop's reports to a network's abuse
+ * contact and AOL's feedback loop before ARF, the recipient masked, tied to our message by its Message-ID; and Apple
+ * Mail's one-click unsubscribe known by its text. Written from the services' published layouts.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -79,4 +80,58 @@ test('a SpamCop report that attaches the message whole is read from the attachme
 test('a mail that only looks like one (no SpamCop sender or title, or no reported message) is no complaint', async () => {
   assert.notEqual((await parseBounce(inline('ann@corp.example', 'Our spam filter report'))).kind, 'complaint');
   assert.notEqual((await parseBounce(inline('1234567890@reports.spamcop.net', '[SpamCop (x) id:1]Winter sale', 'The message:'))).kind, 'complaint');
+});
+
+test('SpamCop\'s older layout ("Offending message:") is a complaint too', async () => {
+  const r = await parseBounce(inline('Some User <1234@reports.spamcop.net>', '[SpamCop (192.0.2.4) id:1234]Winter sale', 'Offending message:'));
+  assert.equal(r.kind, 'complaint');
+  assert.equal(r.original_message_id, '<sale-2217@shop.example>');
+});
+
+test('AOL\'s feedback loop before ARF (SCOMP: "Email Feedback Report for IP …") is a complaint about the attached message', async () => {
+  const mail = Buffer.from(
+    [
+      'From: scomp@aol.net',
+      'To: abuse@shop.example',
+      'Subject: Email Feedback Report for IP 192.0.2.10',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="a1"',
+      '',
+      '--a1',
+      'Content-Type: text/plain; charset=us-ascii',
+      '',
+      'This is an email abuse report for an email message received from IP 192.0.2.10 on Tue, 1 Dec 2026 10:50:38 -0500.',
+      '',
+      '--a1',
+      'Content-Type: message/rfc822',
+      '',
+      'From: Shop <news@shop.example>',
+      'To: redacted@aol.com',
+      'Subject: Winter sale',
+      'Message-ID: <sale-2219@shop.example>',
+      '',
+      'Everything must go.',
+      '--a1--',
+      '',
+    ].join('\r\n'),
+  );
+  const r = await parseBounce(mail);
+  assert.deepEqual([r.kind, r.feedback_type, r.original_message_id], ['complaint', 'abuse', '<sale-2219@shop.example>']);
+});
+
+test("Apple Mail's one-click unsubscribe whose header a relay dropped is known by its text: an opt-out", async () => {
+  const r = await parseBounce(
+    Buffer.from(
+      [
+        'From: someone@icloud.com',
+        'To: unsubscribe@shop.example',
+        'Subject: ',
+        'Content-Type: text/plain; charset=utf-8',
+        '',
+        'Apple Mail sent this email to unsubscribe from the message "Winter sale".',
+        '',
+      ].join('\r\n'),
+    ),
+  );
+  assert.deepEqual([r.kind, r.feedback_type, r.recipients[0]?.address], ['complaint', 'opt-out', 'someone@icloud.com']);
 });
