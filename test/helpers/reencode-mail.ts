@@ -89,10 +89,12 @@ export type TransferEncoding = 'quoted-printable' | 'base64';
 /** Every text/plain part sent as 7bit/8bit re-sent in `encoding` (multiparts followed to a depth of 4). */
 export function reencodeTextParts(entity: string, encoding: TransferEncoding, depth = 0): string {
   const nl = eolOf(entity);
-  const split = entity.indexOf(nl + nl);
+  // A part that opens with its blank line has no header fields: its first paragraph is body (RFC 2046 §5.1.1).
+  const headless = entity.startsWith(nl);
+  const split = headless ? 0 : entity.indexOf(nl + nl);
   if (split < 0) return entity;
   let head = entity.slice(0, split);
-  const body = entity.slice(split + 2 * nl.length);
+  const body = entity.slice(split + (headless ? nl.length : 2 * nl.length));
   const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
   const contentType = /^content-type:\s*([^;\s]+)(.*)$/im.exec(unfolded);
   const type = (contentType?.[1] ?? 'text/plain').toLowerCase();
@@ -114,7 +116,7 @@ export function reencodeTextParts(entity: string, encoding: TransferEncoding, de
   if (depth === 0 && !/^mime-version:/im.test(head)) head += `${nl}MIME-Version: 1.0`;
   head = head.replace(/^content-transfer-encoding:.*(?:\r?\n[ \t].*)*(?:\r?\n|$)/gim, '').replace(/\r?\n$/, '');
   const encoded = encoding === 'base64' ? base64Lines(body, nl) : quotedPrintable(body, nl);
-  return `${head}${nl}Content-Transfer-Encoding: ${encoding}${nl}${nl}${encoded}`;
+  return `${head ? head + nl : ''}Content-Transfer-Encoding: ${encoding}${nl}${nl}${encoded}`;
 }
 
 function base64Lines(body: string, nl: string): string {

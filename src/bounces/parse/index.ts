@@ -119,6 +119,12 @@ function empty(kind: ParseResult['kind'], format: ParseResult['format']): ParseR
 // The lookbehind: a local part starts only where its run starts (else a long run is rescanned from each position).
 const ADDRESS_IN = /<?(?<![^\s<>"',;:()])([^\s<>"',;:()]+@[^\s<>"',;:()]+?)>?(?=[\s,;>"')]|$)/g;
 
+/** The report names the recipient's Internet mailbox, as Final-Recipient or as an Original-Recipient that is one. */
+function namesMailbox(r: DsnRecipientFields): boolean {
+  if (r.finalRecipient !== null && INTERNET_MAILBOX.test(r.finalRecipient)) return true;
+  return isMailbox(r.originalRecipient ? xtextDecoded(r.originalRecipient) : null);
+}
+
 function addresses(value: string | null): string[] {
   if (!value) return [];
   const out: string[] = [];
@@ -534,6 +540,18 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
   // Each search for the notice's line about an address reads the whole notice: a few per report at most,
   // or a report listing thousands of recipients would take quadratic time.
   let linesSought = 0;
+  // In a report of several recipients, those whose Final-Recipient names no mailbox (Sendmail writes an `error:`
+  // alias's text there: "551 User has moved to …") take the addresses the text lists that no other recipient has, in
+  // order, when there are exactly as many of those.
+  const unnamed = single ? [] : dsn.recipients.filter((r) => !namesMailbox(r));
+  let leftovers: string[] = [];
+  if (unnamed.length > 0) {
+    const taken = new Set(dsn.recipients.flatMap((r) => [r.finalRecipient, r.originalRecipient]).flatMap((a) => (a ? [a.toLowerCase()] : [])));
+    const left = textRecipients()
+      .map((t) => t.address)
+      .filter((a) => !taken.has(a.toLowerCase()));
+    if (left.length === unnamed.length) leftovers = left;
+  }
   result.recipients = dsn.recipients.map((r) => {
     // A Final-Recipient that names no Internet mailbox (X.400 without its RFC-822 part, a local name "jsmith", a
     // display name "LOCAL;Uma Vance", a Notes name "X-Notes; Kim Lee/ACME@ACME"): the notice's text does, when the
@@ -542,7 +560,8 @@ function rfc3464(top: MimePart, text: string, subject: string, ownId: string | n
     // The ORCPT as given, its xtext decoded where an MTA copied it undecoded ("jane+2Bnews@…" for "jane+news@…").
     const sentAs = r.originalRecipient ? xtextDecoded(r.originalRecipient) : null;
     const inText = !named && (r.finalRecipient !== null || r.finalRaw !== null) && single && !isMailbox(sentAs);
-    let final = (inText ? textRecipients()[0]?.address : undefined) ?? r.finalRecipient;
+    const leftover = leftovers.length > 0 ? leftovers[unnamed.indexOf(r)] : undefined;
+    let final = (inText ? textRecipients()[0]?.address : undefined) ?? leftover ?? r.finalRecipient;
     const wordless = !r.diagnostic || !/[A-Za-z]{3}/.test(r.diagnostic);
     let fromText = final && (wordless || forwards) ? fromNotice(final) : undefined;
     // Exim 4.96 gives the address it redirected as Final-Recipient, and the target only in its text ("rc@…" over

@@ -142,20 +142,27 @@ export function parseMime(raw: string, limits: MimeLimits = DEFAULT_LIMITS): Mim
   return walk(raw, 0, { parts: 0, limits });
 }
 
-function walk(raw: string, depth: number, state: WalkState): MimePart {
+/**
+ * A part of a multipart that opens with its blank line has no header fields (RFC 2046 §5.1.1: it is text/plain), and
+ * its first paragraph is body — Sendmail's "The original message was received at …" —, unless that paragraph is made
+ * of header fields (a writer that put a stray blank line after the boundary).
+ */
+const HEADLESS = /^\r?\n(?![!-9;-~]+:)/;
+
+function walk(raw: string, depth: number, state: WalkState, inMultipart = false): MimePart {
   if (depth > state.limits.maxDepth) {
     throw new MimeLimitError(`MIME nesting deeper than ${state.limits.maxDepth} levels; the mail was not parsed (raise max_mime_depth to allow it)`);
   }
   if (++state.parts > state.limits.maxParts) {
     throw new MimeLimitError(`more than ${state.limits.maxParts} MIME parts; the mail was not parsed (raise max_mime_parts to allow it)`);
   }
-  const { head, body } = splitHeaderBody(raw);
+  const { head, body } = inMultipart && HEADLESS.test(raw) ? { head: '', body: raw.replace(/^\r?\n/, '') } : splitHeaderBody(raw);
   const headers = parseHeaders(head);
   const { type, params } = parseContentType(header(headers, 'content-type'));
   const part: MimePart = { headers, type, params, body, children: [], message: null, depth };
   if (type.startsWith('multipart/') && params.boundary) {
     for (const chunk of splitMultipart(body, params.boundary, state)) {
-      part.children.push(walk(chunk, depth + 1, state));
+      part.children.push(walk(chunk, depth + 1, state, true));
     }
   } else if (type === 'message/rfc822' || type === 'message/global') {
     const cte = (header(headers, 'content-transfer-encoding') ?? '').toLowerCase();

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseBounceSync } from '../../../src/bounces/parse/index.js';
-import { decodeQuotedPrintable, htmlToText } from '../../../src/bounces/parse/mime.js';
+import { bodyText, decodeQuotedPrintable, htmlToText, parseMime } from '../../../src/bounces/parse/mime.js';
 
 test('a quoted-printable soft line break followed by spaces a transport appended is still a soft break (RFC 2045 §6.7)', () => {
   assert.equal(
@@ -168,4 +168,15 @@ test('a notice in HTML beside a stub text part ("This message is in HTML format"
   const read = (r: typeof plain) => r.recipients.map((x) => [x.address, x.category, x.hard]);
   assert.deepEqual(read(plain), [['ann@example.org', 'mailbox-unknown', true]]);
   assert.deepEqual(read(alternative), read(plain));
+});
+
+test("a multipart's part that opens with its blank line has no headers: its first paragraph is body (RFC 2046 §5.1.1)", () => {
+  const mail = (part: string) => ['From: a@b.example', 'Content-Type: multipart/mixed; boundary="p"', '', '--p', part, '--p--', ''].join('\r\n');
+  // Sendmail's notice opens so: its "The original message was received at …" paragraph was read as a header block.
+  const headless = parseMime(mail('\r\nThe original message was received at Mon, 7 Dec 2026 12:10:16 GMT\r\nfrom root@localhost\r\n\r\nlater'));
+  assert.match(bodyText(headless), /^The original message was received at/);
+  // A stray blank line before real header fields (a careless writer) still gives the fields.
+  const stray = parseMime(mail('\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\nhello'));
+  assert.equal(stray.children[0]?.type, 'text/plain');
+  assert.match(bodyText(stray), /^hello/);
 });

@@ -284,3 +284,55 @@ noticeCases([
     hard: true,
   },
 ]);
+
+test("Sendmail's report of `error:` aliases, whose Final-Recipient holds the alias's text: the address comes from the list above", async () => {
+  // Sendmail 8.17 run as the writer (session 53's probe): an `error:5.1.6:551 …` alias gives "Final-Recipient: RFC822;
+  // 551 User has moved to …" beside another recipient's proper field.
+  const r = await parseBounce(
+    Buffer.from(
+      [
+        'From: Mail Delivery Subsystem <MAILER-DAEMON@mta.dest.example>',
+        'To: <orders@shop.example>',
+        'Subject: Returned mail: see transcript for details',
+        'MIME-Version: 1.0',
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="s53"',
+        '',
+        '--s53',
+        '',
+        'The original message was received at Mon, 7 Dec 2026 12:10:16 GMT',
+        'from root@localhost',
+        '',
+        '   ----- The following addresses had permanent fatal errors -----',
+        'kim@mta.dest.example',
+        'lee@mta.dest.example',
+        '',
+        '   ----- Transcript of session follows -----',
+        '550 5.2.1 lee@mta.dest.example... Account disabled by administrator',
+        '551 5.1.6 User has moved to kim@new.example',
+        '',
+        '--s53',
+        'Content-Type: message/delivery-status',
+        '',
+        'Reporting-MTA: dns; mta.dest.example',
+        '',
+        'Final-Recipient: RFC822; 551 User has moved to kim@new.example',
+        'Action: failed',
+        'Status: 5.1.6',
+        '',
+        'Final-Recipient: RFC822; lee@mta.dest.example',
+        'Action: failed',
+        'Status: 5.2.1',
+        '',
+        '--s53--',
+        '',
+      ].join('\r\n'),
+    ),
+  );
+  assert.deepEqual(
+    r.recipients.map((x) => [x.address, x.category, x.hard]),
+    [
+      ['kim@mta.dest.example', 'mailbox-moved', true],
+      ['lee@mta.dest.example', 'mailbox-disabled', false],
+    ],
+  );
+});
