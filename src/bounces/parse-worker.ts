@@ -26,9 +26,39 @@ try {
   // no /proc (not Linux), or not allowed: parse at normal priority
 }
 
+const WARM_UP = Buffer.from(
+  [
+    'From: MAILER-DAEMON@mx.warm-up.invalid',
+    'To: sender@warm-up.invalid',
+    'Subject: Undelivered Mail Returned to Sender',
+    'MIME-Version: 1.0',
+    'Content-Type: multipart/report; report-type=delivery-status; boundary="w"',
+    '',
+    '--w',
+    '',
+    '<kim@dest.invalid>: host mx.dest.invalid[192.0.2.1] said: 550 5.1.1 User unknown (in reply to RCPT TO command)',
+    '--w',
+    'Content-Type: message/delivery-status',
+    '',
+    'Reporting-MTA: dns; mx.warm-up.invalid',
+    '',
+    'Final-Recipient: rfc822; kim@dest.invalid',
+    'Action: failed',
+    'Status: 5.1.1',
+    'Diagnostic-Code: smtp; 550 5.1.1 User unknown',
+    '--w--',
+    '',
+  ].join('\r\n'),
+);
+
 const port = parentPort!;
 port.on('message', (req: ParseRequest) => {
   const result = parseBounceSync(Buffer.from(req.raw.buffer, req.raw.byteOffset, req.raw.byteLength), req.options);
   port.postMessage({ type: 'result', id: req.id, result } satisfies ParseReply);
 });
+// A fresh thread parses one small report before it says it is ready: the first parse compiles the parser's patterns,
+// and that cost (tens of ms of CPU, far more on a loaded machine, where this thread runs at a lower priority) belongs to
+// the thread's start, not to the first mail's bounces.parse_timeout_ms (a thread restarted after a stopped parse
+// timed out the next, small mail).
+parseBounceSync(WARM_UP);
 port.postMessage({ type: 'ready' } satisfies ParseReply);
