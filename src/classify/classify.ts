@@ -433,8 +433,8 @@ export function classify(input: ResponseInput): Classification {
   if (result.hard && BEFORE_RECIPIENTS.has(input.phase ?? '') && category !== 'no-mail-service') {
     const status = given ?? inText ?? (finalCls === 4 || finalCls === 5 ? `${finalCls}.7.0` : null);
     // (A refusal that names our HELO is about our name, as the HELO rules read it: a protocol matter.)
-    const category = /\b(?:HELO|EHLO)\b/i.test(text) ? 'protocol-error' : 'policy';
-    return { ...result, category, hard: false, enhanced: status, explanation: REFUSED_BEFORE_RECIPIENTS };
+    const reading: Category = /\b(?:HELO|EHLO)\b/i.test(text) ? 'protocol-error' : 'policy';
+    return { ...result, category: reading, hard: false, enhanced: status, explanation: REFUSED_BEFORE_RECIPIENTS };
   }
   // RFC 5321's stock "mailbox unavailable" covers a missing mailbox, no access and policy alike: a status naming
   // the mailbox's state (X.2.x) or a policy (X.7.x) is the more precise of the two ("550 5.2.1 Mailbox not
