@@ -142,7 +142,59 @@ export interface RecipientContext {
   listRefusalTitle?: string | null;
   /** The Diagnostic-Code of a local program (type X-Unix), as reported: see `dsn.ts`. */
   localProgram?: string | null;
+  /**
+   * The notice is plain text in no format a row of `non-standard.ts` knows: its words are its writer's, and a
+   * "user unknown" in them with no reply code, status or stage is weighed as `proseOnly` (below) says.
+   */
+  unrecognisedWriter?: boolean;
 }
+
+/**
+ * A reply code anywhere in the words ("kefu@… 550 收件人…": the rules' code reading wants Latin text after it).
+ * A code says a server answered; prose alone does not.
+ */
+const SOME_REPLY_CODE = /(?:^|[\s:;(\[])[45][0-5]\d(?=[\s:;,.)\]-]|$)/;
+
+/**
+ * Words that are a verdict on the address whoever writes them: the receiving system's own directory or table said
+ * there is no such address (Postfix's "User unknown in local recipient table" / "… in virtual alias table", Domino's
+ * "not listed in Domino Directory" or "… public Name & Address Book", Exchange's "not listed in the domain's
+ * directory", "wasn't found at <domain>"), RFC 3463's own name of X.1.1 ("Bad destination mailbox address": the
+ * status, written out), or Sendmail's answer to RCPT ("<ann@…>... User unknown").
+ */
+const ADDRESS_VERDICT =
+  /\bin (?:the )?(?:local recipient|virtual (?:alias|mailbox)|relay recipient|recipient)(?: address)? table\b|\bnot listed in (?:the )?(?:Domino Directory|public Name (?:&|and) Address Book|(?:domain's |recipient's )?(?:address )?directory)|\bwasn't found at\b|\bwas not found in (?:the )?(?:directory|address book)|\bbad destination mailbox address\b|>?\.\.\. User unknown\b/i;
+
+/**
+ * A "user unknown" that only a notice's own prose states: its writer is no MTA whose format we know, and it gives
+ * no reply code, no status and no SMTP stage for the recipient ("kijitora@… [User unknown]", Yahoo's outbound
+ * "This user doesn't have a yahoo.com account" — said at the end of the data). Nothing shows that the receiving
+ * server judged the address at RCPT: a filter or a gateway may have written it after accepting the message, as
+ * a "user unknown" after DATA often is (above). It is read as that one is: soft, with low confidence.
+ */
+function proseOnly(
+  c: Classification,
+  given: string | null,
+  code: number | null,
+  quoted: string | null,
+  diagnostic: string | null,
+  deciding: string | null,
+  stage: Phase | undefined,
+): boolean {
+  return (
+    c.hard &&
+    c.category === 'mailbox-unknown' &&
+    given === null &&
+    code === null &&
+    stage === undefined &&
+    !SOME_REPLY_CODE.test(diagnostic ?? '') &&
+    phaseFromText(quoted ?? '') === null &&
+    !ADDRESS_VERDICT.test(`${diagnostic ?? ''} ${deciding ?? ''}`)
+  );
+}
+
+const PROSE_ONLY_NOTE =
+  ' The notice says so only in its own words, with no reply code, status or SMTP stage: a filter or gateway may have written it after accepting the message, so the address is not suppressed on this notice alone.';
 
 /** What a list's refusal of a post says in the words the rules read (classify/rules.ts, LIST_POST_REFUSED). */
 const LIST_REFUSAL_WORDS = 'the post was unable to be delivered to the list';
@@ -196,6 +248,7 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
     statusFromCode = false,
     listRefusalTitle = null,
     localProgram = null,
+    unrecognisedWriter = false,
   } = more;
   // The reply as quoted (found again in the notice's transcript), and as classified.
   // The failed address, or the one we sent to where the report names the failed one without a domain
@@ -350,13 +403,16 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   // says "This user doesn't have a yahoo.com account" there. So is an explicit X.1.1 (bad destination
   // mailbox), as the classifier reads a live reply: gateways that check recipients only after the message
   // (Yahoo, some filtering services) say so with it. It stays hard, with low confidence (below), so that
-  // `suppress_on: high-confidence` leaves the address alone.
+  // `suppress_on: high-confidence` leaves the address alone. (Said by a notice's prose alone, with no code, status or
+  // stage, it is soft whoever's wording it is: `proseOnly`.)
   const afterData =
     c.hard &&
     c.category === 'mailbox-unknown' &&
     !c.rule.startsWith('provider:') &&
     (AFTER_DATA.test(diagnostic ?? '') || REPLY_TO_DATA.test(context ?? '') || reportedPhase === 'data' || answeredData(quoted, context));
   if (afterData && !EXPLICIT_BAD_MAILBOX.test(given ?? '') && c.rule !== 'enhanced:X.1.1') rec.hard = false;
+  const prose = unrecognisedWriter && rec.action === 'failed' && proseOnly(c, given, code, quoted, diagnostic, decidingText, reportedPhase);
+  if (prose) rec.hard = false;
   let takenBack = false;
   if (c.hard && (REPLY_TO_MAIL.test(diagnostic ?? '') || REPLY_TO_MAIL.test(context ?? '') || answeredMail(quoted, context))) {
     // Read as the answer to MAIL FROM that it was (about our sender: the classifier says so), as a live reply is.
@@ -387,7 +443,7 @@ export function classifyRecipient(rec: ParsedRecipient, notice: string | null = 
   // unverified address"), nothing is final yet, so it is no verdict on the address.
   if (rec.action === 'delayed') rec.hard = false;
   rec.evidence = { source, rule: c.rule, text: decidingText ? decidingText.slice(0, 400).replace(/\s+/g, ' ').trim().slice(0, 200) : null };
-  rec.explanation = c.explanation || null;
+  rec.explanation = (prose ? c.explanation + PROSE_ONLY_NOTE : c.explanation) || null;
   rec.confidence = confidenceOf({ classification: c, evidence: rec.evidence, status: rec.status, diagnostic, context });
   // A hard verdict the classifier took back (a filter after DATA) is not evidence against the address, and
   // one kept after DATA is weak evidence.

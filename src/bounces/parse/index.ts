@@ -1017,6 +1017,7 @@ function nonStandard(top: MimePart, text: string, subject: string, ownId: string
       transcript: found.length === 1 ? null : report.report,
       statusFromCode: bareSendmail,
       listRefusalTitle: refusal?.title ?? null,
+      unrecognisedWriter: report.rule === null && !report.forwardedNotice && top.type !== 'multipart/report',
     });
     // (A member of a list file Sendmail expanded, "(expanded from: :include:/…/members)": the address we sent to is a
     // list, which one member's missing mailbox does not end — as with any alias expanded to several.)

@@ -510,7 +510,8 @@ for (const charset of ['gb2312', 'gbk']) {
     assert.equal(r.kind, 'bounce', 'kind');
     assert.deepEqual(
       r.recipients.map((x) => [x.address, x.hard, x.category]),
-      [['zhang.min@oldcorp.example', true, 'mailbox-unknown']],
+      // (Soft: the notice's prose alone says so, with no reply code, status or stage — see classification.ts, proseOnly.)
+      [['zhang.min@oldcorp.example', false, 'mailbox-unknown']],
       'recipients',
     );
   });
@@ -700,11 +701,12 @@ for (const [subject, bytes, kind] of RAW_SUBJECTS) {
 
 /**
  * A notice whose text part declares no charset, written in Latin-1 by an older mailer: its German, Portuguese
- * and Spanish reasons (the rules' own wording: "Empfänger unbekannt", "usuário desconhecido") are read.
+ * and Spanish reasons (the rules' own wording: "Empfänger unbekannt", "usuário desconhecido") are read. (Soft: the
+ * notice's prose alone says so, with no reply code, status or stage — see classification.ts, proseOnly.)
  */
 for (const [reason, category, hard] of [
-  ['Grund: Empfänger unbekannt', 'mailbox-unknown', true],
-  ['Motivo: usuário desconhecido', 'mailbox-unknown', true],
+  ['Grund: Empfänger unbekannt', 'mailbox-unknown', false],
+  ['Motivo: usuário desconhecido', 'mailbox-unknown', false],
 ] as const) {
   test(`an undeclared Latin-1 text: "${reason}" read as ${category}`, () => {
     const to = 'latin1.body@dest.example';

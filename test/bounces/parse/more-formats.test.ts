@@ -1120,7 +1120,8 @@ const CASES: Case[] = [
     ),
     kind: 'bounce',
     recipients: ['li.wei@oldcorp.example'],
-    hard: true,
+    // (Soft: NetEase's prose alone says so, with no reply code, status or stage — see classification.ts, proseOnly.)
+    hard: false,
     category: 'mailbox-unknown',
   },
   {

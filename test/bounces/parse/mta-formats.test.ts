@@ -314,7 +314,8 @@ const CASES: Case[] = [
     body: ['   --- The following addresses had delivery problems ---', '', '<rosa@dest.example.com>   (User unknown rosa@dest.example.com)'],
     kind: 'bounce',
     recipients: ['rosa@dest.example.com'],
-    hard: true,
+    hard: false, // prose only: no reply code, status or stage (classification.ts, proseOnly)
+    category: 'mailbox-unknown',
   },
   {
     format: 'Oracle/Sun Messaging Server: "Recipient address:", "Reason:", "Diagnostic code:" after the original\'s header fields',
@@ -486,7 +487,8 @@ const CASES: Case[] = [
     ],
     kind: 'bounce',
     recipients: ['yuki@dest.example.co.jp'],
-    hard: true,
+    hard: false, // prose only: no reply code, status or stage (classification.ts, proseOnly)
+    category: 'mailbox-unknown',
   },
   {
     format: 'Unknown MTA #2 (Sisimai X2): "<address>:" then a provider\'s "doesn\'t have an account" line',
@@ -502,7 +504,8 @@ const CASES: Case[] = [
     ],
     kind: 'bounce',
     recipients: ['liam@dest.example.com'],
-    hard: true,
+    hard: false, // prose only: no reply code, status or stage (classification.ts, proseOnly)
+    category: 'mailbox-unknown',
   },
   {
     format: 'Unknown MTA #3 (Sisimai X3): "  * address" and "SMTP:RCPT host …: reply" under "Technical details"',
@@ -1530,7 +1533,8 @@ const CASES: Case[] = [
     body: ["Votre message n'a pas pu être remis aux destinataires suivants :", '', '  luc@dest.example.fr', '', 'Raison : utilisateur inconnu'],
     kind: 'bounce',
     recipients: ['luc@dest.example.fr'],
-    hard: true,
+    hard: false, // prose only: no reply code, status or stage (classification.ts, proseOnly)
+    category: 'mailbox-unknown',
   },
   {
     format: 'OpenSMTPD: "address: reason" under "for the following list of recipients"',
@@ -1667,7 +1671,8 @@ const CASES: Case[] = [
     body: ['Receiver not found: quinn@isp.example.net', '', 'Your message could not be delivered.'],
     kind: 'bounce',
     recipients: ['quinn@isp.example.net'],
-    hard: true,
+    hard: false, // prose only: no reply code, status or stage (classification.ts, proseOnly)
+    category: 'mailbox-unknown',
   },
   {
     format: 'Novell GroupWise: a local user listed by bare id, the address only in the returned copy after "Possibly truncated original message follows"',
@@ -1756,7 +1761,8 @@ const CASES: Case[] = [
     ],
     kind: 'bounce',
     recipients: ['s.long.name@subdomain.isp-example.org'],
-    hard: true,
+    hard: false, // prose only: no reply code, status or stage (classification.ts, proseOnly)
+    category: 'mailbox-unknown',
   },
   {
     format: 'Exim-style X-Failed-Recipients header, the text naming no address: the header lists the failed recipients',
@@ -1838,7 +1844,8 @@ const CASES: Case[] = [
     body: ['rosa.v@dest.example - no such user here.', '', 'There is no user by that name at this server.'],
     kind: 'bounce',
     recipients: ['rosa.v@dest.example'],
-    hard: true,
+    hard: false, // prose only: no reply code, status or stage (classification.ts, proseOnly)
+    category: 'mailbox-unknown',
   },
   {
     format: 'A "Mail Delivery Warning" advisory from a postmaster address the From header mangles: a full mailbox, still being tried',

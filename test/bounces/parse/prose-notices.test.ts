@@ -138,7 +138,11 @@ test('"Non-Delivery" in the subject marks a notice; "could not be delivered to <
     r.recipients.map((x) => x.address),
     ['jane@example.org'],
   );
-  assert.equal(r.recipients[0].hard, true);
+  // (Its words alone, with no reply code, status or stage, say the mailbox does not exist: read so, but not enough to
+  // suppress the address — a gateway may have said it after taking the message, as a "user unknown" after DATA often is.)
+  assert.equal(r.recipients[0].category, 'mailbox-unknown');
+  assert.equal(r.recipients[0].hard, false);
+  assert.equal(r.recipients[0].confidence, 'low');
 });
 
 test('a subject that names a delay makes the notice a delay ("Delayed Mail (still being retried)", "(Delay)")', async () => {
@@ -340,8 +344,8 @@ test('a copy of the message after a marker no format names: its To and Cc are no
       ),
     );
     assert.deepEqual(
-      r.recipients.map((x) => [x.address, x.hard]),
-      [['jane@example.org', true]],
+      r.recipients.map((x) => [x.address, x.category]),
+      [['jane@example.org', 'mailbox-unknown']],
       marker,
     );
   }
