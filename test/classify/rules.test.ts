@@ -1801,6 +1801,14 @@ const ROWS: Row[] = [
   ['wording:reverse-dns', r('connect', 554, null, 'Sorry, no FCrDNS match found'), 'authentication-policy'],
   ['wording:helo-rejected', r('ehlo', 550, null, 'HELO host has no forward DNS match'), 'protocol-error'],
   ['wording:helo-rejected', r('mail', 550, '5.7.0', 'IP in EHLO is not the same as the actual client IP'), 'protocol-error'],
+  // Session 54: chasquid 1.11 run here (a Go MTA without RFC 7505) and Postfix access-map texts.
+  [
+    'wording:null-mx-root-lookup',
+    r('dsn', null, '4.0.0', 'smtp; all MXs returned transient failures (last: Could not dial: dial tcp: lookup . on 127.0.0.53:53: server misbehaving)'),
+    'no-mail-service',
+  ],
+  ['enhanced:X.7.*', r('rcpt', 554, '5.7.1', '<ann@dest.example>: Recipient address rejected: Recipient blocked by site policy'), 'policy'],
+  ['enhanced:X.7.*', r('rcpt', 550, '5.7.1', '<ann@dest.example>... Mail to this address is blocked by local policy'), 'policy'],
 ];
 
 for (const [rule, input, category] of ROWS) {
