@@ -160,10 +160,11 @@ const SOME_REPLY_CODE = /(?:^|[\s:;(\[])[45][0-5]\d(?=[\s:;,.)\]-]|$)/;
  * there is no such address (Postfix's "User unknown in local recipient table" / "… in virtual alias table", Domino's
  * "not listed in Domino Directory" or "… public Name & Address Book", Exchange's "not listed in the domain's
  * directory", "wasn't found at <domain>"), RFC 3463's own name of X.1.1 ("Bad destination mailbox address": the
- * status, written out), or Sendmail's answer to RCPT ("<ann@…>... User unknown").
+ * status, written out), Sendmail's answer to RCPT ("<ann@…>... User unknown"), or the writer's word that its own
+ * system has no such user (MDaemon's "There is no user by that name at this server").
  */
 const ADDRESS_VERDICT =
-  /\bin (?:the )?(?:local recipient|virtual (?:alias|mailbox)|relay recipient|recipient)(?: address)? table\b|\bnot listed in (?:the )?(?:Domino Directory|public Name (?:&|and) Address Book|(?:domain's |recipient's )?(?:address )?directory)|\bwasn't found at\b|\bwas not found in (?:the )?(?:directory|address book)|\bbad destination mailbox address\b|>?\.\.\. User unknown\b/i;
+  /\bin (?:the )?(?:local recipient|virtual (?:alias|mailbox)|relay recipient|recipient)(?: address)? table\b|\bnot listed in (?:the )?(?:Domino Directory|public Name (?:&|and) Address Book|(?:domain's |recipient's )?(?:address )?directory)|\bwasn't found at\b|\bwas not found in (?:the )?(?:directory|address book)|\bbad destination mailbox address\b|>?\.\.\. User unknown\b|\bno (?:user|mailbox|account) by that name (?:here|at this)\b/i;
 
 /**
  * A "user unknown" that only a notice's own prose states: its writer is no MTA whose format we know, and it gives

@@ -1844,7 +1844,8 @@ const CASES: Case[] = [
     body: ['rosa.v@dest.example - no such user here.', '', 'There is no user by that name at this server.'],
     kind: 'bounce',
     recipients: ['rosa.v@dest.example'],
-    hard: false, // prose only: no reply code, status or stage (classification.ts, proseOnly)
+    // (Prose only, but the writer says its own server has no such user: a verdict on the address.)
+    hard: true,
     category: 'mailbox-unknown',
   },
   {

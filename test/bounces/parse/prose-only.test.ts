@@ -59,13 +59,14 @@ test("the same words with a reply code, a status or the RCPT stage are the serve
   }
 });
 
-test('words that name the lookup that failed, or X.1.1 written out, are a verdict on the address however the notice is written', async () => {
+test("words that name the lookup that failed, X.1.1 written out, or the writer's own server having no such user are a verdict on the address", async () => {
   for (const line of [
     'kim@dest.example [User unknown in virtual alias table]',
     'kim@dest.example [User unknown in local recipient table]',
     'kim@dest.example [not listed in Domino Directory]',
     'kim@dest.example [BAD DESTINATION MAILBOX ADDRESS - USER UNKNOWN]',
     'kim@dest.example [<kim@dest.example>... User unknown]',
+    'kim@dest.example [no such user - there is no user by that name at this server]',
   ]) {
     const rec = await only([line]);
     assert.equal(rec.category, 'mailbox-unknown', line);
